@@ -1,0 +1,1 @@
+"""File writers: Excel workbooks (openpyxl) and PDFs (reportlab). Never compute figures."""

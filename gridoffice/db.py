@@ -1,0 +1,84 @@
+"""Opening an office file: pragmas, the migration copy, and the settings table."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from .schema import migrations
+
+
+def now() -> str:
+    """Local wall-clock time, to the second: what a clerk reads in the history."""
+    return dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Database:
+    """A connection with the pragmas every connection needs; no migrations run."""
+    if readonly:
+        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+    else:
+        conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    db = Database(conn, execute_plugins=False)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 10000")
+    if not readonly:
+        # FULL: a committed change must survive a power cut on an office PC.
+        db.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
+        db.execute("PRAGMA synchronous = FULL")
+    db.execute("PRAGMA cache_size = -32000")
+    return db
+
+
+def pending_migrations(db: Database) -> list[str]:
+    return [m.name for m in migrations.pending(db)]
+
+
+def migrate(db: Database, path: str | Path | None = None) -> Path | None:
+    """Apply pending migrations; an existing file is first copied aside with a timestamp.
+
+    Returns the path of the copy, if one was made.
+    """
+    pending = pending_migrations(db)
+    if not pending:
+        return None
+    copy = None
+    if path is not None and db["settings"].exists():
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        copy = Path(path).with_name(f"{Path(path).stem}.before-{pending[0]}-{stamp}{Path(path).suffix or '.db'}")
+        target = sqlite3.connect(str(copy))
+        with target:
+            db.conn.backup(target)
+        target.close()
+    migrations.apply(db)
+    return copy
+
+
+def open_db(path: str | Path, *, wal: bool = True) -> Database:
+    """Open (or create) an office file and bring its schema up to date."""
+    db = connect(path, wal=wal)
+    migrate(db, path)
+    return db
+
+
+def memory_db() -> Database:
+    db = Database(memory=True, execute_plugins=False)
+    db.execute("PRAGMA foreign_keys = ON")
+    migrations.apply(db)
+    return db
+
+
+def get_setting(db: Database, key: str, default: str | None = None) -> str | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return row[0] if row else default
+
+
+def set_setting(db: Database, key: str, value: str) -> None:
+    """Settings are written inside the caller's transaction; audit them where they matter."""
+    db.execute(
+        "INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        [key, value],
+    )

@@ -1,0 +1,93 @@
+"""Cleaning of every text a clerk types or a roster brings: one place, used by all inputs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from .errors import ValidationError
+from .i18n import tr
+
+# Zero-width and formatting characters that survive copy and paste from web pages and Word.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+_SPACES = re.compile(r"\s+")
+_NAME_DOTS = re.compile("[.\u00b7\u2022\u2027\u30fb\uff0e\u22c5\u2219]")
+_CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
+
+
+def clean_text(value: object | None, *, multiline: bool = False) -> str:
+    """NFKC, no invisible or control characters, single spaces, trimmed."""
+    if value is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(value))
+    text = _INVISIBLE.sub("", text)
+    text = _CONTROL.sub("", text)
+    if multiline:
+        lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
+        return "\n".join(lines).strip()
+    return _SPACES.sub(" ", text).strip()
+
+
+def clean_name(value: object | None) -> str:
+    """A person's name: spaces between Chinese characters dropped, the middle dot unified."""
+    text = clean_text(value)
+    text = _CJK_SPACE.sub("", text)
+    return _NAME_DOTS.sub("\u00b7", text)
+
+
+def require_name(value: object | None, field: str = "name", label: str = "姓名") -> str:
+    name = clean_name(value)
+    if not name:
+        raise ValidationError(field, tr("{label}不能为空").format(label=tr(label)))
+    if len(name) > 40:
+        raise ValidationError(field, tr("{label}过长（最多40个字），请检查是否多填了内容").format(label=tr(label)))
+    if any(ch.isdigit() for ch in name):
+        raise ValidationError(field, tr("{label}中不应有数字，请检查是否填错了列").format(label=tr(label)))
+    return name
+
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+_LANDLINE = re.compile(r"(0\d{2,3})(\d{7,8})")
+
+
+def normalize_phone(value: object | None, field: str = "phone") -> str:
+    """Mobile as 11 digits; landline as 0AAA-NNNNNNNN (extension after '-'); empty stays empty.
+
+    Raises ValidationError with a Chinese message when the value is not a phone number.
+    """
+    text = clean_text(value)
+    if not text:
+        return ""
+    raw = text
+    ext = ""
+    m = re.search(r"(?:转|ext\.?|x|分机)\s*(\d{1,6})$", text, flags=re.IGNORECASE)
+    if m:
+        ext = m.group(1)
+        text = text[: m.start()]
+    digits = re.sub(r"[\s\-()（）.]", "", text)
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    elif digits.startswith("86") and len(digits) == 13:
+        digits = digits[2:]
+    if not digits.isdigit():
+        raise ValidationError(field, tr("电话“{raw}”含有数字以外的字符，请只填号码").format(raw=raw))
+    if _MOBILE.fullmatch(digits):
+        return digits
+    landline = _LANDLINE.fullmatch(digits)
+    if landline:
+        area, number = landline.groups()
+        # Three-digit area codes belong to the big cities (010, 02x); the rest use four.
+        if len(area) == 4 and (area.startswith("010") or area.startswith("02")):
+            area, number = area[:3], area[3:] + number
+        if len(number) not in (7, 8):
+            raise ValidationError(field, tr("电话“{raw}”位数不对：固定电话应为区号加7或8位号码").format(raw=raw))
+        result = f"{area}-{number}"
+        return f"{result}-{ext}" if ext else result
+    if digits.startswith("1"):
+        raise ValidationError(field, tr("手机号“{raw}”应为以1开头的11位数字，现在是{n}位").format(raw=raw, n=len(digits)))
+    if len(digits) in (7, 8):
+        raise ValidationError(field, tr("固定电话“{raw}”缺少区号，请写成“0571-88888888”的样子").format(raw=raw))
+    raise ValidationError(field, tr("“{raw}”不是有效的电话号码：手机11位，固定电话需带区号").format(raw=raw))

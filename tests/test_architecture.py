@@ -1,0 +1,35 @@
+"""The core never imports Qt, the GUI or the exporters (STYLE.md: data flows one way)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FORBIDDEN = ("PySide6", "ui", "exports", "commands")
+
+
+def imported_modules(path: Path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            yield node.module.split(".")[0]
+
+
+def test_core_imports_neither_qt_nor_gui_nor_exports():
+    offenders = []
+    for path in sorted((ROOT / "gridoffice").rglob("*.py")):
+        bad = sorted(set(imported_modules(path)) & set(FORBIDDEN))
+        if bad:
+            offenders.append(f"{path.relative_to(ROOT)}: {', '.join(bad)}")
+    assert offenders == []
+
+
+def test_exports_do_not_import_the_gui():
+    offenders = []
+    for path in sorted((ROOT / "exports").rglob("*.py")):
+        bad = sorted(set(imported_modules(path)) & {"PySide6", "ui"})
+        if bad:
+            offenders.append(f"{path.relative_to(ROOT)}: {', '.join(bad)}")
+    assert offenders == []
