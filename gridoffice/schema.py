@@ -212,3 +212,120 @@ def m001_initial(db: Database) -> None:
         "terms, kind UNINDEXED, ref UNINDEXED, tokenize='unicode61 remove_diacritics 0', "
         "prefix='2 3 4')"
     )
+
+
+@migrations()
+def m004_matters(db: Database) -> None:
+    """Matters (一事一档): categories, time limits, the matters, their steps, the weekly meeting."""
+    db["matter_categories"].create(
+        {"id": int, "name": str, "sort": int, "status": str, **_STAMPS},
+        pk="id",
+        not_null={"name", "sort", "status"},
+        defaults={"status": "active", "sort": 0},
+        strict=True,
+    )
+    db["matter_categories"].create_index(["name"], unique=True)
+    # The five named in DOMAIN.md first; the Zhoushan platform used 14 kinds in all.
+    names = ["经济发展", "环境保护", "困难救助", "农业生产和建设", "邻里纠纷", "基础设施", "社会治安",
+             "医疗卫生", "文化教育", "劳动就业", "社会保障", "土地与住房", "政策咨询", "其他"]
+    db["matter_categories"].insert_all(
+        [{"name": n, "sort": i + 1, "status": "active"} for i, n in enumerate(names)]
+    )
+
+    # category_id 0 is "every category of this grade"; a category row overrides it.
+    db["matter_time_limits"].create(
+        {"id": int, "grade": str, "category_id": int, "respond_hours": float, "resolve_hours": float,
+         "updated_at": str},
+        pk="id",
+        not_null={"grade", "category_id", "respond_hours", "resolve_hours"},
+        strict=True,
+    )
+    db["matter_time_limits"].create_index(["grade", "category_id"], unique=True)
+    db["matter_time_limits"].insert_all([
+        {"grade": "on_spot", "category_id": 0, "respond_hours": 2.0, "resolve_hours": 24.0},
+        {"grade": "urgent", "category_id": 0, "respond_hours": 2.0, "resolve_hours": 24.0},
+        {"grade": "difficult", "category_id": 0, "respond_hours": 2.0, "resolve_hours": 72.0},
+    ])
+
+    db["matters"].create(
+        {
+            "id": int,
+            "number": str,
+            "received_at": str,
+            "source": str,
+            "category_id": int,
+            "grade": str,
+            "state": str,
+            "title": str,
+            "content": str,
+            "person_id": int,
+            "household_id": int,
+            "grid_id": int,
+            "resident_name": str,
+            "resident_phone": str,
+            "taker_staff_id": int,
+            "taker_name": str,
+            "assignee_staff_id": int,
+            "assignee_dept": str,
+            "respond_due": str,
+            "resolve_due": str,
+            # The next deadline still pending (NULL once closed): one indexed column to sort on.
+            "due_at": str,
+            "responded_at": str,
+            "closed_at": str,
+            "outcome": str,
+            "answered_at": str,
+            "promise": str,
+            "promise_date": str,
+            "satisfaction": str,
+            "self_score": int,
+            "peer_score": int,
+            "evaluated_at": str,
+            "archived_at": str,
+            "reopen_count": int,
+            **_STAMPS,
+        },
+        pk="id",
+        not_null={"number", "received_at", "source", "category_id", "grade", "state", "title",
+                  "respond_due", "resolve_due", "reopen_count"},
+        defaults={"content": "", "resident_name": "", "resident_phone": "", "taker_name": "",
+                  "assignee_dept": "", "outcome": "", "promise": "", "reopen_count": 0},
+        foreign_keys=[
+            ("category_id", "matter_categories", "id"),
+            ("person_id", "persons", "id"),
+            ("household_id", "households", "id"),
+            ("grid_id", "org_units", "id"),
+            ("taker_staff_id", "staff", "id"),
+            ("assignee_staff_id", "staff", "id"),
+        ],
+        strict=True,
+    )
+    db["matters"].create_index(["number"], unique=True)
+    db["matters"].create_index(["received_at"])
+    db["matters"].create_index(["state", "due_at"])
+    db["matters"].create_index(["grid_id", "state"])
+    db["matters"].create_index(["assignee_staff_id", "state"])
+    db["matters"].create_index(["household_id"])
+    db["matters"].create_index(["person_id"])
+    db["matters"].create_index(["grade", "state"])
+
+    db["matter_events"].create(
+        {"id": int, "matter_id": int, "at": str, "actor": str, "action": str, "from_state": str,
+         "to_state": str, "note": str, "data": str},
+        pk="id",
+        not_null={"matter_id", "at", "actor", "action"},
+        defaults={"note": ""},
+        foreign_keys=[("matter_id", "matters", "id")],
+        strict=True,
+    )
+    db["matter_events"].create_index(["matter_id", "at"])
+
+    # week: the Monday of the weekly analysis meeting (每周民情分析会).
+    db["matter_meeting_items"].create(
+        {"id": int, "week": str, "matter_id": int, "decision": str, "decided_by": str, "decided_at": str},
+        pk="id",
+        not_null={"week", "matter_id", "decision"},
+        foreign_keys=[("matter_id", "matters", "id")],
+        strict=True,
+    )
+    db["matter_meeting_items"].create_index(["week", "matter_id"], unique=True)
