@@ -1,0 +1,82 @@
+"""AppContext: writes run on the writer thread, results and `changed` arrive on the GUI thread."""
+
+import threading
+
+import pytest
+
+from gridoffice.errors import ValidationError
+from ui.context import AppContext, Cancelled
+
+
+@pytest.fixture
+def ctx(qapp, tmp_path):
+    context = AppContext(tmp_path / "office.db")
+    yield context
+    context.close()
+
+
+def test_write_runs_off_the_gui_thread_and_announces_the_change(ctx, qtbot):
+    seen = {}
+
+    def fn(db, key, value):
+        seen["thread"] = threading.current_thread().name
+        db.execute("INSERT INTO settings(key, value) VALUES(?, ?)", [key, value])
+        db.conn.commit()
+        return 42
+
+    results = []
+    with qtbot.waitSignal(ctx.changed) as blocker:
+        ctx.write(fn, "office_name", "测试社区", description="保存设置", on_done=results.append,
+                  kinds={"settings"})
+    assert blocker.args == [frozenset({"settings"})]
+    assert results == [42]
+    assert seen["thread"] == "gridoffice-writer"
+    assert ctx.reader().execute("SELECT value FROM settings WHERE key='office_name'").fetchone()[0] == "测试社区"
+
+
+def test_failed_write_is_rolled_back_and_reported(ctx, qtbot):
+    def fn(db):
+        db.conn.execute("BEGIN")
+        db.execute("INSERT INTO settings(key, value) VALUES('x', 'y')")
+        raise ValidationError("name", "姓名不能为空")
+
+    with qtbot.waitSignal(ctx.write_failed) as blocker:
+        ctx.write(fn, description="保存", kinds={"persons"})
+    assert blocker.args[1].message == "姓名不能为空"
+    assert ctx.reader().execute("SELECT count(*) FROM settings WHERE key='x'").fetchone()[0] == 0
+    assert not ctx.busy
+
+
+def test_run_job_reports_progress_and_result(ctx, qtbot):
+    def job(db):
+        for i in range(3):
+            yield i + 1, 3, f"第{i + 1}步"
+        return db.execute("SELECT 7").fetchone()[0]
+
+    steps = []
+    handle = ctx.run_job(job, "检查")
+    handle.progressed.connect(lambda d, t, m: steps.append(d))
+    with qtbot.waitSignal(handle.finished) as blocker:
+        pass
+    assert blocker.args == [7]
+    assert steps == [1, 2, 3]
+
+
+def test_cancelled_job_reports_cancelled(ctx, qtbot):
+    started = threading.Event()
+    release = threading.Event()
+
+    def job(db):
+        started.set()
+        release.wait(5)
+        yield 1, 2, "一"
+        yield 2, 2, "二"
+        return "never"
+
+    errors = []
+    handle = ctx.run_job(job, "长任务", on_error=errors.append)
+    started.wait(5)
+    handle.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: bool(errors))
+    assert isinstance(errors[0], Cancelled)

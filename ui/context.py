@@ -1,0 +1,289 @@
+"""The application context every page receives: the open office file, its connections, and the writer.
+
+Reads on the GUI thread use `reader()` (short queries only). Every write goes through `write()`,
+which runs on one writer thread owning the only write connection (STYLE.md: Anki's taskman,
+Datasette's database), then announces what changed with `changed(kinds)` on the GUI thread.
+Long jobs go through `run_job()`, which shows a progress dialog after ~600 ms with a Cancel button.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+from sqlite_utils import Database
+
+from gridoffice import audit
+from gridoffice.db import connect, open_db
+from gridoffice.errors import GridOfficeError
+
+# The kinds of change `changed` announces; pages refresh only for kinds that concern them.
+KINDS = frozenset({"org", "households", "persons", "tags", "staff", "teams", "contacts", "matters",
+                   "visits", "logs", "settings"})
+
+PROGRESS_DELAY_MS = 600
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("AppContext", text)
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str = "clerk"
+
+
+class Cancelled(Exception):
+    """Raised inside a job's worker when the clerk pressed Cancel."""
+
+
+class _Bridge(QObject):
+    """Lives on the GUI thread; worker threads emit through it so slots run on the GUI thread."""
+
+    finished = Signal(object, object, object)  # task, result, error
+    progress = Signal(object, int, int, str)  # job, done, total, message
+
+
+@dataclass
+class _Task:
+    fn: Callable[..., Any]
+    args: tuple
+    description: str
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+    kinds: frozenset
+    job: "Job | None" = None
+
+
+class Job(QObject):
+    """A running progress generator; `finished(result)` or `failed(exc)` arrive on the GUI thread."""
+
+    progressed = Signal(int, int, str)
+    finished = Signal(object)
+    failed = Signal(object)
+
+    def __init__(self, title: str, parent: QObject | None = None):
+        super().__init__(parent)
+        self.title = title
+        self.cancel_requested = threading.Event()
+        self.dialog: QProgressDialog | None = None
+        self.done = False
+
+    def cancel(self) -> None:
+        self.cancel_requested.set()
+
+
+def drive(job: Iterator[tuple[int, int, str]], report: Callable[[int, int, str], None],
+          cancelled: threading.Event) -> Any:
+    """Run a progress generator to its end in the current thread; returns its result."""
+    while True:
+        if cancelled.is_set():
+            job.close()
+            raise Cancelled()
+        try:
+            done, total, message = next(job)
+        except StopIteration as stop:
+            return stop.value
+        report(done, total, message)
+
+
+class AppContext(QObject):
+    """One open office file. Create it on the GUI thread; call close() when the window closes."""
+
+    changed = Signal(object)  # frozenset of kinds
+    write_started = Signal(str)  # description
+    write_finished = Signal(str, bool)  # description, ok
+    write_failed = Signal(str, object)  # description, exception (when no on_error was given)
+    navigate_requested = Signal(str, int)  # table ('households', 'persons', 'org_units', 'staff'), row id
+    status_message = Signal(str)
+
+    def __init__(self, db_path: str | Path, user: User | None = None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.db_path = Path(db_path)
+        self.user = user or User(tr("管理员"))
+        # Opening (and migrating) happens here, before any reader exists, so readers see the schema.
+        self._write_db = open_db(self.db_path)
+        audit.set_actor(self._write_db, self.user.name)
+        self._reader = connect(self.db_path)
+        self._bridge = _Bridge()
+        self._bridge.finished.connect(self._on_finished)
+        self._bridge.progress.connect(self._on_progress)
+        self._queue: queue.Queue[_Task | None] = queue.Queue()
+        self._pending = 0
+        self._thread = threading.Thread(target=self._writer_loop, name="gridoffice-writer", daemon=True)
+        self._thread.start()
+        self._closed = False
+
+    # -- reads ---------------------------------------------------------------------------------
+    def reader(self) -> Database:
+        """The GUI thread's read connection. Keep queries short; long ones go to run_job()."""
+        return self._reader
+
+    def open_reader(self) -> Database:
+        """A new read connection for a worker thread; the caller closes it."""
+        return connect(self.db_path)
+
+    @property
+    def busy(self) -> bool:
+        """True while writes or jobs are queued or running."""
+        return self._pending > 0
+
+    # -- writes --------------------------------------------------------------------------------
+    def write(self, fn: Callable[..., Any], *args: Any, description: str,
+              on_done: Callable[[Any], None] | None = None,
+              on_error: Callable[[BaseException], None] | None = None,
+              kinds: frozenset | set = frozenset()) -> None:
+        """Run fn(write_db, *args) on the writer thread; callbacks and `changed` come on the GUI thread.
+
+        Without on_error, a failure is announced by `write_failed` (the main window shows it).
+        """
+        self._submit(_Task(fn, args, description, on_done, on_error, frozenset(kinds)))
+
+    def run_job(self, job_factory: Callable[[Database], Iterator[tuple[int, int, str]]], title: str, *,
+                on_done: Callable[[Any], None] | None = None,
+                on_error: Callable[[BaseException], None] | None = None,
+                writes: bool = False, kinds: frozenset | set = frozenset(),
+                parent: QWidget | None = None) -> Job:
+        """Run a progress generator off the GUI thread, with a cancellable dialog after ~600 ms.
+
+        job_factory(db) builds the generator inside the worker: with writes=True it gets the write
+        connection and runs in turn with other writes; otherwise a fresh read connection.
+        on_error receives Cancelled when the clerk cancelled.
+        """
+        job = Job(title, self)
+        dialog = QProgressDialog(title, tr("取消"), 0, 0, parent)
+        dialog.setWindowTitle(title)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal if parent else Qt.WindowModality.ApplicationModal)
+        dialog.setMinimumDuration(PROGRESS_DELAY_MS)
+        dialog.setAutoClose(False)
+        dialog.setAutoReset(False)
+        dialog.canceled.connect(job.cancel)
+        job.dialog = dialog
+        # QProgressDialog only shows itself from setValue(); poke it once the delay has passed.
+        QTimer.singleShot(PROGRESS_DELAY_MS + 10, lambda: (not job.done) and dialog.setValue(dialog.value()))
+        dialog.setValue(0)
+
+        def finish_ok(result: Any) -> None:
+            job.finished.emit(result)
+            if on_done:
+                on_done(result)
+
+        def finish_err(exc: BaseException) -> None:
+            job.failed.emit(exc)
+            if on_error:
+                on_error(exc)
+            elif not isinstance(exc, Cancelled):
+                self.write_failed.emit(title, exc)
+
+        if writes:
+            def body(db: Database) -> Any:
+                return drive(job_factory(db), self._reporter(job), job.cancel_requested)
+
+            self._submit(_Task(body, (), title, finish_ok, finish_err, frozenset(kinds), job))
+        else:
+            self._pending += 1
+            task = _Task(lambda: None, (), title, finish_ok, finish_err, frozenset(kinds), job)
+            threading.Thread(target=self._reader_job, args=(task, job_factory), daemon=True,
+                             name="gridoffice-job").start()
+        return job
+
+    def call_soon(self, fn: Callable[[], None]) -> None:
+        """Run fn on the GUI thread after the writes queued so far have finished."""
+        self.write(lambda db: None, description="", on_done=lambda _r: fn())
+
+    def navigate(self, table: str, row_id: int) -> None:
+        """Ask the main window to show a record (e.g. from a completeness problem)."""
+        self.navigate_requested.emit(table, row_id)
+
+    def show_status(self, text: str) -> None:
+        self.status_message.emit(text)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+        self._reader.close()
+        self._write_db.close()
+
+    # -- internals -----------------------------------------------------------------------------
+    def _submit(self, task: _Task) -> None:
+        if self._closed:
+            raise RuntimeError("AppContext is closed")
+        self._pending += 1
+        if task.description:
+            self.write_started.emit(task.description)
+        self._queue.put(task)
+
+    def _reporter(self, job: Job) -> Callable[[int, int, str], None]:
+        return lambda done, total, message: self._bridge.progress.emit(job, done, total, message)
+
+    def _writer_loop(self) -> None:
+        while True:
+            task = self._queue.get()
+            if task is None:
+                return
+            try:
+                result = task.fn(self._write_db, *task.args)
+            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+                self._rollback()
+                if not isinstance(exc, (GridOfficeError, Cancelled)):
+                    traceback.print_exc()
+                self._bridge.finished.emit(task, None, exc)
+            else:
+                self._bridge.finished.emit(task, result, None)
+
+    def _rollback(self) -> None:
+        if self._write_db.conn.in_transaction:
+            self._write_db.conn.rollback()
+
+    def _reader_job(self, task: _Task, job_factory: Callable[[Database], Iterator]) -> None:
+        db = self.open_reader()
+        try:
+            result = drive(job_factory(db), self._reporter(task.job), task.job.cancel_requested)
+        except BaseException as exc:  # noqa: BLE001
+            if not isinstance(exc, (GridOfficeError, Cancelled)):
+                traceback.print_exc()
+            self._bridge.finished.emit(task, None, exc)
+        else:
+            self._bridge.finished.emit(task, result, None)
+        finally:
+            db.close()
+
+    def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
+        job.progressed.emit(done, total, message)
+        if job.dialog is not None and not job.done:
+            job.dialog.setMaximum(max(total, 0))
+            job.dialog.setLabelText(message or job.title)
+            job.dialog.setValue(min(done, total) if total else 0)
+
+    def _on_finished(self, task: _Task, result: Any, error: BaseException | None) -> None:
+        self._pending -= 1
+        if task.job is not None:
+            task.job.done = True
+            if task.job.dialog is not None:
+                task.job.dialog.close()
+                task.job.dialog.deleteLater()
+                task.job.dialog = None
+        if error is None:
+            if task.description:
+                self.write_finished.emit(task.description, True)
+            if task.kinds:
+                self.changed.emit(task.kinds)
+            if task.on_done:
+                task.on_done(result)
+        else:
+            if task.description:
+                self.write_finished.emit(task.description, False)
+            if task.on_error:
+                task.on_error(error)
+            else:
+                self.write_failed.emit(task.description, error)

@@ -1,0 +1,59 @@
+"""The pages of the main window, one module each: `ui/pages/<name>_page.py`.
+
+The page contract (other slices write pages against it):
+- a `QWidget` subclass (usually of `Page` below) with class attributes `PAGE_ID` (ASCII, used by
+  `--page` and the settings), `TITLE` (Chinese, shown in the navigation) and optionally
+  `ORDER` (an int: the position in the navigation, smaller first; 户籍档案 is 10,
+  组织与网格 20, 重点人群 30, 完整性检查 40, later pages 50 and up) and `SHORTCUT`
+  (e.g. "Ctrl+3"; the main window assigns Ctrl+<n> in order when absent);
+- constructor `(ctx: AppContext, parent=None)` that does no slow work (load in `activated()`);
+- `on_changed(kinds: frozenset[str])`: refresh only when a kind concerns the page;
+- optional `activated()`: called each time the page is shown, and `open_record(table, row_id)`:
+  show one record when the clerk navigates to it (`ctx.navigate(table, row_id)`), returning True
+  when the page handled it.
+
+Every `*_page.py` module in this package is discovered; no central list needs editing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from PySide6.QtWidgets import QWidget
+
+
+class Page(QWidget):
+    """Convenience base class with the contract's defaults."""
+
+    PAGE_ID = ""
+    TITLE = ""
+    ORDER = 100
+    SHORTCUT = ""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+
+    def on_changed(self, kinds: frozenset) -> None:
+        """Refresh what depends on the given kinds of change."""
+
+    def activated(self) -> None:
+        """The page became visible."""
+
+    def open_record(self, table: str, row_id: int) -> bool:
+        return False
+
+
+def page_classes() -> list[type]:
+    """Every page class found in this package, in navigation order."""
+    found = []
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.endswith("_page"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        for value in vars(module).values():
+            if (isinstance(value, type) and issubclass(value, QWidget) and getattr(value, "PAGE_ID", "")
+                    and value.__module__ == module.__name__):
+                found.append(value)
+    return sorted(found, key=lambda cls: (getattr(cls, "ORDER", 100), cls.PAGE_ID))
