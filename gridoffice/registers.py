@@ -1,0 +1,199 @@
+"""Special-group registers (重点人群): read-side queries only.
+
+A register is either a tag (vocab.TAGS, open while `until` is empty or later than the day)
+or an age group derived from birth dates (ages.AGE_GROUPS), so it is never stale.
+Only persons in the register (status 'active') are counted and listed.
+Lists are returned as ordered ids; rows are fetched per visible window with masked
+identity and phone numbers, so the list never carries a full ID number.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import ages, vocab
+from .errors import NotFound, ValidationError
+from .i18n import tr
+from .idcard import mask_id
+
+AGE_PREFIX = "age:"
+
+
+@dataclass(frozen=True)
+class Group:
+    code: str  # a tag code, or 'age:<age group code>'
+    label: str
+    kind: str  # 'age' or 'tag'
+    sensitive: bool
+
+
+@dataclass(frozen=True)
+class RegisterRow:
+    person_id: int
+    household_id: int | None
+    name: str
+    sex: str  # Chinese label
+    age: int | None
+    household_number: str
+    address: str
+    grid: str
+    id_masked: str
+    phone_masked: str
+
+
+SORTS = ("household", "name", "age", "grid")
+
+
+def groups() -> list[Group]:
+    """Every register in display order: age groups first, then the tags."""
+    result = [Group(AGE_PREFIX + g.code, ages.label(g), "age", False) for g in ages.AGE_GROUPS]
+    result += [Group(code, vocab.label(vocab.TAGS, code), "tag", code in vocab.SENSITIVE_TAGS) for code in vocab.TAGS]
+    return result
+
+
+def group(code: str) -> Group:
+    for g in groups():
+        if g.code == code:
+            return g
+    raise ValidationError("group", tr("没有名为“{code}”的重点人群").format(code=code))
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 / 0571-****8888: the area code and last four digits, the rest hidden."""
+    if not phone:
+        return ""
+    parts = phone.split("-")
+    # Stored landlines are normalised to 0AAA-NNNNNNN[-EXT]; an extension is not shown.
+    if phone.startswith("0") and len(parts) >= 2 and len(parts[1]) > 4:
+        return f"{parts[0]}-{'*' * (len(parts[1]) - 4)}{parts[1][-4:]}"
+    if len(phone) > 7:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return "*" * len(phone)
+
+
+def _subtree_range(db: Database, org_id: int) -> tuple[str, str]:
+    """A half-open [lo, hi) range on org_units.path covering the unit and all below it."""
+    row = db.execute("SELECT path FROM org_units WHERE id = ?", [org_id]).fetchone()
+    if row is None:
+        raise NotFound(tr("组织单元{id}不存在").format(id=org_id))
+    path = row[0]
+    # '0' sorts right after '/', so every path that starts with `path` sorts below hi.
+    return path, path[:-1] + "0"
+
+
+def _scope(db: Database, org_id: int | None) -> tuple[str, str, list]:
+    """JOIN and WHERE fragments restricting persons (alias p) to a subtree."""
+    if org_id is None:
+        return "", "", []
+    lo, hi = _subtree_range(db, org_id)
+    join = " JOIN households sh ON sh.id = p.household_id JOIN org_units so ON so.id = sh.org_id"
+    return join, " AND so.path >= ? AND so.path < ?", [lo, hi]
+
+
+def _age_where(g: ages.AgeGroup, today: dt.date) -> tuple[str, list]:
+    lo, hi = ages.birth_bounds(g.min_age, g.max_age, today)
+    parts, params = ["p.birth_date IS NOT NULL"], []
+    if lo is not None:
+        parts.append("p.birth_date > ?")
+        params.append(lo)
+    if hi is not None:
+        parts.append("p.birth_date <= ?")
+        params.append(hi)
+    return " AND ".join(parts), params
+
+
+def _tag_where(tag: str, today: dt.date) -> tuple[str, list]:
+    return (
+        "EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag = ? "
+        "AND (t.until IS NULL OR t.until = '' OR t.until > ?))",
+        [tag, today.isoformat()],
+    )
+
+
+def _group_where(code: str, today: dt.date) -> tuple[str, list]:
+    g = group(code)
+    if g.kind == "age":
+        return _age_where(ages.AGE_GROUP_BY_CODE[code[len(AGE_PREFIX):]], today)
+    return _tag_where(code, today)
+
+
+def counts(db: Database, *, org_id: int | None = None, today: dt.date | None = None) -> dict[str, int]:
+    """Persons in each register (keys as in groups()), within the subtree of org_id if given."""
+    today = today or dt.date.today()
+    join, where, params = _scope(db, org_id)
+    result: dict[str, int] = {}
+    age_exprs, age_params = [], []
+    for g in ages.AGE_GROUPS:
+        expr, p = _age_where(g, today)
+        age_exprs.append(f"COALESCE(SUM({expr}), 0)")
+        age_params += p
+    # One pass over the persons for all age groups, one grouped pass over open tags.
+    row = db.execute(
+        f"SELECT {', '.join(age_exprs)} FROM persons p{join} WHERE p.status = 'active'{where}",
+        age_params + params,
+    ).fetchone()
+    for g, n in zip(ages.AGE_GROUPS, row):
+        result[AGE_PREFIX + g.code] = n
+    tag_counts = dict(
+        db.execute(
+            f"SELECT t.tag, COUNT(DISTINCT t.person_id) FROM person_tags t JOIN persons p ON p.id = t.person_id{join} "
+            f"WHERE p.status = 'active' AND (t.until IS NULL OR t.until = '' OR t.until > ?){where} GROUP BY t.tag",
+            [today.isoformat()] + params,
+        ).fetchall()
+    )
+    for code in vocab.TAGS:
+        result[code] = tag_counts.get(code, 0)
+    return result
+
+
+def person_ids(db: Database, code: str, *, org_id: int | None = None, sort: str = "household",
+               descending: bool = False, today: dt.date | None = None) -> list[int]:
+    """The persons of one register in display order; rows come from rows() per visible window."""
+    if sort not in SORTS:
+        raise ValidationError("sort", tr("不能按“{sort}”排序").format(sort=sort))
+    today = today or dt.date.today()
+    cond, cond_params = _group_where(code, today)
+    join, where, params = _scope(db, org_id)
+    direction = "DESC" if descending else "ASC"
+    order = {
+        "household": f"h.number {direction}, p.id",
+        "name": f"p.name {direction}, p.id",
+        # Older people were born earlier: age descending is birth date ascending.
+        "age": f"p.birth_date {'ASC' if descending else 'DESC'}, p.id",
+        "grid": f"g.name {direction}, h.number, p.id",
+    }[sort]
+    extra = ""
+    if sort in ("household", "grid"):
+        extra = " LEFT JOIN households h ON h.id = p.household_id"
+        if sort == "grid":
+            extra += " LEFT JOIN org_units ho ON ho.id = h.org_id LEFT JOIN org_units g ON g.id = ho.grid_id"
+    sql = f"SELECT p.id FROM persons p{join}{extra} WHERE p.status = 'active' AND {cond}{where} ORDER BY {order}"
+    return [r[0] for r in db.execute(sql, cond_params + params)]
+
+
+def rows(db: Database, ids: list[int], *, today: dt.date | None = None) -> dict[int, RegisterRow]:
+    """The visible rows for a window of ids, keyed by person id (one query per window)."""
+    today = today or dt.date.today()
+    result: dict[int, RegisterRow] = {}
+    # SQLite limits host parameters; a window is small, but stay safe for callers passing more.
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for r in db.execute(
+            "SELECT p.id, p.household_id, p.name, p.sex, p.birth_date, p.id_number, p.phone, "
+            "h.number, h.address, g.name FROM persons p "
+            "LEFT JOIN households h ON h.id = p.household_id "
+            "LEFT JOIN org_units ho ON ho.id = h.org_id LEFT JOIN org_units g ON g.id = ho.grid_id "
+            f"WHERE p.id IN ({marks})",
+            chunk,
+        ):
+            age = ages.age_on(dt.date.fromisoformat(r[4]), today) if r[4] else None
+            result[r[0]] = RegisterRow(
+                person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), age=age,
+                household_number=r[7] or "", address=r[8] or "", grid=r[9] or "",
+                id_masked=mask_id(r[5]) if r[5] else "", phone_masked=mask_phone(r[6] or ""),
+            )
+    return result
