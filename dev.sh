@@ -10,8 +10,8 @@ need_debs=()
 want_deb() { dpkg -s "$1" >/dev/null 2>&1 || need_debs+=("$1"); }
 
 find_python() {
-    for p in python3.13 python3.12 python3.11 python3; do
-        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    for p in python3 python3.13 python3.12 python3.11; do
+        if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
             echo "$p"; return 0
         fi
     done
@@ -46,8 +46,14 @@ setup() {
         "$PY" -m venv .venv
     fi
     if [ ! -f .venv/.installed ] || [ setup.cfg -nt .venv/.installed ]; then
-        .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-        .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
+        echo "安装 Python 软件包到 .venv（首次约需一分钟）……"
+        # pip's own chatter goes to a log that is shown only when something fails.
+        if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+               .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'; } > .venv/install.log 2>&1; then
+            tail -n 30 .venv/install.log >&2
+            echo "安装 Python 软件包失败，详见 .venv/install.log" >&2
+            exit 1
+        fi
         touch .venv/.installed
     fi
 }
