@@ -329,3 +329,28 @@ def m004_matters(db: Database) -> None:
         strict=True,
     )
     db["matter_meeting_items"].create_index(["week", "matter_id"], unique=True)
+
+
+@migrations()
+def m002_users(db: Database) -> None:
+    # Who may log in, with which role; org_id limits a grid worker to a subtree (NULL: whole office).
+    db["users"].create(
+        {
+            "id": int,
+            "name": str,
+            "display_name": str,
+            "role": str,
+            "org_id": int,
+            "password_hash": str,
+            "status": str,
+            "failed_logins": int,
+            "last_login": str,
+            **_STAMPS,
+        },
+        pk="id",
+        not_null={"name", "role", "password_hash", "status", "failed_logins"},
+        defaults={"status": "active", "failed_logins": 0, "display_name": ""},
+        foreign_keys=[("org_id", "org_units", "id")],
+        strict=True,
+    )
+    db["users"].create_index(["name"], unique=True)
