@@ -1,0 +1,188 @@
+"""Reading matters: one matter, its history, the lists of the matters page, the weekly meeting list
+and everything a dossier prints. The rules (states, deadlines) come from matters.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from sqlite_utils import Database
+
+from .errors import NotFound
+from .i18n import tr
+from .idcard import mask_id
+from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
+                      Resident, fmt_ts, as_now, urgency_sql, time_limit, timeliness, week_start)
+from .normalize import clean_text
+
+_COLUMNS = (
+    "m.id, m.number, m.received_at, m.source, m.category_id, coalesce(c.name, ''), m.grade, m.state, m.title, "
+    "m.content, m.person_id, m.household_id, coalesce(h.number, ''), m.grid_id, coalesce(g.name, ''), "
+    "m.resident_name, m.resident_phone, m.taker_staff_id, m.taker_name, m.assignee_staff_id, "
+    "coalesce(s.name, ''), m.assignee_dept, m.respond_due, m.resolve_due, m.due_at, m.responded_at, "
+    "m.closed_at, m.outcome, m.answered_at, m.promise, m.promise_date, m.satisfaction, m.self_score, "
+    "m.peer_score, m.evaluated_at, m.archived_at, m.reopen_count"
+)
+_FROM = (
+    " FROM matters m LEFT JOIN matter_categories c ON c.id = m.category_id "
+    "LEFT JOIN households h ON h.id = m.household_id LEFT JOIN org_units g ON g.id = m.grid_id "
+    "LEFT JOIN staff s ON s.id = m.assignee_staff_id"
+)
+
+
+def get_matter(db: Database, matter_id: int) -> Matter:
+    row = db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id = ?", [matter_id]).fetchone()
+    if row is None:
+        raise NotFound(tr("找不到编号为{id}的事项").format(id=matter_id))
+    return Matter(*row)
+
+
+def find_number(db: Database, number: str) -> Matter | None:
+    """A matter by its readable number, e.g. 2026-11-0042."""
+    row = db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.number = ?", [clean_text(number)]).fetchone()
+    return Matter(*row) if row else None
+
+
+def events(db: Database, matter_id: int) -> list[Event]:
+    """The whole history, oldest first."""
+    rows = db.execute("SELECT id, at, actor, action, from_state, to_state, note, data FROM matter_events "
+                      "WHERE matter_id = ? ORDER BY at, id", [matter_id]).fetchall()
+    return [Event(*r[:7], json.loads(r[7]) if r[7] else {}) for r in rows]
+
+
+def _where(db: Database, flt: MatterFilter) -> tuple[str, list]:
+    clauses, params = [], []
+    if flt.state == "open":
+        clauses.append(f"m.state IN ({','.join('?' * len(OPEN_STATES))})")
+        params += OPEN_STATES
+    elif flt.state == "closed":
+        clauses.append(f"m.state IN ({','.join('?' * len(CLOSED_STATES))})")
+        params += CLOSED_STATES
+    elif flt.state in STATES:
+        clauses.append("m.state = ?")
+        params.append(flt.state)
+    if flt.grid_id is not None:
+        path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
+        clauses.append("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
+        prefix = path[0] if path else "/-"
+        params += [prefix, prefix + "\uffff"]
+    for column in ("assignee_staff_id", "grade", "category_id", "household_id", "person_id"):
+        value = getattr(flt, column)
+        if value is not None:
+            clauses.append(f"m.{column} = ?")
+            params.append(value)
+    text = clean_text(flt.text)
+    if text:
+        if text[:4].isdigit() and all(ch.isdigit() or ch == "-" for ch in text):
+            # A number or its start (2026-11, 2026-11-0042): a range over the unique index.
+            clauses.append("m.number >= ? AND m.number < ?")
+            params += [text, text + "\uffff"]
+        else:
+            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            clauses.append("(m.title LIKE ? ESCAPE '\\' OR m.resident_name LIKE ? ESCAPE '\\' "
+                           "OR m.content LIKE ? ESCAPE '\\')")
+            params += [like, like, like]
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def matter_ids(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.datetime | str | None = None,
+               limit: int | None = None) -> list[int]:
+    """The ids the matters page lists: overdue first, then due soon (today), then open, then closed;
+    within each, the nearest deadline first, closed ones newest first."""
+    urgency, uparams = urgency_sql(as_now(now))
+    where, params = _where(db, flt)
+    sql = (f"SELECT m.id FROM matters m{where} ORDER BY {urgency}, m.due_at, m.received_at DESC, m.id DESC")
+    if limit:
+        sql += f" LIMIT {int(limit)}"
+    return [r[0] for r in db.execute(sql, [*params, *uparams])]
+
+
+def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
+    """Matters in the order of `ids` (one query for a window of a list)."""
+    if not ids:
+        return []
+    found = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for row in db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id IN ({','.join('?' * len(chunk))})", chunk):
+            found[row[0]] = Matter(*row)
+    return [found[i] for i in ids if i in found]
+
+
+def urgency_counts(db: Database, flt: MatterFilter = MatterFilter(), *, now=None) -> dict[str, int]:
+    """How many matters of a list are overdue, due soon, in time and closed (for the page header)."""
+    urgency, uparams = urgency_sql(as_now(now))
+    where, params = _where(db, flt)
+    rows = db.execute(f"SELECT {urgency} AS u, count(*) FROM matters m{where} GROUP BY u", [*params, *uparams])
+    names = {0: "overdue", 1: "due_soon", 2: "in_time", 3: "closed"}
+    counts = dict.fromkeys(names.values(), 0)
+    for u, n in rows:
+        counts[names[u]] = n
+    return counts
+
+
+def assignees(db: Database) -> list[tuple[int, str]]:
+    """Staff who have matters assigned, for the page's filter."""
+    return [tuple(r) for r in db.execute(
+        "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT DISTINCT assignee_staff_id FROM matters) "
+        "ORDER BY s.name")]
+
+
+def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
+    """The weekly analysis meeting's list: difficult matters still open at the meeting and every matter
+    overdue by then, plus any matter whose decision was already recorded for that week."""
+    monday = week_start(week)
+    cutoff = min(as_now(now), dt.datetime.combine(monday + dt.timedelta(days=7), dt.time()))
+    cut = fmt_ts(cutoff)
+    open_then = "(m.closed_at IS NULL OR m.closed_at >= :cut) AND m.received_at < :cut"
+    overdue_then = ("(m.resolve_due < :cut OR (m.respond_due < :cut AND "
+                    "(m.responded_at IS NULL OR m.responded_at >= :cut)))")
+    rows = db.execute(
+        f"SELECT {_COLUMNS}, mi.decision, mi.decided_by, mi.decided_at{_FROM} "
+        "LEFT JOIN matter_meeting_items mi ON mi.matter_id = m.id AND mi.week = :week "
+        f"WHERE ({open_then} AND m.state != 'archived' AND (m.grade = 'difficult' OR {overdue_then})) "
+        "OR mi.id IS NOT NULL ORDER BY m.grade = 'difficult' DESC, m.received_at",
+        {"cut": cut, "week": monday.isoformat()},
+    ).fetchall()
+    items = []
+    for row in rows:
+        matter = Matter(*row[:-3])
+        reasons = []
+        if matter.grade == "difficult":
+            reasons.append("difficult")
+        still_open = matter.closed_at is None or matter.closed_at >= cut
+        if (still_open and matter.resolve_due < cut) or (
+                matter.respond_due < cut and (matter.responded_at is None or matter.responded_at >= cut)):
+            reasons.append("overdue")
+        items.append(MeetingItem(matter, tuple(reasons), row[-3] or "", row[-2] or "", row[-1]))
+    return items
+
+
+def _mask_phone(phone: str) -> str:
+    """138****8000: the first three and last four digits."""
+    digits = phone.replace("-", "")
+    if len(digits) < 8:
+        return "*" * len(digits)
+    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
+
+
+def dossier(db: Database, matter_id: int, *, now=None) -> Dossier:
+    """Everything one matter's file prints; the resident's ID and phone are masked here."""
+    matter = get_matter(db, matter_id)
+    person = db.execute("SELECT name, id_number, phone FROM persons WHERE id = ?",
+                        [matter.person_id]).fetchone() if matter.person_id else None
+    household = db.execute("SELECT number, address FROM households WHERE id = ?",
+                           [matter.household_id]).fetchone() if matter.household_id else None
+    resident = Resident(
+        name=matter.resident_name or (person[0] if person else ""),
+        id_masked=mask_id(person[1]) if person and person[1] else "",
+        phone_masked=_mask_phone(matter.resident_phone or (person[2] if person else "") or ""),
+        household_number=household[0] if household else "",
+        address=household[1] if household else "",
+    )
+    weeks = db.execute("SELECT DISTINCT week FROM matter_meeting_items WHERE matter_id = ? ORDER BY week",
+                       [matter_id]).fetchall()
+    meeting = tuple(item for (w,) in weeks for item in meeting_list(db, dt.date.fromisoformat(w), now=now)
+                    if item.matter.id == matter_id)
+    return Dossier(matter, resident, tuple(events(db, matter_id)), timeliness(matter, now),
+                   time_limit(db, matter.grade, matter.category_id), meeting)
