@@ -1,0 +1,240 @@
+"""Backups through SQLite's online backup API, checked, rotated on a thinning schedule, and restored.
+
+A backup is never a file copy of a live database (a copy taken mid-write is torn); the backup API
+reads a consistent snapshot through a connection. Each new backup passes `PRAGMA integrity_check`
+before any older one is removed, so a bad backup never costs a good one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import audit
+from . import lock as locking
+from .db import connect, migrate
+from .errors import GridOfficeError, NotFound
+from .i18n import tr
+from .safety import integrity_problems, move_aside, network_location, storage_errors
+
+STAMP = "%Y%m%d-%H%M%S"
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}-\d{6})\.db$")
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How many of the newest hourly, daily, weekly and monthly backups to keep."""
+
+    hourly: int = 24
+    daily: int = 14
+    weekly: int = 8
+    monthly: int = 12
+
+
+DEFAULT_SCHEDULE = Schedule()
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    taken_at: dt.datetime
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class BackupResult:
+    backup: BackupInfo
+    seconds: float
+    removed: tuple[Path, ...]
+
+
+def default_dir(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(f"{p.stem}-备份")
+
+
+def _dir(db_path: str | Path, dest_dir: str | Path | None) -> Path:
+    return Path(dest_dir) if dest_dir is not None else default_dir(db_path)
+
+
+def list_backups(db_path: str | Path, dest_dir: str | Path | None = None) -> list[BackupInfo]:
+    """The backups of this file, newest first."""
+    folder = _dir(db_path, dest_dir)
+    stem = Path(db_path).stem
+    found = []
+    if folder.is_dir():
+        for entry in folder.iterdir():
+            m = _NAME.match(entry.name)
+            if not m or m.group("stem") != stem or not entry.is_file():
+                continue
+            found.append(BackupInfo(entry, dt.datetime.strptime(m.group("stamp"), STAMP), entry.stat().st_size))
+    return sorted(found, key=lambda b: b.taken_at, reverse=True)
+
+
+def newest_good_backup(db_path: str | Path, dest_dir: str | Path | None = None) -> Path | None:
+    """The newest backup that passes integrity_check (older ones are tried when a newer one is bad)."""
+    for info in list_backups(db_path, dest_dir):
+        if not integrity_problems(info.path):
+            return info.path
+    return None
+
+
+def thin(times: list[dt.datetime], schedule: Schedule = DEFAULT_SCHEDULE) -> set[dt.datetime]:
+    """Which backup times to keep: the newest in each of the last N hours, days, ISO weeks and months."""
+    newest_first = sorted(times, reverse=True)
+    keep: set[dt.datetime] = set(newest_first[:1])
+    rules = (
+        (schedule.hourly, lambda t: (t.year, t.month, t.day, t.hour)),
+        (schedule.daily, lambda t: t.date()),
+        (schedule.weekly, lambda t: t.isocalendar()[:2]),
+        (schedule.monthly, lambda t: (t.year, t.month)),
+    )
+    for count, key in rules:
+        seen: set = set()
+        for t in newest_first:
+            if len(seen) >= count:
+                break
+            k = key(t)
+            if k not in seen:
+                seen.add(k)
+                keep.add(t)
+    return keep
+
+
+def _copy(src_path: Path, target: Path, *, progress=None) -> None:
+    """Online backup of src_path into target (a new file), left in rollback-journal mode."""
+    src = sqlite3.connect(f"file:{src_path.as_posix()}?mode=ro", uri=True, timeout=30)
+    try:
+        dst = sqlite3.connect(str(target))
+        try:
+            # One step: the snapshot stays consistent even while the program keeps writing (WAL).
+            src.backup(dst, pages=-1, progress=progress)
+            dst.execute("PRAGMA journal_mode = DELETE")
+            dst.commit()
+        finally:
+            dst.close()
+    finally:
+        src.close()
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
+               schedule: Schedule | None = DEFAULT_SCHEDULE, now: dt.datetime | None = None) -> BackupResult:
+    """Take a backup, check it, then thin the older ones (schedule=None keeps them all)."""
+    db_path = Path(db_path)
+    if not db_path.exists():
+        raise NotFound(tr("找不到数据文件“{path}”").format(path=db_path))
+    folder = _dir(db_path, dest_dir)
+    started = time.perf_counter()
+    taken = (now or dt.datetime.now()).replace(microsecond=0)
+    existing = {b.taken_at for b in list_backups(db_path, folder)}
+    while taken in existing:
+        taken += dt.timedelta(seconds=1)
+    final = folder / f"{db_path.stem}-{taken.strftime(STAMP)}.db"
+    tmp = final.with_name(final.name + ".tmp")
+    with storage_errors():
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            _copy(db_path, tmp)
+            problems = integrity_problems(tmp)
+            if problems:
+                raise GridOfficeError(tr("新备份没有通过完整性检查（{first}），已丢弃，旧备份都保留着。请检查磁盘后再试。")
+                                      .format(first=problems[0]))
+            _fsync(tmp)
+            os.replace(tmp, final)
+        finally:
+            if tmp.exists():
+                tmp.unlink()
+    info = BackupInfo(final, taken, final.stat().st_size)
+    removed: list[Path] = []
+    if schedule is not None:
+        backups = list_backups(db_path, folder)
+        keep = thin([b.taken_at for b in backups], schedule)
+        for b in backups:
+            if b.taken_at not in keep:
+                b.path.unlink()
+                removed.append(b.path)
+    return BackupResult(info, time.perf_counter() - started, tuple(removed))
+
+
+def due(db_path: str | Path, dest_dir: str | Path | None = None, *, every: dt.timedelta = dt.timedelta(hours=1),
+        now: dt.datetime | None = None) -> bool:
+    """Whether the newest backup is older than `every` (the GUI's timer asks this)."""
+    backups = list_backups(db_path, dest_dir)
+    return not backups or (now or dt.datetime.now()) - backups[0].taken_at >= every
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored_from: Path
+    kept_aside: Path | None
+
+
+def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.OfficeLock | None = None,
+            actor: str = "system") -> RestoreResult:
+    """Replace the office file with a backup; the current file is first kept aside, untouched.
+
+    Refuses (LockHeld) while another program has the file open. A program restoring its own file
+    passes its lock as `held` after closing its connections.
+    """
+    db_path, backup_path = Path(db_path), Path(backup_path)
+    if not backup_path.is_file():
+        raise NotFound(tr("找不到备份文件“{path}”").format(path=backup_path))
+    problems = integrity_problems(backup_path)
+    if problems:
+        raise GridOfficeError(tr("备份“{name}”已损坏（{first}），不能用来恢复；请选择另一份备份。").format(
+            name=backup_path.name, first=problems[0]))
+    own = held is None
+    current = held or locking.acquire(db_path)
+    try:
+        with storage_errors():
+            kept = None
+            if db_path.exists():
+                if not integrity_problems(db_path, quick=True):
+                    # Fold the WAL in first, so the file kept aside is complete on its own.
+                    conn = sqlite3.connect(str(db_path), timeout=30)
+                    try:
+                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    finally:
+                        conn.close()
+                kept = move_aside(db_path, "before-restore")
+            tmp = db_path.with_name(db_path.name + ".restoring")
+            if tmp.exists():
+                tmp.unlink()
+            try:
+                _copy(backup_path, tmp)
+                _fsync(tmp)
+                os.replace(tmp, db_path)
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+            db = connect(db_path, wal=network_location(db_path) is None)
+            try:
+                migrate(db, db_path)
+                audit.set_actor(db, actor)
+                with db.atomic():
+                    audit.record(db, "restore", None, None, new={
+                        "backup": backup_path.name, "kept_aside": kept.name if kept else None})
+            finally:
+                db.close()
+        return RestoreResult(backup_path, kept)
+    finally:
+        if own:
+            current.release()
+

@@ -1,0 +1,188 @@
+"""One program per office file: a lock file beside the database, held by an OS lock.
+
+The lock file is created with O_EXCL and carries who holds it (host, user, pid, since).
+The OS lock (flock on POSIX, msvcrt.locking on Windows) dies with its process, so a
+lock file whose OS lock can be taken belongs to a program that crashed or lost power:
+it is taken over, and the caller learns the previous holder did not close cleanly.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import errno
+import getpass
+import json
+import os
+import socket
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import GridOfficeError
+from .i18n import tr
+
+if sys.platform == "win32":
+    import msvcrt
+else:
+    import fcntl
+
+# Windows locks byte ranges and refuses to read a locked range, so the lock sits past the text.
+_WIN_LOCK_OFFSET = 1 << 20
+
+
+@dataclass(frozen=True)
+class Holder:
+    host: str
+    user: str
+    pid: int
+    since: str
+
+    def describe(self) -> str:
+        return tr("电脑“{host}”上的用户“{user}”（进程号 {pid}），自 {since} 起").format(
+            host=self.host or "?", user=self.user or "?", pid=self.pid, since=self.since or "?"
+        )
+
+
+class LockHeld(GridOfficeError):
+    """Another running program has the file open."""
+
+    def __init__(self, path: Path, holder: Holder | None):
+        who = holder.describe() if holder else tr("另一个正在运行的程序")
+        super().__init__(
+            tr("数据文件“{name}”已被{who}打开使用。为防止两处同时修改把数据写乱，本程序不能再打开它。"
+               "请先在那里关闭程序，或改用只读查看。").format(name=Path(path).name, who=who)
+        )
+        self.holder = holder
+
+
+def lock_path(db_path: str | Path) -> Path:
+    p = Path(db_path)
+    return p.with_name(p.name + ".lock")
+
+
+def _me() -> Holder:
+    try:
+        user = getpass.getuser()
+    except Exception:  # getuser raises when no user name can be found at all
+        user = ""
+    return Holder(socket.gethostname(), user, os.getpid(), dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
+
+
+def _read_holder(fd: int) -> Holder | None:
+    os.lseek(fd, 0, os.SEEK_SET)
+    raw = os.read(fd, 4096)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+        return Holder(str(data["host"]), str(data["user"]), int(data["pid"]), str(data["since"]))
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _try_os_lock(fd: int) -> bool:
+    try:
+        if sys.platform == "win32":
+            os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        else:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except OSError as exc:
+        if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+            return False
+        raise
+
+
+class OfficeLock:
+    """Held for the life of a program that writes to the file; release() on a clean exit."""
+
+    def __init__(self, path: Path, fd: int, previous: Holder | None, stale: bool):
+        self.path = path
+        self._fd: int | None = fd
+        # Who held the file before a crash, when the lock was taken over.
+        self.previous = previous
+        self.stale = stale
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        if sys.platform == "win32":
+            try:
+                os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            finally:
+                os.close(fd)
+            try:
+                os.unlink(self.path)
+            except OSError:
+                pass  # another program already created its own lock file
+        else:
+            # Unlink while still locked, so nobody can lock the old file after we let go.
+            try:
+                os.unlink(self.path)
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+
+    def __enter__(self) -> "OfficeLock":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+
+def holder(db_path: str | Path) -> Holder | None:
+    """Who holds the file now, or None when nobody does (a stale lock file counts as nobody)."""
+    path = lock_path(db_path)
+    try:
+        fd = os.open(path, os.O_RDWR)
+    except FileNotFoundError:
+        return None
+    try:
+        if _try_os_lock(fd):
+            return None
+        return _read_holder(fd) or Holder("", "", 0, "")
+    finally:
+        os.close(fd)
+
+
+def acquire(db_path: str | Path) -> OfficeLock:
+    """Take the file for this program; raises LockHeld naming the holder."""
+    path = lock_path(db_path)
+    for _attempt in range(20):
+        existed = False
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            existed = True
+            try:
+                fd = os.open(path, os.O_RDWR)
+            except FileNotFoundError:
+                continue  # its holder just released it; try to create it again
+        try:
+            if not _try_os_lock(fd):
+                raise LockHeld(Path(db_path), _read_holder(fd))
+            if sys.platform != "win32":
+                # The holder may have unlinked the file between our open and our lock.
+                try:
+                    same = os.fstat(fd).st_ino == os.stat(path).st_ino
+                except FileNotFoundError:
+                    same = False
+                if not same:
+                    os.close(fd)
+                    continue
+            previous = _read_holder(fd) if existed else None
+            me = json.dumps(_me().__dict__, ensure_ascii=False).encode("utf-8")
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.ftruncate(fd, 0)
+            os.write(fd, me)
+            os.fsync(fd)
+            return OfficeLock(path, fd, previous, stale=existed)
+        except BaseException:
+            os.close(fd)
+            raise
+    raise LockHeld(Path(db_path), None)
