@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Sequence
 
 from sqlite_utils import Database
 
@@ -174,13 +175,13 @@ def person_ids(db: Database, code: str, *, org_id: int | None = None, sort: str 
     return [r[0] for r in db.execute(sql, cond_params + params)]
 
 
-def rows(db: Database, ids: list[int], *, today: dt.date | None = None) -> dict[int, RegisterRow]:
+def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> dict[int, RegisterRow]:
     """The visible rows for a window of ids, keyed by person id (one query per window)."""
     today = today or dt.date.today()
     result: dict[int, RegisterRow] = {}
     # SQLite limits host parameters; a window is small, but stay safe for callers passing more.
     for start in range(0, len(ids), 500):
-        chunk = ids[start:start + 500]
+        chunk = list(ids[start:start + 500])
         marks = ",".join("?" * len(chunk))
         for r in db.execute(
             "SELECT p.id, p.household_id, p.name, p.sex, p.birth_date, p.id_number, p.phone, "

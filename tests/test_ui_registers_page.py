@@ -1,0 +1,153 @@
+"""重点人群 page: counts per register, filter by grid, masked rows, Enter opens the household."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gridoffice import audit, regions
+from gridoffice.ages import age_on
+from gridoffice.db import open_db
+from gridoffice.idcard import make_id
+from ui.context import AppContext
+from ui.pages.registers_page import RegistersPage
+
+TODAY = dt.date.today()
+
+
+def _born(years_ago: int, days: int = 30) -> dt.date:
+    return dt.date(TODAY.year - years_ago, 1, 1) + dt.timedelta(days=days) if years_ago else TODAY - dt.timedelta(days=days)
+
+
+@pytest.fixture
+def office(tmp_path):
+    """Two grids; persons written with plain SQL so their birth dates are exact."""
+    path = tmp_path / "office.db"
+    db = open_db(path)
+    audit.set_actor(db, "测试员")
+    community = regions.create_unit(db, None, "community", "东港社区")
+    grid1 = regions.create_unit(db, community, "grid", "第一网格")
+    grid2 = regions.create_unit(db, community, "grid", "第二网格")
+    people = {}
+    with db.atomic():
+        for number, grid, members in (
+            ("0001", grid1, [("王老汉", 85, "disabled"), ("王小宝", 0, None)]),
+            ("0002", grid2, [("李奶奶", 70, None), ("李娃", 1, None)]),
+            ("0003", grid2, [("赵大爷", 65, "disabled")]),
+        ):
+            hid = db.execute("INSERT INTO households(number, org_id, address) VALUES(?,?,?)",
+                             [number, grid, f"东港路{number}号"]).lastrowid
+            for serial, (name, years, tag) in enumerate(members, start=1):
+                birth = _born(years)
+                pid = db.execute(
+                    "INSERT INTO persons(household_id, name, id_number, sex, birth_date, relation, phone) "
+                    "VALUES(?,?,?,?,?,?,?)",
+                    [hid, name, make_id("330102", birth, serial * 2 + 1), "M", birth.isoformat(),
+                     "head" if serial == 1 else "other", "13812345678"]).lastrowid
+                if tag:
+                    db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES(?,?,?)", [pid, tag, "2020-01-01"])
+                people[name] = (pid, hid)
+    db.close()
+    return {"path": path, "grid1": grid1, "grid2": grid2, "people": people}
+
+
+@pytest.fixture
+def page(office, qtbot):
+    ctx = AppContext(office["path"])
+    widget = RegistersPage(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(1200, 700)
+    widget.show()
+    widget.activated()
+    yield widget
+    ctx.close()
+
+
+def count_of(page, code):
+    return page._group_items[code].text(1)
+
+
+def cells(page, column):
+    model = page.model
+    return [model.data(model.index(r, column)) for r in range(model.rowCount())]
+
+
+def test_counts_and_the_first_register_load_in_the_background(page, qtbot):
+    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "3")
+    assert count_of(page, "age:under_3") == "2"
+    assert count_of(page, "age:elderly_80") == "1"
+    assert count_of(page, "disabled") == "2"
+    assert count_of(page, "three_nos") == "0"
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    assert sorted(cells(page, 0)) == ["李娃", "王小宝"]
+    assert "共2人" in page.caption.text()
+
+
+def test_filtering_by_grid_changes_counts_and_rows(page, office, qtbot):
+    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "3")
+    page.select_group("age:elderly_60")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
+    page.scope.set_current_unit(office["grid2"])
+    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "2")
+    assert count_of(page, "disabled") == "1"
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    assert set(cells(page, 0)) == {"李奶奶", "赵大爷"}
+    assert set(cells(page, 4)) == {"第二网格"}
+    assert "第二网格" in page.caption.text()
+
+
+def test_scope_can_be_typed(page, office, qtbot):
+    qtbot.waitUntil(lambda: page.scope.count() == 4)  # 全部 + community + two grids
+    assert page.scope.itemText(2) == "东港社区 › 第一网格"
+    page.scope.setFocus()
+    # Chinese arrives through the input method, not as key presses: insert it as the IME would.
+    page.scope.lineEdit().selectAll()
+    page.scope.lineEdit().insert("东港社区 › 第一网格")
+    qtbot.keyClick(page.scope.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.scope.current_unit() == office["grid1"])
+    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "1")
+
+
+def test_rows_show_masked_numbers_and_the_age(page, office, qtbot):
+    page.select_group("disabled")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    full_ids = [page.ctx.reader().execute("SELECT id_number FROM persons WHERE name = ?", [n]).fetchone()[0]
+                for n in ("王老汉", "赵大爷")]
+    shown = cells(page, 6)
+    assert all("*" in text and text not in full_ids for text in shown)
+    assert set(cells(page, 7)) == {"138****5678"}
+    old = page.model.row_of(office["people"]["王老汉"][0])
+    assert page.model.data(page.model.index(old, 2)) == str(age_on(_born(85), TODAY))
+
+
+def test_sorting_by_age_is_done_by_sql(page, qtbot):
+    page.select_group("age:elderly_60")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 3)
+    page.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
+    qtbot.waitUntil(lambda: cells(page, 0) == ["王老汉", "李奶奶", "赵大爷"])
+    page.table.sortByColumn(2, Qt.SortOrder.AscendingOrder)
+    qtbot.waitUntil(lambda: cells(page, 0) == ["赵大爷", "李奶奶", "王老汉"])
+    assert page.model.queries <= 3  # a window per reload, not a query per cell
+
+
+def test_enter_on_a_row_opens_the_household(page, office, qtbot):
+    page.select_group("age:elderly_80")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 1)
+    page.table.setFocus()
+    page.table.setCurrentIndex(page.model.index(0, 0))
+    with qtbot.waitSignal(page.ctx.navigate_requested) as blocker:
+        qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert blocker.args == ["households", office["people"]["王老汉"][1]]
+
+
+def test_a_change_to_tags_recounts(page, office, qtbot):
+    qtbot.waitUntil(lambda: count_of(page, "disabled") == "2")
+    pid = office["people"]["李奶奶"][0]
+
+    def tag(db):
+        with db.atomic():
+            db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES(?, 'disabled', '2024-01-01')", [pid])
+
+    page.ctx.changed.connect(page.on_changed)  # the main window wires every page so
+    page.ctx.write(tag, description="标记", kinds={"tags"})
+    qtbot.waitUntil(lambda: count_of(page, "disabled") == "3")

@@ -1,0 +1,243 @@
+"""重点人群: one register per special group (tags and derived age groups), with counts.
+
+Counts and the ordered id list are read in the background (only the newest request counts);
+the table fetches the visible rows per window. ID and phone numbers are shown masked.
+Enter or a double click opens the person's household.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
+)
+
+from gridoffice import regions, registers, vocab
+from ui.background import LatestWorker
+from ui.models import Column, IdTableModel
+from ui.pages import Page
+from ui.widgets.unit_picker import UnitPicker, unit_paths
+
+# Kinds of change that can move a person into or out of a register.
+_CONCERNS = frozenset({"org", "households", "persons", "tags"})
+
+
+class RegistersPage(Page):
+    PAGE_ID = "registers"
+    TITLE = "重点人群"
+    ORDER = 30
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self._group = registers.groups()[0].code
+        self._sort = ("household", False)
+        self._dirty = True
+        self._count_worker = LatestWorker(ctx, "register-counts", self)
+        self._ids_worker = LatestWorker(ctx, "register-ids", self)
+
+        self.scope = UnitPicker(self, all_text=self.tr("全部（本办公室）"))
+        scope_label = QLabel(self.tr("范围(&S)："), self)
+        scope_label.setBuddy(self.scope)
+        self.refresh_button = QPushButton(self.tr("刷新(F5)"), self)
+        top = QHBoxLayout()
+        top.addWidget(scope_label)
+        top.addWidget(self.scope)
+        top.addWidget(self.refresh_button)
+        top.addStretch(1)
+
+        self.groups = QTreeWidget(self)
+        self.groups.setColumnCount(2)
+        self.groups.setHeaderLabels([self.tr("人群"), self.tr("人数")])
+        self.groups.setRootIsDecorated(False)
+        self.groups.setUniformRowHeights(True)
+        header = self.groups.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.groups.setStyleSheet("QTreeWidget::item { padding: 3px 0px; }")
+        self._group_items: dict[str, QTreeWidgetItem] = {}
+        sections = {"age": self.tr("按年龄"), "tag": self.tr("按类别")}
+        bold = self.groups.font()
+        bold.setBold(True)
+        for kind, title in sections.items():
+            # Section headings only group the list; they cannot be chosen.
+            section = QTreeWidgetItem([title, ""])
+            section.setFlags(Qt.ItemFlag.ItemIsEnabled)
+            section.setFont(0, bold)
+            self.groups.addTopLevelItem(section)
+            for g in registers.groups():
+                if g.kind != kind:
+                    continue
+                item = QTreeWidgetItem([g.label, ""])
+                item.setData(0, Qt.ItemDataRole.UserRole, g.code)
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                section.addChild(item)
+                self._group_items[g.code] = item
+        self.groups.expandAll()
+        self.groups.setItemsExpandable(False)
+        self.groups.setIndentation(12)
+        groups_label = QLabel(self.tr("选择人群(&G)："), self)
+        groups_label.setBuddy(self.groups)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(groups_label)
+        left_layout.addWidget(self.groups)
+
+        self.model = IdTableModel(
+            [
+                Column("name", self.tr("姓名"), lambda r: r.name, width=90),
+                Column("", self.tr("性别"), lambda r: r.sex, width=44),
+                Column("age", self.tr("年龄"), lambda r: "" if r.age is None else str(r.age), True, 50),
+                Column("household", self.tr("户号"), lambda r: r.household_number, width=110),
+                Column("grid", self.tr("网格"), lambda r: r.grid, width=130),
+                Column("", self.tr("住址"), lambda r: r.address, width=220),
+                Column("", self.tr("身份证号"), lambda r: r.id_masked, width=170),
+                Column("", self.tr("电话"), lambda r: r.phone_masked, width=120),
+            ],
+            registers.rows, ctx.reader, self,
+        )
+        self.table = QTableView(self)
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setAlternatingRowColors(True)
+        self.table.setTabKeyNavigation(False)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        table_header = self.table.horizontalHeader()
+        table_header.setHighlightSections(False)
+        table_header.setMinimumSectionSize(40)
+        for column, spec in enumerate(self.model.columns):
+            self.table.setColumnWidth(column, spec.width)
+        table_header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        # The indicator starts on 户号, the order person_ids() gives by default.
+        table_header.setSortIndicator(3, Qt.SortOrder.AscendingOrder)
+        self.table.setSortingEnabled(True)
+
+        self.caption = QLabel(self)
+        self.caption.setTextFormat(Qt.TextFormat.PlainText)
+        font = self.caption.font()
+        font.setBold(True)
+        self.caption.setFont(font)
+        self.hint = QLabel(self.tr("回车或双击打开所在户 · 点击列标题排序 · 身份证号和电话已遮挡"), self)
+        self.hint.setEnabled(False)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(self.caption)
+        right_layout.addWidget(self.table, 1)
+        right_layout.addWidget(self.hint)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([240, 900])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.setTabOrder(self.scope, self.refresh_button)
+        self.setTabOrder(self.refresh_button, self.groups)
+        self.setTabOrder(self.groups, self.table)
+
+        self.scope.unit_changed.connect(lambda _u: self.reload())
+        self.refresh_button.clicked.connect(self.reload)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.groups.setCurrentItem(self._group_items[self._group])
+        self.groups.currentItemChanged.connect(self._group_chosen)
+        self.groups.itemActivated.connect(lambda *_: self.table.setFocus())
+        self.table.activated.connect(self._open_row)
+        self.model.sort_requested.connect(self._sort_changed)
+        table_header.sortIndicatorChanged.connect(self._indicator_moved)
+
+    # -- page contract -------------------------------------------------------------------------------
+    def activated(self) -> None:
+        if self._dirty:
+            self._load_units()
+            self.reload()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if not kinds & _CONCERNS:
+            return
+        self._dirty = True
+        if self.isVisible():
+            self.activated()
+
+    # -- loading -----------------------------------------------------------------------------------
+    def _load_units(self) -> None:
+        grid_rank = vocab.LEVEL_RANK["grid"]
+        self.scope.set_units(unit_paths(regions.all_units(self.ctx.reader()), max_rank=grid_rank))
+
+    def reload(self) -> None:
+        """Recount every register and reload the chosen one for the current scope."""
+        self._dirty = False
+        org_id = self.scope.current_unit()
+        self._count_worker.submit(lambda db: registers.counts(db, org_id=org_id), self._show_counts)
+        self._load_ids()
+
+    def _load_ids(self) -> None:
+        org_id, code, (sort, descending) = self.scope.current_unit(), self._group, self._sort
+        self.caption.setText(self.tr("{group}：正在读取…").format(group=registers.group(code).label))
+        self._ids_worker.submit(
+            lambda db: registers.person_ids(db, code, org_id=org_id, sort=sort, descending=descending),
+            self._show_ids,
+        )
+
+    def _show_counts(self, counts: dict[str, int]) -> None:
+        for code, item in self._group_items.items():
+            item.setText(1, str(counts.get(code, 0)))
+
+    def _show_ids(self, ids: list[int]) -> None:
+        self.model.set_ids(array("q", ids))
+        scope = self.scope.currentText() if self.scope.current_unit() is not None else self.tr("全部")
+        self.caption.setText(self.tr("{group} · {scope} · 共{n}人").format(
+            group=registers.group(self._group).label, scope=scope, n=len(ids)))
+        if ids and not self.table.currentIndex().isValid():
+            self.table.setCurrentIndex(self.model.index(0, 0))
+
+    # -- interaction -----------------------------------------------------------------------------------
+    def current_group(self) -> str:
+        return self._group
+
+    def select_group(self, code: str) -> None:
+        self.groups.setCurrentItem(self._group_items[code])
+
+    def _group_chosen(self, item: QTreeWidgetItem | None, _previous=None) -> None:
+        if item is None:
+            return
+        self._group = item.data(0, Qt.ItemDataRole.UserRole)
+        self.model.set_ids(array("q"))
+        self._load_ids()
+
+    def _sort_changed(self, key: str, descending: bool) -> None:
+        if (key, descending) != self._sort:
+            self._sort = (key, descending)
+            self._load_ids()
+
+    def _indicator_moved(self, column: int, _order) -> None:
+        if self.model.columns[column].key:
+            return
+        # A column SQL cannot sort by: put the indicator back on the column the list follows.
+        header = self.table.horizontalHeader()
+        current = next(i for i, c in enumerate(self.model.columns) if c.key == self._sort[0])
+        header.blockSignals(True)
+        header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if self._sort[1] else Qt.SortOrder.AscendingOrder)
+        header.blockSignals(False)
+
+    def _open_row(self, index) -> None:
+        record = self.model.record(index.row())
+        if record is None:
+            return
+        if record.household_id is None:
+            self.ctx.show_status(self.tr("{name}不在任何户中，请在完整性检查中处理").format(name=record.name))
+            return
+        self.ctx.navigate("households", record.household_id)
