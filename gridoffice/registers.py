@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from . import ages, vocab
 from .errors import NotFound, ValidationError
 from .i18n import tr
-from .idcard import mask_id
+from .masking import mask_id, mask_phone
 
 AGE_PREFIX = "age:"
 
@@ -60,19 +60,6 @@ def group(code: str) -> Group:
         if g.code == code:
             return g
     raise ValidationError("group", tr("没有名为“{code}”的重点人群").format(code=code))
-
-
-def mask_phone(phone: str) -> str:
-    """138****5678 / 0571-****8888: the area code and last four digits, the rest hidden."""
-    if not phone:
-        return ""
-    parts = phone.split("-")
-    # Stored landlines are normalised to 0AAA-NNNNNNN[-EXT]; an extension is not shown.
-    if phone.startswith("0") and len(parts) >= 2 and len(parts[1]) > 4:
-        return f"{parts[0]}-{'*' * (len(parts[1]) - 4)}{parts[1][-4:]}"
-    if len(phone) > 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * len(phone)
 
 
 def _subtree_range(db: Database, org_id: int) -> tuple[str, str]:
@@ -195,6 +182,6 @@ def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> d
             result[r[0]] = RegisterRow(
                 person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), age=age,
                 household_number=r[7] or "", address=r[8] or "", grid=r[9] or "",
-                id_masked=mask_id(r[5]) if r[5] else "", phone_masked=mask_phone(r[6] or ""),
+                id_masked=mask_id(r[5]) if r[5] else "", phone_masked=mask_phone(r[6]),
             )
     return result
