@@ -1,0 +1,266 @@
+"""The organisation tree (district → street → community → area → grid → estate → building → unit).
+
+Every node keeps `path` ('/1/5/23/', its own id last) so a subtree is one indexed prefix range,
+and `grid_id`, the grid node it lies in (itself for a grid; NULL above grid level), so
+"which grid is this household in" is one lookup. Nodes are retired, never deleted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import audit, records
+from .db import get_setting, now, set_setting
+from .errors import RuleViolation, ValidationError
+from .i18n import tr
+from .normalize import clean_text
+from .vocab import LEVEL_RANK, ORG_LEVELS
+
+_COLUMNS = "id, parent_id, level, code, name, path, grid_id, sort, status, retired_at"
+
+
+@dataclass(frozen=True)
+class OrgUnit:
+    id: int
+    parent_id: int | None
+    level: str
+    code: str | None
+    name: str
+    path: str
+    grid_id: int | None
+    sort: int
+    status: str
+    retired_at: str | None
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    @property
+    def ancestor_ids(self) -> tuple[int, ...]:
+        """Ids from the root down to the parent."""
+        return tuple(int(part) for part in self.path.strip("/").split("/")[:-1])
+
+
+@dataclass(frozen=True)
+class Counts:
+    households: int
+    persons: int
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    org_id: int | None
+
+
+def _unit(values) -> OrgUnit:
+    return OrgUnit(*values)
+
+
+def get_unit(db: Database, unit_id: int) -> OrgUnit:
+    found = records.require(db, "org_units", unit_id, "组织单元")
+    return _unit([found[c.strip()] for c in _COLUMNS.split(",")])
+
+
+def children(db: Database, parent_id: int | None, *, include_retired: bool = False) -> list[OrgUnit]:
+    where = "parent_id IS NULL" if parent_id is None else "parent_id = ?"
+    params = [] if parent_id is None else [parent_id]
+    if not include_retired:
+        where += " AND status = 'active'"
+    rows = db.execute(f"SELECT {_COLUMNS} FROM org_units WHERE {where} ORDER BY sort, id", params).fetchall()
+    return [_unit(r) for r in rows]
+
+
+def all_units(db: Database, *, include_retired: bool = False) -> list[OrgUnit]:
+    """Every node, parents before children (ordered by path), siblings by sort then id."""
+    where = "" if include_retired else "WHERE status = 'active'"
+    rows = db.execute(f"SELECT {_COLUMNS} FROM org_units {where}").fetchall()
+    units = [_unit(r) for r in rows]
+    order = {u.id: (u.sort, u.id) for u in units}
+    return sorted(units, key=lambda u: [order.get(i, (0, i)) for i in (*u.ancestor_ids, u.id)])
+
+
+def subtree_ids(db: Database, unit_id: int) -> list[int]:
+    """The node and all its descendants (retired ones included: history stays reachable)."""
+    path = get_unit(db, unit_id).path
+    return [r[0] for r in db.execute(
+        "SELECT id FROM org_units WHERE path >= ? AND path < ? ORDER BY path", [path, path[:-1] + "0"]
+    )]
+
+
+def _clean_name(value: object) -> str:
+    name = clean_text(value)
+    if not name:
+        raise ValidationError("name", tr("名称不能为空"))
+    if len(name) > 60:
+        raise ValidationError("name", tr("名称过长（最多60个字）"))
+    return name
+
+
+def _check_sibling_name(db: Database, parent_id: int | None, name: str, exclude: int | None = None) -> None:
+    where = "parent_id IS NULL" if parent_id is None else "parent_id = ?"
+    params = [] if parent_id is None else [parent_id]
+    clash = db.execute(
+        f"SELECT id FROM org_units WHERE {where} AND name = ? AND status = 'active' AND id IS NOT ?",
+        [*params, name, exclude],
+    ).fetchone()
+    if clash:
+        raise ValidationError("name", tr("同一上级下已有名为“{name}”的单元，请换一个名称").format(name=name))
+
+
+def _check_parent(db: Database, parent_id: int | None, level: str) -> OrgUnit | None:
+    if level not in ORG_LEVELS:
+        raise ValidationError("level", tr("层级“{level}”不存在，可选：{options}").format(
+            level=level, options="、".join(tr(v) for v in ORG_LEVELS.values())))
+    if parent_id is None:
+        return None
+    parent = get_unit(db, parent_id)
+    if parent.status != "active":
+        raise RuleViolation(tr("上级“{name}”已撤销，不能在其下设立或移入单元").format(name=parent.name))
+    if LEVEL_RANK[level] <= LEVEL_RANK[parent.level]:
+        raise ValidationError("level", tr("“{child}”不能放在“{parent}”之下：下级的层级必须低于上级（{parent}是{plevel}）").format(
+            child=tr(ORG_LEVELS[level]), parent=parent.name, plevel=tr(ORG_LEVELS[parent.level])))
+    return parent
+
+
+def create_unit(db: Database, parent_id: int | None, level: str, name: str, code: str | None = None,
+                *, sort: int = 0) -> int:
+    name = _clean_name(name)
+    code = clean_text(code) or None
+    with db.atomic():
+        parent = _check_parent(db, parent_id, level)
+        _check_sibling_name(db, parent_id, name)
+        stamp = now()
+        new_id = db.execute(
+            "INSERT INTO org_units(parent_id, level, code, name, path, sort, status, created_at, updated_at) "
+            "VALUES(?, ?, ?, ?, '', ?, 'active', ?, ?)",
+            [parent_id, level, code, name, sort, stamp, stamp],
+        ).lastrowid
+        path = f"{parent.path if parent else '/'}{new_id}/"
+        grid_id = new_id if level == "grid" else (parent.grid_id if parent else None)
+        db.execute("UPDATE org_units SET path = ?, grid_id = ? WHERE id = ?", [path, grid_id, new_id])
+        audit.record(db, "create_unit", "org_units", new_id, new={
+            "parent_id": parent_id, "level": level, "code": code, "name": name, "path": path,
+            "grid_id": grid_id, "sort": sort})
+    return new_id
+
+
+def rename_unit(db: Database, unit_id: int, name: str, code: str | None = None, *, sort: int | None = None) -> None:
+    """Give a node a new name (and, when given, a new code or sort position)."""
+    name = _clean_name(name)
+    with db.atomic():
+        unit = get_unit(db, unit_id)
+        _check_sibling_name(db, unit.parent_id, name, exclude=unit_id)
+        changes = {"name": name}
+        if code is not None:
+            changes["code"] = clean_text(code) or None
+        if sort is not None:
+            changes["sort"] = sort
+        records.update(db, "org_units", unit_id, changes, "rename_unit")
+
+
+def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
+    """Hang a node and its whole subtree under another parent; paths and grids follow."""
+    with db.atomic():
+        unit = get_unit(db, unit_id)
+        if unit.status != "active":
+            raise RuleViolation(tr("“{name}”已撤销，不能移动").format(name=unit.name))
+        if new_parent_id is not None and get_unit(db, new_parent_id).path.startswith(unit.path):
+            raise RuleViolation(tr("不能把“{name}”移到它自己或它的下级之下").format(name=unit.name))
+        parent = _check_parent(db, new_parent_id, unit.level)
+        _check_sibling_name(db, new_parent_id, unit.name, exclude=unit_id)
+        old_prefix = unit.path
+        new_prefix = f"{parent.path if parent else '/'}{unit_id}/"
+        rows = db.execute(
+            "SELECT id, parent_id, level, path, grid_id FROM org_units WHERE path >= ? AND path < ?",
+            [old_prefix, old_prefix[:-1] + "0"],
+        ).fetchall()
+        # A path holds at most one grid (levels strictly descend), so each node's grid is the grid
+        # node on its new path: inside the subtree, or else the new parent's grid.
+        subtree = {r[0]: r for r in rows}
+        for node_id, node_parent, level, path, grid_id in rows:
+            new_path = new_prefix + path[len(old_prefix):]
+            inner_grids = [int(i) for i in new_path.strip("/").split("/")
+                           if int(i) in subtree and subtree[int(i)][2] == "grid"]
+            new_grid = inner_grids[0] if inner_grids else (parent.grid_id if parent else None)
+            changes = {"path": new_path, "grid_id": new_grid}
+            if node_id == unit_id:
+                changes["parent_id"] = new_parent_id
+            records.update(db, "org_units", node_id, changes, "move_unit",
+                           old={"parent_id": node_parent, "path": path, "grid_id": grid_id})
+
+
+def retire_unit(db: Database, unit_id: int, *, day: str | None = None) -> int:
+    """Retire a node and its active descendants; refused while active households remain inside.
+
+    Returns how many nodes were retired.
+    """
+    day = day or dt.date.today().isoformat()
+    with db.atomic():
+        unit = get_unit(db, unit_id)
+        if unit.status != "active":
+            raise RuleViolation(tr("“{name}”已经撤销").format(name=unit.name))
+        upper = unit.path[:-1] + "0"
+        inside = db.execute(
+            "SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
+            "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'", [unit.path, upper],
+        ).fetchone()[0]
+        if inside:
+            raise RuleViolation(tr("“{name}”及其下级还有{n}个在册户，请先把这些户移到其他网格后再撤销").format(
+                name=unit.name, n=inside))
+        ids = [r[0] for r in db.execute(
+            "SELECT id FROM org_units WHERE path >= ? AND path < ? AND status = 'active'", [unit.path, upper])]
+        for node_id in ids:
+            records.update(db, "org_units", node_id, {"status": "retired", "retired_at": day}, "retire_unit")
+    return len(ids)
+
+
+def counts(db: Database) -> dict[int, Counts]:
+    """Active households and persons per node, each node counting its whole subtree.
+
+    One grouped query per figure, then sums up the tree in Python: a few hundred ms at 500k households.
+    """
+    own: dict[int, list[int]] = {}
+    for org_id, households, persons in db.execute(
+        "SELECT h.org_id, count(*), coalesce(sum(m.n), 0) FROM households h "
+        "LEFT JOIN (SELECT household_id, count(*) AS n FROM persons WHERE status = 'active' "
+        "GROUP BY household_id) m ON m.household_id = h.id "
+        "WHERE h.status = 'active' AND h.org_id IS NOT NULL GROUP BY h.org_id"
+    ):
+        own[org_id] = [households, persons]
+    totals: dict[int, list[int]] = {}
+    for unit_id, path in db.execute("SELECT id, path FROM org_units"):
+        totals.setdefault(unit_id, [0, 0])
+        figures = own.get(unit_id)
+        if not figures:
+            continue
+        for ancestor in path.strip("/").split("/"):
+            slot = totals.setdefault(int(ancestor), [0, 0])
+            slot[0] += figures[0]
+            slot[1] += figures[1]
+    return {unit_id: Counts(h, p) for unit_id, (h, p) in totals.items()}
+
+
+def set_office(db: Database, name: str, org_id: int | None) -> None:
+    """The office's name and its node in the tree (the root of what it manages)."""
+    name = clean_text(name)
+    if not name:
+        raise ValidationError("office_name", tr("单位名称不能为空"))
+    with db.atomic():
+        if org_id is not None:
+            get_unit(db, org_id)
+        old = office(db)
+        set_setting(db, "office_name", name)
+        set_setting(db, "office_org_id", "" if org_id is None else str(org_id))
+        audit.record(db, "set_office", "settings", None,
+                     old={"office_name": old.name, "office_org_id": old.org_id},
+                     new={"office_name": name, "office_org_id": org_id})
+
+
+def office(db: Database) -> Office:
+    org = get_setting(db, "office_org_id")
+    return Office(get_setting(db, "office_name", "") or "", int(org) if org else None)

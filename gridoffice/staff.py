@@ -1,0 +1,339 @@
+"""Staff, their roles, the service team of each grid, and who contacts which household.
+
+Roles, team memberships and contact links end with a date (`until`); none is deleted,
+so a party member's dossier still shows the households contacted last year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import records
+from .errors import RuleViolation, ValidationError
+from .i18n import tr
+from .normalize import clean_text, normalize_phone, require_name
+from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for
+
+STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
+
+
+@dataclass(frozen=True)
+class Staff:
+    id: int
+    name: str
+    phone: str
+    kind: str
+    person_id: int | None
+    org_id: int | None
+    status: str
+    notes: str
+
+
+@dataclass(frozen=True)
+class Role:
+    id: int
+    staff_id: int
+    role: str
+    org_id: int | None
+    since: str | None
+    until: str | None
+
+
+@dataclass(frozen=True)
+class Team:
+    id: int
+    grid_id: int
+    name: str
+    duties: str
+    status: str
+
+
+@dataclass(frozen=True)
+class TeamMember:
+    id: int
+    team_id: int
+    staff_id: int
+    staff_name: str
+    phone: str
+    duty: str | None
+    title: str | None
+    since: str | None
+    until: str | None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A staff member ↔ household link, with the names a list or a card shows."""
+
+    id: int
+    staff_id: int
+    staff_name: str
+    household_id: int
+    household_number: str
+    head_name: str | None
+    since: str | None
+    until: str | None
+
+
+def _today(today: dt.date | None) -> str:
+    return (today or dt.date.today()).isoformat()
+
+
+def _code(table: dict, value: str, field: str, label: str, *, required: bool = True) -> str | None:
+    text = clean_text(value)
+    if not text:
+        if required:
+            raise ValidationError(field, tr("{label}不能为空").format(label=tr(label)))
+        return None
+    code = code_for(table, text)
+    if code is None:
+        raise ValidationError(field, tr("{label}“{text}”无法识别，可选：{options}").format(
+            label=tr(label), text=text, options="、".join(tr(v) for v in table.values())))
+    return code
+
+
+def _unit(db: Database, org_id: int | None, *, grid: bool = False) -> None:
+    if org_id is None:
+        if grid:
+            raise ValidationError("grid_id", tr("请选择网格"))
+        return
+    unit = records.require(db, "org_units", org_id, "组织单元")
+    if unit["status"] != "active":
+        raise RuleViolation(tr("“{name}”已撤销").format(name=unit["name"]))
+    if grid and unit["level"] != "grid":
+        raise ValidationError("grid_id", tr("服务团队只能建在网格上，“{name}”不是网格").format(name=unit["name"]))
+
+
+def _active_staff(db: Database, staff_id: int) -> dict:
+    found = records.require(db, "staff", staff_id, "工作人员")
+    if found["status"] != "active":
+        raise RuleViolation(tr("{name}已离岗").format(name=found["name"]))
+    return found
+
+
+def _since(value: object | None, field: str, label: str, today: dt.date | None) -> str:
+    return records.parse_day(value, field, label, today=today) or _today(today)
+
+
+# ---- staff ---------------------------------------------------------------------------------
+
+def get_staff(db: Database, staff_id: int) -> Staff:
+    found = records.require(db, "staff", staff_id, "工作人员")
+    return Staff(found["id"], found["name"], found["phone"] or "", found["kind"], found["person_id"],
+                 found["org_id"], found["status"], found["notes"] or "")
+
+
+def staff_list(db: Database, *, org_id: int | None = None, kind: str | None = None,
+               include_left: bool = False) -> list[Staff]:
+    where, params = [], []
+    if org_id is not None:
+        where.append("org_id = ?")
+        params.append(org_id)
+    if kind is not None:
+        where.append("kind = ?")
+        params.append(kind)
+    if not include_left:
+        where.append("status = 'active'")
+    sql = ("SELECT id, name, coalesce(phone, ''), kind, person_id, org_id, status, coalesce(notes, '') FROM staff"
+           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name, id")
+    return [Staff(*r) for r in db.execute(sql, params)]
+
+
+def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: int | None = None,
+              person_id: int | None = None, notes: str = "") -> int:
+    values = {
+        "name": require_name(name),
+        "kind": _code(STAFF_KINDS, kind, "kind", "人员类别"),
+        "phone": normalize_phone(phone),
+        "notes": clean_text(notes, multiline=True),
+        "status": "active",
+    }
+    with db.atomic():
+        _unit(db, org_id)
+        if person_id is not None:
+            records.require(db, "persons", person_id, "人员")
+        staff_id = records.insert(db, "staff", {**values, "org_id": org_id, "person_id": person_id}, "add_staff")
+    return staff_id
+
+
+def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, **changes) -> None:
+    """Change name, phone, kind, org_id, person_id, notes or status ('left' ends roles, teams, contacts)."""
+    allowed = {"name", "phone", "kind", "org_id", "person_id", "notes", "status"}
+    unknown = set(changes) - allowed
+    if unknown:
+        raise ValueError(f"not staff fields: {sorted(unknown)}")
+    values = {}
+    if "name" in changes:
+        values["name"] = require_name(changes["name"])
+    if "phone" in changes:
+        values["phone"] = normalize_phone(changes["phone"])
+    if "kind" in changes:
+        values["kind"] = _code(STAFF_KINDS, changes["kind"], "kind", "人员类别")
+    if "notes" in changes:
+        values["notes"] = clean_text(changes["notes"], multiline=True)
+    if "status" in changes:
+        values["status"] = _code(STAFF_STATUS, changes["status"], "status", "在岗状态")
+    day = _today(today)
+    with db.atomic():
+        current = records.require(db, "staff", staff_id, "工作人员")
+        if "org_id" in changes:
+            _unit(db, changes["org_id"])
+            values["org_id"] = changes["org_id"]
+        if "person_id" in changes:
+            if changes["person_id"] is not None:
+                records.require(db, "persons", changes["person_id"], "人员")
+            values["person_id"] = changes["person_id"]
+        records.update(db, "staff", staff_id, values, "update_staff", old=current)
+        if values.get("status") == "left" and current["status"] != "left":
+            for table, action in (("staff_roles", "end_role"), ("team_members", "end_team_member"),
+                                  ("contacts", "end_contact")):
+                for row_id, since in db.execute(
+                    f"SELECT id, since FROM {table} WHERE staff_id = ? AND until IS NULL", [staff_id]
+                ).fetchall():
+                    records.update(db, table, row_id, {"until": max(day, since or day)}, action)
+
+
+# ---- roles ---------------------------------------------------------------------------------
+
+def add_role(db: Database, staff_id: int, role: str, org_id: int | None = None, *, since: object | None = None,
+             today: dt.date | None = None) -> int:
+    code = _code(STAFF_ROLES, role, "role", "职务")
+    since = _since(since, "since", "任职日期", today)
+    with db.atomic():
+        person = _active_staff(db, staff_id)
+        _unit(db, org_id)
+        if db.execute("SELECT 1 FROM staff_roles WHERE staff_id = ? AND role = ? AND org_id IS ? AND until IS NULL",
+                      [staff_id, code, org_id]).fetchone():
+            raise RuleViolation(tr("{name}已担任“{role}”").format(name=person["name"], role=tr(STAFF_ROLES[code])))
+        return records.insert(db, "staff_roles", {"staff_id": staff_id, "role": code, "org_id": org_id,
+                                                  "since": since, "until": None}, "add_role")
+
+
+def _end(db: Database, table: str, row_id: int, until: object | None, action: str, what: str,
+         today: dt.date | None) -> dict:
+    until = _since(until, "until", "结束日期", today)
+    found = records.require(db, table, row_id, what)
+    if found["until"] is not None:
+        raise RuleViolation(tr("该{what}已于{until}结束").format(what=tr(what), until=found["until"]))
+    if found["since"] and until < found["since"]:
+        raise ValidationError("until", tr("结束日期{until}早于开始日期{since}").format(until=until, since=found["since"]))
+    records.update(db, table, row_id, {"until": until}, action, old=found)
+    return found
+
+
+def end_role(db: Database, role_id: int, *, until: object | None = None, today: dt.date | None = None) -> None:
+    with db.atomic():
+        _end(db, "staff_roles", role_id, until, "end_role", "职务", today)
+
+
+def roles_of(db: Database, staff_id: int, *, include_ended: bool = False) -> list[Role]:
+    where = "" if include_ended else " AND until IS NULL"
+    return [Role(*r) for r in db.execute(
+        f"SELECT id, staff_id, role, org_id, since, until FROM staff_roles WHERE staff_id = ?{where} ORDER BY since, id",
+        [staff_id])]
+
+
+# ---- teams ---------------------------------------------------------------------------------
+
+def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> int:
+    """A service team on a grid; `duties` is the free text of what it serves."""
+    name = clean_text(name)
+    if not name:
+        raise ValidationError("name", tr("团队名称不能为空"))
+    with db.atomic():
+        _unit(db, grid_id, grid=True)
+        return records.insert(db, "teams", {"grid_id": grid_id, "name": name, "status": "active",
+                                            "duties": clean_text(duties, multiline=True)}, "create_team")
+
+
+def teams_of(db: Database, grid_id: int) -> list[Team]:
+    return [Team(*r) for r in db.execute(
+        "SELECT id, grid_id, name, coalesce(duties, ''), status FROM teams WHERE grid_id = ? AND status = 'active' "
+        "ORDER BY id", [grid_id])]
+
+
+def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = "", title: str = "",
+                    since: object | None = None, today: dt.date | None = None) -> int:
+    """`duty` is one of the five roles (TEAM_DUTIES); `title` is free text such as 团长."""
+    duty = _code(TEAM_DUTIES, duty, "duty", "团队分工", required=False)
+    since = _since(since, "since", "加入日期", today)
+    with db.atomic():
+        team = records.require(db, "teams", team_id, "服务团队")
+        if team["status"] != "active":
+            raise RuleViolation(tr("服务团队“{name}”已撤销").format(name=team["name"]))
+        person = _active_staff(db, staff_id)
+        if db.execute("SELECT 1 FROM team_members WHERE team_id = ? AND staff_id = ? AND until IS NULL",
+                      [team_id, staff_id]).fetchone():
+            raise RuleViolation(tr("{name}已是“{team}”的成员").format(name=person["name"], team=team["name"]))
+        return records.insert(db, "team_members", {"team_id": team_id, "staff_id": staff_id, "duty": duty,
+                                                   "title": clean_text(title) or None, "since": since,
+                                                   "until": None}, "add_team_member")
+
+
+def end_team_member(db: Database, member_id: int, *, until: object | None = None,
+                    today: dt.date | None = None) -> None:
+    with db.atomic():
+        _end(db, "team_members", member_id, until, "end_team_member", "团队成员", today)
+
+
+def team_members(db: Database, team_id: int, *, include_ended: bool = False) -> list[TeamMember]:
+    where = "" if include_ended else " AND m.until IS NULL"
+    return [TeamMember(*r) for r in db.execute(
+        "SELECT m.id, m.team_id, m.staff_id, s.name, coalesce(s.phone, ''), m.duty, m.title, m.since, m.until "
+        f"FROM team_members m JOIN staff s ON s.id = m.staff_id WHERE m.team_id = ?{where} ORDER BY m.id",
+        [team_id])]
+
+
+# ---- contacts ------------------------------------------------------------------------------
+
+_CONTACT_SQL = (
+    "SELECT c.id, c.staff_id, s.name, c.household_id, h.number, "
+    "(SELECT p.name FROM persons p WHERE p.household_id = h.id AND p.status = 'active' AND p.relation = 'head' "
+    "ORDER BY p.id LIMIT 1), c.since, c.until "
+    "FROM contacts c JOIN staff s ON s.id = c.staff_id JOIN households h ON h.id = c.household_id "
+)
+
+
+def link_contact(db: Database, staff_id: int, household_id: int, *, since: object | None = None,
+                 today: dt.date | None = None) -> int:
+    """Make a staff member the contact of a household (the 5–10 rule is reported by checks)."""
+    since = _since(since, "since", "联系开始日期", today)
+    with db.atomic():
+        person = _active_staff(db, staff_id)
+        household = records.require(db, "households", household_id, "户")
+        if household["status"] != "active":
+            raise RuleViolation(tr("户{number}已不在册，不能建立联系").format(number=household["number"]))
+        if db.execute("SELECT 1 FROM contacts WHERE staff_id = ? AND household_id = ? AND until IS NULL",
+                      [staff_id, household_id]).fetchone():
+            raise RuleViolation(tr("{name}已经联系户{number}").format(name=person["name"], number=household["number"]))
+        contact_id = records.insert(db, "contacts", {"staff_id": staff_id, "household_id": household_id,
+                                                     "since": since, "until": None}, "link_contact")
+    return contact_id
+
+
+def unlink_contact(db: Database, staff_id: int, household_id: int, *, until: object | None = None,
+                   today: dt.date | None = None) -> None:
+    """End the link; it stays in the history with its end date."""
+    with db.atomic():
+        found = db.execute("SELECT id FROM contacts WHERE staff_id = ? AND household_id = ? AND until IS NULL",
+                           [staff_id, household_id]).fetchone()
+        if not found:
+            name = records.require(db, "staff", staff_id, "工作人员")["name"]
+            number = records.require(db, "households", household_id, "户")["number"]
+            raise RuleViolation(tr("{name}目前没有联系户{number}").format(name=name, number=number))
+        _end(db, "contacts", found[0], until, "end_contact", "联系关系", today)
+
+
+def contacts_of(db: Database, staff_id: int, *, include_ended: bool = False) -> list[Contact]:
+    where = "" if include_ended else " AND c.until IS NULL"
+    return [Contact(*r) for r in db.execute(
+        _CONTACT_SQL + f"WHERE c.staff_id = ?{where} ORDER BY h.number", [staff_id])]
+
+
+def contact_staff_of(db: Database, household_id: int, *, include_ended: bool = False) -> list[Contact]:
+    where = "" if include_ended else " AND c.until IS NULL"
+    return [Contact(*r) for r in db.execute(
+        _CONTACT_SQL + f"WHERE c.household_id = ?{where} ORDER BY c.since, c.id", [household_id])]
