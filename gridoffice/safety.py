@@ -71,10 +71,7 @@ def filesystem_type(path: str | Path, mounts: str | None = None) -> str | None:
             mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
         except OSError:
             return None
-    target = Path(os.path.abspath(path))
-    while not target.exists() and target != target.parent:
-        target = target.parent
-    real = os.path.realpath(target)
+    real = os.path.realpath(os.path.abspath(path))
     best, best_type = "", None
     for line in mounts.splitlines():
         parts = line.split()

@@ -1,0 +1,77 @@
+"""Masking: numbers are hidden by default, revealing one needs a reason and is logged."""
+
+import datetime as dt
+
+import pytest
+
+from gridoffice import audit_log, masking, users
+from gridoffice.errors import NotFound, ValidationError
+from gridoffice.idcard import make_id
+
+ID = make_id("110101", dt.date(1980, 5, 17), 123)
+
+
+@pytest.fixture
+def person(db):
+    db.execute("INSERT INTO org_units(id, level, name, path, sort, status) VALUES(1, 'grid', '一网格', '/1/', 0, 'active')")
+    db.execute("INSERT INTO org_units(id, level, name, path, sort, status) VALUES(2, 'grid', '二网格', '/2/', 0, 'active')")
+    db.execute("INSERT INTO households(id, number, org_id, phone) VALUES(1, 'H1', 1, '0571-88001234')")
+    db.execute("INSERT INTO persons(id, household_id, name, id_number, phone, relation) "
+               "VALUES(1, 1, '测试甲', ?, '13812348000', 'head')", [ID])
+    db.conn.commit()
+    return 1
+
+
+def test_masks():
+    assert masking.mask_id(ID) == ID[:3] + "*" * 11 + ID[-4:]
+    assert masking.mask_phone("13812348000") == "138****8000"
+    assert masking.mask_phone("0571-88001234") == "0571-****1234"
+    assert masking.mask_phone("") == ""
+    assert masking.mask_phone("12345") == "*****"
+    assert masking.mask_field("id_number", ID) == masking.mask_id(ID)
+    assert masking.mask_field("phone", "13812348000") == "138****8000"
+
+
+def test_reveal_returns_the_clear_value_and_logs_who_and_why(db, person):
+    assert masking.reveal(db, "persons", person, "id_number", "办理低保核对身份") == ID
+    entry = audit_log.query(db, audit_log.Filter(action="reveal"))[0]
+    assert (entry.actor, entry.table_name, entry.row_id) == ("测试员", "persons", person)
+    assert entry.new == {"field": "id_number", "reason": "办理低保核对身份"}
+    assert masking.reveal(db, "households", 1, "phone", "通知开会") == "0571-88001234"
+
+
+@pytest.mark.parametrize("table, field, reason, error, words", [
+    ("persons", "id_number", "", ValidationError, "请填写原因"),
+    ("persons", "id_number", "  看 ", ValidationError, "请填写原因"),
+    ("persons", "name", "核对", ValidationError, "不是需要脱敏显示的字段"),
+    ("persons", "phone", "核对", None, None),
+])
+def test_reveal_without_a_reason_is_refused_and_not_logged(db, person, table, field, reason, error, words):
+    before = audit_log.count(db)
+    if error is None:
+        assert masking.reveal(db, table, person, field, reason) == "13812348000"
+        assert audit_log.count(db) == before + 1
+        return
+    with pytest.raises(error) as err:
+        masking.reveal(db, table, person, field, reason)
+    assert words in err.value.message
+    assert audit_log.count(db) == before
+
+
+def test_reveal_of_a_missing_row(db, person):
+    with pytest.raises(NotFound):
+        masking.reveal(db, "persons", 99, "phone", "核对电话")
+
+
+def test_reveal_respects_the_users_grid(db, person):
+    outside = users.get_user(db, users.create_user(db, "w2", "gridoffice1", "grid_worker", org_id=2))
+    inside = users.get_user(db, users.create_user(db, "w1", "gridoffice1", "grid_worker", org_id=1))
+    with pytest.raises(users.PermissionDenied):
+        masking.reveal(db, "persons", person, "phone", "上门走访", user=outside)
+    assert masking.reveal(db, "persons", person, "phone", "上门走访", user=inside) == "13812348000"
+
+
+def test_find_unmasked_catches_clear_numbers_only():
+    text = f"姓名 测试甲 {ID} 电话 13812348000 / 掩码 {masking.mask_id(ID)} 138****8000 订单号 123456789012345678"
+    assert masking.find_unmasked(text) == [ID, "13812348000"]
+    assert masking.find_unmasked(f"{masking.mask_id(ID)} 138****8000") == []

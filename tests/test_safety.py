@@ -1,0 +1,108 @@
+"""Opening checks: network paths, damaged files moved aside with the newest good backup offered,
+and storage errors told in Chinese."""
+
+import errno
+import sqlite3
+
+import pytest
+
+from gridoffice import backup, safety
+
+MOUNTS = """\
+/dev/sda1 / ext4 rw,relatime 0 0
+//server/share /mnt/office\\040share cifs rw,vers=3.0 0 0
+server:/export /srv/nfs nfs4 rw 0 0
+tmpfs /tmp tmpfs rw 0 0
+"""
+
+
+def test_network_locations_are_recognised():
+    assert safety.network_location("\\\\server\\share\\office.db") == "UNC"
+    assert safety.network_location("//server/share/office.db", platform="win32") == "UNC"
+    assert safety.network_location("/mnt/office share/a/office.db", mounts=MOUNTS, platform="linux") == "cifs"
+    assert safety.network_location("/srv/nfs/office.db", mounts=MOUNTS, platform="linux") == "nfs4"
+    assert safety.network_location("/srv/nfsx/office.db", mounts=MOUNTS, platform="linux") is None
+    assert safety.network_location("/home/clerk/office.db", mounts=MOUNTS, platform="linux") is None
+
+
+def test_a_file_on_a_share_opens_without_wal_and_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(safety, "network_location", lambda path: "cifs")
+    with safety.OpenOffice(tmp_path / "office.db") as office:
+        assert not office.report.wal
+        assert office.db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+        assert office.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+        assert "网络共享（cifs）" in office.report.notices[0] and "DELETE" in office.report.notices[0]
+    with pytest.raises(safety.StorageError) as err:
+        safety.prepare(tmp_path / "office.db", allow_network=False)
+    assert "网络共享" in err.value.message
+
+
+def test_a_local_file_uses_wal_with_full_sync(tmp_path):
+    with safety.OpenOffice(tmp_path / "office.db") as office:
+        assert office.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert office.db.execute("PRAGMA synchronous").fetchone()[0] == 2
+
+
+def _corrupt(path):
+    with open(path, "r+b") as f:
+        f.seek(4096 * 2)
+        f.write(b"\xde\xad\xbe\xef" * 2048)
+
+
+def test_a_damaged_file_is_moved_aside_and_the_newest_good_backup_offered(tmp_path):
+    db_path = tmp_path / "office.db"
+    with safety.OpenOffice(db_path) as office:
+        office.db.execute("INSERT INTO settings(key, value) VALUES('x', '1')")
+        office.db.conn.commit()
+    older = backup.backup_now(db_path, now=__import__("datetime").datetime(2026, 1, 1, 8)).backup.path
+    newer = backup.backup_now(db_path, now=__import__("datetime").datetime(2026, 1, 2, 8)).backup.path
+    _corrupt(newer)
+    _corrupt(db_path)
+    with pytest.raises(safety.DamagedFile) as err:
+        safety.prepare(db_path, check="always")
+    damaged = err.value
+    assert not db_path.exists()
+    assert damaged.moved_to.exists() and "damaged" in damaged.moved_to.name
+    assert damaged.backup == older  # the newer backup is damaged too, so it is skipped
+    assert "检查发现损坏" in damaged.message and older.name in damaged.message
+    assert not (tmp_path / "office.db.lock").exists()
+    backup.restore(db_path, damaged.backup)
+    with safety.OpenOffice(db_path, check="always") as office:
+        assert office.db.execute("SELECT value FROM settings WHERE key='x'").fetchone()[0] == "1"
+
+
+def test_a_file_that_is_not_a_database_is_treated_as_damaged_without_a_backup(tmp_path):
+    db_path = tmp_path / "office.db"
+    db_path.write_bytes(b"this is a spreadsheet, not a database" * 200)
+    with pytest.raises(safety.DamagedFile) as err:
+        safety.prepare(db_path, check="always")
+    assert err.value.backup is None and "没有找到可用的备份" in err.value.message
+
+
+def test_a_leftover_journal_counts_as_unclean(tmp_path):
+    db_path = tmp_path / "office.db"
+    with safety.OpenOffice(db_path):
+        pass
+    (tmp_path / "office.db-journal").write_bytes(b"")
+    assert not safety.had_hot_journal(db_path)
+    (tmp_path / "office.db-wal").write_bytes(b"\0" * 32)
+    assert safety.had_hot_journal(db_path)
+
+
+@pytest.mark.parametrize("exc, kind, words", [
+    (sqlite3.OperationalError("database or disk is full"), "full", "磁盘空间已满"),
+    (sqlite3.OperationalError("disk I/O error"), "io", "磁盘出错"),
+    (sqlite3.OperationalError("attempt to write a readonly database"), "readonly", "只读"),
+    (sqlite3.OperationalError("database is locked"), "busy", "占用"),
+    (sqlite3.DatabaseError("database disk image is malformed"), "corrupt", "已损坏"),
+    (OSError(errno.ENOSPC, "No space left on device"), "full", "磁盘空间已满"),
+    (OSError(errno.EROFS, "Read-only file system"), "readonly", "只读"),
+])
+def test_storage_errors_are_classified_with_chinese_messages(exc, kind, words):
+    classified = safety.classify(exc)
+    assert classified.kind == kind and words in classified.message
+
+
+def test_errors_that_are_not_about_storage_pass_through():
+    assert safety.classify(ValueError("x")) is None
+    assert safety.classify(sqlite3.IntegrityError("UNIQUE constraint failed: users.name")) is None
