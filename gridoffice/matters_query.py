@@ -10,7 +10,7 @@ from sqlite_utils import Database
 
 from .errors import NotFound
 from .i18n import tr
-from .idcard import mask_id
+from .masking import mask_id, mask_phone
 from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
                       Resident, fmt_ts, as_now, urgency_sql, time_limit, timeliness, week_start)
 from .normalize import clean_text
@@ -158,14 +158,6 @@ def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
     return items
 
 
-def _mask_phone(phone: str) -> str:
-    """138****8000: the first three and last four digits."""
-    digits = phone.replace("-", "")
-    if len(digits) < 8:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
 def dossier(db: Database, matter_id: int, *, now=None) -> Dossier:
     """Everything one matter's file prints; the resident's ID and phone are masked here."""
     matter = get_matter(db, matter_id)
@@ -176,7 +168,7 @@ def dossier(db: Database, matter_id: int, *, now=None) -> Dossier:
     resident = Resident(
         name=matter.resident_name or (person[0] if person else ""),
         id_masked=mask_id(person[1]) if person and person[1] else "",
-        phone_masked=_mask_phone(matter.resident_phone or (person[2] if person else "") or ""),
+        phone_masked=mask_phone(matter.resident_phone or (person[2] if person else "") or ""),
         household_number=household[0] if household else "",
         address=household[1] if household else "",
     )
