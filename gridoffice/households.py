@@ -66,7 +66,7 @@ def _day(day: object | None, today: dt.date | None) -> str:
 def _active_household(db: Database, household_id: int) -> dict:
     found = records.require(db, "households", household_id, "户")
     if found["status"] != "active":
-        raise RuleViolation(tr("户{number}已{status}，不能再办理户内变动").format(
+        raise RuleViolation(tr("户{number}{status}，不能再办理户内变动").format(
             number=found["number"], status=tr(HOUSEHOLD_STATUS[found["status"]])))
     return found
 
@@ -170,7 +170,7 @@ def _place(db: Database, person: PersonInput | int, household_id: int, relation:
                                               "household_id": household_id, "status": "active"}, action)
     found = records.require(db, "persons", person, "人员")
     if found["status"] != "active":
-        raise RuleViolation(tr("{name}已{status}，不能入户").format(
+        raise RuleViolation(tr("{name}{status}，不能入户").format(
             name=found["name"], status=tr(PERSON_STATUS[found["status"]])))
     if found["household_id"] is not None:
         number = db.execute("SELECT number FROM households WHERE id = ?", [found["household_id"]]).fetchone()[0]
@@ -449,7 +449,7 @@ def record_death(db: Database, person_id: int, *, day: object | None = None, new
     with db.atomic():
         person = records.require(db, "persons", person_id, "人员")
         if person["status"] != "active":
-            raise RuleViolation(tr("{name}已{status}，不能登记死亡").format(
+            raise RuleViolation(tr("{name}{status}，不能登记死亡").format(
                 name=person["name"], status=tr(PERSON_STATUS[person["status"]])))
         if person["birth_date"] and day < person["birth_date"]:
             raise ValidationError("day", tr("死亡日期{day}早于出生日期{birth}").format(day=day, birth=person["birth_date"]))

@@ -16,7 +16,7 @@ from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
 from .normalize import clean_text, normalize_phone, require_name
-from .vocab import POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
+from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
 
 
 @dataclass(frozen=True)
@@ -192,16 +192,23 @@ def update_person(db: Database, person_id: int, *, today: dt.date | None = None,
     with db.atomic():
         current = get_person(db, person_id)
         if current.status != "active":
-            raise RuleViolation(tr("{name}已{status}，档案只读，不能修改").format(
-                name=current.name, status=tr("迁出") if current.status == "moved_out" else tr("死亡")))
+            raise RuleViolation(tr("{name}{status}，档案只读，不能修改").format(
+                name=current.name, status=tr(PERSON_STATUS[current.status])))
         merged = {k: getattr(current, k) or "" for k in _INPUT_FIELDS}
+        derived = []
         if "id_number" in changes:
             # A new number brings its own sex and birth date unless the clerk typed them too.
-            for derived in ("sex", "birth_date"):
-                if derived not in changes and merged["id_number"]:
-                    merged[derived] = ""
+            derived = [k for k in ("sex", "birth_date") if k not in changes]
+            for key in derived:
+                merged[key] = ""
         merged.update({k: "" if v is None else v for k, v in changes.items()})
         cleaned, warnings = validate_person(db, PersonInput(**merged), person_id=person_id, today=today)
+        for key, label in (("sex", "性别"), ("birth_date", "出生日期")):
+            old, new = getattr(current, key), getattr(cleaned, key) or None
+            if key in derived and old and old != new:
+                shown = (lambda v: tr(SEX[v])) if key == "sex" else (lambda v: v)
+                warnings.append(tr("{label}已按身份证号码由“{old}”改为“{new}”").format(
+                    label=tr(label), old=shown(old), new=shown(new)))
         new_relation = cleaned.relation or None
         if (current.relation == "head") != (new_relation == "head") and current.household_id is not None:
             raise RuleViolation(tr("户主只能通过“更换户主”变更，请使用该功能"))

@@ -1,0 +1,56 @@
+"""Helpers shared by the domain tests: a small tree, generated persons, a dump of every table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from gridoffice import regions
+from gridoffice.idcard import make_id
+from gridoffice.people import PersonInput
+
+TODAY = dt.date(2026, 11, 22)
+
+
+def dump(db) -> dict[str, list[tuple]]:
+    """Every row of every ordinary table: equal before and after means nothing was written."""
+    tables = [r[0] for r in db.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "AND name NOT LIKE 'search_fts%' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
+    return {t: db.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in tables}
+
+
+def pid(year: int, month: int, day: int, serial: int, area: str = "330102") -> str:
+    """A valid generated ID number; odd serial for men, even for women."""
+    return make_id(area, dt.date(year, month, day), serial)
+
+
+def man(name: str, year: int = 1970, serial: int = 11, **kw) -> PersonInput:
+    return PersonInput(name, id_number=pid(year, 3, 4, serial), **kw)
+
+
+def woman(name: str, year: int = 1972, serial: int = 12, **kw) -> PersonInput:
+    return PersonInput(name, id_number=pid(year, 5, 6, serial), **kw)
+
+
+@dataclass(frozen=True)
+class Tree:
+    district: int
+    street: int
+    community: int
+    area: int
+    grid: int
+    grid2: int
+    estate: int
+
+
+def tree(db) -> Tree:
+    """区 → 街道 → 社区 → 片区 → two grids; an estate under the first grid."""
+    district = regions.create_unit(db, None, "district", "西湖区", "D01")
+    street = regions.create_unit(db, district, "street", "北山街道", "S01")
+    community = regions.create_unit(db, street, "community", "宝石社区", "C01")
+    area = regions.create_unit(db, community, "area", "东片", "A01")
+    grid = regions.create_unit(db, area, "grid", "第一网格", "G01")
+    grid2 = regions.create_unit(db, area, "grid", "第二网格", "G02")
+    estate = regions.create_unit(db, grid, "estate", "宝石小区")
+    return Tree(district, street, community, area, grid, grid2, estate)
