@@ -193,6 +193,7 @@ class MatterFilter:
 
 @dataclass(frozen=True)
 class MeetingItem:
+    week: str  # the Monday of the meeting's week
     matter: Matter
     reasons: tuple[str, ...]  # 'difficult', 'overdue'
     decision: str

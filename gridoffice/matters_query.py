@@ -154,7 +154,7 @@ def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
         if (still_open and matter.resolve_due < cut) or (
                 matter.respond_due < cut and (matter.responded_at is None or matter.responded_at >= cut)):
             reasons.append("overdue")
-        items.append(MeetingItem(matter, tuple(reasons), row[-3] or "", row[-2] or "", row[-1]))
+        items.append(MeetingItem(monday.isoformat(), matter, tuple(reasons), row[-3] or "", row[-2] or "", row[-1]))
     return items
 
 

@@ -1,0 +1,44 @@
+"""`dossier matter NUMBER --db PATH -o FILE.pdf`: one matter's complete file (一事一档) as a PDF."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from exports.matter_dossier import write_dossier
+from gridoffice import matters_query, regions
+from gridoffice.db import connect
+
+NAME = "dossier"
+HELP = "输出一个事项的完整档案（一事一档）PDF：封面、居民、每一步办理过程、评价"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("kind", choices=["matter"], help="档案种类：matter（事项）")
+    parser.add_argument("number", metavar="NUMBER", help="事项编号，例如 2026-11-0042")
+    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的PDF文件")
+
+
+def run(args) -> int:
+    path = Path(args.db)
+    if not path.is_file():
+        print(f"找不到数据库文件：{path}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        print(f"输出文件夹不存在：{out.parent}", file=sys.stderr)
+        return 2
+    db = connect(path, readonly=True)
+    try:
+        matter = matters_query.find_number(db, args.number)
+        if matter is None:
+            print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
+            return 1
+        dossier = matters_query.dossier(db, matter.id)
+        office = regions.office(db).name
+    finally:
+        db.close()
+    write_dossier(out, dossier, office_name=office)
+    print(f"已输出事项{matter.number}的档案：{out}", file=sys.stderr)
+    return 0
