@@ -1,0 +1,144 @@
+import pytest
+
+from _domain import dump, man, tree
+from gridoffice import audit, households, regions, staff
+from gridoffice.errors import RuleViolation, ValidationError
+
+
+@pytest.fixture
+def t(db):
+    return tree(db)
+
+
+def test_add_and_update_staff(db, t):
+    sid = staff.add_staff(db, " 陈 书记 ", "村社区干部", phone="139 1234 5678", org_id=t.community)
+    s = staff.get_staff(db, sid)
+    assert (s.name, s.kind, s.phone, s.org_id, s.status) == ("陈书记", "village_cadre", "13912345678", t.community, "active")
+    staff.update_staff(db, sid, phone="0571-88889999", kind="town_cadre")
+    s = staff.get_staff(db, sid)
+    assert (s.phone, s.kind) == ("0571-88889999", "town_cadre")
+    entry = audit.history(db, "staff", sid)[0]
+    assert entry.action == "update_staff" and entry.old == {"phone": "13912345678", "kind": "village_cadre"}
+    assert [x.id for x in staff.staff_list(db, org_id=t.community)] == [sid]
+
+
+@pytest.mark.parametrize("args, kw, field, text", [
+    (("", "party_member"), {}, "name", "姓名不能为空"),
+    (("张三", "cook"), {}, "kind", "人员类别“cook”无法识别"),
+    (("张三", ""), {}, "kind", "人员类别不能为空"),
+    (("张三", "party_member"), {"phone": "123"}, "phone", "手机号"),
+])
+def test_bad_staff_input(db, args, kw, field, text):
+    before = dump(db)
+    with pytest.raises(ValidationError) as err:
+        staff.add_staff(db, *args, **kw)
+    assert err.value.field == field and text in err.value.message
+    assert dump(db) == before
+
+
+def test_bad_staff_update(db):
+    sid = staff.add_staff(db, "张三", "party_member")
+    before = dump(db)
+    with pytest.raises(ValidationError) as err:
+        staff.update_staff(db, sid, status="fired")
+    assert err.value.field == "status"
+    with pytest.raises(ValueError):
+        staff.update_staff(db, sid, salary=3)
+    assert dump(db) == before
+
+
+def test_roles(db, t):
+    sid = staff.add_staff(db, "陈书记", "village_cadre")
+    rid = staff.add_role(db, sid, "村主要干部", t.community, since="2024-01-01")
+    assert [r.role for r in staff.roles_of(db, sid)] == ["principal_cadre"]
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="已担任“村主要干部”"):
+        staff.add_role(db, sid, "principal_cadre", t.community)
+    with pytest.raises(ValidationError) as err:
+        staff.add_role(db, sid, "村长助理")
+    assert err.value.field == "role"
+    with pytest.raises(ValidationError) as err:
+        staff.end_role(db, rid, until="2023-12-31")
+    assert err.value.field == "until" and "早于开始日期" in err.value.message
+    assert dump(db) == before
+    staff.end_role(db, rid, until="2025-12-31")
+    assert staff.roles_of(db, sid) == []
+    assert staff.roles_of(db, sid, include_ended=True)[0].until == "2025-12-31"
+    with pytest.raises(RuleViolation, match="已于2025-12-31结束"):
+        staff.end_role(db, rid)
+
+
+def test_teams(db, t):
+    team = staff.create_team(db, t.grid, "第一网格服务团队", duties="走访、调解")
+    assert [x.name for x in staff.teams_of(db, t.grid)] == ["第一网格服务团队"]
+    doctor = staff.add_staff(db, "刘医生", "doctor", phone="13800000001")
+    member = staff.add_team_member(db, team, doctor, duty="矛盾调解员", title="副团长")
+    members = staff.team_members(db, team)
+    assert [(m.staff_name, m.duty, m.title, m.phone) for m in members] == [("刘医生", "mediation", "副团长", "13800000001")]
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="已是“第一网格服务团队”的成员"):
+        staff.add_team_member(db, team, doctor)
+    with pytest.raises(ValidationError) as err:
+        staff.add_team_member(db, team, doctor, duty="厨师")
+    assert err.value.field == "duty"
+    with pytest.raises(ValidationError, match="只能建在网格上"):
+        staff.create_team(db, t.area, "片区团队")
+    with pytest.raises(ValidationError) as err:
+        staff.create_team(db, t.grid, " ")
+    assert err.value.field == "name"
+    assert dump(db) == before
+    staff.end_team_member(db, member)
+    assert staff.team_members(db, team) == []
+    assert len(staff.team_members(db, team, include_ended=True)) == 1
+
+
+def test_contacts(db, t):
+    member = staff.add_staff(db, "党员甲", "party_member")
+    hid = households.create_household(db, org_id=t.grid, head=man("王建国"), number="G01-0001")
+    cid = staff.link_contact(db, member, hid, since="2025-03-01")
+    [c] = staff.contacts_of(db, member)
+    assert (c.id, c.staff_name, c.household_number, c.head_name, c.since) == (cid, "党员甲", "G01-0001", "王建国", "2025-03-01")
+    assert staff.contact_staff_of(db, hid) == [c]
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="已经联系户G01-0001"):
+        staff.link_contact(db, member, hid)
+    with pytest.raises(ValidationError) as err:
+        staff.link_contact(db, member, hid, since="2099-01-01")
+    assert err.value.field == "since"
+    assert dump(db) == before
+    staff.unlink_contact(db, member, hid, until="2026-01-01")
+    assert staff.contacts_of(db, member) == []
+    assert staff.contacts_of(db, member, include_ended=True)[0].until == "2026-01-01"
+    assert audit.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
+    with pytest.raises(RuleViolation, match="目前没有联系户G01-0001"):
+        staff.unlink_contact(db, member, hid)
+    households.move_out(db, hid)
+    with pytest.raises(RuleViolation, match="已不在册"):
+        staff.link_contact(db, member, hid)
+
+
+def test_leaving_ends_roles_teams_and_contacts(db, t):
+    sid = staff.add_staff(db, "网格员乙", "grid_worker")
+    staff.add_role(db, sid, "grid_worker_a", t.grid)
+    team = staff.create_team(db, t.grid, "团队")
+    staff.add_team_member(db, team, sid)
+    hid = households.create_household(db, org_id=t.grid, head=man("王建国"))
+    staff.link_contact(db, sid, hid)
+    staff.update_staff(db, sid, status="已离岗")
+    assert staff.get_staff(db, sid).status == "left"
+    assert staff.roles_of(db, sid) == [] and staff.team_members(db, team) == [] and staff.contacts_of(db, sid) == []
+    assert staff.staff_list(db) == [] and len(staff.staff_list(db, include_left=True)) == 1
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="网格员乙已离岗"):
+        staff.link_contact(db, sid, hid)
+    with pytest.raises(RuleViolation, match="网格员乙已离岗"):
+        staff.add_role(db, sid, "liaison")
+    assert dump(db) == before
+
+
+def test_staff_in_retired_unit_refused(db, t):
+    regions.retire_unit(db, t.grid2)
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="已撤销"):
+        staff.add_staff(db, "张三", "volunteer", org_id=t.grid2)
+    assert dump(db) == before
