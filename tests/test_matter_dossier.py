@@ -70,3 +70,20 @@ def test_dossier_command_refuses_unknown_number_and_missing_file(office_file, tm
     assert run("matter", "2026-11-0001", "--db", str(tmp_path / "none.db"), "-o", str(out)) == 2
     assert run("matter", "2026-11-0001", "--db", str(office_file), "-o", str(tmp_path / "no" / "x.pdf")) == 2
     assert not out.exists()
+
+
+def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
+    from exports.meeting_agenda import write_agenda
+    from gridoffice import matters_query as Q
+
+    late = M.intake(db, source="phone", category_id=6, grade="urgent", title="自来水水压低", resident_name="吴文华",
+                    received_at="2026-11-09 09:00", now="2026-11-09 09:00")
+    week = dt.date(2026, 11, 12)
+    items = Q.meeting_list(db, week, now="2026-11-12 09:00")
+    assert [i.matter.id for i in items] == [1, late]
+    out = write_agenda(tmp_path / "agenda.pdf", M.week_start(week), items,
+                       [M.timeliness(i.matter, "2026-11-12 09:00") for i in items], office_name="青山社区")
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    for expected in ("青山社区每周民情分析会事项清单", "2026-11-09 至 2026-11-15", "共2件（疑难1件，超期1件）",
+                     "2026-11-0001", "2026-11-0002", "自来水水压低", "吴文华", "纳入居家养老服务补贴对象", "已超期"):
+        assert expected in text, expected
