@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from sqlite_utils import Database
 
@@ -103,6 +104,7 @@ class AppContext(QObject):
     write_failed = Signal(str, object)  # description, exception (when no on_error was given)
     navigate_requested = Signal(str, int)  # table ('households', 'persons', 'org_units', 'staff'), row id
     status_message = Signal(str)
+    closing = Signal()  # background readers stop on it
 
     def __init__(self, db_path: str | Path, user: User | None = None, parent: QObject | None = None):
         super().__init__(parent)
@@ -120,6 +122,9 @@ class AppContext(QObject):
         self._thread = threading.Thread(target=self._writer_loop, name="gridoffice-writer", daemon=True)
         self._thread.start()
         self._closed = False
+        # The clerk's recent edits in this session (ui/undo.py builds the commands).
+        self.undo_stack = QUndoStack(self)
+        self.undo_stack.setUndoLimit(100)
 
     # -- reads ---------------------------------------------------------------------------------
     def reader(self) -> Database:
@@ -209,6 +214,7 @@ class AppContext(QObject):
         if self._closed:
             return
         self._closed = True
+        self.closing.emit()
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._reader.close()

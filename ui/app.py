@@ -1,0 +1,175 @@
+"""Start-up: arguments, fonts, translations, which office file to open, and the main window."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gridoffice import i18n
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT_FILE = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
+DEMO_FILE = "demo-office.db"
+DEMO_HOUSEHOLDS = 2000
+DEMO_SEED = 20240601
+RECENT_KEY = "files/recent"
+MAX_RECENT = 8
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("app", text)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 网格化管理")
+    p.add_argument("--db", help="要打开的办公室数据库文件")
+    p.add_argument("--demo", action="store_true", help="打开演示办公室（首次使用时自动生成）")
+    p.add_argument("--screenshot", metavar="OUT.png", help="把主窗口渲染为PNG后退出")
+    p.add_argument("--page", help="截图时显示的页面（如 archive、org、registers、completeness）")
+    p.add_argument("--size", default="1366x768", help="截图的窗口大小，如 1366x768")
+    return p.parse_args(argv)
+
+
+def data_folder() -> Path:
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def recent_files() -> list[str]:
+    value = QSettings().value(RECENT_KEY, [])
+    if isinstance(value, str):
+        value = [value]
+    return [str(v) for v in (value or [])]
+
+
+def remember_file(path: str | Path) -> None:
+    path = str(Path(path).resolve())
+    files = [path] + [f for f in recent_files() if f != path]
+    QSettings().setValue(RECENT_KEY, files[:MAX_RECENT])
+
+
+def setup_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with names, the shipped CJK font as fallback, and the core's tr() hooked up."""
+    app = QApplication.instance() or QApplication(argv or [sys.argv[0]])
+    app.setOrganizationName("GridOffice")
+    app.setApplicationName("GridOffice")
+    app.setApplicationDisplayName(tr("网格化管理"))
+    install_font(app)
+    i18n.install(lambda context, text: QCoreApplication.translate(context, text))
+    return app
+
+
+def install_font(app: QApplication) -> None:
+    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    families = QFontDatabase.applicationFontFamilies(font_id) if font_id >= 0 else []
+    if not families:
+        return
+    font = QFont(app.font())
+    # The system font first (it may draw Latin better); the shipped one for every CJK glyph it lacks.
+    font.setFamilies([font.family(), families[0]])
+    if font.pointSizeF() < 10:
+        font.setPointSizeF(10)
+    app.setFont(font)
+
+
+def demo_path() -> Path:
+    return data_folder() / DEMO_FILE
+
+
+def build_demo(path: Path) -> bool:
+    """Generate the demo office into `path` once, with a progress dialog; False if cancelled or failed."""
+    from gridoffice import generator
+    from ui.context import AppContext
+
+    part = path.with_name(path.name + ".part")
+    for leftover in (part, Path(str(part) + "-wal"), Path(str(part) + "-shm")):
+        leftover.unlink(missing_ok=True)
+    ctx = AppContext(part)
+    outcome: dict = {}
+    ctx.run_job(lambda db: generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
+                tr("正在生成演示办公室（约2000户）……"), writes=True,
+                on_done=lambda result: outcome.setdefault("ok", True),
+                on_error=lambda exc: outcome.setdefault("error", exc))
+    while not outcome:
+        QApplication.processEvents()
+        time.sleep(0.01)
+    ctx.close()
+    if "error" in outcome:
+        part.unlink(missing_ok=True)
+        return False
+    os.replace(part, path)
+    return True
+
+
+def choose_start_file(args: argparse.Namespace) -> Path | None:
+    """The file this session opens: --db, --demo, the last one used, or what the clerk picks at first start."""
+    if args.db:
+        return Path(args.db)
+    if args.demo:
+        path = demo_path()
+        if not path.exists() and not build_demo(path):
+            return None
+        return path
+    for candidate in recent_files():
+        if Path(candidate).exists():
+            return Path(candidate)
+    from ui.dialogs import FirstStartDialog, create_office
+
+    dialog = FirstStartDialog(default_folder=data_folder())
+    if dialog.exec() != FirstStartDialog.DialogCode.Accepted:
+        return None
+    if dialog.choice == "demo":
+        path = demo_path()
+        if not path.exists() and not build_demo(path):
+            return None
+        return path
+    path = dialog.office_path()
+    create_office(path, dialog.office_values())
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.screenshot and not (args.db or args.demo):
+        print("截图需要 --db PATH 或 --demo", file=sys.stderr)
+        return 2
+    app = setup_application()
+    path = choose_start_file(args)
+    if path is None:
+        return 0
+    from ui.main_window import MainWindow
+
+    try:
+        window = MainWindow.open(path)
+    except Exception as exc:  # noqa: BLE001 - a start-up failure must be shown, not swallowed in a console
+        if args.screenshot:
+            raise
+        QMessageBox.critical(None, tr("无法打开"), tr("无法打开文件{path}：\n{error}").format(path=path, error=exc))
+        return 1
+    if args.screenshot:
+        return screenshot(window, args)
+    window.show()
+    return app.exec()
+
+
+def screenshot(window, args: argparse.Namespace) -> int:
+    width, _, height = args.size.lower().partition("x")
+    window.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen, True)
+    window.resize(int(width), int(height))
+    if args.page:
+        if not window.show_page(args.page):
+            print(f"没有名为 {args.page} 的页面；可用：{', '.join(window.page_ids())}", file=sys.stderr)
+            return 2
+    window.show()
+    window.wait_until_settled()
+    ok = window.grab().save(args.screenshot)
+    window.close()
+    return 0 if ok else 1

@@ -1,0 +1,100 @@
+"""Background reads where only the newest request matters (search as you type, table reloads).
+
+Each LatestWorker owns one thread with its own read connection. A request submitted while another
+is waiting replaces it; a result that arrives after a newer request was submitted is dropped, so
+a slow answer to an old keystroke never overwrites the answer to the new one.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, Signal
+from sqlite_utils import Database
+
+from gridoffice.errors import GridOfficeError
+
+
+class LatestWorker(QObject):
+    _delivered = Signal(int, object, object)  # generation, result, error
+    busy_changed = Signal(bool)
+
+    def __init__(self, ctx, name: str = "reader", parent: QObject | None = None):
+        super().__init__(parent)
+        self._ctx = ctx
+        self._cond = threading.Condition()
+        self._request: tuple[int, Callable[[Database], Any]] | None = None
+        self._generation = 0
+        self._callbacks: dict[int, tuple[Callable, Callable | None]] = {}
+        self._stopped = False
+        self._delivered.connect(self._deliver)
+        ctx.closing.connect(self.stop)
+        self._thread = threading.Thread(target=self._loop, name=f"gridoffice-{name}", daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[Database], Any], on_result: Callable[[Any], None],
+               on_error: Callable[[BaseException], None] | None = None) -> int:
+        """Run fn(db) on the worker; on_result(result) runs on the GUI thread unless superseded."""
+        with self._cond:
+            self._generation += 1
+            gen = self._generation
+            self._request = (gen, fn)
+            self._callbacks = {gen: (on_result, on_error)}
+            self._cond.notify()
+        self.busy_changed.emit(True)
+        return gen
+
+    @property
+    def pending(self) -> bool:
+        return bool(self._callbacks)
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._request = None
+            self._callbacks = {}
+            self._cond.notify()
+
+    def _loop(self) -> None:
+        db: Database | None = None
+        try:
+            while True:
+                with self._cond:
+                    while self._request is None and not self._stopped:
+                        self._cond.wait()
+                    if self._stopped:
+                        return
+                    gen, fn = self._request
+                    self._request = None
+                if db is None:
+                    db = self._ctx.open_reader()
+                try:
+                    result = fn(db)
+                except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+                    if not isinstance(exc, GridOfficeError):
+                        traceback.print_exc()
+                    self._emit(gen, None, exc)
+                else:
+                    self._emit(gen, result, None)
+        finally:
+            if db is not None:
+                db.close()
+
+    def _emit(self, gen: int, result: Any, error: BaseException | None) -> None:
+        with self._cond:
+            if self._stopped or gen != self._generation:
+                return
+        self._delivered.emit(gen, result, error)
+
+    def _deliver(self, gen: int, result: Any, error: BaseException | None) -> None:
+        callbacks = self._callbacks.pop(gen, None)
+        if callbacks is None:
+            return
+        self.busy_changed.emit(False)
+        on_result, on_error = callbacks
+        if error is None:
+            on_result(result)
+        elif on_error is not None:
+            on_error(error)

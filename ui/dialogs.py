@@ -1,0 +1,580 @@
+"""Dialogs: first start, new office, household fields, picking a unit, and the household operations.
+
+Each operation dialog collects what the core needs and says in words what will happen; the
+page then asks for a final confirmation and sends the core call through AppContext.write.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComboBox, QDialog, QDialogButtonBox,
+                               QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
+                               QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTreeWidget,
+                               QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from gridoffice import audit, regions, vocab
+from gridoffice.db import open_db
+from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice.households import Household
+from gridoffice.normalize import clean_text
+from gridoffice.people import Person
+
+from .person_form import ERROR_STYLE, code_combo, set_combo
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("dialogs", text)
+
+
+def confirm(parent: QWidget | None, title: str, text: str, *, undoable: bool) -> bool:
+    """The last word before a change: says what will happen and whether Ctrl+Z can take it back."""
+    note = tr("可以用“撤销”(Ctrl+Z)恢复。") if undoable else tr("此操作不能撤销，办理后可在“历史”中查看。")
+    box = QMessageBox(QMessageBox.Icon.Question, title, f"{text}\n\n{note}", parent=parent)
+    ok = box.addButton(tr("确定办理"), QMessageBox.ButtonRole.AcceptRole)
+    cancel = box.addButton(tr("取消"), QMessageBox.ButtonRole.RejectRole)
+    box.setDefaultButton(ok if undoable else cancel)
+    box.setEscapeButton(cancel)
+    box.exec()
+    return box.clickedButton() is ok
+
+
+def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)
+    buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    return buttons
+
+
+def member_label(person: Person) -> str:
+    return f"{person.name}（{vocab.label(vocab.RELATIONS, person.relation)}）"
+
+
+def today_text() -> str:
+    return dt.date.today().isoformat()
+
+
+# -- a new office ------------------------------------------------------------------------------
+
+class OfficeForm(QWidget):
+    """Name of the office and its place in the tree (district / street / community)."""
+
+    def __init__(self, folder: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.folder = folder
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(tr("如 东湖社区居民委员会"))
+        self.district = QLineEdit()
+        self.district.setPlaceholderText(tr("如 江干区（可不填）"))
+        self.street = QLineEdit()
+        self.street.setPlaceholderText(tr("如 凯旋街道（可不填）"))
+        self.community = QLineEdit()
+        self.community.setPlaceholderText(tr("如 东湖社区、丁桥村"))
+        self.path = QLineEdit(str(folder / "office.db"))
+        browse = QPushButton(tr("选择…"))
+        browse.clicked.connect(self._browse)
+        path_row = QHBoxLayout()
+        path_row.addWidget(self.path, 1)
+        path_row.addWidget(browse)
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        form = QFormLayout(self)
+        form.addRow(tr("单位名称(&N)"), self.name)
+        form.addRow(tr("所属区县"), self.district)
+        form.addRow(tr("所属镇街"), self.street)
+        form.addRow(tr("村/社区(&C)"), self.community)
+        form.addRow(tr("保存位置"), path_row)
+        form.addRow(self.message)
+        self.community.textChanged.connect(self._suggest_path)
+
+    def _suggest_path(self, text: str) -> None:
+        name = clean_text(text)
+        if name and Path(self.path.text()).parent == self.folder:
+            self.path.setText(str(self.folder / f"{name}.db"))
+
+    def _browse(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, tr("新办公室文件保存到"), self.path.text(),
+                                              tr("办公室数据库 (*.db)"))
+        if path:
+            self.path.setText(path if path.endswith(".db") else path + ".db")
+
+    def check(self) -> bool:
+        if not clean_text(self.community.text()):
+            self.message.setText(tr("请填写村或社区的名称"))
+            return False
+        if not clean_text(self.name.text()):
+            self.message.setText(tr("请填写单位名称"))
+            return False
+        if Path(self.path.text()).exists():
+            self.message.setText(tr("文件{path}已存在，请换一个保存位置").format(path=self.path.text()))
+            return False
+        self.message.clear()
+        return True
+
+    def values(self) -> dict:
+        return {"name": self.name.text(), "district": self.district.text(), "street": self.street.text(),
+                "community": self.community.text()}
+
+
+def create_office(path: Path, values: dict) -> None:
+    """A new office file with its place in the tree; raises GridOfficeError if it cannot."""
+    path = Path(path)
+    if path.exists():
+        raise ValidationError("path", tr("文件{path}已存在").format(path=path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = open_db(path)
+    try:
+        audit.set_actor(db, tr("管理员"))
+        parent = None
+        for level in ("district", "street", "community"):
+            name = clean_text(values.get(level, ""))
+            if name:
+                parent = regions.create_unit(db, parent, level, name)
+        regions.set_office(db, values["name"], parent)
+    except GridOfficeError:
+        db.close()
+        path.unlink(missing_ok=True)
+        raise
+    db.close()
+
+
+class NewOfficeDialog(QDialog):
+    def __init__(self, folder: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("新建办公室"))
+        self.form = OfficeForm(folder)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.form)
+        layout.addWidget(ok_cancel(self, tr("新建")))
+        self.resize(560, 0)
+
+    def accept(self) -> None:
+        if self.form.check():
+            super().accept()
+
+    def office_path(self) -> Path:
+        return Path(self.form.path.text())
+
+    def office_values(self) -> dict:
+        return self.form.values()
+
+
+class FirstStartDialog(QDialog):
+    """Shown once, when no office file has been opened yet: a new office, or the demo."""
+
+    def __init__(self, default_folder: Path, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("欢迎使用网格化管理"))
+        self.choice = "new"
+        intro = QLabel(tr("这台电脑上还没有办公室数据。请新建本单位的办公室，或先打开演示办公室看看。"))
+        intro.setWordWrap(True)
+        self.new_radio = QRadioButton(tr("新建本单位的办公室(&N)"))
+        self.demo_radio = QRadioButton(tr("打开演示办公室（约2000户虚构数据）(&D)"))
+        self.new_radio.setChecked(True)
+        group = QButtonGroup(self)
+        group.addButton(self.new_radio)
+        group.addButton(self.demo_radio)
+        self.form = OfficeForm(default_folder)
+        self.demo_radio.toggled.connect(lambda on: self.form.setEnabled(not on))
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(self.new_radio)
+        layout.addWidget(self.form)
+        layout.addWidget(self.demo_radio)
+        layout.addWidget(ok_cancel(self, tr("开始")))
+        self.resize(600, 0)
+
+    def accept(self) -> None:
+        self.choice = "demo" if self.demo_radio.isChecked() else "new"
+        if self.choice == "demo" or self.form.check():
+            super().accept()
+
+    def office_path(self) -> Path:
+        return Path(self.form.path.text())
+
+    def office_values(self) -> dict:
+        return self.form.values()
+
+
+# -- household fields and units ----------------------------------------------------------------
+
+class UnitPicker(QTreeWidget):
+    """The organisation tree (active units) to pick one from."""
+
+    def __init__(self, db, current: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        items: dict[int, QTreeWidgetItem] = {}
+        for unit in regions.all_units(db):
+            parent_item = items.get(unit.parent_id)
+            item = QTreeWidgetItem([f"{unit.name}（{vocab.label(vocab.ORG_LEVELS, unit.level)}）"])
+            item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
+            (parent_item.addChild(item) if parent_item else self.addTopLevelItem(item))
+            items[unit.id] = item
+        self.expandToDepth(2)
+        if current in items:
+            self.setCurrentItem(items[current])
+            self.scrollToItem(items[current])
+
+    def unit_id(self) -> int | None:
+        item = self.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    def unit_text(self) -> str:
+        item = self.currentItem()
+        return item.text(0) if item else ""
+
+
+class HouseholdDialog(QDialog):
+    """The household's own fields: for a new household (with its unit) or to edit one."""
+
+    def __init__(self, ctx, *, household: Household | None = None, org_id: int | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.household = household
+        self.setWindowTitle(tr("修改户信息：{n}").format(n=household.number) if household else tr("新建户"))
+        self.number = QLineEdit(household.number if household else "")
+        self.number.setPlaceholderText(tr("留空则自动编号"))
+        self.address = QLineEdit(household.address if household else "")
+        self.phone = QLineEdit(household.phone if household else "")
+        self.contact_class = QComboBox()
+        for code, text in vocab.CONTACT_CLASSES.items():
+            self.contact_class.addItem(vocab.label(vocab.CONTACT_CLASSES, code), code)
+        self.contact_class.setCurrentIndex(self.contact_class.findData(household.contact_class if household else 3))
+        self.notes = QLineEdit(household.notes if household else "")
+        form = QFormLayout()
+        self.picker = None
+        if household is None:
+            self.picker = UnitPicker(ctx.reader(), org_id)
+            self.picker.setMinimumHeight(200)
+            form.addRow(tr("所属网格(&G)"), self.picker)
+        form.addRow(tr("户号"), self.number)
+        form.addRow(tr("地址(&A)"), self.address)
+        form.addRow(tr("电话"), self.phone)
+        form.addRow(tr("联系类别"), self.contact_class)
+        form.addRow(tr("备注"), self.notes)
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(ok_cancel(self, tr("下一步：填写户主") if household is None else tr("保存")))
+        self.resize(620, 0)
+
+    def accept(self) -> None:
+        if self.picker is not None and self.picker.unit_id() is None:
+            self.message.setText(tr("请选择该户所属的网格或单元"))
+            return
+        if self.household is not None and not self.changes():
+            self.message.setText(tr("还没有改动"))
+            return
+        super().accept()
+
+    def values(self) -> dict:
+        values = {"address": self.address.text(), "phone": self.phone.text(),
+                  "contact_class": self.contact_class.currentData(), "notes": self.notes.text()}
+        if self.household is None:
+            values["org_id"] = self.picker.unit_id()
+            values["number"] = self.number.text() or None
+        else:
+            values["number"] = self.number.text()
+        return values
+
+    def changes(self) -> dict:
+        """Fields that differ from the household as stored (edit mode)."""
+        h = self.household
+        return {k: v for k, v in self.values().items() if v != getattr(h, k)}
+
+
+class UnitDialog(QDialog):
+    def __init__(self, ctx, title: str, current: int | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.picker = UnitPicker(ctx.reader(), current)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.picker)
+        layout.addWidget(ok_cancel(self, tr("确定")))
+        self.resize(420, 520)
+
+
+# -- relations of several members --------------------------------------------------------------
+
+class RelationTable(QTableWidget):
+    """One row per member: (optionally) a tick to include them, and their relation to the head."""
+
+    def __init__(self, people: list[Person], *, checkable: bool = False, parent: QWidget | None = None):
+        super().__init__(len(people), 2, parent)
+        self.people = people
+        self.setHorizontalHeaderLabels([tr("成员"), tr("与（新）户主关系")])
+        self.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        self.verticalHeader().setVisible(False)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.combos: dict[int, QComboBox] = {}
+        for row, person in enumerate(people):
+            item = QTableWidgetItem(member_label(person))
+            item.setFlags(Qt.ItemFlag.ItemIsEnabled | (Qt.ItemFlag.ItemIsUserCheckable if checkable else Qt.ItemFlag.NoItemFlags))
+            if checkable:
+                item.setCheckState(Qt.CheckState.Unchecked)
+            self.setItem(row, 0, item)
+            combo = code_combo(vocab.RELATIONS, exclude=("head",))
+            set_combo(combo, person.relation if person.relation != "head" else "other_relative")
+            self.combos[person.id] = combo
+            self.setCellWidget(row, 1, combo)
+        self.setMinimumHeight(min(60 + 30 * len(people), 260))
+
+    def checked_ids(self) -> list[int]:
+        return [p.id for row, p in enumerate(self.people) if self.item(row, 0).checkState() == Qt.CheckState.Checked]
+
+    def set_checked(self, person_id: int, on: bool = True) -> None:
+        for row, p in enumerate(self.people):
+            if p.id == person_id:
+                self.item(row, 0).setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
+
+    def relations(self, ids=None) -> dict[int, str]:
+        wanted = set(ids) if ids is not None else {p.id for p in self.people}
+        return {pid: combo.currentData() for pid, combo in self.combos.items() if pid in wanted}
+
+
+def person_combo(people: list[Person], *, blank: str | None = None) -> QComboBox:
+    combo = QComboBox()
+    if blank is not None:
+        combo.addItem(blank, None)
+    for p in people:
+        combo.addItem(member_label(p), p.id)
+    return combo
+
+
+class ChangeHeadDialog(QDialog):
+    def __init__(self, household: Household, new_head_id: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.household = household
+        head = household.head
+        others = [p for p in household.active_members if p.relation != "head"]
+        self.setWindowTitle(tr("更换户主：户{n}").format(n=household.number))
+        self.new_head = person_combo(others)
+        if new_head_id is not None:
+            self.new_head.setCurrentIndex(max(self.new_head.findData(new_head_id), 0))
+        self.old_relation = code_combo(vocab.RELATIONS, exclude=("head",))
+        set_combo(self.old_relation, "other_relative")
+        self.others = RelationTable(others)
+        form = QFormLayout()
+        form.addRow(tr("新户主(&H)"), self.new_head)
+        form.addRow(tr("原户主{name}改为").format(name=head.name if head else ""), self.old_relation)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(tr("其他成员与新户主的关系：")))
+        layout.addWidget(self.others)
+        layout.addWidget(ok_cancel(self, tr("下一步")))
+        self.new_head.currentIndexChanged.connect(self._sync)
+        self._sync()
+        self.resize(520, 0)
+
+    def _sync(self) -> None:
+        new_id = self.new_head.currentData()
+        for row, p in enumerate(self.others.people):
+            self.others.setRowHidden(row, p.id == new_id)
+
+    def values(self) -> tuple[int, str, dict]:
+        new_id = self.new_head.currentData()
+        relations = {k: v for k, v in self.others.relations().items() if k != new_id}
+        return new_id, self.old_relation.currentData(), relations
+
+
+class SplitDialog(QDialog):
+    def __init__(self, household: Household, preselect: list[int] = (), parent: QWidget | None = None):
+        super().__init__(parent)
+        self.household = household
+        members = list(household.active_members)
+        self.setWindowTitle(tr("分户：从户{n}分出新户").format(n=household.number))
+        self.table = RelationTable(members, checkable=True)
+        for pid in preselect:
+            self.table.set_checked(pid)
+        self.new_head = QComboBox()
+        self.remaining_head = QComboBox()
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(tr("新户户主(&H)"), self.new_head)
+        form.addRow(tr("原户新户主"), self.remaining_head)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(tr("勾选要分出的成员，并填写他们与新户主的关系（新户的地址、电话、网格沿用原户）：")))
+        layout.addWidget(self.table)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(ok_cancel(self, tr("下一步")))
+        self.table.itemChanged.connect(self._sync)
+        self._sync()
+        self.resize(560, 0)
+
+    def _sync(self) -> None:
+        moving = set(self.table.checked_ids())
+        members = self.household.active_members
+        current = self.new_head.currentData()
+        self.new_head.clear()
+        for p in members:
+            if p.id in moving:
+                self.new_head.addItem(member_label(p), p.id)
+        if current is not None and self.new_head.findData(current) >= 0:
+            self.new_head.setCurrentIndex(self.new_head.findData(current))
+        head = self.household.head
+        head_moves = head is not None and head.id in moving
+        self.remaining_head.clear()
+        for p in members:
+            if p.id not in moving:
+                self.remaining_head.addItem(member_label(p), p.id)
+        self.remaining_head.setEnabled(head_moves)
+        if not head_moves:
+            self.remaining_head.clear()
+            self.remaining_head.addItem(tr("（原户主留在原户）"), None)
+
+    def accept(self) -> None:
+        moving = self.table.checked_ids()
+        if not moving:
+            self.message.setText(tr("请勾选要分出的成员"))
+            return
+        if len(moving) == len(self.household.active_members):
+            self.message.setText(tr("不能把全部成员都分出去，原户至少要留一人"))
+            return
+        super().accept()
+
+    def values(self) -> tuple[list[int], int, dict, int | None]:
+        moving = self.table.checked_ids()
+        new_head = self.new_head.currentData()
+        relations = self.table.relations([pid for pid in moving if pid != new_head])
+        return moving, new_head, relations, self.remaining_head.currentData()
+
+
+class MergeDialog(QDialog):
+    """Merge this household into another one, found by its number."""
+
+    def __init__(self, ctx, household: Household, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.household = household
+        self.target_id: int | None = None
+        self.target_text = ""
+        self.setWindowTitle(tr("合户：把户{n}并入另一户").format(n=household.number))
+        self.number = QLineEdit()
+        self.number.setPlaceholderText(tr("输入并入户的户号"))
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.table = RelationTable(list(household.active_members))
+        form = QFormLayout()
+        form.addRow(tr("并入户号(&T)"), self.number)
+        form.addRow("", self.found)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(QLabel(tr("本户成员与并入户户主的关系：")))
+        layout.addWidget(self.table)
+        self.buttons = ok_cancel(self, tr("下一步"))
+        layout.addWidget(self.buttons)
+        self.number.textChanged.connect(self._lookup)
+        self._lookup("")
+        self.resize(540, 0)
+
+    def _lookup(self, text: str) -> None:
+        self.target_id = None
+        number = clean_text(text)
+        row = self.ctx.reader().execute(
+            "SELECT h.id, h.status, (SELECT name FROM persons WHERE household_id = h.id AND relation = 'head' "
+            "AND status = 'active' LIMIT 1) FROM households h WHERE h.number = ?", [number]).fetchone() if number else None
+        if not number:
+            self.found.setText(tr("请输入户号"))
+            self.found.setStyleSheet("")
+        elif row is None:
+            self.found.setText(tr("没有户号为“{n}”的户").format(n=number))
+            self.found.setStyleSheet(ERROR_STYLE)
+        elif row[0] == self.household.id:
+            self.found.setText(tr("不能并入本户自己"))
+            self.found.setStyleSheet(ERROR_STYLE)
+        elif row[1] != "active":
+            self.found.setText(tr("户{n}已{s}，不能并入").format(n=number, s=vocab.label(vocab.HOUSEHOLD_STATUS, row[1])))
+            self.found.setStyleSheet(ERROR_STYLE)
+        else:
+            self.target_id = row[0]
+            self.target_text = tr("户{n}（户主{h}）").format(n=number, h=row[2] or tr("无"))
+            self.found.setText(self.target_text)
+            self.found.setStyleSheet("color: #2e7d32;")
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.target_id is not None)
+
+    def relations(self) -> dict[int, str]:
+        return self.table.relations()
+
+
+class LeaveDialog(QDialog):
+    """A member leaves (moves out) or died: the date, and a new head when the head leaves."""
+
+    def __init__(self, household: Household, person: Person, *, death: bool, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.person = person
+        self.setWindowTitle((tr("登记死亡：{name}") if death else tr("成员迁出：{name}")).format(name=person.name))
+        self.day = QLineEdit(today_text())
+        self.day.setPlaceholderText(tr("如 2024-03-05"))
+        form = QFormLayout()
+        form.addRow(tr("死亡日期(&D)") if death else tr("迁出日期(&D)"), self.day)
+        others = [p for p in household.active_members if p.id != person.id]
+        self.new_head = None
+        self.others = None
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        if person.relation == "head" and others:
+            self.new_head = person_combo(others)
+            form.addRow(tr("新户主(&H)"), self.new_head)
+            self.others = RelationTable(others)
+            layout.addWidget(QLabel(tr("其他成员与新户主的关系：")))
+            layout.addWidget(self.others)
+            self.new_head.currentIndexChanged.connect(self._sync)
+            self._sync()
+        layout.addWidget(ok_cancel(self, tr("下一步")))
+        self.resize(500, 0)
+
+    def _sync(self) -> None:
+        new_id = self.new_head.currentData()
+        for row, p in enumerate(self.others.people):
+            self.others.setRowHidden(row, p.id == new_id)
+
+    def values(self) -> tuple[str, int | None, dict | None]:
+        if self.new_head is None:
+            return self.day.text(), None, None
+        new_id = self.new_head.currentData()
+        return self.day.text(), new_id, {k: v for k, v in self.others.relations().items() if k != new_id}
+
+
+class DayDialog(QDialog):
+    def __init__(self, title: str, label: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.day = QLineEdit(today_text())
+        form = QFormLayout(self)
+        form.addRow(label, self.day)
+        form.addRow(ok_cancel(self, tr("下一步")))
+
+
+class TagDialog(QDialog):
+    """Put a person on a special-group register, or take them off one."""
+
+    def __init__(self, person: Person, current: list[str], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("人群标签：{name}").format(name=person.name))
+        self.boxes: dict[str, QCheckBox] = {}
+        layout = QVBoxLayout(self)
+        for code in vocab.TAGS:
+            box = QCheckBox(vocab.label(vocab.TAGS, code))
+            box.setChecked(code in current)
+            self.boxes[code] = box
+            layout.addWidget(box)
+        self.current = set(current)
+        layout.addWidget(ok_cancel(self, tr("保存")))
+
+    def added(self) -> list[str]:
+        return [c for c, b in self.boxes.items() if b.isChecked() and c not in self.current]
+
+    def removed(self) -> list[str]:
+        return [c for c, b in self.boxes.items() if not b.isChecked() and c in self.current]

@@ -1,0 +1,251 @@
+"""A household's page: its fields, contact staff, members with relation and tags, and history."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QSizePolicy,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from gridoffice import ages, audit, regions, staff, vocab
+from gridoffice.errors import NotFound
+from gridoffice.households import Household, get_household
+from gridoffice.idcard import mask_id
+
+# Audit actions as a clerk reads them in the history.
+ACTION_LABELS = {
+    "create_household": "新建户", "update_household": "修改户信息", "set_representative": "设定户代表",
+    "add_member": "添加成员", "remove_member": "成员迁出", "transfer_member": "成员转户",
+    "change_head": "更换户主", "move_household": "迁移网格", "split_household": "分户",
+    "merge_households": "合户", "move_out": "整户迁出", "record_death": "登记死亡",
+    "update_person": "修改人员信息", "add_person": "登记人员", "add_tag": "加入人群", "end_tag": "移出人群",
+    "end_contact": "结束联系", "link_contact": "建立联系", "unlink_contact": "解除联系",
+}
+FIELD_LABELS = {
+    "name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系",
+    "ethnicity": "民族", "political_status": "政治面貌", "education": "文化程度", "occupation": "职业",
+    "phone": "电话", "residence": "户籍类别", "notes": "备注", "status": "状态", "status_date": "状态日期",
+    "household_id": "所在户", "number": "户号", "org_id": "所属单元", "address": "地址",
+    "contact_class": "联系类别", "representative_id": "户代表", "tag": "人群", "since": "开始", "until": "结束",
+}
+VALUE_TABLES = {"sex": vocab.SEX, "relation": vocab.RELATIONS, "political_status": vocab.POLITICAL_STATUS,
+                "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "tag": vocab.TAGS}
+INACTIVE = QColor("#9e9e9e")
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("HouseholdView", text)
+
+
+def describe(entry: audit.Entry) -> str:
+    """'关系：子 → 户主；电话：… → …' — what an audit entry changed, in words."""
+    old, new = entry.old or {}, entry.new or {}
+    parts = []
+    for key in list(dict.fromkeys([*new, *old])):
+        if key in ("created_at", "updated_at", "id"):
+            continue
+        table = VALUE_TABLES.get(key)
+
+        def show(value):
+            if key == "id_number" and value:
+                return mask_id(str(value))
+            return vocab.label(table, value) if table else ("" if value is None else str(value))
+
+        label = tr(FIELD_LABELS.get(key, key))
+        if key in old and key in new:
+            parts.append(f"{label}：{show(old[key]) or tr('空')} → {show(new[key]) or tr('空')}")
+        elif key in new:
+            if new[key] not in (None, ""):
+                parts.append(f"{label}：{show(new[key])}")
+    return "；".join(parts)
+
+
+class MembersTable(QTableWidget):
+    activated_person = Signal(int)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            item = self.item(self.currentRow(), 0)
+            if item is not None:
+                self.activated_person.emit(item.data(Qt.ItemDataRole.UserRole))
+                return
+        super().keyPressEvent(event)
+
+
+class HouseholdView(QWidget):
+    """Shows one household; the page supplies the actions (buttons and context menus)."""
+
+    person_activated = Signal(int)  # Enter or double-click on a member
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.household: Household | None = None
+        self.title = QLabel(tr("请在左侧列表中选择一户"))
+        self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.title.setWordWrap(True)
+        self.fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        for key, label in (("address", tr("地址")), ("grid", tr("所属网格")), ("contact_class", tr("联系类别")),
+                           ("contacts", tr("联系人")), ("phone", tr("电话")), ("notes", tr("备注"))):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+            self.fields[key] = value
+            form.addRow(label, value)
+        self.buttons = QHBoxLayout()
+        self.members = MembersTable(0, 7)
+        self.members.setHorizontalHeaderLabels([tr("姓名"), tr("关系"), tr("性别"), tr("年龄"), tr("身份证号"),
+                                                tr("人群"), tr("状态")])
+        self.members.verticalHeader().setVisible(False)
+        self.members.verticalHeader().setDefaultSectionSize(24)
+        self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.members.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header = self.members.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.members.itemDoubleClicked.connect(
+            lambda item: self.person_activated.emit(self.members.item(item.row(), 0).data(Qt.ItemDataRole.UserRole)))
+        self.members.activated_person.connect(self.person_activated)
+        self.history = QTreeWidget()
+        self.history.setHeaderLabels([tr("时间"), tr("操作人"), tr("对象"), tr("操作"), tr("内容")])
+        self.history.setRootIsDecorated(False)
+        self.history.setUniformRowHeights(True)
+        self.history.setWordWrap(False)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.members, tr("成员"))
+        self.tabs.addTab(self.history, tr("变更历史"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 0, 0, 0)
+        layout.addWidget(self.title)
+        layout.addLayout(form)
+        layout.addLayout(self.buttons)
+        layout.addWidget(self.tabs, 1)
+        self._enable(False)
+
+    def add_button(self, action) -> QToolButton:
+        button = QToolButton()
+        button.setDefaultAction(action)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.buttons.addWidget(button)
+        return button
+
+    def finish_buttons(self) -> None:
+        self.buttons.addStretch(1)
+
+    def _enable(self, on: bool) -> None:
+        self.tabs.setEnabled(on)
+
+    # -- content -------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.household = None
+        self.title.setText(tr("请在左侧列表中选择一户"))
+        for label in self.fields.values():
+            label.clear()
+        self.members.setRowCount(0)
+        self.history.clear()
+        self._enable(False)
+
+    def show_household(self, household_id: int | None, select_person: int | None = None) -> None:
+        if household_id is None:
+            self.clear()
+            return
+        db = self.ctx.reader()
+        try:
+            h = get_household(db, household_id)
+        except NotFound:
+            self.clear()
+            return
+        keep = select_person if select_person is not None else (
+            self.current_person_id() if self.household and self.household.id == household_id else None)
+        self.household = h
+        head = h.head
+        status = vocab.label(vocab.HOUSEHOLD_STATUS, h.status)
+        if h.status != "active" and h.status_date:
+            status += f" {h.status_date}"
+        self.title.setText(tr("户号 {n}　户主 {head}　【{status}】").format(
+            n=h.number, head=head.name if head else tr("（无）"), status=status))
+        self.fields["address"].setText(h.address or tr("（未填）"))
+        self.fields["grid"].setText(self._unit_path(db, h.org_id))
+        self.fields["contact_class"].setText(vocab.label(vocab.CONTACT_CLASSES, h.contact_class))
+        contacts = staff.contact_staff_of(db, h.id)
+        self.fields["contacts"].setText("、".join(c.staff_name for c in contacts) or tr("（未落实联系人）"))
+        self.fields["phone"].setText(h.phone or tr("（未填）"))
+        self.fields["notes"].setText(h.notes or "")
+        self._fill_members(db, h, keep)
+        self._fill_history(db, h)
+        self._enable(True)
+
+    def _unit_path(self, db, org_id: int | None) -> str:
+        if org_id is None:
+            return tr("（不在任何网格）")
+        unit = regions.get_unit(db, org_id)
+        ids = [*unit.ancestor_ids, unit.id]
+        names = dict(db.execute(f"SELECT id, name FROM org_units WHERE id IN ({','.join('?' * len(ids))})", ids))
+        return " / ".join(names.get(i, "?") for i in ids)
+
+    def _fill_members(self, db, h: Household, keep: int | None) -> None:
+        today = dt.date.today()
+        ids = [p.id for p in h.members]
+        tags: dict[int, list[str]] = {}
+        if ids:
+            for pid, tag in db.execute(
+                f"SELECT person_id, tag FROM person_tags WHERE until IS NULL AND person_id IN ({','.join('?' * len(ids))}) "
+                "ORDER BY id", ids):
+                tags.setdefault(pid, []).append(vocab.label(vocab.TAGS, tag))
+        self.members.setRowCount(len(h.members))
+        select_row = 0
+        for row, p in enumerate(h.members):
+            age = ""
+            if p.birth_date:
+                age = str(ages.age_on(dt.date.fromisoformat(p.birth_date), today))
+            status = vocab.label(vocab.PERSON_STATUS, p.status)
+            if p.status != "active" and p.status_date:
+                status += f" {p.status_date}"
+            values = [p.name, vocab.label(vocab.RELATIONS, p.relation), vocab.label(vocab.SEX, p.sex), age,
+                      mask_id(p.id_number) if p.id_number else "", "、".join(tags.get(p.id, [])), status]
+            for col, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, p.id)
+                if p.status != "active":
+                    item.setForeground(QBrush(INACTIVE))
+                self.members.setItem(row, col, item)
+            if p.id == keep:
+                select_row = row
+        if h.members:
+            self.members.selectRow(select_row)
+
+    def _fill_history(self, db, h: Household) -> None:
+        entries = [(e, tr("户")) for e in audit.history(db, "households", h.id)]
+        for p in h.members:
+            entries += [(e, p.name) for e in audit.history(db, "persons", p.id, limit=50)]
+        entries.sort(key=lambda pair: pair[0].id, reverse=True)
+        self.history.clear()
+        items = []
+        for entry, who in entries[:300]:
+            text = describe(entry)
+            item = QTreeWidgetItem([entry.at, entry.actor, who,
+                                    tr(ACTION_LABELS.get(entry.action, entry.action)), text])
+            item.setToolTip(4, text)
+            items.append(item)
+        self.history.addTopLevelItems(items)
+        for col in range(4):
+            self.history.resizeColumnToContents(col)
+
+    def current_person_id(self) -> int | None:
+        row = self.members.currentRow()
+        item = self.members.item(row, 0) if row >= 0 else None
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def current_person(self):
+        pid = self.current_person_id()
+        if self.household is None or pid is None:
+            return None
+        return next((p for p in self.household.members if p.id == pid), None)

@@ -1,0 +1,815 @@
+"""户籍档案: the organisation tree, the household and person tables, search, and the household page."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QTableView,
+                               QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+
+from gridoffice import ages, browse, households, people, regions, search, vocab
+from gridoffice.households import Household
+
+from .. import undo
+from ..background import LatestWorker
+from ..dialogs import (ChangeHeadDialog, DayDialog, HouseholdDialog, LeaveDialog, MergeDialog, SplitDialog,
+                       TagDialog, UnitDialog, confirm)
+from ..household_view import HouseholdView
+from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
+from ..person_form import PersonForm
+from . import Page
+
+SEARCH_DELAY_MS = 150
+ROW_HEIGHT = 24
+CHANGE_KINDS = {"households", "persons", "tags", "org", "contacts", "staff"}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("ArchivePage", text)
+
+
+class ArchivePage(Page):
+    PAGE_ID = "archive"
+    TITLE = "户籍档案"
+    ORDER = 10
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self._loaded_once = False
+        self._dirty = {"households": True, "persons": True}
+        self._sort = {"households": ("number", False), "persons": ("household", False)}
+        self._search_started = 0.0
+        self.last_search_latency: float | None = None
+        self.last_load_seconds: float | None = None
+        self.id_workers = {"households": LatestWorker(ctx, "households", self),
+                           "persons": LatestWorker(ctx, "persons", self)}
+        self.search_worker = LatestWorker(ctx, "search", self)
+        self.counts_worker = LatestWorker(ctx, "counts", self)
+        self._build_filters()
+        self._build_tree()
+        self._build_tables()
+        self.detail = HouseholdView(ctx)
+        self.detail.person_activated.connect(lambda _pid: self.edit_person())
+        self.detail.members.customContextMenuRequested.connect(self._member_menu)
+        self.detail.members.itemSelectionChanged.connect(self._update_actions)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.tables_box)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setStretchFactor(2, 2)
+        self.splitter.setSizes([220, 640, 480])
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(self.filter_row)
+        layout.addWidget(self.splitter, 1)
+        self._build_actions()
+        self._build_search_popup()
+        self._update_actions()
+
+    # -- building ------------------------------------------------------------------------------
+    def _build_filters(self) -> None:
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText(tr("搜索：姓名、拼音、身份证或电话4位以上、地址、户号（Ctrl+F）"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.search_edit.textChanged.connect(self._search_text_changed)
+        self.search_edit.installEventFilter(self)
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self._run_search)
+
+        self.class_combo = QComboBox()
+        self.class_combo.addItem(tr("全部类别"), None)
+        for code in vocab.CONTACT_CLASS_SHORT:
+            self.class_combo.addItem(vocab.label(vocab.CONTACT_CLASS_SHORT, code) + tr("户"), code)
+        self.group_combo = QComboBox()
+        self.group_combo.addItem(tr("全部人群"), None)
+        for group in ages.AGE_GROUPS:
+            self.group_combo.addItem(ages.label(group), ("age", group.min_age, group.max_age))
+        for code in vocab.TAGS:
+            self.group_combo.addItem(vocab.label(vocab.TAGS, code), ("tag", code))
+        self.age_min = QSpinBox()
+        self.age_max = QSpinBox()
+        for spin in (self.age_min, self.age_max):
+            spin.setRange(-1, 130)
+            spin.setSpecialValueText(tr("不限"))
+            spin.setValue(-1)
+            spin.setKeyboardTracking(False)
+        self.status_combo = QComboBox()
+        for code, text in (("active", tr("在册")), ("moved_out", tr("已迁出")), ("deceased", tr("已死亡")),
+                           ("dissolved", tr("已注销")), (None, tr("全部状态"))):
+            self.status_combo.addItem(text, code)
+        self.clear_button = QPushButton(tr("清除筛选"))
+        self.clear_button.clicked.connect(self.clear_filters)
+        row = QHBoxLayout()
+        row.addWidget(self.search_edit, 3)
+        row.addSpacing(12)
+        row.addWidget(self.class_combo)
+        row.addWidget(self.group_combo)
+        row.addWidget(QLabel(tr("年龄")))
+        row.addWidget(self.age_min)
+        row.addWidget(QLabel(tr("至")))
+        row.addWidget(self.age_max)
+        row.addWidget(self.status_combo)
+        row.addWidget(self.clear_button)
+        self.filter_row = row
+        self.group_combo.currentIndexChanged.connect(self._group_chosen)
+        for combo in (self.class_combo, self.status_combo):
+            combo.currentIndexChanged.connect(self._filters_changed)
+        for spin in (self.age_min, self.age_max):
+            spin.valueChanged.connect(self._filters_changed)
+
+    def _build_tree(self) -> None:
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels([tr("组织"), tr("户"), tr("人")])
+        self.tree.setUniformRowHeights(True)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.tree.setMinimumWidth(180)
+        self.tree.currentItemChanged.connect(lambda *_: self._filters_changed())
+        self._tree_items: dict[int, QTreeWidgetItem] = {}
+
+    def _make_view(self, model: IdTableModel) -> QTableView:
+        view = QTableView()
+        view.setModel(model)
+        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        view.setWordWrap(False)
+        view.setAlternatingRowColors(True)
+        view.setTabKeyNavigation(False)
+        vheader = view.verticalHeader()
+        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vheader.setDefaultSectionSize(ROW_HEIGHT)
+        vheader.setVisible(False)
+        hheader = view.horizontalHeader()
+        hheader.setSortIndicatorShown(True)
+        hheader.setSectionsClickable(True)
+        hheader.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        hheader.sortIndicatorChanged.connect(lambda col, order, m=model: m.sort(col, order))
+        hheader.setStretchLastSection(True)
+        for col, column in enumerate(model.columns):
+            view.setColumnWidth(col, column.width)
+        view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        return view
+
+    def _build_tables(self) -> None:
+        self.household_model = HouseholdModel(self.ctx.reader, self)
+        self.person_model = PersonModel(self.ctx.reader, self)
+        self.models = {"households": self.household_model, "persons": self.person_model}
+        self.household_view = self._make_view(self.household_model)
+        self.person_view = self._make_view(self.person_model)
+        self.views = {"households": self.household_view, "persons": self.person_view}
+        for kind, model in self.models.items():
+            model.sort_requested.connect(lambda key, desc, k=kind: self._sort_changed(k, key, desc))
+            view = self.views[kind]
+            view.selectionModel().currentRowChanged.connect(lambda cur, _prev, k=kind: self._row_changed(k, cur.row()))
+            view.activated.connect(lambda _index: self.open_current())
+            view.customContextMenuRequested.connect(lambda pos, k=kind: self._table_menu(k, pos))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.household_view, tr("户"))
+        self.tabs.addTab(self.person_view, tr("人"))
+        self.tabs.currentChanged.connect(self._tab_changed)
+        self.count_label = QLabel()
+        box = QWidget()
+        layout = QVBoxLayout(box)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.count_label)
+        self.tables_box = box
+
+    def _build_actions(self) -> None:
+        specs = [
+            ("new_household", tr("新建户(&N)…"), "Ctrl+Shift+N", self.new_household, False),
+            ("edit_household", tr("修改户信息(&E)…"), "Ctrl+E", self.edit_household, True),
+            ("add_member", tr("添加成员(&A)…"), "Ctrl+Shift+A", self.add_member, True),
+            ("edit_person", tr("修改成员(&P)…"), "F2", self.edit_person, True),
+            ("tags", tr("人群标签(&T)…"), "Ctrl+T", self.edit_tags, True),
+            ("change_head", tr("更换户主(&H)…"), "Ctrl+Shift+H", self.change_head, True),
+            ("remove_member", tr("成员迁出(&R)…"), "Ctrl+Shift+X", self.remove_member, True),
+            ("death", tr("登记死亡(&D)…"), "Ctrl+Shift+D", self.record_death, True),
+            ("move", tr("迁移到其他网格(&M)…"), "Ctrl+Shift+M", self.move_household, True),
+            ("split", tr("分户(&S)…"), "Ctrl+Shift+S", self.split_household, True),
+            ("merge", tr("合户(&J)…"), "Ctrl+Shift+J", self.merge_household, True),
+            ("move_out", tr("整户迁出(&O)…"), "Ctrl+Shift+O", self.move_out, True),
+            ("refresh", tr("刷新(&F)"), "F5", self.refresh, False),
+        ]
+        self.actions: dict[str, QAction] = {}
+        for key, text, shortcut, slot, needs_household in specs:
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.triggered.connect(lambda _c=False, s=slot: s())
+            action.setData(needs_household)
+            self.addAction(action)
+            self.actions[key] = action
+        for key in ("edit_household", "add_member", "edit_person", "change_head"):
+            self.detail.add_button(self.actions[key])
+        more = QMenu(tr("更多办理"), self)
+        for key in ("tags", "remove_member", "death", "move", "split", "merge", "move_out"):
+            more.addAction(self.actions[key])
+        more_button = self.detail.add_button(more.menuAction())
+        more_button.setPopupMode(more_button.ToolButtonPopupMode.InstantPopup)
+        self.detail.finish_buttons()
+        self.escape = QAction(self)
+        self.escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.escape.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        self.escape.triggered.connect(self._escape)
+        self.detail.addAction(self.escape)
+
+    def _build_search_popup(self) -> None:
+        # A child list rather than a popup window: the search field keeps focus while typing.
+        self.results = QListWidget(self)
+        self.results.setWindowFlags(Qt.WindowType.Widget)
+        self.results.hide()
+        self.results.setUniformItemSizes(True)
+        self.results.itemActivated.connect(self._open_hit)
+        self.results.installEventFilter(self)
+
+    def menus(self) -> list[QMenu]:
+        menu = QMenu(tr("户籍(&H)"), self)
+        for key in ("new_household", "edit_household", None, "add_member", "edit_person", "tags", "change_head",
+                    "remove_member", "death", None, "move", "split", "merge", "move_out", None, "refresh"):
+            if key is None:
+                menu.addSeparator()
+            else:
+                menu.addAction(self.actions[key])
+        return [menu]
+
+    # -- page contract -------------------------------------------------------------------------
+    def activated(self) -> None:
+        if not self._loaded_once:
+            self._loaded_once = True
+            self._load_tree()
+            self.reload()
+        self.views[self._current_kind()].setFocus()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if not self._loaded_once or not (kinds & CHANGE_KINDS):
+            return
+        if "org" in kinds:
+            self._load_tree()
+        else:
+            self._load_counts()
+        self._dirty = {"households": True, "persons": True}
+        self._reload_kind(self._current_kind())
+        if self.detail.household is not None:
+            self.detail.show_household(self.detail.household.id)
+        self._update_actions()
+
+    def open_record(self, table: str, row_id: int) -> bool:
+        if not self._loaded_once:
+            self.activated()
+        if table == "households":
+            self.show_household(row_id)
+            return True
+        if table == "persons":
+            person = people.get_person(self.ctx.reader(), row_id)
+            if person.household_id is None:
+                self.ctx.show_status(tr("{name}还没有入户").format(name=person.name))
+                return False
+            self.show_household(person.household_id, person.id)
+            return True
+        if table == "org_units" and row_id in self._tree_items:
+            self.tree.setCurrentItem(self._tree_items[row_id])
+            return True
+        return False
+
+    def focus_search(self) -> None:
+        self.search_edit.setFocus()
+        self.search_edit.selectAll()
+
+    def is_loading(self) -> bool:
+        return (any(w.pending for w in self.id_workers.values()) or self.search_worker.pending
+                or self.counts_worker.pending)
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue("archive/splitter", self.splitter.saveState())
+        settings.setValue("archive/tab", self.tabs.currentIndex())
+        for kind, view in self.views.items():
+            settings.setValue(f"archive/{kind}/columns", view.horizontalHeader().saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value("archive/splitter")
+        if state is not None:
+            self.splitter.restoreState(state)
+        self.tabs.setCurrentIndex(int(settings.value("archive/tab", 0) or 0))
+        for kind, view in self.views.items():
+            columns = settings.value(f"archive/{kind}/columns")
+            if columns is not None:
+                view.horizontalHeader().restoreState(columns)
+
+    # -- tree ----------------------------------------------------------------------------------
+    def _load_tree(self) -> None:
+        current = self.current_org_id()
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        self._tree_items = {}
+        office = regions.office(self.ctx.reader())
+        # "全部" also covers households outside every unit, which no unit's subtree would show.
+        root = QTreeWidgetItem([tr("全部"), "", ""])
+        root.setToolTip(0, office.name)
+        root.setData(0, Qt.ItemDataRole.UserRole, None)
+        self.tree.addTopLevelItem(root)
+        for unit in regions.all_units(self.ctx.reader()):
+            parent = self._tree_items.get(unit.parent_id, root)
+            item = QTreeWidgetItem([unit.name, "", ""])
+            item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
+            item.setToolTip(0, vocab.label(vocab.ORG_LEVELS, unit.level))
+            for col in (1, 2):
+                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            parent.addChild(item)
+            self._tree_items[unit.id] = item
+        root.setExpanded(True)
+        self.tree.expandToDepth(2 if len(self._tree_items) < 300 else 1)
+        self.tree.setCurrentItem(self._tree_items.get(current, root))
+        self.tree.blockSignals(False)
+        self._load_counts()
+
+    def _load_counts(self) -> None:
+        self.counts_worker.submit(regions.counts, self._show_counts)
+
+    def _show_counts(self, counts: dict) -> None:
+        total_h = total_p = 0
+        for unit_id, item in self._tree_items.items():
+            c = counts.get(unit_id)
+            item.setText(1, str(c.households) if c else "0")
+            item.setText(2, str(c.persons) if c else "0")
+            if c and item.parent() is self.tree.topLevelItem(0):
+                total_h += c.households
+                total_p += c.persons
+        root = self.tree.topLevelItem(0)
+        if root is not None:
+            root.setText(1, str(total_h))
+            root.setText(2, str(total_p))
+        self.tree.resizeColumnToContents(1)
+        self.tree.resizeColumnToContents(2)
+
+    def current_org_id(self) -> int | None:
+        item = self.tree.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    # -- filters and loading -------------------------------------------------------------------
+    def current_filter(self) -> browse.Filter:
+        group = self.group_combo.currentData()
+        tag = group[1] if group and group[0] == "tag" else None
+        status = self.status_combo.currentData()
+        return browse.Filter(
+            org_id=self.current_org_id(),
+            tag=tag,
+            contact_class=self.class_combo.currentData(),
+            age_min=self.age_min.value() if self.age_min.value() >= 0 else None,
+            age_max=self.age_max.value() + 1 if self.age_max.value() >= 0 else None,
+            status=status,
+        )
+
+    def _group_chosen(self) -> None:
+        group = self.group_combo.currentData()
+        if group and group[0] == "age":
+            for spin, value in ((self.age_min, group[1]), (self.age_max, None if group[2] is None else group[2] - 1)):
+                spin.blockSignals(True)
+                spin.setValue(-1 if value is None else value)
+                spin.blockSignals(False)
+        self._filters_changed()
+
+    def clear_filters(self) -> None:
+        for widget in (self.class_combo, self.group_combo, self.status_combo, self.age_min, self.age_max):
+            widget.blockSignals(True)
+        self.class_combo.setCurrentIndex(0)
+        self.group_combo.setCurrentIndex(0)
+        self.status_combo.setCurrentIndex(0)
+        self.age_min.setValue(-1)
+        self.age_max.setValue(-1)
+        for widget in (self.class_combo, self.group_combo, self.status_combo, self.age_min, self.age_max):
+            widget.blockSignals(False)
+        if self.tree.topLevelItem(0) is not None:
+            self.tree.setCurrentItem(self.tree.topLevelItem(0))
+        self._filters_changed()
+
+    def _filters_changed(self) -> None:
+        if not self._loaded_once:
+            return
+        self._dirty = {"households": True, "persons": True}
+        self._reload_kind(self._current_kind())
+
+    def reload(self) -> None:
+        self._dirty = {"households": True, "persons": True}
+        self._reload_kind(self._current_kind())
+
+    def refresh(self) -> None:
+        self._load_tree()
+        self.reload()
+
+    def _current_kind(self) -> str:
+        return "persons" if self.tabs.currentIndex() == 1 else "households"
+
+    def _tab_changed(self, _index: int) -> None:
+        kind = self._current_kind()
+        if self._loaded_once and self._dirty[kind]:
+            self._reload_kind(kind)
+        self._show_count(kind)
+        self._update_actions()
+
+    def _sort_changed(self, kind: str, key: str, descending: bool) -> None:
+        self._sort[kind] = (key, descending)
+        if self._loaded_once:
+            self._reload_kind(kind)
+
+    def _reload_kind(self, kind: str) -> None:
+        flt = self.current_filter()
+        key, descending = self._sort[kind]
+        loader = browse.household_ids if kind == "households" else browse.person_ids
+        self.count_label.setText(tr("正在加载……"))
+        started = time.perf_counter()
+        self.id_workers[kind].submit(lambda db: loader(db, flt, sort=key, descending=descending),
+                                     lambda ids: self._ids_loaded(kind, ids, started))
+
+    def _ids_loaded(self, kind: str, ids, started: float) -> None:
+        view = self.views[kind]
+        model = self.models[kind]
+        selected = model.id_at(view.currentIndex().row()) if view.currentIndex().isValid() else None
+        model.set_ids(ids)
+        self._dirty[kind] = False
+        if selected is not None:
+            row = model.row_of(selected)
+            if row >= 0:
+                view.selectionModel().blockSignals(True)
+                view.setCurrentIndex(model.index(row, 0))
+                view.selectionModel().blockSignals(False)
+        elif self.detail.household is None and len(ids):
+            view.setCurrentIndex(model.index(0, 0))
+        self.last_load_seconds = time.perf_counter() - started
+        self._show_count(kind)
+
+    def _show_count(self, kind: str) -> None:
+        n = self.models[kind].rowCount()
+        text = tr("共{n}户") if kind == "households" else tr("共{n}人")
+        self.count_label.setText(text.format(n=n))
+        self.ctx.show_status(text.format(n=n))
+
+    # -- selection and opening -----------------------------------------------------------------
+    def _row_changed(self, kind: str, row: int) -> None:
+        model = self.models[kind]
+        if kind == "households":
+            self.detail.show_household(model.id_at(row))
+        else:
+            rec = model.record(row)
+            if rec is not None:
+                self.detail.show_household(rec.household_id, rec.id)
+        self._update_actions()
+
+    def open_current(self) -> None:
+        """Enter on a row: go into the household's members (Esc comes back)."""
+        if self.detail.household is not None:
+            self.detail.members.setFocus()
+
+    def _escape(self) -> None:
+        self.views[self._current_kind()].setFocus()
+
+    def show_household(self, household_id: int, person_id: int | None = None) -> None:
+        """Show a household in the detail pane and select its row if the current table has it."""
+        self.detail.show_household(household_id, person_id)
+        kind = self._current_kind()
+        target = household_id if kind == "households" else person_id
+        if target is not None:
+            row = self.models[kind].row_of(target)
+            view = self.views[kind]
+            if row >= 0:
+                view.selectionModel().blockSignals(True)
+                view.setCurrentIndex(self.models[kind].index(row, 0))
+                view.scrollTo(self.models[kind].index(row, 0))
+                view.selectionModel().blockSignals(False)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        h = self.detail.household
+        active = h is not None and h.status == "active"
+        person = self.detail.current_person()
+        person_active = active and person is not None and person.status == "active"
+        for key, action in self.actions.items():
+            if action.data():
+                action.setEnabled(active)
+        for key in ("edit_person", "tags", "remove_member", "death"):
+            self.actions[key].setEnabled(person_active)
+        self.actions["change_head"].setEnabled(active and len(h.active_members) > 1)
+        self.actions["split"].setEnabled(active and len(h.active_members) > 1)
+
+    # -- search --------------------------------------------------------------------------------
+    def _search_text_changed(self, text: str) -> None:
+        self._search_started = time.perf_counter()
+        if not text.strip():
+            self._search_timer.stop()
+            self.search_worker.submit(lambda db: [], lambda hits: self.results.hide())
+            return
+        self._search_timer.start()
+
+    def _run_search(self) -> None:
+        query = self.search_edit.text().strip()
+        if query:
+            started = self._search_started
+            self.search_worker.submit(lambda db: search.search(db, query, limit=50),
+                                      lambda hits: self._show_hits(query, hits, started))
+
+    def _show_hits(self, query: str, hits, started: float) -> None:
+        self.last_search_latency = time.perf_counter() - started
+        self.results.clear()
+        if not hits:
+            item = QListWidgetItem(tr("没有找到“{q}”").format(q=query))
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
+            self.results.addItem(item)
+        for hit in hits:
+            kind = tr("人") if hit.kind == "person" else tr("户")
+            item = QListWidgetItem(f"[{kind}] {hit.title}　{hit.subtitle}")
+            item.setData(ID_ROLE, (hit.kind, hit.id, hit.household_id))
+            self.results.addItem(item)
+        self._place_results()
+        self.results.show()
+        self.results.raise_()
+        if hits:
+            self.results.setCurrentRow(0)
+
+    def _place_results(self) -> None:
+        edit = self.search_edit
+        top_left = edit.mapTo(self, QPoint(0, edit.height()))
+        rows = min(max(self.results.count(), 1), 12)
+        height = rows * (self.results.sizeHintForRow(0) if self.results.count() else ROW_HEIGHT) + 6
+        self.results.setGeometry(top_left.x(), top_left.y(), max(edit.width(), 420), height)
+
+    def _open_hit(self, item: QListWidgetItem) -> None:
+        data = item.data(ID_ROLE)
+        if not data:
+            return
+        kind, row_id, household_id = data
+        self.results.hide()
+        if household_id is None:
+            self.ctx.show_status(tr("此人还没有入户"))
+            return
+        self.show_household(household_id, row_id if kind == "person" else None)
+        self.detail.members.setFocus()
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress:
+            key = event.key()
+            if obj is self.search_edit:
+                if key == Qt.Key.Key_Down and self.results.isVisible():
+                    self.results.setFocus()
+                    return True
+                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                    if self._search_timer.isActive():
+                        self._search_timer.stop()
+                        self._run_search()
+                    elif self.results.isVisible() and self.results.currentItem():
+                        self._open_hit(self.results.currentItem())
+                    return True
+                if key == Qt.Key.Key_Escape:
+                    self.search_edit.clear()
+                    self.results.hide()
+                    self._escape()
+                    return True
+            elif obj is self.results and key == Qt.Key.Key_Escape:
+                self.results.hide()
+                self.search_edit.setFocus()
+                return True
+        return super().eventFilter(obj, event)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self.results.isVisible():
+            self._place_results()
+
+    # -- context menus -------------------------------------------------------------------------
+    def _table_menu(self, kind: str, pos) -> None:
+        view = self.views[kind]
+        index = view.indexAt(pos)
+        if index.isValid():
+            view.setCurrentIndex(index)
+        menu = QMenu(self)
+        for key in ("edit_household", "add_member", "change_head", "move", "split", "merge", "move_out", None,
+                    "new_household"):
+            menu.addSeparator() if key is None else menu.addAction(self.actions[key])
+        if kind == "persons":
+            menu.insertActions(menu.actions()[0], [self.actions["edit_person"], self.actions["tags"],
+                                                   self.actions["remove_member"], self.actions["death"]])
+        menu.exec(view.viewport().mapToGlobal(pos))
+
+    def _member_menu(self, pos) -> None:
+        self._update_actions()
+        menu = QMenu(self)
+        set_head = menu.addAction(tr("设为户主…"))
+        person = self.detail.current_person()
+        set_head.setEnabled(bool(person and person.status == "active" and person.relation != "head"
+                                 and self.actions["change_head"].isEnabled()))
+        set_head.triggered.connect(lambda: self.change_head(person.id if person else None))
+        for key in ("edit_person", "tags", "remove_member", "death", "split"):
+            menu.addAction(self.actions[key])
+        menu.exec(self.detail.members.viewport().mapToGlobal(pos))
+
+    # -- operations ----------------------------------------------------------------------------
+    def _household(self) -> Household | None:
+        h = self.detail.household
+        return h if h is not None and h.status == "active" else None
+
+    def _after(self, message: str, household_id: int | None = None):
+        def done(_result=None):
+            self.ctx.show_status(message)
+            if household_id is not None:
+                self.show_household(household_id)
+        return done
+
+    def new_household(self) -> None:
+        dialog = HouseholdDialog(self.ctx, org_id=self.current_org_id(), parent=self)
+        if not dialog.exec():
+            return
+        values = dialog.values()
+        form = PersonForm(self.ctx, new_head=True, parent=self)
+        if not form.exec():
+            return
+        head = form.person_input()
+        where = dialog.picker.unit_text()
+        if not confirm(self, tr("新建户"), tr("将在“{where}”新建一户，户主为{name}。").format(where=where, name=head.name),
+                       undoable=False):
+            return
+        self.ctx.write(lambda db: households.create_household(db, head=head, **values), description=tr("新建户"),
+                       kinds={"households", "persons"},
+                       on_done=lambda hid: (self.show_household(hid), self.ctx.show_status(tr("已新建户"))))
+
+    def edit_household(self) -> None:
+        h = self._household()
+        if h is None:
+            return
+        dialog = HouseholdDialog(self.ctx, household=h, parent=self)
+        if not dialog.exec():
+            return
+        undo.edit_household(self.ctx, h.id, dialog.changes(), tr("修改户{n}的信息").format(n=h.number),
+                            on_done=self._after(tr("已保存户{n}").format(n=h.number)))
+
+    def add_member(self) -> None:
+        h = self._household()
+        if h is None:
+            return
+        form = PersonForm(self.ctx, household=h, parent=self)
+        if not form.exec():
+            return
+        person = form.person_input()
+        relation = vocab.label(vocab.RELATIONS, person.relation)
+        if not confirm(self, tr("添加成员"), tr("将把{name}登记为户{n}（户主{head}）的成员，关系：{rel}。").format(
+                name=person.name, n=h.number, head=h.head.name if h.head else "", rel=relation), undoable=False):
+            return
+        self.ctx.write(lambda db: households.add_member(db, h.id, person, person.relation),
+                       description=tr("添加成员{name}").format(name=person.name), kinds={"households", "persons"},
+                       on_done=lambda pid: self.show_household(h.id, pid))
+
+    def edit_person(self) -> None:
+        person = self.detail.current_person()
+        if person is None or person.status != "active":
+            return
+        form = PersonForm(self.ctx, person=person, parent=self)
+        if not form.exec():
+            return
+        undo.edit_person(self.ctx, person.id, form.changes(), tr("修改{name}的信息").format(name=person.name),
+                         on_done=self._after(tr("已保存{name}").format(name=person.name)))
+
+    def edit_tags(self) -> None:
+        person = self.detail.current_person()
+        if person is None or person.status != "active":
+            return
+        current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id)]
+        dialog = TagDialog(person, current, self)
+        if not dialog.exec():
+            return
+        added, removed = dialog.added(), dialog.removed()
+        if not added and not removed:
+            return
+
+        def apply(db):
+            for tag in added:
+                people.add_tag(db, person.id, tag)
+            for tag in removed:
+                people.end_tag(db, person.id, tag)
+
+        self.ctx.write(apply, description=tr("修改{name}的人群标签").format(name=person.name),
+                       kinds={"persons", "tags"}, on_done=self._after(tr("已保存人群标签")))
+
+    def change_head(self, new_head_id: int | None = None) -> None:
+        h = self._household()
+        if h is None or len(h.active_members) < 2:
+            return
+        dialog = ChangeHeadDialog(h, new_head_id, self)
+        if not dialog.exec():
+            return
+        new_id, old_relation, relations = dialog.values()
+        new_name = next(p.name for p in h.active_members if p.id == new_id)
+        old_name = h.head.name if h.head else ""
+        if not confirm(self, tr("更换户主"), tr("户{n}的户主将由{old}改为{new}，{old}改为“{rel}”。").format(
+                n=h.number, old=old_name, new=new_name, rel=vocab.label(vocab.RELATIONS, old_relation)), undoable=True):
+            return
+        undo.change_head(self.ctx, h.id, new_id, old_relation, relations,
+                         tr("户{n}更换户主为{new}").format(n=h.number, new=new_name),
+                         on_done=self._after(tr("已更换户主")))
+
+    def remove_member(self) -> None:
+        self._leave(death=False)
+
+    def record_death(self) -> None:
+        self._leave(death=True)
+
+    def _leave(self, *, death: bool) -> None:
+        h = self._household()
+        person = self.detail.current_person()
+        if h is None or person is None or person.status != "active":
+            return
+        if not death and len(h.active_members) == 1:
+            self.ctx.show_status(tr("{name}是唯一的成员，请使用“整户迁出”").format(name=person.name))
+            return
+        dialog = LeaveDialog(h, person, death=death, parent=self)
+        if not dialog.exec():
+            return
+        day, new_head, relations = dialog.values()
+        what = tr("登记{name}于{day}死亡").format(name=person.name, day=day) if death else \
+            tr("{name}于{day}从户{n}迁出").format(name=person.name, day=day, n=h.number)
+        if new_head is not None:
+            new_name = next(p.name for p in h.active_members if p.id == new_head)
+            what += tr("，{new}成为新户主").format(new=new_name)
+        elif death and len(h.active_members) == 1:
+            what += tr("；户{n}再无在册成员，将注销").format(n=h.number)
+        if not confirm(self, tr("登记死亡") if death else tr("成员迁出"), what + tr("。"), undoable=False):
+            return
+        if death:
+            fn = lambda db: households.record_death(db, person.id, day=day, new_head_id=new_head, relations=relations)  # noqa: E731
+        else:
+            fn = lambda db: households.remove_member(db, h.id, person.id, new_head_id=new_head,  # noqa: E731
+                                                     relations=relations, day=day)
+        self.ctx.write(fn, description=what, kinds={"households", "persons"}, on_done=self._after(what, h.id))
+
+    def move_household(self) -> None:
+        h = self._household()
+        if h is None:
+            return
+        dialog = UnitDialog(self.ctx, tr("把户{n}迁移到").format(n=h.number), h.org_id, self)
+        if not dialog.exec() or dialog.picker.unit_id() in (None, h.org_id):
+            return
+        org_id, where = dialog.picker.unit_id(), dialog.picker.unit_text()
+        if not confirm(self, tr("迁移网格"), tr("户{n}将迁移到“{where}”。").format(n=h.number, where=where), undoable=True):
+            return
+        undo.move_household(self.ctx, h.id, org_id, tr("户{n}迁移到{where}").format(n=h.number, where=where),
+                            on_done=self._after(tr("已迁移户{n}").format(n=h.number)))
+
+    def split_household(self) -> None:
+        h = self._household()
+        if h is None or len(h.active_members) < 2:
+            return
+        person = self.detail.current_person()
+        preselect = [person.id] if person and person.relation != "head" and person.status == "active" else []
+        dialog = SplitDialog(h, preselect, self)
+        if not dialog.exec():
+            return
+        moving, new_head, relations, remaining_head = dialog.values()
+        names = {p.id: p.name for p in h.active_members}
+        text = tr("将从户{n}分出{who}，组成新户，户主为{head}。").format(
+            n=h.number, who="、".join(names[i] for i in moving), head=names[new_head])
+        if remaining_head is not None:
+            text += tr("原户由{name}任户主。").format(name=names[remaining_head])
+        if not confirm(self, tr("分户"), text, undoable=False):
+            return
+        self.ctx.write(lambda db: households.split_household(db, h.id, moving, new_head, relations=relations,
+                                                             remaining_head_id=remaining_head),
+                       description=tr("分户"), kinds={"households", "persons"},
+                       on_done=lambda new_id: (self.show_household(new_id), self.ctx.show_status(tr("已分户"))))
+
+    def merge_household(self) -> None:
+        h = self._household()
+        if h is None:
+            return
+        dialog = MergeDialog(self.ctx, h, self)
+        if not dialog.exec() or dialog.target_id is None:
+            return
+        target, relations = dialog.target_id, dialog.relations()
+        if not confirm(self, tr("合户"), tr("户{n}的{k}名成员将并入{target}，户{n}随后注销。").format(
+                n=h.number, k=len(h.active_members), target=dialog.target_text), undoable=False):
+            return
+        self.ctx.write(lambda db: households.merge_households(db, h.id, target, relations),
+                       description=tr("合户"), kinds={"households", "persons", "contacts"},
+                       on_done=lambda _r: (self.show_household(target), self.ctx.show_status(tr("已合户"))))
+
+    def move_out(self) -> None:
+        h = self._household()
+        if h is None:
+            return
+        dialog = DayDialog(tr("整户迁出：户{n}").format(n=h.number), tr("迁出日期(&D)"), self)
+        if not dialog.exec():
+            return
+        day = dialog.day.text()
+        if not confirm(self, tr("整户迁出"), tr("户{n}及其{k}名在册成员将于{day}迁出，联系人关系随之结束。").format(
+                n=h.number, k=len(h.active_members), day=day), undoable=False):
+            return
+        self.ctx.write(lambda db: households.move_out(db, h.id, day=day), description=tr("整户迁出"),
+                       kinds={"households", "persons", "contacts"}, on_done=self._after(tr("已迁出"), h.id))

@@ -1,0 +1,117 @@
+"""Undoable edits: each runs a core call, and on success pushes a command holding its inverse.
+
+Only edits with a clean inverse in the core are undoable: a person's or household's fields
+(update back to the old values), moving a household (move it back), changing the head (make
+the old head head again with the old relations). Adding or removing members, split, merge,
+moving out and death are not: their confirmations say so, and the history keeps them.
+The command is pushed after the write succeeded, so a refused edit never enters the stack.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QUndoCommand
+from sqlite_utils import Database
+
+from gridoffice import households, people
+
+KINDS = frozenset({"households", "persons"})
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("undo", text)
+
+
+class CoreCommand(QUndoCommand):
+    """Redo/undo send core calls through the writer; the first redo is the edit already done."""
+
+    def __init__(self, ctx, text: str, do: Callable[[Database], Any], undo: Callable[[Database], Any],
+                 kinds: frozenset = KINDS):
+        super().__init__(text)
+        self.ctx = ctx
+        self._do = do
+        self._undo = undo
+        self._kinds = kinds
+        self._done_already = True
+
+    def redo(self) -> None:
+        if self._done_already:
+            self._done_already = False
+            return
+        self.ctx.write(self._do, description=tr("重做：{t}").format(t=self.text()), kinds=self._kinds)
+
+    def undo(self) -> None:
+        self.ctx.write(self._undo, description=tr("撤销：{t}").format(t=self.text()), kinds=self._kinds)
+
+
+def _push(ctx, text: str, do, undo, on_done):
+    def done(_result):
+        ctx.undo_stack.push(CoreCommand(ctx, text, do, undo))
+        if on_done:
+            on_done(_result)
+    return done
+
+
+def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None) -> None:
+    """update_person with the given changes; undo writes the old values back."""
+    old: dict = {}
+
+    def do(db: Database):
+        current = people.get_person(db, person_id)
+        old.clear()
+        old.update({k: getattr(current, k) or "" for k in changes})
+        return people.update_person(db, person_id, **changes)
+
+    ctx.write(do, description=text, kinds=KINDS,
+              on_done=_push(ctx, text, lambda db: people.update_person(db, person_id, **changes),
+                            lambda db: people.update_person(db, person_id, **old), on_done))
+
+
+def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=None) -> None:
+    old: dict = {}
+
+    def do(db: Database):
+        current = households.get_household(db, household_id)
+        old.clear()
+        old.update({k: getattr(current, k) for k in changes})
+        households.update_household(db, household_id, **changes)
+
+    ctx.write(do, description=text, kinds=KINDS,
+              on_done=_push(ctx, text, lambda db: households.update_household(db, household_id, **changes),
+                            lambda db: households.update_household(db, household_id, **old), on_done))
+
+
+def move_household(ctx, household_id: int, org_id: int, text: str, on_done=None) -> None:
+    old: dict = {}
+
+    def do(db: Database):
+        old["org_id"] = households.get_household(db, household_id).org_id
+        households.move_household(db, household_id, org_id)
+
+    ctx.write(do, description=text, kinds=KINDS | {"org"},
+              on_done=_push(ctx, text, lambda db: households.move_household(db, household_id, org_id),
+                            lambda db: households.move_household(db, household_id, old["org_id"]), on_done))
+
+
+def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str, relations: dict, text: str,
+                on_done=None) -> None:
+    """Undo makes the old head head again and gives everyone else their old relation back."""
+    before: dict = {}
+
+    def do(db: Database):
+        h = households.get_household(db, household_id)
+        before.clear()
+        before["head"] = h.head.id if h.head else None
+        before["relations"] = {p.id: p.relation for p in h.active_members}
+        households.change_head(db, household_id, new_head_id, old_head_relation, relations=relations)
+
+    def undo(db: Database):
+        old_head = before["head"]
+        others = {pid: rel for pid, rel in before["relations"].items() if pid not in (old_head, new_head_id)}
+        households.change_head(db, household_id, old_head, before["relations"][new_head_id], relations=others)
+
+    ctx.write(do, description=text, kinds=KINDS,
+              on_done=_push(ctx, text, lambda db: households.change_head(
+                  db, household_id, new_head_id, old_head_relation, relations=relations), undo, on_done))
