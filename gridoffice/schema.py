@@ -206,11 +206,10 @@ def m001_initial(db: Database) -> None:
         "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
     )
 
-    # Search: one unicode61 document per person/household; see search.py for what it holds.
+    # Search: one contentless unicode61 document per person/household; search.py explains the columns.
     db.execute(
-        "CREATE VIRTUAL TABLE search_fts USING fts5("
-        "terms, kind UNINDEXED, ref UNINDEXED, tokenize='unicode61 remove_diacritics 0', "
-        "prefix='2 3 4')"
+        "CREATE VIRTUAL TABLE search_fts USING fts5(name, addr, py, num, x, content='', columnsize=0, "
+        "tokenize='unicode61 remove_diacritics 0', prefix='2 3 4')"
     )
 
 
