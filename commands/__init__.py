@@ -24,7 +24,8 @@ def _modules() -> dict[str, ModuleType]:
 
 
 def names() -> set[str]:
-    return {info.name for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")}
+    # A command named after a Python keyword lives in a module with a trailing underscore (import_).
+    return {info.name.rstrip("_") for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -1,0 +1,62 @@
+"""`import --db PATH FILE [--sheet NAME] [--dry-run] [--report REPORT.xlsx]`: bring in a roster."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from exports.import_report import write_report
+from gridoffice import audit
+from gridoffice.db import open_db
+from gridoffice.errors import GridOfficeError
+from gridoffice.roster_import import import_file
+
+from ._progress import consume
+
+NAME = "import"
+HELP = "导入花名册（.xlsx/.xls/.csv）：逐行检查，有问题的行拒收并写入报告，全部成功或全部不写"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    parser.add_argument("file", metavar="FILE", help="花名册文件")
+    parser.add_argument("--sheet", metavar="NAME", help="工作表名称（默认第一个）")
+    parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
+    parser.add_argument("--report", metavar="REPORT.xlsx", help="把拒收的行和提示写入这个表格")
+    parser.add_argument("--grid", default="", metavar="NAME", help="表中没有填写网格的户归入这个网格")
+    parser.add_argument("--create-grids", action="store_true", help="表中出现系统里没有的网格时自动建立")
+    parser.add_argument("--user", default="命令行", help="审计记录中的操作人")
+    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
+
+
+def run(args) -> int:
+    path = Path(args.db)
+    if not path.is_file():
+        print(f"找不到数据库文件：{path}", file=sys.stderr)
+        return 2
+    db = open_db(path)
+    audit.set_actor(db, args.user)
+    try:
+        result = consume(import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, default_grid=args.grid,
+                                     create_grids=args.create_grids), quiet=args.quiet)
+    except GridOfficeError as exc:
+        print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    head = "试导入（未写入）" if result.dry_run else "导入完成"
+    print(f"{head}：{result.file}（{result.sheet}）数据行{result.rows}，跳过{result.skipped}（合计、说明、空行），"
+          f"表内重复{result.duplicates}")
+    print(f"新登记{result.persons_new}人，更新{result.persons_updated}人，无变化{result.persons_unchanged}人；"
+          f"新建{result.households_new}户，更新{result.households_updated}户；拒收{len(result.refused)}行，"
+          f"提示{len(result.notices)}条")
+    if result.grids_created:
+        print("新建网格：" + "、".join(result.grids_created))
+    for refused in result.refused[:20]:
+        print(f"  第{refused.row}行：{refused.reason}")
+    if len(result.refused) > 20:
+        print(f"  ……另有{len(result.refused) - 20}行，见报告")
+    if args.report:
+        write_report(args.report, result)
+        print(f"报告已写入：{args.report}")
+    return 1 if result.refused else 0

@@ -1,0 +1,627 @@
+"""Importing a roster (花名册): trust nothing, lose nothing, all or nothing.
+
+A sheet is read (roster_read), its header found and mapped (roster_columns), every row cleaned
+and checked, rows grouped into households, households and persons matched against the
+database by household number and ID number, and the result written in ONE transaction.
+A row that cannot be trusted is refused with a Chinese reason and returned in the result, so
+the clerk gets it back in a report workbook, fixes it and imports that workbook again.
+
+Decisions (see the README's Design section):
+- Persons are matched by ID number; a row without a valid ID is refused (it could never be
+  matched again, so a second import would duplicate it).
+- A non-empty cell that differs from the database updates it (audited old/new); an empty cell
+  never erases. Head changes, moves between households and grid changes are domain
+  operations with their own rules: the import refuses or only notes them.
+- A grid name not found is refused unless the clerk allows creating missing grids; they are
+  then created under the office's unit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Generator
+
+from sqlite_utils import Database
+
+from . import audit, households, records, regions, search
+from .db import now
+from .errors import ValidationError
+from .i18n import tr
+from .idcard import check_consistency, parse_id
+from .normalize import clean_text, normalize_phone, require_name
+from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
+                             political_code, relation_code, remember, remembered, residence_code, sex_code)
+from .roster_read import RawSheet, read_sheet
+from .vocab import PERSON_STATUS, RELATIONS
+
+Progress = Generator[tuple[int, int, str], None, "ImportResult"]
+
+BATCH = 5000
+SAMPLE_ROWS = 200
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "汇总")
+_NOTE_WORDS = ("注", "说明", "备注", "制表", "填表", "审核", "负责人", "填报", "统计", "日期", "联系人")
+# Columns the persons table takes from a row, in the order of the INSERT below.
+_PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "occupation", "phone", "residence", "notes")
+
+
+@dataclass(frozen=True)
+class Refused:
+    row: int  # the sheet's row number, as Excel shows it
+    cells: tuple[str, ...]  # every cell of the row as text, in sheet order
+    reason: str
+    household: str  # the household number the row belongs to, when one is known
+
+
+@dataclass(frozen=True)
+class Notice:
+    row: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    file: str
+    sheet: str
+    labels: tuple[str, ...]
+    mapping: tuple[tuple[int, str], ...]
+    dry_run: bool
+    rows: int  # data rows that named a person (totals, notes and blank rows excluded)
+    skipped: int  # totals, notes and blank rows
+    duplicates: int  # rows repeating a person already met earlier in the file
+    persons_new: int
+    persons_updated: int
+    persons_unchanged: int
+    households_new: int
+    households_updated: int
+    grids_created: tuple[str, ...]
+    refused: tuple[Refused, ...]
+    notices: tuple[Notice, ...]
+    sample: tuple[tuple[str, ...], ...]  # the first accepted rows, cleaned, for a preview
+
+    @property
+    def accepted(self) -> int:
+        return self.persons_new + self.persons_updated + self.persons_unchanged
+
+
+SAMPLE_COLUMNS = ("行号", "户号", "姓名", "身份证号码", "与户主关系", "性别", "出生日期", "联系电话", "住址", "所属网格", "处理")
+
+
+@dataclass(eq=False)
+class _Row:
+    line: int
+    cells: tuple
+    relation: str | None
+    number: str
+    grid: str
+    address: str
+    values: dict = field(default_factory=dict)
+    reason: str | None = None
+    duplicate_of: int | None = None
+    match: tuple | None = None  # the persons row with the same ID number
+    block: "_Block | None" = None
+
+
+@dataclass(eq=False)
+class _Block:
+    number: str
+    rows: list = field(default_factory=list)
+    household: tuple | None = None  # the matching households row
+    org_id: int | None = None
+    new_grid: str = ""  # a grid this import creates for the household
+    reason: str | None = None
+
+
+def cell_text(value: object) -> str:
+    """A cell as the clerk saw it; a long number keeps Excel's scientific look (digits are lost)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}".upper()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _looks_like_id(value: object) -> bool:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value >= 1e14
+    return isinstance(value, str) and sum(ch.isdigit() for ch in value) >= 15
+
+
+def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
+    """Read a roster file and import it; see import_sheet for the options."""
+    yield 0, 0, tr("正在读取“{name}”……").format(name=Path(path).name)
+    raw = read_sheet(path, sheet)
+    return (yield from import_sheet(db, raw, file_name=Path(path).name, **options))
+
+
+def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, mapping: dict[int, str] | None = None,
+                 file_name: str = "", create_grids: bool = False, default_grid: str = "", dry_run: bool = False,
+                 today: dt.date | None = None) -> Progress:
+    """The import job: a progress generator returning ImportResult.
+
+    Everything, including the checks against the database, runs in one transaction, so a
+    failure or a cancel (closing the generator) leaves the database exactly as it was.
+    With dry_run nothing is written; the result tells what an import would do.
+    """
+    today = today or dt.date.today()
+    header = header or find_header(raw.rows, raw.merged)
+    mapping = dict(mapping) if mapping is not None else guess_mapping(header.labels, remembered(db))
+    check_mapping(mapping)
+    with db.atomic():
+        job = _Job(db, raw, header, mapping, today, create_grids, clean_text(default_grid))
+        yield from job.read_rows()
+        job.group()
+        job.match()
+        job.check_blocks()
+        counts = job.plan()
+        if not dry_run:
+            yield from job.write()
+            remember(db, header.labels, mapping)
+        result = job.result(file_name, dry_run, counts)
+    return result
+
+
+class _Job:
+    def __init__(self, db: Database, raw: RawSheet, header: Header, mapping: dict[int, str], today: dt.date,
+                 create_grids: bool, default_grid: str):
+        self.db, self.raw, self.header, self.mapping, self.today = db, raw, header, mapping, today
+        self.create_grids, self.default_grid = create_grids, default_grid
+        self.col = {f: c for c, f in mapping.items()}
+        self.rows: list[_Row] = []
+        self.blocks: list[_Block] = []
+        self.skipped = 0
+        self.notices: list[Notice] = []
+        self.grids_created: list[str] = []
+        self.total = 1
+
+    # -- reading and cleaning ------------------------------------------------------------------
+    def _filled_rows(self) -> list[tuple[int, tuple]]:
+        """Data rows (line number, cells) with merged ranges filled from their top-left cell."""
+        start = self.header.data_row
+        rows = {i: list(self.raw.rows[i]) for i in range(start, len(self.raw.rows))}
+        for top, left, bottom, right in self.raw.merged:
+            if bottom < start or top >= len(self.raw.rows):
+                continue
+            source = self.raw.rows[top]
+            value = source[left] if left < len(source) else ""
+            for i in range(max(top, start), min(bottom, len(self.raw.rows) - 1) + 1):
+                row = rows[i]
+                row.extend([""] * (right + 1 - len(row)))
+                for c in range(left, right + 1):
+                    row[c] = value
+        return [(i + 1, tuple(rows[i])) for i in range(start, len(self.raw.rows))]
+
+    def _get(self, cells: tuple, name: str) -> object:
+        col = self.col.get(name)
+        if col is None or col >= len(cells):
+            return ""
+        return cells[col]
+
+    def _text(self, cells: tuple, name: str) -> str:
+        value = self._get(cells, name)
+        return clean_text(cell_text(value)) if value not in ("", None) else ""
+
+    def read_rows(self) -> Generator[tuple[int, int, str], None, None]:
+        filled = self._filled_rows()
+        self.total = 2 * len(filled) + 1
+        last_id = max((n for n, (_, cells) in enumerate(filled) if _looks_like_id(self._get(cells, "id_number"))),
+                      default=-1)
+        for n, (line, cells) in enumerate(filled):
+            if n % BATCH == 0:
+                yield n, self.total, tr("正在检查第{n}行……").format(n=line)
+            if not any(c not in ("", None) for c in cells):
+                self.skipped += 1
+                continue
+            id_value = self._get(cells, "id_number")
+            texts = [clean_text(c).replace(" ", "") for c in cells[:4] if isinstance(c, str) and c.strip()]
+            if any(t.startswith(_TOTAL_WORDS) for t in texts):
+                self.skipped += 1
+                continue
+            if texts and texts[0].startswith(_NOTE_WORDS) and not _looks_like_id(id_value):
+                self.skipped += 1
+                continue
+            if id_value in ("", None) and (n > last_id or not self._text(cells, "name")):
+                self.skipped += 1
+                continue
+            self.rows.append(self._parse(line, cells))
+
+    def _parse(self, line: int, cells: tuple) -> _Row:
+        rel_text = self._text(cells, "relation")
+        relation = relation_code(rel_text)
+        number = self._text(cells, "household_number")
+        row = _Row(line, cells, relation, number, self._text(cells, "grid"), self._text(cells, "address"))
+        try:
+            name = require_name(self._get(cells, "name"))
+            id_value = self._get(cells, "id_number")
+            if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
+                raise ValidationError("id_number", tr(
+                    "身份证号码存成了数字（{v}），表格只保留15位有效数字，后几位已经丢失；"
+                    "请把该列设为文本格式后重新录入这个号码").format(v=cell_text(id_value)))
+            info = parse_id(id_value, today=self.today)
+            sex = sex_code(self._text(cells, "sex"))
+            try:
+                birth = parse_date(self._get(cells, "birth_date"))
+            except ValidationError as exc:
+                self.notices.append(Notice(line, tr("{msg}；已按身份证号码中的出生日期登记").format(msg=exc.message)))
+                birth = None
+            check_consistency(info, sex=sex or None, birth_date=birth)
+            if not rel_text:
+                raise ValidationError("relation", tr("“与户主关系”为空，无法确定此人在户内的身份"))
+        except ValidationError as exc:
+            row.reason = exc.message
+            return row
+        for warning in info.warnings:
+            self.notices.append(Notice(line, warning))
+        if info.upgraded_from:
+            self.notices.append(Notice(line, tr("15位旧身份证号码{old}已升级为18位{new}").format(
+                old=info.upgraded_from, new=info.number)))
+        if relation is None:
+            relation = "other"
+            self.notices.append(Notice(line, tr("与户主关系“{t}”无法识别，已登记为“其他”").format(t=rel_text)))
+        row.relation = relation
+        try:
+            phone = normalize_phone(self._get(cells, "phone"))
+        except ValidationError as exc:
+            phone = ""
+            self.notices.append(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
+        ethnicity = self._text(cells, "ethnicity")
+        if len(ethnicity) == 1:
+            ethnicity += "族"  # 汉 -> 汉族: rosters often drop the 族
+        row.values = {
+            "name": name,
+            "id_number": info.number,
+            "sex": info.sex,
+            "birth_date": info.birth_date.isoformat(),
+            "relation": relation,
+            "ethnicity": ethnicity,
+            "political_status": self._coded(line, cells, "political_status", political_code),
+            "education": self._text(cells, "education"),
+            "occupation": self._text(cells, "occupation"),
+            "phone": phone,
+            "residence": self._coded(line, cells, "residence", residence_code),
+            "notes": clean_text(cell_text(self._get(cells, "notes")), multiline=True),
+        }
+        return row
+
+    def _coded(self, line: int, cells: tuple, name: str, lookup) -> str:
+        text = self._text(cells, name)
+        if not text:
+            return ""
+        code = lookup(text)
+        if code is None:
+            self.notices.append(Notice(line, tr("{f}“{t}”无法识别，未导入该项").format(f=tr(FIELDS[name]), t=text)))
+            return ""
+        return code
+
+    # -- households in the file ----------------------------------------------------------------
+    def group(self) -> None:
+        """Rows into households: by household number; rows without one follow the head above them."""
+        by_number: dict[str, _Block] = {}
+        current: _Block | None = None
+        for row in self.rows:
+            if row.number:
+                block = by_number.get(row.number)
+                if block is None:
+                    block = by_number[row.number] = _Block(row.number)
+                    self.blocks.append(block)
+                current = block
+            elif current is None or (row.relation == "head" and any(r.relation == "head" for r in current.rows)):
+                current = _Block("")
+                self.blocks.append(current)
+            current.rows.append(row)
+            row.block = current
+        seen: dict[str, _Row] = {}
+        for row in self.rows:
+            if row.reason:
+                continue
+            first = seen.get(row.values["id_number"])
+            if first is None:
+                seen[row.values["id_number"]] = row
+            elif first.block is row.block:
+                row.duplicate_of = first.line
+                self.notices.append(Notice(row.line, tr("与第{n}行是同一人，已合并，不重复登记").format(n=first.line)))
+            else:
+                row.reason = tr("身份证号码与第{n}行相同，但在另一户；同一人不能属于两户，请核对").format(n=first.line)
+
+    # -- the database ----------------------------------------------------------------------------
+    def _select_in(self, sql: str, values: list) -> list[tuple]:
+        out: list[tuple] = []
+        for i in range(0, len(values), 500):
+            chunk = values[i:i + 500]
+            out.extend(self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall())
+        return out
+
+    def match(self) -> None:
+        ids = [r.values["id_number"] for r in self.rows if not r.reason]
+        found: dict[str, tuple] = {}
+        for rec in self._select_in(
+            "SELECT id, household_id, relation, status, name, ethnicity, political_status, education, occupation, "
+            "phone, residence, notes, id_number, updated_at FROM persons WHERE id_number IN ({marks}) "
+            "ORDER BY status = 'active'",
+            ids,
+        ):
+            found[rec[12]] = rec  # the active record wins: it is read last
+        for row in self.rows:
+            if not row.reason:
+                row.match = found.get(row.values["id_number"])
+        numbers = sorted({b.number for b in self.blocks if b.number})
+        member_hh = sorted({r.match[1] for r in self.rows if r.match and r.match[1] is not None})
+        hh_cols = "SELECT id, number, org_id, address, phone, status, updated_at FROM households WHERE "
+        self.households = {h[0]: h for h in self._select_in(hh_cols + "number IN ({marks})", numbers)}
+        self.households.update({h[0]: h for h in self._select_in(hh_cols + "id IN ({marks})", member_hh)})
+        self.by_number = {h[1]: h for h in self.households.values()}
+        self.heads = {p[0]: p for p in self._select_in(
+            "SELECT household_id, id, name FROM persons WHERE relation = 'head' AND status = 'active' "
+            "AND household_id IN ({marks})", list(self.households))}
+        self.units: dict[str, list[tuple]] = {}
+        for unit_id, name, level in self.db.execute(
+                "SELECT id, name, level FROM org_units WHERE status = 'active' ORDER BY level != 'grid', id"):
+            self.units.setdefault(name, []).append((unit_id, level))
+
+    def check_blocks(self) -> None:
+        for block in self.blocks:
+            reason = self._block_reason(block)
+            if reason:
+                block.reason = reason
+                for row in block.rows:
+                    if not row.reason:
+                        row.reason = reason
+
+    def _block_reason(self, block: _Block) -> str | None:
+        members = [r for r in block.rows if r.duplicate_of is None]
+        heads = [r for r in members if r.relation == "head"]
+        if len(heads) > 1:
+            return tr("该户有{n}个户主（第{rows}行），一户只能有一个户主，请核对“与户主关系”").format(
+                n=len(heads), rows="、".join(str(r.line) for r in heads))
+        head = heads[0] if heads else None
+        if len(block.number) > 30:
+            return tr("户号“{n}”过长（最多30个字符），请核对是否填错了列").format(n=block.number)
+        for row in members:
+            if row.match and row.match[3] != "active":
+                row.reason = tr("此人在系统中已是“{s}”状态，导入不能恢复；如需恢复请在程序中办理").format(
+                    s=tr(PERSON_STATUS.get(row.match[3], row.match[3])))
+            elif row.match and row.match[1] is None:
+                row.reason = tr("此人在系统中已登记但尚未入户；请在程序中把他加入该户")
+        hh = self.by_number.get(block.number) if block.number else None
+        matched = [r for r in members if not r.reason and r.match]
+        homes = {r.match[1] for r in matched}
+        if hh is not None:
+            for row in matched:
+                if row.match[1] != hh[0]:
+                    row.reason = tr("此人在系统中属于户号{x}，表中写的是户号{y}；迁户请在程序中办理").format(
+                        x=self.households[home][1], y=block.number)
+        elif homes:
+            if len(homes) > 1:
+                return tr("本户成员在系统中分属不同的户（户号{x}），请先在程序中处理").format(
+                    x="、".join(sorted(self.households[h][1] for h in homes)))
+            hh = self.households[homes.pop()]
+            if block.number and hh[1] != block.number:
+                return tr("表中户号{y}与系统中该户的户号{x}不一致，请核对").format(x=hh[1], y=block.number)
+        if head is not None and head.reason:
+            return tr("户主（第{n}行）被拒收：{why}；本户其他成员一并暂缓导入").format(n=head.line, why=head.reason)
+        if hh is None:
+            if head is None:
+                return tr("该户没有户主：“与户主关系”中没有“户主”或“本人”")
+            return self._resolve_grid(block, head)
+        block.household = hh
+        if hh[5] != "active":
+            return tr("系统中户号{x}已不在册，不能导入成员").format(x=hh[1])
+        db_head = self.heads.get(hh[0])
+        if head is not None and db_head is not None and (head.match is None or head.match[0] != db_head[1]):
+            return tr("系统中该户的户主是{a}，表中户主是{b}；更换户主请在程序中办理").format(
+                a=db_head[2], b=head.values["name"])
+        for row in (r for r in matched if not r.reason):
+            if (row.match[2] == "head") != (row.relation == "head") and row.match[1] == hh[0]:
+                return tr("系统中{name}的“与户主关系”是“{a}”，表中是“{b}”；更换户主请在程序中办理").format(
+                    name=row.values["name"], a=tr(RELATIONS.get(row.match[2], "")), b=tr(RELATIONS[row.relation]))
+        grid = next((r.grid for r in members if r.grid), "")
+        if grid and self._unit_id(grid) not in (None, hh[2]):
+            self.notices.append(Notice(members[0].line, tr(
+                "所属网格“{g}”与系统中该户的网格不同，未改动；调整网格请在程序中办理").format(g=grid)))
+        block.org_id = hh[2]
+        return None
+
+    def _unit_id(self, name: str) -> int | None:
+        units = self.units.get(name)
+        return units[0][0] if units and len(units) == 1 else None
+
+    def _resolve_grid(self, block: _Block, head: _Row) -> str | None:
+        grid = head.grid or next((r.grid for r in block.rows if r.grid), "") or self.default_grid
+        if not grid:
+            return tr("该户没有填写“所属网格”，请在表中填写或在导入时选择默认网格")
+        if grid in self.grids_created:
+            block.new_grid = grid
+            return None
+        units = self.units.get(grid)
+        if units and len(units) > 1:
+            grids = [u for u in units if u[1] == "grid"]
+            if len(grids) != 1:
+                return tr("名为“{g}”的单元不止一个，无法确定是哪一个；请在组织架构中改名后再导入").format(g=grid)
+            units = grids
+        if units:
+            block.org_id = units[0][0]
+            return None
+        if not self.create_grids:
+            return tr("找不到名为“{g}”的网格；请先在组织架构中建立，或在导入时勾选“自动创建缺少的网格”").format(g=grid)
+        self.grids_created.append(grid)
+        block.new_grid = grid
+        return None
+
+    # -- what changes ----------------------------------------------------------------------------
+    def plan(self) -> dict[str, int]:
+        self.new_blocks = [b for b in self.blocks if not b.reason and b.household is None]
+        self.new_rows: list[_Row] = []
+        self.person_updates: list[tuple[_Row, dict]] = []
+        self.household_updates: list[tuple[_Block, dict]] = []
+        unchanged = 0
+        for block in self.blocks:
+            if block.reason:
+                continue
+            live = [r for r in block.rows if not r.reason and r.duplicate_of is None]
+            for row in live:
+                if row.match is None:
+                    self.new_rows.append(row)
+                    continue
+                changes = self._person_changes(row)
+                if changes:
+                    self.person_updates.append((row, changes))
+                else:
+                    unchanged += 1
+            if block.household is not None:
+                changes = self._household_changes(block, live)
+                if changes:
+                    self.household_updates.append((block, changes))
+        return {"persons_new": len(self.new_rows), "persons_updated": len(self.person_updates),
+                "persons_unchanged": unchanged, "households_new": len(self.new_blocks),
+                "households_updated": len(self.household_updates)}
+
+    @staticmethod
+    def _person_changes(row: _Row) -> dict:
+        rec = row.match
+        current = dict(zip(("name", "ethnicity", "political_status", "education", "occupation", "phone", "residence",
+                            "notes"), rec[4:12]))
+        changes = {k: row.values[k] for k in _PERSON_FIELDS if row.values[k] and row.values[k] != current[k]}
+        if row.relation != rec[2] and "head" not in (row.relation, rec[2]):
+            changes["relation"] = row.relation
+        return changes
+
+    @staticmethod
+    def _household_changes(block: _Block, live: list[_Row]) -> dict:
+        hh = block.household
+        address = next((r.address for r in live if r.relation == "head" and r.address), "") or next(
+            (r.address for r in live if r.address), "")
+        phone = next((r.values["phone"] for r in live if r.relation == "head" and r.values["phone"]), "")
+        changes = {}
+        if address and address != hh[3]:
+            changes["address"] = address
+        if phone and phone != hh[4]:
+            changes["phone"] = phone
+        return changes
+
+    # -- writing -----------------------------------------------------------------------------------
+    def write(self) -> Generator[tuple[int, int, str], None, None]:
+        db, stamp = self.db, now()
+        done = len(self.rows) + 1
+        grid_ids = self._create_grids()
+        next_person = (db.execute("SELECT max(id) FROM persons").fetchone()[0] or 0) + 1
+        person_ids: dict[int, int] = {}  # row line -> new person id, known before the insert
+        for row in self.new_rows:
+            person_ids[row.line] = next_person
+            next_person += 1
+        next_hh = (db.execute("SELECT max(id) FROM households").fetchone()[0] or 0) + 1
+        numbers = _Numbers(db, {b.number for b in self.blocks if b.number})
+        hh_rows = []
+        for block in self.new_blocks:
+            live = [r for r in block.rows if not r.reason and r.duplicate_of is None]
+            head = next(r for r in live if r.relation == "head")
+            org_id = grid_ids[block.new_grid] if block.new_grid else block.org_id
+            block.number = block.number or numbers.next(org_id)
+            address = head.address or next((r.address for r in live if r.address), "")
+            phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
+            block.household = (next_hh, block.number, org_id, address, phone, "active", stamp)
+            hh_rows.append((next_hh, block.number, org_id, address, phone, person_ids[head.line], stamp, stamp))
+            next_hh += 1
+        db.conn.executemany(
+            "INSERT INTO households(id, number, org_id, address, phone, representative_id, contact_class, status, "
+            "notes, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, 3, 'active', '', ?, ?)", hh_rows)
+        new_ids = list(person_ids.values())
+        for start in range(0, len(self.new_rows), BATCH):
+            batch = []
+            for row in self.new_rows[start:start + BATCH]:
+                v = row.values
+                batch.append((person_ids[row.line], row.block.household[0], v["name"], v["id_number"], v["sex"],
+                              v["birth_date"], v["relation"], v["ethnicity"], v["political_status"] or "masses",
+                              v["education"], v["occupation"], v["phone"], v["residence"] or "registered", v["notes"],
+                              stamp, stamp))
+            db.conn.executemany(
+                "INSERT INTO persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
+                "political_status, education, occupation, phone, residence, status, notes, created_at, updated_at) "
+                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", batch)
+            done += len(batch)
+            yield done, self.total, tr("正在写入：已登记{n}人……").format(n=start + len(batch))
+        touched_hh = {b.household[0] for b in self.blocks if not b.reason}
+        touched_people = new_ids
+        for row, changes in self.person_updates:
+            old = dict(zip(("relation", "name", "ethnicity", "political_status", "education", "occupation", "phone",
+                            "residence", "notes", "updated_at"), (row.match[2], *row.match[4:12], row.match[13])))
+            records.update(db, "persons", row.match[0], changes, "import_update", old=old)
+            touched_people.append(row.match[0])
+        for block, changes in self.household_updates:
+            hh = block.household
+            records.update(db, "households", hh[0], changes, "import_update",
+                           old={"address": hh[3], "phone": hh[4], "updated_at": hh[6]})
+        yield done, self.total, tr("正在更新搜索索引……")
+        search.reindex(db, person_ids=touched_people, household_ids=sorted(touched_hh))
+
+    def _create_grids(self) -> dict[str, int]:
+        if not self.grids_created:
+            return {}
+        parent = regions.office(self.db).org_id
+        return {name: regions.create_unit(self.db, parent, "grid", name) for name in self.grids_created}
+
+    # -- the result ------------------------------------------------------------------------------
+    def result(self, file_name: str, dry_run: bool, counts: dict[str, int]) -> ImportResult:
+        width = max((len(r.cells) for r in self.rows), default=len(self.header.labels))
+        width = max(width, len(self.header.labels))
+        refused = tuple(
+            Refused(r.line, tuple(cell_text(c) for c in r.cells) + ("",) * (width - len(r.cells)), r.reason,
+                    (r.block.household[1] if r.block and r.block.household else r.number))
+            for r in self.rows if r.reason)
+        changes = {r.line: tr("更新") for r, _ in self.person_updates}
+        sample = []
+        for row in self.rows:
+            if len(sample) >= SAMPLE_ROWS:
+                break
+            if row.reason or row.duplicate_of:
+                continue
+            v = row.values
+            state = changes.get(row.line) or (tr("新增") if row.match is None else tr("不变"))
+            sample.append((str(row.line), row.block.household[1] if row.block.household else row.number, v["name"],
+                           v["id_number"], tr(RELATIONS[v["relation"]]), tr("男") if v["sex"] == "M" else tr("女"),
+                           v["birth_date"], v["phone"], row.address, row.grid, state))
+        if not dry_run and (counts["persons_new"] or counts["persons_updated"] or counts["households_updated"]):
+            audit.record(self.db, "import", "persons", None, new={
+                "file": file_name, "sheet": self.raw.name, **counts, "refused": len(refused),
+                "grids_created": list(self.grids_created)})
+        return ImportResult(
+            file=file_name, sheet=self.raw.name, labels=self.header.labels, mapping=tuple(sorted(self.mapping.items())),
+            dry_run=dry_run, rows=len(self.rows), skipped=self.skipped,
+            duplicates=sum(1 for r in self.rows if r.duplicate_of), grids_created=tuple(self.grids_created),
+            refused=refused, notices=tuple(sorted(self.notices, key=lambda n: n.row)), sample=tuple(sample), **counts)
+
+
+class _Numbers:
+    """Household numbers for households the roster gave none, in the domain's format.
+
+    households.next_number() is asked once per unit; later serials count on from it, skipping
+    numbers the roster itself uses, so 50,000 households do not cost 50,000 look-ups.
+    """
+
+    def __init__(self, db: Database, taken: set[str]):
+        self.db, self.taken = db, taken
+        self.prefix: dict[int | None, str] = {}
+        self.serial: dict[str, int] = {}  # keyed by prefix: units without a code share plain serials
+
+    def next(self, org_id: int | None) -> str:
+        if org_id not in self.prefix:
+            first = households.next_number(self.db, org_id)
+            prefix = first.rstrip("0123456789")
+            self.prefix[org_id] = prefix
+            self.serial.setdefault(prefix, int(first[len(prefix):]))
+        prefix = self.prefix[org_id]
+        serial = self.serial[prefix]
+        while f"{prefix}{serial:04d}" in self.taken:
+            serial += 1
+        self.serial[prefix] = serial + 1
+        number = f"{prefix}{serial:04d}"
+        self.taken.add(number)
+        return number

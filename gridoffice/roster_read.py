@@ -1,0 +1,108 @@
+"""Reading a roster file into plain rows: .xlsx/.xls through calamine, .csv in GBK or UTF-8.
+
+calamine (Rust) reads a 150,000-row sheet in ~2.5 s where openpyxl's read-only mode needs
+~30 s, and it reads the old binary .xls that openpyxl cannot open at all.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ValidationError
+from .i18n import tr
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt")
+
+
+@dataclass(frozen=True)
+class RawSheet:
+    """Cells as the reader gave them: row i is the sheet's row i+1 (blank rows kept)."""
+
+    name: str
+    rows: tuple[tuple, ...]
+    merged: tuple[tuple[int, int, int, int], ...]  # (top, left, bottom, right), inclusive
+    merges_known: bool  # False for CSV: no merge information exists there
+
+
+def _check_path(path: Path) -> None:
+    if path.suffix.lower() not in EXCEL_SUFFIXES + CSV_SUFFIXES:
+        raise ValidationError(
+            "file", tr("不支持“{s}”格式；请选择 .xlsx、.xls 或 .csv 文件").format(s=path.suffix or path.name)
+        )
+    if not path.is_file():
+        raise ValidationError("file", tr("找不到文件“{p}”").format(p=str(path)))
+
+
+def sheet_names(path: str | Path) -> list[str]:
+    """Visible worksheets, in workbook order (a CSV has one, named after the file)."""
+    path = Path(path)
+    _check_path(path)
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return [path.stem]
+    from python_calamine import SheetTypeEnum, SheetVisibleEnum
+
+    with _open_workbook(path) as book:
+        return [
+            m.name for m in book.sheets_metadata
+            if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
+        ] or list(book.sheet_names)
+
+
+def _open_workbook(path: Path):
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        return CalamineWorkbook.from_path(str(path))
+    except (CalamineError, OSError, ValueError) as exc:
+        raise ValidationError(
+            "file", tr("无法读取“{name}”：{err}。文件可能已损坏、加了密码或不是表格文件").format(name=path.name, err=exc)
+        ) from None
+
+
+def read_sheet(path: str | Path, sheet: str | None = None) -> RawSheet:
+    """One sheet's cells; `sheet` None means the first visible sheet."""
+    path = Path(path)
+    _check_path(path)
+    if path.suffix.lower() in CSV_SUFFIXES:
+        return RawSheet(path.stem, tuple(tuple(r) for r in _csv_rows(path)), (), False)
+    names = sheet_names(path)
+    name = sheet or names[0]
+    with _open_workbook(path) as book:
+        if name not in book.sheet_names:
+            raise ValidationError(
+                "sheet", tr("文件中没有名为“{s}”的工作表；现有：{all}").format(s=name, all="、".join(names))
+            )
+        ws = book.get_sheet_by_name(name)
+        rows = tuple(tuple(r) for r in ws.to_python(skip_empty_area=False))
+        merged = tuple((t, l, b, r) for (t, l), (b, r) in (ws.merged_cell_ranges or ()))
+    return RawSheet(name, rows, merged, True)
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM) when it decodes cleanly, else GB18030 (a superset of GBK)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise ValidationError(
+            "file", tr("CSV文件既不是UTF-8也不是GBK编码；请在Excel中另存为“CSV UTF-8”后再导入")
+        ) from None
+
+
+def _csv_rows(path: Path) -> list[list[str]]:
+    text = decode_text(path.read_bytes())
+    sample = text[:20000]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return list(csv.reader(io.StringIO(text, newline=""), dialect))
