@@ -178,6 +178,13 @@ class Timeliness:
     label: str
     late_response: bool
 
+    @property
+    def short(self) -> str:
+        """For a list column: the kind in a word or two and the deadline."""
+        words = {"in_time": tr("期限内"), "due_soon": tr("即将到期"), "overdue": tr("已超期"),
+                 "closed_on_time": tr("按期办结"), "closed_late": tr("超期办结")}[self.kind]
+        return f"{words} {self.due[:16]}" if self.due else words
+
 
 @dataclass(frozen=True)
 class MatterFilter:

@@ -113,7 +113,7 @@ def urgency_counts(db: Database, flt: MatterFilter = MatterFilter(), *, now=None
     """How many matters of a list are overdue, due soon, in time and closed (for the page header)."""
     urgency, uparams = urgency_sql(as_now(now))
     where, params = _where(db, flt)
-    rows = db.execute(f"SELECT {urgency} AS u, count(*) FROM matters m{where} GROUP BY u", [*params, *uparams])
+    rows = db.execute(f"SELECT {urgency} AS u, count(*) FROM matters m{where} GROUP BY u", [*uparams, *params])
     names = {0: "overdue", 1: "due_soon", 2: "in_time", 3: "closed"}
     counts = dict.fromkeys(names.values(), 0)
     for u, n in rows:

@@ -46,6 +46,9 @@ def test_overdue_and_due_soon_come_first(office):
     kinds = [M.timeliness(m, now).kind for m in Q.matters_by_ids(db, ids)]
     assert kinds == ["overdue", "due_soon", "in_time", "closed_on_time"]
     assert Q.urgency_counts(db, now=now) == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
+    assert Q.urgency_counts(db, M.MatterFilter(state="open", text="楼"), now=now) == {
+        "overdue": 0, "due_soon": 1, "in_time": 0, "closed": 0}
+    assert M.timeliness(Q.get_matter(db, overdue), now).short == "已超期 2026-11-18 11:00"
 
 
 def test_filters_by_state_grid_assignee_and_text(office):

@@ -1,0 +1,184 @@
+"""Dialogs of the matters page: intake, and one dialog for each step of the state machine.
+
+Every dialog submits one core call (gridoffice.matters) through the context's writer; a refusal
+is shown inside the dialog with the named input outlined, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QDate, QDateTime
+from PySide6.QtWidgets import (QComboBox, QDateEdit, QDateTimeEdit, QLineEdit, QPlainTextEdit, QSpinBox,
+                               QWidget)
+
+from gridoffice import matters as M
+from gridoffice import regions, vocab
+from ui.widgets.unit_picker import UnitPicker, unit_paths
+from ui.widgets.write_dialog import WriteDialog
+
+KINDS = frozenset({"matters"})
+
+
+def combo(parent: QWidget, items: list[tuple[object, str]], current: object = None) -> QComboBox:
+    box = QComboBox(parent)
+    for data, text in items:
+        box.addItem(text, data)
+    if current is not None:
+        box.setCurrentIndex(max(0, box.findData(current)))
+    return box
+
+
+def note_edit(parent: QWidget, placeholder: str) -> QPlainTextEdit:
+    edit = QPlainTextEdit(parent)
+    edit.setPlaceholderText(placeholder)
+    edit.setTabChangesFocus(True)
+    edit.setFixedHeight(80)
+    return edit
+
+
+def time_edit(parent: QWidget, now: dt.datetime) -> QDateTimeEdit:
+    """When it happened: now by default, earlier when typing in a paper record."""
+    edit = QDateTimeEdit(QDateTime(now.replace(second=0, microsecond=0)), parent)
+    edit.setDisplayFormat("yyyy-MM-dd HH:mm")
+    edit.setCalendarPopup(True)
+    return edit
+
+
+def staff_items(db) -> list[tuple[int | None, str]]:
+    rows = db.execute("SELECT id, name, kind FROM staff WHERE status = 'active' ORDER BY name").fetchall()
+    return [(None, "")] + [(r[0], f"{r[1]}（{vocab.label(vocab.STAFF_KINDS, r[2])}）") for r in rows]
+
+
+class IntakeDialog(WriteDialog):
+    """登记事项: on its own, or from a household's or a person's page (household_id / person_id)."""
+
+    def __init__(self, ctx, *, household_id: int | None = None, person_id: int | None = None,
+                 now: dt.datetime | None = None, parent: QWidget | None = None):
+        super().__init__(ctx, self.tr("登记民情事项"), parent)
+        db = ctx.reader()
+        self.now = now or dt.datetime.now()
+        self.person_id = person_id
+        self.source = self.add_field(self.tr("受理渠道"), combo(self, [(k, self.tr(v)) for k, v in M.SOURCES.items()]),
+                                     "source")
+        self.category = self.add_field(self.tr("事项类别"), combo(self, [(c.id, c.name) for c in M.categories(db)]),
+                                       "category_id")
+        self.grade = self.add_field(self.tr("办理等级"), combo(self, [
+            (k, f"{self.tr(v)}（{self.tr(M.GRADE_HANDLER[k])}）") for k, v in M.GRADES.items()], "urgent"), "grade")
+        self.title = self.add_field(self.tr("诉求事项"), QLineEdit(self), "title")
+        self.title.setPlaceholderText(self.tr("居民反映或要求什么，一句话"))
+        self.content = self.add_field(self.tr("具体内容"), note_edit(self, self.tr("详细情况（可不填）")), "content")
+        household = db.execute("SELECT number FROM households WHERE id = ?", [household_id]).fetchone() \
+            if household_id else None
+        person = db.execute("SELECT name, phone FROM persons WHERE id = ?", [person_id]).fetchone() if person_id else None
+        self.resident = self.add_field(self.tr("居民姓名"), QLineEdit(person[0] if person else "", self),
+                                       "resident_name")
+        self.phone = self.add_field(self.tr("联系电话"), QLineEdit(person[1] if person else "", self), "resident_phone")
+        self.household = self.add_field(self.tr("户号"), QLineEdit(household[0] if household else "", self),
+                                        "household_id")
+        self.household.setPlaceholderText(self.tr("可不填；填写后自动关联户和网格"))
+        self.grid = self.add_field(self.tr("所属网格"), UnitPicker(self, all_text=self.tr("（按户确定或不指定）")), "grid_id")
+        self.grid.set_units(unit_paths(regions.all_units(db)))
+        self.taker = self.add_field(self.tr("受理人"), QLineEdit(ctx.user.name, self), "taker_name")
+        self.received = self.add_field(self.tr("受理时间"), time_edit(self, self.now), "received_at")
+        if person:
+            self.resident.setReadOnly(True)
+        self.setMinimumWidth(520)
+
+    def save(self) -> None:
+        number = self.household.text().strip()
+        household_id = None
+        if number:
+            row = self.ctx.reader().execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()
+            if row is None:
+                self.show_error(self.tr("找不到户号为“{n}”的户，请核对或留空").format(n=number), "household_id")
+                return
+            household_id = row[0]
+        values = dict(
+            source=self.source.currentData(), category_id=self.category.currentData(), grade=self.grade.currentData(),
+            title=self.title.text(), content=self.content.toPlainText(), person_id=self.person_id,
+            household_id=household_id, grid_id=self.grid.current_unit(), resident_name=self.resident.text(),
+            resident_phone=self.phone.text(), taker_name=self.taker.text(),
+            received_at=self.received.dateTime().toPython(),
+        )
+        self.submit(lambda db: M.intake(db, **values), description=self.tr("登记事项"), kinds=KINDS)
+
+
+class StepDialog(WriteDialog):
+    """One step of a matter: the inputs the step needs, who did it and when."""
+
+    NOTE_LABELS = {
+        "assign": "交办说明", "start": "说明", "resolve": "办理结果", "cannot_resolve": "向居民的解释",
+        "answer": "答复内容", "evaluate": "说明", "archive": "说明", "reopen": "重新办理原因",
+        "transfer": "转办原因", "regrade": "调整原因", "note": "进展情况",
+    }
+
+    def __init__(self, ctx, matter: M.Matter, action: str, *, now: dt.datetime | None = None,
+                 parent: QWidget | None = None):
+        super().__init__(ctx, self.tr("{action}：事项{number}").format(action=self.tr(M.ACTIONS[action]),
+                                                                      number=matter.number), parent)
+        self.matter, self.action = matter, action
+        self.now = now or dt.datetime.now()
+        db = ctx.reader()
+        if action in ("assign", "transfer"):
+            self.staff = self.add_field(self.tr("承办人"), combo(self, staff_items(db)), "staff_id")
+            self.dept = self.add_field(self.tr("承办部门"), QLineEdit(self), "dept")
+            self.dept.setPlaceholderText(self.tr("例如：民政办、城建办（可与承办人同时填写）"))
+        elif action == "evaluate":
+            self.satisfaction = self.add_field(self.tr("居民满意度"), combo(
+                self, [(None, "")] + [(k, self.tr(v)) for k, v in M.SATISFACTION.items()]), "satisfaction")
+            self.self_score = self.add_field(self.tr("团队自评分"), self._score_box(), "self_score")
+            self.peer_score = self.add_field(self.tr("互评分"), self._score_box(), "peer_score")
+        elif action == "regrade":
+            self.grade = self.add_field(self.tr("新等级"), combo(
+                self, [(k, self.tr(v)) for k, v in M.GRADES.items() if k != matter.grade]), "grade")
+        elif action == "promise":
+            self.promise = self.add_field(self.tr("承诺内容"), QLineEdit(matter.promise, self), "promise")
+            due = QDate.fromString(matter.resolve_due[:10], "yyyy-MM-dd")
+            self.promise_date = self.add_field(self.tr("承诺日期"), QDateEdit(due, self), "promise_date")
+            self.promise_date.setCalendarPopup(True)
+            self.promise_date.setDisplayFormat("yyyy-MM-dd")
+        if action != "promise":
+            self.note = self.add_field(self.tr(self.NOTE_LABELS[action]), note_edit(
+                self, self.tr("必填") if action in M.NOTE_REQUIRED else self.tr("可不填")), "note")
+        self.by = self.add_field(self.tr("经办人"), QLineEdit(ctx.user.name, self), "by")
+        self.at = self.add_field(self.tr("办理时间"), time_edit(self, self.now), "at")
+
+    def _score_box(self) -> QSpinBox:
+        box = QSpinBox(self)
+        box.setRange(-1, 100)
+        box.setSpecialValueText(self.tr("不评分"))
+        box.setValue(-1)
+        return box
+
+    def values(self) -> dict:
+        """The inputs, read on the GUI thread (the write itself runs on the writer thread)."""
+        action = self.action
+        values: dict = dict(at=self.at.dateTime().toPython(), by=self.by.text().strip() or None)
+        if action != "promise":
+            values["reason" if action in ("transfer", "regrade") else "note"] = self.note.toPlainText()
+        if action in ("assign", "transfer"):
+            values.update(staff_id=self.staff.currentData(), dept=self.dept.text())
+        elif action == "evaluate":
+            values.update(satisfaction=self.satisfaction.currentData(),
+                          self_score=self.self_score.value() if self.self_score.value() >= 0 else None,
+                          peer_score=self.peer_score.value() if self.peer_score.value() >= 0 else None)
+        elif action == "regrade":
+            values["grade"] = self.grade.currentData()
+        elif action == "promise":
+            values.update(text=self.promise.text(), date=self.promise_date.date().toPython())
+        return values
+
+    def save(self) -> None:
+        matter_id, action, values = self.matter.id, self.action, self.values()
+
+        def write(db) -> None:
+            if action in ("transfer", "regrade", "promise"):
+                getattr(M, action)(db, matter_id, **values)
+            elif action == "note":
+                M.add_note(db, matter_id, values.pop("note"), **values)
+            else:
+                M.transition(db, matter_id, action, **values)
+
+        self.submit(write, description=self.tr("{action}事项{number}").format(
+            action=self.tr(M.ACTIONS[action]), number=self.matter.number), kinds=KINDS)
