@@ -117,11 +117,15 @@ def _fill_merged_across(row: list[str], idx: int, merged) -> list[str]:
     return out
 
 
-def find_header(rows, merged=()) -> Header:
-    """The row (or two rows) naming the columns: the one matching most known field names."""
+def find_header(rows, merged=(), memory: dict[str, str] | None = None) -> Header:
+    """The row (or two rows) naming the columns: the one matching most known field names.
+
+    `memory` (see remembered()) adds the header texts the clerk mapped by hand before.
+    """
+    memory = memory or {}
     best, best_score = None, 0
     for i, row in enumerate(rows[:SCAN_ROWS]):
-        fields = {guess_field(c) for c in row if isinstance(c, str)} - {None}
+        fields = {memory.get(norm_header(c)) or guess_field(c) for c in row if isinstance(c, str)} - {None}
         score = len(fields) + (2 if {"name", "id_number"} <= fields else 0)
         if score > best_score:
             best, best_score = i, score

@@ -153,8 +153,9 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     With dry_run nothing is written; the result tells what an import would do.
     """
     today = today or dt.date.today()
-    header = header or find_header(raw.rows, raw.merged)
-    mapping = dict(mapping) if mapping is not None else guess_mapping(header.labels, remembered(db))
+    memory = remembered(db)
+    header = header or find_header(raw.rows, raw.merged, memory)
+    mapping = dict(mapping) if mapping is not None else guess_mapping(header.labels, memory)
     check_mapping(mapping)
     with db.atomic():
         job = _Job(db, raw, header, mapping, today, create_grids, clean_text(default_grid))

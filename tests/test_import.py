@@ -316,3 +316,82 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
+
+
+def test_clerk_mapping_is_remembered_for_the_next_file(office, tmp_path):
+    db, _ = office
+    from gridoffice.roster_columns import find_header, guess_mapping, remembered
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["人名", "证件", "称谓", "小区网格", "手机"])
+    ws.append(["何一", pid(1980, 1, 1, 61), "户主", "第一网格", "13800000009"])
+    wb.save(tmp_path / "odd.xlsx")
+    raw = read_sheet(tmp_path / "odd.xlsx")
+    with pytest.raises(ValidationError, match="找不到表头"):
+        find_header(raw.rows)
+    labels = raw.rows[0]
+    from gridoffice.roster_columns import Header
+    header = Header(0, 1, tuple(labels))
+    mapping = {0: "name", 1: "id_number", 2: "relation", 3: "grid", 4: "phone"}
+    from gridoffice.roster_import import import_sheet
+    result = consume(import_sheet(db, raw, header=header, mapping=mapping), quiet=True)
+    assert result.persons_new == 1
+    assert remembered(db)["证件"] == "id_number"
+    assert guess_mapping(labels, remembered(db)) == mapping
+    # Remembered names now also find the header of the next file.
+    assert find_header(raw.rows, memory=remembered(db)).data_row == 1
+
+
+def test_cli_import_dry_run_and_report(office, tmp_path, capsys):
+    db, _ = office
+    from commands import run as cli
+
+    path = messy_workbook(tmp_path / "roster.xlsx")
+    db_path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    code = cli(["import", "--db", db_path, str(path), "--dry-run", "-q", "--report", str(tmp_path / "r.xlsx")])
+    out = capsys.readouterr().out
+    assert code == 1 and "试导入（未写入）" in out and "新登记10人" in out and "拒收9行" in out
+    assert "第15行：身份证号码校验位不符" in out
+    assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    assert openpyxl.load_workbook(tmp_path / "r.xlsx")["拒收"].max_row == 11
+    assert cli(["import", "--db", db_path, str(tmp_path / "missing.xlsx"), "-q"]) == 2
+    assert "找不到文件" in capsys.readouterr().err
+
+
+KILL_CHILD = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+from gridoffice import roster_import
+from gridoffice.db import open_db
+roster_import.BATCH = 2
+db = open_db({db!r})
+for done, total, message in roster_import.import_file(db, {path!r}):
+    if "写入" in message:
+        print("WRITING", flush=True)
+        time.sleep(30)
+"""
+
+
+def test_killed_half_way_leaves_database_unchanged(office, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db, _ = office
+    db_path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    before = table_dump(db)
+    path = messy_workbook(tmp_path / "roster.xlsx")
+    root = str(Path(__file__).resolve().parent.parent)
+    child = subprocess.Popen([sys.executable, "-c", KILL_CHILD.format(root=root, db=db_path, path=str(path))],
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "WRITING"
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert table_dump(db) == before
+    assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
