@@ -45,7 +45,7 @@ def describe(entry: audit.Entry) -> str:
     old, new = entry.old or {}, entry.new or {}
     parts = []
     for key in list(dict.fromkeys([*new, *old])):
-        if key in ("created_at", "updated_at", "id"):
+        if key in ("created_at", "updated_at", "id", "person_id"):
             continue
         table = VALUE_TABLES.get(key)
 
@@ -224,8 +224,14 @@ class HouseholdView(QWidget):
 
     def _fill_history(self, db, h: Household) -> None:
         entries = [(e, tr("户")) for e in audit.history(db, "households", h.id)]
+        names = {p.id: p.name for p in h.members}
         for p in h.members:
             entries += [(e, p.name) for e in audit.history(db, "persons", p.id, limit=50)]
+        if names:
+            ids = list(names)
+            for tag_id, person_id in db.execute(
+                    f"SELECT id, person_id FROM person_tags WHERE person_id IN ({','.join('?' * len(ids))})", ids):
+                entries += [(e, names[person_id]) for e in audit.history(db, "person_tags", tag_id, limit=20)]
         entries.sort(key=lambda pair: pair[0].id, reverse=True)
         self.history.clear()
         items = []

@@ -1,0 +1,241 @@
+"""The archive page driven through its real widgets: search, open, edit, operations, undo."""
+
+import pytest
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication, QDialogButtonBox
+
+from gridoffice import households, people
+from ui.context import AppContext
+from ui.main_window import MainWindow
+from ui.pages import archive_page
+from ui_helpers import TODAY, office_copy, pid, years_ago
+
+
+@pytest.fixture
+def window(qtbot, tmp_path, monkeypatch):
+    path, office = office_copy(tmp_path)
+    confirmations = []
+    monkeypatch.setattr(archive_page, "confirm",
+                        lambda parent, title, text, undoable: confirmations.append((title, text, undoable)) or True)
+    ctx = AppContext(path)
+    win = MainWindow(ctx, persist=False)
+    qtbot.addWidget(win)
+    win.show()
+    win.show_page("archive")
+    page = win.current_page()
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 2)
+    win.office = office
+    win.confirmations = confirmations
+    yield win
+    win.close()
+
+
+def settle(qtbot, win):
+    qtbot.waitUntil(lambda: win.is_settled(), timeout=5000)
+
+
+def with_dialog(qtbot, trigger, handle):
+    """Run `trigger` (which opens a modal dialog) and let `handle(dialog)` drive the dialog."""
+    seen = []
+
+    def act():
+        dialog = QApplication.activeModalWidget()
+        seen.append(dialog)
+        handle(dialog)
+
+    QTimer.singleShot(0, act)
+    trigger()
+    assert seen, "no dialog opened"
+    return seen[0]
+
+
+def head_of(win, household_id):
+    return households.get_household(win.ctx.reader(), household_id).head.name
+
+
+def test_search_as_you_type_and_enter_opens_the_household(qtbot, window):
+    page = window.current_page()
+    window.focus_search()
+    qtbot.keyClicks(page.search_edit, "wangf")  # typed pinyin, key by key
+    qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0)
+    assert "王芳" in page.results.item(0).text()
+    assert page.last_search_latency is not None
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.detail.household.id == window.office.h_wang
+    assert not page.results.isVisible()
+    assert page.detail.members.rowCount() == 2
+
+
+def test_nothing_found_is_said(qtbot, window):
+    page = window.current_page()
+    page.search_edit.insert("不存在的人名")  # QTest cannot type CJK; insert() is what an input method does
+    qtbot.waitUntil(lambda: page.results.isVisible())
+    assert "没有找到" in page.results.item(0).text()
+
+
+def test_filters_reload_the_table(qtbot, window):
+    page = window.current_page()
+    page.tree.setCurrentItem(page._tree_items[window.office.grid_b])
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 1)
+    assert page.household_model.id_at(0) == window.office.h_wang
+    page.clear_filters()
+    page.group_combo.setCurrentIndex(page.group_combo.findText("残疾人"))
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 1)
+    assert page.household_model.id_at(0) == window.office.h_zhang
+    page.tabs.setCurrentIndex(1)
+    qtbot.waitUntil(lambda: not page.is_loading() and page.person_model.rowCount() == 1)
+    assert page.person_model.record(0).name == "李娜"
+    assert "共1人" in page.count_label.text()
+
+
+def test_tree_shows_counts(qtbot, window):
+    page = window.current_page()
+    qtbot.waitUntil(lambda: page._tree_items[window.office.grid_a].text(1) == "1")
+    assert page._tree_items[window.office.grid_a].text(2) == "3"
+    assert page.tree.topLevelItem(0).text(1) == "2"
+
+
+def test_bad_id_is_shown_at_once_and_save_stays_disabled(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_zhang, window.office.zhang_xiaolong)
+    good = pid(years_ago(41), 13)
+    bad = good[:-1] + ("0" if good[-1] != "0" else "1")
+
+    def handle(form):
+        id_edit = form.edits["id_number"]
+        id_edit.clear()
+        qtbot.keyClicks(id_edit, bad[:10])
+        assert "还差8位" in form.errors["id_number"].text()
+        qtbot.keyClicks(id_edit, bad[10:])
+        assert "校验位不符" in form.errors["id_number"].text()
+        assert not form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+        id_edit.setText(good)
+        assert form.edits["birth_date"].text() == years_ago(41).isoformat()
+        assert form.edits["sex"].currentData() == "M"
+        assert form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+        form.edits["name"].clear()
+        assert "姓名" in form.errors["name"].text()
+        assert not form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+        form.reject()
+
+    with_dialog(qtbot, page.actions["edit_person"].trigger, handle)
+    assert people.get_person(window.ctx.reader(), window.office.zhang_xiaolong).id_number == pid(years_ago(40), 13)
+
+
+def test_edit_a_person_and_undo_redo(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_wang, window.office.wang_fang)
+
+    def handle(form):
+        form.edits["phone"].setText("139 0000 0002")
+        form.accept()
+
+    with_dialog(qtbot, page.actions["edit_person"].trigger, handle)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert people.get_person(reader, window.office.wang_fang).phone == "13900000002"
+    assert window.undo_action.isEnabled()
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert people.get_person(reader, window.office.wang_fang).phone == ""
+    window.redo_action.trigger()
+    settle(qtbot, window)
+    assert people.get_person(reader, window.office.wang_fang).phone == "13900000002"
+
+
+def test_add_member(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_wang)
+    new_id = pid(years_ago(2), 26)
+
+    def handle(form):
+        form.edits["name"].insert("王小花")
+        qtbot.keyClicks(form.edits["id_number"], new_id)
+        assert not form.buttons.button(QDialogButtonBox.StandardButton.Save).isEnabled()
+        assert "与户主的关系" in form.errors["relation"].text()
+        form.edits["relation"].setCurrentIndex(form.edits["relation"].findData("daughter"))
+        qtbot.mouseClick(form.buttons.button(QDialogButtonBox.StandardButton.Save), Qt.MouseButton.LeftButton)
+
+    with_dialog(qtbot, page.actions["add_member"].trigger, handle)
+    settle(qtbot, window)
+    assert "王小花" in window.confirmations[-1][1] and window.confirmations[-1][2] is False
+    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    assert [p.name for p in h.active_members].count("王小花") == 1
+    assert page.detail.members.rowCount() == 3
+    qtbot.waitUntil(lambda: page.household_model.record(page.household_model.row_of(h.id)).members == 3)
+
+
+def test_change_head_then_undo_restores_relations(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_zhang, window.office.zhang_xiaolong)
+
+    def handle(dialog):
+        dialog.new_head.setCurrentIndex(dialog.new_head.findData(window.office.zhang_xiaolong))
+        dialog.old_relation.setCurrentIndex(dialog.old_relation.findData("father"))
+        dialog.others.combos[window.office.li_na].setCurrentIndex(
+            dialog.others.combos[window.office.li_na].findData("mother"))
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["change_head"].trigger, handle)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert head_of(window, window.office.h_zhang) == "张小龙"
+    assert people.get_person(reader, window.office.li_na).relation == "mother"
+    assert page.detail.title.text().count("张小龙") == 1
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert head_of(window, window.office.h_zhang) == "张伟"
+    assert people.get_person(reader, window.office.li_na).relation == "spouse"
+    assert people.get_person(reader, window.office.zhang_xiaolong).relation == "son"
+
+
+def test_split_then_merge_back(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+
+    def split(dialog):
+        assert dialog.table.checked_ids() == [office.zhang_xiaolong]  # the selected member is preselected
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["split"].trigger, split)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    new_household = people.get_person(reader, office.zhang_xiaolong).household_id
+    assert new_household != office.h_zhang
+    assert head_of(window, new_household) == "张小龙"
+    assert page.detail.household.id == new_household
+    assert "分出张小龙" in window.confirmations[-1][1]
+    qtbot.waitUntil(lambda: page.household_model.rowCount() == 3)
+    number = households.get_household(reader, office.h_zhang).number
+
+    def merge(dialog):
+        qtbot.keyClicks(dialog.number, number)
+        assert "张伟" in dialog.found.text()
+        dialog.table.combos[office.zhang_xiaolong].setCurrentIndex(
+            dialog.table.combos[office.zhang_xiaolong].findData("son"))
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["merge"].trigger, merge)
+    settle(qtbot, window)
+    assert people.get_person(reader, office.zhang_xiaolong).household_id == office.h_zhang
+    assert households.get_household(reader, new_household).status == "dissolved"
+    qtbot.waitUntil(lambda: page.household_model.rowCount() == 2)
+
+
+def test_refused_operation_shows_the_core_message_and_changes_nothing(qtbot, window, monkeypatch):
+    shown = []
+    monkeypatch.setattr("ui.main_window.QMessageBox.warning", lambda parent, title, text: shown.append(text))
+    window.ctx.write(lambda db: households.change_head(db, window.office.h_zhang, window.office.zhang_wei, "son"),
+                     description="更换户主")
+    qtbot.waitUntil(lambda: bool(shown))
+    assert "已经是户主" in shown[0]
+    assert head_of(window, window.office.h_zhang) == "张伟"
+
+
+def test_history_lists_changes(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_zhang)
+    actions = {page.detail.history.topLevelItem(i).text(3) for i in range(page.detail.history.topLevelItemCount())}
+    assert {"新建户", "添加成员", "加入人群"} <= actions
+    assert TODAY.year > 2000
