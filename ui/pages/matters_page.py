@@ -281,7 +281,9 @@ class MattersPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self.now = dt.datetime.now()
+        # Where "now" comes from: due soon and overdue are judged against it (tests fix it).
+        self.clock = dt.datetime.now
+        self.now = self.clock().replace(microsecond=0)
         self._dirty = True
         self._pending_select: int | None = None
         self._ids_worker = LatestWorker(ctx, "matter-ids", self)
@@ -414,7 +416,7 @@ class MattersPage(Page):
         """Re-read the list for the current filter, in the background."""
         self._dirty = False
         self._search_timer.stop()
-        self.now = dt.datetime.now().replace(microsecond=0)
+        self.now = self.clock().replace(microsecond=0)
         flt, now = self.current_filter(), self.now
         self.counts.setText(self.tr("正在读取…"))
         self._ids_worker.submit(lambda db: (Q.matter_ids(db, flt, now=now), Q.urgency_counts(db, flt, now=now)),
@@ -474,14 +476,15 @@ class MattersPage(Page):
         self.reload()
 
     def open_intake(self, *, household_id: int | None = None, person_id: int | None = None) -> None:
-        dialog = IntakeDialog(self.ctx, household_id=household_id, person_id=person_id, parent=self)
+        dialog = IntakeDialog(self.ctx, household_id=household_id, person_id=person_id, now=self.clock(),
+                              parent=self)
         if dialog.exec():
             self._pending_select = dialog.result_value
 
     def open_step(self, action: str) -> None:
         if self.view.matter is None:
             return
-        dialog = StepDialog(self.ctx, self.view.matter, action, parent=self)
+        dialog = StepDialog(self.ctx, self.view.matter, action, now=self.clock(), parent=self)
         dialog.exec()
 
     def export_dossier(self) -> None:

@@ -1,0 +1,191 @@
+"""The matters page driven like a clerk would: lists, search, legal steps only, dialogs, meeting, dossier."""
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from gridoffice import audit, regions
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
+from gridoffice.db import open_db
+from ui.context import AppContext
+from ui.matter_dialogs import IntakeDialog, StepDialog
+from ui.pages.matters_page import MattersPage
+
+
+# A fixed "now" in the evening, so that due soon / overdue never depend on when the tests run.
+NOW = dt.datetime(2026, 11, 20, 19, 0)
+
+
+def ago(**kw) -> dt.datetime:
+    return NOW - dt.timedelta(**kw)
+
+
+@pytest.fixture
+def office(tmp_path):
+    path = tmp_path / "office.db"
+    db = open_db(path)
+    audit.set_actor(db, "测试员")
+    community = regions.create_unit(db, None, "community", "东港社区")
+    grid1 = regions.create_unit(db, community, "grid", "第一网格")
+    grid2 = regions.create_unit(db, community, "grid", "第二网格")
+    with db.atomic():
+        staff = db.execute("INSERT INTO staff(name, kind, org_id) VALUES('周海燕', 'grid_worker', ?)", [grid1]).lastrowid
+        hh = db.execute("INSERT INTO households(number, org_id, address) VALUES('0001', ?, '东港路1号')", [grid2]).lastrowid
+
+    def add(title, received, grid=grid1, **kw):
+        return M.intake(db, source="phone", category_id=6, grade="urgent", title=title, grid_id=grid,
+                        received_at=received, now=received, **kw)
+
+    ids = {
+        "overdue": add("下水道堵塞", ago(days=2), resident_name="吴文华"),
+        "soon": add("楼道灯不亮", ago(hours=1)),
+        "fresh": add("河道漂浮垃圾", ago(minutes=10), grid=grid2),
+        "closed": add("咨询医保", ago(days=3)),
+    }
+    for action, extra in (("start", {}), ("resolve", {"note": "已解答"})):
+        M.transition(db, ids["closed"], action, now=ago(days=3) + dt.timedelta(minutes=30), **extra)
+    M.transition(db, ids["fresh"], "assign", staff_id=staff, now=ago(minutes=5))
+    db.close()
+    return {"path": path, "ids": ids, "grid1": grid1, "grid2": grid2, "staff": staff, "household": hh}
+
+
+@pytest.fixture
+def page(office, qtbot):
+    ctx = AppContext(office["path"])
+    widget = MattersPage(ctx)
+    widget.clock = lambda: NOW
+    ctx.changed.connect(widget.on_changed)  # the main window's job
+    qtbot.addWidget(widget)
+    widget.resize(1366, 768)
+    widget.show()
+    widget.activated()
+    qtbot.waitUntil(lambda: widget.model.rowCount() > 0)
+    yield widget
+    ctx.close()
+
+
+def listed(page):
+    return [page.model.id_at(r) for r in range(page.model.rowCount())]
+
+
+def reloaded(page, qtbot, expected):
+    qtbot.waitUntil(lambda: listed(page) == expected, timeout=3000)
+
+
+def test_open_matters_with_overdue_first(page, office):
+    ids = office["ids"]
+    # The fresh one is answered (assigned), so its pending limit is the 24 h one: after the 1-hour one.
+    assert listed(page) == [ids["overdue"], ids["soon"], ids["fresh"]]
+    assert "超期 1" in page.counts.text() and "即将到期 1" in page.counts.text()
+    first = page.model.data(page.model.index(0, 0))
+    assert first.startswith("已超期")
+    assert page.model.data(page.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
+
+
+def test_filters_and_search(page, office, qtbot):
+    ids = office["ids"]
+    page.state.setCurrentIndex(page.state.findData(None))
+    reloaded(page, qtbot, [ids["overdue"], ids["soon"], ids["fresh"], ids["closed"]])
+    page.scope.set_current_unit(office["grid2"])
+    reloaded(page, qtbot, [ids["fresh"]])
+    page.scope.set_current_unit(None)
+    page.assignee.setCurrentIndex(page.assignee.findData(office["staff"]))
+    reloaded(page, qtbot, [ids["fresh"]])
+    page.assignee.setCurrentIndex(0)
+    page.search.insert("吴文华")  # QTest types ASCII only; an input method would insert the text like this
+    reloaded(page, qtbot, [ids["overdue"]])
+    page.search.clear()
+    qtbot.keyClicks(page.search, Q.get_matter(page.ctx.reader(), ids["closed"]).number)
+    reloaded(page, qtbot, [ids["closed"]])
+
+
+def test_a_matter_shows_its_timeline_and_only_legal_steps(page, office, qtbot):
+    page.table.selectRow(2)
+    view = page.view
+    qtbot.waitUntil(lambda: view.matter is not None and view.matter.id == office["ids"]["fresh"])
+    visible = {a for a, b in view.buttons.items() if b.isVisibleTo(view)}
+    assert visible == set(M.legal_actions("assigned")) - {"meeting"} == {"start", "transfer", "regrade", "promise",
+                                                                        "note"}
+    html = view.timeline.toPlainText()
+    assert "交办" in html and "受理" in html and "周海燕" not in view.heading.text()
+    assert "周海燕" in view.facts.text()
+
+
+def test_a_step_through_its_dialog_and_a_refusal_inside_it(page, office, qtbot):
+    page.table.selectRow(2)
+    qtbot.waitUntil(lambda: page.view.matter is not None)
+    matter = page.view.matter
+    dialog = StepDialog(page.ctx, matter, "start", now=NOW, parent=page)
+    qtbot.addWidget(dialog)
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == 1)
+    qtbot.waitUntil(lambda: page.view.matter.state == "in_progress")
+    assert "resolve" in {a for a, b in page.view.buttons.items() if b.isVisibleTo(page.view)}
+    before = len(Q.events(page.ctx.reader(), matter.id))
+    refusal = StepDialog(page.ctx, page.view.matter, "resolve", now=NOW, parent=page)
+    qtbot.addWidget(refusal)
+    refusal.show()
+    refusal.save()
+    qtbot.waitUntil(lambda: refusal.error.isVisible())
+    assert refusal.error.text() == "请填写办理结果" and refusal.note.hasFocus()
+    assert len(Q.events(page.ctx.reader(), matter.id)) == before
+    refusal.note.insertPlainText("已疏通")
+    refusal.save()
+    qtbot.waitUntil(lambda: page.view.matter.state == "resolved")
+    assert page.view.matter.outcome == "已疏通"
+
+
+def test_intake_from_a_household_selects_the_new_matter(page, office, qtbot):
+    dialog = IntakeDialog(page.ctx, household_id=office["household"], now=NOW, parent=page)
+    qtbot.addWidget(dialog)
+    assert dialog.household.text() == "0001"
+    dialog.title.insert("申请临时救助")
+    page._pending_select = None
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result_value is not None)
+    page._pending_select = dialog.result_value
+    qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.title == "申请临时救助")
+    m = page.view.matter
+    assert (m.household_id, m.grid_id, m.taker_name) == (office["household"], office["grid2"], page.ctx.user.name)
+
+
+def test_bad_household_number_is_refused_in_the_intake_dialog(page, qtbot):
+    dialog = IntakeDialog(page.ctx, now=NOW, parent=page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.title.insert("路灯")
+    qtbot.keyClicks(dialog.household, "9999")
+    dialog.save()
+    assert "找不到户号为“9999”的户" in dialog.error.text()
+    assert page.ctx.reader().execute("SELECT count(*) FROM matters").fetchone()[0] == 4
+
+
+def test_weekly_meeting_records_a_decision(page, office, qtbot):
+    page.tabs.setCurrentIndex(1)
+    meeting = page.meeting
+    qtbot.waitUntil(lambda: meeting.table.rowCount() >= 1)
+    assert [i.matter.id for i in meeting.items][0] == office["ids"]["overdue"]
+    meeting.table.selectRow(0)
+    meeting.decision.insertPlainText("由城建办周五前疏通")
+    qtbot.mouseClick(meeting.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: meeting.table.item(0, 6) is not None and meeting.table.item(0, 6).text() == "由城建办周五前疏通")
+    assert Q.events(page.ctx.reader(), office["ids"]["overdue"])[-1].action == "meeting"
+
+
+def test_dossier_button_writes_the_pdf(page, office, qtbot, monkeypatch, tmp_path):
+    out = tmp_path / "dossier.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    page.table.selectRow(0)
+    qtbot.waitUntil(lambda: page.view.matter is not None)
+    qtbot.mouseClick(page.view.dossier_button, Qt.MouseButton.LeftButton)
+    assert out.stat().st_size > 5000
+
+
+def test_open_record_widens_the_filter(page, office, qtbot):
+    closed = office["ids"]["closed"]
+    assert page.open_record("matters", closed) is True
+    qtbot.waitUntil(lambda: listed(page) == [closed])
+    assert page.view.matter.id == closed and page.open_record("households", 1) is False
