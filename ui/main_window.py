@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
     def _show_index(self, index: int) -> None:
         self._stack.setCurrentIndex(index)
         self._page_actions[index].setChecked(True)
+        self.statusBar().clearMessage()
         page = self.pages[index]
         for menu_action in self._page_menu_actions:
             menu_action.setVisible(menu_action.data() == page.PAGE_ID)
@@ -114,7 +115,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("文件(&F)"))
-        self._add(file_menu, tr("新建办公室(&N)…"), QKeySequence.StandardKey.New, self.new_office)
+        # No Ctrl+N here: pages use it for their own "new" (e.g. 登记事项); a new office is rare.
+        self._add(file_menu, tr("新建办公室(&N)…"), None, self.new_office)
         self._add(file_menu, tr("打开(&O)…"), QKeySequence.StandardKey.Open, self.open_file_dialog)
         self._recent_menu = file_menu.addMenu(tr("最近打开(&R)"))
         self._recent_menu.aboutToShow.connect(self._fill_recent)

@@ -10,7 +10,13 @@ The page contract (other slices write pages against it):
 - `on_changed(kinds: frozenset[str])`: refresh only when a kind concerns the page;
 - optional `activated()`: called each time the page is shown, and `open_record(table, row_id)`:
   show one record when the clerk navigates to it (`ctx.navigate(table, row_id)`), returning True
-  when the page handled it.
+  when the page handled it;
+- optional `focus_search()`: the main window owns Ctrl+F (编辑 → 查找) and calls it on the current
+  page; a page must not bind Ctrl+F (or Ctrl+Z/Ctrl+Y/Ctrl+Q/Ctrl+1…9) itself: two shortcuts on the
+  same keys cancel each other out in Qt;
+- optional `menus() -> list[QMenu]`: shown in the menu bar while the page is current;
+  `save_state(settings)` / `restore_state(settings)`: remember splitters and columns (QSettings);
+  `is_loading()`: True while background loads run (screenshots wait for them).
 
 Every `*_page.py` module in this package is discovered; no central list needs editing.
 """
