@@ -64,6 +64,14 @@ def test_before_the_first_run_nothing_is_counted(page):
     assert page.model.rowCount() == 0
 
 
+def test_the_first_visit_runs_the_check(page, qtbot):
+    page.activated()
+    qtbot.waitUntil(lambda: page.problems is not None)
+    assert len(page.problems) == 3
+    page.activated()  # later visits keep the result until F5
+    assert page.job is None
+
+
 def test_f5_runs_the_check_and_counts_per_kind(page, office, qtbot):
     page.setFocus()
     qtbot.keyClick(page, Qt.Key.Key_F5)

@@ -137,6 +137,11 @@ class CompletenessPage(Page):
         self._fill_kinds()
 
     # -- page contract ---------------------------------------------------------------------------------
+    def activated(self) -> None:
+        """The first visit runs the check at once: an empty list would only make the clerk press F5."""
+        if self.problems is None and self.job is None:
+            self.run_check()
+
     def on_changed(self, kinds: frozenset) -> None:
         # A re-check may take seconds on a big file: say the list may be stale instead of re-running.
         if self.problems is not None and kinds & _CONCERNS and not self.stale:

@@ -105,7 +105,7 @@ class OrgPage(Page):
         buttons = self._button_row(self, self.add_unit_action, self.rename_action, self.move_action,
                                    self.retire_action,
                                    labels=(self.tr("新增下级"), self.tr("重命名"), self.tr("移动"), self.tr("撤销")))
-        tree_label = QLabel(self.tr("组织架构(&O)"), self)
+        tree_label = QLabel(self.tr("组织架构(&Z)"), self)
         tree_label.setBuddy(self.tree)
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
@@ -299,8 +299,12 @@ class OrgPage(Page):
         if not expanded:
             # First load: open the top two levels so the clerk sees the communities.
             for r in range(self.tree.topLevelItemCount()):
-                self.tree.topLevelItem(r).setExpanded(True)
-                self._populate(self.tree.topLevelItem(r))
+                top = self.tree.topLevelItem(r)
+                self._populate(top)
+                top.setExpanded(True)
+                for c in range(top.childCount()):
+                    self._populate(top.child(c))
+                    top.child(c).setExpanded(True)
         self.tree.blockSignals(False)
         if current is None or not self.select_unit(current):
             if self.tree.topLevelItemCount():
