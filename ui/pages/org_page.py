@@ -385,7 +385,8 @@ class OrgPage(Page):
     def move_unit(self) -> None:
         unit = self.current_unit()
         if unit is not None:
-            self._open_dialog(MoveDialog(self.ctx, unit, list(self._units.values()), parent=self),
+            households = self._counts.get(unit.id, regions.Counts(0, 0)).households
+            self._open_dialog(MoveDialog(self.ctx, unit, list(self._units.values()), households, parent=self),
                               lambda _r: self._after_unit_write(unit.id))
 
     def _after_unit_write(self, unit_id: int) -> None:

@@ -74,14 +74,15 @@ class UnitDialog(WriteDialog):
 class MoveDialog(WriteDialog):
     """Hang a unit and its subtree under another parent of a higher level."""
 
-    def __init__(self, ctx, unit: regions.OrgUnit, units: list[regions.OrgUnit], parent: QWidget | None = None):
+    def __init__(self, ctx, unit: regions.OrgUnit, units: list[regions.OrgUnit], households: int = 0,
+                 parent: QWidget | None = None):
         super().__init__(ctx, self.tr("移动单元"), parent)
         self.unit = unit
         rank = vocab.LEVEL_RANK[unit.level]
         candidates = [u for u in units if vocab.LEVEL_RANK[u.level] < rank and not u.path.startswith(unit.path)]
         allowed = {u.id for u in candidates}
-        self.add_field(self.tr("要移动："), QLabel(self.tr("{name}（{level}）及其全部下级").format(
-            name=unit.name, level=vocab.label(vocab.ORG_LEVELS, unit.level)), self))
+        self.add_field(self.tr("要移动："), QLabel(self.tr("{name}（{level}）及其全部下级，在册{n}户").format(
+            name=unit.name, level=vocab.label(vocab.ORG_LEVELS, unit.level), n=households), self))
         self.target = UnitPicker(self, all_text=self.tr("（作为顶级单元）"))
         self.target.set_units([(i, text) for i, text in unit_paths(units) if i in allowed])
         self.target.set_current_unit(unit.parent_id)
@@ -130,8 +131,9 @@ class StaffDialog(WriteDialog):
         self.name = QLineEdit(member.name if member else "", self)
         self.add_field(self.tr("姓名(&N)："), self.name, "name")
         self.kind = _combo(self, vocab.STAFF_KINDS)
-        if member:
-            self.kind.setCurrentIndex(max(self.kind.findData(member.kind), 0))
+        # Party members are by far the most numerous staff of a grid; cadres sit higher up.
+        default = "party_member" if unit.grid_id is not None else "village_cadre"
+        self.kind.setCurrentIndex(max(self.kind.findData(member.kind if member else default), 0))
         self.add_field(self.tr("类别(&K)："), self.kind, "kind")
         self.phone = QLineEdit(member.phone if member else "", self)
         self.phone.setPlaceholderText(self.tr("手机11位，或带区号的固定电话"))
@@ -146,7 +148,8 @@ class StaffDialog(WriteDialog):
             item.setData(Qt.ItemDataRole.UserRole, code)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if code in held else Qt.CheckState.Unchecked)
-        self.roles.setMaximumHeight(self.roles.sizeHintForRow(0) * 6 + 6)
+        # All eleven roles in view: a clerk should not scroll to find 网格长.
+        self.roles.setFixedHeight(self.roles.sizeHintForRow(0) * self.roles.count() + 2 * self.roles.frameWidth() + 2)
         self.add_field(self.tr("职务(&R)："), self.roles, "role")
         self.notes = QPlainTextEdit(member.notes if member else "", self)
         self.notes.setTabChangesFocus(True)

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget,
+)
 
 from gridoffice.errors import GridOfficeError, ValidationError
 
@@ -46,6 +48,9 @@ class WriteDialog(QDialog):
 
     def add_field(self, label: str, widget: QWidget, field: str | None = None) -> QWidget:
         """A labelled input; `field` is the name the core uses in ValidationError.field."""
+        if isinstance(widget, QComboBox):
+            # Combo boxes keep their narrow preferred width otherwise, cutting long unit paths.
+            widget.setSizePolicy(QSizePolicy.Policy.Expanding, widget.sizePolicy().verticalPolicy())
         self.form.addRow(label, widget)
         if field:
             self._fields[field] = widget
