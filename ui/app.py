@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     from ui.main_window import MainWindow
 
     try:
-        window = MainWindow.open(path, persist=not args.screenshot)
+        window = MainWindow.open(path, persist=not args.screenshot, first_page=args.page)
     except Exception as exc:  # noqa: BLE001 - a start-up failure must be shown, not swallowed in a console
         if args.screenshot:
             raise

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import bisect
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
@@ -16,8 +17,11 @@ from gridoffice.errors import GridOfficeError
 from . import app as app_module
 from .background import LatestWorker
 from .context import AppContext
-from .pages import page_classes
+from .pages import module_of, order_key, page_classes
 
+DEFAULT_PAGE = "archive"
+# The other pages are imported and built this long after the first one, once the window has painted.
+OTHER_PAGES_DELAY_MS = 150
 # Kinds of change after which the status-bar totals are recounted.
 TOTAL_KINDS = {"households", "persons", "org"}
 
@@ -27,7 +31,7 @@ def tr(text: str) -> str:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, ctx: AppContext, *, persist: bool = True):
+    def __init__(self, ctx: AppContext, *, persist: bool = True, first_page: str | None = None):
         super().__init__()
         self.ctx = ctx
         self.persist = persist
@@ -36,9 +40,14 @@ class MainWindow(QMainWindow):
         self._stack = QStackedWidget()
         self.setCentralWidget(self._stack)
         self._worker = LatestWorker(ctx, "status", self)
-        self._build_pages()
+        self._build_navigation()
         self._build_menus()
         self._build_status_bar()
+        start = first_page or (QSettings().value("window/page", "") if persist else "") or DEFAULT_PAGE
+        self._start_page = str(start)
+        module = module_of(self._start_page) or module_of(DEFAULT_PAGE)
+        self._add_pages(page_classes([module]) if module else page_classes())
+        self._all_loaded = module is None
         ctx.changed.connect(self._on_changed)
         ctx.write_failed.connect(self._on_write_failed)
         ctx.navigate_requested.connect(self.open_record)
@@ -49,16 +58,17 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._restore_settings()
         self._refresh_totals()
+        QTimer.singleShot(OTHER_PAGES_DELAY_MS, self.load_all_pages)
 
     @classmethod
-    def open(cls, path: str | Path, *, persist: bool = True) -> "MainWindow":
+    def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None) -> "MainWindow":
         ctx = AppContext(path)
         if persist:
             app_module.remember_file(path)
-        return cls(ctx, persist=persist)
+        return cls(ctx, persist=persist, first_page=first_page)
 
     # -- pages ---------------------------------------------------------------------------------
-    def _build_pages(self) -> None:
+    def _build_navigation(self) -> None:
         self._nav = QToolBar(tr("页面"))
         self._nav.setObjectName("navigation")
         self._nav.setMovable(False)
@@ -66,38 +76,65 @@ class MainWindow(QMainWindow):
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self._nav)
         self._nav_group = QActionGroup(self)
         self._page_actions: list[QAction] = []
-        for n, cls in enumerate(page_classes(), start=1):
+        self._page_menu_actions: list[QAction] = []
+        self._all_loaded = False
+
+    def _add_pages(self, classes: list[type]) -> None:
+        """Insert pages at their place in the navigation order, with their action and menus."""
+        for cls in classes:
             page = cls(self.ctx, self._stack)
-            self.pages.append(page)
-            self._stack.addWidget(page)
-            action = QAction(cls.TITLE, self, checkable=True)
-            shortcut = getattr(cls, "SHORTCUT", "") or (f"Ctrl+{n}" if n <= 9 else "")
-            if shortcut:
-                action.setShortcut(QKeySequence(shortcut))
-                action.setToolTip(f"{cls.TITLE}（{QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)}）")
-            action.triggered.connect(lambda _checked=False, i=len(self.pages) - 1: self._show_index(i))
+            pos = bisect.bisect([order_key(type(p)) for p in self.pages], order_key(cls))
+            self.pages.insert(pos, page)
+            self._stack.insertWidget(pos, page)
+            action = QAction(QCoreApplication.translate("pages", cls.TITLE), self, checkable=True)
+            action.triggered.connect(lambda _checked=False, p=page: self._show(p))
             self._nav_group.addAction(action)
-            self._nav.addAction(action)
-            self._page_actions.append(action)
+            before = self._page_actions[pos] if pos < len(self._page_actions) else None
+            self._nav.insertAction(before, action)
+            self._view_menu.insertAction(before, action)
+            self._page_actions.insert(pos, action)
+            for menu in getattr(page, "menus", lambda: [])():
+                menu_action = self.menuBar().insertMenu(self._view_menu.menuAction(), menu)
+                menu_action.setData(page.PAGE_ID)
+                menu_action.setVisible(page is self.current_page())
+                self._page_menu_actions.append(menu_action)
+            if self.persist and hasattr(page, "restore_state"):
+                page.restore_state(QSettings())
+        for n, (page, action) in enumerate(zip(self.pages, self._page_actions), start=1):
+            shortcut = getattr(page, "SHORTCUT", "") or (f"Ctrl+{n}" if n <= 9 else "")
+            action.setShortcut(QKeySequence(shortcut))
+            if shortcut:
+                keys = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)
+                action.setToolTip(f"{action.text()}（{keys}）")
+
+    def load_all_pages(self) -> None:
+        """Import and build the pages not built yet (called shortly after the window first shows)."""
+        if self._all_loaded:
+            return
+        self._all_loaded = True
+        built = {type(p) for p in self.pages}
+        self._add_pages([cls for cls in page_classes() if cls not in built])
 
     def page_ids(self) -> list[str]:
+        self.load_all_pages()
         return [p.PAGE_ID for p in self.pages]
 
     def current_page(self) -> QWidget | None:
         return self._stack.currentWidget()
 
     def show_page(self, page_id: str) -> bool:
-        for i, page in enumerate(self.pages):
-            if page.PAGE_ID == page_id:
-                self._show_index(i)
-                return True
+        for attempt in range(2):
+            for page in self.pages:
+                if page.PAGE_ID == page_id:
+                    self._show(page)
+                    return True
+            self.load_all_pages()
         return False
 
-    def _show_index(self, index: int) -> None:
-        self._stack.setCurrentIndex(index)
-        self._page_actions[index].setChecked(True)
+    def _show(self, page: QWidget) -> None:
+        self._stack.setCurrentWidget(page)
+        self._page_actions[self.pages.index(page)].setChecked(True)
         self.statusBar().clearMessage()
-        page = self.pages[index]
         for menu_action in self._page_menu_actions:
             menu_action.setVisible(menu_action.data() == page.PAGE_ID)
         if hasattr(page, "activated"):
@@ -105,9 +142,10 @@ class MainWindow(QMainWindow):
 
     def open_record(self, table: str, row_id: int) -> None:
         """Show a record on the first page that can (the archive for households and persons)."""
-        for i, page in enumerate(self.pages):
+        self.load_all_pages()
+        for page in self.pages:
             if hasattr(page, "open_record") and page.open_record(table, row_id):
-                self._show_index(i)
+                self._show(page)
                 return
         self.statusBar().showMessage(tr("没有页面能显示这条记录"), 5000)
 
@@ -134,17 +172,8 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         self._add(edit_menu, tr("查找(&F)"), QKeySequence("Ctrl+F"), self.focus_search)
 
-        # Menus a page contributes (e.g. 户籍 operations) show while that page is current.
-        self._page_menu_actions: list[QAction] = []
-        for page in self.pages:
-            for menu in getattr(page, "menus", lambda: [])():
-                action = bar.addMenu(menu)
-                action.setData(page.PAGE_ID)
-                self._page_menu_actions.append(action)
-
-        view_menu = bar.addMenu(tr("页面(&P)"))
-        for action in self._page_actions:
-            view_menu.addAction(action)
+        # Menus a page contributes (e.g. 户籍 operations) go before this one and show while it is current.
+        self._view_menu = bar.addMenu(tr("页面(&P)"))
         help_menu = bar.addMenu(tr("帮助(&H)"))
         self._add(help_menu, tr("关于(&A)"), None, self._about)
 
@@ -252,13 +281,9 @@ class MainWindow(QMainWindow):
         state = settings.value("window/state")
         if self.persist and state is not None:
             self.restoreState(state)
-        if self.persist:
-            for p in self.pages:
-                if hasattr(p, "restore_state"):
-                    p.restore_state(settings)
-        last = settings.value("window/page", "") if self.persist else ""
-        if not (last and self.show_page(str(last))) and self.pages:
-            self._show_index(0)
+        start = next((p for p in self.pages if p.PAGE_ID == self._start_page), self.pages[0] if self.pages else None)
+        if start is not None:
+            self._show(start)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist:

@@ -18,7 +18,10 @@ The page contract (other slices write pages against it):
   `save_state(settings)` / `restore_state(settings)`: remember splitters and columns (QSettings);
   `is_loading()`: True while background loads run (screenshots wait for them).
 
-Every `*_page.py` module in this package is discovered; no central list needs editing.
+Every `*_page.py` module in this package is discovered; no central list needs editing. Name the
+module after the page (`PAGE_ID` "org" lives in `org_page.py`): the main window imports only the
+page it opens with, shows itself, and imports the others a moment later, so one page's heavy
+imports never delay the first window.
 """
 
 from __future__ import annotations
@@ -51,15 +54,27 @@ class Page(QWidget):
         return False
 
 
-def page_classes() -> list[type]:
-    """Every page class found in this package, in navigation order."""
+def page_modules() -> list[str]:
+    return [info.name for info in pkgutil.iter_modules(__path__) if info.name.endswith("_page")]
+
+
+def page_classes(modules: list[str] | None = None) -> list[type]:
+    """The page classes found in the given modules (default: all), in navigation order."""
     found = []
-    for info in pkgutil.iter_modules(__path__):
-        if not info.name.endswith("_page"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
+    for name in page_modules() if modules is None else modules:
+        module = importlib.import_module(f"{__name__}.{name}")
         for value in vars(module).values():
             if (isinstance(value, type) and issubclass(value, QWidget) and getattr(value, "PAGE_ID", "")
                     and value.__module__ == module.__name__):
                 found.append(value)
-    return sorted(found, key=lambda cls: (getattr(cls, "ORDER", 100), cls.PAGE_ID))
+    return sorted(found, key=order_key)
+
+
+def order_key(cls: type) -> tuple:
+    return getattr(cls, "ORDER", 100), cls.PAGE_ID
+
+
+def module_of(page_id: str) -> str | None:
+    """The module that, by the naming convention `<PAGE_ID>_page.py`, holds a page; None if none does."""
+    name = f"{page_id}_page"
+    return name if name in page_modules() else None

@@ -1,0 +1,84 @@
+"""Start-up: the first-start choice, the demo office, screenshots, and the fonts."""
+
+import argparse
+import os
+
+import pytest
+from PySide6.QtGui import QFontDatabase, QImage
+from PySide6.QtWidgets import QApplication
+
+from gridoffice import regions
+from gridoffice.db import connect
+from ui import app as app_module
+from ui_helpers import office_copy
+
+
+@pytest.fixture
+def data_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    folder.mkdir()
+    monkeypatch.setattr(app_module, "data_folder", lambda: folder)
+    monkeypatch.setattr(app_module, "recent_files", lambda: [])
+    return folder
+
+
+def args(**values):
+    defaults = {"db": None, "demo": False, "screenshot": None, "page": None, "size": "1366x768"}
+    return argparse.Namespace(**{**defaults, **values})
+
+
+def test_screenshot_renders_the_page_to_a_png(qapp, tmp_path):
+    path, _ = office_copy(tmp_path)
+    out = tmp_path / "shot.png"
+    assert app_module.main(["--db", path, "--screenshot", str(out), "--page", "archive", "--size", "1000x700"]) == 0
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1000, 700)
+
+
+def test_screenshot_of_an_unknown_page_fails(qapp, tmp_path, capsys):
+    path, _ = office_copy(tmp_path)
+    assert app_module.main(["--db", path, "--screenshot", str(tmp_path / "x.png"), "--page", "nosuch"]) == 2
+    assert "archive" in capsys.readouterr().err
+
+
+def test_the_shipped_font_is_the_fallback_for_chinese(qapp):
+    app_module.install_font(QApplication.instance())
+    families = QApplication.font().families()
+    assert any("WenQuanYi" in f or "文泉" in f for f in families)
+    assert any("WenQuanYi" in f for f in QFontDatabase.families())
+
+
+def test_first_start_creates_a_new_office(qtbot, data_folder):
+    from PySide6.QtCore import QTimer
+
+    def fill():
+        dialog = QApplication.activeModalWidget()
+        dialog.form.name.setText("东湖社区居民委员会")
+        dialog.form.street.setText("凯旋街道")
+        dialog.accept()
+        assert "村或社区" in dialog.form.message.text()  # the community is required
+        dialog.form.community.setText("东湖社区")
+        dialog.accept()
+
+    QTimer.singleShot(0, fill)
+    path = app_module.choose_start_file(args())
+    assert path == data_folder / "东湖社区.db"
+    db = connect(path)
+    office = regions.office(db)
+    assert office.name == "东湖社区居民委员会"
+    assert [u.name for u in regions.all_units(db)] == ["凯旋街道", "东湖社区"]
+    assert regions.get_unit(db, office.org_id).name == "东湖社区"
+    db.close()
+
+
+def test_demo_is_generated_once_and_reused(qtbot, data_folder, monkeypatch):
+    monkeypatch.setattr(app_module, "DEMO_HOUSEHOLDS", 30)
+    path = app_module.choose_start_file(args(demo=True))
+    assert path == data_folder / app_module.DEMO_FILE and path.exists()
+    assert not (data_folder / (app_module.DEMO_FILE + ".part")).exists()
+    db = connect(path)
+    assert db.execute("SELECT count(*) FROM households").fetchone()[0] == 30
+    db.close()
+    stamp = os.path.getmtime(path)
+    assert app_module.choose_start_file(args(demo=True)) == path
+    assert os.path.getmtime(path) == stamp
