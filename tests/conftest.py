@@ -18,3 +18,35 @@ def db(tmp_path):
     audit.set_actor(database, "测试员")
     yield database
     database.close()
+
+
+import datetime as dt  # noqa: E402
+import shutil  # noqa: E402
+
+from gridoffice import generator  # noqa: E402
+
+SMALL_OFFICE_TODAY = dt.date(2026, 11, 1)
+
+
+@pytest.fixture(scope="session")
+def small_office_template(tmp_path_factory):
+    """~300 generated households, built once per session; tests get copies (see small_office)."""
+    path = tmp_path_factory.mktemp("small-office") / "template.db"
+    database = open_db(path)
+    audit.set_actor(database, "测试员")
+    job = generator.generate(database, households=300, seed=7, today=SMALL_OFFICE_TODAY)
+    for _ in job:
+        pass
+    database.close()  # the last connection checkpoints the WAL into the file
+    return path
+
+
+@pytest.fixture
+def small_office(small_office_template, tmp_path):
+    """A copy of the generated office (seed 7, today 2026-11-01), acting as a test clerk."""
+    path = tmp_path / "office.db"
+    shutil.copyfile(small_office_template, path)
+    database = open_db(path)
+    audit.set_actor(database, "测试员")
+    yield database
+    database.close()

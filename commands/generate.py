@@ -1,0 +1,77 @@
+"""`generate --db PATH --households N --seed S`: a demo office (or district) in a new file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import sys
+from pathlib import Path
+
+from gridoffice import audit, generator
+from gridoffice.db import connect, open_db
+from gridoffice.errors import GridOfficeError
+
+from ._progress import consume
+
+NAME = "generate"
+HELP = "生成演示数据：一个社区（户数多时为一个区）的组织、住户、人员、服务团队和联系户"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--db", required=True, metavar="PATH", help="要生成的数据库文件（新文件或空文件）")
+    parser.add_argument("--households", required=True, type=int, metavar="N",
+                        help=f"户数；不超过{generator.SINGLE_OFFICE_MAX}户时生成一个社区，更多时生成一个区")
+    parser.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子：种子和日期相同，数据就相同（默认1）")
+    parser.add_argument("--today", metavar="YYYY-MM-DD", help="以哪一天为“今天”计算年龄和日期（默认今天）")
+    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
+
+
+def _has_data(path: Path) -> bool:
+    """Looks without migrating: an existing office must not be touched at all."""
+    db = connect(path, readonly=True)
+    try:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return any(db.execute(f"SELECT EXISTS(SELECT 1 FROM [{t}])").fetchone()[0]
+                   for t in ("org_units", "households", "persons", "staff") if t in tables)
+    finally:
+        db.close()
+
+
+def run(args) -> int:
+    path = Path(args.db)
+    today = None
+    if args.today:
+        try:
+            today = dt.date.fromisoformat(args.today)
+        except ValueError:
+            print(f"日期“{args.today}”格式不对，请写成2026-11-01的样子", file=sys.stderr)
+            return 2
+    if path.is_file() and path.stat().st_size:
+        try:
+            occupied = _has_data(path)
+        except sqlite3.DatabaseError:
+            print(f"{path} 不是SQLite数据库文件；为免覆盖，请换一个新文件名", file=sys.stderr)
+            return 2
+        if occupied:
+            print(f"{path} 里已经有单位或住户数据，演示数据只能生成到新的空文件中；请换一个新文件名",
+                  file=sys.stderr)
+            return 2
+    created = not path.exists()
+    db = open_db(path)
+    try:
+        audit.set_actor(db, "演示数据生成")
+        stats = consume(generator.generate(db, households=args.households, seed=args.seed, today=today),
+                        quiet=args.quiet)
+    except GridOfficeError as exc:
+        db.close()
+        if created:  # refused before writing anything: leave no empty file behind
+            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+                leftover.unlink(missing_ok=True)
+        print(exc.message, file=sys.stderr)
+        return 2
+    db.close()
+    print(f"已生成演示数据：{path}")
+    print(f"  住户 {stats.households} 户，人员 {stats.persons} 人，网格 {stats.grids} 个，服务团队 {stats.teams} 个")
+    print(f"  工作人员 {stats.staff} 人，联系户关系 {stats.contacts} 条")
+    print(f"  用时 {stats.seconds:.1f} 秒（其中建立搜索索引 {stats.index_seconds:.1f} 秒）")
+    return 0
