@@ -1,0 +1,76 @@
+"""The import wizard driven like a clerk would: file, sheet, mapping, preview, import, report."""
+
+import openpyxl
+import pytest
+from PySide6.QtWidgets import QFileDialog
+
+from gridoffice import regions
+from gridoffice.db import open_db
+from gridoffice.roster_columns import remembered
+from test_import import messy_workbook
+from ui.context import AppContext
+from ui.import_wizard import ImportWizard
+
+
+@pytest.fixture
+def wizard(qtbot, tmp_path):
+    path = tmp_path / "office.db"
+    db = open_db(path)
+    community = regions.create_unit(db, None, "community", "东风社区")
+    for name in ("第一网格", "第二网格"):
+        regions.create_unit(db, community, "grid", name)
+    db.close()
+    ctx = AppContext(path)
+    w = ImportWizard(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    ctx.close()
+
+
+def test_wizard_imports_the_messy_roster_and_saves_the_report(wizard, qtbot, tmp_path, monkeypatch):
+    roster = messy_workbook(tmp_path / "roster.xlsx")
+    wizard.file_page.path.setText(str(roster))
+    wizard.next()
+    assert wizard.currentPage() is wizard.sheet_page
+    assert wizard.sheet_page.sheets.currentItem().text() == "花名册"
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10000)
+    page = wizard.mapping_page
+    assert page.header_row.value() == 4 and page.two_rows.isChecked()
+    assert page.mapping() == {0: "household_number", 1: "name", 2: "id_number", 3: "relation", 4: "sex",
+                              5: "birth_date", 6: "phone", 7: "address", 8: "grid", 9: "ethnicity", 10: "notes"}
+    page.combos[10].setCurrentIndex(0)  # the clerk decides not to import 备注
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None, timeout=10000)
+    preview = wizard.preview_page
+    assert "新登记10人" in preview.summary.text() and "拒收9行" in preview.summary.text()
+    assert preview.problems.rowCount() == 9 + len(wizard.preview.notices)
+    assert preview.sample.item(0, 2).text() == "王建国"
+    assert wizard.ctx.reader().execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=10000)
+    assert "已导入" in wizard.result_page.summary.text()
+    reader = wizard.ctx.reader()
+    assert reader.execute("SELECT count(*) FROM persons").fetchone()[0] == 10
+    assert reader.execute("SELECT notes FROM persons WHERE name = '王小明'").fetchone() == ("",)
+    assert remembered(reader)["备注"] == ""
+    report = tmp_path / "report.xlsx"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(report), ""))
+    wizard.result_page.save.click()
+    assert openpyxl.load_workbook(report)["拒收"].max_row == 11
+
+
+def test_wizard_refuses_a_bad_file_and_a_bad_mapping(wizard, qtbot, tmp_path):
+    wizard.file_page.path.setText(str(tmp_path / "roster.docx"))
+    wizard.next()
+    assert wizard.currentPage() is wizard.file_page
+    assert "不支持" in wizard.file_page.error.text()
+    wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10000)
+    wizard.mapping_page.combos[2].setCurrentIndex(0)  # no ID column
+    wizard.next()
+    assert wizard.currentPage() is wizard.mapping_page
+    assert "身份证号码" in wizard.mapping_page.error.text()
