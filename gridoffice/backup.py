@@ -8,6 +8,7 @@ before any older one is removed, so a bad backup never costs a good one.
 from __future__ import annotations
 
 import datetime as dt
+import glob
 import os
 import re
 import sqlite3
@@ -134,6 +135,21 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def _unlink_with_journal(path: Path) -> None:
+    for p in (path, Path(str(path) + "-journal")):
+        if p.exists():
+            p.unlink()
+
+
+def _remove_leftovers(folder: Path, stem: str, tmp: Path) -> None:
+    """Half-written backups of a program that was killed; an hour old, so no other backup is still at work."""
+    _unlink_with_journal(tmp)
+    cutoff = time.time() - 3600
+    for p in folder.glob(f"{glob.escape(stem)}-*.db.tmp*"):
+        if p.stat().st_mtime < cutoff:
+            p.unlink()
+
+
 def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
                schedule: Schedule | None = DEFAULT_SCHEDULE, now: dt.datetime | None = None) -> BackupResult:
     """Take a backup, check it, then thin the older ones (schedule=None keeps them all)."""
@@ -150,6 +166,7 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
     tmp = final.with_name(final.name + ".tmp")
     with storage_errors():
         folder.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(folder, db_path.stem, tmp)
         try:
             _copy(db_path, tmp)
             problems = integrity_problems(tmp)
@@ -159,8 +176,7 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
             _fsync(tmp)
             os.replace(tmp, final)
         finally:
-            if tmp.exists():
-                tmp.unlink()
+            _unlink_with_journal(tmp)
     info = BackupInfo(final, taken, final.stat().st_size)
     removed: list[Path] = []
     if schedule is not None:
@@ -215,15 +231,13 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
                         conn.close()
                 kept = move_aside(db_path, "before-restore")
             tmp = db_path.with_name(db_path.name + ".restoring")
-            if tmp.exists():
-                tmp.unlink()
+            _unlink_with_journal(tmp)
             try:
                 _copy(backup_path, tmp)
                 _fsync(tmp)
                 os.replace(tmp, db_path)
             finally:
-                if tmp.exists():
-                    tmp.unlink()
+                _unlink_with_journal(tmp)
             db = connect(db_path, wal=network_location(db_path) is None)
             try:
                 migrate(db, db_path)

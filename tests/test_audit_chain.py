@@ -1,0 +1,80 @@
+"""The audit trail is append-only and chained: tampering is refused, and detected when forced."""
+
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from gridoffice import audit, audit_log
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _fill(db, n=5):
+    with db.atomic():
+        for i in range(n):
+            audit.record(db, "update", "persons", i + 1, old={"name": "甲"}, new={"name": f"乙{i}"})
+
+
+def _check(path):
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), "audit", "check", "--db", str(path)],
+                          capture_output=True, text=True, cwd=ROOT)
+
+
+def test_the_database_refuses_to_rewrite_history(db):
+    _fill(db)
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("UPDATE audit SET actor = 'x' WHERE id = 2")
+    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+        db.execute("DELETE FROM audit WHERE id = 2")
+
+
+def _tamper(db, sql):
+    db.execute("DROP TRIGGER audit_no_update")
+    db.execute("DROP TRIGGER audit_no_delete")
+    db.execute(sql)
+    db.conn.commit()
+
+
+@pytest.mark.parametrize("sql, words", [
+    ("UPDATE audit SET new = '{\"name\": \"丙\"}' WHERE id = 3", "第3条审计记录的内容被改动过"),
+    ("DELETE FROM audit WHERE id = 3", "第4条审计记录与前一条的链接断开"),
+    ("UPDATE audit SET actor = '别人' WHERE id = 5", "第5条审计记录的内容被改动过"),
+])
+def test_a_broken_chain_is_detected_and_named(db, tmp_path, sql, words):
+    _fill(db)
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    ok = _check(path)
+    assert ok.returncode == 0 and "操作记录链完好：共 5 条" in ok.stdout
+    _tamper(db, sql)
+    checked, problems = audit_log.check(db)
+    assert checked == 5 - sql.startswith("DELETE") and len(problems) == 1 and words in problems[0]
+    broken = _check(path)
+    assert broken.returncode == 1 and words in broken.stderr
+
+
+def test_query_filters_by_actor_record_person_action_and_date(db):
+    db.execute("INSERT INTO org_units(id, level, name, path, sort, status) VALUES(1, 'grid', '网格', '/1/', 0, 'active')")
+    db.execute("INSERT INTO households(id, number, org_id) VALUES(1, 'H1', 1)")
+    db.execute("INSERT INTO persons(id, household_id, name, relation) VALUES(7, 1, '甲', 'head')")
+    db.execute("INSERT INTO person_tags(id, person_id, tag) VALUES(3, 7, 'disabled')")
+    with db.atomic():
+        audit.record(db, "update", "persons", 7, new={"name": "甲"})
+        audit.record(db, "create", "person_tags", 3, new={"tag": "disabled"})
+        audit.record(db, "update", "persons", 8, new={"name": "乙"})
+    audit.set_actor(db, "李领导")
+    audit_log.record_export(db, "roster", "/tmp/名册.xlsx", 120)
+    audit_log.record_print(db, "service_card", 10)
+    F = audit_log.Filter
+    assert [e.row_id for e in audit_log.query(db, F(person_id=7))] == [3, 7]
+    assert [e.action for e in audit_log.query(db, F(actor="李领导"))] == ["print", "export"]
+    assert audit_log.query(db, F(action="export"))[0].new == {
+        "kind": "roster", "path": "/tmp/名册.xlsx", "rows": 120, "unmasked": False}
+    assert audit_log.count(db, F(table="persons", row_id=8)) == 1
+    today = audit.now()[:10]
+    assert audit_log.count(db, F(date_from=today, date_to=today)) == 5
+    assert audit_log.count(db, F(date_to="2000-01-01")) == 0
+    assert set(audit_log.actors(db)) == {"李领导", "测试员"}
+    assert audit_log.action_label("reveal") == "查看完整号码" and audit_log.action_label("odd") == "odd"
