@@ -1,0 +1,68 @@
+"""Building the demo office (50,000 households) and district (500,000); one line per figure.
+
+    .venv/bin/python bench/bench_generate.py [FOLDER] [--only office|district] [--rebuild]
+
+Leaves FOLDER/office-50k.db and FOLDER/district-500k.db (default folder /tmp/gridoffice-bench) for the
+other benchmarks; an existing file is kept unless --rebuild is given. Each file is built under a
+temporary name and renamed into place, so a reader never sees half an office.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from commands._progress import consume  # noqa: E402
+from gridoffice import audit, generator  # noqa: E402
+from gridoffice.db import open_db  # noqa: E402
+
+SCALES = {"office": ("office-50k.db", 50_000), "district": ("district-500k.db", 500_000)}
+
+
+def build(folder: Path, name: str, households: int, seed: int) -> None:
+    target = folder / name
+    partial = folder / f"{name}.building"
+    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+        leftover.unlink(missing_ok=True)
+    db = open_db(partial)
+    audit.set_actor(db, "bench")
+    cpu = time.process_time()
+    stats = consume(generator.generate(db, households=households, seed=seed), quiet=True)
+    cpu = time.process_time() - cpu
+    db.close()
+    for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+        stale.unlink(missing_ok=True)
+    partial.rename(target)
+    label = f"{name} ({households} households)"
+    print(f"{label} generate without search index: {stats.seconds - stats.index_seconds:.1f} s")
+    print(f"{label} search index rebuild: {stats.index_seconds:.1f} s")
+    print(f"{label} generate total: {stats.seconds:.1f} s (cpu {cpu:.1f} s)")
+    print(f"{label} persons: {stats.persons}")
+    print(f"{label} grids: {stats.grids}, staff: {stats.staff}, contacts: {stats.contacts}")
+    print(f"{label} database size: {target.stat().st_size / 1e6:.0f} MB")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("folder", nargs="?", type=Path, default=Path("/tmp/gridoffice-bench"))
+    parser.add_argument("--only", choices=sorted(SCALES))
+    parser.add_argument("--rebuild", action="store_true", help="rebuild files that already exist")
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    for scale, (name, households) in SCALES.items():
+        if args.only and scale != args.only:
+            continue
+        if (args.folder / name).exists() and not args.rebuild:
+            print(f"{name}: kept the existing file (pass --rebuild to measure again)")
+            continue
+        build(args.folder, name, households, args.seed)
+
+
+if __name__ == "__main__":
+    main()
