@@ -395,3 +395,15 @@ def test_killed_half_way_leaves_database_unchanged(office, tmp_path):
     assert child.returncode == -signal.SIGKILL
     assert table_dump(db) == before
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_old_xls_with_merged_number_and_an_id_stored_as_number(office):
+    """tests/fixtures/roster-old.xls was written once with xlwt 1.3 (BIFF8), which is not a dependency."""
+    from pathlib import Path
+
+    db, grids = office
+    result = run(db, Path(__file__).parent / "fixtures" / "roster-old.xls")
+    assert (result.persons_new, result.households_new) == (2, 1)
+    assert [r.row for r in result.refused] == [6] and "存成了数字" in result.refused[0].reason
+    assert db.execute("SELECT number, org_id FROM households").fetchall() == [("X01", grids["第一网格"])]
+    assert db.execute("SELECT count(*) FROM persons WHERE household_id IS NOT NULL").fetchone()[0] == 2
