@@ -206,10 +206,10 @@ def m001_initial(db: Database) -> None:
         "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
     )
 
-    # Search: one contentless unicode61 document per person/household; search.py explains the columns.
+    # Search: one contentless document per person/household; search.py explains the tokens.
     db.execute(
-        "CREATE VIRTUAL TABLE search_fts USING fts5(name, addr, py, num, x, content='', columnsize=0, "
-        "tokenize='unicode61 remove_diacritics 0', prefix='2 3 4')"
+        "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='', columnsize=0, detail=none, "
+        "tokenize='ascii', prefix='2 3 4')"
     )
 
 

@@ -1,38 +1,41 @@
 """One search box over persons and households: names, pinyin, ID and phone digits, addresses.
 
-The index is the contentless FTS5 table `search_fts` (unicode61), one document per person
-(rowid 2·id) and per household (rowid 2·id+1), in five columns:
+The index is the contentless FTS5 table `search_fts` (detail=none: it stores
+which rows hold a token, not where, which keeps it about a third of the size). One document
+per person (rowid 2·id) and per household (rowid 2·id+1) holds these tokens:
 
-- name: the name's characters one by one, then an end marker. One character is a token, a
-  substring is a phrase, `^` gives "starts with" and the end marker "is exactly".
-- addr: the household address as characters and digit runs (households only).
-- py:   full pinyin and initials of the name, surname readings included (persons only).
-- num:  the household number without punctuation (households only).
-- x:    every run of 4 consecutive digits of the ID number and of the phone, each encoded as
-        one private-use character, so a run of 4+ digits anywhere (head, middle, tail) is a
-        phrase of such tokens; then one token each for kind, status, contact class, every
-        organisation unit above the household, active tags and birth year, so the filters are
-        intersections inside the index rather than row-by-row checks.
+- every character of the name (a household: its head's name) and of the address, and the
+  address's runs of digits and letters: one character finds a row by itself; a longer
+  fragment finds the rows holding all its characters, and the order is checked on the row;
+- the whole name behind a marker: exact name, and name prefix through the prefix index;
+- full pinyin and initials of a person's name, surname readings included (see pinyin.py);
+- the household number behind a marker;
+- every 4 consecutive digits of the ID number and of the phone, each as one private-use
+  character: 4+ digits anywhere (head, middle, tail) are the rows holding all their runs;
+- one token each for kind, status, contact class, every organisation unit above the
+  household, active tags and birth year: filters are intersections inside the index.
 
-Tokens that only the program writes are private-use characters: nothing typed can produce
-them, and being one character long they add nothing to the prefix indexes (2–4 characters)
-that serve pinyin prefixes.
+Tokens only the program writes start with a private-use character, so nothing typed can
+produce them; the one-character ones add nothing to the prefix indexes (2–4 characters)
+that serve pinyin and name prefixes.
 
 A contentless table cannot delete a row, and the core reindexes after a change, when the old
 values are gone. So `reindex` inserts the new version under the same rowid with a "dirty"
-token: the index then answers the union of old and new versions for that row. Searches take
-clean rows from the index as they are and re-judge dirty candidates against their current
-version in a scratch index; `rebuild` makes every row clean again.
+token, and the index answers the union of old and new versions for that row. A search takes
+clean rows from the index as they are and judges dirty candidates on their current version
+in a scratch index; `rebuild` makes every row clean again.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import operator
 import re
 import unicodedata
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Generator, Iterable
+from typing import Callable, Generator, Iterable
 
 from sqlite_utils import Database
 
@@ -41,24 +44,24 @@ from .ages import birth_bounds
 from .i18n import tr
 from .normalize import clean_text
 
-COLUMNS = ("name", "addr", "py", "num", "x")
-FTS_OPTIONS = "content='', columnsize=0, tokenize='unicode61 remove_diacritics 0', prefix='2 3 4'"
+FTS_OPTIONS = "content='', columnsize=0, detail=none, tokenize='ascii', prefix='2 3 4'"
 
 PERSON = "person"
 HOUSEHOLD = "household"
 
-_END = "\ue000"
 _KIND = {PERSON: "\ue001", HOUSEHOLD: "\ue002"}
 _DIRTY = "\ue003"
-_SEP = "\ue004"
+_NAME = "\ue004"  # before a whole name
+_NUMBER = "\ue005"  # before a household number
 _CLASS = {1: "\ue011", 2: "\ue012", 3: "\ue013"}
 _GRAM_BASE = 0xF0000  # 4-digit runs: 0–9999, and 10000 + NNN for 'NNNx' at the end of an ID
 _ORG_BASE = 0x100000
 _ORG_SPILL = _GRAM_BASE + 11000  # organisation ids past plane 16's private-use range
 _YEAR_BASE = 0xF100
 _BATCH = 20000
-# A year filter spanning more years than this is checked row by row instead.
+# An age filter spanning more birth years than this is checked on the row only.
 _MAX_YEAR_TOKENS = 40
+_INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
 
 
 @dataclass(frozen=True)
@@ -75,7 +78,7 @@ class Hit:
 
 
 def _code_token(group: str, code: str) -> str:
-    """A stable one-character token for a stored code (status, tag); tests check no clashes."""
+    """A stable one-character token for a stored code (status, tag); a test checks no clashes."""
     return chr(0xE100 + zlib.crc32(f"{group}:{code}".encode()) % 0x800)
 
 
@@ -100,6 +103,24 @@ def _year_token(year: int) -> str:
     return chr(_YEAR_BASE + min(max(year - 1890, 0), 0x7FF))
 
 
+_GRAMS = {f"{n:04d}": chr(_GRAM_BASE + n) for n in range(10000)}
+_GRAMS.update({f"{n:03d}x": chr(_GRAM_BASE + 10000 + n) for n in range(1000)})
+# Slicing all runs of 4 at C speed: a rebuild cuts 1.5 million ID numbers into runs.
+_RUNS = {n: operator.itemgetter(*[slice(i, i + 4) for i in range(n - 3)]) for n in range(5, 33)}
+
+
+def _grams(digits: str) -> list[str]:
+    """Tokens for every 4 consecutive characters of a digit string (an ID may end in x)."""
+    n = len(digits)
+    if n < 4:
+        return []
+    runs = (digits,) if n == 4 else _RUNS[n](digits) if n in _RUNS else [digits[i : i + 4] for i in range(n - 3)]
+    try:
+        return list(map(_GRAMS.__getitem__, runs))
+    except KeyError:
+        return [g for g in map(_GRAMS.get, runs) if g]
+
+
 def _segments(text: str) -> list[str]:
     """Tokens of a name or address: each CJK character alone, runs of letters, runs of digits."""
     out: list[str] = []
@@ -111,9 +132,10 @@ def _segments(text: str) -> list[str]:
             if run:
                 out.append(run)
                 run = ""
+                run_kind = ""
             out.append(ch)
             continue
-        kind = "L" if cat[0] == "L" else "N" if cat[0] == "N" else ""
+        kind = cat[0] if cat[0] in "LN" else ""
         if kind and kind == run_kind:
             run += ch
             continue
@@ -125,100 +147,100 @@ def _segments(text: str) -> list[str]:
     return out
 
 
-def _grams(digits: str) -> list[str]:
-    """Tokens for every 4 consecutive characters of a digit string (an ID may end in x)."""
-    out = []
-    for i in range(len(digits) - 3):
-        gram = digits[i : i + 4]
-        if gram.isdigit():
-            out.append(chr(_GRAM_BASE + int(gram)))
-        elif gram[:3].isdigit() and gram[3] == "x":
-            out.append(chr(_GRAM_BASE + 10000 + int(gram[:3])))
-    return out
-
-
 def _id_digits(number: str | None) -> str:
-    return re.sub(r"[^0-9x]", "", (number or "").lower())
+    digits = (number or "").lower()
+    return digits if digits.isdigit() or digits[:-1].isdigit() else re.sub(r"[^0-9x]", "", digits)
 
 
 def _phone_digits(phone: str | None) -> str:
     """Area code and number of a stored phone; an extension is not part of what people type."""
-    return re.sub(r"\D", "", "".join((phone or "").split("-")[:2]))
+    if phone is None or phone.isdigit():
+        return phone or ""
+    return re.sub(r"\D", "", "".join(phone.split("-")[:2]))
 
 
 def _compact(text: str | None) -> str:
     return re.sub(r"[^0-9a-z]", "", unicodedata.normalize("NFKC", text or "").lower())
 
 
-def _org_tokens(path: str | None) -> list[str]:
-    return [_org_token(int(part)) for part in (path or "").split("/") if part]
-
-
-class _Names:
-    """Name and pinyin columns, memoised: names repeat a lot in a district."""
+class _Builder:
+    """Documents from rows, with the parts that repeat (names, grids) memoised."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, tuple[str, str]] = {}
+        self._names: dict[str, str] = {}
+        self._places: dict[tuple, str] = {}
+        self._codes: dict[str, str] = {}
 
-    def columns(self, name: str | None) -> tuple[str, str]:
-        name = name or ""
-        got = self._cache.get(name)
+    def name(self, name: str | None, with_pinyin: bool) -> str:
+        key = (name or "") + ("\x00" if with_pinyin else "")
+        got = self._names.get(key)
         if got is None:
-            got = (" ".join(_segments(name) + [_END]), " ".join(pinyin.keys(name)))
-            self._cache[name] = got
+            text = name or ""
+            parts = _segments(text)
+            if parts:
+                parts.append(_NAME + "".join(parts))
+            if with_pinyin:
+                parts += pinyin.keys(text)
+            got = " ".join(dict.fromkeys(parts))
+            self._names[key] = got
         return got
 
+    def place(self, kind: str, status: str | None, contact_class: int | None, path: str | None) -> str:
+        key = (kind, status, contact_class, path)
+        got = self._places.get(key)
+        if got is None:
+            parts = [_KIND[kind], _status_token(status or "")]
+            if contact_class in _CLASS:
+                parts.append(_CLASS[contact_class])
+            parts += [_org_token(int(p)) for p in (path or "").split("/") if p]
+            got = " ".join(parts)
+            self._places[key] = got
+        return got
 
-def _person_doc(names: _Names, row: tuple, org_path: str | None, tags: Iterable[str], dirty: bool) -> tuple:
-    pid, name, id_number, phone, status, birth_date, _household_id, contact_class = row
-    name_col, py_col = names.columns(name)
-    x = _grams(_id_digits(id_number))
-    x.append(_SEP)
-    x += _grams(_phone_digits(phone))
-    x.append(_KIND[PERSON])
-    x.append(_status_token(status or ""))
-    if contact_class in _CLASS:
-        x.append(_CLASS[contact_class])
-    x += _org_tokens(org_path)
-    x += [_tag_token(t) for t in tags]
-    if birth_date and birth_date[:4].isdigit():
-        x.append(_year_token(int(birth_date[:4])))
-    if dirty:
-        x.append(_DIRTY)
-    return (pid * 2, name_col, "", py_col, "", " ".join(x))
+    def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
+        pid, name, id_number, phone, status, birth_date, contact_class, path = row
+        parts = [self.name(name, True), self.place(PERSON, status, contact_class, path)]
+        parts += _grams(_id_digits(id_number))
+        if phone:
+            parts += _grams(_phone_digits(phone))
+        parts += [_tag_token(t) for t in tags]
+        if birth_date and birth_date[:4].isdigit():
+            parts.append(_year_token(int(birth_date[:4])))
+        if dirty:
+            parts.append(_DIRTY)
+        return pid * 2, " ".join(parts)
 
-
-def _household_doc(names: _Names, row: tuple, org_path: str | None, dirty: bool) -> tuple:
-    hid, number, address, phone, status, contact_class, _org_id, head = row
-    name_col, _ = names.columns(head)
-    x = _grams(_phone_digits(phone))
-    x.append(_KIND[HOUSEHOLD])
-    x.append(_status_token(status or ""))
-    if contact_class in _CLASS:
-        x.append(_CLASS[contact_class])
-    x += _org_tokens(org_path)
-    if dirty:
-        x.append(_DIRTY)
-    return (hid * 2 + 1, name_col, " ".join(_segments(address or "")), "", _compact(number), " ".join(x))
+    def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
+        hid, number, address, phone, status, contact_class, head, path = row
+        parts = [self.name(head, False), self.place(HOUSEHOLD, status, contact_class, path)]
+        parts += _segments(address or "")
+        number = _compact(number)
+        if number:
+            parts.append(_NUMBER + number)
+        if phone:
+            parts += _grams(_phone_digits(phone))
+        if dirty:
+            parts.append(_DIRTY)
+        return hid * 2 + 1, " ".join(parts)
 
 
 # --- loading rows ---------------------------------------------------------------------------
 
 _PERSON_SQL = (
-    "SELECT p.id, p.name, p.id_number, p.phone, p.status, p.birth_date, p.household_id, h.contact_class, "
-    "o.path FROM persons p LEFT JOIN households h ON h.id = p.household_id "
-    "LEFT JOIN org_units o ON o.id = h.org_id"
+    "SELECT p.id, p.name, p.id_number, p.phone, p.status, p.birth_date, h.contact_class, o.path "
+    "FROM persons p LEFT JOIN households h ON h.id = p.household_id LEFT JOIN org_units o ON o.id = h.org_id"
+)
+_HEAD_SQL = (
+    "(SELECT name FROM persons m WHERE m.household_id = h.id AND m.relation = 'head' "
+    "ORDER BY m.status != 'active', m.id LIMIT 1)"
 )
 _HOUSEHOLD_SQL = (
-    "SELECT h.id, h.number, h.address, h.phone, h.status, h.contact_class, h.org_id, "
-    "(SELECT name FROM persons m WHERE m.household_id = h.id AND m.relation = 'head' "
-    "ORDER BY m.status != 'active', m.id LIMIT 1), o.path "
+    f"SELECT h.id, h.number, h.address, h.phone, h.status, h.contact_class, {_HEAD_SQL}, o.path "
     "FROM households h LEFT JOIN org_units o ON o.id = h.org_id"
 )
-_INSERT = f"INSERT INTO {{table}}(rowid, {', '.join(COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)"
 
 
-def _today(today: dt.date | None) -> str:
+def _iso(today: dt.date | None) -> str:
     return (today or dt.date.today()).isoformat()
 
 
@@ -239,19 +261,18 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def _docs(db: Database, person_ids: list[int], household_ids: list[int], dirty_rowids: set[int], day: str) -> list[tuple]:
-    """Current documents of the given rows (any status)."""
-    names = _Names()
+def _docs(db: Database, person_ids: Iterable[int], household_ids: Iterable[int], dirty: set[int], day: str) -> list[tuple]:
+    """Current documents of the given rows (any status), sorted by rowid."""
+    build = _Builder()
     docs = []
     for chunk in _chunks(sorted(set(person_ids))):
         tags = _active_tags(db, chunk, day)
-        rows = db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-        for row in rows:
-            docs.append(_person_doc(names, row[:8], row[8], tags.get(row[0], ()), row[0] * 2 in dirty_rowids))
+        for row in db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk):
+            docs.append(build.person(row, tags.get(row[0], ()), row[0] * 2 in dirty))
     for chunk in _chunks(sorted(set(household_ids))):
-        rows = db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
-        for row in rows:
-            docs.append(_household_doc(names, row[:8], row[8], row[0] * 2 + 1 in dirty_rowids))
+        for row in db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id IN ({','.join('?' * len(chunk))})", chunk):
+            docs.append(build.household(row, row[0] * 2 + 1 in dirty))
+    docs.sort()
     return docs
 
 
@@ -259,47 +280,54 @@ def _docs(db: Database, person_ids: list[int], household_ids: list[int], dirty_r
 
 
 def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[int, int, str], None, int]:
-    """Index every person and household afresh, in one transaction; returns the documents written."""
+    """Index every person and household afresh, in one transaction; returns the documents written.
+
+    Documents are built on a second thread while SQLite (which lets go of the GIL) indexes the
+    previous batch, so the two halves of the work overlap on two cores.
+    """
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     households = db.execute("SELECT count(*) FROM households").fetchone()[0]
     total = persons + households
     message = tr("正在建立搜索索引")
     yield 0, total, message
-    day = _today(today)
-    names = _Names()
+    day = _iso(today)
+    build = _Builder()
+    insert = _INSERT.format(table="search_fts")
     done = 0
-    with db.atomic():
+    with db.atomic(), ThreadPoolExecutor(1) as pool:
         db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
         tags = _active_tags(db, None, day)
-        insert = _INSERT.format(table="search_fts")
-        cursor = db.conn.cursor()
-        cursor.execute(f"{_PERSON_SQL} ORDER BY p.id")
-        while rows := cursor.fetchmany(_BATCH):
-            db.conn.executemany(
-                insert, [_person_doc(names, r[:8], r[8], tags.get(r[0], ()), False) for r in rows]
-            )
-            done += len(rows)
-            yield done, total, message
-        cursor.execute(f"{_HOUSEHOLD_SQL} ORDER BY h.id")
-        while rows := cursor.fetchmany(_BATCH):
-            db.conn.executemany(insert, [_household_doc(names, r[:8], r[8], False) for r in rows])
-            done += len(rows)
-            yield done, total, message
-        cursor.close()
+        jobs = (
+            (f"{_PERSON_SQL} ORDER BY p.id", lambda rows: [build.person(r, tags.get(r[0], ()), False) for r in rows]),
+            (f"{_HOUSEHOLD_SQL} ORDER BY h.id", lambda rows: [build.household(r, False) for r in rows]),
+        )
+        for sql, make in jobs:
+            cursor = db.conn.execute(sql)
+            pending = None
+            while True:
+                rows = cursor.fetchmany(_BATCH)
+                ahead = pool.submit(make, rows) if rows else None
+                if pending is not None:
+                    docs = pending.result()
+                    db.conn.executemany(insert, docs)
+                    done += len(docs)
+                    yield done, total, message
+                if ahead is None:
+                    break
+                pending = ahead
     return total
 
 
 def _indexed(db: Database, rowid: int) -> bool:
     kind = _KIND[PERSON] if rowid % 2 == 0 else _KIND[HOUSEHOLD]
-    return db.execute(
-        "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid = ?", [f'"{kind}"', rowid]
-    ).fetchone() is not None
+    sql = "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid = ?"
+    return db.execute(sql, [f'"{kind}"', rowid]).fetchone() is not None
 
 
 def reindex(db: Database, person_ids: Iterable[int] = (), household_ids: Iterable[int] = (), *, today: dt.date | None = None) -> None:
-    """Bring the index up to date for changed rows; call inside the change's transaction.
+    """Bring the index up to date for changed rows; call it inside the change's transaction.
 
-    A household's members are reindexed with it (they carry its grid and contact class),
+    A household's members are reindexed with it (they carry its grid, class and status),
     and a head's household with the head (it carries the head's name).
     """
     person_ids = {int(i) for i in person_ids}
@@ -309,18 +337,11 @@ def reindex(db: Database, person_ids: Iterable[int] = (), household_ids: Iterabl
         person_ids.update(r[0] for r in db.execute(f"SELECT id FROM persons WHERE household_id IN ({marks})", chunk))
     for chunk in _chunks(sorted(person_ids)):
         marks = ",".join("?" * len(chunk))
-        household_ids.update(
-            r[0]
-            for r in db.execute(
-                f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' "
-                "AND household_id IS NOT NULL",
-                chunk,
-            )
-        )
+        sql = f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' AND household_id IS NOT NULL"
+        household_ids.update(r[0] for r in db.execute(sql, chunk))
     rowids = [p * 2 for p in person_ids] + [h * 2 + 1 for h in household_ids]
     dirty = {r for r in rowids if _indexed(db, r)}
-    docs = _docs(db, list(person_ids), list(household_ids), dirty, _today(today))
-    db.conn.executemany(_INSERT.format(table="search_fts"), sorted(docs))
+    db.conn.executemany(_INSERT.format(table="search_fts"), _docs(db, person_ids, household_ids, dirty, _iso(today)))
 
 
 def dirty_count(db: Database) -> int:
@@ -331,55 +352,101 @@ def dirty_count(db: Database) -> int:
 # --- reading the query ----------------------------------------------------------------------
 
 
-def _phrase(tokens: list[str]) -> str:
-    return '"' + " ".join(tokens) + '"'
+@dataclass(frozen=True)
+class _Row:
+    """What a candidate's order-sensitive checks need; person or household fields are None."""
+
+    name: str | None
+    id_number: str | None
+    phone: str | None
+    number: str | None
+    address: str | None
+    head: str | None
 
 
-def _part_tiers(part: str) -> tuple[list[tuple[float, str]], str] | None:
-    """Expressions for one word of the query, best tier first, and one that matches any tier."""
-    plain = part.replace("-", "")
+Check = Callable[[_Row], bool]
+
+
+def _q(token: str) -> str:
+    return '"' + token + '"'
+
+
+def _all(tokens: list[str]) -> str:
+    return "(" + " AND ".join(_q(t) for t in dict.fromkeys(tokens)) + ")"
+
+
+def _run_in(needle: list[str], text: str | None) -> bool:
+    if not text:
+        return False
+    return "\x00" + "\x00".join(needle) + "\x00" in "\x00" + "\x00".join(_segments(text)) + "\x00"
+
+
+def _fragment_check(segs: list[str]) -> Check:
+    return lambda r: _run_in(segs, r.name) or _run_in(segs, r.address) or _run_in(segs, r.head)
+
+
+def _digits_check(digits: str) -> Check:
+    def check(r: _Row) -> bool:
+        return (
+            digits in _id_digits(r.id_number)
+            or digits in _phone_digits(r.phone)
+            or _compact(r.number).startswith(digits)
+            or digits in _segments(r.address or "")
+        )
+
+    return check
+
+
+def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
+    """Tiers for one word of the query (score, expression, row check), best first; then the
+    expression and check that match any tier."""
+    plain = word.replace("-", "")
     if re.fullmatch(r"\d+x?", plain):
-        exact = f"num : {_phrase([plain])}"
-        broad = [f"num : {_phrase([plain])}*", f"addr : {_phrase([plain])}"]
+        number = _q(_NUMBER + plain)
+        broad = [f"{number}*"]
+        if re.fullmatch(r"\d+", plain):
+            broad.append(_q(plain))
         if len(plain) >= 4:
-            broad.append(f"x : {_phrase(_grams(plain))}")
-        tiers = [(2.0, exact), (1.0, " OR ".join(f"({e})" for e in broad))]
-    elif re.fullmatch(r"[a-z]+", part):
-        exact = f"(py : {_phrase([part])}) OR (num : {_phrase([part])})"
-        if len(part) == 1:
-            # A one-letter prefix would merge the postings of a tenth of all names.
-            tiers = [(2.0, exact)]
-        else:
-            tiers = [(2.0, exact), (1.0, f"(py : {_phrase([part])}*) OR (num : {_phrase([part])}*)")]
+            broad.append(_all(_grams(plain)))
+        tiers = [(2.0, number, None), (1.0, " OR ".join(broad), _digits_check(plain))]
+    elif re.fullmatch(r"[a-z]+", word):
+        exact = f"{_q(word)} OR {_q(_NUMBER + word)}"
+        tiers = [(2.0, exact, None)]
+        # A one-letter prefix would merge the postings of a tenth of all names.
+        if len(word) > 1:
+            tiers.append((1.0, f"{_q(word)}* OR {_q(_NUMBER + word)}*", None))
     else:
-        segs = _segments(part)
+        segs = _segments(word)
         if not segs:
             return None
-        if any(unicodedata.category(s) == "Lo" for s in segs if len(s) == 1):
-            tiers = [
-                (3.0, f"name : ^{_phrase(segs + [_END])}"),
-                (2.0, f"name : ^{_phrase(segs)}"),
-                (1.0, f"{{name addr}} : {_phrase(segs)}"),
-            ]
+        whole = _NAME + "".join(segs)
+        fragment = _all(segs)
+        if any(unicodedata.category(s[0]) == "Lo" for s in segs):
+            check = None if len(segs) == 1 else _fragment_check(segs)
+            tiers = [(3.0, _q(whole), None), (2.0, f"{_q(whole)}*", None), (1.0, fragment, check)]
         else:
-            compact = _compact(part)
+            number = _compact(word)
+            in_address = _fragment_check(segs)
             tiers = [
-                (2.0, f"num : {_phrase([compact])}"),
-                (1.0, f"(num : {_phrase([compact])}*) OR (addr : {_phrase(segs)})"),
+                (2.0, _q(_NUMBER + number), None),
+                (1.0, f"{_q(_NUMBER + number)}* OR {fragment}", lambda r: _compact(r.number).startswith(number) or in_address(r)),
             ]
-    broad = " OR ".join(f"({e})" for _, e in tiers)
-    return tiers, broad
+    # The last tier is the widest: it matches every row the others match.
+    _, broad, broad_check = tiers[-1]
+    return tiers, broad, broad_check
 
 
-def _plan(query: str) -> list[tuple[float, str]]:
-    text = clean_text(query).lower()
-    words = [w for w in text.split(" ") if w]
-    parsed = [p for p in (_part_tiers(w) for w in words) if p is not None]
+def _plan(query: str) -> list[tuple[float, str, list[Check]]]:
+    words = [w for w in clean_text(query).lower().split(" ") if w]
+    parsed = [p for p in (_word(w) for w in words) if p is not None]
     if not parsed:
         return []
-    first, *rest = parsed
-    others = "".join(f" AND ({broad})" for _, broad in rest)
-    return [(score, f"({expr}){others}") for score, expr in first[0]]
+    (tiers, _, _), *rest = parsed
+    others = "".join(f" AND ({broad})" for _, broad, _ in rest)
+    rest_checks = [check for _, _, check in rest if check is not None]
+    return [
+        (score, f"({expr}){others}", ([check] if check else []) + rest_checks) for score, expr, check in tiers
+    ]
 
 
 # --- searching ------------------------------------------------------------------------------
@@ -387,12 +454,12 @@ def _plan(query: str) -> list[tuple[float, str]]:
 
 @dataclass(frozen=True)
 class _Filter:
-    tokens: str  # FTS expression to AND in, '' when none
-    sql: str  # extra WHERE terms with {t} standing for the table
+    tokens: str  # ANDed into the expression; '' when none
+    sql: str  # further WHERE terms on the candidate f
     params: tuple
 
 
-def _filter(db: Database, *, org_id, tag, contact_class, age_min, age_max, status, kind, today) -> _Filter | None:
+def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today: dt.date) -> _Filter | None:
     """The filters as index tokens plus row checks; None when no row can pass."""
     terms: list[str] = []
     sql = ""
@@ -404,33 +471,32 @@ def _filter(db: Database, *, org_id, tag, contact_class, age_min, age_max, statu
     if kind is not None:
         if kind not in _KIND:
             return None
-        terms.append(_phrase([_KIND[kind]]))
+        terms.append(_q(_KIND[kind]))
     if org_id is not None:
-        terms.append(_phrase([_org_token(int(org_id))]))
+        terms.append(_q(_org_token(int(org_id))))
     if contact_class is not None:
         if contact_class not in _CLASS:
             return None
-        terms.append(_phrase([_CLASS[contact_class]]))
+        terms.append(_q(_CLASS[contact_class]))
     if status is not None:
-        terms.append(_phrase([_status_token(status)]))
-    day = today or dt.date.today()
+        terms.append(_q(_status_token(status)))
     if tag is not None:
-        terms.append(_phrase([_tag_token(tag)]))
-        # An end date may have passed since the row was indexed.
+        terms.append(_q(_tag_token(tag)))
+        # An end date may have passed since the row was indexed; a shared token is not the tag.
         sql += (
-            " AND EXISTS (SELECT 1 FROM person_tags g WHERE g.person_id = {t}.rowid >> 1 AND g.tag = ? "
+            " AND EXISTS (SELECT 1 FROM person_tags g WHERE g.person_id = f.rowid >> 1 AND g.tag = ? "
             "AND (g.until IS NULL OR g.until > ?))"
         )
-        params += [tag, day.isoformat()]
+        params += [tag, today.isoformat()]
     if age_min is not None or age_max is not None:
-        lo, hi = birth_bounds(age_min, age_max, day)
+        lo, hi = birth_bounds(age_min, age_max, today)
         if lo is not None and hi is not None and lo >= hi:
             return None
         first = int(lo[:4]) if lo else 1890
-        last = int(hi[:4]) if hi else day.year
-        if last - first + 1 <= _MAX_YEAR_TOKENS:
-            terms.append("(" + " OR ".join(_phrase([_year_token(y)]) for y in range(first, last + 1)) + ")")
-        sql += " AND EXISTS (SELECT 1 FROM persons b WHERE b.id = {t}.rowid >> 1"
+        last = int(hi[:4]) if hi else today.year
+        if last - first < _MAX_YEAR_TOKENS:
+            terms.append("(" + " OR ".join(_q(_year_token(y)) for y in range(first, last + 1)) + ")")
+        sql += " AND EXISTS (SELECT 1 FROM persons b WHERE b.id = f.rowid >> 1"
         if lo is not None:
             sql += " AND b.birth_date > ?"
             params.append(lo)
@@ -438,22 +504,42 @@ def _filter(db: Database, *, org_id, tag, contact_class, age_min, age_max, statu
             sql += " AND b.birth_date <= ?"
             params.append(hi)
         sql += ")"
-    tokens = "".join(f" AND {t}" for t in terms)
-    return _Filter(tokens, sql, tuple(params))
+    return _Filter("".join(f" AND {t}" for t in terms), sql, tuple(params))
+
+
+def _candidates(db: Database, table: str, expr: str, flt: _Filter, checks: list[Check], need: int, skip: dict) -> list[int]:
+    """Up to `need` rows of `table` matching the expression, the filters and the row checks."""
+    hidden = table.split(".")[-1]
+    params = [expr, *flt.params]
+    if checks:
+        sql = (
+            f"SELECT f.rowid, p.name, p.id_number, coalesce(p.phone, h.phone), h.number, h.address, "
+            f"CASE WHEN h.id IS NOT NULL THEN {_HEAD_SQL} END FROM {table} f "
+            "LEFT JOIN persons p ON f.rowid % 2 = 0 AND p.id = f.rowid >> 1 "
+            "LEFT JOIN households h ON f.rowid % 2 = 1 AND h.id = f.rowid >> 1 "
+            f"WHERE f.{hidden} MATCH ?{flt.sql}"
+        )
+    else:
+        sql = f"SELECT f.rowid FROM {table} f WHERE f.{hidden} MATCH ?{flt.sql} LIMIT ?"
+        params.append(need + len(skip))
+    out: list[int] = []
+    for row in db.execute(sql, params):
+        rowid = row[0]
+        if rowid in skip:
+            continue
+        if checks:
+            data = _Row(*row[1:])
+            if not all(check(data) for check in checks):
+                continue
+        out.append(rowid)
+        if len(out) >= need:
+            break
+    return out
 
 
 def _scratch(db: Database) -> None:
-    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5({', '.join(COLUMNS)}, {FTS_OPTIONS})")
+    db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(terms, {FTS_OPTIONS})")
     db.execute("INSERT INTO temp.search_scratch(search_scratch) VALUES('delete-all')")
-
-
-def _matches(db: Database, table: str, expr: str, flt: _Filter, limit: int | None) -> list[int]:
-    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?{flt.sql.format(t=table)}"
-    params = [expr, *flt.params]
-    if limit is not None:
-        sql += " LIMIT ?"
-        params.append(limit)
-    return [r[0] for r in db.execute(sql, params)]
 
 
 def search(
@@ -472,51 +558,42 @@ def search(
 ) -> list[Hit]:
     """Persons and households matching the query and the filters, best first.
 
-    Age and tag filters apply to persons only. Households are found by their number,
-    address, phone and head's name; persons by name, pinyin, ID number and phone.
+    Households are found by number, address, phone and head's name; persons by name, pinyin,
+    ID number and phone. Age and tag filters select persons only.
     """
     plan = _plan(query or "")
     if not plan or limit <= 0:
         return []
+    day = today or dt.date.today()
     flt = _filter(
-        db, org_id=org_id, tag=tag, contact_class=contact_class, age_min=age_min, age_max=age_max,
-        status=status, kind=kind, today=today,
+        org_id=org_id, tag=tag, contact_class=contact_class, age_min=age_min, age_max=age_max,
+        status=status, kind=kind, today=day,
     )
     if flt is None:
         return []
     found: dict[int, float] = {}
     judged: set[int] = set()
-    scratch_ready = False
-    day = _today(today)
-    for score, expr in plan:
-        need = limit - len(found)
-        if need <= 0:
-            break
+    dirty_mark = _q(_DIRTY)
+    for score, expr, checks in plan:
         full = f"({expr}){flt.tokens}"
-        dirty = _matches(db, "search_fts", f"({full}) AND {_phrase([_DIRTY])}", flt, None)
-        fresh = [r for r in dirty if r not in judged]
-        if fresh or (dirty and scratch_ready):
-            if not scratch_ready:
+        # Changed rows: judged on their current version, since the index also holds the old one.
+        dirty = [r for (r,) in db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f"({full}) AND {dirty_mark}"])]
+        if dirty:
+            if not judged:
                 _scratch(db)
-                scratch_ready = True
-            if fresh:
-                persons = [r >> 1 for r in fresh if r % 2 == 0]
-                households = [r >> 1 for r in fresh if r % 2 == 1]
-                docs = _docs(db, persons, households, set(), day)
-                db.conn.executemany(_INSERT.format(table="temp.search_scratch"), sorted(docs))
-                judged.update(fresh)
-            for rowid in _matches(db, "search_scratch", full, flt, None):
-                if rowid not in found and len(found) < limit:
-                    found[rowid] = score
-        need = limit - len(found)
-        if need <= 0:
-            break
-        clean = f"({full}) NOT {_phrase([_DIRTY])}"
-        for rowid in _matches(db, "search_fts", clean, flt, need + len(found)):
-            if rowid not in found:
+            fresh = [r for r in dirty if r not in judged]
+            persons = [r >> 1 for r in fresh if r % 2 == 0]
+            households = [r >> 1 for r in fresh if r % 2 == 1]
+            db.conn.executemany(_INSERT.format(table="temp.search_scratch"), _docs(db, persons, households, set(), day.isoformat()))
+            judged.update(fresh)
+            for rowid in _candidates(db, "temp.search_scratch", full, flt, checks, limit - len(found), found):
                 found[rowid] = score
-                if len(found) >= limit:
-                    break
+        if len(found) >= limit:
+            break
+        for rowid in _candidates(db, "search_fts", f"({full}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
+            found[rowid] = score
+        if len(found) >= limit:
+            break
     return _hits(db, found)
 
 
@@ -526,8 +603,8 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
     households = [r >> 1 for r in found if r % 2 == 1]
     for chunk in _chunks(persons):
         rows = db.execute(
-            "SELECT p.id, p.name, p.household_id, p.status, p.relation, h.number, h.address "
-            f"FROM persons p LEFT JOIN households h ON h.id = p.household_id WHERE p.id IN ({','.join('?' * len(chunk))})",
+            "SELECT p.id, p.name, p.household_id, p.status, p.relation, h.number, h.address FROM persons p "
+            f"LEFT JOIN households h ON h.id = p.household_id WHERE p.id IN ({','.join('?' * len(chunk))})",
             chunk,
         )
         for pid, name, hid, status, relation, number, address in rows:
@@ -538,13 +615,13 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
                 parts.append(vocab.label(vocab.RELATIONS, relation))
             if status != "active":
                 parts.append(vocab.label(vocab.PERSON_STATUS, status))
+            # Within a tier: people still here first, a person before a household.
             score = found[pid * 2] + (0.5 if status == "active" else 0.0) + 0.25
             hits.append(Hit(PERSON, pid, hid, name, " · ".join(parts), score))
     for chunk in _chunks(households):
         rows = db.execute(
-            "SELECT h.id, h.number, h.address, h.status, (SELECT name FROM persons m WHERE m.household_id = h.id "
-            "AND m.relation = 'head' ORDER BY m.status != 'active', m.id LIMIT 1) "
-            f"FROM households h WHERE h.id IN ({','.join('?' * len(chunk))})",
+            f"SELECT h.id, h.number, h.address, h.status, {_HEAD_SQL} FROM households h "
+            f"WHERE h.id IN ({','.join('?' * len(chunk))})",
             chunk,
         )
         for hid, number, address, status, head in rows:
