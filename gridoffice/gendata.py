@@ -144,7 +144,7 @@ class GivenNames:
 
     def __init__(self, era: int, sex: str):
         whole, single, first, second = _GIVEN[(era, sex)]
-        self.whole = zipf(whole.split())
+        self.whole = zipf(whole.split(), 0.6)
         self.single = zipf(single.split())
         self.first = zipf(list(first))
         self.second = zipf(list(second), 0.5)
@@ -154,7 +154,7 @@ class GivenNames:
         r = rng.random()
         if r < self.single_share:
             return self.single(rng)
-        if r < self.single_share + (1 - self.single_share) * 0.45:
+        if r < self.single_share + (1 - self.single_share) * 0.35:
             return self.whole(rng)
         first = self.first(rng)
         second = self.second(rng)

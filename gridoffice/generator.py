@@ -142,7 +142,7 @@ class _Builder(HouseholdMaker):
             pid = None
             sex = "M" if self.rng.random() < 0.55 else "F"
             year = self.today.year - (age or int_between(self.rng, 26, 56))
-            name = self._name(gd.surname(self.rng), sex, year)
+            name = self._name(gd.surname(self.rng), sex, gd.era_of(year))
             phone = ""
         self.rows["staff"].append((sid, name, phone or self._mobile(), kind, pid, org_id, self.stamp, self.stamp))
         return sid

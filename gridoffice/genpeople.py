@@ -97,14 +97,14 @@ class HouseholdMaker:
                 rows.clear()
 
     def _day(self, ordinal: int) -> str:
-        return self._date(ordinal)[0]
+        return (self.dates.get(ordinal) or self._date(ordinal))[0]
 
     def _date(self, ordinal: int) -> tuple[str, str, int]:
-        """(ISO text, the YYYYMMDD of an ID number, year), memoised: a few ten thousand days recur."""
+        """(ISO text, the YYYYMMDD of an ID number, naming era), memoised: a few ten thousand days recur."""
         found = self.dates.get(ordinal)
         if found is None:
-            day = dt.date.fromordinal(ordinal)
-            found = self.dates[ordinal] = (day.isoformat(), f"{day:%Y%m%d}", day.year)
+            iso = dt.date.fromordinal(ordinal).isoformat()
+            found = self.dates[ordinal] = (iso, iso.replace("-", ""), gd.era_of(int(iso[:4])))
         return found
 
     def _days_ago(self, lo: int, hi: int) -> int:
@@ -128,8 +128,8 @@ class HouseholdMaker:
                 self.phones.add(number)
                 return number
 
-    def _name(self, surname: str, sex: str, birth_year: int) -> str:
-        return surname + gd.GIVEN_NAMES[(gd.era_of(birth_year), sex)](self.rng)
+    def _name(self, surname: str, sex: str, era: int) -> str:
+        return surname + gd.GIVEN_NAMES[(era, sex)](self.rng)
 
     # ---- households and persons ----------------------------------------------------------
 
@@ -290,7 +290,7 @@ class HouseholdMaker:
 
     def _person(self, hid: int, m: Member, rural: bool, floating: bool) -> tuple:
         rng = self.rng
-        iso, ymd, year = self._date(m.birth)
+        iso, ymd, era = self.dates.get(m.birth) or self._date(m.birth)
         age = m.age
         if floating:
             area = gd.ELSEWHERE_CODES(rng)
@@ -306,7 +306,7 @@ class HouseholdMaker:
                 self.id_bodies.add(key)
                 number = body + check_char(body)
                 break
-        m.name = name = self._name(m.surname, m.sex, year)
+        m.name = name = self._name(m.surname, m.sex, era)
         ethnicity = "朝鲜族" if m.surname == "朴" else gd.ETHNICITIES(rng)
         r = rng.random()
         political = "masses"
@@ -332,7 +332,7 @@ class HouseholdMaker:
             education = "小学" if age < 12 else "初中" if age < 15 else "高中"
             occupation = "学生"
         else:
-            education = gd.EDUCATION.get(gd.era_of(year), gd.EDUCATION[2000])(rng)
+            education = gd.EDUCATION.get(era, gd.EDUCATION[2000])(rng)
             if age <= 22 and rng.random() < 0.6:
                 occupation = "学生"
             elif not floating and age >= (60 if m.sex == "M" else 55) and (not rural or age >= 65):
