@@ -95,6 +95,11 @@ def ok(dialog):
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
 
 
+def staff_cells(page):
+    model = page.staff_model
+    return [[model.data(model.index(r, c)) for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
 def unit_rows(page):
     return page.ctx.reader().execute("SELECT count(*) FROM org_units").fetchone()[0]
 
@@ -206,18 +211,15 @@ def test_staff_with_a_bad_phone_sees_the_chinese_message_and_nothing_is_saved(pa
     added = [s for s in staff.staff_list(page.ctx.reader()) if s.name == "钱志愿"][0]
     assert (added.phone, added.kind, added.org_id) == ("13812345678", "volunteer", office["grid1"])
     assert [r.role for r in staff.roles_of(page.ctx.reader(), added.id)] == ["liaison"]
-    shown = [page.staff_table.item(r, 0).text() for r in range(page.staff_table.rowCount())]
-    assert "钱志愿" in shown
-    row = shown.index("钱志愿")
-    assert page.staff_table.item(row, 2).text() == "138****5678"
-    assert page.staff_table.item(row, 3).text() == "联络员"
+    assert ["钱志愿", "志愿者", "138****5678", "联络员", "0", "第一网格"] in staff_cells(page)
 
 
 def test_editing_staff_changes_roles(page, office, qtbot):
     page.select_unit(office["community"])
-    row = [page.staff_table.item(r, 0).text() for r in range(page.staff_table.rowCount())].index("陈书记")
-    page.staff_table.setCurrentCell(row, 0)
-    page.edit_staff()
+    row = [cells[0] for cells in staff_cells(page)].index("陈书记")
+    page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
+    page.staff_table.setFocus()
+    qtbot.keyClick(page.staff_table, Qt.Key.Key_Return)  # Enter opens the edit form
     dialog = page.dialog
     assert dialog.name.text() == "陈书记"
     for i in range(dialog.roles.count()):
@@ -226,6 +228,15 @@ def test_editing_staff_changes_roles(page, office, qtbot):
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
     assert sorted(r.role for r in staff.roles_of(page.ctx.reader(), office["cadre"])) == ["area_head", "principal_cadre"]
+
+
+def test_staff_of_the_unit_itself_or_with_the_units_below(page, office):
+    page.select_unit(office["community"])
+    assert [cells[0] for cells in staff_cells(page)] == ["陈书记"]
+    page.include_below.setChecked(True)
+    assert sorted(cells[0] for cells in staff_cells(page)) == ["吴党员", "郑医生", "陈书记"]
+    party = [cells for cells in staff_cells(page) if cells[0] == "吴党员"][0]
+    assert party[1:] == ["党员", "138****0000", "", "3", "第一网格"]
 
 
 def test_a_team_with_members_and_their_duties(page, office, qtbot, answers):

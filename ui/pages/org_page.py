@@ -11,16 +11,18 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox,
-    QPushButton, QSplitter, QStackedWidget, QTableWidget, QTableWidgetItem, QTabWidget, QToolButton,
+    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox,
+    QPushButton, QSplitter, QStackedWidget, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import regions, staff, vocab
+from gridoffice import org_lists, regions, staff, vocab
 from gridoffice.masking import mask_phone
+from ui.models import Column
 from ui.pages import Page
 from ui.widgets.contact_picker import ContactPicker
 from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
+from ui.widgets.row_list_model import RowListModel
 from ui.widgets.unit_picker import SEPARATOR
 
 ID_ROLE = Qt.ItemDataRole.UserRole
@@ -28,9 +30,7 @@ _COUNT_KINDS = frozenset({"households", "persons"})
 _RIGHT_KINDS = frozenset({"staff", "teams", "contacts"})
 
 
-def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
+def _table_look(table: QTableView) -> None:
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -38,7 +38,14 @@ def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch
     table.setAlternatingRowColors(True)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setHighlightSections(False)
+
+
+def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    _table_look(table)
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -174,8 +181,22 @@ class OrgPage(Page):
 
     def _build_staff_tab(self) -> QWidget:
         tab = QWidget(self)
-        self.staff_table = _table(tab, [self.tr("姓名"), self.tr("类别"), self.tr("电话"), self.tr("职务"),
-                                        self.tr("所属单位")], (90, 90, 120, 220, 160), 3)
+        self.staff_model = RowListModel([
+            Column("", self.tr("姓名"), lambda r: r.name, width=90),
+            Column("", self.tr("类别"), lambda r: vocab.label(vocab.STAFF_KINDS, r.kind), width=90),
+            Column("", self.tr("电话"), lambda r: mask_phone(r.phone), width=120),
+            Column("", self.tr("职务"), lambda r: "、".join(vocab.label(vocab.STAFF_ROLES, c) for c in r.roles), width=220),
+            Column("", self.tr("联系户"), lambda r: str(r.contacts), True, 60),
+            Column("", self.tr("所属单位"), lambda r: r.unit_name, width=140),
+        ], self)
+        self.staff_table = QTableView(tab)
+        self.staff_table.setModel(self.staff_model)
+        _table_look(self.staff_table)
+        for column, spec in enumerate(self.staff_model.columns):
+            self.staff_table.setColumnWidth(column, spec.width)
+        self.staff_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
+        self.include_below = QCheckBox(self.tr("含下级单位的人员(&B)"), tab)
+        self.include_below.toggled.connect(lambda _on: self._show_staff())
         self.staff_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.add_staff_action = self._action(self.tr("新增人员…"), "Ins", self.add_staff, self.staff_table)
         self.edit_staff_action = self._action(self.tr("编辑人员…"), "", self.edit_staff, self.staff_table)
@@ -183,8 +204,10 @@ class OrgPage(Page):
         self.staff_table.activated.connect(lambda _i: self.edit_staff())
         layout = QVBoxLayout(tab)
         layout.addWidget(self.staff_table, 1)
-        layout.addLayout(self._button_row(tab, self.add_staff_action, self.edit_staff_action, self.leave_staff_action,
-                                          keys=("Ins", self.tr("回车"), "Del")))
+        buttons = self._button_row(tab, self.add_staff_action, self.edit_staff_action, self.leave_staff_action,
+                                   keys=("Ins", self.tr("回车"), "Del"))
+        buttons.addWidget(self.include_below)
+        layout.addLayout(buttons)
         return tab
 
     def _build_team_tab(self) -> QWidget:
@@ -268,9 +291,9 @@ class OrgPage(Page):
                 self.contacts.select_staff(row_id)
             else:
                 self.tabs.setCurrentIndex(0)
-                for r in range(self.staff_table.rowCount()):
-                    if self.staff_table.item(r, 0).data(ID_ROLE) == row_id:
-                        self.staff_table.setCurrentCell(r, 0)
+                row = self.staff_model.row_of(row_id)
+                if row >= 0:
+                    self.staff_table.setCurrentIndex(self.staff_model.index(row, 0))
             return True
         return False
 
@@ -438,32 +461,32 @@ class OrgPage(Page):
         else:
             self._show_contacts()
 
-    def _subtree_staff(self, unit: regions.OrgUnit, *, with_ancestors: bool = False) -> list[staff.Staff]:
-        allowed = {u.id for u in self._units.values() if u.path.startswith(unit.path)}
-        if with_ancestors:
-            allowed |= set(unit.ancestor_ids)
-        return [s for s in staff.staff_list(self.ctx.reader()) if s.org_id in allowed]
+    def _subtree_ids(self, unit: regions.OrgUnit) -> list[int]:
+        return [u.id for u in self._units.values() if u.path.startswith(unit.path)]
 
     def _show_staff(self) -> None:
         unit = self.current_unit()
-        members = self._subtree_staff(unit) if unit else []
-        db = self.ctx.reader()
-        rows = []
-        for person in members:
-            roles = "、".join(vocab.label(vocab.STAFF_ROLES, r.role) for r in staff.roles_of(db, person.id))
-            where = self._units[person.org_id].name if person.org_id in self._units else ""
-            rows.append((person.id, [person.name, vocab.label(vocab.STAFF_KINDS, person.kind),
-                                     mask_phone(person.phone), roles, where]))
-        _fill(self.staff_table, rows)
-        has_row = self.staff_table.rowCount() > 0
-        self.edit_staff_action.setEnabled(has_row)
-        self.leave_staff_action.setEnabled(has_row)
+        current = self._current_staff_id()
+        if unit is None:
+            rows = []
+        else:
+            # Staff attached to the unit itself by default: a street's whole tree can hold thousands.
+            ids = self._subtree_ids(unit) if self.include_below.isChecked() else [unit.id]
+            rows = org_lists.staff_rows(self.ctx.reader(), ids)
+        self.staff_model.set_rows(rows)
+        row = self.staff_model.row_of(current) if current is not None else -1
+        if rows:
+            self.staff_table.setCurrentIndex(self.staff_model.index(max(row, 0), 0))
+        self.edit_staff_action.setEnabled(bool(rows))
+        self.leave_staff_action.setEnabled(bool(rows))
+
+    def _current_staff_id(self) -> int | None:
+        found = self.staff_model.row_at(self.staff_table.currentIndex().row())
+        return found.id if found is not None else None
 
     def _current_staff(self) -> staff.Staff | None:
-        row = self.staff_table.currentRow()
-        if row < 0:
-            return None
-        return staff.get_staff(self.ctx.reader(), self.staff_table.item(row, 0).data(ID_ROLE))
+        staff_id = self._current_staff_id()
+        return staff.get_staff(self.ctx.reader(), staff_id) if staff_id is not None else None
 
     def add_staff(self) -> None:
         unit = self.current_unit()
@@ -561,4 +584,6 @@ class OrgPage(Page):
             self.contact_stack.setCurrentIndex(0)
             return
         self.contact_stack.setCurrentIndex(1)
-        self.contacts.load(grid.id, self._subtree_staff(grid, with_ancestors=True))
+        # Who may contact the grid's households: its own staff and the cadres of the units above it.
+        members = org_lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
+        self.contacts.load(grid.id, members)

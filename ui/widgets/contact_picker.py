@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import browse, staff, vocab
+from gridoffice import org_lists, staff, vocab
 
 MIN_CONTACTS = 5
 MAX_CONTACTS = 10
@@ -37,7 +37,7 @@ class ContactPicker(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._staff: list[staff.Staff] = []
+        self._staff: list[org_lists.StaffRow] = []
         self._saved: set[int] = set()  # contacts of the chosen member inside this grid, as stored
         self._elsewhere = 0  # the chosen member's contacts outside this grid
         self._loading = False
@@ -117,33 +117,29 @@ class ContactPicker(QWidget):
         self._update_count()
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, grid_id: int | None, members: list[staff.Staff]) -> None:
+    def load(self, grid_id: int | None, members: list[org_lists.StaffRow]) -> None:
         """Show the households of a grid and the staff who may contact them."""
-        db = self.ctx.reader()
         chosen = self.current_staff_id()
         self._staff = members
         self.members.blockSignals(True)
         self.members.clear()
         for person in members:
-            item = QListWidgetItem(self.members)
+            item = QListWidgetItem(self._member_text(person), self.members)
             item.setData(Qt.ItemDataRole.UserRole, person.id)
-            item.setText(self._member_text(person, len(staff.contacts_of(db, person.id))))
         self.members.blockSignals(False)
-        ids = browse.household_ids(db, browse.Filter(org_id=grid_id)) if grid_id is not None else []
-        rows = browse.household_rows(db, ids)
+        choices = org_lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
         self._loading = True
         self.households.setRowCount(0)
-        self.households.setRowCount(len(ids))
-        for r, household_id in enumerate(ids):
-            row = rows[household_id]
-            contacts = "、".join(c.staff_name for c in staff.contact_staff_of(db, household_id))
-            number = QTableWidgetItem(row.number)
-            number.setData(Qt.ItemDataRole.UserRole, household_id)
+        self.households.setRowCount(len(choices))
+        for r, choice in enumerate(choices):
+            number = QTableWidgetItem(choice.number)
+            number.setData(Qt.ItemDataRole.UserRole, choice.id)
             number.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsUserCheckable)
             number.setCheckState(Qt.CheckState.Unchecked)
             self.households.setItem(r, 0, number)
-            for column, text in enumerate(
-                    (row.head, row.address, vocab.label(vocab.CONTACT_CLASS_SHORT, row.contact_class), contacts), 1):
+            texts = (choice.head, choice.address, vocab.label(vocab.CONTACT_CLASS_SHORT, choice.contact_class),
+                     "、".join(choice.contact_names))
+            for column, text in enumerate(texts, 1):
                 self.households.setItem(r, column, QTableWidgetItem(text))
         self._loading = False
         self._apply_filter()
@@ -159,9 +155,9 @@ class ContactPicker(QWidget):
                 return True
         return False
 
-    def _member_text(self, person: staff.Staff, n: int) -> str:
+    def _member_text(self, person: org_lists.StaffRow) -> str:
         return self.tr("{name}（{kind}）  {n}户").format(
-            name=person.name, kind=vocab.label(vocab.STAFF_KINDS, person.kind), n=n)
+            name=person.name, kind=vocab.label(vocab.STAFF_KINDS, person.kind), n=person.contacts)
 
     def current_staff_id(self) -> int | None:
         item = self.members.currentItem()
