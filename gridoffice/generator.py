@@ -54,23 +54,34 @@ def generate(db: Database, *, households: int, seed: int,
             raise RuleViolation(tr("这个数据库已有单位或住户数据；演示数据只能生成到新的空文件中，请换一个文件名"))
     started = time.perf_counter()
     builder = _Builder(random.Random(seed), today or dt.date.today(), households)
-    with db.atomic():
-        db.execute("PRAGMA defer_foreign_keys = ON")
-        indexes = db.execute(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
-            f"({', '.join('?' * len(BULK_TABLES))})", BULK_TABLES).fetchall()
-        for name, _ in indexes:
-            db.execute(f"DROP INDEX [{name}]")
-        yield from builder.run(db)
-        yield households, households, tr("正在建立索引")
-        for _, sql in indexes:
-            db.execute(sql)
-        set_setting(db, "office_name", builder.office_name)
-        set_setting(db, "office_org_id", str(builder.office_id))
-        counts = builder.counts()
-        audit.record(db, "generate", None, None, new={**counts, "seed": seed, "today": builder.today.isoformat()})
-    index_started = time.perf_counter()
-    yield from search.rebuild(db, today=builder.today)
+    journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+    if journal == "wal":
+        # Pages of an empty file need no before-images: with a rollback journal each page is
+        # written once, where WAL writes it twice (log, then checkpoint). Refused, and harmless,
+        # while another connection has the file open.
+        db.execute("PRAGMA journal_mode = DELETE")
+    try:
+        with db.atomic():
+            db.execute("PRAGMA defer_foreign_keys = ON")
+            indexes = db.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN "
+                f"({', '.join('?' * len(BULK_TABLES))})", BULK_TABLES).fetchall()
+            for name, _ in indexes:
+                db.execute(f"DROP INDEX [{name}]")
+            yield from builder.run(db)
+            yield households, households, tr("正在建立索引")
+            for _, sql in indexes:
+                db.execute(sql)
+            set_setting(db, "office_name", builder.office_name)
+            set_setting(db, "office_org_id", str(builder.office_id))
+            counts = builder.counts()
+            audit.record(db, "generate", None, None,
+                         new={**counts, "seed": seed, "today": builder.today.isoformat()})
+        index_started = time.perf_counter()
+        yield from search.rebuild(db, today=builder.today)
+    finally:
+        if journal == "wal":
+            db.execute("PRAGMA journal_mode = WAL")
     finished = time.perf_counter()
     return GenStats(**counts, seconds=round(finished - started, 2), index_seconds=round(finished - index_started, 2))
 
@@ -169,7 +180,7 @@ class _Builder(HouseholdMaker):
             rural = round(self.total * 0.3)
             if rural < GRID_MIN:
                 rural = GRID_MIN if self.total >= 2 * GRID_MIN else 0
-            street_ctx = self._street_staff(street[0], rural > 0)
+            street_ctx = self._street_staff(street[0])
             yield from self._community(db, community, name, community_code, self.total - rural, rural, street_ctx)
         else:
             name = self._place("区")
@@ -180,7 +191,7 @@ class _Builder(HouseholdMaker):
                 town = rng.random() < 0.35
                 code = f"{self.county}{(100 if town else 0) + s:03d}"
                 street = self._unit(district, "street", self._place("镇" if town else "街道"), code, s)
-                street_ctx = self._street_staff(street[0], town)
+                street_ctx = self._street_staff(street[0])
                 if town:
                     seat = round(size * 0.3)
                     villages = max(1, round((size - seat) / rng.uniform(1000, 2200)))
@@ -196,13 +207,13 @@ class _Builder(HouseholdMaker):
                     yield from self._community(db, unit, name, f"{code}{serial:03d}", urban, rural, street_ctx)
         self.flush(db)
 
-    def _street_staff(self, street_id: int, rural: bool) -> dict:
+    def _street_staff(self, street_id: int) -> dict:
+        """Town cadres and people's deputies, shared by the teams of the street's grids."""
         rng = self.rng
-        return {
-            "cadres": [self._staff("town_cadre", street_id) for _ in range(int_between(rng, 4, 8))],
-            "deputies": [self._staff("deputy", street_id, age=int_between(rng, 40, 62)) for _ in range(int_between(rng, 2, 4))],
-            "rural": rural,
-        }
+        cadres = [self._staff("town_cadre", street_id) for _ in range(int_between(rng, 4, 8))]
+        deputies = [self._staff("deputy", street_id, age=int_between(rng, 40, 62))
+                    for _ in range(int_between(rng, 2, 4))]
+        return {"cadres": cadres, "deputies": deputies}
 
     def _community(self, db: Database, community: tuple[int, str], name: str, code: str, urban: int, rural: int,
                    street: dict) -> Generator[tuple[int, int, str], None, None]:

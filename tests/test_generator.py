@@ -296,3 +296,9 @@ def test_a_generated_file_is_a_sound_sqlite_database(small_office):
     with pytest.raises(sqlite3.IntegrityError):
         small_office.execute("INSERT INTO households(number, org_id, contact_class, status) "
                              "SELECT number, org_id, 3, 'active' FROM households LIMIT 1")
+
+
+def test_the_file_is_left_in_wal_mode(small_office_template):
+    # Header bytes 18 and 19 are 2 in a WAL database (1 with a rollback journal); open_db would
+    # switch the mode itself, so read the file.
+    assert small_office_template.read_bytes()[18:20] == b"\x02\x02"
