@@ -92,7 +92,6 @@ NOTE_REQUIRED = {
 }
 
 DUE_SOON_HOURS = 4
-_TS = "%Y-%m-%d %H:%M:%S"
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -243,7 +242,7 @@ def _parse_ts(value: str | dt.datetime | None, field: str, label: str) -> dt.dat
 
 
 def fmt_ts(value: dt.datetime) -> str:
-    return value.strftime(_TS)
+    return value.isoformat(" ", "seconds")
 
 
 def as_now(now: dt.datetime | str | None) -> dt.datetime:

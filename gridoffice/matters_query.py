@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 
 from sqlite_utils import Database
 
@@ -50,51 +51,93 @@ def events(db: Database, matter_id: int) -> list[Event]:
     return [Event(*r[:7], json.loads(r[7]) if r[7] else {}) for r in rows]
 
 
-def _where(db: Database, flt: MatterFilter) -> tuple[str, list]:
-    clauses, params = [], []
+_EXACT = ("assignee_staff_id", "grade", "category_id", "household_id", "person_id")
+
+
+def _is_number(text: str) -> bool:
+    return text[:4].isdigit() and all(ch.isdigit() or ch == "-" for ch in text)
+
+
+def _states(flt: MatterFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The open and the closed states a filter admits."""
     if flt.state == "open":
-        clauses.append(f"m.state IN ({','.join('?' * len(OPEN_STATES))})")
-        params += OPEN_STATES
-    elif flt.state == "closed":
-        clauses.append(f"m.state IN ({','.join('?' * len(CLOSED_STATES))})")
-        params += CLOSED_STATES
-    elif flt.state in STATES:
-        clauses.append("m.state = ?")
-        params.append(flt.state)
+        return OPEN_STATES, ()
+    if flt.state == "closed":
+        return (), CLOSED_STATES
+    if flt.state in STATES:
+        return ((flt.state,), ()) if flt.state in OPEN_STATES else ((), (flt.state,))
+    return OPEN_STATES, CLOSED_STATES
+
+
+def _where(db: Database, flt: MatterFilter, states: tuple[str, ...]) -> tuple[str, list]:
+    """WHERE for one of the two parts of a list (its open or its closed states)."""
+    clauses, params = [f"m.state IN ({','.join('?' * len(states))})"], list(states)
     if flt.grid_id is not None:
         path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
         clauses.append("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
         prefix = path[0] if path else "/-"
         params += [prefix, prefix + "\uffff"]
-    for column in ("assignee_staff_id", "grade", "category_id", "household_id", "person_id"):
+    for column in _EXACT:
         value = getattr(flt, column)
         if value is not None:
             clauses.append(f"m.{column} = ?")
             params.append(value)
     text = clean_text(flt.text)
-    if text:
-        if text[:4].isdigit() and all(ch.isdigit() or ch == "-" for ch in text):
-            # A number or its start (2026-11, 2026-11-0042): a range over the unique index.
-            clauses.append("m.number >= ? AND m.number < ?")
-            params += [text, text + "\uffff"]
-        else:
-            like = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            clauses.append("(m.title LIKE ? ESCAPE '\\' OR m.resident_name LIKE ? ESCAPE '\\' "
-                           "OR m.content LIKE ? ESCAPE '\\')")
-            params += [like, like, like]
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+    if _is_number(text):
+        # A number or its start (2026-11, 2026-11-0042): a range over the unique index.
+        clauses.append("m.number >= ? AND m.number < ?")
+        params += [text, text + "\uffff"]
+    elif text:
+        clauses.append("(instr(m.title, ?) OR instr(m.resident_name, ?) OR instr(m.content, ?))")
+        params += [text, text, text]
+    return " WHERE " + " AND ".join(clauses), params
 
 
-def matter_ids(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.datetime | str | None = None,
-               limit: int | None = None) -> list[int]:
-    """The ids the matters page lists: overdue first, then due soon (today), then open, then closed;
-    within each, the nearest deadline first, closed ones newest first."""
+@dataclass(frozen=True)
+class MatterList:
+    ids: list[int]  # open ones first (overdue, due soon, in time), then closed ones, newest first
+    counts: dict[str, int]  # overdue, due_soon, in_time, closed: over the whole filter
+    truncated: bool  # True when only the newest `closed_limit` closed matters are in ids
+
+
+def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.datetime | str | None = None,
+                closed_limit: int | None = 5000) -> MatterList:
+    """What the matters page lists, and the counts over its header.
+
+    Open and closed matters are read apart: the few open ones sorted by urgency (the SQL twin of
+    matters.timeliness), the many closed ones newest first, at most `closed_limit` of them, so
+    that a list over 100,000 matters needs neither a big sort nor 100,000 ids in memory."""
     urgency, uparams = urgency_sql(as_now(now))
-    where, params = _where(db, flt)
-    sql = (f"SELECT m.id FROM matters m{where} ORDER BY {urgency}, m.due_at, m.received_at DESC, m.id DESC")
-    if limit:
-        sql += f" LIMIT {int(limit)}"
-    return [r[0] for r in db.execute(sql, [*params, *uparams])]
+    open_states, closed_states = _states(flt)
+    names = ("overdue", "due_soon", "in_time")
+    counts = dict.fromkeys((*names, "closed"), 0)
+    ids: list[int] = []
+    if open_states:
+        where, params = _where(db, flt, open_states)
+        for matter_id, u in db.execute(
+                f"SELECT m.id, {urgency} AS u FROM matters m{where} "
+                "ORDER BY u, m.due_at, m.received_at DESC, m.id DESC", [*uparams, *params]):
+            ids.append(matter_id)
+            counts[names[u]] += 1
+    truncated = False
+    if closed_states:
+        where, params = _where(db, flt, closed_states)
+        # Narrowed by an indexed filter: let SQLite use that index and sort the few rows found
+        # ('+' keeps it from walking the received_at index across the whole table instead).
+        text = clean_text(flt.text)
+        narrowed = any(getattr(flt, f) is not None for f in _EXACT + ("grid_id",)) or text
+        order = f"ORDER BY {'+' if narrowed else ''}m.received_at DESC, m.id DESC"
+        if _is_number(text):
+            # Numbers run with the months: walking the number index backwards is newest first.
+            order = "ORDER BY m.number DESC"
+        limit = f" LIMIT {int(closed_limit)}" if closed_limit is not None else ""
+        closed = [r[0] for r in db.execute(f"SELECT m.id FROM matters m{where} {order}{limit}", params)]
+        ids += closed
+        counts["closed"] = len(closed)
+        if closed_limit is not None and len(closed) == closed_limit:
+            counts["closed"] = db.execute(f"SELECT count(*) FROM matters m{where}", params).fetchone()[0]
+            truncated = counts["closed"] > closed_limit
+    return MatterList(ids, counts, truncated)
 
 
 def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
@@ -107,18 +150,6 @@ def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
         for row in db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id IN ({','.join('?' * len(chunk))})", chunk):
             found[row[0]] = Matter(*row)
     return [found[i] for i in ids if i in found]
-
-
-def urgency_counts(db: Database, flt: MatterFilter = MatterFilter(), *, now=None) -> dict[str, int]:
-    """How many matters of a list are overdue, due soon, in time and closed (for the page header)."""
-    urgency, uparams = urgency_sql(as_now(now))
-    where, params = _where(db, flt)
-    rows = db.execute(f"SELECT {urgency} AS u, count(*) FROM matters m{where} GROUP BY u", [*uparams, *params])
-    names = {0: "overdue", 1: "due_soon", 2: "in_time", 3: "closed"}
-    counts = dict.fromkeys(names.values(), 0)
-    for u, n in rows:
-        counts[names[u]] = n
-    return counts
 
 
 def assignees(db: Database) -> list[tuple[int, str]]:

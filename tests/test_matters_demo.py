@@ -50,10 +50,10 @@ def test_a_year_of_matters(demo):
     satisfied = db.execute("SELECT avg(satisfaction != 'unsatisfied') FROM matters WHERE satisfaction IS NOT NULL"
                            ).fetchone()[0]
     assert satisfied > 0.95
-    counts = Q.urgency_counts(db, now=NOW)
+    counts = Q.matter_list(db, now=NOW).counts
     assert 0 < counts["overdue"] < 30 and counts["closed"] > 550
     late = sum(M.timeliness(m, NOW).kind == "closed_late"
-               for m in Q.matters_by_ids(db, Q.matter_ids(db, M.MatterFilter(state="closed"), now=NOW)))
+               for m in Q.matters_by_ids(db, Q.matter_list(db, M.MatterFilter(state="closed"), now=NOW).ids))
     assert 0 < late < 60
 
 
@@ -68,7 +68,7 @@ def test_numbers_run_per_month_without_gaps(demo):
 
 def test_history_matches_each_row(demo):
     db, _ = demo
-    for m in Q.matters_by_ids(db, Q.matter_ids(db, now=NOW)):
+    for m in Q.matters_by_ids(db, Q.matter_list(db, now=NOW).ids):
         history = Q.events(db, m.id)
         assert history[0].action == "receive" and history[0].at == m.received_at
         assert [e.at for e in history] == sorted(e.at for e in history)
@@ -81,11 +81,11 @@ def test_history_matches_each_row(demo):
 
 def test_demo_matters_go_on_through_the_state_machine():
     db, _ = build()
-    open_ids = Q.matter_ids(db, M.MatterFilter(state="open"), now=NOW)
+    open_ids = Q.matter_list(db, M.MatterFilter(state="open"), now=NOW).ids
     for m in Q.matters_by_ids(db, open_ids):
         if m.state in ("received", "reopened"):
             M.transition(db, m.id, "assign", dept="综治办", now=NOW)
         if m.state != "in_progress":
             M.transition(db, m.id, "start", now=NOW)
         M.transition(db, m.id, "resolve", note="已处理", now=NOW)
-    assert Q.urgency_counts(db, now=NOW)["overdue"] == 0
+    assert Q.matter_list(db, now=NOW).counts["overdue"] == 0

@@ -40,13 +40,13 @@ def test_overdue_and_due_soon_come_first(office):
     M.transition(db, closed, "start", now="2026-11-19 09:10")
     M.transition(db, closed, "resolve", note="已解答", now="2026-11-19 09:20")
     now = "2026-11-20 10:00"
-    ids = Q.matter_ids(db, now=now)
+    ids = Q.matter_list(db, now=now).ids
     assert ids == [overdue, due_soon, in_time, closed]
     # The SQL order and the one timeliness function agree on every matter.
     kinds = [M.timeliness(m, now).kind for m in Q.matters_by_ids(db, ids)]
     assert kinds == ["overdue", "due_soon", "in_time", "closed_on_time"]
-    assert Q.urgency_counts(db, now=now) == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
-    assert Q.urgency_counts(db, M.MatterFilter(state="open", text="楼"), now=now) == {
+    assert Q.matter_list(db, now=now).counts == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
+    assert Q.matter_list(db, M.MatterFilter(state="open", text="楼"), now=now).counts == {
         "overdue": 0, "due_soon": 1, "in_time": 0, "closed": 0}
     assert M.timeliness(Q.get_matter(db, overdue), now).short == "已超期 2026-11-18 11:00"
 
@@ -60,7 +60,7 @@ def test_filters_by_state_grid_assignee_and_text(office):
     now = "2026-12-01 10:00"
 
     def ids(**kw):
-        return sorted(Q.matter_ids(db, M.MatterFilter(**kw), now=now))
+        return sorted(Q.matter_list(db, M.MatterFilter(**kw), now=now).ids)
 
     assert ids(grid_id=g1) == [a]
     assert ids(grid_id=area) == [a, b, c]
@@ -71,7 +71,23 @@ def test_filters_by_state_grid_assignee_and_text(office):
     assert ids(text="100%") == [] and ids(text="_") == []
     assert ids(grade="difficult") == []
     assert Q.assignees(db) == [(staff, "周海燕")]
-    assert Q.matter_ids(db, now=now, limit=1) == [a]
+
+
+def test_closed_matters_are_capped_newest_first(office):
+    db, _area, _grids, _staff = office
+    ids = []
+    for day in range(1, 6):
+        ids.append(add(db, f"咨询{day}", f"2026-11-0{day} 09:00"))
+        M.transition(db, ids[-1], "start", now=f"2026-11-0{day} 09:10")
+        M.transition(db, ids[-1], "resolve", note="已解答", now=f"2026-11-0{day} 09:20")
+    still_open = add(db, "路灯不亮", "2026-11-01 08:00")
+    listed = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=3)
+    assert listed.ids == [still_open, ids[4], ids[3], ids[2]]
+    assert listed.counts == {"overdue": 1, "due_soon": 0, "in_time": 0, "closed": 5} and listed.truncated
+    narrowed = Q.matter_list(db, M.MatterFilter(text="咨询"), now="2026-11-06 10:00", closed_limit=3)
+    assert narrowed.ids == [ids[4], ids[3], ids[2]] and narrowed.counts["closed"] == 5
+    whole = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=None)
+    assert whole.ids == [still_open, *reversed(ids)] and not whole.truncated
 
 
 def test_weekly_meeting_list_and_decisions(office):

@@ -30,7 +30,7 @@ from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone
 from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, StepDialog
-from ui.models import Column, IdTableModel
+from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 
@@ -38,40 +38,50 @@ _CONCERNS = frozenset({"matters", "org", "staff", "households", "persons"})
 # Background colours of the time-limit column, by timeliness kind.
 _COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd", "closed_late": "#f1e4f3"}
 _SEARCH_DELAY_MS = 250
-
-
-def _fetch(db, ids) -> dict:
-    return {m.id: m for m in Q.matters_by_ids(db, list(ids))}
+# Closed matters listed at most (newest first); searching and filtering reach the older ones.
+CLOSED_LIMIT = 5000
 
 
 class MatterModel(IdTableModel):
-    """The list; the first column shows the time limit, coloured when overdue or due soon."""
+    """The list; the first column shows the time limit, coloured when overdue or due soon.
+
+    A block of rows is turned into display texts once when it is fetched, so painting (which asks
+    for every role of every cell) costs a dictionary look-up per cell."""
 
     def __init__(self, page: "MattersPage"):
         self.page = page
         tr = page.tr
         super().__init__([
-            Column("", tr("时限"), lambda m: self._timeliness(m).short, width=170),
-            Column("", tr("编号"), lambda m: m.number, width=100),
-            Column("", tr("受理时间"), lambda m: m.received_at[:16], width=120),
-            Column("", tr("状态"), lambda m: tr(M.STATES[m.state]), width=70),
-            Column("", tr("等级"), lambda m: tr(M.GRADES[m.grade]), width=64),
-            Column("", tr("类别"), lambda m: m.category, width=90),
-            Column("", tr("诉求事项"), lambda m: m.title, width=200),
-            Column("", tr("居民"), lambda m: m.resident_name, width=70),
-            Column("", tr("网格"), lambda m: m.grid, width=90),
-            Column("", tr("承办"), lambda m: m.assignee, width=110),
-        ], _fetch, page.ctx.reader, page)
+            Column("", tr("时限"), lambda m, t: t.short, width=170),
+            Column("", tr("编号"), lambda m, t: m.number, width=100),
+            Column("", tr("受理时间"), lambda m, t: m.received_at[:16], width=120),
+            Column("", tr("状态"), lambda m, t: tr(M.STATES[m.state]), width=70),
+            Column("", tr("等级"), lambda m, t: tr(M.GRADES[m.grade]), width=64),
+            Column("", tr("类别"), lambda m, t: m.category, width=90),
+            Column("", tr("诉求事项"), lambda m, t: m.title, width=200),
+            Column("", tr("居民"), lambda m, t: m.resident_name, width=70),
+            Column("", tr("网格"), lambda m, t: m.grid, width=90),
+            Column("", tr("承办"), lambda m, t: m.assignee, width=110),
+        ], lambda db, ids: self._rows(db, ids), page.ctx.reader, page)
+        self._brushes = {kind: QBrush(QColor(colour)) for kind, colour in _COLOURS.items()}
 
-    def _timeliness(self, m: M.Matter) -> M.Timeliness:
-        return M.timeliness(m, self.page.now)
+    def _rows(self, db, ids) -> dict:
+        rows = {}
+        for m in Q.matters_by_ids(db, list(ids)):
+            t = M.timeliness(m, self.page.now)
+            rows[m.id] = (tuple(c.text(m, t) for c in self.columns), self._brushes.get(t.kind))
+        return rows
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.BackgroundRole and index.isValid() and index.column() == 0:
-            m = self.record(index.row())
-            colour = _COLOURS.get(self._timeliness(m).kind) if m else None
-            return QBrush(QColor(colour)) if colour else None
-        return super().data(index, role)
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            row = self.record(index.row())
+            return row[0][index.column()] if row else ""
+        if role == Qt.ItemDataRole.BackgroundRole and index.column() == 0:
+            row = self.record(index.row())
+            return row[1] if row else None
+        if role == ID_ROLE:
+            return self.id_at(index.row())
+        return None
 
 
 class MatterView(QWidget):
@@ -419,20 +429,21 @@ class MattersPage(Page):
         self.now = self.clock().replace(microsecond=0)
         flt, now = self.current_filter(), self.now
         self.counts.setText(self.tr("正在读取…"))
-        self._ids_worker.submit(lambda db: (Q.matter_ids(db, flt, now=now), Q.urgency_counts(db, flt, now=now)),
-                                self._show_ids)
+        self._ids_worker.submit(lambda db: Q.matter_list(db, flt, now=now, closed_limit=CLOSED_LIMIT), self._show_ids)
         if self.tabs.currentIndex() == 1:
             self.meeting.reload()
 
-    def _show_ids(self, result) -> None:
-        ids, counts = result
+    def _show_ids(self, result: Q.MatterList) -> None:
+        ids, counts = result.ids, result.counts
         selected = self._pending_select or (self.view.matter.id if self.view.matter else None)
         self._pending_select = None
         self.model.set_ids(array("q", ids))
         self.counts.setText(self.tr(
             "共 {n} 件　<span style='color:#b00020'>超期 {o}</span>　<span style='color:#8a6d00'>即将到期 {s}</span>"
-            "　期限内 {i}　已办结 {c}").format(n=len(ids), o=counts["overdue"], s=counts["due_soon"],
-                                            i=counts["in_time"], c=counts["closed"]))
+            "　期限内 {i}　已办结 {c}").format(n=sum(counts.values()), o=counts["overdue"], s=counts["due_soon"],
+                                            i=counts["in_time"], c=counts["closed"])
+            + (self.tr("　（已办结的只列出最近{k}件，查找更早的请用搜索或筛选）").format(k=CLOSED_LIMIT)
+               if result.truncated else ""))
         row = self.model.row_of(selected) if selected is not None else -1
         if row >= 0:
             self.table.selectRow(row)
