@@ -6,7 +6,7 @@ import json
 import sys
 
 from commands._progress import consume
-from gridoffice import audit, audit_log
+from gridoffice import audit_log
 from gridoffice.db import connect
 
 NAME = "audit"
@@ -30,18 +30,8 @@ def add_arguments(parser) -> None:
 
 
 def _check(db) -> int:
-    problems = []
-
-    def job():
-        checked = 0
-        for done, total, problem in audit.verify(db):
-            checked = done
-            if problem:
-                problems.append(problem)
-            yield done, total, "校验操作记录"
-        return checked
-
-    checked = consume(job())
+    checked = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    problems = consume(audit_log.check_job(db))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)

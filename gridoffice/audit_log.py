@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Iterator
 
 from sqlite_utils import Database
 
@@ -113,11 +114,22 @@ def actions(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
 
 
-def check(db: Database) -> tuple[int, list[str]]:
-    """Walk the whole chain: (entries checked, problems naming the broken entries)."""
-    checked, problems = 0, []
-    for done, _total, problem in audit.verify(db):
-        checked = done
+def check_job(db: Database) -> Iterator[tuple[int, int, str]]:
+    """Progress generator walking the whole chain; returns the problems, each naming its entry."""
+    problems: list[str] = []
+    for done, total, problem in audit.verify(db):
         if problem:
             problems.append(problem)
-    return checked, problems
+        yield done, total, tr("正在校验操作记录")
+    return problems
+
+
+def check(db: Database) -> tuple[int, list[str]]:
+    """Walk the whole chain: (entries checked, problems naming the broken entries)."""
+    job = check_job(db)
+    checked = 0
+    while True:
+        try:
+            checked = next(job)[0]
+        except StopIteration as stop:
+            return checked, stop.value

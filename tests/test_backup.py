@@ -1,15 +1,12 @@
 """Backups: checked before rotation, thinned on schedule, restored with the current file kept aside."""
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 
+import commands
 from gridoffice import audit, backup, lock, safety
 from gridoffice.errors import GridOfficeError
-
-ROOT = __import__("pathlib").Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
@@ -114,21 +111,25 @@ def test_restore_refuses_a_damaged_backup(office, tmp_path):
     assert _value(office) == "1"
 
 
-def test_backup_and_restore_commands(office, tmp_path):
+def test_backup_and_restore_commands(office, tmp_path, capsys):
     def cli(*args):
-        return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True, cwd=ROOT)
+        code = commands.run(list(args))
+        out = capsys.readouterr()
+        return code, out.out, out.err
 
-    made = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"))
-    assert made.returncode == 0 and "完整性检查通过" in made.stdout
+    code, out, _ = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"))
+    assert code == 0 and "完整性检查通过" in out
     _set(office, "9")
-    listed = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"), "--list")
-    path = listed.stdout.split()[-1]
-    done = cli("restore", "--db", str(office), path)
-    assert done.returncode == 0 and "恢复前的文件原样保存在" in done.stdout
+    _, listed, _ = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"), "--list")
+    path = listed.split()[-1]
+    code, out, _ = cli("restore", "--db", str(office), path)
+    assert code == 0 and "恢复前的文件原样保存在" in out
     assert _value(office) == "1"
     holder = lock.acquire(office)
     try:
-        refused = cli("restore", "--db", str(office), path)
+        code, _, err = cli("restore", "--db", str(office), path)
     finally:
         holder.release()
-    assert refused.returncode == 1 and "不能再打开" in refused.stderr
+    assert code == 1 and "不能再打开" in err
+    code, _, err = cli("restore", "--db", str(office), "latest", "--from-dir", str(tmp_path / "nowhere"))
+    assert code == 1 and "没有找到完好的备份" in err

@@ -1,6 +1,7 @@
 """Opening checks: network paths, damaged files moved aside with the newest good backup offered,
 and storage errors told in Chinese."""
 
+import datetime as dt
 import errno
 import sqlite3
 
@@ -54,8 +55,8 @@ def test_a_damaged_file_is_moved_aside_and_the_newest_good_backup_offered(tmp_pa
     with safety.OpenOffice(db_path) as office:
         office.db.execute("INSERT INTO settings(key, value) VALUES('x', '1')")
         office.db.conn.commit()
-    older = backup.backup_now(db_path, now=__import__("datetime").datetime(2026, 1, 1, 8)).backup.path
-    newer = backup.backup_now(db_path, now=__import__("datetime").datetime(2026, 1, 2, 8)).backup.path
+    older = backup.backup_now(db_path, now=dt.datetime(2026, 1, 1, 8)).backup.path
+    newer = backup.backup_now(db_path, now=dt.datetime(2026, 1, 2, 8)).backup.path
     _corrupt(newer)
     _corrupt(db_path)
     with pytest.raises(safety.DamagedFile) as err:
