@@ -1,6 +1,7 @@
 """Headless commands for IT staff and scripts: `python main.py COMMAND ...`.
 
-Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int.
+Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int;
+the command's name is the module's name without a trailing underscore (`import_` -> `import`).
 The package sits outside gridoffice so commands may use exports/ as well as the core.
 """
 
@@ -10,38 +11,31 @@ import argparse
 import importlib
 import pkgutil
 import sys
-from types import ModuleType
 
 
-def _modules() -> dict[str, ModuleType]:
-    found = {}
-    for info in pkgutil.iter_modules(__path__):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found[module.NAME] = module
-    return found
+def _module_names() -> dict[str, str]:
+    return {
+        info.name.rstrip("_"): info.name
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    }
 
 
 def names() -> set[str]:
-    # A command named after a Python keyword lives in a module with a trailing underscore (import_).
-    return {info.name.rstrip("_") for info in pkgutil.iter_modules(__path__) if not info.name.startswith("_")}
-
-
-def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 命令行")
-    sub = top.add_subparsers(dest="command", required=True)
-    for name, module in sorted(_modules().items()):
-        p = sub.add_parser(name, help=module.HELP, description=module.HELP)
-        module.add_arguments(p)
-        p.set_defaults(_module=module)
-    return top
+    return set(_module_names())
 
 
 def run(argv: list[str]) -> int:
-    args = parser().parse_args(argv)
+    # Only the chosen command is imported: the exporters behind other commands cost start-up time.
+    command = argv[0]
+    module = importlib.import_module(f"{__name__}.{_module_names()[command]}")
+    top = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 命令行")
+    sub = top.add_subparsers(dest="command", required=True)
+    p = sub.add_parser(command, help=module.HELP, description=module.HELP)
+    module.add_arguments(p)
+    args = top.parse_args(argv)
     try:
-        return args._module.run(args)
+        return module.run(args)
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
