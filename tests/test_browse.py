@@ -40,8 +40,10 @@ def test_household_ids_filter_by_status_subtree_class_tag_and_age(db, office):
 
 def test_person_ids_filters_and_household_order_keeps_the_head_first(db, office):
     ids = list(browse.person_ids(db))
-    assert len(ids) == 5
-    assert ids[0] == office.zhang_wei  # household 0001 first, its head first
+    assert ids == sorted(ids)  # entry order by default: no sort needed
+    by_household = list(browse.person_ids(db, sort="household"))
+    assert by_household[:3] == [office.zhang_wei, office.li_na, office.zhang_xiaolong]  # head first, then eldest first
+    assert list(browse.person_ids(db, limit=2)) == ids[:2]
     assert list(browse.person_ids(db, browse.Filter(tag="disabled"))) == [office.li_na]
     assert set(browse.person_ids(db, browse.Filter(age_min=60))) == {office.zhang_wei, office.li_na}
     assert set(browse.person_ids(db, browse.Filter(age_min=30, age_max=41))) == {office.zhang_xiaolong, office.wang_fang}

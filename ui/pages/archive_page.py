@@ -23,6 +23,7 @@ from ..person_form import PersonForm
 from . import Page
 
 SEARCH_DELAY_MS = 150
+FIRST_ROWS = 300
 ROW_HEIGHT = 24
 CHANGE_KINDS = {"households", "persons", "tags", "org", "contacts", "staff"}
 
@@ -40,10 +41,11 @@ class ArchivePage(Page):
         super().__init__(ctx, parent)
         self._loaded_once = False
         self._dirty = {"households": True, "persons": True}
-        self._sort = {"households": ("number", False), "persons": ("household", False)}
+        self._sort = {"households": ("number", False), "persons": ("entry", False)}
         self._search_started = 0.0
         self.last_search_latency: float | None = None
         self.last_load_seconds: float | None = None
+        self.first_rows_seconds: float | None = None
         self.id_workers = {"households": LatestWorker(ctx, "households", self),
                            "persons": LatestWorker(ctx, "persons", self)}
         self.search_worker = LatestWorker(ctx, "search", self)
@@ -138,7 +140,7 @@ class ArchivePage(Page):
         self.tree.currentItemChanged.connect(lambda *_: self._filters_changed())
         self._tree_items: dict[int, QTreeWidgetItem] = {}
 
-    def _make_view(self, model: IdTableModel) -> QTableView:
+    def _make_view(self, model: IdTableModel, sorted_column: int) -> QTableView:
         view = QTableView()
         view.setModel(model)
         view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -154,7 +156,7 @@ class ArchivePage(Page):
         hheader = view.horizontalHeader()
         hheader.setSortIndicatorShown(True)
         hheader.setSectionsClickable(True)
-        hheader.setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        hheader.setSortIndicator(sorted_column, Qt.SortOrder.AscendingOrder)
         hheader.sortIndicatorChanged.connect(lambda col, order, m=model: m.sort(col, order))
         hheader.setStretchLastSection(True)
         for col, column in enumerate(model.columns):
@@ -166,8 +168,8 @@ class ArchivePage(Page):
         self.household_model = HouseholdModel(self.ctx.reader, self)
         self.person_model = PersonModel(self.ctx.reader, self)
         self.models = {"households": self.household_model, "persons": self.person_model}
-        self.household_view = self._make_view(self.household_model)
-        self.person_view = self._make_view(self.person_model)
+        self.household_view = self._make_view(self.household_model, 0)
+        self.person_view = self._make_view(self.person_model, -1)  # entry order until a header is clicked
         self.views = {"households": self.household_view, "persons": self.person_view}
         for kind, model in self.models.items():
             model.sort_requested.connect(lambda key, desc, k=kind: self._sort_changed(k, key, desc))
@@ -430,10 +432,18 @@ class ArchivePage(Page):
         loader = browse.household_ids if kind == "households" else browse.person_ids
         self.count_label.setText(tr("正在加载……"))
         started = time.perf_counter()
-        self.id_workers[kind].submit(lambda db: loader(db, flt, sort=key, descending=descending),
-                                     lambda ids: self._ids_loaded(kind, ids, started))
+        worker = self.id_workers[kind]
 
-    def _ids_loaded(self, kind: str, ids, started: float) -> None:
+        # First the rows a screen shows, at once; then the whole list (seconds on a district file).
+        def first_rows(ids) -> None:
+            self._ids_loaded(kind, ids, started, complete=len(ids) < FIRST_ROWS)
+            if len(ids) >= FIRST_ROWS:
+                worker.submit(lambda db: loader(db, flt, sort=key, descending=descending),
+                              lambda all_ids: self._ids_loaded(kind, all_ids, started, complete=True))
+
+        worker.submit(lambda db: loader(db, flt, sort=key, descending=descending, limit=FIRST_ROWS), first_rows)
+
+    def _ids_loaded(self, kind: str, ids, started: float, complete: bool) -> None:
         view = self.views[kind]
         model = self.models[kind]
         selected = model.id_at(view.currentIndex().row()) if view.currentIndex().isValid() else None
@@ -447,8 +457,11 @@ class ArchivePage(Page):
                 view.selectionModel().blockSignals(False)
         elif self.detail.household is None and len(ids):
             view.setCurrentIndex(model.index(0, 0))
-        self.last_load_seconds = time.perf_counter() - started
-        self._show_count(kind)
+        if complete:
+            self.last_load_seconds = time.perf_counter() - started
+            self._show_count(kind)
+        else:
+            self.first_rows_seconds = time.perf_counter() - started
 
     def _show_count(self, kind: str) -> None:
         n = self.models[kind].rowCount()
