@@ -484,10 +484,17 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
         cols = ", ".join(values)
         matter_id = db.execute(f"INSERT INTO matters({cols}) VALUES({', '.join('?' * len(values))})",
                                list(values.values())).lastrowid
+        db.execute("INSERT INTO matters_fts(rowid, chars) VALUES(?, ?)",
+                   [matter_id, search_chars(title, resident_name, content)])
         _event(db, matter_id, fmt_ts(received), taker_name, "receive", None, "received",
                tr("{source}受理，{grade}").format(source=tr(SOURCES[source]), grade=tr(GRADES[grade])), {})
         audit.record(db, "matter.intake", "matters", matter_id, new=values)
     return matter_id
+
+
+def search_chars(*texts: str) -> str:
+    """The text-search document (or query) of some texts: their characters, one token each."""
+    return " ".join(ch for text in texts for ch in text if ch.isalnum())
 
 
 def _event(db: Database, matter_id: int, at: str, actor: str, action: str, from_state: str | None,

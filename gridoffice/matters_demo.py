@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from . import audit
 from .gendata import Picker
-from .matters import deadlines, fmt_ts, pending_due, time_limits, TimeLimit
+from .matters import TimeLimit, deadlines, fmt_ts, pending_due, search_chars, time_limits
 
 SOURCES = Picker(("visit", "phone", "walk_in", "sms", "board", "meeting"), (35, 25, 20, 5, 8, 7))
 GRADES = Picker(("on_spot", "urgent", "difficult"), (55, 35, 10))
@@ -88,7 +88,7 @@ def generate_matters(db: Database, *, seed: int, today: dt.date | None = None,
     next_id = (db.execute("SELECT max(id) FROM matters").fetchone()[0] or 0) + 1
     next_event = (db.execute("SELECT max(id) FROM matter_events").fetchone()[0] or 0) + 1
     seq: dict[str, int] = {}
-    matter_rows, event_rows = [], []
+    matter_rows, event_rows, search_rows = [], [], []
     stamp = fmt_ts(now)
     for received in planned:
         c = pick_category(rng)
@@ -120,6 +120,7 @@ def generate_matters(db: Database, *, seed: int, today: dt.date | None = None,
             row["promise_date"], row["satisfaction"], row["self_score"], row["peer_score"], row["evaluated_at"],
             row["archived_at"], row["reopen_count"], stamp, stamp,
         ))
+        search_rows.append((next_id, search_chars(title, name or "")))
         for at, actor, action, from_state, to_state, note, data in steps:
             event_rows.append((next_event, next_id, fmt_ts(at), actor, action, from_state, to_state, note,
                                json.dumps(data, ensure_ascii=False) if data else None))
@@ -132,6 +133,7 @@ def generate_matters(db: Database, *, seed: int, today: dt.date | None = None,
             "assignee_staff_id, assignee_dept, respond_due, resolve_due, due_at, responded_at, closed_at, outcome, "
             "answered_at, promise, promise_date, satisfaction, self_score, peer_score, evaluated_at, archived_at, "
             "reopen_count, created_at, updated_at) VALUES (" + ",".join("?" * 35) + ")", matter_rows)
+        db.conn.executemany("INSERT INTO matters_fts(rowid, chars) VALUES (?, ?)", search_rows)
         db.conn.executemany(
             "INSERT INTO matter_events(id, matter_id, at, actor, action, from_state, to_state, note, data) "
             "VALUES (?,?,?,?,?,?,?,?,?)", event_rows)

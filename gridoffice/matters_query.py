@@ -13,7 +13,7 @@ from .errors import NotFound
 from .i18n import tr
 from .masking import mask_id, mask_phone
 from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
-                      Resident, fmt_ts, as_now, urgency_sql, time_limit, timeliness, week_start)
+                      Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
 from .normalize import clean_text
 
 _COLUMNS = (
@@ -88,8 +88,10 @@ def _where(db: Database, flt: MatterFilter, states: tuple[str, ...]) -> tuple[st
         clauses.append("m.number >= ? AND m.number < ?")
         params += [text, text + "\uffff"]
     elif text:
-        clauses.append("(instr(m.title, ?) OR instr(m.resident_name, ?) OR instr(m.content, ?))")
-        params += [text, text, text]
+        # The searched characters as one phrase: the matters whose text holds them in a row.
+        phrase = search_chars(text)
+        clauses.append("m.id IN (SELECT rowid FROM matters_fts WHERE matters_fts MATCH ?)" if phrase else "0")
+        params += [f'"{phrase}"'] if phrase else []
     return " WHERE " + " AND ".join(clauses), params
 
 
@@ -115,7 +117,8 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
     if open_states:
         where, params = _where(db, flt, open_states)
         for matter_id, u in db.execute(
-                f"SELECT m.id, {urgency} AS u FROM matters m{where} "
+                # Open matters are few: start from them, whatever else the filter says.
+                f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where} "
                 "ORDER BY u, m.due_at, m.received_at DESC, m.id DESC", [*uparams, *params]):
             ids.append(matter_id)
             counts[names[u]] += 1

@@ -209,7 +209,7 @@ def m001_initial(db: Database) -> None:
     # Search: one contentless document per person/household; search.py explains the tokens.
     db.execute(
         "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='', columnsize=0, detail=none, "
-        "tokenize='ascii', prefix='2 3 4')"
+        "tokenize='ascii', prefix='2 3 4 6 8')"
     )
 
 
@@ -328,6 +328,10 @@ def m004_matters(db: Database) -> None:
         strict=True,
     )
     db["matter_meeting_items"].create_index(["week", "matter_id"], unique=True)
+    # Text search: each character of the title, resident and content is one token, so a phrase
+    # query of the searched characters is a substring search that 1- and 2-character Chinese
+    # words need (trigram cannot). Contentless: only the matter ids come back.
+    db.execute("CREATE VIRTUAL TABLE matters_fts USING fts5(chars, content='', tokenize='unicode61')")
 
 
 @migrations()
