@@ -41,6 +41,8 @@ from .vocab import PERSON_STATUS, RELATIONS
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
 
 BATCH = 5000
+# normalize_phone() returns such a number unchanged, so the call is skipped for it.
+_CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
 # What clean_text() would change besides NFKC: any whitespace, invisible and control characters.
 _UNCLEAN = re.compile("[\\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x1f\x7f]")
 SAMPLE_ROWS = 200
@@ -135,6 +137,16 @@ def cell_text(value: object) -> str:
     return str(value)
 
 
+def _text(value: object) -> str:
+    """A cell as clean text: clean_text(), skipped for the many cells that are clean already."""
+    if value == "" or value is None:
+        return ""
+    text = value if isinstance(value, str) else cell_text(value)
+    if unicodedata.is_normalized("NFKC", text) and not _UNCLEAN.search(text):
+        return text
+    return clean_text(text)
+
+
 def _looks_like_id(value: object) -> bool:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return value >= 1e14
@@ -192,48 +204,43 @@ class _Job:
     # -- reading and cleaning ------------------------------------------------------------------
     def _filled_rows(self) -> list[tuple[int, tuple]]:
         """Data rows (line number, cells) with merged ranges filled from their top-left cell."""
-        start = self.header.data_row
-        rows = {i: list(self.raw.rows[i]) for i in range(start, len(self.raw.rows))}
+        start, raw_rows = self.header.data_row, self.raw.rows
+        rows = list(raw_rows[start:])
         for top, left, bottom, right in self.raw.merged:
-            if bottom < start or top >= len(self.raw.rows):
+            if bottom < start or top >= len(raw_rows):
                 continue
-            source = self.raw.rows[top]
+            source = raw_rows[top]
             value = source[left] if left < len(source) else ""
-            for i in range(max(top, start), min(bottom, len(self.raw.rows) - 1) + 1):
-                row = rows[i]
+            for i in range(max(top, start), min(bottom, len(raw_rows) - 1) + 1):
+                row = list(rows[i - start])
                 row.extend([""] * (right + 1 - len(row)))
-                for c in range(left, right + 1):
-                    row[c] = value
-        return [(i + 1, tuple(rows[i])) for i in range(start, len(self.raw.rows))]
+                row[left:right + 1] = [value] * (right + 1 - left)
+                rows[i - start] = tuple(row)
+        return [(start + n + 1, cells) for n, cells in enumerate(rows)]
 
-    def _get(self, cells: tuple, name: str) -> object:
-        col = self.col.get(name)
-        if col is None or col >= len(cells):
-            return ""
-        return cells[col]
-
-    def _text(self, cells: tuple, name: str) -> str:
-        value = self._get(cells, name)
-        if value in ("", None):
-            return ""
-        text = value if isinstance(value, str) else cell_text(value)
-        # Most cells are already clean; checking that is ten times cheaper than cleaning them.
-        if unicodedata.is_normalized("NFKC", text) and not _UNCLEAN.search(text):
-            return text
-        return clean_text(text)
+    def _values(self, cells: tuple) -> dict[str, object]:
+        """The raw cell of each field ('' for a field not mapped or beyond the row's end)."""
+        width = len(cells)
+        values = dict.fromkeys(FIELDS, "")
+        for name, col in self.col.items():
+            if col < width:
+                values[name] = cells[col]
+        return values
 
     def read_rows(self) -> Generator[tuple[int, int, str], None, None]:
         filled = self._filled_rows()
         self.total = 2 * len(filled) + 1
-        last_id = max((n for n, (_, cells) in enumerate(filled) if _looks_like_id(self._get(cells, "id_number"))),
-                      default=-1)
+        id_col = self.col["id_number"]
+        last_id = max((n for n, (_, cells) in enumerate(filled)
+                       if id_col < len(cells) and _looks_like_id(cells[id_col])), default=-1)
         for n, (line, cells) in enumerate(filled):
             if n % BATCH == 0:
                 yield n, self.total, tr("正在检查第{n}行……").format(n=line)
             if not any(c not in ("", None) for c in cells):
                 self.skipped += 1
                 continue
-            id_value = self._get(cells, "id_number")
+            values = self._values(cells)
+            id_value = values["id_number"]
             texts = [c for c in cells[:4] if isinstance(c, str) and c.strip()]
             if texts and any(t.lstrip()[:1] in _MARKER_STARTS for t in texts):
                 texts = [clean_text(t).replace(" ", "") for t in texts]
@@ -243,27 +250,27 @@ class _Job:
             if texts and texts[0].startswith(_NOTE_WORDS) and not _looks_like_id(id_value):
                 self.skipped += 1
                 continue
-            if id_value in ("", None) and (n > last_id or not self._text(cells, "name")):
+            if id_value in ("", None) and (n > last_id or not _text(values["name"])):
                 self.skipped += 1
                 continue
-            self.rows.append(self._parse(line, cells))
+            self.rows.append(self._parse(line, cells, values))
 
-    def _parse(self, line: int, cells: tuple) -> _Row:
-        rel_text = self._text(cells, "relation")
+    def _parse(self, line: int, cells: tuple, values: dict[str, object]) -> _Row:
+        rel_text = _text(values["relation"])
         relation = relation_code(rel_text)
-        number = self._text(cells, "household_number")
-        row = _Row(line, cells, relation, number, self._text(cells, "grid"), self._text(cells, "address"))
+        row = _Row(line, cells, relation, _text(values["household_number"]), _text(values["grid"]),
+                   _text(values["address"]))
         try:
-            name = require_name(self._get(cells, "name"))
-            id_value = self._get(cells, "id_number")
+            name = require_name(values["name"])
+            id_value = values["id_number"]
             if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
                 raise ValidationError("id_number", tr(
                     "身份证号码存成了数字（{v}），表格只保留15位有效数字，后几位已经丢失；"
                     "请把该列设为文本格式后重新录入这个号码").format(v=cell_text(id_value)))
             info = parse_id(id_value, today=self.today)
-            sex = sex_code(self._text(cells, "sex"))
+            sex = sex_code(_text(values["sex"]))
             try:
-                birth = parse_date(self._get(cells, "birth_date"))
+                birth = parse_date(values["birth_date"])
             except ValidationError as exc:
                 self.notices.append(Notice(line, tr("{msg}；已按身份证号码中的出生日期登记").format(msg=exc.message)))
                 birth = None
@@ -282,14 +289,17 @@ class _Job:
             relation = "other"
             self.notices.append(Notice(line, tr("与户主关系“{t}”无法识别，已登记为“其他”").format(t=rel_text)))
         row.relation = relation
-        try:
-            phone = normalize_phone(self._get(cells, "phone"))
-        except ValidationError as exc:
-            phone = ""
-            self.notices.append(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
-        ethnicity = self._text(cells, "ethnicity")
+        phone = values["phone"]
+        if not (isinstance(phone, str) and _CANONICAL_MOBILE.fullmatch(phone)):
+            try:
+                phone = normalize_phone(phone)
+            except ValidationError as exc:
+                phone = ""
+                self.notices.append(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
+        ethnicity = _text(values["ethnicity"])
         if len(ethnicity) == 1:
             ethnicity += "族"  # 汉 -> 汉族: rosters often drop the 族
+        notes = values["notes"]
         row.values = {
             "name": name,
             "id_number": info.number,
@@ -297,17 +307,17 @@ class _Job:
             "birth_date": info.birth_date.isoformat(),
             "relation": relation,
             "ethnicity": ethnicity,
-            "political_status": self._coded(line, cells, "political_status", political_code),
-            "education": self._text(cells, "education"),
-            "occupation": self._text(cells, "occupation"),
+            "political_status": self._coded(line, values, "political_status", political_code),
+            "education": _text(values["education"]),
+            "occupation": _text(values["occupation"]),
             "phone": phone,
-            "residence": self._coded(line, cells, "residence", residence_code),
-            "notes": clean_text(cell_text(notes), multiline=True) if (notes := self._get(cells, "notes")) else "",
+            "residence": self._coded(line, values, "residence", residence_code),
+            "notes": clean_text(cell_text(notes), multiline=True) if notes else "",
         }
         return row
 
-    def _coded(self, line: int, cells: tuple, name: str, lookup) -> str:
-        text = self._text(cells, name)
+    def _coded(self, line: int, values: dict[str, object], name: str, lookup) -> str:
+        text = _text(values[name])
         if not text:
             return ""
         code = lookup(text)
