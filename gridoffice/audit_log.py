@@ -30,7 +30,61 @@ ACTION_LABELS = {
     "user_password": "修改密码",
     "user_password_reset": "重置密码",
     "user_disable": "停用用户",
+    "add_person": "新增人员",
+    "update_person": "修改人员",
+    "add_member": "添加家庭成员",
+    "remove_member": "移出家庭成员",
+    "transfer_member": "成员转户",
+    "change_head": "变更户主",
+    "create_household": "新建户",
+    "update_household": "修改户",
+    "move_household": "户调整网格",
+    "split_household": "分户",
+    "merge_households": "合户",
+    "move_out": "迁出",
+    "record_death": "登记死亡",
+    "set_representative": "设置户代表",
+    "add_tag": "添加标签",
+    "end_tag": "结束标签",
+    "create_unit": "新建组织单元",
+    "rename_unit": "组织单元改名",
+    "move_unit": "移动组织单元",
+    "retire_unit": "撤销组织单元",
+    "set_office": "设置本单位",
+    "add_staff": "新增工作人员",
+    "update_staff": "修改工作人员",
+    "add_role": "任职",
+    "end_role": "卸任",
+    "create_team": "新建团队",
+    "add_team_member": "加入团队",
+    "end_team_member": "退出团队",
+    "link_contact": "建立联系户",
+    "end_contact": "结束联系户",
+    "import_update": "导入更新",
+    "import": "导入",
 }
+
+
+TABLE_LABELS = {
+    "persons": "人员",
+    "person_tags": "人员标签",
+    "households": "户",
+    "org_units": "组织单元",
+    "staff": "工作人员",
+    "staff_roles": "工作人员职务",
+    "teams": "团队",
+    "team_members": "团队成员",
+    "contacts": "联系户",
+    "users": "用户",
+    "settings": "设置",
+}
+
+
+def table_label(table: str | None) -> str:
+    if not table:
+        return ""
+    text = TABLE_LABELS.get(table)
+    return tr(text) if text else table
 
 
 def action_label(code: str) -> str:

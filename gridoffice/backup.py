@@ -196,6 +196,14 @@ def due(db_path: str | Path, dest_dir: str | Path | None = None, *, every: dt.ti
     return not backups or (now or dt.datetime.now()) - backups[0].taken_at >= every
 
 
+def backup_if_due(db_path: str | Path, dest_dir: str | Path | None = None, *,
+                  every: dt.timedelta = dt.timedelta(hours=1)) -> BackupResult | None:
+    """The automatic backup: taken when the newest one is older than `every` (on open, then by a timer)."""
+    if not Path(db_path).exists() or not due(db_path, dest_dir, every=every):
+        return None
+    return backup_now(db_path, dest_dir)
+
+
 @dataclass(frozen=True)
 class RestoreResult:
     restored_from: Path

@@ -77,6 +77,9 @@ def test_backup_to_another_folder_and_due(office, tmp_path):
     assert taken.path.parent == dest
     assert not backup.due(office, dest, now=dt.datetime(2026, 3, 1, 9, 30))
     assert backup.due(office, dest, now=dt.datetime(2026, 3, 1, 10, 0))
+    automatic = backup.backup_if_due(office, dest)
+    assert automatic is not None and backup.backup_if_due(office, dest) is None
+    assert len(backup.list_backups(office, dest)) == 2
 
 
 def test_restore_keeps_the_current_file_aside_and_logs_it(office):

@@ -1,0 +1,105 @@
+"""The log-in dialog, the backup dialog and the audit page, driven headless."""
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
+
+from gridoffice import audit, backup, users
+from gridoffice.db import open_db
+from ui.backup_dialog import BackupDialog
+from ui.context import AppContext, User
+from ui.login_dialog import LoginDialog
+from ui.pages.audit_page import AuditPage
+
+
+def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
+    db = open_db(tmp_path / "office.db")
+    dialog = LoginDialog(db)
+    qtbot.addWidget(dialog)
+    assert dialog.first_start and dialog.windowTitle() == "创建系统管理员"
+    qtbot.keyClicks(dialog.name, "admin")
+    qtbot.keyClicks(dialog.password, "gridoffice1")
+    qtbot.keyClicks(dialog.confirm, "gridoffice2")
+    dialog.submit()
+    assert "不一致" in dialog.error.text() and users.needs_first_admin(db)
+    qtbot.keyClicks(dialog.password, "gridoffice1")
+    qtbot.keyClicks(dialog.confirm, "gridoffice1")
+    dialog.submit()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.role == "admin"
+
+    again = LoginDialog(db)
+    qtbot.addWidget(again)
+    assert not again.first_start and again.confirm.isHidden()
+    qtbot.keyClicks(again.name, "admin")
+    qtbot.keyClicks(again.password, "wrong-one1")
+    again.submit()
+    assert again.error.text() == "用户名或密码不正确" and again.password.text() == ""
+    qtbot.keyClicks(again.password, "gridoffice1")
+    again.submit()
+    assert again.user.name == "admin"
+    db.close()
+
+
+@pytest.fixture
+def ctx(qapp, tmp_path):
+    context = AppContext(tmp_path / "office.db", User("李领导", "leader"))
+    yield context
+    context.close()
+
+
+def test_backup_dialog_backs_up_and_asks_before_restoring(ctx, qtbot, monkeypatch, tmp_path):
+    dialog = BackupDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 0 and "还没有备份" in dialog.status.text()
+    dialog.backup_now()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    assert "完整性检查通过" in dialog.status.text()
+    assert backup.list_backups(ctx.db_path)[0].name == dialog.table.item(0, 2).text()
+    dialog.grab().save(str(tmp_path / "backup_dialog.png"))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    with qtbot.waitSignal(dialog.restore_requested) as blocker:
+        dialog.ask_restore()
+    assert blocker.args[0] == backup.list_backups(ctx.db_path)[0].path
+
+
+def test_audit_page_filters_and_checks_the_chain(ctx, qtbot, tmp_path):
+    db = open_db(ctx.db_path)
+    with db.atomic():
+        for actor, row in (("张三", 1), ("李四", 2), ("张三", 3)):
+            audit.set_actor(db, actor)
+            audit.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
+    db.close()
+    page = AuditPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(900, 600)
+    page.show()
+    page.activated()
+    assert page.body.isVisible() and page.table.rowCount() == 3
+    assert page.table.item(0, 2).text() == "修改人员" and page.table.item(0, 3).text() == "人员 #3"
+    page.actor.setCurrentIndex(page.actor.findData("张三"))
+    page.search()
+    assert page.table.rowCount() == 2 and "共 2 条" in page.summary.text()
+    page.table.selectRow(0)
+    assert "原值" in page.detail.toPlainText() and "乙" in page.detail.toPlainText()
+    with qtbot.waitSignal(ctx.navigate_requested) as nav:
+        page.table.cellDoubleClicked.emit(0, 0)
+    assert nav.args == ["persons", 3]
+    page.actor.setCurrentIndex(0)
+    qtbot.keyClicks(page.row_id, "2")
+    qtbot.keyClick(page.row_id, Qt.Key.Key_Return)
+    assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "李四"
+    page.check_chain()
+    qtbot.waitUntil(lambda: "校验通过" in page.summary.text(), timeout=10000)
+    page.grab().save(str(tmp_path / "audit_page.png"))
+
+
+def test_audit_page_is_closed_to_roles_without_the_right(qapp, qtbot, tmp_path):
+    context = AppContext(tmp_path / "office.db", User("网格员小王", "grid_worker"))
+    try:
+        page = AuditPage(context)
+        qtbot.addWidget(page)
+        page.show()
+        page.activated()
+        assert page.denied.isVisible() and not page.body.isVisible()
+    finally:
+        context.close()

@@ -1,0 +1,79 @@
+"""Log-in before the main window opens; on the very first start it creates the administrator.
+
+The dialog works on a plain Database (before any AppContext exists). After exec() returns
+Accepted, `user` is the logged-in gridoffice.users.User and the connection's actor is set.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
+)
+from sqlite_utils import Database
+
+from gridoffice import users
+from gridoffice.errors import GridOfficeError
+
+
+class LoginDialog(QDialog):
+    def __init__(self, db: Database, office_name: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.user: users.User | None = None
+        self.first_start = users.needs_first_admin(db)
+        self.setWindowTitle(self.tr("创建系统管理员") if self.first_start else self.tr("登录"))
+
+        self.intro = QLabel()
+        self.intro.setWordWrap(True)
+        if self.first_start:
+            self.intro.setText(self.tr("这是第一次使用本数据文件。请设置系统管理员的用户名和密码；"
+                                       "以后由管理员为其他工作人员添加账号。请牢记密码。"))
+        else:
+            self.intro.setText(office_name or self.tr("请输入用户名和密码。"))
+        self.name = QLineEdit()
+        self.name.setMaxLength(32)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.confirm = QLineEdit()
+        self.confirm.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+
+        form = QFormLayout()
+        form.addRow(self.tr("用户名(&U)："), self.name)
+        form.addRow(self.tr("密码(&P)："), self.password)
+        if self.first_start:
+            form.addRow(self.tr("再输一次(&C)："), self.confirm)
+        else:
+            self.confirm.hide()
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(
+            self.tr("创建并登录") if self.first_start else self.tr("登录"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("退出"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.intro)
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.name.setFocus()
+
+    def submit(self) -> None:
+        name, password = self.name.text(), self.password.text()
+        try:
+            if self.first_start:
+                if password != self.confirm.text():
+                    raise GridOfficeError(self.tr("两次输入的密码不一致，请重新输入"))
+                users.create_first_admin(self.db, name, password)
+            self.user = users.login(self.db, name, password)
+        except GridOfficeError as exc:
+            self.error.setText(exc.message)
+            self.password.clear()
+            self.confirm.clear()
+            self.password.setFocus()
+            return
+        self.accept()
