@@ -8,6 +8,11 @@ from gridoffice.errors import NotFound
 
 @pytest.fixture
 def office(db):
+    with db.atomic():  # one commit for the whole fixture keeps the test fast
+        return _build(db)
+
+
+def _build(db):
     community = regions.create_unit(db, None, "community", "东港社区")
     grid = regions.create_unit(db, community, "grid", "第一网格")
     building = regions.create_unit(db, grid, "building", "1幢")

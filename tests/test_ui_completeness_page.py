@@ -1,5 +1,7 @@
 """完整性检查 page: run the check in the background, count per kind, jump to the record, cancel."""
 
+import datetime as dt
+import shutil
 import threading
 
 import pytest
@@ -14,18 +16,16 @@ from ui.pages import completeness_page
 from ui.pages.completeness_page import CompletenessPage
 
 
-@pytest.fixture
-def office(tmp_path):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """An office with known faults: a household outside any grid, one without a head, a party member with 1 contact."""
-    import datetime as dt
-
-    path = tmp_path / "office.db"
+    path = tmp_path_factory.mktemp("completeness") / "office.db"
     db = open_db(path)
     audit.set_actor(db, "测试员")
-    community = regions.create_unit(db, None, "community", "东港社区")
-    grid = regions.create_unit(db, community, "grid", "第一网格")
     ids = {}
-    with db.atomic():
+    with db.atomic():  # one commit for the whole fixture keeps the test fast
+        community = regions.create_unit(db, None, "community", "东港社区")
+        grid = regions.create_unit(db, community, "grid", "第一网格")
         # Faulty rows cannot be made through the domain API (it refuses them): plain SQL makes them.
         for serial, (number, org_id, relation) in enumerate(
                 (("0001", grid, "head"), ("0002", community, "head"), ("0003", grid, "son")), start=5):
@@ -36,10 +36,18 @@ def office(tmp_path):
                        "VALUES(?,?,?,?,?,?)", [hid, f"户{number}成员", make_id("330102", birth, serial * 2 + 1), "M",
                                                 birth.isoformat(), relation])
             ids[number] = hid
-    party = staff.add_staff(db, "吴党员", "party_member", org_id=grid)
-    staff.link_contact(db, party, ids["0001"])
+        party = staff.add_staff(db, "吴党员", "party_member", org_id=grid)
+        staff.link_contact(db, party, ids["0001"])
     db.close()
     return {"path": path, "households": ids, "party": party}
+
+
+@pytest.fixture
+def office(template, tmp_path):
+    """Each test works on its own copy of the office, built once per module."""
+    path = tmp_path / "office.db"
+    shutil.copyfile(template["path"], path)
+    return {**template, "path": path}
 
 
 @pytest.fixture

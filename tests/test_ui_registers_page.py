@@ -1,6 +1,7 @@
 """重点人群 page: counts per register, filter by grid, masked rows, Enter opens the household."""
 
 import datetime as dt
+import shutil
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,17 +20,17 @@ def _born(years_ago: int, days: int = 30) -> dt.date:
     return dt.date(TODAY.year - years_ago, 1, 1) + dt.timedelta(days=days) if years_ago else TODAY - dt.timedelta(days=days)
 
 
-@pytest.fixture
-def office(tmp_path):
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
     """Two grids; persons written with plain SQL so their birth dates are exact."""
-    path = tmp_path / "office.db"
+    path = tmp_path_factory.mktemp("registers") / "office.db"
     db = open_db(path)
     audit.set_actor(db, "测试员")
-    community = regions.create_unit(db, None, "community", "东港社区")
-    grid1 = regions.create_unit(db, community, "grid", "第一网格")
-    grid2 = regions.create_unit(db, community, "grid", "第二网格")
     people = {}
-    with db.atomic():
+    with db.atomic():  # one commit for the whole fixture keeps the test fast
+        community = regions.create_unit(db, None, "community", "东港社区")
+        grid1 = regions.create_unit(db, community, "grid", "第一网格")
+        grid2 = regions.create_unit(db, community, "grid", "第二网格")
         for number, grid, members in (
             ("0001", grid1, [("王老汉", 85, "disabled"), ("王小宝", 0, None)]),
             ("0002", grid2, [("李奶奶", 70, None), ("李娃", 1, None)]),
@@ -49,6 +50,14 @@ def office(tmp_path):
                 people[name] = (pid, hid)
     db.close()
     return {"path": path, "grid1": grid1, "grid2": grid2, "people": people}
+
+
+@pytest.fixture
+def office(template, tmp_path):
+    """Each test works on its own copy of the office, built once per module."""
+    path = tmp_path / "office.db"
+    shutil.copyfile(template["path"], path)
+    return {**template, "path": path}
 
 
 @pytest.fixture
