@@ -108,7 +108,8 @@ def spellings(name: str) -> list[list[str]]:
     return result
 
 
-def keys(name: str) -> list[str]:
+@lru_cache(maxsize=65536)
+def keys(name: str) -> tuple[str, ...]:
     """Search keys of a name: each full spelling and each string of initials, without repeats."""
     found: list[str] = []
     for spelt in spellings(name):
@@ -117,4 +118,4 @@ def keys(name: str) -> list[str]:
         for key in ("".join(spelt), "".join(s[0] for s in spelt)):
             if key not in found:
                 found.append(key)
-    return found
+    return tuple(found)

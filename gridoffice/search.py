@@ -16,7 +16,7 @@ per person (rowid 2·id) and per household (rowid 2·id+1) holds these tokens:
   household, active tags and birth year: filters are intersections inside the index.
 
 Tokens only the program writes start with a private-use character, so nothing typed can
-produce them; the one-character ones add nothing to the prefix indexes (2–4 characters)
+produce them; the one-character ones add nothing to the prefix indexes (2 to 8 characters)
 that serve pinyin and name prefixes.
 
 A contentless table cannot delete a row, and the core reindexes after a change, when the old
@@ -44,7 +44,7 @@ from .ages import birth_bounds
 from .i18n import tr
 from .normalize import clean_text
 
-FTS_OPTIONS = "content='', columnsize=0, detail=none, tokenize='ascii', prefix='2 3 4'"
+FTS_OPTIONS = "content='', columnsize=0, detail=none, tokenize='ascii', prefix='2 3 4 5 6 7 8'"
 
 PERSON = "person"
 HOUSEHOLD = "household"
@@ -147,6 +147,16 @@ def _segments(text: str) -> list[str]:
     return out
 
 
+def _is_han(segment: str) -> bool:
+    return unicodedata.category(segment[0]) == "Lo"
+
+
+def _pairs(segs: list[str]) -> list[str]:
+    """Neighbouring segments joined: a fragment of 2+ segments is then found by its pairs,
+    which keeps the rows whose order must be checked few."""
+    return [a + b for a, b in zip(segs, segs[1:])]
+
+
 def _id_digits(number: str | None) -> str:
     digits = (number or "").lower()
     return digits if digits.isdigit() or digits[:-1].isdigit() else re.sub(r"[^0-9x]", "", digits)
@@ -176,9 +186,10 @@ class _Builder:
         got = self._names.get(key)
         if got is None:
             text = name or ""
-            parts = _segments(text)
-            if parts:
-                parts.append(_NAME + "".join(parts))
+            segs = _segments(text)
+            parts = segs + _pairs(segs)
+            if segs:
+                parts.append(_NAME + "".join(segs))
             if with_pinyin:
                 parts += pinyin.keys(text)
             got = " ".join(dict.fromkeys(parts))
@@ -213,7 +224,8 @@ class _Builder:
     def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
         hid, number, address, phone, status, contact_class, head, path = row
         parts = [self.name(head, False), self.place(HOUSEHOLD, status, contact_class, path)]
-        parts += _segments(address or "")
+        segs = _segments(address or "")
+        parts += [s for s in segs if not _is_han(s)] + _pairs(segs)
         number = _compact(number)
         if number:
             parts.append(_NUMBER + number)
@@ -375,14 +387,35 @@ def _all(tokens: list[str]) -> str:
     return "(" + " AND ".join(_q(t) for t in dict.fromkeys(tokens)) + ")"
 
 
-def _run_in(needle: list[str], text: str | None) -> bool:
+def _run_in(needle: list[str], text: str | None, open_end: bool) -> bool:
+    """Whether the segments of `text` hold `needle` in a row (the last one as a prefix if open)."""
     if not text:
         return False
-    return "\x00" + "\x00".join(needle) + "\x00" in "\x00" + "\x00".join(_segments(text)) + "\x00"
+    hay = _segments(text)
+    n = len(needle)
+    for i in range(len(hay) - n + 1):
+        if hay[i : i + n - 1] == needle[:-1] and (
+            hay[i + n - 1].startswith(needle[-1]) if open_end else hay[i + n - 1] == needle[-1]
+        ):
+            return True
+    return False
 
 
-def _fragment_check(segs: list[str]) -> Check:
-    return lambda r: _run_in(segs, r.name) or _run_in(segs, r.address) or _run_in(segs, r.head)
+def _fragment_check(segs: list[str], open_end: bool) -> Check:
+    return lambda r: (
+        _run_in(segs, r.name, False) or _run_in(segs, r.head, False) or _run_in(segs, r.address, open_end)
+    )
+
+
+def _latin_check(prefix: str) -> Check:
+    def check(r: _Row) -> bool:
+        if r.name and any(key.startswith(prefix) for key in pinyin.keys(r.name)):
+            return True
+        if _compact(r.number).startswith(prefix):
+            return True
+        return any(s.startswith(prefix) for text in (r.name, r.head, r.address) if text for s in _segments(text))
+
+    return check
 
 
 def _digits_check(digits: str) -> Check:
@@ -397,41 +430,55 @@ def _digits_check(digits: str) -> Check:
     return check
 
 
+# Prefix lengths the index keeps (see FTS_OPTIONS); a longer prefix is looked up by its first
+# eight characters and checked on the row.
+_PREFIXES = (2, 3, 4, 5, 6, 7, 8)
+
+
 def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
     """Tiers for one word of the query (score, expression, row check), best first; then the
-    expression and check that match any tier."""
+    expression and check of the widest tier, which matches every row the others match."""
     plain = word.replace("-", "")
     if re.fullmatch(r"\d+x?", plain):
         number = _q(_NUMBER + plain)
         broad = [f"{number}*"]
-        if re.fullmatch(r"\d+", plain):
+        if plain.isdigit():
             broad.append(_q(plain))
-        if len(plain) >= 4:
-            broad.append(_all(_grams(plain)))
+        grams = _grams(plain)
+        if grams:
+            # Runs that cover the digits without overlap: fewer lists to intersect, same rows.
+            cover = grams[::4] + ([grams[-1]] if (len(grams) - 1) % 4 else [])
+            broad.append(_all(cover))
         tiers = [(2.0, number, None), (1.0, " OR ".join(broad), _digits_check(plain))]
     elif re.fullmatch(r"[a-z]+", word):
         exact = f"{_q(word)} OR {_q(_NUMBER + word)}"
         tiers = [(2.0, exact, None)]
         # A one-letter prefix would merge the postings of a tenth of all names.
         if len(word) > 1:
-            tiers.append((1.0, f"{_q(word)}* OR {_q(_NUMBER + word)}*", None))
+            kept = max(n for n in _PREFIXES if n <= len(word))
+            check = None if kept == len(word) else _latin_check(word)
+            tiers.append((1.0, f"{_q(word[:kept])}* OR {_q(_NUMBER + word)}*", check))
     else:
         segs = _segments(word)
         if not segs:
             return None
-        whole = _NAME + "".join(segs)
-        fragment = _all(segs)
-        if any(unicodedata.category(s[0]) == "Lo" for s in segs):
-            check = None if len(segs) == 1 else _fragment_check(segs)
-            tiers = [(3.0, _q(whole), None), (2.0, f"{_q(whole)}*", None), (1.0, fragment, check)]
+        open_end = not _is_han(segs[-1])
+        if len(segs) == 1:
+            fragment = f"{_q(segs[0])}*" if open_end else _q(segs[0])
         else:
-            number = _compact(word)
-            in_address = _fragment_check(segs)
+            pairs = _pairs(segs)
+            fragment = "(" + " AND ".join([_q(p) for p in pairs[:-1]] + [_q(pairs[-1]) + ("*" if open_end else "")]) + ")"
+        check = None if len(segs) <= 2 and not open_end else _fragment_check(segs, open_end)
+        if any(_is_han(s) for s in segs):
+            whole = _q(_NAME + "".join(segs))
+            tiers = [(3.0, whole, None), (2.0, f"{whole}*", None), (1.0, fragment, check)]
+        else:
+            number = _NUMBER + _compact(word)
+            in_address = _fragment_check(segs, open_end)
             tiers = [
-                (2.0, _q(_NUMBER + number), None),
-                (1.0, f"{_q(_NUMBER + number)}* OR {fragment}", lambda r: _compact(r.number).startswith(number) or in_address(r)),
+                (2.0, _q(number), None),
+                (1.0, f"{_q(number)}* OR {fragment}", lambda r: _compact(r.number).startswith(number[1:]) or in_address(r)),
             ]
-    # The last tier is the widest: it matches every row the others match.
     _, broad, broad_check = tiers[-1]
     return tiers, broad, broad_check
 

@@ -1,0 +1,108 @@
+"""Search latency per query kind on a generated office: `python bench/bench_search.py PATH.db`.
+
+Queries come from the data itself (names, IDs, phones, addresses, numbers of random rows),
+about 50 per kind; each line gives the median and the worst latency of `search.search`.
+`--rebuild` rebuilds the index first and reports how long that took.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from gridoffice import pinyin, search  # noqa: E402
+from gridoffice.db import connect  # noqa: E402
+
+PER_KIND = 50
+
+
+def _sample(db, sql: str, table: str, n: int, rnd: random.Random) -> list[tuple]:
+    top = db.execute(f"SELECT max(id) FROM {table}").fetchone()[0] or 0
+    ids = [rnd.randint(1, top) for _ in range(n * 3)]
+    rows = db.execute(f"{sql} WHERE {table[0]}.id IN ({','.join('?' * len(ids))})", ids).fetchall()
+    rnd.shuffle(rows)
+    return rows[:n]
+
+
+def _queries(db, rnd: random.Random) -> dict[str, list[tuple[str, dict]]]:
+    persons = _sample(db, "SELECT p.name, p.id_number, p.phone FROM persons p", "persons", 400, rnd)
+    households = _sample(db, "SELECT h.number, h.address, h.phone FROM households h", "households", 200, rnd)
+    units = [r[0] for r in db.execute("SELECT id FROM org_units WHERE level IN ('grid', 'community', 'street')")]
+    tags = [r[0] for r in db.execute("SELECT DISTINCT tag FROM person_tags")] or ["disabled"]
+    han = [p for p in persons if p[0] and all("\u4e00" <= c <= "\u9fff" for c in p[0])]
+    ids = [p[1] for p in persons if p[1] and len(p[1]) == 18]
+    phones = [p[2] for p in persons if p[2] and p[2].isdigit()] + [h[2].replace("-", "") for h in households if h[2]]
+    q: dict[str, list[tuple[str, dict]]] = {}
+    q["1-char name"] = [(rnd.choice(n), {}) for n, _, _ in han[:PER_KIND]]
+    q["2-3 char name"] = [(n, {}) for n, _, _ in han[:PER_KIND] if 2 <= len(n) <= 3]
+    full = [pinyin.keys(n)[0] for n, _, _ in han[:PER_KIND]]
+    q["full pinyin prefix"] = [(k[: rnd.randint(min(4, len(k)), len(k))], {}) for k in full]
+    q["pinyin initials"] = [(pinyin.keys(n)[1], {}) for n, _, _ in han[:PER_KIND]]
+    q["ID digits, middle"] = [(i[s : s + rnd.randint(4, 8)], {}) for i in ids[:PER_KIND] for s in [rnd.randint(6, 10)]]
+    q["ID digits, tail"] = [(i[-rnd.randint(4, 6) :], {}) for i in ids[:PER_KIND]]
+    q["phone digits"] = [(p[-rnd.randint(4, 8) :], {}) for p in phones[:PER_KIND]]
+    q["address fragment"] = []
+    for _, address, _ in households[:PER_KIND]:
+        cjk = [i for i, c in enumerate(address) if "\u4e00" <= c <= "\u9fff"]
+        start = rnd.choice(cjk[:-1] or cjk)
+        q["address fragment"].append((address[start : start + rnd.randint(2, 4)], {}))
+    q["household number"] = [(h[0], {}) for h in households[:PER_KIND]]
+    names = [n for n, _, _ in han[PER_KIND:]]
+    q["name + subtree"] = [(rnd.choice(names)[: rnd.randint(1, 2)], {"org_id": rnd.choice(units)}) for _ in range(PER_KIND)]
+    q["name + age 60+"] = [(rnd.choice(names)[:1], {"age_min": 60}) for _ in range(PER_KIND)]
+    q["name + age 0-3"] = [(rnd.choice(names)[:1], {"age_max": 3}) for _ in range(PER_KIND)]
+    q["name + tag"] = [(rnd.choice(names)[:1], {"tag": rnd.choice(tags)}) for _ in range(PER_KIND)]
+    q["pinyin + class 1 + active"] = [
+        (pinyin.keys(rnd.choice(names))[0][:3], {"contact_class": 1, "status": "active"}) for _ in range(PER_KIND)
+    ]
+    q["ID tail + subtree"] = [(i[-4:], {"org_id": rnd.choice(units)}) for i in ids[PER_KIND : 2 * PER_KIND]]
+    return q
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("db")
+    parser.add_argument("--rebuild", action="store_true")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args(argv)
+    db = connect(args.db)
+    persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    households = db.execute("SELECT count(*) FROM households").fetchone()[0]
+    print(f"{Path(args.db).name}: {persons:,} persons, {households:,} households")
+    if args.rebuild:
+        start = time.perf_counter()
+        job = search.rebuild(db)
+        while True:
+            try:
+                next(job)
+            except StopIteration:
+                break
+        print(f"rebuild: {time.perf_counter() - start:.1f} s")
+    size = db.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'search_fts%'").fetchone()[0]
+    total = db.execute("SELECT page_count * page_size FROM pragma_page_count, pragma_page_size").fetchone()[0]
+    print(f"index size: {size / 1e6:.1f} MB ({size / (persons + households):.0f} B/row; database {total / 1e6:.0f} MB)")
+    queries = _queries(db, random.Random(args.seed))
+    search.search(db, "张伟")  # the first search imports and warms the page cache
+    for kind, items in queries.items():
+        times = []
+        hits = 0
+        for text, filters in items:
+            start = time.perf_counter()
+            found = search.search(db, text, **filters)
+            times.append((time.perf_counter() - start) * 1000)
+            hits += len(found)
+        print(
+            f"{kind:28s} n={len(times):3d}  median {statistics.median(times):6.2f} ms  "
+            f"worst {max(times):6.2f} ms  hits/query {hits / len(times):5.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
