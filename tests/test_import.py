@@ -155,6 +155,8 @@ def test_messy_roster_counts_cells_and_reasons(office, tmp_path):
     head_id = db.execute("SELECT id FROM persons WHERE id_number = ?", [HEAD1]).fetchone()[0]
     assert hh[0][4] == head_id
     assert person(db, WIFE1)[7] == person(db, SON1)[7] == person(db, HEAD1)[7]
+    from gridoffice import search
+    assert [h.title for h in search.search(db, "王建国", kind="person")] == ["王建国"]
     summary = db.execute("SELECT new FROM audit WHERE action = 'import'").fetchall()
     assert len(summary) == 1 and '"persons_new": 10' in summary[0][0]
 
@@ -180,6 +182,8 @@ def test_changed_phone_updates_and_is_audited(office, tmp_path):
     entry = audit.history(db, "persons", son_id)[0]
     assert entry.action == "import_update"
     assert (entry.old["phone"], entry.new["phone"]) == ("13812345678", "13900002222")
+    from gridoffice import search
+    assert [h.title for h in search.search(db, "2222", kind="person")] == ["王小明"]
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 10
 
 
@@ -313,6 +317,7 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr("gridoffice.roster_import.search.reindex", broken)
+    monkeypatch.setattr("gridoffice.roster_import.search.rebuild", broken)
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
