@@ -336,3 +336,35 @@ def test_completeness_problem_about_a_party_member_opens_the_contacts(page, offi
     assert page.open_record("org_units", office["grid2"])
     assert page.current_unit().id == office["grid2"]
     assert not page.open_record("households", office["households"][0])
+
+
+def test_rename_move_and_contacts_can_be_undone_and_redone(page, office, qtbot, answers):
+    stack = page.ctx.undo_stack
+    page.select_unit(office["grid2"])
+    page.rename_unit()
+    page.dialog.name.setText("滨海网格")
+    ok(page.dialog)
+    qtbot.waitUntil(lambda: page.dialog is None)
+    page.move_unit()
+    page.dialog.target.set_current_unit(office["area"])
+    ok(page.dialog)
+    qtbot.waitUntil(lambda: page.dialog is None)
+    assert stack.undoText() == "移动“滨海网格”"
+    assert regions.get_unit(page.ctx.reader(), office["grid2"]).parent_id == office["area"]
+    stack.undo()
+    qtbot.waitUntil(lambda: regions.get_unit(page.ctx.reader(), office["grid2"]).parent_id == office["community"])
+    stack.undo()
+    qtbot.waitUntil(lambda: regions.get_unit(page.ctx.reader(), office["grid2"]).name == "第二网格")
+    stack.redo()
+    qtbot.waitUntil(lambda: regions.get_unit(page.ctx.reader(), office["grid2"]).name == "滨海网格")
+
+    page.select_unit(office["grid1"])
+    page.tabs.setCurrentIndex(2)
+    page.contacts.select_staff(office["party"])
+    for row in (3, 4):
+        page.contacts.households.item(row, 0).setCheckState(Qt.CheckState.Checked)
+    page.contacts.save()
+    qtbot.waitUntil(lambda: stack.undoText() == "保存联系户")
+    assert len(staff.contacts_of(page.ctx.reader(), office["party"])) == 5
+    stack.undo()
+    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"])) == 3)

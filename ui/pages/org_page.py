@@ -20,6 +20,7 @@ from gridoffice import org_lists, regions, staff, vocab
 from gridoffice.masking import mask_phone
 from ui.models import Column
 from ui.pages import Page
+from ui.undo import CoreCommand
 from ui.widgets.contact_picker import ContactPicker
 from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
 from ui.widgets.row_list_model import RowListModel
@@ -402,15 +403,38 @@ class OrgPage(Page):
 
     def rename_unit(self) -> None:
         unit = self.current_unit()
-        if unit is not None:
-            self._open_dialog(UnitDialog(self.ctx, unit=unit, parent=self), lambda _r: self._after_unit_write(unit.id))
+        if unit is None:
+            return
+        dialog = UnitDialog(self.ctx, unit=unit, parent=self)
+
+        def done(_result) -> None:
+            name, code = dialog.name.text(), dialog.code.text()
+            self._undoable(self.tr("重命名“{old}”为“{new}”").format(old=unit.name, new=name),
+                           lambda db: regions.rename_unit(db, unit.id, name, code),
+                           lambda db: regions.rename_unit(db, unit.id, unit.name, unit.code or ""))
+            self._after_unit_write(unit.id)
+
+        self._open_dialog(dialog, done)
 
     def move_unit(self) -> None:
         unit = self.current_unit()
-        if unit is not None:
-            households = self._counts.get(unit.id, regions.Counts(0, 0)).households
-            self._open_dialog(MoveDialog(self.ctx, unit, list(self._units.values()), households, parent=self),
-                              lambda _r: self._after_unit_write(unit.id))
+        if unit is None:
+            return
+        households = self._counts.get(unit.id, regions.Counts(0, 0)).households
+        dialog = MoveDialog(self.ctx, unit, list(self._units.values()), households, parent=self)
+
+        def done(_result) -> None:
+            target = dialog.target.current_unit()
+            self._undoable(self.tr("移动“{name}”").format(name=unit.name),
+                           lambda db: regions.move_unit(db, unit.id, target),
+                           lambda db: regions.move_unit(db, unit.id, unit.parent_id))
+            self._after_unit_write(unit.id)
+
+        self._open_dialog(dialog, done)
+
+    def _undoable(self, text: str, do, undo, kinds: frozenset = ORG_KINDS) -> None:
+        """Put an edit that already succeeded on the session's undo stack (Ctrl+Z / Ctrl+Y)."""
+        self.ctx.undo_stack.push(CoreCommand(self.ctx, text, do, undo, kinds))
 
     def _after_unit_write(self, unit_id: int) -> None:
         if self._dirty:

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice import org_lists, staff, vocab
+from ui.undo import CoreCommand
 
 MIN_CONTACTS = 5
 MAX_CONTACTS = 10
@@ -269,8 +270,15 @@ class ContactPicker(QWidget):
         add = sorted(checked - self._saved)
         remove = sorted(self._saved - checked)
         self.save_button.setEnabled(False)
-        self.ctx.write(set_contacts, staff_id, add, remove, description=self.tr("保存联系户"), kinds=CONTACT_KINDS,
-                       on_error=self._failed)
+        text = self.tr("保存联系户")
+
+        def done(_result) -> None:
+            # Undo ends the links just made and makes the ended ones again (with today's date).
+            self.ctx.undo_stack.push(CoreCommand(self.ctx, text, lambda db: set_contacts(db, staff_id, add, remove),
+                                                 lambda db: set_contacts(db, staff_id, remove, add), CONTACT_KINDS))
+
+        self.ctx.write(set_contacts, staff_id, add, remove, description=text, kinds=CONTACT_KINDS,
+                       on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._update_count()
