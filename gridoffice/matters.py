@@ -462,6 +462,11 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
         household = _exists(db, "households", household_id)
         if household is None:
             raise ValidationError("household_id", tr("找不到所选的户，请重新选择"))
+        head = db.execute("SELECT name, phone FROM persons WHERE household_id = ? AND relation = 'head' "
+                          "AND status = 'active'", [household_id]).fetchone()
+        if person_id is None and head and not resident_name:
+            # Registered against the household: the head speaks for it unless a name is given.
+            resident_name, resident_phone = head[0], resident_phone or head[1] or ""
         resident_phone = resident_phone or household["phone"] or ""
         if grid_id is None and household["org_id"] is not None:
             unit = _exists(db, "org_units", household["org_id"])

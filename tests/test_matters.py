@@ -279,12 +279,15 @@ def test_intake_links_person_household_and_grid(mdb):
     mdb.execute("UPDATE org_units SET grid_id = id WHERE id = ?", [grid])
     hh = mdb.execute("INSERT INTO households(number, org_id, phone) VALUES('H0001', ?, '0571-88886666')",
                      [grid]).lastrowid
-    person = mdb.execute("INSERT INTO persons(household_id, name, phone) VALUES(?, '孙志刚', '13912345678')",
-                         [hh]).lastrowid
+    person = mdb.execute("INSERT INTO persons(household_id, name, phone, relation) "
+                         "VALUES(?, '孙志刚', '13912345678', 'head')", [hh]).lastrowid
     m = Q.get_matter(mdb, M.intake(mdb, source="visit", category_id=3, grade="difficult", title="申请临时救助",
                                    person_id=person, now=NOW))
     assert (m.household_id, m.grid_id, m.grid, m.resident_name, m.resident_phone, m.household_number) == (
         hh, grid, "第三网格", "孙志刚", "13912345678", "H0001")
+    by_household = Q.get_matter(mdb, M.intake(mdb, source="meeting", category_id=5, grade="urgent",
+                                              title="邻居装修噪音", household_id=hh, now=NOW))
+    assert (by_household.person_id, by_household.resident_name, by_household.grid_id) == (None, "孙志刚", grid)
     alone = Q.get_matter(mdb, M.intake(mdb, source="board", category_id=2, grade="urgent", title="河道有垃圾",
                                        now=NOW))
     assert (alone.person_id, alone.household_id, alone.grid_id, alone.taker_name) == (None, None, None, "测试员")

@@ -199,7 +199,7 @@ class MeetingView(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for column, width in enumerate((100, 220, 50, 70, 200, 70)):
+        for column, width in enumerate((100, 240, 70, 70, 180, 90)):
             self.table.setColumnWidth(column, width)
         self.decision = QPlainTextEdit(self)
         self.decision.setPlaceholderText(self.tr("分析会对所选事项的决定，例如“由城建办牵头，周五前现场处理”"))
@@ -233,7 +233,7 @@ class MeetingView(QWidget):
         for row, item in enumerate(self.items):
             m = item.matter
             t = M.timeliness(m, self.page.now)
-            cells = (m.number, m.title, self.tr(M.GRADES[m.grade]), self.tr(M.STATES[m.state]), t.label,
+            cells = (m.number, m.title, self.tr(M.GRADES[m.grade]), self.tr(M.STATES[m.state]), t.short,
                      "、".join(reasons[r] for r in item.reasons), item.decision)
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
