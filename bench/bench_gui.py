@@ -101,8 +101,9 @@ def district(db_path: Path) -> None:
     wait(app, lambda: page.household_model.rowCount() > 0)
     page.household_view.viewport().repaint()
     first = time.perf_counter() - start
-    print(f"first household rows shown ({db_path.name}, {page.household_model.rowCount():,} households): "
-          f"{first:.2f} s (target <= 1 s)")
+    wait(app, lambda: not page.is_loading())
+    print(f"first household rows shown ({db_path.name}): {first:.2f} s (target <= 1 s); whole list of "
+          f"{page.household_model.rowCount():,} households loaded after {time.perf_counter() - start:.2f} s")
 
     for kind, view, model in (("household", page.household_view, page.household_model),
                               ("person", page.person_view, page.person_model)):
@@ -111,7 +112,10 @@ def district(db_path: Path) -> None:
             page.tabs.setCurrentIndex(1)
             wait(app, lambda: model.rowCount() > 0)
             view.viewport().repaint()
-            print(f"first person rows shown ({model.rowCount():,} persons): {time.perf_counter() - start:.2f} s")
+            shown = time.perf_counter() - start
+            wait(app, lambda: not page.is_loading())
+            print(f"first person rows shown: {shown:.2f} s; whole list of {model.rowCount():,} persons loaded after "
+                  f"{time.perf_counter() - start:.2f} s")
         start = time.perf_counter()
         view.scrollToBottom()
         view.viewport().repaint()

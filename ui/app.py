@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -85,25 +86,58 @@ def demo_path() -> Path:
 
 
 def build_demo(path: Path) -> bool:
-    """Generate the demo office into `path` once, with a progress dialog; False if cancelled or failed."""
-    from gridoffice import generator
-    from ui.context import AppContext
+    """Generate the demo office into `path` once, with a progress dialog; False if cancelled or failed.
+
+    The generator gets the file to itself (no AppContext, whose reader would hold it open): it
+    switches the journal mode of the empty file, which SQLite refuses while others are connected.
+    """
+    from PySide6.QtWidgets import QProgressDialog
+
+    from gridoffice import audit, generator
+    from gridoffice.db import open_db
+    from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
     part = path.with_name(path.name + ".part")
     for leftover in (part, Path(str(part) + "-wal"), Path(str(part) + "-shm")):
         leftover.unlink(missing_ok=True)
-    ctx = AppContext(part)
+    title = tr("正在生成演示办公室（约{n}户）……").format(n=DEMO_HOUSEHOLDS)
+    dialog = QProgressDialog(title, tr("取消"), 0, 0)
+    dialog.setWindowTitle(tr("演示办公室"))
+    dialog.setMinimumDuration(PROGRESS_DELAY_MS)
+    cancelled = threading.Event()
+    dialog.canceled.connect(cancelled.set)
+    bridge = _Bridge()
+
+    def show(_job, done: int, total: int, message: str) -> None:
+        dialog.setMaximum(total)
+        dialog.setValue(min(done, total))
+        dialog.setLabelText(message or title)
+
+    bridge.progress.connect(show)
     outcome: dict = {}
-    ctx.run_job(lambda db: generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
-                tr("正在生成演示办公室（约2000户）……"), writes=True,
-                on_done=lambda result: outcome.setdefault("ok", True),
-                on_error=lambda exc: outcome.setdefault("error", exc))
-    while not outcome:
+
+    def work() -> None:
+        db = open_db(part)
+        audit.set_actor(db, tr("演示数据"))
+        try:
+            outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
+                                      lambda d, t, m: bridge.progress.emit(None, d, t, m), cancelled)
+        except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
+            outcome["error"] = exc
+        finally:
+            db.close()
+
+    worker = threading.Thread(target=work, name="gridoffice-demo", daemon=True)
+    worker.start()
+    while worker.is_alive():
         QApplication.processEvents()
         time.sleep(0.01)
-    ctx.close()
+    QApplication.processEvents()
+    dialog.close()
     if "error" in outcome:
         part.unlink(missing_ok=True)
+        if not isinstance(outcome["error"], Cancelled):
+            QMessageBox.critical(None, tr("无法生成演示办公室"), str(outcome["error"]))
         return False
     os.replace(part, path)
     return True

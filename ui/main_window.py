@@ -17,11 +17,13 @@ from gridoffice.errors import GridOfficeError
 from . import app as app_module
 from .background import LatestWorker
 from .context import AppContext
-from .pages import module_of, order_key, page_classes
+from .pages import module_of, order_key, page_classes, page_modules
 
 DEFAULT_PAGE = "archive"
-# The other pages are imported and built this long after the first one, once the window has painted.
+# The other pages are imported and built after the first one has shown its rows (checked this often,
+# given up waiting for after OTHER_PAGES_MAX_WAIT_S).
 OTHER_PAGES_DELAY_MS = 150
+OTHER_PAGES_MAX_WAIT_S = 5.0
 # Kinds of change after which the status-bar totals are recounted.
 TOTAL_KINDS = {"households", "persons", "org"}
 
@@ -58,7 +60,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._restore_settings()
         self._refresh_totals()
-        QTimer.singleShot(OTHER_PAGES_DELAY_MS, self.load_all_pages)
+        self._shown_at = time.monotonic()
+        QTimer.singleShot(OTHER_PAGES_DELAY_MS, self._load_pages_in_background)
 
     @classmethod
     def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None) -> "MainWindow":
@@ -108,12 +111,30 @@ class MainWindow(QMainWindow):
                 action.setToolTip(f"{action.text()}（{keys}）")
 
     def load_all_pages(self) -> None:
-        """Import and build the pages not built yet (called shortly after the window first shows)."""
+        """Import and build every page not built yet, now."""
         if self._all_loaded:
             return
         self._all_loaded = True
         built = {type(p) for p in self.pages}
         self._add_pages([cls for cls in page_classes() if cls not in built])
+
+    def _load_pages_in_background(self) -> None:
+        """After the first page has its rows: import the other pages one per event-loop turn,
+        so the window keeps answering the clerk in between."""
+        if self._all_loaded:
+            return
+        page = self.current_page()
+        waited = time.monotonic() - self._shown_at
+        if page is not None and getattr(page, "is_loading", lambda: False)() and waited < OTHER_PAGES_MAX_WAIT_S:
+            QTimer.singleShot(OTHER_PAGES_DELAY_MS, self._load_pages_in_background)
+            return
+        built = {type(p).__module__.rsplit(".", 1)[-1] for p in self.pages}
+        missing = [name for name in page_modules() if name not in built]
+        if not missing:
+            self._all_loaded = True
+            return
+        self._add_pages(page_classes(missing[:1]))
+        QTimer.singleShot(0, self._load_pages_in_background)
 
     def page_ids(self) -> list[str]:
         self.load_all_pages()
@@ -301,7 +322,7 @@ class MainWindow(QMainWindow):
 
     # -- screenshots and tests -----------------------------------------------------------------
     def is_settled(self) -> bool:
-        if self.ctx.busy or self._worker.pending:
+        if not self._all_loaded or self.ctx.busy or self._worker.pending:
             return False
         return not any(getattr(p, "is_loading", lambda: False)() for p in self.pages)
 
