@@ -11,6 +11,12 @@ from gridoffice.idcard import make_id
 ID = make_id("110101", dt.date(1980, 5, 17), 123)
 
 
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Stored hashes carry their own cost, so tests may hash cheaply without changing what is checked."""
+    monkeypatch.setattr(users, "_N", 2 ** 8)
+
 @pytest.fixture
 def person(db):
     db.execute("INSERT INTO org_units(id, level, name, path, sort, status) VALUES(1, 'grid', '一网格', '/1/', 0, 'active')")

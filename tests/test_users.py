@@ -14,6 +14,12 @@ def _unit(db, uid, parent, level, name, path):
                "VALUES(?,?,?,?,?,?,0,'active')", [uid, parent, level, name, path, uid if level == "grid" else None])
 
 
+
+@pytest.fixture(autouse=True)
+def cheap_hashing(monkeypatch):
+    """Stored hashes carry their own cost, so tests may hash cheaply without changing what is checked."""
+    monkeypatch.setattr(users, "_N", 2 ** 8)
+
 @pytest.fixture
 def office(db):
     """A village (1) with two areas (2, 3); area 2 holds grid 4, area 3 holds grid 5; one person per grid."""
