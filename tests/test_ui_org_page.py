@@ -368,3 +368,16 @@ def test_rename_move_and_contacts_can_be_undone_and_redone(page, office, qtbot, 
     assert len(staff.contacts_of(page.ctx.reader(), office["party"])) == 5
     stack.undo()
     qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"])) == 3)
+
+
+def test_a_change_made_while_the_page_was_hidden_shows_on_return(page, office, qtbot):
+    page.select_unit(office["grid1"])
+    page.hide()
+    page.ctx.write(lambda db: staff.add_staff(db, "冯新人", "volunteer", org_id=office["grid1"]),
+                   description="新增人员", kinds={"staff"})
+    qtbot.waitUntil(lambda: page._dirty)
+    assert "冯新人" not in [cells[0] for cells in staff_cells(page)]
+    page.show()
+    page.activated()
+    assert page.current_unit().id == office["grid1"]
+    assert "冯新人" in [cells[0] for cells in staff_cells(page)]

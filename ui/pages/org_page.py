@@ -267,11 +267,14 @@ class OrgPage(Page):
             self.reload()
 
     def on_changed(self, kinds: frozenset) -> None:
-        if kinds & (ORG_KINDS | _COUNT_KINDS):
+        if not kinds & (ORG_KINDS | _COUNT_KINDS | _RIGHT_KINDS):
+            return
+        if not self.isVisible():
+            self._dirty = True  # catch up in activated()
+        elif kinds & (ORG_KINDS | _COUNT_KINDS):
             self._dirty = True
-            if self.isVisible():
-                self.reload()
-        elif kinds & _RIGHT_KINDS and self.isVisible():
+            self.reload()
+        else:
             self._show_unit()
 
     def open_record(self, table: str, row_id: int) -> bool:
