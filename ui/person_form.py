@@ -120,6 +120,9 @@ class PersonForm(QDialog):
 
         if person is not None:
             self._load(person)
+        else:
+            set_combo(self.edits["political_status"], "masses")
+            set_combo(self.edits["residence"], "registered")
         if new_head:
             set_combo(self.edits["relation"], "head")
         if is_head:
