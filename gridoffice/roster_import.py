@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generator
@@ -35,17 +34,15 @@ from .idcard import check_consistency, parse_id
 from .normalize import clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
-from .roster_read import RawSheet, read_sheet
+from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, read_sheet
 from .vocab import PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
 
 BATCH = 5000
+SAMPLE_ROWS = 200
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
 _CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
-# What clean_text() would change besides NFKC: any whitespace, invisible and control characters.
-_UNCLEAN = re.compile("[\\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x1f\x7f]")
-SAMPLE_ROWS = 200
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "汇总")
 _NOTE_WORDS = ("注", "说明", "备注", "制表", "填表", "审核", "负责人", "填报", "统计", "日期", "联系人")
 _MARKER_STARTS = {w[0] for w in _TOTAL_WORDS + _NOTE_WORDS}
@@ -118,39 +115,6 @@ class _Block:
     org_id: int | None = None
     new_grid: str = ""  # a grid this import creates for the household
     reason: str | None = None
-
-
-def cell_text(value: object) -> str:
-    """A cell as the clerk saw it; a long number keeps Excel's scientific look (digits are lost)."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return f"{value:.15g}".upper()
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
-def _text(value: object) -> str:
-    """A cell as clean text: clean_text(), skipped for the many cells that are clean already."""
-    if value == "" or value is None:
-        return ""
-    text = value if isinstance(value, str) else cell_text(value)
-    if unicodedata.is_normalized("NFKC", text) and not _UNCLEAN.search(text):
-        return text
-    return clean_text(text)
-
-
-def _looks_like_id(value: object) -> bool:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return value >= 1e14
-    return isinstance(value, str) and len(value) >= 15 and sum(map(str.isdigit, value)) >= 15
 
 
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
@@ -232,7 +196,7 @@ class _Job:
         self.total = 3 * len(filled) + 1  # checking, writing and indexing
         id_col = self.col["id_number"]
         last_id = max((n for n, (_, cells) in enumerate(filled)
-                       if id_col < len(cells) and _looks_like_id(cells[id_col])), default=-1)
+                       if id_col < len(cells) and looks_like_id(cells[id_col])), default=-1)
         for n, (line, cells) in enumerate(filled):
             if n % BATCH == 0:
                 yield n, self.total, tr("正在检查第{n}行……").format(n=line)
@@ -247,19 +211,19 @@ class _Job:
             if any(t.startswith(_TOTAL_WORDS) for t in texts):
                 self.skipped += 1
                 continue
-            if texts and texts[0].startswith(_NOTE_WORDS) and not _looks_like_id(id_value):
+            if texts and texts[0].startswith(_NOTE_WORDS) and not looks_like_id(id_value):
                 self.skipped += 1
                 continue
-            if id_value in ("", None) and (n > last_id or not _text(values["name"])):
+            if id_value in ("", None) and (n > last_id or not clean_cell(values["name"])):
                 self.skipped += 1
                 continue
             self.rows.append(self._parse(line, cells, values))
 
     def _parse(self, line: int, cells: tuple, values: dict[str, object]) -> _Row:
-        rel_text = _text(values["relation"])
+        rel_text = clean_cell(values["relation"])
         relation = relation_code(rel_text)
-        row = _Row(line, cells, relation, _text(values["household_number"]), _text(values["grid"]),
-                   _text(values["address"]))
+        row = _Row(line, cells, relation, clean_cell(values["household_number"]), clean_cell(values["grid"]),
+                   clean_cell(values["address"]))
         try:
             name = require_name(values["name"])
             id_value = values["id_number"]
@@ -268,7 +232,7 @@ class _Job:
                     "身份证号码存成了数字（{v}），表格只保留15位有效数字，后几位已经丢失；"
                     "请把该列设为文本格式后重新录入这个号码").format(v=cell_text(id_value)))
             info = parse_id(id_value, today=self.today)
-            sex = sex_code(_text(values["sex"]))
+            sex = sex_code(clean_cell(values["sex"]))
             try:
                 birth = parse_date(values["birth_date"])
             except ValidationError as exc:
@@ -296,7 +260,7 @@ class _Job:
             except ValidationError as exc:
                 phone = ""
                 self.notices.append(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
-        ethnicity = _text(values["ethnicity"])
+        ethnicity = clean_cell(values["ethnicity"])
         if len(ethnicity) == 1:
             ethnicity += "族"  # 汉 -> 汉族: rosters often drop the 族
         notes = values["notes"]
@@ -308,8 +272,8 @@ class _Job:
             "relation": relation,
             "ethnicity": ethnicity,
             "political_status": self._coded(line, values, "political_status", political_code),
-            "education": _text(values["education"]),
-            "occupation": _text(values["occupation"]),
+            "education": clean_cell(values["education"]),
+            "occupation": clean_cell(values["occupation"]),
             "phone": phone,
             "residence": self._coded(line, values, "residence", residence_code),
             "notes": clean_text(cell_text(notes), multiline=True) if notes else "",
@@ -317,7 +281,7 @@ class _Job:
         return row
 
     def _coded(self, line: int, values: dict[str, object], name: str, lookup) -> str:
-        text = _text(values[name])
+        text = clean_cell(values[name])
         if not text:
             return ""
         code = lookup(text)
@@ -422,7 +386,7 @@ class _Job:
             for row in matched:
                 if row.match[1] != hh[0]:
                     row.reason = tr("此人在系统中属于户号{x}，表中写的是户号{y}；迁户请在程序中办理").format(
-                        x=self.households[home][1], y=block.number)
+                        x=self.households[row.match[1]][1], y=block.number)
         elif homes:
             if len(homes) > 1:
                 return tr("本户成员在系统中分属不同的户（户号{x}），请先在程序中处理").format(

@@ -7,15 +7,21 @@ calamine (Rust) reads a 150,000-row sheet in ~2.5 s where openpyxl's read-only m
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ValidationError
 from .i18n import tr
+from .normalize import clean_text
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
+# What clean_text() would change besides NFKC: any whitespace, invisible and control characters.
+_UNCLEAN = re.compile("[\\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x1f\x7f]")
 
 
 @dataclass(frozen=True)
@@ -106,3 +112,37 @@ def _csv_rows(path: Path) -> list[list[str]]:
     except csv.Error:
         dialect = csv.excel
     return list(csv.reader(io.StringIO(text, newline=""), dialect))
+
+
+def cell_text(value: object) -> str:
+    """A cell as the clerk saw it; a long number keeps Excel's scientific look (digits are lost)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return f"{value:.15g}".upper()
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def clean_cell(value: object) -> str:
+    """A cell as clean text: clean_text(), skipped for the many cells that are clean already."""
+    if value == "" or value is None:
+        return ""
+    text = value if isinstance(value, str) else cell_text(value)
+    if unicodedata.is_normalized("NFKC", text) and not _UNCLEAN.search(text):
+        return text
+    return clean_text(text)
+
+
+def looks_like_id(value: object) -> bool:
+    """A number, or text with at least 15 digits: what an ID column holds (notes and totals do not)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value >= 1e14
+    return isinstance(value, str) and len(value) >= 15 and sum(map(str.isdigit, value)) >= 15

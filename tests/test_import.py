@@ -412,3 +412,27 @@ def test_old_xls_with_merged_number_and_an_id_stored_as_number(office):
     assert [r.row for r in result.refused] == [6] and "存成了数字" in result.refused[0].reason
     assert db.execute("SELECT number, org_id FROM households").fetchall() == [("X01", grids["第一网格"])]
     assert db.execute("SELECT count(*) FROM persons WHERE household_id IS NOT NULL").fetchone()[0] == 2
+
+
+def test_moves_and_head_changes_are_left_to_the_household_operations(office, tmp_path):
+    db, grids = office
+    from gridoffice import households
+    from gridoffice.people import PersonInput
+
+    households.create_household(db, org_id=grids["第一网格"], number="H001", head=PersonInput(name="王建国", id_number=HEAD1))
+    households.create_household(db, org_id=grids["第一网格"], number="H002", head=PersonInput(name="张伟", id_number=HEAD2))
+    before = table_dump(db)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["户号", "姓名", "身份证号码", "与户主关系", "所属网格"])
+    ws.append(["H002", "张伟", HEAD2, "户主", "第一网格"])
+    ws.append(["H002", "王建国", HEAD1, "父亲", ""])
+    ws.append(["H001", "李秀英", WIFE1, "户主", "第一网格"])
+    wb.save(tmp_path / "moves.xlsx")
+    result = run(db, tmp_path / "moves.xlsx")
+    reasons = {r.row: r.reason for r in result.refused}
+    assert reasons[3] == "此人在系统中属于户号H001，表中写的是户号H002；迁户请在程序中办理"
+    assert reasons[4] == "系统中该户的户主是王建国，表中户主是李秀英；更换户主请在程序中办理"
+    assert (result.persons_new, result.persons_updated, result.persons_unchanged) == (0, 0, 1)
+    after = table_dump(db)
+    assert [after[t] == before[t] for t in ("households", "persons", "audit")] == [True, True, True]

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
-from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, cell_text, import_sheet
-from gridoffice.roster_read import RawSheet, read_sheet, sheet_names
+from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
+from gridoffice.roster_read import RawSheet, cell_text, read_sheet, sheet_names
 from ui.context import Cancelled
 
 ERROR_STYLE = "color: #b00020;"
