@@ -381,3 +381,24 @@ def test_a_change_made_while_the_page_was_hidden_shows_on_return(page, office, q
     page.activated()
     assert page.current_unit().id == office["grid1"]
     assert "冯新人" in [cells[0] for cells in staff_cells(page)]
+
+
+def test_an_empty_office_starts_its_tree_with_insert(qtbot, tmp_path):
+    ctx = AppContext(tmp_path / "empty.db")
+    page = OrgPage(ctx)
+    qtbot.addWidget(page)
+    ctx.changed.connect(page.on_changed)
+    page.show()
+    page.activated()
+    try:
+        assert "还没有组织架构" in page.caption.text()
+        press(qtbot, page.tree, Qt.Key.Key_Insert)
+        dialog = page.dialog
+        assert dialog.level.itemData(0) == "district"  # a root may be of any level
+        dialog.level.setCurrentIndex(dialog.level.findData("community"))
+        dialog.name.setText("东港社区")
+        ok(dialog)
+        qtbot.waitUntil(lambda: page.tree.topLevelItemCount() == 1)
+        assert page.current_unit().name == "东港社区"
+    finally:
+        ctx.close()

@@ -584,10 +584,9 @@ class OrgPage(Page):
             self._open_dialog(TeamDialog(self.ctx, grid, parent=self))
 
     def add_team_member(self) -> None:
-        team = self._current_team()
-        if team is not None:
-            candidates = staff.staff_list(self.ctx.reader())
-            self._open_dialog(TeamMemberDialog(self.ctx, team, candidates, parent=self))
+        team, grid = self._current_team(), self._grid()
+        if team is not None and grid is not None:
+            self._open_dialog(TeamMemberDialog(self.ctx, team, self._grid_staff(grid), parent=self))
 
     def end_team_member(self) -> None:
         row = self.members_table.currentRow()
@@ -611,6 +610,8 @@ class OrgPage(Page):
             self.contact_stack.setCurrentIndex(0)
             return
         self.contact_stack.setCurrentIndex(1)
-        # Who may contact the grid's households: its own staff and the cadres of the units above it.
-        members = org_lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
-        self.contacts.load(grid.id, members)
+        self.contacts.load(grid.id, self._grid_staff(grid))
+
+    def _grid_staff(self, grid: regions.OrgUnit) -> list[org_lists.StaffRow]:
+        """Who may serve a grid: its own staff and those of the units above it (cadres, police, doctors)."""
+        return org_lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
