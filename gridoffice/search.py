@@ -51,6 +51,7 @@ HOUSEHOLD = "household"
 
 _KIND = {PERSON: "\ue001", HOUSEHOLD: "\ue002"}
 _DIRTY = "\ue003"
+_INACTIVE = "\ue006"
 _NAME = "\ue004"  # before a whole name
 _NUMBER = "\ue005"  # before a household number
 _CLASS = {1: "\ue011", 2: "\ue012", 3: "\ue013"}
@@ -200,7 +201,11 @@ class _Builder:
         key = (kind, status, contact_class, path)
         got = self._places.get(key)
         if got is None:
-            parts = [_KIND[kind], _status_token(status or "")]
+            parts = [_KIND[kind]]
+            # Nearly every row is active: a token for that would be a long list to intersect;
+            # the rest carry a shared marker, and "active" is the rows without it.
+            if status != "active":
+                parts += [_INACTIVE, _status_token(status or "")]
             if contact_class in _CLASS:
                 parts.append(_CLASS[contact_class])
             parts += [_org_token(int(p)) for p in (path or "").split("/") if p]
@@ -502,6 +507,7 @@ def _plan(query: str) -> list[tuple[float, str, list[Check]]]:
 @dataclass(frozen=True)
 class _Filter:
     tokens: str  # ANDed into the expression; '' when none
+    exclude: tuple[str, ...]  # rows holding any of these fail
     sql: str  # further WHERE terms on the candidate f
     params: tuple
 
@@ -509,15 +515,18 @@ class _Filter:
 def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today: dt.date) -> _Filter | None:
     """The filters as index tokens plus row checks; None when no row can pass."""
     terms: list[str] = []
+    exclude: list[str] = []
     sql = ""
     params: list = []
+    if kind is not None and kind not in _KIND:
+        return None
     if tag is not None or age_min is not None or age_max is not None:
         if kind == HOUSEHOLD:
             return None
-        kind = PERSON
-    if kind is not None:
-        if kind not in _KIND:
-            return None
+        # Only persons carry tags and birth dates; checking the rowid is cheaper than
+        # intersecting with the long list of every person.
+        sql += " AND f.rowid % 2 = 0"
+    elif kind is not None:
         terms.append(_q(_KIND[kind]))
     if org_id is not None:
         terms.append(_q(_org_token(int(org_id))))
@@ -525,7 +534,9 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
         if contact_class not in _CLASS:
             return None
         terms.append(_q(_CLASS[contact_class]))
-    if status is not None:
+    if status == "active":
+        exclude.append(_q(_INACTIVE))
+    elif status is not None:
         terms.append(_q(_status_token(status)))
     if tag is not None:
         terms.append(_q(_tag_token(tag)))
@@ -551,7 +562,7 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
             sql += " AND b.birth_date <= ?"
             params.append(hi)
         sql += ")"
-    return _Filter("".join(f" AND {t}" for t in terms), sql, tuple(params))
+    return _Filter("".join(f" AND {t}" for t in terms), tuple(exclude), sql, tuple(params))
 
 
 def _candidates(db: Database, table: str, expr: str, flt: _Filter, checks: list[Check], need: int, skip: dict) -> list[int]:
@@ -623,6 +634,8 @@ def search(
     dirty_mark = _q(_DIRTY)
     for score, expr, checks in plan:
         full = f"({expr}){flt.tokens}"
+        for token in flt.exclude:
+            full = f"({full}) NOT {token}"
         # Changed rows: judged on their current version, since the index also holds the old one.
         dirty = [r for (r,) in db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f"({full}) AND {dirty_mark}"])]
         if dirty:

@@ -1,0 +1,54 @@
+"""`search --db PATH QUERY`: the search box of the program, one match per line, for IT staff."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+
+from gridoffice import search
+from gridoffice.db import connect
+
+NAME = "search"
+HELP = "按姓名、拼音、身份证号或电话的数字、地址、户号查找人员和户，每行一条结果"
+
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+_KINDS = {search.PERSON: "人员", search.HOUSEHOLD: "户"}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    parser.add_argument("query", metavar="QUERY", help="要查找的内容，例如“张伟”“zhangw”“zw”“0312”“幸福小区3栋”")
+    parser.add_argument("--limit", type=int, default=50, metavar="N", help="最多显示多少条（默认50）")
+
+
+def run(args) -> int:
+    path = Path(args.db)
+    # Opening a missing path with sqlite3 would create an empty file: look before connecting.
+    if not path.is_file():
+        print(f"找不到数据库文件：{path}", file=sys.stderr)
+        return 2
+    with path.open("rb") as f:
+        if f.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+            print(f"{path} 不是SQLite数据库文件，请确认选择的是办公室数据库", file=sys.stderr)
+            return 2
+    if args.limit < 1:
+        print("--limit 应为正整数", file=sys.stderr)
+        return 2
+    db = connect(path, readonly=True)
+    try:
+        if not db["households"].exists() or not db["search_fts"].exists():
+            print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
+            return 2
+        hits = search.search(db, args.query, limit=args.limit)
+    except sqlite3.DatabaseError as exc:
+        print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    if not hits:
+        print(f"没有找到与“{args.query}”相符的人员或户。", file=sys.stderr)
+        return 1
+    for hit in hits:
+        print(f"{_KINDS[hit.kind]}\t{hit.title}\t{hit.subtitle}")
+    return 0

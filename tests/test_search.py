@@ -1,0 +1,303 @@
+"""Search: every kind of query, ranking, filters, reindexing after changes, junk input, the CLI."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import commands
+from commands._progress import consume
+from gridoffice import idcard, pinyin, search, vocab
+
+TODAY = dt.date(2026, 6, 1)
+
+
+def _id_ending_in_x(area: str, birth: dt.date) -> str:
+    return next(n for n in (idcard.make_id(area, birth, s) for s in range(1000)) if n.endswith("X"))
+
+
+PEOPLE = [
+    # id, household, name, birth, serial, phone, relation, status
+    (1, 1, "张伟", dt.date(1965, 3, 12), 123, "13912345678", "head", "active"),
+    (2, 1, "曾国藩", dt.date(1990, 1, 2), 124, "", "spouse", "active"),
+    (3, 2, "王张伟", dt.date(1950, 5, 6), 11, "13800001111", "head", "active"),
+    (4, 2, "张伟明", dt.date(2024, 5, 6), 13, "", "son", "active"),
+    (5, 3, "单田芳", dt.date(1934, 12, 24), 15, "", "head", "active"),
+    (6, 3, "李秀英", dt.date(1940, 7, 1), 16, "", "spouse", "deceased"),
+    (7, 4, "欧阳明", dt.date(1988, 8, 8), 17, "15000002222", "head", "moved_out"),
+]
+
+
+@pytest.fixture
+def office(db):
+    db.execute(
+        "INSERT INTO org_units(id, parent_id, level, name, path, grid_id, sort, status) VALUES "
+        "(1, NULL, 'community', '幸福社区', '/1/', NULL, 0, 'active'),"
+        "(2, 1, 'grid', '一网格', '/1/2/', 2, 0, 'active'),"
+        "(3, 1, 'grid', '二网格', '/1/3/', 3, 0, 'active')"
+    )
+    db.execute(
+        "INSERT INTO households(id, number, org_id, address, phone, contact_class, status) VALUES "
+        "(1, '0001', 2, '幸福小区3栋2单元501室', '0571-88886666', 1, 'active'),"
+        "(2, '0002', 3, '王家村3组12号', '', 3, 'active'),"
+        "(3, 'A0003', 3, '幸福小区13栋1单元101室', '', 2, 'active'),"
+        "(4, '0004', 2, '阳光花园8幢', '', 3, 'moved_out')"
+    )
+    for pid, hid, name, birth, serial, phone, relation, status in PEOPLE:
+        number = _id_ending_in_x("330102", birth) if pid == 5 else idcard.make_id("330102", birth, serial)
+        db.execute(
+            "INSERT INTO persons(id, household_id, name, id_number, sex, birth_date, relation, phone, status, residence) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'registered')",
+            [pid, hid, name, number, "M", birth.isoformat(), relation, phone, status],
+        )
+    db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES (5, 'three_nos', '2020-01-01')")
+    db.execute("INSERT INTO person_tags(person_id, tag, since, until) VALUES (1, 'disabled', '2020-01-01', '2025-01-01')")
+    db.conn.commit()
+    consume(search.rebuild(db, today=TODAY), quiet=True)
+    return db
+
+
+def find(db, query, **filters):
+    return [(h.kind, h.title) for h in search.search(db, query, today=TODAY, **filters)]
+
+
+def names(db, query, **filters):
+    return [h.title for h in search.search(db, query, today=TODAY, kind="person", **filters)]
+
+
+def id_of(db, pid):
+    return db.execute("SELECT id_number FROM persons WHERE id = ?", [pid]).fetchone()[0]
+
+
+def test_one_character_finds_every_name_holding_it(office):
+    assert set(names(office, "伟")) == {"张伟", "王张伟", "张伟明"}
+
+
+def test_exact_name_first_then_names_starting_with_it(office):
+    assert names(office, "张伟") == ["张伟", "张伟明", "王张伟"]
+    # Households are found by their head's name, after the persons of the same rank.
+    assert find(office, "张伟")[:2] == [("person", "张伟"), ("household", "张伟户")]
+    assert names(office, "张")[-1] == "王张伟"
+
+
+def test_part_of_a_name_in_the_middle(office):
+    assert names(office, "阳明") == ["欧阳明"]
+    assert names(office, "伟张") == []
+
+
+def test_full_pinyin_and_its_prefixes(office):
+    assert names(office, "zhangwei") == ["张伟", "张伟明"]
+    assert names(office, "zhangw") == ["张伟", "张伟明"]
+    assert names(office, "zhangweim") == ["张伟明"]
+    assert names(office, "ouyang") == ["欧阳明"]
+    assert "王张伟" in names(office, "wangzhangwei")
+
+
+def test_initials(office):
+    assert names(office, "zw") == ["张伟", "张伟明"]
+    assert names(office, "zwm") == ["张伟明"]
+    assert names(office, "oym") == ["欧阳明"]
+
+
+def test_surnames_found_by_both_readings(office):
+    for query in ("zeng", "ceng", "zengguofan", "cengguofan", "zgf", "cgf"):
+        assert names(office, query) == ["曾国藩"], query
+    for query in ("shantianfang", "dantianfang", "stf"):
+        assert names(office, query) == ["单田芳"], query
+    assert pinyin.keys("曾国藩")[:2] == ("cengguofan", "cgf")
+    assert "piaoyi" in pinyin.keys("朴一") and "zhayi" in pinyin.keys("查一")
+
+
+def test_id_digits_at_head_middle_and_tail(office):
+    number = id_of(office, 1)
+    assert number.startswith("330102196503121")
+    for query in (number, number[:6], "19650312", "6503", number[-4:], number[-6:], "0312" + number[14:16]):
+        assert "张伟" in names(office, query), query
+    assert names(office, "19650313") == []
+    tail_x = id_of(office, 5)
+    assert names(office, tail_x[-4:].lower()) == ["单田芳"]
+    assert names(office, tail_x[-4:]) == ["单田芳"]
+
+
+def test_phone_digits(office):
+    assert names(office, "1391") == ["张伟"]
+    assert names(office, "2345") == ["张伟"]
+    assert names(office, "5678") == ["张伟"]
+    assert names(office, "139-1234-5678") == ["张伟"]
+    assert names(office, "1111") == ["王张伟"]
+    # A landline is found with or without its area code.
+    assert find(office, "88886666", kind="household") == [("household", "张伟户")]
+    assert find(office, "0571-8888", kind="household") == [("household", "张伟户")]
+
+
+def test_address_fragments(office):
+    households = lambda q: [t for _, t in find(office, q, kind="household")]  # noqa: E731
+    assert set(households("幸福小区")) == {"张伟户", "单田芳户"}
+    assert households("3栋") == ["张伟户"]
+    assert households("13栋") == ["单田芳户"]
+    assert households("单元5") == ["张伟户"]
+    assert households("501") == ["张伟户"]
+    assert households("王家村3组") == ["王张伟户"]
+    assert households("小区8幢") == []
+
+
+def test_household_number_exact_and_prefix(office):
+    assert find(office, "0002", kind="household") == [("household", "王张伟户")]
+    assert find(office, "a0003") == [("household", "单田芳户")]
+    assert find(office, "A000") == [("household", "单田芳户")]
+    hits = search.search(office, "0001", today=TODAY)
+    assert hits[0].kind == "household" and hits[0].subtitle.startswith("户号0001")
+
+
+def test_filter_by_subtree(office):
+    assert set(names(office, "张", org_id=1)) == {"张伟", "王张伟", "张伟明"}
+    assert names(office, "张", org_id=2) == ["张伟"]
+    assert names(office, "张", org_id=3) == ["张伟明", "王张伟"]
+    assert names(office, "张", org_id=999) == []
+
+
+def test_filter_by_tag_counts_only_tags_still_running(office):
+    assert names(office, "单", tag="three_nos") == ["单田芳"]
+    assert names(office, "张", tag="three_nos") == []
+    # 张伟's tag ended before TODAY.
+    assert names(office, "张伟", tag="disabled") == []
+    assert find(office, "单", tag="three_nos", kind="household") == []
+
+
+def test_filter_by_contact_class_age_status_and_kind(office):
+    assert names(office, "张", contact_class=1) == ["张伟"]
+    assert names(office, "张", contact_class=3) == ["张伟明", "王张伟"]
+    assert names(office, "张", contact_class=4) == []
+    assert names(office, "张", age_min=60) == ["张伟", "王张伟"]
+    assert names(office, "张", age_max=3) == ["张伟明"]
+    assert names(office, "张", age_min=18, age_max=60) == []
+    assert names(office, "李", status="deceased") == ["李秀英"]
+    assert names(office, "李", status="active") == []
+    assert find(office, "阳光", status="moved_out") == [("household", "欧阳明户")]
+    assert find(office, "张伟", kind="household") == [("household", "张伟户"), ("household", "王张伟户")]
+    assert find(office, "张伟", kind="nobody") == []
+
+
+def test_people_who_left_rank_after_those_still_here(office):
+    hits = search.search(office, "明", kind="person", today=TODAY)
+    assert [h.title for h in hits] == ["张伟明", "欧阳明"]
+    assert "已迁出" in hits[1].subtitle
+    hits = search.search(office, "秀英", today=TODAY)
+    assert "已死亡" in hits[0].subtitle
+
+
+def test_limit(office):
+    assert len(search.search(office, "张", limit=2, today=TODAY)) == 2
+    assert search.search(office, "张", limit=0, today=TODAY) == []
+
+
+def test_reindex_after_rename_phone_change_and_move(office):
+    with office.atomic():
+        office.execute("UPDATE persons SET name = '李四', phone = '18612340000' WHERE id = 1")
+        search.reindex(office, person_ids=[1], today=TODAY)
+    assert names(office, "张伟") == ["张伟明", "王张伟"]
+    assert names(office, "zhangwei") == ["张伟明"]
+    assert names(office, "李四") == ["李四"]
+    assert names(office, "ls") == ["李四"]
+    assert names(office, "1391") == []
+    assert names(office, "86123") == ["李四"]
+    # The household carries its head's name.
+    assert find(office, "李四", kind="household") == [("household", "李四户")]
+    assert search.dirty_count(office) == 2
+
+    with office.atomic():
+        office.execute("UPDATE households SET org_id = 3, contact_class = 2, address = '和平路9号' WHERE id = 1")
+        search.reindex(office, household_ids=[1], today=TODAY)
+    assert names(office, "曾", org_id=2) == []
+    assert names(office, "曾", org_id=3) == ["曾国藩"]
+    assert names(office, "曾", contact_class=2) == ["曾国藩"]
+    assert find(office, "幸福小区", kind="household") == [("household", "单田芳户")]
+    assert find(office, "和平路", kind="household") == [("household", "李四户")]
+
+    with office.atomic():
+        office.execute("UPDATE persons SET status = 'deceased' WHERE id = 2")
+        search.reindex(office, person_ids=[2], today=TODAY)
+    assert names(office, "曾", status="active") == []
+    assert names(office, "曾", status="deceased") == ["曾国藩"]
+
+    consume(search.rebuild(office, today=TODAY), quiet=True)
+    assert search.dirty_count(office) == 0
+    assert names(office, "zhangwei") == ["张伟明"]
+    assert names(office, "曾", status="deceased") == ["曾国藩"]
+
+
+def test_reindex_of_new_rows_keeps_them_clean(office):
+    with office.atomic():
+        office.execute(
+            "INSERT INTO persons(id, household_id, name, id_number, birth_date, relation, status, residence) "
+            "VALUES (8, 2, '赵六', ?, '2001-02-03', 'son', 'active', 'registered')",
+            [idcard.make_id("330102", dt.date(2001, 2, 3), 21)],
+        )
+        search.reindex(office, person_ids=[8], today=TODAY)
+    assert search.dirty_count(office) == 0
+    assert names(office, "zl") == ["赵六"]
+    assert names(office, "赵", org_id=3) == ["赵六"]
+
+
+def test_cancelled_rebuild_keeps_the_old_index(office):
+    # A change written without reindexing: only a rebuild brings it in.
+    office.execute("UPDATE persons SET name = '钱七' WHERE id = 3")
+    office.conn.commit()
+    job = search.rebuild(office, today=TODAY)
+    next(job)
+    next(job)
+    job.close()
+    assert names(office, "王张伟") == ["钱七"]
+    assert names(office, "钱七") == []
+    assert consume(search.rebuild(office, today=TODAY), quiet=True) == len(PEOPLE) + 4
+    assert names(office, "钱七") == ["钱七"]
+    assert names(office, "王张伟") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "   ", '"', "*", "-", "OR", "NEAR", "AND", "NOT", '张" OR "李', "NEAR(张 伟)", "张*", "^张",
+     "'; DROP TABLE persons; --", "{name}: 张", "\ue004张", "\u200b", "（）【】", "x"],
+)
+def test_junk_and_fts_syntax_are_plain_text(office, query):
+    hits = search.search(office, query, today=TODAY)
+    assert all(isinstance(h, search.Hit) for h in hits)
+    assert office.execute("SELECT count(*) FROM persons").fetchone()[0] == len(PEOPLE)
+    if query in ("", "   ", '"', "*", "-", "（）【】", "\u200b", "x"):
+        assert hits == []
+    if query == '张" OR "李':
+        assert hits == []
+
+
+def test_private_tokens_do_not_clash():
+    codes = [search._status_token(s) for s in {*vocab.PERSON_STATUS, *vocab.HOUSEHOLD_STATUS}]
+    codes += [search._tag_token(t) for t in vocab.TAGS]
+    assert len(set(codes)) == len(codes)
+    fixed = {search._DIRTY, search._INACTIVE, search._NAME, search._NUMBER, *search._KIND.values(), *search._CLASS.values()}
+    assert not fixed & set(codes)
+
+
+def test_schema_matches_the_options_search_uses(db):
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'").fetchone()[0]
+    assert search.FTS_OPTIONS in sql
+
+
+def test_command_line(office, tmp_path, capsys):
+    path = office.execute("PRAGMA database_list").fetchone()[2]
+    assert commands.run(["search", "--db", path, "张伟"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split("\t")[:2] == ["人员", "张伟"]
+    assert "幸福小区3栋2单元501室" in lines[0]
+    assert commands.run(["search", "--db", path, "zw", "--limit", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 1
+    assert commands.run(["search", "--db", path, "没有这个人"]) == 1
+    assert "没有找到" in capsys.readouterr().err
+    missing = tmp_path / "nowhere.db"
+    assert commands.run(["search", "--db", str(missing), "张"]) == 2
+    assert "找不到数据库文件" in capsys.readouterr().err
+    assert not missing.exists()
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database")
+    assert commands.run(["search", "--db", str(junk), "张"]) == 2
+    assert "不是SQLite数据库文件" in capsys.readouterr().err
