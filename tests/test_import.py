@@ -372,7 +372,8 @@ from gridoffice.db import open_db
 roster_import.BATCH = 2
 db = open_db({db!r})
 for done, total, message in roster_import.import_file(db, {path!r}):
-    if "写入" in message:
+    if "已登记" in message:  # persons are being written, the transaction is open
+        assert db.execute("SELECT count(*) FROM persons").fetchone()[0] > 0
         print("WRITING", flush=True)
         time.sleep(30)
 """
