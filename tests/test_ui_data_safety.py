@@ -103,3 +103,56 @@ def test_audit_page_is_closed_to_roles_without_the_right(qapp, qtbot, tmp_path):
         assert page.denied.isVisible() and not page.body.isVisible()
     finally:
         context.close()
+
+
+def _corrupt(path):
+    with open(path, "r+b") as f:
+        f.seek(4096 * 2)
+        f.write(b"\xde\xad\xbe\xef" * 2048)
+
+
+def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_one(qapp, tmp_path, monkeypatch):
+    from gridoffice import lock, safety
+    from ui import safe_open
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append((title, text)))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    path = tmp_path / "office.db"
+    with safety.OpenOffice(path) as office:
+        office.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
+        office.db.conn.commit()
+    backup.backup_now(path)
+
+    holder = lock.acquire(path)
+    assert safe_open.prepare_interactively(path) is None
+    assert shown[-1][0] == "文件正在使用" and "进程号" in shown[-1][1]
+    holder.release()
+
+    _corrupt(path)
+    stale = open(str(path) + ".lock", "w")  # a crash left its lock file: the file gets checked
+    stale.close()
+    held, report = safe_open.prepare_interactively(path)
+    try:
+        assert shown[-1][0] == "已恢复" and "损坏的文件保存在" in shown[-1][1]
+        assert not report.unclean
+        assert safety.integrity_problems(path) == []
+        assert any(p.name.startswith("office.damaged-") for p in tmp_path.iterdir())
+    finally:
+        held.release()
+
+
+def test_auto_backup_runs_when_due_and_reports(qapp, qtbot, tmp_path):
+    from gridoffice import safety
+    from ui.safe_open import AutoBackup
+
+    path = tmp_path / "office.db"
+    safety.OpenOffice(path).close()
+    auto = AutoBackup(path)
+    with qtbot.waitSignal(auto.finished, timeout=10000) as blocker:
+        auto.start()
+    assert "已自动备份" in blocker.args[0]
+    auto.run_if_due()  # not due again within the hour: no second backup
+    auto.stop()
+    assert len(backup.list_backups(path)) == 1
