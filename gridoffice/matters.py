@@ -25,13 +25,13 @@ from . import audit
 from .db import now as db_now
 from .errors import NotFound, ValidationError
 from .i18n import tr
+# The settings are re-exported: callers reach everything about matters through this module.
+from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories, check_grade,
+                              get_category, rename_category, retire_category, set_time_limit, time_limit, time_limits)
 from .normalize import clean_text, normalize_phone
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
            "meeting": "会议"}
-GRADES = {"on_spot": "当场办结", "urgent": "紧急", "difficult": "疑难"}
-GRADE_HANDLER = {"on_spot": "受理人当场办理答复", "urgent": "值班干部及时办理答复",
-                 "difficult": "片长收集，提交每周民情分析会"}
 STATES = {
     "received": "已受理",
     "assigned": "已交办",
@@ -95,22 +95,6 @@ DUE_SOON_HOURS = 4
 
 
 # -- values ------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Category:
-    id: int
-    name: str
-    sort: int
-    status: str
-
-
-@dataclass(frozen=True)
-class TimeLimit:
-    grade: str
-    category_id: int  # 0: every category of the grade
-    respond_hours: float
-    resolve_hours: float
-
-
 @dataclass(frozen=True)
 class Matter:
     id: int
@@ -288,108 +272,6 @@ def urgency_sql(now: dt.datetime) -> tuple[str, list[str]]:
             [fmt_ts(now), fmt_ts(soon_limit(now))])
 
 
-# -- categories and time limits ------------------------------------------------------------------
-def categories(db: Database, *, include_retired: bool = False) -> list[Category]:
-    sql = "SELECT id, name, sort, status FROM matter_categories"
-    if not include_retired:
-        sql += " WHERE status = 'active'"
-    return [Category(*r) for r in db.execute(sql + " ORDER BY sort, id").fetchall()]
-
-
-def add_category(db: Database, name: str) -> int:
-    name = _category_name(db, name)
-    with db.atomic():
-        sort = db.execute("SELECT coalesce(max(sort), 0) + 1 FROM matter_categories").fetchone()[0]
-        stamp = db_now()
-        values = {"name": name, "sort": sort, "status": "active", "created_at": stamp, "updated_at": stamp}
-        new_id = db.execute("INSERT INTO matter_categories(name, sort, status, created_at, updated_at) "
-                            "VALUES(?,?,?,?,?)", list(values.values())).lastrowid
-        audit.record(db, "matter_category.add", "matter_categories", new_id, new=values)
-    return new_id
-
-
-def rename_category(db: Database, category_id: int, name: str) -> None:
-    old = _category(db, category_id)
-    name = _category_name(db, name, category_id)
-    with db.atomic():
-        db.execute("UPDATE matter_categories SET name = ?, updated_at = ? WHERE id = ?", [name, db_now(), category_id])
-        audit.record(db, "matter_category.rename", "matter_categories", category_id,
-                     old={"name": old.name}, new={"name": name})
-
-
-def retire_category(db: Database, category_id: int) -> None:
-    """A retired category is no longer offered; matters already filed under it keep it."""
-    old = _category(db, category_id)
-    with db.atomic():
-        db.execute("UPDATE matter_categories SET status = 'retired', updated_at = ? WHERE id = ?",
-                   [db_now(), category_id])
-        audit.record(db, "matter_category.retire", "matter_categories", category_id,
-                     old={"status": old.status}, new={"status": "retired"})
-
-
-def _category(db: Database, category_id: int | None) -> Category:
-    row = db.execute("SELECT id, name, sort, status FROM matter_categories WHERE id = ?", [category_id]).fetchone()
-    if row is None:
-        raise ValidationError("category_id", tr("请选择事项类别"))
-    return Category(*row)
-
-
-def _category_name(db: Database, name: str, category_id: int | None = None) -> str:
-    name = clean_text(name)
-    if not name:
-        raise ValidationError("name", tr("类别名称不能为空"))
-    if len(name) > 20:
-        raise ValidationError("name", tr("类别名称过长（最多20个字）"))
-    row = db.execute("SELECT id FROM matter_categories WHERE name = ? AND id IS NOT ?", [name, category_id]).fetchone()
-    if row:
-        raise ValidationError("name", tr("已有名为“{name}”的类别").format(name=name))
-    return name
-
-
-def time_limit(db: Database, grade: str, category_id: int) -> TimeLimit:
-    """The limit for a category of a grade, falling back to the grade's default."""
-    row = db.execute(
-        "SELECT grade, category_id, respond_hours, resolve_hours FROM matter_time_limits "
-        "WHERE grade = ? AND category_id IN (?, 0) ORDER BY category_id DESC LIMIT 1", [grade, category_id]
-    ).fetchone()
-    return TimeLimit(*row)
-
-
-def time_limits(db: Database) -> list[TimeLimit]:
-    rows = db.execute("SELECT grade, category_id, respond_hours, resolve_hours FROM matter_time_limits "
-                      "ORDER BY grade, category_id").fetchall()
-    return [TimeLimit(*r) for r in rows]
-
-
-def set_time_limit(db: Database, grade: str, category_id: int, respond_hours: float, resolve_hours: float) -> None:
-    """Set the limits of a grade (category_id 0) or of one category within it; new matters use them."""
-    _check_grade(grade)
-    if category_id:
-        _category(db, category_id)
-    try:
-        respond, resolve = float(respond_hours), float(resolve_hours)
-    except (TypeError, ValueError):
-        raise ValidationError("respond_hours", tr("时限应填小时数，例如 2 或 24")) from None
-    if not 0 < respond <= 24 * 30:
-        raise ValidationError("respond_hours", tr("答复时限应在0到720小时之间"))
-    if not 0 < resolve <= 24 * 90:
-        raise ValidationError("resolve_hours", tr("办结时限应在0到2160小时之间"))
-    if respond > resolve:
-        raise ValidationError("respond_hours", tr("答复时限不能长于办结时限"))
-    with db.atomic():
-        old = db.execute("SELECT respond_hours, resolve_hours FROM matter_time_limits WHERE grade = ? AND category_id = ?",
-                         [grade, category_id]).fetchone()
-        db.execute(
-            "INSERT INTO matter_time_limits(grade, category_id, respond_hours, resolve_hours, updated_at) "
-            "VALUES(?,?,?,?,?) ON CONFLICT(grade, category_id) DO UPDATE SET respond_hours = excluded.respond_hours, "
-            "resolve_hours = excluded.resolve_hours, updated_at = excluded.updated_at",
-            [grade, category_id, respond, resolve, db_now()])
-        audit.record(db, "matter_time_limit.set", "matter_time_limits", None,
-                     old={"grade": grade, "category_id": category_id, "respond_hours": old[0], "resolve_hours": old[1]}
-                     if old else None,
-                     new={"grade": grade, "category_id": category_id, "respond_hours": respond, "resolve_hours": resolve})
-
-
 def deadlines(limit: TimeLimit, start: dt.datetime) -> tuple[str, str]:
     return (fmt_ts(start + dt.timedelta(hours=limit.respond_hours)),
             fmt_ts(start + dt.timedelta(hours=limit.resolve_hours)))
@@ -402,11 +284,6 @@ def next_number(db: Database, received: dt.datetime) -> str:
     row = db.execute("SELECT max(CAST(substr(number, 9) AS INTEGER)) FROM matters WHERE number >= ? AND number < ?",
                      [prefix, prefix[:-1] + "."]).fetchone()
     return f"{prefix}{(row[0] or 0) + 1:04d}"
-
-
-def _check_grade(grade: str) -> None:
-    if grade not in GRADES:
-        raise ValidationError("grade", tr("请选择办理等级：当场办结、紧急或疑难"))
 
 
 def _exists(db: Database, table: str, row_id: int) -> dict | None:
@@ -433,10 +310,10 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
     current = as_now(now)
     if source not in SOURCES:
         raise ValidationError("source", tr("请选择受理渠道：上门走访、电话、短信、来访、留言板或会议"))
-    category = _category(db, category_id)
+    category = get_category(db, category_id)
     if category.status != "active":
         raise ValidationError("category_id", tr("类别“{name}”已停用，请选择其他类别").format(name=category.name))
-    _check_grade(grade)
+    check_grade(grade)
     title = clean_text(title)
     if not title:
         raise ValidationError("title", tr("请填写诉求事项（居民反映或要求什么）"))
@@ -663,7 +540,7 @@ def regrade(db: Database, matter_id: int, *, grade: str, reason: str, at=None, b
             now=None) -> None:
     """Change the grade; the deadlines follow the new grade's limits from the same starting point."""
     row, stamp, reason = _side_step(db, matter_id, "regrade", reason, at, by, now)
-    _check_grade(grade)
+    check_grade(grade)
     if grade == row["grade"]:
         raise ValidationError("grade", tr("新等级与原等级相同"))
     limit = time_limit(db, grade, row["category_id"])

@@ -143,10 +143,9 @@ def test_intake_from_a_household_selects_the_new_matter(page, office, qtbot):
     qtbot.addWidget(dialog)
     assert dialog.household.text() == "0001"
     dialog.title.insert("申请临时救助")
-    page._pending_select = None
     dialog.save()
     qtbot.waitUntil(lambda: dialog.result_value is not None)
-    page._pending_select = dialog.result_value
+    page.select_after_reload(dialog.result_value)  # what open_intake() does once the dialog closes
     qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.title == "申请临时救助")
     m = page.view.matter
     assert (m.household_id, m.grid_id, m.taker_name) == (office["household"], office["grid2"], page.ctx.user.name)

@@ -490,7 +490,12 @@ class MattersPage(Page):
         dialog = IntakeDialog(self.ctx, household_id=household_id, person_id=person_id, now=self.clock(),
                               parent=self)
         if dialog.exec():
-            self._pending_select = dialog.result_value
+            self.select_after_reload(dialog.result_value)
+
+    def select_after_reload(self, matter_id: int) -> None:
+        """Re-read the list and select this matter (e.g. the one just registered)."""
+        self._pending_select = matter_id
+        self.reload()
 
     def open_step(self, action: str) -> None:
         if self.view.matter is None:
