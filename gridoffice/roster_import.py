@@ -200,20 +200,18 @@ class _Job:
         for n, (line, cells) in enumerate(filled):
             if n % BATCH == 0:
                 yield n, self.total, tr("正在检查第{n}行……").format(n=line)
-            if not any(c not in ("", None) for c in cells):
+            if not any(cells) and not any(c not in ("", None) for c in cells):
                 self.skipped += 1
                 continue
             values = self._values(cells)
             id_value = values["id_number"]
-            texts = [c for c in cells[:4] if isinstance(c, str) and c.strip()]
-            if texts and any(t.lstrip()[:1] in _MARKER_STARTS for t in texts):
-                texts = [clean_text(t).replace(" ", "") for t in texts]
-            if any(t.startswith(_TOTAL_WORDS) for t in texts):
-                self.skipped += 1
-                continue
-            if texts and texts[0].startswith(_NOTE_WORDS) and not looks_like_id(id_value):
-                self.skipped += 1
-                continue
+            # Totals and notes start with a marker word in one of the first cells; look closer only then.
+            if any(isinstance(c, str) and c.lstrip()[:1] in _MARKER_STARTS for c in cells[:4]):
+                texts = [clean_text(c).replace(" ", "") for c in cells[:4] if isinstance(c, str) and c.strip()]
+                if any(t.startswith(_TOTAL_WORDS) for t in texts) or (
+                        texts[0].startswith(_NOTE_WORDS) and not looks_like_id(id_value)):
+                    self.skipped += 1
+                    continue
             if id_value in ("", None) and (n > last_id or not clean_cell(values["name"])):
                 self.skipped += 1
                 continue
