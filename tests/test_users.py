@@ -154,3 +154,25 @@ def test_only_an_administrator_manages_users_and_accounts_are_disabled_not_delet
         users.login(office, "li", "gridoffice1")
     assert "已停用" in err.value.message
     assert [u.name for u in users.list_users(office)] == ["admin", "li"]
+
+
+def test_users_command_adds_lists_and_recovers_a_forgotten_password(tmp_path, monkeypatch, capsys):
+    import io
+
+    import commands
+    from gridoffice import safety
+
+    path = str(tmp_path / "office.db")
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    assert commands.run(["users", "add", "--db", path, "--name", "admin", "--role", "admin", "--password-stdin"]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert commands.run(["users", "add", "--db", path, "--name", "li", "--role", "clerk", "--password-stdin"]) == 1
+    assert "至少要8个字符" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("newpass2026\n"))
+    assert commands.run(["users", "reset-password", "--db", path, "--name", "admin", "--password-stdin"]) == 0
+    assert commands.run(["users", "list", "--db", path]) == 0
+    out = capsys.readouterr().out
+    assert "已重置“admin”的密码" in out and "admin\t系统管理员\t全部" in out
+    with safety.OpenOffice(path) as office:
+        assert users.login(office.db, "admin", "newpass2026").role == "admin"
+        assert [e.actor for e in audit_log.query(office.db, audit_log.Filter(action="user_password_reset"))] == ["命令行"]
