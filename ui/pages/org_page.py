@@ -112,7 +112,8 @@ class OrgPage(Page):
         self.retire_action = self._action(self.tr("撤销单元…"), "Del", self.retire_unit, self.tree)
         buttons = self._button_row(self, self.add_unit_action, self.rename_action, self.move_action,
                                    self.retire_action,
-                                   labels=(self.tr("新增下级"), self.tr("重命名"), self.tr("移动"), self.tr("撤销")))
+                                   # "撤销单元", never a bare "撤销": that word is Undo in the 编辑 menu.
+                                   labels=(self.tr("新增"), self.tr("重命名"), self.tr("移动"), self.tr("撤销单元")))
         tree_label = QLabel(self.tr("组织架构(&Z)"), self)
         tree_label.setBuddy(self.tree)
         left = QWidget(self)
@@ -460,7 +461,7 @@ class OrgPage(Page):
         parent_id = unit.parent_id
         self.ctx.write(regions.retire_unit, unit.id, description=self.tr("撤销单元"), kinds=ORG_KINDS,
                        on_done=lambda _n: parent_id is not None and self._after_unit_write(parent_id),
-                       on_error=lambda exc: self._refused(self.tr("未能撤销"), exc))
+                       on_error=lambda exc: self._refused(self.tr("未能撤销单元"), exc))
 
     def _refused(self, title: str, exc: BaseException) -> None:
         QMessageBox.warning(self, title, getattr(exc, "message", str(exc)))
