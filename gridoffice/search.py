@@ -60,6 +60,7 @@ _ORG_BASE = 0x100000
 _ORG_SPILL = _GRAM_BASE + 11000  # organisation ids past plane 16's private-use range
 _YEAR_BASE = 0xF100
 _BATCH = 20000
+_JUDGE_BATCH = 200
 # An age filter spanning more birth years than this is checked on the row only.
 _MAX_YEAR_TOKENS = 40
 _INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
@@ -341,14 +342,27 @@ def _indexed(db: Database, rowid: int) -> bool:
     return db.execute(sql, [f'"{kind}"', rowid]).fetchone() is not None
 
 
-def reindex(db: Database, person_ids: Iterable[int] = (), household_ids: Iterable[int] = (), *, today: dt.date | None = None) -> None:
+def reindex(
+    db: Database,
+    person_ids: Iterable[int] = (),
+    household_ids: Iterable[int] = (),
+    *,
+    unit_ids: Iterable[int] = (),
+    today: dt.date | None = None,
+) -> None:
     """Bring the index up to date for changed rows; call it inside the change's transaction.
 
     A household's members are reindexed with it (they carry its grid, class and status),
-    and a head's household with the head (it carries the head's name).
+    a head's household with the head (it carries the head's name), and every household under
+    the given organisation units (moving a unit changes what lies above them).
     """
     person_ids = {int(i) for i in person_ids}
     household_ids = {int(i) for i in household_ids}
+    for unit_id in unit_ids:
+        row = db.execute("SELECT path FROM org_units WHERE id = ?", [int(unit_id)]).fetchone()
+        if row:
+            sql = "SELECT h.id FROM households h JOIN org_units o ON o.id = h.org_id WHERE o.path >= ? AND o.path < ?"
+            household_ids.update(r[0] for r in db.execute(sql, [row[0], row[0][:-1] + "0"]))
     for chunk in _chunks(sorted(household_ids)):
         marks = ",".join("?" * len(chunk))
         person_ids.update(r[0] for r in db.execute(f"SELECT id FROM persons WHERE household_id IN ({marks})", chunk))
@@ -638,16 +652,21 @@ def search(
             full = f"({full}) NOT {token}"
         # Changed rows: judged on their current version, since the index also holds the old one.
         dirty = [r for (r,) in db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f"({full}) AND {dirty_mark}"])]
-        if dirty:
-            if not judged:
-                _scratch(db)
-            fresh = [r for r in dirty if r not in judged]
-            persons = [r >> 1 for r in fresh if r % 2 == 0]
-            households = [r >> 1 for r in fresh if r % 2 == 1]
-            db.conn.executemany(_INSERT.format(table="temp.search_scratch"), _docs(db, persons, households, set(), day.isoformat()))
-            judged.update(fresh)
+        # A batch at a time: after a big change (a grid moved) most candidates are dirty.
+        for start in range(0, len(dirty), _JUDGE_BATCH):
+            fresh = [r for r in dirty[start : start + _JUDGE_BATCH] if r not in judged]
+            if fresh:
+                if not judged:
+                    _scratch(db)
+                persons = [r >> 1 for r in fresh if r % 2 == 0]
+                households = [r >> 1 for r in fresh if r % 2 == 1]
+                docs = _docs(db, persons, households, set(), day.isoformat())
+                db.conn.executemany(_INSERT.format(table="temp.search_scratch"), docs)
+                judged.update(fresh)
             for rowid in _candidates(db, "temp.search_scratch", full, flt, checks, limit - len(found), found):
                 found[rowid] = score
+            if len(found) >= limit:
+                break
         if len(found) >= limit:
             break
         for rowid in _candidates(db, "search_fts", f"({full}) NOT {dirty_mark}", flt, checks, limit - len(found), found):

@@ -227,6 +227,30 @@ def test_reindex_after_rename_phone_change_and_move(office):
     assert names(office, "曾", status="deceased") == ["曾国藩"]
 
 
+def test_reindex_after_a_unit_moves(office):
+    with office.atomic():
+        office.execute(
+            "INSERT INTO org_units(id, parent_id, level, name, path, sort, status) "
+            "VALUES (9, NULL, 'community', '和平社区', '/9/', 0, 'active')"
+        )
+        office.execute("UPDATE org_units SET parent_id = 9, path = '/9/3/' WHERE id = 3")
+        search.reindex(office, unit_ids=[3], today=TODAY)
+    assert names(office, "张", org_id=9) == ["张伟明", "王张伟"]
+    assert names(office, "张", org_id=1) == ["张伟"]
+    assert search.dirty_count(office) == 6
+
+
+def test_many_changed_rows_are_judged_a_batch_at_a_time(office, monkeypatch):
+    monkeypatch.setattr(search, "_JUDGE_BATCH", 2)
+    with office.atomic():
+        office.execute("UPDATE persons SET name = name || '华'")
+        search.reindex(office, household_ids=[1, 2, 3, 4], today=TODAY)
+    assert search.dirty_count(office) == len(PEOPLE) + 4
+    assert names(office, "华") == [p[2] + "华" for p in PEOPLE if p[7] == "active"] + ["李秀英华", "欧阳明华"]
+    assert names(office, "张伟", limit=1) == ["张伟华"]
+    assert names(office, "zwh") == ["张伟华"]
+
+
 def test_reindex_of_new_rows_keeps_them_clean(office):
     with office.atomic():
         office.execute(
