@@ -37,6 +37,7 @@ class RegisterRow:
     household_id: int | None
     name: str
     sex: str  # Chinese label
+    birth_date: str
     age: int | None
     household_number: str
     address: str
@@ -186,7 +187,8 @@ def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> d
         ):
             age = ages.age_on(dt.date.fromisoformat(r[4]), today) if r[4] else None
             result[r[0]] = RegisterRow(
-                person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), age=age,
+                person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), birth_date=r[4] or "",
+                age=age,
                 household_number=r[7] or "", address=r[8] or "", grid=r[9] or "",
                 id_masked=mask_id(r[5]) if r[5] else "", phone_masked=mask_phone(r[6]),
             )

@@ -90,14 +90,16 @@ class RegistersPage(Page):
 
         self.model = IdTableModel(
             [
-                Column("name", self.tr("姓名"), lambda r: r.name, width=90),
-                Column("", self.tr("性别"), lambda r: r.sex, width=44),
-                Column("age", self.tr("年龄"), lambda r: "" if r.age is None else str(r.age), True, 50),
-                Column("household", self.tr("户号"), lambda r: r.household_number, width=110),
-                Column("grid", self.tr("网格"), lambda r: r.grid, width=130),
+                Column("name", self.tr("姓名"), lambda r: r.name, width=80),
+                Column("", self.tr("性别"), lambda r: r.sex, width=40),
+                Column("age", self.tr("年龄"), lambda r: "" if r.age is None else str(r.age), True, 44),
+                # The birth date tells months apart in the infant registers, where a year is too coarse.
+                Column("", self.tr("出生日期"), lambda r: r.birth_date, width=92),
+                Column("household", self.tr("户号"), lambda r: r.household_number, width=112),
+                Column("grid", self.tr("网格"), lambda r: r.grid, width=100),
                 Column("", self.tr("住址"), lambda r: r.address, width=220),
-                Column("", self.tr("身份证号"), lambda r: r.id_masked, width=170),
-                Column("", self.tr("电话"), lambda r: r.phone_masked, width=120),
+                Column("", self.tr("身份证号"), lambda r: r.id_masked, width=150),
+                Column("", self.tr("电话"), lambda r: r.phone_masked, width=104),
             ],
             registers.rows, ctx.reader, self,
         )
@@ -116,9 +118,9 @@ class RegistersPage(Page):
         table_header.setMinimumSectionSize(40)
         for column, spec in enumerate(self.model.columns):
             self.table.setColumnWidth(column, spec.width)
-        table_header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        table_header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         # The indicator starts on 户号, the order person_ids() gives by default.
-        table_header.setSortIndicator(3, Qt.SortOrder.AscendingOrder)
+        table_header.setSortIndicator(4, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
 
         self.caption = QLabel(self)
@@ -139,7 +141,7 @@ class RegistersPage(Page):
         splitter.addWidget(left)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([240, 900])
+        splitter.setSizes([220, 920])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
