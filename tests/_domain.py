@@ -17,7 +17,7 @@ def dump(db) -> dict[str, list[tuple]]:
     tables = [r[0] for r in db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE 'search_fts%' AND sql NOT LIKE 'CREATE VIRTUAL%'")]
-    return {t: db.execute(f"SELECT * FROM [{t}] ORDER BY rowid").fetchall() for t in tables}
+    return {t: sorted(db.execute(f"SELECT * FROM [{t}]").fetchall(), key=repr) for t in tables}
 
 
 def pid(year: int, month: int, day: int, serial: int, area: str = "330102") -> str:
