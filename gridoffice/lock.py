@@ -44,15 +44,20 @@ class Holder:
 
 
 class LockHeld(GridOfficeError):
-    """Another running program has the file open."""
+    """Another running program has the file open (or, on a share, may still have it open)."""
 
-    def __init__(self, path: Path, holder: Holder | None):
+    def __init__(self, path: Path, holder: Holder | None, *, uncertain: bool = False):
         who = holder.describe() if holder else tr("另一个正在运行的程序")
-        super().__init__(
-            tr("数据文件“{name}”已被{who}打开使用。为防止两处同时修改把数据写乱，本程序不能再打开它。"
-               "请先在那里关闭程序，或改用只读查看。").format(name=Path(path).name, who=who)
-        )
+        if uncertain:
+            message = tr("数据文件“{name}”最后由{who}打开，没有正常关闭。文件在网络共享上，无法确认那台电脑上的程序"
+                         "是否还在运行。请先到那台电脑上关闭程序；确认已经关闭后，可以选择“仍然打开”。")
+        else:
+            message = tr("数据文件“{name}”已被{who}打开使用。为防止两处同时修改把数据写乱，本程序不能再打开它。"
+                         "请先在那里关闭程序，或改用只读查看。")
+        super().__init__(message.format(name=Path(path).name, who=who))
         self.holder = holder
+        # True when only the lock file speaks for the holder: the caller may offer to take over.
+        self.uncertain = uncertain
 
 
 def lock_path(db_path: str | Path) -> Path:
@@ -150,8 +155,13 @@ def holder(db_path: str | Path) -> Holder | None:
         os.close(fd)
 
 
-def acquire(db_path: str | Path) -> OfficeLock:
-    """Take the file for this program; raises LockHeld naming the holder."""
+def acquire(db_path: str | Path, *, trust_other_hosts: bool = True) -> OfficeLock:
+    """Take the file for this program; raises LockHeld naming the holder.
+
+    On a network share another computer's OS lock may be invisible here (e.g. CIFS mounted with
+    nobrl), so with trust_other_hosts=False a lock file left by another host is not taken over
+    silently: LockHeld(uncertain=True) lets the clerk confirm that computer is closed.
+    """
     path = lock_path(db_path)
     for _attempt in range(20):
         existed = False
@@ -176,6 +186,8 @@ def acquire(db_path: str | Path) -> OfficeLock:
                     os.close(fd)
                     continue
             previous = _read_holder(fd) if existed else None
+            if previous and not trust_other_hosts and previous.host != socket.gethostname():
+                raise LockHeld(Path(db_path), previous, uncertain=True)
             me = json.dumps(_me().__dict__, ensure_ascii=False).encode("utf-8")
             os.lseek(fd, 0, os.SEEK_SET)
             os.ftruncate(fd, 0)

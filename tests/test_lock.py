@@ -84,3 +84,22 @@ def test_open_office_refuses_a_second_copy_and_reports_an_unclean_shutdown(tmp_p
     clean = safety.OpenOffice(db_path)
     assert not clean.report.unclean and not clean.report.checked
     clean.close()
+
+
+def test_on_a_share_another_computers_lock_file_is_not_taken_over_silently(tmp_path, monkeypatch):
+    db_path = tmp_path / "office.db"
+    lock.lock_path(db_path).write_text(
+        '{"host": "村委会-电脑2", "user": "clerk", "pid": 4242, "since": "2026-11-22 08:00:00"}', encoding="utf-8")
+    monkeypatch.setattr(safety, "network_location", lambda path: "cifs")
+    with pytest.raises(lock.LockHeld) as err:
+        safety.prepare(db_path)
+    assert err.value.uncertain and "村委会-电脑2" in err.value.message and "仍然打开" in err.value.message
+    held, report = safety.prepare(db_path, take_over=True)
+    assert held.stale and held.previous.host == "村委会-电脑2"
+    held.release()
+    # On a local disk the OS lock is trustworthy: the same leftover is taken over at once.
+    lock.lock_path(db_path).write_text('{"host": "other", "user": "u", "pid": 1, "since": ""}', encoding="utf-8")
+    monkeypatch.setattr(safety, "network_location", lambda path: None)
+    held, report = safety.prepare(db_path)
+    assert held.stale
+    held.release()

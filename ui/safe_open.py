@@ -23,15 +23,23 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("SafeOpen", text)
 
 
-def prepare_interactively(path: str | Path, parent: QWidget | None = None
+def prepare_interactively(path: str | Path, parent: QWidget | None = None, *, take_over: bool = False
                           ) -> tuple[lock.OfficeLock, safety.OpenReport] | None:
     """The lock and the report, or None when the file cannot be opened (the clerk has been told why)."""
     path = Path(path)
     try:
-        held, report = safety.prepare(path)
+        held, report = safety.prepare(path, take_over=take_over)
     except lock.LockHeld as exc:
-        QMessageBox.warning(parent, tr("文件正在使用"), exc.message)
-        return None
+        if not exc.uncertain:
+            QMessageBox.warning(parent, tr("文件正在使用"), exc.message)
+            return None
+        box = QMessageBox(QMessageBox.Icon.Warning, tr("文件可能正在使用"), exc.message,
+                          QMessageBox.StandardButton.Cancel, parent)
+        force = box.addButton(tr("仍然打开"), QMessageBox.ButtonRole.AcceptRole)
+        box.exec()
+        if box.clickedButton() is not force:
+            return None
+        return prepare_interactively(path, parent, take_over=True)
     except safety.DamagedFile as exc:
         if exc.backup is None:
             QMessageBox.critical(parent, tr("数据文件已损坏"), exc.message)
