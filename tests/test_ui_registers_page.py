@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from gridoffice import audit, regions
 from gridoffice.ages import age_on
 from gridoffice.db import open_db
+from gridoffice.errors import NotFound
 from gridoffice.idcard import make_id
 from ui.context import AppContext
+from ui.pages import registers_page
 from ui.pages.registers_page import RegistersPage
 
 TODAY = dt.date.today()
@@ -161,3 +163,12 @@ def test_a_change_to_tags_recounts(page, office, qtbot):
     page.ctx.changed.connect(page.on_changed)  # the main window wires every page so
     page.ctx.write(tag, description="标记", kinds={"tags"})
     qtbot.waitUntil(lambda: count_of(page, "disabled") == "3")
+
+
+def test_a_failed_read_is_said_in_the_caption(page, qtbot, monkeypatch):
+    def broken(*args, **kwargs):
+        raise NotFound("组织单元99不存在")
+
+    monkeypatch.setattr(registers_page.registers, "person_ids", broken)
+    page.select_group("disabled")
+    qtbot.waitUntil(lambda: page.caption.text() == "读取失败：组织单元99不存在（按 F5 重试）")

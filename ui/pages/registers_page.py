@@ -183,7 +183,7 @@ class RegistersPage(Page):
         """Recount every register and reload the chosen one for the current scope."""
         self._dirty = False
         org_id = self.scope.current_unit()
-        self._count_worker.submit(lambda db: registers.counts(db, org_id=org_id), self._show_counts)
+        self._count_worker.submit(lambda db: registers.counts(db, org_id=org_id), self._show_counts, self._failed)
         self._load_ids()
 
     def _load_ids(self) -> None:
@@ -191,8 +191,12 @@ class RegistersPage(Page):
         self.caption.setText(self.tr("{group}：正在读取…").format(group=registers.group(code).label))
         self._ids_worker.submit(
             lambda db: registers.person_ids(db, code, org_id=org_id, sort=sort, descending=descending),
-            self._show_ids,
+            self._show_ids, self._failed,
         )
+
+    def _failed(self, exc: BaseException) -> None:
+        # E.g. the chosen unit was retired meanwhile: say so instead of leaving "正在读取…".
+        self.caption.setText(self.tr("读取失败：{e}（按 F5 重试）").format(e=getattr(exc, "message", str(exc))))
 
     def _show_counts(self, counts: dict[str, int]) -> None:
         for code, item in self._group_items.items():
