@@ -188,3 +188,32 @@ def test_open_record_widens_the_filter(page, office, qtbot):
     assert page.open_record("matters", closed) is True
     qtbot.waitUntil(lambda: listed(page) == [closed])
     assert page.view.matter.id == closed and page.open_record("households", 1) is False
+
+
+def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QInputDialog
+
+    from ui.matter_dialogs import SettingsDialog
+
+    dialog = SettingsDialog(page.ctx, page)
+    qtbot.addWidget(dialog)
+    assert dialog.categories.count() == 14 and dialog.limits.rowCount() == 3
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("物业服务", True))
+    dialog._add()
+    qtbot.waitUntil(lambda: dialog.categories.count() == 15)
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("环境保护", True))
+    dialog._add()
+    qtbot.waitUntil(lambda: dialog.error.text() == "已有名为“环境保护”的类别")
+    dialog.categories.setCurrentRow(14)
+    dialog._retire()
+    qtbot.waitUntil(lambda: dialog.categories.item(14).text() == "物业服务（已停用）")
+    dialog.grade.setCurrentIndex(dialog.grade.findData("difficult"))
+    dialog.category.setCurrentIndex(dialog.category.findData(5))
+    assert dialog.resolve.value() == 72
+    dialog.resolve.setValue(48)
+    dialog._save_limit()
+    qtbot.waitUntil(lambda: dialog.limits.rowCount() == 4)
+    assert M.time_limit(page.ctx.reader(), "difficult", 5).resolve_hours == 48
+    dialog.respond.setValue(60)
+    dialog._save_limit()
+    qtbot.waitUntil(lambda: dialog.error.text() == "答复时限不能长于办结时限")

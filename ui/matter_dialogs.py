@@ -1,4 +1,5 @@
-"""Dialogs of the matters page: intake, and one dialog for each step of the state machine.
+"""Dialogs of the matters page: intake, one dialog for each step of the state machine, and the
+settings (categories and time limits).
 
 Every dialog submits one core call (gridoffice.matters) through the context's writer; a refusal
 is shown inside the dialog with the named input outlined, so nothing typed is lost.
@@ -8,9 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QDateTime
-from PySide6.QtWidgets import (QComboBox, QDateEdit, QDateTimeEdit, QLineEdit, QPlainTextEdit, QSpinBox,
-                               QWidget)
+from PySide6.QtCore import QDate, QDateTime, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox,
+                               QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import matters as M
 from gridoffice import regions, vocab
@@ -70,10 +74,13 @@ class IntakeDialog(WriteDialog):
         self.content = self.add_field(self.tr("具体内容"), note_edit(self, self.tr("详细情况（可不填）")), "content")
         household = db.execute("SELECT number FROM households WHERE id = ?", [household_id]).fetchone() \
             if household_id else None
-        person = db.execute("SELECT name, phone FROM persons WHERE id = ?", [person_id]).fetchone() if person_id else None
-        self.resident = self.add_field(self.tr("居民姓名"), QLineEdit(person[0] if person else "", self),
-                                       "resident_name")
-        self.phone = self.add_field(self.tr("联系电话"), QLineEdit(person[1] if person else "", self), "resident_phone")
+        person = db.execute("SELECT name FROM persons WHERE id = ?", [person_id]).fetchone() if person_id else None
+        head = db.execute("SELECT name FROM persons WHERE household_id = ? AND relation = 'head' AND status = 'active'",
+                          [household_id]).fetchone() if household_id and not person else None
+        self.resident = self.add_field(self.tr("居民姓名"), QLineEdit((person or head or [""])[0], self), "resident_name")
+        # Left empty, the core takes the resident's or the household's phone (not shown in clear here).
+        self.phone = self.add_field(self.tr("联系电话"), QLineEdit(self), "resident_phone")
+        self.phone.setPlaceholderText(self.tr("不填则用居民或户的登记电话"))
         self.household = self.add_field(self.tr("户号"), QLineEdit(household[0] if household else "", self),
                                         "household_id")
         self.household.setPlaceholderText(self.tr("可不填；填写后自动关联户和网格"))
@@ -182,3 +189,141 @@ class StepDialog(WriteDialog):
 
         self.submit(write, description=self.tr("{action}事项{number}").format(
             action=self.tr(M.ACTIONS[action]), number=self.matter.number), kinds=KINDS)
+
+
+class SettingsDialog(QDialog):
+    """事项设置: the category list (add, rename, retire) and the time limits per grade and category."""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("事项类别与办理时限"))
+        self.categories = QListWidget(self)
+        self.add_button = QPushButton(self.tr("新增类别…"), self)
+        self.rename_button = QPushButton(self.tr("改名…"), self)
+        self.retire_button = QPushButton(self.tr("停用"), self)
+        left_buttons = QHBoxLayout()
+        for button in (self.add_button, self.rename_button, self.retire_button):
+            left_buttons.addWidget(button)
+        left = QVBoxLayout()
+        left.addWidget(QLabel(self.tr("事项类别（停用的不再供登记选择，已登记的事项不受影响）"), self))
+        left.addWidget(self.categories, 1)
+        left.addLayout(left_buttons)
+
+        self.limits = QTableWidget(0, 4, self)
+        self.limits.setHorizontalHeaderLabels([self.tr(h) for h in ("等级", "类别", "答复时限(小时)", "办结时限(小时)")])
+        self.limits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.limits.verticalHeader().setVisible(False)
+        self.limits.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.grade = combo(self, [(k, self.tr(v)) for k, v in M.GRADES.items()])
+        self.category = QComboBox(self)
+        self.respond = self._hours(2)
+        self.resolve = self._hours(24)
+        self.save_limit = QPushButton(self.tr("保存时限"), self)
+        form = QFormLayout()
+        form.addRow(self.tr("等级"), self.grade)
+        form.addRow(self.tr("类别"), self.category)
+        form.addRow(self.tr("答复时限（小时）"), self.respond)
+        form.addRow(self.tr("办结时限（小时）"), self.resolve)
+        form.addRow("", self.save_limit)
+        right = QVBoxLayout()
+        right.addWidget(QLabel(self.tr("办理时限：从受理时间起算；某类别未单独设置时用该等级的时限"), self))
+        right.addWidget(self.limits, 1)
+        right.addLayout(form)
+
+        self.error = QLabel(self)
+        self.error.setStyleSheet("color: #b00020;")
+        self.error.setWordWrap(True)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("关闭"))
+        close.rejected.connect(self.reject)
+        columns = QHBoxLayout()
+        columns.addLayout(left, 2)
+        columns.addLayout(right, 3)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns, 1)
+        layout.addWidget(self.error)
+        layout.addWidget(close)
+        self.resize(900, 520)
+
+        self.add_button.clicked.connect(self._add)
+        self.rename_button.clicked.connect(self._rename)
+        self.retire_button.clicked.connect(self._retire)
+        self.save_limit.clicked.connect(self._save_limit)
+        self.grade.currentIndexChanged.connect(lambda _i: self._show_limit())
+        self.category.currentIndexChanged.connect(lambda _i: self._show_limit())
+        self.reload()
+
+    def _hours(self, value: float) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setRange(0, 2160)
+        box.setDecimals(1)
+        box.setValue(value)
+        return box
+
+    def reload(self) -> None:
+        db = self.ctx.reader()
+        current = self.categories.currentItem().data(Qt.ItemDataRole.UserRole) if self.categories.currentItem() else None
+        self.categories.clear()
+        names = {0: self.tr("（全部类别）")}
+        for c in M.categories(db, include_retired=True):
+            names[c.id] = c.name
+            item = QListWidgetItem(c.name if c.status == "active" else self.tr("{n}（已停用）").format(n=c.name))
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            if c.status != "active":
+                item.setForeground(QBrush(QColor("#888888")))
+            self.categories.addItem(item)
+            if c.id == current:
+                self.categories.setCurrentItem(item)
+        chosen = self.category.currentData()
+        self.category.blockSignals(True)
+        self.category.clear()
+        for c in [(0, names[0])] + [(c.id, c.name) for c in M.categories(db)]:
+            self.category.addItem(c[1], c[0])
+        self.category.setCurrentIndex(max(0, self.category.findData(chosen)))
+        self.category.blockSignals(False)
+        limits = M.time_limits(db)
+        self.limits.setRowCount(len(limits))
+        for row, limit in enumerate(limits):
+            for column, text in enumerate((self.tr(M.GRADES[limit.grade]), names.get(limit.category_id, ""),
+                                           f"{limit.respond_hours:g}", f"{limit.resolve_hours:g}")):
+                self.limits.setItem(row, column, QTableWidgetItem(text))
+        self._show_limit()
+
+    def _show_limit(self) -> None:
+        limit = M.time_limit(self.ctx.reader(), self.grade.currentData(), self.category.currentData() or 0)
+        self.respond.setValue(limit.respond_hours)
+        self.resolve.setValue(limit.resolve_hours)
+
+    def _write(self, fn, description: str) -> None:
+        self.error.clear()
+        self.ctx.write(fn, description=description, kinds=KINDS, on_done=lambda _r: self.reload(),
+                       on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
+
+    def _chosen(self) -> int | None:
+        item = self.categories.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item else None
+
+    def _add(self) -> None:
+        name, ok = QInputDialog.getText(self, self.tr("新增类别"), self.tr("类别名称："))
+        if ok:
+            self._write(lambda db: M.add_category(db, name), self.tr("新增事项类别"))
+
+    def _rename(self) -> None:
+        category_id = self._chosen()
+        if category_id is None:
+            return
+        name, ok = QInputDialog.getText(self, self.tr("类别改名"), self.tr("新名称："),
+                                        text=self.categories.currentItem().text())
+        if ok:
+            self._write(lambda db: M.rename_category(db, category_id, name), self.tr("事项类别改名"))
+
+    def _retire(self) -> None:
+        category_id = self._chosen()
+        if category_id is not None:
+            self._write(lambda db: M.retire_category(db, category_id), self.tr("停用事项类别"))
+
+    def _save_limit(self) -> None:
+        grade, category_id = self.grade.currentData(), self.category.currentData() or 0
+        respond, resolve = self.respond.value(), self.resolve.value()
+        self._write(lambda db: M.set_time_limit(db, grade, category_id, respond, resolve), self.tr("设置办理时限"))

@@ -29,7 +29,7 @@ from gridoffice import regions
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone
 from ui.background import LatestWorker
-from ui.matter_dialogs import IntakeDialog, StepDialog
+from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
@@ -315,8 +315,10 @@ class MattersPage(Page):
         for code, label in M.GRADES.items():
             self.grade.addItem(self.tr(label), code)
         self.new_button = QPushButton(self.tr("登记事项(Ctrl+N)"), self)
+        self.settings_button = QPushButton(self.tr("类别与时限…"), self)
         top = QHBoxLayout()
-        for widget in (self.search, self.state, self.scope, self.assignee, self.grade, self.new_button):
+        for widget in (self.search, self.state, self.scope, self.assignee, self.grade, self.new_button,
+                       self.settings_button):
             top.addWidget(widget)
         top.setStretch(0, 1)
         self.counts = QLabel(self)
@@ -373,6 +375,7 @@ class MattersPage(Page):
             box.currentIndexChanged.connect(lambda _i: self.reload())
         self.scope.unit_changed.connect(lambda _u: self.reload())
         self.new_button.clicked.connect(lambda: self.open_intake())
+        self.settings_button.clicked.connect(lambda: SettingsDialog(self.ctx, self).exec())
         self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._row_chosen(current.row()))
         self.tabs.currentChanged.connect(lambda i: self.meeting.reload() if i == 1 else None)
         scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
