@@ -402,3 +402,24 @@ def test_an_empty_office_starts_its_tree_with_insert(qtbot, tmp_path):
         assert page.current_unit().name == "东港社区"
     finally:
         ctx.close()
+
+
+def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, office, qtbot):
+    reader = page.ctx.reader()
+    page.ctx.write(lambda db: staff.add_role(db, office["doctor"], "liaison", office["grid1"]),
+                   description="任职", kinds={"staff"})
+    qtbot.waitUntil(lambda: [r.role for r in staff.roles_of(reader, office["doctor"])] == ["liaison"])
+    page.select_unit(office["grid1"])
+    row = [cells[0] for cells in staff_cells(page)].index("郑医生")
+    page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
+    page.edit_staff()
+    dialog = page.dialog
+    assert dialog.roles.findItems("联络员", Qt.MatchFlag.MatchExactly)[0].checkState() == Qt.CheckState.Checked
+    dialog.unit.set_current_unit(office["grid2"])
+    ok(dialog)
+    qtbot.waitUntil(lambda: page.dialog is None)
+    assert staff.get_staff(reader, office["doctor"]).org_id == office["grid2"]
+    roles = staff.roles_of(reader, office["doctor"], include_ended=True)
+    assert [(r.role, r.org_id, r.until is None) for r in roles] == [
+        ("liaison", office["grid1"], False), ("liaison", office["grid2"], True)]
+    assert "郑医生" not in [cells[0] for cells in staff_cells(page)]

@@ -102,20 +102,25 @@ class MoveDialog(WriteDialog):
 
 
 def save_staff(db, staff_id: int | None, fields: dict, org_id: int | None, roles: set[str]) -> int:
-    """Add or update a staff member and make their open roles at org_id exactly `roles`, in one transaction."""
+    """Add or update a staff member; their open roles become exactly `roles`, held at org_id.
+
+    A member moved to another unit ends the roles held at the old one (a 网格长 of one grid is
+    not the 网格长 of the next) and takes the ticked roles at the new one. One transaction.
+    """
     with db.atomic():
         if staff_id is None:
             staff_id = staff.add_staff(db, fields["name"], fields["kind"], phone=fields["phone"], org_id=org_id,
                                        notes=fields["notes"])
-            current = []
+            old_org = org_id
         else:
-            staff.update_staff(db, staff_id, **fields)
-            current = [r for r in staff.roles_of(db, staff_id) if r.org_id == org_id]
-        held = {r.role for r in current}
+            old_org = staff.get_staff(db, staff_id).org_id
+            staff.update_staff(db, staff_id, **fields, **({"org_id": org_id} if org_id != old_org else {}))
+        current = [r for r in staff.roles_of(db, staff_id) if r.org_id == old_org]
+        kept = {r.role for r in current if r.role in roles} if org_id == old_org else set()
         for role in current:
-            if role.role not in roles:
+            if role.role not in kept:
                 staff.end_role(db, role.id)
-        for code in sorted(roles - held):
+        for code in sorted(roles - kept):
             staff.add_role(db, staff_id, code, org_id)
     return staff_id
 
@@ -127,7 +132,10 @@ class StaffDialog(WriteDialog):
         super().__init__(ctx, self.tr("编辑工作人员") if member else self.tr("新增工作人员"), parent)
         self.unit_id = unit.id
         self.member = member
-        self.add_field(self.tr("所属单位："), QLabel(unit.name, self))
+        self.unit = UnitPicker(self)
+        self.unit.set_units(unit_paths(regions.all_units(ctx.reader())))
+        self.unit.set_current_unit(unit.id)
+        self.add_field(self.tr("所属单位(&U)："), self.unit, "org_id")
         self.name = QLineEdit(member.name if member else "", self)
         self.add_field(self.tr("姓名(&N)："), self.name, "name")
         self.kind = _combo(self, vocab.STAFF_KINDS)
@@ -178,7 +186,11 @@ class StaffDialog(WriteDialog):
             return
         fields = {"name": self.name.text(), "kind": self.kind.currentData(), "phone": self.phone.text(),
                   "notes": self.notes.toPlainText()}
-        self.submit(save_staff, self.member.id if self.member else None, fields, self.unit_id, self.checked_roles(),
+        org_id = self.unit.current_unit()
+        if org_id is None:
+            self.show_error(self.tr("请从列表中选择所属单位"), "org_id")
+            return
+        self.submit(save_staff, self.member.id if self.member else None, fields, org_id, self.checked_roles(),
                     description=self.tr("保存工作人员"), kinds=STAFF_KINDS)
 
 
