@@ -31,6 +31,9 @@ def run(args) -> int:
         return 2
     db = connect(path, readonly=True)
     try:
+        if not db["matters"].exists():
+            print(f"{path} 还没有事项表：请先用本程序打开一次，让它升级数据库", file=sys.stderr)
+            return 2
         matter = matters_query.find_number(db, args.number)
         if matter is None:
             print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)

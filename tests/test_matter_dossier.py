@@ -87,3 +87,12 @@ def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
     for expected in ("青山社区每周民情分析会事项清单", "2026-11-09 至 2026-11-15", "共2件（疑难1件，超期1件）",
                      "2026-11-0001", "2026-11-0002", "自来水水压低", "吴文华", "纳入居家养老服务补贴对象", "已超期"):
         assert expected in text, expected
+
+
+def test_dossier_command_asks_to_upgrade_an_old_file(tmp_path, capsys):
+    import sqlite3
+
+    old = tmp_path / "old.db"
+    sqlite3.connect(old).execute("CREATE TABLE households(id INTEGER PRIMARY KEY)").connection.close()
+    assert run("matter", "2026-11-0001", "--db", str(old), "-o", str(tmp_path / "x.pdf")) == 2
+    assert "请先用本程序打开一次" in capsys.readouterr().err
