@@ -191,10 +191,18 @@ def write(db: Database, fn: Callable[..., T], *args, **kwargs) -> T:
 
 # --- checks ------------------------------------------------------------------------------
 
-def integrity_problems(path: str | Path, *, quick: bool = False) -> list[str]:
-    """What `PRAGMA integrity_check` finds wrong; an empty list means the file is sound."""
+def integrity_problems(path: str | Path, *, quick: bool = False, recover: bool = False) -> list[str]:
+    """What `PRAGMA integrity_check` finds wrong; an empty list means the file is sound.
+
+    recover=True opens read-write so SQLite first rolls back a hot journal or recovers the WAL
+    a crash left behind (a read-only connection cannot, and would call a sound file damaged).
+    Only the holder of the office lock may ask for that.
+    """
     try:
-        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10)
+        if recover:
+            conn = sqlite3.connect(str(path), timeout=10)
+        else:
+            conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
@@ -275,10 +283,10 @@ def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = T
         unclean = exists and (held.stale or had_hot_journal(db_path))
         if unclean:
             who = held.previous.describe() if held.previous else tr("上一次运行的程序")
-            notices.append(tr("{who}没有正常关闭数据文件（可能是断电或程序崩溃），已对文件做完整性检查。").format(who=who))
+            notices.append(tr("{who}没有正常关闭数据文件（可能是断电或程序崩溃）。").format(who=who))
         do_check = exists and (check == "always" or (check == "auto" and unclean))
         if do_check:
-            problems = integrity_problems(db_path)
+            problems = integrity_problems(db_path, recover=True)
             if problems:
                 from .backup import newest_good_backup
 
@@ -293,7 +301,7 @@ def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = T
                     message += tr("没有找到可用的备份，请联系技术人员从移走的文件中抢救数据。")
                 raise DamagedFile(message, moved, good, tuple(problems))
             if unclean:
-                notices.append(tr("检查通过，数据完好。"))
+                notices.append(tr("已对文件做完整性检查：数据完好，最后一次保存的内容都在。"))
         return held, OpenReport(db_path, not network, network, unclean, do_check, tuple(notices))
     except BaseException:
         held.release()

@@ -77,7 +77,7 @@ def test_open_office_refuses_a_second_copy_and_reports_an_unclean_shutdown(tmp_p
     try:
         assert reopened.report.unclean and reopened.report.checked
         assert any("没有正常关闭" in n for n in reopened.report.notices)
-        assert any("检查通过" in n for n in reopened.report.notices)
+        assert any("数据完好" in n for n in reopened.report.notices)
         assert reopened.db.execute("SELECT value FROM settings WHERE key='k'").fetchone()[0] == "v"
     finally:
         reopened.close()
