@@ -156,3 +156,24 @@ def test_auto_backup_runs_when_due_and_reports(qapp, qtbot, tmp_path):
     auto.run_if_due()  # not due again within the hour: no second backup
     auto.stop()
     assert len(backup.list_backups(path)) == 1
+
+
+def test_reveal_dialog_needs_a_reason_then_shows_and_logs(ctx, qtbot, tmp_path):
+    from gridoffice import audit_log
+    from ui.reveal_dialog import RevealDialog
+
+    db = open_db(ctx.db_path)
+    db.execute("INSERT INTO households(id, number, phone) VALUES(1, 'H1', '13812348000')")
+    db.conn.commit()
+    db.close()
+    dialog = RevealDialog(ctx, "households", 1, "phone", "138****8000")
+    qtbot.addWidget(dialog)
+    dialog.reveal()
+    qtbot.waitUntil(lambda: dialog.error.text() != "", timeout=5000)
+    assert "请填写原因" in dialog.error.text() and dialog.value.text() == "138****8000"
+    dialog.reason.setCurrentText("电话联系本人")
+    dialog.reveal()
+    qtbot.waitUntil(lambda: dialog.value.text() == "13812348000", timeout=5000)
+    dialog.grab().save(str(tmp_path / "reveal.png"))
+    entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"))[0]
+    assert (entry.actor, entry.new["reason"]) == ("李领导", "电话联系本人")
