@@ -4,6 +4,7 @@ remembering the clerk's corrections, and reading the cells of each kind of colum
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 from dataclasses import dataclass
@@ -249,6 +250,7 @@ _RELATION_TEXT = {
 _RELATION_LOOKUP = {text: code for code, texts in _RELATION_TEXT.items() for text in texts}
 
 
+@functools.lru_cache(maxsize=1024)  # a roster repeats a few dozen spellings
 def relation_code(text: str) -> str | None:
     """The vocab.RELATIONS code for a relation as rosters write it; None when unknown."""
     text = re.sub(r"\s", "", text)
@@ -263,6 +265,7 @@ def relation_code(text: str) -> str | None:
     return vocab.code_for(vocab.RELATIONS, text)
 
 
+@functools.lru_cache(maxsize=1024)  # a roster repeats a few dozen spellings
 def sex_code(text: str) -> str:
     """'M'/'F' from 男/女 (and M/F); '' when blank; raises for anything else."""
     text = text.strip().upper()
@@ -285,6 +288,7 @@ _POLITICAL_TEXT = {
 _POLITICAL_LOOKUP = {text: code for code, texts in _POLITICAL_TEXT.items() for text in texts}
 
 
+@functools.lru_cache(maxsize=1024)  # a roster repeats a few dozen spellings
 def political_code(text: str) -> str | None:
     text = re.sub(r"\s", "", text)
     return _POLITICAL_LOOKUP.get(text) or vocab.code_for(vocab.POLITICAL_STATUS, text)
@@ -298,6 +302,7 @@ _RESIDENCE_TEXT = {
 _RESIDENCE_LOOKUP = {text: code for code, texts in _RESIDENCE_TEXT.items() for text in texts}
 
 
+@functools.lru_cache(maxsize=1024)  # a roster repeats a few dozen spellings
 def residence_code(text: str) -> str | None:
     text = re.sub(r"\s", "", text)
     return _RESIDENCE_LOOKUP.get(text) or vocab.code_for(vocab.RESIDENCE, text)
@@ -325,7 +330,11 @@ def parse_date(value: object, field: str = "birth_date") -> dt.date | None:
         if value < 2958466:  # an Excel serial day number (1900 date system)
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         value = str(int(value))  # 19500302 typed as a number
-    text = clean_text(value)
+    return _parse_date_text(clean_text(value), field)
+
+
+@functools.lru_cache(maxsize=65536)  # birth dates repeat across a large roster
+def _parse_date_text(text: str, field: str) -> dt.date | None:
     if not text:
         return None
     try:
