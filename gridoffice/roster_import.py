@@ -92,7 +92,7 @@ class ImportResult:
 SAMPLE_COLUMNS = ("行号", "户号", "姓名", "身份证号码", "与户主关系", "性别", "出生日期", "联系电话", "住址", "所属网格", "处理")
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Row:
     line: int
     cells: tuple
@@ -107,7 +107,7 @@ class _Row:
     block: "_Block | None" = None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _Block:
     number: str
     rows: list = field(default_factory=list)
