@@ -53,13 +53,14 @@ def _table(ws, title: str, headers: list[str], rows: list[list[str]], reason_col
         r = ws.max_row
         for c in range(1, len(headers) + 1):
             cell = ws.cell(r, c)
-            cell.number_format = "@"
+            if not isinstance(cell.value, int):
+                cell.number_format = "@"
             cell.border = _BORDER
             if c == reason_col:
                 cell.fill = _REASON_FILL
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
     for c, header in enumerate(headers, start=1):
-        longest = max([len(header)] + [len(v[c - 1]) for v in rows if c - 1 < len(v)] or [4])
+        longest = max([len(header)] + [len(str(v[c - 1])) for v in rows if c - 1 < len(v)])
         ws.column_dimensions[get_column_letter(c)].width = min(60, max(8, longest * 1.8 + 2))
     ws.freeze_panes = "A3"
     ws.print_title_rows = "2:2"
@@ -98,7 +99,7 @@ def write_report(path: str | Path, result: ImportResult) -> Path:
         (tr("拒收的行"), len(result.refused)), (tr("新建的网格"), "、".join(result.grids_created) or tr("无")),
     ]
     _table(summary, tr("导入汇总（试导入，未写入）") if result.dry_run else tr("导入汇总"), [tr("项目"), tr("数量")],
-           [[label, str(value)] for label, value in figures], None)
+           [[label, value] for label, value in figures], None)
 
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
