@@ -74,3 +74,30 @@ def test_wizard_refuses_a_bad_file_and_a_bad_mapping(wizard, qtbot, tmp_path):
     wizard.next()
     assert wizard.currentPage() is wizard.mapping_page
     assert "身份证号码" in wizard.mapping_page.error.text()
+
+
+def test_cancelling_the_import_leaves_the_database_unchanged(wizard, qtbot, tmp_path, monkeypatch):
+    import time
+
+    def endless_index(db, today=None):
+        while True:  # the index step never ends on its own: only Cancel stops it
+            time.sleep(0.01)
+            yield 0, 1, "正在建立搜索索引"
+
+    monkeypatch.setattr("gridoffice.roster_import.search.rebuild", endless_index)
+    wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None, timeout=10000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.job is not None and wizard.busy, timeout=5000)
+    time.sleep(0.3)  # let it write persons inside its transaction
+    wizard.job.cancel()
+    qtbot.waitUntil(lambda: not wizard.busy, timeout=10000)
+    assert wizard.currentPage() is wizard.preview_page
+    assert "已取消" in wizard.preview_page.error.text() and "数据库未改动" in wizard.preview_page.error.text()
+    reader = wizard.ctx.reader()
+    assert reader.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    assert reader.execute("SELECT count(*) FROM households").fetchone()[0] == 0

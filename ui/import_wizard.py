@@ -367,6 +367,7 @@ class ImportWizard(QWizard):
         self.preview: ImportResult | None = None
         self.result: ImportResult | None = None
         self.busy = False
+        self.job = None
         self.file_page = FilePage(self)
         self.sheet_page = SheetPage(self)
         self.mapping_page = MappingPage(self)
@@ -408,8 +409,14 @@ class ImportWizard(QWizard):
             else:
                 on_error(self.tr("出错了：{err}").replace("{err}", str(exc)))
 
-        self.ctx.run_job(job_factory, title, on_done=ok, on_error=failed, writes=writes,
-                         kinds=KINDS if writes else frozenset(), parent=self)
+        self.job = self.ctx.run_job(job_factory, title, on_done=ok, on_error=failed, writes=writes,
+                                    kinds=KINDS if writes else frozenset(), parent=self)
+
+    def reject(self) -> None:
+        """Closing the wizard cancels a running job; an import then rolls back completely."""
+        if self.busy and self.job is not None:
+            self.job.cancel()
+        super().reject()
 
     def describe(self, result: ImportResult) -> str:
         head = self.tr("试导入（尚未写入）") if result.dry_run else self.tr("已导入")
