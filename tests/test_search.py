@@ -120,6 +120,14 @@ def test_id_digits_at_head_middle_and_tail(office):
     assert names(office, tail_x[-4:]) == ["单田芳"]
 
 
+def test_every_run_of_4_or_more_digits_finds_its_owner(office):
+    for pid, text in ((1, id_of(office, 1)), (5, id_of(office, 5)), (1, "13912345678")):
+        name = next(p[2] for p in PEOPLE if p[0] == pid)
+        for start in range(len(text) - 3):
+            for end in range(start + 4, len(text) + 1):
+                assert name in names(office, text[start:end]), text[start:end]
+
+
 def test_phone_digits(office):
     assert names(office, "1391") == ["张伟"]
     assert names(office, "2345") == ["张伟"]
