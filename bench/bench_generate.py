@@ -10,6 +10,7 @@ temporary name and renamed into place, so a reader never sees half an office.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,7 +18,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from commands._progress import consume  # noqa: E402
 from gridoffice import audit, generator  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
 
@@ -31,17 +31,32 @@ def build(folder: Path, name: str, households: int, seed: int) -> None:
         leftover.unlink(missing_ok=True)
     db = open_db(partial)
     audit.set_actor(db, "bench")
-    cpu = time.process_time()
-    stats = consume(generator.generate(db, households=households, seed=seed), quiet=True)
-    cpu = time.process_time() - cpu
+    job = generator.generate(db, households=households, seed=seed)
+    # The machine is shared: processor time says what the code costs when wall time is inflated.
+    # The search rebuild starts with the first message after the generator's "正在建立索引".
+    cpu_start = time.process_time()
+    cpu_split, last = None, ""
+    while True:
+        try:
+            _, _, message = next(job)
+        except StopIteration as stop:
+            stats = stop.value
+            break
+        if cpu_split is None and last.startswith("正在建立索引") and not message.startswith("正在建立索引"):
+            cpu_split = time.process_time()
+        last = message
+    cpu_end = time.process_time()
+    cpu_split = cpu_split or cpu_end
     db.close()
     for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
     partial.rename(target)
     label = f"{name} ({households} households)"
-    print(f"{label} generate without search index: {stats.seconds - stats.index_seconds:.1f} s")
-    print(f"{label} search index rebuild: {stats.index_seconds:.1f} s")
-    print(f"{label} generate total: {stats.seconds:.1f} s (cpu {cpu:.1f} s)")
+    print(f"{label} generate without search index: {stats.seconds - stats.index_seconds:.1f} s "
+          f"(cpu {cpu_split - cpu_start:.1f} s)")
+    print(f"{label} search index rebuild: {stats.index_seconds:.1f} s (cpu {cpu_end - cpu_split:.1f} s)")
+    print(f"{label} generate total: {stats.seconds:.1f} s (cpu {cpu_end - cpu_start:.1f} s)")
+    print(f"{label} load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"{label} persons: {stats.persons}")
     print(f"{label} grids: {stats.grids}, staff: {stats.staff}, contacts: {stats.contacts}")
     print(f"{label} database size: {target.stat().st_size / 1e6:.0f} MB")
