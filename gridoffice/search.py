@@ -135,24 +135,43 @@ def _grams(digits: str) -> list[str]:
         return [g for g in map(_GRAMS.get, runs) if g]
 
 
+def _one_of(runs: Iterable[str]) -> str | None:
+    tokens = [_q(g) for g in (_GRAMS.get(r) for r in runs) if g]
+    return "(" + " OR ".join(tokens) + ")" if tokens else None
+
+
+def _both(*parts: str | None) -> str | None:
+    return None if None in parts else "(" + " AND ".join(parts) + ")"
+
+
 def _digit_runs(digits: str) -> str | None:
-    """An expression for rows whose ID or phone holds the digits (4+) anywhere."""
+    """An expression for rows whose ID or phone may hold the digits (4+) anywhere; the row
+    check then confirms. Offsets are relative to where the digits start in the number."""
     runs = [_GRAMS.get(digits[i : i + 4]) for i in range(len(digits) - 3)]
     if not runs or not all(runs):
         return None
-    if len(runs) == 1:
-        # At an odd offset, the indexed runs before and after share three digits with it.
-        before = [_q(g) for g in (_GRAMS.get(d + digits[:3]) for d in "0123456789") if g]
-        after = [_q(g) for g in (_GRAMS.get(digits[1:] + e) for e in "0123456789x") if g]
-        if not before or not after:
-            return _q(runs[0])
-        return f"{_q(runs[0])} OR (({' OR '.join(before)}) AND ({' OR '.join(after)}))"
-    branches = []
-    for parity in (0, 1):
-        same = runs[parity::2]
-        # Every other one of them still covers the digits: fewer lists to intersect.
-        branches.append(_all(same[::2] + ([same[-1]] if (len(same) - 1) % 2 else [])))
-    return " OR ".join(branches)
+    n = len(digits)
+    at = [_q(r) for r in runs]
+    # The indexed run that starts one digit before, or ends past the last of, the digits.
+    before = _one_of(d + digits[:3] for d in "0123456789")
+    after = _one_of(digits[n - 3 :] + e for e in "0123456789x")
+    if n == 4:
+        # At an even offset (or the last) the run itself; at an odd one its two neighbours.
+        branches = [at[0], _both(before, after)]
+    elif n == 5:
+        # The run at +2, past the end, exists unless the digits end the number; then +1 is the last run.
+        branches = [_both(at[0], f"({after} OR {at[1]})" if after else at[1]), _both(at[1], before)]
+    elif n == 6:
+        branches = [_both(at[0], at[2]), _both(at[1], before)]
+    else:
+        # Starting at an even offset, runs +0, +2, +4 ... are indexed; at an odd one +1, +3 ...
+        # Every other one of those still covers the digits: fewer lists to intersect.
+        branches = []
+        for parity in (0, 1):
+            same = at[parity::2]
+            branches.append(_both(*(same[::2] + ([same[-1]] if (len(same) - 1) % 2 else []))))
+    found = [b for b in branches if b]
+    return " OR ".join(found) if found else None
 
 
 def _segments(text: str) -> list[str]:
@@ -427,7 +446,16 @@ class _Row:
     head: str | None
 
 
-Check = Callable[[_Row], bool]
+@dataclass(frozen=True)
+class _SqlCheck:
+    """A row check SQLite runs while it reads the candidates: far cheaper per row than Python,
+    which matters for digits, whose candidates can run into thousands."""
+
+    sql: str  # a WHERE term on the candidate f
+    params: tuple
+
+
+Check = Callable[[_Row], bool] | _SqlCheck
 
 
 def _q(token: str) -> str:
@@ -469,16 +497,14 @@ def _latin_check(prefix: str) -> Check:
     return check
 
 
-def _digits_check(digits: str) -> Check:
-    def check(r: _Row) -> bool:
-        return (
-            digits in _id_digits(r.id_number)
-            or digits in _phone_digits(r.phone)
-            or _compact(r.number).startswith(digits)
-            or digits in _segments(r.address or "")
-        )
-
-    return check
+def _digits_check(digits: str) -> _SqlCheck:
+    sql = (
+        " AND CASE WHEN f.rowid % 2 = 0 THEN (SELECT instr(lower(p.id_number), ?) "
+        "OR instr(replace(p.phone, '-', ''), ?) FROM persons p WHERE p.id = f.rowid >> 1) "
+        "ELSE (SELECT instr(replace(h.phone, '-', ''), ?) OR instr(h.address, ?) "
+        "OR replace(lower(h.number), '-', '') LIKE ? FROM households h WHERE h.id = f.rowid >> 1) END"
+    )
+    return _SqlCheck(sql, (digits, digits, digits, digits, digits + "%"))
 
 
 # Prefix lengths the index keeps (see FTS_OPTIONS); a longer prefix is looked up by its first
@@ -612,17 +638,19 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
 def _candidates(db: Database, table: str, expr: str, flt: _Filter, checks: list[Check], need: int, skip: dict) -> list[int]:
     """Up to `need` rows of `table` matching the expression, the filters and the row checks."""
     hidden = table.split(".")[-1]
-    params = [expr, *flt.params]
+    where = flt.sql + "".join(c.sql for c in checks if isinstance(c, _SqlCheck))
+    params = [expr, *flt.params, *(v for c in checks if isinstance(c, _SqlCheck) for v in c.params)]
+    checks = [c for c in checks if not isinstance(c, _SqlCheck)]
     if checks:
         sql = (
             f"SELECT f.rowid, p.name, p.id_number, coalesce(p.phone, h.phone), h.number, h.address, "
             f"CASE WHEN h.id IS NOT NULL THEN {_HEAD_SQL} END FROM {table} f "
             "LEFT JOIN persons p ON f.rowid % 2 = 0 AND p.id = f.rowid >> 1 "
             "LEFT JOIN households h ON f.rowid % 2 = 1 AND h.id = f.rowid >> 1 "
-            f"WHERE f.{hidden} MATCH ?{flt.sql}"
+            f"WHERE f.{hidden} MATCH ?{where}"
         )
     else:
-        sql = f"SELECT f.rowid FROM {table} f WHERE f.{hidden} MATCH ?{flt.sql} LIMIT ?"
+        sql = f"SELECT f.rowid FROM {table} f WHERE f.{hidden} MATCH ?{where} LIMIT ?"
         params.append(need + len(skip))
     out: list[int] = []
     for row in db.execute(sql, params):
