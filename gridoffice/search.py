@@ -61,6 +61,7 @@ _ORG_SPILL = _GRAM_BASE + 11000  # organisation ids past plane 16's private-use 
 _YEAR_BASE = 0xF100
 _BATCH = 20000
 _JUDGE_BATCH = 200
+_HASH_SIZE = 32 * 1024 * 1024
 # An age filter spanning more birth years than this is checked on the row only.
 _MAX_YEAR_TOKENS = 40
 _INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
@@ -365,6 +366,9 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
     done = 0
     with db.atomic(), ThreadPoolExecutor(1) as pool:
         db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+        # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
+        # over; 32 MB (a memory cap, not a reservation) makes the load a third faster.
+        db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('hashsize', ?)", [_HASH_SIZE])
         tags = _active_tags(db, None, day)
         jobs = (
             (f"{_PERSON_SQL} ORDER BY p.id", lambda rows: [build.person(r, tags.get(r[0], ()), False) for r in rows]),
