@@ -1,19 +1,20 @@
 """One search box over persons and households: names, pinyin, ID and phone digits, addresses.
 
-The index is the contentless FTS5 table `search_fts` (detail=none: it stores
-which rows hold a token, not where, which keeps it about a third of the size). One document
-per person (rowid 2·id) and per household (rowid 2·id+1) holds these tokens:
+The index is the contentless FTS5 table `search_fts` (detail=none: it stores which rows hold
+a token, not where, which keeps it about a third of the size). One document per person
+(rowid 2·id) and per household (rowid 2·id+1) holds these tokens:
 
-- every character of the name (a household: its head's name) and of the address, and the
-  address's runs of digits and letters: one character finds a row by itself; a longer
-  fragment finds the rows holding all its characters, and the order is checked on the row;
+- each character of the name (a household: its head's name) and each pair of neighbouring
+  characters of the name and of the address (digit and letter runs count as one character):
+  one character finds a name; a longer fragment finds the rows holding all its pairs, and
+  the row itself confirms the order when that is not implied;
 - the whole name behind a marker: exact name, and name prefix through the prefix index;
 - full pinyin and initials of a person's name, surname readings included (see pinyin.py);
-- the household number behind a marker;
-- every 4 consecutive digits of the ID number and of the phone, each as one private-use
-  character: 4+ digits anywhere (head, middle, tail) are the rows holding all their runs;
-- one token each for kind, status, contact class, every organisation unit above the
-  household, active tags and birth year: filters are intersections inside the index.
+- the household number behind a marker, and the address's digit and letter runs;
+- runs of 4 digits of the ID number and of the phone, each as one private-use character, at
+  even offsets and the last: any 4+ digits (head, middle, tail) are found (see _digit_runs);
+- one token each for kind, status (unless active), contact class, every organisation unit
+  above the household, active tags and birth year: filters are intersections in the index.
 
 Tokens only the program writes start with a private-use character, so nothing typed can
 produce them; the one-character ones add nothing to the prefix indexes (2 to 8 characters)
@@ -233,7 +234,6 @@ class _Builder:
     def __init__(self) -> None:
         self._names: dict[str, str] = {}
         self._places: dict[tuple, str] = {}
-        self._codes: dict[str, str] = {}
 
     def name(self, name: str | None, with_pinyin: bool) -> str:
         key = (name or "") + ("\x00" if with_pinyin else "")
@@ -692,8 +692,8 @@ def search(
 ) -> list[Hit]:
     """Persons and households matching the query and the filters, best first.
 
-    Households are found by number, address, phone and head's name; persons by name, pinyin,
-    ID number and phone. Age and tag filters select persons only.
+    Households are found by number, address (two characters or more), phone and head's name;
+    persons by name, pinyin, ID number and phone. Age and tag filters select persons only.
     """
     plan = _plan(query or "")
     if not plan or limit <= 0:

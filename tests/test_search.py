@@ -9,6 +9,7 @@ import pytest
 import commands
 from commands._progress import consume
 from gridoffice import idcard, pinyin, search, vocab
+from gridoffice.db import connect
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -257,6 +258,19 @@ def test_many_changed_rows_are_judged_a_batch_at_a_time(office, monkeypatch):
     assert names(office, "华") == [p[2] + "华" for p in PEOPLE if p[7] == "active"] + ["李秀英华", "欧阳明华"]
     assert names(office, "张伟", limit=1) == ["张伟华"]
     assert names(office, "zwh") == ["张伟华"]
+
+
+def test_a_read_only_connection_judges_changed_rows_too(office):
+    with office.atomic():
+        office.execute("UPDATE persons SET name = '李四' WHERE id = 1")
+        search.reindex(office, person_ids=[1], today=TODAY)
+    path = office.execute("PRAGMA database_list").fetchone()[2]
+    reader = connect(path, readonly=True)
+    try:
+        assert [h.title for h in search.search(reader, "zhangwei", today=TODAY)] == ["张伟明"]
+        assert [h.title for h in search.search(reader, "李四", kind="person", today=TODAY)] == ["李四"]
+    finally:
+        reader.close()
 
 
 def test_reindex_of_new_rows_keeps_them_clean(office):
