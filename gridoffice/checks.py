@@ -39,7 +39,7 @@ class Problem:
     row_id: int
 
 
-_HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = h.id AND p.status = 'active' "
+_HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = h.id AND +p.status = 'active' "
          "AND p.relation = 'head' ORDER BY p.id LIMIT 1)")
 # A link counts on `today` when it has begun and not yet ended.
 _OPEN = "({t}.since IS NULL OR {t}.since <= :today) AND ({t}.until IS NULL OR {t}.until > :today)"
@@ -76,9 +76,9 @@ def _outside_household(db: Database, today: str) -> list[Problem]:
 def _heads(db: Database, today: str) -> list[Problem]:
     rows = db.execute(
         "SELECT h.id, h.number, count(p.id), group_concat(p.name, '、'), "
-        "(SELECT count(*) FROM persons m WHERE m.household_id = h.id AND m.status = 'active') "
+        "(SELECT count(*) FROM persons m WHERE m.household_id = h.id AND +m.status = 'active') "
         "FROM households h LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' "
-        "AND p.status = 'active' WHERE h.status = 'active' GROUP BY h.id HAVING count(p.id) != 1 "
+        "AND +p.status = 'active' WHERE h.status = 'active' GROUP BY h.id HAVING count(p.id) != 1 "
         "ORDER BY h.number").fetchall()
     problems = []
     for hid, number, heads, names, members in rows:

@@ -119,7 +119,7 @@ def validate_person(db: Database, person: PersonInput, *, person_id: int | None 
             warnings.append(tr("15位旧身份证号码{old}已升级为18位{new}").format(old=info.upgraded_from, new=info.number))
         clash = db.execute(
             "SELECT p.name, h.number FROM persons p LEFT JOIN households h ON h.id = p.household_id "
-            "WHERE p.id_number = ? AND p.status = 'active' AND p.id IS NOT ? LIMIT 1",
+            "WHERE p.id_number = ? AND +p.status = 'active' AND p.id IS NOT ? LIMIT 1",
             [id_number, person_id],
         ).fetchone()
         if clash:

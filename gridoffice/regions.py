@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import audit, records
+from . import audit, records, search
 from .db import get_setting, now, set_setting
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
@@ -192,6 +192,8 @@ def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
                 changes["parent_id"] = new_parent_id
             records.update(db, "org_units", node_id, changes, "move_unit",
                            old={"parent_id": node_parent, "path": path, "grid_id": grid_id})
+        # Households below carry the tree above them in the search index.
+        search.reindex(db, unit_ids=[unit_id])
 
 
 def retire_unit(db: Database, unit_id: int, *, day: str | None = None) -> int:

@@ -291,7 +291,7 @@ def team_members(db: Database, team_id: int, *, include_ended: bool = False) -> 
 
 _CONTACT_SQL = (
     "SELECT c.id, c.staff_id, s.name, c.household_id, h.number, "
-    "(SELECT p.name FROM persons p WHERE p.household_id = h.id AND p.status = 'active' AND p.relation = 'head' "
+    "(SELECT p.name FROM persons p WHERE p.household_id = h.id AND +p.status = 'active' AND p.relation = 'head' "
     "ORDER BY p.id LIMIT 1), c.since, c.until "
     "FROM contacts c JOIN staff s ON s.id = c.staff_id JOIN households h ON h.id = c.household_id "
 )
