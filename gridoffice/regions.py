@@ -196,12 +196,12 @@ def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
         search.reindex(db, unit_ids=[unit_id])
 
 
-def retire_unit(db: Database, unit_id: int, *, day: str | None = None) -> int:
+def retire_unit(db: Database, unit_id: int, *, day: object | None = None, today: dt.date | None = None) -> int:
     """Retire a node and its active descendants; refused while active households remain inside.
 
     Returns how many nodes were retired.
     """
-    day = day or dt.date.today().isoformat()
+    day = records.parse_day(day, "day", "撤销日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         unit = get_unit(db, unit_id)
         if unit.status != "active":
@@ -218,7 +218,20 @@ def retire_unit(db: Database, unit_id: int, *, day: str | None = None) -> int:
             "SELECT id FROM org_units WHERE path >= ? AND path < ? AND status = 'active'", [unit.path, upper])]
         for node_id in ids:
             records.update(db, "org_units", node_id, {"status": "retired", "retired_at": day}, "retire_unit")
+        # What served the retired units ends with them: their teams, team memberships and posts.
+        marks = ",".join("?" * len(ids))
+        for (team_id,) in db.execute(
+                f"SELECT id FROM teams WHERE grid_id IN ({marks}) AND status = 'active'", ids).fetchall():
+            records.update(db, "teams", team_id, {"status": "retired"}, "retire_unit")
+            _end_links(db, "team_members", "team_id = ?", [team_id], day)
+        _end_links(db, "staff_roles", f"org_id IN ({marks})", ids, day)
     return len(ids)
+
+
+def _end_links(db: Database, table: str, where: str, params: list, day: str) -> None:
+    for row_id, since in db.execute(
+            f"SELECT id, since FROM {table} WHERE {where} AND until IS NULL", params).fetchall():
+        records.update(db, table, row_id, {"until": max(day, since or day)}, "retire_unit")
 
 
 def counts(db: Database) -> dict[int, Counts]:

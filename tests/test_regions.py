@@ -1,7 +1,7 @@
 import pytest
 
 from _domain import dump, man, tree, woman
-from gridoffice import audit, households, regions
+from gridoffice import audit, households, regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 
 
@@ -129,11 +129,22 @@ def test_retire_refused_with_active_households(db):
     assert dump(db) == before
 
 
-def test_retire_takes_the_subtree(db):
+def test_retire_takes_the_subtree_and_what_served_it(db):
     t = tree(db)
     hid = households.create_household(db, org_id=t.estate, head=man("王建国"))
     households.move_household(db, hid, t.grid2)
+    worker = staff.add_staff(db, "网格员甲", "grid_worker")
+    role = staff.add_role(db, worker, "grid_head", t.grid, since="2025-01-01")
+    other_role = staff.add_role(db, worker, "grid_head", t.grid2, since="2025-01-01")
+    team = staff.create_team(db, t.grid, "第一网格团队")
+    staff.add_team_member(db, team, worker, since="2025-01-01")
+    with pytest.raises(ValidationError) as err:
+        regions.retire_unit(db, t.grid, day="2026-13-01")
+    assert err.value.field == "day"
     assert regions.retire_unit(db, t.grid, day="2026-01-01") == 2
+    assert [(r.id, r.until) for r in staff.roles_of(db, worker, include_ended=True)] == [
+        (role, "2026-01-01"), (other_role, None)]
+    assert staff.teams_of(db, t.grid) == [] and staff.team_members(db, team) == []
     assert regions.get_unit(db, t.estate).status == "retired"
     assert regions.get_unit(db, t.estate).retired_at == "2026-01-01"
     assert [u.id for u in regions.children(db, t.area)] == [t.grid2]
