@@ -23,14 +23,15 @@ def db(tmp_path):
 import datetime as dt  # noqa: E402
 import shutil  # noqa: E402
 
-from gridoffice import generator  # noqa: E402
-
 SMALL_OFFICE_TODAY = dt.date(2026, 11, 1)
 
 
 @pytest.fixture(scope="session")
 def small_office_template(tmp_path_factory):
     """~300 generated households, built once per session; tests get copies (see small_office)."""
+    # Imported here so a test session that never asks for the office does not load the generator.
+    from gridoffice import generator
+
     path = tmp_path_factory.mktemp("small-office") / "template.db"
     database = open_db(path)
     audit.set_actor(database, "测试员")
