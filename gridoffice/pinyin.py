@@ -8,7 +8,7 @@ character is a surname with its own reading gets both spellings: a clerk may typ
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from functools import lru_cache
 
 # Surnames read differently from the character's common reading (pypinyin gives the latter).
@@ -65,29 +65,20 @@ def char_reading(ch: str) -> str:
     return reading if reading.isascii() and reading.isalpha() else ""
 
 
-def _is_han(ch: str) -> bool:
-    return unicodedata.category(ch) == "Lo"
+# Characters that may carry a reading (CJK ideographs) and runs of Latin letters.
+_TOKEN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]|[a-z]+")
 
 
 def syllables(name: str) -> list[str]:
     """The name spelt as syllables; runs of Latin letters (foreign names) kept as they are."""
     out: list[str] = []
-    run = ""
-    for ch in name.lower():
-        if _is_han(ch):
-            if run:
-                out.append(run)
-                run = ""
-            reading = char_reading(ch)
+    for token in _TOKEN.findall(name.lower()):
+        if token.isascii():
+            out.append(token)
+        else:
+            reading = char_reading(token)
             if reading:
                 out.append(reading)
-        elif ch.isascii() and ch.isalpha():
-            run += ch
-        elif run:
-            out.append(run)
-            run = ""
-    if run:
-        out.append(run)
     return out
 
 
@@ -103,7 +94,7 @@ def spellings(name: str) -> list[list[str]]:
         result.append([surname] + base[1:])
     # ü is typed as v by most input methods and as u by some; accept both.
     for spelt in list(result):
-        if any("v" in s for s in spelt) and all(_is_han(c) for c in name):
+        if any("v" in s for s in spelt) and name.isalpha() and not name.isascii():
             result.append([s.replace("v", "u") for s in spelt])
     return result
 
