@@ -312,9 +312,9 @@ class HouseholdMaker:
         political = "masses"
         if age >= 18:
             if m.sex == "M":
-                share = 0.065 if age <= 30 else 0.14 if age < 60 else 0.2
+                share = 0.06 if age <= 30 else 0.125 if age < 60 else 0.18
             else:
-                share = 0.065 if age <= 35 else 0.06
+                share = 0.06 if age <= 35 else 0.055
             if floating:
                 share /= 2
             if r < share:
@@ -345,7 +345,7 @@ class HouseholdMaker:
             m.phone = ""
         if floating:
             residence = "floating"
-        elif m.away or (20 <= age <= 45 and rng.random() < 0.06):
+        elif m.away or (20 <= age <= 45 and rng.random() < 0.1):
             residence = "separated"
         else:
             residence = "registered"
