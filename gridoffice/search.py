@@ -697,6 +697,9 @@ def search(
     )
     if flt is None:
         return []
+    # Index order is rowid order, which mixes the two kinds; within a tier persons come first.
+    one_kind = kind is not None or tag is not None or age_min is not None or age_max is not None
+    passes = [""] if one_kind else [f" AND {_q(_KIND[PERSON])}", f" AND {_q(_KIND[HOUSEHOLD])}"]
     found: dict[int, float] = {}
     judged: set[int] = set()
     dirty_mark = _q(_DIRTY)
@@ -723,8 +726,11 @@ def search(
                 break
         if len(found) >= limit:
             break
-        for rowid in _candidates(db, "search_fts", f"({full}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
-            found[rowid] = score
+        for part in passes:
+            for rowid in _candidates(db, "search_fts", f"({full}{part}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
+                found[rowid] = score
+            if len(found) >= limit:
+                break
         if len(found) >= limit:
             break
     return _hits(db, found)
