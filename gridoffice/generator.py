@@ -55,7 +55,7 @@ def generate(db: Database, *, households: int, seed: int,
     started = time.perf_counter()
     builder = _Builder(random.Random(seed), today or dt.date.today(), households)
     journal = db.execute("PRAGMA journal_mode").fetchone()[0]
-    if journal == "wal":
+    if journal == "wal" and not db.conn.in_transaction:
         # Pages of an empty file need no before-images: with a rollback journal each page is
         # written once, where WAL writes it twice (log, then checkpoint). Refused, and harmless,
         # while another connection has the file open.
@@ -80,7 +80,7 @@ def generate(db: Database, *, households: int, seed: int,
         index_started = time.perf_counter()
         yield from search.rebuild(db, today=builder.today)
     finally:
-        if journal == "wal":
+        if journal == "wal" and not db.conn.in_transaction:
             db.execute("PRAGMA journal_mode = WAL")
     finished = time.perf_counter()
     return GenStats(**counts, seconds=round(finished - started, 2), index_seconds=round(finished - index_started, 2))

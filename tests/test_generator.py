@@ -302,3 +302,12 @@ def test_the_file_is_left_in_wal_mode(small_office_template):
     # Header bytes 18 and 19 are 2 in a WAL database (1 with a rollback journal); open_db would
     # switch the mode itself, so read the file.
     assert small_office_template.read_bytes()[18:20] == b"\x02\x02"
+
+
+def test_generates_inside_a_callers_transaction(tmp_path):
+    database = open_db(tmp_path / "office.db")
+    with database.atomic():
+        _, stats = _build(120, 4, database)
+    assert _one(database, "SELECT count(*) FROM households") == stats.households == 120
+    assert _one(database, "PRAGMA journal_mode") == "wal"
+    database.close()
