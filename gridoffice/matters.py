@@ -26,8 +26,9 @@ from .db import now as db_now
 from .errors import NotFound, ValidationError
 from .i18n import tr
 # The settings are re-exported: callers reach everything about matters through this module.
-from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories, check_grade,
-                              get_category, rename_category, retire_category, set_time_limit, time_limit, time_limits)
+from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories,  # noqa: F401
+                              check_grade, get_category, rename_category, retire_category, set_time_limit, time_limit,
+                              time_limits)
 from .normalize import clean_text, normalize_phone
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
