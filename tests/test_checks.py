@@ -6,6 +6,7 @@ import pytest
 from _domain import TODAY, man, pid, tree, woman
 from commands import run as run_command
 from commands._progress import consume
+from gridoffice.db import open_db
 from gridoffice import checks, households, people, staff
 
 
@@ -151,7 +152,7 @@ def test_check_command_clean_and_with_problems(db, clean, tmp_path, capsys):
     assert "没有发现问题" in capsys.readouterr().err
     people.add_person(db, woman("孙丽", serial=42))
     db.conn.commit()
-    assert run_command(["check", "--db", str(path), "-q"]) == 1
+    assert run_command(["check", "--db", str(path), "-q", "--quick"]) == 1
     out = capsys.readouterr()
     assert out.out.splitlines() == ["不属于任何在册户的人员：孙丽不属于任何户，请把此人编入一户"]
     assert "共发现1个问题" in out.err
@@ -188,3 +189,23 @@ def test_check_command_other_sqlite_file(tmp_path, capsys):
     assert run_command(["check", "--db", str(path)]) == 2
     assert "不是GridOffice的办公室数据库" in capsys.readouterr().err
 
+
+
+def test_check_command_reports_a_damaged_file(tmp_path, capsys):
+    path = tmp_path / "damaged.db"
+    db = open_db(path, wal=False)
+    db.execute("INSERT INTO households(id, number, status, contact_class) VALUES(1, 'H1', 'active', 3)")
+    db.conn.executemany("INSERT INTO persons(household_id, name, relation, status, residence) VALUES(1, ?, ?, 'active', 'registered')",
+                        [(f"王{chr(0x4e00 + i)}", "head" if i == 0 else "son") for i in range(200)])
+    db.conn.commit()
+    root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'idx_persons_name'").fetchone()[0]
+    size = db.execute("PRAGMA page_size").fetchone()[0]
+    db.close()
+    data = bytearray(path.read_bytes())
+    start = (root - 1) * size
+    data[start + size // 2:start + size] = bytes(size - size // 2)  # wipe the back half of the index page
+    path.write_bytes(bytes(data))
+    assert run_command(["check", "--db", str(path), "-q"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("数据库文件已损坏：SQLite报告了")
+    assert any("idx_persons_name" in line for line in out)
