@@ -138,6 +138,17 @@ def _grams(digits: str) -> list[str]:
         return [g for g in map(_GRAMS.get, runs) if g]
 
 
+def _gram_text(digits: str) -> str:
+    """_grams() as document text; the common case (all digits) without a list in between."""
+    runs = _RUNS.get(len(digits))
+    if runs is not None:
+        try:
+            return " ".join(map(_GRAMS.__getitem__, runs(digits)))
+        except KeyError:
+            pass
+    return " ".join(_grams(digits))
+
+
 def _one_of(runs: Iterable[str]) -> str | None:
     tokens = [_q(g) for g in (_GRAMS.get(r) for r in runs) if g]
     return "(" + " OR ".join(tokens) + ")" if tokens else None
@@ -218,12 +229,14 @@ class _Builder:
     """Documents from rows, with the parts that repeat (names, grids) memoised."""
 
     def __init__(self) -> None:
-        self._names: dict[str, str] = {}
+        self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._places: dict[tuple, str] = {}
+        self._years: dict[str, str] = {}
 
     def name(self, name: str | None, with_pinyin: bool) -> str:
-        key = (name or "") + ("\x00" if with_pinyin else "")
-        got = self._names.get(key)
+        cache = self._names[with_pinyin]
+        key = name or ""
+        got = cache.get(key)
         if got is None:
             text = name or ""
             segs = _segments(text)
@@ -233,7 +246,7 @@ class _Builder:
             if with_pinyin:
                 parts += pinyin.keys(text)
             got = " ".join(dict.fromkeys(parts))
-            self._names[key] = got
+            cache[key] = got
         return got
 
     def place(self, kind: str, status: str | None, contact_class: int | None, path: str | None) -> str:
@@ -254,13 +267,16 @@ class _Builder:
 
     def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
         pid, name, id_number, phone, status, birth_date, contact_class, path = row
-        parts = [self.name(name, True), self.place(PERSON, status, contact_class, path)]
-        parts += _grams(_id_digits(id_number))
+        parts = [self.name(name, True), self.place(PERSON, status, contact_class, path), _gram_text(_id_digits(id_number))]
         if phone:
-            parts += _grams(_phone_digits(phone))
-        parts += [_tag_token(t) for t in tags]
-        if birth_date and birth_date[:4].isdigit():
-            parts.append(_year_token(int(birth_date[:4])))
+            parts.append(_gram_text(_phone_digits(phone)))
+        if tags:
+            parts += [_tag_token(t) for t in tags]
+        year = (birth_date or "")[:4]
+        token = self._years.get(year)
+        if token is None:
+            token = self._years[year] = _year_token(int(year)) if year.isdigit() else ""
+        parts.append(token)
         if dirty:
             parts.append(_DIRTY)
         return pid * 2, " ".join(parts)
@@ -274,7 +290,7 @@ class _Builder:
         if number:
             parts.append(_NUMBER + number)
         if phone:
-            parts += _grams(_phone_digits(phone))
+            parts.append(_gram_text(_phone_digits(phone)))
         if dirty:
             parts.append(_DIRTY)
         return hid * 2 + 1, " ".join(parts)
