@@ -156,10 +156,12 @@ def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
 
 
 def assignees(db: Database) -> list[tuple[int, str]]:
-    """Staff who have matters assigned, for the page's filter."""
+    """Staff with open matters, for the page's filter: who has work waiting (a year's closed
+    matters would name most of the staff of a large office)."""
+    marks = ",".join("?" * len(OPEN_STATES))
     return [tuple(r) for r in db.execute(
-        "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT DISTINCT assignee_staff_id FROM matters) "
-        "ORDER BY s.name")]
+        "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT assignee_staff_id FROM matters "
+        f"WHERE state IN ({marks})) ORDER BY s.name", OPEN_STATES)]
 
 
 def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:

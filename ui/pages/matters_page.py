@@ -25,7 +25,7 @@ from exports.matter_dossier import write_dossier
 from exports.meeting_agenda import write_agenda
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
-from gridoffice import regions
+from gridoffice import regions, vocab
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone
 from ui.background import LatestWorker
@@ -295,6 +295,7 @@ class MattersPage(Page):
         self.clock = dt.datetime.now
         self.now = self.clock().replace(microsecond=0)
         self._dirty = True
+        self._units_dirty = True
         self._pending_select: int | None = None
         self._ids_worker = LatestWorker(ctx, "matter-ids", self)
 
@@ -397,6 +398,7 @@ class MattersPage(Page):
     def on_changed(self, kinds: frozenset) -> None:
         if not kinds & _CONCERNS:
             return
+        self._units_dirty = self._units_dirty or "org" in kinds
         self._dirty = True
         if self.isVisible():
             self.activated()
@@ -410,11 +412,15 @@ class MattersPage(Page):
     # -- loading -----------------------------------------------------------------------------------
     def _load_choices(self) -> None:
         db = self.ctx.reader()
-        self.scope.set_units(unit_paths(regions.all_units(db)))
+        if self._units_dirty:
+            # Grids and what lies above them: matters are filed by grid, not by building.
+            self.scope.set_units(unit_paths(regions.all_units(db), max_rank=vocab.LEVEL_RANK["grid"]))
+            self._units_dirty = False
         current = self.assignee.currentData()
         self.assignee.blockSignals(True)
         self.assignee.clear()
         self.assignee.addItem(self.tr("全部承办人"), None)
+        self.assignee.setToolTip(self.tr("列出有未办结事项的承办人"))
         for staff_id, name in Q.assignees(db):
             self.assignee.addItem(name, staff_id)
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(current)))
