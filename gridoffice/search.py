@@ -2,7 +2,8 @@
 
 The index is the contentless FTS5 table `search_fts` (detail=none: it stores which rows hold
 a token, not where, which keeps it about a third of the size). One document per person
-(rowid 2·id) and per household (rowid 2·id+1) holds these tokens:
+(rowid = id) and per household (rowid = 2⁴⁰ + id, so persons come first in index order and a
+kind is a rowid range) holds these tokens:
 
 - each character of the name (a household: its head's name) and each pair of neighbouring
   characters of the name and of the address (digit and letter runs count as one character):
@@ -67,6 +68,8 @@ _HASH_SIZE = 32 * 1024 * 1024
 # An age filter spanning more birth years than this is checked on the row only.
 _MAX_YEAR_TOKENS = 40
 _INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
+_HOME = 1 << 40  # households' rowids start here
+_PERSONS_ONLY = f" AND f.rowid < {_HOME}"
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,7 @@ class _Builder:
         parts.append(token)
         if dirty:
             parts.append(_DIRTY)
-        return pid * 2, " ".join(parts)
+        return pid, " ".join(parts)
 
     def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
         hid, number, address, phone, status, contact_class, head, path = row
@@ -293,7 +296,7 @@ class _Builder:
             parts.append(_gram_text(_phone_digits(phone)))
         if dirty:
             parts.append(_DIRTY)
-        return hid * 2 + 1, " ".join(parts)
+        return _HOME + hid, " ".join(parts)
 
 
 # --- loading rows ---------------------------------------------------------------------------
@@ -342,10 +345,10 @@ def _docs(db: Database, person_ids: Iterable[int], household_ids: Iterable[int],
     for chunk in _chunks(sorted(set(person_ids))):
         tags = _active_tags(db, chunk, day)
         for row in db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk):
-            docs.append(build.person(row, tags.get(row[0], ()), row[0] * 2 in dirty))
+            docs.append(build.person(row, tags.get(row[0], ()), row[0] in dirty))
     for chunk in _chunks(sorted(set(household_ids))):
         for row in db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id IN ({','.join('?' * len(chunk))})", chunk):
-            docs.append(build.household(row, row[0] * 2 + 1 in dirty))
+            docs.append(build.household(row, _HOME + row[0] in dirty))
     docs.sort()
     return docs
 
@@ -400,7 +403,7 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
 
 
 def _indexed(db: Database, rowid: int) -> bool:
-    kind = _KIND[PERSON] if rowid % 2 == 0 else _KIND[HOUSEHOLD]
+    kind = _KIND[PERSON] if rowid < _HOME else _KIND[HOUSEHOLD]
     sql = "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid = ?"
     return db.execute(sql, [f'"{kind}"', rowid]).fetchone() is not None
 
@@ -433,7 +436,7 @@ def reindex(
         marks = ",".join("?" * len(chunk))
         sql = f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' AND household_id IS NOT NULL"
         household_ids.update(r[0] for r in db.execute(sql, chunk))
-    rowids = [p * 2 for p in person_ids] + [h * 2 + 1 for h in household_ids]
+    rowids = [*person_ids, *(_HOME + h for h in household_ids)]
     dirty = {r for r in rowids if _indexed(db, r)}
     db.conn.executemany(_INSERT.format(table="search_fts"), _docs(db, person_ids, household_ids, dirty, _iso(today)))
 
@@ -511,10 +514,10 @@ def _latin_check(prefix: str) -> Check:
 
 def _digits_check(digits: str) -> _SqlCheck:
     sql = (
-        " AND CASE WHEN f.rowid % 2 = 0 THEN (SELECT instr(lower(p.id_number), ?) "
-        "OR instr(replace(p.phone, '-', ''), ?) FROM persons p WHERE p.id = f.rowid >> 1) "
+        f" AND CASE WHEN f.rowid < {_HOME} THEN (SELECT instr(lower(p.id_number), ?) "
+        "OR instr(replace(p.phone, '-', ''), ?) FROM persons p WHERE p.id = f.rowid) "
         "ELSE (SELECT instr(replace(h.phone, '-', ''), ?) OR instr(h.address, ?) "
-        "OR replace(lower(h.number), '-', '') LIKE ? FROM households h WHERE h.id = f.rowid >> 1) END"
+        f"OR replace(lower(h.number), '-', '') LIKE ? FROM households h WHERE h.id = f.rowid - {_HOME}) END"
     )
     return _SqlCheck(sql, (digits, digits, digits, digits, digits + "%"))
 
@@ -605,11 +608,12 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
     if tag is not None or age_min is not None or age_max is not None:
         if kind == HOUSEHOLD:
             return None
-        # Only persons carry tags and birth dates; checking the rowid is cheaper than
-        # intersecting with the long list of every person.
-        sql += " AND f.rowid % 2 = 0"
-    elif kind is not None:
-        terms.append(_q(_KIND[kind]))
+        # Only persons carry tags and birth dates.
+        sql += _PERSONS_ONLY
+    elif kind == PERSON:
+        sql += _PERSONS_ONLY
+    elif kind == HOUSEHOLD:
+        sql += f" AND f.rowid > {_HOME}"
     if org_id is not None:
         terms.append(_q(_org_token(int(org_id))))
     if contact_class is not None:
@@ -624,7 +628,7 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
         terms.append(_q(_tag_token(tag)))
         # An end date may have passed since the row was indexed; a shared token is not the tag.
         sql += (
-            " AND EXISTS (SELECT 1 FROM person_tags g WHERE g.person_id = f.rowid >> 1 AND g.tag = ? "
+            " AND EXISTS (SELECT 1 FROM person_tags g WHERE g.person_id = f.rowid AND g.tag = ? "
             "AND (g.until IS NULL OR g.until > ?))"
         )
         params += [tag, today.isoformat()]
@@ -636,7 +640,7 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
         last = int(hi[:4]) if hi else today.year
         if last - first < _MAX_YEAR_TOKENS:
             terms.append("(" + " OR ".join(_q(_year_token(y)) for y in range(first, last + 1)) + ")")
-        sql += " AND EXISTS (SELECT 1 FROM persons b WHERE b.id = f.rowid >> 1"
+        sql += " AND EXISTS (SELECT 1 FROM persons b WHERE b.id = f.rowid"
         if lo is not None:
             sql += " AND b.birth_date > ?"
             params.append(lo)
@@ -657,8 +661,8 @@ def _candidates(db: Database, table: str, expr: str, flt: _Filter, checks: list[
         sql = (
             f"SELECT f.rowid, p.name, p.id_number, coalesce(p.phone, h.phone), h.number, h.address, "
             f"CASE WHEN h.id IS NOT NULL THEN {_HEAD_SQL} END FROM {table} f "
-            "LEFT JOIN persons p ON f.rowid % 2 = 0 AND p.id = f.rowid >> 1 "
-            "LEFT JOIN households h ON f.rowid % 2 = 1 AND h.id = f.rowid >> 1 "
+            f"LEFT JOIN persons p ON f.rowid < {_HOME} AND p.id = f.rowid "
+            f"LEFT JOIN households h ON f.rowid > {_HOME} AND h.id = f.rowid - {_HOME} "
             f"WHERE f.{hidden} MATCH ?{where}"
         )
     else:
@@ -713,9 +717,6 @@ def search(
     )
     if flt is None:
         return []
-    # Index order is rowid order, which mixes the two kinds; within a tier persons come first.
-    one_kind = kind is not None or tag is not None or age_min is not None or age_max is not None
-    passes = [""] if one_kind else [f" AND {_q(_KIND[PERSON])}", f" AND {_q(_KIND[HOUSEHOLD])}"]
     found: dict[int, float] = {}
     judged: set[int] = set()
     dirty_mark = _q(_DIRTY)
@@ -731,8 +732,8 @@ def search(
             if fresh:
                 if not judged:
                     _scratch(db)
-                persons = [r >> 1 for r in fresh if r % 2 == 0]
-                households = [r >> 1 for r in fresh if r % 2 == 1]
+                persons = [r for r in fresh if r < _HOME]
+                households = [r - _HOME for r in fresh if r > _HOME]
                 docs = _docs(db, persons, households, set(), day.isoformat())
                 db.conn.executemany(_INSERT.format(table="temp.search_scratch"), docs)
                 judged.update(fresh)
@@ -742,11 +743,8 @@ def search(
                 break
         if len(found) >= limit:
             break
-        for part in passes:
-            for rowid in _candidates(db, "search_fts", f"({full}{part}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
-                found[rowid] = score
-            if len(found) >= limit:
-                break
+        for rowid in _candidates(db, "search_fts", f"({full}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
+            found[rowid] = score
         if len(found) >= limit:
             break
     return _hits(db, found)
@@ -754,8 +752,8 @@ def search(
 
 def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
     hits: list[Hit] = []
-    persons = [r >> 1 for r in found if r % 2 == 0]
-    households = [r >> 1 for r in found if r % 2 == 1]
+    persons = [r for r in found if r < _HOME]
+    households = [r - _HOME for r in found if r > _HOME]
     for chunk in _chunks(persons):
         rows = db.execute(
             "SELECT p.id, p.name, p.household_id, p.status, p.relation, h.number, h.address FROM persons p "
@@ -771,7 +769,7 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
             if status != "active":
                 parts.append(vocab.label(vocab.PERSON_STATUS, status))
             # Within a tier: people still here first, a person before a household.
-            score = found[pid * 2] + (0.5 if status == "active" else 0.0) + 0.25
+            score = found[pid] + (0.5 if status == "active" else 0.0) + 0.25
             hits.append(Hit(PERSON, pid, hid, name, " · ".join(parts), score))
     for chunk in _chunks(households):
         rows = db.execute(
@@ -786,8 +784,8 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
                 parts.append(address)
             if status != "active":
                 parts.append(vocab.label(vocab.HOUSEHOLD_STATUS, status))
-            score = found[hid * 2 + 1] + (0.5 if status == "active" else 0.0)
+            score = found[_HOME + hid] + (0.5 if status == "active" else 0.0)
             hits.append(Hit(HOUSEHOLD, hid, hid, title, " · ".join(parts), score))
     order = {rowid: i for i, rowid in enumerate(found)}
-    hits.sort(key=lambda h: (-h.score, order[h.id * 2 + (h.kind == HOUSEHOLD)]))
+    hits.sort(key=lambda h: (-h.score, order[h.id + (_HOME if h.kind == HOUSEHOLD else 0)]))
     return hits

@@ -198,7 +198,7 @@ def test_people_who_left_rank_after_those_still_here(office):
 
 def test_limit(office):
     assert len(search.search(office, "张", limit=2, today=TODAY)) == 2
-    # The household (rowid 5) precedes its head (rowid 6) in the index, not in the results.
+    # Household 2 has a smaller id than its head, person 3: persons still come first.
     assert find(office, "王张伟", limit=1) == [("person", "王张伟")]
     assert search.search(office, "张", limit=0, today=TODAY) == []
 
