@@ -176,8 +176,12 @@ def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
     rows = db.execute(
         f"SELECT {_COLUMNS}, mi.decision, mi.decided_by, mi.decided_at{_FROM} "
         "LEFT JOIN matter_meeting_items mi ON mi.matter_id = m.id AND mi.week = :week "
-        f"WHERE ({open_then} AND m.state != 'archived' AND (m.grade = 'difficult' OR {overdue_then})) "
-        "OR mi.id IS NOT NULL ORDER BY m.grade = 'difficult' DESC, m.received_at",
+        # Candidates through indexes: open now, closed after the cut-off, or decided that week.
+        f"WHERE m.id IN (SELECT id FROM matters WHERE state IN ({','.join(repr(s) for s in OPEN_STATES)}) "
+        "UNION ALL SELECT id FROM matters WHERE closed_at >= :cut "
+        "UNION ALL SELECT matter_id FROM matter_meeting_items WHERE week = :week) "
+        f"AND (({open_then} AND m.state != 'archived' AND (m.grade = 'difficult' OR {overdue_then})) "
+        "OR mi.id IS NOT NULL) ORDER BY m.grade = 'difficult' DESC, m.received_at",
         {"cut": cut, "week": monday.isoformat()},
     ).fetchall()
     items = []

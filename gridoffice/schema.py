@@ -307,6 +307,7 @@ def m004_matters(db: Database) -> None:
     db["matters"].create_index(["household_id"])
     db["matters"].create_index(["person_id"])
     db["matters"].create_index(["grade", "state"])
+    db["matters"].create_index(["closed_at"])
 
     db["matter_events"].create(
         {"id": int, "matter_id": int, "at": str, "actor": str, "action": str, "from_state": str,
