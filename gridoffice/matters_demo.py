@@ -162,8 +162,9 @@ def _plan(rng: random.Random, received: dt.datetime, grade: str, limit: TimeLimi
         state = to_state or state
         return True
 
-    # A handful are forgotten after intake: they stay open and run past their limits.
-    forgotten = rng.random() < 0.004
+    # A few recent ones are forgotten after intake: they stay open and run past their limits
+    # (older ones were caught by the monthly filing long ago).
+    forgotten = rng.random() < 0.03 and now - received < dt.timedelta(days=30)
     late = rng.random() < 0.03
     if grade == "on_spot":
         t = received + dt.timedelta(minutes=rng.randrange(1, 20))
@@ -180,6 +181,8 @@ def _plan(rng: random.Random, received: dt.datetime, grade: str, limit: TimeLimi
         ok = ok and not forgotten and step(t, handler, "start", "in_progress")
         span = limit.resolve_hours
         t = received + (_hours(rng, span * 0.05, span * 0.9) if not late else _hours(rng, span * 1.05, span * 2))
+        # Never before the step already taken: the history must read in order.
+        t = max(t, steps[-1][0] + dt.timedelta(minutes=rng.randrange(10, 120)))
     for round_no in range(2):
         if not ok or forgotten:
             break
