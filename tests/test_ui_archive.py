@@ -239,3 +239,52 @@ def test_history_lists_changes(qtbot, window):
     actions = {page.detail.history.topLevelItem(i).text(3) for i in range(page.detail.history.topLevelItemCount())}
     assert {"新建户", "添加成员", "加入人群"} <= actions
     assert TODAY.year > 2000
+
+
+def test_keyboard_enter_opens_and_escape_returns(qtbot, window):
+    page = window.current_page()
+    view = page.household_view
+    view.setFocus()
+    view.setCurrentIndex(page.household_model.index(page.household_model.row_of(window.office.h_wang), 0))
+    qtbot.keyClick(view, Qt.Key.Key_Return)
+    assert page.detail.members.hasFocus()
+    assert page.detail.household.id == window.office.h_wang
+
+    def handle(form):
+        assert form.person.name == "王芳"
+        qtbot.waitUntil(form.isActiveWindow)
+        qtbot.keyClick(form, Qt.Key.Key_Escape)
+        assert not form.isVisible()
+
+    with_dialog(qtbot, lambda: qtbot.keyClick(page.detail.members, Qt.Key.Key_Return), handle)
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    page.detail.members.setFocus()
+    qtbot.keyClick(page.detail.members, Qt.Key.Key_Escape)
+    assert view.hasFocus()
+
+
+def test_household_form_checks_phone_and_number_as_typed(qtbot, window):
+    page = window.current_page()
+    page.show_household(window.office.h_wang)
+    other_number = households.get_household(window.ctx.reader(), window.office.h_zhang).number
+
+    def handle(dialog):
+        ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.keyClicks(dialog.phone, "12345")
+        assert "手机号" in dialog.message.text() and not ok.isEnabled()
+        dialog.phone.setText("13912345678")
+        dialog.number.setText(other_number)
+        assert "已被其他户使用" in dialog.message.text() and not ok.isEnabled()
+        dialog.number.setText("B-0001")
+        assert ok.isEnabled()
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["edit_household"].trigger, handle)
+    settle(qtbot, window)
+    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    assert (h.phone, h.number) == ("13912345678", "B-0001")
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    assert h.phone == "" and h.number != "B-0001"

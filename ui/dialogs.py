@@ -19,7 +19,7 @@ from gridoffice import audit, regions, vocab
 from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
-from gridoffice.normalize import clean_text
+from gridoffice.normalize import clean_text, normalize_phone
 from gridoffice.people import Person
 
 from .person_form import ERROR_STYLE, code_combo, set_combo
@@ -260,13 +260,39 @@ class HouseholdDialog(QDialog):
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.setWordWrap(True)
+        self.buttons = ok_cancel(self, tr("下一步：填写户主") if household is None else tr("保存"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(ok_cancel(self, tr("下一步：填写户主") if household is None else tr("保存")))
+        layout.addWidget(self.buttons)
         self.resize(620, 0)
+        self._reader = ctx.reader()
+        self.phone.textChanged.connect(self.validate)
+        self.number.textChanged.connect(self.validate)
+        self.validate()
+
+    def validate(self) -> bool:
+        """Phone and number checked as typed, with the core's rules; OK stays disabled while wrong."""
+        problem = ""
+        try:
+            normalize_phone(self.phone.text())
+        except ValidationError as exc:
+            problem = exc.message
+        number = clean_text(self.number.text())
+        if not problem and number:
+            clash = self._reader.execute("SELECT 1 FROM households WHERE number = ? AND id IS NOT ?",
+                                         [number, self.household.id if self.household else None]).fetchone()
+            if clash:
+                problem = tr("户号“{n}”已被其他户使用，请换一个").format(n=number)
+        elif not problem and self.household is not None:
+            problem = tr("户号不能为空")
+        self.message.setText(problem)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
+        return not problem
 
     def accept(self) -> None:
+        if not self.validate():
+            return
         if self.picker is not None and self.picker.unit_id() is None:
             self.message.setText(tr("请选择该户所属的网格或单元"))
             return

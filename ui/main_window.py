@@ -61,7 +61,11 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self._refresh_totals()
         self._shown_at = time.monotonic()
-        QTimer.singleShot(OTHER_PAGES_DELAY_MS, self._load_pages_in_background)
+        # Owned by the window, so it cannot fire after the window is gone.
+        self._pages_timer = QTimer(self)
+        self._pages_timer.setSingleShot(True)
+        self._pages_timer.timeout.connect(self._load_pages_in_background)
+        self._pages_timer.start(OTHER_PAGES_DELAY_MS)
 
     @classmethod
     def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None) -> "MainWindow":
@@ -126,7 +130,7 @@ class MainWindow(QMainWindow):
         page = self.current_page()
         waited = time.monotonic() - self._shown_at
         if page is not None and getattr(page, "is_loading", lambda: False)() and waited < OTHER_PAGES_MAX_WAIT_S:
-            QTimer.singleShot(OTHER_PAGES_DELAY_MS, self._load_pages_in_background)
+            self._pages_timer.start(OTHER_PAGES_DELAY_MS)
             return
         built = {type(p).__module__.rsplit(".", 1)[-1] for p in self.pages}
         missing = [name for name in page_modules() if name not in built]
@@ -134,7 +138,7 @@ class MainWindow(QMainWindow):
             self._all_loaded = True
             return
         self._add_pages(page_classes(missing[:1]))
-        QTimer.singleShot(0, self._load_pages_in_background)
+        self._pages_timer.start(0)
 
     def page_ids(self) -> list[str]:
         self.load_all_pages()
