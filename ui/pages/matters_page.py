@@ -144,7 +144,7 @@ class MatterView(QWidget):
             f"<p style='margin:2px 0'><b>{escape(self.tr(M.STATES[m.state]))}</b>　"
             f"<span style='color:{colour}'>{escape(t.label)}</span></p>")
         rows = [
-            (self.tr("居民"), "　".join(x for x in (m.resident_name, mask_phone(m.resident_phone),
+            (self.tr("居民"), "　".join(x for x in (m.resident_name or self.tr("（未留姓名）"), mask_phone(m.resident_phone),
                                                   m.household_number and self.tr("户号 ") + m.household_number) if x)),
             (self.tr("渠道/类别"), f"{self.tr(M.SOURCES[m.source])} · {m.category} · {self.tr(M.GRADES[m.grade])}"),
             (self.tr("网格"), m.grid or self.tr("未指定")),
