@@ -16,11 +16,18 @@ _NAME_DOTS = re.compile("[.\u00b7\u2022\u2027\u30fb\uff0e\u22c5\u2219]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
+# Full-width punctuation that belongs in Chinese prose; NFKC would turn "，" into ",".
+_CJK_PUNCT = "，：；！？（）"
+_PROTECT = str.maketrans({ch: chr(0xE000 + i) for i, ch in enumerate(_CJK_PUNCT)})
+_RESTORE = str.maketrans({chr(0xE000 + i): ch for i, ch in enumerate(_CJK_PUNCT)})
+
+
 def clean_text(value: object | None, *, multiline: bool = False) -> str:
-    """NFKC, no invisible or control characters, single spaces, trimmed."""
+    """NFKC (full-width letters and digits become ASCII; Chinese punctuation stays),
+    no invisible or control characters, single spaces, trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value))
+    text = unicodedata.normalize("NFKC", str(value).translate(_PROTECT)).translate(_RESTORE)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     if multiline:

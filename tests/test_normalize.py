@@ -8,6 +8,7 @@ def test_clean_text_nfkc_invisible_and_spaces():
     assert clean_text("\ufeff  浙江省\u200b杭州市　　西湖区 \t") == "浙江省杭州市 西湖区"
     assert clean_text("ＡＢＣ１２３") == "ABC123"
     assert clean_text(None) == ""
+    assert clean_text("路灯不亮，请尽快修理（三号楼）：谢谢！") == "路灯不亮，请尽快修理（三号楼）：谢谢！"
     assert clean_text("第一行\r\n  第二行 ", multiline=True) == "第一行\n第二行"
 
 
