@@ -1,44 +1,17 @@
 """One search box over persons and households: names, pinyin, ID and phone digits, addresses.
 
-The index is the contentless FTS5 table `search_fts` (detail=none: it stores which rows hold
-a token, not where, which keeps it about a third of the size). One document per person
-(rowid = id) and per household (rowid = 2⁴⁰ + id, so persons come first in index order and a
-kind is a rowid range) holds these tokens:
-
-- each character of the name (a household: its head's name) and each pair of neighbouring
-  characters of the name and of the address (digit and letter runs count as one character):
-  one character finds a name; a longer fragment finds the rows holding all its pairs, and
-  the row itself confirms the order when that is not implied;
-- the whole name behind a marker: exact name, and name prefix through the prefix index;
-- full pinyin and initials of a person's name, surname readings included (see pinyin.py);
-- the household number behind a marker, and the address's digit and letter runs;
-- runs of 4 digits of the ID number and of the phone, each as one private-use character, at
-  even offsets and the last: any 4+ digits (head, middle, tail) are found (see _digit_runs);
-- one token each for kind, status (unless active), contact class, every organisation unit
-  above the household, active tags and birth year: filters are intersections in the index.
-
-Tokens only the program writes start with a private-use character, so nothing typed can
-produce them; the one-character ones add nothing to the prefix indexes (2 to 8 characters)
-that serve pinyin and name prefixes.
-
-A contentless table cannot delete a row, and the core reindexes after a change, when the old
-values are gone. So `reindex` inserts the new version under the same rowid with a "dirty"
-token, and the index answers the union of old and new versions for that row. A search takes
-clean rows from the index as they are and judges dirty candidates on their current version
-in a scratch index; `rebuild` makes every row clean again.
+The index and how rows get into it are in search_index.py (rebuild, reindex and dirty_count
+are re-exported here, the names the rest of the program uses). This module reads a query
+into index expressions in tiers (exact name, name prefix, anything else), applies the
+filters, confirms on the row what the index cannot tell, and ranks the hits.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
-import operator
 import re
-import unicodedata
-import zlib
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Generator, Iterable
+from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
@@ -46,29 +19,40 @@ from . import pinyin, vocab
 from .ages import birth_bounds
 from .i18n import tr
 from .normalize import clean_text
+from .search_index import (
+    _CLASS,
+    _DIRTY,
+    _GRAMS,
+    _HEAD_SQL,
+    _HOME,
+    _INACTIVE,
+    _INSERT,
+    _KIND,
+    _NAME,
+    _NUMBER,
+    FTS_OPTIONS,
+    HOUSEHOLD,
+    PERSON,
+    _chunks,
+    _compact,
+    _docs,
+    _is_han,
+    _org_token,
+    _pairs,
+    _segments,
+    _status_token,
+    _tag_token,
+    _year_token,
+    dirty_count,
+    rebuild,
+    reindex,
+)
 
-FTS_OPTIONS = "content='', columnsize=0, detail=none, tokenize='ascii', prefix='2 3 4 5 6 7 8'"
+__all__ = ["FTS_OPTIONS", "HOUSEHOLD", "PERSON", "Hit", "dirty_count", "rebuild", "reindex", "search"]
 
-PERSON = "person"
-HOUSEHOLD = "household"
-
-_KIND = {PERSON: "\ue001", HOUSEHOLD: "\ue002"}
-_DIRTY = "\ue003"
-_INACTIVE = "\ue006"
-_NAME = "\ue004"  # before a whole name
-_NUMBER = "\ue005"  # before a household number
-_CLASS = {1: "\ue011", 2: "\ue012", 3: "\ue013"}
-_GRAM_BASE = 0xF0000  # 4-digit runs: 0–9999, and 10000 + NNN for 'NNNx' at the end of an ID
-_ORG_BASE = 0x100000
-_ORG_SPILL = _GRAM_BASE + 11000  # organisation ids past plane 16's private-use range
-_YEAR_BASE = 0xF100
-_BATCH = 20000
 _JUDGE_BATCH = 200
-_HASH_SIZE = 32 * 1024 * 1024
 # An age filter spanning more birth years than this is checked on the row only.
 _MAX_YEAR_TOKENS = 40
-_INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
-_HOME = 1 << 40  # households' rowids start here
 _PERSONS_ONLY = f" AND f.rowid < {_HOME}"
 
 
@@ -80,76 +64,6 @@ class Hit:
     title: str
     subtitle: str
     score: float
-
-
-# --- tokens -------------------------------------------------------------------------------
-
-
-def _code_token(group: str, code: str) -> str:
-    """A stable one-character token for a stored code (status, tag); a test checks no clashes."""
-    return chr(0xE100 + zlib.crc32(f"{group}:{code}".encode()) % 0x800)
-
-
-def _status_token(status: str) -> str:
-    return _code_token("status", status)
-
-
-def _tag_token(tag: str) -> str:
-    return _code_token("tag", tag)
-
-
-def _org_token(org_id: int) -> str:
-    if org_id < 0xFFFE:
-        return chr(_ORG_BASE + org_id)
-    spill = org_id - 0xFFFE
-    if spill < 0xFFFE - 11000:
-        return chr(_ORG_SPILL + spill)
-    return chr(_ORG_BASE + org_id % 0xFFFE) + chr(_ORG_BASE + org_id // 0xFFFE)
-
-
-def _year_token(year: int) -> str:
-    return chr(_YEAR_BASE + min(max(year - 1890, 0), 0x7FF))
-
-
-_GRAMS = {f"{n:04d}": chr(_GRAM_BASE + n) for n in range(10000)}
-_GRAMS.update({f"{n:03d}x": chr(_GRAM_BASE + 10000 + n) for n in range(1000)})
-
-
-def _offsets(n: int) -> list[int]:
-    """Where runs of 4 are indexed in a string of n: the even offsets and the last one.
-
-    Half the tokens of every offset, and still exact: a query of 5+ digits has all its runs at
-    even or all at odd offsets of its own lying on indexed ones; 4 digits at an odd offset are
-    found through the indexed runs either side of them (see _digit_runs).
-    """
-    return sorted({*range(0, n - 3, 2), n - 4})
-
-
-# Slicing the runs at C speed: a rebuild cuts 1.5 million ID numbers into runs.
-_RUNS = {n: operator.itemgetter(*[slice(i, i + 4) for i in _offsets(n)]) for n in range(5, 33)}
-
-
-def _grams(digits: str) -> list[str]:
-    """Tokens for the indexed runs of 4 of a digit string (an ID may end in x)."""
-    n = len(digits)
-    if n < 4:
-        return []
-    runs = (digits,) if n == 4 else _RUNS[n](digits) if n in _RUNS else [digits[i : i + 4] for i in _offsets(n)]
-    try:
-        return list(map(_GRAMS.__getitem__, runs))
-    except KeyError:
-        return [g for g in map(_GRAMS.get, runs) if g]
-
-
-def _gram_text(digits: str) -> str:
-    """_grams() as document text; the common case (all digits) without a list in between."""
-    runs = _RUNS.get(len(digits))
-    if runs is not None:
-        try:
-            return " ".join(map(_GRAMS.__getitem__, runs(digits)))
-        except KeyError:
-            pass
-    return " ".join(_grams(digits))
 
 
 def _one_of(runs: Iterable[str]) -> str | None:
@@ -189,261 +103,6 @@ def _digit_runs(digits: str) -> str | None:
             branches.append(_both(*(same[::2] + ([same[-1]] if (len(same) - 1) % 2 else []))))
     found = [b for b in branches if b]
     return " OR ".join(found) if found else None
-
-
-_HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
-_SEGMENT = re.compile(f"[{_HAN}]|[^\\W\\d_{_HAN}]+|\\d+")
-_IS_HAN = re.compile(f"[{_HAN}]")
-_NOT_HAN = re.compile(f"[^\\W\\d_{_HAN}]+|\\d+")
-
-
-def _segments(text: str) -> list[str]:
-    """Tokens of a name or address: each Chinese character alone, runs of letters, runs of digits."""
-    return _SEGMENT.findall(text.lower())
-
-
-def _is_han(segment: str) -> bool:
-    return _IS_HAN.match(segment) is not None
-
-
-def _pairs(segs: list[str]) -> list[str]:
-    """Neighbouring segments joined: a fragment of 2+ segments is then found by its pairs,
-    which keeps the rows whose order must be checked few."""
-    return [a + b for a, b in zip(segs, segs[1:])]
-
-
-def _id_digits(number: str | None) -> str:
-    digits = (number or "").lower()
-    return digits if digits.isdigit() or digits[:-1].isdigit() else re.sub(r"[^0-9x]", "", digits)
-
-
-def _phone_digits(phone: str | None) -> str:
-    """Area code and number of a stored phone; an extension is not part of what people type."""
-    if phone is None or phone.isdigit():
-        return phone or ""
-    return re.sub(r"\D", "", "".join(phone.split("-")[:2]))
-
-
-def _compact(text: str | None) -> str:
-    return re.sub(r"[^0-9a-z]", "", unicodedata.normalize("NFKC", text or "").lower())
-
-
-class _Builder:
-    """Documents from rows, with the parts that repeat (names, grids) memoised."""
-
-    def __init__(self) -> None:
-        self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
-        self._places: dict[tuple, str] = {}
-        self._years: dict[str, str] = {}
-
-    def name(self, name: str | None, with_pinyin: bool) -> str:
-        cache = self._names[with_pinyin]
-        key = name or ""
-        got = cache.get(key)
-        if got is None:
-            text = name or ""
-            segs = _segments(text)
-            parts = segs + _pairs(segs)
-            if segs:
-                parts.append(_NAME + "".join(segs))
-            if with_pinyin:
-                parts += pinyin.keys(text)
-            got = " ".join(dict.fromkeys(parts))
-            cache[key] = got
-        return got
-
-    def place(self, kind: str, status: str | None, contact_class: int | None, path: str | None) -> str:
-        key = (kind, status, contact_class, path)
-        got = self._places.get(key)
-        if got is None:
-            parts = [_KIND[kind]]
-            # Nearly every row is active: a token for that would be a long list to intersect;
-            # the rest carry a shared marker, and "active" is the rows without it.
-            if status != "active":
-                parts += [_INACTIVE, _status_token(status or "")]
-            if contact_class in _CLASS:
-                parts.append(_CLASS[contact_class])
-            parts += [_org_token(int(p)) for p in (path or "").split("/") if p]
-            got = " ".join(parts)
-            self._places[key] = got
-        return got
-
-    def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
-        pid, name, id_number, phone, status, birth_date, contact_class, path = row
-        parts = [self.name(name, True), self.place(PERSON, status, contact_class, path), _gram_text(_id_digits(id_number))]
-        if phone:
-            parts.append(_gram_text(_phone_digits(phone)))
-        if tags:
-            parts += [_tag_token(t) for t in tags]
-        year = (birth_date or "")[:4]
-        token = self._years.get(year)
-        if token is None:
-            token = self._years[year] = _year_token(int(year)) if year.isdigit() else ""
-        parts.append(token)
-        if dirty:
-            parts.append(_DIRTY)
-        return pid, " ".join(parts)
-
-    def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
-        hid, number, address, phone, status, contact_class, head, path = row
-        parts = [self.name(head, False), self.place(HOUSEHOLD, status, contact_class, path)]
-        text = (address or "").lower()
-        parts += _NOT_HAN.findall(text) + _pairs(_SEGMENT.findall(text))
-        number = _compact(number)
-        if number:
-            parts.append(_NUMBER + number)
-        if phone:
-            parts.append(_gram_text(_phone_digits(phone)))
-        if dirty:
-            parts.append(_DIRTY)
-        return _HOME + hid, " ".join(parts)
-
-
-# --- loading rows ---------------------------------------------------------------------------
-
-_PERSON_SQL = (
-    "SELECT p.id, p.name, p.id_number, p.phone, p.status, p.birth_date, h.contact_class, o.path "
-    "FROM persons p LEFT JOIN households h ON h.id = p.household_id LEFT JOIN org_units o ON o.id = h.org_id"
-)
-# The head still living here, else the last head on record; two index lookups, no sorting.
-_HEAD_SQL = (
-    "coalesce((SELECT name FROM persons m WHERE m.household_id = h.id AND m.relation = 'head' "
-    "AND m.status = 'active' LIMIT 1), (SELECT name FROM persons m WHERE m.household_id = h.id "
-    "AND m.relation = 'head' LIMIT 1))"
-)
-_HOUSEHOLD_SQL = (
-    f"SELECT h.id, h.number, h.address, h.phone, h.status, h.contact_class, {_HEAD_SQL}, o.path "
-    "FROM households h LEFT JOIN org_units o ON o.id = h.org_id"
-)
-
-
-def _iso(today: dt.date | None) -> str:
-    return (today or dt.date.today()).isoformat()
-
-
-def _active_tags(db: Database, person_ids: list[int] | None, day: str) -> dict[int, list[str]]:
-    sql = "SELECT person_id, tag FROM person_tags WHERE (until IS NULL OR until > ?)"
-    params: list = [day]
-    if person_ids is not None:
-        sql += f" AND person_id IN ({','.join('?' * len(person_ids))})"
-        params += person_ids
-    tags: dict[int, list[str]] = {}
-    for pid, tag in db.execute(sql, params):
-        tags.setdefault(pid, []).append(tag)
-    return tags
-
-
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
-
-
-def _docs(db: Database, person_ids: Iterable[int], household_ids: Iterable[int], dirty: set[int], day: str) -> list[tuple]:
-    """Current documents of the given rows (any status), sorted by rowid."""
-    build = _Builder()
-    docs = []
-    for chunk in _chunks(sorted(set(person_ids))):
-        tags = _active_tags(db, chunk, day)
-        for row in db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk):
-            docs.append(build.person(row, tags.get(row[0], ()), row[0] in dirty))
-    for chunk in _chunks(sorted(set(household_ids))):
-        for row in db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id IN ({','.join('?' * len(chunk))})", chunk):
-            docs.append(build.household(row, _HOME + row[0] in dirty))
-    docs.sort()
-    return docs
-
-
-# --- writing the index ----------------------------------------------------------------------
-
-
-def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[int, int, str], None, int]:
-    """Index every person and household afresh, in one transaction; returns the documents written.
-
-    A second thread builds the documents of one batch while SQLite indexes the previous one.
-    Each batch goes to SQLite as one JSON text in one statement, so SQLite holds the GIL-free
-    stretch for the whole batch instead of handing the GIL back and forth for every row.
-    """
-    persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
-    households = db.execute("SELECT count(*) FROM households").fetchone()[0]
-    total = persons + households
-    message = tr("正在建立搜索索引")
-    yield 0, total, message
-    day = _iso(today)
-    build = _Builder()
-    insert = "INSERT INTO search_fts(rowid, terms) SELECT CAST(key AS INTEGER), value FROM json_each(?)"
-    done = 0
-    with db.atomic(), ThreadPoolExecutor(1) as pool:
-        db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
-        # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
-        # over; 32 MB (a memory cap, not a reservation) makes the load a third faster.
-        db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('hashsize', ?)", [_HASH_SIZE])
-        tags = _active_tags(db, None, day)
-
-        def people(rows: list[tuple]) -> tuple[int, str]:
-            return len(rows), json.dumps(dict(build.person(r, tags.get(r[0], ()), False) for r in rows), ensure_ascii=False)
-
-        def homes(rows: list[tuple]) -> tuple[int, str]:
-            return len(rows), json.dumps(dict(build.household(r, False) for r in rows), ensure_ascii=False)
-
-        for sql, make in ((f"{_PERSON_SQL} ORDER BY p.id", people), (f"{_HOUSEHOLD_SQL} ORDER BY h.id", homes)):
-            cursor = db.conn.execute(sql)
-            ready = None
-            while True:
-                # Read while the builder is idle: reading also takes the GIL row by row.
-                rows = cursor.fetchmany(_BATCH)
-                building = pool.submit(make, rows) if rows else None
-                if ready is not None:
-                    db.execute(insert, [ready[1]])
-                    done += ready[0]
-                    yield done, total, message
-                if building is None:
-                    break
-                ready = building.result()
-    return total
-
-
-def _indexed(db: Database, rowid: int) -> bool:
-    kind = _KIND[PERSON] if rowid < _HOME else _KIND[HOUSEHOLD]
-    sql = "SELECT 1 FROM search_fts WHERE search_fts MATCH ? AND rowid = ?"
-    return db.execute(sql, [f'"{kind}"', rowid]).fetchone() is not None
-
-
-def reindex(
-    db: Database,
-    person_ids: Iterable[int] = (),
-    household_ids: Iterable[int] = (),
-    *,
-    unit_ids: Iterable[int] = (),
-    today: dt.date | None = None,
-) -> None:
-    """Bring the index up to date for changed rows; call it inside the change's transaction.
-
-    A household's members are reindexed with it (they carry its grid, class and status),
-    a head's household with the head (it carries the head's name), and every household under
-    the given organisation units (moving a unit changes what lies above them).
-    """
-    person_ids = {int(i) for i in person_ids}
-    household_ids = {int(i) for i in household_ids}
-    for unit_id in unit_ids:
-        row = db.execute("SELECT path FROM org_units WHERE id = ?", [int(unit_id)]).fetchone()
-        if row:
-            sql = "SELECT h.id FROM households h JOIN org_units o ON o.id = h.org_id WHERE o.path >= ? AND o.path < ?"
-            household_ids.update(r[0] for r in db.execute(sql, [row[0], row[0][:-1] + "0"]))
-    for chunk in _chunks(sorted(household_ids)):
-        marks = ",".join("?" * len(chunk))
-        person_ids.update(r[0] for r in db.execute(f"SELECT id FROM persons WHERE household_id IN ({marks})", chunk))
-    for chunk in _chunks(sorted(person_ids)):
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' AND household_id IS NOT NULL"
-        household_ids.update(r[0] for r in db.execute(sql, chunk))
-    rowids = [*person_ids, *(_HOME + h for h in household_ids)]
-    dirty = {r for r in rowids if _indexed(db, r)}
-    db.conn.executemany(_INSERT.format(table="search_fts"), _docs(db, person_ids, household_ids, dirty, _iso(today)))
-
-
-def dirty_count(db: Database) -> int:
-    """Rows changed since the last rebuild; each costs a little on every search that finds it."""
-    return db.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", [f'"{_DIRTY}"']).fetchone()[0]
 
 
 # --- reading the query ----------------------------------------------------------------------
