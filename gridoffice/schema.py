@@ -358,3 +358,80 @@ def m002_users(db: Database) -> None:
         strict=True,
     )
     db["users"].create_index(["name"], unique=True)
+
+
+@migrations()
+def m005_visits(db: Database) -> None:
+    # One visit round by one staff member; visit_households lists the households it covered.
+    db["visits"].create(
+        {"id": int, "staff_id": int, "visited_on": str, "kind": str, "learned": str, "status": str,
+         "voided_at": str, "void_reason": str, **_STAMPS},
+        pk="id",
+        not_null={"staff_id", "visited_on", "kind", "status"},
+        defaults={"learned": "", "status": "active"},
+        foreign_keys=[("staff_id", "staff", "id")],
+        strict=True,
+    )
+    db["visits"].create_index(["staff_id", "visited_on"])
+    db["visits"].create_index(["visited_on"])
+    # visited_on and voided are copied here so a household's last visit is one index look-up.
+    db["visit_households"].create(
+        {"id": int, "visit_id": int, "household_id": int, "visited_on": str, "voided": int},
+        pk="id",
+        not_null={"visit_id", "household_id", "visited_on", "voided"},
+        defaults={"voided": 0},
+        foreign_keys=[("visit_id", "visits", "id"), ("household_id", "households", "id")],
+        strict=True,
+    )
+    db["visit_households"].create_index(["visit_id"])
+    db.execute("CREATE INDEX idx_visit_households_last ON visit_households(household_id, visited_on) "
+               "WHERE voided = 0")
+
+    # 居民需求: open until solved (解决一件注销一件); matter_id links a need turned into a matter.
+    db["needs"].create(
+        {"id": int, "household_id": int, "visit_id": int, "staff_id": int, "raised_on": str, "content": str,
+         "status": str, "solved_on": str, "solution": str, "matter_id": int, **_STAMPS},
+        pk="id",
+        not_null={"household_id", "raised_on", "content", "status"},
+        defaults={"status": "open", "solution": ""},
+        foreign_keys=[("household_id", "households", "id"), ("visit_id", "visits", "id"),
+                      ("staff_id", "staff", "id"), ("matter_id", "matters", "id")],
+        strict=True,
+    )
+    db["needs"].create_index(["status", "raised_on"])
+    db["needs"].create_index(["household_id"])
+    db["needs"].create_index(["staff_id", "status"])
+    db["needs"].create_index(["visit_id"])
+    db["needs"].create_index(["matter_id"])
+
+    # 民情日记: a staff member's dated entries, the households and matters they concern, and 点评.
+    db["log_entries"].create(
+        {"id": int, "staff_id": int, "entry_date": str, "text": str, "status": str, "written_by": str, **_STAMPS},
+        pk="id",
+        not_null={"staff_id", "entry_date", "text", "status"},
+        defaults={"status": "active"},
+        foreign_keys=[("staff_id", "staff", "id")],
+        strict=True,
+    )
+    db["log_entries"].create_index(["staff_id", "entry_date"])
+    db["log_entries"].create_index(["entry_date"])
+    db["log_households"].create(
+        {"entry_id": int, "household_id": int}, pk=("entry_id", "household_id"),
+        foreign_keys=[("entry_id", "log_entries", "id"), ("household_id", "households", "id")],
+        strict=True,
+    )
+    db["log_households"].create_index(["household_id"])
+    db["log_matters"].create(
+        {"entry_id": int, "matter_id": int}, pk=("entry_id", "matter_id"),
+        foreign_keys=[("entry_id", "log_entries", "id"), ("matter_id", "matters", "id")],
+        strict=True,
+    )
+    db["log_matters"].create_index(["matter_id"])
+    db["log_comments"].create(
+        {"id": int, "entry_id": int, "author": str, "author_staff_id": int, "at": str, "text": str},
+        pk="id",
+        not_null={"entry_id", "author", "at", "text"},
+        foreign_keys=[("entry_id", "log_entries", "id"), ("author_staff_id", "staff", "id")],
+        strict=True,
+    )
+    db["log_comments"].create_index(["entry_id", "at"])
