@@ -1,0 +1,320 @@
+"""Service, contact and proxy cards: who a household calls, read for a whole batch at once.
+
+The records carry staff names, their roles and work phones, the office hotline and the code a
+scan in the office looks up (`GO:H:<household number>`, `GO:T:<team id>`). Residents' own phone
+numbers are never read here, so no card can show one. Layouts (which sections, texts, colours)
+are JSON files in resources/cards that an office may edit; `load_layout` checks them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from . import audit
+from .db import get_setting, set_setting
+from .errors import ValidationError
+from .i18n import tr
+from .normalize import clean_text, normalize_phone
+from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
+
+LAYOUT_DIR = Path(__file__).resolve().parent.parent / "resources" / "cards"
+LAYOUTS = {"service": "便民服务联系卡", "contact": "民情联系卡", "proxy": "党员代办卡"}
+
+# Sections a card front can show, in the order a layout lists them.
+FIELDS = {
+    "household": "户号与户主",
+    "address": "住址",
+    "grid": "所属网格",
+    "contacts": "本户联系人",
+    "team": "网格服务团队",
+    "proxies": "代办员",
+    "hotline": "服务热线",
+}
+_HEX = re.compile(r"#[0-9A-Fa-f]{6}")
+_COLOURS = ("accent", "text", "band_text")
+# A printer's feed error is a few millimetres; more is a typo.
+MAX_OFFSET_MM = 20.0
+
+
+@dataclass(frozen=True)
+class CardPerson:
+    staff_id: int
+    name: str
+    role: str  # the title, post or duty a resident recognises, in Chinese
+    phone: str  # the staff member's work phone (a layout may leave it off)
+
+
+@dataclass(frozen=True)
+class TeamCard:
+    team_id: int
+    grid_id: int
+    grid_name: str
+    name: str
+    duties: str
+    members: tuple[CardPerson, ...]
+    proxies: tuple[CardPerson, ...]
+    code: str
+
+
+@dataclass(frozen=True)
+class HouseholdCard:
+    household_id: int
+    number: str
+    head_name: str
+    address: str
+    grid_id: int | None
+    grid_name: str
+    contacts: tuple[CardPerson, ...]
+    team: TeamCard | None
+    code: str
+
+
+@dataclass(frozen=True)
+class Colours:
+    accent: str
+    text: str
+    band_text: str
+
+
+@dataclass(frozen=True)
+class Layout:
+    key: str
+    title: str
+    office_name: str  # empty: the office's own name from the settings
+    fields: tuple[str, ...]
+    back_title: str
+    back_text: str
+    show_staff_phones: bool
+    colours: Colours
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    hotline: str
+
+
+def household_code(number: str) -> str:
+    return f"GO:H:{number}"
+
+
+def team_code(team_id: int) -> str:
+    return f"GO:T:{team_id}"
+
+
+# ---- selection -----------------------------------------------------------------------------
+
+def grids_named(db: Database, names: list[str]) -> list[int]:
+    """The active grids with these names (a name shared by two grids selects both)."""
+    ids = []
+    for name in names:
+        found = [r[0] for r in db.execute(
+            "SELECT id FROM org_units WHERE level = 'grid' AND status = 'active' AND name = ? ORDER BY sort, id",
+            [clean_text(name)])]
+        if not found:
+            raise ValidationError("grid", tr("没有名为“{name}”的网格，请按组织树里的网格名称填写").format(name=name))
+        ids += [i for i in found if i not in ids]
+    return ids
+
+
+def households_numbered(db: Database, numbers: list[str]) -> list[int]:
+    ids = []
+    for number in numbers:
+        row = db.execute("SELECT id, status FROM households WHERE number = ?", [clean_text(number)]).fetchone()
+        if row is None:
+            raise ValidationError("household", tr("没有户号为“{n}”的户，请核对户号").format(n=number))
+        if row[1] != "active":
+            raise ValidationError("household", tr("户{n}已不在册，不发联系卡").format(n=number))
+        if row[0] not in ids:
+            ids.append(row[0])
+    return ids
+
+
+def households_in_grids(db: Database, grid_ids: list[int]) -> list[int]:
+    """The active households of these grids, by grid then household number (the order they are handed out)."""
+    return [r[0] for r in db.execute(
+        "SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
+        "JOIN json_each(?) g ON g.value = u.grid_id WHERE h.status = 'active' ORDER BY g.key, h.number",
+        [json.dumps(list(grid_ids))])]
+
+
+# ---- records -------------------------------------------------------------------------------
+
+def _role_text(title: str | None, role: str | None, duty: str | None, kind: str | None) -> str:
+    return title or label(STAFF_ROLES, role) or label(TEAM_DUTIES, duty) or label(STAFF_KINDS, kind)
+
+
+def team_cards(db: Database, grid_ids: list[int]) -> list[TeamCard]:
+    """Each grid's active service teams with their current members, in three queries for all grids."""
+    ids = json.dumps(list(grid_ids))
+    proxies: dict[int, list[CardPerson]] = {}
+    for grid, staff_id, name, phone in db.execute(
+            "SELECT r.org_id, s.id, s.name, coalesce(s.phone, '') FROM staff_roles r JOIN staff s ON s.id = r.staff_id "
+            "WHERE r.role = 'proxy_agent' AND r.until IS NULL AND s.status = 'active' "
+            "AND r.org_id IN (SELECT value FROM json_each(?)) ORDER BY r.org_id, r.id", [ids]):
+        proxies.setdefault(grid, []).append(CardPerson(staff_id, name, label(STAFF_ROLES, "proxy_agent"), phone))
+    members: dict[int, list[CardPerson]] = {}
+    for team_id, staff_id, name, phone, duty, title, kind, role in db.execute(
+            "SELECT m.team_id, s.id, s.name, coalesce(s.phone, ''), m.duty, m.title, s.kind, "
+            "(SELECT r.role FROM staff_roles r WHERE r.staff_id = s.id AND r.until IS NULL AND r.org_id = t.grid_id "
+            " ORDER BY r.id LIMIT 1) "
+            "FROM teams t JOIN team_members m ON m.team_id = t.id AND m.until IS NULL "
+            "JOIN staff s ON s.id = m.staff_id AND s.status = 'active' "
+            "WHERE t.status = 'active' AND t.grid_id IN (SELECT value FROM json_each(?)) ORDER BY t.id, m.id", [ids]):
+        members.setdefault(team_id, []).append(CardPerson(staff_id, name, _role_text(title, role, duty, kind), phone))
+    cards = []
+    for team_id, grid_id, grid_name, name, duties in db.execute(
+            "SELECT t.id, t.grid_id, g.name, t.name, coalesce(t.duties, '') FROM json_each(?) j "
+            "JOIN teams t ON t.grid_id = j.value AND t.status = 'active' JOIN org_units g ON g.id = t.grid_id "
+            "ORDER BY j.key, t.id", [ids]):
+        cards.append(TeamCard(team_id, grid_id, grid_name, name, duties, tuple(members.get(team_id, ())),
+                              tuple(proxies.get(grid_id, ())), team_code(team_id)))
+    return cards
+
+
+def household_cards(db: Database, household_ids: list[int]) -> list[HouseholdCard]:
+    """One card per household, in the order given: its head, address, grid, contact staff and grid team."""
+    ids = json.dumps(list(household_ids))
+    rows = db.execute(
+        "SELECT h.id, h.number, coalesce(h.address, ''), u.grid_id, coalesce(g.name, ''), "
+        "(SELECT p.name FROM persons p WHERE p.household_id = h.id AND +p.status = 'active' AND p.relation = 'head' "
+        " ORDER BY p.id LIMIT 1) "
+        "FROM json_each(?) j JOIN households h ON h.id = j.value JOIN org_units u ON u.id = h.org_id "
+        "LEFT JOIN org_units g ON g.id = u.grid_id ORDER BY j.key", [ids]).fetchall()
+    contacts: dict[int, list[CardPerson]] = {}
+    for household_id, staff_id, name, phone, kind in db.execute(
+            "SELECT c.household_id, s.id, s.name, coalesce(s.phone, ''), s.kind FROM contacts c "
+            "JOIN staff s ON s.id = c.staff_id AND s.status = 'active' "
+            "WHERE c.until IS NULL AND c.household_id IN (SELECT value FROM json_each(?)) "
+            "ORDER BY c.household_id, c.since, c.id", [ids]):
+        contacts.setdefault(household_id, []).append(CardPerson(staff_id, name, label(STAFF_KINDS, kind), phone))
+    grids = sorted({r[3] for r in rows if r[3] is not None})
+    teams: dict[int, TeamCard] = {}
+    for team in team_cards(db, grids):
+        teams.setdefault(team.grid_id, team)  # a grid with two teams: its first one is on the card
+    return [HouseholdCard(hid, number, head or "", address, grid_id, grid_name, tuple(contacts.get(hid, ())),
+                          teams.get(grid_id), household_code(number))
+            for hid, number, address, grid_id, grid_name, head in rows]
+
+
+# ---- office settings -----------------------------------------------------------------------
+
+def office_for_cards(db: Database) -> Office:
+    return Office(get_setting(db, "office_name", "") or "", get_setting(db, "cards_hotline", "") or "")
+
+
+def set_hotline(db: Database, phone: str) -> str:
+    """The office's service hotline printed on every card; empty removes it."""
+    value = normalize_phone(phone, "hotline") if clean_text(phone) else ""
+    with db.atomic():
+        old = get_setting(db, "cards_hotline", "")
+        set_setting(db, "cards_hotline", value)
+        audit.record(db, "update", "settings", None, old={"cards_hotline": old}, new={"cards_hotline": value})
+    return value
+
+
+def printer_offset(db: Database) -> tuple[float, float]:
+    """The office printer's feed error (x right, y down, mm), added to every card page."""
+    raw = get_setting(db, "cards_printer_offset", "")
+    if not raw:
+        return 0.0, 0.0
+    x, y = json.loads(raw)
+    return float(x), float(y)
+
+
+def set_printer_offset(db: Database, x_mm: object, y_mm: object) -> tuple[float, float]:
+    values = []
+    for field, name, value in (("offset_x", "左右偏移", x_mm), ("offset_y", "上下偏移", y_mm)):
+        try:
+            number = round(float(str(value).strip()), 1)
+        except ValueError:
+            raise ValidationError(field, tr("{name}应填毫米数，例如 1.5 或 -0.5").format(name=tr(name))) from None
+        if abs(number) > MAX_OFFSET_MM:
+            raise ValidationError(field, tr("{name}{v}毫米太大，打印机偏差应在±{m:g}毫米以内，请重新测量")
+                                  .format(name=tr(name), v=number, m=MAX_OFFSET_MM))
+        values.append(number)
+    with db.atomic():
+        old = printer_offset(db)
+        set_setting(db, "cards_printer_offset", json.dumps(values))
+        audit.record(db, "update", "settings", None, old={"cards_printer_offset": list(old)},
+                     new={"cards_printer_offset": values})
+    return values[0], values[1]
+
+
+def corrected_offset(current: tuple[float, float], measured_x_mm: float, measured_y_mm: float,
+                     target_mm: float) -> tuple[float, float]:
+    """The new offset from a calibration print: the mark should sit target_mm from the left and top edges."""
+    return round(current[0] + target_mm - measured_x_mm, 1), round(current[1] + target_mm - measured_y_mm, 1)
+
+
+# ---- layouts -------------------------------------------------------------------------------
+
+def layout_path(key: str) -> Path:
+    return LAYOUT_DIR / f"{key}.json"
+
+
+def load_layout(key_or_path: str | Path) -> Layout:
+    """A shipped layout by key ('service', 'contact', 'proxy') or an office's own JSON file."""
+    path = layout_path(str(key_or_path)) if str(key_or_path) in LAYOUTS else Path(key_or_path)
+    if not path.is_file():
+        raise ValidationError("layout", tr("找不到卡片样式“{k}”，可选：{keys}，或一个 .json 样式文件")
+                              .format(k=key_or_path, keys="、".join(LAYOUTS)))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValidationError("layout", tr("卡片样式文件{f}不是有效的JSON（{e}），请用记事本检查括号和引号")
+                              .format(f=path.name, e=exc)) from None
+    return parse_layout(data, path.stem, source=path.name)
+
+
+def parse_layout(data: object, key: str, *, source: str = "") -> Layout:
+    """Check every key of a layout; the message names the file and the key to fix."""
+    where = source or key
+
+    def bad(field: str, what: str) -> ValidationError:
+        return ValidationError(field, tr("卡片样式{f}中的“{k}”{what}").format(f=where, k=field, what=tr(what)))
+
+    if not isinstance(data, dict):
+        raise ValidationError("layout", tr("卡片样式{f}应是一个 {{...}} 对象").format(f=where))
+    known = {"title", "office_name", "fields", "back_title", "back_text", "show_staff_phones", "colours"}
+    for name in data:
+        if name not in known:
+            raise bad(name, "不是样式能用的项目，可用的有：" + "、".join(sorted(known)))
+    for name in ("title", "fields", "back_title", "back_text", "show_staff_phones", "colours"):
+        if name not in data:
+            raise bad(name, "缺少，请补上")
+    texts = {}
+    for name in ("title", "office_name", "back_title", "back_text"):
+        value = data.get(name, "")
+        if not isinstance(value, str):
+            raise bad(name, "应是一段文字（用英文双引号括起来）")
+        texts[name] = clean_text(value, multiline=name == "back_text")
+    if not texts["title"]:
+        raise bad("title", "不能为空")
+    fields = data["fields"]
+    if not isinstance(fields, list) or not fields:
+        raise bad("fields", "应是项目列表，例如 [\"household\", \"team\"]")
+    for name in fields:
+        if name not in FIELDS:
+            raise bad("fields", f"含有未知项目“{name}”，可用：" + "、".join(FIELDS))
+    if len(set(fields)) != len(fields):
+        raise bad("fields", "有重复的项目")
+    if not isinstance(data["show_staff_phones"], bool):
+        raise bad("show_staff_phones", "应填 true 或 false")
+    colours = data["colours"]
+    if not isinstance(colours, dict):
+        raise bad("colours", "应是颜色对象，例如 {\"accent\": \"#C8102E\"}")
+    for name in colours:
+        if name not in _COLOURS:
+            raise bad(f"colours.{name}", "不是可用的颜色项目，可用：" + "、".join(_COLOURS))
+    for name in _COLOURS:
+        value = colours.get(name)
+        if not isinstance(value, str) or not _HEX.fullmatch(value):
+            raise bad(f"colours.{name}", "应是 #RRGGBB 形式的颜色，例如 #C8102E")
+    return Layout(key, texts["title"], texts["office_name"], tuple(fields), texts["back_title"], texts["back_text"],
+                  data["show_staff_phones"], Colours(**{n: colours[n].upper() for n in _COLOURS}))
