@@ -61,6 +61,7 @@ _ORG_SPILL = _GRAM_BASE + 11000  # organisation ids past plane 16's private-use 
 _YEAR_BASE = 0xF100
 _BATCH = 20000
 _HASH_SIZE = 32 * 1024 * 1024
+_NAME_CACHE = 100_000
 _INSERT = "INSERT INTO {table}(rowid, terms) VALUES (?, ?)"
 _HOME = 1 << 40  # households' rowids start here
 
@@ -192,6 +193,9 @@ class _Builder:
             if with_pinyin:
                 parts += pinyin.keys(text)
             got = " ".join(dict.fromkeys(parts))
+            if len(cache) >= _NAME_CACHE:
+                # A district has about half a million distinct names: bound the memory.
+                cache.clear()
             cache[key] = got
         return got
 
