@@ -18,7 +18,9 @@ _KINDS = {search.PERSON: "人员", search.HOUSEHOLD: "户"}
 
 def add_arguments(parser) -> None:
     parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
-    parser.add_argument("query", metavar="QUERY", help="要查找的内容，例如“张伟”“zhangw”“zw”“0312”“幸福小区3栋”")
+    parser.add_argument(
+        "query", metavar="QUERY", help="要查找的内容，例如“张伟”“zhangw”“zw”“0312”“幸福小区3栋”"
+    )
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="最多显示多少条（默认50）")
 
 

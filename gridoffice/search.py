@@ -66,6 +66,9 @@ class Hit:
     score: float
 
 
+# --- reading the query ----------------------------------------------------------------------
+
+
 def _one_of(runs: Iterable[str]) -> str | None:
     tokens = [_q(g) for g in (_GRAMS.get(r) for r in runs) if g]
     return "(" + " OR ".join(tokens) + ")" if tokens else None
@@ -103,9 +106,6 @@ def _digit_runs(digits: str) -> str | None:
             branches.append(_both(*(same[::2] + ([same[-1]] if (len(same) - 1) % 2 else []))))
     found = [b for b in branches if b]
     return " OR ".join(found) if found else None
-
-
-# --- reading the query ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -216,7 +216,9 @@ def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check 
             fragment = f"{_q(segs[0])}*" if open_end else _q(segs[0])
         else:
             pairs = _pairs(segs)
-            fragment = "(" + " AND ".join([_q(p) for p in pairs[:-1]] + [_q(pairs[-1]) + ("*" if open_end else "")]) + ")"
+            # A fragment ending in a digit or letter run may end inside the indexed run.
+            tokens = [_q(p) for p in pairs[:-1]] + [_q(pairs[-1]) + ("*" if open_end else "")]
+            fragment = "(" + " AND ".join(tokens) + ")"
         check = None if len(segs) <= 2 and not open_end else _fragment_check(segs, open_end)
         if any(_is_han(s) for s in segs):
             whole = _q(_NAME + "".join(segs))
@@ -226,7 +228,11 @@ def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check 
             in_address = _fragment_check(segs, open_end)
             tiers = [
                 (2.0, _q(number), None),
-                (1.0, f"{_q(number)}* OR {fragment}", lambda r: _compact(r.number).startswith(number[1:]) or in_address(r)),
+                (
+                    1.0,
+                    f"{_q(number)}* OR {fragment}",
+                    lambda r: _compact(r.number).startswith(number[1:]) or in_address(r),
+                ),
             ]
     _, broad, broad_check = tiers[-1]
     return tiers, broad, broad_check
@@ -310,7 +316,9 @@ def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today
     return _Filter("".join(f" AND {t}" for t in terms), tuple(exclude), sql, tuple(params))
 
 
-def _candidates(db: Database, table: str, expr: str, flt: _Filter, checks: list[Check], need: int, skip: dict) -> list[int]:
+def _candidates(
+    db: Database, table: str, expr: str, flt: _Filter, checks: list[Check], need: int, skip: dict
+) -> list[int]:
     """Up to `need` rows of `table` matching the expression, the filters and the row checks."""
     hidden = table.split(".")[-1]
     where = flt.sql + "".join(c.sql for c in checks if isinstance(c, _SqlCheck))
@@ -384,7 +392,8 @@ def search(
         for token in flt.exclude:
             full = f"({full}) NOT {token}"
         # Changed rows: judged on their current version, since the index also holds the old one.
-        dirty = [r for (r,) in db.execute("SELECT rowid FROM search_fts WHERE search_fts MATCH ?", [f"({full}) AND {dirty_mark}"])]
+        sql = "SELECT rowid FROM search_fts WHERE search_fts MATCH ?"
+        dirty = [r for (r,) in db.execute(sql, [f"({full}) AND {dirty_mark}"])]
         # A batch at a time: after a big change (a grid moved) most candidates are dirty.
         for start in range(0, len(dirty), _JUDGE_BATCH):
             fresh = [r for r in dirty[start : start + _JUDGE_BATCH] if r not in judged]
@@ -402,7 +411,8 @@ def search(
                 break
         if len(found) >= limit:
             break
-        for rowid in _candidates(db, "search_fts", f"({full}) NOT {dirty_mark}", flt, checks, limit - len(found), found):
+        clean = f"({full}) NOT {dirty_mark}"
+        for rowid in _candidates(db, "search_fts", clean, flt, checks, limit - len(found), found):
             found[rowid] = score
         if len(found) >= limit:
             break

@@ -217,7 +217,11 @@ class _Builder:
 
     def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
         pid, name, id_number, phone, status, birth_date, contact_class, path = row
-        parts = [self.name(name, True), self.place(PERSON, status, contact_class, path), _gram_text(_id_digits(id_number))]
+        parts = [
+            self.name(name, True),
+            self.place(PERSON, status, contact_class, path),
+            _gram_text(_id_digits(id_number)),
+        ]
         if phone:
             parts.append(_gram_text(_phone_digits(phone)))
         if tags:
@@ -285,7 +289,9 @@ def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
         yield ids[start : start + size]
 
 
-def _docs(db: Database, person_ids: Iterable[int], household_ids: Iterable[int], dirty: set[int], day: str) -> list[tuple]:
+def _docs(
+    db: Database, person_ids: Iterable[int], household_ids: Iterable[int], dirty: set[int], day: str
+) -> list[tuple]:
     """Current documents of the given rows (any status), sorted by rowid."""
     build = _Builder()
     docs = []
@@ -327,7 +333,8 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
         tags = _active_tags(db, None, day)
 
         def people(rows: list[tuple]) -> tuple[int, str]:
-            return len(rows), json.dumps(dict(build.person(r, tags.get(r[0], ()), False) for r in rows), ensure_ascii=False)
+            docs = dict(build.person(r, tags.get(r[0], ()), False) for r in rows)
+            return len(rows), json.dumps(docs, ensure_ascii=False)
 
         def homes(rows: list[tuple]) -> tuple[int, str]:
             return len(rows), json.dumps(dict(build.household(r, False) for r in rows), ensure_ascii=False)
@@ -381,7 +388,10 @@ def reindex(
         person_ids.update(r[0] for r in db.execute(f"SELECT id FROM persons WHERE household_id IN ({marks})", chunk))
     for chunk in _chunks(sorted(person_ids)):
         marks = ",".join("?" * len(chunk))
-        sql = f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' AND household_id IS NOT NULL"
+        sql = (
+            f"SELECT household_id FROM persons WHERE id IN ({marks}) AND relation = 'head' "
+            "AND household_id IS NOT NULL"
+        )
         household_ids.update(r[0] for r in db.execute(sql, chunk))
     rowids = [*person_ids, *(_HOME + h for h in household_ids)]
     dirty = {r for r in rowids if _indexed(db, r)}
