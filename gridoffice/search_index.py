@@ -138,7 +138,6 @@ def _gram_text(digits: str) -> str:
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"[{_HAN}]|[^\\W\\d_{_HAN}]+|\\d+")
 _IS_HAN = re.compile(f"[{_HAN}]")
-_NOT_HAN = re.compile(f"[^\\W\\d_{_HAN}]+|\\d+")
 
 
 def _segments(text: str) -> list[str]:
@@ -169,7 +168,10 @@ def _phone_digits(phone: str | None) -> str:
 
 
 def _compact(text: str | None) -> str:
-    return re.sub(r"[^0-9a-z]", "", unicodedata.normalize("NFKC", text or "").lower())
+    text = (text or "").lower()
+    if text.isascii() and text.isalnum():
+        return text
+    return re.sub(r"[^0-9a-z]", "", unicodedata.normalize("NFKC", text))
 
 
 class _Builder:
@@ -238,8 +240,9 @@ class _Builder:
     def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
         hid, number, address, phone, status, contact_class, head, path = row
         parts = [self.name(head, False), self.place(HOUSEHOLD, status, contact_class, path)]
-        text = (address or "").lower()
-        parts += _NOT_HAN.findall(text) + _pairs(_SEGMENT.findall(text))
+        segs = _SEGMENT.findall((address or "").lower())
+        # Runs of digits or letters (never a single Chinese character) are tokens by themselves.
+        parts += [s for s in segs if len(s) > 1 or s < "\u3400"] + _pairs(segs)
         number = _compact(number)
         if number:
             parts.append(_NUMBER + number)
