@@ -1,0 +1,354 @@
+"""Visits (走访) and the visit rules per contact class.
+
+A visit is one round by one staff member; it may cover several households (a Tuesday round through
+a lane). Each household's last visit and next due date come from ONE place, `schedule_sql()`, which
+every list here (a staff member's contacts, the overdue lists per staff and per grid) builds on:
+
+    next due = (last visit, or the start of the current contact if never visited, or the day the
+               household was registered) + the interval of its CURRENT contact class (in months).
+
+So a household moved to another class is judged by the new interval at once, and a household that
+changes contact keeps its visit history: the new contact inherits its due date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import audit, logs, records
+from .db import get_setting, set_setting
+from .db import now as db_now
+from .errors import NotFound, RuleViolation, ValidationError
+from .i18n import tr
+from .normalize import clean_text
+from .vocab import CONTACT_CLASSES
+
+KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走访"}
+# Days between visits per contact class: class 1 monthly, class 2 every two months, class 3 quarterly.
+# Days, not calendar months: "a month after Jan 31" has no clean answer, and a day count lets the
+# whole office be judged by one threshold date per class.
+DEFAULT_RULES = {1: 30, 2: 60, 3: 90}
+RULES_KEY = "visit_rules"
+DUE_SOON_DAYS = 7
+MAX_LEARNED = 2000
+
+
+@dataclass(frozen=True)
+class VisitHousehold:
+    household_id: int
+    number: str
+    head_name: str
+
+
+@dataclass(frozen=True)
+class Visit:
+    id: int
+    staff_id: int
+    staff_name: str
+    visited_on: str
+    kind: str
+    learned: str
+    status: str
+    households: tuple[VisitHousehold, ...]
+    needs: int  # how many needs were recorded with it
+
+
+@dataclass(frozen=True)
+class Due:
+    """One household's place in the visit schedule."""
+
+    household_id: int
+    number: str
+    head_name: str
+    address: str
+    phone: str  # stored value: callers mask it (gridoffice.masking.mask_phone) before showing it
+    contact_class: int
+    grid_id: int | None
+    last_visit: str | None
+    next_due: str
+    days_overdue: int  # > 0 overdue, <= 0 the days left
+
+    @property
+    def state(self) -> str:
+        if self.days_overdue > 0:
+            return "overdue"
+        return "due_soon" if self.days_overdue > -DUE_SOON_DAYS else "ok"
+
+
+@dataclass(frozen=True)
+class OverdueCount:
+    """Overdue households of one staff member or one grid."""
+
+    id: int
+    name: str
+    households: int
+    overdue: int
+    oldest_due: str | None
+
+
+# ---- rules -------------------------------------------------------------------------------------
+
+def visit_rules(db: Database) -> dict[int, int]:
+    """Days between visits per contact class."""
+    stored = get_setting(db, RULES_KEY)
+    rules = dict(DEFAULT_RULES)
+    if stored:
+        rules.update({int(k): int(v) for k, v in json.loads(stored).items()})
+    return rules
+
+
+def set_visit_rule(db: Database, contact_class: int, days: object) -> None:
+    if contact_class not in CONTACT_CLASSES:
+        raise ValidationError("contact_class", tr("联系户类别只能是一类、二类或三类"))
+    try:
+        value = int(str(days).strip())
+    except ValueError:
+        value = 0
+    if not 7 <= value <= 366:
+        raise ValidationError("days", tr("走访间隔请填7到366之间的整数（天）"))
+    with db.atomic():
+        old = visit_rules(db)
+        new = {**old, contact_class: value}
+        set_setting(db, RULES_KEY, json.dumps({str(k): v for k, v in sorted(new.items())}))
+        audit.record(db, "set_visit_rule", "settings", None, old={"visit_rules": old}, new={"visit_rules": new})
+
+
+# ---- the schedule: the one rule ----------------------------------------------------------------
+
+def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
+    """A SELECT of every active household's schedule, as columns (household_id, number, address, phone,
+    contact_class, org_id, grid_id, last_visit, next_due, days_overdue, overdue).
+
+    Callers wrap it (`WITH s AS (...)`) and filter; it is the only place the due rule is written.
+    `overdue` compares the base date with one threshold per class (plain text comparison), so counting
+    the whole office needs no date arithmetic per household; the look-ups are index seeks."""
+    rules = visit_rules(db)
+    thresholds = [(today - dt.timedelta(days=rules[c])).isoformat() for c in (1, 2, 3)]
+    sql = (
+        "SELECT household_id, number, address, phone, contact_class, org_id, grid_id, last_visit, "
+        "date(base, '+' || CASE contact_class WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END || ' days') AS next_due, "
+        "CAST(julianday(?) - julianday(base) AS INTEGER) - CASE contact_class WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END "
+        "AS days_overdue, base < CASE contact_class WHEN 1 THEN ? WHEN 2 THEN ? ELSE ? END AS overdue FROM ("
+        "SELECT i.*, coalesce(i.last_visit, (SELECT min(c.since) FROM contacts c WHERE c.household_id = i.household_id "
+        "AND c.until IS NULL), created, ?) AS base FROM ("
+        "SELECT h.id AS household_id, h.number, h.address, h.phone, h.contact_class, h.org_id, "
+        "coalesce(u.grid_id, u.id) AS grid_id, substr(h.created_at, 1, 10) AS created, "
+        "(SELECT max(vh.visited_on) FROM visit_households vh WHERE vh.household_id = h.id AND vh.voided = 0) "
+        "AS last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
+    )
+    days = [rules[1], rules[2], rules[3]]
+    return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat()]
+
+
+_HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = s.household_id AND p.relation = 'head' "
+         "AND p.status = 'active' LIMIT 1)")
+
+
+def _dues(db: Database, today: dt.date, where: str, params: list, *, order: str = "s.days_overdue DESC, s.number",
+          join: str = "", limit: int | None = None) -> list[Due]:
+    sql, base = schedule_sql(db, today)
+    tail = f" LIMIT {int(limit)}" if limit else ""
+    rows = db.execute(
+        f"WITH s AS ({sql}) SELECT s.household_id, s.number, coalesce({_HEAD}, ''), s.address, s.phone, "
+        f"s.contact_class, s.grid_id, s.last_visit, s.next_due, s.days_overdue FROM s {join} "
+        f"WHERE {where} ORDER BY {order}{tail}", [*base, *params]).fetchall()
+    return [Due(*r) for r in rows]
+
+
+def _today(today: dt.date | None) -> dt.date:
+    return today or dt.date.today()
+
+
+def schedule(db: Database, household_ids: list[int], *, today: dt.date | None = None) -> dict[int, Due]:
+    """The schedule of the given households (active ones only)."""
+    found: dict[int, Due] = {}
+    ids = list(household_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for due in _dues(db, _today(today), f"s.household_id IN ({marks})", chunk):
+            found[due.household_id] = due
+    return found
+
+
+def contacts_due(db: Database, staff_id: int, *, today: dt.date | None = None) -> list[Due]:
+    """A staff member's current contact households, overdue first, then by due date."""
+    return _dues(db, _today(today), "c.staff_id = ? AND c.until IS NULL", [staff_id],
+                 join="JOIN contacts c ON c.household_id = s.household_id", order="s.next_due, s.number")
+
+
+def overdue_households(db: Database, *, grid_id: int | None = None, staff_id: int | None = None,
+                       today: dt.date | None = None, limit: int = 2000) -> list[Due]:
+    """Overdue households, most overdue first; of one grid (or any unit's subtree) or one staff member."""
+    where, params, join = ["s.overdue"], [], ""
+    if staff_id is not None:
+        join = "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL"
+        where.append("c.staff_id = ?")
+        params.append(staff_id)
+    if grid_id is not None:
+        where.append("s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
+                     "(SELECT path FROM org_units WHERE id = ?) || '%')")
+        params.append(grid_id)
+    return _dues(db, _today(today), " AND ".join(where), params, join=join, limit=limit)
+
+
+def overdue_by_grid(db: Database, *, today: dt.date | None = None) -> list[OverdueCount]:
+    """Per grid: active households, how many are overdue, and the oldest due date; most overdue first."""
+    sql, params = schedule_sql(db, _today(today))
+    rows = db.execute(
+        f"WITH s AS NOT MATERIALIZED ({sql}) SELECT s.grid_id, coalesce(g.name, ''), count(*), sum(s.overdue), "
+        "min(CASE WHEN s.overdue THEN s.next_due END) FROM s LEFT JOIN org_units g ON g.id = s.grid_id "
+        "GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
+    return [OverdueCount(r[0] or 0, r[1], r[2], r[3] or 0, r[4]) for r in rows]
+
+
+def overdue_by_staff(db: Database, *, grid_id: int | None = None, today: dt.date | None = None) -> list[OverdueCount]:
+    """Per staff member with current contacts: their households, the overdue ones, the oldest due date."""
+    sql, params = schedule_sql(db, _today(today))
+    where = ""
+    if grid_id is not None:
+        where = ("WHERE s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
+                 "(SELECT path FROM org_units WHERE id = ?) || '%')")
+        params = [*params, grid_id]
+    rows = db.execute(
+        f"WITH s AS NOT MATERIALIZED ({sql}) SELECT st.id, st.name, count(*), sum(s.overdue), "
+        "min(CASE WHEN s.overdue THEN s.next_due END) FROM contacts c "
+        "JOIN s ON s.household_id = c.household_id AND c.until IS NULL JOIN staff st ON st.id = c.staff_id "
+        f"{where} GROUP BY st.id ORDER BY 4 DESC, 2", params).fetchall()
+    return [OverdueCount(*r[:3], r[3] or 0, r[4]) for r in rows]
+
+
+# ---- recording visits --------------------------------------------------------------------------
+
+def _check_staff(db: Database, staff_id: int | None) -> dict:
+    if staff_id is None:
+        raise ValidationError("staff_id", tr("请选择走访人"))
+    row = records.row(db, "staff", staff_id)
+    if row is None:
+        raise ValidationError("staff_id", tr("找不到所选的走访人，请重新选择"))
+    return row
+
+
+def _check_households(db: Database, household_ids) -> list[dict]:
+    ids = list(dict.fromkeys(household_ids or ()))
+    if not ids:
+        raise ValidationError("household_ids", tr("请至少选择一户走访对象"))
+    found = []
+    for hid in ids:
+        row = records.row(db, "households", hid)
+        if row is None:
+            raise ValidationError("household_ids", tr("找不到编号为{id}的户，请重新选择").format(id=hid))
+        if row["status"] != "active":
+            raise ValidationError("household_ids", tr("户{number}已不在册，不能登记走访").format(number=row["number"]))
+        found.append(row)
+    return found
+
+
+def check_kind(kind: str) -> str:
+    if kind not in KINDS:
+        raise ValidationError("kind", tr("走访类型只能是日常走访、回访或节点走访"))
+    return kind
+
+
+def check_learned(text: object) -> str:
+    learned = clean_text(text, multiline=True)
+    if len(learned) > MAX_LEARNED:
+        raise ValidationError("learned", tr("了解情况过长（最多{n}个字），请精简").format(n=MAX_LEARNED))
+    return learned
+
+
+def record_visit(db: Database, *, staff_id: int, household_ids, visited_on: object, kind: str = "routine",
+                 learned: str = "", needs: list[tuple[int, str]] = (), today: dt.date | None = None) -> int:
+    """Record one visit round; `needs` are (household_id, what the household needs), each opened in the
+    needs log. Returns the visit's id."""
+    _check_staff(db, staff_id)
+    rows = _check_households(db, household_ids)
+    day = records.parse_day(visited_on, "visited_on", "走访日期", today=today, required=True)
+    check_kind(kind)
+    learned = check_learned(learned)
+    covered = {r["id"] for r in rows}
+    cleaned = []
+    for household_id, content in needs:
+        if household_id not in covered:
+            raise ValidationError("needs", tr("需求所属的户不在本次走访的户中，请核对"))
+        cleaned.append((household_id, logs.check_need_text(content)))
+    with db.atomic():
+        stamp = db_now()
+        values = {"staff_id": staff_id, "visited_on": day, "kind": kind, "learned": learned, "status": "active",
+                  "created_at": stamp, "updated_at": stamp}
+        visit_id = db.execute("INSERT INTO visits(staff_id, visited_on, kind, learned, status, created_at, updated_at) "
+                              "VALUES (?,?,?,?,?,?,?)", list(values.values())).lastrowid
+        db.conn.executemany("INSERT INTO visit_households(visit_id, household_id, visited_on, voided) VALUES (?,?,?,0)",
+                            [(visit_id, r["id"], day) for r in rows])
+        audit.record(db, "record_visit", "visits", visit_id, new={**values, "households": sorted(covered)})
+        for household_id, content in cleaned:
+            logs.add_need(db, household_id, content, staff_id=staff_id, visit_id=visit_id, raised_on=day, today=today)
+    return visit_id
+
+
+def void_visit(db: Database, visit_id: int, reason: str) -> None:
+    """A visit entered by mistake stops counting; it stays on file with the reason."""
+    reason = clean_text(reason)
+    if not reason:
+        raise ValidationError("reason", tr("请填写作废原因"))
+    with db.atomic():
+        row = records.row(db, "visits", visit_id)
+        if row is None:
+            raise NotFound(tr("找不到该走访记录"))
+        if row["status"] != "active":
+            raise RuleViolation(tr("该走访记录已作废"))
+        changes = {"status": "void", "voided_at": db_now(), "void_reason": reason}
+        db.execute("UPDATE visits SET status = ?, voided_at = ?, void_reason = ?, updated_at = ? WHERE id = ?",
+                   [*changes.values(), changes["voided_at"], visit_id])
+        db.execute("UPDATE visit_households SET voided = 1 WHERE visit_id = ?", [visit_id])
+        audit.record(db, "void_visit", "visits", visit_id, old={"status": row["status"]}, new=changes)
+
+
+_VISIT_SQL = ("SELECT v.id, v.staff_id, st.name, v.visited_on, v.kind, v.learned, v.status, "
+              "(SELECT count(*) FROM needs n WHERE n.visit_id = v.id) FROM visits v JOIN staff st ON st.id = v.staff_id ")
+
+
+def _visits(db: Database, rows: list) -> list[Visit]:
+    if not rows:
+        return []
+    ids = [r[0] for r in rows]
+    covered: dict[int, list[VisitHousehold]] = {}
+    marks = ",".join("?" * len(ids))
+    for vid, hid, number, head in db.execute(
+            "SELECT vh.visit_id, h.id, h.number, coalesce((SELECT p.name FROM persons p WHERE p.household_id = h.id "
+            "AND p.relation = 'head' AND p.status = 'active' LIMIT 1), '') FROM visit_households vh "
+            f"JOIN households h ON h.id = vh.household_id WHERE vh.visit_id IN ({marks}) ORDER BY vh.id", ids):
+        covered.setdefault(vid, []).append(VisitHousehold(hid, number, head))
+    return [Visit(*r[:7], tuple(covered.get(r[0], ())), r[7]) for r in rows]
+
+
+def get_visit(db: Database, visit_id: int) -> Visit:
+    found = _visits(db, db.execute(_VISIT_SQL + "WHERE v.id = ?", [visit_id]).fetchall())
+    if not found:
+        raise NotFound(tr("找不到该走访记录"))
+    return found[0]
+
+
+def visits_of_staff(db: Database, staff_id: int, *, limit: int = 50, include_void: bool = False) -> list[Visit]:
+    """A staff member's visits, newest first."""
+    status = "" if include_void else " AND v.status = 'active'"
+    return _visits(db, db.execute(_VISIT_SQL + f"WHERE v.staff_id = ?{status} ORDER BY v.visited_on DESC, v.id DESC "
+                                  "LIMIT ?", [staff_id, limit]).fetchall())
+
+
+def visits_of_household(db: Database, household_id: int, *, limit: int = 50) -> list[Visit]:
+    """The visits that covered a household, newest first (void ones left out)."""
+    return _visits(db, db.execute(
+        _VISIT_SQL + "WHERE v.id IN (SELECT visit_id FROM visit_households WHERE household_id = ? AND voided = 0) "
+        "ORDER BY v.visited_on DESC, v.id DESC LIMIT ?", [household_id, limit]).fetchall())
+
+
+def count_visits(db: Database, staff_id: int, since: str, until: str) -> int:
+    """Households visited (household-visits) by a staff member between two dates, both included."""
+    return db.execute("SELECT count(*) FROM visit_households vh JOIN visits v ON v.id = vh.visit_id "
+                      "WHERE v.staff_id = ? AND v.status = 'active' AND v.visited_on BETWEEN ? AND ?",
+                      [staff_id, since, until]).fetchone()[0]
