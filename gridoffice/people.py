@@ -233,6 +233,9 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
     since = records.parse_day(since, "since", "开始日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         person = get_person(db, person_id)
+        if person.status != "active":
+            raise RuleViolation(tr("{name}{status}，不能加入名册").format(
+                name=person.name, status=tr(PERSON_STATUS[person.status])))
         if db.execute("SELECT 1 FROM person_tags WHERE person_id = ? AND tag = ? AND until IS NULL",
                       [person_id, code]).fetchone():
             raise RuleViolation(tr("{name}已在“{tag}”名册中").format(name=person.name, tag=tr(TAGS[code])))

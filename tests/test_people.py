@@ -165,3 +165,12 @@ def test_tags(db):
     assert [e.action for e in audit.history(db, "person_tags", tag_id)] == ["end_tag", "add_tag"]
     people.add_tag(db, person_id, "disabled")
     assert len(people.tags_of(db, person_id, include_ended=True)) == 2
+
+
+def test_no_tag_for_the_dead(db):
+    person_id = people.add_person(db, man("王建国"))
+    households.record_death(db, person_id)
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="王建国已死亡，不能加入名册"):
+        people.add_tag(db, person_id, "disabled")
+    assert dump(db) == before
