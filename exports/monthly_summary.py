@@ -1,0 +1,119 @@
+"""The monthly summary workbook (月度汇总): one sheet per grid, one per staff member.
+
+Figures come from gridoffice.stats; the totals, the month before and the month-on-month change are
+live formulas, so a clerk who corrects a count sees the totals follow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from gridoffice import audit_log, stats
+from gridoffice.audit import actor
+from gridoffice.i18n import tr
+
+from . import workbook as wbk
+
+RATES = {"coverage": ("covered", "rule_households"), "completion_rate": ("closed", "received"),
+         "satisfaction_rate": ("satisfied", "evaluated")}
+
+
+def sections(summary: stats.Summary) -> list[tuple[str, bool, list[tuple[str, str, str]]]]:
+    """(sheet name, has activity, [(group, header, field)]) — four sheets per dimension, so each fits
+    an A4 page across; a field 'groups:3' is one item of a vector."""
+    people = [("", tr("户数"), "households"), ("", tr("人数"), "persons")]
+    people += [(tr("重点人群"), g.label, f"groups:{i}") for i, g in enumerate(summary.groups)]
+    work = [(tr("走访"), tr("走访次数"), "visits"), (tr("走访"), tr("走访户数"), "households_visited"),
+            (tr("走访规则"), tr("应走访户数"), "rule_households"), (tr("走访规则"), tr("按期走访户数"), "covered"),
+            (tr("走访规则"), tr("覆盖率"), "coverage"),
+            (tr("民情日志"), tr("日志条数"), "log_entries"), (tr("民情日志"), tr("领导点评"), "comments")]
+    kinds = [("", tr("受理诉求"), "received")]
+    kinds += [(tr("按类别"), name, f"by_category:{i}") for i, (_, name) in enumerate(summary.categories)]
+    kinds += [(tr("按来源"), label, f"by_source:{i}") for i, (_, label) in enumerate(summary.sources)]
+    handling = [("", tr("受理诉求"), "received"),
+                (tr("办理"), tr("已办结"), "closed"), (tr("办理"), tr("按期办结"), "closed_on_time"),
+                (tr("办理"), tr("超期未办"), "overdue"), (tr("办理"), tr("办结率"), "completion_rate"),
+                (tr("评价"), tr("评价件数"), "evaluated"), (tr("评价"), tr("满意件数"), "satisfied"),
+                (tr("评价"), tr("满意率"), "satisfaction_rate")]
+    return [(tr("人口"), False, people), (tr("走访日志"), True, work), (tr("诉求分类"), True, kinds),
+            (tr("诉求办理"), True, handling)]
+
+
+def value(f: stats.Figures, field: str):
+    if ":" in field:
+        name, i = field.split(":")
+        vector = getattr(f, name)
+        return vector[int(i)] if vector else 0
+    return getattr(f, field)
+
+
+def _groups(first: str, cols) -> list[tuple[str, int]]:
+    out = [(first, 1)]
+    for group, header, _ in cols:
+        name = group or header
+        if group and out[-1][0] == group:
+            out[-1] = (group, out[-1][1] + 1)
+        else:
+            out.append((name, 1))
+    return out
+
+
+def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], summary: stats.Summary,
+           cols, *, maker: str, with_previous: bool) -> None:
+    headers = [first] + [h for _, h, _ in cols]
+    ws = wbk.sheet(wb, title, heading, headers, office=summary.office,
+                   period=summary.period.label, groups=_groups(first, cols))
+    data = [[r.name] + [value(r, f) for _, _, f in cols] for r in rows]
+    start = wbk.header_height(ws) + 1
+    end = start + len(data) - 1
+    index = {f: i + 2 for i, (_, _, f) in enumerate(cols)}
+    percent = {index[f] for f in RATES if f in index}
+    total_row = end + 1
+
+    def rate_formula(field: str, row: int) -> str:
+        num, den = (get_column_letter(index[f]) for f in RATES[field])
+        return f'=IF({den}{row}=0,"",{num}{row}/{den}{row})'
+
+    total = [tr("合计")]
+    for _, _, f in cols:
+        letter = get_column_letter(index[f])
+        total.append(rate_formula(f, total_row) if f in RATES
+                     else (f"=SUM({letter}{start}:{letter}{end})" if data else 0))
+    extra = [total]
+    if with_previous:
+        before = [tr("上月（{m}）").format(m=summary.previous.label)] + [
+            (rate_formula(f, total_row + 1) if f in RATES else value(summary.previous_total, f)) for _, _, f in cols]
+        change = [tr("环比")]
+        for _, _, f in cols:
+            letter = get_column_letter(index[f])
+            cur, prev = f"{letter}{total_row}", f"{letter}{total_row + 1}"
+            change.append(f'=IF(OR({prev}="",{prev}=0),"",({cur}-{prev})/{prev})')
+        extra += [before, change]
+    wbk.write_rows(ws, data + extra, percent_cols=percent, total_rows=range(len(data), len(data) + len(extra)))
+    if with_previous:
+        for c in range(2, len(headers) + 1):
+            ws.cell(total_row + 2, c).number_format = wbk.PERCENT
+    wbk.fit_widths(ws, [[r[0]] for r in [[first]] + data + extra])
+    # Figure columns stay narrow; their long Chinese headers wrap onto two or three lines.
+    for c in range(2, len(headers) + 1):
+        ws.column_dimensions[get_column_letter(c)].width = max(7, min(11, wbk.text_width(headers[c - 1]) // 2 + 3))
+    ws.row_dimensions[wbk.header_height(ws)].height = 45
+    wbk.page_setup(ws, maker=maker)
+
+
+def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, maker: str | None = None):
+    """Compute and write the summary; a progress generator returning the path."""
+    yield 0, 3, tr("正在统计……")
+    summary = stats.monthly_summary(db, month_text, org_id=org_id)
+    yield 1, 3, tr("正在写入表格……")
+    maker = maker or actor(db)
+    wb = wbk.new_workbook()
+    for by, first, rows in ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), summary.staff)):
+        for name, activity, cols in sections(summary):
+            _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
+                   summary, cols, maker=maker, with_previous=activity and rows is summary.grids)
+    wbk.save(wb, path)
+    audit_log.record_export(db, "monthly_summary", str(path), len(summary.grids) + len(summary.staff))
+    yield 3, 3, tr("已完成")
+    return Path(path)

@@ -1,0 +1,444 @@
+"""The figures of the monthly summary and the public notice, computed from the records.
+
+Every figure is set-based SQL grouped by grid or by staff member, so an office of 50,000 households
+costs a handful of scans, not a query per row. The definitions (also written in the README):
+
+- A month is [first day, first day of the next month). Households and persons are those on the
+  register now (status 'active'); special groups are registers.groups(), counted on the last day
+  of the month (age groups) and as tags open then.
+- Visits: active visits with at least one covered household that month; households visited:
+  distinct households in them. Per grid, a visit counts once for each grid it touched.
+- Coverage of the visit rules: households whose next due date (visits.schedule_sql, the one rule)
+  is not yet passed on the last day of the month, over all active households (per staff member:
+  over the households they are the current contact of).
+- Log entries: active entries dated in the month (per grid: those linked to a household of the
+  grid); leaders' comments: comments on those entries.
+- Matters: received in the month (per grid by the matter's grid, per staff member by assignee);
+  closed: closed before the month ended; closed on time: closed no later than the resolve deadline;
+  overdue: still open at the month's end with the deadline it had to meet passed; completion rate
+  closed / received; satisfaction rate (satisfied + basically satisfied) / evaluated.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import ages, registers, vocab
+from .errors import ValidationError
+from .i18n import tr
+from .matters import CLOSED_STATES, OPEN_STATES, SATISFACTION, SOURCES, STATES
+from .regions import get_unit, office
+from .visits import schedule_sql
+
+GRID = "coalesce(u.grid_id, u.id)"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: str  # first day, inclusive
+    end: str  # first day after, exclusive
+    label: str
+
+    @property
+    def last_day(self) -> dt.date:
+        return dt.date.fromisoformat(self.end) - dt.timedelta(days=1)
+
+
+def month(value: object) -> Period:
+    """'2026-10' -> the month; a bad value raises a Chinese ValidationError."""
+    text = str(value or "").strip()
+    try:
+        first = dt.date.fromisoformat(text + "-01") if len(text) == 7 else None
+    except ValueError:
+        first = None
+    if first is None:
+        raise ValidationError("month", tr("月份“{v}”无效，请写成“2026-10”的样子").format(v=text))
+    nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    return Period(first.isoformat(), nxt.isoformat(), tr("{y}年{m}月").format(y=first.year, m=first.month))
+
+
+def year(value: object) -> Period:
+    text = str(value or "").strip()
+    if not (text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
+        raise ValidationError("year", tr("年份“{v}”无效，请写成“2026”的样子").format(v=text))
+    y = int(text)
+    return Period(f"{y}-01-01", f"{y + 1}-01-01", tr("{y}年度").format(y=y))
+
+
+def previous(period: Period) -> Period:
+    """The month before a month."""
+    return month((dt.date.fromisoformat(period.start) - dt.timedelta(days=1)).isoformat()[:7])
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One row of the summary: a grid, a staff member, or the total."""
+
+    key: int | None
+    name: str
+    households: int = 0
+    persons: int = 0
+    groups: tuple[int, ...] = ()  # in the order of Summary.groups
+    visits: int = 0
+    households_visited: int = 0
+    rule_households: int = 0  # households under the visit rules
+    covered: int = 0  # of them not overdue at the month's end
+    log_entries: int = 0
+    comments: int = 0
+    received: int = 0
+    by_category: tuple[int, ...] = ()  # in the order of Summary.categories
+    by_source: tuple[int, ...] = ()  # in the order of Summary.sources
+    closed: int = 0
+    closed_on_time: int = 0
+    overdue: int = 0
+    evaluated: int = 0
+    satisfied: int = 0  # satisfied or basically satisfied
+
+    @property
+    def coverage(self) -> float | None:
+        return self.covered / self.rule_households if self.rule_households else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.closed / self.received if self.received else None
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return self.satisfied / self.evaluated if self.evaluated else None
+
+
+_COUNTS = ("households", "persons", "visits", "households_visited", "rule_households", "covered", "log_entries",
+           "comments", "received", "closed", "closed_on_time", "overdue", "evaluated", "satisfied")
+_VECTORS = ("groups", "by_category", "by_source")
+
+
+def add_up(rows, key=None, name: str = "") -> Figures:
+    """The sum of rows (a total); rates follow from the summed counts."""
+    rows = list(rows)
+    values = {f: sum(getattr(r, f) for r in rows) for f in _COUNTS}
+    for f in _VECTORS:
+        vectors = [getattr(r, f) for r in rows if getattr(r, f)]
+        values[f] = tuple(map(sum, zip(*vectors))) if vectors else ()
+    return Figures(key, name, **values)
+
+
+@dataclass(frozen=True)
+class Summary:
+    office: str
+    period: Period
+    previous: Period
+    groups: tuple[registers.Group, ...]
+    categories: tuple[tuple[int, str], ...]
+    sources: tuple[tuple[str, str], ...]
+    grids: tuple[Figures, ...]
+    staff: tuple[Figures, ...]
+    total: Figures
+    previous_total: Figures  # activity figures of the month before (population figures are today's)
+
+
+def _in_subtree(db: Database, org_id: int | None, alias: str = "u") -> tuple[str, list]:
+    if org_id is None:
+        return "", []
+    path = get_unit(db, org_id).path
+    return f" AND {alias}.path >= ? AND {alias}.path < ?", [path, path[:-1] + "0"]
+
+
+def grids(db: Database, org_id: int | None = None) -> list[tuple[int, str]]:
+    """The active grids (of a subtree), in tree order."""
+    where, params = _in_subtree(db, org_id)
+    return [tuple(r) for r in db.execute(
+        f"SELECT u.id, u.name FROM org_units u WHERE u.level = 'grid' AND u.status = 'active'{where} "
+        "ORDER BY u.path", params)]
+
+
+def _grid_scope(db: Database, org_id: int | None) -> tuple[str, list]:
+    """Restricts a row with a grid key expression `g` to the grids of a subtree."""
+    if org_id is None:
+        return "", []
+    ids = [g for g, _ in grids(db, org_id)] or [-1]
+    return f" IN ({','.join('?' * len(ids))})", ids
+
+
+# ---- population ------------------------------------------------------------------------------
+
+def _group_exprs(day: dt.date) -> tuple[list[str], list, list[str]]:
+    """SUM expressions over persons p for the age groups, and the tag codes counted separately."""
+    exprs, params = [], []
+    for g in ages.AGE_GROUPS:
+        lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
+        cond = ["p.birth_date IS NOT NULL"]
+        if lo is not None:
+            cond.append("p.birth_date > ?")
+            params.append(lo)
+        if hi is not None:
+            cond.append("p.birth_date <= ?")
+            params.append(hi)
+        exprs.append(f"COALESCE(SUM({' AND '.join(cond)}), 0)")
+    return exprs, params, list(vocab.TAGS)
+
+
+def _population(db: Database, key_sql: str, join: str, day: dt.date) -> dict[int, tuple[int, int, tuple[int, ...]]]:
+    """key -> (households, persons, group counts) over active households reached through `join`."""
+    exprs, params, tags = _group_exprs(day)
+    out: dict[int, list] = {}
+    for r in db.execute(
+            f"SELECT {key_sql}, COUNT(DISTINCT h.id) FROM households h {join} WHERE h.status = 'active' "
+            "GROUP BY 1"):
+        out[r[0]] = [r[1], 0, [0] * (len(exprs) + len(tags))]
+    for r in db.execute(
+            f"SELECT {key_sql}, COUNT(*), {', '.join(exprs)} FROM persons p JOIN households h ON h.id = p.household_id "
+            f"{join} WHERE h.status = 'active' AND {registers.ACTIVE} GROUP BY 1", params):
+        entry = out.setdefault(r[0], [0, 0, [0] * (len(exprs) + len(tags))])
+        entry[1] = r[1]
+        entry[2][:len(exprs)] = list(r[2:])
+    index = {t: len(exprs) + i for i, t in enumerate(tags)}
+    for key, tag, n in db.execute(
+            f"SELECT {key_sql}, t.tag, COUNT(DISTINCT t.person_id) FROM person_tags t "
+            f"JOIN persons p ON p.id = t.person_id JOIN households h ON h.id = p.household_id {join} "
+            f"WHERE h.status = 'active' AND {registers.ACTIVE} AND (t.until IS NULL OR t.until = '' OR t.until > ?) "
+            "GROUP BY 1, 2", [day.isoformat()]):
+        if tag in index and key in out:
+            out[key][2][index[tag]] = n
+    return {k: (v[0], v[1], tuple(v[2])) for k, v in out.items()}
+
+
+# ---- activity --------------------------------------------------------------------------------
+
+_BY_GRID = "JOIN org_units u ON u.id = h.org_id"
+_BY_CONTACT = "JOIN contacts c ON c.household_id = h.id AND c.until IS NULL"
+
+
+def _visits(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+    if by == "grid":
+        sql = (f"SELECT {GRID}, COUNT(DISTINCT vh.visit_id), COUNT(DISTINCT vh.household_id) FROM visit_households vh "
+               "JOIN visits v ON v.id = vh.visit_id JOIN households h ON h.id = vh.household_id "
+               f"{_BY_GRID} WHERE vh.voided = 0 AND v.status = 'active' AND vh.visited_on >= ? AND vh.visited_on < ? "
+               "GROUP BY 1")
+    else:
+        sql = ("SELECT v.staff_id, COUNT(DISTINCT v.id), COUNT(DISTINCT vh.household_id) FROM visits v "
+               "JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
+               "WHERE v.status = 'active' AND v.visited_on >= ? AND v.visited_on < ? GROUP BY 1")
+    return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
+
+
+def _coverage(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+    sql, params = schedule_sql(db, p.last_day)
+    if by == "grid":
+        q = f"WITH s AS ({sql}) SELECT s.grid_id, COUNT(*), SUM(s.days_overdue <= 0) FROM s GROUP BY 1"
+    else:
+        q = (f"WITH s AS ({sql}) SELECT c.staff_id, COUNT(DISTINCT s.household_id), "
+             "COUNT(DISTINCT CASE WHEN s.days_overdue <= 0 THEN s.household_id END) FROM s "
+             "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL GROUP BY 1")
+    return {r[0]: (r[1], r[2] or 0) for r in db.execute(q, params)}
+
+
+def _logs(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+    if by == "grid":
+        sql = (f"SELECT {GRID}, COUNT(DISTINCT e.id), COUNT(DISTINCT k.id) FROM log_entries e "
+               "JOIN log_households lh ON lh.entry_id = e.id JOIN households h ON h.id = lh.household_id "
+               f"{_BY_GRID} LEFT JOIN log_comments k ON k.entry_id = e.id "
+               "WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? GROUP BY 1")
+    else:
+        sql = ("SELECT e.staff_id, COUNT(DISTINCT e.id), COUNT(k.id) FROM log_entries e "
+               "LEFT JOIN log_comments k ON k.entry_id = e.id "
+               "WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? GROUP BY 1")
+    return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
+
+
+def matter_sql(p: Period, key: str) -> tuple[str, list]:
+    """Per key: received, closed, closed on time, overdue, evaluated, satisfied (the month's intake)."""
+    end = p.end + " 00:00:00"
+    sql = (f"SELECT {key}, COUNT(*), "
+           "COALESCE(SUM(m.closed_at IS NOT NULL AND m.closed_at < ?), 0), "
+           "COALESCE(SUM(m.closed_at IS NOT NULL AND m.closed_at < ? AND m.closed_at <= m.resolve_due), 0), "
+           "COALESCE(SUM((m.closed_at IS NULL OR m.closed_at >= ?) AND CASE WHEN m.responded_at IS NULL "
+           "OR m.responded_at >= ? THEN m.respond_due ELSE m.resolve_due END < ?), 0), "
+           "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic', 'unsatisfied')), 0), "
+           "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic')), 0) "
+           "FROM matters m WHERE m.received_at >= ? AND m.received_at < ? GROUP BY 1")
+    return sql, [end, end, end, end, end, p.start, end]
+
+
+def _matters(db: Database, p: Period, key: str, categories, sources) -> dict[int, tuple]:
+    sql, params = matter_sql(p, key)
+    out = {r[0]: list(r[1:]) + [[0] * len(categories), [0] * len(sources)] for r in db.execute(sql, params)}
+    cat_index = {c: i for i, (c, _) in enumerate(categories)}
+    src_index = {s: i for i, (s, _) in enumerate(sources)}
+    for k, cat, src, n in db.execute(
+            f"SELECT {key}, m.category_id, m.source, COUNT(*) FROM matters m WHERE m.received_at >= ? "
+            "AND m.received_at < ? GROUP BY 1, 2, 3", [p.start, p.end + " 00:00:00"]):
+        if k in out:
+            if cat in cat_index:
+                out[k][6][cat_index[cat]] += n
+            if src in src_index:
+                out[k][7][src_index[src]] += n
+    return out
+
+
+def _activity(db: Database, p: Period, by: str, categories, sources) -> dict[int, dict]:
+    """key -> the activity fields of Figures."""
+    out: dict[int, dict] = {}
+
+    def put(key, **values):
+        out.setdefault(key, {}).update(values)
+
+    for k, (v, hv) in _visits(db, p, by).items():
+        put(k, visits=v, households_visited=hv)
+    for k, (n, c) in _coverage(db, p, by).items():
+        put(k, rule_households=n, covered=c)
+    for k, (e, c) in _logs(db, p, by).items():
+        put(k, log_entries=e, comments=c)
+    key = "m.grid_id" if by == "grid" else "m.assignee_staff_id"
+    for k, r in _matters(db, p, key, categories, sources).items():
+        put(k, received=r[0], closed=r[1], closed_on_time=r[2], overdue=r[3], evaluated=r[4], satisfied=r[5],
+            by_category=tuple(r[6]), by_source=tuple(r[7]))
+    return out
+
+
+def _staff_in_scope(db: Database, org_id: int | None) -> list[tuple[int, str]]:
+    """Active staff members: those placed in the subtree, or contacts of households in it."""
+    where, params = _in_subtree(db, org_id)
+    return [tuple(r) for r in db.execute(
+        "SELECT s.id, s.name FROM staff s WHERE s.status = 'active' AND (s.org_id IN "
+        f"(SELECT u.id FROM org_units u WHERE 1{where}) OR s.id IN (SELECT c.staff_id FROM contacts c "
+        f"JOIN households h ON h.id = c.household_id JOIN org_units u ON u.id = h.org_id WHERE c.until IS NULL{where}))"
+        " ORDER BY s.org_id, s.id", params + params)]
+
+
+def _rows(keys, population, activity, n_groups, n_cat, n_src) -> list[Figures]:
+    rows = []
+    for key, name in keys:
+        hh, persons, groups = population.get(key, (0, 0, (0,) * n_groups))
+        values = {"by_category": (0,) * n_cat, "by_source": (0,) * n_src, **activity.get(key, {})}
+        rows.append(Figures(key, name, households=hh, persons=persons, groups=groups, **values))
+    return rows
+
+
+def monthly_summary(db: Database, month_text: str, *, org_id: int | None = None) -> Summary:
+    """The monthly summary per grid and per staff member, with totals and the month before's."""
+    p = month(month_text)
+    prev = previous(p)
+    groups = tuple(registers.groups())
+    categories = tuple(tuple(r) for r in db.execute("SELECT id, name FROM matter_categories ORDER BY sort, id"))
+    sources = tuple((code, tr(label)) for code, label in SOURCES.items())
+    n = (len(groups), len(categories), len(sources))
+    grid_keys = grids(db, org_id)
+    grid_rows = _rows(grid_keys, _population(db, GRID, _BY_GRID, p.last_day),
+                      _activity(db, p, "grid", categories, sources), *n)
+    staff_keys = _staff_in_scope(db, org_id)
+    staff_rows = _rows(staff_keys, _population(db, "c.staff_id", _BY_CONTACT, p.last_day),
+                       _activity(db, p, "staff", categories, sources), *n)
+    prev_activity = _activity(db, prev, "grid", categories, sources)
+    prev_rows = _rows(grid_keys, {}, prev_activity, *n)
+    total = add_up(grid_rows, None, tr("合计"))
+    return Summary(office(db).name, p, prev, groups, categories, sources, tuple(grid_rows), tuple(staff_rows),
+                   total, add_up(prev_rows, None, tr("上月合计")))
+
+
+def change(current: float | int | None, before: float | int | None) -> float | None:
+    """Month-on-month change as a fraction (0.25 = +25%); None when the month before had none."""
+    if current is None or not before:
+        return None
+    return (current - before) / before
+
+
+# ---- the public notice ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NoticeMatter:
+    number: str
+    received_on: str
+    category: str
+    resident: str  # masked: surname and stars
+    state: str  # Chinese label of the result
+    satisfaction: str  # Chinese label, '' when not evaluated
+    promise_date: str  # for unresolved ones
+
+
+@dataclass(frozen=True)
+class NoticeTeam:
+    team_id: int
+    team: str
+    grid: str
+    members: tuple[str, ...]  # staff names (public servants, not residents)
+    visits: int
+    households_visited: int
+    log_entries: int
+    received: int
+    closed: int
+    satisfied: int
+    evaluated: int
+    matters: tuple[NoticeMatter, ...]
+
+
+@dataclass(frozen=True)
+class Notice:
+    office: str
+    period: Period
+    teams: tuple[NoticeTeam, ...]
+
+
+def mask_name(name: str | None) -> str:
+    """张三 -> 张*, 欧阳娜娜 -> 欧阳**: a notice on the wall never names a resident."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    keep = 2 if len(name) >= 4 else 1
+    return name[:keep] + "*" * (len(name) - keep)
+
+
+def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -> Notice:
+    """Per active grid team: its members' visits and log entries, its grid's matters of the month."""
+    p = month(month_text)
+    scope, params = _grid_scope(db, org_id)
+    teams = db.execute(
+        "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
+        f"WHERE t.status = 'active'{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id",
+        params).fetchall()
+    members: dict[int, list[tuple[int, str]]] = {}
+    for team_id, staff_id, name in db.execute(
+            "SELECT m.team_id, s.id, s.name FROM team_members m JOIN staff s ON s.id = m.staff_id "
+            "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) "
+            "ORDER BY m.team_id, m.id", [p.start, p.end]):
+        members.setdefault(team_id, []).append((staff_id, name))
+    visits = db.execute(
+        "SELECT m.team_id, COUNT(DISTINCT v.id), COUNT(DISTINCT vh.household_id) FROM team_members m "
+        "JOIN visits v ON v.staff_id = m.staff_id AND v.status = 'active' AND v.visited_on >= ? AND v.visited_on < ? "
+        "JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
+        "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) GROUP BY 1",
+        [p.start, p.end, p.start, p.end]).fetchall()
+    visits = {r[0]: (r[1], r[2]) for r in visits}
+    logs = dict(db.execute(
+        "SELECT m.team_id, COUNT(DISTINCT e.id) FROM team_members m JOIN log_entries e ON e.staff_id = m.staff_id "
+        "AND e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? "
+        "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) GROUP BY 1",
+        [p.start, p.end, p.start, p.end]).fetchall())
+    by_grid: dict[int, list[NoticeMatter]] = {}
+    counts: dict[int, list[int]] = {}
+    for row in db.execute(
+            "SELECT m.grid_id, m.number, substr(m.received_at, 1, 10), c.name, m.resident_name, m.state, "
+            "m.satisfaction, m.promise_date, m.closed_at FROM matters m "
+            "LEFT JOIN matter_categories c ON c.id = m.category_id "
+            "WHERE m.received_at >= ? AND m.received_at < ? ORDER BY m.received_at, m.id",
+            [p.start, p.end + " 00:00:00"]):
+        grid_id, number, received, category, resident, state, satisfaction, promise, closed_at = row
+        unresolved = state in OPEN_STATES or state == "unresolvable"
+        by_grid.setdefault(grid_id, []).append(NoticeMatter(
+            number, received, category or "", mask_name(resident), tr(STATES.get(state, state)),
+            tr(SATISFACTION[satisfaction]) if satisfaction in SATISFACTION else "",
+            (promise or "") if unresolved else ""))
+        c = counts.setdefault(grid_id, [0, 0, 0, 0])
+        c[0] += 1
+        c[1] += state in CLOSED_STATES and state != "unresolvable"
+        c[2] += satisfaction in ("satisfied", "basic")
+        c[3] += satisfaction in SATISFACTION
+    result = []
+    for team_id, name, grid_id, grid_name in teams:
+        v, hv = visits.get(team_id, (0, 0))
+        c = counts.get(grid_id, [0, 0, 0, 0])
+        result.append(NoticeTeam(team_id, name, grid_name, tuple(n for _, n in members.get(team_id, [])), v, hv,
+                                 logs.get(team_id, 0), c[0], c[1], c[2], c[3], tuple(by_grid.get(grid_id, []))))
+    return Notice(office(db).name, p, tuple(result))
