@@ -41,7 +41,7 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[total % 11]
 
 
-_PLAIN = re.compile(r"\d{17}[\dX]|\d{15}")
+_PLAIN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
 
 
 def clean_id(value: object | None) -> str:
