@@ -307,6 +307,8 @@ def test_merge(db, t, family):
     assert people.get_person(db, grandma).relation == "mother"
     assert staff.contact_staff_of(db, other) == []
     assert staff.contact_staff_of(db, other, include_ended=True)[0].until == "2026-05-01"
+    assert audit.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
+    assert audit.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
     assert heads_ok(db)
     with pytest.raises(RuleViolation, match="已注销"):
         households.add_member(db, other, man("钱七", serial=17), "son")
@@ -342,6 +344,7 @@ def test_move_out_whole_household(db, t, family):
     assert {(p.status, p.status_date) for p in h.members if p.id != daughter} == {("moved_out", "2026-06-01")}
     assert people.get_person(db, daughter).status_date == "2026-01-01"
     assert staff.contacts_of(db, worker) == []
+    assert actions(db, "households", hid)[0] == "move_out" and actions(db, "persons", son)[0] == "move_out"
     before = dump(db)
     with pytest.raises(RuleViolation, match="已迁出"):
         households.move_out(db, hid)
