@@ -125,7 +125,8 @@ def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
 
     Callers wrap it (`WITH s AS (...)`) and filter; it is the only place the due rule is written.
     `overdue` compares the base date with one threshold per class (plain text comparison), so counting
-    the whole office needs no date arithmetic per household; the look-ups are index seeks."""
+    the whole office needs no date arithmetic per household. The last visit comes from `visit_last`,
+    which triggers keep equal to the newest non-void row of visit_households."""
     rules = visit_rules(db)
     thresholds = [(today - dt.timedelta(days=rules[c])).isoformat() for c in (1, 2, 3)]
     sql = (
@@ -137,8 +138,7 @@ def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
         "AND c.until IS NULL), created, ?) AS base FROM ("
         "SELECT h.id AS household_id, h.number, h.address, h.phone, h.contact_class, h.org_id, "
         "coalesce(u.grid_id, u.id) AS grid_id, substr(h.created_at, 1, 10) AS created, "
-        "(SELECT max(vh.visited_on) FROM visit_households vh WHERE vh.household_id = h.id AND vh.voided = 0) "
-        "AS last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
+        "(SELECT vl.last_visit FROM visit_last vl WHERE vl.household_id = h.id) AS last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
     )
     days = [rules[1], rules[2], rules[3]]
     return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat()]
@@ -288,6 +288,35 @@ def record_visit(db: Database, *, staff_id: int, household_ids, visited_on: obje
         for household_id, content in cleaned:
             logs.add_need(db, household_id, content, staff_id=staff_id, visit_id=visit_id, raised_on=day, today=today)
     return visit_id
+
+
+@dataclass(frozen=True)
+class VisitInput:
+    """One line of a worker's paper week: a household, the day, the kind, what was learned, a need."""
+
+    household_id: int
+    visited_on: str
+    kind: str = "routine"
+    learned: str = ""
+    need: str = ""
+
+
+def record_week(db: Database, staff_id: int, lines: list[VisitInput], *, today: dt.date | None = None) -> list[int]:
+    """Record a paper week in one transaction: all lines or none. A refused line is named by its
+    position (第N行) in the message, so the clerk knows which one to correct."""
+    if not lines:
+        raise ValidationError("lines", tr("还没有录入任何走访记录"))
+    ids = []
+    with db.atomic():
+        for n, line in enumerate(lines, 1):
+            try:
+                ids.append(record_visit(db, staff_id=staff_id, household_ids=[line.household_id],
+                                        visited_on=line.visited_on, kind=line.kind, learned=line.learned,
+                                        needs=[(line.household_id, line.need)] if line.need.strip() else [],
+                                        today=today))
+            except ValidationError as exc:
+                raise ValidationError(exc.field, tr("第{n}行：{message}").format(n=n, message=exc.message)) from exc
+    return ids
 
 
 def void_visit(db: Database, visit_id: int, reason: str) -> None:

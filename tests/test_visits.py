@@ -161,3 +161,19 @@ def test_generate_activity(small_office):
     assert db.execute("SELECT count(*) FROM needs WHERE solved_on > ? OR solved_on < raised_on",
                       [today.isoformat()]).fetchone()[0] == 0
     assert db.execute("SELECT count(*) FROM audit WHERE action = 'visits.generate'").fetchone()[0] == 1
+
+
+def test_record_week_is_all_or_nothing(db, office):
+    t, worker, member, (h1, h2, h3) = office
+    lines = [visits.VisitInput(h1, "2026-11-16", learned="正常"),
+             visits.VisitInput(h2, "2026-11-17", "return", need="申请临时救助")]
+    before = dump(db)
+    with pytest.raises(ValidationError) as err:
+        visits.record_week(db, worker, [*lines, visits.VisitInput(h3, "2026-12-01")], today=TODAY)
+    assert err.value.field == "visited_on" and err.value.message.startswith("第3行：走访日期")
+    assert dump(db) == before
+    with pytest.raises(ValidationError, match="还没有录入"):
+        visits.record_week(db, worker, [], today=TODAY)
+    ids = visits.record_week(db, worker, lines, today=TODAY)
+    assert [visits.get_visit(db, i).kind for i in ids] == ["routine", "return"]
+    assert [n.content for n in logs.needs_list(db, staff_id=worker)] == ["申请临时救助"]
