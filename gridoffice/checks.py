@@ -51,13 +51,20 @@ def _who(head: str | None) -> str:
 
 def _outside_grid(db: Database, today: str) -> list[Problem]:
     rows = db.execute(
-        f"SELECT h.id, h.number, {_HEAD}, u.name FROM households h LEFT JOIN org_units u ON u.id = h.org_id "
-        "WHERE h.status = 'active' AND (h.org_id IS NULL OR u.grid_id IS NULL) ORDER BY h.number").fetchall()
-    return [Problem("outside_grid", (
-        tr("户{number}（{who}）不在任何网格内（所在单元：{unit}），请把它划入网格").format(
-            number=number, who=_who(head), unit=unit) if unit else
-        tr("户{number}（{who}）没有所属网格，请把它划入网格").format(number=number, who=_who(head))),
-        "households", hid) for hid, number, head, unit in rows]
+        f"SELECT h.id, h.number, {_HEAD}, u.name, u.status FROM households h "
+        "LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active' "
+        "AND (h.org_id IS NULL OR u.grid_id IS NULL OR u.status != 'active') ORDER BY h.number").fetchall()
+    problems = []
+    for hid, number, head, unit, unit_status in rows:
+        if unit is None:
+            text = tr("户{number}（{who}）没有所属网格，请把它划入网格")
+        elif unit_status != "active":
+            text = tr("户{number}（{who}）所在的“{unit}”已撤销，请把它移到在用的网格")
+        else:
+            text = tr("户{number}（{who}）不在任何网格内（所在单元：{unit}），请把它划入网格")
+        problems.append(Problem("outside_grid", text.format(number=number, who=_who(head), unit=unit),
+                                "households", hid))
+    return problems
 
 
 def _outside_household(db: Database, today: str) -> list[Problem]:

@@ -45,10 +45,13 @@ def test_households_outside_grid(db, clean):
     t, *_ = clean
     hid = households.create_household(db, org_id=t.area, head=man("赵六", serial=41), number="A-1")
     db.execute("INSERT INTO households(number, status, contact_class) VALUES('LOST-1', 'active', 3)")
+    db.execute("UPDATE org_units SET status = 'retired' WHERE id = ?", [t.grid2])  # an old import's leftovers
+    db.execute("INSERT INTO households(number, status, contact_class, org_id) VALUES('OLD-9', 'active', 3, ?)", [t.grid2])
     found = [p for p in problems(db) if p.kind == "outside_grid"]
     assert [(p.table, p.message) for p in found] == [
         ("households", "户A-1（户主赵六）不在任何网格内（所在单元：东片），请把它划入网格"),
         ("households", "户LOST-1（无户主）没有所属网格，请把它划入网格"),
+        ("households", "户OLD-9（无户主）所在的“第二网格”已撤销，请把它移到在用的网格"),
     ]
     assert found[0].row_id == hid
 
