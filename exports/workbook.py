@@ -24,6 +24,7 @@ TOTAL_FILL = PatternFill("solid", fgColor="F2F2F2")
 TITLE_FONT = Font(bold=True, size=15)
 HEAD_FONT = Font(bold=True)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP = Alignment(vertical="center", wrap_text=True)
 PERCENT = "0.0%"
 MAX_WIDTH = 40
 

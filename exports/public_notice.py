@@ -1,0 +1,60 @@
+"""The monthly public notice (公示表) for the wall, per grid team.
+
+Residents appear only as a masked surname (张*); no ID number, phone, title or free text of a
+matter is printed, so nothing a resident said can name them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gridoffice import audit_log, stats
+from gridoffice.audit import actor
+from gridoffice.i18n import tr
+
+from . import workbook as wbk
+
+TEAM_HEADERS = ("网格", "服务团队", "团队成员", "走访次数", "走访户数", "民情日志", "受理诉求", "已办结", "评价件数", "满意率")
+MATTER_HEADERS = ("网格", "服务团队", "诉求编号", "受理日期", "诉求类别", "反映群众", "办理结果", "群众评价", "承诺办结日期")
+
+
+def team_rows(notice: stats.Notice) -> list[list]:
+    return [[t.grid, t.team, "、".join(t.members), t.visits, t.households_visited, t.log_entries, t.received,
+             t.closed, t.evaluated, (t.satisfied / t.evaluated) if t.evaluated else None] for t in notice.teams]
+
+
+def matter_rows(notice: stats.Notice) -> list[list]:
+    return [[t.grid, t.team, m.number, m.received_on, m.category, m.resident, m.state, m.satisfaction,
+             m.promise_date] for t in notice.teams for m in t.matters]
+
+
+def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, maker: str | None = None):
+    """Compute and write the notice; a progress generator returning the path."""
+    yield 0, 2, tr("正在统计……")
+    notice = stats.public_notice(db, month_text, org_id=org_id)
+    maker = maker or actor(db)
+    wb = wbk.new_workbook()
+    heads = [tr(h) for h in TEAM_HEADERS]
+    ws = wbk.sheet(wb, tr("服务团队公示"), tr("网格服务团队工作公示"), heads, office=notice.office,
+                   period=notice.period.label)
+    rows = team_rows(notice)
+    wbk.write_rows(ws, rows, percent_cols={10})
+    wbk.fit_widths(ws, [heads] + rows)
+    ws.column_dimensions["C"].width = 40
+    first = wbk.header_height(ws) + 1
+    for r, values in enumerate(rows, start=first):
+        ws.cell(r, 3).alignment = wbk.WRAP
+        # Row heights are not measured by Excel for wrapped cells written by openpyxl: set them.
+        ws.row_dimensions[r].height = 15 * max(1, -(-wbk.text_width(values[2]) // 38))
+    wbk.page_setup(ws, maker=maker)
+    heads = [tr(h) for h in MATTER_HEADERS]
+    ws = wbk.sheet(wb, tr("诉求办理公示"), tr("群众诉求办理情况公示"), heads, office=notice.office,
+                   period=notice.period.label)
+    rows = matter_rows(notice)
+    wbk.write_rows(ws, rows)
+    wbk.fit_widths(ws, [heads] + rows)
+    wbk.page_setup(ws, maker=maker)
+    yield 1, 2, tr("正在保存……")
+    wbk.save(wb, path)
+    audit_log.record_export(db, "public_notice", str(path), len(rows))
+    yield 2, 2, tr("已完成")
+    return Path(path)
