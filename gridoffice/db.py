@@ -57,10 +57,24 @@ def migrate(db: Database, path: str | Path | None = None) -> Path | None:
     return copy
 
 
+def refresh_statistics(db: Database) -> None:
+    """Give the query planner row counts after a bulk load.
+
+    Without them SQLite picks the low-selectivity status index for member look-ups (30 ms
+    instead of 2 ms per household operation at 50,000 households). analysis_limit keeps
+    ANALYZE to a sample, a fraction of a second even for a district file.
+    """
+    db.execute("PRAGMA analysis_limit = 1000")
+    db.execute("ANALYZE")
+
+
 def open_db(path: str | Path, *, wal: bool = True) -> Database:
     """Open (or create) an office file and bring its schema up to date."""
     db = connect(path, wal=wal)
     migrate(db, path)
+    has_stats = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone()
+    if not has_stats and db.execute("SELECT count(*) FROM (SELECT 1 FROM persons LIMIT 1001)").fetchone()[0] > 1000:
+        refresh_statistics(db)
     return db
 
 

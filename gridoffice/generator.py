@@ -19,7 +19,7 @@ from typing import Generator
 from sqlite_utils import Database
 
 from . import audit, gendata as gd, search
-from .db import set_setting
+from .db import refresh_statistics, set_setting
 from .errors import RuleViolation, ValidationError
 from .genpeople import BULK_TABLES, HouseholdMaker, Member, int_between
 from .i18n import tr
@@ -79,6 +79,7 @@ def generate(db: Database, *, households: int, seed: int,
                          new={**counts, "seed": seed, "today": builder.today.isoformat()})
         index_started = time.perf_counter()
         yield from search.rebuild(db, today=builder.today)
+        refresh_statistics(db)
     finally:
         if journal == "wal" and not db.conn.in_transaction:
             db.execute("PRAGMA journal_mode = WAL")

@@ -27,7 +27,7 @@ from typing import Generator
 from sqlite_utils import Database
 
 from . import audit, households, records, regions, search
-from .db import now
+from .db import now, refresh_statistics
 from .errors import ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
@@ -555,6 +555,7 @@ class _Job:
             # Most of the office is new (a first import): one rebuild is cheaper than row-by-row updates.
             for part, whole, _ in search.rebuild(db, today=self.today):
                 yield done + (len(self.rows) * part // whole if whole else 0), self.total, message
+            refresh_statistics(db)
         else:
             search.reindex(db, person_ids=touched_people, household_ids=sorted(touched_hh), today=self.today)
 
