@@ -21,7 +21,8 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from sqlite_utils import Database
 
 from gridoffice import audit
-from gridoffice.db import connect, open_db
+from gridoffice.db import connect
+from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
 
 # The kinds of change `changed` announces; pages refresh only for kinds that concern them.
@@ -81,6 +82,35 @@ class Job(QObject):
         self.cancel_requested.set()
 
 
+def open_office(path: str | Path, parent: QWidget | None = None) -> OpenOffice:
+    """OpenOffice in a worker thread, with a busy dialog after ~600 ms: an integrity check after a
+    power cut, or a migration, takes tens of seconds on a district file."""
+    outcome: dict = {}
+
+    def work() -> None:
+        try:
+            outcome["office"] = OpenOffice(path)
+        except BaseException as exc:  # noqa: BLE001 - raised again on the GUI thread
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="gridoffice-open", daemon=True)
+    worker.start()
+    worker.join(PROGRESS_DELAY_MS / 1000)
+    if worker.is_alive():
+        dialog = QProgressDialog(tr("正在打开并检查数据文件{name}……").format(name=Path(path).name), "", 0, 0, parent)
+        dialog.setCancelButton(None)
+        dialog.setWindowTitle(tr("打开文件"))
+        dialog.setMinimumDuration(0)
+        dialog.show()
+        while worker.is_alive():
+            QCoreApplication.processEvents()
+            worker.join(0.02)
+        dialog.close()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["office"]
+
+
 def drive(job: Iterator[tuple[int, int, str]], report: Callable[[int, int, str], None],
           cancelled: threading.Event) -> Any:
     """Run a progress generator to its end in the current thread; returns its result."""
@@ -106,14 +136,21 @@ class AppContext(QObject):
     status_message = Signal(str)
     closing = Signal()  # background readers stop on it
 
-    def __init__(self, db_path: str | Path, user: User | None = None, parent: QObject | None = None):
+    def __init__(self, db_path: str | Path, user: User | None = None, parent: QObject | None = None, *,
+                 office: OpenOffice | None = None):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.user = user or User(tr("管理员"))
-        # Opening (and migrating) happens here, before any reader exists, so readers see the schema.
-        self._write_db = open_db(self.db_path)
+        # The lock, the after-a-crash check and the migrations (gridoffice.safety) happen before
+        # any reader exists, so readers see the schema. Refusals raise GridOfficeError. A large
+        # file is better opened with open_office() first, which keeps the window responsive.
+        self._office = office or OpenOffice(self.db_path)
+        self._write_db = self._office.db
+        # What the clerk should know about this opening (e.g. the last session did not close cleanly).
+        self.notices: tuple[str, ...] = self._office.report.notices
         audit.set_actor(self._write_db, self.user.name)
-        self._reader = connect(self.db_path)
+        # Readers never set the journal mode: the writer chose it (WAL, or DELETE on a network share).
+        self._reader = connect(self.db_path, readonly=True)
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._on_finished)
         self._bridge.progress.connect(self._on_progress)
@@ -133,7 +170,7 @@ class AppContext(QObject):
 
     def open_reader(self) -> Database:
         """A new read connection for a worker thread; the caller closes it."""
-        return connect(self.db_path)
+        return connect(self.db_path, readonly=True)
 
     @property
     def busy(self) -> bool:
@@ -218,7 +255,7 @@ class AppContext(QObject):
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._reader.close()
-        self._write_db.close()
+        self._office.close()
 
     # -- internals -----------------------------------------------------------------------------
     def _submit(self, task: _Task) -> None:

@@ -16,7 +16,7 @@ from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
 from .background import LatestWorker
-from .context import AppContext
+from .context import AppContext, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 
 DEFAULT_PAGE = "archive"
@@ -60,6 +60,8 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._restore_settings()
         self._refresh_totals()
+        if ctx.notices:
+            QTimer.singleShot(0, lambda: QMessageBox.information(self, tr("打开文件"), "\n\n".join(ctx.notices)))
         self._shown_at = time.monotonic()
         # Owned by the window, so it cannot fire after the window is gone.
         self._pages_timer = QTimer(self)
@@ -69,7 +71,7 @@ class MainWindow(QMainWindow):
 
     @classmethod
     def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None) -> "MainWindow":
-        ctx = AppContext(path)
+        ctx = AppContext(path, office=open_office(path))
         if persist:
             app_module.remember_file(path)
         return cls(ctx, persist=persist, first_page=first_page)

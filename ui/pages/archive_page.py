@@ -7,7 +7,8 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QTableView,
+                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
+                               QTableView,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import ages, browse, households, people, regions, search, vocab
@@ -32,6 +33,15 @@ def tr(text: str) -> str:
     return QCoreApplication.translate("ArchivePage", text)
 
 
+class CountsDelegate(QStyledItemDelegate):
+    """Right-aligns the count columns (cheaper than an alignment on each of 10,000 items)."""
+
+    def initStyleOption(self, option, index) -> None:
+        super().initStyleOption(option, index)
+        if index.column() > 0:
+            option.displayAlignment = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
 class ArchivePage(Page):
     PAGE_ID = "archive"
     TITLE = "户籍档案"
@@ -50,6 +60,7 @@ class ArchivePage(Page):
                            "persons": LatestWorker(ctx, "persons", self)}
         self.search_worker = LatestWorker(ctx, "search", self)
         self.counts_worker = LatestWorker(ctx, "counts", self)
+        self.tree_worker = LatestWorker(ctx, "tree", self)
         self._build_filters()
         self._build_tree()
         self._build_tables()
@@ -137,6 +148,7 @@ class ArchivePage(Page):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.setMinimumWidth(180)
+        self.tree.setItemDelegate(CountsDelegate(self.tree))
         self.tree.currentItemChanged.connect(lambda *_: self._filters_changed())
         self._tree_items: dict[int, QTreeWidgetItem] = {}
 
@@ -251,8 +263,8 @@ class ArchivePage(Page):
     def activated(self) -> None:
         if not self._loaded_once:
             self._loaded_once = True
-            self._load_tree()
             self.reload()
+            self._load_tree()
         self.views[self._current_kind()].setFocus()
 
     def on_changed(self, kinds: frozenset) -> None:
@@ -292,7 +304,7 @@ class ArchivePage(Page):
 
     def is_loading(self) -> bool:
         return (any(w.pending for w in self.id_workers.values()) or self.search_worker.pending
-                or self.counts_worker.pending)
+                or self.counts_worker.pending or self.tree_worker.pending)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/splitter", self.splitter.saveState())
@@ -312,29 +324,30 @@ class ArchivePage(Page):
 
     # -- tree ----------------------------------------------------------------------------------
     def _load_tree(self) -> None:
+        """Units are read off the GUI thread (a district has over 10,000); counts follow separately."""
+        self.tree_worker.submit(lambda db: (regions.office(db).name, regions.all_units(db)), self._fill_tree)
+
+    def _fill_tree(self, loaded) -> None:
+        office_name, units = loaded
         current = self.current_org_id()
+        self.tree.setUpdatesEnabled(False)
         self.tree.blockSignals(True)
         self.tree.clear()
         self._tree_items = {}
-        office = regions.office(self.ctx.reader())
         # "全部" also covers households outside every unit, which no unit's subtree would show.
-        root = QTreeWidgetItem([tr("全部"), "", ""])
-        root.setToolTip(0, office.name)
+        root = QTreeWidgetItem(self.tree, [tr("全部"), "", ""])
+        root.setToolTip(0, office_name)
         root.setData(0, Qt.ItemDataRole.UserRole, None)
-        self.tree.addTopLevelItem(root)
-        for unit in regions.all_units(self.ctx.reader()):
-            parent = self._tree_items.get(unit.parent_id, root)
-            item = QTreeWidgetItem([unit.name, "", ""])
+        items = self._tree_items
+        for unit in units:
+            item = QTreeWidgetItem(items.get(unit.parent_id, root), [unit.name, "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
-            item.setToolTip(0, vocab.label(vocab.ORG_LEVELS, unit.level))
-            for col in (1, 2):
-                item.setTextAlignment(col, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            parent.addChild(item)
-            self._tree_items[unit.id] = item
+            items[unit.id] = item
         root.setExpanded(True)
-        self.tree.expandToDepth(2 if len(self._tree_items) < 300 else 1)
-        self.tree.setCurrentItem(self._tree_items.get(current, root))
+        self.tree.expandToDepth(2 if len(items) < 300 else 1)
+        self.tree.setCurrentItem(items.get(current, root))
         self.tree.blockSignals(False)
+        self.tree.setUpdatesEnabled(True)
         self._load_counts()
 
     def _load_counts(self) -> None:
