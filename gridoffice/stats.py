@@ -154,7 +154,7 @@ def grids(db: Database, org_id: int | None = None) -> list[tuple[int, str]]:
         "ORDER BY u.path", params)]
 
 
-def _grid_scope(db: Database, org_id: int | None) -> tuple[str, list]:
+def grid_scope(db: Database, org_id: int | None) -> tuple[str, list]:
     """Restricts a row with a grid key expression `g` to the grids of a subtree."""
     if org_id is None:
         return "", []
@@ -211,7 +211,7 @@ _BY_GRID = "JOIN org_units u ON u.id = h.org_id"
 _BY_CONTACT = "JOIN contacts c ON c.household_id = h.id AND c.until IS NULL"
 
 
-def _visits(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def visits_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
     if by == "grid":
         sql = (f"SELECT {GRID}, COUNT(DISTINCT vh.visit_id), COUNT(DISTINCT vh.household_id) FROM visit_households vh "
                "JOIN visits v ON v.id = vh.visit_id JOIN households h ON h.id = vh.household_id "
@@ -224,7 +224,7 @@ def _visits(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
     return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
 
 
-def _coverage(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def coverage_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
     sql, params = schedule_sql(db, p.last_day)
     if by == "grid":
         q = f"WITH s AS ({sql}) SELECT s.grid_id, COUNT(*), SUM(s.days_overdue <= 0) FROM s GROUP BY 1"
@@ -235,7 +235,7 @@ def _coverage(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
     return {r[0]: (r[1], r[2] or 0) for r in db.execute(q, params)}
 
 
-def _logs(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def logs_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
     if by == "grid":
         sql = (f"SELECT {GRID}, COUNT(DISTINCT e.id), COUNT(DISTINCT k.id) FROM log_entries e "
                "JOIN log_households lh ON lh.entry_id = e.id JOIN households h ON h.id = lh.household_id "
@@ -285,11 +285,11 @@ def _activity(db: Database, p: Period, by: str, categories, sources) -> dict[int
     def put(key, **values):
         out.setdefault(key, {}).update(values)
 
-    for k, (v, hv) in _visits(db, p, by).items():
+    for k, (v, hv) in visits_by(db, p, by).items():
         put(k, visits=v, households_visited=hv)
-    for k, (n, c) in _coverage(db, p, by).items():
+    for k, (n, c) in coverage_by(db, p, by).items():
         put(k, rule_households=n, covered=c)
-    for k, (e, c) in _logs(db, p, by).items():
+    for k, (e, c) in logs_by(db, p, by).items():
         put(k, log_entries=e, comments=c)
     key = "m.grid_id" if by == "grid" else "m.assignee_staff_id"
     for k, r in _matters(db, p, key, categories, sources).items():
@@ -298,7 +298,7 @@ def _activity(db: Database, p: Period, by: str, categories, sources) -> dict[int
     return out
 
 
-def _staff_in_scope(db: Database, org_id: int | None) -> list[tuple[int, str]]:
+def staff_in_scope(db: Database, org_id: int | None) -> list[tuple[int, str]]:
     """Active staff members: those placed in the subtree, or contacts of households in it."""
     where, params = _in_subtree(db, org_id)
     return [tuple(r) for r in db.execute(
@@ -328,7 +328,7 @@ def monthly_summary(db: Database, month_text: str, *, org_id: int | None = None)
     grid_keys = grids(db, org_id)
     grid_rows = _rows(grid_keys, _population(db, GRID, _BY_GRID, p.last_day),
                       _activity(db, p, "grid", categories, sources), *n)
-    staff_keys = _staff_in_scope(db, org_id)
+    staff_keys = staff_in_scope(db, org_id)
     staff_rows = _rows(staff_keys, _population(db, "c.staff_id", _BY_CONTACT, p.last_day),
                        _activity(db, p, "staff", categories, sources), *n)
     prev_activity = _activity(db, prev, "grid", categories, sources)
@@ -393,7 +393,7 @@ def mask_name(name: str | None) -> str:
 def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -> Notice:
     """Per active grid team: its members' visits and log entries, its grid's matters of the month."""
     p = month(month_text)
-    scope, params = _grid_scope(db, org_id)
+    scope, params = grid_scope(db, org_id)
     teams = db.execute(
         "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
         f"WHERE t.status = 'active'{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id",

@@ -1,0 +1,87 @@
+"""The year-end assessment workbook (年终考核).
+
+A '权重' sheet holds the template (full-marks target and weight per indicator); the score sheets hold
+each member's and each team's indicator values, and the scores, totals and ranks as LIVE formulas
+reading that sheet, so a leader who changes a weight in Excel sees the scores and ranks follow.
+The formula is stats_assessment.score(), written in Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl.utils import get_column_letter
+
+from gridoffice import audit_log, stats_assessment
+from gridoffice.audit import actor
+from gridoffice.i18n import tr
+
+from . import workbook as wbk
+
+WEIGHTS = "权重"
+FIRST_WEIGHT_ROW = 3
+
+
+def score_formula(value_ref: str, weight_row: int) -> str:
+    target, weight = f"'{WEIGHTS}'!$B${weight_row}", f"'{WEIGHTS}'!$C${weight_row}"
+    return f'=IF({value_ref}="",{weight},MIN({value_ref}/{target},1)*{weight})'
+
+
+def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
+    heads = [tr("考核指标"), tr("满分标准"), tr("权重（满分）"), tr("说明")]
+    ws = wbk.sheet(wb, WEIGHTS, tr("年终考核指标与权重"), heads, office=a.office, period=a.period.label)
+    rows = [[i.label, i.target, i.weight,
+             tr("比率，达到满分标准得满分；无可评事项得满分") if i.rate else tr("件数，按完成比例得分，封顶满分")]
+            for i in a.indicators]
+    rows.append([tr("合计"), None, f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})", None])
+    wbk.write_rows(ws, rows, total_rows=[len(rows) - 1])
+    for r, i in enumerate(a.indicators, start=FIRST_WEIGHT_ROW):
+        if i.rate:
+            ws.cell(r, 2).number_format = wbk.PERCENT
+    wbk.fit_widths(ws, [heads] + rows)
+    wbk.page_setup(ws, maker=maker, landscape=False)
+
+
+def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assessed],
+                 a: stats_assessment.Assessment, maker: str) -> None:
+    inds = a.indicators
+    n = len(inds)
+    heads = [first, tr("所属单位")] + [i.label for i in inds] + [i.label for i in inds] + [tr("总分"), tr("排名")]
+    groups = [(first, 1), (tr("所属单位"), 1), (tr("指标完成情况"), n), (tr("指标得分"), n), (tr("总分"), 1),
+              (tr("排名"), 1)]
+    ws = wbk.sheet(wb, title, tr("年终考核表（{what}）").format(what=title), heads, office=a.office,
+                   period=a.period.label, groups=groups)
+    start = wbk.header_height(ws) + 1
+    end = start + len(rows) - 1
+    total_col = get_column_letter(3 + 2 * n)
+    data = []
+    for r, item in enumerate(rows, start=start):
+        values = [item.value(i.code) for i in inds]
+        scores = [score_formula(f"{get_column_letter(3 + k)}{r}", FIRST_WEIGHT_ROW + k) for k in range(n)]
+        data.append([item.name, item.unit] + ["" if v is None else v for v in values] + scores
+                    + [f"=ROUND(SUM({get_column_letter(3 + n)}{r}:{get_column_letter(2 + 2 * n)}{r}),2)",
+                       f"=RANK({total_col}{r},${total_col}${start}:${total_col}${end})"])
+    wbk.write_rows(ws, data, percent_cols={3 + k for k, i in enumerate(inds) if i.rate})
+    for r in range(start, end + 1):
+        for c in range(3 + n, 4 + 2 * n):
+            ws.cell(r, c).number_format = "0.00"
+    wbk.fit_widths(ws, [[first, tr("所属单位")]] + [row[:2] for row in data])
+    for c in range(3, 5 + 2 * n):
+        ws.column_dimensions[get_column_letter(c)].width = 9
+    ws.row_dimensions[start - 1].height = 45
+    wbk.page_setup(ws, maker=maker)
+
+
+def write(db, path: str | Path, year_text: str, *, org_id: int | None = None, maker: str | None = None, today=None):
+    """Compute and write the assessment; a progress generator returning the path."""
+    yield 0, 2, tr("正在统计全年考核指标……")
+    a = stats_assessment.assessment(db, year_text, org_id=org_id, today=today)
+    maker = maker or actor(db)
+    wb = wbk.new_workbook()
+    _score_sheet(wb, tr("个人考核"), tr("姓名"), list(a.staff), a, maker)
+    _score_sheet(wb, tr("团队考核"), tr("服务团队"), list(a.teams), a, maker)
+    _weights_sheet(wb, a, maker)
+    yield 1, 2, tr("正在保存……")
+    wbk.save(wb, path)
+    audit_log.record_export(db, "assessment", str(path), len(a.staff) + len(a.teams))
+    yield 2, 2, tr("已完成")
+    return Path(path)

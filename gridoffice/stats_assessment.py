@@ -1,0 +1,173 @@
+"""The year-end assessment (年终考核): indicators per staff member and per team from the year's records,
+and the editable assessment template (each indicator's full-marks target and its weight).
+
+The assessment formula lives here once: an indicator scores weight × min(value / target, 1); a rate
+with nothing to rate (no matters closed, no evaluations, no contact households) scores its full
+weight, so a member is not marked down for matters never given to them. The workbook writes the
+same formula as live Excel formulas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+
+from sqlite_utils import Database
+
+from . import audit, stats
+from .db import get_setting, set_setting
+from .errors import ValidationError
+from .i18n import tr
+from .regions import office
+
+TEMPLATE_KEY = "assessment_template"
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    label: str
+    target: float  # the value that earns full marks
+    weight: float  # the full marks
+    rate: bool  # a fraction (0..1) rather than a count
+
+
+INDICATORS = {  # code -> (label, is a rate)
+    "visits": ("走访次数", False),
+    "households_visited": ("走访户数", False),
+    "coverage": ("联系户按期走访率", True),
+    "log_entries": ("民情日志条数", False),
+    "needs_solved": ("解决群众需求件数", False),
+    "matters": ("承办诉求件数", False),
+    "on_time_rate": ("诉求按期办结率", True),
+    "satisfaction_rate": ("群众满意率", True),
+}
+DEFAULT_TEMPLATE = (("visits", 96, 20), ("households_visited", 30, 10), ("coverage", 1, 15), ("log_entries", 48, 15),
+                    ("needs_solved", 5, 5), ("matters", 10, 10), ("on_time_rate", 1, 15),
+                    ("satisfaction_rate", 1, 10))
+
+
+def template(db: Database) -> list[Indicator]:
+    stored = get_setting(db, TEMPLATE_KEY)
+    items = json.loads(stored) if stored else [{"code": c, "target": t, "weight": w} for c, t, w in DEFAULT_TEMPLATE]
+    return [Indicator(i["code"], tr(INDICATORS[i["code"]][0]), float(i["target"]), float(i["weight"]),
+                      INDICATORS[i["code"]][1]) for i in items if i["code"] in INDICATORS]
+
+
+def set_template(db: Database, items: list[tuple[str, object, object]]) -> None:
+    """Replace the template with (code, target, weight) rows; checked before anything is written."""
+    clean = []
+    for code, target, weight in items:
+        if code not in INDICATORS:
+            raise ValidationError("code", tr("没有名为“{code}”的考核指标").format(code=code))
+        label = tr(INDICATORS[code][0])
+        t, w = _number(target), _number(weight)
+        if t is None or t <= 0 or (INDICATORS[code][1] and t > 1):
+            raise ValidationError("target", tr("“{label}”的满分标准请填大于0的数{rate}").format(
+                label=label, rate=tr("（比率不超过1，如0.95）") if INDICATORS[code][1] else ""))
+        if w is None or not 0 <= w <= 100:
+            raise ValidationError("weight", tr("“{label}”的权重请填0到100之间的数").format(label=label))
+        clean.append({"code": code, "target": t, "weight": w})
+    if not clean:
+        raise ValidationError("template", tr("考核模板至少要有一项指标"))
+    with db.atomic():
+        old = [{"code": i.code, "target": i.target, "weight": i.weight} for i in template(db)]
+        set_setting(db, TEMPLATE_KEY, json.dumps(clean))
+        audit.record(db, "set_assessment_template", "settings", None, old={"template": old}, new={"template": clean})
+
+
+def _number(value: object) -> float | None:
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
+def score(ind: Indicator, value: float | None) -> float:
+    if value is None:
+        return ind.weight
+    return ind.weight * min(value / ind.target, 1.0)
+
+
+@dataclass(frozen=True)
+class Assessed:
+    key: int
+    name: str
+    unit: str  # the member's unit, or the team's grid
+    counts: tuple[int, ...]  # numerators and denominators, in COUNT_FIELDS order
+
+    def value(self, code: str) -> float | None:
+        c = dict(zip(COUNT_FIELDS, self.counts))
+        ratio = {"coverage": ("covered", "rule_households"), "on_time_rate": ("closed_on_time", "closed"),
+                 "satisfaction_rate": ("satisfied", "evaluated")}
+        if code in ratio:
+            num, den = ratio[code]
+            return c[num] / c[den] if c[den] else None
+        return c[code]
+
+
+COUNT_FIELDS = ("visits", "households_visited", "rule_households", "covered", "log_entries", "needs_solved",
+                "matters", "closed", "closed_on_time", "evaluated", "satisfied")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    office: str
+    period: stats.Period
+    indicators: tuple[Indicator, ...]
+    staff: tuple[Assessed, ...]
+    teams: tuple[Assessed, ...]
+
+
+def assessment(db: Database, year_text: object, *, org_id: int | None = None, today: dt.date | None = None) -> Assessment:
+    """Indicators of every active staff member (in scope) and every active team, for one year."""
+    p = stats.year(year_text)
+    today = today or dt.date.today()
+    # Coverage is judged on the last day of the year, or today while the year is still running.
+    cover_day = min(p.last_day, today)
+    cover = stats.Period(p.start, (cover_day + dt.timedelta(days=1)).isoformat(), p.label)
+    per: dict[int, dict[str, int]] = {}
+
+    def put(key, **values):
+        per.setdefault(key, {}).update(values)
+
+    for k, (v, hv) in stats.visits_by(db, p, "staff").items():
+        put(k, visits=v, households_visited=hv)
+    for k, (n, c) in stats.coverage_by(db, cover, "staff").items():
+        put(k, rule_households=n, covered=c)
+    for k, (e, _) in stats.logs_by(db, p, "staff").items():
+        put(k, log_entries=e)
+    for k, n in db.execute("SELECT staff_id, COUNT(*) FROM needs WHERE status = 'solved' AND solved_on >= ? "
+                           "AND solved_on < ? GROUP BY 1", [p.start, p.end]):
+        put(k, needs_solved=n)
+    sql, params = stats.matter_sql(p, "m.assignee_staff_id")
+    for k, received, closed, on_time, _, evaluated, satisfied in db.execute(sql, params):
+        put(k, matters=received, closed=closed, closed_on_time=on_time, evaluated=evaluated, satisfied=satisfied)
+    units = dict(db.execute("SELECT id, name FROM org_units"))
+    staff_rows = []
+    for sid, name, org in _staff(db, org_id):
+        c = per.get(sid, {})
+        staff_rows.append(Assessed(sid, name, units.get(org, ""), tuple(c.get(f, 0) for f in COUNT_FIELDS)))
+    by_id = {a.key: a for a in staff_rows}
+    teams = []
+    scope, sparams = stats.grid_scope(db, org_id)
+    for team_id, name, grid in db.execute(
+            "SELECT t.id, t.name, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id WHERE t.status = 'active'"
+            f"{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id", sparams).fetchall():
+        members = [r[0] for r in db.execute(
+            "SELECT DISTINCT staff_id FROM team_members WHERE team_id = ? AND (until IS NULL OR until = '' "
+            "OR until >= ?) AND (since IS NULL OR since < ?)", [team_id, p.start, p.end])]
+        rows = [by_id[m].counts if m in by_id else tuple(per.get(m, {}).get(f, 0) for f in COUNT_FIELDS)
+                for m in members]
+        teams.append(Assessed(team_id, name, grid, tuple(map(sum, zip(*rows))) if rows else (0,) * len(COUNT_FIELDS)))
+    return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
+
+
+def _staff(db: Database, org_id: int | None) -> list[tuple[int, str, int]]:
+    keep = {sid for sid, _ in stats.staff_in_scope(db, org_id)}
+    return [tuple(r) for r in db.execute("SELECT id, name, org_id FROM staff WHERE status = 'active' ORDER BY org_id, id")
+            if r[0] in keep]
+
+
+def total_score(a: Assessed, indicators) -> float:
+    return sum(score(i, a.value(i.code)) for i in indicators)
