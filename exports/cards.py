@@ -510,5 +510,5 @@ def select_cards(db: Database, *, household_ids: list[int] = (), grid_ids: list[
                  teams: bool = False) -> list[Card]:
     if teams:
         return list(C.team_cards(db, list(grid_ids)))
-    ids = list(dict.fromkeys(list(household_ids) + C.households_in_grids(db, list(grid_ids))))
+    ids = list(dict.fromkeys(C.households_in_grids(db, list(grid_ids)) + list(household_ids)))
     return list(C.household_cards(db, ids))
