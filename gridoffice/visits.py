@@ -381,3 +381,19 @@ def count_visits(db: Database, staff_id: int, since: str, until: str) -> int:
     return db.execute("SELECT count(*) FROM visit_households vh JOIN visits v ON v.id = vh.visit_id "
                       "WHERE v.staff_id = ? AND v.status = 'active' AND v.visited_on BETWEEN ? AND ?",
                       [staff_id, since, until]).fetchone()[0]
+
+
+@dataclass(frozen=True)
+class StaffChoice:
+    id: int
+    name: str
+    unit: str
+    households: int  # current contact households
+
+
+def contact_staff(db: Database) -> list[StaffChoice]:
+    """Active staff with current contact households, by unit and name: the workbench's picker."""
+    return [StaffChoice(*r) for r in db.execute(
+        "SELECT s.id, s.name, coalesce(u.name, ''), n FROM (SELECT staff_id, count(*) AS n FROM contacts "
+        "WHERE until IS NULL GROUP BY staff_id) c JOIN staff s ON s.id = c.staff_id "
+        "LEFT JOIN org_units u ON u.id = s.org_id WHERE s.status = 'active' ORDER BY u.path, s.name, s.id")]

@@ -1,0 +1,126 @@
+"""The workbench (联户手册) and the visits page on a generated office with a year of activity."""
+
+import datetime as dt
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from gridoffice import audit, logs, visits, visits_demo
+from gridoffice.db import open_db
+from gridoffice.masking import find_unmasked
+from ui import app as app_module
+from ui.context import AppContext, User
+from ui.pages.visits_page import VisitsPage
+from ui.pages.workbench_page import WorkbenchPage
+from ui.visit_dialogs import CommentDialog, VisitDialog, VisitRulesDialog
+
+
+@pytest.fixture
+def office_path(small_office_template, tmp_path):
+    path = tmp_path / "office.db"
+    shutil.copyfile(small_office_template, path)
+    db = open_db(path)
+    audit.set_actor(db, "测试员")
+    visits_demo.generate_activity(db, seed=11, today=dt.date.today())
+    db.close()
+    return path
+
+
+def open_page(cls, path, qtbot, role="leader"):
+    app_module.install_font(QApplication.instance())
+    ctx = AppContext(path, user=User("镇党委书记", role))
+    page = cls(ctx)
+    ctx.changed.connect(page.on_changed)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.activated()
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
+    return ctx, page
+
+
+def busiest(path) -> int:
+    db = open_db(path)
+    staff_id = max(visits.contact_staff(db), key=lambda c: c.households).id
+    db.close()
+    return staff_id
+
+
+def test_workbench_shows_a_staff_members_work(office_path, qtbot, tmp_path):
+    staff_id = busiest(office_path)
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot)
+    page.select_staff(staff_id)
+    qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == staff_id and not page.is_loading())
+    data = page.data
+    assert page.contacts.rowCount() == len(data.dues) > 0
+    # Overdue first: every overdue row comes before the first one that is not.
+    states = [d.state for d in page._dues_order]
+    assert states == sorted(states, key=lambda s: s != "overdue")
+    shown = [page.contacts.item(r, c).text() for r in range(page.contacts.rowCount()) for c in range(7)]
+    assert not find_unmasked(" ".join(shown))
+    assert "联系" in page.caption.text() and page.log_table.rowCount() == len(data.entries)
+    page.grab().save(str(tmp_path / "workbench.png"))
+    ctx.close()
+
+
+def test_record_visit_and_comment(office_path, qtbot, monkeypatch):
+    staff_id = busiest(office_path)
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot)
+    page.select_staff(staff_id)
+    qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == staff_id and not page.is_loading())
+    overdue = page._dues_order[0]
+    page.contacts.selectRow(0)
+    dialogs = []
+    monkeypatch.setattr(VisitDialog, "exec", lambda self: dialogs.append(self) or 0)
+    page.record_visit()
+    dialog = dialogs[0]
+    assert [dialog.households.item(i).data(0x0100) for i in range(dialog.households.count())
+            if dialog.households.item(i).checkState() == Qt.CheckState.Checked] == [overdue.household_id]
+    # Chinese arrives through the input method as committed text, not as key presses.
+    dialog.learned.insertPlainText("老人身体好")
+    dialog.need.insert("想参加就业培训")
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        dialog.save()
+    db = ctx.reader()
+    assert visits.schedule(db, [overdue.household_id])[overdue.household_id].last_visit == dt.date.today().isoformat()
+    assert logs.needs_list(db, household_id=overdue.household_id)[0].content == "想参加就业培训"
+    # A leader comments on the newest entry, signed with the user's name.
+    page.reload()
+    qtbot.waitUntil(lambda: not page.is_loading())
+    page.tabs.setCurrentIndex(0)
+    page.log_table.selectRow(0)
+    entry = page.data.entries[0]
+    comment = CommentDialog(ctx, entry, page)
+    comment.text.insertPlainText("走访扎实")
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        comment.save()
+    assert logs.get_entry(ctx.reader(), entry.id).comments[-1].author == "镇党委书记"
+    ctx.close()
+
+
+def test_only_leaders_comment(office_path, qtbot):
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot, role="clerk")
+    assert not page.comment_button.isEnabled()
+    ctx.close()
+
+
+def test_visits_page_lists_overdue_per_grid_and_staff(office_path, qtbot, tmp_path):
+    ctx, page = open_page(VisitsPage, office_path, qtbot)
+    qtbot.waitUntil(lambda: page.grids.rowCount() > 0 and not page.is_loading())
+    db = ctx.reader()
+    expected = visits.overdue_by_grid(db)
+    assert page.grids.rowCount() == len(expected)
+    assert page.grids.item(0, 0).text() == expected[0].name and page.grids.item(0, 2).text() == str(expected[0].overdue)
+    page.grids.selectRow(0)
+    qtbot.waitUntil(lambda: page.staff_table.rowCount() > 0 and not page.is_loading())
+    overdue = visits.overdue_households(db, grid_id=expected[0].id)
+    assert page.households.rowCount() == len(overdue)
+    page.grab().save(str(tmp_path / "visits.png"))
+    rules = VisitRulesDialog(ctx, page)
+    rules.spins[3].setValue(120)
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        rules.save()
+    assert visits.visit_rules(ctx.reader())[3] == 120
+    ctx.close()

@@ -1,0 +1,170 @@
+"""走访督查: households overdue for a visit, per grid and per staff member, for the office's leaders.
+
+Grids are listed most overdue first; choosing one lists its staff and its overdue households,
+choosing a staff member narrows to theirs. The figures come from gridoffice.visits (the visit rules
+live there); the rules themselves are set in 走访周期…. Reads run in the background.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+
+from gridoffice import visits
+from gridoffice.vocab import CONTACT_CLASS_SHORT
+from ui.background import LatestWorker
+from ui.pages import Page
+from ui.pages.workbench_page import fill, make_table, selected_row
+from ui.visit_dialogs import VisitRulesDialog
+
+_CONCERNS = frozenset({"visits", "staff", "households", "org"})
+
+
+class VisitsPage(Page):
+    PAGE_ID = "visits"
+    TITLE = "走访督查"
+    ORDER = 62
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.today = dt.date.today
+        self._dirty = True
+        self.grid_rows: list[visits.OverdueCount] = []
+        self.staff_rows: list[visits.OverdueCount] = []
+        self._grid_worker = LatestWorker(ctx, "visits-grids", self)
+        self._detail_worker = LatestWorker(ctx, "visits-detail", self)
+        tr = self.tr
+        self.caption = QLabel(self)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+        self.rules_button = QPushButton(tr("走访周期…"), self)
+        top = QHBoxLayout()
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.rules_button)
+        self.grids = make_table(self, [tr("网格"), tr("在册户"), tr("超期户"), tr("超期率"), tr("最早应访")],
+                                [110, 60, 60, 60, 90])
+        self.staff_table = make_table(self, [tr("联系人"), tr("联系户"), tr("超期户"), tr("最早应访")], [90, 60, 60, 90])
+        self.households = make_table(self, [tr("应访日期"), tr("超期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
+                                            tr("地址")], [90, 60, 124, 64, 44, 90, 160])
+        self.detail_caption = QLabel(self)
+        right = QWidget(self)
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.addWidget(QLabel(tr("本网格联系人（超期多的在前）"), self))
+        right_layout.addWidget(self.staff_table, 2)
+        right_layout.addWidget(self.detail_caption)
+        right_layout.addWidget(self.households, 3)
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel(tr("各网格（超期多的在前）"), self))
+        left_layout.addWidget(self.grids, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([460, 880])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        self.grids.selectionModel().currentRowChanged.connect(lambda current, _p: self._grid_chosen(current.row()))
+        self.staff_table.selectionModel().currentRowChanged.connect(
+            lambda current, _p: self._staff_chosen(current.row()))
+        self.staff_table.doubleClicked.connect(self._open_workbench)
+        self.rules_button.clicked.connect(self.edit_rules)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+
+    # -- page contract -------------------------------------------------------------------------------
+    def activated(self) -> None:
+        if self._dirty:
+            self.reload()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if kinds & _CONCERNS:
+            self._dirty = True
+            if self.isVisible():
+                self.activated()
+
+    def is_loading(self) -> bool:
+        return self._grid_worker.pending or self._detail_worker.pending
+
+    # -- loading -------------------------------------------------------------------------------------
+    def reload(self) -> None:
+        self._dirty = False
+        today = self.today()
+        self.caption.setText(self.tr("正在统计…"))
+        self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, today=today), self._grids_loaded,
+                                 lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
+
+    def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
+        chosen = selected_row(self.grids)
+        current = self.grid_rows[chosen].id if chosen is not None and chosen < len(self.grid_rows) else None
+        self.grid_rows = rows
+        fill(self.grids, [(g.name or self.tr("（未分网格）"), g.households, g.overdue,
+                           f"{g.overdue / g.households:.1%}" if g.households else "", g.oldest_due or "") for g in rows])
+        total = sum(g.households for g in rows)
+        overdue = sum(g.overdue for g in rows)
+        rules = visits.visit_rules(self.ctx.reader())
+        self.caption.setText(self.tr(
+            "在册 <b>{n}</b> 户，超期未走访 <b style='color:#b00020'>{o}</b> 户（{p}）。"
+            "走访周期：一类户 {r1} 天、二类户 {r2} 天、三类户 {r3} 天").format(
+            n=total, o=overdue, p=f"{overdue / total:.1%}" if total else "0%", r1=rules[1], r2=rules[2], r3=rules[3]))
+        ids = [g.id for g in rows]
+        row = ids.index(current) if current in ids else (0 if rows else -1)
+        model = self.grids.selectionModel()
+        model.blockSignals(True)
+        if row >= 0:
+            self.grids.selectRow(row)
+        model.blockSignals(False)
+        self._grid_chosen(row)
+
+    def _grid_chosen(self, row: int) -> None:
+        if not 0 <= row < len(self.grid_rows):
+            fill(self.staff_table, [])
+            fill(self.households, [])
+            return
+        grid = self.grid_rows[row]
+        today = self.today()
+        self.detail_caption.setText(self.tr("{grid}超期未走访的户").format(grid=grid.name))
+
+        def load(db):
+            return (visits.overdue_by_staff(db, grid_id=grid.id or None, today=today),
+                    visits.overdue_households(db, grid_id=grid.id or None, today=today))
+
+        self._detail_worker.submit(load, self._grid_detail)
+
+    def _grid_detail(self, result) -> None:
+        self.staff_rows, overdue = result
+        # Refilling must not count as choosing a staff member (that would narrow the list below).
+        model = self.staff_table.selectionModel()
+        model.blockSignals(True)
+        fill(self.staff_table, [(s.name, s.households, s.overdue, s.oldest_due or "") for s in self.staff_rows])
+        self.staff_table.clearSelection()
+        model.blockSignals(False)
+        self._show_households(overdue)
+
+    def _staff_chosen(self, row: int) -> None:
+        if not 0 <= row < len(self.staff_rows):
+            return
+        person = self.staff_rows[row]
+        today = self.today()
+        self.detail_caption.setText(self.tr("{name}超期未走访的联系户").format(name=person.name))
+        self._detail_worker.submit(lambda db: visits.overdue_households(db, staff_id=person.id, today=today),
+                                   self._show_households)
+
+    def _show_households(self, dues: list[visits.Due]) -> None:
+        fill(self.households, [(d.next_due, self.tr("{n}天").format(n=d.days_overdue), d.number, d.head_name,
+                                self.tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")), d.last_visit or self.tr("未走访"),
+                                d.address) for d in dues])
+
+    # -- actions ---------------------------------------------------------------------------------------
+    def edit_rules(self) -> None:
+        if VisitRulesDialog(self.ctx, self).exec():
+            self.reload()
+
+    def _open_workbench(self, index) -> None:
+        if 0 <= index.row() < len(self.staff_rows):
+            self.ctx.navigate("staff", self.staff_rows[index.row()].id)

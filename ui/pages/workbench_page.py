@@ -1,0 +1,356 @@
+"""联户手册: one staff member's workbench. Their contact households with the next due visit (overdue
+first, coloured), their recent visits, their daily log with the leaders' comments, the needs they
+found and the matters they hold; buttons to record a visit, write a log entry, comment (leaders),
+close a need or take it in as a matter, and enter a paper week fast.
+
+Everything of one staff member is read in one background request (only the newest counts); the due
+dates come from gridoffice.visits, the one place the visit rules live. Phones are shown masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
+    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+)
+
+from gridoffice import logs, visits
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
+from gridoffice.masking import mask_phone
+from gridoffice.vocab import CONTACT_CLASS_SHORT
+from ui.background import LatestWorker
+from ui.fast_entry import FastEntryDialog
+from ui.pages import Page
+from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
+
+_CONCERNS = frozenset({"visits", "logs", "needs", "matters", "staff", "households", "org"})
+DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
+LEADER_ROLES = frozenset({"leader", "admin"})
+
+
+@dataclass(frozen=True)
+class Workbench:
+    staff_id: int
+    dues: list[visits.Due]
+    visits: list[visits.Visit]
+    entries: list[logs.LogEntry]
+    needs: list[logs.Need]
+    matters: list[M.Matter]
+    visited_30: int
+
+
+def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime) -> Workbench:
+    held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), now=now, closed_limit=0)
+    since = (today - dt.timedelta(days=30)).isoformat()
+    return Workbench(staff_id, visits.contacts_due(db, staff_id, today=today),
+                     visits.visits_of_staff(db, staff_id, limit=100), logs.entries_of(db, staff_id, limit=100),
+                     logs.needs_list(db, staff_id=staff_id, status="open"), Q.matters_by_ids(db, held.ids[:200]),
+                     visits.count_visits(db, staff_id, since, today.isoformat()))
+
+
+def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setTabKeyNavigation(False)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.horizontalHeader().setStretchLastSection(True)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    return table
+
+
+def fill(table: QTableWidget, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+    table.setUpdatesEnabled(False)
+    table.clearContents()
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(str(text))
+            if brushes and brushes[r] is not None:
+                item.setBackground(brushes[r])
+            table.setItem(r, c, item)
+    table.setUpdatesEnabled(True)
+
+
+def selected_row(table: QTableWidget) -> int | None:
+    rows = table.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
+
+
+class WorkbenchPage(Page):
+    PAGE_ID = "workbench"
+    TITLE = "联户手册"
+    ORDER = 60
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.today = dt.date.today
+        self.data: Workbench | None = None
+        self._dirty = True
+        self._choices_dirty = True
+        self._wanted: int | None = None
+        self._worker = LatestWorker(ctx, "workbench", self)
+        self._brushes = {k: QBrush(QColor(v)) for k, v in DUE_COLOURS.items()}
+
+        self.staff = QComboBox(self)
+        self.staff.setEditable(True)
+        self.staff.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.staff.setMinimumContentsLength(18)
+        self.staff.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.staff.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        staff_label = QLabel(self.tr("工作人员(&S)："), self)
+        staff_label.setBuddy(self.staff)
+        self.visit_button = QPushButton(self.tr("登记走访(Ctrl+N)"), self)
+        self.log_button = QPushButton(self.tr("写日志(Ctrl+L)"), self)
+        self.comment_button = QPushButton(self.tr("点评"), self)
+        self.week_button = QPushButton(self.tr("快速录入一周(Ctrl+E)"), self)
+        top = QHBoxLayout()
+        top.addWidget(staff_label)
+        top.addWidget(self.staff, 1)
+        for button in (self.visit_button, self.log_button, self.comment_button, self.week_button):
+            top.addWidget(button)
+        self.caption = QLabel(self)
+        self.caption.setTextFormat(Qt.TextFormat.RichText)
+
+        tr = self.tr
+        self.contacts = make_table(self, [tr("应访日期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
+                                          tr("电话"), tr("地址")], [130, 124, 64, 44, 84, 100, 120])
+        self.visits_table = make_table(self, [tr("日期"), tr("类型"), tr("走访户"), tr("了解情况")], [84, 64, 150, 200])
+        self.log_table = make_table(self, [tr("日期"), tr("日志"), tr("点评")], [84, 330, 200])
+        self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], [84, 120, 200, 100])
+        self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], [150, 90, 200, 70])
+        self.solve_button = QPushButton(tr("解决注销"), self)
+        self.matter_button = QPushButton(tr("转为事项"), self)
+        needs_tab = QWidget(self)
+        needs_layout = QVBoxLayout(needs_tab)
+        needs_layout.setContentsMargins(0, 0, 0, 0)
+        needs_layout.addWidget(self.needs_table, 1)
+        needs_buttons = QHBoxLayout()
+        needs_buttons.addStretch(1)
+        needs_buttons.addWidget(self.solve_button)
+        needs_buttons.addWidget(self.matter_button)
+        needs_layout.addLayout(needs_buttons)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(self.log_table, tr("民情日记"))
+        self.tabs.addTab(self.visits_table, tr("走访记录"))
+        self.tabs.addTab(needs_tab, tr("居民需求"))
+        self.tabs.addTab(self.matters_table, tr("承办事项"))
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel(tr("联系户（超期在前）"), self))
+        left_layout.addWidget(self.contacts, 1)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setSizes([640, 700])
+        splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(self.caption)
+        layout.addWidget(splitter, 1)
+
+        self.staff.activated.connect(lambda _i: self._staff_chosen())
+        self.visit_button.clicked.connect(self.record_visit)
+        self.log_button.clicked.connect(self.write_log)
+        self.comment_button.clicked.connect(self.comment)
+        self.week_button.clicked.connect(self.fast_entry)
+        self.solve_button.clicked.connect(self.solve_need)
+        self.matter_button.clicked.connect(self.need_to_matter)
+        self.contacts.doubleClicked.connect(lambda index: self.record_visit())
+        self.log_table.doubleClicked.connect(lambda index: self.comment())
+        self.matters_table.doubleClicked.connect(self._open_matter)
+        scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence("Ctrl+N"), self, self.record_visit, context=scoped)
+        QShortcut(QKeySequence("Ctrl+L"), self, self.write_log, context=scoped)
+        QShortcut(QKeySequence("Ctrl+E"), self, self.fast_entry, context=scoped)
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=scoped)
+        self._update_buttons()
+
+    # -- page contract ---------------------------------------------------------------------------
+    def activated(self) -> None:
+        if self._choices_dirty:
+            self._load_choices()
+        if self._dirty:
+            self.reload()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if not kinds & _CONCERNS:
+            return
+        self._choices_dirty = self._choices_dirty or bool(kinds & {"staff", "org", "households"})
+        self._dirty = True
+        if self.isVisible():
+            self.activated()
+
+    def open_record(self, table: str, row_id: int) -> bool:
+        if table != "staff":
+            return False
+        self.select_staff(row_id)
+        return True
+
+    def focus_search(self) -> None:
+        self.staff.setFocus()
+        self.staff.lineEdit().selectAll()
+
+    def is_loading(self) -> bool:
+        return self._worker.pending
+
+    # -- loading -------------------------------------------------------------------------------------
+    def _load_choices(self) -> None:
+        current = self.current_staff()
+        choices = visits.contact_staff(self.ctx.reader())
+        self.staff.blockSignals(True)
+        self.staff.clear()
+        for c in choices:
+            self.staff.addItem(self.tr("{name}（{unit}，{n}户）").format(name=c.name, unit=c.unit, n=c.households), c.id)
+        wanted = self._wanted or current
+        index = self.staff.findData(wanted) if wanted is not None else -1
+        self.staff.setCurrentIndex(index if index >= 0 else (0 if choices else -1))
+        self.staff.blockSignals(False)
+        self._choices_dirty = False
+
+    def current_staff(self) -> int | None:
+        data = self.staff.currentData()
+        return data if isinstance(data, int) else None
+
+    def staff_name(self) -> str:
+        return self.staff.currentText().split("（")[0]
+
+    def select_staff(self, staff_id: int) -> None:
+        self._wanted = staff_id
+        if self._choices_dirty:
+            self._load_choices()
+        index = self.staff.findData(staff_id)
+        if index >= 0:
+            self.staff.setCurrentIndex(index)
+        self.reload()
+
+    def _staff_chosen(self) -> None:
+        self._wanted = self.current_staff()
+        self.reload()
+
+    def reload(self) -> None:
+        self._dirty = False
+        staff_id = self.current_staff()
+        if staff_id is None:
+            self.data = None
+            self.caption.setText(self.tr("还没有工作人员联系户。请先在“组织与网格”页为工作人员设置联系户。"))
+            self._show()
+            return
+        today = self.today()
+        now = dt.datetime.combine(today, dt.datetime.now().time())
+        self.caption.setText(self.tr("正在读取…"))
+        self._worker.submit(lambda db: load_workbench(db, staff_id, today, now), self._loaded, self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.caption.setText(self.tr("读取失败：{e}").format(e=exc))
+
+    def _loaded(self, data: Workbench) -> None:
+        self.data = data
+        self._show()
+
+    def _show(self) -> None:
+        data = self.data
+        tr = self.tr
+        dues = data.dues if data else []
+        states = {"overdue": 0, "due_soon": 0}
+        rows, brushes = [], []
+        for d in dues:
+            state = d.state
+            if state in states:
+                states[state] += 1
+            when = (tr("超期{n}天").format(n=d.days_overdue) if state == "overdue"
+                    else tr("{n}天后").format(n=-d.days_overdue) if d.days_overdue < 0 else tr("今天"))
+            rows.append((f"{d.next_due} {when}", d.number, d.head_name, tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")),
+                         d.last_visit or tr("未走访"), mask_phone(d.phone), d.address))
+            brushes.append(self._brushes.get(state))
+        # Overdue first (most overdue on top), then by due date: contacts_due sorts by due date.
+        order = sorted(range(len(rows)), key=lambda i: (dues[i].state != "overdue", dues[i].next_due))
+        fill(self.contacts, [rows[i] for i in order], [brushes[i] for i in order])
+        self._dues_order = [dues[i] for i in order]
+        if data:
+            fill(self.visits_table, [(v.visited_on, tr(visits.KINDS[v.kind]),
+                                      "、".join(f"{h.number} {h.head_name}" for h in v.households), v.learned)
+                                     for v in data.visits])
+            fill(self.log_table, [(e.entry_date, e.text.replace("\n", " "),
+                                   "；".join(f"{c.author}：{c.text}" for c in e.comments)) for e in data.entries])
+            fill(self.needs_table, [(n.raised_on, f"{n.household_number} {n.head_name}", n.content,
+                                     f"{n.matter_number} {tr(M.STATES[n.matter_state])}" if n.matter_id else "")
+                                    for n in data.needs])
+            now = dt.datetime.combine(self.today(), dt.datetime.now().time())
+            fill(self.matters_table, [(M.timeliness(m, now).short, m.number, m.title, tr(M.STATES[m.state]))
+                                      for m in data.matters])
+            self.caption.setText(tr(
+                "联系 <b>{n}</b> 户，其中超期未走访 <b style='color:#b00020'>{o}</b> 户、7天内应访 <b>{s}</b> 户；"
+                "近30天走访 {v} 户次；未解决需求 {k} 件；承办未结事项 {m} 件").format(
+                n=len(dues), o=states["overdue"], s=states["due_soon"], v=data.visited_30, k=len(data.needs),
+                m=len(data.matters)))
+        else:
+            for table in (self.visits_table, self.log_table, self.needs_table, self.matters_table):
+                fill(table, [])
+        self._update_buttons()
+
+    def _update_buttons(self) -> None:
+        has = self.data is not None
+        for button in (self.visit_button, self.log_button, self.week_button, self.solve_button, self.matter_button):
+            button.setEnabled(has)
+        self.comment_button.setEnabled(has and self.ctx.user.role in LEADER_ROLES)
+        self.comment_button.setToolTip("" if self.ctx.user.role in LEADER_ROLES else self.tr("只有领导可以点评日志"))
+
+    # -- actions -------------------------------------------------------------------------------------
+    def _run(self, dialog) -> None:
+        if dialog.exec():
+            self.reload()
+
+    def record_visit(self) -> None:
+        if not self.data:
+            return
+        row = selected_row(self.contacts)
+        checked = {self._dues_order[row].household_id} if row is not None else set()
+        self._run(VisitDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, checked, self))
+
+    def write_log(self) -> None:
+        if self.data:
+            self._run(LogEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, self))
+
+    def comment(self) -> None:
+        row = selected_row(self.log_table)
+        if not self.data or row is None or self.ctx.user.role not in LEADER_ROLES:
+            return
+        self._run(CommentDialog(self.ctx, self.data.entries[row], self))
+
+    def _selected_need(self) -> logs.Need | None:
+        row = selected_row(self.needs_table)
+        return self.data.needs[row] if self.data and row is not None else None
+
+    def solve_need(self) -> None:
+        need = self._selected_need()
+        if need:
+            self._run(SolveNeedDialog(self.ctx, need, self))
+
+    def need_to_matter(self) -> None:
+        need = self._selected_need()
+        if need and need.matter_id is None:
+            self._run(NeedMatterDialog(self.ctx, need, self))
+
+    def fast_entry(self) -> None:
+        if not self.data:
+            return
+        self._run(FastEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, self))
+
+    def _open_matter(self, index) -> None:
+        if self.data and 0 <= index.row() < len(self.data.matters):
+            self.ctx.navigate("matters", self.data.matters[index.row()].id)
+
