@@ -246,6 +246,8 @@ class ArchivePage(Page):
         self.results.setWindowFlags(Qt.WindowType.Widget)
         self.results.hide()
         self.results.setUniformItemSizes(True)
+        self.results.setFrameShape(QListWidget.Shape.Box)
+        self.results.setStyleSheet("QListWidget { border: 1px solid #7a7a7a; }")
         self.results.itemActivated.connect(self._open_hit)
         self.results.installEventFilter(self)
 
