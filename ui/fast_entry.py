@@ -74,7 +74,7 @@ class FastEntryDialog(QDialog):
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setDefaultSectionSize(self.table.fontMetrics().height() + 8)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for column, width in enumerate((90, 240, 80, 320)):
+        for column, width in enumerate((90, 300, 80, 320)):
             self.table.setColumnWidth(column, width)
         self.hint = QLabel(self.tr("Enter 添加一行　Tab 下一项　Delete 删除所选行　Ctrl+S 全部保存　Esc 放弃"), self)
         self.hint.setStyleSheet("color: #555;")
@@ -228,6 +228,7 @@ class FastEntryDialog(QDialog):
         for row in rows:
             self.table.removeRow(row)
             del self.lines[row]
+        self.show_error("")
         self._update_count()
 
     def _update_count(self) -> None:

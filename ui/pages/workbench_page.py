@@ -97,6 +97,7 @@ class WorkbenchPage(Page):
         super().__init__(ctx, parent)
         self.today = dt.date.today
         self.data: Workbench | None = None
+        self._dues_order: list[visits.Due] = []  # the contacts as listed (overdue first)
         self._dirty = True
         self._choices_dirty = True
         self._wanted: int | None = None
