@@ -14,7 +14,7 @@ from typing import Sequence
 
 from sqlite_utils import Database
 
-from . import ages, vocab
+from . import ages
 from .idcard import mask_id
 
 
