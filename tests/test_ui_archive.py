@@ -288,3 +288,14 @@ def test_household_form_checks_phone_and_number_as_typed(qtbot, window):
     settle(qtbot, window)
     h = households.get_household(window.ctx.reader(), window.office.h_wang)
     assert h.phone == "" and h.number != "B-0001"
+
+
+def test_first_rows_then_the_whole_list(qtbot, window, monkeypatch):
+    page = window.current_page()
+    monkeypatch.setattr(archive_page, "FIRST_ROWS", 1)
+    counts = []
+    page.household_model.modelReset.connect(lambda: counts.append(page.household_model.rowCount()))
+    page.reload()
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 2)
+    assert counts[:2] == [1, 2]
+    assert page.first_rows_seconds is not None and page.last_load_seconds >= page.first_rows_seconds
