@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.worksheet.worksheet import Worksheet
 
 from gridoffice.i18n import tr
 
@@ -108,7 +109,7 @@ def write_rows(ws, rows, *, percent_cols=(), total_rows=()) -> None:
 
 def page_setup(ws, *, maker: str, landscape: bool = True) -> None:
     """A4, fit to the page width, the maker and the date in the footer, page numbers on the right."""
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
