@@ -36,6 +36,7 @@ FIELDS = {
     "hotline": "服务热线",
 }
 _HEX = re.compile(r"#[0-9A-Fa-f]{6}")
+_SHORT_NUMBER = re.compile(r"\d{3,6}")
 _COLOURS = ("accent", "text", "band_text")
 # A printer's feed error is a few millimetres; more is a typo.
 MAX_OFFSET_MM = 20.0
@@ -209,8 +210,10 @@ def office_for_cards(db: Database) -> Office:
 
 
 def set_hotline(db: Database, phone: str) -> str:
-    """The office's service hotline printed on every card; empty removes it."""
-    value = normalize_phone(phone, "hotline") if clean_text(phone) else ""
+    """The office's service hotline printed on every card; empty removes it. Short service numbers
+    (12345, 96345) are hotlines too, so 3–6 digits pass as they are; anything else is a phone."""
+    text = clean_text(phone)
+    value = text if _SHORT_NUMBER.fullmatch(text) else normalize_phone(text, "hotline") if text else ""
     with db.atomic():
         old = get_setting(db, "cards_hotline", "")
         set_setting(db, "cards_hotline", value)
