@@ -33,6 +33,7 @@ LOG_LINES = ("今天走访了{n}户联系户，{what}。", "按计划入户走�
 COMMENTS = ("走访扎实，继续保持", "请关注困难户的后续需求", "记录详实，值得推广", "需求要跟踪到底，解决一件注销一件",
             "注意政策宣传到位", "好，及时回访")
 LATE_SHARE = 0.08  # households let slide: their last visit is well past the rule
+ROUND_SIZE = 10  # households one worker visits on one round day
 
 
 def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) -> dict[str, int]:
@@ -63,8 +64,16 @@ def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) 
         stop = today - dt.timedelta(days=days * rng.uniform(1.2, 3.0)) if late else today
         while day <= stop:
             visit_day = _round_day(day, first, stop)
-            if visit_day is not None:
-                rounds.setdefault((staff_id, visit_day.isoformat()), []).append(hid)
+            # A round holds at most ROUND_SIZE households; a full one moves the visit to a later round
+            # day, and a worker with more contacts than rounds lets households slip (overdue).
+            for _ in range(8):
+                if visit_day is None or visit_day > stop:
+                    break
+                round_ = rounds.setdefault((staff_id, visit_day.isoformat()), [])
+                if len(round_) < ROUND_SIZE:
+                    round_.append(hid)
+                    break
+                visit_day += dt.timedelta(days=3 if visit_day.weekday() == 1 else 4)
             day += dt.timedelta(days=days * rng.uniform(0.75, 1.05))
     next_visit = (db.execute("SELECT max(id) FROM visits").fetchone()[0] or 0) + 1
     next_entry = (db.execute("SELECT max(id) FROM log_entries").fetchone()[0] or 0) + 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
@@ -104,7 +104,11 @@ class WorkbenchPage(Page):
         self._worker = LatestWorker(ctx, "workbench", self)
         self._brushes = {k: QBrush(QColor(v)) for k, v in DUE_COLOURS.items()}
 
+        self._choice_ids: list[int] = []
+        self._choice_names: list[str] = []
+        self._choice_model = QStringListModel(self)
         self.staff = QComboBox(self)
+        self.staff.setModel(self._choice_model)
         self.staff.setEditable(True)
         self.staff.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.staff.setMinimumContentsLength(18)
@@ -212,30 +216,32 @@ class WorkbenchPage(Page):
     def _load_choices(self) -> None:
         current = self.current_staff()
         choices = visits.contact_staff(self.ctx.reader())
+        self._choice_ids = [c.id for c in choices]
+        self._choice_names = [c.name for c in choices]
         self.staff.blockSignals(True)
-        self.staff.clear()
-        for c in choices:
-            self.staff.addItem(self.tr("{name}（{unit}，{n}户）").format(name=c.name, unit=c.unit, n=c.households), c.id)
+        # One list model for thousands of staff: far cheaper than adding the items one by one.
+        self._choice_model.setStringList([self.tr("{name}（{unit}，{n}户）").format(
+            name=c.name, unit=c.unit, n=c.households) for c in choices])
         wanted = self._wanted or current
-        index = self.staff.findData(wanted) if wanted is not None else -1
-        self.staff.setCurrentIndex(index if index >= 0 else (0 if choices else -1))
+        index = self._choice_ids.index(wanted) if wanted in self._choice_ids else (0 if choices else -1)
+        self.staff.setCurrentIndex(index)
         self.staff.blockSignals(False)
         self._choices_dirty = False
 
     def current_staff(self) -> int | None:
-        data = self.staff.currentData()
-        return data if isinstance(data, int) else None
+        index = self.staff.currentIndex()
+        return self._choice_ids[index] if 0 <= index < len(self._choice_ids) else None
 
     def staff_name(self) -> str:
-        return self.staff.currentText().split("（")[0]
+        index = self.staff.currentIndex()
+        return self._choice_names[index] if 0 <= index < len(self._choice_names) else ""
 
     def select_staff(self, staff_id: int) -> None:
         self._wanted = staff_id
         if self._choices_dirty:
             self._load_choices()
-        index = self.staff.findData(staff_id)
-        if index >= 0:
-            self.staff.setCurrentIndex(index)
+        if staff_id in self._choice_ids:
+            self.staff.setCurrentIndex(self._choice_ids.index(staff_id))
         self.reload()
 
     def _staff_chosen(self) -> None:
