@@ -14,7 +14,7 @@ from ui import app as app_module
 from ui.context import AppContext, User
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
-from ui.visit_dialogs import CommentDialog, VisitDialog, VisitRulesDialog
+from ui.visit_dialogs import CommentDialog, LogEntryDialog, VisitDialog, VisitRulesDialog
 
 
 @pytest.fixture
@@ -123,4 +123,23 @@ def test_visits_page_lists_overdue_per_grid_and_staff(office_path, qtbot, tmp_pa
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         rules.save()
     assert visits.visit_rules(ctx.reader())[3] == 120
+    ctx.close()
+
+
+def test_write_a_log_entry(office_path, qtbot, monkeypatch):
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot)
+    qtbot.waitUntil(lambda: page.data is not None and not page.is_loading())
+    dialogs = []
+    monkeypatch.setattr(LogEntryDialog, "exec", lambda self: dialogs.append(self) or 0)
+    page.write_log()
+    dialog = dialogs[0]
+    dialog.households.item(0).setCheckState(Qt.CheckState.Checked)
+    dialog.save()  # empty text: refused inside the dialog, nothing written
+    qtbot.waitUntil(lambda: dialog.error.text() != "")
+    assert "请填写日志内容" in dialog.error.text()
+    dialog.text.insertPlainText("入户宣传防诈骗")
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        dialog.save()
+    [entry] = logs.entries_of(ctx.reader(), page.data.staff_id, limit=1)
+    assert entry.text == "入户宣传防诈骗" and entry.households[0][0] == page._dues_order[0].household_id
     ctx.close()

@@ -78,7 +78,8 @@ class VisitDialog(WriteDialog):
 class LogEntryDialog(WriteDialog):
     """写民情日记: a dated entry and the contact households it concerns."""
 
-    def __init__(self, ctx, staff_id: int, staff_name: str, dues: list[visits.Due], parent: QWidget | None = None):
+    def __init__(self, ctx, staff_id: int, staff_name: str, dues: list[visits.Due], held: list[matters.Matter] = (),
+                 parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("写民情日记 — {name}").format(name=staff_name))
         self.staff_id = staff_id
@@ -88,11 +89,20 @@ class LogEntryDialog(WriteDialog):
         self.text.setFixedHeight(120)
         self.add_field(self.tr("内容(&T)"), self.text, "text")
         self.households = self.add_field(self.tr("涉及的户(&H)"), household_list(self, dues, set()), "household_ids")
+        self.matters = QListWidget(self)
+        for m in held:
+            item = QListWidgetItem(f"{m.number}　{m.title}", self.matters)
+            item.setData(Qt.ItemDataRole.UserRole, m.id)
+            item.setCheckState(Qt.CheckState.Unchecked)
+        self.matters.setMaximumHeight(90)
+        self.add_field(self.tr("涉及的事项(&M)"), self.matters, "matter_ids")
         self.setMinimumWidth(520)
 
     def save(self) -> None:
         day, text, households = self.day.date().toPython(), self.text.toPlainText(), ticked(self.households)
-        self.submit(lambda db: logs.add_entry(db, self.staff_id, day, text, household_ids=households),
+        linked = ticked(self.matters)
+        self.submit(lambda db: logs.add_entry(db, self.staff_id, day, text, household_ids=households,
+                                              matter_ids=linked),
                     description=self.tr("写民情日记"), kinds=_KINDS)
 
 

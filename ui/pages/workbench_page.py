@@ -330,7 +330,8 @@ class WorkbenchPage(Page):
 
     def write_log(self) -> None:
         if self.data:
-            self._run(LogEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, self))
+            self._run(LogEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order,
+                                     self.data.matters, self))
 
     def comment(self) -> None:
         row = selected_row(self.log_table)
