@@ -309,3 +309,14 @@ def test_command_refuses_bad_selection_with_chinese_messages(db, office, tmp_pat
     assert run("--db", path, "--grid", "第一网格", "--layout", "fancy", "-o", str(out)) == 1
     assert "找不到卡片样式“fancy”" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")), reason="zbar-tools not installed")
+def test_printed_qr_codes_scan_to_the_household_codes(db, office, tmp_path):
+    out = tmp_path / "qr.pdf"
+    cards = C.household_cards(db, list(office["households"].values()))
+    list(_drain(X.write_cards(out, cards, C.load_layout("service"), C.office_for_cards(db))))
+    subprocess.run(["pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")], check=True)
+    found = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True,
+                           text=True).stdout.split()
+    assert sorted(found) == sorted(c.code for c in cards)

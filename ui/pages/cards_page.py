@@ -257,7 +257,7 @@ class CardsPage(Page):
         for grid_id, name, count in db.execute(
                 "SELECT g.id, g.name, (SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
                 " WHERE u.grid_id = g.id AND h.status = 'active') "
-                "FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' ORDER BY g.path"):
+                "FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' ORDER BY g.parent_id, g.sort, g.id"):
             item = QListWidgetItem(self.tr("{name}（{n}户）").format(name=name, n=count))
             item.setData(Qt.ItemDataRole.UserRole, grid_id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
