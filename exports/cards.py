@@ -370,7 +370,7 @@ def _calibration_page(c: Canvas, offset: tuple[float, float]) -> None:
     c.line((t - 8) * mm, (height - t) * mm, (t + 8) * mm, (height - t) * mm)
     c.line(t * mm, (height - t - 8) * mm, t * mm, (height - t + 8) * mm)
     c.circle(t * mm, (height - t) * mm, 3 * mm)
-    x0, y0, _ = slot_origin("a4-10", 0, False)
+    x0, y0, _ = slot_origin("a4-10", 1, False)  # clear of the cross and the text
     c.rect(x0 * mm, y0 * mm, CARD_W * mm, CARD_H * mm)
     _crop_marks(c)
     c.setFont(font, 11)
@@ -378,9 +378,11 @@ def _calibration_page(c: Canvas, offset: tuple[float, float]) -> None:
         tr("打印机校准页"),
         tr("1. 用A4纸打印本页（打印对话框中选“实际大小”，不要“适合页面”）。"),
         tr("2. 用直尺量十字中心到纸张左边、上边的距离（毫米）。"),
-        tr("3. 在“名片打印”页的“校准”里填入量得的两个数，程序会算出新的偏移并记住。"),
-        tr("   两个数都应为{t:g}毫米；当前偏移：左右{x:g}毫米，上下{y:g}毫米。").format(t=t, x=offset[0], y=offset[1]),
-        tr("4. 左上角的名片框应与裁切线对齐，可用来核对。"),
+        tr("   两个数都应为{t:g}毫米。本页已按当前偏移打印：左右{x:g}毫米，上下{y:g}毫米。").format(
+            t=t, x=offset[0], y=offset[1]),
+        tr("3. 新的偏移 = 当前偏移 +（{t:g} − 量得的数），在“联系卡打印”页填入并点“保存偏移”。").format(t=t),
+        tr("   例：左边量得21.5毫米，左右偏移改为 {x:g} − 1.5 毫米。").format(x=offset[0]),
+        tr("4. 右上角的名片框应与裁切线对齐，可用来核对。"),
     ]
     y = height - 110
     for line in lines:

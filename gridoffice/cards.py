@@ -249,12 +249,6 @@ def set_printer_offset(db: Database, x_mm: object, y_mm: object) -> tuple[float,
     return values[0], values[1]
 
 
-def corrected_offset(current: tuple[float, float], measured_x_mm: float, measured_y_mm: float,
-                     target_mm: float) -> tuple[float, float]:
-    """The new offset from a calibration print: the mark should sit target_mm from the left and top edges."""
-    return round(current[0] + target_mm - measured_x_mm, 1), round(current[1] + target_mm - measured_y_mm, 1)
-
-
 # ---- layouts -------------------------------------------------------------------------------
 
 def layout_path(key: str) -> Path:

@@ -145,7 +145,6 @@ def test_printer_offset_and_hotline_are_checked_stored_and_audited(db, office):
     assert C.printer_offset(db) == (1.2, -0.5)
     last = db.execute("SELECT action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     assert last[0] == "update" and json.loads(last[1]) == {"cards_printer_offset": [1.2, -0.5]}
-    assert C.corrected_offset((1.2, -0.5), 21.0, 19.5, 20.0) == (0.2, 0.0)
 
 
 # ---- layouts -------------------------------------------------------------------------------
