@@ -299,3 +299,33 @@ def test_first_rows_then_the_whole_list(qtbot, window, monkeypatch):
     qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 2)
     assert counts[:2] == [1, 2]
     assert page.first_rows_seconds is not None and page.last_load_seconds >= page.first_rows_seconds
+
+
+def test_new_household_with_its_head(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.tree.setCurrentItem(page._tree_items[office.grid_a])
+    qtbot.waitUntil(lambda: not page.is_loading())
+    steps = []
+
+    def household(dialog):
+        assert dialog.picker.unit_id() == office.grid_a  # the unit selected in the tree
+        dialog.address.setText("幸福小区5幢501室")
+        steps.append("household")
+        QTimer.singleShot(0, head)
+        dialog.accept()
+
+    def head(form=None):
+        form = QApplication.activeModalWidget()
+        assert form.edits["relation"].currentData() == "head" and not form.edits["relation"].isEnabled()
+        form.edits["name"].insert("陈静")
+        form.edits["id_number"].setText(pid(years_ago(30), 28))
+        steps.append("head")
+        form.accept()
+
+    with_dialog(qtbot, page.actions["new_household"].trigger, household)
+    settle(qtbot, window)
+    assert steps == ["household", "head"]
+    h = page.detail.household
+    assert h.head.name == "陈静" and h.address == "幸福小区5幢501室" and h.org_id == office.grid_a
+    qtbot.waitUntil(lambda: page.household_model.rowCount() == 2)  # grid A now holds two

@@ -84,7 +84,7 @@ class HouseholdView(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.household: Household | None = None
-        self.title = QLabel(tr("请在左侧列表中选择一户"))
+        self.title = QLabel(tr("请在列表中选择一户"))
         self.title.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.title.setWordWrap(True)
         self.fields: dict[str, QLabel] = {}
@@ -146,7 +146,7 @@ class HouseholdView(QWidget):
     # -- content -------------------------------------------------------------------------------
     def clear(self) -> None:
         self.household = None
-        self.title.setText(tr("请在左侧列表中选择一户"))
+        self.title.setText(tr("请在列表中选择一户"))
         for label in self.fields.values():
             label.clear()
         self.members.setRowCount(0)

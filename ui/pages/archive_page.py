@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings,
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
-                               QTableView,
+                               QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import ages, browse, households, people, regions, search, vocab
@@ -195,11 +195,16 @@ class ArchivePage(Page):
         self.tabs.addTab(self.person_view, tr("人"))
         self.tabs.currentChanged.connect(self._tab_changed)
         self.count_label = QLabel()
+        self.count_label.setWordWrap(True)
+        self.new_button = QToolButton()
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.new_button)
         box = QWidget()
         layout = QVBoxLayout(box)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.tabs, 1)
-        layout.addWidget(self.count_label)
+        layout.addLayout(bottom)
         self.tables_box = box
 
     def _build_actions(self) -> None:
@@ -227,6 +232,7 @@ class ArchivePage(Page):
             action.setData(needs_household)
             self.addAction(action)
             self.actions[key] = action
+        self.new_button.setDefaultAction(self.actions["new_household"])
         for key in ("edit_household", "add_member", "edit_person", "change_head"):
             self.detail.add_button(self.actions[key])
         more = QMenu(tr("更多办理"), self)
@@ -481,9 +487,15 @@ class ArchivePage(Page):
 
     def _show_count(self, kind: str) -> None:
         n = self.models[kind].rowCount()
-        text = tr("共{n}户") if kind == "households" else tr("共{n}人")
-        self.count_label.setText(text.format(n=n))
-        self.ctx.show_status(text.format(n=n))
+        text = (tr("共{n}户") if kind == "households" else tr("共{n}人")).format(n=n)
+        self.ctx.show_status(text)
+        if n == 0 and self.current_filter() == browse.Filter() and not self._tree_has_households():
+            text = tr("还没有登记任何户。先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
+        self.count_label.setText(text)
+
+    def _tree_has_households(self) -> bool:
+        root = self.tree.topLevelItem(0)
+        return root is not None and root.text(1) not in ("", "0")
 
     # -- selection and opening -----------------------------------------------------------------
     def _row_changed(self, kind: str, row: int) -> None:
