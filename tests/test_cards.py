@@ -98,7 +98,7 @@ def flat(text: str) -> str:
 # ---- records -------------------------------------------------------------------------------
 
 def test_household_cards_carry_contacts_team_proxies_and_codes(db, office):
-    h, s = office["households"], office["staff"]
+    h = office["households"]
     cards = C.household_cards(db, [h["a"], h["d"]])
     a, d = cards
     assert (a.number, a.head_name, a.grid_name, a.code) == ("G1-0001", "李建辉", "第一网格", "GO:H:G1-0001")
