@@ -16,7 +16,7 @@ from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
 from .background import LatestWorker
-from .context import AppContext, open_office
+from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 
 DEFAULT_PAGE = "archive"
@@ -70,8 +70,9 @@ class MainWindow(QMainWindow):
         self._pages_timer.start(OTHER_PAGES_DELAY_MS)
 
     @classmethod
-    def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None) -> "MainWindow":
-        ctx = AppContext(path, office=open_office(path))
+    def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None,
+             user: User | None = None) -> "MainWindow":
+        ctx = AppContext(path, user, office=open_office(path))
         if persist:
             app_module.remember_file(path)
         return cls(ctx, persist=persist, first_page=first_page)
