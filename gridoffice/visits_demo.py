@@ -11,6 +11,7 @@ of them solved since.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 
 from sqlite_utils import Database
@@ -34,6 +35,7 @@ COMMENTS = ("走访扎实，继续保持", "请关注困难户的后续需求", 
             "注意政策宣传到位", "好，及时回访")
 LATE_SHARE = 0.08  # households let slide: their last visit is well past the rule
 ROUND_SIZE = 10  # households one worker visits on one round day
+ROUND_DAYS = 104  # Tuesdays and Fridays in a year
 
 
 def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) -> dict[str, int]:
@@ -51,6 +53,12 @@ def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) 
     leaders = [r[0] for r in db.execute(
         "SELECT name FROM staff WHERE status = 'active' AND kind IN ('town_cadre', 'village_cadre') ORDER BY id")]
     leaders = leaders or ["镇领导"]
+    # Visits a year each worker owes; one with more than ROUND_SIZE a round day can keep up with
+    # gets bigger rounds (the generator gives a village's principal cadres hundreds of households).
+    owed: dict[int, float] = {}
+    for staff_id, _hid, _since, cls in contacts:
+        owed[staff_id] = owed.get(staff_id, 0.0) + 365 / rules.get(cls, 90)
+    size = {sid: max(ROUND_SIZE, math.ceil(n / ROUND_DAYS * 1.3)) for sid, n in owed.items()}
     seen: set[int] = set()
     rounds: dict[tuple[int, str], list[int]] = {}
     for staff_id, hid, since, cls in contacts:
@@ -64,13 +72,12 @@ def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) 
         stop = today - dt.timedelta(days=days * rng.uniform(1.2, 3.0)) if late else today
         while day <= stop:
             visit_day = _round_day(day, first, stop)
-            # A round holds at most ROUND_SIZE households; a full one moves the visit to a later round
-            # day, and a worker with more contacts than rounds lets households slip (overdue).
+            # A full round moves the visit to a later round day.
             for _ in range(8):
                 if visit_day is None or visit_day > stop:
                     break
                 round_ = rounds.setdefault((staff_id, visit_day.isoformat()), [])
-                if len(round_) < ROUND_SIZE:
+                if len(round_) < size[staff_id]:
                     round_.append(hid)
                     break
                 visit_day += dt.timedelta(days=3 if visit_day.weekday() == 1 else 4)

@@ -49,7 +49,7 @@ def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime) -> Workb
     held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), now=now, closed_limit=0)
     since = (today - dt.timedelta(days=30)).isoformat()
     return Workbench(staff_id, visits.contacts_due(db, staff_id, today=today),
-                     visits.visits_of_staff(db, staff_id, limit=100), logs.entries_of(db, staff_id, limit=100),
+                     visits.visits_of_staff(db, staff_id, limit=50), logs.entries_of(db, staff_id, limit=100),
                      logs.needs_list(db, staff_id=staff_id, status="open"), Q.matters_by_ids(db, held.ids[:200]),
                      visits.count_visits(db, staff_id, since, today.isoformat()))
 
