@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -386,8 +386,11 @@ class CardsPage(Page):
         if dialog.exec() == QPrintDialog.DialogCode.Accepted:
             self.print_cards(printer)
 
-    def print_cards(self, printer: QPrinter) -> int:
-        """Print every selected card on the printer at actual size with the office's offset; returns pages."""
+    def print_cards(self, printer: QPrinter) -> None:
+        """Send every selected card to the printer at actual size with the office's offset.
+
+        The pages are painted in the background (QPainter may paint on a QPrinter outside the GUI
+        thread) with a progress dialog and Cancel, so ten thousand cards never freeze the window."""
         db = self.ctx.reader()
         try:
             grids, households = self.selection(db)
@@ -396,10 +399,10 @@ class CardsPage(Page):
             cards = X.select_cards(db, household_ids=households, grid_ids=grids, teams=self.teams.isChecked())
         except GridOfficeError as exc:
             self._fail(exc)
-            return 0
+            return
         if not cards:
             self._fail(GridOfficeError(self.tr("没有可打印的卡片：请先勾选网格或填写户号")))
-            return 0
+            return
         office, offset = C.office_for_cards(db), C.printer_offset(db)
         sheet = options["sheet"]
         w, h = PAGE_MM[sheet]
@@ -408,23 +411,16 @@ class CardsPage(Page):
                                           QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
         if options["duplex"]:
             printer.setDuplex(QPrinter.DuplexMode.DuplexLongSide)
-        painter = QPainter()
-        if not painter.begin(printer):
-            self._fail(GridOfficeError(self.tr("打印机无法开始打印，请检查打印机")))
-            return 0
-        draw = CardPainter(painter, printer.resolution() / 25.4, h, offset)
-        per_page, pages = X.per_page(sheet), 0
-        for first in range(0, len(cards), per_page):
-            for back in ((False, True) if options["duplex"] else (False,)):
-                if pages:
-                    printer.newPage()
-                draw.page(cards[first:first + per_page], layout, office, sheet, back)
-                pages += 1
-        painter.end()
-        kind = f"cards:{layout.key}"
-        self.ctx.write(audit_log.record_print, kind, len(cards), description=self.tr("记录打印联系卡"))
-        self.status.setText(self.tr("已送打印{n}张卡片，共{p}页").format(n=len(cards), p=pages))
-        return pages
+        self._printer = printer  # alive until the job has ended
+
+        def done(pages: int) -> None:
+            self.ctx.write(audit_log.record_print, f"cards:{layout.key}", len(cards),
+                           description=self.tr("记录打印联系卡"))
+            self.status.setText(self.tr("已送打印{n}张卡片，共{p}页").format(n=len(cards), p=pages))
+
+        self.ctx.run_job(lambda _db: _print_job(printer, cards, layout, office, offset, sheet, options["duplex"]),
+                         self.tr("正在打印联系卡"), on_done=done,
+                         on_error=lambda exc: None if isinstance(exc, Cancelled) else self._fail(exc), parent=self)
 
     # ---- settings -------------------------------------------------------------------------
 
@@ -448,3 +444,29 @@ def _calibration_job(db, path: str, options: dict):
                                        sheet=options["sheet"], calibration=True, offset=C.printer_offset(db))
     audit_log.record_export(db, "cards:calibration", path, 0)
     return written
+
+
+def _print_job(printer: QPrinter, cards: list, layout: C.Layout, office: C.Office, offset: tuple[float, float],
+               sheet: str, duplex: bool):
+    """Paint the pages on the printer, one progress step a page; a cancelled run is aborted, not half-sent."""
+    painter = QPainter()
+    if not painter.begin(printer):
+        raise GridOfficeError(QCoreApplication.translate("CardsPage", "打印机无法开始打印，请检查打印机"))
+    draw = CardPainter(painter, printer.resolution() / 25.4, PAGE_MM[sheet][1], offset)
+    per_page, pages = X.per_page(sheet), 0
+    try:
+        for first in range(0, len(cards), per_page):
+            for back in ((False, True) if duplex else (False,)):
+                if pages:
+                    printer.newPage()
+                draw.page(cards[first:first + per_page], layout, office, sheet, back)
+                pages += 1
+            done = min(first + per_page, len(cards))
+            yield done, len(cards), QCoreApplication.translate("CardsPage", "已打印{d}/{t}张").format(
+                d=done, t=len(cards))
+    except GeneratorExit:
+        printer.abort()
+        raise
+    finally:
+        painter.end()
+    return pages
