@@ -143,3 +143,16 @@ def test_write_a_log_entry(office_path, qtbot, monkeypatch):
     [entry] = logs.entries_of(ctx.reader(), page.data.staff_id, limit=1)
     assert entry.text == "入户宣传防诈骗" and entry.households[0][0] == page._dues_order[0].household_id
     ctx.close()
+
+
+def test_visits_page_opens_a_staff_members_workbench(office_path, qtbot):
+    ctx, page = open_page(VisitsPage, office_path, qtbot)
+    qtbot.waitUntil(lambda: page.staff_table.rowCount() > 0 and not page.is_loading())
+    bench = WorkbenchPage(ctx)
+    qtbot.addWidget(bench)
+    ctx.navigate_requested.connect(bench.open_record)
+    page.staff_table.selectRow(0)
+    page._open_workbench(page.staff_table.model().index(0, 0))
+    qtbot.waitUntil(lambda: bench.data is not None and not bench.is_loading())
+    assert bench.data.staff_id == page.staff_rows[0].id
+    ctx.close()

@@ -17,7 +17,7 @@ from gridoffice import visits
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
-from ui.pages.workbench_page import fill, make_table, selected_row
+from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected_row
 from ui.visit_dialogs import VisitRulesDialog
 
 _CONCERNS = frozenset({"visits", "staff", "households", "org"})
@@ -167,4 +167,4 @@ class VisitsPage(Page):
 
     def _open_workbench(self, index) -> None:
         if 0 <= index.row() < len(self.staff_rows):
-            self.ctx.navigate("staff", self.staff_rows[index.row()].id)
+            self.ctx.navigate(WORKBENCH_RECORD, self.staff_rows[index.row()].id)

@@ -32,6 +32,7 @@ from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, So
 _CONCERNS = frozenset({"visits", "logs", "needs", "matters", "staff", "households", "org"})
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
 LEADER_ROLES = frozenset({"leader", "admin"})
+WORKBENCH_RECORD = "staff_workbench"  # ctx.navigate(WORKBENCH_RECORD, staff_id) opens a staff member's workbench
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,8 @@ class WorkbenchPage(Page):
             self.activated()
 
     def open_record(self, table: str, row_id: int) -> bool:
-        if table != "staff":
+        # "staff" itself opens the org page (it comes first); this key asks for the workbench.
+        if table != WORKBENCH_RECORD:
             return False
         self.select_staff(row_id)
         return True
