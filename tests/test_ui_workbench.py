@@ -17,14 +17,22 @@ from ui.pages.workbench_page import WorkbenchPage
 from ui.visit_dialogs import CommentDialog, LogEntryDialog, VisitDialog, VisitRulesDialog
 
 
-@pytest.fixture
-def office_path(small_office_template, tmp_path):
-    path = tmp_path / "office.db"
+@pytest.fixture(scope="module")
+def activity_template(small_office_template, tmp_path_factory):
+    """The small office with a year of activity, built once for this module."""
+    path = tmp_path_factory.mktemp("activity") / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
     audit.set_actor(db, "测试员")
     visits_demo.generate_activity(db, seed=11, today=dt.date.today())
     db.close()
+    return path
+
+
+@pytest.fixture
+def office_path(activity_template, tmp_path):
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
     return path
 
 
