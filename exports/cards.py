@@ -147,7 +147,9 @@ def front(card: Card, layout: C.Layout, office: C.Office) -> Front:
             if household:
                 own.append(tr("户主：{h}　户号：{n}").format(h=card.head_name or tr("（未登记）"), n=card.number))
             else:
-                own.append(tr("{grid} {team}").format(grid=card.grid_name, team=card.name))
+                # "第1网格服务团队" already names its grid
+                own.append(card.name if card.name.startswith(card.grid_name) else
+                           tr("{grid} {team}").format(grid=card.grid_name, team=card.name))
         elif field == "address":
             if household and card.address:
                 own.append(tr("住址：{a}").format(a=card.address))
@@ -185,7 +187,7 @@ def block_ops(block: list[tuple], height: float, layout: C.Layout) -> list[tuple
     """The team and proxy lines in a band `height` mm tall above the card's bottom margin; its origin
     is the band's bottom-left (the writer draws it at the band's place)."""
     col = layout.colours
-    pitch = min(3.4, height / len(block))
+    pitch = min(3.9 if len(block) <= 3 else 3.4, height / len(block))  # a short block reads as the lines above
     dropped = 0
     if pitch < 2.4:  # below ~5 pt the last lines give way to a count of who is left out
         pitch = 2.4
@@ -200,7 +202,7 @@ def block_ops(block: list[tuple], height: float, layout: C.Layout) -> list[tuple
             ops.append(_text(4, y, line[1], size, 60, col.accent))
         else:
             for i, text in enumerate(line[1:]):
-                ops.append(_text(4 + i * 30, y, text, size * 0.95, 28.5, col.text))
+                ops.append(_text(4 + i * 30, y, text, size * 0.95, 28.5 if len(line) == 3 else 60, col.text))
         y -= pitch
     if dropped:
         ops.append(_text(4, y, tr("……另有{n}人，详见服务大厅公示").format(n=dropped), size, 60, col.accent))
