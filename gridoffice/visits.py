@@ -53,7 +53,8 @@ class Visit:
     kind: str
     learned: str
     status: str
-    households: tuple[VisitHousehold, ...]
+    households: tuple[VisitHousehold, ...]  # in lists: the first few of a big round
+    household_count: int
     needs: int  # how many needs were recorded with it
 
 
@@ -341,18 +342,24 @@ _VISIT_SQL = ("SELECT v.id, v.staff_id, st.name, v.visited_on, v.kind, v.learned
               "(SELECT count(*) FROM needs n WHERE n.visit_id = v.id) FROM visits v JOIN staff st ON st.id = v.staff_id ")
 
 
-def _visits(db: Database, rows: list) -> list[Visit]:
+def _visits(db: Database, rows: list, per_visit: int | None = None) -> list[Visit]:
+    """Visits with their households; lists keep only the first `per_visit` of a big round (the count
+    says how many there were), so a cadre's hundred-household rounds do not load thousands of names."""
     if not rows:
         return []
     ids = [r[0] for r in rows]
-    covered: dict[int, list[VisitHousehold]] = {}
     marks = ",".join("?" * len(ids))
+    counts = dict(db.execute(f"SELECT visit_id, count(*) FROM visit_households WHERE visit_id IN ({marks}) "
+                             "GROUP BY visit_id", ids).fetchall())
+    covered: dict[int, list[VisitHousehold]] = {}
     for vid, hid, number, head in db.execute(
-            "SELECT vh.visit_id, h.id, h.number, coalesce((SELECT p.name FROM persons p WHERE p.household_id = h.id "
-            "AND p.relation = 'head' AND p.status = 'active' LIMIT 1), '') FROM visit_households vh "
-            f"JOIN households h ON h.id = vh.household_id WHERE vh.visit_id IN ({marks}) ORDER BY vh.id", ids):
+            "SELECT f.visit_id, h.id, h.number, coalesce((SELECT p.name FROM persons p WHERE p.household_id = h.id "
+            "AND p.relation = 'head' AND p.status = 'active' LIMIT 1), '') FROM (SELECT vh.id, vh.visit_id, "
+            "vh.household_id, row_number() OVER (PARTITION BY vh.visit_id ORDER BY vh.id) AS n FROM visit_households vh "
+            f"WHERE vh.visit_id IN ({marks})) f JOIN households h ON h.id = f.household_id WHERE f.n <= ? ORDER BY f.id",
+            [*ids, per_visit or 1_000_000]):
         covered.setdefault(vid, []).append(VisitHousehold(hid, number, head))
-    return [Visit(*r[:7], tuple(covered.get(r[0], ())), r[7]) for r in rows]
+    return [Visit(*r[:7], tuple(covered.get(r[0], ())), counts.get(r[0], 0), r[7]) for r in rows]
 
 
 def get_visit(db: Database, visit_id: int) -> Visit:
@@ -362,11 +369,12 @@ def get_visit(db: Database, visit_id: int) -> Visit:
     return found[0]
 
 
-def visits_of_staff(db: Database, staff_id: int, *, limit: int = 50, include_void: bool = False) -> list[Visit]:
-    """A staff member's visits, newest first."""
+def visits_of_staff(db: Database, staff_id: int, *, limit: int = 50, include_void: bool = False,
+                    per_visit: int = 5) -> list[Visit]:
+    """A staff member's visits, newest first, each with its first `per_visit` households."""
     status = "" if include_void else " AND v.status = 'active'"
     return _visits(db, db.execute(_VISIT_SQL + f"WHERE v.staff_id = ?{status} ORDER BY v.visited_on DESC, v.id DESC "
-                                  "LIMIT ?", [staff_id, limit]).fetchall())
+                                  "LIMIT ?", [staff_id, limit]).fetchall(), per_visit)
 
 
 def visits_of_household(db: Database, household_id: int, *, limit: int = 50) -> list[Visit]:

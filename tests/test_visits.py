@@ -177,3 +177,11 @@ def test_record_week_is_all_or_nothing(db, office):
     ids = visits.record_week(db, worker, lines, today=TODAY)
     assert [visits.get_visit(db, i).kind for i in ids] == ["routine", "return"]
     assert [n.content for n in logs.needs_list(db, staff_id=worker)] == ["申请临时救助"]
+
+
+def test_lists_keep_the_first_households_of_a_big_round(db, office):
+    t, worker, member, (h1, h2, h3) = office
+    vid = visits.record_visit(db, staff_id=worker, household_ids=[h1, h2, h3], visited_on="2026-11-20", today=TODAY)
+    [listed] = visits.visits_of_staff(db, worker, per_visit=2)
+    assert ([h.household_id for h in listed.households], listed.household_count) == ([h1, h2], 3)
+    assert len(visits.get_visit(db, vid).households) == 3

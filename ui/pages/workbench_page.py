@@ -291,7 +291,9 @@ class WorkbenchPage(Page):
         self._dues_order = [dues[i] for i in order]
         if data:
             fill(self.visits_table, [(v.visited_on, tr(visits.KINDS[v.kind]),
-                                      "、".join(f"{h.number} {h.head_name}" for h in v.households), v.learned)
+                                      "、".join(f"{h.number} {h.head_name}" for h in v.households)
+                                      + (tr(" 等{n}户").format(n=v.household_count)
+                                         if v.household_count > len(v.households) else ""), v.learned)
                                      for v in data.visits])
             fill(self.log_table, [(e.entry_date, e.text.replace("\n", " "),
                                    "；".join(f"{c.author}：{c.text}" for c in e.comments)) for e in data.entries])
