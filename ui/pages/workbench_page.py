@@ -187,9 +187,8 @@ class WorkbenchPage(Page):
 
     # -- page contract ---------------------------------------------------------------------------
     def activated(self) -> None:
-        if self._choices_dirty:
-            self._load_choices()
-        if self._dirty:
+        # A staff list still on its way (a request is pending) needs no second request.
+        if self._dirty or (self._choices_dirty and not self._worker.pending):
             self.reload()
 
     def on_changed(self, kinds: frozenset) -> None:
@@ -215,20 +214,14 @@ class WorkbenchPage(Page):
         return self._worker.pending
 
     # -- loading -------------------------------------------------------------------------------------
-    def _load_choices(self) -> None:
-        current = self.current_staff()
-        choices = visits.contact_staff(self.ctx.reader())
+    def _set_choices(self, choices: list[visits.StaffChoice]) -> None:
         self._choice_ids = [c.id for c in choices]
         self._choice_names = [c.name for c in choices]
         self.staff.blockSignals(True)
         # One list model for thousands of staff: far cheaper than adding the items one by one.
         self._choice_model.setStringList([self.tr("{name}（{unit}，{n}户）").format(
             name=c.name, unit=c.unit, n=c.households) for c in choices])
-        wanted = self._wanted or current
-        index = self._choice_ids.index(wanted) if wanted in self._choice_ids else (0 if choices else -1)
-        self.staff.setCurrentIndex(index)
         self.staff.blockSignals(False)
-        self._choices_dirty = False
 
     def current_staff(self) -> int | None:
         index = self.staff.currentIndex()
@@ -240,10 +233,6 @@ class WorkbenchPage(Page):
 
     def select_staff(self, staff_id: int) -> None:
         self._wanted = staff_id
-        if self._choices_dirty:
-            self._load_choices()
-        if staff_id in self._choice_ids:
-            self.staff.setCurrentIndex(self._choice_ids.index(staff_id))
         self.reload()
 
     def _staff_chosen(self) -> None:
@@ -251,24 +240,38 @@ class WorkbenchPage(Page):
         self.reload()
 
     def reload(self) -> None:
+        """Read the chosen staff member's workbench (and the staff list after a change) in the background."""
         self._dirty = False
-        staff_id = self.current_staff()
-        if staff_id is None:
-            self.data = None
-            self.caption.setText(self.tr("还没有工作人员联系户。请先在“组织与网格”页为工作人员设置联系户。"))
-            self._show()
-            return
+        wanted = self._wanted if self._wanted is not None else self.current_staff()
+        # The staff list stays dirty until a result carrying it arrives (a newer request may supersede this one).
+        refresh, known = self._choices_dirty, list(self._choice_ids)
         today = self.today()
         now = dt.datetime.combine(today, dt.datetime.now().time())
         self.caption.setText(self.tr("正在读取…"))
-        self._worker.submit(lambda db: load_workbench(db, staff_id, today, now), self._loaded, self._failed)
+
+        def load(db):
+            choices = visits.contact_staff(db) if refresh else None
+            ids = [c.id for c in choices] if choices is not None else known
+            staff_id = wanted if wanted in ids else (ids[0] if ids else None)
+            return choices, load_workbench(db, staff_id, today, now) if staff_id is not None else None
+
+        self._worker.submit(load, self._loaded, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.caption.setText(self.tr("读取失败：{e}").format(e=exc))
 
-    def _loaded(self, data: Workbench) -> None:
+    def _loaded(self, result) -> None:
+        choices, data = result
+        if choices is not None:
+            self._set_choices(choices)
+            self._choices_dirty = False
         self.data = data
+        self.staff.blockSignals(True)
+        self.staff.setCurrentIndex(self._choice_ids.index(data.staff_id) if data else -1)
+        self.staff.blockSignals(False)
         self._show()
+        if data is None:
+            self.caption.setText(self.tr("还没有工作人员联系户。请先在“组织与网格”页为工作人员设置联系户。"))
 
     def _show(self) -> None:
         data = self.data
