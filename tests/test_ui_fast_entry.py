@@ -20,7 +20,7 @@ def setup(small_office_template, tmp_path, qtbot):
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
     audit.set_actor(db, "测试员")
-    staff_id = max(visits.contact_staff(db), key=lambda c: c.households).id
+    staff_id = max(visits.overdue_by_staff(db), key=lambda c: c.households).id
     mine = {d.household_id for d in visits.contacts_due(db, staff_id)}
     other = db.execute("SELECT id, number FROM households WHERE status = 'active' ORDER BY id DESC").fetchall()
     stranger = next((hid, number) for hid, number in other if hid not in mine)

@@ -51,7 +51,7 @@ def open_page(cls, path, qtbot, role="leader"):
 
 def busiest(path) -> int:
     db = open_db(path)
-    staff_id = max(visits.contact_staff(db), key=lambda c: c.households).id
+    staff_id = max(visits.overdue_by_staff(db), key=lambda c: c.households).id
     db.close()
     return staff_id
 

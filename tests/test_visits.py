@@ -62,6 +62,8 @@ def test_class_change_and_contact_change(db, office):
     assert (by_grid[t.grid2].households, by_grid[t.grid2].overdue) == (1, 1)
     assert [x.household_id for x in visits.overdue_households(db, grid_id=t.grid2, today=TODAY)] == [h3]
     assert {x.household_id for x in visits.overdue_households(db, grid_id=t.community, today=TODAY)} == {h1, h2, h3}
+    staff.unlink_contact(db, worker, h1, until="2026-11-02", today=TODAY)
+    assert [(c.id, c.name) for c in visits.contact_staff(db)] == [(member, "李党员")]
 
 
 def test_rules_are_configurable(db, office):

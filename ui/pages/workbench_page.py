@@ -219,8 +219,7 @@ class WorkbenchPage(Page):
         self._choice_names = [c.name for c in choices]
         self.staff.blockSignals(True)
         # One list model for thousands of staff: far cheaper than adding the items one by one.
-        self._choice_model.setStringList([self.tr("{name}（{unit}，{n}户）").format(
-            name=c.name, unit=c.unit, n=c.households) for c in choices])
+        self._choice_model.setStringList([f"{c.name}（{c.unit}）" if c.unit else c.name for c in choices])
         self.staff.blockSignals(False)
 
     def current_staff(self) -> int | None:
