@@ -62,13 +62,14 @@ def test_workbench_shows_a_staff_members_work(office_path, qtbot, tmp_path):
     page.select_staff(staff_id)
     qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == staff_id and not page.is_loading())
     data = page.data
-    assert page.contacts.rowCount() == len(data.dues) > 0
+    assert page.contacts.model().rowCount() == len(data.dues) > 0
     # Overdue first: every overdue row comes before the first one that is not.
     states = [d.state for d in page._dues_order]
     assert states == sorted(states, key=lambda s: s != "overdue")
-    shown = [page.contacts.item(r, c).text() for r in range(page.contacts.rowCount()) for c in range(7)]
+    model = page.contacts.model()
+    shown = [model.text(r, c) for r in range(model.rowCount()) for c in range(7)]
     assert not find_unmasked(" ".join(shown))
-    assert "联系" in page.caption.text() and page.log_table.rowCount() == len(data.entries)
+    assert "联系" in page.caption.text() and page.log_table.model().rowCount() == len(data.entries)
     page.grab().save(str(tmp_path / "workbench.png"))
     ctx.close()
 
@@ -116,15 +117,16 @@ def test_only_leaders_comment(office_path, qtbot):
 
 def test_visits_page_lists_overdue_per_grid_and_staff(office_path, qtbot, tmp_path):
     ctx, page = open_page(VisitsPage, office_path, qtbot)
-    qtbot.waitUntil(lambda: page.grids.rowCount() > 0 and not page.is_loading())
+    qtbot.waitUntil(lambda: page.grids.model().rowCount() > 0 and not page.is_loading())
     db = ctx.reader()
     expected = visits.overdue_by_grid(db)
-    assert page.grids.rowCount() == len(expected)
-    assert page.grids.item(0, 0).text() == expected[0].name and page.grids.item(0, 2).text() == str(expected[0].overdue)
+    grids = page.grids.model()
+    assert grids.rowCount() == len(expected)
+    assert (grids.text(0, 0), grids.text(0, 2)) == (expected[0].name, str(expected[0].overdue))
     page.grids.selectRow(0)
-    qtbot.waitUntil(lambda: page.staff_table.rowCount() > 0 and not page.is_loading())
+    qtbot.waitUntil(lambda: page.staff_table.model().rowCount() > 0 and not page.is_loading())
     overdue = visits.overdue_households(db, grid_id=expected[0].id)
-    assert page.households.rowCount() == len(overdue)
+    assert page.households.model().rowCount() == len(overdue)
     page.grab().save(str(tmp_path / "visits.png"))
     rules = VisitRulesDialog(ctx, page)
     rules.spins[3].setValue(120)
@@ -155,7 +157,7 @@ def test_write_a_log_entry(office_path, qtbot, monkeypatch):
 
 def test_visits_page_opens_a_staff_members_workbench(office_path, qtbot):
     ctx, page = open_page(VisitsPage, office_path, qtbot)
-    qtbot.waitUntil(lambda: page.staff_table.rowCount() > 0 and not page.is_loading())
+    qtbot.waitUntil(lambda: page.staff_table.model().rowCount() > 0 and not page.is_loading())
     bench = WorkbenchPage(ctx)
     qtbot.addWidget(bench)
     ctx.navigate_requested.connect(bench.open_record)

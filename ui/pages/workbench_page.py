@@ -12,11 +12,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QStringListModel, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter,
-    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QTabWidget, QVBoxLayout, QWidget,
 )
 
 from gridoffice import logs, visits
@@ -55,9 +55,47 @@ def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime) -> Workb
                      visits.count_visits(db, staff_id, since, today.isoformat()))
 
 
-def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
+class TextRowsModel(QAbstractTableModel):
+    """Rows of display texts computed once when a list arrives, with an optional background per row:
+    an 850-household list costs the rows painted, not 6,000 table items."""
+
+    def __init__(self, headers: list[str], parent=None):
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[tuple] = []
+        self.brushes: list[QBrush | None] = []
+
+    def set_rows(self, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = [tuple(str(x) for x in row) for row in rows]
+        self.brushes = brushes or []
+        self.endResetModel()
+
+    def text(self, row: int, column: int) -> str:
+        return self.rows[row][column]
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole and self.brushes:
+            return self.brushes[index.row()]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTableView:
+    table = QTableView(parent)
+    table.setModel(TextRowsModel(headers, table))
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -65,26 +103,18 @@ def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTable
     table.setWordWrap(False)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setStretchLastSection(True)
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     return table
 
 
-def fill(table: QTableWidget, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
-    table.setUpdatesEnabled(False)
-    table.clearContents()
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(str(text))
-            if brushes and brushes[r] is not None:
-                item.setBackground(brushes[r])
-            table.setItem(r, c, item)
-    table.setUpdatesEnabled(True)
+def fill(table: QTableView, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+    table.model().set_rows(rows, brushes)
 
 
-def selected_row(table: QTableWidget) -> int | None:
+def selected_row(table: QTableView) -> int | None:
     rows = table.selectionModel().selectedRows()
     return rows[0].row() if rows else None
 
