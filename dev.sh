@@ -36,7 +36,8 @@ setup() {
         for d in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
                  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
                  libxcb-render-util0 libxcb-image0; do want_deb "$d"; done
-        [ "${1:-}" = test ] && want_deb poppler-utils
+        # Tests read PDFs back (poppler) and scan the QR codes on the cards (zbar).
+        if [ "${1:-}" = test ]; then want_deb poppler-utils; want_deb zbar-tools; fi
         PY=$(find_python) || { want_deb python3; want_deb python3-venv; }
         if [ -n "${PY:-}" ] && ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then want_deb python3-venv; fi
         install_debs
