@@ -54,7 +54,8 @@ def prepare(source: Path, path: Path, today: dt.date) -> None:
         print(f"generate_matters: {made} matters in {time.perf_counter() - start:.1f} s")
     start = time.perf_counter()
     counts = generate_activity(db, seed=5, today=today)
-    print(f"generate_activity: {time.perf_counter() - start:.1f} s, " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    made = ", ".join(f"{k} {v}" for k, v in counts.items())
+    print(f"generate_activity: {time.perf_counter() - start:.1f} s, {made}")
     db.close()
 
 

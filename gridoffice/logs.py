@@ -102,7 +102,8 @@ def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, hou
                               "updated_at) VALUES (?,?,?,?,?,?,?)", list(values.values())).lastrowid
         db.conn.executemany("INSERT INTO log_households(entry_id, household_id) VALUES (?,?)",
                             [(entry_id, h) for h in households])
-        db.conn.executemany("INSERT INTO log_matters(entry_id, matter_id) VALUES (?,?)", [(entry_id, m) for m in linked])
+        db.conn.executemany("INSERT INTO log_matters(entry_id, matter_id) VALUES (?,?)",
+                            [(entry_id, m) for m in linked])
         audit.record(db, "add_log_entry", "log_entries", entry_id,
                      new={**values, "households": households, "matters": linked})
     return entry_id
@@ -196,8 +197,9 @@ def add_need(db: Database, household_id: int, content: str, *, staff_id: int | N
         stamp = db_now()
         values = {"household_id": household_id, "visit_id": visit_id, "staff_id": staff_id, "raised_on": day,
                   "content": content, "status": "open", "solution": "", "created_at": stamp, "updated_at": stamp}
-        need_id = db.execute("INSERT INTO needs(household_id, visit_id, staff_id, raised_on, content, status, solution, "
-                             "created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)", list(values.values())).lastrowid
+        need_id = db.execute("INSERT INTO needs(household_id, visit_id, staff_id, raised_on, content, status, "
+                             "solution, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                             list(values.values())).lastrowid
         audit.record(db, "add_need", "needs", need_id, new=values)
     return need_id
 

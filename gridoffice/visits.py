@@ -139,7 +139,8 @@ def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
         "AND c.until IS NULL), created, ?) AS base FROM ("
         "SELECT h.id AS household_id, h.number, h.address, h.phone, h.contact_class, h.org_id, "
         "coalesce(u.grid_id, u.id) AS grid_id, substr(h.created_at, 1, 10) AS created, "
-        "(SELECT vl.last_visit FROM visit_last vl WHERE vl.household_id = h.id) AS last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
+        "(SELECT vl.last_visit FROM visit_last vl WHERE vl.household_id = h.id) AS last_visit "
+        "FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
     )
     days = [rules[1], rules[2], rules[3]]
     return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat()]
@@ -339,7 +340,8 @@ def void_visit(db: Database, visit_id: int, reason: str) -> None:
 
 
 _VISIT_SQL = ("SELECT v.id, v.staff_id, st.name, v.visited_on, v.kind, v.learned, v.status, "
-              "(SELECT count(*) FROM needs n WHERE n.visit_id = v.id) FROM visits v JOIN staff st ON st.id = v.staff_id ")
+              "(SELECT count(*) FROM needs n WHERE n.visit_id = v.id) "
+              "FROM visits v JOIN staff st ON st.id = v.staff_id ")
 
 
 def _visits(db: Database, rows: list, per_visit: int | None = None) -> list[Visit]:
@@ -355,8 +357,9 @@ def _visits(db: Database, rows: list, per_visit: int | None = None) -> list[Visi
     for vid, hid, number, head in db.execute(
             "SELECT f.visit_id, h.id, h.number, coalesce((SELECT p.name FROM persons p WHERE p.household_id = h.id "
             "AND p.relation = 'head' AND p.status = 'active' LIMIT 1), '') FROM (SELECT vh.id, vh.visit_id, "
-            "vh.household_id, row_number() OVER (PARTITION BY vh.visit_id ORDER BY vh.id) AS n FROM visit_households vh "
-            f"WHERE vh.visit_id IN ({marks})) f JOIN households h ON h.id = f.household_id WHERE f.n <= ? ORDER BY f.id",
+            "vh.household_id, row_number() OVER (PARTITION BY vh.visit_id ORDER BY vh.id) AS n "
+            f"FROM visit_households vh WHERE vh.visit_id IN ({marks})) f "
+            "JOIN households h ON h.id = f.household_id WHERE f.n <= ? ORDER BY f.id",
             [*ids, per_visit or 1_000_000]):
         covered.setdefault(vid, []).append(VisitHousehold(hid, number, head))
     return [Visit(*r[:7], tuple(covered.get(r[0], ())), counts.get(r[0], 0), r[7]) for r in rows]

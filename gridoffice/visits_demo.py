@@ -101,17 +101,17 @@ def generate_activity(db: Database, *, seed: int, today: dt.date | None = None) 
             if rng.random() < 0.15:
                 at = dt.date.fromisoformat(day) + dt.timedelta(days=rng.randint(0, 6))
                 at = min(at, today)
-                comment_rows.append((next_entry, rng.choice(leaders), f"{at} {rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00",
-                                     rng.choice(COMMENTS)))
+                clock = f"{rng.randint(8, 17):02d}:{rng.randint(0, 59):02d}:00"
+                comment_rows.append((next_entry, rng.choice(leaders), f"{at} {clock}", rng.choice(COMMENTS)))
             next_entry += 1
         next_visit += 1
     with db.atomic():
-        db.conn.executemany("INSERT INTO visits(id, staff_id, visited_on, kind, learned, status, created_at, updated_at) "
-                            "VALUES (?,?,?,?,?,?,?,?)", visit_rows)
+        db.conn.executemany("INSERT INTO visits(id, staff_id, visited_on, kind, learned, status, created_at, "
+                            "updated_at) VALUES (?,?,?,?,?,?,?,?)", visit_rows)
         db.conn.executemany("INSERT INTO visit_households(visit_id, household_id, visited_on, voided) VALUES (?,?,?,0)",
                             covered_rows)
-        db.conn.executemany("INSERT INTO needs(household_id, visit_id, staff_id, raised_on, content, status, solved_on, "
-                            "solution, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", need_rows)
+        db.conn.executemany("INSERT INTO needs(household_id, visit_id, staff_id, raised_on, content, status, "
+                            "solved_on, solution, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?)", need_rows)
         db.conn.executemany("INSERT INTO log_entries(id, staff_id, entry_date, text, status, written_by, created_at, "
                             "updated_at) VALUES (?,?,?,?,?,?,?,?)", entry_rows)
         db.conn.executemany("INSERT INTO log_households(entry_id, household_id) VALUES (?,?)", entry_links)

@@ -104,7 +104,8 @@ class VisitsPage(Page):
         current = self.grid_rows[chosen].id if chosen is not None and chosen < len(self.grid_rows) else None
         self.grid_rows = rows
         fill(self.grids, [(g.name or self.tr("（未分网格）"), g.households, g.overdue,
-                           f"{g.overdue / g.households:.1%}" if g.households else "", g.oldest_due or "") for g in rows])
+                           f"{g.overdue / g.households:.1%}" if g.households else "", g.oldest_due or "")
+                          for g in rows])
         total = sum(g.households for g in rows)
         overdue = sum(g.overdue for g in rows)
         rules = visits.visit_rules(self.ctx.reader())

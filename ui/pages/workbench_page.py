@@ -314,8 +314,9 @@ class WorkbenchPage(Page):
                 states[state] += 1
             when = (tr("超期{n}天").format(n=d.days_overdue) if state == "overdue"
                     else tr("{n}天后").format(n=-d.days_overdue) if d.days_overdue < 0 else tr("今天"))
-            rows.append((f"{d.next_due} {when}", d.number, d.head_name, tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")),
-                         d.last_visit or tr("未走访"), mask_phone(d.phone), d.address))
+            rows.append((f"{d.next_due} {when}", d.number, d.head_name,
+                         tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")), d.last_visit or tr("未走访"),
+                         mask_phone(d.phone), d.address))
             brushes.append(self._brushes.get(state))
         # Overdue first (most overdue on top), then by due date: contacts_due sorts by due date.
         order = sorted(range(len(rows)), key=lambda i: (dues[i].state != "overdue", dues[i].next_due))
