@@ -162,7 +162,7 @@ class WorkbenchPage(Page):
         tr = self.tr
         self.contacts = make_table(self, [tr("应访日期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
                                           tr("电话"), tr("地址")], [130, 124, 64, 44, 84, 100, 120])
-        self.visits_table = make_table(self, [tr("日期"), tr("类型"), tr("走访户"), tr("了解情况")], [84, 64, 150, 200])
+        self.visits_table = make_table(self, [tr("日期"), tr("类型"), tr("走访户"), tr("了解情况")], [84, 64, 210, 200])
         self.log_table = make_table(self, [tr("日期"), tr("日志"), tr("点评")], [84, 330, 200])
         self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], [84, 120, 200, 100])
         self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], [150, 90, 200, 70])
@@ -324,9 +324,9 @@ class WorkbenchPage(Page):
         self._dues_order = [dues[i] for i in order]
         if data:
             fill(self.visits_table, [(v.visited_on, tr(visits.KINDS[v.kind]),
-                                      "、".join(f"{h.number} {h.head_name}" for h in v.households)
-                                      + (tr(" 等{n}户").format(n=v.household_count)
-                                         if v.household_count > len(v.households) else ""), v.learned)
+                                      # A round's size first: the names of a big round do not fit the column.
+                                      (tr("{n}户：").format(n=v.household_count) if v.household_count > 1 else "")
+                                      + "、".join(f"{h.number} {h.head_name}" for h in v.households), v.learned)
                                      for v in data.visits])
             fill(self.log_table, [(e.entry_date, e.text.replace("\n", " "),
                                    "；".join(f"{c.author}：{c.text}" for c in e.comments)) for e in data.entries])
