@@ -1,0 +1,67 @@
+"""Every released schema migrates to the current one, and a copy is kept before it does."""
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from gridoffice.db import connect, open_db, pending_migrations
+from gridoffice.schema import migrations
+
+FIXTURES = Path(__file__).parent / "fixtures"
+RELEASED = sorted(FIXTURES.glob("schema-v*.db"))
+
+
+def table_counts(path):
+    conn = sqlite3.connect(path)
+    try:
+        return {
+            name: conn.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0]
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN "
+                "('org_units', 'households', 'persons', 'staff', 'contacts', 'audit')"
+            )
+        }
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("frozen", RELEASED, ids=[p.stem for p in RELEASED])
+def test_a_released_file_migrates_and_keeps_its_records(frozen, tmp_path):
+    path = tmp_path / "office.db"
+    shutil.copy(frozen, path)
+    before = table_counts(path)
+    db = open_db(path)
+    try:
+        assert pending_migrations(db) == []
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        after = {name: db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in before}
+    finally:
+        db.close()
+    assert after == before and before["persons"] > 0
+
+
+def test_a_copy_is_taken_before_pending_migrations_run(tmp_path):
+    names = [m.name for m in migrations._migrations]
+    path = tmp_path / "office.db"
+    old = connect(path)
+    migrations.apply(old, stop_before=names[-1])
+    old.execute("INSERT INTO settings(key, value) VALUES('office_name', '测试社区')")
+    old.conn.commit()
+    old.close()
+
+    db = open_db(path)
+    db.close()
+    copies = list(tmp_path.glob(f"office.before-{names[-1]}-*.db"))
+    assert len(copies) == 1
+    saved = sqlite3.connect(copies[0])
+    assert saved.execute("SELECT value FROM settings WHERE key = 'office_name'").fetchone() == ("测试社区",)
+    assert {r[0] for r in saved.execute("SELECT name FROM _sqlite_migrations")} == set(names[:-1])
+    saved.close()
+
+
+def test_a_new_file_needs_no_copy(tmp_path):
+    db = open_db(tmp_path / "new.db")
+    db.close()
+    assert [p.name for p in tmp_path.iterdir() if ".before-" in p.name] == []
