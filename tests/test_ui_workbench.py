@@ -14,7 +14,8 @@ from ui import app as app_module
 from ui.context import AppContext, User
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
-from ui.visit_dialogs import CommentDialog, LogEntryDialog, VisitDialog, VisitRulesDialog
+from ui.visit_dialogs import (CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog,
+                               VisitRulesDialog)
 
 
 @pytest.fixture(scope="module")
@@ -165,4 +166,35 @@ def test_visits_page_opens_a_staff_members_workbench(office_path, qtbot):
     page._open_workbench(page.staff_table.model().index(0, 0))
     qtbot.waitUntil(lambda: bench.data is not None and not bench.is_loading())
     assert bench.data.staff_id == page.staff_rows[0].id
+    ctx.close()
+
+
+def test_needs_are_closed_or_taken_in_as_matters(office_path, qtbot, monkeypatch):
+    db = open_db(office_path)
+    staff_id = db.execute("SELECT staff_id FROM needs WHERE status = 'open' GROUP BY staff_id "
+                          "HAVING count(*) >= 2 LIMIT 1").fetchone()[0]
+    db.close()
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot)
+    page.select_staff(staff_id)
+    qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == staff_id and not page.is_loading())
+    dialogs = []
+    for cls in (SolveNeedDialog, NeedMatterDialog):
+        monkeypatch.setattr(cls, "exec", lambda self: dialogs.append(self) or 0)
+    first, second = page.data.needs[0], page.data.needs[1]
+    page.tabs.setCurrentIndex(2)
+    page.needs_table.selectRow(0)
+    page.solve_need()
+    dialogs[-1].solution.insert("已协调解决")
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        dialogs[-1].save()
+    # The page re-reads after the change: the solved need has left the open list.
+    qtbot.waitUntil(lambda: not page.is_loading() and first.id not in [n.id for n in page.data.needs])
+    page.needs_table.selectRow([n.id for n in page.data.needs].index(second.id))
+    page.need_to_matter()
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        dialogs[-1].save()
+    reader = ctx.reader()
+    assert logs.get_need(reader, first.id).status == "solved"
+    linked = logs.get_need(reader, second.id)
+    assert linked.matter_id is not None and logs.need_of_matter(reader, linked.matter_id).id == second.id
     ctx.close()
