@@ -7,9 +7,10 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from gridoffice import audit, generator
+from gridoffice import audit, demo, generator
 from gridoffice.db import connect, open_db
 from gridoffice.errors import GridOfficeError
+from gridoffice.i18n import tr
 
 from ._progress import consume
 
@@ -23,6 +24,8 @@ def add_arguments(parser) -> None:
                         help=f"户数；不超过{generator.SINGLE_OFFICE_MAX}户时生成一个社区，更多时生成一个区")
     parser.add_argument("--seed", type=int, default=1, metavar="S", help="随机种子：种子和日期相同，数据就相同（默认1）")
     parser.add_argument("--today", metavar="YYYY-MM-DD", help="以哪一天为“今天”计算年龄和日期（默认今天）")
+    parser.add_argument("--no-activity", action="store_true",
+                        help="只生成组织、住户和人员，不生成一年的走访、民情日记和民情事项")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
 
@@ -62,6 +65,8 @@ def run(args) -> int:
         audit.set_actor(db, "演示数据生成")
         stats = consume(generator.generate(db, households=args.households, seed=args.seed, today=today),
                         quiet=args.quiet)
+        activity = {} if args.no_activity else consume(
+            demo.add_activity(db, seed=args.seed, today=today), quiet=args.quiet)
     except GridOfficeError as exc:
         db.close()
         if created:  # refused before writing anything: leave no empty file behind
@@ -74,4 +79,6 @@ def run(args) -> int:
     print(f"  住户 {stats.households} 户，人员 {stats.persons} 人，网格 {stats.grids} 个，服务团队 {stats.teams} 个")
     print(f"  工作人员 {stats.staff} 人，联系户关系 {stats.contacts} 条")
     print(f"  用时 {stats.seconds:.1f} 秒（其中建立搜索索引 {stats.index_seconds:.1f} 秒）")
+    if activity:
+        print("  一年的工作记录：" + "，".join(f"{tr(demo.LABELS.get(k, k))} {v}" for k, v in activity.items()))
     return 0
