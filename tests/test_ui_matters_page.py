@@ -217,3 +217,38 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     dialog.respond.setValue(60)
     dialog._save_limit()
     qtbot.waitUntil(lambda: dialog.error.text() == "答复时限不能长于办结时限")
+
+
+def test_ctrl_f_in_the_main_window_focuses_the_search_and_ctrl_n_registers(office, qtbot, monkeypatch):
+    from ui.main_window import MainWindow
+
+    ctx = AppContext(office["path"])
+    win = MainWindow(ctx, persist=False, first_page="matters")
+    qtbot.addWidget(win)
+    win.show()
+    win.activateWindow()
+    qtbot.waitUntil(lambda: win.isActiveWindow())
+    page = win.current_page()
+    assert page.PAGE_ID == "matters"
+    intakes = []
+    monkeypatch.setattr(page, "open_intake", lambda **kw: intakes.append(kw))
+    page.tabs.setCurrentIndex(1)
+    page.meeting.table.setFocus()
+    qtbot.keyClick(page.meeting.table, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert page.tabs.currentIndex() == 0 and page.search.hasFocus()
+    qtbot.keyClick(page.search, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert intakes == [{}]
+    win.close()
+    ctx.close()
+
+
+def test_importing_the_page_does_not_load_reportlab():
+    # The main window imports every page after it shows; reportlab alone costs about a second.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = "import sys, ui.pages.matters_page; print(sorted(m for m in sys.modules if m.startswith('reportlab')))"
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -21,8 +21,6 @@ from PySide6.QtWidgets import (
     QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from exports.matter_dossier import write_dossier
-from exports.meeting_agenda import write_agenda
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice import regions, vocab
@@ -278,6 +276,9 @@ class MeetingView(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("保存分析会清单"), default, self.tr("PDF 文件 (*.pdf)"))
         if not path:
             return
+        # reportlab costs about a second to import: only when a clerk prints, not when the window starts.
+        from exports.meeting_agenda import write_agenda
+
         office = regions.office(self.page.ctx.reader()).name
         write_agenda(path, self.monday(), self.items, [M.timeliness(i.matter, self.page.now) for i in self.items],
                      office_name=office)
@@ -379,8 +380,9 @@ class MattersPage(Page):
         self.settings_button.clicked.connect(lambda: SettingsDialog(self.ctx, self).exec())
         self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._row_chosen(current.row()))
         self.tabs.currentChanged.connect(lambda i: self.meeting.reload() if i == 1 else None)
+        # Ctrl+F belongs to the main window (it calls focus_search). Ctrl+N and F5 only while the focus
+        # is on this page, so another page's own Ctrl+N never competes with them.
         scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
-        QShortcut(QKeySequence.StandardKey.Find, self, self._focus_search, context=scoped)
         QShortcut(QKeySequence("Ctrl+N"), self, lambda: self.open_intake(), context=scoped)
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=scoped)
         self.setTabOrder(self.search, self.state)
@@ -402,6 +404,11 @@ class MattersPage(Page):
         self._dirty = True
         if self.isVisible():
             self.activated()
+
+    def focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
 
     def open_record(self, table: str, row_id: int) -> bool:
         if table != "matters":
@@ -469,11 +476,6 @@ class MattersPage(Page):
         db = self.ctx.reader()
         self.view.show_matter(Q.get_matter(db, matter_id), Q.events(db, matter_id))
 
-    def _focus_search(self) -> None:
-        self.tabs.setCurrentIndex(0)
-        self.search.setFocus()
-        self.search.selectAll()
-
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:
         """Show one matter, widening the filter to everything when it is not in the current list."""
@@ -520,6 +522,8 @@ class MattersPage(Page):
         path, _ = QFileDialog.getSaveFileName(self, self.tr("保存事项档案"), default, self.tr("PDF 文件 (*.pdf)"))
         if not path:
             return
+        from exports.matter_dossier import write_dossier  # reportlab: see print_agenda
+
         db = self.ctx.reader()
         try:
             write_dossier(path, Q.dossier(db, m.id), office_name=regions.office(db).name)
