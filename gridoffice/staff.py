@@ -196,6 +196,32 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
                     records.update(db, table, row_id, {"until": max(day, since or day)}, action)
 
 
+def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phone: str = "", notes: str = "",
+               org_id: int | None = None, roles: object = (), today: dt.date | None = None) -> int:
+    """Add (staff_id None) or update a staff member; their open roles become exactly `roles`, held at org_id.
+
+    A member moved to another unit ends the roles held at the old one (a 网格长 of one grid is
+    not the 网格长 of the next) and takes the given roles at the new one. One transaction.
+    """
+    wanted = {_code(STAFF_ROLES, role, "role", "职务") for role in roles}
+    with db.atomic():
+        if staff_id is None:
+            staff_id = add_staff(db, name, kind, phone=phone, org_id=org_id, notes=notes)
+            old_org = org_id
+        else:
+            old_org = get_staff(db, staff_id).org_id
+            update_staff(db, staff_id, name=name, kind=kind, phone=phone, notes=notes, today=today,
+                         **({"org_id": org_id} if org_id != old_org else {}))
+        current = [r for r in roles_of(db, staff_id) if r.org_id == old_org]
+        kept = {r.role for r in current if r.role in wanted} if org_id == old_org else set()
+        for role in current:
+            if role.role not in kept:
+                end_role(db, role.id, today=today)
+        for code in sorted(wanted - kept):
+            add_role(db, staff_id, code, org_id, today=today)
+    return staff_id
+
+
 # ---- roles ---------------------------------------------------------------------------------
 
 def add_role(db: Database, staff_id: int, role: str, org_id: int | None = None, *, since: object | None = None,
@@ -337,3 +363,17 @@ def contact_staff_of(db: Database, household_id: int, *, include_ended: bool = F
     where = "" if include_ended else " AND c.until IS NULL"
     return [Contact(*r) for r in db.execute(
         _CONTACT_SQL + f"WHERE c.household_id = ?{where} ORDER BY c.since, c.id", [household_id])]
+
+
+def set_contacts(db: Database, staff_id: int, *, add: object = (), remove: object = (),
+                 today: dt.date | None = None) -> None:
+    """Link the households in `add` and end the links to those in `remove`, all or nothing."""
+    add, remove = list(dict.fromkeys(add)), list(dict.fromkeys(remove))
+    both = set(add) & set(remove)
+    if both:
+        raise ValidationError("households", tr("同一户不能既新增联系又解除联系，请只选其一（{n}户）").format(n=len(both)))
+    with db.atomic():
+        for household_id in remove:
+            unlink_contact(db, staff_id, household_id, today=today)
+        for household_id in add:
+            link_contact(db, staff_id, household_id, today=today)

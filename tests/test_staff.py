@@ -142,3 +142,61 @@ def test_staff_in_retired_unit_refused(db, t):
     with pytest.raises(RuleViolation, match="已撤销"):
         staff.add_staff(db, "张三", "volunteer", org_id=t.grid2)
     assert dump(db) == before
+
+
+def test_save_staff_adds_with_roles_and_moves_them_with_the_member(db, t):
+    sid = staff.save_staff(db, None, name="周 海燕", kind="网格员", phone="13900000001", org_id=t.grid,
+                           roles={"grid_worker_a", "网格长"})
+    assert staff.get_staff(db, sid).name == "周海燕"
+    assert {(r.role, r.org_id) for r in staff.roles_of(db, sid)} == {("grid_worker_a", t.grid), ("grid_head", t.grid)}
+    staff.save_staff(db, sid, name="周海燕", kind="grid_worker", phone="13900000001", org_id=t.grid,
+                     roles={"grid_head"})
+    assert [r.role for r in staff.roles_of(db, sid)] == ["grid_head"]
+    staff.save_staff(db, sid, name="周海燕", kind="grid_worker", phone="13900000001", org_id=t.grid2,
+                     roles={"grid_head"})
+    # A 网格长 of one grid is not the 网格长 of the next: the old role ends, a new one starts.
+    assert [(r.role, r.org_id) for r in staff.roles_of(db, sid)] == [("grid_head", t.grid2)]
+    assert len(staff.roles_of(db, sid, include_ended=True)) == 3
+    assert {e.action for e in audit.history(db, "staff", sid)} == {"add_staff", "update_staff"}
+
+
+def test_save_staff_refuses_bad_input_and_writes_nothing(db, t):
+    sid = staff.save_staff(db, None, name="周海燕", kind="grid_worker", org_id=t.grid, roles={"grid_head"})
+    before = dump(db)
+    with pytest.raises(ValidationError) as err:
+        staff.save_staff(db, sid, name="周海燕", kind="grid_worker", org_id=t.grid, roles={"grid_head", "村长助理"})
+    assert err.value.field == "role" and "职务“村长助理”无法识别" in err.value.message
+    with pytest.raises(ValidationError) as err:
+        staff.save_staff(db, sid, name="周海燕", kind="grid_worker", phone="123", org_id=t.grid2, roles=())
+    assert err.value.field == "phone"
+    with pytest.raises(ValidationError) as err:
+        staff.save_staff(db, None, name=" ", kind="grid_worker", org_id=t.grid, roles={"grid_head"})
+    assert err.value.field == "name" and "姓名不能为空" in err.value.message
+    assert dump(db) == before
+    regions.retire_unit(db, t.grid2)
+    before = dump(db)
+    with pytest.raises(RuleViolation, match="已撤销"):
+        staff.save_staff(db, sid, name="周海燕", kind="grid_worker", org_id=t.grid2, roles={"grid_head"})
+    assert dump(db) == before
+
+
+def test_set_contacts_links_and_ends_in_one_go(db, t):
+    member = staff.add_staff(db, "党员甲", "party_member")
+    h1 = households.create_household(db, org_id=t.grid, head=man("王建国"), number="G01-0001")
+    h2 = households.create_household(db, org_id=t.grid, head=man("李建国", serial=13), number="G01-0002")
+    h3 = households.create_household(db, org_id=t.grid, head=man("赵建国", serial=15), number="G01-0003")
+    staff.set_contacts(db, member, add=[h1, h2])
+    assert [c.household_number for c in staff.contacts_of(db, member)] == ["G01-0001", "G01-0002"]
+    staff.set_contacts(db, member, add=[h3], remove=[h1])
+    assert [c.household_number for c in staff.contacts_of(db, member)] == ["G01-0002", "G01-0003"]
+    ended = staff.contacts_of(db, member, include_ended=True)[0]
+    assert ended.household_number == "G01-0001" and ended.until is not None
+    assert audit.history(db, "contacts", ended.id)[0].action == "end_contact"
+    before = dump(db)
+    # h3 is linked already: the whole call fails, so h1 is not linked again either.
+    with pytest.raises(RuleViolation, match="已经联系户G01-0003"):
+        staff.set_contacts(db, member, add=[h1, h3], remove=[h2])
+    with pytest.raises(ValidationError) as err:
+        staff.set_contacts(db, member, add=[h1], remove=[h1])
+    assert err.value.field == "households" and "不能既新增联系又解除联系" in err.value.message
+    assert dump(db) == before

@@ -25,15 +25,6 @@ WARN_STYLE = "color: #b00020; font-weight: bold;"
 OK_STYLE = "color: #1b5e20; font-weight: bold;"
 
 
-def set_contacts(db, staff_id: int, add: list[int], remove: list[int]) -> None:
-    """Link `add` and end the links to `remove`, all or nothing."""
-    with db.atomic():
-        for household_id in remove:
-            staff.unlink_contact(db, staff_id, household_id)
-        for household_id in add:
-            staff.link_contact(db, staff_id, household_id)
-
-
 class ContactPicker(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
@@ -274,11 +265,12 @@ class ContactPicker(QWidget):
 
         def done(_result) -> None:
             # Undo ends the links just made and makes the ended ones again (with today's date).
-            self.ctx.undo_stack.push(CoreCommand(self.ctx, text, lambda db: set_contacts(db, staff_id, add, remove),
-                                                 lambda db: set_contacts(db, staff_id, remove, add), CONTACT_KINDS))
+            self.ctx.undo_stack.push(CoreCommand(
+                self.ctx, text, lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove),
+                lambda db: staff.set_contacts(db, staff_id, add=remove, remove=add), CONTACT_KINDS))
 
-        self.ctx.write(set_contacts, staff_id, add, remove, description=text, kinds=CONTACT_KINDS,
-                       on_done=done, on_error=self._failed)
+        self.ctx.write(lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove), description=text,
+                       kinds=CONTACT_KINDS, on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._update_count()

@@ -101,30 +101,6 @@ class MoveDialog(WriteDialog):
         self.submit(regions.move_unit, self.unit.id, target, description=self.tr("移动单元"), kinds=ORG_KINDS)
 
 
-def save_staff(db, staff_id: int | None, fields: dict, org_id: int | None, roles: set[str]) -> int:
-    """Add or update a staff member; their open roles become exactly `roles`, held at org_id.
-
-    A member moved to another unit ends the roles held at the old one (a 网格长 of one grid is
-    not the 网格长 of the next) and takes the ticked roles at the new one. One transaction.
-    """
-    with db.atomic():
-        if staff_id is None:
-            staff_id = staff.add_staff(db, fields["name"], fields["kind"], phone=fields["phone"], org_id=org_id,
-                                       notes=fields["notes"])
-            old_org = org_id
-        else:
-            old_org = staff.get_staff(db, staff_id).org_id
-            staff.update_staff(db, staff_id, **fields, **({"org_id": org_id} if org_id != old_org else {}))
-        current = [r for r in staff.roles_of(db, staff_id) if r.org_id == old_org]
-        kept = {r.role for r in current if r.role in roles} if org_id == old_org else set()
-        for role in current:
-            if role.role not in kept:
-                staff.end_role(db, role.id)
-        for code in sorted(roles - kept):
-            staff.add_role(db, staff_id, code, org_id)
-    return staff_id
-
-
 class StaffDialog(WriteDialog):
     """A staff member of a unit (their own unit when editing): name, kind, phone checked as typed, roles there."""
 
@@ -190,7 +166,9 @@ class StaffDialog(WriteDialog):
         if org_id is None:
             self.show_error(self.tr("请从列表中选择所属单位"), "org_id")
             return
-        self.submit(save_staff, self.member.id if self.member else None, fields, org_id, self.checked_roles(),
+        staff_id, roles = (self.member.id if self.member else None), self.checked_roles()
+        # The values are read here: the lambda runs on the writer thread, which must not touch widgets.
+        self.submit(lambda db: staff.save_staff(db, staff_id, org_id=org_id, roles=roles, **fields),
                     description=self.tr("保存工作人员"), kinds=STAFF_KINDS)
 
 
