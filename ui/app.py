@@ -20,6 +20,9 @@ FONT_FILE = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
 DEMO_FILE = "demo-office.db"
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 20240601
+# The demo office's made-up accounts (user, role): all share DEMO_PASSWORD, shown on its log-in dialog.
+DEMO_USERS = (("admin", "admin"), ("clerk", "clerk"), ("grid", "grid_worker"))
+DEMO_PASSWORD = "demo1234"
 RECENT_KEY = "files/recent"
 MAX_RECENT = 8
 
@@ -143,6 +146,43 @@ def build_demo(path: Path) -> bool:
     return True
 
 
+def ensure_demo_users(db) -> None:
+    """The demo office's accounts, made on its first log-in; the grid worker gets the first grid."""
+    from gridoffice import audit, users
+
+    if not users.needs_first_admin(db):
+        return
+    grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()
+    audit.set_actor(db, tr("演示数据"))
+    for name, role in DEMO_USERS:
+        if role == "grid_worker" and grid is None:
+            continue
+        users.create_user(db, name, DEMO_PASSWORD, role, display_name=tr(users.ROLE_LABELS[role]),
+                          org_id=grid[0] if role == "grid_worker" else None)
+
+
+def is_demo(path: str | Path) -> bool:
+    return Path(path).name == DEMO_FILE
+
+
+def log_in(db, path: str | Path, parent=None):
+    """The clerk logs in (the first start of a file creates its administrator); None if they quit."""
+    from gridoffice import regions
+
+    from .login_dialog import LoginDialog
+
+    hint, name = "", ""
+    if is_demo(path):
+        ensure_demo_users(db)
+        hint = tr("演示办公室的账号（密码都是 {pw}）：admin 系统管理员，clerk 工作人员，grid 网格员（只看一个网格）。").format(
+            pw=DEMO_PASSWORD)
+        name = "admin"
+    dialog = LoginDialog(db, regions.office(db).name, parent, hint=hint, user_name=name)
+    if dialog.exec() != LoginDialog.DialogCode.Accepted:
+        return None
+    return dialog.user
+
+
 def choose_start_file(args: argparse.Namespace) -> Path | None:
     """The file this session opens: --db, --demo, the last one used, or what the clerk picks at first start."""
     if args.db:
@@ -179,15 +219,21 @@ def main(argv: list[str] | None = None) -> int:
     path = choose_start_file(args)
     if path is None:
         return 0
+    from ui.context import User
     from ui.main_window import MainWindow
 
+    # A screenshot is taken with nobody at the keyboard: it renders as an administrator. Whoever can
+    # run the program on a file can read the file itself, so this opens nothing new.
+    user = User(tr("截图"), "admin") if args.screenshot else None
     try:
-        window = MainWindow.open(path, persist=not args.screenshot, first_page=args.page)
+        window = MainWindow.open(path, persist=not args.screenshot, first_page=args.page, user=user)
     except Exception as exc:  # noqa: BLE001 - a start-up failure must be shown, not swallowed in a console
         if args.screenshot:
             raise
         QMessageBox.critical(None, tr("无法打开"), tr("无法打开文件{path}：\n{error}").format(path=path, error=exc))
         return 1
+    if window is None:
+        return 0
     if args.screenshot:
         return screenshot(window, args)
     window.show()
@@ -201,6 +247,7 @@ def screenshot(window, args: argparse.Namespace) -> int:
     if args.page:
         if not window.show_page(args.page):
             print(f"没有名为 {args.page} 的页面；可用：{', '.join(window.page_ids())}", file=sys.stderr)
+            window.close()
             return 2
     window.show()
     window.wait_until_settled()

@@ -20,7 +20,7 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from sqlite_utils import Database
 
-from gridoffice import audit
+from gridoffice import audit, users
 from gridoffice.db import connect
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
@@ -38,8 +38,15 @@ def tr(text: str) -> str:
 
 @dataclass(frozen=True)
 class User:
+    """A session without a log-in (tests, screenshots): the role's permissions over every unit."""
+
     name: str
     role: str = "clerk"
+    org_id: int | None = None
+
+    @property
+    def permissions(self) -> users.Role:
+        return users.ROLES[self.role]
 
 
 class Cancelled(Exception):
@@ -162,6 +169,21 @@ class AppContext(QObject):
         # The clerk's recent edits in this session (ui/undo.py builds the commands).
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(100)
+
+    # -- the user's role ------------------------------------------------------------------------
+    def can(self, permission: str) -> bool:
+        """Whether the role allows an action: 'edit', 'reveal', 'read_audit', 'manage_users', 'restore'."""
+        return bool(getattr(self.user.permissions, permission))
+
+    def org_scope(self) -> set[int] | None:
+        """The org units this user works in (a grid worker: their grid's subtree); None for all."""
+        if isinstance(self.user, users.User):
+            return users.visible_org_ids(self.reader(), self.user)
+        return None
+
+    def visible_tags(self) -> set[str]:
+        """Tag codes the user may see: sensitive ones (health, disability, hardship) only if the role needs them."""
+        return users.visible_tags(self.user)
 
     # -- reads ---------------------------------------------------------------------------------
     def reader(self) -> Database:

@@ -16,7 +16,8 @@ from gridoffice.errors import GridOfficeError
 
 
 class LoginDialog(QDialog):
-    def __init__(self, db: Database, office_name: str = "", parent: QWidget | None = None):
+    def __init__(self, db: Database, office_name: str = "", parent: QWidget | None = None, *, hint: str = "",
+                 user_name: str = ""):
         super().__init__(parent)
         self.db = db
         self.user: users.User | None = None
@@ -32,6 +33,7 @@ class LoginDialog(QDialog):
             self.intro.setText(office_name or self.tr("请输入用户名和密码。"))
         self.name = QLineEdit()
         self.name.setMaxLength(32)
+        self.name.setText(user_name)
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
         self.confirm = QLineEdit()
@@ -58,9 +60,15 @@ class LoginDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.intro)
         layout.addLayout(form)
+        # Only the demo office passes a hint (its made-up accounts); a real office never shows one.
+        self.hint = QLabel(hint)
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555")
+        self.hint.setVisible(bool(hint))
+        layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
-        self.name.setFocus()
+        (self.password if user_name else self.name).setFocus()
 
     def submit(self) -> None:
         name, password = self.name.text(), self.password.text()

@@ -71,8 +71,18 @@ class MainWindow(QMainWindow):
 
     @classmethod
     def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None,
-             user: User | None = None) -> "MainWindow":
-        ctx = AppContext(path, user, office=open_office(path))
+             user: User | None = None, parent: QWidget | None = None) -> "MainWindow | None":
+        """The window on `path` after the log-in (skipped when `user` is given); None if the clerk quit."""
+        office = open_office(path, parent)
+        try:
+            user = user or app_module.log_in(office.db, path, parent)
+        except BaseException:
+            office.close()
+            raise
+        if user is None:
+            office.close()
+            return None
+        ctx = AppContext(path, user, office=office)
         if persist:
             app_module.remember_file(path)
         return cls(ctx, persist=persist, first_page=first_page)
@@ -258,6 +268,8 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # noqa: BLE001 - shown to the clerk; the current file stays open
             QMessageBox.warning(self, tr("无法打开"), tr("无法打开文件{path}：\n{error}").format(path=path, error=exc))
             return
+        if window is None:
+            return
         window.show()
         self.close()
 
@@ -270,6 +282,9 @@ class MainWindow(QMainWindow):
         self._totals_label = QLabel()
         self._file_label = QLabel(self.ctx.db_path.name)
         self._file_label.setToolTip(str(self.ctx.db_path))
+        user = self.ctx.user
+        self._user_label = QLabel(tr("{name}（{role}）").format(name=user.name, role=tr(user.permissions.label)))
+        self.statusBar().addPermanentWidget(self._user_label)
         self.statusBar().addPermanentWidget(self._totals_label)
         self.statusBar().addPermanentWidget(self._file_label)
 
