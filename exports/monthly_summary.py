@@ -109,7 +109,9 @@ def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, m
     yield 1, 3, tr("正在写入表格……")
     maker = maker or actor(db)
     wb = wbk.new_workbook()
-    for by, first, rows in ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), summary.staff)):
+    # Staff members with no contact households and no work that month would be thousands of empty rows.
+    staff = tuple(r for r in summary.staff if r.households or r.visits or r.log_entries or r.received)
+    for by, first, rows in ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), staff)):
         for name, activity, cols in sections(summary):
             _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
                    summary, cols, maker=maker, with_previous=activity and rows is summary.grids)

@@ -1,0 +1,102 @@
+"""Reports at scale: the monthly summary's figures and workbooks of a 50,000-household office with a
+year of matters and activity, and the roster against openpyxl's bare write-only mode.
+
+    python bench/bench_reports.py --db OFFICE.db [--month 2026-10] [--today 2026-11-01] [--work DIR]
+
+Works on a COPY of the office; adds a year of matters (matters_demo) and of visits, logs and needs
+(visits_demo) up to --today unless the copy already has them. Prints one line per figure, with the
+processor time beside the wall time since the machine is shared.
+Targets (issue 8): the monthly summary <= 3 s; the roster <= 1.3x the bare write-only write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from openpyxl import Workbook  # noqa: E402
+
+from commands._progress import consume  # noqa: E402
+from exports import assessment, monthly_summary, public_notice, roster  # noqa: E402
+from gridoffice import audit, matters_demo, stats, visits_demo  # noqa: E402
+from gridoffice.db import open_db  # noqa: E402
+
+
+def timed(fn, runs: int = 1) -> tuple[float, float, object]:
+    walls, cpus, result = [], [], None
+    for _ in range(runs):
+        w, c = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - w)
+        cpus.append(time.process_time() - c)
+    return statistics.median(walls), statistics.median(cpus), result
+
+
+def line(name: str, wall: float, cpu: float, extra: str = "") -> None:
+    print(f"{name:<38} {wall:7.2f} s  (cpu {cpu:6.2f} s){'  ' + extra if extra else ''}", flush=True)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--month", default="2026-10")
+    ap.add_argument("--today", default="2026-11-01")
+    ap.add_argument("--work")
+    args = ap.parse_args()
+    work = Path(args.work or tempfile.mkdtemp(prefix="bench-reports-"))
+    work.mkdir(parents=True, exist_ok=True)
+    path = work / "office.db"
+    if not path.exists():
+        shutil.copyfile(args.db, path)
+    db = open_db(path)
+    audit.set_actor(db, "bench")
+    today = dt.date.fromisoformat(args.today)
+    if not db.execute("SELECT COUNT(*) FROM matters").fetchone()[0]:
+        wall, cpu, n = timed(lambda: matters_demo.generate_matters(db, seed=1, today=today))
+        line(f"demo matters ({n})", wall, cpu)
+    if not db.execute("SELECT COUNT(*) FROM visits").fetchone()[0]:
+        wall, cpu, n = timed(lambda: visits_demo.generate_activity(db, seed=1, today=today))
+        line(f"demo activity ({n['visits']} visits)", wall, cpu)
+    households = db.execute("SELECT COUNT(*) FROM households WHERE status = 'active'").fetchone()[0]
+    print(f"office: {households} households, {db.execute('SELECT COUNT(*) FROM matters').fetchone()[0]} matters, "
+          f"{db.execute('SELECT COUNT(*) FROM visits').fetchone()[0]} visits, load {os.getloadavg()[0]:.1f}")
+
+    wall, cpu, s = timed(lambda: stats.monthly_summary(db, args.month), runs=3)
+    line(f"monthly summary figures ({len(s.grids)} grids, {len(s.staff)} staff)", wall, cpu, "target <= 3 s")
+    for name, job in (("summary workbook", lambda: monthly_summary.write(db, work / "summary.xlsx", args.month)),
+                      ("public notice workbook", lambda: public_notice.write(db, work / "notice.xlsx", args.month)),
+                      ("assessment workbook", lambda: assessment.write(db, work / "assess.xlsx", args.month[:4],
+                                                                       today=today))):
+        wall, cpu, _ = timed(lambda: consume(job(), quiet=True))
+        line(name, wall, cpu)
+
+    wall_r, cpu_r, n = timed(lambda: consume(roster.write(db, work / "roster.xlsx"), quiet=True))
+    line(f"roster ({n} persons)", wall_r, cpu_r)
+    sql, params = roster._query(db, None, roster.DEFAULT_COLUMNS)
+    rows = db.execute(sql, params).fetchall()
+
+    def bare():
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("bare")
+        for row in rows:
+            ws.append(row)
+        wb.save(work / "bare.xlsx")
+
+    wall_b, cpu_b, _ = timed(bare)
+    line(f"bare write-only, same cells ({len(rows)} rows)", wall_b, cpu_b)
+    print(f"roster / bare: wall {wall_r / wall_b:.2f}x, cpu {cpu_r / cpu_b:.2f}x (target <= 1.3x)")
+    db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
