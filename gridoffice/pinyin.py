@@ -76,10 +76,16 @@ def syllables(name: str) -> list[str]:
         if token.isascii():
             out.append(token)
         else:
-            reading = char_reading(token)
+            reading = _READINGS.get(token)
+            if reading is None:
+                reading = _READINGS[token] = char_reading(token)
             if reading:
                 out.append(reading)
     return out
+
+
+# char_reading's answers as a plain dict: a rebuild spells hundreds of thousands of names.
+_READINGS: dict[str, str] = {}
 
 
 def spellings(name: str) -> list[list[str]]:
@@ -93,9 +99,10 @@ def spellings(name: str) -> list[list[str]]:
     if surname and base and base[0] != surname:
         result.append([surname] + base[1:])
     # ü is typed as v by most input methods and as u by some; accept both.
-    for spelt in list(result):
-        if any("v" in s for s in spelt) and name.isalpha() and not name.isascii():
-            result.append([s.replace("v", "u") for s in spelt])
+    if "v" in "".join(base) or len(result) > 1:
+        for spelt in list(result):
+            if any("v" in s for s in spelt) and name.isalpha() and not name.isascii():
+                result.append([s.replace("v", "u") for s in spelt])
     return result
 
 

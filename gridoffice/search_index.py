@@ -175,31 +175,41 @@ def _compact(text: str | None) -> str:
 
 
 class _Builder:
-    """Documents from rows, with the parts that repeat (names, grids) memoised."""
+    """Documents from rows, with the parts that repeat (names, grids, years) memoised."""
 
     def __init__(self) -> None:
-        self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        # name -> (its tokens, its tokens with pinyin): a head's household reuses the person's work.
+        self._names: dict[str, tuple[str, str]] = {}
         self._places: dict[tuple, str] = {}
         self._years: dict[str, str] = {}
+        # The first ten digits of an ID (area and birth year) repeat: their runs are looked up once.
+        self._id_heads: dict[str, str] = {}
 
-    def name(self, name: str | None, with_pinyin: bool) -> str:
-        cache = self._names[with_pinyin]
+    def _name(self, name: str | None) -> tuple[str, str]:
         key = name or ""
-        got = cache.get(key)
+        got = self._names.get(key)
         if got is None:
-            text = name or ""
-            segs = _segments(text)
+            segs = _segments(key)
             parts = segs + _pairs(segs)
             if segs:
                 parts.append(_NAME + "".join(segs))
-            if with_pinyin:
-                parts += pinyin.keys(text)
-            got = " ".join(dict.fromkeys(parts))
-            if len(cache) >= _NAME_CACHE:
+            plain = dict.fromkeys(parts)
+            spelt = pinyin.keys(key)
+            if spelt:
+                with_pinyin = dict(plain)
+                with_pinyin.update(dict.fromkeys(spelt))
+                got = " ".join(plain), " ".join(with_pinyin)
+            else:
+                text = " ".join(plain)
+                got = text, text
+            if len(self._names) >= _NAME_CACHE:
                 # A district has about half a million distinct names: bound the memory.
-                cache.clear()
-            cache[key] = got
+                self._names.clear()
+            self._names[key] = got
         return got
+
+    def name(self, name: str | None, with_pinyin: bool) -> str:
+        return self._name(name)[with_pinyin]
 
     def place(self, kind: str, status: str | None, contact_class: int | None, path: str | None) -> str:
         key = (kind, status, contact_class, path)
@@ -217,32 +227,42 @@ class _Builder:
             self._places[key] = got
         return got
 
+    def _id_text(self, id_number: str | None) -> str:
+        if id_number and len(id_number) == 18 and id_number.isascii() and id_number[:17].isdigit():
+            # Runs at 0, 2, 4, 6 lie in the first ten digits; 8 to 14 are the even runs of the rest.
+            head = self._id_heads.get(id_number[:10])
+            if head is None:
+                head = self._id_heads[id_number[:10]] = " ".join(map(_GRAMS.__getitem__, _RUNS[10](id_number[:10])))
+            tail = id_number[8:].lower()
+            try:
+                return head + " " + " ".join(map(_GRAMS.__getitem__, _RUNS[10](tail)))
+            except KeyError:
+                pass  # an x inside the number: the general path drops it
+        return _gram_text(_id_digits(id_number))
+
     def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
         pid, name, id_number, phone, status, birth_date, contact_class, path = row
-        parts = [
-            self.name(name, True),
-            self.place(PERSON, status, contact_class, path),
-            _gram_text(_id_digits(id_number)),
-        ]
-        if phone:
-            parts.append(_gram_text(_phone_digits(phone)))
-        if tags:
-            parts += [_tag_token(t) for t in tags]
         year = (birth_date or "")[:4]
         token = self._years.get(year)
         if token is None:
             token = self._years[year] = _year_token(int(year)) if year.isdigit() else ""
-        parts.append(token)
+        text = f"{self._name(name)[1]} {self.place(PERSON, status, contact_class, path)} {self._id_text(id_number)}"
+        if phone:
+            text += " " + _gram_text(_phone_digits(phone))
+        if tags:
+            text += " " + " ".join([_tag_token(t) for t in tags])
+        text += " " + token
         if dirty:
-            parts.append(_DIRTY)
-        return pid, " ".join(parts)
+            text += " " + _DIRTY
+        return pid, text
 
     def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
         hid, number, address, phone, status, contact_class, head, path = row
-        parts = [self.name(head, False), self.place(HOUSEHOLD, status, contact_class, path)]
-        segs = _SEGMENT.findall((address or "").lower())
+        segs = _SEGMENT.findall(address.lower()) if address else []
         # Runs of digits or letters (never a single Chinese character) are tokens by themselves.
-        parts += [s for s in segs if len(s) > 1 or s < "\u3400"] + _pairs(segs)
+        parts = [self._name(head)[0], self.place(HOUSEHOLD, status, contact_class, path)]
+        parts += [s for s in segs if len(s) > 1 or s < "\u3400"]
+        parts += map(operator.add, segs, segs[1:])
         number = _compact(number)
         if number:
             parts.append(_NUMBER + number)
