@@ -139,8 +139,8 @@ def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
         "AND c.until IS NULL), created, ?) AS base FROM ("
         "SELECT h.id AS household_id, h.number, h.address, h.phone, h.contact_class, h.org_id, "
         "coalesce(u.grid_id, u.id) AS grid_id, substr(h.created_at, 1, 10) AS created, "
-        "(SELECT vl.last_visit FROM visit_last vl WHERE vl.household_id = h.id) AS last_visit "
-        "FROM households h LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active') AS i)"
+        "vl.last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id "
+        "LEFT JOIN visit_last vl ON vl.household_id = h.id WHERE h.status = 'active') AS i)"
     )
     days = [rules[1], rules[2], rules[3]]
     return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat()]
