@@ -16,6 +16,7 @@ from sqlite_utils import Database
 
 from . import ages
 from .idcard import mask_id
+from .masking import mask_phone
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,13 @@ class Filter:
     age_min: int | None = None  # inclusive
     age_max: int | None = None  # exclusive
     status: str | None = "active"
+    # The units the user may see (users.visible_org_ids: a grid worker's subtree); None means all.
+    scope: frozenset[int] | None = None
+
+
+def _scope_sql(scope: frozenset[int]) -> str:
+    # Ids are ints from the database, so inlining them is safe and keeps the parameter count small.
+    return "(" + ",".join(str(int(i)) for i in sorted(scope)) + ")" if scope else "(NULL)"
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,8 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[
                 "(SELECT id FROM org_units WHERE path >= ? AND path < ?))"
             )
             params += list(rng)
+    if flt.scope is not None:
+        where.append(f"p.household_id IN (SELECT id FROM households WHERE org_id IN {_scope_sql(flt.scope)})")
     if flt.contact_class is not None:
         where.append("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)")
         params.append(flt.contact_class)
@@ -154,6 +164,8 @@ def _household_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[li
         else:
             where.append("h.org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
             params += list(rng)
+    if flt.scope is not None:
+        where.append(f"h.org_id IN {_scope_sql(flt.scope)}")
     if flt.contact_class is not None:
         where.append("h.contact_class = ?")
         params.append(flt.contact_class)
@@ -218,7 +230,7 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def household_rows(db: Database, ids: Sequence[int]) -> dict[int, HouseholdRow]:
+def household_rows(db: Database, ids: Sequence[int], *, full_phone: bool = False) -> dict[int, HouseholdRow]:
     """The display rows of the given households, by id, in one query."""
     if not ids:
         return {}
@@ -233,14 +245,15 @@ def household_rows(db: Database, ids: Sequence[int]) -> dict[int, HouseholdRow]:
         f"WHERE h.id IN ({_placeholders(len(ids))})"
     )
     return {
-        r[0]: HouseholdRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5], r[6], r[7] or "", r[8])
+        r[0]: HouseholdRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5], r[6],
+                           (r[7] or "") if full_phone else mask_phone(r[7]), r[8])
         for r in db.conn.execute(sql, list(ids))
     }
 
 
 def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None,
                 full_id: bool = False) -> dict[int, PersonRow]:
-    """The display rows of the given persons, by id, in one query; ID numbers masked unless full_id."""
+    """The display rows of the given persons, by id, in one query; ID numbers and phones masked unless full_id."""
     if not ids:
         return {}
     day = _today(today)
@@ -262,7 +275,7 @@ def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = Non
         id_number = r[5] or ""
         rows[r[0]] = PersonRow(
             r[0], r[1], r[2], r[3] or "", r[4] or "", age, id_number if full_id else mask_id(id_number) if id_number else "",
-            r[6] or "", r[7] or "", r[8] or "", r[9] or "", r[10] or "", r[11],
+            r[6] or "", r[7] or "", r[8] or "", (r[9] or "") if full_id else mask_phone(r[9]), r[10] or "", r[11],
         )
     return rows
 

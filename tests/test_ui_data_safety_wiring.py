@@ -4,8 +4,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from gridoffice import audit, lock, users
+from gridoffice import audit, audit_log, lock, users
 from gridoffice.db import open_db
+from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui_helpers import office_copy
 
@@ -50,3 +51,102 @@ def test_quitting_the_log_in_opens_nothing(qtbot, office_file):
     QTimer.singleShot(0, lambda: QApplication.activeModalWidget().reject())
     assert MainWindow.open(path, persist=False) is None
     assert lock.holder(path) is None
+
+
+def open_as(qtbot, path, name):
+    db = open_db(path)
+    user = users.login(db, name, PASSWORD)
+    db.close()
+    window = MainWindow(AppContext(path, user), persist=False)
+    qtbot.addWidget(window)
+    window.show()
+    window.show_page("archive")
+    page = window.current_page()
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() > 0)
+    return window, page
+
+
+def search_titles(qtbot, page, text):
+    page.search_edit.setText(text)
+    qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0
+                    and text in page.results.item(0).text())
+    return [page.results.item(i).text() for i in range(page.results.count())]
+
+
+def test_a_grid_worker_sees_only_their_grid(qtbot, office_file):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "grid_a")
+    assert [page.household_model.id_at(r) for r in range(page.household_model.rowCount())] == [office.h_zhang]
+    units = [page.tree.topLevelItem(0).child(i).text(0) for i in range(page.tree.topLevelItem(0).childCount())]
+    assert units == ["第一网格"]
+    assert any("张伟" in t for t in search_titles(qtbot, page, "张伟"))
+    assert search_titles(qtbot, page, "王芳") == ["没有找到“王芳”"]
+    page.show_household(office.h_wang)
+    assert page.detail.household is None or page.detail.household.id != office.h_wang
+    # 李娜's disability tag is sensitive: neither the member list nor the group filter shows it.
+    page.show_household(office.h_zhang, office.li_na)
+    row = page.detail.members.currentRow()
+    assert page.detail.members.item(row, 0).text() == "李娜" and page.detail.members.item(row, 5).text() == ""
+    groups = [page.group_combo.itemText(i) for i in range(page.group_combo.count())]
+    assert "残疾人" not in groups
+    window.close()
+
+
+def test_an_administrator_sees_every_grid_and_the_sensitive_tag(qtbot, office_file):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    assert page.household_model.rowCount() == 2
+    page.show_household(office.h_zhang, office.li_na)
+    assert page.detail.members.item(page.detail.members.currentRow(), 5).text() == "残疾人"
+    window.close()
+
+
+def test_phones_are_masked_and_a_reveal_needs_a_reason_and_is_logged(qtbot, office_file, monkeypatch):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    page.show_household(office.h_zhang)
+    assert page.detail.fields["phone"].text() == "138****0001"
+    row = next(r for r in range(page.household_model.rowCount()) if page.household_model.id_at(r) == office.h_zhang)
+    texts = [page.household_model.index(row, c).data() for c in range(page.household_model.columnCount())]
+    assert "138****0001" in texts and "13800000001" not in texts
+
+    outcome = {}
+
+    def drive():
+        dialog = QApplication.activeModalWidget()
+        dialog.reveal()
+        qtbot.waitUntil(lambda: dialog.error.text() != "")
+        outcome["no_reason"] = dialog.error.text()
+        dialog.reason.setCurrentText("电话联系本人")
+        dialog.reveal()
+        qtbot.waitUntil(lambda: dialog.revealed is not None)
+        dialog.accept()
+
+    QTimer.singleShot(0, drive)
+    page.detail.reveal_phone.click()
+    assert "请填写原因" in outcome["no_reason"]
+    assert page.detail.fields["phone"].text() == "13800000001"
+    entries = [e for e in audit_log.query(window.ctx.reader()) if e.action == "reveal"]
+    assert len(entries) == 1 and entries[0].new == {"field": "phone", "reason": "电话联系本人"}
+    assert entries[0].actor == "admin"
+    page.show_household(office.h_wang)
+    page.show_household(office.h_zhang)
+    assert page.detail.fields["phone"].text() == "138****0001"
+    window.close()
+
+
+def test_the_registers_page_hides_sensitive_groups_from_a_grid_worker(qtbot, office_file):
+    from ui.pages.registers_page import RegistersPage
+
+    path, office = office_file
+    db = open_db(path)
+    worker, admin = users.login(db, "grid_a", PASSWORD), users.login(db, "admin", PASSWORD)
+    db.close()
+    for user, sees in ((worker, False), (admin, True)):
+        ctx = AppContext(path, user)
+        page = RegistersPage(ctx)
+        qtbot.addWidget(page)
+        assert ("disabled" in page._group_items) is sees and ("low_income" in page._group_items) is sees
+        assert "floating" in page._group_items
+        page.close()
+        ctx.close()

@@ -14,6 +14,7 @@ from gridoffice import ages, audit, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
 from gridoffice.idcard import mask_id
+from gridoffice.masking import mask_phone
 
 # Audit actions as a clerk reads them in the history.
 ACTION_LABELS = {
@@ -52,6 +53,8 @@ def describe(entry: audit.Entry) -> str:
         def show(value):
             if key == "id_number" and value:
                 return mask_id(str(value))
+            if key == "phone" and value:
+                return mask_phone(str(value))
             return vocab.label(table, value) if table else ("" if value is None else str(value))
 
         label = tr(FIELD_LABELS.get(key, key))
@@ -97,7 +100,19 @@ class HouseholdView(QWidget):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
             self.fields[key] = value
-            form.addRow(label, value)
+            if key == "phone":
+                # Masked by default; the full number is a deliberate, logged act (masking.reveal).
+                self.reveal_phone = QToolButton()
+                self.reveal_phone.setText(tr("显示完整号码"))
+                self.reveal_phone.setAutoRaise(True)
+                self.reveal_phone.clicked.connect(self.reveal_household_phone)
+                row = QHBoxLayout()
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(value, 1)
+                row.addWidget(self.reveal_phone)
+                form.addRow(label, row)
+            else:
+                form.addRow(label, value)
         self.buttons = QHBoxLayout()
         self.members = MembersTable(0, 7)
         self.members.setHorizontalHeaderLabels([tr("姓名"), tr("关系"), tr("性别"), tr("年龄"), tr("身份证号"),
@@ -177,11 +192,23 @@ class HouseholdView(QWidget):
         self.fields["contact_class"].setText(vocab.label(vocab.CONTACT_CLASSES, h.contact_class))
         contacts = staff.contact_staff_of(db, h.id)
         self.fields["contacts"].setText("、".join(c.staff_name for c in contacts) or tr("（未落实联系人）"))
-        self.fields["phone"].setText(h.phone or tr("（未填）"))
+        self.fields["phone"].setText(mask_phone(h.phone) if h.phone else tr("（未填）"))
+        self.reveal_phone.setVisible(bool(h.phone) and self.ctx.can("reveal"))
         self.fields["notes"].setText(h.notes or "")
         self._fill_members(db, h, keep)
         self._fill_history(db, h)
         self._enable(True)
+
+    def reveal_household_phone(self) -> None:
+        from .reveal_dialog import ask_reveal
+
+        h = self.household
+        if h is None or not h.phone:
+            return
+        value = ask_reveal(self.ctx, "households", h.id, "phone", mask_phone(h.phone), self)
+        if value is not None and self.household is not None and self.household.id == h.id:
+            self.fields["phone"].setText(value)
+            self.reveal_phone.hide()
 
     def _unit_path(self, db, org_id: int | None) -> str:
         if org_id is None:
@@ -195,11 +222,13 @@ class HouseholdView(QWidget):
         today = dt.date.today()
         ids = [p.id for p in h.members]
         tags: dict[int, list[str]] = {}
+        visible = self.ctx.visible_tags()
         if ids:
             for pid, tag in db.execute(
                 f"SELECT person_id, tag FROM person_tags WHERE until IS NULL AND person_id IN ({','.join('?' * len(ids))}) "
                 "ORDER BY id", ids):
-                tags.setdefault(pid, []).append(vocab.label(vocab.TAGS, tag))
+                if tag in visible:
+                    tags.setdefault(pid, []).append(vocab.label(vocab.TAGS, tag))
         self.members.setRowCount(len(h.members))
         select_row = 0
         for row, p in enumerate(h.members):
@@ -229,8 +258,11 @@ class HouseholdView(QWidget):
             entries += [(e, p.name) for e in audit.history(db, "persons", p.id, limit=50)]
         if names:
             ids = list(names)
-            for tag_id, person_id in db.execute(
-                    f"SELECT id, person_id FROM person_tags WHERE person_id IN ({','.join('?' * len(ids))})", ids):
+            visible = self.ctx.visible_tags()
+            for tag_id, person_id, tag in db.execute(
+                    f"SELECT id, person_id, tag FROM person_tags WHERE person_id IN ({','.join('?' * len(ids))})", ids):
+                if tag not in visible:
+                    continue
                 entries += [(e, names[person_id]) for e in audit.history(db, "person_tags", tag_id, limit=20)]
         entries.sort(key=lambda pair: pair[0].id, reverse=True)
         self.history.clear()

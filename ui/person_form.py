@@ -9,13 +9,14 @@ from __future__ import annotations
 from dataclasses import fields
 
 from PySide6.QtCore import QCoreApplication, Qt
-from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QLabel, QLineEdit, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QPushButton, QVBoxLayout, QWidget)
 
 from gridoffice import vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
 from gridoffice.idcard import clean_id, parse_id
+from gridoffice.masking import mask_field
 from gridoffice.people import Person, PersonInput, validate_person
 
 ERROR_STYLE = "color: #c62828;"
@@ -91,6 +92,7 @@ class PersonForm(QDialog):
         self.edits["phone"].setPlaceholderText(tr("手机或座机，如 13812345678、0571-87654321"))
         self.edits["ethnicity"].setPlaceholderText(tr("如 汉族"))
         self.errors: dict[str, QLabel] = {}
+        self.masked_cells: dict[str, tuple[QLabel, QPushButton]] = {}
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
@@ -103,7 +105,7 @@ class PersonForm(QDialog):
             message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.errors[key] = message
             grid.addWidget(label, row, 0)
-            grid.addWidget(self.edits[key], row, 1)
+            grid.addWidget(self._cell(key), row, 1)
             grid.addWidget(message, row, 2)
         self.general = QLabel()
         self.general.setWordWrap(True)
@@ -136,6 +138,36 @@ class PersonForm(QDialog):
             else:
                 widget.currentIndexChanged.connect(self.validate)
         self.validate()
+
+    def _cell(self, key: str) -> QWidget:
+        """The edit, or for a stored ID number or phone its masked text and a reveal button:
+        the edit (holding the stored value) shows only after a reason was given and logged."""
+        value = getattr(self.person, key, None) if self.person is not None else None
+        if key not in ("id_number", "phone") or not value:
+            return self.edits[key]
+        cell = QWidget()
+        row = QHBoxLayout(cell)
+        row.setContentsMargins(0, 0, 0, 0)
+        masked = QLabel(mask_field(key, value))
+        button = QPushButton(tr("显示完整号码"))
+        button.setEnabled(self.ctx.can("reveal"))
+        button.clicked.connect(lambda: self._reveal(key, masked, button))
+        row.addWidget(masked, 1)
+        row.addWidget(button)
+        row.addWidget(self.edits[key], 1)
+        self.edits[key].hide()
+        self.masked_cells[key] = (masked, button)
+        return cell
+
+    def _reveal(self, key: str, masked: QLabel, button: QPushButton) -> None:
+        from .reveal_dialog import ask_reveal
+
+        if ask_reveal(self.ctx, "persons", self.person.id, key, masked.text(), self) is None:
+            return
+        masked.hide()
+        button.hide()
+        self.edits[key].show()
+        self.edits[key].setFocus()
 
     # -- values --------------------------------------------------------------------------------
     def _load(self, person: Person) -> None:

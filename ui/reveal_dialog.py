@@ -2,7 +2,7 @@
 
 Forms show masked numbers; their "显示完整号码" button opens this dialog. The reason and the
 reveal go through the writer (gridoffice.masking.reveal records the audit entry); the number is
-shown only in this dialog and forgotten when it closes.
+shown in this dialog; `ask_reveal` hands it to the form that asked, for that one record.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ class RevealDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.target = (table, row_id, field)
+        self.revealed: str | None = None
         what = self.tr("身份证号") if field == "id_number" else self.tr("电话")
         self.setWindowTitle(self.tr("显示完整{what}").format(what=what))
         note = QLabel(self.tr("完整号码属于个人敏感信息。查看会记入操作记录（谁、何时、为什么），请填写原因。"))
@@ -63,6 +64,7 @@ class RevealDialog(QDialog):
                        description=self.tr("查看完整号码"), on_done=self._shown, on_error=self._refused)
 
     def _shown(self, value: str) -> None:
+        self.revealed = value
         self.value.setText(value)
         self.value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.clear()
@@ -71,3 +73,10 @@ class RevealDialog(QDialog):
     def _refused(self, exc: BaseException) -> None:
         self.show_button.setEnabled(True)
         self.error.setText(getattr(exc, "message", str(exc)))
+
+
+def ask_reveal(ctx, table: str, row_id: int, field: str, masked: str, parent: QWidget | None = None) -> str | None:
+    """Open the dialog; the clear value once the clerk gave a reason and it was shown, else None."""
+    dialog = RevealDialog(ctx, table, row_id, field, masked, parent)
+    dialog.exec()
+    return dialog.revealed

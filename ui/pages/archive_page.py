@@ -61,6 +61,10 @@ class ArchivePage(Page):
         self.search_worker = LatestWorker(ctx, "search", self)
         self.counts_worker = LatestWorker(ctx, "counts", self)
         self.tree_worker = LatestWorker(ctx, "tree", self)
+        # What the user's role lets them see: a grid worker their grid's units, no sensitive tags.
+        scope = ctx.org_scope()
+        self.scope = frozenset(scope) if scope is not None else None
+        self.tags_visible = ctx.visible_tags()
         self._build_filters()
         self._build_tree()
         self._build_tables()
@@ -107,7 +111,8 @@ class ArchivePage(Page):
         for group in ages.AGE_GROUPS:
             self.group_combo.addItem(ages.label(group), ("age", group.min_age, group.max_age))
         for code in vocab.TAGS:
-            self.group_combo.addItem(vocab.label(vocab.TAGS, code), ("tag", code))
+            if code in self.tags_visible:
+                self.group_combo.addItem(vocab.label(vocab.TAGS, code), ("tag", code))
         self.age_min = QSpinBox()
         self.age_max = QSpinBox()
         for spin in (self.age_min, self.age_max):
@@ -297,7 +302,7 @@ class ArchivePage(Page):
             return True
         if table == "persons":
             person = people.get_person(self.ctx.reader(), row_id)
-            if person.household_id is None:
+            if person.household_id is None or not self._may_see(person.household_id):
                 self.ctx.show_status(tr("{name}还没有入户").format(name=person.name))
                 return False
             self.show_household(person.household_id, person.id)
@@ -349,6 +354,8 @@ class ArchivePage(Page):
         root.setData(0, Qt.ItemDataRole.UserRole, None)
         items = self._tree_items
         for unit in units:
+            if self.scope is not None and unit.id not in self.scope:
+                continue
             item = QTreeWidgetItem(items.get(unit.parent_id, root), [unit.name, "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
             items[unit.id] = item
@@ -394,6 +401,7 @@ class ArchivePage(Page):
             age_min=self.age_min.value() if self.age_min.value() >= 0 else None,
             age_max=self.age_max.value() + 1 if self.age_max.value() >= 0 else None,
             status=status,
+            scope=self.scope,
         )
 
     def _group_chosen(self) -> None:
@@ -489,7 +497,7 @@ class ArchivePage(Page):
         n = self.models[kind].rowCount()
         text = (tr("共{n}户") if kind == "households" else tr("共{n}人")).format(n=n)
         self.ctx.show_status(text)
-        if n == 0 and self.current_filter() == browse.Filter() and not self._tree_has_households():
+        if n == 0 and self.current_filter() == browse.Filter(scope=self.scope) and not self._tree_has_households():
             text = tr("还没有登记任何户。先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
         self.count_label.setText(text)
 
@@ -513,11 +521,20 @@ class ArchivePage(Page):
         if self.detail.household is not None:
             self.detail.members.setFocus()
 
+    def _may_see(self, household_id: int) -> bool:
+        if self.scope is None:
+            return True
+        row = self.ctx.reader().execute("SELECT org_id FROM households WHERE id = ?", [household_id]).fetchone()
+        return row is not None and row[0] in self.scope
+
     def _escape(self) -> None:
         self.views[self._current_kind()].setFocus()
 
     def show_household(self, household_id: int, person_id: int | None = None) -> None:
         """Show a household in the detail pane and select its row if the current table has it."""
+        if not self._may_see(household_id):
+            self.ctx.show_status(tr("这一户不在您负责的范围内"))
+            return
         self.detail.show_household(household_id, person_id)
         kind = self._current_kind()
         target = household_id if kind == "households" else person_id
@@ -557,7 +574,9 @@ class ArchivePage(Page):
         query = self.search_edit.text().strip()
         if query:
             started = self._search_started
-            self.search_worker.submit(lambda db: search.search(db, query, limit=50),
+            # A grid worker searches their own subtree only (an empty scope matches no unit).
+            org_id = None if self.scope is None else (getattr(self.ctx.user, "org_id", None) or -1)
+            self.search_worker.submit(lambda db: search.search(db, query, org_id=org_id, limit=50),
                                       lambda hits: self._show_hits(query, hits, started))
 
     def _show_hits(self, query: str, hits, started: float) -> None:
@@ -725,6 +744,9 @@ class ArchivePage(Page):
             return
         current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id)]
         dialog = TagDialog(person, current, self)
+        for code, box in dialog.boxes.items():
+            # A hidden box keeps its state, so a sensitive tag the user cannot see is never ended here.
+            box.setVisible(code in self.tags_visible)
         if not dialog.exec():
             return
         added, removed = dialog.added(), dialog.removed()
