@@ -62,7 +62,7 @@ def prepare(source: Path, path: Path, today: dt.date) -> None:
     db.close()
 
 
-def core_figures(path: Path, today: dt.date) -> int:
+def core_figures(path: Path, today: dt.date) -> tuple[int, int]:
     db = connect(path, readonly=True)
     grids = timed("overdue_by_grid (whole office)", lambda: visits.overdue_by_grid(db, today=today))
     people = timed("overdue_by_staff (whole office)", lambda: visits.overdue_by_staff(db, today=today))
@@ -87,10 +87,10 @@ def core_figures(path: Path, today: dt.date) -> int:
     print(f"figures: last 30 days {row[0]} household visits to {row[1]} households; needs open {needs[0]}, "
           f"solved {needs[1]}")
     db.close()
-    return busiest.id
+    return busiest.id, typical.id
 
 
-def gui_figures(path: Path, staff_id: int) -> None:
+def gui_figures(path: Path, staff_id: int, typical_id: int) -> None:
     from PySide6.QtWidgets import QApplication
 
     from ui.context import AppContext
@@ -116,6 +116,8 @@ def gui_figures(path: Path, staff_id: int) -> None:
 
     timed("workbench page open (busiest contact, until filled)",
           lambda: open_page(WorkbenchPage, lambda p: p.select_staff(staff_id)), repeat=3)
+    timed("workbench page open (typical contact, until filled)",
+          lambda: open_page(WorkbenchPage, lambda p: p.select_staff(typical_id)), repeat=3)
     timed("visits page open (overdue per grid and staff, until filled)", lambda: open_page(VisitsPage), repeat=3)
     ctx.close()
 
@@ -134,8 +136,7 @@ def main() -> int:
                 path.unlink()
             prepare(Path(args.db), path, today)
         print(f"load average: {os.getloadavg()[0]:.1f}")
-        staff_id = core_figures(path, today)
-        gui_figures(path, staff_id)
+        gui_figures(path, *core_figures(path, today))
     return 0
 
 
