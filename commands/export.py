@@ -1,0 +1,87 @@
+"""`export KIND --db PATH [--month 2026-10] [--year 2026] [--org NAME] [--staff NAME] [--columns ...] -o FILE`:
+the monthly summary, the public notice, the year-end assessment, the roster and the two archives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+from commands._progress import consume
+from exports import archives, assessment, monthly_summary, public_notice, roster
+from gridoffice import audit, stats_archives
+from gridoffice.db import open_db
+from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice.i18n import tr
+
+NAME = "export"
+HELP = "导出报表：月度汇总、公示表、年终考核、花名册、一村一档、一党员一档"
+KINDS = {"summary": "月度汇总", "notice": "公示表", "assessment": "年终考核", "roster": "花名册",
+         "village-file": "一村一档", "member-file": "一党员一档"}
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("kind", choices=list(KINDS), help="；".join(f"{k}（{v}）" for k, v in KINDS.items()))
+    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    parser.add_argument("--month", metavar="YYYY-MM", help="月份（月度汇总、公示表），默认上个月")
+    parser.add_argument("--year", metavar="YYYY", help="年度（年终考核、一党员一档），默认今年")
+    parser.add_argument("--org", metavar="NAME", help="范围：组织单元名称（花名册、汇总、公示、考核；一村一档必填）")
+    parser.add_argument("--staff", metavar="NAME", help="人员姓名（一党员一档必填）")
+    parser.add_argument("--columns", nargs="+", metavar="COL", help="花名册的列（中文列名或代码），默认全部")
+    parser.add_argument("--user", default="命令行", help="审计记录中的操作人，也写在表尾的制表人处")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx 或 .pdf）")
+    parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
+
+
+def find_org(db, name: str) -> int:
+    rows = db.execute("SELECT id FROM org_units WHERE name = ? AND status = 'active'", [name.strip()]).fetchall()
+    if not rows:
+        raise ValidationError("org", tr("找不到名为“{name}”的组织单元").format(name=name))
+    if len(rows) > 1:
+        raise ValidationError("org", tr("名为“{name}”的组织单元不止一个，请在程序中选择").format(name=name))
+    return rows[0][0]
+
+
+def _last_month() -> str:
+    first = dt.date.today().replace(day=1)
+    return (first - dt.timedelta(days=1)).isoformat()[:7]
+
+
+def run(args) -> int:
+    path = Path(args.db)
+    if not path.is_file():
+        print(f"找不到数据库文件：{path}", file=sys.stderr)
+        return 2
+    out = Path(args.output)
+    if not out.parent.is_dir():
+        print(f"输出文件夹不存在：{out.parent}", file=sys.stderr)
+        return 2
+    db = open_db(path)
+    audit.set_actor(db, args.user)
+    try:
+        org_id = find_org(db, args.org) if args.org else None
+        month, year = args.month or _last_month(), args.year or str(dt.date.today().year)
+        if args.kind == "summary":
+            job = monthly_summary.write(db, out, month, org_id=org_id)
+        elif args.kind == "notice":
+            job = public_notice.write(db, out, month, org_id=org_id)
+        elif args.kind == "assessment":
+            job = assessment.write(db, out, year, org_id=org_id)
+        elif args.kind == "roster":
+            job = roster.write(db, out, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS)
+        elif args.kind == "village-file":
+            if org_id is None:
+                raise ValidationError("org", tr("一村一档请用 --org 指定村或社区的名称"))
+            job = archives.write_village(db, out, org_id)
+        else:
+            if not args.staff:
+                raise ValidationError("staff", tr("一党员一档请用 --staff 指定人员姓名"))
+            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff), year=int(year))
+        consume(job, quiet=args.quiet)
+    except GridOfficeError as exc:
+        print(f"导出失败：{exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.close()
+    print(f"已导出{KINDS[args.kind]}：{out}", file=sys.stderr)
+    return 0
