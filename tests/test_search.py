@@ -82,6 +82,28 @@ def test_exact_name_first_then_names_starting_with_it(office):
     assert names(office, "张")[-1] == "王张伟"
 
 
+def test_a_name_starting_with_the_query_outranks_a_match_through_the_household(office):
+    # 白亮 lives in household 2, whose head (王张伟) and address (王家村) hold 王; 王建军 does not.
+    def add(pid, hid, name, relation, serial):
+        office.execute(
+            "INSERT INTO persons(id, household_id, name, id_number, sex, birth_date, relation, status, residence) "
+            "VALUES (?, ?, ?, ?, 'M', '1980-01-01', ?, 'active', 'registered')",
+            [pid, hid, name, idcard.make_id("330102", dt.date(1980, 1, 1), serial), relation])
+
+    with office.atomic():
+        add(8, 2, "白亮", "son", 31)
+        add(9, 1, "王建军", "son", 33)
+        search.reindex(office, person_ids=[8, 9], today=TODAY)
+    for judged in ("changed rows", "rebuilt index"):
+        hits = find(office, "王")
+        assert ("person", "白亮") not in hits, judged
+        assert sorted(hits[:2]) == [("person", "王建军"), ("person", "王张伟")], judged
+        assert hits[2:] == [("household", "王张伟户")], judged
+        assert names(office, "王建") == ["王建军"], judged
+        assert names(office, "王家") == [], judged
+        consume(search.rebuild(office, today=TODAY), quiet=True)
+
+
 def test_part_of_a_name_in_the_middle(office):
     assert names(office, "阳明") == ["欧阳明"]
     assert names(office, "伟张") == []
