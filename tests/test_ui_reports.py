@@ -1,0 +1,87 @@
+import shutil
+
+import openpyxl
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog
+
+from gridoffice import audit_log
+from gridoffice.db import open_db
+from tests._reports import build_activity_office
+from ui.context import AppContext
+from ui.pages.reports_page import ReportsPage
+
+
+@pytest.fixture(scope="session")
+def activity_template(small_office_template, tmp_path_factory):
+    path = tmp_path_factory.mktemp("activity-office-ui") / "office.db"
+    build_activity_office(small_office_template, path)
+    return path
+
+
+@pytest.fixture
+def page(activity_template, tmp_path, qtbot):
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
+    ctx = AppContext(path)
+    widget = ReportsPage(ctx)
+    qtbot.addWidget(widget)
+    widget.resize(900, 600)
+    widget.show()
+    widget.activated()
+    yield widget
+    ctx.close()
+
+
+def _save_as(monkeypatch, target):
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+
+
+def _pick(combo, data):
+    combo.setCurrentIndex(combo.findData(data))
+
+
+def test_summary_for_a_chosen_month_is_written_and_recorded(page, qtbot, monkeypatch, tmp_path):
+    _pick(page.kind, "summary")
+    _pick(page.month, "2026-10")
+    assert page.month.isVisible() and not page.staff.isVisible() and not page.columns.isVisible()
+    target = tmp_path / "汇总"
+    _save_as(monkeypatch, target)
+    qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+    out = tmp_path / "汇总.xlsx"
+    qtbot.waitUntil(lambda: page.open_folder.isEnabled(), timeout=20000)
+    assert out.exists() and "2026年10月" in openpyxl.load_workbook(out).worksheets[0]["A1"].value
+    assert str(out) in page.result.text()
+    db = open_db(page.ctx.db_path)
+    assert audit_log.query(db, audit_log.Filter(action="export"))[0].new["kind"] == "monthly_summary"
+    db.close()
+
+
+def test_roster_with_picked_columns_for_one_grid(page, qtbot, monkeypatch, tmp_path):
+    _pick(page.kind, "roster")
+    assert page.columns.isVisible() and not page.month.isVisible()
+    grid = next(i for i in range(page.org.count()) if page.org.itemText(i).strip().endswith("网格"))
+    page.org.setCurrentIndex(grid)
+    for i in range(page.columns.count()):
+        item = page.columns.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) not in ("household_number", "name", "sex"):
+            item.setCheckState(Qt.CheckState.Unchecked)
+    target = tmp_path / "r.xlsx"
+    _save_as(monkeypatch, target)
+    page.export()
+    qtbot.waitUntil(lambda: page.open_folder.isEnabled(), timeout=20000)
+    ws = openpyxl.load_workbook(target).worksheets[0]
+    assert [c.value for c in ws[2]] == ["户号", "姓名", "性别"]
+    assert page.org.currentText().strip() in ws["A1"].value
+
+
+def test_village_file_needs_a_village_and_member_file_a_person(page, monkeypatch, tmp_path):
+    called = []
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: called.append(1) or ("", ""))
+    _pick(page.kind, "village-file")
+    page.org.setCurrentIndex(0)
+    page.export()
+    assert "村或社区" in page.result.text() and not called
+    _pick(page.kind, "member-file")
+    assert page.staff.isVisible() and page.staff.count() > 0
+

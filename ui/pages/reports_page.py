@@ -1,0 +1,193 @@
+"""报表: pick the kind, the period and the scope, write the file as a background job, open its folder."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QUrl
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
+                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from exports import archives, assessment, monthly_summary, public_notice, roster
+from gridoffice.roster_columns import FIELDS
+from ..context import Cancelled
+
+from . import Page
+
+# kind -> (label, file suffix, needs: month / year / org / staff / columns)
+KINDS = {
+    "summary": ("月度汇总表", "xlsx", {"month", "org"}),
+    "notice": ("公示表（按网格服务团队）", "xlsx", {"month", "org"}),
+    "assessment": ("年终考核表", "xlsx", {"year", "org"}),
+    "roster": ("花名册", "xlsx", {"org", "columns"}),
+    "village-file": ("一村一档（PDF）", "pdf", {"org"}),
+    "member-file": ("一党员一档（PDF）", "pdf", {"staff", "year"}),
+}
+
+
+class ReportsPage(Page):
+    PAGE_ID = "reports"
+    TITLE = "报表"
+    ORDER = 55
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        self.today = dt.date.today
+        self.last_path: Path | None = None
+        self._loaded = False
+        self.kind = QComboBox()
+        for code, (label, _, _) in KINDS.items():
+            self.kind.addItem(self.tr(label), code)
+        self.month = QComboBox()
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.org = QComboBox()
+        self.staff = QComboBox()
+        self.staff.setEditable(True)
+        self.staff.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.columns = QListWidget()
+        for code, label in FIELDS.items():
+            item = QListWidgetItem(self.tr(label))
+            item.setData(Qt.ItemDataRole.UserRole, code)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked)
+            self.columns.addItem(item)
+        self.columns.setMaximumHeight(180)
+        self.export_button = QPushButton(self.tr("导出(&E)…"))
+        self.export_button.setShortcut("Ctrl+E")
+        self.open_folder = QPushButton(self.tr("打开所在文件夹(&O)"))
+        self.open_folder.setEnabled(False)
+        self.result = QLabel()
+        self.result.setWordWrap(True)
+
+        form = QFormLayout()
+        form.addRow(self.tr("报表种类(&K)："), self.kind)
+        self.rows = {"month": (self.tr("月份(&M)："), self.month), "year": (self.tr("年度(&Y)："), self.year),
+                     "org": (self.tr("范围(&S)："), self.org), "staff": (self.tr("人员(&P)："), self.staff),
+                     "columns": (self.tr("花名册列(&C)："), self.columns)}
+        for label, widget in self.rows.values():
+            form.addRow(label, widget)
+        self.form = form
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.export_button)
+        buttons.addWidget(self.open_folder)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        layout.addWidget(self.result)
+        layout.addStretch(1)
+        self.kind.currentIndexChanged.connect(self._kind_changed)
+        self.export_button.clicked.connect(self.export)
+        self.open_folder.clicked.connect(self._open_folder)
+        self._kind_changed()
+
+    # -- loading ------------------------------------------------------------------------------------
+    def activated(self) -> None:
+        if not self._loaded:
+            self._load()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if self._loaded and kinds & {"org", "staff"}:
+            self._load()
+
+    def _load(self) -> None:
+        self._loaded = True
+        today = self.today()
+        self.month.clear()
+        first = today.replace(day=1)
+        for _ in range(24):
+            self.month.addItem(self.tr("{y}年{m}月").format(y=first.year, m=first.month), first.isoformat()[:7])
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        # Offices hand in the month just ended: select it.
+        self.month.setCurrentIndex(1 if today.day < 25 else 0)
+        self.year.setValue(today.year if today.month > 6 else today.year - 1)
+        db = self.ctx.reader()
+        self.org.clear()
+        self.org.addItem(self.tr("全部"), None)
+        for uid, name, level, depth in db.execute(
+                "SELECT id, name, level, length(path) - length(replace(path, '/', '')) FROM org_units "
+                "WHERE status = 'active' AND level IN ('street', 'community', 'area', 'grid') ORDER BY path"):
+            self.org.addItem("　" * max(0, depth - 2) + name, uid)
+        self.staff.clear()
+        for sid, name, unit in db.execute(
+                "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
+                "WHERE s.status = 'active' AND s.kind IN ('party_member', 'veteran_member', 'village_cadre', "
+                "'town_cadre', 'grid_worker') ORDER BY s.name"):
+            self.staff.addItem(f"{name}（{unit}）" if unit else name, sid)
+
+    def _kind_changed(self) -> None:
+        needs = KINDS[self.kind.currentData()][2]
+        for key, (_, widget) in self.rows.items():
+            self.form.setRowVisible(widget, key in needs)
+
+    # -- exporting ----------------------------------------------------------------------------------
+    def _default_name(self, kind: str) -> str:
+        label, suffix, needs = KINDS[kind]
+        scope = self.org.currentText().strip() if self.org.currentData() else ""
+        period = self.month.currentData() if "month" in needs else (str(self.year.value()) if "year" in needs else "")
+        who = self.staff.currentText().split("（")[0] if kind == "member-file" else ""
+        parts = [p for p in (scope, who, label.split("（")[0], period) if p]
+        return "-".join(parts) + "." + suffix
+
+    def selected_columns(self) -> list[str]:
+        return [self.columns.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.columns.count())
+                if self.columns.item(i).checkState() == Qt.CheckState.Checked]
+
+    def job_factory(self, kind: str, path: Path):
+        """The export job for the current choices, to run on the writer (exports record themselves)."""
+        month, year, org_id = self.month.currentData(), self.year.value(), self.org.currentData()
+        columns, staff_id = self.selected_columns(), self.staff.currentData()
+        maker = self.ctx.user.name if self.ctx.user else None
+        factories = {
+            "summary": lambda db: monthly_summary.write(db, path, month, org_id=org_id, maker=maker),
+            "notice": lambda db: public_notice.write(db, path, month, org_id=org_id, maker=maker),
+            "assessment": lambda db: assessment.write(db, path, str(year), org_id=org_id, maker=maker),
+            "roster": lambda db: roster.write(db, path, org_id=org_id, columns=columns, maker=maker),
+            "village-file": lambda db: archives.write_village(db, path, org_id),
+            "member-file": lambda db: archives.write_member(db, path, staff_id, year=year),
+        }
+        return factories[kind]
+
+    def export(self) -> None:
+        kind = self.kind.currentData()
+        if kind == "village-file" and self.org.currentData() is None:
+            self.result.setText(self.tr("一村一档请先在“范围”中选择一个村或社区"))
+            return
+        if kind == "member-file" and self.staff.currentData() is None:
+            self.result.setText(self.tr("一党员一档请先选择一位人员"))
+            return
+        suffix = KINDS[kind][1]
+        start = str((self.last_path.parent if self.last_path else Path.home()) / self._default_name(kind))
+        filt = self.tr("Excel 工作簿 (*.xlsx)") if suffix == "xlsx" else self.tr("PDF 文件 (*.pdf)")
+        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存报表"), start, filt)
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != "." + suffix:
+            path = path.with_name(path.name + "." + suffix)
+        self.export_button.setEnabled(False)
+        self.result.setText(self.tr("正在导出……"))
+        self.ctx.run_job(self.job_factory(kind, path), self.tr("导出{what}").format(what=self.tr(KINDS[kind][0])),
+                         writes=True, parent=self, on_done=lambda _r: self._done(path),
+                         on_error=self._failed)
+
+    def _done(self, path: Path) -> None:
+        self.last_path = path
+        self.export_button.setEnabled(True)
+        self.open_folder.setEnabled(True)
+        self.result.setText(self.tr("已导出：{path}").format(path=path))
+
+    def _failed(self, exc: BaseException) -> None:
+        self.export_button.setEnabled(True)
+        if isinstance(exc, Cancelled):
+            message = self.tr("已取消")
+        else:
+            message = getattr(exc, "message", "") or str(exc)
+        self.result.setText(self.tr("导出未完成：{m}").format(m=message))
+
+    def _open_folder(self) -> None:
+        if self.last_path:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_path.parent)))
