@@ -56,7 +56,7 @@ class ReportsPage(Page):
             self.columns.addItem(item)
         self.columns.setMaximumHeight(180)
         self.export_button = QPushButton(self.tr("导出(&E)…"))
-        self.export_button.setShortcut("Ctrl+E")
+        self.export_button.setShortcut("Ctrl+Return")
         self.open_folder = QPushButton(self.tr("打开所在文件夹(&O)"))
         self.open_folder.setEnabled(False)
         self.result = QLabel()
