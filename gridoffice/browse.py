@@ -286,9 +286,12 @@ class Totals:
     persons: int
 
 
-def totals(db: Database) -> Totals:
-    """Active households and persons in the whole file (for the status bar)."""
-    h = db.execute("SELECT count(*) FROM households WHERE status = 'active'").fetchone()[0]
-    p = db.execute("SELECT count(*) FROM persons WHERE status = 'active'").fetchone()[0]
-    return Totals(h, p)
+def totals(db: Database, scope: frozenset[int] | None = None) -> Totals:
+    """Active households and persons in the whole file, or in the units of `scope` (for the status bar)."""
+    if scope is None:
+        h = db.execute("SELECT count(*) FROM households WHERE status = 'active'").fetchone()[0]
+        p = db.execute("SELECT count(*) FROM persons WHERE status = 'active'").fetchone()[0]
+        return Totals(h, p)
+    flt = Filter(scope=scope)
+    return Totals(len(household_ids(db, flt)), len(person_ids(db, flt)))
 

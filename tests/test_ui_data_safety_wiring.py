@@ -1,11 +1,14 @@
 """Data safety wired into the window: log-in, role views, masking, backups, storage errors."""
 
+import shutil
+
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
-from gridoffice import audit, audit_log, lock, users
+from gridoffice import audit, audit_log, backup, households, lock, safety, users
 from gridoffice.db import open_db
+from ui import app as app_module
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui_helpers import office_copy
@@ -150,3 +153,91 @@ def test_the_registers_page_hides_sensitive_groups_from_a_grid_worker(qtbot, off
         assert "floating" in page._group_items
         page.close()
         ctx.close()
+
+
+def test_a_full_disk_is_told_in_chinese_and_the_window_stays_usable(qtbot, office_file, monkeypatch):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    ctx = window.ctx
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    ctx.write(lambda db: db.execute("PRAGMA max_page_count = " + str(db.execute("PRAGMA page_count").fetchone()[0])),
+              description="")
+
+    def fill(db):
+        with db.atomic():
+            db.execute("UPDATE households SET notes = ? WHERE id = ?", ["满" * 200_000, office.h_wang])
+
+    ctx.write(fill, description="写入备注")
+    qtbot.waitUntil(lambda: bool(shown), timeout=5000)
+    assert "磁盘" in shown[0] and "没有保存" in shown[0]
+    assert ctx.reader().execute("SELECT notes FROM households WHERE id = ?", [office.h_wang]).fetchone()[0] == ""
+    done = []
+    ctx.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"), description="")
+    ctx.write(lambda db: households.update_household(db, office.h_wang, notes="好了"), description="修改备注",
+              on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done), timeout=5000)
+    window.close()
+
+
+def test_backup_now_from_the_menu_and_restore_reopens_the_backup(qtbot, office_file, monkeypatch):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    dialog = window.open_backups()
+    dialog.backup_now()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
+    assert "完整性检查通过" in dialog.status.text()
+    taken = backup.list_backups(path)[0].path
+    assert not safety.integrity_problems(taken)
+    dialog.close()
+    done = []
+    window.ctx.write(lambda db: households.update_household(db, office.h_wang, address="新地址"),
+                     description="改地址", on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    told = []
+    monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append((parent, title)))
+    window.restore_from(taken)
+    new_window, title = told[0]
+    qtbot.addWidget(new_window)
+    assert title == "已恢复" and new_window is not window and new_window.ctx.user.name == "admin"
+    address = new_window.ctx.reader().execute("SELECT address FROM households WHERE id = ?", [office.h_wang])
+    assert address.fetchone()[0] == "幸福小区2幢201室"
+    new_window.close()
+
+
+def test_a_read_only_job_does_not_say_saved(qtbot, office_file):
+    path, _ = office_file
+    window, page = open_as(qtbot, path, "admin")
+    said = []
+    window.ctx.write_finished.connect(lambda d, ok: said.append(d))
+    finished = []
+
+    def job(db):
+        yield 1, 1, ""
+        return 1
+
+    window.ctx.run_job(job, "统计", on_done=finished.append)
+    qtbot.waitUntil(lambda: bool(finished))
+    assert said == []
+    window.close()
+
+
+def test_the_demo_office_offers_its_accounts_on_the_log_in(qtbot, tmp_path, monkeypatch):
+    path, office = office_copy(tmp_path)
+    demo = tmp_path / app_module.DEMO_FILE
+    shutil.copy(path, demo)
+    seen = []
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        seen.append((dialog.hint.text(), dialog.name.text()))
+        dialog.name.setText("grid")
+        dialog.password.setText(app_module.DEMO_PASSWORD)
+        dialog.submit()
+
+    QTimer.singleShot(0, answer)
+    window = MainWindow.open(demo, persist=False)
+    qtbot.addWidget(window)
+    assert app_module.DEMO_PASSWORD in seen[0][0] and seen[0][1] == "admin"
+    assert window.ctx.user.role == "grid_worker" and window.ctx.user.org_id == office.grid_a
+    window.close()

@@ -8,7 +8,9 @@ Long jobs go through `run_job()`, which shows a progress dialog after ~600 ms wi
 
 from __future__ import annotations
 
+import contextlib
 import queue
+import sqlite3
 import threading
 import traceback
 from dataclasses import dataclass
@@ -20,8 +22,9 @@ from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QProgressDialog, QWidget
 from sqlite_utils import Database
 
-from gridoffice import audit, users
+from gridoffice import audit, safety, users
 from gridoffice.db import connect
+from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
 
@@ -69,6 +72,7 @@ class _Task:
     on_error: Callable[[BaseException], None] | None
     kinds: frozenset
     job: "Job | None" = None
+    writes: bool = True  # a read-only job says nothing about saving
 
 
 class Job(QObject):
@@ -253,7 +257,7 @@ class AppContext(QObject):
             self._submit(_Task(body, (), title, finish_ok, finish_err, frozenset(kinds), job))
         else:
             self._pending += 1
-            task = _Task(lambda: None, (), title, finish_ok, finish_err, frozenset(kinds), job)
+            task = _Task(lambda: None, (), title, finish_ok, finish_err, frozenset(kinds), job, writes=False)
             threading.Thread(target=self._reader_job, args=(task, job_factory), daemon=True,
                              name="gridoffice-job").start()
         return job
@@ -269,15 +273,24 @@ class AppContext(QObject):
     def show_status(self, text: str) -> None:
         self.status_message.emit(text)
 
-    def close(self) -> None:
+    def close(self, *, keep_lock: bool = False) -> OfficeLock | None:
+        """Finish queued writes and close the connections; with keep_lock the office lock stays
+        held and is returned (a restore replaces the file under it, then releases it)."""
         if self._closed:
-            return
+            return None
         self._closed = True
         self.closing.emit()
         self._queue.put(None)
         self._thread.join(timeout=30)
         self._reader.close()
-        self._office.close()
+        if not keep_lock:
+            self._office.close()
+            return None
+        if self._office.report.wal:
+            with contextlib.suppress(sqlite3.Error):
+                self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self._write_db.close()
+        return self._office.lock
 
     # -- internals -----------------------------------------------------------------------------
     def _submit(self, task: _Task) -> None:
@@ -300,15 +313,23 @@ class AppContext(QObject):
                 result = task.fn(self._write_db, *task.args)
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
                 self._rollback()
-                if not isinstance(exc, (GridOfficeError, Cancelled)):
+                # A full disk or an I/O error becomes a StorageError with a Chinese message; the
+                # transaction was rolled back, so the data equals the last commit.
+                storage = safety.classify(exc)
+                if storage is not None and storage is not exc:
+                    storage.__cause__ = exc
+                    exc = storage
+                elif not isinstance(exc, (GridOfficeError, Cancelled)):
                     traceback.print_exc()
                 self._bridge.finished.emit(task, None, exc)
             else:
                 self._bridge.finished.emit(task, result, None)
 
     def _rollback(self) -> None:
-        if self._write_db.conn.in_transaction:
-            self._write_db.conn.rollback()
+        # After an I/O error the rollback itself may fail; SQLite has then already rolled back.
+        with contextlib.suppress(sqlite3.Error):
+            if self._write_db.conn.in_transaction:
+                self._write_db.conn.rollback()
 
     def _reader_job(self, task: _Task, job_factory: Callable[[Database], Iterator]) -> None:
         db = self.open_reader()
@@ -339,14 +360,14 @@ class AppContext(QObject):
                 task.job.dialog.deleteLater()
                 task.job.dialog = None
         if error is None:
-            if task.description:
+            if task.description and task.writes:
                 self.write_finished.emit(task.description, True)
             if task.kinds:
                 self.changed.emit(task.kinds)
             if task.on_done:
                 task.on_done(result)
         else:
-            if task.description:
+            if task.description and task.writes:
                 self.write_finished.emit(task.description, False)
             if task.on_error:
                 task.on_error(error)

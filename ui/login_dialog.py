@@ -85,3 +85,44 @@ class LoginDialog(QDialog):
             self.password.setFocus()
             return
         self.accept()
+
+
+class ChangePasswordDialog(QDialog):
+    """The logged-in user changes their own password (through the writer: it is audited)."""
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.setWindowTitle(self.tr("修改密码"))
+        self.old, self.new, self.again = QLineEdit(), QLineEdit(), QLineEdit()
+        for edit in (self.old, self.new, self.again):
+            edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(self.tr("原密码(&O)："), self.old)
+        form.addRow(self.tr("新密码(&N)："), self.new)
+        form.addRow(self.tr("再输一次(&C)："), self.again)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("修改"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        self.buttons.accepted.connect(self.submit)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("用户：{name}").format(name=ctx.user.name)))
+        layout.addLayout(form)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+
+    def submit(self) -> None:
+        if self.new.text() != self.again.text():
+            self.error.setText(self.tr("两次输入的新密码不一致，请重新输入"))
+            return
+        self.buttons.setEnabled(False)
+        self.ctx.write(users.change_password, self.ctx.user.id, self.old.text(), self.new.text(),
+                       description=self.tr("修改密码"), on_done=lambda _r: self.accept(), on_error=self._refused)
+
+    def _refused(self, exc: BaseException) -> None:
+        self.buttons.setEnabled(True)
+        self.error.setText(getattr(exc, "message", str(exc)))

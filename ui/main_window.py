@@ -11,11 +11,12 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
 
-from gridoffice import browse, regions
+from gridoffice import backup, browse, regions, users
 from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
 from .background import LatestWorker
+from .backup_dialog import BackupDialog
 from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 
@@ -85,7 +86,10 @@ class MainWindow(QMainWindow):
         ctx = AppContext(path, user, office=office)
         if persist:
             app_module.remember_file(path)
-        return cls(ctx, persist=persist, first_page=first_page)
+        window = cls(ctx, persist=persist, first_page=first_page)
+        if persist:
+            window.start_auto_backup()
+        return window
 
     # -- pages ---------------------------------------------------------------------------------
     def _build_navigation(self) -> None:
@@ -197,6 +201,10 @@ class MainWindow(QMainWindow):
         self._recent_menu = file_menu.addMenu(tr("最近打开(&R)"))
         self._recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
+        if isinstance(self.ctx.user, users.User):
+            self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
+        file_menu.addSeparator()
         self._add(file_menu, tr("退出(&Q)"), QKeySequence("Ctrl+Q"), self.close)
 
         edit_menu = bar.addMenu(tr("编辑(&E)"))
@@ -273,6 +281,58 @@ class MainWindow(QMainWindow):
         window.show()
         self.close()
 
+    # -- backups and the user's password -------------------------------------------------------
+    def start_auto_backup(self) -> None:
+        """A checked backup now if the newest is an hour old, then every hour, in the background."""
+        from .safe_open import AutoBackup
+
+        self.auto_backup = AutoBackup(self.ctx.db_path, self)
+        self.auto_backup.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.auto_backup.failed.connect(lambda text: QMessageBox.warning(self, tr("自动备份失败"), text))
+        self.auto_backup.start()
+
+    def _stop_auto_backup(self) -> None:
+        if getattr(self, "auto_backup", None) is not None:
+            self.auto_backup.stop()
+
+    def open_backups(self) -> BackupDialog:
+        dialog = BackupDialog(self.ctx, self, can_restore=self.ctx.can("restore"))
+        dialog.restore_requested.connect(self.restore_from)
+        dialog.open()
+        return dialog
+
+    def restore_from(self, backup_path: Path) -> None:
+        """Close the file (keeping its lock), put the backup in its place, and reopen it in a new window."""
+        if self.ctx.busy:
+            QMessageBox.warning(self, tr("请稍候"), tr("还有操作正在保存，请等它完成后再恢复。"))
+            return
+        path, user = self.ctx.db_path, self.ctx.user
+        self._stop_auto_backup()
+        held = self.ctx.close(keep_lock=True)
+        try:
+            result = backup.restore(path, backup_path, held=held, actor=user.name)
+            title = tr("已恢复")
+            text = tr("已用备份“{name}”恢复。恢复前的文件原样保存在“{kept}”。").format(
+                name=backup_path.name, kept=result.kept_aside.name if result.kept_aside else tr("（无）"))
+        except GridOfficeError as exc:
+            title, text = tr("恢复失败"), exc.message + "\n\n" + tr("数据文件没有改动。")
+        finally:
+            held.release()
+        try:
+            window = MainWindow.open(path, persist=self.persist, user=user)
+        except Exception as exc:  # noqa: BLE001 - shown to the clerk
+            QMessageBox.critical(self, tr("无法打开"), tr("无法打开文件{path}：\n{error}").format(path=path, error=exc))
+            self.close()
+            return
+        window.show()
+        self.close()
+        QMessageBox.information(window, title, text)
+
+    def change_password(self) -> None:
+        from .login_dialog import ChangePasswordDialog
+
+        ChangePasswordDialog(self.ctx, self).exec()
+
     def _about(self) -> None:
         QMessageBox.about(self, tr("关于"), tr("网格化管理、组团式服务、片组户联系\n\n当前文件：{path}").format(
             path=self.ctx.db_path))
@@ -289,10 +349,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._file_label)
 
     def _refresh_totals(self) -> None:
-        self._worker.submit(lambda db: browse.totals(db), self._show_totals)
+        scope = self.ctx.org_scope()
+        scope = frozenset(scope) if scope is not None else None
+        self._worker.submit(lambda db: browse.totals(db, scope), self._show_totals)
 
     def _show_totals(self, totals: browse.Totals) -> None:
-        self._totals_label.setText(tr("全部在册：{h}户 {p}人").format(h=totals.households, p=totals.persons))
+        text = tr("全部在册：{h}户 {p}人") if self.ctx.org_scope() is None else tr("负责范围在册：{h}户 {p}人")
+        self._totals_label.setText(text.format(h=totals.households, p=totals.persons))
 
     def _update_title(self) -> None:
         name = regions.office(self.ctx.reader()).name or self.ctx.db_path.stem
@@ -339,6 +402,7 @@ class MainWindow(QMainWindow):
             for p in self.pages:
                 if hasattr(p, "save_state"):
                     p.save_state(settings)
+        self._stop_auto_backup()
         self.ctx.close()
         super().closeEvent(event)
 
