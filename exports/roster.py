@@ -32,7 +32,7 @@ _SQL = {
 _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vocab.POLITICAL_STATUS,
            "residence": vocab.RESIDENCE}
 DEFAULT_COLUMNS = tuple(FIELDS)
-WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 14}
+WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18, "name": 10}
 BATCH = 5000
 
 

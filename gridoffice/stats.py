@@ -17,6 +17,8 @@ costs a handful of scans, not a query per row. The definitions (also written in 
   closed: closed before the month ended; closed on time: closed no later than the resolve deadline;
   overdue: still open at the month's end with the deadline it had to meet passed; completion rate
   closed / received; satisfaction rate (satisfied + basically satisfied) / evaluated.
+- The public notice: per active grid team, its grid's visits and log entries (as above) and the
+  grid's matters of the month with their state now; residents only as a masked surname.
 """
 
 from __future__ import annotations
@@ -404,7 +406,7 @@ def mask_name(name: str | None) -> str:
 
 
 def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -> Notice:
-    """Per active grid team: its members' visits and log entries, its grid's matters of the month."""
+    """Per active grid team: its grid's visits, log entries and matters of the month."""
     p = month(month_text)
     scope, params = grid_scope(db, org_id)
     teams = db.execute(
@@ -417,18 +419,9 @@ def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -
             "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) "
             "ORDER BY m.team_id, m.id", [p.start, p.end]):
         members.setdefault(team_id, []).append((staff_id, name))
-    visits = db.execute(
-        "SELECT m.team_id, COUNT(DISTINCT v.id), COUNT(DISTINCT vh.household_id) FROM team_members m "
-        "JOIN visits v ON v.staff_id = m.staff_id AND v.status = 'active' AND v.visited_on >= ? AND v.visited_on < ? "
-        "JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
-        "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) GROUP BY 1",
-        [p.start, p.end, p.start, p.end]).fetchall()
-    visits = {r[0]: (r[1], r[2]) for r in visits}
-    logs = dict(db.execute(
-        "SELECT m.team_id, COUNT(DISTINCT e.id) FROM team_members m JOIN log_entries e ON e.staff_id = m.staff_id "
-        "AND e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? "
-        "WHERE (m.until IS NULL OR m.until = '' OR m.until >= ?) AND (m.since IS NULL OR m.since < ?) GROUP BY 1",
-        [p.start, p.end, p.start, p.end]).fetchall())
+    # The team serves its grid: the wall shows the grid's visits and log entries, as the summary counts them.
+    visits = visits_by(db, p, "grid")
+    logs = logs_by(db, p, "grid")
     by_grid: dict[int, list[NoticeMatter]] = {}
     counts: dict[int, list[int]] = {}
     for row in db.execute(
@@ -450,8 +443,8 @@ def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -
         c[3] += satisfaction in SATISFACTION
     result = []
     for team_id, name, grid_id, grid_name in teams:
-        v, hv = visits.get(team_id, (0, 0))
+        v, hv = visits.get(grid_id, (0, 0))
         c = counts.get(grid_id, [0, 0, 0, 0])
         result.append(NoticeTeam(team_id, name, grid_name, tuple(n for _, n in members.get(team_id, [])), v, hv,
-                                 logs.get(team_id, 0), c[0], c[1], c[2], c[3], tuple(by_grid.get(grid_id, []))))
+                                 logs.get(grid_id, (0, 0))[0], c[0], c[1], c[2], c[3], tuple(by_grid.get(grid_id, []))))
     return Notice(office(db).name, p, tuple(result))

@@ -136,16 +136,12 @@ def test_notice_counts_and_masking(office):
             for text in (m.resident, m.number, m.category, m.state, m.satisfaction, m.promise_date):
                 assert not find_unmasked(text)
                 assert text not in names or not text
-    members = defaultdict(set)
-    for team_id, staff_id in office.execute("SELECT team_id, staff_id FROM team_members WHERE until IS NULL"):
-        members[team_id].add(staff_id)
-    visits = [r for r in office.execute("SELECT id, staff_id FROM visits WHERE status = 'active' "
-                                        "AND visited_on >= '2026-10-01' AND visited_on < '2026-11-01'")]
-    logs = [r[0] for r in office.execute("SELECT staff_id FROM log_entries WHERE status = 'active' "
-                                         "AND entry_date >= '2026-10-01' AND entry_date < '2026-11-01'")]
+    loops = loop_grid_figures(office, "2026-10-01", "2026-11-01", stats.month(MONTH).last_day)
+    assert any(team.visits for team in notice.teams)
     for team in notice.teams:
-        assert team.visits == len({vid for vid, sid in visits if sid in members[team.team_id]})
-        assert team.log_entries == sum(sid in members[team.team_id] for sid in logs)
+        grid = loops[grid_of_team[team.team_id]]
+        assert (team.visits, team.households_visited, team.log_entries) == (
+            grid["visits"], grid["households_visited"], grid["log_entries"])
 
 
 @pytest.mark.parametrize("name,masked", [("张三", "张*"), ("欧阳娜娜", "欧阳**"), ("", ""), ("李", "李")])
