@@ -10,7 +10,8 @@ costs a handful of scans, not a query per row. The definitions (also written in 
   distinct households in them. Per grid, a visit counts once for each grid it touched.
 - Coverage of the visit rules: households whose next due date (visits.schedule_sql, the one rule)
   is not yet passed on the last day of the month, over all active households (per staff member:
-  over the households they are the current contact of).
+  over the households they are the current contact of). The schedule knows each household's LAST
+  visit only, so for a month long past a visit made after it also counts as covering it.
 - Log entries: active entries dated in the month (per grid: those linked to a household of the
   grid); leaders' comments: comments on those entries.
 - Matters: received in the month (per grid by the matter's grid, per staff member by assignee);
