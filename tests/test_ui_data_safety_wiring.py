@@ -241,3 +241,61 @@ def test_the_demo_office_offers_its_accounts_on_the_log_in(qtbot, tmp_path, monk
     assert app_module.DEMO_PASSWORD in seen[0][0] and seen[0][1] == "admin"
     assert window.ctx.user.role == "grid_worker" and window.ctx.user.org_id == office.grid_a
     window.close()
+
+
+def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_file, monkeypatch):
+    from ui.users_dialog import UserForm, UsersDialog
+
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    dialog = UsersDialog(window.ctx, window)
+    qtbot.addWidget(dialog)
+    assert dialog.table.rowCount() == 2
+    form = UserForm(window.ctx, dialog)
+    qtbot.addWidget(form)
+    form.name.setText("grid_b")
+    form.role.setCurrentIndex(form.role.findData("grid_worker"))
+    form.password.setText(PASSWORD)
+    form.again.setText(PASSWORD)
+    form.submit()
+    qtbot.waitUntil(lambda: form.error.text() != "")
+    assert form.error.text() == "网格员必须指定负责的网格或片区"
+    form.org.setCurrentIndex(form.org.findData(office.grid_b))
+    form.submit()
+    qtbot.waitUntil(lambda: form.result() == form.DialogCode.Accepted)
+    dialog.refresh()
+    row = next(r for r in range(dialog.table.rowCount()) if dialog.table.item(r, 0).text() == "grid_b")
+    assert dialog.table.item(row, 3).text() == "第二网格"
+    dialog.table.selectRow(row)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    dialog.disable_user()
+    qtbot.waitUntil(lambda: "已停用" in dialog.message.text())
+    assert users.list_users(window.ctx.reader())[-1].status == "disabled"
+    window.close()
+
+
+def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
+    from gridoffice import people
+    from ui.person_form import PersonForm
+
+    path, office = office_file
+    window, page = open_as(qtbot, path, "admin")
+    person = people.get_person(window.ctx.reader(), office.zhang_wei)
+    form = PersonForm(window.ctx, person=person)
+    qtbot.addWidget(form)
+    form.show()
+    masked, button = form.masked_cells["id_number"]
+    assert "*" in masked.text() and form.edits["id_number"].isHidden()
+
+    def drive():
+        dialog = QApplication.activeModalWidget()
+        dialog.reason.setCurrentText("办理业务核对身份")
+        dialog.reveal()
+        qtbot.waitUntil(lambda: dialog.revealed is not None)
+        dialog.accept()
+
+    QTimer.singleShot(0, drive)
+    button.click()
+    assert form.edits["id_number"].isVisible() and form.edits["id_number"].text() == person.id_number
+    assert form.changes() == {}
+    window.close()

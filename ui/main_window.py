@@ -204,6 +204,8 @@ class MainWindow(QMainWindow):
         self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
         if isinstance(self.ctx.user, users.User):
             self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
+            if self.ctx.can("manage_users"):
+                self._add(file_menu, tr("用户管理(&U)…"), None, self.manage_users)
         file_menu.addSeparator()
         self._add(file_menu, tr("退出(&Q)"), QKeySequence("Ctrl+Q"), self.close)
 
@@ -332,6 +334,11 @@ class MainWindow(QMainWindow):
         from .login_dialog import ChangePasswordDialog
 
         ChangePasswordDialog(self.ctx, self).exec()
+
+    def manage_users(self) -> None:
+        from .users_dialog import UsersDialog
+
+        UsersDialog(self.ctx, self).exec()
 
     def _about(self) -> None:
         QMessageBox.about(self, tr("关于"), tr("网格化管理、组团式服务、片组户联系\n\n当前文件：{path}").format(
