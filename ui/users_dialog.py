@@ -121,7 +121,8 @@ class UsersDialog(QDialog):
     def _update_buttons(self) -> None:
         chosen = self.selected()
         self.reset_button.setEnabled(chosen is not None)
-        self.disable_button.setEnabled(chosen is not None and chosen.status == "active" and chosen.id != self.ctx.user.id)
+        self.disable_button.setEnabled(
+            chosen is not None and chosen.status == "active" and chosen.id != self.ctx.user.id)
 
     def _done(self, text: str):
         def show(_result=None) -> None:

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
                                QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
                                QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
@@ -690,6 +690,9 @@ class ArchivePage(Page):
         if not dialog.exec():
             return
         values = dialog.values()
+        if self.scope is not None and values.get("org_id") not in self.scope:
+            QMessageBox.warning(self, tr("新建户"), tr("只能在您负责的网格内新建户，请选择您负责的网格。"))
+            return
         form = PersonForm(self.ctx, new_head=True, parent=self)
         if not form.exec():
             return
@@ -821,6 +824,10 @@ class ArchivePage(Page):
         if not dialog.exec() or dialog.picker.unit_id() in (None, h.org_id):
             return
         org_id, where = dialog.picker.unit_id(), dialog.picker.unit_text()
+        if self.scope is not None and org_id not in self.scope:
+            QMessageBox.warning(self, tr("迁移网格"), tr("“{where}”不在您负责的范围内；迁往其他网格请由社区工作人员办理。").format(
+                where=where))
+            return
         if not confirm(self, tr("迁移网格"), tr("户{n}将迁移到“{where}”。").format(n=h.number, where=where), undoable=True):
             return
         undo.move_household(self.ctx, h.id, org_id, tr("户{n}迁移到{where}").format(n=h.number, where=where),
