@@ -3,8 +3,9 @@ and the editable assessment template (each indicator's full-marks target and its
 
 The assessment formula lives here once: an indicator scores weight × min(value / target, 1); a rate
 with nothing to rate (no matters closed, no evaluations, no contact households) scores its full
-weight, so a member is not marked down for matters never given to them. The workbook writes the
-same formula as live Excel formulas."""
+weight, so a member is not marked down for matters never given to them. A team is judged on its
+grid's figures (as the monthly summary counts them), a member on their own. The workbook writes
+the same formula as live Excel formulas."""
 
 from __future__ import annotations
 
@@ -126,41 +127,43 @@ def assessment(db: Database, year_text: object, *, org_id: int | None = None, to
     # Coverage is judged on the last day of the year, or today while the year is still running.
     cover_day = min(p.last_day, today)
     cover = stats.Period(p.start, (cover_day + dt.timedelta(days=1)).isoformat(), p.label)
+    per = _counts(db, p, cover, "staff")
+    units = dict(db.execute("SELECT id, name FROM org_units"))
+    staff_rows = [Assessed(sid, name, units.get(org, ""), tuple(per.get(sid, {}).get(f, 0) for f in COUNT_FIELDS))
+                  for sid, name, org in _staff(db, org_id)]
+    # A team serves its grid: it is judged on the grid's visits, coverage, logs, needs and matters.
+    by_grid = _counts(db, p, cover, "grid")
+    scope, sparams = stats.grid_scope(db, org_id)
+    teams = [Assessed(team_id, name, grid, tuple(by_grid.get(grid_id, {}).get(f, 0) for f in COUNT_FIELDS))
+             for team_id, name, grid_id, grid in db.execute(
+                 "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
+                 f"WHERE t.status = 'active'{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id",
+                 sparams).fetchall()]
+    return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
+
+
+def _counts(db: Database, p: stats.Period, cover: stats.Period, by: str) -> dict[int, dict[str, int]]:
+    """Per staff member or per grid: the counts behind the indicators, the summary's definitions."""
     per: dict[int, dict[str, int]] = {}
 
     def put(key, **values):
         per.setdefault(key, {}).update(values)
 
-    for k, (v, hv) in stats.visits_by(db, p, "staff").items():
+    for k, (v, hv) in stats.visits_by(db, p, by).items():
         put(k, visits=v, households_visited=hv)
-    for k, (n, c) in stats.coverage_by(db, cover, "staff").items():
+    for k, (n, c) in stats.coverage_by(db, cover, by).items():
         put(k, rule_households=n, covered=c)
-    for k, (e, _) in stats.logs_by(db, p, "staff").items():
+    for k, (e, _) in stats.logs_by(db, p, by).items():
         put(k, log_entries=e)
-    for k, n in db.execute("SELECT staff_id, COUNT(*) FROM needs WHERE status = 'solved' AND solved_on >= ? "
-                           "AND solved_on < ? GROUP BY 1", [p.start, p.end]):
+    needs_key, join = ("n.staff_id", "") if by == "staff" else (
+        stats.GRID, "JOIN households h ON h.id = n.household_id JOIN org_units u ON u.id = h.org_id")
+    for k, n in db.execute(f"SELECT {needs_key}, COUNT(*) FROM needs n {join} WHERE n.status = 'solved' "
+                           "AND n.solved_on >= ? AND n.solved_on < ? GROUP BY 1", [p.start, p.end]):
         put(k, needs_solved=n)
-    sql, params = stats.matter_sql(p, "m.assignee_staff_id")
+    sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id")
     for k, received, closed, on_time, _, evaluated, satisfied in db.execute(sql, params):
         put(k, matters=received, closed=closed, closed_on_time=on_time, evaluated=evaluated, satisfied=satisfied)
-    units = dict(db.execute("SELECT id, name FROM org_units"))
-    staff_rows = []
-    for sid, name, org in _staff(db, org_id):
-        c = per.get(sid, {})
-        staff_rows.append(Assessed(sid, name, units.get(org, ""), tuple(c.get(f, 0) for f in COUNT_FIELDS)))
-    by_id = {a.key: a for a in staff_rows}
-    teams = []
-    scope, sparams = stats.grid_scope(db, org_id)
-    for team_id, name, grid in db.execute(
-            "SELECT t.id, t.name, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id WHERE t.status = 'active'"
-            f"{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id", sparams).fetchall():
-        members = [r[0] for r in db.execute(
-            "SELECT DISTINCT staff_id FROM team_members WHERE team_id = ? AND (until IS NULL OR until = '' "
-            "OR until >= ?) AND (since IS NULL OR since < ?)", [team_id, p.start, p.end])]
-        rows = [by_id[m].counts if m in by_id else tuple(per.get(m, {}).get(f, 0) for f in COUNT_FIELDS)
-                for m in members]
-        teams.append(Assessed(team_id, name, grid, tuple(map(sum, zip(*rows))) if rows else (0,) * len(COUNT_FIELDS)))
-    return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
+    return per
 
 
 def _staff(db: Database, org_id: int | None) -> list[tuple[int, str, int]]:

@@ -11,7 +11,7 @@ from exports import assessment as assessment_xlsx
 from gridoffice import audit, stats_assessment
 from gridoffice.db import open_db
 from gridoffice.errors import ValidationError
-from tests._reports import TODAY, build_activity_office, loop_matters
+from tests._reports import TODAY, build_activity_office, loop_grid_figures, loop_matters
 
 
 @pytest.fixture(scope="session")
@@ -138,11 +138,15 @@ def test_bad_template_is_refused_and_nothing_written(db, items, field, words):
     assert [i.code for i in stats_assessment.template(db)][0] == "visits"
 
 
-def test_team_values_are_members_sums(office):
+def test_team_values_are_their_grids_figures(office):
     a = stats_assessment.assessment(office, "2026", today=dt.date(2026, 11, 1))
-    by_id = {s.key: s for s in a.staff}
+    grid_of_team = dict(office.execute("SELECT id, grid_id FROM teams"))
+    loops = loop_grid_figures(office, "2026-01-01", "2027-01-01", dt.date(2026, 11, 1))
+    matters = loop_matters(office, "grid_id", "2026-01-01", "2027-01-01")
+    assert a.teams
     for team in a.teams:
-        members = [r[0] for r in office.execute("SELECT DISTINCT staff_id FROM team_members WHERE team_id = ? "
-                                                "AND until IS NULL", [team.key])]
-        if all(m in by_id for m in members):
-            assert team.counts == tuple(map(sum, zip(*(by_id[m].counts for m in members))))
+        c = dict(zip(stats_assessment.COUNT_FIELDS, team.counts))
+        grid = grid_of_team[team.key]
+        assert (c["visits"], c["households_visited"], c["log_entries"]) == (
+            loops[grid]["visits"], loops[grid]["households_visited"], loops[grid]["log_entries"])
+        assert (c["matters"], c["closed_on_time"]) == (matters[grid]["received"], matters[grid]["closed_on_time"])
