@@ -299,3 +299,14 @@ def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
     assert form.edits["id_number"].isVisible() and form.edits["id_number"].text() == person.id_number
     assert form.changes() == {}
     window.close()
+
+
+def test_the_org_page_shows_a_grid_worker_their_grid_only(qtbot, office_file):
+    path, office = office_file
+    window, page = open_as(qtbot, path, "grid_a")
+    window.show_page("org")
+    org = window.current_page()
+    org.activated()
+    tops = [org.tree.topLevelItem(i).text(0) for i in range(org.tree.topLevelItemCount())]
+    assert tops == ["第一网格"] and org.select_unit(office.grid_a) and not org.select_unit(office.grid_b)
+    window.close()

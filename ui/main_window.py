@@ -409,6 +409,9 @@ class MainWindow(QMainWindow):
             for p in self.pages:
                 if hasattr(p, "save_state"):
                     p.save_state(settings)
+        # No page may be built on a closed file (the window outlives its close until deleted).
+        self._pages_timer.stop()
+        self._all_loaded = True
         self._stop_auto_backup()
         self.ctx.close()
         super().closeEvent(event)

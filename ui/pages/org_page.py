@@ -307,6 +307,10 @@ class OrgPage(Page):
         self._dirty = False
         db = self.ctx.reader()
         units = regions.all_units(db)
+        scope = self.ctx.org_scope()
+        if scope is not None:
+            # A grid worker's tree starts at their own unit (users.visible_org_ids).
+            units = [u for u in units if u.id in scope]
         self._units = {u.id: u for u in units}
         self._counts = regions.counts(db)
         self._children = {}
@@ -364,6 +368,8 @@ class OrgPage(Page):
         if unit is None:
             return False
         for ancestor in unit.ancestor_ids:
+            if ancestor not in self._units:
+                continue
             item = self._items.get(ancestor)
             if item is None:
                 return False
@@ -392,7 +398,9 @@ class OrgPage(Page):
         unit = self.current_unit()
         for action in (self.rename_action, self.move_action, self.retire_action, self.add_staff_action):
             action.setEnabled(unit is not None)
-        self.add_unit_action.setEnabled(unit is None or unit.level != list(vocab.ORG_LEVELS)[-1])
+        top_level_allowed = self.ctx.org_scope() is None
+        self.add_unit_action.setEnabled((top_level_allowed if unit is None else True)
+                                        and (unit is None or unit.level != list(vocab.ORG_LEVELS)[-1]))
 
     # -- tree actions -------------------------------------------------------------------------------------
     def _open_dialog(self, dialog, on_done=None) -> None:
