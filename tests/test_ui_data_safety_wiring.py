@@ -310,3 +310,12 @@ def test_the_org_page_shows_a_grid_worker_their_grid_only(qtbot, office_file):
     tops = [org.tree.topLevelItem(i).text(0) for i in range(org.tree.topLevelItemCount())]
     assert tops == ["第一网格"] and org.select_unit(office.grid_a) and not org.select_unit(office.grid_b)
     window.close()
+
+
+def test_the_automatic_backup_reports_in_the_status_bar(qtbot, office_file):
+    path, _ = office_file
+    window, page = open_as(qtbot, path, "admin")
+    window.start_auto_backup()
+    qtbot.waitUntil(lambda: "已自动备份" in window.statusBar().currentMessage(), timeout=10000)
+    assert len(backup.list_backups(path)) == 1
+    window.close()

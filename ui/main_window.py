@@ -290,8 +290,15 @@ class MainWindow(QMainWindow):
 
         self.auto_backup = AutoBackup(self.ctx.db_path, self)
         self.auto_backup.finished.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.auto_backup.failed.connect(lambda text: QMessageBox.warning(self, tr("自动备份失败"), text))
+        self.auto_backup.failed.connect(self._auto_backup_failed)
         self.auto_backup.start()
+
+    def _auto_backup_failed(self, text: str) -> None:
+        # Told once in a dialog; the retries every few minutes only repeat it in the status bar.
+        self.statusBar().showMessage(text, 15000)
+        if not getattr(self, "_backup_failure_told", False):
+            self._backup_failure_told = True
+            QMessageBox.warning(self, tr("自动备份失败"), text)
 
     def _stop_auto_backup(self) -> None:
         if getattr(self, "auto_backup", None) is not None:
