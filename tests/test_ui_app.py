@@ -78,6 +78,9 @@ def test_demo_is_generated_once_and_reused(qtbot, data_folder, monkeypatch):
     assert not (data_folder / (app_module.DEMO_FILE + ".part")).exists()
     db = connect(path)
     assert db.execute("SELECT count(*) FROM households").fetchone()[0] == 30
+    # The demo carries a year of work, so the matters and workbench pages are not empty.
+    assert db.execute("SELECT count(*) FROM matters").fetchone()[0] > 0
+    assert db.execute("SELECT count(*) FROM visits").fetchone()[0] > 0
     db.close()
     stamp = os.path.getmtime(path)
     assert app_module.choose_start_file(args(demo=True)) == path

@@ -96,7 +96,7 @@ def build_demo(path: Path) -> bool:
     """
     from PySide6.QtWidgets import QProgressDialog
 
-    from gridoffice import audit, generator
+    from gridoffice import audit, demo, generator
     from gridoffice.db import open_db
     from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
@@ -123,8 +123,12 @@ def build_demo(path: Path) -> bool:
         db = open_db(part)
         audit.set_actor(db, tr("演示数据"))
         try:
+            def report(done: int, total: int, message: str) -> None:
+                bridge.progress.emit(None, done, total, message)
+
             outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
-                                      lambda d, t, m: bridge.progress.emit(None, d, t, m), cancelled)
+                                      report, cancelled)
+            drive(demo.add_activity(db, seed=DEMO_SEED), report, cancelled)
         except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
             outcome["error"] = exc
         finally:
