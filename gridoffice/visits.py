@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -24,6 +25,7 @@ from .db import get_setting, set_setting
 from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
+from .scope import household_in, org_in
 from .normalize import clean_text
 from .vocab import CONTACT_CLASSES
 
@@ -165,28 +167,33 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def schedule(db: Database, household_ids: list[int], *, today: dt.date | None = None) -> dict[int, Due]:
-    """The schedule of the given households (active ones only)."""
+def schedule(db: Database, household_ids: list[int], *, today: dt.date | None = None,
+             org_ids: Collection[int] | None = None) -> dict[int, Due]:
+    """The schedule of the given households (active ones only; of the units `org_ids` when given)."""
     found: dict[int, Due] = {}
     ids = list(household_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for due in _dues(db, _today(today), f"s.household_id IN ({marks})", chunk):
+        for due in _dues(db, _today(today), f"s.household_id IN ({marks}) AND {org_in('s.org_id', org_ids)}", chunk):
             found[due.household_id] = due
     return found
 
 
-def contacts_due(db: Database, staff_id: int, *, today: dt.date | None = None) -> list[Due]:
-    """A staff member's current contact households, overdue first, then by due date."""
-    return _dues(db, _today(today), "c.staff_id = ? AND c.until IS NULL", [staff_id],
+def contacts_due(db: Database, staff_id: int, *, today: dt.date | None = None,
+                 org_ids: Collection[int] | None = None) -> list[Due]:
+    """A staff member's current contact households (in the units `org_ids` when given), overdue first,
+    then by due date."""
+    return _dues(db, _today(today), f"c.staff_id = ? AND c.until IS NULL AND {org_in('s.org_id', org_ids)}", [staff_id],
                  join="JOIN contacts c ON c.household_id = s.household_id", order="s.next_due, s.number")
 
 
 def overdue_households(db: Database, *, grid_id: int | None = None, staff_id: int | None = None,
-                       today: dt.date | None = None, limit: int = 2000) -> list[Due]:
-    """Overdue households, most overdue first; of one grid (or any unit's subtree) or one staff member."""
-    where, params, join = ["s.overdue"], [], ""
+                       today: dt.date | None = None, limit: int = 2000,
+                       org_ids: Collection[int] | None = None) -> list[Due]:
+    """Overdue households, most overdue first; of one grid (or any unit's subtree) or one staff member,
+    within the units `org_ids` (None: all)."""
+    where, params, join = ["s.overdue", org_in("s.org_id", org_ids)], [], ""
     if staff_id is not None:
         join = "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL"
         where.append("c.staff_id = ?")
@@ -198,23 +205,27 @@ def overdue_households(db: Database, *, grid_id: int | None = None, staff_id: in
     return _dues(db, _today(today), " AND ".join(where), params, join=join, limit=limit)
 
 
-def overdue_by_grid(db: Database, *, today: dt.date | None = None) -> list[OverdueCount]:
-    """Per grid: active households, how many are overdue, and the oldest due date; most overdue first."""
+def overdue_by_grid(db: Database, *, today: dt.date | None = None,
+                    org_ids: Collection[int] | None = None) -> list[OverdueCount]:
+    """Per grid: active households (of the units `org_ids` when given), how many are overdue, and the
+    oldest due date; most overdue first."""
     sql, params = schedule_sql(db, _today(today))
     rows = db.execute(
         f"WITH s AS NOT MATERIALIZED ({sql}) SELECT s.grid_id, coalesce(g.name, ''), count(*), sum(s.overdue), "
         "min(CASE WHEN s.overdue THEN s.next_due END) FROM s LEFT JOIN org_units g ON g.id = s.grid_id "
-        "GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
+        f"WHERE {org_in('s.org_id', org_ids)} GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
     return [OverdueCount(r[0] or 0, r[1], r[2], r[3] or 0, r[4]) for r in rows]
 
 
-def overdue_by_staff(db: Database, *, grid_id: int | None = None, today: dt.date | None = None) -> list[OverdueCount]:
-    """Per staff member with current contacts: their households, the overdue ones, the oldest due date."""
+def overdue_by_staff(db: Database, *, grid_id: int | None = None, today: dt.date | None = None,
+                     org_ids: Collection[int] | None = None) -> list[OverdueCount]:
+    """Per staff member with current contacts: their households, the overdue ones, the oldest due date;
+    counting only households of the units `org_ids` when given."""
     sql, params = schedule_sql(db, _today(today))
-    where = ""
+    where = f"WHERE {org_in('s.org_id', org_ids)}"
     if grid_id is not None:
-        where = ("WHERE s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
-                 "(SELECT path FROM org_units WHERE id = ?) || '%')")
+        where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
+                  "(SELECT path FROM org_units WHERE id = ?) || '%')")
         params = [*params, grid_id]
     rows = db.execute(
         f"WITH s AS NOT MATERIALIZED ({sql}) SELECT st.id, st.name, count(*), sum(s.overdue), "
@@ -373,9 +384,13 @@ def get_visit(db: Database, visit_id: int) -> Visit:
 
 
 def visits_of_staff(db: Database, staff_id: int, *, limit: int = 50, include_void: bool = False,
-                    per_visit: int = 5) -> list[Visit]:
-    """A staff member's visits, newest first, each with its first `per_visit` households."""
+                    per_visit: int = 5, org_ids: Collection[int] | None = None) -> list[Visit]:
+    """A staff member's visits, newest first, each with its first `per_visit` households; with `org_ids`,
+    only the visits that covered a household of those units."""
     status = "" if include_void else " AND v.status = 'active'"
+    if org_ids is not None:
+        status += (" AND v.id IN (SELECT visit_id FROM visit_households WHERE "
+                   f"{household_in('household_id', org_ids)})")
     return _visits(db, db.execute(_VISIT_SQL + f"WHERE v.staff_id = ?{status} ORDER BY v.visited_on DESC, v.id DESC "
                                   "LIMIT ?", [staff_id, limit]).fetchall(), per_visit)
 
@@ -401,10 +416,12 @@ class StaffChoice:
     unit: str
 
 
-def contact_staff(db: Database) -> list[StaffChoice]:
+def contact_staff(db: Database, *, org_ids: Collection[int] | None = None) -> list[StaffChoice]:
     """Active staff with current contact households, by unit and name: the workbench's picker.
+    With `org_ids`, only staff serving those units: a current contact household there.
     (An index probe per staff member; counting every contact link would cost more than the list.)"""
     return [StaffChoice(*r) for r in db.execute(
         "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
-        "WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL) "
+        "WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL "
+        f"AND {household_in('c.household_id', org_ids)}) "
         "ORDER BY u.path, s.name, s.id")]
