@@ -1,5 +1,7 @@
-"""`export KIND --db PATH [--month 2026-10] [--year 2026] [--org NAME] [--staff NAME] [--columns ...] -o FILE`:
-the monthly summary, the public notice, the year-end assessment, the roster and the two archives."""
+"""`export KIND --db PATH [--month 2026-10] [--year 2026] [--org NAME] [--staff NAME] [--columns ...]
+[--full-numbers --reason TEXT] -o FILE`: the monthly summary, the public notice, the year-end assessment,
+the roster and the two archives. The roster masks ID numbers and phones unless --full-numbers is given
+with a reason, which the audit entry keeps."""
 
 from __future__ import annotations
 
@@ -28,6 +30,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--org", metavar="NAME", help="范围：组织单元名称（花名册、汇总、公示、考核；一村一档必填）")
     parser.add_argument("--staff", metavar="NAME", help="人员姓名（一党员一档必填）")
     parser.add_argument("--columns", nargs="+", metavar="COL", help="花名册的列（中文列名或代码），默认全部")
+    parser.add_argument("--full-numbers", action="store_true",
+                        help="花名册写完整的身份证号和电话（可再导入），须同时用 --reason 说明原因，记入操作记录")
+    parser.add_argument("--reason", default="", metavar="TEXT", help="导出完整号码的原因")
     parser.add_argument("--user", default="命令行", help="审计记录中的操作人，也写在表尾的制表人处")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx 或 .pdf）")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
@@ -58,6 +63,10 @@ def run(args) -> int:
         return 2
     db = open_db(path)
     audit.set_actor(db, args.user)
+    if args.full_numbers and args.kind != "roster":
+        print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
+        db.close()
+        return 2
     try:
         org_id = find_org(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)
@@ -68,7 +77,8 @@ def run(args) -> int:
         elif args.kind == "assessment":
             job = assessment.write(db, out, year, org_id=org_id)
         elif args.kind == "roster":
-            job = roster.write(db, out, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS)
+            job = roster.write(db, out, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS,
+                               full_numbers=args.full_numbers, reason=args.reason)
         elif args.kind == "village-file":
             if org_id is None:
                 raise ValidationError("org", tr("一村一档请用 --org 指定村或社区的名称"))

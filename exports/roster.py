@@ -2,7 +2,9 @@
 
 Headers are the import's standard column names (roster_columns.FIELDS) and codes are written as
 their Chinese labels, so gridoffice.roster_import reads the file back unchanged. Every value is a
-string, so an ID number stays text. Written in openpyxl's write-only mode, rows streamed from one
+string, so an ID number stays text. ID numbers and phones are masked unless the clerk deliberately
+asks for full numbers with a reason (which the audit entry keeps); a masked roster documents, it cannot
+be imported back as a match key. Written in openpyxl's write-only mode, rows streamed from one
 query: 150,000 persons cost about what openpyxl needs to write the bare cells."""
 
 from __future__ import annotations
@@ -13,10 +15,11 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from gridoffice import audit_log, vocab
+from gridoffice import audit_log, masking, users, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
+from gridoffice.normalize import clean_text
 from gridoffice.regions import get_unit, office
 from gridoffice.roster_columns import FIELDS
 
@@ -65,9 +68,20 @@ def _query(db, org_id: int | None, columns) -> tuple[str, list]:
             "ORDER BY h.number, CASE p.relation WHEN 'head' THEN 0 ELSE 1 END, p.id", params)
 
 
-def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_COLUMNS, maker: str | None = None):
-    """Write the roster; a progress generator returning the number of persons written."""
+def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_COLUMNS, maker: str | None = None,
+          full_numbers: bool = False, reason: str = "", user: users.User | None = None):
+    """Write the roster; a progress generator returning the number of persons written.
+
+    Full ID numbers and phones only with full_numbers and a reason; `user`, when given, must be
+    allowed to reveal and to see org_id."""
     columns = check_columns(columns)
+    reason = clean_text(reason)
+    if full_numbers:
+        if len(reason) < 2:
+            raise ValidationError("reason", tr("导出完整的身份证号和电话前，请填写原因（例如“报送上级核对身份”）"))
+        if user is not None:
+            users.require(user, "reveal")
+            users.require_org(db, user, org_id)
     sql, params = _query(db, org_id, columns)
     scope = get_unit(db, org_id).name if org_id is not None else office(db).name
     total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
@@ -89,18 +103,22 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
         head.append(cell)
     ws.append(head)
     coded = [(i, {k: tr(v) for k, v in _LABELS[c].items()}) for i, c in enumerate(columns) if c in _LABELS]
+    masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in ("id_number", "phone")]
     cursor = db.execute(sql, params)
     done = 0
     while rows := cursor.fetchmany(BATCH):
         for row in rows:
-            if coded:
+            if coded or masked:
                 row = list(row)
                 for i, labels in coded:
                     row[i] = labels.get(row[i], row[i])
+                for i, field in masked:
+                    row[i] = masking.mask_field(field, row[i])
             ws.append(row)
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
     wbk.save(wb, path)
-    audit_log.record_export(db, "roster", str(path), done, unmasked="id_number" in columns or "phone" in columns)
+    audit_log.record_export(db, "roster", str(path), done,
+                            unmasked=full_numbers and ("id_number" in columns or "phone" in columns), reason=reason)
     return done
 

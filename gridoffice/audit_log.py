@@ -92,11 +92,14 @@ def action_label(code: str) -> str:
     return tr(text) if text else code
 
 
-def record_export(db: Database, kind: str, path: str, rows: int, *, unmasked: bool = False) -> int:
-    """One entry per written file: what kind, where, how many records, and whether numbers were clear."""
+def record_export(db: Database, kind: str, path: str, rows: int, *, unmasked: bool = False,
+                  reason: str = "") -> int:
+    """One entry per written file: what kind, where, how many records, whether numbers were clear and why."""
+    new = {"kind": kind, "path": str(path), "rows": rows, "unmasked": unmasked}
+    if reason:
+        new["reason"] = reason
     with db.atomic():
-        return audit.record(db, "export", None, None, new={"kind": kind, "path": str(path), "rows": rows,
-                                                           "unmasked": unmasked})
+        return audit.record(db, "export", None, None, new=new)
 
 
 def record_print(db: Database, kind: str, rows: int, *, table: str | None = None, row_id: int | None = None) -> int:

@@ -15,7 +15,7 @@ def _cells(path):
 
 def test_roster_reads_back_unchanged(small_office, tmp_path):
     path = tmp_path / "花名册.xlsx"
-    n = consume(roster.write(small_office, path), quiet=True)
+    n = consume(roster.write(small_office, path, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     persons = small_office.execute("SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id "
                                    "WHERE p.status = 'active' AND h.status = 'active'").fetchone()[0]
     assert n == persons
@@ -35,13 +35,13 @@ def test_roster_reads_back_unchanged(small_office, tmp_path):
 
 def test_round_trip_into_a_new_office_gives_the_same_cells(small_office, tmp_path):
     first = tmp_path / "a.xlsx"
-    consume(roster.write(small_office, first), quiet=True)
+    consume(roster.write(small_office, first, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     fresh = open_db(tmp_path / "new.db")
     audit.set_actor(fresh, "测试员")
     result = consume(roster_import.import_file(fresh, first, create_grids=True), quiet=True)
     assert not result.refused
     second = tmp_path / "b.xlsx"
-    consume(roster.write(fresh, second), quiet=True)
+    consume(roster.write(fresh, second, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     a, b = _cells(first), _cells(second)
     assert a == b and len(a) > 500
     ids = [row[2] for row in a[1:] if row[2]]
