@@ -9,6 +9,7 @@ so the need shows its matter and the matter's page can find its need (`need_of_m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -18,6 +19,7 @@ from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_text
+from .scope import household_in
 
 MAX_ENTRY = 5000
 MAX_COMMENT = 500
@@ -130,9 +132,14 @@ def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = 
     return comment_id
 
 
-def entries_of(db: Database, staff_id: int, *, limit: int = 50, since: str | None = None) -> list[LogEntry]:
-    """A staff member's log, newest first, each entry with its links and comments."""
+def entries_of(db: Database, staff_id: int, *, limit: int = 50, since: str | None = None,
+               org_ids: Collection[int] | None = None) -> list[LogEntry]:
+    """A staff member's log, newest first, each entry with its links and comments. With `org_ids`,
+    entries linked to a household outside those units are left out (unlinked ones stay)."""
     where, params = "e.staff_id = ? AND e.status = 'active'", [staff_id]
+    if org_ids is not None:
+        where += (" AND NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
+                  f"AND NOT {household_in('x.household_id', org_ids)})")
     if since:
         where += " AND e.entry_date >= ?"
         params.append(since)
@@ -271,9 +278,10 @@ def need_of_matter(db: Database, matter_id: int) -> Need | None:
 
 
 def needs_list(db: Database, *, status: str | None = "open", staff_id: int | None = None,
-               household_id: int | None = None, visit_id: int | None = None, limit: int = 500) -> list[Need]:
-    """Needs, oldest open first (newest first for solved or all)."""
-    where, params = [], []
+               household_id: int | None = None, visit_id: int | None = None, limit: int = 500,
+               org_ids: Collection[int] | None = None) -> list[Need]:
+    """Needs, oldest open first (newest first for solved or all); of households in `org_ids` when given."""
+    where, params = [household_in("n.household_id", org_ids)], []
     for column, value in (("n.status", status), ("n.staff_id", staff_id), ("n.household_id", household_id),
                           ("n.visit_id", visit_id)):
         if value is not None:

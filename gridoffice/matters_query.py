@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -15,6 +16,7 @@ from .masking import mask_id, mask_phone
 from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
                       Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
 from .normalize import clean_text
+from .scope import household_in, org_in
 
 _COLUMNS = (
     "m.id, m.number, m.received_at, m.source, m.category_id, coalesce(c.name, ''), m.grade, m.state, m.title, "
@@ -54,6 +56,13 @@ def events(db: Database, matter_id: int) -> list[Event]:
 _EXACT = ("assignee_staff_id", "grade", "category_id", "household_id", "person_id")
 
 
+def _scope(org_ids: Collection[int] | None) -> str:
+    """A matter is in scope when its grid or its household is in the units (None: every matter)."""
+    if org_ids is None:
+        return "1"
+    return f"({org_in('m.grid_id', org_ids)} OR {household_in('m.household_id', org_ids)})"
+
+
 def _is_number(text: str) -> bool:
     return text[:4].isdigit() and all(ch.isdigit() or ch == "-" for ch in text)
 
@@ -69,9 +78,10 @@ def _states(flt: MatterFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return OPEN_STATES, CLOSED_STATES
 
 
-def _where(db: Database, flt: MatterFilter, states: tuple[str, ...]) -> tuple[str, list]:
+def _where(db: Database, flt: MatterFilter, states: tuple[str, ...],
+           org_ids: Collection[int] | None = None) -> tuple[str, list]:
     """WHERE for one of the two parts of a list (its open or its closed states)."""
-    clauses, params = [f"m.state IN ({','.join('?' * len(states))})"], list(states)
+    clauses, params = [f"m.state IN ({','.join('?' * len(states))})", _scope(org_ids)], list(states)
     if flt.grid_id is not None:
         path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
         clauses.append("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
@@ -103,8 +113,9 @@ class MatterList:
 
 
 def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.datetime | str | None = None,
-                closed_limit: int | None = 5000) -> MatterList:
-    """What the matters page lists, and the counts over its header.
+                closed_limit: int | None = 5000, org_ids: Collection[int] | None = None) -> MatterList:
+    """What the matters page lists, and the counts over its header; only matters of the units
+    `org_ids` (by grid or household) when given.
 
     Open and closed matters are read apart: the few open ones sorted by urgency (the SQL twin of
     matters.timeliness), the many closed ones newest first, at most `closed_limit` of them, so
@@ -115,7 +126,7 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
     counts = dict.fromkeys((*names, "closed"), 0)
     ids: list[int] = []
     if open_states:
-        where, params = _where(db, flt, open_states)
+        where, params = _where(db, flt, open_states, org_ids)
         for matter_id, u in db.execute(
                 # Open matters are few: start from them, whatever else the filter says.
                 f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where} "
@@ -124,11 +135,11 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
             counts[names[u]] += 1
     truncated = False
     if closed_states:
-        where, params = _where(db, flt, closed_states)
+        where, params = _where(db, flt, closed_states, org_ids)
         # Narrowed by an indexed filter: let SQLite use that index and sort the few rows found
         # ('+' keeps it from walking the received_at index across the whole table instead).
         text = clean_text(flt.text)
-        narrowed = any(getattr(flt, f) is not None for f in _EXACT + ("grid_id",)) or text
+        narrowed = any(getattr(flt, f) is not None for f in _EXACT + ("grid_id",)) or text or org_ids is not None
         order = f"ORDER BY {'+' if narrowed else ''}m.received_at DESC, m.id DESC"
         if _is_number(text):
             # Numbers run with the months: walking the number index backwards is newest first.
@@ -155,18 +166,19 @@ def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
     return [found[i] for i in ids if i in found]
 
 
-def assignees(db: Database) -> list[tuple[int, str]]:
-    """Staff with open matters, for the page's filter: who has work waiting (a year's closed
-    matters would name most of the staff of a large office)."""
+def assignees(db: Database, *, org_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
+    """Staff with open matters (of the units `org_ids` when given), for the page's filter: who has work
+    waiting (a year's closed matters would name most of the staff of a large office)."""
     marks = ",".join("?" * len(OPEN_STATES))
     return [tuple(r) for r in db.execute(
-        "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT assignee_staff_id FROM matters "
-        f"WHERE state IN ({marks})) ORDER BY s.name", OPEN_STATES)]
+        "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT assignee_staff_id FROM matters m "
+        f"WHERE m.state IN ({marks}) AND {_scope(org_ids)}) ORDER BY s.name", OPEN_STATES)]
 
 
-def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
+def meeting_list(db: Database, week: dt.date, *, now=None, org_ids: Collection[int] | None = None) -> list[MeetingItem]:
     """The weekly analysis meeting's list: difficult matters still open at the meeting and every matter
-    overdue by then, plus any matter whose decision was already recorded for that week."""
+    overdue by then, plus any matter whose decision was already recorded for that week; only matters of
+    the units `org_ids` when given."""
     monday = week_start(week)
     cutoff = min(as_now(now), dt.datetime.combine(monday + dt.timedelta(days=7), dt.time()))
     cut = fmt_ts(cutoff)
@@ -181,7 +193,7 @@ def meeting_list(db: Database, week: dt.date, *, now=None) -> list[MeetingItem]:
         "UNION ALL SELECT id FROM matters WHERE closed_at >= :cut "
         "UNION ALL SELECT matter_id FROM matter_meeting_items WHERE week = :week) "
         f"AND (({open_then} AND m.state != 'archived' AND (m.grade = 'difficult' OR {overdue_then})) "
-        "OR mi.id IS NOT NULL) ORDER BY m.grade = 'difficult' DESC, m.received_at",
+        f"OR mi.id IS NOT NULL) AND {_scope(org_ids)} ORDER BY m.grade = 'difficult' DESC, m.received_at",
         {"cut": cut, "week": monday.isoformat()},
     ).fetchall()
     items = []
