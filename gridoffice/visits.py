@@ -402,10 +402,13 @@ def visits_of_household(db: Database, household_id: int, *, limit: int = 50) -> 
         "ORDER BY v.visited_on DESC, v.id DESC LIMIT ?", [household_id, limit]).fetchall())
 
 
-def count_visits(db: Database, staff_id: int, since: str, until: str) -> int:
-    """Households visited (household-visits) by a staff member between two dates, both included."""
+def count_visits(db: Database, staff_id: int, since: str, until: str, *,
+                 org_ids: Collection[int] | None = None) -> int:
+    """Households visited (household-visits) by a staff member between two dates, both included;
+    only households of the units `org_ids` when given."""
     return db.execute("SELECT count(*) FROM visit_households vh JOIN visits v ON v.id = vh.visit_id "
-                      "WHERE v.staff_id = ? AND v.status = 'active' AND v.visited_on BETWEEN ? AND ?",
+                      "WHERE v.staff_id = ? AND v.status = 'active' AND v.visited_on BETWEEN ? AND ? "
+                      f"AND {household_in('vh.household_id', org_ids)}",
                       [staff_id, since, until]).fetchone()[0]
 
 

@@ -34,6 +34,7 @@ class VisitsPage(Page):
         self._dirty = True
         self.grid_rows: list[visits.OverdueCount] = []
         self.staff_rows: list[visits.OverdueCount] = []
+        self._scope: set[int] | None = None  # the user's units (a grid worker: their grid); None: all
         self._grid_worker = LatestWorker(ctx, "visits-grids", self)
         self._detail_worker = LatestWorker(ctx, "visits-detail", self)
         tr = self.tr
@@ -43,6 +44,10 @@ class VisitsPage(Page):
         top = QHBoxLayout()
         top.addWidget(self.caption, 1)
         top.addWidget(self.rules_button)
+        # The visit rules hold for the whole office: not a grid worker's to change.
+        if ctx.org_scope() is not None:
+            self.rules_button.setEnabled(False)
+            self.rules_button.setToolTip(tr("走访周期全社区通用，只有工作人员、领导和管理员可以修改"))
         self.grids = make_table(self, [tr("网格"), tr("在册户"), tr("超期户"), tr("超期率"), tr("最早应访")],
                                 [110, 60, 60, 60, 90])
         self.staff_table = make_table(self, [tr("联系人"), tr("联系户"), tr("超期户"), tr("最早应访")], [90, 60, 60, 90])
@@ -96,7 +101,8 @@ class VisitsPage(Page):
         self._dirty = False
         today = self.today()
         self.caption.setText(self.tr("正在统计…"))
-        self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, today=today), self._grids_loaded,
+        scope = self._scope = self.ctx.org_scope()
+        self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, today=today, org_ids=scope), self._grids_loaded,
                                  lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
 
     def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
@@ -130,10 +136,11 @@ class VisitsPage(Page):
         grid = self.grid_rows[row]
         today = self.today()
         self.detail_caption.setText(self.tr("{grid}超期未走访的户").format(grid=grid.name))
+        scope = self._scope
 
         def load(db):
-            return (visits.overdue_by_staff(db, grid_id=grid.id or None, today=today),
-                    visits.overdue_households(db, grid_id=grid.id or None, today=today))
+            return (visits.overdue_by_staff(db, grid_id=grid.id or None, today=today, org_ids=scope),
+                    visits.overdue_households(db, grid_id=grid.id or None, today=today, org_ids=scope))
 
         self._detail_worker.submit(load, self._grid_detail)
 
@@ -153,8 +160,10 @@ class VisitsPage(Page):
         person = self.staff_rows[row]
         today = self.today()
         self.detail_caption.setText(self.tr("{name}超期未走访的联系户").format(name=person.name))
-        self._detail_worker.submit(lambda db: visits.overdue_households(db, staff_id=person.id, today=today),
-                                   self._show_households)
+        scope = self._scope
+        self._detail_worker.submit(
+            lambda db: visits.overdue_households(db, staff_id=person.id, today=today, org_ids=scope),
+            self._show_households)
 
     def _show_households(self, dues: list[visits.Due]) -> None:
         fill(self.households, [(d.next_due, self.tr("{n}天").format(n=d.days_overdue), d.number, d.head_name,
@@ -163,7 +172,7 @@ class VisitsPage(Page):
 
     # -- actions ---------------------------------------------------------------------------------------
     def edit_rules(self) -> None:
-        if VisitRulesDialog(self.ctx, self).exec():
+        if self.rules_button.isEnabled() and VisitRulesDialog(self.ctx, self).exec():
             self.reload()
 
     def _open_workbench(self, index) -> None:

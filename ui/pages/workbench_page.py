@@ -46,13 +46,17 @@ class Workbench:
     visited_30: int
 
 
-def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime) -> Workbench:
-    held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), now=now, closed_limit=0)
+def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, org_ids=None) -> Workbench:
+    """A staff member's workbench; with `org_ids` (the user's scope) only what lies in those units."""
+    held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), now=now, closed_limit=0,
+                         org_ids=org_ids)
     since = (today - dt.timedelta(days=30)).isoformat()
-    return Workbench(staff_id, visits.contacts_due(db, staff_id, today=today),
-                     visits.visits_of_staff(db, staff_id, limit=50), logs.entries_of(db, staff_id, limit=100),
-                     logs.needs_list(db, staff_id=staff_id, status="open"), Q.matters_by_ids(db, held.ids[:200]),
-                     visits.count_visits(db, staff_id, since, today.isoformat()))
+    return Workbench(staff_id, visits.contacts_due(db, staff_id, today=today, org_ids=org_ids),
+                     visits.visits_of_staff(db, staff_id, limit=50, org_ids=org_ids),
+                     logs.entries_of(db, staff_id, limit=100, org_ids=org_ids),
+                     logs.needs_list(db, staff_id=staff_id, status="open", org_ids=org_ids),
+                     Q.matters_by_ids(db, held.ids[:200]),
+                     visits.count_visits(db, staff_id, since, today.isoformat(), org_ids=org_ids))
 
 
 class TextRowsModel(QAbstractTableModel):
@@ -277,12 +281,14 @@ class WorkbenchPage(Page):
         today = self.today()
         now = dt.datetime.combine(today, dt.datetime.now().time())
         self.caption.setText(self.tr("正在读取…"))
+        # A grid worker sees the staff serving their grid and, of each, only their grid's households.
+        scope = self.ctx.org_scope()
 
         def load(db):
-            choices = visits.contact_staff(db) if refresh else None
+            choices = visits.contact_staff(db, org_ids=scope) if refresh else None
             ids = [c.id for c in choices] if choices is not None else known
             staff_id = wanted if wanted in ids else (ids[0] if ids else None)
-            return choices, load_workbench(db, staff_id, today, now) if staff_id is not None else None
+            return choices, load_workbench(db, staff_id, today, now, scope) if staff_id is not None else None
 
         self._worker.submit(load, self._loaded, self._failed)
 
