@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 
 need_debs=()
 want_deb() { dpkg -s "$1" >/dev/null 2>&1 || need_debs+=("$1"); }
+# A command that any of several packages provides: install the lightest only when it is missing.
+want_cmd() { command -v "$1" >/dev/null 2>&1 || need_debs+=("$2"); }
 
 find_python() {
     for p in python3 python3.13 python3.12 python3.11; do
@@ -36,8 +38,11 @@ setup() {
         for d in libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
                  libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 \
                  libxcb-render-util0 libxcb-image0; do want_deb "$d"; done
-        # Tests read PDFs back (poppler) and scan the QR codes on the cards (zbar).
-        if [ "${1:-}" = test ]; then want_deb poppler-utils; want_deb zbar-tools; fi
+        # Tests read PDFs back (poppler), scan the QR codes on the cards (zbar) and let
+        # LibreOffice recalculate the assessment's formulas after a weight changes.
+        if [ "${1:-}" = test ]; then
+            want_cmd pdftotext poppler-utils; want_cmd zbarimg zbar-tools; want_cmd libreoffice libreoffice-calc-nogui
+        fi
         PY=$(find_python) || { want_deb python3; want_deb python3-venv; }
         if [ -n "${PY:-}" ] && ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then want_deb python3-venv; fi
         install_debs
