@@ -40,6 +40,11 @@ def get_matter(db: Database, matter_id: int) -> Matter:
     return Matter(*row)
 
 
+def in_scope(db: Database, matter_id: int, org_ids: Collection[int] | None) -> bool:
+    """Whether a matter lies in the units (by its grid or its household); every matter for None."""
+    return db.execute(f"SELECT 1 FROM matters m WHERE m.id = ? AND {_scope(org_ids)}", [matter_id]).fetchone() is not None
+
+
 def find_number(db: Database, number: str) -> Matter | None:
     """A matter by its readable number, e.g. 2026-11-0042."""
     row = db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.number = ?", [clean_text(number)]).fetchone()

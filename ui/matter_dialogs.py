@@ -85,7 +85,14 @@ class IntakeDialog(WriteDialog):
                                         "household_id")
         self.household.setPlaceholderText(self.tr("可不填；填写后自动关联户和网格"))
         self.grid = self.add_field(self.tr("所属网格"), UnitPicker(self, all_text=self.tr("（按户确定或不指定）")), "grid_id")
-        self.grid.set_units(unit_paths(regions.all_units(db)))
+        # A grid worker takes in matters of their own grid only: its units, its households.
+        self.org_scope = ctx.org_scope()
+        units = regions.all_units(db)
+        if self.org_scope is not None:
+            units = [u for u in units if u.id in self.org_scope]
+        self.grid.set_units(unit_paths(units))
+        if self.org_scope is not None:
+            self.grid.set_current_unit(getattr(ctx.user, "org_id", None))
         self.taker = self.add_field(self.tr("受理人"), QLineEdit(ctx.user.name, self), "taker_name")
         self.received = self.add_field(self.tr("受理时间"), time_edit(self, self.now), "received_at")
         if person:
@@ -96,11 +103,18 @@ class IntakeDialog(WriteDialog):
         number = self.household.text().strip()
         household_id = None
         if number:
-            row = self.ctx.reader().execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()
+            row = self.ctx.reader().execute("SELECT id, org_id FROM households WHERE number = ?", [number]).fetchone()
             if row is None:
                 self.show_error(self.tr("找不到户号为“{n}”的户，请核对或留空").format(n=number), "household_id")
                 return
+            if self.org_scope is not None and row[1] not in self.org_scope:
+                self.show_error(self.tr("户号“{n}”不在您负责的网格内，只能登记本网格的户").format(n=number), "household_id")
+                return
             household_id = row[0]
+        if self.org_scope is not None and household_id is None and self.grid.current_unit() is None:
+            # Otherwise the matter would lie outside every grid, out of the grid worker's own sight.
+            self.show_error(self.tr("请填写户号或选择所属网格"), "grid_id")
+            return
         values = dict(
             source=self.source.currentData(), category_id=self.category.currentData(), grade=self.grade.currentData(),
             title=self.title.text(), content=self.content.toPlainText(), person_id=self.person_id,

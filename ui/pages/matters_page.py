@@ -225,7 +225,8 @@ class MeetingView(QWidget):
 
     def reload(self) -> None:
         current = self.current()
-        self.items = Q.meeting_list(self.page.ctx.reader(), self.monday(), now=self.page.now)
+        self.items = Q.meeting_list(self.page.ctx.reader(), self.monday(), now=self.page.now,
+                                    org_ids=self.page.org_scope)
         self.table.setRowCount(len(self.items))
         reasons = {"difficult": self.tr("疑难"), "overdue": self.tr("超期")}
         for row, item in enumerate(self.items):
@@ -297,6 +298,7 @@ class MattersPage(Page):
         self.now = self.clock().replace(microsecond=0)
         self._dirty = True
         self._units_dirty = True
+        self.org_scope: set[int] | None = ctx.org_scope()  # the user's units; None: every matter
         self._pending_select: int | None = None
         self._ids_worker = LatestWorker(ctx, "matter-ids", self)
 
@@ -419,16 +421,21 @@ class MattersPage(Page):
     # -- loading -----------------------------------------------------------------------------------
     def _load_choices(self) -> None:
         db = self.ctx.reader()
+        # A grid worker sees the matters of their grid (by grid or household) only, everywhere on this page.
+        self.org_scope = self.ctx.org_scope()
         if self._units_dirty:
             # Grids and what lies above them: matters are filed by grid, not by building.
-            self.scope.set_units(unit_paths(regions.all_units(db), max_rank=vocab.LEVEL_RANK["grid"]))
+            units = regions.all_units(db)
+            if self.org_scope is not None:
+                units = [u for u in units if u.id in self.org_scope]
+            self.scope.set_units(unit_paths(units, max_rank=vocab.LEVEL_RANK["grid"]))
             self._units_dirty = False
         current = self.assignee.currentData()
         self.assignee.blockSignals(True)
         self.assignee.clear()
         self.assignee.addItem(self.tr("全部承办人"), None)
         self.assignee.setToolTip(self.tr("列出有未办结事项的承办人"))
-        for staff_id, name in Q.assignees(db):
+        for staff_id, name in Q.assignees(db, org_ids=self.org_scope):
             self.assignee.addItem(name, staff_id)
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(current)))
         self.assignee.blockSignals(False)
@@ -443,9 +450,10 @@ class MattersPage(Page):
         self._dirty = False
         self._search_timer.stop()
         self.now = self.clock().replace(microsecond=0)
-        flt, now = self.current_filter(), self.now
+        flt, now, scope = self.current_filter(), self.now, self.org_scope
         self.counts.setText(self.tr("正在读取…"))
-        self._ids_worker.submit(lambda db: Q.matter_list(db, flt, now=now, closed_limit=CLOSED_LIMIT), self._show_ids)
+        self._ids_worker.submit(lambda db: Q.matter_list(db, flt, now=now, closed_limit=CLOSED_LIMIT, org_ids=scope),
+                                self._show_ids)
         if self.tabs.currentIndex() == 1:
             self.meeting.reload()
 
@@ -479,6 +487,9 @@ class MattersPage(Page):
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:
         """Show one matter, widening the filter to everything when it is not in the current list."""
+        if not Q.in_scope(self.ctx.reader(), matter_id, self.org_scope):
+            self.ctx.show_status(self.tr("这件事项不在您负责的网格内，不能查看"))
+            return
         self.tabs.setCurrentIndex(0)
         row = self.model.row_of(matter_id)
         if row >= 0:
