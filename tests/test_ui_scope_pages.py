@@ -1,0 +1,158 @@
+"""Role views on the visits, workbench and matters pages: a grid worker sees only their grid's
+households, staff and matters (filtered in the core queries); an administrator sees all."""
+
+import datetime as dt
+
+import pytest
+
+from gridoffice import audit, logs, staff, users, visits
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
+from gridoffice.db import open_db
+from ui.context import AppContext
+from ui.matter_dialogs import IntakeDialog
+from ui.pages.matters_page import MattersPage
+from ui.pages.visits_page import VisitsPage
+from ui.pages.workbench_page import WorkbenchPage
+from ui_helpers import office_copy
+
+PASSWORD = "gridoffice1"
+NOW = dt.datetime(2026, 11, 20, 19, 0)
+LONG_AGO = (dt.date.today() - dt.timedelta(days=400)).isoformat()
+
+
+@pytest.fixture
+def office(tmp_path):
+    """The tiny office (张伟's household in grid A, 王芳's in grid B) with three contact staff, both
+    households overdue, and difficult matters in each grid: by grid, and by household only."""
+    path, o = office_copy(tmp_path)
+    db = open_db(path)
+    audit.set_actor(db, "测试员")
+    users.create_first_admin(db, "admin", PASSWORD)
+    users.create_user(db, "grid_a", PASSWORD, "grid_worker", org_id=o.grid_a)
+    a = staff.add_staff(db, "甲联系人", "party_member", org_id=o.grid_a)
+    b = staff.add_staff(db, "乙联系人", "party_member", org_id=o.grid_b)
+    both = staff.add_staff(db, "丙联系人", "party_member", org_id=o.community)
+    for staff_id, household in ((a, o.h_zhang), (b, o.h_wang), (both, o.h_zhang), (both, o.h_wang)):
+        staff.link_contact(db, staff_id, household, since=LONG_AGO)
+    logs.add_need(db, o.h_wang, "王家屋顶漏水", staff_id=both)
+    logs.add_need(db, o.h_zhang, "张家想办老年卡", staff_id=both)
+
+    def add(title, **kw):
+        return M.intake(db, source="phone", category_id=6, grade="difficult", title=title,
+                        received_at=NOW - dt.timedelta(days=2), now=NOW - dt.timedelta(days=2), **kw)
+
+    matters = {"a": add("第一网格路灯", grid_id=o.grid_a), "b": add("第二网格积水", grid_id=o.grid_b),
+               "b_household": add("王家噪音", household_id=o.h_wang)}
+    worker, admin = users.login(db, "grid_a", PASSWORD), users.login(db, "admin", PASSWORD)
+    db.close()
+    return dict(path=path, o=o, a=a, b=b, both=both, matters=matters, worker=worker, admin=admin)
+
+
+def open_page(cls, office, user, qtbot):
+    ctx = AppContext(office["path"], user)
+    page = cls(ctx)
+    if cls is MattersPage:
+        page.clock = lambda: NOW
+    qtbot.addWidget(page)
+    page.show()
+    page.activated()
+    if hasattr(page, "is_loading"):
+        qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
+    return ctx, page
+
+
+def close(ctx, page):
+    page.close()  # before the file: a shown page still paints from it
+    ctx.close()
+
+
+def test_the_core_lists_take_an_org_scope(office):
+    o = office["o"]
+    db = open_db(office["path"])
+    scope = users.visible_org_ids(db, office["worker"])
+    assert [d.household_id for d in visits.overdue_households(db, org_ids=scope)] == [o.h_zhang]
+    assert {d.household_id for d in visits.overdue_households(db)} == {o.h_zhang, o.h_wang}
+    assert [c.id for c in visits.contact_staff(db, org_ids=scope)] == sorted([office["a"], office["both"]],
+                                                                            key=lambda i: i != office["both"])
+    assert [d.household_id for d in visits.contacts_due(db, office["both"], org_ids=scope)] == [o.h_zhang]
+    assert [n.content for n in logs.needs_list(db, staff_id=office["both"], org_ids=scope)] == ["张家想办老年卡"]
+    assert Q.matter_list(db, now=NOW, org_ids=scope).ids == [office["matters"]["a"]]
+    assert len(Q.matter_list(db, now=NOW).ids) == 3
+    assert [i.matter.id for i in Q.meeting_list(db, NOW.date(), now=NOW, org_ids=scope)] == [office["matters"]["a"]]
+    assert Q.in_scope(db, office["matters"]["b_household"], None)
+    assert not Q.in_scope(db, office["matters"]["b_household"], scope)
+    # No units at all (a grid worker whose grid was removed): nothing, not everything.
+    assert visits.overdue_households(db, org_ids=set()) == [] and Q.matter_list(db, now=NOW, org_ids=set()).ids == []
+    db.close()
+
+
+def test_a_grid_worker_sees_only_their_grids_overdue_households(office, qtbot):
+    o = office["o"]
+    ctx, page = open_page(VisitsPage, office, office["worker"], qtbot)
+    assert [g.id for g in page.grid_rows] == [o.grid_a]
+    qtbot.waitUntil(lambda: page.households.model().rowCount() == 1)
+    assert page.households.model().text(0, 3) == "张伟"
+    assert sorted(s.id for s in page.staff_rows) == sorted([office["a"], office["both"]])
+    assert not page.rules_button.isEnabled()
+    close(ctx, page)
+
+
+def test_an_administrator_sees_every_grid(office, qtbot):
+    o = office["o"]
+    ctx, page = open_page(VisitsPage, office, office["admin"], qtbot)
+    assert {g.id for g in page.grid_rows} == {o.grid_a, o.grid_b}
+    assert page.rules_button.isEnabled()
+    close(ctx, page)
+
+
+def test_a_grid_worker_picks_only_staff_serving_their_grid(office, qtbot):
+    o = office["o"]
+    ctx, page = open_page(WorkbenchPage, office, office["worker"], qtbot)
+    assert sorted(page._choice_ids) == sorted([office["a"], office["both"]])
+    page.select_staff(office["both"])
+    qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == office["both"] and not page.is_loading())
+    assert [d.household_id for d in page.data.dues] == [o.h_zhang]
+    assert [n.content for n in page.data.needs] == ["张家想办老年卡"]
+    close(ctx, page)
+    ctx, page = open_page(WorkbenchPage, office, office["admin"], qtbot)
+    assert sorted(page._choice_ids) == sorted([office["a"], office["b"], office["both"]])
+    page.select_staff(office["both"])
+    qtbot.waitUntil(lambda: page.data is not None and page.data.staff_id == office["both"] and not page.is_loading())
+    assert {d.household_id for d in page.data.dues} == {o.h_zhang, o.h_wang}
+    close(ctx, page)
+
+
+def listed(page):
+    return [page.model.id_at(r) for r in range(page.model.rowCount())]
+
+
+def test_a_grid_worker_sees_and_takes_in_only_their_grids_matters(office, qtbot):
+    ids = office["matters"]
+    ctx, page = open_page(MattersPage, office, office["worker"], qtbot)
+    qtbot.waitUntil(lambda: listed(page) == [ids["a"]])
+    page.search.setText("积水")
+    page.reload()
+    qtbot.waitUntil(lambda: page.counts.text().startswith("共 0 件"))
+    assert listed(page) == []
+    page.tabs.setCurrentIndex(1)
+    page.meeting.reload()
+    assert [i.matter.id for i in page.meeting.items] == [ids["a"]]
+    page.tabs.setCurrentIndex(0)
+    page.show_matter(ids["b_household"])
+    assert page.view.matter is None or page.view.matter.id != ids["b_household"]
+    dialog = IntakeDialog(ctx, now=NOW, parent=page)
+    qtbot.addWidget(dialog)
+    dialog.title.insert("路灯")
+    dialog.household.setText(ctx.reader().execute("SELECT number FROM households WHERE id = ?",
+                                                  [office["o"].h_wang]).fetchone()[0])
+    dialog.save()
+    assert "不在您负责的网格内" in dialog.error.text()
+    assert ctx.reader().execute("SELECT count(*) FROM matters").fetchone()[0] == 3
+    close(ctx, page)
+
+
+def test_an_administrator_sees_every_matter(office, qtbot):
+    ctx, page = open_page(MattersPage, office, office["admin"], qtbot)
+    qtbot.waitUntil(lambda: sorted(listed(page)) == sorted(office["matters"].values()))
+    close(ctx, page)
