@@ -33,10 +33,8 @@ def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
              tr("比率，达到满分标准得满分；无可评事项得满分") if i.rate else tr("件数，按完成比例得分，封顶满分")]
             for i in a.indicators]
     rows.append([tr("合计"), None, f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})", None])
-    wbk.write_rows(ws, rows, total_rows=[len(rows) - 1])
-    for r, i in enumerate(a.indicators, start=FIRST_WEIGHT_ROW):
-        if i.rate:
-            ws.cell(r, 2).number_format = wbk.PERCENT
+    wbk.write_rows(wb, ws, rows, total_rows=[len(rows) - 1],
+                   row_formats={k: {2: wbk.PERCENT} for k, i in enumerate(a.indicators) if i.rate})
     wbk.fit_widths(ws, [heads] + rows)
     wbk.page_setup(ws, maker=maker, landscape=False)
 
@@ -60,14 +58,12 @@ def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assesse
         data.append([item.name, item.unit] + ["" if v is None else v for v in values] + scores
                     + [f"=ROUND(SUM({get_column_letter(3 + n)}{r}:{get_column_letter(2 + 2 * n)}{r}),2)",
                        f"=RANK({total_col}{r},${total_col}${start}:${total_col}${end})"])
-    wbk.write_rows(ws, data, percent_cols={3 + k for k, i in enumerate(inds) if i.rate})
-    for r in range(start, end + 1):
-        for c in range(3 + n, 4 + 2 * n):
-            ws.cell(r, c).number_format = "0.00"
+    wbk.write_rows(wb, ws, data, percent_cols={3 + k for k, i in enumerate(inds) if i.rate},
+                   formats={c: "0.00" for c in range(3 + n, 4 + 2 * n)})
     wbk.fit_widths(ws, [[first, tr("所属单位")]] + [row[:2] for row in data])
     for c in range(3, 5 + 2 * n):
-        ws.column_dimensions[get_column_letter(c)].width = 9
-    ws.row_dimensions[start - 1].height = 45
+        ws.widths[c] = 9
+    ws.heights[start - 1] = 45
     wbk.page_setup(ws, maker=maker)
 
 

@@ -37,20 +37,19 @@ def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, m
     ws = wbk.sheet(wb, tr("服务团队公示"), tr("网格服务团队工作公示"), heads, office=notice.office,
                    period=notice.period.label)
     rows = team_rows(notice)
-    wbk.write_rows(ws, rows, percent_cols={10})
+    wbk.write_rows(wb, ws, rows, percent_cols={10}, wrap_cols={3})
     wbk.fit_widths(ws, [heads] + rows)
-    ws.column_dimensions["C"].width = 40
+    ws.widths[3] = 40
     first = wbk.header_height(ws) + 1
     for r, values in enumerate(rows, start=first):
-        ws.cell(r, 3).alignment = wbk.WRAP
-        # Row heights are not measured by Excel for wrapped cells written by openpyxl: set them.
-        ws.row_dimensions[r].height = 15 * max(1, -(-wbk.text_width(values[2]) // 38))
+        # Row heights are not measured by Excel for wrapped cells in a written file: set them.
+        ws.heights[r] = 15 * max(1, -(-wbk.text_width(values[2]) // 38))
     wbk.page_setup(ws, maker=maker)
     heads = [tr(h) for h in MATTER_HEADERS]
     ws = wbk.sheet(wb, tr("诉求办理公示"), tr("群众诉求办理情况公示"), heads, office=notice.office,
                    period=notice.period.label)
     rows = matter_rows(notice)
-    wbk.write_rows(ws, rows)
+    wbk.write_rows(wb, ws, rows)
     wbk.fit_widths(ws, [heads] + rows)
     wbk.page_setup(ws, maker=maker)
     yield 1, 2, tr("正在保存……")

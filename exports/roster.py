@@ -92,14 +92,14 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c, max(8, wbk.text_width(FIELDS[c]) + 2))
     ws.freeze_panes = "C3"
     ws.print_title_rows = "1:2"
-    wbk.page_setup(ws, maker=maker or actor(db))
+    wbk.openpyxl_page_setup(ws, maker=maker or actor(db))
     title = WriteOnlyCell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=scope, n=total))
     title.font = wbk.TITLE_FONT
     ws.append([title])
     head = []
     for c in columns:
         cell = WriteOnlyCell(ws, tr(FIELDS[c]))
-        cell.font, cell.fill, cell.border, cell.alignment = wbk.HEAD_FONT, wbk.HEAD_FILL, wbk.BORDER, wbk.CENTER
+        cell.font, cell.fill, cell.border, cell.alignment = wbk.HEAD_FONT, wbk.HEAD_PATTERN, wbk.BORDER, wbk.CENTER
         head.append(cell)
     ws.append(head)
     coded = [(i, {k: tr(v) for k, v in _LABELS[c].items()}) for i, c in enumerate(columns) if c in _LABELS]

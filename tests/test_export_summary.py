@@ -101,7 +101,7 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
         open(filename, "wb").write(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    monkeypatch.setattr(type(wb), "save", boom)
     with pytest.raises(OSError):
         workbook.save(wb, target)
     assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,229 @@
+"""A small streaming SpreadsheetML writer for the office workbooks (summary, notice, assessment).
+
+openpyxl spends about 15 µs on every cell, even in write-only mode with no style: the monthly
+summary of a 50,000-household office has 350,000 cells (5,500 staff rows on four sheets), which
+is 7 s bare and 16 s styled there. Cells here are formatted straight into XML text, about 1 µs each.
+It writes only what the office layout needs: inline strings, numbers, formulas, a handful of cell
+styles, merged cells, column widths, row heights, a frozen header, A4 page setup with repeated
+header rows and a footer. openpyxl, LibreOffice and Excel read the files."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.cell import coordinate_from_string
+
+_NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+       'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_FONTS = {"normal": "<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>",
+          "bold": "<font><b/><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"2\"/></font>",
+          "title": "<font><b/><sz val=\"15\"/><name val=\"Calibri\"/><family val=\"2\"/></font>"}
+_ALIGN = {"center": '<alignment horizontal="center" vertical="center" wrapText="1"/>',
+          "title": '<alignment horizontal="center" vertical="center"/>',
+          "wrap": '<alignment vertical="center" wrapText="1"/>'}
+
+
+@dataclass(frozen=True)
+class Style:
+    """A cell style: font 'normal'|'bold'|'title', fill an RGB hex or None, a thin grey border or
+    not, a number format or None, alignment None|'center'|'title'|'wrap'."""
+    font: str = "normal"
+    fill: str | None = None
+    border: bool = False
+    number_format: str | None = None
+    align: str | None = None
+
+
+@dataclass
+class Sheet:
+    title: str
+    rows: dict[int, tuple[list, list]] = field(default_factory=dict)  # row number -> (values, style ids)
+    widths: dict[int, float] = field(default_factory=dict)  # 1-based column -> width
+    heights: dict[int, float] = field(default_factory=dict)
+    merged: list[str] = field(default_factory=list)
+    freeze: str | None = None                               # top-left cell of the scrolling pane
+    print_title_rows: str | None = None                     # "1:3"
+    landscape: bool = True
+    footer: tuple[str, str, str] | None = None              # left, centre, right (&P, &N allowed)
+    fit_width: bool = False
+
+    def set(self, row: int, col: int, value, style: int = 0) -> None:
+        values, styles = self.rows.setdefault(row, ([], []))
+        if len(values) < col:
+            values.extend([None] * (col - len(values)))
+            styles.extend([0] * (col - len(styles)))
+        values[col - 1], styles[col - 1] = value, style
+
+    def append_rows(self, first: int, rows, styles_of) -> None:
+        """Rows from row `first`; styles_of(index) gives the style ids of that row's columns."""
+        for i, values in enumerate(rows):
+            self.rows[first + i] = (values, styles_of(i))
+
+    def value(self, row: int, col: int):
+        values = self.rows.get(row, ((), ()))[0]
+        return values[col - 1] if col <= len(values) else None
+
+
+class Workbook:
+    def __init__(self) -> None:
+        self.sheets: list[Sheet] = []
+        self._styles: dict[Style, int] = {Style(): 0}
+
+    def create_sheet(self, title: str) -> Sheet:
+        ws = Sheet(title)
+        self.sheets.append(ws)
+        return ws
+
+    def style(self, style: Style) -> int:
+        """The id of a style (registered once): cells carry only this number."""
+        return self._styles.setdefault(style, len(self._styles))
+
+    def save(self, path) -> None:
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+            z.writestr("[Content_Types].xml", self._content_types())
+            z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?>'
+                       '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                       f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/>'
+                       "</Relationships>")
+            z.writestr("xl/workbook.xml", self._workbook())
+            z.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
+            z.writestr("xl/styles.xml", self._stylesheet())
+            for i, ws in enumerate(self.sheets, start=1):
+                with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as f:
+                    for chunk in _sheet_xml(ws):
+                        f.write(chunk.encode("utf-8"))
+
+    def _content_types(self) -> str:
+        sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
+                         'vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+                         for i in range(1, len(self.sheets) + 1))
+        return ('<?xml version="1.0" encoding="UTF-8"?>'
+                '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                '<Default Extension="xml" ContentType="application/xml"/>'
+                '<Override PartName="/xl/workbook.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+                '<Override PartName="/xl/styles.xml" ContentType="application/'
+                'vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+                f"{sheets}</Types>")
+
+    def _workbook(self) -> str:
+        sheets = "".join(f'<sheet name={quoteattr(ws.title)} sheetId="{i}" r:id="rId{i}"/>'
+                         for i, ws in enumerate(self.sheets, start=1))
+        names = "".join(
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="{i}">'
+            f"{escape(_quote_sheet(ws.title))}!${ws.print_title_rows.replace(':', ':$')}</definedName>"
+            for i, ws in enumerate(self.sheets) if ws.print_title_rows)
+        return (f'<?xml version="1.0" encoding="UTF-8"?><workbook {_NS}><bookViews><workbookView/></bookViews>'
+                f"<sheets>{sheets}</sheets>{f'<definedNames>{names}</definedNames>' if names else ''}</workbook>")
+
+    def _workbook_rels(self) -> str:
+        n = len(self.sheets)
+        rels = "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                       for i in range(1, n + 1))
+        return ('<?xml version="1.0" encoding="UTF-8"?>'
+                '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+                f'{rels}<Relationship Id="rId{n + 1}" Type="{_REL}/styles" Target="styles.xml"/></Relationships>')
+
+    def _stylesheet(self) -> str:
+        fonts, fills, formats = list(_FONTS), [None, "gray125"], []
+        xfs = []
+        for s in sorted(self._styles, key=self._styles.get):
+            if s.fill not in fills:
+                fills.append(s.fill)
+            if s.number_format and s.number_format not in formats:
+                formats.append(s.number_format)
+            num = 164 + formats.index(s.number_format) if s.number_format else 0
+            align = _ALIGN[s.align] if s.align else ""
+            xfs.append(f'<xf numFmtId="{num}" fontId="{fonts.index(s.font)}" fillId="{fills.index(s.fill)}" '
+                       f'borderId="{int(s.border)}" xfId="0" applyNumberFormat="1" applyFont="1" applyFill="1" '
+                       f'applyBorder="1" applyAlignment="{int(bool(align))}">{align}</xf>')
+        fill_xml = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>']
+        fill_xml += [f'<fill><patternFill patternType="solid"><fgColor rgb="FF{f}"/><bgColor indexed="64"/>'
+                     "</patternFill></fill>" for f in fills[2:]]
+        side = "".join(f'<{k} style="thin"><color rgb="FF666666"/></{k}>' for k in ("left", "right", "top", "bottom"))
+        nums = "".join(f'<numFmt numFmtId="{164 + i}" formatCode={quoteattr(f)}/>' for i, f in enumerate(formats))
+        return ('<?xml version="1.0" encoding="UTF-8"?>'
+                f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+                f'<numFmts count="{len(formats)}">{nums}</numFmts>'
+                f'<fonts count="{len(fonts)}">{"".join(_FONTS[f] for f in fonts)}</fonts>'
+                f'<fills count="{len(fill_xml)}">{"".join(fill_xml)}</fills>'
+                f'<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
+                f"<border>{side}<diagonal/></border></borders>"
+                '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+                f'<cellXfs count="{len(xfs)}">{"".join(xfs)}</cellXfs>'
+                '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+                "</styleSheet>")
+
+
+def _quote_sheet(title: str) -> str:
+    return "'" + title.replace("'", "''") + "'"
+
+
+def _cell(ref: str, value, style: int) -> str:
+    s = f' s="{style}"' if style else ""
+    if value is None or value == "":
+        return f'<c r="{ref}"{s}/>' if style else ""
+    if value is True or value is False:
+        return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, (int, float)):
+        return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
+    if isinstance(value, dt.date):
+        value = value.isoformat()
+    text = str(value)
+    if text.startswith("=") and len(text) > 1:
+        return f'<c r="{ref}"{s}><f>{escape(text[1:])}</f></c>'
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _sheet_xml(ws: Sheet):
+    width = max((len(v) for v, _ in ws.rows.values()), default=1)
+    last = max(ws.rows, default=1)
+    letters = [get_column_letter(c) for c in range(1, width + 1)]
+    pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if ws.fit_width else ""
+    view = '<sheetView workbookViewId="0"/>'
+    if ws.freeze:
+        letter, row = coordinate_from_string(ws.freeze)
+        col, row = column_index_from_string(letter) - 1, row - 1
+        split = (f'xSplit="{col}" ' if col else "") + (f'ySplit="{row}" ' if row else "")
+        pane = "bottomRight" if col and row else ("bottomLeft" if row else "topRight")
+        view = (f'<sheetView workbookViewId="0"><pane {split}topLeftCell="{ws.freeze}" activePane="{pane}" '
+                f'state="frozen"/><selection pane="{pane}" activeCell="{ws.freeze}" sqref="{ws.freeze}"/></sheetView>')
+    cols = "".join(f'<col min="{c}" max="{c}" width="{w}" customWidth="1"/>' for c, w in sorted(ws.widths.items()))
+    yield (f'<?xml version="1.0" encoding="UTF-8"?><worksheet {_NS}>{pr}'
+           f'<dimension ref="A1:{letters[-1]}{last}"/><sheetViews>{view}</sheetViews>'
+           f'<sheetFormatPr defaultRowHeight="15"/>{f"<cols>{cols}</cols>" if cols else ""}<sheetData>')
+    heights = ws.heights
+    out = []
+    for r in sorted(ws.rows):
+        values, styles = ws.rows[r]
+        rs = str(r)
+        ht = f' ht="{heights[r]}" customHeight="1"' if r in heights else ""
+        out.append(f'<row r="{r}"{ht}>')
+        for c, v in enumerate(values):
+            # Numbers are most of the cells: formatted here without a call.
+            if type(v) is int or type(v) is float:
+                out.append(f'<c r="{letters[c]}{rs}" s="{styles[c]}"><v>{v!r}</v></c>')
+            else:
+                out.append(_cell(letters[c] + rs, v, styles[c]))
+        out.append("</row>")
+        if len(out) >= 5000:
+            yield "".join(out)
+            out = []
+    yield "".join(out) + "</sheetData>"
+    if ws.merged:
+        yield f'<mergeCells count="{len(ws.merged)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in ws.merged) + "</mergeCells>"
+    fit = ' fitToWidth="1" fitToHeight="0"' if ws.fit_width else ""
+    setup = (f'<printOptions horizontalCentered="1"/>'
+             '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
+             f'<pageSetup paperSize="9" orientation="{"landscape" if ws.landscape else "portrait"}"{fit}/>')
+    if ws.footer:
+        left, centre, right = ws.footer
+        setup += f"<headerFooter><oddFooter>{escape(f'&L{left}&C{centre}&R{right}')}</oddFooter></headerFooter>"
+    yield setup + "</worksheet>"
