@@ -19,10 +19,12 @@ from gridoffice import audit, regions, vocab
 from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
+from gridoffice.masking import mask_phone
 from gridoffice.normalize import clean_text, normalize_phone
 from gridoffice.people import Person
 
 from .person_form import ERROR_STYLE, code_combo, set_combo
+from .reveal_dialog import ask_reveal
 
 
 def tr(text: str) -> str:
@@ -230,17 +232,37 @@ class UnitPicker(QTreeWidget):
 
 
 class HouseholdDialog(QDialog):
-    """The household's own fields: for a new household (with its unit) or to edit one."""
+    """The household's own fields: for a new household (with its unit) or to edit one.
+
+    A stored phone is shown masked and read-only; the clerk either reveals it (a logged act with a
+    reason, ui/reveal_dialog.py) or types a new one. Until then the stored value is kept as it is,
+    so the masked text is never saved."""
 
     def __init__(self, ctx, *, household: Household | None = None, org_id: int | None = None,
                  parent: QWidget | None = None):
         super().__init__(parent)
+        self.ctx = ctx
         self.household = household
         self.setWindowTitle(tr("修改户信息：{n}").format(n=household.number) if household else tr("新建户"))
         self.number = QLineEdit(household.number if household else "")
         self.number.setPlaceholderText(tr("留空则自动编号"))
         self.address = QLineEdit(household.address if household else "")
-        self.phone = QLineEdit(household.phone if household else "")
+        stored_phone = household.phone if household else ""
+        self.phone_open = not stored_phone
+        self.phone = QLineEdit(mask_phone(stored_phone) if stored_phone else "")
+        self.phone.setReadOnly(not self.phone_open)
+        self.reveal_phone = QPushButton(tr("显示完整号码"))
+        self.reveal_phone.setVisible(bool(stored_phone) and ctx.can("reveal"))
+        self.reveal_phone.clicked.connect(self._reveal_phone)
+        self.replace_phone = QPushButton(tr("重新填写"))
+        self.replace_phone.setToolTip(tr("不看原号码，直接填写新号码"))
+        self.replace_phone.setVisible(bool(stored_phone))
+        self.replace_phone.clicked.connect(self._replace_phone)
+        phone_row = QHBoxLayout()
+        phone_row.setContentsMargins(0, 0, 0, 0)
+        phone_row.addWidget(self.phone, 1)
+        phone_row.addWidget(self.reveal_phone)
+        phone_row.addWidget(self.replace_phone)
         self.contact_class = QComboBox()
         for code, text in vocab.CONTACT_CLASSES.items():
             self.contact_class.addItem(vocab.label(vocab.CONTACT_CLASSES, code), code)
@@ -254,7 +276,7 @@ class HouseholdDialog(QDialog):
             form.addRow(tr("所属网格(&G)"), self.picker)
         form.addRow(tr("户号"), self.number)
         form.addRow(tr("地址(&A)"), self.address)
-        form.addRow(tr("电话"), self.phone)
+        form.addRow(tr("电话"), phone_row)
         form.addRow(tr("联系类别"), self.contact_class)
         form.addRow(tr("备注"), self.notes)
         self.message = QLabel()
@@ -275,7 +297,8 @@ class HouseholdDialog(QDialog):
         """Phone and number checked as typed, with the core's rules; OK stays disabled while wrong."""
         problem = ""
         try:
-            normalize_phone(self.phone.text())
+            if self.phone_open:
+                normalize_phone(self.phone.text())
         except ValidationError as exc:
             problem = exc.message
         number = clean_text(self.number.text())
@@ -301,8 +324,25 @@ class HouseholdDialog(QDialog):
             return
         super().accept()
 
+    def _open_phone(self, text: str) -> None:
+        self.phone_open = True
+        self.phone.setReadOnly(False)
+        self.phone.setText(text)
+        self.reveal_phone.hide()
+        self.replace_phone.hide()
+        self.phone.setFocus()
+
+    def _reveal_phone(self) -> None:
+        value = ask_reveal(self.ctx, "households", self.household.id, "phone", self.phone.text(), self)
+        if value is not None:
+            self._open_phone(value)
+
+    def _replace_phone(self) -> None:
+        self._open_phone("")
+
     def values(self) -> dict:
-        values = {"address": self.address.text(), "phone": self.phone.text(),
+        phone = self.phone.text() if self.phone_open else self.household.phone
+        values = {"address": self.address.text(), "phone": phone,
                   "contact_class": self.contact_class.currentData(), "notes": self.notes.text()}
         if self.household is None:
             values["org_id"] = self.picker.unit_id()

@@ -1,4 +1,7 @@
-"""报表: pick the kind, the period and the scope, write the file as a background job, open its folder."""
+"""报表: pick the kind, the period and the scope, write the file as a background job, open its folder.
+
+The roster masks ID numbers and phones; full numbers (needed to import the file back) are a
+deliberate choice with a reason, offered only to roles that may reveal numbers."""
 
 from __future__ import annotations
 
@@ -7,10 +10,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QListWidget,
-                               QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from exports import archives, assessment, monthly_summary, public_notice, roster
+from gridoffice import users
 from gridoffice.roster_columns import FIELDS
 from ..context import Cancelled
 
@@ -21,7 +25,7 @@ KINDS = {
     "summary": ("月度汇总表", "xlsx", {"month", "org"}),
     "notice": ("公示表（按网格服务团队）", "xlsx", {"month", "org"}),
     "assessment": ("年终考核表", "xlsx", {"year", "org"}),
-    "roster": ("花名册", "xlsx", {"org", "columns"}),
+    "roster": ("花名册", "xlsx", {"org", "columns", "full"}),
     "village-file": ("一村一档（PDF）", "pdf", {"org"}),
     "member-file": ("一党员一档（PDF）", "pdf", {"staff", "year"}),
 }
@@ -55,6 +59,19 @@ class ReportsPage(Page):
             item.setCheckState(Qt.CheckState.Checked)
             self.columns.addItem(item)
         self.columns.setMaximumHeight(180)
+        self.full_numbers = QCheckBox(self.tr("写入完整的身份证号和电话（可再导入；记入操作记录）"))
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(self.tr("原因，例如“迁移到新电脑”"))
+        self.reason.setEnabled(False)
+        self.full_numbers.toggled.connect(self.reason.setEnabled)
+        if not ctx.can("reveal"):
+            self.full_numbers.setEnabled(False)
+            self.full_numbers.setToolTip(self.tr("您的角色不能查看完整号码"))
+        full = QWidget()
+        full_row = QHBoxLayout(full)
+        full_row.setContentsMargins(0, 0, 0, 0)
+        full_row.addWidget(self.full_numbers)
+        full_row.addWidget(self.reason, 1)
         self.export_button = QPushButton(self.tr("导出(&E)…"))
         self.export_button.setShortcut("Ctrl+Return")
         self.open_folder = QPushButton(self.tr("打开所在文件夹(&O)"))
@@ -66,7 +83,8 @@ class ReportsPage(Page):
         form.addRow(self.tr("报表种类(&K)："), self.kind)
         self.rows = {"month": (self.tr("月份(&M)："), self.month), "year": (self.tr("年度(&Y)："), self.year),
                      "org": (self.tr("范围(&S)："), self.org), "staff": (self.tr("人员(&P)："), self.staff),
-                     "columns": (self.tr("花名册列(&C)："), self.columns)}
+                     "columns": (self.tr("花名册列(&C)："), self.columns),
+                     "full": (self.tr("号码："), full)}
         for label, widget in self.rows.values():
             form.addRow(label, widget)
         self.form = form
@@ -141,11 +159,16 @@ class ReportsPage(Page):
         month, year, org_id = self.month.currentData(), self.year.value(), self.org.currentData()
         columns, staff_id = self.selected_columns(), self.staff.currentData()
         maker = self.ctx.user.name if self.ctx.user else None
+        full = self.full_numbers.isEnabled() and self.full_numbers.isChecked()
+        reason = self.reason.text() if full else ""
+        # A logged-in users.User carries the org scope the roster's full numbers are checked against.
+        user = self.ctx.user if isinstance(self.ctx.user, users.User) else None
         factories = {
             "summary": lambda db: monthly_summary.write(db, path, month, org_id=org_id, maker=maker),
             "notice": lambda db: public_notice.write(db, path, month, org_id=org_id, maker=maker),
             "assessment": lambda db: assessment.write(db, path, str(year), org_id=org_id, maker=maker),
-            "roster": lambda db: roster.write(db, path, org_id=org_id, columns=columns, maker=maker),
+            "roster": lambda db: roster.write(db, path, org_id=org_id, columns=columns, maker=maker,
+                                              full_numbers=full, reason=reason, user=user),
             "village-file": lambda db: archives.write_village(db, path, org_id),
             "member-file": lambda db: archives.write_member(db, path, staff_id, year=year),
         }
