@@ -322,3 +322,29 @@ def test_household_dialog_new_number_without_seeing_the_old(household, qtbot, mo
     assert not dialog.validate() and "手机号" in dialog.message.text()
     dialog.phone.setText("139 1234 5678")
     assert dialog.validate() and dialog.changes()["phone"] == "139 1234 5678"
+
+
+def test_household_dialog_reveal_through_the_logged_flow(household, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui.reveal_dialog import RevealDialog
+
+    ctx, h = household
+    dialog = HouseholdDialog(ctx, household=h)
+    qtbot.addWidget(dialog)
+
+    def answer():
+        reveal = next(w for w in QApplication.topLevelWidgets() if isinstance(w, RevealDialog) and w.isVisible())
+        reveal.reason.setCurrentText("电话联系本人")
+        reveal.show_button.click()
+        qtbot.waitUntil(lambda: reveal.revealed is not None, timeout=5000)
+        reveal.reject()
+
+    QTimer.singleShot(0, answer)
+    dialog.reveal_phone.click()
+    assert dialog.phone.text() == h.phone and not dialog.phone.isReadOnly()
+    db = open_db(ctx.db_path)
+    entry = audit_log.query(db, audit_log.Filter(action="reveal"))[0]
+    db.close()
+    assert (entry.table_name, entry.row_id, entry.new) == ("households", h.id, {"field": "phone", "reason": "电话联系本人"})
