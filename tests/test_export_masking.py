@@ -2,7 +2,6 @@
 for a full ID number or mobile number. Full numbers leave the office only in a roster the clerk
 asked for deliberately, with a reason kept in the audit trail."""
 
-import datetime as dt
 import shutil
 import subprocess
 
