@@ -10,8 +10,8 @@ costs a handful of scans, not a query per row. The definitions (also written in 
   distinct households in them. Per grid, a visit counts once for each grid it touched.
 - Coverage of the visit rules: households whose next due date (visits.schedule_sql, the one rule)
   is not yet passed on the last day of the month, over all active households (per staff member:
-  over the households they are the current contact of). The schedule knows each household's LAST
-  visit only, so for a month long past a visit made after it also counts as covering it.
+  over the households they are the current contact of). The schedule is judged as of that day
+  (visits.schedule_sql's `until`): a visit made after the month does not cover it.
 - Log entries: active entries dated in the month (per grid: those linked to a household of the
   grid); leaders' comments: comments on those entries.
 - Matters: received in the month (per grid by the matter's grid, per staff member by assignee);
@@ -238,7 +238,7 @@ def visits_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
 
 
 def coverage_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
-    sql, params = schedule_sql(db, p.last_day)
+    sql, params = schedule_sql(db, p.last_day, until=p.last_day)
     if by == "grid":
         q = f"WITH s AS ({sql}) SELECT s.grid_id, COUNT(*), SUM(s.days_overdue <= 0) FROM s GROUP BY 1"
     else:

@@ -122,15 +122,23 @@ def set_visit_rule(db: Database, contact_class: int, days: object) -> None:
 
 # ---- the schedule: the one rule ----------------------------------------------------------------
 
-def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
+def schedule_sql(db: Database, today: dt.date, *, until: dt.date | None = None) -> tuple[str, list]:
     """A SELECT of every active household's schedule, as columns (household_id, number, address, phone,
     contact_class, org_id, grid_id, last_visit, next_due, days_overdue, overdue).
 
     Callers wrap it (`WITH s AS (...)`) and filter; it is the only place the due rule is written.
     `overdue` compares the base date with one threshold per class (plain text comparison), so counting
     the whole office needs no date arithmetic per household. The last visit comes from `visit_last`,
-    which triggers keep equal to the newest non-void row of visit_households."""
+    which triggers keep equal to the newest non-void row of visit_households.
+
+    `until` judges the schedule as it stood on that day: the last visit is then the newest non-void
+    row up to it, so a visit made later does not cover it."""
     rules = visit_rules(db)
+    last_visit = "vl.last_visit"
+    if until:
+        # Only a household visited again after `until` needs its index seek for the visit before.
+        last_visit = ("CASE WHEN vl.last_visit IS NULL OR vl.last_visit <= ? THEN vl.last_visit ELSE (SELECT max(x.visited_on) "
+                      "FROM visit_households x WHERE x.household_id = h.id AND x.voided = 0 AND x.visited_on <= ?) END")
     thresholds = [(today - dt.timedelta(days=rules[c])).isoformat() for c in (1, 2, 3)]
     sql = (
         "SELECT household_id, number, address, phone, contact_class, org_id, grid_id, last_visit, "
@@ -141,11 +149,12 @@ def schedule_sql(db: Database, today: dt.date) -> tuple[str, list]:
         "AND c.until IS NULL), created, ?) AS base FROM ("
         "SELECT h.id AS household_id, h.number, h.address, h.phone, h.contact_class, h.org_id, "
         "coalesce(u.grid_id, u.id) AS grid_id, substr(h.created_at, 1, 10) AS created, "
-        "vl.last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id "
+        f"{last_visit} AS last_visit FROM households h LEFT JOIN org_units u ON u.id = h.org_id "
         "LEFT JOIN visit_last vl ON vl.household_id = h.id WHERE h.status = 'active') AS i)"
     )
     days = [rules[1], rules[2], rules[3]]
-    return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat()]
+    bound = [until.isoformat()] * 2 if until else []
+    return sql, [*days, today.isoformat(), *days, *thresholds, today.isoformat(), *bound]
 
 
 _HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = s.household_id AND p.relation = 'head' "

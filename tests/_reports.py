@@ -65,10 +65,10 @@ def loop_grid_figures(db, start: str, end: str, last_day: dt.date) -> dict[int, 
     for g in seen_visits:
         out[g]["visits"] = len(seen_visits[g])
         out[g]["households_visited"] = len(seen_hh[g])
-    for due in visits.schedule(db, list(hh_grid), today=last_day).values():
-        g = out[hh_grid[due.household_id]]
+    for hid, days_overdue in loop_days_overdue(db, last_day).items():
+        g = out[hh_grid[hid]]
         g["rule_households"] += 1
-        g["covered"] += due.days_overdue <= 0
+        g["covered"] += days_overdue <= 0
     entries = {r[0]: r for r in db.execute("SELECT id, status, entry_date FROM log_entries")}
     comments = Counter(r[0] for r in db.execute("SELECT entry_id FROM log_comments"))
     entry_grids = defaultdict(set)
@@ -82,6 +82,24 @@ def loop_grid_figures(db, start: str, end: str, last_day: dt.date) -> dict[int, 
             out[g]["comments"] += comments[eid]
     for key, values in loop_matters(db, "grid_id", start, end).items():
         out[key].update(values)
+    return out
+
+
+def loop_days_overdue(db, day: dt.date) -> dict[int, int]:
+    """Active household -> days past its due date on `day`, from the visits made up to that day."""
+    rules = visits.visit_rules(db)
+    last: dict[int, str] = {}
+    for hid, visited, voided in db.execute("SELECT household_id, visited_on, voided FROM visit_households"):
+        if not voided and visited <= day.isoformat():
+            last[hid] = max(last.get(hid, visited), visited)
+    since: dict[int, str] = {}
+    for hid, start, until in db.execute("SELECT household_id, since, until FROM contacts"):
+        if until is None:
+            since[hid] = min(since.get(hid, start), start)
+    out = {}
+    for hid, cls, created in db.execute("SELECT id, contact_class, created_at FROM households WHERE status = 'active'"):
+        base = last.get(hid) or since.get(hid) or (created or "")[:10] or day.isoformat()
+        out[hid] = (day - dt.date.fromisoformat(base)).days - rules[cls if cls in (1, 2) else 3]
     return out
 
 

@@ -53,6 +53,9 @@ def test_previous_month_and_change(office):
     loops = loop_grid_figures(office, prev.start, prev.end, prev.last_day)
     assert s.previous_total.visits == sum(v["visits"] for v in loops.values())
     assert s.previous_total.received == sum(v["received"] for v in loops.values())
+    # Coverage of September from the visits up to its end: October's visits do not cover it.
+    assert (s.previous_total.rule_households, s.previous_total.covered) == (
+        sum(v["rule_households"] for v in loops.values()), sum(v["covered"] for v in loops.values()))
     assert stats.change(12, 10) == pytest.approx(0.2)
     assert stats.change(5, 0) is None
 

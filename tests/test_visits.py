@@ -187,3 +187,19 @@ def test_lists_keep_the_first_households_of_a_big_round(db, office):
     [listed] = visits.visits_of_staff(db, worker, per_visit=2)
     assert ([h.household_id for h in listed.households], listed.household_count) == ([h1, h2], 3)
     assert len(visits.get_visit(db, vid).households) == 3
+
+
+def test_schedule_as_of_a_past_day_ignores_later_visits(db, office):
+    t, worker, member, (h1, h2, h3) = office
+    visits.record_visit(db, staff_id=worker, household_ids=[h1], visited_on="2026-08-01", today=TODAY)
+    visits.record_visit(db, staff_id=worker, household_ids=[h1], visited_on="2026-11-20", today=TODAY)
+    sept = dt.date(2026, 9, 30)
+
+    def as_of(**kw):
+        sql, params = visits.schedule_sql(db, sept, **kw)
+        return db.execute(f"WITH s AS ({sql}) SELECT last_visit, next_due, days_overdue FROM s "
+                          "WHERE household_id = ?", [*params, h1]).fetchone()
+
+    # Class 1 (30 days): on 30 September the August visit was 60 days old; the November one not yet made.
+    assert as_of(until=sept) == ("2026-08-01", "2026-08-31", 30)
+    assert as_of() == ("2026-11-20", "2026-12-20", -81)
