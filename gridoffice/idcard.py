@@ -64,6 +64,12 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
             field,
             tr("身份证号码“{raw}”是科学计数法，说明表格把它当成了数字，后几位已经丢失；请把该列设为文本后重新录入").format(raw=raw),
         )
+    if "*" in raw:
+        raise ValidationError(
+            field,
+            tr("身份证号码“{raw}”是脱敏后的号码（含*号），不能作为完整号码保存或导入；"
+               "请填写完整号码，花名册请用“写入完整号码”重新导出").format(raw=raw),
+        )
     upgraded_from = None
     if len(raw) == 15:
         if not raw.isdigit():

@@ -50,6 +50,7 @@ def test_old_fifteen_digit_number_is_upgraded():
         ("11010519490231002X", "出生日期“19490231”不存在"),
         ("11010519491231003X", "校验位不符"),
         ("1.10105194912311E+17", "科学计数法"),
+        ("110***********002X", "脱敏"),
     ],
 )
 def test_bad_numbers_name_what_is_wrong_in_chinese(value, fragment):
