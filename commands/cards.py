@@ -11,6 +11,7 @@ from gridoffice import cards as C
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
+from . import _files
 from ._progress import consume
 
 NAME = "cards"
@@ -34,13 +35,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    path = Path(args.db)
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
-        return 2
-    out = Path(args.output)
-    if not out.parent.is_dir():
-        print(f"输出文件夹不存在：{out.parent}", file=sys.stderr)
+    path, out = Path(args.db), Path(args.output)
+    if message := _files.problem(args.db, args.output):
+        print(message, file=sys.stderr)
         return 2
     if not (args.grid or args.household or args.calibration):
         print("请用 --grid 网格名称 或 --household 户号 选择要打卡片的户（或只打 --calibration 校准页）", file=sys.stderr)

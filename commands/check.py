@@ -9,12 +9,12 @@ from pathlib import Path
 from gridoffice import audit, checks
 from gridoffice.db import connect
 
+from . import _files
 from ._progress import consume
 
 NAME = "check"
 HELP = "检查数据库文件的完整性和“格不漏户、户不漏人”，有问题时逐行列出并返回1"
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 
 
 def add_arguments(parser) -> None:
@@ -39,14 +39,9 @@ def _audit_problems(db, quiet: bool) -> list[str]:
 
 def run(args) -> int:
     path = Path(args.db)
-    # Opening a missing path with sqlite3 would create an empty file: look before connecting.
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
+    if message := _files.problem(args.db):
+        print(message, file=sys.stderr)
         return 2
-    with path.open("rb") as f:
-        if f.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
-            print(f"{path} 不是SQLite数据库文件，请确认选择的是办公室数据库", file=sys.stderr)
-            return 2
     db = connect(path, readonly=True)
     try:
         if not db["households"].exists() or not db["audit"].exists():

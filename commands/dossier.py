@@ -9,6 +9,8 @@ from exports.matter_dossier import write_dossier
 from gridoffice import matters_query, regions
 from gridoffice.db import connect
 
+from . import _files
+
 NAME = "dossier"
 HELP = "输出一个事项的完整档案（一事一档）PDF：封面、居民、每一步办理过程、评价"
 
@@ -21,13 +23,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    path = Path(args.db)
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
-        return 2
-    out = Path(args.output)
-    if not out.parent.is_dir():
-        print(f"输出文件夹不存在：{out.parent}", file=sys.stderr)
+    path, out = Path(args.db), Path(args.output)
+    if message := _files.problem(args.db, args.output):
+        print(message, file=sys.stderr)
         return 2
     db = connect(path, readonly=True)
     try:

@@ -16,6 +16,8 @@ from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
+from . import _files
+
 NAME = "export"
 HELP = "导出报表：月度汇总、公示表、年终考核、花名册、一村一档、一党员一档"
 KINDS = {"summary": "月度汇总", "notice": "公示表", "assessment": "年终考核", "roster": "花名册",
@@ -53,13 +55,9 @@ def _last_month() -> str:
 
 
 def run(args) -> int:
-    path = Path(args.db)
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
-        return 2
-    out = Path(args.output)
-    if not out.parent.is_dir():
-        print(f"输出文件夹不存在：{out.parent}", file=sys.stderr)
+    path, out = Path(args.db), Path(args.output)
+    if message := _files.problem(args.db, args.output):
+        print(message, file=sys.stderr)
         return 2
     db = open_db(path)
     audit.set_actor(db, args.user)

@@ -11,6 +11,7 @@ from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_import import import_file
 
+from . import _files
 from ._progress import consume
 
 NAME = "import"
@@ -31,8 +32,8 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path = Path(args.db)
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
+    if message := _files.problem(args.db):
+        print(message, file=sys.stderr)
         return 2
     db = open_db(path)
     audit.set_actor(db, args.user)

@@ -9,10 +9,11 @@ from pathlib import Path
 from gridoffice import search
 from gridoffice.db import connect
 
+from . import _files
+
 NAME = "search"
 HELP = "按姓名、拼音、身份证号或电话的数字、地址、户号查找人员和户，每行一条结果"
 
-_SQLITE_MAGIC = b"SQLite format 3\x00"
 _KINDS = {search.PERSON: "人员", search.HOUSEHOLD: "户"}
 
 
@@ -26,14 +27,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path = Path(args.db)
-    # Opening a missing path with sqlite3 would create an empty file: look before connecting.
-    if not path.is_file():
-        print(f"找不到数据库文件：{path}", file=sys.stderr)
+    if message := _files.problem(args.db):
+        print(message, file=sys.stderr)
         return 2
-    with path.open("rb") as f:
-        if f.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
-            print(f"{path} 不是SQLite数据库文件，请确认选择的是办公室数据库", file=sys.stderr)
-            return 2
     if args.limit < 1:
         print("--limit 应为正整数", file=sys.stderr)
         return 2
