@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
@@ -148,9 +149,10 @@ class Workbook:
                      "</patternFill></fill>" for f in fills[2:]]
         side = "".join(f'<{k} style="thin"><color rgb="FF666666"/></{k}>' for k in ("left", "right", "top", "bottom"))
         nums = "".join(f'<numFmt numFmtId="{164 + i}" formatCode={quoteattr(f)}/>' for i, f in enumerate(formats))
+        nums = f'<numFmts count="{len(formats)}">{nums}</numFmts>' if formats else ""
         return ('<?xml version="1.0" encoding="UTF-8"?>'
                 f'<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-                f'<numFmts count="{len(formats)}">{nums}</numFmts>'
+                f"{nums}"
                 f'<fonts count="{len(fonts)}">{"".join(_FONTS[f] for f in fonts)}</fonts>'
                 f'<fills count="{len(fill_xml)}">{"".join(fill_xml)}</fills>'
                 f'<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
@@ -178,6 +180,7 @@ def _cell(ref: str, value, style: int) -> str:
     text = str(value)
     if text.startswith("=") and len(text) > 1:
         return f'<c r="{ref}"{s}><f>{escape(text[1:])}</f></c>'
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
