@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from . import pinyin, vocab
+from . import vocab
 from .ages import birth_bounds
 from .i18n import tr
 from .normalize import clean_text
@@ -160,17 +160,6 @@ def _fragment_check(segs: list[str], open_end: bool) -> Check:
     )
 
 
-def _latin_check(prefix: str) -> Check:
-    def check(r: _Row) -> bool:
-        if r.name and any(key.startswith(prefix) for key in pinyin.keys(r.name)):
-            return True
-        if _compact(r.number).startswith(prefix):
-            return True
-        return any(s.startswith(prefix) for text in (r.name, r.head, r.address) if text for s in _segments(text))
-
-    return check
-
-
 def _digits_check(digits: str) -> _SqlCheck:
     sql = (
         f" AND CASE WHEN f.rowid < {_HOME} THEN (SELECT instr(lower(p.id_number), ?) "
@@ -179,11 +168,6 @@ def _digits_check(digits: str) -> _SqlCheck:
         f"OR replace(lower(h.number), '-', '') LIKE ? FROM households h WHERE h.id = f.rowid - {_HOME}) END"
     )
     return _SqlCheck(sql, (digits, digits, digits, digits, digits + "%"))
-
-
-# Prefix lengths the index keeps (see FTS_OPTIONS); a longer prefix is looked up by its first
-# eight characters and checked on the row.
-_PREFIXES = (2, 3, 4, 5, 6, 7, 8)
 
 
 def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
@@ -204,9 +188,9 @@ def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check 
         tiers = [(2.0, exact, None)]
         # A one-letter prefix would merge the postings of a tenth of all names.
         if len(word) > 1:
-            kept = max(n for n in _PREFIXES if n <= len(word))
-            check = None if kept == len(word) else _latin_check(word)
-            tiers.append((1.0, f"{_q(word[:kept])}* OR {_q(_NUMBER + word)}*", check))
+            # FTS5 keeps prefix indexes of 2 and 3 letters (FTS_OPTIONS); a longer prefix
+            # reads its range of terms straight from the main index, with the same results.
+            tiers.append((1.0, f"{_q(word)}* OR {_q(_NUMBER + word)}*", None))
     else:
         segs = _segments(word)
         if not segs:
