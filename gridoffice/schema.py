@@ -214,6 +214,31 @@ def m001_initial(db: Database) -> None:
 
 
 @migrations()
+def m002_users(db: Database) -> None:
+    # Who may log in, with which role; org_id limits a grid worker to a subtree (NULL: whole office).
+    db["users"].create(
+        {
+            "id": int,
+            "name": str,
+            "display_name": str,
+            "role": str,
+            "org_id": int,
+            "password_hash": str,
+            "status": str,
+            "failed_logins": int,
+            "last_login": str,
+            **_STAMPS,
+        },
+        pk="id",
+        not_null={"name", "role", "password_hash", "status", "failed_logins"},
+        defaults={"status": "active", "failed_logins": 0, "display_name": ""},
+        foreign_keys=[("org_id", "org_units", "id")],
+        strict=True,
+    )
+    db["users"].create_index(["name"], unique=True)
+
+
+@migrations()
 def m004_matters(db: Database) -> None:
     """Matters (一事一档): categories, time limits, the matters, their steps, the weekly meeting."""
     db["matter_categories"].create(
@@ -333,31 +358,6 @@ def m004_matters(db: Database) -> None:
     # query of the searched characters is a substring search that 1- and 2-character Chinese
     # words need (trigram cannot). Contentless: only the matter ids come back.
     db.execute("CREATE VIRTUAL TABLE matters_fts USING fts5(chars, content='', tokenize='unicode61')")
-
-
-@migrations()
-def m002_users(db: Database) -> None:
-    # Who may log in, with which role; org_id limits a grid worker to a subtree (NULL: whole office).
-    db["users"].create(
-        {
-            "id": int,
-            "name": str,
-            "display_name": str,
-            "role": str,
-            "org_id": int,
-            "password_hash": str,
-            "status": str,
-            "failed_logins": int,
-            "last_login": str,
-            **_STAMPS,
-        },
-        pk="id",
-        not_null={"name", "role", "password_hash", "status", "failed_logins"},
-        defaults={"status": "active", "failed_logins": 0, "display_name": ""},
-        foreign_keys=[("org_id", "org_units", "id")],
-        strict=True,
-    )
-    db["users"].create_index(["name"], unique=True)
 
 
 @migrations()
