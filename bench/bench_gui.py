@@ -64,10 +64,11 @@ def wait(app, condition, timeout: float = 60.0) -> float:
 def child_cold_start(db_path: str) -> None:
     """Runs in a fresh process: start-up until the first household rows are painted."""
     from ui.app import setup_application
+    from ui.context import User
     from ui.main_window import MainWindow
 
     app = setup_application()
-    window = MainWindow.open(db_path, persist=False)
+    window = MainWindow.open(db_path, persist=False, user=User("基准测试", "admin"))
     window.resize(1366, 768)
     window.show()
     window.show_page("archive")
@@ -98,13 +99,14 @@ def district(db_path: Path) -> None:
     from PySide6.QtWidgets import QApplication
 
     from ui.app import setup_application
+    from ui.context import User
     from ui.main_window import MainWindow
     from ui.pages import archive_page  # noqa: F401 - imports are the cold start's cost, measured there
 
     app = setup_application()
     before = rss_mb()
     start = time.perf_counter()
-    window = MainWindow.open(db_path, persist=False)
+    window = MainWindow.open(db_path, persist=False, user=User("基准测试", "admin"))
     window.resize(1366, 768)
     window.show()
     window.show_page("archive")
