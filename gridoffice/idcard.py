@@ -35,10 +35,14 @@ class IdInfo:
     upgraded_from: str | None = None
 
 
+# Each position's weighted value of each ASCII digit: a dict look-up per digit is three
+# times faster than int() and a multiplication, and the generator checks millions of numbers.
+_WEIGHTED = tuple({str(d): d * w for d in range(10)} for w in WEIGHTS)
+
+
 def check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character for 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS))
-    return CHECK_CHARS[total % 11]
+    """The ISO 7064 MOD 11-2 check character for 17 ASCII digits."""
+    return CHECK_CHARS[sum(map(dict.__getitem__, _WEIGHTED, first17)) % 11]
 
 
 _PLAIN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
@@ -72,7 +76,7 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
         )
     upgraded_from = None
     if len(raw) == 15:
-        if not raw.isdigit():
+        if not raw.isascii() or not raw.isdigit():
             raise ValidationError(field, tr("15位旧身份证号码应全部是数字"))
         upgraded_from = raw
         body = raw[:6] + "19" + raw[6:]
@@ -80,9 +84,9 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
     if len(raw) != 18:
         raise ValidationError(field, tr("身份证号码应为18位（或旧式15位），现在是{n}位").format(n=len(raw)))
     for pos, ch in enumerate(raw[:17], start=1):
-        if not ch.isdigit():
+        if ch not in "0123456789":
             raise ValidationError(field, tr("身份证号码第{pos}位“{ch}”应为数字").format(pos=pos, ch=ch))
-    if not (raw[17].isdigit() or raw[17] == "X"):
+    if raw[17] not in "0123456789X":
         raise ValidationError(field, tr("身份证号码最后一位只能是数字或X，现在是“{ch}”").format(ch=raw[17]))
     try:
         birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))

@@ -51,6 +51,7 @@ def test_old_fifteen_digit_number_is_upgraded():
         ("11010519491231003X", "校验位不符"),
         ("1.10105194912311E+17", "科学计数法"),
         ("110***********002X", "脱敏"),
+        ("1101051949١231002X", "第11位"),
     ],
 )
 def test_bad_numbers_name_what_is_wrong_in_chinese(value, fragment):
