@@ -102,7 +102,8 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
             change.append(f'=IF(OR({prev}="",{prev}=0),"",({cur}-{prev})/{prev})')
         extra += [before, change]
     wbk.write_rows(wb, ws, data + extra, percent_cols=percent, total_rows=range(len(data), len(data) + len(extra)),
-                   row_formats={len(data) + 2: dict.fromkeys(range(2, len(headers) + 1), wbk.PERCENT)} if with_previous else None)
+                   row_formats={len(data) + 2: dict.fromkeys(range(2, len(headers) + 1), wbk.PERCENT)}
+                   if with_previous else None)
     wbk.fit_widths(ws, [[r[0]] for r in [[first]] + data + extra])
     # Figure columns stay narrow; their long Chinese headers wrap onto two or three lines.
     for c in range(2, len(headers) + 1):

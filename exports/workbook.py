@@ -1,6 +1,7 @@
-"""The office style shared by every workbook (written by exports.xlsx; the roster by openpyxl): a title row naming the office and the period, a bold
-bordered header, column widths that fit Chinese text, a frozen header, A4 print setup repeating the
-header rows, the maker and the date in the footer; saved to a temporary name and renamed into place."""
+"""The office style shared by every workbook (written by exports.xlsx; the roster by openpyxl): a title
+row naming the office and the period, a bold bordered header, column widths that fit Chinese text, a
+frozen header, A4 print setup repeating the header rows, the maker and the date in the footer; saved
+to a temporary name and renamed into place."""
 
 from __future__ import annotations
 
@@ -122,7 +123,8 @@ def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True) -> None:
 
 
 def footer(maker: str) -> tuple[str, str, str]:
-    return (tr("制表人：{maker}").format(maker=maker), tr("制表日期：{day}").format(day=dt.date.today().isoformat()),
+    return (tr("制表人：{maker}").format(maker=maker),
+            tr("制表日期：{day}").format(day=dt.date.today().isoformat()),
             tr("第 &P 页 共 &N 页"))
 
 

@@ -65,10 +65,6 @@ class Sheet:
         for i, values in enumerate(rows):
             self.rows[first + i] = (values, styles_of(i))
 
-    def value(self, row: int, col: int):
-        values = self.rows.get(row, ((), ()))[0]
-        return values[col - 1] if col <= len(values) else None
-
 
 class Workbook:
     def __init__(self) -> None:
@@ -144,7 +140,8 @@ class Workbook:
             xfs.append(f'<xf numFmtId="{num}" fontId="{fonts.index(s.font)}" fillId="{fills.index(s.fill)}" '
                        f'borderId="{int(s.border)}" xfId="0" applyNumberFormat="1" applyFont="1" applyFill="1" '
                        f'applyBorder="1" applyAlignment="{int(bool(align))}">{align}</xf>')
-        fill_xml = ['<fill><patternFill patternType="none"/></fill>', '<fill><patternFill patternType="gray125"/></fill>']
+        fill_xml = ['<fill><patternFill patternType="none"/></fill>',
+                    '<fill><patternFill patternType="gray125"/></fill>']
         fill_xml += [f'<fill><patternFill patternType="solid"><fgColor rgb="FF{f}"/><bgColor indexed="64"/>'
                      "</patternFill></fill>" for f in fills[2:]]
         side = "".join(f'<{k} style="thin"><color rgb="FF666666"/></{k}>' for k in ("left", "right", "top", "bottom"))
@@ -221,7 +218,8 @@ def _sheet_xml(ws: Sheet):
             out = []
     yield "".join(out) + "</sheetData>"
     if ws.merged:
-        yield f'<mergeCells count="{len(ws.merged)}">' + "".join(f'<mergeCell ref="{m}"/>' for m in ws.merged) + "</mergeCells>"
+        refs = "".join(f'<mergeCell ref="{m}"/>' for m in ws.merged)
+        yield f'<mergeCells count="{len(ws.merged)}">{refs}</mergeCells>'
     fit = ' fitToWidth="1" fitToHeight="0"' if ws.fit_width else ""
     setup = (f'<printOptions horizontalCentered="1"/>'
              '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'

@@ -137,8 +137,9 @@ def schedule_sql(db: Database, today: dt.date, *, until: dt.date | None = None) 
     last_visit = "vl.last_visit"
     if until:
         # Only a household visited again after `until` needs its index seek for the visit before.
-        last_visit = ("CASE WHEN vl.last_visit IS NULL OR vl.last_visit <= ? THEN vl.last_visit ELSE (SELECT max(x.visited_on) "
-                      "FROM visit_households x WHERE x.household_id = h.id AND x.voided = 0 AND x.visited_on <= ?) END")
+        last_visit = ("CASE WHEN vl.last_visit IS NULL OR vl.last_visit <= ? THEN vl.last_visit "
+                      "ELSE (SELECT max(x.visited_on) FROM visit_households x "
+                      "WHERE x.household_id = h.id AND x.voided = 0 AND x.visited_on <= ?) END")
     thresholds = [(today - dt.timedelta(days=rules[c])).isoformat() for c in (1, 2, 3)]
     sql = (
         "SELECT household_id, number, address, phone, contact_class, org_id, grid_id, last_visit, "
