@@ -10,6 +10,7 @@ header rows and a footer. openpyxl, LibreOffice and Excel read the files."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 import zipfile
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
@@ -91,7 +92,9 @@ class Workbook:
             z.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
             z.writestr("xl/styles.xml", self._stylesheet())
             for i, ws in enumerate(self.sheets, start=1):
-                with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=True) as f:
+                # No force_zip64: Excel's ZIP64 reading is strict and asks to "repair" files that
+                # carry the extension needlessly; a sheet here is far below zipfile's 2 GiB limit.
+                with z.open(f"xl/worksheets/sheet{i}.xml", "w") as f:
                     for chunk in _sheet_xml(ws):
                         f.write(chunk.encode("utf-8"))
 
@@ -170,6 +173,9 @@ def _cell(ref: str, value, style: int) -> str:
         return f'<c r="{ref}"{s}/>' if style else ""
     if value is True or value is False:
         return f'<c r="{ref}"{s} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, float) and not math.isfinite(value):
+        # NaN and infinity have no spelling in SpreadsheetML: Excel would call the file damaged.
+        return f'<c r="{ref}"{s}/>' if style else ""
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     if isinstance(value, dt.date):
@@ -208,7 +214,7 @@ def _sheet_xml(ws: Sheet):
         out.append(f'<row r="{r}"{ht}>')
         for c, v in enumerate(values):
             # Numbers are most of the cells: formatted here without a call.
-            if type(v) is int or type(v) is float:
+            if type(v) is int or (type(v) is float and math.isfinite(v)):
                 out.append(f'<c r="{letters[c]}{rs}" s="{styles[c]}"><v>{v!r}</v></c>')
             else:
                 out.append(_cell(letters[c] + rs, v, styles[c]))
