@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+    QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -20,6 +20,7 @@ from gridoffice import checks
 from gridoffice.db import now
 from ui.context import Cancelled
 from ui.pages import Page
+from ui.widgets.tables import style_records
 
 # Kinds of change after which the last result may be out of date.
 _CONCERNS = frozenset({"org", "households", "persons", "staff", "contacts"})
@@ -96,16 +97,7 @@ class CompletenessPage(Page):
         self.model = ProblemModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setHighlightSections(False)
+        style_records(self.table)
         self.table.setColumnWidth(0, 250)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         table_label = QLabel(self.tr("问题(&P)：回车或双击打开要修改的记录"), self)

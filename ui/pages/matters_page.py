@@ -31,6 +31,7 @@ from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
+from ui.widgets.tables import style_records
 
 _CONCERNS = frozenset({"matters", "org", "staff", "households", "persons"})
 # Background colours of the time-limit column, by timeliness kind.
@@ -331,16 +332,7 @@ class MattersPage(Page):
         self.model = MatterModel(self)
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.setWordWrap(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setHighlightSections(False)
+        style_records(self.table)
         for column, spec in enumerate(self.model.columns):
             self.table.setColumnWidth(column, spec.width)
         self.view = MatterView(self)

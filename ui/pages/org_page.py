@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox,
+    QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox,
     QPushButton, QSplitter, QStackedWidget, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
@@ -25,28 +25,17 @@ from ui.widgets.contact_picker import ContactPicker
 from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
 from ui.widgets.row_list_model import RowListModel
 from ui.widgets.unit_picker import SEPARATOR
+from ui.widgets.tables import style_records
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 _COUNT_KINDS = frozenset({"households", "persons"})
 _RIGHT_KINDS = frozenset({"staff", "teams", "contacts"})
 
 
-def _table_look(table: QTableView) -> None:
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.setAlternatingRowColors(True)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    table.horizontalHeader().setHighlightSections(False)
-
-
 def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
     table = QTableWidget(0, len(headers), parent)
     table.setHorizontalHeaderLabels(headers)
-    _table_look(table)
+    style_records(table)
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
     table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
@@ -193,7 +182,7 @@ class OrgPage(Page):
         ], self)
         self.staff_table = QTableView(tab)
         self.staff_table.setModel(self.staff_model)
-        _table_look(self.staff_table)
+        style_records(self.staff_table)
         for column, spec in enumerate(self.staff_model.columns):
             self.staff_table.setColumnWidth(column, spec.width)
         self.staff_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)

@@ -12,7 +12,7 @@ from array import array
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -21,6 +21,7 @@ from ui.background import LatestWorker
 from ui.models import Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
+from ui.widgets.tables import style_records
 
 # Kinds of change that can move a person into or out of a register.
 _CONCERNS = frozenset({"org", "households", "persons", "tags"})
@@ -106,16 +107,8 @@ class RegistersPage(Page):
         )
         self.table = QTableView(self)
         self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setAlternatingRowColors(True)
-        self.table.setTabKeyNavigation(False)
-        self.table.verticalHeader().setVisible(False)
-        self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 8)
-        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        style_records(self.table)
         table_header = self.table.horizontalHeader()
-        table_header.setHighlightSections(False)
         table_header.setMinimumSectionSize(40)
         for column, spec in enumerate(self.model.columns):
             self.table.setColumnWidth(column, spec.width)

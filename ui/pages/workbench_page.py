@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QComboBox, QCompleter, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableView,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -28,6 +28,7 @@ from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
 from ui.pages import Page
 from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
+from ui.widgets.tables import style_records
 
 _CONCERNS = frozenset({"visits", "logs", "needs", "matters", "staff", "households", "org"})
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
@@ -100,14 +101,7 @@ class TextRowsModel(QAbstractTableModel):
 def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTableView:
     table = QTableView(parent)
     table.setModel(TextRowsModel(headers, table))
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setTabKeyNavigation(False)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 8)
-    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    style_records(table)
     table.horizontalHeader().setStretchLastSection(True)
     for column, width in enumerate(widths):
         table.setColumnWidth(column, width)
