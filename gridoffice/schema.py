@@ -209,7 +209,7 @@ def m001_initial(db: Database) -> None:
     # Search: one contentless document per person/household; search_index.py explains the tokens.
     db.execute(
         "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='', columnsize=0, detail=none, "
-        "tokenize='ascii', prefix='2 3')"
+        "tokenize='ascii', prefix='2 3 4 5 6')"
     )
 
 

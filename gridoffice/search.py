@@ -188,7 +188,7 @@ def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check 
         tiers = [(2.0, exact, None)]
         # A one-letter prefix would merge the postings of a tenth of all names.
         if len(word) > 1:
-            # FTS5 keeps prefix indexes of 2 and 3 letters (FTS_OPTIONS); a longer prefix
+            # FTS5 keeps prefix indexes of 2 to 6 letters (FTS_OPTIONS); a longer prefix
             # reads its range of terms straight from the main index, with the same results.
             tiers.append((1.0, f"{_q(word)}* OR {_q(_NUMBER + word)}*", None))
     else:
