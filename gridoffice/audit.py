@@ -44,9 +44,13 @@ def _digest(prev: str, at: str, who: str, action: str, table: str | None, row_id
 
 def record(db: Database, action: str, table: str | None = None, row_id: int | None = None,
            old: dict | None = None, new: dict | None = None) -> int:
-    """Append one entry. Only changed keys of old/new are kept when both are given."""
+    """Append one entry. Only changed keys of old/new are kept when both are given.
+
+    The row's own updated_at is left out: the entry has its time, and whether the stamp moved
+    depends only on the clock's second turning between the row's last write and this one.
+    """
     if old is not None and new is not None:
-        keys = [k for k in new if old.get(k) != new.get(k)]
+        keys = [k for k in new if k != "updated_at" and old.get(k) != new.get(k)]
         old = {k: old.get(k) for k in keys}
         new = {k: new.get(k) for k in keys}
     row = db.execute("SELECT hash FROM audit ORDER BY id DESC LIMIT 1").fetchone()

@@ -17,6 +17,13 @@ def test_record_keeps_only_changed_fields_and_chains(db):
     assert problems == []
 
 
+def test_the_rows_own_time_stamp_is_not_a_change(db):
+    with db.atomic():
+        audit.record(db, "update", "persons", 7, old={"phone": "1", "updated_at": "2026-11-22 08:00:00"},
+                     new={"phone": "2", "updated_at": "2026-11-22 08:00:01"})
+    assert audit.history(db, "persons", 7)[0].new == {"phone": "2"}
+
+
 def test_audit_rows_cannot_be_changed_or_deleted(db):
     with db.atomic():
         audit.record(db, "create", "households", 1, new={"number": "001"})
