@@ -51,3 +51,24 @@ def small_office(small_office_template, tmp_path):
     audit.set_actor(database, "测试员")
     yield database
     database.close()
+
+
+@pytest.fixture(scope="session")
+def activity_template(small_office_template, tmp_path_factory):
+    """The small office with a year of matters, visits and logs (tests/_reports.py), built once."""
+    from tests._reports import build_activity_office
+
+    path = tmp_path_factory.mktemp("activity-office") / "office.db"
+    build_activity_office(small_office_template, path)
+    return path
+
+
+@pytest.fixture
+def activity_office(activity_template, tmp_path):
+    """A copy of the activity office, acting as a test clerk."""
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
+    database = open_db(path)
+    audit.set_actor(database, "测试员")
+    yield database
+    database.close()

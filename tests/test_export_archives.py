@@ -10,14 +10,7 @@ from exports import archives
 from gridoffice import audit, audit_log, stats_archives
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked
-from tests._reports import TODAY, build_activity_office
-
-
-@pytest.fixture(scope="session")
-def activity_template(small_office_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("activity-office-r") / "office.db"
-    build_activity_office(small_office_template, path)
-    return path
+from tests._reports import TODAY
 
 
 @pytest.fixture

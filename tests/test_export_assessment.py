@@ -8,27 +8,14 @@ import pytest
 
 from commands._progress import consume
 from exports import assessment as assessment_xlsx
-from gridoffice import audit, stats_assessment
-from gridoffice.db import open_db
+from gridoffice import stats_assessment
 from gridoffice.errors import ValidationError
-from tests._reports import TODAY, build_activity_office, loop_grid_figures, loop_matters
-
-
-@pytest.fixture(scope="session")
-def activity_template(small_office_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("activity-office-a") / "office.db"
-    build_activity_office(small_office_template, path)
-    return path
+from tests._reports import TODAY, loop_grid_figures, loop_matters
 
 
 @pytest.fixture
-def office(activity_template, tmp_path):
-    path = tmp_path / "office.db"
-    shutil.copyfile(activity_template, path)
-    db = open_db(path)
-    audit.set_actor(db, "测试员")
-    yield db
-    db.close()
+def office(activity_office):
+    return activity_office
 
 
 def _loop_staff(db) -> dict[int, Counter]:

@@ -1,30 +1,16 @@
-import shutil
 from collections import Counter, defaultdict
 
 import pytest
 
-from gridoffice import audit, registers, stats
-from gridoffice.db import open_db
+from gridoffice import registers, stats
 from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked
-from tests._reports import MONTH, build_activity_office, loop_grid_figures, loop_matters
-
-
-@pytest.fixture(scope="session")
-def activity_template(small_office_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("activity-office") / "office.db"
-    build_activity_office(small_office_template, path)
-    return path
+from tests._reports import MONTH, loop_grid_figures, loop_matters
 
 
 @pytest.fixture
-def office(activity_template, tmp_path):
-    path = tmp_path / "office.db"
-    shutil.copyfile(activity_template, path)
-    db = open_db(path)
-    audit.set_actor(db, "测试员")
-    yield db
-    db.close()
+def office(activity_office):
+    return activity_office
 
 
 def _figure_dict(f: stats.Figures, s: stats.Summary) -> dict:

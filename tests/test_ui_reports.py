@@ -7,16 +7,8 @@ from PySide6.QtWidgets import QFileDialog
 
 from gridoffice import audit_log
 from gridoffice.db import open_db
-from tests._reports import build_activity_office
 from ui.context import AppContext
 from ui.pages.reports_page import ReportsPage
-
-
-@pytest.fixture(scope="session")
-def activity_template(small_office_template, tmp_path_factory):
-    path = tmp_path_factory.mktemp("activity-office-ui") / "office.db"
-    build_activity_office(small_office_template, path)
-    return path
 
 
 @pytest.fixture
