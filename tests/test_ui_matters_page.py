@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from gridoffice import audit, regions
+from gridoffice import audit, logs, regions
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import open_db
@@ -188,6 +188,19 @@ def test_open_record_widens_the_filter(page, office, qtbot):
     assert page.open_record("matters", closed) is True
     qtbot.waitUntil(lambda: listed(page) == [closed])
     assert page.view.matter.id == closed and page.open_record("households", 1) is False
+
+
+def test_a_matter_taken_in_from_a_need_shows_the_need(page, office, qtbot):
+    db = open_db(office["path"])
+    audit.set_actor(db, "测试员")
+    need = logs.add_need(db, office["household"], "屋后排水沟堵塞，雨天积水", staff_id=office["staff"],
+                         raised_on="2026-11-20", today=NOW.date())
+    matter = logs.need_to_matter(db, need, category_id=6, grade="urgent", now=NOW)
+    db.close()
+    assert page.open_record("matters", matter) is True
+    qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.id == matter)
+    facts = page.view.facts.text()
+    assert "来源需求" in facts and "屋后排水沟堵塞" in facts and "周海燕" in facts and "0001" in facts
 
 
 def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypatch):

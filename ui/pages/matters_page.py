@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
-from gridoffice import regions, vocab
+from gridoffice import logs, regions, vocab
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone
 from ui.background import LatestWorker
@@ -121,7 +121,7 @@ class MatterView(QWidget):
         layout.addWidget(self.dossier_button)
         self.show_matter(None, [])
 
-    def show_matter(self, m: M.Matter | None, events: list[M.Event]) -> None:
+    def show_matter(self, m: M.Matter | None, events: list[M.Event], need: logs.Need | None = None) -> None:
         self.matter = m
         # Only the steps the state machine allows are offered, packed four to a row.
         legal = [a for a in M.legal_actions(m.state) if a in self.buttons] if m else []
@@ -151,6 +151,11 @@ class MatterView(QWidget):
             (self.tr("承办"), m.assignee or self.tr("尚未交办")),
             (self.tr("时限"), self.tr("答复 {a}，办结 {b}").format(a=m.respond_due[:16], b=m.resolve_due[:16])),
         ]
+        if need:
+            # The other direction of the need-to-matter link: where the matter came from.
+            rows.append((self.tr("来源需求"), self.tr("{day} {staff}走访户号{number}（{head}）时记录：{content}").format(
+                day=need.raised_on, staff=need.staff_name, number=need.household_number, head=need.head_name,
+                content=need.content)))
         if m.promise:
             rows.append((self.tr("承诺"), f"{m.promise}（{m.promise_date}）"))
         if m.satisfaction:
@@ -474,7 +479,7 @@ class MattersPage(Page):
 
     def _refresh_view(self, matter_id: int) -> None:
         db = self.ctx.reader()
-        self.view.show_matter(Q.get_matter(db, matter_id), Q.events(db, matter_id))
+        self.view.show_matter(Q.get_matter(db, matter_id), Q.events(db, matter_id), logs.need_of_matter(db, matter_id))
 
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:
