@@ -17,6 +17,7 @@ from sqlite_utils import Database
 from . import ages
 from .idcard import mask_id
 from .masking import mask_phone
+from .scope import household_in, org_in
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,6 @@ class Filter:
     status: str | None = "active"
     # The units the user may see (users.visible_org_ids: a grid worker's subtree); None means all.
     scope: frozenset[int] | None = None
-
-
-def _scope_sql(scope: frozenset[int]) -> str:
-    # Ids are ints from the database, so inlining them is safe and keeps the parameter count small.
-    return "(" + ",".join(str(int(i)) for i in sorted(scope)) + ")" if scope else "(NULL)"
 
 
 @dataclass(frozen=True)
@@ -131,7 +127,7 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[
             )
             params += list(rng)
     if flt.scope is not None:
-        where.append(f"p.household_id IN (SELECT id FROM households WHERE org_id IN {_scope_sql(flt.scope)})")
+        where.append(household_in("p.household_id", flt.scope))
     if flt.contact_class is not None:
         where.append("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)")
         params.append(flt.contact_class)
@@ -165,7 +161,7 @@ def _household_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[li
             where.append("h.org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
             params += list(rng)
     if flt.scope is not None:
-        where.append(f"h.org_id IN {_scope_sql(flt.scope)}")
+        where.append(org_in("h.org_id", flt.scope))
     if flt.contact_class is not None:
         where.append("h.contact_class = ?")
         params.append(flt.contact_class)
