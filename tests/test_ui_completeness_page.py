@@ -1,7 +1,6 @@
 """完整性检查 page: run the check in the background, count per kind, jump to the record, cancel."""
 
 import datetime as dt
-import shutil
 import threading
 
 import pytest
@@ -11,9 +10,9 @@ from PySide6.QtWidgets import QPushButton
 from gridoffice import audit, regions, staff
 from gridoffice.db import open_db
 from gridoffice.idcard import make_id
-from ui.context import AppContext
 from ui.pages import completeness_page
 from ui.pages.completeness_page import CompletenessPage
+from tests.ui_helpers import copy_of, shown_page
 
 
 @pytest.fixture(scope="module")
@@ -44,20 +43,12 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def office(template, tmp_path):
-    """Each test works on its own copy of the office, built once per module."""
-    path = tmp_path / "office.db"
-    shutil.copyfile(template["path"], path)
-    return {**template, "path": path}
+    return copy_of(template, tmp_path)
 
 
 @pytest.fixture
 def page(office, qtbot):
-    ctx = AppContext(office["path"])
-    widget = CompletenessPage(ctx)
-    qtbot.addWidget(widget)
-    ctx.changed.connect(widget.on_changed)
-    widget.resize(1200, 700)
-    widget.show()
+    widget, ctx = shown_page(qtbot, CompletenessPage, office["path"])
     yield widget
     ctx.close()
 

@@ -1,6 +1,5 @@
 """组织与网格 page driven through its real widgets: tree edits, staff, teams, contact households."""
 
-import shutil
 
 import pytest
 from PySide6.QtCore import Qt
@@ -10,6 +9,7 @@ from gridoffice import audit, regions, staff
 from gridoffice.db import open_db
 from ui.context import AppContext
 from ui.pages.org_page import OrgPage
+from tests.ui_helpers import copy_of, shown_page
 
 
 @pytest.fixture(scope="module")
@@ -38,20 +38,12 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def office(template, tmp_path):
-    """Each test edits its own copy of the template office."""
-    path = tmp_path / "office.db"
-    shutil.copyfile(template["path"], path)
-    return {**template, "path": path}
+    return copy_of(template, tmp_path)
 
 
 @pytest.fixture
 def page(office, qtbot):
-    ctx = AppContext(office["path"])
-    widget = OrgPage(ctx)
-    qtbot.addWidget(widget)
-    ctx.changed.connect(widget.on_changed)  # as the main window wires every page
-    widget.resize(1200, 700)
-    widget.show()
+    widget, ctx = shown_page(qtbot, OrgPage, office["path"])
     qtbot.waitExposed(widget)
     widget.activated()
     yield widget

@@ -1,7 +1,6 @@
 """重点人群 page: counts per register, filter by grid, masked rows, Enter opens the household."""
 
 import datetime as dt
-import shutil
 
 import pytest
 from PySide6.QtCore import Qt
@@ -11,9 +10,9 @@ from gridoffice.ages import age_on
 from gridoffice.db import open_db
 from gridoffice.errors import NotFound
 from gridoffice.idcard import make_id
-from ui.context import AppContext
 from ui.pages import registers_page
 from ui.pages.registers_page import RegistersPage
+from tests.ui_helpers import copy_of, shown_page
 
 TODAY = dt.date.today()
 
@@ -56,19 +55,12 @@ def template(tmp_path_factory):
 
 @pytest.fixture
 def office(template, tmp_path):
-    """Each test works on its own copy of the office, built once per module."""
-    path = tmp_path / "office.db"
-    shutil.copyfile(template["path"], path)
-    return {**template, "path": path}
+    return copy_of(template, tmp_path)
 
 
 @pytest.fixture
 def page(office, qtbot):
-    ctx = AppContext(office["path"])
-    widget = RegistersPage(ctx)
-    qtbot.addWidget(widget)
-    widget.resize(1200, 700)
-    widget.show()
+    widget, ctx = shown_page(qtbot, RegistersPage, office["path"])
     widget.activated()
     yield widget
     ctx.close()

@@ -81,3 +81,26 @@ def office_copy(tmp_path) -> tuple[str, Office]:
     target = Path(tmp_path) / "office.db"
     shutil.copy(_template[0], target)
     return str(target), _template[1]
+
+
+def copy_of(template: dict, tmp_path) -> dict:
+    """A module's template office (a dict with its "path") copied for one test."""
+    import shutil
+
+    path = tmp_path / "office.db"
+    shutil.copyfile(template["path"], path)
+    return {**template, "path": path}
+
+
+def shown_page(qtbot, page_class, path):
+    """A page on its own AppContext, wired to changes as the main window wires every page, shown
+    at a clerk's window size; returns (page, ctx) — close ctx when done."""
+    from ui.context import AppContext
+
+    ctx = AppContext(path)
+    widget = page_class(ctx)
+    qtbot.addWidget(widget)
+    ctx.changed.connect(widget.on_changed)
+    widget.resize(1200, 700)
+    widget.show()
+    return widget, ctx
