@@ -10,13 +10,12 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, SimpleDocTemplate, Spacer
+from reportlab.platypus import PageBreak, Spacer
 
 from gridoffice import audit_log, stats_archives
 from gridoffice.i18n import tr
 
-from . import fonts
-from .matter_dossier import grid_table, para, styles, write_atomically
+from .matter_dossier import grid_table, para, styles, write_document
 
 WIDTH = A4[0] - 36 * mm
 
@@ -45,20 +44,7 @@ def _section(s, number: int, title: str, headers: list[str], rows, widths: list[
 
 
 def _build(path, story, title: str, footer_text: str, office: str) -> Path:
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(fonts.register(), 8)
-        canvas.drawString(18 * mm, 10 * mm, footer_text)
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, tr("第{n}页").format(n=doc.page))
-        canvas.restoreState()
-
-    def build(tmp: str) -> None:
-        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                                bottomMargin=18 * mm, title=title, author=office or "GridOffice",
-                                initialFontName=fonts.register())
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-
-    return write_atomically(path, build)
+    return write_document(path, story, title=title, author=office, footer_text=footer_text)
 
 
 def write_village(db, path: str | Path, org_id: int, *, today: dt.date | None = None):

@@ -72,6 +72,27 @@ def write_atomically(path: str | Path, build) -> Path:
     return path
 
 
+def write_document(path: str | Path, story: list, *, title: str, author: str, footer_text: str,
+                   pagesize=A4, side: float = 18 * mm, top: float = 16 * mm, bottom: float = 18 * mm,
+                   footer_y: float = 10 * mm) -> Path:
+    """A PDF in the shipped font with `footer_text` and the page number on every page, renamed
+    into place only when complete."""
+    def footer(canvas, doc):
+        canvas.saveState()
+        canvas.setFont(fonts.register(), 8)
+        canvas.drawString(side, footer_y, footer_text)
+        canvas.drawRightString(pagesize[0] - side, footer_y, tr("第{n}页").format(n=doc.page))
+        canvas.restoreState()
+
+    def build(tmp: str) -> None:
+        doc = SimpleDocTemplate(tmp, pagesize=pagesize, leftMargin=side, rightMargin=side, topMargin=top,
+                                bottomMargin=bottom, title=title, author=author or "GridOffice",
+                                initialFontName=fonts.register())
+        doc.build(story, onFirstPage=footer, onLaterPages=footer)
+
+    return write_atomically(path, build)
+
+
 def _pairs(items: list[tuple[str, object]], s: ParagraphStyle) -> list[list]:
     """Label/value pairs two to a row."""
     rows = []
@@ -168,20 +189,8 @@ def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printe
         story.append(Spacer(1, 4 * mm))
         story.append(para(tr("办理结果或解释：{text}").format(text=m.outcome), st["base"]))
 
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(fonts.register(), 8)
-        canvas.drawString(18 * mm, 10 * mm, tr("事项{number}　{title}").format(number=m.number, title=m.title[:30]))
-        canvas.drawRightString(A4[0] - 18 * mm, 10 * mm, tr("第{n}页").format(n=doc.page))
-        canvas.restoreState()
-
-    def build(tmp: str) -> None:
-        doc = SimpleDocTemplate(tmp, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
-                                bottomMargin=18 * mm, title=tr("事项档案 {n}").format(n=m.number),
-                                author=office_name or "GridOffice", initialFontName=fonts.register())
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-
-    return write_atomically(path, build)
+    return write_document(path, story, title=tr("事项档案 {n}").format(n=m.number), author=office_name,
+                          footer_text=tr("事项{number}　{title}").format(number=m.number, title=m.title[:30]))
 
 
 def _evaluation_text(data: dict) -> str:

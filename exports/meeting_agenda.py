@@ -8,13 +8,12 @@ from pathlib import Path
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, Spacer
 
 from gridoffice.i18n import tr
 from gridoffice.matters import GRADES, STATES, MeetingItem, Timeliness
 
-from . import fonts
-from .matter_dossier import grid_table, para, styles, write_atomically
+from .matter_dossier import grid_table, para, styles, write_document
 
 REASONS = {"difficult": "疑难", "overdue": "超期"}
 
@@ -50,17 +49,5 @@ def write_agenda(path: str | Path, week: dt.date, items: list[MeetingItem], time
     if not items:
         story.append(para(tr("本周没有需要分析会研究的事项。"), st["base"]))
 
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont(fonts.register(), 8)
-        canvas.drawString(15 * mm, 8 * mm, title)
-        canvas.drawRightString(page[0] - 15 * mm, 8 * mm, tr("第{n}页").format(n=doc.page))
-        canvas.restoreState()
-
-    def build(tmp: str) -> None:
-        doc = SimpleDocTemplate(tmp, pagesize=page, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=12 * mm,
-                                bottomMargin=14 * mm, title=title, author=office_name or "GridOffice",
-                                initialFontName=fonts.register())
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-
-    return write_atomically(path, build)
+    return write_document(path, story, title=title, author=office_name, footer_text=title, pagesize=page,
+                          side=15 * mm, top=12 * mm, bottom=14 * mm, footer_y=8 * mm)
