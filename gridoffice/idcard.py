@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, NamedTuple
 
 from .errors import ValidationError
 from .i18n import tr
 from .normalize import clean_text
 
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 
 # Province-level codes (the first two digits). An unknown one is only a warning:
@@ -26,8 +26,7 @@ PROVINCES = {
 }
 
 
-@dataclass(frozen=True)
-class IdInfo:
+class IdInfo(NamedTuple):  # a tuple: made 150,000 times by a roster import
     number: str
     birth_date: dt.date
     sex: str  # "M" or "F"
@@ -35,17 +34,17 @@ class IdInfo:
     upgraded_from: str | None = None
 
 
-# Each position's weighted value of each ASCII digit: a dict look-up per digit is three
-# times faster than int() and a multiplication, and the generator checks millions of numbers.
-_WEIGHTED = tuple({str(d): d * w for d in range(10)} for w in WEIGHTS)
-
-
 def check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character for 17 ASCII digits."""
-    return CHECK_CHARS[sum(map(dict.__getitem__, _WEIGHTED, first17)) % 11]
+    """The ISO 7064 MOD 11-2 check character for 17 ASCII digits.
+
+    The weight of digit i is 2^(17-i) mod 11, and 13 = 2 (mod 11): the weighted sum is
+    2 * int(first17, 13) (mod 11), which C computes ten times faster than a Python loop.
+    """
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
 _PLAIN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[Ee]\+?\d+")
 
 
 def clean_id(value: object | None) -> str:
@@ -57,13 +56,21 @@ def clean_id(value: object | None) -> str:
     return re.sub(r"[\s\-]", "", text).upper()
 
 
+@lru_cache(maxsize=65536)  # a roster of 150,000 people has about 30,000 distinct birth dates
+def _birth_date(digits: str) -> dt.date | None:
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
 def parse_id(value: object | None, *, today: dt.date | None = None, field: str = "id_number") -> IdInfo:
     """Validate and decode an identity number; raises ValidationError with a Chinese message."""
     today = today or dt.date.today()
     raw = clean_id(value)
     if not raw:
         raise ValidationError(field, tr("身份证号码不能为空"))
-    if re.fullmatch(r"\d+(\.\d+)?[Ee]\+?\d+", raw):
+    if "E" in raw and _SCIENTIFIC.fullmatch(raw):
         raise ValidationError(
             field,
             tr("身份证号码“{raw}”是科学计数法，说明表格把它当成了数字，后几位已经丢失；请把该列设为文本后重新录入").format(raw=raw),
@@ -83,17 +90,14 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
         raw = body + check_char(body)
     if len(raw) != 18:
         raise ValidationError(field, tr("身份证号码应为18位（或旧式15位），现在是{n}位").format(n=len(raw)))
-    for pos, ch in enumerate(raw[:17], start=1):
-        if ch not in "0123456789":
-            raise ValidationError(field, tr("身份证号码第{pos}位“{ch}”应为数字").format(pos=pos, ch=ch))
-    if raw[17] not in "0123456789X":
+    if not _PLAIN.fullmatch(raw):
+        for pos, ch in enumerate(raw[:17], start=1):
+            if ch not in "0123456789":
+                raise ValidationError(field, tr("身份证号码第{pos}位“{ch}”应为数字").format(pos=pos, ch=ch))
         raise ValidationError(field, tr("身份证号码最后一位只能是数字或X，现在是“{ch}”").format(ch=raw[17]))
-    try:
-        birth = dt.date(int(raw[6:10]), int(raw[10:12]), int(raw[12:14]))
-    except ValueError:
-        raise ValidationError(
-            field, tr("身份证号码第7至14位的出生日期“{d}”不存在，请核对").format(d=raw[6:14])
-        ) from None
+    birth = _birth_date(raw[6:14])
+    if birth is None:
+        raise ValidationError(field, tr("身份证号码第7至14位的出生日期“{d}”不存在，请核对").format(d=raw[6:14]))
     if birth > today:
         raise ValidationError(field, tr("身份证号码中的出生日期{d}晚于今天，请核对").format(d=birth.isoformat()))
     if birth.year < 1890:
@@ -103,8 +107,31 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
     warnings: list[str] = []
     if raw[:2] not in PROVINCES:
         warnings.append(tr("身份证号码前两位“{p}”不是已知的省级行政区划代码，请确认").format(p=raw[:2]))
-    sex = "M" if int(raw[16]) % 2 else "F"
+    sex = "M" if raw[16] in "13579" else "F"
     return IdInfo(raw, birth, sex, tuple(warnings), upgraded_from)
+
+
+def parse_ids(values: Iterable[object], *, today: dt.date | None = None) -> list[IdInfo | ValidationError]:
+    """parse_id() of each value, the error in place of raising it: a roster's whole column.
+
+    A clean 18-digit number that passes every rule is decoded here without the step-by-step
+    checks; any other value goes through parse_id(), which finds and words what is wrong.
+    """
+    today = today or dt.date.today()
+    out: list[IdInfo | ValidationError] = []
+    append = out.append
+    for value in values:
+        if value.__class__ is str and len(value) == 18 and _PLAIN.fullmatch(value):
+            birth = _birth_date(value[6:14])
+            if (birth is not None and birth <= today and birth.year >= 1890 and value[:2] in PROVINCES
+                    and CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]):
+                append(IdInfo(value, birth, "M" if value[16] in "13579" else "F"))
+                continue
+        try:
+            append(parse_id(value, today=today))
+        except ValidationError as exc:
+            append(exc)
+    return out
 
 
 def check_consistency(info: IdInfo, *, sex: str | None = None, birth_date: dt.date | None = None, field: str = "id_number") -> None:
