@@ -33,6 +33,7 @@ in a scratch index; `rebuild` makes every row clean again.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import operator
 import re
@@ -144,6 +145,7 @@ def _gram_text(digits: str) -> str:
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"[{_HAN}]|[^\\W\\d_{_HAN}]+|\\d+")
 _IS_HAN = re.compile(f"[{_HAN}]")
+_PLAIN_NAME = re.compile("[\u4e00-\u9fff]+")
 
 
 def _segments(text: str) -> list[str]:
@@ -195,7 +197,8 @@ class _Builder:
         key = name or ""
         got = self._names.get(key)
         if got is None:
-            segs = _segments(key)
+            # A name of Chinese characters is its characters: no regex, no lower-casing.
+            segs = list(key) if _PLAIN_NAME.fullmatch(key) else _segments(key)
             parts = segs + _pairs(segs)
             if segs:
                 parts.append(_NAME + "".join(segs))
@@ -313,9 +316,9 @@ def _active_tags(db: Database, person_ids: list[int] | None, day: str) -> dict[i
     return tags
 
 
-def _chunks(ids: list[int], size: int = 500) -> Iterable[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _chunks(items: list, size: int = 500) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 def _docs(
@@ -339,44 +342,67 @@ def _docs(
 
 
 def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[int, int, str], None, int]:
-    """Index every person and household afresh, in one transaction; returns the documents written.
-
-    A second thread builds the documents of one batch while SQLite indexes the previous one.
-    Each batch goes to SQLite as one JSON text in one statement, so SQLite holds the GIL-free
-    stretch for the whole batch instead of handing the GIL back and forth for every row.
-    """
+    """Index every person and household afresh, in one transaction; returns the documents written."""
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     households = db.execute("SELECT count(*) FROM households").fetchone()[0]
     total = persons + households
     message = tr("正在建立搜索索引")
     yield 0, total, message
     day = _iso(today)
+
+    def batches(sql: str) -> Iterable[list[tuple]]:
+        cursor = db.conn.execute(sql)
+        while rows := cursor.fetchmany(_BATCH):
+            yield rows
+
+    with db.atomic():
+        db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+        yield from _load(db, batches(f"{_PERSON_SQL} ORDER BY p.id"), batches(f"{_HOUSEHOLD_SQL} ORDER BY h.id"),
+                         _active_tags(db, None, day), total, message)
+    return total
+
+
+def add_new(db: Database, persons: list[tuple], households: list[tuple]) -> Generator[tuple[int, int, str], None, None]:
+    """Index rows the caller has just inserted and holds in memory (a roster import).
+
+    Rows are shaped as _PERSON_SQL and _HOUSEHOLD_SQL select them; new persons carry no tags.
+    Never indexed before, they go in clean: no dirty marker, nothing to re-read.
+    """
+    total = len(persons) + len(households)
+    yield from _load(db, _chunks(persons, _BATCH), _chunks(households, _BATCH), {}, total,
+                     tr("正在更新搜索索引"))
+
+
+def _load(db: Database, persons: Iterable[list[tuple]], households: Iterable[list[tuple]],
+          tags: dict[int, list[str]], total: int, message: str) -> Generator[tuple[int, int, str], None, None]:
+    """Write documents in bulk, in the caller's transaction.
+
+    A second thread builds the documents of one batch while SQLite indexes the previous one.
+    Each batch goes to SQLite as one JSON text in one statement, so SQLite holds the GIL-free
+    stretch for the whole batch instead of handing the GIL back and forth for every row.
+    """
     build = _Builder()
     insert = "INSERT INTO search_fts(rowid, terms) SELECT CAST(key AS INTEGER), value FROM json_each(?)"
     done = 0
-    with db.atomic(), ThreadPoolExecutor(1) as pool:
-        db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+
+    def people(rows: list[tuple]) -> tuple[int, str]:
+        docs = dict(build.person(r, tags.get(r[0], ()), False) for r in rows)
+        return len(rows), json.dumps(docs, ensure_ascii=False)
+
+    def homes(rows: list[tuple]) -> tuple[int, str]:
+        return len(rows), json.dumps(dict(build.household(r, False) for r in rows), ensure_ascii=False)
+
+    with ThreadPoolExecutor(1) as pool:
         # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
         # over; 32 MB (a memory cap, not a reservation) makes the load a third faster.
         db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('hashsize', ?)", [_HASH_SIZE])
         # Merging only every 16 segments of a level (FTS5 default: 4) rewrites the postings fewer
         # times during the load; the default comes back at the end for everyday writes.
         db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_LOAD_AUTOMERGE])
-        tags = _active_tags(db, None, day)
-
-        def people(rows: list[tuple]) -> tuple[int, str]:
-            docs = dict(build.person(r, tags.get(r[0], ()), False) for r in rows)
-            return len(rows), json.dumps(docs, ensure_ascii=False)
-
-        def homes(rows: list[tuple]) -> tuple[int, str]:
-            return len(rows), json.dumps(dict(build.household(r, False) for r in rows), ensure_ascii=False)
-
-        for sql, make in ((f"{_PERSON_SQL} ORDER BY p.id", people), (f"{_HOUSEHOLD_SQL} ORDER BY h.id", homes)):
-            cursor = db.conn.execute(sql)
+        for source, make in ((persons, people), (households, homes)):
             ready = None
-            while True:
+            for rows in itertools.chain(source, [None]):
                 # Read while the builder is idle: reading also takes the GIL row by row.
-                rows = cursor.fetchmany(_BATCH)
                 building = pool.submit(make, rows) if rows else None
                 if ready is not None:
                     db.execute(insert, [ready[1]])
@@ -386,7 +412,6 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
                     break
                 ready = building.result()
         db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_AUTOMERGE])
-    return total
 
 
 def _indexed(db: Database, rowid: int) -> bool:
