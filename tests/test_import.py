@@ -317,7 +317,7 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr("gridoffice.roster_import.search.reindex", broken)
-    monkeypatch.setattr("gridoffice.roster_import.search.rebuild", broken)
+    monkeypatch.setattr("gridoffice.roster_import.search_index.add_new", broken)
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
