@@ -40,7 +40,8 @@ import re
 import unicodedata
 import zlib
 from concurrent.futures import ThreadPoolExecutor
-from typing import Generator, Iterable
+from contextlib import contextmanager
+from typing import Generator, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -362,56 +363,63 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
     return total
 
 
-def add_new(db: Database, persons: list[tuple], households: list[tuple]) -> Generator[tuple[int, int, str], None, None]:
-    """Index rows the caller has just inserted and holds in memory (a roster import).
+class Documents:
+    """Search documents as JSON batches for write_documents(), built from rows in hand.
 
-    Rows are shaped as _PERSON_SQL and _HOUSEHOLD_SQL select them; new persons carry no tags.
-    Never indexed before, they go in clean: no dirty marker, nothing to re-read.
+    Rows are shaped as _PERSON_SQL and _HOUSEHOLD_SQL select them. Building is Python work
+    that may run on another thread than the database's, while SQLite indexes a batch.
     """
-    total = len(persons) + len(households)
-    yield from _load(db, _chunks(persons, _BATCH), _chunks(households, _BATCH), {}, total,
-                     tr("正在更新搜索索引"))
+
+    def __init__(self, tags: dict[int, list[str]] | None = None):
+        self._build = _Builder()
+        self._tags = tags or {}
+
+    def persons(self, rows: list[tuple]) -> str:
+        tags = self._tags
+        return json.dumps(dict(self._build.person(r, tags.get(r[0], ()), False) for r in rows), ensure_ascii=False)
+
+    def households(self, rows: list[tuple]) -> str:
+        return json.dumps(dict(self._build.household(r, False) for r in rows), ensure_ascii=False)
+
+
+def write_documents(db: Database, batch: str) -> None:
+    """Index a batch from Documents: one statement, so SQLite holds the GIL-free stretch for
+    the whole batch instead of handing the GIL back and forth for every row. The rows must
+    not be in the index yet (rebuild starts empty; an import adds new rows)."""
+    db.execute("INSERT INTO search_fts(rowid, terms) SELECT CAST(key AS INTEGER), value FROM json_each(?)", [batch])
+
+
+@contextmanager
+def bulk_load(db: Database) -> Iterator[None]:
+    """Index settings for loading many documents in the caller's transaction."""
+    # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
+    # over; 32 MB (a memory cap, not a reservation) makes the load a third faster.
+    db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('hashsize', ?)", [_HASH_SIZE])
+    # Merging only every 16 segments of a level (FTS5 default: 4) rewrites the postings fewer
+    # times during the load; the default comes back at the end for everyday writes.
+    db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_LOAD_AUTOMERGE])
+    yield
+    db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_AUTOMERGE])
 
 
 def _load(db: Database, persons: Iterable[list[tuple]], households: Iterable[list[tuple]],
           tags: dict[int, list[str]], total: int, message: str) -> Generator[tuple[int, int, str], None, None]:
-    """Write documents in bulk, in the caller's transaction.
-
-    A second thread builds the documents of one batch while SQLite indexes the previous one.
-    Each batch goes to SQLite as one JSON text in one statement, so SQLite holds the GIL-free
-    stretch for the whole batch instead of handing the GIL back and forth for every row.
-    """
-    build = _Builder()
-    insert = "INSERT INTO search_fts(rowid, terms) SELECT CAST(key AS INTEGER), value FROM json_each(?)"
+    """Write documents in bulk: a second thread builds one batch while SQLite indexes the previous."""
+    docs = Documents(tags)
     done = 0
-
-    def people(rows: list[tuple]) -> tuple[int, str]:
-        docs = dict(build.person(r, tags.get(r[0], ()), False) for r in rows)
-        return len(rows), json.dumps(docs, ensure_ascii=False)
-
-    def homes(rows: list[tuple]) -> tuple[int, str]:
-        return len(rows), json.dumps(dict(build.household(r, False) for r in rows), ensure_ascii=False)
-
-    with ThreadPoolExecutor(1) as pool:
-        # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
-        # over; 32 MB (a memory cap, not a reservation) makes the load a third faster.
-        db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('hashsize', ?)", [_HASH_SIZE])
-        # Merging only every 16 segments of a level (FTS5 default: 4) rewrites the postings fewer
-        # times during the load; the default comes back at the end for everyday writes.
-        db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_LOAD_AUTOMERGE])
-        for source, make in ((persons, people), (households, homes)):
+    with ThreadPoolExecutor(1) as pool, bulk_load(db):
+        for source, make in ((persons, docs.persons), (households, docs.households)):
             ready = None
             for rows in itertools.chain(source, [None]):
                 # Read while the builder is idle: reading also takes the GIL row by row.
-                building = pool.submit(make, rows) if rows else None
+                building = pool.submit(lambda r=rows: (len(r), make(r))) if rows else None
                 if ready is not None:
-                    db.execute(insert, [ready[1]])
+                    write_documents(db, ready[1])
                     done += ready[0]
                     yield done, total, message
                 if building is None:
                     break
                 ready = building.result()
-        db.execute("INSERT INTO search_fts(search_fts, rank) VALUES('automerge', ?)", [_AUTOMERGE])
 
 
 def _indexed(db: Database, rowid: int) -> bool:
