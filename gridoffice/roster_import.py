@@ -18,10 +18,14 @@ Decisions (see the README's Design section):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import operator
+import queue
 import re
+import sqlite3
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generator
@@ -41,7 +45,7 @@ from .vocab import PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
 
-BATCH = 5000
+PART_ROWS = 10000  # rows checked and written at a time
 SAMPLE_ROWS = 200
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
 _CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -143,13 +147,8 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     check_mapping(mapping)
     with db.atomic():
         job = _Job(db, raw, header, mapping, today, create_grids, clean_text(default_grid))
-        yield from job.read_rows()
-        job.group()
-        job.match()
-        job.check_blocks()
-        counts = job.plan()
+        counts = yield from job.run(dry_run)
         if not dry_run:
-            yield from job.write()
             remember(db, header.labels, mapping)
         result = job.result(file_name, dry_run, counts)
     return result
@@ -166,7 +165,15 @@ class _Job:
         self.skipped = 0
         self.notices: list[Notice] = []
         self.grids_created: list[str] = []
+        self.grid_ids: dict[str, int] = {}
         self.total = 1
+        self.seen: dict[str, _Row] = {}  # ID number -> the first row naming it, across parts
+        self.person_updates: list[tuple[_Row, dict]] = []
+        self.household_updates: list[tuple[_Block, dict]] = []
+        self.new_heads: set[int] = set()  # households on record that gain a head from the file
+        self.documents = search_index.Documents()
+        self.counts = dict.fromkeys(("persons_new", "persons_updated", "persons_unchanged", "households_new",
+                                     "households_updated"), 0)
 
     # -- reading and cleaning ------------------------------------------------------------------
     def _filled_rows(self) -> list[tuple[int, tuple]]:
@@ -214,13 +221,139 @@ class _Job:
             kept.append((line, cells))
         return kept
 
-    def read_rows(self) -> Generator[tuple[int, int, str], None, None]:
-        """Every data row checked and cleaned, column by column: most columns repeat a few
+    # -- the job: checking on a worker thread, writing on this one ------------------------------
+    def run(self, dry_run: bool) -> Generator[tuple[int, int, str], None, dict[str, int]]:
+        """Check the roster part by part on a worker thread while this thread writes the parts
+        already checked: the Python checks and SQLite's writing each keep a core busy.
+
+        Parts end between households, so every check sees a whole household; all writes are
+        in the caller's transaction, and the worker is stopped before this generator ends.
+        """
+        yield 0, 1, tr("正在检查……")
+        kept = self._data_rows(self._filled_rows())
+        self.total = 2 * len(kept) + 1
+        parts = self._parts(kept)
+        self._begin(len(kept), dry_run)
+        out: queue.Queue = queue.Queue(maxsize=2)
+        stop = threading.Event()
+        worker = threading.Thread(target=self._work, args=(kept, parts, out, stop, dry_run), name="import-check",
+                                  daemon=True)
+        worker.start()
+        done = 0
+        try:
+            with contextlib.nullcontext() if dry_run else search_index.bulk_load(self.db):
+                while (part := out.get()) is not None:
+                    if isinstance(part, BaseException):
+                        raise part
+                    done += part.checked
+                    yield done, self.total, tr("正在检查第{n}行……").format(n=part.last_line)
+                    if not dry_run:
+                        self._write(part)
+                        done += part.checked
+                        yield done, self.total, tr("正在写入：已登记{n}人……").format(n=self.counts["persons_new"])
+        finally:
+            stop.set()
+            while worker.is_alive():  # a part the worker is handing over: take it, so it sees the stop
+                try:
+                    out.get(timeout=0.05)
+                except queue.Empty:
+                    pass
+        if not dry_run:
+            yield done, self.total, tr("正在整理人员表和搜索索引……")
+            self._finish()
+        return self.counts
+
+    def _parts(self, kept: list[tuple[int, tuple]]) -> list[tuple[int, int]]:
+        """(start, end) of parts of about PART_ROWS rows, cut only where no household goes on.
+
+        Households are found as group() finds them, from the household numbers and relations
+        alone, which are cleaned here once for the whole file.
+        """
+        def cells(field: str) -> list:
+            col = self.col.get(field)
+            return [c[col] if col is not None and col < len(c) else "" for _, c in kept]
+
+        self.numbers = _column(cells("household_number"), clean_cell)
+        self.relation_texts = _column(cells("relation"), clean_cell)
+        relations = _column(self.relation_texts, relation_code)
+        by_number: dict[str, int] = {}
+        has_head: list[bool] = []
+        last: list[int] = []  # each household's last row
+        owner: list[int] = []  # each row's household
+        current = None
+        for i, (number, relation) in enumerate(zip(self.numbers, relations)):
+            if number:
+                current = by_number.get(number)
+                if current is None:
+                    current = by_number[number] = len(last)
+                    has_head.append(False)
+                    last.append(i)
+            elif current is None or (relation == "head" and has_head[current]):
+                current = len(last)
+                has_head.append(False)
+                last.append(i)
+            has_head[current] = has_head[current] or relation == "head"
+            last[current] = i
+            owner.append(current)
+        parts, start, reach = [], 0, -1
+        for i, household in enumerate(owner):
+            if i - start >= PART_ROWS and reach < i:
+                parts.append((start, i))
+                start = i
+            reach = max(reach, last[household])
+        if start < len(kept):
+            parts.append((start, len(kept)))
+        return parts
+
+    def _begin(self, rows: int, dry_run: bool) -> None:
+        db = self.db
+        self.units: dict[str, list[tuple]] = {}
+        for unit_id, name, level in db.execute(
+                "SELECT id, name, level FROM org_units WHERE status = 'active' ORDER BY level != 'grid', id"):
+            self.units.setdefault(name, []).append((unit_id, level))
+        persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+        self.empty = persons == 0 and not db.execute("SELECT 1 FROM households LIMIT 1").fetchone()
+        self.next_person = (db.execute("SELECT max(id) FROM persons").fetchone()[0] or 0) + 1
+        self.next_household = (db.execute("SELECT max(id) FROM households").fetchone()[0] or 0) + 1
+        self.household_numbers = _Numbers(db, {n for n in self.numbers if n})
+        self.paths = dict(db.execute("SELECT id, path FROM org_units").fetchall())
+        self.stamp = now()
+        self.bulk = not dry_run and rows > persons
+        self.rebuilt = _drop_indexes(db, "persons", keep=("idx_persons_id_number",)) if self.bulk else []
+
+    def _work(self, kept: list, parts: list[tuple[int, int]], out: queue.Queue, stop: threading.Event,
+              dry_run: bool) -> None:
+        def hand_over(item) -> None:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    return
+                except queue.Full:
+                    continue
+
+        try:
+            for start, end in parts:
+                if stop.is_set():
+                    return
+                rows = self._check_rows(kept, start, end)
+                blocks = self._group(rows)
+                self._match(rows, blocks)
+                self._check_blocks(blocks)
+                new_blocks, new_rows = self._plan(blocks)
+                part = _Part(end - start, kept[end - 1][0])
+                if not dry_run:
+                    self._prepare(part, new_blocks, new_rows)
+                hand_over(part)
+        except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, which raises it
+            hand_over(exc)
+            return
+        hand_over(None)
+
+    def _check_rows(self, kept: list[tuple[int, tuple]], start: int, end: int) -> list[_Row]:
+        """Rows start to end checked and cleaned, column by column: most columns repeat a few
         dozen spellings, and each distinct cell is cleaned once."""
-        filled = self._filled_rows()
-        self.total = 3 * len(filled) + 1  # checking, writing and indexing
-        yield 0, self.total, tr("正在检查……")
-        kept = self._data_rows(filled)
+        kept = kept[start:end]
+        rows: list[_Row] = []
         # Each field's cell, in FIELDS order; short rows are padded to the mapped columns and a
         # field not mapped reads the "" added last.
         width = max(self.col.values()) + 1
@@ -232,8 +365,9 @@ class _Job:
         def column(name: str, make) -> list:
             return _column(columns[name], make) if name in self.col else [make("")] * len(kept)
 
-        texts = {name: column(name, clean_cell) for name in (
-            "household_number", "grid", "address", "relation", "education", "occupation")}
+        texts = {name: column(name, clean_cell) for name in ("grid", "address", "education", "occupation")}
+        texts["household_number"] = self.numbers[start:end]
+        texts["relation"] = self.relation_texts[start:end]
         relations = _column(texts["relation"], relation_code)
         sexes = column("sex", lambda v: sex_code(clean_cell(v)))
         births = column("birth_date", parse_date)
@@ -245,10 +379,8 @@ class _Job:
         for i, (line, cells), rel_text, relation, number, grid, address, id_value, info, sex, birth in zip(
                 itertools.count(), kept, texts["relation"], relations, texts["household_number"], texts["grid"],
                 texts["address"], columns["id_number"], ids, sexes, births):
-            if i % BATCH == 0:
-                yield i, self.total, tr("正在检查第{n}行……").format(n=line)
             row = _Row(line, cells, relation, number, grid, address)
-            self.rows.append(row)
+            rows.append(row)
             try:
                 name = require_name(columns["name"][i])
                 if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
@@ -303,26 +435,30 @@ class _Job:
                 "residence": residence_code_,
                 "notes": clean_text(cell_text(notes), multiline=True) if notes else "",
             }
+        self.rows.extend(rows)
+        return rows
 
     # -- households in the file ----------------------------------------------------------------
-    def group(self) -> None:
+    def _group(self, rows: list[_Row]) -> list[_Block]:
         """Rows into households: by household number; rows without one follow the head above them."""
         by_number: dict[str, _Block] = {}
+        blocks: list[_Block] = []
         current: _Block | None = None
-        for row in self.rows:
+        for row in rows:
             if row.number:
                 block = by_number.get(row.number)
                 if block is None:
                     block = by_number[row.number] = _Block(row.number)
-                    self.blocks.append(block)
+                    blocks.append(block)
                 current = block
             elif current is None or (row.relation == "head" and any(r.relation == "head" for r in current.rows)):
                 current = _Block("")
-                self.blocks.append(current)
+                blocks.append(current)
             current.rows.append(row)
             row.block = current
-        seen: dict[str, _Row] = {}
-        for row in self.rows:
+        self.blocks.extend(blocks)
+        seen = self.seen
+        for row in rows:
             if row.reason:
                 continue
             first = seen.get(row.values["id_number"])
@@ -333,6 +469,7 @@ class _Job:
                 self.notices.append(Notice(row.line, tr("与第{n}行是同一人，已合并，不重复登记").format(n=first.line)))
             else:
                 row.reason = tr("身份证号码与第{n}行相同，但在另一户；同一人不能属于两户，请核对").format(n=first.line)
+        return blocks
 
     # -- the database ----------------------------------------------------------------------------
     def _select_in(self, sql: str, values: list) -> list[tuple]:
@@ -342,8 +479,17 @@ class _Job:
             out.extend(self.db.execute(sql.format(marks=",".join("?" * len(chunk))), chunk).fetchall())
         return out
 
-    def match(self) -> None:
-        ids = [r.values["id_number"] for r in self.rows if not r.reason]
+    def _match(self, rows: list[_Row], blocks: list[_Block]) -> None:
+        """Persons on record by ID number, households by number, for one part.
+
+        Runs on the worker thread; the connection is shared (sqlite3.threadsafety is 3) and the
+        reads see this import's own writes, which no later part can match: a household never
+        spans two parts and an ID number met before is settled by _group.
+        """
+        self.households, self.by_number, self.heads = {}, {}, {}
+        if self.empty:
+            return
+        ids = [r.values["id_number"] for r in rows if not r.reason]
         found: dict[str, tuple] = {}
         for rec in self._select_in(
             "SELECT id, household_id, relation, status, name, ethnicity, political_status, education, occupation, "
@@ -352,11 +498,11 @@ class _Job:
             ids,
         ):
             found[rec[12]] = rec  # the active record wins: it is read last
-        for row in self.rows:
+        for row in rows:
             if not row.reason:
                 row.match = found.get(row.values["id_number"])
-        numbers = sorted({b.number for b in self.blocks if b.number})
-        member_hh = sorted({r.match[1] for r in self.rows if r.match and r.match[1] is not None})
+        numbers = sorted({b.number for b in blocks if b.number})
+        member_hh = sorted({r.match[1] for r in rows if r.match and r.match[1] is not None})
         hh_cols = "SELECT id, number, org_id, address, phone, status, updated_at FROM households WHERE "
         self.households = {h[0]: h for h in self._select_in(hh_cols + "number IN ({marks})", numbers)}
         self.households.update({h[0]: h for h in self._select_in(hh_cols + "id IN ({marks})", member_hh)})
@@ -364,13 +510,9 @@ class _Job:
         self.heads = {p[0]: p for p in self._select_in(
             "SELECT household_id, id, name FROM persons WHERE relation = 'head' AND status = 'active' "
             "AND household_id IN ({marks})", list(self.households))}
-        self.units: dict[str, list[tuple]] = {}
-        for unit_id, name, level in self.db.execute(
-                "SELECT id, name, level FROM org_units WHERE status = 'active' ORDER BY level != 'grid', id"):
-            self.units.setdefault(name, []).append((unit_id, level))
 
-    def check_blocks(self) -> None:
-        for block in self.blocks:
+    def _check_blocks(self, blocks: list[_Block]) -> None:
+        for block in blocks:
             reason = self._block_reason(block)
             if reason:
                 block.reason = reason
@@ -459,33 +601,35 @@ class _Job:
         return None
 
     # -- what changes ----------------------------------------------------------------------------
-    def plan(self) -> dict[str, int]:
-        self.new_blocks = [b for b in self.blocks if not b.reason and b.household is None]
-        self.new_blocks_set = set(self.new_blocks)
-        self.new_rows: list[_Row] = []
-        self.person_updates: list[tuple[_Row, dict]] = []
-        self.household_updates: list[tuple[_Block, dict]] = []
-        unchanged = 0
-        for block in self.blocks:
+    def _plan(self, blocks: list[_Block]) -> tuple[list[_Block], list[_Row]]:
+        """The part's new households and persons; updates are kept for the end."""
+        new_blocks = [b for b in blocks if not b.reason and b.household is None]
+        new_rows: list[_Row] = []
+        counts = self.counts
+        for block in blocks:
             if block.reason:
                 continue
             live = [r for r in block.rows if not r.reason and r.duplicate_of is None]
             for row in live:
                 if row.match is None:
-                    self.new_rows.append(row)
+                    new_rows.append(row)
                     continue
                 changes = self._person_changes(row)
                 if changes:
                     self.person_updates.append((row, changes))
                 else:
-                    unchanged += 1
+                    counts["persons_unchanged"] += 1
             if block.household is not None:
                 changes = self._household_changes(block, live)
                 if changes:
                     self.household_updates.append((block, changes))
-        return {"persons_new": len(self.new_rows), "persons_updated": len(self.person_updates),
-                "persons_unchanged": unchanged, "households_new": len(self.new_blocks),
-                "households_updated": len(self.household_updates)}
+                if any(r.relation == "head" and r.match is None for r in live):
+                    self.new_heads.add(block.household[0])
+        counts["persons_new"] += len(new_rows)
+        counts["households_new"] += len(new_blocks)
+        counts["persons_updated"] = len(self.person_updates)
+        counts["households_updated"] = len(self.household_updates)
+        return new_blocks, new_rows
 
     @staticmethod
     def _person_changes(row: _Row) -> dict:
@@ -511,52 +655,63 @@ class _Job:
         return changes
 
     # -- writing -----------------------------------------------------------------------------------
-    def write(self) -> Generator[tuple[int, int, str], None, None]:
-        db, stamp = self.db, now()
-        done = len(self.rows) + 1
-        yield done, self.total, tr("正在写入……")
-        grid_ids = self._create_grids()
-        next_person = (db.execute("SELECT max(id) FROM persons").fetchone()[0] or 0) + 1
+    def _prepare(self, part: "_Part", new_blocks: list[_Block], new_rows: list[_Row]) -> None:
+        """The part's rows to insert and its search documents, on the worker thread."""
+        db, stamp = self.db, self.stamp
         person_ids: dict[int, int] = {}  # row line -> new person id, known before the insert
-        for row in self.new_rows:
-            person_ids[row.line] = next_person
-            next_person += 1
-        next_hh = (db.execute("SELECT max(id) FROM households").fetchone()[0] or 0) + 1
-        numbers = _Numbers(db, {b.number for b in self.blocks if b.number})
-        hh_rows = []
-        for block in self.new_blocks:
+        for row in new_rows:
+            person_ids[row.line] = self.next_person
+            self.next_person += 1
+        for block in new_blocks:
+            if block.new_grid and block.new_grid not in self.grid_ids:
+                unit_id = regions.create_unit(db, regions.office(db).org_id, "grid", block.new_grid)
+                self.grid_ids[block.new_grid] = unit_id
+                self.paths[unit_id] = db.execute("SELECT path FROM org_units WHERE id = ?", [unit_id]).fetchone()[0]
             live = [r for r in block.rows if not r.reason and r.duplicate_of is None]
             head = next(r for r in live if r.relation == "head")
-            org_id = grid_ids[block.new_grid] if block.new_grid else block.org_id
-            block.number = block.number or numbers.next(org_id)
+            org_id = self.grid_ids[block.new_grid] if block.new_grid else block.org_id
+            block.number = block.number or self.household_numbers.next(org_id)
             address = head.address or next((r.address for r in live if r.address), "")
             phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
-            block.household = (next_hh, block.number, org_id, address, phone, "active", stamp)
-            hh_rows.append((next_hh, block.number, org_id, address, phone, person_ids[head.line], stamp, stamp))
-            next_hh += 1
-        db.conn.executemany(
-            "INSERT INTO households(id, number, org_id, address, phone, representative_id, contact_class, status, "
-            "notes, created_at, updated_at) VALUES(?, ?, ?, ?, ?, ?, 3, 'active', '', ?, ?)", hh_rows)
-        bulk = len(self.new_rows) > db.execute("SELECT count(*) FROM persons").fetchone()[0]
-        rebuilt = _drop_indexes(db, "persons", keep=("idx_persons_id_number",)) if bulk else []
-        for start in range(0, len(self.new_rows), BATCH):
-            batch = []
-            for row in self.new_rows[start:start + BATCH]:
-                v = row.values
-                batch.append((person_ids[row.line], row.block.household[0], v["name"], v["id_number"], v["sex"],
-                              v["birth_date"], v["relation"], v["ethnicity"], v["political_status"] or "masses",
-                              v["education"], v["occupation"], v["phone"], v["residence"] or "registered", v["notes"],
-                              stamp, stamp))
-            db.conn.executemany(
-                "INSERT INTO persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
-                "political_status, education, occupation, phone, residence, status, notes, created_at, updated_at) "
-                "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", batch)
-            done += len(batch)
-            yield done, self.total, tr("正在写入：已登记{n}人……").format(n=start + len(batch))
-        if rebuilt:
-            yield done, self.total, tr("正在整理人员表……")
-            _create_indexes(db, rebuilt)
-        touched_hh: set[int] = set()
+            block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp)
+            part.households.append((self.next_household, block.number, org_id, address, phone,
+                                    person_ids[head.line], stamp, stamp))
+            part.household_docs.append((self.next_household, block.number, address, phone, "active", 3,
+                                        head.values["name"], self.paths.get(org_id)))
+            self.next_household += 1
+        new_homes = set(new_blocks)
+        classes: dict[int, int] = {}
+        for row in new_rows:
+            v, hh = row.values, row.block.household
+            part.persons.append((person_ids[row.line], hh[0], v["name"], v["id_number"], v["sex"], v["birth_date"],
+                                 v["relation"], v["ethnicity"], v["political_status"] or "masses", v["education"],
+                                 v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp))
+            cls = classes.get(hh[0])
+            if cls is None:
+                cls = classes[hh[0]] = 3 if row.block in new_homes else db.execute(
+                    "SELECT contact_class FROM households WHERE id = ?", [hh[0]]).fetchone()[0]
+            part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
+                                     v["birth_date"], cls, self.paths.get(hh[2])))
+        part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
+        part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
+
+    def _write(self, part: "_Part") -> None:
+        """The part's inserts, a few large statements each: SQLite works without the GIL meanwhile."""
+        _insert_rows(self.db, "households(id, number, org_id, address, phone, representative_id, contact_class, "
+                     "status, notes, created_at, updated_at)", "(?, ?, ?, ?, ?, ?, 3, 'active', '', ?, ?)",
+                     part.households)
+        _insert_rows(self.db, "persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
+                     "political_status, education, occupation, phone, residence, status, notes, created_at, "
+                     "updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", part.persons)
+        for batch in (part.person_batch, part.household_batch):
+            if batch:
+                search_index.write_documents(self.db, batch)
+
+    def _finish(self) -> None:
+        db = self.db
+        if self.rebuilt:
+            _create_indexes(db, self.rebuilt)
+        touched_hh = set(self.new_heads)
         touched_people: list[int] = []
         for row, changes in self.person_updates:
             old = dict(zip(("relation", "name", "ethnicity", "political_status", "education", "occupation", "phone",
@@ -569,44 +724,10 @@ class _Job:
             records.update(db, "households", hh[0], changes, "import_update",
                            old={"address": hh[3], "phone": hh[4], "updated_at": hh[6]})
             touched_hh.add(hh[0])
-        # Households that were indexed before and gain members show the new members' tokens
-        # through their members' own documents; their own document changes only with a new head.
-        touched_hh.update(row.block.household[0] for row in self.new_rows
-                          if row.relation == "head" and row.block not in self.new_blocks_set)
-        yield from self._index_new(person_ids, stamp)
         if touched_people or touched_hh:
             search.reindex(db, person_ids=touched_people, household_ids=sorted(touched_hh), today=self.today)
-        if bulk:
+        if self.bulk:
             refresh_statistics(db)
-
-    def _index_new(self, person_ids: dict[int, int], stamp: str) -> Generator[tuple[int, int, str], None, None]:
-        """Search documents of the new persons and households, from the values in hand."""
-        paths = dict(self.db.execute("SELECT id, path FROM org_units").fetchall())
-        classes = {}
-        persons = []
-        for row in self.new_rows:
-            hh = row.block.household
-            cls = classes.get(hh[0])
-            if cls is None:
-                cls = classes[hh[0]] = 3 if row.block in self.new_blocks_set else self.db.execute(
-                    "SELECT contact_class FROM households WHERE id = ?", [hh[0]]).fetchone()[0]
-            v = row.values
-            persons.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active", v["birth_date"],
-                            cls, paths.get(hh[2])))
-        households = []
-        for block in self.new_blocks:
-            hh = block.household
-            head = next(r for r in block.rows if not r.reason and r.duplicate_of is None and r.relation == "head")
-            households.append((hh[0], hh[1], hh[3], hh[4], "active", 3, head.values["name"], paths.get(hh[2])))
-        done = len(self.rows) * 2 + 1
-        for part, whole, message in search_index.add_new(self.db, persons, households):
-            yield done + (len(self.rows) * part // whole if whole else 0), self.total, message
-
-    def _create_grids(self) -> dict[str, int]:
-        if not self.grids_created:
-            return {}
-        parent = regions.office(self.db).org_id
-        return {name: regions.create_unit(self.db, parent, "grid", name) for name in self.grids_created}
 
     # -- the result ------------------------------------------------------------------------------
     def result(self, file_name: str, dry_run: bool, counts: dict[str, int]) -> ImportResult:
@@ -666,6 +787,31 @@ def _code_or_notice(name: str, value: object, lookup) -> tuple[str, str | None]:
     if code is None:
         return "", tr("{f}“{t}”无法识别，未导入该项").format(f=tr(FIELDS[name]), t=text)
     return code, None
+
+
+@dataclass(eq=False, slots=True)
+class _Part:
+    """One part of the roster, checked on the worker thread and written on the job's thread."""
+
+    checked: int  # data rows in the part
+    last_line: int
+    households: list = field(default_factory=list)
+    persons: list = field(default_factory=list)
+    household_docs: list = field(default_factory=list)
+    person_docs: list = field(default_factory=list)
+    person_batch: str = ""
+    household_batch: str = ""
+
+
+def _insert_rows(db: Database, target: str, one: str, rows: list[tuple]) -> None:
+    """INSERT with many rows per statement (as many as SQLite takes parameters for): the
+    statement runs without the GIL, so the worker thread's checks go on meanwhile."""
+    if not rows:
+        return
+    per = max(1, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0]))
+    for start in range(0, len(rows), per):
+        chunk = rows[start:start + per]
+        db.execute(f"INSERT INTO {target} VALUES {','.join([one] * len(chunk))}", [v for r in chunk for v in r])
 
 
 def _drop_indexes(db: Database, table: str, keep: tuple[str, ...]) -> list[str]:

@@ -197,7 +197,7 @@ def test_dry_run_writes_nothing(office, tmp_path):
 
 def test_cancel_half_way_leaves_database_unchanged(office, tmp_path, monkeypatch):
     db, _ = office
-    monkeypatch.setattr("gridoffice.roster_import.BATCH", 2)
+    monkeypatch.setattr("gridoffice.roster_import.PART_ROWS", 2)
     before = table_dump(db)
     job = import_file(db, messy_workbook(tmp_path / "roster.xlsx"))
     for done, total, _ in job:
@@ -317,7 +317,7 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr("gridoffice.roster_import.search.reindex", broken)
-    monkeypatch.setattr("gridoffice.roster_import.search_index.add_new", broken)
+    monkeypatch.setattr("gridoffice.roster_import.search_index.write_documents", broken)
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
@@ -369,7 +369,7 @@ import sys, time
 sys.path.insert(0, {root!r})
 from gridoffice import roster_import
 from gridoffice.db import open_db
-roster_import.BATCH = 2
+roster_import.PART_ROWS = 2
 db = open_db({db!r})
 for done, total, message in roster_import.import_file(db, {path!r}):
     if "已登记" in message:  # persons are being written, the transaction is open
