@@ -167,6 +167,7 @@ class _Job:
         self.grids_created: list[str] = []
         self.grid_ids: dict[str, int] = {}
         self.total = 1
+        self.tables: dict[str, dict] = {}  # each column's distinct cells, cleaned once for the whole file
         self.seen: dict[str, _Row] = {}  # ID number -> the first row naming it, across parts
         self.person_updates: list[tuple[_Row, dict]] = []
         self.household_updates: list[tuple[_Block, dict]] = []
@@ -363,12 +364,14 @@ class _Job:
         columns = dict(zip(FIELDS, zip(*picked) if picked else [()] * len(FIELDS)))
 
         def column(name: str, make) -> list:
-            return _column(columns[name], make) if name in self.col else [make("")] * len(kept)
+            if name not in self.col:
+                return [make("")] * len(kept)
+            return _column(columns[name], make, self.tables.setdefault(name, {}))
 
         texts = {name: column(name, clean_cell) for name in ("grid", "address", "education", "occupation")}
         texts["household_number"] = self.numbers[start:end]
         texts["relation"] = self.relation_texts[start:end]
-        relations = _column(texts["relation"], relation_code)
+        relations = _column(texts["relation"], relation_code, self.tables.setdefault("relation", {}))
         sexes = column("sex", lambda v: sex_code(clean_cell(v)))
         births = column("birth_date", parse_date)
         ethnicities = column("ethnicity", _ethnicity)
@@ -760,9 +763,13 @@ class _Job:
             refused=refused, notices=tuple(sorted(self.notices, key=lambda n: n.row)), sample=tuple(sample), **counts)
 
 
-def _column(cells, make) -> list:
-    """make(cell) for each cell, computed once per distinct text; a ValidationError is returned
-    in place of the value. Other cells are computed each: True, 1 and 1.0 are one dict key."""
+# Cells of these types are equal only to cells of the same type; True, 1 and 1.0 are not.
+_KEYED = {str, dt.datetime, dt.date, type(None)}
+
+
+def _column(cells, make, table: dict | None = None) -> list:
+    """make(cell) for each cell, computed once per distinct cell (table keeps them across
+    calls); a ValidationError is returned in place of the value."""
 
     def made(value):
         try:
@@ -770,8 +777,11 @@ def _column(cells, make) -> list:
         except ValidationError as exc:
             return exc
 
-    table = {value: made(value) for value in {c for c in cells if c.__class__ is str}}
-    return [table[c] if c.__class__ is str else made(c) for c in cells]
+    table = {} if table is None else table
+    for value in {c for c in cells if c.__class__ in _KEYED}:
+        if value not in table:
+            table[value] = made(value)
+    return [table[c] if c.__class__ in _KEYED else made(c) for c in cells]
 
 
 def _ethnicity(value: object) -> str:
