@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import itertools
 import operator
 import queue
@@ -239,6 +240,9 @@ class _Job:
         stop = threading.Event()
         worker = threading.Thread(target=self._work, args=(kept, parts, out, stop, dry_run), name="import-check",
                                   daemon=True)
+        # The sheet's cells are the bulk of the heap and live to the end: the collector's full
+        # passes over them would stop both threads again and again, so they are set aside.
+        gc.freeze()
         worker.start()
         done = 0
         try:
@@ -259,6 +263,7 @@ class _Job:
                     out.get(timeout=0.05)
                 except queue.Empty:
                     pass
+            gc.unfreeze()
         if not dry_run:
             yield done, self.total, tr("正在整理人员表和搜索索引……")
             self._finish()
@@ -298,7 +303,8 @@ class _Job:
             owner.append(current)
         parts, start, reach = [], 0, -1
         for i, household in enumerate(owner):
-            if i - start >= PART_ROWS and reach < i:
+            # A small first part sets the writing thread to work sooner.
+            if i > start and i - start >= (PART_ROWS if parts else PART_ROWS // 5) and reach < i:
                 parts.append((start, i))
                 start = i
             reach = max(reach, last[household])
