@@ -437,3 +437,84 @@ def test_moves_and_head_changes_are_left_to_the_household_operations(office, tmp
     assert (result.persons_new, result.persons_updated, result.persons_unchanged) == (0, 0, 1)
     after = table_dump(db)
     assert [after[t] == before[t] for t in ("households", "persons", "audit")] == [True, True, True]
+
+
+def tidy_workbook(path, households=12):
+    """Households one after another, each with its number on every row; among them a person
+    repeated in a later household, a household without a head (5) and two without numbers."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["户号", "姓名", "身份证号码", "与户主关系", "联系电话", "住址", "所属网格"])
+    for k in range(households):
+        number, grid = f"T{k:03d}", ("第一网格", "第二网格", "第三网格")[k % 3]
+        ws.append([number, f"户主{'甲乙丙丁戊己庚辛壬癸子丑'[k]}", pid(1950 + k, 1, 2, 101 + 2 * k),
+                   "户主" if k != 5 else "次子", f"1380000{k:04d}", f"和平路{k}号", grid])
+        ws.append([number, f"妻子{'甲乙丙丁戊己庚辛壬癸子丑'[k]}", pid(1952 + k, 3, 4, 200 + 2 * k), "妻", "", "", ""])
+        if k == 9:  # the wife of household 2 again, in another household: refused
+            ws.append([number, "妻子丙", pid(1954, 3, 4, 204), "妻", "", "", ""])
+        ws.append([number, f"儿子{'甲乙丙丁戊己庚辛壬癸子丑'[k]}", pid(1975 + k, 5, 6, 301 + 2 * k), "长子", "", "", ""])
+    for k, relation in ((20, "户主"), (21, "妻"), (22, "户主"), (23, "长子")):
+        ws.append(["", f"无号{'甲乙丙丁'[k - 20]}", pid(1960 + k, 7, 8, 400 + k), relation, "", "新村1号", "第一网格"])
+    wb.save(path)
+    return path
+
+
+def test_checking_in_parts_gives_what_one_pass_gives(office, tmp_path, monkeypatch):
+    """The worker checks part by part; a part ends only where no household goes on."""
+    from gridoffice import roster_import
+    from gridoffice.db import open_db
+
+    db, _ = office
+    other = open_db(tmp_path / "other.db")
+    community = regions.create_unit(other, None, "community", "东风社区")
+    for name in ("第一网格", "第二网格"):
+        regions.create_unit(other, community, "grid", name)
+    path = tidy_workbook(tmp_path / "roster.xlsx")
+    whole = run(db, path, create_grids=True)
+    monkeypatch.setattr(roster_import, "PART_ROWS", 1)
+    cut, parts = roster_import._Job._parts, []
+    monkeypatch.setattr(roster_import._Job, "_parts", lambda job, kept: parts.extend(cut(job, kept)) or parts)
+    in_parts = run(other, path, create_grids=True)
+    assert len(parts) >= 12
+
+    def outcome(result):
+        return (result.refused, result.notices, result.persons_new, result.households_new, result.duplicates,
+                result.grids_created, result.sample)
+
+    def rows(database):
+        return [database.execute(f"SELECT {cols} FROM {table} ORDER BY id").fetchall() for table, cols in (
+            ("persons", "id, household_id, name, id_number, relation, phone"),
+            ("households", "id, number, org_id, address, phone, representative_id"))]
+
+    assert outcome(in_parts) == outcome(whole) and rows(other) == rows(db)
+    assert whole.persons_new > 30 and whole.grids_created == ("第三网格",)
+    reasons = [r.reason for r in whole.refused]
+    assert any(r.startswith("身份证号码与第") for r in reasons) and any(r.startswith("该户没有户主") for r in reasons)
+    # A second pass over the same file, now matching what the first wrote, changes nothing either way.
+    again = run(other, path, create_grids=True)
+    assert again.persons_new == 0 and again.persons_updated == 0 and rows(other) == rows(db)
+    other.close()
+
+
+def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypatch):
+    import threading
+
+    db, _ = office
+    before = table_dump(db)
+
+    from gridoffice.roster_import import _Job
+
+    plan, calls = _Job._plan, []
+
+    def broken(job, blocks):
+        calls.append(1)
+        if len(calls) == 4:  # parts before this one are written by then
+            raise RuntimeError("checking failed")
+        return plan(job, blocks)
+
+    monkeypatch.setattr("gridoffice.roster_import.PART_ROWS", 2)
+    monkeypatch.setattr(_Job, "_plan", broken)
+    with pytest.raises(RuntimeError, match="checking failed"):
+        run(db, tidy_workbook(tmp_path / "roster.xlsx"))
+    assert table_dump(db) == before
+    assert not [t for t in threading.enumerate() if t.name == "import-check"]
