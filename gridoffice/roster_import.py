@@ -22,7 +22,6 @@ import contextlib
 import datetime as dt
 import gc
 import itertools
-import operator
 import queue
 import re
 import sqlite3
@@ -221,7 +220,10 @@ class _Job:
                 self.skipped += 1
                 continue
             kept.append((line, cells))
-        return kept
+        # Short rows (a CSV line may end early) are padded to the last mapped column.
+        width = max(self.col.values()) + 1
+        return [(line, cells) if len(cells) >= width else (line, tuple(cells) + ("",) * (width - len(cells)))
+                for line, cells in kept]
 
     # -- the job: checking on a worker thread, writing on this one ------------------------------
     def run(self, dry_run: bool) -> Generator[tuple[int, int, str], None, dict[str, int]]:
@@ -250,6 +252,9 @@ class _Job:
                 while (part := out.get()) is not None:
                     if isinstance(part, BaseException):
                         raise part
+                    if isinstance(part, _NewGrid):
+                        part.answer(self._create_grid(part.name))
+                        continue
                     done += part.checked
                     yield done, self.total, tr("正在检查第{n}行……").format(n=part.last_line)
                     if not dry_run:
@@ -326,7 +331,9 @@ class _Job:
         self.paths = dict(db.execute("SELECT id, path FROM org_units").fetchall())
         self.stamp = now()
         self.bulk = not dry_run and rows > persons
-        self.rebuilt = _drop_indexes(db, "persons", keep=("idx_persons_id_number",)) if self.bulk else []
+        # Keys that arrive in order (household, status) are cheap to keep; names and birth dates
+        # arrive in any order, and one sorted build of those indexes is cheaper.
+        self.rebuilt = _drop_indexes(db, "persons", ("idx_persons_name", "idx_persons_birth_date")) if self.bulk else []
 
     def _work(self, kept: list, parts: list[tuple[int, int]], out: queue.Queue, stop: threading.Event,
               dry_run: bool) -> None:
@@ -338,6 +345,14 @@ class _Job:
                 except queue.Full:
                     continue
 
+        def ask(request: _NewGrid):
+            hand_over(request)
+            while not request.done.wait(0.1):
+                if stop.is_set():
+                    raise _Stopped
+            return request.result
+
+        self.ask = ask
         try:
             for start, end in parts:
                 if stop.is_set():
@@ -351,6 +366,8 @@ class _Job:
                 if not dry_run:
                     self._prepare(part, new_blocks, new_rows)
                 hand_over(part)
+        except _Stopped:
+            return
         except BaseException as exc:  # noqa: BLE001 - handed to the writing thread, which raises it
             hand_over(exc)
             return
@@ -361,13 +378,11 @@ class _Job:
         dozen spellings, and each distinct cell is cleaned once."""
         kept = kept[start:end]
         rows: list[_Row] = []
-        # Each field's cell, in FIELDS order; short rows are padded to the mapped columns and a
-        # field not mapped reads the "" added last.
-        width = max(self.col.values()) + 1
-        pick = operator.itemgetter(*(self.col.get(name, -1) for name in FIELDS))
-        tail = ("",) * (width + 1)
-        picked = [pick(cells + tail[:max(width - len(cells), 0) + 1]) for _, cells in kept]
-        columns = dict(zip(FIELDS, zip(*picked) if picked else [()] * len(FIELDS)))
+        # The sheet's columns (every kept row reaches the last mapped column); a field not mapped
+        # reads blanks.
+        by_index = list(zip(*[cells for _, cells in kept]))
+        blank = ("",) * len(kept)
+        columns = {name: by_index[self.col[name]] if name in self.col else blank for name in FIELDS}
 
         def column(name: str, make) -> list:
             if name not in self.col:
@@ -673,9 +688,8 @@ class _Job:
             self.next_person += 1
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
-                unit_id = regions.create_unit(db, regions.office(db).org_id, "grid", block.new_grid)
-                self.grid_ids[block.new_grid] = unit_id
-                self.paths[unit_id] = db.execute("SELECT path FROM org_units WHERE id = ?", [unit_id]).fetchone()[0]
+                self.grid_ids[block.new_grid], path = self.ask(_NewGrid(block.new_grid))
+                self.paths[self.grid_ids[block.new_grid]] = path
             live = [r for r in block.rows if not r.reason and r.duplicate_of is None]
             head = next(r for r in live if r.relation == "head")
             org_id = self.grid_ids[block.new_grid] if block.new_grid else block.org_id
@@ -703,6 +717,12 @@ class _Job:
                                      v["birth_date"], cls, self.paths.get(hh[2])))
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
+
+    def _create_grid(self, name: str) -> tuple[int, str]:
+        """A grid the roster names, made on the job's thread: SQLite's last inserted row id is
+        one per connection, so rows are inserted on one thread only."""
+        unit_id = regions.create_unit(self.db, regions.office(self.db).org_id, "grid", name)
+        return unit_id, self.db.execute("SELECT path FROM org_units WHERE id = ?", [unit_id]).fetchone()[0]
 
     def _write(self, part: "_Part") -> None:
         """The part's inserts, a few large statements each: SQLite works without the GIL meanwhile."""
@@ -819,6 +839,23 @@ class _Part:
     household_batch: str = ""
 
 
+class _NewGrid:
+    """The worker's request for a grid, answered by the job's thread."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.done = threading.Event()
+        self.result: tuple[int, str] | None = None
+
+    def answer(self, result: tuple[int, str]) -> None:
+        self.result = result
+        self.done.set()
+
+
+class _Stopped(Exception):
+    """The job's thread stopped (cancel or error) while the worker waited for it."""
+
+
 def _insert_rows(db: Database, target: str, one: str, rows: list[tuple]) -> None:
     """INSERT with many rows per statement (as many as SQLite takes parameters for): the
     statement runs without the GIL, so the worker thread's checks go on meanwhile."""
@@ -827,18 +864,18 @@ def _insert_rows(db: Database, target: str, one: str, rows: list[tuple]) -> None
     per = max(1, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0]))
     for start in range(0, len(rows), per):
         chunk = rows[start:start + per]
-        db.execute(f"INSERT INTO {target} VALUES {','.join([one] * len(chunk))}", [v for r in chunk for v in r])
+        db.execute(f"INSERT INTO {target} VALUES {','.join([one] * len(chunk))}",
+                   list(itertools.chain.from_iterable(chunk)))
 
 
-def _drop_indexes(db: Database, table: str, keep: tuple[str, ...]) -> list[str]:
-    """Drop a table's secondary indexes for a bulk load; returns the statements that remake them.
+def _drop_indexes(db: Database, table: str, names: tuple[str, ...]) -> list[str]:
+    """Drop some of a table's indexes for a bulk load; returns the statements that remake them.
 
-    Building an index once over sorted keys is about three times cheaper than keeping it up
-    to date row by row. The drop is part of the transaction: a failure brings the indexes back.
+    The drop is part of the transaction: a failure brings the indexes back.
     """
     rows = db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
                       [table]).fetchall()
-    rows = [(name, sql) for name, sql in rows if name not in keep]
+    rows = [(name, sql) for name, sql in rows if name in names]
     for name, _ in rows:
         db.execute(f'DROP INDEX "{name}"')
     return [sql for _, sql in rows]
