@@ -277,7 +277,7 @@ class _Job:
     def _parts(self, kept: list[tuple[int, tuple]]) -> list[tuple[int, int]]:
         """(start, end) of parts of about PART_ROWS rows, cut only where no household goes on.
 
-        Households are found as group() finds them, from the household numbers and relations
+        Households are found as _group() finds them, from the household numbers and relations
         alone, which are cleaned here once for the whole file.
         """
         def cells(field: str) -> list:
@@ -285,8 +285,10 @@ class _Job:
             return [c[col] if col is not None and col < len(c) else "" for _, c in kept]
 
         self.numbers = _column(cells("household_number"), clean_cell)
-        self.relation_texts = _column(cells("relation"), clean_cell)
-        relations = _column(self.relation_texts, relation_code)
+        # Only a row without a number needs its relation here (a head may start a household).
+        relation_col = self.col["relation"]
+        relations = [None if number else relation_code(clean_cell(c[relation_col] if relation_col < len(c) else ""))
+                     for number, (_, c) in zip(self.numbers, kept)]
         by_number: dict[str, int] = {}
         has_head: list[bool] = []
         last: list[int] = []  # each household's last row
@@ -389,10 +391,9 @@ class _Job:
                 return [make("")] * len(kept)
             return _column(columns[name], make, self.tables.setdefault(name, {}))
 
-        texts = {name: column(name, clean_cell) for name in ("grid", "address", "education", "occupation")}
+        texts = {name: column(name, clean_cell) for name in ("grid", "address", "education", "occupation", "relation")}
         texts["household_number"] = self.numbers[start:end]
-        texts["relation"] = self.relation_texts[start:end]
-        relations = _column(texts["relation"], relation_code, self.tables.setdefault("relation", {}))
+        relations = _column(texts["relation"], relation_code, self.tables.setdefault("relation codes", {}))
         sexes = column("sex", lambda v: sex_code(clean_cell(v)))
         births = column("birth_date", parse_date)
         ethnicities = column("ethnicity", _ethnicity)

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 from .errors import ValidationError
 from .i18n import tr
@@ -29,7 +30,7 @@ class RawSheet:
     """Cells as the reader gave them: row i is the sheet's row i+1 (blank rows kept)."""
 
     name: str
-    rows: tuple[tuple, ...]
+    rows: tuple[Sequence, ...]
     merged: tuple[tuple[int, int, int, int], ...]  # (top, left, bottom, right), inclusive
     merges_known: bool  # False for CSV: no merge information exists there
 
@@ -83,7 +84,7 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> RawSheet:
                 "sheet", tr("文件中没有名为“{s}”的工作表；现有：{all}").format(s=name, all="、".join(names))
             )
         ws = book.get_sheet_by_name(name)
-        rows = tuple(tuple(r) for r in ws.to_python(skip_empty_area=False))
+        rows = tuple(ws.to_python(skip_empty_area=False))  # lists, as calamine gives them
         merged = tuple((t, l, b, r) for (t, l), (b, r) in (ws.merged_cell_ranges or ()))
     return RawSheet(name, rows, merged, True)
 
