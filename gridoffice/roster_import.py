@@ -271,7 +271,9 @@ class _Job:
             gc.unfreeze()
         if not dry_run:
             yield done, self.total, tr("正在整理人员表和搜索索引……")
-            self._finish()
+            for part, whole, message in self._finish():
+                yield done, self.total, tr("{message}（{percent}%）").format(
+                    message=message, percent=part * 100 // max(whole, 1))
         return self.counts
 
     def _parts(self, kept: list[tuple[int, tuple]]) -> list[tuple[int, int]]:
@@ -737,7 +739,7 @@ class _Job:
             if batch:
                 search_index.write_documents(self.db, batch)
 
-    def _finish(self) -> None:
+    def _finish(self) -> Generator[tuple[int, int, str], None, None]:
         db = self.db
         if self.rebuilt:
             _create_indexes(db, self.rebuilt)
@@ -754,7 +756,13 @@ class _Job:
             records.update(db, "households", hh[0], changes, "import_update",
                            old={"address": hh[3], "phone": hh[4], "updated_at": hh[6]})
             touched_hh.add(hh[0])
-        if touched_people or touched_hh:
+        indexed = db.execute("SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM households)").fetchone()[0]
+        if 4 * (len(touched_people) + len(touched_hh)) > indexed:
+            # A roster that changes much of the office: every changed row would stay dirty in the
+            # index and be re-checked by every search that finds it; one rebuild leaves none.
+            for done, total, message in search.rebuild(db, today=self.today):
+                yield done, total, message
+        elif touched_people or touched_hh:
             search.reindex(db, person_ids=touched_people, household_ids=sorted(touched_hh), today=self.today)
         if self.bulk:
             refresh_statistics(db)

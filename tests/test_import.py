@@ -439,7 +439,7 @@ def test_moves_and_head_changes_are_left_to_the_household_operations(office, tmp
     assert [after[t] == before[t] for t in ("households", "persons", "audit")] == [True, True, True]
 
 
-def tidy_workbook(path, households=12):
+def tidy_workbook(path, households=12, phones="1380000"):
     """Households one after another, each with its number on every row; among them a person
     repeated in a later household, a household without a head (5) and two without numbers."""
     wb = openpyxl.Workbook()
@@ -448,7 +448,7 @@ def tidy_workbook(path, households=12):
     for k in range(households):
         number, grid = f"T{k:03d}", ("第一网格", "第二网格", "第三网格")[k % 3]
         ws.append([number, f"户主{'甲乙丙丁戊己庚辛壬癸子丑'[k]}", pid(1950 + k, 1, 2, 101 + 2 * k),
-                   "户主" if k != 5 else "次子", f"1380000{k:04d}", f"和平路{k}号", grid])
+                   "户主" if k != 5 else "次子", f"{phones}{k:04d}", f"和平路{k}号", grid])
         ws.append([number, f"妻子{'甲乙丙丁戊己庚辛壬癸子丑'[k]}", pid(1952 + k, 3, 4, 200 + 2 * k), "妻", "", "", ""])
         if k == 9:  # the wife of household 2 again, in another household: refused
             ws.append([number, "妻子丙", pid(1954, 3, 4, 204), "妻", "", "", ""])
@@ -518,3 +518,17 @@ def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypa
         run(db, tidy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
     assert not [t for t in threading.enumerate() if t.name == "import-check"]
+
+
+def test_a_roster_changing_much_of_the_office_leaves_no_dirty_rows(office, tmp_path):
+    from gridoffice import search
+
+    db, _ = office
+    run(db, tidy_workbook(tmp_path / "first.xlsx"), create_grids=True)
+    assert search.dirty_count(db) == 0
+    again = run(db, tidy_workbook(tmp_path / "phones.xlsx", phones="1390000"), create_grids=True)
+    assert again.persons_updated == 11 and again.households_updated == 11
+    # Every household changed its phone: the index was rebuilt rather than marked dirty row by row.
+    assert search.dirty_count(db) == 0
+    hits = search.search(db, "13900000007")
+    assert {h.kind for h in hits} == {"person", "household"} and all("户主辛" in h.title for h in hits)
