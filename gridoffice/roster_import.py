@@ -317,9 +317,12 @@ class _Job:
             last[current] = i
             owner.append(current)
         parts, start, reach = [], 0, -1
+        small = max(PART_ROWS // 5, 1)
         for i, household in enumerate(owner):
-            # A small first part sets the writing thread to work sooner.
-            if i > start and i - start >= (PART_ROWS if parts else PART_ROWS // 5) and reach < i:
+            # Small parts first and last: the writing thread starts sooner, and the worker's
+            # last part leaves it less to write alone.
+            size = PART_ROWS if parts and len(owner) - i > PART_ROWS else small
+            if i > start and i - start >= size and reach < i:
                 parts.append((start, i))
                 start = i
             reach = max(reach, last[household])
