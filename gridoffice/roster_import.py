@@ -199,32 +199,37 @@ class _Job:
         id_col, name_col = self.col["id_number"], self.col["name"]
         last_id = next((n for n in range(len(filled) - 1, -1, -1)
                         if id_col < len(filled[n][1]) and looks_like_id(filled[n][1][id_col])), -1)
+        # A clean ID number marks a person's row: only other rows may be blank, totals or notes.
+        plain = _PLAIN_ID.fullmatch
+        clean = [v.__class__ is str and plain(v) is not None
+                 for v in (cells[id_col] if id_col < len(cells) else "" for _, cells in filled)]
         kept = []
-        for n, (line, cells) in enumerate(filled):
-            id_value = cells[id_col] if id_col < len(cells) else ""
-            # A clean ID number marks a person's row: only other rows may be blank, totals or notes.
-            if id_value.__class__ is str and _PLAIN_ID.fullmatch(id_value):
-                kept.append((line, cells))
-                continue
-            if not any(cells) and not any(c not in ("", None) for c in cells):
+        for n, (row, ok) in enumerate(zip(filled, clean)):
+            if ok or self._names_person(row[1], id_col, name_col, n > last_id):
+                kept.append(row)
+            else:
                 self.skipped += 1
-                continue
-            # Totals and notes start with a marker word in one of the first cells; look closer only then.
-            if any(isinstance(c, str) and c.lstrip()[:1] in _MARKER_STARTS for c in cells[:4]):
-                texts = [clean_text(c).replace(" ", "") for c in cells[:4] if isinstance(c, str) and c.strip()]
-                if any(t.startswith(_TOTAL_WORDS) for t in texts) or (
-                        texts[0].startswith(_NOTE_WORDS) and not looks_like_id(id_value)):
-                    self.skipped += 1
-                    continue
-            if id_value in ("", None) and (n > last_id or not clean_cell(cells[name_col] if name_col < len(cells)
-                                                                          else "")):
-                self.skipped += 1
-                continue
-            kept.append((line, cells))
         # Short rows (a CSV line may end early) are padded to the last mapped column.
         width = max(self.col.values()) + 1
+        if all(len(cells) >= width for _, cells in kept):
+            return kept
         return [(line, cells) if len(cells) >= width else (line, tuple(cells) + ("",) * (width - len(cells)))
                 for line, cells in kept]
+
+    @staticmethod
+    def _names_person(cells, id_col: int, name_col: int, after_last_id: bool) -> bool:
+        """A row without a clean ID number: not blank, not totals or notes, and naming someone."""
+        id_value = cells[id_col] if id_col < len(cells) else ""
+        if not any(cells) and not any(c not in ("", None) for c in cells):
+            return False
+        # Totals and notes start with a marker word in one of the first cells; look closer only then.
+        if any(isinstance(c, str) and c.lstrip()[:1] in _MARKER_STARTS for c in cells[:4]):
+            texts = [clean_text(c).replace(" ", "") for c in cells[:4] if isinstance(c, str) and c.strip()]
+            if any(t.startswith(_TOTAL_WORDS) for t in texts) or (
+                    texts[0].startswith(_NOTE_WORDS) and not looks_like_id(id_value)):
+                return False
+        return not (id_value in ("", None) and (after_last_id or not clean_cell(
+            cells[name_col] if name_col < len(cells) else "")))
 
     # -- the job: checking on a worker thread, writing on this one ------------------------------
     def run(self, dry_run: bool) -> Generator[tuple[int, int, str], None, dict[str, int]]:
@@ -235,6 +240,21 @@ class _Job:
         in the caller's transaction, and the worker is stopped before this generator ends.
         """
         yield 0, 1, tr("正在检查……")
+        # The sheet's cells are the bulk of the heap and live to the end: the collector's full
+        # passes over them would stop both threads again and again, so they are set aside.
+        gc.freeze()
+        try:
+            done = yield from self._check_and_write(dry_run)
+        finally:
+            gc.unfreeze()
+        if not dry_run:
+            yield done, self.total, tr("正在整理人员表和搜索索引……")
+            for part, whole, message in self._finish():
+                yield done, self.total, tr("{message}（{percent}%）").format(
+                    message=message, percent=part * 100 // max(whole, 1))
+        return self.counts
+
+    def _check_and_write(self, dry_run: bool) -> Generator[tuple[int, int, str], None, int]:
         kept = self._data_rows(self._filled_rows())
         self.total = 2 * len(kept) + 1
         parts = self._parts(kept)
@@ -243,9 +263,6 @@ class _Job:
         stop = threading.Event()
         worker = threading.Thread(target=self._work, args=(kept, parts, out, stop, dry_run), name="import-check",
                                   daemon=True)
-        # The sheet's cells are the bulk of the heap and live to the end: the collector's full
-        # passes over them would stop both threads again and again, so they are set aside.
-        gc.freeze()
         # After each statement the writing thread waits for the GIL until the checking thread's
         # turn ends: 1 ms turns (Python's default: 5) keep SQLite busier, about 0.4 s in 12.
         switch = sys.getswitchinterval()
@@ -273,14 +290,8 @@ class _Job:
                     out.get(timeout=0.05)
                 except queue.Empty:
                     pass
-            gc.unfreeze()
             sys.setswitchinterval(switch)
-        if not dry_run:
-            yield done, self.total, tr("正在整理人员表和搜索索引……")
-            for part, whole, message in self._finish():
-                yield done, self.total, tr("{message}（{percent}%）").format(
-                    message=message, percent=part * 100 // max(whole, 1))
-        return self.counts
+        return done
 
     def _parts(self, kept: list[tuple[int, tuple]]) -> list[tuple[int, int]]:
         """(start, end) of parts of about PART_ROWS rows, cut only where no household goes on.
