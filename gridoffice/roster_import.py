@@ -304,27 +304,25 @@ class _Job:
             return [c[col] if col is not None and col < len(c) else "" for _, c in kept]
 
         self.numbers = _column(cells("household_number"), clean_cell)
-        # Only a row without a number needs its relation here (a head may start a household).
-        relation_col = self.col["relation"]
-        relations = [None if number else relation_code(clean_cell(c[relation_col] if relation_col < len(c) else ""))
-                     for number, (_, c) in zip(self.numbers, kept)]
+        heads = _column(cells("relation"), lambda v: relation_code(clean_cell(v)) == "head")
         by_number: dict[str, int] = {}
         has_head: list[bool] = []
         last: list[int] = []  # each household's last row
         owner: list[int] = []  # each row's household
         current = None
-        for i, (number, relation) in enumerate(zip(self.numbers, relations)):
+        for i, (number, head) in enumerate(zip(self.numbers, heads)):
             if number:
                 current = by_number.get(number)
                 if current is None:
                     current = by_number[number] = len(last)
                     has_head.append(False)
                     last.append(i)
-            elif current is None or (relation == "head" and has_head[current]):
+            elif current is None or (head and has_head[current]):
                 current = len(last)
                 has_head.append(False)
                 last.append(i)
-            has_head[current] = has_head[current] or relation == "head"
+            if head:
+                has_head[current] = True
             last[current] = i
             owner.append(current)
         parts, start, reach = [], 0, -1
