@@ -240,13 +240,16 @@ class _Job:
         in the caller's transaction, and the worker is stopped before this generator ends.
         """
         yield 0, 1, tr("正在检查……")
-        # The sheet's cells are the bulk of the heap and live to the end: the collector's full
-        # passes over them would stop both threads again and again, so they are set aside.
-        gc.freeze()
+        # The sheet's cells and the checked rows are the bulk of the heap and live to the end:
+        # the collector's passes over them would stop both threads again and again. The rows'
+        # few reference cycles (a row and its household) are collected when the job is over.
+        collecting = gc.isenabled()
+        gc.disable()
         try:
             done = yield from self._check_and_write(dry_run)
         finally:
-            gc.unfreeze()
+            if collecting:
+                gc.enable()
         if not dry_run:
             yield done, self.total, tr("正在整理人员表和搜索索引……")
             for part, whole, message in self._finish():
