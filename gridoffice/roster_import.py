@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import gc
 import itertools
 import queue
 import re
@@ -41,7 +40,7 @@ from .idcard import check_consistency, parse_ids
 from .normalize import clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
-from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, read_sheet
+from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet
 from .vocab import PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
@@ -240,16 +239,11 @@ class _Job:
         in the caller's transaction, and the worker is stopped before this generator ends.
         """
         yield 0, 1, tr("正在检查……")
-        # The sheet's cells and the checked rows are the bulk of the heap and live to the end:
-        # the collector's passes over them would stop both threads again and again. The rows'
-        # few reference cycles (a row and its household) are collected when the job is over.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        # The collector's passes over the sheet's cells and the checked rows would stop both
+        # threads again and again; the rows' few reference cycles (a row and its household)
+        # are collected when the job is over.
+        with no_collection():
             done = yield from self._check_and_write(dry_run)
-        finally:
-            if collecting:
-                gc.enable()
         if not dry_run:
             yield done, self.total, tr("正在整理人员表和搜索索引……")
             for part, whole, message in self._finish():

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import gc
 import io
 import re
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 from .errors import ValidationError
 from .i18n import tr
@@ -84,9 +86,23 @@ def read_sheet(path: str | Path, sheet: str | None = None) -> RawSheet:
                 "sheet", tr("文件中没有名为“{s}”的工作表；现有：{all}").format(s=name, all="、".join(names))
             )
         ws = book.get_sheet_by_name(name)
-        rows = tuple(ws.to_python(skip_empty_area=False))  # lists, as calamine gives them
+        with no_collection():
+            rows = tuple(ws.to_python(skip_empty_area=False))  # lists, as calamine gives them
         merged = tuple((t, l, b, r) for (t, l), (b, r) in (ws.merged_cell_ranges or ()))
     return RawSheet(name, rows, merged, True)
+
+
+@contextmanager
+def no_collection() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: a roster's rows and cells are hundreds of
+    thousands of objects that all stay alive, and each full collection would walk them all."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def decode_text(data: bytes) -> str:
