@@ -350,9 +350,11 @@ class _Job:
         self.paths = dict(db.execute("SELECT id, path FROM org_units").fetchall())
         self.stamp = now()
         self.bulk = not dry_run and rows > persons
-        # Keys that arrive in order (household, status) are cheap to keep; names and birth dates
-        # arrive in any order, and one sorted build of those indexes is cheaper.
-        self.rebuilt = _drop_indexes(db, "persons", ("idx_persons_name", "idx_persons_birth_date")) if self.bulk else []
+        # Keys that arrive in order (household, status) are cheap to keep; names, birth dates and
+        # ID numbers arrive in any order, and one sorted build of those indexes is cheaper. The
+        # ID numbers' index serves matching, which an empty office does not need.
+        random = ("idx_persons_name", "idx_persons_birth_date") + (("idx_persons_id_number",) if self.empty else ())
+        self.rebuilt = _drop_indexes(db, "persons", random) if self.bulk else []
 
     def _work(self, kept: list, parts: list[tuple[int, int]], out: queue.Queue, stop: threading.Event,
               dry_run: bool) -> None:
