@@ -12,35 +12,9 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def build(path: Path, households: int) -> None:
-    from commands._progress import consume
-    from gridoffice import audit, generator
-    from gridoffice.db import open_db
-
-    db = open_db(path)
-    audit.set_actor(db, "bench")
-    start = time.perf_counter()
-    consume(generator.generate(db, households=households, seed=7))
-    db.close()
-    print(f"generate {households} households: {time.perf_counter() - start:.1f} s")
-
-
-def timed(label: str, fn, repeat: int = 3):
-    runs, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = fn()
-        runs.append((time.perf_counter() - start) * 1000)
-    print(f"{label}: {statistics.median(runs):.0f} ms")
-    return result
+from _common import office_from_arguments, timed  # noqa: E402 (bench/ is the script's folder)
 
 
 def check_by_rule(db) -> list:
@@ -113,13 +87,7 @@ def operations(db) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--office", type=Path, default=Path("/tmp/gridoffice-bench/office-50k.db"))
-    parser.add_argument("--households", type=int, default=50000)
-    args = parser.parse_args()
-    if not args.office.exists():
-        args.office.parent.mkdir(parents=True, exist_ok=True)
-        build(args.office, args.households)
+    args = office_from_arguments(argparse.ArgumentParser(), "office-50k.db")
 
     from gridoffice import audit, regions
     from gridoffice.db import connect

@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import os
 import sqlite3
-import statistics
 import sys
 import tempfile
 import time
@@ -28,19 +27,7 @@ from gridoffice.db import connect, open_db  # noqa: E402
 from gridoffice.matters_demo import generate_matters  # noqa: E402
 from gridoffice.visits_demo import generate_activity  # noqa: E402
 
-
-def timed(label: str, fn, repeat: int = 5):
-    """Median of `repeat` runs, wall clock and processor time of this process (the machine is shared:
-    the processor time is what the work itself costs); prints the figure and returns the last result."""
-    walls, cpus, result = [], [], None
-    for _ in range(repeat):
-        start, cpu = time.perf_counter(), time.process_time()
-        result = fn()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    print(f"{label}: {statistics.median(walls) * 1000:.0f} ms wall, {statistics.median(cpus) * 1000:.0f} ms processor "
-          f"(median of {repeat})")
-    return result
+from _common import timed  # noqa: E402 (bench/ is the script's folder)
 
 
 def prepare(source: Path, path: Path, today: dt.date) -> None:

@@ -1,0 +1,46 @@
+"""Pieces the benchmarks share: a generated office to run on, and a timed figure."""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def office_from_arguments(parser: argparse.ArgumentParser, default: str) -> argparse.Namespace:
+    """--office PATH and --households N; the office is generated (seed 7) when PATH does not
+    exist yet, and kept for the next run."""
+    parser.add_argument("--office", type=Path, default=Path("/tmp/gridoffice-bench") / default)
+    parser.add_argument("--households", type=int, default=50000)
+    args = parser.parse_args()
+    if not args.office.exists():
+        from commands._progress import consume
+        from gridoffice import audit, generator
+        from gridoffice.db import open_db
+
+        args.office.parent.mkdir(parents=True, exist_ok=True)
+        db = open_db(args.office)
+        audit.set_actor(db, "bench")
+        start = time.perf_counter()
+        consume(generator.generate(db, households=args.households, seed=7))
+        db.close()
+        print(f"generate {args.households} households: {time.perf_counter() - start:.1f} s")
+    return args
+
+
+def timed(label: str, fn, repeat: int = 5):
+    """Median of `repeat` runs, wall clock and processor time of this process (the machine is shared:
+    the processor time is what the work itself costs); prints the figure and returns the last result."""
+    walls, cpus, result = [], [], None
+    for _ in range(repeat):
+        start, cpu = time.perf_counter(), time.process_time()
+        result = fn()
+        walls.append(time.perf_counter() - start)
+        cpus.append(time.process_time() - cpu)
+    print(f"{label}: {statistics.median(walls) * 1000:.0f} ms wall, {statistics.median(cpus) * 1000:.0f} ms processor "
+          f"(median of {repeat})")
+    return result
