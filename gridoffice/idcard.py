@@ -43,14 +43,14 @@ def check_char(first17: str) -> str:
     return CHECK_CHARS[2 * int(first17, 13) % 11]
 
 
-_PLAIN = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
+PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[Ee]\+?\d+")
 
 
 def clean_id(value: object | None) -> str:
     """Full-width digits, spaces, dashes and a lower-case x made uniform; nothing else changed."""
     # Most numbers arrive already clean: skip the Unicode work (a third of an import's checking).
-    if isinstance(value, str) and _PLAIN.fullmatch(value):
+    if isinstance(value, str) and PLAIN_ID.fullmatch(value):
         return value
     text = clean_text(value)
     return re.sub(r"[\s\-]", "", text).upper()
@@ -90,7 +90,7 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
         raw = body + check_char(body)
     if len(raw) != 18:
         raise ValidationError(field, tr("身份证号码应为18位（或旧式15位），现在是{n}位").format(n=len(raw)))
-    if not _PLAIN.fullmatch(raw):
+    if not PLAIN_ID.fullmatch(raw):
         for pos, ch in enumerate(raw[:17], start=1):
             if ch not in "0123456789":
                 raise ValidationError(field, tr("身份证号码第{pos}位“{ch}”应为数字").format(pos=pos, ch=ch))
@@ -121,7 +121,7 @@ def parse_ids(values: Iterable[object], *, today: dt.date | None = None) -> list
     out: list[IdInfo | ValidationError] = []
     append = out.append
     for value in values:
-        if value.__class__ is str and len(value) == 18 and _PLAIN.fullmatch(value):
+        if value.__class__ is str and len(value) == 18 and PLAIN_ID.fullmatch(value):
             birth = _birth_date(value[6:14])
             if (birth is not None and birth <= today and birth.year >= 1890 and value[:2] in PROVINCES
                     and CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]):

@@ -43,12 +43,13 @@ def clean_name(value: object | None) -> str:
     return _NAME_DOTS.sub("\u00b7", text)
 
 
-# Chinese characters only: NFKC leaves these unchanged, so such a name is clean as it is.
-_PLAIN_NAME = re.compile("[\u4e00-\u9fff]{1,40}")
+# Chinese characters only (CJK Unified Ideographs): NFKC leaves them unchanged, so a name of
+# them alone is clean as it is; search and pinyin take the same fast path.
+PLAIN_CHINESE = re.compile("[\u4e00-\u9fff]+")
 
 
 def require_name(value: object | None, field: str = "name", label: str = "姓名") -> str:
-    if isinstance(value, str) and _PLAIN_NAME.fullmatch(value):
+    if isinstance(value, str) and len(value) <= 40 and PLAIN_CHINESE.fullmatch(value):
         return value
     name = clean_name(value)
     if not name:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from .normalize import PLAIN_CHINESE
+
 # Surnames read differently from the character's common reading (pypinyin gives the latter).
 SURNAME_READINGS = {
     "单": "shan",
@@ -106,14 +108,11 @@ def spellings(name: str) -> list[list[str]]:
     return result
 
 
-_PLAIN_NAME = re.compile("[\u4e00-\u9fff]+")
-
-
 def keys(name: str) -> tuple[str, ...]:
     """Search keys of a name: each full spelling and each string of initials, without repeats."""
     # Most names are Chinese characters already spelt once, with no surname of its own reading
     # and no ü: spelt here directly (a roster import spells 150,000 names, most of them once).
-    if name[:1] not in SURNAME_READINGS and name[:2] not in COMPOUND_SURNAMES and _PLAIN_NAME.fullmatch(name):
+    if name[:1] not in SURNAME_READINGS and name[:2] not in COMPOUND_SURNAMES and PLAIN_CHINESE.fullmatch(name):
         try:
             base = [_READINGS[ch] for ch in name]
         except KeyError:

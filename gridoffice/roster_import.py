@@ -36,7 +36,7 @@ from . import audit, households, records, regions, search, search_index
 from .db import now, refresh_statistics
 from .errors import ValidationError
 from .i18n import tr
-from .idcard import check_consistency, parse_ids
+from .idcard import PLAIN_ID, check_consistency, parse_ids
 from .normalize import clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
@@ -49,7 +49,6 @@ PART_ROWS = 10000  # rows checked and written at a time
 SAMPLE_ROWS = 200
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
 _CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
-_PLAIN_ID = re.compile(r"[0-9]{17}[0-9Xx]|[0-9]{15}")
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "汇总")
 _NOTE_WORDS = ("注", "说明", "备注", "制表", "填表", "审核", "负责人", "填报", "统计", "日期", "联系人")
 _MARKER_STARTS = {w[0] for w in _TOTAL_WORDS + _NOTE_WORDS}
@@ -199,7 +198,7 @@ class _Job:
         last_id = next((n for n in range(len(filled) - 1, -1, -1)
                         if id_col < len(filled[n][1]) and looks_like_id(filled[n][1][id_col])), -1)
         # A clean ID number marks a person's row: only other rows may be blank, totals or notes.
-        plain = _PLAIN_ID.fullmatch
+        plain = PLAIN_ID.fullmatch
         clean = [v.__class__ is str and plain(v) is not None
                  for v in (cells[id_col] if id_col < len(cells) else "" for _, cells in filled)]
         kept = []

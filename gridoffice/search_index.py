@@ -46,6 +46,7 @@ from typing import Generator, Iterable, Iterator
 from sqlite_utils import Database
 
 from . import pinyin
+from .normalize import PLAIN_CHINESE
 from .i18n import tr
 
 # Prefix indexes up to six letters: a surname typed in pinyin ('zhang', 'wang') otherwise merges
@@ -146,7 +147,6 @@ def _gram_text(digits: str) -> str:
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"[{_HAN}]|[^\\W\\d_{_HAN}]+|\\d+")
 _IS_HAN = re.compile(f"[{_HAN}]")
-_PLAIN_NAME = re.compile("[\u4e00-\u9fff]+")
 
 
 def _segments(text: str) -> list[str]:
@@ -196,7 +196,7 @@ class _Builder:
         key = name or ""
         got = self._names.get(key)
         if got is None:
-            if _PLAIN_NAME.fullmatch(key) and len(set(key)) == len(key):
+            if PLAIN_CHINESE.fullmatch(key) and len(set(key)) == len(key):
                 # Chinese characters, none repeated: the characters, pairs and whole name are
                 # distinct tokens already, and no regex or lower-casing is needed.
                 text = " ".join(key)
