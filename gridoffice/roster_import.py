@@ -160,7 +160,6 @@ class _Job:
         self.create_grids, self.default_grid = create_grids, default_grid
         self.col = {f: c for c, f in mapping.items()}
         self.rows: list[_Row] = []
-        self.blocks: list[_Block] = []
         self.skipped = 0
         self.notices: list[Notice] = []
         self.grids_created: list[str] = []
@@ -499,7 +498,6 @@ class _Job:
                 blocks.append(current)
             current.rows.append(row)
             row.block = current
-        self.blocks.extend(blocks)
         seen = self.seen
         for row in rows:
             if row.reason:
@@ -546,7 +544,7 @@ class _Job:
                 row.match = found.get(row.values["id_number"])
         numbers = sorted({b.number for b in blocks if b.number})
         member_hh = sorted({r.match[1] for r in rows if r.match and r.match[1] is not None})
-        hh_cols = "SELECT id, number, org_id, address, phone, status, updated_at FROM households WHERE "
+        hh_cols = "SELECT id, number, org_id, address, phone, status, updated_at, contact_class FROM households WHERE "
         self.households = {h[0]: h for h in self._select_in(hh_cols + "number IN ({marks})", numbers)}
         self.households.update({h[0]: h for h in self._select_in(hh_cols + "id IN ({marks})", member_hh)})
         self.by_number = {h[1]: h for h in self.households.values()}
@@ -700,7 +698,7 @@ class _Job:
     # -- writing -----------------------------------------------------------------------------------
     def _prepare(self, part: "_Part", new_blocks: list[_Block], new_rows: list[_Row]) -> None:
         """The part's rows to insert and its search documents, on the worker thread."""
-        db, stamp = self.db, self.stamp
+        stamp = self.stamp
         person_ids: dict[int, int] = {}  # row line -> new person id, known before the insert
         for row in new_rows:
             person_ids[row.line] = self.next_person
@@ -715,25 +713,19 @@ class _Job:
             block.number = block.number or self.household_numbers.next(org_id)
             address = head.address or next((r.address for r in live if r.address), "")
             phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
-            block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp)
+            block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp, 3)
             part.households.append((self.next_household, block.number, org_id, address, phone,
                                     person_ids[head.line], stamp, stamp))
             part.household_docs.append((self.next_household, block.number, address, phone, "active", 3,
                                         head.values["name"], self.paths.get(org_id)))
             self.next_household += 1
-        new_homes = set(new_blocks)
-        classes: dict[int, int] = {}
         for row in new_rows:
             v, hh = row.values, row.block.household
             part.persons.append((person_ids[row.line], hh[0], v["name"], v["id_number"], v["sex"], v["birth_date"],
                                  v["relation"], v["ethnicity"], v["political_status"] or "masses", v["education"],
                                  v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp))
-            cls = classes.get(hh[0])
-            if cls is None:
-                cls = classes[hh[0]] = 3 if row.block in new_homes else db.execute(
-                    "SELECT contact_class FROM households WHERE id = ?", [hh[0]]).fetchone()[0]
             part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
-                                     v["birth_date"], cls, self.paths.get(hh[2])))
+                                     v["birth_date"], hh[7], self.paths.get(hh[2])))
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
 

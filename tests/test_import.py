@@ -532,3 +532,19 @@ def test_a_roster_changing_much_of_the_office_leaves_no_dirty_rows(office, tmp_p
     assert search.dirty_count(db) == 0
     hits = search.search(db, "13900000007")
     assert {h.kind for h in hits} == {"person", "household"} and all("户主辛" in h.title for h in hits)
+
+
+def test_a_new_member_of_a_household_on_record_is_found_with_its_contact_class(office, tmp_path):
+    from gridoffice import search
+
+    db, _ = office
+    run(db, tidy_workbook(tmp_path / "first.xlsx"), create_grids=True)
+    db.execute("UPDATE households SET contact_class = 1 WHERE number = 'T003'")
+    wb = openpyxl.Workbook()
+    wb.active.append(["户号", "姓名", "身份证号码", "与户主关系"])
+    wb.active.append(["T003", "孙子丁", pid(2005, 6, 7, 501), "孙子"])
+    wb.save(tmp_path / "more.xlsx")
+    result = run(db, tmp_path / "more.xlsx")
+    assert result.persons_new == 1 and result.households_new == 0
+    assert [h.title for h in search.search(db, "孙子丁", contact_class=1, kind="person")][:1] == ["孙子丁"]
+    assert search.search(db, "孙子丁", contact_class=3, kind="person") == []
