@@ -243,15 +243,14 @@ class _Job:
         with no_collection():
             done = yield from self._check_and_write(dry_run)
         if not dry_run:
-            yield done, self.total, tr("正在整理人员表和搜索索引……")
-            for part, whole, message in self._finish():
-                yield done, self.total, tr("{message}（{percent}%）").format(
-                    message=message, percent=part * 100 // max(whole, 1))
+            # Checking, writing and finishing take a third of the bar each.
+            for share, message in self._finish():
+                yield done + int(share * (self.total - 1 - done)), self.total, message
         return self.counts
 
     def _check_and_write(self, dry_run: bool) -> Generator[tuple[int, int, str], None, int]:
         kept = self._data_rows(self._filled_rows())
-        self.total = 2 * len(kept) + 1
+        self.total = (1 if dry_run else 3) * len(kept) + 1
         parts = self._parts(kept)
         self._begin(len(kept), dry_run)
         out: queue.Queue = queue.Queue(maxsize=2)
@@ -747,19 +746,28 @@ class _Job:
             if batch:
                 search_index.write_documents(self.db, batch)
 
-    def _finish(self) -> Generator[tuple[int, int, str], None, None]:
+    def _finish(self) -> Generator[tuple[float, str], None, None]:
+        """Indexes, updates of persons and households on record, the search index; yields the
+        share done (0 to 1) and what is being done."""
         db = self.db
+        yield 0.0, tr("正在整理人员表……")
         if self.rebuilt:
             _create_indexes(db, self.rebuilt)
         touched_hh = set(self.new_heads)
         touched_people: list[int] = []
-        for row, changes in self.person_updates:
+        updates = len(self.person_updates) + len(self.household_updates)
+        message = tr("正在更新已登记的人员和户……")
+        for n, (row, changes) in enumerate(self.person_updates):
+            if n % 1000 == 0:
+                yield 0.5 * n / updates, message
             old = dict(zip(("relation", "name", "ethnicity", "political_status", "education", "occupation", "phone",
                             "residence", "notes", "updated_at"), (row.match[2], *row.match[4:12], row.match[13])))
             records.update(db, "persons", row.match[0], changes, "import_update", old=old)
             touched_people.append(row.match[0])
             touched_hh.add(row.block.household[0])
-        for block, changes in self.household_updates:
+        for n, (block, changes) in enumerate(self.household_updates, start=len(self.person_updates)):
+            if n % 1000 == 0:
+                yield 0.5 * n / updates, message
             hh = block.household
             records.update(db, "households", hh[0], changes, "import_update",
                            old={"address": hh[3], "phone": hh[4], "updated_at": hh[6]})
@@ -768,9 +776,10 @@ class _Job:
         if 4 * (len(touched_people) + len(touched_hh)) > indexed:
             # A roster that changes much of the office: every changed row would stay dirty in the
             # index and be re-checked by every search that finds it; one rebuild leaves none.
-            for done, total, message in search.rebuild(db, today=self.today):
-                yield done, total, message
+            for part, whole, message in search.rebuild(db, today=self.today):
+                yield 0.5 + 0.5 * part / max(whole, 1), message
         elif touched_people or touched_hh:
+            yield 0.5, tr("正在更新搜索索引……")
             search.reindex(db, person_ids=touched_people, household_ids=sorted(touched_hh), today=self.today)
         if self.bulk:
             refresh_statistics(db)
