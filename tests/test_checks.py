@@ -134,7 +134,7 @@ def test_class1_needs_a_principal_cadre(db, clean):
     early = [p.row_id for p in problems(db, today=dt.date(2019, 6, 1)) if p.kind == "class1_contact"]
     assert early == [ids[0], ids[1]]
     [role] = staff.roles_of(db, cadre)
-    staff.end_role(db, role.id)
+    staff.end_role(db, role.id, today=TODAY)
     assert len([p for p in problems(db, today=TODAY + dt.timedelta(days=1)) if p.kind == "class1_contact"]) == 2
 
 
