@@ -7,6 +7,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest  # noqa: E402
 
+pytest_plugins = ("tests.clock",)
+
 from gridoffice import audit  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
 

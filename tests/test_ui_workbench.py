@@ -170,9 +170,16 @@ def test_visits_page_opens_a_staff_members_workbench(office_path, qtbot):
 
 
 def test_needs_are_closed_or_taken_in_as_matters(office_path, qtbot, monkeypatch):
+    # The generated year leaves a random number of needs open on the day the suite runs: give the
+    # busiest staff member two open ones whatever that day is.
     db = open_db(office_path)
-    staff_id = db.execute("SELECT staff_id FROM needs WHERE status = 'open' GROUP BY staff_id "
-                          "HAVING count(*) >= 2 LIMIT 1").fetchone()[0]
+    audit.set_actor(db, "测试员")
+    staff_id, household_id = db.execute(
+        "SELECT c.staff_id, c.household_id FROM contacts c LEFT JOIN needs n ON n.staff_id = c.staff_id "
+        "AND n.status = 'open' WHERE c.until IS NULL GROUP BY c.staff_id ORDER BY count(n.id) DESC, c.staff_id "
+        "LIMIT 1").fetchone()
+    while len(logs.needs_list(db, staff_id=staff_id)) < 2:
+        logs.add_need(db, household_id, "门前路灯不亮", staff_id=staff_id)
     db.close()
     ctx, page = open_page(WorkbenchPage, office_path, qtbot)
     page.select_staff(staff_id)
