@@ -1,4 +1,5 @@
-"""`python main.py audit check --db PATH`: verify the hash chain; `audit list` prints entries."""
+"""`python main.py audit check --db PATH [--anchor CODE ...]`: verify the hash chain, and that it still
+holds the heads printed on reports and backup manifests; `audit list` prints entries."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import json
 import sys
 
 from commands._progress import consume
-from gridoffice import audit_log
+from gridoffice import audit_anchor, audit_log
 from gridoffice.db import connect
+from gridoffice.errors import GridOfficeError
+
+from . import _files
 
 NAME = "audit"
 HELP = "操作记录：校验防篡改链（check）或按条件列出（list）"
@@ -17,6 +21,8 @@ def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="audit_command", required=True)
     check = sub.add_parser("check", help="校验操作记录链，发现断开或改动时返回 1")
     check.add_argument("--db", required=True, help="数据文件路径")
+    check.add_argument("--anchor", action="append", default=[], metavar="CODE",
+                       help="核对锚定码（印在月度汇总、公示表和备份清单上），可写多个")
     show = sub.add_parser("list", help="列出操作记录（最新的在前）")
     show.add_argument("--db", required=True, help="数据文件路径")
     show.add_argument("--actor", help="操作人")
@@ -29,23 +35,34 @@ def add_arguments(parser) -> None:
     show.add_argument("--limit", type=int, default=100)
 
 
-def _check(db) -> int:
+def _check(db, codes: list[str]) -> int:
+    try:
+        anchors = [audit_anchor.parse(code) for code in codes]
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
     checked = db.execute("SELECT count(*) FROM audit").fetchone()[0]
-    problems = consume(audit_log.check_job(db))
+    problems = consume(audit_log.check_job(db, anchors))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         print(f"操作记录链校验失败：共 {checked} 条，发现 {len(problems)} 处问题。", file=sys.stderr)
         return 1
     print(f"操作记录链完好：共 {checked} 条。")
+    for a in anchors:
+        print(f"锚定码 {a.code} 核对通过：第 {a.entry} 条记录仍在、没有改动，其后 {checked - a.entry} 条链接完好。")
+    print(f"当前锚定码：{audit_anchor.head(db).code}")
     return 0
 
 
 def run(args) -> int:
+    if message := _files.problem(args.db):
+        print(message, file=sys.stderr)
+        return 2
     db = connect(args.db, readonly=True)
     try:
         if args.audit_command == "check":
-            return _check(db)
+            return _check(db, args.anchor)
         f = audit_log.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
                              action=args.action, date_from=args.since, date_to=args.until)
         for e in audit_log.query(db, f, limit=args.limit):

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 import sys
 from pathlib import Path
 
-from gridoffice import audit, demo, generator
+from gridoffice import audit, demo, generator, officefile
 from gridoffice.db import connect, open_db
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
@@ -49,13 +48,13 @@ def run(args) -> int:
         except ValueError:
             print(f"日期“{args.today}”格式不对，请写成2026-11-01的样子", file=sys.stderr)
             return 2
-    if path.is_file() and path.stat().st_size:
-        try:
-            occupied = _has_data(path)
-        except sqlite3.DatabaseError:
-            print(f"{path} 不是SQLite数据库文件；为免覆盖，请换一个新文件名", file=sys.stderr)
-            return 2
-        if occupied:
+    found = officefile.classify(path)
+    if found.kind not in (officefile.MISSING, officefile.NEW, officefile.OURS):
+        print(f"{path} 是{found.what or found.message}，演示数据只能生成到新的空文件中，程序没有改动它；请换一个新文件名",
+              file=sys.stderr)
+        return 2
+    if found.kind == officefile.OURS:
+        if _has_data(path):
             print(f"{path} 里已经有单位或住户数据，演示数据只能生成到新的空文件中；请换一个新文件名",
                   file=sys.stderr)
             return 2

@@ -88,20 +88,86 @@ def history(db: Database, table: str, row_id: int, limit: int = 200) -> list[Ent
                   json.loads(r[7]) if r[7] else None) for r in rows]
 
 
-def verify(db: Database) -> Iterator[tuple[int, int, str | None]]:
-    """Walk the chain; yields progress (done, total, problem-or-None). A problem names the entry."""
+def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
+    """Walk the chain; yields progress (done, total, problem-or-None). A problem names the entry.
+
+    `anchors` (audit_anchor.Anchor) are heads copied outside the file: each entry they name must
+    still be there with the same hash. After the walk come the signs of a cut tail that the file
+    keeps on its own (see tail_problems).
+    """
     total = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    waiting = {}
+    for a in anchors:
+        waiting.setdefault(a.entry, []).append(a)
     prev = GENESIS
     done = 0
+    last = 0
     for r in db.execute(
         "SELECT id, at, actor, action, table_name, row_id, old, new, prev_hash, hash FROM audit ORDER BY id"
     ):
         done += 1
-        problem = None
+        problems = []
         if r[8] != prev:
-            problem = tr("第{n}条审计记录与前一条的链接断开（可能有记录被删除或插入）").format(n=r[0])
+            problems.append(tr("第{n}条审计记录与前一条的链接断开（可能有记录被删除或插入）").format(n=r[0]))
         elif _digest(prev, r[1], r[2], r[3], r[4], r[5], r[6], r[7]) != r[9]:
-            problem = tr("第{n}条审计记录的内容被改动过").format(n=r[0])
-        prev = r[9]
-        if problem or done % 5000 == 0 or done == total:
+            problems.append(tr("第{n}条审计记录的内容被改动过").format(n=r[0]))
+        for a in waiting.pop(r[0], ()):
+            if not a.matches(r[9]):
+                problems.append(tr("锚定码 {code} 对应的第{n}条审计记录与锚定时不同：这条或更早的记录被改写过").format(
+                    code=a.code, n=r[0]))
+        prev, last = r[9], r[0]
+        for problem in problems:
             yield done, total, problem
+        if not problems and (done % 5000 == 0 or done == total):
+            yield done, total, None
+    for entry, missing in sorted(waiting.items()):
+        for a in missing:
+            if entry == 0:
+                continue
+            if entry > last:
+                text = tr("锚定码 {code} 指向第{n}条审计记录，但文件里的记录只到第{last}条：第{first}条及以后的记录被删除了，"
+                          "或这份文件是锚定之前的备份").format(code=a.code, n=entry, last=last, first=last + 1)
+            else:
+                text = tr("锚定码 {code} 指向的第{n}条审计记录不见了").format(code=a.code, n=entry)
+            yield done, total, text
+    for problem in tail_problems(db, last, prev):
+        yield done, total, problem
+
+
+def tail_problems(db: Database, last: int, last_hash: str) -> list[str]:
+    """What the file alone tells of a cut or rewritten trail: its guards, its sequence and its recorded head.
+
+    A file of a version before these guards (not yet migrated, e.g. an old backup) has none to read.
+    """
+    problems: list[str] = []
+    if not db.execute("SELECT 1 FROM _sqlite_migrations WHERE name = 'm007_audit_sequence'").fetchone():
+        return problems
+    guards = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")}
+    if not {"audit_no_update", "audit_no_delete", "audit_head"} <= guards:
+        problems.append(tr("操作记录的防删改保护被拆除过：记录可能被改动或删除了"))
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone()[0]
+    if "AUTOINCREMENT" not in sql.upper():
+        problems.append(tr("操作记录表被重建过，失去了编号保护：记录可能被删除了"))
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone() \
+        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() else None
+    if seq is None:
+        if last:
+            problems.append(tr("操作记录的编号记录被删除了：记录可能被删除过"))
+    elif seq[0] > last:
+        problems.append(tr("操作记录的最后{k}条（第{first}至{n}条）被删除了").format(k=seq[0] - last, first=last + 1, n=seq[0]))
+    row = db.execute("SELECT value FROM settings WHERE key = 'audit_head'").fetchone()
+    if row is None:
+        if last:
+            problems.append(tr("记录最后一条操作记录的设置被删除了：记录可能被删除过"))
+        return problems
+    entry_text, _, digest = row[0].partition(" ")
+    entry = int(entry_text) if entry_text.isdigit() else -1
+    if entry > last:
+        problems.append(tr("文件记下的最后一条操作记录是第{n}条，但现在只到第{last}条：第{first}至{n}条被删除了").format(
+            n=entry, last=last, first=last + 1))
+    elif entry < last:
+        problems.append(tr("第{first}至{last}条操作记录不是由本程序写入的（文件记下的最后一条是第{n}条）").format(
+            first=entry + 1, last=last, n=entry))
+    elif digest != last_hash:
+        problems.append(tr("最后一条（第{n}条）操作记录与文件记下的不同：它被改写过").format(n=last))
+    return problems

@@ -171,19 +171,22 @@ def actions(db: Database) -> list[str]:
     return [r[0] for r in db.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
 
 
-def check_job(db: Database) -> Iterator[tuple[int, int, str]]:
-    """Progress generator walking the whole chain; returns the problems, each naming its entry."""
+def check_job(db: Database, anchors=()) -> Iterator[tuple[int, int, str]]:
+    """Progress generator walking the whole chain; returns the problems, each naming its entry.
+
+    `anchors` are audit_anchor.Anchor values read off a printout or a backup's manifest.
+    """
     problems: list[str] = []
-    for done, total, problem in audit.verify(db):
+    for done, total, problem in audit.verify(db, anchors):
         if problem:
             problems.append(problem)
         yield done, total, tr("正在校验操作记录")
     return problems
 
 
-def check(db: Database) -> tuple[int, list[str]]:
+def check(db: Database, anchors=()) -> tuple[int, list[str]]:
     """Walk the whole chain: (entries checked, problems naming the broken entries)."""
-    job = check_job(db)
+    job = check_job(db, anchors)
     checked = 0
     while True:
         try:

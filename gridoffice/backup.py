@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit
+from . import audit, officefile
 from . import lock as locking
 from .db import connect, migrate
 from .errors import GridOfficeError, NotFound
@@ -204,6 +204,39 @@ def backup_if_due(db_path: str | Path, dest_dir: str | Path | None = None, *,
     return backup_now(db_path, dest_dir)
 
 
+def _check_restorable(db_path: Path, backup_path: Path) -> tuple[officefile.Identity, officefile.Identity | None]:
+    """The backup's identity and the current file's (None when there is no readable office to compare).
+
+    Refuses, before anything is written, a backup that is not a sound office file of this office.
+    """
+    found = officefile.classify(backup_path)
+    name = backup_path.name
+    if found.kind in (officefile.FOLDER, officefile.NOT_SQLITE, officefile.FOREIGN, officefile.NEWER):
+        raise officefile.NotOurFile(found.kind, tr("“{name}”是{what}，不是本单位的备份，不能用来恢复；数据文件没有改动。"
+                                                   "请选择另一份备份。").format(name=name, what=found.what))
+    if found.kind == officefile.NEW:
+        raise GridOfficeError(tr("“{name}”是空的，里面没有任何数据，不能用来恢复；请选择另一份备份。").format(name=name))
+    problems = integrity_problems(backup_path)
+    if problems or found.kind == officefile.DAMAGED:
+        raise GridOfficeError(tr("备份“{name}”已损坏（{first}），不能用来恢复；请选择另一份备份。").format(
+            name=name, first=problems[0] if problems else found.message))
+    theirs = officefile.read_identity(backup_path)
+    if theirs is None:
+        raise GridOfficeError(tr("备份“{name}”无法读取，不能用来恢复；请选择另一份备份。").format(name=name))
+    mine = officefile.read_identity(db_path) if db_path.is_file() else None
+    if mine is None or not mine.uuid:
+        return theirs, mine
+    if theirs.uuid and theirs.uuid != mine.uuid:
+        raise officefile.NotOurFile("other_office", tr(
+            "“{name}”是另一单位{theirs}的数据文件，不是本单位{mine}的备份，不能用来恢复；数据文件没有改动。"
+            "请选择本单位的备份。").format(name=name, theirs=theirs.describe(), mine=mine.describe()))
+    if not theirs.uuid and theirs.name != mine.name:
+        raise officefile.NotOurFile("other_office", tr(
+            "“{name}”是旧版本的数据文件，记的单位是{theirs}，与本单位{mine}不同，不能用来恢复；数据文件没有改动。"
+            "请选择本单位的备份。").format(name=name, theirs=theirs.describe(), mine=mine.describe()))
+    return theirs, mine
+
+
 @dataclass(frozen=True)
 class RestoreResult:
     restored_from: Path
@@ -218,12 +251,9 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
     passes its lock as `held` after closing its connections.
     """
     db_path, backup_path = Path(db_path), Path(backup_path)
-    if not backup_path.is_file():
+    if not backup_path.exists():
         raise NotFound(tr("找不到备份文件“{path}”").format(path=backup_path))
-    problems = integrity_problems(backup_path)
-    if problems:
-        raise GridOfficeError(tr("备份“{name}”已损坏（{first}），不能用来恢复；请选择另一份备份。").format(
-            name=backup_path.name, first=problems[0]))
+    theirs, mine = _check_restorable(db_path, backup_path)
     own = held is None
     current = held or locking.acquire(db_path)
     try:
@@ -248,6 +278,10 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
                 _unlink_with_journal(tmp)
             db = connect(db_path, wal=network_location(db_path) is None)
             try:
+                if mine is not None and mine.uuid and not theirs.uuid:
+                    # A backup from before identities: it is this office's (checked by name), so it keeps its id.
+                    with db.atomic():
+                        db.execute("INSERT INTO settings(key, value) VALUES('office_uuid', ?)", [mine.uuid])
                 migrate(db, db_path)
                 audit.set_actor(db, actor)
                 with db.atomic():

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import officefile
 from .schema import migrations
 
 
@@ -17,11 +18,23 @@ def now() -> str:
 
 
 def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Database:
-    """A connection with the pragmas every connection needs; no migrations run."""
+    """A connection with the pragmas every connection needs; no migrations run.
+
+    Raises officefile.NotOurFile, before any pragma writes, for another program's database or a
+    file of a newer schema.
+    """
     if readonly:
         conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
     else:
         conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+    try:
+        refused = officefile.refusal(path, officefile.inspect(conn))
+    except BaseException:
+        conn.close()
+        raise
+    if refused:
+        conn.close()
+        raise refused
     db = Database(conn, execute_plugins=False)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA busy_timeout = 10000")

@@ -24,6 +24,7 @@ from typing import Callable, Iterator, TypeVar
 from sqlite_utils import Database
 
 from . import lock as locking
+from . import officefile
 from .db import connect, migrate
 from .errors import GridOfficeError
 from .i18n import tr
@@ -202,7 +203,7 @@ def integrity_problems(path: str | Path, *, quick: bool = False, recover: bool =
         if recover:
             conn = sqlite3.connect(str(path), timeout=10)
         else:
-            conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10)
+            conn = officefile.look(Path(path))
     except sqlite3.Error as exc:
         return [str(exc)]
     try:
@@ -265,9 +266,21 @@ def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = T
 
     check: 'auto' runs integrity_check after an unclean shutdown, 'always' every time, 'never' not at all.
     take_over: on a share, take over a lock file another computer left (the clerk confirmed it is closed).
-    Raises LockHeld, StorageError (network path refused), or DamagedFile (already moved aside).
+    Raises NotOurFile (a folder, a text file, another program's database, a newer schema: nothing
+    written, not even the lock file), LockHeld, StorageError (network path refused), or DamagedFile
+    (already moved aside).
     """
     db_path = Path(db_path)
+    found = officefile.classify(db_path)
+    refused = found.kind in (officefile.FOLDER, officefile.FOREIGN, officefile.NEWER)
+    if found.kind == officefile.NOT_SQLITE:
+        # An office whose first page was destroyed looks like this too; its backups say it was ours.
+        from .backup import list_backups
+
+        refused = not list_backups(db_path, backup_dir)
+        check = "always"
+    if refused:
+        raise officefile.NotOurFile(found.kind, found.message)
     notices: list[str] = []
     network = network_location(db_path)
     if network:

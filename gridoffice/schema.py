@@ -451,3 +451,63 @@ def m005_visits(db: Database) -> None:
         strict=True,
     )
     db["log_comments"].create_index(["entry_id", "at"])
+
+
+@migrations()
+def m006_office_identity(db: Database) -> None:
+    """A permanent identity for the office, so a file of another office is told apart from its own.
+
+    The name and the 12-digit division code already live in the file (settings, the office's node);
+    what was missing is an id that never changes. A restore of an older backup sets it first, so
+    the restored file keeps the office's id.
+    """
+    import uuid
+
+    db.execute("INSERT INTO settings(key, value) VALUES('office_uuid', ?) ON CONFLICT(key) DO NOTHING",
+               [str(uuid.uuid4())])
+    db.execute(
+        "CREATE TRIGGER office_uuid_fixed BEFORE UPDATE ON settings WHEN OLD.key = 'office_uuid' "
+        "AND (NEW.key IS NOT OLD.key OR NEW.value IS NOT OLD.value) "
+        "BEGIN SELECT RAISE(ABORT, 'the office identity is permanent'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER office_uuid_kept BEFORE DELETE ON settings WHEN OLD.key = 'office_uuid' "
+        "BEGIN SELECT RAISE(ABORT, 'the office identity is permanent'); END"
+    )
+
+
+@migrations()
+def m007_audit_sequence(db: Database) -> None:
+    """The audit table with AUTOINCREMENT, and its head kept in settings by the same transaction.
+
+    Both let the file alone tell that its last entries were cut: sqlite_sequence keeps the highest
+    number ever given, and the head names the last entry and its hash.
+    """
+    columns = "id, at, actor, action, table_name, row_id, old, new, prev_hash, hash"
+    db.execute(
+        "CREATE TABLE audit_new (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, "
+        "action TEXT NOT NULL, table_name TEXT, row_id INTEGER, old TEXT, new TEXT, prev_hash TEXT, "
+        "hash TEXT NOT NULL) STRICT"
+    )
+    db.execute(f"INSERT INTO audit_new({columns}) SELECT {columns} FROM audit ORDER BY id")
+    db.execute("DROP TABLE audit")
+    db.execute("ALTER TABLE audit_new RENAME TO audit")
+    db.execute("CREATE INDEX idx_audit_table_name_row_id ON audit(table_name, row_id)")
+    db.execute("CREATE INDEX idx_audit_at ON audit(at)")
+    db.execute(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
+        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER audit_head AFTER INSERT ON audit BEGIN "
+        "INSERT INTO settings(key, value) VALUES('audit_head', NEW.id || ' ' || NEW.hash) "
+        "ON CONFLICT(key) DO UPDATE SET value = excluded.value; END"
+    )
+    db.execute(
+        "INSERT INTO settings(key, value) SELECT 'audit_head', id || ' ' || hash FROM audit "
+        "ORDER BY id DESC LIMIT 1"
+    )

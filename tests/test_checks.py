@@ -180,7 +180,7 @@ def test_check_command_not_sqlite(tmp_path, capsys):
     path = tmp_path / "notes.db"
     path.write_text("这不是数据库", encoding="utf-8")
     assert run_command(["check", "--db", str(path)]) == 2
-    assert "不是SQLite数据库文件" in capsys.readouterr().err
+    assert "是一个文本文件，不是网格通的数据文件" in capsys.readouterr().err
 
 
 def test_check_command_other_sqlite_file(tmp_path, capsys):
@@ -190,7 +190,7 @@ def test_check_command_other_sqlite_file(tmp_path, capsys):
     conn.commit()
     conn.close()
     assert run_command(["check", "--db", str(path)]) == 2
-    assert "不是GridOffice的办公室数据库" in capsys.readouterr().err
+    assert "是另一个程序的SQLite数据库（其中的表：t），不是网格通的数据文件" in capsys.readouterr().err
 
 
 

@@ -90,9 +90,12 @@ def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
 
 
 def test_dossier_command_asks_to_upgrade_an_old_file(tmp_path, capsys):
-    import sqlite3
+    from gridoffice.db import connect
+    from gridoffice.schema import migrations
 
     old = tmp_path / "old.db"
-    sqlite3.connect(old).execute("CREATE TABLE households(id INTEGER PRIMARY KEY)").connection.close()
+    db = connect(old)
+    migrations.apply(db, stop_before="m004_matters")
+    db.close()
     assert run("matter", "2026-11-0001", "--db", str(old), "-o", str(tmp_path / "x.pdf")) == 2
     assert "请先用本程序打开一次" in capsys.readouterr().err

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from gridoffice import audit_anchor, audit_log, officefile
 from gridoffice.db import connect, open_db, pending_migrations
 from gridoffice.schema import migrations
 
@@ -37,9 +38,16 @@ def test_a_released_file_migrates_and_keeps_its_records(frozen, tmp_path):
         assert pending_migrations(db) == []
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         after = {name: db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in before}
+        # The trail keeps every entry and its links, now guarded by the sequence and the recorded head.
+        assert audit_log.check(db) == (before["audit"], [])
+        head = audit_anchor.head(db)
+        assert db.execute("SELECT value FROM settings WHERE key = 'audit_head'").fetchone()[0].startswith(
+            f"{head.entry} ") and head.entry == before["audit"]
+        identity = officefile.identity_of(db.conn)
     finally:
         db.close()
     assert after == before and before["persons"] > 0
+    assert len(identity.uuid) == 36 and identity == officefile.read_identity(path)
 
 
 def test_a_copy_is_taken_before_pending_migrations_run(tmp_path):

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from gridoffice import backup, safety
+from gridoffice import backup, officefile, safety
 
 MOUNTS = """\
 /dev/sda1 / ext4 rw,relatime 0 0
@@ -72,12 +72,22 @@ def test_a_damaged_file_is_moved_aside_and_the_newest_good_backup_offered(tmp_pa
         assert office.db.execute("SELECT value FROM settings WHERE key='x'").fetchone()[0] == "1"
 
 
-def test_a_file_that_is_not_a_database_is_treated_as_damaged_without_a_backup(tmp_path):
+def test_a_text_file_is_refused_untouched_but_an_office_with_backups_is_treated_as_damaged(tmp_path):
     db_path = tmp_path / "office.db"
-    db_path.write_bytes(b"this is a spreadsheet, not a database" * 200)
-    with pytest.raises(safety.DamagedFile) as err:
+    text = b"this is a spreadsheet, not a database" * 200
+    db_path.write_bytes(text)
+    with pytest.raises(officefile.NotOurFile) as err:
         safety.prepare(db_path, check="always")
-    assert err.value.backup is None and "没有找到可用的备份" in err.value.message
+    assert err.value.message.startswith("“office.db”是一个文本文件，不是网格通的数据文件。程序没有打开它，也没有改动它。")
+    assert db_path.read_bytes() == text and sorted(p.name for p in tmp_path.iterdir()) == ["office.db"]
+    with safety.OpenOffice(tmp_path / "kept.db"):
+        pass
+    backup.backup_now(tmp_path / "kept.db", tmp_path / "office-备份", now=dt.datetime(2026, 1, 1, 8))
+    for p in (tmp_path / "office-备份").iterdir():
+        p.rename(p.with_name(p.name.replace("kept-", "office-")))
+    with pytest.raises(safety.DamagedFile) as damaged:
+        safety.prepare(db_path, check="auto")
+    assert damaged.value.backup is not None and "最近一份完好的备份" in damaged.value.message
 
 
 def test_a_leftover_journal_counts_as_unclean(tmp_path):

@@ -370,4 +370,4 @@ def test_command_line(office, tmp_path, capsys):
     junk = tmp_path / "junk.db"
     junk.write_text("not a database")
     assert commands.run(["search", "--db", str(junk), "张"]) == 2
-    assert "不是SQLite数据库文件" in capsys.readouterr().err
+    assert "是一个文本文件，不是网格通的数据文件" in capsys.readouterr().err
