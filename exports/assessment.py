@@ -16,6 +16,7 @@ from gridoffice.audit import actor
 from gridoffice.i18n import tr
 
 from . import workbook as wbk
+from .xlsx import Formula
 
 WEIGHTS = "权重"
 FIRST_WEIGHT_ROW = 3
@@ -23,7 +24,7 @@ FIRST_WEIGHT_ROW = 3
 
 def score_formula(value_ref: str, weight_row: int) -> str:
     target, weight = f"'{WEIGHTS}'!$B${weight_row}", f"'{WEIGHTS}'!$C${weight_row}"
-    return f'=IF({value_ref}="",{weight},MIN({value_ref}/{target},1)*{weight})'
+    return Formula(f'=IF({value_ref}="",{weight},MIN({value_ref}/{target},1)*{weight})')
 
 
 def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
@@ -32,7 +33,7 @@ def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
     rows = [[i.label, i.target, i.weight,
              tr("比率，达到满分标准得满分；无可评事项得满分") if i.rate else tr("件数，按完成比例得分，封顶满分")]
             for i in a.indicators]
-    rows.append([tr("合计"), None, f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})", None])
+    rows.append([tr("合计"), None, Formula(f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})"), None])
     wbk.write_rows(wb, ws, rows, total_rows=[len(rows) - 1],
                    row_formats={k: {2: wbk.PERCENT} for k, i in enumerate(a.indicators) if i.rate})
     wbk.fit_widths(ws, [heads] + rows)
@@ -56,8 +57,8 @@ def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assesse
         values = [item.value(i.code) for i in inds]
         scores = [score_formula(f"{get_column_letter(3 + k)}{r}", FIRST_WEIGHT_ROW + k) for k in range(n)]
         data.append([item.name, item.unit] + ["" if v is None else v for v in values] + scores
-                    + [f"=ROUND(SUM({get_column_letter(3 + n)}{r}:{get_column_letter(2 + 2 * n)}{r}),2)",
-                       f"=RANK({total_col}{r},${total_col}${start}:${total_col}${end})"])
+                    + [Formula(f"=ROUND(SUM({get_column_letter(3 + n)}{r}:{get_column_letter(2 + 2 * n)}{r}),2)"),
+                       Formula(f"=RANK({total_col}{r},${total_col}${start}:${total_col}${end})")])
     wbk.write_rows(wb, ws, data, percent_cols={3 + k for k, i in enumerate(inds) if i.rate},
                    formats={c: "0.00" for c in range(3 + n, 4 + 2 * n)})
     wbk.fit_widths(ws, [[first, tr("所属单位")]] + [row[:2] for row in data])

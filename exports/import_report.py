@@ -19,6 +19,8 @@ from gridoffice.i18n import tr
 from gridoffice.roster_columns import FIELDS
 from gridoffice.roster_import import ImportResult
 
+from .workbook import safe_row
+
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -39,9 +41,9 @@ def _headers(result: ImportResult) -> tuple[list[str], bool]:
 
 
 def _table(ws, title: str, headers: list[str], rows: list[list[str]], reason_col: int | None) -> None:
-    ws.append([title])
+    ws.append(safe_row(ws, [title]))
     ws.cell(1, 1).font = Font(bold=True, size=14)
-    ws.append(headers)
+    ws.append(safe_row(ws, headers))
     for c in range(1, len(headers) + 1):
         cell = ws.cell(2, c)
         cell.font = Font(bold=True)
@@ -49,7 +51,7 @@ def _table(ws, title: str, headers: list[str], rows: list[list[str]], reason_col
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for values in rows:
-        ws.append(values)
+        ws.append(safe_row(ws, values))
         r = ws.max_row
         for c in range(1, len(headers) + 1):
             cell = ws.cell(r, c)

@@ -15,6 +15,7 @@ from gridoffice.audit import actor
 from gridoffice.i18n import tr
 
 from . import workbook as wbk
+from .xlsx import Formula
 
 RATES = {"coverage": ("covered", "rule_households"), "completion_rate": ("closed", "received"),
          "satisfaction_rate": ("satisfied", "evaluated")}
@@ -84,13 +85,13 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
 
     def rate_formula(field: str, row: int) -> str:
         num, den = (get_column_letter(index[f]) for f in RATES[field])
-        return f'=IF({den}{row}=0,"",{num}{row}/{den}{row})'
+        return Formula(f'=IF({den}{row}=0,"",{num}{row}/{den}{row})')
 
     total = [tr("合计")]
     for _, _, f in cols:
         letter = get_column_letter(index[f])
         total.append(rate_formula(f, total_row) if f in RATES
-                     else (f"=SUM({letter}{start}:{letter}{end})" if data else 0))
+                     else (Formula(f"=SUM({letter}{start}:{letter}{end})") if data else 0))
     extra = [total]
     if with_previous:
         before = [tr("上月（{m}）").format(m=summary.previous.label)] + [
@@ -99,7 +100,7 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
         for _, _, f in cols:
             letter = get_column_letter(index[f])
             cur, prev = f"{letter}{total_row}", f"{letter}{total_row + 1}"
-            change.append(f'=IF(OR({prev}="",{prev}=0),"",({cur}-{prev})/{prev})')
+            change.append(Formula(f'=IF(OR({prev}="",{prev}=0),"",({cur}-{prev})/{prev})'))
         extra += [before, change]
     wbk.write_rows(wb, ws, data + extra, percent_cols=percent, total_rows=range(len(data), len(data) + len(extra)),
                    row_formats={len(data) + 2: dict.fromkeys(range(2, len(headers) + 1), wbk.PERCENT)}

@@ -93,7 +93,7 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
     ws.freeze_panes = "C3"
     ws.print_title_rows = "1:2"
     wbk.openpyxl_page_setup(ws, maker=maker or actor(db))
-    title = WriteOnlyCell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=scope, n=total))
+    title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=scope, n=total))
     title.font = wbk.TITLE_FONT
     ws.append([title])
     head = []
@@ -114,7 +114,7 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
                     row[i] = labels.get(row[i], row[i])
                 for i, field in masked:
                     row[i] = masking.mask_field(field, row[i])
-            ws.append(row)
+            ws.append(wbk.safe_row(ws, row))
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
     wbk.save(wb, path)

@@ -11,12 +11,15 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gridoffice.formulas import looks_like_formula, row_needs_care
 from gridoffice.i18n import tr
+from gridoffice.normalize import strip_unsafe
 
 from . import xlsx
 
@@ -128,6 +131,28 @@ def footer(maker: str) -> tuple[str, str, str]:
             tr("第 &P 页 共 &N 页"))
 
 
+def safe_row(ws, values) -> list:
+    """A row for an openpyxl sheet (write-only or not) in which every text stays text.
+
+    openpyxl writes any text beginning with '=' as a live formula and '#N/A' as an error, and
+    writes U+FFFE into a file nothing can open: such cells become text cells, quote-prefixed where
+    a spreadsheet would take them for a formula (gridoffice.formulas), without the characters XML
+    forbids. One search per row finds the few rows that need it."""
+    if not row_needs_care([v for v in values if v.__class__ is str]):
+        return values
+    return [text_cell(ws, v) if v.__class__ is str else v for v in values]
+
+
+def text_cell(ws, value: str):
+    """An openpyxl cell holding the text as text, whatever it begins with."""
+    text = strip_unsafe(value)
+    cell = WriteOnlyCell(ws, text)
+    cell.data_type = "s"
+    if looks_like_formula(text):
+        cell.quotePrefix = True
+    return cell
+
+
 def openpyxl_page_setup(ws, *, maker: str) -> None:
     """The same print setup on an openpyxl worksheet (the roster streams through openpyxl)."""
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
@@ -138,7 +163,7 @@ def openpyxl_page_setup(ws, *, maker: str) -> None:
     ws.print_options.horizontalCentered = True
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = footer(maker)
+    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
 
 
 def save(wb, path: str | Path) -> Path:

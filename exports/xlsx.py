@@ -5,19 +5,25 @@ summary of a 50,000-household office has 350,000 cells (5,500 staff rows on four
 is 7 s bare and 16 s styled there. Cells here are formatted straight into XML text, about 1 µs each.
 It writes only what the office layout needs: inline strings, numbers, formulas, a handful of cell
 styles, merged cells, column widths, row heights, a frozen header, A4 page setup with repeated
-header rows and a footer. openpyxl, LibreOffice and Excel read the files."""
+header rows and a footer. openpyxl, LibreOffice and Excel read the files.
+
+Text is always a text cell, whatever it begins with: a live formula is only what the program
+wraps in Formula. Text a spreadsheet would take for a formula (gridoffice.formulas) is also
+marked quote-prefixed, so editing the cell keeps it text."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
+
+from gridoffice.formulas import looks_like_formula
+from gridoffice.normalize import strip_unsafe
 
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
        'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"')
@@ -30,15 +36,23 @@ _ALIGN = {"center": '<alignment horizontal="center" vertical="center" wrapText="
           "wrap": '<alignment vertical="center" wrapText="1"/>'}
 
 
+class Formula(str):
+    """A live formula the program writes itself, with its leading '=': the only text written as
+    a formula (a name or an address that begins with '=' stays text)."""
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Style:
     """A cell style: font 'normal'|'bold'|'title', fill an RGB hex or None, a thin grey border or
-    not, a number format or None, alignment None|'center'|'title'|'wrap'."""
+    not, a number format or None, alignment None|'center'|'title'|'wrap'; quote_prefix marks text
+    that must stay text when edited (the writer adds it where needed)."""
     font: str = "normal"
     fill: str | None = None
     border: bool = False
     number_format: str | None = None
     align: str | None = None
+    quote_prefix: bool = False
 
 
 @dataclass
@@ -82,6 +96,8 @@ class Workbook:
         return self._styles.setdefault(style, len(self._styles))
 
     def save(self, path) -> None:
+        # Each style's quote-prefixed twin, registered before styles.xml is written.
+        quoted = [self.style(replace(s, quote_prefix=True)) for s in sorted(self._styles, key=self._styles.get)]
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
             z.writestr("[Content_Types].xml", self._content_types())
             z.writestr("_rels/.rels", '<?xml version="1.0" encoding="UTF-8"?>'
@@ -95,7 +111,7 @@ class Workbook:
                 # No force_zip64: Excel's ZIP64 reading is strict and asks to "repair" files that
                 # carry the extension needlessly; a sheet here is far below zipfile's 2 GiB limit.
                 with z.open(f"xl/worksheets/sheet{i}.xml", "w") as f:
-                    for chunk in _sheet_xml(ws):
+                    for chunk in _sheet_xml(ws, quoted):
                         f.write(chunk.encode("utf-8"))
 
     def _content_types(self) -> str:
@@ -140,9 +156,10 @@ class Workbook:
                 formats.append(s.number_format)
             num = 164 + formats.index(s.number_format) if s.number_format else 0
             align = _ALIGN[s.align] if s.align else ""
+            quote = ' quotePrefix="1"' if s.quote_prefix else ""
             xfs.append(f'<xf numFmtId="{num}" fontId="{fonts.index(s.font)}" fillId="{fills.index(s.fill)}" '
                        f'borderId="{int(s.border)}" xfId="0" applyNumberFormat="1" applyFont="1" applyFill="1" '
-                       f'applyBorder="1" applyAlignment="{int(bool(align))}">{align}</xf>')
+                       f'applyBorder="1" applyAlignment="{int(bool(align))}"{quote}>{align}</xf>')
         fill_xml = ['<fill><patternFill patternType="none"/></fill>',
                     '<fill><patternFill patternType="gray125"/></fill>']
         fill_xml += [f'<fill><patternFill patternType="solid"><fgColor rgb="FF{f}"/><bgColor indexed="64"/>'
@@ -167,7 +184,7 @@ def _quote_sheet(title: str) -> str:
     return "'" + title.replace("'", "''") + "'"
 
 
-def _cell(ref: str, value, style: int) -> str:
+def _cell(ref: str, value, style: int, quoted: list[int]) -> str:
     s = f' s="{style}"' if style else ""
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style else ""
@@ -180,15 +197,17 @@ def _cell(ref: str, value, style: int) -> str:
         return f'<c r="{ref}"{s}><v>{value!r}</v></c>'
     if isinstance(value, dt.date):
         value = value.isoformat()
-    text = str(value)
-    if text.startswith("=") and len(text) > 1:
-        return f'<c r="{ref}"{s}><f>{escape(text[1:])}</f></c>'
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if value.__class__ is Formula:
+        return f'<c r="{ref}"{s}><f>{escape(value[1:])}</f></c>'
+    # Old files may hold characters XML forbids; one of them would make the whole file unreadable.
+    text = strip_unsafe(str(value))
+    if looks_like_formula(text):
+        s = f' s="{quoted[style]}"'
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
-def _sheet_xml(ws: Sheet):
+def _sheet_xml(ws: Sheet, quoted: list[int]):
     width = max((len(v) for v, _ in ws.rows.values()), default=1)
     last = max(ws.rows, default=1)
     letters = [get_column_letter(c) for c in range(1, width + 1)]
@@ -217,7 +236,7 @@ def _sheet_xml(ws: Sheet):
             if type(v) is int or (type(v) is float and math.isfinite(v)):
                 out.append(f'<c r="{letters[c]}{rs}" s="{styles[c]}"><v>{v!r}</v></c>')
             else:
-                out.append(_cell(letters[c] + rs, v, styles[c]))
+                out.append(_cell(letters[c] + rs, v, styles[c], quoted))
         out.append("</row>")
         if len(out) >= 5000:
             yield "".join(out)
@@ -232,5 +251,6 @@ def _sheet_xml(ws: Sheet):
              f'<pageSetup paperSize="9" orientation="{"landscape" if ws.landscape else "portrait"}"{fit}/>')
     if ws.footer:
         left, centre, right = ws.footer
-        setup += f"<headerFooter><oddFooter>{escape(f'&L{left}&C{centre}&R{right}')}</oddFooter></headerFooter>"
+        text = strip_unsafe(f"&L{left}&C{centre}&R{right}")
+        setup += f"<headerFooter><oddFooter>{escape(text)}</oddFooter></headerFooter>"
     yield setup + "</worksheet>"

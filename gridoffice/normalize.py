@@ -11,6 +11,13 @@ from .i18n import tr
 # Zero-width and formatting characters that survive copy and paste from web pages and Word.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f]")
+# Characters XML 1.0 forbids (C0 controls but tab, newline and carriage return; lone surrogates;
+# U+FFFE, U+FFFF) and the other Unicode non-characters (U+FDD0-U+FDEF, the last two code points of
+# every plane). No workbook can hold them and nobody types them: they come from broken files and
+# copy and paste. The door (clean_text) and every writer remove them with this one class.
+UNSAFE_CHARS = ("\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufdd0-\ufdef\ufffe\uffff"
+                + "".join(chr(plane << 16 | 0xFFFE) + chr(plane << 16 | 0xFFFF) for plane in range(1, 17)))
+_UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 _SPACES = re.compile(r"\s+")
 _NAME_DOTS = re.compile("[.\u00b7\u2022\u2027\u30fb\uff0e\u22c5\u2219]")
 _CJK_SPACE = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
@@ -24,16 +31,23 @@ _RESTORE = str.maketrans({chr(0xE000 + i): ch for i, ch in enumerate(_CJK_PUNCT)
 
 def clean_text(value: object | None, *, multiline: bool = False) -> str:
     """NFKC (full-width letters and digits become ASCII; Chinese punctuation stays),
-    no invisible or control characters, single spaces, trimmed."""
+    no invisible, control or XML-forbidden characters, single spaces, trimmed."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFKC", str(value).translate(_PROTECT)).translate(_RESTORE)
+    text = _UNSAFE.sub("", str(value))
+    text = unicodedata.normalize("NFKC", text.translate(_PROTECT)).translate(_RESTORE)
     text = _INVISIBLE.sub("", text)
     text = _CONTROL.sub("", text)
     if multiline:
         lines = [_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n")]
         return "\n".join(lines).strip()
     return _SPACES.sub(" ", text).strip()
+
+
+def strip_unsafe(text: str) -> str:
+    """The text without the characters XML forbids: a writer's own defence for text stored before
+    the door cleaned it."""
+    return _UNSAFE.sub("", text)
 
 
 def clean_name(value: object | None) -> str:

@@ -19,12 +19,13 @@ from typing import Iterator, Sequence
 
 from .errors import ValidationError
 from .i18n import tr
-from .normalize import clean_text
+from .normalize import UNSAFE_CHARS, clean_text
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
-# What clean_text() would change besides NFKC: any whitespace, invisible and control characters.
-_UNCLEAN = re.compile("[\\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x1f\x7f]")
+# What clean_text() would change besides NFKC: any whitespace, invisible, control and XML-forbidden
+# characters.
+_UNCLEAN = re.compile(f"[\\s\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\x00-\x1f\x7f{UNSAFE_CHARS}]")
 
 
 @dataclass(frozen=True)
