@@ -10,6 +10,7 @@ from commands._progress import consume
 from gridoffice import audit_anchor, audit_log
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
+from gridoffice.masking import mask_record
 
 from . import _files
 
@@ -67,7 +68,7 @@ def run(args) -> int:
                              action=args.action, date_from=args.since, date_to=args.until)
         for e in audit_log.query(db, f, limit=args.limit):
             target = f"{e.table_name}#{e.row_id}" if e.table_name else ""
-            detail = json.dumps(e.new, ensure_ascii=False) if e.new else ""
+            detail = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
             print(f"{e.id}\t{e.at}\t{e.actor}\t{audit_log.action_label(e.action)}\t{target}\t{detail}")
         return 0
     finally:

@@ -2,9 +2,9 @@
 
 Headers are the import's standard column names (roster_columns.FIELDS) and codes are written as
 their Chinese labels, so gridoffice.roster_import reads the file back unchanged. Every value is a
-string, so an ID number stays text. ID numbers and phones are masked unless the clerk deliberately
-asks for full numbers with a reason (which the audit entry keeps); a masked roster documents, it cannot
-be imported back as a match key. Written in openpyxl's write-only mode, rows streamed from one
+string, so an ID number stays text. ID numbers, phones and birth dates (as 出生年月) are masked by
+gridoffice.masking unless the clerk deliberately asks for full numbers with a reason (which the audit
+entry keeps); a masked roster documents, it cannot be imported back as a match key. Written in openpyxl's write-only mode, rows streamed from one
 query: 150,000 persons cost about what openpyxl needs to write the bare cells."""
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vo
 DEFAULT_COLUMNS = tuple(FIELDS)
 WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18, "name": 10}
 BATCH = 5000
+_NUMBERS = ("id_number", "phone", "birth_date")
+_MASKED = _NUMBERS + ("occupation", "notes")
 
 
 def check_columns(columns) -> tuple[str, ...]:
@@ -98,12 +100,13 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
     ws.append([title])
     head = []
     for c in columns:
-        cell = WriteOnlyCell(ws, tr(FIELDS[c]))
+        cell = WriteOnlyCell(ws, tr(masking.BIRTH_HEADER if c == "birth_date" and not full_numbers else FIELDS[c]))
         cell.font, cell.fill, cell.border, cell.alignment = wbk.HEAD_FONT, wbk.HEAD_PATTERN, wbk.BORDER, wbk.CENTER
         head.append(cell)
     ws.append(head)
     coded = [(i, {k: tr(v) for k, v in _LABELS[c].items()}) for i, c in enumerate(columns) if c in _LABELS]
-    masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in ("id_number", "phone")]
+    # The masking rule's fields, and free text that may hold a number typed into it.
+    masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in _MASKED]
     cursor = db.execute(sql, params)
     done = 0
     while rows := cursor.fetchmany(BATCH):
@@ -113,7 +116,7 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
                 for i, labels in coded:
                     row[i] = labels.get(row[i], row[i])
                 for i, field in masked:
-                    row[i] = masking.mask_field(field, row[i])
+                    row[i] = masking.mask_field(field, row[i]) if field in _NUMBERS else masking.mask_text(row[i])
             ws.append(wbk.safe_row(ws, row))
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)

@@ -15,8 +15,7 @@ from typing import Sequence
 from sqlite_utils import Database
 
 from . import ages
-from .idcard import mask_id
-from .masking import mask_phone
+from .masking import mask_birth, mask_id, mask_phone
 from .scope import household_in, org_in
 
 
@@ -53,7 +52,7 @@ class PersonRow:
     household_id: int | None
     name: str
     sex: str
-    birth_date: str
+    birth_date: str  # masked: year and month
     age: int | None
     id_masked: str
     relation: str
@@ -249,7 +248,8 @@ def household_rows(db: Database, ids: Sequence[int], *, full_phone: bool = False
 
 def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None,
                 full_id: bool = False) -> dict[int, PersonRow]:
-    """The display rows of the given persons, by id, in one query; ID numbers and phones masked unless full_id."""
+    """The display rows of the given persons, by id, in one query; ID numbers, birth dates and phones
+    masked (gridoffice.masking) unless full_id."""
     if not ids:
         return {}
     day = _today(today)
@@ -270,7 +270,8 @@ def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = Non
                 age = None
         id_number = r[5] or ""
         rows[r[0]] = PersonRow(
-            r[0], r[1], r[2], r[3] or "", r[4] or "", age, id_number if full_id else mask_id(id_number) if id_number else "",
+            r[0], r[1], r[2], r[3] or "", (r[4] or "") if full_id else mask_birth(r[4]), age,
+            id_number if full_id else mask_id(id_number),
             r[6] or "", r[7] or "", r[8] or "", (r[9] or "") if full_id else mask_phone(r[9]), r[10] or "", r[11],
         )
     return rows

@@ -156,9 +156,3 @@ def make_id(area: str, birth: dt.date, serial: int) -> str:
     body = f"{area}{birth:%Y%m%d}{serial:03d}"
     return body + check_char(body)
 
-
-def mask_id(number: str) -> str:
-    """110***********1234: enough to tell two people apart, not enough to misuse."""
-    if len(number) < 8:
-        return "*" * len(number)
-    return number[:3] + "*" * (len(number) - 7) + number[-4:]

@@ -18,7 +18,7 @@ from sqlite_utils import Database
 from . import ages, vocab
 from .errors import NotFound, ValidationError
 from .i18n import tr
-from .masking import mask_id, mask_phone
+from .masking import mask_birth, mask_id, mask_phone
 
 AGE_PREFIX = "age:"
 
@@ -37,7 +37,7 @@ class RegisterRow:
     household_id: int | None
     name: str
     sex: str  # Chinese label
-    birth_date: str
+    birth_date: str  # masked: year and month
     age: int | None
     household_number: str
     address: str
@@ -187,9 +187,9 @@ def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> d
         ):
             age = ages.age_on(dt.date.fromisoformat(r[4]), today) if r[4] else None
             result[r[0]] = RegisterRow(
-                person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), birth_date=r[4] or "",
+                person_id=r[0], household_id=r[1], name=r[2], sex=vocab.label(vocab.SEX, r[3]), birth_date=mask_birth(r[4]),
                 age=age,
                 household_number=r[7] or "", address=r[8] or "", grid=r[9] or "",
-                id_masked=mask_id(r[5]) if r[5] else "", phone_masked=mask_phone(r[6]),
+                id_masked=mask_id(r[5]), phone_masked=mask_phone(r[6]),
             )
     return result

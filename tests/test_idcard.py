@@ -89,6 +89,3 @@ def test_leap_day_birth_dates():
         body = "33010219000229005"
         idcard.parse_id(body + idcard.check_char(body), today=TODAY)
 
-
-def test_mask_keeps_three_and_four():
-    assert idcard.mask_id("11010519491231002X") == "110***********002X"

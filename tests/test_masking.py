@@ -29,11 +29,11 @@ def person(db):
 
 
 def test_masks():
-    assert masking.mask_id(ID) == ID[:3] + "*" * 11 + ID[-4:]
+    assert masking.mask_id(ID) == ID[:3] + "*" * 14 + ID[-1:]
     assert masking.mask_phone("13812348000") == "138****8000"
     assert masking.mask_phone("0571-88001234") == "0571-****1234"
     assert masking.mask_phone("") == ""
-    assert masking.mask_phone("12345") == "*****"
+    assert masking.mask_phone("12345") == "****5"
     assert masking.mask_field("id_number", ID) == masking.mask_id(ID)
     assert masking.mask_field("phone", "13812348000") == "138****8000"
 
@@ -81,3 +81,33 @@ def test_find_unmasked_catches_clear_numbers_only():
     text = f"姓名 测试甲 {ID} 电话 13812348000 / 掩码 {masking.mask_id(ID)} 138****8000 订单号 123456789012345678"
     assert masking.find_unmasked(text) == [ID, "13812348000"]
     assert masking.find_unmasked(f"{masking.mask_id(ID)} 138****8000") == []
+
+
+@pytest.mark.parametrize("phone, shown", [
+    ("13812348000", "138****8000"),
+    ("88001234", "****1234"),  # a local number: four digits stay hidden all the same
+    ("8800123", "****123"),
+    ("0571-8800123", "0571-****123"),
+    ("0571-88001234-802", "0571-****1234"),  # no extension
+    ("95588", "****8"),
+])
+def test_a_phone_always_hides_four_digits(phone, shown):
+    assert masking.mask_phone(phone) == shown
+
+
+def test_birth_date_beside_a_masked_id_is_year_and_month():
+    assert masking.mask_birth("1980-05-17") == "1980年5月"
+    assert masking.mask_birth(dt.date(2026, 1, 2)) == "2026年1月"
+    assert masking.mask_birth("") == masking.mask_birth(None) == ""
+    assert masking.mask_field("birth_date", "1980-05-17") == "1980年5月"
+
+
+def test_numbers_typed_into_free_text_are_masked():
+    text = f"本人{ID}，电话138 1234 8000，座机0571-88001234，门牌12号，金额1500元"
+    shown = masking.mask_text(text)
+    assert shown == (f"本人{masking.mask_id(ID)}，电话138****8000，座机0571-****1234，门牌12号，金额1500元")
+    assert not masking.find_unmasked(shown)
+    assert masking.mask_record({"id_number": ID, "resident_phone": "13812348000", "birth_date": "1980-05-17",
+                                "note": f"核对{ID}", "count": 3}) == {
+        "id_number": masking.mask_id(ID), "resident_phone": "138****8000", "birth_date": "1980年5月",
+        "note": f"核对{masking.mask_id(ID)}", "count": 3}

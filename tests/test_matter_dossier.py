@@ -56,7 +56,7 @@ def test_dossier_pdf_has_every_step_masked_resident_and_embedded_font(office_fil
     steps = [line.split()[2] for line in text.splitlines() if line.strip().startswith("2026-11-1") and
              len(line.split()) > 3 and line.split()[1][2] == ":"]
     assert steps == ["受理", "交办", "承诺", "分析会决定", "开始办理", "办结", "答复居民", "评价"]
-    assert ID_NUMBER[:3] + "*" * 11 + ID_NUMBER[-4:] in text and ID_NUMBER not in text
+    assert ID_NUMBER[:3] + "*" * 14 + ID_NUMBER[-1:] in text and ID_NUMBER not in text
     assert "138****8000" in text and "13800138000" not in text
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True).stdout
     font_lines = fonts.splitlines()[2:]

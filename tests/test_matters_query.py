@@ -122,7 +122,7 @@ def test_dossier_masks_the_resident(office):
                          person_id=person, received_at="2026-11-10 09:00", now="2026-11-10 09:00")
     M.transition(db, matter_id, "assign", staff_id=staff, now="2026-11-10 09:30")
     d = Q.dossier(db, matter_id, now="2026-11-12 09:00")
-    assert d.resident == M.Resident("郑桂兰", number[:3] + "*" * 11 + number[-4:], "138****8000", "H0007", "东街7号")
+    assert d.resident == M.Resident("郑桂兰", number[:3] + "*" * 14 + number[-1:], "138****8000", "H0007", "东街7号")
     assert [e.action for e in d.events] == ["receive", "assign"]
     assert d.timeliness.kind == "overdue" and d.limit.resolve_hours == 24.0
     assert Q.find_number(db, "2099-01-0001") is None

@@ -118,9 +118,9 @@ def test_rows_are_masked_and_complete(office, db):
     assert (old.name, old.sex, old.age, old.household_number, old.address, old.grid) == (
         "王老汉", "男", 86, "0001", "东港路1号", "第一网格")
     assert old.household_id == office["h1"]
-    assert old.birth_date == "1940-01-01"
+    assert old.birth_date == "1940年1月"
     full_id = db.execute("SELECT id_number FROM persons WHERE id = ?", [office["old"]]).fetchone()[0]
-    assert old.id_masked == full_id[:3] + "*" * 11 + full_id[-4:]
+    assert old.id_masked == full_id[:3] + "*" * 14 + full_id[-1:]
     assert old.phone_masked == "138****5678"
     assert rows[office["sixty"]].phone_masked == "0571-****6666"
     assert rows[office["sixty"]].sex == "女"

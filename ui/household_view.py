@@ -13,8 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
 from gridoffice import ages, audit, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
-from gridoffice.idcard import mask_id
-from gridoffice.masking import mask_phone
+from gridoffice.masking import mask_birth, mask_id, mask_phone
 
 # Audit actions as a clerk reads them in the history.
 ACTION_LABELS = {
@@ -55,6 +54,8 @@ def describe(entry: audit.Entry) -> str:
                 return mask_id(str(value))
             if key == "phone" and value:
                 return mask_phone(str(value))
+            if key == "birth_date" and value:
+                return mask_birth(value)
             return vocab.label(table, value) if table else ("" if value is None else str(value))
 
         label = tr(FIELD_LABELS.get(key, key))
@@ -239,7 +240,7 @@ class HouseholdView(QWidget):
             if p.status != "active" and p.status_date:
                 status += f" {p.status_date}"
             values = [p.name, vocab.label(vocab.RELATIONS, p.relation), vocab.label(vocab.SEX, p.sex), age,
-                      mask_id(p.id_number) if p.id_number else "", "、".join(tags.get(p.id, [])), status]
+                      mask_id(p.id_number), "、".join(tags.get(p.id, [])), status]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, p.id)

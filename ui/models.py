@@ -153,7 +153,7 @@ def person_columns() -> list[Column]:
         Column("name", tr("姓名"), lambda r: r.name, width=80),
         Column("sex", tr("性别"), lambda r: vocab.label(vocab.SEX, r.sex), width=40),
         Column("age", tr("年龄"), lambda r: "" if r.age is None else str(r.age), align_right=True, width=45),
-        Column("birth_date", tr("出生日期"), lambda r: r.birth_date, width=90),
+        Column("birth_date", tr("出生年月"), lambda r: r.birth_date, width=90),
         Column("id_number", tr("身份证号"), lambda r: r.id_masked, width=160),
         Column("relation", tr("与户主关系"), lambda r: vocab.label(vocab.RELATIONS, r.relation), width=80),
         Column("household", tr("户号"), lambda r: r.household_number, width=110),

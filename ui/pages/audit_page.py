@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice import audit_log, users
+from gridoffice.masking import mask_record
 from ui.pages import Page
 
 PAGE_SIZE = 500
@@ -181,7 +182,7 @@ class AuditPage(Page):
             target = audit_log.table_label(e.table_name)
             if e.row_id is not None:
                 target += f" #{e.row_id}"
-            content = json.dumps(e.new, ensure_ascii=False) if e.new else ""
+            content = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
             for col, text in enumerate((e.at, e.actor, audit_log.action_label(e.action), target, content)):
                 self.table.setItem(i, col, QTableWidgetItem(text))
         total = audit_log.count(db, f)
@@ -197,9 +198,9 @@ class AuditPage(Page):
         lines = [self.tr("第 {id} 条  {at}  {actor}  {action}").format(
             id=e.id, at=e.at, actor=e.actor, action=audit_log.action_label(e.action))]
         if e.old:
-            lines.append(self.tr("原值：") + json.dumps(e.old, ensure_ascii=False, indent=1))
+            lines.append(self.tr("原值：") + json.dumps(mask_record(e.old), ensure_ascii=False, indent=1))
         if e.new:
-            lines.append(self.tr("新值：") + json.dumps(e.new, ensure_ascii=False, indent=1))
+            lines.append(self.tr("新值：") + json.dumps(mask_record(e.new), ensure_ascii=False, indent=1))
         self.detail.setPlainText("\n".join(lines))
 
     def _open(self, row: int, _column: int) -> None:

@@ -95,8 +95,8 @@ class RegistersPage(Page):
                 Column("name", self.tr("姓名"), lambda r: r.name, width=80),
                 Column("", self.tr("性别"), lambda r: r.sex, width=40),
                 Column("age", self.tr("年龄"), lambda r: "" if r.age is None else str(r.age), True, 44),
-                # The birth date tells months apart in the infant registers, where a year is too coarse.
-                Column("", self.tr("出生日期"), lambda r: r.birth_date, width=92),
+                # Year and month (the masking rule): they tell infants apart, where the age in years cannot.
+                Column("", self.tr("出生年月"), lambda r: r.birth_date, width=92),
                 Column("household", self.tr("户号"), lambda r: r.household_number, width=112),
                 Column("grid", self.tr("网格"), lambda r: r.grid, width=100),
                 Column("", self.tr("住址"), lambda r: r.address, width=220),
