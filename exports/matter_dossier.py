@@ -21,6 +21,7 @@ from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, 
 from xml.sax.saxutils import escape
 
 from gridoffice.i18n import tr
+from gridoffice.masking import mask_text
 from gridoffice.matters import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
 
 from . import fonts
@@ -43,7 +44,8 @@ def styles() -> dict[str, ParagraphStyle]:
 
 
 def para(text: object, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(str(text or "")).replace("\n", "<br/>"), style)
+    """A paragraph of the PDFs' text: a number typed into free text comes out masked (gridoffice.masking)."""
+    return Paragraph(escape(mask_text(str(text or ""))).replace("\n", "<br/>"), style)
 
 
 def grid_table(rows: list[list], widths: list[float], *, header: bool = False, label_col: bool = False) -> Table:
@@ -76,7 +78,9 @@ def write_document(path: str | Path, story: list, *, title: str, author: str, fo
                    pagesize=A4, side: float = 18 * mm, top: float = 16 * mm, bottom: float = 18 * mm,
                    footer_y: float = 10 * mm) -> Path:
     """A PDF in the shipped font with `footer_text` and the page number on every page, renamed
-    into place only when complete."""
+    into place only when complete. The footer and the document properties are masked like the text."""
+    footer_text, title, author = mask_text(footer_text), mask_text(title), mask_text(author)
+
     def footer(canvas, doc):
         canvas.saveState()
         canvas.setFont(fonts.register(), 8)

@@ -37,7 +37,7 @@ from .i18n import tr
 from .idcard import check_char
 from .normalize import clean_text
 
-__all__ = ["mask_id", "mask_phone", "mask_birth", "mask_field", "mask_text", "mask_record", "reveal", "find_unmasked",
+__all__ = ["mask_id", "mask_phone", "mask_birth", "mask_name", "mask_field", "mask_text", "mask_record", "reveal", "find_unmasked",
            "REVEALABLE", "BIRTH_HEADER"]
 
 # The fields that are masked wherever they are shown, by table.
@@ -88,6 +88,15 @@ def mask_birth(value) -> str:
     return tr("{y}年{m}月").format(y=text[:4], m=int(text[5:7]))
 
 
+def mask_name(name: str | None) -> str:
+    """张三 -> 张*, 欧阳娜娜 -> 欧阳**: a notice on the wall never names a resident."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    keep = 2 if len(name) >= 4 else 1
+    return name[:keep] + "*" * (len(name) - keep)
+
+
 def mask_field(field: str, value: str | None) -> str:
     if not value:
         return ""
@@ -96,8 +105,11 @@ def mask_field(field: str, value: str | None) -> str:
     return mask_id(value) if field == "id_number" else mask_phone(value)
 
 
-# In free text: an ID number (18 or old 15 characters) or a mobile, also written in groups.
-_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])[1-9](?:[0-9]{16}[0-9Xx]|[0-9]{14})(?![0-9A-Za-z])")
+# In free text: an ID number (18 or old 15 characters, with a plausible birth date, so household and
+# matter numbers stay), a mobile, also written in groups, or a landline with its area code.
+_DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
+_ID_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z])[1-9][0-9]{{5}}(?:(?:18|19|20)[0-9]{{2}}{_DAY}[0-9]{{3}}[0-9Xx]|[0-9]{{2}}{_DAY}[0-9]{{3}})"
+                         r"(?![0-9A-Za-z])")
 _MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")
 _LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})[ \-]([2-9][0-9]{6,7})(?![0-9])")
 

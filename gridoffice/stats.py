@@ -32,6 +32,7 @@ from sqlite_utils import Database
 from . import ages, registers, vocab
 from .errors import ValidationError
 from .i18n import tr
+from .masking import mask_name
 from .matters import CLOSED_STATES, OPEN_STATES, SATISFACTION, SOURCES, STATES
 from .regions import get_unit, office
 from .visits import schedule_sql
@@ -395,15 +396,6 @@ class Notice:
     office: str
     period: Period
     teams: tuple[NoticeTeam, ...]
-
-
-def mask_name(name: str | None) -> str:
-    """张三 -> 张*, 欧阳娜娜 -> 欧阳**: a notice on the wall never names a resident."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    keep = 2 if len(name) >= 4 else 1
-    return name[:keep] + "*" * (len(name) - keep)
 
 
 def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -> Notice:

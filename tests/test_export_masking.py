@@ -16,7 +16,7 @@ from exports import archives, assessment, monthly_summary, public_notice, roster
 from exports.cards import export_cards
 from exports.matter_dossier import write_dossier
 from exports.meeting_agenda import write_agenda
-from gridoffice import audit, audit_log, households
+from gridoffice import audit, audit_log, households, masking
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import open_db
@@ -347,3 +347,31 @@ def test_household_dialog_reveal_through_the_logged_flow(household, qtbot):
     entry = audit_log.query(db, audit_log.Filter(action="reveal"))[0]
     db.close()
     assert (entry.table_name, entry.row_id, entry.new) == ("households", h.id, {"field": "phone", "reason": "电话联系本人"})
+
+
+def test_numbers_typed_into_free_text_come_out_masked(fresh_office_path, tmp_path):
+    """A clerk who types a resident's ID number or mobile into notes or a matter's text: the roster,
+    the dossier and the agenda show them masked by the same rule."""
+    db = open_db(fresh_office_path)
+    audit.set_actor(db, "测试员")
+    pid, id_number, phone = db.execute("SELECT id, id_number, phone FROM persons WHERE status = 'active' "
+                                       "AND phone LIKE '1%' AND id_number != '' ORDER BY id").fetchone()
+    typed = f"本人身份证{id_number}，手机{phone[:3]} {phone[3:7]} {phone[7:]}"
+    db.execute("UPDATE persons SET notes = ?, occupation = ? WHERE id = ?", [typed, f"电话{phone}", pid])
+    mid = M.intake(db, source="visit", category_id=3, grade="difficult", title=f"来电{phone}反映", content=typed,
+                   person_id=pid, resident_name="测试", resident_phone=phone, received_at="2026-10-27 09:00", now=NOW)
+    db.conn.commit()
+    consume(roster.write(db, tmp_path / "r.xlsx"), quiet=True)
+    write_dossier(tmp_path / "d.pdf", Q.dossier(db, mid, now=NOW), office_name="测试社区")
+    week = M.week_start(TODAY)
+    items = Q.meeting_list(db, week, now=NOW)
+    write_agenda(tmp_path / "g.pdf", week, items, [M.timeliness(i.matter, NOW) for i in items], office_name="测试社区")
+    db.close()
+    for name in ("r.xlsx", "d.pdf", "g.pdf"):
+        text = _text(tmp_path / name)
+        assert masking.mask_id(id_number) in text or name == "g.pdf"
+        assert masking.mask_phone(phone) in text and not find_unmasked(text.replace(" ", "")), name
+    # Nor in the document properties, where a PDF keeps its title.
+    for name in ("d.pdf", "g.pdf"):
+        info = subprocess.run(["pdfinfo", str(tmp_path / name)], capture_output=True, text=True, check=True).stdout
+        assert "Title:" in info and not find_unmasked(info)

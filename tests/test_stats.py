@@ -4,7 +4,7 @@ import pytest
 
 from gridoffice import registers, stats
 from gridoffice.errors import ValidationError
-from gridoffice.masking import find_unmasked
+from gridoffice.masking import find_unmasked, mask_name
 from tests._reports import MONTH, loop_grid_figures, loop_matters
 
 
@@ -135,4 +135,4 @@ def test_notice_counts_and_masking(office):
 
 @pytest.mark.parametrize("name,masked", [("张三", "张*"), ("欧阳娜娜", "欧阳**"), ("", ""), ("李", "李")])
 def test_mask_name(name, masked):
-    assert stats.mask_name(name) == masked
+    assert mask_name(name) == masked

@@ -4,10 +4,11 @@ import shutil
 
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from gridoffice import audit, audit_log, backup, households, lock, safety, users
 from gridoffice.db import open_db
+from gridoffice.masking import find_unmasked, mask_birth
 from ui import app as app_module
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -286,6 +287,11 @@ def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
     form.show()
     masked, button = form.masked_cells["id_number"]
     assert "*" in masked.text() and form.edits["id_number"].isHidden()
+    # The birth date is the number's digits 7-14: the form shows its year and month only, also in the hint.
+    born = person.birth_date
+    assert form.masked_birth.text() == mask_birth(born) and form.edits["birth_date"].isHidden()
+    assert born not in form.errors["id_number"].text() and mask_birth(born) in form.errors["id_number"].text()
+    assert not find_unmasked(" ".join(w.text() for w in form.findChildren(QLabel) if w.isVisible()))
 
     def drive():
         dialog = QApplication.activeModalWidget()
@@ -297,6 +303,8 @@ def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
     QTimer.singleShot(0, drive)
     button.click()
     assert form.edits["id_number"].isVisible() and form.edits["id_number"].text() == person.id_number
+    assert form.edits["birth_date"].isVisible() and form.edits["birth_date"].text() == born
+    assert born in form.errors["id_number"].text()
     assert form.changes() == {}
     window.close()
 

@@ -16,7 +16,7 @@ from gridoffice import vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
 from gridoffice.idcard import clean_id, parse_id
-from gridoffice.masking import mask_field
+from gridoffice.masking import mask_birth, mask_field
 from gridoffice.people import Person, PersonInput, validate_person
 
 ERROR_STYLE = "color: #c62828;"
@@ -93,6 +93,7 @@ class PersonForm(QDialog):
         self.edits["ethnicity"].setPlaceholderText(tr("如 汉族"))
         self.errors: dict[str, QLabel] = {}
         self.masked_cells: dict[str, tuple[QLabel, QPushButton]] = {}
+        self.masked_birth: QLabel | None = None  # set while a stored number's birth date is masked
         grid = QGridLayout()
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
@@ -143,6 +144,16 @@ class PersonForm(QDialog):
         """The edit, or for a stored ID number or phone its masked text and a reveal button:
         the edit (holding the stored value) shows only after a reason was given and logged."""
         value = getattr(self.person, key, None) if self.person is not None else None
+        if key == "birth_date" and value and self.person.id_number:
+            # The birth date is digits 7-14 of the number: masked with it, shown when it is revealed.
+            cell = QWidget()
+            row = QHBoxLayout(cell)
+            row.setContentsMargins(0, 0, 0, 0)
+            self.masked_birth = QLabel(mask_field(key, value))
+            row.addWidget(self.masked_birth, 1)
+            row.addWidget(self.edits[key], 1)
+            self.edits[key].hide()
+            return cell
         if key not in ("id_number", "phone") or not value:
             return self.edits[key]
         cell = QWidget()
@@ -168,6 +179,11 @@ class PersonForm(QDialog):
         button.hide()
         self.edits[key].show()
         self.edits[key].setFocus()
+        if key == "id_number" and self.masked_birth is not None:
+            self.masked_birth.hide()
+            self.edits["birth_date"].show()
+            self.masked_birth = None
+            self.validate()
 
     # -- values --------------------------------------------------------------------------------
     def _load(self, person: Person) -> None:
@@ -246,8 +262,9 @@ class PersonForm(QDialog):
                     tr("已输入{n}位，还差{m}位").format(n=len(id_text), m=18 - len(id_text)) if typing else exc.message)
                 self.errors["id_number"].setStyleSheet(TYPING_STYLE if typing else ERROR_STYLE)
             else:
+                birth = info.birth_date.isoformat() if self.masked_birth is None else mask_birth(info.birth_date)
                 self.errors["id_number"].setText(tr("出生日期{d}，{sex}").format(
-                    d=info.birth_date.isoformat(), sex=vocab.label(vocab.SEX, info.sex)))
+                    d=birth, sex=vocab.label(vocab.SEX, info.sex)))
                 self.errors["id_number"].setStyleSheet(HINT_STYLE)
         warnings: list[str] = []
         if ok:
