@@ -19,7 +19,7 @@ from gridoffice import audit_log, masking, users, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
-from gridoffice.normalize import clean_text
+from gridoffice.normalize import clean_field
 from gridoffice.regions import get_unit, office
 from gridoffice.roster_columns import FIELDS
 
@@ -77,7 +77,7 @@ def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_CO
     Full ID numbers and phones only with full_numbers and a reason; `user`, when given, must be
     allowed to reveal and to see org_id."""
     columns = check_columns(columns)
-    reason = clean_text(reason)
+    reason = clean_field(reason, "reason")
     if full_numbers:
         if len(reason) < 2:
             raise ValidationError("reason", tr("导出完整的身份证号和电话前，请填写原因（例如“报送上级核对身份”）"))

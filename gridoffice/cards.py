@@ -19,7 +19,7 @@ from . import audit
 from .db import get_setting, set_setting
 from .errors import ValidationError
 from .i18n import tr
-from .normalize import clean_text, normalize_phone
+from .normalize import clean_field, clean_text, normalize_phone
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
 
 LAYOUT_DIR = Path(__file__).resolve().parent.parent / "resources" / "cards"
@@ -290,7 +290,7 @@ def parse_layout(data: object, key: str, *, source: str = "") -> Layout:
         value = data.get(name, "")
         if not isinstance(value, str):
             raise bad(name, "应是一段文字（用英文双引号括起来）")
-        texts[name] = clean_text(value, multiline=name == "back_text")
+        texts[name] = clean_field(value, "card_text", "layout", multiline=name == "back_text")
     if not texts["title"]:
         raise bad("title", "不能为空")
     fields = data["fields"]

@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from . import records, search
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
-from .normalize import clean_text, normalize_phone
+from .normalize import check_length, clean_field, clean_text, normalize_phone
 from .people import Person, PersonInput, columns, persons_of, relation_code, validate_person
 from .vocab import CONTACT_CLASS_SHORT, CONTACT_CLASSES, HOUSEHOLD_STATUS, PERSON_STATUS
 
@@ -130,8 +130,7 @@ def _check_number(db: Database, number: str, exclude: int | None = None) -> str:
     number = clean_text(number)
     if not number:
         raise ValidationError("number", tr("户号不能为空"))
-    if len(number) > 30:
-        raise ValidationError("number", tr("户号过长（最多30个字符）"))
+    check_length(number, "household_number", "number")
     if db.execute("SELECT 1 FROM households WHERE number = ? AND id IS NOT ?", [number, exclude]).fetchone():
         raise ValidationError("number", tr("户号“{number}”已被其他户使用，请换一个").format(number=number))
     return number
@@ -212,14 +211,15 @@ def create_household(db: Database, *, org_id: int | None, head: PersonInput | in
                      today: dt.date | None = None) -> int:
     """A new household with its head (a new person, or one registered outside any household)."""
     contact_class = _contact_class(contact_class)
-    address = clean_text(address)
+    address = clean_field(address, "address")
+    notes = clean_field(notes, "notes", multiline=True)
     phone = normalize_phone(phone)
     with db.atomic():
         _active_unit(db, org_id)
         number = _check_number(db, number) if clean_text(number) else next_number(db, org_id)
         household_id = records.insert(db, "households", {
             "number": number, "org_id": org_id, "address": address, "phone": phone,
-            "contact_class": contact_class, "status": "active", "notes": clean_text(notes, multiline=True),
+            "contact_class": contact_class, "status": "active", "notes": notes,
         }, "create_household")
         head_id = _place(db, head, household_id, "head", "create_household", today)
         records.update(db, "households", household_id, {"representative_id": head_id}, "set_representative")
@@ -233,13 +233,13 @@ def update_household(db: Database, household_id: int, *, number: str | None = No
     """Edit the household's own fields; only the ones given change."""
     changes = {}
     if address is not None:
-        changes["address"] = clean_text(address)
+        changes["address"] = clean_field(address, "address")
     if phone is not None:
         changes["phone"] = normalize_phone(phone)
     if contact_class is not None:
         changes["contact_class"] = _contact_class(contact_class)
     if notes is not None:
-        changes["notes"] = clean_text(notes, multiline=True)
+        changes["notes"] = clean_field(notes, "notes", multiline=True)
     with db.atomic():
         household = _active_household(db, household_id)
         if number is not None:
@@ -386,7 +386,7 @@ def split_household(db: Database, household_id: int, member_ids, new_head_id: in
         new_number = _check_number(db, number) if clean_text(number) else next_number(db, target_org)
         new_id = records.insert(db, "households", {
             "number": new_number, "org_id": target_org,
-            "address": household["address"] if address is None else clean_text(address),
+            "address": household["address"] if address is None else clean_field(address, "address"),
             "phone": household["phone"] if phone is None else normalize_phone(phone),
             "contact_class": household["contact_class"] if contact_class is None else _contact_class(contact_class),
             "status": "active", "notes": "",

@@ -18,12 +18,9 @@ from . import audit, matters, records
 from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
-from .normalize import clean_text
+from .normalize import check_length, clean_field, clean_text
 from .scope import household_in
 
-MAX_ENTRY = 5000
-MAX_COMMENT = 500
-MAX_NEED = 200
 NEED_STATUS = {"open": "未解决", "solved": "已解决"}
 
 
@@ -86,8 +83,7 @@ def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, hou
     text = clean_text(text, multiline=True)
     if not text:
         raise ValidationError("text", tr("请填写日志内容"))
-    if len(text) > MAX_ENTRY:
-        raise ValidationError("text", tr("日志内容过长（最多{n}个字），请分成几条").format(n=MAX_ENTRY))
+    check_length(text, "log_text", "text")
     households = list(dict.fromkeys(household_ids))
     for hid in households:
         if records.row(db, "households", hid) is None:
@@ -117,14 +113,13 @@ def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = 
     text = clean_text(text, multiline=True)
     if not text:
         raise ValidationError("text", tr("请填写点评内容"))
-    if len(text) > MAX_COMMENT:
-        raise ValidationError("text", tr("点评过长（最多{n}个字）").format(n=MAX_COMMENT))
+    check_length(text, "comment", "text")
     if records.row(db, "log_entries", entry_id) is None:
         raise NotFound(tr("找不到该日志"))
     if author_staff_id is not None and records.row(db, "staff", author_staff_id) is None:
         raise ValidationError("author_staff_id", tr("找不到所选的点评人，请重新选择"))
     with db.atomic():
-        values = {"entry_id": entry_id, "author": clean_text(author) or audit.actor(db),
+        values = {"entry_id": entry_id, "author": clean_field(author, "author") or audit.actor(db),
                   "author_staff_id": author_staff_id, "at": db_now(), "text": text}
         comment_id = db.execute("INSERT INTO log_comments(entry_id, author, author_staff_id, at, text) "
                                 "VALUES (?,?,?,?,?)", list(values.values())).lastrowid
@@ -185,8 +180,7 @@ def check_need_text(text: object) -> str:
     content = clean_text(text)
     if not content:
         raise ValidationError("content", tr("请填写居民需求的内容"))
-    if len(content) > MAX_NEED:
-        raise ValidationError("content", tr("需求内容过长（最多{n}个字），请精简").format(n=MAX_NEED))
+    check_length(content, "need", "content")
     return content
 
 
@@ -223,7 +217,7 @@ def _open_need(db: Database, need_id: int) -> dict:
 def solve_need(db: Database, need_id: int, solution: str, *, solved_on: object = None,
                today: dt.date | None = None) -> None:
     """Close a need (注销) with how it was solved."""
-    solution = clean_text(solution)
+    solution = clean_field(solution, "solution")
     if not solution:
         raise ValidationError("solution", tr("请填写解决情况"))
     day = records.parse_day(solved_on, "solved_on", "解决日期", today=today) or (today or dt.date.today()).isoformat()
@@ -248,7 +242,7 @@ def need_to_matter(db: Database, need_id: int, *, category_id: int, grade: str, 
             raise RuleViolation(tr("该需求已转为事项，不能重复转办"))
         matter_id = matters.intake(
             db, source="visit" if row["visit_id"] else "walk_in", category_id=category_id, grade=grade,
-            title=clean_text(title) or row["content"][:100], content=row["content"], household_id=row["household_id"],
+            title=clean_field(title, "need_title", "title") or row["content"][:100], content=row["content"], household_id=row["household_id"],
             taker_staff_id=taker_staff_id if taker_staff_id is not None else row["staff_id"], now=now)
         db.execute("UPDATE needs SET matter_id = ?, updated_at = ? WHERE id = ?", [matter_id, db_now(), need_id])
         audit.record(db, "need_to_matter", "needs", need_id, old={"matter_id": None}, new={"matter_id": matter_id})

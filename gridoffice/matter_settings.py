@@ -10,7 +10,7 @@ from . import audit
 from .db import now as db_now
 from .errors import ValidationError
 from .i18n import tr
-from .normalize import clean_text
+from .normalize import check_length, clean_text
 
 GRADES = {"on_spot": "当场办结", "urgent": "紧急", "difficult": "疑难"}
 GRADE_HANDLER = {"on_spot": "受理人当场办理答复", "urgent": "值班干部及时办理答复",
@@ -87,8 +87,7 @@ def _category_name(db: Database, name: str, category_id: int | None = None) -> s
     name = clean_text(name)
     if not name:
         raise ValidationError("name", tr("类别名称不能为空"))
-    if len(name) > 20:
-        raise ValidationError("name", tr("类别名称过长（最多20个字）"))
+    check_length(name, "category_name", "name")
     row = db.execute("SELECT id FROM matter_categories WHERE name = ? AND id IS NOT ?", [name, category_id]).fetchone()
     if row:
         raise ValidationError("name", tr("已有名为“{name}”的类别").format(name=name))

@@ -29,7 +29,7 @@ from .i18n import tr
 from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories,  # noqa: F401
                               check_grade, get_category, rename_category, retire_category, set_time_limit, time_limit,
                               time_limits)
-from .normalize import clean_text, normalize_phone
+from .normalize import check_length, clean_field, clean_text, normalize_phone
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
            "meeting": "会议"}
@@ -318,13 +318,12 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
     title = clean_text(title)
     if not title:
         raise ValidationError("title", tr("请填写诉求事项（居民反映或要求什么）"))
-    if len(title) > 100:
-        raise ValidationError("title", tr("诉求事项过长（最多100个字），详细情况请写在“具体内容”中"))
-    content = clean_text(content, multiline=True)
+    check_length(title, "matter_title", "title")
+    content = clean_field(content, "matter_content", "content", multiline=True)
     received = _parse_ts(received_at, "received_at", "受理时间") or current
     if received > current + dt.timedelta(minutes=5):
         raise ValidationError("received_at", tr("受理时间{t}晚于现在，请核对").format(t=fmt_ts(received)[:16]))
-    resident_name = clean_text(resident_name)
+    resident_name = clean_field(resident_name, "resident_name")
     resident_phone = normalize_phone(resident_phone, field="resident_phone")
     if person_id is not None:
         person = _exists(db, "persons", person_id)
@@ -351,7 +350,7 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
             grid_id = unit["grid_id"] or unit["id"]
     if grid_id is not None and _exists(db, "org_units", grid_id) is None:
         raise ValidationError("grid_id", tr("找不到所选的网格，请重新选择"))
-    taker_name = clean_text(taker_name) or _staff_name(db, taker_staff_id, "taker_staff_id") or audit.actor(db)
+    taker_name = clean_field(taker_name, "taker_name") or _staff_name(db, taker_staff_id, "taker_staff_id") or audit.actor(db)
     respond_due, resolve_due = deadlines(time_limit(db, grade, category_id), received)
     with db.atomic():
         stamp = db_now()
@@ -467,7 +466,7 @@ def transition(db: Database, matter_id: int, action: str, *, note: str = "", at:
     check_legal(row["state"], action, row["number"])
     current = as_now(now)
     when = _step_time(db, row, at, current)
-    note = clean_text(note, multiline=True)
+    note = clean_field(note, "matter_note", "note", multiline=True)
     if action in NOTE_REQUIRED and not note:
         raise ValidationError("note", tr("请填写{what}").format(what=tr(NOTE_REQUIRED[action])))
     to_state = RULES[action][1]
@@ -510,8 +509,7 @@ def _assignee(db: Database, staff_id: int | None, dept: str) -> dict:
     name = _staff_name(db, staff_id, "staff_id")
     if not name and not dept:
         raise ValidationError("staff_id", tr("请选择承办人或填写承办部门"))
-    if len(dept) > 40:
-        raise ValidationError("dept", tr("承办部门名称过长（最多40个字）"))
+    check_length(dept, "dept")
     return {"assignee_staff_id": staff_id, "assignee_dept": dept}
 
 
@@ -519,7 +517,7 @@ def _side_step(db: Database, matter_id: int, action: str, note: str, at, by, now
     row = _load(db, matter_id)
     check_legal(row["state"], action, row["number"])
     when = _step_time(db, row, at, as_now(now))
-    note = clean_text(note, multiline=True)
+    note = clean_field(note, "matter_note", "note", multiline=True)
     if action in NOTE_REQUIRED and not note:
         raise ValidationError("note", tr("请填写{what}").format(what=tr(NOTE_REQUIRED[action])))
     return row, fmt_ts(when), note
@@ -558,7 +556,7 @@ def promise(db: Database, matter_id: int, *, text: str, date: str | dt.date, at=
             now=None) -> None:
     """The public promise (承诺) of 一事一诺一评价: what will be done, and by which date."""
     row, stamp, _ = _side_step(db, matter_id, "promise", "", at, by, now)
-    text = clean_text(text)
+    text = clean_field(text, "promise")
     if not text:
         raise ValidationError("promise", tr("请填写承诺内容"))
     try:
@@ -586,7 +584,7 @@ def record_decision(db: Database, matter_id: int, week: str | dt.date, decision:
                     by: str | None = None, now=None) -> None:
     """The weekly meeting's decision on a matter; recording again for the same week replaces it."""
     row = _load(db, matter_id)
-    decision = clean_text(decision, multiline=True)
+    decision = clean_field(decision, "decision", multiline=True)
     if not decision:
         raise ValidationError("decision", tr("请填写分析会对该事项的决定"))
     try:

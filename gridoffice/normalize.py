@@ -44,6 +44,63 @@ def clean_text(value: object | None, *, multiline: bool = False) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# The longest text each field takes, in characters, and the name a clerk knows the field by: every
+# form, the roster import, the settings and the commands check against this one table. The limits
+# fit what offices write (a name of up to 50 characters holds the longest minority names; a note
+# or a matter's content is a page) and keep one cell, one card line or one search document small.
+LIMITS: dict[str, tuple[str, int]] = {
+    "name": ("姓名", 50),
+    "ethnicity": ("民族", 20),
+    "education": ("文化程度", 20),
+    "occupation": ("职业", 50),
+    "household_number": ("户号", 30),
+    "address": ("住址", 200),
+    "notes": ("备注", 2000),
+    "tag_note": ("名册说明", 200),
+    "unit_name": ("名称", 60),
+    "grid": ("所属网格", 60),
+    "unit_code": ("编码", 30),
+    "office_name": ("单位名称", 60),
+    "team_name": ("团队名称", 60),
+    "duties": ("职责分工", 500),
+    "member_title": ("职务", 30),
+    "user_name": ("用户名", 32),
+    "display_name": ("显示名称", 50),
+    "category_name": ("类别名称", 20),
+    "matter_title": ("诉求事项", 100),
+    "matter_content": ("具体内容", 5000),
+    "resident_name": ("反映人姓名", 50),
+    "taker_name": ("受理人", 50),
+    "dept": ("承办部门名称", 40),
+    "matter_note": ("办理说明", 2000),
+    "decision": ("分析会决定", 2000),
+    "promise": ("承诺内容", 500),
+    "log_text": ("日志内容", 5000),
+    "comment": ("点评", 500),
+    "author": ("点评人", 50),
+    "need": ("需求内容", 200),
+    "solution": ("解决情况", 500),
+    "need_title": ("诉求事项", 100),
+    "learned": ("了解情况", 2000),
+    "reason": ("原因", 200),
+    "card_text": ("联系卡文字", 200),
+}
+
+
+def clean_field(value: object | None, what: str, field: str | None = None, *, multiline: bool = False) -> str:
+    """clean_text(), then the length limit of LIMITS[what]; the ValidationError names `field`
+    (default `what`), the input a form highlights."""
+    return check_length(clean_text(value, multiline=multiline), what, field)
+
+
+def check_length(text: str, what: str, field: str | None = None) -> str:
+    label, limit = LIMITS[what]
+    if len(text) > limit:
+        raise ValidationError(field or what, tr("{label}过长：最多{limit}个字，现在有{n}个字，请删减").format(
+            label=tr(label), limit=limit, n=len(text)))
+    return text
+
+
 def strip_unsafe(text: str) -> str:
     """The text without the characters XML forbids: a writer's own defence for text stored before
     the door cleaned it."""
@@ -62,14 +119,18 @@ def clean_name(value: object | None) -> str:
 PLAIN_CHINESE = re.compile("[\u4e00-\u9fff]+")
 
 
+_NAME_LIMIT = LIMITS["name"][1]
+
+
 def require_name(value: object | None, field: str = "name", label: str = "姓名") -> str:
-    if isinstance(value, str) and len(value) <= 40 and PLAIN_CHINESE.fullmatch(value):
+    if isinstance(value, str) and len(value) <= _NAME_LIMIT and PLAIN_CHINESE.fullmatch(value):
         return value
     name = clean_name(value)
     if not name:
         raise ValidationError(field, tr("{label}不能为空").format(label=tr(label)))
-    if len(name) > 40:
-        raise ValidationError(field, tr("{label}过长（最多40个字），请检查是否多填了内容").format(label=tr(label)))
+    if len(name) > _NAME_LIMIT:
+        raise ValidationError(field, tr("{label}过长：最多{limit}个字，现在有{n}个字，请检查是否多填了内容").format(
+            label=tr(label), limit=_NAME_LIMIT, n=len(name)))
     if any(ch.isdigit() for ch in name):
         raise ValidationError(field, tr("{label}中不应有数字，请检查是否填错了列").format(label=tr(label)))
     return name

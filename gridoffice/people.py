@@ -15,7 +15,7 @@ from . import records, search
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
-from .normalize import clean_text, normalize_phone, require_name
+from .normalize import clean_field, clean_text, normalize_phone, require_name
 from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
 
 
@@ -138,13 +138,13 @@ def validate_person(db: Database, person: PersonInput, *, person_id: int | None 
         sex=sex,
         birth_date=birth,
         relation=relation,
-        ethnicity=clean_text(person.ethnicity),
+        ethnicity=clean_field(person.ethnicity, "ethnicity"),
         political_status=_code(POLITICAL_STATUS, person.political_status, "political_status", "政治面貌", "masses"),
-        education=clean_text(person.education),
-        occupation=clean_text(person.occupation),
+        education=clean_field(person.education, "education"),
+        occupation=clean_field(person.occupation, "occupation"),
         phone=normalize_phone(person.phone),
         residence=_code(RESIDENCE, person.residence, "residence", "户籍类别", "registered"),
-        notes=clean_text(person.notes, multiline=True),
+        notes=clean_field(person.notes, "notes", multiline=True),
     )
     return cleaned, warnings
 
@@ -240,7 +240,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
                       [person_id, code]).fetchone():
             raise RuleViolation(tr("{name}已在“{tag}”名册中").format(name=person.name, tag=tr(TAGS[code])))
         tag_id = records.insert(db, "person_tags", {"person_id": person_id, "tag": code, "since": since,
-                                                    "until": None, "note": clean_text(note)}, "add_tag")
+                                                    "until": None, "note": clean_field(note, "tag_note", "note")}, "add_tag")
         search.reindex(db, person_ids=[person_id])
     return tag_id
 

@@ -16,7 +16,7 @@ from . import audit, records, search
 from .db import get_setting, now, set_setting
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
-from .normalize import clean_text
+from .normalize import check_length, clean_field, clean_text
 from .vocab import LEVEL_RANK, ORG_LEVELS
 
 _COLUMNS = "id, parent_id, level, code, name, path, grid_id, sort, status, retired_at"
@@ -96,9 +96,7 @@ def _clean_name(value: object) -> str:
     name = clean_text(value)
     if not name:
         raise ValidationError("name", tr("名称不能为空"))
-    if len(name) > 60:
-        raise ValidationError("name", tr("名称过长（最多60个字）"))
-    return name
+    return check_length(name, "unit_name", "name")
 
 
 def _check_sibling_name(db: Database, parent_id: int | None, name: str, exclude: int | None = None) -> None:
@@ -130,7 +128,7 @@ def _check_parent(db: Database, parent_id: int | None, level: str) -> OrgUnit | 
 def create_unit(db: Database, parent_id: int | None, level: str, name: str, code: str | None = None,
                 *, sort: int = 0) -> int:
     name = _clean_name(name)
-    code = clean_text(code) or None
+    code = clean_field(code, "unit_code", "code") or None
     with db.atomic():
         parent = _check_parent(db, parent_id, level)
         _check_sibling_name(db, parent_id, name)
@@ -157,7 +155,7 @@ def rename_unit(db: Database, unit_id: int, name: str, code: str | None = None, 
         _check_sibling_name(db, unit.parent_id, name, exclude=unit_id)
         changes = {"name": name}
         if code is not None:
-            changes["code"] = clean_text(code) or None
+            changes["code"] = clean_field(code, "unit_code", "code") or None
         if sort is not None:
             changes["sort"] = sort
         records.update(db, "org_units", unit_id, changes, "rename_unit")
@@ -265,7 +263,7 @@ def counts(db: Database) -> dict[int, Counts]:
 
 def set_office(db: Database, name: str, org_id: int | None) -> None:
     """The office's name and its node in the tree (the root of what it manages)."""
-    name = clean_text(name)
+    name = clean_field(name, "office_name")
     if not name:
         raise ValidationError("office_name", tr("单位名称不能为空"))
     with db.atomic():

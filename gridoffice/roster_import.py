@@ -37,7 +37,7 @@ from .db import now, refresh_statistics
 from .errors import ValidationError
 from .i18n import tr
 from .idcard import PLAIN_ID, check_consistency, parse_ids
-from .normalize import clean_text, normalize_phone, require_name
+from .normalize import check_length, clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
 from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet
@@ -407,12 +407,20 @@ class _Job:
                 return [make("")] * len(kept)
             return _column(columns[name], make, self.tables.setdefault(name, {}))
 
-        texts = {name: column(name, clean_cell) for name in ("grid", "address", "education", "occupation", "relation")}
+        texts = {name: column(name, _LIMITED.get(name, clean_cell))
+                 for name in ("grid", "address", "education", "occupation", "relation")}
         texts["household_number"] = self.numbers[start:end]
         relations = _column(texts["relation"], relation_code, self.tables.setdefault("relation codes", {}))
         sexes = column("sex", lambda v: sex_code(clean_cell(v)))
         births = column("birth_date", parse_date)
         ethnicities = column("ethnicity", _ethnicity)
+        # A text over its field's limit refuses its row; the cell reads blank meanwhile.
+        too_long: dict[int, ValidationError] = {}
+        for values in (texts["grid"], texts["address"], texts["education"], texts["occupation"], ethnicities):
+            for k, value in enumerate(values):
+                if value.__class__ is ValidationError:
+                    too_long.setdefault(k, value)
+                    values[k] = ""
         political = column("political_status", lambda v: _code_or_notice("political_status", v, political_code))
         residence = column("residence", lambda v: _code_or_notice("residence", v, residence_code))
         ids = parse_ids(columns["id_number"], today=self.today)
@@ -423,6 +431,8 @@ class _Job:
             row = _Row(line, cells, relation, number, grid, address)
             rows.append(row)
             try:
+                if i in too_long:
+                    raise too_long[i]
                 name = require_name(columns["name"][i])
                 if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
                     raise ValidationError("id_number", tr(
@@ -439,6 +449,8 @@ class _Job:
                     check_consistency(info, sex=sex or None, birth_date=birth)
                 if not rel_text:
                     raise ValidationError("relation", tr("“与户主关系”为空，无法确定此人在户内的身份"))
+                notes = columns["notes"][i]
+                notes = check_length(clean_text(cell_text(notes), multiline=True), "notes") if notes else ""
             except ValidationError as exc:
                 row.reason = exc.message
                 continue
@@ -461,7 +473,6 @@ class _Job:
             for message in (political_notice, residence_notice):
                 if message:
                     notice(Notice(line, message))
-            notes = columns["notes"][i]
             row.values = {
                 "name": name,
                 "id_number": info.number,
@@ -474,7 +485,7 @@ class _Job:
                 "occupation": texts["occupation"][i],
                 "phone": phone,
                 "residence": residence_code_,
-                "notes": clean_text(cell_text(notes), multiline=True) if notes else "",
+                "notes": notes,
             }
         self.rows.extend(rows)
         return rows
@@ -838,7 +849,16 @@ def _column(cells, make, table: dict | None = None) -> list:
 
 def _ethnicity(value: object) -> str:
     text = clean_cell(value)
-    return text + "族" if len(text) == 1 else text  # 汉 -> 汉族: rosters often drop the 族
+    return check_length(text + "族" if len(text) == 1 else text, "ethnicity")  # 汉 -> 汉族: rosters often drop the 族
+
+
+def _limited(what: str):
+    """clean_cell() and the length limit of a field (normalize.LIMITS)."""
+    return lambda value: check_length(clean_cell(value), what)
+
+
+_LIMITED = {"grid": _limited("grid"), "address": _limited("address"), "education": _limited("education"),
+            "occupation": _limited("occupation")}
 
 
 def _code_or_notice(name: str, value: object, lookup) -> tuple[str, str | None]:

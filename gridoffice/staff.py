@@ -14,7 +14,7 @@ from sqlite_utils import Database
 from . import records
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
-from .normalize import clean_text, normalize_phone, require_name
+from .normalize import clean_field, clean_text, normalize_phone, require_name
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
@@ -148,7 +148,7 @@ def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: in
         "name": require_name(name),
         "kind": _code(STAFF_KINDS, kind, "kind", "人员类别"),
         "phone": normalize_phone(phone),
-        "notes": clean_text(notes, multiline=True),
+        "notes": clean_field(notes, "notes", multiline=True),
         "status": "active",
     }
     with db.atomic():
@@ -173,7 +173,7 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
     if "kind" in changes:
         values["kind"] = _code(STAFF_KINDS, changes["kind"], "kind", "人员类别")
     if "notes" in changes:
-        values["notes"] = clean_text(changes["notes"], multiline=True)
+        values["notes"] = clean_field(changes["notes"], "notes", multiline=True)
     if "status" in changes:
         values["status"] = _code(STAFF_STATUS, changes["status"], "status", "在岗状态")
     day = _today(today)
@@ -266,13 +266,14 @@ def roles_of(db: Database, staff_id: int, *, include_ended: bool = False) -> lis
 
 def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> int:
     """A service team on a grid; `duties` is the free text of what it serves."""
-    name = clean_text(name)
+    name = clean_field(name, "team_name", "name")
     if not name:
         raise ValidationError("name", tr("团队名称不能为空"))
+    duties = clean_field(duties, "duties", multiline=True)
     with db.atomic():
         _unit(db, grid_id, grid=True)
         return records.insert(db, "teams", {"grid_id": grid_id, "name": name, "status": "active",
-                                            "duties": clean_text(duties, multiline=True)}, "create_team")
+                                            "duties": duties}, "create_team")
 
 
 def teams_of(db: Database, grid_id: int) -> list[Team]:
@@ -285,6 +286,7 @@ def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = ""
                     since: object | None = None, today: dt.date | None = None) -> int:
     """`duty` is one of the five roles (TEAM_DUTIES); `title` is free text such as 团长."""
     duty = _code(TEAM_DUTIES, duty, "duty", "团队分工", required=False)
+    title = clean_field(title, "member_title", "title")
     since = _since(since, "since", "加入日期", today)
     with db.atomic():
         team = records.require(db, "teams", team_id, "服务团队")
@@ -295,7 +297,7 @@ def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = ""
                       [team_id, staff_id]).fetchone():
             raise RuleViolation(tr("{name}已是“{team}”的成员").format(name=person["name"], team=team["name"]))
         return records.insert(db, "team_members", {"team_id": team_id, "staff_id": staff_id, "duty": duty,
-                                                   "title": clean_text(title) or None, "since": since,
+                                                   "title": title or None, "since": since,
                                                    "until": None}, "add_team_member")
 
 

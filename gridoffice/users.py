@@ -19,7 +19,7 @@ from . import audit, vocab
 from .db import now
 from .errors import GridOfficeError, NotFound, ValidationError
 from .i18n import tr
-from .normalize import clean_text
+from .normalize import check_length, clean_field, clean_text
 
 # scrypt cost: ~50 ms and 16 MB per check on an old office PC; slows guessing, not the clerk.
 _N, _R, _P = 2 ** 14, 8, 1
@@ -138,14 +138,13 @@ def create_user(db: Database, name: str, password: str, role: str, *, display_na
     name = clean_text(name)
     if not name:
         raise ValidationError("name", tr("用户名不能为空"))
-    if len(name) > 32:
-        raise ValidationError("name", tr("用户名太长，请不超过32个字"))
+    check_length(name, "user_name", "name")
     _check_role(db, role, org_id)
     _require_password(password)
     if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
         raise ValidationError("name", tr("用户名“{name}”已被使用，请换一个").format(name=name))
     stamp = now()
-    values = {"name": name, "display_name": clean_text(display_name), "role": role, "org_id": org_id,
+    values = {"name": name, "display_name": clean_field(display_name, "display_name"), "role": role, "org_id": org_id,
               "status": "active", "failed_logins": 0, "created_at": stamp, "updated_at": stamp}
     with db.atomic():
         user_id = db.execute(

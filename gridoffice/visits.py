@@ -26,7 +26,7 @@ from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .scope import household_in, org_in
-from .normalize import clean_text
+from .normalize import check_length, clean_field, clean_text
 from .vocab import CONTACT_CLASSES
 
 KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走访"}
@@ -36,7 +36,6 @@ KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走�
 DEFAULT_RULES = {1: 30, 2: 60, 3: 90}
 RULES_KEY = "visit_rules"
 DUE_SOON_DAYS = 7
-MAX_LEARNED = 2000
 
 
 @dataclass(frozen=True)
@@ -279,8 +278,7 @@ def check_kind(kind: str) -> str:
 
 def check_learned(text: object) -> str:
     learned = clean_text(text, multiline=True)
-    if len(learned) > MAX_LEARNED:
-        raise ValidationError("learned", tr("了解情况过长（最多{n}个字），请精简").format(n=MAX_LEARNED))
+    check_length(learned, "learned")
     return learned
 
 
@@ -344,7 +342,7 @@ def record_week(db: Database, staff_id: int, lines: list[VisitInput], *, today: 
 
 def void_visit(db: Database, visit_id: int, reason: str) -> None:
     """A visit entered by mistake stops counting; it stays on file with the reason."""
-    reason = clean_text(reason)
+    reason = clean_field(reason, "reason")
     if not reason:
         raise ValidationError("reason", tr("请填写作废原因"))
     with db.atomic():

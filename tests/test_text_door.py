@@ -2,10 +2,13 @@
 length limit with a Chinese message naming the field and its limit."""
 
 from commands._progress import consume
-from gridoffice import households, people, regions
-from gridoffice.normalize import clean_text
+import pytest
+
+from gridoffice import households, logs, matter_settings, matters, people, regions, staff, users
+from gridoffice.errors import ValidationError
+from gridoffice.normalize import LIMITS, clean_text
 from gridoffice.roster_import import import_file
-from tests._domain import man, pid, tree, woman
+from tests._domain import TODAY, dump, man, pid, tree, woman
 
 FORBIDDEN = "\x01\x0b\ufffe\uffff\ufdd0\ud800\U0001fffe\U0010ffff"
 
@@ -41,3 +44,73 @@ def test_the_roster_import_stores_cells_without_forbidden_characters(db, tmp_pat
     assert db.execute("SELECT name, notes FROM persons").fetchone() == ("王五", "备注")
     assert db.execute("SELECT address FROM households").fetchone() == ("东风路1号",)
     assert db.execute("SELECT name FROM org_units WHERE level = 'grid'").fetchone() == ("第一网格",)
+
+
+def _long(what: str) -> str:
+    return "长" * (LIMITS[what][1] + 1)
+
+
+def _calls(db, t):
+    """(the entry point writing a too-long text, its LIMITS key, the field it names)."""
+    sid = staff.add_staff(db, "王五", "grid_worker", org_id=t.grid)
+    hid = households.create_household(db, org_id=t.grid, head=man("张三"))
+    return [
+        (lambda: people.add_person(db, woman("李四", occupation=_long("occupation"))), "occupation", "occupation"),
+        (lambda: people.add_person(db, woman("李四", notes=_long("notes"))), "notes", "notes"),
+        (lambda: people.add_person(db, woman("李" + _long("name")[:-1])), "name", "name"),
+        (lambda: households.create_household(db, org_id=t.grid, head=woman("李四"), address=_long("address")),
+         "address", "address"),
+        (lambda: households.update_household(db, hid, notes=_long("notes")), "notes", "notes"),
+        (lambda: regions.create_unit(db, t.area, "grid", _long("unit_name")), "unit_name", "name"),
+        (lambda: regions.set_office(db, _long("office_name"), None), "office_name", "office_name"),
+        (lambda: staff.add_staff(db, "赵六", "grid_worker", notes=_long("notes")), "notes", "notes"),
+        (lambda: staff.create_team(db, t.grid, _long("team_name")), "team_name", "name"),
+        (lambda: staff.create_team(db, t.grid, "第一团队", duties=_long("duties")), "duties", "duties"),
+        (lambda: users.create_user(db, "clerk2", "password123", "clerk", display_name=_long("display_name")),
+         "display_name", "display_name"),
+        (lambda: matter_settings.add_category(db, _long("category_name")), "category_name", "name"),
+        (lambda: matters.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
+                                content=_long("matter_content"), now="2026-11-20 10:00:00"),
+         "matter_content", "content"),
+        (lambda: matters.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
+                                resident_name=_long("resident_name"), now="2026-11-20 10:00:00"),
+         "resident_name", "resident_name"),
+        (lambda: logs.add_entry(db, sid, "2026-11-01", _long("log_text"), today=TODAY), "log_text", "text"),
+        (lambda: logs.add_need(db, hid, "修路灯", today=TODAY) and logs.solve_need(
+            db, 1, _long("solution"), today=TODAY), "solution", "solution"),
+    ]
+
+
+def test_every_entry_point_refuses_a_text_over_its_limit_and_writes_nothing(db):
+    t = tree(db)
+    for call, what, field in _calls(db, t):
+        before = dump(db)
+        with pytest.raises(ValidationError) as err:
+            call()
+        label, limit = LIMITS[what]
+        assert err.value.field == field, what
+        assert label in err.value.message and f"最多{limit}个字" in err.value.message, err.value.message
+        if what != "solution":  # the need it solves was added by the same call
+            assert dump(db) == before, what
+
+
+def test_a_text_at_its_limit_is_taken(db):
+    t = tree(db)
+    hid = households.create_household(db, org_id=t.grid, head=man("张三"), address="路" * LIMITS["address"][1])
+    assert len(households.get_household(db, hid).address) == LIMITS["address"][1]
+
+
+def test_the_roster_import_refuses_rows_with_a_text_over_its_limit(db, tmp_path):
+    regions.create_unit(db, None, "community", "宝石社区", "C01")
+    path = tmp_path / "in.csv"
+    path.write_text("户号,姓名,身份证号码,与户主关系,住址,所属网格,备注\n"
+                    f"H001,王五,{pid(1970, 1, 2, 11)},户主,{_long('address')},第一网格,\n"
+                    f"H002,赵六,{pid(1971, 1, 2, 13)},户主,东风路2号,第一网格,{_long('notes')}\n"
+                    f"H003,钱七,{pid(1972, 1, 2, 15)},户主,东风路3号,{_long('unit_name')},\n"
+                    f"H004,孙八,{pid(1973, 1, 2, 17)},户主,东风路4号,第一网格,好\n", encoding="utf-8")
+    result = consume(import_file(db, path, create_grids=True), quiet=True)
+    reasons = {r.row: r.reason for r in result.refused}
+    assert len(reasons) == 3
+    assert reasons[2].startswith("住址过长：最多200个字") and reasons[3].startswith("备注过长：最多2000个字")
+    assert reasons[4].startswith("所属网格过长：最多60个字")
+    assert [r[0] for r in db.execute("SELECT name FROM persons")] == ["孙八"]
