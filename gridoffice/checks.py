@@ -26,9 +26,15 @@ KINDS = {
     "id_mismatch": "性别或出生日期与身份证号码不符",
     "party_member_contacts": "联系户数不在5至10户的党员",
     "class1_contact": "联系人中没有村主要干部的一类户",
+    "class2_contact": "联系人中没有村两委班子成员的二类户",
+    "class3_contact": "联系人中没有党员的三类户",
 }
 
 CONTACTS_MIN, CONTACTS_MAX = 5, 10
+# Who counts as a party member: a staff member of that kind or an old party member, or one linked to a
+# resident whose political status says party member (full or probationary) — so cadres count too.
+PARTY_MEMBER = ("({s}.kind IN ('party_member', 'veteran_member') OR EXISTS (SELECT 1 FROM persons pm "
+                "WHERE pm.id = {s}.person_id AND pm.political_status IN ('party_member', 'probationary')))")
 
 
 @dataclass(frozen=True)
@@ -153,7 +159,7 @@ def _party_members(db: Database, today: str) -> list[Problem]:
         "SELECT s.id, s.name, count(DISTINCT h.id) AS n FROM staff s "
         f"LEFT JOIN contacts c ON c.staff_id = s.id AND {_OPEN.format(t='c')} "
         "LEFT JOIN households h ON h.id = c.household_id AND h.status = 'active' "
-        "WHERE s.kind = 'party_member' AND s.status = 'active' GROUP BY s.id HAVING n < :lo OR n > :hi "
+        f"WHERE {PARTY_MEMBER.format(s='s')} AND s.status = 'active' GROUP BY s.id HAVING n < :lo OR n > :hi "
         "ORDER BY s.name, s.id", {"today": today, "lo": CONTACTS_MIN, "hi": CONTACTS_MAX}).fetchall()
     return [Problem("party_member_contacts", (
         tr("党员{name}联系{n}户，少于{lo}户，请再安排联系户").format(name=name, n=n, lo=CONTACTS_MIN) if n < CONTACTS_MIN
@@ -161,15 +167,38 @@ def _party_members(db: Database, today: str) -> list[Problem]:
         "staff", sid) for sid, name, n in rows]
 
 
-def _class1(db: Database, today: str) -> list[Problem]:
-    rows = db.execute(
-        f"SELECT h.id, h.number, {_HEAD} FROM households h WHERE h.status = 'active' AND h.contact_class = 1 "
+def _uncovered(db: Database, today: str, cls: int, who_counts: str) -> list[tuple]:
+    """Active households of class `cls` without an open contact whose staff meets `who_counts` (on s, r)."""
+    return db.execute(
+        f"SELECT h.id, h.number, {_HEAD} FROM households h WHERE h.status = 'active' AND h.contact_class = :cls "
         "AND NOT EXISTS (SELECT 1 FROM contacts c JOIN staff s ON s.id = c.staff_id AND s.status = 'active' "
-        "JOIN staff_roles r ON r.staff_id = c.staff_id AND r.role = 'principal_cadre' "
-        f"WHERE c.household_id = h.id AND {_OPEN.format(t='c')} AND {_OPEN.format(t='r')}) ORDER BY h.number",
-        {"today": today}).fetchall()
+        f"WHERE c.household_id = h.id AND {_OPEN.format(t='c')} AND {who_counts}) ORDER BY h.number",
+        {"today": today, "cls": cls}).fetchall()
+
+
+def _holds(roles: str) -> str:
+    return (f"EXISTS (SELECT 1 FROM staff_roles r WHERE r.staff_id = s.id AND r.role IN ({roles}) "
+            f"AND {_OPEN.format(t='r')})")
+
+
+# Seed 000 (Yaolin): class 1 "由村主要干部重点联系", class 2 "由村两委班子成员重点关注" (a principal
+# cadre sits on both committees too), class 3 "由普通党员进行联系".
+def _class1(db: Database, today: str) -> list[Problem]:
     return [Problem("class1_contact", tr("一类户{number}（{who}）没有村主要干部联系，请安排一位村主要干部").format(
-        number=number, who=_who(head)), "households", hid) for hid, number, head in rows]
+        number=number, who=_who(head)), "households", hid)
+        for hid, number, head in _uncovered(db, today, 1, _holds("'principal_cadre'"))]
+
+
+def _class2(db: Database, today: str) -> list[Problem]:
+    return [Problem("class2_contact", tr("二类户{number}（{who}）没有村两委班子成员关注，请安排一位村两委班子成员联系").format(
+        number=number, who=_who(head)), "households", hid)
+        for hid, number, head in _uncovered(db, today, 2, _holds("'principal_cadre', 'committee_member'"))]
+
+
+def _class3(db: Database, today: str) -> list[Problem]:
+    return [Problem("class3_contact", tr("三类户{number}（{who}）没有党员联系，请安排一位党员联系").format(
+        number=number, who=_who(head)), "households", hid)
+        for hid, number, head in _uncovered(db, today, 3, PARTY_MEMBER.format(s="s"))]
 
 
 # (what the progress line says, the rule)
@@ -181,6 +210,8 @@ _RULES = (
     ("性别、出生日期与身份证号码是否一致", _id_mismatch),
     ("党员联系户数", _party_members),
     ("一类户的联系干部", _class1),
+    ("二类户的联系干部", _class2),
+    ("三类户的联系党员", _class3),
 )
 
 

@@ -376,8 +376,10 @@ class _Builder(HouseholdMaker):
         party = [m for m in residents if m.political == "party_member" and 22 <= m.age <= 75]
         veteran = resident([m for m in residents if m.political == "party_member" and m.age >= 68])
         if veteran:
-            self._member(team, self._staff("veteran_member", gid, person=veteran), "supervision", "老党员")
-        adults = [m for m in residents if 30 <= m.age <= 68]
+            veteran = self._staff("veteran_member", gid, person=veteran)
+            self._member(team, veteran, "supervision", "老党员")
+        # Party members serve through their 5–10 contact households; volunteers and heads come from the rest.
+        adults = [m for m in residents if 30 <= m.age <= 68 and m.political not in ("party_member", "probationary")]
         for _ in range(int_between(rng, 1, 2)):
             person = resident(adults) if rng.random() < 0.5 else None
             volunteer = self._staff("volunteer", gid, person=person)
@@ -388,10 +390,13 @@ class _Builder(HouseholdMaker):
                 if person:
                     self._role(self._staff("volunteer", gid, person=person), "group_head" if rural else "building_head",
                                gid if rural else place)
-        self._contacts(gid, made, party, resident, ctx)
+        self._contacts(gid, made, party, resident, ctx, veteran)
 
-    def _contacts(self, gid: int, made: list, party: list[Member], resident, ctx: dict) -> None:
-        """Class 1 → a principal cadre, class 2 → a committee member, class 3 → 5–10 per party member."""
+    def _contacts(self, gid: int, made: list, party: list[Member], resident, ctx: dict, veteran: int | None) -> None:
+        """Class 1 → a principal cadre, class 2 → a committee member, class 3 → 5–10 per party member.
+
+        The team's old party member is a party member too and takes his share of class-3 households.
+        """
         rng = self.rng
         rows = self.rows["contacts"]
         ordinary = [hid for hid, status, _, cls, _ in made if status == "active" and cls == 3]
@@ -400,10 +405,12 @@ class _Builder(HouseholdMaker):
         if ordinary:
             count = max(1, round(len(ordinary) / rng.uniform(6.0, 9.0)))
             count = max(min(count, len(ordinary) // 5), math.ceil(len(ordinary) / 10), 1)
-            for _ in range(count):
+            if veteran:
+                members.append(veteran)
+            for _ in range(count - len(members)):
                 person = resident(party)
                 members.append(self._staff("party_member", gid, person=person, age=int_between(rng, 30, 70)))
-            self._role(members[0], "proxy_agent", gid)
+            self._role(members[-1], "proxy_agent", gid)
             for i, hid in enumerate(ordinary):
                 rows.append((self._new_id("contacts"), members[i % count], hid,
                              self._day(self._days_ago(30, 1500)), None))

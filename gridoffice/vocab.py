@@ -57,10 +57,11 @@ RESIDENCE = {
 PERSON_STATUS = {"active": "在册", "moved_out": "已迁出", "deceased": "已死亡"}
 HOUSEHOLD_STATUS = {"active": "在册", "moved_out": "已迁出", "dissolved": "已注销"}
 
+# Yaolin town's three classes (seed 000), in its words; "村" reads "社区" in a city community.
 CONTACT_CLASSES = {
-    1: "一类户（困难问题多，村主要干部联系）",
-    2: "二类户（低收入户、大户、活跃群体，村委委员联系）",
-    3: "三类户（一般农户，普通党员联系）",
+    1: "一类户（困难和问题多的群体，由村主要干部重点联系）",
+    2: "二类户（低收入户、发展大户、活跃群体，由村两委班子成员重点关注）",
+    3: "三类户（其他群众，由普通党员联系）",
 }
 CONTACT_CLASS_SHORT = {1: "一类", 2: "二类", 3: "三类"}
 
@@ -98,7 +99,7 @@ STAFF_KINDS = {
 
 STAFF_ROLES = {
     "principal_cadre": "村主要干部",
-    "committee_member": "村委委员",
+    "committee_member": "村两委班子成员",
     "area_head": "片长",
     "group_head": "组长",
     "grid_head": "网格长",
@@ -110,13 +111,13 @@ STAFF_ROLES = {
     "informant": "维稳信息员",
 }
 
-# The "five roles" (五个员) a team member plays.
+# The "five roles" (五个员) a team member plays, in Zhoushan's exact words (seed 001).
 TEAM_DUTIES = {
-    "survey": "民情调查员",
-    "mediation": "矛盾调解员",
-    "publicity": "政策宣传员",
-    "supervision": "民主监督员",
-    "prosperity": "致富服务员",
+    "survey": "社情民意调研员",
+    "mediation": "矛盾纠纷化解员",
+    "publicity": "政策法规宣传员",
+    "supervision": "民主制度监督员",
+    "prosperity": "富民强市服务员",
 }
 
 

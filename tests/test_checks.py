@@ -138,12 +138,60 @@ def test_class1_needs_a_principal_cadre(db, clean):
     assert len([p for p in problems(db, today=TODAY + dt.timedelta(days=1)) if p.kind == "class1_contact"]) == 2
 
 
+def test_class2_needs_a_member_of_the_two_committees(db, clean):
+    t, cadre, member, ids = clean
+    households.update_household(db, ids[1], contact_class=2)
+    households.update_household(db, ids[2], contact_class=2)
+    committee = staff.add_staff(db, "周委员", "village_cadre")
+    staff.add_role(db, committee, "committee_member", t.community, since="2020-01-01")
+    staff.link_contact(db, committee, ids[2], since="2020-01-01")
+    # The party member who still contacts it does not count for a class-2 household.
+    [p] = [p for p in problems(db) if p.kind == "class2_contact"]
+    number = households.get_household(db, ids[1]).number
+    assert (p.row_id, p.table, p.message) == (
+        ids[1], "households", f"二类户{number}（户主王二）没有村两委班子成员关注，请安排一位村两委班子成员联系")
+    # A principal cadre sits on both committees.
+    staff.link_contact(db, cadre, ids[1], since="2020-01-01")
+    assert [p for p in problems(db) if p.kind == "class2_contact"] == []
+
+
+def test_class3_needs_a_party_member(db, clean):
+    t, cadre, member, ids = clean
+    hid = households.create_household(db, org_id=t.grid, head=man("钱七", serial=61))
+    villager = staff.add_staff(db, "群众志愿者", "volunteer")
+    staff.link_contact(db, villager, hid, since="2020-01-01")
+    [p] = [p for p in problems(db) if p.kind == "class3_contact"]
+    number = households.get_household(db, hid).number
+    assert (p.row_id, p.message) == (hid, f"三类户{number}（户主钱七）没有党员联系，请安排一位党员联系")
+    # A volunteer who is a party member in the archive counts as one.
+    person = people.add_person(db, woman("党员志愿者", serial=62, political_status="party_member"))
+    staff.update_staff(db, villager, person_id=person)
+    assert [p for p in problems(db) if p.kind == "class3_contact"] == []
+
+
+def test_old_party_members_and_cadres_who_are_party_members_count_for_five_to_ten(db, clean):
+    t, cadre, member, ids = clean
+    veteran = staff.add_staff(db, "老党员", "veteran_member")
+    found = {p.row_id: p.message for p in problems(db) if p.kind == "party_member_contacts"}
+    assert found == {veteran: "党员老党员联系0户，少于5户，请再安排联系户"}
+    # The cadre is not known as a party member until linked to his record in the archive.
+    person = people.add_person(db, man("陈书记", serial=63, political_status="party_member"))
+    staff.update_staff(db, cadre, person_id=person)
+    found = {p.row_id: p.message for p in problems(db) if p.kind == "party_member_contacts"}
+    assert found[cadre] == "党员陈书记联系1户，少于5户，请再安排联系户"
+    # A probationary member counts; one who left the party no longer does.
+    db.execute("UPDATE persons SET political_status = 'probationary' WHERE id = ?", [person])
+    assert cadre in {p.row_id for p in problems(db) if p.kind == "party_member_contacts"}
+    db.execute("UPDATE persons SET political_status = 'masses' WHERE id = ?", [person])
+    assert cadre not in {p.row_id for p in problems(db) if p.kind == "party_member_contacts"}
+
+
 def test_problems_come_in_kind_order(db, clean):
     t, *_ = clean
     people.add_person(db, woman("孙丽", serial=42))
     households.create_household(db, org_id=t.area, head=man("赵六", serial=41))
     kinds = [p.kind for p in problems(db)]
-    assert kinds == ["outside_grid", "outside_household"]
+    assert kinds == ["outside_grid", "outside_household", "class3_contact"]
 
 
 # ---- the command -----------------------------------------------------------------------------

@@ -72,7 +72,7 @@ def test_teams(db, t):
     team = staff.create_team(db, t.grid, "第一网格服务团队", duties="走访、调解")
     assert [x.name for x in staff.teams_of(db, t.grid)] == ["第一网格服务团队"]
     doctor = staff.add_staff(db, "刘医生", "doctor", phone="13800000001")
-    member = staff.add_team_member(db, team, doctor, duty="矛盾调解员", title="副团长")
+    member = staff.add_team_member(db, team, doctor, duty="矛盾纠纷化解员", title="副团长")
     members = staff.team_members(db, team)
     assert [(m.staff_name, m.duty, m.title, m.phone) for m in members] == [("刘医生", "mediation", "副团长", "13800000001")]
     before = dump(db)

@@ -17,7 +17,8 @@ from tests.ui_helpers import copy_of, shown_page
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    """An office with known faults: a household outside any grid, one without a head, a party member with 1 contact."""
+    """Known faults: a household outside any grid, one without a head, a party member with 1 contact,
+    and the two class-3 households he does not contact."""
     path = tmp_path_factory.mktemp("completeness") / "office.db"
     db = open_db(path)
     audit.set_actor(db, "测试员")
@@ -66,7 +67,7 @@ def test_before_the_first_run_nothing_is_counted(page):
 def test_the_first_visit_runs_the_check(page, qtbot):
     page.activated()
     qtbot.waitUntil(lambda: page.problems is not None)
-    assert len(page.problems) == 3
+    assert len(page.problems) == 5
     page.activated()  # later visits keep the result until F5
     assert page.job is None
 
@@ -76,13 +77,14 @@ def test_f5_runs_the_check_and_counts_per_kind(page, office, qtbot):
     qtbot.keyClick(page, Qt.Key.Key_F5)
     qtbot.waitUntil(lambda: page.problems is not None)
     texts = kind_texts(page)
-    assert "全部问题（3）" == texts[0]
+    assert "全部问题（5）" == texts[0]
     assert "不在网格内的户（1）" in texts
     assert "没有户主的户（1）" in texts
     assert "联系户数不在5至10户的党员（1）" in texts
+    assert "联系人中没有党员的三类户（2）" in texts
     assert "重复的身份证号码（0）" in texts
-    assert "发现3个问题" in page.status.text()
-    assert page.model.rowCount() == 3
+    assert "发现5个问题" in page.status.text()
+    assert page.model.rowCount() == 5
     assert "户0002" in page.model.data(page.model.index(0, 1))
 
 
@@ -115,7 +117,7 @@ def test_a_change_marks_the_result_stale_and_a_rerun_clears_it(page, office, qtb
     qtbot.waitUntil(lambda: page.stale)
     assert "按 F5 重新检查" in page.status.text()
     page.run_check()
-    qtbot.waitUntil(lambda: not page.stale and page.problems is not None and len(page.problems) == 2)
+    qtbot.waitUntil(lambda: not page.stale and page.problems is not None and len(page.problems) == 4)
     assert "不在网格内的户（0）" in kind_texts(page)
 
 

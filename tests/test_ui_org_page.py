@@ -248,7 +248,7 @@ def test_a_team_with_members_and_their_duties(page, office, qtbot, answers):
     dialog.title.setText("副团长")
     ok(dialog)
     qtbot.waitUntil(lambda: page.members_table.rowCount() == 1)
-    assert [page.members_table.item(0, c).text() for c in range(3)] == ["郑医生", "矛盾调解员", "副团长"]
+    assert [page.members_table.item(0, c).text() for c in range(3)] == ["郑医生", "矛盾纠纷化解员", "副团长"]
     page.add_team_member()
     page.dialog.member.setCurrentIndex(page.dialog.member.findData(office["doctor"]))
     ok(page.dialog)
