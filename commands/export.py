@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from commands._progress import consume
-from exports import archives, assessment, monthly_summary, public_notice, roster
+from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
 from gridoffice import audit, stats_archives
 from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError, ValidationError
@@ -19,17 +19,17 @@ from gridoffice.i18n import tr
 from . import _files
 
 NAME = "export"
-HELP = "导出报表：月度汇总、公示表、年终考核、花名册、一村一档、一党员一档"
+HELP = "导出报表：月度汇总、公示表、年终考核、花名册、一村一档、一党员一档、工作简报"
 KINDS = {"summary": "月度汇总", "notice": "公示表", "assessment": "年终考核", "roster": "花名册",
-         "village-file": "一村一档", "member-file": "一党员一档"}
+         "village-file": "一村一档", "member-file": "一党员一档", "briefing": "工作简报"}
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("kind", choices=list(KINDS), help="；".join(f"{k}（{v}）" for k, v in KINDS.items()))
     parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
-    parser.add_argument("--month", metavar="YYYY-MM", help="月份（月度汇总、公示表），默认上个月")
+    parser.add_argument("--month", metavar="YYYY-MM", help="月份（月度汇总、公示表、工作简报），默认上个月")
     parser.add_argument("--year", metavar="YYYY", help="年度（年终考核、一党员一档），默认今年")
-    parser.add_argument("--org", metavar="NAME", help="范围：组织单元名称（花名册、汇总、公示、考核；一村一档必填）")
+    parser.add_argument("--org", metavar="NAME", help="范围：组织单元名称（花名册、汇总、公示、考核、简报；一村一档必填）")
     parser.add_argument("--staff", metavar="NAME", help="人员姓名（一党员一档必填）")
     parser.add_argument("--columns", nargs="+", metavar="COL", help="花名册的列（中文列名或代码），默认全部")
     parser.add_argument("--full-numbers", action="store_true",
@@ -77,6 +77,8 @@ def run(args) -> int:
         elif args.kind == "roster":
             job = roster.write(db, out, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS,
                                full_numbers=args.full_numbers, reason=args.reason)
+        elif args.kind == "briefing":
+            job = briefing.export_briefing(db, out, month, today=dt.date.today(), unit_id=org_id)
         elif args.kind == "village-file":
             if org_id is None:
                 raise ValidationError("org", tr("一村一档请用 --org 指定村或社区的名称"))

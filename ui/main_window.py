@@ -21,6 +21,8 @@ from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 
 DEFAULT_PAGE = "archive"
+# Leaders and administrators start on the month at a glance after every log-in.
+LEADER_PAGE, LEADER_ROLES = "dashboard", frozenset({"leader", "admin"})
 # The other pages are imported and built after the first one has shown its rows (checked this often,
 # given up waiting for after OTHER_PAGES_MAX_WAIT_S).
 OTHER_PAGES_DELAY_MS = 150
@@ -46,7 +48,8 @@ class MainWindow(QMainWindow):
         self._build_navigation()
         self._build_menus()
         self._build_status_bar()
-        start = first_page or (QSettings().value("window/page", "") if persist else "") or DEFAULT_PAGE
+        start = first_page or (LEADER_PAGE if getattr(ctx.user, "role", "") in LEADER_ROLES else "") or (
+            QSettings().value("window/page", "") if persist else "") or DEFAULT_PAGE
         self._start_page = str(start)
         module = module_of(self._start_page) or module_of(DEFAULT_PAGE)
         self._add_pages(page_classes([module]) if module else page_classes())
@@ -124,8 +127,13 @@ class MainWindow(QMainWindow):
                 self._page_menu_actions.append(menu_action)
             if self.persist and hasattr(page, "restore_state"):
                 page.restore_state(QSettings())
-        for n, (page, action) in enumerate(zip(self.pages, self._page_actions), start=1):
-            shortcut = getattr(page, "SHORTCUT", "") or (f"Ctrl+{n}" if n <= 9 else "")
+        # Ctrl+1…9 count the pages without a shortcut of their own (首页 has Ctrl+0).
+        n = 0
+        for page, action in zip(self.pages, self._page_actions):
+            shortcut = getattr(page, "SHORTCUT", "")
+            if not shortcut:
+                n += 1
+                shortcut = f"Ctrl+{n}" if n <= 9 else ""
             action.setShortcut(QKeySequence(shortcut))
             if shortcut:
                 keys = QKeySequence(shortcut).toString(QKeySequence.SequenceFormat.NativeText)

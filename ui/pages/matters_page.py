@@ -306,6 +306,7 @@ class MattersPage(Page):
         self._units_dirty = True
         self.org_scope: set[int] | None = ctx.org_scope()  # the user's units; None: every matter
         self._pending_select: int | None = None
+        self.category_id: int | None = None  # set by show_list(); any change of the filters clears it
         self._ids_worker = LatestWorker(ctx, "matter-ids", self)
 
         self.search = QLineEdit(self)
@@ -370,6 +371,10 @@ class MattersPage(Page):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(_SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
+        # Connected before the reloads, so a clerk's own change of a filter drops the dashboard's category first.
+        for signal in (self.search.textChanged, self.state.currentIndexChanged, self.assignee.currentIndexChanged,
+                       self.grade.currentIndexChanged, self.scope.unit_changed):
+            signal.connect(self._drop_category)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self.reload)
         for box in (self.state, self.assignee, self.grade):
@@ -440,7 +445,28 @@ class MattersPage(Page):
     def current_filter(self) -> M.MatterFilter:
         return M.MatterFilter(state=self.state.currentData(), grid_id=self.scope.current_unit(),
                               assignee_staff_id=self.assignee.currentData(), grade=self.grade.currentData(),
-                              text=self.search.text())
+                              category_id=self.category_id, text=self.search.text())
+
+    def _drop_category(self, *_args) -> None:
+        self.category_id = None
+
+    def show_list(self, *, state: str | None = None, unit: int | None = None, text: str = "",
+                  category_id: int | None = None) -> None:
+        """Show the list a dashboard chart points at: a state ('open'; None for all), a unit, the start of
+        a number (a month: '2026-10') and a category; the other filters are cleared."""
+        self.tabs.setCurrentIndex(0)
+        widgets = (self.state, self.assignee, self.grade, self.search, self.scope)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.state.setCurrentIndex(1 if state is None else max(0, self.state.findData(state)))
+        self.assignee.setCurrentIndex(0)
+        self.grade.setCurrentIndex(0)
+        self.search.setText(text)
+        self.scope.set_current_unit(unit)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.category_id = category_id
+        self.reload()
 
     def reload(self) -> None:
         """Re-read the list for the current filter, in the background."""
@@ -463,6 +489,8 @@ class MattersPage(Page):
             "共 {n} 件　<span style='color:#b00020'>超期 {o}</span>　<span style='color:#8a6d00'>即将到期 {s}</span>"
             "　期限内 {i}　已办结 {c}").format(n=sum(counts.values()), o=counts["overdue"], s=counts["due_soon"],
                                             i=counts["in_time"], c=counts["closed"])
+            + (self.tr("　（只列出类别“{c}”的事项，更改筛选即取消）").format(c=self._category_name())
+               if self.category_id is not None else "")
             + (self.tr("　（已办结的只列出最近{k}件，查找更早的请用搜索或筛选）").format(k=CLOSED_LIMIT)
                if result.truncated else ""))
         row = self.model.row_of(selected) if selected is not None else -1
@@ -471,6 +499,10 @@ class MattersPage(Page):
             self._row_chosen(row)
         elif selected is not None and self.view.matter is not None:
             self._refresh_view(selected)
+
+    def _category_name(self) -> str:
+        row = self.ctx.reader().execute("SELECT name FROM matter_categories WHERE id = ?", [self.category_id]).fetchone()
+        return row[0] if row else ""
 
     def _row_chosen(self, row: int) -> None:
         matter_id = self.model.id_at(row)

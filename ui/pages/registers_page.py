@@ -215,6 +215,16 @@ class RegistersPage(Page):
         if ids and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.model.index(0, 0))
 
+    def show_group(self, code: str, unit: int | None = None) -> None:
+        """Show one register within a unit (the dashboard's bar of that register)."""
+        self.scope.blockSignals(True)
+        self.scope.set_current_unit(unit)
+        self.scope.blockSignals(False)
+        item = self._group_items.get(code)
+        if item is not None:
+            self.groups.setCurrentItem(item)
+        self.reload()
+
     # -- interaction -----------------------------------------------------------------------------------
     def current_group(self) -> str:
         return self._group

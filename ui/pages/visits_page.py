@@ -34,6 +34,7 @@ class VisitsPage(Page):
         self._dirty = True
         self.grid_rows: list[visits.OverdueCount] = []
         self.staff_rows: list[visits.OverdueCount] = []
+        self._pending_grid: int | None = None  # select_grid() before the grids arrived
         self._scope: set[int] | None = None  # the user's units (a grid worker: their grid); None: all
         self._grid_worker = LatestWorker(ctx, "visits-grids", self)
         self._detail_worker = LatestWorker(ctx, "visits-detail", self)
@@ -108,6 +109,8 @@ class VisitsPage(Page):
     def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
         chosen = selected_row(self.grids)
         current = self.grid_rows[chosen].id if chosen is not None and chosen < len(self.grid_rows) else None
+        if self._pending_grid is not None:
+            current, self._pending_grid = self._pending_grid, None
         self.grid_rows = rows
         fill(self.grids, [(g.name or self.tr("（未分网格）"), g.households, g.overdue,
                            f"{g.overdue / g.households:.1%}" if g.households else "", g.oldest_due or "")
@@ -169,6 +172,16 @@ class VisitsPage(Page):
         fill(self.households, [(d.next_due, self.tr("{n}天").format(n=d.days_overdue), d.number, d.head_name,
                                 self.tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")), d.last_visit or self.tr("未走访"),
                                 d.address) for d in dues])
+
+    def select_grid(self, grid_id: int) -> None:
+        """Show one grid's staff and overdue households (the dashboard's bar of that grid)."""
+        ids = [g.id for g in self.grid_rows]
+        if self._grid_worker.pending or grid_id not in ids:
+            self._pending_grid = grid_id
+            if not self._grid_worker.pending:
+                self.reload()
+            return
+        self.grids.selectRow(ids.index(grid_id))
 
     # -- actions ---------------------------------------------------------------------------------------
     def edit_rules(self) -> None:

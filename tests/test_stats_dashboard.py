@@ -1,0 +1,231 @@
+"""The dashboard's figures against plain loops over the rows, and each chart's numbers against the figures."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+
+import pytest
+
+from exports import charts as X
+from gridoffice import ages, checks, registers, stats, vocab
+from gridoffice import stats_dashboard as D
+from gridoffice.errors import ValidationError
+from tests._reports import MONTH, TODAY, grid_of_household_all, loop_days_overdue, loop_matters
+
+NOW = dt.datetime(2026, 11, 1, 12, 0)
+
+
+@pytest.fixture
+def office(activity_office):
+    return activity_office
+
+
+def _texts(chart: X.Chart) -> list[str]:
+    return [op[3] for op in chart.ops if op[0] == "text"]
+
+
+def test_months_match_loops_and_the_summary(office):
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    assert [m.month for m in d.months] == [f"2025-{m:02d}" for m in range(11, 13)] + [
+        f"2026-{m:02d}" for m in range(1, 11)]
+    for m in d.months:
+        p = stats.month(m.month)
+        loops = loop_matters(office, "1", p.start, p.end).get(1, Counter())
+        assert (m.received, m.closed, m.on_time, m.overdue) == (
+            loops["received"], loops["closed"], loops["closed_on_time"], loops["overdue"]), m.month
+    assert sum(m.received for m in d.months) > 0
+    total = stats.monthly_summary(office, MONTH).total
+    assert (d.this_month.received, d.this_month.closed) == (total.received, total.closed)
+
+
+def test_categories_satisfaction_and_deadlines_match_loops(office):
+    # Some matters still open, with deadlines before, around and after NOW.
+    office.execute("UPDATE matters SET state = 'in_progress', closed_at = NULL WHERE id IN "
+                   "(SELECT id FROM matters ORDER BY received_at DESC LIMIT 40)")
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    this, before = Counter(), Counter()
+    levels = Counter()
+    for cat, received, satisfaction in office.execute("SELECT category_id, received_at, satisfaction FROM matters"):
+        if received[:7] == MONTH:
+            this[cat] += 1
+            if satisfaction:
+                levels[satisfaction] += 1
+        elif received[:7] == "2026-09":
+            before[cat] += 1
+    assert {c.category_id: (c.count, c.before) for c in d.categories} == {
+        cat: (this[cat], before[cat]) for cat in set(this) | set(before)}
+    assert [c.count for c in d.categories] == sorted((c.count for c in d.categories), reverse=True)
+    assert {c.code: c.count for c in d.satisfaction} == {code: levels[code] for code in ("satisfied", "basic",
+                                                                                         "unsatisfied")}
+    # Open matters now, by the matters module's own timeliness rule, one matter at a time.
+    from gridoffice import matters as M
+    from gridoffice import matters_query as Q
+
+    states = Counter()
+    for (matter_id,) in office.execute("SELECT id FROM matters WHERE state IN ('received', 'assigned', "
+                                       "'in_progress', 'reopened')"):
+        states[M.timeliness(Q.get_matter(office, matter_id), NOW)] += 1
+    assert {c.code: c.count for c in d.deadlines} == {k: states[k] for k in D.DEADLINES}
+    assert sum(states.values()) > 0
+
+
+def test_visit_figures_match_loops(office):
+    day = D.judged_day(stats.month(MONTH), TODAY)
+    assert day == dt.date(2026, 10, 31)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    overdue = loop_days_overdue(office, day)
+    cls = dict(office.execute("SELECT id, contact_class FROM households"))
+    grid = grid_of_household_all(office)
+    by_class, by_grid = defaultdict(lambda: [0, 0]), defaultdict(lambda: [0, 0])
+    for hid, days in overdue.items():
+        by_class[cls[hid]][0] += 1
+        by_class[cls[hid]][1] += days <= 0
+        by_grid[grid[hid]][0] += 1
+        by_grid[grid[hid]][1] += days > 0
+    assert {c.contact_class: [c.households, c.covered] for c in d.coverage if c.households} == dict(by_class)
+    assert {g.grid_id: [g.households, g.overdue] for g in d.grids} == dict(by_grid)
+    assert [g.overdue for g in d.grids] == sorted((g.overdue for g in d.grids), reverse=True)
+    # The running month is judged on today, not on its last day.
+    assert D.judged_day(stats.month("2026-11"), TODAY) == TODAY
+
+
+def test_staff_activity_matches_loops(office):
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    vstatus = {r[0]: r[1:] for r in office.execute("SELECT id, status, staff_id FROM visits")}
+    visits = defaultdict(set)
+    for vid, day, voided in office.execute("SELECT visit_id, visited_on, voided FROM visit_households"):
+        status, staff = vstatus[vid]
+        if not voided and status == "active" and day[:7] == MONTH:
+            visits[staff].add(vid)
+    commented = {r[0] for r in office.execute("SELECT entry_id FROM log_comments")}
+    logs, waiting = Counter(), Counter()
+    for eid, staff, status, day in office.execute("SELECT id, staff_id, status, entry_date FROM log_entries"):
+        if status == "active" and day[:7] == MONTH:
+            logs[staff] += 1
+            waiting[staff] += eid not in commented
+    expected = {s: (len(visits[s]), logs[s], waiting[s]) for s in set(visits) | set(logs)}
+    assert {s.staff_id: (s.visits, s.logs, s.waiting) for s in d.staff} == expected
+    assert d.logs_waiting == sum(waiting.values()) > 0
+
+
+def test_population_matches_loops_and_the_registers(office):
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    day = d.day
+    bands = defaultdict(lambda: [0, 0])
+    groups = Counter()
+    active_hh = {r[0] for r in office.execute("SELECT id FROM households")}
+    for hid, sex, birth, status in office.execute("SELECT household_id, sex, birth_date, status FROM persons"):
+        if status != "active" or not birth or hid not in active_hh:
+            continue
+        born = dt.date.fromisoformat(birth)
+        for g in ages.groups_of(born, day):
+            groups["age:" + g.code] += 1
+        if born <= day:
+            band = min(ages.age_on(born, day) // 5, 17)
+            bands[band][0 if sex == "M" else 1] += 1
+    assert [[b.men, b.women] for b in d.pyramid] == [bands[i] for i in range(18)]
+    assert {c.code: c.count for c in d.registers} == registers.counts(office, today=day)
+    assert {c.code: c.count for c in d.registers if c.code.startswith("age:")} == {
+        "age:" + g.code: groups["age:" + g.code] for g in ages.AGE_GROUPS}
+    # A role without the sensitive tags gets none of their registers.
+    plain = D.dashboard(office, MONTH, today=TODAY, now=NOW, tags=set(vocab.TAGS) - vocab.SENSITIVE_TAGS)
+    assert not {c.code for c in plain.registers} & vocab.SENSITIVE_TAGS
+
+
+def test_problem_counts_match_the_check(office):
+    office.execute("UPDATE persons SET relation = 'son' WHERE id = (SELECT min(id) FROM persons WHERE relation = 'head')")
+    job = checks.completeness(office, TODAY)
+    problems = []
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        problems = stop.value
+    counts = {c.code: c.count for c in D.problem_counts(office, TODAY)}
+    assert counts == {k: sum(p.kind == k for p in problems) for k in checks.KINDS}
+    assert counts["no_head"] >= 1
+
+
+def test_scope_to_one_grid_and_a_users_units(office):
+    grid_id = office.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, unit_id=grid_id)
+    assert {g.grid_id for g in d.grids} == {grid_id}
+    hh = {r[0] for r in office.execute(
+        "SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id WHERE coalesce(u.grid_id, u.id) = ?",
+        [grid_id])}
+    received = sum(1 for g, h, r in office.execute("SELECT grid_id, household_id, received_at FROM matters")
+                   if r[:7] == MONTH and (g == grid_id or h in hh))
+    assert d.this_month.received == received
+    assert d.scope == office.execute("SELECT name FROM org_units WHERE id = ?", [grid_id]).fetchone()[0]
+    # A user who sees only that grid gets the same figures for the whole office.
+    units = D.scope_ids(office, grid_id)
+    mine = D.dashboard(office, MONTH, today=TODAY, now=NOW, visible=units)
+    assert (mine.months, mine.grids, mine.coverage, mine.registers) == (d.months, d.grids, d.coverage, d.registers)
+    total = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    assert sum(b.men + b.women for b in mine.pyramid) < sum(b.men + b.women for b in total.pyramid)
+
+
+@pytest.mark.parametrize("value", ["", "2026-13", "十月"])
+def test_bad_month(office, value):
+    with pytest.raises(ValidationError):
+        D.dashboard(office, value, today=TODAY)
+
+
+def test_each_chart_shows_the_figures_numbers(office):
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    problems = tuple(D.problem_counts(office, TODAY))
+    built = {key: X.build(key, d, problem_counts=problems) for key, _w, _h in X.LAYOUT}
+    trend = _texts(built["trend"])
+    for m in d.months:
+        for value in (m.received, m.closed, m.on_time, m.overdue):
+            assert str(value) in trend
+    # Bars are as long as their numbers: the trend's received bars scale with the months' intake.
+    heights = [op[4] for op in built["trend"].ops  # the received bars, not the legend's swatch (4 mm wide)
+               if op[0] == "rect" and op[5] == X.DARK.colour and op[3] != 4.0]
+    assert len(heights) == len(d.months)
+    biggest = max(max(m.received, m.closed, m.on_time, m.overdue) for m in d.months)
+    for h, m in zip(heights, d.months):
+        assert h == pytest.approx(heights[0] * m.received / d.months[0].received if d.months[0].received
+                                  else h, rel=1e-6)
+    assert biggest
+    cats = _texts(built["categories"])
+    for c in d.categories[:X.TOP_ROWS]:
+        sign = f"+{c.change}" if c.change > 0 else str(c.change)
+        assert f"{c.count}件（较上月{sign}）" in cats
+    for key, counts in (("deadline", d.deadlines), ("satisfaction", d.satisfaction)):
+        texts = _texts(built[key])
+        whole = sum(c.count for c in counts)
+        for c in counts:
+            assert f"{c.count}件　{c.count / whole:.1%}" in texts if whole else f"{c.count}件　—" in texts
+    cov = _texts(built["coverage"])
+    for c in d.coverage:
+        assert any(t.startswith(f"{c.covered}/{c.households}户") for t in cov)
+    grids = _texts(built["grids"])
+    for g in [g for g in d.grids if g.overdue][:X.TOP_ROWS]:
+        assert f"{g.overdue}户（共{g.households}户）" in grids
+    staff = _texts(built["staff"])
+    for s in d.staff[:X.TOP_ROWS]:
+        assert f"走访{s.visits} 日记{s.logs}（待点评{s.waiting}）" in staff
+    regs = _texts(built["registers"])
+    for c in d.registers:
+        assert f"{c.count}人" in regs
+    pyr = _texts(built["pyramid"])
+    for b in d.pyramid:
+        assert str(b.men) in pyr and str(b.women) in pyr and b.label in pyr
+    probs = _texts(built["problems"])
+    for c in problems:
+        assert f"{c.count}处" in probs
+    # Every bar and segment leads somewhere.
+    keys = {op[5][0] if not isinstance(op[5][1], tuple) else op[5][1][0]
+            for chart in built.values() for op in chart.ops if op[0] == "hit"}
+    assert keys >= {"month", "category", "deadline", "satisfaction", "class", "grid", "staff", "register", "problem"}
+
+
+def test_hatching_stays_inside_its_bar():
+    for pattern in ("diag", "back", "cross", "horiz"):
+        lines = X.hatch(10.0, 20.0, 7.0, 3.0, pattern)
+        assert lines
+        for _, x1, y1, x2, y2, *_rest in lines:
+            for x, y in ((x1, y1), (x2, y2)):
+                assert 10.0 - 1e-9 <= x <= 17.0 + 1e-9 and 20.0 - 1e-9 <= y <= 23.0 + 1e-9

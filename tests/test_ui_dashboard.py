@@ -1,0 +1,200 @@
+"""首页 (the dashboard page): its charts show the figures, a click opens the list behind a bar, a grid
+worker sees their grid, and the briefing PDF prints the same numbers, staff masked."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QApplication
+
+from exports import briefing
+from gridoffice import audit, stats, users
+from gridoffice import stats_dashboard as D
+from gridoffice.db import open_db
+from gridoffice.masking import find_unmasked
+from tests._reports import MONTH, TODAY
+from ui import app as app_module
+from ui.context import AppContext, User
+from ui.main_window import MainWindow
+
+NOW = dt.datetime(2026, 11, 1, 12, 0)
+SHOTS = os.environ.get("GRIDOFFICE_SHOTS")  # a folder: the tests leave their screenshots there
+
+
+@pytest.fixture
+def office_path(activity_template, tmp_path):
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
+    return path
+
+
+def _window(path, qtbot, user, size=(1366, 768)):
+    app_module.install_font(QApplication.instance())
+    ctx = AppContext(path, user=user)
+    win = MainWindow(ctx, persist=False)
+    qtbot.addWidget(win)
+    win.resize(*size)
+    win.show()
+    page = win.current_page()
+    assert page.PAGE_ID == "dashboard"
+    page.today, page.clock = (lambda: TODAY), (lambda: NOW)
+    page._load_choices()
+    page.month.setCurrentIndex(page.month.findData(MONTH))
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    return ctx, win, page
+
+
+def _click(qtbot, view, key):
+    """Click the middle of the hit region that carries key."""
+    chart = view.chart
+    op = next(op for op in chart.ops if op[0] == "hit" and op[5] == key)
+    s, ox, oy = view._geometry()
+    x = ox + (op[1] + op[3] / 2) * s
+    y = oy + (chart.height - (op[2] + op[4] / 2)) * s
+    view.parentWidget().parentWidget().parentWidget().ensureWidgetVisible(view)
+    qtbot.mouseClick(view, Qt.MouseButton.LeftButton, pos=QPointF(x, y).toPoint())
+
+
+def test_a_leader_starts_on_the_dashboard_and_its_charts_show_the_figures(office_path, qtbot):
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    expected = D.dashboard(ctx.reader(), MONTH, today=TODAY, now=NOW)
+    assert page.figures == expected
+    texts = [op[3] for op in page.views["trend"].chart.ops if op[0] == "text"]
+    for m in expected.months:
+        assert str(m.received) in texts and m.label in texts
+    assert all(v.chart is not None for v in page.views.values())
+    assert "受理事项 <b>{}</b> 件".format(expected.this_month.received) in page.caption.text()
+    # Ctrl+0 comes back to it from another page; the other pages keep Ctrl+1….
+    win.show_page("archive")
+    actions = {a.text(): a.shortcut().toString() for a in win._page_actions}
+    assert actions["首页"] == "Ctrl+0" and actions["户籍档案"] == "Ctrl+1"
+    if SHOTS:
+        win.show_page("dashboard")
+        win.wait_until_settled()
+        win.grab().save(str(Path(SHOTS) / "dashboard-1366.png"))
+        win.resize(1920, 1080)
+        win.wait_until_settled()
+        win.grab().save(str(Path(SHOTS) / "dashboard-1920.png"))
+    win.close()
+    ctx.close()
+
+
+def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    d = page.figures
+    # A month of the trend: that month's matters on the matters page.
+    _click(qtbot, page.views["trend"], ("month", "2026-09"))
+    matters = win.current_page()
+    assert matters.PAGE_ID == "matters"
+    assert matters.search.text() == "2026-09" and matters.state.currentData() is None
+    qtbot.waitUntil(lambda: not matters.is_loading() if hasattr(matters, "is_loading") else True)
+    qtbot.waitUntil(lambda: matters.model.rowCount() == stats.monthly_summary(ctx.reader(), "2026-09").total.received,
+                    timeout=5000)
+    # A category: this month's matters of that category.
+    win.show_page("dashboard")
+    top = d.categories[0]
+    _click(qtbot, page.views["categories"], ("category", top.category_id))
+    assert win.current_page() is matters and matters.category_id == top.category_id
+    qtbot.waitUntil(lambda: matters.model.rowCount() == top.count, timeout=5000)
+    # A grid's bar: the 走访督查 page on that grid.
+    win.show_page("dashboard")
+    worst = d.grids[0]
+    _click(qtbot, page.views["grids"], ("grid", worst.grid_id))
+    visits = win.current_page()
+    assert visits.PAGE_ID == "visits"
+    qtbot.waitUntil(lambda: not visits.is_loading(), timeout=5000)
+    row = visits.grids.currentIndex().row()
+    assert visits.grid_rows[row].id == worst.grid_id
+    # A staff member: their workbench.
+    win.show_page("dashboard")
+    busiest = d.staff[0]
+    _click(qtbot, page.views["staff"], ("staff", busiest.staff_id))
+    assert win.current_page().PAGE_ID == "workbench"
+    # A register: the 重点人群 page on it.
+    win.show_page("dashboard")
+    _click(qtbot, page.views["registers"], ("register", "age:elderly_60"))
+    registers_page = win.current_page()
+    assert registers_page.PAGE_ID == "registers" and registers_page.current_group() == "age:elderly_60"
+    # A deadline segment: the open matters, most urgent first.
+    win.show_page("dashboard")
+    page.open_list(("deadline", "overdue"))
+    assert win.current_page() is matters and matters.state.currentData() == "open"
+    # A kind of completeness problem: that kind on the completeness page.
+    win.show_page("dashboard")
+    page.open_list(("problem", "no_head"))
+    assert win.current_page().PAGE_ID == "completeness"
+    win.close()
+    ctx.close()
+
+
+def test_a_grid_worker_sees_their_grid(office_path, qtbot):
+    db = open_db(office_path)
+    audit.set_actor(db, "测试员")
+    grid_id = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
+    user = users.get_user(db, users.create_user(db, "gw", "pass1234", "grid_worker", display_name="网格员甲",
+                                                org_id=grid_id))
+    db.close()
+    ctx = AppContext(office_path, user=user)
+    app_module.install_font(QApplication.instance())
+    win = MainWindow(ctx, persist=False, first_page="dashboard")
+    qtbot.addWidget(win)
+    win.show()
+    page = win.current_page()
+    page.today, page.clock = (lambda: TODAY), (lambda: NOW)
+    page._load_choices()
+    page.month.setCurrentIndex(page.month.findData(MONTH))
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    assert page.scope.findData(None) == -1  # no "whole office" for a grid worker
+    assert {g.grid_id for g in page.figures.grids} <= {grid_id}
+    mine = D.dashboard(ctx.reader(), MONTH, today=TODAY, now=NOW, unit_id=grid_id,
+                       tags=users.visible_tags(user))
+    assert page.figures.months == mine.months
+    win.close()
+    ctx.close()
+
+
+def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
+    db = open_db(office_path)
+    audit.set_actor(db, "测试员")
+    out = tmp_path / "简报.pdf"
+    job = briefing.export_briefing(db, out, MONTH, today=TODAY, now=NOW)
+    try:
+        while True:
+            next(job)
+    except StopIteration as stop:
+        pages = stop.value
+    d = D.dashboard(db, MONTH, today=TODAY, now=NOW)
+    text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert pages >= 2 and text.count("\f") == pages
+    assert f"{d.office}工作简报" in text and "2026年10月" in text
+    for m in d.months:
+        assert str(m.received) in text
+    for s in d.staff[:10]:
+        assert s.name not in text  # staff only masked
+        assert stats.mask_name(s.name) in text
+    assert find_unmasked(text) == []
+    entry = db.execute("SELECT action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    assert entry[0] == "export" and "briefing" in entry[1]
+    if SHOTS:
+        subprocess.run(["pdftoppm", "-png", "-r", "80", str(out), str(Path(SHOTS) / "briefing")], check=True)
+    db.close()
+
+
+def test_export_briefing_command(office_path, tmp_path):
+    out = tmp_path / "b.pdf"
+    root = Path(__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "main.py", "export", "briefing", "--db", str(office_path), "--month", MONTH,
+                          "-q", "-o", str(out)], cwd=root, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert out.read_bytes().startswith(b"%PDF")
+    bad = subprocess.run([sys.executable, "main.py", "export", "briefing", "--db", str(office_path), "--month",
+                          "2026-13", "-q", "-o", str(tmp_path / "c.pdf")], cwd=root, capture_output=True, text=True)
+    assert bad.returncode == 2 and "月份“2026-13”无效" in bad.stderr
+    assert not (tmp_path / "c.pdf").exists()

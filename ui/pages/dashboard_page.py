@@ -1,0 +1,276 @@
+"""首页: the month at a glance for a leader, as charts with the number behind each.
+
+The figures come from gridoffice.stats_dashboard in three background reads (matters, visits and
+staff; the registers and the age pyramid; the completeness check, slowest, last), each drawn as it
+arrives, so changing the month or the scope never holds up the window. The charts are
+exports/charts.py's drawing operations, the same the printed briefing draws. A click on a bar or a
+segment opens the list behind it on its page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton,
+                               QScrollArea, QVBoxLayout, QWidget)
+
+from exports import charts as X
+from gridoffice import regions, vocab
+from gridoffice import stats_dashboard as D
+from ui.background import LatestWorker
+from ui.pages import Page
+from ui.widgets.chart_view import ChartView, use_qt_metrics
+from ui.widgets.unit_picker import UnitPicker, unit_paths
+
+_CONCERNS = frozenset({"matters", "visits", "logs", "households", "persons", "org", "staff", "settings"})
+MONTHS_OFFERED = 24
+WIDE_PX = 1700  # from this width the charts sit four to a row, below it three (the trend takes two)
+GAP_PX = 8
+
+
+class DashboardPage(Page):
+    PAGE_ID = "dashboard"
+    TITLE = "首页"
+    ORDER = 5
+    SHORTCUT = "Ctrl+0"
+
+    def __init__(self, ctx, parent: QWidget | None = None):
+        super().__init__(ctx, parent)
+        use_qt_metrics()
+        self.today = dt.date.today
+        self.clock = dt.datetime.now
+        self._dirty = True
+        self.figures: D.Dashboard | None = None
+        self.problems: tuple[D.Count, ...] | None = None
+        self._workers = [LatestWorker(ctx, f"dashboard-{n}", self) for n in ("activity", "population", "problems")]
+        tr = self.tr
+        self.month = QComboBox(self)
+        self.scope = UnitPicker(self, all_text=None if ctx.org_scope() is not None else tr("全社区"))
+        self.scope.setMinimumContentsLength(16)
+        self.print_button = QPushButton(tr("打印简报(Ctrl+P)…"), self)
+        self.caption = QLabel(self)
+        top = QHBoxLayout()
+        top.addWidget(QLabel(tr("月份"), self))
+        top.addWidget(self.month)
+        top.addWidget(QLabel(tr("范围"), self))
+        top.addWidget(self.scope)
+        top.addWidget(self.caption, 1)
+        top.addWidget(self.print_button)
+        self.views: dict[str, ChartView] = {}
+        for key, _w, _h in X.LAYOUT:
+            view = ChartView(self)
+            view.clicked.connect(self.open_list)
+            self.views[key] = view
+        self._grid_widget = QWidget(self)
+        self._grid = QGridLayout(self._grid_widget)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setSpacing(GAP_PX)
+        self._columns = 0
+        scroll = QScrollArea(self)
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._grid_widget)
+        self.scroll = scroll
+        self._arrange()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        self.month.currentIndexChanged.connect(lambda _i: self.reload())
+        self.scope.unit_changed.connect(lambda _u: self.reload())
+        self.print_button.clicked.connect(self.save_briefing)
+        scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=scoped)
+        QShortcut(QKeySequence("Ctrl+P"), self, self.save_briefing, context=scoped)
+
+    # -- page contract -------------------------------------------------------------------------------
+    def activated(self) -> None:
+        if self._dirty:
+            self._load_choices()
+            self.reload()
+
+    def on_changed(self, kinds: frozenset) -> None:
+        if kinds & _CONCERNS:
+            self._dirty = True
+            if self.isVisible():
+                self.activated()
+
+    def is_loading(self) -> bool:
+        return any(w.pending for w in self._workers)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._arrange()
+
+    # -- layout ----------------------------------------------------------------------------------------
+    def _arrange(self) -> None:
+        """Place the charts in rows and give each the height its proportions ask at the column width."""
+        columns = 4 if self.width() >= WIDE_PX else 3
+        if columns != self._columns:
+            self._columns = columns
+            for view in self.views.values():
+                self._grid.removeWidget(view)
+            row, col = 0, 0
+            for key, width, _h in X.LAYOUT:
+                span = 2 if width > 100 else 1
+                if col + span > columns:
+                    row, col = row + 1, 0
+                self._grid.addWidget(self.views[key], row, col, 1, span, Qt.AlignmentFlag.AlignTop)
+                col += span
+                if col >= columns:
+                    row, col = row + 1, 0
+            for c in range(4):
+                self._grid.setColumnStretch(c, 1 if c < columns else 0)
+        # From the page's own width (the scroll area's viewport is resized only after this event).
+        room = self.width() - 12 - self.scroll.verticalScrollBar().sizeHint().width()
+        column = (room - GAP_PX * (columns - 1)) / columns
+        for key, width, height in X.LAYOUT:
+            span = 2 if width > 100 else 1
+            self.views[key].setFixedHeight(int((column * span + GAP_PX * (span - 1)) * height / width))
+
+    # -- loading ---------------------------------------------------------------------------------------
+    def _load_choices(self) -> None:
+        first = self.today().replace(day=1)
+        if self.month.count() == 0 or self.month.itemData(0) != first.isoformat()[:7]:
+            self.month.blockSignals(True)
+            self.month.clear()
+            day = first
+            for _ in range(MONTHS_OFFERED):
+                self.month.addItem(self.tr("{y}年{m}月").format(y=day.year, m=day.month), day.isoformat()[:7])
+                day = (day - dt.timedelta(days=1)).replace(day=1)
+            self.month.blockSignals(False)
+        units = regions.all_units(self.ctx.reader())
+        scope = self.ctx.org_scope()
+        if scope is not None:
+            units = [u for u in units if u.id in scope]
+        self.scope.blockSignals(True)
+        self.scope.set_units(unit_paths(units, max_rank=vocab.LEVEL_RANK["grid"]))
+        self.scope.blockSignals(False)
+
+    def current_month(self) -> str:
+        return self.month.currentData() or self.today().isoformat()[:7]
+
+    def reload(self) -> None:
+        """Re-read every figure for the chosen month and scope, in the background."""
+        self._dirty = False
+        month_text, unit = self.current_month(), self.scope.current_unit()
+        today, now = self.today(), self.clock().replace(microsecond=0)
+        visible, tags = self.ctx.org_scope(), self.ctx.visible_tags()
+        self.caption.setText(self.tr("正在统计…"))
+        self.figures, self.problems = None, None
+        for view in self.views.values():
+            view.set_chart(None, self.tr("正在统计…"))
+
+        def read_activity(db):
+            return D.activity(db, month_text, today=today, now=now, org_ids=D.scope_ids(db, unit, visible),
+                              unit_id=unit)
+
+        def read_population(db):
+            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, visible), tags)
+
+        def read_problems(db):
+            return D.problem_counts(db, today, D.scope_ids(db, unit, visible))
+
+        failed = self._failed
+        self._workers[0].submit(read_activity, self._activity_loaded, failed)
+        self._workers[1].submit(read_population, self._population_loaded, failed)
+        self._workers[2].submit(read_problems, self._problems_loaded, failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.caption.setText(self.tr("统计失败：{e}").format(e=getattr(exc, "message", exc)))
+
+    def _activity_loaded(self, d: D.Dashboard) -> None:
+        if self.figures is not None:  # the population arrived first
+            d = replace(d, registers=self.figures.registers, pyramid=self.figures.pyramid)
+        self.figures = d
+        m = d.this_month
+        self.caption.setText(self.tr(
+            "{scope}　{month}：受理事项 <b>{r}</b> 件，办结 <b>{c}</b> 件；未办结中超期 <b>{o}</b> 件；"
+            "日记待点评 <b>{w}</b> 条").format(scope=d.scope, month=d.period.label, r=m.received, c=m.closed,
+                                           o=d.deadlines[0].count, w=d.logs_waiting))
+        for key in ("trend", "categories", "deadline", "satisfaction", "coverage", "grids", "staff"):
+            self.views[key].set_chart(X.build(key, d))
+        if d.pyramid:
+            self._draw_population()
+
+    def _population_loaded(self, result) -> None:
+        counts, pyramid = result
+        if self.figures is None:
+            # Held in an empty Dashboard until the activity figures come.
+            p = D.month(self.current_month())
+            self.figures = D.Dashboard("", "", p, self.today(), (), (), (), (), (), (), (), tuple(counts),
+                                       tuple(pyramid))
+            return
+        self.figures = replace(self.figures, registers=tuple(counts), pyramid=tuple(pyramid))
+        self._draw_population()
+
+    def _draw_population(self) -> None:
+        for key in ("registers", "pyramid"):
+            self.views[key].set_chart(X.build(key, self.figures))
+
+    def _problems_loaded(self, counts: list[D.Count]) -> None:
+        self.problems = tuple(counts)
+        self.views["problems"].set_chart(X.build("problems", self.figures, problem_counts=self.problems))
+
+    # -- click-through ---------------------------------------------------------------------------------
+    def open_list(self, key) -> None:
+        """Show the list behind a bar or segment on its page."""
+        kind, value = key[0], key[1]
+        if isinstance(value, tuple):  # a stacked segment: (row key, series name)
+            kind, value = value[0], value[1]
+        window = self.window()
+        unit = self.scope.current_unit()
+        month_text = self.current_month()
+        if kind == "staff":
+            from ui.pages.workbench_page import WORKBENCH_RECORD
+
+            self.ctx.navigate(WORKBENCH_RECORD, value)
+            return
+        target = {"month": "matters", "category": "matters", "deadline": "matters", "satisfaction": "matters",
+                  "class": "visits", "grid": "visits", "register": "registers", "problem": "completeness"}.get(kind)
+        if target is None or not window.show_page(target):
+            return
+        page = window.current_page()
+        if kind == "month":
+            page.show_list(state=None, unit=unit, text=value)
+        elif kind == "category":
+            page.show_list(state=None, unit=unit, text=month_text, category_id=value)
+        elif kind == "satisfaction":
+            page.show_list(state=None, unit=unit, text=month_text)
+        elif kind == "deadline":
+            page.show_list(state="open", unit=unit)
+        elif kind == "grid":
+            page.select_grid(value)
+        elif kind == "register":
+            page.show_group(value, unit)
+        elif kind == "problem":
+            page.select_kind(value)
+
+    def open_list_keys(self) -> list:
+        """Every click target the charts shown now offer (tests walk them)."""
+        keys = []
+        for view in self.views.values():
+            if view.chart is not None:
+                keys += [op[5] for op in view.chart.ops if op[0] == "hit"]
+        return keys
+
+    # -- the briefing ----------------------------------------------------------------------------------
+    def save_briefing(self) -> None:
+        month_text = self.current_month()
+        default = str(Path.home() / self.tr("工作简报-{m}.pdf").format(m=month_text))
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存工作简报"), default, self.tr("PDF 文件 (*.pdf)"))
+        if not path:
+            return
+        from exports.briefing import export_briefing  # reportlab only when printing
+
+        unit, visible, tags = self.scope.current_unit(), self.ctx.org_scope(), self.ctx.visible_tags()
+        today, now = self.today(), self.clock().replace(microsecond=0)
+        self.ctx.run_job(lambda db: export_briefing(db, path, month_text, today=today, now=now, unit_id=unit,
+                                                    visible=visible, tags=tags),
+                         self.tr("正在生成工作简报"), writes=True, parent=self, on_done=lambda _r: self.ctx.show_status(
+                             self.tr("已保存工作简报：{p}").format(p=path)),
+                         on_error=lambda exc: QMessageBox.warning(self, self.tr("简报没有保存"),
+                                                                  getattr(exc, "message", str(exc))))
