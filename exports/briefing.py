@@ -24,7 +24,7 @@ from sqlite_utils import Database
 from gridoffice import audit_log
 from gridoffice import stats_dashboard as D
 from gridoffice.i18n import tr
-from gridoffice.stats import mask_name
+from gridoffice.masking import mask_name
 
 from . import charts as X
 from . import fonts

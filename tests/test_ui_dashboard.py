@@ -18,7 +18,7 @@ from exports import briefing
 from gridoffice import audit, stats, users
 from gridoffice import stats_dashboard as D
 from gridoffice.db import open_db
-from gridoffice.masking import find_unmasked
+from gridoffice.masking import find_unmasked, mask_name
 from tests._reports import MONTH, TODAY
 from ui import app as app_module
 from ui.context import AppContext, User
@@ -178,7 +178,7 @@ def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
         assert str(m.received) in text
     for s in d.staff[:10]:
         assert s.name not in text  # staff only masked
-        assert stats.mask_name(s.name) in text
+        assert mask_name(s.name) in text
     assert find_unmasked(text) == []
     entry = db.execute("SELECT action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
     assert entry[0] == "export" and "briefing" in entry[1]
