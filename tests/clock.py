@@ -1,8 +1,9 @@
 """The suite's clock: every run moves it a number of months ahead, so no test may rely on today.
 
 `--clock-months N` travels N calendar months from the real date (0 keeps today); the default
-`random` draws 1 to 60 months once per run. The session header prints the shift and how to repeat
-it, and every xdist worker travels by the same shift. The clock keeps ticking: only Python's wall
+`random` draws 1 to 60 months once per run. `--clock-date YYYY-MM-DD` travels to that day, to try
+a year's turn or a leap day, or to repeat a failure seen on another day. The run prints the day it
+ran on and how to repeat it, and every xdist worker travels to the same day. The clock keeps ticking: only Python's wall
 clock moves (time-machine), not the monotonic clock that Qt's timers and pytest-qt's waits use.
 """
 
@@ -24,6 +25,8 @@ def pytest_addoption(parser):
         help="move the suite's wall clock N calendar months ahead (0: today; random: 1 to "
              f"{MAX_RANDOM_MONTHS}, drawn once and printed)",
     )
+    parser.addoption("--clock-date", default=None, metavar="YYYY-MM-DD",
+                     help="run the suite on this day instead (the time of day stays the real one)")
 
 
 def months_ahead(moment: dt.datetime, months: int) -> dt.datetime:
@@ -50,13 +53,30 @@ def _months(config) -> int:
     return months
 
 
+def _day(config) -> dt.date | None:
+    given = getattr(config, "workerinput", {}).get("clock_date")
+    value = given or config.getoption("clock_date")
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise pytest.UsageError(f"--clock-date takes a day as YYYY-MM-DD, not {value!r}") from None
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
     config.clock_months = _months(config)
-    if config.clock_months:
-        real = dt.datetime.now().astimezone()
-        config.clock_traveller = time_machine.travel(months_ahead(real, config.clock_months), tick=True)
-        config.clock_traveller.start()
+    config.clock_date = _day(config)
+    real = dt.datetime.now().astimezone()
+    if config.clock_date is not None:
+        target = dt.datetime.combine(config.clock_date, real.timetz())
+    elif config.clock_months:
+        target = months_ahead(real, config.clock_months)
+    else:
+        return
+    config.clock_traveller = time_machine.travel(target, tick=True)
+    config.clock_traveller.start()
 
 
 def pytest_unconfigure(config):
@@ -68,14 +88,18 @@ def pytest_unconfigure(config):
 @pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node):
     node.workerinput["clock_months"] = node.config.clock_months
+    if node.config.clock_date is not None:
+        node.workerinput["clock_date"] = node.config.clock_date.isoformat()
 
 
 def _clock_line(config) -> str:
-    months = config.clock_months
-    if not months:
-        return "clock: today (--clock-months 0)"
-    return (f"clock: moved {months} months ahead, to {dt.date.today().isoformat()} "
-            f"(repeat with --clock-months {months})")
+    today = dt.date.today().isoformat()
+    if config.clock_date is not None:
+        return f"clock: on {today} (--clock-date {today})"
+    if not config.clock_months:
+        return f"clock: today, {today} (--clock-months 0)"
+    return (f"clock: moved {config.clock_months} months ahead, to {today} "
+            f"(repeat with --clock-date {today})")
 
 
 def pytest_report_header(config):

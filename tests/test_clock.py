@@ -21,10 +21,16 @@ def test_months_ahead_keeps_the_day_or_takes_the_months_last(start, months, expe
 
 
 def test_the_wall_clock_is_moved_by_the_months_the_run_printed(request):
-    if not request.config.clock_months:
-        pytest.skip("the run keeps today's date")
+    if not request.config.clock_months or request.config.clock_date:
+        pytest.skip("the run keeps today's date or was given a day")
     real = dt.datetime.fromtimestamp(escape_hatch.time.time())
     moved = months_ahead(real, request.config.clock_months)
     # A few seconds may pass between the two readings; a day's turn in between is the only slack.
     assert dt.date.today() in (moved.date(), (moved - dt.timedelta(seconds=5)).date())
     assert abs(dt.datetime.now() - moved) < dt.timedelta(seconds=5)
+
+
+def test_a_given_day_is_the_day_of_the_whole_run(request):
+    if request.config.clock_date is None:
+        pytest.skip("no --clock-date given")
+    assert dt.date.today() == request.config.clock_date
