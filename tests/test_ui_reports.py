@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QFileDialog
 
 from gridoffice import audit_log
 from gridoffice.db import open_db
+from tests._reports import TODAY
 from ui.context import AppContext
 from ui.pages.reports_page import ReportsPage
 
@@ -17,6 +18,8 @@ def page(activity_template, tmp_path, qtbot):
     shutil.copyfile(activity_template, path)
     ctx = AppContext(path)
     widget = ReportsPage(ctx)
+    # The page offers the 24 months before its day: the activity office's year, whatever day the suite runs.
+    widget.today = lambda: TODAY
     qtbot.addWidget(widget)
     widget.resize(900, 600)
     widget.show()
