@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
-from gridoffice.formulas import looks_like_formula, row_needs_care
+from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
 
@@ -140,7 +140,7 @@ def safe_row(ws, values) -> list:
     forbids. One search per row finds the few rows that need it."""
     if not row_needs_care([v for v in values if v.__class__ is str]):
         return values
-    return [text_cell(ws, v) if v.__class__ is str else v for v in values]
+    return [text_cell(ws, v) if v.__class__ is str and needs_care(v) else v for v in values]
 
 
 def text_cell(ws, value: str):
