@@ -12,6 +12,7 @@ from xml.etree import ElementTree
 import openpyxl
 import pytest
 
+from commands import run as run_command
 from commands._progress import consume
 from exports import assessment, monthly_summary, public_notice, roster, xlsx
 from exports.import_report import write_report
@@ -203,3 +204,17 @@ def test_libreoffice_shows_the_text_not_a_computed_value(hostile_office, tmp_pat
     for key in ("grids", "persons", "addresses"):
         assert set(given[key]) <= shown, (key, set(given[key]) - shown)
     assert not shown & {"5网格", "1", "Err:509", "#NAME?", "查看"}
+
+
+def test_the_export_command_says_exported_only_for_a_well_formed_file(activity_office, tmp_path, capsys):
+    db = activity_office
+    with db.conn:
+        db.execute("UPDATE org_units SET name = name || char(65534) WHERE level = 'grid'")
+        db.execute("UPDATE staff SET name = '=1+' || name || char(65535)")
+    path = db.conn.execute("PRAGMA database_list").fetchone()[2]
+    db.close()
+    out = tmp_path / "汇总.xlsx"
+    assert run_command(["export", "summary", "--db", path, "--month", MONTH, "-q", "-o", str(out)]) == 0
+    assert "已导出" in capsys.readouterr().err
+    _well_formed(out)
+    _assert_no_foreign_formula(out)
