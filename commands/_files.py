@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from gridoffice import officefile
+from gridoffice import officefile, safety
 
 
 def problem(db: str, output: str | None = None) -> str | None:
@@ -24,3 +25,20 @@ def problem(db: str, output: str | None = None) -> str | None:
     if output is not None and not Path(output).parent.is_dir():
         return f"输出文件夹不存在：{Path(output).parent}"
     return None
+
+
+# Seconds a writing command waits for the window (or another command) to let go of the office.
+LOCK_WAIT = 5.0
+
+
+def open_office(db: str | Path) -> safety.OpenOffice:
+    """The office opened for writing under its lock, as the window opens it.
+
+    Raises GridOfficeError with a Chinese message: not an office file, held by a running window
+    (naming its computer, user and since when) after LOCK_WAIT seconds, damaged, or on a share.
+    What the opening found after an unclean shutdown is printed for the operator.
+    """
+    office = safety.OpenOffice(db, wait=LOCK_WAIT)
+    for notice in office.report.notices:
+        print(notice, file=sys.stderr)
+    return office

@@ -22,7 +22,9 @@ def run(args) -> int:
     if args.list:
         backups = backup.list_backups(args.db, args.to)
         for b in backups:
-            print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.size / 1e6:8.1f} MB  {b.path}")
+            manifest = backup.read_manifest(b.path)
+            anchor = f"  锚定码 {manifest.anchor}" if manifest else ""
+            print(f"{b.taken_at:%Y-%m-%d %H:%M:%S}  {b.size / 1e6:8.1f} MB  {b.path}{anchor}")
         if not backups:
             print("还没有备份。")
         return 0
@@ -33,6 +35,7 @@ def run(args) -> int:
         return 1
     b = result.backup
     print(f"已备份到 {b.path}（{b.size / 1e6:.1f} MB，用时 {result.seconds:.2f} 秒，完整性检查通过）")
+    print(f"操作记录锚定码：{result.manifest.anchor}（已写入备份清单 {backup.manifest_path(b.path).name}）")
     if result.removed:
         print(f"按保留计划清理了 {len(result.removed)} 份旧备份。")
     return 0

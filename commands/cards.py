@@ -8,7 +8,6 @@ from pathlib import Path
 from exports.cards import SHEETS, export_cards
 from gridoffice import audit
 from gridoffice import cards as C
-from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
 from . import _files
@@ -45,7 +44,12 @@ def run(args) -> int:
     if args.teams and args.household:
         print("--teams 按网格出团队卡，请用 --grid 选择网格，不要同时给 --household", file=sys.stderr)
         return 2
-    db = connect(path)
+    try:
+        office = _files.open_office(path)
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    db = office.db
     audit.set_actor(db, args.user)
     try:
         grids = C.grids_named(db, args.grid)
@@ -57,6 +61,6 @@ def run(args) -> int:
         print(exc.message, file=sys.stderr)
         return 1
     finally:
-        db.close()
+        office.close()
     print(f"已输出{written.cards}张卡片，共{written.pages}页：{out}", file=sys.stderr)
     return 0

@@ -12,7 +12,6 @@ from pathlib import Path
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
 from gridoffice import audit, stats_archives
-from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
@@ -59,12 +58,16 @@ def run(args) -> int:
     if message := _files.problem(args.db, args.output):
         print(message, file=sys.stderr)
         return 2
-    db = open_db(path)
-    audit.set_actor(db, args.user)
     if args.full_numbers and args.kind != "roster":
         print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
-        db.close()
         return 2
+    try:
+        office = _files.open_office(path)
+    except GridOfficeError as exc:
+        print(f"导出失败：{exc.message}", file=sys.stderr)
+        return 2
+    db = office.db
+    audit.set_actor(db, args.user)
     try:
         org_id = find_org(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)
@@ -92,6 +95,6 @@ def run(args) -> int:
         print(f"导出失败：{exc.message}", file=sys.stderr)
         return 2
     finally:
-        db.close()
+        office.close()
     print(f"已导出{KINDS[args.kind]}：{out}", file=sys.stderr)
     return 0

@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 from gridoffice import audit, demo, generator, officefile
-from gridoffice.db import connect, open_db
+from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 
+from . import _files
 from ._progress import consume
 
 NAME = "generate"
@@ -59,7 +60,12 @@ def run(args) -> int:
                   file=sys.stderr)
             return 2
     created = not path.exists()
-    db = open_db(path)
+    try:
+        office = _files.open_office(path)
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    db = office.db
     try:
         audit.set_actor(db, "演示数据生成")
         stats = consume(generator.generate(db, households=args.households, seed=args.seed, today=today),
@@ -67,13 +73,13 @@ def run(args) -> int:
         activity = {} if args.no_activity else consume(
             demo.add_activity(db, seed=args.seed, today=today), quiet=args.quiet)
     except GridOfficeError as exc:
-        db.close()
+        office.close()
         if created:  # refused before writing anything: leave no empty file behind
             for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
                 leftover.unlink(missing_ok=True)
         print(exc.message, file=sys.stderr)
         return 2
-    db.close()
+    office.close()
     print(f"已生成演示数据：{path}")
     print(f"  住户 {stats.households} 户，人员 {stats.persons} 人，网格 {stats.grids} 个，服务团队 {stats.teams} 个")
     print(f"  工作人员 {stats.staff} 人，联系户关系 {stats.contacts} 条")

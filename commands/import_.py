@@ -7,7 +7,6 @@ from pathlib import Path
 
 from exports.import_report import write_report
 from gridoffice import audit
-from gridoffice.db import open_db
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_import import import_file
 
@@ -35,7 +34,12 @@ def run(args) -> int:
     if message := _files.problem(args.db):
         print(message, file=sys.stderr)
         return 2
-    db = open_db(path)
+    try:
+        office = _files.open_office(path)
+    except GridOfficeError as exc:
+        print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
+        return 2
+    db = office.db
     audit.set_actor(db, args.user)
     try:
         result = consume(import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, default_grid=args.grid,
@@ -44,7 +48,7 @@ def run(args) -> int:
         print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
         return 2
     finally:
-        db.close()
+        office.close()
     head = "试导入（未写入）" if result.dry_run else "导入完成"
     print(f"{head}：{result.file}（{result.sheet}）数据行{result.rows}，跳过{result.skipped}（合计、说明、空行），"
           f"表内重复{result.duplicates}")

@@ -7,6 +7,8 @@ import sys
 from gridoffice import backup
 from gridoffice.errors import GridOfficeError
 
+from . import _files
+
 NAME = "restore"
 HELP = "从备份恢复数据文件（原文件先另存一份，不会删除）"
 
@@ -25,7 +27,7 @@ def run(args) -> int:
             print("没有找到完好的备份。", file=sys.stderr)
             return 1
     try:
-        result = backup.restore(args.db, source, actor="命令行")
+        result = backup.restore(args.db, source, actor="命令行", wait=_files.LOCK_WAIT)
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 1

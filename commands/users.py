@@ -5,8 +5,10 @@ from __future__ import annotations
 import getpass
 import sys
 
-from gridoffice import audit, safety, users
+from gridoffice import audit, users
 from gridoffice.errors import GridOfficeError
+
+from . import _files
 
 NAME = "users"
 HELP = "用户管理：列出、添加用户，或重置忘记的密码"
@@ -39,7 +41,7 @@ def _password(args) -> str:
 
 def run(args) -> int:
     try:
-        with safety.OpenOffice(args.db) as office:
+        with _files.open_office(args.db) as office:
             db = office.db
             audit.set_actor(db, "命令行")
             if args.users_command == "list":

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from gridoffice import audit_log, stats
+from gridoffice import audit_anchor, audit_log, stats
 from gridoffice.audit import actor
 from gridoffice.i18n import tr
 
@@ -71,7 +71,7 @@ def _groups(first: str, cols) -> list[tuple[str, int]]:
 
 
 def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], summary: stats.Summary,
-           cols, *, maker: str, with_previous: bool) -> None:
+           cols, *, maker: str, with_previous: bool, anchor: str) -> None:
     headers = [first] + [h for _, h, _ in cols]
     ws = wbk.sheet(wb, title, heading, headers, office=summary.office,
                    period=summary.period.label, groups=_groups(first, cols))
@@ -110,7 +110,7 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
     for c in range(2, len(headers) + 1):
         ws.widths[c] = max(7, min(11, wbk.text_width(headers[c - 1]) // 2 + 3))
     ws.heights[wbk.header_height(ws)] = 45
-    wbk.page_setup(ws, maker=maker)
+    wbk.page_setup(ws, maker=maker, anchor=anchor)
 
 
 def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, maker: str | None = None):
@@ -119,13 +119,14 @@ def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, m
     summary = stats.monthly_summary(db, month_text, org_id=org_id)
     yield 1, 3, tr("正在写入表格……")
     maker = maker or actor(db)
+    anchor = audit_anchor.head(db).code
     wb = wbk.new_workbook()
     # Staff members with no contact households and no work that month would be thousands of empty rows.
     staff = tuple(r for r in summary.staff if r.households or r.visits or r.log_entries or r.received)
     for by, first, rows in ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), staff)):
         for name, activity, cols in sections(summary):
             _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
-                   summary, cols, maker=maker, with_previous=activity and rows is summary.grids)
+                   summary, cols, maker=maker, with_previous=activity and rows is summary.grids, anchor=anchor)
     wbk.save(wb, path)
     audit_log.record_export(db, "monthly_summary", str(path), len(summary.grids) + len(summary.staff))
     yield 3, 3, tr("已完成")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gridoffice import audit_log, stats
+from gridoffice import audit_anchor, audit_log, stats
 from gridoffice.audit import actor
 from gridoffice.i18n import tr
 
@@ -32,6 +32,7 @@ def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, m
     yield 0, 2, tr("正在统计……")
     notice = stats.public_notice(db, month_text, org_id=org_id)
     maker = maker or actor(db)
+    anchor = audit_anchor.head(db).code
     wb = wbk.new_workbook()
     heads = [tr(h) for h in TEAM_HEADERS]
     ws = wbk.sheet(wb, tr("服务团队公示"), tr("网格服务团队工作公示"), heads, office=notice.office,
@@ -44,14 +45,14 @@ def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, m
     for r, values in enumerate(rows, start=first):
         # Row heights are not measured by Excel for wrapped cells in a written file: set them.
         ws.heights[r] = 15 * max(1, -(-wbk.text_width(values[2]) // 38))
-    wbk.page_setup(ws, maker=maker)
+    wbk.page_setup(ws, maker=maker, anchor=anchor)
     heads = [tr(h) for h in MATTER_HEADERS]
     ws = wbk.sheet(wb, tr("诉求办理公示"), tr("群众诉求办理情况公示"), heads, office=notice.office,
                    period=notice.period.label)
     rows = matter_rows(notice)
     wbk.write_rows(wb, ws, rows)
     wbk.fit_widths(ws, [heads] + rows)
-    wbk.page_setup(ws, maker=maker)
+    wbk.page_setup(ws, maker=maker, anchor=anchor)
     yield 1, 2, tr("正在保存……")
     wbk.save(wb, path)
     audit_log.record_export(db, "public_notice", str(path), len(rows))

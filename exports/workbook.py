@@ -118,17 +118,21 @@ def write_rows(wb: xlsx.Workbook, ws: xlsx.Sheet, rows, *, percent_cols=(), tota
     ws.append_rows(start, rows, lambda i: special.get(i) or (total if i in total_rows else plain))
 
 
-def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True) -> None:
-    """A4, fit to the page width, the maker and the date in the footer, page numbers on the right."""
+def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True, anchor: str = "") -> None:
+    """A4, fit to the page width, the maker and the date in the footer, page numbers on the right.
+
+    `anchor`, the audit trail's anchor code (gridoffice.audit_anchor), is printed beside the date on
+    every page, so each printed copy keeps the head of the trail outside the file."""
     ws.landscape = landscape
     ws.fit_width = True
-    ws.footer = footer(maker)
+    ws.footer = footer(maker, anchor)
 
 
-def footer(maker: str) -> tuple[str, str, str]:
-    return (tr("制表人：{maker}").format(maker=maker),
-            tr("制表日期：{day}").format(day=dt.date.today().isoformat()),
-            tr("第 &P 页 共 &N 页"))
+def footer(maker: str, anchor: str = "") -> tuple[str, str, str]:
+    centre = tr("制表日期：{day}").format(day=dt.date.today().isoformat())
+    if anchor:
+        centre += tr("　操作记录锚定码：{code}").format(code=anchor)
+    return (tr("制表人：{maker}").format(maker=maker), centre, tr("第 &P 页 共 &N 页"))
 
 
 def safe_row(ws, values) -> list:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import glob
+import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -16,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit, officefile
+from . import audit, audit_anchor, officefile
 from . import lock as locking
 from .db import connect, migrate
 from .errors import GridOfficeError, NotFound
@@ -56,6 +58,69 @@ class BackupResult:
     backup: BackupInfo
     seconds: float
     removed: tuple[Path, ...]
+    manifest: "Manifest"
+
+
+MANIFEST_SUFFIX = ".manifest.json"
+MANIFEST_FORMAT = "gridoffice-backup-manifest"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What a backup holds, written beside it: whose it is, its schema, its audit head and its checksum.
+
+    The anchor is a copy of the trail's head kept outside the office file: `audit check --anchor`
+    with it proves the trail was not cut or rewritten since this backup.
+    """
+
+    office_uuid: str
+    office_name: str
+    division_code: str
+    taken_at: str
+    schema_version: int
+    audit_entries: int
+    anchor: str
+    sha256: str
+    size: int
+
+
+def manifest_path(backup_path: str | Path) -> Path:
+    return Path(str(backup_path) + MANIFEST_SUFFIX)
+
+
+def _describe(path: Path, taken: dt.datetime) -> Manifest:
+    """The manifest of a finished backup file, read from the file itself."""
+    conn = officefile.look(path)
+    try:
+        found = officefile.inspect(conn)
+        who = officefile.identity_of(conn)
+        entries = conn.execute("SELECT count(*) FROM audit").fetchone()[0]
+        anchor = audit_anchor.head(conn).code
+    finally:
+        conn.close()
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return Manifest(who.uuid, who.name, who.division_code, taken.strftime("%Y-%m-%d %H:%M:%S"), found.version,
+                    entries, anchor, digest.hexdigest(), path.stat().st_size)
+
+
+def read_manifest(backup_path: str | Path) -> Manifest | None:
+    """The manifest beside a backup, or None when it has none (older backups) or it cannot be read."""
+    try:
+        data = json.loads(manifest_path(backup_path).read_text(encoding="utf-8"))
+        if data.pop("format", None) != MANIFEST_FORMAT:
+            return None
+        return Manifest(**data)
+    except (OSError, ValueError, TypeError):
+        return None
+
+
+def _write_manifest(manifest: Manifest, target: Path) -> None:
+    data = {"format": MANIFEST_FORMAT, **manifest.__dict__}
+    target.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    _fsync(target)
 
 
 def default_dir(db_path: str | Path) -> Path:
@@ -164,6 +229,8 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
         taken += dt.timedelta(seconds=1)
     final = folder / f"{db_path.stem}-{taken.strftime(STAMP)}.db"
     tmp = final.with_name(final.name + ".tmp")
+    # Named so the leftovers of a killed run match the same pattern as the backup's own.
+    tmp_manifest = final.with_name(final.name + ".tmp" + MANIFEST_SUFFIX)
     with storage_errors():
         folder.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(folder, db_path.stem, tmp)
@@ -174,9 +241,13 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
                 raise GridOfficeError(tr("新备份没有通过完整性检查（{first}），已丢弃，旧备份都保留着。请检查磁盘后再试。")
                                       .format(first=problems[0]))
             _fsync(tmp)
+            manifest = _describe(tmp, taken)
+            _write_manifest(manifest, tmp_manifest)
             os.replace(tmp, final)
+            os.replace(tmp_manifest, manifest_path(final))
         finally:
             _unlink_with_journal(tmp)
+            tmp_manifest.unlink(missing_ok=True)
     info = BackupInfo(final, taken, final.stat().st_size)
     removed: list[Path] = []
     if schedule is not None:
@@ -185,8 +256,9 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
         for b in backups:
             if b.taken_at not in keep:
                 b.path.unlink()
+                manifest_path(b.path).unlink(missing_ok=True)
                 removed.append(b.path)
-    return BackupResult(info, time.perf_counter() - started, tuple(removed))
+    return BackupResult(info, time.perf_counter() - started, tuple(removed), manifest)
 
 
 def due(db_path: str | Path, dest_dir: str | Path | None = None, *, every: dt.timedelta = dt.timedelta(hours=1),
@@ -244,7 +316,7 @@ class RestoreResult:
 
 
 def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.OfficeLock | None = None,
-            actor: str = "system") -> RestoreResult:
+            actor: str = "system", wait: float = 0.0) -> RestoreResult:
     """Replace the office file with a backup; the current file is first kept aside, untouched.
 
     Refuses (LockHeld) while another program has the file open. A program restoring its own file
@@ -255,7 +327,7 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
         raise NotFound(tr("找不到备份文件“{path}”").format(path=backup_path))
     theirs, mine = _check_restorable(db_path, backup_path)
     own = held is None
-    current = held or locking.acquire(db_path)
+    current = held or locking.acquire(db_path, wait=wait)
     try:
         with storage_errors():
             kept = None

@@ -15,6 +15,7 @@ import json
 import os
 import socket
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -155,13 +156,26 @@ def holder(db_path: str | Path) -> Holder | None:
         os.close(fd)
 
 
-def acquire(db_path: str | Path, *, trust_other_hosts: bool = True) -> OfficeLock:
+def acquire(db_path: str | Path, *, trust_other_hosts: bool = True, wait: float = 0.0) -> OfficeLock:
     """Take the file for this program; raises LockHeld naming the holder.
 
     On a network share another computer's OS lock may be invisible here (e.g. CIFS mounted with
     nobrl), so with trust_other_hosts=False a lock file left by another host is not taken over
     silently: LockHeld(uncertain=True) lets the clerk confirm that computer is closed.
+    `wait` seconds are spent retrying while a running program holds the file (a command started
+    while another finishes its work waits instead of failing).
     """
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _acquire(db_path, trust_other_hosts)
+        except LockHeld as exc:
+            if exc.uncertain or time.monotonic() >= deadline:
+                raise
+        time.sleep(0.1)
+
+
+def _acquire(db_path: str | Path, trust_other_hosts: bool) -> OfficeLock:
     path = lock_path(db_path)
     for _attempt in range(20):
         existed = False

@@ -261,11 +261,13 @@ class OpenReport:
 
 
 def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = True,
-            backup_dir: str | Path | None = None, take_over: bool = False) -> tuple[locking.OfficeLock, OpenReport]:
+            backup_dir: str | Path | None = None, take_over: bool = False,
+            wait: float = 0.0) -> tuple[locking.OfficeLock, OpenReport]:
     """Take the lock and check the file before the program opens its connections.
 
     check: 'auto' runs integrity_check after an unclean shutdown, 'always' every time, 'never' not at all.
     take_over: on a share, take over a lock file another computer left (the clerk confirmed it is closed).
+    wait: seconds to wait for a running program to let go of the file before refusing.
     Raises NotOurFile (a folder, a text file, another program's database, a newer schema: nothing
     written, not even the lock file), LockHeld, StorageError (network path refused), or DamagedFile
     (already moved aside).
@@ -290,7 +292,7 @@ def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = T
                                .format(fs=network))
         notices.append(tr("数据文件位于网络共享（{fs}）上：为防止文件损坏，已改用兼容的日志方式（DELETE）打开，"
                           "保存会慢一些。建议把文件放在本机硬盘上，把备份放到共享文件夹。").format(fs=network))
-    held = locking.acquire(db_path, trust_other_hosts=take_over or not network)
+    held = locking.acquire(db_path, trust_other_hosts=take_over or not network, wait=wait)
     try:
         exists = db_path.exists() and db_path.stat().st_size > 0
         unclean = exists and (held.stale or had_hot_journal(db_path))
@@ -325,9 +327,9 @@ class OpenOffice:
     """An office file opened for writing by this program: the lock, one connection, the report."""
 
     def __init__(self, db_path: str | Path, *, check: str = "auto", allow_network: bool = True,
-                 backup_dir: str | Path | None = None, take_over: bool = False):
+                 backup_dir: str | Path | None = None, take_over: bool = False, wait: float = 0.0):
         self.lock, self.report = prepare(db_path, check=check, allow_network=allow_network, backup_dir=backup_dir,
-                                         take_over=take_over)
+                                         take_over=take_over, wait=wait)
         try:
             with storage_errors():
                 self.db = connect(db_path, wal=self.report.wal)

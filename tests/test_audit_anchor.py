@@ -1,9 +1,13 @@
 """Anchor codes, and the attacks of an insider with the file: a cut tail and a rewrite with recomputed links."""
 
+import re
+
 import pytest
+from openpyxl import load_workbook
 
 import commands
 from gridoffice import audit, audit_anchor, audit_log
+from gridoffice.db import open_db
 from gridoffice.errors import ValidationError
 
 
@@ -139,3 +143,35 @@ def test_a_mistyped_anchor_is_refused_before_checking(db, capsys):
     _fill(db)
     code, _, err = _check(db, capsys, "5-AAAA-BBBB-CCCC-D")
     assert code == 2 and "校验位不对" in err
+
+
+def _footer_anchor(path):
+    wb = load_workbook(path)
+    codes = set()
+    for ws in wb.worksheets:
+        found = re.search(r"操作记录锚定码：(\S+)", ws.oddFooter.center.text or "")
+        assert found, ws.title
+        codes.add(found.group(1))
+    assert len(codes) == 1
+    return codes.pop()
+
+
+def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrite(small_office, tmp_path, capsys):
+    path = _path(small_office)
+    _fill(small_office, 3)
+    head = audit_anchor.head(small_office).code
+    small_office.close()
+    summary, notice = tmp_path / "汇总.xlsx", tmp_path / "公示.xlsx"
+    for kind, out in (("summary", summary), ("notice", notice)):
+        assert commands.run(["export", kind, "--db", path, "--month", "2026-10", "-o", str(out), "-q"]) == 0
+    printed = _footer_anchor(summary)
+    assert printed == head and _footer_anchor(notice) != printed  # the summary's export entry came between
+    db = open_db(path)
+    try:
+        _rewrite(db, 1, '{"kind": "quietly changed"}')
+    finally:
+        db.close()
+    capsys.readouterr()
+    assert commands.run(["audit", "check", "--db", path]) == 0
+    assert commands.run(["audit", "check", "--db", path, "--anchor", printed]) == 1
+    assert f"锚定码 {printed} 对应的第" in capsys.readouterr().err

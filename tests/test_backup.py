@@ -1,11 +1,15 @@
 """Backups: checked before rotation, thinned on schedule, restored with the current file kept aside."""
 
 import datetime as dt
+import hashlib
+import json
+import re
 
 import pytest
 
 import commands
-from gridoffice import audit, backup, lock, safety
+from commands import _files
+from gridoffice import audit, audit_anchor, backup, lock, officefile, safety
 from gridoffice.errors import GridOfficeError
 
 
@@ -114,7 +118,9 @@ def test_restore_refuses_a_damaged_backup(office, tmp_path):
     assert _value(office) == "1"
 
 
-def test_backup_and_restore_commands(office, tmp_path, capsys):
+def test_backup_and_restore_commands(office, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(_files, "LOCK_WAIT", 0.2)
+
     def cli(*args):
         code = commands.run(list(args))
         out = capsys.readouterr()
@@ -122,9 +128,11 @@ def test_backup_and_restore_commands(office, tmp_path, capsys):
 
     code, out, _ = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"))
     assert code == 0 and "完整性检查通过" in out
+    anchor = re.search(r"操作记录锚定码：(\S+)（已写入备份清单 office-\d{8}-\d{6}\.db\.manifest\.json）", out).group(1)
     _set(office, "9")
     _, listed, _ = cli("backup", "--db", str(office), "--to", str(tmp_path / "b"), "--list")
-    path = listed.split()[-1]
+    path = listed.split()[4]
+    assert listed.split()[5:] == ["锚定码", anchor]
     code, out, _ = cli("restore", "--db", str(office), path)
     assert code == 0 and "恢复前的文件原样保存在" in out
     assert _value(office) == "1"
@@ -136,3 +144,29 @@ def test_backup_and_restore_commands(office, tmp_path, capsys):
     assert code == 1 and "不能再打开" in err
     code, _, err = cli("restore", "--db", str(office), "latest", "--from-dir", str(tmp_path / "nowhere"))
     assert code == 1 and "没有找到完好的备份" in err
+
+
+def test_every_backup_has_a_manifest_with_its_office_schema_checksum_and_anchor(office, tmp_path, capsys):
+    with safety.OpenOffice(office) as o:
+        audit.set_actor(o.db, "测试员")
+        with o.db.atomic():
+            for n in range(3):
+                audit.record(o.db, "update", "persons", n, new={"n": n})
+        head = audit_anchor.head(o.db)
+    result = backup.backup_now(office, now=dt.datetime(2026, 3, 1, 9))
+    path = result.backup.path
+    written = json.loads(backup.manifest_path(path).read_text(encoding="utf-8"))
+    assert written["format"] == "gridoffice-backup-manifest"
+    manifest = backup.read_manifest(path)
+    assert manifest == result.manifest
+    assert manifest.office_uuid == officefile.read_identity(office).uuid != ""
+    assert manifest.anchor == head.code and manifest.audit_entries == 3
+    assert manifest.schema_version == officefile.schema_version() and manifest.taken_at == "2026-03-01 09:00:00"
+    assert manifest.sha256 == hashlib.sha256(path.read_bytes()).hexdigest() and manifest.size == path.stat().st_size
+    # The manifest's anchor proves the trail later, and goes when thinning removes its backup.
+    assert commands.run(["audit", "check", "--db", str(office), "--anchor", manifest.anchor]) == 0
+    assert "核对通过：第 3 条记录仍在" in capsys.readouterr().out
+    backup.backup_now(office, now=dt.datetime(2026, 3, 1, 9, 30), schedule=backup.Schedule(0, 0, 0, 0))
+    assert not path.exists() and not backup.manifest_path(path).exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["office-20260301-093000.db",
+                                                             "office-20260301-093000.db.manifest.json"]

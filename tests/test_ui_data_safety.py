@@ -2,9 +2,10 @@
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from gridoffice import audit, backup, users
+from gridoffice import audit, audit_anchor, backup, users
 from gridoffice.db import open_db
 from ui.backup_dialog import BackupDialog
 from ui.context import AppContext, User
@@ -55,6 +56,8 @@ def test_backup_dialog_backs_up_and_asks_before_restoring(ctx, qtbot, monkeypatc
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
     assert "完整性检查通过" in dialog.status.text()
     assert backup.list_backups(ctx.db_path)[0].name == dialog.table.item(0, 2).text()
+    anchor = backup.read_manifest(backup.list_backups(ctx.db_path)[0].path).anchor
+    assert dialog.table.item(0, 3).text() == anchor and f"锚定码 {anchor}" in dialog.status.text()
     dialog.grab().save(str(tmp_path / "backup_dialog.png"))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     with qtbot.waitSignal(dialog.restore_requested) as blocker:
@@ -91,6 +94,34 @@ def test_audit_page_filters_and_checks_the_chain(ctx, qtbot, tmp_path):
     page.check_chain()
     qtbot.waitUntil(lambda: "校验通过" in page.summary.text(), timeout=10000)
     page.grab().save(str(tmp_path / "audit_page.png"))
+
+
+def test_audit_page_shows_the_anchor_to_copy_and_checks_a_typed_one(ctx, qtbot):
+    db = open_db(ctx.db_path)
+    with db.atomic():
+        for row in (1, 2, 3):
+            audit.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
+    code = audit_anchor.head(db).code
+    db.close()
+    page = AuditPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.activated()
+    assert page.anchor.text() == code and code.startswith("3-")
+    qtbot.mouseClick(page.copy_button, Qt.MouseButton.LeftButton)
+    assert QGuiApplication.clipboard().text() == code and "已复制锚定码" in page.summary.text()
+    qtbot.keyClicks(page.anchor_input, code.lower().replace("-", " "))
+    qtbot.keyClick(page.anchor_input, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "校验通过" in page.summary.text(), timeout=10000)
+    assert f"锚定码 {code} 核对通过：第 3 条记录仍在、没有改动。" in page.summary.text()
+    page.anchor_input.setText("3-AAAA-BBBB-CCCC-D")
+    page.check_chain()
+    assert "校验位不对" in page.summary.text() and page.check_button.isEnabled()
+    page.anchor_input.setText(audit_anchor.Anchor(9, audit_anchor.parse(code).prefix).code)
+    page.check_chain()
+    qtbot.waitUntil(lambda: "校验发现" in page.summary.text(), timeout=10000)
+    assert "记录只到第3条" in page.summary.text()
 
 
 def test_audit_page_is_closed_to_roles_without_the_right(qapp, qtbot, tmp_path):

@@ -35,17 +35,19 @@ class BackupDialog(QDialog):
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(self.tr("备份与恢复"))
-        self.resize(640, 420)
+        self.resize(820, 420)
         self.info = QLabel()
         self.info.setWordWrap(True)
-        self.table = QTableWidget(0, 3)
-        self.table.setHorizontalHeaderLabels([self.tr("备份时间"), self.tr("大小"), self.tr("文件")])
+        self.table = QTableWidget(0, 4)
+        # The anchor comes from the backup's manifest: the audit trail's head when the backup was taken.
+        self.table.setHorizontalHeaderLabels([self.tr("备份时间"), self.tr("大小"), self.tr("文件"), self.tr("锚定码")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
         self.table.setWordWrap(False)
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -83,7 +85,9 @@ class BackupDialog(QDialog):
                                   "最近14天每天一份、最近8周每周一份、最近12个月每月一份。").format(folder=self.folder))
         self.table.setRowCount(len(backups))
         for row, b in enumerate(backups):
-            cells = (b.taken_at.strftime("%Y-%m-%d %H:%M:%S"), f"{b.size / 1e6:.1f} MB", b.name)
+            manifest = backup.read_manifest(b.path)
+            cells = (b.taken_at.strftime("%Y-%m-%d %H:%M:%S"), f"{b.size / 1e6:.1f} MB", b.name,
+                     manifest.anchor if manifest else "")
             for col, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 item.setData(Qt.ItemDataRole.UserRole, str(b.path))
@@ -111,8 +115,8 @@ class BackupDialog(QDialog):
     def _backed_up(self, result: backup.BackupResult) -> None:
         self.backup_button.setEnabled(True)
         self.refresh()
-        text = self.tr("已备份：{name}（{size:.1f} MB，用时 {s:.1f} 秒，完整性检查通过）").format(
-            name=result.backup.name, size=result.backup.size / 1e6, s=result.seconds)
+        text = self.tr("已备份：{name}（{size:.1f} MB，用时 {s:.1f} 秒，完整性检查通过；锚定码 {code}）").format(
+            name=result.backup.name, size=result.backup.size / 1e6, s=result.seconds, code=result.manifest.anchor)
         if result.removed:
             text += self.tr("；按保留计划清理了 {n} 份旧备份").format(n=len(result.removed))
         self.status.setText(text)

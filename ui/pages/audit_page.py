@@ -1,5 +1,8 @@
 """操作记录: a leader reads the audit trail, filtered by person, record and date, and checks the chain.
 
+The page shows the current anchor code (gridoffice.audit_anchor) for the leader to copy onto paper
+or into the street's records, and checks the chain against a code typed back from a printout.
+
 Only roles with `read_audit` (gridoffice.users.ROLES) see the entries. Results come 500 at a time,
 newest first; selecting one shows its old and new values; a double click opens the record.
 """
@@ -10,12 +13,14 @@ import datetime as dt
 import json
 
 from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFormLayout, QHBoxLayout, QHeaderView, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import audit_log, users
+from gridoffice import audit_anchor, audit_log, users
+from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
 from ui.pages import Page
 
@@ -31,6 +36,7 @@ class AuditPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self._entries: list = []
+        self._anchors: list = []
         self.denied = QLabel(self.tr("您的角色不能查看操作记录。如需查看，请联系系统管理员。"))
         self.denied.setAlignment(Qt.AlignmentFlag.AlignCenter)
 
@@ -54,6 +60,14 @@ class AuditPage(Page):
         self.more_button = QPushButton(self.tr("显示更多"))
         self.check_button = QPushButton(self.tr("校验防篡改链(&V)"))
         self.summary = QLabel()
+        self.anchor = QLineEdit()
+        self.anchor.setReadOnly(True)
+        self.anchor.setMinimumWidth(230)
+        self.anchor.setToolTip(self.tr("当前锚定码：最新一条操作记录的编号和指纹。抄在纸上或报给街道保存，"
+                                       "日后用它核对操作记录没有被删除或改写。月度汇总、公示表和备份清单上都印有当时的锚定码。"))
+        self.copy_button = QPushButton(self.tr("复制锚定码(&C)"))
+        self.anchor_input = QLineEdit()
+        self.anchor_input.setPlaceholderText(self.tr("输入纸上的锚定码一并核对（可不填）"))
 
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels(
@@ -86,8 +100,14 @@ class AuditPage(Page):
         when.addWidget(self.date_to)
         when.addStretch(1)
         when.addWidget(self.search_button)
-        when.addWidget(self.check_button)
         filters.addRow(self.tr("日期："), when)
+        anchor = QHBoxLayout()
+        anchor.addWidget(self.anchor)
+        anchor.addWidget(self.copy_button)
+        anchor.addSpacing(16)
+        anchor.addWidget(self.anchor_input, 1)
+        anchor.addWidget(self.check_button)
+        filters.addRow(self.tr("锚定码："), anchor)
 
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.table)
@@ -110,6 +130,8 @@ class AuditPage(Page):
         self.search_button.clicked.connect(self.search)
         self.more_button.clicked.connect(self.more)
         self.check_button.clicked.connect(self.check_chain)
+        self.copy_button.clicked.connect(self.copy_anchor)
+        self.anchor_input.returnPressed.connect(self.check_chain)
         for edit in (self.row_id, self.person_id):
             edit.returnPressed.connect(self.search)
         self.table.itemSelectionChanged.connect(self._show_detail)
@@ -186,6 +208,7 @@ class AuditPage(Page):
             for col, text in enumerate((e.at, e.actor, audit_log.action_label(e.action), target, content)):
                 self.table.setItem(i, col, QTableWidgetItem(text))
         total = audit_log.count(db, f)
+        self.anchor.setText(audit_anchor.head(db).code)
         self.summary.setText(self.tr("共 {total} 条，已显示 {shown} 条").format(total=total, shown=len(self._entries)))
         self.more_button.setEnabled(len(self._entries) < total)
 
@@ -209,9 +232,23 @@ class AuditPage(Page):
             self.ctx.navigate(e.table_name, e.row_id)
 
     # -- chain -----------------------------------------------------------------------------
+    def copy_anchor(self) -> None:
+        QGuiApplication.clipboard().setText(self.anchor.text())
+        self.summary.setText(self.tr("已复制锚定码 {code}，可粘贴保存或报给街道。").format(code=self.anchor.text()))
+        self.summary.setStyleSheet("")
+
     def check_chain(self) -> None:
+        anchors = []
+        if typed := self.anchor_input.text().strip():
+            try:
+                anchors.append(audit_anchor.parse(typed))
+            except GridOfficeError as exc:
+                self.summary.setText(exc.message)
+                self.summary.setStyleSheet("color: #b00020")
+                return
         self.check_button.setEnabled(False)
-        self.ctx.run_job(audit_log.check_job, self.tr("校验操作记录"), on_done=self._checked,
+        self._anchors = anchors
+        self.ctx.run_job(lambda db: audit_log.check_job(db, anchors), self.tr("校验操作记录"), on_done=self._checked,
                          on_error=self._check_failed, parent=self)
 
     def _checked(self, problems: list[str]) -> None:
@@ -222,7 +259,10 @@ class AuditPage(Page):
                                  + "；".join(problems[:3]))
             self.summary.setStyleSheet("color: #b00020")
         else:
-            self.summary.setText(self.tr("{time} 校验通过：操作记录链完好，没有被改动或删除。").format(time=stamp))
+            text = self.tr("{time} 校验通过：操作记录链完好，没有被改动或删除。").format(time=stamp)
+            for a in self._anchors:
+                text += self.tr("锚定码 {code} 核对通过：第 {n} 条记录仍在、没有改动。").format(code=a.code, n=a.entry)
+            self.summary.setText(text)
             self.summary.setStyleSheet("")
 
     def _check_failed(self, exc: BaseException) -> None:
