@@ -16,14 +16,16 @@ from sqlite_utils import Database
 
 from .db import now
 from .i18n import tr
+from .normalize import clean_text
 
 _actors: "weakref.WeakKeyDictionary[Database, str]" = weakref.WeakKeyDictionary()
 GENESIS = "0" * 64
 
 
 def set_actor(db: Database, name: str) -> None:
-    """The user name written into every entry made through this connection."""
-    _actors[db] = name
+    """The user name written into every entry made through this connection (a command's --user
+    comes in here, so it is cleaned like any other text)."""
+    _actors[db] = clean_text(name)
 
 
 def actor(db: Database) -> str:

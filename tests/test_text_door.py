@@ -4,7 +4,7 @@ length limit with a Chinese message naming the field and its limit."""
 from commands._progress import consume
 import pytest
 
-from gridoffice import households, logs, matter_settings, matters, people, regions, staff, users
+from gridoffice import audit, households, logs, matter_settings, matters, people, regions, staff, users
 from gridoffice.errors import ValidationError
 from gridoffice.normalize import LIMITS, clean_text
 from gridoffice.roster_import import import_file
@@ -114,3 +114,10 @@ def test_the_roster_import_refuses_rows_with_a_text_over_its_limit(db, tmp_path)
     assert reasons[2].startswith("住址过长：最多200个字") and reasons[3].startswith("备注过长：最多2000个字")
     assert reasons[4].startswith("所属网格过长：最多60个字")
     assert [r[0] for r in db.execute("SELECT name FROM persons")] == ["孙八"]
+
+
+def test_a_command_user_name_is_cleaned_before_it_is_recorded(db):
+    audit.set_actor(db, "张\ufffe三\x01")
+    regions.create_unit(db, None, "community", "宝石社区", "C01")
+    assert audit.actor(db) == "张三"
+    assert db.execute("SELECT actor FROM audit ORDER BY id DESC LIMIT 1").fetchone() == ("张三",)
