@@ -327,3 +327,33 @@ def test_the_automatic_backup_reports_in_the_status_bar(qtbot, office_file):
     qtbot.waitUntil(lambda: "已自动备份" in window.statusBar().currentMessage(), timeout=10000)
     assert len(backup.list_backups(path)) == 1
     window.close()
+
+
+def test_the_window_refuses_another_programs_database_and_a_newer_file_untouched(qtbot, tmp_path):
+    import hashlib
+    import sqlite3
+
+    from gridoffice import officefile
+
+    stranger = tmp_path / "places.sqlite"
+    conn = sqlite3.connect(stranger)
+    conn.execute("CREATE TABLE moz_places(id INTEGER PRIMARY KEY, url TEXT)")
+    conn.commit()
+    conn.close()
+    newer = tmp_path / "newer.db"
+    open_db(newer).close()
+    conn = sqlite3.connect(newer)
+    conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
+                 "VALUES('gridoffice', 'm099_from_the_future', '2027-01-01')")
+    conn.commit()
+    conn.close()
+    for path, words in ((stranger, "是另一个程序的SQLite数据库（其中的表：moz_places），不是网格通的数据文件"),
+                        (newer, "更新版本的网格通的数据文件"), (tmp_path, "是一个文件夹，不是数据文件")):
+        before = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        listing = sorted(p.name for p in tmp_path.iterdir())
+        # The start-up and 打开… show this message in a box (ui/app.py, MainWindow.switch_to).
+        with pytest.raises(officefile.NotOurFile, match=words):
+            MainWindow.open(path, persist=False)
+        assert sorted(p.name for p in tmp_path.iterdir()) == listing
+        if before:
+            assert hashlib.sha256(path.read_bytes()).hexdigest() == before
