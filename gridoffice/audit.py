@@ -98,7 +98,8 @@ def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
     keeps on its own (see tail_problems).
     """
     total = db.execute("SELECT count(*) FROM audit").fetchone()[0]
-    waiting = {}
+    waiting: dict = {}
+    restores: list = []
     for a in anchors:
         waiting.setdefault(a.entry, []).append(a)
     prev = GENESIS
@@ -113,10 +114,12 @@ def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
             problems.append(tr("第{n}条审计记录与前一条的链接断开（可能有记录被删除或插入）").format(n=r[0]))
         elif _digest(prev, r[1], r[2], r[3], r[4], r[5], r[6], r[7]) != r[9]:
             problems.append(tr("第{n}条审计记录的内容被改动过").format(n=r[0]))
+        if r[3] == "restore":
+            restores.append(r)
         for a in waiting.pop(r[0], ()):
             if not a.matches(r[9]):
                 problems.append(tr("锚定码 {code} 对应的第{n}条审计记录与锚定时不同：这条或更早的记录被改写过").format(
-                    code=a.code, n=r[0]))
+                    code=a.code, n=r[0]) + _restore_hint(restores))
         prev, last = r[9], r[0]
         for problem in problems:
             yield done, total, problem
@@ -131,9 +134,21 @@ def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
                           "或这份文件是锚定之前的备份").format(code=a.code, n=entry, last=last, first=last + 1)
             else:
                 text = tr("锚定码 {code} 指向的第{n}条审计记录不见了").format(code=a.code, n=entry)
-            yield done, total, text
+            yield done, total, text + _restore_hint(restores)
     for problem in tail_problems(db, last, prev):
         yield done, total, problem
+
+
+def _restore_hint(restores: list) -> str:
+    """After a restore the trail carries on from the backup's entries: an anchor printed before the
+    restore names the replaced file's trail, which the restore kept aside under another name."""
+    if not restores:
+        return ""
+    r = restores[-1]
+    detail = json.loads(r[7]) if r[7] else {}
+    return tr("。但第{n}条记录表明文件在{at}用备份“{backup}”恢复过，此锚定码可能印于恢复之前："
+              "恢复前的文件另存为“{kept}”，请用此锚定码核对那份文件").format(
+        n=r[0], at=r[1], backup=detail.get("backup") or "?", kept=detail.get("kept_aside") or "?")
 
 
 def tail_problems(db: Database, last: int, last_hash: str) -> list[str]:

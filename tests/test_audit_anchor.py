@@ -175,3 +175,26 @@ def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrit
     assert commands.run(["audit", "check", "--db", path]) == 0
     assert commands.run(["audit", "check", "--db", path, "--anchor", printed]) == 1
     assert f"锚定码 {printed} 对应的第" in capsys.readouterr().err
+
+
+def test_an_anchor_from_before_a_restore_points_to_the_file_kept_aside(tmp_path, capsys):
+    import datetime as dt
+
+    from gridoffice import backup, safety
+
+    path = tmp_path / "office.db"
+    with safety.OpenOffice(path) as office:
+        audit.set_actor(office.db, "测试员")
+        _fill(office.db, 3)
+    taken = backup.backup_now(path, now=dt.datetime(2026, 3, 1, 9)).backup.path
+    with safety.OpenOffice(path) as office:
+        audit.set_actor(office.db, "测试员")
+        _fill(office.db, 4)
+        printed = audit_anchor.head(office.db).code  # on a summary, a week after the backup
+    kept = backup.restore(path, taken).kept_aside
+    code = commands.run(["audit", "check", "--db", str(path), "--anchor", printed])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert (f"但第4条记录表明文件在" in err and f"用备份“{taken.name}”恢复过，此锚定码可能印于恢复之前："
+            f"恢复前的文件另存为“{kept.name}”，请用此锚定码核对那份文件") in err
+    assert commands.run(["audit", "check", "--db", str(kept), "--anchor", printed]) == 0
