@@ -17,6 +17,11 @@ GRADE_HANDLER = {"on_spot": "受理人当场办理答复", "urgent": "值班干�
                  "difficult": "片长收集，提交每周民情分析会"}
 
 
+# Which limits the sources set (seed 003, Jinniu: "一般问题、要求2小时内回应、24小时内处理解决,较难和复杂
+# 问题、不超过72小时"); a limit that differs from these, or one set for a single category, is the office's own.
+SOURCE_LIMITS = {"urgent": (2.0, 24.0), "difficult": (2.0, 72.0)}
+
+
 @dataclass(frozen=True)
 class Category:
     id: int
@@ -103,6 +108,15 @@ def time_limit(db: Database, grade: str, category_id: int) -> TimeLimit:
     return TimeLimit(*row)
 
 
+def limit_origin(limit: TimeLimit) -> str:
+    """Where a limit comes from, in the words the settings window shows."""
+    if limit.grade == "on_spot":
+        return tr("来源文章：受理当天办结（富春街道“当场登记、处理并反馈”），不可改")
+    if limit.category_id == 0 and SOURCE_LIMITS.get(limit.grade) == (limit.respond_hours, limit.resolve_hours):
+        return tr("来源文章：金牛区“2小时内回应、24小时内处理解决，较难和复杂问题不超过72小时”")
+    return tr("本办自定")
+
+
 def time_limits(db: Database) -> list[TimeLimit]:
     rows = db.execute("SELECT grade, category_id, respond_hours, resolve_hours FROM matter_time_limits "
                       "ORDER BY grade, category_id").fetchall()
@@ -112,6 +126,8 @@ def time_limits(db: Database) -> list[TimeLimit]:
 def set_time_limit(db: Database, grade: str, category_id: int, respond_hours: float, resolve_hours: float) -> None:
     """Set the limits of a grade (category_id 0) or of one category within it; new matters use them."""
     check_grade(grade)
+    if grade == "on_spot":
+        raise ValidationError("grade", tr("当场办结的事项在受理当天办结（“当场登记、处理并反馈”），不设小时时限"))
     if category_id:
         get_category(db, category_id)
     try:

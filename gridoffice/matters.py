@@ -7,10 +7,11 @@ States:  received → assigned → in_progress → resolved | unresolvable → a
 and evaluated → reopened when the resident is not satisfied. A matter may also be started directly
 by the one who took it (received → in_progress): that is how on-the-spot matters (当场办结) go.
 
-Time limits (per grade, optionally per category; DOMAIN.md's Jinniu defaults): the office must
-respond within `respond_hours` (the first step after intake) and close the matter (resolved or
-explained as unresolvable) within `resolve_hours`, both counted from the intake time; a reopened
-matter gets a fresh resolve limit counted from the reopening.
+Time limits (per grade, optionally per category; Jinniu's 2/24/72 hours as defaults, seed 003): the
+office must respond within `respond_hours` (the first step after intake) and close the matter (resolved
+or explained as unresolvable) within `resolve_hours`, both counted from the intake time; a reopened
+matter gets a fresh resolve limit counted from the reopening. An on-the-spot matter has no hours: it is
+closed the day it was taken (see deadlines()).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ from .errors import NotFound, ValidationError
 from .i18n import tr
 # The settings are re-exported: callers reach everything about matters through this module.
 from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories,  # noqa: F401
-                              check_grade, get_category, rename_category, retire_category, set_time_limit, time_limit,
-                              time_limits)
+                              check_grade, get_category, limit_origin, rename_category, retire_category,
+                              set_time_limit, time_limit, time_limits)
 from .normalize import check_length, clean_field, clean_text, normalize_phone
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
@@ -274,6 +275,11 @@ def urgency_sql(now: dt.datetime) -> tuple[str, list[str]]:
 
 
 def deadlines(limit: TimeLimit, start: dt.datetime) -> tuple[str, str]:
+    """(respond by, resolve by). An on-the-spot matter is "当场登记、处理并反馈" (seed 000): both fall at
+    the end of the day it was taken (or reopened), whatever hours a row says."""
+    if limit.grade == "on_spot":
+        end = fmt_ts(dt.datetime.combine(start.date(), dt.time(23, 59, 59)))
+        return end, end
     return (fmt_ts(start + dt.timedelta(hours=limit.respond_hours)),
             fmt_ts(start + dt.timedelta(hours=limit.resolve_hours)))
 

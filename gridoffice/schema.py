@@ -511,3 +511,17 @@ def m007_audit_sequence(db: Database) -> None:
         "INSERT INTO settings(key, value) SELECT 'audit_head', id || ' ' || hash FROM audit "
         "ORDER BY id DESC LIMIT 1"
     )
+
+
+@migrations()
+def m008_rules_as_the_sources_state_them(db: Database) -> None:
+    """Seed 004 names the category 农业生产建设; an on-the-spot matter (seed 000: "当场登记、处理并
+    反馈") is due the day it was taken, so the open ones get that day's end as their deadline."""
+    db.execute("UPDATE matter_categories SET name = '农业生产建设' WHERE name = '农业生产和建设' "
+               "AND NOT EXISTS (SELECT 1 FROM matter_categories WHERE name = '农业生产建设')")
+    db.execute(
+        "UPDATE matters SET respond_due = substr(received_at, 1, 10) || ' 23:59:59', "
+        "resolve_due = substr(received_at, 1, 10) || ' 23:59:59', "
+        "due_at = substr(received_at, 1, 10) || ' 23:59:59' "
+        "WHERE grade = 'on_spot' AND reopen_count = 0 AND due_at IS NOT NULL"
+    )

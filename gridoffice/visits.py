@@ -5,7 +5,7 @@ a lane). Each household's last visit and next due date come from ONE place, `sch
 every list here (a staff member's contacts, the overdue lists per staff and per grid) builds on:
 
     next due = (last visit, or the start of the current contact if never visited, or the day the
-               household was registered) + the interval of its CURRENT contact class (in months).
+               household was registered) + the interval of its CURRENT contact class (in days).
 
 So a household moved to another class is judged by the new interval at once, and a household that
 changes contact keeps its visit history: the new contact inherits its due date.
@@ -31,6 +31,7 @@ from .vocab import CONTACT_CLASSES
 
 KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走访"}
 # Days between visits per contact class: class 1 monthly, class 2 every two months, class 3 quarterly.
+# The sources set no interval (they name 十必访 and campaigns, not a rhythm): these are the office's own.
 # Days, not calendar months: "a month after Jan 31" has no clean answer, and a day count lets the
 # whole office be judged by one threshold date per class.
 DEFAULT_RULES = {1: 30, 2: 60, 3: 90}

@@ -142,7 +142,9 @@ def test_numbering_runs_per_month(mdb):
 
 @pytest.mark.parametrize("grade, received, respond_due, resolve_due", [
     ("urgent", "2026-11-30 23:30", "2026-12-01 01:30:00", "2026-12-01 23:30:00"),  # midnight and month end
-    ("on_spot", "2026-11-20 22:15", "2026-11-21 00:15:00", "2026-11-21 22:15:00"),
+    # 当场登记、处理并反馈 (seed 000): the same day, not within 24 hours.
+    ("on_spot", "2026-11-20 22:15", "2026-11-20 23:59:59", "2026-11-20 23:59:59"),
+    ("on_spot", "2026-11-30 08:05", "2026-11-30 23:59:59", "2026-11-30 23:59:59"),
     ("difficult", "2026-12-31 10:00", "2026-12-31 12:00:00", "2027-01-03 10:00:00"),  # year end
     ("difficult", "2028-02-27 09:00", "2028-02-27 11:00:00", "2028-03-01 09:00:00"),  # leap February
     ("urgent", "2027-02-28 12:00", "2027-02-28 14:00:00", "2027-03-01 12:00:00"),
@@ -332,7 +334,7 @@ def test_retired_category_is_not_offered(mdb):
 
 def test_categories_ship_fourteen_and_are_editable(mdb):
     names = [c.name for c in M.categories(mdb)]
-    assert len(names) == 14 and names[:5] == ["经济发展", "环境保护", "困难救助", "农业生产和建设", "邻里纠纷"]
+    assert len(names) == 14 and names[:5] == ["经济发展", "环境保护", "困难救助", "农业生产建设", "邻里纠纷"]
     new_id = M.add_category(mdb, " 物业管理 ")
     M.rename_category(mdb, new_id, "物业服务")
     assert M.categories(mdb)[-1] == M.Category(new_id, "物业服务", 15, "active")
@@ -377,3 +379,20 @@ def test_bad_step_writes_nothing(mdb, state, call, field, message):
         call(mdb, matter_id)
     assert err.value.field == field and message in err.value.message
     assert counts(mdb) == before and Q.get_matter(mdb, matter_id).state == state
+
+
+def test_on_the_spot_has_no_hours_to_set_and_the_origin_of_each_limit_is_told(mdb):
+    with pytest.raises(ValidationError, match="当场办结的事项在受理当天办结"):
+        M.set_time_limit(mdb, "on_spot", 0, 1, 4)
+    origins = {(t.grade, t.category_id): M.limit_origin(t) for t in M.time_limits(mdb)}
+    assert origins[("on_spot", 0)].startswith("来源文章：受理当天办结")
+    assert origins[("urgent", 0)].startswith("来源文章：金牛区") and origins[("difficult", 0)].startswith("来源文章：金牛区")
+    M.set_time_limit(mdb, "difficult", 0, 4, 96)
+    M.set_time_limit(mdb, "urgent", 3, 2, 24)
+    origins = {(t.grade, t.category_id): M.limit_origin(t) for t in M.time_limits(mdb)}
+    assert origins[("difficult", 0)] == "本办自定" and origins[("urgent", 3)] == "本办自定"
+
+
+def test_a_reopened_on_the_spot_matter_is_due_the_day_it_was_reopened(mdb):
+    limit = M.time_limit(mdb, "on_spot", 1)
+    assert M.deadlines(limit, dt.datetime(2026, 12, 31, 23, 50)) == ("2026-12-31 23:59:59", "2026-12-31 23:59:59")

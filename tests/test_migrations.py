@@ -73,3 +73,28 @@ def test_a_new_file_needs_no_copy(tmp_path):
     db = open_db(tmp_path / "new.db")
     db.close()
     assert [p.name for p in tmp_path.iterdir() if ".before-" in p.name] == []
+
+
+def test_the_sources_rules_step_renames_the_category_and_makes_open_on_the_spot_matters_due_that_day(tmp_path):
+    path = tmp_path / "office.db"
+    old = connect(path)
+    migrations.apply(old, stop_before="m008_rules_as_the_sources_state_them")
+    farming = old.execute("SELECT id FROM matter_categories WHERE name = '农业生产和建设'").fetchone()[0]
+    for number, grade, due_at in (("2026-11-0001", "on_spot", "2026-11-21 09:00:00"),
+                                  ("2026-11-0002", "on_spot", None), ("2026-11-0003", "urgent", "2026-11-20 11:00:00")):
+        old.execute("INSERT INTO matters(number, received_at, source, category_id, grade, state, title, respond_due, "
+                    "resolve_due, due_at) VALUES(?, '2026-11-20 09:00:00', 'walk_in', ?, ?, 'received', '路灯不亮', "
+                    "'2026-11-20 11:00:00', '2026-11-21 09:00:00', ?)", [number, farming, grade, due_at])
+    old.conn.commit()
+    old.close()
+    db = open_db(path)
+    try:
+        assert db.execute("SELECT name FROM matter_categories WHERE id = ?", [farming]).fetchone()[0] == "农业生产建设"
+        rows = db.execute("SELECT number, respond_due, resolve_due, due_at FROM matters ORDER BY number").fetchall()
+    finally:
+        db.close()
+    assert rows == [
+        ("2026-11-0001", "2026-11-20 23:59:59", "2026-11-20 23:59:59", "2026-11-20 23:59:59"),
+        ("2026-11-0002", "2026-11-20 11:00:00", "2026-11-21 09:00:00", None),  # closed: its history stays
+        ("2026-11-0003", "2026-11-20 11:00:00", "2026-11-21 09:00:00", "2026-11-20 11:00:00"),
+    ]

@@ -211,6 +211,11 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     dialog = SettingsDialog(page.ctx, page)
     qtbot.addWidget(dialog)
     assert dialog.categories.count() == 14 and dialog.limits.rowCount() == 3
+    rows = {dialog.limits.item(r, 0).text(): [dialog.limits.item(r, c).text() for c in range(2, 5)] for r in range(3)}
+    assert rows["当场办结"][:2] == ["当天", "当天"] and "当场登记、处理并反馈" in rows["当场办结"][2]
+    assert rows["疑难"][:2] == ["2", "72"] and rows["疑难"][2].startswith("来源文章：金牛区")
+    dialog.grade.setCurrentIndex(dialog.grade.findData("on_spot"))
+    assert not dialog.save_limit.isEnabled() and not dialog.resolve.isEnabled() and dialog.resolve.text() == "当天"
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("物业服务", True))
     dialog._add()
     qtbot.waitUntil(lambda: dialog.categories.count() == 15)
@@ -227,6 +232,7 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     dialog._save_limit()
     qtbot.waitUntil(lambda: dialog.limits.rowCount() == 4)
     assert M.time_limit(page.ctx.reader(), "difficult", 5).resolve_hours == 48
+    assert [dialog.limits.item(r, 4).text() for r in range(4) if dialog.limits.item(r, 3).text() == "48"] == ["本办自定"]
     dialog.respond.setValue(60)
     dialog._save_limit()
     qtbot.waitUntil(lambda: dialog.error.text() == "答复时限不能长于办结时限")

@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 from gridoffice import audit, logs, visits, visits_demo
 from gridoffice.db import open_db
@@ -130,6 +130,7 @@ def test_visits_page_lists_overdue_per_grid_and_staff(office_path, qtbot, tmp_pa
     assert page.households.model().rowCount() == len(overdue)
     page.grab().save(str(tmp_path / "visits.png"))
     rules = VisitRulesDialog(ctx, page)
+    assert any("来源文章没有规定走访周期" in label.text() for label in rules.findChildren(QLabel))
     rules.spins[3].setValue(120)
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         rules.save()

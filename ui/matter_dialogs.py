@@ -224,11 +224,13 @@ class SettingsDialog(QDialog):
         left.addWidget(self.categories, 1)
         left.addLayout(left_buttons)
 
-        self.limits = QTableWidget(0, 4, self)
-        self.limits.setHorizontalHeaderLabels([self.tr(h) for h in ("等级", "类别", "答复时限(小时)", "办结时限(小时)")])
+        self.limits = QTableWidget(0, 5, self)
+        self.limits.setHorizontalHeaderLabels([self.tr(h) for h in ("等级", "类别", "答复时限(小时)", "办结时限(小时)",
+                                                                    "依据")])
         self.limits.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.limits.verticalHeader().setVisible(False)
-        self.limits.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.limits.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.limits.setWordWrap(True)
         self.grade = combo(self, [(k, self.tr(v)) for k, v in M.GRADES.items()])
         self.category = QComboBox(self)
         self.respond = self._hours(2)
@@ -241,7 +243,10 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("办结时限（小时）"), self.resolve)
         form.addRow("", self.save_limit)
         right = QVBoxLayout()
-        right.addWidget(QLabel(self.tr("办理时限：从受理时间起算；某类别未单独设置时用该等级的时限"), self))
+        hint = QLabel(self.tr("办理时限：从受理时间起算；某类别未单独设置时用该等级的时限。“依据”一栏说明时限"
+                              "来自来源文章还是本办自定；当场办结的事项须在受理当天办结，不设小时时限。"), self)
+        hint.setWordWrap(True)
+        right.addWidget(hint)
         right.addWidget(self.limits, 1)
         right.addLayout(form)
 
@@ -271,6 +276,7 @@ class SettingsDialog(QDialog):
     def _hours(self, value: float) -> QDoubleSpinBox:
         box = QDoubleSpinBox(self)
         box.setRange(0, 2160)
+        box.setSpecialValueText(self.tr("当天"))
         box.setDecimals(1)
         box.setValue(value)
         return box
@@ -299,15 +305,22 @@ class SettingsDialog(QDialog):
         limits = M.time_limits(db)
         self.limits.setRowCount(len(limits))
         for row, limit in enumerate(limits):
+            hours = ((self.tr("当天"), self.tr("当天")) if limit.grade == "on_spot"
+                     else (f"{limit.respond_hours:g}", f"{limit.resolve_hours:g}"))
             for column, text in enumerate((self.tr(M.GRADES[limit.grade]), names.get(limit.category_id, ""),
-                                           f"{limit.respond_hours:g}", f"{limit.resolve_hours:g}")):
+                                           *hours, M.limit_origin(limit))):
                 self.limits.setItem(row, column, QTableWidgetItem(text))
+        self.limits.resizeRowsToContents()
         self._show_limit()
 
     def _show_limit(self) -> None:
         limit = M.time_limit(self.ctx.reader(), self.grade.currentData(), self.category.currentData() or 0)
-        self.respond.setValue(limit.respond_hours)
-        self.resolve.setValue(limit.resolve_hours)
+        hours = limit.grade != "on_spot"
+        # The boxes' minimum shows as "当天": an on-the-spot matter has no hours.
+        self.respond.setValue(limit.respond_hours if hours else 0)
+        self.resolve.setValue(limit.resolve_hours if hours else 0)
+        for widget in (self.respond, self.resolve, self.save_limit):
+            widget.setEnabled(hours)
 
     def _write(self, fn, description: str) -> None:
         self.error.clear()

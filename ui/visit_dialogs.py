@@ -187,7 +187,8 @@ class VisitRulesDialog(WriteDialog):
             spin.setSuffix(self.tr(" 天"))
             spin.setValue(rules[cls])
             self.spins[cls] = self.add_field(self.tr("{label}户每隔").format(label=self.tr(label)), spin, "days")
-        note = QLabel(self.tr("默认：一类户每月（30天）、二类户每两个月（60天）、三类户每季度（90天）走访一次。"), self)
+        note = QLabel(self.tr("默认：一类户每月（30天）、二类户每两个月（60天）、三类户每季度（90天）走访一次。"
+                              "来源文章没有规定走访周期，这些天数是本办自定的工作安排，可按实际调整。"), self)
         note.setWordWrap(True)
         self.add_field("", note)
 
