@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from exports.cards import export_cards  # noqa: E402
-from gridoffice import audit, cards as C  # noqa: E402
+from gridoffice import audit, cards as C, users  # noqa: E402
 from gridoffice.db import connect  # noqa: E402
 
 DEFAULT_DB = "/tmp/gridoffice-bench/office-50k.db"
@@ -44,13 +44,14 @@ def main() -> int:
         ids = [r[0] for r in db.execute("SELECT id FROM households WHERE status = 'active' ORDER BY number LIMIT ?",
                                         [args.cards])]
         t0 = time.perf_counter()
-        C.household_cards(db, ids)
+        scope = users.whole_office("bench")
+        C.household_cards(db, ids, scope)
         read = time.perf_counter() - t0
         walls, cpus = [], []
         for run in range(args.runs):
             out = Path(tmp) / f"cards-{run}.pdf"
             w0, c0 = time.perf_counter(), time.process_time()
-            job = export_cards(db, out, household_ids=ids, layout=args.layout, duplex=args.duplex)
+            job = export_cards(db, out, scope=scope, household_ids=ids, layout=args.layout, duplex=args.duplex)
             while True:
                 try:
                     next(job)

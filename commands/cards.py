@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from exports.cards import SHEETS, export_cards
-from gridoffice import audit
+from gridoffice import audit, users
 from gridoffice import cards as C
 from gridoffice.errors import GridOfficeError
 
@@ -51,10 +51,12 @@ def run(args) -> int:
         return 2
     db = office.db
     audit.set_actor(db, args.user)
+    # The command's log-in will supply the user; until then it acts for the whole office.
+    scope = users.whole_office(args.user)
     try:
-        grids = C.grids_named(db, args.grid)
-        households = C.households_numbered(db, args.household)
-        written = consume(export_cards(db, out, household_ids=households, grid_ids=grids, teams=args.teams,
+        grids = C.grids_named(db, args.grid, scope)
+        households = C.households_numbered(db, args.household, scope)
+        written = consume(export_cards(db, out, scope=scope, household_ids=households, grid_ids=grids, teams=args.teams,
                                        layout=args.layout, sheet=args.sheet, duplex=args.duplex,
                                        calibration=args.calibration))
     except GridOfficeError as exc:

@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 from exports.matter_dossier import write_dossier
-from gridoffice import matters_query, regions
+from gridoffice import matters_query, regions, users
 from gridoffice.db import connect
+from gridoffice.errors import GridOfficeError
 
 from . import _files
 
@@ -36,8 +37,12 @@ def run(args) -> int:
         if matter is None:
             print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
             return 1
-        dossier = matters_query.dossier(db, matter.id)
+        # The command's log-in will supply the user; until then it acts for the whole office.
+        dossier = matters_query.dossier(db, matter.id, scope=users.whole_office("命令行"))
         office = regions.office(db).name
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
     finally:
         db.close()
     write_dossier(out, dossier, office_name=office)

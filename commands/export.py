@@ -11,7 +11,7 @@ from pathlib import Path
 
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
-from gridoffice import audit, stats_archives
+from gridoffice import audit, stats_archives, users
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
@@ -61,6 +61,8 @@ def run(args) -> int:
     if args.full_numbers and args.kind != "roster":
         print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
         return 2
+    # The command's log-in will supply the user; until then it acts for the whole office.
+    scope = users.whole_office(args.user)
     try:
         office = _files.open_office(path)
     except GridOfficeError as exc:
@@ -72,24 +74,25 @@ def run(args) -> int:
         org_id = find_org(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)
         if args.kind == "summary":
-            job = monthly_summary.write(db, out, month, org_id=org_id)
+            job = monthly_summary.write(db, out, month, scope=scope, org_id=org_id)
         elif args.kind == "notice":
-            job = public_notice.write(db, out, month, org_id=org_id)
+            job = public_notice.write(db, out, month, scope=scope, org_id=org_id)
         elif args.kind == "assessment":
-            job = assessment.write(db, out, year, org_id=org_id)
+            job = assessment.write(db, out, year, scope=scope, org_id=org_id)
         elif args.kind == "roster":
-            job = roster.write(db, out, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS,
+            job = roster.write(db, out, scope=scope, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS,
                                full_numbers=args.full_numbers, reason=args.reason)
         elif args.kind == "briefing":
             job = briefing.export_briefing(db, out, month, today=dt.date.today(), unit_id=org_id)
         elif args.kind == "village-file":
             if org_id is None:
                 raise ValidationError("org", tr("一村一档请用 --org 指定村或社区的名称"))
-            job = archives.write_village(db, out, org_id)
+            job = archives.write_village(db, out, org_id, scope=scope)
         else:
             if not args.staff:
                 raise ValidationError("staff", tr("一党员一档请用 --staff 指定人员姓名"))
-            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff), year=int(year))
+            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff), scope=scope,
+                                        year=int(year))
         consume(job, quiet=args.quiet)
     except GridOfficeError as exc:
         print(f"导出失败：{exc.message}", file=sys.stderr)

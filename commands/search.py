@@ -6,7 +6,7 @@ import sqlite3
 import sys
 from pathlib import Path
 
-from gridoffice import search
+from gridoffice import search, users
 from gridoffice.db import connect
 
 from . import _files
@@ -38,7 +38,8 @@ def run(args) -> int:
         if not db["households"].exists() or not db["search_fts"].exists():
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
             return 2
-        hits = search.search(db, args.query, limit=args.limit)
+        # The command's log-in will supply the user; until then it acts for the whole office.
+        hits = search.search(db, args.query, scope=users.whole_office("命令行"), limit=args.limit)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2

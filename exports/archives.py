@@ -14,6 +14,7 @@ from reportlab.platypus import PageBreak, Spacer
 
 from gridoffice import audit_log, stats_archives
 from gridoffice.i18n import tr
+from gridoffice.scope import Scope
 
 from .matter_dossier import grid_table, para, styles, write_document
 
@@ -47,10 +48,10 @@ def _build(path, story, title: str, footer_text: str, office: str) -> Path:
     return write_document(path, story, title=title, author=office, footer_text=footer_text)
 
 
-def write_village(db, path: str | Path, org_id: int, *, today: dt.date | None = None):
-    """一村一档; a progress generator returning the path."""
+def write_village(db, path: str | Path, org_id: int, *, scope: Scope, today: dt.date | None = None):
+    """一村一档 of a unit in the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在整理档案……")
-    v = stats_archives.village_file(db, org_id, today=today)
+    v = stats_archives.village_file(db, org_id, scope=scope, today=today)
     s = styles()
     sections = [tr("基本情况"), tr("网格划分"), tr("服务团队"), tr("户籍档案（{n}户）").format(n=v.households)]
     story = _cover(s, tr("一村一档"), v.name, v.office, [v.path_names, tr("{h}户　{p}人").format(
@@ -74,10 +75,11 @@ def write_village(db, path: str | Path, org_id: int, *, today: dt.date | None = 
     return Path(path)
 
 
-def write_member(db, path: str | Path, staff_id: int, *, year: int | None = None, today: dt.date | None = None):
-    """一党员一档; a progress generator returning the path."""
+def write_member(db, path: str | Path, staff_id: int, *, scope: Scope, year: int | None = None,
+                 today: dt.date | None = None):
+    """一党员一档 within the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在整理档案……")
-    m = stats_archives.member_file(db, staff_id, year=year, today=today)
+    m = stats_archives.member_file(db, staff_id, scope=scope, year=year, today=today)
     s = styles()
     sections = [tr("基本情况"), tr("联系户（{n}户）").format(n=len(m.contacts)), tr("走访记录（{n}次）").format(n=len(m.visits)),
                 tr("民情日志（{n}篇）").format(n=len(m.logs)), tr("承办诉求（{n}件）").format(n=len(m.matters)),

@@ -14,6 +14,7 @@ from openpyxl.utils import get_column_letter
 from gridoffice import audit_log, stats_assessment
 from gridoffice.audit import actor
 from gridoffice.i18n import tr
+from gridoffice.scope import Scope
 
 from . import workbook as wbk
 from .xlsx import Formula
@@ -68,10 +69,11 @@ def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assesse
     wbk.page_setup(ws, maker=maker)
 
 
-def write(db, path: str | Path, year_text: str, *, org_id: int | None = None, maker: str | None = None, today=None):
-    """Compute and write the assessment; a progress generator returning the path."""
+def write(db, path: str | Path, year_text: str, *, scope: Scope, org_id: int | None = None,
+          maker: str | None = None, today=None):
+    """Compute and write the assessment of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计全年考核指标……")
-    a = stats_assessment.assessment(db, year_text, org_id=org_id, today=today)
+    a = stats_assessment.assessment(db, year_text, scope=scope, org_id=org_id, today=today)
     maker = maker or actor(db)
     wb = wbk.new_workbook()
     _score_sheet(wb, tr("个人考核"), tr("姓名"), list(a.staff), a, maker)

@@ -31,6 +31,7 @@ from gridoffice import audit_log
 from gridoffice import cards as C
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
+from gridoffice.scope import Scope
 
 from . import card_qr, fonts
 
@@ -495,13 +496,14 @@ def _atomic(path: str | Path, build) -> Iterator[tuple[int, int, str]]:
     return path
 
 
-def export_cards(db: Database, path: str | Path, *, household_ids: list[int] = (), grid_ids: list[int] = (),
-                 teams: bool = False, layout: str | C.Layout = "service", sheet: str = "a4-10",
+def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids: list[int] = (),
+                 grid_ids: list[int] = (), teams: bool = False, layout: str | C.Layout = "service", sheet: str = "a4-10",
                  duplex: bool = False, calibration: bool = False) -> Iterator[tuple[int, int, str]]:
     """Read the cards of the chosen households (or of every household of the chosen grids; with
-    teams=True one card per grid team), write the print file and log the export; returns Written."""
+    teams=True one card per grid team) within the user's scope, write the print file and log the export;
+    returns Written."""
     lay = layout if isinstance(layout, C.Layout) else C.load_layout(layout)
-    cards = select_cards(db, household_ids=household_ids, grid_ids=grid_ids, teams=teams)
+    cards = select_cards(db, scope=scope, household_ids=household_ids, grid_ids=grid_ids, teams=teams)
     if not cards and not calibration:
         raise ValidationError("cards", tr("没有可打印的卡片：所选网格里没有在册户，或所选网格还没有服务团队"))
     written = yield from write_cards(path, cards, lay, C.office_for_cards(db), sheet=sheet, duplex=duplex,
@@ -510,9 +512,9 @@ def export_cards(db: Database, path: str | Path, *, household_ids: list[int] = (
     return written
 
 
-def select_cards(db: Database, *, household_ids: list[int] = (), grid_ids: list[int] = (),
+def select_cards(db: Database, *, scope: Scope, household_ids: list[int] = (), grid_ids: list[int] = (),
                  teams: bool = False) -> list[Card]:
     if teams:
-        return list(C.team_cards(db, list(grid_ids)))
-    ids = list(dict.fromkeys(C.households_in_grids(db, list(grid_ids)) + list(household_ids)))
-    return list(C.household_cards(db, ids))
+        return list(C.team_cards(db, list(grid_ids), scope))
+    ids = list(dict.fromkeys(C.households_in_grids(db, list(grid_ids), scope) + list(household_ids)))
+    return list(C.household_cards(db, ids, scope))

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from gridoffice import audit_anchor, audit_log, stats
 from gridoffice.audit import actor
 from gridoffice.i18n import tr
+from gridoffice.scope import Scope
 
 from . import workbook as wbk
 from .xlsx import Formula
@@ -113,10 +114,11 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
     wbk.page_setup(ws, maker=maker, anchor=anchor)
 
 
-def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, maker: str | None = None):
-    """Compute and write the summary; a progress generator returning the path."""
+def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | None = None,
+          maker: str | None = None):
+    """Compute and write the summary of the user's scope; a progress generator returning the path."""
     yield 0, 3, tr("正在统计……")
-    summary = stats.monthly_summary(db, month_text, org_id=org_id)
+    summary = stats.monthly_summary(db, month_text, scope=scope, org_id=org_id)
     yield 1, 3, tr("正在写入表格……")
     maker = maker or actor(db)
     anchor = audit_anchor.head(db).code

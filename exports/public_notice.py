@@ -10,6 +10,7 @@ from pathlib import Path
 from gridoffice import audit_anchor, audit_log, stats
 from gridoffice.audit import actor
 from gridoffice.i18n import tr
+from gridoffice.scope import Scope
 
 from . import workbook as wbk
 
@@ -27,10 +28,11 @@ def matter_rows(notice: stats.Notice) -> list[list]:
              m.promise_date] for t in notice.teams for m in t.matters]
 
 
-def write(db, path: str | Path, month_text: str, *, org_id: int | None = None, maker: str | None = None):
-    """Compute and write the notice; a progress generator returning the path."""
+def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | None = None,
+          maker: str | None = None):
+    """Compute and write the notice of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计……")
-    notice = stats.public_notice(db, month_text, org_id=org_id)
+    notice = stats.public_notice(db, month_text, scope=scope, org_id=org_id)
     maker = maker or actor(db)
     anchor = audit_anchor.head(db).code
     wb = wbk.new_workbook()

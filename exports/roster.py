@@ -15,13 +15,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
-from gridoffice import audit_log, masking, users, vocab
+from gridoffice import audit_log, masking, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.regions import get_unit, office
 from gridoffice.roster_columns import FIELDS
+from gridoffice.scope import Scope
 
 from . import workbook as wbk
 
@@ -58,11 +59,11 @@ def check_columns(columns) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _query(db, org_id: int | None, columns) -> tuple[str, list]:
-    where, params = "", []
+def _query(db, scope: Scope, org_id: int | None, columns) -> tuple[str, list]:
+    where, params = f" AND {scope.units('h.org_id')}", []
     if org_id is not None:
         path = get_unit(db, org_id).path
-        where, params = " AND u.path >= ? AND u.path < ?", [path, path[:-1] + "0"]
+        where, params = where + " AND u.path >= ? AND u.path < ?", [path, path[:-1] + "0"]
     select = ", ".join(f"coalesce({_SQL[c]}, '')" for c in columns)
     return (f"SELECT {select} FROM persons p JOIN households h ON h.id = p.household_id "
             "JOIN org_units u ON u.id = h.org_id LEFT JOIN org_units g ON g.id = coalesce(u.grid_id, u.id) "
@@ -70,21 +71,21 @@ def _query(db, org_id: int | None, columns) -> tuple[str, list]:
             "ORDER BY h.number, CASE p.relation WHEN 'head' THEN 0 ELSE 1 END, p.id", params)
 
 
-def write(db, path: str | Path, *, org_id: int | None = None, columns=DEFAULT_COLUMNS, maker: str | None = None,
-          full_numbers: bool = False, reason: str = "", user: users.User | None = None):
-    """Write the roster; a progress generator returning the number of persons written.
+def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, columns=DEFAULT_COLUMNS,
+          maker: str | None = None, full_numbers: bool = False, reason: str = ""):
+    """Write the roster of the user's scope (and of the subtree org_id); a progress generator
+    returning the number of persons written.
 
-    Full ID numbers and phones only with full_numbers and a reason; `user`, when given, must be
-    allowed to reveal and to see org_id."""
+    Full ID numbers and phones only with full_numbers and a reason, for a role allowed to reveal them."""
     columns = check_columns(columns)
     reason = clean_field(reason, "reason")
     if full_numbers:
         if len(reason) < 2:
             raise ValidationError("reason", tr("导出完整的身份证号和电话前，请填写原因（例如“报送上级核对身份”）"))
-        if user is not None:
-            users.require(user, "reveal")
-            users.require_org(db, user, org_id)
-    sql, params = _query(db, org_id, columns)
+        scope.require("reveal")
+    if org_id is not None:
+        scope.require_org(org_id)
+    sql, params = _query(db, scope, org_id, columns)
     scope = get_unit(db, org_id).name if org_id is not None else office(db).name
     total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
     yield 0, total, tr("正在导出花名册……")

@@ -2,7 +2,8 @@
 
 The records carry staff names, their roles and work phones, the office hotline and the code a
 scan in the office looks up (`GO:H:<household number>`, `GO:T:<team id>`). Residents' own phone
-numbers are never read here, so no card can show one. Layouts (which sections, texts, colours)
+numbers are never read here, so no card can show one. Every read takes the acting user's Scope:
+a grid worker selects, sees and prints only the grids and households of their own subtree. Layouts (which sections, texts, colours)
 are JSON files in resources/cards that an office may edit; `load_layout` checks them.
 """
 
@@ -17,9 +18,10 @@ from sqlite_utils import Database
 
 from . import audit
 from .db import get_setting, set_setting
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone
+from .scope import Scope
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
 
 LAYOUT_DIR = Path(__file__).resolve().parent.parent / "resources" / "cards"
@@ -110,8 +112,25 @@ def team_code(team_id: int) -> str:
 
 # ---- selection -----------------------------------------------------------------------------
 
-def grids_named(db: Database, names: list[str]) -> list[int]:
-    """The active grids with these names (a name shared by two grids selects both)."""
+@dataclass(frozen=True)
+class GridChoice:
+    id: int
+    name: str
+    households: int  # active households
+
+
+def card_grids(db: Database, scope: Scope) -> list[GridChoice]:
+    """The active grids the user may print cards for, with their active households, in tree order."""
+    return [GridChoice(*r) for r in db.execute(
+        "SELECT g.id, g.name, (SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
+        " WHERE u.grid_id = g.id AND h.status = 'active') "
+        f"FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' AND {scope.units('g.id')} "
+        "ORDER BY g.parent_id, g.sort, g.id")]
+
+
+def grids_named(db: Database, names: list[str], scope: Scope) -> list[int]:
+    """The active grids with these names (a name shared by two grids selects both); a grid outside
+    the user's scope is refused by name."""
     ids = []
     for name in names:
         found = [r[0] for r in db.execute(
@@ -119,16 +138,21 @@ def grids_named(db: Database, names: list[str]) -> list[int]:
             [clean_text(name)])]
         if not found:
             raise ValidationError("grid", tr("没有名为“{name}”的网格，请按组织树里的网格名称填写").format(name=name))
-        ids += [i for i in found if i not in ids]
+        mine = [i for i in found if scope.sees(i)]
+        if not mine:
+            raise PermissionDenied(tr("网格“{name}”不在您负责的范围内，不能打印它的联系卡").format(name=name))
+        ids += [i for i in mine if i not in ids]
     return ids
 
 
-def households_numbered(db: Database, numbers: list[str]) -> list[int]:
+def households_numbered(db: Database, numbers: list[str], scope: Scope) -> list[int]:
     ids = []
     for number in numbers:
-        row = db.execute("SELECT id, status FROM households WHERE number = ?", [clean_text(number)]).fetchone()
+        row = db.execute("SELECT id, status, org_id FROM households WHERE number = ?", [clean_text(number)]).fetchone()
         if row is None:
             raise ValidationError("household", tr("没有户号为“{n}”的户，请核对户号").format(n=number))
+        if not scope.sees(row[2]):
+            raise PermissionDenied(tr("户{n}不在您负责的范围内，不能打印它的联系卡").format(n=number))
         if row[1] != "active":
             raise ValidationError("household", tr("户{n}已不在册，不发联系卡").format(n=number))
         if row[0] not in ids:
@@ -136,11 +160,20 @@ def households_numbered(db: Database, numbers: list[str]) -> list[int]:
     return ids
 
 
-def households_in_grids(db: Database, grid_ids: list[int]) -> list[int]:
-    """The active households of these grids, by grid then household number (the order they are handed out)."""
+def household_number(db: Database, household_id: int, scope: Scope) -> str | None:
+    """The number of a household in the scope (a household opened from another page), else None."""
+    row = db.execute(f"SELECT number FROM households WHERE id = ? AND {scope.units('org_id')}",
+                     [household_id]).fetchone()
+    return row[0] if row else None
+
+
+def households_in_grids(db: Database, grid_ids: list[int], scope: Scope) -> list[int]:
+    """The active households of these grids within the scope, by grid then household number (the
+    order they are handed out)."""
     return [r[0] for r in db.execute(
         "SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
-        "JOIN json_each(?) g ON g.value = u.grid_id WHERE h.status = 'active' ORDER BY g.key, h.number",
+        f"JOIN json_each(?) g ON g.value = u.grid_id WHERE h.status = 'active' AND {scope.units('h.org_id')} "
+        "ORDER BY g.key, h.number",
         [json.dumps(list(grid_ids))])]
 
 
@@ -150,9 +183,10 @@ def _role_text(title: str | None, role: str | None, duty: str | None, kind: str 
     return title or label(STAFF_ROLES, role) or label(TEAM_DUTIES, duty) or label(STAFF_KINDS, kind)
 
 
-def team_cards(db: Database, grid_ids: list[int]) -> list[TeamCard]:
-    """Each grid's active service teams with their current members, in three queries for all grids."""
-    ids = json.dumps(list(grid_ids))
+def team_cards(db: Database, grid_ids: list[int], scope: Scope) -> list[TeamCard]:
+    """Each grid's active service teams with their current members, in three queries for all grids;
+    grids outside the scope give none."""
+    ids = json.dumps([g for g in grid_ids if scope.sees(g)])
     proxies: dict[int, list[CardPerson]] = {}
     for grid, staff_id, name, phone in db.execute(
             "SELECT r.org_id, s.id, s.name, coalesce(s.phone, '') FROM staff_roles r JOIN staff s ON s.id = r.staff_id "
@@ -178,15 +212,16 @@ def team_cards(db: Database, grid_ids: list[int]) -> list[TeamCard]:
     return cards
 
 
-def household_cards(db: Database, household_ids: list[int]) -> list[HouseholdCard]:
-    """One card per household, in the order given: its head, address, grid, contact staff and grid team."""
+def household_cards(db: Database, household_ids: list[int], scope: Scope) -> list[HouseholdCard]:
+    """One card per household, in the order given: its head, address, grid, contact staff and grid
+    team; households outside the scope give none."""
     ids = json.dumps(list(household_ids))
     rows = db.execute(
         "SELECT h.id, h.number, coalesce(h.address, ''), u.grid_id, coalesce(g.name, ''), "
         "(SELECT p.name FROM persons p WHERE p.household_id = h.id AND +p.status = 'active' AND p.relation = 'head' "
         " ORDER BY p.id LIMIT 1) "
         "FROM json_each(?) j JOIN households h ON h.id = j.value JOIN org_units u ON u.id = h.org_id "
-        "LEFT JOIN org_units g ON g.id = u.grid_id ORDER BY j.key", [ids]).fetchall()
+        f"LEFT JOIN org_units g ON g.id = u.grid_id WHERE {scope.units('h.org_id')} ORDER BY j.key", [ids]).fetchall()
     contacts: dict[int, list[CardPerson]] = {}
     for household_id, staff_id, name, phone, kind in db.execute(
             "SELECT c.household_id, s.id, s.name, coalesce(s.phone, ''), s.kind FROM contacts c "
@@ -196,7 +231,7 @@ def household_cards(db: Database, household_ids: list[int]) -> list[HouseholdCar
         contacts.setdefault(household_id, []).append(CardPerson(staff_id, name, label(STAFF_KINDS, kind), phone))
     grids = sorted({r[3] for r in rows if r[3] is not None})
     teams: dict[int, TeamCard] = {}
-    for team in team_cards(db, grids):
+    for team in team_cards(db, grids, scope):
         teams.setdefault(team.grid_id, team)  # a grid with two teams: its first one is on the card
     return [HouseholdCard(hid, number, head or "", address, grid_id, grid_name, tuple(contacts.get(hid, ())),
                           teams.get(grid_id), household_code(number))

@@ -25,3 +25,7 @@ class NotFound(GridOfficeError):
 
 class RuleViolation(GridOfficeError):
     """An operation would break a domain rule (e.g. a household without a head)."""
+
+
+class PermissionDenied(GridOfficeError):
+    """The acting user's role or scope does not allow this (the message names what is refused)."""

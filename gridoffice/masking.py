@@ -31,11 +31,12 @@ import re
 
 from sqlite_utils import Database
 
-from . import audit, users
+from . import audit
 from .errors import NotFound, ValidationError
 from .i18n import tr
 from .idcard import check_char
 from .normalize import clean_text
+from .scope import Scope
 
 __all__ = ["mask_id", "mask_phone", "mask_birth", "mask_name", "mask_field", "mask_text", "mask_record", "reveal", "find_unmasked",
            "REVEALABLE", "BIRTH_HEADER"]
@@ -139,11 +140,10 @@ def mask_record(values):
     return mask_text(values) if isinstance(values, str) else values
 
 
-def reveal(db: Database, table: str, row_id: int, field: str, reason: str, *, user=None) -> str:
+def reveal(db: Database, table: str, row_id: int, field: str, reason: str, *, scope: Scope) -> str:
     """The clear value of one masked field; the reason and the reader go into the audit trail.
 
-    `user` (a users.User) is checked when given: the role must allow revealing and the row
-    must lie in the user's part of the org tree.
+    The user's role must allow revealing and the row must lie in the user's scope.
     """
     if (table, field) not in REVEALABLE:
         raise ValidationError("field", tr("“{field}”不是需要脱敏显示的字段").format(field=field))
@@ -151,9 +151,8 @@ def reveal(db: Database, table: str, row_id: int, field: str, reason: str, *, us
     if len(reason) < 2:
         raise ValidationError("reason", tr("查看完整{what}前，请填写原因（例如“办理低保申请核对身份”）").format(
             what=tr(FIELD_LABELS[field])))
-    if user is not None:
-        users.require(user, "reveal")
-        users.require_org(db, user, _org_of(db, table, row_id))
+    scope.require("reveal")
+    scope.require_org(_org_of(db, table, row_id))
     row = db.execute(f"SELECT [{field}] FROM [{table}] WHERE id = ?", [row_id]).fetchone()
     if row is None:
         raise NotFound(tr("找不到编号为{id}的记录").format(id=row_id))

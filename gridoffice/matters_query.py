@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from .errors import NotFound
+from .errors import NotFound, PermissionDenied
 from .i18n import tr
 from .masking import mask_id, mask_phone
 from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
                       Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
 from .normalize import clean_text
-from .scope import household_in, org_in
+from .scope import Scope, household_in, org_in
 
 _COLUMNS = (
     "m.id, m.number, m.received_at, m.source, m.category_id, coalesce(c.name, ''), m.grade, m.state, m.title, "
@@ -215,9 +215,12 @@ def meeting_list(db: Database, week: dt.date, *, now=None, org_ids: Collection[i
     return items
 
 
-def dossier(db: Database, matter_id: int, *, now=None) -> Dossier:
-    """Everything one matter's file prints; the resident's ID and phone are masked here."""
+def dossier(db: Database, matter_id: int, *, scope: Scope, now=None) -> Dossier:
+    """Everything one matter's file prints; the resident's ID and phone are masked here. A matter
+    outside the user's scope is refused."""
     matter = get_matter(db, matter_id)
+    if not in_scope(db, matter_id, scope.org_ids):
+        raise PermissionDenied(tr("事项{n}不在您负责的网格内，不能查看或打印它的档案").format(n=matter.number))
     person = db.execute("SELECT name, id_number, phone FROM persons WHERE id = ?",
                         [matter.person_id]).fetchone() if matter.person_id else None
     household = db.execute("SELECT number, address FROM households WHERE id = ?",

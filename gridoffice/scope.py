@@ -1,9 +1,30 @@
-"""The org-scope filter shared by the list queries: a user's visible units (users.visible_org_ids)
-as one SQL condition, so scoping happens in the query and never after the fact in Python."""
+"""What the acting user may see and do, as one small frozen value the core's reads and writes take.
+
+`users.scope_of` makes a Scope from a logged-in user (the one place a role becomes a scope). A grid
+worker's scope is the subtree of their grid or area: its unit ids and its root's path, so every
+query restricts by an `IN` over those ids or by a path range, inside the set-based SQL, never by
+a filter per row. The whole office is `org_ids is None`, whose conditions are "1": an
+administrator's queries are the unscoped ones. Sensitive tags (health, disability, hardship,
+correction) are visible only to roles that need them; revealing full numbers and managing users
+are permissions of the role.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Collection
+from dataclasses import dataclass
+
+from .errors import PermissionDenied
+from .i18n import tr
+
+# What a refused permission is called in the message.
+_PERMISSION_TEXT = {
+    "edit": "修改档案",
+    "reveal": "查看完整的身份证号和电话",
+    "read_audit": "查看操作记录",
+    "manage_users": "管理用户",
+    "restore": "从备份恢复",
+}
 
 
 def org_in(column: str, org_ids: Collection[int] | None) -> str:
@@ -23,3 +44,60 @@ def household_in(column: str, org_ids: Collection[int] | None) -> str:
     if org_ids is None:
         return "1"
     return f"{column} IN (SELECT id FROM households WHERE {org_in('org_id', org_ids)})"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One user's reach. Make it with users.scope_of(db, user); never by hand outside users.py."""
+
+    actor: str  # the user's name, as the audit trail writes it
+    role: str  # a users.ROLES code
+    role_label: str  # Chinese
+    root: int | None  # the unit whose subtree the user works in; None: the whole office
+    path: str | None  # that unit's org_units.path; None: the whole office, or no unit left at all
+    org_ids: frozenset[int] | None  # the units of the subtree; None: every unit
+    tags: frozenset[str]  # the tag codes the user may see
+    edit: bool
+    reveal: bool
+    read_audit: bool
+    manage_users: bool
+    restore: bool
+
+    @property
+    def whole_office(self) -> bool:
+        return self.org_ids is None
+
+    # ---- SQL conditions (inlined ints, no parameters) ------------------------------------------
+    def units(self, column: str) -> str:
+        """`column` (an org unit id) lies in the scope."""
+        return org_in(column, self.org_ids)
+
+    def households(self, column: str) -> str:
+        """`column` (a household id) names a household in the scope."""
+        return household_in(column, self.org_ids)
+
+    def matters(self, alias: str = "m") -> str:
+        """A matter is in scope when its grid or its household is."""
+        if self.org_ids is None:
+            return "1"
+        return f"({self.units(alias + '.grid_id')} OR {self.households(alias + '.household_id')})"
+
+    # ---- checks --------------------------------------------------------------------------------
+    def sees(self, org_id: int | None) -> bool:
+        return self.org_ids is None or org_id in self.org_ids
+
+    def require_org(self, org_id: int | None, *, edit: bool = False) -> None:
+        if not self.sees(org_id) or (edit and not self.edit):
+            raise PermissionDenied(tr("这条记录不在您负责的范围内，不能{what}").format(
+                what=tr("修改") if edit else tr("查看")))
+
+    def allows(self, permission: str) -> bool:
+        return bool(getattr(self, permission))
+
+    def require(self, permission: str) -> None:
+        if not self.allows(permission):
+            raise PermissionDenied(tr("“{role}”角色没有“{what}”的权限").format(
+                role=tr(self.role_label), what=tr(_PERMISSION_TEXT[permission])))
+
+    def sees_tag(self, tag: str) -> bool:
+        return tag in self.tags

@@ -17,8 +17,10 @@ from sqlite_utils import Database
 
 from . import vocab
 from .ages import birth_bounds
+from .errors import PermissionDenied
 from .i18n import tr
 from .normalize import clean_text
+from .scope import Scope
 from .search_index import (
     _CLASS,
     _DIRTY,
@@ -246,9 +248,15 @@ class _Filter:
     params: tuple
 
 
-def _filter(*, org_id, tag, contact_class, age_min, age_max, status, kind, today: dt.date) -> _Filter | None:
+def _filter(*, scope: Scope, org_id, tag, contact_class, age_min, age_max, status, kind,
+            today: dt.date) -> _Filter | None:
     """The filters as index tokens plus row checks; None when no row can pass."""
     terms: list[str] = []
+    if not scope.whole_office:
+        # Every document carries a token for each unit on its path: the scope's root is one more term.
+        if scope.root is None or scope.path is None:
+            return None
+        terms.append(_q(_org_token(int(scope.root))))
     exclude: list[str] = []
     sql = ""
     params: list = []
@@ -343,6 +351,7 @@ def search(
     db: Database,
     query: str,
     *,
+    scope: Scope,
     org_id: int | None = None,
     tag: str | None = None,
     contact_class: int | None = None,
@@ -356,14 +365,18 @@ def search(
     """Persons and households matching the query and the filters, best first.
 
     Households are found by number, address (two characters or more), phone and head's name;
-    persons by name, pinyin, ID number and phone. Age and tag filters select persons only.
+    persons by name, pinyin, ID number and phone. Age and tag filters select persons only. Only rows
+    of the user's scope are found; a sensitive tag the role may not see is refused.
     """
+    if tag is not None and not scope.sees_tag(tag):
+        raise PermissionDenied(tr("“{role}”角色不能查看或修改“{tag}”这类敏感信息").format(
+            role=tr(scope.role_label), tag=vocab.label(vocab.TAGS, tag)))
     plan = _plan(query or "")
     if not plan or limit <= 0:
         return []
     day = today or dt.date.today()
     flt = _filter(
-        org_id=org_id, tag=tag, contact_class=contact_class, age_min=age_min, age_max=age_max,
+        scope=scope, org_id=org_id, tag=tag, contact_class=contact_class, age_min=age_min, age_max=age_max,
         status=status, kind=kind, today=day,
     )
     if flt is None:

@@ -20,6 +20,9 @@ costs a handful of scans, not a query per row. The definitions (also written in 
   closed / received; satisfaction rate (satisfied + basically satisfied) / evaluated.
 - The public notice: per active grid team, its grid's visits and log entries (as above) and the
   grid's matters of the month with their state now; residents only as a masked surname.
+- Scope: every figure is computed within the acting user's Scope (a grid worker: their subtree's
+  households, visits, log entries and matters only), and the special groups of sensitive tags are
+  left out for roles that may not see them. The scope is a condition inside each grouped query.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from .i18n import tr
 from .masking import mask_name
 from .matters import CLOSED_STATES, OPEN_STATES, SATISFACTION, SOURCES, STATES
 from .regions import get_unit, office
+from .scope import Scope
 from .visits import schedule_sql
 
 GRID = "coalesce(u.grid_id, u.id)"
@@ -150,19 +154,45 @@ def _in_subtree(db: Database, org_id: int | None, alias: str = "u") -> tuple[str
     return f" AND {alias}.path >= ? AND {alias}.path < ?", [path, path[:-1] + "0"]
 
 
-def grids(db: Database, org_id: int | None = None) -> list[tuple[int, str]]:
-    """The active grids (of a subtree), in tree order."""
+def grids(db: Database, scope: Scope, org_id: int | None = None) -> list[tuple[int, str]]:
+    """The active grids (of a subtree) within the scope, in tree order."""
     where, params = _in_subtree(db, org_id)
     return [tuple(r) for r in db.execute(
         f"SELECT u.id, u.name FROM org_units u WHERE u.level = 'grid' AND u.status = 'active'{where} "
-        "ORDER BY u.path", params)]
+        f"AND {scope.units('u.id')} ORDER BY u.path", params)]
 
 
-def grid_scope(db: Database, org_id: int | None) -> tuple[str, list]:
-    """Restricts a row with a grid key expression `g` to the grids of a subtree."""
-    if org_id is None:
+@dataclass(frozen=True)
+class Choice:
+    id: int
+    name: str
+    detail: str  # a unit's depth below the street as indent, or a staff member's unit
+
+
+def report_units(db: Database, scope: Scope) -> list[Choice]:
+    """The units a report may be limited to (street down to grid) within the scope, in tree order;
+    `detail` is the indent that shows the depth."""
+    return [Choice(uid, name, "　" * max(0, depth - 2)) for uid, name, depth in db.execute(
+        "SELECT id, name, length(path) - length(replace(path, '/', '')) FROM org_units "
+        f"WHERE status = 'active' AND level IN ('street', 'community', 'area', 'grid') AND {scope.units('id')} "
+        "ORDER BY path")]
+
+
+def report_staff(db: Database, scope: Scope) -> list[Choice]:
+    """The members a 一党员一档 can be made for, within the scope (placed in it or serving its
+    households), by name; `detail` is their unit."""
+    mine = "" if scope.whole_office else f" AND s.id IN ({','.join(str(i) for i, _ in staff_in_scope(db, scope)) or '0'})"
+    return [Choice(*r) for r in db.execute(
+        "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
+        "WHERE s.status = 'active' AND s.kind IN ('party_member', 'veteran_member', 'village_cadre', "
+        f"'town_cadre', 'grid_worker'){mine} ORDER BY s.name")]
+
+
+def grid_scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, list]:
+    """Restricts a row with a grid key expression `g` to the grids of a subtree within the scope."""
+    if org_id is None and scope.whole_office:
         return "", []
-    ids = [g for g, _ in grids(db, org_id)] or [-1]
+    ids = [g for g, _ in grids(db, scope, org_id)] or [-1]
     return f" IN ({','.join('?' * len(ids))})", ids
 
 
@@ -184,12 +214,14 @@ def _group_exprs(day: dt.date) -> tuple[list[str], list, list[str]]:
     return exprs, params, list(vocab.TAGS)
 
 
-def household_population(db: Database, day: dt.date) -> dict[int, list[int]]:
-    """Active household id -> [persons, group counts...] in registers.groups() order: two grouped
-    passes (persons, open tags); grids and staff members then add up the households they hold."""
+def household_population(db: Database, day: dt.date, scope: Scope) -> dict[int, list[int]]:
+    """Active household id (within the scope) -> [persons, group counts...] in registers.groups()
+    order: two grouped passes (persons, open tags); grids and staff members then add up the
+    households they hold."""
     exprs, params, tags = _group_exprs(day)
     width = 1 + len(exprs) + len(tags)
-    out = {hid: [0] * width for (hid,) in db.execute("SELECT id FROM households WHERE status = 'active'")}
+    out = {hid: [0] * width for (hid,) in db.execute(
+        f"SELECT id FROM households WHERE status = 'active' AND {scope.units('org_id')}")}
     for r in db.execute(
             f"SELECT p.household_id, COUNT(*), {', '.join(exprs)} FROM persons p WHERE {registers.ACTIVE} "
             "GROUP BY p.household_id", params):
@@ -225,45 +257,54 @@ def _population(pairs, per_household: dict[int, list[int]]) -> dict[int, tuple[i
 _BY_GRID = "JOIN org_units u ON u.id = h.org_id"
 
 
-def visits_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def visits_by(db: Database, p: Period, by: str, scope: Scope) -> dict[int, tuple[int, int]]:
+    """Per grid or staff member: visits and households visited, counting households in the scope only."""
     if by == "grid":
         sql = (f"SELECT {GRID}, COUNT(DISTINCT vh.visit_id), COUNT(DISTINCT vh.household_id) FROM visit_households vh "
                "JOIN visits v ON v.id = vh.visit_id JOIN households h ON h.id = vh.household_id "
                f"{_BY_GRID} WHERE vh.voided = 0 AND v.status = 'active' AND vh.visited_on >= ? AND vh.visited_on < ? "
-               "GROUP BY 1")
+               f"AND {scope.units('h.org_id')} GROUP BY 1")
     else:
         sql = ("SELECT v.staff_id, COUNT(DISTINCT v.id), COUNT(DISTINCT vh.household_id) FROM visits v "
                "JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
-               "WHERE v.status = 'active' AND v.visited_on >= ? AND v.visited_on < ? GROUP BY 1")
+               f"WHERE v.status = 'active' AND v.visited_on >= ? AND v.visited_on < ? "
+               f"AND {scope.households('vh.household_id')} GROUP BY 1")
     return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
 
 
-def coverage_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def coverage_by(db: Database, p: Period, by: str, scope: Scope) -> dict[int, tuple[int, int]]:
     sql, params = schedule_sql(db, p.last_day, until=p.last_day)
+    where = f"WHERE {scope.units('s.org_id')}"
     if by == "grid":
-        q = f"WITH s AS ({sql}) SELECT s.grid_id, COUNT(*), SUM(s.days_overdue <= 0) FROM s GROUP BY 1"
+        q = f"WITH s AS ({sql}) SELECT s.grid_id, COUNT(*), SUM(s.days_overdue <= 0) FROM s {where} GROUP BY 1"
     else:
         q = (f"WITH s AS ({sql}) SELECT c.staff_id, COUNT(DISTINCT s.household_id), "
              "COUNT(DISTINCT CASE WHEN s.days_overdue <= 0 THEN s.household_id END) FROM s "
-             "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL GROUP BY 1")
+             f"JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL {where} GROUP BY 1")
     return {r[0]: (r[1], r[2] or 0) for r in db.execute(q, params)}
 
 
-def logs_by(db: Database, p: Period, by: str) -> dict[int, tuple[int, int]]:
+def logs_by(db: Database, p: Period, by: str, scope: Scope) -> dict[int, tuple[int, int]]:
+    """Per grid or staff member: log entries and comments; within a scope, per staff member only the
+    entries with a household in it (as the summary counts them per grid)."""
     if by == "grid":
         sql = (f"SELECT {GRID}, COUNT(DISTINCT e.id), COUNT(DISTINCT k.id) FROM log_entries e "
                "JOIN log_households lh ON lh.entry_id = e.id JOIN households h ON h.id = lh.household_id "
                f"{_BY_GRID} LEFT JOIN log_comments k ON k.entry_id = e.id "
-               "WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? GROUP BY 1")
+               f"WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? AND {scope.units('h.org_id')} "
+               "GROUP BY 1")
     else:
+        mine = "" if scope.whole_office else (
+            f" AND e.id IN (SELECT lh.entry_id FROM log_households lh WHERE {scope.households('lh.household_id')})")
         sql = ("SELECT e.staff_id, COUNT(DISTINCT e.id), COUNT(k.id) FROM log_entries e "
                "LEFT JOIN log_comments k ON k.entry_id = e.id "
-               "WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ? GROUP BY 1")
+               f"WHERE e.status = 'active' AND e.entry_date >= ? AND e.entry_date < ?{mine} GROUP BY 1")
     return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
 
 
-def matter_sql(p: Period, key: str) -> tuple[str, list]:
-    """Per key: received, closed, closed on time, overdue, evaluated, satisfied (the month's intake)."""
+def matter_sql(p: Period, key: str, scope: Scope) -> tuple[str, list]:
+    """Per key: received, closed, closed on time, overdue, evaluated, satisfied (the month's intake
+    of matters within the scope)."""
     end = p.end + " 00:00:00"
     sql = (f"SELECT {key}, COUNT(*), "
            "COALESCE(SUM(m.closed_at IS NOT NULL AND m.closed_at < ?), 0), "
@@ -272,18 +313,18 @@ def matter_sql(p: Period, key: str) -> tuple[str, list]:
            "OR m.responded_at >= ? THEN m.respond_due ELSE m.resolve_due END < ?), 0), "
            "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic', 'unsatisfied')), 0), "
            "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic')), 0) "
-           "FROM matters m WHERE m.received_at >= ? AND m.received_at < ? GROUP BY 1")
+           f"FROM matters m WHERE m.received_at >= ? AND m.received_at < ? AND {scope.matters()} GROUP BY 1")
     return sql, [end, end, end, end, end, p.start, end]
 
 
-def _matters(db: Database, p: Period, key: str, categories, sources) -> dict[int, tuple]:
-    sql, params = matter_sql(p, key)
+def _matters(db: Database, p: Period, key: str, categories, sources, scope: Scope) -> dict[int, tuple]:
+    sql, params = matter_sql(p, key, scope)
     out = {r[0]: list(r[1:]) + [[0] * len(categories), [0] * len(sources)] for r in db.execute(sql, params)}
     cat_index = {c: i for i, (c, _) in enumerate(categories)}
     src_index = {s: i for i, (s, _) in enumerate(sources)}
     for k, cat, src, n in db.execute(
             f"SELECT {key}, m.category_id, m.source, COUNT(*) FROM matters m WHERE m.received_at >= ? "
-            "AND m.received_at < ? GROUP BY 1, 2, 3", [p.start, p.end + " 00:00:00"]):
+            f"AND m.received_at < ? AND {scope.matters()} GROUP BY 1, 2, 3", [p.start, p.end + " 00:00:00"]):
         if k in out:
             if cat in cat_index:
                 out[k][6][cat_index[cat]] += n
@@ -292,29 +333,31 @@ def _matters(db: Database, p: Period, key: str, categories, sources) -> dict[int
     return out
 
 
-def _activity(db: Database, p: Period, by: str, categories, sources) -> dict[int, dict]:
+def _activity(db: Database, p: Period, by: str, categories, sources, scope: Scope) -> dict[int, dict]:
     """key -> the activity fields of Figures."""
     out: dict[int, dict] = {}
 
     def put(key, **values):
         out.setdefault(key, {}).update(values)
 
-    for k, (v, hv) in visits_by(db, p, by).items():
+    for k, (v, hv) in visits_by(db, p, by, scope).items():
         put(k, visits=v, households_visited=hv)
-    for k, (n, c) in coverage_by(db, p, by).items():
+    for k, (n, c) in coverage_by(db, p, by, scope).items():
         put(k, rule_households=n, covered=c)
-    for k, (e, c) in logs_by(db, p, by).items():
+    for k, (e, c) in logs_by(db, p, by, scope).items():
         put(k, log_entries=e, comments=c)
     key = "m.grid_id" if by == "grid" else "m.assignee_staff_id"
-    for k, r in _matters(db, p, key, categories, sources).items():
+    for k, r in _matters(db, p, key, categories, sources, scope).items():
         put(k, received=r[0], closed=r[1], closed_on_time=r[2], overdue=r[3], evaluated=r[4], satisfied=r[5],
             by_category=tuple(r[6]), by_source=tuple(r[7]))
     return out
 
 
-def staff_in_scope(db: Database, org_id: int | None) -> list[tuple[int, str]]:
-    """Active staff members: those placed in the subtree, or contacts of households in it."""
+def staff_in_scope(db: Database, scope: Scope, org_id: int | None = None) -> list[tuple[int, str]]:
+    """Active staff members: those placed in the subtree, or contacts of households in it; both
+    within the user's scope."""
     where, params = _in_subtree(db, org_id)
+    where += f" AND {scope.units('u.id')}"
     return [tuple(r) for r in db.execute(
         "SELECT s.id, s.name FROM staff s WHERE s.status = 'active' AND (s.org_id IN "
         f"(SELECT u.id FROM org_units u WHERE 1{where}) OR s.id IN (SELECT c.staff_id FROM contacts c "
@@ -322,34 +365,46 @@ def staff_in_scope(db: Database, org_id: int | None) -> list[tuple[int, str]]:
         " ORDER BY s.org_id, s.id", params + params)]
 
 
-def _rows(keys, population, activity, n_groups, n_cat, n_src) -> list[Figures]:
+def _rows(keys, population, activity, n_groups, n_cat, n_src, shown=None) -> list[Figures]:
+    """Figures per key; `shown` keeps only those special-group columns (the user's visible groups)."""
     rows = []
     for key, name in keys:
         hh, persons, groups = population.get(key, (0, 0, (0,) * n_groups))
+        if shown is not None:
+            groups = tuple(groups[i] for i in shown)
         values = {"by_category": (0,) * n_cat, "by_source": (0,) * n_src, **activity.get(key, {})}
         rows.append(Figures(key, name, households=hh, persons=persons, groups=groups, **values))
     return rows
 
 
-def monthly_summary(db: Database, month_text: str, *, org_id: int | None = None) -> Summary:
-    """The monthly summary per grid and per staff member, with totals and the month before's."""
+def visible_groups(scope: Scope) -> tuple[list[registers.Group], list[int] | None]:
+    """The special groups the user may see, and their positions in registers.groups() (None: all)."""
+    every = registers.groups()
+    shown = [i for i, g in enumerate(every) if g.kind != "tag" or scope.sees_tag(g.code)]
+    return [every[i] for i in shown], None if len(shown) == len(every) else shown
+
+
+def monthly_summary(db: Database, month_text: str, *, scope: Scope, org_id: int | None = None) -> Summary:
+    """The monthly summary per grid and per staff member within the user's scope (and of the
+    subtree `org_id` when given), with totals and the month before's."""
     p = month(month_text)
     prev = previous(p)
-    groups = tuple(registers.groups())
+    visible, shown = visible_groups(scope)
+    groups = tuple(visible)
     categories = tuple(tuple(r) for r in db.execute("SELECT id, name FROM matter_categories ORDER BY sort, id"))
     sources = tuple((code, tr(label)) for code, label in SOURCES.items())
-    n = (len(groups), len(categories), len(sources))
-    grid_keys = grids(db, org_id)
-    per_household = household_population(db, p.last_day)
+    n = (len(registers.groups()), len(categories), len(sources))
+    grid_keys = grids(db, scope, org_id)
+    per_household = household_population(db, p.last_day, scope)
     grid_pairs = db.execute(f"SELECT {GRID}, h.id FROM households h {_BY_GRID} WHERE h.status = 'active'")
     grid_rows = _rows(grid_keys, _population(grid_pairs, per_household),
-                      _activity(db, p, "grid", categories, sources), *n)
-    staff_keys = staff_in_scope(db, org_id)
+                      _activity(db, p, "grid", categories, sources, scope), *n, shown)
+    staff_keys = staff_in_scope(db, scope, org_id)
     contact_pairs = db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL")
     staff_rows = _rows(staff_keys, _population(contact_pairs, per_household),
-                       _activity(db, p, "staff", categories, sources), *n)
-    prev_activity = _activity(db, prev, "grid", categories, sources)
-    prev_rows = _rows(grid_keys, {}, prev_activity, *n)
+                       _activity(db, p, "staff", categories, sources, scope), *n, shown)
+    prev_activity = _activity(db, prev, "grid", categories, sources, scope)
+    prev_rows = _rows(grid_keys, {}, prev_activity, *n, shown)
     total = add_up(grid_rows, None, tr("合计"))
     return Summary(office(db).name, p, prev, groups, categories, sources, tuple(grid_rows), tuple(staff_rows),
                    total, add_up(prev_rows, None, tr("上月合计")))
@@ -398,13 +453,13 @@ class Notice:
     teams: tuple[NoticeTeam, ...]
 
 
-def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -> Notice:
-    """Per active grid team: its grid's visits, log entries and matters of the month."""
+def public_notice(db: Database, month_text: str, *, scope: Scope, org_id: int | None = None) -> Notice:
+    """Per active grid team within the user's scope: its grid's visits, log entries and matters of the month."""
     p = month(month_text)
-    scope, params = grid_scope(db, org_id)
+    where, params = grid_scope(db, scope, org_id)
     teams = db.execute(
         "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
-        f"WHERE t.status = 'active'{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id",
+        f"WHERE t.status = 'active'{' AND t.grid_id' + where if where else ''} ORDER BY u.path, t.id",
         params).fetchall()
     members: dict[int, list[tuple[int, str]]] = {}
     for team_id, staff_id, name in db.execute(
@@ -413,15 +468,15 @@ def public_notice(db: Database, month_text: str, *, org_id: int | None = None) -
             "ORDER BY m.team_id, m.id", [p.start, p.end]):
         members.setdefault(team_id, []).append((staff_id, name))
     # The team serves its grid: the wall shows the grid's visits and log entries, as the summary counts them.
-    visits = visits_by(db, p, "grid")
-    logs = logs_by(db, p, "grid")
+    visits = visits_by(db, p, "grid", scope)
+    logs = logs_by(db, p, "grid", scope)
     by_grid: dict[int, list[NoticeMatter]] = {}
     counts: dict[int, list[int]] = {}
     for row in db.execute(
             "SELECT m.grid_id, m.number, substr(m.received_at, 1, 10), c.name, m.resident_name, m.state, "
             "m.satisfaction, m.promise_date, m.closed_at FROM matters m "
             "LEFT JOIN matter_categories c ON c.id = m.category_id "
-            "WHERE m.received_at >= ? AND m.received_at < ? ORDER BY m.received_at, m.id",
+            f"WHERE m.received_at >= ? AND m.received_at < ? AND {scope.matters()} ORDER BY m.received_at, m.id",
             [p.start, p.end + " 00:00:00"]):
         grid_id, number, received, category, resident, state, satisfaction, promise, closed_at = row
         unresolved = state in OPEN_STATES or state == "unresolvable"

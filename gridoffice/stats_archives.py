@@ -1,6 +1,8 @@
 """What the two archives hold, read in a few grouped queries: one village/community, one file
 (一村一档) and one party member, one file (一党员一档). Phones and ID numbers come masked; the
-PDF writers in exports/archives.py only lay these out."""
+PDF writers in exports/archives.py only lay these out. Both take the acting user's Scope: a unit
+or staff member outside it is refused, and a member's file holds only the scope's households,
+visits, log entries and matters."""
 
 from __future__ import annotations
 
@@ -9,12 +11,13 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import registers, vocab
-from .errors import NotFound, ValidationError
+from . import registers, stats, vocab
+from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import tr
 from .masking import mask_phone
 from .matters import SATISFACTION, STATES
 from .regions import get_unit, office
+from .scope import Scope
 from .stats_assessment import assessment, total_score
 
 _HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = h.id AND p.relation = 'head' "
@@ -35,13 +38,14 @@ class VillageFile:
     household_rows: tuple[tuple[str, str, str, str, int, str], ...]  # number, head, address, class, persons, contacts
 
 
-def village_file(db: Database, org_id: int, *, today: dt.date | None = None) -> VillageFile:
+def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | None = None) -> VillageFile:
     unit = get_unit(db, org_id)
+    scope.require_org(org_id)
     today = today or dt.date.today()
     lo, hi = unit.path, unit.path[:-1] + "0"
     ancestors = [get_unit(db, a).name for a in unit.ancestor_ids] + [unit.name]
     counts = registers.counts(db, org_id=org_id, today=today)
-    groups = tuple((g.label, counts[g.code]) for g in registers.groups() if counts.get(g.code))
+    groups = tuple((g.label, counts[g.code]) for g in stats.visible_groups(scope)[0] if counts.get(g.code))
     grid_rows = db.execute(
         "SELECT g.id, g.name, COUNT(DISTINCT h.id), COUNT(p.id) FROM org_units g "
         "LEFT JOIN org_units u ON coalesce(u.grid_id, u.id) = g.id "
@@ -105,10 +109,13 @@ def find_staff(db: Database, name: str) -> int:
     return rows[0][0]
 
 
-def member_file(db: Database, staff_id: int, *, year: int | None = None, today: dt.date | None = None) -> MemberFile:
+def member_file(db: Database, staff_id: int, *, scope: Scope, year: int | None = None,
+                today: dt.date | None = None) -> MemberFile:
     row = db.execute("SELECT name, kind, org_id, phone FROM staff WHERE id = ?", [staff_id]).fetchone()
     if row is None:
         raise NotFound(tr("人员{id}不存在").format(id=staff_id))
+    if not scope.whole_office and staff_id not in {sid for sid, _ in stats.staff_in_scope(db, scope)}:
+        raise PermissionDenied(tr("“{name}”不在您负责的范围内，不能导出其档案").format(name=row[0]))
     name, kind, org_id, phone = row
     today = today or dt.date.today()
     year = year or today.year
@@ -123,12 +130,14 @@ def member_file(db: Database, staff_id: int, *, year: int | None = None, today: 
         f"SELECT h.number, coalesce({_HEAD}, ''), coalesce(h.address, ''), h.contact_class, "
         "coalesce((SELECT max(vh.visited_on) FROM visit_households vh WHERE vh.household_id = h.id "
         "AND vh.voided = 0), '') FROM contacts c JOIN households h ON h.id = c.household_id "
-        "WHERE c.staff_id = ? AND c.until IS NULL AND h.status = 'active' ORDER BY h.number", [staff_id]))
+        f"WHERE c.staff_id = ? AND c.until IS NULL AND h.status = 'active' AND {scope.units('h.org_id')} "
+        "ORDER BY h.number", [staff_id]))
     contacts = tuple((n, head, a, tr(vocab.CONTACT_CLASS_SHORT.get(c, "")), last) for n, head, a, c, last in contacts)
     kinds = {"routine": "日常走访", "return": "回访", "occasion": "节点走访"}
     visits = tuple((day, tr(kinds.get(k, k)), hh or "", learned or "") for day, k, hh, learned in db.execute(
         "SELECT v.visited_on, v.kind, group_concat(h.number, '、'), v.learned FROM visits v "
-        "LEFT JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
+        f"{'LEFT ' if scope.whole_office else ''}JOIN visit_households vh ON vh.visit_id = v.id AND vh.voided = 0 "
+        f"AND {scope.households('vh.household_id')} "
         "LEFT JOIN households h ON h.id = vh.household_id WHERE v.staff_id = ? AND v.status = 'active' "
         "GROUP BY v.id ORDER BY v.visited_on DESC, v.id DESC", [staff_id]))
     comments: dict[int, list[str]] = {}
@@ -136,14 +145,18 @@ def member_file(db: Database, staff_id: int, *, year: int | None = None, today: 
             "SELECT k.entry_id, k.author, k.text FROM log_comments k JOIN log_entries e ON e.id = k.entry_id "
             "WHERE e.staff_id = ? ORDER BY k.at", [staff_id]):
         comments.setdefault(entry_id, []).append(f"{author}：{text}")
+    # Within a scope, an entry linked to a household outside it is left out (unlinked ones stay).
+    outside = "" if scope.whole_office else (
+        " AND NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
+        f"AND NOT {scope.households('x.household_id')})")
     logs = tuple((day, text, "；".join(comments.get(eid, []))) for eid, day, text in db.execute(
-        "SELECT id, entry_date, text FROM log_entries WHERE staff_id = ? AND status = 'active' "
-        "ORDER BY entry_date DESC, id DESC", [staff_id]))
+        f"SELECT e.id, e.entry_date, e.text FROM log_entries e WHERE e.staff_id = ? AND e.status = 'active'{outside} "
+        "ORDER BY e.entry_date DESC, e.id DESC", [staff_id]))
     matters = tuple((n, r[:10], t or "", tr(STATES.get(s, s)), tr(SATISFACTION.get(sat, "")) if sat else "")
                     for n, r, t, s, sat in db.execute(
-        "SELECT number, received_at, title, state, satisfaction FROM matters WHERE assignee_staff_id = ? "
-        "ORDER BY received_at DESC", [staff_id]))
-    a = assessment(db, str(year), today=today)
+        "SELECT m.number, m.received_at, m.title, m.state, m.satisfaction FROM matters m "
+        f"WHERE m.assignee_staff_id = ? AND {scope.matters()} ORDER BY m.received_at DESC", [staff_id]))
+    a = assessment(db, str(year), scope=scope, today=today)
     mine = next((s for s in a.staff if s.key == staff_id), None)
     evaluations: list[tuple[str, str]] = []
     if mine is not None:

@@ -20,6 +20,7 @@ from .db import get_setting, set_setting
 from .errors import ValidationError
 from .i18n import tr
 from .regions import office
+from .scope import Scope
 
 TEMPLATE_KEY = "assessment_template"
 
@@ -120,54 +121,57 @@ class Assessment:
     teams: tuple[Assessed, ...]
 
 
-def assessment(db: Database, year_text: object, *, org_id: int | None = None, today: dt.date | None = None) -> Assessment:
-    """Indicators of every active staff member (in scope) and every active team, for one year."""
+def assessment(db: Database, year_text: object, *, scope: Scope, org_id: int | None = None,
+               today: dt.date | None = None) -> Assessment:
+    """Indicators of every active staff member and every active team within the user's scope (and
+    the subtree `org_id`), for one year, counting the scope's records only."""
     p = stats.year(year_text)
     today = today or dt.date.today()
     # Coverage is judged on the last day of the year, or today while the year is still running.
     cover_day = min(p.last_day, today)
     cover = stats.Period(p.start, (cover_day + dt.timedelta(days=1)).isoformat(), p.label)
-    per = _counts(db, p, cover, "staff")
+    per = _counts(db, p, cover, "staff", scope)
     units = dict(db.execute("SELECT id, name FROM org_units"))
     staff_rows = [Assessed(sid, name, units.get(org, ""), tuple(per.get(sid, {}).get(f, 0) for f in COUNT_FIELDS))
-                  for sid, name, org in _staff(db, org_id)]
+                  for sid, name, org in _staff(db, scope, org_id)]
     # A team serves its grid: it is judged on the grid's visits, coverage, logs, needs and matters.
-    by_grid = _counts(db, p, cover, "grid")
-    scope, sparams = stats.grid_scope(db, org_id)
+    by_grid = _counts(db, p, cover, "grid", scope)
+    grid_where, sparams = stats.grid_scope(db, scope, org_id)
     teams = [Assessed(team_id, name, grid, tuple(by_grid.get(grid_id, {}).get(f, 0) for f in COUNT_FIELDS))
              for team_id, name, grid_id, grid in db.execute(
                  "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
-                 f"WHERE t.status = 'active'{' AND t.grid_id' + scope if scope else ''} ORDER BY u.path, t.id",
+                 f"WHERE t.status = 'active'{' AND t.grid_id' + grid_where if grid_where else ''} ORDER BY u.path, t.id",
                  sparams).fetchall()]
     return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
 
 
-def _counts(db: Database, p: stats.Period, cover: stats.Period, by: str) -> dict[int, dict[str, int]]:
+def _counts(db: Database, p: stats.Period, cover: stats.Period, by: str, scope: Scope) -> dict[int, dict[str, int]]:
     """Per staff member or per grid: the counts behind the indicators, the summary's definitions."""
     per: dict[int, dict[str, int]] = {}
 
     def put(key, **values):
         per.setdefault(key, {}).update(values)
 
-    for k, (v, hv) in stats.visits_by(db, p, by).items():
+    for k, (v, hv) in stats.visits_by(db, p, by, scope).items():
         put(k, visits=v, households_visited=hv)
-    for k, (n, c) in stats.coverage_by(db, cover, by).items():
+    for k, (n, c) in stats.coverage_by(db, cover, by, scope).items():
         put(k, rule_households=n, covered=c)
-    for k, (e, _) in stats.logs_by(db, p, by).items():
+    for k, (e, _) in stats.logs_by(db, p, by, scope).items():
         put(k, log_entries=e)
     needs_key, join = ("n.staff_id", "") if by == "staff" else (
         stats.GRID, "JOIN households h ON h.id = n.household_id JOIN org_units u ON u.id = h.org_id")
     for k, n in db.execute(f"SELECT {needs_key}, COUNT(*) FROM needs n {join} WHERE n.status = 'solved' "
-                           "AND n.solved_on >= ? AND n.solved_on < ? GROUP BY 1", [p.start, p.end]):
+                           f"AND n.solved_on >= ? AND n.solved_on < ? AND {scope.households('n.household_id')} "
+                           "GROUP BY 1", [p.start, p.end]):
         put(k, needs_solved=n)
-    sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id")
+    sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id", scope)
     for k, received, closed, on_time, _, evaluated, satisfied in db.execute(sql, params):
         put(k, matters=received, closed=closed, closed_on_time=on_time, evaluated=evaluated, satisfied=satisfied)
     return per
 
 
-def _staff(db: Database, org_id: int | None) -> list[tuple[int, str, int]]:
-    keep = {sid for sid, _ in stats.staff_in_scope(db, org_id)}
+def _staff(db: Database, scope: Scope, org_id: int | None) -> list[tuple[int, str, int]]:
+    keep = {sid for sid, _ in stats.staff_in_scope(db, scope, org_id)}
     return [tuple(r) for r in db.execute("SELECT id, name, org_id FROM staff WHERE status = 'active' ORDER BY org_id, id")
             if r[0] in keep]
 

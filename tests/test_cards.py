@@ -15,7 +15,11 @@ from exports import cards as X
 from gridoffice import households, regions, staff
 from gridoffice import cards as C
 from gridoffice.errors import ValidationError
+from gridoffice.users import whole_office
 from tests._domain import TODAY, dump, man, tree, woman
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 
@@ -99,7 +103,7 @@ def flat(text: str) -> str:
 
 def test_household_cards_carry_contacts_team_proxies_and_codes(db, office):
     h = office["households"]
-    cards = C.household_cards(db, [h["a"], h["d"]])
+    cards = C.household_cards(db, [h["a"], h["d"]], ADMIN)
     a, d = cards
     assert (a.number, a.head_name, a.grid_name, a.code) == ("G1-0001", "李建辉", "第一网格", "GO:H:G1-0001")
     assert [(p.name, p.phone) for p in a.contacts] == [("王志强", "13811110004"), ("陈秀英", "13811110005")]
@@ -113,10 +117,10 @@ def test_cards_read_a_whole_batch_in_the_same_number_of_queries(db, office):
     counted = []
     db.conn.set_trace_callback(counted.append)
     try:
-        C.household_cards(db, [office["households"]["a"]])
+        C.household_cards(db, [office["households"]["a"]], ADMIN)
         one = len(counted)
         counted.clear()
-        C.household_cards(db, list(office["households"].values()))
+        C.household_cards(db, list(office["households"].values()), ADMIN)
     finally:
         db.conn.set_trace_callback(None)
     assert len(counted) == one <= 5  # households, contacts, proxies, team members, teams
@@ -124,13 +128,13 @@ def test_cards_read_a_whole_batch_in_the_same_number_of_queries(db, office):
 
 def test_selection_by_grid_and_number_with_chinese_messages(db, office):
     t, h = office["tree"], office["households"]
-    assert C.households_in_grids(db, C.grids_named(db, ["第一网格"])) == [h["a"], h["b"], h["c"]]
-    assert C.households_numbered(db, ["G2-0001", "G1-0001", "G2-0001"]) == [h["d"], h["a"]]
+    assert C.households_in_grids(db, C.grids_named(db, ["第一网格"], ADMIN), ADMIN) == [h["a"], h["b"], h["c"]]
+    assert C.households_numbered(db, ["G2-0001", "G1-0001", "G2-0001"], ADMIN) == [h["d"], h["a"]]
     with pytest.raises(ValidationError, match="没有名为“第九网格”的网格"):
-        C.grids_named(db, ["第九网格"])
+        C.grids_named(db, ["第九网格"], ADMIN)
     with pytest.raises(ValidationError, match="没有户号为“X-1”的户"):
-        C.households_numbered(db, ["X-1"])
-    assert [c.grid_name for c in C.team_cards(db, [t.grid, t.grid2])] == ["第一网格"]
+        C.households_numbered(db, ["X-1"], ADMIN)
+    assert [c.grid_name for c in C.team_cards(db, [t.grid, t.grid2], ADMIN)] == ["第一网格"]
 
 
 def test_printer_offset_and_hotline_are_checked_stored_and_audited(db, office):
@@ -187,7 +191,7 @@ def test_layout_missing_key_or_broken_json(tmp_path):
 # ---- layout geometry -----------------------------------------------------------------------
 
 def test_long_text_shrinks_and_nothing_leaves_the_card(db, office):
-    card = C.household_cards(db, [office["households"]["b"]])[0]
+    card = C.household_cards(db, [office["households"]["b"]], ADMIN)[0]
     layout, office_info = C.load_layout("service"), C.office_for_cards(db)
     for ops in (X.front_static(layout, office_info), X.front_variable(card, layout, office_info),
                 X.back_ops(layout, office_info)):
@@ -251,10 +255,10 @@ def test_each_card_names_its_people_and_no_resident_phone(db, office, tmp_path):
 
 @needs_poppler
 def test_fonts_embedded_and_page_counts(db, office, tmp_path):
-    ids = C.households_in_grids(db, [office["tree"].grid, office["tree"].grid2])
+    ids = C.households_in_grids(db, [office["tree"].grid, office["tree"].grid2], ADMIN)
     many = ids * 3  # 12 cards: two A4 sheets
     layout, info = C.load_layout("contact"), C.office_for_cards(db)
-    cards = C.household_cards(db, many)
+    cards = C.household_cards(db, many, ADMIN)
     for sheet, duplex, calibration, expected in (("a4-10", False, False, 2), ("a4-10", True, True, 5),
                                                 ("a6", True, False, 24), ("a6", False, True, 13)):
         out = tmp_path / f"{sheet}-{duplex}-{calibration}.pdf"
@@ -273,7 +277,7 @@ def test_staff_phones_follow_the_layout_and_offset_moves_the_page(db, office, tm
     data = json.loads(C.layout_path("service").read_text(encoding="utf-8"))
     data["show_staff_phones"] = False
     layout = C.parse_layout(data, "service")
-    cards = C.household_cards(db, [office["households"]["a"]])
+    cards = C.household_cards(db, [office["households"]["a"]], ADMIN)
     info = C.office_for_cards(db)
     plain, shifted = tmp_path / "plain.pdf", tmp_path / "shifted.pdf"
     list(_drain(X.write_cards(plain, cards, layout, info)))
@@ -313,7 +317,7 @@ def test_command_refuses_bad_selection_with_chinese_messages(db, office, tmp_pat
 @pytest.mark.skipif(not (shutil.which("zbarimg") and shutil.which("pdftoppm")), reason="zbar-tools not installed")
 def test_printed_qr_codes_scan_to_the_household_codes(db, office, tmp_path):
     out = tmp_path / "qr.pdf"
-    cards = C.household_cards(db, list(office["households"].values()))
+    cards = C.household_cards(db, list(office["households"].values()), ADMIN)
     list(_drain(X.write_cards(out, cards, C.load_layout("service"), C.office_for_cards(db))))
     # The four cards fill the top two rows: render just those at print resolution.
     subprocess.run(["pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", "-W", "2480", "-H", "1600", str(out),

@@ -10,7 +10,11 @@ from exports import archives
 from gridoffice import audit, audit_log, stats_archives
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked
+from gridoffice.users import whole_office
 from tests._reports import TODAY
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -35,7 +39,7 @@ def _pdf_text(path) -> str:
 def test_village_file_lists_every_household(office, tmp_path):
     cid, name = office.execute("SELECT id, name FROM org_units WHERE level = 'community'").fetchone()
     path = tmp_path / "v.pdf"
-    consume(archives.write_village(office, path, cid), quiet=True)
+    consume(archives.write_village(office, path, cid, scope=ADMIN), quiet=True)
     text = _pdf_text(path).replace(" ", "")
     numbers = [r[0] for r in office.execute("SELECT number FROM households WHERE status = 'active'")]
     assert "一村一档" in text and name in text and "目录" in text
@@ -48,7 +52,7 @@ def test_village_file_lists_every_household(office, tmp_path):
 
 def test_member_file_holds_visits_logs_and_evaluation(office, tmp_path):
     sid = office.execute("SELECT staff_id FROM visits GROUP BY staff_id ORDER BY COUNT(*) DESC, staff_id").fetchone()[0]
-    m = stats_archives.member_file(office, sid, year=2026, today=TODAY)
+    m = stats_archives.member_file(office, sid, scope=ADMIN, year=2026, today=TODAY)
     visits = office.execute("SELECT COUNT(*) FROM visits WHERE staff_id = ? AND status = 'active'", [sid]).fetchone()[0]
     logs = office.execute("SELECT COUNT(*) FROM log_entries WHERE staff_id = ? AND status = 'active'", [sid]).fetchone()[0]
     contacts = office.execute("SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household_id "
@@ -56,7 +60,7 @@ def test_member_file_holds_visits_logs_and_evaluation(office, tmp_path):
     assert (len(m.visits), len(m.logs), len(m.contacts)) == (visits, logs, contacts)
     assert m.evaluations and m.evaluations[-1][0].startswith("2026年考核得分")
     path = tmp_path / "m.pdf"
-    consume(archives.write_member(office, path, sid, year=2026, today=TODAY), quiet=True)
+    consume(archives.write_member(office, path, sid, scope=ADMIN, year=2026, today=TODAY), quiet=True)
     text = _pdf_text(path).replace(" ", "")
     assert "一党员一档" in text and m.name in text and f"走访记录（{visits}次）" in text
     assert not find_unmasked(text)

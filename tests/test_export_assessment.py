@@ -10,7 +10,11 @@ from commands._progress import consume
 from exports import assessment as assessment_xlsx
 from gridoffice import stats_assessment
 from gridoffice.errors import ValidationError
+from gridoffice.users import whole_office
 from tests._reports import TODAY, loop_grid_figures, loop_matters
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -43,9 +47,9 @@ def _loop_staff(db) -> dict[int, Counter]:
 
 def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
     path = tmp_path / "考核.xlsx"
-    consume(assessment_xlsx.write(office, path, "2026", today=TODAY), quiet=True)
+    consume(assessment_xlsx.write(office, path, "2026", scope=ADMIN, today=TODAY), quiet=True)
     wb = openpyxl.load_workbook(path)
-    a = stats_assessment.assessment(office, "2026", today=TODAY)
+    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
     ws = wb["个人考核"]
     labels = [ws.cell(3, c).value for c in range(1, ws.max_column + 1)]
     n = len(a.indicators)
@@ -71,8 +75,8 @@ def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
 @pytest.mark.skipif(shutil.which("libreoffice") is None, reason="LibreOffice recalculates the formulas")
 def test_changing_a_weight_in_the_workbook_changes_scores_and_ranks(office, tmp_path):
     path = tmp_path / "a.xlsx"
-    consume(assessment_xlsx.write(office, path, "2026", today=TODAY), quiet=True)
-    a = stats_assessment.assessment(office, "2026", today=TODAY)
+    consume(assessment_xlsx.write(office, path, "2026", scope=ADMIN, today=TODAY), quiet=True)
+    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
     wb = openpyxl.load_workbook(path)
     # A leader puts all weight on the log entries.
     for k, ind in enumerate(a.indicators):
@@ -126,7 +130,7 @@ def test_bad_template_is_refused_and_nothing_written(db, items, field, words):
 
 
 def test_team_values_are_their_grids_figures(office):
-    a = stats_assessment.assessment(office, "2026", today=dt.date(2026, 11, 1))
+    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=dt.date(2026, 11, 1))
     grid_of_team = dict(office.execute("SELECT id, grid_id FROM teams"))
     loops = loop_grid_figures(office, "2026-01-01", "2027-01-01", dt.date(2026, 11, 1))
     matters = loop_matters(office, "grid_id", "2026-01-01", "2027-01-01")

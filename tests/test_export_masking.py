@@ -22,11 +22,15 @@ from gridoffice import matters_query as Q
 from gridoffice.db import open_db
 from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked, mask_phone
+from gridoffice.users import whole_office
 from tests._reports import MONTH, TODAY, build_activity_office
 from ui import dialogs
 from ui.context import AppContext
 from ui.dialogs import HouseholdDialog
 from ui.pages.reports_page import ReportsPage
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 NOW = f"{TODAY.isoformat()} 09:00"
@@ -82,26 +86,26 @@ def _write(office, kind, tmp_path):
     """The file of one export kind, written as the program writes it."""
     community = _one(office, "SELECT id FROM org_units WHERE level = 'community' ORDER BY id")
     if kind == "summary":
-        consume(monthly_summary.write(office, tmp_path / "s.xlsx", MONTH), quiet=True)
+        consume(monthly_summary.write(office, tmp_path / "s.xlsx", MONTH, scope=ADMIN), quiet=True)
         return tmp_path / "s.xlsx"
     if kind == "notice":
-        consume(public_notice.write(office, tmp_path / "n.xlsx", MONTH), quiet=True)
+        consume(public_notice.write(office, tmp_path / "n.xlsx", MONTH, scope=ADMIN), quiet=True)
         return tmp_path / "n.xlsx"
     if kind == "assessment":
-        consume(assessment.write(office, tmp_path / "a.xlsx", "2026", today=TODAY), quiet=True)
+        consume(assessment.write(office, tmp_path / "a.xlsx", "2026", scope=ADMIN, today=TODAY), quiet=True)
         return tmp_path / "a.xlsx"
     if kind == "roster":
-        consume(roster.write(office, tmp_path / "r.xlsx"), quiet=True)
+        consume(roster.write(office, tmp_path / "r.xlsx", scope=ADMIN), quiet=True)
         return tmp_path / "r.xlsx"
     if kind == "village-file":
-        consume(archives.write_village(office, tmp_path / "v.pdf", community, today=TODAY), quiet=True)
+        consume(archives.write_village(office, tmp_path / "v.pdf", community, scope=ADMIN, today=TODAY), quiet=True)
         return tmp_path / "v.pdf"
     if kind == "member-file":
         sid = _one(office, "SELECT staff_id FROM visits GROUP BY staff_id ORDER BY COUNT(*) DESC, staff_id")
-        consume(archives.write_member(office, tmp_path / "m.pdf", sid, year=2026, today=TODAY), quiet=True)
+        consume(archives.write_member(office, tmp_path / "m.pdf", sid, scope=ADMIN, year=2026, today=TODAY), quiet=True)
         return tmp_path / "m.pdf"
     if kind == "dossier":
-        d = Q.dossier(office, _matter_with_resident(office), now=NOW)
+        d = Q.dossier(office, _matter_with_resident(office), scope=ADMIN, now=NOW)
         return write_dossier(tmp_path / "d.pdf", d, office_name="测试社区")
     if kind == "agenda":
         # A difficult matter still open, from a resident with an ID number and a mobile on file.
@@ -115,7 +119,7 @@ def _write(office, kind, tmp_path):
         return write_agenda(tmp_path / "g.pdf", week, items, [M.timeliness(i.matter, NOW) for i in items],
                             office_name="测试社区")
     grids = [r[0] for r in office.execute("SELECT id FROM org_units WHERE level = 'grid' AND status = 'active'")]
-    written = consume(export_cards(office, tmp_path / f"{kind}.pdf", grid_ids=grids, teams=kind == "team-cards"),
+    written = consume(export_cards(office, tmp_path / f"{kind}.pdf", scope=ADMIN, grid_ids=grids, teams=kind == "team-cards"),
                       quiet=True)
     return written.path
 
@@ -130,7 +134,7 @@ def test_the_office_holds_numbers_to_leak(office, tmp_path):
     assert _one(office, "SELECT COUNT(*) FROM persons WHERE phone LIKE '1%' AND length(phone) = 11") > 50
     assert _one(office, "SELECT COUNT(*) FROM matters WHERE resident_phone != ''") > 10
     path = tmp_path / "full.xlsx"
-    n = consume(roster.write(office, path, full_numbers=True, reason="迁移到新电脑"), quiet=True)
+    n = consume(roster.write(office, path, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     found = set(find_unmasked(_cells_text(path)))
     ids = {r[0] for r in office.execute("SELECT id_number FROM persons WHERE status = 'active' AND id_number != ''")}
     assert ids and ids <= found and len(found) > n // 2
@@ -165,7 +169,7 @@ def test_full_numbers_need_a_reason_and_write_nothing_without(office, tmp_path):
     before = audit_log.count(office, audit_log.Filter(action="export"))
     for reason in ("", "  ", "a"):
         with pytest.raises(ValidationError) as e:
-            consume(roster.write(office, tmp_path / "x.xlsx", full_numbers=True, reason=reason), quiet=True)
+            consume(roster.write(office, tmp_path / "x.xlsx", scope=ADMIN, full_numbers=True, reason=reason), quiet=True)
         assert e.value.field == "reason" and "请填写原因" in e.value.message
     assert not (tmp_path / "x.xlsx").exists()
     assert audit_log.count(office, audit_log.Filter(action="export")) == before
@@ -173,7 +177,7 @@ def test_full_numbers_need_a_reason_and_write_nothing_without(office, tmp_path):
 
 def test_full_numbers_are_logged_with_the_reason(office, tmp_path):
     path = tmp_path / "full.xlsx"
-    consume(roster.write(office, path, columns=["户号", "姓名", "身份证号码"], full_numbers=True,
+    consume(roster.write(office, path, scope=ADMIN, columns=["户号", "姓名", "身份证号码"], full_numbers=True,
                          reason=" 报送上级 核对 "), quiet=True)
     entry = audit_log.query(office, audit_log.Filter(action="export"))[0]
     assert entry.new["unmasked"] and entry.new["reason"] == "报送上级 核对" and entry.actor == "测试员"
@@ -201,7 +205,7 @@ def test_masked_roster_is_refused_by_the_import(office, tmp_path):
     from gridoffice import roster_import
 
     path = tmp_path / "r.xlsx"
-    consume(roster.write(office, path), quiet=True)
+    consume(roster.write(office, path, scope=ADMIN), quiet=True)
     result = consume(roster_import.import_file(office, path, dry_run=True), quiet=True)
     assert result.refused and not result.persons_unchanged and not result.persons_updated
     assert all("身份证号码" in r.reason for r in result.refused)

@@ -6,6 +6,10 @@ from exports import roster
 from gridoffice import audit, audit_log, roster_import
 from gridoffice.db import open_db
 from gridoffice.errors import ValidationError
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 def _cells(path):
@@ -15,7 +19,7 @@ def _cells(path):
 
 def test_roster_reads_back_unchanged(small_office, tmp_path):
     path = tmp_path / "花名册.xlsx"
-    n = consume(roster.write(small_office, path, full_numbers=True, reason="迁移到新电脑"), quiet=True)
+    n = consume(roster.write(small_office, path, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     persons = small_office.execute("SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id "
                                    "WHERE p.status = 'active' AND h.status = 'active'").fetchone()[0]
     assert n == persons
@@ -35,13 +39,13 @@ def test_roster_reads_back_unchanged(small_office, tmp_path):
 
 def test_round_trip_into_a_new_office_gives_the_same_cells(small_office, tmp_path):
     first = tmp_path / "a.xlsx"
-    consume(roster.write(small_office, first, full_numbers=True, reason="迁移到新电脑"), quiet=True)
+    consume(roster.write(small_office, first, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     fresh = open_db(tmp_path / "new.db")
     audit.set_actor(fresh, "测试员")
     result = consume(roster_import.import_file(fresh, first, create_grids=True), quiet=True)
     assert not result.refused
     second = tmp_path / "b.xlsx"
-    consume(roster.write(fresh, second, full_numbers=True, reason="迁移到新电脑"), quiet=True)
+    consume(roster.write(fresh, second, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     a, b = _cells(first), _cells(second)
     assert a == b and len(a) > 500
     ids = [row[2] for row in a[1:] if row[2]]
@@ -53,7 +57,7 @@ def test_round_trip_into_a_new_office_gives_the_same_cells(small_office, tmp_pat
 def test_picked_columns_and_subtree(small_office, tmp_path):
     grid_id, grid = small_office.execute("SELECT id, name FROM org_units WHERE level = 'grid' ORDER BY id").fetchone()
     path = tmp_path / "g.xlsx"
-    n = consume(roster.write(small_office, path, org_id=grid_id, columns=["户号", "name", "sex", "所属网格"]), quiet=True)
+    n = consume(roster.write(small_office, path, scope=ADMIN, org_id=grid_id, columns=["户号", "name", "sex", "所属网格"]), quiet=True)
     rows = _cells(path)
     assert rows[0] == ["户号", "姓名", "性别", "所属网格"]
     assert len(rows) - 1 == n and {r[3] for r in rows[1:]} == {grid} and {r[2] for r in rows[1:]} <= {"男", "女"}
@@ -63,6 +67,6 @@ def test_picked_columns_and_subtree(small_office, tmp_path):
 @pytest.mark.parametrize("columns,words", [(["姓名", "年龄"], "年龄"), (["姓名", "性别"], "户号")])
 def test_bad_columns(db, tmp_path, columns, words):
     with pytest.raises(ValidationError) as e:
-        consume(roster.write(db, tmp_path / "x.xlsx", columns=columns), quiet=True)
+        consume(roster.write(db, tmp_path / "x.xlsx", scope=ADMIN, columns=columns), quiet=True)
     assert e.value.field == "columns" and words in str(e.value)
     assert not list(tmp_path.glob("*.xlsx"))

@@ -7,7 +7,11 @@ from commands._progress import consume
 from exports import monthly_summary, public_notice, workbook
 from gridoffice import audit_log
 from gridoffice.masking import find_unmasked
+from gridoffice.users import whole_office
 from tests._reports import MONTH, loop_grid_figures, loop_matters
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -30,7 +34,7 @@ def _sum_formula_total(ws, col_letter, formula):
 
 def test_summary_cells_match_loops(office, tmp_path):
     path = tmp_path / "月度汇总.xlsx"
-    consume(monthly_summary.write(office, path, MONTH), quiet=True)
+    consume(monthly_summary.write(office, path, MONTH, scope=ADMIN), quiet=True)
     wb = openpyxl.load_workbook(path)
     assert len(wb.sheetnames) == 8
     grid_names = dict(office.execute("SELECT name, id FROM org_units WHERE level = 'grid'"))
@@ -63,7 +67,7 @@ def test_summary_cells_match_loops(office, tmp_path):
 
 def test_office_layout(office, tmp_path):
     path = tmp_path / "s.xlsx"
-    consume(monthly_summary.write(office, path, MONTH), quiet=True)
+    consume(monthly_summary.write(office, path, MONTH, scope=ADMIN), quiet=True)
     ws = openpyxl.load_workbook(path)["诉求分类（按网格）"]
     assert "2026年10月" in ws["A1"].value and ws["A1"].font.bold
     assert ws.freeze_panes == "B4" and ws.print_title_rows == "$1:$3"
@@ -95,7 +99,7 @@ def test_failed_save_leaves_no_file(tmp_path, monkeypatch):
 
 def test_notice_cells_and_masking(office, tmp_path):
     path = tmp_path / "公示.xlsx"
-    consume(public_notice.write(office, path, MONTH), quiet=True)
+    consume(public_notice.write(office, path, MONTH, scope=ADMIN), quiet=True)
     wb = openpyxl.load_workbook(path)
     names = {r[0] for r in office.execute("SELECT name FROM persons")} | {
         r[0] for r in office.execute("SELECT resident_name FROM matters WHERE resident_name != ''")}

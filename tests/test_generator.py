@@ -12,6 +12,10 @@ from gridoffice.db import get_setting, memory_db, open_db
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.idcard import check_consistency, parse_id
 from gridoffice.normalize import normalize_phone
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date(2026, 11, 1)
 _TABLES = ("org_units", "households", "persons", "person_tags", "staff", "staff_roles", "teams", "team_members",
@@ -235,7 +239,7 @@ def test_one_audit_entry_and_the_search_index_is_built(small_office):
     assert '"seed": 7' in entries[0][2] and '"households": 300' in entries[0][2]
     name, pid = small_office.execute("SELECT name, id FROM persons WHERE status = 'active' ORDER BY id "
                                      "LIMIT 1 OFFSET 40").fetchone()
-    assert pid in {h.id for h in search.search(small_office, name, kind="person", today=TODAY)}
+    assert pid in {h.id for h in search.search(small_office, name, scope=ADMIN, kind="person", today=TODAY)}
 
 
 def test_a_district_above_the_single_office_size(monkeypatch):

@@ -12,7 +12,11 @@ from gridoffice.errors import ValidationError
 from gridoffice.idcard import make_id
 from gridoffice.roster_import import import_file
 from gridoffice.roster_read import read_sheet
+from gridoffice.users import whole_office
 from commands._progress import consume
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 AREA = "330102"
 
@@ -156,7 +160,7 @@ def test_messy_roster_counts_cells_and_reasons(office, tmp_path):
     assert hh[0][4] == head_id
     assert person(db, WIFE1)[7] == person(db, SON1)[7] == person(db, HEAD1)[7]
     from gridoffice import search
-    assert [h.title for h in search.search(db, "王建国", kind="person")] == ["王建国"]
+    assert [h.title for h in search.search(db, "王建国", scope=ADMIN, kind="person")] == ["王建国"]
     summary = db.execute("SELECT new FROM audit WHERE action = 'import'").fetchall()
     assert len(summary) == 1 and '"persons_new": 10' in summary[0][0]
 
@@ -183,7 +187,7 @@ def test_changed_phone_updates_and_is_audited(office, tmp_path):
     assert entry.action == "import_update"
     assert (entry.old["phone"], entry.new["phone"]) == ("13812345678", "13900002222")
     from gridoffice import search
-    assert [h.title for h in search.search(db, "2222", kind="person")] == ["王小明"]
+    assert [h.title for h in search.search(db, "2222", scope=ADMIN, kind="person")] == ["王小明"]
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 10
 
 
@@ -530,7 +534,7 @@ def test_a_roster_changing_much_of_the_office_leaves_no_dirty_rows(office, tmp_p
     assert again.persons_updated == 11 and again.households_updated == 11
     # Every household changed its phone: the index was rebuilt rather than marked dirty row by row.
     assert search.dirty_count(db) == 0
-    hits = search.search(db, "13900000007")
+    hits = search.search(db, "13900000007", scope=ADMIN)
     assert {h.kind for h in hits} == {"person", "household"} and all("户主辛" in h.title for h in hits)
 
 
@@ -546,5 +550,5 @@ def test_a_new_member_of_a_household_on_record_is_found_with_its_contact_class(o
     wb.save(tmp_path / "more.xlsx")
     result = run(db, tmp_path / "more.xlsx")
     assert result.persons_new == 1 and result.households_new == 0
-    assert [h.title for h in search.search(db, "孙子丁", contact_class=1, kind="person")][:1] == ["孙子丁"]
-    assert search.search(db, "孙子丁", contact_class=3, kind="person") == []
+    assert [h.title for h in search.search(db, "孙子丁", scope=ADMIN, contact_class=1, kind="person")][:1] == ["孙子丁"]
+    assert search.search(db, "孙子丁", scope=ADMIN, contact_class=3, kind="person") == []

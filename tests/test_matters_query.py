@@ -9,6 +9,10 @@ from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import memory_db
 from gridoffice.idcard import make_id
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -121,7 +125,7 @@ def test_dossier_masks_the_resident(office):
     matter_id = M.intake(db, source="visit", category_id=3, grade="urgent", title="申请居家养老服务",
                          person_id=person, received_at="2026-11-10 09:00", now="2026-11-10 09:00")
     M.transition(db, matter_id, "assign", staff_id=staff, now="2026-11-10 09:30")
-    d = Q.dossier(db, matter_id, now="2026-11-12 09:00")
+    d = Q.dossier(db, matter_id, scope=ADMIN, now="2026-11-12 09:00")
     assert d.resident == M.Resident("郑桂兰", number[:3] + "*" * 14 + number[-1:], "138****8000", "H0007", "东街7号")
     assert [e.action for e in d.events] == ["receive", "assign"]
     assert d.timeliness.kind == "overdue" and d.limit.resolve_hours == 24.0

@@ -10,6 +10,10 @@ import commands
 from commands._progress import consume
 from gridoffice import idcard, pinyin, search, vocab
 from gridoffice.db import connect
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date(2026, 6, 1)
 
@@ -60,11 +64,11 @@ def office(db):
 
 
 def find(db, query, **filters):
-    return [(h.kind, h.title) for h in search.search(db, query, today=TODAY, **filters)]
+    return [(h.kind, h.title) for h in search.search(db, query, scope=ADMIN, today=TODAY, **filters)]
 
 
 def names(db, query, **filters):
-    return [h.title for h in search.search(db, query, today=TODAY, kind="person", **filters)]
+    return [h.title for h in search.search(db, query, scope=ADMIN, today=TODAY, kind="person", **filters)]
 
 
 def id_of(db, pid):
@@ -177,7 +181,7 @@ def test_household_number_exact_and_prefix(office):
     assert find(office, "0002", kind="household") == [("household", "王张伟户")]
     assert find(office, "a0003") == [("household", "单田芳户")]
     assert find(office, "A000") == [("household", "单田芳户")]
-    hits = search.search(office, "0001", today=TODAY)
+    hits = search.search(office, "0001", scope=ADMIN, today=TODAY)
     assert hits[0].kind == "household" and hits[0].subtitle.startswith("户号0001")
 
 
@@ -211,18 +215,18 @@ def test_filter_by_contact_class_age_status_and_kind(office):
 
 
 def test_people_who_left_rank_after_those_still_here(office):
-    hits = search.search(office, "明", kind="person", today=TODAY)
+    hits = search.search(office, "明", scope=ADMIN, kind="person", today=TODAY)
     assert [h.title for h in hits] == ["张伟明", "欧阳明"]
     assert "已迁出" in hits[1].subtitle
-    hits = search.search(office, "秀英", today=TODAY)
+    hits = search.search(office, "秀英", scope=ADMIN, today=TODAY)
     assert "已死亡" in hits[0].subtitle
 
 
 def test_limit(office):
-    assert len(search.search(office, "张", limit=2, today=TODAY)) == 2
+    assert len(search.search(office, "张", scope=ADMIN, limit=2, today=TODAY)) == 2
     # Household 2 has a smaller id than its head, person 3: persons still come first.
     assert find(office, "王张伟", limit=1) == [("person", "王张伟")]
-    assert search.search(office, "张", limit=0, today=TODAY) == []
+    assert search.search(office, "张", scope=ADMIN, limit=0, today=TODAY) == []
 
 
 def test_reindex_after_rename_phone_change_and_move(office):
@@ -291,8 +295,8 @@ def test_a_read_only_connection_judges_changed_rows_too(office):
     path = office.execute("PRAGMA database_list").fetchone()[2]
     reader = connect(path, readonly=True)
     try:
-        assert [h.title for h in search.search(reader, "zhangwei", today=TODAY)] == ["张伟明"]
-        assert [h.title for h in search.search(reader, "李四", kind="person", today=TODAY)] == ["李四"]
+        assert [h.title for h in search.search(reader, "zhangwei", scope=ADMIN, today=TODAY)] == ["张伟明"]
+        assert [h.title for h in search.search(reader, "李四", scope=ADMIN, kind="person", today=TODAY)] == ["李四"]
     finally:
         reader.close()
 
@@ -331,7 +335,7 @@ def test_cancelled_rebuild_keeps_the_old_index(office):
      "'; DROP TABLE persons; --", "{name}: 张", "\ue004张", "\u200b", "（）【】", "x"],
 )
 def test_junk_and_fts_syntax_are_plain_text(office, query):
-    hits = search.search(office, query, today=TODAY)
+    hits = search.search(office, query, scope=ADMIN, today=TODAY)
     assert all(isinstance(h, search.Hit) for h in hits)
     assert office.execute("SELECT count(*) FROM persons").fetchone()[0] == len(PEOPLE)
     if query in ("", "   ", '"', "*", "-", "（）【】", "\u200b", "x"):

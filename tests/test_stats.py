@@ -5,7 +5,11 @@ import pytest
 from gridoffice import registers, stats
 from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked, mask_name
+from gridoffice.users import whole_office
 from tests._reports import MONTH, loop_grid_figures, loop_matters
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -24,7 +28,7 @@ def _figure_dict(f: stats.Figures, s: stats.Summary) -> dict:
 
 
 def test_grid_figures_match_loops_over_the_rows(office):
-    s = stats.monthly_summary(office, MONTH)
+    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
     assert s.total.visits and s.total.received and s.total.log_entries and s.total.persons
     expected = loop_grid_figures(office, s.period.start, s.period.end, s.period.last_day)
     for row in s.grids:
@@ -33,7 +37,7 @@ def test_grid_figures_match_loops_over_the_rows(office):
 
 
 def test_previous_month_and_change(office):
-    s = stats.monthly_summary(office, MONTH)
+    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
     prev = stats.previous(s.period)
     assert (prev.start, prev.end) == ("2026-09-01", "2026-10-01")
     loops = loop_grid_figures(office, prev.start, prev.end, prev.last_day)
@@ -47,7 +51,7 @@ def test_previous_month_and_change(office):
 
 
 def test_staff_figures_match_loops(office):
-    s = stats.monthly_summary(office, MONTH)
+    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
     visits, households = Counter(), defaultdict(set)
     vstaff = {r[0]: r[1:] for r in office.execute("SELECT id, staff_id, visited_on, status FROM visits")}
     for vid, hid, voided in office.execute("SELECT visit_id, household_id, voided FROM visit_households"):
@@ -80,15 +84,15 @@ def test_staff_figures_match_loops(office):
 
 
 def test_scope_to_one_grid(office):
-    full = stats.monthly_summary(office, MONTH)
+    full = stats.monthly_summary(office, MONTH, scope=ADMIN)
     one = full.grids[0]
-    scoped = stats.monthly_summary(office, MONTH, org_id=one.key)
+    scoped = stats.monthly_summary(office, MONTH, scope=ADMIN, org_id=one.key)
     assert [g.key for g in scoped.grids] == [one.key]
     assert scoped.total.received == one.received
 
 
 def test_special_groups_agree_with_registers(office):
-    s = stats.monthly_summary(office, MONTH)
+    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
     counts = registers.counts(office, today=s.period.last_day)
     assert dict(zip((g.code for g in s.groups), s.total.groups)) == counts
 
@@ -96,7 +100,7 @@ def test_special_groups_agree_with_registers(office):
 @pytest.mark.parametrize("value", ["2026-13", "2026/10", "", "十月", "2026-1"])
 def test_bad_month(db, value):
     with pytest.raises(ValidationError) as e:
-        stats.monthly_summary(db, value)
+        stats.monthly_summary(db, value, scope=ADMIN)
     assert e.value.field == "month" and "2026-10" in str(e.value)
 
 
@@ -113,7 +117,7 @@ def test_rates():
 
 
 def test_notice_counts_and_masking(office):
-    notice = stats.public_notice(office, MONTH)
+    notice = stats.public_notice(office, MONTH, scope=ADMIN)
     assert notice.teams
     by_grid = loop_matters(office, "grid_id", "2026-10-01", "2026-11-01")
     names = {r[0] for r in office.execute("SELECT name FROM persons")} | {

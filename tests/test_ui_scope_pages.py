@@ -1,17 +1,24 @@
-"""Role views on the visits, workbench and matters pages: a grid worker sees only their grid's
-households, staff and matters (filtered in the core queries); an administrator sees all."""
+"""Role views on the pages that list residents, grids or staff (visits, workbench, matters, cards,
+reports): a grid worker sees only their grid's households, staff and matters (filtered in the core
+queries, from the user's Scope); an administrator, a leader and a clerk see all."""
 
 import datetime as dt
 
+import openpyxl
 import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
 
+from commands._progress import consume
 from gridoffice import audit, logs, staff, users, visits
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import open_db
 from ui.context import AppContext
 from ui.matter_dialogs import IntakeDialog
+from ui.pages.cards_page import CardsPage
 from ui.pages.matters_page import MattersPage
+from ui.pages.reports_page import ReportsPage
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
 from ui_helpers import office_copy
@@ -30,6 +37,8 @@ def office(tmp_path):
     audit.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
     users.create_user(db, "grid_a", PASSWORD, "grid_worker", org_id=o.grid_a)
+    users.create_user(db, "leader", PASSWORD, "leader")
+    users.create_user(db, "clerk", PASSWORD, "clerk")
     a = staff.add_staff(db, "甲联系人", "party_member", org_id=o.grid_a)
     b = staff.add_staff(db, "乙联系人", "party_member", org_id=o.grid_b)
     both = staff.add_staff(db, "丙联系人", "party_member", org_id=o.community)
@@ -45,8 +54,12 @@ def office(tmp_path):
     matters = {"a": add("第一网格路灯", grid_id=o.grid_a), "b": add("第二网格积水", grid_id=o.grid_b),
                "b_household": add("王家噪音", household_id=o.h_wang)}
     worker, admin = users.login(db, "grid_a", PASSWORD), users.login(db, "admin", PASSWORD)
+    by_role = {"admin": admin, "leader": users.login(db, "leader", PASSWORD),
+               "clerk": users.login(db, "clerk", PASSWORD), "grid_worker": worker}
+    for staff_id, grid in ((a, o.grid_a), (b, o.grid_b)):
+        staff.add_team_member(db, staff.create_team(db, grid, f"服务团队{grid}"), staff_id, title="网格长")
     db.close()
-    return dict(path=path, o=o, a=a, b=b, both=both, matters=matters, worker=worker, admin=admin)
+    return dict(path=path, o=o, a=a, b=b, both=both, matters=matters, worker=worker, admin=admin, by_role=by_role)
 
 
 def open_page(cls, office, user, qtbot):
@@ -155,4 +168,52 @@ def test_a_grid_worker_sees_and_takes_in_only_their_grids_matters(office, qtbot)
 def test_an_administrator_sees_every_matter(office, qtbot):
     ctx, page = open_page(MattersPage, office, office["admin"], qtbot)
     qtbot.waitUntil(lambda: sorted(listed(page)) == sorted(office["matters"].values()))
+    close(ctx, page)
+
+
+ROLES = ("admin", "leader", "clerk", "grid_worker")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_cards_page_lists_and_prints_only_the_users_grids(office, role, qtbot, monkeypatch):
+    o = office["o"]
+    ctx, page = open_page(CardsPage, office, office["by_role"][role], qtbot)
+    listed_grids = [page.grids.item(i).data(Qt.ItemDataRole.UserRole) for i in range(page.grids.count())]
+    mine = role == "grid_worker"
+    assert listed_grids == ([o.grid_a] if mine else [o.grid_a, o.grid_b])
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    page.numbers.setText(ctx.reader().execute("SELECT number FROM households WHERE id = ?", [o.h_wang]).fetchone()[0])
+    found = page.first_sheet()
+    if mine:
+        assert found is None and "不在您负责的范围内" in warnings[0]
+    else:
+        assert [c.household_id for c in found[0]] == [o.h_wang] and not warnings
+    assert page.open_record("households", o.h_wang) is not mine
+    close(ctx, page)
+
+
+def combo(box):
+    return [(box.itemText(i).strip(), box.itemData(i)) for i in range(box.count())]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_reports_page_offers_and_exports_only_the_users_scope(office, role, qtbot, tmp_path):
+    o = office["o"]
+    ctx, page = open_page(ReportsPage, office, office["by_role"][role], qtbot)
+    mine = role == "grid_worker"
+    units = [data for _, data in combo(page.org)]
+    members = {data for _, data in combo(page.staff)}
+    assert units == ([None, o.grid_a] if mine else [None, o.community, o.grid_a, o.grid_b])
+    assert members == ({office["a"], office["both"]} if mine else {office["a"], office["b"], office["both"]})
+    page.month.setCurrentIndex(page.month.findData("2026-11") if page.month.findData("2026-11") >= 0 else 0)
+    db = open_db(office["path"])
+    audit.set_actor(db, role)
+    consume(page.job_factory("summary", tmp_path / "s.xlsx")(db), quiet=True)
+    consume(page.job_factory("roster", tmp_path / "r.xlsx")(db), quiet=True)
+    db.close()
+    grids = {row[0] for row in openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[0].iter_rows(values_only=True)}
+    assert ("第二网格" in grids) is not mine and "第一网格" in grids
+    names = {row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(min_row=3, values_only=True)}
+    assert names == ({"张伟", "李娜", "张小龙"} if mine else {"张伟", "李娜", "张小龙", "王芳", "王小明"})
     close(ctx, page)

@@ -27,6 +27,7 @@ from gridoffice.db import connect
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
+from gridoffice.scope import Scope
 
 # The kinds of change `changed` announces; pages refresh only for kinds that concern them.
 KINDS = frozenset({"org", "households", "persons", "tags", "staff", "teams", "contacts", "matters",
@@ -179,11 +180,14 @@ class AppContext(QObject):
         """Whether the role allows an action: 'edit', 'reveal', 'read_audit', 'manage_users', 'restore'."""
         return bool(getattr(self.user.permissions, permission))
 
+    def scope(self) -> Scope:
+        """The user's Scope, which every core read and write concerning residents takes."""
+        return users.scope_of(self.reader(), self.user)
+
     def org_scope(self) -> set[int] | None:
         """The org units this user works in (a grid worker: their grid's subtree); None for all."""
-        if isinstance(self.user, users.User):
-            return users.visible_org_ids(self.reader(), self.user)
-        return None
+        org_ids = self.scope().org_ids
+        return None if org_ids is None else set(org_ids)
 
     def visible_tags(self) -> set[str]:
         """Tag codes the user may see: sensitive ones (health, disability, hardship) only if the role needs them."""

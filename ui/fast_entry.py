@@ -142,13 +142,12 @@ class FastEntryDialog(QDialog):
     def _search(self) -> None:
         text = self.household.text().strip()
         # A grid worker finds only households of their own grid (searched there, and checked again).
-        scope = self.ctx.org_scope()
-        org_id = None if scope is None else (getattr(self.ctx.user, "org_id", None) or -1)
+        scope = self.ctx.scope()
 
         def find(db):
-            hits = search.search(db, text, status="active", limit=20, org_id=org_id)
+            hits = search.search(db, text, status="active", limit=20, scope=scope)
             ids = list(dict.fromkeys(h.household_id or h.id for h in hits if (h.household_id or h.id)))
-            dues = visits.schedule(db, ids, org_ids=scope) if ids else {}
+            dues = visits.schedule(db, ids, org_ids=scope.org_ids) if ids else {}
             return [dues[i] for i in ids if i in dues]
 
         def found(dues: list[visits.Due]) -> None:

@@ -574,9 +574,8 @@ class ArchivePage(Page):
         query = self.search_edit.text().strip()
         if query:
             started = self._search_started
-            # A grid worker searches their own subtree only (an empty scope matches no unit).
-            org_id = None if self.scope is None else (getattr(self.ctx.user, "org_id", None) or -1)
-            self.search_worker.submit(lambda db: search.search(db, query, org_id=org_id, limit=50),
+            scope = self.ctx.scope()
+            self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=50),
                                       lambda hits: self._show_hits(query, hits, started))
 
     def _show_hits(self, query: str, hits, started: float) -> None:

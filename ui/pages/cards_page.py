@@ -235,11 +235,10 @@ class CardsPage(Page):
 
     def open_record(self, table: str, row_id: int) -> bool:
         """A household or grid opened from elsewhere becomes the selection."""
-        db = self.ctx.reader()
         if table == "households":
-            row = db.execute("SELECT number FROM households WHERE id = ?", [row_id]).fetchone()
-            if row:
-                self.numbers.setText(row[0])
+            number = C.household_number(self.ctx.reader(), row_id, self.ctx.scope())
+            if number:
+                self.numbers.setText(number)
                 return True
         if table == "org_units":
             self.activated()
@@ -254,14 +253,11 @@ class CardsPage(Page):
         db = self.ctx.reader()
         checked = set(self.checked_grids())
         self.grids.clear()
-        for grid_id, name, count in db.execute(
-                "SELECT g.id, g.name, (SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
-                " WHERE u.grid_id = g.id AND h.status = 'active') "
-                "FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' ORDER BY g.parent_id, g.sort, g.id"):
-            item = QListWidgetItem(self.tr("{name}（{n}户）").format(name=name, n=count))
-            item.setData(Qt.ItemDataRole.UserRole, grid_id)
+        for grid in C.card_grids(db, self.ctx.scope()):
+            item = QListWidgetItem(self.tr("{name}（{n}户）").format(name=grid.name, n=grid.households))
+            item.setData(Qt.ItemDataRole.UserRole, grid.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-            item.setCheckState(Qt.CheckState.Checked if grid_id in checked else Qt.CheckState.Unchecked)
+            item.setCheckState(Qt.CheckState.Checked if grid.id in checked else Qt.CheckState.Unchecked)
             self.grids.addItem(item)
         info = C.office_for_cards(db)
         self.hotline.setText(info.hotline)
@@ -283,7 +279,7 @@ class CardsPage(Page):
     def selection(self, db) -> tuple[list[int], list[int]]:
         """(grid ids, household ids); raises the core's Chinese ValidationError for an unknown number."""
         numbers = [n for n in self.numbers.text().replace("，", ",").replace(",", " ").split() if n]
-        return self.checked_grids(), C.households_numbered(db, numbers)
+        return self.checked_grids(), C.households_numbered(db, numbers, self.ctx.scope())
 
     def options(self) -> dict:
         return {"layout": self.layout_box.currentData(), "sheet": self.sheet_box.currentData(),
@@ -306,13 +302,14 @@ class CardsPage(Page):
             self._fail(exc)
             return None
         per_page = X.per_page(self.options()["sheet"])
+        scope = self.ctx.scope()
         if self.teams.isChecked():
-            cards = C.team_cards(db, grids)
+            cards = C.team_cards(db, grids, scope)
             total = len(cards)
         else:
-            ids = list(dict.fromkeys(C.households_in_grids(db, grids) + households))
+            ids = list(dict.fromkeys(C.households_in_grids(db, grids, scope) + households))
             total = len(ids)
-            cards = C.household_cards(db, ids[:per_page])
+            cards = C.household_cards(db, ids[:per_page], scope)
         return cards[:per_page], layout, C.office_for_cards(db), total
 
     def render_sheet(self, px_per_mm: float = PREVIEW_PX_PER_MM) -> QImage | None:
@@ -363,11 +360,13 @@ class CardsPage(Page):
             return
         options = self.options()
         teams = self.teams.isChecked()
+        scope = self.ctx.scope()
 
         def job(write_db):
             if calibration:
                 return _calibration_job(write_db, path, options)
-            return X.export_cards(write_db, path, household_ids=households, grid_ids=grids, teams=teams, **options)
+            return X.export_cards(write_db, path, scope=scope, household_ids=households, grid_ids=grids, teams=teams,
+                                  **options)
 
         def done(written) -> None:
             self.status.setText(self.tr("已保存{n}张卡片，共{p}页：{path}").format(n=written.cards, p=written.pages,
@@ -396,7 +395,8 @@ class CardsPage(Page):
             grids, households = self.selection(db)
             options = self.options()
             layout = C.load_layout(options["layout"])
-            cards = X.select_cards(db, household_ids=households, grid_ids=grids, teams=self.teams.isChecked())
+            cards = X.select_cards(db, scope=self.ctx.scope(), household_ids=households, grid_ids=grids,
+                                   teams=self.teams.isChecked())
         except GridOfficeError as exc:
             self._fail(exc)
             return

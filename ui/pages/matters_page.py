@@ -566,7 +566,10 @@ class MattersPage(Page):
 
         db = self.ctx.reader()
         try:
-            write_dossier(path, Q.dossier(db, m.id), office_name=regions.office(db).name)
+            write_dossier(path, Q.dossier(db, m.id, scope=self.ctx.scope()), office_name=regions.office(db).name)
+        except GridOfficeError as exc:
+            QMessageBox.warning(self, self.tr("档案没有保存"), exc.message)
+            return
         except OSError as exc:
             QMessageBox.warning(self, self.tr("档案没有保存"), self.tr("无法写入{p}：{e}").format(p=path, e=exc))
             return

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from exports import archives, assessment, monthly_summary, public_notice, roster
-from gridoffice import users
+from gridoffice import stats
 from gridoffice.roster_columns import FIELDS
 from ..context import Cancelled
 
@@ -122,19 +122,15 @@ class ReportsPage(Page):
         # Offices hand in the month just ended: select it.
         self.month.setCurrentIndex(1 if today.day < 25 else 0)
         self.year.setValue(today.year if today.month > 6 else today.year - 1)
-        db = self.ctx.reader()
+        db, scope = self.ctx.reader(), self.ctx.scope()
         self.org.clear()
-        self.org.addItem(self.tr("全部"), None)
-        for uid, name, level, depth in db.execute(
-                "SELECT id, name, level, length(path) - length(replace(path, '/', '')) FROM org_units "
-                "WHERE status = 'active' AND level IN ('street', 'community', 'area', 'grid') ORDER BY path"):
-            self.org.addItem("　" * max(0, depth - 2) + name, uid)
+        # "All" is the whole office, or for a grid worker everything in their own scope.
+        self.org.addItem(self.tr("全部") if scope.whole_office else self.tr("全部（负责范围）"), None)
+        for unit in stats.report_units(db, scope):
+            self.org.addItem(unit.detail + unit.name, unit.id)
         self.staff.clear()
-        for sid, name, unit in db.execute(
-                "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
-                "WHERE s.status = 'active' AND s.kind IN ('party_member', 'veteran_member', 'village_cadre', "
-                "'town_cadre', 'grid_worker') ORDER BY s.name"):
-            self.staff.addItem(f"{name}（{unit}）" if unit else name, sid)
+        for member in stats.report_staff(db, scope):
+            self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
 
     def _kind_changed(self) -> None:
         needs = KINDS[self.kind.currentData()][2]
@@ -161,16 +157,15 @@ class ReportsPage(Page):
         maker = self.ctx.user.name if self.ctx.user else None
         full = self.full_numbers.isEnabled() and self.full_numbers.isChecked()
         reason = self.reason.text() if full else ""
-        # A logged-in users.User carries the org scope the roster's full numbers are checked against.
-        user = self.ctx.user if isinstance(self.ctx.user, users.User) else None
+        scope = self.ctx.scope()
         factories = {
-            "summary": lambda db: monthly_summary.write(db, path, month, org_id=org_id, maker=maker),
-            "notice": lambda db: public_notice.write(db, path, month, org_id=org_id, maker=maker),
-            "assessment": lambda db: assessment.write(db, path, str(year), org_id=org_id, maker=maker),
-            "roster": lambda db: roster.write(db, path, org_id=org_id, columns=columns, maker=maker,
-                                              full_numbers=full, reason=reason, user=user),
-            "village-file": lambda db: archives.write_village(db, path, org_id),
-            "member-file": lambda db: archives.write_member(db, path, staff_id, year=year),
+            "summary": lambda db: monthly_summary.write(db, path, month, scope=scope, org_id=org_id, maker=maker),
+            "notice": lambda db: public_notice.write(db, path, month, scope=scope, org_id=org_id, maker=maker),
+            "assessment": lambda db: assessment.write(db, path, str(year), scope=scope, org_id=org_id, maker=maker),
+            "roster": lambda db: roster.write(db, path, scope=scope, org_id=org_id, columns=columns, maker=maker,
+                                              full_numbers=full, reason=reason),
+            "village-file": lambda db: archives.write_village(db, path, org_id, scope=scope),
+            "member-file": lambda db: archives.write_member(db, path, staff_id, scope=scope, year=year),
         }
         return factories[kind]
 

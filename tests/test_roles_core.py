@@ -1,0 +1,165 @@
+"""Roles enforced in the core: the functions behind the pages and the commands take the acting
+user's Scope (users.scope_of) and give a grid worker nothing of another grid, or a Chinese refusal,
+while an administrator, a leader and a clerk see the whole office."""
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from commands._progress import consume
+from exports import archives, cards as card_pdf, monthly_summary, public_notice, roster
+from gridoffice import audit, masking, search, stats, stats_archives, users
+from gridoffice import cards as C
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
+from gridoffice import staff
+from gridoffice.db import open_db
+from gridoffice.errors import PermissionDenied
+from ui_helpers import office_copy
+
+PASSWORD = "gridoffice1"
+NOW = dt.datetime(2026, 11, 20, 19, 0)
+MONTH = "2026-11"
+ROLES = ("admin", "leader", "clerk", "grid_worker")
+
+
+@pytest.fixture
+def office(tmp_path):
+    """The tiny office (张伟's household in grid A, 王芳's in grid B, 李娜 disabled), a team and a
+    contact staff member in each grid, a matter in each grid, and one user of every role (the grid
+    worker's grid is A)."""
+    path, o = office_copy(tmp_path)
+    db = open_db(path)
+    audit.set_actor(db, "测试员")
+    a = staff.add_staff(db, "甲联系人", "party_member", org_id=o.grid_a)
+    b = staff.add_staff(db, "乙联系人", "party_member", org_id=o.grid_b)
+    for staff_id, grid, household in ((a, o.grid_a, o.h_zhang), (b, o.grid_b, o.h_wang)):
+        staff.link_contact(db, staff_id, household, since="2026-01-01")
+        team = staff.create_team(db, grid, "服务团队" + str(grid))
+        staff.add_team_member(db, team, staff_id, title="网格长")
+    matters = {}
+    for key, grid in (("a", o.grid_a), ("b", o.grid_b)):
+        matters[key] = M.intake(db, source="phone", category_id=6, grade="difficult", title="路灯" + key,
+                                grid_id=grid, received_at=NOW - dt.timedelta(days=2), now=NOW - dt.timedelta(days=2))
+    users.create_first_admin(db, "admin", PASSWORD)
+    for role in ROLES[1:]:
+        users.create_user(db, role, PASSWORD, role, org_id=o.grid_a if role == "grid_worker" else None)
+    accounts = {role: users.login(db, role, PASSWORD) for role in ROLES}
+    db.close()
+    return dict(path=path, o=o, a=a, b=b, matters=matters, users=accounts)
+
+
+@pytest.fixture(params=ROLES)
+def as_role(request, office):
+    db = open_db(office["path"])
+    audit.set_actor(db, request.param)
+    yield request.param, db, users.scope_of(db, office["users"][request.param])
+    db.close()
+
+
+def numbers(db, *household_ids):
+    return [db.execute("SELECT number FROM households WHERE id = ?", [h]).fetchone()[0] for h in household_ids]
+
+
+def test_cards_of_another_grid_are_neither_listed_nor_printed(office, as_role, tmp_path):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    assert [g.name for g in C.card_grids(db, scope)] == (["第一网格"] if mine else ["第一网格", "第二网格"])
+    every = [o.h_zhang, o.h_wang]
+    assert C.households_in_grids(db, [o.grid_a, o.grid_b], scope) == ([o.h_zhang] if mine else every)
+    assert [c.household_id for c in C.household_cards(db, every, scope)] == ([o.h_zhang] if mine else every)
+    assert [t.grid_id for t in C.team_cards(db, [o.grid_a, o.grid_b], scope)] == (
+        [o.grid_a] if mine else [o.grid_a, o.grid_b])
+    if mine:
+        with pytest.raises(PermissionDenied) as err:
+            C.grids_named(db, ["第二网格"], scope)
+        assert "不在您负责的范围内" in err.value.message
+        with pytest.raises(PermissionDenied):
+            C.households_numbered(db, numbers(db, o.h_wang), scope)
+    else:
+        assert C.grids_named(db, ["第二网格"], scope) == [o.grid_b]
+    written = consume(card_pdf.export_cards(db, tmp_path / "c.pdf", scope=scope, grid_ids=[o.grid_a, o.grid_b]),
+                      quiet=True)
+    assert written.cards == (1 if mine else 2)
+
+
+def test_summary_and_notice_count_only_the_scope(office, as_role, tmp_path):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    s = stats.monthly_summary(db, MONTH, scope=scope)
+    assert [g.key for g in s.grids] == ([o.grid_a] if mine else [o.grid_a, o.grid_b])
+    assert s.total.households == (1 if mine else 2) and s.total.received == (1 if mine else 2)
+    assert (office["b"] in {f.key for f in s.staff}) is not mine
+    # 李娜's disability is a sensitive tag: no column of it for a grid worker.
+    assert ("disabled" in {g.code for g in s.groups}) is not mine
+    notice = stats.public_notice(db, MONTH, scope=scope)
+    assert [t.grid for t in notice.teams] == (["第一网格"] if mine else ["第一网格", "第二网格"])
+    consume(monthly_summary.write(db, tmp_path / "s.xlsx", MONTH, scope=scope), quiet=True)
+    cells = {c for row in openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[0].iter_rows(values_only=True)
+             for c in row}
+    assert ("第二网格" in cells) is not mine
+    consume(public_notice.write(db, tmp_path / "n.xlsx", MONTH, scope=scope), quiet=True)
+    cells = {c for ws in openpyxl.load_workbook(tmp_path / "n.xlsx").worksheets
+             for row in ws.iter_rows(values_only=True) for c in row}
+    assert ("服务团队" + str(o.grid_b) in cells) is not mine
+
+
+def test_roster_and_archives_hold_only_the_scope(office, as_role, tmp_path):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    n = consume(roster.write(db, tmp_path / "r.xlsx", scope=scope, full_numbers=True, reason="核对身份"), quiet=True)
+    names = {row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(min_row=3, values_only=True)}
+    assert names == ({"张伟", "李娜", "张小龙"} if mine else {"张伟", "李娜", "张小龙", "王芳", "王小明"}) and n == len(names)
+    if mine:
+        with pytest.raises(PermissionDenied):
+            consume(roster.write(db, tmp_path / "x.xlsx", scope=scope, org_id=o.grid_b), quiet=True)
+        with pytest.raises(PermissionDenied):
+            stats_archives.village_file(db, o.community, scope=scope)
+        with pytest.raises(PermissionDenied) as err:
+            consume(archives.write_member(db, tmp_path / "m.pdf", office["b"], scope=scope, year=2026), quiet=True)
+        assert "乙联系人" in err.value.message and not (tmp_path / "m.pdf").exists()
+        assert [g[0] for g in stats_archives.village_file(db, o.grid_a, scope=scope).grids] == ["第一网格"]
+    else:
+        village = stats_archives.village_file(db, o.community, scope=scope)
+        assert [g[0] for g in village.grids] == ["第一网格", "第二网格"]
+        assert stats_archives.member_file(db, office["b"], scope=scope).contacts[0][0] == numbers(db, o.h_wang)[0]
+
+
+def test_search_and_dossier_of_another_grid(office, as_role):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    assert [h.title for h in search.search(db, "王芳", kind="person", scope=scope)] == ([] if mine else ["王芳"])
+    assert [h.title for h in search.search(db, "张伟", kind="person", scope=scope)] == ["张伟"]
+    if mine:
+        with pytest.raises(PermissionDenied) as err:
+            Q.dossier(db, office["matters"]["b"], scope=scope, now=NOW)
+        assert "不在您负责的网格内" in err.value.message
+        with pytest.raises(PermissionDenied) as err:
+            search.search(db, "李", tag="disabled", scope=scope)
+        assert "敏感信息" in err.value.message
+        with pytest.raises(PermissionDenied):
+            masking.reveal(db, "persons", o.wang_fang, "id_number", "核对身份", scope=scope)
+    else:
+        assert Q.dossier(db, office["matters"]["b"], scope=scope, now=NOW).matter.id == office["matters"]["b"]
+        assert [h.title for h in search.search(db, "李", tag="disabled", scope=scope)] == ["李娜"]
+        assert masking.reveal(db, "persons", o.wang_fang, "id_number", "核对身份", scope=scope)
+    assert Q.dossier(db, office["matters"]["a"], scope=scope, now=NOW).matter.id == office["matters"]["a"]
+
+
+def test_a_scope_is_made_in_one_place_from_the_user(office):
+    db = open_db(office["path"])
+    o = office["o"]
+    worker = users.scope_of(db, office["users"]["grid_worker"])
+    assert worker.org_ids == {o.grid_a} and worker.root == o.grid_a and "disabled" not in worker.tags
+    assert worker.units("h.org_id") == f"h.org_id IN ({o.grid_a})"
+    clerk = users.scope_of(db, office["users"]["clerk"])
+    assert clerk.whole_office and clerk.units("h.org_id") == "1" and "disabled" in clerk.tags
+    with pytest.raises(PermissionDenied) as err:
+        clerk.require("manage_users")
+    assert "管理用户" in err.value.message
+    db.close()
