@@ -51,7 +51,9 @@ def run(args) -> int:
                     print(f"{u.name}\t{users.ROLE_LABELS[u.role]}\t{scope}{state}")
                 return 0
             if args.users_command == "add":
-                users.create_user(db, args.name, _password(args), args.role, org_id=args.org)
+                # The command's log-in will supply the user; until then it acts for the whole office.
+                users.create_user(db, args.name, _password(args), args.role, by=users.whole_office("命令行"),
+                                  org_id=args.org)
                 print(f"已添加用户“{args.name}”。")
                 return 0
             user = users.recover_password(db, args.name, _password(args))

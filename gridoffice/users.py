@@ -130,8 +130,15 @@ def _check_role(db: Database, role: str, org_id: int | None) -> None:
         raise ValidationError("org_id", tr("网格员必须指定负责的网格或片区"))
 
 
-def create_user(db: Database, name: str, password: str, role: str, *, display_name: str = "",
+def create_user(db: Database, name: str, password: str, role: str, *, by: Scope, display_name: str = "",
                 org_id: int | None = None) -> int:
+    """A new account, made by a user whose role may manage users."""
+    by.require("manage_users")
+    return _create_user(db, name, password, role, display_name=display_name, org_id=org_id)
+
+
+def _create_user(db: Database, name: str, password: str, role: str, *, display_name: str = "",
+                 org_id: int | None = None) -> int:
     name = clean_text(name)
     if not name:
         raise ValidationError("name", tr("用户名不能为空"))
@@ -156,7 +163,7 @@ def create_user(db: Database, name: str, password: str, role: str, *, display_na
 def create_first_admin(db: Database, name: str, password: str, display_name: str = "") -> int:
     if not needs_first_admin(db):
         raise PermissionDenied(tr("系统管理员已经存在；新用户请由管理员在“用户管理”中添加"))
-    return create_user(db, name, password, "admin", display_name=display_name)
+    return _create_user(db, name, password, "admin", display_name=display_name)
 
 
 def login(db: Database, name: str, password: str) -> User:

@@ -74,8 +74,8 @@ def test_reveal_of_a_missing_row(db, person):
 
 
 def test_reveal_respects_the_users_grid(db, person):
-    outside = users.get_user(db, users.create_user(db, "w2", "gridoffice1", "grid_worker", org_id=2))
-    inside = users.get_user(db, users.create_user(db, "w1", "gridoffice1", "grid_worker", org_id=1))
+    outside = users.get_user(db, users.create_user(db, "w2", "gridoffice1", "grid_worker", by=ADMIN, org_id=2))
+    inside = users.get_user(db, users.create_user(db, "w1", "gridoffice1", "grid_worker", by=ADMIN, org_id=1))
     with pytest.raises(users.PermissionDenied):
         masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, outside))
     assert masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, inside)) == "13812348000"

@@ -18,6 +18,9 @@ from gridoffice.db import open_db
 from gridoffice.errors import PermissionDenied
 from ui_helpers import office_copy
 
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = users.whole_office("测试员")
+
 PASSWORD = "gridoffice1"
 NOW = dt.datetime(2026, 11, 20, 19, 0)
 MONTH = "2026-11"
@@ -44,7 +47,7 @@ def office(tmp_path):
                                 grid_id=grid, received_at=NOW - dt.timedelta(days=2), now=NOW - dt.timedelta(days=2))
     users.create_first_admin(db, "admin", PASSWORD)
     for role in ROLES[1:]:
-        users.create_user(db, role, PASSWORD, role, org_id=o.grid_a if role == "grid_worker" else None)
+        users.create_user(db, role, PASSWORD, role, by=ADMIN, org_id=o.grid_a if role == "grid_worker" else None)
     accounts = {role: users.login(db, role, PASSWORD) for role in ROLES}
     db.close()
     return dict(path=path, o=o, a=a, b=b, matters=matters, users=accounts)
@@ -163,3 +166,17 @@ def test_a_scope_is_made_in_one_place_from_the_user(office):
         clerk.require("manage_users")
     assert "管理用户" in err.value.message
     db.close()
+
+
+def test_only_an_administrator_manages_users(office, as_role):
+    role, db, scope = as_role
+    if role == "admin":
+        uid = users.create_user(db, "新网格员", PASSWORD, "grid_worker", by=scope, org_id=office["o"].grid_b)
+        assert users.get_user(db, uid).org_id == office["o"].grid_b
+        return
+    before = len(users.list_users(db))
+    with pytest.raises(PermissionDenied) as err:
+        users.create_user(db, "新管理员", PASSWORD, "admin", by=scope)
+    assert "没有“管理用户”的权限" in err.value.message and len(users.list_users(db)) == before
+    with pytest.raises(PermissionDenied):
+        users.reset_password(db, office["users"][role], office["users"]["admin"].id, "takeover123")

@@ -14,6 +14,9 @@ from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui_helpers import office_copy
 
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = users.whole_office("测试员")
+
 PASSWORD = "gridoffice1"
 
 
@@ -23,7 +26,7 @@ def office_file(tmp_path):
     db = open_db(path)
     audit.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
-    users.create_user(db, "grid_a", PASSWORD, "grid_worker", org_id=office.grid_a)
+    users.create_user(db, "grid_a", PASSWORD, "grid_worker", by=ADMIN, org_id=office.grid_a)
     db.close()
     return path, office
 

@@ -23,6 +23,9 @@ from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
 from ui_helpers import office_copy
 
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = users.whole_office("测试员")
+
 PASSWORD = "gridoffice1"
 NOW = dt.datetime(2026, 11, 20, 19, 0)
 LONG_AGO = (dt.date.today() - dt.timedelta(days=400)).isoformat()
@@ -36,9 +39,9 @@ def office(tmp_path):
     db = open_db(path)
     audit.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
-    users.create_user(db, "grid_a", PASSWORD, "grid_worker", org_id=o.grid_a)
-    users.create_user(db, "leader", PASSWORD, "leader")
-    users.create_user(db, "clerk", PASSWORD, "clerk")
+    users.create_user(db, "grid_a", PASSWORD, "grid_worker", by=ADMIN, org_id=o.grid_a)
+    users.create_user(db, "leader", PASSWORD, "leader", by=ADMIN)
+    users.create_user(db, "clerk", PASSWORD, "clerk", by=ADMIN)
     a = staff.add_staff(db, "甲联系人", "party_member", org_id=o.grid_a)
     b = staff.add_staff(db, "乙联系人", "party_member", org_id=o.grid_b)
     both = staff.add_staff(db, "丙联系人", "party_member", org_id=o.community)

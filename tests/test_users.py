@@ -8,6 +8,9 @@ from gridoffice import audit_log, users, vocab
 from gridoffice.errors import ValidationError
 from gridoffice.idcard import make_id
 
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = users.whole_office("测试员")
+
 
 def _unit(db, uid, parent, level, name, path):
     db.execute("INSERT INTO org_units(id, parent_id, level, name, path, grid_id, sort, status) "
@@ -45,7 +48,7 @@ def test_first_start_creates_the_administrator_once(office):
 
 
 def test_login_checks_the_password_and_logs(office):
-    uid = users.create_user(office, "张文书", "wenshu2026", "clerk")
+    uid = users.create_user(office, "张文书", "wenshu2026", "clerk", by=ADMIN)
     stored = office.execute("SELECT password_hash FROM users WHERE id = ?", [uid]).fetchone()[0]
     assert stored.startswith("scrypt$") and "wenshu2026" not in stored
     with pytest.raises(users.LoginFailed) as err:
@@ -62,7 +65,7 @@ def test_login_checks_the_password_and_logs(office):
 
 def test_an_account_locks_after_repeated_wrong_passwords(office):
     admin = users.get_user(office, users.create_first_admin(office, "admin", "gridoffice1"))
-    uid = users.create_user(office, "wang", "wangwang123", "clerk")
+    uid = users.create_user(office, "wang", "wangwang123", "clerk", by=ADMIN)
     for _ in range(users.LOCK_AFTER):
         with pytest.raises(users.LoginFailed):
             users.login(office, "wang", "nope-nope-1")
@@ -83,21 +86,21 @@ def test_an_account_locks_after_repeated_wrong_passwords(office):
 ])
 def test_bad_user_input_is_refused_and_nothing_written(office, name, password, role, org, field, words):
     with pytest.raises(ValidationError) as err:
-        users.create_user(office, name, password, role, org_id=org)
+        users.create_user(office, name, password, role, by=ADMIN, org_id=org)
     assert err.value.field == field and words in err.value.message
     assert office.execute("SELECT count(*) FROM users").fetchone()[0] == 0
     assert office.execute("SELECT count(*) FROM audit").fetchone()[0] == 0
 
 
 def test_a_duplicate_name_is_refused(office):
-    users.create_user(office, "li", "gridoffice1", "clerk")
+    users.create_user(office, "li", "gridoffice1", "clerk", by=ADMIN)
     with pytest.raises(ValidationError) as err:
-        users.create_user(office, "li", "gridoffice2", "leader")
+        users.create_user(office, "li", "gridoffice2", "leader", by=ADMIN)
     assert "已被使用" in err.value.message
 
 
 def test_password_change_needs_the_old_one(office):
-    uid = users.create_user(office, "li", "gridoffice1", "clerk")
+    uid = users.create_user(office, "li", "gridoffice1", "clerk", by=ADMIN)
     with pytest.raises(ValidationError) as err:
         users.change_password(office, uid, "wrong", "gridoffice2")
     assert err.value.field == "old_password"
@@ -114,7 +117,7 @@ def test_password_change_needs_the_old_one(office):
     ("clerk", 2, {1}, True, {"edit", "reveal"}),
 ])
 def test_each_role_sees_and_changes_what_it_allows(office, role, org, persons, sensitive, perms):
-    user = users.get_user(office, users.create_user(office, "u", "gridoffice1", role, org_id=org))
+    user = users.get_user(office, users.create_user(office, "u", "gridoffice1", role, by=ADMIN, org_id=org))
     assert {p for p in (1, 2) if users.can_see_person(office, user, p)} == persons
     assert {h for h in (1, 2) if users.can_see_household(office, user, h)} == persons
     assert (vocab.SENSITIVE_TAGS <= users.visible_tags(user)) is sensitive
@@ -142,7 +145,7 @@ def test_each_role_sees_and_changes_what_it_allows(office, role, org, persons, s
 
 def test_only_an_administrator_manages_users_and_accounts_are_disabled_not_deleted(office):
     admin = users.get_user(office, users.create_first_admin(office, "admin", "gridoffice1"))
-    clerk = users.get_user(office, users.create_user(office, "li", "gridoffice1", "clerk"))
+    clerk = users.get_user(office, users.create_user(office, "li", "gridoffice1", "clerk", by=ADMIN))
     with pytest.raises(users.PermissionDenied):
         users.set_role(office, clerk, admin.id, "clerk")
     users.set_role(office, admin, clerk.id, "grid_worker", 4)

@@ -158,10 +158,12 @@ def ensure_demo_users(db) -> None:
         return
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()
     audit.set_actor(db, tr("演示数据"))
+    # The program itself sets up the demo office: it acts as its administrator.
+    office = users.whole_office(tr("演示数据"))
     for name, role in DEMO_USERS:
         if role == "grid_worker" and grid is None:
             continue
-        users.create_user(db, name, DEMO_PASSWORD, role, display_name=tr(users.ROLE_LABELS[role]),
+        users.create_user(db, name, DEMO_PASSWORD, role, by=office, display_name=tr(users.ROLE_LABELS[role]),
                           org_id=grid[0] if role == "grid_worker" else None)
 
 

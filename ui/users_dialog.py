@@ -56,8 +56,10 @@ class UserForm(QDialog):
             self.error.setText(self.tr("两次输入的密码不一致，请重新输入"))
             return
         self.buttons.setEnabled(False)
+        scope = self.ctx.scope()
         self.ctx.write(lambda db: users.create_user(db, self.name.text(), self.password.text(), self.role.currentData(),
-                                                    display_name=self.display.text(), org_id=self.org.currentData()),
+                                                    by=scope, display_name=self.display.text(),
+                                                    org_id=self.org.currentData()),
                        description=self.tr("添加用户"), on_done=lambda _id: self.accept(), on_error=self._refused)
 
     def _refused(self, exc: BaseException) -> None:
