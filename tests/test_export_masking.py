@@ -365,8 +365,8 @@ def test_numbers_typed_into_free_text_come_out_masked(fresh_office_path, tmp_pat
     mid = M.intake(db, source="visit", category_id=3, grade="difficult", title=f"来电{phone}反映", content=typed,
                    person_id=pid, resident_name="测试", resident_phone=phone, received_at="2026-10-27 09:00", now=NOW)
     db.conn.commit()
-    consume(roster.write(db, tmp_path / "r.xlsx"), quiet=True)
-    write_dossier(tmp_path / "d.pdf", Q.dossier(db, mid, now=NOW), office_name="测试社区")
+    consume(roster.write(db, tmp_path / "r.xlsx", scope=ADMIN), quiet=True)
+    write_dossier(tmp_path / "d.pdf", Q.dossier(db, mid, scope=ADMIN, now=NOW), office_name="测试社区")
     week = M.week_start(TODAY)
     items = Q.meeting_list(db, week, now=NOW)
     write_agenda(tmp_path / "g.pdf", week, items, [M.timeliness(i.matter, NOW) for i in items], office_name="测试社区")
