@@ -19,6 +19,7 @@ from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import check_length, clean_field, clean_text, normalize_phone
 from .people import Person, PersonInput, columns, persons_of, relation_code, validate_person
+from .scope import writable
 from .vocab import CONTACT_CLASS_SHORT, CONTACT_CLASSES, HOUSEHOLD_STATUS, PERSON_STATUS
 
 
@@ -65,6 +66,7 @@ def _day(day: object | None, today: dt.date | None) -> str:
 
 def _active_household(db: Database, household_id: int) -> dict:
     found = records.require(db, "households", household_id, "户")
+    writable(db, found["org_id"])
     if found["status"] != "active":
         raise RuleViolation(tr("户{number}{status}，不能再办理户内变动").format(
             number=found["number"], status=tr(HOUSEHOLD_STATUS[found["status"]])))
@@ -75,6 +77,7 @@ def _active_unit(db: Database, org_id: int | None) -> dict:
     if org_id is None:
         raise ValidationError("org_id", tr("请选择该户所属的网格或单元"))
     unit = records.require(db, "org_units", org_id, "组织单元")
+    writable(db, org_id)
     if unit["status"] != "active":
         raise RuleViolation(tr("“{name}”已撤销，不能把户放到这里").format(name=unit["name"]))
     return unit
@@ -457,6 +460,7 @@ def record_death(db: Database, person_id: int, *, day: object | None = None, new
             raise ValidationError("day", tr("死亡日期{day}早于出生日期{birth}").format(day=day, birth=person["birth_date"]))
         household_id = person["household_id"]
         household = records.row(db, "households", household_id) if household_id else None
+        writable(db, household["org_id"] if household else None)
         touched_people = [person_id]
         if household is not None and household["status"] == "active":
             others = [i for i in _active_ids(db, household_id) if i != person_id]

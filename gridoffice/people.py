@@ -16,6 +16,7 @@ from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
 from .normalize import clean_field, clean_text, normalize_phone, require_name
+from .scope import writable
 from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
 
 
@@ -191,6 +192,7 @@ def update_person(db: Database, person_id: int, *, today: dt.date | None = None,
         raise ValueError(f"not person fields: {sorted(unknown)}")
     with db.atomic():
         current = get_person(db, person_id)
+        _writable(db, current)
         if current.status != "active":
             raise RuleViolation(tr("{name}{status}，档案只读，不能修改").format(
                 name=current.name, status=tr(PERSON_STATUS[current.status])))
@@ -218,6 +220,12 @@ def update_person(db: Database, person_id: int, *, today: dt.date | None = None,
     return warnings
 
 
+def _writable(db: Database, person: Person, tag: str | None = None) -> None:
+    """Refuse a change to a person outside the acting user's scope, or to a tag the role may not see."""
+    row = db.execute("SELECT org_id FROM households WHERE id = ?", [person.household_id]).fetchone()
+    writable(db, row[0] if row else None, tag=tag, tag_label=tr(TAGS[tag]) if tag else "")
+
+
 def _tag_code(tag: str) -> str:
     code = code_for(TAGS, clean_text(tag))
     if code is None:
@@ -233,6 +241,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
     since = records.parse_day(since, "since", "开始日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         person = get_person(db, person_id)
+        _writable(db, person, code)
         if person.status != "active":
             raise RuleViolation(tr("{name}{status}，不能加入名册").format(
                 name=person.name, status=tr(PERSON_STATUS[person.status])))
@@ -252,6 +261,7 @@ def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
     until = records.parse_day(until, "until", "结束日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         person = get_person(db, person_id)
+        _writable(db, person, code)
         found = db.execute("SELECT id, since FROM person_tags WHERE person_id = ? AND tag = ? AND until IS NULL",
                            [person_id, code]).fetchone()
         if not found:

@@ -7,10 +7,16 @@ a filter per row. The whole office is `org_ids is None`, whose conditions are "1
 administrator's queries are the unscoped ones. Sensitive tags (health, disability, hardship,
 correction) are visible only to roles that need them; revealing full numbers and managing users
 are permissions of the role.
+
+Reads take the Scope as an argument. Writes find it on the connection, where users.login (and
+the window, for its writer) binds it next to the audit's actor: a change can then only be made
+as the user its audit entry names. A connection without a bound scope is the program acting for
+the office itself (the generator, a migration, an import without a log-in).
 """
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -101,3 +107,30 @@ class Scope:
 
     def sees_tag(self, tag: str) -> bool:
         return tag in self.tags
+
+    def require_tag(self, tag: str, label: str) -> None:
+        if not self.sees_tag(tag):
+            raise PermissionDenied(tr("“{role}”角色不能查看或修改“{tag}”这类敏感信息").format(
+                role=tr(self.role_label), tag=label))
+
+
+_bound: "weakref.WeakKeyDictionary[object, Scope]" = weakref.WeakKeyDictionary()
+
+
+def bind(db, scope: Scope) -> None:
+    """The user acting through this connection (users.login binds it, with the audit's actor)."""
+    _bound[db] = scope
+
+
+def acting(db) -> Scope | None:
+    return _bound.get(db)
+
+
+def writable(db, org_id: int | None, *, tag: str | None = None, tag_label: str = "") -> None:
+    """Refuse a write to a record of unit `org_id` (and a tag) outside the connection's user's scope."""
+    scope = acting(db)
+    if scope is None:
+        return
+    scope.require_org(org_id, edit=True)
+    if tag is not None:
+        scope.require_tag(tag, tag_label)

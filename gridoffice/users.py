@@ -20,7 +20,7 @@ from .db import now
 from .errors import GridOfficeError, NotFound, PermissionDenied, ValidationError
 from .i18n import tr
 from .normalize import check_length, clean_field, clean_text
-from .scope import Scope
+from .scope import Scope, bind
 
 # scrypt cost: ~50 ms and 16 MB per check on an old office PC; slows guessing, not the clerk.
 _N, _R, _P = 2 ** 14, 8, 1
@@ -186,6 +186,7 @@ def login(db: Database, name: str, password: str) -> User:
             audit.record(db, "login_failed", "users", user.id, new={"name": name})
         raise wrong
     audit.set_actor(db, user.name)
+    bind(db, scope_of(db, user))
     with db.atomic():
         db.execute("UPDATE users SET failed_logins = 0, last_login = ? WHERE id = ?", [now(), user.id])
         audit.record(db, "login", "users", user.id)

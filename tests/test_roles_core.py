@@ -9,7 +9,7 @@ import pytest
 
 from commands._progress import consume
 from exports import archives, cards as card_pdf, monthly_summary, public_notice, roster
-from gridoffice import audit, masking, search, stats, stats_archives, users
+from gridoffice import audit, households, masking, people, search, stats, stats_archives, users
 from gridoffice import cards as C
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
@@ -180,3 +180,27 @@ def test_only_an_administrator_manages_users(office, as_role):
     assert "没有“管理用户”的权限" in err.value.message and len(users.list_users(db)) == before
     with pytest.raises(PermissionDenied):
         users.reset_password(db, office["users"][role], office["users"]["admin"].id, "takeover123")
+
+
+def test_a_grid_worker_changes_only_their_grids_residents(office, as_role):
+    role, db, _ = as_role
+    o = office["o"]
+    users.login(db, role, PASSWORD)  # binds the user's scope to the connection, as the window and commands do
+    households.update_household(db, o.h_zhang, address="幸福小区1幢102室")
+    if role == "grid_worker":
+        for change in (lambda: households.update_household(db, o.h_wang, address="别处"),
+                       lambda: people.update_person(db, o.wang_fang, phone="13900000000"),
+                       lambda: households.move_household(db, o.h_zhang, o.grid_b),
+                       lambda: households.move_out(db, o.h_wang)):
+            with pytest.raises(PermissionDenied) as err:
+                change()
+            assert "不在您负责的范围内" in err.value.message
+        with pytest.raises(PermissionDenied) as err:
+            people.add_tag(db, o.zhang_wei, "disabled")
+        assert "敏感信息" in err.value.message
+        assert db.execute("SELECT address, status FROM households WHERE id = ?", [o.h_wang]).fetchone() == (
+            "幸福小区2幢201室", "active")
+    else:
+        households.update_household(db, o.h_wang, address="幸福小区2幢202室")
+        people.add_tag(db, o.zhang_wei, "disabled")
+        assert db.execute("SELECT address FROM households WHERE id = ?", [o.h_wang]).fetchone()[0] == "幸福小区2幢202室"

@@ -27,7 +27,7 @@ from gridoffice.db import connect
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
-from gridoffice.scope import Scope
+from gridoffice.scope import Scope, bind
 
 # The kinds of change `changed` announces; pages refresh only for kinds that concern them.
 KINDS = frozenset({"org", "households", "persons", "tags", "staff", "teams", "contacts", "matters",
@@ -161,6 +161,8 @@ class AppContext(QObject):
         # What the clerk should know about this opening (e.g. the last session did not close cleanly).
         self.notices: tuple[str, ...] = self._office.report.notices
         audit.set_actor(self._write_db, self.user.name)
+        # The writer's changes are the user's: refused outside their scope (gridoffice.scope.writable).
+        bind(self._write_db, users.scope_of(self._write_db, self.user))
         # Readers never set the journal mode: the writer chose it (WAL, or DELETE on a network share).
         self._reader = connect(self.db_path, readonly=True)
         self._bridge = _Bridge()
