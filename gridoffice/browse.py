@@ -14,9 +14,9 @@ from typing import Sequence
 
 from sqlite_utils import Database
 
-from . import ages
+from . import ages, vocab
 from .masking import mask_birth, mask_id, mask_phone
-from .scope import household_in, org_in
+from .scope import Scope
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,6 @@ class Filter:
     age_min: int | None = None  # inclusive
     age_max: int | None = None  # exclusive
     status: str | None = "active"
-    # The units the user may see (users.visible_org_ids: a grid worker's subtree); None means all.
-    scope: frozenset[int] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,8 +107,10 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def _person_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[str], list]:
-    where: list[str] = []
+def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> tuple[list[str], list]:
+    if flt.tag:
+        scope.require_tag(flt.tag, vocab.label(vocab.TAGS, flt.tag))
+    where: list[str] = [] if scope.whole_office else [scope.households("p.household_id")]
     params: list = []
     if flt.status:
         where.append("p.status = ?")
@@ -125,8 +125,6 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[
                 "(SELECT id FROM org_units WHERE path >= ? AND path < ?))"
             )
             params += list(rng)
-    if flt.scope is not None:
-        where.append(household_in("p.household_id", flt.scope))
     if flt.contact_class is not None:
         where.append("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)")
         params.append(flt.contact_class)
@@ -146,8 +144,8 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[
     return where, params
 
 
-def _household_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[list[str], list]:
-    where: list[str] = []
+def _household_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> tuple[list[str], list]:
+    where: list[str] = [] if scope.whole_office else [scope.units("h.org_id")]
     params: list = []
     if flt.status:
         where.append("h.status = ?")
@@ -159,14 +157,12 @@ def _household_conditions(db: Database, flt: Filter, today: dt.date) -> tuple[li
         else:
             where.append("h.org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
             params += list(rng)
-    if flt.scope is not None:
-        where.append(org_in("h.org_id", flt.scope))
     if flt.contact_class is not None:
         where.append("h.contact_class = ?")
         params.append(flt.contact_class)
     member = Filter(tag=flt.tag, age_min=flt.age_min, age_max=flt.age_max, status="active")
     if member.tag or member.age_min is not None or member.age_max is not None:
-        sub_where, sub_params = _person_conditions(db, member, today)
+        sub_where, sub_params = _person_conditions(db, member, today, scope)
         where.append(f"h.id IN (SELECT p.household_id FROM persons p WHERE {' AND '.join(sub_where)})")
         params += sub_params
     return where, params
@@ -182,13 +178,14 @@ def _ids(db: Database, sql: str, params: Sequence) -> array:
         result.extend(r[0] for r in chunk)
 
 
-def household_ids(db: Database, flt: Filter = Filter(), *, sort: str = "number", descending: bool = False,
-                  today: dt.date | None = None, limit: int | None = None) -> array:
-    """Ids of the households matching `flt`, ordered by `sort` (a key of HOUSEHOLD_SORTS).
+def household_ids(db: Database, flt: Filter = Filter(), *, scope: Scope, sort: str = "number",
+                  descending: bool = False, today: dt.date | None = None, limit: int | None = None) -> array:
+    """Ids of the households in the user's scope matching `flt`, ordered by `sort` (a key of
+    HOUSEHOLD_SORTS).
 
     `limit` gives the first rows only: the table shows them while the whole list loads.
     """
-    where, params = _household_conditions(db, flt, _today(today))
+    where, params = _household_conditions(db, flt, _today(today), scope)
     order = HOUSEHOLD_SORTS[sort]
     direction = "DESC" if descending else "ASC"
     sql = "SELECT h.id FROM households h"
@@ -198,10 +195,10 @@ def household_ids(db: Database, flt: Filter = Filter(), *, sort: str = "number",
     return _ids(db, sql + _limit(limit), params)
 
 
-def person_ids(db: Database, flt: Filter = Filter(), *, sort: str = "entry", descending: bool = False,
-               today: dt.date | None = None, limit: int | None = None) -> array:
-    """Ids of the persons matching `flt`, ordered by `sort` (a key of PERSON_SORTS)."""
-    where, params = _person_conditions(db, flt, _today(today))
+def person_ids(db: Database, flt: Filter = Filter(), *, scope: Scope, sort: str = "entry",
+               descending: bool = False, today: dt.date | None = None, limit: int | None = None) -> array:
+    """Ids of the persons in the user's scope matching `flt`, ordered by `sort` (a key of PERSON_SORTS)."""
+    where, params = _person_conditions(db, flt, _today(today), scope)
     order = PERSON_SORTS[sort]
     if sort == "age":
         descending = not descending
@@ -283,12 +280,17 @@ class Totals:
     persons: int
 
 
-def totals(db: Database, scope: frozenset[int] | None = None) -> Totals:
-    """Active households and persons in the whole file, or in the units of `scope` (for the status bar)."""
-    if scope is None:
+def totals(db: Database, scope: Scope) -> Totals:
+    """Active households and persons in the user's scope (for the status bar)."""
+    if scope.whole_office:
         h = db.execute("SELECT count(*) FROM households WHERE status = 'active'").fetchone()[0]
         p = db.execute("SELECT count(*) FROM persons WHERE status = 'active'").fetchone()[0]
         return Totals(h, p)
-    flt = Filter(scope=scope)
-    return Totals(len(household_ids(db, flt)), len(person_ids(db, flt)))
+    return Totals(len(household_ids(db, scope=scope)), len(person_ids(db, scope=scope)))
+
+
+def in_scope(db: Database, household_id: int, scope: Scope) -> bool:
+    """Whether a household lies in the user's scope (an id opened from elsewhere)."""
+    return db.execute(f"SELECT 1 FROM households WHERE id = ? AND {scope.units('org_id')}",
+                      [household_id]).fetchone() is not None
 

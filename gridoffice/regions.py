@@ -17,6 +17,7 @@ from .db import get_setting, now, set_setting
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import check_length, clean_field, clean_text
+from .scope import Scope
 from .vocab import LEVEL_RANK, ORG_LEVELS
 
 _COLUMNS = "id, parent_id, level, code, name, path, grid_id, sort, status, retired_at"
@@ -78,7 +79,17 @@ def children(db: Database, parent_id: int | None, *, include_retired: bool = Fal
 def all_units(db: Database, *, include_retired: bool = False) -> list[OrgUnit]:
     """Every node, parents before children (ordered by path), siblings by sort then id."""
     where = "" if include_retired else "WHERE status = 'active'"
-    rows = db.execute(f"SELECT {_COLUMNS} FROM org_units {where}").fetchall()
+    return _ordered(db.execute(f"SELECT {_COLUMNS} FROM org_units {where}").fetchall())
+
+
+def visible_units(db: Database, scope: Scope) -> list[OrgUnit]:
+    """The active units the user works in, as all_units orders them: a grid worker's tree starts
+    at their own unit."""
+    return _ordered(db.execute(
+        f"SELECT {_COLUMNS} FROM org_units WHERE status = 'active' AND {scope.units('id')}").fetchall())
+
+
+def _ordered(rows) -> list[OrgUnit]:
     units = [_unit(r) for r in rows]
     order = {u.id: (u.sort, u.id) for u in units}
     return sorted(units, key=lambda u: [order.get(i, (0, i)) for i in (*u.ancestor_ids, u.id)])

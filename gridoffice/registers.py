@@ -19,6 +19,7 @@ from . import ages, vocab
 from .errors import NotFound, ValidationError
 from .i18n import tr
 from .masking import mask_birth, mask_id, mask_phone
+from .scope import Scope
 
 AGE_PREFIX = "age:"
 
@@ -73,8 +74,15 @@ def _subtree_range(db: Database, org_id: int) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
-def _scope(db: Database, org_id: int | None) -> tuple[str, list]:
-    """A WHERE fragment restricting persons (alias p) to the households of a subtree."""
+def _scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, list]:
+    """A WHERE fragment restricting persons (alias p) to the households of a subtree: the chosen
+    unit's (which must lie in the user's scope), or else the scope's own."""
+    if org_id is not None:
+        scope.require_org(org_id)
+    elif not scope.whole_office:
+        if scope.root is None:
+            return " AND 0", []
+        org_id = scope.root
     if org_id is None:
         return "", []
     lo, hi = _subtree_range(db, org_id)
@@ -115,10 +123,11 @@ def _group_where(code: str, today: dt.date) -> tuple[str, list]:
     return _tag_where(code, today)
 
 
-def counts(db: Database, *, org_id: int | None = None, today: dt.date | None = None) -> dict[str, int]:
-    """Persons in each register (keys as in groups()), within the subtree of org_id if given."""
+def counts(db: Database, *, scope: Scope, org_id: int | None = None, today: dt.date | None = None) -> dict[str, int]:
+    """Persons in each register the user may see (keys as in groups()), within the user's scope and
+    the subtree of org_id if given."""
     today = today or dt.date.today()
-    where, params = _scope(db, org_id)
+    where, params = _scope(db, scope, org_id)
     result: dict[str, int] = {}
     age_exprs, age_params = [], []
     for g in ages.AGE_GROUPS:
@@ -140,18 +149,22 @@ def counts(db: Database, *, org_id: int | None = None, today: dt.date | None = N
         ).fetchall()
     )
     for code in vocab.TAGS:
-        result[code] = tag_counts.get(code, 0)
+        if scope.sees_tag(code):
+            result[code] = tag_counts.get(code, 0)
     return result
 
 
-def person_ids(db: Database, code: str, *, org_id: int | None = None, sort: str = "household",
+def person_ids(db: Database, code: str, *, scope: Scope, org_id: int | None = None, sort: str = "household",
                descending: bool = False, today: dt.date | None = None) -> list[int]:
-    """The persons of one register in display order; rows come from rows() per visible window."""
+    """The persons of one register within the user's scope in display order; rows come from rows()
+    per visible window. A sensitive register the role may not see is refused."""
     if sort not in SORTS:
         raise ValidationError("sort", tr("不能按“{sort}”排序").format(sort=sort))
+    if group(code).kind == "tag":
+        scope.require_tag(code, group(code).label)
     today = today or dt.date.today()
     cond, cond_params = _group_where(code, today)
-    where, params = _scope(db, org_id)
+    where, params = _scope(db, scope, org_id)
     direction = "DESC" if descending else "ASC"
     order = {
         "household": f"h.number {direction}, p.id",

@@ -44,7 +44,7 @@ def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | No
     today = today or dt.date.today()
     lo, hi = unit.path, unit.path[:-1] + "0"
     ancestors = [get_unit(db, a).name for a in unit.ancestor_ids] + [unit.name]
-    counts = registers.counts(db, org_id=org_id, today=today)
+    counts = registers.counts(db, scope=scope, org_id=org_id, today=today)
     groups = tuple((g.label, counts[g.code]) for g in stats.visible_groups(scope)[0] if counts.get(g.code))
     grid_rows = db.execute(
         "SELECT g.id, g.name, COUNT(DISTINCT h.id), COUNT(p.id) FROM org_units g "

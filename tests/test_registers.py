@@ -11,6 +11,10 @@ import pytest
 from gridoffice import registers
 from gridoffice.errors import NotFound, ValidationError
 from gridoffice.idcard import make_id
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -83,7 +87,7 @@ def test_groups_list_age_groups_then_tags_with_chinese_labels():
 
 
 def test_counts_whole_office_follow_birthdays_tag_ends_and_status(office, db):
-    c = registers.counts(db, today=TODAY)
+    c = registers.counts(db, scope=ADMIN, today=TODAY)
     assert c["age:under_3"] == 1  # the child who turns 3 today has left the group
     assert c["age:minor"] == 2
     assert c["age:elderly_60"] == 2  # the one who turns 60 today is in; the deceased is not
@@ -94,22 +98,22 @@ def test_counts_whole_office_follow_birthdays_tag_ends_and_status(office, db):
 
 
 def test_counts_within_a_subtree(office, db):
-    c1 = registers.counts(db, org_id=office["grid1"], today=TODAY)
+    c1 = registers.counts(db, scope=ADMIN, org_id=office["grid1"], today=TODAY)
     assert (c1["age:under_3"], c1["age:elderly_60"], c1["disabled"], c1["low_income"]) == (1, 1, 1, 0)
-    c2 = registers.counts(db, org_id=office["grid2"], today=TODAY)
+    c2 = registers.counts(db, scope=ADMIN, org_id=office["grid2"], today=TODAY)
     assert (c2["age:under_3"], c2["age:elderly_60"], c2["disabled"], c2["low_income"]) == (0, 1, 0, 1)
-    assert registers.counts(db, org_id=office["community"], today=TODAY) == registers.counts(db, today=TODAY)
+    assert registers.counts(db, scope=ADMIN, org_id=office["community"], today=TODAY) == registers.counts(db, scope=ADMIN, today=TODAY)
 
 
 def test_person_ids_filter_and_sort(office, db):
-    assert registers.person_ids(db, "age:elderly_60", today=TODAY) == [office["old"], office["sixty"]]
-    assert registers.person_ids(db, "age:elderly_60", sort="age", today=TODAY) == [office["sixty"], office["old"]]
-    assert registers.person_ids(db, "age:elderly_60", sort="age", descending=True, today=TODAY) == [
+    assert registers.person_ids(db, "age:elderly_60", scope=ADMIN, today=TODAY) == [office["old"], office["sixty"]]
+    assert registers.person_ids(db, "age:elderly_60", scope=ADMIN, sort="age", today=TODAY) == [office["sixty"], office["old"]]
+    assert registers.person_ids(db, "age:elderly_60", scope=ADMIN, sort="age", descending=True, today=TODAY) == [
         office["old"], office["sixty"]]
-    assert registers.person_ids(db, "age:elderly_60", sort="grid", descending=True, today=TODAY) == [
+    assert registers.person_ids(db, "age:elderly_60", scope=ADMIN, sort="grid", descending=True, today=TODAY) == [
         office["sixty"], office["old"]]
-    assert registers.person_ids(db, "age:elderly_60", org_id=office["building"], today=TODAY) == [office["old"]]
-    assert registers.person_ids(db, "disabled", today=TODAY) == [office["old"]]
+    assert registers.person_ids(db, "age:elderly_60", scope=ADMIN, org_id=office["building"], today=TODAY) == [office["old"]]
+    assert registers.person_ids(db, "disabled", scope=ADMIN, today=TODAY) == [office["old"]]
 
 
 def test_rows_are_masked_and_complete(office, db):
@@ -128,8 +132,8 @@ def test_rows_are_masked_and_complete(office, db):
 
 def test_unknown_group_sort_and_unit_are_refused_in_chinese(office, db):
     with pytest.raises(ValidationError, match="没有名为“nobody”的重点人群"):
-        registers.person_ids(db, "nobody")
+        registers.person_ids(db, "nobody", scope=ADMIN)
     with pytest.raises(ValidationError, match="不能按“phone”排序"):
-        registers.person_ids(db, "disabled", sort="phone")
+        registers.person_ids(db, "disabled", scope=ADMIN, sort="phone")
     with pytest.raises(NotFound, match="组织单元9999不存在"):
-        registers.counts(db, org_id=9999)
+        registers.counts(db, scope=ADMIN, org_id=9999)

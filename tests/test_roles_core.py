@@ -9,7 +9,7 @@ import pytest
 
 from commands._progress import consume
 from exports import archives, cards as card_pdf, monthly_summary, public_notice, roster
-from gridoffice import audit, households, masking, people, search, stats, stats_archives, users
+from gridoffice import audit, browse, households, masking, people, regions, registers, search, stats, stats_archives, users
 from gridoffice import cards as C
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
@@ -204,3 +204,37 @@ def test_a_grid_worker_changes_only_their_grids_residents(office, as_role):
         households.update_household(db, o.h_wang, address="幸福小区2幢202室")
         people.add_tag(db, o.zhang_wei, "disabled")
         assert db.execute("SELECT address FROM households WHERE id = ?", [o.h_wang]).fetchone()[0] == "幸福小区2幢202室"
+
+
+def test_registers_and_the_unit_tree_hold_only_the_scope(office, as_role):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    assert [u.id for u in regions.visible_units(db, scope)] == (
+        [o.grid_a] if mine else [o.community, o.grid_a, o.grid_b])
+    # 王小明 (4) lives in grid B.
+    assert registers.person_ids(db, "age:under_6", scope=scope) == ([] if mine else [db.execute("SELECT id FROM persons WHERE name = '王小明'").fetchone()[0]])
+    assert registers.counts(db, scope=scope)["age:under_6"] == (0 if mine else 1)
+    if mine:
+        assert "disabled" not in registers.counts(db, scope=scope)
+        with pytest.raises(PermissionDenied):
+            registers.person_ids(db, "disabled", scope=scope)
+        with pytest.raises(PermissionDenied):
+            registers.counts(db, scope=scope, org_id=o.grid_b)
+    else:
+        assert registers.person_ids(db, "disabled", scope=scope) == [o.li_na]
+
+
+def test_the_archive_lists_hold_only_the_scope(office, as_role):
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    assert set(browse.household_ids(db, scope=scope)) == ({o.h_zhang} if mine else {o.h_zhang, o.h_wang})
+    assert len(browse.person_ids(db, browse.Filter(status=None), scope=scope)) == (3 if mine else 6)
+    assert browse.totals(db, scope) == (browse.Totals(1, 3) if mine else browse.Totals(2, 5))
+    assert browse.in_scope(db, o.h_wang, scope) is not mine
+    if mine:
+        with pytest.raises(PermissionDenied):
+            browse.person_ids(db, browse.Filter(tag="disabled"), scope=scope)
+    else:
+        assert list(browse.person_ids(db, browse.Filter(tag="disabled"), scope=scope)) == [o.li_na]

@@ -7,9 +7,13 @@ from PySide6.QtCore import Qt
 
 from gridoffice import audit, browse
 from gridoffice.db import open_db
+from gridoffice.users import whole_office
 from ui import models
 from ui.models import ID_ROLE, HouseholdModel, PersonModel
 from ui_helpers import office_copy
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -28,7 +32,7 @@ def cells(model):
 def test_household_model_shows_rows_with_one_query_per_block(office_db):
     db, office = office_db
     model = HouseholdModel(lambda: db)
-    model.set_ids(browse.household_ids(db))
+    model.set_ids(browse.household_ids(db, scope=ADMIN))
     assert model.rowCount() == 2
     table = cells(model)
     assert table[0][:3] == [model.data(model.index(0, 0)), "张伟", "3"]
@@ -43,7 +47,7 @@ def test_blocks_are_cached_and_evicted(office_db, monkeypatch):
     monkeypatch.setattr(models, "BLOCK", 1)
     monkeypatch.setattr(models, "MAX_BLOCKS", 1)
     model = PersonModel(lambda: db)
-    model.set_ids(browse.person_ids(db))
+    model.set_ids(browse.person_ids(db, scope=ADMIN))
     model.data(model.index(0, 0))
     model.data(model.index(0, 1))
     assert model.queries == 1
@@ -55,7 +59,7 @@ def test_blocks_are_cached_and_evicted(office_db, monkeypatch):
 def test_unchanged_ids_keep_the_model_and_only_refresh(office_db, qtbot):
     db, office = office_db
     model = HouseholdModel(lambda: db)
-    ids = browse.household_ids(db)
+    ids = browse.household_ids(db, scope=ADMIN)
     model.set_ids(ids)
     with qtbot.assertNotEmitted(model.modelReset):
         with qtbot.waitSignal(model.dataChanged):

@@ -220,3 +220,21 @@ def test_the_reports_page_offers_and_exports_only_the_users_scope(office, role, 
     names = {row[1] for row in openpyxl.load_workbook(tmp_path / "r.xlsx").active.iter_rows(min_row=3, values_only=True)}
     assert names == ({"张伟", "李娜", "张小龙"} if mine else {"张伟", "李娜", "张小龙", "王芳", "王小明"})
     close(ctx, page)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_org_and_registers_pages_show_only_the_users_units(office, role, qtbot):
+    from ui.pages.org_page import OrgPage
+    from ui.pages.registers_page import RegistersPage
+
+    o, mine = office["o"], role == "grid_worker"
+    ctx, page = open_page(OrgPage, office, office["by_role"][role], qtbot)
+    assert set(page._units) == ({o.grid_a} if mine else {o.community, o.grid_a, o.grid_b})
+    close(ctx, page)
+    ctx, page = open_page(RegistersPage, office, office["by_role"][role], qtbot)
+    units = {page.scope.itemData(i) for i in range(page.scope.count())} - {None}
+    assert units == ({o.grid_a} if mine else {o.community, o.grid_a, o.grid_b})
+    # 李娜's disability register only for roles that may see it; 王小明 (4) lives in grid B.
+    assert ("disabled" in page._group_items) is not mine
+    qtbot.waitUntil(lambda: page._group_items["age:under_6"].text(1) == ("0" if mine else "1"))
+    close(ctx, page)

@@ -371,12 +371,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self._file_label)
 
     def _refresh_totals(self) -> None:
-        scope = self.ctx.org_scope()
-        scope = frozenset(scope) if scope is not None else None
+        scope = self.ctx.scope()
         self._worker.submit(lambda db: browse.totals(db, scope), self._show_totals)
 
     def _show_totals(self, totals: browse.Totals) -> None:
-        text = tr("全部在册：{h}户 {p}人") if self.ctx.org_scope() is None else tr("负责范围在册：{h}户 {p}人")
+        text = tr("全部在册：{h}户 {p}人") if self.ctx.scope().whole_office else tr("负责范围在册：{h}户 {p}人")
         self._totals_label.setText(text.format(h=totals.households, p=totals.persons))
 
     def _update_title(self) -> None:

@@ -61,10 +61,10 @@ class ArchivePage(Page):
         self.search_worker = LatestWorker(ctx, "search", self)
         self.counts_worker = LatestWorker(ctx, "counts", self)
         self.tree_worker = LatestWorker(ctx, "tree", self)
-        # What the user's role lets them see: a grid worker their grid's units, no sensitive tags.
-        scope = ctx.org_scope()
-        self.scope = frozenset(scope) if scope is not None else None
-        self.tags_visible = ctx.visible_tags()
+        # What the user's role lets them see (the core limits every list to it): a grid worker their
+        # grid's units, no sensitive tags.
+        self.scope = ctx.scope()
+        self.tags_visible = self.scope.tags
         self._build_filters()
         self._build_tree()
         self._build_tables()
@@ -339,7 +339,8 @@ class ArchivePage(Page):
     # -- tree ----------------------------------------------------------------------------------
     def _load_tree(self) -> None:
         """Units are read off the GUI thread (a district has over 10,000); counts follow separately."""
-        self.tree_worker.submit(lambda db: (regions.office(db).name, regions.all_units(db)), self._fill_tree)
+        scope = self.ctx.scope()
+        self.tree_worker.submit(lambda db: (regions.office(db).name, regions.visible_units(db, scope)), self._fill_tree)
 
     def _fill_tree(self, loaded) -> None:
         office_name, units = loaded
@@ -354,8 +355,6 @@ class ArchivePage(Page):
         root.setData(0, Qt.ItemDataRole.UserRole, None)
         items = self._tree_items
         for unit in units:
-            if self.scope is not None and unit.id not in self.scope:
-                continue
             item = QTreeWidgetItem(items.get(unit.parent_id, root), [unit.name, "", ""])
             item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
             items[unit.id] = item
@@ -401,7 +400,6 @@ class ArchivePage(Page):
             age_min=self.age_min.value() if self.age_min.value() >= 0 else None,
             age_max=self.age_max.value() + 1 if self.age_max.value() >= 0 else None,
             status=status,
-            scope=self.scope,
         )
 
     def _group_chosen(self) -> None:
@@ -460,6 +458,7 @@ class ArchivePage(Page):
         flt = self.current_filter()
         key, descending = self._sort[kind]
         loader = browse.household_ids if kind == "households" else browse.person_ids
+        scope = self.scope
         self.count_label.setText(tr("正在加载……"))
         started = time.perf_counter()
         worker = self.id_workers[kind]
@@ -468,10 +467,11 @@ class ArchivePage(Page):
         def first_rows(ids) -> None:
             self._ids_loaded(kind, ids, started, complete=len(ids) < FIRST_ROWS)
             if len(ids) >= FIRST_ROWS:
-                worker.submit(lambda db: loader(db, flt, sort=key, descending=descending),
+                worker.submit(lambda db: loader(db, flt, scope=scope, sort=key, descending=descending),
                               lambda all_ids: self._ids_loaded(kind, all_ids, started, complete=True))
 
-        worker.submit(lambda db: loader(db, flt, sort=key, descending=descending, limit=FIRST_ROWS), first_rows)
+        worker.submit(lambda db: loader(db, flt, scope=scope, sort=key, descending=descending, limit=FIRST_ROWS),
+                      first_rows)
 
     def _ids_loaded(self, kind: str, ids, started: float, complete: bool) -> None:
         view = self.views[kind]
@@ -497,7 +497,7 @@ class ArchivePage(Page):
         n = self.models[kind].rowCount()
         text = (tr("共{n}户") if kind == "households" else tr("共{n}人")).format(n=n)
         self.ctx.show_status(text)
-        if n == 0 and self.current_filter() == browse.Filter(scope=self.scope) and not self._tree_has_households():
+        if n == 0 and self.current_filter() == browse.Filter() and not self._tree_has_households():
             text = tr("还没有登记任何户。先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
         self.count_label.setText(text)
 
@@ -522,10 +522,7 @@ class ArchivePage(Page):
             self.detail.members.setFocus()
 
     def _may_see(self, household_id: int) -> bool:
-        if self.scope is None:
-            return True
-        row = self.ctx.reader().execute("SELECT org_id FROM households WHERE id = ?", [household_id]).fetchone()
-        return row is not None and row[0] in self.scope
+        return browse.in_scope(self.ctx.reader(), household_id, self.scope)
 
     def _escape(self) -> None:
         self.views[self._current_kind()].setFocus()
@@ -689,7 +686,7 @@ class ArchivePage(Page):
         if not dialog.exec():
             return
         values = dialog.values()
-        if self.scope is not None and values.get("org_id") not in self.scope:
+        if not self.scope.sees(values.get("org_id")):
             QMessageBox.warning(self, tr("新建户"), tr("只能在您负责的网格内新建户，请选择您负责的网格。"))
             return
         form = PersonForm(self.ctx, new_head=True, parent=self)
@@ -823,7 +820,7 @@ class ArchivePage(Page):
         if not dialog.exec() or dialog.picker.unit_id() in (None, h.org_id):
             return
         org_id, where = dialog.picker.unit_id(), dialog.picker.unit_text()
-        if self.scope is not None and org_id not in self.scope:
+        if not self.scope.sees(org_id):
             QMessageBox.warning(self, tr("迁移网格"), tr("“{where}”不在您负责的范围内；迁往其他网格请由社区工作人员办理。").format(
                 where=where))
             return

@@ -295,11 +295,8 @@ class OrgPage(Page):
     def reload(self) -> None:
         self._dirty = False
         db = self.ctx.reader()
-        units = regions.all_units(db)
-        scope = self.ctx.org_scope()
-        if scope is not None:
-            # A grid worker's tree starts at their own unit (users.visible_org_ids).
-            units = [u for u in units if u.id in scope]
+        # A grid worker's tree starts at their own unit.
+        units = regions.visible_units(db, self.ctx.scope())
         self._units = {u.id: u for u in units}
         self._counts = regions.counts(db)
         self._children = {}
@@ -387,7 +384,7 @@ class OrgPage(Page):
         unit = self.current_unit()
         for action in (self.rename_action, self.move_action, self.retire_action, self.add_staff_action):
             action.setEnabled(unit is not None)
-        top_level_allowed = self.ctx.org_scope() is None
+        top_level_allowed = self.ctx.scope().whole_office
         self.add_unit_action.setEnabled((top_level_allowed if unit is None else True)
                                         and (unit is None or unit.level != list(vocab.ORG_LEVELS)[-1]))
 

@@ -71,8 +71,8 @@ class RegistersPage(Page):
             section.setFont(0, bold)
             self.groups.addTopLevelItem(section)
             for g in registers.groups():
-                # Health, disability and hardship registers only for roles that need them (users.py).
-                if g.kind != kind or (g.kind == "tag" and g.code not in ctx.visible_tags()):
+                # Health, disability and hardship registers only for roles that need them (the core refuses them too).
+                if g.kind != kind or (g.kind == "tag" and not ctx.scope().sees_tag(g.code)):
                     continue
                 item = QTreeWidgetItem([g.label, ""])
                 item.setData(0, Qt.ItemDataRole.UserRole, g.code)
@@ -171,31 +171,24 @@ class RegistersPage(Page):
     # -- loading -----------------------------------------------------------------------------------
     def _load_units(self) -> None:
         grid_rank = vocab.LEVEL_RANK["grid"]
-        units = regions.all_units(self.ctx.reader())
-        allowed = self.ctx.org_scope()
-        if allowed is not None:
-            units = [u for u in units if u.id in allowed]
+        units = regions.visible_units(self.ctx.reader(), self.ctx.scope())
         self.scope.set_units(unit_paths(units, max_rank=grid_rank))
 
     def reload(self) -> None:
         """Recount every register and reload the chosen one for the current scope."""
         self._dirty = False
-        org_id = self._org_id()
-        self._count_worker.submit(lambda db: registers.counts(db, org_id=org_id), self._show_counts, self._failed)
+        # "全部" is the whole of the user's scope: the core limits every count and list to it.
+        org_id, scope = self.scope.current_unit(), self.ctx.scope()
+        self._count_worker.submit(lambda db: registers.counts(db, scope=scope, org_id=org_id), self._show_counts,
+                                  self._failed)
         self._load_ids()
 
-    def _org_id(self) -> int | None:
-        """The chosen unit; "全部" for a grid worker means their own unit, not the whole office."""
-        chosen = self.scope.current_unit()
-        if chosen is None and self.ctx.org_scope() is not None:
-            return getattr(self.ctx.user, "org_id", None) or -1
-        return chosen
-
     def _load_ids(self) -> None:
-        org_id, code, (sort, descending) = self._org_id(), self._group, self._sort
+        org_id, code, (sort, descending) = self.scope.current_unit(), self._group, self._sort
+        scope = self.ctx.scope()
         self.caption.setText(self.tr("{group}：正在读取…").format(group=registers.group(code).label))
         self._ids_worker.submit(
-            lambda db: registers.person_ids(db, code, org_id=org_id, sort=sort, descending=descending),
+            lambda db: registers.person_ids(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending),
             self._show_ids, self._failed,
         )
 
