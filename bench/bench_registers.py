@@ -15,18 +15,18 @@ from _common import office_from_arguments, timed  # noqa: E402 (bench/ is the sc
 def main() -> None:
     args = office_from_arguments(argparse.ArgumentParser(), "registers-50k.db")
 
-    from gridoffice import checks, regions, registers
+    from gridoffice import checks, regions, registers, users
     from gridoffice.db import connect
 
     db = connect(args.office)
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY id LIMIT 1").fetchone()[0]
     print(f"office: {args.office.name}, {persons} persons")
-    timed("register counts, whole office", lambda: registers.counts(db))
-    timed("register counts, one grid", lambda: registers.counts(db, org_id=grid))
-    ids = timed("60+ register ids, whole office (by household)", lambda: registers.person_ids(db, "age:elderly_60"))
+    timed("register counts, whole office", lambda: registers.counts(db, scope=users.whole_office("bench")))
+    timed("register counts, one grid", lambda: registers.counts(db, scope=users.whole_office("bench"), org_id=grid))
+    ids = timed("60+ register ids, whole office (by household)", lambda: registers.person_ids(db, "age:elderly_60", scope=office))
     print(f"60+ register size: {len(ids)}")
-    timed("60+ register ids, sorted by age", lambda: registers.person_ids(db, "age:elderly_60", sort="age"))
+    timed("60+ register ids, sorted by age", lambda: registers.person_ids(db, "age:elderly_60", scope=office, sort="age"))
     timed("one window of 200 rows", lambda: registers.rows(db, ids[len(ids) // 2:len(ids) // 2 + 200]))
     timed("org tree: all units + counts", lambda: (regions.all_units(db), regions.counts(db)))
 

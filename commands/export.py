@@ -83,7 +83,7 @@ def run(args) -> int:
             job = roster.write(db, out, scope=scope, org_id=org_id, columns=args.columns or roster.DEFAULT_COLUMNS,
                                full_numbers=args.full_numbers, reason=args.reason)
         elif args.kind == "briefing":
-            job = briefing.export_briefing(db, out, month, today=dt.date.today(), unit_id=org_id)
+            job = briefing.export_briefing(db, out, month, scope=scope, today=dt.date.today(), unit_id=org_id)
         elif args.kind == "village-file":
             if org_id is None:
                 raise ValidationError("org", tr("一村一档请用 --org 指定村或社区的名称"))

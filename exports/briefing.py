@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections.abc import Collection, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor
@@ -25,6 +25,7 @@ from gridoffice import audit_log
 from gridoffice import stats_dashboard as D
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_name
+from gridoffice.scope import Scope
 
 from . import charts as X
 from . import fonts
@@ -134,14 +135,12 @@ def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
     return pages
 
 
-def export_briefing(db: Database, path: str | Path, month_text: str, *, today: dt.date,
-                    now: dt.datetime | None = None, unit_id: int | None = None,
-                    visible: Collection[int] | None = None,
-                    tags: Collection[str] | None = None) -> Iterator[tuple[int, int, str]]:
+def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: Scope, today: dt.date,
+                    now: dt.datetime | None = None, unit_id: int | None = None) -> Iterator[tuple[int, int, str]]:
     """Compute the figures, write the briefing and log the export; returns the page count."""
     yield 0, 1, tr("正在统计…")
-    d = D.dashboard(db, month_text, today=today, now=now, unit_id=unit_id, visible=visible, tags=tags)
-    problems = tuple(D.problem_counts(db, today, D.scope_ids(db, unit_id, visible)))
+    d = D.dashboard(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
+    problems = tuple(D.problem_counts(db, today, D.scope_ids(db, unit_id, scope)))
     pages = yield from write(path, d, problems, printed=today)
     audit_log.record_export(db, "briefing", str(path), pages)
     return pages

@@ -302,9 +302,9 @@ def logs_by(db: Database, p: Period, by: str, scope: Scope) -> dict[int, tuple[i
     return {r[0]: (r[1], r[2]) for r in db.execute(sql, [p.start, p.end])}
 
 
-def matter_sql(p: Period, key: str, scope: Scope) -> tuple[str, list]:
+def matter_sql(p: Period, key: str, where: str) -> tuple[str, list]:
     """Per key: received, closed, closed on time, overdue, evaluated, satisfied (the month's intake
-    of matters within the scope)."""
+    of matters meeting `where`, e.g. a Scope's matters())."""
     end = p.end + " 00:00:00"
     sql = (f"SELECT {key}, COUNT(*), "
            "COALESCE(SUM(m.closed_at IS NOT NULL AND m.closed_at < ?), 0), "
@@ -313,12 +313,12 @@ def matter_sql(p: Period, key: str, scope: Scope) -> tuple[str, list]:
            "OR m.responded_at >= ? THEN m.respond_due ELSE m.resolve_due END < ?), 0), "
            "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic', 'unsatisfied')), 0), "
            "COALESCE(SUM(m.satisfaction IN ('satisfied', 'basic')), 0) "
-           f"FROM matters m WHERE m.received_at >= ? AND m.received_at < ? AND {scope.matters()} GROUP BY 1")
+           f"FROM matters m WHERE m.received_at >= ? AND m.received_at < ? AND {where} GROUP BY 1")
     return sql, [end, end, end, end, end, p.start, end]
 
 
 def _matters(db: Database, p: Period, key: str, categories, sources, scope: Scope) -> dict[int, tuple]:
-    sql, params = matter_sql(p, key, scope)
+    sql, params = matter_sql(p, key, scope.matters())
     out = {r[0]: list(r[1:]) + [[0] * len(categories), [0] * len(sources)] for r in db.execute(sql, params)}
     cat_index = {c: i for i, (c, _) in enumerate(categories)}
     src_index = {s: i for i, (s, _) in enumerate(sources)}

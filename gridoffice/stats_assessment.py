@@ -164,7 +164,7 @@ def _counts(db: Database, p: stats.Period, cover: stats.Period, by: str, scope: 
                            f"AND n.solved_on >= ? AND n.solved_on < ? AND {scope.households('n.household_id')} "
                            "GROUP BY 1", [p.start, p.end]):
         put(k, needs_solved=n)
-    sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id", scope)
+    sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id", scope.matters())
     for k, received, closed, on_time, _, evaluated, satisfied in db.execute(sql, params):
         put(k, matters=received, closed=closed, closed_on_time=on_time, evaluated=evaluated, satisfied=satisfied)
     return per

@@ -29,7 +29,7 @@ from .i18n import tr
 from .matters import OPEN_STATES, SATISFACTION
 from .matters_query import urgency_sql
 from .regions import office
-from .scope import household_in, org_in
+from .scope import Scope, household_in, org_in
 from .stats import Period, matter_sql, month, previous
 from .visits import schedule_sql
 
@@ -155,7 +155,7 @@ def matter_months(db: Database, p: Period, org_ids: Collection[int] | None = Non
     # stats.matter_sql groups by a key: grouping by "in scope" keeps its definitions whole.
     key = _matter_scope(org_ids)
     for q in months_back(p):
-        sql, params = matter_sql(q, f"({key})")
+        sql, params = matter_sql(q, f"({key})", "1")
         row = next((r for r in db.execute(sql, params) if r[0] == 1), None)
         received, closed, on_time, overdue = row[1:5] if row else (0, 0, 0, 0)
         first = dt.date.fromisoformat(q.start)
@@ -311,10 +311,13 @@ def problem_counts(db: Database, today: dt.date, org_ids: Collection[int] | None
     return [Count(kind, tr(label), found.get(kind, 0)) for kind, label in checks.KINDS.items()]
 
 
-def scope_ids(db: Database, unit_id: int | None, visible: Collection[int] | None = None) -> set[int] | None:
-    """The units of a scope: the subtree of `unit_id` (None: the office), within the user's `visible` units."""
+def scope_ids(db: Database, unit_id: int | None, scope: Scope) -> set[int] | None:
+    """The units of a scope: the subtree of `unit_id` (None: the office), within the user's Scope
+    (a unit outside it is refused)."""
+    visible = scope.org_ids
     if unit_id is None:
         return None if visible is None else set(visible)
+    scope.require_org(unit_id)
     path = db.execute("SELECT path FROM org_units WHERE id = ?", [unit_id]).fetchone()
     ids = {r[0] for r in db.execute("SELECT id FROM org_units WHERE path >= ? AND path < ?",
                                     [path[0], path[0][:-1] + "0"])} if path else set()
@@ -347,12 +350,11 @@ def activity(db: Database, month_text: str, *, today: dt.date, now: dt.datetime 
     )
 
 
-def dashboard(db: Database, month_text: str, *, today: dt.date, now: dt.datetime | None = None,
-              unit_id: int | None = None, visible: Collection[int] | None = None,
-              tags: Collection[str] | None = None) -> Dashboard:
-    """Every figure of the dashboard for a month and a scope: the subtree of `unit_id` (None: the office)
-    within the user's `visible` units (None: all); `tags`: the registers the user may see."""
-    org_ids = scope_ids(db, unit_id, visible)
+def dashboard(db: Database, month_text: str, *, scope: Scope, today: dt.date, now: dt.datetime | None = None,
+              unit_id: int | None = None) -> Dashboard:
+    """Every figure of the dashboard for a month: the subtree of `unit_id` (None: the office) within
+    the user's Scope, with only the registers the user may see."""
+    org_ids = scope_ids(db, unit_id, scope)
     d = activity(db, month_text, today=today, now=now, org_ids=org_ids, unit_id=unit_id)
-    counts, pyramid = population(db, d.day, org_ids, tags)
+    counts, pyramid = population(db, d.day, org_ids, scope.tags)
     return replace(d, registers=tuple(counts), pyramid=tuple(pyramid))

@@ -8,10 +8,14 @@ from collections import Counter, defaultdict
 import pytest
 
 from exports import charts as X
-from gridoffice import ages, checks, registers, stats, vocab
+from gridoffice import ages, checks, registers, stats, users, vocab
 from gridoffice import stats_dashboard as D
-from gridoffice.errors import ValidationError
+from gridoffice.errors import PermissionDenied, ValidationError
+from gridoffice.users import whole_office
 from tests._reports import MONTH, TODAY, grid_of_household_all, loop_days_overdue, loop_matters
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 NOW = dt.datetime(2026, 11, 1, 12, 0)
 
@@ -26,7 +30,7 @@ def _texts(chart: X.Chart) -> list[str]:
 
 
 def test_months_match_loops_and_the_summary(office):
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     assert [m.month for m in d.months] == [f"2025-{m:02d}" for m in range(11, 13)] + [
         f"2026-{m:02d}" for m in range(1, 11)]
     for m in d.months:
@@ -35,7 +39,7 @@ def test_months_match_loops_and_the_summary(office):
         assert (m.received, m.closed, m.on_time, m.overdue) == (
             loops["received"], loops["closed"], loops["closed_on_time"], loops["overdue"]), m.month
     assert sum(m.received for m in d.months) > 0
-    total = stats.monthly_summary(office, MONTH).total
+    total = stats.monthly_summary(office, MONTH, scope=ADMIN).total
     assert (d.this_month.received, d.this_month.closed) == (total.received, total.closed)
 
 
@@ -43,7 +47,7 @@ def test_categories_satisfaction_and_deadlines_match_loops(office):
     # Some matters still open, with deadlines before, around and after NOW.
     office.execute("UPDATE matters SET state = 'in_progress', closed_at = NULL WHERE id IN "
                    "(SELECT id FROM matters ORDER BY received_at DESC LIMIT 40)")
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     this, before = Counter(), Counter()
     levels = Counter()
     for cat, received, satisfaction in office.execute("SELECT category_id, received_at, satisfaction FROM matters"):
@@ -73,7 +77,7 @@ def test_categories_satisfaction_and_deadlines_match_loops(office):
 def test_visit_figures_match_loops(office):
     day = D.judged_day(stats.month(MONTH), TODAY)
     assert day == dt.date(2026, 10, 31)
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     overdue = loop_days_overdue(office, day)
     cls = dict(office.execute("SELECT id, contact_class FROM households"))
     grid = grid_of_household_all(office)
@@ -91,7 +95,7 @@ def test_visit_figures_match_loops(office):
 
 
 def test_staff_activity_matches_loops(office):
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     vstatus = {r[0]: r[1:] for r in office.execute("SELECT id, status, staff_id FROM visits")}
     visits = defaultdict(set)
     for vid, day, voided in office.execute("SELECT visit_id, visited_on, voided FROM visit_households"):
@@ -110,7 +114,7 @@ def test_staff_activity_matches_loops(office):
 
 
 def test_population_matches_loops_and_the_registers(office):
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     day = d.day
     bands = defaultdict(lambda: [0, 0])
     groups = Counter()
@@ -125,11 +129,11 @@ def test_population_matches_loops_and_the_registers(office):
             band = min(ages.age_on(born, day) // 5, 17)
             bands[band][0 if sex == "M" else 1] += 1
     assert [[b.men, b.women] for b in d.pyramid] == [bands[i] for i in range(18)]
-    assert {c.code: c.count for c in d.registers} == registers.counts(office, today=day)
+    assert {c.code: c.count for c in d.registers} == registers.counts(office, scope=ADMIN, today=day)
     assert {c.code: c.count for c in d.registers if c.code.startswith("age:")} == {
         "age:" + g.code: groups["age:" + g.code] for g in ages.AGE_GROUPS}
     # A role without the sensitive tags gets none of their registers.
-    plain = D.dashboard(office, MONTH, today=TODAY, now=NOW, tags=set(vocab.TAGS) - vocab.SENSITIVE_TAGS)
+    plain = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=whole_office("测试员", "grid_worker"))
     assert not {c.code for c in plain.registers} & vocab.SENSITIVE_TAGS
 
 
@@ -149,7 +153,7 @@ def test_problem_counts_match_the_check(office):
 
 def test_scope_to_one_grid_and_a_users_units(office):
     grid_id = office.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, unit_id=grid_id)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, unit_id=grid_id, scope=ADMIN)
     assert {g.grid_id for g in d.grids} == {grid_id}
     hh = {r[0] for r in office.execute(
         "SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id WHERE coalesce(u.grid_id, u.id) = ?",
@@ -158,22 +162,26 @@ def test_scope_to_one_grid_and_a_users_units(office):
                    if r[:7] == MONTH and (g == grid_id or h in hh))
     assert d.this_month.received == received
     assert d.scope == office.execute("SELECT name FROM org_units WHERE id = ?", [grid_id]).fetchone()[0]
-    # A user who sees only that grid gets the same figures for the whole office.
-    units = D.scope_ids(office, grid_id)
-    mine = D.dashboard(office, MONTH, today=TODAY, now=NOW, visible=units)
-    assert (mine.months, mine.grids, mine.coverage, mine.registers) == (d.months, d.grids, d.coverage, d.registers)
-    total = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    # A grid worker of that grid gets the same figures for the whole office, without the sensitive registers.
+    worker = users.scope_of(office, users.User(0, "网格员", "", "grid_worker", grid_id, "active"))
+    mine = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=worker)
+    assert (mine.months, mine.grids, mine.coverage) == (d.months, d.grids, d.coverage)
+    assert mine.registers == tuple(c for c in d.registers if c.code not in vocab.SENSITIVE_TAGS)
+    with pytest.raises(PermissionDenied):
+        other = office.execute("SELECT id FROM org_units WHERE level = 'grid' AND id != ?", [grid_id]).fetchone()[0]
+        D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=worker, unit_id=other)
+    total = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     assert sum(b.men + b.women for b in mine.pyramid) < sum(b.men + b.women for b in total.pyramid)
 
 
 @pytest.mark.parametrize("value", ["", "2026-13", "十月"])
 def test_bad_month(office, value):
     with pytest.raises(ValidationError):
-        D.dashboard(office, value, today=TODAY)
+        D.dashboard(office, value, today=TODAY, scope=ADMIN)
 
 
 def test_each_chart_shows_the_figures_numbers(office):
-    d = D.dashboard(office, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     problems = tuple(D.problem_counts(office, TODAY))
     built = {key: X.build(key, d, problem_counts=problems) for key, _w, _h in X.LAYOUT}
     trend = _texts(built["trend"])

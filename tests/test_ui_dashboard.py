@@ -19,10 +19,14 @@ from gridoffice import audit, stats, users
 from gridoffice import stats_dashboard as D
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked, mask_name
+from gridoffice.users import whole_office
 from tests._reports import MONTH, TODAY
 from ui import app as app_module
 from ui.context import AppContext, User
 from ui.main_window import MainWindow
+
+# The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 NOW = dt.datetime(2026, 11, 1, 12, 0)
 SHOTS = os.environ.get("GRIDOFFICE_SHOTS")  # a folder: the tests leave their screenshots there
@@ -64,7 +68,7 @@ def _click(qtbot, view, key):
 
 def test_a_leader_starts_on_the_dashboard_and_its_charts_show_the_figures(office_path, qtbot):
     ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
-    expected = D.dashboard(ctx.reader(), MONTH, today=TODAY, now=NOW)
+    expected = D.dashboard(ctx.reader(), MONTH, today=TODAY, now=NOW, scope=ADMIN)
     assert page.figures == expected
     texts = [op[3] for op in page.views["trend"].chart.ops if op[0] == "text"]
     for m in expected.months:
@@ -95,7 +99,7 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     assert matters.PAGE_ID == "matters"
     assert matters.search.text() == "2026-09" and matters.state.currentData() is None
     qtbot.waitUntil(lambda: not matters.is_loading() if hasattr(matters, "is_loading") else True)
-    qtbot.waitUntil(lambda: matters.model.rowCount() == stats.monthly_summary(ctx.reader(), "2026-09").total.received,
+    qtbot.waitUntil(lambda: matters.model.rowCount() == stats.monthly_summary(ctx.reader(), "2026-09", scope=ADMIN).total.received,
                     timeout=5000)
     # A category: this month's matters of that category.
     win.show_page("dashboard")
@@ -138,7 +142,7 @@ def test_a_grid_worker_sees_their_grid(office_path, qtbot):
     db = open_db(office_path)
     audit.set_actor(db, "测试员")
     grid_id = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
-    user = users.get_user(db, users.create_user(db, "gw", "pass1234", "grid_worker", display_name="网格员甲",
+    user = users.get_user(db, users.create_user(db, "gw", "pass1234", "grid_worker", by=ADMIN, display_name="网格员甲",
                                                 org_id=grid_id))
     db.close()
     ctx = AppContext(office_path, user=user)
@@ -154,7 +158,7 @@ def test_a_grid_worker_sees_their_grid(office_path, qtbot):
     assert page.scope.findData(None) == -1  # no "whole office" for a grid worker
     assert {g.grid_id for g in page.figures.grids} <= {grid_id}
     mine = D.dashboard(ctx.reader(), MONTH, today=TODAY, now=NOW, unit_id=grid_id,
-                       tags=users.visible_tags(user))
+                       scope=users.scope_of(ctx.reader(), user))
     assert page.figures.months == mine.months
     win.close()
     ctx.close()
@@ -164,13 +168,13 @@ def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
     db = open_db(office_path)
     audit.set_actor(db, "测试员")
     out = tmp_path / "简报.pdf"
-    job = briefing.export_briefing(db, out, MONTH, today=TODAY, now=NOW)
+    job = briefing.export_briefing(db, out, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     try:
         while True:
             next(job)
     except StopIteration as stop:
         pages = stop.value
-    d = D.dashboard(db, MONTH, today=TODAY, now=NOW)
+    d = D.dashboard(db, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     assert pages >= 2 and text.count("\f") == pages
     assert f"{d.office}工作简报" in text and "2026年10月" in text

@@ -49,7 +49,7 @@ class DashboardPage(Page):
         self._workers = [LatestWorker(ctx, f"dashboard-{n}", self) for n in ("activity", "population", "problems")]
         tr = self.tr
         self.month = QComboBox(self)
-        self.scope = UnitPicker(self, all_text=None if ctx.org_scope() is not None else tr("全社区"))
+        self.scope = UnitPicker(self, all_text=tr("全社区") if ctx.scope().whole_office else None)
         self.scope.setMinimumContentsLength(16)
         self.print_button = QPushButton(tr("打印简报(Ctrl+P)…"), self)
         self.caption = QLabel(self)
@@ -142,10 +142,7 @@ class DashboardPage(Page):
                 self.month.addItem(self.tr("{y}年{m}月").format(y=day.year, m=day.month), day.isoformat()[:7])
                 day = (day - dt.timedelta(days=1)).replace(day=1)
             self.month.blockSignals(False)
-        units = regions.all_units(self.ctx.reader())
-        scope = self.ctx.org_scope()
-        if scope is not None:
-            units = [u for u in units if u.id in scope]
+        units = regions.visible_units(self.ctx.reader(), self.ctx.scope())
         self.scope.blockSignals(True)
         self.scope.set_units(unit_paths(units, max_rank=vocab.LEVEL_RANK["grid"]))
         self.scope.blockSignals(False)
@@ -158,21 +155,21 @@ class DashboardPage(Page):
         self._dirty = False
         month_text, unit = self.current_month(), self.scope.current_unit()
         today, now = self.today(), self.clock().replace(microsecond=0)
-        visible, tags = self.ctx.org_scope(), self.ctx.visible_tags()
+        scope = self.ctx.scope()
         self.caption.setText(self.tr("正在统计…"))
         self.figures, self.problems = None, None
         for view in self.views.values():
             view.set_chart(None, self.tr("正在统计…"))
 
         def read_activity(db):
-            return D.activity(db, month_text, today=today, now=now, org_ids=D.scope_ids(db, unit, visible),
+            return D.activity(db, month_text, today=today, now=now, org_ids=D.scope_ids(db, unit, scope),
                               unit_id=unit)
 
         def read_population(db):
-            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, visible), tags)
+            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, scope), scope.tags)
 
         def read_problems(db):
-            return D.problem_counts(db, today, D.scope_ids(db, unit, visible))
+            return D.problem_counts(db, today, D.scope_ids(db, unit, scope))
 
         failed = self._failed
         self._workers[0].submit(read_activity, self._activity_loaded, failed)
@@ -266,10 +263,10 @@ class DashboardPage(Page):
             return
         from exports.briefing import export_briefing  # reportlab only when printing
 
-        unit, visible, tags = self.scope.current_unit(), self.ctx.org_scope(), self.ctx.visible_tags()
+        unit, scope = self.scope.current_unit(), self.ctx.scope()
         today, now = self.today(), self.clock().replace(microsecond=0)
-        self.ctx.run_job(lambda db: export_briefing(db, path, month_text, today=today, now=now, unit_id=unit,
-                                                    visible=visible, tags=tags),
+        self.ctx.run_job(lambda db: export_briefing(db, path, month_text, scope=scope, today=today, now=now,
+                                                    unit_id=unit),
                          self.tr("正在生成工作简报"), writes=True, parent=self, on_done=lambda _r: self.ctx.show_status(
                              self.tr("已保存工作简报：{p}").format(p=path)),
                          on_error=lambda exc: QMessageBox.warning(self, self.tr("简报没有保存"),
