@@ -34,13 +34,14 @@ from sqlite_utils import Database
 
 from . import audit, households, records, regions, search, search_index
 from .db import now, refresh_statistics
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .idcard import PLAIN_ID, check_consistency, parse_ids
 from .normalize import check_length, clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
 from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet
+from .scope import acting
 from .vocab import PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
@@ -139,6 +140,10 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     failure or a cancel (closing the generator) leaves the database exactly as it was.
     With dry_run nothing is written; the result tells what an import would do.
     """
+    scope = acting(db)
+    if scope is not None and not scope.whole_office:
+        # A roster may name any grid and moves households between them: it is a whole-office job.
+        raise PermissionDenied(tr("导入花名册会改动全部网格的档案，请由负责全部网格的工作人员导入"))
     today = today or dt.date.today()
     memory = remembered(db)
     header = header or find_header(raw.rows, raw.merged, memory)

@@ -552,3 +552,20 @@ def test_a_new_member_of_a_household_on_record_is_found_with_its_contact_class(o
     assert result.persons_new == 1 and result.households_new == 0
     assert [h.title for h in search.search(db, "孙子丁", scope=ADMIN, contact_class=1, kind="person")][:1] == ["孙子丁"]
     assert search.search(db, "孙子丁", scope=ADMIN, contact_class=3, kind="person") == []
+
+
+def test_a_grid_worker_cannot_import_a_roster(office, tmp_path):
+    from gridoffice import scope, users
+    from gridoffice.errors import PermissionDenied
+
+    db, grids = office
+    path = tmp_path / "roster.csv"
+    path.write_text(f"姓名,身份证号,与户主关系,所属网格\n杨一,{pid(1970, 1, 1, 55)},户主,第二网格\n", encoding="utf-8")
+    worker = users.scope_of(db, users.User(0, "网格员", "", "grid_worker", grids["第一网格"], "active"))
+    scope.bind(db, worker)  # as users.login does for the grid worker's connection
+    with pytest.raises(PermissionDenied) as err:
+        run(db, path)
+    assert "全部网格" in err.value.message
+    assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
+    scope.bind(db, users.whole_office("测试员", "clerk"))
+    assert run(db, path).persons_new == 1
