@@ -16,7 +16,7 @@ from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
 from .normalize import clean_field, clean_text, normalize_phone, require_name
-from .scope import writable
+from .scope import Scope, writable
 from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
 
 
@@ -270,6 +270,21 @@ def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
             raise ValidationError("until", tr("结束日期{until}早于开始日期{since}").format(until=until, since=found[1]))
         records.update(db, "person_tags", found[0], {"until": until}, "end_tag")
         search.reindex(db, person_ids=[person_id])
+
+
+def visible_tags_of(db: Database, person_ids: list[int], scope: Scope, *,
+                    include_ended: bool = False) -> list[Tag]:
+    """The tags of some persons that the user's role may see (sensitive ones only for roles that
+    need them), in one query, by person then since."""
+    if not person_ids:
+        return []
+    seen = ",".join(f"'{t}'" for t in sorted(scope.tags)) or "NULL"
+    where = "" if include_ended else " AND until IS NULL"
+    rows = db.execute(
+        f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags "
+        f"WHERE person_id IN ({','.join('?' * len(person_ids))}) AND tag IN ({seen}){where} ORDER BY person_id, since, id",
+        list(person_ids)).fetchall()
+    return [Tag(*r) for r in rows]
 
 
 def tags_of(db: Database, person_id: int, *, include_ended: bool = False) -> list[Tag]:

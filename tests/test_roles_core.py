@@ -238,3 +238,11 @@ def test_the_archive_lists_hold_only_the_scope(office, as_role):
             browse.person_ids(db, browse.Filter(tag="disabled"), scope=scope)
     else:
         assert list(browse.person_ids(db, browse.Filter(tag="disabled"), scope=scope)) == [o.li_na]
+
+
+def test_a_persons_sensitive_tags_only_for_roles_that_may_see_them(office, as_role):
+    role, db, scope = as_role
+    o = office["o"]
+    people.add_tag(db, o.li_na, "floating", since="2026-01-01")
+    shown = {t.tag for t in people.visible_tags_of(db, [o.zhang_wei, o.li_na], scope)}
+    assert shown == ({"floating"} if role == "grid_worker" else {"disabled", "floating"})

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import ages, audit, regions, staff, vocab
+from gridoffice import ages, audit, people, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
 from gridoffice.masking import mask_birth, mask_id, mask_phone
@@ -223,13 +223,9 @@ class HouseholdView(QWidget):
         today = dt.date.today()
         ids = [p.id for p in h.members]
         tags: dict[int, list[str]] = {}
-        visible = self.ctx.visible_tags()
-        if ids:
-            for pid, tag in db.execute(
-                f"SELECT person_id, tag FROM person_tags WHERE until IS NULL AND person_id IN ({','.join('?' * len(ids))}) "
-                "ORDER BY id", ids):
-                if tag in visible:
-                    tags.setdefault(pid, []).append(vocab.label(vocab.TAGS, tag))
+        # Only the tags the user's role may see: the core leaves the sensitive ones out for the others.
+        for tag in people.visible_tags_of(db, ids, self.ctx.scope()):
+            tags.setdefault(tag.person_id, []).append(vocab.label(vocab.TAGS, tag.tag))
         self.members.setRowCount(len(h.members))
         select_row = 0
         for row, p in enumerate(h.members):
@@ -257,14 +253,8 @@ class HouseholdView(QWidget):
         names = {p.id: p.name for p in h.members}
         for p in h.members:
             entries += [(e, p.name) for e in audit.history(db, "persons", p.id, limit=50)]
-        if names:
-            ids = list(names)
-            visible = self.ctx.visible_tags()
-            for tag_id, person_id, tag in db.execute(
-                    f"SELECT id, person_id, tag FROM person_tags WHERE person_id IN ({','.join('?' * len(ids))})", ids):
-                if tag not in visible:
-                    continue
-                entries += [(e, names[person_id]) for e in audit.history(db, "person_tags", tag_id, limit=20)]
+        for tag in people.visible_tags_of(db, list(names), self.ctx.scope(), include_ended=True):
+            entries += [(e, names[tag.person_id]) for e in audit.history(db, "person_tags", tag.id, limit=20)]
         entries.sort(key=lambda pair: pair[0].id, reverse=True)
         self.history.clear()
         items = []
