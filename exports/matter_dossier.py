@@ -178,6 +178,7 @@ def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printe
     if m.satisfaction:
         story.append(grid_table(_pairs([
             ("居民满意度", tr(SATISFACTION[m.satisfaction])), ("评价时间", (m.evaluated_at or "")[:16]),
+            ("居民评分", m.resident_score if m.resident_score is not None else tr("（未评）")),
             ("团队自评分", m.self_score if m.self_score is not None else tr("（未评）")),
             ("互评分", m.peer_score if m.peer_score is not None else tr("（未评）")),
         ], st["base"]), pairs_widths, label_col=True))
@@ -199,6 +200,8 @@ def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printe
 
 def _evaluation_text(data: dict) -> str:
     parts = [tr("居民{s}").format(s=tr(SATISFACTION[data["satisfaction"]]))] if data.get("satisfaction") else []
+    if data.get("resident_score") is not None:
+        parts.append(tr("居民评分{n}分").format(n=data["resident_score"]))
     if data.get("self_score") is not None:
         parts.append(tr("自评{n}分").format(n=data["self_score"]))
     if data.get("peer_score") is not None:

@@ -136,6 +136,7 @@ class Matter:
     evaluated_at: str | None
     archived_at: str | None
     reopen_count: int
+    resident_score: int | None = None
 
     @property
     def assignee(self) -> str:
@@ -274,6 +275,15 @@ def urgency_sql(now: dt.datetime) -> tuple[str, list[str]]:
             [fmt_ts(now), fmt_ts(soon_limit(now))])
 
 
+def standard_promise(grade: str, resolve_due: str) -> tuple[str, str]:
+    """The public promise every matter carries from intake (seed 004: "对为民服务的每一事项，都要实行
+    公开承诺"): the time limit, told to the resident; a handler's own promise replaces it."""
+    day = resolve_due[:10]
+    if grade == "on_spot":
+        return tr("当场办理并答复居民"), day
+    return tr("按时限于{date}前办结并答复居民").format(date=day), day
+
+
 def deadlines(limit: TimeLimit, start: dt.datetime) -> tuple[str, str]:
     """(respond by, resolve by). An on-the-spot matter is "当场登记、处理并反馈" (seed 000): both fall at
     the end of the day it was taken (or reopened), whatever hours a row says."""
@@ -358,6 +368,7 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
         raise ValidationError("grid_id", tr("找不到所选的网格，请重新选择"))
     taker_name = clean_field(taker_name, "taker_name") or _staff_name(db, taker_staff_id, "taker_staff_id") or audit.actor(db)
     respond_due, resolve_due = deadlines(time_limit(db, grade, category_id), received)
+    promised, promise_date = standard_promise(grade, resolve_due)
     with db.atomic():
         stamp = db_now()
         values = {
@@ -367,7 +378,7 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
             "resident_name": resident_name, "resident_phone": resident_phone,
             "taker_staff_id": taker_staff_id, "taker_name": taker_name,
             "respond_due": respond_due, "resolve_due": resolve_due, "due_at": respond_due,
-            "reopen_count": 0, "created_at": stamp, "updated_at": stamp,
+            "promise": promised, "promise_date": promise_date, "reopen_count": 0, "created_at": stamp, "updated_at": stamp,
         }
         cols = ", ".join(values)
         matter_id = db.execute(f"INSERT INTO matters({cols}) VALUES({', '.join('?' * len(values))})",
@@ -463,7 +474,8 @@ def _write(db: Database, row: dict, changes: dict, action: str, at: str, by: str
 def transition(db: Database, matter_id: int, action: str, *, note: str = "", at: str | dt.datetime | None = None,
                by: str | None = None, staff_id: int | None = None, dept: str = "",
                satisfaction: str | None = None, self_score: int | str | None = None,
-               peer_score: int | str | None = None, now: dt.datetime | str | None = None) -> None:
+               peer_score: int | str | None = None, resident_score: int | str | None = None,
+               now: dt.datetime | str | None = None) -> None:
     """Take one step of the state machine (assign, start, resolve, cannot_resolve, answer, evaluate,
     archive, reopen). `by` is who did it (default: the signed-in user); `at` when (default: now)."""
     row = _load(db, matter_id)
@@ -491,10 +503,15 @@ def transition(db: Database, matter_id: int, action: str, *, note: str = "", at:
     elif action == "evaluate":
         if satisfaction not in SATISFACTION:
             raise ValidationError("satisfaction", tr("请选择居民满意度：满意、基本满意或不满意"))
-        changes.update(satisfaction=satisfaction, evaluated_at=stamp,
+        # 群众评分 (seed 004): the resident's own score, the one the wall notice shows.
+        score = _score(resident_score, "resident_score", "居民评分")
+        if score is None:
+            raise ValidationError("resident_score", tr("请填写居民评分（0到100分）"))
+        changes.update(satisfaction=satisfaction, evaluated_at=stamp, resident_score=score,
                        self_score=_score(self_score, "self_score", "团队自评分"),
                        peer_score=_score(peer_score, "peer_score", "互评分"))
-        data = {k: changes[k] for k in ("satisfaction", "self_score", "peer_score") if changes[k] is not None}
+        data = {k: changes[k] for k in ("satisfaction", "resident_score", "self_score", "peer_score")
+                if changes[k] is not None}
     elif action == "archive":
         if row["satisfaction"] == "unsatisfied" and not note:
             raise ValidationError("note", tr("居民不满意的事项归档前，请说明不再重新办理的理由"))
@@ -504,7 +521,7 @@ def transition(db: Database, matter_id: int, action: str, *, note: str = "", at:
             raise ValidationError("state", tr("居民对事项{number}表示满意，不需要重新办理").format(number=row["number"]))
         limit = time_limit(db, row["grade"], row["category_id"])
         changes.update(closed_at=None, answered_at=None, evaluated_at=None, satisfaction=None, self_score=None,
-                       peer_score=None, reopen_count=row["reopen_count"] + 1,
+                       peer_score=None, resident_score=None, reopen_count=row["reopen_count"] + 1,
                        resolve_due=deadlines(limit, when)[1])
         data = {"satisfaction": row["satisfaction"]}
     _write(db, row, changes, action, stamp, by or audit.actor(db), note, data, to_state)

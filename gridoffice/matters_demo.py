@@ -17,7 +17,7 @@ from sqlite_utils import Database
 
 from . import audit
 from .gendata import Picker
-from .matters import TimeLimit, deadlines, fmt_ts, pending_due, search_chars, time_limits
+from .matters import TimeLimit, deadlines, fmt_ts, pending_due, search_chars, standard_promise, time_limits
 
 SOURCES = Picker(("visit", "phone", "walk_in", "sms", "board", "meeting"), (35, 25, 20, 5, 8, 7))
 GRADES = Picker(("on_spot", "urgent", "difficult"), (55, 35, 10))
@@ -118,7 +118,7 @@ def generate_matters(db: Database, *, seed: int, today: dt.date | None = None,
             dept if row["responded_at"] else "", row["respond_due"], row["resolve_due"], row["due_at"],
             row["responded_at"], row["closed_at"], row["outcome"], row["answered_at"], row["promise"],
             row["promise_date"], row["satisfaction"], row["self_score"], row["peer_score"], row["evaluated_at"],
-            row["archived_at"], row["reopen_count"], stamp, stamp,
+            row["archived_at"], row["reopen_count"], row["resident_score"], stamp, stamp,
         ))
         search_rows.append((next_id, search_chars(title, name or "")))
         for at, actor, action, from_state, to_state, note, data in steps:
@@ -132,7 +132,7 @@ def generate_matters(db: Database, *, seed: int, today: dt.date | None = None,
             "person_id, household_id, grid_id, resident_name, resident_phone, taker_staff_id, taker_name, "
             "assignee_staff_id, assignee_dept, respond_due, resolve_due, due_at, responded_at, closed_at, outcome, "
             "answered_at, promise, promise_date, satisfaction, self_score, peer_score, evaluated_at, archived_at, "
-            "reopen_count, created_at, updated_at) VALUES (" + ",".join("?" * 35) + ")", matter_rows)
+            "reopen_count, resident_score, created_at, updated_at) VALUES (" + ",".join("?" * 36) + ")", matter_rows)
         db.conn.executemany("INSERT INTO matters_fts(rowid, chars) VALUES (?, ?)", search_rows)
         db.conn.executemany(
             "INSERT INTO matter_events(id, matter_id, at, actor, action, from_state, to_state, note, data) "
@@ -194,7 +194,9 @@ def _plan(rng: random.Random, received: dt.datetime, grade: str, limit: TimeLimi
         ok = ok and step(t, handler, "answer", "answered", rng.choice(ANSWERS))
         t += _hours(rng, 1, 72)
         satisfaction = SATISFACTION(rng) if round_no == 0 else rng.choice(("satisfied", "basic"))
-        scores = {"satisfaction": satisfaction, "self_score": rng.randint(85, 100), "peer_score": rng.randint(80, 100)}
+        resident = {"satisfied": (90, 100), "basic": (70, 89), "unsatisfied": (30, 69)}[satisfaction]
+        scores = {"satisfaction": satisfaction, "resident_score": rng.randint(*resident),
+                  "self_score": rng.randint(85, 100), "peer_score": rng.randint(80, 100)}
         ok = ok and step(t, taker, "evaluate", "evaluated", "", scores)
         if not ok or satisfaction != "unsatisfied" or rng.random() < 0.4:
             break
@@ -213,9 +215,10 @@ def _plan(rng: random.Random, received: dt.datetime, grade: str, limit: TimeLimi
 def _replay(steps: list[tuple], received: dt.datetime, limit: TimeLimit) -> dict:
     """The row's fields after these steps, with the same deadline rules as matters.transition()."""
     respond_due, resolve_due = deadlines(limit, received)
-    row = dict(state="received", responded_at=None, closed_at=None, outcome="", answered_at=None, promise="",
-               promise_date=None, satisfaction=None, self_score=None, peer_score=None, evaluated_at=None,
-               archived_at=None, reopen_count=0)
+    promise, promise_date = standard_promise(limit.grade, resolve_due)
+    row = dict(state="received", responded_at=None, closed_at=None, outcome="", answered_at=None, promise=promise,
+               promise_date=promise_date, satisfaction=None, self_score=None, peer_score=None, resident_score=None,
+               evaluated_at=None, archived_at=None, reopen_count=0)
     for at, _actor, action, _from, to_state, note, data in steps[1:]:
         stamp = fmt_ts(at)
         row["state"] = to_state
@@ -233,7 +236,7 @@ def _replay(steps: list[tuple], received: dt.datetime, limit: TimeLimit) -> dict
             row["archived_at"] = stamp
         elif action == "reopen":
             row.update(closed_at=None, answered_at=None, evaluated_at=None, satisfaction=None, self_score=None,
-                       peer_score=None, reopen_count=row["reopen_count"] + 1)
+                       peer_score=None, resident_score=None, reopen_count=row["reopen_count"] + 1)
             resolve_due = deadlines(limit, at)[1]
     row.update(respond_due=respond_due, resolve_due=resolve_due,
                due_at=pending_due(row["state"], row["responded_at"], respond_due, resolve_due))

@@ -24,7 +24,7 @@ _COLUMNS = (
     "m.resident_name, m.resident_phone, m.taker_staff_id, m.taker_name, m.assignee_staff_id, "
     "coalesce(s.name, ''), m.assignee_dept, m.respond_due, m.resolve_due, m.due_at, m.responded_at, "
     "m.closed_at, m.outcome, m.answered_at, m.promise, m.promise_date, m.satisfaction, m.self_score, "
-    "m.peer_score, m.evaluated_at, m.archived_at, m.reopen_count"
+    "m.peer_score, m.evaluated_at, m.archived_at, m.reopen_count, m.resident_score"
 )
 _FROM = (
     " FROM matters m LEFT JOIN matter_categories c ON c.id = m.category_id "

@@ -525,3 +525,15 @@ def m008_rules_as_the_sources_state_them(db: Database) -> None:
         "due_at = substr(received_at, 1, 10) || ' 23:59:59' "
         "WHERE grade = 'on_spot' AND reopen_count = 0 AND due_at IS NOT NULL"
     )
+
+
+@migrations()
+def m009_promise_and_resident_score(db: Database) -> None:
+    """一事一诺一评价 (seed 004): every matter carries a public promise, and the resident's evaluation is
+    a score. Open matters without a promise get the standard one: the time limit, told to the resident."""
+    db["matters"].add_column("resident_score", int)
+    db.execute(
+        "UPDATE matters SET promise = CASE grade WHEN 'on_spot' THEN '当场办理并答复居民' "
+        "ELSE '按时限于' || substr(resolve_due, 1, 10) || '前办结并答复居民' END, "
+        "promise_date = substr(resolve_due, 1, 10) WHERE promise = '' AND due_at IS NOT NULL"
+    )

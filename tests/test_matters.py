@@ -40,7 +40,8 @@ def do(db, matter_id, action):
     elif action == "answer":
         M.transition(db, matter_id, "answer", note="电话告知居民", now=NOW)
     elif action == "evaluate":
-        M.transition(db, matter_id, "evaluate", satisfaction="unsatisfied", self_score=90, peer_score=85, now=NOW)
+        M.transition(db, matter_id, "evaluate", resident_score=60, satisfaction="unsatisfied", self_score=90,
+                     peer_score=85, now=NOW)
     elif action == "archive":
         M.transition(db, matter_id, "archive", note="居民要求超出政策范围", now=NOW)
     elif action == "reopen":
@@ -230,7 +231,7 @@ def test_regrade_recomputes_deadlines(mdb):
 
 def test_reopening(mdb):
     matter_id = matter_in(mdb, "answered")
-    M.transition(mdb, matter_id, "evaluate", satisfaction="unsatisfied", now=NOW)
+    M.transition(mdb, matter_id, "evaluate", resident_score=90, satisfaction="unsatisfied", now=NOW)
     M.transition(mdb, matter_id, "reopen", note="灯还是不亮", at="2026-11-20 10:00", now="2026-11-21 10:00")
     m = Q.get_matter(mdb, matter_id)
     assert (m.state, m.reopen_count, m.closed_at, m.satisfaction) == ("reopened", 1, None, None)
@@ -238,7 +239,7 @@ def test_reopening(mdb):
     M.transition(mdb, matter_id, "start", now="2026-11-21 10:00")
     M.transition(mdb, matter_id, "resolve", note="更换整条线路", now="2026-11-21 10:00")
     M.transition(mdb, matter_id, "answer", note="上门告知", now="2026-11-21 10:00")
-    M.transition(mdb, matter_id, "evaluate", satisfaction="satisfied", now="2026-11-21 10:00")
+    M.transition(mdb, matter_id, "evaluate", resident_score=90, satisfaction="satisfied", now="2026-11-21 10:00")
     with pytest.raises(ValidationError, match="表示满意，不需要重新办理"):
         M.transition(mdb, matter_id, "reopen", note="再看看", now="2026-11-21 10:00")
     M.transition(mdb, matter_id, "archive", now="2026-11-21 10:00")
@@ -352,9 +353,9 @@ def test_categories_ship_fourteen_and_are_editable(mdb):
      "请填写向居民作出的解释说明"),
     ("resolved", lambda db, i: M.transition(db, i, "answer", now=NOW), "note", "请填写答复居民的内容"),
     ("answered", lambda db, i: M.transition(db, i, "evaluate", now=NOW), "satisfaction", "请选择居民满意度"),
-    ("answered", lambda db, i: M.transition(db, i, "evaluate", satisfaction="satisfied", self_score=101, now=NOW),
+    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score=90, satisfaction="satisfied", self_score=101, now=NOW),
      "self_score", "团队自评分应为0到100的整数"),
-    ("answered", lambda db, i: M.transition(db, i, "evaluate", satisfaction="basic", peer_score="好", now=NOW),
+    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score=90, satisfaction="basic", peer_score="好", now=NOW),
      "peer_score", "互评分应为0到100的整数"),
     ("evaluated", lambda db, i: M.transition(db, i, "archive", now=NOW), "note", "请说明不再重新办理的理由"),
     ("evaluated", lambda db, i: M.transition(db, i, "reopen", now=NOW), "note", "请填写重新办理的原因"),
@@ -396,3 +397,30 @@ def test_on_the_spot_has_no_hours_to_set_and_the_origin_of_each_limit_is_told(md
 def test_a_reopened_on_the_spot_matter_is_due_the_day_it_was_reopened(mdb):
     limit = M.time_limit(mdb, "on_spot", 1)
     assert M.deadlines(limit, dt.datetime(2026, 12, 31, 23, 50)) == ("2026-12-31 23:59:59", "2026-12-31 23:59:59")
+
+
+def test_every_matter_carries_its_public_promise_from_intake(mdb):
+    # 004: "对为民服务的每一事项，都要实行公开承诺和双向打分"
+    urgent = Q.get_matter(mdb, new_matter(mdb, grade="urgent", received_at="2026-11-20 09:00"))
+    assert (urgent.promise, urgent.promise_date) == ("按时限于2026-11-21前办结并答复居民", "2026-11-21")
+    spot = Q.get_matter(mdb, new_matter(mdb, grade="on_spot", received_at="2026-11-20 09:00"))
+    assert (spot.promise, spot.promise_date) == ("当场办理并答复居民", "2026-11-20")
+    M.promise(mdb, urgent.id, text="周五前请电工更换灯具", date="2026-11-27", now="2026-11-20 10:00")
+    assert Q.get_matter(mdb, urgent.id).promise_date == "2026-11-27"
+
+
+def test_the_residents_evaluation_is_a_score(mdb):
+    matter_id = new_matter(mdb)
+    for action in ("start", "resolve", "answer"):
+        do(mdb, matter_id, action)
+    with pytest.raises(ValidationError, match="请填写居民评分（0到100分）"):
+        M.transition(mdb, matter_id, "evaluate", satisfaction="satisfied", now=NOW)
+    with pytest.raises(ValidationError, match="居民评分应为0到100的整数"):
+        M.transition(mdb, matter_id, "evaluate", satisfaction="satisfied", resident_score=120, now=NOW)
+    assert Q.get_matter(mdb, matter_id).state == "answered"
+    M.transition(mdb, matter_id, "evaluate", satisfaction="basic", resident_score="78", now=NOW)
+    assert Q.get_matter(mdb, matter_id).resident_score == 78
+    [event] = [e for e in Q.events(mdb, matter_id) if e.action == "evaluate"]
+    assert event.data["resident_score"] == 78
+    M.transition(mdb, matter_id, "reopen", note="居民反映灯又坏了", now=NOW)
+    assert Q.get_matter(mdb, matter_id).resident_score is None

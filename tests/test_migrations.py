@@ -98,3 +98,24 @@ def test_the_sources_rules_step_renames_the_category_and_makes_open_on_the_spot_
         ("2026-11-0002", "2026-11-20 11:00:00", "2026-11-21 09:00:00", None),  # closed: its history stays
         ("2026-11-0003", "2026-11-20 11:00:00", "2026-11-21 09:00:00", "2026-11-20 11:00:00"),
     ]
+
+
+def test_open_matters_get_their_standard_promise_and_a_place_for_the_residents_score(tmp_path):
+    path = tmp_path / "office.db"
+    old = connect(path)
+    migrations.apply(old, stop_before="m009_promise_and_resident_score")
+    for number, grade, due_at, promise in (("2026-11-0001", "urgent", "2026-11-20 11:00:00", ""),
+                                           ("2026-11-0002", "urgent", "2026-11-20 11:00:00", "周五前修好"),
+                                           ("2026-11-0003", "urgent", None, "")):
+        old.execute("INSERT INTO matters(number, received_at, source, category_id, grade, state, title, respond_due, "
+                    "resolve_due, due_at, promise) VALUES(?, '2026-11-20 09:00:00', 'walk_in', 1, ?, 'received', "
+                    "'路灯不亮', '2026-11-20 11:00:00', '2026-11-21 09:00:00', ?, ?)", [number, grade, due_at, promise])
+    old.conn.commit()
+    old.close()
+    db = open_db(path)
+    try:
+        rows = db.execute("SELECT number, promise, promise_date, resident_score FROM matters ORDER BY number").fetchall()
+    finally:
+        db.close()
+    assert rows == [("2026-11-0001", "按时限于2026-11-21前办结并答复居民", "2026-11-21", None),
+                    ("2026-11-0002", "周五前修好", None, None), ("2026-11-0003", "", None, None)]

@@ -136,6 +136,23 @@ def test_a_step_through_its_dialog_and_a_refusal_inside_it(page, office, qtbot):
     refusal.save()
     qtbot.waitUntil(lambda: page.view.matter.state == "resolved")
     assert page.view.matter.outcome == "已疏通"
+    answer = StepDialog(page.ctx, page.view.matter, "answer", now=NOW, parent=page)
+    qtbot.addWidget(answer)
+    answer.note.insertPlainText("电话告知居民")
+    answer.save()
+    qtbot.waitUntil(lambda: page.view.matter.state == "answered")
+    evaluate = StepDialog(page.ctx, page.view.matter, "evaluate", now=NOW, parent=page)
+    qtbot.addWidget(evaluate)
+    evaluate.show()
+    evaluate.satisfaction.setCurrentIndex(evaluate.satisfaction.findData("satisfied"))
+    assert evaluate.resident_score.text() == "请填写"
+    evaluate.save()
+    qtbot.waitUntil(lambda: evaluate.error.isVisible())
+    assert evaluate.error.text() == "请填写居民评分（0到100分）"
+    evaluate.resident_score.setValue(95)
+    evaluate.save()
+    qtbot.waitUntil(lambda: page.view.matter.state == "evaluated")
+    assert page.view.matter.resident_score == 95
 
 
 def test_intake_from_a_household_selects_the_new_matter(page, office, qtbot):
