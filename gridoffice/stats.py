@@ -35,7 +35,7 @@ from sqlite_utils import Database
 from . import ages, registers, vocab
 from .errors import ValidationError
 from .i18n import tr
-from .masking import mask_name
+from .masking import mask_name, mask_text
 from .matters import CLOSED_STATES, OPEN_STATES, SATISFACTION, SOURCES, STATES
 from .regions import get_unit, office
 from .scope import Scope
@@ -421,6 +421,8 @@ def change(current: float | int | None, before: float | int | None) -> float | N
 
 @dataclass(frozen=True)
 class NoticeMatter:
+    """One line of the wall (seed 004: "每一件网格服务的内容、解决情况和最终打分"; "对已解决的，及时公示解决的
+    成效和时间；对暂时没处理好的，及时告知解决时间")."""
     number: str
     received_on: str
     category: str
@@ -428,6 +430,11 @@ class NoticeMatter:
     state: str  # Chinese label of the result
     satisfaction: str  # Chinese label, '' when not evaluated
     promise_date: str  # for unresolved ones
+    content: str  # the matter's title, masked: the resident's name and every number in it
+    outcome: str  # what was done (or the explanation), masked likewise; '' while open
+    resolved_on: str  # the day it was closed; '' while open
+    score: int | None  # the resident's score (最终打分)
+    carried: bool  # received in an earlier month and still open when this month began
 
 
 @dataclass(frozen=True)
@@ -453,6 +460,14 @@ class Notice:
     teams: tuple[NoticeTeam, ...]
 
 
+def _masked(text: str | None, resident: str | None) -> str:
+    """A matter's text for the wall: the resident's own name as on the notice, every number masked."""
+    text = text or ""
+    if resident and len(resident) > 1:
+        text = text.replace(resident, mask_name(resident))
+    return mask_text(text)
+
+
 def public_notice(db: Database, month_text: str, *, scope: Scope, org_id: int | None = None) -> Notice:
     """Per active grid team within the user's scope: its grid's visits, log entries and matters of the month."""
     p = month(month_text)
@@ -472,18 +487,25 @@ def public_notice(db: Database, month_text: str, *, scope: Scope, org_id: int | 
     logs = logs_by(db, p, "grid", scope)
     by_grid: dict[int, list[NoticeMatter]] = {}
     counts: dict[int, list[int]] = {}
+    # The month's intake, and the matters of earlier months still open when it began: they stay on the
+    # wall with their promised date until resolved.
     for row in db.execute(
             "SELECT m.grid_id, m.number, substr(m.received_at, 1, 10), c.name, m.resident_name, m.state, "
-            "m.satisfaction, m.promise_date, m.closed_at FROM matters m "
+            "m.satisfaction, m.promise_date, m.closed_at, m.title, m.outcome, m.resident_score FROM matters m "
             "LEFT JOIN matter_categories c ON c.id = m.category_id "
-            f"WHERE m.received_at >= ? AND m.received_at < ? AND {scope.matters()} ORDER BY m.received_at, m.id",
-            [p.start, p.end + " 00:00:00"]):
-        grid_id, number, received, category, resident, state, satisfaction, promise, closed_at = row
+            "WHERE m.received_at < ? AND (m.received_at >= ? OR m.closed_at IS NULL OR m.closed_at >= ?) "
+            f"AND {scope.matters()} ORDER BY m.received_at, m.id", [p.end + " 00:00:00", p.start, p.start]):
+        (grid_id, number, received, category, resident, state, satisfaction, promise, closed_at, title, outcome,
+         score) = row
         unresolved = state in OPEN_STATES or state == "unresolvable"
+        carried = received < p.start
         by_grid.setdefault(grid_id, []).append(NoticeMatter(
             number, received, category or "", mask_name(resident), tr(STATES.get(state, state)),
             tr(SATISFACTION[satisfaction]) if satisfaction in SATISFACTION else "",
-            (promise or "") if unresolved else ""))
+            (promise or "") if unresolved else "", _masked(title, resident),
+            _masked(outcome, resident) if closed_at else "", (closed_at or "")[:10], score, carried))
+        if carried:
+            continue
         c = counts.setdefault(grid_id, [0, 0, 0, 0])
         c[0] += 1
         c[1] += state in CLOSED_STATES and state != "unresolvable"
