@@ -25,7 +25,7 @@ FIRST_WEIGHT_ROW = 3
 
 def score_formula(value_ref: str, weight_row: int) -> str:
     target, weight = f"'{WEIGHTS}'!$B${weight_row}", f"'{WEIGHTS}'!$C${weight_row}"
-    return Formula(f'=IF({value_ref}="",{weight},MIN({value_ref}/{target},1)*{weight})')
+    return Formula(f'=IF({value_ref}="",0,MIN({value_ref}/{target},1)*{weight})')
 
 
 def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:

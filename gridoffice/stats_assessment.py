@@ -2,8 +2,8 @@
 and the editable assessment template (each indicator's full-marks target and its weight).
 
 The assessment formula lives here once: an indicator scores weight × min(value / target, 1); a rate
-with nothing to rate (no matters closed, no evaluations, no contact households) scores its full
-weight, so a member is not marked down for matters never given to them. A team is judged on its
+with nothing to rate (no matters closed, no evaluations, no contact households) scores nothing: marks
+are earned by work done, so a member with no activity does not collect the rates' weights. A team is judged on its
 grid's figures (as the monthly summary counts them), a member on their own. The workbook writes
 the same formula as live Excel formulas."""
 
@@ -87,7 +87,7 @@ def _number(value: object) -> float | None:
 
 def score(ind: Indicator, value: float | None) -> float:
     if value is None:
-        return ind.weight
+        return 0.0
     return ind.weight * min(value / ind.target, 1.0)
 
 

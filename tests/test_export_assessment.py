@@ -8,10 +8,11 @@ import pytest
 
 from commands._progress import consume
 from exports import assessment as assessment_xlsx
-from gridoffice import stats_assessment
+from gridoffice import staff, stats_assessment
 from gridoffice.errors import ValidationError
 from gridoffice.users import whole_office
 from tests._reports import TODAY, loop_grid_figures, loop_matters
+from tests._domain import tree
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -65,7 +66,7 @@ def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
         on_time = row["诉求按期办结率"]
         assert on_time == (None if not closed else pytest.approx(expected[sid]["closed_on_time"] / closed))
         checked += bool(expected[sid]["visits"])
-        assert ws.cell(r, 3 + n).value == "=IF(C%d=\"\",'权重'!$C$3,MIN(C%d/'权重'!$B$3,1)*'权重'!$C$3)" % (r, r)
+        assert ws.cell(r, 3 + n).value == "=IF(C%d=\"\",0,MIN(C%d/'权重'!$B$3,1)*'权重'!$C$3)" % (r, r)
         assert ws.cell(r, 3 + 2 * n + 1).value.startswith("=RANK(")
     assert checked
     weights = wb["权重"]
@@ -103,7 +104,7 @@ def test_score_formula_in_python():
     ind = stats_assessment.Indicator("visits", "走访次数", 96, 20, False)
     assert stats_assessment.score(ind, 48) == 10 and stats_assessment.score(ind, 200) == 20
     rate = stats_assessment.Indicator("coverage", "率", 1, 15, True)
-    assert stats_assessment.score(rate, None) == 15
+    assert stats_assessment.score(rate, None) == 0  # nothing to rate earns nothing, not full marks
 
 
 def test_template_round_trip_and_audit(db):
@@ -141,3 +142,12 @@ def test_team_values_are_their_grids_figures(office):
         assert (c["visits"], c["households_visited"], c["log_entries"]) == (
             loops[grid]["visits"], loops[grid]["households_visited"], loops[grid]["log_entries"])
         assert (c["matters"], c["closed_on_time"]) == (matters[grid]["received"], matters[grid]["closed_on_time"])
+
+
+def test_a_member_with_nothing_done_scores_nothing(db):
+    # Before: the three rates with nothing to rate gave their full weights, 40 of 100 for no work at all.
+    t = tree(db)
+    idle = staff.add_staff(db, "闲置人员", "volunteer", org_id=t.grid)
+    a = stats_assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
+    [item] = [s for s in a.staff if s.key == idle]
+    assert sum(stats_assessment.score(i, item.value(i.code)) for i in a.indicators) == 0
