@@ -27,6 +27,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path = Path(args.db)
+    if message := search.query_problem(args.query):
+        print(message, file=sys.stderr)
+        return 2
     if message := _files.problem(args.db):
         print(message, file=sys.stderr)
         return 2

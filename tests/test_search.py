@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import pytest
 
@@ -10,6 +11,7 @@ import commands
 from commands._progress import consume
 from gridoffice import idcard, pinyin, search, vocab
 from gridoffice.db import connect
+from gridoffice.errors import ValidationError
 from gridoffice.users import whole_office
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -375,3 +377,28 @@ def test_command_line(office, tmp_path, capsys):
     junk.write_text("not a database")
     assert commands.run(["search", "--db", str(junk), "张"]) == 2
     assert "是一个文本文件，不是网格通的数据文件" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [40_000, 100_000])
+def test_a_huge_query_is_refused_at_once_with_a_message(office, capsys, size):
+    # A 40 KB paste took 2.8 s and 1.26 GB; 100 KB ended in a raw SQLite error.
+    query = ("张伟 0312 " * (size // 8))[:size]
+    start = time.perf_counter()
+    with pytest.raises(ValidationError) as refused:
+        search.search(office, query, scope=ADMIN, today=TODAY)
+    assert time.perf_counter() - start < 0.5
+    assert f"{size:,}个字" in refused.value.message and "最多100个字" in refused.value.message
+    path = office.execute("PRAGMA database_list").fetchone()[2]
+    start = time.perf_counter()
+    assert commands.run(["search", "--db", path, query]) == 2
+    assert time.perf_counter() - start < 0.5
+    out = capsys.readouterr()
+    assert "查找内容太长" in out.err and out.out == ""
+
+
+def test_too_many_terms_are_refused_and_a_few_are_searched(office):
+    with pytest.raises(ValidationError) as refused:
+        search.search(office, "张 王 李 赵 刘 陈 杨 黄 周", scope=ADMIN, today=TODAY)
+    assert "分成了9段" in refused.value.message
+    assert search.query_problem("张伟 幸福小区 3栋 0312") is None
+    assert names(office, "张伟 " * 8) == names(office, "张伟") == ["张伟", "张伟明", "王张伟"]

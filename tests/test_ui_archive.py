@@ -329,3 +329,17 @@ def test_new_household_with_its_head(qtbot, window):
     h = page.detail.household
     assert h.head.name == "陈静" and h.address == "幸福小区5幢501室" and h.org_id == office.grid_a
     qtbot.waitUntil(lambda: page.household_model.rowCount() == 2)  # grid A now holds two
+
+
+@pytest.mark.parametrize("size", [40_000, 100_000])
+def test_a_huge_paste_in_the_search_box_is_answered_at_once(qtbot, window, size):
+    page = window.current_page()
+    window.focus_search()
+    page.search_edit.setMaxLength(size)
+    page.search_edit.insert("张伟" * (size // 2))  # what pasting does
+    # No waiting for the typing pause or a worker: the message is there when insert() returns.
+    assert page.results.isVisible()
+    assert page.results.count() == 1
+    text = page.results.item(0).text()
+    assert "查找内容太长" in text and "最多100个字" in text
+    assert not page.results.item(0).flags() & Qt.ItemFlag.ItemIsEnabled

@@ -136,7 +136,7 @@ class FastEntryDialog(QDialog):
         needle = text.strip().lower()
         self._local = [label for label in self.known if needle and needle in label.lower()][:20]
         self._offer(self._local)
-        if needle:
+        if needle and not search.query_problem(needle):
             self._search_timer.start()
 
     def _search(self) -> None:

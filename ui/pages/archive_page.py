@@ -565,15 +565,33 @@ class ArchivePage(Page):
             self._search_timer.stop()
             self.search_worker.submit(lambda db: [], lambda hits: self.results.hide())
             return
+        if search.query_problem(text.strip()):
+            # Refused at once, without waiting for the typing pause.
+            self._search_timer.stop()
+            self._run_search()
+            return
         self._search_timer.start()
 
     def _run_search(self) -> None:
         query = self.search_edit.text().strip()
+        if problem := search.query_problem(query):
+            self._show_message(problem)
+            return
         if query:
             started = self._search_started
             scope = self.ctx.scope()
             self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=50),
                                       lambda hits: self._show_hits(query, hits, started))
+
+    def _show_message(self, text: str) -> None:
+        """One line in the drop-down under the search box, which cannot be opened."""
+        self.results.clear()
+        item = QListWidgetItem(text)
+        item.setFlags(Qt.ItemFlag.NoItemFlags)
+        self.results.addItem(item)
+        self._place_results()
+        self.results.show()
+        self.results.raise_()
 
     def _show_hits(self, query: str, hits, started: float) -> None:
         self.last_search_latency = time.perf_counter() - started
