@@ -17,4 +17,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
+    # Spreadsheets are read in a child process (gridoffice/roster_child.py); a frozen build needs this.
+    import multiprocessing
+
+    multiprocessing.freeze_support()
     sys.exit(main())

@@ -40,7 +40,7 @@ from .idcard import PLAIN_ID, check_consistency, parse_ids
 from .normalize import check_length, clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
                              political_code, relation_code, remember, remembered, residence_code, sex_code)
-from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet
+from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet_job
 from .scope import acting
 from .vocab import PERSON_STATUS, RELATIONS
 
@@ -127,7 +127,7 @@ class _Block:
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
     """Read a roster file and import it; see import_sheet for the options."""
     yield 0, 0, tr("正在读取“{name}”……").format(name=Path(path).name)
-    raw = read_sheet(path, sheet)
+    raw = yield from read_sheet_job(path, sheet)
     return (yield from import_sheet(db, raw, file_name=Path(path).name, **options))
 
 

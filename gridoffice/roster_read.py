@@ -1,7 +1,8 @@
 """Reading a roster file into plain rows: .xlsx/.xls through calamine, .csv in GBK or UTF-8.
 
 calamine (Rust) reads a 150,000-row sheet in ~2.5 s where openpyxl's read-only mode needs
-~30 s, and it reads the old binary .xls that openpyxl cannot open at all.
+~30 s, and it reads the old binary .xls that openpyxl cannot open at all. It runs in a child
+process (roster_child) after the file passed the checks of roster_limits.
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Generator, Iterator, Sequence
 
+from . import roster_child
 from .errors import ValidationError
 from .i18n import tr
 from .normalize import UNSAFE_CHARS, clean_text
+from .roster_limits import MAX_CELL_CHARS, cell_problem, check_file, text_problem
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -38,59 +41,46 @@ class RawSheet:
     merges_known: bool  # False for CSV: no merge information exists there
 
 
-def _check_path(path: Path) -> None:
+def _check_path(path: Path) -> str:
+    """The file's kind ('zip', 'ole', 'text') once its name and its structure pass the limits."""
     if path.suffix.lower() not in EXCEL_SUFFIXES + CSV_SUFFIXES:
         raise ValidationError(
             "file", tr("不支持“{s}”格式；请选择 .xlsx、.xls 或 .csv 文件").format(s=path.suffix or path.name)
         )
+    if path.is_dir():
+        raise ValidationError("file", tr("“{p}”是一个文件夹，请选择其中的花名册文件").format(p=str(path)))
     if not path.is_file():
         raise ValidationError("file", tr("找不到文件“{p}”").format(p=str(path)))
+    return check_file(path)
 
 
 def sheet_names(path: str | Path) -> list[str]:
     """Visible worksheets, in workbook order (a CSV has one, named after the file)."""
     path = Path(path)
-    _check_path(path)
-    if path.suffix.lower() in CSV_SUFFIXES:
+    if _check_path(path) == "text":
         return [path.stem]
-    from python_calamine import SheetTypeEnum, SheetVisibleEnum
-
-    with _open_workbook(path) as book:
-        return [
-            m.name for m in book.sheets_metadata
-            if m.typ == SheetTypeEnum.WorkSheet and m.visible == SheetVisibleEnum.Visible
-        ] or list(book.sheet_names)
+    return roster_child.run(roster_child.read(path, None, want_sheet=False))
 
 
-def _open_workbook(path: Path):
-    from python_calamine import CalamineError, CalamineWorkbook
+def read_sheet_job(path: str | Path, sheet: str | None = None) -> Generator[tuple[int, int, str], None, RawSheet]:
+    """A job returning one sheet's cells; `sheet` None means the first visible sheet.
 
-    try:
-        return CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
-        raise ValidationError(
-            "file", tr("无法读取“{name}”：{err}。文件可能已损坏、加了密码或不是表格文件").format(name=path.name, err=exc)
-        ) from None
+    The file is checked against roster_limits first; a workbook is read in a child process
+    (roster_child), a CSV here, row by row within the same limits.
+    """
+    path = Path(path)
+    if _check_path(path) == "text":
+        with no_collection():
+            return RawSheet(path.stem, tuple(_csv_rows(path)), (), False)
+    reply = yield from roster_child.read(path, sheet, want_sheet=True)
+    with no_collection():
+        name, rows, merged = roster_child.unpack(reply)
+    return RawSheet(name, rows, merged, True)
 
 
 def read_sheet(path: str | Path, sheet: str | None = None) -> RawSheet:
-    """One sheet's cells; `sheet` None means the first visible sheet."""
-    path = Path(path)
-    _check_path(path)
-    if path.suffix.lower() in CSV_SUFFIXES:
-        return RawSheet(path.stem, tuple(tuple(r) for r in _csv_rows(path)), (), False)
-    names = sheet_names(path)
-    name = sheet or names[0]
-    with _open_workbook(path) as book:
-        if name not in book.sheet_names:
-            raise ValidationError(
-                "sheet", tr("文件中没有名为“{s}”的工作表；现有：{all}").format(s=name, all="、".join(names))
-            )
-        ws = book.get_sheet_by_name(name)
-        with no_collection():
-            rows = tuple(ws.to_python(skip_empty_area=False))  # lists, as calamine gives them
-        merged = tuple((t, l, b, r) for (t, l), (b, r) in (ws.merged_cell_ranges or ()))
-    return RawSheet(name, rows, merged, True)
+    """read_sheet_job() run to its end, for callers that show no progress."""
+    return roster_child.run(read_sheet_job(path, sheet))
 
 
 @contextmanager
@@ -122,14 +112,33 @@ def decode_text(data: bytes) -> str:
         ) from None
 
 
-def _csv_rows(path: Path) -> list[list[str]]:
+def _csv_rows(path: Path) -> list[tuple[str, ...]]:
     text = decode_text(path.read_bytes())
     sample = text[:20000]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text, newline=""), dialect))
+    rows: list[tuple[str, ...]] = []
+    cells = 0
+    # The reader's own field limit ends in an error without a place; cells are measured below.
+    field_limit = csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for row in reader:
+            cells += len(row)
+            if problem := text_problem(len(rows) + 1, len(row), cells):
+                raise ValidationError("file", problem)
+            if row and max(map(len, row)) > MAX_CELL_CHARS:
+                at = next(i for i, cell in enumerate(row) if len(cell) > MAX_CELL_CHARS)
+                raise ValidationError("file", cell_problem(len(row[at]), len(rows), at))
+            rows.append(tuple(row))
+    except csv.Error:
+        raise ValidationError("file", tr("CSV文件第{line}行的格式有误（例如引号不成对）。请在Excel中打开它，"
+                                         "另存为“CSV UTF-8”后再导入。").format(line=reader.line_num)) from None
+    finally:
+        csv.field_size_limit(field_limit)
+    return rows
 
 
 def cell_text(value: object) -> str:

@@ -100,3 +100,24 @@ def test_cancelling_the_import_leaves_the_database_unchanged(wizard, qtbot, tmp_
     reader = wizard.ctx.reader()
     assert reader.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
     assert reader.execute("SELECT count(*) FROM households").fetchone()[0] == 0
+
+
+def test_wizard_refuses_crafted_files_and_stays_usable(wizard, qtbot, tmp_path):
+    import crafted
+
+    wizard.file_page.path.setText(str(crafted.zip_bomb(tmp_path / "bomb.xlsx")))
+    wizard.next()
+    assert wizard.currentPage() is wizard.file_page
+    assert "异常构造" in wizard.file_page.error.text()
+    # Declares nothing, so it passes the checks; the reader dies in its child process, not here.
+    wizard.file_page.path.setText(str(crafted.far_cell_undeclared(tmp_path / "far.xlsx")))
+    wizard.next()
+    assert wizard.currentPage() is wizard.sheet_page
+    wizard.next()
+    qtbot.waitUntil(lambda: "意外退出" in wizard.sheet_page.error.text(), timeout=20000)
+    assert wizard.currentPage() is wizard.sheet_page
+    wizard.back()
+    wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20000)

@@ -20,7 +20,7 @@ from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
-from gridoffice.roster_read import RawSheet, cell_text, read_sheet, sheet_names
+from gridoffice.roster_read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
 
 ERROR_STYLE = "color: #b00020;"
@@ -128,7 +128,7 @@ class SheetPage(_Page):
 
         def job(_db):
             yield 0, 0, self.tr("正在读取“{name}”……").replace("{name}", name)
-            return read_sheet(path, name)
+            return (yield from read_sheet_job(path, name))
 
         def done(raw: RawSheet) -> None:
             self.w.set_raw((path, name), raw)
