@@ -2,7 +2,14 @@
 
 Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int;
 the command's name is the module's name without a trailing underscore (`import_` -> `import`).
-The package sits outside gridoffice so commands may use exports/ as well as the core.
+A module that creates its office file sets NEW_DB = True. The package sits outside gridoffice so
+commands may use exports/ as well as the core.
+
+run() is the one place where every command's file arguments are checked before it starts (`--db`,
+and `-o`, `--report` or `--to`, the file it writes) and where a failure met on the way (a full
+disk, a read-only folder, a database another program is writing) becomes a Chinese message
+through gridoffice.safety.classify instead of a traceback. Commands catch only what they can
+say better themselves.
 """
 
 from __future__ import annotations
@@ -10,7 +17,15 @@ from __future__ import annotations
 import argparse
 import importlib
 import pkgutil
+import sqlite3
 import sys
+
+from gridoffice.errors import GridOfficeError
+
+from . import _files
+
+# The argument naming the file a command writes, and whether it names a folder.
+_OUTPUTS = {"output": False, "report": False, "to": True}
 
 
 def _module_names() -> dict[str, str]:
@@ -34,8 +49,33 @@ def run(argv: list[str]) -> int:
     p = sub.add_parser(command, help=module.HELP, description=module.HELP)
     module.add_arguments(p)
     args = top.parse_args(argv)
+    if message := _problem(args, new_db=getattr(module, "NEW_DB", False)):
+        print(message, file=sys.stderr)
+        return 2
     try:
         return module.run(args)
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    except (OSError, sqlite3.Error) as exc:
+        from gridoffice.safety import classify
+
+        storage = classify(exc)
+        if storage is None:
+            raise
+        print(storage.message, file=sys.stderr)
+        return 1
+
+
+def _problem(args, *, new_db: bool) -> str | None:
+    if getattr(args, "db", None) is not None:
+        if message := _files.db_problem(args.db, new_ok=new_db):
+            return message
+    for name, folder in _OUTPUTS.items():
+        if getattr(args, name, None):
+            if message := _files.output_problem(getattr(args, name), folder=folder):
+                return message
+    return None

@@ -12,7 +12,6 @@ from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
 
-from . import _files
 
 NAME = "audit"
 HELP = "操作记录：校验防篡改链（check）或按条件列出（list）"
@@ -57,9 +56,6 @@ def _check(db, codes: list[str]) -> int:
 
 
 def run(args) -> int:
-    if message := _files.problem(args.db):
-        print(message, file=sys.stderr)
-        return 2
     db = connect(args.db, readonly=True)
     try:
         if args.audit_command == "check":

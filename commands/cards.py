@@ -35,9 +35,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path, out = Path(args.db), Path(args.output)
-    if message := _files.problem(args.db, args.output):
-        print(message, file=sys.stderr)
-        return 2
     if not (args.grid or args.household or args.calibration):
         print("请用 --grid 网格名称 或 --household 户号 选择要打卡片的户（或只打 --calibration 校准页）", file=sys.stderr)
         return 2

@@ -9,7 +9,6 @@ from pathlib import Path
 from gridoffice import audit, checks
 from gridoffice.db import connect
 
-from . import _files
 from ._progress import consume
 
 NAME = "check"
@@ -39,9 +38,6 @@ def _audit_problems(db, quiet: bool) -> list[str]:
 
 def run(args) -> int:
     path = Path(args.db)
-    if message := _files.problem(args.db):
-        print(message, file=sys.stderr)
-        return 2
     db = connect(path, readonly=True)
     try:
         if not db["households"].exists() or not db["audit"].exists():

@@ -10,7 +10,6 @@ from gridoffice import matters_query, regions, users
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
-from . import _files
 
 NAME = "dossier"
 HELP = "输出一个事项的完整档案（一事一档）PDF：封面、居民、每一步办理过程、评价"
@@ -25,9 +24,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path, out = Path(args.db), Path(args.output)
-    if message := _files.problem(args.db, args.output):
-        print(message, file=sys.stderr)
-        return 2
     db = connect(path, readonly=True)
     try:
         if not db["matters"].exists():

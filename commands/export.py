@@ -55,9 +55,6 @@ def _last_month() -> str:
 
 def run(args) -> int:
     path, out = Path(args.db), Path(args.output)
-    if message := _files.problem(args.db, args.output):
-        print(message, file=sys.stderr)
-        return 2
     if args.full_numbers and args.kind != "roster":
         print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
         return 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from exports.import_report import write_report
 from gridoffice import audit
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_import import import_file
+from gridoffice.safety import classify
 
 from . import _files
 from ._progress import consume
@@ -31,9 +33,6 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path = Path(args.db)
-    if message := _files.problem(args.db):
-        print(message, file=sys.stderr)
-        return 2
     try:
         office = _files.open_office(path)
     except GridOfficeError as exc:
@@ -62,6 +61,16 @@ def run(args) -> int:
     if len(result.refused) > 20:
         print(f"  ……另有{len(result.refused) - 20}行，见报告")
     if args.report:
-        write_report(args.report, result)
+        try:
+            write_report(args.report, result)
+        except (OSError, sqlite3.Error) as exc:
+            storage = classify(exc)
+            if storage is None:
+                raise
+            # The import itself is committed: say so rather than "nothing was saved".
+            head = "试导入已完成" if result.dry_run else "导入已完成并已保存"
+            print(f"{head}，但报告没有写成（未留下不完整的文件）：{storage.message}"
+                  "换好位置后，可用 --dry-run 重新生成同样的报告。", file=sys.stderr)
+            return 1
         print(f"报告已写入：{args.report}")
     return 1 if result.refused else 0

@@ -10,6 +10,7 @@ from gridoffice.errors import GridOfficeError
 from . import _files
 
 NAME = "restore"
+NEW_DB = True
 HELP = "从备份恢复数据文件（原文件先另存一份，不会删除）"
 
 

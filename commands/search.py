@@ -9,7 +9,6 @@ from pathlib import Path
 from gridoffice import search, users
 from gridoffice.db import connect
 
-from . import _files
 
 NAME = "search"
 HELP = "按姓名、拼音、身份证号或电话的数字、地址、户号查找人员和户，每行一条结果"
@@ -28,9 +27,6 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     path = Path(args.db)
     if message := search.query_problem(args.query):
-        print(message, file=sys.stderr)
-        return 2
-    if message := _files.problem(args.db):
         print(message, file=sys.stderr)
         return 2
     if args.limit < 1:

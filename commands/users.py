@@ -11,6 +11,7 @@ from gridoffice.errors import GridOfficeError
 from . import _files
 
 NAME = "users"
+NEW_DB = True  # the first `users add` creates the office file with its administrator
 HELP = "用户管理：列出、添加用户，或重置忘记的密码"
 
 

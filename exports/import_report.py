@@ -7,8 +7,6 @@ Every cell is written as text, so an ID number can never turn back into a number
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -19,7 +17,7 @@ from gridoffice.i18n import tr
 from gridoffice.roster_columns import FIELDS
 from gridoffice.roster_import import ImportResult
 
-from .workbook import safe_row
+from .workbook import safe_row, save
 
 _THIN = Side(style="thin", color="999999")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -104,12 +102,4 @@ def write_report(path: str | Path, result: ImportResult) -> Path:
            [[label, value] for label, value in figures], None)
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=path.parent)
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return save(wb, path)

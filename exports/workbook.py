@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 import tempfile
+import traceback
 import unicodedata
 from pathlib import Path
 
@@ -178,10 +180,23 @@ def save(wb, path: str | Path) -> Path:
     try:
         wb.save(tmp)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         os.unlink(tmp)
+        close_failed_save(exc)
         raise
     return path
+
+
+def close_failed_save(exc: BaseException) -> None:
+    """openpyxl leaves its ZipFile open when a save fails (a full disk); closed later by the garbage
+    collector, it writes again, fails again and prints a traceback for the clerk. Close it now,
+    quietly: the failure itself is what the caller reports."""
+    hook = sys.unraisablehook
+    sys.unraisablehook = lambda _unraisable: None
+    try:
+        traceback.clear_frames(exc.__traceback__)
+    finally:
+        sys.unraisablehook = hook
 
 
 def new_workbook() -> xlsx.Workbook:

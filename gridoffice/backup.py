@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import audit, audit_anchor, officefile
+from . import db as database
 from . import lock as locking
 from .db import connect, migrate
 from .errors import GridOfficeError, NotFound
@@ -178,8 +179,13 @@ def thin(times: list[dt.datetime], schedule: Schedule = DEFAULT_SCHEDULE) -> set
 
 def _copy(src_path: Path, target: Path, *, progress=None) -> None:
     """Online backup of src_path into target (a new file), left in rollback-journal mode."""
-    src = sqlite3.connect(f"file:{src_path.as_posix()}?mode=ro", uri=True, timeout=30)
+    src = sqlite3.connect(f"file:{src_path.as_posix()}?mode=ro", uri=True, timeout=3 * database.BUSY_SECONDS,
+                          isolation_level=None)
     try:
+        # A read lock first, taken within the busy timeout: the backup API itself retries a locked
+        # file forever (a writer in rollback-journal mode, on a network share, locks readers out).
+        src.execute("BEGIN")
+        src.execute("SELECT count(*) FROM sqlite_master").fetchone()
         dst = sqlite3.connect(str(target))
         try:
             # One step: the snapshot stays consistent even while the program keeps writing (WAL).
@@ -334,7 +340,7 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
             if db_path.exists():
                 if not integrity_problems(db_path, quick=True):
                     # Fold the WAL in first, so the file kept aside is complete on its own.
-                    conn = sqlite3.connect(str(db_path), timeout=30)
+                    conn = sqlite3.connect(str(db_path), timeout=3 * database.BUSY_SECONDS)
                     try:
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:

@@ -11,6 +11,10 @@ from sqlite_utils import Database
 from . import officefile
 from .schema import migrations
 
+# How long a connection waits for another program's write to finish before it gives up with
+# "database is locked" (which safety.classify turns into a message). Read at call time.
+BUSY_SECONDS = 10
+
 
 def now() -> str:
     """Local wall-clock time, to the second: what a clerk reads in the history."""
@@ -24,9 +28,10 @@ def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Da
     file of a newer schema.
     """
     if readonly:
-        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=10, check_same_thread=False)
+        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=BUSY_SECONDS,
+                               check_same_thread=False)
     else:
-        conn = sqlite3.connect(str(path), timeout=10, check_same_thread=False)
+        conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, check_same_thread=False)
     try:
         refused = officefile.refusal(path, officefile.inspect(conn))
     except BaseException:
@@ -37,7 +42,7 @@ def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Da
         raise refused
     db = Database(conn, execute_plugins=False)
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 10000")
+    db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
     if not readonly:
         # FULL: a committed change must survive a power cut on an office PC.
         db.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")

@@ -23,6 +23,7 @@ from typing import Callable, Iterator, TypeVar
 
 from sqlite_utils import Database
 
+from . import db as database
 from . import lock as locking
 from . import officefile
 from .db import connect, migrate
@@ -41,7 +42,8 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 class StorageError(GridOfficeError):
     """A write failed because of the disk or the file, not because of what the clerk typed.
 
-    `kind` is one of 'full', 'io', 'readonly', 'busy', 'corrupt', 'cantopen', 'other'.
+    `kind` is one of 'full', 'io', 'readonly', 'busy', 'corrupt', 'cantopen', 'other', and for a
+    file other than the office file also 'folder' (the path is a folder) or 'missing'.
     """
 
     def __init__(self, kind: str, message: str):
@@ -138,10 +140,44 @@ _MESSAGES = {
 }
 
 
+# A failure on a file the program reads or writes beside the office file (an export, a report, a
+# backup, a lock file): Python names the file, so the message can say which and what to do.
+_FILE_MESSAGES = {
+    "full": _MESSAGES["full"],
+    "folder": "“{path}”是一个文件夹，不是文件。请在文件夹后面写上文件名，例如“{example}”。",
+    "readonly": "不能写入文件夹“{folder}”：它是只读的（光盘、写保护的U盘、网络共享），或没有写入权限，"
+                "也可能同名文件正被Excel等程序打开。刚才的操作没有完成，也没有留下不完整的文件。"
+                "请换一个可写的文件夹，或关闭打开该文件的程序后再试。",
+    "missing": "找不到“{path}”：文件夹不存在或文件已被移走。请检查路径后再试。",
+    "io": "读写“{path}”时磁盘出错，刚才的操作没有完成。若它在U盘或网络共享上，请检查是否被拔出或断开，然后再试。",
+}
+
+
+def _file_kind(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return "full"
+    if isinstance(exc, IsADirectoryError) or exc.errno == errno.EISDIR:
+        return "folder"
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "readonly"
+    if exc.errno in (errno.ENOENT, errno.ENOTDIR):
+        return "missing"
+    return "io"
+
+
 def classify(exc: BaseException) -> StorageError | None:
-    """A StorageError for a disk or file failure, or None when `exc` is something else."""
+    """A StorageError for a disk or file failure, or None when `exc` is something else.
+
+    This is the one place where SQLite and operating-system failures become Chinese messages:
+    the window's writer and every command (commands/__init__.py) go through it.
+    """
     if isinstance(exc, StorageError):
         return exc
+    if isinstance(exc, OSError) and exc.filename:
+        kind = _file_kind(exc)
+        path = Path(os.fsdecode(exc.filename))
+        message = tr(_FILE_MESSAGES[kind]).format(path=path, folder=path.parent, example=path / "报表.xlsx")
+        return StorageError(kind, message)
     kind = None
     if isinstance(exc, sqlite3.Error):
         code = getattr(exc, "sqlite_errorcode", None)
@@ -201,7 +237,7 @@ def integrity_problems(path: str | Path, *, quick: bool = False, recover: bool =
     """
     try:
         if recover:
-            conn = sqlite3.connect(str(path), timeout=10)
+            conn = sqlite3.connect(str(path), timeout=database.BUSY_SECONDS)
         else:
             conn = officefile.look(Path(path))
     except sqlite3.Error as exc:

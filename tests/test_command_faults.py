@@ -1,0 +1,262 @@
+"""Faults a clerk meets, for every command: a folder or a text file given as --db, a database another
+program is writing, an output path that is a folder, a read-only folder, a full disk. Each ends in
+a Chinese message that says what to do, no traceback, and nothing half written."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import commands
+from gridoffice import db as database
+from test_import import messy_workbook
+
+TODAY = "2026-11-15"
+DB, OUT, OUTDIR, ROSTER, BACKUP, GRID, ORG, MATTER = (
+    "{db}", "{out}", "{outdir}", "{roster}", "{backup}", "{grid}", "{org}", "{matter}")
+
+# Each command once, with the file it writes (if any) in the folder a fault is put on.
+COMMANDS = {
+    "search": ["search", "--db", DB, "张"],
+    "check": ["check", "--db", DB, "-q"],
+    "audit-check": ["audit", "check", "--db", DB],
+    "audit-list": ["audit", "list", "--db", DB],
+    "users-list": ["users", "list", "--db", DB],
+    "generate": ["generate", "--db", DB, "--households", "5", "--today", TODAY, "-q"],
+    "restore": ["restore", "--db", DB, BACKUP],
+    "backup": ["backup", "--db", DB, "--to", OUTDIR],
+    "import": ["import", "--db", DB, ROSTER, "--report", OUT + ".xlsx", "-q"],
+    "export-summary": ["export", "summary", "--db", DB, "--month", "2026-10", "-o", OUT + ".xlsx", "-q"],
+    "export-roster": ["export", "roster", "--db", DB, "-o", OUT + ".xlsx", "-q"],
+    "export-village-file": ["export", "village-file", "--db", DB, "--org", ORG, "-o", OUT + ".pdf", "-q"],
+    "cards": ["cards", "--db", DB, "--grid", GRID, "-o", OUT + ".pdf"],
+    "dossier": ["dossier", "matter", MATTER, "--db", DB, "-o", OUT + ".pdf"],
+}
+WRITERS = [name for name, argv in COMMANDS.items() if OUTDIR in argv or any(OUT in a for a in argv)]
+# Words a message may hold besides Chinese: names of formats and of the command's own options.
+ALLOWED = {"SQLite", "Excel", "CSV", "PDF", "UTF", "xlsx", "xls", "pdf", "db", "to", "office", "csv"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("office")
+    path = folder / "office.db"
+    assert commands.run(["generate", "--db", str(path), "--households", "30", "--seed", "3", "--today", TODAY,
+                         "-q"]) == 0
+    db = database.connect(path, readonly=True)
+    grid = db.execute("SELECT name FROM org_units WHERE level = 'grid' ORDER BY id LIMIT 1").fetchone()[0]
+    org = db.execute("SELECT name FROM org_units WHERE level = 'community' ORDER BY id LIMIT 1").fetchone()[0]
+    matter = db.execute("SELECT number FROM matters ORDER BY id LIMIT 1").fetchone()[0]
+    db.close()
+    return path, grid, org, matter
+
+
+@pytest.fixture
+def setup(generated, tmp_path):
+    source, grid, org, matter = generated
+    work = tmp_path / "work"
+    work.mkdir()
+    path = work / "office.db"
+    shutil.copy(source, path)
+    backup = work / "good-backup.db"
+    shutil.copy(source, backup)
+    roster = messy_workbook(work / "roster.xlsx")
+    (tmp_path / "out").mkdir()
+    return {"db": path, "grid": grid, "org": org, "matter": matter, "backup": backup, "roster": roster,
+            "outdir": tmp_path / "out", "out": tmp_path / "out" / "结果"}
+
+
+def _argv(name: str, values: dict) -> list[str]:
+    return [a.format(**{k: str(v) for k, v in values.items()}) for a in COMMANDS[name]]
+
+
+def _digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def _listing(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")} if folder.is_dir() else set()
+
+
+def _assert_told(err: str, values: dict) -> None:
+    assert err.strip(), "no message at all"
+    assert "Traceback" not in err
+    assert re.search("[\u4e00-\u9fff]", err)
+    assert "请" in err, f"the message does not say what to do: {err}"
+    text = err
+    for v in sorted((str(v) for v in values.values()), key=len, reverse=True):
+        text = text.replace(v, "")
+    text = re.sub(r"--[a-z-]+", "", text)
+    english = set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED
+    assert not english, f"English in the message: {english} in {err}"
+
+
+def _run(name, values, capsys):
+    code = commands.run(_argv(name, values))
+    return code, capsys.readouterr().err
+
+
+# --- faults of the office file ---------------------------------------------------------------
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_db_naming_a_folder(setup, capsys, name):
+    folder = setup["db"].parent / "办公室文件夹"
+    folder.mkdir()
+    values = {**setup, "db": folder}
+    code, err = _run(name, values, capsys)
+    assert code != 0
+    assert "是一个文件夹" in err
+    _assert_told(err, values)
+    assert _listing(folder) == set()
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_db_naming_a_text_file(setup, capsys, name):
+    text = setup["db"].parent / "说明.txt"
+    text.write_text("这是一份说明，不是数据库。\n" * 40, encoding="utf-8")
+    before = _digest(text)
+    values = {**setup, "db": text}
+    code, err = _run(name, values, capsys)
+    assert code != 0
+    assert "不是网格通的数据文件" in err and "损坏" not in err
+    _assert_told(err, values)
+    assert _digest(text) == before
+    assert _listing(setup["outdir"]) == set()
+
+
+@pytest.mark.parametrize("name", sorted(set(COMMANDS) - {"restore"}))
+def test_a_database_another_program_is_writing(setup, capsys, monkeypatch, name):
+    monkeypatch.setattr(database, "BUSY_SECONDS", 0.3)
+    holder = sqlite3.connect(setup["db"], isolation_level=None)
+    holder.execute("PRAGMA journal_mode = DELETE")
+    holder.execute("BEGIN EXCLUSIVE")  # what a long write by the window or another command holds
+    before = _digest(setup["db"])
+    try:
+        code, err = _run(name, setup, capsys)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code != 0
+    assert "占用" in err
+    _assert_told(err, setup)
+    assert _digest(setup["db"]) == before
+    assert _listing(setup["outdir"]) == set()
+
+
+# --- faults of the file a command writes -----------------------------------------------------
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_an_output_path_that_is_a_folder(setup, capsys, name):
+    values = dict(setup)
+    if name == "backup":  # --to names a folder: here it is given a file instead
+        values["outdir"] = setup["outdir"] / "备份.txt"
+        values["outdir"].write_text("x")
+    else:
+        # The output path itself is a folder.
+        target = Path(_argv(name, values)[_argv(name, values).index("-o" if "-o" in COMMANDS[name] else "--report")
+                                          + 1])
+        target.mkdir()
+    before = _digest(setup["db"]), _listing(setup["outdir"])
+    code, err = _run(name, values, capsys)
+    assert code != 0
+    assert "是一个文件夹" in err or "是一个文件，不是文件夹" in err
+    _assert_told(err, values)
+    assert (_digest(setup["db"]), _listing(setup["outdir"])) == before
+
+
+def _mount(point: Path, options: str) -> bool:
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return False
+    point.mkdir(exist_ok=True)
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(point)], capture_output=True)
+    return done.returncode == 0
+
+
+@pytest.fixture
+def read_only_folder(setup):
+    point = setup["outdir"]
+    if not _mount(point, "size=1m,ro"):
+        pytest.skip("mounting a read-only tmpfs is not permitted here")
+    yield point
+    subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+@pytest.fixture
+def full_disk(setup):
+    point = setup["outdir"]
+    if not _mount(point, "size=2m"):
+        pytest.skip("mounting a small tmpfs is not permitted here")
+    try:
+        fd = os.open(point / ".filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass  # full
+        finally:
+            os.close(fd)
+        yield point
+    finally:
+        subprocess.run(["umount", "-l", str(point)], check=True)
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_read_only_folder(setup, read_only_folder, capsys, name):
+    before = _digest(setup["db"])
+    code, err = _run(name, setup, capsys)
+    assert code != 0
+    assert "只读" in err
+    _assert_told(err, setup)
+    assert _digest(setup["db"]) == before
+    assert _listing(read_only_folder) == set()
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_full_disk_while_writing(setup, full_disk, capsys, name):
+    audit_before = _audit_count(setup["db"])
+    code, err = _run(name, setup, capsys)
+    assert code != 0
+    assert "磁盘空间已满" in err
+    _assert_told(err, setup)
+    assert _listing(full_disk) == {".filler"}, "a half-written file was left behind"
+    if name != "import":  # an export that did not happen is not logged as one
+        assert _audit_count(setup["db"]) == audit_before
+
+
+def _audit_count(path: Path) -> int:
+    db = database.connect(path, readonly=True)
+    try:
+        return db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    finally:
+        db.close()
+
+
+# --- two imports at once ---------------------------------------------------------------------
+
+def test_two_imports_at_once(setup, tmp_path):
+    root = Path(__file__).resolve().parent.parent
+    argv = [sys.executable, str(root / "main.py"), "import", "--db", str(setup["db"]), str(setup["roster"]), "-q",
+            "--create-grids"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=root)
+            for _ in range(2)]
+    results = [(p.wait(timeout=120), *p.communicate()) for p in runs]
+    for code, out, err in results:
+        assert "Traceback" not in err
+        assert code in (0, 1, 2), err
+        if code == 2:
+            _assert_told(err, setup)
+    db = database.connect(setup["db"], readonly=True)
+    try:
+        # All or nothing each: every imported person once, never a half import.
+        assert db.execute("SELECT count(*) FROM persons WHERE name = '王建国'").fetchone()[0] == 1
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        db.close()
