@@ -110,13 +110,18 @@ def _sniff(head: bytes) -> str:
         return tr("一个旧版Office文档（如 .xls 表格）")
     if head.startswith(b"%PDF"):
         return tr("一个PDF文件")
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
+    text = None
+    for encoding in ("utf-8", "gb18030"):
         try:
-            text = head.decode("gb18030")
-        except UnicodeDecodeError:
-            return tr("一个不认识的文件")
+            text = head.decode(encoding)
+            break
+        except UnicodeDecodeError as exc:
+            # The head may end inside a character (a Chinese one is 2 to 4 bytes): that is no fault.
+            if exc.start >= len(head) - 3:
+                text = head[: exc.start].decode(encoding, "replace")
+                break
+    if text is None:
+        return tr("一个不认识的文件")
     if all(ch.isprintable() or ch in "\r\n\t" for ch in text.rstrip("\x00")):
         return tr("一个文本文件")
     return tr("一个不认识的文件")
