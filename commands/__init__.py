@@ -2,7 +2,8 @@
 
 Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int;
 the command's name is the module's name without a trailing underscore (`import_` -> `import`).
-A module that creates its office file sets NEW_DB = True. The package sits outside gridoffice so
+A module that creates its office file sets NEW_DB = True, and one that tells what a --db file is
+in its own words sets OWN_DB_CHECK = True. The package sits outside gridoffice so
 commands may use exports/ as well as the core.
 
 run() is the one place where every command's file arguments are checked before it starts (`--db`,
@@ -49,7 +50,8 @@ def run(argv: list[str]) -> int:
     p = sub.add_parser(command, help=module.HELP, description=module.HELP)
     module.add_arguments(p)
     args = top.parse_args(argv)
-    if message := _problem(args, new_db=getattr(module, "NEW_DB", False)):
+    if message := _problem(args, new_db=getattr(module, "NEW_DB", False),
+                           db_checked=getattr(module, "OWN_DB_CHECK", False)):
         print(message, file=sys.stderr)
         return 2
     try:
@@ -70,8 +72,8 @@ def run(argv: list[str]) -> int:
         return 1
 
 
-def _problem(args, *, new_db: bool) -> str | None:
-    if getattr(args, "db", None) is not None:
+def _problem(args, *, new_db: bool, db_checked: bool) -> str | None:
+    if getattr(args, "db", None) is not None and not db_checked:
         if message := _files.db_problem(args.db, new_ok=new_db):
             return message
     for name, folder in _OUTPUTS.items():

@@ -15,7 +15,7 @@ from . import _files
 from ._progress import consume
 
 NAME = "generate"
-NEW_DB = True
+OWN_DB_CHECK = True  # a file that is not a new one is refused in the words of generating
 HELP = "生成演示数据：一个社区（户数多时为一个区）的组织、住户、人员、服务团队和联系户"
 
 

@@ -30,8 +30,9 @@ MAX_ZIP_ENTRIES = 2000
 MAX_ROWS = 200_000
 MAX_COLUMNS = 200
 MAX_CELLS = 4_000_000
-# No field of the archive holds more; a longer cell is refused, never cut and stored.
-MAX_CELL_CHARS = 2000
+# Far above any field's own limit (normalize.LIMITS, by which a row is refused into the report):
+# a cell this long is not a roster's, and the file is refused naming it, never cut and stored.
+MAX_CELL_CHARS = 10_000
 EXCEL_CELL_CHARS = 32767
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
@@ -94,7 +95,7 @@ def text_problem(rows: int, columns: int, cells: int) -> str | None:
 def cell_problem(length: int, row: int, column: int) -> str:
     """The message for a cell of `length` characters at 0-based (row, column)."""
     # calamine stops a cell at Excel's own limit, so that many means at least that many.
-    count = tr("至少{n}") if length >= EXCEL_CELL_CHARS else "{n}"
+    count = tr("至少{n}") if length == EXCEL_CELL_CHARS else "{n}"
     return tr("第{row}行{col}列的内容有{count}个字，超过了一格最多{max}个字的上限。"
               "请在表格中改正这一格（花名册的任何一项都用不了这么长）后再导入。").format(
         row=row + 1, col=column_letter(column), count=count.format(n=f"{length:,}"), max=f"{MAX_CELL_CHARS:,}")

@@ -127,7 +127,7 @@ def test_db_naming_a_text_file(setup, capsys, name):
     values = {**setup, "db": text}
     code, err = _run(name, values, capsys)
     assert code != 0
-    assert "是一个文本文件，不是网格通的数据文件" in err and "损坏" not in err
+    assert "是一个文本文件" in err and "损坏" not in err
     _assert_told(err, values)
     assert _digest(text) == before
     assert _listing(setup["outdir"]) == set()

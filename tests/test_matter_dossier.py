@@ -1,13 +1,12 @@
 """One matter, one file: the dossier PDF's text, masks and embedded font, and the dossier command."""
 
-import argparse
 import datetime as dt
 import shutil
 import subprocess
 
 import pytest
 
-from commands import dossier as dossier_command
+import commands
 from gridoffice import matters as M
 from gridoffice.idcard import make_id
 
@@ -40,9 +39,8 @@ def office_file(db, tmp_path):
 
 
 def run(*argv):
-    parser = argparse.ArgumentParser()
-    dossier_command.add_arguments(parser)
-    return dossier_command.run(parser.parse_args(list(argv)))
+    # Through commands.run, which checks --db and -o for every command before it starts.
+    return commands.run(["dossier", *argv])
 
 
 def test_dossier_pdf_has_every_step_masked_resident_and_embedded_font(office_file, tmp_path):
