@@ -80,3 +80,33 @@ def test_village_file_needs_a_village_and_member_file_a_person(page, monkeypatch
     _pick(page.kind, "member-file")
     assert page.staff.isVisible() and page.staff.count() > 0
 
+
+
+def test_an_export_onto_a_folder_or_a_read_only_folder_is_told_plainly(page, qtbot, monkeypatch, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    _pick(page.kind, "summary")
+    _pick(page.month, "2026-10")
+    folder = tmp_path / "已有文件夹.xlsx"  # what the clerk typed names a folder
+    folder.mkdir()
+    _save_as(monkeypatch, folder)
+    page.export()
+    qtbot.waitUntil(lambda: page.export_button.isEnabled(), timeout=20000)
+    assert "导出未完成" in page.result.text() and "是一个文件夹" in page.result.text()
+    assert list(folder.iterdir()) == [] and [p.name for p in tmp_path.iterdir() if p.name.startswith(".~")] == []
+    if sys.platform != "linux" or os.geteuid() != 0:
+        return
+    locked = tmp_path / "只读"
+    locked.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m,ro", "tmpfs", str(locked)]).returncode:
+        return
+    try:
+        _save_as(monkeypatch, locked / "汇总.xlsx")
+        page.export()
+        qtbot.waitUntil(lambda: page.export_button.isEnabled(), timeout=20000)
+        assert "只读" in page.result.text() and "请换一个可写的文件夹" in page.result.text()
+        assert list(locked.iterdir()) == []
+    finally:
+        subprocess.run(["umount", "-l", str(locked)], check=True)
