@@ -186,6 +186,10 @@ class AppContext(QObject):
         """The user's Scope, which every core read and write concerning residents takes."""
         return users.scope_of(self.reader(), self.user)
 
+    def can_import(self) -> bool:
+        """A roster names grids across the office and may create them: only roles that edit every unit import."""
+        return self.can("edit") and self.org_scope() is None
+
     def org_scope(self) -> set[int] | None:
         """The org units this user works in (a grid worker: their grid's subtree); None for all."""
         org_ids = self.scope().org_ids

@@ -345,8 +345,16 @@ def _column_letter(col: int) -> str:
     return letters
 
 
+def open_import_wizard(ctx, parent: QWidget | None = None) -> "ImportWizard":
+    """The wizard, shown window-modal; the File menu and the empty archive's first steps open it."""
+    wizard = ImportWizard(ctx, parent)
+    wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    wizard.open()
+    return wizard
+
+
 class ImportWizard(QWizard):
-    """Open with ImportWizard(ctx, parent).open(); ctx is the application's AppContext."""
+    """Open with open_import_wizard(ctx, parent); ctx is the application's AppContext."""
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)

@@ -209,6 +209,8 @@ class MainWindow(QMainWindow):
         self._recent_menu = file_menu.addMenu(tr("最近打开(&R)"))
         self._recent_menu.aboutToShow.connect(self._fill_recent)
         file_menu.addSeparator()
+        self.import_action = self._add(file_menu, tr("导入花名册(&I)…"), QKeySequence("Ctrl+I"), self.open_import)
+        self.import_action.setEnabled(self.ctx.can_import())
         self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
         if isinstance(self.ctx.user, users.User):
             self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
@@ -290,6 +292,14 @@ class MainWindow(QMainWindow):
             return
         window.show()
         self.close()
+
+    def open_import(self):
+        """The roster import wizard (imported on first use: it loads the spreadsheet readers)."""
+        if not self.ctx.can_import():
+            return None
+        from .import_wizard import open_import_wizard
+
+        return open_import_wizard(self.ctx, self)
 
     # -- backups and the user's password -------------------------------------------------------
     def start_auto_backup(self) -> None:

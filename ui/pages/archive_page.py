@@ -201,6 +201,7 @@ class ArchivePage(Page):
         self.tabs.currentChanged.connect(self._tab_changed)
         self.count_label = QLabel()
         self.count_label.setWordWrap(True)
+        self.count_label.linkActivated.connect(self._first_step)
         self.new_button = QToolButton()
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
@@ -497,9 +498,21 @@ class ArchivePage(Page):
         n = self.models[kind].rowCount()
         text = (tr("共{n}户") if kind == "households" else tr("共{n}人")).format(n=n)
         self.ctx.show_status(text)
+        rich = False
         if n == 0 and self.current_filter() == browse.Filter() and not self._tree_has_households():
             text = tr("还没有登记任何户。先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
+            if self.ctx.can_import():
+                rich = True
+                text = tr("还没有登记任何户。已有Excel花名册的，<a href=\"import\">导入花名册</a>"
+                          "（文件菜单，Ctrl+I）；没有的，先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
+        self.count_label.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.count_label.setText(text)
+
+    def _first_step(self, link: str) -> None:
+        if link == "import" and self.ctx.can_import():
+            from ui.import_wizard import open_import_wizard
+
+            self.import_wizard = open_import_wizard(self.ctx, self.window())
 
     def _tree_has_households(self) -> bool:
         root = self.tree.topLevelItem(0)

@@ -1,0 +1,101 @@
+"""What a clerk meets in the main window (issue 17): the roster import reachable from the menu and
+from the empty archive's first steps."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from gridoffice import regions
+from gridoffice.db import open_db
+from test_import import messy_workbook
+from ui.context import AppContext, User
+from ui.import_wizard import ImportWizard
+from ui.main_window import MainWindow
+
+
+def grab(widget, name: str) -> None:
+    """A PNG for the reviewer when GRIDOFFICE_PNG names a folder (the tests never depend on it)."""
+    folder = os.environ.get("GRIDOFFICE_PNG")
+    if folder:
+        widget.grab().save(os.path.join(folder, name))
+
+
+def empty_office(tmp_path):
+    path = tmp_path / "office.db"
+    db = open_db(path)
+    regions.set_office(db, "东风社区居委会", None)
+    community = regions.create_unit(db, None, "community", "东风社区")
+    for name in ("第一网格", "第二网格"):
+        regions.create_unit(db, community, "grid", name)
+    db.close()
+    return path
+
+
+def open_window(qtbot, path, user=None):
+    if os.environ.get("GRIDOFFICE_PNG"):
+        from ui.app import install_font
+
+        install_font(QApplication.instance())  # the PNG shows the shipped font, as the program does
+    ctx = AppContext(path, user)
+    win = MainWindow(ctx, persist=False, first_page="archive")
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    page = win.current_page()
+    qtbot.waitUntil(lambda: not page.is_loading())
+    return win, page
+
+
+def open_wizard(qtbot) -> ImportWizard:
+    qtbot.waitUntil(lambda: isinstance(QApplication.activeModalWidget(), ImportWizard))
+    return QApplication.activeModalWidget()
+
+
+def test_the_empty_archive_leads_to_the_import_and_the_roster_lands_in_it(qtbot, tmp_path):
+    win, page = open_window(qtbot, empty_office(tmp_path))
+    qtbot.waitUntil(lambda: "导入花名册" in page.count_label.text())
+    assert page.count_label.textFormat() == Qt.TextFormat.RichText
+    grab(win, "archive-empty-first-steps.png")
+    page.count_label.linkActivated.emit("import")  # the clerk clicks the link
+    wizard = open_wizard(qtbot)
+    assert wizard.windowTitle() == "导入花名册"
+    wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
+    wizard.next()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=10000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.preview is not None, timeout=10000)
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.currentPage() is wizard.result_page, timeout=10000)
+    wizard.accept()
+    qtbot.waitUntil(lambda: page.household_model.rowCount() > 0, timeout=10000)
+    assert "导入花名册" not in page.count_label.text()
+    win.close()
+
+
+def test_ctrl_i_opens_the_import_from_the_file_menu(qtbot, tmp_path):
+    win, page = open_window(qtbot, empty_office(tmp_path))
+    file_menu = win.menuBar().actions()[0].menu()
+    assert "导入花名册(&I)…" in [a.text() for a in file_menu.actions()]
+    assert win.import_action.shortcut().toString() == "Ctrl+I"
+    qtbot.keyClick(win, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    wizard = open_wizard(qtbot)
+    grab(wizard, "import-wizard-from-menu.png")
+    wizard.reject()
+    win.close()
+
+
+@pytest.mark.parametrize("role", ["grid_worker"])
+def test_a_grid_worker_is_not_offered_the_import(qtbot, tmp_path, role):
+    win, page = open_window(qtbot, empty_office(tmp_path), User("网格员小王", role))
+    qtbot.waitUntil(lambda: "还没有登记任何户" in page.count_label.text())
+    assert "导入花名册" not in page.count_label.text()
+    assert not win.import_action.isEnabled()
+    qtbot.keyClick(win, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(100)
+    assert QApplication.activeModalWidget() is None
+    win.close()
