@@ -99,3 +99,63 @@ def test_a_grid_worker_is_not_offered_the_import(qtbot, tmp_path, role):
     qtbot.wait(100)
     assert QApplication.activeModalWidget() is None
     win.close()
+
+
+def test_a_confirmation_stays_readable_and_the_count_has_its_own_place(qtbot, tmp_path):
+    from test_ui_archive import settle, with_dialog
+    from ui_helpers import office_copy
+
+    path, office = office_copy(tmp_path)
+    win, page = open_window(qtbot, path)
+    qtbot.waitUntil(lambda: win._count_label.text() == "共2户")
+    page.show_household(office.h_wang, office.wang_fang)
+
+    def handle(form):
+        form.edits["phone"].setText("139 0000 0002")
+        form.accept()
+
+    with_dialog(qtbot, page.actions["edit_person"].trigger, handle)
+    settle(qtbot, win)
+    qtbot.wait(300)  # the archive reloads its lists after the save; its count no longer covers the message
+    assert win.statusBar().currentMessage().startswith("已保存")
+    assert win._count_label.text() == "共2户"
+    grab(win, "status-saved-and-count.png")
+    page.tabs.setCurrentIndex(1)  # the clerk looks at persons: the count follows the list
+    qtbot.waitUntil(lambda: win._count_label.text() == "共5人")
+    win.show_page("matters")
+    assert win._count_label.text() == ""  # a page without a count shows none
+    win.show_page("archive")
+    assert win._count_label.text() == "共5人"
+    win.close()
+
+
+def test_qt_speaks_chinese_from_the_shipped_catalogue(qtbot, tmp_path, monkeypatch):
+    from PySide6.QtCore import QLibraryInfo
+    from PySide6.QtWidgets import QDialogButtonBox, QFileDialog, QLineEdit, QMessageBox
+
+    from ui import translations
+
+    assert (translations.FOLDER / "qtbase_zh_CN.qm").is_file()
+    # Nothing may come from the PC: Qt's own folder is made useless for the test.
+    monkeypatch.setattr(QLibraryInfo, "path", lambda _which: str(tmp_path / "nowhere"))
+    win, page = open_window(qtbot, empty_office(tmp_path))
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    qtbot.addWidget(buttons)
+    assert sorted(b.text() for b in buttons.buttons()) == sorted(["确定", "取消"])
+    # The right-click menu of the search field, as the clerk sees it.
+    menu = page.findChild(QLineEdit).createStandardContextMenu()
+    texts = [a.text().split("\t")[0] for a in menu.actions() if a.text()]
+    assert texts[:5] == ["撤消(&U)", "重做(&R)", "剪切(&T)", "复制(&C)", "粘贴(&P)"]  # Qt's own wording
+    assert not any(t.startswith(("&Undo", "Undo", "&Paste", "Paste")) for t in texts)
+    box = QMessageBox(QMessageBox.Icon.Information, "关于", "网格化管理", QMessageBox.StandardButton.Ok, win)
+    assert box.button(QMessageBox.StandardButton.Ok).text() == "确定"
+    dialog = QFileDialog(win, "打开办公室文件", str(tmp_path))
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog)
+    dialog.resize(800, 500)
+    dialog.show()
+    labels = [b.text() for b in dialog.findChildren(QDialogButtonBox)[0].buttons()]
+    assert "取消" in labels
+    grab(dialog, "qt-file-dialog-chinese.png")
+    dialog.close()
+    menu.deleteLater()
+    win.close()

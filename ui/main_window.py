@@ -19,6 +19,7 @@ from .background import LatestWorker
 from .backup_dialog import BackupDialog
 from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
+from .translations import install_qt_translations
 
 DEFAULT_PAGE = "archive"
 # Leaders and administrators start on the month at a glance after every log-in.
@@ -38,6 +39,7 @@ def tr(text: str) -> str:
 class MainWindow(QMainWindow):
     def __init__(self, ctx: AppContext, *, persist: bool = True, first_page: str | None = None):
         super().__init__()
+        install_qt_translations()
         self.ctx = ctx
         self.persist = persist
         self.pages: list[QWidget] = []
@@ -77,6 +79,7 @@ class MainWindow(QMainWindow):
     def open(cls, path: str | Path, *, persist: bool = True, first_page: str | None = None,
              user: User | None = None, parent: QWidget | None = None) -> "MainWindow | None":
         """The window on `path` after the log-in (skipped when `user` is given); None if the clerk quit."""
+        install_qt_translations()  # before the log-in dialog, whose buttons Qt labels
         office = open_office(path, parent)
         try:
             user = user or app_module.log_in(office.db, path, parent)
@@ -115,6 +118,8 @@ class MainWindow(QMainWindow):
             self._stack.insertWidget(pos, page)
             action = QAction(QCoreApplication.translate("pages", cls.TITLE), self, checkable=True)
             action.triggered.connect(lambda _checked=False, p=page: self._show(p))
+            if hasattr(page, "count_changed"):
+                page.count_changed.connect(lambda text, p=page: self._show_count(p, text))
             self._nav_group.addAction(action)
             before = self._page_actions[pos] if pos < len(self._page_actions) else None
             self._nav.insertAction(before, action)
@@ -185,6 +190,7 @@ class MainWindow(QMainWindow):
         self._stack.setCurrentWidget(page)
         self._page_actions[self.pages.index(page)].setChecked(True)
         self.statusBar().clearMessage()
+        self._count_label.setText(getattr(page, "count_text", ""))
         for menu_action in self._page_menu_actions:
             menu_action.setVisible(menu_action.data() == page.PAGE_ID)
         if hasattr(page, "activated"):
@@ -372,13 +378,20 @@ class MainWindow(QMainWindow):
     # -- status bar ----------------------------------------------------------------------------
     def _build_status_bar(self) -> None:
         self._totals_label = QLabel()
+        # The current page's row count lives here, beside the totals; messages keep the left part.
+        self._count_label = QLabel()
         self._file_label = QLabel(self.ctx.db_path.name)
         self._file_label.setToolTip(str(self.ctx.db_path))
         user = self.ctx.user
         self._user_label = QLabel(tr("{name}（{role}）").format(name=user.name, role=tr(user.permissions.label)))
+        self.statusBar().addPermanentWidget(self._count_label)
         self.statusBar().addPermanentWidget(self._user_label)
         self.statusBar().addPermanentWidget(self._totals_label)
         self.statusBar().addPermanentWidget(self._file_label)
+
+    def _show_count(self, page: QWidget, text: str) -> None:
+        if page is self.current_page():
+            self._count_label.setText(text)
 
     def _refresh_totals(self) -> None:
         scope = self.ctx.scope()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
                                QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
@@ -46,6 +46,9 @@ class ArchivePage(Page):
     PAGE_ID = "archive"
     TITLE = "户籍档案"
     ORDER = 10
+    # How many rows the list holds ("共N户"): the window shows it in the status bar's permanent part,
+    # so it never covers a confirmation such as "已保存…".
+    count_changed = Signal(str)
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
@@ -497,7 +500,8 @@ class ArchivePage(Page):
     def _show_count(self, kind: str) -> None:
         n = self.models[kind].rowCount()
         text = (tr("共{n}户") if kind == "households" else tr("共{n}人")).format(n=n)
-        self.ctx.show_status(text)
+        self.count_text = text
+        self.count_changed.emit(text)
         rich = False
         if n == 0 and self.current_filter() == browse.Filter() and not self._tree_has_households():
             text = tr("还没有登记任何户。先在“组织与网格”页建立网格，再点右边的“新建户”登记第一户。")
