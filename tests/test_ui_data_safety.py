@@ -78,12 +78,12 @@ def test_audit_page_filters_and_checks_the_chain(ctx, qtbot, tmp_path):
     page.show()
     page.activated()
     assert page.body.isVisible() and page.table.rowCount() == 3
-    assert page.table.item(0, 2).text() == "修改人员" and page.table.item(0, 3).text() == "人员 #3"
+    assert page.table.item(0, 2).text() == "修改人员信息" and page.table.item(0, 3).text() == "（已不存在）"
     page.actor.setCurrentIndex(page.actor.findData("张三"))
     page.search()
     assert page.table.rowCount() == 2 and "共 2 条" in page.summary.text()
     page.table.selectRow(0)
-    assert "原值" in page.detail.toPlainText() and "乙" in page.detail.toPlainText()
+    assert "姓名由“甲”改为“乙”" in page.detail.toPlainText()
     with qtbot.waitSignal(ctx.navigate_requested) as nav:
         page.table.cellDoubleClicked.emit(0, 0)
     assert nav.args == ["persons", 3]

@@ -159,3 +159,45 @@ def test_qt_speaks_chinese_from_the_shipped_catalogue(qtbot, tmp_path, monkeypat
     dialog.close()
     menu.deleteLater()
     win.close()
+
+
+CODES = ("reveal", "field", "id_number", "active", "moved_out", "head", "son", "matter.", "#", "{", "persons",
+         "households")
+
+
+def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
+    from gridoffice import households, masking, users
+    from gridoffice.db import open_db as open_file
+    from ui_helpers import office_copy
+
+    path, office = office_copy(tmp_path)
+    db = open_file(path)
+    scope = users.whole_office("管理员")
+    households.update_household(db, office.h_zhang, phone="13912345678")
+    masking.reveal(db, "persons", office.zhang_xiaolong, "id_number", "核对低保材料", scope=scope)
+    new_id = households.split_household(db, office.h_zhang, [office.zhang_xiaolong], office.zhang_xiaolong,
+                                        today=households.dt.date(2026, 3, 1))
+    new_number = households.get_household(db, new_id).number
+    db.close()
+    win, page = open_window(qtbot, path, User("书记", "leader"))
+    page.show_household(office.h_zhang)
+    page.detail.tabs.setCurrentIndex(1)  # the clerk opens 变更历史
+    tree = page.detail.history
+    rows = [[tree.topLevelItem(i).text(c) for c in range(5)] for i in range(tree.topLevelItemCount())]
+    texts = "\n".join("｜".join(r) for r in rows)
+    # The son who left with the split stays in the old household's history, by name and household number.
+    assert any(r[2] == "张小龙" and r[3] == "分户" and f"所在户由“户0001”改为“户{new_number}”" in r[4] for r in rows)
+    assert any(r[2] == "张小龙" and r[4] == "查看了完整的身份证号，理由：核对低保材料" for r in rows)
+    assert ["户0001", "修改户信息", "电话由“138****0001”改为“139****5678”"] in [r[2:] for r in rows]
+    assert "13912345678" not in texts and not any(code in texts for code in CODES)
+    grab(win, "household-history-sentences.png")
+    win.show_page("audit")
+    audit = win.current_page()
+    qtbot.waitUntil(lambda: audit.table.rowCount() > 0)
+    shown = "\n".join(audit.table.item(r, c).text() for r in range(audit.table.rowCount()) for c in range(5))
+    assert "分户" in shown and "张小龙" in shown and not any(code in shown for code in CODES)
+    assert "13912345678" not in shown
+    audit.table.selectRow(0)
+    assert "{" not in audit.detail.toPlainText()
+    grab(win, "audit-page-sentences.png")
+    win.close()

@@ -10,61 +10,16 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import ages, audit, people, regions, staff, vocab
+from gridoffice import ages, history, people, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
-from gridoffice.masking import mask_birth, mask_id, mask_phone
+from gridoffice.masking import mask_id, mask_phone
 
-# Audit actions as a clerk reads them in the history.
-ACTION_LABELS = {
-    "create_household": "新建户", "update_household": "修改户信息", "set_representative": "设定户代表",
-    "add_member": "添加成员", "remove_member": "成员迁出", "transfer_member": "成员转户",
-    "change_head": "更换户主", "move_household": "迁移网格", "split_household": "分户",
-    "merge_households": "合户", "move_out": "整户迁出", "record_death": "登记死亡",
-    "update_person": "修改人员信息", "add_person": "登记人员", "add_tag": "加入人群", "end_tag": "移出人群",
-    "end_contact": "结束联系", "link_contact": "建立联系", "unlink_contact": "解除联系",
-}
-FIELD_LABELS = {
-    "name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系",
-    "ethnicity": "民族", "political_status": "政治面貌", "education": "文化程度", "occupation": "职业",
-    "phone": "电话", "residence": "户籍类别", "notes": "备注", "status": "状态", "status_date": "状态日期",
-    "household_id": "所在户", "number": "户号", "org_id": "所属单元", "address": "地址",
-    "contact_class": "联系类别", "representative_id": "户代表", "tag": "人群", "since": "开始", "until": "结束",
-}
-VALUE_TABLES = {"sex": vocab.SEX, "relation": vocab.RELATIONS, "political_status": vocab.POLITICAL_STATUS,
-                "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "tag": vocab.TAGS}
 INACTIVE = QColor("#9e9e9e")
 
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("HouseholdView", text)
-
-
-def describe(entry: audit.Entry) -> str:
-    """'关系：子 → 户主；电话：… → …' — what an audit entry changed, in words."""
-    old, new = entry.old or {}, entry.new or {}
-    parts = []
-    for key in list(dict.fromkeys([*new, *old])):
-        if key in ("created_at", "updated_at", "id", "person_id"):
-            continue
-        table = VALUE_TABLES.get(key)
-
-        def show(value):
-            if key == "id_number" and value:
-                return mask_id(str(value))
-            if key == "phone" and value:
-                return mask_phone(str(value))
-            if key == "birth_date" and value:
-                return mask_birth(value)
-            return vocab.label(table, value) if table else ("" if value is None else str(value))
-
-        label = tr(FIELD_LABELS.get(key, key))
-        if key in old and key in new:
-            parts.append(f"{label}：{show(old[key]) or tr('空')} → {show(new[key]) or tr('空')}")
-        elif key in new:
-            if new[key] not in (None, ""):
-                parts.append(f"{label}：{show(new[key])}")
-    return "；".join(parts)
 
 
 class MembersTable(QTableWidget):
@@ -249,20 +204,11 @@ class HouseholdView(QWidget):
             self.members.selectRow(select_row)
 
     def _fill_history(self, db, h: Household) -> None:
-        entries = [(e, tr("户")) for e in audit.history(db, "households", h.id)]
-        names = {p.id: p.name for p in h.members}
-        for p in h.members:
-            entries += [(e, p.name) for e in audit.history(db, "persons", p.id, limit=50)]
-        for tag in people.visible_tags_of(db, list(names), self.ctx.scope(), include_ended=True):
-            entries += [(e, names[tag.person_id]) for e in audit.history(db, "person_tags", tag.id, limit=20)]
-        entries.sort(key=lambda pair: pair[0].id, reverse=True)
         self.history.clear()
         items = []
-        for entry, who in entries[:300]:
-            text = describe(entry)
-            item = QTreeWidgetItem([entry.at, entry.actor, who,
-                                    tr(ACTION_LABELS.get(entry.action, entry.action)), text])
-            item.setToolTip(4, text)
+        for t in history.tell(db, history.household_entries(db, h.id, self.ctx.scope())):
+            item = QTreeWidgetItem([t.at, t.actor, t.subject, t.action, t.text])
+            item.setToolTip(4, t.text)
             items.append(item)
         self.history.addTopLevelItems(items)
         for col in range(4):

@@ -10,7 +10,6 @@ newest first; selecting one shows its old and new values; a double click opens t
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QGuiApplication
@@ -19,9 +18,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import audit_anchor, audit_log, users
+from gridoffice import audit_anchor, audit_log, history, users
 from gridoffice.errors import GridOfficeError
-from gridoffice.masking import mask_record
 from ui.pages import Page
 
 PAGE_SIZE = 500
@@ -36,6 +34,7 @@ class AuditPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self._entries: list = []
+        self._told: list = []
         self._anchors: list = []
         self.denied = QLabel(self.tr("您的角色不能查看操作记录。如需查看，请联系系统管理员。"))
         self.denied.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -163,7 +162,7 @@ class AuditPage(Page):
     def _fill_choices(self) -> None:
         db = self.ctx.reader()
         for combo, values, label in ((self.actor, audit_log.actors(db), str),
-                                     (self.action, audit_log.actions(db), audit_log.action_label)):
+                                     (self.action, audit_log.actions(db), history.action_label)):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -190,6 +189,7 @@ class AuditPage(Page):
     # -- results ---------------------------------------------------------------------------
     def search(self) -> None:
         self._entries = []
+        self._told = []
         self.table.setRowCount(0)
         self.more()
 
@@ -200,13 +200,12 @@ class AuditPage(Page):
         start = len(self._entries)
         self._entries += batch
         self.table.setRowCount(len(self._entries))
-        for i, e in enumerate(batch, start):
-            target = audit_log.table_label(e.table_name)
-            if e.row_id is not None:
-                target += f" #{e.row_id}"
-            content = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
-            for col, text in enumerate((e.at, e.actor, audit_log.action_label(e.action), target, content)):
-                self.table.setItem(i, col, QTableWidgetItem(text))
+        self._told += history.tell(db, batch)
+        for i, t in enumerate(self._told[start:], start):
+            for col, text in enumerate((t.at, t.actor, t.action, t.subject, t.text)):
+                item = QTableWidgetItem(text)
+                item.setToolTip(text)
+                self.table.setItem(i, col, item)
         total = audit_log.count(db, f)
         self.anchor.setText(audit_anchor.head(db).code)
         self.summary.setText(self.tr("共 {total} 条，已显示 {shown} 条").format(total=total, shown=len(self._entries)))
@@ -217,13 +216,10 @@ class AuditPage(Page):
         if not rows:
             self.detail.clear()
             return
-        e = self._entries[rows[0].row()]
-        lines = [self.tr("第 {id} 条  {at}  {actor}  {action}").format(
-            id=e.id, at=e.at, actor=e.actor, action=audit_log.action_label(e.action))]
-        if e.old:
-            lines.append(self.tr("原值：") + json.dumps(mask_record(e.old), ensure_ascii=False, indent=1))
-        if e.new:
-            lines.append(self.tr("新值：") + json.dumps(mask_record(e.new), ensure_ascii=False, indent=1))
+        t = self._told[rows[0].row()]
+        lines = [self.tr("第 {id} 条  {at}  {actor}  {action}  {subject}").format(
+            id=t.entry_id, at=t.at, actor=t.actor, action=t.action, subject=t.subject)]
+        lines += t.text.split("；") if t.text else []
         self.detail.setPlainText("\n".join(lines))
 
     def _open(self, row: int, _column: int) -> None:
