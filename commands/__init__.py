@@ -41,6 +41,15 @@ def names() -> set[str]:
     return set(_module_names())
 
 
+def overview() -> str:
+    """The commands and what each does, for `main.py --help`."""
+    lines = ["命令行（不打开窗口）：python main.py 命令 --help 查看各命令的参数"]
+    for name, module_name in sorted(_module_names().items()):
+        module = importlib.import_module(f"{__name__}.{module_name}")
+        lines.append(f"  {name:<10}{module.HELP}")
+    return "\n".join(lines)
+
+
 def run(argv: list[str]) -> int:
     # Only the chosen command is imported: the exporters behind other commands cost start-up time.
     command = argv[0]

@@ -201,3 +201,29 @@ def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
     assert "{" not in audit.detail.toPlainText()
     grab(win, "audit-page-sentences.png")
     win.close()
+
+
+def test_the_audit_page_has_a_shortcut_and_is_not_offered_to_a_clerk(qtbot, tmp_path):
+    from ui_helpers import office_copy
+
+    path, _office = office_copy(tmp_path)
+    win, _page = open_window(qtbot, path, User("书记", "leader"))
+    win.load_all_pages()
+    qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.current_page().PAGE_ID == "audit"
+    assert win.current_page().body.isVisible()
+    audit_action = win._page_actions[win.pages.index(win.current_page())]
+    assert audit_action.isVisible() and "Ctrl+Shift+R" in audit_action.toolTip()
+    win.close()
+
+    (tmp_path / "clerk").mkdir()
+    path2, _ = office_copy(tmp_path / "clerk")
+    win, page = open_window(qtbot, path2, User("小李", "clerk"))
+    win.load_all_pages()
+    titles = [a.text() for a in win._page_actions if a.isVisible()]
+    assert "操作记录" not in titles and "户籍档案" in titles
+    qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert win.current_page() is page
+    qtbot.wait(100)  # the toolbar lays out the pages built in the background
+    grab(win, "clerk-without-audit-tab.png")
+    win.close()

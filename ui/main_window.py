@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _checked=False, p=page: self._show(p))
             if hasattr(page, "count_changed"):
                 page.count_changed.connect(lambda text, p=page: self._show_count(p, text))
+            # A page the role may not use (操作记录 for a clerk) is not offered at all.
+            action.setVisible(getattr(page, "allowed", lambda: True)())
             self._nav_group.addAction(action)
             before = self._page_actions[pos] if pos < len(self._page_actions) else None
             self._nav.insertAction(before, action)

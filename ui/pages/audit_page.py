@@ -30,6 +30,7 @@ class AuditPage(Page):
     PAGE_ID = "audit"
     TITLE = "操作记录"
     ORDER = 90
+    SHORTCUT = "Ctrl+Shift+R"  # R for 记录; Ctrl+Shift+A deselects in text fields
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
