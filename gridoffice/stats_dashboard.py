@@ -19,6 +19,7 @@ matters_query.py: a household, matter, visit or log entry is in scope when its u
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
@@ -201,19 +202,26 @@ def _schedule(db: Database, day: dt.date, org_ids: Collection[int] | None, selec
     return db.execute(f"WITH s AS ({sql}) {select.format(scope=org_in('s.org_id', org_ids))}", params).fetchall()
 
 
-def class_coverage(db: Database, day: dt.date, org_ids: Collection[int] | None = None) -> list[ClassCoverage]:
-    found = {c: (n, covered or 0) for c, n, covered in _schedule(
-        db, day, org_ids, "SELECT s.contact_class, COUNT(*), SUM(s.days_overdue <= 0) FROM s WHERE {scope} GROUP BY 1")}
-    return [ClassCoverage(c, tr(short), *found.get(c, (0, 0))) for c, short in vocab.CONTACT_CLASS_SHORT.items()]
-
-
-def grid_overdue(db: Database, day: dt.date, org_ids: Collection[int] | None = None) -> list[GridOverdue]:
-    """Per grid: its active households and those overdue on `day`; most overdue first."""
-    rows = _schedule(db, day, org_ids,
-                     "SELECT s.grid_id, COUNT(*), SUM(s.overdue) FROM s WHERE {scope} GROUP BY 1")
+def visit_figures(db: Database, day: dt.date,
+                  org_ids: Collection[int] | None = None) -> tuple[list[ClassCoverage], list[GridOverdue]]:
+    """Coverage per contact class and overdue households per grid (most first) on `day`, from one
+    pass over the schedule grouped by both."""
+    rows = _schedule(db, day, org_ids, "SELECT s.grid_id, s.contact_class, COUNT(*), SUM(s.days_overdue <= 0) "
+                                       "FROM s WHERE {scope} GROUP BY 1, 2")
+    classes: dict[int, list[int]] = {}
+    grids: dict[int, list[int]] = {}
+    for grid, cls, n, covered in rows:
+        covered = covered or 0
+        c = classes.setdefault(cls if cls in (1, 2) else 3, [0, 0])
+        c[0] += n
+        c[1] += covered
+        g = grids.setdefault(grid or 0, [0, 0])
+        g[0] += n
+        g[1] += n - covered
+    coverage = [ClassCoverage(c, tr(short), *classes.get(c, (0, 0))) for c, short in vocab.CONTACT_CLASS_SHORT.items()]
     names = dict(db.execute("SELECT id, name FROM org_units"))
-    out = [GridOverdue(g or 0, names.get(g) or tr("（未分网格）"), n, overdue or 0) for g, n, overdue in rows]
-    return sorted(out, key=lambda g: (-g.overdue, -g.households, g.name))
+    out = [GridOverdue(g, names.get(g) or tr("（未分网格）"), n, overdue) for g, (n, overdue) in grids.items()]
+    return coverage, sorted(out, key=lambda g: (-g.overdue, -g.households, g.name))
 
 
 def staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[StaffActivity]:
@@ -253,17 +261,15 @@ def population(db: Database, day: dt.date, org_ids: Collection[int] | None = Non
     group_counts = [0] * len(ages.AGE_GROUPS)
     bounds = [ages.birth_bounds(g.min_age, g.max_age, day) for g in ages.AGE_GROUPS]
     iso = day.isoformat()
+    # A band's youngest birth date: born on or before it makes one at least that old (ages' own bounds).
+    starts = [ages.birth_bounds(band * BAND_YEARS, None, day)[1] for band in range(n_bands - 1, 0, -1)]
     for birth, (m, f, other) in by_birth.items():
         for i, (lo, hi) in enumerate(bounds):
             if (lo is None or birth > lo) and (hi is None or birth <= hi):
                 group_counts[i] += m + f + other
         if birth > iso:
             continue
-        try:
-            age = ages.age_on(dt.date.fromisoformat(birth), day)
-        except ValueError:
-            continue
-        band = min(age // BAND_YEARS, n_bands - 1)
+        band = len(starts) - bisect_left(starts, birth)
         men[band] += m
         women[band] += f
     counts = [Count(registers.AGE_PREFIX + g.code, ages.label(g), n) for g, n in zip(ages.AGE_GROUPS, group_counts)]
@@ -338,14 +344,15 @@ def activity(db: Database, month_text: str, *, today: dt.date, now: dt.datetime 
     p = month(month_text)
     now = now or dt.datetime.combine(today, dt.time(12))
     day = judged_day(p, today)
+    coverage, grids = visit_figures(db, day, org_ids)
     return Dashboard(
         office=office(db).name, scope=_scope_name(db, unit_id), period=p, day=day,
         months=tuple(matter_months(db, p, org_ids)),
         categories=tuple(matter_categories(db, p, org_ids)),
         deadlines=tuple(deadline_counts(db, now, org_ids)),
         satisfaction=tuple(satisfaction_counts(db, p, org_ids)),
-        coverage=tuple(class_coverage(db, day, org_ids)),
-        grids=tuple(grid_overdue(db, day, org_ids)),
+        coverage=tuple(coverage),
+        grids=tuple(grids),
         staff=tuple(staff_activity(db, p, org_ids)),
     )
 

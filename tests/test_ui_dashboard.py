@@ -126,6 +126,18 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     _click(qtbot, page.views["registers"], ("register", "age:elderly_60"))
     registers_page = win.current_page()
     assert registers_page.PAGE_ID == "registers" and registers_page.current_group() == "age:elderly_60"
+    # A band of the age pyramid: the persons of those ages in the archive.
+    win.show_page("dashboard")
+    band = d.pyramid[13]  # 65–69
+    assert band.label == "65–69"
+    _click(qtbot, page.views["pyramid"], ("band", 13))
+    archive = win.current_page()
+    assert archive.PAGE_ID == "archive" and archive.tabs.currentIndex() == 1
+    qtbot.waitUntil(lambda: not archive.is_loading(), timeout=5000)
+    assert (archive.age_min.value(), archive.age_max.value()) == (band.min_age, band.max_age)
+    # The archive judges ages today; the same band counted today holds as many.
+    now_band = D.population(ctx.reader(), dt.date.today())[1][13]
+    assert archive.person_model.rowCount() == now_band.men + now_band.women
     # A deadline segment: the open matters, most urgent first.
     win.show_page("dashboard")
     page.open_list(("deadline", "overdue"))

@@ -429,6 +429,25 @@ class ArchivePage(Page):
             self.tree.setCurrentItem(self.tree.topLevelItem(0))
         self._filters_changed()
 
+    def show_ages(self, min_age: int, max_age: int | None, unit: int | None = None) -> None:
+        """The persons of an age range (max_age inclusive, None: open), within a unit when given, and no
+        other filter: a band of the dashboard's age pyramid."""
+        widgets = (self.class_combo, self.group_combo, self.status_combo, self.age_min, self.age_max, self.tree)
+        for widget in widgets:
+            widget.blockSignals(True)
+        self.class_combo.setCurrentIndex(0)
+        self.group_combo.setCurrentIndex(0)
+        self.status_combo.setCurrentIndex(0)
+        self.age_min.setValue(min_age)
+        self.age_max.setValue(-1 if max_age is None else max_age)
+        item = self._tree_items.get(unit) if unit is not None else self.tree.topLevelItem(0)
+        if item is not None:
+            self.tree.setCurrentItem(item)
+        for widget in widgets:
+            widget.blockSignals(False)
+        self.tabs.setCurrentIndex(1)
+        self._filters_changed()
+
     def _filters_changed(self) -> None:
         if not self._loaded_once:
             return

@@ -227,7 +227,8 @@ class DashboardPage(Page):
             self.ctx.navigate(WORKBENCH_RECORD, value)
             return
         target = {"month": "matters", "category": "matters", "deadline": "matters", "satisfaction": "matters",
-                  "class": "visits", "grid": "visits", "register": "registers", "problem": "completeness"}.get(kind)
+                  "class": "visits", "grid": "visits", "register": "registers", "problem": "completeness",
+                  "band": "archive"}.get(kind)
         if target is None or not window.show_page(target):
             return
         page = window.current_page()
@@ -245,6 +246,9 @@ class DashboardPage(Page):
             page.show_group(value, unit)
         elif kind == "problem":
             page.select_kind(value)
+        elif kind == "band":
+            band = self.figures.pyramid[value]
+            page.show_ages(band.min_age, band.max_age, unit)
 
     def open_list_keys(self) -> list:
         """Every click target the charts shown now offer (tests walk them)."""
