@@ -317,7 +317,7 @@ def staff(d: D.Dashboard, width: float, height: float, names=None) -> Chart:
              tr("走访{v} 日记{n}（待点评{w}）").format(v=s.visits, n=s.logs, w=s.waiting))
             for s in d.staff[:TOP_ROWS]]
     return hbars("staff", tr("本月走访与民情日记（按人员）"), rows, kinds, width=width, height=height,
-                 note=tr("{n}人有记录，日记待领导点评{w}条").format(n=len(d.staff), w=d.logs_waiting), label_w=16.0)
+                 note=tr("{n}人有记录，待点评{w}条").format(n=len(d.staff), w=d.logs_waiting), label_w=16.0)
 
 
 def registers(d: D.Dashboard, width: float, height: float) -> Chart:
