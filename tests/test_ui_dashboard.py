@@ -214,3 +214,18 @@ def test_export_briefing_command(office_path, tmp_path):
                           "2026-13", "-q", "-o", str(tmp_path / "c.pdf")], cwd=root, capture_output=True, text=True)
     assert bad.returncode == 2 and "月份“2026-13”无效" in bad.stderr
     assert not (tmp_path / "c.pdf").exists()
+
+
+def test_changing_month_and_scope_keeps_only_the_newest_answer(office_path, qtbot):
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    grid_id = ctx.reader().execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
+    page.month.setCurrentIndex(page.month.findData("2026-08"))
+    page.scope.set_current_unit(grid_id)
+    page.month.setCurrentIndex(page.month.findData("2026-09"))
+    assert page.is_loading()  # the window is free while the figures are read
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    expected = D.dashboard(ctx.reader(), "2026-09", today=TODAY, now=NOW, unit_id=grid_id)
+    assert page.figures == expected
+    assert page.views["pyramid"].chart is not None and page.views["problems"].chart is not None
+    win.close()
+    ctx.close()

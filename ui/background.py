@@ -50,6 +50,13 @@ class LatestWorker(QObject):
     def pending(self) -> bool:
         return bool(self._callbacks)
 
+    def discard(self) -> None:
+        """Forget the pending request: a result still on its way is dropped."""
+        with self._cond:
+            self._generation += 1
+            self._request = None
+            self._callbacks = {}
+
     def stop(self) -> None:
         with self._cond:
             self._stopped = True
