@@ -224,7 +224,7 @@ def test_changing_month_and_scope_keeps_only_the_newest_answer(office_path, qtbo
     page.month.setCurrentIndex(page.month.findData("2026-09"))
     assert page.is_loading()  # the window is free while the figures are read
     qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
-    expected = D.dashboard(ctx.reader(), "2026-09", today=TODAY, now=NOW, unit_id=grid_id)
+    expected = D.dashboard(ctx.reader(), "2026-09", today=TODAY, now=NOW, unit_id=grid_id, scope=ADMIN)
     assert page.figures == expected
     assert page.views["pyramid"].chart is not None and page.views["problems"].chart is not None
     win.close()

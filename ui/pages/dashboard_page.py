@@ -166,7 +166,8 @@ class DashboardPage(Page):
                               unit_id=unit)
 
         def read_population(db):
-            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, scope), scope.tags)
+            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, scope),
+                                scope.tags)
 
         def read_problems(db):
             return D.problem_counts(db, today, D.scope_ids(db, unit, scope))
