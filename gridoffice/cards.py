@@ -21,6 +21,7 @@ from .db import get_setting, set_setting
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone
+from .regions import tree_keys
 from .scope import Scope
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
 
@@ -121,11 +122,12 @@ class GridChoice:
 
 def card_grids(db: Database, scope: Scope) -> list[GridChoice]:
     """The active grids the user may print cards for, with their active households, in tree order."""
-    return [GridChoice(*r) for r in db.execute(
+    keys = tree_keys(db)
+    return [GridChoice(*r) for r in sorted(db.execute(
         "SELECT g.id, g.name, (SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
         " WHERE u.grid_id = g.id AND h.status = 'active') "
-        f"FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' AND {scope.units('g.id')} "
-        "ORDER BY g.parent_id, g.sort, g.id")]
+        f"FROM org_units g WHERE g.level = 'grid' AND g.status = 'active' AND {scope.units('g.id')}"),
+        key=lambda r: keys[r[0]])]
 
 
 def grids_named(db: Database, names: list[str], scope: Scope) -> list[int]:

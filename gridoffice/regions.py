@@ -16,6 +16,7 @@ from . import audit, records, search
 from .db import get_setting, now, set_setting
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
+from .natural import natural_key
 from .normalize import check_length, clean_field, clean_text
 from .scope import Scope
 from .vocab import LEVEL_RANK, ORG_LEVELS
@@ -91,8 +92,16 @@ def visible_units(db: Database, scope: Scope) -> list[OrgUnit]:
 
 def _ordered(rows) -> list[OrgUnit]:
     units = [_unit(r) for r in rows]
-    order = {u.id: (u.sort, u.id) for u in units}
-    return sorted(units, key=lambda u: [order.get(i, (0, i)) for i in (*u.ancestor_ids, u.id)])
+    order = {u.id: (u.sort, natural_key(u.name), u.id) for u in units}
+    return sorted(units, key=lambda u: [order.get(i, (0, (), i)) for i in (*u.ancestor_ids, u.id)])
+
+
+def tree_keys(db: Database) -> dict[int, list]:
+    """Each unit's place in tree order (parents first; siblings by sort, then naturally by name), to
+    sort any list of units or grids with: sorted(rows, key=lambda r: keys[r[0]])."""
+    units = [_unit(r) for r in db.execute(f"SELECT {_COLUMNS} FROM org_units").fetchall()]
+    own = {u.id: (u.sort, natural_key(u.name), u.id) for u in units}
+    return {u.id: [own.get(i, (0, (), i)) for i in (*u.ancestor_ids, u.id)] for u in units}
 
 
 def subtree_ids(db: Database, unit_id: int) -> list[int]:

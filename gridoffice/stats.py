@@ -37,7 +37,7 @@ from .errors import ValidationError
 from .i18n import tr
 from .masking import mask_name, mask_text
 from .matters import CLOSED_STATES, OPEN_STATES, SATISFACTION, SOURCES, STATES
-from .regions import get_unit, office
+from .regions import get_unit, office, tree_keys
 from .scope import Scope
 from .visits import schedule_sql
 
@@ -157,9 +157,10 @@ def _in_subtree(db: Database, org_id: int | None, alias: str = "u") -> tuple[str
 def grids(db: Database, scope: Scope, org_id: int | None = None) -> list[tuple[int, str]]:
     """The active grids (of a subtree) within the scope, in tree order."""
     where, params = _in_subtree(db, org_id)
-    return [tuple(r) for r in db.execute(
+    keys = tree_keys(db)
+    return sorted((tuple(r) for r in db.execute(
         f"SELECT u.id, u.name FROM org_units u WHERE u.level = 'grid' AND u.status = 'active'{where} "
-        f"AND {scope.units('u.id')} ORDER BY u.path", params)]
+        f"AND {scope.units('u.id')}", params)), key=lambda r: keys[r[0]])
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,11 @@ class Choice:
 def report_units(db: Database, scope: Scope) -> list[Choice]:
     """The units a report may be limited to (street down to grid) within the scope, in tree order;
     `detail` is the indent that shows the depth."""
-    return [Choice(uid, name, "　" * max(0, depth - 2)) for uid, name, depth in db.execute(
+    keys = tree_keys(db)
+    rows = db.execute(
         "SELECT id, name, length(path) - length(replace(path, '/', '')) FROM org_units "
-        f"WHERE status = 'active' AND level IN ('street', 'community', 'area', 'grid') AND {scope.units('id')} "
-        "ORDER BY path")]
+        f"WHERE status = 'active' AND level IN ('street', 'community', 'area', 'grid') AND {scope.units('id')}")
+    return [Choice(uid, name, "　" * max(0, depth - 2)) for uid, name, depth in sorted(rows, key=lambda r: keys[r[0]])]
 
 
 def report_staff(db: Database, scope: Scope) -> list[Choice]:

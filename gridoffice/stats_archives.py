@@ -16,7 +16,7 @@ from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import tr
 from .masking import mask_phone
 from .matters import SATISFACTION, STATES
-from .regions import get_unit, office
+from .regions import get_unit, office, tree_keys
 from .scope import Scope
 from .stats_assessment import assessment, total_score
 
@@ -51,8 +51,10 @@ def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | No
         "LEFT JOIN org_units u ON coalesce(u.grid_id, u.id) = g.id "
         "LEFT JOIN households h ON h.org_id = u.id AND h.status = 'active' "
         "LEFT JOIN persons p ON p.household_id = h.id AND +p.status = 'active' "
-        "WHERE g.level = 'grid' AND g.status = 'active' AND g.path >= ? AND g.path < ? GROUP BY g.id ORDER BY g.path",
+        "WHERE g.level = 'grid' AND g.status = 'active' AND g.path >= ? AND g.path < ? GROUP BY g.id",
         [lo, hi]).fetchall()
+    keys = tree_keys(db)
+    grid_rows.sort(key=lambda r: keys[r[0]])
     team_rows = db.execute(
         "SELECT t.id, t.name, g.name FROM teams t JOIN org_units g ON g.id = t.grid_id WHERE t.status = 'active' "
         "AND g.path >= ? AND g.path < ? ORDER BY g.path, t.id", [lo, hi]).fetchall()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
 
 from gridoffice import vocab
+from gridoffice.natural import natural_key
 
 SEPARATOR = " › "
 
@@ -26,10 +27,10 @@ def unit_paths(units, *, max_rank: int | None = None) -> list[tuple[int, str]]:
             return
         text = prefix + unit.name
         result.append((unit.id, text))
-        for child in sorted(by_parent.get(unit.id, []), key=lambda c: (c.sort, c.name, c.id)):
+        for child in sorted(by_parent.get(unit.id, []), key=lambda c: (c.sort, natural_key(c.name), c.id)):
             walk(child, text + SEPARATOR)
 
-    for root in sorted(roots, key=lambda c: (c.sort, c.name, c.id)):
+    for root in sorted(roots, key=lambda c: (c.sort, natural_key(c.name), c.id)):
         walk(root, "")
     return result
 
