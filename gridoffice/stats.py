@@ -474,10 +474,11 @@ def public_notice(db: Database, month_text: str, *, scope: Scope, org_id: int | 
     """Per active grid team within the user's scope: its grid's visits, log entries and matters of the month."""
     p = month(month_text)
     where, params = grid_scope(db, scope, org_id)
-    teams = db.execute(
+    keys = tree_keys(db)
+    teams = sorted(db.execute(
         "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
-        f"WHERE t.status = 'active'{' AND t.grid_id' + where if where else ''} ORDER BY u.path, t.id",
-        params).fetchall()
+        f"WHERE t.status = 'active'{' AND t.grid_id' + where if where else ''}",
+        params).fetchall(), key=lambda r: (keys[r[2]], r[0]))
     members: dict[int, list[tuple[int, str]]] = {}
     for team_id, staff_id, name in db.execute(
             "SELECT m.team_id, s.id, s.name FROM team_members m JOIN staff s ON s.id = m.staff_id "

@@ -19,7 +19,7 @@ from . import audit, stats
 from .db import get_setting, set_setting
 from .errors import ValidationError
 from .i18n import tr
-from .regions import office
+from .regions import office, tree_keys
 from .scope import Scope
 
 TEMPLATE_KEY = "assessment_template"
@@ -137,11 +137,12 @@ def assessment(db: Database, year_text: object, *, scope: Scope, org_id: int | N
     # A team serves its grid: it is judged on the grid's visits, coverage, logs, needs and matters.
     by_grid = _counts(db, p, cover, "grid", scope)
     grid_where, sparams = stats.grid_scope(db, scope, org_id)
+    keys = tree_keys(db)
+    rows = db.execute(
+        "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
+        f"WHERE t.status = 'active'{' AND t.grid_id' + grid_where if grid_where else ''}", sparams).fetchall()
     teams = [Assessed(team_id, name, grid, tuple(by_grid.get(grid_id, {}).get(f, 0) for f in COUNT_FIELDS))
-             for team_id, name, grid_id, grid in db.execute(
-                 "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
-                 f"WHERE t.status = 'active'{' AND t.grid_id' + grid_where if grid_where else ''} ORDER BY u.path, t.id",
-                 sparams).fetchall()]
+             for team_id, name, grid_id, grid in sorted(rows, key=lambda r: (keys[r[2]], r[0]))]
     return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
 
 

@@ -69,3 +69,15 @@ def test_the_reports_scope_list_is_in_natural_order(qtbot, tmp_path):
         page.org.view().window().grab().save(os.path.join(os.environ["GRIDOFFICE_PNG"], "reports-scope-natural.png"))
         page.org.hidePopup()
     ctx.close()
+
+
+def test_the_assessment_lists_grid_teams_in_natural_order(tmp_path):
+    from gridoffice import staff
+    from gridoffice.stats_assessment import assessment
+
+    db = _office(tmp_path / "office.db")
+    grids = dict(db.execute("SELECT name, id FROM org_units WHERE level = 'grid'").fetchall())
+    for name in GRIDS:
+        staff.create_team(db, grids[name], f"{name}服务团队")
+    teams = assessment(db, 2026, scope=whole_office("测试员")).teams
+    assert [t.unit for t in teams] == IN_ORDER
