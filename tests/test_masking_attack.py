@@ -16,6 +16,7 @@ import datetime as dt
 import re
 import shutil
 import subprocess
+import zipfile
 from collections import Counter, defaultdict
 
 import openpyxl
@@ -28,6 +29,7 @@ from gridoffice import browse, registers
 from gridoffice import matters_query as Q
 from gridoffice.db import open_db
 from gridoffice.idcard import CHECK_CHARS
+from gridoffice.masking import find_unmasked
 from gridoffice.roster_columns import FIELDS
 from gridoffice.users import whole_office
 from tests._reports import TODAY
@@ -227,3 +229,20 @@ def test_no_phone_is_rebuilt_from_the_default_outputs(office, tmp_path):
             assert len(re.sub(r"[^0-9*]", "", text)) == len(digits), (text, phone)
             visible |= {i for i, ch in enumerate(re.sub(r"[^0-9*]", "", text)) if ch != "*"}
         assert len(digits) - len(visible) >= 4, (phone, shown)
+
+
+def test_the_roster_file_has_no_other_channel(office, tmp_path):
+    """Not in hidden parts either: every part of the default roster's file (sheets, shared strings,
+    sheet names, defined names, document properties) holds no full number, every ID-shaped text
+    shows the rule's four characters at most, and no full birth date appears anywhere."""
+    _read_roster(office, tmp_path)
+    births = {form for (day,) in office.execute("SELECT birth_date FROM persons WHERE birth_date != ''")
+              for form in (day, day.replace("-", ""))}
+    with zipfile.ZipFile(tmp_path / "roster.xlsx") as z:
+        parts = {name: z.read(name).decode("utf-8") for name in z.namelist()}
+    assert any("sheet" in name for name in parts)
+    for name, text in parts.items():
+        assert not find_unmasked(text), name
+        for token in re.findall(r"(?<![0-9X*])[0-9X*]{18}(?![0-9X*])", text):
+            assert len(token.replace("*", "")) <= 4, (name, token)
+        assert not {d for d in births if d in text}, name

@@ -288,3 +288,35 @@ def test_importing_the_page_does_not_load_reportlab():
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
                          capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_numbers_typed_into_a_matter_show_masked(office, qtbot):
+    """The window follows the masking rule too: a mobile or ID number typed into the title, the
+    content or a step's note is shown masked in the list, the facts and the timeline."""
+    from gridoffice.idcard import make_id
+    from gridoffice.masking import find_unmasked, mask_id
+
+    number = make_id("330102", dt.date(1975, 3, 9), 123)
+    db = open_db(office["path"])
+    audit.set_actor(db, "测试员")
+    mid = M.intake(db, source="phone", category_id=6, grade="urgent", title="来电13812348000反映",
+                   content=f"身份证{number}，电话138 1234 8000", grid_id=office["grid1"], received_at=ago(minutes=1),
+                   now=ago(minutes=1))
+    M.add_note(db, mid, f"已回电0571-88001234核实{number}", now=ago(seconds=30))
+    db.close()
+    ctx = AppContext(office["path"])
+    page = MattersPage(ctx)
+    page.clock = lambda: NOW
+    qtbot.addWidget(page)
+    page.show()
+    page.activated()
+    qtbot.waitUntil(lambda: mid in listed(page))
+    page.table.selectRow(listed(page).index(mid))
+    qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.id == mid)
+    row = listed(page).index(mid)
+    shown = [page.model.data(page.model.index(row, c)) or "" for c in range(page.model.columnCount())]
+    shown += [page.view.heading.text(), page.view.facts.text(), page.view.timeline.toPlainText()]
+    text = "\n".join(shown)
+    assert "138****8000" in text and mask_id(number) in text and "0571-****1234" in text
+    assert not find_unmasked(text) and "88001234" not in text
+    ctx.close()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
 from gridoffice import ages, history, people, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
-from gridoffice.masking import mask_id, mask_phone
+from gridoffice.masking import mask_id, mask_phone, mask_text
 
 INACTIVE = QColor("#9e9e9e")
 
@@ -150,7 +150,7 @@ class HouseholdView(QWidget):
         self.fields["contacts"].setText("、".join(c.staff_name for c in contacts) or tr("（未落实联系人）"))
         self.fields["phone"].setText(mask_phone(h.phone) if h.phone else tr("（未填）"))
         self.reveal_phone.setVisible(bool(h.phone) and self.ctx.can("reveal"))
-        self.fields["notes"].setText(h.notes or "")
+        self.fields["notes"].setText(mask_text(h.notes))
         self._fill_members(db, h, keep)
         self._fill_history(db, h)
         self._enable(True)

@@ -25,7 +25,7 @@ from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice import logs, regions, vocab
 from gridoffice.errors import GridOfficeError
-from gridoffice.masking import mask_phone
+from gridoffice.masking import mask_phone, mask_text
 from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
@@ -57,7 +57,7 @@ class MatterModel(IdTableModel):
             Column("", tr("状态"), lambda m, t: tr(M.STATES[m.state]), width=70),
             Column("", tr("等级"), lambda m, t: tr(M.GRADES[m.grade]), width=64),
             Column("", tr("类别"), lambda m, t: m.category, width=90),
-            Column("", tr("诉求事项"), lambda m, t: m.title, width=200),
+            Column("", tr("诉求事项"), lambda m, t: mask_text(m.title), width=200),
             Column("", tr("居民"), lambda m, t: m.resident_name, width=70),
             Column("", tr("网格"), lambda m, t: m.grid, width=90),
             Column("", tr("承办"), lambda m, t: m.assignee, width=110),
@@ -139,7 +139,7 @@ class MatterView(QWidget):
         t = M.timeliness(m, self.page.now)
         colour = {"overdue": "#b00020", "due_soon": "#8a6d00", "closed_late": "#7b1fa2"}.get(t.kind, "#2e7d32")
         self.heading.setText(
-            f"<h3 style='margin:0'>{escape(m.number)}　{escape(m.title)}</h3>"
+            f"<h3 style='margin:0'>{escape(m.number)}　{escape(mask_text(m.title))}</h3>"
             f"<p style='margin:2px 0'><b>{escape(self.tr(M.STATES[m.state]))}</b>　"
             f"<span style='color:{colour}'>{escape(t.label)}</span></p>")
         rows = [
@@ -155,19 +155,19 @@ class MatterView(QWidget):
             # The other direction of the need-to-matter link: where the matter came from.
             rows.append((self.tr("来源需求"), self.tr("{day} {staff}走访户号{number}（{head}）时记录：{content}").format(
                 day=need.raised_on, staff=need.staff_name, number=need.household_number, head=need.head_name,
-                content=need.content)))
+                content=mask_text(need.content))))
         if m.promise:
             rows.append((self.tr("承诺"), f"{m.promise}（{m.promise_date}）"))
         if m.satisfaction:
             rows.append((self.tr("评价"), self.tr(M.SATISFACTION[m.satisfaction])))
         if m.content:
-            rows.append((self.tr("内容"), m.content))
+            rows.append((self.tr("内容"), mask_text(m.content)))
         self.facts.setText("<table cellspacing=2>" + "".join(
             f"<tr><td style='color:#555'>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in rows) + "</table>")
         items = []
         for e in reversed(events):
             change = f" → {escape(self.tr(M.STATES[e.to_state]))}" if e.to_state and e.to_state != e.from_state else ""
-            note = escape(e.note).replace("\n", "<br>") if e.note else ""
+            note = escape(mask_text(e.note)).replace("\n", "<br>") if e.note else ""
             if e.action == "evaluate" and e.data.get("satisfaction"):
                 note = escape(self.tr(M.SATISFACTION[e.data["satisfaction"]])) + (f"　{note}" if note else "")
             items.append(f"<p style='margin:0 0 6px 0'><span style='color:#555'>{escape(e.at[:16])}</span>　"
@@ -238,7 +238,7 @@ class MeetingView(QWidget):
         for row, item in enumerate(self.items):
             m = item.matter
             t = M.timeliness(m, self.page.now)
-            cells = (m.number, m.title, self.tr(M.GRADES[m.grade]), self.tr(M.STATES[m.state]), t.short,
+            cells = (m.number, mask_text(m.title), self.tr(M.GRADES[m.grade]), self.tr(M.STATES[m.state]), t.short,
                      "、".join(reasons[r] for r in item.reasons), item.decision)
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))

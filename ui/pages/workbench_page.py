@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gridoffice import logs, visits
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
-from gridoffice.masking import mask_phone
+from gridoffice.masking import mask_phone, mask_text
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
@@ -326,15 +326,15 @@ class WorkbenchPage(Page):
             fill(self.visits_table, [(v.visited_on, tr(visits.KINDS[v.kind]),
                                       # A round's size first: the names of a big round do not fit the column.
                                       (tr("{n}户：").format(n=v.household_count) if v.household_count > 1 else "")
-                                      + "、".join(f"{h.number} {h.head_name}" for h in v.households), v.learned)
+                                      + "、".join(f"{h.number} {h.head_name}" for h in v.households), mask_text(v.learned))
                                      for v in data.visits])
-            fill(self.log_table, [(e.entry_date, e.text.replace("\n", " "),
-                                   "；".join(f"{c.author}：{c.text}" for c in e.comments)) for e in data.entries])
-            fill(self.needs_table, [(n.raised_on, f"{n.household_number} {n.head_name}", n.content,
+            fill(self.log_table, [(e.entry_date, mask_text(e.text).replace("\n", " "),
+                                   mask_text("；".join(f"{c.author}：{c.text}" for c in e.comments))) for e in data.entries])
+            fill(self.needs_table, [(n.raised_on, f"{n.household_number} {n.head_name}", mask_text(n.content),
                                      f"{n.matter_number} {tr(M.STATES[n.matter_state])}" if n.matter_id else "")
                                     for n in data.needs])
             now = dt.datetime.combine(self.today(), dt.datetime.now().time())
-            fill(self.matters_table, [(M.timeliness(m, now).short, m.number, m.title, tr(M.STATES[m.state]))
+            fill(self.matters_table, [(M.timeliness(m, now).short, m.number, mask_text(m.title), tr(M.STATES[m.state]))
                                       for m in data.matters])
             self.caption.setText(tr(
                 "联系 <b>{n}</b> 户，其中超期未走访 <b style='color:#b00020'>{o}</b> 户、7天内应访 <b>{s}</b> 户；"
