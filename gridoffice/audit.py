@@ -128,6 +128,10 @@ def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
     for entry, missing in sorted(waiting.items()):
         for a in missing:
             if entry == 0:
+                # Every trail starts from the genesis hash; a code of entry 0 holds only if it names it.
+                if not a.matches(GENESIS):
+                    yield done, total, tr("锚定码 {code} 不是空操作记录的锚定码：第 0 条只能是 0-0000-0000-0000-0，"
+                                          "请对照纸上的锚定码重新输入").format(code=a.code)
                 continue
             if entry > last:
                 text = tr("锚定码 {code} 指向第{n}条审计记录，但文件里的记录只到第{last}条：第{first}条及以后的记录被删除了，"
@@ -154,19 +158,27 @@ def _restore_hint(restores: list) -> str:
 def tail_problems(db: Database, last: int, last_hash: str) -> list[str]:
     """What the file alone tells of a cut or rewritten trail: its guards, its sequence and its recorded head.
 
-    A file of a version before these guards (not yet migrated, e.g. an old backup) has none to read.
+    A file of a version before these guards (not yet migrated, e.g. an old backup) has none to read;
+    one whose record of the guards' step was deleted while their traces stay is reported.
     """
     problems: list[str] = []
-    if not db.execute("SELECT 1 FROM _sqlite_migrations WHERE name = 'm007_audit_sequence'").fetchone():
-        return problems
     guards = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit'")}
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone()[0]
+    has_sequence = db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() is not None
+    if not db.execute("SELECT 1 FROM _sqlite_migrations WHERE name = 'm007_audit_sequence'").fetchone():
+        # The migrations table is the file's own word, which an insider can edit: a file the guards'
+        # step never ran on has none of its traces.
+        traces = ("AUTOINCREMENT" in sql.upper() or bool(guards & {"audit_no_update", "audit_no_delete", "audit_head"})
+                  or (has_sequence and db.execute("SELECT 1 FROM sqlite_sequence WHERE name = 'audit'").fetchone())
+                  or db.execute("SELECT 1 FROM settings WHERE key = 'audit_head'").fetchone())
+        if not traces:
+            return problems
+        problems.append(tr("操作记录的防删改保护曾经装好，记下它的升级步骤却被删除了：记录可能被删除过"))
     if not {"audit_no_update", "audit_no_delete", "audit_head"} <= guards:
         problems.append(tr("操作记录的防删改保护被拆除过：记录可能被改动或删除了"))
-    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'audit'").fetchone()[0]
     if "AUTOINCREMENT" not in sql.upper():
         problems.append(tr("操作记录表被重建过，失去了编号保护：记录可能被删除了"))
-    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone() \
-        if db.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone() else None
+    seq = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit'").fetchone() if has_sequence else None
     if seq is None:
         if last:
             problems.append(tr("操作记录的编号记录被删除了：记录可能被删除过"))

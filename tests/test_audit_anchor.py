@@ -198,3 +198,27 @@ def test_an_anchor_from_before_a_restore_points_to_the_file_kept_aside(tmp_path,
     assert (f"但第4条记录表明文件在" in err and f"用备份“{taken.name}”恢复过，此锚定码可能印于恢复之前："
             f"恢复前的文件另存为“{kept.name}”，请用此锚定码核对那份文件") in err
     assert commands.run(["audit", "check", "--db", str(kept), "--anchor", printed]) == 0
+
+
+def test_a_cut_tail_is_noticed_when_the_guards_step_is_struck_from_the_migrations(db, capsys):
+    """An insider who cuts the tail and deletes the row naming the migration that added the guards
+    made the file pass as one from before the guards: check then read nothing."""
+    _fill(db)
+    _cut_tail(db, 3, cover_tracks=False)
+    db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_audit_sequence'")
+    db.conn.commit()
+    code, _, err = _check(db, capsys)
+    assert code == 1
+    assert "操作记录的防删改保护曾经装好，记下它的升级步骤却被删除了" in err
+    assert "操作记录的最后2条（第4至5条）被删除了" in err
+
+
+def test_an_anchor_of_the_empty_trail_must_name_its_start(db, capsys):
+    """Entry 0 is the start of every trail, so only its own code holds; any other `0-...` code was
+    reported as holding."""
+    _fill(db)
+    assert _check(db, capsys, audit_anchor.of(0, audit.GENESIS).code)[0] == 0
+    forged = audit_anchor.Anchor(0, 12345).code
+    code, _, err = _check(db, capsys, forged)
+    assert code == 1
+    assert f"锚定码 {forged} 不是空操作记录的锚定码" in err
