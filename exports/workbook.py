@@ -131,10 +131,14 @@ def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True, anchor: st
 
 
 def footer(maker: str, anchor: str = "") -> tuple[str, str, str]:
+    """Left, centre and right of the footer, in the spreadsheet's footer codes (&P, &N).
+
+    The maker's name is a user's text: every '&' in it is doubled, the code for a literal '&', so a
+    name such as '张三&C&KFFFFFF' cannot open a section or colour the anchor code white."""
     centre = tr("制表日期：{day}").format(day=dt.date.today().isoformat())
     if anchor:
         centre += tr("　操作记录锚定码：{code}").format(code=anchor)
-    return (tr("制表人：{maker}").format(maker=maker), centre, tr("第 &P 页 共 &N 页"))
+    return (tr("制表人：{maker}").format(maker=maker.replace("&", "&&")), centre, tr("第 &P 页 共 &N 页"))
 
 
 def safe_row(ws, values) -> list:

@@ -2,6 +2,7 @@
 formulas or hold characters XML forbids (as typed into a form, a roster or an old file)."""
 
 import csv
+import html
 import datetime as dt
 import re
 import shutil
@@ -222,3 +223,44 @@ def test_the_export_command_says_exported_only_for_a_well_formed_file(activity_o
     assert "已导出" in capsys.readouterr().err
     _well_formed(out)
     _assert_no_foreign_formula(out)
+
+
+def _footer_sections(raw: str) -> tuple[dict[str, str], list[str]]:
+    """A footer's sections as Excel reads them ('&&' is one '&'), and the formatting codes found."""
+    sections, codes, part, i = {"L": "", "C": "", "R": ""}, [], "L", 0
+    while i < len(raw):
+        if raw[i] == "&" and i + 1 < len(raw):
+            code = raw[i + 1]
+            if code == "&":
+                sections[part] += "&"
+            elif code in "LCR":
+                part = code
+            else:
+                codes.append(code)
+            i += 2
+            continue
+        sections[part] += raw[i]
+        i += 1
+    return sections, codes
+
+
+def test_a_makers_name_cannot_hide_the_anchor_or_rearrange_the_footer(small_office, tmp_path):
+    """The maker's name went into the footer as it was: '&C&KFFFFFF' in a user name made the anchor
+    code print white (seen through LibreOffice), so a summary carried no readable anchor."""
+    path = small_office.execute("PRAGMA database_list").fetchone()[2]
+    small_office.close()
+    maker = "张三&C&KFFFFFF&8"
+    for kind in ("notice", "summary", "roster", "assessment"):
+        out = tmp_path / f"{kind}.xlsx"
+        assert run_command(["export", kind, "--db", path, "--month", MONTH, "--year", "2026", "--user", maker,
+                            "-o", str(out), "-q"]) == 0
+        with zipfile.ZipFile(out) as z:
+            sheets = [n for n in z.namelist() if n.startswith("xl/worksheets/sheet")]
+            for name in sheets:
+                found = re.search(r"<oddFooter>(.*?)</oddFooter>", z.read(name).decode())
+                raw = html.unescape(found.group(1))
+                sections, codes = _footer_sections(raw)
+                assert sections["L"] == f"制表人：{maker}", (kind, raw)
+                assert set(codes) <= {"P", "N"}, (kind, raw)
+                if kind in ("notice", "summary"):
+                    assert "操作记录锚定码：" in sections["C"], (kind, raw)
