@@ -73,6 +73,8 @@ _CONTAINS = (
 _EXACT_LOOKUP = {text: field for field, texts in _EXACT.items() for text in texts}
 
 SETTING_KEY = "import.column_map"
+# The remembered headers: the longest kept and how many (oldest dropped first).
+HEADER_LIMIT, MEMORY_SIZE = 60, 300
 SCAN_ROWS = 40
 
 
@@ -185,13 +187,19 @@ def remembered(db: Database) -> dict[str, str]:
 
 
 def remember(db: Database, labels, mapping: dict[int, str]) -> None:
-    """Keep the clerk's mapping for the next file; runs inside the caller's transaction."""
+    """Keep the clerk's mapping for the next file; runs inside the caller's transaction.
+
+    Headers come from whoever wrote the file: one longer than HEADER_LIMIT is no column name a clerk
+    meets again and is not kept, and the memory holds the MEMORY_SIZE most recent names (the mapped
+    columns of this file last, so trimming drops them last), so no file makes it grow without end."""
     memory = remembered(db)
-    for col, label in enumerate(labels):
-        key = norm_header(label)
-        if key:
+    for col in sorted(range(len(labels)), key=lambda c: c in mapping):
+        key = norm_header(labels[col])
+        if key and len(key) <= HEADER_LIMIT:
+            memory.pop(key, None)
             memory[key] = mapping.get(col, "")
-    set_setting(db, SETTING_KEY, json.dumps(memory, ensure_ascii=False, sort_keys=True))
+    recent = dict(list(memory.items())[-MEMORY_SIZE:])
+    set_setting(db, SETTING_KEY, json.dumps(recent, ensure_ascii=False))
 
 
 def guess_mapping(labels, memory: dict[str, str] | None = None) -> dict[int, str]:

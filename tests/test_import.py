@@ -569,3 +569,28 @@ def test_a_grid_worker_cannot_import_a_roster(office, tmp_path):
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 0
     scope.bind(db, users.whole_office("测试员", "clerk"))
     assert run(db, path).persons_new == 1
+
+
+def test_remembered_headers_stay_short_and_few_whatever_the_files_hold(office, tmp_path):
+    """Every header of every imported file went into the office file as it was: a roster with
+    hundreds of distinct 5,000-character headers grew the remembered mapping by a megabyte or more on
+    every import, and every later import and the wizard parsed all of it."""
+    db, _ = office
+    from gridoffice.roster_columns import HEADER_LIMIT, MEMORY_SIZE, remembered
+
+    for n in range(5):
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        extra = [f"附加{n}-{k}" + "说" * (5000 if k % 2 else 0) for k in range(190)]
+        ws.append(["户号", "姓名", "身份证号码", "与户主关系", "所属网格"] + extra)
+        ws.append([f"H{n}", "何一", pid(1980, 1, 1, 61 + 10 * n), "户主", "第一网格"] + [""] * len(extra))
+        wb.save(tmp_path / f"wide{n}.xlsx")
+        assert run(db, tmp_path / f"wide{n}.xlsx").persons_new == 1
+    memory = remembered(db)
+    assert len(memory) <= MEMORY_SIZE
+    assert max(len(k) for k in memory) <= HEADER_LIMIT
+    # The newest file's mapped columns are kept whatever the trimming dropped.
+    assert memory["身份证号码"] == "id_number" and memory["所属网格"] == "grid"
+    assert "附加4-0" in memory and "附加0-0" not in memory
+    stored = db.execute("SELECT length(value) FROM settings WHERE key = 'import.column_map'").fetchone()[0]
+    assert stored < 30_000
