@@ -57,6 +57,8 @@ def output_problem(output: str, *, folder: bool = False) -> str | None:
     if not os.access(parent, os.W_OK):
         return tr("不能写入文件夹“{folder}”：它是只读的（光盘、写保护的U盘、网络共享），或没有写入权限。"
                   "请换一个可写的文件夹后再试。").format(folder=parent)
+    if not folder and (refusal := officefile.output_refusal(path)):
+        return refusal
     return None
 
 

@@ -25,6 +25,7 @@ from gridoffice import audit_log
 from gridoffice import stats_dashboard as D
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_name
+from gridoffice.officefile import check_output
 from gridoffice.scope import Scope
 
 from . import charts as X
@@ -78,6 +79,7 @@ def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
     """Write the briefing to path (a temporary file renamed into place); returns the page count."""
     path = Path(path)
     charts = charts_for(d, problems)
+    check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

@@ -31,6 +31,7 @@ from gridoffice import audit_log
 from gridoffice import cards as C
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
+from gridoffice.officefile import check_output
 from gridoffice.scope import Scope
 
 from . import card_qr, fonts
@@ -485,6 +486,7 @@ def write_cards(path: str | Path, cards: list[Card], layout: C.Layout, office: C
 def _atomic(path: str | Path, build) -> Iterator[tuple[int, int, str]]:
     """Run the build generator on a temporary file next to path and rename it into place when done."""
     path = Path(path)
+    check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

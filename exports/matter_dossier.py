@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_text
 from gridoffice.matters import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
+from gridoffice.officefile import check_output
 
 from . import fonts
 
@@ -63,6 +64,7 @@ def grid_table(rows: list[list], widths: list[float], *, header: bool = False, l
 def write_atomically(path: str | Path, build) -> Path:
     """build(tmp_path) writes the document; it is renamed into place only when complete."""
     path = Path(path)
+    check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:

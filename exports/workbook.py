@@ -22,6 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
+from gridoffice.officefile import check_output
 
 from . import xlsx
 
@@ -179,6 +180,7 @@ def openpyxl_page_setup(ws, *, maker: str) -> None:
 def save(wb, path: str | Path) -> Path:
     """Save next to the target under a temporary name, then rename: a failure leaves no half file."""
     path = Path(path)
+    check_output(path)
     fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent or ".")
     os.close(fd)
     try:

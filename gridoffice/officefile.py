@@ -86,6 +86,38 @@ def refusal(path: str | Path, found: Inspection) -> NotOurFile | None:
     return None
 
 
+# The files SQLite keeps beside a database while it is open or after a crash.
+_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+def output_refusal(path: str | Path) -> str:
+    """Why a document (a workbook, a PDF, a report) may not be written at `path`, or "".
+
+    Writing renames a finished file into place, so a save dialog or a command's -o that names the
+    office file, one of its backups, another program's database or the journal beside one would
+    replace it whole: `export roster -o office.db` left the office a spreadsheet. Every writer in
+    exports/ asks this before it writes anything."""
+    path = Path(path)
+    for side in _SIDECARS:
+        if path.name.endswith(side) and Path(str(path)[:-len(side)]).is_file():
+            return tr("“{name}”是数据库旁边的日志文件，不能用作导出文件。请换一个文件名。").format(name=path.name)
+    try:
+        with path.open("rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+    except OSError:  # not there yet (the usual case), or a folder: the writer says so itself
+        return ""
+    if head == SQLITE_MAGIC:
+        return tr("“{name}”是一个数据库文件（可能是本单位的数据文件或它的备份），导出不会覆盖它。"
+                  "请换一个文件名，如“花名册.xlsx”。").format(name=path.name)
+    return ""
+
+
+def check_output(path: str | Path) -> None:
+    """Raise GridOfficeError when output_refusal() names a reason."""
+    if message := output_refusal(path):
+        raise GridOfficeError(message)
+
+
 @dataclass(frozen=True)
 class FileKind:
     """What a path holds. `message` is the Chinese sentence for the clerk when it cannot be opened."""

@@ -187,3 +187,42 @@ def test_the_identity_is_permanent_and_carries_the_division_code(db):
     assert officefile.identity_of(db.conn) == officefile.Identity(uuid, "东风社区", "330102001001")
     assert officefile.identity_of(db.conn).describe() == "“东风社区”（区划代码 330102001001）"
     assert officefile.division_code("330102") == "330102000000" and officefile.division_code("A1") == ""
+
+
+def test_no_export_overwrites_the_office_a_backup_or_another_programs_database(activity_office, tmp_path, capsys):
+    """`export roster --db office.db -o office.db` replaced the office with a spreadsheet (810 persons
+    gone), and any command's -o could do the same to a backup or another program's database."""
+    office = Path(activity_office.execute("PRAGMA database_list").fetchone()[2])
+    activity_office.close()
+    folder = office.parent
+    other = _foreign(folder / "places.sqlite")
+    shutil.copyfile(office, folder / "office-backup.db")
+    number = sqlite3.connect(office).execute("SELECT number FROM matters LIMIT 1").fetchone()[0]
+    grid = sqlite3.connect(office).execute("SELECT name FROM org_units WHERE level = 'grid' LIMIT 1").fetchone()[0]
+    roster = folder / "roster.xlsx"
+    assert commands.run(["export", "roster", "--db", str(office), "--full-numbers", "--reason", "测试再导入",
+                         "-o", str(roster), "-q"]) == 0
+    before, entries = _state(folder), sqlite3.connect(office).execute("SELECT count(*) FROM audit").fetchone()[0]
+    for target in (office, folder / "office-backup.db", other):
+        for args in (["export", "roster"], ["export", "summary", "--month", "2026-10"], ["export", "notice"],
+                     ["export", "village-file", "--org", grid], ["cards", "--grid", grid],
+                     ["dossier", "matter", number]):
+            assert commands.run(args + ["--db", str(office), "-o", str(target)]) == 2, (args, target.name)
+            assert "数据库文件" in capsys.readouterr().err
+        assert commands.run(["import", "--db", str(office), str(roster), "--dry-run", "--report", str(target)]) != 0
+    assert _state(folder) == before
+    assert sqlite3.connect(office).execute("SELECT count(*) FROM audit").fetchone()[0] == entries
+    assert "日志文件" in officefile.output_refusal(folder / "office.db-wal")
+
+
+def test_the_writers_themselves_refuse_a_database_as_output(small_office, tmp_path):
+    """The window's save dialogs reach the writers without a command: the rule is in each writer's save."""
+    from commands._progress import consume
+    from exports import public_notice
+    from gridoffice.users import whole_office
+
+    office = Path(small_office.execute("PRAGMA database_list").fetchone()[2])
+    before = _state(office.parent)
+    with pytest.raises(GridOfficeError, match="数据库文件"):
+        consume(public_notice.write(small_office, office, "2026-10", scope=whole_office("测试员")), quiet=True)
+    assert hashlib.sha256(office.read_bytes()).hexdigest() == before[office.name]
