@@ -19,7 +19,7 @@ the office's own, so the usual 110***********1234 gave 95 % of the numbers back.
   every other number hides at least 4 digits, and a landline keeps its area code (0571-****8888)
   but never its extension. Nothing else a default output shows carries a phone's digits.
 - Free text (notes, a matter's content, a visit's findings) goes through mask_text(): an ID
-  number or mobile typed into it is shown masked by the same rule.
+  number or mobile typed into it, in one run or in groups, is shown masked by the same rule.
 
 The full value is returned only by reveal(), which needs a reason and leaves an audit entry
 naming who, what, why; a roster with full numbers asks for a reason likewise.
@@ -111,14 +111,22 @@ def mask_field(field: str, value: str | None) -> str:
 _DAY = r"(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
 _ID_IN_TEXT = re.compile(rf"(?<![0-9A-Za-z])[1-9][0-9]{{5}}(?:(?:18|19|20)[0-9]{{2}}{_DAY}[0-9]{{3}}[0-9Xx]|[0-9]{{2}}{_DAY}[0-9]{{3}})"
                          r"(?![0-9A-Za-z])")
+# Digits typed in groups ("330122 19431128 7052", "3301-2219-…"): masked when the groups joined are an ID number.
+_GROUPED_DIGITS = re.compile(r"(?<![0-9A-Za-z])[0-9]+(?:[ \-][0-9]+)+[Xx]?(?![0-9A-Za-z])")
 _MOBILE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9](?:[ \-]?[0-9]{4}){2}(?![0-9])")
 _LANDLINE_IN_TEXT = re.compile(r"(?<![0-9])(0[1-9][0-9]{1,2})[ \-]([2-9][0-9]{6,7})(?![0-9])")
+
+
+def _grouped_id(m: re.Match) -> str:
+    joined = re.sub(r"[ \-]", "", m.group(0))
+    return mask_id(joined) if _ID_IN_TEXT.fullmatch(joined) else m.group(0)
 
 
 def mask_text(text: str | None) -> str:
     """Free text with every ID number, mobile and landline in it masked by the rule above."""
     if not text:
         return text or ""
+    text = _GROUPED_DIGITS.sub(_grouped_id, text)
     text = _ID_IN_TEXT.sub(lambda m: mask_id(m.group(0)), text)
     text = _MOBILE_IN_TEXT.sub(lambda m: mask_phone(re.sub(r"[ \-]", "", m.group(0))), text)
     return _LANDLINE_IN_TEXT.sub(lambda m: mask_phone(f"{m.group(1)}-{m.group(2)}"), text)

@@ -115,3 +115,16 @@ def test_numbers_typed_into_free_text_are_masked():
                                 "note": f"核对{ID}", "count": 3}) == {
         "id_number": masking.mask_id(ID), "resident_phone": "138****8000", "birth_date": "1980年5月",
         "note": f"核对{masking.mask_id(ID)}", "count": 3}
+
+
+@pytest.mark.parametrize("cuts, sep", [((6, 14), " "), ((6, 14), "-"), ((4, 8, 12, 16), " "), ((6, 10, 14), " ")])
+def test_an_id_number_typed_in_groups_into_free_text_is_masked(cuts, sep):
+    """Phones typed in groups were masked, ID numbers only when typed in one run: a note saying
+    "身份证 330122 19431128 7052" printed the whole number on the roster and the dossier."""
+    bounds = (0, *cuts, len(ID))
+    typed = sep.join(ID[i:j] for i, j in zip(bounds, bounds[1:]))
+    shown = masking.mask_text(f"本人身份证 {typed} 已核对")
+    assert shown == f"本人身份证 {masking.mask_id(ID)} 已核对"
+    # Other numbers in groups stay as written: amounts, dates, a household number with spaces.
+    for text in ("金额 1 500 元，2026-10-01 至 2026-10-31", "户号 0120 0101 0100 01", "1 2 3 4 5 6 7 8 9 10 11 12"):
+        assert masking.mask_text(text) == text
