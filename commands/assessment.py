@@ -1,0 +1,53 @@
+"""`python main.py assessment show|set --db PATH`: the year-end assessment's indicators, targets and weights."""
+
+from __future__ import annotations
+
+import sys
+
+from gridoffice import audit, stats_assessment
+from gridoffice.errors import GridOfficeError, ValidationError
+
+from . import _files
+
+NAME = "assessment"
+HELP = "年终考核模板：列出或设置考核指标、满分标准和权重"
+
+
+def add_arguments(parser) -> None:
+    sub = parser.add_subparsers(dest="assessment_command", required=True)
+    show = sub.add_parser("show", help="列出考核指标、满分标准和权重")
+    show.add_argument("--db", required=True, help="数据文件路径")
+    put = sub.add_parser("set", help="用给出的指标替换考核模板，例如 --item 走访次数=96:20")
+    put.add_argument("--db", required=True, help="数据文件路径")
+    put.add_argument("--item", action="append", required=True, metavar="指标=满分标准:权重",
+                     help="一项指标（名称或代码），可重复；比率的满分标准不超过1，如 群众满意率=0.95:10")
+
+
+def _parse(text: str) -> tuple[str, str, str]:
+    name, _, numbers = text.partition("=")
+    target, _, weight = numbers.partition(":")
+    codes = {label: code for code, (label, _) in stats_assessment.INDICATORS.items()}
+    code = codes.get(name.strip(), name.strip())
+    if not numbers or not weight:
+        raise ValidationError("item", f"“{text}”应写成“指标=满分标准:权重”，例如“走访次数=96:20”")
+    return code, target, weight
+
+
+def run(args) -> int:
+    try:
+        if args.assessment_command == "show":
+            problem = _files.problem(args.db)
+            if problem:
+                raise GridOfficeError(problem)
+        with _files.open_office(args.db) as office:
+            db = office.db
+            audit.set_actor(db, "命令行")
+            if args.assessment_command == "set":
+                stats_assessment.set_template(db, [_parse(item) for item in args.item])
+                print("已更新考核模板。", file=sys.stderr)
+            for ind in stats_assessment.template(db):
+                print(f"{ind.label}\t{ind.target:g}\t{ind.weight:g}")
+            return 0
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
