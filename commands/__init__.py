@@ -46,7 +46,7 @@ def overview() -> str:
     lines = ["命令行（不打开窗口）：python main.py 命令 --help 查看各命令的参数"]
     for name, module_name in sorted(_module_names().items()):
         module = importlib.import_module(f"{__name__}.{module_name}")
-        lines.append(f"  {name:<10}{module.HELP}")
+        lines.append(f"  {name:<11}{module.HELP}")
     return "\n".join(lines)
 
 

@@ -35,10 +35,6 @@ def _parse(text: str) -> tuple[str, str, str]:
 
 def run(args) -> int:
     try:
-        if args.assessment_command == "show":
-            problem = _files.problem(args.db)
-            if problem:
-                raise GridOfficeError(problem)
         with _files.open_office(args.db) as office:
             db = office.db
             audit.set_actor(db, "命令行")

@@ -39,5 +39,5 @@ def test_a_bad_item_changes_nothing(db, tmp_path, capsys):
 
 def test_a_missing_file_is_not_created(tmp_path, capsys):
     path = tmp_path / "none.db"
-    assert run_command(["assessment", "show", "--db", str(path)]) == 1
+    assert run_command(["assessment", "show", "--db", str(path)]) == 2
     assert "找不到数据库文件" in capsys.readouterr().err and not path.exists()
