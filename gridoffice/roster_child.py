@@ -157,6 +157,8 @@ def read(path: Path, sheet: str | None, *, want_sheet: bool,
     data = None
     try:
         while data is None:
+            if time.monotonic() > deadline:
+                raise _failed(path, "time")
             if receive.poll(0.05):
                 try:
                     data = receive.recv_bytes()
@@ -165,8 +167,6 @@ def read(path: Path, sheet: str | None, *, want_sheet: bool,
                 continue
             if child.exitcode is not None and not receive.poll(0):
                 break
-            if time.monotonic() > deadline:
-                raise _failed(path, "time")
             yield 0, 0, message
     finally:
         if child.exitcode is None:
