@@ -156,6 +156,8 @@ def read(path: Path, sheet: str | None, *, want_sheet: bool,
     deadline = time.monotonic() + seconds
     data = None
     try:
+        # Said at once, before any wait: the reader is running, and can be cancelled from here on.
+        yield 0, 0, message
         while data is None:
             if time.monotonic() > deadline:
                 raise _failed(path, "time")
