@@ -11,22 +11,53 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+def log_in(path: Path, opener=None):
+    """Log in like a script (GRIDOFFICE_USER / GRIDOFFICE_PASSWORD, else the demo administrator that
+    every generated office has): the office is encrypted. Returns the session."""
+    import os
+
+    from gridoffice import demo, session
+
+    name = os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0])
+    password = os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD)
+    return session.log_in(path, name, password, **({"opener": opener} if opener else {}))
+
+
+def copy_office(source: Path, target: Path) -> None:
+    """A copy of an office with its key file."""
+    import shutil
+
+    from gridoffice import keys
+
+    shutil.copyfile(source, target)
+    keys.copy(source, target)
+
+
+def new_office(path: Path):
+    """A new, empty, encrypted office with the demo accounts' administrator."""
+    from gridoffice import demo, session
+
+    db, _code = session.create_office(path, demo.DEMO_USERS[0][0], demo.DEMO_PASSWORD)
+    return db
+
+
 def office_from_arguments(parser: argparse.ArgumentParser, default: str) -> argparse.Namespace:
     """--office PATH and --households N; the office is generated (seed 7) when PATH does not
     exist yet, and kept for the next run."""
     parser.add_argument("--office", type=Path, default=Path("/tmp/gridoffice-bench") / default)
     parser.add_argument("--households", type=int, default=50000)
     args = parser.parse_args()
-    if not args.office.exists():
+    if args.office.exists():
+        log_in(args.office).close()
+    else:
         from commands._progress import consume
-        from gridoffice import audit, generator
-        from gridoffice.db import open_db
+        from gridoffice import demo, generator
 
         args.office.parent.mkdir(parents=True, exist_ok=True)
-        db = open_db(args.office)
-        audit.set_actor(db, "bench")
+        db = new_office(args.office)
         start = time.perf_counter()
         consume(generator.generate(db, households=args.households, seed=7))
+        demo.add_demo_accounts(db)
         db.close()
         print(f"generate {args.households} households: {time.perf_counter() - start:.1f} s")
     return args

@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from gridoffice import audit, regions  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from _common import new_office  # noqa: E402 (bench/ is the script's folder)
 from gridoffice.idcard import make_id  # noqa: E402
 from gridoffice.roster_import import import_sheet  # noqa: E402
 from gridoffice.roster_read import read_sheet  # noqa: E402
@@ -120,7 +120,7 @@ def main() -> int:
         write_roster(roster, args.persons)
         print(f"generate roster {args.persons} persons: {time.perf_counter() - t:.1f} s (not part of the import)")
     with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        db = open_db(Path(tmp) / "office.db")
+        db = new_office(Path(tmp) / "office.db")
         audit.set_actor(db, "bench")
         community = regions.create_unit(db, None, "community", "某某社区")
         for g in range(1, GRIDS + 1):

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from commands._progress import consume  # noqa: E402
 from exports import assessment, monthly_summary, public_notice, roster  # noqa: E402
 from gridoffice import audit, matters_demo, stats, users, visits_demo  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
+
+from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
 
 
 def timed(fn, runs: int = 1) -> tuple[float, float, object]:
@@ -59,7 +60,8 @@ def main() -> int:
     work.mkdir(parents=True, exist_ok=True)
     path = work / "office.db"
     if not path.exists():
-        shutil.copyfile(args.db, path)
+        copy_office(Path(args.db), path)
+    log_in(path).close()  # the office is encrypted: unlocked like a script does
     db = open_db(path)
     audit.set_actor(db, "bench")
     today = dt.date.fromisoformat(args.today)

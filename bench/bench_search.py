@@ -19,6 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from gridoffice import pinyin, search, users  # noqa: E402
 from gridoffice.db import connect  # noqa: E402
 
+from _common import log_in  # noqa: E402 (bench/ is the script's folder)
+
 PER_KIND = 50
 
 
@@ -76,6 +78,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args(argv)
+    log_in(Path(args.db)).close()  # the office is encrypted: unlocked like a script does
     db = connect(args.db)
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     households = db.execute("SELECT count(*) FROM households").fetchone()[0]

@@ -65,6 +65,9 @@ def run(argv: list[str]) -> int:
         return 2
     try:
         return module.run(args)
+    except GridOfficeError as exc:  # a refused log-in, a locked file: said in Chinese, no traceback
+        print(exc.message, file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130

@@ -12,6 +12,7 @@ from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
 
+from . import _login
 
 NAME = "audit"
 HELP = "操作记录：校验防篡改链（check）或按条件列出（list）"
@@ -23,6 +24,7 @@ def add_arguments(parser) -> None:
     check.add_argument("--db", required=True, help="数据文件路径")
     check.add_argument("--anchor", action="append", default=[], metavar="CODE",
                        help="核对锚定码（印在月度汇总、公示表和备份清单上），可写多个")
+    _login.add_arguments(check)
     show = sub.add_parser("list", help="列出操作记录（最新的在前）")
     show.add_argument("--db", required=True, help="数据文件路径")
     show.add_argument("--actor", help="操作人")
@@ -33,6 +35,7 @@ def add_arguments(parser) -> None:
     show.add_argument("--since", help="起始日期 YYYY-MM-DD")
     show.add_argument("--until", help="截止日期 YYYY-MM-DD")
     show.add_argument("--limit", type=int, default=100)
+    _login.add_arguments(show)
 
 
 def _check(db, codes: list[str]) -> int:
@@ -56,7 +59,7 @@ def _check(db, codes: list[str]) -> int:
 
 
 def run(args) -> int:
-    db = connect(args.db, readonly=True)
+    db = _login.log_in(args, args.db, opener=lambda p: connect(p, readonly=True), need="read_audit").db
     try:
         if args.audit_command == "check":
             return _check(db, args.anchor)

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 from exports.cards import SHEETS, export_cards
-from gridoffice import audit, users
+from gridoffice import users
 from gridoffice import cards as C
 from gridoffice.errors import GridOfficeError
 
-from . import _files
+from . import _files, _login
 from ._progress import consume
 
 NAME = "cards"
@@ -30,7 +30,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--duplex", action="store_true", help="每页正面后接其背面，供双面打印（长边翻转）")
     parser.add_argument("--calibration", action="store_true", help="在最前面加一页打印机校准页")
     parser.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的PDF文件")
-    parser.add_argument("--user", default="命令行", help="审计记录中的操作人")
+    _login.add_arguments(parser)
 
 
 def run(args) -> int:
@@ -41,15 +41,9 @@ def run(args) -> int:
     if args.teams and args.household:
         print("--teams 按网格出团队卡，请用 --grid 选择网格，不要同时给 --household", file=sys.stderr)
         return 2
-    try:
-        office = _files.open_office(path)
-    except GridOfficeError as exc:
-        print(exc.message, file=sys.stderr)
-        return 2
+    office = _login.log_in(args, path, opener=_files.open_office)
     db = office.db
-    audit.set_actor(db, args.user)
-    # The command's log-in will supply the user; until then it acts for the whole office.
-    scope = users.whole_office(args.user)
+    scope = users.scope_of(db, office.user)
     try:
         grids = C.grids_named(db, args.grid, scope)
         households = C.households_numbered(db, args.household, scope)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 
-from gridoffice import audit, checks
+import sqlcipher3.dbapi2 as sqlite3
+
+from gridoffice import audit, checks, session
 from gridoffice.db import connect
 
+from . import _login
 from ._progress import consume
 
 NAME = "check"
@@ -21,6 +23,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
     parser.add_argument("--quick", action="store_true",
                         help="数据库文件只做快速检查（不核对索引内容；50万户约5秒，完整检查约40秒）")
+    _login.add_arguments(parser)
 
 
 def _audit_problems(db, quiet: bool) -> list[str]:
@@ -38,7 +41,7 @@ def _audit_problems(db, quiet: bool) -> list[str]:
 
 def run(args) -> int:
     path = Path(args.db)
-    db = connect(path, readonly=True)
+    db = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True)).db
     try:
         if not db["households"].exists() or not db["audit"].exists():
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
@@ -46,12 +49,19 @@ def run(args) -> int:
         if not args.quiet:
             print("正在检查数据库文件……", file=sys.stderr)
         pragma = "quick_check" if args.quick else "integrity_check"
-        damage = [" ".join(row[0].split()) for row in db.execute(f"PRAGMA {pragma}") if row[0] != "ok"]
+        try:
+            damage = [" ".join(row[0].split()) for row in db.execute(f"PRAGMA {pragma}") if row[0] != "ok"]
+        except sqlite3.DatabaseError as exc:  # an encrypted page that fails its check stops the scan
+            damage = [str(exc)]
         lines = []
         if damage:
             lines.append(f"数据库文件已损坏：SQLite报告了{len(damage)}处问题（见下面各行），"
                          "请先复制保存此文件，再用 restore 命令从最近的备份恢复")
             lines += [f"数据库损坏（SQLite原文）：{text}" for text in damage]
+            for line in lines:
+                print(line)
+            return 1
+        lines += [f"密钥文件：{p}" for p in session.verify_key_file(path)]
         lines += [f"外键错误：{table}表第{rowid}行引用的{parent}记录不存在"
                   for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")]
         lines += [f"审计记录：{p}" for p in _audit_problems(db, args.quiet)]

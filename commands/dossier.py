@@ -6,10 +6,11 @@ import sys
 from pathlib import Path
 
 from exports.matter_dossier import write_dossier
-from gridoffice import matters_query, regions, users
+from gridoffice import audit, matters_query, regions, users
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
+from . import _login
 
 NAME = "dossier"
 HELP = "输出一个事项的完整档案（一事一档）PDF：封面、居民、每一步办理过程、评价"
@@ -20,11 +21,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("number", metavar="NUMBER", help="事项编号，例如 2026-11-0042")
     parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
     parser.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的PDF文件")
+    _login.add_arguments(parser)
+
+
+def _record(db, matter_id: int, out: Path) -> None:
+    with db.atomic():
+        audit.record(db, "dossier", "matters", matter_id, new={"file": out.name})
 
 
 def run(args) -> int:
     path, out = Path(args.db), Path(args.output)
-    db = connect(path, readonly=True)
+    login = _login.log_in(args, path, opener=connect)
+    db = login.db
     try:
         if not db["matters"].exists():
             print(f"{path} 还没有事项表：请先用本程序打开一次，让它升级数据库", file=sys.stderr)
@@ -33,14 +41,14 @@ def run(args) -> int:
         if matter is None:
             print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
             return 1
-        # The command's log-in will supply the user; until then it acts for the whole office.
-        dossier = matters_query.dossier(db, matter.id, scope=users.whole_office("命令行"))
+        dossier = matters_query.dossier(db, matter.id, scope=users.scope_of(db, login.user))
         office = regions.office(db).name
+        # The entry commits before the finished file is renamed into place.
+        write_dossier(out, dossier, office_name=office, before_rename=lambda: _record(db, matter.id, out))
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 1
     finally:
         db.close()
-    write_dossier(out, dossier, office_name=office)
     print(f"已输出事项{matter.number}的档案：{out}", file=sys.stderr)
     return 0

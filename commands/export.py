@@ -11,11 +11,11 @@ from pathlib import Path
 
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
-from gridoffice import audit, stats_archives, users
+from gridoffice import stats_archives, users
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
-from . import _files
+from . import _files, _login
 
 NAME = "export"
 HELP = "导出报表：月度汇总、公示表、年终考核、花名册、一村一档、一党员一档、工作简报"
@@ -34,9 +34,9 @@ def add_arguments(parser) -> None:
     parser.add_argument("--full-numbers", action="store_true",
                         help="花名册写完整的身份证号和电话（可再导入），须同时用 --reason 说明原因，记入操作记录")
     parser.add_argument("--reason", default="", metavar="TEXT", help="导出完整号码的原因")
-    parser.add_argument("--user", default="命令行", help="审计记录中的操作人，也写在表尾的制表人处")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx 或 .pdf）")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
+    _login.add_arguments(parser)
 
 
 def find_org(db, name: str) -> int:
@@ -58,15 +58,13 @@ def run(args) -> int:
     if args.full_numbers and args.kind != "roster":
         print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
         return 2
-    # The command's log-in will supply the user; until then it acts for the whole office.
-    scope = users.whole_office(args.user)
     try:
-        office = _files.open_office(path)
+        office = _login.log_in(args, path, opener=_files.open_office)
     except GridOfficeError as exc:
         print(f"导出失败：{exc.message}", file=sys.stderr)
         return 2
     db = office.db
-    audit.set_actor(db, args.user)
+    scope = users.scope_of(db, office.user)
     try:
         org_id = find_org(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)

@@ -6,12 +6,12 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from gridoffice import audit, demo, generator, officefile
+from gridoffice import demo, generator, keys, officefile, session, users
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 
-from . import _files
+from ._login import recovery_notice
 from ._progress import consume
 
 NAME = "generate"
@@ -51,40 +51,45 @@ def run(args) -> int:
             print(f"日期“{args.today}”格式不对，请写成2026-11-01的样子", file=sys.stderr)
             return 2
     found = officefile.classify(path)
-    if found.kind not in (officefile.MISSING, officefile.NEW, officefile.OURS):
+    if found.kind not in (officefile.MISSING, officefile.NEW, officefile.OURS, officefile.LOCKED):
         print(f"{path} 是{found.what or found.message}，演示数据只能生成到新的空文件中，程序没有改动它；请换一个新文件名",
               file=sys.stderr)
         return 2
-    if found.kind == officefile.OURS:
-        if _has_data(path):
+    if found.kind in (officefile.OURS, officefile.LOCKED):
+        if found.kind == officefile.LOCKED or _has_data(path):
             print(f"{path} 里已经有单位或住户数据，演示数据只能生成到新的空文件中；请换一个新文件名",
                   file=sys.stderr)
             return 2
-    created = not path.exists()
+    if path.exists():
+        # An empty file: the office is made encrypted in its place.
+        path.unlink()
     try:
-        office = _files.open_office(path)
+        db, code = session.create_office(path, demo.DEMO_USERS[0][0], demo.DEMO_PASSWORD,
+                                         display_name=tr(users.ROLE_LABELS["admin"]))
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    db = office.db
     try:
-        audit.set_actor(db, "演示数据生成")
         stats = consume(generator.generate(db, households=args.households, seed=args.seed, today=today),
                         quiet=args.quiet)
         activity = {} if args.no_activity else consume(
             demo.add_activity(db, seed=args.seed, today=today), quiet=args.quiet)
+        demo.add_demo_accounts(db)
     except GridOfficeError as exc:
-        office.close()
-        if created:  # refused before writing anything: leave no empty file behind
-            for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-                leftover.unlink(missing_ok=True)
+        db.close()
+        # refused before writing anything: leave no file behind
+        for leftover in (path, keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
         print(exc.message, file=sys.stderr)
         return 2
-    office.close()
+    db.close()
     print(f"已生成演示数据：{path}")
+    print(f"  账号（密码都是 {demo.DEMO_PASSWORD}）：" + "、".join(n for n, _ in demo.DEMO_USERS))
     print(f"  住户 {stats.households} 户，人员 {stats.persons} 人，网格 {stats.grids} 个，服务团队 {stats.teams} 个")
     print(f"  工作人员 {stats.staff} 人，联系户关系 {stats.contacts} 条")
     print(f"  用时 {stats.seconds:.1f} 秒（其中建立搜索索引 {stats.index_seconds:.1f} 秒）")
     if activity:
         print("  一年的工作记录：" + "，".join(f"{tr(demo.LABELS.get(k, k))} {v}" for k, v in activity.items()))
+    if not args.quiet:
+        print(recovery_notice(code), file=sys.stderr)
     return 0

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 from exports.import_report import write_report
-from gridoffice import audit
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_import import import_file
 from gridoffice.safety import classify
 
-from . import _files
+from . import _files, _login
 from ._progress import consume
 
 NAME = "import"
@@ -27,19 +26,18 @@ def add_arguments(parser) -> None:
     parser.add_argument("--report", metavar="REPORT.xlsx", help="把拒收的行和提示写入这个表格")
     parser.add_argument("--grid", default="", metavar="NAME", help="表中没有填写网格的户归入这个网格")
     parser.add_argument("--create-grids", action="store_true", help="表中出现系统里没有的网格时自动建立")
-    parser.add_argument("--user", default="命令行", help="审计记录中的操作人")
+    _login.add_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
 
 def run(args) -> int:
     path = Path(args.db)
     try:
-        office = _files.open_office(path)
+        office = _login.log_in(args, path, opener=_files.open_office)
     except GridOfficeError as exc:
         print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
         return 2
     db = office.db
-    audit.set_actor(db, args.user)
     try:
         result = consume(import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, default_grid=args.grid,
                                      create_grids=args.create_grids), quiet=args.quiet)

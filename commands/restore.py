@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice import backup
+from pathlib import Path
+
+from gridoffice import backup, keys
+from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
-from . import _files
+from . import _files, _login
 
 NAME = "restore"
 NEW_DB = True
@@ -18,17 +21,34 @@ def add_arguments(parser) -> None:
     parser.add_argument("--db", required=True, help="要恢复的数据文件路径")
     parser.add_argument("backup", help="备份文件路径；写 latest 表示最近一份完好的备份")
     parser.add_argument("--from-dir", help="备份文件夹（与 latest 一起使用；默认：数据文件旁的“<文件名>-备份”）")
+    _login.add_arguments(parser)
 
 
 def run(args) -> int:
     source = args.backup
+    # An administrator's log-in unlocks the office, or, when the office or its key file is gone, the
+    # backup to restore (every backup carries the same key file), and says who restored.
+    office = Path(args.db)
+    if office.is_file() and keys.path_for(office).is_file():
+        unlock_on = office
+    elif source == "latest":
+        listed = backup.list_backups(office, args.from_dir)
+        unlock_on = listed[0].path if listed else None
+    else:
+        unlock_on = Path(source) if Path(source).is_file() else None
+    if unlock_on is None:
+        print(f"找不到备份文件“{source}”" if source != "latest" else "没有找到完好的备份。", file=sys.stderr)
+        return 1
+    login = _login.log_in(args, unlock_on, opener=lambda p: connect(p, readonly=True), need="restore")
+    actor = login.user.name
+    login.close()
     if source == "latest":
         source = backup.newest_good_backup(args.db, args.from_dir)
         if source is None:
             print("没有找到完好的备份。", file=sys.stderr)
             return 1
     try:
-        result = backup.restore(args.db, source, actor="命令行", wait=_files.LOCK_WAIT)
+        result = backup.restore(args.db, source, actor=actor, wait=_files.LOCK_WAIT)
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 1

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from gridoffice import search, users
 from gridoffice.db import connect
 
+from . import _login
 
 NAME = "search"
 HELP = "按姓名、拼音、身份证号或电话的数字、地址、户号查找人员和户，每行一条结果"
@@ -22,6 +24,7 @@ def add_arguments(parser) -> None:
         "query", metavar="QUERY", help="要查找的内容，例如“张伟”“zhangw”“zw”“0312”“幸福小区3栋”"
     )
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="最多显示多少条（默认50）")
+    _login.add_arguments(parser)
 
 
 def run(args) -> int:
@@ -32,13 +35,13 @@ def run(args) -> int:
     if args.limit < 1:
         print("--limit 应为正整数", file=sys.stderr)
         return 2
-    db = connect(path, readonly=True)
+    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True))
+    db = login.db
     try:
         if not db["households"].exists() or not db["search_fts"].exists():
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
             return 2
-        # The command's log-in will supply the user; until then it acts for the whole office.
-        hits = search.search(db, args.query, scope=users.whole_office("命令行"), limit=args.limit)
+        hits = search.search(db, args.query, scope=users.scope_of(db, login.user), limit=args.limit)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2

@@ -1,38 +1,48 @@
-"""`python main.py users list|add|reset-password --db PATH`: accounts for IT staff, without the window."""
+"""`python main.py users list|add|reset-password|recover --db PATH`: accounts for IT staff, without the window.
+
+Everything but `recover` needs an administrator's log-in; `recover` takes the recovery code printed
+when the office was created, for an administrator who forgot the password.
+"""
 
 from __future__ import annotations
 
 import getpass
 import sys
 
-from gridoffice import audit, users
-from gridoffice.errors import GridOfficeError
+from gridoffice import session, users
+from gridoffice.errors import GridOfficeError, NotFound
 
-from . import _files
+from . import _files, _login
 
 NAME = "users"
-NEW_DB = True  # the first `users add` creates the office file with its administrator
-HELP = "用户管理：列出、添加用户，或重置忘记的密码"
+HELP = "用户管理：列出、添加用户，重置密码（需管理员登录）；忘记管理员密码时凭恢复码重设"
 
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="users_command", required=True)
     show = sub.add_parser("list", help="列出用户")
     show.add_argument("--db", required=True, help="数据文件路径")
-    add = sub.add_parser("add", help="添加用户（密码从终端输入，或用 --password-stdin 从标准输入读取）")
+    _login.add_arguments(show)
+    add = sub.add_parser("add", help="添加用户（新用户的密码从终端输入，或用 --password-stdin 从标准输入读取）")
     add.add_argument("--db", required=True, help="数据文件路径")
     add.add_argument("--name", required=True, help="用户名")
     add.add_argument("--role", required=True, choices=sorted(users.ROLES), help="角色")
     add.add_argument("--org", type=int, help="负责的组织单元编号（网格员必填）")
-    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
-    reset = sub.add_parser("reset-password", help="重置密码并解锁账号")
+    add.add_argument("--password-stdin", action="store_true", help="从标准输入读取新用户的密码")
+    _login.add_arguments(add)
+    reset = sub.add_parser("reset-password", help="为用户重设密码（已停用的账号仍保持停用）")
     reset.add_argument("--db", required=True, help="数据文件路径")
     reset.add_argument("--name", required=True, help="用户名")
-    reset.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    reset.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
+    _login.add_arguments(reset)
+    recover = sub.add_parser("recover", help="忘记管理员密码：凭建立办公室时打印的恢复码重设管理员密码")
+    recover.add_argument("--db", required=True, help="数据文件路径")
+    recover.add_argument("--name", required=True, help="管理员用户名")
+    recover.add_argument("--stdin", action="store_true", help="从标准输入读取：第一行恢复码，第二行新密码")
 
 
-def _password(args) -> str:
-    if args.password_stdin:
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
         return sys.stdin.readline().rstrip("\n")
     first = getpass.getpass("新密码：")
     if getpass.getpass("再输一次：") != first:
@@ -40,11 +50,27 @@ def _password(args) -> str:
     return first
 
 
+def _recover(args) -> int:
+    if args.stdin:
+        code, password = sys.stdin.readline().strip(), sys.stdin.readline().rstrip("\n")
+    else:
+        code = getpass.getpass("恢复码：")
+        password = _new_password(False)
+    user = session.recover(args.db, code, args.name, password)
+    print(f"已用恢复码重设管理员“{user.name}”的密码。")
+    return 0
+
+
 def run(args) -> int:
+    if message := _files.problem(args.db):
+        print(message, file=sys.stderr)
+        return 2
     try:
-        with _files.open_office(args.db) as office:
-            db = office.db
-            audit.set_actor(db, "命令行")
+        if args.users_command == "recover":
+            return _recover(args)
+        office = _login.log_in(args, args.db, opener=_files.open_office, need="manage_users")
+        with office.handle:
+            db, admin = office.db, office.user
             if args.users_command == "list":
                 for u in users.list_users(db):
                     scope = f"组织单元 {u.org_id}" if u.org_id else "全部"
@@ -52,13 +78,16 @@ def run(args) -> int:
                     print(f"{u.name}\t{users.ROLE_LABELS[u.role]}\t{scope}{state}")
                 return 0
             if args.users_command == "add":
-                # The command's log-in will supply the user; until then it acts for the whole office.
-                users.create_user(db, args.name, _password(args), args.role, by=users.whole_office("命令行"),
-                                  org_id=args.org)
+                users.create_user(db, args.name, _new_password(args.password_stdin), args.role,
+                                  by=users.scope_of(db, admin), org_id=args.org)
                 print(f"已添加用户“{args.name}”。")
                 return 0
-            user = users.recover_password(db, args.name, _password(args))
-            print(f"已重置“{user.name}”的密码，账号已解锁。")
+            target = next((u for u in users.list_users(db) if u.name == args.name.strip()), None)
+            if target is None:
+                raise NotFound(f"没有名为“{args.name.strip()}”的用户")
+            users.reset_password(db, admin, target.id, _new_password(args.password_stdin))
+            state = "" if target.status == "active" else "（账号仍是停用状态）"
+            print(f"已重置“{target.name}”的密码。{state}")
             return 0
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)

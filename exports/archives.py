@@ -44,8 +44,9 @@ def _section(s, number: int, title: str, headers: list[str], rows, widths: list[
     return story + [grid_table(cells, widths, header=True)]
 
 
-def _build(path, story, title: str, footer_text: str, office: str) -> Path:
-    return write_document(path, story, title=title, author=office, footer_text=footer_text)
+def _build(path, story, title: str, footer_text: str, office: str, before_rename) -> Path:
+    return write_document(path, story, title=title, author=office, footer_text=footer_text,
+                          before_rename=before_rename)
 
 
 def write_village(db, path: str | Path, org_id: int, *, scope: Scope, today: dt.date | None = None):
@@ -69,8 +70,8 @@ def write_village(db, path: str | Path, org_id: int, *, scope: Scope, today: dt.
         [(n, h, a, c, str(k), ct) for n, h, a, c, k, ct in v.household_rows], [2.4, 1.2, 3.6, 1, 0.7, 1.4],
         tr("（没有在册户）"))
     yield 1, 2, tr("正在生成PDF……")
-    _build(path, story, tr("一村一档 {n}").format(n=v.name), tr("一村一档　{n}").format(n=v.name), v.office)
-    audit_log.record_export(db, "village_file", str(path), v.households)
+    _build(path, story, tr("一村一档 {n}").format(n=v.name), tr("一村一档　{n}").format(n=v.name), v.office,
+           lambda: audit_log.record_export(db, "village_file", str(path), v.households))
     yield 2, 2, tr("已完成")
     return Path(path)
 
@@ -98,7 +99,8 @@ def write_member(db, path: str | Path, staff_id: int, *, scope: Scope, year: int
                       [1.8, 1.3, 4, 1.2, 1.2], tr("（没有承办的诉求）"))
     story += _section(s, 6, sections[5], [tr("指标"), tr("完成情况")], m.evaluations, [3, 2], tr("（没有考核数据）"))
     yield 1, 2, tr("正在生成PDF……")
-    _build(path, story, tr("一党员一档 {n}").format(n=m.name), tr("一党员一档　{n}").format(n=m.name), m.office)
-    audit_log.record_export(db, "member_file", str(path), len(m.contacts) + len(m.visits) + len(m.logs))
+    _build(path, story, tr("一党员一档 {n}").format(n=m.name), tr("一党员一档　{n}").format(n=m.name), m.office,
+           lambda: audit_log.record_export(db, "member_file", str(path),
+                                           len(m.contacts) + len(m.visits) + len(m.logs)))
     yield 2, 2, tr("已完成")
     return Path(path)

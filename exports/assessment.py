@@ -80,7 +80,6 @@ def write(db, path: str | Path, year_text: str, *, scope: Scope, org_id: int | N
     _score_sheet(wb, tr("团队考核"), tr("服务团队"), list(a.teams), a, maker)
     _weights_sheet(wb, a, maker)
     yield 1, 2, tr("正在保存……")
-    wbk.save(wb, path)
-    audit_log.record_export(db, "assessment", str(path), len(a.staff) + len(a.teams))
+    wbk.save(wb, path, lambda: audit_log.record_export(db, "assessment", str(path), len(a.staff) + len(a.teams)))
     yield 2, 2, tr("已完成")
     return Path(path)

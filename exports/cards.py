@@ -12,11 +12,9 @@ so after a long-edge flip each back lands behind its front.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Union
+from typing import Callable, Iterator, Union
 
 from reportlab import rl_config
 from reportlab.lib.colors import HexColor
@@ -27,7 +25,7 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice import audit_log
+from gridoffice import audit_log, tempfiles
 from gridoffice import cards as C
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -396,8 +394,10 @@ def _calibration_page(c: Canvas, offset: tuple[float, float]) -> None:
 
 def write_cards(path: str | Path, cards: list[Card], layout: C.Layout, office: C.Office, *,
                 sheet: str = "a4-10", duplex: bool = False, calibration: bool = False,
-                offset: tuple[float, float] = (0.0, 0.0)) -> Iterator[tuple[int, int, str]]:
-    """Write the print file (to a temporary file, renamed when complete); yields progress, returns Written."""
+                offset: tuple[float, float] = (0.0, 0.0), before_rename: Callable[[], object] | None = None
+                ) -> Iterator[tuple[int, int, str]]:
+    """Write the print file (to a temporary file, renamed when complete and after `before_rename`,
+    the audit entry); yields progress, returns Written."""
     if sheet not in SHEETS:
         raise ValidationError("sheet", tr("纸张“{s}”不可用，可选：{k}").format(s=sheet, k="、".join(SHEETS)))
     total = len(cards)
@@ -479,23 +479,17 @@ def write_cards(path: str | Path, cards: list[Card], layout: C.Layout, office: C
             yield done, total, tr("已排版{d}/{t}张卡片").format(d=done, t=total)
         c.save()
 
-    yield from _atomic(path, build)
+    yield from _atomic(path, build, before_rename)
     return Written(Path(path), total, pages)
 
 
-def _atomic(path: str | Path, build) -> Iterator[tuple[int, int, str]]:
-    """Run the build generator on a temporary file next to path and rename it into place when done."""
-    path = Path(path)
+def _atomic(path: str | Path, build, before_rename=None) -> Iterator[tuple[int, int, str]]:
+    """Run the build generator on an owner-only temporary file next to path and rename it into
+    place when done."""
     check_output(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        yield from build(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    with tempfiles.beside(path) as tmp:
+        yield from build(str(tmp))
+        return tempfiles.commit(tmp, path, before_rename)
 
 
 def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids: list[int] = (),
@@ -509,8 +503,9 @@ def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids:
     if not cards and not calibration:
         raise ValidationError("cards", tr("没有可打印的卡片：所选网格里没有在册户，或所选网格还没有服务团队"))
     written = yield from write_cards(path, cards, lay, C.office_for_cards(db), sheet=sheet, duplex=duplex,
-                                     calibration=calibration, offset=C.printer_offset(db))
-    audit_log.record_export(db, f"cards:{lay.key}", str(written.path), len(cards))
+                                     calibration=calibration, offset=C.printer_offset(db),
+                                     before_rename=lambda: audit_log.record_export(
+                                         db, f"cards:{lay.key}", str(path), len(cards)))
     return written
 
 

@@ -8,9 +8,8 @@ timeliness, masks) come from gridoffice; this module only lays them out.
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from pathlib import Path
+from typing import Callable
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
@@ -20,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
+from gridoffice import tempfiles
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_text
 from gridoffice.matters import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
@@ -61,24 +61,18 @@ def grid_table(rows: list[list], widths: list[float], *, header: bool = False, l
     return table
 
 
-def write_atomically(path: str | Path, build) -> Path:
-    """build(tmp_path) writes the document; it is renamed into place only when complete."""
-    path = Path(path)
+def write_atomically(path: str | Path, build, before_rename: Callable[[], object] | None = None) -> Path:
+    """build(tmp_path) writes the document into an owner-only file beside `path`; once complete,
+    `before_rename` (the audit entry) runs and the file is renamed into place."""
     check_output(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        build(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-    return path
+    with tempfiles.beside(path) as tmp:
+        build(str(tmp))
+        return tempfiles.commit(tmp, path, before_rename)
 
 
 def write_document(path: str | Path, story: list, *, title: str, author: str, footer_text: str,
                    pagesize=A4, side: float = 18 * mm, top: float = 16 * mm, bottom: float = 18 * mm,
-                   footer_y: float = 10 * mm) -> Path:
+                   footer_y: float = 10 * mm, before_rename: Callable[[], object] | None = None) -> Path:
     """A PDF in the shipped font with `footer_text` and the page number on every page, renamed
     into place only when complete. The footer and the document properties are masked like the text."""
     footer_text, title, author = mask_text(footer_text), mask_text(title), mask_text(author)
@@ -96,7 +90,7 @@ def write_document(path: str | Path, story: list, *, title: str, author: str, fo
                                 initialFontName=fonts.register())
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
 
-    return write_atomically(path, build)
+    return write_atomically(path, build, before_rename)
 
 
 def _pairs(items: list[tuple[str, object]], s: ParagraphStyle) -> list[list]:
@@ -110,7 +104,8 @@ def _pairs(items: list[tuple[str, object]], s: ParagraphStyle) -> list[list]:
     return rows
 
 
-def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printed_at: str | None = None) -> Path:
+def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printed_at: str | None = None,
+                  before_rename: Callable[[], object] | None = None) -> Path:
     """Write one matter's dossier PDF; returns the path."""
     st = styles()
     m = d.matter
@@ -197,7 +192,8 @@ def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printe
         story.append(para(tr("办理结果或解释：{text}").format(text=m.outcome), st["base"]))
 
     return write_document(path, story, title=tr("事项档案 {n}").format(n=m.number), author=office_name,
-                          footer_text=tr("事项{number}　{title}").format(number=m.number, title=m.title[:30]))
+                          footer_text=tr("事项{number}　{title}").format(number=m.number, title=m.title[:30]),
+                          before_rename=before_rename)
 
 
 def _evaluation_text(data: dict) -> str:

@@ -129,7 +129,7 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
         for name, activity, cols in sections(summary):
             _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
                    summary, cols, maker=maker, with_previous=activity and rows is summary.grids, anchor=anchor)
-    wbk.save(wb, path)
-    audit_log.record_export(db, "monthly_summary", str(path), len(summary.grids) + len(summary.staff))
+    wbk.save(wb, path, lambda: audit_log.record_export(db, "monthly_summary", str(path),
+                                                        len(summary.grids) + len(summary.staff)))
     yield 3, 3, tr("已完成")
     return Path(path)

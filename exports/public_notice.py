@@ -63,7 +63,6 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
         ws.heights[r] = 15 * lines
     wbk.page_setup(ws, maker=maker, anchor=anchor)
     yield 1, 2, tr("正在保存……")
-    wbk.save(wb, path)
-    audit_log.record_export(db, "public_notice", str(path), len(rows))
+    wbk.save(wb, path, lambda: audit_log.record_export(db, "public_notice", str(path), len(rows)))
     yield 2, 2, tr("已完成")
     return Path(path)

@@ -14,8 +14,9 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet import _writer as openpyxl_writer
 
-from gridoffice import audit_log, masking, vocab
+from gridoffice import audit_log, masking, tempfiles, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -96,6 +97,22 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     ws.freeze_panes = "C3"
     ws.print_title_rows = "1:2"
     wbk.openpyxl_page_setup(ws, maker=maker or actor(db))
+    # openpyxl spills a write-only sheet to the system temp folder, readable by others and left
+    # there when the program is killed: the rows go to an owner-only folder beside the target
+    # (what the sheet's first append and openpyxl's create_temporary_file do, with the file named).
+    with tempfiles.private_folder(path) as spill:
+        out = str(spill / "sheet.xml")
+        openpyxl_writer.ALL_TEMP_FILES.append(out)
+        ws._writer = openpyxl_writer.WorksheetWriter(ws, out=out)
+        ws._writer.write_top()
+        done = yield from _rows(db, ws, columns, sql, params, scope, total, full_numbers)
+        wbk.save(wb, path, lambda: audit_log.record_export(
+            db, "roster", str(path), done, unmasked=full_numbers and ("id_number" in columns or "phone" in columns),
+            reason=reason))
+    return done
+
+
+def _rows(db, ws, columns, sql, params, scope, total, full_numbers):
     title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=scope, n=total))
     title.font = wbk.TITLE_FONT
     ws.append([title])
@@ -121,8 +138,5 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
             ws.append(wbk.safe_row(ws, row))
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
-    wbk.save(wb, path)
-    audit_log.record_export(db, "roster", str(path), done,
-                            unmasked=full_numbers and ("id_number" in columns or "phone" in columns), reason=reason)
     return done
 

@@ -6,12 +6,11 @@ to a temporary name and renamed into place."""
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
-import tempfile
 import traceback
 import unicodedata
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
@@ -19,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 from openpyxl.worksheet.worksheet import Worksheet
 
+from gridoffice import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
@@ -177,20 +177,17 @@ def openpyxl_page_setup(ws, *, maker: str) -> None:
     ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
 
 
-def save(wb, path: str | Path) -> Path:
-    """Save next to the target under a temporary name, then rename: a failure leaves no half file."""
-    path = Path(path)
+def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
+    """Save next to the target under an owner-only temporary name, run `before_rename` (the audit
+    entry), then rename: a failure leaves no half file and no file without its entry."""
     check_output(path)
-    fd, tmp = tempfile.mkstemp(prefix=".~", suffix=".xlsx", dir=path.parent or ".")
-    os.close(fd)
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except BaseException as exc:
-        os.unlink(tmp)
-        close_failed_save(exc)
-        raise
-    return path
+    with tempfiles.beside(path, ".xlsx") as tmp:
+        try:
+            wb.save(tmp)
+        except BaseException as exc:
+            close_failed_save(exc)
+            raise
+        return tempfiles.commit(tmp, path, before_rename)
 
 
 def close_failed_save(exc: BaseException) -> None:

@@ -13,15 +13,16 @@ import hashlib
 import json
 import os
 import re
-import sqlite3
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import audit, audit_anchor, officefile
+import sqlcipher3.dbapi2 as sqlite3
+
+from . import audit, audit_anchor, keys, officefile
 from . import db as database
 from . import lock as locking
-from .db import connect, migrate
+from .db import connect, export_plain, is_plain, key_of, migrate, raw_connect
 from .errors import GridOfficeError, NotFound
 from .i18n import tr
 from .safety import integrity_problems, move_aside, network_location, storage_errors
@@ -177,16 +178,24 @@ def thin(times: list[dt.datetime], schedule: Schedule = DEFAULT_SCHEDULE) -> set
     return keep
 
 
-def _copy(src_path: Path, target: Path, *, progress=None) -> None:
-    """Online backup of src_path into target (a new file), left in rollback-journal mode."""
-    src = sqlite3.connect(f"file:{src_path.as_posix()}?mode=ro", uri=True, timeout=3 * database.BUSY_SECONDS,
-                          isolation_level=None)
+def _copy(src_path: Path, target: Path, *, progress=None, key: bytes | None = None) -> None:
+    """Online backup of src_path into target (a new file under the same data key), left in
+    rollback-journal mode. The backup API copies pages through both connections' codecs; a plain
+    file (a backup of an earlier version) is exported into an encrypted one under `key`."""
+    if key is not None and is_plain(src_path):
+        export_plain(src_path, target, key)
+        return
+    key = key_of(src_path)
+    src = raw_connect(src_path, readonly=True, timeout=3 * database.BUSY_SECONDS, key=key)
     try:
+        src.isolation_level = None
         # A read lock first, taken within the busy timeout: the backup API itself retries a locked
         # file forever (a writer in rollback-journal mode, on a network share, locks readers out).
         src.execute("BEGIN")
         src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        dst = sqlite3.connect(str(target))
+        # A plain office not yet converted (no log-in has opened it) restores plain; its log-in
+        # encrypts it and its copies.
+        dst = sqlite3.connect(str(target)) if key is None and is_plain(src_path) else raw_connect(target, key=key)
         try:
             # One step: the snapshot stays consistent even while the program keeps writing (WAL).
             src.backup(dst, pages=-1, progress=progress)
@@ -207,7 +216,7 @@ def _fsync(path: Path) -> None:
 
 
 def _unlink_with_journal(path: Path) -> None:
-    for p in (path, Path(str(path) + "-journal")):
+    for p in (path, Path(str(path) + "-journal"), keys.path_for(path)):
         if p.exists():
             p.unlink()
 
@@ -242,13 +251,15 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
         _remove_leftovers(folder, db_path.stem, tmp)
         try:
             _copy(db_path, tmp)
-            problems = integrity_problems(tmp)
+            problems = integrity_problems(tmp, key=key_of(db_path))
             if problems:
                 raise GridOfficeError(tr("新备份没有通过完整性检查（{first}），已丢弃，旧备份都保留着。请检查磁盘后再试。")
                                       .format(first=problems[0]))
             _fsync(tmp)
             manifest = _describe(tmp, taken)
             _write_manifest(manifest, tmp_manifest)
+            # The key material goes first: a backup never lies there without what opens it.
+            keys.copy(db_path, final)
             os.replace(tmp, final)
             os.replace(tmp_manifest, manifest_path(final))
         finally:
@@ -261,7 +272,7 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
         keep = thin([b.taken_at for b in backups], schedule)
         for b in backups:
             if b.taken_at not in keep:
-                b.path.unlink()
+                _unlink_with_journal(b.path)
                 manifest_path(b.path).unlink(missing_ok=True)
                 removed.append(b.path)
     return BackupResult(info, time.perf_counter() - started, tuple(removed), manifest)
@@ -292,6 +303,9 @@ def _check_restorable(db_path: Path, backup_path: Path) -> tuple[officefile.Iden
     if found.kind in (officefile.FOLDER, officefile.NOT_SQLITE, officefile.FOREIGN, officefile.NEWER):
         raise officefile.NotOurFile(found.kind, tr("“{name}”是{what}，不是本单位的备份，不能用来恢复；数据文件没有改动。"
                                                    "请选择另一份备份。").format(name=name, what=found.what))
+    if found.kind == officefile.LOCKED:
+        raise officefile.NotOurFile(found.kind, tr("“{name}”是加密的数据文件，本单位的密钥打不开它，不是本单位的备份，"
+                                                   "不能用来恢复；数据文件没有改动。请选择另一份备份。").format(name=name))
     if found.kind == officefile.NEW:
         raise GridOfficeError(tr("“{name}”是空的，里面没有任何数据，不能用来恢复；请选择另一份备份。").format(name=name))
     problems = integrity_problems(backup_path)
@@ -337,10 +351,11 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
     try:
         with storage_errors():
             kept = None
+            office_key = key_of(db_path) if db_path.exists() else None
             if db_path.exists():
                 if not integrity_problems(db_path, quick=True):
                     # Fold the WAL in first, so the file kept aside is complete on its own.
-                    conn = sqlite3.connect(str(db_path), timeout=3 * database.BUSY_SECONDS)
+                    conn = raw_connect(db_path, timeout=3 * database.BUSY_SECONDS)
                     try:
                         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
                     finally:
@@ -349,8 +364,12 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
             tmp = db_path.with_name(db_path.name + ".restoring")
             _unlink_with_journal(tmp)
             try:
-                _copy(backup_path, tmp)
+                _copy(backup_path, tmp, key=office_key)
                 _fsync(tmp)
+                # The backup's key file holds the slots of the users in the backup; a plain backup of
+                # an earlier version, now encrypted under the office's key, keeps the office's.
+                if keys.path_for(backup_path).exists() or kept is not None:
+                    keys.copy(backup_path if keys.path_for(backup_path).exists() else kept, db_path)
                 os.replace(tmp, db_path)
             finally:
                 _unlink_with_journal(tmp)

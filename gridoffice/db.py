@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
+import os
 from pathlib import Path
 
+# SQLCipher: the DB-API of the sqlite3 module over encrypted files (plain ones open too, for conversion).
+import sqlcipher3.dbapi2 as sqlite3
 from sqlite_utils import Database
 
-from . import officefile
+from . import keys, officefile
+from .errors import GridOfficeError
+from .i18n import tr
 from .schema import migrations
 
 # How long a connection waits for another program's write to finish before it gives up with
 # "database is locked" (which safety.classify turns into a message). Read at call time.
 BUSY_SECONDS = 10
+
+PLAIN_MAGIC = b"SQLite format 3\x00"
+
+
+class Locked(GridOfficeError):
+    """The file is encrypted and no password given in this process has unlocked it."""
 
 
 def now() -> str:
@@ -21,17 +31,73 @@ def now() -> str:
     return dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
+def is_plain(path: str | Path) -> bool:
+    """An unencrypted SQLite file (an office of an earlier version, or another program's file)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(PLAIN_MAGIC)) == PLAIN_MAGIC
+    except OSError:
+        return False
+
+
+def raw_connect(path: str | Path, *, readonly: bool = False, timeout: float = 10, key: bytes | None = None,
+                check_same_thread: bool = True) -> sqlite3.Connection:
+    """A DB-API connection; an encrypted file gets its data key (given, or unlocked in this process).
+
+    Nothing is ever created in the clear: a new file needs a key like an encrypted one.
+    """
+    path = Path(path)
+    if key is None and not is_plain(path):
+        key = keys.key_for(path)
+        if key is None and (keys.path_for(path).exists() or not path.exists() or not path.stat().st_size):
+            raise Locked(tr("数据文件“{name}”已加密，需要先用账号和密码登录才能打开").format(name=path.name))
+        # Without a key file a file that is not SQLite is just that: SQLite says "not a database".
+    if not readonly and not path.exists():
+        # Owner-only from the first byte; SQLite gives its journal and WAL the file's mode.
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    if readonly:
+        conn = sqlite3.connect(f"file:{path.as_posix()}?mode=ro", uri=True, timeout=timeout,
+                               check_same_thread=check_same_thread)
+    else:
+        conn = sqlite3.connect(str(path), timeout=timeout, check_same_thread=check_same_thread)
+    # A damaged or foreign page is reported through the exception, not written to stderr.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    if key is not None and not is_plain(path):
+        # A raw 256-bit key: no passphrase derivation on each open.
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def export_plain(plain: str | Path, target: str | Path, data_key: bytes) -> None:
+    """Copy a plain SQLite file into a new file encrypted under `data_key` (SQLCipher's export;
+    the backup API cannot cross between a plain and an encrypted database)."""
+    for leftover in (Path(target), Path(f"{target}-journal")):
+        leftover.unlink(missing_ok=True)
+    os.close(os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    conn = sqlite3.connect(str(plain), timeout=30)
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        conn.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{data_key.hex()}'\"", [str(target)])
+        conn.execute("SELECT sqlcipher_export('encrypted')")
+        conn.execute(f"PRAGMA encrypted.user_version = {int(version)}")
+        conn.commit()
+        conn.execute("DETACH DATABASE encrypted")
+    finally:
+        conn.close()
+
+
+def key_of(path: str | Path) -> bytes | None:
+    """The data key a copy of this file must be written under (None for a plain file)."""
+    return None if is_plain(path) else keys.key_for(path)
+
+
 def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Database:
     """A connection with the pragmas every connection needs; no migrations run.
 
     Raises officefile.NotOurFile, before any pragma writes, for another program's database or a
-    file of a newer schema.
+    file of a newer schema, and Locked for an encrypted file no password has unlocked here.
     """
-    if readonly:
-        conn = sqlite3.connect(f"file:{Path(path).as_posix()}?mode=ro", uri=True, timeout=BUSY_SECONDS,
-                               check_same_thread=False)
-    else:
-        conn = sqlite3.connect(str(path), timeout=BUSY_SECONDS, check_same_thread=False)
+    conn = raw_connect(path, readonly=readonly, check_same_thread=False)
     try:
         refused = officefile.refusal(path, officefile.inspect(conn))
     except BaseException:
@@ -67,7 +133,13 @@ def migrate(db: Database, path: str | Path | None = None) -> Path | None:
     if path is not None and db["settings"].exists():
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         copy = Path(path).with_name(f"{Path(path).stem}.before-{pending[0]}-{stamp}{Path(path).suffix or '.db'}")
-        target = sqlite3.connect(str(copy))
+        if is_plain(path):
+            # A plain office (opened before its first log-in converted it) is copied as it is;
+            # the conversion encrypts its copies with it (gridoffice.session.convert).
+            target = sqlite3.connect(str(copy))
+        else:
+            keys.copy(path, copy)
+            target = raw_connect(copy, key=key_of(path))
         with target:
             db.conn.backup(target)
         target.close()
@@ -97,7 +169,8 @@ def open_db(path: str | Path, *, wal: bool = True) -> Database:
 
 
 def memory_db() -> Database:
-    db = Database(memory=True, execute_plugins=False)
+    # In memory nothing reaches the disk; the same module keeps its errors the same classes.
+    db = Database(sqlite3.connect(":memory:", check_same_thread=False), execute_plugins=False)
     db.execute("PRAGMA foreign_keys = ON")
     migrations.apply(db)
     return db

@@ -16,6 +16,28 @@ from .matters_demo import generate_matters
 from .visits_demo import generate_activity
 
 
+# The demo office's made-up accounts (user, role): all share DEMO_PASSWORD. A generated office gets
+# them too, so scripts and tests can log in to it.
+DEMO_USERS = (("admin", "admin"), ("clerk", "clerk"), ("grid", "grid_worker"))
+DEMO_PASSWORD = "demo1234"
+
+
+def add_demo_accounts(db: Database) -> None:
+    """The demo accounts the office lacks (the administrator is made with the file); the grid
+    worker works in the first grid."""
+    from . import users
+
+    grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()
+    have = {r[0] for r in db.execute("SELECT name FROM users")}
+    # The program itself sets up the demo accounts: it acts as the office's administrator.
+    office = users.whole_office(tr("演示数据"))
+    for name, role in DEMO_USERS:
+        if name in have or (role == "grid_worker" and grid is None):
+            continue
+        users.create_user(db, name, DEMO_PASSWORD, role, by=office, display_name=tr(users.ROLE_LABELS[role]),
+                          org_id=grid[0] if role == "grid_worker" else None)
+
+
 # Labels of the counts add_activity returns; shown through tr() where printed.
 LABELS = {
     "visits": "走访",

@@ -9,10 +9,12 @@ writes, so no caller can add GridOffice's tables to a stranger's file.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlcipher3.dbapi2 as sqlite3
+
+from . import keys
 from .errors import GridOfficeError
 from .i18n import tr
 from .schema import migrations
@@ -24,6 +26,8 @@ _BOOKKEEPING = {"_sqlite_migrations", "sqlite_sequence", "sqlite_stat1", "sqlite
 
 NEW, OURS, FOREIGN, NEWER = "new", "ours", "foreign", "newer"
 MISSING, FOLDER, NOT_SQLITE, DAMAGED = "missing", "folder", "not_sqlite", "damaged"
+# An encrypted office (its key file beside it) that no password has unlocked in this process yet.
+LOCKED = "locked"
 
 
 class NotOurFile(GridOfficeError):
@@ -159,17 +163,32 @@ def _sniff(head: bytes) -> str:
     return tr("一个不认识的文件")
 
 
-def look(path: Path) -> sqlite3.Connection:
+def look(path: Path, key: bytes | None = None) -> sqlite3.Connection:
     """A read-only connection that leaves no -wal or -shm file behind.
 
     Without a WAL beside it the file alone is the whole database, and `immutable` reads it without
     the shared-memory file a read-only connection to a WAL-mode database would create and could not
-    remove. With a WAL present (a writer is open, or crashed) its pages must be read too.
+    remove. With a WAL present (a writer is open, or crashed) its pages must be read too. An
+    encrypted file is read under `key`, or the key this process has unlocked for it.
     """
     uri = f"file:{path.resolve().as_posix()}?mode=ro"
     if not Path(f"{path}-wal").exists():
         uri += "&immutable=1"
-    return sqlite3.connect(uri, uri=True, timeout=10)
+    plain = _is_plain(path)
+    key = None if plain else (key or keys.key_for(path))
+    conn = sqlite3.connect(uri, uri=True, timeout=10)
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    if key is not None:
+        conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+    return conn
+
+
+def _is_plain(path: Path) -> bool:
+    try:
+        with path.open("rb") as f:
+            return f.read(len(SQLITE_MAGIC)) == SQLITE_MAGIC
+    except OSError:
+        return False
 
 
 def classify(path: str | Path) -> FileKind:
@@ -188,7 +207,10 @@ def classify(path: str | Path) -> FileKind:
         return FileKind(DAMAGED, path, message=tr("无法读取“{name}”：{error}").format(name=name, error=exc.strerror or exc))
     if not head:
         return FileKind(NEW, path)
-    if not head.startswith(SQLITE_MAGIC):
+    encrypted = not head.startswith(SQLITE_MAGIC) and keys.path_for(path).is_file()
+    if encrypted and keys.key_for(path) is None:
+        return FileKind(LOCKED, path)
+    if not head.startswith(SQLITE_MAGIC) and not (encrypted or keys.key_for(path)):
         what = _sniff(head)
         return FileKind(NOT_SQLITE, path, message=tr("“{name}”是{what}，不是网格通的数据文件。程序没有打开它，也没有改动它。"
                                                      "请选择本单位的数据文件（一般是 .db 文件）。")

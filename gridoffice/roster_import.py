@@ -907,12 +907,18 @@ class _Stopped(Exception):
     """The job's thread stopped (cancel or error) while the worker waited for it."""
 
 
+def _variable_limit(db: Database) -> int:
+    # SQLCipher's module has no getlimit(); its SQLite keeps the default of 3.32 and later.
+    getlimit = getattr(db.conn, "getlimit", None)
+    return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 32766
+
+
 def _insert_rows(db: Database, target: str, one: str, rows: list[tuple]) -> None:
     """INSERT with many rows per statement (as many as SQLite takes parameters for): the
     statement runs without the GIL, so the worker thread's checks go on meanwhile."""
     if not rows:
         return
-    per = max(1, db.conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0]))
+    per = max(1, _variable_limit(db) // len(rows[0]))
     for start in range(0, len(rows), per):
         chunk = rows[start:start + per]
         db.execute(f"INSERT INTO {target} VALUES {','.join([one] * len(chunk))}",

@@ -15,18 +15,18 @@ import datetime as dt
 import errno
 import os
 import re
-import sqlite3
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, TypeVar
 
+import sqlcipher3.dbapi2 as sqlite3
 from sqlite_utils import Database
 
 from . import db as database
 from . import lock as locking
 from . import officefile
-from .db import connect, migrate
+from .db import connect, migrate, raw_connect
 from .errors import GridOfficeError
 from .i18n import tr
 
@@ -36,7 +36,8 @@ NETWORK_FS = {
     "nfs", "nfs4", "cifs", "smb3", "smbfs", "ncpfs", "afs", "9p", "ceph", "glusterfs",
     "fuse.sshfs", "fuse.glusterfs", "fuse.rclone", "davfs", "fuse.davfs2", "lustre", "gpfs", "beegfs",
 }
-SIDE_FILES = ("-wal", "-shm", "-journal")
+# The key file travels with its office file: a file moved aside stays openable.
+SIDE_FILES = ("-wal", "-shm", "-journal", ".keys")
 
 
 class StorageError(GridOfficeError):
@@ -228,18 +229,20 @@ def write(db: Database, fn: Callable[..., T], *args, **kwargs) -> T:
 
 # --- checks ------------------------------------------------------------------------------
 
-def integrity_problems(path: str | Path, *, quick: bool = False, recover: bool = False) -> list[str]:
+def integrity_problems(path: str | Path, *, quick: bool = False, recover: bool = False,
+                       key: bytes | None = None) -> list[str]:
     """What `PRAGMA integrity_check` finds wrong; an empty list means the file is sound.
 
     recover=True opens read-write so SQLite first rolls back a hot journal or recovers the WAL
     a crash left behind (a read-only connection cannot, and would call a sound file damaged).
-    Only the holder of the office lock may ask for that.
+    Only the holder of the office lock may ask for that. An encrypted file this process has not
+    unlocked raises Locked: it is not damaged, only closed to us.
     """
     try:
         if recover:
-            conn = sqlite3.connect(str(path), timeout=database.BUSY_SECONDS)
+            conn = raw_connect(path, key=key, timeout=database.BUSY_SECONDS)
         else:
-            conn = officefile.look(Path(path))
+            conn = officefile.look(Path(path), key=key)
     except sqlite3.Error as exc:
         return [str(exc)]
     try:

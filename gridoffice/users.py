@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import audit, vocab
-from .db import now
+from . import audit, keys, vocab
+from .db import key_of, now
 from .errors import GridOfficeError, NotFound, PermissionDenied, ValidationError
 from .i18n import tr
 from .normalize import check_length, clean_field, clean_text
@@ -25,7 +25,6 @@ from .scope import Scope, bind
 # scrypt cost: ~50 ms and 16 MB per check on an old office PC; slows guessing, not the clerk.
 _N, _R, _P = 2 ** 14, 8, 1
 MIN_PASSWORD = 8
-LOCK_AFTER = 5  # failed log-ins in a row before an administrator has to unlock the account
 
 
 @dataclass(frozen=True)
@@ -96,6 +95,27 @@ def _require_password(password: str, field: str = "password") -> str:
     return password
 
 
+# --- key slots -------------------------------------------------------------------------------
+
+def _office_path(db: Database) -> str:
+    return next((r[2] for r in db.execute("PRAGMA database_list") if r[1] == "main"), "")
+
+
+def _set_slot(db: Database, name: str, password: str) -> None:
+    """The user's key slot follows their password (an office in memory or in the clear has none)."""
+    path = _office_path(db)
+    if path and keys.read(path) is not None:
+        data_key = key_of(path)
+        if data_key is not None:
+            keys.set_password(path, data_key, name, password)
+
+
+def _remove_slot(db: Database, name: str) -> None:
+    path = _office_path(db)
+    if path:
+        keys.remove_user(path, name)
+
+
 # --- users -----------------------------------------------------------------------------------
 
 _COLUMNS = "id, name, display_name, role, org_id, status"
@@ -130,6 +150,15 @@ def _check_role(db: Database, role: str, org_id: int | None) -> None:
         raise ValidationError("org_id", tr("网格员必须指定负责的网格或片区"))
 
 
+def check_new_account(name: str, password: str) -> str:
+    name = clean_text(name)
+    if not name:
+        raise ValidationError("name", tr("用户名不能为空"))
+    check_length(name, "user_name", "name")
+    _require_password(password)
+    return name
+
+
 def create_user(db: Database, name: str, password: str, role: str, *, by: Scope, display_name: str = "",
                 org_id: int | None = None) -> int:
     """A new account, made by a user whose role may manage users."""
@@ -139,12 +168,8 @@ def create_user(db: Database, name: str, password: str, role: str, *, by: Scope,
 
 def _create_user(db: Database, name: str, password: str, role: str, *, display_name: str = "",
                  org_id: int | None = None) -> int:
-    name = clean_text(name)
-    if not name:
-        raise ValidationError("name", tr("用户名不能为空"))
-    check_length(name, "user_name", "name")
+    name = check_new_account(name, password)
     _check_role(db, role, org_id)
-    _require_password(password)
     if db.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
         raise ValidationError("name", tr("用户名“{name}”已被使用，请换一个").format(name=name))
     stamp = now()
@@ -157,6 +182,7 @@ def _create_user(db: Database, name: str, password: str, role: str, *, display_n
             [name, values["display_name"], role, org_id, hash_password(password), "active", 0, stamp, stamp],
         ).lastrowid
         audit.record(db, "user_create", "users", user_id, new=values)
+        _set_slot(db, name, password)
     return user_id
 
 
@@ -166,25 +192,30 @@ def create_first_admin(db: Database, name: str, password: str, display_name: str
     return _create_user(db, name, password, "admin", display_name=display_name)
 
 
+_DUMMY_HASH = hash_password("gridoffice dummy password")
+
+
 def login(db: Database, name: str, password: str) -> User:
-    """Check a name and password; on success the user becomes the actor of this connection."""
+    """Check a name and password against the stored hash (an office not yet encrypted, or one in
+    memory); on success the user becomes the actor of this connection. An unknown name costs the
+    same hash as a known one and gets the same answer; the state of an account is told only to
+    someone who gave its password. Failures are throttled by gridoffice.session, never locked."""
     name = clean_text(name)
-    row = db.execute(f"SELECT {_COLUMNS}, password_hash, failed_logins FROM users WHERE name = ?", [name]).fetchone()
+    row = db.execute(f"SELECT {_COLUMNS}, password_hash FROM users WHERE name = ?", [name]).fetchone()
     wrong = LoginFailed(tr("用户名或密码不正确"))
     if row is None:
+        check_password(password, _DUMMY_HASH)
         with db.atomic():
             audit.record(db, "login_failed", "users", None, new={"name": name})
         raise wrong
     user = _user(row)
-    if user.status != "active":
-        raise LoginFailed(tr("用户“{name}”已停用，请联系系统管理员").format(name=name))
-    if row[7] >= LOCK_AFTER:
-        raise LoginFailed(tr("密码连续输错{n}次，账号已锁定，请联系系统管理员解锁").format(n=LOCK_AFTER))
     if not check_password(password, row[6]):
         with db.atomic():
             db.execute("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = ?", [user.id])
             audit.record(db, "login_failed", "users", user.id, new={"name": name})
         raise wrong
+    if user.status != "active":
+        raise LoginFailed(tr("此账号已停用，请联系系统管理员"))
     audit.set_actor(db, user.name)
     bind(db, scope_of(db, user))
     with db.atomic():
@@ -212,25 +243,29 @@ def change_password(db: Database, user_id: int, old_password: str, new_password:
         raise ValidationError("old_password", tr("原密码不正确"))
     _require_password(new_password, "new_password")
     _update(db, user_id, {"password_hash": hash_password(new_password)}, "user_password", {})
+    _set_slot(db, get_user(db, user_id).name, new_password)
 
 
 def reset_password(db: Database, admin: User, user_id: int, new_password: str) -> None:
-    """An administrator sets a new password (and unlocks the account)."""
+    """An administrator sets a new password; a disabled account stays disabled."""
     require(admin, "manage_users")
     _require_password(new_password)
+    user = get_user(db, user_id)
     _update(db, user_id, {"password_hash": hash_password(new_password), "failed_logins": 0}, "user_password_reset", {})
+    if user.status == "active":
+        _set_slot(db, user.name, new_password)
 
 
-def recover_password(db: Database, name: str, new_password: str) -> User:
-    """For the command line only: whoever can run it on the file can change the file anyway,
-    and a forgotten administrator password must not lock an office out of its own records."""
+def recover_admin_password(db: Database, name: str, new_password: str) -> User:
+    """After the recovery code opened the file: a new password for an active administrator."""
     row = db.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?", [clean_text(name)]).fetchone()
-    if row is None:
-        raise NotFound(tr("没有名为“{name}”的用户").format(name=clean_text(name)))
+    if row is None or row[3] != "admin" or row[5] != "active":
+        raise NotFound(tr("没有名为“{name}”的在用系统管理员账号，请核对用户名").format(name=clean_text(name)))
     _require_password(new_password)
     user = _user(row)
-    _update(db, user.id, {"password_hash": hash_password(new_password), "failed_logins": 0, "status": "active"},
-            "user_password_reset", {"status": "active"})
+    _update(db, user.id, {"password_hash": hash_password(new_password), "failed_logins": 0},
+            "user_password_recovered", {})
+    _set_slot(db, user.name, new_password)
     return user
 
 
@@ -248,6 +283,8 @@ def disable_user(db: Database, admin: User, user_id: int) -> None:
     if user_id == admin.id:
         raise ValidationError("status", tr("不能停用自己的账号"))
     _update(db, user_id, {"status": "disabled"}, "user_disable")
+    # Without its slot the account's password no longer opens the file at all.
+    _remove_slot(db, get_user(db, user_id).name)
 
 
 # --- permissions -----------------------------------------------------------------------------

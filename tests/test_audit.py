@@ -1,4 +1,4 @@
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 

@@ -1,6 +1,6 @@
 """The audit trail is append-only and chained: tampering is refused, and detected when forced."""
 
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 

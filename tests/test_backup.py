@@ -66,7 +66,7 @@ def test_backup_is_a_consistent_checked_copy_and_rotation_thins_old_ones(office,
 def test_a_backup_failing_its_check_is_discarded_and_nothing_rotated(office, monkeypatch):
     schedule = backup.Schedule(hourly=1, daily=0, weekly=0, monthly=0)
     first = backup.backup_now(office, schedule=schedule, now=dt.datetime(2026, 3, 1, 9)).backup
-    monkeypatch.setattr(backup, "integrity_problems", lambda path: ["page 7 is never used"])
+    monkeypatch.setattr(backup, "integrity_problems", lambda path, **_: ["page 7 is never used"])
     with pytest.raises(GridOfficeError) as err:
         backup.backup_now(office, schedule=schedule, now=dt.datetime(2026, 3, 1, 10))
     assert "没有通过完整性检查" in err.value.message

@@ -250,7 +250,7 @@ def test_each_card_names_its_people_and_no_resident_phone(db, office, tmp_path):
     everything = flat(pdf_text(out))
     assert not any(phone in everything for phone in RESIDENT_PHONES)
     entry = db.execute("SELECT actor, action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    assert entry[:2] == ("命令行", "export") and json.loads(entry[2])["rows"] == 4
+    assert entry[:2] == ("admin", "export") and json.loads(entry[2])["rows"] == 4  # the logged-in account
 
 
 @needs_poppler

@@ -1,5 +1,5 @@
 import datetime as dt
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 
@@ -250,7 +250,7 @@ def test_check_command_reports_a_damaged_file(tmp_path, capsys):
                         [(f"王{chr(0x4e00 + i)}", "head" if i == 0 else "son") for i in range(200)])
     db.conn.commit()
     root = db.execute("SELECT rootpage FROM sqlite_master WHERE name = 'idx_persons_name'").fetchone()[0]
-    size = db.execute("PRAGMA page_size").fetchone()[0]
+    size = int(db.execute("PRAGMA page_size").fetchone()[0])
     db.close()
     data = bytearray(path.read_bytes())
     start = (root - 1) * size
@@ -258,5 +258,5 @@ def test_check_command_reports_a_damaged_file(tmp_path, capsys):
     path.write_bytes(bytes(data))
     assert run_command(["check", "--db", str(path), "-q"]) == 1
     out = capsys.readouterr().out.splitlines()
+    # SQLCipher's page check fails before SQLite reads the index, so the page, not the index, is named.
     assert out[0].startswith("数据库文件已损坏：SQLite报告了")
-    assert any("idx_persons_name" in line for line in out)

@@ -75,7 +75,7 @@ def test_find_staff_refuses_unknown_names(office):
 def _args(**kw):
     base = dict(kind="summary", db=None, month="2026-10", year="2026", org=None, staff=None, columns=None,
                 full_numbers=False, reason="",
-                user="命令行", output=None, quiet=True)
+                user=None, password_file=None, output=None, quiet=True)
     base.update(kw)
     return type("Args", (), base)()
 

@@ -187,7 +187,7 @@ def test_full_numbers_are_logged_with_the_reason(office, tmp_path):
 def test_command_full_numbers_refused_without_reason(fresh_office_path, tmp_path, capsys):
     out = tmp_path / "r.xlsx"
     args = dict(kind="roster", db=str(fresh_office_path), month=None, year=None, org=None, staff=None,
-                columns=None, user="命令行", output=str(out), quiet=True, full_numbers=True, reason="")
+                columns=None, user=None, password_file=None, output=str(out), quiet=True, full_numbers=True, reason="")
     assert export_cmd.run(type("Args", (), args)()) == 2
     assert "请填写原因" in capsys.readouterr().err and not out.exists()
     assert export_cmd.run(type("Args", (), {**args, "kind": "summary", "reason": "核对"})()) == 2
@@ -197,7 +197,7 @@ def test_command_full_numbers_refused_without_reason(fresh_office_path, tmp_path
     db = open_db(fresh_office_path)
     entry = audit_log.query(db, audit_log.Filter(action="export"))[0]
     db.close()
-    assert entry.actor == "命令行" and entry.new["reason"] == "迁移到新电脑" and entry.new["unmasked"]
+    assert entry.actor == "admin" and entry.new["reason"] == "迁移到新电脑" and entry.new["unmasked"]
 
 
 def test_masked_roster_is_refused_by_the_import(office, tmp_path):

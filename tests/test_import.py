@@ -1,7 +1,7 @@
 """Roster import: a messy workbook as offices keep them, checked cell by cell."""
 
 import datetime as dt
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 
 import openpyxl
 import pytest
@@ -371,8 +371,9 @@ def test_cli_import_dry_run_and_report(office, tmp_path, capsys):
 KILL_CHILD = r"""
 import sys, time
 sys.path.insert(0, {root!r})
-from gridoffice import roster_import
+from gridoffice import keys, roster_import
 from gridoffice.db import open_db
+keys.key_for = lambda path: bytes(range(32))  # the test key of tests/conftest.py
 roster_import.PART_ROWS = 2
 db = open_db({db!r})
 for done, total, message in roster_import.import_file(db, {path!r}):

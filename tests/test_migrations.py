@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gridoffice import audit_anchor, audit_log, officefile
-from gridoffice.db import connect, open_db, pending_migrations
+from gridoffice.db import connect, open_db, pending_migrations, raw_connect
 from gridoffice.schema import migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -63,7 +63,7 @@ def test_a_copy_is_taken_before_pending_migrations_run(tmp_path):
     db.close()
     copies = list(tmp_path.glob(f"office.before-{names[-1]}-*.db"))
     assert len(copies) == 1
-    saved = sqlite3.connect(copies[0])
+    saved = raw_connect(copies[0])
     assert saved.execute("SELECT value FROM settings WHERE key = 'office_name'").fetchone() == ("测试社区",)
     assert {r[0] for r in saved.execute("SELECT name FROM _sqlite_migrations")} == set(names[:-1])
     saved.close()

@@ -3,15 +3,16 @@ untouched; a restore takes only a backup of this office, and the office keeps it
 
 import hashlib
 import shutil
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 from pathlib import Path
 
 import pytest
 
 import commands
 from gridoffice import backup, officefile, regions, safety
-from gridoffice.db import connect, open_db
+from gridoffice.db import connect, open_db, raw_connect
 from gridoffice.errors import GridOfficeError
+from tests.conftest import give_accounts
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -42,7 +43,7 @@ def _office(path: Path, name: str) -> Path:
 
 def _newer(path: Path) -> Path:
     _office(path, "新版社区").exists()
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
                  "VALUES('gridoffice', 'm099_from_the_future', '2027-01-01')")
     conn.commit()
@@ -126,6 +127,7 @@ def test_restore_refuses_another_programs_file_and_says_what_it_is(tmp_path, cap
     """The issue's attack: `restore --db office.db some-other-program.sqlite` emptied the office."""
     office = _office(tmp_path / "office.db", "东风社区")
     stranger = _foreign(tmp_path / "places.sqlite")
+    give_accounts(office)  # the administrator who logs in to restore
     before = _state(tmp_path)
     assert commands.run(["restore", "--db", str(office), str(stranger)]) == 1
     err = capsys.readouterr().err

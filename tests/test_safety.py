@@ -3,7 +3,7 @@ and storage errors told in Chinese."""
 
 import datetime as dt
 import errno
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 

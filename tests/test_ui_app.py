@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from gridoffice import regions
 from gridoffice.db import connect
 from ui import app as app_module
+from tests.conftest import give_accounts
 from ui_helpers import office_copy
 
 
@@ -29,6 +30,7 @@ def args(**values):
 
 def test_screenshot_renders_the_page_to_a_png(qapp, tmp_path):
     path, _ = office_copy(tmp_path)
+    give_accounts(path)  # the screenshot logs in as GRIDOFFICE_USER, like a script
     out = tmp_path / "shot.png"
     assert app_module.main(["--db", path, "--screenshot", str(out), "--page", "archive", "--size", "1000x700"]) == 0
     image = QImage(str(out))
@@ -37,6 +39,7 @@ def test_screenshot_renders_the_page_to_a_png(qapp, tmp_path):
 
 def test_screenshot_of_an_unknown_page_fails(qapp, tmp_path, capsys):
     path, _ = office_copy(tmp_path)
+    give_accounts(path)
     assert app_module.main(["--db", path, "--screenshot", str(tmp_path / "x.png"), "--page", "nosuch"]) == 2
     assert "archive" in capsys.readouterr().err
 
@@ -48,8 +51,14 @@ def test_the_shipped_font_is_the_fallback_for_chinese(qapp):
     assert any("WenQuanYi" in f for f in QFontDatabase.families())
 
 
-def test_first_start_creates_a_new_office(qtbot, data_folder):
+def test_first_start_creates_a_new_office(qtbot, data_folder, monkeypatch):
     from PySide6.QtCore import QTimer
+
+    from gridoffice import keys
+    from ui import login_dialog
+
+    shown = []
+    monkeypatch.setattr(login_dialog, "show_recovery_code", lambda parent, code, **kw: shown.append(code))
 
     def fill():
         dialog = QApplication.activeModalWidget()
@@ -58,11 +67,20 @@ def test_first_start_creates_a_new_office(qtbot, data_folder):
         dialog.accept()
         assert "村或社区" in dialog.form.message.text()  # the community is required
         dialog.form.community.setText("东湖社区")
+        dialog.form.admin.setText("zhang")
+        dialog.form.password.setText("gridoffice1")
+        dialog.form.again.setText("gridoffice2")
+        dialog.accept()
+        assert "不一致" in dialog.form.message.text()
+        dialog.form.again.setText("gridoffice1")
         dialog.accept()
 
     QTimer.singleShot(0, fill)
     path = app_module.choose_start_file(args())
     assert path == data_folder / "东湖社区.db"
+    # Encrypted from the start, its administrator logged in, the recovery code shown once.
+    assert not path.read_bytes().startswith(b"SQLite format 3") and len(shown) == 1
+    assert keys.has_user(keys.read(path), "zhang") and app_module.START_USER[str(path)].role == "admin"
     db = connect(path)
     office = regions.office(db)
     assert office.name == "东湖社区居民委员会"

@@ -15,7 +15,7 @@ from ui.pages.audit_page import AuditPage
 
 def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
     db = open_db(tmp_path / "office.db")
-    dialog = LoginDialog(db)
+    dialog = LoginDialog(tmp_path / "office.db")
     qtbot.addWidget(dialog)
     assert dialog.first_start and dialog.windowTitle() == "创建系统管理员"
     qtbot.keyClicks(dialog.name, "admin")
@@ -28,7 +28,7 @@ def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
     dialog.submit()
     assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.role == "admin"
 
-    again = LoginDialog(db)
+    again = LoginDialog(tmp_path / "office.db")
     qtbot.addWidget(again)
     assert not again.first_start and again.confirm.isHidden()
     qtbot.keyClicks(again.name, "admin")

@@ -13,6 +13,7 @@ from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from gridoffice import demo as demo_accounts
 from gridoffice import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,10 +21,11 @@ FONT_FILE = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
 DEMO_FILE = "demo-office.db"
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 20240601
-# The demo office's made-up accounts (user, role): all share DEMO_PASSWORD, shown on its log-in dialog.
-DEMO_USERS = (("admin", "admin"), ("clerk", "clerk"), ("grid", "grid_worker"))
-DEMO_PASSWORD = "demo1234"
+# The demo office's made-up accounts (gridoffice.demo): shown on its log-in dialog.
+DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
 RECENT_KEY = "files/recent"
+# The administrator of an office created at the first start is logged in already.
+START_USER: dict = {}
 MAX_RECENT = 8
 
 
@@ -96,12 +98,11 @@ def build_demo(path: Path) -> bool:
     """
     from PySide6.QtWidgets import QProgressDialog
 
-    from gridoffice import audit, demo, generator
-    from gridoffice.db import open_db
+    from gridoffice import audit, demo, generator, keys, session
     from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
     part = path.with_name(path.name + ".part")
-    for leftover in (part, Path(str(part) + "-wal"), Path(str(part) + "-shm")):
+    for leftover in (part, Path(str(part) + "-wal"), Path(str(part) + "-shm"), keys.path_for(part)):
         leftover.unlink(missing_ok=True)
     title = tr("正在生成演示办公室（约{n}户）……").format(n=DEMO_HOUSEHOLDS)
     dialog = QProgressDialog(title, tr("取消"), 0, 0)
@@ -120,7 +121,9 @@ def build_demo(path: Path) -> bool:
     outcome: dict = {}
 
     def work() -> None:
-        db = open_db(part)
+        # Encrypted like every office; the demo accounts open it (the recovery code is not needed).
+        db, _code = session.create_office(part, DEMO_USERS[0][0], DEMO_PASSWORD,
+                                          display_name=tr("系统管理员"))
         audit.set_actor(db, tr("演示数据"))
         try:
             def report(done: int, total: int, message: str) -> None:
@@ -129,6 +132,7 @@ def build_demo(path: Path) -> bool:
             outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
                                       report, cancelled)
             drive(demo.add_activity(db, seed=DEMO_SEED), report, cancelled)
+            demo.add_demo_accounts(db)
         except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
             outcome["error"] = exc
         finally:
@@ -143,47 +147,50 @@ def build_demo(path: Path) -> bool:
     dialog.close()
     if "error" in outcome:
         part.unlink(missing_ok=True)
+        keys.path_for(part).unlink(missing_ok=True)
         if not isinstance(outcome["error"], Cancelled):
             QMessageBox.critical(None, tr("无法生成演示办公室"), str(outcome["error"]))
         return False
+    # The key file first: the demo office never lies there without what opens it.
+    os.replace(keys.path_for(part), keys.path_for(path))
     os.replace(part, path)
     return True
 
 
-def ensure_demo_users(db) -> None:
-    """The demo office's accounts, made on its first log-in; the grid worker gets the first grid."""
+def ensure_demo_users(path: Path) -> None:
+    """A demo office of an earlier version, still plain and without accounts, gets them before its
+    first log-in (which then encrypts it); a demo built since has them already."""
     from gridoffice import audit, users
+    from gridoffice.db import Locked, connect
+    from gridoffice.errors import GridOfficeError
 
-    if not users.needs_first_admin(db):
+    try:
+        db = connect(path)
+    except (Locked, GridOfficeError):
         return
-    grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()
-    audit.set_actor(db, tr("演示数据"))
-    # The program itself sets up the demo office: it acts as its administrator.
-    office = users.whole_office(tr("演示数据"))
-    for name, role in DEMO_USERS:
-        if role == "grid_worker" and grid is None:
-            continue
-        users.create_user(db, name, DEMO_PASSWORD, role, by=office, display_name=tr(users.ROLE_LABELS[role]),
-                          org_id=grid[0] if role == "grid_worker" else None)
+    try:
+        if db["users"].exists() and users.needs_first_admin(db):
+            audit.set_actor(db, tr("演示数据"))
+            demo_accounts.add_demo_accounts(db)
+    finally:
+        db.close()
 
 
 def is_demo(path: str | Path) -> bool:
     return Path(path).name == DEMO_FILE
 
 
-def log_in(db, path: str | Path, parent=None):
-    """The clerk logs in (the first start of a file creates its administrator); None if they quit."""
-    from gridoffice import regions
-
+def log_in(path: str | Path, parent=None):
+    """The clerk logs in before the file is opened (it cannot be read before); None if they quit."""
     from .login_dialog import LoginDialog
 
     hint, name = "", ""
     if is_demo(path):
-        ensure_demo_users(db)
+        ensure_demo_users(Path(path))
         hint = tr("演示办公室的账号（密码都是 {pw}）：admin 系统管理员，clerk 工作人员，grid 网格员（只看一个网格）。").format(
             pw=DEMO_PASSWORD)
         name = "admin"
-    dialog = LoginDialog(db, regions.office(db).name, parent, hint=hint, user_name=name)
+    dialog = LoginDialog(path, "", parent, hint=hint, user_name=name)
     if dialog.exec() != LoginDialog.DialogCode.Accepted:
         return None
     return dialog.user
@@ -201,6 +208,7 @@ def choose_start_file(args: argparse.Namespace) -> Path | None:
     for candidate in recent_files():
         if Path(candidate).exists():
             return Path(candidate)
+    from gridoffice.errors import GridOfficeError
     from ui.dialogs import FirstStartDialog, create_office
 
     dialog = FirstStartDialog(default_folder=data_folder())
@@ -212,7 +220,11 @@ def choose_start_file(args: argparse.Namespace) -> Path | None:
             return None
         return path
     path = dialog.office_path()
-    create_office(path, dialog.office_values())
+    try:
+        START_USER[str(path)] = create_office(path, dialog.office_values())
+    except GridOfficeError as exc:
+        QMessageBox.warning(None, tr("无法新建"), exc.message)
+        return None
     return path
 
 
@@ -225,12 +237,16 @@ def main(argv: list[str] | None = None) -> int:
     path = choose_start_file(args)
     if path is None:
         return 0
-    from ui.context import User
     from ui.main_window import MainWindow
 
-    # A screenshot is taken with nobody at the keyboard: it renders as an administrator. Whoever can
-    # run the program on a file can read the file itself, so this opens nothing new.
-    user = User(tr("截图"), "admin") if args.screenshot else None
+    # A screenshot is taken with nobody at the keyboard: it logs in as GRIDOFFICE_USER with
+    # GRIDOFFICE_PASSWORD (the demo office: as its administrator), like a script.
+    user = START_USER.pop(str(path), None)
+    if args.screenshot:
+        user = screenshot_user(path)
+        if user is None:
+            print("截图需要登录：请设置环境变量 GRIDOFFICE_USER 和 GRIDOFFICE_PASSWORD", file=sys.stderr)
+            return 2
     try:
         window = MainWindow.open(path, persist=not args.screenshot, first_page=args.page, user=user)
     except Exception as exc:  # noqa: BLE001 - a start-up failure must be shown, not swallowed in a console
@@ -244,6 +260,23 @@ def main(argv: list[str] | None = None) -> int:
         return screenshot(window, args)
     window.show()
     return app.exec()
+
+
+def screenshot_user(path: Path):
+    from gridoffice import session
+    from gridoffice.errors import GridOfficeError
+
+    name = os.environ.get("GRIDOFFICE_USER") or (DEMO_USERS[0][0] if is_demo(path) else "")
+    password = os.environ.get("GRIDOFFICE_PASSWORD") or (DEMO_PASSWORD if is_demo(path) else "")
+    if not name:
+        return None
+    try:
+        opened = session.log_in(path, name, password)
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return None
+    opened.close()
+    return opened.user
 
 
 def screenshot(window, args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import queue
-import sqlite3
+import sqlcipher3.dbapi2 as sqlite3
 import threading
 import traceback
 from dataclasses import dataclass

@@ -15,8 +15,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import audit, regions, vocab
-from gridoffice.db import open_db
+from gridoffice import regions, vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
 from gridoffice.masking import mask_phone
@@ -63,7 +62,8 @@ def today_text() -> str:
 # -- a new office ------------------------------------------------------------------------------
 
 class OfficeForm(QWidget):
-    """Name of the office and its place in the tree (district / street / community)."""
+    """Name of the office, its place in the tree (district / street / community) and its administrator:
+    the file is encrypted from its first byte, so the first account is made with it."""
 
     def __init__(self, folder: Path, parent: QWidget | None = None):
         super().__init__(parent)
@@ -82,6 +82,14 @@ class OfficeForm(QWidget):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path, 1)
         path_row.addWidget(browse)
+        self.admin = QLineEdit()
+        self.admin.setMaxLength(32)
+        self.admin.setPlaceholderText(tr("如 admin"))
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setPlaceholderText(tr("至少8个字符，字母和数字混合"))
+        self.again = QLineEdit()
+        self.again.setEchoMode(QLineEdit.EchoMode.Password)
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
         form = QFormLayout(self)
@@ -90,6 +98,9 @@ class OfficeForm(QWidget):
         form.addRow(tr("所属镇街"), self.street)
         form.addRow(tr("村/社区(&C)"), self.community)
         form.addRow(tr("保存位置"), path_row)
+        form.addRow(tr("管理员用户名(&A)"), self.admin)
+        form.addRow(tr("管理员密码(&P)"), self.password)
+        form.addRow(tr("再输一次"), self.again)
         form.addRow(self.message)
         self.community.textChanged.connect(self._suggest_path)
 
@@ -114,34 +125,48 @@ class OfficeForm(QWidget):
         if Path(self.path.text()).exists():
             self.message.setText(tr("文件{path}已存在，请换一个保存位置").format(path=self.path.text()))
             return False
+        if not clean_text(self.admin.text()):
+            self.message.setText(tr("请填写系统管理员的用户名"))
+            return False
+        if self.password.text() != self.again.text():
+            self.message.setText(tr("两次输入的密码不一致，请重新输入"))
+            return False
         self.message.clear()
         return True
 
     def values(self) -> dict:
         return {"name": self.name.text(), "district": self.district.text(), "street": self.street.text(),
-                "community": self.community.text()}
+                "community": self.community.text(), "admin": self.admin.text(), "password": self.password.text()}
 
 
-def create_office(path: Path, values: dict) -> None:
-    """A new office file with its place in the tree; raises GridOfficeError if it cannot."""
+def create_office(path: Path, values: dict, parent_widget: QWidget | None = None):
+    """A new encrypted office file with its administrator and its place in the tree; shows the
+    recovery code once and returns the administrator, logged in. Raises GridOfficeError if it cannot."""
+    from gridoffice import keys, session
+
+    from .login_dialog import show_recovery_code
+
     path = Path(path)
     if path.exists():
         raise ValidationError("path", tr("文件{path}已存在").format(path=path))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = open_db(path)
+    db, code = session.create_office(path, values.get("admin", ""), values.get("password", ""),
+                                     display_name=tr("系统管理员"))
     try:
-        audit.set_actor(db, tr("管理员"))
         parent = None
         for level in ("district", "street", "community"):
             name = clean_text(values.get(level, ""))
             if name:
                 parent = regions.create_unit(db, parent, level, name)
         regions.set_office(db, values["name"], parent)
+        admin = session.authenticate(db, clean_text(values.get("admin", "")))
     except GridOfficeError:
         db.close()
-        path.unlink(missing_ok=True)
+        for leftover in (path, keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+            leftover.unlink(missing_ok=True)
         raise
     db.close()
+    show_recovery_code(parent_widget, code)
+    return admin
 
 
 class NewOfficeDialog(QDialog):

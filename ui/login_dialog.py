@@ -1,27 +1,45 @@
-"""Log-in before the main window opens; on the very first start it creates the administrator.
+"""Log-in before the main window opens; the office file cannot be read before it.
 
-The dialog works on a plain Database (before any AppContext exists). After exec() returns
-Accepted, `user` is the logged-in gridoffice.users.User and the connection's actor is set.
+The dialog works on the file's path: gridoffice.session unlocks the file's key slot with the name
+and password, opens it and checks the account. After exec() returns Accepted, `user` is the
+logged-in gridoffice.users.User. An office of an earlier version (plain SQLite) is encrypted at its
+first log-in, and its recovery code is shown once. A file nobody can log in to yet (an earlier
+version's office before its first start) asks for the administrator to create.
 """
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget,
-)
-from sqlite_utils import Database
+from pathlib import Path
 
-from gridoffice import users
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget,
+)
+
+from gridoffice import session, users
+from gridoffice.db import Locked, connect
 from gridoffice.errors import GridOfficeError
 
 
+def _needs_first_admin(path: Path) -> bool:
+    """Only a file this process can already read (an earlier version's plain office) may lack one."""
+    try:
+        db = connect(path, readonly=True)
+    except (Locked, GridOfficeError):
+        return False
+    try:
+        return db["users"].exists() and users.needs_first_admin(db)
+    finally:
+        db.close()
+
+
 class LoginDialog(QDialog):
-    def __init__(self, db: Database, office_name: str = "", parent: QWidget | None = None, *, hint: str = "",
+    def __init__(self, path: str | Path, office_name: str = "", parent: QWidget | None = None, *, hint: str = "",
                  user_name: str = ""):
         super().__init__(parent)
-        self.db = db
+        self.path = Path(path)
         self.user: users.User | None = None
-        self.first_start = users.needs_first_admin(db)
+        self.first_start = _needs_first_admin(self.path)
         self.setWindowTitle(self.tr("创建系统管理员") if self.first_start else self.tr("登录"))
 
         self.intro = QLabel()
@@ -30,7 +48,8 @@ class LoginDialog(QDialog):
             self.intro.setText(self.tr("这是第一次使用本数据文件。请设置系统管理员的用户名和密码；"
                                        "以后由管理员为其他工作人员添加账号。请牢记密码。"))
         else:
-            self.intro.setText(office_name or self.tr("请输入用户名和密码。"))
+            self.intro.setText(office_name or self.tr("数据文件“{name}”已加密，请输入用户名和密码。").format(
+                name=self.path.name))
         self.name = QLineEdit()
         self.name.setMaxLength(32)
         self.name.setText(user_name)
@@ -68,6 +87,7 @@ class LoginDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.error)
         layout.addWidget(self.buttons)
+        self.setMinimumWidth(420)
         (self.password if user_name else self.name).setFocus()
 
     def submit(self) -> None:
@@ -76,15 +96,34 @@ class LoginDialog(QDialog):
             if self.first_start:
                 if password != self.confirm.text():
                     raise GridOfficeError(self.tr("两次输入的密码不一致，请重新输入"))
-                users.create_first_admin(self.db, name, password)
-            self.user = users.login(self.db, name, password)
+                db = connect(self.path)
+                try:
+                    users.create_first_admin(db, name, password)
+                finally:
+                    db.close()
+            opened = session.log_in(self.path, name, password)
         except GridOfficeError as exc:
             self.error.setText(exc.message)
             self.password.clear()
             self.confirm.clear()
             self.password.setFocus()
             return
+        opened.close()  # the window opens its own connections, now that the key is unlocked
+        self.user = opened.user
+        if opened.recovery_code:
+            show_recovery_code(self, opened.recovery_code, converted=True)
         self.accept()
+
+
+def show_recovery_code(parent: QWidget | None, code: str, *, converted: bool = False) -> None:
+    """The recovery code, shown once: it opens the office when the administrator's password is lost."""
+    box = QMessageBox(QMessageBox.Icon.Information, parent.tr("恢复码") if parent else "恢复码", "", parent=parent)
+    head = (box.tr("数据文件已加密保存。") if converted else box.tr("办公室已建立，数据文件已加密保存。"))
+    box.setText(head + box.tr("下面是恢复码，只显示这一次：忘记系统管理员密码时，凭它重新设置密码。"
+                              "请抄写或打印后锁进柜子，不要存在这台电脑上。")
+                + f"\n\n{code}\n\n" + box.tr("用法：python main.py users recover --db 数据文件 --name 管理员用户名"))
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    box.exec()
 
 
 class ChangePasswordDialog(QDialog):

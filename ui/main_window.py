@@ -80,15 +80,11 @@ class MainWindow(QMainWindow):
              user: User | None = None, parent: QWidget | None = None) -> "MainWindow | None":
         """The window on `path` after the log-in (skipped when `user` is given); None if the clerk quit."""
         install_qt_translations()  # before the log-in dialog, whose buttons Qt labels
-        office = open_office(path, parent)
-        try:
-            user = user or app_module.log_in(office.db, path, parent)
-        except BaseException:
-            office.close()
-            raise
+        # The file is encrypted: the log-in unlocks it, so it comes before the file is opened.
+        user = user or app_module.log_in(path, parent)
         if user is None:
-            office.close()
             return None
+        office = open_office(path, parent)
         ctx = AppContext(path, user, office=office)
         if persist:
             app_module.remember_file(path)
@@ -275,11 +271,11 @@ class MainWindow(QMainWindow):
             return
         path = dialog.office_path()
         try:
-            create_office(path, dialog.office_values())
+            admin = create_office(path, dialog.office_values(), self)
         except GridOfficeError as exc:
             QMessageBox.warning(self, tr("无法新建"), exc.message)
             return
-        self.switch_to(path)
+        self.switch_to(path, admin)
 
     def open_file_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, tr("打开办公室文件"), str(app_module.data_folder()),
@@ -287,12 +283,12 @@ class MainWindow(QMainWindow):
         if path:
             self.switch_to(Path(path))
 
-    def switch_to(self, path: Path) -> None:
-        """Open another office file in a new window and close this one."""
+    def switch_to(self, path: Path, user: users.User | None = None) -> None:
+        """Open another office file in a new window (after its log-in, unless `user` is given) and close this one."""
         if Path(path).resolve() == self.ctx.db_path.resolve():
             return
         try:
-            window = MainWindow.open(path, persist=self.persist)
+            window = MainWindow.open(path, persist=self.persist, user=user)
         except Exception as exc:  # noqa: BLE001 - shown to the clerk; the current file stays open
             QMessageBox.warning(self, tr("无法打开"), tr("无法打开文件{path}：\n{error}").format(path=path, error=exc))
             return

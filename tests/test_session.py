@@ -1,0 +1,303 @@
+"""Issue 21's attacks on the file and the log-in: someone with a copy of the file, and someone at the PC
+without an account (THREATS.md rows 1 and 2). Offices here are made the way the program makes them,
+through `generate` or gridoffice.session, with real key files and passwords."""
+
+import datetime as dt
+import hashlib
+import io
+import os
+import re
+import stat
+
+import pytest
+import sqlcipher3.dbapi2 as sqlite3
+
+import commands
+from gridoffice import audit, audit_log, backup, keys, session, users
+from gridoffice.db import connect, is_plain
+from gridoffice.schema import migrations
+
+PASSWORD = "demo1234"
+ID_RUN = re.compile(rb"\d{17}[\dX]")
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """A small office made by the `generate` command: encrypted, with the demo accounts."""
+    path = tmp_path_factory.mktemp("generated") / "office.db"
+    assert commands.run(["generate", "--db", str(path), "--households", "40", "--seed", "3",
+                         "--today", "2026-11-01", "--no-activity", "-q"]) == 0
+    return path
+
+
+@pytest.fixture
+def office(generated, tmp_path):
+    path = tmp_path / "office.db"
+    path.write_bytes(generated.read_bytes())
+    keys.copy(generated, path)
+    return path
+
+
+def _numbers(path):
+    """Every ID number and phone of the office, read through a log-in."""
+    s = session.log_in(path, "admin", PASSWORD)
+    try:
+        ids = [r[0] for r in s.db.execute("SELECT id_number FROM persons WHERE id_number != ''")]
+        phones = [r[0] for r in s.db.execute("SELECT phone FROM persons WHERE phone != ''")]
+    finally:
+        s.close()
+    return ids, phones
+
+
+def test_a_raw_scan_of_the_file_its_wal_and_its_backups_finds_no_number(office, monkeypatch):
+    ids, phones = _numbers(office)
+    assert len(ids) > 50 and len(phones) > 20
+    backup.backup_now(office, now=dt.datetime(2026, 11, 1, 9))
+    writer = session.log_in(office, "clerk", PASSWORD).db
+    # A change left in the WAL while the window is open: its pages hold numbers too.
+    writer.execute("UPDATE persons SET phone = phone WHERE id IN (SELECT id FROM persons LIMIT 200)")
+    writer.conn.commit()
+    files = [office, office.with_name("office.db-wal"), *backup.default_dir(office).iterdir()]
+    assert office.with_name("office.db-wal").stat().st_size > 0
+    for f in files:
+        data = f.read_bytes()
+        assert not data.startswith(b"SQLite format 3"), f
+        assert not ID_RUN.search(data), f
+        assert not any(p.encode() in data for p in phones[:200]), f
+        assert not any(i.encode() in data for i in ids[:500]), f
+    writer.close()
+
+
+def test_the_program_makes_its_files_owner_only(generated):
+    taken = backup.backup_now(generated, now=dt.datetime(2026, 11, 1, 9)).backup.path
+    for f in (generated, keys.path_for(generated), taken, keys.path_for(taken)):
+        assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
+
+
+def test_the_file_does_not_open_without_a_password(office):
+    keys.forget_all()
+    with pytest.raises(Exception) as err:
+        connect(office, readonly=True)
+    assert "登录" in str(err.value)
+    with pytest.raises(sqlite3.DatabaseError):
+        sqlite3.connect(str(office)).execute("SELECT count(*) FROM persons").fetchone()
+
+
+def test_a_command_without_a_log_in_is_refused_and_says_how(office, monkeypatch, capsys):
+    monkeypatch.delenv("GRIDOFFICE_USER")
+    monkeypatch.delenv("GRIDOFFICE_PASSWORD")
+    out = office.with_name("roster.xlsx")
+    for argv in (["search", "--db", str(office), "张"],
+                 ["export", "roster", "--db", str(office), "--full-numbers", "--reason", "核对", "-o", str(out)],
+                 ["users", "add", "--db", str(office), "--name", "x", "--role", "admin", "--password-stdin"],
+                 ["dossier", "matter", "2026-11-0001", "--db", str(office), "-o", str(out)],
+                 ["cards", "--db", str(office), "--calibration", "-o", str(out)],
+                 ["backup", "--db", str(office)], ["check", "--db", str(office)],
+                 ["audit", "list", "--db", str(office)], ["restore", "--db", str(office), "latest"]):
+        assert commands.run(argv) != 0, argv
+        captured = capsys.readouterr()
+        assert captured.out == "", argv
+    assert "--user" in captured.err or "没有找到完好的备份" in captured.err
+    assert not out.exists()
+    monkeypatch.setenv("GRIDOFFICE_USER", "admin")
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", "wrong-password-1")
+    assert commands.run(["search", "--db", str(office), "张"]) == 2
+    assert capsys.readouterr().err.strip() == "用户名或密码不正确"
+
+
+def test_a_password_file_and_the_environment_log_a_script_in(office, monkeypatch, capsys):
+    monkeypatch.delenv("GRIDOFFICE_PASSWORD")
+    secret = office.with_name("pw.txt")
+    secret.write_text(PASSWORD + "\n", encoding="utf-8")
+    assert commands.run(["search", "--db", str(office), "--user", "clerk", "--password-file", str(secret), "张"]) == 0
+    assert capsys.readouterr().out.count("\n") > 0
+
+
+def test_unknown_name_and_wrong_password_get_the_same_answer_after_the_same_work(office, monkeypatch):
+    calls = []
+    real = hashlib.scrypt
+    monkeypatch.setattr(hashlib, "scrypt", lambda *a, **k: calls.append(k["n"]) or real(*a, **k))
+    answers = []
+    for name in ("admin", "nobody-here"):
+        calls.clear()
+        with pytest.raises(users.LoginFailed) as err:
+            session.log_in(office, name, "wrong-password-1", now=1000.0)
+        answers.append((err.value.message, list(calls)))
+    assert answers[0] == answers[1] == ("用户名或密码不正确", [keys._N])
+
+
+def test_failures_bring_growing_waits_that_survive_a_new_process_and_never_lock_for_good(office):
+    t = 1_000_000.0
+    for n in range(session.FREE_FAILURES):
+        with pytest.raises(users.LoginFailed):
+            session.log_in(office, "admin", "wrong-password-1", now=t + n)
+    waits = []
+    for n in range(12):
+        now = t + 10_000 * (n + 1)
+        with pytest.raises(users.LoginFailed):
+            session.log_in(office, "admin", "wrong-password-1", now=now)
+        keys.forget_all()  # a new process knows only what is on disk
+        waits.append(session.wait_seconds(office, "admin", now=now))
+    assert waits == sorted(waits) and waits[0] >= 1 and max(waits) == session.MAX_WAIT
+    last = t + 10_000 * 12
+    with pytest.raises(session.Throttled) as err:
+        session.log_in(office, "admin", PASSWORD, now=last + 1)
+    assert "秒后再试" in err.value.message
+    # An unknown name is kept waiting the same way: the wait says nothing about who exists.
+    for n in range(session.FREE_FAILURES + 1):
+        with pytest.raises(users.LoginFailed):
+            session.log_in(office, "nobody-here", "x", now=t + n)
+    assert session.wait_seconds(office, "nobody-here", now=t + 4) > 0
+    # Strangers cannot shut the administrator out: a minute later the right password opens the office.
+    s = session.log_in(office, "admin", PASSWORD, now=last + session.MAX_WAIT + 1)
+    assert s.user.role == "admin"
+    s.close()
+    assert session.wait_seconds(office, "admin", now=last + session.MAX_WAIT + 2) == 0
+
+
+def test_a_disabled_account_stays_disabled_and_its_state_is_told_only_with_its_password(office, monkeypatch, capsys):
+    s = session.log_in(office, "admin", PASSWORD)
+    clerk = next(u for u in users.list_users(s.db) if u.name == "clerk")
+    users.disable_user(s.db, s.user, clerk.id)
+    s.close()
+    assert not keys.has_user(keys.read(office), "clerk")
+    with pytest.raises(users.LoginFailed) as err:
+        session.log_in(office, "clerk", PASSWORD)
+    assert err.value.message == "用户名或密码不正确"
+    monkeypatch.setattr("sys.stdin", io.StringIO("newpass2026\n"))
+    assert commands.run(["users", "reset-password", "--db", str(office), "--name", "clerk", "--password-stdin"]) == 0
+    assert "仍是停用状态" in capsys.readouterr().out
+    with pytest.raises(users.LoginFailed):
+        session.log_in(office, "clerk", "newpass2026")
+
+
+def test_only_an_administrators_log_in_adds_an_administrator(office, monkeypatch, capsys):
+    monkeypatch.setenv("GRIDOFFICE_USER", "clerk")
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    assert commands.run(["users", "add", "--db", str(office), "--name", "boss", "--role", "admin",
+                         "--password-stdin"]) == 1
+    assert "管理用户" in capsys.readouterr().err
+    monkeypatch.setenv("GRIDOFFICE_USER", "admin")
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    assert commands.run(["users", "add", "--db", str(office), "--name", "boss", "--role", "admin",
+                         "--password-stdin"]) == 0
+    s = session.log_in(office, "boss", "gridoffice1")
+    entry = audit_log.query(s.db, audit_log.Filter(action="user_create"))[0]
+    assert entry.actor == "admin" and s.user.role == "admin"
+    s.close()
+
+
+def test_the_actor_is_the_account_that_logged_in_and_dossier_and_backup_leave_entries(office, capsys):
+    assert commands.run(["backup", "--db", str(office)]) == 0
+    s = session.log_in(office, "admin", PASSWORD)
+    entries = audit_log.query(s.db, audit_log.Filter(action="backup"))
+    assert [e.actor for e in entries] == ["admin"]
+    assert entries[0].new["backup"] in {p.name for p in backup.default_dir(office).iterdir()}
+    s.close()
+
+
+def test_a_new_user_or_a_new_password_re_encrypts_nothing(office):
+    before = keys.read(office)
+    s = session.log_in(office, "admin", PASSWORD)
+    users.create_user(s.db, "zhao", "zhaozhao123", "clerk", by=users.scope_of(s.db, s.user))
+    users.change_password(s.db, s.user.id, PASSWORD, "another-pass-9")
+    s.close()
+    after = keys.read(office)
+    assert after.check == before.check and after.office_id == before.office_id
+    assert after.slots[keys.RECOVERY] == before.slots[keys.RECOVERY]
+    assert after.slots["user:clerk"] == before.slots["user:clerk"]
+    keys.forget_all()
+    session.log_in(office, "zhao", "zhaozhao123").close()
+    session.log_in(office, "admin", "another-pass-9").close()
+    with pytest.raises(users.LoginFailed):
+        session.log_in(office, "admin", PASSWORD)
+
+
+def test_the_recovery_code_sets_a_forgotten_administrator_password(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "new.db"
+    db, code = session.create_office(path, "admin", "gridoffice1")
+    db.close()
+    assert re.fullmatch(r"([2-9A-HJKMNP-Z]{5}-){5}[2-9A-HJKMNP-Z]{5}", code)
+    assert code not in keys.path_for(path).read_text(encoding="utf-8")
+    keys.forget_all()
+    monkeypatch.setattr("sys.stdin", io.StringIO("AAAAA-AAAAA-AAAAA-AAAAA-AAAAA-AAAAA\nbrand-new-2026\n"))
+    assert commands.run(["users", "recover", "--db", str(path), "--name", "admin", "--stdin"]) == 1
+    assert "恢复码不正确" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO(code.lower().replace("-", " ") + "\nbrand-new-2026\n"))
+    assert commands.run(["users", "recover", "--db", str(path), "--name", "admin", "--stdin"]) == 0
+    keys.forget_all()
+    s = session.log_in(path, "admin", "brand-new-2026")
+    assert audit_log.query(s.db, audit_log.Filter(action="user_password_recovered"))[0].actor == "恢复码"
+    s.close()
+
+
+def test_backups_carry_the_key_file_check_verifies_it_and_restore_brings_it_back(office, capsys):
+    taken = backup.backup_now(office, now=dt.datetime(2026, 11, 1, 9)).backup.path
+    assert keys.path_for(taken).read_bytes() == keys.path_for(office).read_bytes()
+    assert stat.S_IMODE(keys.path_for(taken).stat().st_mode) == 0o600
+    keys.path_for(office).unlink()  # the key file lost with a broken disk
+    with pytest.raises(Exception, match="密钥文件"):
+        session.log_in(office, "admin", PASSWORD)
+    assert commands.run(["restore", "--db", str(office), str(taken)]) == 0
+    capsys.readouterr()
+    keys.forget_all()
+    session.log_in(office, "admin", PASSWORD).close()
+    assert commands.run(["check", "--db", str(office), "-q"]) == 0
+    os.chmod(keys.path_for(office), 0o644)
+    assert commands.run(["check", "--db", str(office), "-q"]) == 1
+    assert "密钥文件可被其他用户读取" in capsys.readouterr().out
+
+
+def _plain_office(path):
+    """An office file as the version before encryption made it: plain SQLite, an administrator and a clerk."""
+    from sqlite_utils import Database
+
+    conn = sqlite3.connect(str(path))
+    db = Database(conn)
+    migrations.apply(db)
+    audit.set_actor(db, "测试员")
+    db.execute("INSERT INTO households(number, status, contact_class) VALUES('H1', 'active', 3)")
+    db.execute("INSERT INTO persons(household_id, name, relation, status, residence, id_number, phone) "
+               "VALUES(1, '王一', 'head', 'active', 'registered', '110101199003071234', '13912345678')")
+    users.create_first_admin(db, "admin", "gridoffice1")
+    users.create_user(db, "li", "lili-2026x", "clerk", by=users.whole_office("测试员"))
+    conn.commit()
+    conn.close()
+
+
+def test_a_plain_office_is_encrypted_at_its_first_log_in_with_its_plain_backups(tmp_path, capsys):
+    path = tmp_path / "office.db"
+    _plain_office(path)
+    folder = backup.default_dir(path)
+    folder.mkdir()
+    old_backup = folder / "office-20261001-080000.db"
+    old_backup.write_bytes(path.read_bytes())
+    assert b"110101199003071234" in path.read_bytes()
+    os.environ["GRIDOFFICE_PASSWORD"] = "gridoffice1"  # the autouse fixture restores it
+    assert commands.run(["audit", "list", "--db", str(path)]) == 0
+    err = capsys.readouterr().err
+    code = re.search(r"([2-9A-Z]{5}-){5}[2-9A-Z]{5}", err).group(0)
+    for f in (path, old_backup):
+        assert not is_plain(f) and b"110101199003071234" not in f.read_bytes() and b"13912345678" not in f.read_bytes()
+        assert keys.path_for(f).is_file()
+    keys.forget_all()
+    # The clerk's old password opens the converted office too, and gets a slot of its own.
+    s = session.log_in(path, "li", "lili-2026x")
+    assert s.db.execute("SELECT count(*) FROM persons").fetchone()[0] == 1
+    s.close()
+    assert not keys.read(path).slots["user:li"].get("legacy")
+    keys.forget_all()
+    assert keys.unlock_with_recovery(keys.read(path), code) is not None
+    restored = backup.newest_good_backup(path)
+    assert restored == old_backup
+
+
+def test_the_program_never_makes_a_plain_file(tmp_path, monkeypatch):
+    from gridoffice import db as gdb
+
+    monkeypatch.setattr(keys, "key_for", lambda path: None)  # no key file, nothing unlocked: outside the tests' key
+    new = tmp_path / "new.db"
+    for open_new in (gdb.connect, gdb.open_db, gdb.raw_connect):
+        with pytest.raises(gdb.Locked):
+            open_new(new)
+        assert not new.exists()
