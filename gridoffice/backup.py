@@ -90,9 +90,9 @@ def manifest_path(backup_path: str | Path) -> Path:
     return Path(str(backup_path) + MANIFEST_SUFFIX)
 
 
-def _describe(path: Path, taken: dt.datetime) -> Manifest:
-    """The manifest of a finished backup file, read from the file itself."""
-    conn = officefile.look(path)
+def _describe(path: Path, taken: dt.datetime, key: bytes | None = None) -> Manifest:
+    """The manifest of a finished backup file, read from the file itself (under the office's key)."""
+    conn = officefile.look(path, key=key)
     try:
         found = officefile.inspect(conn)
         who = officefile.identity_of(conn)
@@ -256,7 +256,7 @@ def backup_now(db_path: str | Path, dest_dir: str | Path | None = None, *,
                 raise GridOfficeError(tr("新备份没有通过完整性检查（{first}），已丢弃，旧备份都保留着。请检查磁盘后再试。")
                                       .format(first=problems[0]))
             _fsync(tmp)
-            manifest = _describe(tmp, taken)
+            manifest = _describe(tmp, taken, key_of(db_path))
             _write_manifest(manifest, tmp_manifest)
             # The key material goes first: a backup never lies there without what opens it.
             keys.copy(db_path, final)

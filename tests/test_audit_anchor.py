@@ -165,7 +165,12 @@ def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrit
     for kind, out in (("summary", summary), ("notice", notice)):
         assert commands.run(["export", kind, "--db", path, "--month", "2026-10", "-o", str(out), "-q"]) == 0
     printed = _footer_anchor(summary)
-    assert printed == head and _footer_anchor(notice) != printed  # the summary's export entry came between
+    # The command's log-in is the one entry between the head before and the summary's anchor.
+    db = open_db(path)
+    login = db.execute("SELECT id, hash FROM audit WHERE action = 'login' ORDER BY id LIMIT 1").fetchone()
+    db.close()
+    assert login[0] == int(head.split("-")[0]) + 1
+    assert printed == audit_anchor.of(*login).code and _footer_anchor(notice) != printed  # an export came between
     db = open_db(path)
     try:
         _rewrite(db, 1, '{"kind": "quietly changed"}')

@@ -169,4 +169,5 @@ def test_every_backup_has_a_manifest_with_its_office_schema_checksum_and_anchor(
     backup.backup_now(office, now=dt.datetime(2026, 3, 1, 9, 30), schedule=backup.Schedule(0, 0, 0, 0))
     assert not path.exists() and not backup.manifest_path(path).exists()
     assert sorted(p.name for p in path.parent.iterdir()) == ["office-20260301-093000.db",
+                                                             "office-20260301-093000.db.keys",
                                                              "office-20260301-093000.db.manifest.json"]

@@ -13,6 +13,7 @@ import pytest
 import commands
 from commands import _files
 from gridoffice import lock
+from tests.conftest import give_accounts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -20,7 +21,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WINDOW = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from gridoffice import safety
+    from gridoffice import safety, session
+    session.log_in(sys.argv[1], "admin", "demo1234").close()  # the window's log-in comes first
     held, report = safety.prepare(sys.argv[1])
     print("open", flush=True)
     sys.stdin.readline()
@@ -32,6 +34,7 @@ WINDOW = textwrap.dedent("""
 def office(small_office_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
+    give_accounts(path)  # the window below runs in its own process and logs in as GRIDOFFICE_USER
     return path
 
 
@@ -46,9 +49,9 @@ def window(office):
 
 
 def _entries(path):
-    import sqlite3
+    from gridoffice.db import raw_connect
 
-    conn = sqlite3.connect(path)
+    conn = raw_connect(path)
     try:
         return conn.execute("SELECT count(*) FROM audit").fetchone()[0]
     finally:

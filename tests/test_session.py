@@ -69,6 +69,7 @@ def test_a_raw_scan_of_the_file_its_wal_and_its_backups_finds_no_number(office, 
 
 
 def test_the_program_makes_its_files_owner_only(generated):
+    session.log_in(generated, "admin", PASSWORD).close()
     taken = backup.backup_now(generated, now=dt.datetime(2026, 11, 1, 9)).backup.path
     for f in (generated, keys.path_for(generated), taken, keys.path_for(taken)):
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f

@@ -206,6 +206,9 @@ def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
 
 
 def test_export_briefing_command(office_path, tmp_path):
+    from tests.conftest import give_accounts
+
+    give_accounts(office_path)  # the command runs in its own process and logs in as GRIDOFFICE_USER
     out = tmp_path / "b.pdf"
     root = Path(__file__).resolve().parent.parent
     run = subprocess.run([sys.executable, "main.py", "export", "briefing", "--db", str(office_path), "--month", MONTH,

@@ -7,7 +7,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from gridoffice import audit, audit_log, backup, households, lock, safety, users
-from gridoffice.db import open_db
+from gridoffice.db import open_db, raw_connect
 from gridoffice.masking import find_unmasked, mask_birth
 from ui import app as app_module
 from ui.context import AppContext
@@ -345,7 +345,7 @@ def test_the_window_refuses_another_programs_database_and_a_newer_file_untouched
     conn.close()
     newer = tmp_path / "newer.db"
     open_db(newer).close()
-    conn = sqlite3.connect(newer)
+    conn = raw_connect(newer)
     conn.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) "
                  "VALUES('gridoffice', 'm099_from_the_future', '2027-01-01')")
     conn.commit()
