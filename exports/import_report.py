@@ -13,7 +13,6 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from gridoffice import tempfiles
 from gridoffice.i18n import tr
 from gridoffice.roster_columns import FIELDS
 from gridoffice.roster_import import ImportResult
