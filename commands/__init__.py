@@ -21,6 +21,8 @@ import pkgutil
 import sqlite3
 import sys
 
+import sqlcipher3.dbapi2 as sqlcipher
+
 from gridoffice.errors import GridOfficeError
 
 from . import _files
@@ -71,10 +73,7 @@ def run(argv: list[str]) -> int:
     except KeyboardInterrupt:
         print("已取消。", file=sys.stderr)
         return 130
-    except GridOfficeError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    except (OSError, sqlite3.Error) as exc:
+    except (OSError, sqlite3.Error, sqlcipher.Error) as exc:
         from gridoffice.safety import classify
 
         storage = classify(exc)

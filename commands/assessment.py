@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice import audit, stats_assessment
-from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice import stats_assessment
+from gridoffice.errors import GridOfficeError, PermissionDenied, ValidationError
 
-from . import _files
+from . import _files, _login
 
 NAME = "assessment"
 HELP = "年终考核模板：列出或设置考核指标、满分标准和权重"
@@ -17,10 +17,12 @@ def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="assessment_command", required=True)
     show = sub.add_parser("show", help="列出考核指标、满分标准和权重")
     show.add_argument("--db", required=True, help="数据文件路径")
+    _login.add_arguments(show)
     put = sub.add_parser("set", help="用给出的指标替换考核模板，例如 --item 走访次数=96:20")
     put.add_argument("--db", required=True, help="数据文件路径")
     put.add_argument("--item", action="append", required=True, metavar="指标=满分标准:权重",
                      help="一项指标（名称或代码），可重复；比率的满分标准不超过1，如 群众满意率=0.95:10")
+    _login.add_arguments(put)
 
 
 def _parse(text: str) -> tuple[str, str, str]:
@@ -35,10 +37,13 @@ def _parse(text: str) -> tuple[str, str, str]:
 
 def run(args) -> int:
     try:
-        with _files.open_office(args.db) as office:
+        office = _login.log_in(args, args.db, opener=_files.open_office)
+        with office.handle:
             db = office.db
-            audit.set_actor(db, "命令行")
             if args.assessment_command == "set":
+                # The template scores every team of the office: only an administrator sets it.
+                if office.user.role != "admin":
+                    raise PermissionDenied("只有系统管理员可以设置考核模板，请用管理员账号登录")
                 stats_assessment.set_template(db, [_parse(item) for item in args.item])
                 print("已更新考核模板。", file=sys.stderr)
             for ind in stats_assessment.template(db):

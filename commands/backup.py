@@ -8,7 +8,7 @@ from gridoffice import audit, backup
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 
-from . import _files, _login
+from . import _login
 
 NAME = "backup"
 HELP = "备份数据文件（联机备份并校验，按保留计划清理旧备份）"
@@ -32,9 +32,6 @@ def run(args) -> int:
         if not backups:
             print("还没有备份。")
         return 0
-    if message := _files.problem(args.db):
-        print(message, file=sys.stderr)
-        return 2
     office = _login.log_in(args, args.db, opener=connect)
     try:
         result = backup.backup_now(args.db, args.to, schedule=None if args.keep_all else backup.DEFAULT_SCHEDULE)

@@ -6,14 +6,16 @@ import sys
 
 from pathlib import Path
 
-from gridoffice import backup, keys
+from gridoffice import backup, keys, officefile
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
+from gridoffice.i18n import tr
 
 from . import _files, _login
 
 NAME = "restore"
 NEW_DB = True
+OWN_DB_CHECK = True  # an encrypted office whose key file is lost is what a restore is for
 HELP = "从备份恢复数据文件（原文件先另存一份，不会删除）"
 
 
@@ -25,6 +27,14 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
+    found = officefile.classify(Path(args.db))
+    # Without its key file an encrypted office reads as unknown bytes; the backup brings the key file
+    # back and the current file is kept aside. Anything else --db names is checked as for every command.
+    key_lost = (found.kind == officefile.NOT_SQLITE and found.what == tr("一个不认识的文件")
+                and not keys.path_for(Path(args.db)).exists())
+    if not key_lost and (message := _files.db_problem(args.db, new_ok=True)):
+        print(message, file=sys.stderr)
+        return 2
     source = args.backup
     # An administrator's log-in unlocks the office, or, when the office or its key file is gone, the
     # backup to restore (every backup carries the same key file), and says who restored.

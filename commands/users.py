@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import getpass
 import sys
+from pathlib import Path
 
-from gridoffice import session, users
+from gridoffice import officefile, session, users
 from gridoffice.errors import GridOfficeError, NotFound
 
 from . import _files, _login
 
 NAME = "users"
+NEW_DB = True  # the first `users add` creates the office file with its administrator
 HELP = "用户管理：列出、添加用户，重置密码（需管理员登录）；忘记管理员密码时凭恢复码重设"
 
 
@@ -61,11 +63,26 @@ def _recover(args) -> int:
     return 0
 
 
+def _create(args) -> int:
+    """The first `users add` on a missing or empty file: a new encrypted office with this administrator."""
+    if args.role != "admin":
+        print("新办公室的第一个账号必须是管理员：请用 --role admin", file=sys.stderr)
+        return 2
+    db, code = session.create_office(args.db, args.name, _new_password(args.password_stdin))
+    db.close()
+    print(f"已建立办公室并添加管理员“{args.name.strip()}”。")
+    print(_login.recovery_notice(code), file=sys.stderr)
+    return 0
+
+
 def run(args) -> int:
-    if message := _files.problem(args.db):
+    new = officefile.classify(Path(args.db)).kind in (officefile.MISSING, officefile.NEW)
+    if not (new and args.users_command == "add") and (message := _files.db_problem(args.db)):
         print(message, file=sys.stderr)
         return 2
     try:
+        if new and args.users_command == "add":
+            return _create(args)
         if args.users_command == "recover":
             return _recover(args)
         office = _login.log_in(args, args.db, opener=_files.open_office, need="manage_users")

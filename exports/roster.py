@@ -9,8 +9,11 @@ query: 150,000 persons cost about what openpyxl needs to write the bare cells.""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
+from lxml import etree
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
@@ -105,7 +108,13 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
         openpyxl_writer.ALL_TEMP_FILES.append(out)
         ws._writer = openpyxl_writer.WorksheetWriter(ws, out=out)
         ws._writer.write_top()
-        done = yield from _rows(db, ws, columns, sql, params, scope, total, full_numbers)
+        try:
+            done = yield from _rows(db, ws, columns, sql, params, scope, total, full_numbers)
+        except etree.SerialisationError as exc:
+            # lxml reports a failed write of the spilled rows in its own words: told as the OSError it is.
+            wbk.close_failed_save(exc)
+            code = errno.ENOSPC if "ENOSPC" in str(exc) else errno.EIO
+            raise OSError(code, os.strerror(code), out) from None
         wbk.save(wb, path, lambda: audit_log.record_export(
             db, "roster", str(path), done, unmasked=full_numbers and ("id_number" in columns or "phone" in columns),
             reason=reason))

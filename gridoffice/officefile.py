@@ -110,7 +110,8 @@ def output_refusal(path: str | Path) -> str:
             head = f.read(len(SQLITE_MAGIC))
     except OSError:  # not there yet (the usual case), or a folder: the writer says so itself
         return ""
-    if head == SQLITE_MAGIC:
+    # An encrypted office (or a backup of one) starts with random bytes; its key file beside it tells it.
+    if head == SQLITE_MAGIC or keys.path_for(path).is_file():
         return tr("“{name}”是一个数据库文件（可能是本单位的数据文件或它的备份），导出不会覆盖它。"
                   "请换一个文件名，如“花名册.xlsx”。").format(name=path.name)
     return ""

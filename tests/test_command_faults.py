@@ -8,7 +8,6 @@ import hashlib
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 
 import commands
 from gridoffice import db as database
+from gridoffice import keys
 from test_import import messy_workbook
 
 TODAY = "2026-11-15"
@@ -65,9 +65,10 @@ def setup(generated, tmp_path):
     work = tmp_path / "work"
     work.mkdir()
     path = work / "office.db"
-    shutil.copy(source, path)
     backup = work / "good-backup.db"
-    shutil.copy(source, backup)
+    for target in (path, backup):  # an office and its key file are copied together
+        shutil.copy(source, target)
+        shutil.copy(keys.path_for(source), keys.path_for(target))
     roster = messy_workbook(work / "roster.xlsx")
     (tmp_path / "out").mkdir()
     return {"db": path, "grid": grid, "org": org, "matter": matter, "backup": backup, "roster": roster,
@@ -136,7 +137,8 @@ def test_db_naming_a_text_file(setup, capsys, name):
 @pytest.mark.parametrize("name", sorted(set(COMMANDS) - {"restore"}))
 def test_a_database_another_program_is_writing(setup, capsys, monkeypatch, name):
     monkeypatch.setattr(database, "BUSY_SECONDS", 0.3)
-    holder = sqlite3.connect(setup["db"], isolation_level=None)
+    holder = database.raw_connect(setup["db"])  # the office is encrypted: the holder knows its key
+    holder.isolation_level = None
     holder.execute("PRAGMA journal_mode = DELETE")
     holder.execute("BEGIN EXCLUSIVE")  # what a long write by the window or another command holds
     before = _digest(setup["db"])
@@ -235,7 +237,8 @@ def test_a_full_disk_while_writing(setup, full_disk, capsys, name):
 def _audit_count(path: Path) -> int:
     db = database.connect(path, readonly=True)
     try:
-        return db.execute("SELECT count(*) FROM audit").fetchone()[0]
+        # The command's log-in is recorded before it writes; what a failed write must not leave is its own entry.
+        return db.execute("SELECT count(*) FROM audit WHERE action != 'login'").fetchone()[0]
     finally:
         db.close()
 

@@ -17,7 +17,8 @@ from commands import run as run_command
 from commands._progress import consume
 from exports import assessment, monthly_summary, public_notice, roster, xlsx
 from exports.import_report import write_report
-from gridoffice import formulas, regions
+from conftest import TEST_KEY, TEST_PASSWORD
+from gridoffice import formulas, keys, regions, users
 from gridoffice.idcard import make_id
 from gridoffice.roster_import import import_file
 from gridoffice.users import whole_office
@@ -248,8 +249,11 @@ def test_a_makers_name_cannot_hide_the_anchor_or_rearrange_the_footer(small_offi
     """The maker's name went into the footer as it was: '&C&KFFFFFF' in a user name made the anchor
     code print white (seen through LibreOffice), so a summary carried no readable anchor."""
     path = small_office.execute("PRAGMA database_list").fetchone()[2]
-    small_office.close()
     maker = "张三&C&KFFFFFF&8"
+    # The maker is the account that logged in: an administrator made such a name.
+    users.create_user(small_office, maker, TEST_PASSWORD, "admin", by=whole_office("测试员"))
+    small_office.close()
+    keys.set_slots(path, TEST_KEY, {keys.user_slot_name(maker): keys.wrap(TEST_KEY, TEST_PASSWORD)})
     for kind in ("notice", "summary", "roster", "assessment"):
         out = tmp_path / f"{kind}.xlsx"
         assert run_command(["export", kind, "--db", path, "--month", MONTH, "--year", "2026", "--user", maker,

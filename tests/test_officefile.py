@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import commands
-from gridoffice import backup, officefile, regions, safety
+from gridoffice import backup, keys, officefile, regions, safety
 from gridoffice.db import connect, open_db, raw_connect
 from gridoffice.errors import GridOfficeError
 from tests.conftest import give_accounts
@@ -199,12 +199,13 @@ def test_no_export_overwrites_the_office_a_backup_or_another_programs_database(a
     folder = office.parent
     other = _foreign(folder / "places.sqlite")
     shutil.copyfile(office, folder / "office-backup.db")
-    number = sqlite3.connect(office).execute("SELECT number FROM matters LIMIT 1").fetchone()[0]
-    grid = sqlite3.connect(office).execute("SELECT name FROM org_units WHERE level = 'grid' LIMIT 1").fetchone()[0]
+    keys.copy(office, folder / "office-backup.db")  # a backup carries the key file, as backup.py makes it
+    number = raw_connect(office).execute("SELECT number FROM matters LIMIT 1").fetchone()[0]
+    grid = raw_connect(office).execute("SELECT name FROM org_units WHERE level = 'grid' LIMIT 1").fetchone()[0]
     roster = folder / "roster.xlsx"
     assert commands.run(["export", "roster", "--db", str(office), "--full-numbers", "--reason", "测试再导入",
                          "-o", str(roster), "-q"]) == 0
-    before, entries = _state(folder), sqlite3.connect(office).execute("SELECT count(*) FROM audit").fetchone()[0]
+    before, entries = _state(folder), raw_connect(office).execute("SELECT count(*) FROM audit").fetchone()[0]
     for target in (office, folder / "office-backup.db", other):
         for args in (["export", "roster"], ["export", "summary", "--month", "2026-10"], ["export", "notice"],
                      ["export", "village-file", "--org", grid], ["cards", "--grid", grid],
@@ -213,7 +214,7 @@ def test_no_export_overwrites_the_office_a_backup_or_another_programs_database(a
             assert "数据库文件" in capsys.readouterr().err
         assert commands.run(["import", "--db", str(office), str(roster), "--dry-run", "--report", str(target)]) != 0
     assert _state(folder) == before
-    assert sqlite3.connect(office).execute("SELECT count(*) FROM audit").fetchone()[0] == entries
+    assert raw_connect(office).execute("SELECT count(*) FROM audit").fetchone()[0] == entries
     assert "日志文件" in officefile.output_refusal(folder / "office.db-wal")
 
 

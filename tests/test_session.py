@@ -188,6 +188,40 @@ def test_only_an_administrators_log_in_adds_an_administrator(office, monkeypatch
     s.close()
 
 
+def test_the_first_users_add_creates_an_encrypted_office_with_its_administrator(tmp_path, monkeypatch, capsys):
+    path = tmp_path / "new.db"
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    assert commands.run(["users", "add", "--db", str(path), "--name", "clerk1", "--role", "clerk",
+                         "--password-stdin"]) == 2
+    assert "第一个账号必须是管理员" in capsys.readouterr().err and not path.exists()
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    assert commands.run(["users", "add", "--db", str(path), "--name", "boss", "--role", "admin",
+                         "--password-stdin"]) == 0
+    captured = capsys.readouterr()
+    assert "已建立办公室并添加管理员“boss”" in captured.out and "恢复码" in captured.err
+    assert not is_plain(path) and keys.path_for(path).is_file()
+    keys.forget_all()
+    s = session.log_in(path, "boss", "gridoffice1")
+    assert s.user.role == "admin"
+    s.close()
+    assert commands.run(["users", "list", "--db", str(tmp_path / "none.db")]) == 2
+    assert "找不到数据库文件" in capsys.readouterr().err and not (tmp_path / "none.db").exists()
+
+
+def test_the_assessment_needs_a_log_in_and_an_administrator_to_set_it(office, monkeypatch, capsys):
+    monkeypatch.setenv("GRIDOFFICE_USER", "clerk")
+    assert commands.run(["assessment", "show", "--db", str(office)]) == 0
+    assert capsys.readouterr().out.startswith("走访次数\t")
+    assert commands.run(["assessment", "set", "--db", str(office), "--item", "走访次数=120:60"]) != 0
+    assert "只有系统管理员可以设置考核模板" in capsys.readouterr().err
+    monkeypatch.setenv("GRIDOFFICE_USER", "admin")
+    assert commands.run(["assessment", "set", "--db", str(office), "--item", "走访次数=120:60"]) == 0
+    assert capsys.readouterr().out.splitlines() == ["走访次数\t120\t60"]
+    monkeypatch.delenv("GRIDOFFICE_USER")
+    assert commands.run(["assessment", "show", "--db", str(office)]) != 0
+    assert "--user" in capsys.readouterr().err
+
+
 def test_the_actor_is_the_account_that_logged_in_and_dossier_and_backup_leave_entries(office, capsys):
     assert commands.run(["backup", "--db", str(office)]) == 0
     s = session.log_in(office, "admin", PASSWORD)
@@ -233,6 +267,7 @@ def test_the_recovery_code_sets_a_forgotten_administrator_password(tmp_path, mon
 
 
 def test_backups_carry_the_key_file_check_verifies_it_and_restore_brings_it_back(office, capsys):
+    session.log_in(office, "admin", PASSWORD).close()  # the backup is taken by a logged-in process
     taken = backup.backup_now(office, now=dt.datetime(2026, 11, 1, 9)).backup.path
     assert keys.path_for(taken).read_bytes() == keys.path_for(office).read_bytes()
     assert stat.S_IMODE(keys.path_for(taken).stat().st_mode) == 0o600

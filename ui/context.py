@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterator
 from PySide6.QtCore import QCoreApplication, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QUndoStack
 from PySide6.QtWidgets import QProgressDialog, QWidget
+from shiboken6 import isValid
 from sqlite_utils import Database
 
 from gridoffice import audit, safety, users
@@ -356,7 +357,8 @@ class AppContext(QObject):
 
     def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.progressed.emit(done, total, message)
-        if job.dialog is not None and not job.done:
+        # The dialog goes with its window: a job still running when the window closed has none left.
+        if job.dialog is not None and not job.done and isValid(job.dialog):
             job.dialog.setMaximum(max(total, 0))
             job.dialog.setLabelText(message or job.title)
             job.dialog.setValue(min(done, total) if total else 0)
@@ -366,8 +368,9 @@ class AppContext(QObject):
         if task.job is not None:
             task.job.done = True
             if task.job.dialog is not None:
-                task.job.dialog.close()
-                task.job.dialog.deleteLater()
+                if isValid(task.job.dialog):
+                    task.job.dialog.close()
+                    task.job.dialog.deleteLater()
                 task.job.dialog = None
         if error is None:
             if task.description and task.writes:

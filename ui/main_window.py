@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
 
-from gridoffice import backup, browse, regions, users
+from gridoffice import backup, browse, officefile, regions, users
 from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
@@ -80,6 +80,10 @@ class MainWindow(QMainWindow):
              user: User | None = None, parent: QWidget | None = None) -> "MainWindow | None":
         """The window on `path` after the log-in (skipped when `user` is given); None if the clerk quit."""
         install_qt_translations()  # before the log-in dialog, whose buttons Qt labels
+        # A folder, another program's database or a newer file is refused before anyone is asked to log in.
+        found = officefile.classify(path)
+        if found.kind in (officefile.FOLDER, officefile.FOREIGN, officefile.NEWER):
+            raise officefile.NotOurFile(found.kind, found.message)
         # The file is encrypted: the log-in unlocks it, so it comes before the file is opened.
         user = user or app_module.log_in(path, parent)
         if user is None:
