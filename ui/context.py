@@ -246,16 +246,20 @@ class AppContext(QObject):
         dialog.canceled.connect(job.cancel)
         job.dialog = dialog
         # QProgressDialog only shows itself from setValue(); poke it once the delay has passed.
-        QTimer.singleShot(PROGRESS_DELAY_MS + 10, lambda: (not job.done) and dialog.setValue(dialog.value()))
+        QTimer.singleShot(PROGRESS_DELAY_MS + 10,
+                          lambda: (not job.done) and isValid(dialog) and dialog.setValue(dialog.value()))
         dialog.setValue(0)
 
         def finish_ok(result: Any) -> None:
             job.finished.emit(result)
-            if on_done:
+            # A job that outlived its page (the window was closed) has nobody left to tell.
+            if on_done and (parent is None or isValid(parent)):
                 on_done(result)
 
         def finish_err(exc: BaseException) -> None:
             job.failed.emit(exc)
+            if parent is not None and not isValid(parent):
+                return
             if on_error:
                 on_error(exc)
             elif not isinstance(exc, Cancelled):
