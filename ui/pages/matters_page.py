@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
 
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
-from gridoffice import logs, regions, vocab
-from gridoffice.errors import GridOfficeError
+from gridoffice import logs, matter_settings, regions, vocab
+from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.masking import mask_phone, mask_text
 from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
@@ -501,8 +501,10 @@ class MattersPage(Page):
             self._refresh_view(selected)
 
     def _category_name(self) -> str:
-        row = self.ctx.reader().execute("SELECT name FROM matter_categories WHERE id = ?", [self.category_id]).fetchone()
-        return row[0] if row else ""
+        try:
+            return matter_settings.get_category(self.ctx.reader(), self.category_id).name
+        except ValidationError:  # no such category (the chart was drawn from an older file)
+            return ""
 
     def _row_chosen(self, row: int) -> None:
         matter_id = self.model.id_at(row)
