@@ -20,6 +20,7 @@ from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
+from gridoffice.roster_limits import column_letter
 from gridoffice.roster_read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
 
@@ -214,7 +215,7 @@ class MappingPage(_Page):
         for col in range(width):
             label = header.labels[col] if col < len(header.labels) else ""
             sample = "；".join(cell_text(r[col]) for r in examples if col < len(r) and r[col] not in ("", None))
-            self.table.setItem(col, 0, QTableWidgetItem(_column_letter(col)))
+            self.table.setItem(col, 0, QTableWidgetItem(column_letter(col)))
             self.table.setItem(col, 1, QTableWidgetItem(label))
             self.table.setItem(col, 2, QTableWidgetItem(sample))
             combo = QComboBox(self.table)
@@ -334,15 +335,6 @@ class ResultPage(_Page):
                                      "再用本向导导入这份报告。").replace("{n}", str(len(result.refused)))
         self.summary.setText(text)
         self.save.setEnabled(bool(self.w.result.refused or self.w.result.notices))
-
-
-def _column_letter(col: int) -> str:
-    letters = ""
-    col += 1
-    while col:
-        col, rem = divmod(col - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def open_import_wizard(ctx, parent: QWidget | None = None) -> "ImportWizard":
