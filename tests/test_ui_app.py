@@ -103,3 +103,39 @@ def test_demo_is_generated_once_and_reused(qtbot, data_folder, monkeypatch):
     stamp = os.path.getmtime(path)
     assert app_module.choose_start_file(args(demo=True)) == path
     assert os.path.getmtime(path) == stamp
+
+
+FIRST_START_PROBE = r"""
+import sys
+from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
+from ui import app
+a = app.setup_application([sys.argv[0]])
+from ui.dialogs import FirstStartDialog
+dialog = FirstStartDialog(default_folder=app.data_folder())
+box = dialog.findChildren(QDialogButtonBox)[0]
+menu = dialog.findChildren(QLineEdit)[0].createStandardContextMenu()
+print(app.data_folder())
+print("|".join(sorted(b.text() for b in box.buttons())))
+print("|".join(x.text().split("\t")[0] for x in menu.actions() if x.text()))
+"""
+
+
+def test_a_fresh_start_saves_once_under_gridoffice_and_speaks_chinese_from_the_first_dialog(tmp_path):
+    """A clerk's very first start: the first-start dialog is the first thing Qt draws, so Qt's own texts
+    must be Chinese before it, and the folder it proposes is the data folder plus GridOffice once.
+    A fresh process, since the suite's application has long had its translations."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_DATA_HOME": str(tmp_path / "share"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config"), "HOME": str(tmp_path)}
+    root = Path(app_module.__file__).resolve().parent.parent
+    run = subprocess.run([sys.executable, "-c", FIRST_START_PROBE], cwd=root, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    folder, buttons, menu = run.stdout.splitlines()[-3:]
+    assert Path(folder) == tmp_path / "share" / "GridOffice" and Path(folder).is_dir()
+    assert "GridOffice/GridOffice" not in folder.replace("\\", "/")
+    assert buttons == "|".join(sorted(["开始", "取消"]))
+    assert menu.split("|")[:5] == ["撤消(&U)", "重做(&R)", "剪切(&T)", "复制(&C)", "粘贴(&P)"]

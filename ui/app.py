@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gridoffice import demo as demo_accounts
 from gridoffice import i18n
+from ui.translations import install_qt_translations
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT_FILE = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
@@ -44,7 +45,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 
 
 def data_folder() -> Path:
-    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+    """Where new offices and the demo go by default: the user's data folder plus "GridOffice" once.
+
+    AppDataLocation would add the organisation and the application name, both "GridOffice", giving
+    GridOffice/GridOffice; offices already there stay reachable through the recent files."""
+    generic = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
+    folder = Path(generic) / QCoreApplication.applicationName()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
@@ -69,6 +75,8 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     app.setApplicationName("GridOffice")
     app.setApplicationDisplayName(tr("网格化管理"))
     install_font(app)
+    # Before any dialog: the first-start choice and the log-in already show Qt's own buttons.
+    install_qt_translations()
     i18n.install(lambda context, text: QCoreApplication.translate(context, text))
     return app
 
