@@ -537,3 +537,44 @@ def m009_promise_and_resident_score(db: Database) -> None:
         "ELSE '按时限于' || substr(resolve_due, 1, 10) || '前办结并答复居民' END, "
         "promise_date = substr(resolve_due, 1, 10) WHERE promise = '' AND due_at IS NOT NULL"
     )
+
+
+# A version-4 UUID made by SQLite itself (randomblob is seeded from the system's random source).
+_NEW_GID = ("lower(hex(randomblob(4)) || '-' || hex(randomblob(2)) || '-4' || substr(hex(randomblob(2)), 2) || '-' "
+            "|| substr('89ab', 1 + (abs(random()) % 4), 1) || substr(hex(randomblob(2)), 2) || '-' "
+            "|| hex(randomblob(6)))")
+
+
+@migrations()
+def m010_global_ids(db: Database) -> None:
+    """A global id (gid, a UUID) on every record that travels to the street in a package.
+
+    Local integer ids stay local: two offices both have a household 17. The gid is filled for the
+    rows a file already holds, made by the database for every new row (so no caller can forget it),
+    unique, and never changed. A row inserted with a gid of its own (a household moving in from
+    another office) keeps it. Users, settings and derived tables (visit_last, the search indexes)
+    do not travel and get none.
+    """
+    tables = ("org_units", "households", "persons", "person_tags", "staff", "staff_roles", "teams",
+              "team_members", "contacts", "matter_categories", "matters", "matter_events",
+              "matter_meeting_items", "visits", "visit_households", "needs", "log_entries",
+              "log_households", "log_matters", "log_comments", "audit")
+    # The trail stays append-only for its own columns; only the gid is filled, once.
+    db.execute("DROP TRIGGER audit_no_update")
+    for table in tables:
+        db.execute(f"ALTER TABLE [{table}] ADD COLUMN gid TEXT")
+        db.execute(f"UPDATE [{table}] SET gid = {_NEW_GID}")
+        db.execute(f"CREATE UNIQUE INDEX idx_{table}_gid ON [{table}](gid)")
+        db.execute(
+            f"CREATE TRIGGER {table}_gid_new AFTER INSERT ON [{table}] WHEN NEW.gid IS NULL "
+            f"BEGIN UPDATE [{table}] SET gid = {_NEW_GID} WHERE rowid = NEW.rowid; END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_gid_fixed BEFORE UPDATE OF gid ON [{table}] "
+            "WHEN OLD.gid IS NOT NULL AND NEW.gid IS NOT OLD.gid "
+            "BEGIN SELECT RAISE(ABORT, 'a global id is permanent'); END"
+        )
+    db.execute(
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE OF id, at, actor, action, table_name, row_id, old, new, "
+        "prev_hash, hash ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
+    )

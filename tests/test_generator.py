@@ -33,9 +33,14 @@ def _build(households, seed, database=None, **kwargs):
 
 
 def _dump(database):
-    # Each office gets its own identity, and the audit head hashes the wall-clock time of its entry.
+    # Each office gets its own identity, and the audit head hashes the wall-clock time of its entry;
+    # global ids are random like the office's (two offices made from one seed must not share them).
     where = {"settings": " WHERE key NOT IN ('office_uuid', 'audit_head')"}
-    return {t: database.execute(f"SELECT * FROM [{t}]{where.get(t, '')} ORDER BY 1").fetchall() for t in _TABLES}
+    dumped = {}
+    for t in _TABLES:
+        columns = ", ".join(f"[{c[1]}]" for c in database.execute(f"PRAGMA table_info([{t}])") if c[1] != "gid")
+        dumped[t] = database.execute(f"SELECT {columns} FROM [{t}]{where.get(t, '')} ORDER BY 1").fetchall()
+    return dumped
 
 
 @pytest.fixture(scope="module")
