@@ -1,7 +1,8 @@
 """Headless commands for IT staff and scripts: `python main.py COMMAND ...`.
 
 Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int;
-the command's name is the module's name without a trailing underscore (`import_` -> `import`).
+the command's name is the module's name without a trailing underscore (`import_` -> `import`),
+with dashes for the underscores inside it (`street_keys` -> `street-keys`).
 A module that creates its office file sets NEW_DB = True, and one that tells what a --db file is
 in its own words sets OWN_DB_CHECK = True. The package sits outside gridoffice so
 commands may use exports/ as well as the core.
@@ -33,7 +34,7 @@ _OUTPUTS = {"output": False, "report": False, "to": True}
 
 def _module_names() -> dict[str, str]:
     return {
-        info.name.rstrip("_"): info.name
+        info.name.rstrip("_").replace("_", "-"): info.name
         for info in pkgutil.iter_modules(__path__)
         if not info.name.startswith("_")
     }
@@ -46,9 +47,11 @@ def names() -> set[str]:
 def overview() -> str:
     """The commands and what each does, for `main.py --help`."""
     lines = ["命令行（不打开窗口）：python main.py 命令 --help 查看各命令的参数"]
-    for name, module_name in sorted(_module_names().items()):
+    modules = sorted(_module_names().items())
+    width = max(len(name) for name, _ in modules) + 1
+    for name, module_name in modules:
         module = importlib.import_module(f"{__name__}.{module_name}")
-        lines.append(f"  {name:<11}{module.HELP}")
+        lines.append(f"  {name:<{width}}{module.HELP}")
     return "\n".join(lines)
 
 

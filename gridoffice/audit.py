@@ -38,8 +38,9 @@ def _dump(value: dict | None) -> str | None:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
-def _digest(prev: str, at: str, who: str, action: str, table: str | None, row_id: int | None,
-            old: str | None, new: str | None) -> str:
+def digest(prev: str, at: str, who: str, action: str, table: str | None, row_id: int | None,
+           old: str | None, new: str | None) -> str:
+    """An entry's hash: the one a receiver of a package recomputes too."""
     payload = json.dumps([prev, at, who, action, table, row_id, old, new], ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -59,11 +60,11 @@ def record(db: Database, action: str, table: str | None = None, row_id: int | No
     prev = row[0] if row else GENESIS
     at, who = now(), actor(db)
     old_s, new_s = _dump(old), _dump(new)
-    digest = _digest(prev, at, who, action, table, row_id, old_s, new_s)
+    hashed = digest(prev, at, who, action, table, row_id, old_s, new_s)
     cur = db.execute(
         "INSERT INTO audit(at, actor, action, table_name, row_id, old, new, prev_hash, hash) "
         "VALUES(?,?,?,?,?,?,?,?,?)",
-        [at, who, action, table, row_id, old_s, new_s, prev, digest],
+        [at, who, action, table, row_id, old_s, new_s, prev, hashed],
     )
     return cur.lastrowid
 
@@ -112,7 +113,7 @@ def verify(db: Database, anchors=()) -> Iterator[tuple[int, int, str | None]]:
         problems = []
         if r[8] != prev:
             problems.append(tr("第{n}条审计记录与前一条的链接断开（可能有记录被删除或插入）").format(n=r[0]))
-        elif _digest(prev, r[1], r[2], r[3], r[4], r[5], r[6], r[7]) != r[9]:
+        elif digest(prev, r[1], r[2], r[3], r[4], r[5], r[6], r[7]) != r[9]:
             problems.append(tr("第{n}条审计记录的内容被改动过").format(n=r[0]))
         if r[3] == "restore":
             restores.append(r)
@@ -189,7 +190,7 @@ def tail_problems(db: Database, last: int, last_hash: str) -> list[str]:
         if last:
             problems.append(tr("记录最后一条操作记录的设置被删除了：记录可能被删除过"))
         return problems
-    entry_text, _, digest = row[0].partition(" ")
+    entry_text, _, recorded = row[0].partition(" ")
     entry = int(entry_text) if entry_text.isdigit() else -1
     if entry > last:
         problems.append(tr("文件记下的最后一条操作记录是第{n}条，但现在只到第{last}条：第{first}至{n}条被删除了").format(
@@ -197,6 +198,6 @@ def tail_problems(db: Database, last: int, last_hash: str) -> list[str]:
     elif entry < last:
         problems.append(tr("第{first}至{last}条操作记录不是由本程序写入的（文件记下的最后一条是第{n}条）").format(
             first=entry + 1, last=last, n=entry))
-    elif digest != last_hash:
+    elif recorded != last_hash:
         problems.append(tr("最后一条（第{n}条）操作记录与文件记下的不同：它被改写过").format(n=last))
     return problems

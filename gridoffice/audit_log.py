@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "office_encrypted": "数据文件加密",
     "dossier": "生成档案",
     "backup": "备份",
+    "package": "生成上报包",
+    "enroll": "登记到街道",
     "user_disable": "停用用户",
     "add_person": "新增人员",
     "update_person": "修改人员",

@@ -29,3 +29,11 @@ class RuleViolation(GridOfficeError):
 
 class PermissionDenied(GridOfficeError):
     """The acting user's role or scope does not allow this (the message names what is refused)."""
+
+
+class PackageRefused(GridOfficeError):
+    """A package that may not be used; `reason` is one of consolidation.package.REFUSALS."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason

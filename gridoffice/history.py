@@ -198,6 +198,12 @@ def _special(e: Entry, names: _Names) -> str | None:
     if e.action == "print":
         kind = str(new.get("kind", "")).split(":")[0]
         return tr("打印{kind}，{rows}份").format(kind=tr(EXPORTS.get(kind, "")), rows=new.get("rows", 0))
+    if e.action == "package":
+        return tr("第{n}号上报包“{file}”，{records}条记录").format(
+            n=new.get("sequence", ""), file=PureWindowsPath(str(new.get("file", ""))).name, records=new.get("records", 0))
+    if e.action == "enroll":
+        return tr("街道公钥 {street}，本单位签名公钥 {office}").format(street=new.get("street", ""),
+                                                                 office=new.get("office", ""))
     if e.action in ("login", "login_failed"):
         return tr("账号：{name}").format(name=new.get("name", e.actor))
     return None

@@ -57,7 +57,7 @@ def _rewrite(db, entry, new):
     db.execute("UPDATE audit SET new = ? WHERE id = ?", [new, entry])
     prev = audit.GENESIS
     for r in db.execute("SELECT id, at, actor, action, table_name, row_id, old, new FROM audit ORDER BY id").fetchall():
-        digest = audit._digest(prev, *r[1:])
+        digest = audit.digest(prev, *r[1:])
         db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, digest, r[0]])
         prev = digest
     _cover_tracks(db)

@@ -1,0 +1,516 @@
+"""The package an office sends to its street: every record, the new audit entries, a manifest.
+
+This docstring is the contract the street's store (`consolidate`) is built on.
+
+API
+    write_package(db, target, *, by, full=False, at=None)
+        A progress generator (`(done, total, message)`, like every long job) that returns a
+        `Written` (path, manifest, size). The office must be enrolled (`enroll.py`); `by` is the
+        acting Scope (administrators and clerks may package). The file appears only complete: it is
+        written beside the target (`tempfiles.beside`), then the audit entry and the office's new
+        sequence, package hash and audit head commit, then it is renamed into place.
+    read_package(path, street_private_key, enrolled_offices) -> Package
+        `street_private_key`: the street's X25519 private key (`enroll.StreetKey.private`, or its 32
+        raw bytes); `enrolled_offices`: office uuid -> the office's Ed25519 public key (32 raw
+        bytes, or an `enroll.OfficeCard`). It checks the file's form, the signer and the signature
+        over the header and the whole ciphertext before decrypting anything, then decrypts the
+        manifest. It raises `errors.PackageRefused` (a Chinese message saying what to do, and
+        `reason`: REFUSALS below) for a file that is not a package, a newer format, an office not
+        enrolled, a signer that is not the enrolled one, altered bytes, or a package for another
+        street.
+    Package.manifest: Manifest; Package.file_hash: SHA-256 (hex) of the whole file, which the next
+        package names as `previous`; Package.tables() yields (table, rows) in TABLE order, rows an
+        iterator of dicts; Package.rows(table) is one table as a list. Consume tables() to its end
+        before committing what it gave: at the end of each table the reader checks its count and
+        hash against the manifest, at the end of the audit its chain, and at the end of the file
+        that the bytes read are the ones whose signature was checked; each raises PackageRefused
+        (reason CONTENT or ALTERED).
+
+Records: every package carries EVERY record of every travelling table (the office's whole current
+state), so whatever a package holds the receiver can check exactness and see a vanished record by
+its absence. The audit trail carries the entries after the head of the previous package (all of
+them in the first package or with `full=True`); the manifest names the previous head, and the
+first entry sent links to it (`prev_hash`).
+
+Manifest fields (`Manifest`, and the JSON the package holds):
+    format (FORMAT), schema (the office file's schema version: number of migrations),
+    office {uuid, division_code (12 digits or ''), name, org_gid (gid of the office's own org unit)},
+    sequence (1, 2, ... per office), previous (file_hash of the package before, None for the first),
+    full (the whole audit trail is in it), created_at ('YYYY-MM-DD HH:MM:SS', the office's clock),
+    audit {head: {entry, hash}, anchor (audit_anchor code of the head), previous_head: {entry, hash}
+    (entry 0 with hash GENESIS when the whole trail is in it), entries (how many are sent)},
+    tables {name: {count, hash}} for every name in tables.NAMES, the audit included: the count and
+    table_hash of the office's WHOLE current table, not only of what was sent.
+
+Rows: a dict column -> value (str, int, float or None). A travelling table's row has `gid` and
+its own columns, without `id`; each reference `x_id` is `x_gid`, the gid of the record it names
+(None where the local id is None); `tables.Table.dropped` columns are left out. An audit row is
+the entry as the hash chain wrote it: `gid`, `entry` (its number in the chain), at, actor, action,
+table_name, row_id (the local id the chain hashed, kept so the chain can be re-verified), old, new
+(JSON text), prev_hash, hash, and `row_gid` (the gid of the row it concerns, where that row is a
+travelling record).
+
+Hashes (the one definition; the store calls these functions):
+    canonical_row(row) -> bytes: json.dumps(row, sort_keys=True, ensure_ascii=False,
+        separators=(",", ":"), allow_nan=False) in UTF-8.
+    row_hash(row) -> hex: SHA-256 of canonical_row(row).
+    table_hash(row_hashes) -> hex: SHA-256 of the 32-byte digests concatenated in the order of
+        their rows' gid (byte order of the lowercase UUID text: ORDER BY gid COLLATE "C" in
+        PostgreSQL); SHA-256 of nothing for an empty table. `table_hash_of(rows)` sorts for you.
+
+The file: MAGIC, a 4-byte big-endian length and the header (canonical JSON: format, office uuid,
+signer and street public keys, the ephemeral X25519 public key, the nonce prefix, the chunk size),
+then the ciphertext as chunks (4-byte length, AES-256-GCM output with its tag; nonce = prefix and
+the chunk's number; the last chunk is marked in its associated data so a cut file is caught), then
+a 64-byte Ed25519 signature over SIGN_LABEL and the SHA-256 of everything before it. The key is
+HKDF-SHA256 over the X25519 secret of the ephemeral key and the street's key, bound to the header.
+The plaintext is a zlib stream of lines: the manifest, then for each table a line
+{"table": name, "rows": n} followed by its n rows, each line exactly canonical_row(row).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generator, Iterable, Iterator, Mapping
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from sqlite_utils import Database
+
+from .. import audit, audit_anchor, officefile, tempfiles
+from ..db import get_setting, set_setting
+from ..errors import PackageRefused, PermissionDenied
+from ..i18n import tr
+from ..scope import Scope
+from . import enroll
+from .sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OTHER_STREET, REFUSALS,
+                     SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, Spool, altered,
+                     content_key, digests, not_package, raw_public, read_header, refuse)
+from .tables import AUDIT, NAMES, TABLES, Table
+
+_EMPTY = hashlib.sha256(b"").hexdigest()
+# The office's own bookkeeping of its packages (settings; they never travel).
+SEQUENCE, LAST_HASH, LAST_HEAD = "package_sequence", "package_last_hash", "package_last_audit_head"
+ROLES = ("admin", "clerk")
+__all__ = ["ALTERED", "CONTENT", "FORMAT", "MAGIC", "NEWER_FORMAT", "NOT_PACKAGE", "OTHER_STREET", "REFUSALS",
+           "UNKNOWN_OFFICE", "WRONG_SIGNER", "Head", "Manifest", "Package", "TableState", "Written", "canonical_row",
+           "package_state", "read_package", "row_hash", "table_hash", "table_hash_of", "write_package"]
+
+# --- the one definition of a row's and a table's hash --------------------------------------------
+
+def canonical_row(row: Mapping[str, object]) -> bytes:
+    """The bytes a row is hashed (and sent) as."""
+    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+
+
+def row_hash(row: Mapping[str, object]) -> str:
+    return hashlib.sha256(canonical_row(row)).hexdigest()
+
+
+def table_hash(row_hashes: Iterable[str]) -> str:
+    """The hashes (hex) must come in the order of their rows' gid."""
+    digest = hashlib.sha256()
+    for h in row_hashes:
+        digest.update(bytes.fromhex(h))
+    return digest.hexdigest()
+
+
+def table_hash_of(rows: Iterable[Mapping[str, object]]) -> str:
+    return table_hash(h for _, h in sorted((r["gid"], row_hash(r)) for r in rows))
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class TableState:
+    count: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Head:
+    entry: int
+    hash: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    schema: int
+    office_uuid: str
+    division_code: str
+    office_name: str
+    office_org_gid: str | None
+    sequence: int
+    previous: str | None
+    full: bool
+    created_at: str
+    audit_head: Head
+    anchor: str
+    previous_head: Head
+    audit_entries: int
+    tables: dict[str, TableState]
+
+    def to_json(self) -> dict:
+        return {
+            "format": self.format, "schema": self.schema,
+            "office": {"uuid": self.office_uuid, "division_code": self.division_code, "name": self.office_name,
+                       "org_gid": self.office_org_gid},
+            "sequence": self.sequence, "previous": self.previous, "full": self.full, "created_at": self.created_at,
+            "audit": {"head": {"entry": self.audit_head.entry, "hash": self.audit_head.hash}, "anchor": self.anchor,
+                      "previous_head": {"entry": self.previous_head.entry, "hash": self.previous_head.hash},
+                      "entries": self.audit_entries},
+            "tables": {name: {"count": s.count, "hash": s.hash} for name, s in self.tables.items()},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Manifest":
+        office, trail = data["office"], data["audit"]
+        return cls(
+            int(data["format"]), int(data["schema"]), str(office["uuid"]), str(office["division_code"]),
+            str(office["name"]), office.get("org_gid"), int(data["sequence"]), data["previous"], bool(data["full"]),
+            str(data["created_at"]), Head(int(trail["head"]["entry"]), str(trail["head"]["hash"])),
+            str(trail["anchor"]),
+            Head(int(trail["previous_head"]["entry"]), str(trail["previous_head"]["hash"])),
+            int(trail["entries"]),
+            {str(name): TableState(int(s["count"]), str(s["hash"])) for name, s in data["tables"].items()},
+        )
+
+
+# --- reading rows out of the office file --------------------------------------------------------
+
+def _select(db: Database, table: Table) -> tuple[str, list[str]]:
+    """The SELECT of a table's travelling form and the names of its result columns."""
+    own = [c[1] for c in db.execute(f"PRAGMA table_info([{table.name}])")]
+    names, parts, joins = ["gid"], ["t.gid"], []
+    for i, column in enumerate(own):
+        if column in ("id", "gid") or column in table.dropped:
+            continue
+        if column in table.refs:
+            joins.append(f"LEFT JOIN [{table.refs[column]}] r{i} ON r{i}.id = t.[{column}]")
+            parts.append(f"r{i}.gid")
+            names.append(table.gid_column(column))
+        else:
+            parts.append(f"t.[{column}]")
+            names.append(column)
+    return f"SELECT {', '.join(parts)} FROM [{table.name}] t {' '.join(joins)} ORDER BY t.rowid", names
+
+
+_AUDIT_NAMES = ["gid", "entry", "at", "actor", "action", "table_name", "row_id", "old", "new", "prev_hash", "hash",
+                "row_gid"]
+
+
+def _audit_select() -> str:
+    cases = " ".join(f"WHEN '{t.name}' THEN (SELECT gid FROM [{t.name}] WHERE id = a.row_id)" for t in TABLES
+                     if t.name not in ("log_households", "log_matters"))
+    return ("SELECT a.gid, a.id, a.at, a.actor, a.action, a.table_name, a.row_id, a.old, a.new, a.prev_hash, a.hash, "
+            f"CASE a.table_name {cases} END FROM audit a ORDER BY a.id")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    manifest: Manifest
+    size: int
+    file_hash: str
+    seconds: float
+
+
+def require_packager(by: Scope) -> None:
+    """Administrators and clerks make packages: a package holds the whole office, sensitive tags included."""
+    if by.role not in ROLES:
+        raise PermissionDenied(tr("“{role}”角色不能生成上报包；请由系统管理员或工作人员生成").format(role=by.role_label))
+
+
+def _stamp(at: dt.datetime | None) -> str:
+    return (at or dt.datetime.now()).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _previous_head(db: Database, full: bool) -> Head:
+    text = None if full else get_setting(db, LAST_HEAD)
+    if not text:
+        return Head(0, audit.GENESIS)
+    entry, digest = text.split(" ", 1)
+    return Head(int(entry), digest)
+
+
+def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = False,
+                  at: dt.datetime | None = None) -> Generator[tuple[int, int, str], None, Written]:
+    """Write the office's package to `target`; see the module docstring."""
+    started = time.perf_counter()
+    require_packager(by)
+    target = Path(target)
+    officefile.check_output(target)
+    keys = enroll.office_keys(db)
+    identity = officefile.identity_of(db.conn)
+    # One read transaction: the package is one moment of the office, while the window keeps writing.
+    db.execute("BEGIN")
+    try:
+        sequence = int(get_setting(db, SEQUENCE, "0")) + 1
+        previous = get_setting(db, LAST_HASH) if sequence > 1 else None
+        first = sequence == 1 or full
+        since = _previous_head(db, first)
+        counts = {name: db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in NAMES}
+        total = sum(counts.values())
+        if since.entry and not db.execute("SELECT 1 FROM audit WHERE id = ? AND hash = ?",
+                                          [since.entry, since.hash]).fetchone():
+            raise PackageRefused(CONTENT, tr(
+                "操作记录中找不到上一个上报包结束时的第{n}条记录：数据文件可能从较早的备份恢复过。"
+                "请生成完整上报包（勾选“完整”，或命令加 --full），并告知街道。").format(n=since.entry))
+        org = get_setting(db, "office_org_id") or ""
+        org_gid = db.execute("SELECT gid FROM org_units WHERE id = ?", [int(org)]).fetchone() if org.isdigit() else None
+        with tempfiles.beside(target, ".pkg") as tmp:
+            ephemeral = X25519PrivateKey.generate()
+            prefix = secrets.token_bytes(8)
+            header = canonical_row({
+                "format": FORMAT, "office": identity.uuid, "signer": raw_public(keys.signing.public_key()).hex(),
+                "street": keys.street.hex(), "ephemeral": raw_public(ephemeral.public_key()).hex(),
+                "nonce": prefix.hex(), "chunk": CHUNK,
+            })
+            key = content_key(ephemeral.exchange(X25519PublicKey.from_public_bytes(keys.street)), header)
+            done = 0
+            states: dict[str, TableState] = {}
+            with tmp.open("wb") as out:
+                sealer = Sealer(out, header, key, prefix)
+                # The manifest needs the hashes of every table, so the rows go to a spool first:
+                # compressed and encrypted there under a one-time key, never in the clear on disk.
+                with Spool(tmp) as spool:
+                    for table in TABLES:
+                        sql, names = _select(db, table)
+                        spool.write(canonical_row({"table": table.name, "rows": counts[table.name]}) + b"\n")
+                        pairs = []
+                        for values in db.execute(sql):
+                            line = canonical_row(dict(zip(names, values)))
+                            pairs.append((values[0], hashlib.sha256(line).digest()))
+                            spool.write(line + b"\n")
+                            done += 1
+                            if done % 20000 == 0:
+                                yield done, total, tr("正在打包：{what}").format(what=tr(_LABELS[table.name]))
+                        states[table.name] = _state(pairs)
+                    trail, sent, head, audit_lines = [], 0, Head(0, audit.GENESIS), []
+                    for values in db.execute(_audit_select()):
+                        row = dict(zip(_AUDIT_NAMES, values))
+                        line = canonical_row(row)
+                        trail.append((values[0], hashlib.sha256(line).digest()))
+                        head = Head(row["entry"], row["hash"])
+                        if row["entry"] > since.entry:
+                            audit_lines.append(line)
+                            sent += 1
+                        done += 1
+                        if done % 20000 == 0:
+                            yield done, total, tr("正在打包：{what}").format(what=tr(_LABELS[AUDIT]))
+                    states[AUDIT] = _state(trail)
+                    manifest = Manifest(
+                        FORMAT, officefile.schema_version(), identity.uuid, identity.division_code, identity.name,
+                        org_gid[0] if org_gid else None, sequence, previous, first, _stamp(at), head,
+                        audit_anchor.of(head.entry, head.hash).code, since, sent, states)
+                    sealer.write(canonical_row(manifest.to_json()) + b"\n")
+                    yield done, total, tr("正在加密上报包")
+                    for block in spool.replay():
+                        sealer.write(block)
+                    sealer.write(canonical_row({"table": AUDIT, "rows": sent}) + b"\n")
+                    for line in audit_lines:
+                        sealer.write(line + b"\n")
+                file_hash = sealer.close(keys.signing)
+                out.flush()
+            size = tmp.stat().st_size
+            db.execute("ROLLBACK")
+            tempfiles.commit(tmp, target, lambda: _record(db, sequence, target, file_hash, head, total, size))
+    except BaseException:
+        if db.conn.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    yield total, total, tr("上报包已生成")
+    return Written(target, manifest, size, file_hash, round(time.perf_counter() - started, 2))
+
+
+def _state(pairs: list[tuple[str, bytes]]) -> TableState:
+    pairs.sort()
+    digest = hashlib.sha256()
+    for _, h in pairs:
+        digest.update(h)
+    return TableState(len(pairs), digest.hexdigest() if pairs else _EMPTY)
+
+
+def _record(db: Database, sequence: int, target: Path, file_hash: str, head: Head, records: int, size: int) -> None:
+    """The audit entry and the office's package bookkeeping, in one transaction, before the rename.
+    A package made at the same moment by another window takes the number first: this one is refused."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        if int(get_setting(db, SEQUENCE, "0")) != sequence - 1:
+            raise PackageRefused(CONTENT, tr("同时有另一个上报包生成，编号已被占用；请重新生成这个上报包。"))
+        audit.record(db, "package", None, None, new={"sequence": sequence, "file": target.name,
+                                                     "hash": file_hash, "records": records, "size": size})
+        set_setting(db, SEQUENCE, str(sequence))
+        set_setting(db, LAST_HASH, file_hash)
+        set_setting(db, LAST_HEAD, f"{head.entry} {head.hash}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+_LABELS = {
+    "org_units": "组织与网格", "households": "住户", "persons": "人员", "person_tags": "人员标签", "staff": "工作人员",
+    "staff_roles": "任职", "teams": "服务团队", "team_members": "团队成员", "contacts": "联系户",
+    "matter_categories": "事项类别", "matters": "民情事项", "matter_events": "事项办理过程",
+    "matter_meeting_items": "分析会决定", "visits": "走访", "visit_households": "入户记录", "needs": "居民需求",
+    "log_entries": "民情日记", "log_households": "日记涉及的户", "log_matters": "日记涉及的事项",
+    "log_comments": "日记点评", "audit": "操作记录",
+}
+
+
+def _signing_key(enrolled: Mapping[str, object], office: str) -> bytes | None:
+    found = enrolled.get(office)
+    if found is None:
+        return None
+    if isinstance(found, enroll.OfficeCard):
+        return found.signing_key
+    return bytes(found)
+
+
+def _private(street_private_key) -> X25519PrivateKey:
+    if isinstance(street_private_key, X25519PrivateKey):
+        return street_private_key
+    if isinstance(street_private_key, enroll.StreetKey):
+        return street_private_key.private
+    return X25519PrivateKey.from_private_bytes(bytes(street_private_key))
+
+
+def read_package(path: str | Path, street_private_key, enrolled_offices: Mapping[str, object]) -> "Package":
+    """Check a package's form, signer, signature and addressee, then read its manifest; see the module docstring."""
+    path = Path(path)
+    name = path.name
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as f:
+            header = read_header(f, name)
+    except IsADirectoryError:
+        raise not_package(name) from None
+    if size < header.body_start + SIGNATURE:
+        raise not_package(name)
+    known = _signing_key(enrolled_offices, header.office)
+    if known is None:
+        raise refuse(UNKNOWN_OFFICE, tr("上报包“{name}”来自一个尚未登记的社区（单位标识 {office}）。"
+                                         "请先用该社区的单位卡登记它，再导入上报包。").format(name=name, office=header.office))
+    if known != header.signer:
+        raise refuse(WRONG_SIGNER, tr("上报包“{name}”的签名密钥不是登记时该社区的密钥：它不是该社区生成的，或社区重新登记过。"
+                                       "本包未被使用；请向社区核实，必要时用新的单位卡重新登记。").format(name=name))
+    signed, file_hash = digests(path, size - SIGNATURE)
+    with path.open("rb") as f:
+        f.seek(size - SIGNATURE)
+        signature = f.read(SIGNATURE)
+    try:
+        Ed25519PublicKey.from_public_bytes(known).verify(signature, SIGN_LABEL + signed)
+    except (InvalidSignature, ValueError):
+        raise altered(name) from None
+    private = _private(street_private_key)
+    if raw_public(private.public_key()) != header.street:
+        raise refuse(OTHER_STREET, tr("上报包“{name}”是发给另一个街道的（接收方密钥不是本街道的）。"
+                                       "请确认该社区登记时使用的是本街道的公钥文件。").format(name=name))
+    try:
+        secret = private.exchange(X25519PublicKey.from_public_bytes(header.ephemeral))
+    except ValueError:
+        raise altered(name) from None
+    source = Source(path, header, content_key(secret, header.raw), size)
+    with LineReader(source) as lines:
+        try:
+            manifest = Manifest.from_json(json.loads(next(lines)))
+        except (StopIteration, ValueError, KeyError, TypeError):
+            raise refuse(CONTENT, tr("上报包“{name}”的清单无法读取。请让社区重新生成上报包。").format(name=name)) from None
+    if manifest.office_uuid != header.office or set(manifest.tables) != set(NAMES):
+        raise refuse(CONTENT, tr("上报包“{name}”的清单与包头不符。请让社区重新生成上报包。").format(name=name))
+    return Package(manifest, file_hash, source)
+
+
+@dataclass(frozen=True)
+class Package:
+    manifest: Manifest
+    file_hash: str  # SHA-256 of the whole file: the next package's `previous`
+    _source: Source
+
+    @property
+    def path(self) -> Path:
+        return self._source.path
+
+    def tables(self) -> Iterator[tuple[str, Iterator[dict]]]:
+        """(table, rows) in TABLE order, the audit last; each table's rows must be read before the next."""
+        with LineReader(self._source) as lines:
+            next(lines)  # the manifest, read by read_package
+            for _ in range(len(NAMES)):
+                try:
+                    start = json.loads(next(lines))
+                    table, count = start["table"], int(start["rows"])
+                except (StopIteration, ValueError, KeyError, TypeError):
+                    raise self._content(tr("表的开头无法读取")) from None
+                if table not in NAMES:
+                    raise self._content(tr("有不认识的表"))
+                rows = self._rows(lines, table, count)
+                yield table, rows
+                for _ in rows:  # what the caller left unread is still checked
+                    pass
+            if next(lines, None) is not None:
+                raise self._content(tr("清单之外还有内容"))
+            lines.finish()
+
+    def rows(self, table: str) -> list[dict]:
+        for name, rows in self.tables():
+            if name == table:
+                return list(rows)
+        return []
+
+    def _rows(self, lines: Iterator[bytes], table: str, count: int) -> Iterator[dict]:
+        pairs: list[tuple[str, bytes]] = []
+        link = self.manifest.previous_head
+        for _ in range(count):
+            line = next(lines, None)
+            if line is None:
+                raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[table]))) from None
+            if table == AUDIT:
+                link = self._link(link, row)
+            else:
+                pairs.append((str(row.get("gid")), hashlib.sha256(line).digest()))
+            yield row
+        if table == AUDIT:
+            if count != self.manifest.audit_entries or link != self.manifest.audit_head:
+                raise self._content(tr("操作记录没有接到清单所写的最后一条"))
+            return
+        state = self.manifest.tables.get(table)
+        if state is None or _state(pairs) != state:
+            raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
+
+    def _link(self, link: Head, row: dict) -> Head:
+        """Each entry follows the one before it and hashes to what it says."""
+        try:
+            ok = (row["entry"] == link.entry + 1 and row["prev_hash"] == link.hash and row["hash"] == audit.digest(
+                row["prev_hash"], row["at"], row["actor"], row["action"], row["table_name"], row["row_id"],
+                row["old"], row["new"]))
+        except (KeyError, TypeError):
+            ok = False
+        if not ok:
+            raise self._content(tr("操作记录第{n}条没有接上前一条").format(n=row.get("entry", "?")))
+        return Head(row["entry"], row["hash"])
+
+    def _content(self, what: str) -> PackageRefused:
+        return PackageRefused(CONTENT, tr("上报包“{name}”的内容有误（{what}）。本包未被使用；请让社区重新生成上报包。").format(
+            name=self.path.name, what=what))
+
+
+def package_state(db: Database) -> tuple[int, str | None]:
+    """The office's last package: its sequence number (0: none yet) and file hash."""
+    return int(get_setting(db, SEQUENCE, "0")), get_setting(db, LAST_HASH)
+
+
