@@ -4,7 +4,9 @@ The figures come from gridoffice.stats_dashboard and the charts from exports/cha
 drawing operations the dashboard page paints, drawn here as PDF vectors: the office's title, the
 scope and the month, then the charts two to a row (the trend across the page). Staff members are
 named masked (张*), no resident is named, and every series has a hatching as well as a colour, with
-its numbers beside it, so a black-and-white copy reads the same.
+its numbers beside it, so a black-and-white copy reads the same. Every page's footer carries the audit
+trail's anchor code (gridoffice.audit_anchor), taken before the briefing's own export entry, as the
+monthly summary's does.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice import audit_log
+from gridoffice import audit_anchor, audit_log
 from gridoffice import stats_dashboard as D
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_name
@@ -75,8 +77,9 @@ def charts_for(d: D.Dashboard, problems: tuple[D.Count, ...]) -> list[X.Chart]:
 
 
 def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
-          printed: dt.date) -> Iterator[tuple[int, int, str]]:
-    """Write the briefing to path (a temporary file renamed into place); returns the page count."""
+          printed: dt.date, anchor: str) -> Iterator[tuple[int, int, str]]:
+    """Write the briefing to path (a temporary file renamed into place); returns the page count.
+    `anchor` is the audit trail's anchor code, printed on every page."""
     path = Path(path)
     charts = charts_for(d, problems)
     check_output(path)
@@ -109,7 +112,8 @@ def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
         def footer() -> None:
             c.setFont(font, 7)
             c.setFillColor(HexColor(X.INK))
-            c.drawCentredString(PAGE_W / 2 * mm, (MARGIN - 6) * mm, tr("第{n}页").format(n=pages))
+            c.drawString(MARGIN * mm, (MARGIN - 6) * mm, tr("操作记录锚定码：{code}").format(code=anchor))
+            c.drawRightString((PAGE_W - MARGIN) * mm, (MARGIN - 6) * mm, tr("第{n}页").format(n=pages))
 
         top = heading(True)
         row_h, x = 0.0, MARGIN
@@ -143,6 +147,7 @@ def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: S
     yield 0, 1, tr("正在统计…")
     d = D.dashboard(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
     problems = tuple(D.problem_counts(db, today, D.scope_ids(db, unit_id, scope)))
-    pages = yield from write(path, d, problems, printed=today)
+    anchor = audit_anchor.head(db).code
+    pages = yield from write(path, d, problems, printed=today, anchor=anchor)
     audit_log.record_export(db, "briefing", str(path), pages)
     return pages

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +16,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from exports import briefing
-from gridoffice import audit, stats, users
+from gridoffice import audit, audit_anchor, stats, users
 from gridoffice import stats_dashboard as D
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked, mask_name
@@ -181,6 +182,7 @@ def test_a_grid_worker_sees_their_grid(office_path, qtbot):
 def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
     db = open_db(office_path)
     audit.set_actor(db, "测试员")
+    head = audit_anchor.head(db)
     out = tmp_path / "简报.pdf"
     job = briefing.export_briefing(db, out, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     try:
@@ -198,8 +200,12 @@ def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
         assert s.name not in text  # staff only masked
         assert mask_name(s.name) in text
     assert find_unmasked(text) == []
-    entry = db.execute("SELECT action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
-    assert entry[0] == "export" and "briefing" in entry[1]
+    entry = db.execute("SELECT id, action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
+    assert entry[1] == "export" and "briefing" in entry[2]
+    # Every page carries the head of the trail as it stood before the briefing's own entry.
+    codes = [re.findall(r"操作记录锚定码：(\S+)", page) for page in text.split("\f")[:pages]]
+    assert codes == [[head.code]] * pages and entry[0] == head.entry + 1
+    assert [problem for *_, problem in audit.verify(db, [audit_anchor.parse(head.code)]) if problem] == []
     if SHOTS:
         subprocess.run(["pdftoppm", "-png", "-r", "80", str(out), str(Path(SHOTS) / "briefing")], check=True)
     db.close()
