@@ -187,9 +187,10 @@ def hbars(key: str, title: str, rows: list[tuple[str, list[int], object, str]], 
         band = row_h * 0.72
         end = left
         if stacked:
-            for s, v in zip(kinds, values):
+            for part, (s, v) in enumerate(zip(kinds, values)):
                 w = span * v / biggest
-                ops += bar(end, y + (row_h - band) / 2, w, band, s, (click, s.name) if click is not None else None)
+                # A segment's key: the row's, with the series' place (the part of the row it counts).
+                ops += bar(end, y + (row_h - band) / 2, w, band, s, (*click, part) if click is not None else None)
                 end += w
         else:
             each = band / max(len(values), 1)

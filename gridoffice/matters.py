@@ -182,6 +182,8 @@ class MatterFilter:
     household_id: int | None = None
     person_id: int | None = None
     text: str = ""  # a number (or its start) or words of the title, content or resident
+    satisfaction: str | None = None  # the residents' evaluation (SATISFACTION's codes)
+    urgency: str | None = None  # open matters by deadline only: 'overdue', 'due_soon' or 'in_time'
 
 
 @dataclass(frozen=True)

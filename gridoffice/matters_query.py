@@ -58,7 +58,8 @@ def events(db: Database, matter_id: int) -> list[Event]:
     return [Event(*r[:7], json.loads(r[7]) if r[7] else {}) for r in rows]
 
 
-_EXACT = ("assignee_staff_id", "grade", "category_id", "household_id", "person_id")
+_EXACT = ("assignee_staff_id", "grade", "category_id", "household_id", "person_id", "satisfaction")
+URGENCIES = ("overdue", "due_soon", "in_time")  # urgency_sql's 0, 1 and 2
 
 
 def _scope(org_ids: Collection[int] | None) -> str:
@@ -73,7 +74,9 @@ def _is_number(text: str) -> bool:
 
 
 def _states(flt: MatterFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """The open and the closed states a filter admits."""
+    """The open and the closed states a filter admits (a deadline state: open ones only)."""
+    if flt.urgency is not None:
+        return tuple(s for s in OPEN_STATES if flt.state in (None, "open", s)), ()
     if flt.state == "open":
         return OPEN_STATES, ()
     if flt.state == "closed":
@@ -127,8 +130,7 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
     that a list over 100,000 matters needs neither a big sort nor 100,000 ids in memory."""
     urgency, uparams = urgency_sql(as_now(now))
     open_states, closed_states = _states(flt)
-    names = ("overdue", "due_soon", "in_time")
-    counts = dict.fromkeys((*names, "closed"), 0)
+    counts = dict.fromkeys((*URGENCIES, "closed"), 0)
     ids: list[int] = []
     if open_states:
         where, params = _where(db, flt, open_states, org_ids)
@@ -136,8 +138,9 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
                 # Open matters are few: start from them, whatever else the filter says.
                 f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where} "
                 "ORDER BY u, m.due_at, m.received_at DESC, m.id DESC", [*uparams, *params]):
-            ids.append(matter_id)
-            counts[names[u]] += 1
+            if flt.urgency is None or URGENCIES[u] == flt.urgency:
+                ids.append(matter_id)
+                counts[URGENCIES[u]] += 1
     truncated = False
     if closed_states:
         where, params = _where(db, flt, closed_states, org_ids)

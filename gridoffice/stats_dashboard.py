@@ -32,7 +32,7 @@ from .matters_query import urgency_sql
 from .regions import office
 from .scope import Scope, household_in, org_in
 from .stats import Period, matter_sql, month, previous
-from .visits import schedule_sql
+from .visits import class_sql, schedule_sql
 
 MONTHS = 12  # the trend shows the chosen month and the eleven before it
 BAND_YEARS = 5  # the age pyramid's bands: 0–4, 5–9, … and the last one open
@@ -206,13 +206,13 @@ def visit_figures(db: Database, day: dt.date,
                   org_ids: Collection[int] | None = None) -> tuple[list[ClassCoverage], list[GridOverdue]]:
     """Coverage per contact class and overdue households per grid (most first) on `day`, from one
     pass over the schedule grouped by both."""
-    rows = _schedule(db, day, org_ids, "SELECT s.grid_id, s.contact_class, COUNT(*), SUM(s.days_overdue <= 0) "
-                                       "FROM s WHERE {scope} GROUP BY 1, 2")
+    rows = _schedule(db, day, org_ids, f"SELECT s.grid_id, {class_sql('s.contact_class')}, COUNT(*), "
+                                       "SUM(NOT s.overdue) FROM s WHERE {scope} GROUP BY 1, 2")
     classes: dict[int, list[int]] = {}
     grids: dict[int, list[int]] = {}
     for grid, cls, n, covered in rows:
         covered = covered or 0
-        c = classes.setdefault(cls if cls in (1, 2) else 3, [0, 0])
+        c = classes.setdefault(cls, [0, 0])
         c[0] += n
         c[1] += covered
         g = grids.setdefault(grid or 0, [0, 0])

@@ -163,8 +163,8 @@ _HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = s.household_id AN
 
 
 def _dues(db: Database, today: dt.date, where: str, params: list, *, order: str = "s.days_overdue DESC, s.number",
-          join: str = "", limit: int | None = None) -> list[Due]:
-    sql, base = schedule_sql(db, today)
+          join: str = "", limit: int | None = None, until: dt.date | None = None) -> list[Due]:
+    sql, base = schedule_sql(db, today, until=until)
     tail = f" LIMIT {int(limit)}" if limit else ""
     rows = db.execute(
         f"WITH s AS ({sql}) SELECT s.household_id, s.number, coalesce({_HEAD}, ''), s.address, s.phone, "
@@ -213,6 +213,25 @@ def overdue_households(db: Database, *, grid_id: int | None = None, staff_id: in
                      "(SELECT path FROM org_units WHERE id = ?) || '%')")
         params.append(grid_id)
     return _dues(db, _today(today), " AND ".join(where), params, join=join, limit=limit)
+
+
+def class_sql(column: str) -> str:
+    """A household's contact class as counted: 1, 2, or 3 for any other value (class 3's interval applies)."""
+    return f"CASE WHEN {column} IN (1, 2) THEN {column} ELSE 3 END"
+
+
+def households_of_class(db: Database, contact_class: int, *, overdue: bool, day: dt.date,
+                        org_ids: Collection[int] | None = None, limit: int = 2000) -> tuple[list[Due], int]:
+    """The households of a contact class that were overdue for a visit on `day` (overdue=False: visited
+    in time), judged as the schedule stood then (a later visit does not count), of the units `org_ids`
+    (None: all); most overdue first, at most `limit`, with how many there are in all."""
+    where = (f"{class_sql('s.contact_class')} = ? AND {'' if overdue else 'NOT '}s.overdue "
+             f"AND {org_in('s.org_id', org_ids)}")
+    rows = _dues(db, day, where, [contact_class], limit=limit, until=day)
+    if len(rows) < limit:
+        return rows, len(rows)
+    sql, base = schedule_sql(db, day, until=day)
+    return rows, db.execute(f"WITH s AS ({sql}) SELECT count(*) FROM s WHERE {where}", [*base, contact_class]).fetchone()[0]
 
 
 def overdue_by_grid(db: Database, *, today: dt.date | None = None,

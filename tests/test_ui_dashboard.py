@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from exports import briefing
 from gridoffice import audit, audit_anchor, stats, users
+from gridoffice import matters as M
 from gridoffice import stats_dashboard as D
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked, mask_name
@@ -147,6 +148,75 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     win.show_page("dashboard")
     page.open_list(("problem", "no_head"))
     assert win.current_page().PAGE_ID == "completeness"
+    win.close()
+    ctx.close()
+
+
+def _opened(qtbot, page):
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=10000)
+    return page
+
+
+def test_each_part_of_the_satisfaction_deadline_and_coverage_charts_lists_exactly_its_rows(office_path, qtbot):
+    """A click on a segment opens the list of the rows that segment counts, not the whole list."""
+    db = open_db(office_path)
+    audit.set_actor(db, "测试员")
+    grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
+    # Open matters at NOW in every deadline state (urgent: answered within 2 hours, done within 24).
+    for hours, started in ((5, False), (3, True), (1, False), (1.5, False), (1, True)):
+        at = NOW - dt.timedelta(hours=hours)
+        matter = M.intake(db, source="phone", category_id=1, grade="urgent", title=f"{hours}小时前受理",
+                          grid_id=grid, received_at=at, now=at)
+        if started:  # answered: due when it must be done, tomorrow
+            M.transition(db, matter, "start", now=at + dt.timedelta(minutes=10))
+    db.close()
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    d = page.figures
+    assert all(c.count for c in d.deadlines) and all(c.count for c in d.satisfaction)
+    # The matters page judges deadlines when it lists them: at the same moment as the dashboard here.
+    win.show_page("matters")
+    win.current_page().clock = lambda: NOW
+    for c in d.deadlines:
+        win.show_page("dashboard")
+        _click(qtbot, page.views["deadline"], ("deadline", c.code))
+        matters = _opened(qtbot, win.current_page())
+        assert matters.PAGE_ID == "matters" and matters.model.rowCount() == c.count, c
+        urgency = {"overdue": "超期", "due_soon": "即将到期", "in_time": "期限内"}[c.code]
+        assert f"只列出期限“{urgency}”的事项" in matters.counts.text()
+    for c in d.satisfaction:
+        win.show_page("dashboard")
+        _click(qtbot, page.views["satisfaction"], ("satisfaction", c.code))
+        matters = _opened(qtbot, win.current_page())
+        assert matters.model.rowCount() == c.count, c
+        assert f"只列出居民评价“{c.label}”的事项" in matters.counts.text()
+    if SHOTS:
+        win.grab().save(str(Path(SHOTS) / "dashboard-satisfaction-click-1366.png"))
+    # A clerk's own change of a filter drops the narrowing: the month's matters of every evaluation.
+    matters.state.setCurrentIndex(matters.state.findData("closed"))
+    _opened(qtbot, matters)
+    assert matters.satisfaction is None and "只列出" not in matters.counts.text()
+    assert matters.model.rowCount() > c.count
+    # Each part of a contact class's bar: that class's households visited in time, or overdue.
+    assert all(c.covered for c in d.coverage) and any(c.overdue for c in d.coverage)
+    for c in d.coverage:
+        for part, number in ((0, c.covered), (1, c.overdue)):
+            win.show_page("dashboard")
+            if number:
+                _click(qtbot, page.views["coverage"], ("class", c.contact_class, part))
+            else:  # an empty segment is a sliver too thin to aim at
+                page.open_list(("class", c.contact_class, part))
+            visits = _opened(qtbot, win.current_page())
+            assert visits.PAGE_ID == "visits" and visits.households.model().rowCount() == number, (c, part)
+            assert f"共 {number} 户" in visits.detail_caption.text()
+            shown = {visits.households.model().index(r, 4).data() for r in range(number)}
+            assert shown <= {c.label}
+    if SHOTS:
+        win.grab().save(str(Path(SHOTS) / "dashboard-class-click-1366.png"))
+    # Choosing a grid there leaves the class's list for the grid's.
+    visits.grids.selectRow(0)
+    _opened(qtbot, visits)
+    assert visits.detail_caption.text().endswith("超期未走访的户") and visits.households.model().rowCount() == \
+        visits.grid_rows[0].overdue
     win.close()
     ctx.close()
 

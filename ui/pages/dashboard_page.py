@@ -211,8 +211,7 @@ class DashboardPage(Page):
     def open_list(self, key) -> None:
         """Show the list behind a bar or segment on its page."""
         kind, value = key[0], key[1]
-        if isinstance(value, tuple):  # a stacked segment: (row key, series name)
-            kind, value = value[0], value[1]
+        part = key[2] if len(key) > 2 else None  # a stacked segment: which series of its row
         window = self.window()
         unit = self.scope.current_unit()
         month_text = self.current_month()
@@ -232,9 +231,12 @@ class DashboardPage(Page):
         elif kind == "category":
             page.show_list(state=None, unit=unit, text=month_text, category_id=value)
         elif kind == "satisfaction":
-            page.show_list(state=None, unit=unit, text=month_text)
+            page.show_list(state=None, unit=unit, text=month_text, satisfaction=value)
         elif kind == "deadline":
-            page.show_list(state="open", unit=unit)
+            page.show_list(state="open", unit=unit, urgency=value)
+        elif kind == "class":
+            # The row outside its bar: the overdue households, the part a leader acts on.
+            page.show_class(value, overdue=part != 0, unit=unit, day=self.figures.day)
         elif kind == "grid":
             page.select_grid(value)
         elif kind == "register":

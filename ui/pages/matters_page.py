@@ -26,6 +26,7 @@ from gridoffice import matters_query as Q
 from gridoffice import logs, matter_settings, regions, vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.masking import mask_phone, mask_text
+from gridoffice.stats_dashboard import DEADLINES
 from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
@@ -306,7 +307,10 @@ class MattersPage(Page):
         self._units_dirty = True
         self.org_scope: set[int] | None = ctx.org_scope()  # the user's units; None: every matter
         self._pending_select: int | None = None
-        self.category_id: int | None = None  # set by show_list(); any change of the filters clears it
+        # The dashboard's narrowing, set by show_list(); any change of the filters clears it.
+        self.category_id: int | None = None
+        self.satisfaction: str | None = None
+        self.urgency: str | None = None
         self._ids_worker = LatestWorker(ctx, "matter-ids", self)
 
         self.search = QLineEdit(self)
@@ -371,10 +375,10 @@ class MattersPage(Page):
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(_SEARCH_DELAY_MS)
         self._search_timer.timeout.connect(self.reload)
-        # Connected before the reloads, so a clerk's own change of a filter drops the dashboard's category first.
+        # Connected before the reloads, so a clerk's own change of a filter drops the dashboard's narrowing first.
         for signal in (self.search.textChanged, self.state.currentIndexChanged, self.assignee.currentIndexChanged,
                        self.grade.currentIndexChanged, self.scope.unit_changed):
-            signal.connect(self._drop_category)
+            signal.connect(self._drop_narrowing)
         self.search.textChanged.connect(lambda _t: self._search_timer.start())
         self.search.returnPressed.connect(self.reload)
         for box in (self.state, self.assignee, self.grade):
@@ -408,6 +412,9 @@ class MattersPage(Page):
         self._dirty = True
         if self.isVisible():
             self.activated()
+
+    def is_loading(self) -> bool:
+        return self._ids_worker.pending
 
     def focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)
@@ -445,15 +452,18 @@ class MattersPage(Page):
     def current_filter(self) -> M.MatterFilter:
         return M.MatterFilter(state=self.state.currentData(), grid_id=self.scope.current_unit(),
                               assignee_staff_id=self.assignee.currentData(), grade=self.grade.currentData(),
-                              category_id=self.category_id, text=self.search.text())
+                              category_id=self.category_id, text=self.search.text(),
+                              satisfaction=self.satisfaction, urgency=self.urgency)
 
-    def _drop_category(self, *_args) -> None:
-        self.category_id = None
+    def _drop_narrowing(self, *_args) -> None:
+        self.category_id = self.satisfaction = self.urgency = None
 
     def show_list(self, *, state: str | None = None, unit: int | None = None, text: str = "",
-                  category_id: int | None = None) -> None:
+                  category_id: int | None = None, satisfaction: str | None = None,
+                  urgency: str | None = None) -> None:
         """Show the list a dashboard chart points at: a state ('open'; None for all), a unit, the start of
-        a number (a month: '2026-10') and a category; the other filters are cleared."""
+        a number (a month: '2026-10'), a category, an evaluation and a deadline state of open matters;
+        the other filters are cleared."""
         self.tabs.setCurrentIndex(0)
         widgets = (self.state, self.assignee, self.grade, self.search, self.scope)
         for widget in widgets:
@@ -465,7 +475,7 @@ class MattersPage(Page):
         self.scope.set_current_unit(unit)
         for widget in widgets:
             widget.blockSignals(False)
-        self.category_id = category_id
+        self.category_id, self.satisfaction, self.urgency = category_id, satisfaction, urgency
         self.reload()
 
     def reload(self) -> None:
@@ -489,8 +499,7 @@ class MattersPage(Page):
             "共 {n} 件　<span style='color:#b00020'>超期 {o}</span>　<span style='color:#8a6d00'>即将到期 {s}</span>"
             "　期限内 {i}　已办结 {c}").format(n=sum(counts.values()), o=counts["overdue"], s=counts["due_soon"],
                                             i=counts["in_time"], c=counts["closed"])
-            + (self.tr("　（只列出类别“{c}”的事项，更改筛选即取消）").format(c=self._category_name())
-               if self.category_id is not None else "")
+            + self._narrowing_note()
             + (self.tr("　（已办结的只列出最近{k}件，查找更早的请用搜索或筛选）").format(k=CLOSED_LIMIT)
                if result.truncated else ""))
         row = self.model.row_of(selected) if selected is not None else -1
@@ -499,6 +508,19 @@ class MattersPage(Page):
             self._row_chosen(row)
         elif selected is not None and self.view.matter is not None:
             self._refresh_view(selected)
+
+    def _narrowing_note(self) -> str:
+        """What the dashboard's narrowing leaves in the list, in words ('' without one)."""
+        parts = []
+        if self.category_id is not None:
+            parts.append(self.tr("类别“{c}”").format(c=self._category_name()))
+        if self.satisfaction is not None:
+            parts.append(self.tr("居民评价“{s}”").format(s=self.tr(M.SATISFACTION.get(self.satisfaction, ""))))
+        if self.urgency is not None:
+            parts.append(self.tr("期限“{u}”").format(u=self.tr(DEADLINES.get(self.urgency, ""))))
+        if not parts:
+            return ""
+        return self.tr("　（只列出{what}的事项，更改筛选即取消）").format(what=self.tr("、").join(parts))
 
     def _category_name(self) -> str:
         try:

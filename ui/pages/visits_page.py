@@ -14,6 +14,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from gridoffice import visits
+from gridoffice.stats_dashboard import scope_ids
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
@@ -35,6 +36,8 @@ class VisitsPage(Page):
         self.grid_rows: list[visits.OverdueCount] = []
         self.staff_rows: list[visits.OverdueCount] = []
         self._pending_grid: int | None = None  # select_grid() before the grids arrived
+        # show_class()'s list (class, overdue, unit, day) stands until a grid or staff member is chosen.
+        self._class_view: tuple[int, bool, int | None, dt.date] | None = None
         self._scope: set[int] | None = None  # the user's units (a grid worker: their grid); None: all
         self._grid_worker = LatestWorker(ctx, "visits-grids", self)
         self._detail_worker = LatestWorker(ctx, "visits-detail", self)
@@ -105,6 +108,8 @@ class VisitsPage(Page):
         scope = self._scope = self.ctx.org_scope()
         self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, today=today, org_ids=scope), self._grids_loaded,
                                  lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
+        if self._class_view is not None:
+            self._load_class()
 
     def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
         chosen = selected_row(self.grids)
@@ -122,6 +127,8 @@ class VisitsPage(Page):
             "在册 <b>{n}</b> 户，超期未走访 <b style='color:#b00020'>{o}</b> 户（{p}）。"
             "走访周期：一类户 {r1} 天、二类户 {r2} 天、三类户 {r3} 天").format(
             n=total, o=overdue, p=f"{overdue / total:.1%}" if total else "0%", r1=rules[1], r2=rules[2], r3=rules[3]))
+        if self._class_view is not None:
+            return
         ids = [g.id for g in rows]
         row = ids.index(current) if current in ids else (0 if rows else -1)
         model = self.grids.selectionModel()
@@ -132,6 +139,7 @@ class VisitsPage(Page):
         self._grid_chosen(row)
 
     def _grid_chosen(self, row: int) -> None:
+        self._class_view = None
         if not 0 <= row < len(self.grid_rows):
             fill(self.staff_table, [])
             fill(self.households, [])
@@ -160,6 +168,7 @@ class VisitsPage(Page):
     def _staff_chosen(self, row: int) -> None:
         if not 0 <= row < len(self.staff_rows):
             return
+        self._class_view = None
         person = self.staff_rows[row]
         today = self.today()
         self.detail_caption.setText(self.tr("{name}超期未走访的联系户").format(name=person.name))
@@ -175,6 +184,7 @@ class VisitsPage(Page):
 
     def select_grid(self, grid_id: int) -> None:
         """Show one grid's staff and overdue households (the dashboard's bar of that grid)."""
+        self._class_view = None
         ids = [g.id for g in self.grid_rows]
         if self._grid_worker.pending or grid_id not in ids:
             self._pending_grid = grid_id
@@ -182,6 +192,39 @@ class VisitsPage(Page):
                 self.reload()
             return
         self.grids.selectRow(ids.index(grid_id))
+
+    def show_class(self, contact_class: int, *, overdue: bool, unit: int | None, day: dt.date) -> None:
+        """List the households of one contact class in the subtree of `unit` (None: all the user's) that
+        were overdue on `day` (overdue=False: visited in time), as the dashboard's coverage bar counts them."""
+        self._class_view = (contact_class, overdue, unit, day)
+        self._pending_grid = None
+        for table in (self.grids, self.staff_table):
+            table.selectionModel().blockSignals(True)
+            table.clearSelection()
+            table.selectionModel().blockSignals(False)
+        fill(self.staff_table, [])
+        self.staff_rows = []
+        self._load_class()
+
+    def _load_class(self) -> None:
+        contact_class, overdue, unit, day = self._class_view
+        what = self.tr("超期未走访") if overdue else self.tr("按期走访")
+        label = self.tr(CONTACT_CLASS_SHORT.get(contact_class, ""))
+        scope = self.ctx.scope()
+
+        def load(db):
+            return visits.households_of_class(db, contact_class, overdue=overdue, day=day,
+                                              org_ids=scope_ids(db, unit, scope))
+
+        def loaded(result) -> None:
+            dues, total = result
+            self.detail_caption.setText(self.tr("{c}户中截至{d}{what}的户：共 {n} 户{more}").format(
+                c=label, d=day.isoformat(), what=what, n=total,
+                more=self.tr("（列出其中{k}户）").format(k=len(dues)) if len(dues) < total else ""))
+            self._show_households(dues)
+
+        self.detail_caption.setText(self.tr("正在读取…"))
+        self._detail_worker.submit(load, loaded)
 
     # -- actions ---------------------------------------------------------------------------------------
     def edit_rules(self) -> None:
