@@ -94,6 +94,9 @@ def _scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, list]:
 # '+p.status' keeps SQLite off the low-selectivity status index, so it picks the birth-date,
 # household or tag lookups that actually narrow the rows.
 ACTIVE = "+p.status = 'active'"
+# A person looked up by id for its status and household only (tags, counted): from the narrow index
+# that holds both (schema.DASHBOARD_INDEXES) instead of the wide row.
+BY_ID = "INDEXED BY idx_persons_id_status_household"
 
 
 def _age_where(g: ages.AgeGroup, today: dt.date) -> tuple[str, list]:
@@ -143,7 +146,7 @@ def counts(db: Database, *, scope: Scope, org_id: int | None = None, today: dt.d
         result[AGE_PREFIX + g.code] = n
     tag_counts = dict(
         db.execute(
-            "SELECT t.tag, COUNT(DISTINCT t.person_id) FROM person_tags t JOIN persons p ON p.id = t.person_id "
+            f"SELECT t.tag, COUNT(DISTINCT t.person_id) FROM person_tags t JOIN persons p {BY_ID} ON p.id = t.person_id "
             f"WHERE {ACTIVE} AND (t.until IS NULL OR t.until = '' OR t.until > ?){where} GROUP BY t.tag",
             [today.isoformat()] + params,
         ).fetchall()

@@ -355,7 +355,8 @@ class _Job:
         # Keys that arrive in order (household, status) are cheap to keep; names, birth dates and
         # ID numbers arrive in any order, and one sorted build of those indexes is cheaper. The
         # ID numbers' index serves matching, which an empty office does not need.
-        random = ("idx_persons_name", "idx_persons_birth_date") + (("idx_persons_id_number",) if self.empty else ())
+        random = ("idx_persons_name", "idx_persons_birth_sex_status") + (
+            ("idx_persons_id_number_sex_birth",) if self.empty else ())
         self.rebuilt = _drop_indexes(db, "persons", random) if self.bulk else []
 
     def _work(self, kept: list, parts: list[tuple[int, int]], out: queue.Queue, stop: threading.Event,

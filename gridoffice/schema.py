@@ -578,3 +578,29 @@ def m010_global_ids(db: Database) -> None:
         "CREATE TRIGGER audit_no_update BEFORE UPDATE OF id, at, actor, action, table_name, row_id, old, new, "
         "prev_hash, hash ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
     )
+
+
+# Covering indexes for the figures of 首页 on a district, where every page read is also a page decrypted:
+# each pass below reads a narrow index instead of the wide rows (measured on 500,000 households,
+# processor time: the age pyramid 3.5 → 0.3 s, the registers' tag counts 2.6 → under 1 s, the ID
+# mismatch check 1.0 → 0.6 s, the visit schedule 0.9 → 0.7 s). Four replace the index they begin with;
+# the one by id keeps a person's status and household beside the id that tags and matters point at.
+DASHBOARD_INDEXES = {
+    "persons": (("idx_persons_birth_date", "idx_persons_birth_sex_status", ("birth_date", "sex", "status")),
+                ("idx_persons_id_number", "idx_persons_id_number_sex_birth", ("id_number", "sex", "birth_date",
+                                                                              "status")),
+                (None, "idx_persons_id_status_household", ("id", "status", "household_id"))),
+    "person_tags": (("idx_person_tags_tag_until", "idx_person_tags_tag_until_person", ("tag", "until", "person_id")),),
+    "households": (("idx_households_org_id_status", "idx_households_org_status_class_created",
+                    ("org_id", "status", "contact_class", "created_at")),),
+}
+
+
+@migrations()
+def m011_covering_indexes(db: Database) -> None:
+    """Narrow indexes that hold every column the dashboard's whole-office passes read."""
+    for table, changes in DASHBOARD_INDEXES.items():
+        for old, new, columns in changes:
+            if old:
+                db.execute(f'DROP INDEX IF EXISTS "{old}"')
+            db[table].create_index(list(columns), index_name=new, if_not_exists=True)

@@ -9,6 +9,7 @@ import pytest
 
 from exports import charts as X
 from gridoffice import ages, checks, registers, stats, users, vocab
+from gridoffice.db import connect
 from gridoffice import stats_dashboard as D
 from gridoffice.errors import PermissionDenied, ValidationError
 from gridoffice.users import whole_office
@@ -237,3 +238,55 @@ def test_hatching_stays_inside_its_bar():
         for _, x1, y1, x2, y2, *_rest in lines:
             for x, y in ((x1, y1), (x2, y2)):
                 assert 10.0 - 1e-9 <= x <= 17.0 + 1e-9 and 20.0 - 1e-9 <= y <= 23.0 + 1e-9
+
+
+def test_a_memo_answers_again_until_any_other_connection_writes(office):
+    """The page keeps the slow figures while the file is unchanged; a commit by any other connection
+    (the window's writer, a command) makes the next read compute them again."""
+    path = office.execute("PRAGMA database_list").fetchone()[2]
+    reader = connect(path, readonly=True)
+    memo, calls = D.Memo(size=2), []
+
+    def problems(today):
+        return memo.get(reader, (today, None, ADMIN), lambda: calls.append(today) or D.problem_counts(reader, today))
+
+    first = problems(TODAY)
+    assert problems(TODAY) is first and calls == [TODAY]
+    before = {c.code: c.count for c in first}
+    # Another connection removes a household's head: the next read counts it.
+    office.execute("UPDATE persons SET relation = 'spouse' WHERE id = (SELECT min(id) FROM persons "
+                   "WHERE relation = 'head' AND status = 'active')")
+    office.conn.commit()
+    after = {c.code: c.count for c in problems(TODAY)}
+    assert calls == [TODAY, TODAY] and after["no_head"] == before["no_head"] + 1
+    # Other keys are kept apart, and only the newest `size` answers stay.
+    other = TODAY + dt.timedelta(days=1)
+    problems(other)
+    problems(TODAY)
+    assert calls == [TODAY, TODAY, other]
+    problems(TODAY + dt.timedelta(days=2))  # pushes out `other`, the one used longest ago
+    problems(TODAY)
+    assert calls == [TODAY, TODAY, other, TODAY + dt.timedelta(days=2)]
+    problems(other)
+    assert calls[-1] == other and len(calls) == 5
+    reader.close()
+
+
+def test_the_whole_office_passes_read_narrow_indexes_not_the_rows(office):
+    """On a district every page read is a page decrypted: the pyramid, the tag counts, the ID check and
+    the visit schedule of the whole office each walk an index that holds every column they need."""
+    statements: list[str] = []
+    office.conn.set_trace_callback(statements.append)
+    try:
+        D.population(office, TODAY)
+        D.visit_figures(office, TODAY)
+        checks._id_mismatch(office, TODAY.isoformat())
+    finally:
+        office.conn.set_trace_callback(None)
+    plans = " | ".join(row[3] for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+                       for row in office.execute("EXPLAIN QUERY PLAN " + sql))
+    for index in ("COVERING INDEX idx_persons_birth_sex_status", "COVERING INDEX idx_persons_id_status_household",
+                  "COVERING INDEX idx_person_tags_tag_until_person",
+                  "COVERING INDEX idx_households_org_status_class_created", "INDEX idx_persons_id_number_sex_birth"):
+        assert index in plans, plans
+    assert "SCAN p |" not in plans + " |" and "SCAN h |" not in plans + " |", plans

@@ -47,6 +47,9 @@ class DashboardPage(Page):
         self.figures: D.Dashboard | None = None
         self.problems: tuple[D.Count, ...] | None = None
         self._workers = [LatestWorker(ctx, f"dashboard-{n}", self) for n in ("activity", "population", "problems")]
+        # The slow reads are kept while the file is unchanged: going back to a month, or to another
+        # month (the completeness check does not depend on it), costs nothing.
+        self._memos = {"population": D.Memo(), "problems": D.Memo()}
         tr = self.tr
         self.month = QComboBox(self)
         self.scope = UnitPicker(self, all_text=tr("全社区") if ctx.scope().whole_office else None)
@@ -166,11 +169,13 @@ class DashboardPage(Page):
                               unit_id=unit)
 
         def read_population(db):
-            return D.population(db, D.judged_day(D.month(month_text), today), D.scope_ids(db, unit, scope),
-                                scope.tags)
+            day = D.judged_day(D.month(month_text), today)
+            return self._memos["population"].get(db, (day, unit, scope), lambda: D.population(
+                db, day, D.scope_ids(db, unit, scope), scope.tags))
 
         def read_problems(db):
-            return D.problem_counts(db, today, D.scope_ids(db, unit, scope))
+            return self._memos["problems"].get(db, (today, unit, scope), lambda: D.problem_counts(
+                db, today, D.scope_ids(db, unit, scope)))
 
         # The first charts alone first: on two cores the slower reads would only slow them down.
         self._later = (read_population, read_problems)
