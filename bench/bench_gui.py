@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
@@ -35,22 +38,27 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def copy_of(path: Path) -> Path:
+@contextmanager
+def copy_of(path: Path) -> Iterator[Path]:
     """A copy brought to the current schema first: a pending migration (with its safety copy of the
-    file) is a one-time cost of an upgrade, not of opening, and is reported on its own line."""
+    file) is a one-time cost of an upgrade, not of opening, and is reported on its own line. The copy
+    (a district's is 700 MB) is removed afterwards."""
     from gridoffice.db import open_db
 
     folder = Path(tempfile.mkdtemp(prefix="gridoffice-bench-gui-"))
-    target = folder / path.name
-    copy_office(path, target)
-    start = time.perf_counter()
-    log_in(target).close()
-    db = open_db(target)
-    db.close()
-    for before in folder.glob("*.before-*"):
-        print(f"(schema upgrade of {path.name} before measuring: {time.perf_counter() - start:.1f} s)")
-        before.unlink()
-    return target
+    try:
+        target = folder / path.name
+        copy_office(path, target)
+        start = time.perf_counter()
+        log_in(target).close()
+        db = open_db(target)
+        db.close()
+        for before in folder.glob("*.before-*"):
+            print(f"(schema upgrade of {path.name} before measuring: {time.perf_counter() - start:.1f} s)")
+            before.unlink()
+        yield target
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def wait(app, condition, timeout: float = 60.0) -> float:
@@ -195,18 +203,18 @@ def dashboard(db_path: Path, runs: int = 3) -> None:
         page.resize(1366, 768)
         page.show()
         page.activated()
-        wait(app, lambda: page.views["trend"].chart is not None)
+        wait(app, lambda: page.views["trend"].chart is not None, timeout=600)
         page.repaint()
         first.append(time.perf_counter() - start)
         cpu_first.append(time.process_time() - cpu)
-        wait(app, lambda: not page.is_loading())
+        wait(app, lambda: not page.is_loading(), timeout=600)
         page.repaint()
         whole.append(time.perf_counter() - start)
         cpu_whole.append(time.process_time() - cpu)
         # The month before, the file unchanged: the completeness check is not read again.
         start = time.perf_counter()
         page.month.setCurrentIndex(1)
-        wait(app, lambda: not page.is_loading())
+        wait(app, lambda: not page.is_loading(), timeout=600)
         page.repaint()
         again.append(time.perf_counter() - start)
         page.close()
@@ -236,17 +244,20 @@ def main() -> int:
     office, district_file = Path(args.office), Path(args.district)
     for path in (Path(args.year_office), district_file):
         if path.exists():
-            dashboard(copy_of(path))
+            with copy_of(path) as copy:
+                dashboard(copy)
         else:
             print(f"skipped dashboard figures: {path} is missing")
     if args.only_dashboard:
         return 0
     if office.exists():
-        cold_start(copy_of(office))
+        with copy_of(office) as copy:
+            cold_start(copy)
     else:
         print(f"skipped cold start: {office} is missing (build it with bench/ of the core)")
     if district_file.exists():
-        district(copy_of(district_file))
+        with copy_of(district_file) as copy:
+            district(copy)
     else:
         print(f"skipped district figures: {district_file} is missing")
     return 0

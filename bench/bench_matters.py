@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridoffice import audit, matters as M, matters_query as Q  # noqa: E402
+from gridoffice import audit, matters as M, matters_query as Q, shipped  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
 from gridoffice.matters_demo import generate_matters  # noqa: E402
 
@@ -99,7 +99,7 @@ def bench_page(path: Path, repeat: int, now: dt.datetime) -> int:
     from ui.pages.matters_page import MattersPage
 
     app = QApplication.instance() or QApplication([])
-    font = QFontDatabase.addApplicationFont(str(Path(__file__).resolve().parent.parent / "resources/fonts/wqy-microhei.ttc"))
+    font = QFontDatabase.addApplicationFont(str(shipped.path(shipped.FONT)))
     app.setFont(QFont(QFontDatabase.applicationFontFamilies(font)[0], 10))
     ctx = AppContext(path)
     reader = ctx.reader()

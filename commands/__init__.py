@@ -3,6 +3,9 @@
 Each module in this package defines NAME, HELP, add_arguments(parser) and run(args) -> int;
 the command's name is the module's name without a trailing underscore (`import_` -> `import`),
 with dashes for the underscores inside it (`street_keys` -> `street-keys`).
+Every command is listed in MODULES: a freezer (PyInstaller) bundles what is imported by name and
+would silently drop a module found only by scanning the folder (tests/test_packaging.py checks the
+list against the folder).
 A module that creates its office file sets NEW_DB = True, and one that tells what a --db file is
 in its own words sets OWN_DB_CHECK = True. The package sits outside gridoffice so
 commands may use exports/ as well as the core.
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
 import sqlite3
 import sys
 
@@ -32,12 +34,12 @@ from . import _files
 _OUTPUTS = {"output": False, "report": False, "to": True}
 
 
+MODULES = ("assessment", "audit", "backup", "cards", "check", "dossier", "enroll", "export", "generate", "import_",
+           "package", "restore", "search", "street_keys", "users")
+
+
 def _module_names() -> dict[str, str]:
-    return {
-        info.name.rstrip("_").replace("_", "-"): info.name
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_")
-    }
+    return {name.rstrip("_").replace("_", "-"): name for name in MODULES}
 
 
 def names() -> set[str]:

@@ -1,14 +1,15 @@
-"""The CJK TrueType font every PDF embeds, shipped in resources/fonts so prints match everywhere."""
+"""The CJK TrueType font every PDF embeds, shipped with the program (gridoffice.shipped) so prints
+match everywhere."""
 
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
-
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
-FONT_FILE = Path(__file__).resolve().parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+from gridoffice import shipped
+
+FONT_FILE = shipped.path(shipped.FONT)
 CJK = "WQYMicroHei"
 
 

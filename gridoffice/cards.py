@@ -4,7 +4,7 @@ The records carry staff names, their roles and work phones, the office hotline a
 scan in the office looks up (`GO:H:<household number>`, `GO:T:<team id>`). Residents' own phone
 numbers are never read here, so no card can show one. Every read takes the acting user's Scope:
 a grid worker selects, sees and prints only the grids and households of their own subtree. Layouts (which sections, texts, colours)
-are JSON files in resources/cards that an office may edit; `load_layout` checks them.
+are JSON files shipped in gridoffice/resources/cards (gridoffice.shipped) that an office may edit; `load_layout` checks them.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from . import audit
+from . import audit, shipped
 from .db import get_setting, set_setting
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
@@ -25,7 +25,7 @@ from .regions import tree_keys
 from .scope import Scope
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
 
-LAYOUT_DIR = Path(__file__).resolve().parent.parent / "resources" / "cards"
+LAYOUT_DIR = shipped.path(shipped.CARDS)
 LAYOUTS = {"service": "便民服务联系卡", "contact": "民情联系卡", "proxy": "党员代办卡"}
 
 # Sections a card front can show, in the order a layout lists them.

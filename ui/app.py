@@ -14,11 +14,10 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gridoffice import demo as demo_accounts
-from gridoffice import i18n
+from gridoffice import i18n, shipped
 from ui.translations import install_qt_translations
 
-ROOT = Path(__file__).resolve().parent.parent
-FONT_FILE = ROOT / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_FILE = shipped.path(shipped.FONT)
 DEMO_FILE = "demo-office.db"
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 20240601

@@ -1,14 +1,14 @@
 """Qt's own Chinese: the words Qt draws itself (context menus of text fields, standard dialog buttons,
-its file dialogs). The catalogue ships in resources/translations/, copied from PySide6, so the
+its file dialogs). The catalogue ships with the program (gridoffice.shipped), copied from PySide6, so the
 program reads the same on every PC whatever Qt or language the PC has."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 
-FOLDER = Path(__file__).resolve().parent.parent / "resources" / "translations"
+from gridoffice import shipped
+
+FOLDER = shipped.path(shipped.TRANSLATIONS)
 CATALOGUES = ("qtbase_zh_CN.qm",)
 
 

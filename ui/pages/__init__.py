@@ -18,16 +18,16 @@ The page contract (other slices write pages against it):
   `save_state(settings)` / `restore_state(settings)`: remember splitters and columns (QSettings);
   `is_loading()`: True while background loads run (screenshots wait for them).
 
-Every `*_page.py` module in this package is discovered; no central list needs editing. Name the
-module after the page (`PAGE_ID` "org" lives in `org_page.py`): the main window imports only the
-page it opens with, shows itself, and imports the others a moment later, so one page's heavy
-imports never delay the first window.
+Every page module is listed in MODULES (a freezer bundles what is imported by name and would
+silently drop a module found only by scanning the folder; tests/test_packaging.py checks the list
+against the folder). Name the module after the page (`PAGE_ID` "org" lives in `org_page.py`): the
+main window imports only the page it opens with, shows itself, and imports the others a moment
+later, so one page's heavy imports never delay the first window.
 """
 
 from __future__ import annotations
 
 import importlib
-import pkgutil
 
 from PySide6.QtWidgets import QWidget
 
@@ -54,8 +54,12 @@ class Page(QWidget):
         return False
 
 
+MODULES = ("archive_page", "audit_page", "cards_page", "completeness_page", "dashboard_page", "matters_page",
+           "org_page", "registers_page", "reports_page", "visits_page", "workbench_page")
+
+
 def page_modules() -> list[str]:
-    return [info.name for info in pkgutil.iter_modules(__path__) if info.name.endswith("_page")]
+    return list(MODULES)
 
 
 def page_classes(modules: list[str] | None = None) -> list[type]:

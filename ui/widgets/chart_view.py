@@ -4,16 +4,16 @@ and a click on a bar or segment reported with the key of the list behind it."""
 from __future__ import annotations
 
 from functools import cache
-from pathlib import Path
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from exports import charts as X
+from gridoffice import shipped
 
 # exports/fonts.py names the file but imports reportlab; the path is the same.
-FONT_FILE = Path(__file__).resolve().parent.parent.parent / "resources" / "fonts" / "wqy-microhei.ttc"
+FONT_FILE = shipped.path(shipped.FONT)
 MEASURE_PX = 1000  # text measured at this pixel size, so hinting rounds nothing that matters
 
 
