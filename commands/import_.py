@@ -25,7 +25,7 @@ def add_arguments(parser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
     parser.add_argument("--report", metavar="REPORT.xlsx", help="把拒收的行和提示写入这个表格")
     parser.add_argument("--grid", default="", metavar="NAME", help="表中没有填写网格的户归入这个网格")
-    parser.add_argument("--create-grids", action="store_true", help="表中出现系统里没有的网格时自动建立")
+    parser.add_argument("--create-grids", action="store_true", help="表中出现系统里没有的网格或单元时自动建立（所属单元须附单元层级）")
     _login.add_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
@@ -53,7 +53,7 @@ def run(args) -> int:
           f"新建{result.households_new}户，更新{result.households_updated}户；拒收{len(result.refused)}行，"
           f"提示{len(result.notices)}条")
     if result.grids_created:
-        print("新建网格：" + "、".join(result.grids_created))
+        print("新建网格和单元：" + "、".join(result.grids_created))
     for refused in result.refused[:20]:
         print(f"  第{refused.row}行：{refused.reason}")
     if len(result.refused) > 20:

@@ -96,7 +96,7 @@ def write_report(path: str | Path, result: ImportResult) -> Path:
         (tr("表内重复（已合并）"), result.duplicates), (tr("新登记人员"), result.persons_new),
         (tr("更新的人员"), result.persons_updated), (tr("无变化的人员"), result.persons_unchanged),
         (tr("新建的户"), result.households_new), (tr("更新的户"), result.households_updated),
-        (tr("拒收的行"), len(result.refused)), (tr("新建的网格"), "、".join(result.grids_created) or tr("无")),
+        (tr("拒收的行"), len(result.refused)), (tr("新建的网格和单元"), "、".join(result.grids_created) or tr("无")),
     ]
     _table(summary, tr("导入汇总（试导入，未写入）") if result.dry_run else tr("导入汇总"), [tr("项目"), tr("数量")],
            [[label, value] for label, value in figures], None)

@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as openpyxl_writer
 
-from gridoffice import audit_log, masking, tempfiles, vocab
+from gridoffice import audit_log, masking, regions, tempfiles, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -27,6 +27,7 @@ from gridoffice.normalize import clean_field
 from gridoffice.regions import get_unit, office
 from gridoffice.roster_columns import FIELDS
 from gridoffice.scope import Scope
+from gridoffice.tag_entries import TagEntry, format_cell
 
 from . import workbook as wbk
 
@@ -35,15 +36,18 @@ _SQL = {
     "household_number": "h.number", "name": "p.name", "id_number": "p.id_number", "relation": "p.relation",
     "sex": "p.sex", "birth_date": "p.birth_date", "ethnicity": "p.ethnicity", "political_status": "p.political_status",
     "education": "p.education", "occupation": "p.occupation", "phone": "p.phone", "address": "h.address",
-    "grid": "g.name", "residence": "p.residence", "notes": "p.notes",
+    "grid": "g.name", "residence": "p.residence", "notes": "p.notes", "tags": "p.id", "household_phone": "h.phone",
+    "contact_class": "h.contact_class", "representative": "h.representative_id = p.id",
+    "household_notes": "h.notes", "unit_path": "h.org_id", "unit_levels": "h.org_id",
 }
 _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vocab.POLITICAL_STATUS,
-           "residence": vocab.RESIDENCE}
+           "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "representative": {1: "是", 0: ""}}
 DEFAULT_COLUMNS = tuple(FIELDS)
-WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18, "name": 10}
+WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18,
+          "name": 10, "tags": 30, "household_phone": 15, "household_notes": 20, "unit_path": 30, "unit_levels": 16}
 BATCH = 5000
-_NUMBERS = ("id_number", "phone", "birth_date")
-_MASKED = _NUMBERS + ("occupation", "notes")
+_NUMBERS = ("id_number", "phone", "birth_date", "household_phone")
+_MASKED = _NUMBERS + ("occupation", "notes", "household_notes")
 
 
 def check_columns(columns) -> tuple[str, ...]:
@@ -90,7 +94,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     if org_id is not None:
         scope.require_org(org_id)
     sql, params = _query(db, scope, org_id, columns)
-    scope = get_unit(db, org_id).name if org_id is not None else office(db).name
+    title = get_unit(db, org_id).name if org_id is not None else office(db).name
     total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
     yield 0, total, tr("正在导出花名册……")
     wb = Workbook(write_only=True)
@@ -109,7 +113,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
         ws._writer = openpyxl_writer.WorksheetWriter(ws, out=out)
         ws._writer.write_top()
         try:
-            done = yield from _rows(db, ws, columns, sql, params, scope, total, full_numbers)
+            done = yield from _rows(db, ws, columns, sql, params, scope, title, total, full_numbers)
         except etree.SerialisationError as exc:
             # lxml reports a failed write of the spilled rows in its own words: told as the OSError it is.
             wbk.close_failed_save(exc)
@@ -121,8 +125,8 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     return done
 
 
-def _rows(db, ws, columns, sql, params, scope, total, full_numbers):
-    title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=scope, n=total))
+def _rows(db, ws, columns, sql, params, scope, name, total, full_numbers):
+    title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=name, n=total))
     title.font = wbk.TITLE_FONT
     ws.append([title])
     head = []
@@ -132,6 +136,14 @@ def _rows(db, ws, columns, sql, params, scope, total, full_numbers):
         head.append(cell)
     ws.append(head)
     coded = [(i, {k: tr(v) for k, v in _LABELS[c].items()}) for i, c in enumerate(columns) if c in _LABELS]
+    # Values looked up by id: the unit paths by the household's unit, the tags by the person.
+    if "unit_path" in columns or "unit_levels" in columns:
+        paths = regions.unit_paths(db)
+        for i, c in enumerate(columns):
+            if c in ("unit_path", "unit_levels"):
+                coded.append((i, {k: v[c == "unit_levels"] for k, v in paths.items()}))
+    if "tags" in columns:
+        coded.append((columns.index("tags"), _tag_cells(db, scope, masked=not full_numbers)))
     # The masking rule's fields, and free text that may hold a number typed into it.
     masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in _MASKED]
     cursor = db.execute(sql, params)
@@ -141,11 +153,22 @@ def _rows(db, ws, columns, sql, params, scope, total, full_numbers):
             if coded or masked:
                 row = list(row)
                 for i, labels in coded:
-                    row[i] = labels.get(row[i], row[i])
+                    row[i] = labels.get(row[i], "" if row[i].__class__ is int else row[i])
                 for i, field in masked:
-                    row[i] = masking.mask_field(field, row[i]) if field in _NUMBERS else masking.mask_text(row[i])
+                    row[i] = masking.mask_field("phone" if field == "household_phone" else field, row[i]) \
+                        if field in _NUMBERS else masking.mask_text(row[i])
             ws.append(wbk.safe_row(ws, row))
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
     return done
+
+
+def _tag_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
+    """Person id -> the tag cell (every entry the role may see, ended ones too, oldest first)."""
+    entries: dict[int, list] = {}
+    for person_id, tag, since, until, note in db.execute(
+            f"SELECT person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE "
+            f"tag IN ({','.join('?' * len(scope.tags)) or 'NULL'}) ORDER BY person_id, since, id", sorted(scope.tags)):
+        entries.setdefault(person_id, []).append(TagEntry(tag, since, until, note))
+    return {pid: format_cell(e, masked=masked) for pid, e in entries.items()}
 

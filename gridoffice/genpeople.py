@@ -367,6 +367,8 @@ class HouseholdMaker:
                 until = m.ended if until is None else min(until, m.ended)
             if until is not None and since >= until:
                 since = max(m.birth, until - int_between(rng, 30, 900))
+                if since >= until:  # born after the entry ended: never on that register
+                    return
             rows.append((self._new_id("person_tags"), m.id, tag, self._day(since), self._day(until) if until else None))
             if until is None:
                 current.add(tag)

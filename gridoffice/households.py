@@ -121,7 +121,7 @@ def _relations(db: Database, household: dict, relations: dict | None, member_ids
     return checked
 
 
-def _contact_class(value: object) -> int:
+def contact_class_code(value: object) -> int:
     text = clean_text(value)
     for code, short in CONTACT_CLASS_SHORT.items():
         if text in (str(code), short, tr(short), CONTACT_CLASSES[code]):
@@ -213,7 +213,7 @@ def create_household(db: Database, *, org_id: int | None, head: PersonInput | in
                      address: str = "", phone: str = "", contact_class: int | str = 3, notes: str = "",
                      today: dt.date | None = None) -> int:
     """A new household with its head (a new person, or one registered outside any household)."""
-    contact_class = _contact_class(contact_class)
+    contact_class = contact_class_code(contact_class)
     address = clean_field(address, "address")
     notes = clean_field(notes, "notes", multiline=True)
     phone = normalize_phone(phone)
@@ -240,7 +240,7 @@ def update_household(db: Database, household_id: int, *, number: str | None = No
     if phone is not None:
         changes["phone"] = normalize_phone(phone)
     if contact_class is not None:
-        changes["contact_class"] = _contact_class(contact_class)
+        changes["contact_class"] = contact_class_code(contact_class)
     if notes is not None:
         changes["notes"] = clean_field(notes, "notes", multiline=True)
     with db.atomic():
@@ -391,7 +391,7 @@ def split_household(db: Database, household_id: int, member_ids, new_head_id: in
             "number": new_number, "org_id": target_org,
             "address": household["address"] if address is None else clean_field(address, "address"),
             "phone": household["phone"] if phone is None else normalize_phone(phone),
-            "contact_class": household["contact_class"] if contact_class is None else _contact_class(contact_class),
+            "contact_class": household["contact_class"] if contact_class is None else contact_class_code(contact_class),
             "status": "active", "notes": "",
         }, "split_household")
         for person in moving:

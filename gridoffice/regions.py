@@ -300,3 +300,85 @@ def set_office(db: Database, name: str, org_id: int | None) -> None:
 def office(db: Database) -> Office:
     org = get_setting(db, "office_org_id")
     return Office(get_setting(db, "office_name", "") or "", int(org) if org else None)
+
+
+# ---- units named by their path (the roster's 所属单元 and 单元层级) ----------------------------
+
+PATH_SEPARATOR = "/"
+
+
+def unit_paths(db: Database) -> dict[int, tuple[str, str]]:
+    """Each unit's names from below the office's own unit down to itself, and their levels, as the
+    roster writes them: ("第1片区/第3网格/阳光小区", "片区/网格/小区"). Sibling names are unique, so the
+    names alone find the unit again; the levels say what to build where the path is missing."""
+    rows = db.execute("SELECT id, level, name, path FROM org_units").fetchall()
+    by_id = {r[0]: r for r in rows}
+    top = office(db).org_id
+    out = {}
+    for unit_id, _, _, path in rows:
+        ids = [int(i) for i in path.strip("/").split("/") if i]
+        if top in ids:
+            ids = ids[ids.index(top) + 1:]
+        ids = [i for i in ids if i in by_id]
+        out[unit_id] = (PATH_SEPARATOR.join(by_id[i][2] for i in ids),
+                        PATH_SEPARATOR.join(tr(ORG_LEVELS[by_id[i][1]]) for i in ids))
+    return out
+
+
+class PathFinder:
+    """Finds units by a path of names below the office's unit, in memory: an import resolves a few
+    hundred distinct paths against a tree read once. A name holding the separator itself is found
+    by trying the longest run of parts first."""
+
+    def __init__(self, db: Database):
+        self.children: dict[int | None, dict[str, tuple[int, str]]] = {}
+        self.levels: dict[int, str] = {}
+        for unit_id, parent_id, name, level in db.execute(
+                "SELECT id, parent_id, name, level FROM org_units WHERE status = 'active'"):
+            self.add(parent_id, name, unit_id, level)
+        self.top = office(db).org_id
+        if self.top is not None and not db.execute(
+                "SELECT 1 FROM org_units WHERE id = ? AND status = 'active'", [self.top]).fetchone():
+            self.top = None
+
+    def add(self, parent_id: int | None, name: str, unit_id: int, level: str) -> None:
+        self.children.setdefault(parent_id, {})[name] = (unit_id, level)
+        self.levels[unit_id] = level
+
+    def level_of(self, unit_id: int | None) -> str | None:
+        return self.levels.get(unit_id)
+
+    def walk(self, names: list[str]) -> tuple[int | None, int]:
+        """The deepest unit found along the path and how many of the names it used."""
+        node, used = self.top, 0
+        while used < len(names):
+            here = self.children.get(node, {})
+            for end in range(len(names), used, -1):
+                found = here.get(PATH_SEPARATOR.join(names[used:end]))
+                if found is not None:
+                    node, used = found[0], end
+                    break
+            else:
+                break
+        return node, used
+
+    def find(self, path: str) -> int | None:
+        names = split_path(path)
+        node, used = self.walk(names)
+        return node if names and used == len(names) else None
+
+
+def split_path(path: str) -> list[str]:
+    return [p.strip() for p in clean_text(path).split(PATH_SEPARATOR) if p.strip()]
+
+
+def level_codes(levels: str) -> list[str]:
+    """The level codes of a 单元层级 cell (网格/小区/楼栋); raises naming an unknown one."""
+    codes = []
+    for text in split_path(levels):
+        code = next((c for c, label in ORG_LEVELS.items() if text in (c, label, tr(label))), None)
+        if code is None:
+            raise ValidationError("unit_levels", tr("单元层级“{t}”无法识别，可选：{options}").format(
+                t=text, options="、".join(tr(v) for v in ORG_LEVELS.values())))
+        codes.append(code)
+    return codes

@@ -34,7 +34,16 @@ FIELDS = {
     "grid": "所属网格",
     "residence": "人口类型",
     "notes": "备注",
+    "tags": "人群类别",
+    "household_phone": "户联系电话",
+    "contact_class": "联系类别",
+    "representative": "户代表",
+    "household_notes": "户备注",
+    "unit_path": "所属单元",
+    "unit_levels": "单元层级",
 }
+# Fields of the household, repeated on each member's row: the head's row is read first.
+HOUSEHOLD_FIELDS = ("household_phone", "contact_class", "household_notes", "unit_path", "unit_levels")
 
 # Exact header texts seen on rosters, after _norm_header.
 _EXACT = {
@@ -53,6 +62,13 @@ _EXACT = {
     "grid": ("所属网格", "网格", "网格名称", "所在网格"),
     "residence": ("人口类型", "户籍类型", "居住类型", "人员类型"),
     "notes": ("备注", "说明"),
+    "tags": ("人群类别", "特殊人群", "重点人群", "人员类别", "名册类别"),
+    "household_phone": ("户联系电话", "户电话", "家庭电话", "住宅电话"),
+    "contact_class": ("联系类别", "户类别", "联系户类别"),
+    "representative": ("户代表", "是否户代表"),
+    "household_notes": ("户备注", "户说明"),
+    "unit_path": ("所属单元", "单元路径", "所在单元"),
+    "unit_levels": ("单元层级",),
 }
 # Fallback: a header containing the keyword (checked in this order, so the specific wins).
 _CONTAINS = (
@@ -284,6 +300,17 @@ def sex_code(text: str) -> str:
     if text in ("女", "F", "女性", "FEMALE", "2"):
         return "F"
     raise ValidationError("sex", tr("性别“{t}”无法识别，应填“男”或“女”").format(t=text))
+
+
+@functools.lru_cache(maxsize=64)
+def yes_no(text: str) -> bool:
+    """户代表: 是/否 (or 1/0, √, blank for no); raises for anything else."""
+    text = re.sub(r"\s", "", text).upper()
+    if text in ("是", "1", "√", "Y", "YES", "户代表"):
+        return True
+    if text in ("", "否", "0", "N", "NO"):
+        return False
+    raise ValidationError("representative", tr("“户代表”一列应填“是”或留空，现在是“{t}”").format(t=text))
 
 
 _POLITICAL_TEXT = {

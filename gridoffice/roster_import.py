@@ -32,17 +32,17 @@ from typing import Generator
 
 from sqlite_utils import Database
 
-from . import audit, households, records, regions, search, search_index
+from . import audit, households, records, regions, search, search_index, tag_entries
 from .db import now, refresh_statistics
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .idcard import PLAIN_ID, check_consistency, parse_ids
 from .normalize import check_length, clean_text, normalize_phone, require_name
 from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
-                             political_code, relation_code, remember, remembered, residence_code, sex_code)
+                             political_code, relation_code, remember, remembered, residence_code, sex_code, yes_no)
 from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet_job
 from .scope import acting
-from .vocab import PERSON_STATUS, RELATIONS
+from .vocab import LEVEL_RANK, ORG_LEVELS, PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
 
@@ -112,6 +112,7 @@ class _Row:
     duplicate_of: int | None = None
     match: tuple | None = None  # the persons row with the same ID number
     block: "_Block | None" = None
+    person_id: int | None = None  # a new person's id, given when the part is prepared
 
 
 @dataclass(eq=False, slots=True)
@@ -120,7 +121,7 @@ class _Block:
     rows: list = field(default_factory=list)
     household: tuple | None = None  # the matching households row
     org_id: int | None = None
-    new_grid: str = ""  # a grid this import creates for the household
+    new_grid: str = ""  # the path of units this import creates for the household (a grid's name alone)
     reason: str | None = None
 
 
@@ -168,14 +169,19 @@ class _Job:
         self.skipped = 0
         self.notices: list[Notice] = []
         self.grids_created: list[str] = []
+        self.planned: dict[str, list[tuple[str, str]]] = {}  # path -> its (name, level) pairs to make
         self.grid_ids: dict[str, int] = {}
         self.total = 1
         self.tables: dict[str, dict] = {}  # each column's distinct cells, cleaned once for the whole file
         self.seen: dict[str, _Row] = {}  # ID number -> the first row naming it, across parts
         self.person_updates: list[tuple[_Row, dict]] = []
         self.household_updates: list[tuple[_Block, dict]] = []
+        self.tag_updates: list[tuple[_Row, tag_entries.TagPlan]] = []
+        self.tags_on_record: dict[int, list[tuple]] = {}
+        self.new_tags: dict[int, list[str]] = {}  # new persons' open tags, for their search documents
+        self.scope = acting(db)
         self.new_heads: set[int] = set()  # households on record that gain a head from the file
-        self.documents = search_index.Documents()
+        self.documents = search_index.Documents(self.new_tags)
         self.counts = dict.fromkeys(("persons_new", "persons_updated", "persons_unchanged", "households_new",
                                      "households_updated"), 0)
 
@@ -274,7 +280,7 @@ class _Job:
                     if isinstance(part, BaseException):
                         raise part
                     if isinstance(part, _NewGrid):
-                        part.answer(self._create_grid(part.name))
+                        part.answer(self._create_path(part.name))
                         continue
                     done += part.checked
                     yield done, self.total, tr("正在检查第{n}行……").format(n=part.last_line)
@@ -350,6 +356,7 @@ class _Job:
         self.next_household = (db.execute("SELECT max(id) FROM households").fetchone()[0] or 0) + 1
         self.household_numbers = _Numbers(db, {n for n in self.numbers if n})
         self.paths = dict(db.execute("SELECT id, path FROM org_units").fetchall())
+        self.finder = regions.PathFinder(db)
         self.stamp = now()
         self.bulk = not dry_run and rows > persons
         # Keys that arrive in order (household, status) are cheap to keep; names, birth dates and
@@ -429,6 +436,15 @@ class _Job:
                     values[k] = ""
         political = column("political_status", lambda v: _code_or_notice("political_status", v, political_code))
         residence = column("residence", lambda v: _code_or_notice("residence", v, residence_code))
+        tags = column("tags", lambda v: tag_entries.parse_cell(v, today=self.today))
+        household = {
+            "household_phone": column("household_phone", normalize_phone),
+            "contact_class": column("contact_class", lambda v: households.contact_class_code(v) if clean_cell(v) else None),
+            "representative": column("representative", lambda v: yes_no(clean_cell(v))),
+            "household_notes": column("household_notes", _notes),
+            "unit_path": column("unit_path", clean_cell),
+            "unit_levels": column("unit_levels", clean_cell),
+        }
         ids = parse_ids(columns["id_number"], today=self.today)
         notice = self.notices.append
         for i, (line, cells), rel_text, relation, number, grid, address, id_value, info, sex, birth in zip(
@@ -457,6 +473,12 @@ class _Job:
                     raise ValidationError("relation", tr("“与户主关系”为空，无法确定此人在户内的身份"))
                 notes = columns["notes"][i]
                 notes = check_length(clean_text(cell_text(notes), multiline=True), "notes") if notes else ""
+                for field_ in ("contact_class", "representative", "household_notes"):
+                    if household[field_][i].__class__ is ValidationError:
+                        raise household[field_][i]
+                if tags[i].__class__ is ValidationError:
+                    raise tags[i]
+                self._check_tag_scope(tags[i])
             except ValidationError as exc:
                 row.reason = exc.message
                 continue
@@ -479,7 +501,18 @@ class _Job:
             for message in (political_notice, residence_notice):
                 if message:
                     notice(Notice(line, message))
+            household_phone = household["household_phone"][i]
+            if household_phone.__class__ is ValidationError:
+                notice(Notice(line, tr("{msg}；户联系电话未导入").format(msg=household_phone.message)))
+                household_phone = ""
             row.values = {
+                "tags": tags[i],
+                "household_phone": household_phone,
+                "contact_class": household["contact_class"][i],
+                "representative": household["representative"][i],
+                "household_notes": household["household_notes"][i],
+                "unit_path": household["unit_path"][i],
+                "unit_levels": household["unit_levels"][i],
                 "name": name,
                 "id_number": info.number,
                 "sex": info.sex,
@@ -495,6 +528,13 @@ class _Job:
             }
         self.rows.extend(rows)
         return rows
+
+    def _check_tag_scope(self, entries) -> None:
+        """A role that may not see a sensitive register may not fill it from a file either."""
+        for entry in entries:
+            if self.scope is not None and not self.scope.sees_tag(entry.tag):
+                raise ValidationError("tags", tr("“{role}”角色不能导入“{tag}”这类敏感信息").format(
+                    role=tr(self.scope.role_label), tag=tag_entries.label_of(entry.tag)))
 
     # -- households in the file ----------------------------------------------------------------
     def _group(self, rows: list[_Row]) -> list[_Block]:
@@ -558,9 +598,15 @@ class _Job:
         for row in rows:
             if not row.reason:
                 row.match = found.get(row.values["id_number"])
+        tagged = [r.match[0] for r in rows if r.match and r.values["tags"]]
+        self.tags_on_record = {}
+        for rec in self._select_in("SELECT person_id, id, tag, since, until, coalesce(note, '') FROM person_tags "
+                                   "WHERE person_id IN ({marks}) ORDER BY since, id", tagged):
+            self.tags_on_record.setdefault(rec[0], []).append(rec[1:])
         numbers = sorted({b.number for b in blocks if b.number})
         member_hh = sorted({r.match[1] for r in rows if r.match and r.match[1] is not None})
-        hh_cols = "SELECT id, number, org_id, address, phone, status, updated_at, contact_class FROM households WHERE "
+        hh_cols = ("SELECT id, number, org_id, address, phone, status, updated_at, contact_class, representative_id, "
+                   "notes FROM households WHERE ")
         self.households = {h[0]: h for h in self._select_in(hh_cols + "number IN ({marks})", numbers)}
         self.households.update({h[0]: h for h in self._select_in(hh_cols + "id IN ({marks})", member_hh)})
         self.by_number = {h[1]: h for h in self.households.values()}
@@ -624,8 +670,13 @@ class _Job:
             if (row.match[2] == "head") != (row.relation == "head") and row.match[1] == hh[0]:
                 return tr("系统中{name}的“与户主关系”是“{a}”，表中是“{b}”；更换户主请在程序中办理").format(
                     name=row.values["name"], a=tr(RELATIONS.get(row.match[2], "")), b=tr(RELATIONS[row.relation]))
+        path = _household_value(members, "unit_path")
         grid = next((r.grid for r in members if r.grid), "")
-        if grid and self._unit_id(grid) not in (None, hh[2]):
+        if path:
+            if self.finder.find(path) != hh[2]:
+                self.notices.append(Notice(members[0].line, tr(
+                    "所属单元“{p}”与系统中该户的单元不同，未改动；调整请在程序中办理").format(p=path)))
+        elif grid and self._unit_id(grid) not in (None, hh[2]):
             self.notices.append(Notice(members[0].line, tr(
                 "所属网格“{g}”与系统中该户的网格不同，未改动；调整网格请在程序中办理").format(g=grid)))
         block.org_id = hh[2]
@@ -635,11 +686,46 @@ class _Job:
         units = self.units.get(name)
         return units[0][0] if units and len(units) == 1 else None
 
+    def _resolve_path(self, block: _Block, path: str) -> str | None:
+        """A new household's unit by its path of names (所属单元); missing units are made when the
+        clerk allows it and the 单元层级 says what each one is."""
+        names = regions.split_path(path)
+        node, used = self.finder.walk(names)
+        if used == len(names):
+            block.org_id = node
+            return None
+        if not self.create_grids:
+            return tr("找不到单元“{p}”；请先在组织架构中建立，或在导入时勾选“自动创建缺少的网格”").format(p=path)
+        levels_text = _household_value([r for r in block.rows if not r.reason], "unit_levels")
+        try:
+            levels = regions.level_codes(levels_text)
+            for name in names[used:]:
+                check_length(name, "unit_name", "unit_path")
+        except ValidationError as exc:
+            return exc.message
+        if not levels and len(names) - used == 1:
+            levels = [""] * used + ["grid"]  # a grid's name alone, as rosters before 所属单元 gave it
+        if len(levels) != len(names):
+            return tr("“单元层级”应与所属单元“{p}”一一对应（用“/”分隔），才能建立缺少的单元").format(p=path)
+        parent = self.finder.level_of(node)
+        for level in levels[used:]:
+            if parent is not None and LEVEL_RANK[level] <= LEVEL_RANK[parent]:
+                return tr("所属单元“{p}”中“{child}”不能放在“{parent}”之下，请核对“单元层级”").format(
+                    p=path, child=tr(ORG_LEVELS[level]), parent=tr(ORG_LEVELS[parent]))
+            parent = level
+        key = regions.PATH_SEPARATOR.join(names)
+        self.planned[key] = list(zip(names, levels))
+        block.new_grid = key
+        return None
+
     def _resolve_grid(self, block: _Block, head: _Row) -> str | None:
+        path = head.values.get("unit_path") or _household_value([r for r in block.rows if not r.reason], "unit_path")
+        if path:
+            return self._resolve_path(block, path)
         grid = head.grid or next((r.grid for r in block.rows if r.grid), "") or self.default_grid
         if not grid:
             return tr("该户没有填写“所属网格”，请在表中填写或在导入时选择默认网格")
-        if grid in self.grids_created:
+        if grid in self.planned:
             block.new_grid = grid
             return None
         units = self.units.get(grid)
@@ -653,7 +739,7 @@ class _Job:
             return None
         if not self.create_grids:
             return tr("找不到名为“{g}”的网格；请先在组织架构中建立，或在导入时勾选“自动创建缺少的网格”").format(g=grid)
-        self.grids_created.append(grid)
+        self.planned[grid] = [(grid, "grid")]
         block.new_grid = grid
         return None
 
@@ -672,12 +758,15 @@ class _Job:
                     new_rows.append(row)
                     continue
                 changes = self._person_changes(row)
-                if changes:
+                tags = self._tag_plan(row)
+                if row.reason:
+                    continue
+                if changes or tags:
                     self.person_updates.append((row, changes))
                 else:
                     counts["persons_unchanged"] += 1
             if block.household is not None:
-                changes = self._household_changes(block, live)
+                changes = self._household_changes(block, [r for r in live if not r.reason])
                 if changes:
                     self.household_updates.append((block, changes))
                 if any(r.relation == "head" and r.match is None for r in live):
@@ -698,18 +787,57 @@ class _Job:
             changes["relation"] = row.relation
         return changes
 
-    @staticmethod
-    def _household_changes(block: _Block, live: list[_Row]) -> dict:
+    def _tag_plan(self, row: _Row) -> tag_entries.TagPlan | None:
+        """What the row's tag cell changes on the person's registers; a conflict refuses the row."""
+        if not row.values["tags"]:
+            return None
+        try:
+            plan = tag_entries.reconcile(self.tags_on_record.get(row.match[0], ()), row.values["tags"])
+        except ValidationError as exc:
+            row.reason = exc.message
+            return None
+        for message in plan.notices:
+            self.notices.append(Notice(row.line, message))
+        if not (plan.added or plan.changed):
+            return None
+        self.tag_updates.append((row, plan))
+        return plan
+
+    def _household_phone(self, live: list[_Row]) -> str:
+        """The household's own phone where the file has the column, else its head's."""
+        if "household_phone" in self.col:
+            return _household_value(live, "household_phone") or ""
+        head = next((r for r in live if r.relation == "head"), None)
+        return head.values["phone"] if head is not None else ""
+
+    def _household_changes(self, block: _Block, live: list[_Row]) -> dict:
+        """A household on record: what the file's non-empty household cells change."""
         hh = block.household
         address = next((r.address for r in live if r.relation == "head" and r.address), "") or next(
             (r.address for r in live if r.address), "")
-        phone = next((r.values["phone"] for r in live if r.relation == "head" and r.values["phone"]), "")
+        phone = self._household_phone(live)
+        contact_class = _household_value(live, "contact_class")
+        notes = _household_value(live, "household_notes")
         changes = {}
         if address and address != hh[3]:
             changes["address"] = address
         if phone and phone != hh[4]:
             changes["phone"] = phone
+        if contact_class and contact_class != hh[7]:
+            changes["contact_class"] = contact_class
+        if notes and notes != hh[9]:
+            changes["notes"] = notes
+        representative = self._representative(live)
+        if representative is not None and (representative.match is None or representative.match[0] != hh[8]):
+            changes["representative_id"] = representative  # a new member's id is known once inserted
         return changes
+
+    def _representative(self, live: list[_Row]) -> _Row | None:
+        marked = [r for r in live if r.values["representative"]]
+        if len(marked) > 1:
+            self.notices.append(Notice(marked[1].line, tr("本户有{n}人标为户代表，以第{line}行为准").format(
+                n=len(marked), line=marked[0].line)))
+        return marked[0] if marked else None
 
     # -- writing -----------------------------------------------------------------------------------
     def _prepare(self, part: "_Part", new_blocks: list[_Block], new_rows: list[_Row]) -> None:
@@ -717,8 +845,12 @@ class _Job:
         stamp = self.stamp
         person_ids: dict[int, int] = {}  # row line -> new person id, known before the insert
         for row in new_rows:
-            person_ids[row.line] = self.next_person
+            person_ids[row.line] = row.person_id = self.next_person
             self.next_person += 1
+            open_tags = [e.tag for e in row.values["tags"] if e.until is None or e.until > self.today.isoformat()]
+            if open_tags:
+                self.new_tags[row.person_id] = open_tags
+            part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
                 self.grid_ids[block.new_grid], path = self.ask(_NewGrid(block.new_grid))
@@ -728,11 +860,18 @@ class _Job:
             org_id = self.grid_ids[block.new_grid] if block.new_grid else block.org_id
             block.number = block.number or self.household_numbers.next(org_id)
             address = head.address or next((r.address for r in live if r.address), "")
-            phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
-            block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp, 3)
-            part.households.append((self.next_household, block.number, org_id, address, phone,
-                                    person_ids[head.line], stamp, stamp))
-            part.household_docs.append((self.next_household, block.number, address, phone, "active", 3,
+            if "household_phone" in self.col:
+                phone = self._household_phone(live)
+            else:
+                phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
+            contact_class = _household_value(live, "contact_class") or 3
+            notes = _household_value(live, "household_notes") or ""
+            representative = person_ids[(self._representative(live) or head).line]
+            block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp,
+                               contact_class, representative, notes)
+            part.households.append((self.next_household, block.number, org_id, address, phone, representative,
+                                    contact_class, notes, stamp, stamp))
+            part.household_docs.append((self.next_household, block.number, address, phone, "active", contact_class,
                                         head.values["name"], self.paths.get(org_id)))
             self.next_household += 1
         for row in new_rows:
@@ -745,20 +884,27 @@ class _Job:
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
 
-    def _create_grid(self, name: str) -> tuple[int, str]:
-        """A grid the roster names, made on the job's thread: SQLite's last inserted row id is
-        one per connection, so rows are inserted on one thread only."""
-        unit_id = regions.create_unit(self.db, regions.office(self.db).org_id, "grid", name)
-        return unit_id, self.db.execute("SELECT path FROM org_units WHERE id = ?", [unit_id]).fetchone()[0]
+    def _create_path(self, key: str) -> tuple[int, str]:
+        """The units of a path the roster names, made on the job's thread: SQLite's last inserted
+        row id is one per connection, so rows are inserted on one thread only. Another path may
+        have made the first of them already."""
+        plan = self.planned[key]
+        node, used = self.finder.walk([name for name, _ in plan])
+        for n, (name, level) in enumerate(plan[used:], start=used):
+            parent, node = node, regions.create_unit(self.db, node, level, name)
+            self.finder.add(parent, name, node, level)
+            self.grids_created.append(regions.PATH_SEPARATOR.join(name for name, _ in plan[:n + 1]))
+        return node, self.db.execute("SELECT path FROM org_units WHERE id = ?", [node]).fetchone()[0]
 
     def _write(self, part: "_Part") -> None:
         """The part's inserts, a few large statements each: SQLite works without the GIL meanwhile."""
         _insert_rows(self.db, "households(id, number, org_id, address, phone, representative_id, contact_class, "
-                     "status, notes, created_at, updated_at)", "(?, ?, ?, ?, ?, ?, 3, 'active', '', ?, ?)",
+                     "notes, status, created_at, updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
                      part.households)
         _insert_rows(self.db, "persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
                      "political_status, education, occupation, phone, residence, status, notes, created_at, "
                      "updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", part.persons)
+        _insert_rows(self.db, "person_tags(person_id, tag, since, until, note)", "(?, ?, ?, ?, ?)", part.tags)
         for batch in (part.person_batch, part.household_batch):
             if batch:
                 search_index.write_documents(self.db, batch)
@@ -779,16 +925,27 @@ class _Job:
                 yield 0.5 * n / updates, message
             old = dict(zip(("relation", "name", "ethnicity", "political_status", "education", "occupation", "phone",
                             "residence", "notes", "updated_at"), (row.match[2], *row.match[4:12], row.match[13])))
-            records.update(db, "persons", row.match[0], changes, "import_update", old=old)
+            if changes:
+                records.update(db, "persons", row.match[0], changes, "import_update", old=old)
             touched_people.append(row.match[0])
             touched_hh.add(row.block.household[0])
         for n, (block, changes) in enumerate(self.household_updates, start=len(self.person_updates)):
             if n % 1000 == 0:
                 yield 0.5 * n / updates, message
             hh = block.household
+            if isinstance(changes.get("representative_id"), _Row):
+                row = changes["representative_id"]
+                changes["representative_id"] = row.match[0] if row.match else row.person_id
             records.update(db, "households", hh[0], changes, "import_update",
-                           old={"address": hh[3], "phone": hh[4], "updated_at": hh[6]})
+                           old={"address": hh[3], "phone": hh[4], "updated_at": hh[6], "contact_class": hh[7],
+                                "representative_id": hh[8], "notes": hh[9]})
             touched_hh.add(hh[0])
+        for row, plan in self.tag_updates:
+            for entry in plan.added:
+                records.insert(db, "person_tags", {"person_id": row.match[0], "tag": entry.tag, "since": entry.since,
+                                                   "until": entry.until, "note": entry.note}, "import_tag")
+            for tag_id, change in plan.changed:
+                records.update(db, "person_tags", tag_id, change, "import_tag")
         indexed = db.execute("SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM households)").fetchone()[0]
         if 4 * (len(touched_people) + len(touched_hh)) > indexed:
             # A roster that changes much of the office: every changed row would stay dirty in the
@@ -821,14 +978,16 @@ class _Job:
             sample.append((str(row.line), row.block.household[1] if row.block.household else row.number, v["name"],
                            v["id_number"], tr(RELATIONS[v["relation"]]), tr("男") if v["sex"] == "M" else tr("女"),
                            v["birth_date"], v["phone"], row.address, row.grid, state))
+        # A trial run makes nothing: it names the units an import would make.
+        created = tuple(self.planned) if dry_run else tuple(self.grids_created)
         if not dry_run and (counts["persons_new"] or counts["persons_updated"] or counts["households_updated"]):
             audit.record(self.db, "import", "persons", None, new={
                 "file": file_name, "sheet": self.raw.name, **counts, "refused": len(refused),
-                "grids_created": list(self.grids_created)})
+                "grids_created": list(created)})
         return ImportResult(
             file=file_name, sheet=self.raw.name, labels=self.header.labels, mapping=tuple(sorted(self.mapping.items())),
             dry_run=dry_run, rows=len(self.rows), skipped=self.skipped,
-            duplicates=sum(1 for r in self.rows if r.duplicate_of), grids_created=tuple(self.grids_created),
+            duplicates=sum(1 for r in self.rows if r.duplicate_of), grids_created=created,
             refused=refused, notices=tuple(sorted(self.notices, key=lambda n: n.row)), sample=tuple(sample), **counts)
 
 
@@ -851,6 +1010,19 @@ def _column(cells, make, table: dict | None = None) -> list:
         if value not in table:
             table[value] = made(value)
     return [table[c] if c.__class__ in _KEYED else made(c) for c in cells]
+
+
+def _household_value(rows, name: str):
+    """A household's field from its members' rows: the head's cell, else the first one filled."""
+    for row in sorted(rows, key=lambda r: r.relation != "head"):
+        value = row.values.get(name)
+        if value not in ("", None):
+            return value
+    return None
+
+
+def _notes(value: object) -> str:
+    return check_length(clean_text(cell_text(value), multiline=True), "notes") if value else ""
 
 
 def _ethnicity(value: object) -> str:
@@ -887,6 +1059,7 @@ class _Part:
     persons: list = field(default_factory=list)
     household_docs: list = field(default_factory=list)
     person_docs: list = field(default_factory=list)
+    tags: list = field(default_factory=list)
     person_batch: str = ""
     household_batch: str = ""
 

@@ -372,7 +372,7 @@ class Documents:
 
     def __init__(self, tags: dict[int, list[str]] | None = None):
         self._build = _Builder()
-        self._tags = tags or {}
+        self._tags = tags if tags is not None else {}
 
     def persons(self, rows: list[tuple]) -> str:
         tags = self._tags

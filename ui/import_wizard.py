@@ -151,7 +151,7 @@ class MappingPage(_Page):
         self.table = _table(self, [self.tr("列"), self.tr("表头"), self.tr("示例"), self.tr("对应项目")])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.default_grid = QComboBox(self)
-        self.create_grids = QCheckBox(self.tr("表中出现系统里没有的网格时自动建立（建在本单位之下）"), self)
+        self.create_grids = QCheckBox(self.tr("表中出现系统里没有的网格或单元时自动建立（建在本单位之下）"), self)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("表头在第"), self))
         top.addWidget(self.header_row)
@@ -429,7 +429,7 @@ class ImportWizard(QWizard):
         for key, value in values.items():
             text = text.replace("{" + key + "}", str(value))
         if result.grids_created:
-            text += self.tr("新建网格：") + "、".join(result.grids_created)
+            text += self.tr("新建网格和单元：") + "、".join(result.grids_created)
         return text
 
     def save_report(self, result: ImportResult | None) -> None:
