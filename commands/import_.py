@@ -1,4 +1,5 @@
-"""`import --db PATH FILE [--sheet NAME] [--dry-run] [--report REPORT.xlsx]`: bring in a roster."""
+"""`import --db PATH FILE [--sheet NAME] [--dry-run] [--report REPORT.xlsx]`: bring in a roster, or with
+`--list` (and `--tag NAME` for a list without a 人群类别 column) a special-group list."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 
 from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
+from gridoffice import tag_import
 from gridoffice.roster_import import import_file
 from gridoffice.safety import classify
 
@@ -15,7 +17,7 @@ from . import _files, _login
 from ._progress import consume
 
 NAME = "import"
-HELP = "导入花名册（.xlsx/.xls/.csv）：逐行检查，有问题的行拒收并写入报告，全部成功或全部不写"
+HELP = "导入花名册或重点人群名单（.xlsx/.xls/.csv）：逐行检查，有问题的行拒收并写入报告，全部成功或全部不写"
 
 
 def add_arguments(parser) -> None:
@@ -26,6 +28,10 @@ def add_arguments(parser) -> None:
     parser.add_argument("--report", metavar="REPORT.xlsx", help="把拒收的行和提示写入这个表格")
     parser.add_argument("--grid", default="", metavar="NAME", help="表中没有填写网格的户归入这个网格")
     parser.add_argument("--create-grids", action="store_true", help="表中出现系统里没有的网格或单元时自动建立（所属单元须附单元层级）")
+    parser.add_argument("--list", action="store_true",
+                        help="文件是重点人群名单（身份证号码、人群类别、开始日期、结束日期、说明），不是花名册")
+    parser.add_argument("--tag", default="", metavar="类别",
+                        help="名单没有“人群类别”列时，整份名单的类别，如“残疾人”（含 --list）")
     _login.add_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
@@ -39,8 +45,12 @@ def run(args) -> int:
         return 2
     db = office.db
     try:
-        result = consume(import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, default_grid=args.grid,
-                                     create_grids=args.create_grids), quiet=args.quiet)
+        if args.list or args.tag:
+            job = tag_import.import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, tag=args.tag)
+        else:
+            job = import_file(db, args.file, sheet=args.sheet, dry_run=args.dry_run, default_grid=args.grid,
+                              create_grids=args.create_grids)
+        result = consume(job, quiet=args.quiet)
     except GridOfficeError as exc:
         print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
         return 2
@@ -49,9 +59,13 @@ def run(args) -> int:
     head = "试导入（未写入）" if result.dry_run else "导入完成"
     print(f"{head}：{result.file}（{result.sheet}）数据行{result.rows}，跳过{result.skipped}（合计、说明、空行），"
           f"表内重复{result.duplicates}")
-    print(f"新登记{result.persons_new}人，更新{result.persons_updated}人，无变化{result.persons_unchanged}人；"
-          f"新建{result.households_new}户，更新{result.households_updated}户；拒收{len(result.refused)}行，"
-          f"提示{len(result.notices)}条")
+    if result.kind == "tags":
+        print(f"加入名册{result.entries_added}条，结束或补充说明{result.entries_changed}条（涉及{result.persons_updated}人），"
+              f"名册无变化{result.persons_unchanged}人；拒收{len(result.refused)}行，提示{len(result.notices)}条")
+    else:
+        print(f"新登记{result.persons_new}人，更新{result.persons_updated}人，无变化{result.persons_unchanged}人；"
+              f"新建{result.households_new}户，更新{result.households_updated}户；拒收{len(result.refused)}行，"
+              f"提示{len(result.notices)}条")
     if result.grids_created:
         print("新建网格和单元：" + "、".join(result.grids_created))
     for refused in result.refused[:20]:

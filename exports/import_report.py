@@ -14,6 +14,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from gridoffice.i18n import tr
+from gridoffice import tag_import
 from gridoffice.roster_columns import FIELDS
 from gridoffice.roster_import import ImportResult
 
@@ -26,13 +27,15 @@ _REASON_FILL = PatternFill("solid", fgColor="FCE4D6")
 
 
 def _headers(result: ImportResult) -> tuple[list[str], bool]:
-    """Mapped columns under their standard names (so they map again); a 户号 column added when missing."""
+    """Mapped columns under their standard names (so they map again); a roster's 户号 column added
+    when missing."""
     mapping = dict(result.mapping)
+    fields = tag_import.FIELDS if result.kind == "tags" else FIELDS
     width = max([len(result.labels)] + [len(r.cells) for r in result.refused])
     labels = list(result.labels) + [""] * (width - len(result.labels))
-    headers = [tr(FIELDS[mapping[c]]) if c in mapping else (labels[c] or tr("第{n}列").format(n=c + 1))
+    headers = [tr(fields[mapping[c]]) if c in mapping else (labels[c] or tr("第{n}列").format(n=c + 1))
                for c in range(width)]
-    add_number = "household_number" not in mapping.values()
+    add_number = result.kind == "roster" and "household_number" not in mapping.values()
     if add_number:
         headers.append(tr(FIELDS["household_number"]))
     return headers, add_number
@@ -92,6 +95,11 @@ def write_report(path: str | Path, result: ImportResult) -> Path:
 
     summary = wb.create_sheet(tr("汇总"))
     figures = [
+        (tr("数据行"), result.rows), (tr("跳过的合计、说明和空行"), result.skipped),
+        (tr("表内重复（已合并）"), result.duplicates), (tr("加入名册的记录"), result.entries_added),
+        (tr("结束或补充说明的记录"), result.entries_changed), (tr("名册有变化的人员"), result.persons_updated),
+        (tr("名册无变化的人员"), result.persons_unchanged), (tr("拒收的行"), len(result.refused)),
+    ] if result.kind == "tags" else [
         (tr("数据行"), result.rows), (tr("跳过的合计、说明和空行"), result.skipped),
         (tr("表内重复（已合并）"), result.duplicates), (tr("新登记人员"), result.persons_new),
         (tr("更新的人员"), result.persons_updated), (tr("无变化的人员"), result.persons_unchanged),

@@ -90,6 +90,10 @@ class ImportResult:
     refused: tuple[Refused, ...]
     notices: tuple[Notice, ...]
     sample: tuple[tuple[str, ...], ...]  # the first accepted rows, cleaned, for a preview
+    kind: str = "roster"  # or "tags": a special-group list (tag_import)
+    entries_added: int = 0  # register entries a list added
+    entries_changed: int = 0  # and ended or annotated
+    sample_columns: tuple[str, ...] = ()  # the sample's headings; the roster's when empty
 
     @property
     def accepted(self) -> int:

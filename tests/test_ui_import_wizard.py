@@ -121,3 +121,45 @@ def test_wizard_refuses_crafted_files_and_stays_usable(wizard, qtbot, tmp_path):
     wizard.next()
     wizard.next()
     qtbot.waitUntil(lambda: wizard.currentPage() is wizard.mapping_page, timeout=20000)
+
+
+def test_the_wizard_imports_a_special_group_list(qtbot, tmp_path):
+    from gridoffice import households
+    from gridoffice.people import PersonInput
+    from test_tag_import import _list
+
+    path = tmp_path / "office.db"
+    db = open_db(path)
+    grid = regions.create_unit(db, None, "grid", "第一网格")
+    households.create_household(db, org_id=grid, head=PersonInput("王建国", "330102197001010013"))
+    db.close()
+    ctx = AppContext(path)
+    w = ImportWizard(ctx, kind="tags")
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    lst = _list(tmp_path / "残疾人名单.xlsx", [("王建国", "330102197001010013", "", "2021-04-01", "", "二级肢体"),
+                                               ("李四", "33010219700101003X", "", "2021-04-01", "", "")],
+                header=("序号", "姓名", "身份证号码", "残疾类别", "认定日期", "退出日期", "备注"))
+    w.file_page.path.setText(str(lst))
+    w.next()
+    w.next()
+    qtbot.waitUntil(lambda: w.currentPage() is w.mapping_page, timeout=10000)
+    page = w.mapping_page
+    assert page.mapping() == {1: "name", 2: "id_number", 3: "tag", 4: "since", 5: "until", 6: "note"}
+    page.combos[3].setCurrentIndex(0)  # the column names the kind of disability, not the register
+    w.next()
+    assert "请选定整份名单的类别" in page.error.text()
+    page.list_tag.setCurrentIndex(page.list_tag.findText("残疾人"))
+    w.next()
+    qtbot.waitUntil(lambda: w.preview is not None, timeout=10000)
+    preview = w.preview_page
+    assert "加入名册1条" in preview.summary.text() and "拒收1行" in preview.summary.text()
+    assert preview.sample.item(0, 3).text() == "残疾人" and preview.sample.item(0, 2).text().startswith("330***")
+    w.preview_page.grab().save(str(tmp_path / "preview.png"))
+    w.next()
+    qtbot.waitUntil(lambda: w.currentPage() is w.result_page, timeout=10000)
+    assert "已导入" in w.result_page.summary.text()
+    assert ctx.reader().execute("SELECT tag, since, note FROM person_tags").fetchall() == [
+        ("disabled", "2021-04-01", "二级肢体")]
+    ctx.close()

@@ -1,4 +1,5 @@
 """The roster import wizard: file → sheet → column mapping → preview with problems → import → result.
+With kind "tags" the same wizard imports a special-group list (gridoffice.tag_import).
 
 Every slow step (reading the sheet, the trial run, the import) runs through ctx.run_job, so the
 window never freezes and each can be cancelled. The core job is the same one the `import`
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
 )
 
 from exports.import_report import write_report
+from gridoffice import tag_import
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
 from gridoffice.roster_limits import column_letter
+from gridoffice.tag_entries import label_of
 from gridoffice.roster_read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
 
@@ -151,6 +154,7 @@ class MappingPage(_Page):
         self.table = _table(self, [self.tr("列"), self.tr("表头"), self.tr("示例"), self.tr("对应项目")])
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.default_grid = QComboBox(self)
+        self.list_tag = QComboBox(self)
         self.create_grids = QCheckBox(self.tr("表中出现系统里没有的网格或单元时自动建立（建在本单位之下）"), self)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("表头在第"), self))
@@ -159,8 +163,14 @@ class MappingPage(_Page):
         top.addWidget(self.two_rows)
         top.addStretch(1)
         form = QFormLayout()
-        form.addRow(self.tr("没有填写网格的户归入："), self.default_grid)
-        form.addRow("", self.create_grids)
+        if wizard.kind == "tags":
+            form.addRow(self.tr("整份名单的类别："), self.list_tag)
+            self.default_grid.hide()
+            self.create_grids.hide()
+        else:
+            form.addRow(self.tr("没有填写网格的户归入："), self.default_grid)
+            form.addRow("", self.create_grids)
+            self.list_tag.hide()
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -170,12 +180,21 @@ class MappingPage(_Page):
         self.combos: list[QComboBox] = []
         self._loading = False
 
+    def _fields(self) -> dict[str, str]:
+        return tag_import.FIELDS if self.w.kind == "tags" else FIELDS
+
+    def _guess(self, labels) -> dict[int, str]:
+        if self.w.kind == "tags":
+            return tag_import.guess_mapping(labels)
+        return guess_mapping(labels, remembered(self.w.ctx.reader()))
+
     def initializePage(self) -> None:
         raw = self.w.raw
         memory = remembered(self.w.ctx.reader())
         self.header_row.setMaximum(max(1, len(raw.rows)))
         try:
-            header = find_header(raw.rows, raw.merged, memory)
+            header = (tag_import.find_header(raw.rows) if self.w.kind == "tags"
+                      else find_header(raw.rows, raw.merged, memory))
             self.show_error("")
         except GridOfficeError as exc:
             header = Header(0, 1, tuple(cell_text(c) for c in raw.rows[0]) if raw.rows else ())
@@ -184,7 +203,11 @@ class MappingPage(_Page):
         self.header_row.setValue(header.data_row)
         self.two_rows.setChecked(header.data_row - header.first_row == 2)
         self._loading = False
-        self._show(header, guess_mapping(header.labels, memory))
+        self._show(header, self._guess(header.labels))
+        self.list_tag.clear()
+        self.list_tag.addItem(self.tr("（按表中的“人群类别”列）"), "")
+        for code in sorted(self.w.ctx.visible_tags()):
+            self.list_tag.addItem(label_of(code), label_of(code))
         grids = self.w.ctx.reader().execute(
             "SELECT name FROM org_units WHERE level = 'grid' AND status = 'active' ORDER BY sort, name").fetchall()
         self.default_grid.clear()
@@ -203,7 +226,7 @@ class MappingPage(_Page):
         labels = tuple(f"{u}/{low}" if u and low and u != low and first != last else (low or u)
                        for u, low in zip(upper, lower))
         header = Header(first, last + 1, labels)
-        self._show(header, guess_mapping(labels, remembered(self.w.ctx.reader())))
+        self._show(header, self._guess(labels))
 
     def _show(self, header: Header, mapping: dict[int, str]) -> None:
         self.header = header
@@ -220,7 +243,7 @@ class MappingPage(_Page):
             self.table.setItem(col, 2, QTableWidgetItem(sample))
             combo = QComboBox(self.table)
             combo.addItem(self.tr("（不导入）"), "")
-            for code, text in FIELDS.items():
+            for code, text in self._fields().items():
                 combo.addItem(self.tr(text), code)
             combo.setCurrentIndex(max(0, combo.findData(mapping.get(col, ""))))
             self.table.setCellWidget(col, 3, combo)
@@ -234,18 +257,21 @@ class MappingPage(_Page):
 
     def validatePage(self) -> bool:
         try:
-            check_mapping(self.mapping())
+            if self.w.kind == "tags":
+                tag_import.check_mapping(self.mapping(), self.list_tag.currentData() or "")
+            else:
+                check_mapping(self.mapping())
         except GridOfficeError as exc:
             self.show_error(exc.message)
             return False
         self.show_error("")
         labels = tuple(self.table.item(r, 1).text() for r in range(self.table.rowCount()))
-        self.w.options = {
-            "header": Header(self.header.first_row, self.header.data_row, labels),
-            "mapping": self.mapping(),
-            "default_grid": self.default_grid.currentData() or "",
-            "create_grids": self.create_grids.isChecked(),
-        }
+        self.w.options = {"header": Header(self.header.first_row, self.header.data_row, labels), "mapping": self.mapping()}
+        if self.w.kind == "tags":
+            self.w.options["tag"] = self.list_tag.currentData() or ""
+        else:
+            self.w.options.update(default_grid=self.default_grid.currentData() or "",
+                                  create_grids=self.create_grids.isChecked())
         return True
 
 
@@ -255,7 +281,8 @@ class PreviewPage(_Page):
                          wizard.tr("这一步没有写入任何数据。被拒收的行不会导入，可保存清单改正后再导入。"))
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
-        self.sample = _table(self, [self.tr(h) for h in SAMPLE_COLUMNS])
+        columns = tag_import.SAMPLE_COLUMNS if wizard.kind == "tags" else SAMPLE_COLUMNS
+        self.sample = _table(self, [self.tr(h) for h in columns])
         self.problems = _table(self, [self.tr("行号"), self.tr("类别"), self.tr("说明")])
         save = QPushButton(self.tr("保存问题清单…"), self)
         save.clicked.connect(lambda: self.w.save_report(self.w.preview))
@@ -279,7 +306,8 @@ class PreviewPage(_Page):
         self.problems.setRowCount(0)
         self.show_error("")
         raw, options = self.w.raw, dict(self.w.options)
-        self.w.run(lambda db: import_sheet(db, raw, file_name=self.w.path.name, dry_run=True, **options),
+        job = self.w.job_function()
+        self.w.run(lambda db: job(db, raw, file_name=self.w.path.name, dry_run=True, **options),
                    self.tr("试导入"), self._show, self._failed)
 
     def _failed(self, message: str) -> None:
@@ -308,7 +336,8 @@ class PreviewPage(_Page):
             self.w.result = result
             self.w.next()
 
-        self.w.run(lambda db: import_sheet(db, raw, file_name=self.w.path.name, **options), self.tr("导入花名册"),
+        job = self.w.job_function()
+        self.w.run(lambda db: job(db, raw, file_name=self.w.path.name, **options), self.w.windowTitle(),
                    done, lambda message: self.show_error(message + self.tr("（数据库未改动）")), writes=True)
         return False
 
@@ -337,9 +366,10 @@ class ResultPage(_Page):
         self.save.setEnabled(bool(self.w.result.refused or self.w.result.notices))
 
 
-def open_import_wizard(ctx, parent: QWidget | None = None) -> "ImportWizard":
-    """The wizard, shown window-modal; the File menu and the empty archive's first steps open it."""
-    wizard = ImportWizard(ctx, parent)
+def open_import_wizard(ctx, parent: QWidget | None = None, kind: str = "roster") -> "ImportWizard":
+    """The wizard, shown window-modal; the File menu and the empty archive's first steps open it.
+    kind "tags" imports a special-group list instead of a roster."""
+    wizard = ImportWizard(ctx, parent, kind)
     wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     wizard.open()
     return wizard
@@ -348,10 +378,11 @@ def open_import_wizard(ctx, parent: QWidget | None = None) -> "ImportWizard":
 class ImportWizard(QWizard):
     """Open with open_import_wizard(ctx, parent); ctx is the application's AppContext."""
 
-    def __init__(self, ctx, parent: QWidget | None = None):
+    def __init__(self, ctx, parent: QWidget | None = None, kind: str = "roster"):
         super().__init__(parent)
         self.ctx = ctx
-        self.setWindowTitle(self.tr("导入花名册"))
+        self.kind = kind
+        self.setWindowTitle(self.tr("导入重点人群名单") if kind == "tags" else self.tr("导入花名册"))
         self.setWizardStyle(QWizard.WizardStyle.ModernStyle)
         self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, True)
         self.setOption(QWizard.WizardOption.NoCancelButtonOnLastPage, True)
@@ -376,6 +407,9 @@ class ImportWizard(QWizard):
         for page in (self.file_page, self.sheet_page, self.mapping_page, self.preview_page, self.result_page):
             self.addPage(page)
         self.resize(900, 640)
+
+    def job_function(self):
+        return tag_import.import_sheet if self.kind == "tags" else import_sheet
 
     def set_file(self, path: Path, sheets: list[str]) -> None:
         if path != self.path:
@@ -420,6 +454,15 @@ class ImportWizard(QWizard):
 
     def describe(self, result: ImportResult) -> str:
         head = self.tr("试导入（尚未写入）") if result.dry_run else self.tr("已导入")
+        if result.kind == "tags":
+            text = self.tr("{head}：数据行{rows}，加入名册{add}条，结束或补充说明{chg}条，名册无变化{same}人；"
+                           "拒收{ref}行，提示{notes}条；跳过合计、说明和空行{skip}行，表内重复{dup}行。")
+            values = {"head": head, "rows": result.rows, "add": result.entries_added, "chg": result.entries_changed,
+                      "same": result.persons_unchanged, "ref": len(result.refused), "notes": len(result.notices),
+                      "skip": result.skipped, "dup": result.duplicates}
+            for key, value in values.items():
+                text = text.replace("{" + key + "}", str(value))
+            return text
         text = self.tr("{head}：数据行{rows}，新登记{new}人、更新{upd}人、无变化{same}人；新建{hh}户、更新{hhu}户；"
                        "拒收{ref}行，提示{notes}条；跳过合计、说明和空行{skip}行，表内重复{dup}行。")
         values = {"head": head, "rows": result.rows, "new": result.persons_new, "upd": result.persons_updated,

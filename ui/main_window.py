@@ -219,6 +219,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self.import_action = self._add(file_menu, tr("导入花名册(&I)…"), QKeySequence("Ctrl+I"), self.open_import)
         self.import_action.setEnabled(self.ctx.can_import())
+        self.import_list_action = self._add(file_menu, tr("导入重点人群名单(&L)…"), QKeySequence("Ctrl+Shift+I"),
+                                            self.open_list_import)
+        self.import_list_action.setEnabled(self.ctx.can_import())
         self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
         if isinstance(self.ctx.user, users.User):
             self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
@@ -308,6 +311,14 @@ class MainWindow(QMainWindow):
         from .import_wizard import open_import_wizard
 
         return open_import_wizard(self.ctx, self)
+
+    def open_list_import(self):
+        """The same wizard for a special-group list (低保, 残疾, 优抚, 帮教 lists from other departments)."""
+        if not self.ctx.can_import():
+            return None
+        from .import_wizard import open_import_wizard
+
+        return open_import_wizard(self.ctx, self, kind="tags")
 
     # -- backups and the user's password -------------------------------------------------------
     def start_auto_backup(self) -> None:
