@@ -571,32 +571,36 @@ class MergeDialog(QDialog):
         self.resize(540, 0)
 
     def _lookup(self, text: str) -> None:
-        self.target_id = None
-        number = clean_text(text)
-        row = self.ctx.reader().execute(
-            "SELECT h.id, h.status, (SELECT name FROM persons WHERE household_id = h.id AND relation = 'head' "
-            "AND status = 'active' LIMIT 1) FROM households h WHERE h.number = ?", [number]).fetchone() if number else None
-        if not number:
-            self.found.setText(tr("请输入户号"))
-            self.found.setStyleSheet("")
-        elif row is None:
-            self.found.setText(tr("没有户号为“{n}”的户").format(n=number))
-            self.found.setStyleSheet(ERROR_STYLE)
-        elif row[0] == self.household.id:
-            self.found.setText(tr("不能并入本户自己"))
-            self.found.setStyleSheet(ERROR_STYLE)
-        elif row[1] != "active":
-            self.found.setText(tr("户{n}已{s}，不能并入").format(n=number, s=vocab.label(vocab.HOUSEHOLD_STATUS, row[1])))
-            self.found.setStyleSheet(ERROR_STYLE)
-        else:
-            self.target_id = row[0]
-            self.target_text = tr("户{n}（户主{h}）").format(n=number, h=row[2] or tr("无"))
-            self.found.setText(self.target_text)
-            self.found.setStyleSheet("color: #2e7d32;")
+        self.target_id, self.target_text = look_up_household(self.ctx, text, self.household, self.found,
+                                                             tr("不能并入本户自己"), tr("户{n}已{s}，不能并入"))
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.target_id is not None)
 
     def relations(self) -> dict[int, str]:
         return self.table.relations()
+
+
+def look_up_household(ctx, text: str, own: Household, label: QLabel, itself: str,
+                      inactive: str) -> tuple[int | None, str]:
+    """The active household numbered `text` other than `own`, said on `label`; (None, "") when none."""
+    number = clean_text(text)
+    row = ctx.reader().execute(
+        "SELECT h.id, h.status, (SELECT name FROM persons WHERE household_id = h.id AND relation = 'head' "
+        "AND status = 'active' LIMIT 1) FROM households h WHERE h.number = ?", [number]).fetchone() if number else None
+    found, message = None, ""
+    if not number:
+        message = tr("请输入户号")
+    elif row is None:
+        message = tr("没有户号为“{n}”的户").format(n=number)
+    elif row[0] == own.id:
+        message = itself
+    elif row[1] != "active":
+        message = inactive.format(n=number, s=vocab.label(vocab.HOUSEHOLD_STATUS, row[1]))
+    else:
+        found = row[0]
+        message = tr("户{n}（户主{h}）").format(n=number, h=row[2] or tr("无"))
+    label.setText(message)
+    label.setStyleSheet("color: #2e7d32;" if found else ERROR_STYLE if number else "")
+    return found, message if found else ""
 
 
 class LeaveDialog(QDialog):
@@ -669,3 +673,58 @@ class TagDialog(QDialog):
 
     def removed(self) -> list[str]:
         return [c for c, b in self.boxes.items() if not b.isChecked() and c in self.current]
+
+
+class TransferDialog(QDialog):
+    """A member moves to another household of the office (remove_member with to_household_id): the
+    household by its number, the member's relation to its head, and a new head when the head goes."""
+
+    def __init__(self, ctx, household: Household, person: Person, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.ctx = ctx
+        self.household = household
+        self.target_id: int | None = None
+        self.target_text = ""
+        self.setWindowTitle(tr("转入其他户：{name}").format(name=person.name))
+        self.number = QLineEdit()
+        self.number.setPlaceholderText(tr("输入转入户的户号"))
+        self.found = QLabel()
+        self.found.setWordWrap(True)
+        self.relation = code_combo(vocab.RELATIONS, exclude=("head",))
+        set_combo(self.relation, "other_relative")
+        form = QFormLayout()
+        form.addRow(tr("转入户号(&T)"), self.number)
+        form.addRow("", self.found)
+        form.addRow(tr("与转入户户主的关系(&R)"), self.relation)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        others = [p for p in household.active_members if p.id != person.id]
+        self.new_head = self.others = None
+        if person.relation == "head":
+            self.new_head = person_combo(others)
+            form.addRow(tr("本户新户主(&H)"), self.new_head)
+            self.others = RelationTable(others)
+            layout.addWidget(QLabel(tr("本户其他成员与新户主的关系：")))
+            layout.addWidget(self.others)
+            self.new_head.currentIndexChanged.connect(self._sync)
+            self._sync()
+        self.buttons = ok_cancel(self, tr("下一步"))
+        layout.addWidget(self.buttons)
+        self.number.textChanged.connect(self._lookup)
+        self._lookup("")
+        self.resize(520, 0)
+
+    def _lookup(self, text: str) -> None:
+        self.target_id, self.target_text = look_up_household(self.ctx, text, self.household, self.found,
+                                                             tr("转入户不能是原户"), tr("户{n}已{s}，不能转入"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(self.target_id is not None)
+
+    _sync = LeaveDialog._sync
+
+    def values(self) -> tuple[int, str, int | None, dict | None]:
+        """(target household, relation there, this household's new head, the others' relations)."""
+        if self.new_head is None:
+            return self.target_id, self.relation.currentData(), None, None
+        new_id = self.new_head.currentData()
+        return (self.target_id, self.relation.currentData(), new_id,
+                {k: v for k, v in self.others.relations().items() if k != new_id})

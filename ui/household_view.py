@@ -190,7 +190,10 @@ class HouseholdView(QWidget):
             status = vocab.label(vocab.PERSON_STATUS, p.status)
             if p.status != "active" and p.status_date:
                 status += f" {p.status_date}"
-            values = [p.name, vocab.label(vocab.RELATIONS, p.relation), vocab.label(vocab.SEX, p.sex), age,
+            relation = vocab.label(vocab.RELATIONS, p.relation)
+            if p.id == h.representative_id and p.status == "active":
+                relation += tr("（户代表）")
+            values = [p.name, relation, vocab.label(vocab.SEX, p.sex), age,
                       mask_id(p.id_number), "、".join(tags.get(p.id, [])), status]
             for col, value in enumerate(values):
                 item = QTableWidgetItem(value)

@@ -17,7 +17,7 @@ from gridoffice.households import Household
 from .. import undo
 from ..background import LatestWorker
 from ..dialogs import (ChangeHeadDialog, DayDialog, HouseholdDialog, LeaveDialog, MergeDialog, SplitDialog,
-                       TagDialog, UnitDialog, confirm)
+                       TagDialog, TransferDialog, UnitDialog, confirm)
 from ..household_view import HouseholdView
 from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
 from ..person_form import PersonForm
@@ -226,6 +226,8 @@ class ArchivePage(Page):
             ("change_head", tr("更换户主(&H)…"), "Ctrl+Shift+H", self.change_head, True),
             ("remove_member", tr("成员迁出(&R)…"), "Ctrl+Shift+X", self.remove_member, True),
             ("death", tr("登记死亡(&D)…"), "Ctrl+Shift+D", self.record_death, True),
+            ("transfer", tr("转入其他户(&V)…"), "Ctrl+Shift+T", self.transfer_member, True),
+            ("representative", tr("设为户代表(&B)"), "Ctrl+Shift+B", self.set_representative, True),
             ("move", tr("迁移到其他网格(&M)…"), "Ctrl+Shift+M", self.move_household, True),
             ("split", tr("分户(&S)…"), "Ctrl+Shift+S", self.split_household, True),
             ("merge", tr("合户(&J)…"), "Ctrl+Shift+J", self.merge_household, True),
@@ -245,7 +247,8 @@ class ArchivePage(Page):
         for key in ("edit_household", "add_member", "edit_person", "change_head"):
             self.detail.add_button(self.actions[key])
         more = QMenu(tr("更多办理"), self)
-        for key in ("tags", "remove_member", "death", "move", "split", "merge", "move_out"):
+        for key in ("tags", "representative", "remove_member", "transfer", "death", "move", "split", "merge",
+                    "move_out"):
             more.addAction(self.actions[key])
         more_button = self.detail.add_button(more.menuAction())
         more_button.setPopupMode(more_button.ToolButtonPopupMode.InstantPopup)
@@ -270,7 +273,8 @@ class ArchivePage(Page):
     def menus(self) -> list[QMenu]:
         menu = QMenu(tr("户籍(&H)"), self)
         for key in ("new_household", "edit_household", None, "add_member", "edit_person", "tags", "change_head",
-                    "remove_member", "death", None, "move", "split", "merge", "move_out", None, "refresh"):
+                    "representative", "remove_member", "transfer", "death", None, "move", "split", "merge", "move_out",
+                    None, "refresh"):
             if key is None:
                 menu.addSeparator()
             else:
@@ -589,8 +593,10 @@ class ArchivePage(Page):
         for key, action in self.actions.items():
             if action.data():
                 action.setEnabled(active)
-        for key in ("edit_person", "tags", "remove_member", "death"):
+        for key in ("edit_person", "tags", "remove_member", "death", "transfer"):
             self.actions[key].setEnabled(person_active)
+        self.actions["transfer"].setEnabled(person_active and len(h.active_members) > 1)
+        self.actions["representative"].setEnabled(person_active and person.id != h.representative_id)
         self.actions["change_head"].setEnabled(active and len(h.active_members) > 1)
         self.actions["split"].setEnabled(active and len(h.active_members) > 1)
 
@@ -719,7 +725,7 @@ class ArchivePage(Page):
         set_head.setEnabled(bool(person and person.status == "active" and person.relation != "head"
                                  and self.actions["change_head"].isEnabled()))
         set_head.triggered.connect(lambda: self.change_head(person.id if person else None))
-        for key in ("edit_person", "tags", "remove_member", "death", "split"):
+        for key in ("edit_person", "tags", "representative", "remove_member", "transfer", "death", "split"):
             menu.addAction(self.actions[key])
         menu.exec(self.detail.members.viewport().mapToGlobal(pos))
 
@@ -865,6 +871,36 @@ class ArchivePage(Page):
             fn = lambda db: households.remove_member(db, h.id, person.id, new_head_id=new_head,  # noqa: E731
                                                      relations=relations, day=day)
         self.ctx.write(fn, description=what, kinds={"households", "persons"}, on_done=self._after(what, h.id))
+
+    def set_representative(self) -> None:
+        """The member who speaks for the household (户代表); undoable like any edit of the household."""
+        h = self._household()
+        person = self.detail.current_person()
+        if h is None or person is None or person.status != "active" or person.id == h.representative_id:
+            return
+        text = tr("{name}成为户{n}的户代表").format(name=person.name, n=h.number)
+        undo.edit_household(self.ctx, h.id, {"representative_id": person.id}, text, on_done=self._after(text, h.id))
+
+    def transfer_member(self) -> None:
+        """A member moves to another household of the office; the history of both keeps it."""
+        h = self._household()
+        person = self.detail.current_person()
+        if h is None or person is None or person.status != "active" or len(h.active_members) < 2:
+            return
+        dialog = TransferDialog(self.ctx, h, person, parent=self)
+        if not dialog.exec():
+            return
+        target, relation, new_head, relations = dialog.values()
+        what = tr("{name}从户{n}转入{target}，为户主的{rel}").format(
+            name=person.name, n=h.number, target=dialog.target_text, rel=vocab.label(vocab.RELATIONS, relation))
+        if new_head is not None:
+            what += tr("，{new}成为户{n}的新户主").format(
+                new=next(p.name for p in h.active_members if p.id == new_head), n=h.number)
+        if not confirm(self, tr("转入其他户"), what + tr("。"), undoable=False):
+            return
+        self.ctx.write(lambda db: households.remove_member(db, h.id, person.id, to_household_id=target,
+                                                          relation=relation, new_head_id=new_head, relations=relations),
+                       description=what, kinds={"households", "persons"}, on_done=self._after(what, h.id))
 
     def move_household(self) -> None:
         h = self._household()

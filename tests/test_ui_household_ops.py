@@ -1,0 +1,143 @@
+"""Household operations done in the window as a clerk does them: a member leaves, dies, moves to
+another household, the whole household moves out, and the representative (户代表) is chosen."""
+
+import datetime as dt
+
+from gridoffice import households, people
+from test_ui_archive import head_of, settle, window, with_dialog  # noqa: F401 - the window fixture
+
+DAY = dt.date(2026, 3, 5)
+
+
+def _member(win, person_id):
+    return people.get_person(win.ctx.reader(), person_id)
+
+
+def test_a_member_moves_out(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+
+    def handle(dialog):
+        assert dialog.new_head is None  # a member who is not the head: no new head to choose
+        dialog.day.setText(DAY.isoformat())
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["remove_member"].trigger, handle)
+    settle(qtbot, window)
+    title, text, undoable = window.confirmations[-1]
+    assert title == "成员迁出" and "张小龙于2026-03-05从户" in text and undoable is False
+    person = _member(window, office.zhang_xiaolong)
+    assert (person.status, person.status_date, person.household_id) == ("moved_out", "2026-03-05", office.h_zhang)
+    row = next(r for r in range(page.detail.members.rowCount()) if page.detail.members.item(r, 0).text() == "张小龙")
+    assert page.detail.members.item(row, 6).text() == "已迁出 2026-03-05"
+
+
+def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_zhang, office.zhang_wei)
+
+    def handle(dialog):
+        dialog.day.setText(DAY.isoformat())
+        dialog.new_head.setCurrentIndex(dialog.new_head.findData(office.li_na))
+        dialog.others.combos[office.zhang_xiaolong].setCurrentIndex(
+            dialog.others.combos[office.zhang_xiaolong].findData("son"))
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["death"].trigger, handle)
+    settle(qtbot, window)
+    assert "登记张伟于2026-03-05死亡，李娜成为新户主" in window.confirmations[-1][1]
+    assert _member(window, office.zhang_wei).status == "deceased"
+    assert head_of(window, office.h_zhang) == "李娜"
+    # The representative was the head: the new head takes the part.
+    assert households.get_household(window.ctx.reader(), office.h_zhang).representative_id == office.li_na
+    assert "李娜" in page.detail.title.text()
+
+
+def test_the_whole_household_moves_out(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_wang)
+
+    def handle(dialog):
+        dialog.day.setText(DAY.isoformat())
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["move_out"].trigger, handle)
+    settle(qtbot, window)
+    h = households.get_household(window.ctx.reader(), office.h_wang)
+    assert (h.status, h.status_date) == ("moved_out", "2026-03-05")
+    assert all(p.status == "moved_out" for p in h.members)
+    assert "已迁出" in page.detail.title.text()
+    assert not page.actions["add_member"].isEnabled()
+
+
+def test_a_member_moves_to_another_household(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    reader = window.ctx.reader()
+    number = households.get_household(reader, office.h_wang).number
+    own = households.get_household(reader, office.h_zhang).number
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+
+    def handle(dialog):
+        assert not dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+        qtbot.keyClicks(dialog.number, own)
+        assert "不能是原户" in dialog.found.text()
+        dialog.number.clear()
+        qtbot.keyClicks(dialog.number, number)
+        assert "王芳" in dialog.found.text()
+        assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+        dialog.relation.setCurrentIndex(dialog.relation.findData("other_relative"))
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["transfer"].trigger, handle)
+    settle(qtbot, window)
+    title, text, undoable = window.confirmations[-1]
+    assert title == "转入其他户" and "张小龙从户" in text and "王芳" in text and not undoable
+    person = _member(window, office.zhang_xiaolong)
+    assert (person.household_id, person.relation, person.status) == (office.h_wang, "other_relative", "active")
+    assert [p.name for p in households.get_household(reader, office.h_zhang).active_members] == ["张伟", "李娜"]
+
+
+def test_the_head_moves_to_another_household_and_leaves_a_new_head(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    number = households.get_household(window.ctx.reader(), office.h_wang).number
+    page.show_household(office.h_zhang, office.zhang_wei)
+
+    def handle(dialog):
+        qtbot.keyClicks(dialog.number, number)
+        dialog.new_head.setCurrentIndex(dialog.new_head.findData(office.zhang_xiaolong))
+        dialog.others.combos[office.li_na].setCurrentIndex(dialog.others.combos[office.li_na].findData("mother"))
+        dialog.relation.setCurrentIndex(dialog.relation.findData("father"))
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["transfer"].trigger, handle)
+    settle(qtbot, window)
+    assert "张小龙成为户" in window.confirmations[-1][1]
+    assert head_of(window, office.h_zhang) == "张小龙"
+    assert _member(window, office.li_na).relation == "mother"
+    assert (_member(window, office.zhang_wei).household_id, _member(window, office.zhang_wei).relation) == (
+        office.h_wang, "father")
+
+
+def test_choosing_the_representative_and_undoing_it(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_zhang, office.li_na)
+    assert page.actions["representative"].isEnabled()
+    page.actions["representative"].trigger()
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert households.get_household(reader, office.h_zhang).representative_id == office.li_na
+    relations = [page.detail.members.item(r, 1).text() for r in range(page.detail.members.rowCount())]
+    assert relations.count("配偶（户代表）") == 1 and "户主（户代表）" not in relations
+    assert window.undo_action.text() == "撤销 李娜成为户{n}的户代表".format(
+        n=households.get_household(reader, office.h_zhang).number)
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    assert households.get_household(reader, office.h_zhang).representative_id == office.zhang_wei
+    qtbot.waitUntil(lambda: "户主（户代表）" in [page.detail.members.item(r, 1).text()
+                                              for r in range(page.detail.members.rowCount())])
