@@ -467,3 +467,10 @@ def reindex(
 def dirty_count(db: Database) -> int:
     """Rows changed since the last rebuild; each costs a little on every search that finds it."""
     return db.execute("SELECT count(*) FROM search_fts WHERE search_fts MATCH ?", [f'"{_DIRTY}"']).fetchone()[0]
+
+
+def forget(db: Database, person_ids: Iterable[int] = (), household_ids: Iterable[int] = ()) -> None:
+    """Rows removed (an undone insert): a document of the dirty mark alone makes every search
+    re-check them against their rows, which are gone, so they are never found again."""
+    rowids = [int(i) for i in person_ids] + [_HOME + int(h) for h in household_ids]
+    db.conn.executemany(_INSERT.format(table="search_fts"), [(r, _DIRTY) for r in rowids])

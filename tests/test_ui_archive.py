@@ -158,7 +158,7 @@ def test_add_member(qtbot, window):
 
     with_dialog(qtbot, page.actions["add_member"].trigger, handle)
     settle(qtbot, window)
-    assert "王小花" in window.confirmations[-1][1] and window.confirmations[-1][2] is False
+    assert "王小花" in window.confirmations[-1][1] and window.confirmations[-1][2] is True
     h = households.get_household(window.ctx.reader(), window.office.h_wang)
     assert [p.name for p in h.active_members].count("王小花") == 1
     assert page.detail.members.rowCount() == 3

@@ -1,5 +1,6 @@
 """Household operations done in the window as a clerk does them: a member leaves, dies, moves to
-another household, the whole household moves out, and the representative (户代表) is chosen."""
+another household, the whole household moves out, and the representative (户代表) is chosen; each
+is checked, then taken back with the Edit menu's undo, which names it."""
 
 import datetime as dt
 
@@ -11,6 +12,13 @@ DAY = dt.date(2026, 3, 5)
 
 def _member(win, person_id):
     return people.get_person(win.ctx.reader(), person_id)
+
+
+def _undo(qtbot, win, text):
+    """Edit → 撤销, which says what it takes back."""
+    assert win.undo_action.isEnabled() and win.undo_action.text() == "撤销 " + text
+    win.undo_action.trigger()
+    settle(qtbot, win)
 
 
 def test_a_member_moves_out(qtbot, window):
@@ -26,11 +34,17 @@ def test_a_member_moves_out(qtbot, window):
     with_dialog(qtbot, page.actions["remove_member"].trigger, handle)
     settle(qtbot, window)
     title, text, undoable = window.confirmations[-1]
-    assert title == "成员迁出" and "张小龙于2026-03-05从户" in text and undoable is False
+    assert title == "成员迁出" and "张小龙于2026-03-05从户" in text and undoable is True
     person = _member(window, office.zhang_xiaolong)
     assert (person.status, person.status_date, person.household_id) == ("moved_out", "2026-03-05", office.h_zhang)
     row = next(r for r in range(page.detail.members.rowCount()) if page.detail.members.item(r, 0).text() == "张小龙")
     assert page.detail.members.item(row, 6).text() == "已迁出 2026-03-05"
+    _undo(qtbot, window, text[:-1])
+    person = _member(window, office.zhang_xiaolong)
+    assert (person.status, person.status_date) == ("active", None)
+    window.redo_action.trigger()
+    settle(qtbot, window)
+    assert _member(window, office.zhang_xiaolong).status == "moved_out"
 
 
 def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
@@ -53,6 +67,10 @@ def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
     # The representative was the head: the new head takes the part.
     assert households.get_household(window.ctx.reader(), office.h_zhang).representative_id == office.li_na
     assert "李娜" in page.detail.title.text()
+    _undo(qtbot, window, window.confirmations[-1][1][:-1])
+    assert _member(window, office.zhang_wei).status == "active" and head_of(window, office.h_zhang) == "张伟"
+    assert _member(window, office.li_na).relation == "spouse"
+    assert households.get_household(window.ctx.reader(), office.h_zhang).representative_id == office.zhang_wei
 
 
 def test_the_whole_household_moves_out(qtbot, window):
@@ -71,6 +89,9 @@ def test_the_whole_household_moves_out(qtbot, window):
     assert all(p.status == "moved_out" for p in h.members)
     assert "已迁出" in page.detail.title.text()
     assert not page.actions["add_member"].isEnabled()
+    _undo(qtbot, window, f"户{h.number}整户迁出")
+    h = households.get_household(window.ctx.reader(), office.h_wang)
+    assert (h.status, h.status_date) == ("active", None) and all(p.status == "active" for p in h.members)
 
 
 def test_a_member_moves_to_another_household(qtbot, window):
@@ -95,10 +116,13 @@ def test_a_member_moves_to_another_household(qtbot, window):
     with_dialog(qtbot, page.actions["transfer"].trigger, handle)
     settle(qtbot, window)
     title, text, undoable = window.confirmations[-1]
-    assert title == "转入其他户" and "张小龙从户" in text and "王芳" in text and not undoable
+    assert title == "转入其他户" and "张小龙从户" in text and "王芳" in text and undoable
     person = _member(window, office.zhang_xiaolong)
     assert (person.household_id, person.relation, person.status) == (office.h_wang, "other_relative", "active")
     assert [p.name for p in households.get_household(reader, office.h_zhang).active_members] == ["张伟", "李娜"]
+    _undo(qtbot, window, text[:-1])
+    person = _member(window, office.zhang_xiaolong)
+    assert (person.household_id, person.relation) == (office.h_zhang, "son")
 
 
 def test_the_head_moves_to_another_household_and_leaves_a_new_head(qtbot, window):
@@ -141,3 +165,76 @@ def test_choosing_the_representative_and_undoing_it(qtbot, window):
     assert households.get_household(reader, office.h_zhang).representative_id == office.zhang_wei
     qtbot.waitUntil(lambda: "户主（户代表）" in [page.detail.members.item(r, 1).text()
                                               for r in range(page.detail.members.rowCount())])
+
+
+def test_a_new_member_is_taken_back(qtbot, window):
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    from ui_helpers import pid, years_ago
+
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_wang)
+
+    def handle(form):
+        form.edits["name"].insert("王小花")
+        qtbot.keyClicks(form.edits["id_number"], pid(years_ago(2), 26))
+        form.edits["relation"].setCurrentIndex(form.edits["relation"].findData("daughter"))
+        form.buttons.button(QDialogButtonBox.StandardButton.Save).click()
+
+    with_dialog(qtbot, page.actions["add_member"].trigger, handle)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert len(households.get_household(reader, office.h_wang).active_members) == 3
+    _undo(qtbot, window, "添加成员王小花")
+    assert [p.name for p in households.get_household(reader, office.h_wang).members] == ["王芳", "王小明"]
+    assert not reader.execute("SELECT 1 FROM persons WHERE name = '王小花'").fetchone()
+    qtbot.waitUntil(lambda: page.detail.members.rowCount() == 2)
+
+
+def test_a_split_and_a_merge_are_taken_back(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    reader = window.ctx.reader()
+    number = households.get_household(reader, office.h_zhang).number
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+    with_dialog(qtbot, page.actions["split"].trigger, lambda dialog: dialog.accept())
+    settle(qtbot, window)
+    new_household = _member(window, office.zhang_xiaolong).household_id
+    assert new_household != office.h_zhang
+    _undo(qtbot, window, f"户{number}分户")
+    assert _member(window, office.zhang_xiaolong).household_id == office.h_zhang
+    assert reader.execute("SELECT count(*) FROM households WHERE id = ?", [new_household]).fetchone()[0] == 0
+
+    page.show_household(office.h_wang)
+
+    def merge(dialog):
+        qtbot.keyClicks(dialog.number, number)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["merge"].trigger, merge)
+    settle(qtbot, window)
+    assert households.get_household(reader, office.h_wang).status == "dissolved"
+    assert window.undo_action.text().startswith("撤销 户")
+    window.undo_action.trigger()
+    settle(qtbot, window)
+    h = households.get_household(reader, office.h_wang)
+    assert h.status == "active" and [p.name for p in h.active_members] == ["王芳", "王小明"]
+    assert head_of(window, office.h_wang) == "王芳"
+
+
+def test_a_tag_is_taken_back(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+
+    def handle(dialog):
+        dialog.boxes["floating"].setChecked(True)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["tags"].trigger, handle)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert [t.tag for t in people.tags_of(reader, office.zhang_xiaolong)] == ["floating"]
+    _undo(qtbot, window, "修改张小龙的人群标签")
+    assert people.tags_of(reader, office.zhang_xiaolong, include_ended=True) == []

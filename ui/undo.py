@@ -1,10 +1,12 @@
 """Undoable edits: each runs a core call, and on success pushes a command holding its inverse.
 
-Only edits with a clean inverse in the core are undoable: a person's or household's fields
-(update back to the old values), moving a household (move it back), changing the head (make
-the old head head again with the old relations). Adding or removing members, split, merge,
-moving out and death are not: their confirmations say so, and the history keeps them.
-The command is pushed after the write succeeded, so a refused edit never enters the stack.
+Field edits, moving a household and changing the head have inverses of their own in the core
+(update back, move back, make the old head head again). The other household operations (a new
+household or member, a member leaving, moving to another household or dying, split, merge, moving
+out, tags) are taken back by their own audit entries (gridoffice.revert, `operation` below):
+undo reverts the operation's entries, redo reverts the undo's. The command is pushed after the
+write succeeded, so a refused edit never enters the stack; an undo the core refuses (the rows
+changed since) is told and empties the stack, whose place no longer matches the archive.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 from sqlite_utils import Database
 
-from gridoffice import households, people
+from gridoffice import households, people, revert
 
 KINDS = frozenset({"households", "persons"})
 
@@ -44,6 +46,52 @@ class CoreCommand(QUndoCommand):
 
     def undo(self) -> None:
         self.ctx.write(self._undo, description=tr("撤销：{t}").format(t=self.text()), kinds=self._kinds)
+
+
+class RevertCommand(QUndoCommand):
+    """An operation taken back and forth by its audit entries; `run` is the last change made."""
+
+    def __init__(self, ctx, text: str, run: revert.Run, kinds: frozenset):
+        super().__init__(text)
+        self.ctx = ctx
+        self.run = run
+        self._kinds = kinds
+        self._done_already = True
+
+    def redo(self) -> None:
+        if self._done_already:
+            self._done_already = False
+            return
+        self._revert(tr("重做：{t}").format(t=self.text()))
+
+    def undo(self) -> None:
+        self._revert(tr("撤销：{t}").format(t=self.text()))
+
+    def _revert(self, description: str) -> None:
+        run = self.run
+
+        def refused(exc: BaseException) -> None:
+            self.ctx.write_failed.emit(description, exc)
+            self.ctx.undo_stack.clear()
+
+        self.ctx.write(lambda db: revert.revert(db, run), description=description, kinds=self._kinds,
+                       on_done=self._moved, on_error=refused)
+
+    def _moved(self, run: revert.Run) -> None:
+        self.run = run
+
+
+def operation(ctx, text: str, fn: Callable[[Database], Any], *, kinds=KINDS, on_done=None) -> None:
+    """fn(db) through the writer as one undoable step; on_done gets fn's result."""
+    kinds = frozenset(kinds)
+
+    def done(out) -> None:
+        result, run = out
+        ctx.undo_stack.push(RevertCommand(ctx, text, run, kinds))
+        if on_done:
+            on_done(result)
+
+    ctx.write(lambda db: revert.run_of(db, fn), description=text, kinds=kinds, on_done=done)
 
 
 def _push(ctx, text: str, do, undo, on_done):

@@ -755,10 +755,10 @@ class ArchivePage(Page):
         head = form.person_input()
         where = dialog.picker.unit_text()
         if not confirm(self, tr("新建户"), tr("将在“{where}”新建一户，户主为{name}。").format(where=where, name=head.name),
-                       undoable=False):
+                       undoable=True):
             return
-        self.ctx.write(lambda db: households.create_household(db, head=head, **values), description=tr("新建户"),
-                       kinds={"households", "persons"},
+        undo.operation(self.ctx, tr("新建户（户主{name}）").format(name=head.name),
+                       lambda db: households.create_household(db, head=head, **values),
                        on_done=lambda hid: (self.show_household(hid), self.ctx.show_status(tr("已新建户"))))
 
     def edit_household(self) -> None:
@@ -781,10 +781,10 @@ class ArchivePage(Page):
         person = form.person_input()
         relation = vocab.label(vocab.RELATIONS, person.relation)
         if not confirm(self, tr("添加成员"), tr("将把{name}登记为户{n}（户主{head}）的成员，关系：{rel}。").format(
-                name=person.name, n=h.number, head=h.head.name if h.head else "", rel=relation), undoable=False):
+                name=person.name, n=h.number, head=h.head.name if h.head else "", rel=relation), undoable=True):
             return
-        self.ctx.write(lambda db: households.add_member(db, h.id, person, person.relation),
-                       description=tr("添加成员{name}").format(name=person.name), kinds={"households", "persons"},
+        undo.operation(self.ctx, tr("添加成员{name}").format(name=person.name),
+                       lambda db: households.add_member(db, h.id, person, person.relation),
                        on_done=lambda pid: self.show_household(h.id, pid))
 
     def edit_person(self) -> None:
@@ -818,8 +818,8 @@ class ArchivePage(Page):
             for tag in removed:
                 people.end_tag(db, person.id, tag)
 
-        self.ctx.write(apply, description=tr("修改{name}的人群标签").format(name=person.name),
-                       kinds={"persons", "tags"}, on_done=self._after(tr("已保存人群标签")))
+        undo.operation(self.ctx, tr("修改{name}的人群标签").format(name=person.name), apply,
+                       kinds={"households", "persons", "tags"}, on_done=self._after(tr("已保存人群标签")))
 
     def change_head(self, new_head_id: int | None = None) -> None:
         h = self._household()
@@ -863,14 +863,14 @@ class ArchivePage(Page):
             what += tr("，{new}成为新户主").format(new=new_name)
         elif death and len(h.active_members) == 1:
             what += tr("；户{n}再无在册成员，将注销").format(n=h.number)
-        if not confirm(self, tr("登记死亡") if death else tr("成员迁出"), what + tr("。"), undoable=False):
+        if not confirm(self, tr("登记死亡") if death else tr("成员迁出"), what + tr("。"), undoable=True):
             return
         if death:
             fn = lambda db: households.record_death(db, person.id, day=day, new_head_id=new_head, relations=relations)  # noqa: E731
         else:
             fn = lambda db: households.remove_member(db, h.id, person.id, new_head_id=new_head,  # noqa: E731
                                                      relations=relations, day=day)
-        self.ctx.write(fn, description=what, kinds={"households", "persons"}, on_done=self._after(what, h.id))
+        undo.operation(self.ctx, what, fn, on_done=self._after(what, h.id))
 
     def set_representative(self) -> None:
         """The member who speaks for the household (户代表); undoable like any edit of the household."""
@@ -896,11 +896,11 @@ class ArchivePage(Page):
         if new_head is not None:
             what += tr("，{new}成为户{n}的新户主").format(
                 new=next(p.name for p in h.active_members if p.id == new_head), n=h.number)
-        if not confirm(self, tr("转入其他户"), what + tr("。"), undoable=False):
+        if not confirm(self, tr("转入其他户"), what + tr("。"), undoable=True):
             return
-        self.ctx.write(lambda db: households.remove_member(db, h.id, person.id, to_household_id=target,
-                                                          relation=relation, new_head_id=new_head, relations=relations),
-                       description=what, kinds={"households", "persons"}, on_done=self._after(what, h.id))
+        undo.operation(self.ctx, what, lambda db: households.remove_member(
+            db, h.id, person.id, to_household_id=target, relation=relation, new_head_id=new_head, relations=relations),
+            on_done=self._after(what, h.id))
 
     def move_household(self) -> None:
         h = self._household()
@@ -934,11 +934,11 @@ class ArchivePage(Page):
             n=h.number, who="、".join(names[i] for i in moving), head=names[new_head])
         if remaining_head is not None:
             text += tr("原户由{name}任户主。").format(name=names[remaining_head])
-        if not confirm(self, tr("分户"), text, undoable=False):
+        if not confirm(self, tr("分户"), text, undoable=True):
             return
-        self.ctx.write(lambda db: households.split_household(db, h.id, moving, new_head, relations=relations,
+        undo.operation(self.ctx, tr("户{n}分户").format(n=h.number),
+                       lambda db: households.split_household(db, h.id, moving, new_head, relations=relations,
                                                              remaining_head_id=remaining_head),
-                       description=tr("分户"), kinds={"households", "persons"},
                        on_done=lambda new_id: (self.show_household(new_id), self.ctx.show_status(tr("已分户"))))
 
     def merge_household(self) -> None:
@@ -950,10 +950,11 @@ class ArchivePage(Page):
             return
         target, relations = dialog.target_id, dialog.relations()
         if not confirm(self, tr("合户"), tr("户{n}的{k}名成员将并入{target}，户{n}随后注销。").format(
-                n=h.number, k=len(h.active_members), target=dialog.target_text), undoable=False):
+                n=h.number, k=len(h.active_members), target=dialog.target_text), undoable=True):
             return
-        self.ctx.write(lambda db: households.merge_households(db, h.id, target, relations),
-                       description=tr("合户"), kinds={"households", "persons", "contacts"},
+        undo.operation(self.ctx, tr("户{n}并入{target}").format(n=h.number, target=dialog.target_text),
+                       lambda db: households.merge_households(db, h.id, target, relations),
+                       kinds={"households", "persons", "contacts"},
                        on_done=lambda _r: (self.show_household(target), self.ctx.show_status(tr("已合户"))))
 
     def move_out(self) -> None:
@@ -965,7 +966,7 @@ class ArchivePage(Page):
             return
         day = dialog.day.text()
         if not confirm(self, tr("整户迁出"), tr("户{n}及其{k}名在册成员将于{day}迁出，联系人关系随之结束。").format(
-                n=h.number, k=len(h.active_members), day=day), undoable=False):
+                n=h.number, k=len(h.active_members), day=day), undoable=True):
             return
-        self.ctx.write(lambda db: households.move_out(db, h.id, day=day), description=tr("整户迁出"),
+        undo.operation(self.ctx, tr("户{n}整户迁出").format(n=h.number), lambda db: households.move_out(db, h.id, day=day),
                        kinds={"households", "persons", "contacts"}, on_done=self._after(tr("已迁出"), h.id))

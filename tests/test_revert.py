@@ -1,0 +1,86 @@
+"""Every household operation taken back by its own audit entries gives the archive as it was, and
+taking the undo back gives the operation's result again."""
+
+import pytest
+
+from gridoffice import households, people, revert
+from gridoffice.errors import RuleViolation
+from _domain import TODAY, man, tree, woman
+
+ARCHIVE = ("persons", "households", "person_tags", "contacts")
+
+
+def archive(db) -> dict:
+    """The archive's rows without their updated_at stamp (an undo is a new write: it has its own)."""
+    out = {}
+    for table in ARCHIVE:
+        cur = db.execute(f"SELECT * FROM [{table}] ORDER BY id")
+        names = [c[0] for c in cur.description]
+        out[table] = [tuple(v for n, v in zip(names, r) if n != "updated_at") for r in cur.fetchall()]
+    return out
+
+
+@pytest.fixture
+def office(db):
+    t = tree(db)
+    zhang = households.create_household(db, org_id=t.grid, head=man("张伟"), address="宝石小区1幢")
+    head = households.get_household(db, zhang).head.id
+    spouse = households.add_member(db, zhang, woman("李娜"), "spouse")
+    son = households.add_member(db, zhang, man("张小龙", 1995, 13), "son")
+    wang = households.create_household(db, org_id=t.grid2, head=woman("王芳", 1980, 24))
+    people.add_tag(db, spouse, "残疾人", since="2020-01-01", today=TODAY)
+    return db, t, zhang, head, spouse, son, wang
+
+
+OPERATIONS = {
+    "add_member": lambda db, o: households.add_member(db, o[2], man("张小虎", 2001, 15), "son"),
+    "member_leaves": lambda db, o: households.remove_member(db, o[2], o[5], day="2026-03-05", today=TODAY),
+    "transfer": lambda db, o: households.remove_member(db, o[2], o[5], to_household_id=o[6], relation="other"),
+    "death_of_the_head": lambda db, o: households.record_death(db, o[3], day="2026-03-05", new_head_id=o[4],
+                                                               relations={o[5]: "son"}, today=TODAY),
+    "move_out": lambda db, o: households.move_out(db, o[2], day="2026-03-05", today=TODAY),
+    "split": lambda db, o: households.split_household(db, o[2], [o[5]], o[5], today=TODAY),
+    "merge": lambda db, o: households.merge_households(db, o[6], o[2], {households.get_household(db, o[6]).head.id:
+                                                                        "other"}, today=TODAY),
+    "add_tag": lambda db, o: people.add_tag(db, o[5], "流动人口", since="2025-01-01", today=TODAY),
+    "end_tag": lambda db, o: people.end_tag(db, o[4], "残疾人", until="2026-01-01", today=TODAY),
+    "representative": lambda db, o: households.update_household(db, o[2], representative_id=o[4]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_an_operation_undone_and_redone(office, name):
+    db = office[0]
+    before = archive(db)
+    _, run = revert.run_of(db, OPERATIONS[name], office)
+    after = archive(db)
+    assert after != before and run.upto > run.after
+    undo = revert.revert(db, run)
+    assert archive(db) == before
+    assert {a for (a,) in db.execute("SELECT action FROM audit WHERE id > ?", [undo.after])} == {"undo"}
+    revert.revert(db, undo)
+    assert archive(db) == after
+
+
+def test_a_row_changed_since_is_not_overwritten(office):
+    db, _, zhang, *_ = office
+    _, run = revert.run_of(db, households.update_household, zhang, address="宝石小区2幢")
+    _, later = revert.run_of(db, households.update_household, zhang, address="别处")
+    before = archive(db)
+    with pytest.raises(RuleViolation, match="这之后户又有改动，不能撤销"):
+        revert.revert(db, run)
+    assert archive(db) == before
+    revert.revert(db, later)  # the newest change can be taken back, and then the one before
+    revert.revert(db, run)
+    assert households.get_household(db, zhang).address == "宝石小区1幢"
+
+
+def test_an_undone_insert_is_gone_from_search(office):
+    from gridoffice import search
+    from gridoffice.users import whole_office
+
+    db, _, zhang, *_ = office
+    person, run = revert.run_of(db, households.add_member, zhang, man("欧阳小虎", 2001, 15), "son")
+    assert [h.id for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"] == [person]
+    revert.revert(db, run)
+    assert not [h for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"]
