@@ -17,6 +17,7 @@ from .i18n import tr
 from .idcard import check_consistency, parse_id
 from .normalize import clean_field, clean_text, normalize_phone, require_name
 from .scope import Scope, writable
+from .tag_entries import tag_code
 from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
 
 
@@ -227,11 +228,7 @@ def _writable(db: Database, person: Person, tag: str | None = None) -> None:
 
 
 def _tag_code(tag: str) -> str:
-    code = code_for(TAGS, clean_text(tag))
-    if code is None:
-        raise ValidationError("tag", tr("人群类别“{tag}”不存在，可选：{options}").format(
-            tag=tag, options="、".join(tr(v) for v in TAGS.values())))
-    return code
+    return tag_code(tag, "tag")
 
 
 def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None, note: str = "",

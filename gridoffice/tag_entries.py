@@ -38,11 +38,11 @@ def label_of(code: str) -> str:
     return tr(TAGS[code]) if code in TAGS else code
 
 
-def tag_code(text: str) -> str:
+def tag_code(text: str, field: str = "tags") -> str:
     """The code of a register named as the window names it (or by its code)."""
     code = code_for(TAGS, clean_text(text))
     if code is None:
-        raise ValidationError("tags", tr("人群类别“{tag}”不存在，可选：{options}").format(
+        raise ValidationError(field, tr("人群类别“{tag}”不存在，可选：{options}").format(
             tag=text, options="、".join(tr(v) for v in TAGS.values())))
     return code
 

@@ -42,40 +42,31 @@ class CoreCommand(QUndoCommand):
         if self._done_already:
             self._done_already = False
             return
-        self.ctx.write(self._do, description=tr("重做：{t}").format(t=self.text()), kinds=self._kinds)
+        self._write(self._do, tr("重做：{t}").format(t=self.text()))
 
     def undo(self) -> None:
-        self.ctx.write(self._undo, description=tr("撤销：{t}").format(t=self.text()), kinds=self._kinds)
+        self._write(self._undo, tr("撤销：{t}").format(t=self.text()))
+
+    def _write(self, fn: Callable[[Database], Any], description: str) -> None:
+        self.ctx.write(fn, description=description, kinds=self._kinds)
 
 
-class RevertCommand(QUndoCommand):
+class RevertCommand(CoreCommand):
     """An operation taken back and forth by its audit entries; `run` is the last change made."""
 
     def __init__(self, ctx, text: str, run: revert.Run, kinds: frozenset):
-        super().__init__(text)
-        self.ctx = ctx
+        super().__init__(ctx, text, self._revert, self._revert, kinds)
         self.run = run
-        self._kinds = kinds
-        self._done_already = True
 
-    def redo(self) -> None:
-        if self._done_already:
-            self._done_already = False
-            return
-        self._revert(tr("重做：{t}").format(t=self.text()))
+    def _revert(self, db: Database) -> revert.Run:
+        return revert.revert(db, self.run)
 
-    def undo(self) -> None:
-        self._revert(tr("撤销：{t}").format(t=self.text()))
-
-    def _revert(self, description: str) -> None:
-        run = self.run
-
+    def _write(self, fn: Callable[[Database], Any], description: str) -> None:
         def refused(exc: BaseException) -> None:
             self.ctx.write_failed.emit(description, exc)
             self.ctx.undo_stack.clear()
 
-        self.ctx.write(lambda db: revert.revert(db, run), description=description, kinds=self._kinds,
-                       on_done=self._moved, on_error=refused)
+        self.ctx.write(fn, description=description, kinds=self._kinds, on_done=self._moved, on_error=refused)
 
     def _moved(self, run: revert.Run) -> None:
         self.run = run
