@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as openpyxl_writer
 
-from gridoffice import audit_log, masking, regions, tempfiles, vocab
+from gridoffice import audit_log, masking, office_tags, regions, tempfiles, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -167,8 +167,9 @@ def _tag_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
     """Person id -> the tag cell (every entry the role may see, ended ones too, oldest first)."""
     entries: dict[int, list] = {}
     for person_id, tag, since, until, note in db.execute(
-            f"SELECT person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE "
-            f"tag IN ({','.join('?' * len(scope.tags)) or 'NULL'}) ORDER BY person_id, since, id", sorted(scope.tags)):
+            f"SELECT person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE {scope.tags_sql('tag')} "
+            "ORDER BY person_id, since, id"):
         entries.setdefault(person_id, []).append(TagEntry(tag, since, until, note))
-    return {pid: format_cell(e, masked=masked) for pid, e in entries.items()}
+    labels = office_tags.labels(db)
+    return {pid: format_cell(e, masked=masked, labels=labels) for pid, e in entries.items()}
 

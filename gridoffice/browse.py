@@ -14,7 +14,7 @@ from typing import Sequence
 
 from sqlite_utils import Database
 
-from . import ages, vocab
+from . import ages, office_tags, vocab
 from .masking import mask_birth, mask_id, mask_phone
 from .scope import Scope
 
@@ -109,7 +109,7 @@ def _today(today: dt.date | None) -> dt.date:
 
 def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> tuple[list[str], list]:
     if flt.tag:
-        scope.require_tag(flt.tag, vocab.label(vocab.TAGS, flt.tag))
+        scope.require_tag(flt.tag, office_tags.label(db, flt.tag))
     where: list[str] = [] if scope.whole_office else [scope.households("p.household_id")]
     params: list = []
     if flt.status:

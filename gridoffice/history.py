@@ -12,7 +12,7 @@ from pathlib import PureWindowsPath
 
 from sqlite_utils import Database
 
-from . import matters, vocab
+from . import matters, office_tags, vocab
 from .audit import Entry
 from .audit_log import ACTION_LABELS
 from .i18n import tr
@@ -108,6 +108,7 @@ class _Names:
                 for key, table in REFERENCES.items():
                     if isinstance(values.get(key), int):
                         wanted.setdefault(table, set()).add(values[key])
+        self.tag_labels = office_tags.labels(db)  # the office's own registers are named too
         self.tag_person: dict[int, int] = {}
         if wanted.get("person_tags"):
             self.tag_person = dict(self._rows(db, "SELECT id, person_id FROM person_tags", wanted["person_tags"]))
@@ -156,6 +157,8 @@ def _value(key: str, value, table: str | None, names: _Names) -> str:
         return names.of(REFERENCES[key], value)
     if key == "status":
         return vocab.label(STATUS.get(table or "", {}), value)
+    if key == "tag":
+        return names.tag_labels.get(value, str(value))
     if key in VALUES:
         return vocab.label(VALUES[key], value)
     if key == "role":

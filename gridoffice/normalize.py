@@ -57,6 +57,7 @@ LIMITS: dict[str, tuple[str, int]] = {
     "address": ("住址", 200),
     "notes": ("备注", 2000),
     "tag_note": ("名册说明", 200),
+    "register_name": ("名册名称", 20),
     "unit_name": ("名称", 60),
     "grid": ("所属网格", 60),
     "unit_code": ("编码", 30),

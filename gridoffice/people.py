@@ -11,14 +11,14 @@ from dataclasses import asdict, dataclass, fields, replace
 
 from sqlite_utils import Database
 
-from . import records, search
+from . import office_tags, records, search
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .idcard import check_consistency, parse_id
 from .normalize import clean_field, clean_text, normalize_phone, require_name
 from .scope import Scope, writable
 from .tag_entries import tag_code
-from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, TAGS, code_for
+from .vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, code_for
 
 
 @dataclass(frozen=True)
@@ -224,17 +224,19 @@ def update_person(db: Database, person_id: int, *, today: dt.date | None = None,
 def _writable(db: Database, person: Person, tag: str | None = None) -> None:
     """Refuse a change to a person outside the acting user's scope, or to a tag the role may not see."""
     row = db.execute("SELECT org_id FROM households WHERE id = ?", [person.household_id]).fetchone()
-    writable(db, row[0] if row else None, tag=tag, tag_label=tr(TAGS[tag]) if tag else "")
+    writable(db, row[0] if row else None, tag=tag, tag_label=office_tags.label(db, tag) if tag else "")
 
 
-def _tag_code(tag: str) -> str:
-    return tag_code(tag, "tag")
+def _tag_code(db: Database, tag: str) -> str:
+    """A register's code from its name: built in or the office's own, in use."""
+    code = tag_code(tag, "tag", office_tags.labels(db, active=True))
+    return code
 
 
 def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None, note: str = "",
             today: dt.date | None = None) -> int:
     """Put a person on a special-group register from `since` (default today)."""
-    code = _tag_code(tag)
+    code = _tag_code(db, tag)
     since = records.parse_day(since, "since", "开始日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         person = get_person(db, person_id)
@@ -244,7 +246,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
                 name=person.name, status=tr(PERSON_STATUS[person.status])))
         if db.execute("SELECT 1 FROM person_tags WHERE person_id = ? AND tag = ? AND until IS NULL",
                       [person_id, code]).fetchone():
-            raise RuleViolation(tr("{name}已在“{tag}”名册中").format(name=person.name, tag=tr(TAGS[code])))
+            raise RuleViolation(tr("{name}已在“{tag}”名册中").format(name=person.name, tag=office_tags.label(db, code)))
         tag_id = records.insert(db, "person_tags", {"person_id": person_id, "tag": code, "since": since,
                                                     "until": None, "note": clean_field(note, "tag_note", "note")}, "add_tag")
         search.reindex(db, person_ids=[person_id])
@@ -254,7 +256,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
 def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
             today: dt.date | None = None) -> None:
     """Take a person off a register; the entry stays with its end date."""
-    code = _tag_code(tag)
+    code = _tag_code(db, tag)
     until = records.parse_day(until, "until", "结束日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         person = get_person(db, person_id)
@@ -262,7 +264,7 @@ def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
         found = db.execute("SELECT id, since FROM person_tags WHERE person_id = ? AND tag = ? AND until IS NULL",
                            [person_id, code]).fetchone()
         if not found:
-            raise RuleViolation(tr("{name}不在“{tag}”名册中").format(name=person.name, tag=tr(TAGS[code])))
+            raise RuleViolation(tr("{name}不在“{tag}”名册中").format(name=person.name, tag=office_tags.label(db, code)))
         if found[1] and until < found[1]:
             raise ValidationError("until", tr("结束日期{until}早于开始日期{since}").format(until=until, since=found[1]))
         records.update(db, "person_tags", found[0], {"until": until}, "end_tag")
@@ -275,11 +277,10 @@ def visible_tags_of(db: Database, person_ids: list[int], scope: Scope, *,
     need them), in one query, by person then since."""
     if not person_ids:
         return []
-    seen = ",".join(f"'{t}'" for t in sorted(scope.tags)) or "NULL"
     where = "" if include_ended else " AND until IS NULL"
     rows = db.execute(
         f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags "
-        f"WHERE person_id IN ({','.join('?' * len(person_ids))}) AND tag IN ({seen}){where} ORDER BY person_id, since, id",
+        f"WHERE person_id IN ({','.join('?' * len(person_ids))}) AND {scope.tags_sql('tag')}{where} ORDER BY person_id, since, id",
         list(person_ids)).fetchall()
     return [Tag(*r) for r in rows]
 

@@ -16,7 +16,7 @@ from .i18n import tr
 from .normalize import clean_text
 
 # Tables whose rows carry created_at/updated_at (see schema.m001_initial).
-_STAMPED = {"org_units", "households", "persons", "staff", "teams"}
+_STAMPED = {"org_units", "households", "persons", "staff", "teams", "office_tags"}
 
 
 def row(db: Database, table: str, row_id: int) -> dict | None:

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from sqlite_utils import Database
 
-from . import ages, vocab
+from . import ages, office_tags, vocab
 from .errors import NotFound, ValidationError
 from .i18n import tr
 from .masking import mask_birth, mask_id, mask_phone
@@ -50,15 +50,18 @@ class RegisterRow:
 SORTS = ("household", "name", "age", "grid")
 
 
-def groups() -> list[Group]:
-    """Every register in display order: age groups first, then the tags."""
+def groups(db: Database | None = None) -> list[Group]:
+    """Every register in display order: age groups first, then the tags; with `db`, the office's
+    own registers in use after the built-in ones."""
     result = [Group(AGE_PREFIX + g.code, ages.label(g), "age", False) for g in ages.AGE_GROUPS]
     result += [Group(code, vocab.label(vocab.TAGS, code), "tag", code in vocab.SENSITIVE_TAGS) for code in vocab.TAGS]
+    if db is not None:
+        result += [Group(r.code, r.label, "tag", r.sensitive) for r in office_tags.registers(db) if r.own]
     return result
 
 
-def group(code: str) -> Group:
-    for g in groups():
+def group(code: str, db: Database | None = None) -> Group:
+    for g in groups(db):
         if g.code == code:
             return g
     raise ValidationError("group", tr("没有名为“{code}”的重点人群").format(code=code))
@@ -120,8 +123,7 @@ def _tag_where(tag: str, today: dt.date) -> tuple[str, list]:
 
 
 def _group_where(code: str, today: dt.date) -> tuple[str, list]:
-    g = group(code)
-    if g.kind == "age":
+    if code.startswith(AGE_PREFIX):
         return _age_where(ages.AGE_GROUP_BY_CODE[code[len(AGE_PREFIX):]], today)
     return _tag_where(code, today)
 
@@ -151,9 +153,9 @@ def counts(db: Database, *, scope: Scope, org_id: int | None = None, today: dt.d
             [today.isoformat()] + params,
         ).fetchall()
     )
-    for code in vocab.TAGS:
-        if scope.sees_tag(code):
-            result[code] = tag_counts.get(code, 0)
+    for register in office_tags.registers(db):
+        if scope.sees_tag(register.code):
+            result[register.code] = tag_counts.get(register.code, 0)
     return result
 
 
@@ -163,8 +165,9 @@ def person_ids(db: Database, code: str, *, scope: Scope, org_id: int | None = No
     per visible window. A sensitive register the role may not see is refused."""
     if sort not in SORTS:
         raise ValidationError("sort", tr("不能按“{sort}”排序").format(sort=sort))
-    if group(code).kind == "tag":
-        scope.require_tag(code, group(code).label)
+    found = group(code, db)
+    if found.kind == "tag":
+        scope.require_tag(code, found.label)
     today = today or dt.date.today()
     cond, cond_params = _group_where(code, today)
     where, params = _scope(db, scope, org_id)

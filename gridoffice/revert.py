@@ -24,7 +24,8 @@ from . import audit, records, search_index
 from .errors import RuleViolation
 from .i18n import tr
 
-TABLES = {"persons": "人员", "households": "户", "person_tags": "人群名册记录", "contacts": "联系户"}
+TABLES = {"persons": "人员", "households": "户", "person_tags": "人群名册记录", "household_tags": "户的困难登记",
+          "contacts": "联系户"}
 
 
 @dataclass(frozen=True)

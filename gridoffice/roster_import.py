@@ -32,7 +32,7 @@ from typing import Generator
 
 from sqlite_utils import Database
 
-from . import audit, households, records, regions, search, search_index, tag_entries
+from . import audit, households, office_tags, records, regions, search, search_index, tag_entries
 from .db import now, refresh_statistics
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
@@ -184,6 +184,7 @@ class _Job:
         self.tags_on_record: dict[int, list[tuple]] = {}
         self.new_tags: dict[int, list[str]] = {}  # new persons' open tags, for their search documents
         self.scope = acting(db)
+        self.labels = office_tags.labels(db, active=True)
         self.new_heads: set[int] = set()  # households on record that gain a head from the file
         self.documents = search_index.Documents(self.new_tags)
         self.counts = dict.fromkeys(("persons_new", "persons_updated", "persons_unchanged", "households_new",
@@ -440,7 +441,7 @@ class _Job:
                     values[k] = ""
         political = column("political_status", lambda v: _code_or_notice("political_status", v, political_code))
         residence = column("residence", lambda v: _code_or_notice("residence", v, residence_code))
-        tags = column("tags", lambda v: tag_entries.parse_cell(v, today=self.today))
+        tags = column("tags", lambda v: tag_entries.parse_cell(v, today=self.today, labels=self.labels))
         household = {
             "household_phone": column("household_phone", normalize_phone),
             "contact_class": column("contact_class", lambda v: households.contact_class_code(v) if clean_cell(v) else None),
@@ -538,7 +539,7 @@ class _Job:
         for entry in entries:
             if self.scope is not None and not self.scope.sees_tag(entry.tag):
                 raise ValidationError("tags", tr("“{role}”角色不能导入“{tag}”这类敏感信息").format(
-                    role=tr(self.scope.role_label), tag=tag_entries.label_of(entry.tag)))
+                    role=tr(self.scope.role_label), tag=tag_entries.label_of(entry.tag, self.labels)))
 
     # -- households in the file ----------------------------------------------------------------
     def _group(self, rows: list[_Row]) -> list[_Block]:
@@ -796,7 +797,7 @@ class _Job:
         if not row.values["tags"]:
             return None
         try:
-            plan = tag_entries.reconcile(self.tags_on_record.get(row.match[0], ()), row.values["tags"])
+            plan = tag_entries.reconcile(self.tags_on_record.get(row.match[0], ()), row.values["tags"], self.labels)
         except ValidationError as exc:
             row.reason = exc.message
             return None

@@ -604,3 +604,36 @@ def m011_covering_indexes(db: Database) -> None:
             if old:
                 db.execute(f'DROP INDEX IF EXISTS "{old}"')
             db[table].create_index(list(columns), index_name=new, if_not_exists=True)
+
+
+@migrations()
+def m012_office_registers(db: Database) -> None:
+    """Registers an office keeps beside vocab.TAGS (the sources name 失业人员, 失土农民, 计划生育特殊家庭,
+    失能老人 and more), and hardship (低保户, 困难户) recorded per household as the sources mean it."""
+    db["office_tags"].create(
+        {"id": int, "code": str, "label": str, "sensitive": int, "status": str, "sort": int, **_STAMPS},
+        pk="id", not_null={"code", "label", "sensitive", "status", "sort"},
+        defaults={"sensitive": 0, "status": "active", "sort": 0}, strict=True,
+    )
+    db["office_tags"].create_index(["code"], unique=True)
+    db["office_tags"].create_index(["label"], unique=True)
+    db["household_tags"].create(
+        {"id": int, "household_id": int, "tag": str, "since": str, "until": str, "note": str},
+        pk="id", not_null={"household_id", "tag"}, defaults={"note": ""},
+        foreign_keys=[("household_id", "households", "id")], strict=True,
+    )
+    db["household_tags"].create_index(["household_id"])
+    db["household_tags"].create_index(["tag", "until"])
+    # Both travel with the archive: a global id each, as m010 gives the other tables.
+    for table in ("office_tags", "household_tags"):
+        db.execute(f"ALTER TABLE [{table}] ADD COLUMN gid TEXT")
+        db.execute(f"CREATE UNIQUE INDEX idx_{table}_gid ON [{table}](gid)")
+        db.execute(
+            f"CREATE TRIGGER {table}_gid_new AFTER INSERT ON [{table}] WHEN NEW.gid IS NULL "
+            f"BEGIN UPDATE [{table}] SET gid = {_NEW_GID} WHERE rowid = NEW.rowid; END"
+        )
+        db.execute(
+            f"CREATE TRIGGER {table}_gid_fixed BEFORE UPDATE OF gid ON [{table}] "
+            "WHEN OLD.gid IS NOT NULL AND NEW.gid IS NOT OLD.gid "
+            "BEGIN SELECT RAISE(ABORT, 'a global id is permanent'); END"
+        )

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from .errors import PermissionDenied
 from .i18n import tr
+from .vocab import OFFICE_TAG_PREFIX, SENSITIVE_OFFICE_PREFIX, SENSITIVE_TAGS
 
 # What a refused permission is called in the message.
 _PERMISSION_TEXT = {
@@ -106,7 +107,22 @@ class Scope:
                 role=tr(self.role_label), what=tr(_PERMISSION_TEXT[permission])))
 
     def sees_tag(self, tag: str) -> bool:
+        if tag.startswith(OFFICE_TAG_PREFIX):
+            # An office's own register says in its code whether it is sensitive (office_tags).
+            return not tag.startswith(SENSITIVE_OFFICE_PREFIX) or self.sees_sensitive
         return tag in self.tags
+
+    @property
+    def sees_sensitive(self) -> bool:
+        return bool(self.tags & SENSITIVE_TAGS)
+
+    def tags_sql(self, column: str) -> str:
+        """`column` (a tag code) names a register the role may see, the office's own included."""
+        built = ",".join(f"'{t}'" for t in sorted(self.tags)) or "NULL"
+        own = f"substr({column}, 1, {len(OFFICE_TAG_PREFIX)}) = '{OFFICE_TAG_PREFIX}'"
+        if not self.sees_sensitive:
+            own += f" AND substr({column}, 1, {len(SENSITIVE_OFFICE_PREFIX)}) != '{SENSITIVE_OFFICE_PREFIX}'"
+        return f"({column} IN ({built}) OR ({own}))"
 
     def require_tag(self, tag: str, label: str) -> None:
         if not self.sees_tag(tag):

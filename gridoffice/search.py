@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from . import vocab
+from . import office_tags, vocab
 from .ages import birth_bounds
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
@@ -394,7 +394,7 @@ def search(
     """
     if tag is not None and not scope.sees_tag(tag):
         raise PermissionDenied(tr("“{role}”角色不能查看或修改“{tag}”这类敏感信息").format(
-            role=tr(scope.role_label), tag=vocab.label(vocab.TAGS, tag)))
+            role=tr(scope.role_label), tag=office_tags.label(db, tag)))
     plan = _plan(query or "")
     if not plan or limit <= 0:
         return []

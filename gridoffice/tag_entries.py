@@ -34,24 +34,29 @@ class TagEntry:
     note: str = ""
 
 
-def label_of(code: str) -> str:
+def label_of(code: str, labels: dict[str, str] | None = None) -> str:
+    """A register's name; `labels` (office_tags.labels) knows the office's own as well."""
+    if labels is not None and code in labels:
+        return labels[code]
     return tr(TAGS[code]) if code in TAGS else code
 
 
-def tag_code(text: str, field: str = "tags") -> str:
-    """The code of a register named as the window names it (or by its code)."""
-    code = code_for(TAGS, clean_text(text))
+def tag_code(text: str, field: str = "tags", labels: dict[str, str] | None = None) -> str:
+    """The code of a register named as the window names it (or by its code); `labels`
+    (office_tags.labels(db, active=True)) adds the office's own registers in use."""
+    labels = labels if labels is not None else {c: tr(v) for c, v in TAGS.items()}
+    code = code_for(labels, clean_text(text))
     if code is None:
         raise ValidationError(field, tr("人群类别“{tag}”不存在，可选：{options}").format(
-            tag=text, options="、".join(tr(v) for v in TAGS.values())))
+            tag=text, options="、".join(labels.values())))
     return code
 
 
-def format_entry(entry: TagEntry, *, masked: bool = False) -> str:
+def format_entry(entry: TagEntry, *, masked: bool = False, labels: dict[str, str] | None = None) -> str:
     """One line of a roster's tag cell; masked shows days as year and month (as a masked birth
     date is shown: a register's start is often the birth date) and numbers in the note masked."""
     day = masking.mask_birth if masked else (lambda d: d)
-    text = label_of(entry.tag)
+    text = label_of(entry.tag, labels)
     if entry.since:
         text += f" {day(entry.since)}" + (tr("至{d}").format(d=day(entry.until)) if entry.until else tr("起"))
     if entry.note:
@@ -59,25 +64,25 @@ def format_entry(entry: TagEntry, *, masked: bool = False) -> str:
     return text
 
 
-def format_cell(entries, *, masked: bool = False) -> str:
-    return "\n".join(format_entry(e, masked=masked) for e in entries)
+def format_cell(entries, *, masked: bool = False, labels: dict[str, str] | None = None) -> str:
+    return "\n".join(format_entry(e, masked=masked, labels=labels) for e in entries)
 
 
-def parse_entry(text: str, *, today: dt.date) -> TagEntry:
+def parse_entry(text: str, *, today: dt.date, labels: dict[str, str] | None = None) -> TagEntry:
     m = _ENTRY.match(text)
     if m is None:
         raise ValidationError("tags", tr("人群类别“{t}”无法识别，应写成“残疾人 2019-03-01起”或“残疾人 2019-03-01至2023-05-01”").format(t=text))
-    code = tag_code(m.group("label"))
+    code = tag_code(m.group("label"), labels=labels)
     since = records.parse_day(m.group("since"), "tags", "开始日期", today=today)
     until = records.parse_day(m.group("until"), "tags", "结束日期", today=today)
     if since and until and until < since:
         raise ValidationError("tags", tr("“{tag}”的结束日期{until}早于开始日期{since}").format(
-            tag=label_of(code), until=until, since=since))
+            tag=label_of(code, labels), until=until, since=since))
     note = check_length(clean_text(m.group("note") or ""), "tag_note", "tags")
     return TagEntry(code, since, until, note)
 
 
-def parse_cell(value: object, *, today: dt.date) -> tuple[TagEntry, ...]:
+def parse_cell(value: object, *, today: dt.date, labels: dict[str, str] | None = None) -> tuple[TagEntry, ...]:
     """The entries of a cell, one a line; a line of names alone may list several (残疾人、低保/困难家庭).
     Raises a ValidationError naming the first entry that cannot be read."""
     entries: list[TagEntry] = []
@@ -86,17 +91,17 @@ def parse_cell(value: object, *, today: dt.date) -> tuple[TagEntry, ...]:
         if not line:
             continue
         try:
-            entries.append(parse_entry(line, today=today))
+            entries.append(parse_entry(line, today=today, labels=labels))
         except ValidationError:
             parts = [p.strip() for p in _SEPARATORS.split(line) if p.strip()]
             if len(parts) < 2:
                 raise
-            entries.extend(parse_entry(p, today=today) for p in parts)
+            entries.extend(parse_entry(p, today=today, labels=labels) for p in parts)
     open_ = [e.tag for e in entries if e.until is None]
     for code in set(open_):
         if open_.count(code) > 1:
             raise ValidationError("tags", tr("“{tag}”写了两条未结束的记录，一人同时只能在一份名册中登记一次").format(
-                tag=label_of(code)))
+                tag=label_of(code, labels)))
     return tuple(entries)
 
 
@@ -109,7 +114,7 @@ class TagPlan:
     notices: tuple[str, ...]
 
 
-def reconcile(on_record, entries) -> TagPlan:
+def reconcile(on_record, entries, labels: dict[str, str] | None = None) -> TagPlan:
     """`on_record`: (id, tag, since, until, note) rows of one person. An entry with the start of
     one on record is that entry: a given end or note different from it changes it; a blank never
     erases. An open entry where the register already has an open one leaves it as it is (said in
@@ -123,7 +128,7 @@ def reconcile(on_record, entries) -> TagPlan:
             same = next((r for r in rows if r[1] == entry.tag and r[3] is None), None)
             if same is not None:
                 notices.append(tr("已在“{tag}”名册中（{since}起），表中的开始日期{other}未导入").format(
-                    tag=label_of(entry.tag), since=same[2] or tr("日期不详"), other=entry.since))
+                    tag=label_of(entry.tag, labels), since=same[2] or tr("日期不详"), other=entry.since))
                 continue
         if same is None:
             added.append(entry)
@@ -133,7 +138,7 @@ def reconcile(on_record, entries) -> TagPlan:
         if entry.until and entry.until != same[3]:
             if same[2] and entry.until < same[2]:
                 raise ValidationError("tags", tr("“{tag}”的结束日期{until}早于系统中的开始日期{since}").format(
-                    tag=label_of(entry.tag), until=entry.until, since=same[2]))
+                    tag=label_of(entry.tag, labels), until=entry.until, since=same[2]))
             change["until"] = entry.until
         if entry.note and entry.note != (same[4] or ""):
             change["note"] = entry.note

@@ -19,7 +19,7 @@ from typing import Generator
 
 from sqlite_utils import Database
 
-from . import audit, masking, records, search, tag_entries
+from . import audit, masking, office_tags, records, search, tag_entries
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .idcard import parse_ids
@@ -114,7 +114,8 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     header = header or find_header(raw.rows)
     mapping = dict(mapping) if mapping is not None else guess_mapping(header.labels)
     check_mapping(mapping, tag)
-    default_tag = tag_entries.tag_code(tag) if clean_text(tag) else None
+    labels = office_tags.labels(db, active=True)
+    default_tag = tag_entries.tag_code(tag, labels=labels) if clean_text(tag) else None
     col = {f: c for c, f in mapping.items()}
 
     def cell(cells, field):
@@ -154,7 +155,7 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     width = max([len(header.labels)] + [len(c) for _, c in kept])
     for n, ((line, cells), info) in enumerate(zip(kept, ids)):
         try:
-            entry, person = _check_row(cells, info, cell, persons, default_tag, scope, today)
+            entry, person = _check_row(cells, info, cell, persons, default_tag, scope, today, labels)
             key = (person[0], entry.tag, entry.since, entry.until)
             if key in seen:
                 duplicates += 1
@@ -162,7 +163,7 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
                 continue
             seen[key] = line
             rows = on_record.setdefault(person[0], [])
-            plan = tag_entries.reconcile([tuple(r) for r in rows], [entry])
+            plan = tag_entries.reconcile([tuple(r) for r in rows], [entry], labels)
         except ValidationError as exc:
             refused.append(Refused(line, tuple(cell_text(c) for c in cells) + ("",) * (width - len(cells)),
                                    exc.message, ""))
@@ -179,7 +180,7 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
         state = tr("加入名册") if plan.added else tr("更新") if plan.changed else tr("不变")
         (changed_persons if plan.added or plan.changed else unchanged_persons).add(person[0])
         if len(sample) < SAMPLE_ROWS:
-            sample.append((str(line), person[2], masking.mask_id(info.number), tag_entries.label_of(entry.tag),
+            sample.append((str(line), person[2], masking.mask_id(info.number), tag_entries.label_of(entry.tag, labels),
                            entry.since or "", entry.until or "", state))
         if n % 2000 == 0:
             yield n, len(kept) + 1, tr("正在检查第{n}行……").format(n=line)
@@ -204,7 +205,7 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
         kind="tags", entries_added=len(added), entries_changed=len(changed), sample_columns=SAMPLE_COLUMNS)
 
 
-def _check_row(cells, info, cell, persons: dict, default_tag: str | None, scope, today: dt.date):
+def _check_row(cells, info, cell, persons: dict, default_tag: str | None, scope, today: dt.date, labels: dict):
     """One row's entry and the person it names, or a ValidationError saying what to fix."""
     if info.__class__ is ValidationError:
         raise info
@@ -223,12 +224,12 @@ def _check_row(cells, info, cell, persons: dict, default_tag: str | None, scope,
     if name and re.sub(r"\s", "", require_name(name)) != re.sub(r"\s", "", person[2]):
         raise ValidationError("name", tr("姓名“{a}”与系统中该身份证号码的“{b}”不一致，请核对").format(a=name, b=person[2]))
     text = clean_cell(cell(cells, "tag"))
-    code = tag_entries.tag_code(text) if text else default_tag
+    code = tag_entries.tag_code(text, labels=labels) if text else default_tag
     if code is None:
         raise ValidationError("tag", tr("没有填写“人群类别”，也没有选定整份名单的类别"))
     if scope is not None and not scope.sees_tag(code):
         raise ValidationError("tag", tr("“{role}”角色不能导入“{tag}”这类敏感信息").format(
-            role=tr(scope.role_label), tag=tag_entries.label_of(code)))
+            role=tr(scope.role_label), tag=tag_entries.label_of(code, labels)))
     since = records.parse_day(_day(cell(cells, "since")), "since", "开始日期", today=today)
     until = records.parse_day(_day(cell(cells, "until")), "until", "结束日期", today=today)
     if since and until and until < since:

@@ -83,6 +83,13 @@ TAGS = {
 # Tags that reveal health or hardship: shown only to roles that need them.
 SENSITIVE_TAGS = {"disabled", "low_income", "three_nos", "correction", "serious_illness"}
 
+# Hardship recorded for a whole household (the sources' 低保户 and 困难户); sensitive like low_income.
+HOUSEHOLD_TAGS = {"low_income_household": "低保户", "hardship_household": "困难户"}
+# An office's own registers are stored with codes of this prefix (office_tags.code); a sensitive
+# one's code begins with the longer prefix, so a role's scope knows it without the database.
+OFFICE_TAG_PREFIX = "office_"
+SENSITIVE_OFFICE_PREFIX = "office_s"
+
 STAFF_KINDS = {
     "town_cadre": "镇街干部",
     "village_cadre": "村社区干部",

@@ -238,3 +238,56 @@ def test_a_tag_is_taken_back(qtbot, window):
     assert [t.tag for t in people.tags_of(reader, office.zhang_xiaolong)] == ["floating"]
     _undo(qtbot, window, "修改张小龙的人群标签")
     assert people.tags_of(reader, office.zhang_xiaolong, include_ended=True) == []
+
+
+def test_hardship_of_the_household_is_recorded_and_taken_back(qtbot, window):
+    from gridoffice import office_tags
+
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_wang)
+    assert page.actions["hardship"].isEnabled()
+
+    def handle(dialog):
+        assert [b.text() for b in dialog.boxes.values()] == ["低保户", "困难户"]
+        dialog.boxes["low_income_household"].setChecked(True)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["hardship"].trigger, handle)
+    settle(qtbot, window)
+    reader = window.ctx.reader()
+    assert [t.tag for t in office_tags.household_tags_of(reader, office.h_wang)] == ["low_income_household"]
+    assert page.detail.title.text().endswith("低保户")
+    number = households.get_household(reader, office.h_wang).number
+    _undo(qtbot, window, f"修改户{number}的困难登记")
+    assert office_tags.household_tags_of(reader, office.h_wang, include_ended=True) == []
+
+
+def test_an_office_register_is_added_on_the_registers_page_and_offered_for_tags(qtbot, window):
+    from ui.dialogs import RegisterDialog  # noqa: F401 - the dialog the button opens
+
+    window.show_page("registers")
+    registers_page = window.current_page()
+
+    def handle(dialog):
+        dialog.name.setText("失能老人")
+        dialog.accept()
+
+    with_dialog(qtbot, registers_page.add_register.click, handle)
+    settle(qtbot, window)
+    labels = [registers_page.groups.topLevelItem(1).child(i).text(0)
+              for i in range(registers_page.groups.topLevelItem(1).childCount())]
+    assert labels[-1] == "失能老人"
+    window.show_page("archive")
+    page = window.current_page()
+    page.show_household(window.office.h_zhang, window.office.zhang_wei)
+
+    def tick(dialog):
+        box = next(b for b in dialog.boxes.values() if b.text() == "失能老人")
+        box.setChecked(True)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["tags"].trigger, tick)
+    settle(qtbot, window)
+    row = next(r for r in range(page.detail.members.rowCount()) if page.detail.members.item(r, 0).text() == "张伟")
+    assert page.detail.members.item(row, 5).text() == "失能老人"

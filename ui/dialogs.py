@@ -653,15 +653,15 @@ class DayDialog(QDialog):
 
 
 class TagDialog(QDialog):
-    """Put a person on a special-group register, or take them off one."""
+    """Put a person (or a household) on registers, or take them off: one box per (code, name)."""
 
-    def __init__(self, person: Person, current: list[str], parent: QWidget | None = None):
+    def __init__(self, title: str, current: list[str], choices, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setWindowTitle(tr("人群标签：{name}").format(name=person.name))
+        self.setWindowTitle(title)
         self.boxes: dict[str, QCheckBox] = {}
         layout = QVBoxLayout(self)
-        for code in vocab.TAGS:
-            box = QCheckBox(vocab.label(vocab.TAGS, code))
+        for code, name in choices:
+            box = QCheckBox(name)
             box.setChecked(code in current)
             self.boxes[code] = box
             layout.addWidget(box)
@@ -728,3 +728,22 @@ class TransferDialog(QDialog):
         new_id = self.new_head.currentData()
         return (self.target_id, self.relation.currentData(), new_id,
                 {k: v for k, v in self.others.relations().items() if k != new_id})
+
+
+class RegisterDialog(QDialog):
+    """A register of the office's own: its name, and whether it tells of health or hardship."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(tr("增设名册"))
+        self.name = QLineEdit()
+        self.name.setPlaceholderText(tr("如：失业人员、失能老人"))
+        self.sensitive = QCheckBox(tr("涉及健康、残疾或困难等敏感信息（只有可查看敏感信息的角色能看到）"))
+        form = QFormLayout(self)
+        form.addRow(tr("名册名称(&N)"), self.name)
+        form.addRow("", self.sensitive)
+        form.addRow(ok_cancel(self, tr("增设")))
+
+    def values(self) -> tuple[str, bool]:
+        return self.name.text(), self.sensitive.isChecked()
+

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import ages, history, people, regions, staff, vocab
+from gridoffice import ages, history, office_tags, people, regions, staff, vocab
 from gridoffice.errors import NotFound
 from gridoffice.households import Household, get_household
 from gridoffice.masking import mask_id, mask_phone, mask_text
@@ -141,8 +141,12 @@ class HouseholdView(QWidget):
         status = vocab.label(vocab.HOUSEHOLD_STATUS, h.status)
         if h.status != "active" and h.status_date:
             status += f" {h.status_date}"
-        self.title.setText(tr("户号 {n}　户主 {head}　【{status}】").format(
-            n=h.number, head=head.name if head else tr("（无）"), status=status))
+        title = tr("户号 {n}　户主 {head}　【{status}】").format(
+            n=h.number, head=head.name if head else tr("（无）"), status=status)
+        if self.ctx.scope().sees_tag("low_income"):  # hardship is shown to the roles that see it
+            hardship = [vocab.label(vocab.HOUSEHOLD_TAGS, t.tag) for t in office_tags.household_tags_of(db, h.id)]
+            title += "　" + "、".join(hardship) if hardship else ""
+        self.title.setText(title)
         self.fields["address"].setText(h.address or tr("（未填）"))
         self.fields["grid"].setText(self._unit_path(db, h.org_id))
         self.fields["contact_class"].setText(vocab.label(vocab.CONTACT_CLASSES, h.contact_class))
@@ -179,8 +183,9 @@ class HouseholdView(QWidget):
         ids = [p.id for p in h.members]
         tags: dict[int, list[str]] = {}
         # Only the tags the user's role may see: the core leaves the sensitive ones out for the others.
+        labels = office_tags.labels(db)
         for tag in people.visible_tags_of(db, ids, self.ctx.scope()):
-            tags.setdefault(tag.person_id, []).append(vocab.label(vocab.TAGS, tag.tag))
+            tags.setdefault(tag.person_id, []).append(labels.get(tag.tag, tag.tag))
         self.members.setRowCount(len(h.members))
         select_row = 0
         for row, p in enumerate(h.members):

@@ -18,12 +18,11 @@ from PySide6.QtWidgets import (
 )
 
 from exports.import_report import write_report
-from gridoffice import tag_import
+from gridoffice import office_tags, tag_import
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
 from gridoffice.roster_limits import column_letter
-from gridoffice.tag_entries import label_of
 from gridoffice.roster_read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
 
@@ -206,8 +205,10 @@ class MappingPage(_Page):
         self._show(header, self._guess(header.labels))
         self.list_tag.clear()
         self.list_tag.addItem(self.tr("（按表中的“人群类别”列）"), "")
-        for code in sorted(self.w.ctx.visible_tags()):
-            self.list_tag.addItem(label_of(code), label_of(code))
+        scope = self.w.ctx.scope()
+        for register in office_tags.registers(self.w.ctx.reader()):
+            if scope.sees_tag(register.code):
+                self.list_tag.addItem(register.label, register.label)
         grids = self.w.ctx.reader().execute(
             "SELECT name FROM org_units WHERE level = 'grid' AND status = 'active' ORDER BY sort, name").fetchall()
         self.default_grid.clear()

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import ages, browse, households, people, regions, search, vocab
+from gridoffice import ages, browse, households, office_tags, people, regions, search, vocab
 from gridoffice.households import Household
 
 from .. import undo
@@ -67,7 +67,6 @@ class ArchivePage(Page):
         # What the user's role lets them see (the core limits every list to it): a grid worker their
         # grid's units, no sensitive tags.
         self.scope = ctx.scope()
-        self.tags_visible = self.scope.tags
         self._build_filters()
         self._build_tree()
         self._build_tables()
@@ -113,9 +112,9 @@ class ArchivePage(Page):
         self.group_combo.addItem(tr("全部人群"), None)
         for group in ages.AGE_GROUPS:
             self.group_combo.addItem(ages.label(group), ("age", group.min_age, group.max_age))
-        for code in vocab.TAGS:
-            if code in self.tags_visible:
-                self.group_combo.addItem(vocab.label(vocab.TAGS, code), ("tag", code))
+        for register in office_tags.registers(self.ctx.reader()):
+            if self.scope.sees_tag(register.code):
+                self.group_combo.addItem(register.label, ("tag", register.code))
         self.age_min = QSpinBox()
         self.age_max = QSpinBox()
         for spin in (self.age_min, self.age_max):
@@ -228,6 +227,7 @@ class ArchivePage(Page):
             ("death", tr("登记死亡(&D)…"), "Ctrl+Shift+D", self.record_death, True),
             ("transfer", tr("转入其他户(&V)…"), "Ctrl+Shift+T", self.transfer_member, True),
             ("representative", tr("设为户代表(&B)"), "Ctrl+Shift+B", self.set_representative, True),
+            ("hardship", tr("低保户、困难户登记(&K)…"), "Ctrl+Shift+K", self.edit_hardship, True),
             ("move", tr("迁移到其他网格(&M)…"), "Ctrl+Shift+M", self.move_household, True),
             ("split", tr("分户(&S)…"), "Ctrl+Shift+S", self.split_household, True),
             ("merge", tr("合户(&J)…"), "Ctrl+Shift+J", self.merge_household, True),
@@ -247,8 +247,8 @@ class ArchivePage(Page):
         for key in ("edit_household", "add_member", "edit_person", "change_head"):
             self.detail.add_button(self.actions[key])
         more = QMenu(tr("更多办理"), self)
-        for key in ("tags", "representative", "remove_member", "transfer", "death", "move", "split", "merge",
-                    "move_out"):
+        for key in ("tags", "representative", "hardship", "remove_member", "transfer", "death", "move", "split",
+                    "merge", "move_out"):
             more.addAction(self.actions[key])
         more_button = self.detail.add_button(more.menuAction())
         more_button.setPopupMode(more_button.ToolButtonPopupMode.InstantPopup)
@@ -273,8 +273,8 @@ class ArchivePage(Page):
     def menus(self) -> list[QMenu]:
         menu = QMenu(tr("户籍(&H)"), self)
         for key in ("new_household", "edit_household", None, "add_member", "edit_person", "tags", "change_head",
-                    "representative", "remove_member", "transfer", "death", None, "move", "split", "merge", "move_out",
-                    None, "refresh"):
+                    "representative", "hardship", "remove_member", "transfer", "death", None, "move", "split", "merge",
+                    "move_out", None, "refresh"):
             if key is None:
                 menu.addSeparator()
             else:
@@ -597,6 +597,7 @@ class ArchivePage(Page):
             self.actions[key].setEnabled(person_active)
         self.actions["transfer"].setEnabled(person_active and len(h.active_members) > 1)
         self.actions["representative"].setEnabled(person_active and person.id != h.representative_id)
+        self.actions["hardship"].setEnabled(active and self.scope.sees_tag("low_income"))
         self.actions["change_head"].setEnabled(active and len(h.active_members) > 1)
         self.actions["split"].setEnabled(active and len(h.active_members) > 1)
 
@@ -802,10 +803,11 @@ class ArchivePage(Page):
         if person is None or person.status != "active":
             return
         current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id)]
-        dialog = TagDialog(person, current, self)
+        dialog = TagDialog(tr("人群标签：{name}").format(name=person.name), current,
+                           [(r.code, r.label) for r in office_tags.registers(self.ctx.reader())], self)
         for code, box in dialog.boxes.items():
             # A hidden box keeps its state, so a sensitive tag the user cannot see is never ended here.
-            box.setVisible(code in self.tags_visible)
+            box.setVisible(self.scope.sees_tag(code))
         if not dialog.exec():
             return
         added, removed = dialog.added(), dialog.removed()
@@ -880,6 +882,29 @@ class ArchivePage(Page):
             return
         text = tr("{name}成为户{n}的户代表").format(name=person.name, n=h.number)
         undo.edit_household(self.ctx, h.id, {"representative_id": person.id}, text, on_done=self._after(text, h.id))
+
+    def edit_hardship(self) -> None:
+        """Record the household as 低保户 or 困难户 (hardship as the sources mean it), or end it."""
+        h = self._household()
+        if h is None or not self.scope.sees_tag("low_income"):
+            return
+        current = [t.tag for t in office_tags.household_tags_of(self.ctx.reader(), h.id)]
+        dialog = TagDialog(tr("低保户、困难户登记：户{n}").format(n=h.number), current,
+                           [(code, vocab.label(vocab.HOUSEHOLD_TAGS, code)) for code in vocab.HOUSEHOLD_TAGS], self)
+        if not dialog.exec():
+            return
+        added, removed = dialog.added(), dialog.removed()
+        if not added and not removed:
+            return
+
+        def apply(db):
+            for tag in added:
+                office_tags.add_household_tag(db, h.id, tag)
+            for tag in removed:
+                office_tags.end_household_tag(db, h.id, tag)
+
+        text = tr("修改户{n}的困难登记").format(n=h.number)
+        undo.operation(self.ctx, text, apply, kinds={"households", "tags"}, on_done=self._after(text, h.id))
 
     def transfer_member(self) -> None:
         """A member moves to another household of the office; the history of both keeps it."""

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import regions, registers, vocab
+from gridoffice import office_tags, regions, registers, vocab
 from ui.background import LatestWorker
 from ui.models import Column, IdTableModel
 from ui.pages import Page
@@ -62,6 +62,7 @@ class RegistersPage(Page):
         self.groups.setStyleSheet("QTreeWidget::item { padding: 3px 0px; }")
         self._group_items: dict[str, QTreeWidgetItem] = {}
         sections = {"age": self.tr("按年龄"), "tag": self.tr("按类别")}
+        self._sections: dict[str, QTreeWidgetItem] = {}
         bold = self.groups.font()
         bold.setBold(True)
         for kind, title in sections.items():
@@ -70,15 +71,11 @@ class RegistersPage(Page):
             section.setFlags(Qt.ItemFlag.ItemIsEnabled)
             section.setFont(0, bold)
             self.groups.addTopLevelItem(section)
-            for g in registers.groups():
+            self._sections[kind] = section
+            for g in registers.groups(ctx.reader()):
                 # Health, disability and hardship registers only for roles that need them (the core refuses them too).
-                if g.kind != kind or (g.kind == "tag" and not ctx.scope().sees_tag(g.code)):
-                    continue
-                item = QTreeWidgetItem([g.label, ""])
-                item.setData(0, Qt.ItemDataRole.UserRole, g.code)
-                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                section.addChild(item)
-                self._group_items[g.code] = item
+                if g.kind == kind and (g.kind != "tag" or ctx.scope().sees_tag(g.code)):
+                    self._add_group_item(section, g)
         self.groups.expandAll()
         self.groups.setItemsExpandable(False)
         self.groups.setIndentation(12)
@@ -89,6 +86,12 @@ class RegistersPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(groups_label)
         left_layout.addWidget(self.groups)
+        # An office keeps registers of its own beside the built-in ones (gridoffice.office_tags).
+        self.add_register = QPushButton(self.tr("增设名册…"), self)
+        self.add_register.setToolTip(self.tr("增设本单位自己的人群名册，如失业人员、失能老人"))
+        self.add_register.setEnabled(ctx.can_import())
+        self.add_register.clicked.connect(self.new_register)
+        left_layout.addWidget(self.add_register)
 
         self.model = IdTableModel(
             [
@@ -155,6 +158,30 @@ class RegistersPage(Page):
         self.model.sort_requested.connect(self._sort_changed)
         table_header.sortIndicatorChanged.connect(self._indicator_moved)
 
+    def _add_group_item(self, section: QTreeWidgetItem, g: registers.Group) -> None:
+        item = QTreeWidgetItem([g.label, ""])
+        item.setData(0, Qt.ItemDataRole.UserRole, g.code)
+        item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        section.addChild(item)
+        self._group_items[g.code] = item
+
+    def new_register(self) -> None:
+        """Ask for the register's name and whether it is sensitive; the core adds it."""
+        from ui.dialogs import RegisterDialog
+
+        dialog = RegisterDialog(self)
+        if not dialog.exec():
+            return
+        name, sensitive = dialog.values()
+
+        def added(code: str) -> None:
+            self._add_group_item(self._sections["tag"], registers.group(code, self.ctx.reader()))
+            self.ctx.show_status(self.tr("已增设名册“{name}”").format(name=name))
+            self.reload()
+
+        self.ctx.write(lambda db: office_tags.add_register(db, name, sensitive=sensitive),
+                       description=self.tr("增设名册“{name}”").format(name=name), kinds={"tags"}, on_done=added)
+
     # -- page contract -------------------------------------------------------------------------------
     def activated(self) -> None:
         if self._dirty:
@@ -186,7 +213,7 @@ class RegistersPage(Page):
     def _load_ids(self) -> None:
         org_id, code, (sort, descending) = self.scope.current_unit(), self._group, self._sort
         scope = self.ctx.scope()
-        self.caption.setText(self.tr("{group}：正在读取…").format(group=registers.group(code).label))
+        self.caption.setText(self.tr("{group}：正在读取…").format(group=registers.group(code, self.ctx.reader()).label))
         self._ids_worker.submit(
             lambda db: registers.person_ids(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending),
             self._show_ids, self._failed,
@@ -204,7 +231,7 @@ class RegistersPage(Page):
         self.model.set_ids(array("q", ids))
         scope = self.scope.currentText() if self.scope.current_unit() is not None else self.tr("全部")
         self.caption.setText(self.tr("{group} · {scope} · 共{n}人").format(
-            group=registers.group(self._group).label, scope=scope, n=len(ids)))
+            group=registers.group(self._group, self.ctx.reader()).label, scope=scope, n=len(ids)))
         if ids and not self.table.currentIndex().isValid():
             self.table.setCurrentIndex(self.model.index(0, 0))
 

@@ -1,0 +1,121 @@
+"""Registers an office adds beside the built-in ones, and hardship recorded per household."""
+
+import openpyxl
+import pytest
+
+from commands._progress import consume
+from exports import roster
+from gridoffice import households, history, office_tags, people, registers, revert, roster_import, tag_import
+from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
+from gridoffice.scope import bind
+from gridoffice.users import whole_office
+from _domain import TODAY, man, tree, woman
+
+CLERK = whole_office("测试员", "clerk")
+
+
+def _grid_worker(db, grid):
+    scope = whole_office("测试员", "grid_worker")
+    path = db.execute("SELECT path FROM org_units WHERE id = ?", [grid]).fetchone()[0]
+    return type(scope)(**{**scope.__dict__, "org_ids": frozenset({grid}), "root": grid, "path": path})
+
+
+@pytest.fixture
+def office(db):
+    t = tree(db)
+    h = households.create_household(db, org_id=t.grid, head=man("张伟"))
+    head = households.get_household(db, h).head.id
+    spouse = households.add_member(db, h, woman("李娜"), "spouse")
+    return db, t, h, head, spouse
+
+
+def test_an_office_register_is_used_like_a_built_in_one(office):
+    db, t, h, head, spouse = office
+    code = office_tags.add_register(db, "失业人员")
+    assert code.startswith("office_") and not code.startswith("office_s")
+    people.add_tag(db, head, "失业人员", since="2025-02-01", today=TODAY)
+    with pytest.raises(RuleViolation, match="已在“失业人员”名册中"):
+        people.add_tag(db, head, "失业人员", today=TODAY)
+    assert [t.tag for t in people.visible_tags_of(db, [head], CLERK)] == [code]
+    assert registers.counts(db, scope=CLERK, today=TODAY)[code] == 1
+    assert registers.person_ids(db, code, scope=CLERK, today=TODAY) == [head]
+    assert [g.label for g in registers.groups(db) if g.code == code] == ["失业人员"]
+    # The history names it, never by its code.
+    told = [x.text for x in history.tell(db, history.household_entries(db, h, CLERK))]
+    assert any("失业人员" in text for text in told) and not any(code in text for text in told)
+    with pytest.raises(ValidationError, match="已有名为“失业人员”的名册"):
+        office_tags.add_register(db, "失业人员")
+    with pytest.raises(ValidationError, match="已有名为“残疾人”的名册"):
+        office_tags.add_register(db, "残疾人")
+    office_tags.retire_register(db, code)
+    with pytest.raises(ValidationError, match="人群类别“失业人员”不存在"):
+        people.add_tag(db, spouse, "失业人员", today=TODAY)
+    assert office_tags.label(db, code) == "失业人员"  # its entries are still named
+
+
+def test_a_sensitive_office_register_is_hidden_from_roles_without_sensitive_tags(office):
+    db, t, h, head, _ = office
+    code = office_tags.add_register(db, "计划生育特殊家庭", sensitive=True)
+    people.add_tag(db, head, code, since="2024-01-01", today=TODAY)
+    worker = _grid_worker(db, t.grid)
+    assert CLERK.sees_tag(code) and not worker.sees_tag(code)
+    assert people.visible_tags_of(db, [head], worker) == []
+    assert code not in registers.counts(db, scope=worker, today=TODAY)
+    with pytest.raises(PermissionDenied):
+        registers.person_ids(db, code, scope=worker, today=TODAY)
+    bind(db, worker)
+    with pytest.raises(PermissionDenied):
+        office_tags.add_register(db, "失能老人")
+
+
+def test_office_registers_travel_in_the_roster_and_in_lists(office, tmp_path):
+    db, t, h, head, spouse = office
+    code = office_tags.add_register(db, "失土农民")
+    people.add_tag(db, head, code, since="2019-05-01", today=TODAY)
+    path = tmp_path / "花名册.xlsx"
+    consume(roster.write(db, path, scope=whole_office("测试员"), full_numbers=True, reason="核对"), quiet=True)
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    head_row = [c.value for c in ws[2]]
+    cells = [r[head_row.index("人群类别")] for r in ws.iter_rows(min_row=3, values_only=True)]
+    assert "失土农民 2019-05-01起" in cells
+    result = consume(roster_import.import_file(db, path, today=TODAY), quiet=True)
+    assert result.persons_updated == 0 and not result.refused
+
+    from test_tag_import import _list
+
+    spouse_id = people.get_person(db, spouse).id_number
+    lst = _list(tmp_path / "名单.xlsx", [("李娜", spouse_id, "失土农民", "2020-01-01", "", "")])
+    added = consume(tag_import.import_file(db, lst, today=TODAY), quiet=True)
+    assert added.entries_added == 1
+    assert [t.tag for t in people.tags_of(db, spouse)] == [code]
+
+
+def test_hardship_is_recorded_per_household_and_undone(office):
+    db, t, h, *_ = office
+    office_tags.add_household_tag(db, h, "低保户", since="2024-03-01", today=TODAY)
+    assert [(x.tag, x.since, x.until) for x in office_tags.household_tags_of(db, h)] == [
+        ("low_income_household", "2024-03-01", None)]
+    with pytest.raises(RuleViolation, match="已登记为低保户"):
+        office_tags.add_household_tag(db, h, "低保户", today=TODAY)
+    with pytest.raises(ValidationError, match="户的困难类别只能是"):
+        office_tags.add_household_tag(db, h, "富裕户", today=TODAY)
+    with pytest.raises(ValidationError, match="早于开始日期"):
+        office_tags.end_household_tag(db, h, "低保户", until="2023-01-01", today=TODAY)
+    office_tags.end_household_tag(db, h, "低保户", until="2026-06-30", today=TODAY)
+    assert office_tags.household_tags_of(db, h) == []
+    assert office_tags.household_tags_of(db, h, include_ended=True)[0].until == "2026-06-30"
+    bind(db, _grid_worker(db, t.grid))
+    with pytest.raises(PermissionDenied):
+        office_tags.add_household_tag(db, h, "困难户", today=TODAY)
+
+
+def test_a_household_tag_is_taken_back(office):
+    db, t, h, *_ = office
+    _, run = revert.run_of(db, office_tags.add_household_tag, h, "困难户", since="2024-03-01", today=TODAY)
+    revert.revert(db, run)
+    assert office_tags.household_tags_of(db, h, include_ended=True) == []
+
+
+def test_the_migration_makes_the_tables(db):
+    names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"office_tags", "household_tags"} <= names
