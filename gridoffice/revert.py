@@ -8,8 +8,9 @@ writes its own entries (action "undo"), so it is in the trail like any change an
 *it* redoes the operation. A row changed again since (its values are no longer what the entry
 left) is not overwritten: the revert is refused and changes nothing.
 
-Only the archive's own tables are reverted here (persons, households, their tags and contacts);
-an entry of any other table refuses the revert.
+Only the archive's own tables are reverted here (persons, households, their tags, contacts, staff
+and their teams and roles), whose rows nothing else derives from; an entry of any other table
+(visits, whose last visit a trigger keeps, matters with their text index) refuses the revert.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .errors import RuleViolation
 from .i18n import tr
 
 TABLES = {"persons": "人员", "households": "户", "person_tags": "人群名册记录", "household_tags": "户的困难登记",
-          "contacts": "联系户"}
+          "contacts": "联系户", "staff": "工作人员", "staff_roles": "职务", "teams": "团队", "team_members": "团队成员"}
 
 
 @dataclass(frozen=True)

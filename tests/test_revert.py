@@ -7,7 +7,7 @@ from gridoffice import households, people, revert
 from gridoffice.errors import RuleViolation
 from _domain import TODAY, man, tree, woman
 
-ARCHIVE = ("persons", "households", "person_tags", "contacts")
+ARCHIVE = ("persons", "households", "person_tags", "contacts", "staff", "staff_roles", "team_members")
 
 
 def archive(db) -> dict:
@@ -84,3 +84,22 @@ def test_an_undone_insert_is_gone_from_search(office):
     assert [h.id for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"] == [person]
     revert.revert(db, run)
     assert not [h for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"]
+
+
+def test_staff_leaving_and_a_team_member_ended_are_taken_back(office):
+    from gridoffice import staff
+
+    db, t, zhang, *_ = office
+    member = staff.add_staff(db, "郑医生", "doctor", phone="13812340001", org_id=t.grid)
+    staff.link_contact(db, member, zhang, today=TODAY)
+    team = staff.create_team(db, t.grid, "第一网格服务团队")
+    seat = staff.add_team_member(db, team, member, duty="mediation", today=TODAY)
+    before = archive(db)
+    _, left = revert.run_of(db, staff.update_staff, member, status="left", today=TODAY)
+    assert staff.contacts_of(db, member) == [] and staff.team_members(db, team) == []
+    revert.revert(db, left)
+    assert archive(db) == before
+    assert [m.id for m in staff.team_members(db, team)] == [seat]
+    _, ended = revert.run_of(db, staff.end_team_member, seat, today=TODAY)
+    revert.revert(db, ended)
+    assert [m.id for m in staff.team_members(db, team)] == [seat]

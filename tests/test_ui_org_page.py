@@ -416,3 +416,20 @@ def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, o
     assert [(r.role, r.org_id, r.until is None) for r in roles] == [
         ("liaison", office["grid1"], False), ("liaison", office["grid2"], True)]
     assert "郑医生" not in [cells[0] for cells in staff_cells(page)]
+
+
+def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
+    stack = page.ctx.undo_stack
+    reader = page.ctx.reader()
+    party = office["party"]
+    page.select_unit(office["grid1"])
+    page.tabs.setCurrentIndex(0)
+    row = next(r for r in range(page.staff_model.rowCount()) if page.staff_model.row_at(r).id == party)
+    page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
+    page.staff_left()
+    qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "left")
+    assert staff.contacts_of(reader, party) == []
+    assert stack.undoText() == f"登记{staff.get_staff(reader, party).name}离岗"
+    stack.undo()
+    qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "active")
+    assert len(staff.contacts_of(reader, party)) == 3

@@ -72,7 +72,7 @@ class RevertCommand(CoreCommand):
         self.run = run
 
 
-def operation(ctx, text: str, fn: Callable[[Database], Any], *, kinds=KINDS, on_done=None) -> None:
+def operation(ctx, text: str, fn: Callable[[Database], Any], *, kinds=KINDS, on_done=None, on_error=None) -> None:
     """fn(db) through the writer as one undoable step; on_done gets fn's result."""
     kinds = frozenset(kinds)
 
@@ -82,7 +82,7 @@ def operation(ctx, text: str, fn: Callable[[Database], Any], *, kinds=KINDS, on_
         if on_done:
             on_done(result)
 
-    ctx.write(lambda db: revert.run_of(db, fn), description=text, kinds=kinds, on_done=done)
+    ctx.write(lambda db: revert.run_of(db, fn), description=text, kinds=kinds, on_done=done, on_error=on_error)
 
 
 def _push(ctx, text: str, do, undo, on_done):

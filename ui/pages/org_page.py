@@ -20,6 +20,7 @@ from gridoffice import org_lists, regions, staff, vocab
 from gridoffice.masking import mask_phone
 from ui.models import Column
 from ui.pages import Page
+from ui import undo
 from ui.undo import CoreCommand
 from ui.widgets.contact_picker import ContactPicker
 from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
@@ -531,8 +532,8 @@ class OrgPage(Page):
             self.tr("登记{name}离岗？\n\n其职务、团队成员身份和联系户将于今天结束，历史记录保留。").format(name=member.name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
-            self.ctx.write(lambda db, sid: staff.update_staff(db, sid, status="left"), member.id,
-                           description=self.tr("登记离岗"), kinds={"staff", "teams", "contacts"},
+            undo.operation(self.ctx, self.tr("登记{name}离岗").format(name=member.name),
+                           lambda db: staff.update_staff(db, member.id, status="left"), kinds={"staff", "teams", "contacts"},
                            on_error=lambda exc: self._refused(self.tr("未能登记离岗"), exc))
 
     # -- teams -------------------------------------------------------------------------------------------
@@ -595,7 +596,8 @@ class OrgPage(Page):
                 name=name, team=team.name),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
-            self.ctx.write(staff.end_team_member, member_id, description=self.tr("移出团队"), kinds={"teams"},
+            undo.operation(self.ctx, self.tr("把{name}移出“{team}”").format(name=name, team=team.name),
+                           lambda db: staff.end_team_member(db, member_id), kinds={"teams"},
                            on_error=lambda exc: self._refused(self.tr("未能移出团队"), exc))
 
     # -- contacts ------------------------------------------------------------------------------------------
