@@ -674,6 +674,20 @@ class TagDialog(QDialog):
     def removed(self) -> list[str]:
         return [c for c, b in self.boxes.items() if not b.isChecked() and c in self.current]
 
+    def changes(self, add, end):
+        """fn(db) putting the ticked registers on (add(db, code)) and taking the unticked ones off
+        (end(db, code)); None when nothing changed."""
+        added, removed = self.added(), self.removed()
+        if not added and not removed:
+            return None
+
+        def apply(db) -> None:
+            for code in added:
+                add(db, code)
+            for code in removed:
+                end(db, code)
+        return apply
+
 
 class TransferDialog(QDialog):
     """A member moves to another household of the office (remove_member with to_household_id): the

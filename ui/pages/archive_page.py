@@ -810,16 +810,10 @@ class ArchivePage(Page):
             box.setVisible(self.scope.sees_tag(code))
         if not dialog.exec():
             return
-        added, removed = dialog.added(), dialog.removed()
-        if not added and not removed:
+        apply = dialog.changes(lambda db, tag: people.add_tag(db, person.id, tag),
+                               lambda db, tag: people.end_tag(db, person.id, tag))
+        if apply is None:
             return
-
-        def apply(db):
-            for tag in added:
-                people.add_tag(db, person.id, tag)
-            for tag in removed:
-                people.end_tag(db, person.id, tag)
-
         undo.operation(self.ctx, tr("修改{name}的人群标签").format(name=person.name), apply,
                        kinds={"households", "persons", "tags"}, on_done=self._after(tr("已保存人群标签")))
 
@@ -893,16 +887,10 @@ class ArchivePage(Page):
                            [(code, vocab.label(vocab.HOUSEHOLD_TAGS, code)) for code in vocab.HOUSEHOLD_TAGS], self)
         if not dialog.exec():
             return
-        added, removed = dialog.added(), dialog.removed()
-        if not added and not removed:
+        apply = dialog.changes(lambda db, tag: office_tags.add_household_tag(db, h.id, tag),
+                               lambda db, tag: office_tags.end_household_tag(db, h.id, tag))
+        if apply is None:
             return
-
-        def apply(db):
-            for tag in added:
-                office_tags.add_household_tag(db, h.id, tag)
-            for tag in removed:
-                office_tags.end_household_tag(db, h.id, tag)
-
         text = tr("修改户{n}的困难登记").format(n=h.number)
         undo.operation(self.ctx, text, apply, kinds={"households", "tags"}, on_done=self._after(text, h.id))
 
