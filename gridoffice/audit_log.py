@@ -68,6 +68,12 @@ ACTION_LABELS = {
     "end_contact": "结束联系户",
     "import_update": "导入更新",
     "import": "导入",
+    "import_tag": "导入名册记录",
+    "undo": "撤销或重做",
+    "add_register": "增设名册",
+    "retire_register": "停用名册",
+    "add_household_tag": "登记低保户或困难户",
+    "end_household_tag": "结束低保户或困难户登记",
 }
 
 
@@ -81,6 +87,8 @@ TABLE_LABELS = {
     "teams": "团队",
     "team_members": "团队成员",
     "contacts": "联系户",
+    "office_tags": "本单位名册",
+    "household_tags": "户的困难登记",
     "users": "用户",
     "settings": "设置",
 }

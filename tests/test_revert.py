@@ -103,3 +103,17 @@ def test_staff_leaving_and_a_team_member_ended_are_taken_back(office):
     _, ended = revert.run_of(db, staff.end_team_member, seat, today=TODAY)
     revert.revert(db, ended)
     assert [m.id for m in staff.team_members(db, team)] == [seat]
+
+
+def test_the_trail_tells_an_undo_and_new_actions_in_words(office):
+    from gridoffice import history
+    from gridoffice.users import whole_office
+
+    db, _, zhang, *_ = office
+    _, run = revert.run_of(db, households.update_household, zhang, address="宝石小区2幢")
+    revert.revert(db, run)
+    told = history.tell(db, history.household_entries(db, zhang, whole_office("测试员")))
+    undone = [t for t in told if t.action == "撤销或重做"]
+    assert len(undone) == 1 and "宝石小区1幢" in undone[0].text
+    for code in ("import_tag", "add_register", "add_household_tag", "end_household_tag"):
+        assert history.action_label(code) != "其他操作"
