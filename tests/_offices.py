@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from commands._progress import consume
-from gridoffice import demo, generator, logs, matters
+from gridoffice import demo, generator, logs, matters, office_tags, people
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -22,3 +22,7 @@ def small_office(db, households: int = 40, seed: int = 3) -> None:
                    today=TODAY)
     matters.record_decision(db, matter_id, TODAY, "由物业牵头，一周内修复", by="admin",
                             now=dt.datetime(2026, 11, 22, 10, 0))
+    # An office register with an entry, and a household's hardship (office_tags).
+    person_id = db.execute("SELECT id FROM persons WHERE status = 'active' ORDER BY id LIMIT 1").fetchone()[0]
+    people.add_tag(db, person_id, office_tags.add_register(db, "失业人员"), since="2025-03-01", today=TODAY)
+    office_tags.add_household_tag(db, household_id, "低保户", since="2025-01-01", today=TODAY)
