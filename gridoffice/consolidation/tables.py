@@ -34,8 +34,8 @@ TABLES: tuple[Table, ...] = (
     Table("households", {"org_id": "org_units", "representative_id": "persons"}),
     Table("persons", {"household_id": "households"}),
     Table("person_tags", {"person_id": "persons"}),
-    Table("office_tags"),  # an office's own registers (m011), named by person_tags.tag
-    Table("household_tags", {"household_id": "households"}),  # 低保户, 困难户 (m011)
+    Table("office_tags"),  # an office's own registers (m012), named by person_tags.tag
+    Table("household_tags", {"household_id": "households"}),  # 低保户, 困难户 (m012)
     Table("staff", {"person_id": "persons", "org_id": "org_units"}),
     Table("staff_roles", {"staff_id": "staff", "org_id": "org_units"}),
     Table("teams", {"grid_id": "org_units"}),
