@@ -38,13 +38,13 @@ _SQL = {
     "education": "p.education", "occupation": "p.occupation", "phone": "p.phone", "address": "h.address",
     "grid": "g.name", "residence": "p.residence", "notes": "p.notes", "tags": "p.id", "household_phone": "h.phone",
     "contact_class": "h.contact_class", "representative": "h.representative_id = p.id",
-    "household_notes": "h.notes", "unit_path": "h.org_id", "unit_levels": "h.org_id",
+    "household_notes": "h.notes", "unit_path": "h.org_id", "unit_levels": "h.org_id", "household_tags": "h.id",
 }
 _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vocab.POLITICAL_STATUS,
            "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "representative": {1: "是", 0: ""}}
 DEFAULT_COLUMNS = tuple(FIELDS)
 WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18,
-          "name": 10, "tags": 30, "household_phone": 15, "household_notes": 20, "unit_path": 30, "unit_levels": 16}
+          "name": 10, "tags": 30, "household_tags": 24, "household_phone": 15, "household_notes": 20, "unit_path": 30, "unit_levels": 16}
 BATCH = 5000
 _NUMBERS = ("id_number", "phone", "birth_date", "household_phone")
 _MASKED = _NUMBERS + ("occupation", "notes", "household_notes")
@@ -144,6 +144,8 @@ def _rows(db, ws, columns, sql, params, scope, name, total, full_numbers):
                 coded.append((i, {k: v[c == "unit_levels"] for k, v in paths.items()}))
     if "tags" in columns:
         coded.append((columns.index("tags"), _tag_cells(db, scope, masked=not full_numbers)))
+    if "household_tags" in columns:
+        coded.append((columns.index("household_tags"), _hardship_cells(db, scope, masked=not full_numbers)))
     # The masking rule's fields, and free text that may hold a number typed into it.
     masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in _MASKED]
     cursor = db.execute(sql, params)
@@ -161,6 +163,19 @@ def _rows(db, ws, columns, sql, params, scope, name, total, full_numbers):
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
     return done
+
+
+def _hardship_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
+    """Household id -> its 低保户/困难户 entries, for the roles that see hardship."""
+    if not scope.sees_tag("low_income"):
+        return {}
+    entries: dict[int, list] = {}
+    for household_id, tag, since, until, note in db.execute(
+            "SELECT household_id, tag, since, until, coalesce(note, '') FROM household_tags ORDER BY household_id, "
+            "since, id"):
+        entries.setdefault(household_id, []).append(TagEntry(tag, since, until, note))
+    labels = {code: tr(label) for code, label in vocab.HOUSEHOLD_TAGS.items()}
+    return {hid: format_cell(e, masked=masked, labels=labels) for hid, e in entries.items()}
 
 
 def _tag_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:

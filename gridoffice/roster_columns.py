@@ -41,9 +41,10 @@ FIELDS = {
     "household_notes": "户备注",
     "unit_path": "所属单元",
     "unit_levels": "单元层级",
+    "household_tags": "户困难登记",
 }
 # Fields of the household, repeated on each member's row: the head's row is read first.
-HOUSEHOLD_FIELDS = ("household_phone", "contact_class", "household_notes", "unit_path", "unit_levels")
+HOUSEHOLD_FIELDS = ("household_phone", "contact_class", "household_notes", "unit_path", "unit_levels", "household_tags")
 
 # Exact header texts seen on rosters, after _norm_header.
 _EXACT = {
@@ -69,6 +70,7 @@ _EXACT = {
     "household_notes": ("户备注", "户说明"),
     "unit_path": ("所属单元", "单元路径", "所在单元"),
     "unit_levels": ("单元层级",),
+    "household_tags": ("户困难登记", "困难类别", "低保户困难户"),
 }
 # Fallback: a header containing the keyword (checked in this order, so the specific wins).
 _CONTAINS = (

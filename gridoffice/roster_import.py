@@ -42,11 +42,12 @@ from .roster_columns import (FIELDS, Header, check_mapping, find_header, guess_m
                              political_code, relation_code, remember, remembered, residence_code, sex_code, yes_no)
 from .roster_read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet_job
 from .scope import acting
-from .vocab import LEVEL_RANK, ORG_LEVELS, PERSON_STATUS, RELATIONS
+from .vocab import HOUSEHOLD_TAGS, LEVEL_RANK, ORG_LEVELS, PERSON_STATUS, RELATIONS
 
 Progress = Generator[tuple[int, int, str], None, "ImportResult"]
 
 PART_ROWS = 10000  # rows checked and written at a time
+HOUSEHOLD_LABELS = {code: tr(label) for code, label in HOUSEHOLD_TAGS.items()}
 SAMPLE_ROWS = 200
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
 _CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -181,6 +182,8 @@ class _Job:
         self.person_updates: list[tuple[_Row, dict]] = []
         self.household_updates: list[tuple[_Block, dict]] = []
         self.tag_updates: list[tuple[_Row, tag_entries.TagPlan]] = []
+        self.hardship_updates: list[tuple[_Block, tag_entries.TagPlan]] = []
+        self.hardship_on_record: dict[int, list[tuple]] = {}
         self.tags_on_record: dict[int, list[tuple]] = {}
         self.new_tags: dict[int, list[str]] = {}  # new persons' open tags, for their search documents
         self.scope = acting(db)
@@ -442,6 +445,8 @@ class _Job:
         political = column("political_status", lambda v: _code_or_notice("political_status", v, political_code))
         residence = column("residence", lambda v: _code_or_notice("residence", v, residence_code))
         tags = column("tags", lambda v: tag_entries.parse_cell(v, today=self.today, labels=self.labels))
+        hardship = column("household_tags", lambda v: tag_entries.parse_cell(v, today=self.today,
+                                                                              labels=HOUSEHOLD_LABELS))
         household = {
             "household_phone": column("household_phone", normalize_phone),
             "contact_class": column("contact_class", lambda v: households.contact_class_code(v) if clean_cell(v) else None),
@@ -481,9 +486,12 @@ class _Job:
                 for field_ in ("contact_class", "representative", "household_notes"):
                     if household[field_][i].__class__ is ValidationError:
                         raise household[field_][i]
-                if tags[i].__class__ is ValidationError:
-                    raise tags[i]
+                for cell in (tags[i], hardship[i]):
+                    if cell.__class__ is ValidationError:
+                        raise cell
                 self._check_tag_scope(tags[i])
+                if hardship[i]:  # a household's hardship is as sensitive as a person's low_income
+                    self._check_tag_scope([tag_entries.TagEntry("low_income", None, None)])
             except ValidationError as exc:
                 row.reason = exc.message
                 continue
@@ -512,6 +520,7 @@ class _Job:
                 household_phone = ""
             row.values = {
                 "tags": tags[i],
+                "household_tags": hardship[i],
                 "household_phone": household_phone,
                 "contact_class": household["contact_class"][i],
                 "representative": household["representative"][i],
@@ -618,6 +627,10 @@ class _Job:
         self.heads = {p[0]: p for p in self._select_in(
             "SELECT household_id, id, name FROM persons WHERE relation = 'head' AND status = 'active' "
             "AND household_id IN ({marks})", list(self.households))}
+        self.hardship_on_record = {}
+        for rec in self._select_in("SELECT household_id, id, tag, since, until, coalesce(note, '') FROM household_tags "
+                                   "WHERE household_id IN ({marks}) ORDER BY since, id", list(self.households)):
+            self.hardship_on_record.setdefault(rec[0], []).append(rec[1:])
 
     def _check_blocks(self, blocks: list[_Block]) -> None:
         for block in blocks:
@@ -772,7 +785,8 @@ class _Job:
                     counts["persons_unchanged"] += 1
             if block.household is not None:
                 changes = self._household_changes(block, [r for r in live if not r.reason])
-                if changes:
+                hardship = self._hardship_plan(block, [r for r in live if not r.reason])
+                if changes or hardship:
                     self.household_updates.append((block, changes))
                 if any(r.relation == "head" and r.match is None for r in live):
                     self.new_heads.add(block.household[0])
@@ -806,6 +820,24 @@ class _Job:
         if not (plan.added or plan.changed):
             return None
         self.tag_updates.append((row, plan))
+        return plan
+
+    def _hardship_plan(self, block: _Block, live: list[_Row]) -> tag_entries.TagPlan | None:
+        """What the household's 户困难登记 cell changes on record; a conflict is noted, nothing changed."""
+        entries = _household_value(live, "household_tags")
+        if not entries:
+            return None
+        try:
+            plan = tag_entries.reconcile(self.hardship_on_record.get(block.household[0], ()), entries,
+                                         HOUSEHOLD_LABELS)
+        except ValidationError as exc:
+            self.notices.append(Notice(live[0].line, tr("{msg}；户困难登记未改动").format(msg=exc.message)))
+            return None
+        for message in plan.notices:
+            self.notices.append(Notice(live[0].line, message))
+        if not (plan.added or plan.changed):
+            return None
+        self.hardship_updates.append((block, plan))
         return plan
 
     def _household_phone(self, live: list[_Row]) -> str:
@@ -878,6 +910,8 @@ class _Job:
                                     contact_class, notes, stamp, stamp))
             part.household_docs.append((self.next_household, block.number, address, phone, "active", contact_class,
                                         head.values["name"], self.paths.get(org_id)))
+            part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note)
+                                 for e in _household_value(live, "household_tags") or ())
             self.next_household += 1
         for row in new_rows:
             v, hh = row.values, row.block.household
@@ -910,6 +944,8 @@ class _Job:
                      "political_status, education, occupation, phone, residence, status, notes, created_at, "
                      "updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", part.persons)
         _insert_rows(self.db, "person_tags(person_id, tag, since, until, note)", "(?, ?, ?, ?, ?)", part.tags)
+        _insert_rows(self.db, "household_tags(household_id, tag, since, until, note)", "(?, ?, ?, ?, ?)",
+                     part.hardship)
         for batch in (part.person_batch, part.household_batch):
             if batch:
                 search_index.write_documents(self.db, batch)
@@ -938,6 +974,8 @@ class _Job:
             if n % 1000 == 0:
                 yield 0.5 * n / updates, message
             hh = block.household
+            if not changes:
+                continue  # only its hardship changes, below
             if isinstance(changes.get("representative_id"), _Row):
                 row = changes["representative_id"]
                 changes["representative_id"] = row.match[0] if row.match else row.person_id
@@ -951,6 +989,13 @@ class _Job:
                                                    "until": entry.until, "note": entry.note}, "import_tag")
             for tag_id, change in plan.changed:
                 records.update(db, "person_tags", tag_id, change, "import_tag")
+        for block, plan in self.hardship_updates:
+            for entry in plan.added:
+                records.insert(db, "household_tags", {"household_id": block.household[0], "tag": entry.tag,
+                                                      "since": entry.since, "until": entry.until, "note": entry.note},
+                               "import_tag")
+            for tag_id, change in plan.changed:
+                records.update(db, "household_tags", tag_id, change, "import_tag")
         indexed = db.execute("SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM households)").fetchone()[0]
         if 4 * (len(touched_people) + len(touched_hh)) > indexed:
             # A roster that changes much of the office: every changed row would stay dirty in the
@@ -1065,6 +1110,7 @@ class _Part:
     household_docs: list = field(default_factory=list)
     person_docs: list = field(default_factory=list)
     tags: list = field(default_factory=list)
+    hardship: list = field(default_factory=list)
     person_batch: str = ""
     household_batch: str = ""
 

@@ -9,7 +9,7 @@ import openpyxl
 
 from commands._progress import consume
 from exports import roster
-from gridoffice import audit, households, people, regions, roster_import
+from gridoffice import audit, households, office_tags, people, regions, roster_import
 from gridoffice.db import open_db
 from gridoffice.users import whole_office
 
@@ -25,10 +25,12 @@ def archive(db) -> dict:
     paths = regions.unit_paths(db)
     ids = dict(db.execute("SELECT id, id_number FROM persons"))
     homes = {}
-    for number, org_id, address, phone, contact_class, rep, notes in db.execute(
-            "SELECT number, org_id, address, phone, contact_class, representative_id, notes FROM households "
+    for household_id, number, org_id, address, phone, contact_class, rep, notes in db.execute(
+            "SELECT id, number, org_id, address, phone, contact_class, representative_id, notes FROM households "
             "WHERE status = 'active'"):
-        homes[number] = (paths.get(org_id), address, phone, contact_class, ids.get(rep), notes)
+        hardship = sorted(db.execute("SELECT tag, since, until, coalesce(note, '') FROM household_tags "
+                                     "WHERE household_id = ?", [household_id]).fetchall())
+        homes[number] = (paths.get(org_id), address, phone, contact_class, ids.get(rep), notes, tuple(hardship))
     members = {}
     for row in db.execute(
             "SELECT p.id_number, h.number, p.name, p.sex, p.birth_date, p.relation, p.ethnicity, p.political_status, "
@@ -68,6 +70,9 @@ def _enrich(db):
         "SELECT h.id, p.id FROM households h JOIN persons p ON p.household_id = h.id AND p.relation != 'head' "
         "AND p.status = 'active' WHERE h.status = 'active' AND h.representative_id != p.id ORDER BY h.id").fetchone()
     households.update_household(db, household_id, representative_id=member, notes="户内有=SUM(A1)这样的文字\n第二行")
+    office_tags.add_household_tag(db, household_id, "低保户", since="2024-03-01", note="城市低保", today=TODAY)
+    office_tags.add_household_tag(db, household_id, "困难户", since="2021-01-01", today=TODAY)
+    office_tags.end_household_tag(db, household_id, "困难户", until="2023-12-31", today=TODAY)
     return household_id, member
 
 
@@ -115,7 +120,7 @@ def test_the_roster_cells_say_it_in_words(small_office, tmp_path):
     ws = openpyxl.load_workbook(path).worksheets[0]
     rows = list(ws.iter_rows(min_row=2, values_only=True))
     head = list(rows[0])
-    for label in ("人群类别", "户联系电话", "联系类别", "户代表", "户备注", "所属单元", "单元层级"):
+    for label in ("人群类别", "户联系电话", "联系类别", "户代表", "户备注", "所属单元", "单元层级", "户困难登记"):
         assert label in head
     number, id_number = small_office.execute(
         "SELECT h.number, p.id_number FROM households h JOIN persons p ON p.id = ? WHERE h.id = ?",
@@ -125,6 +130,7 @@ def test_the_roster_cells_say_it_in_words(small_office, tmp_path):
     assert all(r["户代表"] in ("", None) for r in mine if r["身份证号码"] != id_number)
     assert mine[0]["户备注"] == "户内有=SUM(A1)这样的文字\n第二行"
     assert mine[0]["联系类别"] in ("一类", "二类", "三类")
+    assert mine[0]["户困难登记"] == "困难户 2021-01-01至2023-12-31\n低保户 2024-03-01起（城市低保）"
     # The formula-like note is a text cell, never a formula.
     col = head.index("户备注") + 1
     row_no = next(i for i, r in enumerate(rows, start=2) if r[head.index("户号")] == number)
@@ -202,3 +208,23 @@ def test_a_new_register_entry_and_an_end_are_imported_and_audited(small_office, 
     actions = [a for (a,) in small_office.execute("SELECT action FROM audit WHERE table_name = 'person_tags' "
                                                   "ORDER BY id DESC LIMIT 2")]
     assert actions == ["import_tag", "import_tag"]
+
+
+def test_a_households_hardship_in_the_roster_is_imported_onto_its_household(small_office, tmp_path):
+    path = tmp_path / "花名册.xlsx"
+    _export(small_office, path)
+    wb = openpyxl.load_workbook(path)
+    ws = wb.worksheets[0]
+    head = [c.value for c in ws[2]]
+    number = ws.cell(3, head.index("户号") + 1).value
+    rows = [r for r in range(3, ws.max_row + 1) if ws.cell(r, head.index("户号") + 1).value == number]
+    for r in rows:  # the head's row is read first, the others repeat it
+        ws.cell(r, head.index("户困难登记") + 1).value = "低保户 2025-04-01起"
+    wb.save(path)
+    result = consume(roster_import.import_file(small_office, path, today=TODAY), quiet=True)
+    assert (result.households_updated, result.persons_updated, result.refused) == (1, 0, ())
+    household_id = small_office.execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()[0]
+    assert [(t.tag, t.since) for t in office_tags.household_tags_of(small_office, household_id)] == [
+        ("low_income_household", "2025-04-01")]
+    again = consume(roster_import.import_file(small_office, path, today=TODAY), quiet=True)
+    assert again.households_updated == 0
