@@ -32,7 +32,7 @@ def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
     heads = [tr("考核指标"), tr("满分标准"), tr("权重（满分）"), tr("说明")]
     ws = wbk.sheet(wb, WEIGHTS, tr("年终考核指标与权重"), heads, office=a.office, period=a.period.label)
     rows = [[i.label, i.target, i.weight,
-             tr("比率，达到满分标准得满分；无可评事项得满分") if i.rate else tr("件数，按完成比例得分，封顶满分")]
+             stats_assessment.kind_text(i)]
             for i in a.indicators]
     rows.append([tr("合计"), None, Formula(f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})"), None])
     wbk.write_rows(wb, ws, rows, total_rows=[len(rows) - 1],
@@ -61,7 +61,8 @@ def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assesse
                     + [Formula(f"=ROUND(SUM({get_column_letter(3 + n)}{r}:{get_column_letter(2 + 2 * n)}{r}),2)"),
                        Formula(f"=RANK({total_col}{r},${total_col}${start}:${total_col}${end})")])
     wbk.write_rows(wb, ws, data, percent_cols={3 + k for k, i in enumerate(inds) if i.rate},
-                   formats={c: "0.00" for c in range(3 + n, 4 + 2 * n)})
+                   formats={**{3 + k: "0.00" for k, i in enumerate(inds) if i.kind == "score"},
+                            **{c: "0.00" for c in range(3 + n, 4 + 2 * n)}})
     wbk.fit_widths(ws, [[first, tr("所属单位")]] + [row[:2] for row in data])
     for c in range(3, 5 + 2 * n):
         ws.widths[c] = 9

@@ -176,9 +176,9 @@ def write_dossier(path: str | Path, d: Dossier, *, office_name: str = "", printe
         story.append(grid_table(_pairs([
             ("居民满意度", tr(SATISFACTION[m.satisfaction])), ("评价时间", (m.evaluated_at or "")[:16]),
             ("居民评分", m.resident_score if m.resident_score is not None else tr("（未评）")),
-            ("团队自评分", m.self_score if m.self_score is not None else tr("（未评）")),
-            ("互评分", m.peer_score if m.peer_score is not None else tr("（未评）")),
-        ], st["base"]), pairs_widths, label_col=True))
+        ] + [(label, value) for label, value in (("团队自评分", m.self_score), ("互评分", m.peer_score))
+             # Scores per matter were recorded by earlier versions; the team's are now monthly (team_reviews).
+             if value is not None], st["base"]), pairs_widths, label_col=True))
     else:
         story.append(para(tr("尚未评价。"), st["base"]))
     earlier = [e for e in d.events if e.action == "evaluate"][:-1] if m.satisfaction else \

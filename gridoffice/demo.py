@@ -12,7 +12,7 @@ from typing import Iterator
 from sqlite_utils import Database
 
 from .i18n import tr
-from .matters_demo import generate_matters
+from .matters_demo import generate_matters, generate_team_reviews
 from .visits_demo import generate_activity
 
 
@@ -46,6 +46,7 @@ LABELS = {
     "log_entries": "民情日记",
     "comments": "领导点评",
     "matters": "民情事项",
+    "team_reviews": "团队点评",
 }
 
 
@@ -56,5 +57,6 @@ def add_activity(db: Database, *, seed: int, today: dt.date | None = None) -> It
     counts = dict(generate_activity(db, seed=seed, today=today))
     yield 1, 2, tr("正在生成一年的民情事项……")
     counts["matters"] = generate_matters(db, seed=seed, today=today)
+    counts["team_reviews"] = generate_team_reviews(db, seed=seed, today=today)
     yield 2, 2, tr("已生成一年的工作记录")
     return counts

@@ -34,6 +34,8 @@ MORE_ACTIONS = {
     "matters.generate": "生成演示事项",
     "visits.generate": "生成演示走访",
     "set_assessment_template": "修改考核模板",
+    "record_team_review": "记录团队点评",
+    "team_reviews.generate": "生成演示团队点评",
     "matter_category.add": "新增事项类别",
     "matter_category.rename": "事项类别改名",
     "matter_category.retire": "停用事项类别",
@@ -55,6 +57,7 @@ FIELDS = {
     "office_name": "本单位名称", "office_org_id": "本单位", "display_name": "姓名", "role": "角色",
     "title": "标题", "content": "内容", "resident_name": "居民姓名", "resident_phone": "居民电话",
     "satisfaction": "满意度", "reason": "理由", "staff_id": "工作人员", "kind": "类别", "duty": "职责",
+    "team_id": "服务团队", "reviewer_team_id": "评分团队", "month": "月份", "score": "评分",
 }
 VALUES = {
     "sex": vocab.SEX, "relation": vocab.RELATIONS, "political_status": vocab.POLITICAL_STATUS,
@@ -69,9 +72,10 @@ EXPORTS = {
 }
 # Id fields and the table whose row they name.
 REFERENCES = {"household_id": "households", "representative_id": "persons", "person_id": "persons",
-              "org_id": "org_units", "parent_id": "org_units", "office_org_id": "org_units", "staff_id": "staff"}
+              "org_id": "org_units", "parent_id": "org_units", "office_org_id": "org_units", "staff_id": "staff",
+              "team_id": "teams", "reviewer_team_id": "teams"}
 SUBJECTS = {"settings": "本单位设置", "visits": "走访记录", "log_entries": "民情日志", "log_comments": "日志点评",
-            "needs": "群众需求", "matter_time_limits": "办理时限", "users": "用户"}
+            "needs": "群众需求", "matter_time_limits": "办理时限", "users": "用户", "team_reviews": "团队点评"}
 
 
 @dataclass(frozen=True)
@@ -116,7 +120,7 @@ class _Names:
         queries = {"persons": "SELECT id, name FROM persons", "households": "SELECT id, number FROM households",
                    "org_units": "SELECT id, name FROM org_units", "staff": "SELECT id, name FROM staff",
                    "matters": "SELECT id, number FROM matters", "users": "SELECT id, name FROM users",
-                   "matter_categories": "SELECT id, name FROM matter_categories"}
+                   "matter_categories": "SELECT id, name FROM matter_categories", "teams": "SELECT id, name FROM teams"}
         self.names = {table: dict(self._rows(db, sql, wanted.get(table, ()))) for table, sql in queries.items()}
 
     @staticmethod

@@ -475,8 +475,7 @@ def _write(db: Database, row: dict, changes: dict, action: str, at: str, by: str
 
 def transition(db: Database, matter_id: int, action: str, *, note: str = "", at: str | dt.datetime | None = None,
                by: str | None = None, staff_id: int | None = None, dept: str = "",
-               satisfaction: str | None = None, self_score: int | str | None = None,
-               peer_score: int | str | None = None, resident_score: int | str | None = None,
+               satisfaction: str | None = None, resident_score: int | str | None = None,
                now: dt.datetime | str | None = None) -> None:
     """Take one step of the state machine (assign, start, resolve, cannot_resolve, answer, evaluate,
     archive, reopen). `by` is who did it (default: the signed-in user); `at` when (default: now)."""
@@ -509,11 +508,9 @@ def transition(db: Database, matter_id: int, action: str, *, note: str = "", at:
         score = _score(resident_score, "resident_score", "居民评分")
         if score is None:
             raise ValidationError("resident_score", tr("请填写居民评分（0到100分）"))
-        changes.update(satisfaction=satisfaction, evaluated_at=stamp, resident_score=score,
-                       self_score=_score(self_score, "self_score", "团队自评分"),
-                       peer_score=_score(peer_score, "peer_score", "互评分"))
-        data = {k: changes[k] for k in ("satisfaction", "resident_score", "self_score", "peer_score")
-                if changes[k] is not None}
+        # The team's self-assessment and peer review are collective and monthly (team_reviews), not per matter.
+        changes.update(satisfaction=satisfaction, evaluated_at=stamp, resident_score=score)
+        data = {"satisfaction": satisfaction, "resident_score": score}
     elif action == "archive":
         if row["satisfaction"] == "unsatisfied" and not note:
             raise ValidationError("note", tr("居民不满意的事项归档前，请说明不再重新办理的理由"))

@@ -195,8 +195,7 @@ def _plan(rng: random.Random, received: dt.datetime, grade: str, limit: TimeLimi
         t += _hours(rng, 1, 72)
         satisfaction = SATISFACTION(rng) if round_no == 0 else rng.choice(("satisfied", "basic"))
         resident = {"satisfied": (90, 100), "basic": (70, 89), "unsatisfied": (30, 69)}[satisfaction]
-        scores = {"satisfaction": satisfaction, "resident_score": rng.randint(*resident),
-                  "self_score": rng.randint(85, 100), "peer_score": rng.randint(80, 100)}
+        scores = {"satisfaction": satisfaction, "resident_score": rng.randint(*resident)}
         ok = ok and step(t, taker, "evaluate", "evaluated", "", scores)
         if not ok or satisfaction != "unsatisfied" or rng.random() < 0.4:
             break
@@ -241,3 +240,32 @@ def _replay(steps: list[tuple], received: dt.datetime, limit: TimeLimit) -> dict
     row.update(respond_due=respond_due, resolve_due=resolve_due,
                due_at=pending_due(row["state"], row["responded_at"], respond_due, resolve_due))
     return row
+
+
+# What a team's monthly self-assessment says (seed 004: the good practice, the problem, the change).
+REVIEW_NOTES = ("入户走访及时，台账齐全；夜间诉求响应偏慢；安排成员轮流夜间值班",
+                "矛盾纠纷调解有成效；个别承诺逾期答复；逾期事项每周分析会逐件跟踪",
+                "政策宣传覆盖到户；老年人办事代办不够；增设代办员上门服务",
+                "困难家庭帮扶到位；民情日记记录简单；统一日记格式并每月抽查")
+PEER_NOTES = ("", "", "走访记录规范", "答复居民及时", "可加强夜间值守")
+
+
+def generate_team_reviews(db: Database, *, seed: int, today: dt.date) -> int:
+    """Each active team's collective review for each full month of the year before `today`: its
+    self-assessment and one or two other teams' scores. Bulk inserts in one transaction."""
+    rng = random.Random(seed)
+    teams = [r[0] for r in db.execute("SELECT id FROM teams WHERE status = 'active' ORDER BY id")]
+    months, first = [], dt.date(today.year - 1, today.month, 1)
+    for k in range(12):
+        months.append(f"{first.year + (first.month - 1 + k) // 12}-{(first.month - 1 + k) % 12 + 1:02d}")
+    stamp, actor, rows = fmt_ts(dt.datetime.combine(today, dt.time(9))), audit.actor(db), []
+    for month in months:
+        for team in teams:
+            rows.append((team, month, team, rng.randint(78, 98), rng.choice(REVIEW_NOTES), stamp, actor))
+            for peer in rng.sample([t for t in teams if t != team], min(len(teams) - 1, rng.randint(1, 2))):
+                rows.append((team, month, peer, rng.randint(75, 96), rng.choice(PEER_NOTES), stamp, actor))
+    with db.atomic():
+        db.conn.executemany("INSERT INTO team_reviews(team_id, month, reviewer_team_id, score, note, recorded_at, "
+                            "recorded_by) VALUES (?,?,?,?,?,?,?)", rows)
+        audit.record(db, "team_reviews.generate", "team_reviews", None, new={"team_reviews": len(rows), "seed": seed})
+    return len(rows)

@@ -78,6 +78,7 @@ LIMITS: dict[str, tuple[str, int]] = {
     "promise": ("承诺内容", 500),
     "log_text": ("日志内容", 5000),
     "comment": ("点评", 500),
+    "review_note": ("点评意见", 2000),
     "author": ("点评人", 50),
     "need": ("需求内容", 200),
     "solution": ("解决情况", 500),

@@ -562,18 +562,7 @@ def m010_global_ids(db: Database) -> None:
     # The trail stays append-only for its own columns; only the gid is filled, once.
     db.execute("DROP TRIGGER audit_no_update")
     for table in tables:
-        db.execute(f"ALTER TABLE [{table}] ADD COLUMN gid TEXT")
-        db.execute(f"UPDATE [{table}] SET gid = {_NEW_GID}")
-        db.execute(f"CREATE UNIQUE INDEX idx_{table}_gid ON [{table}](gid)")
-        db.execute(
-            f"CREATE TRIGGER {table}_gid_new AFTER INSERT ON [{table}] WHEN NEW.gid IS NULL "
-            f"BEGIN UPDATE [{table}] SET gid = {_NEW_GID} WHERE rowid = NEW.rowid; END"
-        )
-        db.execute(
-            f"CREATE TRIGGER {table}_gid_fixed BEFORE UPDATE OF gid ON [{table}] "
-            "WHEN OLD.gid IS NOT NULL AND NEW.gid IS NOT OLD.gid "
-            "BEGIN SELECT RAISE(ABORT, 'a global id is permanent'); END"
-        )
+        _give_gids(db, table)
     db.execute(
         "CREATE TRIGGER audit_no_update BEFORE UPDATE OF id, at, actor, action, table_name, row_id, old, new, "
         "prev_hash, hash ON audit BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
@@ -626,14 +615,39 @@ def m012_office_registers(db: Database) -> None:
     db["household_tags"].create_index(["tag", "until"])
     # Both travel with the archive: a global id each, as m010 gives the other tables.
     for table in ("office_tags", "household_tags"):
-        db.execute(f"ALTER TABLE [{table}] ADD COLUMN gid TEXT")
-        db.execute(f"CREATE UNIQUE INDEX idx_{table}_gid ON [{table}](gid)")
-        db.execute(
-            f"CREATE TRIGGER {table}_gid_new AFTER INSERT ON [{table}] WHEN NEW.gid IS NULL "
-            f"BEGIN UPDATE [{table}] SET gid = {_NEW_GID} WHERE rowid = NEW.rowid; END"
-        )
-        db.execute(
-            f"CREATE TRIGGER {table}_gid_fixed BEFORE UPDATE OF gid ON [{table}] "
-            "WHEN OLD.gid IS NOT NULL AND NEW.gid IS NOT OLD.gid "
-            "BEGIN SELECT RAISE(ABORT, 'a global id is permanent'); END"
-        )
+        _give_gids(db, table)
+
+
+def _give_gids(db: Database, table: str) -> None:
+    """The gid column of a travelling table (consolidation.tables), filled for the rows it holds and
+    made by the database for every new row, never changed."""
+    db.execute(f"ALTER TABLE [{table}] ADD COLUMN gid TEXT")
+    db.execute(f"UPDATE [{table}] SET gid = {_NEW_GID}")
+    db.execute(f"CREATE UNIQUE INDEX idx_{table}_gid ON [{table}](gid)")
+    db.execute(
+        f"CREATE TRIGGER {table}_gid_new AFTER INSERT ON [{table}] WHEN NEW.gid IS NULL "
+        f"BEGIN UPDATE [{table}] SET gid = {_NEW_GID} WHERE rowid = NEW.rowid; END"
+    )
+    db.execute(
+        f"CREATE TRIGGER {table}_gid_fixed BEFORE UPDATE OF gid ON [{table}] "
+        "WHEN OLD.gid IS NOT NULL AND NEW.gid IS NOT OLD.gid "
+        "BEGIN SELECT RAISE(ABORT, 'a global id is permanent'); END"
+    )
+
+
+@migrations()
+def m013_team_reviews(db: Database) -> None:
+    """团队自评、团队互评 (seed 004) are the collective monthly review of a service team, not a score per
+    matter: one row per team, month and reviewing team (the team itself for its self-assessment)."""
+    db["team_reviews"].create(
+        {"id": int, "team_id": int, "month": str, "reviewer_team_id": int, "score": int, "note": str,
+         "recorded_at": str, "recorded_by": str},
+        pk="id",
+        not_null={"team_id", "month", "reviewer_team_id", "score", "recorded_at", "recorded_by"},
+        defaults={"note": ""},
+        foreign_keys=[("team_id", "teams", "id"), ("reviewer_team_id", "teams", "id")],
+        strict=True,
+    )
+    db["team_reviews"].create_index(["team_id", "month", "reviewer_team_id"], unique=True)
+    db["team_reviews"].create_index(["month"])
+    _give_gids(db, "team_reviews")

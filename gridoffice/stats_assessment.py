@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import audit, stats
+from . import audit, stats, team_reviews
 from .db import get_setting, set_setting
 from .errors import ValidationError
 from .i18n import tr
@@ -31,22 +31,35 @@ class Indicator:
     label: str
     target: float  # the value that earns full marks
     weight: float  # the full marks
-    rate: bool  # a fraction (0..1) rather than a count
+    kind: str  # "count", "rate" (a fraction 0..1) or "score" (a mean of 0..100 scores)
+
+    @property
+    def rate(self) -> bool:
+        return self.kind == "rate"
 
 
-INDICATORS = {  # code -> (label, is a rate)
-    "visits": ("走访次数", False),
-    "households_visited": ("走访户数", False),
-    "coverage": ("联系户按期走访率", True),
-    "log_entries": ("民情日志条数", False),
-    "needs_solved": ("解决群众需求件数", False),
-    "matters": ("承办诉求件数", False),
-    "on_time_rate": ("诉求按期办结率", True),
-    "satisfaction_rate": ("群众满意率", True),
+INDICATORS = {  # code -> (label, kind)
+    "visits": ("走访次数", "count"),
+    "households_visited": ("走访户数", "count"),
+    "coverage": ("联系户按期走访率", "rate"),
+    "log_entries": ("民情日志条数", "count"),
+    "needs_solved": ("解决群众需求件数", "count"),
+    "matters": ("承办诉求件数", "count"),
+    "on_time_rate": ("诉求按期办结率", "rate"),
+    "satisfaction_rate": ("群众满意率", "rate"),
+    # 一事一诺一评价 (seed 004): “团队自评、团队互评、群众评分”, means of the monthly scores.
+    "resident_score": ("群众评分", "score"),
+    "team_self": ("团队自评", "score"),
+    "team_peer": ("团队互评", "score"),
 }
-DEFAULT_TEMPLATE = (("visits", 96, 20), ("households_visited", 30, 10), ("coverage", 1, 15), ("log_entries", 48, 15),
-                    ("needs_solved", 5, 5), ("matters", 10, 10), ("on_time_rate", 1, 15),
-                    ("satisfaction_rate", 1, 10))
+DEFAULT_TEMPLATE = (("visits", 96, 20), ("households_visited", 30, 10), ("coverage", 1, 15), ("log_entries", 48, 10),
+                    ("needs_solved", 5, 5), ("matters", 10, 5), ("on_time_rate", 1, 10),
+                    ("satisfaction_rate", 1, 10), ("resident_score", 90, 5), ("team_self", 90, 5),
+                    ("team_peer", 90, 5))
+# What each kind of indicator is, said on the workbook's weights sheet and in the window's editor.
+KIND_TEXT = {"count": "件数，按完成比例得分，封顶满分",
+             "rate": "比率，达到满分标准得满分；无可评事项得0分",
+             "score": "平均分（0到100分），达到满分标准得满分；无评分得0分"}
 
 
 def template(db: Database) -> list[Indicator]:
@@ -54,6 +67,10 @@ def template(db: Database) -> list[Indicator]:
     items = json.loads(stored) if stored else [{"code": c, "target": t, "weight": w} for c, t, w in DEFAULT_TEMPLATE]
     return [Indicator(i["code"], tr(INDICATORS[i["code"]][0]), float(i["target"]), float(i["weight"]),
                       INDICATORS[i["code"]][1]) for i in items if i["code"] in INDICATORS]
+
+
+def kind_text(ind: Indicator) -> str:
+    return tr(KIND_TEXT[ind.kind])
 
 
 def set_template(db: Database, items: list[tuple[str, object, object]]) -> None:
@@ -64,9 +81,12 @@ def set_template(db: Database, items: list[tuple[str, object, object]]) -> None:
             raise ValidationError("code", tr("没有名为“{code}”的考核指标").format(code=code))
         label = tr(INDICATORS[code][0])
         t, w = _number(target), _number(weight)
-        if t is None or t <= 0 or (INDICATORS[code][1] and t > 1):
+        kind = INDICATORS[code][1]
+        if t is None or t <= 0 or (kind == "rate" and t > 1) or (kind == "score" and t > 100):
             raise ValidationError("target", tr("“{label}”的满分标准请填大于0的数{rate}").format(
-                label=label, rate=tr("（比率不超过1，如0.95）") if INDICATORS[code][1] else ""))
+                label=label, rate={"rate": tr("（比率不超过1，如0.95）"), "score": tr("（评分不超过100，如90）")}.get(kind, "")))
+        if any(c["code"] == code for c in clean):
+            raise ValidationError("code", tr("考核指标“{label}”重复了").format(label=label))
         if w is None or not 0 <= w <= 100:
             raise ValidationError("weight", tr("“{label}”的权重请填0到100之间的数").format(label=label))
         clean.append({"code": code, "target": t, "weight": w})
@@ -101,15 +121,19 @@ class Assessed:
     def value(self, code: str) -> float | None:
         c = dict(zip(COUNT_FIELDS, self.counts))
         ratio = {"coverage": ("covered", "rule_households"), "on_time_rate": ("closed_on_time", "closed"),
-                 "satisfaction_rate": ("satisfied", "evaluated")}
+                 "satisfaction_rate": ("satisfied", "evaluated"), "resident_score": ("resident_sum", "resident_n"),
+                 "team_self": ("self_sum", "self_n"), "team_peer": ("peer_sum", "peer_n")}
         if code in ratio:
             num, den = ratio[code]
-            return c[num] / c[den] if c[den] else None
+            if not c[den]:
+                return None
+            return round(c[num] / c[den], 2) if INDICATORS[code][1] == "score" else c[num] / c[den]
         return c[code]
 
 
 COUNT_FIELDS = ("visits", "households_visited", "rule_households", "covered", "log_entries", "needs_solved",
-                "matters", "closed", "closed_on_time", "evaluated", "satisfied")
+                "matters", "closed", "closed_on_time", "evaluated", "satisfied", "resident_sum", "resident_n",
+                "self_sum", "self_n", "peer_sum", "peer_n")
 
 
 @dataclass(frozen=True)
@@ -141,7 +165,9 @@ def assessment(db: Database, year_text: object, *, scope: Scope, org_id: int | N
     rows = db.execute(
         "SELECT t.id, t.name, t.grid_id, u.name FROM teams t JOIN org_units u ON u.id = t.grid_id "
         f"WHERE t.status = 'active'{' AND t.grid_id' + grid_where if grid_where else ''}", sparams).fetchall()
-    teams = [Assessed(team_id, name, grid, tuple(by_grid.get(grid_id, {}).get(f, 0) for f in COUNT_FIELDS))
+    reviews = team_reviews.year_scores(db, p, "team")
+    teams = [Assessed(team_id, name, grid, tuple({**by_grid.get(grid_id, {}), **reviews.get(team_id, {})}.get(f, 0)
+                                                 for f in COUNT_FIELDS))
              for team_id, name, grid_id, grid in sorted(rows, key=lambda r: (keys[r[2]], r[0]))]
     return Assessment(office(db).name, p, tuple(template(db)), tuple(staff_rows), tuple(teams))
 
@@ -168,6 +194,11 @@ def _counts(db: Database, p: stats.Period, cover: stats.Period, by: str, scope: 
     sql, params = stats.matter_sql(p, "m.assignee_staff_id" if by == "staff" else "m.grid_id", scope.matters())
     for k, received, closed, on_time, _, evaluated, satisfied in db.execute(sql, params):
         put(k, matters=received, closed=closed, closed_on_time=on_time, evaluated=evaluated, satisfied=satisfied)
+    for k, (total, n) in team_reviews.resident_scores(db, p, by, scope).items():
+        put(k, resident_sum=total, resident_n=n)
+    if by == "staff":
+        for k, values in team_reviews.year_scores(db, p, "staff").items():
+            put(k, **values)
     return per
 
 

@@ -16,11 +16,13 @@ def test_a_year_of_activity_lands_in_the_office(small_office):
     except StopIteration as stop:
         counts = stop.value
     assert steps[-1][0] == steps[-1][1]
-    for table, key in (("matters", "matters"), ("visits", "visits"), ("log_entries", "log_entries")):
+    for table, key in (("matters", "matters"), ("visits", "visits"), ("log_entries", "log_entries"),
+                       ("team_reviews", "team_reviews")):
         assert counts[key] > 0
         assert small_office.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == counts[key]
     first, last = small_office.execute("SELECT min(visited_on), max(visited_on) FROM visits").fetchone()
     assert "2025-11-01" <= first and last <= "2026-11-01"
+    assert small_office.execute("SELECT min(month), max(month) FROM team_reviews").fetchone() == ("2025-11", "2026-10")
     assert [p for _, _, p in audit.verify(small_office) if p] == []
 
 

@@ -101,9 +101,9 @@ def test_changing_a_weight_in_the_workbook_changes_scores_and_ranks(office, tmp_
 
 
 def test_score_formula_in_python():
-    ind = stats_assessment.Indicator("visits", "走访次数", 96, 20, False)
+    ind = stats_assessment.Indicator("visits", "走访次数", 96, 20, "count")
     assert stats_assessment.score(ind, 48) == 10 and stats_assessment.score(ind, 200) == 20
-    rate = stats_assessment.Indicator("coverage", "率", 1, 15, True)
+    rate = stats_assessment.Indicator("coverage", "率", 1, 15, "rate")
     assert stats_assessment.score(rate, None) == 0  # nothing to rate earns nothing, not full marks
 
 

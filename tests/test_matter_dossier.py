@@ -34,7 +34,7 @@ def office_file(db, tmp_path):
     M.transition(db, mid, "start", by="周海燕", now="2026-11-11 09:00")
     M.transition(db, mid, "resolve", note="已安排每周二、五上门", by="周海燕", now="2026-11-12 15:00")
     M.transition(db, mid, "answer", note="上门告知", by="周海燕", now="2026-11-12 16:00")
-    M.transition(db, mid, "evaluate", resident_score=90, satisfaction="basic", self_score=95, peer_score=91, now="2026-11-15 12:00")
+    M.transition(db, mid, "evaluate", resident_score=90, satisfaction="basic", now="2026-11-15 12:00")
     return tmp_path / "office.db"
 
 
@@ -49,7 +49,7 @@ def test_dossier_pdf_has_every_step_masked_resident_and_embedded_font(office_fil
     text = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True).stdout
     for expected in ("一事一档", "2026-11-0001", "申请居家养老上门服务", "青山社区居民委员会", "郑桂兰", "H0007",
                      "青山路7号", "周海燕 / 社会事务办", "第二网格", "疑难", "三日内上门评估（2026-11-13）",
-                     "纳入居家养老服务补贴对象", "陈书记", "基本满意", "居民评分90分", "自评95分", "按期办结", "72小时"):
+                     "纳入居家养老服务补贴对象", "陈书记", "基本满意", "居民评分90分", "按期办结", "72小时"):
         assert expected in text, expected
     steps = [line.split()[2] for line in text.splitlines() if line.strip().startswith("2026-11-1") and
              len(line.split()) > 3 and line.split()[1][2] == ":"]

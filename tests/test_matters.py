@@ -40,8 +40,7 @@ def do(db, matter_id, action):
     elif action == "answer":
         M.transition(db, matter_id, "answer", note="电话告知居民", now=NOW)
     elif action == "evaluate":
-        M.transition(db, matter_id, "evaluate", resident_score=60, satisfaction="unsatisfied", self_score=90,
-                     peer_score=85, now=NOW)
+        M.transition(db, matter_id, "evaluate", resident_score=60, satisfaction="unsatisfied", now=NOW)
     elif action == "archive":
         M.transition(db, matter_id, "archive", note="居民要求超出政策范围", now=NOW)
     elif action == "reopen":
@@ -353,10 +352,10 @@ def test_categories_ship_fourteen_and_are_editable(mdb):
      "请填写向居民作出的解释说明"),
     ("resolved", lambda db, i: M.transition(db, i, "answer", now=NOW), "note", "请填写答复居民的内容"),
     ("answered", lambda db, i: M.transition(db, i, "evaluate", now=NOW), "satisfaction", "请选择居民满意度"),
-    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score=90, satisfaction="satisfied", self_score=101, now=NOW),
-     "self_score", "团队自评分应为0到100的整数"),
-    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score=90, satisfaction="basic", peer_score="好", now=NOW),
-     "peer_score", "互评分应为0到100的整数"),
+    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score=101, satisfaction="satisfied", now=NOW),
+     "resident_score", "居民评分应为0到100的整数"),
+    ("answered", lambda db, i: M.transition(db, i, "evaluate", resident_score="好", satisfaction="basic", now=NOW),
+     "resident_score", "居民评分应为0到100的整数"),
     ("evaluated", lambda db, i: M.transition(db, i, "archive", now=NOW), "note", "请说明不再重新办理的理由"),
     ("evaluated", lambda db, i: M.transition(db, i, "reopen", now=NOW), "note", "请填写重新办理的原因"),
     ("assigned", lambda db, i: M.transfer(db, i, dept="城建办", reason="换人", now=NOW), "staff_id", "与现在的承办人相同"),

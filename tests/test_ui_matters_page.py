@@ -320,3 +320,38 @@ def test_numbers_typed_into_a_matter_show_masked(office, qtbot):
     assert "138****8000" in text and mask_id(number) in text and "0571-****1234" in text
     assert not find_unmasked(text) and "88001234" not in text
     ctx.close()
+
+
+def test_team_monthly_review_records_self_and_peer_scores(page, office, qtbot):
+    from PySide6.QtCore import QDate
+
+    from gridoffice import staff, team_reviews
+    from gridoffice.users import whole_office
+
+    db = open_db(office["path"])
+    audit.set_actor(db, "测试员")
+    one = staff.create_team(db, office["grid1"], "第一网格服务团队")
+    two = staff.create_team(db, office["grid2"], "第二网格服务团队")
+    db.close()
+    view = page.reviews
+    view.today = lambda: dt.date(2026, 12, 5)
+    view.month.setDate(QDate(2026, 11, 1))
+    page.tabs.setCurrentIndex(2)
+    qtbot.waitUntil(lambda: view.table.rowCount() == 2)
+    assert view.table.item(0, 0).text() == "第一网格服务团队" and view.reviewer.currentData() == one
+    # A self-assessment without its summary is refused in the view, and nothing is written.
+    view.score.setValue(88)
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "存在的问题" in view.error.text())
+    view.note.setPlainText("走访及时；夜间响应慢；增设值班")
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.table.item(0, 2).text() == "88")
+    view.table.selectRow(0)
+    view.reviewer.setCurrentIndex(view.reviewer.findData(two))
+    assert view.score.value() == -1
+    view.score.setValue(76)
+    qtbot.mouseClick(view.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.table.item(0, 3).text() == "76.0（1）")
+    assert view.table.item(0, 5).text() == "走访及时；夜间响应慢；增设值班"
+    [first, _] = team_reviews.month_reviews(page.ctx.reader(), "2026-11", scope=whole_office("x"))
+    assert (first.self_score, [p.score for p in first.peers]) == (88, [76])

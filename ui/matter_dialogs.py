@@ -148,10 +148,7 @@ class StepDialog(WriteDialog):
         elif action == "evaluate":
             self.satisfaction = self.add_field(self.tr("居民满意度"), combo(
                 self, [(None, "")] + [(k, self.tr(v)) for k, v in M.SATISFACTION.items()]), "satisfaction")
-            self.resident_score = self.add_field(self.tr("居民评分"), self._score_box(self.tr("请填写")),
-                                                 "resident_score")
-            self.self_score = self.add_field(self.tr("团队自评分"), self._score_box(), "self_score")
-            self.peer_score = self.add_field(self.tr("互评分"), self._score_box(), "peer_score")
+            self.resident_score = self.add_field(self.tr("居民评分"), self._score_box(), "resident_score")
         elif action == "regrade":
             self.grade = self.add_field(self.tr("新等级"), combo(
                 self, [(k, self.tr(v)) for k, v in M.GRADES.items() if k != matter.grade]), "grade")
@@ -167,10 +164,10 @@ class StepDialog(WriteDialog):
         self.by = self.add_field(self.tr("经办人"), QLineEdit(ctx.user.name, self), "by")
         self.at = self.add_field(self.tr("办理时间"), time_edit(self, self.now), "at")
 
-    def _score_box(self, empty: str = "") -> QSpinBox:
+    def _score_box(self) -> QSpinBox:
         box = QSpinBox(self)
         box.setRange(-1, 100)
-        box.setSpecialValueText(empty or self.tr("不评分"))
+        box.setSpecialValueText(self.tr("请填写"))
         box.setValue(-1)
         return box
 
@@ -184,9 +181,7 @@ class StepDialog(WriteDialog):
             values.update(staff_id=self.staff.currentData(), dept=self.dept.text())
         elif action == "evaluate":
             values.update(satisfaction=self.satisfaction.currentData(),
-                          resident_score=self.resident_score.value() if self.resident_score.value() >= 0 else None,
-                          self_score=self.self_score.value() if self.self_score.value() >= 0 else None,
-                          peer_score=self.peer_score.value() if self.peer_score.value() >= 0 else None)
+                          resident_score=self.resident_score.value() if self.resident_score.value() >= 0 else None)
         elif action == "regrade":
             values["grade"] = self.grade.currentData()
         elif action == "promise":

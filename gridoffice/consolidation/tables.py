@@ -40,6 +40,7 @@ TABLES: tuple[Table, ...] = (
     Table("staff_roles", {"staff_id": "staff", "org_id": "org_units"}),
     Table("teams", {"grid_id": "org_units"}),
     Table("team_members", {"team_id": "teams", "staff_id": "staff"}),
+    Table("team_reviews", {"team_id": "teams", "reviewer_team_id": "teams"}),
     Table("contacts", {"staff_id": "staff", "household_id": "households"}),
     Table("matter_categories"),
     Table("matters", {"category_id": "matter_categories", "person_id": "persons", "household_id": "households",

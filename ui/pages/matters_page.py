@@ -31,10 +31,11 @@ from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
+from ui.team_review_view import TeamReviewView
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import style_records
 
-_CONCERNS = frozenset({"matters", "org", "staff", "households", "persons"})
+_CONCERNS = frozenset({"matters", "org", "staff", "households", "persons", "teams"})
 # Background colours of the time-limit column, by timeliness kind.
 _COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd", "closed_late": "#f1e4f3"}
 _SEARCH_DELAY_MS = 250
@@ -367,6 +368,8 @@ class MattersPage(Page):
         self.tabs = QTabWidget(self)
         self.tabs.addTab(list_tab, self.tr("事项列表"))
         self.tabs.addTab(self.meeting, self.tr("每周民情分析会"))
+        self.reviews = TeamReviewView(self)
+        self.tabs.addTab(self.reviews, self.tr("团队月度点评"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
@@ -387,7 +390,7 @@ class MattersPage(Page):
         self.new_button.clicked.connect(lambda: self.open_intake())
         self.settings_button.clicked.connect(lambda: SettingsDialog(self.ctx, self).exec())
         self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._row_chosen(current.row()))
-        self.tabs.currentChanged.connect(lambda i: self.meeting.reload() if i == 1 else None)
+        self.tabs.currentChanged.connect(self._tab_shown)
         # Ctrl+F belongs to the main window (it calls focus_search). Ctrl+N and F5 only while the focus
         # is on this page, so another page's own Ctrl+N never competes with them.
         scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
@@ -487,8 +490,13 @@ class MattersPage(Page):
         self.counts.setText(self.tr("正在读取…"))
         self._ids_worker.submit(lambda db: Q.matter_list(db, flt, now=now, closed_limit=CLOSED_LIMIT, org_ids=scope),
                                 self._show_ids)
-        if self.tabs.currentIndex() == 1:
+        self._tab_shown(self.tabs.currentIndex())
+
+    def _tab_shown(self, index: int) -> None:
+        if index == 1:
             self.meeting.reload()
+        elif index == 2:
+            self.reviews.reload()
 
     def _show_ids(self, result: Q.MatterList) -> None:
         ids, counts = result.ids, result.counts
