@@ -17,10 +17,10 @@ from sqlite_utils import Database
 
 from . import audit, stats, team_reviews
 from .db import get_setting, set_setting
-from .errors import ValidationError
+from .errors import PermissionDenied, ValidationError
 from .i18n import tr
 from .regions import office, tree_keys
-from .scope import Scope
+from .scope import Scope, acting
 
 TEMPLATE_KEY = "assessment_template"
 
@@ -74,7 +74,11 @@ def kind_text(ind: Indicator) -> str:
 
 
 def set_template(db: Database, items: list[tuple[str, object, object]]) -> None:
-    """Replace the template with (code, target, weight) rows; checked before anything is written."""
+    """Replace the template with (code, target, weight) rows; checked before anything is written.
+    The template scores every member and team of the office: only an administrator sets it."""
+    user = acting(db)
+    if user is not None and user.role != "admin":
+        raise PermissionDenied(tr("只有系统管理员可以设置考核模板，请用管理员账号登录"))
     clean = []
     for code, target, weight in items:
         if code not in INDICATORS:

@@ -151,3 +151,21 @@ def test_a_member_with_nothing_done_scores_nothing(db):
     a = stats_assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
     [item] = [s for s in a.staff if s.key == idle]
     assert sum(stats_assessment.score(i, item.value(i.code)) for i in a.indicators) == 0
+
+
+def test_only_an_administrator_sets_the_template(db):
+    from gridoffice import scope as scopes
+    from gridoffice.errors import PermissionDenied
+
+    scopes.bind(db, whole_office("张文员", "clerk"))
+    with pytest.raises(PermissionDenied, match="只有系统管理员"):
+        stats_assessment.set_template(db, [("visits", 50, 100)])
+    assert db.execute("SELECT COUNT(*) FROM settings WHERE key = 'assessment_template'").fetchone()[0] == 0
+    scopes.bind(db, whole_office("管理员"))
+    stats_assessment.set_template(db, [("visits", 50, 100)])
+    assert [i.code for i in stats_assessment.template(db)] == ["visits"]
+
+
+def test_a_repeated_indicator_is_refused(db):
+    with pytest.raises(ValidationError, match="重复"):
+        stats_assessment.set_template(db, [("visits", 50, 50), ("visits", 60, 50)])

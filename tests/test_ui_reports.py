@@ -110,3 +110,41 @@ def test_an_export_onto_a_folder_or_a_read_only_folder_is_told_plainly(page, qtb
         assert list(locked.iterdir()) == []
     finally:
         subprocess.run(["umount", "-l", str(locked)], check=True)
+
+
+def test_an_administrator_edits_the_assessment_template_in_the_window(activity_template, tmp_path, qtbot):
+    from gridoffice import stats_assessment
+    from ui.assessment_dialog import AssessmentTemplateDialog
+    from ui.context import User
+
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
+    ctx = AppContext(path, User("管理员", "admin"))
+    try:
+        dialog = AssessmentTemplateDialog(ctx)
+        qtbot.addWidget(dialog)
+        rows = {code: (used, target, weight) for code, used, target, weight in dialog.rows}
+        assert all(used.isChecked() for used, _, _ in rows.values()) and "权重合计 100 分" in dialog.total.text()
+        assert "本办自定" in dialog.findChildren(type(dialog.total))[0].text()
+        rows["needs_solved"][0].setChecked(False)
+        rows["visits"][1].setValue(120)
+        rows["visits"][2].setValue(25)
+        assert "计入考核 10 项，权重合计 100 分" in dialog.total.text()
+        with qtbot.waitSignal(dialog.accepted, timeout=5000):
+            dialog.save()
+        t = {i.code: (i.target, i.weight) for i in stats_assessment.template(ctx.reader())}
+        assert "needs_solved" not in t and t["visits"] == (120, 25) and len(t) == 10
+    finally:
+        ctx.close()
+
+
+def test_a_clerk_sees_the_template_but_cannot_change_it(page, qtbot):
+    from ui.assessment_dialog import AssessmentTemplateDialog
+
+    _pick(page.kind, "assessment")
+    assert page.template_button.isVisible()
+    dialog = AssessmentTemplateDialog(page.ctx, page)
+    qtbot.addWidget(dialog)
+    assert "只有系统管理员" in dialog.error.text()
+    assert not any(used.isEnabled() or weight.isEnabled() for _, used, _, weight in dialog.rows)
+    assert [b.text() for b in dialog.buttons.buttons()] == ["关闭"]

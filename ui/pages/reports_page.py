@@ -74,6 +74,7 @@ class ReportsPage(Page):
         full_row.addWidget(self.reason, 1)
         self.export_button = QPushButton(self.tr("导出(&E)…"))
         self.export_button.setShortcut("Ctrl+Return")
+        self.template_button = QPushButton(self.tr("考核指标与权重(&W)…"))
         self.open_folder = QPushButton(self.tr("打开所在文件夹(&O)"))
         self.open_folder.setEnabled(False)
         self.result = QLabel()
@@ -92,6 +93,7 @@ class ReportsPage(Page):
         buttons.addWidget(self.export_button)
         buttons.addWidget(self.open_folder)
         buttons.addStretch(1)
+        buttons.addWidget(self.template_button)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
@@ -100,6 +102,7 @@ class ReportsPage(Page):
         self.kind.currentIndexChanged.connect(self._kind_changed)
         self.export_button.clicked.connect(self.export)
         self.open_folder.clicked.connect(self._open_folder)
+        self.template_button.clicked.connect(self.edit_template)
         self._kind_changed()
 
     # -- loading ------------------------------------------------------------------------------------
@@ -132,7 +135,13 @@ class ReportsPage(Page):
         for member in stats.report_staff(db, scope):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
 
+    def edit_template(self) -> None:
+        from ..assessment_dialog import AssessmentTemplateDialog
+
+        AssessmentTemplateDialog(self.ctx, self).exec()
+
     def _kind_changed(self) -> None:
+        self.template_button.setVisible(self.kind.currentData() == "assessment")
         needs = KINDS[self.kind.currentData()][2]
         for key, (_, widget) in self.rows.items():
             self.form.setRowVisible(widget, key in needs)
