@@ -35,6 +35,11 @@ MORE_ACTIONS = {
     "visits.generate": "生成演示走访",
     "set_assessment_template": "修改考核模板",
     "record_team_review": "记录团队点评",
+    "record_must_visit": "登记必访情形",
+    "cancel_must_visit": "撤销必访情形",
+    "set_must_visit_situations": "修改必访情形清单",
+    "plan_campaign": "安排集中走访",
+    "assign_campaign": "分派集中走访",
     "team_reviews.generate": "生成演示团队点评",
     "matter_category.add": "新增事项类别",
     "matter_category.rename": "事项类别改名",
@@ -58,6 +63,8 @@ FIELDS = {
     "title": "标题", "content": "内容", "resident_name": "居民姓名", "resident_phone": "居民电话",
     "satisfaction": "满意度", "reason": "理由", "staff_id": "工作人员", "kind": "类别", "duty": "职责",
     "team_id": "服务团队", "reviewer_team_id": "评分团队", "month": "月份", "score": "评分",
+    "situation": "必访情形", "noted_on": "发生日期", "due_on": "应访日期", "cancel_reason": "撤销原因",
+    "start_on": "开始日期", "end_on": "结束日期", "grid_id": "网格",
 }
 VALUES = {
     "sex": vocab.SEX, "relation": vocab.RELATIONS, "political_status": vocab.POLITICAL_STATUS,
@@ -73,9 +80,10 @@ EXPORTS = {
 # Id fields and the table whose row they name.
 REFERENCES = {"household_id": "households", "representative_id": "persons", "person_id": "persons",
               "org_id": "org_units", "parent_id": "org_units", "office_org_id": "org_units", "staff_id": "staff",
-              "team_id": "teams", "reviewer_team_id": "teams"}
+              "team_id": "teams", "reviewer_team_id": "teams", "grid_id": "org_units"}
 SUBJECTS = {"settings": "本单位设置", "visits": "走访记录", "log_entries": "民情日志", "log_comments": "日志点评",
-            "needs": "群众需求", "matter_time_limits": "办理时限", "users": "用户", "team_reviews": "团队点评"}
+            "needs": "群众需求", "matter_time_limits": "办理时限", "users": "用户", "team_reviews": "团队点评",
+            "must_visits": "必访情形", "visit_campaigns": "集中走访", "campaign_assignments": "集中走访分派"}
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,8 @@ LIMITS: dict[str, tuple[str, int]] = {
     "log_text": ("日志内容", 5000),
     "comment": ("点评", 500),
     "review_note": ("点评意见", 2000),
+    "situation": ("必访情形", 30),
+    "campaign_name": ("集中走访名称", 60),
     "author": ("点评人", 50),
     "need": ("需求内容", 200),
     "solution": ("解决情况", 500),

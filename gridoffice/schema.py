@@ -651,3 +651,42 @@ def m013_team_reviews(db: Database) -> None:
     db["team_reviews"].create_index(["team_id", "month", "reviewer_team_id"], unique=True)
     db["team_reviews"].create_index(["month"])
     _give_gids(db, "team_reviews")
+
+
+@migrations()
+def m014_must_visits_and_campaigns(db: Database) -> None:
+    """“八个一、十必访” and “每年组织的2次以上集中性走访” (seeds 000, 003): a must-visit situation recorded
+    on a household, due to be visited within days; and planned visit campaigns with a staff member
+    answering for each grid."""
+    db["must_visits"].create(
+        {"id": int, "household_id": int, "situation": str, "noted_on": str, "due_on": str, "note": str,
+         "status": str, "cancel_reason": str, "recorded_at": str, "recorded_by": str},
+        pk="id",
+        not_null={"household_id", "situation", "noted_on", "due_on", "status", "recorded_at", "recorded_by"},
+        defaults={"note": "", "status": "open", "cancel_reason": ""},
+        foreign_keys=[("household_id", "households", "id")],
+        strict=True,
+    )
+    db["must_visits"].create_index(["household_id", "noted_on"])
+    db["must_visits"].create_index(["status", "due_on"])
+    db["visit_campaigns"].create(
+        {"id": int, "name": str, "org_id": int, "start_on": str, "end_on": str, "note": str, "status": str,
+         "created_at": str, "created_by": str},
+        pk="id",
+        not_null={"name", "start_on", "end_on", "status", "created_at", "created_by"},
+        defaults={"note": "", "status": "active"},
+        foreign_keys=[("org_id", "org_units", "id")],
+        strict=True,
+    )
+    db["visit_campaigns"].create_index(["start_on"])
+    db["campaign_assignments"].create(
+        {"id": int, "campaign_id": int, "grid_id": int, "staff_id": int},
+        pk="id",
+        not_null={"campaign_id", "grid_id", "staff_id"},
+        foreign_keys=[("campaign_id", "visit_campaigns", "id"), ("grid_id", "org_units", "id"),
+                      ("staff_id", "staff", "id")],
+        strict=True,
+    )
+    db["campaign_assignments"].create_index(["campaign_id", "grid_id"], unique=True)
+    for table in ("must_visits", "visit_campaigns", "campaign_assignments"):
+        _give_gids(db, table)

@@ -1,4 +1,5 @@
-"""走访督查: households overdue for a visit, per grid and per staff member, for the office's leaders.
+"""走访督查: households overdue for a visit, per grid and per staff member, for the office's leaders;
+the must-visit situations waiting for a visit and the year's collective visit campaigns (their tabs).
 
 Grids are listed most overdue first; choosing one lists its staff and its overdue households,
 choosing a staff member narrows to theirs. The figures come from gridoffice.visits (the visit rules
@@ -11,7 +12,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gridoffice import visits
 from gridoffice.stats_dashboard import scope_ids
@@ -19,6 +20,7 @@ from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
 from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected_row
+from ui.must_visit_views import CampaignView, MustVisitView
 from ui.visit_dialogs import VisitRulesDialog
 
 _CONCERNS = frozenset({"visits", "staff", "households", "org"})
@@ -75,10 +77,21 @@ class VisitsPage(Page):
         splitter.addWidget(right)
         splitter.setSizes([460, 880])
         splitter.setChildrenCollapsible(False)
+        overdue_tab = QWidget(self)
+        overdue_layout = QVBoxLayout(overdue_tab)
+        overdue_layout.setContentsMargins(0, 4, 0, 0)
+        overdue_layout.addLayout(top)
+        overdue_layout.addWidget(splitter, 1)
+        self.must_visits = MustVisitView(self)
+        self.campaigns = CampaignView(self)
+        self.tabs = QTabWidget(self)
+        self.tabs.addTab(overdue_tab, tr("超期未走访"))
+        self.tabs.addTab(self.must_visits, tr("必访情形"))
+        self.tabs.addTab(self.campaigns, tr("集中走访"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(self.tabs)
+        self.tabs.currentChanged.connect(lambda _i: self._reload_tab())
         self.grids.selectionModel().currentRowChanged.connect(lambda current, _p: self._grid_chosen(current.row()))
         self.staff_table.selectionModel().currentRowChanged.connect(
             lambda current, _p: self._staff_chosen(current.row()))
@@ -110,6 +123,12 @@ class VisitsPage(Page):
                                  lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
         if self._class_view is not None:
             self._load_class()
+        self._reload_tab()
+
+    def _reload_tab(self) -> None:
+        view = {1: self.must_visits, 2: self.campaigns}.get(self.tabs.currentIndex())
+        if view is not None:
+            view.reload()
 
     def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
         chosen = selected_row(self.grids)
@@ -184,6 +203,7 @@ class VisitsPage(Page):
 
     def select_grid(self, grid_id: int) -> None:
         """Show one grid's staff and overdue households (the dashboard's bar of that grid)."""
+        self.tabs.setCurrentIndex(0)
         self._class_view = None
         ids = [g.id for g in self.grid_rows]
         if self._grid_worker.pending or grid_id not in ids:
@@ -196,6 +216,7 @@ class VisitsPage(Page):
     def show_class(self, contact_class: int, *, overdue: bool, unit: int | None, day: dt.date) -> None:
         """List the households of one contact class in the subtree of `unit` (None: all the user's) that
         were overdue on `day` (overdue=False: visited in time), as the dashboard's coverage bar counts them."""
+        self.tabs.setCurrentIndex(0)
         self._class_view = (contact_class, overdue, unit, day)
         self._pending_grid = None
         for table in (self.grids, self.staff_table):

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from gridoffice import logs, visits
+from gridoffice import logs, must_visits, visits
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.masking import mask_phone, mask_text
@@ -45,6 +45,7 @@ class Workbench:
     needs: list[logs.Need]
     matters: list[M.Matter]
     visited_30: int
+    must_visits: list[must_visits.MustVisit]
 
 
 def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, org_ids=None) -> Workbench:
@@ -57,7 +58,8 @@ def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, org_ids=
                      logs.entries_of(db, staff_id, limit=100, org_ids=org_ids),
                      logs.needs_list(db, staff_id=staff_id, status="open", org_ids=org_ids),
                      Q.matters_by_ids(db, held.ids[:200]),
-                     visits.count_visits(db, staff_id, since, today.isoformat(), org_ids=org_ids))
+                     visits.count_visits(db, staff_id, since, today.isoformat(), org_ids=org_ids),
+                     must_visits.pending(db, today=today, org_ids=org_ids, staff_id=staff_id))
 
 
 class TextRowsModel(QAbstractTableModel):
@@ -164,6 +166,7 @@ class WorkbenchPage(Page):
         self.log_table = make_table(self, [tr("日期"), tr("日志"), tr("点评")], [84, 330, 200])
         self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], [84, 120, 200, 100])
         self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], [150, 90, 200, 70])
+        self.must_table = make_table(self, [tr("应访日期"), tr("户"), tr("必访情形"), tr("发生日期")], [130, 120, 130, 90])
         self.solve_button = QPushButton(tr("解决注销"), self)
         self.matter_button = QPushButton(tr("转为事项"), self)
         needs_tab = QWidget(self)
@@ -180,6 +183,7 @@ class WorkbenchPage(Page):
         self.tabs.addTab(self.visits_table, tr("走访记录"))
         self.tabs.addTab(needs_tab, tr("居民需求"))
         self.tabs.addTab(self.matters_table, tr("承办事项"))
+        self.tabs.addTab(self.must_table, tr("必访情形"))
         left = QWidget(self)
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
@@ -336,13 +340,20 @@ class WorkbenchPage(Page):
             now = dt.datetime.combine(self.today(), dt.datetime.now().time())
             fill(self.matters_table, [(M.timeliness(m, now).short, m.number, mask_text(m.title), tr(M.STATES[m.state]))
                                       for m in data.matters])
+            fill(self.must_table, [(f"{m.due_on} " + (tr("超期{n}天").format(n=m.days_overdue) if m.days_overdue > 0
+                                                       else tr("{n}天后").format(n=-m.days_overdue) if m.days_overdue < 0
+                                                       else tr("今天")),
+                                    f"{m.number} {m.head_name}", m.situation, m.noted_on) for m in data.must_visits],
+                 [self._brushes["overdue"] if m.days_overdue > 0 else self._brushes["due_soon"]
+                  for m in data.must_visits])
             self.caption.setText(tr(
                 "联系 <b>{n}</b> 户，其中超期未走访 <b style='color:#b00020'>{o}</b> 户、7天内应访 <b>{s}</b> 户；"
+                "遇有必访情形待走访 <b style='color:#b00020'>{mv}</b> 户；"
                 "近30天走访 {v} 户次；未解决需求 {k} 件；承办未结事项 {m} 件").format(
-                n=len(dues), o=states["overdue"], s=states["due_soon"], v=data.visited_30, k=len(data.needs),
-                m=len(data.matters)))
+                n=len(dues), o=states["overdue"], s=states["due_soon"], mv=len(data.must_visits), v=data.visited_30,
+                k=len(data.needs), m=len(data.matters)))
         else:
-            for table in (self.visits_table, self.log_table, self.needs_table, self.matters_table):
+            for table in (self.visits_table, self.log_table, self.needs_table, self.matters_table, self.must_table):
                 fill(table, [])
         self._update_buttons()
 
