@@ -40,6 +40,10 @@ MORE_ACTIONS = {
     "set_must_visit_situations": "修改必访情形清单",
     "plan_campaign": "安排集中走访",
     "assign_campaign": "分派集中走访",
+    "add_board_slip": "登记留言或抄送单",
+    "answer_board_slip": "答复留言或抄送单",
+    "board_slip_to_matter": "留言或抄送单转为事项",
+    "board_slip_to_need": "留言或抄送单转为需求",
     "team_reviews.generate": "生成演示团队点评",
     "matter_category.add": "新增事项类别",
     "matter_category.rename": "事项类别改名",
@@ -64,7 +68,8 @@ FIELDS = {
     "satisfaction": "满意度", "reason": "理由", "staff_id": "工作人员", "kind": "类别", "duty": "职责",
     "team_id": "服务团队", "reviewer_team_id": "评分团队", "month": "月份", "score": "评分",
     "situation": "必访情形", "noted_on": "发生日期", "due_on": "应访日期", "cancel_reason": "撤销原因",
-    "start_on": "开始日期", "end_on": "结束日期", "grid_id": "网格",
+    "start_on": "开始日期", "end_on": "结束日期", "grid_id": "网格", "sender": "留言人或抄送人",
+    "addressee": "抄送给", "reply": "答复", "received_on": "日期",
 }
 VALUES = {
     "sex": vocab.SEX, "relation": vocab.RELATIONS, "political_status": vocab.POLITICAL_STATUS,
@@ -83,7 +88,8 @@ REFERENCES = {"household_id": "households", "representative_id": "persons", "per
               "team_id": "teams", "reviewer_team_id": "teams", "grid_id": "org_units"}
 SUBJECTS = {"settings": "本单位设置", "visits": "走访记录", "log_entries": "民情日志", "log_comments": "日志点评",
             "needs": "群众需求", "matter_time_limits": "办理时限", "users": "用户", "team_reviews": "团队点评",
-            "must_visits": "必访情形", "visit_campaigns": "集中走访", "campaign_assignments": "集中走访分派"}
+            "must_visits": "必访情形", "visit_campaigns": "集中走访", "campaign_assignments": "集中走访分派",
+            "board_slips": "留言板与抄送单"}
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_ca
 from .normalize import check_length, clean_field, clean_text, normalize_phone
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
-           "meeting": "会议"}
+           "meeting": "会议", "slip": "抄送单"}
 STATES = {
     "received": "已受理",
     "assigned": "已交办",
@@ -328,7 +328,8 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
     """Register what a resident asked for; returns the new matter's id. Links are all optional."""
     current = as_now(now)
     if source not in SOURCES:
-        raise ValidationError("source", tr("请选择受理渠道：上门走访、电话、短信、来访、留言板或会议"))
+        raise ValidationError("source", tr("请选择受理渠道：{names}").format(
+            names="、".join(tr(label) for label in SOURCES.values())))
     category = get_category(db, category_id)
     if category.status != "active":
         raise ValidationError("category_id", tr("类别“{name}”已停用，请选择其他类别").format(name=category.name))

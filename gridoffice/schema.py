@@ -690,3 +690,23 @@ def m014_must_visits_and_campaigns(db: Database) -> None:
     db["campaign_assignments"].create_index(["campaign_id", "grid_id"], unique=True)
     for table in ("must_visits", "visit_campaigns", "campaign_assignments"):
         _give_gids(db, table)
+
+
+@migrations()
+def m015_board_and_slips(db: Database) -> None:
+    """民情留言板 and 民情抄送单 (seed 000, 桐庐县: “设置民情留言板、推行民情抄送单”) are registers of their
+    own: each entry is answered, or taken in as a matter or a need, and keeps the link."""
+    db["board_slips"].create(
+        {"id": int, "kind": str, "number": str, "received_on": str, "sender": str, "addressee": str,
+         "household_id": int, "grid_id": int, "content": str, "status": str, "reply": str, "replied_on": str,
+         "matter_id": int, "need_id": int, "recorded_at": str, "recorded_by": str},
+        pk="id",
+        not_null={"kind", "number", "received_on", "content", "status", "recorded_at", "recorded_by"},
+        defaults={"sender": "", "addressee": "", "status": "open", "reply": ""},
+        foreign_keys=[("household_id", "households", "id"), ("grid_id", "org_units", "id"),
+                      ("matter_id", "matters", "id"), ("need_id", "needs", "id")],
+        strict=True,
+    )
+    db["board_slips"].create_index(["kind", "number"], unique=True)
+    db["board_slips"].create_index(["kind", "status", "received_on"])
+    _give_gids(db, "board_slips")

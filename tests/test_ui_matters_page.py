@@ -355,3 +355,34 @@ def test_team_monthly_review_records_self_and_peer_scores(page, office, qtbot):
     assert view.table.item(0, 5).text() == "走访及时；夜间响应慢；增设值班"
     [first, _] = team_reviews.month_reviews(page.ctx.reader(), "2026-11", scope=whole_office("x"))
     assert (first.self_score, [p.score for p in first.peers]) == (88, [76])
+
+
+def test_board_and_slip_registers_feed_matters(page, office, qtbot):
+    from ui.board_slip_view import EntryDialog, ToMatterDialog
+
+    view = page.board
+    view.today = lambda: NOW.date()
+    page.tabs.setCurrentIndex(3)
+    assert view.table.rowCount() == 0
+    dialog = EntryDialog(page.ctx, "slip", NOW.date(), view)
+    qtbot.addWidget(dialog)
+    dialog.content.setPlainText("东港路1号反映屋顶漏雨")
+    dialog.household.setText("0001")
+    dialog.save()
+    qtbot.waitUntil(lambda: "抄送人" in dialog.error.text())
+    dialog.sender.setText("周海燕")
+    dialog.addressee.setText("城建办")
+    with qtbot.waitSignal(dialog.accepted, timeout=5000):
+        dialog.save()
+    view.kind.setCurrentIndex(view.kind.findData("slip"))
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1)
+    assert [view.table.item(0, c).text() for c in (2, 3, 4, 5, 7)] == ["周海燕", "城建办", "0001", "第二网格", "待处理"]
+    view.table.selectRow(0)
+    to_matter = ToMatterDialog(page.ctx, view.current(), view)
+    qtbot.addWidget(to_matter)
+    with qtbot.waitSignal(to_matter.accepted, timeout=5000):
+        to_matter.save()
+    view.status.setCurrentIndex(0)  # 全部
+    qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 7).text().startswith("已转为事项"))
+    matter = Q.get_matter(page.ctx.reader(), view.rows[0].matter_id)
+    assert (matter.source, matter.household_id) == ("slip", office["household"])

@@ -57,6 +57,8 @@ TABLES: tuple[Table, ...] = (
     Table("log_households", {"entry_id": "log_entries", "household_id": "households"}),
     Table("log_matters", {"entry_id": "log_entries", "matter_id": "matters"}),
     Table("log_comments", {"entry_id": "log_entries", "author_staff_id": "staff"}),
+    Table("board_slips", {"household_id": "households", "grid_id": "org_units", "matter_id": "matters",
+                          "need_id": "needs"}),
 )
 # The audit trail travels too, but as the hash chain wrote it (package.py says how).
 AUDIT = "audit"

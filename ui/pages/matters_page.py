@@ -1,6 +1,7 @@
 """民情事项: the matters page. Lists by state, grid and assignee with overdue and due-soon first,
 search by number or words, one matter's page with its whole history as a timeline, the steps it
-can legally take as buttons, its dossier, and the weekly analysis meeting with its decisions.
+can legally take as buttons, its dossier, and the weekly analysis meeting with its decisions; the
+teams' monthly review and the message board and carbon-copy slip registers are tabs of their own.
 
 The ordered id list is read in the background (only the newest request counts); the table
 fetches the visible rows a window at a time. Due soon / overdue come from matters.timeliness().
@@ -31,11 +32,12 @@ from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
+from ui.board_slip_view import BoardSlipView
 from ui.team_review_view import TeamReviewView
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import style_records
 
-_CONCERNS = frozenset({"matters", "org", "staff", "households", "persons", "teams"})
+_CONCERNS = frozenset({"matters", "org", "staff", "households", "persons", "teams", "needs"})
 # Background colours of the time-limit column, by timeliness kind.
 _COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd", "closed_late": "#f1e4f3"}
 _SEARCH_DELAY_MS = 250
@@ -370,6 +372,8 @@ class MattersPage(Page):
         self.tabs.addTab(self.meeting, self.tr("每周民情分析会"))
         self.reviews = TeamReviewView(self)
         self.tabs.addTab(self.reviews, self.tr("团队月度点评"))
+        self.board = BoardSlipView(self)
+        self.tabs.addTab(self.board, self.tr("留言板与抄送单"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
@@ -497,6 +501,8 @@ class MattersPage(Page):
             self.meeting.reload()
         elif index == 2:
             self.reviews.reload()
+        elif index == 3:
+            self.board.reload()
 
     def _show_ids(self, result: Q.MatterList) -> None:
         ids, counts = result.ids, result.counts
