@@ -1,7 +1,8 @@
 """Service, contact and proxy cards: who a household calls, read for a whole batch at once.
 
-The records carry staff names, their roles and work phones, the office hotline and the code a
-scan in the office looks up (`GO:H:<household number>`, `GO:T:<team id>`). Residents' own phone
+The records carry staff names, their roles and work phones, the office hotline and what the QR
+code holds: text a resident's phone shows (服务热线 …, 户号 …) and the code a scan in the office looks
+up (`GO:H:<household number>`, `GO:T:<team id>`, read_code). Residents' own phone
 numbers are never read here, so no card can show one. Every read takes the acting user's Scope:
 a grid worker selects, sees and prints only the grids and households of their own subtree. Layouts (which sections, texts, colours)
 are JSON files shipped in gridoffice/resources/cards (gridoffice.shipped) that an office may edit; `load_layout` checks them.
@@ -18,7 +19,7 @@ from sqlite_utils import Database
 
 from . import audit, shipped
 from .db import get_setting, set_setting
-from .errors import PermissionDenied, ValidationError
+from .errors import NotFound, PermissionDenied, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone
 from .regions import tree_keys
@@ -103,12 +104,49 @@ class Office:
     hotline: str
 
 
-def household_code(number: str) -> str:
-    return f"GO:H:{number}"
+# The scan code at the end of every payload: a USB scanner types it into the search box, which opens
+# the household or the team (read_code). Scanners that cannot type Chinese still type this part.
+_CODE = re.compile(r"GO:([HT]):([0-9A-Za-z./-]{1,30})")
 
 
-def team_code(team_id: int) -> str:
-    return f"GO:T:{team_id}"
+def _readable(hotline: str) -> str:
+    return tr("服务热线 {phone} ").format(phone=hotline) if hotline else ""
+
+
+def household_code(number: str, hotline: str = "") -> str:
+    """What a household card's QR code holds: text a phone shows (the hotline, the household number)
+    and the scan code."""
+    return tr("{hotline}户号 {number} GO:H:{number}").format(hotline=_readable(hotline), number=number)
+
+
+def team_code(team_id: int, name: str = "", hotline: str = "") -> str:
+    return tr("服务团队 {name} {hotline}GO:T:{id}").format(name=name, hotline=_readable(hotline), id=team_id)
+
+
+@dataclass(frozen=True)
+class Scanned:
+    table: str  # "households" or "teams"
+    row_id: int
+
+
+def read_code(db: Database, text: str, scope: Scope) -> Scanned | None:
+    """The household or team a scanned card names, when `text` holds a card's scan code and the
+    record is in the user's scope; None when it holds none. A code naming nothing the user may see
+    raises NotFound with a sentence saying so."""
+    found = _CODE.search(text or "")
+    if found is None:
+        return None
+    kind, key = found.groups()
+    if kind == "H":
+        row = db.execute("SELECT id, org_id FROM households WHERE number = ?", [key]).fetchone()
+        if row and scope.sees(row[1]):
+            return Scanned("households", row[0])
+        raise NotFound(tr("扫到的联系卡是户号{n}的，在您负责的范围内没有这一户").format(n=key))
+    row = db.execute("SELECT id, grid_id FROM teams WHERE id = ? AND status = 'active'",
+                     [int(key) if key.isdigit() else -1]).fetchone()
+    if row and scope.sees(row[1]):
+        return Scanned("teams", row[0])
+    raise NotFound(tr("扫到的服务团队卡所指的团队已撤销或不在您负责的范围内"))
 
 
 # ---- selection -----------------------------------------------------------------------------
@@ -185,9 +223,9 @@ def _role_text(title: str | None, role: str | None, duty: str | None, kind: str 
     return title or label(STAFF_ROLES, role) or label(TEAM_DUTIES, duty) or label(STAFF_KINDS, kind)
 
 
-def team_cards(db: Database, grid_ids: list[int], scope: Scope) -> list[TeamCard]:
-    """Each grid's active service teams with their current members, in three queries for all grids;
-    grids outside the scope give none."""
+def team_cards(db: Database, grid_ids: list[int], scope: Scope, *, hotline: str | None = None) -> list[TeamCard]:
+    """Each grid's active service teams with their current members, in three queries for all grids
+    (a fourth for the hotline unless given); grids outside the scope give none."""
     ids = json.dumps([g for g in grid_ids if scope.sees(g)])
     proxies: dict[int, list[CardPerson]] = {}
     for grid, staff_id, name, phone in db.execute(
@@ -205,12 +243,13 @@ def team_cards(db: Database, grid_ids: list[int], scope: Scope) -> list[TeamCard
             "WHERE t.status = 'active' AND t.grid_id IN (SELECT value FROM json_each(?)) ORDER BY t.id, m.id", [ids]):
         members.setdefault(team_id, []).append(CardPerson(staff_id, name, _role_text(title, role, duty, kind), phone))
     cards = []
+    hotline = _hotline(db) if hotline is None else hotline
     for team_id, grid_id, grid_name, name, duties in db.execute(
             "SELECT t.id, t.grid_id, g.name, t.name, coalesce(t.duties, '') FROM json_each(?) j "
             "JOIN teams t ON t.grid_id = j.value AND t.status = 'active' JOIN org_units g ON g.id = t.grid_id "
             "ORDER BY j.key, t.id", [ids]):
         cards.append(TeamCard(team_id, grid_id, grid_name, name, duties, tuple(members.get(team_id, ())),
-                              tuple(proxies.get(grid_id, ())), team_code(team_id)))
+                              tuple(proxies.get(grid_id, ())), team_code(team_id, name, hotline)))
     return cards
 
 
@@ -233,17 +272,22 @@ def household_cards(db: Database, household_ids: list[int], scope: Scope) -> lis
         contacts.setdefault(household_id, []).append(CardPerson(staff_id, name, label(STAFF_KINDS, kind), phone))
     grids = sorted({r[3] for r in rows if r[3] is not None})
     teams: dict[int, TeamCard] = {}
-    for team in team_cards(db, grids, scope):
+    hotline = _hotline(db)
+    for team in team_cards(db, grids, scope, hotline=hotline):
         teams.setdefault(team.grid_id, team)  # a grid with two teams: its first one is on the card
     return [HouseholdCard(hid, number, head or "", address, grid_id, grid_name, tuple(contacts.get(hid, ())),
-                          teams.get(grid_id), household_code(number))
+                          teams.get(grid_id), household_code(number, hotline))
             for hid, number, address, grid_id, grid_name, head in rows]
 
 
 # ---- office settings -----------------------------------------------------------------------
 
+def _hotline(db: Database) -> str:
+    return get_setting(db, "cards_hotline", "") or ""
+
+
 def office_for_cards(db: Database) -> Office:
-    return Office(get_setting(db, "office_name", "") or "", get_setting(db, "cards_hotline", "") or "")
+    return Office(get_setting(db, "office_name", "") or "", _hotline(db))
 
 
 def set_hotline(db: Database, phone: str) -> str:

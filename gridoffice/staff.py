@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from . import records
-from .errors import RuleViolation, ValidationError
+from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone, require_name
 from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for
@@ -274,6 +274,14 @@ def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> i
         _unit(db, grid_id, grid=True)
         return records.insert(db, "teams", {"grid_id": grid_id, "name": name, "status": "active",
                                             "duties": duties}, "create_team")
+
+
+def get_team(db: Database, team_id: int) -> Team:
+    row = db.execute("SELECT id, grid_id, name, coalesce(duties, ''), status FROM teams WHERE id = ?",
+                     [team_id]).fetchone()
+    if row is None:
+        raise NotFound(tr("找不到编号为{id}的{what}").format(id=team_id, what=tr("服务团队")))
+    return Team(*row)
 
 
 def teams_of(db: Database, grid_id: int) -> list[Team]:

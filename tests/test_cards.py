@@ -105,11 +105,14 @@ def test_household_cards_carry_contacts_team_proxies_and_codes(db, office):
     h = office["households"]
     cards = C.household_cards(db, [h["a"], h["d"]], ADMIN)
     a, d = cards
-    assert (a.number, a.head_name, a.grid_name, a.code) == ("G1-0001", "李建辉", "第一网格", "GO:H:G1-0001")
+    # The QR code reads on a phone (hotline, household number) and ends with the code a scan looks up.
+    assert (a.number, a.head_name, a.grid_name, a.code) == (
+        "G1-0001", "李建辉", "第一网格", "服务热线 0571-87001234 户号 G1-0001 GO:H:G1-0001")
     assert [(p.name, p.phone) for p in a.contacts] == [("王志强", "13811110004"), ("陈秀英", "13811110005")]
     assert [(p.name, p.role) for p in a.team.members] == [("周海燕", "网格长"), ("吴建国", "社区民警"),
                                                           ("郑丽", "家庭医生")]
-    assert [p.name for p in a.team.proxies] == ["刘德明"] and a.team.code == f"GO:T:{office['team']}"
+    assert [p.name for p in a.team.proxies] == ["刘德明"]
+    assert a.team.code == f"服务团队 {a.team.name} 服务热线 0571-87001234 GO:T:{office['team']}"
     assert d.team is None and [p.name for p in d.contacts] == ["陈秀英"]
 
 
@@ -123,7 +126,7 @@ def test_cards_read_a_whole_batch_in_the_same_number_of_queries(db, office):
         C.household_cards(db, list(office["households"].values()), ADMIN)
     finally:
         db.conn.set_trace_callback(None)
-    assert len(counted) == one <= 5  # households, contacts, proxies, team members, teams
+    assert len(counted) == one <= 6  # households, contacts, the hotline, proxies, team members, teams
 
 
 def test_selection_by_grid_and_number_with_chinese_messages(db, office):
@@ -217,9 +220,11 @@ def test_back_page_mirrors_columns_for_a_long_edge_flip():
 
 
 def test_qr_symbols_equal_segnos():
-    for payload in ("GO:H:01200101010001", "GO:T:7", "GO:H:G1-0001", "GO:H:a-1", "户号"):
-        expected = [[bool(m) for m in row] for row in
-                    segno.make_qr(payload, error="m", mask=card_qr.MASK, boost_error=False).matrix]
+    for payload in ("GO:H:01200101010001", "GO:T:7", "GO:H:G1-0001", "GO:H:a-1", "户号",
+                    C.household_code("01200101010001", "0571-88888888"), C.household_code("G1-0001"),
+                    C.team_code(7, "第一网格服务团队", "12345")):
+        expected = [[bool(m) for m in row] for row in segno.make_qr(
+            card_qr.segments(payload), error="m", mask=card_qr.MASK, boost_error=False, eci=True).matrix]
         assert card_qr.matrix(payload) == expected, payload
 
 
@@ -323,5 +328,7 @@ def test_printed_qr_codes_scan_to_the_household_codes(db, office, tmp_path):
     subprocess.run(["pdftoppm", "-png", "-r", "300", "-f", "1", "-l", "1", "-W", "2480", "-H", "1600", str(out),
                     str(tmp_path / "page")], check=True)
     found = subprocess.run(["zbarimg", "-q", "--raw", str(tmp_path / "page-1.png")], capture_output=True,
-                           text=True).stdout.split()
+                           text=True).stdout.splitlines()
+    # Each reads as its text: the hotline and household number in Chinese, then the scan code.
     assert sorted(found) == sorted(c.code for c in cards)
+    assert all(code.startswith("服务热线 0571-87001234 户号 ") for code in found)

@@ -343,3 +343,31 @@ def test_a_huge_paste_in_the_search_box_is_answered_at_once(qtbot, window, size)
     text = page.results.item(0).text()
     assert "查找内容太长" in text and "最多100个字" in text
     assert not page.results.item(0).flags() & Qt.ItemFlag.ItemIsEnabled
+
+
+def test_a_scanned_card_opens_its_household_or_team(qtbot, window):
+    from gridoffice import cards, staff
+
+    page = window.current_page()
+    db = window.ctx.reader()
+    number = households.get_household(db, window.office.h_wang).number
+    window.focus_search()
+    # A scanner that cannot type Chinese types the rest of the payload, then Enter.
+    qtbot.keyClicks(page.search_edit, f" 0571-88888888  {number} GO:H:{number}")
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    assert page.detail.household.id == window.office.h_wang and page.search_edit.text() == ""
+    # The full payload, as a scanner that types Chinese (or a paste) gives it.
+    page.search_edit.insert(cards.household_code("NOPE-1", "0571-88888888"))
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.results.isVisible() and "户号NOPE-1" in page.results.item(0).text())
+    # A team card opens the team on 组织与网格.
+    made = []
+    window.ctx.write(lambda db: staff.create_team(db, window.office.grid_a, "第一网格服务团队"),
+                     description="新建团队", kinds={"teams"}, on_done=made.append)
+    qtbot.waitUntil(lambda: bool(made))
+    page.search_edit.clear()
+    page.search_edit.insert(cards.team_code(made[0], "第一网格服务团队"))
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.current_page().PAGE_ID == "org")
+    org = window.current_page()
+    assert org.tabs.currentIndex() == 1 and org.team_list.currentItem().text() == "第一网格服务团队"

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import ages, browse, households, office_tags, people, regions, search, vocab
+from gridoffice import ages, browse, cards, households, office_tags, people, regions, search, vocab
+from gridoffice.errors import GridOfficeError
 from gridoffice.households import Household
 
 from .. import undo
@@ -617,6 +618,8 @@ class ArchivePage(Page):
 
     def _run_search(self) -> None:
         query = self.search_edit.text().strip()
+        if self._open_scanned(query):
+            return
         if problem := search.query_problem(query):
             self._show_message(problem)
             return
@@ -625,6 +628,23 @@ class ArchivePage(Page):
             scope = self.ctx.scope()
             self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=50),
                                       lambda hits: self._show_hits(query, hits, started))
+
+    def _open_scanned(self, text: str) -> bool:
+        """A USB scanner types a card's QR code into the search box: open its household or team."""
+        try:
+            found = cards.read_code(self.ctx.reader(), text, self.ctx.scope())
+        except GridOfficeError as exc:
+            self._show_message(exc.message)
+            return True
+        if found is None:
+            return False
+        self.search_edit.clear()
+        self.results.hide()
+        if found.table == "households":
+            self.show_household(found.row_id, None)
+        else:
+            self.ctx.navigate("teams", found.row_id)
+        return True
 
     def _show_message(self, text: str) -> None:
         """One line in the drop-down under the search box, which cannot be opened."""

@@ -270,6 +270,16 @@ class OrgPage(Page):
 
     def open_record(self, table: str, row_id: int) -> bool:
         db = self.ctx.reader()
+        if table == "teams":  # a scanned service-team card
+            team = staff.get_team(db, row_id)
+            self.activated()
+            if not self.select_unit(team.grid_id):
+                return False
+            self.tabs.setCurrentIndex(1)
+            self._show_teams()
+            index = next((i for i, t in enumerate(self._teams) if t.id == row_id), -1)
+            self.team_list.setCurrentRow(index)
+            return index >= 0
         if table == "org_units":
             self.activated()
             return self.select_unit(row_id)
