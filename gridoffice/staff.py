@@ -15,7 +15,7 @@ from . import records
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone, require_name
-from .vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for
+from .vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for, label
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
 
@@ -197,21 +197,25 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
 
 
 def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phone: str = "", notes: str = "",
-               org_id: int | None = None, roles: object = (), today: dt.date | None = None) -> int:
+               org_id: int | None = None, roles: object = (), resident: str | None = None,
+               today: dt.date | None = None) -> int:
     """Add (staff_id None) or update a staff member; their open roles become exactly `roles`, held at org_id.
 
     A member moved to another unit ends the roles held at the old one (a 网格长 of one grid is
-    not the 网格长 of the next) and takes the given roles at the new one. One transaction.
+    not the 网格长 of the next) and takes the given roles at the new one. `resident` links the member
+    to the resident they are (“户号 姓名”; empty unlinks; None leaves the link): a cadre whose
+    political status is 中共党员 then counts as a party member (checks.PARTY_MEMBER). One transaction.
     """
     wanted = {_code(STAFF_ROLES, role, "role", "职务") for role in roles}
     with db.atomic():
+        link = {} if resident is None else {"person_id": find_resident(db, resident, name)}
         if staff_id is None:
-            staff_id = add_staff(db, name, kind, phone=phone, org_id=org_id, notes=notes)
+            staff_id = add_staff(db, name, kind, phone=phone, org_id=org_id, notes=notes, **link)
             old_org = org_id
         else:
             old_org = get_staff(db, staff_id).org_id
             update_staff(db, staff_id, name=name, kind=kind, phone=phone, notes=notes, today=today,
-                         **({"org_id": org_id} if org_id != old_org else {}))
+                         **({"org_id": org_id} if org_id != old_org else {}), **link)
         current = [r for r in roles_of(db, staff_id) if r.org_id == old_org]
         kept = {r.role for r in current if r.role in wanted} if org_id == old_org else set()
         for role in current:
@@ -220,6 +224,36 @@ def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phon
         for code in sorted(wanted - kept):
             add_role(db, staff_id, code, org_id, today=today)
     return staff_id
+
+
+def find_resident(db: Database, text: str, staff_name: str) -> int | None:
+    """The active resident named by “户号 姓名” (how a clerk names a person without their ID number),
+    who must be the staff member themselves; None for an empty text."""
+    words = clean_text(text).split(" ")
+    if words == [""]:
+        return None
+    if len(words) != 2:
+        raise ValidationError("resident", tr("请写成“户号 姓名”，例如“01200101010001 张三”；不关联请留空"))
+    number, name = words
+    if name != require_name(staff_name):
+        raise ValidationError("resident", tr("“{name}”不是这位工作人员（{staff}）本人：本人户籍填本人的户号和姓名").format(
+            name=name, staff=require_name(staff_name)))
+    rows = db.execute("SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id WHERE h.number = ? "
+                      "AND p.name = ? AND p.status = 'active'", [number, name]).fetchall()
+    if len(rows) != 1:
+        raise ValidationError("resident", tr("户号{number}中没有在册的“{name}”，请核对").format(number=number, name=name)
+                              if not rows else tr("户号{number}中有两位“{name}”，请在户籍档案中核对").format(
+                                  number=number, name=name))
+    return rows[0][0]
+
+
+def resident_of(db: Database, staff_id: int) -> tuple[str, str] | None:
+    """The resident a staff member is linked to, as (“户号 姓名”, political status label)."""
+    row = db.execute("SELECT h.number, p.name, p.political_status FROM staff s JOIN persons p ON p.id = s.person_id "
+                     "LEFT JOIN households h ON h.id = p.household_id WHERE s.id = ?", [staff_id]).fetchone()
+    if row is None:
+        return None
+    return f"{row[0] or ''} {row[1]}".strip(), label(POLITICAL_STATUS, row[2]) if row[2] else ""
 
 
 # ---- roles ---------------------------------------------------------------------------------

@@ -200,3 +200,40 @@ def test_set_contacts_links_and_ends_in_one_go(db, t):
         staff.set_contacts(db, member, add=[h1], remove=[h1])
     assert err.value.field == "households" and "不能既新增联系又解除联系" in err.value.message
     assert dump(db) == before
+
+
+def test_a_cadre_linked_to_a_party_member_resident_counts_as_a_party_member(db, t):
+    from gridoffice import checks
+
+    hid = households.create_household(db, org_id=t.grid, head=man("陈书记", political_status="party_member"),
+                                      number="H-9")
+    sid = staff.save_staff(db, None, name="陈书记", kind="village_cadre", org_id=t.community)
+
+    def counted() -> bool:
+        return bool(db.execute(f"SELECT count(*) FROM staff s WHERE s.id = ? AND {checks.PARTY_MEMBER.format(s='s')}",
+                               [sid]).fetchone()[0])
+
+    assert not counted()
+    staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community, resident="H-9 陈书记")
+    person = db.execute("SELECT id FROM persons WHERE household_id = ?", [hid]).fetchone()[0]
+    assert staff.get_staff(db, sid).person_id == person and counted()
+    assert staff.resident_of(db, sid) == ("H-9 陈书记", "中共党员")
+    # None leaves the link; an empty text unlinks.
+    staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community)
+    assert staff.get_staff(db, sid).person_id == person
+    staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community, resident=" ")
+    assert staff.get_staff(db, sid).person_id is None and staff.resident_of(db, sid) is None and not counted()
+
+
+@pytest.mark.parametrize("text, words", [
+    ("H-9", "户号 姓名"), ("H-9 王五", "不是这位工作人员（陈书记）本人"), ("H-0 陈书记", "没有在册"),
+    ("H-9 陈 书 记", "户号 姓名"),
+])
+def test_a_resident_not_found_is_refused_and_nothing_written(db, t, text, words):
+    households.create_household(db, org_id=t.grid, head=man("陈书记"), number="H-9")
+    sid = staff.save_staff(db, None, name="陈书记", kind="village_cadre", org_id=t.community)
+    before = dump(db)
+    with pytest.raises(ValidationError) as err:
+        staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community, resident=text)
+    assert err.value.field == "resident" and words in err.value.message
+    assert dump(db) == before

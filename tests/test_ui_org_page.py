@@ -3,7 +3,7 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
 from gridoffice import audit, regions, staff
 from gridoffice.db import open_db
@@ -433,3 +433,34 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
     stack.undo()
     qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "active")
     assert len(staff.contacts_of(reader, party)) == 3
+
+
+def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qtbot):
+    from gridoffice import households
+    from tests._domain import man
+
+    done = []
+    page.ctx.write(lambda db: households.create_household(
+        db, org_id=office["grid1"], head=man("陈书记", political_status="party_member"), number="H-900"),
+        description="建户", kinds={"households"}, on_done=done.append)
+    qtbot.waitUntil(lambda: bool(done))
+    page.select_unit(office["community"])
+    row = [cells[0] for cells in staff_cells(page)].index("陈书记")
+    page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
+    page.staff_table.setFocus()
+    qtbot.keyClick(page.staff_table, Qt.Key.Key_Return)
+    dialog = page.dialog
+    assert dialog.resident.text() == ""
+    dialog.resident.setText("H-901 陈书记")
+    ok(dialog)
+    qtbot.waitUntil(lambda: "户号H-901中没有在册的“陈书记”" in dialog.error.text())
+    assert staff.get_staff(page.ctx.reader(), office["cadre"]).person_id is None
+    dialog.resident.setText("H-900 陈书记")
+    ok(dialog)
+    qtbot.waitUntil(lambda: page.dialog is None)
+    assert staff.resident_of(page.ctx.reader(), office["cadre"]) == ("H-900 陈书记", "中共党员")
+    qtbot.keyClick(page.staff_table, Qt.Key.Key_Return)
+    again = page.dialog
+    assert again.resident.text() == "H-900 陈书记"
+    assert any(label.text() == "政治面貌：中共党员" for label in again.findChildren(QLabel))
+    again.reject()

@@ -123,6 +123,14 @@ class StaffDialog(WriteDialog):
         self.phone.setPlaceholderText(self.tr("手机11位，或带区号的固定电话"))
         self.phone.editingFinished.connect(self.check_phone)
         self.add_field(self.tr("电话(&P)："), self.phone, "phone")
+        # The resident this member is: a cadre whose political status is 中共党员 counts as a party member.
+        linked = staff.resident_of(ctx.reader(), member.id) if member else None
+        self.resident = QLineEdit(linked[0] if linked else "", self)
+        self.resident.setPlaceholderText(self.tr("户号 姓名，如“01200101010001 张三”；可不填"))
+        self.resident.setToolTip(self.tr("关联后按居民的政治面貌判断是否党员：中共党员、预备党员计入“每名党员联系5到10户”"))
+        self.add_field(self.tr("本人户籍(&H)："), self.resident, "resident")
+        if linked and linked[1]:
+            self.add_field("", QLabel(self.tr("政治面貌：{s}").format(s=self.tr(linked[1])), self))
         self.roles = QListWidget(self)
         held = set()
         if member:
@@ -161,7 +169,7 @@ class StaffDialog(WriteDialog):
         if not self.check_phone():
             return
         fields = {"name": self.name.text(), "kind": self.kind.currentData(), "phone": self.phone.text(),
-                  "notes": self.notes.toPlainText()}
+                  "notes": self.notes.toPlainText(), "resident": self.resident.text()}
         org_id = self.unit.current_unit()
         if org_id is None:
             self.show_error(self.tr("请从列表中选择所属单位"), "org_id")
