@@ -22,6 +22,16 @@ GRADE_HANDLER = {"on_spot": "受理人当场办理答复", "urgent": "值班干�
 SOURCE_LIMITS = {"urgent": (2.0, 24.0), "difficult": (2.0, 72.0)}
 
 
+# The five categories the source names (seed 004, 舟山: “将群众诉求分为经济发展、环境保护、困难救助、农业生产
+# 建设、邻里纠纷等14种类型”). The platform's other nine are not named: the rest of the list is the office's own.
+SOURCE_CATEGORIES = ("经济发展", "环境保护", "困难救助", "农业生产建设", "邻里纠纷")
+
+
+def category_origin(name: str) -> str:
+    """Where a category comes from, in the words the settings window shows."""
+    return tr("来源文章") if name in SOURCE_CATEGORIES else tr("本办自定")
+
+
 @dataclass(frozen=True)
 class Category:
     id: int

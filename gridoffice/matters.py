@@ -28,7 +28,8 @@ from .errors import NotFound, ValidationError
 from .i18n import tr
 # The settings are re-exported: callers reach everything about matters through this module.
 from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories,  # noqa: F401
-                              check_grade, get_category, limit_origin, rename_category, retire_category,
+                              category_origin, check_grade, get_category, limit_origin, rename_category,
+                              retire_category,
                               set_time_limit, time_limit, time_limits)
 from .normalize import check_length, clean_field, clean_text, normalize_phone
 

@@ -228,6 +228,10 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     dialog = SettingsDialog(page.ctx, page)
     qtbot.addWidget(dialog)
     assert dialog.categories.count() == 14 and dialog.limits.rowCount() == 3
+    # The five the source names, and the nine that are the office's own.
+    texts = [dialog.categories.item(i).text() for i in range(14)]
+    assert texts[3] == "农业生产建设（来源文章）" and sum(t.endswith("（来源文章）") for t in texts) == 5
+    assert texts[5] == "基础设施（本办自定）" and sum(t.endswith("（本办自定）") for t in texts) == 9
     rows = {dialog.limits.item(r, 0).text(): [dialog.limits.item(r, c).text() for c in range(2, 5)] for r in range(3)}
     assert rows["当场办结"][:2] == ["当天", "当天"] and "当场登记、处理并反馈" in rows["当场办结"][2]
     assert rows["疑难"][:2] == ["2", "72"] and rows["疑难"][2].startswith("来源文章：金牛区")
@@ -241,7 +245,12 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     qtbot.waitUntil(lambda: dialog.error.text() == "已有名为“环境保护”的类别")
     dialog.categories.setCurrentRow(14)
     dialog._retire()
-    qtbot.waitUntil(lambda: dialog.categories.item(14).text() == "物业服务（已停用）")
+    qtbot.waitUntil(lambda: dialog.categories.item(14).text() == "物业服务（本办自定，已停用）")
+    # Renaming starts from the name itself, not the list's wording.
+    seen = []
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: seen.append(k["text"]) or ("", False))
+    dialog._rename()
+    assert seen == ["物业服务"]
     dialog.grade.setCurrentIndex(dialog.grade.findData("difficult"))
     dialog.category.setCurrentIndex(dialog.category.findData(5))
     assert dialog.resolve.value() == 72

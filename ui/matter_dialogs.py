@@ -218,6 +218,10 @@ class SettingsDialog(QDialog):
         for button in (self.add_button, self.rename_button, self.retire_button):
             left_buttons.addWidget(button)
         left = QVBoxLayout()
+        source = QLabel(self.tr("来源文章（舟山）把群众诉求分为“经济发展、环境保护、困难救助、农业生产建设、邻里纠纷等14种类型”，"
+                                "其余九类没有列出名称：标“本办自定”的是本办的分类，可改名、停用或增加。"), self)
+        source.setWordWrap(True)
+        left.addWidget(source)
         left.addWidget(QLabel(self.tr("事项类别（停用的不再供登记选择，已登记的事项不受影响）"), self))
         left.addWidget(self.categories, 1)
         left.addLayout(left_buttons)
@@ -286,8 +290,11 @@ class SettingsDialog(QDialog):
         names = {0: self.tr("（全部类别）")}
         for c in M.categories(db, include_retired=True):
             names[c.id] = c.name
-            item = QListWidgetItem(c.name if c.status == "active" else self.tr("{n}（已停用）").format(n=c.name))
+            origin = M.category_origin(c.name)
+            item = QListWidgetItem(self.tr("{n}（{o}）").format(n=c.name, o=origin) if c.status == "active"
+                                   else self.tr("{n}（{o}，已停用）").format(n=c.name, o=origin))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setData(Qt.ItemDataRole.UserRole + 1, c.name)
             if c.status != "active":
                 item.setForeground(QBrush(QColor("#888888")))
             self.categories.addItem(item)
@@ -339,7 +346,7 @@ class SettingsDialog(QDialog):
         if category_id is None:
             return
         name, ok = QInputDialog.getText(self, self.tr("类别改名"), self.tr("新名称："),
-                                        text=self.categories.currentItem().text())
+                                        text=self.categories.currentItem().data(Qt.ItemDataRole.UserRole + 1))
         if ok:
             self._write(lambda db: M.rename_category(db, category_id, name), self.tr("事项类别改名"))
 
