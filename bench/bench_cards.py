@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -24,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from exports.cards import export_cards  # noqa: E402
 from gridoffice import audit, cards as C, users  # noqa: E402
 from gridoffice.db import connect  # noqa: E402
+from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
 
 DEFAULT_DB = "/tmp/gridoffice-bench/office-50k.db"
 
@@ -38,7 +38,8 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "office.db"
-        shutil.copyfile(args.db, path)
+        copy_office(Path(args.db), path)
+        log_in(path).close()  # the office is encrypted: unlocked like a script does
         db = connect(path)
         audit.set_actor(db, "bench")
         ids = [r[0] for r in db.execute("SELECT id FROM households WHERE status = 'active' ORDER BY number LIMIT ?",
