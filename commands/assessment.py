@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice import stats_assessment
+from gridoffice import scope, stats_assessment, users
 from gridoffice.errors import GridOfficeError, ValidationError
 
 from . import _files, _login
@@ -41,6 +41,8 @@ def run(args) -> int:
         with office.handle:
             db = office.db
             if args.assessment_command == "set":
+                # The change is the logged-in user's: the core refuses it to anyone but an administrator.
+                scope.bind(db, users.scope_of(db, office.user))
                 stats_assessment.set_template(db, [_parse(item) for item in args.item])
                 print("已更新考核模板。", file=sys.stderr)
             for ind in stats_assessment.template(db):
