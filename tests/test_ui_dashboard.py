@@ -169,6 +169,15 @@ def test_each_part_of_the_satisfaction_deadline_and_coverage_charts_lists_exactl
                           grid_id=grid, received_at=at, now=at)
         if started:  # answered: due when it must be done, tomorrow
             M.transition(db, matter, "start", now=at + dt.timedelta(minutes=10))
+    # And a matter of the month evaluated at every level, whatever the generated year holds.
+    for day, (level, score) in enumerate((("satisfied", 95), ("basic", 80), ("unsatisfied", 40)), start=20):
+        at = dt.datetime(2026, 10, day, 9, 0)
+        matter = M.intake(db, source="phone", category_id=1, grade="urgent", title="楼道灯不亮", grid_id=grid,
+                          received_at=at, now=at)
+        for step, minutes, extra in (("start", 10, {}), ("resolve", 60, {"note": "已修好"}),
+                                     ("answer", 70, {"note": "电话告知"}),
+                                     ("evaluate", 120, {"satisfaction": level, "resident_score": score})):
+            M.transition(db, matter, step, now=at + dt.timedelta(minutes=minutes), **extra)
     db.close()
     ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
     d = page.figures
