@@ -87,12 +87,24 @@ def _outside_household(db: Database, today: str) -> list[Problem]:
 
 
 def _heads(db: Database, today: str) -> list[Problem]:
-    rows = db.execute(
-        "SELECT h.id, h.number, count(p.id), group_concat(p.name, '、'), "
-        "(SELECT count(*) FROM persons m WHERE m.household_id = h.id AND +m.status = 'active') "
-        "FROM households h LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' "
-        "AND +p.status = 'active' WHERE h.status = 'active' GROUP BY h.id HAVING count(p.id) != 1 "
-        "ORDER BY h.number").fetchall()
+    # Both counts from the index of persons by household, relation and status alone (no person's or
+    # household's row is read for the 500,000 households that are fine); the household number and the
+    # heads' names only for the households found.
+    found = {hid: (heads, members) for hid, heads, members in db.execute(
+        "SELECT id, heads, members FROM (SELECT h.id, "
+        "(SELECT count(*) FROM persons p WHERE p.household_id = h.id AND p.relation = 'head' "
+        "AND p.status = 'active') AS heads, "
+        "(SELECT count(*) FROM persons m WHERE m.household_id = h.id AND m.status = 'active') AS members "
+        "FROM households h WHERE h.status = 'active') WHERE heads != 1")}
+    rows = []
+    ids = list(found)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows += [(hid, number, found[hid][0], names, found[hid][1]) for hid, number, names in db.execute(
+            "SELECT h.id, h.number, (SELECT group_concat(p.name, '、') FROM persons p WHERE p.household_id = h.id "
+            "AND p.relation = 'head' AND p.status = 'active') FROM households h "
+            f"WHERE h.id IN ({','.join('?' * len(chunk))})", chunk)]
+    rows.sort(key=lambda r: r[1])
     problems = []
     for hid, number, heads, names, members in rows:
         if heads == 0 and members == 0:

@@ -572,7 +572,7 @@ def m010_global_ids(db: Database) -> None:
 # Covering indexes for the figures of 首页 on a district, where every page read is also a page decrypted:
 # each pass below reads a narrow index instead of the wide rows (measured on 500,000 households,
 # processor time: the age pyramid 3.5 → 0.3 s, the registers' tag counts 2.6 → under 1 s, the ID
-# mismatch check 1.0 → 0.6 s, the visit schedule 0.9 → 0.7 s). Four replace the index they begin with;
+# mismatch check 1.0 → 0.6 s, the visit schedule 0.9 → 0.8 s). Four replace the index they begin with;
 # the one by id keeps a person's status and household beside the id that tags and matters point at.
 DASHBOARD_INDEXES = {
     "persons": (("idx_persons_birth_date", "idx_persons_birth_sex_status", ("birth_date", "sex", "status")),
@@ -710,3 +710,12 @@ def m015_board_and_slips(db: Database) -> None:
     db["board_slips"].create_index(["kind", "number"], unique=True)
     db["board_slips"].create_index(["kind", "status", "received_on"])
     _give_gids(db, "board_slips")
+
+
+@migrations()
+def m016_household_members_index(db: Database) -> None:
+    """The completeness check counts each household's heads and active members from the index alone
+    (1.6 → 0.3 s of processor on 500,000 households): the status joins household and relation."""
+    db.execute('DROP INDEX IF EXISTS "idx_persons_household_id_relation"')
+    db["persons"].create_index(["household_id", "relation", "status"], index_name="idx_persons_household_relation_status",
+                               if_not_exists=True)

@@ -275,20 +275,23 @@ def test_a_memo_answers_again_until_any_other_connection_writes(office):
 
 
 def test_the_whole_office_passes_read_narrow_indexes_not_the_rows(office):
-    """On a district every page read is a page decrypted: the pyramid, the tag counts, the ID check and
-    the visit schedule of the whole office each walk an index that holds every column they need."""
+    """On a district every page read is a page decrypted: the pyramid, the tag counts, the ID check, the
+    heads check and the visit schedule of the whole office each walk an index that holds every column
+    they need."""
     statements: list[str] = []
     office.conn.set_trace_callback(statements.append)
     try:
         D.population(office, TODAY)
         D.visit_figures(office, TODAY)
         checks._id_mismatch(office, TODAY.isoformat())
+        checks._heads(office, TODAY.isoformat())
     finally:
         office.conn.set_trace_callback(None)
     plans = " | ".join(row[3] for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))
                        for row in office.execute("EXPLAIN QUERY PLAN " + sql))
     for index in ("COVERING INDEX idx_persons_birth_sex_status", "COVERING INDEX idx_persons_id_status_household",
                   "COVERING INDEX idx_person_tags_tag_until_person",
-                  "COVERING INDEX idx_households_org_status_class_created", "INDEX idx_persons_id_number_sex_birth"):
+                  "COVERING INDEX idx_households_org_status_class_created", "INDEX idx_persons_id_number_sex_birth",
+                  "COVERING INDEX idx_persons_household_relation_status"):
         assert index in plans, plans
     assert "SCAN p |" not in plans + " |" and "SCAN h |" not in plans + " |", plans
