@@ -288,6 +288,15 @@ def test_only_administrators_and_clerks_package_and_only_an_administrator_enroll
     assert not (tmp_path / "x.pkg").exists() and not (tmp_path / "c.card").exists()
 
 
+def test_an_existing_file_is_never_overwritten(office, tmp_path):
+    db, _card, _street = office
+    first = make(db, tmp_path / "1.pkg")
+    before = (tmp_path / "1.pkg").read_bytes()
+    with pytest.raises(GridOfficeError, match="已经存在"):
+        make(db, tmp_path / "1.pkg")
+    assert (tmp_path / "1.pkg").read_bytes() == before and package.package_state(db) == (1, first.file_hash)
+
+
 def test_an_office_not_enrolled_cannot_package(template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(template / "office.db", path)

@@ -15,6 +15,7 @@ from gridoffice import backup, browse, officefile, regions, users
 from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
+from . import package_dialog
 from .background import LatestWorker
 from .backup_dialog import BackupDialog
 from .context import AppContext, User, open_office
@@ -223,6 +224,8 @@ class MainWindow(QMainWindow):
                                             self.open_list_import)
         self.import_list_action.setEnabled(self.ctx.can_import())
         self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
+        if package_dialog.allowed(self.ctx):
+            self._add(file_menu, tr("生成上报包(&K)…"), QKeySequence("Ctrl+Shift+K"), self.open_package)
         if isinstance(self.ctx.user, users.User):
             self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
             if self.ctx.can("manage_users"):
@@ -340,6 +343,11 @@ class MainWindow(QMainWindow):
     def _stop_auto_backup(self) -> None:
         if getattr(self, "auto_backup", None) is not None:
             self.auto_backup.stop()
+
+    def open_package(self) -> package_dialog.PackageDialog:
+        dialog = package_dialog.PackageDialog(self.ctx, self)
+        dialog.open()
+        return dialog
 
     def open_backups(self) -> BackupDialog:
         dialog = BackupDialog(self.ctx, self, can_restore=self.ctx.can("restore"))

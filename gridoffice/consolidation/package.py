@@ -8,7 +8,8 @@ API
         `Written` (path, manifest, size). The office must be enrolled (`enroll.py`); `by` is the
         acting Scope (administrators and clerks may package). The file appears only complete: it is
         written beside the target (`tempfiles.beside`), then the audit entry and the office's new
-        sequence, package hash and audit head commit, then it is renamed into place.
+        sequence, package hash and audit head commit, then it is renamed into place. An existing
+        file is never overwritten (it may be a package not handed in yet).
     read_package(path, street_private_key, enrolled_offices) -> Package
         `street_private_key`: the street's X25519 private key (`enroll.StreetKey.private`, or its 32
         raw bytes); `enrolled_offices`: office uuid -> the office's Ed25519 public key (32 raw
@@ -86,7 +87,7 @@ from sqlite_utils import Database
 
 from .. import audit, audit_anchor, officefile, tempfiles
 from ..db import get_setting, set_setting
-from ..errors import PackageRefused, PermissionDenied
+from ..errors import GridOfficeError, PackageRefused, PermissionDenied
 from ..i18n import tr
 from ..scope import Scope
 from . import enroll
@@ -250,6 +251,10 @@ def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = F
     require_packager(by)
     target = Path(target)
     officefile.check_output(target)
+    if target.exists():
+        raise GridOfficeError(tr("“{name}”已经存在。上报包不覆盖已有的文件（它可能还没交给街道）；"
+                                 "请换一个文件名，如“{example}”。").format(
+            name=target.name, example=target.with_name(f"{target.stem}-2{target.suffix}").name))
     keys = enroll.office_keys(db)
     identity = officefile.identity_of(db.conn)
     # One read transaction: the package is one moment of the office, while the window keeps writing.
