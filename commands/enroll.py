@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from gridoffice import users
 from gridoffice.consolidation import enroll
-from gridoffice.db import connect
 
-from . import _login
+from . import _files, _login
 
 NAME = "enroll"
 HELP = "登记到街道（一次，需管理员）：保存街道公钥，生成本单位签名密钥，写出交给街道的单位卡"
@@ -20,7 +19,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    office = _login.log_in(args, args.db, opener=connect)
+    office = _login.log_in(args, args.db, opener=_files.open_office)
     try:
         card = enroll.enroll_office(office.db, args.street, args.output, by=users.scope_of(office.db, office.user))
     finally:

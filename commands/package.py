@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from gridoffice import users
 from gridoffice.consolidation import package
-from gridoffice.db import connect
 
-from . import _login
+from . import _files, _login
 from ._progress import consume
 
 NAME = "package"
@@ -22,7 +21,7 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    office = _login.log_in(args, args.db, opener=connect)
+    office = _login.log_in(args, args.db, opener=_files.open_office)
     try:
         done = consume(package.write_package(office.db, args.output, by=users.scope_of(office.db, office.user),
                                              full=args.full), quiet=args.quiet)

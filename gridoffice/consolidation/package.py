@@ -106,9 +106,13 @@ __all__ = ["ALTERED", "CONTENT", "FORMAT", "MAGIC", "NEWER_FORMAT", "NOT_PACKAGE
 
 # --- the one definition of a row's and a table's hash --------------------------------------------
 
+# json.dumps with these options, made once: dumps would build a new encoder for every row.
+_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def canonical_row(row: Mapping[str, object]) -> bytes:
     """The bytes a row is hashed (and sent) as."""
-    return json.dumps(row, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    return _CANONICAL(row).encode("utf-8")
 
 
 def row_hash(row: Mapping[str, object]) -> str:
