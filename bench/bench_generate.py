@@ -3,8 +3,9 @@
     .venv/bin/python bench/bench_generate.py [FOLDER] [--only office|district] [--rebuild]
 
 Leaves FOLDER/office-50k.db and FOLDER/district-500k.db (default folder /tmp/gridoffice-bench) for the
-other benchmarks; an existing file is kept unless --rebuild is given. Each file is built under a
-temporary name and renamed into place, so a reader never sees half an office.
+other benchmarks, encrypted with their key files and the demo accounts (admin/clerk/grid); an existing
+file is kept unless --rebuild is given. Each file is built under a temporary name and renamed into
+place, so a reader never sees half an office.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridoffice import audit, generator  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from gridoffice import audit, demo, generator, keys  # noqa: E402
+
+from _common import new_office  # noqa: E402 (bench/ is the script's folder)
 
 SCALES = {"office": ("office-50k.db", 50_000), "district": ("district-500k.db", 500_000)}
 
@@ -27,9 +29,9 @@ SCALES = {"office": ("office-50k.db", 50_000), "district": ("district-500k.db", 
 def build(folder: Path, name: str, households: int, seed: int) -> None:
     target = folder / name
     partial = folder / f"{name}.building"
-    for leftover in (partial, Path(f"{partial}-wal"), Path(f"{partial}-shm")):
+    for leftover in (partial, keys.path_for(partial), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
-    db = open_db(partial)
+    db = new_office(partial)
     audit.set_actor(db, "bench")
     job = generator.generate(db, households=households, seed=seed)
     # The machine is shared: processor time says what the code costs when wall time is inflated.
@@ -47,9 +49,11 @@ def build(folder: Path, name: str, households: int, seed: int) -> None:
         last = message
     cpu_end = time.process_time()
     cpu_split = cpu_split or cpu_end
+    demo.add_demo_accounts(db)
     db.close()
     for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)
+    keys.path_for(partial).rename(keys.path_for(target))
     partial.rename(target)
     label = f"{name} ({households} households)"
     print(f"{label} generate without search index: {stats.seconds - stats.index_seconds:.1f} s "

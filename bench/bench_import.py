@@ -1,20 +1,28 @@
-"""Import a 150,000-person roster (.xlsx) into an empty office, end to end; target <= 15 s.
+"""Import a 150,000-person roster (.xlsx) into an empty office, end to end, against a bare baseline.
 
-The sheet is read the program's way (checked, then read by calamine in a child process) and, as
-the baseline in the same run, bare: calamine in this process, as before the child existed.
+Each import runs in a process of its own, in pairs alternating with the baseline's process:
+the program's import (the sheet checked, read by calamine in a child process, checked, written,
+search index filled, committed) and the bare baseline (calamine's rows into lists in this
+process, then one executemany into a table of 13 text columns in the same kind of encrypted
+office file, committed). Both get a new encrypted office made the same way before the clock
+starts. Printed: the medians of wall and processor time and of peak memory of each, and their
+ratios (targets: time <= 2.5x, peak memory <= 1.5x; end to end <= 15 s).
 
-    .venv/bin/python bench/bench_import.py [--persons 150000] [--roster PATH]
+    .venv/bin/python bench/bench_import.py [--persons 150000] [--roster PATH] [--runs 3]
 
-The roster is generated once (openpyxl write-only, ~30 s) and kept next to the office file
-under /tmp/gridoffice-bench; the timings cover only the import. Prints one line per figure.
+The roster is generated once (openpyxl write-only, ~30 s) and kept under /tmp/gridoffice-bench;
+every office is made in a temporary folder there and removed with it.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import random
 import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -26,7 +34,7 @@ from gridoffice import audit, regions  # noqa: E402
 from _common import new_office  # noqa: E402 (bench/ is the script's folder)
 from gridoffice.idcard import make_id  # noqa: E402
 from gridoffice.roster_import import import_sheet  # noqa: E402
-from gridoffice.roster_read import read_sheet  # noqa: E402
+from gridoffice.roster_read import no_collection, read_sheet  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"
@@ -98,20 +106,97 @@ def _children_cpu() -> float:
     return used.ru_utime + used.ru_stime
 
 
-def _bare_read(roster: Path) -> list:
+def _peak_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def _clock() -> tuple[float, float]:
+    return time.perf_counter(), time.process_time()
+
+
+def _new_import_office(folder: Path):
+    db = new_office(folder / "office.db")
+    audit.set_actor(db, "bench")
+    community = regions.create_unit(db, None, "community", "某某社区")
+    for g in range(1, GRIDS + 1):
+        regions.create_unit(db, community, "grid", f"第{g}网格")
+    return db
+
+
+def child_program(roster: Path, folder: Path) -> dict:
+    """The program's import; its phases on lines of their own, the totals returned."""
+    db = _new_import_office(folder)
+    t0 = _clock()
+    before = _children_cpu()
+    raw = read_sheet(roster)
+    child_cpu = _children_cpu() - before
+    t1 = _clock()
+    job = import_sheet(db, raw, file_name=roster.name)
+    t_finish = None
+    try:
+        while True:
+            _done, _total, message = next(job)
+            if t_finish is None and message.startswith("正在整理"):
+                t_finish = _clock()
+    except StopIteration as stop:
+        result = stop.value
+    t2 = _clock()
+    count = db.execute("SELECT count(*) FROM persons").fetchone()[0]
+    assert count == result.persons_new, (count, result.persons_new)
+    db.close()
+
+    def span(a, b):
+        return f"{b[0] - a[0]:.2f} s (CPU {b[1] - a[1]:.2f} s)"
+
+    # CPU time above wall time is the second core at work (checking beside writing).
+    print(f"  program: read {span(t0, t1)} + the reader's CPU {child_cpu:.2f} s; check and write {span(t1, t_finish)}; "
+          f"indexes, statistics and commit {span(t_finish, t2)}; {result.persons_new} persons, "
+          f"{result.households_new} households", flush=True)
+    return {"wall": t2[0] - t0[0], "cpu": t2[1] - t0[1] + child_cpu, "peak": _peak_mb(resource.RUSAGE_SELF),
+            "reader_peak": _peak_mb(resource.RUSAGE_CHILDREN)}
+
+
+def child_bare(roster: Path, folder: Path) -> dict:
+    """The baseline: calamine to lists, one executemany into an encrypted office file of the same kind."""
     from python_calamine import CalamineWorkbook
 
-    from gridoffice.roster_read import no_collection
-
+    db = _new_import_office(folder)
+    db.execute(f"CREATE TABLE bare ({', '.join(f'c{i} TEXT' for i in range(len(HEADERS)))})")
+    t0 = _clock()
     with CalamineWorkbook.from_path(str(roster)) as book, no_collection():
-        return book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        rows = book.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        width = len(HEADERS)
+        values = [[None if v == "" else str(v) for v in (row + [""] * width)[:width]] for row in rows[3:-1]]
+    with db.conn:
+        db.conn.executemany(f"INSERT INTO bare VALUES ({', '.join('?' * width)})", values)
+    t1 = _clock()
+    assert db.execute("SELECT count(*) FROM bare").fetchone()[0] == len(rows) - 4
+    db.close()
+    return {"wall": t1[0] - t0[0], "cpu": t1[1] - t0[1], "peak": _peak_mb(resource.RUSAGE_SELF), "reader_peak": 0.0}
+
+
+def _run_child(kind: str, roster: Path, folder: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", kind, "--roster", str(roster), "--folder", str(folder)],
+                         stdout=subprocess.PIPE, text=True, check=True).stdout
+    lines = out.splitlines()
+    for line in lines:
+        if not line.startswith("RESULT "):
+            print(line, flush=True)
+    return json.loads(next(line for line in lines if line.startswith("RESULT "))[7:])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--persons", type=int, default=150_000)
     parser.add_argument("--roster", type=Path)
+    parser.add_argument("--runs", type=int, default=3, help="pairs of imports")
+    parser.add_argument("--child", choices=("program", "bare"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        result = (child_program if args.child == "program" else child_bare)(args.roster, args.folder)
+        print("RESULT " + json.dumps(result), flush=True)
+        return 0
     folder = Path("/tmp/gridoffice-bench")
     folder.mkdir(exist_ok=True)
     roster = args.roster or folder / f"roster-{args.persons}.xlsx"
@@ -119,52 +204,22 @@ def main() -> int:
         t = time.perf_counter()
         write_roster(roster, args.persons)
         print(f"generate roster {args.persons} persons: {time.perf_counter() - t:.1f} s (not part of the import)")
-    with tempfile.TemporaryDirectory(dir=folder) as tmp:
-        db = new_office(Path(tmp) / "office.db")
-        audit.set_actor(db, "bench")
-        community = regions.create_unit(db, None, "community", "某某社区")
-        for g in range(1, GRIDS + 1):
-            regions.create_unit(db, community, "grid", f"第{g}网格")
-        clock = lambda: (time.perf_counter(), time.process_time())  # noqa: E731
-        b0 = clock()
-        bare = _bare_read(roster)
-        b1 = clock()
-        del bare
-        t0 = clock()
-        before = _children_cpu()
-        raw = read_sheet(roster)
-        child_cpu = _children_cpu() - before
-        t1 = clock()
-        job = import_sheet(db, raw, file_name=roster.name)
-        t_first_write = t_finish = None
-        try:
-            while True:
-                _done, _total, message = next(job)
-                if t_first_write is None and message.startswith("正在写入"):
-                    t_first_write = clock()
-                if t_finish is None and message.startswith("正在整理"):
-                    t_finish = clock()
-        except StopIteration as stop:
-            result = stop.value
-        t2 = clock()
+    runs: dict[str, list[dict]] = {"program": [], "bare": []}
+    for _ in range(args.runs):  # pairs alternating: a change of load hits both sides alike
+        for kind in runs:
+            with tempfile.TemporaryDirectory(dir=folder) as tmp:
+                runs[kind].append(_run_child(kind, roster, Path(tmp)))
 
-        def span(a, b):
-            return f"{b[0] - a[0]:.2f} s (CPU {b[1] - a[1]:.2f} s)"
+    def med(kind: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[kind])
 
-        # The machine is shared: wall time includes waiting for a core, CPU time does not.
-        # CPU time above wall time is the second core at work (checking beside writing).
-        print(f"read {len(raw.rows)} rows, bare calamine in this process (baseline): {span(b0, b1)}")
-        print(f"read {len(raw.rows)} rows, checked and read in a child process: {span(t0, t1)}, "
-              f"the child's CPU {child_cpu:.2f} s")
-        print(f"first part checked and written: {span(t1, t_first_write)}")
-        print(f"check and write, worker thread beside the writer: {span(t1, t_finish)}")
-        print(f"indexes, statistics and commit: {span(t_finish, t2)}")
-        print(f"import end to end: {span(t0, t2)}; target <= 15 s")
-        print(f"persons {result.persons_new}, households {result.households_new}, refused {len(result.refused)}, "
-              f"notices {len(result.notices)}")
-        count = db.execute("SELECT count(*) FROM persons").fetchone()[0]
-        assert count == result.persons_new, count
-        db.close()
+    for kind, label in (("program", "import end to end"), ("bare", "bare calamine + one executemany (baseline)")):
+        print(f"{label}: {med(kind, 'wall'):.2f} s wall, {med(kind, 'cpu'):.2f} s processor, peak memory "
+              f"{med(kind, 'peak'):.0f} MiB" + (f" (the reader's process {med(kind, 'reader_peak'):.0f} MiB)"
+                                                if kind == "program" else ""))
+    print(f"import / baseline: wall {med('program', 'wall') / med('bare', 'wall'):.2f}x, processor "
+          f"{med('program', 'cpu') / med('bare', 'cpu'):.2f}x (target <= 2.5x), peak memory "
+          f"{med('program', 'peak') / med('bare', 'peak'):.2f}x (target <= 1.5x); medians of {args.runs} pairs")
     return 0
 
 
