@@ -12,8 +12,6 @@ from typing import Iterator
 from sqlite_utils import Database
 
 from .i18n import tr
-from .matters_demo import generate_matters, generate_team_reviews
-from .visits_demo import generate_activity
 
 
 # The demo office's made-up accounts (user, role): all share DEMO_PASSWORD. A generated office gets
@@ -52,6 +50,10 @@ LABELS = {
 
 def add_activity(db: Database, *, seed: int, today: dt.date | None = None) -> Iterator[tuple[int, int, str]]:
     """Progress generator; returns the counts of what was added."""
+    # Imported here: the window reads the demo accounts above at every start, and these are heavy.
+    from .matters_demo import generate_matters, generate_team_reviews
+    from .visits_demo import generate_activity
+
     today = today or dt.date.today()
     yield 0, 2, tr("正在生成一年的走访、民情日记和需求……")
     counts = dict(generate_activity(db, seed=seed, today=today))

@@ -227,3 +227,18 @@ def test_the_audit_page_has_a_shortcut_and_is_not_offered_to_a_clerk(qtbot, tmp_
     qtbot.wait(100)  # the toolbar lays out the pages built in the background
     grab(win, "clerk-without-audit-tab.png")
     win.close()
+
+
+def test_a_page_opened_by_name_is_built_alone_and_an_unknown_name_builds_the_rest(qtbot, tmp_path):
+    from ui.pages import page_modules
+
+    win = MainWindow(AppContext(empty_office(tmp_path)), persist=False, first_page="archive")
+    qtbot.addWidget(win)
+    # Before the window has had an event-loop turn to build the others in the background:
+    # only the page asked for is imported and built beside the first one.
+    assert win.show_page("org")
+    assert win.current_page().PAGE_ID == "org"
+    assert {p.PAGE_ID for p in win.pages} == {"archive", "org"}
+    assert not win.show_page("no-such-page")
+    assert len({type(p).__module__ for p in win.pages}) == len(page_modules())
+    assert win.current_page().PAGE_ID == "org"

@@ -171,3 +171,13 @@ def test_only_an_administrator_manages_users_and_accounts_are_disabled_not_delet
         users.login(office, "li", "gridoffice1")
     assert "已停用" in err.value.message
     assert [u.name for u in users.list_users(office)] == ["admin", "li"]
+
+
+def test_an_unknown_name_is_checked_with_the_scrypt_of_an_account(monkeypatch):
+    # The dummy hash is a fixed string, not made at import: it must keep the accounts' real cost.
+    monkeypatch.undo()  # this file's cheap hashing
+    scheme, n, r, p, salt, digest = users._DUMMY_HASH.split("$")
+    assert (scheme, int(n), int(r), int(p)) == ("scrypt", users._N, users._R, users._P)
+    assert len(bytes.fromhex(salt)) == 16 and len(bytes.fromhex(digest)) == 32
+    assert not users.check_password("gridoffice dummy password ", users._DUMMY_HASH)
+    assert users.check_password("gridoffice dummy password", users._DUMMY_HASH)

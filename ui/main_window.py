@@ -181,13 +181,22 @@ class MainWindow(QMainWindow):
         return self._stack.currentWidget()
 
     def show_page(self, page_id: str) -> bool:
-        for attempt in range(2):
+        # A page not built yet: its own module first (by the naming convention), every page only
+        # when the convention does not find it — importing them all costs about a second.
+        for load in (self._load_page_module, lambda _page_id: self.load_all_pages(), None):
             for page in self.pages:
                 if page.PAGE_ID == page_id:
                     self._show(page)
                     return True
-            self.load_all_pages()
+            if load is not None:
+                load(page_id)
         return False
+
+    def _load_page_module(self, page_id: str) -> None:
+        module = module_of(page_id)
+        built = {type(p) for p in self.pages}
+        if module and not self._all_loaded:
+            self._add_pages([cls for cls in page_classes([module]) if cls not in built])
 
     def _show(self, page: QWidget) -> None:
         self._stack.setCurrentWidget(page)
