@@ -91,7 +91,14 @@ def key_of(path: str | Path) -> bytes | None:
     return None if is_plain(path) else keys.key_for(path)
 
 
-def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Database:
+# Page cache of a connection, in MiB. SQLCipher decrypts a page each time it enters a cache, so the
+# connections that answer the clerk again and again keep a large one; the window's background
+# readers (id lists, counts, charts) mostly scan more than any cache holds and get a small one.
+CACHE_MB = 32
+WORKER_CACHE_MB = 4
+
+
+def connect(path: str | Path, *, readonly: bool = False, wal: bool = True, cache_mb: int = CACHE_MB) -> Database:
     """A connection with the pragmas every connection needs; no migrations run.
 
     Raises officefile.NotOurFile, before any pragma writes, for another program's database or a
@@ -113,7 +120,7 @@ def connect(path: str | Path, *, readonly: bool = False, wal: bool = True) -> Da
         # FULL: a committed change must survive a power cut on an office PC.
         db.execute(f"PRAGMA journal_mode = {'WAL' if wal else 'DELETE'}")
         db.execute("PRAGMA synchronous = FULL")
-    db.execute("PRAGMA cache_size = -32000")
+    db.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
     return db
 
 

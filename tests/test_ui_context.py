@@ -80,3 +80,20 @@ def test_cancelled_job_reports_cancelled(ctx, qtbot):
     release.set()
     qtbot.waitUntil(lambda: bool(errors))
     assert isinstance(errors[0], Cancelled)
+
+
+def test_background_readers_keep_a_small_page_cache_and_search_a_full_one(ctx, qtbot):
+    from gridoffice.db import CACHE_MB, WORKER_CACHE_MB
+    from ui.background import LatestWorker
+
+    def cache_kib(db):
+        return -db.execute("PRAGMA cache_size").fetchone()[0]
+
+    # The window's own reader answers the clerk again and again; a background worker mostly scans.
+    assert cache_kib(ctx.reader()) == 1024 * CACHE_MB
+    answers = []
+    for worker in (LatestWorker(ctx, "ids"), LatestWorker(ctx, "search", cache_mb=CACHE_MB)):
+        worker.submit(cache_kib, answers.append)
+        qtbot.waitUntil(lambda: not worker.pending)
+    assert answers == [1024 * WORKER_CACHE_MB, 1024 * CACHE_MB]
+    assert WORKER_CACHE_MB < CACHE_MB

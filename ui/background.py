@@ -21,9 +21,10 @@ class LatestWorker(QObject):
     _delivered = Signal(int, object, object)  # generation, result, error
     busy_changed = Signal(bool)
 
-    def __init__(self, ctx, name: str = "reader", parent: QObject | None = None):
+    def __init__(self, ctx, name: str = "reader", parent: QObject | None = None, *, cache_mb: int | None = None):
         super().__init__(parent)
         self._ctx = ctx
+        self._cache_mb = cache_mb  # None: a worker's small page cache (AppContext.open_reader)
         self._cond = threading.Condition()
         self._request: tuple[int, Callable[[Database], Any]] | None = None
         self._generation = 0
@@ -76,7 +77,7 @@ class LatestWorker(QObject):
                     gen, fn = self._request
                     self._request = None
                 if db is None:
-                    db = self._ctx.open_reader()
+                    db = self._ctx.open_reader() if self._cache_mb is None else self._ctx.open_reader(self._cache_mb)
                 try:
                     result = fn(db)
                 except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread

@@ -24,7 +24,7 @@ from shiboken6 import isValid
 from sqlite_utils import Database
 
 from gridoffice import audit, safety, users
-from gridoffice.db import connect
+from gridoffice.db import WORKER_CACHE_MB, connect
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
@@ -205,9 +205,10 @@ class AppContext(QObject):
         """The GUI thread's read connection. Keep queries short; long ones go to run_job()."""
         return self._reader
 
-    def open_reader(self) -> Database:
-        """A new read connection for a worker thread; the caller closes it."""
-        return connect(self.db_path, readonly=True)
+    def open_reader(self, cache_mb: int = WORKER_CACHE_MB) -> Database:
+        """A new read connection for a worker thread, with a small page cache unless the worker asks
+        for more (gridoffice.db.WORKER_CACHE_MB); the caller closes it."""
+        return connect(self.db_path, readonly=True, cache_mb=cache_mb)
 
     @property
     def busy(self) -> bool:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import ages, browse, cards, households, office_tags, people, regions, search, vocab
+from gridoffice.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
 from gridoffice.households import Household
 
@@ -62,7 +63,8 @@ class ArchivePage(Page):
         self.first_rows_seconds: float | None = None
         self.id_workers = {"households": LatestWorker(ctx, "households", self),
                            "persons": LatestWorker(ctx, "persons", self)}
-        self.search_worker = LatestWorker(ctx, "search", self)
+        # Search as you type reads the same index pages keystroke after keystroke: a full page cache.
+        self.search_worker = LatestWorker(ctx, "search", self, cache_mb=CACHE_MB)
         self.counts_worker = LatestWorker(ctx, "counts", self)
         self.tree_worker = LatestWorker(ctx, "tree", self)
         # What the user's role lets them see (the core limits every list to it): a grid worker their
