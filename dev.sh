@@ -3,6 +3,8 @@
 #   bash dev.sh demo   — set everything up, open the demo office
 #   bash dev.sh test   — set everything up, run the whole test suite
 #   bash dev.sh setup  — only set up
+# `test` runs the suite against a throw-away PostgreSQL cluster (the street's store), made in a
+# temporary folder, reached only by a Unix socket there, and removed however the run ends.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -42,6 +44,8 @@ setup() {
         # LibreOffice recalculate the assessment's formulas after a weight changes.
         if [ "${1:-}" = test ]; then
             want_cmd pdftotext poppler-utils; want_cmd zbarimg zbar-tools; want_cmd libreoffice libreoffice-calc-nogui
+            # The street's and the district's store; Debian's server package, found by its initdb.
+            pg_bin >/dev/null || want_deb postgresql
         fi
         PY=$(find_python) || { want_deb python3; want_deb python3-venv; }
         if [ -n "${PY:-}" ] && ! "$PY" -c 'import venv, ensurepip' >/dev/null 2>&1; then want_deb python3-venv; fi
@@ -64,6 +68,53 @@ setup() {
     fi
 }
 
+# The newest installed PostgreSQL server's programs (Debian keeps them outside PATH).
+pg_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    [ -n "$dir" ] && [ -x "$dir/initdb" ] && echo "$dir"
+}
+
+PG_DIR=""
+# Runs a PostgreSQL program as the cluster's owner: `postgres` when we are root, since
+# initdb and pg_ctl refuse to run as root.
+as_pg_owner() {
+    if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+stop_pg() {
+    [ -n "$PG_DIR" ] || return 0
+    as_pg_owner "$(pg_bin)/pg_ctl" -D "$PG_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+    rm -rf "$PG_DIR"
+    PG_DIR=""
+}
+
+# A throw-away cluster: trust for local users only, no TCP, durability off (nothing in it is
+# kept); its socket folder is exported to the tests as GRIDOFFICE_TEST_PG.
+start_pg() {
+    local bin
+    bin=$(pg_bin) || { echo "没有找到 PostgreSQL，请先安装（Debian：apt-get install postgresql）。" >&2; return 1; }
+    PG_DIR=$(mktemp -d /tmp/gridoffice-pg.XXXXXX)
+    trap stop_pg EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    [ "$(id -u)" -eq 0 ] && chown postgres "$PG_DIR"
+    if ! as_pg_owner "$bin/initdb" -D "$PG_DIR/data" -A trust -U postgres -E UTF8 --locale=C.UTF-8 --no-sync \
+            >"$PG_DIR/initdb.log" 2>&1; then
+        cat "$PG_DIR/initdb.log" >&2
+        echo "无法建立测试用的 PostgreSQL 数据库集群。" >&2
+        return 1
+    fi
+    if ! as_pg_owner "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+            -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            start >/dev/null; then
+        cat "$PG_DIR/server.log" >&2
+        echo "无法启动测试用的 PostgreSQL 服务。" >&2
+        return 1
+    fi
+    export GRIDOFFICE_TEST_PG="host=$PG_DIR user=postgres dbname=postgres"
+}
+
 case "${1:-demo}" in
     demo)
         setup demo
@@ -74,7 +125,11 @@ case "${1:-demo}" in
         setup test
         shift || true
         export QT_QPA_PLATFORM=offscreen
-        exec .venv/bin/python -m pytest -n 2 "$@"
+        start_pg
+        # Not exec: the trap removes the cluster when pytest ends.
+        rc=0
+        .venv/bin/python -m pytest -n 2 "$@" || rc=$?
+        exit "$rc"
         ;;
     setup)
         setup test

@@ -7,7 +7,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest  # noqa: E402
 
-pytest_plugins = ("tests.clock",)
+pytest_plugins = ("tests.clock", "tests.pg")
 
 from gridoffice import audit, keys  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
