@@ -1,0 +1,219 @@
+"""The street's (and the district's) store on PostgreSQL: enrolled offices, the ledger, their records.
+
+One schema serves a street and a district: a district is a store that received the same original
+packages, forwarded by its streets. Every record is keyed by (office, gid): an office's uuid and
+the record's global id, so nothing an office numbers locally ever meets another office's numbers,
+and every table can be split by office (see README, "Design": scaling out).
+
+Records live in one table partitioned by the office table they come from (`records`), each row
+holding the office's row as it travelled (`data`, JSON with references by gid) and its canonical
+row hash; the columns the street's queries need are generated from `data` by PostgreSQL itself,
+so they can never disagree with it. The store has its own schema version (`store_migrations`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from dataclasses import dataclass
+from typing import Callable
+
+import psycopg
+
+from ..errors import GridOfficeError
+from ..i18n import tr
+
+
+class StoreError(GridOfficeError):
+    """The store cannot be reached or is not a store of this program (the message says what to do)."""
+
+
+def connect(dsn: str) -> psycopg.Connection:
+    """A connection to the store, migrated to this program's schema; errors are said in Chinese."""
+    try:
+        conn = psycopg.connect(dsn, connect_timeout=10, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise StoreError(tr("无法连接汇总数据库（{dsn}）：{why}。请检查 PostgreSQL 服务是否已启动、"
+                            "连接串中的主机、端口、库名和用户是否正确。").format(
+            dsn=_shown_dsn(dsn), why=_first_line(exc))) from None
+    except psycopg.ProgrammingError as exc:
+        raise StoreError(tr("连接串写法有误：{why}。例如：host=localhost dbname=street user=street").format(
+            why=_first_line(exc))) from None
+    migrate(conn)
+    return conn
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
+def _shown_dsn(dsn: str) -> str:
+    """The connection string without its password, for messages."""
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return tr("（无法解析的连接串）")
+    params.pop("password", None)
+    return psycopg.conninfo.make_conninfo(**params)
+
+
+def actor() -> str:
+    """Who applies: the operating system's user on this computer (the ledger's 'by whom')."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+# Every travelling office table (consolidation.tables) has a partition of its own; a table a later
+# office version adds lands in the default partition until a step gives it one.
+PARTITIONED_TABLES = (
+    "org_units", "households", "persons", "person_tags", "staff", "staff_roles", "teams", "team_members",
+    "contacts", "matter_categories", "matters", "matter_events", "matter_meeting_items", "visits",
+    "visit_households", "needs", "log_entries", "log_households", "log_matters", "log_comments",
+)
+
+
+def _m001_initial(cur: psycopg.Cursor) -> None:
+    cur.execute("""
+        CREATE EXTENSION IF NOT EXISTS pg_trgm;
+
+        CREATE TABLE offices (
+            uuid uuid PRIMARY KEY,
+            division_code text NOT NULL,
+            name text NOT NULL,
+            public_key bytea NOT NULL,
+            enrolled_at timestamptz NOT NULL DEFAULT now(),
+            enrolled_by text NOT NULL,
+            -- what the last applied package left: the next must follow it
+            last_sequence integer NOT NULL DEFAULT 0,
+            last_package_hash text,
+            audit_head_id bigint NOT NULL DEFAULT 0,
+            audit_head_hash text,
+            last_applied_at timestamptz,
+            -- the office's own time of its last package, to tell overdue offices
+            last_package_made_at timestamptz
+        );
+
+        -- Every package offered: applied, already applied, or refused and why (in Chinese).
+        CREATE TABLE ledger (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            actor text NOT NULL,
+            db_user text NOT NULL DEFAULT current_user,
+            file_name text NOT NULL,
+            office uuid,
+            office_name text,
+            sequence integer,
+            package_hash text,
+            outcome text NOT NULL CHECK (outcome IN ('applied', 'already', 'refused')),
+            reason text,
+            rows_changed integer
+        );
+        CREATE INDEX ledger_office ON ledger (office, sequence);
+        CREATE INDEX ledger_at ON ledger (at);
+
+        CREATE TABLE records (
+            office uuid NOT NULL REFERENCES offices (uuid),
+            tbl text NOT NULL,
+            gid uuid NOT NULL,
+            row_hash bytea NOT NULL,
+            data jsonb NOT NULL,
+            PRIMARY KEY (office, tbl, gid)
+        ) PARTITION BY LIST (tbl);
+        CREATE TABLE records_other PARTITION OF records DEFAULT;
+
+        -- The office's audit trail as received: each package's entries extend the chain held here.
+        CREATE TABLE audit_entries (
+            office uuid NOT NULL REFERENCES offices (uuid),
+            entry bigint NOT NULL,
+            gid uuid NOT NULL,
+            row_hash bytea NOT NULL,
+            data jsonb NOT NULL,
+            PRIMARY KEY (office, entry),
+            UNIQUE (office, gid)
+        );
+    """)
+    for table in PARTITIONED_TABLES:
+        cur.execute(f"CREATE TABLE records_{table} PARTITION OF records FOR VALUES IN ('{table}')")
+    # The street's queries: names and addresses across communities (trigram search), members of
+    # a household, and the people and households of an office by status.
+    cur.execute("""
+        CREATE INDEX persons_name_trgm ON records_persons USING gin ((data->>'name') gin_trgm_ops);
+        CREATE INDEX persons_household ON records_persons (office, (data->>'household_gid'));
+        CREATE INDEX households_address_trgm ON records_households
+            USING gin ((data->>'address') gin_trgm_ops);
+    """)
+
+
+# Named steps in order; a store records each it has taken. Never edit a released step.
+MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
+    ("m001_initial", _m001_initial),
+)
+
+
+def migrate(conn: psycopg.Connection) -> None:
+    """Takes the steps this store lacks, each in its own transaction; refuses a newer store."""
+    with conn.transaction():
+        # One migrating program at a time: the lock ends with the transaction.
+        conn.execute("SELECT pg_advisory_xact_lock(8317001)")
+        conn.execute("CREATE TABLE IF NOT EXISTS store_migrations "
+                     "(name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())")
+        done = {row[0] for row in conn.execute("SELECT name FROM store_migrations")}
+        known = {name for name, _ in MIGRATIONS}
+        if done - known:
+            raise StoreError(tr("这个汇总数据库由更新版本的网格通建立（多出 {n} 个升级步骤），"
+                                "请先把本程序升级到最新版本。").format(n=len(done - known)))
+        for name, step in MIGRATIONS:
+            if name not in done:
+                with conn.cursor() as cur:
+                    step(cur)
+                conn.execute("INSERT INTO store_migrations(name) VALUES (%s)", [name])
+
+
+def schema_version(conn: psycopg.Connection) -> int:
+    return conn.execute("SELECT count(*) FROM store_migrations").fetchone()[0]
+
+
+@dataclass(frozen=True)
+class Office:
+    uuid: str
+    division_code: str
+    name: str
+    public_key: bytes
+    last_sequence: int
+    last_package_hash: str | None
+    audit_head_id: int
+    audit_head_hash: str | None
+
+
+_OFFICE_COLUMNS = ("uuid::text, division_code, name, public_key, last_sequence, last_package_hash, "
+                   "audit_head_id, audit_head_hash")
+
+
+def offices(conn: psycopg.Connection) -> list[Office]:
+    rows = conn.execute(f"SELECT {_OFFICE_COLUMNS} FROM offices ORDER BY division_code, name").fetchall()
+    return [Office(*row[:3], bytes(row[3]), *row[4:]) for row in rows]
+
+
+def office(conn: psycopg.Connection, uuid: str, *, lock: bool = False) -> Office | None:
+    row = conn.execute(f"SELECT {_OFFICE_COLUMNS} FROM offices WHERE uuid = %s"
+                       + (" FOR UPDATE" if lock else ""), [uuid]).fetchone()
+    return None if row is None else Office(*row[:3], bytes(row[3]), *row[4:])
+
+
+def enroll(conn: psycopg.Connection, *, uuid: str, division_code: str, name: str, public_key: bytes,
+           by: str | None = None) -> bool:
+    """Registers an office's signing key; True when new. The same card again changes nothing; a
+    different key for an office already enrolled is refused (it would let another sign for it)."""
+    with conn.transaction():
+        known = office(conn, uuid, lock=True)
+        if known is not None:
+            if known.public_key != public_key:
+                raise StoreError(tr("办公室“{name}”已用另一把签名公钥登记过，拒绝用这张登记卡替换。"
+                                    "如果该办公室确实换了密钥，请先核实再由管理员处理。").format(name=known.name))
+            return False
+        conn.execute("INSERT INTO offices(uuid, division_code, name, public_key, enrolled_by) "
+                     "VALUES (%s, %s, %s, %s, %s)", [uuid, division_code, name, public_key, by or actor()])
+        return True
