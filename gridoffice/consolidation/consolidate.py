@@ -1,0 +1,271 @@
+"""Applying offices' packages to the street's (or the district's) store, exactly and at most once.
+
+Each package is applied in ONE transaction: its rows are copied (COPY) into a temporary table, a
+record the store holds for the office but the package lacks refuses it (nothing a clerk entered is
+ever deleted), the rows that changed are written, the new audit entries are appended, and then the
+store's count and hash of every table of that office must equal the manifest's, or nothing of it
+stays. A package is read by `package.read_package`, which refuses altered, unsigned or misaddressed
+files and checks each table against the manifest while it is read.
+
+Order: a package must follow the last one applied from its office (sequence + 1, naming its file
+hash as `previous`), and its audit trail must contain the head last received. The same file again
+changes nothing; another file with a sequence already used is a fork (a restored backup that carried
+on) and is refused. Every outcome goes into the ledger with its Chinese reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Generator, Iterable, Sequence
+
+import psycopg
+
+from ..errors import GridOfficeError, PackageRefused
+from ..i18n import tr
+from . import package as packages
+from . import store
+from .tables import AUDIT
+
+APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
+_EMPTY_HASH = hashlib.sha256(b"").hexdigest()
+# Rows between two progress reports while copying.
+_REPORT_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    file_name: str
+    outcome: str  # APPLIED, ALREADY or REFUSED
+    message: str  # what the user is told, in Chinese
+    office_name: str | None = None
+    sequence: int | None = None
+    rows_changed: int = 0
+
+
+def _label(table: str) -> str:
+    """A table's name as the package's messages say it (package.py keeps the one list)."""
+    return tr(packages._LABELS.get(table, table))
+
+
+class _Refusal(Exception):
+    """Refuses the package being applied; raised inside its transaction so nothing of it stays."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def enrolled_keys(conn: psycopg.Connection) -> dict[str, bytes]:
+    """Office uuid -> its signing public key: what read_package accepts as enrolled."""
+    return {office.uuid: office.public_key for office in store.offices(conn)}
+
+
+def read(path: Path, street_keys: Sequence, enrolled: dict[str, bytes]) -> packages.Package:
+    """read_package with each of the street keys given (a district holds the keys of its streets)."""
+    refused: PackageRefused | None = None
+    for key in street_keys:
+        try:
+            return packages.read_package(path, key, enrolled)
+        except PackageRefused as exc:
+            if exc.reason != packages.OTHER_STREET:
+                raise
+            refused = exc
+    assert refused is not None, "read() needs at least one street key"
+    raise refused
+
+
+def consolidate(conn: psycopg.Connection, paths: Iterable[str | Path], street_keys: Sequence, *,
+                by: str | None = None) -> Generator[tuple[int, int, str], None, list[Outcome]]:
+    """Applies packages in each office's sequence order, whatever order they were given in; a package
+    that cannot be read is refused first. Returns one Outcome per path, in the order applied."""
+    by = by or store.actor()
+    enrolled = enrolled_keys(conn)
+    conn.commit()
+    outcomes: list[Outcome] = []
+    readable: list[packages.Package] = []
+    paths = [Path(p) for p in paths]
+    for n, path in enumerate(paths):
+        yield n, len(paths), tr("正在核对上报包“{name}”的签名").format(name=path.name)
+        try:
+            readable.append(read(path, street_keys, enrolled))
+        except (PackageRefused, OSError) as exc:
+            message = exc.message if isinstance(exc, GridOfficeError) else tr(
+                "无法读取上报包“{name}”：{why}").format(name=path.name, why=exc.strerror or exc)
+            outcomes.append(_ledger(conn, by, path.name, None, None, None, REFUSED, message))
+    readable.sort(key=lambda p: (p.manifest.office_uuid, p.manifest.sequence))
+    for package in readable:
+        outcome = yield from apply(conn, package, by=by)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def apply(conn: psycopg.Connection, package: packages.Package, *,
+          by: str | None = None) -> Generator[tuple[int, int, str], None, Outcome]:
+    """Applies one package read by read_package in one transaction; see the module docstring."""
+    by = by or store.actor()
+    manifest = package.manifest
+    name = package.path.name
+    try:
+        with conn.transaction():
+            outcome = yield from _apply(conn, package, by)
+    except _Refusal as refusal:
+        return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, refusal.message)
+    except PackageRefused as exc:
+        return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, exc.message)
+    except psycopg.errors.DataError as exc:
+        return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, tr(
+            "上报包“{name}”中有汇总库无法保存的值（{why}）。本包未被使用；请把此包交给技术人员查看。").format(
+            name=name, why=store._first_line(exc)))
+    return outcome
+
+
+def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Generator[tuple[int, int, str], None, Outcome]:
+    manifest = package.manifest
+    name, office_uuid = package.path.name, manifest.office_uuid
+    office = store.office(conn, office_uuid, lock=True)  # one package of an office at a time
+    if office is None:  # enrolled when read, gone since: the same answer read_package gives
+        raise _Refusal(tr("上报包“{name}”来自一个尚未登记的社区。请先用该社区的单位卡登记它，再导入上报包。").format(name=name))
+    earlier = conn.execute(
+        "SELECT sequence, package_hash FROM ledger WHERE office = %s AND outcome = 'applied' "
+        "AND (package_hash = %s OR sequence = %s) ORDER BY id DESC LIMIT 1",
+        [office_uuid, package.file_hash, manifest.sequence]).fetchone()
+    if earlier is not None and earlier[1] == package.file_hash:
+        message = tr("上报包“{name}”（{office}第{n}号）已导入过，本次未作任何改动。").format(
+            name=name, office=office.name, n=manifest.sequence)
+        return _ledger(conn, by, name, manifest, package.file_hash, office, ALREADY, message, in_transaction=True)
+    _check_order(office, manifest, name)
+    total = sum(state.count for table, state in manifest.tables.items() if table != AUDIT) + manifest.audit_entries
+    conn.execute("CREATE TEMP TABLE incoming (tbl text NOT NULL, gid uuid NOT NULL, row_hash bytea NOT NULL, "
+                 "data jsonb NOT NULL) ON COMMIT DROP")
+    done = 0
+    with conn.cursor() as cur:
+        with cur.copy("COPY incoming (tbl, gid, row_hash, data) FROM STDIN") as copy:
+            for table, rows in package.tables():
+                label = _label(table)
+                for row in rows:
+                    line = packages.canonical_row(row)
+                    copy.write_row((table, row["gid"], hashlib.sha256(line).digest(), line.decode("utf-8")))
+                    done += 1
+                    if done % _REPORT_EVERY == 0:
+                        yield done, total, tr("{office}：正在读入{table}").format(office=office.name, table=label)
+    yield done, total, tr("{office}：正在核对并写入").format(office=office.name)
+    conn.execute("CREATE INDEX ON incoming (tbl, gid)")
+    conn.execute("ANALYZE incoming")
+    _refuse_vanished(conn, office, name)
+    changed = conn.execute(
+        "INSERT INTO records (office, tbl, gid, row_hash, data) "
+        "SELECT %s, tbl, gid, row_hash, data FROM incoming WHERE tbl <> %s "
+        "ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data "
+        "WHERE records.row_hash <> EXCLUDED.row_hash", [office_uuid, AUDIT]).rowcount
+    changed += _append_audit(conn, office, manifest, name)
+    _check_state(conn, office, manifest, name)
+    conn.execute(
+        "UPDATE offices SET last_sequence = %s, last_package_hash = %s, audit_head_id = %s, audit_head_hash = %s, "
+        "last_applied_at = now(), last_package_made_at = %s::timestamp, name = %s, division_code = %s WHERE uuid = %s",
+        [manifest.sequence, package.file_hash, manifest.audit_head.entry, manifest.audit_head.hash,
+         manifest.created_at, manifest.office_name or office.name, manifest.division_code or office.division_code,
+         office_uuid])
+    message = tr("已导入上报包“{name}”（{office}第{n}号），新增或更改{rows}条记录。").format(
+        name=name, office=manifest.office_name or office.name, n=manifest.sequence, rows=changed)
+    yield total, total, message
+    return _ledger(conn, by, name, manifest, package.file_hash, office, APPLIED, message, changed, in_transaction=True)
+
+
+def _check_order(office: store.Office, manifest: packages.Manifest, name: str) -> None:
+    """The package follows the last one applied, and its audit trail contains the head held here."""
+    last, sequence = office.last_sequence, manifest.sequence
+    if sequence <= last:
+        raise _Refusal(tr(
+            "上报包“{name}”是{office}的第{n}号包，但第{n}号包已导入过且内容不同：该社区可能从备份恢复后继续工作，"
+            "出现了两份不同的数据。本包未被使用；请与社区核实，由社区处理后重新生成上报包。").format(
+            name=name, office=office.name, n=sequence))
+    if sequence > last + 1:
+        raise _Refusal(tr(
+            "上报包“{name}”是{office}的第{n}号包，但本库只导入到第{last}号，缺少第{missing}号。本包未被使用；"
+            "请先导入缺少的上报包。").format(
+            name=name, office=office.name, n=sequence, last=last,
+            missing=str(last + 1) if sequence == last + 2 else f"{last + 1}—{sequence - 1}"))
+    if manifest.previous != office.last_package_hash:
+        raise _Refusal(tr(
+            "上报包“{name}”（{office}第{n}号）接的不是本库导入的第{last}号包：该社区可能从备份恢复后继续工作，"
+            "出现了分叉。本包未被使用；请与社区核实。").format(name=name, office=office.name, n=sequence, last=last))
+    head, previous, new_head = office.audit_head_id, manifest.previous_head, manifest.audit_head
+    held = previous.entry == head and previous.hash == (office.audit_head_hash or packages.audit.GENESIS)
+    inside = previous.entry < head <= new_head.entry  # a package with the whole trail; checked as it is read
+    if not held and not inside:
+        raise _Refusal(tr(
+            "上报包“{name}”（{office}第{n}号）的操作记录没有接上本库已收到的第{head}条：操作记录可能被截断或改写过。"
+            "本包未被使用；请与社区核实。").format(name=name, office=office.name, n=sequence, head=head))
+
+
+def _refuse_vanished(conn: psycopg.Connection, office: store.Office, name: str) -> None:
+    """A package holds every record of its office: one the store holds that it lacks has vanished."""
+    gone = conn.execute(
+        "SELECT r.tbl, count(*) FROM records r WHERE r.office = %s AND NOT EXISTS "
+        "(SELECT 1 FROM incoming i WHERE i.tbl = r.tbl AND i.gid = r.gid) GROUP BY r.tbl ORDER BY r.tbl",
+        [office.uuid]).fetchall()
+    if gone:
+        what = tr("、").join(tr("{table}{n}条").format(table=_label(t), n=n) for t, n in gone)
+        raise _Refusal(tr(
+            "上报包“{name}”缺少本库已有的{office}的记录（{what}）：录入过的记录不应被删除。本包未被使用；"
+            "请与社区核实这些记录的去向。").format(name=name, office=office.name, what=what))
+
+
+def _append_audit(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str) -> int:
+    """Appends the entries after the head held; where the package resends older entries (the whole
+    trail), the entry at the head held must be the one received before."""
+    head = office.audit_head_id
+    if manifest.previous_head.entry < head:
+        row = conn.execute("SELECT data->>'hash' FROM incoming WHERE tbl = %s AND (data->>'entry')::bigint = %s",
+                           [AUDIT, head]).fetchone()
+        if row is None or row[0] != office.audit_head_hash:
+            raise _Refusal(tr(
+                "上报包“{name}”（{office}第{n}号）的操作记录与本库已收到的第{head}条不同：操作记录被改写过。"
+                "本包未被使用；请与社区核实。").format(name=name, office=office.name, n=manifest.sequence, head=head))
+    return conn.execute(
+        "INSERT INTO audit_entries (office, entry, gid, row_hash, data) "
+        "SELECT %s, (data->>'entry')::bigint, gid, row_hash, data FROM incoming "
+        "WHERE tbl = %s AND (data->>'entry')::bigint > %s", [office.uuid, AUDIT, head]).rowcount
+
+
+def table_states(conn: psycopg.Connection, office_uuid: str) -> dict[str, packages.TableState]:
+    """The count and table hash of each table the store holds for an office, as the manifest defines
+    them (row hashes concatenated in the order of the rows' gid)."""
+    rows = conn.execute(
+        "SELECT tbl, count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex') "
+        "FROM records WHERE office = %s GROUP BY tbl "
+        "UNION ALL SELECT %s, count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex') "
+        "FROM audit_entries WHERE office = %s",
+        [office_uuid, AUDIT, office_uuid]).fetchall()
+    return {table: packages.TableState(count, digest or _EMPTY_HASH) for table, count, digest in rows}
+
+
+def _check_state(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str) -> None:
+    held = table_states(conn, office.uuid)
+    empty = packages.TableState(0, _EMPTY_HASH)
+    wrong = sorted(t for t in set(held) | set(manifest.tables) if held.get(t, empty) != manifest.tables.get(t, empty))
+    if wrong:
+        what = tr("、").join(_label(t) for t in wrong)
+        raise _Refusal(tr(
+            "导入上报包“{name}”后，本库中{office}的{what}与包中清单的条数或校验值不符，已撤销本次导入。"
+            "请把此包交给技术人员查看。").format(name=name, office=office.name, what=what))
+
+
+def _ledger(conn: psycopg.Connection, by: str, file_name: str, manifest: packages.Manifest | None,
+            package_hash: str | None, office: store.Office | None, outcome: str, message: str,
+            rows: int = 0, *, in_transaction: bool = False) -> Outcome:
+    """Writes the ledger's line; a refusal's in a transaction of its own, after the package's rolled back."""
+    office_uuid = manifest.office_uuid if manifest else None
+    office_name = (office.name if office else None) or (manifest.office_name if manifest else None)
+    sequence = manifest.sequence if manifest else None
+    values = [by, file_name, office_uuid, office_name, sequence, package_hash, outcome, message, rows]
+    sql = ("INSERT INTO ledger (actor, file_name, office, office_name, sequence, package_hash, outcome, reason, "
+           "rows_changed) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)")
+    if in_transaction:
+        conn.execute(sql, values)
+    else:
+        with conn.transaction():
+            conn.execute(sql, values)
+    return Outcome(file_name, outcome, message, office_name, sequence, rows)
