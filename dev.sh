@@ -3,6 +3,7 @@
 #   bash dev.sh demo   — set everything up, open the demo office
 #   bash dev.sh test   — set everything up, run the whole test suite
 #   bash dev.sh setup  — only set up
+#   bash dev.sh bench bench/bench_consolidate.py — a benchmark beside a throw-away PostgreSQL
 # `test` runs the suite against a throw-away PostgreSQL cluster (the street's store), made in a
 # temporary folder, reached only by a Unix socket there, and removed however the run ends.
 set -euo pipefail
@@ -89,10 +90,11 @@ stop_pg() {
     PG_DIR=""
 }
 
-# A throw-away cluster: trust for local users only, no TCP, durability off (nothing in it is
-# kept); its socket folder is exported to the tests as GRIDOFFICE_TEST_PG.
+# A throw-away cluster: trust for local users only, no TCP; its socket folder is exported to the
+# tests as GRIDOFFICE_TEST_PG. Durability is off for tests (nothing in it is kept), on for benchmarks.
 start_pg() {
-    local bin
+    local bin durability="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    [ "${1:-}" = durable ] && durability=
     bin=$(pg_bin) || { echo "没有找到 PostgreSQL，请先安装（Debian：apt-get install postgresql）。" >&2; return 1; }
     PG_DIR=$(mktemp -d /tmp/gridoffice-pg.XXXXXX)
     trap stop_pg EXIT
@@ -106,7 +108,7 @@ start_pg() {
         return 1
     fi
     if ! as_pg_owner "$bin/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-            -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            -o "-k $PG_DIR -c listen_addresses='' $durability" \
             start >/dev/null; then
         cat "$PG_DIR/server.log" >&2
         echo "无法启动测试用的 PostgreSQL 服务。" >&2
@@ -131,11 +133,19 @@ case "${1:-demo}" in
         .venv/bin/python -m pytest -n 2 "$@" || rc=$?
         exit "$rc"
         ;;
+    bench)
+        setup test
+        shift || true
+        start_pg durable
+        rc=0
+        .venv/bin/python "$@" || rc=$?
+        exit "$rc"
+        ;;
     setup)
         setup test
         ;;
     *)
-        echo "用法：bash dev.sh demo | test | setup" >&2
+        echo "用法：bash dev.sh demo | test | setup | bench 脚本" >&2
         exit 2
         ;;
 esac

@@ -219,3 +219,20 @@ def test_the_ledger_names_the_office_and_why(tmp_path, street, office, pg_dsn):
         [late] = ledger.overdue(conn, at=applied_at + dt.timedelta(days=39))
         assert (late.name, late.last_sequence) == (office.card.name, 1)
         assert ledger.entries(conn, refused_only=True) == []
+
+
+def test_the_first_package_a_store_gets_from_an_office_must_be_whole(tmp_path, street, office, pg_dsn):
+    """An office that sent its first packages elsewhere (another street, before enrolling here) starts
+    here with a package carrying its whole trail; its numbers then follow from that one."""
+    _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    _street.change(office.path, "UPDATE households SET notes = '第二包' WHERE id = 1")
+    second = _street.write_package(office.path, tmp_path / "2.pkg", at=AT + dt.timedelta(days=30))
+    whole = _street.write_package(office.path, tmp_path / "3-full.pkg", at=AT + dt.timedelta(days=31), full=True)
+    _street.change(office.path, "UPDATE households SET notes = '第四包' WHERE id = 1")
+    fourth = _street.write_package(office.path, tmp_path / "4.pkg", at=AT + dt.timedelta(days=60))
+    with store.connect(pg_dsn) as conn:
+        enroll_all(conn, [office])
+        refused_and_unchanged(conn, street, second, "不是完整上报包")
+        assert [o.outcome for o in apply(conn, street, whole, fourth)] == ["applied", "applied"]
+        assert store.office(conn, office.card.uuid).last_sequence == 4
+        assert _street.store_rows(conn, office.card.uuid) == _street.file_rows(office.path, fourth, street)

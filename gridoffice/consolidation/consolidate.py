@@ -176,6 +176,14 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
 def _check_order(office: store.Office, manifest: packages.Manifest, name: str) -> None:
     """The package follows the last one applied, and its audit trail contains the head held here."""
     last, sequence = office.last_sequence, manifest.sequence
+    if last == 0:
+        # The first package this store gets from the office (its first ever, or the first since it
+        # enrolled with this street) must carry the whole trail; its number starts the count here.
+        if not manifest.full or manifest.previous_head.entry != 0:
+            raise _Refusal(tr(
+                "上报包“{name}”是{office}报送到本库的第一个包，但它不是完整上报包。本包未被使用；"
+                "请社区生成完整上报包（勾选“完整”，或命令加 --full）后再报送。").format(name=name, office=office.name))
+        return
     if sequence <= last:
         raise _Refusal(tr(
             "上报包“{name}”是{office}的第{n}号包，但第{n}号包已导入过且内容不同：该社区可能从备份恢复后继续工作，"

@@ -1,0 +1,168 @@
+"""Consolidating an office's package into PostgreSQL, against a bare COPY of the same rows.
+
+    bash dev.sh bench bench/bench_consolidate.py [--office PATH] [--households N]
+
+`dev.sh bench` starts a throw-away cluster (durable: fsync on) and names it in GRIDOFFICE_TEST_PG;
+`--pg DSN` names another server's maintenance database instead. The bench makes its databases there
+and drops them at the end. Figures, one line each:
+- writing the office's package (the office side, for the record);
+- reading it alone: checking the signature, decrypting, parsing every row (no database);
+- the bare baseline: reading it and COPYing the same rows into a table without keys or checks;
+- `consolidate` of the first package into an empty store (target ≤ 15 s);
+- the same package again (already applied: the ledger only);
+- the next package after a few edits (every row compared, the changed written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import os
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _common import office_from_arguments  # noqa: E402
+
+import psycopg  # noqa: E402
+from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
+
+from commands._progress import consume  # noqa: E402
+from gridoffice import users  # noqa: E402
+from gridoffice.consolidation import consolidate, enroll, package, store  # noqa: E402
+
+PASSWORD = "bench-street-1"
+
+
+def _database(admin: str) -> tuple[str, str]:
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    params = conninfo_to_dict(admin)
+    params["dbname"] = name
+    return name, make_conninfo(**params)
+
+
+def _drop(admin: str, name: str) -> None:
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+# The server processes whose processor time a figure adds (their backends), when they run here.
+_backends: list[int] = []
+
+
+def _server_cpu() -> float:
+    total = 0.0
+    for pid in _backends:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / _TICK
+    return total
+
+
+def _watch(conn: psycopg.Connection) -> psycopg.Connection:
+    _backends.append(conn.info.backend_pid)
+    return conn
+
+
+def _timed(label: str, fn):
+    """Wall clock, and processor time of this process and of the server's backends: on a shared
+    machine the processor time is what the work itself costs."""
+    start, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
+    result = fn()
+    print(f"{label}: {time.perf_counter() - start:.2f} s wall, processor {time.process_time() - cpu:.2f} s here "
+          f"+ {_server_cpu() - server:.2f} s server")
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg", default=os.environ.get("GRIDOFFICE_TEST_PG"), metavar="DSN")
+    args = office_from_arguments(parser, "office-50k.db")
+    if not args.pg:
+        print("需要 PostgreSQL：用 bash dev.sh bench bench/bench_consolidate.py 运行，或给 --pg 连接串", file=sys.stderr)
+        return 2
+    from _common import log_in
+
+    work = Path(tempfile.mkdtemp(prefix="bench-consolidate-"))
+    private, public = enroll.make_street_keys(work, PASSWORD)
+    key = enroll.read_street_key(private, PASSWORD)
+    admin = users.whole_office("admin")
+    session = log_in(args.office)
+    db = session.db
+    try:
+        card = enroll.enroll_office(db, public, work / "office.card", by=admin)
+        at = dt.datetime(2026, 11, 30, 18, 0)
+        first = _timed("write the package (office side)", lambda: consume(
+            package.write_package(db, work / "1.pkg", by=admin, at=at, full=True), quiet=True))
+        print(f"package: {first.size / 1e6:.1f} MB, "
+              f"{sum(s.count for s in first.manifest.tables.values()):,} rows with the audit trail")
+        # A few edits a month brings: then the next package.
+        with db.atomic():
+            db.execute("UPDATE persons SET phone = '13800000000' WHERE id % 1000 = 0")
+            db.execute("UPDATE households SET notes = '本月走访' WHERE id % 500 = 0")
+        second = consume(package.write_package(db, work / "2.pkg", by=admin, at=at + dt.timedelta(days=30)),
+                         quiet=True)
+    finally:
+        db.close()
+    enrolled = {card.uuid: card.signing_key}
+
+    def read_only() -> int:
+        read = package.read_package(first.path, key, enrolled)
+        return sum(1 for _table, rows in read.tables() for _ in rows)
+
+    rows = _timed("read the package alone (signature, decrypt, parse)", read_only)
+    print(f"rows read: {rows:,}")
+
+    names = []
+    try:
+        name, bare_dsn = _database(args.pg)
+        names.append(name)
+
+        bare_conn = _watch(psycopg.connect(bare_dsn))
+        bare_conn.execute("CREATE TABLE bare (tbl text, gid uuid, row_hash bytea, data jsonb)")
+        bare_conn.commit()
+
+        def bare() -> None:
+            read = package.read_package(first.path, key, enrolled)
+            with bare_conn.cursor() as cur, cur.copy("COPY bare FROM STDIN") as copy:
+                for table, table_rows in read.tables():
+                    for row in table_rows:
+                        line = package.canonical_row(row)
+                        copy.write_row((table, row["gid"], hashlib.sha256(line).digest(), line.decode()))
+            bare_conn.commit()
+
+        _timed("bare baseline: read it and COPY the same rows into a table without keys", bare)
+        bare_conn.close()
+
+        name, street_dsn = _database(args.pg)
+        names.append(name)
+        with _watch(store.connect(street_dsn)) as conn:
+            store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
+                         public_key=card.signing_key, by="bench")
+            for label, path in (("consolidate the first package into an empty store", first.path),
+                                ("the same package again (already applied)", first.path),
+                                ("the next package, after edits to 0.1 % of persons", second.path)):
+                [outcome] = _timed(label, lambda p=path: consume(
+                    consolidate.consolidate(conn, [p], [key], by="bench"), quiet=True))
+                print(f"  {outcome.outcome}: {outcome.rows_changed:,} rows written")
+                if outcome.outcome == consolidate.REFUSED:
+                    print(f"  {outcome.message}", file=sys.stderr)
+                    return 1
+    finally:
+        for name in names:
+            _drop(args.pg, name)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
