@@ -3,6 +3,8 @@
 #   bash dev.sh demo   — set everything up, open the demo office
 #   bash dev.sh test   — set everything up, run the whole test suite
 #   bash dev.sh setup  — only set up
+#   bash dev.sh street-demo — generated communities consolidated into a throw-away PostgreSQL store,
+#                          then the street's window on it
 #   bash dev.sh bench bench/bench_consolidate.py — a benchmark beside a throw-away PostgreSQL
 # `test` runs the suite against a throw-away PostgreSQL cluster (the street's store), made in a
 # temporary folder, reached only by a Unix socket there, and removed however the run ends.
@@ -133,6 +135,17 @@ case "${1:-demo}" in
         .venv/bin/python -m pytest -n 2 "$@" || rc=$?
         exit "$rc"
         ;;
+    street-demo)
+        setup test
+        shift || true
+        start_pg
+        echo "正在生成演示街道（几个社区、它们的上报包和汇总数据库）……"
+        .venv/bin/python -m gridoffice.consolidation.street_demo "$PG_DIR/offices" \
+            "host=$PG_DIR user=postgres dbname=postgres" >/dev/null
+        rc=0
+        .venv/bin/python main.py --pg "host=$PG_DIR user=postgres dbname=postgres" "$@" || rc=$?
+        exit "$rc"
+        ;;
     bench)
         setup test
         shift || true
@@ -145,7 +158,7 @@ case "${1:-demo}" in
         setup test
         ;;
     *)
-        echo "用法：bash dev.sh demo | test | setup | bench 脚本" >&2
+        echo "用法：bash dev.sh demo | test | setup | street-demo | bench 脚本" >&2
         exit 2
         ;;
 esac

@@ -232,7 +232,7 @@ def test_the_first_package_a_store_gets_from_an_office_must_be_whole(tmp_path, s
     fourth = _street.write_package(office.path, tmp_path / "4.pkg", at=AT + dt.timedelta(days=60))
     with store.connect(pg_dsn) as conn:
         enroll_all(conn, [office])
-        refused_and_unchanged(conn, street, second, "不是完整上报包")
+        refused_and_unchanged(conn, street, second, "还没有收到过该社区的包，而它不是完整上报包")
         assert [o.outcome for o in apply(conn, street, whole, fourth)] == ["applied", "applied"]
         assert store.office(conn, office.card.uuid).last_sequence == 4
         assert _street.store_rows(conn, office.card.uuid) == _street.file_rows(office.path, fourth, street)

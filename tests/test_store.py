@@ -66,3 +66,18 @@ def test_the_store_keeps_residents_by_office_and_global_id(pg_dsn):
         with pytest.raises(psycopg.errors.UniqueViolation):
             conn.execute("INSERT INTO records(office, tbl, gid, row_hash, data) VALUES (%s, 'persons', %s, 'h', '{}')",
                          [office, gid])
+
+
+def test_a_database_whose_locale_does_not_know_chinese_is_refused(pg_dsn):
+    from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+    params = conninfo_to_dict(pg_dsn)
+    name = params["dbname"] + "_c"
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' LOCALE \'C\'')
+    try:
+        with pytest.raises(store.StoreError, match="不认识汉字"):
+            store.connect(make_conninfo(**{**params, "dbname": name}))
+    finally:
+        with psycopg.connect(pg_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')

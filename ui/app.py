@@ -37,6 +37,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 网格化管理")
     p.add_argument("--db", help="要打开的办公室数据库文件")
     p.add_argument("--demo", action="store_true", help="打开演示办公室（首次使用时自动生成）")
+    p.add_argument("--pg", metavar="DSN", help="打开街道（区）的汇总数据库（PostgreSQL 连接串），只读")
     p.add_argument("--screenshot", metavar="OUT.png", help="把主窗口渲染为PNG后退出")
     p.add_argument("--page", help="截图时显示的页面（如 archive、org、registers、completeness）")
     p.add_argument("--size", default="1366x768", help="截图的窗口大小，如 1366x768")
@@ -237,10 +238,12 @@ def choose_start_file(args: argparse.Namespace) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    if args.screenshot and not (args.db or args.demo):
-        print("截图需要 --db PATH 或 --demo", file=sys.stderr)
+    if args.screenshot and not (args.db or args.demo or args.pg):
+        print("截图需要 --db PATH、--demo 或 --pg DSN", file=sys.stderr)
         return 2
     app = setup_application()
+    if args.pg:
+        return street_main(app, args)
     path = choose_start_file(args)
     if path is None:
         return 0
@@ -263,6 +266,25 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if window is None:
         return 0
+    if args.screenshot:
+        return screenshot(window, args)
+    window.show()
+    return app.exec()
+
+
+def street_main(app: QApplication, args: argparse.Namespace) -> int:
+    """The street's window on its store, read-only."""
+    from gridoffice.errors import GridOfficeError
+    from ui.street_window import StreetWindow
+
+    try:
+        window = StreetWindow.open(args.pg)
+    except GridOfficeError as exc:
+        if args.screenshot:
+            print(exc.message, file=sys.stderr)
+            return 2
+        QMessageBox.critical(None, tr("无法打开汇总数据库"), exc.message)
+        return 1
     if args.screenshot:
         return screenshot(window, args)
     window.show()

@@ -181,8 +181,9 @@ def _check_order(office: store.Office, manifest: packages.Manifest, name: str) -
         # enrolled with this street) must carry the whole trail; its number starts the count here.
         if not manifest.full or manifest.previous_head.entry != 0:
             raise _Refusal(tr(
-                "上报包“{name}”是{office}报送到本库的第一个包，但它不是完整上报包。本包未被使用；"
-                "请社区生成完整上报包（勾选“完整”，或命令加 --full）后再报送。").format(name=name, office=office.name))
+                "上报包“{name}”是{office}的第{n}号包，但本库还没有收到过该社区的包，而它不是完整上报包。"
+                "本包未被使用；请先导入该社区的第1号包，或让社区生成完整上报包（勾选“完整”，或命令加 --full）。").format(
+                name=name, office=office.name, n=sequence))
         return
     if sequence <= last:
         raise _Refusal(tr(

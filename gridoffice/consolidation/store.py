@@ -28,8 +28,10 @@ class StoreError(GridOfficeError):
     """The store cannot be reached or is not a store of this program (the message says what to do)."""
 
 
-def connect(dsn: str) -> psycopg.Connection:
-    """A connection to the store, migrated to this program's schema; errors are said in Chinese."""
+def connect(dsn: str, *, readonly: bool = False) -> psycopg.Connection:
+    """A connection to the store, migrated to this program's schema; errors are said in Chinese.
+    A read-only connection (the street's window) migrates nothing: PostgreSQL itself refuses any
+    write on it, and a store that is not at this program's version is refused."""
     try:
         conn = psycopg.connect(dsn, connect_timeout=10, autocommit=True)
     except psycopg.OperationalError as exc:
@@ -39,7 +41,20 @@ def connect(dsn: str) -> psycopg.Connection:
     except psycopg.ProgrammingError as exc:
         raise StoreError(tr("连接串写法有误：{why}。例如：host=localhost dbname=street user=street").format(
             why=_first_line(exc))) from None
-    migrate(conn)
+    if not readonly:
+        migrate(conn)
+        if not conn.execute("SELECT show_trgm('社区') <> '{}'").fetchone()[0]:
+            conn.close()
+            raise StoreError(tr("汇总数据库的区域设置（locale）不认识汉字，跨社区查找会找不到人名。请按说明重建数据库："
+                                "编码 UTF8，区域设置选 UTF-8 的（如 C.UTF-8 或 zh_CN.UTF-8）。"))
+        return conn
+    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    made = conn.execute("SELECT to_regclass('store_migrations') IS NOT NULL").fetchone()[0]
+    done = {row[0] for row in conn.execute("SELECT name FROM store_migrations")} if made else set()
+    if done != {name for name, _ in MIGRATIONS}:
+        conn.close()
+        raise StoreError(tr("这个数据库还不是本版本网格通的汇总数据库（没有导入过上报包，或由其他版本建立）。"
+                            "请先用本程序导入上报包（consolidate），或把程序升级到最新版本。"))
     return conn
 
 
@@ -137,13 +152,14 @@ def _m001_initial(cur: psycopg.Cursor) -> None:
     """)
     for table in PARTITIONED_TABLES:
         cur.execute(f"CREATE TABLE records_{table} PARTITION OF records FOR VALUES IN ('{table}')")
-    # The street's queries: names and addresses across communities (trigram search), members of
-    # a household, and the people and households of an office by status.
+    # The street's queries (consolidation/street_view.py): names and addresses across communities
+    # anywhere in them (trigrams, three characters or more) or from their start (one or two).
     cur.execute("""
         CREATE INDEX persons_name_trgm ON records_persons USING gin ((data->>'name') gin_trgm_ops);
-        CREATE INDEX persons_household ON records_persons (office, (data->>'household_gid'));
+        CREATE INDEX persons_name_start ON records_persons ((data->>'name') text_pattern_ops);
         CREATE INDEX households_address_trgm ON records_households
             USING gin ((data->>'address') gin_trgm_ops);
+        CREATE INDEX households_number_start ON records_households ((data->>'number') text_pattern_ops);
     """)
 
 
