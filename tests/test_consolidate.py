@@ -236,3 +236,15 @@ def test_the_first_package_a_store_gets_from_an_office_must_be_whole(tmp_path, s
         assert [o.outcome for o in apply(conn, street, whole, fourth)] == ["applied", "applied"]
         assert store.office(conn, office.card.uuid).last_sequence == 4
         assert _street.store_rows(conn, office.card.uuid) == _street.file_rows(office.path, fourth, street)
+
+
+def test_a_value_the_store_cannot_hold_refuses_the_package_whole(tmp_path, street, office, pg_dsn):
+    """A row that came into the office with a global id of its own that is not a UUID."""
+    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    _street.change(office.path, "INSERT INTO person_tags(person_id, tag, since, gid) "
+                                "SELECT min(id), 'elderly_alone', '2026-11-01', 'not-a-uuid' FROM persons")
+    second = _street.write_package(office.path, tmp_path / "2.pkg", at=AT + dt.timedelta(days=30))
+    with store.connect(pg_dsn) as conn:
+        enroll_all(conn, [office])
+        assert apply(conn, street, first)[0].outcome == "applied"
+        refused_and_unchanged(conn, street, second, "有汇总库无法保存的值")

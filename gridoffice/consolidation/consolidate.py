@@ -82,7 +82,6 @@ def consolidate(conn: psycopg.Connection, paths: Iterable[str | Path], street_ke
     that cannot be read is refused first. Returns one Outcome per path, in the order applied."""
     by = by or store.actor()
     enrolled = enrolled_keys(conn)
-    conn.commit()
     outcomes: list[Outcome] = []
     readable: list[packages.Package] = []
     paths = [Path(p) for p in paths]
@@ -114,7 +113,7 @@ def apply(conn: psycopg.Connection, package: packages.Package, *,
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, refusal.message)
     except PackageRefused as exc:
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, exc.message)
-    except psycopg.errors.DataError as exc:
+    except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, tr(
             "上报包“{name}”中有汇总库无法保存的值（{why}）。本包未被使用；请把此包交给技术人员查看。").format(
             name=name, why=store._first_line(exc)))
@@ -127,11 +126,8 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
     office = store.office(conn, office_uuid, lock=True)  # one package of an office at a time
     if office is None:  # enrolled when read, gone since: the same answer read_package gives
         raise _Refusal(tr("上报包“{name}”来自一个尚未登记的社区。请先用该社区的单位卡登记它，再导入上报包。").format(name=name))
-    earlier = conn.execute(
-        "SELECT sequence, package_hash FROM ledger WHERE office = %s AND outcome = 'applied' "
-        "AND (package_hash = %s OR sequence = %s) ORDER BY id DESC LIMIT 1",
-        [office_uuid, package.file_hash, manifest.sequence]).fetchone()
-    if earlier is not None and earlier[1] == package.file_hash:
+    if conn.execute("SELECT 1 FROM ledger WHERE office = %s AND outcome = 'applied' AND package_hash = %s",
+                    [office_uuid, package.file_hash]).fetchone():
         message = tr("上报包“{name}”（{office}第{n}号）已导入过，本次未作任何改动。").format(
             name=name, office=office.name, n=manifest.sequence)
         return _ledger(conn, by, name, manifest, package.file_hash, office, ALREADY, message, in_transaction=True)
