@@ -60,12 +60,12 @@ def _ledger(args) -> int:
         late = ledger.overdue(conn, at=datetime.datetime.now(datetime.timezone.utc), days=args.overdue_days)
     print(tr("时间\t社区\t序号\t结果\t说明"))
     for e in entries:
-        print(f"{e.at:%Y-%m-%d %H:%M}\t{e.office_name or tr('（未知社区）')}\t{e.sequence or ''}\t"
+        print(f"{e.at.astimezone():%Y-%m-%d %H:%M}\t{e.office_name or tr('（无法识别）')}\t{e.sequence or ''}\t"
               f"{tr(ledger.OUTCOME_LABELS[e.outcome])}\t{e.reason}")
     if late:
         print(tr("逾期未报（超过{n}天）：").format(n=args.overdue_days))
         for o in late:
             since = tr("从未报送") if o.last_applied_at is None else tr("最后报送于{at:%Y-%m-%d}").format(
-                at=o.last_applied_at)
+                at=o.last_applied_at.astimezone())
             print(f"  {o.name}\t{since}")
     return 0
