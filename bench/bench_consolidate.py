@@ -106,10 +106,10 @@ def main() -> int:
             package.write_package(db, work / "1.pkg", by=admin, at=at, full=True), quiet=True))
         print(f"package: {first.size / 1e6:.1f} MB, "
               f"{sum(s.count for s in first.manifest.tables.values()):,} rows with the audit trail")
-        # A few edits a month brings: then the next package.
+        # A few edits a month brings (new values on every run of the bench): then the next package.
         with db.atomic():
-            db.execute("UPDATE persons SET phone = '13800000000' WHERE id % 1000 = 0")
-            db.execute("UPDATE households SET notes = '本月走访' WHERE id % 500 = 0")
+            db.execute("UPDATE persons SET phone = printf('139%08d', abs(random()) % 100000000) WHERE id % 1000 = 0")
+            db.execute("UPDATE households SET notes = printf('本月走访%d', abs(random())) WHERE id % 500 = 0")
         second = consume(package.write_package(db, work / "2.pkg", by=admin, at=at + dt.timedelta(days=30)),
                          quiet=True)
     finally:
