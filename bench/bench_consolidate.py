@@ -10,7 +10,8 @@ and drops them at the end. Figures, one line each:
 - the bare baseline: reading it and COPYing the same rows into a table without keys or checks;
 - `consolidate` of the first package into an empty store (target ≤ 15 s);
 - the same package again (already applied: the ledger only);
-- the next package after a few edits (every row compared, the changed written).
+- the next package after a few edits (every row compared, the changed written);
+- the street window's search over the persons just consolidated, per query kind.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import argparse
 import datetime as dt
 import hashlib
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -34,7 +36,7 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 
 from commands._progress import consume  # noqa: E402
 from gridoffice import users  # noqa: E402
-from gridoffice.consolidation import consolidate, enroll, package, store  # noqa: E402
+from gridoffice.consolidation import consolidate, enroll, package, store, street_view  # noqa: E402
 
 PASSWORD = "bench-street-1"
 
@@ -82,6 +84,23 @@ def _timed(label: str, fn):
     print(f"{label}: {time.perf_counter() - start:.2f} s wall, processor {time.process_time() - cpu:.2f} s here "
           f"+ {_server_cpu() - server:.2f} s server")
     return result
+
+
+def _searches(conn: psycopg.Connection) -> None:
+    """The street window's search over this office's persons: each query kind 7 times."""
+    name, address = conn.execute("SELECT p.data->>'name', h.data->>'address' FROM records_persons p "
+                                 "JOIN records_households h ON h.gid = (p.data->>'household_gid')::uuid "
+                                 "WHERE length(p.data->>'name') = 3 LIMIT 1").fetchone()
+    persons = conn.execute("SELECT count(*) FROM records_persons").fetchone()[0]
+    for label, query in (("a surname", name[:1]), ("two characters", name[:2]), ("a whole name", name),
+                         ("part of an address", address[2:7])):
+        times = []
+        for _ in range(7):
+            start = time.perf_counter()
+            street_view.search(conn, query)
+            times.append(time.perf_counter() - start)
+        print(f"search across {persons:,} persons, {label}: median {statistics.median(times) * 1000:.1f} ms, "
+              f"worst {max(times) * 1000:.1f} ms")
 
 
 def main() -> int:
@@ -158,6 +177,7 @@ def main() -> int:
                 if outcome.outcome == consolidate.REFUSED:
                     print(f"  {outcome.message}", file=sys.stderr)
                     return 1
+            _searches(conn)
     finally:
         for name in names:
             _drop(args.pg, name)

@@ -34,8 +34,8 @@ from . import _files
 _OUTPUTS = {"output": False, "report": False, "to": True}
 
 
-MODULES = ("assessment", "audit", "backup", "cards", "check", "dossier", "enroll", "export", "generate", "import_",
-           "package", "restore", "search", "street_keys", "users")
+MODULES = ("assessment", "audit", "backup", "cards", "check", "consolidate", "dossier", "enroll", "export", "generate",
+           "import_", "package", "restore", "search", "street", "street_keys", "users")
 
 
 def _module_names() -> dict[str, str]:

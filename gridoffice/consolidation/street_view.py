@@ -58,19 +58,22 @@ def search(conn: psycopg.Connection, text: str, *, limit: int = 100) -> list[Hit
     if not query:
         return []
     escaped = query.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    pattern = f"%{escaped}%" if len(query) >= 3 else f"{escaped}%"
+    anywhere = len(query) >= 3
+    pattern = f"%{escaped}%" if anywhere else f"{escaped}%"
+    # From the start: ordered by the b-tree itself, so the scan stops at `limit`.
     persons = conn.execute("""
         SELECT p.data->>'name', o.name, p.data->>'id_number', p.data->>'birth_date', h.data->>'address'
         FROM records_persons p
         JOIN offices o ON o.uuid = p.office
         LEFT JOIN records_households h ON h.office = p.office AND h.gid = (p.data->>'household_gid')::uuid
         WHERE p.data->>'name' LIKE %s AND p.data->>'status' = 'active'
-        ORDER BY p.data->>'name', o.division_code LIMIT %s""", [pattern, limit]).fetchall()
+        ORDER BY p.data->>'name' LIMIT %s""", [pattern, limit]).fetchall()
+    # An address is searched anywhere only with a trigram to look up; a household number from its start.
     households = conn.execute("""
         SELECT h.data->>'number', o.name, h.data->>'address'
         FROM records_households h JOIN offices o ON o.uuid = h.office
-        WHERE (h.data->>'address' LIKE %s OR h.data->>'number' LIKE %s) AND h.data->>'status' = 'active'
-        ORDER BY o.division_code, h.data->>'number' LIMIT %s""", [f"%{escaped}%", pattern, limit]).fetchall()
+        WHERE (h.data->>'number' LIKE %s OR (%s AND h.data->>'address' LIKE %s)) AND h.data->>'status' = 'active'
+        ORDER BY h.data->>'number' LIMIT %s""", [f"{escaped}%", anywhere, f"%{escaped}%", limit]).fetchall()
     hits = [Hit("person", name, community, tr("{id}，{birth}").format(
                 id=masking.mask_id(id_number) or tr("无身份证号"), birth=masking.mask_birth(birth) or tr("出生年月不详")),
                 address or "")
