@@ -84,9 +84,9 @@ def actor() -> str:
 # Every travelling office table (consolidation.tables) has a partition of its own; a table a later
 # office version adds lands in the default partition until a step gives it one.
 PARTITIONED_TABLES = (
-    "org_units", "households", "persons", "person_tags", "staff", "staff_roles", "teams", "team_members",
-    "contacts", "matter_categories", "matters", "matter_events", "matter_meeting_items", "visits",
-    "visit_households", "needs", "log_entries", "log_households", "log_matters", "log_comments",
+    "org_units", "households", "persons", "person_tags", "office_tags", "household_tags", "staff", "staff_roles",
+    "teams", "team_members", "contacts", "matter_categories", "matters", "matter_events", "matter_meeting_items",
+    "visits", "visit_households", "needs", "log_entries", "log_households", "log_matters", "log_comments",
 )
 
 
