@@ -6,8 +6,8 @@ import bisect
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import QCoreApplication, QPoint, QRect, QSettings, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
 
@@ -35,6 +35,25 @@ TOTAL_KINDS = {"households", "persons", "org"}
 
 def tr(text: str) -> str:
     return QCoreApplication.translate("MainWindow", text)
+
+
+FIRST_SIZE = QSize(1366, 768)
+# Room a desktop's title bar and borders take around the window's contents.
+FRAME = QSize(16, 40)
+
+
+def first_geometry(available: QRect) -> QRect | None:
+    """Where the window opens the first time: None (maximised) when the screen's free area cannot hold
+    1366×768 with the title bar — the office's common 1366×768 screen less its taskbar — else that
+    size, or up to 85 % of a larger screen, centred."""
+    if available.width() < FIRST_SIZE.width() + FRAME.width() or \
+            available.height() < FIRST_SIZE.height() + FRAME.height():
+        return None
+    size = QSize(max(FIRST_SIZE.width(), int(available.width() * 0.85)),
+                 max(FIRST_SIZE.height(), int(available.height() * 0.85)))
+    place = QRect(QPoint(0, 0), size)
+    place.moveCenter(available.center())
+    return place
 
 
 class MainWindow(QMainWindow):
@@ -455,15 +474,25 @@ class MainWindow(QMainWindow):
         settings = QSettings()
         geometry = settings.value("window/geometry")
         if self.persist and geometry is not None:
-            self.restoreGeometry(geometry)
+            self.restoreGeometry(geometry)  # Qt moves it back onto a screen that has become smaller
+        elif self.persist:
+            self._fit_on_screen()
         else:
-            self.resize(1366, 768)
+            self.resize(FIRST_SIZE)
         state = settings.value("window/state")
         if self.persist and state is not None:
             self.restoreState(state)
         start = next((p for p in self.pages if p.PAGE_ID == self._start_page), self.pages[0] if self.pages else None)
         if start is not None:
             self._show(start)
+
+    def _fit_on_screen(self) -> None:
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        place = first_geometry(screen.availableGeometry()) if screen else None
+        if place is None:
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+        else:
+            self.setGeometry(place)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.persist:

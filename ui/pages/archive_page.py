@@ -23,6 +23,7 @@ from ..dialogs import (ChangeHeadDialog, DayDialog, HouseholdDialog, LeaveDialog
 from ..household_view import HouseholdView
 from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
 from ..person_form import PersonForm
+from ..widgets.tables import ColumnFitter
 from . import Page
 
 SEARCH_DELAY_MS = 150
@@ -85,7 +86,7 @@ class ArchivePage(Page):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 4)
         self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([250, 630, 470])
+        self.splitter.setSizes([215, 700, 435])
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -194,6 +195,9 @@ class ArchivePage(Page):
         self.household_view = self._make_view(self.household_model, 0)
         self.person_view = self._make_view(self.person_model, -1)  # entry order until a header is clicked
         self.views = {"households": self.household_view, "persons": self.person_view}
+        # The address, and for persons the grid, take what the other columns leave.
+        ColumnFitter(self.household_view, 3)
+        ColumnFitter(self.person_view, 7, 70)
         for kind, model in self.models.items():
             model.sort_requested.connect(lambda key, desc, k=kind: self._sort_changed(k, key, desc))
             view = self.views[kind]

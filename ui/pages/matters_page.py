@@ -35,7 +35,7 @@ from ui.pages import Page
 from ui.board_slip_view import BoardSlipView
 from ui.team_review_view import TeamReviewView
 from ui.widgets.unit_picker import UnitPicker, unit_paths
-from ui.widgets.tables import style_records
+from ui.widgets.tables import ColumnFitter, style_records
 
 _CONCERNS = frozenset({"matters", "org", "staff", "households", "persons", "teams", "needs"})
 # Background colours of the time-limit column, by timeliness kind.
@@ -346,8 +346,7 @@ class MattersPage(Page):
         self.table = QTableView(self)
         self.table.setModel(self.model)
         style_records(self.table)
-        for column, spec in enumerate(self.model.columns):
-            self.table.setColumnWidth(column, spec.width)
+        ColumnFitter(self.table, 6)  # the matter's text takes what the others leave
         self.view = MatterView(self)
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         list_side = QWidget(self)
@@ -359,7 +358,7 @@ class MattersPage(Page):
         splitter.addWidget(self.view)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
-        splitter.setSizes([780, 420])
+        splitter.setSizes([900, 400])
         splitter.setChildrenCollapsible(False)
         list_tab = QWidget(self)
         list_tab_layout = QVBoxLayout(list_tab)

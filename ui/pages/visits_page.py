@@ -54,11 +54,10 @@ class VisitsPage(Page):
         if ctx.org_scope() is not None:
             self.rules_button.setEnabled(False)
             self.rules_button.setToolTip(tr("走访周期全社区通用，只有工作人员、领导和管理员可以修改"))
-        self.grids = make_table(self, [tr("网格"), tr("在册户"), tr("超期户"), tr("超期率"), tr("最早应访")],
-                                [110, 60, 60, 60, 90])
-        self.staff_table = make_table(self, [tr("联系人"), tr("联系户"), tr("超期户"), tr("最早应访")], [90, 60, 60, 90])
+        self.grids = make_table(self, [tr("网格"), tr("在册户"), tr("超期户"), tr("超期率"), tr("最早应访")], 0)
+        self.staff_table = make_table(self, [tr("联系人"), tr("联系户"), tr("超期户"), tr("最早应访")], 0)
         self.households = make_table(self, [tr("应访日期"), tr("超期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
-                                            tr("地址")], [90, 60, 124, 64, 44, 90, 160])
+                                            tr("地址")], 6)
         self.detail_caption = QLabel(self)
         right = QWidget(self)
         right_layout = QVBoxLayout(right)

@@ -28,7 +28,7 @@ from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
 from ui.pages import Page
 from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
-from ui.widgets.tables import style_records
+from ui.widgets.tables import ColumnFitter, style_records
 
 _CONCERNS = frozenset({"visits", "logs", "needs", "matters", "staff", "households", "org"})
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
@@ -100,13 +100,12 @@ class TextRowsModel(QAbstractTableModel):
         return None
 
 
-def make_table(parent: QWidget, headers: list[str], widths: list[int]) -> QTableView:
+def make_table(parent: QWidget, headers: list[str], stretch: int) -> QTableView:
+    """A list whose columns fit what they show; `stretch` (an address, a text) takes the rest."""
     table = QTableView(parent)
     table.setModel(TextRowsModel(headers, table))
     style_records(table)
-    table.horizontalHeader().setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
+    ColumnFitter(table, stretch)
     return table
 
 
@@ -161,12 +160,12 @@ class WorkbenchPage(Page):
 
         tr = self.tr
         self.contacts = make_table(self, [tr("应访日期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
-                                          tr("电话"), tr("地址")], [130, 124, 64, 44, 84, 100, 120])
-        self.visits_table = make_table(self, [tr("日期"), tr("类型"), tr("走访户"), tr("了解情况")], [84, 64, 210, 200])
-        self.log_table = make_table(self, [tr("日期"), tr("日志"), tr("点评")], [84, 330, 200])
-        self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], [84, 120, 200, 100])
-        self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], [150, 90, 200, 70])
-        self.must_table = make_table(self, [tr("应访日期"), tr("户"), tr("必访情形"), tr("发生日期")], [130, 120, 130, 90])
+                                          tr("电话"), tr("地址")], 6)
+        self.visits_table = make_table(self, [tr("日期"), tr("类型"), tr("走访户"), tr("了解情况")], 3)
+        self.log_table = make_table(self, [tr("日期"), tr("日志"), tr("点评")], 1)
+        self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], 2)
+        self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], 2)
+        self.must_table = make_table(self, [tr("应访日期"), tr("户"), tr("必访情形"), tr("发生日期")], 2)
         self.solve_button = QPushButton(tr("解决注销"), self)
         self.matter_button = QPushButton(tr("转为事项"), self)
         needs_tab = QWidget(self)
@@ -192,7 +191,7 @@ class WorkbenchPage(Page):
         splitter = QSplitter(Qt.Orientation.Horizontal, self)
         splitter.addWidget(left)
         splitter.addWidget(self.tabs)
-        splitter.setSizes([640, 700])
+        splitter.setSizes([700, 640])
         splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)

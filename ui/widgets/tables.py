@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
 
@@ -19,3 +20,58 @@ def style_records(table: QTableView) -> QTableView:
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setHighlightSections(False)
     return table
+
+
+class ColumnFitter(QObject):
+    """Each column as wide as its header and the rows in view, one column (an address, a matter's
+    text) the rest: at 1366×768 a list shows every column without scrolling sideways, and cuts
+    with “…” only the column that is meant to stretch. Only the rows in view are measured
+    (resize precision 0), so a list of 150,000 rows measures the same few dozen; the columns are
+    fitted again after the rows change and when the table is resized."""
+
+    def __init__(self, table: QTableView, stretch: int, stretch_min: int = 120):
+        super().__init__(table)
+        self.table = table
+        table.fitter = self  # found by the table, for whoever wants its measure
+        self.stretch = stretch
+        self.stretch_min = stretch_min
+        header = table.horizontalHeader()
+        header.setResizeContentsPrecision(0)
+        header.setStretchLastSection(False)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self.fit)
+        model = table.model()
+        for signal in (model.modelReset, model.layoutChanged, model.dataChanged, model.rowsInserted):
+            signal.connect(self._timer.start)
+        table.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._timer.start()
+        return False
+
+    def needs(self) -> list[int]:
+        """The width each column needs for its header and the rows in view."""
+        header = self.table.horizontalHeader()
+        return [max(self.table.sizeHintForColumn(c), header.sectionSizeHint(c))
+                for c in range(header.count())]
+
+    def fit(self) -> None:
+        header = self.table.horizontalHeader()
+        # No other column takes more than a third: a long comment beside a log still leaves the log room.
+        cap = max(self.stretch_min, self.table.viewport().width() // 3)
+        needs = [w if c == self.stretch else min(w, cap) for c, w in enumerate(self.needs())]
+        others = sum(w for c, w in enumerate(needs) if c != self.stretch and not header.isSectionHidden(c))
+        for column, width in enumerate(needs):
+            if column != self.stretch:
+                header.setSectionResizeMode(column, QHeaderView.ResizeMode.Interactive)
+                header.resizeSection(column, width)
+        room = self.table.viewport().width() - others
+        if room >= self.stretch_min:
+            header.setSectionResizeMode(self.stretch, QHeaderView.ResizeMode.Stretch)
+        else:  # the window is too narrow for all: the stretching column keeps a readable width
+            header.setSectionResizeMode(self.stretch, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(self.stretch, self.stretch_min)
+
