@@ -14,9 +14,10 @@ from dataclasses import dataclass, fields
 
 from sqlite_utils import Database
 
-from . import records, search
+from . import kinship, records, search
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
+from .masking import mask_birth
 from .normalize import check_length, clean_field, clean_text, normalize_phone
 from .people import Person, PersonInput, columns, persons_of, relation_code, validate_person
 from .scope import writable
@@ -62,6 +63,31 @@ def _today(today: dt.date | None) -> dt.date:
 
 def _day(day: object | None, today: dt.date | None) -> str:
     return records.parse_day(day, "day", "日期", today=_today(today)) or _today(today).isoformat()
+
+
+def _not_before_birth(db: Database, person_ids, day: str, *, death: bool) -> None:
+    """Nobody moves out or dies before they were born (the birth told as year and month, masked)."""
+    ids = list(person_ids)
+    if not ids:
+        return
+    marks = ",".join("?" * len(ids))
+    for name, birth in db.execute(f"SELECT name, birth_date FROM persons WHERE id IN ({marks}) "
+                                  "AND birth_date > ? ORDER BY birth_date DESC", [*ids, day]):
+        what = tr("死亡日期") if death else tr("迁出日期")
+        raise ValidationError("day", tr("{what}{day}早于{name}的出生（{birth}），请核对").format(
+            what=what, day=day, name=name, birth=mask_birth(birth)))
+
+
+def leave_day_problem(db: Database, person_ids, day: object, *, death: bool = False,
+                      today: dt.date | None = None) -> str | None:
+    """Why `day` cannot be the day these persons move out or die (not a date, later than today,
+    before one was born), in the words the operation itself would refuse it with; None if it can.
+    The dialogs ask before their irreversible confirmation."""
+    try:
+        _not_before_birth(db, person_ids, _day(day, today), death=death)
+    except ValidationError as exc:
+        return exc.message
+    return None
 
 
 def _active_household(db: Database, household_id: int) -> dict:
@@ -312,6 +338,7 @@ def remove_member(db: Database, household_id: int, person_id: int, *, to_househo
         if target is not None:
             _set_person(db, person_id, {"household_id": to_household_id, "relation": relation}, "transfer_member")
         else:
+            _not_before_birth(db, [person_id], day, death=False)
             _set_person(db, person_id, {"status": "moved_out", "status_date": day}, "remove_member")
         _settle_representative(db, household_id)
         touched = [household_id] + ([to_household_id] if target else [])
@@ -376,6 +403,10 @@ def split_household(db: Database, household_id: int, member_ids, new_head_id: in
                 raise ValidationError("relations", tr("请填写{name}与新户主的关系").format(name=person["name"]))
         relabel = _relations(db, household, relations,
                              (set(member_ids) - {new_head_id}) | (set(staying) - {remaining_head_id}))
+        kin = {p["id"]: kinship.kin_of(p) for p in moving}
+        impossible = kinship.problems(kin[new_head_id], {i: r for i, r in relabel.items() if i in kin}, kin)
+        if impossible:
+            raise ValidationError("relations", "；".join(impossible))
         old_head = next((p for p in moving if p["relation"] == "head"), None)
         if old_head is None and remaining_head_id is not None:
             raise RuleViolation(tr("原户主没有分出，原户无需指定新户主"))
@@ -438,6 +469,7 @@ def move_out(db: Database, household_id: int, *, day: object | None = None, toda
     with db.atomic():
         household = _active_household(db, household_id)
         members = _active_ids(db, household_id)
+        _not_before_birth(db, members, day, death=False)
         for person_id in members:
             _set_person(db, person_id, {"status": "moved_out", "status_date": day}, "move_out")
         records.update(db, "households", household_id, {"status": "moved_out", "status_date": day},
@@ -456,8 +488,7 @@ def record_death(db: Database, person_id: int, *, day: object | None = None, new
         if person["status"] != "active":
             raise RuleViolation(tr("{name}{status}，不能登记死亡").format(
                 name=person["name"], status=tr(PERSON_STATUS[person["status"]])))
-        if person["birth_date"] and day < person["birth_date"]:
-            raise ValidationError("day", tr("死亡日期{day}早于出生日期{birth}").format(day=day, birth=person["birth_date"]))
+        _not_before_birth(db, [person_id], day, death=True)
         household_id = person["household_id"]
         household = records.row(db, "households", household_id) if household_id else None
         writable(db, household["org_id"] if household else None)

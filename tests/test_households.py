@@ -374,7 +374,7 @@ def test_death_of_the_head(db, t, family):
         households.record_death(db, head)
     with pytest.raises(ValidationError) as err:
         households.record_death(db, head, new_head_id=spouse, day="1960-01-01")
-    assert err.value.field == "day" and "早于出生日期" in err.value.message
+    assert err.value.field == "day" and "早于王建国的出生" in err.value.message
     assert dump(db) == before
     households.record_death(db, head, new_head_id=spouse, relations={son: "son"})
     h = households.get_household(db, hid)
@@ -421,3 +421,21 @@ def test_bad_day(db, t, family):
         households.move_out(db, hid, day="明天")
     assert err.value.field == "day" and "不是有效日期" in err.value.message
     assert dump(db) == before
+
+
+def test_nobody_moves_out_before_they_were_born(db, t, family):
+    """The rule the leave dialogs ask before their confirmation, and the operations keep."""
+    hid, head, spouse, son, daughter = family
+    before = dump(db)
+    with pytest.raises(ValidationError, match=r"迁出日期1996-01-01早于王小红的出生（1998年\d+月）"):
+        households.remove_member(db, hid, daughter, day="1996-01-01", today=TODAY)
+    with pytest.raises(ValidationError, match="早于王小红的出生"):
+        households.move_out(db, hid, day="1997-06-01", today=TODAY)
+    assert dump(db) == before
+    assert households.leave_day_problem(db, [daughter], "1996-01-01", today=TODAY).startswith("迁出日期1996-01-01早于王小红")
+    assert "死亡日期" in households.leave_day_problem(db, [head], "1900-01-01", death=True, today=TODAY)
+    assert "晚于今天" in households.leave_day_problem(db, [son], TODAY.replace(year=TODAY.year + 1), today=TODAY)
+    assert "不是有效日期" in households.leave_day_problem(db, [son], "12月1日", today=TODAY)
+    assert households.leave_day_problem(db, [son, daughter], TODAY, today=TODAY) is None
+    households.move_out(db, hid, day=TODAY, today=TODAY)
+    assert households.get_household(db, hid).status == "moved_out"

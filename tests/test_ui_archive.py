@@ -371,3 +371,118 @@ def test_a_scanned_card_opens_its_household_or_team(qtbot, window):
     qtbot.waitUntil(lambda: window.current_page().PAGE_ID == "org")
     org = window.current_page()
     assert org.tabs.currentIndex() == 1 and org.team_list.currentItem().text() == "第一网格服务团队"
+
+def test_leave_dates_are_picked_and_checked_before_the_confirmation(qtbot, window):
+    """A clerk moves 王小明 (4 years old) out: the date is a date field (“12月1日” cannot be typed),
+    a day before his birth is refused in the dialog before the irreversible confirmation, and the
+    day chosen is the one saved; the whole household's move-out is checked the same way."""
+    import datetime as dt
+
+    from PySide6.QtCore import QDate, QEvent
+    from PySide6.QtGui import QKeyEvent
+
+    page = window.current_page()
+    office = window.office
+    reader = window.ctx.reader()
+    xiaoming = next(p.id for p in households.get_household(reader, office.h_wang).active_members
+                    if p.name == "王小明")
+    page.show_household(office.h_wang, xiaoming)
+    asked = len(window.confirmations)
+    refusals = []
+    day = dt.date.today() - dt.timedelta(days=3)
+    seen = {}
+
+    def leave(dialog):
+        # Only looks here: an assertion failing inside the modal dialog would leave it open.
+        for char in "12月1日":  # typed as a keyboard's input method sends it
+            for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+                QApplication.sendEvent(dialog.day, QKeyEvent(kind, 0, Qt.KeyboardModifier.NoModifier, char))
+        seen["typed"] = dialog.day.date()
+        seen["latest"] = dialog.day.maximumDate()
+        dialog.day.setDate(QDate(years_ago(5)))
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        refusals.append(dialog.message.text())
+        seen["open"] = dialog.isVisible() and len(window.confirmations) == asked  # nothing asked yet
+        dialog.day.setDate(QDate(day))
+        seen["cleared"] = dialog.message.text()
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        if dialog.isVisible():
+            dialog.reject()
+
+    with_dialog(qtbot, page.actions["remove_member"].trigger, leave)
+    assert seen["typed"].isValid() and seen["typed"] <= QDate(dt.date.today())
+    assert seen["latest"] == QDate(dt.date.today())  # a move-out cannot be in the future
+    assert seen["open"] and seen["cleared"] == ""
+    assert "迁出日期" in refusals[0] and "早于王小明的出生" in refusals[0] and "年" in refusals[0]
+    assert str(years_ago(4)) not in refusals[0]  # the birth is told as year and month, as everywhere
+    settle(qtbot, window)
+    assert day.isoformat() in window.confirmations[-1][1]
+    moved = people.get_person(reader, xiaoming)
+    assert (moved.status, moved.status_date) == ("moved_out", day.isoformat())
+
+    page.show_household(office.h_wang)
+    wang_born = people.get_person(reader, office.wang_fang).birth_date
+
+    def move_out(dialog):
+        dialog.day.setDate(QDate(dt.date.fromisoformat(wang_born) - dt.timedelta(days=1)))
+        dialog.accept()
+        refusals.append(dialog.message.text())
+        seen["still_open"] = dialog.isVisible()
+        dialog.reject()
+
+    with_dialog(qtbot, page.actions["move_out"].trigger, move_out)
+    assert "早于王芳的出生" in refusals[-1] and seen["still_open"]
+    assert households.get_household(reader, office.h_wang).status == "active"
+
+
+def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(qtbot, window):
+    """张小龙 (the old head's son) leaves with his wife (the old head's 儿媳) and daughter (孙女): the
+    dialog proposes 配偶 and 女 toward him; a set that cannot be true is refused in the dialog,
+    before the irreversible confirmation, and what is saved is what was shown."""
+    office = window.office
+    page = window.current_page()
+    db = window.ctx.reader()
+    wife_id = pid(years_ago(38), 42)
+    child_id = pid(years_ago(10), 44)
+
+    def add(conn):
+        households.add_member(conn, office.h_zhang, people.PersonInput("陈静", id_number=wife_id), "daughter_in_law")
+        households.add_member(conn, office.h_zhang, people.PersonInput("张小花", id_number=child_id), "granddaughter")
+
+    window.ctx.write(add, description="添加成员", kinds={"households", "persons"})
+    settle(qtbot, window)
+    members = {p.name: p.id for p in households.get_household(db, office.h_zhang).active_members}
+    page.show_household(office.h_zhang, office.zhang_xiaolong)
+    asked = len(window.confirmations)
+    seen = {}
+
+    def split(dialog):
+        ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+        for name in ("陈静", "张小花"):
+            dialog.table.set_checked(members[name])
+        combos = dialog.table.combos
+        seen["new_head"] = dialog.new_head.currentData()
+        seen["proposed"] = {n: combos[members[n]].currentText() for n in ("陈静", "张小花")}
+        seen["staying"] = combos[members["李娜"]].isEnabled()
+        combos[members["张小花"]].setCurrentIndex(combos[members["张小花"]].findData("mother"))
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        seen["refusal"] = dialog.message.text()
+        seen["open"] = dialog.isVisible() and len(window.confirmations) == asked
+        combos[members["张小花"]].setCurrentIndex(combos[members["张小花"]].findData("daughter"))
+        qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+        if dialog.isVisible():
+            dialog.reject()
+
+    with_dialog(qtbot, page.actions["split"].trigger, split)
+    settle(qtbot, window)
+    assert seen["new_head"] == office.zhang_xiaolong
+    assert seen["proposed"] == {"陈静": "配偶", "张小花": "女"}
+    assert seen["staying"] is False  # those who stay keep their relation to 张伟
+    assert "张小花比户主张小龙年轻，不能是户主的母亲" in seen["refusal"] and seen["open"]
+    assert "分出张小龙、陈静、张小花" in window.confirmations[-1][1]
+    moved = {name: people.get_person(db, members[name]) for name in ("张小龙", "陈静", "张小花")}
+    new_household = moved["张小龙"].household_id
+    assert new_household != office.h_zhang
+    assert {n: p.relation for n, p in moved.items()} == {"张小龙": "head", "陈静": "spouse", "张小花": "daughter"}
+    assert {p.household_id for p in moved.values()} == {new_household}

@@ -7,6 +7,7 @@ page then asks for a final confirmation and sends the core call through AppConte
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt
@@ -15,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import regions, vocab
+from gridoffice import kinship, regions, vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
 from gridoffice.masking import mask_phone
@@ -24,6 +25,7 @@ from gridoffice.people import Person
 
 from .person_form import ERROR_STYLE, code_combo, set_combo
 from .reveal_dialog import ask_reveal
+from .widgets.dates import date_edit, day_of
 
 
 def tr(text: str) -> str:
@@ -55,8 +57,6 @@ def member_label(person: Person) -> str:
     return f"{person.name}（{vocab.label(vocab.RELATIONS, person.relation)}）"
 
 
-def today_text() -> str:
-    return dt.date.today().isoformat()
 
 
 # -- a new office ------------------------------------------------------------------------------
@@ -500,7 +500,10 @@ class SplitDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(ok_cancel(self, tr("下一步")))
+        self.kin = {p.id: kinship.kin_of(p) for p in members}
+        self._proposed_for: tuple[int | None, frozenset] = (None, frozenset())
         self.table.itemChanged.connect(self._sync)
+        self.new_head.activated.connect(lambda _i: self._propose())
         self._sync()
         self.resize(560, 0)
 
@@ -508,12 +511,15 @@ class SplitDialog(QDialog):
         moving = set(self.table.checked_ids())
         members = self.household.active_members
         current = self.new_head.currentData()
+        self.new_head.blockSignals(True)
         self.new_head.clear()
         for p in members:
             if p.id in moving:
                 self.new_head.addItem(member_label(p), p.id)
         if current is not None and self.new_head.findData(current) >= 0:
             self.new_head.setCurrentIndex(self.new_head.findData(current))
+        self.new_head.blockSignals(False)
+        self._propose()
         head = self.household.head
         head_moves = head is not None and head.id in moving
         self.remaining_head.clear()
@@ -525,6 +531,36 @@ class SplitDialog(QDialog):
             self.remaining_head.clear()
             self.remaining_head.addItem(tr("（原户主留在原户）"), None)
 
+    def _propose(self) -> None:
+        """Each moving member's relation toward the new head, as it likely is (the old head's
+        daughter-in-law is the new head's wife): re-proposed for all when the new head changes, for
+        the newly ticked otherwise, so the clerk's own corrections stay. Those who stay keep theirs."""
+        new_head = self.new_head.currentData()
+        moving = frozenset(self.table.checked_ids())
+        last_head, last_moving = self._proposed_for
+        fresh = moving if new_head != last_head else moving - last_moving
+        self.table.blockSignals(True)  # the cells changed here are not the clerk's ticks
+        for row, person in enumerate(self.table.people):
+            if person.id == new_head:  # the new head's own row says so instead of offering a relation
+                if self.table.cellWidget(row, 1) is not None:
+                    self.table.removeCellWidget(row, 1)
+                    self.table.setItem(row, 1, QTableWidgetItem(tr("新户主")))
+                continue
+            if self.table.cellWidget(row, 1) is None:  # was the new head a moment ago
+                self.table.takeItem(row, 1)
+                self.table.combos[person.id] = code_combo(vocab.RELATIONS, exclude=("head",))
+                self.table.setCellWidget(row, 1, self.table.combos[person.id])
+                fresh = fresh | {person.id}
+            combo = self.table.combos[person.id]
+            combo.setEnabled(person.id in moving)
+            if person.id in fresh:
+                set_combo(combo, kinship.propose(self.kin[new_head], self.kin[person.id])
+                          if new_head is not None and person.id in moving else
+                          person.relation if person.relation != "head" else "other_relative")
+        self.table.blockSignals(False)
+        self._proposed_for = (new_head, moving)
+        self.message.clear()
+
     def accept(self) -> None:
         moving = self.table.checked_ids()
         if not moving:
@@ -532,6 +568,12 @@ class SplitDialog(QDialog):
             return
         if len(moving) == len(self.household.active_members):
             self.message.setText(tr("不能把全部成员都分出去，原户至少要留一人"))
+            return
+        _moving, new_head, relations, _remaining = self.values()
+        # The split cannot be undone: a set of relations that cannot be true is refused here, before the confirmation.
+        impossible = kinship.problems(self.kin[new_head], relations, self.kin)
+        if impossible:
+            self.message.setText("\n".join(impossible))
             return
         super().accept()
 
@@ -603,15 +645,38 @@ def look_up_household(ctx, text: str, own: Household, label: QLabel, itself: str
     return found, message if found else ""
 
 
-class LeaveDialog(QDialog):
+class DayCheck:
+    """A dialog's day field checked by the core's rule (`check(day)` gives the refusal or None) when
+    the clerk presses OK, before any irreversible confirmation: the dialog stays open with the reason."""
+
+    def _setup_day(self, check: Callable[[dt.date], str | None]) -> None:
+        self.day = date_edit(self)
+        self.day_check = check
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.day.dateChanged.connect(lambda _d: self.message.clear())
+
+    def day_problem(self) -> str | None:
+        problem = self.day_check(day_of(self.day))
+        self.message.setText(problem or "")
+        if problem:
+            self.day.setFocus()
+        return problem
+
+    def day_text(self) -> str:
+        return day_of(self.day).isoformat()
+
+
+class LeaveDialog(DayCheck, QDialog):
     """A member leaves (moves out) or died: the date, and a new head when the head leaves."""
 
-    def __init__(self, household: Household, person: Person, *, death: bool, parent: QWidget | None = None):
+    def __init__(self, household: Household, person: Person, *, death: bool,
+                 check: Callable[[dt.date], str | None], parent: QWidget | None = None):
         super().__init__(parent)
         self.person = person
         self.setWindowTitle((tr("登记死亡：{name}") if death else tr("成员迁出：{name}")).format(name=person.name))
-        self.day = QLineEdit(today_text())
-        self.day.setPlaceholderText(tr("如 2024-03-05"))
+        self._setup_day(check)
         form = QFormLayout()
         form.addRow(tr("死亡日期(&D)") if death else tr("迁出日期(&D)"), self.day)
         others = [p for p in household.active_members if p.id != person.id]
@@ -627,8 +692,13 @@ class LeaveDialog(QDialog):
             layout.addWidget(self.others)
             self.new_head.currentIndexChanged.connect(self._sync)
             self._sync()
+        layout.addWidget(self.message)
         layout.addWidget(ok_cancel(self, tr("下一步")))
         self.resize(500, 0)
+
+    def accept(self) -> None:
+        if not self.day_problem():
+            super().accept()
 
     def _sync(self) -> None:
         new_id = self.new_head.currentData()
@@ -637,19 +707,25 @@ class LeaveDialog(QDialog):
 
     def values(self) -> tuple[str, int | None, dict | None]:
         if self.new_head is None:
-            return self.day.text(), None, None
+            return self.day_text(), None, None
         new_id = self.new_head.currentData()
-        return self.day.text(), new_id, {k: v for k, v in self.others.relations().items() if k != new_id}
+        return self.day_text(), new_id, {k: v for k, v in self.others.relations().items() if k != new_id}
 
 
-class DayDialog(QDialog):
-    def __init__(self, title: str, label: str, parent: QWidget | None = None):
+class DayDialog(DayCheck, QDialog):
+    def __init__(self, title: str, label: str, check: Callable[[dt.date], str | None],
+                 parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(title)
-        self.day = QLineEdit(today_text())
+        self._setup_day(check)
         form = QFormLayout(self)
         form.addRow(label, self.day)
+        form.addRow(self.message)
         form.addRow(ok_cancel(self, tr("下一步")))
+
+    def accept(self) -> None:
+        if not self.day_problem():
+            super().accept()
 
 
 class TagDialog(QDialog):

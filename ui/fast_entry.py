@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from gridoffice import search, visits
 from gridoffice.errors import GridOfficeError
 from ui.background import LatestWorker
-from ui.visit_dialogs import date_edit
+from ui.widgets.dates import date_edit
 
 _SEARCH_DELAY_MS = 150
 

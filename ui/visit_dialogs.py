@@ -3,26 +3,17 @@ need or take it in as a matter, and the visit rules per contact class. Each runs
 
 from __future__ import annotations
 
-import datetime as dt
-
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QComboBox, QDateEdit, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
+    QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
 from gridoffice import logs, matters, visits
 from gridoffice.vocab import CONTACT_CLASS_SHORT
+from ui.widgets.dates import date_edit
 from ui.widgets.write_dialog import WriteDialog
 
 _KINDS = frozenset({"visits", "logs", "needs"})
-
-
-def date_edit(parent: QWidget, day: dt.date | None = None) -> QDateEdit:
-    edit = QDateEdit(QDate(day or dt.date.today()), parent)
-    edit.setCalendarPopup(True)
-    edit.setDisplayFormat("yyyy-MM-dd")
-    edit.setMaximumDate(QDate(dt.date.today()))
-    return edit
 
 
 def household_list(parent: QWidget, dues: list[visits.Due], checked: set[int]) -> QListWidget:

@@ -874,7 +874,8 @@ class ArchivePage(Page):
         if not death and len(h.active_members) == 1:
             self.ctx.show_status(tr("{name}是唯一的成员，请使用“整户迁出”").format(name=person.name))
             return
-        dialog = LeaveDialog(h, person, death=death, parent=self)
+        dialog = LeaveDialog(h, person, death=death, parent=self, check=lambda day: households.leave_day_problem(
+            self.ctx.reader(), [person.id], day, death=death))
         if not dialog.exec():
             return
         day, new_head, relations = dialog.values()
@@ -1000,10 +1001,12 @@ class ArchivePage(Page):
         h = self._household()
         if h is None:
             return
-        dialog = DayDialog(tr("整户迁出：户{n}").format(n=h.number), tr("迁出日期(&D)"), self)
+        members = [p.id for p in h.active_members]
+        dialog = DayDialog(tr("整户迁出：户{n}").format(n=h.number), tr("迁出日期(&D)"), parent=self,
+                           check=lambda day: households.leave_day_problem(self.ctx.reader(), members, day))
         if not dialog.exec():
             return
-        day = dialog.day.text()
+        day = dialog.day_text()
         if not confirm(self, tr("整户迁出"), tr("户{n}及其{k}名在册成员将于{day}迁出，联系人关系随之结束。").format(
                 n=h.number, k=len(h.active_members), day=day), undoable=True):
             return
