@@ -432,6 +432,15 @@ class RelationTable(QTableWidget):
         return {pid: combo.currentData() for pid, combo in self.combos.items() if pid in wanted}
 
 
+def propose_relations(table: RelationTable, kin: dict, new_head_id: int) -> None:
+    """The other members' relations restated toward the new head (the clerk may correct them);
+    the new head's own row is hidden."""
+    for row, p in enumerate(table.people):
+        table.setRowHidden(row, p.id == new_head_id)
+        if p.id != new_head_id:
+            set_combo(table.combos[p.id], kinship.propose(kin[new_head_id], kin[p.id]))
+
+
 def person_combo(people: list[Person], *, blank: str | None = None) -> QComboBox:
     combo = QComboBox()
     if blank is not None:
@@ -462,14 +471,29 @@ class ChangeHeadDialog(QDialog):
         layout.addWidget(QLabel(tr("其他成员与新户主的关系：")))
         layout.addWidget(self.others)
         layout.addWidget(ok_cancel(self, tr("下一步")))
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        layout.insertWidget(layout.count() - 1, self.message)
+        self.kin = {p.id: kinship.kin_of(p) for p in household.active_members}
         self.new_head.currentIndexChanged.connect(self._sync)
         self._sync()
         self.resize(520, 0)
 
     def _sync(self) -> None:
         new_id = self.new_head.currentData()
-        for row, p in enumerate(self.others.people):
-            self.others.setRowHidden(row, p.id == new_id)
+        propose_relations(self.others, self.kin, new_id)
+        if self.household.head is not None:
+            set_combo(self.old_relation, kinship.propose(self.kin[new_id], self.kin[self.household.head.id]))
+
+    def accept(self) -> None:
+        new_id, old_relation, relations = self.values()
+        if self.household.head is not None:
+            relations = {**relations, self.household.head.id: old_relation}
+        impossible = kinship.problems(self.kin[new_id], relations, self.kin)
+        self.message.setText("\n".join(impossible))
+        if not impossible:
+            super().accept()
 
     def values(self) -> tuple[int, str, dict]:
         new_id = self.new_head.currentData()
@@ -544,6 +568,9 @@ class SplitDialog(QDialog):
             if person.id == new_head:  # the new head's own row says so instead of offering a relation
                 if self.table.cellWidget(row, 1) is not None:
                     self.table.removeCellWidget(row, 1)
+                    old = self.table.combos.pop(person.id)
+                    old.hide()
+                    old.deleteLater()
                     self.table.setItem(row, 1, QTableWidgetItem(tr("新户主")))
                 continue
             if self.table.cellWidget(row, 1) is None:  # was the new head a moment ago
@@ -684,6 +711,7 @@ class LeaveDialog(DayCheck, QDialog):
         self.others = None
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        self.kin = {p.id: kinship.kin_of(p) for p in household.active_members}
         if person.relation == "head" and others:
             self.new_head = person_combo(others)
             form.addRow(tr("新户主(&H)"), self.new_head)
@@ -697,13 +725,18 @@ class LeaveDialog(DayCheck, QDialog):
         self.resize(500, 0)
 
     def accept(self) -> None:
-        if not self.day_problem():
-            super().accept()
+        if self.day_problem():
+            return
+        if self.new_head is not None:
+            _day, new_id, relations = self.values()
+            impossible = kinship.problems(self.kin[new_id], relations, self.kin)
+            if impossible:
+                self.message.setText("\n".join(impossible))
+                return
+        super().accept()
 
     def _sync(self) -> None:
-        new_id = self.new_head.currentData()
-        for row, p in enumerate(self.others.people):
-            self.others.setRowHidden(row, p.id == new_id)
+        propose_relations(self.others, self.kin, self.new_head.currentData())
 
     def values(self) -> tuple[str, int | None, dict | None]:
         if self.new_head is None:
