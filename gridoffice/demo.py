@@ -23,7 +23,7 @@ DEMO_PASSWORD = "demo1234"
 def add_demo_accounts(db: Database) -> None:
     """The demo accounts the office lacks (the administrator is made with the file); the grid
     worker works in the first grid."""
-    from . import users
+    from . import staff_accounts, users
 
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()
     have = {r[0] for r in db.execute("SELECT name FROM users")}
@@ -32,8 +32,20 @@ def add_demo_accounts(db: Database) -> None:
     for name, role in DEMO_USERS:
         if name in have or (role == "grid_worker" and grid is None):
             continue
-        users.create_user(db, name, DEMO_PASSWORD, role, by=office, display_name=tr(users.ROLE_LABELS[role]),
-                          org_id=grid[0] if role == "grid_worker" else None)
+        user_id = users.create_user(db, name, DEMO_PASSWORD, role, by=office,
+                                    display_name=tr(users.ROLE_LABELS[role]),
+                                    org_id=grid[0] if role == "grid_worker" else None)
+        # The clerk is a community cadre and the grid worker a staff member of the first grid: each
+        # account is someone with contact households, so the workbench opens on their own.
+        where = "s.org_id = :grid" if role == "grid_worker" else "s.kind = 'village_cadre'"
+        if role in ("clerk", "grid_worker"):
+            found = db.execute(
+                "SELECT s.id FROM staff s WHERE s.status = 'active' AND " + where +
+                " AND EXISTS (SELECT 1 FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL) "
+                "AND NOT EXISTS (SELECT 1 FROM users u WHERE u.staff_id = s.id) ORDER BY s.id LIMIT 1",
+                {"grid": grid[0] if grid else None}).fetchone()
+            if found:
+                staff_accounts.link(db, user_id, found[0], by=office)
 
 
 # Labels of the counts add_activity returns; shown through tr() where printed.

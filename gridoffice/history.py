@@ -54,7 +54,7 @@ MORE_ACTIONS = {
     "update_household": "修改户信息", "set_representative": "设定户代表", "add_member": "添加成员",
     "remove_member": "成员迁出", "change_head": "更换户主", "move_household": "迁移网格", "move_out": "整户迁出",
     "update_person": "修改人员信息", "add_person": "登记人员", "add_tag": "加入人群", "end_tag": "移出人群",
-    "end_contact": "结束联系", "link_contact": "建立联系",
+    "end_contact": "结束联系", "link_contact": "建立联系", "link_staff": "账号对应工作人员",
 }
 FIELDS = {
     "name": "姓名", "id_number": "身份证号", "sex": "性别", "birth_date": "出生日期", "relation": "与户主关系",

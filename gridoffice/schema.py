@@ -719,3 +719,10 @@ def m016_household_members_index(db: Database) -> None:
     db.execute('DROP INDEX IF EXISTS "idx_persons_household_id_relation"')
     db["persons"].create_index(["household_id", "relation", "status"], index_name="idx_persons_household_relation_status",
                                if_not_exists=True)
+
+
+@migrations()
+def m017_user_staff(db: Database) -> None:
+    """An account may be a staff member's: the workbench opens on their record and their logs are theirs."""
+    db.execute("ALTER TABLE users ADD COLUMN staff_id INTEGER REFERENCES staff(id)")
+    db["users"].create_index(["staff_id"])

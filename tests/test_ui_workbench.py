@@ -206,3 +206,73 @@ def test_needs_are_closed_or_taken_in_as_matters(office_path, qtbot, monkeypatch
     linked = logs.get_need(reader, second.id)
     assert linked.matter_id is not None and logs.need_of_matter(reader, linked.matter_id).id == second.id
     ctx.close()
+
+
+def test_an_account_linked_to_a_staff_member_opens_on_their_record_and_is_asked_before_typing_for_others(
+        office_path, qtbot, monkeypatch):
+    """The administrator links the account “wang” to a staff member in 用户管理 (typing part of the
+    name); wang's workbench then opens on that member's contacts, not on the first of the list, and a
+    log typed under someone else's name is asked about first."""
+    from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+    from gridoffice import staff, staff_accounts, users
+    from ui import users_dialog
+
+    db = open_db(office_path)
+    audit.set_actor(db, "测试员")
+    choices = visits.contact_staff(db)
+    own, first = choices[-1].id, choices[0].id
+    wang_id = users.create_user(db, "wang", "gridoffice1", "clerk", by=users.whole_office("测试员"),
+                                display_name="王工作")
+    admin = users.get_user(db, users.create_user(db, "zhuren", "gridoffice1", "admin", by=users.whole_office("测试员")))
+    own_name = staff.get_staff(db, own).name
+    db.close()
+
+    admin_ctx = AppContext(office_path, user=admin)
+    manage = users_dialog.UsersDialog(admin_ctx)
+    qtbot.addWidget(manage)
+    manage.table.selectRow(next(r for r, u in enumerate(manage.users) if u.name == "wang"))
+
+    seen = {}
+
+    def pick(dialog):
+        dialog.combo.setFocus()
+        dialog.combo.lineEdit().clear()
+        dialog.combo.lineEdit().insert(own_name)  # Chinese comes from the input method, as one commit
+        seen["offered"] = [dialog.combo.completer().completionModel().index(r, 0).data()
+                           for r in range(dialog.combo.completer().completionCount())]
+        dialog.combo.setCurrentIndex(dialog.ids.index(own))
+        dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok).click()
+
+    monkeypatch.setattr(users_dialog.StaffLinkDialog, "exec",
+                        lambda self: pick(self) or self.result() == users_dialog.QDialog.DialogCode.Accepted)
+    with qtbot.waitSignal(admin_ctx.write_finished, timeout=5000):
+        manage.staff_button.click()
+    qtbot.waitUntil(lambda: own_name in [manage.table.item(r, 4).text() for r in range(manage.table.rowCount())])
+    assert staff_accounts.staff_of(admin_ctx.reader(), wang_id) == own
+    assert seen["offered"] and all(own_name in text for text in seen["offered"])  # searched as typed
+    admin_ctx.close()
+
+    app_module.install_font(QApplication.instance())
+    ctx = AppContext(office_path, user=users.get_user(open_db(office_path), wang_id))
+    page = WorkbenchPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.activated()
+    qtbot.waitUntil(lambda: page.data is not None and not page.is_loading(), timeout=5000)
+    assert page.data.staff_id == own and page.own_staff == own  # not the first of the list
+    opened, asked = [], []
+    monkeypatch.setattr(LogEntryDialog, "exec", lambda self: opened.append(self) or 0)
+    page.write_log()  # one's own record: no question
+    assert len(opened) == 1
+    page.select_staff(first)
+    qtbot.waitUntil(lambda: page.data.staff_id == first and not page.is_loading(), timeout=5000)
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda parent, title, text: asked.append(text) or QMessageBox.StandardButton.No)
+    page.write_log()
+    assert len(opened) == 1 and page.staff_name() in asked[0] and "名下" in asked[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda parent, title, text: QMessageBox.StandardButton.Yes)
+    page.write_log()
+    assert len(opened) == 2 and opened[-1].staff_id == first
+    ctx.close()

@@ -9,7 +9,10 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import regions, users
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCompleter
+
+from gridoffice import regions, staff, staff_accounts, users, vocab
 
 STATUS_LABELS = {"active": "在用", "disabled": "已停用"}
 
@@ -73,9 +76,9 @@ class UsersDialog(QDialog):
         self.ctx = ctx
         self.setWindowTitle(self.tr("用户管理"))
         self.resize(680, 400)
-        self.table = QTableWidget(0, 5)
+        self.table = QTableWidget(0, 6)
         self.table.setHorizontalHeaderLabels([self.tr("用户名"), self.tr("姓名"), self.tr("角色"), self.tr("负责范围"),
-                                              self.tr("状态")])
+                                              self.tr("对应工作人员"), self.tr("状态")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -86,6 +89,8 @@ class UsersDialog(QDialog):
         self.add_button = QPushButton(self.tr("添加用户(&A)…"))
         self.reset_button = QPushButton(self.tr("重设密码(&P)…"))
         self.disable_button = QPushButton(self.tr("停用(&D)"))
+        self.staff_button = QPushButton(self.tr("对应工作人员(&S)…"))
+        self.staff_button.clicked.connect(self.link_staff)
         close = QPushButton(self.tr("关闭"))
         self.add_button.clicked.connect(self.add_user)
         self.reset_button.clicked.connect(self.reset_password)
@@ -93,7 +98,7 @@ class UsersDialog(QDialog):
         close.clicked.connect(self.accept)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         buttons = QHBoxLayout()
-        for b in (self.add_button, self.reset_button, self.disable_button):
+        for b in (self.add_button, self.reset_button, self.staff_button, self.disable_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -106,11 +111,14 @@ class UsersDialog(QDialog):
     def refresh(self) -> None:
         db = self.ctx.reader()
         names = dict(db.execute("SELECT id, name FROM org_units").fetchall())
+        self.staff_names = {s.id: s.name for s in staff.staff_list(db, include_left=True)}
+        self.links = staff_accounts.links(db)
         self.users = users.list_users(db)
         self.table.setRowCount(len(self.users))
         for row, u in enumerate(self.users):
             cells = (u.name, u.display_name, self.tr(users.ROLE_LABELS[u.role]),
                      names.get(u.org_id, "") if u.org_id is not None else self.tr("全部"),
+                     self.staff_names.get(self.links.get(u.id), ""),
                      self.tr(STATUS_LABELS.get(u.status, u.status)))
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
@@ -123,6 +131,7 @@ class UsersDialog(QDialog):
     def _update_buttons(self) -> None:
         chosen = self.selected()
         self.reset_button.setEnabled(chosen is not None)
+        self.staff_button.setEnabled(chosen is not None)
         self.disable_button.setEnabled(
             chosen is not None and chosen.status == "active" and chosen.id != self.ctx.user.id)
 
@@ -163,3 +172,57 @@ class UsersDialog(QDialog):
             self.ctx.write(users.disable_user, self.ctx.user, chosen.id, description=self.tr("停用用户"),
                            on_done=self._done(self.tr("已停用“{name}”").format(name=chosen.name)),
                            on_error=self._refused)
+
+    def link_staff(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = StaffLinkDialog(self.ctx, chosen, self.links.get(chosen.id), self)
+        if not dialog.exec():
+            return
+        staff_id = dialog.staff_id()
+        who = self.staff_names.get(staff_id, "") if staff_id is not None else ""
+        scope = self.ctx.scope()
+        self.ctx.write(lambda db: staff_accounts.link(db, chosen.id, staff_id, by=scope),
+                       description=self.tr("账号对应工作人员"), kinds={"staff"},
+                       on_done=self._done(self.tr("账号“{user}”对应工作人员{staff}").format(user=chosen.name, staff=who)
+                                          if who else self.tr("账号“{user}”不再对应工作人员").format(user=chosen.name)),
+                       on_error=self._refused)
+
+
+class StaffLinkDialog(QDialog):
+    """Which staff member an account is: search by typing part of a name (an office has hundreds)."""
+
+    def __init__(self, ctx, user: users.User, current: int | None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("对应工作人员：{name}").format(name=user.display_name or user.name))
+        db = ctx.reader()
+        units = dict(db.execute("SELECT id, name FROM org_units").fetchall())
+        self.ids: list[int | None] = [None]
+        self.combo = QComboBox(self)
+        self.combo.addItem(self.tr("（不对应工作人员）"))
+        for s in staff.staff_list(db):
+            self.ids.append(s.id)
+            unit = units.get(s.org_id, "")
+            kind = vocab.label(vocab.STAFF_KINDS, s.kind)
+            self.combo.addItem("　".join(t for t in (s.name, unit, kind) if t))
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
+        self.combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.combo.setCurrentIndex(self.ids.index(current) if current in self.ids else 0)
+        self.combo.setMinimumContentsLength(24)
+        form = QFormLayout()
+        form.addRow(self.tr("工作人员(&S)"), self.combo)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("输入姓名的一部分查找。对应后，联户手册打开时显示本人的联系户，"
+                                        "为他人写日志时会先询问。")))
+        layout.addLayout(form)
+        layout.addWidget(buttons)
+
+    def staff_id(self) -> int | None:
+        index = self.combo.currentIndex()
+        return self.ids[index] if 0 <= index < len(self.ids) else None

@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QHBoxLayout, QLabel, QPushButton, QSplitter, QTableView,
+    QComboBox, QCompleter, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTableView,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from gridoffice import logs, must_visits, visits
+from gridoffice import logs, must_visits, staff_accounts, visits
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.masking import mask_phone, mask_text
@@ -131,6 +131,10 @@ class WorkbenchPage(Page):
         self._dirty = True
         self._choices_dirty = True
         self._wanted: int | None = None
+        # The staff member this account is (用户管理 links them): the page opens on their record, and
+        # a visit or log typed under someone else's name is asked about. None: not linked, or no log-in.
+        self.own_staff: int | None = None
+        self._account_id = getattr(ctx.user, "id", None)
         self._worker = LatestWorker(ctx, "workbench", self)
         self._brushes = {k: QBrush(QColor(v)) for k, v in DUE_COLOURS.items()}
 
@@ -281,11 +285,14 @@ class WorkbenchPage(Page):
         # A grid worker sees the staff serving their grid and, of each, only their grid's households.
         scope = self.ctx.org_scope()
 
+        account = self._account_id
+
         def load(db):
             choices = visits.contact_staff(db, org_ids=scope) if refresh else None
             ids = [c.id for c in choices] if choices is not None else known
-            staff_id = wanted if wanted in ids else (ids[0] if ids else None)
-            return choices, load_workbench(db, staff_id, today, now, scope) if staff_id is not None else None
+            own = staff_accounts.staff_of(db, account)
+            staff_id = wanted if wanted in ids else own if own in ids else (ids[0] if ids else None)
+            return choices, own, load_workbench(db, staff_id, today, now, scope) if staff_id is not None else None
 
         self._worker.submit(load, self._loaded, self._failed)
 
@@ -293,7 +300,7 @@ class WorkbenchPage(Page):
         self.caption.setText(self.tr("读取失败：{e}").format(e=exc))
 
     def _loaded(self, result) -> None:
-        choices, data = result
+        choices, self.own_staff, data = result
         if choices is not None:
             self._set_choices(choices)
             self._choices_dirty = False
@@ -368,15 +375,30 @@ class WorkbenchPage(Page):
         if dialog.exec():
             self.reload()
 
+    def _for_whom(self, what: str) -> bool:
+        """A clerk typing under another staff member's name is asked first: the entry will count as
+        that person's work. Accounts without a log-in (the program acting for the office) are not asked."""
+        if self.data is None or self._account_id is None or self.data.staff_id == self.own_staff:
+            return True
+        name = self.staff_name()
+        if self.own_staff is None:
+            text = self.tr("您的账号还没有对应工作人员（管理员可在“文件 → 用户管理”中设置）。\n"
+                           "这条{what}将记在{name}名下，确定吗？").format(what=what, name=name)
+        else:
+            text = self.tr("这不是您本人的联系户。\n这条{what}将记在{name}名下，确定是替{name}录入吗？").format(
+                what=what, name=name)
+        answer = QMessageBox.question(self, self.tr("替他人录入"), text)
+        return answer == QMessageBox.StandardButton.Yes
+
     def record_visit(self) -> None:
-        if not self.data:
+        if not self.data or not self._for_whom(self.tr("走访记录")):
             return
         row = selected_row(self.contacts)
         checked = {self._dues_order[row].household_id} if row is not None else set()
         self._run(VisitDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, checked, self))
 
     def write_log(self) -> None:
-        if self.data:
+        if self.data and self._for_whom(self.tr("民情日志")):
             self._run(LogEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order,
                                      self.data.matters, self))
 
@@ -401,7 +423,7 @@ class WorkbenchPage(Page):
             self._run(NeedMatterDialog(self.ctx, need, self))
 
     def fast_entry(self) -> None:
-        if not self.data:
+        if not self.data or not self._for_whom(self.tr("一周的走访和日志")):
             return
         self._run(FastEntryDialog(self.ctx, self.data.staff_id, self.staff_name(), self._dues_order, self))
 
