@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QCompleter
 
 from gridoffice import regions, staff, staff_accounts, users, vocab
 
+from .dialogs import ok_cancel
+
 STATUS_LABELS = {"active": "在用", "disabled": "已停用"}
 
 
@@ -214,9 +216,7 @@ class StaffLinkDialog(QDialog):
         self.combo.setMinimumContentsLength(24)
         form = QFormLayout()
         form.addRow(self.tr("工作人员(&S)"), self.combo)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
+        buttons = ok_cancel(self, self.tr("确定"))
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(self.tr("输入姓名的一部分查找。对应后，联户手册打开时显示本人的联系户，"
                                         "为他人写日志时会先询问。")))
