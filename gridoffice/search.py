@@ -16,9 +16,10 @@ from typing import Callable, Iterable
 from sqlite_utils import Database
 
 from . import office_tags, vocab
-from .ages import birth_bounds
+from .ages import age_on, birth_bounds
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
+from .masking import mask_id, mask_phone
 from .normalize import clean_text
 from .scope import Scope
 from .search_index import (
@@ -72,6 +73,9 @@ class Hit:
     title: str
     subtitle: str
     score: float
+    # Why it matched where the title and subtitle do not show it: the masked phone or ID number that
+    # holds the digits typed, and a person's age.
+    why: str = ""
 
 
 # --- reading the query ----------------------------------------------------------------------
@@ -437,20 +441,33 @@ def search(
             found[rowid] = score
         if len(found) >= limit:
             break
-    return _hits(db, found)
+    return _hits(db, found, re.findall(r"\d+x?", clean_text(query or "").lower().replace("-", "")),
+                 today or dt.date.today())
 
 
-def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
+def _why(digits: list[str], phone: str | None, id_number: str | None) -> list[str]:
+    """The masked number that holds each run of digits typed (the phone first, as a caller's tail)."""
+    reasons = []
+    for run in digits:
+        if phone and run in re.sub(r"\D", "", phone):
+            reasons.append(tr("电话{phone}").format(phone=mask_phone(phone)))
+        elif id_number and run in id_number.lower():
+            reasons.append(tr("身份证号{id}").format(id=mask_id(id_number)))
+    return list(dict.fromkeys(reasons))
+
+
+def _hits(db: Database, found: dict[int, float], digits: list[str], today: dt.date) -> list[Hit]:
     hits: list[Hit] = []
     persons = [r for r in found if r < _HOME]
     households = [r - _HOME for r in found if r > _HOME]
     for chunk in _chunks(persons):
         rows = db.execute(
-            "SELECT p.id, p.name, p.household_id, p.status, p.relation, h.number, h.address FROM persons p "
+            "SELECT p.id, p.name, p.household_id, p.status, p.relation, h.number, h.address, p.phone, "
+            "p.id_number, p.birth_date FROM persons p "
             f"LEFT JOIN households h ON h.id = p.household_id WHERE p.id IN ({','.join('?' * len(chunk))})",
             chunk,
         )
-        for pid, name, hid, status, relation, number, address in rows:
+        for pid, name, hid, status, relation, number, address, phone, id_number, birth in rows:
             parts = [tr("户号{number}").format(number=number) if number else tr("无户")]
             if address:
                 parts.append(address)
@@ -460,14 +477,17 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
                 parts.append(vocab.label(vocab.PERSON_STATUS, status))
             # Within a tier: people still here first, a person before a household.
             score = found[pid] + (0.5 if status == "active" else 0.0) + 0.25
-            hits.append(Hit(PERSON, pid, hid, name, " · ".join(parts), score))
+            why = _why(digits, phone, id_number)
+            if birth:
+                why.append(tr("{n}岁").format(n=age_on(dt.date.fromisoformat(birth), today)))
+            hits.append(Hit(PERSON, pid, hid, name, " · ".join(parts), score, " · ".join(why)))
     for chunk in _chunks(households):
         rows = db.execute(
-            f"SELECT h.id, h.number, h.address, h.status, {_HEAD_SQL} FROM households h "
+            f"SELECT h.id, h.number, h.address, h.status, {_HEAD_SQL}, h.phone FROM households h "
             f"WHERE h.id IN ({','.join('?' * len(chunk))})",
             chunk,
         )
-        for hid, number, address, status, head in rows:
+        for hid, number, address, status, head, phone in rows:
             title = tr("{head}户").format(head=head) if head else tr("户号{number}").format(number=number)
             parts = [tr("户号{number}").format(number=number)]
             if address:
@@ -475,7 +495,7 @@ def _hits(db: Database, found: dict[int, float]) -> list[Hit]:
             if status != "active":
                 parts.append(vocab.label(vocab.HOUSEHOLD_STATUS, status))
             score = found[_HOME + hid] + (0.5 if status == "active" else 0.0)
-            hits.append(Hit(HOUSEHOLD, hid, hid, title, " · ".join(parts), score))
+            hits.append(Hit(HOUSEHOLD, hid, hid, title, " · ".join(parts), score, " · ".join(_why(digits, phone, None))))
     order = {rowid: i for i, rowid in enumerate(found)}
     hits.sort(key=lambda h: (-h.score, order[h.id + (_HOME if h.kind == HOUSEHOLD else 0)]))
     return hits

@@ -486,3 +486,33 @@ def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(
     assert new_household != office.h_zhang
     assert {n: p.relation for n, p in moved.items()} == {"张小龙": "head", "陈静": "spouse", "张小花": "daughter"}
     assert {p.household_id for p in moved.values()} == {new_household}
+
+
+def test_search_says_why_a_row_matched_and_what_it_left_out(qtbot, window, monkeypatch):
+    """The drop-down shows the masked number that held the digits typed and each person's age; three
+    digits that find nothing say a number needs four; a list cut at its limit says so."""
+    page = window.current_page()
+
+    def lines(text):
+        page.results.clear()
+        page.search_edit.clear()
+        qtbot.keyClicks(page.search_edit, text)
+        qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0
+                        and (text in page.results.item(0).text() or "张" in page.results.item(0).text()
+                             or "王" in page.results.item(0).text()))
+        return [page.results.item(i).text() for i in range(page.results.count())]
+
+    tail = lines("0001")  # the last four digits of 张伟's household phone 13800000001
+    assert any("张伟户" in line and "（电话138****0001）" in line for line in tail)
+    assert not any("13800000001" in line for line in tail)
+    person = lines("wangxiaoming")
+    assert "王小明" in person[0] and "（4岁）" in person[0]
+    short = lines("987")
+    assert short == ["没有找到“987”。按身份证号或电话查找请至少输入4位数字，如电话的后4位"]
+    monkeypatch.setattr(archive_page, "SEARCH_LIMIT", 1)
+    page.results.clear()
+    page.search_edit.clear()
+    page.search_edit.insert("幸福小区")
+    qtbot.waitUntil(lambda: page.results.count() == 2)
+    assert page.results.item(1).text() == "只列出最相符的前1条，请多输入几个字或数字缩小范围"
+    assert not page.results.item(1).flags() & Qt.ItemFlag.ItemIsSelectable

@@ -27,6 +27,8 @@ from ..widgets.tables import ColumnFitter
 from . import Page
 
 SEARCH_DELAY_MS = 150
+# The drop-down lists this many; more are announced, not silently cut.
+SEARCH_LIMIT = 50
 FIRST_ROWS = 300
 ROW_HEIGHT = 24
 CHANGE_KINDS = {"households", "persons", "tags", "org", "contacts", "staff"}
@@ -632,7 +634,7 @@ class ArchivePage(Page):
         if query:
             started = self._search_started
             scope = self.ctx.scope()
-            self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=50),
+            self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
                                       lambda hits: self._show_hits(query, hits, started))
 
     def _open_scanned(self, text: str) -> bool:
@@ -665,14 +667,23 @@ class ArchivePage(Page):
     def _show_hits(self, query: str, hits, started: float) -> None:
         self.last_search_latency = time.perf_counter() - started
         self.results.clear()
+        notes = []
         if not hits:
-            item = QListWidgetItem(tr("没有找到“{q}”").format(q=query))
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.results.addItem(item)
+            digits = query.replace("-", "").replace(" ", "")
+            # Numbers are indexed in runs of four: a shorter number finds only household numbers and addresses.
+            notes.append(tr("没有找到“{q}”。按身份证号或电话查找请至少输入4位数字，如电话的后4位").format(q=query)
+                         if digits.isdigit() and len(digits) < 4 else tr("没有找到“{q}”").format(q=query))
+        elif len(hits) >= SEARCH_LIMIT:
+            notes.append(tr("只列出最相符的前{n}条，请多输入几个字或数字缩小范围").format(n=SEARCH_LIMIT))
         for hit in hits:
             kind = tr("人") if hit.kind == "person" else tr("户")
-            item = QListWidgetItem(f"[{kind}] {hit.title}　{hit.subtitle}")
+            why = f"　（{hit.why}）" if hit.why else ""
+            item = QListWidgetItem(f"[{kind}] {hit.title}　{hit.subtitle}{why}")
             item.setData(ID_ROLE, (hit.kind, hit.id, hit.household_id))
+            self.results.addItem(item)
+        for text in notes:
+            item = QListWidgetItem(text)
+            item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.results.addItem(item)
         self._place_results()
         self.results.show()
