@@ -421,3 +421,15 @@ def set_contacts(db: Database, staff_id: int, *, add: object = (), remove: objec
             unlink_contact(db, staff_id, household_id, today=today)
         for household_id in add:
             link_contact(db, staff_id, household_id, today=today)
+
+
+def handler_choices(db: Database) -> list[tuple[int, str]]:
+    """Active staff as the 承办人 picker lists them: the kinds in their order (cadres and grid workers
+    first, volunteers last), by name within a kind, each with its kind and unit, so a clerk finds the
+    handler among hundreds by typing part of a name."""
+    rank = {code: i for i, code in enumerate(STAFF_KINDS)}
+    rows = db.execute("SELECT s.id, s.name, s.kind, coalesce(u.name, '') FROM staff s "
+                      "LEFT JOIN org_units u ON u.id = s.org_id WHERE s.status = 'active'").fetchall()
+    rows.sort(key=lambda r: (rank.get(r[2], len(rank)), r[1], r[0]))
+    return [(i, "{name}（{kind}{unit}）".format(name=name, kind=tr(STAFF_KINDS.get(kind, kind)),
+                                              unit=f"·{unit}" if unit else "")) for i, name, kind, unit in rows]

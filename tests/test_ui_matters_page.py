@@ -395,3 +395,29 @@ def test_board_and_slip_registers_feed_matters(page, office, qtbot):
     qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 7).text().startswith("已转为事项"))
     matter = Q.get_matter(page.ctx.reader(), view.rows[0].matter_id)
     assert (matter.source, matter.household_id) == ("slip", office["household"])
+
+def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, office, qtbot):
+    """A clerk assigns an unassigned matter: the 承办人 list puts cadres and grid workers before party
+    members and volunteers, and typing part of a name narrows it as one types."""
+    db = open_db(office["path"])
+    audit.set_actor(db, "测试员")
+    with db.atomic():
+        for name, kind in (("张志愿", "volunteer"), ("王党员", "party_member"), ("张主任", "village_cadre")):
+            db.execute("INSERT INTO staff(name, kind, org_id) VALUES(?, ?, ?)", [name, kind, office["grid1"]])
+    db.close()
+    matter = Q.get_matter(page.ctx.reader(), office["ids"]["soon"])
+    dialog = StepDialog(page.ctx, matter, "assign", now=NOW, parent=page)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    names = [dialog.staff.itemText(i) for i in range(1, dialog.staff.count())]
+    assert names == ["张主任（村社区干部·第一网格）", "周海燕（网格员·第一网格）", "王党员（党员·第一网格）",
+                     "张志愿（志愿者·第一网格）"]
+    dialog.staff.lineEdit().setFocus()
+    dialog.staff.lineEdit().insert("张")  # what an input method commits
+    completer = dialog.staff.completer()
+    offered = [completer.completionModel().index(r, 0).data() for r in range(completer.completionCount())]
+    assert offered == ["张主任（村社区干部·第一网格）", "张志愿（志愿者·第一网格）"]
+    dialog.staff.setCurrentIndex(dialog.staff.findText(offered[0]))
+    dialog.save()
+    qtbot.waitUntil(lambda: dialog.result() == 1)
+    assert Q.get_matter(page.ctx.reader(), matter.id).assignee == "张主任"

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTim
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import matters as M
-from gridoffice import regions, vocab
+from gridoffice import regions, staff
+from ui.widgets.search_combo import searchable
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.write_dialog import WriteDialog
 
@@ -50,8 +51,7 @@ def time_edit(parent: QWidget, now: dt.datetime) -> QDateTimeEdit:
 
 
 def staff_items(db) -> list[tuple[int | None, str]]:
-    rows = db.execute("SELECT id, name, kind FROM staff WHERE status = 'active' ORDER BY name").fetchall()
-    return [(None, "")] + [(r[0], f"{r[1]}（{vocab.label(vocab.STAFF_KINDS, r[2])}）") for r in rows]
+    return [(None, "")] + staff.handler_choices(db)
 
 
 class IntakeDialog(WriteDialog):
@@ -142,7 +142,8 @@ class StepDialog(WriteDialog):
         self.now = now or dt.datetime.now()
         db = ctx.reader()
         if action in ("assign", "transfer"):
-            self.staff = self.add_field(self.tr("承办人"), combo(self, staff_items(db)), "staff_id")
+            self.staff = self.add_field(self.tr("承办人"), searchable(combo(self, staff_items(db))), "staff_id")
+            self.staff.lineEdit().setPlaceholderText(self.tr("输入姓名查找"))
             self.dept = self.add_field(self.tr("承办部门"), QLineEdit(self), "dept")
             self.dept.setPlaceholderText(self.tr("例如：民政办、城建办（可与承办人同时填写）"))
         elif action == "evaluate":

@@ -9,12 +9,10 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCompleter
-
 from gridoffice import regions, staff, staff_accounts, users, vocab
 
 from .dialogs import ok_cancel
+from .widgets.search_combo import searchable
 
 STATUS_LABELS = {"active": "在用", "disabled": "已停用"}
 
@@ -208,10 +206,7 @@ class StaffLinkDialog(QDialog):
             unit = units.get(s.org_id, "")
             kind = vocab.label(vocab.STAFF_KINDS, s.kind)
             self.combo.addItem("　".join(t for t in (s.name, unit, kind) if t))
-        self.combo.setEditable(True)
-        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.combo.completer().setFilterMode(Qt.MatchFlag.MatchContains)
-        self.combo.completer().setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        searchable(self.combo)
         self.combo.setCurrentIndex(self.ids.index(current) if current in self.ids else 0)
         self.combo.setMinimumContentsLength(24)
         form = QFormLayout()
