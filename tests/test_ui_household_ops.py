@@ -4,10 +4,15 @@ is checked, then taken back with the Edit menu's undo, which names it."""
 
 import datetime as dt
 
+from PySide6.QtCore import QDate
+
 from gridoffice import households, people
 from test_ui_archive import head_of, settle, window, with_dialog  # noqa: F401 - the window fixture
 
-DAY = dt.date(2026, 3, 5)
+# A day these people were all alive (the office's ages count from today, and a move-out or death
+# before one's birth is refused), told as text the way the window tells it.
+DAY = dt.date.today() - dt.timedelta(days=40)
+D = DAY.isoformat()
 
 
 def _member(win, person_id):
@@ -28,17 +33,17 @@ def test_a_member_moves_out(qtbot, window):
 
     def handle(dialog):
         assert dialog.new_head is None  # a member who is not the head: no new head to choose
-        dialog.day.setText(DAY.isoformat())
+        dialog.day.setDate(QDate(DAY))
         dialog.accept()
 
     with_dialog(qtbot, page.actions["remove_member"].trigger, handle)
     settle(qtbot, window)
     title, text, undoable = window.confirmations[-1]
-    assert title == "成员迁出" and "张小龙于2026-03-05从户" in text and undoable is True
+    assert title == "成员迁出" and f"张小龙于{D}从户" in text and undoable is True
     person = _member(window, office.zhang_xiaolong)
-    assert (person.status, person.status_date, person.household_id) == ("moved_out", "2026-03-05", office.h_zhang)
+    assert (person.status, person.status_date, person.household_id) == ("moved_out", D, office.h_zhang)
     row = next(r for r in range(page.detail.members.rowCount()) if page.detail.members.item(r, 0).text() == "张小龙")
-    assert page.detail.members.item(row, 6).text() == "已迁出 2026-03-05"
+    assert page.detail.members.item(row, 6).text() == f"已迁出 {D}"
     _undo(qtbot, window, text[:-1])
     person = _member(window, office.zhang_xiaolong)
     assert (person.status, person.status_date) == ("active", None)
@@ -53,7 +58,7 @@ def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
     page.show_household(office.h_zhang, office.zhang_wei)
 
     def handle(dialog):
-        dialog.day.setText(DAY.isoformat())
+        dialog.day.setDate(QDate(DAY))
         dialog.new_head.setCurrentIndex(dialog.new_head.findData(office.li_na))
         dialog.others.combos[office.zhang_xiaolong].setCurrentIndex(
             dialog.others.combos[office.zhang_xiaolong].findData("son"))
@@ -61,7 +66,7 @@ def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
 
     with_dialog(qtbot, page.actions["death"].trigger, handle)
     settle(qtbot, window)
-    assert "登记张伟于2026-03-05死亡，李娜成为新户主" in window.confirmations[-1][1]
+    assert f"登记张伟于{D}死亡，李娜成为新户主" in window.confirmations[-1][1]
     assert _member(window, office.zhang_wei).status == "deceased"
     assert head_of(window, office.h_zhang) == "李娜"
     # The representative was the head: the new head takes the part.
@@ -79,13 +84,13 @@ def test_the_whole_household_moves_out(qtbot, window):
     page.show_household(office.h_wang)
 
     def handle(dialog):
-        dialog.day.setText(DAY.isoformat())
+        dialog.day.setDate(QDate(DAY))
         dialog.accept()
 
     with_dialog(qtbot, page.actions["move_out"].trigger, handle)
     settle(qtbot, window)
     h = households.get_household(window.ctx.reader(), office.h_wang)
-    assert (h.status, h.status_date) == ("moved_out", "2026-03-05")
+    assert (h.status, h.status_date) == ("moved_out", D)
     assert all(p.status == "moved_out" for p in h.members)
     assert "已迁出" in page.detail.title.text()
     assert not page.actions["add_member"].isEnabled()

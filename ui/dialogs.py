@@ -823,6 +823,7 @@ class TransferDialog(QDialog):
         layout.addLayout(form)
         others = [p for p in household.active_members if p.id != person.id]
         self.new_head = self.others = None
+        self.kin = {p.id: kinship.kin_of(p) for p in household.active_members}
         if person.relation == "head":
             self.new_head = person_combo(others)
             form.addRow(tr("本户新户主(&H)"), self.new_head)

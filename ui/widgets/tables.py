@@ -48,7 +48,7 @@ class ColumnFitter(QObject):
         table.viewport().installEventFilter(self)
 
     def eventFilter(self, watched, event) -> bool:
-        if event.type() == QEvent.Type.Resize:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.Show):
             self._timer.start()
         return False
 
@@ -59,6 +59,9 @@ class ColumnFitter(QObject):
                 for c in range(header.count())]
 
     def fit(self) -> None:
+        # A hidden list is measured when it shows: its page may be closing, its file already closed.
+        if not self.table.isVisible():
+            return
         header = self.table.horizontalHeader()
         # No other column takes more than a third: a long comment beside a log still leaves the log room.
         cap = max(self.stretch_min, self.table.viewport().width() // 3)
