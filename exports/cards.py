@@ -159,6 +159,8 @@ def front(card: Card, layout: C.Layout, office: C.Office) -> Front:
             own.append(tr("所属网格：{g}").format(g=card.grid_name))
         elif field == "contacts" and household:
             own += [tr("联系人：{p}").format(p=_person(p, phones)) for p in card.contacts]
+            if not card.contacts:  # said, not left out: the resident knows whom to ask meanwhile
+                own.append(tr("联系人：暂未安排，请拨打服务热线") if office.hotline else tr("联系人：暂未安排，请联系社区"))
         elif field in ("team", "proxies") and team is not None:
             people = team.members if field == "team" else team.proxies
             if people:

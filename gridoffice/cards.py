@@ -104,6 +104,14 @@ class Office:
     hotline: str
 
 
+def without_contact(db: Database, household_ids: list[int]) -> int:
+    """How many of these households have no current contact person on duty (their cards say so)."""
+    return db.execute(
+        "SELECT count(*) FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM contacts c JOIN staff s "
+        "ON s.id = c.staff_id AND s.status = 'active' WHERE c.household_id = j.value AND c.until IS NULL)",
+        [json.dumps(list(household_ids))]).fetchone()[0]
+
+
 # The scan code at the end of every payload: a USB scanner types it into the search box, which opens
 # the household or the team (read_code). Scanners that cannot type Chinese still type this part.
 _CODE = re.compile(r"GO:([HT]):([0-9A-Za-z./-]{1,30})")

@@ -133,3 +133,47 @@ def test_offset_saved_through_the_writer(page, office, qtbot):
     page.save_offset()
     qtbot.waitUntil(lambda: "打印机偏移已保存" in page.status.text(), timeout=5000)
     assert C.printer_offset(page.ctx.reader()) == (1.5, -0.5)
+
+
+def test_preview_says_what_to_choose_pages_through_the_sheets_and_fits_the_window(page, qtbot):
+    """Nothing ticked: a sentence instead of a blank sheet. Three households on A6 (one card a sheet):
+    three sheets to page through, shown whole in the preview area, or at full size when the clerk
+    unticks 适合窗口."""
+    page.preview_button.click()
+    assert "请勾选网格，或输入户号" in page.preview.text() and page.preview.pixmap().isNull()
+    assert not page.next_button.isEnabled()
+    page.sheet_box.setCurrentIndex(page.sheet_box.findData("a6"))
+    check(page, "第一网格")
+    check(page, "第二网格")
+    page.preview_button.click()
+    assert page.sheet_label.text() == "第1/3页" and not page.previous_button.isEnabled()
+    page.next_button.click()
+    page.next_button.click()
+    assert page.sheet_label.text() == "第3/3页" and not page.next_button.isEnabled()
+    assert "预览为第3页" in page.status.text()
+    page.sheet_box.setCurrentIndex(page.sheet_box.findData("a4-10"))
+    page.preview_button.click()
+    assert page.sheet_label.text() == "第1/1页"
+    natural = page.render_sheet()
+    qtbot.waitUntil(lambda: page.preview.pixmap().height() < natural.height())  # the A4 sheet is shrunk to fit
+    room = page.scroll.viewport().size()
+    assert page.preview.pixmap().width() <= room.width() and page.preview.pixmap().height() <= room.height()
+    page.fit_box.setChecked(False)
+    assert page.preview.pixmap().size() == natural.size()
+
+
+def test_a_household_without_a_contact_person_is_told_on_its_card_and_in_the_status(page, office):
+    from exports import cards as X
+
+    check(page, "第一网格")
+    check(page, "第二网格")
+    page.layout_box.setCurrentIndex(page.layout_box.findData("contact"))
+    page.preview_button.click()
+    assert "其中2户还没有联系人" in page.status.text()
+    db = page.ctx.reader()
+    layout, office_info = C.load_layout("contact"), C.office_for_cards(db)
+    texts = {}
+    for card in C.household_cards(db, office["households"], page.ctx.scope()):
+        texts[card.number] = [op[3] for op in X.front(card, layout, office_info).own if op[0] == "text"]
+    assert any(t.startswith("联系人：") and "周海燕" in t for t in texts["H001"])
+    assert "联系人：暂未安排，请拨打服务热线" in texts["H002"] and "联系人：暂未安排，请拨打服务热线" in texts["H003"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QCoreApplication, QEvent, QMarginsF, QPointF, QRectF, QSize, QSizeF, Qt
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPageLayout, QPageSize, QPainter, QPen, QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -160,7 +160,18 @@ class CardsPage(Page):
         calibration.clicked.connect(self.save_calibration)
 
         self.preview_button = QPushButton(tr("预览"))
-        self.preview_button.clicked.connect(self.refresh_preview)
+        self.preview_button.clicked.connect(lambda: self.refresh_preview(0))
+        self.sheet_index = 0
+        self.sheets = 0
+        self._image: QImage | None = None
+        self.previous_button = QPushButton(tr("上一页"))
+        self.next_button = QPushButton(tr("下一页"))
+        self.previous_button.clicked.connect(lambda: self.refresh_preview(self.sheet_index - 1))
+        self.next_button.clicked.connect(lambda: self.refresh_preview(self.sheet_index + 1))
+        self.sheet_label = QLabel()
+        self.fit_box = QCheckBox(tr("适合窗口"))
+        self.fit_box.setChecked(True)
+        self.fit_box.toggled.connect(lambda _on: self._show_image())
         self.save_button = QPushButton(tr("保存PDF…"))
         self.save_button.clicked.connect(self.save_pdf)
         self.print_button = QPushButton(tr("打印…"))
@@ -209,14 +220,28 @@ class CardsPage(Page):
 
         self.preview = QLabel(tr("选择网格或户号后点“预览”"))
         self.preview.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        scroll = QScrollArea()
+        self.scroll = scroll = QScrollArea()
         scroll.setWidget(self.preview)
         scroll.setWidgetResizable(True)
         scroll.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        scroll.viewport().installEventFilter(self)
+        pager = QHBoxLayout()
+        for widget in (self.previous_button, self.sheet_label, self.next_button):
+            pager.addWidget(widget)
+        pager.addStretch(1)
+        pager.addWidget(self.fit_box)
+        right = QWidget()
+        right_box = QVBoxLayout(right)
+        right_box.setContentsMargins(0, 0, 0, 0)
+        right_box.addLayout(pager)
+        right_box.addWidget(scroll, 1)
+        self._update_pager()
 
         splitter = QSplitter()
         splitter.addWidget(left)
-        splitter.addWidget(scroll)
+        splitter.addWidget(right)
+        # The left column as wide as its longest line (the sheet's name, the duplex note), not cut at 1366×768.
+        splitter.setSizes([max(left.sizeHint().width(), 440), 900])
         splitter.setStretchFactor(1, 1)
         outer = QVBoxLayout(self)
         outer.addWidget(splitter)
@@ -292,8 +317,9 @@ class CardsPage(Page):
 
     # ---- preview and printing -------------------------------------------------------------
 
-    def first_sheet(self) -> tuple[list, C.Layout, C.Office, int] | None:
-        """The cards of the first page, the layout, the office and how many cards there are in all."""
+    def first_sheet(self, index: int = 0) -> tuple[list, C.Layout, C.Office, int] | None:
+        """The cards of sheet `index` (the first by default), the layout, the office and how many cards
+        there are in all; also counts the sheets and the households printed without a contact person."""
         db = self.ctx.reader()
         try:
             grids, households = self.selection(db)
@@ -303,18 +329,24 @@ class CardsPage(Page):
             return None
         per_page = X.per_page(self.options()["sheet"])
         scope = self.ctx.scope()
+        window = slice(index * per_page, (index + 1) * per_page)
+        self.uncontacted = 0
         if self.teams.isChecked():
             cards = C.team_cards(db, grids, scope)
             total = len(cards)
+            cards = cards[window]
         else:
             ids = list(dict.fromkeys(C.households_in_grids(db, grids, scope) + households))
             total = len(ids)
-            cards = C.household_cards(db, ids[:per_page], scope)
+            cards = C.household_cards(db, ids[window], scope)
+            if "contacts" in layout.fields:
+                self.uncontacted = C.without_contact(db, ids)
+        self.sheets = -(-total // per_page)
         return cards[:per_page], layout, C.office_for_cards(db), total
 
-    def render_sheet(self, px_per_mm: float = PREVIEW_PX_PER_MM) -> QImage | None:
-        """The first front page (and its back when duplex) side by side, as the printer will get them."""
-        found = self.first_sheet()
+    def render_sheet(self, px_per_mm: float = PREVIEW_PX_PER_MM, index: int = 0) -> QImage | None:
+        """Sheet `index`'s front page (and its back when duplex) side by side, as the printer will get them."""
+        found = self.first_sheet(index)
         if found is None:
             return None
         cards, layout, office, total = found
@@ -335,14 +367,60 @@ class CardsPage(Page):
             CardPainter(painter, px_per_mm, h, (0.0, 0.0)).page(cards, layout, office, sheet, back)
             painter.restore()
         painter.end()
-        self.status.setText(self.tr("共{n}张卡片；预览为第一页{sides}").format(
-            n=total, sides=self.tr("的正面和背面") if len(sides) == 2 else ""))
+        status = self.tr("共{n}张卡片，{p}页；预览为第{i}页{sides}").format(
+            n=total, p=self.sheets, i=index + 1, sides=self.tr("的正面和背面") if len(sides) == 2 else "")
+        if self.uncontacted:
+            status += self.tr("。其中{n}户还没有联系人，卡片上印“联系人：暂未安排”；可在“组织与网格”页为它们设置联系人").format(
+                n=self.uncontacted)
+        self.status.setText(status)
         return image
 
-    def refresh_preview(self) -> None:
-        image = self.render_sheet()
-        if image is not None:
-            self.preview.setPixmap(QPixmap.fromImage(image))
+    def refresh_preview(self, index: int = 0) -> None:
+        """Show sheet `index`; with nothing chosen, say what to choose instead of a blank sheet."""
+        if not self.checked_grids() and not self.numbers.text().strip():
+            self._image, self.sheets = None, 0
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText(self.tr("还没有选择要印卡片的户：请勾选网格，或输入户号，再点“预览”"))
+            self.status.setText(self.tr("请先勾选网格或输入户号"))
+            self._update_pager()
+            return
+        index = max(index, 0)
+        image = self.render_sheet(index=index)
+        if image is not None and 0 < self.sheets <= index:  # the choice shrank since: its last sheet
+            index = self.sheets - 1
+            image = self.render_sheet(index=index)
+        if image is None:
+            return
+        if self.sheets == 0:
+            self._image = None
+            self.preview.setPixmap(QPixmap())
+            self.preview.setText(self.tr("所选网格里没有在册户，没有卡片可印"))
+        else:
+            self.sheet_index = min(index, self.sheets - 1)
+            self._image = image
+            self._show_image()
+        self._update_pager()
+
+    def _update_pager(self) -> None:
+        self.sheet_label.setText(self.tr("第{i}/{n}页").format(i=self.sheet_index + 1, n=self.sheets)
+                                 if self.sheets else "")
+        self.previous_button.setEnabled(self.sheets > 0 and self.sheet_index > 0)
+        self.next_button.setEnabled(self.sheet_index + 1 < self.sheets)
+
+    def _show_image(self) -> None:
+        """The sheet at full size (scroll to see it), or shrunk to fit the preview area."""
+        if self._image is None:
+            return
+        pixmap = QPixmap.fromImage(self._image)
+        room = self.scroll.viewport().size() - QSize(8, 8)
+        if self.fit_box.isChecked() and (pixmap.width() > room.width() or pixmap.height() > room.height()):
+            pixmap = pixmap.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+        self.preview.setPixmap(pixmap)
+
+    def eventFilter(self, watched, event) -> bool:
+        if event.type() == QEvent.Type.Resize and self.fit_box.isChecked():
+            self._show_image()
+        return False
 
     def save_pdf(self, *, calibration: bool = False) -> None:
         db = self.ctx.reader()
