@@ -429,7 +429,9 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
     page.staff_left()
     qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "left")
     assert staff.contacts_of(reader, party) == []
-    assert stack.undoText() == f"登记{staff.get_staff(reader, party).name}离岗"
+    # The undo step is pushed when the write's result reaches the window, a moment after the commit.
+    name = staff.get_staff(reader, party).name
+    qtbot.waitUntil(lambda: stack.undoText() == f"登记{name}离岗")
     stack.undo()
     qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "active")
     assert len(staff.contacts_of(reader, party)) == 3
