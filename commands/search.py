@@ -35,7 +35,9 @@ def run(args) -> int:
     if args.limit < 1:
         print("--limit 应为正整数", file=sys.stderr)
         return 2
-    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True))
+    # A number search leaves an audit entry (gridoffice.search.NUMBER_DIGITS); any other only reads.
+    readonly = search.number_digits(args.query) <= search.NUMBER_DIGITS
+    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=readonly))
     db = login.db
     try:
         if not db["households"].exists() or not db["search_fts"].exists():

@@ -20,6 +20,7 @@ ACTION_LABELS = {
     "create": "新增",
     "update": "修改",
     "reveal": "查看完整号码",
+    "search_numbers": "按号码查找",
     "export": "导出",
     "print": "打印",
     "login": "登录",

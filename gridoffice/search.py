@@ -15,7 +15,7 @@ from typing import Callable, Iterable
 
 from sqlite_utils import Database
 
-from . import office_tags, vocab
+from . import audit, office_tags, vocab
 from .ages import age_on, birth_bounds
 from .errors import PermissionDenied, ValidationError
 from .i18n import tr
@@ -51,13 +51,22 @@ from .search_index import (
     reindex,
 )
 
-__all__ = ["FTS_OPTIONS", "HOUSEHOLD", "PERSON", "Hit", "dirty_count", "query_problem", "rebuild", "reindex",
-           "search"]
+__all__ = ["FTS_OPTIONS", "HOUSEHOLD", "NUMBER_DIGITS", "PERSON", "Hit", "dirty_count", "number_digits",
+           "number_refusal", "query_problem", "rebuild", "reindex", "search"]
 
 # Longer or wider queries only cost time: every term is one more index expression, and a 40 KB
 # paste took 2.8 s and 1.26 GB before these bounds. A name, an address and a number fit well within.
 MAX_QUERY_CHARS = 100
 MAX_QUERY_TERMS = 8
+
+# A search is an oracle: whoever may search can confirm a guessed number by whether it finds the
+# person, without ever seeing it. More digits than this in one query (counted over all its number
+# words, so a guess typed in groups counts whole) are a number search: refused to roles that may
+# not reveal full numbers, and recorded like a reveal, with the query and the match count, for
+# those that may. Four is the tail by which people find a caller (a phone's last four, which the
+# masked phone shows anyway); a guessed ID's first ten digits or a full phone are far more.
+NUMBER_DIGITS = 4
+_NUMBER_WORD = re.compile(r"\d+x?")
 
 _JUDGE_BATCH = 200
 # An age filter spanning more birth years than this is checked on the row only.
@@ -248,6 +257,20 @@ def query_problem(query: str) -> str | None:
     return None
 
 
+def number_digits(query: str) -> int:
+    """How many digits the query's number words hold: the words matched against ID and phone digits."""
+    words = (w.replace("-", "") for w in clean_text(query).lower().split(" "))
+    return sum(len(w) for w in words if _NUMBER_WORD.fullmatch(w))
+
+
+def number_refusal(query: str, scope: Scope) -> str | None:
+    """A Chinese sentence refusing a number search to a role that may not reveal full numbers, or None."""
+    if scope.reveal or number_digits(query) <= NUMBER_DIGITS:
+        return None
+    return tr("“{role}”角色用号码查找时最多输入{n}位数字（例如电话的后{n}位）；更长的号码只有可以查看完整号码"
+              "的角色才能查找").format(role=tr(scope.role_label), n=NUMBER_DIGITS)
+
+
 def _plan(query: str) -> list[tuple[float, str, list[Check]]]:
     if problem := query_problem(query):
         raise ValidationError("query", problem)
@@ -394,12 +417,38 @@ def search(
     persons by name, pinyin, ID number and phone. Age and tag filters select persons only. Only rows
     of the user's scope are found; a sensitive tag the role may not see is refused. A query longer
     than MAX_QUERY_CHARS or with more than MAX_QUERY_TERMS terms raises ValidationError (see
-    query_problem).
+    query_problem). A number search (more than NUMBER_DIGITS digits) is refused to a role that may
+    not reveal full numbers and, for one that may, leaves an audit entry on `db`, which must then
+    be writable.
     """
     if tag is not None and not scope.sees_tag(tag):
         raise PermissionDenied(tr("“{role}”角色不能查看或修改“{tag}”这类敏感信息").format(
             role=tr(scope.role_label), tag=office_tags.label(db, tag)))
-    plan = _plan(query or "")
+    query = query or ""
+    if problem := query_problem(query):
+        raise ValidationError("query", problem)
+    if refusal := number_refusal(query, scope):
+        raise PermissionDenied(refusal)
+    began = db.conn.in_transaction
+    try:
+        hits = _search(db, query, scope=scope, org_id=org_id, tag=tag, contact_class=contact_class,
+                       age_min=age_min, age_max=age_max, status=status, kind=kind, limit=limit, today=today)
+    finally:
+        if not began and db.conn.in_transaction:
+            # Judging changed rows fills the temp scratch table, which opens a transaction; left
+            # open it would hold a reader's snapshot and swallow the audit entry's commit below.
+            db.conn.commit()
+    if number_digits(query) > NUMBER_DIGITS:
+        # Before the caller sees the hits, as a reveal's entry comes before the number.
+        with db.atomic():
+            audit.record(db, "search_numbers", "persons", None,
+                         new={"query": clean_text(query), "matches": len(hits)})
+    return hits
+
+
+def _search(db: Database, query: str, *, scope: Scope, org_id, tag, contact_class, age_min, age_max, status, kind,
+            limit: int, today: dt.date | None) -> list[Hit]:
+    plan = _plan(query)
     if not plan or limit <= 0:
         return []
     day = today or dt.date.today()

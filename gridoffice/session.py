@@ -29,7 +29,8 @@ from .db import connect, export_plain, is_plain, raw_connect
 from .errors import GridOfficeError
 from .i18n import tr
 from .normalize import clean_text
-from .users import ROLES, LoginFailed, User, _user, login as legacy_login
+from .scope import bind
+from .users import ROLES, LoginFailed, User, _user, login as legacy_login, scope_of
 
 THROTTLE_SUFFIX = ".logins"
 FREE_FAILURES = 3  # tries before the first wait: a typo or two costs nothing
@@ -146,6 +147,8 @@ def authenticate(db: Database, name: str, *, record: bool = True) -> User:
         # Only someone who gave this account's password reads this.
         raise LoginFailed(tr("此账号已停用，请联系系统管理员"))
     audit.set_actor(db, user.name)
+    # Writes on this connection are then checked against the user's scope, as the window's are.
+    bind(db, scope_of(db, user))
     if record:
         with db.atomic():
             db.execute("UPDATE users SET failed_logins = 0, last_login = datetime('now', 'localtime') WHERE id = ?",

@@ -155,7 +155,10 @@ def _in_subtree(db: Database, org_id: int | None, alias: str = "u") -> tuple[str
 
 
 def grids(db: Database, scope: Scope, org_id: int | None = None) -> list[tuple[int, str]]:
-    """The active grids (of a subtree) within the scope, in tree order."""
+    """The active grids (of a subtree) within the scope, in tree order; a subtree outside the scope
+    is refused, as the roster refuses it, rather than answered with an empty report under its name."""
+    if org_id is not None:
+        scope.require_org(org_id)
     where, params = _in_subtree(db, org_id)
     keys = tree_keys(db)
     return sorted((tuple(r) for r in db.execute(

@@ -40,11 +40,17 @@ class Role:
     restore: bool  # restore a backup over the office file
 
 
+# Revealing a full number (and the searches that could confirm one, search.NUMBER_DIGITS) is for
+# the roles whose work needs it: the administrator and the clerks who keep the archive, check
+# identities for applications and type paper records in. A leader reads figures and comments; a
+# grid worker meets residents in person and asks them. Neither needs a resident's full number
+# (PIPL Art. 6, the least that serves the purpose), and they are the accounts most often shared
+# or left logged in on a phone or a street office's PC.
 ROLES = {
     "admin": Role("admin", "系统管理员", True, True, True, True, True, True, True),
-    "leader": Role("leader", "领导", True, True, True, True, True, False, False),
+    "leader": Role("leader", "领导", True, True, True, False, True, False, False),
     "clerk": Role("clerk", "工作人员", True, True, True, True, False, False, False),
-    "grid_worker": Role("grid_worker", "网格员", False, False, True, True, False, False, False),
+    "grid_worker": Role("grid_worker", "网格员", False, False, True, False, False, False, False),
 }
 ROLE_LABELS = {code: role.label for code, role in ROLES.items()}
 

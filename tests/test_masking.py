@@ -73,12 +73,20 @@ def test_reveal_of_a_missing_row(db, person):
         masking.reveal(db, "persons", 99, "phone", "核对电话", scope=ADMIN)
 
 
-def test_reveal_respects_the_users_grid(db, person):
+def test_reveal_is_for_the_roles_that_may_and_never_outside_the_grid(db, person):
     outside = users.get_user(db, users.create_user(db, "w2", "gridoffice1", "grid_worker", by=ADMIN, org_id=2))
     inside = users.get_user(db, users.create_user(db, "w1", "gridoffice1", "grid_worker", by=ADMIN, org_id=1))
-    with pytest.raises(users.PermissionDenied):
-        masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, outside))
-    assert masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, inside)) == "13812348000"
+    for worker in (outside, inside):
+        with pytest.raises(users.PermissionDenied) as err:
+            masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, worker))
+        assert "没有“查看完整的身份证号和电话”的权限" in err.value.message
+    # A clerk reveals, within the units the account is given (here another grid: refused).
+    elsewhere = users.get_user(db, users.create_user(db, "c2", "gridoffice1", "clerk", by=ADMIN, org_id=2))
+    with pytest.raises(users.PermissionDenied) as err:
+        masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, elsewhere))
+    assert "不在您负责的范围内" in err.value.message
+    clerk = users.get_user(db, users.create_user(db, "c1", "gridoffice1", "clerk", by=ADMIN))
+    assert masking.reveal(db, "persons", person, "phone", "上门走访", scope=users.scope_of(db, clerk)) == "13812348000"
 
 
 def test_find_unmasked_catches_clear_numbers_only():

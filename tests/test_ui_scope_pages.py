@@ -238,3 +238,52 @@ def test_the_org_and_registers_pages_show_only_the_users_units(office, role, qtb
     assert ("disabled" in page._group_items) is not mine
     qtbot.waitUntil(lambda: page._group_items["age:under_6"].text(1) == ("0" if mine else "1"))
     close(ctx, page)
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "clerk", "grid_worker"])
+def test_the_search_box_refuses_or_records_a_number_search(office, role, qtbot, tmp_path):
+    """Search as an oracle, in the window: a guessed ID number typed into the search box is refused
+    to roles that may not reveal numbers, and found with an audit entry by those that may."""
+    from gridoffice import audit_log
+    from ui.pages.archive_page import ArchivePage
+
+    o = office["o"]
+    db = open_db(office["path"])
+    number = db.execute("SELECT id_number FROM persons WHERE id = ?", [o.zhang_wei]).fetchone()[0]
+    db.close()
+    ctx, page = open_page(ArchivePage, office, office["by_role"][role], qtbot)
+    page.resize(1366, 768)
+    page.search_edit.setText(number)  # searched after the typing pause
+    qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0, timeout=5000)
+    shown = page.results.item(0).text()
+    qtbot.waitUntil(lambda: not ctx.busy and not page.search_worker.pending, timeout=5000)
+    ctx.close()
+    db = open_db(office["path"])
+    logged = audit_log.query(db, audit_log.Filter(action="search_numbers"))
+    db.close()
+    if role in ("admin", "clerk"):
+        assert "张伟" in shown and [(e.actor, e.new["matches"]) for e in logged] == [(role, 1)]
+    else:
+        assert "最多输入4位数字" in shown and logged == []
+        from PySide6.QtWidgets import QApplication
+
+        from ui.app import install_font
+
+        install_font(QApplication.instance())
+        page.grab().save(str(tmp_path / f"search-refused-{role}.png"))
+
+
+@pytest.mark.parametrize("role", ["admin", "leader", "clerk", "grid_worker"])
+def test_the_person_form_offers_reveal_only_to_roles_that_may(office, role, qtbot):
+    from gridoffice import people
+    from ui.person_form import PersonForm
+
+    user = office["by_role"][role]
+    ctx = AppContext(office["path"], user)
+    form = PersonForm(ctx, person=people.get_person(ctx.reader(), office["o"].zhang_wei))
+    qtbot.addWidget(form)
+    form.show()
+    masked, button = form.masked_cells["id_number"]
+    assert masked.isVisible() and "*" in masked.text()
+    assert button.isVisible() is (role in ("admin", "clerk"))
+    ctx.close()

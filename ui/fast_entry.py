@@ -136,7 +136,9 @@ class FastEntryDialog(QDialog):
         needle = text.strip().lower()
         self._local = [label for label in self.known if needle and needle in label.lower()][:20]
         self._offer(self._local)
-        if needle and not search.query_problem(needle):
+        # A number search (more than search.NUMBER_DIGITS digits) is recorded, or refused to some
+        # roles: it belongs to the archive's search box, not to picking a household here.
+        if needle and not search.query_problem(needle) and search.number_digits(needle) <= search.NUMBER_DIGITS:
             self._search_timer.start()
 
     def _search(self) -> None:

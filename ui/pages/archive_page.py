@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -631,9 +632,17 @@ class ArchivePage(Page):
         if problem := search.query_problem(query):
             self._show_message(problem)
             return
-        if query:
-            started = self._search_started
-            scope = self.ctx.scope()
+        if not query:
+            return
+        started = self._search_started
+        scope = self.ctx.scope()
+        if refusal := search.number_refusal(query, scope):
+            self._show_message(refusal)
+        elif search.number_digits(query) > search.NUMBER_DIGITS:
+            # A number search leaves an audit entry first: it runs on the writer, like a reveal.
+            self.ctx.write(partial(search.search, scope=scope, limit=SEARCH_LIMIT), query, description=tr("按号码查找"),
+                           on_done=lambda hits: self._show_hits(query, hits, started, only_if_current=True))
+        else:
             self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
                                       lambda hits: self._show_hits(query, hits, started))
 
@@ -664,7 +673,9 @@ class ArchivePage(Page):
         self.results.show()
         self.results.raise_()
 
-    def _show_hits(self, query: str, hits, started: float) -> None:
+    def _show_hits(self, query: str, hits, started: float, only_if_current: bool = False) -> None:
+        if only_if_current and self.search_edit.text().strip() != query:
+            return  # the writer answered after the clerk typed on; the newer search shows
         self.last_search_latency = time.perf_counter() - started
         self.results.clear()
         notes = []

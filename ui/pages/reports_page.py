@@ -144,7 +144,8 @@ class ReportsPage(Page):
         self.template_button.setVisible(self.kind.currentData() == "assessment")
         needs = KINDS[self.kind.currentData()][2]
         for key, (_, widget) in self.rows.items():
-            self.form.setRowVisible(widget, key in needs)
+            # Full numbers are offered only to roles that may reveal them (users.ROLES).
+            self.form.setRowVisible(widget, key in needs and (key != "full" or self.ctx.can("reveal")))
 
     # -- exporting ----------------------------------------------------------------------------------
     def _default_name(self, kind: str) -> str:

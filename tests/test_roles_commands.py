@@ -1,0 +1,206 @@
+"""Roles in the headless commands (THREATS.md, "a logged-in user of a lower role"): each command
+reads and writes with the logged-in user's scope, so a grid worker gets from the command line
+exactly what their pages show, and a role is refused in Chinese what it may not do. The office is
+made by `generate` (accounts admin, clerk and grid; the grid worker works in the first grid), and
+the administrator adds a leader through `users add`."""
+
+import io
+
+import openpyxl
+import pytest
+
+import commands
+from gridoffice import audit_log, keys, session
+
+PASSWORD = "demo1234"
+ROLES = ("admin", "leader", "clerk", "grid")
+MAY_REVEAL = {"admin", "clerk"}
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    """200 households in two grids with a year of matters, visits and logs, and a leader account."""
+    path = tmp_path_factory.mktemp("roles") / "office.db"
+    assert commands.run(["generate", "--db", str(path), "--households", "200", "--seed", "3",
+                         "--today", "2026-11-01", "-q"]) == 0
+    s = session.log_in(path, "admin", PASSWORD)
+    db = s.db
+    grids = db.execute("SELECT id, name, path FROM org_units WHERE level = 'grid' ORDER BY path").fetchall()
+    mine, other = grids[0][:2], grids[1][:2]
+    paths = {g: path for g, _, path in grids}
+
+    def one(sql, grid):
+        """`sql` with UNDER standing for the condition that household h lies in the grid's subtree."""
+        under = "h.org_id IN (SELECT id FROM org_units WHERE substr(path, 1, ?) = ?)"
+        return db.execute(sql.replace("UNDER", under), [len(paths[grid]), paths[grid]]).fetchone()
+
+    # A name borne by one person of the other grid only, and an ID number in the worker's own grid.
+    other_name = one("SELECT p.name FROM persons p JOIN households h ON h.id = p.household_id "
+                     "WHERE UNDER AND p.status = 'active' AND (SELECT count(*) FROM persons q "
+                     "WHERE q.name = p.name) = 1 ORDER BY p.id LIMIT 1", other[0])[0]
+    own_id = one("SELECT p.id_number FROM persons p JOIN households h ON h.id = p.household_id "
+                 "WHERE UNDER AND length(p.id_number) = 18 ORDER BY p.id LIMIT 1", mine[0])[0]
+    matter = "SELECT m.number FROM matters m JOIN households h ON h.id = m.household_id WHERE UNDER ORDER BY m.id LIMIT 1"
+    other_matter, own_matter = one(matter, other[0])[0], one(matter, mine[0])[0]
+    in_grid = {g: one("SELECT count(*) FROM persons p JOIN households h ON h.id = p.household_id "
+                      "WHERE UNDER AND p.status = 'active'", g)[0] for g, _, _ in grids}
+    s.close()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GRIDOFFICE_USER", "admin")
+        mp.setenv("GRIDOFFICE_PASSWORD", PASSWORD)
+        mp.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+        assert commands.run(["users", "add", "--db", str(path), "--name", "leader", "--role", "leader",
+                             "--password-stdin"]) == 0
+    return dict(path=path, mine=mine, other=other, other_name=other_name, own_id=own_id,
+                other_matter=other_matter, own_matter=own_matter, in_grid=in_grid)
+
+
+@pytest.fixture
+def office(generated, tmp_path):
+    path = tmp_path / "office.db"
+    path.write_bytes(generated["path"].read_bytes())
+    keys.copy(generated["path"], path)
+    return dict(generated, path=path, tmp=tmp_path)
+
+
+def run_as(role, monkeypatch, capsys, *argv):
+    """A command run by `role`, logged in with its password; (exit code, stdout, stderr)."""
+    monkeypatch.setenv("GRIDOFFICE_USER", role)
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", PASSWORD)
+    capsys.readouterr()
+    code = commands.run(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def entries(path, action):
+    s = session.log_in(path, "admin", PASSWORD)
+    try:
+        return audit_log.query(s.db, audit_log.Filter(action=action))
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_search_finds_only_the_users_grids(office, role, monkeypatch, capsys):
+    code, out, err = run_as(role, monkeypatch, capsys, "search", "--db", str(office["path"]), office["other_name"])
+    if role == "grid":
+        assert code == 1 and out == "" and "没有找到" in err
+    else:
+        assert code == 0 and office["other_name"] in out
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("how", ["full", "prefix", "groups"])
+def test_a_number_search_is_refused_or_recorded_by_role(office, role, how, monkeypatch, capsys):
+    """Search as an oracle: a guessed ID (whole, its first ten digits, or typed in groups) is
+    confirmed only by a role that may reveal numbers, and then with an audit entry."""
+    number = office["own_id"]
+    query = {"full": number, "prefix": number[:10], "groups": f"{number[:6]} {number[6:14]} {number[14:]}"}[how]
+    code, out, err = run_as(role, monkeypatch, capsys, "search", "--db", str(office["path"]), query)
+    logged = entries(office["path"], "search_numbers")
+    if role in MAY_REVEAL:
+        assert code == 0 and out
+        assert [(e.actor, e.new["query"]) for e in logged] == [(role, query)]
+        assert logged[0].new["matches"] == len(out.splitlines())
+    else:
+        assert code == 2 and out == "" and "最多输入4位数字" in err and "可以查看完整号码的角色才能查找" in err
+        assert logged == []
+    # Four digits (a phone's tail) are an ordinary search for every role, and leave no entry.
+    code, out, err = run_as(role, monkeypatch, capsys, "search", "--db", str(office["path"]), number[-5:-1])
+    assert code in (0, 1) and "最多输入" not in err
+    assert len(entries(office["path"], "search_numbers")) == len(logged)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_cards_of_another_grid_are_refused_to_a_grid_worker(office, role, monkeypatch, capsys):
+    out_pdf = office["tmp"] / "cards.pdf"
+    code, _, err = run_as(role, monkeypatch, capsys, "cards", "--db", str(office["path"]), "--grid",
+                          office["other"][1], "-o", str(out_pdf))
+    if role == "grid":
+        assert code == 1 and "不在您负责的范围内" in err and not out_pdf.exists()
+        code, _, err = run_as(role, monkeypatch, capsys, "cards", "--db", str(office["path"]), "--grid",
+                              office["mine"][1], "-o", str(out_pdf))
+    assert code == 0 and out_pdf.exists(), err
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_roster_holds_the_users_grids_and_full_numbers_only_for_roles_that_reveal(office, role, monkeypatch,
+                                                                                        capsys):
+    out = office["tmp"] / "roster.xlsx"
+    code, _, err = run_as(role, monkeypatch, capsys, "export", "roster", "--db", str(office["path"]), "-o", str(out),
+                          "-q")
+    assert code == 0, err
+    rows = sum(1 for _ in openpyxl.load_workbook(out, read_only=True).active.iter_rows(min_row=3))
+    counts = office["in_grid"]
+    assert rows == (counts[office["mine"][0]] if role == "grid" else sum(counts.values()))
+    out.unlink()
+    code, _, err = run_as(role, monkeypatch, capsys, "export", "roster", "--db", str(office["path"]), "-o", str(out),
+                          "--full-numbers", "--reason", "报送上级核对", "-q")
+    if role in MAY_REVEAL:
+        assert code == 0 and out.exists()
+        assert [e.actor for e in entries(office["path"], "export") if e.new.get("unmasked")] == [role]
+    else:
+        assert code == 2 and "没有“查看完整的身份证号和电话”的权限" in err and not out.exists()
+        assert not [e for e in entries(office["path"], "export") if e.new.get("unmasked")]
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("kind", ["summary", "notice"])
+def test_summary_and_notice_name_only_the_users_grids(office, role, kind, monkeypatch, capsys):
+    out = office["tmp"] / f"{kind}.xlsx"
+    code, _, err = run_as(role, monkeypatch, capsys, "export", kind, "--db", str(office["path"]), "--month",
+                          "2026-10", "-o", str(out), "-q")
+    assert code == 0, err
+    text = " ".join(str(c) for ws in openpyxl.load_workbook(out).worksheets
+                    for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    assert office["mine"][1] in text
+    assert (office["other"][1] in text) is (role != "grid")
+    if role == "grid":
+        code, _, err = run_as(role, monkeypatch, capsys, "export", kind, "--db", str(office["path"]), "--month",
+                              "2026-10", "--org", office["other"][1], "-o", str(office["tmp"] / "x.xlsx"), "-q")
+        assert code == 2 and "不在您负责的范围内" in err and not (office["tmp"] / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_dossier_of_another_grids_matter_is_refused_to_a_grid_worker(office, role, monkeypatch, capsys):
+    out = office["tmp"] / "dossier.pdf"
+    code, _, err = run_as(role, monkeypatch, capsys, "dossier", "matter", office["other_matter"], "--db",
+                          str(office["path"]), "-o", str(out))
+    if role == "grid":
+        assert code == 1 and "不在您负责的网格内" in err and not out.exists()
+        assert entries(office["path"], "dossier") == []
+        code, _, err = run_as(role, monkeypatch, capsys, "dossier", "matter", office["own_matter"], "--db",
+                              str(office["path"]), "-o", str(out))
+    assert code == 0 and out.exists(), err
+    assert [e.actor for e in entries(office["path"], "dossier")] == [role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_only_whole_office_roles_import_a_roster(office, role, monkeypatch, capsys):
+    """The log-in binds the user's scope to the command's connection, so the core's write checks
+    hold for commands as for the window: a grid worker's import is refused before anything is read."""
+    roster = office["tmp"] / "back.xlsx"
+    assert run_as("admin", monkeypatch, capsys, "export", "roster", "--db", str(office["path"]), "-o", str(roster),
+                  "--full-numbers", "--reason", "迁移到新电脑", "-q")[0] == 0
+    before = len(entries(office["path"], "import"))
+    code, out, err = run_as(role, monkeypatch, capsys, "import", str(roster), "--db", str(office["path"]), "-q")
+    if role == "grid":
+        assert code == 2 and "导入花名册会改动全部网格的档案" in err and "数据库未改动" in err
+        assert len(entries(office["path"], "import")) == before
+    else:
+        assert code == 0 and "导入完成" in out, err
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_users_audit_and_restore_by_role(office, role, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO("gridoffice1\n"))
+    code, _, err = run_as(role, monkeypatch, capsys, "users", "add", "--db", str(office["path"]), "--name", "new1",
+                          "--role", "clerk", "--password-stdin")
+    assert (code == 0) is (role == "admin")
+    if role != "admin":
+        assert "没有“管理用户”的权限" in err
+    code, _, err = run_as(role, monkeypatch, capsys, "audit", "list", "--db", str(office["path"]))
+    assert (code == 0) is (role in ("admin", "leader"))
+    if code:
+        assert "没有“查看操作记录”的权限" in err
