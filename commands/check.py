@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import audit, checks, session
+from gridoffice import audit, checks, safety, session
 from gridoffice.db import connect
 
 from . import _login
@@ -48,11 +48,8 @@ def run(args) -> int:
             return 2
         if not args.quiet:
             print("正在检查数据库文件……", file=sys.stderr)
-        pragma = "quick_check" if args.quick else "integrity_check"
-        try:
-            damage = [" ".join(row[0].split()) for row in db.execute(f"PRAGMA {pragma}") if row[0] != "ok"]
-        except sqlite3.DatabaseError as exc:  # an encrypted page that fails its check stops the scan
-            damage = [str(exc)]
+        # The same check the window makes at start (an encrypted page that fails stops the scan).
+        damage = [" ".join(text.split()) for text in safety.integrity_problems(path, quick=args.quick)]
         lines = []
         if damage:
             lines.append(f"数据库文件已损坏：SQLite报告了{len(damage)}处问题（见下面各行），"

@@ -9,7 +9,6 @@ from pathlib import Path
 from gridoffice import backup, keys, officefile
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
-from gridoffice.i18n import tr
 
 from . import _files, _login
 
@@ -30,8 +29,7 @@ def run(args) -> int:
     found = officefile.classify(Path(args.db))
     # Without its key file an encrypted office reads as unknown bytes; the backup brings the key file
     # back and the current file is kept aside. Anything else --db names is checked as for every command.
-    key_lost = (found.kind == officefile.NOT_SQLITE and found.what == tr("一个不认识的文件")
-                and not keys.path_for(Path(args.db)).exists())
+    key_lost = found.kind == officefile.KEYLESS
     if not key_lost and (message := _files.db_problem(args.db, new_ok=True)):
         print(message, file=sys.stderr)
         return 2

@@ -300,7 +300,8 @@ def _check_restorable(db_path: Path, backup_path: Path) -> tuple[officefile.Iden
     """
     found = officefile.classify(backup_path)
     name = backup_path.name
-    if found.kind in (officefile.FOLDER, officefile.NOT_SQLITE, officefile.FOREIGN, officefile.NEWER):
+    if found.kind in (officefile.FOLDER, officefile.NOT_SQLITE, officefile.KEYLESS, officefile.FOREIGN,
+                      officefile.NEWER):
         raise officefile.NotOurFile(found.kind, tr("“{name}”是{what}，不是本单位的备份，不能用来恢复；数据文件没有改动。"
                                                    "请选择另一份备份。").format(name=name, what=found.what))
     if found.kind == officefile.LOCKED:

@@ -8,6 +8,7 @@ it is taken over, and the caller learns the previous holder did not close cleanl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import errno
 import getpass
@@ -18,6 +19,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterator
 
 from .errors import GridOfficeError
 from .i18n import tr
@@ -139,6 +141,30 @@ class OfficeLock:
 
     def __exit__(self, *exc) -> None:
         self.release()
+
+
+@contextlib.contextmanager
+def briefly(path: Path, *, timeout: float = 10.0) -> Iterator[bool]:
+    """An OS lock on `path` (made owner-only if missing) for a few reads and writes by one process
+    at a time, waited for up to `timeout` seconds; yields False when it could not be had (a
+    read-only folder, a lock held too long), and the caller goes on unlocked. The file stays."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield False
+        return
+    try:
+        deadline = time.monotonic() + timeout
+        while not (got := _try_os_lock(fd)) and time.monotonic() < deadline:
+            time.sleep(0.005)
+        try:
+            yield got
+        finally:
+            if got and sys.platform == "win32":
+                os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    finally:
+        os.close(fd)
 
 
 def holder(db_path: str | Path) -> Holder | None:

@@ -28,6 +28,9 @@ NEW, OURS, FOREIGN, NEWER = "new", "ours", "foreign", "newer"
 MISSING, FOLDER, NOT_SQLITE, DAMAGED = "missing", "folder", "not_sqlite", "damaged"
 # An encrypted office (its key file beside it) that no password has unlocked in this process yet.
 LOCKED = "locked"
+# Bytes that are neither SQLite nor anything known, with no key file beside them: what an encrypted
+# office looks like once its key file is lost (restore brings one back), or a file of something else.
+KEYLESS = "keyless"
 
 
 class NotOurFile(GridOfficeError):
@@ -139,8 +142,8 @@ class FileKind:
         return self.kind in (NEW, OURS, MISSING)
 
 
-def _sniff(head: bytes) -> str:
-    """A plain name for what a non-SQLite file looks like."""
+def _sniff(head: bytes) -> str | None:
+    """A plain name for what a non-SQLite file looks like; None when it looks like nothing known."""
     if head.startswith(b"PK\x03\x04"):
         return tr("一个Excel表格或压缩文件")
     if head.startswith(b"\xd0\xcf\x11\xe0"):
@@ -158,10 +161,10 @@ def _sniff(head: bytes) -> str:
                 text = head[: exc.start].decode(encoding, "replace")
                 break
     if text is None:
-        return tr("一个不认识的文件")
+        return None
     if all(ch.isprintable() or ch in "\r\n\t" for ch in text.rstrip("\x00")):
         return tr("一个文本文件")
-    return tr("一个不认识的文件")
+    return None
 
 
 def look(path: Path, key: bytes | None = None) -> sqlite3.Connection:
@@ -213,6 +216,11 @@ def classify(path: str | Path) -> FileKind:
         return FileKind(LOCKED, path)
     if not head.startswith(SQLITE_MAGIC) and not (encrypted or keys.key_for(path)):
         what = _sniff(head)
+        if what is None:
+            return FileKind(KEYLESS, path, what=tr("一个不认识的文件"), message=tr(
+                "“{name}”读不出来：它可能是加密的数据文件，而旁边的密钥文件“{keys}”不见了；也可能不是网格通的数据文件。"
+                "程序没有打开它，也没有改动它。请把密钥文件放回数据文件旁边，或从备份恢复（每份备份都带着密钥文件）。")
+                .format(name=name, keys=keys.path_for(path).name))
         return FileKind(NOT_SQLITE, path, message=tr("“{name}”是{what}，不是网格通的数据文件。程序没有打开它，也没有改动它。"
                                                      "请选择本单位的数据文件（一般是 .db 文件）。")
                         .format(name=name, what=what), what=what)

@@ -314,7 +314,7 @@ def prepare(db_path: str | Path, *, check: str = "auto", allow_network: bool = T
     db_path = Path(db_path)
     found = officefile.classify(db_path)
     refused = found.kind in (officefile.FOLDER, officefile.FOREIGN, officefile.NEWER)
-    if found.kind == officefile.NOT_SQLITE:
+    if found.kind in (officefile.NOT_SQLITE, officefile.KEYLESS):
         # An office whose first page was destroyed looks like this too; its backups say it was ours.
         from .backup import list_backups
 

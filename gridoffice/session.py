@@ -91,17 +91,26 @@ def wait_seconds(db_path: str | Path, name: str, *, now: float | None = None) ->
     return max(0.0, float(entry.get("last", 0)) + delay_after(int(entry.get("failures", 0))) - now)
 
 
+def _counts_locked(db_path: Path):
+    """Held around each read-modify-write of the counts: two processes failing at the same instant
+    would otherwise both read n and both write n + 1, and a guesser running many at once would
+    lose the waits it earned."""
+    return locking.briefly(Path(str(_throttle_path(db_path)) + ".lock"))
+
+
 def _failed(db_path: Path, name: str, now: float) -> None:
-    data = _load(db_path)
-    entry = data.get(_name_key(name), {})
-    data[_name_key(name)] = {"failures": int(entry.get("failures", 0)) + 1, "last": now}
-    _save(db_path, data)
+    with _counts_locked(db_path):
+        data = _load(db_path)
+        entry = data.get(_name_key(name), {})
+        data[_name_key(name)] = {"failures": int(entry.get("failures", 0)) + 1, "last": now}
+        _save(db_path, data)
 
 
 def _succeeded(db_path: Path, name: str) -> None:
-    data = _load(db_path)
-    if data.pop(_name_key(name), None) is not None:
-        _save(db_path, data)
+    with _counts_locked(db_path):
+        data = _load(db_path)
+        if data.pop(_name_key(name), None) is not None:
+            _save(db_path, data)
 
 
 # --- opening ---------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 import sqlcipher3.dbapi2 as sqlite3
 
 import commands
-from gridoffice import audit, audit_log, backup, idcard, keys, session, users
+from gridoffice import audit, audit_log, backup, idcard, keys, officefile, session, users
 from gridoffice.db import connect, is_plain
 from gridoffice.schema import migrations
 
@@ -291,6 +291,11 @@ def test_backups_carry_the_key_file_check_verifies_it_and_restore_brings_it_back
     keys.path_for(office).unlink()  # the key file lost with a broken disk
     with pytest.raises(Exception, match="密钥文件"):
         session.log_in(office, "admin", PASSWORD)
+    # A kind of its own, which restore recognises and every other command explains.
+    found = officefile.classify(office)
+    assert found.kind == officefile.KEYLESS and "office.db.keys" in found.message
+    assert commands.run(["check", "--db", str(office)]) == 2
+    assert "密钥文件“office.db.keys”不见了" in capsys.readouterr().err
     assert commands.run(["restore", "--db", str(office), str(taken)]) == 0
     capsys.readouterr()
     keys.forget_all()

@@ -76,11 +76,12 @@ def test_first_start_creates_a_new_office(qtbot, data_folder, monkeypatch):
         dialog.accept()
 
     QTimer.singleShot(0, fill)
-    path = app_module.choose_start_file(args())
+    start = app_module.choose_start_file(args())
+    path = start.path
     assert path == data_folder / "东湖社区.db"
     # Encrypted from the start, its administrator logged in, the recovery code shown once.
     assert not path.read_bytes().startswith(b"SQLite format 3") and len(shown) == 1
-    assert keys.has_user(keys.read(path), "zhang") and app_module.START_USER[str(path)].role == "admin"
+    assert keys.has_user(keys.read(path), "zhang") and start.user.name == "zhang" and start.user.role == "admin"
     db = connect(path)
     office = regions.office(db)
     assert office.name == "东湖社区居民委员会"
@@ -91,7 +92,7 @@ def test_first_start_creates_a_new_office(qtbot, data_folder, monkeypatch):
 
 def test_demo_is_generated_once_and_reused(qtbot, data_folder, monkeypatch):
     monkeypatch.setattr(app_module, "DEMO_HOUSEHOLDS", 30)
-    path = app_module.choose_start_file(args(demo=True))
+    path = app_module.choose_start_file(args(demo=True)).path
     assert path == data_folder / app_module.DEMO_FILE and path.exists()
     assert not (data_folder / (app_module.DEMO_FILE + ".part")).exists()
     db = connect(path)
@@ -101,7 +102,7 @@ def test_demo_is_generated_once_and_reused(qtbot, data_folder, monkeypatch):
     assert db.execute("SELECT count(*) FROM visits").fetchone()[0] > 0
     db.close()
     stamp = os.path.getmtime(path)
-    assert app_module.choose_start_file(args(demo=True)) == path
+    assert app_module.choose_start_file(args(demo=True)) == app_module.StartFile(path)
     assert os.path.getmtime(path) == stamp
 
 

@@ -7,6 +7,7 @@ import os
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
@@ -24,8 +25,6 @@ DEMO_SEED = 20240601
 # The demo office's made-up accounts (gridoffice.demo): shown on its log-in dialog.
 DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
 RECENT_KEY = "files/recent"
-# The administrator of an office created at the first start is logged in already.
-START_USER: dict = {}
 MAX_RECENT = 8
 
 
@@ -204,18 +203,27 @@ def log_in(path: str | Path, parent=None):
     return dialog.user
 
 
-def choose_start_file(args: argparse.Namespace) -> Path | None:
+@dataclass(frozen=True)
+class StartFile:
+    """The file this session opens, and who is logged in already: the administrator of an office
+    created at the first start made the account a moment ago and is not asked again."""
+
+    path: Path
+    user: object | None = None  # gridoffice.users.User
+
+
+def choose_start_file(args: argparse.Namespace) -> StartFile | None:
     """The file this session opens: --db, --demo, the last one used, or what the clerk picks at first start."""
     if args.db:
-        return Path(args.db)
+        return StartFile(Path(args.db))
     if args.demo:
         path = demo_path()
         if not path.exists() and not build_demo(path):
             return None
-        return path
+        return StartFile(path)
     for candidate in recent_files():
         if Path(candidate).exists():
-            return Path(candidate)
+            return StartFile(Path(candidate))
     from gridoffice.errors import GridOfficeError
     from ui.dialogs import FirstStartDialog, create_office
 
@@ -226,14 +234,13 @@ def choose_start_file(args: argparse.Namespace) -> Path | None:
         path = demo_path()
         if not path.exists() and not build_demo(path):
             return None
-        return path
+        return StartFile(path)
     path = dialog.office_path()
     try:
-        START_USER[str(path)] = create_office(path, dialog.office_values())
+        return StartFile(path, create_office(path, dialog.office_values()))
     except GridOfficeError as exc:
         QMessageBox.warning(None, tr("无法新建"), exc.message)
         return None
-    return path
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -244,14 +251,15 @@ def main(argv: list[str] | None = None) -> int:
     app = setup_application()
     if args.pg:
         return street_main(app, args)
-    path = choose_start_file(args)
-    if path is None:
+    start = choose_start_file(args)
+    if start is None:
         return 0
+    path = start.path
     from ui.main_window import MainWindow
 
     # A screenshot is taken with nobody at the keyboard: it logs in as GRIDOFFICE_USER with
     # GRIDOFFICE_PASSWORD (the demo office: as its administrator), like a script.
-    user = START_USER.pop(str(path), None)
+    user = start.user
     if args.screenshot:
         user = screenshot_user(path)
         if user is None:
