@@ -22,7 +22,7 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridoffice import audit, logs, visits  # noqa: E402
+from gridoffice import audit, logs, users, visits  # noqa: E402
 from gridoffice.db import connect, open_db  # noqa: E402
 from gridoffice.matters_demo import generate_matters  # noqa: E402
 from gridoffice.visits_demo import generate_activity  # noqa: E402
@@ -51,8 +51,9 @@ def prepare(source: Path, path: Path, today: dt.date) -> None:
 
 def core_figures(path: Path, today: dt.date) -> tuple[int, int]:
     db = connect(path, readonly=True)
-    grids = timed("overdue_by_grid (whole office)", lambda: visits.overdue_by_grid(db, today=today))
-    people = timed("overdue_by_staff (whole office)", lambda: visits.overdue_by_staff(db, today=today))
+    office = users.whole_office("bench")
+    grids = timed("overdue_by_grid (whole office)", lambda: visits.overdue_by_grid(db, scope=office, today=today))
+    people = timed("overdue_by_staff (whole office)", lambda: visits.overdue_by_staff(db, scope=office, today=today))
     households = sum(g.households for g in grids)
     overdue = sum(g.overdue for g in grids)
     print(f"figures: {households} active households, {overdue} overdue ({overdue / max(households, 1):.1%}), "
@@ -60,13 +61,16 @@ def core_figures(path: Path, today: dt.date) -> tuple[int, int]:
     busiest = max(people, key=lambda p: p.households)
     print(f"busiest contact: {busiest.name} with {busiest.households} households, {busiest.overdue} overdue")
     typical = sorted(people, key=lambda p: p.households)[len(people) // 2]
-    timed(f"contacts_due (busiest, {busiest.households})", lambda: visits.contacts_due(db, busiest.id, today=today))
-    timed(f"contacts_due (typical, {typical.households})", lambda: visits.contacts_due(db, typical.id, today=today))
-    timed("overdue_households (worst grid)", lambda: visits.overdue_households(db, grid_id=grids[0].id, today=today))
-    timed("overdue_households (whole office, first 2000)", lambda: visits.overdue_households(db, today=today))
-    timed("visits_of_staff (50 newest)", lambda: visits.visits_of_staff(db, busiest.id))
-    timed("entries_of (50 newest)", lambda: logs.entries_of(db, busiest.id))
-    timed("needs_list (open)", lambda: logs.needs_list(db))
+    timed(f"contacts_due (busiest, {busiest.households})",
+          lambda: visits.contacts_due(db, busiest.id, scope=office, today=today))
+    timed(f"contacts_due (typical, {typical.households})",
+          lambda: visits.contacts_due(db, typical.id, scope=office, today=today))
+    timed("overdue_households (worst grid)",
+          lambda: visits.overdue_households(db, scope=office, grid_id=grids[0].id, today=today))
+    timed("overdue_households (whole office, first 2000)", lambda: visits.overdue_households(db, scope=office, today=today))
+    timed("visits_of_staff (50 newest)", lambda: visits.visits_of_staff(db, busiest.id, scope=office))
+    timed("entries_of (50 newest)", lambda: logs.entries_of(db, busiest.id, scope=office))
+    timed("needs_list (open)", lambda: logs.needs_list(db, scope=office))
     month = (today - dt.timedelta(days=30)).isoformat()
     row = db.execute("SELECT count(*), count(DISTINCT household_id) FROM visit_households WHERE voided = 0 "
                      "AND visited_on > ?", [month]).fetchone()

@@ -9,7 +9,6 @@ so the need shows its matter and the matter's page can find its need (`need_of_m
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -19,7 +18,7 @@ from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import check_length, clean_field, clean_text
-from .scope import household_in
+from .scope import Scope, writable_household, writable_matter, writable_staff
 
 NEED_STATUS = {"open": "未解决", "solved": "已解决"}
 
@@ -77,8 +76,10 @@ def _staff(db: Database, staff_id: int | None) -> dict:
 
 def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, household_ids=(), matter_ids=(),
               today: dt.date | None = None) -> int:
-    """One dated entry of a staff member's log, with the households and matters it concerns."""
+    """One dated entry of a staff member's log, with the households and matters it concerns; a user
+    bound to some grids writes only for staff, households and matters of those grids."""
     _staff(db, staff_id)
+    writable_staff(db, staff_id)
     day = records.parse_day(entry_date, "entry_date", "日志日期", today=today, required=True)
     text = clean_text(text, multiline=True)
     if not text:
@@ -88,10 +89,13 @@ def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, hou
     for hid in households:
         if records.row(db, "households", hid) is None:
             raise ValidationError("household_ids", tr("找不到编号为{id}的户，请重新选择").format(id=hid))
+        writable_household(db, hid)
     linked = list(dict.fromkeys(matter_ids))
     for mid in linked:
-        if records.row(db, "matters", mid) is None:
+        matter = records.row(db, "matters", mid)
+        if matter is None:
             raise ValidationError("matter_ids", tr("找不到编号为{id}的事项，请重新选择").format(id=mid))
+        writable_matter(db, matter["grid_id"], matter["household_id"])
     with db.atomic():
         stamp = db_now()
         values = {"staff_id": staff_id, "entry_date": day, "text": text, "status": "active",
@@ -114,8 +118,12 @@ def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = 
     if not text:
         raise ValidationError("text", tr("请填写点评内容"))
     check_length(text, "comment", "text")
-    if records.row(db, "log_entries", entry_id) is None:
+    entry = records.row(db, "log_entries", entry_id)
+    if entry is None:
         raise NotFound(tr("找不到该日志"))
+    writable_staff(db, entry["staff_id"])
+    for (hid,) in db.execute("SELECT household_id FROM log_households WHERE entry_id = ?", [entry_id]).fetchall():
+        writable_household(db, hid)
     if author_staff_id is not None and records.row(db, "staff", author_staff_id) is None:
         raise ValidationError("author_staff_id", tr("找不到所选的点评人，请重新选择"))
     with db.atomic():
@@ -127,14 +135,14 @@ def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = 
     return comment_id
 
 
-def entries_of(db: Database, staff_id: int, *, limit: int = 50, since: str | None = None,
-               org_ids: Collection[int] | None = None) -> list[LogEntry]:
-    """A staff member's log, newest first, each entry with its links and comments. With `org_ids`,
-    entries linked to a household outside those units are left out (unlinked ones stay)."""
+def entries_of(db: Database, staff_id: int, *, scope: Scope, limit: int = 50,
+               since: str | None = None) -> list[LogEntry]:
+    """A staff member's log, newest first, each entry with its links and comments. Entries linked to
+    a household outside the user's scope are left out (unlinked ones stay)."""
     where, params = "e.staff_id = ? AND e.status = 'active'", [staff_id]
-    if org_ids is not None:
+    if not scope.whole_office:
         where += (" AND NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
-                  f"AND NOT {household_in('x.household_id', org_ids)})")
+                  f"AND NOT {scope.households('x.household_id')})")
     if since:
         where += " AND e.entry_date >= ?"
         params.append(since)
@@ -191,6 +199,7 @@ def add_need(db: Database, household_id: int, content: str, *, staff_id: int | N
     household = records.row(db, "households", household_id)
     if household is None:
         raise ValidationError("household_id", tr("请选择提出需求的户"))
+    writable_household(db, household_id)
     if staff_id is not None and records.row(db, "staff", staff_id) is None:
         raise ValidationError("staff_id", tr("找不到所选的工作人员，请重新选择"))
     day = records.parse_day(raised_on, "raised_on", "提出日期", today=today) or (today or dt.date.today()).isoformat()
@@ -209,6 +218,7 @@ def _open_need(db: Database, need_id: int) -> dict:
     row = records.row(db, "needs", need_id)
     if row is None:
         raise NotFound(tr("找不到该需求"))
+    writable_household(db, row["household_id"])
     if row["status"] != "open":
         raise RuleViolation(tr("该需求已于{day}解决注销").format(day=row["solved_on"]))
     return row
@@ -271,11 +281,10 @@ def need_of_matter(db: Database, matter_id: int) -> Need | None:
     return Need(*row) if row else None
 
 
-def needs_list(db: Database, *, status: str | None = "open", staff_id: int | None = None,
-               household_id: int | None = None, visit_id: int | None = None, limit: int = 500,
-               org_ids: Collection[int] | None = None) -> list[Need]:
-    """Needs, oldest open first (newest first for solved or all); of households in `org_ids` when given."""
-    where, params = [household_in("n.household_id", org_ids)], []
+def needs_list(db: Database, *, scope: Scope, status: str | None = "open", staff_id: int | None = None,
+               household_id: int | None = None, visit_id: int | None = None, limit: int = 500) -> list[Need]:
+    """Needs of households in the user's scope, oldest open first (newest first for solved or all)."""
+    where, params = [scope.households("n.household_id")], []
     for column, value in (("n.status", status), ("n.staff_id", staff_id), ("n.household_id", household_id),
                           ("n.visit_id", visit_id)):
         if value is not None:

@@ -32,6 +32,7 @@ from .matter_settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_ca
                               retire_category,
                               set_time_limit, time_limit, time_limits)
 from .normalize import check_length, clean_field, clean_text, normalize_phone
+from .scope import writable_matter
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
            "meeting": "会议", "slip": "抄送单"}
@@ -370,6 +371,8 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
             grid_id = unit["grid_id"] or unit["id"]
     if grid_id is not None and _exists(db, "org_units", grid_id) is None:
         raise ValidationError("grid_id", tr("找不到所选的网格，请重新选择"))
+    # A user bound to some grids registers matters of those grids (or their households) only.
+    writable_matter(db, grid_id, household_id)
     taker_name = clean_field(taker_name, "taker_name") or _staff_name(db, taker_staff_id, "taker_staff_id") or audit.actor(db)
     respond_due, resolve_due = deadlines(time_limit(db, grade, category_id), received)
     promised, promise_date = standard_promise(grade, resolve_due)
@@ -431,6 +434,7 @@ def _load(db: Database, matter_id: int) -> dict:
     row = _exists(db, "matters", matter_id)
     if row is None:
         raise NotFound(tr("找不到编号为{id}的事项").format(id=matter_id))
+    writable_matter(db, row["grid_id"], row["household_id"])  # every step changes the matter
     return row
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -16,7 +15,7 @@ from .masking import mask_id, mask_phone
 from .matters import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
                       Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
 from .normalize import clean_text
-from .scope import Scope, household_in, org_in
+from .scope import Scope
 
 _COLUMNS = (
     "m.id, m.number, m.received_at, m.source, m.category_id, coalesce(c.name, ''), m.grade, m.state, m.title, "
@@ -40,9 +39,10 @@ def get_matter(db: Database, matter_id: int) -> Matter:
     return Matter(*row)
 
 
-def in_scope(db: Database, matter_id: int, org_ids: Collection[int] | None) -> bool:
-    """Whether a matter lies in the units (by its grid or its household); every matter for None."""
-    return db.execute(f"SELECT 1 FROM matters m WHERE m.id = ? AND {_scope(org_ids)}", [matter_id]).fetchone() is not None
+def in_scope(db: Database, matter_id: int, scope: Scope) -> bool:
+    """Whether a matter lies in the user's scope (by its grid or its household)."""
+    return db.execute(f"SELECT 1 FROM matters m WHERE m.id = ? AND {scope.matters('m')}",
+                      [matter_id]).fetchone() is not None
 
 
 def find_number(db: Database, number: str) -> Matter | None:
@@ -62,13 +62,6 @@ _EXACT = ("assignee_staff_id", "grade", "category_id", "household_id", "person_i
 URGENCIES = ("overdue", "due_soon", "in_time")  # urgency_sql's 0, 1 and 2
 
 
-def _scope(org_ids: Collection[int] | None) -> str:
-    """A matter is in scope when its grid or its household is in the units (None: every matter)."""
-    if org_ids is None:
-        return "1"
-    return f"({org_in('m.grid_id', org_ids)} OR {household_in('m.household_id', org_ids)})"
-
-
 def _is_number(text: str) -> bool:
     return text[:4].isdigit() and all(ch.isdigit() or ch == "-" for ch in text)
 
@@ -86,10 +79,9 @@ def _states(flt: MatterFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return OPEN_STATES, CLOSED_STATES
 
 
-def _where(db: Database, flt: MatterFilter, states: tuple[str, ...],
-           org_ids: Collection[int] | None = None) -> tuple[str, list]:
+def _where(db: Database, flt: MatterFilter, states: tuple[str, ...], scope: Scope) -> tuple[str, list]:
     """WHERE for one of the two parts of a list (its open or its closed states)."""
-    clauses, params = [f"m.state IN ({','.join('?' * len(states))})", _scope(org_ids)], list(states)
+    clauses, params = [f"m.state IN ({','.join('?' * len(states))})", scope.matters("m")], list(states)
     if flt.grid_id is not None:
         path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
         clauses.append("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
@@ -120,10 +112,10 @@ class MatterList:
     truncated: bool  # True when only the newest `closed_limit` closed matters are in ids
 
 
-def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.datetime | str | None = None,
-                closed_limit: int | None = 5000, org_ids: Collection[int] | None = None) -> MatterList:
-    """What the matters page lists, and the counts over its header; only matters of the units
-    `org_ids` (by grid or household) when given.
+def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, scope: Scope,
+                now: dt.datetime | str | None = None, closed_limit: int | None = 5000) -> MatterList:
+    """What the matters page lists, and the counts over its header; only matters of the user's
+    scope (by grid or household).
 
     Open and closed matters are read apart: the few open ones sorted by urgency (the SQL twin of
     matters.timeliness), the many closed ones newest first, at most `closed_limit` of them, so
@@ -133,7 +125,7 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
     counts = dict.fromkeys((*URGENCIES, "closed"), 0)
     ids: list[int] = []
     if open_states:
-        where, params = _where(db, flt, open_states, org_ids)
+        where, params = _where(db, flt, open_states, scope)
         for matter_id, u in db.execute(
                 # Open matters are few: start from them, whatever else the filter says.
                 f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where} "
@@ -143,11 +135,11 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, now: dt.dat
                 counts[URGENCIES[u]] += 1
     truncated = False
     if closed_states:
-        where, params = _where(db, flt, closed_states, org_ids)
+        where, params = _where(db, flt, closed_states, scope)
         # Narrowed by an indexed filter: let SQLite use that index and sort the few rows found
         # ('+' keeps it from walking the received_at index across the whole table instead).
         text = clean_text(flt.text)
-        narrowed = any(getattr(flt, f) is not None for f in _EXACT + ("grid_id",)) or text or org_ids is not None
+        narrowed = any(getattr(flt, f) is not None for f in _EXACT + ("grid_id",)) or text or not scope.whole_office
         order = f"ORDER BY {'+' if narrowed else ''}m.received_at DESC, m.id DESC"
         if _is_number(text):
             # Numbers run with the months: walking the number index backwards is newest first.
@@ -174,19 +166,19 @@ def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
     return [found[i] for i in ids if i in found]
 
 
-def assignees(db: Database, *, org_ids: Collection[int] | None = None) -> list[tuple[int, str]]:
-    """Staff with open matters (of the units `org_ids` when given), for the page's filter: who has work
+def assignees(db: Database, *, scope: Scope) -> list[tuple[int, str]]:
+    """Staff with open matters of the user's scope, for the page's filter: who has work
     waiting (a year's closed matters would name most of the staff of a large office)."""
     marks = ",".join("?" * len(OPEN_STATES))
     return [tuple(r) for r in db.execute(
         "SELECT s.id, s.name FROM staff s WHERE s.id IN (SELECT assignee_staff_id FROM matters m "
-        f"WHERE m.state IN ({marks}) AND {_scope(org_ids)}) ORDER BY s.name", OPEN_STATES)]
+        f"WHERE m.state IN ({marks}) AND {scope.matters('m')}) ORDER BY s.name", OPEN_STATES)]
 
 
-def meeting_list(db: Database, week: dt.date, *, now=None, org_ids: Collection[int] | None = None) -> list[MeetingItem]:
+def meeting_list(db: Database, week: dt.date, *, scope: Scope, now=None) -> list[MeetingItem]:
     """The weekly analysis meeting's list: difficult matters still open at the meeting and every matter
     overdue by then, plus any matter whose decision was already recorded for that week; only matters of
-    the units `org_ids` when given."""
+    the user's scope."""
     monday = week_start(week)
     cutoff = min(as_now(now), dt.datetime.combine(monday + dt.timedelta(days=7), dt.time()))
     cut = fmt_ts(cutoff)
@@ -201,7 +193,7 @@ def meeting_list(db: Database, week: dt.date, *, now=None, org_ids: Collection[i
         "UNION ALL SELECT id FROM matters WHERE closed_at >= :cut "
         "UNION ALL SELECT matter_id FROM matter_meeting_items WHERE week = :week) "
         f"AND (({open_then} AND m.state != 'archived' AND (m.grade = 'difficult' OR {overdue_then})) "
-        f"OR mi.id IS NOT NULL) AND {_scope(org_ids)} ORDER BY m.grade = 'difficult' DESC, m.received_at",
+        f"OR mi.id IS NOT NULL) AND {scope.matters('m')} ORDER BY m.grade = 'difficult' DESC, m.received_at",
         {"cut": cut, "week": monday.isoformat()},
     ).fetchall()
     items = []
@@ -222,7 +214,7 @@ def dossier(db: Database, matter_id: int, *, scope: Scope, now=None) -> Dossier:
     """Everything one matter's file prints; the resident's ID and phone are masked here. A matter
     outside the user's scope is refused."""
     matter = get_matter(db, matter_id)
-    if not in_scope(db, matter_id, scope.org_ids):
+    if not in_scope(db, matter_id, scope):
         raise PermissionDenied(tr("事项{n}不在您负责的网格内，不能查看或打印它的档案").format(n=matter.number))
     person = db.execute("SELECT name, id_number, phone FROM persons WHERE id = ?",
                         [matter.person_id]).fetchone() if matter.person_id else None
@@ -237,7 +229,7 @@ def dossier(db: Database, matter_id: int, *, scope: Scope, now=None) -> Dossier:
     )
     weeks = db.execute("SELECT DISTINCT week FROM matter_meeting_items WHERE matter_id = ? ORDER BY week",
                        [matter_id]).fetchall()
-    meeting = tuple(item for (w,) in weeks for item in meeting_list(db, dt.date.fromisoformat(w), now=now)
+    meeting = tuple(item for (w,) in weeks for item in meeting_list(db, dt.date.fromisoformat(w), scope=scope, now=now)
                     if item.matter.id == matter_id)
     return Dossier(matter, resident, tuple(events(db, matter_id)), timeliness(matter, now),
                    time_limit(db, matter.grade, matter.category_id), meeting)

@@ -150,3 +150,39 @@ def writable(db, org_id: int | None, *, tag: str | None = None, tag_label: str =
     scope.require_org(org_id, edit=True)
     if tag is not None:
         scope.require_tag(tag, tag_label)
+
+
+def writable_household(db, household_id: int | None) -> None:
+    """Refuse a write concerning a household outside the connection's user's scope."""
+    if acting(db) is None or household_id is None:
+        return
+    row = db.execute("SELECT org_id FROM households WHERE id = ?", [household_id]).fetchone()
+    writable(db, row[0] if row else None)
+
+
+def writable_matter(db, grid_id: int | None, household_id: int | None) -> None:
+    """A matter is the user's to change when its grid or its household lies in their scope."""
+    scope = acting(db)
+    if scope is None or scope.whole_office:
+        return writable(db, None)  # the whole office may change any matter its role may edit
+    if grid_id is not None and scope.sees(grid_id):
+        return writable(db, grid_id)
+    if household_id is not None:
+        return writable_household(db, household_id)
+    writable(db, grid_id)
+
+
+def writable_staff(db, staff_id: int | None) -> None:
+    """A staff member is the user's to change (or to write a log for) when placed in their scope or
+    serving a household there."""
+    scope = acting(db)
+    if scope is None or scope.whole_office or staff_id is None:
+        return writable(db, None) if scope is not None else None
+    row = db.execute("SELECT org_id FROM staff WHERE id = ?", [staff_id]).fetchone()
+    if row is not None and scope.sees(row[0]):
+        return writable(db, row[0])
+    serves = db.execute("SELECT h.org_id FROM contacts c JOIN households h ON h.id = c.household_id "
+                        f"WHERE c.staff_id = ? AND c.until IS NULL AND {scope.units('h.org_id')} LIMIT 1",
+                        [staff_id]).fetchone()
+    writable(db, serves[0] if serves else None)
+

@@ -61,8 +61,9 @@ MAX_QUERY_TERMS = 8
 
 # A search is an oracle: whoever may search can confirm a guessed number by whether it finds the
 # person, without ever seeing it. More digits than this in one query (counted over all its number
-# words, so a guess typed in groups counts whole) are a number search: refused to roles that may
-# not reveal full numbers, and recorded like a reveal, with the query and the match count, for
+# words, so a guess typed in groups counts whole) are a number search, unless every number word
+# begins a household number (those are searched as household numbers only): refused to roles that
+# may not reveal full numbers, and recorded like a reveal, with the query and the match count, for
 # those that may. Four is the tail by which people find a caller (a phone's last four, which the
 # masked phone shows anyway); a guessed ID's first ten digits or a full phone are far more.
 NUMBER_DIGITS = 4
@@ -191,11 +192,16 @@ def _digits_check(digits: str) -> _SqlCheck:
     return _SqlCheck(sql, (digits, digits, digits, digits, digits + "%"))
 
 
-def _word(word: str) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
+def _word(word: str, household_numbers: bool = False
+          ) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
     """Tiers for one word of the query (score, expression, row check), best first; then the
-    expression and check of the widest tier, which matches every row the others match."""
+    expression and check of the widest tier, which matches every row the others match. With
+    household_numbers, a number word is looked for among household numbers only."""
     plain = word.replace("-", "")
-    if re.fullmatch(r"\d+x?", plain):
+    if household_numbers and _NUMBER_WORD.fullmatch(plain):
+        number = _q(_NUMBER + plain)
+        tiers = [(2.0, number, None), (1.0, f"{number}*", None)]
+    elif re.fullmatch(r"\d+x?", plain):
         number = _q(_NUMBER + plain)
         broad = [f"{number}*"]
         if plain.isdigit():
@@ -257,25 +263,40 @@ def query_problem(query: str) -> str | None:
     return None
 
 
+def _number_words(query: str) -> list[str]:
+    words = (w.replace("-", "") for w in clean_text(query).lower().split(" "))
+    return [w for w in words if _NUMBER_WORD.fullmatch(w)]
+
+
 def number_digits(query: str) -> int:
     """How many digits the query's number words hold: the words matched against ID and phone digits."""
-    words = (w.replace("-", "") for w in clean_text(query).lower().split(" "))
-    return sum(len(w) for w in words if _NUMBER_WORD.fullmatch(w))
+    return sum(len(w) for w in _number_words(query))
 
 
-def number_refusal(query: str, scope: Scope) -> str | None:
+def _household_numbers(db: Database, query: str) -> bool:
+    """Whether every number word of the query begins some household number (one index probe each)."""
+    return all(db.execute("SELECT 1 FROM search_fts WHERE search_fts MATCH ? LIMIT 1",
+                          [f"{_q(_NUMBER + w)}*"]).fetchone() for w in _number_words(query))
+
+
+def number_search(db: Database, query: str) -> bool:
+    """Whether the query is a number search (NUMBER_DIGITS): refused or recorded by role."""
+    return number_digits(query) > NUMBER_DIGITS and not _household_numbers(db, query)
+
+
+def number_refusal(db: Database, query: str, scope: Scope) -> str | None:
     """A Chinese sentence refusing a number search to a role that may not reveal full numbers, or None."""
-    if scope.reveal or number_digits(query) <= NUMBER_DIGITS:
+    if scope.reveal or not number_search(db, query):
         return None
     return tr("“{role}”角色用号码查找时最多输入{n}位数字（例如电话的后{n}位）；更长的号码只有可以查看完整号码"
               "的角色才能查找").format(role=tr(scope.role_label), n=NUMBER_DIGITS)
 
 
-def _plan(query: str) -> list[tuple[float, str, list[Check]]]:
+def _plan(query: str, household_numbers: bool = False) -> list[tuple[float, str, list[Check]]]:
     if problem := query_problem(query):
         raise ValidationError("query", problem)
     words = [w for w in clean_text(query).lower().split(" ") if w]
-    parsed = [p for p in (_word(w) for w in words) if p is not None]
+    parsed = [p for p in (_word(w, household_numbers) for w in words) if p is not None]
     if not parsed:
         return []
     (tiers, _, _), *rest = parsed
@@ -417,9 +438,9 @@ def search(
     persons by name, pinyin, ID number and phone. Age and tag filters select persons only. Only rows
     of the user's scope are found; a sensitive tag the role may not see is refused. A query longer
     than MAX_QUERY_CHARS or with more than MAX_QUERY_TERMS terms raises ValidationError (see
-    query_problem). A number search (more than NUMBER_DIGITS digits) is refused to a role that may
-    not reveal full numbers and, for one that may, leaves an audit entry on `db`, which must then
-    be writable.
+    query_problem). A number search (number_search: more than NUMBER_DIGITS digits, not all of
+    them the start of a household number) is refused to a role that may not reveal full numbers
+    and, for one that may, leaves an audit entry on `db`, which must then be writable.
     """
     if tag is not None and not scope.sees_tag(tag):
         raise PermissionDenied(tr("“{role}”角色不能查看或修改“{tag}”这类敏感信息").format(
@@ -427,18 +448,20 @@ def search(
     query = query or ""
     if problem := query_problem(query):
         raise ValidationError("query", problem)
-    if refusal := number_refusal(query, scope):
-        raise PermissionDenied(refusal)
+    probing = number_search(db, query)
+    if probing and not scope.reveal:
+        raise PermissionDenied(number_refusal(db, query, scope))
     began = db.conn.in_transaction
     try:
         hits = _search(db, query, scope=scope, org_id=org_id, tag=tag, contact_class=contact_class,
-                       age_min=age_min, age_max=age_max, status=status, kind=kind, limit=limit, today=today)
+                       age_min=age_min, age_max=age_max, status=status, kind=kind, limit=limit, today=today,
+                       household_numbers=number_digits(query) > NUMBER_DIGITS and not probing)
     finally:
         if not began and db.conn.in_transaction:
             # Judging changed rows fills the temp scratch table, which opens a transaction; left
             # open it would hold a reader's snapshot and swallow the audit entry's commit below.
             db.conn.commit()
-    if number_digits(query) > NUMBER_DIGITS:
+    if probing:
         # Before the caller sees the hits, as a reveal's entry comes before the number.
         with db.atomic():
             audit.record(db, "search_numbers", "persons", None,
@@ -447,8 +470,8 @@ def search(
 
 
 def _search(db: Database, query: str, *, scope: Scope, org_id, tag, contact_class, age_min, age_max, status, kind,
-            limit: int, today: dt.date | None) -> list[Hit]:
-    plan = _plan(query)
+            limit: int, today: dt.date | None, household_numbers: bool) -> list[Hit]:
+    plan = _plan(query, household_numbers)
     if not plan or limit <= 0:
         return []
     day = today or dt.date.today()

@@ -15,6 +15,7 @@ from . import records
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_field, clean_text, normalize_phone, require_name
+from .scope import writable, writable_household, writable_staff
 from .vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for, label
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
@@ -153,6 +154,7 @@ def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: in
     }
     with db.atomic():
         _unit(db, org_id)
+        writable(db, org_id)  # a user bound to some grids adds staff there only
         if person_id is not None:
             records.require(db, "persons", person_id, "人员")
         staff_id = records.insert(db, "staff", {**values, "org_id": org_id, "person_id": person_id}, "add_staff")
@@ -179,8 +181,10 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
     day = _today(today)
     with db.atomic():
         current = records.require(db, "staff", staff_id, "工作人员")
+        writable_staff(db, staff_id)
         if "org_id" in changes:
             _unit(db, changes["org_id"])
+            writable(db, changes["org_id"])
             values["org_id"] = changes["org_id"]
         if "person_id" in changes:
             if changes["person_id"] is not None:
@@ -265,6 +269,8 @@ def add_role(db: Database, staff_id: int, role: str, org_id: int | None = None, 
     with db.atomic():
         person = _active_staff(db, staff_id)
         _unit(db, org_id)
+        writable_staff(db, staff_id)
+        writable(db, org_id)
         if db.execute("SELECT 1 FROM staff_roles WHERE staff_id = ? AND role = ? AND org_id IS ? AND until IS NULL",
                       [staff_id, code, org_id]).fetchone():
             raise RuleViolation(tr("{name}已担任“{role}”").format(name=person["name"], role=tr(STAFF_ROLES[code])))
@@ -286,6 +292,10 @@ def _end(db: Database, table: str, row_id: int, until: object | None, action: st
 
 def end_role(db: Database, role_id: int, *, until: object | None = None, today: dt.date | None = None) -> None:
     with db.atomic():
+        role = db.execute("SELECT staff_id, org_id FROM staff_roles WHERE id = ?", [role_id]).fetchone()
+        if role is not None:
+            writable_staff(db, role[0])
+            writable(db, role[1])
         _end(db, "staff_roles", role_id, until, "end_role", "职务", today)
 
 
@@ -306,6 +316,7 @@ def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> i
     duties = clean_field(duties, "duties", multiline=True)
     with db.atomic():
         _unit(db, grid_id, grid=True)
+        writable(db, grid_id)
         return records.insert(db, "teams", {"grid_id": grid_id, "name": name, "status": "active",
                                             "duties": duties}, "create_team")
 
@@ -334,6 +345,7 @@ def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = ""
         team = records.require(db, "teams", team_id, "服务团队")
         if team["status"] != "active":
             raise RuleViolation(tr("服务团队“{name}”已撤销").format(name=team["name"]))
+        writable(db, team["grid_id"])
         person = _active_staff(db, staff_id)
         if db.execute("SELECT 1 FROM team_members WHERE team_id = ? AND staff_id = ? AND until IS NULL",
                       [team_id, staff_id]).fetchone():
@@ -346,6 +358,10 @@ def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = ""
 def end_team_member(db: Database, member_id: int, *, until: object | None = None,
                     today: dt.date | None = None) -> None:
     with db.atomic():
+        team = db.execute("SELECT t.grid_id FROM team_members m JOIN teams t ON t.id = m.team_id WHERE m.id = ?",
+                          [member_id]).fetchone()
+        if team is not None:
+            writable(db, team[0])
         _end(db, "team_members", member_id, until, "end_team_member", "团队成员", today)
 
 
@@ -376,6 +392,7 @@ def link_contact(db: Database, staff_id: int, household_id: int, *, since: objec
         household = records.require(db, "households", household_id, "户")
         if household["status"] != "active":
             raise RuleViolation(tr("户{number}已不在册，不能建立联系").format(number=household["number"]))
+        writable(db, household["org_id"])
         if db.execute("SELECT 1 FROM contacts WHERE staff_id = ? AND household_id = ? AND until IS NULL",
                       [staff_id, household_id]).fetchone():
             raise RuleViolation(tr("{name}已经联系户{number}").format(name=person["name"], number=household["number"]))
@@ -388,6 +405,7 @@ def unlink_contact(db: Database, staff_id: int, household_id: int, *, until: obj
                    today: dt.date | None = None) -> None:
     """End the link; it stays in the history with its end date."""
     with db.atomic():
+        writable_household(db, household_id)
         found = db.execute("SELECT id FROM contacts WHERE staff_id = ? AND household_id = ? AND until IS NULL",
                            [staff_id, household_id]).fetchone()
         if not found:

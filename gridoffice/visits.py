@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -25,7 +24,7 @@ from .db import get_setting, set_setting
 from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
-from .scope import household_in, org_in
+from .scope import Scope, writable
 from .normalize import check_length, clean_field, clean_text
 from .vocab import CONTACT_CLASSES
 
@@ -177,33 +176,29 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def schedule(db: Database, household_ids: list[int], *, today: dt.date | None = None,
-             org_ids: Collection[int] | None = None) -> dict[int, Due]:
-    """The schedule of the given households (active ones only; of the units `org_ids` when given)."""
+def schedule(db: Database, household_ids: list[int], *, scope: Scope, today: dt.date | None = None) -> dict[int, Due]:
+    """The schedule of the given households (active ones of the user's scope only)."""
     found: dict[int, Due] = {}
     ids = list(household_ids)
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
         marks = ",".join("?" * len(chunk))
-        for due in _dues(db, _today(today), f"s.household_id IN ({marks}) AND {org_in('s.org_id', org_ids)}", chunk):
+        for due in _dues(db, _today(today), f"s.household_id IN ({marks}) AND {scope.units('s.org_id')}", chunk):
             found[due.household_id] = due
     return found
 
 
-def contacts_due(db: Database, staff_id: int, *, today: dt.date | None = None,
-                 org_ids: Collection[int] | None = None) -> list[Due]:
-    """A staff member's current contact households (in the units `org_ids` when given), overdue first,
-    then by due date."""
-    return _dues(db, _today(today), f"c.staff_id = ? AND c.until IS NULL AND {org_in('s.org_id', org_ids)}", [staff_id],
+def contacts_due(db: Database, staff_id: int, *, scope: Scope, today: dt.date | None = None) -> list[Due]:
+    """A staff member's current contact households within the user's scope, overdue first, then by due date."""
+    return _dues(db, _today(today), f"c.staff_id = ? AND c.until IS NULL AND {scope.units('s.org_id')}", [staff_id],
                  join="JOIN contacts c ON c.household_id = s.household_id", order="s.next_due, s.number")
 
 
-def overdue_households(db: Database, *, grid_id: int | None = None, staff_id: int | None = None,
-                       today: dt.date | None = None, limit: int = 2000,
-                       org_ids: Collection[int] | None = None) -> list[Due]:
-    """Overdue households, most overdue first; of one grid (or any unit's subtree) or one staff member,
-    within the units `org_ids` (None: all)."""
-    where, params, join = ["s.overdue", org_in("s.org_id", org_ids)], [], ""
+def overdue_households(db: Database, *, scope: Scope, grid_id: int | None = None, staff_id: int | None = None,
+                       today: dt.date | None = None, limit: int = 2000) -> list[Due]:
+    """Overdue households of the user's scope, most overdue first; of one grid (or any unit's subtree)
+    or one staff member."""
+    where, params, join = ["s.overdue", scope.units("s.org_id")], [], ""
     if staff_id is not None:
         join = "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL"
         where.append("c.staff_id = ?")
@@ -220,38 +215,44 @@ def class_sql(column: str) -> str:
     return f"CASE WHEN {column} IN (1, 2) THEN {column} ELSE 3 END"
 
 
-def households_of_class(db: Database, contact_class: int, *, overdue: bool, day: dt.date,
-                        org_ids: Collection[int] | None = None, limit: int = 2000) -> tuple[list[Due], int]:
+def households_of_class(db: Database, contact_class: int, *, scope: Scope, overdue: bool, day: dt.date,
+                        unit_id: int | None = None, limit: int = 2000) -> tuple[list[Due], int]:
     """The households of a contact class that were overdue for a visit on `day` (overdue=False: visited
-    in time), judged as the schedule stood then (a later visit does not count), of the units `org_ids`
-    (None: all); most overdue first, at most `limit`, with how many there are in all."""
+    in time), judged as the schedule stood then (a later visit does not count), of the user's scope
+    (and the subtree of `unit_id`, which must lie in it); most overdue first, at most `limit`, with
+    how many there are in all."""
     where = (f"{class_sql('s.contact_class')} = ? AND {'' if overdue else 'NOT '}s.overdue "
-             f"AND {org_in('s.org_id', org_ids)}")
-    rows = _dues(db, day, where, [contact_class], limit=limit, until=day)
+             f"AND {scope.units('s.org_id')}")
+    params: list = [contact_class]
+    if unit_id is not None:
+        scope.require_org(unit_id)
+        where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
+                  "(SELECT path FROM org_units WHERE id = ?) || '%')")
+        params.append(unit_id)
+    rows = _dues(db, day, where, params, limit=limit, until=day)
     if len(rows) < limit:
         return rows, len(rows)
     sql, base = schedule_sql(db, day, until=day)
-    return rows, db.execute(f"WITH s AS ({sql}) SELECT count(*) FROM s WHERE {where}", [*base, contact_class]).fetchone()[0]
+    return rows, db.execute(f"WITH s AS ({sql}) SELECT count(*) FROM s WHERE {where}", [*base, *params]).fetchone()[0]
 
 
-def overdue_by_grid(db: Database, *, today: dt.date | None = None,
-                    org_ids: Collection[int] | None = None) -> list[OverdueCount]:
-    """Per grid: active households (of the units `org_ids` when given), how many are overdue, and the
-    oldest due date; most overdue first."""
+def overdue_by_grid(db: Database, *, scope: Scope, today: dt.date | None = None) -> list[OverdueCount]:
+    """Per grid: active households of the user's scope, how many are overdue, and the oldest due date;
+    most overdue first."""
     sql, params = schedule_sql(db, _today(today))
     rows = db.execute(
         f"WITH s AS NOT MATERIALIZED ({sql}) SELECT s.grid_id, coalesce(g.name, ''), count(*), sum(s.overdue), "
         "min(CASE WHEN s.overdue THEN s.next_due END) FROM s LEFT JOIN org_units g ON g.id = s.grid_id "
-        f"WHERE {org_in('s.org_id', org_ids)} GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
+        f"WHERE {scope.units('s.org_id')} GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
     return [OverdueCount(r[0] or 0, r[1], r[2], r[3] or 0, r[4]) for r in rows]
 
 
-def overdue_by_staff(db: Database, *, grid_id: int | None = None, today: dt.date | None = None,
-                     org_ids: Collection[int] | None = None) -> list[OverdueCount]:
+def overdue_by_staff(db: Database, *, scope: Scope, grid_id: int | None = None,
+                     today: dt.date | None = None) -> list[OverdueCount]:
     """Per staff member with current contacts: their households, the overdue ones, the oldest due date;
-    counting only households of the units `org_ids` when given."""
+    counting only households of the user's scope."""
     sql, params = schedule_sql(db, _today(today))
-    where = f"WHERE {org_in('s.org_id', org_ids)}"
+    where = f"WHERE {scope.units('s.org_id')}"
     if grid_id is not None:
         where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
                   "(SELECT path FROM org_units WHERE id = ?) || '%')")
@@ -286,8 +287,16 @@ def _check_households(db: Database, household_ids) -> list[dict]:
             raise ValidationError("household_ids", tr("找不到编号为{id}的户，请重新选择").format(id=hid))
         if row["status"] != "active":
             raise ValidationError("household_ids", tr("户{number}已不在册，不能登记走访").format(number=row["number"]))
+        writable(db, row["org_id"])  # a visit to a household outside the user's grids is refused
         found.append(row)
     return found
+
+
+def _require_household(db: Database, household_id: int, scope: Scope) -> None:
+    row = db.execute("SELECT org_id FROM households WHERE id = ?", [household_id]).fetchone()
+    if row is None:
+        raise NotFound(tr("找不到编号为{id}的户").format(id=household_id))
+    scope.require_org(row[0])
 
 
 def check_kind(kind: str) -> str:
@@ -371,6 +380,9 @@ def void_visit(db: Database, visit_id: int, reason: str) -> None:
             raise NotFound(tr("找不到该走访记录"))
         if row["status"] != "active":
             raise RuleViolation(tr("该走访记录已作废"))
+        for (org_id,) in db.execute("SELECT h.org_id FROM visit_households vh JOIN households h "
+                                    "ON h.id = vh.household_id WHERE vh.visit_id = ?", [visit_id]):
+            writable(db, org_id)
         changes = {"status": "void", "voided_at": db_now(), "void_reason": reason}
         db.execute("UPDATE visits SET status = ?, voided_at = ?, void_reason = ?, updated_at = ? WHERE id = ?",
                    [*changes.values(), changes["voided_at"], visit_id])
@@ -411,32 +423,32 @@ def get_visit(db: Database, visit_id: int) -> Visit:
     return found[0]
 
 
-def visits_of_staff(db: Database, staff_id: int, *, limit: int = 50, include_void: bool = False,
-                    per_visit: int = 5, org_ids: Collection[int] | None = None) -> list[Visit]:
-    """A staff member's visits, newest first, each with its first `per_visit` households; with `org_ids`,
-    only the visits that covered a household of those units."""
+def visits_of_staff(db: Database, staff_id: int, *, scope: Scope, limit: int = 50, include_void: bool = False,
+                    per_visit: int = 5) -> list[Visit]:
+    """A staff member's visits, newest first, each with its first `per_visit` households; only the
+    visits that covered a household of the user's scope."""
     status = "" if include_void else " AND v.status = 'active'"
-    if org_ids is not None:
+    if not scope.whole_office:
         status += (" AND v.id IN (SELECT visit_id FROM visit_households WHERE "
-                   f"{household_in('household_id', org_ids)})")
+                   f"{scope.households('household_id')})")
     return _visits(db, db.execute(_VISIT_SQL + f"WHERE v.staff_id = ?{status} ORDER BY v.visited_on DESC, v.id DESC "
                                   "LIMIT ?", [staff_id, limit]).fetchall(), per_visit)
 
 
-def visits_of_household(db: Database, household_id: int, *, limit: int = 50) -> list[Visit]:
-    """The visits that covered a household, newest first (void ones left out)."""
+def visits_of_household(db: Database, household_id: int, *, scope: Scope, limit: int = 50) -> list[Visit]:
+    """The visits that covered a household of the user's scope, newest first (void ones left out)."""
+    _require_household(db, household_id, scope)
     return _visits(db, db.execute(
         _VISIT_SQL + "WHERE v.id IN (SELECT visit_id FROM visit_households WHERE household_id = ? AND voided = 0) "
         "ORDER BY v.visited_on DESC, v.id DESC LIMIT ?", [household_id, limit]).fetchall())
 
 
-def count_visits(db: Database, staff_id: int, since: str, until: str, *,
-                 org_ids: Collection[int] | None = None) -> int:
+def count_visits(db: Database, staff_id: int, since: str, until: str, *, scope: Scope) -> int:
     """Households visited (household-visits) by a staff member between two dates, both included;
-    only households of the units `org_ids` when given."""
+    only households of the user's scope."""
     return db.execute("SELECT count(*) FROM visit_households vh JOIN visits v ON v.id = vh.visit_id "
                       "WHERE v.staff_id = ? AND v.status = 'active' AND v.visited_on BETWEEN ? AND ? "
-                      f"AND {household_in('vh.household_id', org_ids)}",
+                      f"AND {scope.households('vh.household_id')}",
                       [staff_id, since, until]).fetchone()[0]
 
 
@@ -447,12 +459,12 @@ class StaffChoice:
     unit: str
 
 
-def contact_staff(db: Database, *, org_ids: Collection[int] | None = None) -> list[StaffChoice]:
+def contact_staff(db: Database, *, scope: Scope) -> list[StaffChoice]:
     """Active staff with current contact households, by unit and name: the workbench's picker.
-    With `org_ids`, only staff serving those units: a current contact household there.
+    Only staff serving the user's scope: a current contact household there.
     (An index probe per staff member; counting every contact link would cost more than the list.)"""
     return [StaffChoice(*r) for r in db.execute(
         "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
         "WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL "
-        f"AND {household_in('c.household_id', org_ids)}) "
+        f"AND {scope.households('c.household_id')}) "
         "ORDER BY u.path, s.name, s.id")]

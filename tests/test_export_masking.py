@@ -114,7 +114,7 @@ def _write(office, kind, tmp_path):
         M.intake(office, source="visit", category_id=3, grade="difficult", title="申请居家养老上门服务",
                  person_id=pid, resident_name=name, resident_phone=phone, received_at="2026-10-27 09:00", now=NOW)
         week = M.week_start(TODAY)
-        items = Q.meeting_list(office, week, now=NOW)
+        items = Q.meeting_list(office, week, now=NOW, scope=ADMIN)
         assert items
         return write_agenda(tmp_path / "g.pdf", week, items, [M.timeliness(i.matter, NOW) for i in items],
                             office_name="测试社区")
@@ -368,7 +368,7 @@ def test_numbers_typed_into_free_text_come_out_masked(fresh_office_path, tmp_pat
     consume(roster.write(db, tmp_path / "r.xlsx", scope=ADMIN), quiet=True)
     write_dossier(tmp_path / "d.pdf", Q.dossier(db, mid, scope=ADMIN, now=NOW), office_name="测试社区")
     week = M.week_start(TODAY)
-    items = Q.meeting_list(db, week, now=NOW)
+    items = Q.meeting_list(db, week, now=NOW, scope=ADMIN)
     write_agenda(tmp_path / "g.pdf", week, items, [M.timeliness(i.matter, NOW) for i in items], office_name="测试社区")
     db.close()
     for name in ("r.xlsx", "d.pdf", "g.pdf"):

@@ -5,6 +5,10 @@ import pytest
 from _domain import dump, man, tree
 from gridoffice import audit, households, logs, matters, matters_query, staff, visits
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date(2026, 11, 22)
 NOW = dt.datetime(2026, 11, 22, 10, 0)
@@ -31,7 +35,7 @@ def test_entries_and_comments(db, office):
     audit.set_actor(db, "镇党委书记")
     first = logs.add_comment(db, entry, "好，继续跟进")
     logs.add_comment(db, entry, "注意回访", author="包村领导")
-    [newest, oldest] = logs.entries_of(db, worker)
+    [newest, oldest] = logs.entries_of(db, worker, scope=ADMIN)
     assert (newest.id, oldest.id) == (entry, older)
     number = households.get_household(db, h1).number
     assert (newest.text, newest.households, newest.matter_ids, newest.written_by) == (
@@ -40,7 +44,7 @@ def test_entries_and_comments(db, office):
     assert newest.comments[0].at[:4] == str(dt.date.today().year)
     assert audit.history(db, "log_comments", first)[0].actor == "镇党委书记"
     assert logs.get_entry(db, older).comments == ()
-    assert [e.id for e in logs.entries_of(db, worker, since="2026-11-21")] == [entry]
+    assert [e.id for e in logs.entries_of(db, worker, since="2026-11-21", scope=ADMIN)] == [entry]
 
 
 @pytest.mark.parametrize("args, field, text", [
@@ -79,7 +83,7 @@ def test_bad_comment(db, office):
 def test_needs_are_open_until_solved(db, office):
     t, worker, h1 = office
     need = logs.add_need(db, h1, "屋顶漏雨", staff_id=worker, raised_on="2026-11-01", today=TODAY)
-    assert [n.id for n in logs.needs_list(db)] == [need]
+    assert [n.id for n in logs.needs_list(db, scope=ADMIN)] == [need]
     before = dump(db)
     with pytest.raises(ValidationError, match="请填写解决情况"):
         logs.solve_need(db, need, " ", today=TODAY)
@@ -91,7 +95,7 @@ def test_needs_are_open_until_solved(db, office):
     logs.solve_need(db, need, "已组织维修", solved_on="2026-11-10", today=TODAY)
     n = logs.get_need(db, need)
     assert (n.status, n.solved_on, n.solution, n.head_name) == ("solved", "2026-11-10", "已组织维修", "张一")
-    assert logs.needs_list(db) == [] and [x.id for x in logs.needs_list(db, status="solved")] == [need]
+    assert logs.needs_list(db, scope=ADMIN) == [] and [x.id for x in logs.needs_list(db, status="solved", scope=ADMIN)] == [need]
     with pytest.raises(RuleViolation, match="已于2026-11-10解决注销"):
         logs.solve_need(db, need, "再次", today=TODAY)
 
@@ -100,7 +104,7 @@ def test_need_from_a_visit_becomes_a_matter(db, office):
     t, worker, h1 = office
     vid = visits.record_visit(db, staff_id=worker, household_ids=[h1], visited_on="2026-11-20",
                               needs=[(h1, "家门口道路坑洼需修补")], today=TODAY)
-    [need] = logs.needs_list(db, visit_id=vid)
+    [need] = logs.needs_list(db, visit_id=vid, scope=ADMIN)
     mid = logs.need_to_matter(db, need.id, category_id=category(db), grade="urgent", now=NOW)
     m = matters_query.get_matter(db, mid)
     assert (m.source, m.title, m.household_id, m.taker_staff_id, m.resident_name) == (

@@ -9,6 +9,10 @@ import pytest
 import commands
 from gridoffice import matters as M
 from gridoffice.idcard import make_id
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="poppler-utils not installed")
 
@@ -77,7 +81,7 @@ def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
     late = M.intake(db, source="phone", category_id=6, grade="urgent", title="自来水水压低", resident_name="吴文华",
                     received_at="2026-11-09 09:00", now="2026-11-09 09:00")
     week = dt.date(2026, 11, 12)
-    items = Q.meeting_list(db, week, now="2026-11-12 09:00")
+    items = Q.meeting_list(db, week, now="2026-11-12 09:00", scope=ADMIN)
     assert [i.matter.id for i in items] == [1, late]
     out = write_agenda(tmp_path / "agenda.pdf", M.week_start(week), items,
                        [M.timeliness(i.matter, "2026-11-12 09:00") for i in items], office_name="青山社区")

@@ -10,6 +10,10 @@ from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import memory_db
 from gridoffice.matters_demo import generate_matters
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 NOW = dt.datetime(2026, 11, 20, 16, 30)
 
@@ -50,10 +54,10 @@ def test_a_year_of_matters(demo):
     satisfied = db.execute("SELECT avg(satisfaction != 'unsatisfied') FROM matters WHERE satisfaction IS NOT NULL"
                            ).fetchone()[0]
     assert satisfied > 0.95
-    counts = Q.matter_list(db, now=NOW).counts
+    counts = Q.matter_list(db, now=NOW, scope=ADMIN).counts
     assert 0 < counts["overdue"] < 30 and counts["closed"] > 550
     late = sum(M.timeliness(m, NOW).kind == "closed_late"
-               for m in Q.matters_by_ids(db, Q.matter_list(db, M.MatterFilter(state="closed"), now=NOW).ids))
+               for m in Q.matters_by_ids(db, Q.matter_list(db, M.MatterFilter(state="closed"), now=NOW, scope=ADMIN).ids))
     assert 0 < late < 60
 
 
@@ -68,7 +72,7 @@ def test_numbers_run_per_month_without_gaps(demo):
 
 def test_history_matches_each_row(demo):
     db, _ = demo
-    for m in Q.matters_by_ids(db, Q.matter_list(db, now=NOW).ids):
+    for m in Q.matters_by_ids(db, Q.matter_list(db, now=NOW, scope=ADMIN).ids):
         history = Q.events(db, m.id)
         assert history[0].action == "receive" and history[0].at == m.received_at
         # Read by time, the steps come in the order they were planned (written).
@@ -82,11 +86,11 @@ def test_history_matches_each_row(demo):
 
 def test_demo_matters_go_on_through_the_state_machine():
     db, _ = build()
-    open_ids = Q.matter_list(db, M.MatterFilter(state="open"), now=NOW).ids
+    open_ids = Q.matter_list(db, M.MatterFilter(state="open"), now=NOW, scope=ADMIN).ids
     for m in Q.matters_by_ids(db, open_ids):
         if m.state in ("received", "reopened"):
             M.transition(db, m.id, "assign", dept="综治办", now=NOW)
         if m.state != "in_progress":
             M.transition(db, m.id, "start", now=NOW)
         M.transition(db, m.id, "resolve", note="已处理", now=NOW)
-    assert Q.matter_list(db, now=NOW).counts["overdue"] == 0
+    assert Q.matter_list(db, now=NOW, scope=ADMIN).counts["overdue"] == 0

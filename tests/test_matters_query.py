@@ -44,13 +44,13 @@ def test_overdue_and_due_soon_come_first(office):
     M.transition(db, closed, "start", now="2026-11-19 09:10")
     M.transition(db, closed, "resolve", note="已解答", now="2026-11-19 09:20")
     now = "2026-11-20 10:00"
-    ids = Q.matter_list(db, now=now).ids
+    ids = Q.matter_list(db, now=now, scope=ADMIN).ids
     assert ids == [overdue, due_soon, in_time, closed]
     # The SQL order and the one timeliness function agree on every matter.
     kinds = [M.timeliness(m, now).kind for m in Q.matters_by_ids(db, ids)]
     assert kinds == ["overdue", "due_soon", "in_time", "closed_on_time"]
-    assert Q.matter_list(db, now=now).counts == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
-    assert Q.matter_list(db, M.MatterFilter(state="open", text="楼"), now=now).counts == {
+    assert Q.matter_list(db, now=now, scope=ADMIN).counts == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
+    assert Q.matter_list(db, M.MatterFilter(state="open", text="楼"), now=now, scope=ADMIN).counts == {
         "overdue": 0, "due_soon": 1, "in_time": 0, "closed": 0}
     assert M.timeliness(Q.get_matter(db, overdue), now).short == "已超期 2026-11-18 11:00"
 
@@ -64,7 +64,7 @@ def test_filters_by_state_grid_assignee_and_text(office):
     now = "2026-12-01 10:00"
 
     def ids(**kw):
-        return sorted(Q.matter_list(db, M.MatterFilter(**kw), now=now).ids)
+        return sorted(Q.matter_list(db, M.MatterFilter(**kw), now=now, scope=ADMIN).ids)
 
     assert ids(grid_id=g1) == [a]
     assert ids(grid_id=area) == [a, b, c]
@@ -74,7 +74,7 @@ def test_filters_by_state_grid_assignee_and_text(office):
     assert ids(text="2026-11") == [a, b] and ids(text="2026-12-0001") == [c]
     assert ids(text="100%") == [] and ids(text="_") == []
     assert ids(grade="difficult") == []
-    assert Q.assignees(db) == [(staff, "周海燕")]
+    assert Q.assignees(db, scope=ADMIN) == [(staff, "周海燕")]
 
 
 def test_closed_matters_are_capped_newest_first(office):
@@ -85,12 +85,12 @@ def test_closed_matters_are_capped_newest_first(office):
         M.transition(db, ids[-1], "start", now=f"2026-11-0{day} 09:10")
         M.transition(db, ids[-1], "resolve", note="已解答", now=f"2026-11-0{day} 09:20")
     still_open = add(db, "路灯不亮", "2026-11-01 08:00")
-    listed = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=3)
+    listed = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=3, scope=ADMIN)
     assert listed.ids == [still_open, ids[4], ids[3], ids[2]]
     assert listed.counts == {"overdue": 1, "due_soon": 0, "in_time": 0, "closed": 5} and listed.truncated
-    narrowed = Q.matter_list(db, M.MatterFilter(text="咨询"), now="2026-11-06 10:00", closed_limit=3)
+    narrowed = Q.matter_list(db, M.MatterFilter(text="咨询"), now="2026-11-06 10:00", closed_limit=3, scope=ADMIN)
     assert narrowed.ids == [ids[4], ids[3], ids[2]] and narrowed.counts["closed"] == 5
-    whole = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=None)
+    whole = Q.matter_list(db, now="2026-11-06 10:00", closed_limit=None, scope=ADMIN)
     assert whole.ids == [still_open, *reversed(ids)] and not whole.truncated
 
 
@@ -103,13 +103,13 @@ def test_weekly_meeting_list_and_decisions(office):
     fine = add(db, "办理居住证明", "2026-11-18 09:00", g1)
     M.transition(db, fine, "start", now="2026-11-18 09:30")
     week = dt.date(2026, 11, 19)  # a Thursday: the meeting week starts on Monday 16th
-    items = Q.meeting_list(db, week, now="2026-11-18 12:00")
+    items = Q.meeting_list(db, week, now="2026-11-18 12:00", scope=ADMIN)
     assert [(i.matter.id, i.reasons) for i in items] == [(hard, ("difficult",)), (late, ("overdue",))]
     M.record_decision(db, hard, week, "请国土所现场勘界", now="2026-11-18 15:00")
     M.record_decision(db, hard, "2026-11-16", "请国土所周五前现场勘界", by="陈书记", now="2026-11-18 15:05")
     M.transition(db, hard, "start", now="2026-11-19 08:00")
     M.transition(db, hard, "resolve", note="双方签字确认边界", now="2026-11-19 09:00")
-    items = Q.meeting_list(db, week, now="2026-11-20 12:00")
+    items = Q.meeting_list(db, week, now="2026-11-20 12:00", scope=ADMIN)
     decided = [i for i in items if i.matter.id == hard][0]
     assert (decided.decision, decided.decided_by, decided.reasons) == ("请国土所周五前现场勘界", "陈书记", ("difficult",))
     assert M.week_start(week) == dt.date(2026, 11, 16)

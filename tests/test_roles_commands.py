@@ -40,6 +40,8 @@ def generated(tmp_path_factory):
                      "WHERE q.name = p.name) = 1 ORDER BY p.id LIMIT 1", other[0])[0]
     own_id = one("SELECT p.id_number FROM persons p JOIN households h ON h.id = p.household_id "
                  "WHERE UNDER AND length(p.id_number) = 18 ORDER BY p.id LIMIT 1", mine[0])[0]
+    own_household = one("SELECT h.number FROM households h WHERE UNDER AND h.status = 'active' ORDER BY h.id LIMIT 1",
+                        mine[0])[0]
     matter = "SELECT m.number FROM matters m JOIN households h ON h.id = m.household_id WHERE UNDER ORDER BY m.id LIMIT 1"
     other_matter, own_matter = one(matter, other[0])[0], one(matter, mine[0])[0]
     in_grid = {g: one("SELECT count(*) FROM persons p JOIN households h ON h.id = p.household_id "
@@ -51,7 +53,7 @@ def generated(tmp_path_factory):
         mp.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
         assert commands.run(["users", "add", "--db", str(path), "--name", "leader", "--role", "leader",
                              "--password-stdin"]) == 0
-    return dict(path=path, mine=mine, other=other, other_name=other_name, own_id=own_id,
+    return dict(path=path, mine=mine, other=other, other_name=other_name, own_id=own_id, own_household=own_household,
                 other_matter=other_matter, own_matter=own_matter, in_grid=in_grid)
 
 
@@ -110,6 +112,19 @@ def test_a_number_search_is_refused_or_recorded_by_role(office, role, how, monke
     code, out, err = run_as(role, monkeypatch, capsys, "search", "--db", str(office["path"]), number[-5:-1])
     assert code in (0, 1) and "最多输入" not in err
     assert len(entries(office["path"], "search_numbers")) == len(logged)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_household_number_is_searched_as_one_by_every_role(office, role, monkeypatch, capsys):
+    """A generated office's household numbers are 14 digits: typed whole or in part they find the
+    household by its number only, so they are no number search and leave no entry."""
+    number = office["own_household"]
+    assert number.isdigit() and len(number) > 4
+    for query in (number, number[:8]):
+        code, out, err = run_as(role, monkeypatch, capsys, "search", "--db", str(office["path"]), query)
+        assert code == 0 and f"户号{number}" in out, err
+        assert all("户号" + query in line for line in out.splitlines())
+    assert entries(office["path"], "search_numbers") == []
 
 
 @pytest.mark.parametrize("role", ROLES)

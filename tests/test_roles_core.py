@@ -265,3 +265,71 @@ def test_a_number_search_is_refused_or_recorded_by_role(office, as_role):
     assert sorted(entries) == (sorted((role, q, 1) for q in queries) if role in ("admin", "clerk") else [])
     assert search.search(db, number[-4:], scope=scope) is not None
     assert len(audit_log.query(db, audit_log.Filter(action="search_numbers"))) == len(entries)
+
+
+def test_visits_logs_needs_matters_staff_and_contacts_are_changed_only_in_the_users_grids(office, as_role):
+    """Writes concerning residents find the user's scope on the connection (bound by the log-in):
+    a grid worker records visits, logs, needs and matters, and changes staff, teams and contacts, of
+    their own grid only; the other roles anywhere. Nothing is written by a refused change."""
+    from gridoffice import logs, visits
+
+    role, db, _ = as_role
+    o = office["o"]
+    users.login(db, role, PASSWORD)
+    day = "2026-11-18"
+    # The user's own grid (A) always works.
+    visit = visits.record_visit(db, staff_id=office["a"], household_ids=[o.h_zhang], visited_on=day,
+                                needs=[(o.h_zhang, "想办老年卡")], today=NOW.date())
+    logs.add_entry(db, office["a"], day, "走访张家", household_ids=[o.h_zhang], matter_ids=[office["matters"]["a"]],
+                   today=NOW.date())
+    M.add_note(db, office["matters"]["a"], "已电话联系", now=NOW)
+    elsewhere = [
+        lambda: visits.record_visit(db, staff_id=office["b"], household_ids=[o.h_wang], visited_on=day,
+                                    today=NOW.date()),
+        lambda: logs.add_entry(db, office["b"], day, "走访王家", today=NOW.date()),
+        lambda: logs.add_entry(db, office["a"], day, "顺路看了王家", household_ids=[o.h_wang], today=NOW.date()),
+        lambda: logs.add_need(db, o.h_wang, "屋顶漏水", today=NOW.date()),
+        lambda: M.intake(db, source="phone", category_id=6, grade="difficult", title="噪音", household_id=o.h_wang,
+                         now=NOW),
+        lambda: M.add_note(db, office["matters"]["b"], "已电话联系", now=NOW),
+        lambda: staff.add_staff(db, "新党员", "party_member", org_id=o.grid_b),
+        lambda: staff.update_staff(db, office["b"], phone="13900000000"),
+        lambda: staff.create_team(db, o.grid_b, "第二服务队"),
+        lambda: staff.link_contact(db, office["a"], o.h_wang, since="2026-11-01"),
+        lambda: staff.unlink_contact(db, office["b"], o.h_wang, until="2026-11-18"),
+    ]
+    before = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    if role == "grid_worker":
+        for change in elsewhere:
+            with pytest.raises(PermissionDenied) as err:
+                change()
+            assert "不在您负责的范围内" in err.value.message
+        assert db.execute("SELECT count(*) FROM audit").fetchone()[0] == before
+        assert not db.execute("SELECT 1 FROM matter_events WHERE matter_id = ? AND note = '已电话联系'",
+                              [office["matters"]["b"]]).fetchone()
+        # A visit of the worker's own grid is theirs to void; one made elsewhere by a clerk is not.
+        visits.void_visit(db, visit, "录错了")
+    else:
+        for change in elsewhere:
+            change()
+        assert db.execute("SELECT count(*) FROM audit").fetchone()[0] > before
+
+
+def test_the_visit_logs_needs_and_matters_lists_hold_only_the_scope(office, as_role):
+    from gridoffice import logs, visits
+
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    assert {d.household_id for d in visits.overdue_households(db, scope=scope, today=NOW.date())} <= (
+        {o.h_zhang} if mine else {o.h_zhang, o.h_wang})
+    assert [c.id for c in visits.contact_staff(db, scope=scope)] == ([office["a"]] if mine else [office["a"], office["b"]])
+    assert set(Q.matter_list(db, scope=scope, now=NOW).ids) == (
+        {office["matters"]["a"]} if mine else set(office["matters"].values()))
+    assert Q.assignees(db, scope=scope) == []
+    if mine:
+        with pytest.raises(PermissionDenied):
+            visits.visits_of_household(db, o.h_wang, scope=scope)
+        assert logs.needs_list(db, scope=scope, household_id=o.h_wang) == []
+    else:
+        assert visits.visits_of_household(db, o.h_wang, scope=scope) == []

@@ -189,10 +189,19 @@ def test_auto_backup_runs_when_due_and_reports(qapp, qtbot, tmp_path):
     assert len(backup.list_backups(path)) == 1
 
 
-def test_reveal_dialog_needs_a_reason_then_shows_and_logs(ctx, qtbot, tmp_path):
+@pytest.fixture
+def clerk_ctx(qapp, tmp_path):
+    """A clerk's window: clerks may reveal a full number (users.ROLES), leaders may not."""
+    context = AppContext(tmp_path / "office.db", User("王文书", "clerk"))
+    yield context
+    context.close()
+
+
+def test_reveal_dialog_needs_a_reason_then_shows_and_logs(clerk_ctx, qtbot, tmp_path):
     from gridoffice import audit_log
     from ui.reveal_dialog import RevealDialog
 
+    ctx = clerk_ctx
     db = open_db(ctx.db_path)
     db.execute("INSERT INTO households(id, number, phone) VALUES(1, 'H1', '13812348000')")
     db.conn.commit()
@@ -207,4 +216,4 @@ def test_reveal_dialog_needs_a_reason_then_shows_and_logs(ctx, qtbot, tmp_path):
     qtbot.waitUntil(lambda: dialog.value.text() == "13812348000", timeout=5000)
     dialog.grab().save(str(tmp_path / "reveal.png"))
     entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"))[0]
-    assert (entry.actor, entry.new["reason"]) == ("李领导", "电话联系本人")
+    assert (entry.actor, entry.new["reason"]) == ("王文书", "电话联系本人")

@@ -12,6 +12,10 @@ from gridoffice.db import open_db
 from ui import app as app_module
 from ui.context import AppContext
 from ui.fast_entry import FastEntryDialog
+from gridoffice.users import whole_office
+
+# The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -20,14 +24,14 @@ def setup(small_office_template, tmp_path, qtbot):
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
     audit.set_actor(db, "测试员")
-    staff_id = max(visits.overdue_by_staff(db), key=lambda c: c.households).id
-    mine = {d.household_id for d in visits.contacts_due(db, staff_id)}
+    staff_id = max(visits.overdue_by_staff(db, scope=ADMIN), key=lambda c: c.households).id
+    mine = {d.household_id for d in visits.contacts_due(db, staff_id, scope=ADMIN)}
     other = db.execute("SELECT id, number FROM households WHERE status = 'active' ORDER BY id DESC").fetchall()
     stranger = next((hid, number) for hid, number in other if hid not in mine)
     db.close()
     app_module.install_font(QApplication.instance())
     ctx = AppContext(path)
-    dues = visits.contacts_due(ctx.reader(), staff_id)
+    dues = visits.contacts_due(ctx.reader(), staff_id, scope=ADMIN)
     dialog = FastEntryDialog(ctx, staff_id, "测试", dues)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -96,11 +100,11 @@ def test_a_week_typed_with_keys(setup, qtbot, tmp_path):
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         qtbot.keyClick(dialog.table, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
     db = ctx.reader()
-    done = visits.schedule(db, [first.household_id, second.household_id])
+    done = visits.schedule(db, [first.household_id, second.household_id], scope=ADMIN)
     assert done[first.household_id].last_visit == "2026-11-16" and done[second.household_id].last_visit == "2026-11-16"
-    [visit] = visits.visits_of_household(db, first.household_id, limit=1)
+    [visit] = visits.visits_of_household(db, first.household_id, limit=1, scope=ADMIN)
     assert (visit.learned, visit.kind) == ("老人身体尚可", "routine")
-    assert [n.content for n in logs.needs_list(db, household_id=first.household_id)] == ["屋顶漏雨"]
+    assert [n.content for n in logs.needs_list(db, household_id=first.household_id, scope=ADMIN)] == ["屋顶漏雨"]
     assert not dialog.isVisible()
 
 

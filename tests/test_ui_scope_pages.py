@@ -83,23 +83,25 @@ def close(ctx, page):
     ctx.close()
 
 
-def test_the_core_lists_take_an_org_scope(office):
+def test_the_core_lists_take_the_users_scope(office):
     o = office["o"]
     db = open_db(office["path"])
-    scope = users.visible_org_ids(db, office["worker"])
-    assert [d.household_id for d in visits.overdue_households(db, org_ids=scope)] == [o.h_zhang]
-    assert {d.household_id for d in visits.overdue_households(db)} == {o.h_zhang, o.h_wang}
-    assert [c.id for c in visits.contact_staff(db, org_ids=scope)] == sorted([office["a"], office["both"]],
-                                                                            key=lambda i: i != office["both"])
-    assert [d.household_id for d in visits.contacts_due(db, office["both"], org_ids=scope)] == [o.h_zhang]
-    assert [n.content for n in logs.needs_list(db, staff_id=office["both"], org_ids=scope)] == ["张家想办老年卡"]
-    assert Q.matter_list(db, now=NOW, org_ids=scope).ids == [office["matters"]["a"]]
-    assert len(Q.matter_list(db, now=NOW).ids) == 3
-    assert [i.matter.id for i in Q.meeting_list(db, NOW.date(), now=NOW, org_ids=scope)] == [office["matters"]["a"]]
-    assert Q.in_scope(db, office["matters"]["b_household"], None)
+    scope = users.scope_of(db, office["worker"])
+    assert [d.household_id for d in visits.overdue_households(db, scope=scope)] == [o.h_zhang]
+    assert {d.household_id for d in visits.overdue_households(db, scope=ADMIN)} == {o.h_zhang, o.h_wang}
+    assert [c.id for c in visits.contact_staff(db, scope=scope)] == sorted([office["a"], office["both"]],
+                                                                          key=lambda i: i != office["both"])
+    assert [d.household_id for d in visits.contacts_due(db, office["both"], scope=scope)] == [o.h_zhang]
+    assert [n.content for n in logs.needs_list(db, scope=scope, staff_id=office["both"])] == ["张家想办老年卡"]
+    assert Q.matter_list(db, scope=scope, now=NOW).ids == [office["matters"]["a"]]
+    assert len(Q.matter_list(db, scope=ADMIN, now=NOW).ids) == 3
+    assert [i.matter.id for i in Q.meeting_list(db, NOW.date(), scope=scope, now=NOW)] == [office["matters"]["a"]]
+    assert Q.in_scope(db, office["matters"]["b_household"], ADMIN)
     assert not Q.in_scope(db, office["matters"]["b_household"], scope)
     # No units at all (a grid worker whose grid was removed): nothing, not everything.
-    assert visits.overdue_households(db, org_ids=set()) == [] and Q.matter_list(db, now=NOW, org_ids=set()).ids == []
+    db.execute("UPDATE users SET org_id = NULL WHERE name = 'grid_a'")
+    nowhere = users.scope_of(db, users.get_user(db, office["worker"].id))
+    assert visits.overdue_households(db, scope=nowhere) == [] and Q.matter_list(db, scope=nowhere, now=NOW).ids == []
     db.close()
 
 

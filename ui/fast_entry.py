@@ -136,9 +136,7 @@ class FastEntryDialog(QDialog):
         needle = text.strip().lower()
         self._local = [label for label in self.known if needle and needle in label.lower()][:20]
         self._offer(self._local)
-        # A number search (more than search.NUMBER_DIGITS digits) is recorded, or refused to some
-        # roles: it belongs to the archive's search box, not to picking a household here.
-        if needle and not search.query_problem(needle) and search.number_digits(needle) <= search.NUMBER_DIGITS:
+        if needle and not search.query_problem(needle):
             self._search_timer.start()
 
     def _search(self) -> None:
@@ -147,9 +145,13 @@ class FastEntryDialog(QDialog):
         scope = self.ctx.scope()
 
         def find(db):
+            if search.number_search(db, text):
+                # A guessed ID or phone is recorded, or refused to some roles: the archive's search
+                # box takes it, not the picking of a household (household numbers still find theirs).
+                return []
             hits = search.search(db, text, status="active", limit=20, scope=scope)
             ids = list(dict.fromkeys(h.household_id or h.id for h in hits if (h.household_id or h.id)))
-            dues = visits.schedule(db, ids, org_ids=scope.org_ids) if ids else {}
+            dues = visits.schedule(db, ids, scope=scope) if ids else {}
             return [dues[i] for i in ids if i in dues]
 
         def found(dues: list[visits.Due]) -> None:

@@ -636,9 +636,9 @@ class ArchivePage(Page):
             return
         started = self._search_started
         scope = self.ctx.scope()
-        if refusal := search.number_refusal(query, scope):
+        if refusal := search.number_refusal(self.ctx.reader(), query, scope):
             self._show_message(refusal)
-        elif search.number_digits(query) > search.NUMBER_DIGITS:
+        elif search.number_search(self.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
             self.ctx.write(partial(search.search, scope=scope, limit=SEARCH_LIMIT), query, description=tr("按号码查找"),
                            on_done=lambda hits: self._show_hits(query, hits, started, only_if_current=True))

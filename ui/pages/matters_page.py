@@ -235,8 +235,8 @@ class MeetingView(QWidget):
 
     def reload(self) -> None:
         current = self.current()
-        self.items = Q.meeting_list(self.page.ctx.reader(), self.monday(), now=self.page.now,
-                                    org_ids=self.page.org_scope)
+        self.items = Q.meeting_list(self.page.ctx.reader(), self.monday(), scope=self.page.ctx.scope(),
+                                    now=self.page.now)
         self.table.setRowCount(len(self.items))
         reasons = {"difficult": self.tr("疑难"), "overdue": self.tr("超期")}
         for row, item in enumerate(self.items):
@@ -450,7 +450,7 @@ class MattersPage(Page):
         self.assignee.clear()
         self.assignee.addItem(self.tr("全部承办人"), None)
         self.assignee.setToolTip(self.tr("列出有未办结事项的承办人"))
-        for staff_id, name in Q.assignees(db, org_ids=self.org_scope):
+        for staff_id, name in Q.assignees(db, scope=self.ctx.scope()):
             self.assignee.addItem(name, staff_id)
         self.assignee.setCurrentIndex(max(0, self.assignee.findData(current)))
         self.assignee.blockSignals(False)
@@ -489,9 +489,9 @@ class MattersPage(Page):
         self._dirty = False
         self._search_timer.stop()
         self.now = self.clock().replace(microsecond=0)
-        flt, now, scope = self.current_filter(), self.now, self.org_scope
+        flt, now, scope = self.current_filter(), self.now, self.ctx.scope()
         self.counts.setText(self.tr("正在读取…"))
-        self._ids_worker.submit(lambda db: Q.matter_list(db, flt, now=now, closed_limit=CLOSED_LIMIT, org_ids=scope),
+        self._ids_worker.submit(lambda db: Q.matter_list(db, flt, scope=scope, now=now, closed_limit=CLOSED_LIMIT),
                                 self._show_ids)
         self._tab_shown(self.tabs.currentIndex())
 
@@ -553,7 +553,7 @@ class MattersPage(Page):
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:
         """Show one matter, widening the filter to everything when it is not in the current list."""
-        if not Q.in_scope(self.ctx.reader(), matter_id, self.org_scope):
+        if not Q.in_scope(self.ctx.reader(), matter_id, self.ctx.scope()):
             self.ctx.show_status(self.tr("这件事项不在您负责的网格内，不能查看"))
             return
         self.tabs.setCurrentIndex(0)

@@ -15,7 +15,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gridoffice import visits
-from gridoffice.stats_dashboard import scope_ids
+from gridoffice.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
@@ -40,7 +40,7 @@ class VisitsPage(Page):
         self._pending_grid: int | None = None  # select_grid() before the grids arrived
         # show_class()'s list (class, overdue, unit, day) stands until a grid or staff member is chosen.
         self._class_view: tuple[int, bool, int | None, dt.date] | None = None
-        self._scope: set[int] | None = None  # the user's units (a grid worker: their grid); None: all
+        self._scope: Scope | None = None  # the user's reach (a grid worker: their grid), set by reload()
         self._grid_worker = LatestWorker(ctx, "visits-grids", self)
         self._detail_worker = LatestWorker(ctx, "visits-detail", self)
         tr = self.tr
@@ -117,8 +117,8 @@ class VisitsPage(Page):
         self._dirty = False
         today = self.today()
         self.caption.setText(self.tr("正在统计…"))
-        scope = self._scope = self.ctx.org_scope()
-        self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, today=today, org_ids=scope), self._grids_loaded,
+        scope = self._scope = self.ctx.scope()
+        self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, scope=scope, today=today), self._grids_loaded,
                                  lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
         if self._class_view is not None:
             self._load_class()
@@ -168,8 +168,8 @@ class VisitsPage(Page):
         scope = self._scope
 
         def load(db):
-            return (visits.overdue_by_staff(db, grid_id=grid.id or None, today=today, org_ids=scope),
-                    visits.overdue_households(db, grid_id=grid.id or None, today=today, org_ids=scope))
+            return (visits.overdue_by_staff(db, scope=scope, grid_id=grid.id or None, today=today),
+                    visits.overdue_households(db, scope=scope, grid_id=grid.id or None, today=today))
 
         self._detail_worker.submit(load, self._grid_detail)
 
@@ -192,7 +192,7 @@ class VisitsPage(Page):
         self.detail_caption.setText(self.tr("{name}超期未走访的联系户").format(name=person.name))
         scope = self._scope
         self._detail_worker.submit(
-            lambda db: visits.overdue_households(db, staff_id=person.id, today=today, org_ids=scope),
+            lambda db: visits.overdue_households(db, scope=scope, staff_id=person.id, today=today),
             self._show_households)
 
     def _show_households(self, dues: list[visits.Due]) -> None:
@@ -233,8 +233,8 @@ class VisitsPage(Page):
         scope = self.ctx.scope()
 
         def load(db):
-            return visits.households_of_class(db, contact_class, overdue=overdue, day=day,
-                                              org_ids=scope_ids(db, unit, scope))
+            return visits.households_of_class(db, contact_class, scope=scope, overdue=overdue, day=day,
+                                              unit_id=unit)
 
         def loaded(result) -> None:
             dues, total = result

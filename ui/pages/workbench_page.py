@@ -23,6 +23,7 @@ from gridoffice import logs, must_visits, staff_accounts, visits
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.masking import mask_phone, mask_text
+from gridoffice.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
@@ -48,18 +49,18 @@ class Workbench:
     must_visits: list[must_visits.MustVisit]
 
 
-def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, org_ids=None) -> Workbench:
-    """A staff member's workbench; with `org_ids` (the user's scope) only what lies in those units."""
-    held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), now=now, closed_limit=0,
-                         org_ids=org_ids)
+def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, scope: Scope) -> Workbench:
+    """A staff member's workbench: only what lies in the user's scope."""
+    held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), scope=scope, now=now,
+                         closed_limit=0)
     since = (today - dt.timedelta(days=30)).isoformat()
-    return Workbench(staff_id, visits.contacts_due(db, staff_id, today=today, org_ids=org_ids),
-                     visits.visits_of_staff(db, staff_id, limit=50, org_ids=org_ids),
-                     logs.entries_of(db, staff_id, limit=100, org_ids=org_ids),
-                     logs.needs_list(db, staff_id=staff_id, status="open", org_ids=org_ids),
+    return Workbench(staff_id, visits.contacts_due(db, staff_id, scope=scope, today=today),
+                     visits.visits_of_staff(db, staff_id, scope=scope, limit=50),
+                     logs.entries_of(db, staff_id, scope=scope, limit=100),
+                     logs.needs_list(db, scope=scope, staff_id=staff_id, status="open"),
                      Q.matters_by_ids(db, held.ids[:200]),
-                     visits.count_visits(db, staff_id, since, today.isoformat(), org_ids=org_ids),
-                     must_visits.pending(db, today=today, org_ids=org_ids, staff_id=staff_id))
+                     visits.count_visits(db, staff_id, since, today.isoformat(), scope=scope),
+                     must_visits.pending(db, today=today, org_ids=scope.org_ids, staff_id=staff_id))
 
 
 class TextRowsModel(QAbstractTableModel):
@@ -283,12 +284,12 @@ class WorkbenchPage(Page):
         now = dt.datetime.combine(today, dt.datetime.now().time())
         self.caption.setText(self.tr("正在读取…"))
         # A grid worker sees the staff serving their grid and, of each, only their grid's households.
-        scope = self.ctx.org_scope()
+        scope = self.ctx.scope()
 
         account = self._account_id
 
         def load(db):
-            choices = visits.contact_staff(db, org_ids=scope) if refresh else None
+            choices = visits.contact_staff(db, scope=scope) if refresh else None
             ids = [c.id for c in choices] if choices is not None else known
             own = staff_accounts.staff_of(db, account)
             staff_id = wanted if wanted in ids else own if own in ids else (ids[0] if ids else None)
