@@ -108,7 +108,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     # there when the program is killed: the rows go to an owner-only folder beside the target
     # (what the sheet's first append and openpyxl's create_temporary_file do, with the file named).
     with tempfiles.private_folder(path) as spill:
-        out = str(spill / "sheet.xml")
+        out = str(tempfiles.new_file(spill / "sheet.xml"))
         openpyxl_writer.ALL_TEMP_FILES.append(out)
         ws._writer = openpyxl_writer.WorksheetWriter(ws, out=out)
         ws._writer.write_top()

@@ -52,6 +52,13 @@ def private_folder(target: str | Path) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def new_file(path: Path) -> Path:
+    """An empty owner-only file at `path`, for a library that opens its file by name: it keeps the
+    mode when it writes over it, so the file is private even outside its private folder."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    return path
+
+
 def commit(tmp: Path, target: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
     """Flush `tmp` to disk, run `before_rename` (the audit entry), then rename it over `target`."""
     fd = os.open(tmp, os.O_RDONLY)
