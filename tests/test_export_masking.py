@@ -261,6 +261,10 @@ def test_page_full_numbers_only_for_roles_that_may_reveal(fresh_office_path, qtb
     monkeypatch.setattr(ctx, "can", lambda permission: permission != "reveal")
     widget = ReportsPage(ctx)
     qtbot.addWidget(widget)
+    widget.kind.setCurrentIndex(widget.kind.findData("roster"))
+    widget.show()
+    # Not offered at all: the row is hidden, and the box could not be ticked anyway.
+    assert widget.columns.isVisible() and not widget.full_numbers.isVisible()
     widget.full_numbers.setChecked(True)
     assert not widget.full_numbers.isEnabled()
     assert widget.job_factory("roster", fresh_office_path.parent / "r.xlsx") is not None
