@@ -224,7 +224,7 @@ def test_an_account_linked_to_a_staff_member_opens_on_their_record_and_is_asked_
 
     db = open_db(office_path)
     audit.set_actor(db, "测试员")
-    choices = visits.contact_staff(db)
+    choices = visits.contact_staff(db, scope=ADMIN)
     own, first = choices[-1].id, choices[0].id
     wang_id = users.create_user(db, "wang", "gridoffice1", "clerk", by=users.whole_office("测试员"),
                                 display_name="王工作")
