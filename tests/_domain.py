@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gridoffice import regions
+from gridoffice import households, regions, staff
 from gridoffice.idcard import make_id
 from gridoffice.people import PersonInput
 
@@ -54,3 +54,18 @@ def tree(db) -> Tree:
     grid2 = regions.create_unit(db, area, "grid", "第二网格", "G02")
     estate = regions.create_unit(db, grid, "estate", "宝石小区")
     return Tree(district, street, community, area, grid, grid2, estate)
+
+
+def contact_office(db, today: dt.date):
+    """The tree with a grid worker contacting a class-1 and a class-3 household and a party member a
+    class-2 one: (tree, worker, member, (h1, h2, h3))."""
+    t = tree(db)
+    worker = staff.add_staff(db, "王网格", "grid_worker", org_id=t.grid)
+    member = staff.add_staff(db, "李党员", "party_member", org_id=t.grid2)
+    h1 = households.create_household(db, org_id=t.estate, head=man("张一", serial=11), contact_class=1)
+    h2 = households.create_household(db, org_id=t.grid, head=man("张二", serial=13), contact_class=3)
+    h3 = households.create_household(db, org_id=t.grid2, head=man("张三", serial=15), contact_class=2)
+    for hid in (h1, h2):
+        staff.link_contact(db, worker, hid, since="2026-01-01", today=today)
+    staff.link_contact(db, member, h3, since="2026-06-01", today=today)
+    return t, worker, member, (h1, h2, h3)

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from _domain import dump, man, tree
+from _domain import contact_office, dump
 from gridoffice import audit, households, logs, staff, visits, visits_demo
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.users import whole_office
@@ -15,16 +15,7 @@ TODAY = dt.date(2026, 11, 22)
 
 @pytest.fixture
 def office(db):
-    t = tree(db)
-    worker = staff.add_staff(db, "王网格", "grid_worker", org_id=t.grid)
-    member = staff.add_staff(db, "李党员", "party_member", org_id=t.grid2)
-    h1 = households.create_household(db, org_id=t.estate, head=man("张一", serial=11), contact_class=1)
-    h2 = households.create_household(db, org_id=t.grid, head=man("张二", serial=13), contact_class=3)
-    h3 = households.create_household(db, org_id=t.grid2, head=man("张三", serial=15), contact_class=2)
-    for hid in (h1, h2):
-        staff.link_contact(db, worker, hid, since="2026-01-01", today=TODAY)
-    staff.link_contact(db, member, h3, since="2026-06-01", today=TODAY)
-    return t, worker, member, (h1, h2, h3)
+    return contact_office(db, TODAY)
 
 
 def test_due_dates_follow_the_class_rule(db, office):
