@@ -28,7 +28,7 @@ import sqlcipher3.dbapi2 as sqlcipher
 
 from gridoffice.errors import GridOfficeError
 
-from . import _files
+from . import _argparse_zh, _files
 
 # The argument naming the file a command writes, and whether it names a folder.
 _OUTPUTS = {"output": False, "report": False, "to": True}
@@ -61,6 +61,7 @@ def run(argv: list[str]) -> int:
     # Only the chosen command is imported: the exporters behind other commands cost start-up time.
     command = argv[0]
     module = importlib.import_module(f"{__name__}.{_module_names()[command]}")
+    _argparse_zh.install()
     top = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 命令行")
     sub = top.add_subparsers(dest="command", required=True)
     p = sub.add_parser(command, help=module.HELP, description=module.HELP)

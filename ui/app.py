@@ -15,6 +15,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gridoffice import demo as demo_accounts
+from commands import _argparse_zh
 from gridoffice import i18n, shipped
 from ui.translations import install_qt_translations
 
@@ -33,6 +34,7 @@ def tr(text: str) -> str:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
+    _argparse_zh.install()
     p = argparse.ArgumentParser(prog="gridoffice", description="GridOffice 网格化管理")
     p.add_argument("--db", help="要打开的办公室数据库文件")
     p.add_argument("--demo", action="store_true", help="打开演示办公室（首次使用时自动生成）")
