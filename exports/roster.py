@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as openpyxl_writer
 
-from gridoffice import audit_log, masking, office_tags, regions, tempfiles, vocab
+from gridoffice import audit_log, masking, office_tags, people, regions, tempfiles, vocab
 from gridoffice.audit import actor
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -170,10 +170,8 @@ def _hardship_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
     if not scope.sees_tag("low_income"):
         return {}
     entries: dict[int, list] = {}
-    for household_id, tag, since, until, note in db.execute(
-            "SELECT household_id, tag, since, until, coalesce(note, '') FROM household_tags ORDER BY household_id, "
-            "since, id"):
-        entries.setdefault(household_id, []).append(TagEntry(tag, since, until, note))
+    for t in office_tags.all_household_tags(db):
+        entries.setdefault(t.household_id, []).append(TagEntry(t.tag, t.since, t.until, t.note))
     labels = {code: tr(label) for code, label in vocab.HOUSEHOLD_TAGS.items()}
     return {hid: format_cell(e, masked=masked, labels=labels) for hid, e in entries.items()}
 
@@ -181,10 +179,8 @@ def _hardship_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
 def _tag_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
     """Person id -> the tag cell (every entry the role may see, ended ones too, oldest first)."""
     entries: dict[int, list] = {}
-    for person_id, tag, since, until, note in db.execute(
-            f"SELECT person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE {scope.tags_sql('tag')} "
-            "ORDER BY person_id, since, id"):
-        entries.setdefault(person_id, []).append(TagEntry(tag, since, until, note))
+    for t in people.all_visible_tags(db, scope):
+        entries.setdefault(t.person_id, []).append(TagEntry(t.tag, t.since, t.until, t.note))
     labels = office_tags.labels(db)
     return {pid: format_cell(e, masked=masked, labels=labels) for pid, e in entries.items()}
 

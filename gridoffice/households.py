@@ -55,6 +55,12 @@ def get_household(db: Database, household_id: int) -> Household:
     return Household(*[found[c] for c in _HOUSEHOLD_COLUMNS], members=tuple(persons_of(db, household_id)))
 
 
+def find_by_number(db: Database, number: str) -> Household | None:
+    """The household numbered exactly `number`, whatever its status; None when there is none."""
+    row = db.execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()
+    return get_household(db, row[0]) if row else None
+
+
 # ---- checks shared by the operations ---------------------------------------------------------
 
 def _today(today: dt.date | None) -> dt.date:

@@ -109,6 +109,13 @@ def household_tags_of(db: Database, household_id: int, *, include_ended: bool = 
         f"{where} ORDER BY since, id", [household_id])]
 
 
+def all_household_tags(db: Database) -> list[HouseholdTag]:
+    """Every household's 低保户/困难户 entries, ended ones too, by household then since."""
+    return [HouseholdTag(*r) for r in db.execute(
+        "SELECT id, household_id, tag, since, until, coalesce(note, '') FROM household_tags "
+        "ORDER BY household_id, since, id")]
+
+
 def _household_code(tag: str) -> str:
     from .vocab import code_for
 

@@ -285,6 +285,13 @@ def visible_tags_of(db: Database, person_ids: list[int], scope: Scope, *,
     return [Tag(*r) for r in rows]
 
 
+def all_visible_tags(db: Database, scope: Scope) -> list[Tag]:
+    """Every tag entry of the office that the role may see, ended ones too, by person then since."""
+    return [Tag(*r) for r in db.execute(
+        f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE {scope.tags_sql('tag')} "
+        "ORDER BY person_id, since, id")]
+
+
 def tags_of(db: Database, person_id: int, *, include_ended: bool = False) -> list[Tag]:
     where = "" if include_ended else " AND until IS NULL"
     rows = db.execute(

@@ -83,6 +83,11 @@ def all_units(db: Database, *, include_retired: bool = False) -> list[OrgUnit]:
     return _ordered(db.execute(f"SELECT {_COLUMNS} FROM org_units {where}").fetchall())
 
 
+def unit_names(db: Database) -> dict[int, str]:
+    """Every unit's name by id, retired ones too (old records still name them)."""
+    return dict(db.execute("SELECT id, name FROM org_units").fetchall())
+
+
 def visible_units(db: Database, scope: Scope) -> list[OrgUnit]:
     """The active units the user works in, as all_units orders them: a grid worker's tree starts
     at their own unit."""

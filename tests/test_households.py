@@ -49,6 +49,15 @@ def test_create_household(db, t, family):
     assert heads_ok(db)
 
 
+def test_a_household_is_found_by_its_exact_number_whatever_its_status(db, t, family):
+    hid = family[0]
+    assert households.find_by_number(db, "G01-0001").id == hid
+    assert households.find_by_number(db, "G01-000") is None
+    households.move_out(db, hid, day="2026-11-01", today=TODAY)
+    found = households.find_by_number(db, "G01-0001")
+    assert (found.id, found.status) == (hid, "moved_out")
+
+
 def test_create_proposes_a_number(db, t):
     first = households.create_household(db, org_id=t.estate, head=man("赵一"))
     assert households.get_household(db, first).number == "G01-0001"  # the estate has no code: its grid's

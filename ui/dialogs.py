@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import kinship, regions, vocab
+from gridoffice import households, kinship, regions, vocab
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.households import Household
 from gridoffice.masking import mask_phone
@@ -652,21 +652,19 @@ def look_up_household(ctx, text: str, own: Household, label: QLabel, itself: str
                       inactive: str) -> tuple[int | None, str]:
     """The active household numbered `text` other than `own`, said on `label`; (None, "") when none."""
     number = clean_text(text)
-    row = ctx.reader().execute(
-        "SELECT h.id, h.status, (SELECT name FROM persons WHERE household_id = h.id AND relation = 'head' "
-        "AND status = 'active' LIMIT 1) FROM households h WHERE h.number = ?", [number]).fetchone() if number else None
+    other = households.find_by_number(ctx.reader(), number) if number else None
     found, message = None, ""
     if not number:
         message = tr("请输入户号")
-    elif row is None:
+    elif other is None:
         message = tr("没有户号为“{n}”的户").format(n=number)
-    elif row[0] == own.id:
+    elif other.id == own.id:
         message = itself
-    elif row[1] != "active":
-        message = inactive.format(n=number, s=vocab.label(vocab.HOUSEHOLD_STATUS, row[1]))
+    elif other.status != "active":
+        message = inactive.format(n=number, s=vocab.label(vocab.HOUSEHOLD_STATUS, other.status))
     else:
-        found = row[0]
-        message = tr("户{n}（户主{h}）").format(n=number, h=row[2] or tr("无"))
+        found = other.id
+        message = tr("户{n}（户主{h}）").format(n=number, h=other.head.name if other.head else tr("无"))
     label.setText(message)
     label.setStyleSheet("color: #2e7d32;" if found else ERROR_STYLE if number else "")
     return found, message if found else ""

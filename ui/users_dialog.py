@@ -110,7 +110,7 @@ class UsersDialog(QDialog):
 
     def refresh(self) -> None:
         db = self.ctx.reader()
-        names = dict(db.execute("SELECT id, name FROM org_units").fetchall())
+        names = regions.unit_names(db)
         self.staff_names = {s.id: s.name for s in staff.staff_list(db, include_left=True)}
         self.links = staff_accounts.links(db)
         self.users = users.list_users(db)
@@ -197,7 +197,7 @@ class StaffLinkDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("对应工作人员：{name}").format(name=user.display_name or user.name))
         db = ctx.reader()
-        units = dict(db.execute("SELECT id, name FROM org_units").fetchall())
+        units = regions.unit_names(db)
         self.ids: list[int | None] = [None]
         self.combo = QComboBox(self)
         self.combo.addItem(self.tr("（不对应工作人员）"))
