@@ -666,9 +666,15 @@ class ArchivePage(Page):
     def _show_message(self, text: str) -> None:
         """One line in the drop-down under the search box, which cannot be opened."""
         self.results.clear()
+        self._add_note(text)
+        self._open_results()
+
+    def _add_note(self, text: str) -> None:
         item = QListWidgetItem(text)
         item.setFlags(Qt.ItemFlag.NoItemFlags)
         self.results.addItem(item)
+
+    def _open_results(self) -> None:
         self._place_results()
         self.results.show()
         self.results.raise_()
@@ -693,12 +699,8 @@ class ArchivePage(Page):
             item.setData(ID_ROLE, (hit.kind, hit.id, hit.household_id))
             self.results.addItem(item)
         for text in notes:
-            item = QListWidgetItem(text)
-            item.setFlags(Qt.ItemFlag.NoItemFlags)
-            self.results.addItem(item)
-        self._place_results()
-        self.results.show()
-        self.results.raise_()
+            self._add_note(text)
+        self._open_results()
         if hits:
             self.results.setCurrentRow(0)
 
