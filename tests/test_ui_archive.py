@@ -1,5 +1,7 @@
 """The archive page driven through its real widgets: search, open, edit, operations, undo."""
 
+import datetime as dt
+
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
@@ -376,7 +378,6 @@ def test_leave_dates_are_picked_and_checked_before_the_confirmation(qtbot, windo
     """A clerk moves 王小明 (4 years old) out: the date is a date field (“12月1日” cannot be typed),
     a day before his birth is refused in the dialog before the irreversible confirmation, and the
     day chosen is the one saved; the whole household's move-out is checked the same way."""
-    import datetime as dt
 
     from PySide6.QtCore import QDate, QEvent
     from PySide6.QtGui import QKeyEvent
@@ -506,7 +507,10 @@ def test_search_says_why_a_row_matched_and_what_it_left_out(qtbot, window, monke
     assert any("张伟户" in line and "（电话138****0001）" in line for line in tail)
     assert not any("13800000001" in line for line in tail)
     person = lines("wangxiaoming")
-    assert "王小明" in person[0] and "（4岁）" in person[0]
+    # His age on the run's day (the suite's clock moves): born on years_ago(4), a 1 March.
+    today, born = dt.date.today(), years_ago(4)
+    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+    assert "王小明" in person[0] and f"（{age}岁）" in person[0]
     short = lines("987")
     assert short == ["没有找到“987”。按身份证号或电话查找请至少输入4位数字，如电话的后4位"]
     monkeypatch.setattr(archive_page, "SEARCH_LIMIT", 1)
