@@ -44,7 +44,7 @@ def _check(db, codes: list[str]) -> int:
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    checked = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    checked = audit_log.count(db)
     problems = consume(audit_log.check_job(db, anchors))
     if problems:
         for p in problems:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import audit, checks, safety, session
-from gridoffice.db import connect
+from gridoffice import audit, audit_log, checks, safety, session
+from gridoffice.db import connect, foreign_key_breaks
 
 from . import _login
 from ._progress import consume
@@ -59,8 +59,8 @@ def run(args) -> int:
                 print(line)
             return 1
         lines += [f"密钥文件：{p}" for p in session.verify_key_file(path)]
-        lines += [f"外键错误：{table}表第{rowid}行引用的{parent}记录不存在"
-                  for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")]
+        lines += [f"外键错误：{audit_log.table_label(table)}表第{rowid}行引用的{audit_log.table_label(parent)}记录不存在"
+                  for table, rowid, parent in foreign_key_breaks(db)]
         lines += [f"审计记录：{p}" for p in _audit_problems(db, args.quiet)]
         problems = consume(checks.completeness(db), quiet=args.quiet)
     except sqlite3.DatabaseError as exc:

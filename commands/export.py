@@ -11,7 +11,7 @@ from pathlib import Path
 
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
-from gridoffice import stats_archives, users
+from gridoffice import regions, stats_archives, users
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
@@ -39,15 +39,6 @@ def add_arguments(parser) -> None:
     _login.add_arguments(parser)
 
 
-def find_org(db, name: str) -> int:
-    rows = db.execute("SELECT id FROM org_units WHERE name = ? AND status = 'active'", [name.strip()]).fetchall()
-    if not rows:
-        raise ValidationError("org", tr("找不到名为“{name}”的组织单元").format(name=name))
-    if len(rows) > 1:
-        raise ValidationError("org", tr("名为“{name}”的组织单元不止一个，请在程序中选择").format(name=name))
-    return rows[0][0]
-
-
 def _last_month() -> str:
     first = dt.date.today().replace(day=1)
     return (first - dt.timedelta(days=1)).isoformat()[:7]
@@ -66,7 +57,7 @@ def run(args) -> int:
     db = office.db
     scope = users.scope_of(db, office.user)
     try:
-        org_id = find_org(db, args.org) if args.org else None
+        org_id = regions.unit_by_name(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)
         if args.kind == "summary":
             job = monthly_summary.write(db, out, month, scope=scope, org_id=org_id)

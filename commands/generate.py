@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from gridoffice import demo, generator, keys, officefile, session, users
-from gridoffice.db import connect
+from gridoffice.db import has_office_data
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 
@@ -30,17 +30,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
 
-def _has_data(path: Path) -> bool:
-    """Looks without migrating: an existing office must not be touched at all."""
-    db = connect(path, readonly=True)
-    try:
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        return any(db.execute(f"SELECT EXISTS(SELECT 1 FROM [{t}])").fetchone()[0]
-                   for t in ("org_units", "households", "persons", "staff") if t in tables)
-    finally:
-        db.close()
-
-
 def run(args) -> int:
     path = Path(args.db)
     today = None
@@ -56,7 +45,7 @@ def run(args) -> int:
               file=sys.stderr)
         return 2
     if found.kind in (officefile.OURS, officefile.LOCKED):
-        if found.kind == officefile.LOCKED or _has_data(path):
+        if found.kind == officefile.LOCKED or has_office_data(path):
             print(f"{path} 里已经有单位或住户数据，演示数据只能生成到新的空文件中；请换一个新文件名",
                   file=sys.stderr)
             return 2

@@ -22,7 +22,7 @@ import sqlcipher3.dbapi2 as sqlite3
 from . import audit, audit_anchor, keys, officefile
 from . import db as database
 from . import lock as locking
-from .db import connect, export_plain, is_plain, key_of, migrate, raw_connect
+from .db import connect, export_plain, fold_wal, is_plain, key_of, migrate, raw_connect
 from .errors import GridOfficeError, NotFound
 from .i18n import tr
 from .safety import integrity_problems, move_aside, network_location, storage_errors
@@ -358,7 +358,7 @@ def restore(db_path: str | Path, backup_path: str | Path, *, held: locking.Offic
                     # Fold the WAL in first, so the file kept aside is complete on its own.
                     conn = raw_connect(db_path, timeout=3 * database.BUSY_SECONDS)
                     try:
-                        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                        fold_wal(conn)
                     finally:
                         conn.close()
                 kept = move_aside(db_path, "before-restore")

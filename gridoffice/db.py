@@ -124,6 +124,27 @@ def connect(path: str | Path, *, readonly: bool = False, wal: bool = True, cache
     return db
 
 
+def fold_wal(conn: sqlite3.Connection | Database) -> None:
+    """Folds the WAL into the file and empties it, so the file alone is complete (a close, a copy)."""
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def has_office_data(path: str | Path) -> bool:
+    """Whether the file holds units, households, persons or staff; looks without migrating or writing."""
+    db = connect(path, readonly=True)
+    try:
+        tables = set(db.table_names())
+        return any(db.execute(f"SELECT EXISTS(SELECT 1 FROM [{t}])").fetchone()[0]
+                   for t in ("org_units", "households", "persons", "staff") if t in tables)
+    finally:
+        db.close()
+
+
+def foreign_key_breaks(db: Database) -> list[tuple[str, int, str]]:
+    """(table, rowid, referenced table) of every row whose reference points at nothing."""
+    return [(table, rowid, parent) for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check")]
+
+
 def pending_migrations(db: Database) -> list[str]:
     return [m.name for m in migrations.pending(db)]
 

@@ -161,12 +161,17 @@ def contact_class_code(value: object) -> int:
     raise ValidationError("contact_class", tr("联系类别只能是1、2或3（一类、二类、三类），现在是“{v}”").format(v=text))
 
 
+def number_taken(db: Database, number: str, exclude: int | None = None) -> bool:
+    """Whether another household than `exclude` already carries `number`."""
+    return db.execute("SELECT 1 FROM households WHERE number = ? AND id IS NOT ?", [number, exclude]).fetchone() is not None
+
+
 def _check_number(db: Database, number: str, exclude: int | None = None) -> str:
     number = clean_text(number)
     if not number:
         raise ValidationError("number", tr("户号不能为空"))
     check_length(number, "household_number", "number")
-    if db.execute("SELECT 1 FROM households WHERE number = ? AND id IS NOT ?", [number, exclude]).fetchone():
+    if number_taken(db, number, exclude):
         raise ValidationError("number", tr("户号“{number}”已被其他户使用，请换一个").format(number=number))
     return number
 

@@ -88,6 +88,16 @@ def unit_names(db: Database) -> dict[int, str]:
     return dict(db.execute("SELECT id, name FROM org_units").fetchall())
 
 
+def unit_by_name(db: Database, name: str) -> int:
+    """The one active unit called `name`; refused when there is none or more than one."""
+    rows = db.execute("SELECT id FROM org_units WHERE name = ? AND status = 'active'", [name.strip()]).fetchall()
+    if not rows:
+        raise ValidationError("org", tr("找不到名为“{name}”的组织单元").format(name=name))
+    if len(rows) > 1:
+        raise ValidationError("org", tr("名为“{name}”的组织单元不止一个，请在程序中选择").format(name=name))
+    return rows[0][0]
+
+
 def visible_units(db: Database, scope: Scope) -> list[OrgUnit]:
     """The active units the user works in, as all_units orders them: a grid worker's tree starts
     at their own unit."""

@@ -26,7 +26,7 @@ from sqlite_utils import Database
 from . import db as database
 from . import lock as locking
 from . import officefile
-from .db import connect, migrate, raw_connect
+from .db import connect, fold_wal, migrate, raw_connect
 from .errors import GridOfficeError
 from .i18n import tr
 
@@ -382,7 +382,7 @@ class OpenOffice:
         try:
             if self.report.wal:
                 with contextlib.suppress(sqlite3.Error):
-                    self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                    fold_wal(self.db)
             self.db.close()
         finally:
             self.lock.release()

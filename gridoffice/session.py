@@ -25,7 +25,7 @@ from sqlite_utils import Database
 
 from . import audit, keys
 from . import lock as locking
-from .db import connect, export_plain, is_plain, raw_connect
+from .db import connect, export_plain, fold_wal, is_plain, raw_connect
 from .errors import GridOfficeError
 from .i18n import tr
 from .normalize import clean_text
@@ -272,7 +272,7 @@ def _convert_after_log_in(path: Path, name: str, password: str, now: float) -> s
                 raise wrong() from None
             hashes = {r[0]: r[1] for r in db.execute(
                 "SELECT name, password_hash FROM users WHERE status = 'active' AND name != ?", [name])}
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            fold_wal(db)
         finally:
             db.close()
         return convert(path, {name: password}, hashes)

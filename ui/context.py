@@ -24,7 +24,7 @@ from shiboken6 import isValid
 from sqlite_utils import Database
 
 from gridoffice import audit, safety, users
-from gridoffice.db import WORKER_CACHE_MB, connect
+from gridoffice.db import WORKER_CACHE_MB, connect, fold_wal
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
@@ -304,7 +304,7 @@ class AppContext(QObject):
             return None
         if self._office.report.wal:
             with contextlib.suppress(sqlite3.Error):
-                self._write_db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                fold_wal(self._write_db)
         self._write_db.close()
         return self._office.lock
 

@@ -328,9 +328,7 @@ class HouseholdDialog(QDialog):
             problem = exc.message
         number = clean_text(self.number.text())
         if not problem and number:
-            clash = self._reader.execute("SELECT 1 FROM households WHERE number = ? AND id IS NOT ?",
-                                         [number, self.household.id if self.household else None]).fetchone()
-            if clash:
+            if households.number_taken(self._reader, number, self.household.id if self.household else None):
                 problem = tr("户号“{n}”已被其他户使用，请换一个").format(n=number)
         elif not problem and self.household is not None:
             problem = tr("户号不能为空")

@@ -175,7 +175,7 @@ class HouseholdView(QWidget):
             return tr("（不在任何网格）")
         unit = regions.get_unit(db, org_id)
         ids = [*unit.ancestor_ids, unit.id]
-        names = dict(db.execute(f"SELECT id, name FROM org_units WHERE id IN ({','.join('?' * len(ids))})", ids))
+        names = regions.unit_names(db)
         return " / ".join(names.get(i, "?") for i in ids)
 
     def _fill_members(self, db, h: Household, keep: int | None) -> None:

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from exports.import_report import write_report
-from gridoffice import office_tags, tag_import
+from gridoffice import office_tags, regions, tag_import
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
@@ -209,12 +209,11 @@ class MappingPage(_Page):
         for register in office_tags.registers(self.w.ctx.reader()):
             if scope.sees_tag(register.code):
                 self.list_tag.addItem(register.label, register.label)
-        grids = self.w.ctx.reader().execute(
-            "SELECT name FROM org_units WHERE level = 'grid' AND status = 'active' ORDER BY sort, name").fetchall()
         self.default_grid.clear()
         self.default_grid.addItem(self.tr("（不指定：没有网格的户将被拒收）"), "")
-        for (name,) in grids:
-            self.default_grid.addItem(name, name)
+        for unit in regions.all_units(self.w.ctx.reader()):
+            if unit.level == "grid":
+                self.default_grid.addItem(unit.name, unit.name)
 
     def _header_row_changed(self, row_number: int) -> None:
         if self._loading:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTim
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import matters as M
-from gridoffice import regions, staff
+from gridoffice import households, people, regions, staff
 from ui.widgets.search_combo import searchable
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.write_dialog import WriteDialog
@@ -72,16 +72,13 @@ class IntakeDialog(WriteDialog):
         self.title = self.add_field(self.tr("诉求事项"), QLineEdit(self), "title")
         self.title.setPlaceholderText(self.tr("居民反映或要求什么，一句话"))
         self.content = self.add_field(self.tr("具体内容"), note_edit(self, self.tr("详细情况（可不填）")), "content")
-        household = db.execute("SELECT number FROM households WHERE id = ?", [household_id]).fetchone() \
-            if household_id else None
-        person = db.execute("SELECT name FROM persons WHERE id = ?", [person_id]).fetchone() if person_id else None
-        head = db.execute("SELECT name FROM persons WHERE household_id = ? AND relation = 'head' AND status = 'active'",
-                          [household_id]).fetchone() if household_id and not person else None
-        self.resident = self.add_field(self.tr("居民姓名"), QLineEdit((person or head or [""])[0], self), "resident_name")
+        household = households.get_household(db, household_id) if household_id else None
+        person = people.get_person(db, person_id) if person_id else household.head if household else None
+        self.resident = self.add_field(self.tr("居民姓名"), QLineEdit(person.name if person else "", self), "resident_name")
         # Left empty, the core takes the resident's or the household's phone (not shown in clear here).
         self.phone = self.add_field(self.tr("联系电话"), QLineEdit(self), "resident_phone")
         self.phone.setPlaceholderText(self.tr("不填则用居民或户的登记电话"))
-        self.household = self.add_field(self.tr("户号"), QLineEdit(household[0] if household else "", self),
+        self.household = self.add_field(self.tr("户号"), QLineEdit(household.number if household else "", self),
                                         "household_id")
         self.household.setPlaceholderText(self.tr("可不填；填写后自动关联户和网格"))
         self.grid = self.add_field(self.tr("所属网格"), UnitPicker(self, all_text=self.tr("（按户确定或不指定）")), "grid_id")
@@ -95,7 +92,7 @@ class IntakeDialog(WriteDialog):
             self.grid.set_current_unit(getattr(ctx.user, "org_id", None))
         self.taker = self.add_field(self.tr("受理人"), QLineEdit(ctx.user.name, self), "taker_name")
         self.received = self.add_field(self.tr("受理时间"), time_edit(self, self.now), "received_at")
-        if person:
+        if person_id:
             self.resident.setReadOnly(True)
         self.setMinimumWidth(520)
 
@@ -103,14 +100,14 @@ class IntakeDialog(WriteDialog):
         number = self.household.text().strip()
         household_id = None
         if number:
-            row = self.ctx.reader().execute("SELECT id, org_id FROM households WHERE number = ?", [number]).fetchone()
-            if row is None:
+            found = households.find_by_number(self.ctx.reader(), number)
+            if found is None:
                 self.show_error(self.tr("找不到户号为“{n}”的户，请核对或留空").format(n=number), "household_id")
                 return
-            if self.org_scope is not None and row[1] not in self.org_scope:
+            if self.org_scope is not None and found.org_id not in self.org_scope:
                 self.show_error(self.tr("户号“{n}”不在您负责的网格内，只能登记本网格的户").format(n=number), "household_id")
                 return
-            household_id = row[0]
+            household_id = found.id
         if self.org_scope is not None and household_id is None and self.grid.current_unit() is None:
             # Otherwise the matter would lie outside every grid, out of the grid worker's own sight.
             self.show_error(self.tr("请填写户号或选择所属网格"), "grid_id")
