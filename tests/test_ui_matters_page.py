@@ -82,7 +82,9 @@ def test_open_matters_with_overdue_first(page, office):
     assert "超期 1" in page.counts.text() and "即将到期 1" in page.counts.text()
     first = page.model.data(page.model.index(0, 0))
     assert first.startswith("已超期")
-    assert page.model.data(page.model.index(0, 0), Qt.ItemDataRole.BackgroundRole) is not None
+    colours = [page.model.data(page.model.index(r, 0), Qt.ItemDataRole.BackgroundRole) for r in range(3)]
+    assert colours[0].color().name() == "#f8d7da" and colours[1].color().name() == "#fff3cd"
+    assert colours[2] is None
 
 
 def test_filters_and_search(page, office, qtbot):
@@ -238,29 +240,29 @@ def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypat
     dialog.grade.setCurrentIndex(dialog.grade.findData("on_spot"))
     assert not dialog.save_limit.isEnabled() and not dialog.resolve.isEnabled() and dialog.resolve.text() == "当天"
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("物业服务", True))
-    dialog._add()
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.categories.count() == 15)
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("环境保护", True))
-    dialog._add()
+    qtbot.mouseClick(dialog.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.error.text() == "已有名为“环境保护”的类别")
     dialog.categories.setCurrentRow(14)
-    dialog._retire()
+    qtbot.mouseClick(dialog.retire_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.categories.item(14).text() == "物业服务（本办自定，已停用）")
     # Renaming starts from the name itself, not the list's wording.
     seen = []
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: seen.append(k["text"]) or ("", False))
-    dialog._rename()
+    qtbot.mouseClick(dialog.rename_button, Qt.MouseButton.LeftButton)
     assert seen == ["物业服务"]
     dialog.grade.setCurrentIndex(dialog.grade.findData("difficult"))
     dialog.category.setCurrentIndex(dialog.category.findData(5))
     assert dialog.resolve.value() == 72
     dialog.resolve.setValue(48)
-    dialog._save_limit()
+    qtbot.mouseClick(dialog.save_limit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.limits.rowCount() == 4)
     assert M.time_limit(page.ctx.reader(), "difficult", 5).resolve_hours == 48
     assert [dialog.limits.item(r, 4).text() for r in range(4) if dialog.limits.item(r, 3).text() == "48"] == ["本办自定"]
     dialog.respond.setValue(60)
-    dialog._save_limit()
+    qtbot.mouseClick(dialog.save_limit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.error.text() == "答复时限不能长于办结时限")
 
 

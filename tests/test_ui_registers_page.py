@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from gridoffice import audit, regions
+from gridoffice import audit, people, regions
 from gridoffice.ages import age_on
 from gridoffice.db import open_db
 from gridoffice.errors import NotFound
@@ -151,9 +151,8 @@ def test_a_change_to_tags_recounts(page, office, qtbot):
 
     def tag(db):
         with db.atomic():
-            db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES(?, 'disabled', '2024-01-01')", [pid])
+            people.add_tag(db, pid, "disabled", since="2024-01-01", today=dt.date(2026, 11, 1))
 
-    page.ctx.changed.connect(page.on_changed)  # the main window wires every page so
     page.ctx.write(tag, description="标记", kinds={"tags"})
     qtbot.waitUntil(lambda: count_of(page, "disabled") == "3")
 
