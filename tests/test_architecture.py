@@ -33,3 +33,14 @@ def test_exports_do_not_import_the_gui():
         if bad:
             offenders.append(f"{path.relative_to(ROOT)}: {', '.join(bad)}")
     assert offenders == []
+
+
+def test_test_helpers_are_imported_by_one_name():
+    """`_domain` and `tests._domain` would be two modules with two copies of their state."""
+    helpers = {p.stem for p in (ROOT / "tests").glob("*.py") if not p.stem.startswith("test_")}
+    offenders = []
+    for path in sorted((ROOT / "tests").rglob("*.py")):
+        bare = sorted(set(imported_modules(path)) & helpers)
+        if bare:
+            offenders.append(f"{path.relative_to(ROOT)}: {', '.join(bare)}")
+    assert offenders == []

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from _domain import man, tree
+from tests._domain import man, tree
 from gridoffice import board_slips as B
 from gridoffice import households, logs
 from gridoffice import matters_query as Q

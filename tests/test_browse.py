@@ -5,7 +5,7 @@ import pytest
 from gridoffice import audit, browse
 from gridoffice.db import open_db
 from gridoffice.users import whole_office
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")

@@ -3,7 +3,7 @@ import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 
-from _domain import TODAY, man, pid, tree, woman
+from tests._domain import TODAY, man, pid, tree, woman
 from commands import run as run_command
 from commands._progress import consume
 from gridoffice.db import open_db

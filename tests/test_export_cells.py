@@ -17,7 +17,7 @@ from commands import run as run_command
 from commands._progress import consume
 from exports import assessment, monthly_summary, public_notice, roster, xlsx
 from exports.import_report import write_report
-from conftest import TEST_KEY, TEST_PASSWORD
+from tests.conftest import TEST_KEY, TEST_PASSWORD
 from gridoffice import formulas, keys, regions, users
 from gridoffice.idcard import make_id
 from gridoffice.roster_import import import_file

@@ -3,7 +3,7 @@
 from gridoffice import audit, audit_log, history, households
 from gridoffice.audit_log import record_export
 from gridoffice.db import open_db
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 
 def test_entries_are_told_with_labels_names_and_masked_numbers(tmp_path):

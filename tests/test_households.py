@@ -1,6 +1,6 @@
 import pytest
 
-from _domain import TODAY, dump, man, tree, woman
+from tests._domain import TODAY, dump, man, tree, woman
 from gridoffice import audit, households, people, regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.people import PersonInput

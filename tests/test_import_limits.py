@@ -10,7 +10,7 @@ import time
 import pytest
 
 import commands
-import crafted
+from tests import crafted
 from gridoffice import regions, roster_child
 from gridoffice.db import open_db
 from gridoffice.errors import ValidationError

@@ -2,7 +2,7 @@
 
 import pytest
 
-from _domain import TODAY, dump, man, tree, woman
+from tests._domain import TODAY, dump, man, tree, woman
 from gridoffice import households, kinship, people
 from gridoffice.errors import ValidationError
 from gridoffice.kinship import Kin

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from _domain import dump, man, tree
+from tests._domain import dump, man, tree
 from gridoffice import audit, households, logs, matters, matters_query, staff, visits
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.users import whole_office

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from _domain import contact_office
+from tests._domain import contact_office
 from gridoffice import households, must_visits, visits
 from gridoffice import scope as scopes
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError

@@ -3,7 +3,7 @@ of earlier months with their promised date (seed 004)."""
 
 import openpyxl
 
-from _domain import tree
+from tests._domain import tree
 from exports import public_notice
 from gridoffice import matters as M, staff, stats
 from gridoffice.users import whole_office

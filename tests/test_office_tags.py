@@ -9,7 +9,7 @@ from gridoffice import households, history, office_tags, people, registers, reve
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
 from gridoffice.scope import bind
 from gridoffice.users import whole_office
-from _domain import TODAY, man, tree, woman
+from tests._domain import TODAY, man, tree, woman
 
 CLERK = whole_office("测试员", "clerk")
 

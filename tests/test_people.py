@@ -1,6 +1,6 @@
 import pytest
 
-from _domain import TODAY, dump, man, pid, tree, woman
+from tests._domain import TODAY, dump, man, pid, tree, woman
 from gridoffice import audit, households, people
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.people import PersonInput

@@ -5,7 +5,7 @@ import pytest
 
 from gridoffice import households, people, revert
 from gridoffice.errors import RuleViolation
-from _domain import TODAY, man, tree, woman
+from tests._domain import TODAY, man, tree, woman
 
 ARCHIVE = ("persons", "households", "person_tags", "contacts", "staff", "staff_roles", "team_members")
 

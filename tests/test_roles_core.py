@@ -16,7 +16,7 @@ from gridoffice import matters_query as Q
 from gridoffice import staff
 from gridoffice.db import open_db
 from gridoffice.errors import PermissionDenied
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = users.whole_office("测试员")

@@ -1,6 +1,6 @@
 import pytest
 
-from _domain import dump, man, tree
+from tests._domain import dump, man, tree
 from gridoffice import audit, households, regions, staff
 from gridoffice.errors import RuleViolation, ValidationError
 

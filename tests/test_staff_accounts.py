@@ -3,7 +3,7 @@ in the trail as a sentence."""
 
 import pytest
 
-from _domain import tree
+from tests._domain import tree
 from gridoffice import audit, history, staff, staff_accounts, users
 from gridoffice.errors import PermissionDenied, RuleViolation
 

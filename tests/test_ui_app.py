@@ -11,7 +11,7 @@ from gridoffice import regions
 from gridoffice.db import connect
 from ui import app as app_module
 from tests.conftest import give_accounts
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from gridoffice import households, people
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui.pages import archive_page
-from ui_helpers import TODAY, office_copy, pid, years_ago
+from tests.ui_helpers import TODAY, office_copy, pid, years_ago
 
 
 @pytest.fixture

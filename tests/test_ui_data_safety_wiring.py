@@ -12,7 +12,7 @@ from gridoffice.masking import find_unmasked, mask_birth
 from ui import app as app_module
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = users.whole_office("测试员")

@@ -175,7 +175,7 @@ def test_choosing_the_representative_and_undoing_it(qtbot, window):
 def test_a_new_member_is_taken_back(qtbot, window):
     from PySide6.QtWidgets import QDialogButtonBox
 
-    from ui_helpers import pid, years_ago
+    from tests.ui_helpers import pid, years_ago
 
     page = window.current_page()
     office = window.office

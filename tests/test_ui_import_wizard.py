@@ -103,7 +103,7 @@ def test_cancelling_the_import_leaves_the_database_unchanged(wizard, qtbot, tmp_
 
 
 def test_wizard_refuses_crafted_files_and_stays_usable(wizard, qtbot, tmp_path):
-    import crafted
+    from tests import crafted
 
     wizard.file_page.path.setText(str(crafted.zip_bomb(tmp_path / "bomb.xlsx")))
     wizard.next()

@@ -21,7 +21,7 @@ from ui.pages.matters_page import MattersPage
 from ui.pages.reports_page import ReportsPage
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = users.whole_office("测试员")

@@ -10,7 +10,7 @@ from gridoffice import people
 from gridoffice.normalize import LIMITS
 from ui.context import AppContext
 from ui.main_window import MainWindow
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 
 @pytest.fixture

@@ -103,7 +103,7 @@ def test_a_grid_worker_is_not_offered_the_import(qtbot, tmp_path, role):
 
 def test_a_confirmation_stays_readable_and_the_count_has_its_own_place(qtbot, tmp_path):
     from test_ui_archive import settle, with_dialog
-    from ui_helpers import office_copy
+    from tests.ui_helpers import office_copy
 
     path, office = office_copy(tmp_path)
     win, page = open_window(qtbot, path)
@@ -168,7 +168,7 @@ CODES = ("reveal", "field", "id_number", "active", "moved_out", "head", "son", "
 def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
     from gridoffice import households, masking, users
     from gridoffice.db import open_db as open_file
-    from ui_helpers import office_copy
+    from tests.ui_helpers import office_copy
 
     path, office = office_copy(tmp_path)
     db = open_file(path)
@@ -204,7 +204,7 @@ def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
 
 
 def test_the_audit_page_has_a_shortcut_and_is_not_offered_to_a_clerk(qtbot, tmp_path):
-    from ui_helpers import office_copy
+    from tests.ui_helpers import office_copy
 
     path, _office = office_copy(tmp_path)
     win, _page = open_window(qtbot, path, User("书记", "leader"))

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from _domain import contact_office, dump
+from tests._domain import contact_office, dump
 from gridoffice import audit, households, logs, staff, visits, visits_demo
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.users import whole_office
