@@ -424,7 +424,7 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
     party = office["party"]
     page.select_unit(office["grid1"])
     page.tabs.setCurrentIndex(0)
-    row = next(r for r in range(page.staff_model.rowCount()) if page.staff_model.row_at(r).id == party)
+    row = next(r for r in range(page.staff_model.rowCount()) if page.staff_model.record(r).id == party)
     page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
     page.staff_left()
     qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "left")

@@ -1,8 +1,10 @@
-"""Table models over an ordered id list, fetching the rows in view a window at a time.
+"""The window's table models: columns described once, rows from one of two sources.
 
-The model holds an array('q') of ids (filtered and sorted by SQL in gridoffice.browse) and a
+IdTableModel holds an array('q') of ids (filtered and sorted by SQL in gridoffice.browse) and a
 small LRU cache of row blocks; data() never runs a query per cell: a cache miss loads the whole
 block of BLOCK rows around it in one query (STYLE.md: Anki's browser table, calibre's library).
+RowListModel shows a list the core returned whole (staff of a unit, team members): data() costs
+no query, and a list of tens of thousands shows as fast as ten.
 """
 
 from __future__ import annotations
@@ -35,15 +37,74 @@ class Column:
     width: int = 100
 
 
-class IdTableModel(QAbstractTableModel):
+class ColumnModel(QAbstractTableModel):
+    """Cells, alignment and headers from the columns; a subclass says how many rows and what record each shows."""
+
+    def __init__(self, columns: Sequence[Column], parent=None):
+        super().__init__(parent)
+        self.columns = list(columns)
+
+    def record(self, row: int) -> Any:
+        raise NotImplementedError
+
+    def missing_text(self, column: int) -> str:
+        return ""
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
+            rec = self.record(index.row())
+            if rec is None:
+                return self.missing_text(index.column())
+            return self.columns[index.column()].text(rec)
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            column = self.columns[index.column()]
+            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
+            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        if orientation == Qt.Orientation.Horizontal:
+            return self.columns[section].title
+        return str(section + 1)
+
+
+class RowListModel(ColumnModel):
+    """Rows are records in memory, each with an `id`."""
+
+    def __init__(self, columns: Sequence[Column], parent=None):
+        super().__init__(columns, parent)
+        self._rows: list[Any] = []
+
+    def set_rows(self, rows: Sequence[Any]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self.endResetModel()
+
+    def record(self, row: int) -> Any:
+        return self._rows[row] if 0 <= row < len(self._rows) else None
+
+    def row_of(self, row_id: int) -> int:
+        return next((i for i, r in enumerate(self._rows) if r.id == row_id), -1)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+
+class IdTableModel(ColumnModel):
     """Rows are ids; `fetch(db, ids) -> {id: row}` loads a block; `reader()` gives the connection."""
 
     sort_requested = Signal(str, bool)  # sort key, descending
 
     def __init__(self, columns: Sequence[Column], fetch: Callable[[Database, Sequence[int]], dict],
                  reader: Callable[[], Database], parent=None):
-        super().__init__(parent)
-        self.columns = list(columns)
+        super().__init__(columns, parent)
         self._fetch = fetch
         self._reader = reader
         self._ids = array("q")
@@ -102,31 +163,13 @@ class IdTableModel(QAbstractTableModel):
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._ids)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.columns)
+    def missing_text(self, column: int) -> str:
+        return tr("（已不存在）") if column == 0 else ""
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        if role == ID_ROLE:
+        if role == ID_ROLE and index.isValid():
             return self._ids[index.row()]
-        if role == Qt.ItemDataRole.DisplayRole or role == Qt.ItemDataRole.ToolTipRole:
-            rec = self.record(index.row())
-            if rec is None:
-                return tr("（已不存在）") if index.column() == 0 else ""
-            return self.columns[index.column()].text(rec)
-        if role == Qt.ItemDataRole.TextAlignmentRole:
-            column = self.columns[index.column()]
-            horizontal = Qt.AlignmentFlag.AlignRight if column.align_right else Qt.AlignmentFlag.AlignLeft
-            return int(horizontal | Qt.AlignmentFlag.AlignVCenter)
-        return None
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
-        if orientation == Qt.Orientation.Horizontal:
-            return self.columns[section].title
-        return str(section + 1)
+        return super().data(index, role)
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         """Sorting is SQL's job: ask the owner to reload the ids in the new order."""

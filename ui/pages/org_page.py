@@ -18,13 +18,12 @@ from PySide6.QtWidgets import (
 
 from gridoffice import org_lists, regions, staff, vocab
 from gridoffice.masking import mask_phone
-from ui.models import Column
+from ui.models import Column, RowListModel
 from ui.pages import Page
 from ui import undo
 from ui.undo import CoreCommand
 from ui.widgets.contact_picker import ContactPicker
 from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
-from ui.widgets.row_list_model import RowListModel
 from ui.widgets.unit_picker import SEPARATOR
 from ui.widgets.tables import style_records
 
@@ -514,7 +513,7 @@ class OrgPage(Page):
         self.leave_staff_action.setEnabled(bool(rows))
 
     def _current_staff_id(self) -> int | None:
-        found = self.staff_model.row_at(self.staff_table.currentIndex().row())
+        found = self.staff_model.record(self.staff_table.currentIndex().row())
         return found.id if found is not None else None
 
     def _current_staff(self) -> staff.Staff | None:
