@@ -1,71 +1,108 @@
-"""`street enroll|ledger --pg DSN ...`: the street's store: register offices' cards, read the ledger."""
+"""`street enroll|ledger|users --pg DSN ...`: the street's store: register offices' cards, read the
+ledger, add the street's accounts. Each logs in with a street account (`--user`); enrolling and
+adding accounts need a street administrator. The first account is added without a log-in, and
+must be an administrator."""
 
 from __future__ import annotations
 
 import datetime
+import getpass
 import sys
 
 import psycopg
 
-from gridoffice.consolidation import enroll, ledger, store
+from gridoffice.consolidation import enroll, ledger, store, street_users
+from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 
 from . import _street
 
 NAME = "street"
-HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账")
+HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账，添加街道账号")
 
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    p = sub.add_parser("enroll", help=tr("登记社区的单位卡（社区“登记到街道”时生成），之后才收它的上报包"))
+    p = sub.add_parser("enroll", help=tr("登记社区的单位卡（社区“登记到街道”时生成），之后才收它的上报包（街道管理员）"))
     _street.add_store_argument(p)
+    _street.add_login_arguments(p)
     p.add_argument("cards", nargs="+", metavar="CARD", help=tr("社区单位卡文件（.card）"))
     p = sub.add_parser("ledger", help=tr("上报台账：各社区何时报送了什么，拒收了哪些包及原因，哪些社区逾期未报"))
     _street.add_store_argument(p)
+    _street.add_login_arguments(p)
     p.add_argument("--limit", type=int, default=50, metavar="N", help=tr("最多显示多少条台账（默认50）"))
-    p.add_argument("--overdue-days", type=int, default=ledger.OVERDUE_DAYS, metavar="DAYS",
-                   help=tr("多少天未报算逾期（默认{n}天）").format(n=ledger.OVERDUE_DAYS))
+    users = sub.add_parser("users", help=tr("街道账号"))
+    users_sub = users.add_subparsers(dest="users_action", required=True, metavar="ACTION")
+    p = users_sub.add_parser("add", help=tr("添加街道账号（第一个账号无需登录，且必须是街道管理员；之后须以街道管理员登录）"))
+    _street.add_store_argument(p)
+    _street.add_login_arguments(p)
+    p.add_argument("--name", required=True, help=tr("新账号的用户名"))
+    p.add_argument("--display-name", default="", help=tr("显示名称（如姓名）"))
+    p.add_argument("--role", required=True, choices=sorted(street_users.ROLES), metavar="ROLE",
+                   help=tr("角色：street_admin 街道管理员（登记社区、添加账号、可凭原因查看完整身份证号），"
+                           "street_staff 街道工作人员（只能查看脱敏信息）"))
+    p.add_argument("--password-stdin", action="store_true", help=tr("从标准输入读取新账号的密码"))
 
 
 def run(args) -> int:
+    # Every card is read before anything is asked of the store: a wrong file is said first.
+    cards = [enroll.read_card(path) for path in args.cards] if args.action == "enroll" else []
     try:
-        if args.action == "enroll":
-            return _enroll(args)
-        return _ledger(args)
+        with store.connect(args.pg) as conn:
+            if args.action == "users":
+                return _add_user(args, conn)
+            user = _street.log_in(args, conn)
+            if args.action == "enroll":
+                street_users.require_admin(user)
+                return _enroll(cards, conn, user)
+            return _ledger(args, conn)
     except psycopg.Error as exc:
-        print(_street.database_failure(exc), file=sys.stderr)
+        print(store.failure(exc), file=sys.stderr)
         return 1
 
 
-def _enroll(args) -> int:
-    cards = [enroll.read_card(path) for path in args.cards]  # every card read before any is registered
-    with store.connect(args.pg) as conn:
-        for card in cards:
-            new = store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
-                               public_key=card.signing_key)
-            text = tr("已登记：{name}（区划代码 {code}，签名公钥指纹 {fp}）") if new else tr(
-                "已登记过，未作改动：{name}（区划代码 {code}，签名公钥指纹 {fp}）")
-            print(text.format(name=card.name, code=card.division_code or tr("未设"),
-                              fp=enroll.fingerprint(card.signing_key)))
+def _new_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(tr("新账号的密码："))
+    if getpass.getpass(tr("再输一次：")) != first:
+        raise GridOfficeError(tr("两次输入的密码不一致。"))
+    return first
+
+
+def _add_user(args, conn) -> int:
+    by = _street.log_in(args, conn) if street_users.has_users(conn) else None
+    user = street_users.add_user(conn, args.name, _new_password(args.password_stdin), args.role, by=by,
+                                 display_name=args.display_name)
+    print(tr("已添加街道账号“{name}”（{role}）").format(name=user.name, role=tr(street_users.ROLES[user.role])))
     return 0
 
 
-def _ledger(args) -> int:
-    if args.limit < 1 or args.overdue_days < 1:
-        print(tr("--limit 和 --overdue-days 应为正整数"), file=sys.stderr)
+def _enroll(cards: list[enroll.OfficeCard], conn, user: street_users.StreetUser) -> int:
+    for card in cards:
+        new = store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
+                           public_key=card.signing_key, by=user.name)
+        text = tr("已登记：{name}（区划代码 {code}，签名公钥指纹 {fp}）") if new else tr(
+            "已登记过，未作改动：{name}（区划代码 {code}，签名公钥指纹 {fp}）")
+        print(text.format(name=card.name, code=card.division_code or tr("未设"),
+                          fp=enroll.fingerprint(card.signing_key)))
+    return 0
+
+
+def _ledger(args, conn) -> int:
+    if args.limit < 1:
+        print(tr("--limit 应为正整数"), file=sys.stderr)
         return 2
-    with store.connect(args.pg) as conn:
-        entries = ledger.entries(conn, limit=args.limit)
-        late = ledger.overdue(conn, at=datetime.datetime.now(datetime.timezone.utc), days=args.overdue_days)
+    entries = ledger.entries(conn, limit=args.limit)
+    late = ledger.overdue(conn, at=datetime.datetime.now(datetime.timezone.utc))
     print(tr("时间\t社区\t序号\t结果\t说明"))
     for e in entries:
         print(f"{e.at.astimezone():%Y-%m-%d %H:%M}\t{e.office_name or tr('（无法识别）')}\t{e.sequence or ''}\t"
               f"{tr(ledger.OUTCOME_LABELS[e.outcome])}\t{e.reason}")
     if late:
-        print(tr("逾期未报（超过{n}天）：").format(n=args.overdue_days))
+        print(tr("逾期未报（每月至少报送一次，上个整月没有上报包）："))
         for o in late:
-            since = tr("从未报送") if o.last_applied_at is None else tr("最后报送于{at:%Y-%m-%d}").format(
-                at=o.last_applied_at.astimezone())
-            print(f"  {o.name}\t{since}")
+            since = tr("从未报送") if o.last_made_at is None else tr("最后一包制作于{at:%Y-%m-%d}").format(
+                at=o.last_made_at.astimezone())
+            print(tr("  {name}\t{since}，缺{n}个月").format(name=o.name, since=since, n=o.months_missed))
     return 0

@@ -214,3 +214,24 @@ def _staff(db: Database, scope: Scope, org_id: int | None) -> list[tuple[int, st
 
 def total_score(a: Assessed, indicators) -> float:
     return sum(score(i, a.value(i.code)) for i in indicators)
+
+
+def office_counts(db: Database, year_text: object, *, scope: Scope, today: dt.date | None = None
+                  ) -> tuple[tuple[int, ...], int]:
+    """The whole office's counts behind the indicators (COUNT_FIELDS order), made as a team's are: its
+    grids' figures summed and its teams' reviews pooled; and its number of active staff. The street
+    ranks its communities by them (consolidation.street_view.ranked), each count per staff member so
+    that a member's full-marks targets apply."""
+    p = stats.year(year_text)
+    today = today or dt.date.today()
+    cover_day = min(p.last_day, today)
+    cover = stats.Period(p.start, (cover_day + dt.timedelta(days=1)).isoformat(), p.label)
+    total = dict.fromkeys(COUNT_FIELDS, 0)
+    for values in _counts(db, p, cover, "grid", scope).values():
+        for field, value in values.items():
+            total[field] += value
+    for values in team_reviews.year_scores(db, p, "team").values():
+        for field, value in values.items():
+            if field in total:
+                total[field] += value
+    return tuple(total[f] for f in COUNT_FIELDS), len(_staff(db, scope, None))

@@ -214,10 +214,10 @@ def test_the_ledger_names_the_office_and_why(tmp_path, street, office, pg_dsn):
         assert [(e.outcome, e.office_name, e.sequence, e.file_name) for e in entries] == [
             ("already", office.card.name, 1, "1.pkg"), ("applied", office.card.name, 1, "1.pkg")]
         assert entries[0].actor == "测试街道"
-        applied_at = entries[1].at
-        assert ledger.overdue(conn, at=applied_at + dt.timedelta(days=37)) == []
-        [late] = ledger.overdue(conn, at=applied_at + dt.timedelta(days=39))
-        assert (late.name, late.last_sequence) == (office.card.name, 1)
+        # Made in November: on time through December, overdue once December has passed without one.
+        assert ledger.overdue(conn, at=dt.datetime(2026, 12, 31, 12, tzinfo=dt.timezone.utc)) == []
+        [late] = ledger.overdue(conn, at=dt.datetime(2027, 1, 2, 12, tzinfo=dt.timezone.utc))
+        assert (late.name, late.last_sequence, late.months_missed) == (office.card.name, 1, 1)
         assert ledger.entries(conn, refused_only=True) == []
 
 

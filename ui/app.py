@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from gridoffice import demo as demo_accounts
 from commands import _argparse_zh
@@ -283,12 +283,23 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def street_main(app: QApplication, args: argparse.Namespace) -> int:
-    """The street's window on its store, read-only."""
+    """The street's window on its store, after a street account's log-in. A screenshot, with nobody
+    at the keyboard, logs in as GRIDOFFICE_STREET_USER with GRIDOFFICE_STREET_PASSWORD."""
+    from gridoffice.consolidation import store
     from gridoffice.errors import GridOfficeError
-    from ui.street_window import StreetWindow
+    from ui.street_window import StreetLoginDialog, StreetWindow
 
     try:
-        window = StreetWindow.open(args.pg)
+        if args.screenshot:
+            window = StreetWindow.open(args.pg, os.environ.get("GRIDOFFICE_STREET_USER", ""),
+                                       os.environ.get("GRIDOFFICE_STREET_PASSWORD", ""))
+        else:
+            access = store.connect(args.pg, migrating=False)
+            login = StreetLoginDialog(access)
+            if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
+                access.close()
+                return 0
+            window = StreetWindow(args.pg, access, login.user)
     except GridOfficeError as exc:
         if args.screenshot:
             print(exc.message, file=sys.stderr)
@@ -296,6 +307,7 @@ def street_main(app: QApplication, args: argparse.Namespace) -> int:
         QMessageBox.critical(None, tr("无法打开汇总数据库"), exc.message)
         return 1
     if args.screenshot:
+        window.wait_until_settled()
         return screenshot(window, args)
     window.show()
     return app.exec()

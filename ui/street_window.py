@@ -1,26 +1,32 @@
-"""The street's window (`--pg DSN`): its communities at a glance, the ledger of packages, and a
-search across communities. Read-only: the connection is a read-only session, and nothing here
-writes; packages are applied by `consolidate`.
+"""The street's window (`--pg DSN`), after a street account's log-in: its communities at a glance, the
+ledger of packages with the overdue communities, a search across communities, and per community its
+archive, its registers and its completeness, and the communities ranked by the year-end assessment.
 
-Tabs: 社区概况 (each community's last package, households, persons, refusals; overdue ones
-marked), 上报台账 (every package offered, newest first, refused ones alone on request), 跨社区查找
-(persons by name, households by address or number; numbers masked by the core's rule).
+Read-only for residents' records: they are read on a read-only session, and packages are applied by
+`consolidate`. Every read runs on the background reader (ui/street_reader.py), so a slow server never
+freezes the window; a page asked again drops the answer it was waiting for. ID numbers and phones
+are masked by the core's rule; a street administrator may show one full ID number with a reason,
+which the street's audit keeps, as a search is kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 
 import psycopg
 from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMainWindow, QPushButton,
-    QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+    QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QSpinBox, QSplitter, QTableWidget,
+    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from gridoffice.consolidation import ledger, store, street_view
-from gridoffice.errors import GridOfficeError
+from gridoffice import checks, registers, stats_assessment
+from gridoffice.consolidation import ledger, store, street_users, street_view
+from gridoffice.users import LoginFailed
+from ui.street_reader import Context, Reader
 
 LEDGER_ROWS = 500
 
@@ -34,6 +40,7 @@ def _table(headers: list[str]) -> QTableWidget:
     table.setHorizontalHeaderLabels(headers)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(24)
     table.setAlternatingRowColors(True)
@@ -41,12 +48,14 @@ def _table(headers: list[str]) -> QTableWidget:
     return table
 
 
-def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+def _fill(table: QTableWidget, rows: list[list[str]], keys: list[object] | None = None) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
         for c, text in enumerate(row):
             item = QTableWidgetItem(text)
             item.setToolTip(text)
+            if c == 0 and keys is not None:
+                item.setData(Qt.ItemDataRole.UserRole, keys[r])
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
     header = table.horizontalHeader()
@@ -59,80 +68,238 @@ def _when(moment: dt.datetime | None) -> str:
     return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else tr("从未")
 
 
-class StreetWindow(QMainWindow):
-    PAGES = ("communities", "ledger", "search")
+def _person_rows(found: list[registers.RegisterRow]) -> list[list[str]]:
+    return [[r.name, r.sex, r.birth_date, "" if r.age is None else str(r.age), r.id_masked, r.phone_masked,
+             r.household_number, r.grid, r.address] for r in found]
 
-    def __init__(self, conn: psycopg.Connection, *, now: dt.datetime | None = None):
-        super().__init__()
+
+PERSON_HEADERS = ["姓名", "性别", "出生年月", "年龄", "身份证号", "电话", "户号", "网格", "住址"]
+
+
+class StreetLoginDialog(QDialog):
+    """The street account's log-in, against the store (street_users.log_in: throttled, audited)."""
+
+    def __init__(self, conn: psycopg.Connection, parent: QWidget | None = None):
+        super().__init__(parent)
         self.conn = conn
+        self.user: street_users.StreetUser | None = None
+        self.setWindowTitle(tr("登录街道汇总"))
+        intro = QLabel(tr("街道汇总数据库存有各社区居民的信息，请用街道账号登录。"))
+        intro.setWordWrap(True)
+        self.name = QLineEdit()
+        self.name.setMaxLength(32)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #b00020")
+        form = QFormLayout()
+        form.addRow(tr("用户名(&U)"), self.name)
+        form.addRow(tr("密码(&P)"), self.password)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登录"))
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        box = QVBoxLayout(self)
+        box.addWidget(intro)
+        box.addLayout(form)
+        box.addWidget(self.error)
+        box.addWidget(buttons)
+
+    def submit(self) -> None:
+        try:
+            self.user = street_users.log_in(self.conn, self.name.text(), self.password.text())
+        except LoginFailed as exc:
+            self.error.setText(exc.message)
+            self.password.clear()
+            self.password.setFocus()
+            return
+        except psycopg.Error as exc:
+            self.error.setText(store.failure(exc))
+            return
+        self.accept()
+
+
+class StreetWindow(QMainWindow):
+    PAGES = ("communities", "ledger", "search", "archive", "registers", "completeness", "assessment")
+
+    def __init__(self, dsn: str, access: psycopg.Connection, user: street_users.StreetUser, *,
+                 now: dt.datetime | None = None):
+        super().__init__()
+        self.user = user
         self.now = now
-        self.setWindowTitle(tr("街道汇总（只读） — 网格化管理"))
+        self.scope = street_view.scope_for(user.name, admin=user.admin)
+        self.reader = Reader(dsn, access, self)
+        self._waiting: set[str] = set()
+        self._communities: list[street_view.Community] = []
+        self._archive_office: str | None = None
+        self._register_office: str | None = None
+        self.reader.answered.connect(self._answered)
+        self.reader.failed.connect(self._failed)
+        self.setWindowTitle(tr("街道汇总（只读） — {user}（{role}） — 网格化管理").format(
+            user=user.label, role=tr(street_users.ROLES[user.role])))
         self.tabs = QTabWidget()
         self.setCentralWidget(self.tabs)
+        self._build_overview()
+        self._build_ledger()
+        self._build_search()
+        self._build_archive()
+        self._build_registers()
+        self._build_completeness()
+        self._build_assessment()
+        self.tabs.currentChanged.connect(self._page_shown)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
+        self.statusBar().showMessage(tr("只读：这里只能查看，身份证号和电话已脱敏。导入上报包请用命令 consolidate。"))
+        self.refresh()
 
-        overview = QWidget()
+    # --- building the pages ---------------------------------------------------------------------
+
+    def _build_overview(self) -> None:
+        page = QWidget()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
         self.communities = _table([tr("社区"), tr("区划代码"), tr("已收到第几号"), tr("最后导入"), tr("户数"),
                                    tr("人数"), tr("此后拒收"), tr("状态")])
-        box = QVBoxLayout(overview)
+        box = QVBoxLayout(page)
         box.addWidget(self.summary)
         box.addWidget(self.communities)
-        self.tabs.addTab(overview, tr("社区概况(&1)"))
+        self.tabs.addTab(page, tr("社区概况(&1)"))
 
-        ledger_page = QWidget()
+    def _build_ledger(self) -> None:
+        page = QWidget()
         self.refused_only = QCheckBox(tr("只看拒收的包(&J)"))
         self.refresh_button = QPushButton(tr("刷新(&R)"))
+        self.overdue_note = QLabel()
+        self.overdue_note.setWordWrap(True)
+        self.overdue = _table([tr("逾期未报的社区"), tr("区划代码"), tr("已收到第几号"), tr("最后一包制作于"), tr("缺几个月")])
+        self.overdue.setMaximumHeight(160)
         self.ledger = _table([tr("时间"), tr("社区"), tr("序号"), tr("结果"), tr("文件"), tr("操作人"), tr("说明")])
         top = QHBoxLayout()
         top.addWidget(self.refused_only)
         top.addStretch(1)
         top.addWidget(self.refresh_button)
-        box = QVBoxLayout(ledger_page)
+        box = QVBoxLayout(page)
+        box.addWidget(self.overdue_note)
+        box.addWidget(self.overdue)
         box.addLayout(top)
-        box.addWidget(self.ledger)
-        self.tabs.addTab(ledger_page, tr("上报台账(&2)"))
+        box.addWidget(self.ledger, 1)
+        self.tabs.addTab(page, tr("上报台账(&2)"))
+        self.refused_only.toggled.connect(self.load_ledger)
+        self.refresh_button.clicked.connect(self.refresh)
 
-        search_page = QWidget()
+    def _build_search(self) -> None:
+        page = QWidget()
         self.query = QLineEdit()
         self.query.setPlaceholderText(tr("姓名（人员），或地址、户号（户）；三个字以上可查任意一段"))
         self.query.setClearButtonEnabled(True)
         self.search_button = QPushButton(tr("查找(&F)"))
-        self.search_note = QLabel()
+        self.search_note = QLabel(tr("每次查找都会记入街道操作记录。"))
         self.hits = _table([tr("类别"), tr("姓名或户号"), tr("社区"), tr("身份证号与出生年月"), tr("地址")])
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.search_button)
-        box = QVBoxLayout(search_page)
+        box = QVBoxLayout(page)
         box.addLayout(top)
         box.addWidget(self.search_note)
         box.addWidget(self.hits)
-        self.tabs.addTab(search_page, tr("跨社区查找(&3)"))
-
-        self.refused_only.toggled.connect(self.load_ledger)
-        self.refresh_button.clicked.connect(self.refresh)
+        self.tabs.addTab(page, tr("跨社区查找(&3)"))
         self.search_button.clicked.connect(self.run_search)
         self.query.returnPressed.connect(self.run_search)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
-        QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
-        self.statusBar().showMessage(tr("只读：这里只能查看。导入上报包请用命令 consolidate。"))
-        self.refresh()
+
+    def _add_page(self, title: str, top: list, body: QWidget, *, stretch: QWidget) -> None:
+        """A page: a row of labels (text) and widgets above its table; `stretch` takes the spare width."""
+        row = QHBoxLayout()
+        for item in top:
+            if isinstance(item, str):
+                row.addWidget(QLabel(item))
+            else:
+                row.addWidget(item, 1 if item is stretch else 0)
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.addLayout(row)
+        box.addWidget(body)
+        self.tabs.addTab(page, title)
+
+    def _choice_box(self) -> QComboBox:
+        box = QComboBox()
+        box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        return box
+
+    def _build_archive(self) -> None:
+        self.archive_community = self._choice_box()
+        self.archive_note = QLabel()
+        self.reveal_button = QPushButton(tr("查看完整身份证号(&V)…"))
+        self.reveal_button.setVisible(self.user.may_reveal)
+        self.archive = _table([tr(h) for h in PERSON_HEADERS])
+        self._add_page(tr("社区档案(&4)"), [tr("社区："), self.archive_community, self.archive_note, self.reveal_button],
+                       self.archive, stretch=self.archive_note)
+        self.archive_community.activated.connect(lambda _i: self.load_archive())
+        self.reveal_button.clicked.connect(self.reveal_selected)
+
+    def _build_registers(self) -> None:
+        self.register_community = self._choice_box()
+        self.register_group = self._choice_box()
+        self.register_note = QLabel()
+        self.register = _table([tr(h) for h in PERSON_HEADERS])
+        self._add_page(tr("重点人群(&5)"), [tr("社区："), self.register_community, tr("重点人群："), self.register_group,
+                                          self.register_note], self.register, stretch=self.register_note)
+        self.register_community.activated.connect(lambda _i: self.load_register())
+        self.register_group.activated.connect(lambda _i: self.load_register())
+
+    def _build_completeness(self) -> None:
+        page = QWidget()
+        self.completeness_note = QLabel(tr("与社区“完整性检查”相同的规则，按汇总数据库中该社区最近一次上报的数据检查。"))
+        self.completeness_note.setWordWrap(True)
+        self.completeness = _table([tr("社区"), tr("问题合计")] + [tr(label) for label in checks.KINDS.values()])
+        self.problems = _table([tr("问题类别"), tr("说明")])
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.completeness)
+        split.addWidget(self.problems)
+        box = QVBoxLayout(page)
+        box.addWidget(self.completeness_note)
+        box.addWidget(split)
+        self.tabs.addTab(page, tr("完整性(&6)"))
+        self.completeness.itemSelectionChanged.connect(self._show_problems)
+        self._completeness: list[street_view.Completeness] = []
+
+    def _build_assessment(self) -> None:
+        self.year = QSpinBox()
+        self.year.setRange(2000, 2100)
+        self.year.setValue(self._today().year)
+        self.assessment_note = QLabel(tr("各社区按年终考核的公式和模板评分：各项件数按在职工作人员人均计，比率照算。"))
+        self.assessment_note.setWordWrap(True)
+        indicators = stats_assessment.INDICATORS
+        self.assessment = _table([tr("名次"), tr("社区"), tr("工作人员"), tr("总分")]
+                                 + [tr(label) for label, _kind in indicators.values()])
+        self._add_page(tr("年终考核排名(&7)"), [tr("年度："), self.year, self.assessment_note], self.assessment,
+                       stretch=self.assessment_note)
+        self.year.valueChanged.connect(lambda _v: self.load_assessment())
+
+    # --- opening --------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, dsn: str, **kwargs) -> "StreetWindow":
-        return cls(store.connect(dsn, readonly=True), **kwargs)
+    def open(cls, dsn: str, name: str, password: str, **kwargs) -> "StreetWindow":
+        """Logs the account in (StoreError, LoginFailed when it cannot) and opens the window."""
+        access = store.connect(dsn, migrating=False)
+        try:
+            user = street_users.log_in(access, name, password)
+        except BaseException:
+            access.close()
+            raise
+        return cls(dsn, access, user, **kwargs)
 
     def _now(self) -> dt.datetime:
         return self.now or dt.datetime.now(dt.timezone.utc)
 
+    def _today(self) -> dt.date:
+        return self._now().astimezone().date() if self._now().tzinfo else self._now().date()
+
     def _focus_search(self) -> None:
-        self.tabs.setCurrentIndex(2)
+        self.show_page("search")
         self.query.setFocus()
         self.query.selectAll()
-
-    def wait_until_settled(self) -> None:
-        """Every tab is read when the window opens; what is left are pending paint events."""
-        QCoreApplication.processEvents()
 
     def page_ids(self) -> tuple[str, ...]:
         return self.PAGES
@@ -143,42 +310,266 @@ class StreetWindow(QMainWindow):
         self.tabs.setCurrentIndex(self.PAGES.index(page))
         return True
 
-    def refresh(self) -> None:
-        self.load_communities()
-        self.load_ledger()
+    def wait_until_settled(self, timeout: float = 60) -> None:
+        """Until every page asked for has its answer (screenshots and tests)."""
+        deadline = time.monotonic() + timeout
+        while self._waiting and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+        QCoreApplication.processEvents()
 
-    def load_communities(self) -> None:
-        found = street_view.communities(self.conn)
-        late = {o.uuid for o in ledger.overdue(self.conn, at=self._now())}
+    # --- asking and answering -------------------------------------------------------------------
+
+    def _ask(self, slot: str, function) -> None:
+        self._waiting.add(slot)
+        self.reader.submit(slot, function)
+
+    def _answered(self, slot: str, result) -> None:
+        self._waiting.discard(slot)
+        getattr(self, f"_show_{slot}")(result)
+
+    def _failed(self, slot: str, message: str) -> None:
+        self._waiting.discard(slot)
+        if slot == "reveal":
+            QMessageBox.warning(self, tr("查看完整身份证号"), message)
+            return
+        if slot == "search":
+            _fill(self.hits, [])
+        notes = {"search": self.search_note, "archive": self.archive_note, "register": self.register_note,
+                 "completeness": self.completeness_note, "assessment": self.assessment_note}
+        if slot in notes:
+            notes[slot].setText(message)
+        else:
+            self.summary.setText(message)
+        self.statusBar().showMessage(message)
+
+    def _page_shown(self, index: int) -> None:
+        page = self.PAGES[index]
+        if page == "archive" and self._archive_office is None:
+            self.load_archive()
+        elif page == "registers" and self._register_office is None:
+            self.load_register()
+        elif page == "completeness" and not self._completeness:
+            self.load_completeness()
+        elif page == "assessment" and not self.assessment.rowCount():
+            self.load_assessment()
+
+    def refresh(self) -> None:
+        at = self._now()
+        self._ask("communities", lambda ctx: (street_view.communities(ctx.read), ledger.overdue(ctx.read, at=at)))
+        self.load_ledger()
+        if self._archive_office is not None:
+            self.load_archive()
+        if self._register_office is not None:
+            self.load_register()
+        if self._completeness:
+            self.load_completeness()
+
+    def _show_communities(self, result) -> None:
+        found, late = result
+        self._communities = found
+        late_ids = {o.uuid for o in late}
         rows = []
         for c in found:
-            state = (tr("逾期未报") if c.uuid in late else tr("有拒收的包") if c.refused
+            state = (tr("逾期未报") if c.uuid in late_ids else tr("有拒收的包") if c.refused
                      else tr("尚未报送") if not c.last_sequence else tr("正常"))
             rows.append([c.name, c.division_code or tr("未设"), str(c.last_sequence) if c.last_sequence else "—",
                          _when(c.last_applied_at), f"{c.households:,}", f"{c.persons:,}", str(c.refused), state])
         _fill(self.communities, rows)
-        self.summary.setText(tr("共{n}个社区，{h:,}户、{p:,}人；{late}个社区逾期未报（超过{days}天），"
+        self.summary.setText(tr("共{n}个社区，{h:,}户、{p:,}人；{late}个社区逾期未报（上个整月没有上报包），"
                                 "{refused}个社区有未解决的拒收。").format(
-            n=len(found), h=sum(c.households for c in found), p=sum(c.persons for c in found), late=len(late),
-            days=ledger.OVERDUE_DAYS, refused=sum(1 for c in found if c.refused)))
+            n=len(found), h=sum(c.households for c in found), p=sum(c.persons for c in found), late=len(late_ids),
+            refused=sum(1 for c in found if c.refused)))
+        _fill(self.overdue, [[o.name, o.division_code or tr("未设"), str(o.last_sequence) if o.last_sequence else "—",
+                              _when(o.last_made_at), str(o.months_missed)] for o in late])
+        self.overdue_note.setText(
+            tr("各社区每月至少报送一次上报包。{n}个社区上个整月没有上报包：").format(n=len(late)) if late
+            else tr("各社区每月至少报送一次上报包；目前没有逾期未报的社区。"))
+        sent = [c for c in found if c.last_sequence]
+        for box in (self.archive_community, self.register_community):
+            chosen = box.currentData()
+            box.clear()
+            for c in sent:
+                box.addItem(c.name, c.uuid)
+            if chosen is not None and (i := box.findData(chosen)) >= 0:
+                box.setCurrentIndex(i)
+        # A community page shown before the communities were known reads now.
+        self._page_shown(self.tabs.currentIndex())
 
     def load_ledger(self) -> None:
-        entries = ledger.entries(self.conn, limit=LEDGER_ROWS, refused_only=self.refused_only.isChecked())
+        refused = self.refused_only.isChecked()
+        self._ask("ledger", lambda ctx: ledger.entries(ctx.read, limit=LEDGER_ROWS, refused_only=refused))
+
+    def _show_ledger(self, entries) -> None:
         _fill(self.ledger, [[_when(e.at), e.office_name or tr("（无法识别）"), str(e.sequence or ""),
                              tr(ledger.OUTCOME_LABELS[e.outcome]), e.file_name, e.actor, e.reason] for e in entries])
 
     def run_search(self) -> None:
-        try:
-            hits = street_view.search(self.conn, self.query.text())
-        except GridOfficeError as exc:
-            self.search_note.setText(exc.message)
-            _fill(self.hits, [])
-            return
+        text = self.query.text()
+        user = self.user
+
+        def find(ctx: Context):
+            hits = street_view.search(ctx.read, text)
+            street_users.record_search(ctx.write, user, text, len(hits))
+            return hits
+
+        self.search_note.setText(tr("正在查找…"))
+        self._ask("search", find)
+
+    def _show_search(self, hits) -> None:
         kinds = {"person": tr("人员"), "household": tr("户")}
         _fill(self.hits, [[kinds[h.kind], h.name, h.community, h.detail if h.kind == "person" else "", h.address]
                           for h in hits])
         self.search_note.setText(tr("找到{n}条。").format(n=len(hits)) if hits else tr("没有找到相符的人员或户。"))
 
+    # --- one community --------------------------------------------------------------------------
+
+    def load_archive(self) -> None:
+        office = self.archive_community.currentData()
+        if office is None:
+            self.archive_note.setText(tr("还没有社区报送过上报包。"))
+            return
+        self._archive_office = office
+        today = self._today()
+        self.archive_note.setText(tr("正在读取…"))
+        self._ask("archive", lambda ctx: _with_replica(ctx, office, lambda db: street_view.archive(db, today=today)))
+
+    def _show_archive(self, rows) -> None:
+        if rows is None:
+            return
+        _fill(self.archive, _person_rows(rows), [r.person_id for r in rows])
+        self.archive_note.setText(tr("{n}人（在册）").format(n=f"{len(rows):,}"))
+
+    def reveal_selected(self) -> None:
+        row = self.archive.currentRow()
+        if row < 0 or self._archive_office is None:
+            QMessageBox.information(self, tr("查看完整身份证号"), tr("请先在列表中选中一个人。"))
+            return
+        person_id = self.archive.item(row, 0).data(Qt.ItemDataRole.UserRole)
+        name = self.archive.item(row, 0).text()
+        reason, ok = QInputDialog.getText(self, tr("查看完整身份证号"), tr("查看“{name}”的完整身份证号的原因（会记入街道操作记录）：")
+                                          .format(name=name))
+        if not ok:
+            return
+        office, user = self._archive_office, self.user
+
+        def reveal(ctx: Context):
+            db = ctx.replica(office)
+            gid = street_view.person_gid(db, person_id)
+            return name, street_users.reveal_id(ctx.write, ctx.read, user, office, gid, reason)
+
+        self._ask("reveal", reveal)
+
+    def _show_reveal(self, result) -> None:
+        name, number = result
+        QMessageBox.information(self, tr("完整身份证号"), tr("{name}：{number}").format(name=name, number=number or tr("无")))
+
+    def load_register(self) -> None:
+        office = self.register_community.currentData()
+        if office is None:
+            self.register_note.setText(tr("还没有社区报送过上报包。"))
+            return
+        self._register_office = office
+        code = self.register_group.currentData()
+        scope, today = self.scope, self._today()
+
+        def read(ctx: Context):
+            def on(db):
+                groups = street_view.register_groups(db, scope)
+                chosen = code if any(g.code == code for g in groups) else groups[0].code
+                return groups, chosen, street_view.register(db, chosen, scope=scope, today=today)
+            return _with_replica(ctx, office, on)
+
+        self.register_note.setText(tr("正在读取…"))
+        self._ask("register", read)
+
+    def _show_register(self, result) -> None:
+        if result is None:
+            return
+        groups, chosen, rows = result
+        self.register_group.clear()
+        for g in groups:
+            self.register_group.addItem(g.label, g.code)
+        self.register_group.setCurrentIndex(self.register_group.findData(chosen))
+        _fill(self.register, _person_rows(rows))
+        self.register_note.setText(tr("{n}人").format(n=f"{len(rows):,}"))
+
+    def load_completeness(self) -> None:
+        offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
+        today = self._today()
+
+        def read(ctx: Context):
+            found = []
+            for uuid, name in offices:
+                done = _with_replica(ctx, uuid, lambda db, n=name: street_view.completeness(db, n, today=today))
+                if done is None:
+                    return None
+                found.append(done)
+            return found
+
+        self.completeness_note.setText(tr("正在检查各社区…"))
+        self._ask("completeness", read)
+
+    def _show_completeness(self, found) -> None:
+        if found is None:
+            return
+        self._completeness = found
+        _fill(self.completeness, [[c.community, str(len(c.problems))] + [str(c.count(k)) for k in checks.KINDS]
+                                  for c in found])
+        self.completeness_note.setText(tr("与社区“完整性检查”相同的规则，按汇总数据库中各社区最近一次上报的数据，"
+                                          "于{day}检查：共{n}个问题。选中一个社区查看明细。").format(
+            day=self._today().isoformat(), n=sum(len(c.problems) for c in found)))
+        if found:
+            self.completeness.selectRow(0)
+
+    def _show_problems(self) -> None:
+        row = self.completeness.currentRow()
+        if not 0 <= row < len(self._completeness):
+            return
+        _fill(self.problems, [[tr(checks.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
+
+    def load_assessment(self) -> None:
+        offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
+        year, today, scope = self.year.value(), self._today(), self.scope
+
+        def read(ctx: Context):
+            rows, indicators = [], None
+            for uuid, name in offices:
+                got = _with_replica(ctx, uuid, lambda db: (stats_assessment.office_counts(db, year, scope=scope, today=today),
+                                                           stats_assessment.template(db)))
+                if got is None:
+                    return None
+                (counts, staff), indicators = got
+                rows.append((name, counts, staff))
+            return street_view.ranked(rows, indicators or []), indicators or []
+
+        self.assessment_note.setText(tr("正在计算…"))
+        self._ask("assessment", read)
+
+    def _show_assessment(self, result) -> None:
+        if result is None:
+            return
+        ranked, indicators = result
+        codes = list(stats_assessment.INDICATORS)
+        rows = []
+        for r in ranked:
+            values = []
+            for code in codes:
+                value = r.assessed.value(code)
+                kind = stats_assessment.INDICATORS[code][1]
+                values.append("—" if value is None else f"{value:.0%}" if kind == "rate" else f"{value:.1f}")
+            rows.append([str(r.rank), r.community, str(r.staff), f"{r.score:.1f}"] + values)
+        _fill(self.assessment, rows)
+        self.assessment_note.setText(tr("{year}年：各社区按年终考核的公式和模板评分（满分{full:g}分），各项件数按在职工作人员"
+                                        "人均计，比率照算。").format(year=self.year.value(),
+                                                                full=sum(i.weight for i in indicators)))
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self.conn.close()
+        self.reader.close()  # closes the access connection too: the reader may have made it again
         super().closeEvent(event)
+
+
+def _with_replica(ctx: Context, office: str, read):
+    """`read(db)` on the community's replica; None when the request went stale while it was built."""
+    db = ctx.replica(office)
+    return None if db is None else read(db)

@@ -9,8 +9,6 @@ from dataclasses import dataclass
 import psycopg
 
 OUTCOME_LABELS = {"applied": "已导入", "already": "重复，未改动", "refused": "拒收"}
-# A community reports monthly; a month and a week without a package is overdue.
-OVERDUE_DAYS = 38
 
 
 @dataclass(frozen=True)
@@ -31,7 +29,8 @@ class Late:
     name: str
     division_code: str
     last_sequence: int
-    last_applied_at: dt.datetime | None
+    last_made_at: dt.datetime | None  # the office's time of its last package applied; None: never sent
+    months_missed: int  # whole calendar months since then (since enrolment when never sent) with no package
 
 
 def entries(conn: psycopg.Connection, *, limit: int = 200, office: str | None = None,
@@ -49,11 +48,29 @@ def entries(conn: psycopg.Connection, *, limit: int = 200, office: str | None = 
     return [Entry(*row) for row in conn.execute(sql, [*params, limit]).fetchall()]
 
 
-def overdue(conn: psycopg.Connection, *, at: dt.datetime, days: int = OVERDUE_DAYS) -> list[Late]:
-    """Enrolled offices with no package applied within `days` before `at` (never sent counts from
-    enrolment), the longest silent first."""
+def period_start(day: dt.date) -> dt.date:
+    """The first day of the reporting period before the one `day` lies in: the previous calendar month.
+    The sources report monthly (the monthly summary, the archives filed each month), so every whole
+    calendar month must hold a package: one made on the 28th for its month and one made on the 3rd
+    for the month before are both on time."""
+    first = day.replace(day=1)
+    return (first - dt.timedelta(days=1)).replace(day=1)
+
+
+def _months_between(earlier: dt.date, later: dt.date) -> int:
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def overdue(conn: psycopg.Connection, *, at: dt.datetime) -> list[Late]:
+    """Enrolled offices that made no package applied here in the last whole calendar month before `at`
+    (one never sent counts from its enrolment), the longest silent first. A package counts by the
+    time the office made it, so a package handed in late still covers the month it was made in."""
+    day = at.astimezone().date() if at.tzinfo else at.date()
+    since = period_start(day)
     rows = conn.execute(
-        "SELECT uuid::text, name, division_code, last_sequence, last_applied_at FROM offices "
-        "WHERE coalesce(last_applied_at, enrolled_at) < %s ORDER BY coalesce(last_applied_at, enrolled_at), name",
-        [at - dt.timedelta(days=days)]).fetchall()
-    return [Late(*row) for row in rows]
+        "SELECT uuid::text, name, division_code, last_sequence, last_package_made_at, "
+        "coalesce(last_package_made_at, enrolled_at) FROM offices "
+        "WHERE coalesce(last_package_made_at, enrolled_at) < %s "
+        "ORDER BY coalesce(last_package_made_at, enrolled_at), name",
+        [dt.datetime.combine(since, dt.time(), tzinfo=dt.datetime.now().astimezone().tzinfo)]).fetchall()
+    return [Late(*row[:5], _months_between(row[5].astimezone().date(), day) - 1) for row in rows]

@@ -28,48 +28,106 @@ class StoreError(GridOfficeError):
     """The store cannot be reached or is not a store of this program (the message says what to do)."""
 
 
-def connect(dsn: str, *, readonly: bool = False) -> psycopg.Connection:
+def connect(dsn: str, *, readonly: bool = False, migrating: bool = True) -> psycopg.Connection:
     """A connection to the store, migrated to this program's schema; errors are said in Chinese.
     A read-only connection (the street's window) migrates nothing: PostgreSQL itself refuses any
-    write on it, and a store that is not at this program's version is refused."""
+    write on it, and a store that is not at this program's version is refused. `migrating=False`
+    (the window's log-in and audit) writes but migrates nothing either."""
+    params = _params(dsn)
     try:
         conn = psycopg.connect(dsn, connect_timeout=10, autocommit=True)
     except psycopg.OperationalError as exc:
-        raise StoreError(tr("无法连接汇总数据库（{dsn}）：{why}。请检查 PostgreSQL 服务是否已启动、"
-                            "连接串中的主机、端口、库名和用户是否正确。").format(
-            dsn=_shown_dsn(dsn), why=_first_line(exc))) from None
-    except psycopg.ProgrammingError as exc:
-        raise StoreError(tr("连接串写法有误：{why}。例如：host=localhost dbname=street user=street").format(
-            why=_first_line(exc))) from None
-    if not readonly:
-        migrate(conn)
-        if not conn.execute("SELECT show_trgm('社区') <> '{}'").fetchone()[0]:
-            conn.close()
-            raise StoreError(tr("汇总数据库的区域设置（locale）不认识汉字，跨社区查找会找不到人名。请按说明重建数据库："
-                                "编码 UTF8，区域设置选 UTF-8 的（如 C.UTF-8 或 zh_CN.UTF-8）。"))
+        raise StoreError(connection_failure(exc, params)) from None
+    except psycopg.ProgrammingError:
+        raise StoreError(_DSN_HELP) from None
+    try:
+        if not readonly and migrating:
+            migrate(conn)
+            if not conn.execute("SELECT show_trgm('社区') <> '{}'").fetchone()[0]:
+                raise StoreError(tr("汇总数据库的区域设置（locale）不认识汉字，跨社区查找会找不到人名。请按说明重建数据库："
+                                    "编码 UTF8，区域设置选 UTF-8 的（如 C.UTF-8 或 zh_CN.UTF-8）。"))
+            return conn
+        if readonly:
+            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+        check_version(conn)
         return conn
-    conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    except BaseException:
+        conn.close()
+        raise
+
+
+def check_version(conn: psycopg.Connection) -> None:
+    """Refuses a database that is not a store of exactly this program's version, saying what to do."""
     made = conn.execute("SELECT to_regclass('store_migrations') IS NOT NULL").fetchone()[0]
     done = {row[0] for row in conn.execute("SELECT name FROM store_migrations")} if made else set()
-    if done != {name for name, _ in MIGRATIONS}:
-        conn.close()
-        raise StoreError(tr("这个数据库还不是本版本网格通的汇总数据库（没有导入过上报包，或由其他版本建立）。"
-                            "请先用本程序导入上报包（consolidate），或把程序升级到最新版本。"))
-    return conn
+    known = {name for name, _ in MIGRATIONS}
+    if done - known:
+        raise StoreError(_NEWER.format(n=len(done - known)))
+    if not done:
+        raise StoreError(tr("这个数据库还不是网格通的汇总数据库：请先用 street users add 建立街道管理员账号"
+                            "（或用 consolidate 导入上报包），程序会在其中建好汇总数据库的表。"))
+    if done != known:
+        raise StoreError(tr("汇总数据库是本程序较早的版本建立的，需要先升级：请运行一次 street users add、street enroll "
+                            "或 consolidate（会自动升级），再打开街道窗口。"))
+
+
+_NEWER = tr("这个汇总数据库由更新版本的网格通建立（多出 {n} 个升级步骤），请先把本程序升级到最新版本。")
+_DSN_HELP = tr("连接串写法有误：请写成“名称=值”，用空格隔开，例如：host=localhost port=5432 dbname=street user=street"
+               "（名称只能是 host、port、dbname、user、password 等）。")
+
+
+def _params(dsn: str) -> dict:
+    try:
+        return psycopg.conninfo.conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        raise StoreError(_DSN_HELP) from None
+
+
+def connection_failure(exc: Exception, params: dict | None = None) -> str:
+    """What went wrong reaching the store, in Chinese, naming what to fix; never the driver's English.
+    libpq's messages are matched by their fixed English phrases (its client messages are not translated
+    in the binary build the program ships)."""
+    params = params or {}
+    text = str(exc).lower()
+    host = str(params.get("host") or "localhost")
+    port = str(params.get("port") or "5432")
+    user = str(params.get("user") or tr("（默认用户）"))
+    dbname = str(params.get("dbname") or params.get("user") or tr("（默认数据库）"))
+    if "password authentication failed" in text or "no password supplied" in text or "password is required" in text:
+        return tr("登录 PostgreSQL 失败：用户“{user}”的密码不对或没有提供。请改正连接串中的 password=（或 pgpass 文件中的密码），"
+                  "密码是建立该用户时设置的。").format(user=user)
+    if "does not exist" in text and "database" in text:
+        return tr("PostgreSQL 上没有名为“{db}”的数据库：请改正连接串中的 dbname=，或按说明先建立汇总数据库"
+                  "（createdb 或 CREATE DATABASE）。").format(db=dbname)
+    if "does not exist" in text and "role" in text:
+        return tr("PostgreSQL 上没有用户“{user}”：请改正连接串中的 user=，或按说明先建立该用户"
+                  "（createuser 或 CREATE USER）。").format(user=user)
+    if "no pg_hba.conf entry" in text:
+        return tr("PostgreSQL 不允许用户“{user}”从这台电脑连接：请在服务器的 pg_hba.conf 中允许后重新加载服务。").format(user=user)
+    if "translate host name" in text or "name or service not known" in text or "nodename nor servname" in text:
+        return tr("找不到主机“{host}”：请改正连接串中的 host=（服务器的名称或 IP 地址）。").format(host=host)
+    if "timeout" in text or "timed out" in text:
+        return tr("连接 {host} 端口 {port} 上的 PostgreSQL 超时：请检查网络和服务器是否开机，防火墙是否放行该端口。").format(
+            host=host, port=port)
+    if "server closed the connection" in text or "terminating connection" in text or "connection is lost" in text \
+            or "consuming input failed" in text or "the connection is closed" in text:
+        return tr("与汇总数据库的连接中断了（服务器停止或重启）：请确认 PostgreSQL 服务在运行后重试。")
+    return tr("连不上 {host} 端口 {port} 上的 PostgreSQL 服务：请确认服务已启动（Windows：“服务”中的 postgresql；"
+              "Linux：sudo systemctl start postgresql），连接串中的 host= 和 port= 是否正确。").format(host=host, port=port)
 
 
 def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _shown_dsn(dsn: str) -> str:
-    """The connection string without its password, for messages."""
-    try:
-        params = psycopg.conninfo.conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return tr("（无法解析的连接串）")
-    params.pop("password", None)
-    return psycopg.conninfo.make_conninfo(**params)
+def failure(exc: psycopg.Error) -> str:
+    """A PostgreSQL failure met after connecting (the server went away, a permission), in Chinese."""
+    if isinstance(exc, psycopg.errors.InsufficientPrivilege):
+        return tr("PostgreSQL 用户没有这项操作的权限：请用汇总数据库的所有者（建库时 OWNER 指定的用户）连接。")
+    if isinstance(exc, psycopg.OperationalError):
+        return connection_failure(exc)
+    return tr("汇总数据库出错（{kind}）：请确认 PostgreSQL 服务在运行、汇总数据库完好后重试。").format(
+        kind=getattr(exc, "sqlstate", None) or tr("未知错误"))
 
 
 def actor() -> str:
@@ -163,9 +221,45 @@ def _m001_initial(cur: psycopg.Cursor) -> None:
     """)
 
 
+def _m002_street_accounts(cur: psycopg.Cursor) -> None:
+    """The street's own accounts, their failed log-ins and its audit trail (street_users.py)."""
+    cur.execute("""
+        CREATE TABLE street_users (
+            id serial PRIMARY KEY,
+            name text NOT NULL UNIQUE,
+            display_name text NOT NULL DEFAULT '',
+            role text NOT NULL CHECK (role IN ('street_admin', 'street_staff')),
+            password_hash text NOT NULL,
+            status text NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+            created_at timestamptz NOT NULL DEFAULT now(),
+            created_by text NOT NULL
+        );
+        -- Failed log-ins per name (a hash of it), shared by every computer of the street.
+        CREATE TABLE street_logins (
+            name_key text PRIMARY KEY,
+            failures integer NOT NULL,
+            last_failure timestamptz NOT NULL
+        );
+        CREATE TABLE street_audit (
+            id bigserial PRIMARY KEY,
+            at timestamptz NOT NULL DEFAULT now(),
+            actor text NOT NULL,
+            db_user text NOT NULL DEFAULT current_user,
+            action text NOT NULL,
+            office uuid REFERENCES offices (uuid),
+            detail jsonb NOT NULL
+        );
+        CREATE FUNCTION street_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'street_audit is append-only'; END $$;
+        CREATE TRIGGER street_audit_no_change BEFORE UPDATE OR DELETE ON street_audit
+            FOR EACH ROW EXECUTE FUNCTION street_audit_append_only();
+    """)
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
+    ("m002_street_accounts", _m002_street_accounts),
 )
 
 
@@ -179,8 +273,7 @@ def migrate(conn: psycopg.Connection) -> None:
         done = {row[0] for row in conn.execute("SELECT name FROM store_migrations")}
         known = {name for name, _ in MIGRATIONS}
         if done - known:
-            raise StoreError(tr("这个汇总数据库由更新版本的网格通建立（多出 {n} 个升级步骤），"
-                                "请先把本程序升级到最新版本。").format(n=len(done - known)))
+            raise StoreError(_NEWER.format(n=len(done - known)))
         for name, step in MIGRATIONS:
             if name not in done:
                 with conn.cursor() as cur:

@@ -13,14 +13,17 @@ import sys
 from pathlib import Path
 from typing import Generator
 
-from .. import generator, session, users
+from .. import demo, generator, session, users
 from ..demo import DEMO_PASSWORD, DEMO_USERS, add_demo_accounts
 from ..i18n import tr
-from . import consolidate, enroll, package, store
+from . import consolidate, enroll, package, store, street_users
 
 OFFICES = 6
 HOUSEHOLDS = 60
 STREET_PASSWORD = "street-demo"
+# The demo street's accounts for its window: an administrator and a member of staff.
+STREET_ACCOUNTS = (("jiedao", "street_admin", "演示街道管理员"), ("zhiyuan", "street_staff", "演示街道工作人员"))
+STREET_ACCOUNT_PASSWORD = "street-demo1"
 TODAY = dt.date(2026, 11, 20)
 
 
@@ -38,6 +41,9 @@ def build(folder: Path, dsn: str, *, offices: int = OFFICES,
         db, _code = session.create_office(path, DEMO_USERS[0][0], DEMO_PASSWORD)
         try:
             for _ in generator.generate(db, households=households, seed=100 + n, today=TODAY):
+                pass
+            # A year of visits, diaries and matters, so the assessment has something to rank.
+            for _ in demo.add_activity(db, seed=100 + n, today=TODAY):
                 pass
             add_demo_accounts(db)
             cards.append(enroll.enroll_office(db, public, folder / f"office-{n + 1}.card", by=admin))
@@ -58,6 +64,11 @@ def build(folder: Path, dsn: str, *, offices: int = OFFICES,
             db.close()
     yield offices, steps, tr("正在把上报包导入汇总数据库")
     with store.connect(dsn) as conn:
+        if not street_users.has_users(conn):
+            admin = None
+            for name, role, shown in STREET_ACCOUNTS:
+                added = street_users.add_user(conn, name, STREET_ACCOUNT_PASSWORD, role, by=admin, display_name=shown)
+                admin = admin or added
         for card in cards:
             store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
                          public_key=card.signing_key, by=tr("演示街道"))
@@ -90,6 +101,9 @@ def main(argv: list[str]) -> int:
         print(message, file=sys.stderr)
     for outcome in outcomes:
         print(outcome.message)
+    print(tr("街道账号：{accounts}，密码都是 {password}").format(
+        accounts="、".join(f"{name}（{tr(street_users.ROLES[role])}）" for name, role, _ in STREET_ACCOUNTS),
+        password=STREET_ACCOUNT_PASSWORD), file=sys.stderr)
     return 0
 
 

@@ -1,17 +1,22 @@
-"""What the street's window reads from the store: its communities at a glance and a search across
-them. Read-only; numbers are masked by the one rule (`gridoffice.masking`) before they leave here."""
+"""What the street's window reads from the store: its communities at a glance, a search across them,
+and one community's archive, registers and completeness and the communities' assessment, read from
+its replica (consolidation.replica) through the office's own rules. Read-only; numbers are masked by
+the one rule (`gridoffice.masking`) before they leave here."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import psycopg
+from sqlite_utils import Database
 
-from .. import masking
+from .. import checks, masking, registers, stats_assessment, users
 from ..errors import ValidationError
 from ..i18n import tr
 from ..normalize import clean_text
+from ..scope import Scope
 from ..search import query_problem
 
 
@@ -81,3 +86,92 @@ def search(conn: psycopg.Connection, text: str, *, limit: int = 100) -> list[Hit
     hits += [Hit("household", number, community, address or "", address or "")
              for number, community, address in households]
     return hits[:limit]
+
+
+# --- one community read through the office's own rules (consolidation.replica) -----------------
+
+def scope_for(user_name: str, *, admin: bool) -> Scope:
+    """What a street account reads of a community: a street administrator as an office's leader does
+    (the sensitive registers too), street staff as a grid worker does (without health, disability,
+    hardship and correction); both over the whole community and never a full number (reveal_id)."""
+    return users.whole_office(user_name, "leader" if admin else "grid_worker")
+
+
+def archive(db: Database, *, today: dt.date) -> list[registers.RegisterRow]:
+    """Every active person of the community in household order, masked (registers.rows)."""
+    ids = [r[0] for r in db.execute("SELECT p.id FROM persons p LEFT JOIN households h ON h.id = p.household_id "
+                                    "WHERE p.status = 'active' ORDER BY h.number, p.id")]
+    found = registers.rows(db, ids, today=today)
+    return [found[i] for i in ids]
+
+
+def register_groups(db: Database, scope: Scope) -> list[registers.Group]:
+    """The registers the account may open: the built-in ones and the community's own."""
+    return [g for g in registers.groups(db) if g.kind == "age" or scope.sees_tag(g.code)]
+
+
+def register(db: Database, code: str, *, scope: Scope, today: dt.date) -> list[registers.RegisterRow]:
+    ids = registers.person_ids(db, code, scope=scope, today=today)
+    found = registers.rows(db, ids, today=today)
+    return [found[i] for i in ids]
+
+
+def person_gid(db: Database, person_id: int) -> str:
+    return db.execute("SELECT gid FROM persons WHERE id = ?", [person_id]).fetchone()[0]
+
+
+_DAY = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+
+
+def masked(text: str) -> str:
+    """A sentence of the completeness check as the street may read it: numbers masked by the one
+    rule, and a full birth date shown as its year and month, as wherever an ID is masked."""
+    return _DAY.sub(lambda m: masking.mask_birth(m.group(0)), masking.mask_text(text))
+
+
+@dataclass(frozen=True)
+class Completeness:
+    community: str
+    problems: tuple[checks.Problem, ...]  # messages masked
+
+    def count(self, kind: str) -> int:
+        return sum(1 for p in self.problems if p.kind == kind)
+
+
+def completeness(db: Database, community: str, *, today: dt.date) -> Completeness:
+    """The office's completeness check (checks.completeness, 完整性检查) run on the community as the store
+    holds it, with the messages masked."""
+    job = checks.completeness(db, today)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            found = stop.value
+            break
+    return Completeness(community, tuple(checks.Problem(p.kind, masked(p.message), p.table, p.row_id) for p in found))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    community: str
+    staff: int
+    score: float
+    assessed: stats_assessment.Assessed  # counts per active staff member
+
+
+def ranked(rows: list[tuple[str, tuple[int, ...], int]], indicators) -> list[Ranked]:
+    """Communities ranked as the year-end assessment ranks staff: each community's counts
+    (stats_assessment.office_counts) per active staff member, scored by the assessment's formula and
+    template (stats_assessment.total_score); equal scores share a rank."""
+    scored = []
+    for n, (community, counts, staff) in enumerate(rows):
+        per = tuple(c / staff for c in counts) if staff else tuple(0 for _ in counts)
+        assessed = stats_assessment.Assessed(n, community, community, per)
+        scored.append((round(stats_assessment.total_score(assessed, indicators), 1), community, staff, assessed))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    result: list[Ranked] = []
+    for i, (score, community, staff, assessed) in enumerate(scored):
+        rank = result[-1].rank if result and result[-1].score == score else i + 1
+        result.append(Ranked(rank, community, staff, score, assessed))
+    return result

@@ -1,0 +1,140 @@
+"""The street window's background reader: every query to the store runs on one worker thread, so a
+slow or stopped server never freezes the window.
+
+A page asks by slot ("ledger", "search", ...): a new request for a slot makes the one before it stale.
+A stale request still waiting is skipped; one already running on the server is cancelled there
+(PostgreSQL's cancel request), and its answer, if any, is dropped. Answers come back by signal to the
+GUI thread. The worker owns the connections: the read-only session for residents' records, the
+access connection that writes the street's audit, and the replicas of the communities it has built
+(kept per community and package number, so a new package makes a new one).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import psycopg
+from PySide6.QtCore import QObject, Signal
+
+from gridoffice.consolidation import replica, store
+from gridoffice.errors import GridOfficeError
+
+
+@dataclass
+class Context:
+    """What a request's function gets, on the worker thread."""
+
+    read: psycopg.Connection
+    write: psycopg.Connection
+    stale: Callable[[], bool]
+    _replicas: dict = field(default_factory=dict)
+
+    def replica(self, office: str):
+        """The community as the store holds it now (None when the request went stale meanwhile)."""
+        sequence = self.read.execute("SELECT last_sequence FROM offices WHERE uuid = %s", [office]).fetchone()
+        key = (office, sequence[0] if sequence else None)
+        if key not in self._replicas:
+            for old in [k for k in self._replicas if k[0] == office]:
+                self._replicas.pop(old).close()
+            built = replica.build(self.read, office, cancelled=self.stale)
+            if built is None:
+                return None
+            self._replicas[key] = built
+        return self._replicas[key]
+
+
+class Reader(QObject):
+    answered = Signal(str, object)  # slot, result
+    failed = Signal(str, str)  # slot, message in Chinese
+    busy = Signal(bool)
+
+    def __init__(self, dsn: str, write: psycopg.Connection, parent: QObject | None = None):
+        super().__init__(parent)
+        self._dsn = dsn
+        self._read = store.connect(dsn, readonly=True)
+        self._context = Context(self._read, write, lambda: False)
+        self._queue: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._generation: dict[str, int] = {}
+        self._running: tuple[str, int] | None = None
+        self._thread = threading.Thread(target=self._work, name="street-reader", daemon=True)
+        self._thread.start()
+
+    def submit(self, slot: str, function: Callable[[Context], Any]) -> None:
+        """Run `function(context)` on the worker; its result arrives as answered(slot, result)."""
+        with self._lock:
+            generation = self._generation.get(slot, 0) + 1
+            self._generation[slot] = generation
+            running = self._running
+        if running is not None and running[0] == slot:
+            self._cancel()
+        self._queue.put((slot, generation, function))
+
+    def _cancel(self) -> None:
+        try:
+            self._read.cancel_safe(timeout=5)
+        except (psycopg.Error, AttributeError, OSError):
+            pass  # the server is gone: the query fails by itself
+
+    def _reconnect(self) -> None:
+        """A connection the server dropped (restarted, stopped) is made again before the next request;
+        while the server is down this fails with the reason (StoreError), and the next request tries again."""
+        if self._read.broken or self._read.closed:
+            self._read = self._context.read = store.connect(self._dsn, readonly=True)
+        if self._context.write.broken or self._context.write.closed:
+            self._context.write = store.connect(self._dsn, migrating=False)
+
+    def _current(self, slot: str, generation: int) -> bool:
+        with self._lock:
+            return self._generation.get(slot) == generation
+
+    def _work(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            slot, generation, function = item
+            if not self._current(slot, generation):
+                continue
+            with self._lock:
+                self._running = (slot, generation)
+            self.busy.emit(True)
+            self._context.stale = lambda s=slot, g=generation: not self._current(s, g)
+            try:
+                self._reconnect()
+                result = function(self._context)
+            except psycopg.errors.QueryCanceled:
+                # A cancel meant for a request that had just finished can reach the next one: run it again.
+                if self._current(slot, generation):
+                    self._queue.put(item)
+                continue
+            except psycopg.Error as exc:
+                if self._current(slot, generation):
+                    self.failed.emit(slot, store.failure(exc))
+                continue
+            except GridOfficeError as exc:
+                if self._current(slot, generation):
+                    self.failed.emit(slot, exc.message)
+                continue
+            finally:
+                with self._lock:
+                    self._running = None
+                self.busy.emit(False)
+            if self._current(slot, generation):
+                self.answered.emit(slot, result)
+
+    def close(self) -> None:
+        """Stops the worker (cancelling what it runs) and closes its connections."""
+        with self._lock:
+            self._generation = {slot: -1 for slot in self._generation}
+        if self._running is not None:
+            self._cancel()
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+        for built in self._context._replicas.values():
+            built.close()
+        self._read.close()
+        self._context.write.close()
