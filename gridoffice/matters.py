@@ -392,9 +392,10 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
                                list(values.values())).lastrowid
         db.execute("INSERT INTO matters_fts(rowid, chars) VALUES(?, ?)",
                    [matter_id, search_chars(title, resident_name, content)])
-        _event(db, matter_id, fmt_ts(received), taker_name, "receive", None, "received",
-               tr("{source}受理，{grade}").format(source=tr(SOURCES[source]), grade=tr(GRADES[grade])), {})
-        audit.record(db, "matter.intake", "matters", matter_id, new=values)
+        event = _event(db, matter_id, fmt_ts(received), taker_name, "receive", None, "received",
+                       tr("{source}受理，{grade}").format(source=tr(SOURCES[source]), grade=tr(GRADES[grade])), {})
+        # The step's event is named in the entry, so an undo (gridoffice.revert) knows it is still the last.
+        audit.record(db, "matter.intake", "matters", matter_id, new={**values, "event": event})
     return matter_id
 
 
@@ -404,11 +405,11 @@ def search_chars(*texts: str) -> str:
 
 
 def _event(db: Database, matter_id: int, at: str, actor: str, action: str, from_state: str | None,
-           to_state: str | None, note: str, data: dict) -> None:
-    db.execute("INSERT INTO matter_events(matter_id, at, actor, action, from_state, to_state, note, data) "
+           to_state: str | None, note: str, data: dict) -> int:
+    return db.execute("INSERT INTO matter_events(matter_id, at, actor, action, from_state, to_state, note, data) "
                "VALUES(?,?,?,?,?,?,?,?)",
                [matter_id, at, actor, action, from_state, to_state, note,
-                json.dumps(data, ensure_ascii=False) if data else None])
+                json.dumps(data, ensure_ascii=False) if data else None]).lastrowid
 
 
 # -- the state machine -----------------------------------------------------------------------------
@@ -474,9 +475,9 @@ def _write(db: Database, row: dict, changes: dict, action: str, at: str, by: str
     with db.atomic():
         sets = ", ".join(f"[{k}] = ?" for k in changes)
         db.execute(f"UPDATE matters SET {sets} WHERE id = ?", [*changes.values(), row["id"]])
-        _event(db, row["id"], at, by, action, row["state"], to_state, note, data)
+        event = _event(db, row["id"], at, by, action, row["state"], to_state, note, data)
         audit.record(db, f"matter.{action}", "matters", row["id"], old={k: row.get(k) for k in changes},
-                     new={**changes, "note": note} if note else changes)
+                     new={**changes, "event": event, **({"note": note} if note else {})})
 
 
 def transition(db: Database, matter_id: int, action: str, *, note: str = "", at: str | dt.datetime | None = None,
