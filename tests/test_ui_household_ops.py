@@ -150,6 +150,11 @@ def test_the_head_moves_to_another_household_and_leaves_a_new_head(qtbot, window
     assert _member(window, office.li_na).relation == "mother"
     assert (_member(window, office.zhang_wei).household_id, _member(window, office.zhang_wei).relation) == (
         office.h_wang, "father")
+    _undo(qtbot, window, window.confirmations[-1][1][:-1])
+    assert head_of(window, office.h_zhang) == "张伟" and _member(window, office.li_na).relation == "spouse"
+    assert (_member(window, office.zhang_wei).household_id, _member(window, office.zhang_wei).relation) == (
+        office.h_zhang, "head")
+    assert [p.name for p in households.get_household(window.ctx.reader(), office.h_wang).members] == ["王芳", "王小明"]
 
 
 def test_choosing_the_representative_and_undoing_it(qtbot, window):
@@ -296,3 +301,64 @@ def test_an_office_register_is_added_on_the_registers_page_and_offered_for_tags(
     settle(qtbot, window)
     row = next(r for r in range(page.detail.members.rowCount()) if page.detail.members.item(r, 0).text() == "张伟")
     assert page.detail.members.item(row, 5).text() == "失能老人"
+
+
+def test_a_new_household_is_taken_back(qtbot, window):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from ui_helpers import pid, years_ago
+
+    page = window.current_page()
+    office = window.office
+    page.tree.setCurrentItem(page._tree_items[office.grid_a])
+    qtbot.waitUntil(lambda: not page.is_loading() and page.household_model.rowCount() == 1)
+
+    def head():
+        form = QApplication.activeModalWidget()
+        form.edits["name"].insert("陈静")
+        form.edits["id_number"].setText(pid(years_ago(30), 28))
+        form.accept()
+
+    def household(dialog):
+        dialog.address.setText("幸福小区5幢501室")
+        QTimer.singleShot(0, head)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["new_household"].trigger, household)
+    settle(qtbot, window)
+    qtbot.waitUntil(lambda: page.household_model.rowCount() == 2)
+    reader = window.ctx.reader()
+    new_id = page.detail.household.id
+    _undo(qtbot, window, "新建户（户主陈静）")
+    assert not reader.execute("SELECT 1 FROM households WHERE id = ?", [new_id]).fetchone()
+    assert not reader.execute("SELECT 1 FROM persons WHERE name = '陈静'").fetchone()
+    qtbot.waitUntil(lambda: page.household_model.rowCount() == 1)
+
+
+def test_moving_a_household_to_another_grid_is_taken_back(qtbot, window):
+    page = window.current_page()
+    office = window.office
+    page.show_household(office.h_wang)
+    number = households.get_household(window.ctx.reader(), office.h_wang).number
+
+    def handle(dialog):
+        tree = dialog.picker
+        item = next(i for i in _items(tree) if i.data(0, 0x0100) == office.grid_a)
+        tree.setCurrentItem(item)
+        dialog.accept()
+
+    with_dialog(qtbot, page.actions["move"].trigger, handle)
+    settle(qtbot, window)
+    assert households.get_household(window.ctx.reader(), office.h_wang).org_id == office.grid_a
+    assert "第一网格" in window.confirmations[-1][1]
+    _undo(qtbot, window, f"户{number}迁移到第一网格（网格）")
+    assert households.get_household(window.ctx.reader(), office.h_wang).org_id == office.grid_b
+
+
+def _items(tree):
+    stack = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    while stack:
+        item = stack.pop()
+        yield item
+        stack += [item.child(i) for i in range(item.childCount())]

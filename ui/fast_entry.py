@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from gridoffice import search, visits
 from gridoffice.errors import GridOfficeError
+from ui import undo
 from ui.background import LatestWorker
 from ui.widgets.dates import date_edit
 
@@ -30,7 +31,7 @@ class FastEntryDialog(QDialog):
     def __init__(self, ctx, staff_id: int, staff_name: str, dues: list[visits.Due], parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self.staff_id = staff_id
+        self.staff_id, self.staff_name = staff_id, staff_name
         self.setWindowTitle(self.tr("快速录入一周走访 — {name}").format(name=staff_name))
         self.lines: list[visits.VisitInput] = []
         self.picked: int | None = None
@@ -248,8 +249,10 @@ class FastEntryDialog(QDialog):
         self.show_error("")
         self.setEnabled(False)
         lines = list(self.lines)
-        self.ctx.write(lambda db: visits.record_week(db, self.staff_id, lines), description=self.tr("保存一周走访"),
-                       kinds=frozenset({"visits", "needs"}), on_done=self._saved, on_error=self._failed)
+        staff_id = self.staff_id
+        undo.operation(self.ctx, self.tr("录入{name}的一周走访（{n}条）").format(name=self.staff_name, n=len(lines)),
+                       lambda db: visits.record_week(db, staff_id, lines), kinds={"visits", "needs"},
+                       on_done=self._saved, on_error=self._failed)
 
     def _saved(self, ids: list[int]) -> None:
         self.setEnabled(True)

@@ -25,6 +25,11 @@ from ui.widgets.write_dialog import WriteDialog
 KINDS = frozenset({"matters"})
 
 
+def short(text: str, size: int = 12) -> str:
+    """A title cut to fit the Edit menu's 撤销 line."""
+    return text if len(text) <= size else text[:size] + "…"
+
+
 def combo(parent: QWidget, items: list[tuple[object, str]], current: object = None) -> QComboBox:
     box = QComboBox(parent)
     for data, text in items:
@@ -119,7 +124,8 @@ class IntakeDialog(WriteDialog):
             resident_phone=self.phone.text(), taker_name=self.taker.text(),
             received_at=self.received.dateTime().toPython(),
         )
-        self.submit(lambda db: M.intake(db, **values), description=self.tr("登记事项"), kinds=KINDS)
+        self.submit(lambda db: M.intake(db, **values), description=self.tr("受理事项“{title}”").format(
+            title=short(values["title"].strip())), kinds=KINDS, undoable=True)
 
 
 class StepDialog(WriteDialog):
@@ -197,8 +203,10 @@ class StepDialog(WriteDialog):
             else:
                 M.transition(db, matter_id, action, **values)
 
+        # A resident's evaluation and the archiving are not the clerk's to take back (README, Design).
         self.submit(write, description=self.tr("{action}事项{number}").format(
-            action=self.tr(M.ACTIONS[action]), number=self.matter.number), kinds=KINDS)
+            action=self.tr(M.ACTIONS[action]), number=self.matter.number), kinds=KINDS,
+            undoable=action not in ("evaluate", "archive"))
 
 
 class SettingsDialog(QDialog):

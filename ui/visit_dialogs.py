@@ -3,13 +3,14 @@ need or take it in as a matter, and the visit rules per contact class. Each runs
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
 from gridoffice import logs, matters, visits
 from gridoffice.vocab import CONTACT_CLASS_SHORT
+from ui.matter_dialogs import short
 from ui.widgets.dates import date_edit
 from ui.widgets.write_dialog import WriteDialog
 
@@ -27,6 +28,13 @@ def household_list(parent: QWidget, dues: list[visits.Due], checked: set[int]) -
     return box
 
 
+def households_text(numbers: list[str]) -> str:
+    """Households as the Edit menu names them: 户0001、户0002, or 户0001等5户."""
+    if len(numbers) <= 2:
+        return "、".join(QCoreApplication.translate("visits", "户{n}").format(n=n) for n in numbers)
+    return QCoreApplication.translate("visits", "户{n}等{count}户").format(n=numbers[0], count=len(numbers))
+
+
 def ticked(box: QListWidget) -> list[int]:
     return [box.item(i).data(Qt.ItemDataRole.UserRole) for i in range(box.count())
             if box.item(i).checkState() == Qt.CheckState.Checked]
@@ -39,7 +47,8 @@ class VisitDialog(WriteDialog):
                  parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("登记走访 — {name}").format(name=staff_name))
-        self.staff_id = staff_id
+        self.staff_id, self.staff_name = staff_id, staff_name
+        self.numbers = {due.household_id: due.number for due in dues}
         self.day = self.add_field(self.tr("走访日期(&D)"), date_edit(self), "visited_on")
         self.kind = QComboBox(self)
         for code, label in visits.KINDS.items():
@@ -63,7 +72,9 @@ class VisitDialog(WriteDialog):
         day, kind, learned = self.day.date().toPython(), self.kind.currentData(), self.learned.toPlainText()
         self.submit(lambda db: visits.record_visit(db, staff_id=self.staff_id, household_ids=households, visited_on=day,
                                                    kind=kind, learned=learned, needs=needs),
-                    description=self.tr("登记走访"), kinds=_KINDS)
+                    description=self.tr("登记{name}走访{households}").format(
+                        name=self.staff_name, households=households_text([self.numbers[h] for h in households])),
+                    kinds=_KINDS, undoable=True)
 
 
 class LogEntryDialog(WriteDialog):
@@ -73,7 +84,7 @@ class LogEntryDialog(WriteDialog):
                  parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("写民情日记 — {name}").format(name=staff_name))
-        self.staff_id = staff_id
+        self.staff_id, self.staff_name = staff_id, staff_name
         self.day = self.add_field(self.tr("日期(&D)"), date_edit(self), "entry_date")
         self.text = QPlainTextEdit(self)
         self.text.setTabChangesFocus(True)
@@ -94,7 +105,8 @@ class LogEntryDialog(WriteDialog):
         linked = ticked(self.matters)
         self.submit(lambda db: logs.add_entry(db, self.staff_id, day, text, household_ids=households,
                                               matter_ids=linked),
-                    description=self.tr("写民情日记"), kinds=_KINDS)
+                    description=self.tr("写{name}{day}的民情日记").format(name=self.staff_name, day=day.isoformat()),
+                    kinds=_KINDS, undoable=True)
 
 
 class CommentDialog(WriteDialog):
@@ -103,6 +115,7 @@ class CommentDialog(WriteDialog):
     def __init__(self, ctx, entry: logs.LogEntry, parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("点评日志"))
+        self.entry = entry
         self.entry_id = entry.id
         shown = QLabel(f"{entry.entry_date}　{entry.staff_name}\n{entry.text[:300]}", self)
         shown.setWordWrap(True)
@@ -116,7 +129,9 @@ class CommentDialog(WriteDialog):
     def save(self) -> None:
         text, author = self.text.toPlainText(), self.ctx.user.name
         self.submit(lambda db: logs.add_comment(db, self.entry_id, text, author=author),
-                    description=self.tr("点评日志"), kinds=_KINDS)
+                    description=self.tr("点评{name}{day}的日志").format(name=self.entry.staff_name,
+                                                                     day=self.entry.entry_date),
+                    kinds=_KINDS, undoable=True)
 
 
 class SolveNeedDialog(WriteDialog):
@@ -125,6 +140,7 @@ class SolveNeedDialog(WriteDialog):
     def __init__(self, ctx, need: logs.Need, parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("需求解决注销"))
+        self.need = need
         self.need_id = need.id
         self.add_field(self.tr("需求"), QLabel(f"{need.household_number} {need.head_name}：{need.content}", self))
         self.day = self.add_field(self.tr("解决日期(&D)"), date_edit(self), "solved_on")
@@ -133,7 +149,9 @@ class SolveNeedDialog(WriteDialog):
     def save(self) -> None:
         day, solution = self.day.date().toPython(), self.solution.text()
         self.submit(lambda db: logs.solve_need(db, self.need_id, solution, solved_on=day),
-                    description=self.tr("需求解决注销"), kinds=_KINDS)
+                    description=self.tr("注销户{n}的需求“{what}”").format(n=self.need.household_number,
+                                                                       what=short(self.need.content)),
+                    kinds=_KINDS, undoable=True)
 
 
 class NeedMatterDialog(WriteDialog):
@@ -142,6 +160,7 @@ class NeedMatterDialog(WriteDialog):
     def __init__(self, ctx, need: logs.Need, parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("需求转为事项"))
+        self.need = need
         self.need_id = need.id
         self.add_field(self.tr("需求"), QLabel(f"{need.household_number} {need.head_name}：{need.content}", self))
         self.title = self.add_field(self.tr("诉求事项(&T)"), QLineEdit(need.content, self), "title")
@@ -161,7 +180,9 @@ class NeedMatterDialog(WriteDialog):
             self.show_error(self.tr("请先在“民情事项”页设置事项类别"), "category_id")
             return
         self.submit(lambda db: logs.need_to_matter(db, self.need_id, category_id=category, grade=grade, title=title),
-                    description=self.tr("需求转为事项"), kinds=_KINDS | {"matters"})
+                    description=self.tr("户{n}的需求“{what}”转为事项").format(n=self.need.household_number,
+                                                                         what=short(self.need.content)),
+                    kinds=_KINDS | {"matters"}, undoable=True)
 
 
 class VisitRulesDialog(WriteDialog):

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice import logs, matter_settings, regions, vocab
-from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice.errors import GridOfficeError, NotFound, ValidationError
 from gridoffice.masking import mask_phone, mask_text
 from gridoffice.stats_dashboard import DEADLINES
 from ui.background import LatestWorker
@@ -548,7 +548,12 @@ class MattersPage(Page):
 
     def _refresh_view(self, matter_id: int) -> None:
         db = self.ctx.reader()
-        self.view.show_matter(Q.get_matter(db, matter_id), Q.events(db, matter_id), logs.need_of_matter(db, matter_id))
+        try:
+            matter = Q.get_matter(db, matter_id)
+        except NotFound:  # an intake taken back (Ctrl+Z) while it was shown
+            self.view.show_matter(None, [])
+            return
+        self.view.show_matter(matter, Q.events(db, matter_id), logs.need_of_matter(db, matter_id))
 
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:

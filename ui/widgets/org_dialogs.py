@@ -176,8 +176,10 @@ class StaffDialog(WriteDialog):
             return
         staff_id, roles = (self.member.id if self.member else None), self.checked_roles()
         # The values are read here: the lambda runs on the writer thread, which must not touch widgets.
+        name = fields["name"].strip()
         self.submit(lambda db: staff.save_staff(db, staff_id, org_id=org_id, roles=roles, **fields),
-                    description=self.tr("保存工作人员"), kinds=STAFF_KINDS)
+                    description=(self.tr("新增工作人员{name}") if staff_id is None else self.tr("修改工作人员{name}")).format(
+                        name=name), kinds=STAFF_KINDS, undoable=True)
 
 
 class TeamDialog(WriteDialog):
@@ -198,7 +200,8 @@ class TeamDialog(WriteDialog):
     def save(self) -> None:
         self.submit(lambda db, grid_id, name, duties: staff.create_team(db, grid_id, name, duties=duties),
                     self.grid.id, self.name.text(), self.duties.toPlainText(),
-                    description=self.tr("新建服务团队"), kinds=TEAM_KINDS)
+                    description=self.tr("新建服务团队{name}").format(name=self.name.text().strip()),
+                    kinds=TEAM_KINDS, undoable=True)
 
 
 class TeamMemberDialog(WriteDialog):
@@ -232,4 +235,6 @@ class TeamMemberDialog(WriteDialog):
         staff_id = self.member.itemData(index)
         self.submit(lambda db, team_id, sid, duty, title: staff.add_team_member(db, team_id, sid, duty=duty, title=title),
                     self.team.id, staff_id, self.duty.currentData(), self.title.text(),
-                    description=self.tr("添加团队成员"), kinds=TEAM_KINDS)
+                    description=self.tr("{name}加入{team}").format(name=self.member.currentText().split("（")[0],
+                                                                  team=self.team.name),
+                    kinds=TEAM_KINDS, undoable=True)

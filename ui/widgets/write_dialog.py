@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.errors import GridOfficeError, ValidationError
+from ui import undo
 
 ERROR_STYLE = "color: #b00020;"
 BAD_INPUT = "bad"  # dynamic property the style sheet outlines in red
@@ -60,10 +61,17 @@ class WriteDialog(QDialog):
         """Subclasses collect their inputs and call submit()."""
         raise NotImplementedError
 
-    def submit(self, fn: Callable[..., Any], *args: Any, description: str, kinds: set | frozenset) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any, description: str, kinds: set | frozenset,
+               undoable: bool = False) -> None:
+        """Run fn(db, *args) on the writer; `undoable` puts it on the undo stack, named by `description`
+        (the Edit menu shows “撤销 <description>”), once it succeeded."""
         self.show_error("")
         self.buttons.setEnabled(False)
-        self.ctx.write(fn, *args, description=description, kinds=kinds, on_done=self._done, on_error=self.failed)
+        if undoable:
+            undo.operation(self.ctx, description, lambda db: fn(db, *args), kinds=kinds, on_done=self._done,
+                           on_error=self.failed)
+        else:
+            self.ctx.write(fn, *args, description=description, kinds=kinds, on_done=self._done, on_error=self.failed)
 
     def show_error(self, message: str, field: str | None = None) -> None:
         for widget in self._fields.values():
