@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from . import ages, registers, vocab
+from . import ages, registers
 from .errors import ValidationError
 from .i18n import tr
 from .masking import mask_name, mask_text
@@ -203,8 +203,9 @@ def grid_scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, lis
 
 # ---- population ------------------------------------------------------------------------------
 
-def _group_exprs(day: dt.date) -> tuple[list[str], list, list[str]]:
-    """SUM expressions over persons p for the age groups, and the tag codes counted separately."""
+def _group_exprs(db: Database, day: dt.date) -> tuple[list[str], list, list[str]]:
+    """SUM expressions over persons p for the age groups, and the tag codes counted separately (the
+    built-in registers and the office's own, in registers.groups(db) order)."""
     exprs, params = [], []
     for g in ages.AGE_GROUPS:
         lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
@@ -216,14 +217,14 @@ def _group_exprs(day: dt.date) -> tuple[list[str], list, list[str]]:
             cond.append("p.birth_date <= ?")
             params.append(hi)
         exprs.append(f"COALESCE(SUM({' AND '.join(cond)}), 0)")
-    return exprs, params, list(vocab.TAGS)
+    return exprs, params, [g.code for g in registers.groups(db) if g.kind == "tag"]
 
 
 def household_population(db: Database, day: dt.date, scope: Scope) -> dict[int, list[int]]:
     """Active household id (within the scope) -> [persons, group counts...] in registers.groups()
     order: two grouped passes (persons, open tags); grids and staff members then add up the
     households they hold."""
-    exprs, params, tags = _group_exprs(day)
+    exprs, params, tags = _group_exprs(db, day)
     width = 1 + len(exprs) + len(tags)
     out = {hid: [0] * width for (hid,) in db.execute(
         f"SELECT id FROM households WHERE status = 'active' AND {scope.units('org_id')}")}
@@ -382,9 +383,10 @@ def _rows(keys, population, activity, n_groups, n_cat, n_src, shown=None) -> lis
     return rows
 
 
-def visible_groups(scope: Scope) -> tuple[list[registers.Group], list[int] | None]:
-    """The special groups the user may see, and their positions in registers.groups() (None: all)."""
-    every = registers.groups()
+def visible_groups(db: Database, scope: Scope) -> tuple[list[registers.Group], list[int] | None]:
+    """The special groups the user may see, the office's own registers included, and their positions
+    in registers.groups(db) (None: all)."""
+    every = registers.groups(db)
     shown = [i for i, g in enumerate(every) if g.kind != "tag" or scope.sees_tag(g.code)]
     return [every[i] for i in shown], None if len(shown) == len(every) else shown
 
@@ -394,11 +396,11 @@ def monthly_summary(db: Database, month_text: str, *, scope: Scope, org_id: int 
     subtree `org_id` when given), with totals and the month before's."""
     p = month(month_text)
     prev = previous(p)
-    visible, shown = visible_groups(scope)
+    visible, shown = visible_groups(db, scope)
     groups = tuple(visible)
     categories = tuple(tuple(r) for r in db.execute("SELECT id, name FROM matter_categories ORDER BY sort, id"))
     sources = tuple((code, tr(label)) for code, label in SOURCES.items())
-    n = (len(registers.groups()), len(categories), len(sources))
+    n = (len(registers.groups(db)), len(categories), len(sources))
     grid_keys = grids(db, scope, org_id)
     per_household = household_population(db, p.last_day, scope)
     grid_pairs = db.execute(f"SELECT {GRID}, h.id FROM households h {_BY_GRID} WHERE h.status = 'active'")

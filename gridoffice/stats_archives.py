@@ -45,7 +45,7 @@ def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | No
     lo, hi = unit.path, unit.path[:-1] + "0"
     ancestors = [get_unit(db, a).name for a in unit.ancestor_ids] + [unit.name]
     counts = registers.counts(db, scope=scope, org_id=org_id, today=today)
-    groups = tuple((g.label, counts[g.code]) for g in stats.visible_groups(scope)[0] if counts.get(g.code))
+    groups = tuple((g.label, counts[g.code]) for g in stats.visible_groups(db, scope)[0] if counts.get(g.code))
     grid_rows = db.execute(
         "SELECT g.id, g.name, COUNT(DISTINCT h.id), COUNT(p.id) FROM org_units g "
         "LEFT JOIN org_units u ON coalesce(u.grid_id, u.id) = g.id "

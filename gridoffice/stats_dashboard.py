@@ -251,8 +251,9 @@ def staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = No
 
 def population(db: Database, day: dt.date, org_ids: Collection[int] | None = None,
                tags: Collection[str] | None = None) -> tuple[list[Count], list[AgeBand]]:
-    """The registers (age groups and the tags in `tags`, None: all) and the age pyramid, from one
-    grouped pass over the active persons' birth dates and one over the open tags."""
+    """The registers (age groups and the tags in `tags`, None: all, the office's own registers after
+    the built-in ones) and the age pyramid, from one grouped pass over the active persons' birth
+    dates and one over the open tags."""
     # Grouped by birth date only (about a third as many groups as with the sex too); the whole office
     # from the index that holds birth date, sex and status (schema.DASHBOARD_INDEXES), in its order.
     whole = " INDEXED BY idx_persons_birth_sex_status" if org_ids is None else ""
@@ -280,8 +281,8 @@ def population(db: Database, day: dt.date, org_ids: Collection[int] | None = Non
         f"SELECT t.tag, COUNT(DISTINCT t.person_id) FROM person_tags t JOIN persons p {registers.BY_ID} "
         f"ON p.id = t.person_id WHERE {registers.ACTIVE} AND (t.until IS NULL OR t.until = '' OR t.until > ?) "
         f"AND {household_in('p.household_id', org_ids)} GROUP BY 1", [iso]))
-    counts += [Count(code, tr(label), open_tags.get(code, 0)) for code, label in vocab.TAGS.items()
-               if tags is None or code in tags]
+    counts += [Count(g.code, g.label, open_tags.get(g.code, 0)) for g in registers.groups(db)
+               if g.kind == "tag" and (tags is None or g.code in tags)]
     pyramid = []
     for band in range(n_bands):
         lo = band * BAND_YEARS
@@ -384,11 +385,16 @@ def activity(db: Database, month_text: str, *, today: dt.date, now: dt.datetime 
     )
 
 
+def visible_tags(db: Database, scope: Scope) -> list[str]:
+    """The registers' tag codes the user may see: the built-in ones of the role and the office's own."""
+    return [g.code for g in registers.groups(db) if g.kind == "tag" and scope.sees_tag(g.code)]
+
+
 def dashboard(db: Database, month_text: str, *, scope: Scope, today: dt.date, now: dt.datetime | None = None,
               unit_id: int | None = None) -> Dashboard:
     """Every figure of the dashboard for a month: the subtree of `unit_id` (None: the office) within
     the user's Scope, with only the registers the user may see."""
     org_ids = scope_ids(db, unit_id, scope)
     d = activity(db, month_text, today=today, now=now, org_ids=org_ids, unit_id=unit_id)
-    counts, pyramid = population(db, d.day, org_ids, scope.tags)
+    counts, pyramid = population(db, d.day, org_ids, visible_tags(db, scope))
     return replace(d, registers=tuple(counts), pyramid=tuple(pyramid))

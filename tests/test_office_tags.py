@@ -119,3 +119,35 @@ def test_a_household_tag_is_taken_back(office):
 def test_the_migration_makes_the_tables(db):
     names = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"office_tags", "household_tags"} <= names
+
+
+def test_office_registers_are_counted_in_the_monthly_summary_and_on_the_dashboard(office, tmp_path):
+    """The office's own registers stand beside the fixed ones in the summary's 重点人群 columns and
+    the 首页 register chart; a sensitive one only for the roles that see sensitive tags."""
+    from commands._progress import consume
+    from exports import monthly_summary
+    from gridoffice import stats, stats_dashboard
+
+    db, t, h, head, spouse = office
+    jobless = office_tags.add_register(db, "失业人员")
+    special = office_tags.add_register(db, "计划生育特殊家庭", sensitive=True)
+    people.add_tag(db, head, jobless, since="2025-02-01", today=TODAY)
+    people.add_tag(db, spouse, jobless, since="2025-03-01", today=TODAY)
+    people.add_tag(db, spouse, special, since="2025-03-01", today=TODAY)
+    summary = stats.monthly_summary(db, "2026-11", scope=CLERK)
+    labels = [g.label for g in summary.groups]
+    assert labels[-2:] == ["失业人员", "计划生育特殊家庭"]
+    grid = next(f for f in summary.grids if f.key == t.grid)
+    assert (grid.groups[-2], grid.groups[-1]) == (2, 1) and summary.total.groups[-2:] == (2, 1)
+    worker = _grid_worker(db, t.grid)
+    assert [g.label for g in stats.monthly_summary(db, "2026-11", scope=worker).groups][-1] == "失业人员"
+    path = tmp_path / "summary.xlsx"
+    consume(monthly_summary.write(db, path, "2026-11", scope=CLERK), quiet=True)
+    cells = [c.value for row in openpyxl.load_workbook(path).worksheets[0].iter_rows() for c in row]
+    assert "失业人员" in cells and "计划生育特殊家庭" in cells
+    shown = {c.label: c.count for c in stats_dashboard.population(
+        db, TODAY, None, stats_dashboard.visible_tags(db, CLERK))[0]}
+    assert (shown["失业人员"], shown["计划生育特殊家庭"]) == (2, 1)
+    hidden = {c.label for c in stats_dashboard.population(
+        db, TODAY, None, stats_dashboard.visible_tags(db, worker))[0]}
+    assert "失业人员" in hidden and "计划生育特殊家庭" not in hidden

@@ -1,10 +1,11 @@
 """Undoable edits: each runs a core call, and on success pushes a command holding its inverse.
 
 Field edits, moving a household and changing the head have inverses of their own in the core
-(update back, move back, make the old head head again). The other household operations (a new
-household or member, a member leaving, moving to another household or dying, split, merge, moving
-out, tags) are taken back by their own audit entries (gridoffice.revert, `operation` below):
-undo reverts the operation's entries, redo reverts the undo's. The command is pushed after the
+(update back, move back, make the old head head again). Every other operation (the household
+operations, visits and a paper week, logs and comments, needs, a matter's intake and the clerk's
+steps, staff and teams) is taken back by its own audit entries (gridoffice.revert, `operation`
+below; a WriteDialog's `submit(undoable=True)` goes through it): undo reverts the operation's
+entries, redo reverts the undo's. The command is pushed after the
 write succeeded, so a refused edit never enters the stack; an undo the core refuses (the rows
 changed since) is told and empties the stack, whose place no longer matches the archive.
 """

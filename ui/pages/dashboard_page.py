@@ -171,7 +171,7 @@ class DashboardPage(Page):
         def read_population(db):
             day = D.judged_day(D.month(month_text), today)
             return self._memos["population"].get(db, (day, unit, scope), lambda: D.population(
-                db, day, D.scope_ids(db, unit, scope), scope.tags))
+                db, day, D.scope_ids(db, unit, scope), D.visible_tags(db, scope)))
 
         def read_problems(db):
             return self._memos["problems"].get(db, (today, unit, scope), lambda: D.problem_counts(
