@@ -47,7 +47,7 @@ def tag_code(text: str, field: str = "tags", labels: dict[str, str] | None = Non
     labels = labels if labels is not None else {c: tr(v) for c, v in TAGS.items()}
     code = code_for(labels, clean_text(text))
     if code is None:
-        raise ValidationError(field, tr("人群类别“{tag}”不存在，可选：{options}").format(
+        raise ValidationError(field, tr("人群类别“{tag}”不存在，请从这些类别中选：{options}").format(
             tag=text, options="、".join(labels.values())))
     return code
 

@@ -72,7 +72,7 @@ def find_header(rows) -> Header:
         labels = tuple(cell_text(c) for c in row)
         if any(guess(c) == "id_number" for c in labels):
             return Header(i, i + 1, labels)
-    raise ValidationError("header", tr("在前{n}行中找不到“身份证号码”列：名单至少要有这一列").format(n=SCAN_ROWS))
+    raise ValidationError("header", tr("在前{n}行中找不到“身份证号码”列：请在名单中加上这一列（列名写“身份证号码”或“公民身份号码”）").format(n=SCAN_ROWS))
 
 
 def guess_mapping(labels) -> dict[int, str]:

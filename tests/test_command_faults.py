@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 import commands
@@ -20,8 +21,8 @@ from gridoffice import keys
 from test_import import messy_workbook
 
 TODAY = "2026-11-15"
-DB, OUT, OUTDIR, ROSTER, BACKUP, GRID, ORG, MATTER = (
-    "{db}", "{out}", "{outdir}", "{roster}", "{backup}", "{grid}", "{org}", "{matter}")
+DB, OUT, OUTDIR, ROSTER, LIST, BACKUP, GRID, ORG, MATTER = (
+    "{db}", "{out}", "{outdir}", "{roster}", "{list}", "{backup}", "{grid}", "{org}", "{matter}")
 
 # Each command once, with the file it writes (if any) in the folder a fault is put on.
 COMMANDS = {
@@ -34,6 +35,7 @@ COMMANDS = {
     "restore": ["restore", "--db", DB, BACKUP],
     "backup": ["backup", "--db", DB, "--to", OUTDIR],
     "import": ["import", "--db", DB, ROSTER, "--report", OUT + ".xlsx", "-q"],
+    "import-list": ["import", "--list", "--db", DB, LIST, "--tag", "残疾人", "--report", OUT + ".xlsx", "-q"],
     "export-summary": ["export", "summary", "--db", DB, "--month", "2026-10", "-o", OUT + ".xlsx", "-q"],
     "export-roster": ["export", "roster", "--db", DB, "-o", OUT + ".xlsx", "-q"],
     "export-village-file": ["export", "village-file", "--db", DB, "--org", ORG, "-o", OUT + ".pdf", "-q"],
@@ -55,13 +57,14 @@ def generated(tmp_path_factory):
     grid = db.execute("SELECT name FROM org_units WHERE level = 'grid' ORDER BY id LIMIT 1").fetchone()[0]
     org = db.execute("SELECT name FROM org_units WHERE level = 'community' ORDER BY id LIMIT 1").fetchone()[0]
     matter = db.execute("SELECT number FROM matters ORDER BY id LIMIT 1").fetchone()[0]
+    people = db.execute("SELECT name, id_number FROM persons WHERE status = 'active' ORDER BY id LIMIT 2").fetchall()
     db.close()
-    return path, grid, org, matter
+    return path, grid, org, matter, people
 
 
 @pytest.fixture
 def setup(generated, tmp_path):
-    source, grid, org, matter = generated
+    source, grid, org, matter, people = generated
     work = tmp_path / "work"
     work.mkdir()
     path = work / "office.db"
@@ -70,9 +73,22 @@ def setup(generated, tmp_path):
         shutil.copy(source, target)
         shutil.copy(keys.path_for(source), keys.path_for(target))
     roster = messy_workbook(work / "roster.xlsx")
+    # A 残疾 list from another department: one person on record, one the office does not know.
+    listed = special_list(work / "残疾人名单.xlsx", [*people, ("查无此人", "110101199003076552")])
     (tmp_path / "out").mkdir()
     return {"db": path, "grid": grid, "org": org, "matter": matter, "backup": backup, "roster": roster,
-            "outdir": tmp_path / "out", "out": tmp_path / "out" / "结果"}
+            "list": listed, "outdir": tmp_path / "out", "out": tmp_path / "out" / "结果"}
+
+
+def special_list(path: Path, people, header=("序号", "姓名", "身份证号码", "认定日期")) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["某县残联残疾人名单"])
+    ws.append(list(header))
+    for n, (name, number) in enumerate(people, start=1):
+        ws.append([n, name, number, "2024-03-01"][:len(header)])
+    wb.save(path)
+    return path
 
 
 def _argv(name: str, values: dict) -> list[str]:
@@ -230,7 +246,7 @@ def test_a_full_disk_while_writing(setup, full_disk, capsys, name):
     assert "磁盘空间已满" in err
     _assert_told(err, setup)
     assert _listing(full_disk) == {".filler"}, "a half-written file was left behind"
-    if name != "import":  # an export that did not happen is not logged as one
+    if not name.startswith("import"):  # an export that did not happen is not logged as one
         assert _audit_count(setup["db"]) == audit_before
 
 
@@ -239,6 +255,57 @@ def _audit_count(path: Path) -> int:
     try:
         # The command's log-in is recorded before it writes; what a failed write must not leave is its own entry.
         return db.execute("SELECT count(*) FROM audit WHERE action != 'login'").fetchone()[0]
+    finally:
+        db.close()
+
+
+# --- a special-group list the command refuses whole ------------------------------------------
+
+@pytest.mark.parametrize("case, told", [
+    ("no ID column", "找不到“身份证号码”列"),
+    ("a register that does not exist", "人群类别“外星人”不存在"),
+    ("no register at all", "请选定整份名单的类别"),
+])
+def test_a_list_the_import_refuses_whole(setup, capsys, case, told):
+    values = dict(setup)
+    argv = _argv("import-list", values)
+    if case == "no ID column":
+        values["list"] = special_list(setup["db"].parent / "名单.xlsx", [("张三", "王五")], header=("序号", "姓名", "备注"))
+        argv = _argv("import-list", values)
+    elif case == "a register that does not exist":
+        argv[argv.index("残疾人")] = "外星人"
+    else:
+        argv.remove("--tag")
+        argv.remove("残疾人")
+    before = _audit_count(setup["db"]), _tag_rows(setup["db"])
+    code = commands.run(argv)
+    err = capsys.readouterr().err
+    assert code == 2 and told in err and "数据库未改动" in err
+    _assert_told(err, values)
+    assert (_audit_count(setup["db"]), _tag_rows(setup["db"])) == before
+    assert _listing(setup["outdir"]) == set()
+
+
+def test_a_grid_worker_is_refused_a_list(setup, capsys, monkeypatch):
+    """A list changes the archive of every grid: the generated office's grid worker ("grid") is
+    refused it in Chinese, and nothing but the log-in is written."""
+    from gridoffice.demo import DEMO_PASSWORD
+
+    monkeypatch.setenv("GRIDOFFICE_USER", "grid")
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", DEMO_PASSWORD)
+    before = _audit_count(setup["db"]), _tag_rows(setup["db"])
+    code = commands.run(_argv("import-list", setup))
+    err = capsys.readouterr().err
+    assert code == 2 and "请由负责全部网格的工作人员导入" in err
+    _assert_told(err, setup)
+    assert (_audit_count(setup["db"]), _tag_rows(setup["db"])) == before
+    assert _listing(setup["outdir"]) == set()
+
+
+def _tag_rows(path: Path) -> list[tuple]:
+    db = database.connect(path, readonly=True)
+    try:
+        return db.execute("SELECT * FROM person_tags ORDER BY id").fetchall()
     finally:
         db.close()
 
