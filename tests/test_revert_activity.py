@@ -12,7 +12,7 @@ from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.errors import PermissionDenied, RuleViolation
 from gridoffice.scope import bind
-from _domain import TODAY, contact_office
+from tests._domain import TODAY, contact_office
 
 NOW = "2026-11-20 10:00:00"
 TABLES = ("visits", "visit_households", "visit_last", "needs", "log_entries", "log_households", "log_matters",

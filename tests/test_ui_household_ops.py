@@ -307,7 +307,7 @@ def test_a_new_household_is_taken_back(qtbot, window):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui_helpers import pid, years_ago
+    from tests.ui_helpers import pid, years_ago
 
     page = window.current_page()
     office = window.office

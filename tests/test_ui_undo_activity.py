@@ -14,7 +14,7 @@ from gridoffice.db import open_db
 from test_ui_archive import settle, with_dialog
 from ui.context import AppContext, User
 from ui.main_window import MainWindow
-from ui_helpers import office_copy
+from tests.ui_helpers import office_copy
 
 ADMIN = users.whole_office("测试员")
 
@@ -73,6 +73,16 @@ def nothing_refused():
     assert REFUSED == []
 
 
+def submit(qtbot, win, trigger, fill=lambda dialog: None):
+    """Open a dialog with `trigger`, type into it with `fill(dialog)`, press OK and wait for the write."""
+    def handle(dialog):
+        fill(dialog)
+        ok(dialog)
+
+    with_dialog(qtbot, trigger, handle)
+    settle(qtbot, win)
+
+
 def workbench(qtbot, win):
     win.show_page("workbench")
     page = win.current_page()
@@ -96,10 +106,8 @@ def test_a_visit_with_a_need_is_taken_back_with_ctrl_z(qtbot, window):
     def handle(dialog):
         dialog.learned.insertPlainText("老人身体好")
         dialog.need.insert("想参加就业培训")
-        ok(dialog)
 
-    with_dialog(qtbot, page.visit_button.click, handle)
-    settle(qtbot, window)
+    submit(qtbot, window, page.visit_button.click, handle)
     reader = window.ctx.reader()
     day = visits.schedule(reader, [h], scope=ADMIN)[h].last_visit
     assert day is not None and cells(page.contacts, 4) == [day]
@@ -119,21 +127,14 @@ def test_a_log_entry_and_a_comment_are_taken_back(qtbot, window):
     def write(dialog):
         dialog.text.insertPlainText("入户宣传防诈骗")
         dialog.households.item(0).setCheckState(Qt.CheckState.Checked)
-        ok(dialog)
 
-    with_dialog(qtbot, page.log_button.click, write)
-    settle(qtbot, window)
+    submit(qtbot, window, page.log_button.click, write)
     [entry] = logs.entries_of(window.ctx.reader(), window.worker, scope=ADMIN)
     assert entry.text == "入户宣传防诈骗" and cells(page.log_table, 1) == ["入户宣传防诈骗"]
     page.tabs.setCurrentIndex(0)
     page.log_table.selectRow(0)
 
-    def comment(dialog):
-        dialog.text.insertPlainText("走访扎实")
-        ok(dialog)
-
-    with_dialog(qtbot, page.comment_button.click, comment)
-    settle(qtbot, window)
+    submit(qtbot, window, page.comment_button.click, lambda dialog: dialog.text.insertPlainText("走访扎实"))
     assert [c.text for c in logs.get_entry(window.ctx.reader(), entry.id).comments] == ["走访扎实"]
     assert "走访扎实" in cells(page.log_table, 2)[0]
     undo(qtbot, window, f"点评王网格{entry.entry_date}的日志")
@@ -156,21 +157,15 @@ def test_a_need_solved_and_a_need_taken_in_as_a_matter_are_taken_back(qtbot, win
     first, second = page.data.needs
     page.needs_table.selectRow(0)
 
-    def solve(dialog):
-        dialog.solution.insert("已协调解决")
-        ok(dialog)
-
-    with_dialog(qtbot, page.solve_button.click, solve)
-    settle(qtbot, window)
+    submit(qtbot, window, page.solve_button.click, lambda dialog: dialog.solution.insert("已协调解决"))
     reader = window.ctx.reader()
     assert logs.get_need(reader, first.id).status == "solved"
     assert first.content not in cells(page.needs_table, 2)
     page.needs_table.selectRow(cells(page.needs_table, 2).index(second.content))
-    with_dialog(qtbot, page.matter_button.click, ok)
-    settle(qtbot, window)
+    submit(qtbot, window, page.matter_button.click)
     matter_id = logs.get_need(reader, second.id).matter_id
     assert matter_id is not None and Q.get_matter(reader, matter_id).title == second.content
-    number = window.office.h_zhang and first.household_number
+    number = first.household_number
     undo(qtbot, window, f"户{number}的需求“{second.content}”转为事项")
     assert logs.get_need(reader, second.id).matter_id is None
     assert not reader.execute("SELECT 1 FROM matters WHERE id = ?", [matter_id]).fetchone()
@@ -210,18 +205,13 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
     reader = window.ctx.reader()
     number = page.view.matter.number
 
-    def step(action, handle):
-        with_dialog(qtbot, page.view.buttons[action].click, handle)
-        settle(qtbot, window)
-
-    def start(dialog):
-        ok(dialog)
+    def step(action, fill=lambda dialog: None):
+        submit(qtbot, window, page.view.buttons[action].click, fill)
 
     def resolve(dialog):
         dialog.note.insertPlainText("已更换灯泡")
-        ok(dialog)
 
-    step("start", start)
+    step("start")
     qtbot.waitUntil(lambda: page.view.matter.state == "in_progress")
     step("resolve", resolve)
     qtbot.waitUntil(lambda: page.view.matter.state == "resolved" and "已更换灯泡" in page.view.timeline.toPlainText())
@@ -235,19 +225,14 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
 
     # A resident's evaluation is not pushed: Ctrl+Z would take back the step before it, which the
     # evaluation changed since, and is refused in Chinese with nothing changed.
-    step("start", start)
+    step("start")
     step("resolve", resolve)
-
-    def answer(dialog):
-        dialog.note.insertPlainText("电话告知居民")
-        ok(dialog)
 
     def evaluate(dialog):
         dialog.satisfaction.setCurrentIndex(dialog.satisfaction.findData("satisfied"))
         dialog.resident_score.setValue(95)
-        ok(dialog)
 
-    step("answer", answer)
+    step("answer", lambda dialog: dialog.note.insertPlainText("电话告知居民"))
     step("evaluate", evaluate)
     qtbot.waitUntil(lambda: page.view.matter.state == "evaluated")
     assert window.undo_action.text() == f"撤销 答复居民事项{number}"
@@ -262,12 +247,7 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
 def test_a_new_matter_is_taken_back(qtbot, window):
     page = matters_page(qtbot, window)
 
-    def intake(dialog):
-        dialog.title.insert("申请临时救助")
-        ok(dialog)
-
-    with_dialog(qtbot, page.open_intake, intake)
-    settle(qtbot, window)
+    submit(qtbot, window, page.open_intake, lambda dialog: dialog.title.insert("申请临时救助"))
     reader = window.ctx.reader()
     qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.title == "申请临时救助")
     new = page.view.matter.id
