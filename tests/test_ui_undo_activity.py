@@ -282,8 +282,9 @@ def test_staff_added_and_edited_are_taken_back(qtbot, window):
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None and names(page) == ["王网格", "钱志愿"])
     reader = window.ctx.reader()
-    row = [page.staff_model.row_at(r).name for r in range(page.staff_model.rowCount())].index("王网格")
-    page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
+    model = page.staff_model
+    row = [model.data(model.index(r, 0)) for r in range(model.rowCount())].index("王网格")
+    page.staff_table.setCurrentIndex(model.index(row, 0))
     page.edit_staff()
     dialog = page.dialog
     dialog.phone.setText("13912345678")
