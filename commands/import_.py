@@ -9,7 +9,7 @@ from pathlib import Path
 
 from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
-from gridoffice import tag_import
+from gridoffice import search, tag_import
 from gridoffice.roster_import import import_file
 from gridoffice.safety import classify
 
@@ -52,8 +52,21 @@ def run(args) -> int:
                               create_grids=args.create_grids)
         result = consume(job, quiet=args.quiet)
     except GridOfficeError as exc:
+        office.close()
         print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
         return 2
+    except BaseException:
+        office.close()
+        raise
+    # The import is committed and the office in use; a bulk load's search documents come now.
+    try:
+        if search.pending(db):
+            consume(search.fill(db), quiet=args.quiet)
+    except (OSError, sqlite3.Error) as exc:
+        storage = classify(exc)
+        if storage is None:
+            raise
+        print(f"导入已完成并已保存，但搜索索引没有建完：{storage.message}下次打开时会接着建立。", file=sys.stderr)
     finally:
         office.close()
     head = "试导入（未写入）" if result.dry_run else "导入完成"

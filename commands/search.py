@@ -44,11 +44,14 @@ def run(args) -> int:
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
             return 2
         hits = search.search(db, args.query, scope=users.scope_of(db, login.user), limit=args.limit)
+        waiting = search.pending_notice(db)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2
     finally:
         db.close()
+    if waiting:
+        print(waiting, file=sys.stderr)
     if not hits:
         print(f"没有找到与“{args.query}”相符的人员或户。", file=sys.stderr)
         return 1

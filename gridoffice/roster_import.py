@@ -190,6 +190,8 @@ class _Job:
         self.labels = office_tags.labels(db, active=True)
         self.new_heads: set[int] = set()  # households on record that gain a head from the file
         self.documents = search_index.Documents(self.new_tags)
+        self.sample_left = SAMPLE_ROWS  # accepted rows that keep their values for the result's sample
+        self.width = 0  # the widest row's cells
         self.counts = dict.fromkeys(("persons_new", "persons_updated", "persons_unchanged", "households_new",
                                      "households_updated"), 0)
 
@@ -269,6 +271,7 @@ class _Job:
 
     def _check_and_write(self, dry_run: bool) -> Generator[tuple[int, int, str], None, int]:
         kept = self._data_rows(self._filled_rows())
+        self.width = max(map(len, (cells for _, cells in kept)), default=0)
         self.total = (1 if dry_run else 3) * len(kept) + 1
         parts = self._parts(kept)
         self._begin(len(kept), dry_run)
@@ -283,7 +286,7 @@ class _Job:
         worker.start()
         done = 0
         try:
-            with contextlib.nullcontext() if dry_run else search_index.bulk_load(self.db):
+            with contextlib.nullcontext() if dry_run or self.defer else search_index.bulk_load(self.db):
                 while (part := out.get()) is not None:
                     if isinstance(part, BaseException):
                         raise part
@@ -367,12 +370,19 @@ class _Job:
         self.finder = regions.PathFinder(db)
         self.stamp = now()
         self.bulk = not dry_run and rows > persons
+        # A bulk load's new rows get their search documents after the commit (search_index.fill):
+        # they were half of the import's work, and the office is in use meanwhile.
+        self.defer = self.bulk
+        self.first_person, self.first_household = self.next_person, self.next_household
         # Keys that arrive in order (household, status) are cheap to keep; names, birth dates and
         # ID numbers arrive in any order, and one sorted build of those indexes is cheaper. The
         # ID numbers' index serves matching, which an empty office does not need.
-        random = ("idx_persons_name", "idx_persons_birth_sex_status") + (
+        # The global ids (m010) are random too: their unique indexes cost a third of the rows'
+        # inserts kept up row by row, and a sorted build after the load still refuses a duplicate.
+        random = ("idx_persons_name", "idx_persons_birth_sex_status", "idx_persons_gid") + (
             ("idx_persons_id_number_sex_birth",) if self.empty else ())
-        self.rebuilt = _drop_indexes(db, "persons", random) if self.bulk else []
+        self.rebuilt = (_drop_indexes(db, "persons", random) + _drop_indexes(db, "households", ("idx_households_gid",))
+                        if self.bulk else [])
 
     def _work(self, kept: list, parts: list[tuple[int, int]], out: queue.Queue, stop: threading.Event,
               dry_run: bool) -> None:
@@ -404,6 +414,7 @@ class _Job:
                 part = _Part(end - start, kept[end - 1][0])
                 if not dry_run:
                     self._prepare(part, new_blocks, new_rows)
+                    self._release(rows)
                 hand_over(part)
         except _Stopped:
             return
@@ -884,9 +895,10 @@ class _Job:
         for row in new_rows:
             person_ids[row.line] = row.person_id = self.next_person
             self.next_person += 1
-            open_tags = [e.tag for e in row.values["tags"] if e.until is None or e.until > self.today.isoformat()]
-            if open_tags:
-                self.new_tags[row.person_id] = open_tags
+            if not self.defer:
+                open_tags = [e.tag for e in row.values["tags"] if e.until is None or e.until > self.today.isoformat()]
+                if open_tags:
+                    self.new_tags[row.person_id] = open_tags
             part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
@@ -908,8 +920,9 @@ class _Job:
                                contact_class, representative, notes)
             part.households.append((self.next_household, block.number, org_id, address, phone, representative,
                                     contact_class, notes, stamp, stamp))
-            part.household_docs.append((self.next_household, block.number, address, phone, "active", contact_class,
-                                        head.values["name"], self.paths.get(org_id)))
+            if not self.defer:
+                part.household_docs.append((self.next_household, block.number, address, phone, "active",
+                                            contact_class, head.values["name"], self.paths.get(org_id)))
             part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note)
                                  for e in _household_value(live, "household_tags") or ())
             self.next_household += 1
@@ -918,10 +931,23 @@ class _Job:
             part.persons.append((person_ids[row.line], hh[0], v["name"], v["id_number"], v["sex"], v["birth_date"],
                                  v["relation"], v["ethnicity"], v["political_status"] or "masses", v["education"],
                                  v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp))
-            part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
-                                     v["birth_date"], hh[7], self.paths.get(hh[2])))
+            if not self.defer:
+                part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
+                                         v["birth_date"], hh[7], self.paths.get(hh[2])))
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
+
+    def _release(self, rows: list[_Row]) -> None:
+        """Drop what a new person's row no longer needs once its part is prepared: the result keeps
+        the cells of refused rows and the values of the sample's rows, and updates keep theirs. A
+        roster's rows would otherwise all be held twice until the end (as cells and as values)."""
+        for row in rows:
+            if row.reason or row.duplicate_of is not None:
+                continue
+            if self.sample_left:
+                self.sample_left -= 1
+            elif row.match is None:
+                row.values = row.cells = None
 
     def _create_path(self, key: str) -> tuple[int, str]:
         """The units of a path the roster names, made on the job's thread: SQLite's last inserted
@@ -996,6 +1022,9 @@ class _Job:
                                "import_tag")
             for tag_id, change in plan.changed:
                 records.update(db, "household_tags", tag_id, change, "import_tag")
+        if self.defer:
+            search_index.defer(db, persons=(self.first_person, self.next_person - 1),
+                               households=(self.first_household, self.next_household - 1))
         indexed = db.execute("SELECT (SELECT count(*) FROM persons) + (SELECT count(*) FROM households)").fetchone()[0]
         if 4 * (len(touched_people) + len(touched_hh)) > indexed:
             # A roster that changes much of the office: every changed row would stay dirty in the
@@ -1010,8 +1039,7 @@ class _Job:
 
     # -- the result ------------------------------------------------------------------------------
     def result(self, file_name: str, dry_run: bool, counts: dict[str, int]) -> ImportResult:
-        width = max((len(r.cells) for r in self.rows), default=len(self.header.labels))
-        width = max(width, len(self.header.labels))
+        width = max(self.width, len(self.header.labels))
         refused = tuple(
             Refused(r.line, tuple(cell_text(c) for c in r.cells) + ("",) * (width - len(r.cells)), r.reason,
                     (r.block.household[1] if r.block and r.block.household else r.number))

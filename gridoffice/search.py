@@ -47,12 +47,14 @@ from .search_index import (
     _tag_token,
     _year_token,
     dirty_count,
+    fill,
+    pending,
     rebuild,
     reindex,
 )
 
-__all__ = ["FTS_OPTIONS", "HOUSEHOLD", "NUMBER_DIGITS", "PERSON", "Hit", "dirty_count", "number_digits",
-           "number_refusal", "query_problem", "rebuild", "reindex", "search"]
+__all__ = ["FTS_OPTIONS", "HOUSEHOLD", "NUMBER_DIGITS", "PERSON", "Hit", "dirty_count", "fill", "number_digits",
+           "number_refusal", "pending", "pending_notice", "query_problem", "rebuild", "reindex", "search"]
 
 # Longer or wider queries only cost time: every term is one more index expression, and a 40 KB
 # paste took 2.8 s and 1.26 GB before these bounds. A name, an address and a number fit well within.
@@ -415,6 +417,14 @@ def _candidates(
 def _scratch(db: Database) -> None:
     db.execute(f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.search_scratch USING fts5(terms, {FTS_OPTIONS})")
     db.execute("INSERT INTO temp.search_scratch(search_scratch) VALUES('delete-all')")
+
+
+def pending_notice(db: Database) -> str | None:
+    """What to tell beside the hits while a bulk import's rows wait for their documents."""
+    waiting = pending(db)
+    if not waiting:
+        return None
+    return tr("索引建立中：新导入的{n}条人员和户记录还搜不到，请稍候再搜").format(n=waiting)
 
 
 def search(

@@ -23,6 +23,13 @@ and 3 characters only, the prefixes that span thousands of terms (a surname, "zh
 prefix spans few, and FTS5 reads their terms directly about as fast. Prefixes 4 to 8 cost a
 quarter of the FTS5 build time and measured no faster at 1.4 million persons.
 
+A bulk import leaves its new rows out of the index and names them in a backlog (rowid ranges in
+the settings table, written in the import's own transaction); `fill` indexes them afterwards in
+batches that each commit with the backlog shortened, so the office is in use meanwhile and a
+process killed half way leaves every row either indexed or still in the backlog, which the next
+opening fills. Until then `pending` says how many rows a search cannot find yet; `reindex` and
+`forget` leave rows in the backlog to the filler, which reads their current values.
+
 A contentless table cannot delete a row, and the core reindexes after a change, when the old
 values are gone. So `reindex` inserts the new version under the same rowid with a "dirty"
 token, and the index answers the union of old and new versions for that row. A search takes
@@ -358,6 +365,7 @@ def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[in
 
     with db.atomic():
         db.execute("INSERT INTO search_fts(search_fts) VALUES('delete-all')")
+        _set_backlog(db, [])  # every row is indexed below
         yield from _load(db, batches(f"{_PERSON_SQL} ORDER BY p.id"), batches(f"{_HOUSEHOLD_SQL} ORDER BY h.id"),
                          _active_tags(db, None, day), total, message)
     return total
@@ -459,9 +467,88 @@ def reindex(
             "AND household_id IS NOT NULL"
         )
         household_ids.update(r[0] for r in db.execute(sql, chunk))
+    if waiting := backlog(db):  # the filler indexes them as they will be then
+        person_ids = {i for i in person_ids if not _waiting(waiting, i)}
+        household_ids = {h for h in household_ids if not _waiting(waiting, _HOME + h)}
     rowids = [*person_ids, *(_HOME + h for h in household_ids)]
     dirty = {r for r in rowids if _indexed(db, r)}
     db.conn.executemany(_INSERT.format(table="search_fts"), _docs(db, person_ids, household_ids, dirty, _iso(today)))
+
+
+# --- the backlog: rows written without their documents ---------------------------------------
+
+BACKLOG = "search_backlog"  # settings key: JSON list of [first, last] rowid ranges not yet indexed
+
+
+def backlog(db: Database) -> list[list[int]]:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [BACKLOG]).fetchone()
+    return json.loads(row[0]) if row and row[0] else []
+
+
+def _set_backlog(db: Database, ranges: list[list[int]]) -> None:
+    if ranges:
+        db.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   [BACKLOG, json.dumps(ranges)])
+    else:
+        db.execute("DELETE FROM settings WHERE key = ?", [BACKLOG])
+
+
+def defer(db: Database, persons: tuple[int, int] | None = None, households: tuple[int, int] | None = None) -> None:
+    """Leave new rows (ids first to last, inclusive) to `fill`; call it in the transaction that
+    inserts them."""
+    ranges = backlog(db)
+    if persons and persons[0] <= persons[1]:
+        ranges.append([persons[0], persons[1]])
+    if households and households[0] <= households[1]:
+        ranges.append([_HOME + households[0], _HOME + households[1]])
+    _set_backlog(db, ranges)
+
+
+def pending(db: Database) -> int:
+    """Rows waiting for their documents (at most: an id in a range may have been removed since)."""
+    return sum(last - first + 1 for first, last in backlog(db))
+
+
+def _waiting(ranges: list[list[int]], rowid: int) -> bool:
+    return any(first <= rowid <= last for first, last in ranges)
+
+
+def fill(db: Database, *, today: dt.date | None = None, batch: int = _BATCH
+         ) -> Generator[tuple[int, int, str], None, int]:
+    """Index the backlog, one committed transaction per batch; returns the rows indexed.
+
+    Call it outside a transaction. Each batch reads its rows as they are then, so an edit made
+    since the import is indexed with its new values."""
+    day = _iso(today)
+    total = pending(db)
+    message = tr("正在建立搜索索引")
+    done = 0
+    while True:
+        with db.atomic():
+            ranges = backlog(db)  # read again in the transaction: what is committed is what counts
+            if not ranges:
+                break
+            first, last = ranges[0]
+            end = min(last, first + batch - 1)
+            if first < _HOME:
+                tags: dict[int, list[str]] = {}
+                for pid, tag in db.execute("SELECT person_id, tag FROM person_tags WHERE person_id BETWEEN ? AND ? "
+                                           "AND (until IS NULL OR until > ?)", [first, end, day]):
+                    tags.setdefault(pid, []).append(tag)
+                rows = db.execute(f"{_PERSON_SQL} WHERE p.id BETWEEN ? AND ? ORDER BY p.id", [first, end]).fetchall()
+                documents = Documents(tags).persons(rows) if rows else ""
+            else:
+                rows = db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id BETWEEN ? AND ? ORDER BY h.id",
+                                  [first - _HOME, end - _HOME]).fetchall()
+                documents = Documents().households(rows) if rows else ""
+            if documents:
+                with bulk_load(db):
+                    write_documents(db, documents)
+            ranges[0:1] = [[end + 1, last]] if end < last else []
+            _set_backlog(db, ranges)
+        done += end - first + 1
+        yield min(done, total), total, message
+    return done
 
 
 def dirty_count(db: Database) -> int:
@@ -473,4 +560,5 @@ def forget(db: Database, person_ids: Iterable[int] = (), household_ids: Iterable
     """Rows removed (an undone insert): a document of the dirty mark alone makes every search
     re-check them against their rows, which are gone, so they are never found again."""
     rowids = [int(i) for i in person_ids] + [_HOME + int(h) for h in household_ids]
-    db.conn.executemany(_INSERT.format(table="search_fts"), [(r, _DIRTY) for r in rowids])
+    waiting = backlog(db)  # never indexed: the filler finds no row to index
+    db.conn.executemany(_INSERT.format(table="search_fts"), [(r, _DIRTY) for r in rowids if not _waiting(waiting, r)])

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 from sqlite_utils import Database
 
-from gridoffice import audit, safety, users
+from gridoffice import audit, safety, search, users
 from gridoffice.db import WORKER_CACHE_MB, connect, fold_wal
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
@@ -177,6 +177,9 @@ class AppContext(QObject):
         # The clerk's recent edits in this session (ui/undo.py builds the commands).
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(100)
+        self._filling = False
+        # A bulk import that was stopped before its search documents were all written.
+        self.fill_search_index()
 
     # -- the user's role ------------------------------------------------------------------------
     def can(self, permission: str) -> bool:
@@ -277,6 +280,33 @@ class AppContext(QObject):
             threading.Thread(target=self._reader_job, args=(task, job_factory), daemon=True,
                              name="gridoffice-job").start()
         return job
+
+    def fill_search_index(self) -> None:
+        """Write the search documents a bulk import left for later (gridoffice.search_index.fill),
+        one committed batch per write, so the clerk's own writes take their turn in between."""
+        if self._filling or self._closed or not search.pending(self._reader):
+            return
+        self._filling = True
+
+        def one_batch(db: Database) -> int:
+            job = search.fill(db)
+            next(job, None)  # the first batch, committed before it yields
+            job.close()
+            return search.pending(db)
+
+        def done(waiting: int) -> None:
+            self._filling = False
+            if waiting and not self._closed:
+                self.show_status(tr("正在建立搜索索引，还有{n}条").format(n=waiting))
+                self.fill_search_index()
+            elif not waiting:
+                self.show_status(tr("搜索索引已建好"))
+
+        def failed(exc: BaseException) -> None:
+            self._filling = False
+            self.write_failed.emit(tr("建立搜索索引"), exc)
+
+        self.write(one_batch, description="", on_done=done, on_error=failed)
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run fn on the GUI thread after the writes queued so far have finished."""

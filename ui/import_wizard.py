@@ -335,6 +335,8 @@ class PreviewPage(_Page):
         def done(result: ImportResult) -> None:
             self.w.result = result
             self.w.next()
+            # The import is committed; a bulk load's search documents are written meanwhile.
+            self.w.ctx.fill_search_index()
 
         job = self.w.job_function()
         self.w.run(lambda db: job(db, raw, file_name=self.w.path.name, **options), self.w.windowTitle(),

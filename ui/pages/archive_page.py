@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from functools import partial
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -640,11 +639,14 @@ class ArchivePage(Page):
             self._show_message(refusal)
         elif search.number_search(self.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
-            self.ctx.write(partial(search.search, scope=scope, limit=SEARCH_LIMIT), query, description=tr("按号码查找"),
-                           on_done=lambda hits: self._show_hits(query, hits, started, only_if_current=True))
+            self.ctx.write(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                       search.pending_notice(db)), description=tr("按号码查找"),
+                           on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
         else:
-            self.search_worker.submit(lambda db: search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                      lambda hits: self._show_hits(query, hits, started))
+            # Rows of a bulk import still waiting for the search index are told, not silently missing.
+            self.search_worker.submit(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                                  search.pending_notice(db)),
+                                      lambda found: self._show_hits(query, *found, started))
 
     def _open_scanned(self, text: str) -> bool:
         """A USB scanner types a card's QR code into the search box: open its household or team."""
@@ -679,7 +681,7 @@ class ArchivePage(Page):
         self.results.show()
         self.results.raise_()
 
-    def _show_hits(self, query: str, hits, started: float, only_if_current: bool = False) -> None:
+    def _show_hits(self, query: str, hits, waiting: str | None, started: float, only_if_current: bool = False) -> None:
         if only_if_current and self.search_edit.text().strip() != query:
             return  # the writer answered after the clerk typed on; the newer search shows
         self.last_search_latency = time.perf_counter() - started
@@ -692,6 +694,8 @@ class ArchivePage(Page):
                          if digits.isdigit() and len(digits) < 4 else tr("没有找到“{q}”").format(q=query))
         elif len(hits) >= SEARCH_LIMIT:
             notes.append(tr("只列出最相符的前{n}条，请多输入几个字或数字缩小范围").format(n=SEARCH_LIMIT))
+        if waiting:
+            notes.append(waiting)
         for hit in hits:
             kind = tr("人") if hit.kind == "person" else tr("户")
             why = f"　（{hit.why}）" if hit.why else ""
