@@ -319,3 +319,27 @@ def test_changing_month_and_scope_keeps_only_the_newest_answer(office_path, qtbo
     assert page.views["pyramid"].chart is not None and page.views["problems"].chart is not None
     win.close()
     ctx.close()
+
+
+def test_a_read_still_running_when_the_month_changes_is_interrupted(office_path, qtbot, monkeypatch):
+    """A slow read (here one that never ends by itself) gives way at once to the month chosen after it,
+    and the window answers meanwhile."""
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    real = D.population
+    stuck = []
+
+    def population(db, day, *args):
+        if not stuck:  # the first read after the change hangs inside SQLite until it is interrupted
+            stuck.append(day)
+            db.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
+        return real(db, day, *args)
+
+    monkeypatch.setattr(D, "population", population)
+    page.month.setCurrentIndex(page.month.findData("2026-08"))
+    qtbot.waitUntil(lambda: bool(stuck), timeout=20000)
+    QApplication.processEvents()  # the window is not frozen by the read
+    page.month.setCurrentIndex(page.month.findData("2026-07"))
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    assert page.figures == D.dashboard(ctx.reader(), "2026-07", today=TODAY, now=NOW, scope=ADMIN)
+    win.close()
+    ctx.close()

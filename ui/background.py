@@ -2,7 +2,9 @@
 
 Each LatestWorker owns one thread with its own read connection. A request submitted while another
 is waiting replaces it; a result that arrives after a newer request was submitted is dropped, so
-a slow answer to an old keystroke never overwrites the answer to the new one.
+a slow answer to an old keystroke never overwrites the answer to the new one. A read that is running
+when it is superseded (or discarded) is interrupted inside SQLite, so the newer request starts at once
+instead of after the old read's last row.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from sqlite_utils import Database
 
 from gridoffice.errors import GridOfficeError
 
+# SQLite asks every this many virtual machine steps whether the running read is still wanted: often
+# enough to stop within a millisecond or so, rarely enough to cost nothing measurable.
+STALE_CHECK_STEPS = 10_000
+
 
 class LatestWorker(QObject):
     _delivered = Signal(int, object, object)  # generation, result, error
@@ -28,6 +34,7 @@ class LatestWorker(QObject):
         self._cond = threading.Condition()
         self._request: tuple[int, Callable[[Database], Any]] | None = None
         self._generation = 0
+        self._running = 0  # the generation the thread works on
         self._callbacks: dict[int, tuple[Callable, Callable | None]] = {}
         self._stopped = False
         self._delivered.connect(self._deliver)
@@ -75,12 +82,16 @@ class LatestWorker(QObject):
                     if self._stopped:
                         return
                     gen, fn = self._request
+                    self._running = gen
                     self._request = None
                 if db is None:
                     db = self._ctx.open_reader() if self._cache_mb is None else self._ctx.open_reader(self._cache_mb)
+                    db.conn.set_progress_handler(self._stale, STALE_CHECK_STEPS)
                 try:
                     result = fn(db)
                 except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
+                    if self._stale():
+                        continue  # superseded or interrupted: nobody waits for this answer or its failure
                     if not isinstance(exc, GridOfficeError):
                         traceback.print_exc()
                     self._emit(gen, None, exc)
@@ -89,6 +100,11 @@ class LatestWorker(QObject):
         finally:
             if db is not None:
                 db.close()
+
+    def _stale(self) -> bool:
+        """True when the running request was superseded, discarded or the worker stopped (SQLite's
+        progress handler: a true answer interrupts the running statement)."""
+        return self._stopped or self._running != self._generation
 
     def _emit(self, gen: int, result: Any, error: BaseException | None) -> None:
         with self._cond:

@@ -1,0 +1,66 @@
+"""LatestWorker: a read superseded while it runs is interrupted, so the newer one is not kept waiting."""
+
+import threading
+import time
+
+import pytest
+
+from ui.background import LatestWorker
+from ui.context import AppContext
+
+# A read that never ends by itself: only an interruption stops it.
+ENDLESS = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
+
+
+@pytest.fixture
+def ctx(qapp, tmp_path):
+    context = AppContext(tmp_path / "office.db")
+    yield context
+    context.close()
+
+
+def _endless(started: threading.Event, ended: list):
+    def read(db):
+        started.set()
+        try:
+            return db.execute(ENDLESS).fetchone()[0]
+        finally:
+            ended.append(time.monotonic())
+    return read
+
+
+def test_a_newer_request_interrupts_the_running_read(ctx, qtbot):
+    worker = LatestWorker(ctx, "test")
+    started, ended, results, errors = threading.Event(), [], [], []
+    worker.submit(_endless(started, ended), results.append, errors.append)
+    assert started.wait(5)
+    asked = time.monotonic()
+    worker.submit(lambda db: db.execute("SELECT count(*) FROM households").fetchone()[0], results.append,
+                  errors.append)
+    qtbot.waitUntil(lambda: not worker.pending, timeout=5000)
+    # Only the newer answer arrives; the old read stopped, its interruption reported to nobody.
+    assert results == [0] and errors == []
+    assert ended and ended[0] - asked < 2
+    # The connection serves further reads.
+    worker.submit(lambda db: db.execute("SELECT 7").fetchone()[0], results.append, errors.append)
+    qtbot.waitUntil(lambda: not worker.pending, timeout=5000)
+    assert results == [0, 7]
+
+
+def test_discarding_interrupts_the_running_read(ctx, qtbot):
+    worker = LatestWorker(ctx, "test")
+    started, ended, results, errors = threading.Event(), [], [], []
+    worker.submit(_endless(started, ended), results.append, errors.append)
+    assert started.wait(5)
+    worker.discard()
+    qtbot.waitUntil(lambda: bool(ended), timeout=5000)
+    qtbot.wait(50)
+    assert not worker.pending and results == [] and errors == []
+
+
+def test_a_failure_of_the_current_read_is_still_reported(ctx, qtbot):
+    worker = LatestWorker(ctx, "test")
+    errors = []
+    worker.submit(lambda db: db.execute("SELECT * FROM no_such_table").fetchall(), lambda _r: None, errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert "no_such_table" in str(errors[0])
