@@ -215,15 +215,23 @@ def class_sql(column: str) -> str:
     return f"CASE WHEN {column} IN (1, 2) THEN {column} ELSE 3 END"
 
 
-def households_of_class(db: Database, contact_class: int, *, scope: Scope, overdue: bool, day: dt.date,
-                        unit_id: int | None = None, limit: int = 2000) -> tuple[list[Due], int]:
-    """The households of a contact class that were overdue for a visit on `day` (overdue=False: visited
-    in time), judged as the schedule stood then (a later visit does not count), of the user's scope
-    (and the subtree of `unit_id`, which must lie in it); most overdue first, at most `limit`, with
-    how many there are in all."""
-    where = (f"{class_sql('s.contact_class')} = ? AND {'' if overdue else 'NOT '}s.overdue "
-             f"AND {scope.units('s.org_id')}")
-    params: list = [contact_class]
+def households_on_day(db: Database, *, scope: Scope, overdue: bool, day: dt.date, contact_class: int | None = None,
+                      grid_id: int | None = None, unit_id: int | None = None,
+                      limit: int = 2000) -> tuple[list[Due], int]:
+    """The households that were overdue for a visit on `day` (overdue=False: visited in time), judged as
+    the schedule stood then (a later visit does not count), as the dashboard counts them: of one contact
+    class and of one grid (0: households in no grid) when given, of the user's scope (and the subtree of
+    `unit_id`, which must lie in it); most overdue first, at most `limit`, with how many there are in all."""
+    where = f"{'' if overdue else 'NOT '}s.overdue AND {scope.units('s.org_id')}"
+    params: list = []
+    if contact_class is not None:
+        where += f" AND {class_sql('s.contact_class')} = ?"
+        params.append(contact_class)
+    if grid_id == 0:
+        where += " AND s.grid_id IS NULL"
+    elif grid_id is not None:
+        where += " AND s.grid_id = ?"
+        params.append(grid_id)
     if unit_id is not None:
         scope.require_org(unit_id)
         where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "

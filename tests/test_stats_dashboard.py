@@ -95,6 +95,17 @@ def test_visit_figures_match_loops(office):
     assert [g.overdue for g in d.grids] == sorted((g.overdue for g in d.grids), reverse=True)
     # The running month is judged on today, not on its last day.
     assert D.judged_day(stats.month("2026-11"), TODAY) == TODAY
+    # The lists behind the bars (走访督查 opened from a bar) are judged on the same day: the overdue
+    # households of each grid and of each class, by the loops' own numbers.
+    from gridoffice import visits
+
+    for g, (n, late) in by_grid.items():
+        dues, total = visits.households_on_day(office, scope=ADMIN, overdue=True, day=day, grid_id=g)
+        assert total == late == len(dues) and {x.household_id for x in dues} == {
+            h for h, days in overdue.items() if grid[h] == g and days > 0}, g
+    for c, (n, covered) in by_class.items():
+        assert visits.households_on_day(office, scope=ADMIN, overdue=False, day=day, contact_class=c)[1] == covered
+        assert visits.households_on_day(office, scope=ADMIN, overdue=True, day=day, contact_class=c)[1] == n - covered
 
 
 def test_staff_activity_matches_loops(office):

@@ -109,15 +109,19 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     _click(qtbot, page.views["categories"], ("category", top.category_id))
     assert win.current_page() is matters and matters.category_id == top.category_id
     qtbot.waitUntil(lambda: matters.model.rowCount() == top.count, timeout=5000)
-    # A grid's bar: the 走访督查 page on that grid.
+    # A grid's bar: the 走访督查 page on that grid, its households overdue on the day the month is judged
+    # (the month's last day, not today: the bar's number).
     win.show_page("dashboard")
     worst = d.grids[0]
+    assert d.day < TODAY and worst.overdue
     _click(qtbot, page.views["grids"], ("grid", worst.grid_id))
     visits = win.current_page()
     assert visits.PAGE_ID == "visits"
     qtbot.waitUntil(lambda: not visits.is_loading(), timeout=5000)
     row = visits.grids.currentIndex().row()
     assert visits.grid_rows[row].id == worst.grid_id
+    assert visits.households.model().rowCount() == worst.overdue
+    assert visits.detail_caption.text() == f"{worst.name}截至{d.day.isoformat()}超期未走访的户：共 {worst.overdue} 户"
     # A staff member: their workbench.
     win.show_page("dashboard")
     busiest = d.staff[0]

@@ -243,7 +243,9 @@ class DashboardPage(Page):
             # The row outside its bar: the overdue households, the part a leader acts on.
             page.show_class(value, overdue=part != 0, unit=unit, day=self.figures.day)
         elif kind == "grid":
-            page.select_grid(value)
+            # The bar counts the households overdue on the month's day: the list is judged on it too.
+            grid = next(g for g in self.figures.grids if g.grid_id == value)
+            page.show_grid_on(value, grid.name, unit=unit, day=self.figures.day)
         elif kind == "register":
             page.show_group(value, unit)
         elif kind == "problem":

@@ -37,9 +37,9 @@ class VisitsPage(Page):
         self._dirty = True
         self.grid_rows: list[visits.OverdueCount] = []
         self.staff_rows: list[visits.OverdueCount] = []
-        self._pending_grid: int | None = None  # select_grid() before the grids arrived
-        # show_class()'s list (class, overdue, unit, day) stands until a grid or staff member is chosen.
-        self._class_view: tuple[int, bool, int | None, dt.date] | None = None
+        # A list judged on a past day (show_class(), show_grid_on()) stands until a grid or staff member is
+        # chosen: what it lists and the caption it gets.
+        self._day_view: tuple[dict, str] | None = None
         self._scope: Scope | None = None  # the user's reach (a grid worker: their grid), set by reload()
         self._grid_worker = LatestWorker(ctx, "visits-grids", self)
         self._detail_worker = LatestWorker(ctx, "visits-detail", self)
@@ -120,8 +120,8 @@ class VisitsPage(Page):
         scope = self._scope = self.ctx.scope()
         self._grid_worker.submit(lambda db: visits.overdue_by_grid(db, scope=scope, today=today), self._grids_loaded,
                                  lambda exc: self.caption.setText(self.tr("统计失败：{e}").format(e=exc)))
-        if self._class_view is not None:
-            self._load_class()
+        if self._day_view is not None:
+            self._load_day_view()
         self._reload_tab()
 
     def _reload_tab(self) -> None:
@@ -132,8 +132,6 @@ class VisitsPage(Page):
     def _grids_loaded(self, rows: list[visits.OverdueCount]) -> None:
         chosen = selected_row(self.grids)
         current = self.grid_rows[chosen].id if chosen is not None and chosen < len(self.grid_rows) else None
-        if self._pending_grid is not None:
-            current, self._pending_grid = self._pending_grid, None
         self.grid_rows = rows
         fill(self.grids, [(g.name or self.tr("（未分网格）"), g.households, g.overdue,
                            f"{g.overdue / g.households:.1%}" if g.households else "", g.oldest_due or "")
@@ -145,7 +143,8 @@ class VisitsPage(Page):
             "在册 <b>{n}</b> 户，超期未走访 <b style='color:#b00020'>{o}</b> 户（{p}）。"
             "走访周期：一类户 {r1} 天、二类户 {r2} 天、三类户 {r3} 天").format(
             n=total, o=overdue, p=f"{overdue / total:.1%}" if total else "0%", r1=rules[1], r2=rules[2], r3=rules[3]))
-        if self._class_view is not None:
+        if self._day_view is not None:
+            self._mark_grid(self._day_view[0].get("grid_id"))
             return
         ids = [g.id for g in rows]
         row = ids.index(current) if current in ids else (0 if rows else -1)
@@ -157,7 +156,7 @@ class VisitsPage(Page):
         self._grid_chosen(row)
 
     def _grid_chosen(self, row: int) -> None:
-        self._class_view = None
+        self._day_view = None
         if not 0 <= row < len(self.grid_rows):
             fill(self.staff_table, [])
             fill(self.households, [])
@@ -186,7 +185,7 @@ class VisitsPage(Page):
     def _staff_chosen(self, row: int) -> None:
         if not 0 <= row < len(self.staff_rows):
             return
-        self._class_view = None
+        self._day_view = None
         person = self.staff_rows[row]
         today = self.today()
         self.detail_caption.setText(self.tr("{name}超期未走访的联系户").format(name=person.name))
@@ -200,46 +199,54 @@ class VisitsPage(Page):
                                 self.tr(CONTACT_CLASS_SHORT.get(d.contact_class, "")), d.last_visit or self.tr("未走访"),
                                 d.address) for d in dues])
 
-    def select_grid(self, grid_id: int) -> None:
-        """Show one grid's staff and overdue households (the dashboard's bar of that grid)."""
-        self.tabs.setCurrentIndex(0)
-        self._class_view = None
-        ids = [g.id for g in self.grid_rows]
-        if self._grid_worker.pending or grid_id not in ids:
-            self._pending_grid = grid_id
-            if not self._grid_worker.pending:
-                self.reload()
-            return
-        self.grids.selectRow(ids.index(grid_id))
-
     def show_class(self, contact_class: int, *, overdue: bool, unit: int | None, day: dt.date) -> None:
         """List the households of one contact class in the subtree of `unit` (None: all the user's) that
         were overdue on `day` (overdue=False: visited in time), as the dashboard's coverage bar counts them."""
+        what = self.tr("超期未走访") if overdue else self.tr("按期走访")
+        label = self.tr(CONTACT_CLASS_SHORT.get(contact_class, ""))
+        self._show_day_view(dict(contact_class=contact_class, overdue=overdue, unit_id=unit, day=day),
+                            self.tr("{c}户中截至{d}{what}的户").format(c=label, d=day.isoformat(), what=what))
+
+    def show_grid_on(self, grid_id: int, name: str, *, unit: int | None, day: dt.date) -> None:
+        """List one grid's households (0: those in no grid) in the subtree of `unit` that were overdue on
+        `day`, as the dashboard's bar of that grid counts them (a month gone by is judged on its last day)."""
+        self._show_day_view(dict(grid_id=grid_id, overdue=True, unit_id=unit, day=day),
+                            self.tr("{grid}截至{d}超期未走访的户").format(grid=name, d=day.isoformat()))
+
+    def _show_day_view(self, what: dict, caption: str) -> None:
         self.tabs.setCurrentIndex(0)
-        self._class_view = (contact_class, overdue, unit, day)
-        self._pending_grid = None
+        self._day_view = (what, caption)
         for table in (self.grids, self.staff_table):
             table.selectionModel().blockSignals(True)
             table.clearSelection()
             table.selectionModel().blockSignals(False)
+        self._mark_grid(what.get("grid_id"))
         fill(self.staff_table, [])
         self.staff_rows = []
-        self._load_class()
+        self._load_day_view()
 
-    def _load_class(self) -> None:
-        contact_class, overdue, unit, day = self._class_view
-        what = self.tr("超期未走访") if overdue else self.tr("按期走访")
-        label = self.tr(CONTACT_CLASS_SHORT.get(contact_class, ""))
+    def _mark_grid(self, grid_id: int | None) -> None:
+        """Highlight a grid's row without taking it as a choice (which would list it as of today)."""
+        ids = [g.id for g in self.grid_rows]
+        if grid_id is None or grid_id not in ids:
+            return
+        model = self.grids.selectionModel()
+        model.blockSignals(True)
+        self.grids.selectRow(ids.index(grid_id))
+        model.blockSignals(False)
+        self.grids.viewport().update()
+
+    def _load_day_view(self) -> None:
+        what, caption = self._day_view
         scope = self.ctx.scope()
 
         def load(db):
-            return visits.households_of_class(db, contact_class, scope=scope, overdue=overdue, day=day,
-                                              unit_id=unit)
+            return visits.households_on_day(db, scope=scope, **what)
 
         def loaded(result) -> None:
             dues, total = result
-            self.detail_caption.setText(self.tr("{c}户中截至{d}{what}的户：共 {n} 户{more}").format(
-                c=label, d=day.isoformat(), what=what, n=total,
+            self.detail_caption.setText(self.tr("{what}：共 {n} 户{more}").format(
+                what=caption, n=total,
                 more=self.tr("（列出其中{k}户）").format(k=len(dues)) if len(dues) < total else ""))
             self._show_households(dues)
 
