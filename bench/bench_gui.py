@@ -274,58 +274,6 @@ def district(db_path: str) -> None:
     window.close()
 
 
-def dashboard(db_path: Path, runs: int = 3) -> None:
-    """首页 from construction until its first charts (matters, visits, staff) and until every chart is
-    drawn, against a bare page (a label painted) in the same run; medians of `runs`."""
-    from PySide6.QtWidgets import QApplication, QLabel
-
-    from ui.app import setup_application
-    from ui.context import AppContext, User
-    from ui.pages.dashboard_page import DashboardPage
-
-    app = setup_application()
-    ctx = AppContext(db_path, user=User("基准测试", "leader"))
-    bare, first, whole, cpu_first, cpu_whole, again = [], [], [], [], [], []
-    for _ in range(runs):
-        start = time.perf_counter()
-        label = QLabel("首页")
-        label.resize(1366, 768)
-        label.show()
-        label.repaint()
-        app.processEvents()
-        bare.append(time.perf_counter() - start)
-        label.close()
-        start, cpu = time.perf_counter(), time.process_time()
-        page = DashboardPage(ctx)
-        page.resize(1366, 768)
-        page.show()
-        page.activated()
-        wait(app, lambda: page.views["trend"].chart is not None, timeout=600)
-        page.repaint()
-        first.append(time.perf_counter() - start)
-        cpu_first.append(time.process_time() - cpu)
-        wait(app, lambda: not page.is_loading(), timeout=600)
-        page.repaint()
-        whole.append(time.perf_counter() - start)
-        cpu_whole.append(time.process_time() - cpu)
-        # The month before, the file unchanged: the completeness check is not read again.
-        start = time.perf_counter()
-        page.month.setCurrentIndex(1)
-        wait(app, lambda: not page.is_loading(), timeout=600)
-        page.repaint()
-        again.append(time.perf_counter() - start)
-        page.close()
-        page.deleteLater()
-        app.processEvents()
-    ctx.close()
-    # The machine is shared: processor time (all threads of this process) says what the page costs.
-    print(f"dashboard ({db_path.name}): first charts {statistics.median(first):.2f} s wall, "
-          f"{statistics.median(cpu_first):.2f} s processor; every chart {statistics.median(whole):.2f} s wall, "
-          f"{statistics.median(cpu_whole):.2f} s processor; every chart of the month before "
-          f"{statistics.median(again):.2f} s wall; bare page {1000 * statistics.median(bare):.0f} ms "
-          f"(medians of {runs}; load {os.getloadavg()[0]:.1f})")
-
-
 CHILDREN = {"--child-cold-start": child_cold_start, "--child-bare-start": child_bare_start,
             "--child-district": district, "--child-bare-district": child_bare_district}
 
@@ -337,22 +285,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--office", default=str(BENCH / "office-50k.db"))
     parser.add_argument("--district", default=str(BENCH / "district-500k.db"))
-    parser.add_argument("--year-office", default=str(BENCH / "office-50k-year.db"),
-                        help="the office with a year of activity (bench_visits.py --keep FILE makes it)")
     parser.add_argument("--runs", type=int, default=5, help="pairs of cold starts")
-    parser.add_argument("--only-dashboard", action="store_true", help="only the 首页 figures")
-    parser.add_argument("--no-dashboard", action="store_true", help="no 首页 figures")
     args = parser.parse_args()
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     office, district_file = Path(args.office), Path(args.district)
-    for path in () if args.no_dashboard else (Path(args.year_office), district_file):
-        if path.exists():
-            with copied(path) as copy:
-                dashboard(copy)
-        else:
-            print(f"skipped dashboard figures: {path} is missing")
-    if args.only_dashboard:
-        return 0
     if office.exists():
         with copied(office) as copy:
             cold_start(copy, args.runs)
