@@ -9,10 +9,12 @@ instead of after the old read's last row.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import traceback
 from typing import Any, Callable
 
+import sqlcipher3.dbapi2 as sqlite3
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
@@ -97,6 +99,12 @@ class LatestWorker(QObject):
                     self._emit(gen, None, exc)
                 else:
                     self._emit(gen, result, None)
+                finally:
+                    # A worker's small cache mostly holds the tail of a scan: handed back between
+                    # requests, it does not sit idle in each of the window's dozen readers.
+                    if self._cache_mb is None and self._request is None:
+                        with contextlib.suppress(sqlite3.OperationalError):  # interrupted by a new request
+                            db.execute("PRAGMA shrink_memory")
         finally:
             if db is not None:
                 db.close()

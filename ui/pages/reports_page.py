@@ -13,7 +13,6 @@ from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
-from exports import archives, assessment, monthly_summary, public_notice, roster
 from gridoffice import stats
 from gridoffice.roster_columns import FIELDS
 from ..context import Cancelled
@@ -162,6 +161,9 @@ class ReportsPage(Page):
 
     def job_factory(self, kind: str, path: Path):
         """The export job for the current choices, to run on the writer (exports record themselves)."""
+        # The writers bring openpyxl, lxml and reportlab (~15 MB resident): only once a clerk exports.
+        from exports import archives, assessment, monthly_summary, public_notice, roster
+
         month, year, org_id = self.month.currentData(), self.year.value(), self.org.currentData()
         columns, staff_id = self.selected_columns(), self.staff.currentData()
         maker = self.ctx.user.name if self.ctx.user else None
