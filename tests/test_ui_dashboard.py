@@ -347,3 +347,18 @@ def test_a_read_still_running_when_the_month_changes_is_interrupted(office_path,
     assert page.figures == D.dashboard(ctx.reader(), "2026-07", today=TODAY, now=NOW, scope=ADMIN)
     win.close()
     ctx.close()
+
+
+def test_leaving_the_page_while_it_reads_stops_its_reads_until_it_is_shown_again(office_path, qtbot):
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    page.month.setCurrentIndex(page.month.findData("2026-08"))
+    assert page.is_loading()
+    win.show_page("archive")  # before the figures of 2026-08 arrived
+    assert not page.is_loading()
+    qtbot.wait(200)
+    assert page.figures is None
+    win.show_page("dashboard")
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    assert page.figures == D.dashboard(ctx.reader(), "2026-08", today=TODAY, now=NOW, scope=ADMIN)
+    win.close()
+    ctx.close()

@@ -104,6 +104,15 @@ class DashboardPage(Page):
     def is_loading(self) -> bool:
         return any(w.pending for w in self._workers)
 
+    def hideEvent(self, event) -> None:
+        super().hideEvent(event)
+        # Left for another page while reading (a leader's first page, passed on the way to the archive):
+        # the reads are interrupted, so they do not hold up that page's, and are made again on return.
+        if not event.spontaneous() and self.is_loading():
+            for worker in self._workers:
+                worker.discard()
+            self._dirty = True
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._arrange()
