@@ -12,10 +12,10 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
                                QToolBar, QWidget)
 
 from gridoffice import backup, browse, officefile, regions, users
+from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
-from . import package_dialog
 from .background import LatestWorker
 from .backup_dialog import BackupDialog
 from .context import AppContext, User, open_office
@@ -252,7 +252,7 @@ class MainWindow(QMainWindow):
                                             self.open_list_import)
         self.import_list_action.setEnabled(self.ctx.can_import())
         self._add(file_menu, tr("备份与恢复(&B)…"), None, self.open_backups)
-        if package_dialog.allowed(self.ctx):
+        if getattr(self.ctx.user, "role", "") in PACKAGE_ROLES:
             self._add(file_menu, tr("生成上报包(&K)…"), QKeySequence("Ctrl+Shift+K"), self.open_package)
         if isinstance(self.ctx.user, users.User):
             self._add(file_menu, tr("修改密码(&W)…"), None, self.change_password)
@@ -372,8 +372,10 @@ class MainWindow(QMainWindow):
         if getattr(self, "auto_backup", None) is not None:
             self.auto_backup.stop()
 
-    def open_package(self) -> package_dialog.PackageDialog:
-        dialog = package_dialog.PackageDialog(self.ctx, self)
+    def open_package(self) -> "PackageDialog":
+        from .package_dialog import PackageDialog  # the package's cryptography: only when a package is made
+
+        dialog = PackageDialog(self.ctx, self)
         dialog.open()
         return dialog
 

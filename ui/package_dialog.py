@@ -21,11 +21,6 @@ from gridoffice.safety import classify
 from .context import Cancelled
 
 
-def allowed(ctx) -> bool:
-    """Administrators and clerks make packages (gridoffice.consolidation.package.ROLES)."""
-    return getattr(ctx.user, "role", "") in package.ROLES
-
-
 class PackageDialog(QDialog):
     def __init__(self, ctx, parent: QWidget | None = None, *, today: dt.date | None = None):
         super().__init__(parent)

@@ -90,7 +90,7 @@ from ..db import get_setting, set_setting
 from ..errors import GridOfficeError, PackageRefused, PermissionDenied
 from ..i18n import tr
 from ..scope import Scope
-from . import enroll
+from . import PACKAGE_ROLES, enroll
 from .sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OTHER_STREET, REFUSALS,
                      SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, Spool, altered,
                      content_key, digests, not_package, raw_public, read_header, refuse)
@@ -99,7 +99,6 @@ from .tables import AUDIT, NAMES, TABLES, Table
 _EMPTY = hashlib.sha256(b"").hexdigest()
 # The office's own bookkeeping of its packages (settings; they never travel).
 SEQUENCE, LAST_HASH, LAST_HEAD = "package_sequence", "package_last_hash", "package_last_audit_head"
-ROLES = ("admin", "clerk")
 __all__ = ["ALTERED", "CONTENT", "FORMAT", "MAGIC", "NEWER_FORMAT", "NOT_PACKAGE", "OTHER_STREET", "REFUSALS",
            "UNKNOWN_OFFICE", "WRONG_SIGNER", "Head", "Manifest", "Package", "TableState", "Written", "canonical_row",
            "package_state", "read_package", "row_hash", "table_hash", "table_hash_of", "write_package"]
@@ -232,7 +231,7 @@ class Written:
 
 def require_packager(by: Scope) -> None:
     """Administrators and clerks make packages: a package holds the whole office, sensitive tags included."""
-    if by.role not in ROLES:
+    if by.role not in PACKAGE_ROLES:
         raise PermissionDenied(tr("“{role}”角色不能生成上报包；请由系统管理员或工作人员生成").format(role=by.role_label))
 
 
