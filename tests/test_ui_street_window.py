@@ -152,6 +152,14 @@ def test_search_across_communities_masks_numbers_and_is_audited(qtbot, street_st
         searches = [e for e in street_users.audit_entries(conn) if e.action == "search"]
     assert [(e.actor, e.detail["query"]) for e in reversed(searches)] == [(STAFF[0], name), (STAFF[0], address[:3])]
     assert searches[0].detail["hits"] >= 1
+    # Staff have no page of the street's audit; an administrator reads who searched what.
+    assert "audit" not in window.page_ids() and not window.show_page("audit")
+    admin = _open(qtbot, dsn, ADMIN)
+    assert admin.show_page("audit")
+    admin.wait_until_settled()
+    rows = _cells(admin.audit)
+    assert [STAFF[0], "跨社区查找", "", f"查找“{address[:3]}”，找到{searches[0].detail['hits']}条"] == rows[1][1:]
+    assert [ADMIN[0], "登录"] == rows[0][1:3]
 
 
 def test_the_archive_is_masked_and_only_an_administrator_reveals_with_a_reason(qtbot, street_store, monkeypatch):

@@ -27,7 +27,7 @@ from gridoffice.errors import GridOfficeError
 class Context:
     """What a request's function gets, on the worker thread."""
 
-    read: psycopg.Connection
+    read: psycopg.Connection | None
     write: psycopg.Connection
     stale: Callable[[], bool]
     _replicas: dict = field(default_factory=dict)
@@ -54,8 +54,10 @@ class Reader(QObject):
     def __init__(self, dsn: str, write: psycopg.Connection, parent: QObject | None = None):
         super().__init__(parent)
         self._dsn = dsn
-        self._read = store.connect(dsn, readonly=True)
-        self._context = Context(self._read, write, lambda: False)
+        # The read-only session is made by the worker before its first request: a slow server then
+        # delays the first answer, not the window's opening.
+        self._read: psycopg.Connection | None = None
+        self._context = Context(None, write, lambda: False)
         self._queue: queue.Queue = queue.Queue()
         self._lock = threading.Lock()
         self._generation: dict[str, int] = {}
@@ -74,6 +76,8 @@ class Reader(QObject):
         self._queue.put((slot, generation, function))
 
     def _cancel(self) -> None:
+        if self._read is None:
+            return
         try:
             self._read.cancel_safe(timeout=5)
         except (psycopg.Error, AttributeError, OSError):
@@ -82,7 +86,7 @@ class Reader(QObject):
     def _reconnect(self) -> None:
         """A connection the server dropped (restarted, stopped) is made again before the next request;
         while the server is down this fails with the reason (StoreError), and the next request tries again."""
-        if self._read.broken or self._read.closed:
+        if self._read is None or self._read.broken or self._read.closed:
             self._read = self._context.read = store.connect(self._dsn, readonly=True)
         if self._context.write.broken or self._context.write.closed:
             self._context.write = store.connect(self._dsn, migrating=False)
@@ -97,9 +101,10 @@ class Reader(QObject):
             if item is None:
                 break
             slot, generation, function = item
-            if not self._current(slot, generation):
-                continue
             with self._lock:
+                # Checked and marked running at once: a newer request then sees it running and cancels it.
+                if self._generation.get(slot) != generation:
+                    continue
                 self._running = (slot, generation)
             self.busy.emit(True)
             self._context.stale = lambda s=slot, g=generation: not self._current(s, g)
@@ -136,5 +141,6 @@ class Reader(QObject):
         self._thread.join(timeout=10)
         for built in self._context._replicas.values():
             built.close()
-        self._read.close()
+        if self._read is not None:
+            self._read.close()
         self._context.write.close()

@@ -122,7 +122,7 @@ class StreetLoginDialog(QDialog):
 
 
 class StreetWindow(QMainWindow):
-    PAGES = ("communities", "ledger", "search", "archive", "registers", "completeness", "assessment")
+    PAGES = ("communities", "ledger", "search", "archive", "registers", "completeness", "assessment", "audit")
 
     def __init__(self, dsn: str, access: psycopg.Connection, user: street_users.StreetUser, *,
                  now: dt.datetime | None = None):
@@ -148,6 +148,7 @@ class StreetWindow(QMainWindow):
         self._build_registers()
         self._build_completeness()
         self._build_assessment()
+        self._build_audit()
         self.tabs.currentChanged.connect(self._page_shown)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
@@ -277,6 +278,15 @@ class StreetWindow(QMainWindow):
                        stretch=self.assessment_note)
         self.year.valueChanged.connect(lambda _v: self.load_assessment())
 
+    def _build_audit(self) -> None:
+        self.audit = _table([tr("时间"), tr("街道账号"), tr("操作"), tr("社区"), tr("内容")])
+        page = QWidget()
+        box = QVBoxLayout(page)
+        box.addWidget(QLabel(tr("街道账号的登录、跨社区查找和查看完整身份证号的记录（只有街道管理员能看）。")))
+        box.addWidget(self.audit)
+        self.tabs.addTab(page, tr("操作记录(&8)"))
+        self.tabs.setTabVisible(self.PAGES.index("audit"), self.user.admin)
+
     # --- opening --------------------------------------------------------------------------------
 
     @classmethod
@@ -302,10 +312,10 @@ class StreetWindow(QMainWindow):
         self.query.selectAll()
 
     def page_ids(self) -> tuple[str, ...]:
-        return self.PAGES
+        return self.PAGES if self.user.admin else tuple(p for p in self.PAGES if p != "audit")
 
     def show_page(self, page: str) -> bool:
-        if page not in self.PAGES:
+        if page not in self.page_ids():
             return False
         self.tabs.setCurrentIndex(self.PAGES.index(page))
         return True
@@ -353,6 +363,8 @@ class StreetWindow(QMainWindow):
             self.load_completeness()
         elif page == "assessment" and not self.assessment.rowCount():
             self.load_assessment()
+        elif page == "audit" and self.user.admin:
+            self._ask("audit", lambda ctx: street_users.audit_entries(ctx.read, limit=LEDGER_ROWS))
 
     def refresh(self) -> None:
         at = self._now()
@@ -563,6 +575,20 @@ class StreetWindow(QMainWindow):
         self.assessment_note.setText(tr("{year}年：各社区按年终考核的公式和模板评分（满分{full:g}分），各项件数按在职工作人员"
                                         "人均计，比率照算。").format(year=self.year.value(),
                                                                 full=sum(i.weight for i in indicators)))
+
+    def _show_audit(self, entries) -> None:
+        def said(e: street_users.AuditEntry) -> str:
+            if e.action == "search":
+                return tr("查找“{query}”，找到{n}条").format(query=e.detail.get("query", ""), n=e.detail.get("hits", 0))
+            if e.action == "reveal":
+                return tr("原因：{reason}").format(reason=e.detail.get("reason", ""))
+            if e.action == "add_user":
+                return tr("{name}（{role}）").format(name=e.detail.get("name", ""),
+                                                   role=tr(street_users.ROLES.get(e.detail.get("role"), "")))
+            return ""
+
+        _fill(self.audit, [[_when(e.at), e.actor or tr("（未知账号）"), tr(street_users.ACTION_LABELS.get(e.action, "其他操作")),
+                            e.office_name or "", said(e)] for e in entries])
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self.reader.close()  # closes the access connection too: the reader may have made it again
