@@ -91,7 +91,7 @@ def main() -> int:
             rows = timed(f"baseline round {round_} (SELECT * per table, JSON lines, zlib)",
                          lambda: baseline(db, folder / f"bare-{round_}.jsonl.z"))
             print(f"  baseline file: {(folder / f'bare-{round_}.jsonl.z').stat().st_size / 1e6:.1f} MB, {rows} rows")
-            written = timed(f"package round {round_} (gids, hashes, manifest, spool, sign, encrypt)",
+            written = timed(f"package round {round_} (gids, hashes, manifest, sign, encrypt: one pass)",
                             lambda: _drain(package.write_package(db, folder / f"{round_}.pkg", by=scope,
                                                                  full=round_ == 1)))
             print(f"  package file: {written.size / 1e6:.1f} MB, audit entries sent {written.manifest.audit_entries}")

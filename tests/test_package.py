@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import shutil
 import struct
@@ -253,7 +254,7 @@ def test_a_package_of_a_newer_format_is_refused(office, tmp_path):
     make(db, tmp_path / "1.pkg")
     raw = (tmp_path / "1.pkg").read_bytes()
     header = _header(tmp_path / "1.pkg")
-    newer = header.replace(b'"format":1', b'"format":9')
+    newer = header.replace(b'"format":2', b'"format":9')
     assert newer != header
     (tmp_path / "new.pkg").write_bytes(raw.replace(header, newer, 1))
     message = _refused(tmp_path / "new.pkg", street, {card.uuid: card}, package.NEWER_FORMAT)
@@ -338,14 +339,67 @@ def test_a_package_made_meanwhile_by_another_window_takes_the_number_and_this_on
     assert [p for p in tmp_path.iterdir() if p.name.startswith(".gridoffice-tmp-")] == []
 
 
-def test_the_zlib_stream_starts_with_the_manifest(office, tmp_path):
-    """The layout the docstring promises: manifest, then each table's line and rows."""
+def test_the_rows_come_first_and_the_manifest_is_sealed_after_them(office, tmp_path):
+    """The layout the docstring promises (format 2): each table's line and rows, then the manifest's
+    own block, found from the end of the file, with its length before the signature."""
+    db, card, street = office
+    written = make(db, tmp_path / "1.pkg")
+    lines = b"".join(_plaintext(tmp_path / "1.pkg", street)).split(b"\n")
+    counts = {name: state.count for name, state in written.manifest.tables.items()}
+    assert json.loads(lines[0]) == {"table": "org_units", "rows": counts["org_units"]}
+    assert lines[1] == package.canonical_row(json.loads(lines[1]))
+    assert not any(b'"sequence"' in line for line in lines)
+    raw = (tmp_path / "1.pkg").read_bytes()
+    (length,) = struct.unpack(">I", raw[-sealed.SIGNATURE - 4:-sealed.SIGNATURE])
+    header = sealed.read_header(io.BytesIO(raw), "1.pkg")
+    got = read_package(tmp_path / "1.pkg", street, {card.uuid: card})
+    body_end, plain = sealed.read_manifest(tmp_path / "1.pkg", header, got._source.key, len(raw))
+    assert body_end == len(raw) - sealed.SIGNATURE - 4 - length
+    assert plain == package.canonical_row(written.manifest.to_json())
+    assert got.manifest == written.manifest
+
+
+ODD_TEXT = '引号"反斜杠\\ 换行\n制表\t\b\f\r\x01\x1f\x7f\u2028\u2029𠀀é'
+
+
+def test_each_line_is_exactly_the_canonical_row_whatever_the_text(office, tmp_path):
+    """The writer has SQLite make each line (json_object): quotes, backslashes, control characters,
+    line separators and characters beyond the basic plane come out byte for byte as canonical_row."""
+    db, card, street = office
+    with db.atomic():
+        db.execute("UPDATE households SET notes = ? WHERE id = (SELECT min(id) FROM households)", [ODD_TEXT])
+    make(db, tmp_path / "1.pkg")
+    sql, names = package._select(db, tables.BY_NAME["households"])
+    expected = [package.canonical_row(dict(zip(names, values))) for values in db.execute(sql)]
+    got = read_package(tmp_path / "1.pkg", street, {card.uuid: card})
+    lines = [package.canonical_row(row) for row in got.rows("households")]
+    assert lines == expected and any(ODD_TEXT.encode() in line or b"\\u0001" in line for line in lines)
+    plain = b"".join(_plaintext(tmp_path / "1.pkg", street))
+    assert all(line in plain for line in expected)
+
+
+def test_a_row_holding_a_float_is_encoded_by_python(office):
+    """SQLite writes floats its own way (1.0e-05): such a row is made by canonical_row instead."""
+    db, _card, _street = office
+    db.execute("CREATE TEMP TABLE odd (gid TEXT, amount, note TEXT)")
+    db.execute("INSERT INTO odd VALUES ('a', 1e-05, ?), ('b', 3, ?), ('c', 1e16, NULL)", [ODD_TEXT, "x"])
+    lines = [line for (line,) in package._rows_as_lines(db, ["gid", "amount", "note"], ["t.gid", "t.amount", "t.note"],
+                                                          "FROM temp.odd t")]
+    assert lines == [package.canonical_row({"gid": "a", "amount": 1e-05, "note": ODD_TEXT}),
+                     package.canonical_row({"gid": "b", "amount": 3, "note": "x"}),
+                     package.canonical_row({"gid": "c", "amount": 1e16, "note": None})]
+    assert b"1e-05" in lines[0] and b"1e+16" in lines[2]
+
+
+def test_a_package_of_the_first_format_is_refused_in_chinese(office, tmp_path):
+    """Format 1 put the manifest first: its files are refused, saying what to do."""
     db, card, street = office
     make(db, tmp_path / "1.pkg")
-    lines = b"".join(_plaintext(tmp_path / "1.pkg", street)).split(b"\n")
-    assert json.loads(lines[0])["sequence"] == 1
-    assert json.loads(lines[1]) == {"table": "org_units", "rows": json.loads(lines[0])["tables"]["org_units"]["count"]}
-    assert lines[2] == package.canonical_row(json.loads(lines[2]))
+    raw = (tmp_path / "1.pkg").read_bytes()
+    header = _header(tmp_path / "1.pkg")
+    (tmp_path / "old.pkg").write_bytes(raw.replace(header, header.replace(b'"format":2', b'"format":1'), 1))
+    message = _refused(tmp_path / "old.pkg", street, {card.uuid: card}, package.OLDER_FORMAT)
+    assert "旧版本" in message and "第1版" in message and "升级" in message
 
 
 # --- the street's keys and the office's card -----------------------------------------------------
