@@ -21,7 +21,8 @@ API
         street.
     Package.manifest: Manifest; Package.file_hash: SHA-256 (hex) of the whole file, which the next
         package names as `previous`; Package.tables() yields (table, rows) in TABLE order, rows an
-        iterator of dicts; Package.rows(table) is one table as a list. Consume tables() to its end
+        iterator of dicts; Package.rows(table) is one table as a list; Package.lines() yields
+        (table, line, its SHA-256) without parsing the records (the store's way in). Consume tables() to its end
         before committing what it gave: at the end of each table the reader checks its count and
         hash against the manifest, at the end of the audit its chain, and at the end of the file
         that the bytes read are the ones whose signature was checked; each raises PackageRefused
@@ -520,13 +521,7 @@ class Package:
         """(table, rows) in TABLE order, the audit last; each table's rows must be read before the next."""
         with LineReader(self._source) as lines:
             for _ in range(len(NAMES)):
-                try:
-                    start = json.loads(next(lines))
-                    table, count = start["table"], int(start["rows"])
-                except (StopIteration, ValueError, KeyError, TypeError):
-                    raise self._content(tr("表的开头无法读取")) from None
-                if table not in NAMES:
-                    raise self._content(tr("有不认识的表"))
+                table, count = self._start(lines)
                 rows = self._rows(lines, table, count)
                 yield table, rows
                 for _ in rows:  # what the caller left unread is still checked
@@ -535,6 +530,58 @@ class Package:
                 raise self._content(tr("清单之外还有内容"))
             lines.finish()
 
+    def lines(self) -> Iterator[tuple[str, bytes, bytes]]:
+        """(table, line, SHA-256 of the line) for every row, in TABLE order: the store's way in, which
+        takes each line as sent (it is canonical_row of its row) without parsing it. Checks, like
+        tables(), each table's count, the audit chain (whose entries are parsed) and, at the end, that
+        the bytes read are those signed; a table's hash is left to the store, which recomputes every
+        table's count and hash from what it holds and compares them with the manifest
+        (consolidate._check_state)."""
+        with LineReader(self._source) as lines:
+            for _ in range(len(NAMES)):
+                table, count = self._start(lines)
+                if table == AUDIT:
+                    for row, line in self._audit(lines, count):
+                        yield table, line, hashlib.sha256(line).digest()
+                    continue
+                if count != self.manifest.tables[table].count:
+                    raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
+                for _ in range(count):
+                    line = next(lines, None)
+                    if line is None:
+                        raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
+                    yield table, line, hashlib.sha256(line).digest()
+            if next(lines, None) is not None:
+                raise self._content(tr("清单之外还有内容"))
+            lines.finish()
+
+    def _start(self, lines: Iterator[bytes]) -> tuple[str, int]:
+        """A table's opening line: its name and how many rows follow."""
+        try:
+            start = json.loads(next(lines))
+            table, count = start["table"], int(start["rows"])
+        except (StopIteration, ValueError, KeyError, TypeError):
+            raise self._content(tr("表的开头无法读取")) from None
+        if table not in NAMES:
+            raise self._content(tr("有不认识的表"))
+        return table, count
+
+    def _audit(self, lines: Iterator[bytes], count: int) -> Iterator[tuple[dict, bytes]]:
+        """The audit entries sent, each parsed and linked to the one before it."""
+        link = self.manifest.previous_head
+        for _ in range(count):
+            line = next(lines, None)
+            if line is None:
+                raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[AUDIT])))
+            try:
+                row = json.loads(line)
+            except ValueError:
+                raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[AUDIT]))) from None
+            link = self._link(link, row)
+            yield row, line
+        if count != self.manifest.audit_entries or link != self.manifest.audit_head:
+            raise self._content(tr("操作记录没有接到清单所写的最后一条"))
+
     def rows(self, table: str) -> list[dict]:
         for name, rows in self.tables():
             if name == table:
@@ -542,8 +589,11 @@ class Package:
         return []
 
     def _rows(self, lines: Iterator[bytes], table: str, count: int) -> Iterator[dict]:
+        if table == AUDIT:
+            for row, _line in self._audit(lines, count):
+                yield row
+            return
         pairs: list[tuple[str, bytes]] = []
-        link = self.manifest.previous_head
         for _ in range(count):
             line = next(lines, None)
             if line is None:
@@ -552,15 +602,8 @@ class Package:
                 row = json.loads(line)
             except ValueError:
                 raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[table]))) from None
-            if table == AUDIT:
-                link = self._link(link, row)
-            else:
-                pairs.append((str(row.get("gid")), hashlib.sha256(line).digest()))
+            pairs.append((str(row.get("gid")), hashlib.sha256(line).digest()))
             yield row
-        if table == AUDIT:
-            if count != self.manifest.audit_entries or link != self.manifest.audit_head:
-                raise self._content(tr("操作记录没有接到清单所写的最后一条"))
-            return
         state = self.manifest.tables.get(table)
         if state is None or _state(pairs) != state:
             raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
