@@ -1,5 +1,5 @@
 """A district in PostgreSQL: several generated 50,000-household offices consolidated into one store,
-then the street window's search across it against a bare index look-up in the same run.
+then the street window's search and the monthly summary across it, each beside a bare baseline.
 
     bash dev.sh bench bench/bench_street.py [--folder /tmp/gridoffice-bench/street] [--offices 10]
     .venv/bin/python bench/bench_street.py --pg DSN ...
@@ -16,6 +16,10 @@ Search: queries taken from the store itself, PER_KIND of each kind (a surname, t
 whole name, part of an address); the median and the worst of `street_view.search` per kind, beside
 the bare baseline: the same number of exact look-ups of a name through its b-tree index, 100 rows
 at most, no join. Target at 1.5 million persons: median ≤ 20 ms, worst ≤ 100 ms.
+
+Summary: `street_summary.monthly_summary` of October 2026 (three runs, the median), beside the bare
+baseline of one scan of the persons reading one field of each (`count(*)` of the active ones).
+Target at 500,000 households: ≤ 5 s.
 """
 
 from __future__ import annotations
@@ -142,6 +146,27 @@ def searches(conn: psycopg.Connection, rnd: random.Random) -> None:
               f"({_load()})")
 
 
+def summary(conn: psycopg.Connection) -> None:
+    from gridoffice.consolidation import street_summary
+
+    def bare() -> None:
+        conn.execute("SELECT count(*) FROM records_persons WHERE data->>'status' = 'active'").fetchone()
+
+    for label, fn in (("baseline: one scan of the persons, one field each", bare),
+                      ("monthly summary of 2026-10 across the district",
+                       lambda: street_summary.monthly_summary(conn, "2026-10"))):
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            result = fn()
+            times.append(time.perf_counter() - start)
+        print(f"{label}: median {statistics.median(times):.2f} s, runs "
+              f"{', '.join(f'{t:.2f}' for t in times)} s ({_load()})")
+    total = result.total
+    print(f"  {len(result.grids)} communities, {total.households:,} households, {total.persons:,} persons, "
+          f"{total.visits:,} visits, {total.received:,} matters")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", default=os.environ.get("GRIDOFFICE_TEST_PG"), metavar="DSN")
@@ -160,6 +185,7 @@ def main() -> int:
         if args.only_build:
             return 0
         searches(conn, random.Random(7))
+        summary(conn)
     return 0
 
 

@@ -1,7 +1,7 @@
-"""`street enroll|ledger|users --pg DSN ...`: the street's store: register offices' cards, read the
-ledger, add the street's accounts. Each logs in with a street account (`--user`); enrolling and
-adding accounts need a street administrator. The first account is added without a log-in, and
-must be an administrator."""
+"""`street enroll|ledger|summary|users --pg DSN ...`: the street's store: register offices' cards, read
+the ledger, write the monthly summary across its communities, add the street's accounts. Each logs
+in with a street account (`--user`); enrolling and adding accounts need a street administrator. The
+first account is added without a log-in, and must be an administrator."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import sys
 
 import psycopg
 
-from gridoffice.consolidation import enroll, ledger, store, street_users
-from gridoffice.errors import GridOfficeError
+from exports import monthly_summary
+from gridoffice.consolidation import enroll, ledger, store, street_summary, street_users, street_view
+from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
 from . import _street
+from ._progress import consume
 
 NAME = "street"
-HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账，添加街道账号")
+HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账，生成各社区的月度汇总表，添加街道账号")
 
 
 def add_arguments(parser) -> None:
@@ -31,6 +33,12 @@ def add_arguments(parser) -> None:
     _street.add_store_argument(p)
     _street.add_login_arguments(p)
     p.add_argument("--limit", type=int, default=50, metavar="N", help=tr("最多显示多少条台账（默认50）"))
+    p = sub.add_parser("summary", help=tr("月度汇总表（Excel）：每个社区一行，数字与各社区自己的月度汇总一致，另有合计、上月和环比"))
+    _street.add_store_argument(p)
+    _street.add_login_arguments(p)
+    p.add_argument("--month", required=True, metavar="YYYY-MM", help=tr("统计哪个月，如2026-10"))
+    p.add_argument("-o", "--output", required=True, metavar="FILE", help=tr("要写入的 Excel 文件（.xlsx）"))
+    p.add_argument("--name", metavar="TEXT", help=tr("表头写的单位名称（默认“街道汇总”）"))
     users = sub.add_parser("users", help=tr("街道账号"))
     users_sub = users.add_subparsers(dest="users_action", required=True, metavar="ACTION")
     p = users_sub.add_parser("add", help=tr("添加街道账号（第一个账号无需登录，且必须是街道管理员；之后须以街道管理员登录）"))
@@ -55,6 +63,8 @@ def run(args) -> int:
             if args.action == "enroll":
                 street_users.require_admin(user)
                 return _enroll(cards, conn, user)
+            if args.action == "summary":
+                return _summary(args, conn, user)
             return _ledger(args, conn)
     except psycopg.Error as exc:
         print(store.failure(exc), file=sys.stderr)
@@ -105,4 +115,18 @@ def _ledger(args, conn) -> int:
             since = tr("从未报送") if o.last_made_at is None else tr("最后一包制作于{at:%Y-%m-%d}").format(
                 at=o.last_made_at.astimezone())
             print(tr("  {name}\t{since}，缺{n}个月").format(name=o.name, since=since, n=o.months_missed))
+    return 0
+
+
+def _summary(args, conn, user: street_users.StreetUser) -> int:
+    """Street staff see the special groups a grid worker sees (no sensitive registers)."""
+    try:
+        summary = street_summary.monthly_summary(conn, args.month, name=args.name,
+                                                 scope=street_view.scope_for(user.name, admin=user.admin))
+    except ValidationError as exc:
+        print(exc.message, file=sys.stderr)
+        return 2
+    path = consume(monthly_summary.write_summary(summary, args.output, maker=user.name), quiet=True)
+    print(tr("已生成{m}月度汇总表：{path}（{n}个社区，{h}户，{p}人）").format(
+        m=summary.period.label, path=path, n=len(summary.grids), h=summary.total.households, p=summary.total.persons))
     return 0

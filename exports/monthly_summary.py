@@ -125,11 +125,28 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
     wb = wbk.new_workbook()
     # Staff members with no contact households and no work that month would be thousands of empty rows.
     staff = tuple(r for r in summary.staff if r.households or r.visits or r.log_entries or r.received)
-    for by, first, rows in ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), staff)):
-        for name, activity, cols in sections(summary):
-            _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
-                   summary, cols, maker=maker, with_previous=activity and rows is summary.grids, anchor=anchor)
+    _sheets(wb, summary, ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), staff)), maker, anchor)
     wbk.save(wb, path, lambda: audit_log.record_export(db, "monthly_summary", str(path),
                                                         len(summary.grids) + len(summary.staff)))
     yield 3, 3, tr("已完成")
     return Path(path)
+
+
+def write_summary(summary: stats.Summary, path: str | Path, *, maker: str):
+    """The street's (or district's) summary, one row per community (its `grids`: consolidation.
+    street_summary), in the same sheets and columns; a progress generator returning the path."""
+    yield 0, 1, tr("正在写入表格……")
+    wb = wbk.new_workbook()
+    _sheets(wb, summary, ((tr("按社区"), tr("社区"), summary.grids),), maker, "")
+    wbk.save(wb, path)
+    yield 1, 1, tr("已完成")
+    return Path(path)
+
+
+def _sheets(wb, summary: stats.Summary, dimensions, maker: str, anchor: str) -> None:
+    """Four sheets per dimension (by, first column's header, rows); the first dimension's activity
+    sheets carry the month before and the change."""
+    for by, first, rows in dimensions:
+        for name, activity, cols in sections(summary):
+            _sheet(wb, f"{name}（{by}）", tr("月度汇总表·{name}（{by}）").format(name=name, by=by), first, list(rows),
+                   summary, cols, maker=maker, with_previous=activity and rows is dimensions[0][2], anchor=anchor)

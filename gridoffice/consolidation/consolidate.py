@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Generator, Iterable, Sequence
 
 import psycopg
+from psycopg.types.json import Jsonb
 
 from ..errors import GridOfficeError, PackageRefused
 from ..i18n import tr
@@ -169,10 +170,11 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
     _check_state(conn, office, manifest, name)
     conn.execute(
         "UPDATE offices SET last_sequence = %s, last_package_hash = %s, audit_head_id = %s, audit_head_hash = %s, "
-        "last_applied_at = now(), last_package_made_at = %s::timestamp, name = %s, division_code = %s WHERE uuid = %s",
+        "last_applied_at = now(), last_package_made_at = %s::timestamp, name = %s, division_code = %s, "
+        "visit_rules = %s WHERE uuid = %s",
         [manifest.sequence, package.file_hash, manifest.audit_head.entry, manifest.audit_head.hash,
          manifest.created_at, manifest.office_name or office.name, manifest.division_code or office.division_code,
-         office_uuid])
+         Jsonb({str(k): v for k, v in manifest.visit_rules.items()}), office_uuid])
     message = tr("已导入上报包“{name}”（{office}第{n}号），新增或更改{rows}条记录。").format(
         name=name, office=manifest.office_name or office.name, n=manifest.sequence, rows=changed)
     yield total, total, message

@@ -42,7 +42,8 @@ Manifest fields (`Manifest`, and the JSON the package holds):
     audit {head: {entry, hash}, anchor (audit_anchor code of the head), previous_head: {entry, hash}
     (entry 0 with hash GENESIS when the whole trail is in it), entries (how many are sent)},
     tables {name: {count, hash}} for every name in tables.NAMES, the audit included: the count and
-    table_hash of the office's WHOLE current table, not only of what was sent.
+    table_hash of the office's WHOLE current table, not only of what was sent;
+    visit_rules {contact class: days between visits} (visits.visit_rules; format 2).
 
 Rows: a dict column -> value (str, int, float or None). A travelling table's row has `gid` and
 its own columns, without `id`; each reference `x_id` is `x_gid`, the gid of the record it names
@@ -84,7 +85,7 @@ import secrets
 from json.encoder import c_make_encoder, encode_basestring
 from operator import itemgetter
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Generator, Iterable, Iterator, Mapping
 
@@ -93,7 +94,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlite_utils import Database
 
-from .. import audit, audit_anchor, officefile, tempfiles
+from .. import audit, audit_anchor, officefile, tempfiles, visits
 from ..db import get_setting, set_setting
 from ..errors import GridOfficeError, PackageRefused, PermissionDenied
 from ..i18n import tr
@@ -189,6 +190,9 @@ class Manifest:
     previous_head: Head
     audit_entries: int
     tables: dict[str, TableState]
+    # Days between visits per contact class (visits.visit_rules): an office setting that does not
+    # travel as a record, but the street's monthly summary judges each office's coverage by it.
+    visit_rules: dict[int, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
         return {
@@ -200,6 +204,7 @@ class Manifest:
                       "previous_head": {"entry": self.previous_head.entry, "hash": self.previous_head.hash},
                       "entries": self.audit_entries},
             "tables": {name: {"count": s.count, "hash": s.hash} for name, s in self.tables.items()},
+            "visit_rules": {str(k): v for k, v in sorted(self.visit_rules.items())},
         }
 
     @classmethod
@@ -213,6 +218,7 @@ class Manifest:
             Head(int(trail["previous_head"]["entry"]), str(trail["previous_head"]["hash"])),
             int(trail["entries"]),
             {str(name): TableState(int(s["count"]), str(s["hash"])) for name, s in data["tables"].items()},
+            {int(k): int(v) for k, v in data["visit_rules"].items()},
         )
 
 
@@ -392,7 +398,7 @@ def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = F
                 manifest = Manifest(
                     FORMAT, officefile.schema_version(), identity.uuid, identity.division_code, identity.name,
                     org_gid[0] if org_gid else None, sequence, previous, first, _stamp(at), head,
-                    audit_anchor.of(head.entry, head.hash).code, since, sent, states)
+                    audit_anchor.of(head.entry, head.hash).code, since, sent, states, visits.visit_rules(db))
                 yield done, total, tr("正在签名上报包")
                 file_hash = sealer.close(canonical_row(manifest.to_json()), keys.signing)
                 out.flush()

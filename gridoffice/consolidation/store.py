@@ -256,10 +256,17 @@ def _m002_street_accounts(cur: psycopg.Cursor) -> None:
     """)
 
 
+def _m003_summary(cur: psycopg.Cursor) -> None:
+    """Each office's visit rules, from its last package's manifest: the street's monthly summary
+    (consolidation/street_summary.py) judges each community's coverage by its own rules."""
+    cur.execute("ALTER TABLE offices ADD COLUMN visit_rules jsonb NOT NULL DEFAULT '{}'")
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
     ("m002_street_accounts", _m002_street_accounts),
+    ("m003_summary", _m003_summary),
 )
 
 

@@ -1,0 +1,209 @@
+"""The monthly summary across a street's (or a district's) communities, computed on PostgreSQL from
+the consolidated store: one row per community with the same figures as that office's own monthly
+summary (gridoffice/stats.py, whole office), their total and the month before's.
+
+The definitions are stats.py's, written again over the rows as they travelled (`data`, references by
+gid): an office's figures are the sum over its active grids of per-grid figures (a visit touching two
+grids counts in each, as the office's total counts it); households and persons are those active now,
+special groups counted on the month's last day; coverage judges each household by its office's own
+visit rules (carried in the package's manifest, kept in `offices.visit_rules`) as of that day. Text
+dates compare as SQLite compares them (byte order: COLLATE "C"). Matter categories are each office's
+own, gathered by name across communities. Each figure is one grouped query over the whole store, so a
+district's month costs a few scans, not a query per community.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import psycopg
+
+from .. import ages, registers, stats, vocab
+from ..i18n import tr
+from ..matters import SOURCES
+from ..scope import Scope
+from ..visits import DEFAULT_RULES
+
+C = 'COLLATE "C"'
+# The grid of each org unit (a unit's own grid, or itself), and the active grids whose rows add up.
+_UNITS = "SELECT office, gid, coalesce((data->>'grid_gid')::uuid, gid) AS grid FROM records_org_units"
+_GRIDS = ("SELECT office, gid AS grid FROM records_org_units "
+          "WHERE data->>'level' = 'grid' AND data->>'status' = 'active'")
+
+
+def _per_office(conn: psycopg.Connection, width: int, sql: str, params) -> dict[str, tuple]:
+    """Runs a query grouped by (office, grid) naming `width` figures c0, c1, ..., keeps the active
+    grids and adds them up per office."""
+    rows = conn.execute(f"""
+        WITH per_grid AS ({sql})
+        SELECT g.office::text, {', '.join(f'sum(x.c{i})::bigint' for i in range(width))}
+        FROM per_grid x JOIN ({_GRIDS}) g ON g.office = x.office AND g.grid = x.grid
+        GROUP BY g.office""", params).fetchall()
+    return {r[0]: tuple(v or 0 for v in r[1:]) for r in rows}
+
+
+def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
+    """Per office: active households in active grids, their active persons, then the age groups and
+    the tags in registers.groups() order."""
+    exprs, params = [], []
+    for g in ages.AGE_GROUPS:
+        lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
+        cond = ["p.data->>'birth_date' IS NOT NULL"]
+        if lo is not None:
+            cond.append(f"p.data->>'birth_date' > %s {C}")
+            params.append(lo)
+        if hi is not None:
+            cond.append(f"p.data->>'birth_date' <= %s {C}")
+            params.append(hi)
+        exprs.append(" AND ".join(cond))
+    n = len(exprs)
+    households = _per_office(conn, 1, f"""
+        SELECT h.office, u.grid, count(*) AS c0 FROM records_households h
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+        WHERE h.data->>'status' = 'active' GROUP BY 1, 2""", [])
+    persons = _per_office(conn, n + 1, f"""
+        SELECT h.office, u.grid, count(*) AS c0, {', '.join(f'count(*) FILTER (WHERE {e}) AS c{i + 1}'
+                                                          for i, e in enumerate(exprs))}
+        FROM records_persons p
+        JOIN records_households h ON h.office = p.office AND h.gid = (p.data->>'household_gid')::uuid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+        WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active' GROUP BY 1, 2""", params)
+    tags = list(vocab.TAGS)
+    tagged = _per_office(conn, len(tags), f"""
+        SELECT h.office, u.grid, {', '.join(f"count(DISTINCT t.data->>'person_gid') FILTER "
+                                            f"(WHERE t.data->>'tag' = %s) AS c{i}" for i in range(len(tags)))}
+        FROM records_person_tags t
+        JOIN records_persons p ON p.office = t.office AND p.gid = (t.data->>'person_gid')::uuid
+        JOIN records_households h ON h.office = p.office AND h.gid = (p.data->>'household_gid')::uuid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+        WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active'
+          AND (t.data->>'until' IS NULL OR t.data->>'until' = '' OR t.data->>'until' > %s {C})
+        GROUP BY 1, 2""", [*tags, day.isoformat()])
+    out = {}
+    for office, (count,) in households.items():
+        people = persons.get(office, (0,) * (n + 1))
+        out[office] = (count, people[0], tuple(people[1:]) + tagged.get(office, (0,) * len(tags)))
+    return out
+
+
+def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) -> dict[str, dict]:
+    """Per office: the activity fields of stats.Figures for the month."""
+    end = p.end + " 00:00:00"
+    last = p.last_day.isoformat()
+    out: dict[str, dict] = {}
+
+    def put(found: dict[str, tuple], names: tuple[str, ...]) -> None:
+        for office, values in found.items():
+            out.setdefault(office, {}).update(zip(names, values))
+
+    put(_per_office(conn, 2, f"""
+        SELECT h.office, u.grid, count(DISTINCT vh.data->>'visit_gid') AS c0,
+               count(DISTINCT vh.data->>'household_gid') AS c1
+        FROM records_visit_households vh
+        JOIN records_visits v ON v.office = vh.office AND v.gid = (vh.data->>'visit_gid')::uuid
+        JOIN records_households h ON h.office = vh.office AND h.gid = (vh.data->>'household_gid')::uuid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+        WHERE vh.data->>'voided' = '0' AND v.data->>'status' = 'active'
+          AND vh.data->>'visited_on' >= %s {C} AND vh.data->>'visited_on' < %s {C}
+        GROUP BY 1, 2""", [p.start, p.end]), ("visits", "households_visited"))
+    # Coverage (visits.schedule_sql, as of the month's last day): the base date is the last visit up
+    # to that day, else the oldest open contact's start, else the household's creation, else the day.
+    put(_per_office(conn, 2, f"""
+        WITH last_visit AS (
+            SELECT office, (data->>'household_gid')::uuid AS household, max(data->>'visited_on' {C}) AS day
+            FROM records_visit_households
+            WHERE data->>'voided' = '0' AND data->>'visited_on' <= %s {C} GROUP BY 1, 2),
+        contact AS (
+            SELECT office, (data->>'household_gid')::uuid AS household, min(data->>'since' {C}) AS day
+            FROM records_contacts WHERE data->>'until' IS NULL GROUP BY 1, 2),
+        s AS (
+            SELECT h.office, u.grid, h.data->>'contact_class' AS class,
+                   coalesce(lv.day, c.day, substr(h.data->>'created_at', 1, 10), %s) AS base
+            FROM records_households h
+            JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+            LEFT JOIN last_visit lv ON lv.office = h.office AND lv.household = h.gid
+            LEFT JOIN contact c ON c.office = h.office AND c.household = h.gid
+            WHERE h.data->>'status' = 'active')
+        SELECT s.office, s.grid, count(*) AS c0,
+               count(*) FILTER (WHERE s.base ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
+                   AND %s::date - s.base::date <= CASE s.class
+                       WHEN '1' THEN coalesce((o.visit_rules->>'1')::int, %s)
+                       WHEN '2' THEN coalesce((o.visit_rules->>'2')::int, %s)
+                       ELSE coalesce((o.visit_rules->>'3')::int, %s) END) AS c1
+        FROM s JOIN offices o ON o.uuid = s.office GROUP BY 1, 2""",
+        [last, last, last, DEFAULT_RULES[1], DEFAULT_RULES[2], DEFAULT_RULES[3]]),
+        ("rule_households", "covered"))
+    put(_per_office(conn, 2, f"""
+        SELECT h.office, u.grid, count(DISTINCT e.gid) AS c0, count(DISTINCT k.gid) AS c1
+        FROM records_log_entries e
+        JOIN records_log_households lh ON lh.office = e.office AND (lh.data->>'entry_gid')::uuid = e.gid
+        JOIN records_households h ON h.office = lh.office AND h.gid = (lh.data->>'household_gid')::uuid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
+        LEFT JOIN records_log_comments k ON k.office = e.office AND (k.data->>'entry_gid')::uuid = e.gid
+        WHERE e.data->>'status' = 'active'
+          AND e.data->>'entry_date' >= %s {C} AND e.data->>'entry_date' < %s {C}
+        GROUP BY 1, 2""", [p.start, p.end]), ("log_entries", "comments"))
+    # Matters (stats.matter_sql): the month's intake per the matter's grid.
+    closed = f"m.data->>'closed_at' IS NOT NULL AND m.data->>'closed_at' < %(end)s {C}"
+    due = (f"CASE WHEN m.data->>'responded_at' IS NULL OR m.data->>'responded_at' >= %(end)s {C} "
+           "THEN m.data->>'respond_due' ELSE m.data->>'resolve_due' END")
+    sources = list(SOURCES)
+    by_category = ", ".join(f"count(*) FILTER (WHERE c.data->>'name' = %(cat{i})s) AS c{6 + i}"
+                            for i in range(len(categories)))
+    by_source = ", ".join(f"count(*) FILTER (WHERE m.data->>'source' = %(src{i})s) AS c{6 + len(categories) + i}"
+                          for i in range(len(sources)))
+    matter_sql = f"""
+        SELECT m.office, (m.data->>'grid_gid')::uuid AS grid, count(*) AS c0,
+               count(*) FILTER (WHERE {closed}) AS c1,
+               count(*) FILTER (WHERE {closed} AND m.data->>'closed_at' <= m.data->>'resolve_due' {C}) AS c2,
+               count(*) FILTER (WHERE (m.data->>'closed_at' IS NULL OR m.data->>'closed_at' >= %(end)s {C})
+                                AND ({due}) < %(end)s {C}) AS c3,
+               count(*) FILTER (WHERE m.data->>'satisfaction' IN ('satisfied', 'basic', 'unsatisfied')) AS c4,
+               count(*) FILTER (WHERE m.data->>'satisfaction' IN ('satisfied', 'basic')) AS c5
+               {', ' + by_category if by_category else ''}{', ' + by_source if by_source else ''}
+        FROM records_matters m
+        LEFT JOIN records_matter_categories c ON c.office = m.office AND c.gid = (m.data->>'category_gid')::uuid
+        WHERE m.data->>'received_at' >= %(start)s {C} AND m.data->>'received_at' < %(end)s {C}
+        GROUP BY 1, 2"""
+    params = {"start": p.start, "end": end, **{f"cat{i}": c for i, c in enumerate(categories)},
+              **{f"src{i}": s for i, s in enumerate(sources)}}
+    for office, r in _per_office(conn, 6 + len(categories) + len(sources), matter_sql, params).items():
+        out.setdefault(office, {}).update(
+            received=r[0], closed=r[1], closed_on_time=r[2], overdue=r[3], evaluated=r[4], satisfied=r[5],
+            by_category=tuple(r[6:6 + len(categories)]), by_source=tuple(r[6 + len(categories):]))
+    return out
+
+
+def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | None = None,
+                    scope: Scope | None = None) -> stats.Summary:
+    """The summary of `month_text` ('2026-10') with one row per enrolled community (in the order of
+    their division codes), its total and the month before's; `name` heads it (default 街道汇总).
+    `scope` keeps the special groups it may see (stats.visible_groups); None: all of them."""
+    p = stats.month(month_text)
+    prev = stats.previous(p)
+    offices = conn.execute("SELECT uuid::text, name FROM offices ORDER BY division_code, name").fetchall()
+    # Each office's categories in its own order; the store's, by name, in the order they first appear.
+    categories: list[str] = []
+    for (category,) in conn.execute(
+            "SELECT data->>'name' FROM records_matter_categories c JOIN offices o ON o.uuid = c.office "
+            "ORDER BY o.division_code, o.name, (c.data->>'sort')::int, c.data->>'created_at', c.gid"):
+        if category not in categories:
+            categories.append(category)
+    every = registers.groups()
+    visible, shown = stats.visible_groups(scope) if scope is not None else (every, None)
+    groups = tuple(visible)
+    sources = tuple((code, tr(label)) for code, label in SOURCES.items())
+    population = _population(conn, p.last_day)
+    activity = _activity(conn, p, categories)
+    before = _activity(conn, prev, categories)
+    empty = {"by_category": (0,) * len(categories), "by_source": (0,) * len(sources)}
+    rows, previous_rows = [], []
+    for uuid, office in offices:
+        households, persons, counts = population.get(uuid, (0, 0, (0,) * len(every)))
+        if shown is not None:
+            counts = tuple(counts[i] for i in shown)
+        rows.append(stats.Figures(uuid, office, households=households, persons=persons, groups=counts,
+                                  **{**empty, **activity.get(uuid, {})}))
+        previous_rows.append(stats.Figures(uuid, office, groups=(0,) * len(groups), **{**empty, **before.get(uuid, {})}))
+    return stats.Summary(name or tr("街道汇总"), p, prev, groups, tuple(enumerate(categories)), sources, tuple(rows),
+                         (), stats.add_up(rows, None, tr("合计")), stats.add_up(previous_rows, None, tr("上月合计")))
