@@ -362,39 +362,29 @@ def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = F
             with tmp.open("wb") as out, Sealer(out, header, key, prefix) as sealer:
                 # One pass: each row is hashed, compressed and encrypted as it is read; the manifest,
                 # which needs every table's hash, is sealed after the rows.
-                for table in TABLES:
-                    names, parts, source = _columns(db, table)
+                sent = db.execute("SELECT count(*) FROM audit WHERE id > ?", [since.entry]).fetchone()[0]
+                sections = [(t.name, *_columns(db, t), counts[t.name], ("t.gid",)) for t in TABLES]
+                sections.append((AUDIT, _AUDIT_NAMES, _audit_parts("t"), "FROM audit t", sent,
+                                 ("t.gid", "t.id", "t.hash")))
+                head = Head(0, audit.GENESIS)
+                for name, names, parts, source, rows, extra in sections:
                     pairs: list[tuple[str, bytes]] = []
-                    batch = [canonical_row({"table": table.name, "rows": counts[table.name]})]
-                    for line, gid in _rows_as_lines(db, names, parts, source, "t.gid"):
+                    batch = [canonical_row({"table": name, "rows": rows})]
+                    for line, gid, *entry in _rows_as_lines(db, names, parts, source, *extra):
                         pairs.append((gid, hashlib.sha256(line).digest()))
-                        batch.append(line)
-                        if len(batch) >= _BATCH:
-                            sealer.write_lines(batch)
-                            batch = []
+                        # The whole trail is hashed; only its entries after the previous package's head travel.
+                        if entry:
+                            head = Head(*entry)
+                        if not entry or head.entry > since.entry:
+                            batch.append(line)
+                            if len(batch) >= _BATCH:
+                                sealer.write_lines(batch)
+                                batch = []
                         done += 1
                         if done % _REPORT_EVERY == 0:
-                            yield done, total, tr("正在打包：{what}").format(what=tr(_LABELS[table.name]))
+                            yield done, total, tr("正在打包：{what}").format(what=tr(_LABELS[name]))
                     sealer.write_lines(batch)
-                    states[table.name] = _state(pairs)
-                sent = db.execute("SELECT count(*) FROM audit WHERE id > ?", [since.entry]).fetchone()[0]
-                trail: list[tuple[str, bytes]] = []
-                head = Head(0, audit.GENESIS)
-                batch = [canonical_row({"table": AUDIT, "rows": sent})]
-                for line, gid, entry, digest in _rows_as_lines(db, _AUDIT_NAMES, _audit_parts("t"), "FROM audit t",
-                                                               "t.gid", "t.id", "t.hash"):
-                    trail.append((gid, hashlib.sha256(line).digest()))
-                    head = Head(entry, digest)
-                    if entry > since.entry:
-                        batch.append(line)
-                        if len(batch) >= _BATCH:
-                            sealer.write_lines(batch)
-                            batch = []
-                    done += 1
-                    if done % _REPORT_EVERY == 0:
-                        yield done, total, tr("正在打包：{what}").format(what=tr(_LABELS[AUDIT]))
-                sealer.write_lines(batch)
-                states[AUDIT] = _state(trail)
+                    states[name] = _state(pairs)
                 manifest = Manifest(
                     FORMAT, officefile.schema_version(), identity.uuid, identity.division_code, identity.name,
                     org_gid[0] if org_gid else None, sequence, previous, first, _stamp(at), head,
@@ -553,9 +543,7 @@ class Package:
                 if count != self.manifest.tables[table].count:
                     raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
                 for _ in range(count):
-                    line = next(lines, None)
-                    if line is None:
-                        raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
+                    line = self._line(lines, table)
                     yield table, line, hashlib.sha256(line).digest()
             if next(lines, None) is not None:
                 raise self._content(tr("清单之外还有内容"))
@@ -576,13 +564,7 @@ class Package:
         """The audit entries sent, each parsed and linked to the one before it."""
         link = self.manifest.previous_head
         for _ in range(count):
-            line = next(lines, None)
-            if line is None:
-                raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[AUDIT])))
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[AUDIT]))) from None
+            row, line = self._parsed(lines, AUDIT)
             link = self._link(link, row)
             yield row, line
         if count != self.manifest.audit_entries or link != self.manifest.audit_head:
@@ -601,18 +583,25 @@ class Package:
             return
         pairs: list[tuple[str, bytes]] = []
         for _ in range(count):
-            line = next(lines, None)
-            if line is None:
-                raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
-            try:
-                row = json.loads(line)
-            except ValueError:
-                raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[table]))) from None
+            row, line = self._parsed(lines, table)
             pairs.append((str(row.get("gid")), hashlib.sha256(line).digest()))
             yield row
         state = self.manifest.tables.get(table)
         if state is None or _state(pairs) != state:
             raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
+
+    def _line(self, lines: Iterator[bytes], table: str) -> bytes:
+        line = next(lines, None)
+        if line is None:
+            raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
+        return line
+
+    def _parsed(self, lines: Iterator[bytes], table: str) -> tuple[dict, bytes]:
+        line = self._line(lines, table)
+        try:
+            return json.loads(line), line
+        except ValueError:
+            raise self._content(tr("“{t}”有无法读取的记录").format(t=tr(_LABELS[table]))) from None
 
     def _link(self, link: Head, row: dict) -> Head:
         """Each entry follows the one before it and hashes to what it says."""
