@@ -391,6 +391,12 @@ def test_a_row_holding_a_float_is_encoded_by_python(office):
     assert b"1e-05" in lines[0] and b"1e+16" in lines[2]
 
 
+def test_every_travelling_table_has_a_name_a_clerk_reads():
+    """The progress line and the reader's messages name the table in Chinese, whichever it is."""
+    assert set(package._LABELS) == set(tables.NAMES)
+    assert all("\u4e00" <= label[0] <= "\u9fff" for label in package._LABELS.values())
+
+
 def test_a_package_of_the_first_format_is_refused_in_chinese(office, tmp_path):
     """Format 1 put the manifest first: its files are refused, saying what to do."""
     db, card, street = office

@@ -435,7 +435,9 @@ _LABELS = {
     "matter_categories": "事项类别", "matters": "民情事项", "matter_events": "事项办理过程",
     "matter_meeting_items": "分析会决定", "visits": "走访", "visit_households": "入户记录", "needs": "居民需求",
     "log_entries": "民情日记", "log_households": "日记涉及的户", "log_matters": "日记涉及的事项",
-    "log_comments": "日记点评", "audit": "操作记录",
+    "log_comments": "日记点评", "office_tags": "本单位登记册", "household_tags": "家庭标签", "team_reviews": "团队点评",
+    "must_visits": "必访情形", "visit_campaigns": "集中走访", "campaign_assignments": "集中走访分派",
+    "board_slips": "留言板与抄送单", "audit": "操作记录",
 }
 
 
