@@ -26,7 +26,7 @@ from ..visits import DEFAULT_RULES
 
 C = 'COLLATE "C"'
 # The grid of each org unit (a unit's own grid, or itself), and the active grids whose rows add up.
-_UNITS = "SELECT office, gid, coalesce((data->>'grid_gid')::uuid, gid) AS grid FROM records_org_units"
+_UNITS = "SELECT office, tbl, gid, coalesce((data->>'grid_gid')::uuid, gid) AS grid FROM records_org_units"
 _GRIDS = ("SELECT office, gid AS grid FROM records_org_units "
           "WHERE data->>'level' = 'grid' AND data->>'status' = 'active'")
 
@@ -65,7 +65,7 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
         SELECT h.office, u.grid, count(*) AS c0, {', '.join(f'count(*) FILTER (WHERE {e}) AS c{i + 1}'
                                                           for i, e in enumerate(exprs))}
         FROM records_persons p
-        JOIN records_households h ON h.office = p.office AND h.gid = (p.data->>'household_gid')::uuid
+        JOIN records_households h ON h.office = p.office AND h.tbl = 'households' AND h.gid = (p.data->>'household_gid')::uuid
         JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
         WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active' GROUP BY 1, 2""", params)
     tags = list(vocab.TAGS)
@@ -73,8 +73,8 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
         SELECT h.office, u.grid, {', '.join(f"count(DISTINCT t.data->>'person_gid') FILTER "
                                             f"(WHERE t.data->>'tag' = %s) AS c{i}" for i in range(len(tags)))}
         FROM records_person_tags t
-        JOIN records_persons p ON p.office = t.office AND p.gid = (t.data->>'person_gid')::uuid
-        JOIN records_households h ON h.office = p.office AND h.gid = (p.data->>'household_gid')::uuid
+        JOIN records_persons p ON p.office = t.office AND p.tbl = 'persons' AND p.gid = (t.data->>'person_gid')::uuid
+        JOIN records_households h ON h.office = p.office AND h.tbl = 'households' AND h.gid = (p.data->>'household_gid')::uuid
         JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
         WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active'
           AND (t.data->>'until' IS NULL OR t.data->>'until' = '' OR t.data->>'until' > %s {C})
@@ -100,8 +100,8 @@ def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) 
         SELECT h.office, u.grid, count(DISTINCT vh.data->>'visit_gid') AS c0,
                count(DISTINCT vh.data->>'household_gid') AS c1
         FROM records_visit_households vh
-        JOIN records_visits v ON v.office = vh.office AND v.gid = (vh.data->>'visit_gid')::uuid
-        JOIN records_households h ON h.office = vh.office AND h.gid = (vh.data->>'household_gid')::uuid
+        JOIN records_visits v ON v.office = vh.office AND v.tbl = 'visits' AND v.gid = (vh.data->>'visit_gid')::uuid
+        JOIN records_households h ON h.office = vh.office AND h.tbl = 'households' AND h.gid = (vh.data->>'household_gid')::uuid
         JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
         WHERE vh.data->>'voided' = '0' AND v.data->>'status' = 'active'
           AND vh.data->>'visited_on' >= %s {C} AND vh.data->>'visited_on' < %s {C}
@@ -137,7 +137,7 @@ def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) 
         SELECT h.office, u.grid, count(DISTINCT e.gid) AS c0, count(DISTINCT k.gid) AS c1
         FROM records_log_entries e
         JOIN records_log_households lh ON lh.office = e.office AND (lh.data->>'entry_gid')::uuid = e.gid
-        JOIN records_households h ON h.office = lh.office AND h.gid = (lh.data->>'household_gid')::uuid
+        JOIN records_households h ON h.office = lh.office AND h.tbl = 'households' AND h.gid = (lh.data->>'household_gid')::uuid
         JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
         LEFT JOIN records_log_comments k ON k.office = e.office AND (k.data->>'entry_gid')::uuid = e.gid
         WHERE e.data->>'status' = 'active'
@@ -162,7 +162,7 @@ def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) 
                count(*) FILTER (WHERE m.data->>'satisfaction' IN ('satisfied', 'basic')) AS c5
                {', ' + by_category if by_category else ''}{', ' + by_source if by_source else ''}
         FROM records_matters m
-        LEFT JOIN records_matter_categories c ON c.office = m.office AND c.gid = (m.data->>'category_gid')::uuid
+        LEFT JOIN records_matter_categories c ON c.office = m.office AND c.tbl = 'matter_categories' AND c.gid = (m.data->>'category_gid')::uuid
         WHERE m.data->>'received_at' >= %(start)s {C} AND m.data->>'received_at' < %(end)s {C}
         GROUP BY 1, 2"""
     params = {"start": p.start, "end": end, **{f"cat{i}": c for i, c in enumerate(categories)},
@@ -181,6 +181,15 @@ def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | No
     `scope` keeps the special groups it may see (stats.visible_groups); None: all of them."""
     p = stats.month(month_text)
     prev = stats.previous(p)
+    with conn.transaction():
+        # Every query adds up whole tables: hash joins. PostgreSQL cannot estimate joins on gids
+        # read out of jsonb and, left to choose, loops over an index for each of millions of rows.
+        conn.execute("SET LOCAL enable_nestloop = off")
+        conn.execute("SET LOCAL work_mem = '64MB'")
+        return _summary(conn, p, prev, name)
+
+
+def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name: str | None) -> stats.Summary:
     offices = conn.execute("SELECT uuid::text, name FROM offices ORDER BY division_code, name").fetchall()
     # Each office's categories in its own order; the store's, by name, in the order they first appear.
     categories: list[str] = []
