@@ -186,10 +186,11 @@ def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | No
         # read out of jsonb and, left to choose, loops over an index for each of millions of rows.
         conn.execute("SET LOCAL enable_nestloop = off")
         conn.execute("SET LOCAL work_mem = '64MB'")
-        return _summary(conn, p, prev, name)
+        return _summary(conn, p, prev, name, scope)
 
 
-def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name: str | None) -> stats.Summary:
+def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name: str | None,
+             scope: Scope | None) -> stats.Summary:
     offices = conn.execute("SELECT uuid::text, name FROM offices ORDER BY division_code, name").fetchall()
     # Each office's categories in its own order; the store's, by name, in the order they first appear.
     categories: list[str] = []
