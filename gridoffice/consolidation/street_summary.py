@@ -178,7 +178,7 @@ def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | No
                     scope: Scope | None = None) -> stats.Summary:
     """The summary of `month_text` ('2026-10') with one row per enrolled community (in the order of
     their division codes), its total and the month before's; `name` heads it (default 街道汇总).
-    `scope` keeps the special groups it may see (stats.visible_groups); None: all of them."""
+    `scope` keeps the special groups it may see (as stats.visible_groups does); None: all of them."""
     p = stats.month(month_text)
     prev = stats.previous(p)
     with conn.transaction():
@@ -199,9 +199,10 @@ def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name
             "ORDER BY o.division_code, o.name, (c.data->>'sort')::int, c.data->>'created_at', c.gid"):
         if category not in categories:
             categories.append(category)
+    # The built-in registers: an office's own ones are its own codes, which no two offices share.
     every = registers.groups()
-    visible, shown = stats.visible_groups(scope) if scope is not None else (every, None)
-    groups = tuple(visible)
+    shown = None if scope is None else [i for i, g in enumerate(every) if g.kind != "tag" or scope.sees_tag(g.code)]
+    groups = tuple(every) if shown is None else tuple(every[i] for i in shown)
     sources = tuple((code, tr(label)) for code, label in SOURCES.items())
     population = _population(conn, p.last_day)
     activity = _activity(conn, p, categories)
