@@ -6,6 +6,7 @@
 #   bash dev.sh street-demo — generated communities consolidated into a throw-away PostgreSQL store,
 #                          then the street's window on it
 #   bash dev.sh bench bench/bench_consolidate.py — a benchmark beside a throw-away PostgreSQL
+#   bash dev.sh build  — the one-folder program with PyInstaller in dist/GridOffice/ (packaging/)
 # `test` runs the suite against a throw-away PostgreSQL cluster (the street's store), made in a
 # temporary folder, reached only by a Unix socket there, and removed however the run ends.
 set -euo pipefail
@@ -62,7 +63,7 @@ setup() {
         echo "安装 Python 软件包到 .venv（首次约需一分钟）……"
         # pip's own chatter goes to a log that is shown only when something fails.
         if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
-               .venv/bin/python -m pip install --disable-pip-version-check -e '.[test]'; } > .venv/install.log 2>&1; then
+               .venv/bin/python -m pip install --disable-pip-version-check -e '.[test,build]'; } > .venv/install.log 2>&1; then
             tail -n 30 .venv/install.log >&2
             echo "安装 Python 软件包失败，详见 .venv/install.log" >&2
             exit 1
@@ -157,11 +158,21 @@ case "${1:-demo}" in
         .venv/bin/python "$@" || rc=$?
         exit "$rc"
         ;;
+    build)
+        setup build
+        shift || true
+        # A checkout whose .venv predates the build extra gets PyInstaller now.
+        if ! .venv/bin/python -c 'import PyInstaller' >/dev/null 2>&1; then
+            echo "安装 PyInstaller 到 .venv ……"
+            .venv/bin/python -m pip install --disable-pip-version-check -q -e '.[build]'
+        fi
+        exec .venv/bin/python packaging/build.py "$@"
+        ;;
     setup)
         setup test
         ;;
     *)
-        echo "用法：bash dev.sh demo | test | setup | street-demo | bench 脚本" >&2
+        echo "用法：bash dev.sh demo | test | setup | build | street-demo | bench 脚本" >&2
         exit 2
         ;;
 esac

@@ -1,4 +1,4 @@
-"""The files the program ships: the CJK font (with its licence), the card layouts and Qt's Chinese.
+"""The files the program ships: the CJK font (with its licence), the card layouts, Qt's Chinese and the icon.
 
 They live inside the `gridoffice` package (`gridoffice/resources/`) and are found through
 importlib.resources relative to the package, never relative to the working folder or to the
@@ -15,6 +15,8 @@ from pathlib import Path
 FONT = "fonts/wqy-microhei.ttc"
 CARDS = "cards"
 TRANSLATIONS = "translations"
+# Drawn by packaging/make_icon.py, which also writes the Windows .ico from the same drawing.
+ICON = "icons/gridoffice.png"
 
 _open = ExitStack()
 atexit.register(_open.close)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from gridoffice import demo as demo_accounts
@@ -75,6 +75,7 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     app.setOrganizationName("GridOffice")
     app.setApplicationName("GridOffice")
     app.setApplicationDisplayName(tr("网格化管理"))
+    app.setWindowIcon(QIcon(str(shipped.path(shipped.ICON))))
     install_font(app)
     # Before any dialog: the first-start choice and the log-in already show Qt's own buttons.
     install_qt_translations()
