@@ -15,7 +15,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import sqlcipher3.dbapi2 as sqlite3
 
@@ -125,8 +125,9 @@ def _write_manifest(manifest: Manifest, target: Path) -> None:
     _fsync(target)
 
 
-def default_dir(db_path: str | Path) -> Path:
-    p = Path(db_path)
+def default_dir(db_path: str | PurePath) -> PurePath:
+    """The backup folder beside the office file (a PureWindowsPath stays one, for tests of Windows paths)."""
+    p = db_path if isinstance(db_path, PurePath) else Path(db_path)
     return p.with_name(f"{p.stem}-备份")
 
 

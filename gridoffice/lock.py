@@ -18,7 +18,7 @@ import socket
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Iterator
 
 from .errors import GridOfficeError
@@ -31,6 +31,10 @@ else:
 
 # Windows locks byte ranges and refuses to read a locked range, so the lock sits past the text.
 _WIN_LOCK_OFFSET = 1 << 20
+# Windows opens files in text mode unless told otherwise; the holder's bytes are read back as written.
+_BINARY = getattr(os, "O_BINARY", 0)
+# What a clean release leaves in a lock file that Windows would not let it remove.
+_RELEASED = b"released"
 
 
 @dataclass(frozen=True)
@@ -63,8 +67,9 @@ class LockHeld(GridOfficeError):
         self.uncertain = uncertain
 
 
-def lock_path(db_path: str | Path) -> Path:
-    p = Path(db_path)
+def lock_path(db_path: str | PurePath) -> PurePath:
+    """The lock file beside the office file (a PureWindowsPath stays one, for tests of Windows paths)."""
+    p = db_path if isinstance(db_path, PurePath) else Path(db_path)
     return p.with_name(p.name + ".lock")
 
 
@@ -76,9 +81,13 @@ def _me() -> Holder:
     return Holder(socket.gethostname(), user, os.getpid(), dt.datetime.now().strftime("%Y-%m-%d %H:%M:%S"))
 
 
-def _read_holder(fd: int) -> Holder | None:
+def _read(fd: int) -> bytes:
     os.lseek(fd, 0, os.SEEK_SET)
-    raw = os.read(fd, 4096)
+    return os.read(fd, 4096)
+
+
+def _read_holder(fd: int, raw: bytes | None = None) -> Holder | None:
+    raw = _read(fd) if raw is None else raw
     try:
         data = json.loads(raw.decode("utf-8"))
         return Holder(str(data["host"]), str(data["user"]), int(data["pid"]), str(data["since"]))
@@ -98,6 +107,14 @@ def _try_os_lock(fd: int) -> bool:
         if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
             return False
         raise
+
+
+def _unlock(fd: int) -> None:
+    """Windows: let go of the lock before closing. Windows frees a closed handle's locks only "when
+    resources allow", so a lock left to close() can still refuse the next program for a while."""
+    if sys.platform == "win32":
+        os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
 
 
 class OfficeLock:
@@ -120,14 +137,18 @@ class OfficeLock:
         fd, self._fd = self._fd, None
         if sys.platform == "win32":
             try:
-                os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+                # Marked first: Windows cannot remove a file another program has open (one asking who
+                # holds the office, say), and the lock file left behind must read as a clean release.
+                os.lseek(fd, 0, os.SEEK_SET)
+                os.ftruncate(fd, 0)
+                os.write(fd, _RELEASED)
+                _unlock(fd)
             finally:
                 os.close(fd)
             try:
                 os.unlink(self.path)
             except OSError:
-                pass  # another program already created its own lock file
+                pass  # open in another program for a moment, or already replaced by its own lock file
         else:
             # Unlink while still locked, so nobody can lock the old file after we let go.
             try:
@@ -149,7 +170,7 @@ def briefly(path: Path, *, timeout: float = 10.0) -> Iterator[bool]:
     at a time, waited for up to `timeout` seconds; yields False when it could not be had (a
     read-only folder, a lock held too long), and the caller goes on unlocked. The file stays."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | _BINARY, 0o600)
     except OSError:
         yield False
         return
@@ -160,9 +181,8 @@ def briefly(path: Path, *, timeout: float = 10.0) -> Iterator[bool]:
         try:
             yield got
         finally:
-            if got and sys.platform == "win32":
-                os.lseek(fd, _WIN_LOCK_OFFSET, os.SEEK_SET)
-                msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+            if got:
+                _unlock(fd)
     finally:
         os.close(fd)
 
@@ -171,11 +191,12 @@ def holder(db_path: str | Path) -> Holder | None:
     """Who holds the file now, or None when nobody does (a stale lock file counts as nobody)."""
     path = lock_path(db_path)
     try:
-        fd = os.open(path, os.O_RDWR)
+        fd = os.open(path, os.O_RDWR | _BINARY)
     except FileNotFoundError:
         return None
     try:
         if _try_os_lock(fd):
+            _unlock(fd)
             return None
         return _read_holder(fd) or Holder("", "", 0, "")
     finally:
@@ -204,18 +225,19 @@ def acquire(db_path: str | Path, *, trust_other_hosts: bool = True, wait: float 
 def _acquire(db_path: str | Path, trust_other_hosts: bool) -> OfficeLock:
     path = lock_path(db_path)
     for _attempt in range(20):
-        existed = False
+        existed = locked = False
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | _BINARY, 0o644)
         except FileExistsError:
             existed = True
             try:
-                fd = os.open(path, os.O_RDWR)
+                fd = os.open(path, os.O_RDWR | _BINARY)
             except FileNotFoundError:
                 continue  # its holder just released it; try to create it again
         try:
             if not _try_os_lock(fd):
                 raise LockHeld(Path(db_path), _read_holder(fd))
+            locked = True
             if sys.platform != "win32":
                 # The holder may have unlinked the file between our open and our lock.
                 try:
@@ -225,7 +247,11 @@ def _acquire(db_path: str | Path, trust_other_hosts: bool) -> OfficeLock:
                 if not same:
                     os.close(fd)
                     continue
-            previous = _read_holder(fd) if existed else None
+            # A leftover lock file means a crash, unless it says it was released (Windows leaves one
+            # when another program had it open at the time).
+            raw = _read(fd) if existed else b""
+            stale = existed and raw != _RELEASED
+            previous = _read_holder(fd, raw) if stale else None
             if previous and not trust_other_hosts and previous.host != socket.gethostname():
                 raise LockHeld(Path(db_path), previous, uncertain=True)
             me = json.dumps(_me().__dict__, ensure_ascii=False).encode("utf-8")
@@ -233,8 +259,10 @@ def _acquire(db_path: str | Path, trust_other_hosts: bool) -> OfficeLock:
             os.ftruncate(fd, 0)
             os.write(fd, me)
             os.fsync(fd)
-            return OfficeLock(path, fd, previous, stale=existed)
+            return OfficeLock(path, fd, previous, stale=stale)
         except BaseException:
+            if locked:
+                _unlock(fd)
             os.close(fd)
             raise
     raise LockHeld(Path(db_path), None)

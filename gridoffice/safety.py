@@ -17,7 +17,7 @@ import os
 import re
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Callable, Iterator, TypeVar
 
 import sqlcipher3.dbapi2 as sqlite3
@@ -88,24 +88,45 @@ def filesystem_type(path: str | Path, mounts: str | None = None) -> str | None:
     return best_type
 
 
-def _windows_remote_drive(path: str) -> bool:
+DRIVE_REMOTE = 4  # GetDriveTypeW: a mapped network drive
+
+
+def _drive_type(root: str) -> int:
+    """Windows' kind of drive for a root such as "Z:\\" (GetDriveTypeW)."""
     import ctypes
 
-    drive = os.path.splitdrive(os.path.abspath(path))[0]
-    if not drive:
-        return False
-    DRIVE_REMOTE = 4
-    return ctypes.windll.kernel32.GetDriveTypeW(drive + "\\") == DRIVE_REMOTE
+    return ctypes.windll.kernel32.GetDriveTypeW(root)
+
+
+def _windows_location(text: str) -> str | None:
+    """A share named by its UNC path (also in the long-path spelling \\\\?\\UNC\\…), or a drive letter that
+    Windows maps to a share; None for a local disk, including \\\\?\\C:\\… and \\\\.\\C:\\…"""
+    path = PureWindowsPath(text)
+    if not path.drive and sys.platform == "win32":
+        path = PureWindowsPath(os.path.abspath(text))
+    drive = path.drive
+    for prefix in ("\\\\?\\", "\\\\.\\"):
+        if drive.startswith(prefix):
+            drive = drive[len(prefix):]
+            if drive.upper().startswith("UNC\\"):
+                return "UNC"
+            break
+    else:
+        if drive.startswith("\\\\"):
+            return "UNC"
+    if len(drive) == 2 and drive[1] == ":":
+        return "网络驱动器" if _drive_type(drive.upper() + "\\") == DRIVE_REMOTE else None
+    return None
 
 
 def network_location(path: str | Path, *, mounts: str | None = None, platform: str | None = None) -> str | None:
     """What network storage the file is on ('UNC', 'cifs', 'nfs4', ...), or None on a local disk."""
     text = str(path)
     platform = platform or sys.platform
-    if text.startswith("\\\\") or (platform == "win32" and text.startswith("//")):
-        return "UNC"
     if platform == "win32":
-        return "网络驱动器" if _windows_remote_drive(text) else None
+        return _windows_location(text)
+    if text.startswith("\\\\"):
+        return "UNC"
     if platform.startswith("linux"):
         fs = filesystem_type(text, mounts)
         if fs and (fs in NETWORK_FS or fs.startswith("nfs") or fs.startswith("smb")):
