@@ -7,6 +7,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if sys.platform == "win32":
+        _tolerant_output()
     from commands import names, run
 
     if argv and argv[0] in names():
@@ -16,6 +18,15 @@ def main(argv: list[str] | None = None) -> int:
     from ui.app import main as gui_main
 
     return gui_main(argv)
+
+
+def _tolerant_output() -> None:
+    """Windows: output sent to a pipe or file is in the system's code page (GBK on a Chinese PC, which
+    cmd and PowerShell read back); a character that page lacks becomes "?" instead of ending the command.
+    A console is written in Unicode anyway; the windowed program has no streams at all (None)."""
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
 
 
 def _help() -> int:
