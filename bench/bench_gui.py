@@ -27,7 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
+import _bare  # noqa: E402 (bench/ is the script's folder)
+from _common import copy_office, log_in  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -67,37 +68,12 @@ def copied(path: Path):
 
 
 def bare_connection(db_path: str):
-    """The baselines' reader: the data key unwrapped from the key file with the demo password
-    (the same scrypt a log-in runs), then one SQLCipher connection with SQLite's defaults."""
-    import sqlcipher3.dbapi2 as sqlite3
+    """The baselines' reader, logged in as the demo administrator unless GRIDOFFICE_USER says otherwise."""
+    from gridoffice import demo
 
-    from gridoffice import demo, keys
+    return _bare.bare_connection(db_path, os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0]),
+                                 os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD))
 
-    name = os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0])
-    password = os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD)
-    key = keys.unlock(keys.read(db_path), name, password)
-    conn = sqlite3.connect(db_path)
-    conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
-    return conn
-
-
-def bare_window(conn):
-    """A QMainWindow with a QTableWidget of the first 200 households, shown and painted."""
-    from PySide6.QtWidgets import QApplication, QMainWindow, QTableWidget, QTableWidgetItem
-
-    app = QApplication.instance() or QApplication([sys.argv[0]])
-    rows = conn.execute("SELECT number, address, phone, status FROM households ORDER BY id LIMIT 200").fetchall()
-    window = QMainWindow()
-    table = QTableWidget(len(rows), 4)
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
-    window.setCentralWidget(table)
-    window.resize(1366, 768)
-    window.show()
-    table.viewport().repaint()
-    app.processEvents()
-    return window
 
 
 def wait(app, condition, timeout: float = 60.0) -> float:
@@ -130,7 +106,7 @@ def child_cold_start(db_path: str) -> None:
 
 def child_bare_start(db_path: str) -> None:
     """Runs in a fresh process: the bare baseline of a start."""
-    window = bare_window(bare_connection(db_path))
+    window = _bare.bare_window(bare_connection(db_path))
     print(f"READY {time.process_time():.4f}", flush=True)
     window.close()
 
@@ -176,7 +152,7 @@ def child_bare_district(db_path: str) -> None:
     from array import array
 
     conn = bare_connection(db_path)
-    window = bare_window(conn)
+    window = _bare.bare_window(conn)
     households = array("q", (r[0] for r in conn.execute("SELECT id FROM households ORDER BY id")))
     persons = array("q", (r[0] for r in conn.execute("SELECT id FROM persons ORDER BY id")))
     print(f"RSS {rss_mb():.1f} {len(households)} {len(persons)}", flush=True)

@@ -20,6 +20,7 @@ import platform
 import shutil
 import subprocess
 import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -47,7 +48,10 @@ def source_key() -> str:
                 continue
             digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     digest.update(f"{sys.version}|{platform.platform()}".encode())
-    installed = sorted(f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions())
+    # The environment's own packages, not whatever else the caller's sys.path shows (a checkout's egg-info):
+    # the test and the benchmark share one build.
+    site = {sysconfig.get_paths()[kind] for kind in ("purelib", "platlib")}
+    installed = sorted({f"{d.metadata['Name']}=={d.version}" for d in importlib.metadata.distributions(path=sorted(site))})
     digest.update("\n".join(installed).encode())
     return digest.hexdigest()[:16]
 
