@@ -12,7 +12,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from gridoffice import audit_log, stats_assessment
-from gridoffice.audit import actor
+from gridoffice.staff_accounts import signer
 from gridoffice.i18n import tr
 from gridoffice.scope import Scope
 
@@ -75,7 +75,7 @@ def write(db, path: str | Path, year_text: str, *, scope: Scope, org_id: int | N
     """Compute and write the assessment of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计全年考核指标……")
     a = stats_assessment.assessment(db, year_text, scope=scope, org_id=org_id, today=today)
-    maker = maker or actor(db)
+    maker = maker or signer(db)
     wb = wbk.new_workbook()
     _score_sheet(wb, tr("个人考核"), tr("姓名"), list(a.staff), a, maker)
     _score_sheet(wb, tr("团队考核"), tr("服务团队"), list(a.teams), a, maker)

@@ -11,7 +11,7 @@ from pathlib import Path
 from openpyxl.utils import get_column_letter
 
 from gridoffice import audit_anchor, audit_log, stats
-from gridoffice.audit import actor
+from gridoffice.staff_accounts import signer
 from gridoffice.i18n import tr
 from gridoffice.scope import Scope
 
@@ -120,7 +120,7 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
     yield 0, 3, tr("正在统计……")
     summary = stats.monthly_summary(db, month_text, scope=scope, org_id=org_id)
     yield 1, 3, tr("正在写入表格……")
-    maker = maker or actor(db)
+    maker = maker or signer(db)
     anchor = audit_anchor.head(db).code
     wb = wbk.new_workbook()
     # Staff members with no contact households and no work that month would be thousands of empty rows.

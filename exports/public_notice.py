@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gridoffice import audit_anchor, audit_log, stats
-from gridoffice.audit import actor
+from gridoffice.staff_accounts import signer
 from gridoffice.i18n import tr
 from gridoffice.scope import Scope
 
@@ -36,7 +36,7 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
     """Compute and write the notice of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计……")
     notice = stats.public_notice(db, month_text, scope=scope, org_id=org_id)
-    maker = maker or actor(db)
+    maker = maker or signer(db)
     anchor = audit_anchor.head(db).code
     wb = wbk.new_workbook()
     heads = [tr(h) for h in TEAM_HEADERS]

@@ -20,7 +20,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as openpyxl_writer
 
 from gridoffice import audit_log, masking, office_tags, people, regions, tempfiles, vocab
-from gridoffice.audit import actor
+from gridoffice.staff_accounts import signer
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
@@ -103,7 +103,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
         ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c, max(8, wbk.text_width(FIELDS[c]) + 2))
     ws.freeze_panes = "C3"
     ws.print_title_rows = "1:2"
-    wbk.openpyxl_page_setup(ws, maker=maker or actor(db))
+    wbk.openpyxl_page_setup(ws, maker=maker or signer(db))
     # openpyxl spills a write-only sheet to the system temp folder, readable by others and left
     # there when the program is killed: the rows go to an owner-only folder beside the target
     # (what the sheet's first append and openpyxl's create_temporary_file do, with the file named).

@@ -37,6 +37,7 @@ ACTION_LABELS = {
     "package": "生成上报包",
     "enroll": "登记到街道",
     "user_disable": "停用用户",
+    "user_display_name": "修改用户姓名",
     "add_person": "新增人员",
     "update_person": "修改人员",
     "add_member": "添加家庭成员",

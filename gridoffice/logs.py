@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlite_utils import Database
 
 from . import audit, matters, records
+from .staff_accounts import acting_staff, signer
 from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
@@ -113,7 +114,8 @@ def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, hou
 
 def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = None,
                 author_staff_id: int | None = None) -> int:
-    """A leader's comment (点评) on an entry; the author defaults to the signed-in user."""
+    """A leader's comment (点评) on an entry; the author defaults to the signed-in user's real name
+    (their staff member's), and the staff member who comments is theirs."""
     text = clean_text(text, multiline=True)
     if not text:
         raise ValidationError("text", tr("请填写点评内容"))
@@ -124,10 +126,12 @@ def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = 
     writable_staff(db, entry["staff_id"])
     for (hid,) in db.execute("SELECT household_id FROM log_households WHERE entry_id = ?", [entry_id]).fetchall():
         writable_household(db, hid)
+    if author_staff_id is None and author is None:
+        author_staff_id = acting_staff(db)
     if author_staff_id is not None and records.row(db, "staff", author_staff_id) is None:
         raise ValidationError("author_staff_id", tr("找不到所选的点评人，请重新选择"))
     with db.atomic():
-        values = {"entry_id": entry_id, "author": clean_field(author, "author") or audit.actor(db),
+        values = {"entry_id": entry_id, "author": clean_field(author, "author") or signer(db),
                   "author_staff_id": author_staff_id, "at": db_now(), "text": text}
         comment_id = db.execute("INSERT INTO log_comments(entry_id, author, author_staff_id, at, text) "
                                 "VALUES (?,?,?,?,?)", list(values.values())).lastrowid
@@ -151,6 +155,25 @@ def entries_of(db: Database, staff_id: int, *, scope: Scope, limit: int = 50,
         f"FROM log_entries e JOIN staff s ON s.id = e.staff_id WHERE {where} "
         "ORDER BY e.entry_date DESC, e.id DESC LIMIT ?", [*params, limit]).fetchall()
     return _entries(db, rows)
+
+
+def waiting_for_comment(db: Database, *, scope: Scope, limit: int = 200) -> tuple[list[LogEntry], int]:
+    """Log entries no leader has commented on yet, across all staff, newest first, and how many there
+    are in all: the leader's 待点评 list. In scope as the dashboard counts them (the writer placed in
+    the scope, or a linked household there), without entries linked to a household outside it."""
+    where = ("e.status = 'active' AND NOT EXISTS (SELECT 1 FROM log_comments k WHERE k.entry_id = e.id)")
+    if not scope.whole_office:
+        where += (f" AND (s.org_id IS NOT NULL AND {scope.units('s.org_id')} OR EXISTS (SELECT 1 FROM log_households x "
+                  f"WHERE x.entry_id = e.id AND {scope.households('x.household_id')})) "
+                  "AND NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
+                  f"AND NOT {scope.households('x.household_id')})")
+    total = db.execute(f"SELECT count(*) FROM log_entries e JOIN staff s ON s.id = e.staff_id WHERE {where}"
+                       ).fetchone()[0]
+    rows = db.execute(
+        "SELECT e.id, e.staff_id, s.name, e.entry_date, e.text, coalesce(e.written_by, ''), e.created_at "
+        f"FROM log_entries e JOIN staff s ON s.id = e.staff_id WHERE {where} "
+        "ORDER BY e.entry_date DESC, e.id DESC LIMIT ?", [limit]).fetchall()
+    return _entries(db, rows), total
 
 
 def get_entry(db: Database, entry_id: int) -> LogEntry:

@@ -285,13 +285,13 @@ def _refuse_if_not_an_office(path: Path) -> None:
     conn = raw_connect(path, readonly=True)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        admins = conn.execute("SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'").fetchone()[0] \
+        accounts = conn.execute("SELECT count(*) FROM users WHERE status = 'active'").fetchone()[0] \
             if "users" in tables else 0
     finally:
         conn.close()
     if "households" not in tables:
         raise GridOfficeError(tr("{path} 不是GridOffice的办公室数据库").format(path=path))
-    if not admins:
+    if not accounts:
         raise GridOfficeError(tr("{path} 还没有账号，无法登录：请先用本程序打开一次，建立系统管理员").format(path=path))
 
 

@@ -46,3 +46,26 @@ def link(db: Database, user_id: int, staff_id: int | None, *, by: Scope) -> None
             return
         db.execute("UPDATE users SET staff_id = ?, updated_at = ? WHERE id = ?", [staff_id, now(), user_id])
         audit.record(db, "link_staff", "users", user_id, old={"staff_id": user[1]}, new={"staff_id": staff_id})
+
+
+def real_name(db: Database, account: str) -> str:
+    """The name a person signs with (制表人, 点评人): the linked staff member's name, else the name
+    the administrator gave the account, else the account name itself (a session without a log-in)."""
+    row = db.execute("SELECT u.display_name, s.name FROM users u LEFT JOIN staff s ON s.id = u.staff_id "
+                     "AND s.status = 'active' WHERE u.name = ?", [account]).fetchone() \
+        if db["users"].exists() else None
+    if row is None:
+        return account
+    return row[1] or row[0] or account
+
+
+def signer(db: Database) -> str:
+    """The real name of whoever acts through this connection."""
+    return real_name(db, audit.actor(db))
+
+
+def acting_staff(db: Database) -> int | None:
+    """The staff member whoever acts through this connection is, if their account is linked."""
+    row = db.execute("SELECT id FROM users WHERE name = ?", [audit.actor(db)]).fetchone() \
+        if db["users"].exists() else None
+    return staff_of(db, row[0]) if row else None

@@ -143,8 +143,16 @@ def list_users(db: Database) -> list[User]:
 
 
 def needs_first_admin(db: Database) -> bool:
-    """True on the first start: nobody can log in yet, so the administrator must be created."""
-    return db.execute("SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'").fetchone()[0] == 0
+    """True on the first start only: the file has no account at all, so the administrator must be
+    created. A file with accounts but no active administrator (one disabled, or the file altered)
+    never offers it: whoever held a copy could make themselves administrator and read everything."""
+    return db.execute("SELECT count(*) FROM users").fetchone()[0] == 0
+
+
+def lacks_admin(db: Database) -> bool:
+    """Accounts exist but none is an active administrator: nobody can manage accounts or restore."""
+    return not needs_first_admin(db) and db.execute(
+        "SELECT count(*) FROM users WHERE role = 'admin' AND status = 'active'").fetchone()[0] == 0
 
 
 def _check_role(db: Database, role: str, org_id: int | None) -> None:
@@ -285,6 +293,12 @@ def set_role(db: Database, admin: User, user_id: int, role: str, org_id: int | N
     if user_id == admin.id and role != "admin":
         raise ValidationError("role", tr("不能取消自己的管理员角色，请由另一位管理员操作"))
     _update(db, user_id, {"role": role, "org_id": org_id}, "user_role")
+
+
+def set_display_name(db: Database, admin: User, user_id: int, display_name: str) -> None:
+    """The account's real name (姓名), signed on reports and comments when it is linked to no staff member."""
+    require(admin, "manage_users")
+    _update(db, user_id, {"display_name": clean_field(display_name, "display_name")}, "user_display_name")
 
 
 def disable_user(db: Database, admin: User, user_id: int) -> None:

@@ -41,6 +41,38 @@ def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
     db.close()
 
 
+def test_a_file_with_a_clerk_but_no_active_administrator_does_not_offer_to_create_one(qtbot, tmp_path):
+    """Whoever opens such a file (a copy whose administrator was disabled, or altered) is not made
+    administrator: the dialog is the ordinary log-in, says why, and the clerk logs in as a clerk."""
+    from gridoffice.errors import PermissionDenied
+
+    db = open_db(tmp_path / "office.db")
+    users.create_first_admin(db, "admin", "gridoffice1")
+    users.create_user(db, "clerk", "gridoffice2", "clerk", by=users.whole_office("admin"))
+    db.execute("UPDATE users SET status = 'disabled' WHERE name = 'admin'")
+    db.conn.commit()
+    assert not users.needs_first_admin(db) and users.lacks_admin(db)
+    with pytest.raises(PermissionDenied):
+        users.create_first_admin(db, "intruder", "gridoffice3")
+    db.close()
+
+    dialog = LoginDialog(tmp_path / "office.db")
+    qtbot.addWidget(dialog)
+    dialog.resize(1366 // 3, 200)
+    assert not dialog.first_start and dialog.windowTitle() == "登录" and dialog.confirm.isHidden()
+    assert "没有在用的系统管理员" in dialog.hint.text() and not dialog.hint.isHidden()
+    dialog.grab().save(str(tmp_path / "no-admin.png"))
+    qtbot.keyClicks(dialog.name, "intruder")
+    qtbot.keyClicks(dialog.password, "gridoffice3")
+    dialog.submit()
+    assert dialog.error.text() == "用户名或密码不正确" and dialog.user is None
+    dialog.name.clear()
+    qtbot.keyClicks(dialog.name, "clerk")
+    qtbot.keyClicks(dialog.password, "gridoffice2")
+    dialog.submit()
+    assert dialog.result() == QDialog.DialogCode.Accepted and dialog.user.role == "clerk"
+
+
 @pytest.fixture
 def ctx(qapp, tmp_path):
     context = AppContext(tmp_path / "office.db", User("李领导", "leader"))

@@ -148,3 +148,55 @@ def test_a_clerk_sees_the_template_but_cannot_change_it(page, qtbot):
     assert "只有系统管理员" in dialog.error.text()
     assert not any(used.isEnabled() or weight.isEnabled() for _, used, _, weight in dialog.rows)
     assert [b.text() for b in dialog.buttons.buttons()] == ["关闭"]
+
+
+def _footer_maker(path) -> str:
+    return openpyxl.load_workbook(path).worksheets[0].oddFooter.left.text
+
+
+def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_template, tmp_path, qtbot, monkeypatch):
+    """制表人: the name the administrator gave the account (用户管理 → 修改姓名), then, once the account
+    is linked to a staff member, that member's name; never the log-in name."""
+    from PySide6.QtWidgets import QInputDialog
+
+    from gridoffice import staff, staff_accounts, users
+    from tests._reports import TODAY
+    from ui.users_dialog import UsersDialog
+
+    path = tmp_path / "office.db"
+    shutil.copyfile(activity_template, path)
+    db = open_db(path)
+    office = users.whole_office("admin")
+    leader_id = users.create_user(db, "leader", "gridoffice1", "leader", by=office)
+    admin = users.get_user(db, users.create_user(db, "chief", "gridoffice2", "admin", by=office))
+    member = staff.staff_list(db)[0]
+    db.close()
+
+    admin_ctx = AppContext(path, user=admin)
+    manage = UsersDialog(admin_ctx)
+    qtbot.addWidget(manage)
+    manage.table.selectRow(next(r for r, u in enumerate(manage.users) if u.id == leader_id))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("  李秀兰 ", True))
+    with qtbot.waitSignal(admin_ctx.write_finished, timeout=5000):
+        qtbot.mouseClick(manage.name_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "李秀兰" in [manage.table.item(r, 1).text() for r in range(manage.table.rowCount())])
+    admin_ctx.close()
+
+    def export_as_leader(target):
+        ctx = AppContext(path, user=users.get_user(open_db(path), leader_id))
+        page = ReportsPage(ctx)
+        page.today = lambda: TODAY
+        qtbot.addWidget(page)
+        page.activated()
+        _pick(page.kind, "summary")
+        _save_as(monkeypatch, target)
+        qtbot.mouseClick(page.export_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: page.open_folder.isEnabled(), timeout=20000)
+        ctx.close()
+        return _footer_maker(target)
+
+    assert export_as_leader(tmp_path / "one.xlsx") == "制表人：李秀兰"
+    db = open_db(path)
+    staff_accounts.link(db, leader_id, member.id, by=users.whole_office("admin"))
+    db.close()
+    assert export_as_leader(tmp_path / "two.xlsx") == f"制表人：{member.name}"

@@ -103,7 +103,7 @@ def test_record_visit_and_comment(office_path, qtbot, monkeypatch):
     # A leader comments on the newest entry, signed with the user's name.
     page.reload()
     qtbot.waitUntil(lambda: not page.is_loading())
-    page.tabs.setCurrentIndex(0)
+    page.tabs.setCurrentWidget(page.log_table)
     page.log_table.selectRow(0)
     entry = page.data.entries[0]
     comment = CommentDialog(ctx, entry, page)
@@ -117,7 +117,64 @@ def test_record_visit_and_comment(office_path, qtbot, monkeypatch):
 def test_only_leaders_comment(office_path, qtbot):
     ctx, page = open_page(WorkbenchPage, office_path, qtbot, role="clerk")
     assert not page.comment_button.isEnabled()
+    # A clerk has no 待点评 list: commenting is a leader's work.
+    assert "待点评" not in [page.tabs.tabText(i) for i in range(page.tabs.count())]
     ctx.close()
+
+
+def test_a_leader_comments_from_one_list_across_all_staff(office_path, qtbot, monkeypatch, tmp_path):
+    """待点评: every staff member's uncommented entries in one list, newest first; a comment takes
+    the entry off it without picking its writer in the staff list first."""
+    ctx, page = open_page(WorkbenchPage, office_path, qtbot)
+    assert page.tabs.currentWidget() is page.waiting_table
+    db = ctx.reader()
+    expected, total = logs.waiting_for_comment(db, scope=ADMIN)
+    writers = {e.staff_id for e in expected}
+    assert total > len(writers) > 1  # not one staff member's list
+    model = page.waiting_table.model()
+    assert model.rowCount() == len(expected) and page.waiting.total == total
+    assert [model.text(r, 1) for r in range(3)] == [e.staff_name for e in expected[:3]]
+    dates = [model.text(r, 0) for r in range(model.rowCount())]
+    assert dates == sorted(dates, reverse=True)
+    assert str(total) in page.tabs.tabText(0)
+    page.grab().save(str(tmp_path / "waiting.png"))
+
+    # The entry of someone other than the staff member the page shows.
+    row = next(r for r, e in enumerate(page.waiting.entries) if e.staff_id != page.data.staff_id)
+    entry = page.waiting.entries[row]
+    page.waiting_table.selectRow(row)
+    assert page.comment_button.isEnabled()
+    opened = []
+
+    def answer(dialog):
+        opened.append(dialog)
+        dialog.text.insertPlainText("情况记录清楚")
+        dialog.save()
+        return 0
+    monkeypatch.setattr(CommentDialog, "exec", answer)
+    with qtbot.waitSignal(ctx.changed, timeout=5000):
+        qtbot.mouseClick(page.comment_button, Qt.MouseButton.LeftButton)
+    assert opened[0].entry_id == entry.id
+    assert logs.get_entry(ctx.reader(), entry.id).comments[-1].text == "情况记录清楚"
+    page.reload()
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
+    assert page.waiting.total == total - 1 and entry.id not in [e.id for e in page.waiting.entries]
+    ctx.close()
+
+
+def test_the_waiting_list_keeps_to_the_scope(office_path):
+    db = open_db(office_path)
+    grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY id LIMIT 1").fetchone()[0]
+    from gridoffice import users
+    scope = users.scope_of(db, User("网格员", "grid_worker", grid))
+    entries, total = logs.waiting_for_comment(db, scope=scope, limit=10_000)
+    everyone, _ = logs.waiting_for_comment(db, scope=ADMIN, limit=10_000)
+    assert 0 < total == len(entries) < len(everyone)
+    for e in entries:
+        for hid, _number in e.households:
+            org = db.execute("SELECT org_id FROM households WHERE id = ?", [hid]).fetchone()[0]
+            assert scope.sees(org)
+    db.close()
 
 
 def test_visits_page_lists_overdue_per_grid_and_staff(office_path, qtbot, tmp_path):

@@ -4,7 +4,9 @@ The dialog works on the file's path: gridoffice.session unlocks the file's key s
 and password, opens it and checks the account. After exec() returns Accepted, `user` is the
 logged-in gridoffice.users.User. An office of an earlier version (plain SQLite) is encrypted at its
 first log-in, and its recovery code is shown once. A file nobody can log in to yet (an earlier
-version's office before its first start) asks for the administrator to create.
+version's office before its first start, without any account) asks for the administrator to create;
+a file with accounts but no active administrator does not (see users.needs_first_admin): its users
+log in as they are and are told that only a backup brings an administrator back.
 """
 
 from __future__ import annotations
@@ -21,14 +23,17 @@ from gridoffice.db import Locked, connect
 from gridoffice.errors import GridOfficeError
 
 
-def _needs_first_admin(path: Path) -> bool:
-    """Only a file this process can already read (an earlier version's plain office) may lack one."""
+def _accounts_state(path: Path) -> str:
+    """"first" (no account yet), "no_admin" (accounts, no active administrator) or "" (as it should be).
+    Only a file this process can already read (an earlier version's plain office) may be either."""
     try:
         db = connect(path, readonly=True)
     except (Locked, GridOfficeError):
-        return False
+        return ""
     try:
-        return db["users"].exists() and users.needs_first_admin(db)
+        if not db["users"].exists():
+            return ""
+        return "first" if users.needs_first_admin(db) else "no_admin" if users.lacks_admin(db) else ""
     finally:
         db.close()
 
@@ -39,7 +44,8 @@ class LoginDialog(QDialog):
         super().__init__(parent)
         self.path = Path(path)
         self.user: users.User | None = None
-        self.first_start = _needs_first_admin(self.path)
+        state = _accounts_state(self.path)
+        self.first_start = state == "first"
         self.setWindowTitle(self.tr("创建系统管理员") if self.first_start else self.tr("登录"))
 
         self.intro = QLabel()
@@ -83,6 +89,11 @@ class LoginDialog(QDialog):
         self.hint = QLabel(hint)
         self.hint.setWordWrap(True)
         self.hint.setStyleSheet("color: #555")
+        if state == "no_admin":
+            hint = self.tr("这个数据文件里没有在用的系统管理员。为安全起见，程序不会让打开它的人新建管理员："
+                           "请用已有的账号登录；管理员账号只能从有管理员的备份中找回，请把数据文件和备份交给本单位的信息化负责人。")
+            self.hint.setText(hint)
+            self.hint.setStyleSheet("color: #b00020")
         self.hint.setVisible(bool(hint))
         layout.addWidget(self.hint)
         layout.addWidget(self.error)

@@ -90,6 +90,9 @@ class UsersDialog(QDialog):
         self.reset_button = QPushButton(self.tr("重设密码(&P)…"))
         self.disable_button = QPushButton(self.tr("停用(&D)"))
         self.staff_button = QPushButton(self.tr("对应工作人员(&S)…"))
+        self.name_button = QPushButton(self.tr("修改姓名(&N)…"))
+        self.name_button.setToolTip(self.tr("报表的制表人、日志的点评人署此姓名；对应了工作人员的账号署工作人员的姓名"))
+        self.name_button.clicked.connect(self.rename)
         self.staff_button.clicked.connect(self.link_staff)
         close = QPushButton(self.tr("关闭"))
         self.add_button.clicked.connect(self.add_user)
@@ -98,7 +101,7 @@ class UsersDialog(QDialog):
         close.clicked.connect(self.accept)
         self.table.itemSelectionChanged.connect(self._update_buttons)
         buttons = QHBoxLayout()
-        for b in (self.add_button, self.reset_button, self.staff_button, self.disable_button):
+        for b in (self.add_button, self.reset_button, self.name_button, self.staff_button, self.disable_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(close)
@@ -132,6 +135,7 @@ class UsersDialog(QDialog):
         chosen = self.selected()
         self.reset_button.setEnabled(chosen is not None)
         self.staff_button.setEnabled(chosen is not None)
+        self.name_button.setEnabled(chosen is not None)
         self.disable_button.setEnabled(
             chosen is not None and chosen.status == "active" and chosen.id != self.ctx.user.id)
 
@@ -159,6 +163,19 @@ class UsersDialog(QDialog):
         if ok:
             self.ctx.write(users.reset_password, self.ctx.user, chosen.id, password, description=self.tr("重设密码"),
                            on_done=self._done(self.tr("已重设“{name}”的密码并解锁").format(name=chosen.name)),
+                           on_error=self._refused)
+
+    def rename(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        name, ok = QInputDialog.getText(self, self.tr("修改姓名"),
+                                        self.tr("账号“{name}”使用人的真实姓名：").format(name=chosen.name),
+                                        QLineEdit.EchoMode.Normal, chosen.display_name)
+        if ok:
+            self.ctx.write(users.set_display_name, self.ctx.user, chosen.id, name, description=self.tr("修改姓名"),
+                           on_done=self._done(self.tr("账号“{user}”的姓名已改为{name}").format(user=chosen.name,
+                                                                                        name=name.strip())),
                            on_error=self._refused)
 
     def disable_user(self) -> None:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
-from gridoffice import logs, matters, visits
+from gridoffice import logs, matters, staff_accounts, visits
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.matter_dialogs import short
 from ui.widgets.dates import date_edit
@@ -124,11 +124,12 @@ class CommentDialog(WriteDialog):
         self.text.setTabChangesFocus(True)
         self.text.setFixedHeight(80)
         self.add_field(self.tr("点评(&C)"), self.text, "text")
-        self.add_field(self.tr("点评人"), QLabel(ctx.user.name, self))
+        self.add_field(self.tr("点评人"), QLabel(staff_accounts.real_name(ctx.reader(), ctx.user.name), self))
 
     def save(self) -> None:
-        text, author = self.text.toPlainText(), self.ctx.user.name
-        self.submit(lambda db: logs.add_comment(db, self.entry_id, text, author=author),
+        text = self.text.toPlainText()
+        # Signed by the core with the real name of the account acting (its staff member's name).
+        self.submit(lambda db: logs.add_comment(db, self.entry_id, text),
                     description=self.tr("点评{name}{day}的日志").format(name=self.entry.staff_name,
                                                                      day=self.entry.entry_date),
                     kinds=_KINDS, undoable=True)

@@ -166,15 +166,14 @@ class ReportsPage(Page):
 
         month, year, org_id = self.month.currentData(), self.year.value(), self.org.currentData()
         columns, staff_id = self.selected_columns(), self.staff.currentData()
-        maker = self.ctx.user.name if self.ctx.user else None
         full = self.full_numbers.isEnabled() and self.full_numbers.isChecked()
         reason = self.reason.text() if full else ""
         scope = self.ctx.scope()
         factories = {
-            "summary": lambda db: monthly_summary.write(db, path, month, scope=scope, org_id=org_id, maker=maker),
-            "notice": lambda db: public_notice.write(db, path, month, scope=scope, org_id=org_id, maker=maker),
-            "assessment": lambda db: assessment.write(db, path, str(year), scope=scope, org_id=org_id, maker=maker),
-            "roster": lambda db: roster.write(db, path, scope=scope, org_id=org_id, columns=columns, maker=maker,
+            "summary": lambda db: monthly_summary.write(db, path, month, scope=scope, org_id=org_id),
+            "notice": lambda db: public_notice.write(db, path, month, scope=scope, org_id=org_id),
+            "assessment": lambda db: assessment.write(db, path, str(year), scope=scope, org_id=org_id),
+            "roster": lambda db: roster.write(db, path, scope=scope, org_id=org_id, columns=columns,
                                               full_numbers=full, reason=reason),
             "village-file": lambda db: archives.write_village(db, path, org_id, scope=scope),
             "member-file": lambda db: archives.write_member(db, path, staff_id, scope=scope, year=year),

@@ -49,6 +49,13 @@ class Workbench:
     must_visits: list[must_visits.MustVisit]
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """A leader's 待点评: entries of all staff in scope without a comment, and how many in all."""
+    entries: list[logs.LogEntry]
+    total: int
+
+
 def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, scope: Scope) -> Workbench:
     """A staff member's workbench: only what lies in the user's scope."""
     held = Q.matter_list(db, M.MatterFilter(assignee_staff_id=staff_id, state="open"), scope=scope, now=now,
@@ -171,6 +178,10 @@ class WorkbenchPage(Page):
         self.needs_table = make_table(self, [tr("提出日期"), tr("户"), tr("需求"), tr("事项")], 2)
         self.matters_table = make_table(self, [tr("时限"), tr("编号"), tr("诉求事项"), tr("状态")], 2)
         self.must_table = make_table(self, [tr("应访日期"), tr("户"), tr("必访情形"), tr("发生日期")], 2)
+        # Leaders comment across all staff from one list instead of picking each staff member in turn.
+        self.leader = ctx.user.role in LEADER_ROLES
+        self.waiting: Waiting | None = None
+        self.waiting_table = make_table(self, [tr("日期"), tr("工作人员"), tr("日志")], 2)
         self.solve_button = QPushButton(tr("解决注销"), self)
         self.matter_button = QPushButton(tr("转为事项"), self)
         needs_tab = QWidget(self)
@@ -183,6 +194,8 @@ class WorkbenchPage(Page):
         needs_buttons.addWidget(self.matter_button)
         needs_layout.addLayout(needs_buttons)
         self.tabs = QTabWidget(self)
+        if self.leader:
+            self.tabs.addTab(self.waiting_table, tr("待点评"))
         self.tabs.addTab(self.log_table, tr("民情日记"))
         self.tabs.addTab(self.visits_table, tr("走访记录"))
         self.tabs.addTab(needs_tab, tr("居民需求"))
@@ -213,6 +226,8 @@ class WorkbenchPage(Page):
         self.matter_button.clicked.connect(self.need_to_matter)
         self.contacts.doubleClicked.connect(lambda index: self.record_visit())
         self.log_table.doubleClicked.connect(lambda index: self.comment())
+        self.waiting_table.doubleClicked.connect(lambda index: self.comment())
+        self.tabs.currentChanged.connect(lambda _i: self._update_buttons())
         self.matters_table.doubleClicked.connect(self._open_matter)
         scoped = Qt.ShortcutContext.WidgetWithChildrenShortcut
         QShortcut(QKeySequence("Ctrl+N"), self, self.record_visit, context=scoped)
@@ -286,14 +301,16 @@ class WorkbenchPage(Page):
         # A grid worker sees the staff serving their grid and, of each, only their grid's households.
         scope = self.ctx.scope()
 
-        account = self._account_id
+        account, leader = self._account_id, self.leader
 
         def load(db):
             choices = visits.contact_staff(db, scope=scope) if refresh else None
             ids = [c.id for c in choices] if choices is not None else known
             own = staff_accounts.staff_of(db, account)
             staff_id = wanted if wanted in ids else own if own in ids else (ids[0] if ids else None)
-            return choices, own, load_workbench(db, staff_id, today, now, scope) if staff_id is not None else None
+            waiting = Waiting(*logs.waiting_for_comment(db, scope=scope)) if leader else None
+            return (choices, own, load_workbench(db, staff_id, today, now, scope) if staff_id is not None else None,
+                    waiting)
 
         self._worker.submit(load, self._loaded, self._failed)
 
@@ -301,7 +318,7 @@ class WorkbenchPage(Page):
         self.caption.setText(self.tr("读取失败：{e}").format(e=exc))
 
     def _loaded(self, result) -> None:
-        choices, self.own_staff, data = result
+        choices, self.own_staff, data, self.waiting = result
         if choices is not None:
             self._set_choices(choices)
             self._choices_dirty = False
@@ -313,7 +330,19 @@ class WorkbenchPage(Page):
         if data is None:
             self.caption.setText(self.tr("还没有工作人员联系户。请先在“组织与网格”页为工作人员设置联系户。"))
 
+    def _show_waiting(self) -> None:
+        waiting = self.waiting
+        if waiting is None:
+            return
+        fill(self.waiting_table, [(e.entry_date, e.staff_name, mask_text(e.text).replace("\n", " "))
+                                  for e in waiting.entries])
+        shown = len(waiting.entries)
+        label = (self.tr("待点评（{n}）").format(n=waiting.total) if shown == waiting.total
+                 else self.tr("待点评（最新{shown}条，共{n}条）").format(shown=shown, n=waiting.total))
+        self.tabs.setTabText(self.tabs.indexOf(self.waiting_table), label)
+
     def _show(self) -> None:
+        self._show_waiting()
         data = self.data
         tr = self.tr
         dues = data.dues if data else []
@@ -368,7 +397,9 @@ class WorkbenchPage(Page):
         has = self.data is not None
         for button in (self.visit_button, self.log_button, self.week_button, self.solve_button, self.matter_button):
             button.setEnabled(has)
-        self.comment_button.setEnabled(has and self.ctx.user.role in LEADER_ROLES)
+        on_waiting = self.tabs.currentWidget() is self.waiting_table
+        self.comment_button.setEnabled(self.leader and (bool(self.waiting and self.waiting.entries) if on_waiting
+                                                        else has))
         self.comment_button.setToolTip("" if self.ctx.user.role in LEADER_ROLES else self.tr("只有领导可以点评日志"))
 
     # -- actions -------------------------------------------------------------------------------------
@@ -404,10 +435,17 @@ class WorkbenchPage(Page):
                                      self.data.matters, self))
 
     def comment(self) -> None:
-        row = selected_row(self.log_table)
-        if not self.data or row is None or self.ctx.user.role not in LEADER_ROLES:
+        """点评 the entry selected in the tab shown: the 待点评 list of all staff, or this one's log."""
+        if not self.leader:
             return
-        self._run(CommentDialog(self.ctx, self.data.entries[row], self))
+        if self.tabs.currentWidget() is self.waiting_table:
+            row = selected_row(self.waiting_table)
+            entries = self.waiting.entries if self.waiting else []
+        else:
+            row = selected_row(self.log_table)
+            entries = self.data.entries if self.data else []
+        if row is not None and row < len(entries):
+            self._run(CommentDialog(self.ctx, entries[row], self))
 
     def _selected_need(self) -> logs.Need | None:
         row = selected_row(self.needs_table)
