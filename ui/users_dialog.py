@@ -119,7 +119,9 @@ class UsersDialog(QDialog):
         self.users = users.list_users(db)
         self.table.setRowCount(len(self.users))
         for row, u in enumerate(self.users):
-            cells = (u.name, u.display_name, self.tr(users.ROLE_LABELS[u.role]),
+            # The name the account signs with (staff_accounts.real_name): its staff member's once linked.
+            cells = (u.name, self.staff_names.get(self.links.get(u.id), "") or u.display_name,
+                     self.tr(users.ROLE_LABELS[u.role]),
                      names.get(u.org_id, "") if u.org_id is not None else self.tr("全部"),
                      self.staff_names.get(self.links.get(u.id), ""),
                      self.tr(STATUS_LABELS.get(u.status, u.status)))
