@@ -81,6 +81,7 @@ MASKED = {"id_number", "phone", "birth_date", "resident_phone"}
 EXPORTS = {
     "briefing": "工作简报", "monthly_summary": "月度汇总表", "roster": "花名册", "village_file": "村（社区）档案",
     "member_file": "成员档案", "assessment": "考核表", "public_notice": "公示表", "cards": "联系卡",
+    "register_list": "重点人群名单", "register_list_pdf": "重点人群名单（打印）",
 }
 # Id fields and the table whose row they name.
 REFERENCES = {"household_id": "households", "representative_id": "persons", "person_id": "persons",

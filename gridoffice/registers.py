@@ -19,6 +19,7 @@ from . import ages, office_tags, vocab
 from .errors import NotFound, ValidationError
 from .i18n import tr
 from .masking import mask_birth, mask_id, mask_phone
+from .regions import tree_keys
 from .scope import Scope
 
 AGE_PREFIX = "age:"
@@ -177,15 +178,26 @@ def person_ids(db: Database, code: str, *, scope: Scope, org_id: int | None = No
         "name": f"p.name {direction}, p.id",
         # Older people were born earlier: age descending is birth date ascending.
         "age": f"p.birth_date {'ASC' if descending else 'DESC'}, p.id",
-        "grid": f"g.name {direction}, h.number, p.id",
+        "grid": "p.id",  # naturally by the grid's place in the tree (第2网格 before 第10网格), below
     }[sort]
     extra = ""
     if sort in ("household", "grid"):
         extra = " LEFT JOIN households h ON h.id = p.household_id"
         if sort == "grid":
-            extra += " LEFT JOIN org_units ho ON ho.id = h.org_id LEFT JOIN org_units g ON g.id = ho.grid_id"
-    sql = f"SELECT p.id FROM persons p{extra} WHERE {ACTIVE} AND {cond}{where} ORDER BY {order}"
-    return [r[0] for r in db.execute(sql, cond_params + params)]
+            extra += " LEFT JOIN org_units ho ON ho.id = h.org_id"
+    if sort != "grid":
+        sql = f"SELECT p.id FROM persons p{extra} WHERE {ACTIVE} AND {cond}{where} ORDER BY {order}"
+        return [r[0] for r in db.execute(sql, cond_params + params)]
+    keys = tree_keys(db)
+    found = db.execute(f"SELECT p.id, ho.grid_id, coalesce(h.number, '') FROM persons p{extra} "
+                       f"WHERE {ACTIVE} AND {cond}{where} ORDER BY {order}", cond_params + params).fetchall()
+    by_grid = sorted(found, key=lambda r: (r[1] not in keys, keys.get(r[1], []), r[2], r[0]))
+    if descending:  # grids reversed, each grid's households still in their order
+        grids: dict = {}
+        for r in by_grid:
+            grids.setdefault(r[1], []).append(r[0])
+        return [pid for ids in reversed(list(grids.values())) for pid in ids]
+    return [r[0] for r in by_grid]
 
 
 def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> dict[int, RegisterRow]:

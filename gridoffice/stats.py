@@ -364,11 +364,15 @@ def staff_in_scope(db: Database, scope: Scope, org_id: int | None = None) -> lis
     within the user's scope."""
     where, params = _in_subtree(db, org_id)
     where += f" AND {scope.units('u.id')}"
-    return [tuple(r) for r in db.execute(
-        "SELECT s.id, s.name FROM staff s WHERE s.status = 'active' AND (s.org_id IN "
+    rows = db.execute(
+        "SELECT s.id, s.name, s.org_id FROM staff s WHERE s.status = 'active' AND (s.org_id IN "
         f"(SELECT u.id FROM org_units u WHERE 1{where}) OR s.id IN (SELECT c.staff_id FROM contacts c "
-        f"JOIN households h ON h.id = c.household_id JOIN org_units u ON u.id = h.org_id WHERE c.until IS NULL{where}))"
-        " ORDER BY s.org_id, s.id", params + params)]
+        f"JOIN households h ON h.id = c.household_id JOIN org_units u ON u.id = h.org_id WHERE c.until IS NULL{where}))",
+        params + params).fetchall()
+    # By unit in tree order (第2网格's staff before 第10网格's), then as they were added.
+    keys = tree_keys(db)
+    rows.sort(key=lambda r: (r[2] not in keys, keys.get(r[2], []), r[0]))
+    return [(r[0], r[1]) for r in rows]
 
 
 def _rows(keys, population, activity, n_groups, n_cat, n_src, shown=None) -> list[Figures]:

@@ -57,7 +57,9 @@ def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | No
     grid_rows.sort(key=lambda r: keys[r[0]])
     team_rows = db.execute(
         "SELECT t.id, t.name, g.name FROM teams t JOIN org_units g ON g.id = t.grid_id WHERE t.status = 'active' "
-        "AND g.path >= ? AND g.path < ? ORDER BY g.path, t.id", [lo, hi]).fetchall()
+        "AND g.path >= ? AND g.path < ?", [lo, hi]).fetchall()
+    grid_of = dict(db.execute("SELECT id, grid_id FROM teams").fetchall())
+    team_rows.sort(key=lambda r: (keys.get(grid_of.get(r[0]), []), r[0]))
     members: dict[int, list[str]] = {}
     for team_id, name, duty in db.execute(
             "SELECT m.team_id, s.name, m.duty FROM team_members m JOIN staff s ON s.id = m.staff_id "

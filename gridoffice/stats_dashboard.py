@@ -30,6 +30,7 @@ from . import ages, checks, registers, vocab
 from .i18n import tr
 from .matters import OPEN_STATES, SATISFACTION
 from .matters_query import urgency_sql
+from .natural import natural_key
 from .regions import office
 from .scope import Scope, household_in, org_in
 from .stats import Period, matter_sql, month, previous
@@ -223,7 +224,7 @@ def visit_figures(db: Database, day: dt.date,
     coverage = [ClassCoverage(c, tr(short), *classes.get(c, (0, 0))) for c, short in vocab.CONTACT_CLASS_SHORT.items()]
     names = dict(db.execute("SELECT id, name FROM org_units"))
     out = [GridOverdue(g, names.get(g) or tr("（未分网格）"), n, overdue) for g, (n, overdue) in grids.items()]
-    return coverage, sorted(out, key=lambda g: (-g.overdue, -g.households, g.name))
+    return coverage, sorted(out, key=lambda g: (-g.overdue, -g.households, natural_key(g.name)))
 
 
 def staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[StaffActivity]:

@@ -24,6 +24,7 @@ from .db import get_setting, set_setting
 from .db import now as db_now
 from .errors import NotFound, RuleViolation, ValidationError
 from .i18n import tr
+from .regions import tree_keys
 from .scope import Scope, writable
 from .normalize import check_length, clean_field, clean_text
 from .vocab import CONTACT_CLASSES
@@ -251,7 +252,10 @@ def overdue_by_grid(db: Database, *, scope: Scope, today: dt.date | None = None)
     rows = db.execute(
         f"WITH s AS NOT MATERIALIZED ({sql}) SELECT s.grid_id, coalesce(g.name, ''), count(*), sum(s.overdue), "
         "min(CASE WHEN s.overdue THEN s.next_due END) FROM s LEFT JOIN org_units g ON g.id = s.grid_id "
-        f"WHERE {scope.units('s.org_id')} GROUP BY s.grid_id ORDER BY 4 DESC, 2", params).fetchall()
+        f"WHERE {scope.units('s.org_id')} GROUP BY s.grid_id", params).fetchall()
+    # Most overdue first; grids with as many overdue in their natural order (第2 before 第10).
+    keys = tree_keys(db)
+    rows.sort(key=lambda r: (-(r[3] or 0), r[0] not in keys, keys.get(r[0], [])))
     return [OverdueCount(r[0] or 0, r[1], r[2], r[3] or 0, r[4]) for r in rows]
 
 
@@ -471,8 +475,11 @@ def contact_staff(db: Database, *, scope: Scope) -> list[StaffChoice]:
     """Active staff with current contact households, by unit and name: the workbench's picker.
     Only staff serving the user's scope: a current contact household there.
     (An index probe per staff member; counting every contact link would cost more than the list.)"""
-    return [StaffChoice(*r) for r in db.execute(
-        "SELECT s.id, s.name, coalesce(u.name, '') FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
+    rows = db.execute(
+        "SELECT s.id, s.name, coalesce(u.name, ''), s.org_id FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
         "WHERE s.status = 'active' AND EXISTS (SELECT 1 FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL "
-        f"AND {scope.households('c.household_id')}) "
-        "ORDER BY u.path, s.name, s.id")]
+        f"AND {scope.households('c.household_id')})").fetchall()
+    # Units in tree order, naturally (a path of ids sorts 第10网格 before 第2网格 as text).
+    keys = tree_keys(db)
+    rows.sort(key=lambda r: (r[3] not in keys, keys.get(r[3], []), r[1], r[0]))
+    return [StaffChoice(*r[:3]) for r in rows]

@@ -81,3 +81,60 @@ def test_the_assessment_lists_grid_teams_in_natural_order(tmp_path):
         staff.create_team(db, grids[name], f"{name}服务团队")
     teams = assessment(db, 2026, scope=whole_office("测试员")).teams
     assert [t.unit for t in teams] == IN_ORDER
+
+
+def _households_per_grid(db):
+    """One household with a staff member serving it, and one disabled person, in each grid."""
+    import datetime as dt
+
+    from gridoffice import households, staff
+    from gridoffice.idcard import make_id
+    from gridoffice.people import PersonInput
+
+    grids = dict(db.execute("SELECT name, id FROM org_units WHERE level = 'grid'").fetchall())
+    names = "甲乙丙丁戊"
+    for n, name in enumerate(GRIDS, start=1):
+        born = dt.date(1950, 1, n)
+        hid = households.create_household(db, org_id=grids[name], head=PersonInput(
+            f"王{names[n - 1]}", make_id("330102", born, 11), "M", born.isoformat(), "head"), number=f"H{n:03d}")
+        pid = db.execute("SELECT id FROM persons WHERE household_id = ?", [hid]).fetchone()[0]
+        db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES(?,?,?)", [pid, "disabled", "2020-01-01"])
+        member = staff.add_staff(db, f"李{names[n - 1]}", "grid_worker", org_id=grids[name])
+        staff.link_contact(db, member, hid, since="2020-01-01")
+        staff.create_team(db, grids[name], f"{name}服务团队")
+    db.conn.commit()
+    return grids
+
+
+def test_the_register_by_grid_the_workbench_picker_and_the_village_file_follow_natural_order(tmp_path):
+    import datetime as dt
+
+    from gridoffice import registers, stats_archives, visits
+
+    db = _office(tmp_path / "office.db")
+    _households_per_grid(db)
+    admin = whole_office("测试员")
+    ids = registers.person_ids(db, "disabled", scope=admin, sort="grid")
+    found = registers.rows(db, ids)
+    assert [found[i].grid for i in ids] == IN_ORDER
+    back = registers.person_ids(db, "disabled", scope=admin, sort="grid", descending=True)
+    assert back == list(reversed(ids))
+    assert [c.unit for c in visits.contact_staff(db, scope=admin)] == IN_ORDER
+    # No visits yet: every grid equally overdue, so the grids stand in their natural order.
+    overdue = visits.overdue_by_grid(db, scope=admin, today=dt.date(2026, 10, 15))
+    assert [g.name for g in overdue] == IN_ORDER
+    community = db.execute("SELECT id FROM org_units WHERE level = 'community'").fetchone()[0]
+    village = stats_archives.village_file(db, community, scope=admin, today=dt.date(2026, 10, 15))
+    assert [g[0] for g in village.grids] == IN_ORDER
+    assert [t[1] for t in village.teams] == IN_ORDER
+
+
+def test_the_summary_lists_staff_by_their_grids_natural_order(tmp_path):
+    db = _office(tmp_path / "office.db")
+    _households_per_grid(db)
+    path = tmp_path / "月度汇总.xlsx"
+    consume(monthly_summary.write(db, path, "2026-10", scope=whole_office("测试员")), quiet=True)
+    ws = openpyxl.load_workbook(path)["人口（按人员）"]
+    names = [ws.cell(r, 1).value for r in range(workbook.header_height(ws) + 1, ws.max_row + 1)]
+    # 李丙 serves 第1网格, 李乙 第2网格, 李戊 第3网格, 李甲 第10网格, 李丁 第11网格 (GRIDS' order of creation).
+    assert [n for n in names if n and n.startswith("李")] == ["李丙", "李乙", "李戊", "李甲", "李丁"]

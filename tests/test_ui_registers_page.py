@@ -164,3 +164,52 @@ def test_a_failed_read_is_said_in_the_caption(page, qtbot, monkeypatch):
     monkeypatch.setattr(registers_page.registers, "person_ids", broken)
     page.select_group("disabled")
     qtbot.waitUntil(lambda: page.caption.text() == "读取失败：组织单元99不存在（按 F5 重试）")
+
+
+def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page, office, qtbot, monkeypatch, tmp_path):
+    """导出Excel / 打印PDF: the register, unit and order on screen; numbers masked; one audit entry each."""
+    import subprocess
+
+    import openpyxl
+    from PySide6.QtWidgets import QFileDialog
+
+    from gridoffice import audit_log
+
+    page.select_group("disabled")
+    qtbot.waitUntil(lambda: page.model.rowCount() == 2)
+    full = [r[0] for r in page.ctx.reader().execute("SELECT id_number FROM persons WHERE name IN ('王老汉', '赵大爷')")]
+    shown = cells(page, 0)
+    for kind, button in (("xlsx", page.excel_button), ("pdf", page.pdf_button)):
+        target = tmp_path / f"名单.{kind}"
+        offered = []
+        monkeypatch.setattr(QFileDialog, "getSaveFileName",
+                            lambda _parent, _title, start, _filter, t=target: offered.append(start) or (str(t), ""))
+        with qtbot.waitSignal(page.ctx.status_message, timeout=20000) as said:
+            qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+        assert said.args == [f"已导出：{target}"] and offered[0].endswith(f"重点人群名单-残疾人.{kind}")
+    ws = openpyxl.load_workbook(tmp_path / "名单.xlsx").worksheets[0]
+    assert "重点人群名单·残疾人" in ws["A1"].value and "共2人" in ws["A1"].value
+    assert [c.value for c in ws[2]][:3] == ["序号", "姓名", "性别"]
+    assert [ws.cell(r, 2).value for r in (3, 4)] == shown
+    values = " ".join(str(c.value) for row in ws.iter_rows() for c in row if c.value is not None)
+    assert "138****5678" in values and not any(n in values for n in full) and "13812345678" not in values
+    text = subprocess.run(["pdftotext", str(tmp_path / "名单.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "残疾人" in text and all(name in text for name in shown)
+    assert "138****5678" in text and not any(n in text for n in full) and "13812345678" not in text
+    kinds = [e.new["kind"] for e in audit_log.query(page.ctx.reader(), audit_log.Filter(action="export"))]
+    assert kinds[:2] == ["register_list_pdf", "register_list"]
+
+
+def test_a_register_the_role_may_not_see_cannot_be_exported(office):
+    from exports import register_list
+    from gridoffice.errors import PermissionDenied
+    from gridoffice.users import whole_office
+
+    db = open_db(office["path"])
+    scope = whole_office("网格员", "grid_worker")
+    assert not scope.sees_tag("disabled")
+    with pytest.raises(PermissionDenied):
+        list(register_list.write_xlsx(db, office["path"].parent / "x.xlsx", "disabled", scope=scope))
+    assert not (office["path"].parent / "x.xlsx").exists()
+    db.close()

@@ -2,22 +2,25 @@
 
 Counts and the ordered id list are read in the background (only the newest request counts);
 the table fetches the visible rows per window. ID and phone numbers are shown masked.
-Enter or a double click opens the person's household.
+Enter or a double click opens the person's household. The list shown (register, unit, order) is
+exported to Excel or printed as a PDF, masked and recorded in the audit trail (exports.register_list).
 """
 
 from __future__ import annotations
 
 from array import array
+from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from gridoffice import office_tags, regions, registers, vocab
 from ui.background import LatestWorker
+from ui.context import Cancelled
 from ui.models import Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
@@ -44,11 +47,18 @@ class RegistersPage(Page):
         scope_label = QLabel(self.tr("范围(&S)："), self)
         scope_label.setBuddy(self.scope)
         self.refresh_button = QPushButton(self.tr("刷新(F5)"), self)
+        self.excel_button = QPushButton(self.tr("导出Excel(&X)…"), self)
+        self.pdf_button = QPushButton(self.tr("打印PDF(&P)…"), self)
+        for button in (self.excel_button, self.pdf_button):
+            button.setToolTip(self.tr("导出当前显示的名单（身份证号和电话已遮挡），记入操作记录"))
+        self.last_folder: Path | None = None
         top = QHBoxLayout()
         top.addWidget(scope_label)
         top.addWidget(self.scope)
         top.addWidget(self.refresh_button)
         top.addStretch(1)
+        top.addWidget(self.excel_button)
+        top.addWidget(self.pdf_button)
 
         self.groups = QTreeWidget(self)
         self.groups.setColumnCount(2)
@@ -150,6 +160,8 @@ class RegistersPage(Page):
 
         self.scope.unit_changed.connect(lambda _u: self.reload())
         self.refresh_button.clicked.connect(self.reload)
+        self.excel_button.clicked.connect(lambda: self.export("xlsx"))
+        self.pdf_button.clicked.connect(lambda: self.export("pdf"))
         QShortcut(QKeySequence(Qt.Key.Key_F5), self, self.reload, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.groups.setCurrentItem(self._group_items[self._group])
         self.groups.currentItemChanged.connect(self._group_chosen)
@@ -273,6 +285,37 @@ class RegistersPage(Page):
         header.blockSignals(True)
         header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if self._sort[1] else Qt.SortOrder.AscendingOrder)
         header.blockSignals(False)
+
+    # -- exporting ---------------------------------------------------------------------------------
+    def export(self, kind: str) -> None:
+        """Write the list shown (its register, unit and order) as a workbook or a PDF, in the background."""
+        from exports import register_list
+
+        code, org_id, (sort, descending) = self._group, self.scope.current_unit(), self._sort
+        label = registers.group(code, self.ctx.reader()).label
+        where = self.scope.currentText().strip() if org_id is not None else ""
+        name = "-".join(p for p in (where, self.tr("重点人群名单"), label) if p) + "." + kind
+        start = str((self.last_folder or Path.home()) / name)
+        filt = self.tr("Excel 工作簿 (*.xlsx)") if kind == "xlsx" else self.tr("PDF 文件 (*.pdf)")
+        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存名单"), start, filt)
+        if not chosen:
+            return
+        path = Path(chosen)
+        if path.suffix.lower() != "." + kind:
+            path = path.with_name(path.name + "." + kind)
+        scope = self.ctx.scope()
+        write = register_list.write_xlsx if kind == "xlsx" else register_list.write_pdf
+
+        def done(_result) -> None:
+            self.last_folder = path.parent
+            self.ctx.show_status(self.tr("已导出：{path}").format(path=path))
+
+        def failed(exc: BaseException) -> None:
+            message = self.tr("已取消") if isinstance(exc, Cancelled) else getattr(exc, "message", "") or str(exc)
+            self.ctx.show_status(self.tr("导出未完成：{m}").format(m=message))
+
+        self.ctx.run_job(lambda db: write(db, path, code, scope=scope, org_id=org_id, sort=sort, descending=descending),
+                         self.tr("导出重点人群名单"), writes=True, parent=self, on_done=done, on_error=failed)
 
     def _open_row(self, index) -> None:
         record = self.model.record(index.row())
