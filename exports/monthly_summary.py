@@ -101,10 +101,11 @@ def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], 
         for _, _, f in cols:
             letter = get_column_letter(index[f])
             cur, prev = f"{letter}{total_row}", f"{letter}{total_row + 1}"
-            change.append(Formula(f'=IF(OR({prev}="",{prev}=0),"",({cur}-{prev})/{prev})'))
+            # A rate of this month may be "" (nothing to divide): no change then, not #VALUE!.
+            change.append(Formula(f'=IF(OR({prev}="",{prev}=0,{cur}=""),"",({cur}-{prev})/{prev})'))
         extra += [before, change]
     wbk.write_rows(wb, ws, data + extra, percent_cols=percent, total_rows=range(len(data), len(data) + len(extra)),
-                   row_formats={len(data) + 2: dict.fromkeys(range(2, len(headers) + 1), wbk.PERCENT)}
+                   row_formats={len(data) + 2: dict.fromkeys(range(2, len(headers) + 1), wbk.CHANGE)}
                    if with_previous else None)
     wbk.fit_widths(ws, [[r[0]] for r in [[first]] + data + extra])
     # Figure columns stay narrow; their long Chinese headers wrap onto two or three lines.

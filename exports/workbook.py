@@ -37,6 +37,9 @@ HEAD_FONT = Font(bold=True)
 HEAD_PATTERN = PatternFill("solid", fgColor=HEAD_FILL)
 CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 PERCENT = "0.0%"
+# A month-on-month change: whole percents with their sign, so −100 % ("-100%") fits a figure column of
+# width 7 when printed; "-100.0%" did not, and LibreOffice and Excel print ### instead.
+CHANGE = "+0%;-0%;0%"
 MAX_WIDTH = 40
 
 

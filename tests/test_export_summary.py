@@ -59,7 +59,7 @@ def test_summary_cells_match_loops(office, tmp_path):
     total = table["合计"]
     assert _sum_formula_total(handling, "B", total["受理诉求"]) == sum(v.get("received", 0) for v in loops.values())
     assert total["办结率"].startswith("=IF(") and "/" in total["办结率"]
-    assert re.match(r'=IF\(OR\(B\d+="",B\d+=0\),"",\(B\d+-B\d+\)/B\d+\)', table["环比"]["受理诉求"])
+    assert re.match(r'=IF\(OR\(B\d+="",B\d+=0,B\d+=""\),"",\(B\d+-B\d+\)/B\d+\)', table["环比"]["受理诉求"])
     prev = loop_matters(office, "grid_id", "2026-09-01", "2026-10-01")
     before = [k for k in table if k and k.startswith("上月")][0]
     assert table[before]["受理诉求"] == sum(c["received"] for c in prev.values())
@@ -123,3 +123,23 @@ def test_notice_cells_and_masking(office, tmp_path):
     assert len(listed) == sum(matters[g]["received"] for g in team_grids)
     teams = _table(wb["服务团队公示"])
     assert sum(row["受理诉求"] for row in teams.values()) == len(listed)
+
+
+def test_a_fall_to_nothing_prints_as_minus_100_percent_not_hashes(office, tmp_path):
+    """The month after the activity office's year: most figures fall to nothing. The 环比 row is
+    whole percents with a sign, narrow enough for the figure columns once printed."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "summary.xlsx"
+    consume(monthly_summary.write(office, path, "2026-11", scope=ADMIN), quiet=True)
+    ws = openpyxl.load_workbook(path)["诉求分类（按网格）"]
+    change = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "环比")
+    assert {ws.cell(change, c).number_format for c in range(2, ws.max_column + 1)} == {workbook.CHANGE}
+    if shutil.which("soffice") is None:
+        pytest.skip("LibreOffice prints the workbook as a clerk would")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo-profile", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(path)], check=True, capture_output=True, timeout=300)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "summary.pdf"), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "-100%" in text and "###" not in text
