@@ -1,4 +1,5 @@
-"""The files the program ships: the CJK font (with its licence), the card layouts, Qt's Chinese and the icon.
+"""The files the program ships: the CJK font (with its licence), the card layouts, Qt's Chinese, the icon
+and the user's manual (帮助 → 使用手册).
 
 They live inside the `gridoffice` package (`gridoffice/resources/`) and are found through
 importlib.resources relative to the package, never relative to the working folder or to the
@@ -17,6 +18,7 @@ CARDS = "cards"
 TRANSLATIONS = "translations"
 # Drawn by packaging/make_icon.py, which also writes the Windows .ico from the same drawing.
 ICON = "icons/gridoffice.png"
+MANUAL = "manual.md"
 
 _open = ExitStack()
 atexit.register(_open.close)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,8 @@ def test_every_command_and_page_module_is_listed_by_name():
 
 def test_the_shipped_files_are_found_inside_the_package():
     package = Path(gridoffice.__file__).resolve().parent
-    for relative in (shipped.FONT, shipped.CARDS + "/service.json", shipped.TRANSLATIONS + "/qtbase_zh_CN.qm"):
+    for relative in (shipped.FONT, shipped.CARDS + "/service.json", shipped.TRANSLATIONS + "/qtbase_zh_CN.qm",
+                     shipped.MANUAL):
         found = shipped.path(relative)
         assert found.is_file() and found.resolve().is_relative_to(package), relative
     assert {p.stem for p in shipped.path(shipped.CARDS).glob("*.json")} == {"service", "contact", "proxy"}
@@ -61,6 +63,8 @@ def test_the_wheel_installed_in_a_fresh_environment_prints_cards_with_its_font(t
     _run([sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--no-build-isolation", "-q",
           "--disable-pip-version-check", "-w", str(dist)])
     wheel = next(dist.glob("gridoffice-*.whl"))
+    with zipfile.ZipFile(wheel) as z:
+        assert "gridoffice/resources/manual.md" in z.namelist()  # 帮助 → 使用手册 works when installed
 
     # A fresh environment: the program only from the wheel; its dependencies (Qt alone is hundreds of
     # megabytes) seen from this environment's site-packages, as --system-site-packages would.

@@ -200,3 +200,58 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
     staff_accounts.link(db, leader_id, member.id, by=users.whole_office("admin"))
     db.close()
     assert export_as_leader(tmp_path / "two.xlsx") == f"制表人：{member.name}"
+
+
+def _shown(page) -> list[list[str]]:
+    model = page.figures_model
+    return [[model.item(r, c).text() for c in range(model.columnCount())] for r in range(model.rowCount())]
+
+
+def test_the_figures_show_on_the_page_before_anything_is_exported(page, qtbot, tmp_path):
+    """月度汇总表, 公示表 and 年终考核表 show their figures as soon as they are chosen: the same numbers
+    the workbook gets, for the month, year and scope picked; nothing is written."""
+    from gridoffice import stats, stats_assessment
+    from gridoffice.users import whole_office
+
+    admin = whole_office("测试员")
+    db = page.ctx.reader()
+    _pick(page.kind, "summary")
+    _pick(page.month, "2026-10")
+    qtbot.waitUntil(lambda: not page.is_loading() and page.figures_model.rowCount() > 0, timeout=20000)
+    summary = stats.monthly_summary(db, "2026-10", scope=admin)
+    assert page.figures.isVisible() and "2026年10月" in page.figures_caption.text()
+    rows = _shown(page)
+    headers = [page.figures_model.horizontalHeaderItem(c).text() for c in range(page.figures_model.columnCount())]
+    assert headers[:3] == ["网格", "户数", "人数"]
+    assert [r[0] for r in rows] == [g.name for g in summary.grids] + ["合计"]
+    assert rows[-1][1:3] == [str(summary.total.households), str(summary.total.persons)]
+
+    page.section.setCurrentText("诉求办理")
+    handling = _shown(page)
+    col = [page.figures_model.horizontalHeaderItem(c).text() for c in range(page.figures_model.columnCount())]
+    total = next(r for r in handling if r[0] == "合计")
+    assert total[col.index("受理诉求")] == str(summary.total.received)
+    assert handling[-1][0] == "环比" and handling[-2][0].startswith("上月")
+    assert total[col.index("办结率")] == (f"{summary.total.completion_rate:.1%}" if summary.total.received else "")
+
+    grid = next(i for i in range(page.org.count()) if page.org.itemText(i).strip().endswith("网格"))
+    page.org.setCurrentIndex(grid)
+    qtbot.waitUntil(lambda: not page.is_loading() and [r[0] for r in _shown(page)][:1] == [page.org.currentText().strip()],
+                    timeout=20000)
+
+    _pick(page.kind, "notice")
+    page.org.setCurrentIndex(0)
+    qtbot.waitUntil(lambda: not page.is_loading() and "公示" in page.figures_caption.text(), timeout=20000)
+    notice = stats.public_notice(db, "2026-10", scope=admin)
+    assert [r[1] for r in _shown(page)] == [t.team for t in notice.teams]
+
+    _pick(page.kind, "assessment")
+    page.year.setValue(2026)
+    qtbot.waitUntil(lambda: not page.is_loading() and "年终考核" in page.figures_caption.text(), timeout=20000)
+    a = stats_assessment.assessment(db, "2026", scope=admin)
+    assert [r[0] for r in _shown(page)] == [s.name for s in a.staff]
+    page.grab().save(str(tmp_path / "reports-figures.png"))
+
+    _pick(page.kind, "roster")
+    assert not page.figures.isVisible() and "导出后查看" in page.figures_caption.text()
+    assert not list(tmp_path.glob("*.xlsx"))

@@ -242,3 +242,34 @@ def test_a_page_opened_by_name_is_built_alone_and_an_unknown_name_builds_the_res
     assert not win.show_page("no-such-page")
     assert len({type(p).__module__ for p in win.pages}) == len(page_modules())
     assert win.current_page().PAGE_ID == "org"
+
+
+def test_f1_opens_the_manual_shipped_with_the_program_in_chinese(qtbot, tmp_path):
+    """帮助 → 使用手册 (F1): the manual from the package, in a window of its own; every page is in it,
+    and its find field finds a word and says when it finds none."""
+    from gridoffice import shipped
+    from ui.manual_dialog import ManualDialog
+
+    win, _page = open_window(qtbot, empty_office(tmp_path), User("小李", "clerk"))
+    win.load_all_pages()
+    assert win.manual_action.isEnabled() and win.manual_action.shortcut().toString() == "F1"
+    qtbot.keyClick(win, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: isinstance(getattr(win, "_manual", None), ManualDialog) and win._manual.isVisible())
+    manual = win._manual
+    shown = manual.browser.toPlainText()
+    assert shown.startswith("网格通 使用手册") and "#" not in shown.splitlines()[0]
+    assert shipped.path(shipped.MANUAL).read_text(encoding="utf-8").count("\n") > 50
+    for page in win.pages:
+        assert page.TITLE in shown, page.TITLE
+    for words in ("导入花名册", "恢复码", "待点评", "制表人", "重点人群", "Ctrl+Shift+R"):
+        assert words in shown, words
+    qtbot.keyClicks(manual.find, "demo1234")
+    qtbot.keyClick(manual.find, Qt.Key.Key_Return)
+    assert manual.browser.textCursor().selectedText() == "demo1234" and manual.status.text() == ""
+    manual.find.clear()
+    manual.find.insert("不存在的词语")
+    qtbot.keyClick(manual.find, Qt.Key.Key_Return)
+    assert "没有找到" in manual.status.text()
+    grab(manual, "manual.png")
+    manual.close()
+    win.close()

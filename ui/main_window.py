@@ -275,7 +275,19 @@ class MainWindow(QMainWindow):
         # Menus a page contributes (e.g. 户籍 operations) go before this one and show while it is current.
         self._view_menu = bar.addMenu(tr("页面(&P)"))
         help_menu = bar.addMenu(tr("帮助(&H)"))
+        self.manual_action = self._add(help_menu, tr("使用手册(&M)"), QKeySequence.StandardKey.HelpContents,
+                                       self.open_manual)
         self._add(help_menu, tr("关于(&A)"), None, self._about)
+
+    def open_manual(self) -> None:
+        from .manual_dialog import ManualDialog
+
+        # One window, kept beside the main window while the clerk works (not modal).
+        if getattr(self, "_manual", None) is None:
+            self._manual = ManualDialog(self)
+        self._manual.show()
+        self._manual.raise_()
+        self._manual.activateWindow()
 
     def _add(self, menu, text: str, shortcut, slot) -> QAction:
         action = menu.addAction(text)

@@ -1,5 +1,8 @@
-"""报表: pick the kind, the period and the scope, write the file as a background job, open its folder.
+"""报表: pick the kind, the period and the scope, see the figures on the page, write the file as a
+background job, open its folder.
 
+The figures shown are the ones the workbook gets (gridoffice.stats, arranged by the writers'
+own row functions), read in the background whenever a choice changes; only the newest request counts.
 The roster masks ID numbers and phones; full numbers (needed to import the file back) are a
 deliberate choice with a reason, offered only to roles that may reveal numbers."""
 
@@ -9,13 +12,15 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
-from gridoffice import stats
+from gridoffice import stats, stats_assessment
 from gridoffice.roster_columns import FIELDS
+from ..background import LatestWorker
 from ..context import Cancelled
+from ..widgets.tables import ColumnFitter, style_records
 
 from . import Page
 
@@ -78,6 +83,20 @@ class ReportsPage(Page):
         self.open_folder.setEnabled(False)
         self.result = QLabel()
         self.result.setWordWrap(True)
+        # The figures of the report chosen, before anything is exported.
+        self._figures_worker = LatestWorker(ctx, "report-figures", self)
+        self._figures: tuple | None = None
+        self.figures_caption = QLabel()
+        self.figures_caption.setWordWrap(True)
+        self.section = QComboBox()
+        self.section_label = QLabel(self.tr("显示(&D)："))
+        self.section_label.setBuddy(self.section)
+        self.figures_model = QStandardItemModel(self)
+        self.figures = QTableView()
+        self.figures.setModel(self.figures_model)
+        style_records(self.figures)
+        self.figures.verticalHeader().setVisible(False)
+        ColumnFitter(self.figures, 0, 80)
 
         form = QFormLayout()
         form.addRow(self.tr("报表种类(&K)："), self.kind)
@@ -93,12 +112,21 @@ class ReportsPage(Page):
         buttons.addWidget(self.open_folder)
         buttons.addStretch(1)
         buttons.addWidget(self.template_button)
+        figures_head = QHBoxLayout()
+        figures_head.addWidget(self.figures_caption, 1)
+        figures_head.addWidget(self.section_label)
+        figures_head.addWidget(self.section)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addLayout(buttons)
         layout.addWidget(self.result)
-        layout.addStretch(1)
+        layout.addLayout(figures_head)
+        layout.addWidget(self.figures, 1)
         self.kind.currentIndexChanged.connect(self._kind_changed)
+        for combo in (self.month, self.org):
+            combo.currentIndexChanged.connect(lambda _i: self.refresh_figures())
+        self.year.valueChanged.connect(lambda _v: self.refresh_figures())
+        self.section.currentIndexChanged.connect(lambda _i: self._show_figures())
         self.export_button.clicked.connect(self.export)
         self.open_folder.clicked.connect(self._open_folder)
         self.template_button.clicked.connect(self.edit_template)
@@ -112,10 +140,18 @@ class ReportsPage(Page):
     def on_changed(self, kinds: frozenset) -> None:
         if self._loaded and kinds & {"org", "staff"}:
             self._load()
+        elif self._loaded and kinds & {"matters", "visits", "logs", "households", "persons", "tags"}:
+            self.refresh_figures()
+
+    def is_loading(self) -> bool:
+        return self._figures_worker.pending
 
     def _load(self) -> None:
         self._loaded = True
         today = self.today()
+        # Filled quietly: the figures are read once, when every choice is in place.
+        for combo in (self.month, self.org, self.year):
+            combo.blockSignals(True)
         self.month.clear()
         first = today.replace(day=1)
         for _ in range(24):
@@ -133,6 +169,9 @@ class ReportsPage(Page):
         self.staff.clear()
         for member in stats.report_staff(db, scope):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
+        for combo in (self.month, self.org, self.year):
+            combo.blockSignals(False)
+        self.refresh_figures()
 
     def edit_template(self) -> None:
         from ..assessment_dialog import AssessmentTemplateDialog
@@ -145,6 +184,128 @@ class ReportsPage(Page):
         for key, (_, widget) in self.rows.items():
             # Full numbers are offered only to roles that may reveal them (users.ROLES).
             self.form.setRowVisible(widget, key in needs and (key != "full" or self.ctx.can("reveal")))
+        self.refresh_figures()
+
+    # -- the figures on screen ----------------------------------------------------------------------
+    def refresh_figures(self) -> None:
+        """Read the chosen report's figures in the background (the workbook's own numbers)."""
+        if not self._loaded:
+            return
+        kind, month, year, org_id = self.kind.currentData(), self.month.currentData(), self.year.value(), \
+            self.org.currentData()
+        scope = self.ctx.scope()
+        self._figures = None
+        self.figures_model.clear()
+        if kind not in ("summary", "notice", "assessment") or (kind != "assessment" and not month):
+            self.section.clear()
+            self.section_label.setVisible(False)
+            self.section.setVisible(False)
+            self.figures.setVisible(False)
+            self.figures_caption.setText(self.tr("{what}导出后查看；本页不预先显示内容。").format(
+                what=self.tr(KINDS[kind][0])))
+            return
+        self.figures.setVisible(True)
+        self.figures_caption.setText(self.tr("正在统计……"))
+
+        def load(db):
+            if kind == "summary":
+                return kind, stats.monthly_summary(db, month, scope=scope, org_id=org_id)
+            if kind == "notice":
+                return kind, stats.public_notice(db, month, scope=scope, org_id=org_id)
+            return kind, stats_assessment.assessment(db, str(year), scope=scope, org_id=org_id)
+
+        self._figures_worker.submit(load, self._figures_loaded, self._figures_failed)
+
+    def _figures_failed(self, exc: BaseException) -> None:
+        self.figures_caption.setText(self.tr("统计失败：{m}").format(m=getattr(exc, "message", "") or str(exc)))
+
+    def _figures_loaded(self, result) -> None:
+        self._figures = result
+        kind, data = result
+        from exports import monthly_summary
+
+        names = ([name for name, _, _ in monthly_summary.sections(data)] if kind == "summary"
+                 else [self.tr("个人考核"), self.tr("团队考核")] if kind == "assessment" else [])
+        keep = self.section.currentText()
+        self.section.blockSignals(True)
+        self.section.clear()
+        self.section.addItems(names)
+        if keep in names:
+            self.section.setCurrentText(keep)
+        self.section.blockSignals(False)
+        self.section_label.setVisible(bool(names))
+        self.section.setVisible(bool(names))
+        self._show_figures()
+
+    def figure_rows(self) -> tuple[str, list[str], list[list[str]], set[int]]:
+        """(caption, headers, rows of text, indexes of total rows) of the figures read."""
+        # The writers' row functions, imported when figures are first shown (they bring openpyxl).
+        from exports import monthly_summary, public_notice
+
+        kind, data = self._figures
+        def percent(v: float) -> str:
+            return f"{v:.1%}"
+        if kind == "summary":
+            name, activity, cols = monthly_summary.sections(data)[max(0, self.section.currentIndex())]
+            getters = [monthly_summary.getter(f) for _, _, f in cols]
+            rates = {i for i, (_, _, f) in enumerate(cols) if f in monthly_summary.RATES}
+
+            def cells(fig) -> list[str]:
+                values = [g(fig) for g in getters]
+                return ["" if v is None else percent(v) if i in rates else str(v) for i, v in enumerate(values)]
+
+            rows = [[g.name] + cells(g) for g in data.grids] + [[self.tr("合计")] + cells(data.total)]
+            totals = {len(rows) - 1}
+            if activity:
+                rows.append([self.tr("上月（{m}）").format(m=data.previous.label)] + cells(data.previous_total))
+                change = [self.tr("环比")]
+                for g in getters:
+                    now, before = g(data.total), g(data.previous_total)
+                    change.append("" if not before or now is None else f"{(now - before) / before:+.0%}")
+                rows.append(change)
+                totals |= {len(rows) - 2, len(rows) - 1}
+            caption = self.tr("{office}月度汇总表·{name}（按网格）（{period}），共{n}个网格").format(
+                office=data.office, name=name, period=data.period.label, n=len(data.grids))
+            return caption, [self.tr("网格")] + [h for _, h, _ in cols], rows, totals
+        if kind == "notice":
+            rows = [[str(v) if i < 9 else ("" if v is None else percent(v)) for i, v in enumerate(r)]
+                    for r in public_notice.team_rows(data)]
+            caption = self.tr("{office}网格服务团队工作公示（{period}），共{n}个团队").format(
+                office=data.office, period=data.period.label, n=len(rows))
+            return caption, [self.tr(h) for h in public_notice.TEAM_HEADERS], rows, set()
+        teams = self.section.currentIndex() == 1
+        items = data.teams if teams else data.staff
+
+        def value(item, ind) -> str:
+            v = item.value(ind.code)
+            return "" if v is None else percent(v) if ind.rate else (f"{v:.2f}" if ind.kind == "score" else str(v))
+
+        rows = [[i.name, i.unit] + [value(i, ind) for ind in data.indicators] for i in items]
+        caption = self.tr("{office}年终考核表·{what}（{period}）指标完成情况，共{n}项；得分和排名按权重在导出的工作簿中计算").format(
+            office=data.office, what=self.section.currentText(), period=data.period.label, n=len(rows))
+        first = self.tr("服务团队") if teams else self.tr("姓名")
+        return caption, [first, self.tr("所属单位")] + [ind.label for ind in data.indicators], rows, set()
+
+    def _show_figures(self) -> None:
+        if self._figures is None:
+            return
+        caption, headers, rows, totals = self.figure_rows()
+        self.figures_caption.setText(caption)
+        model = self.figures_model
+        model.clear()
+        model.setHorizontalHeaderLabels(headers)
+        bold = QFont(self.font())
+        bold.setBold(True)
+        for r, values in enumerate(rows):
+            items = []
+            for c, text in enumerate(values):
+                item = QStandardItem(text)
+                if c > 0 and text and (text[0].isdigit() or text[0] in "+-"):
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if r in totals:
+                    item.setFont(bold)
+                items.append(item)
+            model.appendRow(items)
 
     # -- exporting ----------------------------------------------------------------------------------
     def _default_name(self, kind: str) -> str:
