@@ -200,6 +200,14 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
     staff_accounts.link(db, leader_id, member.id, by=users.whole_office("admin"))
     db.close()
     assert export_as_leader(tmp_path / "two.xlsx") == f"制表人：{member.name}"
+    # The matter forms propose the same name for 受理人.
+    from ui.matter_dialogs import IntakeDialog
+
+    ctx = AppContext(path, user=users.get_user(open_db(path), leader_id))
+    intake = IntakeDialog(ctx)
+    qtbot.addWidget(intake)
+    assert intake.taker.text() == member.name
+    ctx.close()
 
 
 def _shown(page) -> list[list[str]]:

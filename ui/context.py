@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 from sqlite_utils import Database
 
-from gridoffice import audit, safety, search, users
+from gridoffice import audit, safety, search, staff_accounts, users
 from gridoffice.db import WORKER_CACHE_MB, connect, fold_wal
 from gridoffice.lock import OfficeLock
 from gridoffice.safety import OpenOffice
@@ -198,6 +198,10 @@ class AppContext(QObject):
         """The org units this user works in (a grid worker: their grid's subtree); None for all."""
         org_ids = self.scope().org_ids
         return None if org_ids is None else set(org_ids)
+
+    def signer(self) -> str:
+        """The user's real name, as forms propose it for 受理人, 经办人 and 点评人 (staff_accounts.real_name)."""
+        return staff_accounts.real_name(self.reader(), self.user.name)
 
     def visible_tags(self) -> set[str]:
         """Tag codes the user may see: sensitive ones (health, disability, hardship) only if the role needs them."""

@@ -95,7 +95,7 @@ class IntakeDialog(WriteDialog):
         self.grid.set_units(unit_paths(units))
         if self.org_scope is not None:
             self.grid.set_current_unit(getattr(ctx.user, "org_id", None))
-        self.taker = self.add_field(self.tr("受理人"), QLineEdit(ctx.user.name, self), "taker_name")
+        self.taker = self.add_field(self.tr("受理人"), QLineEdit(ctx.signer(), self), "taker_name")
         self.received = self.add_field(self.tr("受理时间"), time_edit(self, self.now), "received_at")
         if person_id:
             self.resident.setReadOnly(True)
@@ -165,7 +165,7 @@ class StepDialog(WriteDialog):
         if action != "promise":
             self.note = self.add_field(self.tr(self.NOTE_LABELS[action]), note_edit(
                 self, self.tr("必填") if action in M.NOTE_REQUIRED else self.tr("可不填")), "note")
-        self.by = self.add_field(self.tr("经办人"), QLineEdit(ctx.user.name, self), "by")
+        self.by = self.add_field(self.tr("经办人"), QLineEdit(ctx.signer(), self), "by")
         self.at = self.add_field(self.tr("办理时间"), time_edit(self, self.now), "at")
 
     def _score_box(self) -> QSpinBox:

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
-from gridoffice import logs, matters, staff_accounts, visits
+from gridoffice import logs, matters, visits
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.matter_dialogs import short
 from ui.widgets.dates import date_edit
@@ -124,7 +124,7 @@ class CommentDialog(WriteDialog):
         self.text.setTabChangesFocus(True)
         self.text.setFixedHeight(80)
         self.add_field(self.tr("点评(&C)"), self.text, "text")
-        self.add_field(self.tr("点评人"), QLabel(staff_accounts.real_name(ctx.reader(), ctx.user.name), self))
+        self.add_field(self.tr("点评人"), QLabel(ctx.signer(), self))
 
     def save(self) -> None:
         text = self.text.toPlainText()
