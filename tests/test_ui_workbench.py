@@ -119,6 +119,7 @@ def test_only_leaders_comment(office_path, qtbot):
     assert not page.comment_button.isEnabled()
     # A clerk has no 待点评 list: commenting is a leader's work.
     assert "待点评" not in [page.tabs.tabText(i) for i in range(page.tabs.count())]
+    assert not page.waiting_table.isVisible()
     ctx.close()
 
 

@@ -196,6 +196,8 @@ class WorkbenchPage(Page):
         self.tabs = QTabWidget(self)
         if self.leader:
             self.tabs.addTab(self.waiting_table, tr("待点评"))
+        else:  # not in a tab: it would lie loose over the page
+            self.waiting_table.hide()
         self.tabs.addTab(self.log_table, tr("民情日记"))
         self.tabs.addTab(self.visits_table, tr("走访记录"))
         self.tabs.addTab(needs_tab, tr("居民需求"))
