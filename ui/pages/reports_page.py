@@ -205,7 +205,9 @@ class ReportsPage(Page):
                 what=self.tr(KINDS[kind][0])))
             return
         self.figures.setVisible(True)
-        self.figures_caption.setText(self.tr("正在统计……"))
+        self.section_label.setVisible(False)  # shown again with the sheets of what was read
+        self.section.setVisible(False)
+        self.figures_caption.setText(self.tr("正在统计……（数据多时需要一些时间，可以先做别的）"))
 
         def load(db):
             if kind == "summary":
