@@ -44,6 +44,16 @@ def confirm(parent: QWidget | None, title: str, text: str, *, undoable: bool) ->
     return box.clickedButton() is ok
 
 
+def save_path(parent: QWidget, title: str, start: Path, suffix: str) -> Path | None:
+    """Ask where to save an .xlsx or .pdf, proposing `start`; the suffix is added when left out."""
+    filt = tr("Excel 工作簿 (*.xlsx)") if suffix == "xlsx" else tr("PDF 文件 (*.pdf)")
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(start), filt)
+    if not chosen:
+        return None
+    path = Path(chosen)
+    return path if path.suffix.lower() == "." + suffix else path.with_name(path.name + "." + suffix)
+
+
 def ok_cancel(dialog: QDialog, ok_text: str) -> QDialogButtonBox:
     buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
     buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ok_text)

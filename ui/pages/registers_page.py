@@ -14,13 +14,14 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QFileDialog, QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
 from gridoffice import office_tags, regions, registers, vocab
 from ui.background import LatestWorker
 from ui.context import Cancelled
+from ui.dialogs import save_path
 from ui.models import Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
@@ -295,14 +296,9 @@ class RegistersPage(Page):
         label = registers.group(code, self.ctx.reader()).label
         where = self.scope.currentText().strip() if org_id is not None else ""
         name = "-".join(p for p in (where, self.tr("重点人群名单"), label) if p) + "." + kind
-        start = str((self.last_folder or Path.home()) / name)
-        filt = self.tr("Excel 工作簿 (*.xlsx)") if kind == "xlsx" else self.tr("PDF 文件 (*.pdf)")
-        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存名单"), start, filt)
-        if not chosen:
+        path = save_path(self, self.tr("保存名单"), (self.last_folder or Path.home()) / name, kind)
+        if path is None:
             return
-        path = Path(chosen)
-        if path.suffix.lower() != "." + kind:
-            path = path.with_name(path.name + "." + kind)
         scope = self.ctx.scope()
         write = register_list.write_xlsx if kind == "xlsx" else register_list.write_pdf
 

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices, QFont, QStandardItem, QStandardItemModel
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from gridoffice import stats, stats_assessment
 from gridoffice.roster_columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
+from ..dialogs import save_path
 from ..widgets.tables import ColumnFitter, style_records
 
 from . import Page
@@ -352,14 +353,10 @@ class ReportsPage(Page):
             self.result.setText(self.tr("一党员一档请先选择一位人员"))
             return
         suffix = KINDS[kind][1]
-        start = str((self.last_path.parent if self.last_path else Path.home()) / self._default_name(kind))
-        filt = self.tr("Excel 工作簿 (*.xlsx)") if suffix == "xlsx" else self.tr("PDF 文件 (*.pdf)")
-        chosen, _ = QFileDialog.getSaveFileName(self, self.tr("保存报表"), start, filt)
-        if not chosen:
+        start = (self.last_path.parent if self.last_path else Path.home()) / self._default_name(kind)
+        path = save_path(self, self.tr("保存报表"), start, suffix)
+        if path is None:
             return
-        path = Path(chosen)
-        if path.suffix.lower() != "." + suffix:
-            path = path.with_name(path.name + "." + suffix)
         self.export_button.setEnabled(False)
         self.result.setText(self.tr("正在导出……"))
         self.ctx.run_job(self.job_factory(kind, path), self.tr("导出{what}").format(what=self.tr(KINDS[kind][0])),
