@@ -45,10 +45,11 @@ def _rows(db, code: str, *, scope: Scope, org_id: int | None, sort: str, descend
     return out
 
 
-def _titles(db, code: str, org_id: int | None) -> tuple[str, str, str]:
-    label = registers.group(code, db).label
+def _read(db, code: str, scope: Scope, org_id: int | None, sort: str, descending: bool, today: dt.date):
+    """(rows, register's label, the unit's name, the office's name)."""
+    rows = _rows(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending, today=today)
     where = get_unit(db, org_id).name if org_id is not None else tr("全部")
-    return label, where, office(db).name
+    return rows, registers.group(code, db).label, where, office(db).name
 
 
 def write_xlsx(db, path: str | Path, code: str, *, scope: Scope, org_id: int | None = None, sort: str = "household",
@@ -56,8 +57,7 @@ def write_xlsx(db, path: str | Path, code: str, *, scope: Scope, org_id: int | N
     """The list as a workbook; a progress generator returning the path."""
     today = today or dt.date.today()
     yield 0, 2, tr("正在读取名单……")
-    rows = _rows(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending, today=today)
-    label, where, office_name = _titles(db, code, org_id)
+    rows, label, where, office_name = _read(db, code, scope, org_id, sort, descending, today)
     yield 1, 2, tr("正在写入表格……")
     wb = wbk.new_workbook()
     ws = wbk.sheet(wb, label[:31], tr("重点人群名单·{g}").format(g=label), headers(), office=office_name,
@@ -76,8 +76,7 @@ def write_pdf(db, path: str | Path, code: str, *, scope: Scope, org_id: int | No
     """The list as an A4 landscape PDF to print; a progress generator returning the path."""
     today = today or dt.date.today()
     yield 0, 2, tr("正在读取名单……")
-    rows = _rows(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending, today=today)
-    label, where, office_name = _titles(db, code, org_id)
+    rows, label, where, office_name = _read(db, code, scope, org_id, sort, descending, today)
     yield 1, 2, tr("正在生成PDF……")
     s = styles()
     page = landscape(A4)
