@@ -29,6 +29,7 @@ def add_arguments(parser) -> None:
     add.add_argument("--db", required=True, help="数据文件路径")
     add.add_argument("--name", required=True, help="用户名")
     add.add_argument("--role", required=True, choices=sorted(users.ROLES), help="角色")
+    add.add_argument("--real-name", default="", help="使用人的真实姓名（报表的制表人署此姓名）")
     add.add_argument("--org", type=int, help="负责的组织单元编号（网格员必填）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取新用户的密码")
     _login.add_arguments(add)
@@ -96,7 +97,7 @@ def run(args) -> int:
                 return 0
             if args.users_command == "add":
                 users.create_user(db, args.name, _new_password(args.password_stdin), args.role,
-                                  by=users.scope_of(db, admin), org_id=args.org)
+                                  by=users.scope_of(db, admin), org_id=args.org, display_name=args.real_name)
                 print(f"已添加用户“{args.name}”。")
                 return 0
             target = next((u for u in users.list_users(db) if u.name == args.name.strip()), None)

@@ -219,3 +219,15 @@ def test_users_audit_and_restore_by_role(office, role, monkeypatch, capsys):
     assert (code == 0) is (role in ("admin", "leader"))
     if code:
         assert "没有“查看操作记录”的权限" in err
+
+
+def test_an_account_added_with_its_real_name_signs_the_workbooks_with_it(office, monkeypatch, capsys):
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    code, out, err = run_as("admin", monkeypatch, capsys, "users", "add", "--db", str(office["path"]), "--name", "chief",
+                            "--role", "leader", "--real-name", "王建国", "--password-stdin")
+    assert code == 0, err
+    target = office["tmp"] / "汇总.xlsx"
+    code, out, err = run_as("chief", monkeypatch, capsys, "export", "summary", "--db", str(office["path"]),
+                            "--month", "2026-10", "-o", str(target), "-q")
+    assert code == 0, err
+    assert openpyxl.load_workbook(target).worksheets[0].oddFooter.left.text == "制表人：王建国"
