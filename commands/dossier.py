@@ -37,11 +37,12 @@ def run(args) -> int:
         if not db["matters"].exists():
             print(f"{path} 还没有事项表：请先用本程序打开一次，让它升级数据库", file=sys.stderr)
             return 2
-        matter = matters_query.find_number(db, args.number)
+        scope = users.scope_of(db, login.user)
+        matter = matters_query.find_number(db, args.number, scope=scope)
         if matter is None:
             print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
             return 1
-        dossier = matters_query.dossier(db, matter.id, scope=users.scope_of(db, login.user))
+        dossier = matters_query.dossier(db, matter.id, scope=scope)
         office = regions.office(db).name
         # The entry commits before the finished file is renamed into place.
         write_dossier(out, dossier, office_name=office, before_rename=lambda: _record(db, matter.id, out))

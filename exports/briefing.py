@@ -146,7 +146,7 @@ def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: S
     """Compute the figures, write the briefing and log the export; returns the page count."""
     yield 0, 1, tr("正在统计…")
     d = D.dashboard(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
-    problems = tuple(D.problem_counts(db, today, D.scope_ids(db, unit_id, scope)))
+    problems = tuple(D.problem_counts(db, today, scope=scope, unit_id=unit_id))
     anchor = audit_anchor.head(db).code
     pages = yield from write(path, d, problems, printed=today, anchor=anchor)
     audit_log.record_export(db, "briefing", str(path), pages)

@@ -10,7 +10,6 @@ keeps the link, so the register shows what became of it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -20,7 +19,7 @@ from .db import now as db_now
 from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_field
-from .scope import org_in, writable
+from .scope import Scope, writable
 
 KINDS = {"board": "民情留言板", "slip": "民情抄送单"}
 PREFIX = {"board": "留言", "slip": "抄送"}
@@ -140,16 +139,15 @@ def to_need(db: Database, item_id: int, *, staff_id: int | None = None, today: d
         return need_id
 
 
-def items(db: Database, kind: str, *, status: str | None = None, org_ids: Collection[int] | None = None,
-          limit: int = 1000) -> list[Item]:
-    """One register, open entries first and newest first; within the units `org_ids` (None: all; an
-    entry without household or grid is the whole office's)."""
+def items(db: Database, kind: str, *, scope: Scope, status: str | None = None, limit: int = 1000) -> list[Item]:
+    """One register, open entries first and newest first; those of the user's scope (by the entry's
+    grid or household; an entry without either is the whole office's)."""
     where, params = ["b.kind = ?"], [_kind(kind)]
     if status is not None:
         where.append("b.status = ?")
         params.append(status)
-    if org_ids is not None:
-        where.append(f"({org_in('b.grid_id', org_ids)} OR {org_in('h.org_id', org_ids)})")
+    if not scope.whole_office:
+        where.append(f"({scope.units('b.grid_id')} OR {scope.units('h.org_id')})")
     rows = db.execute(
         "SELECT b.id, b.kind, b.number, b.received_on, b.sender, b.addressee, b.household_id, coalesce(h.number, ''), "
         "coalesce(g.name, ''), b.content, b.status, b.reply, b.replied_on, b.matter_id, coalesce(m.number, ''), "

@@ -176,12 +176,19 @@ def waiting_for_comment(db: Database, *, scope: Scope, limit: int = 200) -> tupl
     return _entries(db, rows), total
 
 
-def get_entry(db: Database, entry_id: int) -> LogEntry:
+def get_entry(db: Database, entry_id: int, *, scope: Scope) -> LogEntry:
+    """One log entry, as entries_of shows it: none of its households outside the user's scope, and
+    one of them, or its staff member, inside it."""
     rows = db.execute(
         "SELECT e.id, e.staff_id, s.name, e.entry_date, e.text, coalesce(e.written_by, ''), e.created_at "
         "FROM log_entries e JOIN staff s ON s.id = e.staff_id WHERE e.id = ?", [entry_id]).fetchall()
     if not rows:
         raise NotFound(tr("找不到该日志"))
+    if not scope.whole_office and not db.execute(
+            "SELECT 1 FROM log_entries e WHERE e.id = ? AND NOT EXISTS (SELECT 1 FROM log_households x "
+            f"WHERE x.entry_id = e.id AND NOT {scope.households('x.household_id')}) AND ({scope.staff('e.staff_id')} "
+            f"OR EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id))", [entry_id]).fetchone():
+        scope.refuse()
     return _entries(db, rows)[0]
 
 
@@ -291,16 +298,22 @@ _NEED_SQL = (
 )
 
 
-def get_need(db: Database, need_id: int) -> Need:
+def get_need(db: Database, need_id: int, *, scope: Scope) -> Need:
+    """One need of a household in the user's scope."""
     row = db.execute(_NEED_SQL + "WHERE n.id = ?", [need_id]).fetchone()
     if row is None:
         raise NotFound(tr("找不到该需求"))
+    if not scope.whole_office and not db.execute(
+            f"SELECT 1 FROM needs n WHERE n.id = ? AND {scope.households('n.household_id')}", [need_id]).fetchone():
+        scope.refuse()
     return Need(*row)
 
 
-def need_of_matter(db: Database, matter_id: int) -> Need | None:
-    """The need a matter was taken in from, if any (the link's other direction)."""
-    row = db.execute(_NEED_SQL + "WHERE n.matter_id = ?", [matter_id]).fetchone()
+def need_of_matter(db: Database, matter_id: int, *, scope: Scope) -> Need | None:
+    """The need a matter was taken in from, if any (the link's other direction), when its household
+    lies in the user's scope."""
+    row = db.execute(_NEED_SQL + f"WHERE n.matter_id = ? AND {scope.households('n.household_id')}",
+                     [matter_id]).fetchone()
     return Need(*row) if row else None
 
 

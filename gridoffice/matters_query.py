@@ -32,11 +32,22 @@ _FROM = (
 )
 
 
-def get_matter(db: Database, matter_id: int) -> Matter:
+def _matter(db: Database, matter_id: int) -> Matter:
     row = db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id = ?", [matter_id]).fetchone()
     if row is None:
         raise NotFound(tr("找不到编号为{id}的事项").format(id=matter_id))
     return Matter(*row)
+
+
+def _in_scope(db: Database, matter: Matter, scope: Scope) -> Matter:
+    if not in_scope(db, matter.id, scope):
+        raise PermissionDenied(tr("事项{n}不在您负责的网格内，不能查看").format(n=matter.number))
+    return matter
+
+
+def get_matter(db: Database, matter_id: int, *, scope: Scope) -> Matter:
+    """One matter of the user's scope (by its grid or its household); another is refused."""
+    return _in_scope(db, _matter(db, matter_id), scope)
 
 
 def in_scope(db: Database, matter_id: int, scope: Scope) -> bool:
@@ -45,14 +56,15 @@ def in_scope(db: Database, matter_id: int, scope: Scope) -> bool:
                       [matter_id]).fetchone() is not None
 
 
-def find_number(db: Database, number: str) -> Matter | None:
-    """A matter by its readable number, e.g. 2026-11-0042."""
+def find_number(db: Database, number: str, *, scope: Scope) -> Matter | None:
+    """A matter by its readable number, e.g. 2026-11-0042; one outside the user's scope is refused."""
     row = db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.number = ?", [clean_text(number)]).fetchone()
-    return Matter(*row) if row else None
+    return _in_scope(db, Matter(*row), scope) if row else None
 
 
-def events(db: Database, matter_id: int) -> list[Event]:
-    """The whole history, oldest first."""
+def events(db: Database, matter_id: int, *, scope: Scope) -> list[Event]:
+    """The whole history, oldest first, of a matter of the user's scope."""
+    _in_scope(db, _matter(db, matter_id), scope)
     rows = db.execute("SELECT id, at, actor, action, from_state, to_state, note, data FROM matter_events "
                       "WHERE matter_id = ? ORDER BY at, id", [matter_id]).fetchall()
     return [Event(*r[:7], json.loads(r[7]) if r[7] else {}) for r in rows]
@@ -154,14 +166,16 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, scope: Scop
     return MatterList(ids, counts, truncated)
 
 
-def matters_by_ids(db: Database, ids: list[int]) -> list[Matter]:
-    """Matters in the order of `ids` (one query for a window of a list)."""
+def matters_by_ids(db: Database, ids: list[int], *, scope: Scope) -> list[Matter]:
+    """Matters in the order of `ids` (one query for a window of a list); those outside the user's
+    scope left out."""
     if not ids:
         return []
     found = {}
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        for row in db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id IN ({','.join('?' * len(chunk))})", chunk):
+        for row in db.execute(f"SELECT {_COLUMNS}{_FROM} WHERE m.id IN ({','.join('?' * len(chunk))}) "
+                              f"AND {scope.matters('m')}", chunk):
             found[row[0]] = Matter(*row)
     return [found[i] for i in ids if i in found]
 
@@ -213,7 +227,7 @@ def meeting_list(db: Database, week: dt.date, *, scope: Scope, now=None) -> list
 def dossier(db: Database, matter_id: int, *, scope: Scope, now=None) -> Dossier:
     """Everything one matter's file prints; the resident's ID and phone are masked here. A matter
     outside the user's scope is refused."""
-    matter = get_matter(db, matter_id)
+    matter = _matter(db, matter_id)
     if not in_scope(db, matter_id, scope):
         raise PermissionDenied(tr("事项{n}不在您负责的网格内，不能查看或打印它的档案").format(n=matter.number))
     person = db.execute("SELECT name, id_number, phone FROM persons WHERE id = ?",
@@ -231,5 +245,5 @@ def dossier(db: Database, matter_id: int, *, scope: Scope, now=None) -> Dossier:
                        [matter_id]).fetchall()
     meeting = tuple(item for (w,) in weeks for item in meeting_list(db, dt.date.fromisoformat(w), scope=scope, now=now)
                     if item.matter.id == matter_id)
-    return Dossier(matter, resident, tuple(events(db, matter_id)), timeliness(matter, now),
+    return Dossier(matter, resident, tuple(events(db, matter_id, scope=scope)), timeliness(matter, now),
                    time_limit(db, matter.grade, matter.category_id), meeting)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Collection
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -25,7 +24,7 @@ from .errors import PermissionDenied, RuleViolation, ValidationError
 from .i18n import tr
 from .normalize import clean_field
 from .regions import get_unit, tree_keys
-from .scope import acting, org_in, writable
+from .scope import Scope, acting, org_in, writable
 
 SITUATIONS_KEY = "must_visit_situations"
 # The office's own defaults (the source, 淳安县's “八个一、十必访”, does not list the ten): what
@@ -142,12 +141,12 @@ _VISITED = ("EXISTS (SELECT 1 FROM visit_households vh WHERE vh.household_id = m
             "AND vh.voided = 0 AND vh.visited_on >= mv.noted_on)")
 
 
-def pending(db: Database, *, today: dt.date | None = None, org_ids: Collection[int] | None = None,
-            staff_id: int | None = None, household_id: int | None = None) -> list[MustVisit]:
-    """Open must-visits not yet followed by a visit, soonest due first: of the units `org_ids` (None:
-    all), of one staff member's current contact households, or of one household."""
+def pending(db: Database, *, scope: Scope, today: dt.date | None = None, staff_id: int | None = None,
+            household_id: int | None = None) -> list[MustVisit]:
+    """Open must-visits not yet followed by a visit, soonest due first, of households in the user's
+    scope: all of them, one staff member's current contact households, or one household."""
     today = today or dt.date.today()
-    where, params = [f"mv.status = 'open'", f"NOT {_VISITED}", "h.status = 'active'", org_in("h.org_id", org_ids)], []
+    where, params = ["mv.status = 'open'", f"NOT {_VISITED}", "h.status = 'active'", scope.units("h.org_id")], []
     if staff_id is not None:
         where.append("mv.household_id IN (SELECT household_id FROM contacts WHERE staff_id = ? AND until IS NULL)")
         params.append(staff_id)
@@ -223,7 +222,7 @@ def _day(value: object, field: str, label: str) -> str:
             label=tr(label), v=text)) from None
 
 
-def _grids(db: Database, org_id: int | None, org_ids: Collection[int] | None) -> list[tuple[int, str]]:
+def _grids(db: Database, org_id: int | None, org_ids: frozenset[int] | None) -> list[tuple[int, str]]:
     where, params = "", []
     if org_id is not None:
         path = get_unit(db, org_id).path
@@ -254,8 +253,9 @@ def assign(db: Database, campaign_id: int, grid_id: int, staff_id: int) -> None:
                            old={"staff_id": old[1]})
 
 
-def campaigns(db: Database, year: int, *, org_ids: Collection[int] | None = None) -> list[Campaign]:
+def campaigns(db: Database, year: int, *, scope: Scope) -> list[Campaign]:
     """The campaigns starting in a year that touch the user's units, in date order."""
+    org_ids = scope.org_ids
     rows = db.execute(
         "SELECT c.id, c.name, c.org_id, coalesce(u.name, ''), c.start_on, c.end_on, c.note FROM visit_campaigns c "
         "LEFT JOIN org_units u ON u.id = c.org_id WHERE c.status = 'active' AND c.start_on >= ? AND c.start_on < ? "
@@ -268,18 +268,22 @@ def campaigns(db: Database, year: int, *, org_ids: Collection[int] | None = None
     return out
 
 
-def coverage(db: Database, campaign_id: int, *, org_ids: Collection[int] | None = None) -> list[GridCoverage]:
-    """Per grid of the campaign (within the units `org_ids`): who answers for it, its active households
-    and how many of them were visited within the campaign's dates."""
+def coverage(db: Database, campaign_id: int, *, scope: Scope) -> list[GridCoverage]:
+    """Per grid of the campaign within the user's scope: who answers for it, its active households
+    and how many of them were visited within the campaign's dates. A campaign touching none of the
+    user's grids is refused."""
     c = records.require(db, "visit_campaigns", campaign_id, "集中走访")
-    grids = _grids(db, c["org_id"], org_ids)
+    grids = _grids(db, c["org_id"], scope.org_ids)
+    if not grids and not scope.whole_office:
+        scope.refuse()
     assigned = {g: (s, n) for g, s, n in db.execute(
         "SELECT a.grid_id, a.staff_id, s.name FROM campaign_assignments a JOIN staff s ON s.id = a.staff_id "
         "WHERE a.campaign_id = ?", [campaign_id])}
     counts = {g: (n, v) for g, n, v in db.execute(
         "SELECT coalesce(u.grid_id, u.id), COUNT(*), SUM(EXISTS (SELECT 1 FROM visit_households vh "
         "WHERE vh.household_id = h.id AND vh.voided = 0 AND vh.visited_on >= ? AND vh.visited_on <= ?)) "
-        "FROM households h JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active' GROUP BY 1",
+        f"FROM households h JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active' AND {scope.units('h.org_id')} "
+        "GROUP BY 1",
         [c["start_on"], c["end_on"]])}
     return [GridCoverage(g, name, assigned.get(g, (None, ""))[0], assigned.get(g, (None, ""))[1],
                          counts.get(g, (0, 0))[0], counts.get(g, (0, 0))[1] or 0) for g, name in grids]

@@ -18,7 +18,7 @@ from .errors import RuleViolation, ValidationError
 from .i18n import tr
 from .natural import natural_key
 from .normalize import check_length, clean_field, clean_text
-from .scope import Scope
+from .scope import Scope, acting, writable
 from .vocab import LEVEL_RANK, ORG_LEVELS
 
 _COLUMNS = "id, parent_id, level, code, name, path, grid_id, sort, status, retired_at"
@@ -160,11 +160,22 @@ def _check_parent(db: Database, parent_id: int | None, level: str) -> OrgUnit | 
     return parent
 
 
+def _writable_unit(db: Database, unit_id: int | None) -> None:
+    """Refuse a change to the tree outside the acting user's subtree. A user given a unit changes what
+    lies below it (a building under their grid), never the unit itself: that is the office's to
+    rename, move or retire, as is anything at the top (unit_id None)."""
+    writable(db, unit_id)
+    user = acting(db)
+    if user is not None and not user.whole_office and unit_id == user.root:
+        user.refuse(edit=True)
+
+
 def create_unit(db: Database, parent_id: int | None, level: str, name: str, code: str | None = None,
                 *, sort: int = 0) -> int:
     name = _clean_name(name)
     code = clean_field(code, "unit_code", "code") or None
     with db.atomic():
+        writable(db, parent_id)  # a unit under one of the user's units (the top: a whole-office user)
         parent = _check_parent(db, parent_id, level)
         _check_sibling_name(db, parent_id, name)
         stamp = now()
@@ -187,6 +198,7 @@ def rename_unit(db: Database, unit_id: int, name: str, code: str | None = None, 
     name = _clean_name(name)
     with db.atomic():
         unit = get_unit(db, unit_id)
+        _writable_unit(db, unit_id)
         _check_sibling_name(db, unit.parent_id, name, exclude=unit_id)
         changes = {"name": name}
         if code is not None:
@@ -200,6 +212,8 @@ def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
     """Hang a node and its whole subtree under another parent; paths and grids follow."""
     with db.atomic():
         unit = get_unit(db, unit_id)
+        _writable_unit(db, unit_id)
+        writable(db, new_parent_id)
         if unit.status != "active":
             raise RuleViolation(tr("“{name}”已撤销，不能移动").format(name=unit.name))
         if new_parent_id is not None and get_unit(db, new_parent_id).path.startswith(unit.path):
@@ -237,6 +251,7 @@ def retire_unit(db: Database, unit_id: int, *, day: object | None = None, today:
     day = records.parse_day(day, "day", "撤销日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
         unit = get_unit(db, unit_id)
+        _writable_unit(db, unit_id)
         if unit.status != "active":
             raise RuleViolation(tr("“{name}”已经撤销").format(name=unit.name))
         upper = unit.path[:-1] + "0"
@@ -304,6 +319,7 @@ def set_office(db: Database, name: str, org_id: int | None) -> None:
     if not name:
         raise ValidationError("office_name", tr("单位名称不能为空"))
     with db.atomic():
+        writable(db, None)  # the office's own name: a whole-office user's
         if org_id is not None:
             get_unit(db, org_id)
         old = office(db)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import NoReturn
 
 from .errors import PermissionDenied
 from .i18n import tr
@@ -89,14 +90,26 @@ class Scope:
             return "1"
         return f"({self.units(alias + '.grid_id')} OR {self.households(alias + '.household_id')})"
 
+    def staff(self, column: str) -> str:
+        """`column` (a staff id) names a staff member placed in the scope or serving a household there
+        (writable_staff's rule)."""
+        if self.org_ids is None:
+            return "1"
+        return (f"({column} IN (SELECT id FROM staff WHERE {self.units('org_id')}) OR {column} IN "
+                f"(SELECT c.staff_id FROM contacts c WHERE c.until IS NULL AND {self.households('c.household_id')}))")
+
     # ---- checks --------------------------------------------------------------------------------
     def sees(self, org_id: int | None) -> bool:
         return self.org_ids is None or org_id in self.org_ids
 
     def require_org(self, org_id: int | None, *, edit: bool = False) -> None:
         if not self.sees(org_id) or (edit and not self.edit):
-            raise PermissionDenied(tr("这条记录不在您负责的范围内，不能{what}").format(
-                what=tr("修改") if edit else tr("查看")))
+            self.refuse(edit=edit)
+
+    def refuse(self, *, edit: bool = False) -> NoReturn:
+        """The refusal of a record outside the scope (a visit, a log entry, a need found by id)."""
+        raise PermissionDenied(tr("这条记录不在您负责的范围内，不能{what}").format(
+            what=tr("修改") if edit else tr("查看")))
 
     def allows(self, permission: str) -> bool:
         return bool(getattr(self, permission))
@@ -147,9 +160,18 @@ def writable(db, org_id: int | None, *, tag: str | None = None, tag_label: str =
     scope = acting(db)
     if scope is None:
         return
+    if not scope.sees(org_id) and _under(db, org_id, scope.path):
+        org_id = scope.root  # a unit made below the user's own since the log-in bound the scope
     scope.require_org(org_id, edit=True)
     if tag is not None:
         scope.require_tag(tag, tag_label)
+
+
+def _under(db, org_id: int | None, path: str | None) -> bool:
+    if org_id is None or path is None:
+        return False
+    row = db.execute("SELECT path FROM org_units WHERE id = ?", [org_id]).fetchone()
+    return row is not None and row[0].startswith(path)
 
 
 def writable_household(db, household_id: int | None) -> None:

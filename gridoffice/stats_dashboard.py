@@ -5,8 +5,9 @@ follows the definitions of stats.py: matters by stats.matter_sql, the visit sche
 visits.schedule_sql, the deadline state of open matters by matters_query.urgency_sql (the list the
 matters page shows), the registers by registers' age bounds and open tags.
 
-The scope is a set of org unit ids (`org_ids`, None for the whole office), as in visits.py and
-matters_query.py: a household, matter, visit or log entry is in scope when its unit is.
+The public functions take the user's Scope and a unit within it (scope_ids makes the set of unit ids
+the figures below are computed over, None for the whole office): a household, matter, visit or log
+entry is in scope when its unit is, as in visits.py and matters_query.py.
 
 - The month's visit figures are judged on its last day, or today while it runs (`day`): the schedule
   as it stood then (a later visit does not cover it).
@@ -154,7 +155,7 @@ def _matter_scope(org_ids: Collection[int] | None) -> str:
     return f"({org_in('m.grid_id', org_ids)} OR {household_in('m.household_id', org_ids)})"
 
 
-def matter_months(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[MonthMatters]:
+def _matter_months(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[MonthMatters]:
     out = []
     # stats.matter_sql groups by a key: grouping by "in scope" keeps its definitions whole.
     key = _matter_scope(org_ids)
@@ -167,7 +168,7 @@ def matter_months(db: Database, p: Period, org_ids: Collection[int] | None = Non
     return out
 
 
-def matter_categories(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[CategoryCount]:
+def _matter_categories(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[CategoryCount]:
     """Matters received in the month per category, with the month before; categories with neither left out."""
     prev = previous(p)
     counts: dict[int, list[int]] = {}
@@ -182,7 +183,7 @@ def matter_categories(db: Database, p: Period, org_ids: Collection[int] | None =
     return sorted(rows, key=lambda c: (-c.count, -c.before, c.name))
 
 
-def deadline_counts(db: Database, now: dt.datetime, org_ids: Collection[int] | None = None) -> list[Count]:
+def _deadline_counts(db: Database, now: dt.datetime, org_ids: Collection[int] | None = None) -> list[Count]:
     """Open matters now by their deadline state, as the matters page counts its list."""
     urgency, params = urgency_sql(now)
     marks = ",".join("?" * len(OPEN_STATES))
@@ -192,7 +193,7 @@ def deadline_counts(db: Database, now: dt.datetime, org_ids: Collection[int] | N
     return [Count(code, tr(label), found.get(i, 0)) for i, (code, label) in enumerate(DEADLINES.items())]
 
 
-def satisfaction_counts(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[Count]:
+def _satisfaction_counts(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[Count]:
     """The month's received matters by the residents' evaluation (stats' satisfaction rate's base)."""
     found = dict(db.execute(
         f"SELECT m.satisfaction, COUNT(*) FROM matters m WHERE m.received_at >= ? AND m.received_at < ? "
@@ -205,7 +206,7 @@ def _schedule(db: Database, day: dt.date, org_ids: Collection[int] | None, selec
     return db.execute(f"WITH s AS ({sql}) {select.format(scope=org_in('s.org_id', org_ids))}", params).fetchall()
 
 
-def visit_figures(db: Database, day: dt.date,
+def _visit_figures(db: Database, day: dt.date,
                   org_ids: Collection[int] | None = None) -> tuple[list[ClassCoverage], list[GridOverdue]]:
     """Coverage per contact class and overdue households per grid (most first) on `day`, from one
     pass over the schedule grouped by both."""
@@ -227,7 +228,7 @@ def visit_figures(db: Database, day: dt.date,
     return coverage, sorted(out, key=lambda g: (-g.overdue, -g.households, natural_key(g.name)))
 
 
-def staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[StaffActivity]:
+def _staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = None) -> list[StaffActivity]:
     """Visits and log entries of the month per staff member, most active first."""
     values: dict[int, list[int]] = {}
     for staff_id, n in db.execute(
@@ -250,8 +251,8 @@ def staff_activity(db: Database, p: Period, org_ids: Collection[int] | None = No
     return sorted(out, key=lambda s: (-(s.visits + s.logs), s.name, s.staff_id))
 
 
-def population(db: Database, day: dt.date, org_ids: Collection[int] | None = None,
-               tags: Collection[str] | None = None) -> tuple[list[Count], list[AgeBand]]:
+def _population(db: Database, day: dt.date, org_ids: Collection[int] | None,
+                tags: Collection[str] | None) -> tuple[list[Count], list[AgeBand]]:
     """The registers (age groups and the tags in `tags`, None: all, the office's own registers after
     the built-in ones) and the age pyramid, from one grouped pass over the active persons' birth
     dates and one over the open tags."""
@@ -293,7 +294,7 @@ def population(db: Database, day: dt.date, org_ids: Collection[int] | None = Non
     return counts, pyramid
 
 
-def problem_counts(db: Database, today: dt.date, org_ids: Collection[int] | None = None) -> list[Count]:
+def _problem_counts(db: Database, today: dt.date, org_ids: Collection[int] | None) -> list[Count]:
     """The completeness check's problems per kind (checks.KINDS order), those of rows in scope only.
 
     A problem is in scope when its household, its person's household or its staff member's unit is;
@@ -367,22 +368,24 @@ def _scope_name(db: Database, unit_id: int | None) -> str:
     return name
 
 
-def activity(db: Database, month_text: str, *, today: dt.date, now: dt.datetime | None = None,
-             org_ids: Collection[int] | None = None, unit_id: int | None = None) -> Dashboard:
-    """The matters, visits and staff figures of the dashboard (registers and pyramid left empty)."""
+def activity(db: Database, month_text: str, *, scope: Scope, today: dt.date, now: dt.datetime | None = None,
+             unit_id: int | None = None) -> Dashboard:
+    """The matters, visits and staff figures of the dashboard (registers and pyramid left empty): the
+    subtree of `unit_id` (None: the office) within the user's Scope."""
+    org_ids = scope_ids(db, unit_id, scope)
     p = month(month_text)
     now = now or dt.datetime.combine(today, dt.time(12))
     day = judged_day(p, today)
-    coverage, grids = visit_figures(db, day, org_ids)
+    coverage, grids = _visit_figures(db, day, org_ids)
     return Dashboard(
         office=office(db).name, scope=_scope_name(db, unit_id), period=p, day=day,
-        months=tuple(matter_months(db, p, org_ids)),
-        categories=tuple(matter_categories(db, p, org_ids)),
-        deadlines=tuple(deadline_counts(db, now, org_ids)),
-        satisfaction=tuple(satisfaction_counts(db, p, org_ids)),
+        months=tuple(_matter_months(db, p, org_ids)),
+        categories=tuple(_matter_categories(db, p, org_ids)),
+        deadlines=tuple(_deadline_counts(db, now, org_ids)),
+        satisfaction=tuple(_satisfaction_counts(db, p, org_ids)),
         coverage=tuple(coverage),
         grids=tuple(grids),
-        staff=tuple(staff_activity(db, p, org_ids)),
+        staff=tuple(_staff_activity(db, p, org_ids)),
     )
 
 
@@ -395,7 +398,17 @@ def dashboard(db: Database, month_text: str, *, scope: Scope, today: dt.date, no
               unit_id: int | None = None) -> Dashboard:
     """Every figure of the dashboard for a month: the subtree of `unit_id` (None: the office) within
     the user's Scope, with only the registers the user may see."""
-    org_ids = scope_ids(db, unit_id, scope)
-    d = activity(db, month_text, today=today, now=now, org_ids=org_ids, unit_id=unit_id)
-    counts, pyramid = population(db, d.day, org_ids, visible_tags(db, scope))
+    d = activity(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
+    counts, pyramid = population(db, d.day, scope=scope, unit_id=unit_id)
     return replace(d, registers=tuple(counts), pyramid=tuple(pyramid))
+
+
+def population(db: Database, day: dt.date, *, scope: Scope, unit_id: int | None = None) -> tuple[list[Count], list[AgeBand]]:
+    """The registers the user may see and the age pyramid on `day`, of the subtree of `unit_id`
+    (None: the office) within the user's Scope."""
+    return _population(db, day, scope_ids(db, unit_id, scope), visible_tags(db, scope))
+
+
+def problem_counts(db: Database, today: dt.date, *, scope: Scope, unit_id: int | None = None) -> list[Count]:
+    """The completeness check's problems per kind, of the subtree of `unit_id` within the user's Scope."""
+    return _problem_counts(db, today, scope_ids(db, unit_id, scope))

@@ -428,10 +428,15 @@ def _visits(db: Database, rows: list, per_visit: int | None = None) -> list[Visi
     return [Visit(*r[:7], tuple(covered.get(r[0], ())), counts.get(r[0], 0), r[7]) for r in rows]
 
 
-def get_visit(db: Database, visit_id: int) -> Visit:
+def get_visit(db: Database, visit_id: int, *, scope: Scope) -> Visit:
+    """One visit, when it covered a household of the user's scope (the rule of the lists below)."""
     found = _visits(db, db.execute(_VISIT_SQL + "WHERE v.id = ?", [visit_id]).fetchall())
     if not found:
         raise NotFound(tr("找不到该走访记录"))
+    if not scope.whole_office and not db.execute(
+            f"SELECT 1 FROM visit_households WHERE visit_id = ? AND {scope.households('household_id')} LIMIT 1",
+            [visit_id]).fetchone():
+        scope.refuse()
     return found[0]
 
 

@@ -43,7 +43,7 @@ def test_entries_and_comments(db, office):
     assert [(c.author, c.text) for c in newest.comments] == [("镇党委书记", "好，继续跟进"), ("包村领导", "注意回访")]
     assert newest.comments[0].at[:4] == str(dt.date.today().year)
     assert audit.history(db, "log_comments", first)[0].actor == "镇党委书记"
-    assert logs.get_entry(db, older).comments == ()
+    assert logs.get_entry(db, older, scope=ADMIN).comments == ()
     assert [e.id for e in logs.entries_of(db, worker, since="2026-11-21", scope=ADMIN)] == [entry]
 
 
@@ -93,7 +93,7 @@ def test_needs_are_open_until_solved(db, office):
         logs.add_need(db, h1, "", today=TODAY)
     assert dump(db) == before
     logs.solve_need(db, need, "已组织维修", solved_on="2026-11-10", today=TODAY)
-    n = logs.get_need(db, need)
+    n = logs.get_need(db, need, scope=ADMIN)
     assert (n.status, n.solved_on, n.solution, n.head_name) == ("solved", "2026-11-10", "已组织维修", "张一")
     assert logs.needs_list(db, scope=ADMIN) == [] and [x.id for x in logs.needs_list(db, status="solved", scope=ADMIN)] == [need]
     with pytest.raises(RuleViolation, match="已于2026-11-10解决注销"):
@@ -106,14 +106,14 @@ def test_need_from_a_visit_becomes_a_matter(db, office):
                               needs=[(h1, "家门口道路坑洼需修补")], today=TODAY)
     [need] = logs.needs_list(db, visit_id=vid, scope=ADMIN)
     mid = logs.need_to_matter(db, need.id, category_id=category(db), grade="urgent", now=NOW)
-    m = matters_query.get_matter(db, mid)
+    m = matters_query.get_matter(db, mid, scope=ADMIN)
     assert (m.source, m.title, m.household_id, m.taker_staff_id, m.resident_name) == (
         "visit", "家门口道路坑洼需修补", h1, worker, "张一")
-    linked = logs.get_need(db, need.id)
+    linked = logs.get_need(db, need.id, scope=ADMIN)
     assert (linked.matter_id, linked.matter_number, linked.matter_state, linked.status) == (
         mid, m.number, "received", "open")
-    assert logs.need_of_matter(db, mid).id == need.id
-    assert logs.need_of_matter(db, mid + 1) is None
+    assert logs.need_of_matter(db, mid, scope=ADMIN).id == need.id
+    assert logs.need_of_matter(db, mid + 1, scope=ADMIN) is None
     before = dump(db)
     with pytest.raises(RuleViolation, match="不能重复转办"):
         logs.need_to_matter(db, need.id, category_id=category(db), grade="urgent", now=NOW)

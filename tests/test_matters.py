@@ -9,6 +9,9 @@ from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import memory_db
 from gridoffice.errors import ValidationError
+from gridoffice.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 NOW = "2026-11-20 10:00:00"
 
@@ -76,7 +79,7 @@ def matter_in(db, state):
     matter_id = new_matter(db)
     for action in PATHS[state]:
         do(db, matter_id, action)
-    assert Q.get_matter(db, matter_id).state == state
+    assert Q.get_matter(db, matter_id, scope=ADMIN).state == state
     return matter_id
 
 
@@ -98,9 +101,9 @@ def test_transition_matrix(mdb, state, action):
     assert (action in M.legal_actions(state)) == legal
     if legal:
         do(mdb, matter_id, action)
-        after = Q.get_matter(mdb, matter_id)
+        after = Q.get_matter(mdb, matter_id, scope=ADMIN)
         assert after.state == (M.RULES[action][1] or state)
-        last = Q.events(mdb, matter_id)[-1]
+        last = Q.events(mdb, matter_id, scope=ADMIN)[-1]
         assert (last.action, last.from_state, last.actor) == (action, state, "测试员")
         assert audit.history(mdb, "matters", matter_id, limit=1)[0].action == f"matter.{action}"
     else:
@@ -108,14 +111,14 @@ def test_transition_matrix(mdb, state, action):
             do(mdb, matter_id, action)
         assert f"当前状态为“{M.STATES[state]}”，不能“{M.ACTIONS[action]}”" in err.value.message
         assert counts(mdb) == before
-        assert Q.get_matter(mdb, matter_id).state == state
+        assert Q.get_matter(mdb, matter_id, scope=ADMIN).state == state
 
 
 def test_meeting_decision_allowed_in_every_state(mdb):
     for state in M.STATES:
         matter_id = matter_in(mdb, state)
         do(mdb, matter_id, "meeting")
-        assert Q.events(mdb, matter_id)[-1].note == "由城建办牵头"
+        assert Q.events(mdb, matter_id, scope=ADMIN)[-1].note == "由城建办牵头"
 
 
 def test_illegal_step_says_what_is_possible(mdb):
@@ -135,9 +138,9 @@ def test_numbering_runs_per_month(mdb):
     # A paper record typed in late still takes its own month's next number.
     d = new_matter(mdb, received_at="2026-11-15 10:00", now="2026-12-02 09:00")
     e = new_matter(mdb, received_at="2027-01-01 00:00:01", now="2027-01-01 08:00")
-    numbers = [Q.get_matter(mdb, i).number for i in (a, b, c, d, e)]
+    numbers = [Q.get_matter(mdb, i, scope=ADMIN).number for i in (a, b, c, d, e)]
     assert numbers == ["2026-11-0001", "2026-11-0002", "2026-12-0001", "2026-11-0003", "2027-01-0001"]
-    assert Q.find_number(mdb, " 2026-12-0001 ").id == c
+    assert Q.find_number(mdb, " 2026-12-0001 ", scope=ADMIN).id == c
 
 
 @pytest.mark.parametrize("grade, received, respond_due, resolve_due", [
@@ -150,18 +153,18 @@ def test_numbering_runs_per_month(mdb):
     ("urgent", "2027-02-28 12:00", "2027-02-28 14:00:00", "2027-03-01 12:00:00"),
 ])
 def test_deadlines_from_intake_time(mdb, grade, received, respond_due, resolve_due):
-    m = Q.get_matter(mdb, new_matter(mdb, grade=grade, received_at=received, now=received))
+    m = Q.get_matter(mdb, new_matter(mdb, grade=grade, received_at=received, now=received), scope=ADMIN)
     assert (m.respond_due, m.resolve_due, m.due_at) == (respond_due, resolve_due, respond_due)
 
 
 def test_timeliness_across_midnight(mdb):
-    m = Q.get_matter(mdb, new_matter(mdb, received_at="2026-11-30 23:30", now="2026-11-30 23:30"))
+    m = Q.get_matter(mdb, new_matter(mdb, received_at="2026-11-30 23:30", now="2026-11-30 23:30"), scope=ADMIN)
     assert M.timeliness(m, "2026-11-30 23:45").kind == "due_soon"
     assert M.timeliness(m, "2026-12-01 01:29:59").kind == "due_soon"
     overdue = M.timeliness(m, "2026-12-01 01:30:01")
     assert overdue.kind == "overdue" and "2026-12-01 01:30前答复" in overdue.label
     M.transition(mdb, m.id, "start", at="2026-12-01 01:00", now="2026-12-01 01:00")
-    m = Q.get_matter(mdb, m.id)
+    m = Q.get_matter(mdb, m.id, scope=ADMIN)
     assert m.due_at == "2026-12-01 23:30:00"
     # Due at 23:30 tomorrow: not soon at 09:00 the day before; soon once it is the same day.
     assert M.timeliness(m, "2026-12-01 01:00").kind == "due_soon"
@@ -170,9 +173,9 @@ def test_timeliness_across_midnight(mdb):
 
 
 def test_due_soon_within_four_hours_over_midnight(mdb):
-    m = Q.get_matter(mdb, new_matter(mdb, grade="difficult", received_at="2026-11-18 02:00", now="2026-11-18 02:00"))
+    m = Q.get_matter(mdb, new_matter(mdb, grade="difficult", received_at="2026-11-18 02:00", now="2026-11-18 02:00"), scope=ADMIN)
     M.transition(mdb, m.id, "start", now="2026-11-18 03:00")
-    m = Q.get_matter(mdb, m.id)
+    m = Q.get_matter(mdb, m.id, scope=ADMIN)
     assert m.due_at == "2026-11-21 02:00:00"
     assert M.timeliness(m, "2026-11-20 21:00").kind == "in_time"
     assert M.timeliness(m, "2026-11-20 22:30").kind == "due_soon"  # 3.5 h left, across midnight
@@ -182,21 +185,21 @@ def test_closed_late_and_late_response(mdb):
     late = new_matter(mdb, received_at="2026-11-01 09:00", now="2026-11-03 09:00")
     M.transition(mdb, late, "start", at="2026-11-01 12:00", now="2026-11-03 09:00")
     M.transition(mdb, late, "resolve", note="已处理", at="2026-11-02 09:00:01", now="2026-11-03 09:00")
-    t = M.timeliness(Q.get_matter(mdb, late), "2026-11-03 09:00")
+    t = M.timeliness(Q.get_matter(mdb, late, scope=ADMIN), "2026-11-03 09:00")
     assert (t.kind, t.label, t.late_response, t.due) == ("closed_late", "超期办结", True, None)
     on_time = new_matter(mdb, received_at="2026-11-01 09:00", now="2026-11-01 09:00")
     M.transition(mdb, on_time, "start", now="2026-11-01 09:30")
     M.transition(mdb, on_time, "resolve", note="已处理", now="2026-11-02 09:00")
-    t = M.timeliness(Q.get_matter(mdb, on_time), "2026-11-30")
+    t = M.timeliness(Q.get_matter(mdb, on_time, scope=ADMIN), "2026-11-30")
     assert (t.kind, t.late_response) == ("closed_on_time", False)
 
 
 def test_time_limits_per_category_and_grade(mdb):
     M.set_time_limit(mdb, "urgent", 5, 1, 12)
     M.set_time_limit(mdb, "difficult", 0, 4, 96)
-    dispute = Q.get_matter(mdb, new_matter(mdb, category_id=5, received_at="2026-11-30 20:00"))
-    other = Q.get_matter(mdb, new_matter(mdb, category_id=2, received_at="2026-11-30 20:00"))
-    hard = Q.get_matter(mdb, new_matter(mdb, category_id=5, grade="difficult", received_at="2026-11-30 20:00"))
+    dispute = Q.get_matter(mdb, new_matter(mdb, category_id=5, received_at="2026-11-30 20:00"), scope=ADMIN)
+    other = Q.get_matter(mdb, new_matter(mdb, category_id=2, received_at="2026-11-30 20:00"), scope=ADMIN)
+    hard = Q.get_matter(mdb, new_matter(mdb, category_id=5, grade="difficult", received_at="2026-11-30 20:00"), scope=ADMIN)
     assert (dispute.respond_due, dispute.resolve_due) == ("2026-11-30 21:00:00", "2026-12-01 08:00:00")
     assert (other.respond_due, other.resolve_due) == ("2026-11-30 22:00:00", "2026-12-01 20:00:00")
     assert hard.resolve_due == "2026-12-04 20:00:00"
@@ -221,9 +224,9 @@ def test_bad_time_limits(mdb, respond, resolve, field, message):
 def test_regrade_recomputes_deadlines(mdb):
     matter_id = new_matter(mdb, received_at="2026-11-30 23:00", now="2026-11-30 23:00")
     M.regrade(mdb, matter_id, grade="difficult", reason="涉及土地权属 需分析会研究", now="2026-12-01 08:00")
-    m = Q.get_matter(mdb, matter_id)
+    m = Q.get_matter(mdb, matter_id, scope=ADMIN)
     assert (m.grade, m.resolve_due, m.due_at) == ("difficult", "2026-12-03 23:00:00", "2026-12-01 01:00:00")
-    last = Q.events(mdb, matter_id)[-1]
+    last = Q.events(mdb, matter_id, scope=ADMIN)[-1]
     assert (last.action, last.data, last.note) == ("regrade", {"from": "urgent", "to": "difficult"},
                                                    "涉及土地权属 需分析会研究")
 
@@ -232,7 +235,7 @@ def test_reopening(mdb):
     matter_id = matter_in(mdb, "answered")
     M.transition(mdb, matter_id, "evaluate", resident_score=90, satisfaction="unsatisfied", now=NOW)
     M.transition(mdb, matter_id, "reopen", note="灯还是不亮", at="2026-11-20 10:00", now="2026-11-21 10:00")
-    m = Q.get_matter(mdb, matter_id)
+    m = Q.get_matter(mdb, matter_id, scope=ADMIN)
     assert (m.state, m.reopen_count, m.closed_at, m.satisfaction) == ("reopened", 1, None, None)
     assert m.resolve_due == "2026-11-21 10:00:00" == m.due_at  # a fresh limit from the reopening
     M.transition(mdb, matter_id, "start", now="2026-11-21 10:00")
@@ -242,9 +245,9 @@ def test_reopening(mdb):
     with pytest.raises(ValidationError, match="表示满意，不需要重新办理"):
         M.transition(mdb, matter_id, "reopen", note="再看看", now="2026-11-21 10:00")
     M.transition(mdb, matter_id, "archive", now="2026-11-21 10:00")
-    history = [e.action for e in Q.events(mdb, matter_id)]
+    history = [e.action for e in Q.events(mdb, matter_id, scope=ADMIN)]
     assert history.count("evaluate") == 2 and history[-1] == "archive"
-    first = [e for e in Q.events(mdb, matter_id) if e.action == "evaluate"][0]
+    first = [e for e in Q.events(mdb, matter_id, scope=ADMIN) if e.action == "evaluate"][0]
     assert first.data["satisfaction"] == "unsatisfied"  # the first round stays in the history
 
 
@@ -253,8 +256,8 @@ def test_on_the_spot_matter_goes_straight_to_handling(mdb):
     M.transition(mdb, matter_id, "start", by="李网格", now=NOW)
     M.transition(mdb, matter_id, "resolve", note="当场解答了医保报销流程", by="李网格", now=NOW)
     M.transition(mdb, matter_id, "answer", note="当面答复", by="李网格", now=NOW)
-    assert [e.actor for e in Q.events(mdb, matter_id)] == ["李网格"] * 4
-    assert M.timeliness(Q.get_matter(mdb, matter_id), NOW).kind == "closed_on_time"
+    assert [e.actor for e in Q.events(mdb, matter_id, scope=ADMIN)] == ["李网格"] * 4
+    assert M.timeliness(Q.get_matter(mdb, matter_id, scope=ADMIN), NOW).kind == "closed_on_time"
 
 
 def test_routing_transfer_and_promise(mdb):
@@ -262,14 +265,14 @@ def test_routing_transfer_and_promise(mdb):
     staff_b = mdb.execute("INSERT INTO staff(name, kind) VALUES('钱红梅', 'grid_worker')").lastrowid
     matter_id = new_matter(mdb)
     M.transition(mdb, matter_id, "assign", staff_id=staff_a, now=NOW)
-    assert Q.get_matter(mdb, matter_id).assignee == "赵建国"
+    assert Q.get_matter(mdb, matter_id, scope=ADMIN).assignee == "赵建国"
     M.transfer(mdb, matter_id, staff_id=staff_b, dept="民政办", reason="属低保事项", now=NOW)
-    m = Q.get_matter(mdb, matter_id)
+    m = Q.get_matter(mdb, matter_id, scope=ADMIN)
     assert (m.assignee, m.state) == ("钱红梅 / 民政办", "assigned")
-    assert Q.events(mdb, matter_id)[-1].data == {"from": {"staff_id": staff_a, "dept": ""},
+    assert Q.events(mdb, matter_id, scope=ADMIN)[-1].data == {"from": {"staff_id": staff_a, "dept": ""},
                                                  "to": {"staff_id": staff_b, "dept": "民政办"}}
     M.promise(mdb, matter_id, text="月底前答复低保申请结果", date=dt.date(2026, 11, 30), now=NOW)
-    m = Q.get_matter(mdb, matter_id)
+    m = Q.get_matter(mdb, matter_id, scope=ADMIN)
     assert (m.promise, m.promise_date) == ("月底前答复低保申请结果", "2026-11-30")
 
 
@@ -284,20 +287,20 @@ def test_intake_links_person_household_and_grid(mdb):
     person = mdb.execute("INSERT INTO persons(household_id, name, phone, relation) "
                          "VALUES(?, '孙志刚', '13912345678', 'head')", [hh]).lastrowid
     m = Q.get_matter(mdb, M.intake(mdb, source="visit", category_id=3, grade="difficult", title="申请临时救助",
-                                   person_id=person, now=NOW))
+                                   person_id=person, now=NOW), scope=ADMIN)
     assert (m.household_id, m.grid_id, m.grid, m.resident_name, m.resident_phone, m.household_number) == (
         hh, grid, "第三网格", "孙志刚", "13912345678", "H0001")
     by_household = Q.get_matter(mdb, M.intake(mdb, source="meeting", category_id=5, grade="urgent",
-                                              title="邻居装修噪音", household_id=hh, now=NOW))
+                                              title="邻居装修噪音", household_id=hh, now=NOW), scope=ADMIN)
     assert (by_household.person_id, by_household.resident_name, by_household.grid_id) == (None, "孙志刚", grid)
     alone = Q.get_matter(mdb, M.intake(mdb, source="board", category_id=2, grade="urgent", title="河道有垃圾",
-                                       now=NOW))
+                                       now=NOW), scope=ADMIN)
     assert (alone.person_id, alone.household_id, alone.grid_id, alone.taker_name) == (None, None, None, "测试员")
 
 
 def test_intake_audits_and_records_the_first_step(mdb):
     matter_id = new_matter(mdb, source="walk_in", grade="difficult")
-    (first,) = Q.events(mdb, matter_id)
+    (first,) = Q.events(mdb, matter_id, scope=ADMIN)
     assert (first.action, first.to_state, first.note, first.at) == ("receive", "received", "来访受理，疑难", NOW)
     entry = audit.history(mdb, "matters", matter_id)[0]
     assert entry.action == "matter.intake" and entry.new["title"] == "村口路灯不亮"
@@ -378,7 +381,7 @@ def test_bad_step_writes_nothing(mdb, state, call, field, message):
     with pytest.raises(ValidationError) as err:
         call(mdb, matter_id)
     assert err.value.field == field and message in err.value.message
-    assert counts(mdb) == before and Q.get_matter(mdb, matter_id).state == state
+    assert counts(mdb) == before and Q.get_matter(mdb, matter_id, scope=ADMIN).state == state
 
 
 def test_on_the_spot_has_no_hours_to_set_and_the_origin_of_each_limit_is_told(mdb):
@@ -400,12 +403,12 @@ def test_a_reopened_on_the_spot_matter_is_due_the_day_it_was_reopened(mdb):
 
 def test_every_matter_carries_its_public_promise_from_intake(mdb):
     # 004: "对为民服务的每一事项，都要实行公开承诺和双向打分"
-    urgent = Q.get_matter(mdb, new_matter(mdb, grade="urgent", received_at="2026-11-20 09:00"))
+    urgent = Q.get_matter(mdb, new_matter(mdb, grade="urgent", received_at="2026-11-20 09:00"), scope=ADMIN)
     assert (urgent.promise, urgent.promise_date) == ("按时限于2026-11-21前办结并答复居民", "2026-11-21")
-    spot = Q.get_matter(mdb, new_matter(mdb, grade="on_spot", received_at="2026-11-20 09:00"))
+    spot = Q.get_matter(mdb, new_matter(mdb, grade="on_spot", received_at="2026-11-20 09:00"), scope=ADMIN)
     assert (spot.promise, spot.promise_date) == ("当场办理并答复居民", "2026-11-20")
     M.promise(mdb, urgent.id, text="周五前请电工更换灯具", date="2026-11-27", now="2026-11-20 10:00")
-    assert Q.get_matter(mdb, urgent.id).promise_date == "2026-11-27"
+    assert Q.get_matter(mdb, urgent.id, scope=ADMIN).promise_date == "2026-11-27"
 
 
 def test_the_residents_evaluation_is_a_score(mdb):
@@ -416,10 +419,10 @@ def test_the_residents_evaluation_is_a_score(mdb):
         M.transition(mdb, matter_id, "evaluate", satisfaction="satisfied", now=NOW)
     with pytest.raises(ValidationError, match="居民评分应为0到100的整数"):
         M.transition(mdb, matter_id, "evaluate", satisfaction="satisfied", resident_score=120, now=NOW)
-    assert Q.get_matter(mdb, matter_id).state == "answered"
+    assert Q.get_matter(mdb, matter_id, scope=ADMIN).state == "answered"
     M.transition(mdb, matter_id, "evaluate", satisfaction="basic", resident_score="78", now=NOW)
-    assert Q.get_matter(mdb, matter_id).resident_score == 78
-    [event] = [e for e in Q.events(mdb, matter_id) if e.action == "evaluate"]
+    assert Q.get_matter(mdb, matter_id, scope=ADMIN).resident_score == 78
+    [event] = [e for e in Q.events(mdb, matter_id, scope=ADMIN) if e.action == "evaluate"]
     assert event.data["resident_score"] == 78
     M.transition(mdb, matter_id, "reopen", note="居民反映灯又坏了", now=NOW)
-    assert Q.get_matter(mdb, matter_id).resident_score is None
+    assert Q.get_matter(mdb, matter_id, scope=ADMIN).resident_score is None

@@ -57,7 +57,8 @@ def test_a_year_of_matters(demo):
     counts = Q.matter_list(db, now=NOW, scope=ADMIN).counts
     assert 0 < counts["overdue"] < 30 and counts["closed"] > 550
     late = sum(M.timeliness(m, NOW).kind == "closed_late"
-               for m in Q.matters_by_ids(db, Q.matter_list(db, M.MatterFilter(state="closed"), now=NOW, scope=ADMIN).ids))
+               for m in Q.matters_by_ids(db, Q.matter_list(db, M.MatterFilter(state="closed"), now=NOW, scope=ADMIN).ids,
+                                           scope=ADMIN))
     assert 0 < late < 60
 
 
@@ -72,8 +73,8 @@ def test_numbers_run_per_month_without_gaps(demo):
 
 def test_history_matches_each_row(demo):
     db, _ = demo
-    for m in Q.matters_by_ids(db, Q.matter_list(db, now=NOW, scope=ADMIN).ids):
-        history = Q.events(db, m.id)
+    for m in Q.matters_by_ids(db, Q.matter_list(db, now=NOW, scope=ADMIN).ids, scope=ADMIN):
+        history = Q.events(db, m.id, scope=ADMIN)
         assert history[0].action == "receive" and history[0].at == m.received_at
         # Read by time, the steps come in the order they were planned (written).
         assert [e.id for e in history] == sorted(e.id for e in history)
@@ -87,7 +88,7 @@ def test_history_matches_each_row(demo):
 def test_demo_matters_go_on_through_the_state_machine():
     db, _ = build()
     open_ids = Q.matter_list(db, M.MatterFilter(state="open"), now=NOW, scope=ADMIN).ids
-    for m in Q.matters_by_ids(db, open_ids):
+    for m in Q.matters_by_ids(db, open_ids, scope=ADMIN):
         if m.state in ("received", "reopened"):
             M.transition(db, m.id, "assign", dept="综治办", now=NOW)
         if m.state != "in_progress":

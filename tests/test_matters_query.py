@@ -47,12 +47,12 @@ def test_overdue_and_due_soon_come_first(office):
     ids = Q.matter_list(db, now=now, scope=ADMIN).ids
     assert ids == [overdue, due_soon, in_time, closed]
     # The SQL order and the one timeliness function agree on every matter.
-    kinds = [M.timeliness(m, now).kind for m in Q.matters_by_ids(db, ids)]
+    kinds = [M.timeliness(m, now).kind for m in Q.matters_by_ids(db, ids, scope=ADMIN)]
     assert kinds == ["overdue", "due_soon", "in_time", "closed_on_time"]
     assert Q.matter_list(db, now=now, scope=ADMIN).counts == {"overdue": 1, "due_soon": 1, "in_time": 1, "closed": 1}
     assert Q.matter_list(db, M.MatterFilter(state="open", text="楼"), now=now, scope=ADMIN).counts == {
         "overdue": 0, "due_soon": 1, "in_time": 0, "closed": 0}
-    assert M.timeliness(Q.get_matter(db, overdue), now).short == "已超期 2026-11-18 11:00"
+    assert M.timeliness(Q.get_matter(db, overdue, scope=ADMIN), now).short == "已超期 2026-11-18 11:00"
 
 
 def test_filters_by_state_grid_assignee_and_text(office):
@@ -113,7 +113,7 @@ def test_weekly_meeting_list_and_decisions(office):
     decided = [i for i in items if i.matter.id == hard][0]
     assert (decided.decision, decided.decided_by, decided.reasons) == ("请国土所周五前现场勘界", "陈书记", ("difficult",))
     assert M.week_start(week) == dt.date(2026, 11, 16)
-    assert [e.action for e in Q.events(db, hard)].count("meeting") == 2
+    assert [e.action for e in Q.events(db, hard, scope=ADMIN)].count("meeting") == 2
 
 
 def test_dossier_masks_the_resident(office):
@@ -129,4 +129,4 @@ def test_dossier_masks_the_resident(office):
     assert d.resident == M.Resident("郑桂兰", number[:3] + "*" * 14 + number[-1:], "138****8000", "H0007", "东街7号")
     assert [e.action for e in d.events] == ["receive", "assign"]
     assert d.timeliness.kind == "overdue" and d.limit.resolve_hours == 24.0
-    assert Q.find_number(db, "2099-01-0001") is None
+    assert Q.find_number(db, "2099-01-0001", scope=ADMIN) is None

@@ -333,3 +333,134 @@ def test_the_visit_logs_needs_and_matters_lists_hold_only_the_scope(office, as_r
         assert logs.needs_list(db, scope=scope, household_id=o.h_wang) == []
     else:
         assert visits.visits_of_household(db, o.h_wang, scope=scope) == []
+
+
+def test_one_visit_log_entry_need_or_matter_fetched_by_id_only_in_the_scope(office, as_role):
+    """The single-record reads a page opens by id (a visit, a log entry, a need, a matter and its
+    history, the need behind a matter) refuse a grid worker another grid's record, and lists built
+    from ids leave it out."""
+    from gridoffice import logs, visits
+
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    admin = users.whole_office("测试员")
+    day = "2026-11-18"
+    ids = {}
+    for key, staff_id, household in (("a", office["a"], o.h_zhang), ("b", office["b"], o.h_wang)):
+        ids[key] = dict(
+            visit=visits.record_visit(db, staff_id=staff_id, household_ids=[household], visited_on=day,
+                                      needs=[(household, "想办老年卡" + key)], today=NOW.date()),
+            entry=logs.add_entry(db, staff_id, day, "走访" + key, household_ids=[household], today=NOW.date()),
+            loose=logs.add_entry(db, staff_id, day, "学习文件" + key, today=NOW.date()))
+        ids[key]["need"] = logs.needs_list(db, scope=admin, household_id=household)[0].id
+        ids[key]["matter"] = logs.need_to_matter(db, ids[key]["need"], category_id=6, grade="difficult", now=NOW)
+    for key in ("a", "b"):
+        refused = mine and key == "b"
+        number = Q.get_matter(db, ids[key]["matter"], scope=admin).number
+        reads = [lambda: visits.get_visit(db, ids[key]["visit"], scope=scope).households[0].household_id,
+                 lambda: logs.get_entry(db, ids[key]["entry"], scope=scope).text,
+                 lambda: logs.get_entry(db, ids[key]["loose"], scope=scope).text,
+                 lambda: logs.get_need(db, ids[key]["need"], scope=scope).content,
+                 lambda: Q.get_matter(db, ids[key]["matter"], scope=scope).number,
+                 lambda: [e.action for e in Q.events(db, ids[key]["matter"], scope=scope)],
+                 lambda: Q.find_number(db, number, scope=scope).id]
+        for read in reads:
+            if refused:
+                with pytest.raises(PermissionDenied) as err:
+                    read()
+                assert "不在您负责的" in err.value.message
+            else:
+                assert read()
+        need = logs.need_of_matter(db, ids[key]["matter"], scope=scope)
+        assert (need is None) is refused and (refused or need.content == "想办老年卡" + key)
+    both = [ids["a"]["matter"], ids["b"]["matter"]]
+    assert [m.id for m in Q.matters_by_ids(db, both, scope=scope)] == (both[:1] if mine else both)
+
+
+def test_must_visits_campaigns_and_the_board_hold_only_the_scope(office, as_role):
+    from gridoffice import board_slips, must_visits
+
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    today = NOW.date()
+    for household in (o.h_zhang, o.h_wang):
+        must_visits.record(db, household, "重病或住院", noted_on="2026-11-18", today=today)
+    number = {h: n for h, n in zip((o.h_zhang, o.h_wang), numbers(db, o.h_zhang, o.h_wang))}
+    for household in (o.h_zhang, o.h_wang):
+        board_slips.add(db, "board", received_on="2026-11-20", content="留言" + number[household],
+                        household_number=number[household], today=today)
+    board_slips.add(db, "board", received_on="2026-11-20", content="全社区的留言", today=today)
+    campaign = must_visits.plan_campaign(db, "年前走访", start_on="2026-11-01", end_on="2026-11-30",
+                                         org_id=o.community)
+    elsewhere = must_visits.plan_campaign(db, "二网格走访", start_on="2026-11-02", end_on="2026-11-30",
+                                          org_id=o.grid_b)
+    assert {m.household_id for m in must_visits.pending(db, scope=scope, today=today)} == (
+        {o.h_zhang} if mine else {o.h_zhang, o.h_wang})
+    assert {i.content for i in board_slips.items(db, "board", scope=scope)} == (
+        {"留言" + number[o.h_zhang]} if mine else {"留言" + n for n in number.values()} | {"全社区的留言"})
+    assert [c.name for c in must_visits.campaigns(db, 2026, scope=scope)] == (
+        ["年前走访"] if mine else ["年前走访", "二网格走访"])
+    assert [c.grid for c in must_visits.coverage(db, campaign, scope=scope)] == (
+        ["第一网格"] if mine else ["第一网格", "第二网格"])
+    if mine:
+        with pytest.raises(PermissionDenied):
+            must_visits.coverage(db, elsewhere, scope=scope)
+    else:
+        assert [c.households for c in must_visits.coverage(db, elsewhere, scope=scope)] == [1]
+
+
+def test_the_dashboard_figures_take_the_scope_not_unit_ids(office, as_role):
+    from gridoffice import stats_dashboard as D
+
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    today = NOW.date()
+    figures = D.activity(db, MONTH, scope=scope, today=today, now=NOW)
+    assert {g.grid_id for g in figures.grids} == ({o.grid_a} if mine else {o.grid_a, o.grid_b})
+    assert figures.months[-1].received == (1 if mine else 2)
+    counts, _ = D.population(db, today, scope=scope)
+    assert {c.code: c.count for c in counts}["age:under_6"] == (0 if mine else 1)  # 王小明, grid B
+    assert ("disabled" in {c.code for c in counts}) is not mine
+    assert sum(c.count for c in D.problem_counts(db, today, scope=scope)) >= 0
+    for read in (lambda: D.activity(db, MONTH, scope=scope, today=today, unit_id=o.grid_b),
+                 lambda: D.population(db, today, scope=scope, unit_id=o.grid_b),
+                 lambda: D.problem_counts(db, today, scope=scope, unit_id=o.grid_b)):
+        if mine:
+            with pytest.raises(PermissionDenied):
+                read()
+        else:
+            assert read() is not None
+
+
+def test_the_unit_tree_is_changed_only_below_the_users_own_unit(office, as_role):
+    """The tree is the office's: a whole-office role changes it anywhere; a grid worker adds, renames,
+    moves and retires units below their grid only, never the grid itself or another grid, and never
+    the office's name."""
+    role, db, _ = as_role
+    o = office["o"]
+    users.login(db, role, PASSWORD)
+    building = regions.create_unit(db, o.grid_a, "building", "1幢")
+    regions.rename_unit(db, building, "一幢")
+    before = db.execute("SELECT count(*) FROM audit").fetchone()[0]
+    attempts = [lambda: regions.create_unit(db, o.grid_b, "building", "2幢"),
+                lambda: regions.create_unit(db, None, "community", "新社区"),
+                lambda: regions.rename_unit(db, o.grid_a, "我的网格"),
+                lambda: regions.rename_unit(db, o.grid_b, "别人的网格"),
+                lambda: regions.move_unit(db, building, o.grid_b),
+                lambda: regions.retire_unit(db, o.grid_b, today=NOW.date()),
+                lambda: regions.set_office(db, "改名的居委会", o.community)]
+    if role == "grid_worker":
+        for attempt in attempts:
+            with pytest.raises(PermissionDenied) as err:
+                attempt()
+            assert "不在您负责的范围内" in err.value.message
+        assert db.execute("SELECT count(*) FROM audit").fetchone()[0] == before
+        assert regions.get_unit(db, o.grid_b).name == "第二网格" and regions.office(db).name == "测试社区居委会"
+        assert regions.retire_unit(db, building, today=NOW.date()) == 1
+    else:
+        for attempt in attempts[:5] + attempts[6:]:
+            attempt()
+        assert regions.get_unit(db, building).parent_id == o.grid_b and regions.office(db).name == "改名的居委会"

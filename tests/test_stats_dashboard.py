@@ -72,7 +72,7 @@ def test_categories_satisfaction_and_deadlines_match_loops(office):
     states = Counter()
     for (matter_id,) in office.execute("SELECT id FROM matters WHERE state IN ('received', 'assigned', "
                                        "'in_progress', 'reopened')"):
-        states[M.timeliness(Q.get_matter(office, matter_id), NOW).kind] += 1
+        states[M.timeliness(Q.get_matter(office, matter_id, scope=ADMIN), NOW).kind] += 1
     assert {c.code: c.count for c in d.deadlines} == {k: states[k] for k in D.DEADLINES}
     assert sum(states.values()) > 0
 
@@ -160,7 +160,7 @@ def test_problem_counts_match_the_check(office):
             next(job)
     except StopIteration as stop:
         problems = stop.value
-    counts = {c.code: c.count for c in D.problem_counts(office, TODAY)}
+    counts = {c.code: c.count for c in D.problem_counts(office, TODAY, scope=ADMIN)}
     assert counts == {k: sum(p.kind == k for p in problems) for k in checks.KINDS}
     assert counts["no_head"] >= 1
 
@@ -196,7 +196,7 @@ def test_bad_month(office, value):
 
 def test_each_chart_shows_the_figures_numbers(office):
     d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
-    problems = tuple(D.problem_counts(office, TODAY))
+    problems = tuple(D.problem_counts(office, TODAY, scope=ADMIN))
     built = {key: X.build(key, d, problem_counts=problems) for key, _w, _h in X.LAYOUT}
     trend = _texts(built["trend"])
     for m in d.months:
@@ -261,7 +261,7 @@ def test_a_memo_answers_again_until_any_other_connection_writes(office):
     memo, calls = D.Memo(size=2), []
 
     def problems(today):
-        return memo.get(reader, (today, None, ADMIN), lambda: calls.append(today) or D.problem_counts(reader, today))
+        return memo.get(reader, (today, None, ADMIN), lambda: calls.append(today) or D.problem_counts(reader, today, scope=ADMIN))
 
     first = problems(TODAY)
     assert problems(TODAY) is first and calls == [TODAY]
@@ -292,8 +292,8 @@ def test_the_whole_office_passes_read_narrow_indexes_not_the_rows(office):
     statements: list[str] = []
     office.conn.set_trace_callback(statements.append)
     try:
-        D.population(office, TODAY)
-        D.visit_figures(office, TODAY)
+        D.population(office, TODAY, scope=ADMIN)
+        D._visit_figures(office, TODAY, None)
         checks._id_mismatch(office, TODAY.isoformat())
         checks._heads(office, TODAY.isoformat())
     finally:

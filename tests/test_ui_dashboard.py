@@ -142,7 +142,7 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     qtbot.waitUntil(lambda: not archive.is_loading(), timeout=5000)
     assert (archive.age_min.value(), archive.age_max.value()) == (band.min_age, band.max_age)
     # The archive judges ages today; the same band counted today holds as many.
-    now_band = D.population(ctx.reader(), dt.date.today())[1][13]
+    now_band = D.population(ctx.reader(), dt.date.today(), scope=ADMIN)[1][13]
     assert archive.person_model.rowCount() == now_band.men + now_band.women
     # A deadline segment: the open matters, most urgent first.
     win.show_page("dashboard")

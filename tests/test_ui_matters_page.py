@@ -10,9 +10,12 @@ from gridoffice import audit, logs, regions
 from gridoffice import matters as M
 from gridoffice import matters_query as Q
 from gridoffice.db import open_db
+from gridoffice.users import whole_office
 from ui.context import AppContext
 from ui.matter_dialogs import IntakeDialog, StepDialog
 from ui.pages.matters_page import MattersPage
+
+ADMIN = whole_office("测试员")
 
 
 # A fixed "now" in the evening, so that due soon / overdue never depend on when the tests run.
@@ -100,7 +103,7 @@ def test_filters_and_search(page, office, qtbot):
     page.search.insert("吴文华")  # QTest types ASCII only; an input method would insert the text like this
     reloaded(page, qtbot, [ids["overdue"]])
     page.search.clear()
-    qtbot.keyClicks(page.search, Q.get_matter(page.ctx.reader(), ids["closed"]).number)
+    qtbot.keyClicks(page.search, Q.get_matter(page.ctx.reader(), ids["closed"], scope=ADMIN).number)
     reloaded(page, qtbot, [ids["closed"]])
 
 
@@ -126,14 +129,14 @@ def test_a_step_through_its_dialog_and_a_refusal_inside_it(page, office, qtbot):
     qtbot.waitUntil(lambda: dialog.result() == 1)
     qtbot.waitUntil(lambda: page.view.matter.state == "in_progress")
     assert "resolve" in {a for a, b in page.view.buttons.items() if b.isVisibleTo(page.view)}
-    before = len(Q.events(page.ctx.reader(), matter.id))
+    before = len(Q.events(page.ctx.reader(), matter.id, scope=ADMIN))
     refusal = StepDialog(page.ctx, page.view.matter, "resolve", now=NOW, parent=page)
     qtbot.addWidget(refusal)
     refusal.show()
     refusal.save()
     qtbot.waitUntil(lambda: refusal.error.isVisible())
     assert refusal.error.text() == "请填写办理结果" and refusal.note.hasFocus()
-    assert len(Q.events(page.ctx.reader(), matter.id)) == before
+    assert len(Q.events(page.ctx.reader(), matter.id, scope=ADMIN)) == before
     refusal.note.insertPlainText("已疏通")
     refusal.save()
     qtbot.waitUntil(lambda: page.view.matter.state == "resolved")
@@ -190,7 +193,7 @@ def test_weekly_meeting_records_a_decision(page, office, qtbot):
     meeting.decision.insertPlainText("由城建办周五前疏通")
     qtbot.mouseClick(meeting.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: meeting.table.item(0, 6) is not None and meeting.table.item(0, 6).text() == "由城建办周五前疏通")
-    assert Q.events(page.ctx.reader(), office["ids"]["overdue"])[-1].action == "meeting"
+    assert Q.events(page.ctx.reader(), office["ids"]["overdue"], scope=ADMIN)[-1].action == "meeting"
 
 
 def test_dossier_button_writes_the_pdf(page, office, qtbot, monkeypatch, tmp_path):
@@ -395,7 +398,7 @@ def test_board_and_slip_registers_feed_matters(page, office, qtbot):
         to_matter.save()
     view.status.setCurrentIndex(0)  # 全部
     qtbot.waitUntil(lambda: view.table.rowCount() == 1 and view.table.item(0, 7).text().startswith("已转为事项"))
-    matter = Q.get_matter(page.ctx.reader(), view.rows[0].matter_id)
+    matter = Q.get_matter(page.ctx.reader(), view.rows[0].matter_id, scope=ADMIN)
     assert (matter.source, matter.household_id) == ("slip", office["household"])
 
 def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, office, qtbot):
@@ -407,7 +410,7 @@ def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, 
         for name, kind in (("张志愿", "volunteer"), ("王党员", "party_member"), ("张主任", "village_cadre")):
             db.execute("INSERT INTO staff(name, kind, org_id) VALUES(?, ?, ?)", [name, kind, office["grid1"]])
     db.close()
-    matter = Q.get_matter(page.ctx.reader(), office["ids"]["soon"])
+    matter = Q.get_matter(page.ctx.reader(), office["ids"]["soon"], scope=ADMIN)
     dialog = StepDialog(page.ctx, matter, "assign", now=NOW, parent=page)
     qtbot.addWidget(dialog)
     dialog.show()
@@ -422,4 +425,4 @@ def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, 
     dialog.staff.setCurrentIndex(dialog.staff.findText(offered[0]))
     dialog.save()
     qtbot.waitUntil(lambda: dialog.result() == 1)
-    assert Q.get_matter(page.ctx.reader(), matter.id).assignee == "张主任"
+    assert Q.get_matter(page.ctx.reader(), matter.id, scope=ADMIN).assignee == "张主任"

@@ -8,11 +8,14 @@ from PySide6.QtWidgets import QApplication
 
 from gridoffice import audit, must_visits, staff, visits
 from gridoffice.db import open_db
+from gridoffice.users import whole_office
 from ui import app as app_module
 from ui.context import AppContext, User
 from ui.must_visit_views import AssignDialog, CampaignDialog, MustVisitDialog, SituationsDialog
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
+
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date(2026, 11, 1)  # the small office's day
 
@@ -120,7 +123,7 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
         qtbot.waitUntil(lambda: view.list.rowCount() == 1)
         assert "已安排集中走访 1 次" in view.caption.text()
         cid = view.current()
-        expected = must_visits.coverage(ctx.reader(), cid)
+        expected = must_visits.coverage(ctx.reader(), cid, scope=ADMIN)
         assert view.grids.rowCount() == len(expected) > 0 and sum(g.visited for g in expected) == 0
         with qtbot.waitSignal(ctx.changed, timeout=5000):
             ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],

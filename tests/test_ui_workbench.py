@@ -110,7 +110,7 @@ def test_record_visit_and_comment(office_path, qtbot, monkeypatch):
     comment.text.insertPlainText("走访扎实")
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         comment.save()
-    assert logs.get_entry(ctx.reader(), entry.id).comments[-1].author == "镇党委书记"
+    assert logs.get_entry(ctx.reader(), entry.id, scope=ADMIN).comments[-1].author == "镇党委书记"
     ctx.close()
 
 
@@ -264,9 +264,9 @@ def test_needs_are_closed_or_taken_in_as_matters(office_path, qtbot, monkeypatch
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         dialogs[-1].save()
     reader = ctx.reader()
-    assert logs.get_need(reader, first.id).status == "solved"
-    linked = logs.get_need(reader, second.id)
-    assert linked.matter_id is not None and logs.need_of_matter(reader, linked.matter_id).id == second.id
+    assert logs.get_need(reader, first.id, scope=ADMIN).status == "solved"
+    linked = logs.get_need(reader, second.id, scope=ADMIN)
+    assert linked.matter_id is not None and logs.need_of_matter(reader, linked.matter_id, scope=ADMIN).id == second.id
     ctx.close()
 
 

@@ -82,7 +82,7 @@ def test_void_visit_stops_counting(db, office):
     visits.record_visit(db, staff_id=worker, household_ids=[h2], visited_on="2026-10-01", today=TODAY)
     visits.void_visit(db, vid, "录错了户")
     assert visits.schedule(db, [h2], today=TODAY, scope=ADMIN)[h2].last_visit == "2026-10-01"
-    assert visits.get_visit(db, vid).status == "void"
+    assert visits.get_visit(db, vid, scope=ADMIN).status == "void"
     assert [v.visited_on for v in visits.visits_of_household(db, h2, scope=ADMIN)] == ["2026-10-01"]
     with pytest.raises(RuleViolation):
         visits.void_visit(db, vid, "再次")
@@ -92,7 +92,7 @@ def test_visit_round_with_needs(db, office):
     t, worker, member, (h1, h2, h3) = office
     vid = visits.record_visit(db, staff_id=worker, household_ids=[h1, h2, h1], visited_on="2026/11/20",
                               kind="occasion", learned="  重阳节慰问 ", needs=[(h1, "屋顶漏雨")], today=TODAY)
-    v = visits.get_visit(db, vid)
+    v = visits.get_visit(db, vid, scope=ADMIN)
     assert (v.visited_on, v.kind, v.learned, v.needs) == ("2026-11-20", "occasion", "重阳节慰问", 1)
     assert [(h.household_id, h.head_name) for h in v.households] == [(h1, "张一"), (h2, "张二")]
     [need] = logs.needs_list(db, household_id=h1, scope=ADMIN)
@@ -172,7 +172,7 @@ def test_record_week_is_all_or_nothing(db, office):
     with pytest.raises(ValidationError, match="还没有录入"):
         visits.record_week(db, worker, [], today=TODAY)
     ids = visits.record_week(db, worker, lines, today=TODAY)
-    assert [visits.get_visit(db, i).kind for i in ids] == ["routine", "return"]
+    assert [visits.get_visit(db, i, scope=ADMIN).kind for i in ids] == ["routine", "return"]
     assert [n.content for n in logs.needs_list(db, staff_id=worker, scope=ADMIN)] == ["申请临时救助"]
 
 
@@ -181,7 +181,7 @@ def test_lists_keep_the_first_households_of_a_big_round(db, office):
     vid = visits.record_visit(db, staff_id=worker, household_ids=[h1, h2, h3], visited_on="2026-11-20", today=TODAY)
     [listed] = visits.visits_of_staff(db, worker, per_visit=2, scope=ADMIN)
     assert ([h.household_id for h in listed.households], listed.household_count) == ([h1, h2], 3)
-    assert len(visits.get_visit(db, vid).households) == 3
+    assert len(visits.get_visit(db, vid, scope=ADMIN).households) == 3
 
 
 def test_schedule_as_of_a_past_day_ignores_later_visits(db, office):

@@ -142,8 +142,8 @@ class BoardSlipView(QWidget):
             "编号", "日期", "留言人" if kind == "board" else "抄送人", "抄送给" if kind == "slip" else "",
             "户号", "网格", "内容", "处理情况")])
         self.table.setColumnHidden(3, kind != "slip")
-        self.rows = B.items(self.page.ctx.reader(), kind, status=self.status.currentData(),
-                            org_ids=self.page.ctx.org_scope())
+        self.rows = B.items(self.page.ctx.reader(), kind, scope=self.page.ctx.scope(),
+                            status=self.status.currentData())
         self.table.setRowCount(len(self.rows))
         for r, i in enumerate(self.rows):
             for c, text in enumerate((i.number, i.received_on, i.sender, i.addressee, i.household_number, i.grid,

@@ -153,7 +153,7 @@ class MustVisitView(QWidget):
 
     def reload(self) -> None:
         today = self.page.today()
-        self.rows = MV.pending(self.page.ctx.reader(), today=today, org_ids=self.page.ctx.org_scope())
+        self.rows = MV.pending(self.page.ctx.reader(), scope=self.page.ctx.scope(), today=today)
         tr = self.tr
         _fill(self.table, [(m.due_on, tr("超期{n}天").format(n=m.days_overdue) if m.days_overdue > 0 else
                             tr("今天到期") if m.days_overdue == 0 else tr("还有{n}天").format(n=-m.days_overdue),
@@ -269,7 +269,7 @@ class CampaignView(QWidget):
 
     def reload(self) -> None:
         current = self.current()
-        self.campaigns = MV.campaigns(self.page.ctx.reader(), self.year.value(), org_ids=self.page.ctx.org_scope())
+        self.campaigns = MV.campaigns(self.page.ctx.reader(), self.year.value(), scope=self.page.ctx.scope())
         _fill(self.list, [(c.name, c.unit, c.start_on, c.end_on, mask_text(c.note)) for c in self.campaigns])
         n = len(self.campaigns)
         short = n < MV.CAMPAIGNS_A_YEAR
@@ -287,7 +287,7 @@ class CampaignView(QWidget):
 
     def _chosen(self) -> None:
         cid = self.current()
-        self.cover = MV.coverage(self.page.ctx.reader(), cid, org_ids=self.page.ctx.org_scope()) if cid else []
+        self.cover = MV.coverage(self.page.ctx.reader(), cid, scope=self.page.ctx.scope()) if cid else []
         _fill(self.grids, [(g.grid, g.staff_name or self.tr("未分派"), g.households, g.visited,
                             f"{g.visited / g.households:.0%}" if g.households else "") for g in self.cover])
 

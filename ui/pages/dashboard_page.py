@@ -174,17 +174,16 @@ class DashboardPage(Page):
             view.set_chart(None, self.tr("正在统计…"))
 
         def read_activity(db):
-            return D.activity(db, month_text, today=today, now=now, org_ids=D.scope_ids(db, unit, scope),
-                              unit_id=unit)
+            return D.activity(db, month_text, scope=scope, today=today, now=now, unit_id=unit)
 
         def read_population(db):
             day = D.judged_day(D.month(month_text), today)
             return self._memos["population"].get(db, (day, unit, scope), lambda: D.population(
-                db, day, D.scope_ids(db, unit, scope), D.visible_tags(db, scope)))
+                db, day, scope=scope, unit_id=unit))
 
         def read_problems(db):
             return self._memos["problems"].get(db, (today, unit, scope), lambda: D.problem_counts(
-                db, today, D.scope_ids(db, unit, scope)))
+                db, today, scope=scope, unit_id=unit))
 
         # The first charts alone first: on two cores the slower reads would only slow them down.
         self._later = (read_population, read_problems)

@@ -70,7 +70,7 @@ class MatterModel(IdTableModel):
 
     def _rows(self, db, ids) -> dict:
         rows = {}
-        for m in Q.matters_by_ids(db, list(ids)):
+        for m in Q.matters_by_ids(db, list(ids), scope=self.page.ctx.scope()):
             t = M.timeliness(m, self.page.now)
             rows[m.id] = (tuple(c.text(m, t) for c in self.columns), self._brushes.get(t.kind))
         return rows
@@ -547,13 +547,14 @@ class MattersPage(Page):
             self._refresh_view(matter_id)
 
     def _refresh_view(self, matter_id: int) -> None:
-        db = self.ctx.reader()
+        db, scope = self.ctx.reader(), self.ctx.scope()
         try:
-            matter = Q.get_matter(db, matter_id)
+            matter = Q.get_matter(db, matter_id, scope=scope)
         except NotFound:  # an intake taken back (Ctrl+Z) while it was shown
             self.view.show_matter(None, [])
             return
-        self.view.show_matter(matter, Q.events(db, matter_id), logs.need_of_matter(db, matter_id))
+        self.view.show_matter(matter, Q.events(db, matter_id, scope=scope),
+                              logs.need_of_matter(db, matter_id, scope=scope))
 
     # -- actions -------------------------------------------------------------------------------------
     def show_matter(self, matter_id: int) -> None:
@@ -575,7 +576,7 @@ class MattersPage(Page):
             widget.blockSignals(False)
         self.scope.set_current_unit(None)
         self.search.blockSignals(True)
-        self.search.setText(Q.get_matter(self.ctx.reader(), matter_id).number)
+        self.search.setText(Q.get_matter(self.ctx.reader(), matter_id, scope=self.ctx.scope()).number)
         self.search.blockSignals(False)
         self.reload()
 

@@ -65,9 +65,9 @@ def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, scope: S
                      visits.visits_of_staff(db, staff_id, scope=scope, limit=50),
                      logs.entries_of(db, staff_id, scope=scope, limit=100),
                      logs.needs_list(db, scope=scope, staff_id=staff_id, status="open"),
-                     Q.matters_by_ids(db, held.ids[:200]),
+                     Q.matters_by_ids(db, held.ids[:200], scope=scope),
                      visits.count_visits(db, staff_id, since, today.isoformat(), scope=scope),
-                     must_visits.pending(db, today=today, org_ids=scope.org_ids, staff_id=staff_id))
+                     must_visits.pending(db, scope=scope, today=today, staff_id=staff_id))
 
 
 class TextRowsModel(QAbstractTableModel):
