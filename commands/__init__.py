@@ -26,6 +26,7 @@ import sys
 
 import sqlcipher3.dbapi2 as sqlcipher
 
+from gridoffice import tempfiles
 from gridoffice.errors import GridOfficeError
 
 from . import _argparse_zh, _files
@@ -71,6 +72,7 @@ def run(argv: list[str]) -> int:
                            db_checked=getattr(module, "OWN_DB_CHECK", False)):
         print(message, file=sys.stderr)
         return 2
+    tempfiles.clean_at_start()  # what a killed run left (issue 21, point 7), whichever command starts next
     try:
         return module.run(args)
     except GridOfficeError as exc:  # a refused log-in, a locked file: said in Chinese, no traceback

@@ -104,13 +104,11 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     ws.freeze_panes = "C3"
     ws.print_title_rows = "1:2"
     wbk.openpyxl_page_setup(ws, maker=maker or signer(db))
-    # openpyxl spills a write-only sheet to the system temp folder, readable by others and left
-    # there when the program is killed: the rows go to an owner-only folder beside the target
-    # (what the sheet's first append and openpyxl's create_temporary_file do, with the file named).
-    with tempfiles.private_folder(path) as spill:
-        out = str(tempfiles.new_file(spill / "sheet.xml"))
-        openpyxl_writer.ALL_TEMP_FILES.append(out)
-        ws._writer = openpyxl_writer.WorksheetWriter(ws, out=out)
+    # openpyxl spills a write-only sheet in the clear to the system temp folder, readable by others
+    # and left there when the program is killed: the rows go to an encrypted spool beside the target
+    # instead (its key only in memory), decrypted straight into the workbook when it is saved.
+    with tempfiles.Spool(path) as spool:
+        ws._writer = openpyxl_writer.WorksheetWriter(ws, out=spool)
         ws._writer.write_top()
         try:
             done = yield from _rows(db, ws, columns, sql, params, scope, title, total, full_numbers)
@@ -118,10 +116,10 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
             # lxml reports a failed write of the spilled rows in its own words: told as the OSError it is.
             wbk.close_failed_save(exc)
             code = errno.ENOSPC if "ENOSPC" in str(exc) else errno.EIO
-            raise OSError(code, os.strerror(code), out) from None
+            raise OSError(code, os.strerror(code), str(spool.path)) from None
         wbk.save(wb, path, lambda: audit_log.record_export(
             db, "roster", str(path), done, unmasked=full_numbers and ("id_number" in columns or "phone" in columns),
-            reason=reason))
+            reason=reason), saver=wbk.save_spooled)
     return done
 
 

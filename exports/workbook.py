@@ -12,11 +12,15 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
+from zipfile import ZIP_DEFLATED, ZipFile
+
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from gridoffice import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
@@ -180,13 +184,40 @@ def openpyxl_page_setup(ws, *, maker: str) -> None:
     ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
 
 
-def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
-    """Save next to the target under an owner-only temporary name, run `before_rename` (the audit
-    entry), then rename: a failure leaves no half file and no file without its entry."""
+class _SpooledWriter(ExcelWriter):
+    """openpyxl's writer, but a write-only sheet whose rows wait in an encrypted tempfiles.Spool is
+    decrypted straight into the zip: they are never on disk in the clear before the workbook is."""
+
+    def write_worksheet(self, ws):
+        if not isinstance(getattr(ws, "_writer", None) and ws._writer.out, tempfiles.Spool):
+            return super().write_worksheet(ws)
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+        if not ws.closed:
+            ws.close()
+        ws._rels = ws._writer._rels
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as member:
+            for chunk in ws._writer.out.replay():
+                member.write(chunk)
+        self.manifest.append(ws)
+
+
+def save_spooled(wb, filename: Path) -> None:
+    """openpyxl's Workbook.save for a write-only workbook whose sheets wait in tempfiles.Spool."""
+    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    _SpooledWriter(wb, archive).save()
+
+
+def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None, *,
+         saver: Callable[[object, Path], object] | None = None) -> Path:
+    """Save next to the target under an owner-only temporary name (by `saver`, default the workbook's
+    own save), run `before_rename` (the audit entry), then rename: a failure leaves no half file and
+    no file without its entry."""
     check_output(path)
     with tempfiles.beside(path, ".xlsx") as tmp:
         try:
-            wb.save(tmp)
+            (saver or type(wb).save)(wb, tmp)
         except BaseException as exc:
             close_failed_save(exc)
             raise

@@ -3,6 +3,21 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def _state_folder() -> str:
+    """The list of places of temporary files (gridoffice.tempfiles) for what runs outside a test
+    (a module's fixture): the process's own, removed when it ends; each test gets its own below."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="gridoffice-state-")
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
+os.environ["GRIDOFFICE_STATE_DIR"] = _state_folder()
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import pytest  # noqa: E402
@@ -86,10 +101,12 @@ def give_accounts(path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _command_log_in(monkeypatch):
-    """Commands in tests log in as TEST_USER; an office made by a fixture gets the account first."""
+def _command_log_in(monkeypatch, tmp_path):
+    """Commands in tests log in as TEST_USER; an office made by a fixture gets the account first.
+    The list of places of temporary files (gridoffice.tempfiles) is the test's own, not the user's."""
     from commands import _login
 
+    monkeypatch.setenv("GRIDOFFICE_STATE_DIR", str(tmp_path / "state"))
     keys.remember(TEST_OFFICE, TEST_KEY)  # a test that forgot every key must not leave the next one locked out
     monkeypatch.setenv("GRIDOFFICE_USER", TEST_USER)
     monkeypatch.setenv("GRIDOFFICE_PASSWORD", TEST_PASSWORD)

@@ -45,18 +45,25 @@ def copy_of(office: Path, folder: Path) -> Path:
 
 
 def _spilled(folder: Path) -> Path | None:
-    """The rows openpyxl has spilled so far beside the target, once there are plenty of them."""
-    for sheet in folder.glob(f"{tempfiles.PREFIX}*/sheet.xml"):
+    """The rows spooled so far beside the target, once there are plenty of them."""
+    for spool in folder.glob(f"{tempfiles.PREFIX}*.spool"):
         try:
-            if sheet.stat().st_size > 100_000:
-                return sheet
+            if spool.stat().st_size > 100_000:
+                return spool
         except FileNotFoundError:
             pass
     return None
 
 
-def test_a_killed_full_roster_export_leaves_nothing_in_the_temp_folder_and_an_owner_only_leftover(office, tmp_path):
+def test_a_killed_full_roster_export_leaves_no_number_anywhere_and_the_next_start_cleans_up(office, tmp_path):
+    """THREATS.md, "someone with a copy of ... a temp file": a full-number roster export killed with
+    SIGKILL mid-write leaves nothing in the system temp folder, and beside the target only its spool,
+    owner-only and encrypted under a key that died with the process (no ID number, no phone in it).
+    The next start of any command, whatever it does and wherever, removes it."""
     office = copy_of(office, tmp_path)
+    s = session.log_in(office, "admin", PASSWORD)
+    phones = [p for (p,) in s.db.execute("SELECT phone FROM persons WHERE length(phone) = 11 LIMIT 50")]
+    s.close()
     system_temp, out = tmp_path / "system-temp", tmp_path / "out"
     system_temp.mkdir()
     out.mkdir()
@@ -79,13 +86,14 @@ def test_a_killed_full_roster_export_leaves_nothing_in_the_temp_folder_and_an_ow
     # No finished file, and nothing at all in the system temp folder.
     assert not target.exists()
     assert list(system_temp.rglob("*")) == []
-    # What the killed run left holds full numbers, beside the target and for its owner only.
+    # What the killed run left is beside the target, for its owner only, and reads as noise.
     leftovers = sorted(out.glob(f"{tempfiles.PREFIX}*"))
-    assert spill.parent in leftovers
-    assert ID_RUN.search(spill.read_bytes())
+    assert spill in leftovers
     for entry in leftovers:
-        for part in [entry, *entry.rglob("*")]:
-            assert stat.S_IMODE(part.stat().st_mode) & 0o077 == 0, part
+        assert stat.S_IMODE(entry.stat().st_mode) & 0o077 == 0, entry
+        raw = entry.read_bytes()
+        assert not ID_RUN.search(raw) and not any(p.encode() in raw for p in phones)
+        assert "花名册".encode() not in raw and b"<row" not in raw
     # No export entry either: the entry commits only just before a finished file is renamed.
     s = session.log_in(office, "admin", PASSWORD)
     try:
@@ -93,10 +101,34 @@ def test_a_killed_full_roster_export_leaves_nothing_in_the_temp_folder_and_an_ow
     finally:
         s.close()
 
-    # The next export into that folder removes what the killed one left.
-    assert commands.run(["export", "roster", "--db", str(office), "-o", str(out / "第二份.xlsx"), "-q"]) == 0
-    assert list(out.glob(f"{tempfiles.PREFIX}*")) == []
-    assert sorted(p.name for p in out.iterdir()) == ["第二份.xlsx"]
+    # The next start of a command that writes nothing there (a search) removes what the killed run left.
+    assert commands.run(["search", "--db", str(office), "张"]) in (0, 1)
+    assert list(out.glob(f"{tempfiles.PREFIX}*")) == [] and list(out.iterdir()) == []
+    assert list(tempfiles.places_folder().iterdir()) == []
+
+
+def test_a_leftover_of_a_live_run_stays_and_a_day_old_one_goes(tmp_path):
+    """The start-up clean removes only what no running process is writing: a live process's spool
+    stays listed, a dead one's goes, and so does a day-old one whatever its process."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    with tempfiles.Spool(folder / "roster.xlsx") as spool:
+        spool.write(b"330106199001011234 13800000001")
+        dead = folder / f"{tempfiles.PREFIX}999999999-abcd.spool"
+        dead.write_bytes(b"x")
+        assert tempfiles.clean_at_start() == [dead]
+        assert spool.path.exists() and len(list(tempfiles.places_folder().iterdir())) == 1
+        assert b"13800000001" not in b"".join(p.read_bytes() for p in folder.iterdir())
+        assert b"".join(spool.replay()) == b"330106199001011234 13800000001"
+        # The parent process is alive: its file stays while fresh and goes once a day old.
+        live = folder / f"{tempfiles.PREFIX}{os.getppid()}-abcd.spool"
+        live.write_bytes(b"x")
+        os.utime(live, (time.time(),) * 2)  # the run's clock (tests/clock.py moves it ahead)
+        assert tempfiles.clean_at_start() == [] and live.exists()
+        os.utime(live, (time.time() - tempfiles.STALE_SECONDS - 60,) * 2)
+        assert tempfiles.clean_at_start() == [live]
+    assert list(folder.iterdir()) == []
+    assert tempfiles.clean_at_start() == [] and list(tempfiles.places_folder().iterdir()) == []
 
 
 @pytest.mark.parametrize("kind", ["roster", "summary"])

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from gridoffice import demo as demo_accounts
 from commands import _argparse_zh
-from gridoffice import i18n, shipped
+from gridoffice import i18n, shipped, tempfiles
 from ui.translations import install_qt_translations
 
 FONT_FILE = shipped.path(shipped.FONT)
@@ -248,6 +248,7 @@ def choose_start_file(args: argparse.Namespace) -> StartFile | None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    tempfiles.clean_at_start()  # what a killed export left, wherever it was writing (issue 21, point 7)
     if args.screenshot and not (args.db or args.demo or args.pg):
         print("截图需要 --db PATH、--demo 或 --pg DSN", file=sys.stderr)
         return 2
