@@ -7,7 +7,7 @@ import json
 import sys
 
 from commands._progress import consume
-from gridoffice import audit_anchor, audit_log
+from gridoffice import audit_anchor, audit_log, users
 from gridoffice.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
@@ -59,13 +59,14 @@ def _check(db, codes: list[str]) -> int:
 
 
 def run(args) -> int:
-    db = _login.log_in(args, args.db, opener=lambda p: connect(p, readonly=True), need="read_audit").db
+    login = _login.log_in(args, args.db, opener=lambda p: connect(p, readonly=True), need="read_audit")
+    db = login.db
     try:
         if args.audit_command == "check":
             return _check(db, args.anchor)
         f = audit_log.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
                              action=args.action, date_from=args.since, date_to=args.until)
-        for e in audit_log.query(db, f, limit=args.limit):
+        for e in audit_log.query(db, f, scope=users.scope_of(db, login.user), limit=args.limit):
             target = f"{e.table_name}#{e.row_id}" if e.table_name else ""
             detail = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
             print(f"{e.id}\t{e.at}\t{e.actor}\t{audit_log.action_label(e.action)}\t{target}\t{detail}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import audit, audit_log, checks, safety, session
+from gridoffice import audit, audit_log, checks, safety, session, users
 from gridoffice.db import connect, foreign_key_breaks
 
 from . import _login
@@ -41,7 +41,8 @@ def _audit_problems(db, quiet: bool) -> list[str]:
 
 def run(args) -> int:
     path = Path(args.db)
-    db = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True)).db
+    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True))
+    db = login.db
     try:
         if not db["households"].exists() or not db["audit"].exists():
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
@@ -62,7 +63,7 @@ def run(args) -> int:
         lines += [f"外键错误：{audit_log.table_label(table)}表第{rowid}行引用的{audit_log.table_label(parent)}记录不存在"
                   for table, rowid, parent in foreign_key_breaks(db)]
         lines += [f"审计记录：{p}" for p in _audit_problems(db, args.quiet)]
-        problems = consume(checks.completeness(db), quiet=args.quiet)
+        problems = consume(checks.completeness(db, scope=users.scope_of(db, login.user)), quiet=args.quiet)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2

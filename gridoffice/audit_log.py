@@ -15,6 +15,7 @@ from sqlite_utils import Database
 from . import audit
 from .audit import Entry
 from .i18n import tr
+from .scope import Scope
 
 ACTION_LABELS = {
     "create": "新增",
@@ -162,8 +163,10 @@ def _where(f: Filter) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
-def query(db: Database, f: Filter = Filter(), *, limit: int = 500, offset: int = 0) -> list[Entry]:
-    """Matching entries, newest first."""
+def query(db: Database, f: Filter = Filter(), *, scope: Scope, limit: int = 500, offset: int = 0) -> list[Entry]:
+    """Matching entries, newest first; for a role that reads the audit trail (the entries hold the
+    old and new values of residents' records, of every grid)."""
+    scope.require("read_audit")
     where, params = _where(f)
     rows = db.execute(
         f"SELECT id, at, actor, action, table_name, row_id, old, new FROM audit{where} "
@@ -174,16 +177,19 @@ def query(db: Database, f: Filter = Filter(), *, limit: int = 500, offset: int =
                   json.loads(r[7]) if r[7] else None) for r in rows]
 
 
-def count(db: Database, f: Filter = Filter()) -> int:
+def count(db: Database, f: Filter = Filter(), *, scope: Scope) -> int:
+    scope.require("read_audit")
     where, params = _where(f)
     return db.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()[0]
 
 
-def actors(db: Database) -> list[str]:
+def actors(db: Database, *, scope: Scope) -> list[str]:
+    scope.require("read_audit")
     return [r[0] for r in db.execute("SELECT DISTINCT actor FROM audit ORDER BY actor")]
 
 
-def actions(db: Database) -> list[str]:
+def actions(db: Database, *, scope: Scope) -> list[str]:
+    scope.require("read_audit")
     return [r[0] for r in db.execute("SELECT DISTINCT action FROM audit ORDER BY action")]
 
 

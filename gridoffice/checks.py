@@ -14,6 +14,7 @@ from typing import Generator
 from sqlite_utils import Database
 
 from .i18n import tr
+from .scope import Scope
 from .vocab import SEX
 
 # Problem kinds in the order they are reported, with the heading a list shows for each.
@@ -228,8 +229,10 @@ _RULES = (
 )
 
 
-def completeness(db: Database, today: dt.date | None = None) -> Generator[tuple[int, int, str], None, list[Problem]]:
-    """Run every rule; yields (done, total, message) and returns the problems in KINDS order.
+def completeness(db: Database, today: dt.date | None = None, *,
+                 scope: Scope) -> Generator[tuple[int, int, str], None, list[Problem]]:
+    """Run every rule; yields (done, total, message) and returns the problems in KINDS order, those
+    of the user's scope only (in_scope).
 
     `today` decides which contact links and roles count (begun and not yet ended).
     """
@@ -240,4 +243,24 @@ def completeness(db: Database, today: dt.date | None = None) -> Generator[tuple[
         problems.extend(rule(db, day))
     yield len(_RULES), len(_RULES), tr("检查完毕")
     order = list(KINDS)
-    return sorted(problems, key=lambda p: order.index(p.kind))
+    return sorted(in_scope(db, problems, scope.org_ids), key=lambda p: order.index(p.kind))
+
+
+def in_scope(db: Database, problems: list[Problem], org_ids: frozenset[int] | set[int] | None) -> list[Problem]:
+    """The problems of rows in the units `org_ids` (None: all): a household, a person's household or a
+    staff member's unit there. A person in no household belongs to no unit and counts for the whole
+    office only. The rules run over the whole office (a duplicate ID may pair two grids); only what
+    they found is looked up, a few hundred ids per query."""
+    if org_ids is None:
+        return problems
+    units = ",".join(str(int(i)) for i in sorted(org_ids)) or "NULL"
+    keep: set[tuple[str, int]] = set()
+    for table, sql in (("households", f"SELECT id FROM households WHERE org_id IN ({units})"),
+                       ("persons", "SELECT id FROM persons WHERE household_id IN "
+                                   f"(SELECT id FROM households WHERE org_id IN ({units}))"),
+                       ("staff", f"SELECT id FROM staff WHERE org_id IN ({units})")):
+        ids = [p.row_id for p in problems if p.table == table]
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            keep.update((table, r[0]) for r in db.execute(f"{sql} AND id IN ({','.join('?' * len(chunk))})", chunk))
+    return [p for p in problems if (p.table, p.row_id) in keep]

@@ -294,35 +294,6 @@ def _population(db: Database, day: dt.date, org_ids: Collection[int] | None,
     return counts, pyramid
 
 
-def _problem_counts(db: Database, today: dt.date, org_ids: Collection[int] | None) -> list[Count]:
-    """The completeness check's problems per kind (checks.KINDS order), those of rows in scope only.
-
-    A problem is in scope when its household, its person's household or its staff member's unit is;
-    a person in no household belongs to no unit and counts for the whole office only."""
-    job = checks.completeness(db, today)
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            problems = stop.value
-            break
-    if org_ids is not None:
-        keep = set()
-        for table, sql in (("households", f"SELECT id FROM households WHERE {org_in('org_id', org_ids)}"),
-                           ("persons", f"SELECT id FROM persons WHERE {household_in('household_id', org_ids)}"),
-                           ("staff", f"SELECT id FROM staff WHERE {org_in('org_id', org_ids)}")):
-            ids = [p.row_id for p in problems if p.table == table]
-            for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
-                keep.update((table, r[0]) for r in db.execute(
-                    f"{sql} AND id IN ({','.join('?' * len(chunk))})", chunk))
-        problems = [p for p in problems if (p.table, p.row_id) in keep]
-    found: dict[str, int] = {}
-    for p in problems:
-        found[p.kind] = found.get(p.kind, 0) + 1
-    return [Count(kind, tr(label), found.get(kind, 0)) for kind, label in checks.KINDS.items()]
-
-
 class Memo:
     """The last few answers read on one connection, kept while the file is unchanged.
 
@@ -410,5 +381,17 @@ def population(db: Database, day: dt.date, *, scope: Scope, unit_id: int | None 
 
 
 def problem_counts(db: Database, today: dt.date, *, scope: Scope, unit_id: int | None = None) -> list[Count]:
-    """The completeness check's problems per kind, of the subtree of `unit_id` within the user's Scope."""
-    return _problem_counts(db, today, scope_ids(db, unit_id, scope))
+    """The completeness check's problems per kind (checks.KINDS order), of the subtree of `unit_id`
+    within the user's Scope (checks.in_scope says which rows a unit holds)."""
+    org_ids = scope_ids(db, unit_id, scope)
+    job = checks.completeness(db, today, scope=scope)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            problems = checks.in_scope(db, stop.value, org_ids)
+            break
+    found: dict[str, int] = {}
+    for p in problems:
+        found[p.kind] = found.get(p.kind, 0) + 1
+    return [Count(kind, tr(label), found.get(kind, 0)) for kind, label in checks.KINDS.items()]

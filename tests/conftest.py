@@ -101,12 +101,12 @@ def give_accounts(path) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _command_log_in(monkeypatch, tmp_path):
+def _command_log_in(monkeypatch, tmp_path_factory):
     """Commands in tests log in as TEST_USER; an office made by a fixture gets the account first.
     The list of places of temporary files (gridoffice.tempfiles) is the test's own, not the user's."""
     from commands import _login
 
-    monkeypatch.setenv("GRIDOFFICE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("GRIDOFFICE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
     keys.remember(TEST_OFFICE, TEST_KEY)  # a test that forgot every key must not leave the next one locked out
     monkeypatch.setenv("GRIDOFFICE_USER", TEST_USER)
     monkeypatch.setenv("GRIDOFFICE_PASSWORD", TEST_PASSWORD)

@@ -6,6 +6,9 @@ import pytest
 
 import commands
 from gridoffice import audit, audit_log
+from gridoffice.users import whole_office
+
+AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
 
 def _fill(db, n=5):
@@ -67,13 +70,13 @@ def test_query_filters_by_actor_record_person_action_and_date(db):
     audit_log.record_export(db, "roster", "/tmp/名册.xlsx", 120)
     audit_log.record_print(db, "service_card", 10)
     F = audit_log.Filter
-    assert [e.row_id for e in audit_log.query(db, F(person_id=7))] == [3, 7]
-    assert [e.action for e in audit_log.query(db, F(actor="李领导"))] == ["print", "export"]
-    assert audit_log.query(db, F(action="export"))[0].new == {
+    assert [e.row_id for e in audit_log.query(db, F(person_id=7), scope=AUDITOR)] == [3, 7]
+    assert [e.action for e in audit_log.query(db, F(actor="李领导"), scope=AUDITOR)] == ["print", "export"]
+    assert audit_log.query(db, F(action="export"), scope=AUDITOR)[0].new == {
         "kind": "roster", "path": "/tmp/名册.xlsx", "rows": 120, "unmasked": False}
-    assert audit_log.count(db, F(table="persons", row_id=8)) == 1
+    assert audit_log.count(db, F(table="persons", row_id=8), scope=AUDITOR) == 1
     today = audit.now()[:10]
-    assert audit_log.count(db, F(date_from=today, date_to=today)) == 5
-    assert audit_log.count(db, F(date_to="2000-01-01")) == 0
-    assert set(audit_log.actors(db)) == {"李领导", "测试员"}
+    assert audit_log.count(db, F(date_from=today, date_to=today), scope=AUDITOR) == 5
+    assert audit_log.count(db, F(date_to="2000-01-01"), scope=AUDITOR) == 0
+    assert set(audit_log.actors(db, scope=AUDITOR)) == {"李领导", "测试员"}
     assert audit_log.action_label("reveal") == "查看完整号码" and audit_log.action_label("odd") == "odd"

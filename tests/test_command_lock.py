@@ -70,11 +70,14 @@ def test_writing_commands_refuse_beside_a_window_naming_it(office, window, tmp_p
                  ["import", "--db", str(office), str(roster)],
                  ["cards", "--db", str(office), "--calibration", "-o", str(tmp_path / "c.pdf")],
                  ["users", "list", "--db", str(office)],
+                 ["users", "reset-password", "--db", str(office), "--name", "clerk", "--password-stdin"],
+                 ["assessment", "set", "--db", str(office), "--item", "走访次数=96:20"],
+                 ["package", "--db", str(office), "-o", str(tmp_path / "p.pkg")],
                  ["restore", "--db", str(office), str(backup_file)]):
         assert commands.run(argv) in (1, 2), argv
         err = capsys.readouterr().err
         assert f"（进程号 {window.pid}）" in err and "已被电脑" in err and "自 " in err, argv
-    assert not any((tmp_path / name).exists() for name in ("s.xlsx", "r.xlsx", "c.pdf"))
+    assert not any((tmp_path / name).exists() for name in ("s.xlsx", "r.xlsx", "c.pdf", "p.pkg"))
     assert _entries(office) == before
 
 

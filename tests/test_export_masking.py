@@ -29,6 +29,7 @@ from ui.context import AppContext
 from ui.dialogs import HouseholdDialog
 from ui.pages.reports_page import ReportsPage
 
+
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
 
@@ -161,25 +162,25 @@ def test_masked_roster_shows_the_masked_forms(office, tmp_path):
         "WHERE p.status = 'active' AND h.status = 'active' AND p.phone != '' ORDER BY p.id").fetchone()
     text = _cells_text(path)
     assert id_number[:3] + "*" * 14 + id_number[-1:] in text and mask_phone(phone) in text
-    entry = audit_log.query(office, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "roster" and not entry.new["unmasked"] and "reason" not in entry.new
 
 
 def test_full_numbers_need_a_reason_and_write_nothing_without(office, tmp_path):
-    before = audit_log.count(office, audit_log.Filter(action="export"))
+    before = audit_log.count(office, audit_log.Filter(action="export"), scope=ADMIN)
     for reason in ("", "  ", "a"):
         with pytest.raises(ValidationError) as e:
             consume(roster.write(office, tmp_path / "x.xlsx", scope=ADMIN, full_numbers=True, reason=reason), quiet=True)
         assert e.value.field == "reason" and "请填写原因" in e.value.message
     assert not (tmp_path / "x.xlsx").exists()
-    assert audit_log.count(office, audit_log.Filter(action="export")) == before
+    assert audit_log.count(office, audit_log.Filter(action="export"), scope=ADMIN) == before
 
 
 def test_full_numbers_are_logged_with_the_reason(office, tmp_path):
     path = tmp_path / "full.xlsx"
     consume(roster.write(office, path, scope=ADMIN, columns=["户号", "姓名", "身份证号码"], full_numbers=True,
                          reason=" 报送上级 核对 "), quiet=True)
-    entry = audit_log.query(office, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["unmasked"] and entry.new["reason"] == "报送上级 核对" and entry.actor == "测试员"
     assert find_unmasked(_cells_text(path))
 
@@ -195,7 +196,7 @@ def test_command_full_numbers_refused_without_reason(fresh_office_path, tmp_path
     assert export_cmd.run(type("Args", (), {**args, "reason": "迁移到新电脑"})()) == 0
     assert find_unmasked(_cells_text(out))
     db = open_db(fresh_office_path)
-    entry = audit_log.query(db, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(db, audit_log.Filter(action="export"), scope=ADMIN)[0]
     db.close()
     assert entry.actor == "admin" and entry.new["reason"] == "迁移到新电脑" and entry.new["unmasked"]
 
@@ -233,7 +234,7 @@ def _export(page, qtbot, monkeypatch, target):
 
 def _last_export(page):
     db = open_db(page.ctx.db_path)
-    entry = audit_log.query(db, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(db, audit_log.Filter(action="export"), scope=ADMIN)[0]
     db.close()
     return entry
 
@@ -352,7 +353,7 @@ def test_household_dialog_reveal_through_the_logged_flow(household, qtbot):
     dialog.reveal_phone.click()
     assert dialog.phone.text() == h.phone and not dialog.phone.isReadOnly()
     db = open_db(ctx.db_path)
-    entry = audit_log.query(db, audit_log.Filter(action="reveal"))[0]
+    entry = audit_log.query(db, audit_log.Filter(action="reveal"), scope=ADMIN)[0]
     db.close()
     assert (entry.table_name, entry.row_id, entry.new) == ("households", h.id, {"field": "phone", "reason": "电话联系本人"})
 

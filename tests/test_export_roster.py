@@ -8,6 +8,7 @@ from gridoffice.db import open_db
 from gridoffice.errors import ValidationError
 from gridoffice.users import whole_office
 
+
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
 
@@ -28,7 +29,7 @@ def test_roster_reads_back_unchanged(small_office, tmp_path):
     assert not result.refused and result.households_new == 0
     # The household's own phone travels in its own column: the head's phone no longer overwrites it.
     assert result.households_updated == 0
-    entry = audit_log.query(small_office, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(small_office, audit_log.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "roster" and entry.new["rows"] == n and entry.new["unmasked"]
 
 
@@ -56,7 +57,7 @@ def test_picked_columns_and_subtree(small_office, tmp_path):
     rows = _cells(path)
     assert rows[0] == ["户号", "姓名", "性别", "所属网格"]
     assert len(rows) - 1 == n and {r[3] for r in rows[1:]} == {grid} and {r[2] for r in rows[1:]} <= {"男", "女"}
-    assert not audit_log.query(small_office, audit_log.Filter(action="export"))[0].new["unmasked"]
+    assert not audit_log.query(small_office, audit_log.Filter(action="export"), scope=ADMIN)[0].new["unmasked"]
 
 
 @pytest.mark.parametrize("columns,words", [(["姓名", "年龄"], "年龄"), (["姓名", "性别"], "户号")])

@@ -10,6 +10,7 @@ from gridoffice.masking import find_unmasked
 from gridoffice.users import whole_office
 from tests._reports import MONTH, loop_grid_figures, loop_matters
 
+
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
 
@@ -74,7 +75,7 @@ def test_office_layout(office, tmp_path):
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape"
     assert "测试员" in ws.oddFooter.left.text and "制表日期" in ws.oddFooter.center.text
     assert ws["C3"].font.bold and ws["C3"].border.left.style == "thin"
-    entry = audit_log.query(office, audit_log.Filter(action="export"))[0]
+    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "monthly_summary"
 
 

@@ -10,7 +10,11 @@ import openpyxl
 import pytest
 
 import commands
+from commands._progress import consume
 from gridoffice import audit_log, keys, session
+from gridoffice.users import whole_office
+
+AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
 PASSWORD = "demo1234"
 ROLES = ("admin", "leader", "clerk", "grid")
@@ -78,7 +82,7 @@ def run_as(role, monkeypatch, capsys, *argv):
 def entries(path, action):
     s = session.log_in(path, "admin", PASSWORD)
     try:
-        return audit_log.query(s.db, audit_log.Filter(action=action))
+        return audit_log.query(s.db, audit_log.Filter(action=action), scope=AUDITOR)
     finally:
         s.close()
 
@@ -231,3 +235,185 @@ def test_an_account_added_with_its_real_name_signs_the_workbooks_with_it(office,
                             "--month", "2026-10", "-o", str(target), "-q")
     assert code == 0, err
     assert openpyxl.load_workbook(target).worksheets[0].oddFooter.left.text == "制表人：王建国"
+
+
+def _other_grid_staff(office) -> str:
+    """A staff member placed in the other grid, by a name nobody in the worker's grid bears."""
+    s = session.log_in(office["path"], "admin", PASSWORD)
+    try:
+        return s.db.execute(
+            "SELECT s.name FROM staff s JOIN org_units u ON u.id = s.org_id WHERE u.name = ? AND s.status = 'active' "
+            "AND (SELECT count(*) FROM staff t WHERE t.name = s.name) = 1 ORDER BY s.id LIMIT 1",
+            [office["other"][1]]).fetchone()[0]
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_check_reports_only_the_users_grids_problems(office, role, monkeypatch, capsys):
+    """`check` prints the completeness problems, each naming a household head or a staff member: a
+    grid worker's names none of the other grid's rows. A party member without contact households is
+    placed in each grid (the generated office is otherwise complete)."""
+    from gridoffice import checks, staff, users
+
+    s = session.log_in(office["path"], "admin", PASSWORD)
+    try:
+        for name, grid in (("核查甲", office["mine"][0]), ("核查乙", office["other"][0])):
+            staff.add_staff(s.db, name, "party_member", org_id=grid)
+        every = consume(checks.completeness(s.db, scope=users.scope_of(s.db, s.user)), quiet=True)
+        other_units = {r[0] for r in s.db.execute(
+            "SELECT id FROM org_units WHERE path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'",
+            [office["other"][0]])}
+        elsewhere = {p.message for p in checks.in_scope(s.db, every, other_units)}
+    finally:
+        s.close()
+    assert elsewhere
+    code, out, err = run_as(role, monkeypatch, capsys, "check", "--db", str(office["path"]), "--quick")
+    assert code == 1, err
+    printed = {line.split("：", 1)[1] for line in out.splitlines() if "：" in line}
+    assert any("核查甲" in line for line in printed)
+    if role == "grid":
+        assert not printed & elsewhere and not any("核查乙" in line for line in printed)
+    else:
+        assert elsewhere <= printed
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_assessment_archives_and_briefing_hold_only_the_users_grids(office, role, monkeypatch, capsys):
+    db, tmp, mine = str(office["path"]), office["tmp"], role == "grid"
+    out = tmp / "assessment.xlsx"
+    code, _, err = run_as(role, monkeypatch, capsys, "export", "assessment", "--db", db, "--year", "2026",
+                          "-o", str(out), "-q")
+    assert code == 0, err
+    text = " ".join(str(c) for ws in openpyxl.load_workbook(out).worksheets
+                    for row in ws.iter_rows(values_only=True) for c in row if c is not None)
+    assert office["mine"][1] in text and (office["other"][1] in text) is not mine
+    asks = {"village-file": ["--org", office["other"][1]], "member-file": ["--staff", _other_grid_staff(office)],
+            "briefing": ["--month", "2026-10", "--org", office["other"][1]],
+            "assessment": ["--year", "2026", "--org", office["other"][1]]}
+    for kind, extra in asks.items():
+        target = tmp / f"{kind}.{'xlsx' if kind == 'assessment' else 'pdf'}"
+        target.unlink(missing_ok=True)
+        code, _, err = run_as(role, monkeypatch, capsys, "export", kind, "--db", db, *extra, "-o", str(target), "-q")
+        if mine:
+            assert code != 0 and "不在您负责的范围内" in err and not target.exists(), (kind, err)
+        else:
+            assert code == 0 and target.stat().st_size > 0, (kind, err)
+    own = tmp / "own.pdf"
+    code, _, err = run_as(role, monkeypatch, capsys, "export", "village-file", "--db", db, "--org", office["mine"][1],
+                          "-o", str(own), "-q")
+    assert code == 0 and own.exists(), err
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_assessment_template_is_read_by_all_and_set_by_an_administrator(office, role, monkeypatch, capsys):
+    db = str(office["path"])
+    code, out, err = run_as(role, monkeypatch, capsys, "assessment", "show", "--db", db)
+    assert code == 0 and "走访" in out, err
+    code, _, err = run_as(role, monkeypatch, capsys, "assessment", "set", "--db", db, "--item", "走访次数=96:20")
+    if role == "admin":
+        assert code == 0, err
+        assert [l for l in run_as(role, monkeypatch, capsys, "assessment", "show", "--db", db)[1].splitlines()
+                if l.strip()][-1].startswith("走访次数")
+    else:
+        assert code == 1 and "只有系统管理员可以设置考核模板" in err
+        assert "团队自评" in run_as("admin", monkeypatch, capsys, "assessment", "show", "--db", db)[1]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_backup_by_every_role_and_restore_only_by_an_administrator(office, role, monkeypatch, capsys):
+    """A backup is the encrypted file again (any logged-in role may take one, and its entry names
+    them); putting a backup in the office's place is an administrator's."""
+    db = str(office["path"])
+    code, out, err = run_as(role, monkeypatch, capsys, "backup", "--db", db)
+    assert code == 0 and "已备份到" in out, err
+    assert [e.actor for e in entries(office["path"], "backup")] == [role]
+    code, _, err = run_as(role, monkeypatch, capsys, "restore", "--db", db, "latest")
+    if role == "admin":
+        assert code == 0, err
+    else:
+        assert code == 2 and "没有“从备份恢复”的权限" in err
+        assert [e.actor for e in entries(office["path"], "backup")] == [role]  # the office as it was
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_users_list_and_reset_password_only_by_an_administrator(office, role, monkeypatch, capsys):
+    db = str(office["path"])
+    code, out, err = run_as(role, monkeypatch, capsys, "users", "list", "--db", db)
+    if role == "admin":
+        assert code == 0 and "grid" in out and "leader" in out
+    else:
+        assert code == 1 and out == "" and "没有“管理用户”的权限" in err
+    monkeypatch.setattr("sys.stdin", io.StringIO("takeover123\n"))
+    code, _, err = run_as(role, monkeypatch, capsys, "users", "reset-password", "--db", db, "--name", "admin",
+                          "--password-stdin")
+    if role == "admin":
+        assert code == 0
+    else:
+        assert code == 1 and "没有“管理用户”的权限" in err
+        with pytest.raises(Exception):
+            session.log_in(office["path"], "admin", "takeover123")
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_enroll_by_an_administrator_and_packages_by_administrators_and_clerks(office, role, monkeypatch, capsys):
+    tmp, db = office["tmp"], str(office["path"])
+    (tmp / "pw.txt").write_text("street-pass-1\n", encoding="utf-8")
+    assert run_as(role, monkeypatch, capsys, "street-keys", "-o", str(tmp / "street"), "--password-file",
+                  str(tmp / "pw.txt"))[0] == 0
+    card = tmp / "office.card"
+    code, _, err = run_as(role, monkeypatch, capsys, "enroll", "--db", db, "--street", str(tmp / "street" / "street.pub"),
+                          "-o", str(card))
+    assert (code == 0) is (role == "admin") and card.exists() is (role == "admin"), err
+    if role != "admin":
+        assert "系统管理员" in err
+        assert run_as("admin", monkeypatch, capsys, "enroll", "--db", db, "--street",
+                      str(tmp / "street" / "street.pub"), "-o", str(card))[0] == 0
+    pkg = tmp / "1.pkg"
+    code, out, err = run_as(role, monkeypatch, capsys, "package", "--db", db, "-o", str(pkg), "-q")
+    if role in ("admin", "clerk"):
+        assert code == 0 and "已生成第1号上报包" in out, err
+    else:
+        assert code == 2 and "不能生成上报包" in err and not pkg.exists()
+
+
+def test_generate_never_writes_into_an_office(office, monkeypatch, capsys):
+    """`generate` makes a new office (no account exists yet to log in with); an existing office is
+    refused without a write."""
+    before = office["path"].read_bytes()
+    code, _, err = run_as("grid", monkeypatch, capsys, "generate", "--db", str(office["path"]), "--households", "10",
+                          "--seed", "1", "-q")
+    assert code == 2 and "只能生成到新的空文件中" in err and office["path"].read_bytes() == before
+
+
+# Every command and the tests above that try it per role; the street's commands work on the street's
+# key and store, where no office account exists (tests/test_consolidate_command.py, test_command_package.py).
+COMMAND_TESTS = {
+    "assessment": [test_the_assessment_template_is_read_by_all_and_set_by_an_administrator],
+    "audit": [test_users_audit_and_restore_by_role],
+    "backup": [test_backup_by_every_role_and_restore_only_by_an_administrator],
+    "cards": [test_cards_of_another_grid_are_refused_to_a_grid_worker],
+    "check": [test_check_reports_only_the_users_grids_problems],
+    "dossier": [test_a_dossier_of_another_grids_matter_is_refused_to_a_grid_worker],
+    "enroll": [test_enroll_by_an_administrator_and_packages_by_administrators_and_clerks],
+    "export": [test_the_roster_holds_the_users_grids_and_full_numbers_only_for_roles_that_reveal,
+               test_summary_and_notice_name_only_the_users_grids,
+               test_the_assessment_archives_and_briefing_hold_only_the_users_grids],
+    "generate": [test_generate_never_writes_into_an_office],
+    "import": [test_only_whole_office_roles_import_a_roster],
+    "package": [test_enroll_by_an_administrator_and_packages_by_administrators_and_clerks],
+    "restore": [test_backup_by_every_role_and_restore_only_by_an_administrator],
+    "search": [test_search_finds_only_the_users_grids, test_a_number_search_is_refused_or_recorded_by_role],
+    "users": [test_users_audit_and_restore_by_role, test_users_list_and_reset_password_only_by_an_administrator],
+    "street": "the street's store", "street-keys": "the street's key pair", "consolidate": "the street's store",
+}
+
+
+def test_every_command_is_tried_by_role():
+    assert set(COMMAND_TESTS) == commands.names()
+    assert all(isinstance(t, str) or all(callable(f) and f.__name__.startswith("test_") for f in t)
+               for t in COMMAND_TESTS.values())
+    export_kinds = {"roster", "summary", "notice", "assessment", "village-file", "member-file", "briefing"}
+    from commands.export import KINDS
+
+    assert set(KINDS) == export_kinds

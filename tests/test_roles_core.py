@@ -261,10 +261,10 @@ def test_a_number_search_is_refused_or_recorded_by_role(office, as_role):
                 search.search(db, query, scope=scope)
             assert "最多输入4位数字" in err.value.message
     entries = [(e.actor, e.new["query"], e.new["matches"]) for e in audit_log.query(
-        db, audit_log.Filter(action="search_numbers"))]
+        db, audit_log.Filter(action="search_numbers"), scope=ADMIN)]
     assert sorted(entries) == (sorted((role, q, 1) for q in queries) if role in ("admin", "clerk") else [])
     assert search.search(db, number[-4:], scope=scope) is not None
-    assert len(audit_log.query(db, audit_log.Filter(action="search_numbers"))) == len(entries)
+    assert len(audit_log.query(db, audit_log.Filter(action="search_numbers"), scope=ADMIN)) == len(entries)
 
 
 def test_visits_logs_needs_matters_staff_and_contacts_are_changed_only_in_the_users_grids(office, as_role):
@@ -464,3 +464,33 @@ def test_the_unit_tree_is_changed_only_below_the_users_own_unit(office, as_role)
         for attempt in attempts[:5] + attempts[6:]:
             attempt()
         assert regions.get_unit(db, building).parent_id == o.grid_b and regions.office(db).name == "改名的居委会"
+
+
+def test_the_completeness_check_names_only_the_scopes_rows(office, as_role):
+    """完整性检查 names residents and staff (户主张伟, a party member's name): a grid worker's check,
+    from the page or `check`, holds only their grids' problems. Both contact staff are party members
+    with one contact household, too few, one in each grid."""
+    from gridoffice import checks
+
+    role, db, scope = as_role
+    mine = role == "grid_worker"
+    found = consume(checks.completeness(db, NOW.date(), scope=scope), quiet=True)
+    staff_problems = {p.row_id for p in found if p.kind == "party_member_contacts"}
+    assert staff_problems == ({office["a"]} if mine else {office["a"], office["b"]})
+    assert all("乙联系人" not in p.message for p in found) is mine
+
+
+def test_the_audit_trail_is_read_only_by_the_roles_that_read_it(office, as_role):
+    """The audit entries hold the old and new values of every grid's residents: the core refuses them
+    to a clerk and a grid worker, whatever page or command asks."""
+    role, db, scope = as_role
+    reads = (lambda: audit_log.query(db, scope=scope), lambda: audit_log.count(db, scope=scope),
+             lambda: audit_log.actors(db, scope=scope), lambda: audit_log.actions(db, scope=scope))
+    if role in ("admin", "leader"):
+        assert audit_log.count(db, scope=scope) == len(audit_log.query(db, scope=scope, limit=10_000)) > 0
+        assert "测试员" in audit_log.actors(db, scope=scope) and "create_household" in audit_log.actions(db, scope=scope)
+    else:
+        for read in reads:
+            with pytest.raises(PermissionDenied) as err:
+                read()
+            assert "没有“查看操作记录”的权限" in err.value.message

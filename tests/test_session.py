@@ -16,6 +16,9 @@ import commands
 from gridoffice import audit, audit_log, backup, idcard, keys, officefile, session, users
 from gridoffice.db import connect, is_plain
 from gridoffice.schema import migrations
+from gridoffice.users import whole_office
+
+AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
 PASSWORD = "demo1234"
 DIGIT_RUN = re.compile(rb"\d{17,}[\dX]?")
@@ -123,6 +126,99 @@ def test_a_command_without_a_log_in_is_refused_and_says_how(office, monkeypatch,
     assert capsys.readouterr().err.strip() == "用户名或密码不正确"
 
 
+# Every command that opens an office, with arguments enough to reach the log-in. `generate` makes a new
+# file (no account exists yet to log in with); the street's commands hold no office.
+NO_LOG_IN = {
+    "assessment": [["assessment", "show"], ["assessment", "set", "--item", "走访次数=96:20"]],
+    "audit": [["audit", "list"], ["audit", "check"]],
+    "backup": [["backup"]],
+    "cards": [["cards", "--grid", "第1网格", "-o", "{out}.pdf"]],
+    "check": [["check"]],
+    "dossier": [["dossier", "matter", "2026-10-0001", "-o", "{out}.pdf"]],
+    "enroll": [["enroll", "--street", "{street}", "-o", "{out}.card"]],
+    "export": [["export", kind, "-o", "{out}" + (".pdf" if kind in ("briefing", "village-file", "member-file")
+                                                 else ".xlsx"), *extra]
+               for kind, extra in (("roster", ["--full-numbers", "--reason", "核对"]), ("summary", []),
+                                   ("notice", []), ("assessment", []), ("briefing", []),
+                                   ("village-file", ["--org", "第1网格"]), ("member-file", ["--staff", "张三"]))],
+    "import": [["import", "{roster}"]],
+    "package": [["package", "-o", "{out}.pkg"]],
+    "restore": [["restore", "latest"]],
+    "search": [["search", "张"]],
+    "users": [["users", "list"], ["users", "add", "--name", "x", "--role", "admin", "--password-stdin"],
+              ["users", "reset-password", "--name", "admin", "--password-stdin"],
+              ["users", "recover", "--name", "admin", "--stdin"]],
+}
+
+
+def test_no_command_gives_out_or_changes_anything_without_a_log_in(office, monkeypatch, capsys, tmp_path):
+    """The issue's "Done when": no command gives out or changes anything without a log-in. Every
+    office command of commands.MODULES, with no user, with a user and no password, and with a wrong
+    password (the recovery with a wrong code): refused, nothing printed, no file written, the office
+    and its key file unchanged."""
+    assert set(NO_LOG_IN) == commands.names() - {"generate", "street", "street-keys", "consolidate"}
+    session.log_in(office, "admin", PASSWORD).close()  # the backup below is taken with the key in memory
+    backup.backup_now(office, now=dt.datetime(2026, 11, 1, 9))
+    keys.forget_all()  # the commands run as new processes would: only what is on disk
+    (tmp_path / "pw.txt").write_text("street-pass-1\n", encoding="utf-8")
+    assert commands.run(["street-keys", "-o", str(tmp_path / "street"), "--password-file",
+                         str(tmp_path / "pw.txt")]) == 0
+    capsys.readouterr()
+    roster = tmp_path / "roster.csv"
+    roster.write_text("户号,姓名,与户主关系,身份证号\n", encoding="utf-8")
+    files = [office, keys.path_for(office)]
+    before = [f.read_bytes() for f in files]
+    out = tmp_path / "out"
+    for how in ("nobody", "no password", "wrong password"):
+        monkeypatch.delenv("GRIDOFFICE_USER", raising=False)
+        monkeypatch.delenv("GRIDOFFICE_PASSWORD", raising=False)
+        if how != "nobody":
+            monkeypatch.setenv("GRIDOFFICE_USER", "admin")
+        if how == "wrong password":
+            monkeypatch.setenv("GRIDOFFICE_PASSWORD", "wrong-password-1")
+        for argvs in NO_LOG_IN.values():
+            for argv in argvs:
+                argv = [a.format(out=out, street=tmp_path / "street" / "street.pub", roster=roster) for a in argv]
+                at = {"assessment": 2, "audit": 2, "users": 2, "export": 2, "dossier": 3}.get(argv[0], 1)
+                argv[at:at] = ["--db", str(office)]
+                monkeypatch.setattr("sys.stdin", io.StringIO("TESTS-WRONG-CODE\nnewpass2026\nnewpass2026\n"))
+                assert commands.run(argv) != 0, (how, argv)
+                captured = capsys.readouterr()
+                assert captured.out == "", (how, argv)
+                told = {"nobody": "--user", "no password": "需要密码", "wrong password": "用户名或密码不正确"}[how]
+                told = "秒后再试" if "登录失败次数过多" in captured.err and how == "wrong password" else told
+                assert told in captured.err or "恢复码" in captured.err or "没有找到完好的备份" in captured.err, (
+                    how, argv, captured.err)
+                assert not list(tmp_path.glob("out*")), (how, argv)
+        assert [f.read_bytes() for f in files] == before, how
+
+
+def test_the_audit_actor_is_never_a_name_typed_beside_a_password(office, monkeypatch, capsys):
+    """The issue's attack: `--user` wrote any name, or an empty one, into the audit trail as the actor.
+    A name that is no account, an empty one, or an account's name padded or cased differently, is
+    refused with the administrator's password; the entry names the account that logged in."""
+    monkeypatch.delenv("GRIDOFFICE_USER")
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", PASSWORD)
+    s = session.log_in(office, "admin", PASSWORD)
+    before = audit_log.count(s.db, scope=AUDITOR)
+    s.close()
+    accounts = {"admin", "clerk", "grid"}
+    for name in ("镇长", "", " ", "Admin", "clerk\nadmin"):
+        assert commands.run(["backup", "--db", str(office), "--user", name]) != 0, name
+        assert capsys.readouterr().out == ""
+    # A name typed with spaces around it logs its account in; the entry names the account, as stored.
+    assert commands.run(["backup", "--db", str(office), "--user", " admin "]) == 0
+    assert commands.run(["backup", "--db", str(office), "--user", "clerk"]) == 0
+    s = session.log_in(office, "admin", PASSWORD)
+    try:
+        new = audit_log.query(s.db, scope=AUDITOR, limit=audit_log.count(s.db, scope=AUDITOR) - before)
+        assert {e.actor for e in new} <= accounts and len([e for e in new if e.action == "backup"]) == 2
+        assert [e.actor for e in audit_log.query(s.db, audit_log.Filter(action="backup"), scope=AUDITOR)] == [
+            "clerk", "admin"]
+    finally:
+        s.close()
+
+
 def test_a_password_file_and_the_environment_log_a_script_in(office, monkeypatch, capsys):
     monkeypatch.delenv("GRIDOFFICE_PASSWORD")
     secret = office.with_name("pw.txt")
@@ -200,7 +296,7 @@ def test_only_an_administrators_log_in_adds_an_administrator(office, monkeypatch
     assert commands.run(["users", "add", "--db", str(office), "--name", "boss", "--role", "admin",
                          "--password-stdin"]) == 0
     s = session.log_in(office, "boss", "gridoffice1")
-    entry = audit_log.query(s.db, audit_log.Filter(action="user_create"))[0]
+    entry = audit_log.query(s.db, audit_log.Filter(action="user_create"), scope=AUDITOR)[0]
     assert entry.actor == "admin" and s.user.role == "admin"
     s.close()
 
@@ -242,7 +338,7 @@ def test_the_assessment_needs_a_log_in_and_an_administrator_to_set_it(office, mo
 def test_the_actor_is_the_account_that_logged_in_and_dossier_and_backup_leave_entries(office, capsys):
     assert commands.run(["backup", "--db", str(office)]) == 0
     s = session.log_in(office, "admin", PASSWORD)
-    entries = audit_log.query(s.db, audit_log.Filter(action="backup"))
+    entries = audit_log.query(s.db, audit_log.Filter(action="backup"), scope=AUDITOR)
     assert [e.actor for e in entries] == ["admin"]
     assert entries[0].new["backup"] in {p.name for p in backup.default_dir(office).iterdir()}
     s.close()
@@ -279,7 +375,7 @@ def test_the_recovery_code_sets_a_forgotten_administrator_password(tmp_path, mon
     assert commands.run(["users", "recover", "--db", str(path), "--name", "admin", "--stdin"]) == 0
     keys.forget_all()
     s = session.log_in(path, "admin", "brand-new-2026")
-    assert audit_log.query(s.db, audit_log.Filter(action="user_password_recovered"))[0].actor == "恢复码"
+    assert audit_log.query(s.db, audit_log.Filter(action="user_password_recovered"), scope=AUDITOR)[0].actor == "恢复码"
     s.close()
 
 

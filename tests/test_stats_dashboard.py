@@ -153,7 +153,7 @@ def test_population_matches_loops_and_the_registers(office):
 
 def test_problem_counts_match_the_check(office):
     office.execute("UPDATE persons SET relation = 'son' WHERE id = (SELECT min(id) FROM persons WHERE relation = 'head')")
-    job = checks.completeness(office, TODAY)
+    job = checks.completeness(office, TODAY, scope=ADMIN)
     problems = []
     try:
         while True:

@@ -124,7 +124,7 @@ def test_a_change_marks_the_result_stale_and_a_rerun_clears_it(page, office, qtb
 def test_the_check_can_be_cancelled(page, qtbot, monkeypatch):
     release = threading.Event()
 
-    def endless(db, today=None):
+    def endless(db, today=None, *, scope):
         done = 0
         while not release.wait(0.01):
             done += 1

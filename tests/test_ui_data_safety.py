@@ -13,6 +13,9 @@ from ui.backup_dialog import BackupDialog
 from ui.context import AppContext, User
 from ui.login_dialog import LoginDialog
 from ui.pages.audit_page import AuditPage
+from gridoffice.users import whole_office
+
+AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
 
 def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
@@ -256,5 +259,5 @@ def test_reveal_dialog_needs_a_reason_then_shows_and_logs(clerk_ctx, qtbot, tmp_
     dialog.reveal()
     qtbot.waitUntil(lambda: dialog.value.text() == "13812348000", timeout=5000)
     dialog.grab().save(str(tmp_path / "reveal.png"))
-    entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"))[0]
+    entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"), scope=AUDITOR)[0]
     assert (entry.actor, entry.new["reason"]) == ("王文书", "电话联系本人")

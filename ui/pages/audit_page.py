@@ -161,9 +161,9 @@ class AuditPage(Page):
 
     # -- filters ---------------------------------------------------------------------------
     def _fill_choices(self) -> None:
-        db = self.ctx.reader()
-        for combo, values, label in ((self.actor, audit_log.actors(db), str),
-                                     (self.action, audit_log.actions(db), history.action_label)):
+        db, scope = self.ctx.reader(), self.ctx.scope()
+        for combo, values, label in ((self.actor, audit_log.actors(db, scope=scope), str),
+                                     (self.action, audit_log.actions(db, scope=scope), history.action_label)):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -195,9 +195,9 @@ class AuditPage(Page):
         self.more()
 
     def more(self) -> None:
-        db = self.ctx.reader()
+        db, scope = self.ctx.reader(), self.ctx.scope()
         f = self.current_filter()
-        batch = audit_log.query(db, f, limit=PAGE_SIZE, offset=len(self._entries))
+        batch = audit_log.query(db, f, scope=scope, limit=PAGE_SIZE, offset=len(self._entries))
         start = len(self._entries)
         self._entries += batch
         self.table.setRowCount(len(self._entries))
@@ -207,7 +207,7 @@ class AuditPage(Page):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, col, item)
-        total = audit_log.count(db, f)
+        total = audit_log.count(db, f, scope=scope)
         self.anchor.setText(audit_anchor.head(db).code)
         self.summary.setText(self.tr("共 {total} 条，已显示 {shown} 条").format(total=total, shown=len(self._entries)))
         self.more_button.setEnabled(len(self._entries) < total)

@@ -146,7 +146,8 @@ class CompletenessPage(Page):
             return
         self.run_button.setEnabled(False)
         self.status.setText(self.tr("正在检查…"))
-        self.job = self.ctx.run_job(lambda db: checks.completeness(db), self.tr("完整性检查"),
+        scope = self.ctx.scope()
+        self.job = self.ctx.run_job(lambda db: checks.completeness(db, scope=scope), self.tr("完整性检查"),
                                     on_done=self._finished, on_error=self._failed, parent=self)
 
     def _finished(self, problems: list[checks.Problem]) -> None:
