@@ -18,9 +18,9 @@ from _common import office_from_arguments, timed  # noqa: E402 (bench/ is the sc
 
 
 def check_by_rule(db) -> list:
-    from gridoffice import checks
+    from gridoffice import checks, users
 
-    job = checks.completeness(db)
+    job = checks.completeness(db, scope=users.whole_office("bench"))
     started = last = time.perf_counter()
     message = None
     while True:

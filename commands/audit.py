@@ -38,13 +38,13 @@ def add_arguments(parser) -> None:
     _login.add_arguments(show)
 
 
-def _check(db, codes: list[str]) -> int:
+def _check(db, codes: list[str], scope) -> int:
     try:
         anchors = [audit_anchor.parse(code) for code in codes]
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    checked = audit_log.count(db)
+    checked = audit_log.count(db, scope=scope)
     problems = consume(audit_log.check_job(db, anchors))
     if problems:
         for p in problems:
@@ -63,7 +63,7 @@ def run(args) -> int:
     db = login.db
     try:
         if args.audit_command == "check":
-            return _check(db, args.anchor)
+            return _check(db, args.anchor, users.scope_of(db, login.user))
         f = audit_log.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
                              action=args.action, date_from=args.since, date_to=args.until)
         for e in audit_log.query(db, f, scope=users.scope_of(db, login.user), limit=args.limit):

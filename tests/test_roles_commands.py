@@ -219,10 +219,13 @@ def test_users_audit_and_restore_by_role(office, role, monkeypatch, capsys):
     assert (code == 0) is (role == "admin")
     if role != "admin":
         assert "没有“管理用户”的权限" in err
-    code, _, err = run_as(role, monkeypatch, capsys, "audit", "list", "--db", str(office["path"]))
-    assert (code == 0) is (role in ("admin", "leader"))
-    if code:
-        assert "没有“查看操作记录”的权限" in err
+    for what in ("list", "check"):
+        code, out, err = run_as(role, monkeypatch, capsys, "audit", what, "--db", str(office["path"]))
+        assert (code == 0) is (role in ("admin", "leader")), err
+        if code:
+            assert "没有“查看操作记录”的权限" in err and out == ""
+        elif what == "check":
+            assert "操作记录链完好" in out
 
 
 def test_an_account_added_with_its_real_name_signs_the_workbooks_with_it(office, monkeypatch, capsys):
