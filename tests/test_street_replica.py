@@ -55,8 +55,8 @@ def _parts(message: str) -> tuple[str, ...]:
 
 def test_the_completeness_check_finds_what_the_office_finds(community):
     db, built, office = community
-    own = consume(checks.completeness(db, DAY), quiet=True)
-    found = street_view.completeness(built, office.card.name, today=DAY)
+    own = consume(checks.completeness(db, DAY, scope=users.whole_office("测试员")), quiet=True)
+    found = street_view.completeness(built, office.card.name, scope=street_view.scope_for("街道", admin=True), today=DAY)
     assert {"duplicate_id", "no_head", "id_mismatch"} <= {p.kind for p in own}
     # Local ids are not kept, so persons named in one sentence may come in another order.
     assert Counter((p.kind, _parts(street_view.masked(p.message))) for p in own) == Counter(
@@ -76,10 +76,11 @@ def test_registers_and_archive_are_the_office_s_masked(community):
     office_scope = users.whole_office("测试", "leader")
     assert registers.counts(built, scope=scope, today=DAY) == registers.counts(db, scope=office_scope, today=DAY)
     elderly = street_view.register(built, "age:elderly_60", scope=scope, today=DAY)
-    own = registers.rows(db, registers.person_ids(db, "age:elderly_60", scope=office_scope, today=DAY), today=DAY)
+    own = registers.rows(db, registers.person_ids(db, "age:elderly_60", scope=office_scope, today=DAY),
+                         scope=office_scope, today=DAY)
     assert sorted((r.name, r.id_masked, r.household_number) for r in elderly) == sorted(
         (r.name, r.id_masked, r.household_number) for r in own.values())
-    people = street_view.archive(built, today=DAY)
+    people = street_view.archive(built, scope=scope, today=DAY)
     numbers = [n for (n,) in db.execute("SELECT id_number FROM persons WHERE status = 'active' AND id_number > ''")]
     assert len(people) == db.execute("SELECT count(*) FROM persons WHERE status = 'active'").fetchone()[0]
     shown = " ".join(f"{r.id_masked} {r.phone_masked} {r.birth_date}" for r in people)

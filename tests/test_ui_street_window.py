@@ -217,7 +217,8 @@ def test_registers_per_community_and_the_sensitive_ones_for_administrators_only(
     db = open_db(office.path)
     scope = users.whole_office("测试", "leader")
     day = DAY.date()
-    expected = registers.rows(db, registers.person_ids(db, "age:elderly_60", scope=scope, today=day), today=day)
+    expected = registers.rows(db, registers.person_ids(db, "age:elderly_60", scope=scope, today=day), scope=scope,
+                              today=day)
     db.close()
     rows = _cells(window.register)
     assert sorted((r[0], r[4], r[6]) for r in rows) == sorted(
@@ -239,7 +240,7 @@ def test_completeness_per_community_is_the_office_s_check(qtbot, street_store):
     assert set(rows) == {o.card.name for o in offices[:2]}
     for o in offices[:2]:
         db = open_db(o.path)
-        own = consume(checks.completeness(db, DAY.date()), quiet=True)
+        own = consume(checks.completeness(db, DAY.date(), scope=users.whole_office("测试员")), quiet=True)
         db.close()
         kinds = Counter(p.kind for p in own)
         assert rows[o.card.name][1:] == [str(len(own))] + [str(kinds[k]) for k in checks.KINDS]

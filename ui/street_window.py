@@ -442,9 +442,10 @@ class StreetWindow(QMainWindow):
             self.archive_note.setText(tr("还没有社区报送过上报包。"))
             return
         self._archive_office = office
-        today = self._today()
+        scope, today = self.scope, self._today()
         self.archive_note.setText(tr("正在读取…"))
-        self._ask("archive", lambda ctx: _with_replica(ctx, office, lambda db: street_view.archive(db, today=today)))
+        self._ask("archive", lambda ctx: _with_replica(ctx, office, lambda db: street_view.archive(db, scope=scope,
+                                                                                                   today=today)))
 
     def _show_archive(self, rows) -> None:
         if rows is None:
@@ -508,12 +509,13 @@ class StreetWindow(QMainWindow):
 
     def load_completeness(self) -> None:
         offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
-        today = self._today()
+        scope, today = self.scope, self._today()
 
         def read(ctx: Context):
             found = []
             for uuid, name in offices:
-                done = _with_replica(ctx, uuid, lambda db, n=name: street_view.completeness(db, n, today=today))
+                done = _with_replica(ctx, uuid, lambda db, n=name: street_view.completeness(db, n, scope=scope,
+                                                                                              today=today))
                 if done is None:
                     return None
                 found.append(done)

@@ -126,11 +126,11 @@ def scope_for(user_name: str, *, admin: bool) -> Scope:
     return users.whole_office(user_name, "leader" if admin else "grid_worker")
 
 
-def archive(db: Database, *, today: dt.date) -> list[registers.RegisterRow]:
+def archive(db: Database, *, scope: Scope, today: dt.date) -> list[registers.RegisterRow]:
     """Every active person of the community in household order, masked (registers.rows)."""
     ids = [r[0] for r in db.execute("SELECT p.id FROM persons p LEFT JOIN households h ON h.id = p.household_id "
                                     "WHERE p.status = 'active' ORDER BY h.number, p.id")]
-    found = registers.rows(db, ids, today=today)
+    found = registers.rows(db, ids, scope=scope, today=today)
     return [found[i] for i in ids]
 
 
@@ -141,7 +141,7 @@ def register_groups(db: Database, scope: Scope) -> list[registers.Group]:
 
 def register(db: Database, code: str, *, scope: Scope, today: dt.date) -> list[registers.RegisterRow]:
     ids = registers.person_ids(db, code, scope=scope, today=today)
-    found = registers.rows(db, ids, today=today)
+    found = registers.rows(db, ids, scope=scope, today=today)
     return [found[i] for i in ids]
 
 
@@ -167,10 +167,10 @@ class Completeness:
         return sum(1 for p in self.problems if p.kind == kind)
 
 
-def completeness(db: Database, community: str, *, today: dt.date) -> Completeness:
+def completeness(db: Database, community: str, *, scope: Scope, today: dt.date) -> Completeness:
     """The office's completeness check (checks.completeness, 完整性检查) run on the community as the store
-    holds it, with the messages masked."""
-    job = checks.completeness(db, today)
+    holds it, with the messages masked; `scope` is the street account's (scope_for)."""
+    job = checks.completeness(db, today, scope=scope)
     while True:
         try:
             next(job)
