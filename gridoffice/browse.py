@@ -222,8 +222,12 @@ def _placeholders(n: int) -> str:
     return ",".join("?" * n)
 
 
-def household_rows(db: Database, ids: Sequence[int], *, full_phone: bool = False) -> dict[int, HouseholdRow]:
-    """The display rows of the given households, by id, in one query."""
+def household_rows(db: Database, ids: Sequence[int], *, scope: Scope,
+                   full_phone: bool = False) -> dict[int, HouseholdRow]:
+    """The display rows of the given households of the user's scope, by id, in one query (an id
+    outside it gives no row); the phone masked unless full_phone, for a role that reveals."""
+    if full_phone:
+        scope.require("reveal")
     if not ids:
         return {}
     sql = (
@@ -234,7 +238,7 @@ def household_rows(db: Database, ids: Sequence[int], *, full_phone: bool = False
         "(SELECT count(*) FROM persons WHERE household_id = h.id AND +status = 'active'), "
         "h.phone, h.status "
         f"FROM households h LEFT JOIN org_units o ON o.id = coalesce((SELECT grid_id FROM org_units WHERE id = h.org_id), h.org_id) "
-        f"WHERE h.id IN ({_placeholders(len(ids))})"
+        f"WHERE h.id IN ({_placeholders(len(ids))}) AND {scope.units('h.org_id')}"
     )
     return {
         r[0]: HouseholdRow(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", r[5], r[6],
@@ -243,10 +247,12 @@ def household_rows(db: Database, ids: Sequence[int], *, full_phone: bool = False
     }
 
 
-def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None,
+def person_rows(db: Database, ids: Sequence[int], *, scope: Scope, today: dt.date | None = None,
                 full_id: bool = False) -> dict[int, PersonRow]:
-    """The display rows of the given persons, by id, in one query; ID numbers, birth dates and phones
-    masked (gridoffice.masking) unless full_id."""
+    """The display rows of the given persons of the user's scope, by id, in one query; ID numbers,
+    birth dates and phones masked (gridoffice.masking) unless full_id, for a role that reveals."""
+    if full_id:
+        scope.require("reveal")
     if not ids:
         return {}
     day = _today(today)
@@ -255,7 +261,7 @@ def person_rows(db: Database, ids: Sequence[int], *, today: dt.date | None = Non
         "h.number, o.name, p.phone, p.political_status, p.status "
         "FROM persons p LEFT JOIN households h ON h.id = p.household_id "
         "LEFT JOIN org_units o ON o.id = coalesce((SELECT grid_id FROM org_units WHERE id = h.org_id), h.org_id) "
-        f"WHERE p.id IN ({_placeholders(len(ids))})"
+        f"WHERE p.id IN ({_placeholders(len(ids))}) AND {scope.units('h.org_id')}"
     )
     rows = {}
     for r in db.conn.execute(sql, list(ids)):

@@ -200,8 +200,9 @@ def person_ids(db: Database, code: str, *, scope: Scope, org_id: int | None = No
     return [r[0] for r in by_grid]
 
 
-def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> dict[int, RegisterRow]:
-    """The visible rows for a window of ids, keyed by person id (one query per window)."""
+def rows(db: Database, ids: Sequence[int], *, scope: Scope, today: dt.date | None = None) -> dict[int, RegisterRow]:
+    """The visible rows for a window of ids, keyed by person id (one query per window); a person
+    outside the user's scope gives no row."""
     today = today or dt.date.today()
     result: dict[int, RegisterRow] = {}
     # SQLite limits host parameters; a window is small, but stay safe for callers passing more.
@@ -213,7 +214,7 @@ def rows(db: Database, ids: Sequence[int], *, today: dt.date | None = None) -> d
             "h.number, h.address, g.name FROM persons p "
             "LEFT JOIN households h ON h.id = p.household_id "
             "LEFT JOIN org_units ho ON ho.id = h.org_id LEFT JOIN org_units g ON g.id = ho.grid_id "
-            f"WHERE p.id IN ({marks})",
+            f"WHERE p.id IN ({marks}) AND {scope.units('h.org_id')}",
             chunk,
         ):
             age = ages.age_on(dt.date.fromisoformat(r[4]), today) if r[4] else None

@@ -69,15 +69,15 @@ def test_sorts(db, office):
 
 
 def test_rows_for_a_window_of_ids(db, office):
-    rows = browse.household_rows(db, [office.h_zhang, office.h_wang])
+    rows = browse.household_rows(db, [office.h_zhang, office.h_wang], scope=ADMIN)
     z = rows[office.h_zhang]
     assert (z.head, z.members, z.grid, z.contact_class, z.address) == ("张伟", 3, "第一网格", 1, "幸福小区1幢101室")
-    prow = browse.person_rows(db, [office.li_na])[office.li_na]
+    prow = browse.person_rows(db, [office.li_na], scope=ADMIN)[office.li_na]
     assert prow.name == "李娜" and prow.relation == "spouse" and prow.age in (67, 68)
     assert "*" in prow.id_masked and prow.household_number
-    full = browse.person_rows(db, [office.li_na], full_id=True)[office.li_na]
+    full = browse.person_rows(db, [office.li_na], full_id=True, scope=ADMIN)[office.li_na]
     assert len(full.id_masked) == 18 and "*" not in full.id_masked
-    assert browse.household_rows(db, []) == {}
+    assert browse.household_rows(db, [], scope=ADMIN) == {}
 
 
 def test_totals_count_active_records(db, office):

@@ -158,7 +158,7 @@ def _everything_seen(office, folder) -> dict[int, Seen]:
     # 2. The window's person table, every column as displayed.
     columns = person_columns()
     pids = list(browse.person_ids(office, browse.Filter(), scope=ADMIN))
-    for pid, row in browse.person_rows(office, pids, today=TODAY).items():
+    for pid, row in browse.person_rows(office, pids, today=TODAY, scope=ADMIN).items():
         shown = {c.key: c.text(row) for c in columns}
         s = seen[pid]
         if shown["id_number"]:
@@ -173,7 +173,7 @@ def _everything_seen(office, folder) -> dict[int, Seen]:
     # 3. The registers (one per age group and tag), as their table shows them.
     for group in registers.groups():
         ids = list(registers.person_ids(office, group.code, scope=ADMIN, today=TODAY))
-        for pid, row in registers.rows(office, ids, today=TODAY).items():
+        for pid, row in registers.rows(office, ids, today=TODAY, scope=ADMIN).items():
             s = seen[pid]
             if row.id_masked:
                 s.id_shown(row.id_masked)

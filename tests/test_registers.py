@@ -117,7 +117,7 @@ def test_person_ids_filter_and_sort(office, db):
 
 
 def test_rows_are_masked_and_complete(office, db):
-    rows = registers.rows(db, [office["old"], office["sixty"]], today=TODAY)
+    rows = registers.rows(db, [office["old"], office["sixty"]], scope=ADMIN, today=TODAY)
     old = rows[office["old"]]
     assert (old.name, old.sex, old.age, old.household_number, old.address, old.grid) == (
         "王老汉", "男", 86, "0001", "东港路1号", "第一网格")

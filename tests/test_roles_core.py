@@ -494,3 +494,24 @@ def test_the_audit_trail_is_read_only_by_the_roles_that_read_it(office, as_role)
             with pytest.raises(PermissionDenied) as err:
                 read()
             assert "没有“查看操作记录”的权限" in err.value.message
+
+
+def test_the_display_rows_of_a_window_of_ids_hold_only_the_scope(office, as_role):
+    """The archive's and the registers' tables fetch rows by id: an id of another grid (a stale list,
+    a crafted call) gives no row, and full numbers are only for a role that reveals them."""
+    role, db, scope = as_role
+    o = office["o"]
+    mine = role == "grid_worker"
+    both = [o.h_zhang, o.h_wang]
+    assert set(browse.household_rows(db, both, scope=scope)) == ({o.h_zhang} if mine else set(both))
+    persons = [o.zhang_wei, o.wang_fang]
+    assert set(browse.person_rows(db, persons, scope=scope)) == ({o.zhang_wei} if mine else set(persons))
+    assert set(registers.rows(db, persons, scope=scope)) == ({o.zhang_wei} if mine else set(persons))
+    if scope.reveal:
+        full = browse.person_rows(db, [o.zhang_wei], scope=scope, full_id=True)[o.zhang_wei]
+        assert "*" not in full.id_masked  # the field holds the full number when asked for it
+    else:
+        with pytest.raises(PermissionDenied):
+            browse.person_rows(db, [o.zhang_wei], scope=scope, full_id=True)
+        with pytest.raises(PermissionDenied):
+            browse.household_rows(db, [o.h_zhang], scope=scope, full_phone=True)

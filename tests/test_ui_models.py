@@ -31,7 +31,7 @@ def cells(model):
 
 def test_household_model_shows_rows_with_one_query_per_block(office_db):
     db, office = office_db
-    model = HouseholdModel(lambda: db)
+    model = HouseholdModel(lambda: db, lambda: ADMIN)
     model.set_ids(browse.household_ids(db, scope=ADMIN))
     assert model.rowCount() == 2
     table = cells(model)
@@ -46,7 +46,7 @@ def test_blocks_are_cached_and_evicted(office_db, monkeypatch):
     db, office = office_db
     monkeypatch.setattr(models, "BLOCK", 1)
     monkeypatch.setattr(models, "MAX_BLOCKS", 1)
-    model = PersonModel(lambda: db)
+    model = PersonModel(lambda: db, lambda: ADMIN)
     model.set_ids(browse.person_ids(db, scope=ADMIN))
     model.data(model.index(0, 0))
     model.data(model.index(0, 1))
@@ -58,7 +58,7 @@ def test_blocks_are_cached_and_evicted(office_db, monkeypatch):
 
 def test_unchanged_ids_keep_the_model_and_only_refresh(office_db, qtbot):
     db, office = office_db
-    model = HouseholdModel(lambda: db)
+    model = HouseholdModel(lambda: db, lambda: ADMIN)
     ids = browse.household_ids(db, scope=ADMIN)
     model.set_ids(ids)
     with qtbot.assertNotEmitted(model.modelReset):
@@ -71,7 +71,7 @@ def test_unchanged_ids_keep_the_model_and_only_refresh(office_db, qtbot):
 
 def test_sorting_asks_the_owner_to_reload(office_db, qtbot):
     db, _ = office_db
-    model = PersonModel(lambda: db)
+    model = PersonModel(lambda: db, lambda: ADMIN)
     with qtbot.waitSignal(model.sort_requested) as blocker:
         model.sort(2, Qt.SortOrder.DescendingOrder)
     assert blocker.args == ["age", True]
@@ -79,7 +79,7 @@ def test_sorting_asks_the_owner_to_reload(office_db, qtbot):
 
 def test_a_row_that_vanished_says_so(office_db):
     db, _ = office_db
-    model = HouseholdModel(lambda: db)
+    model = HouseholdModel(lambda: db, lambda: ADMIN)
     model.set_ids(array("q", [999999]))
     assert model.data(model.index(0, 0)) == "（已不存在）"
     assert model.data(model.index(0, 1)) == ""

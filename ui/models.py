@@ -18,6 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Q
 from sqlite_utils import Database
 
 from gridoffice import browse, vocab
+from gridoffice.scope import Scope
 
 BLOCK = 200
 MAX_BLOCKS = 12
@@ -208,10 +209,13 @@ def person_columns() -> list[Column]:
 
 
 class HouseholdModel(IdTableModel):
-    def __init__(self, reader: Callable[[], Database], parent=None):
-        super().__init__(household_columns(), browse.household_rows, reader, parent)
+    """`scope()` gives the user's Scope when a block is read: rows outside it are not fetched."""
+
+    def __init__(self, reader: Callable[[], Database], scope: Callable[[], Scope], parent=None):
+        super().__init__(household_columns(), lambda db, ids: browse.household_rows(db, ids, scope=scope()),
+                         reader, parent)
 
 
 class PersonModel(IdTableModel):
-    def __init__(self, reader: Callable[[], Database], parent=None):
-        super().__init__(person_columns(), browse.person_rows, reader, parent)
+    def __init__(self, reader: Callable[[], Database], scope: Callable[[], Scope], parent=None):
+        super().__init__(person_columns(), lambda db, ids: browse.person_rows(db, ids, scope=scope()), reader, parent)

@@ -191,8 +191,8 @@ class ArchivePage(Page):
         return view
 
     def _build_tables(self) -> None:
-        self.household_model = HouseholdModel(self.ctx.reader, self)
-        self.person_model = PersonModel(self.ctx.reader, self)
+        self.household_model = HouseholdModel(self.ctx.reader, self.ctx.scope, self)
+        self.person_model = PersonModel(self.ctx.reader, self.ctx.scope, self)
         self.models = {"households": self.household_model, "persons": self.person_model}
         self.household_view = self._make_view(self.household_model, 0)
         self.person_view = self._make_view(self.person_model, -1)  # entry order until a header is clicked

@@ -117,7 +117,7 @@ class RegistersPage(Page):
                 Column("", self.tr("身份证号"), lambda r: r.id_masked, width=150),
                 Column("", self.tr("电话"), lambda r: r.phone_masked, width=104),
             ],
-            registers.rows, ctx.reader, self,
+            lambda db, ids: registers.rows(db, ids, scope=ctx.scope()), ctx.reader, self,
         )
         self.table = QTableView(self)
         self.table.setModel(self.model)
