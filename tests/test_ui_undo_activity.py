@@ -135,10 +135,10 @@ def test_a_log_entry_and_a_comment_are_taken_back(qtbot, window):
     page.log_table.selectRow(0)
 
     submit(qtbot, window, page.comment_button.click, lambda dialog: dialog.text.insertPlainText("走访扎实"))
-    assert [c.text for c in logs.get_entry(window.ctx.reader(), entry.id).comments] == ["走访扎实"]
+    assert [c.text for c in logs.get_entry(window.ctx.reader(), entry.id, scope=ADMIN).comments] == ["走访扎实"]
     assert "走访扎实" in cells(page.log_table, 2)[0]
     undo(qtbot, window, f"点评王网格{entry.entry_date}的日志")
-    assert logs.get_entry(window.ctx.reader(), entry.id).comments == ()
+    assert logs.get_entry(window.ctx.reader(), entry.id, scope=ADMIN).comments == ()
     qtbot.waitUntil(lambda: cells(page.log_table, 2) == [""])
     undo(qtbot, window, f"写王网格{entry.entry_date}的民情日记")
     assert logs.entries_of(window.ctx.reader(), window.worker, scope=ADMIN) == []
@@ -159,18 +159,18 @@ def test_a_need_solved_and_a_need_taken_in_as_a_matter_are_taken_back(qtbot, win
 
     submit(qtbot, window, page.solve_button.click, lambda dialog: dialog.solution.insert("已协调解决"))
     reader = window.ctx.reader()
-    assert logs.get_need(reader, first.id).status == "solved"
+    assert logs.get_need(reader, first.id, scope=ADMIN).status == "solved"
     assert first.content not in cells(page.needs_table, 2)
     page.needs_table.selectRow(cells(page.needs_table, 2).index(second.content))
     submit(qtbot, window, page.matter_button.click)
-    matter_id = logs.get_need(reader, second.id).matter_id
-    assert matter_id is not None and Q.get_matter(reader, matter_id).title == second.content
+    matter_id = logs.get_need(reader, second.id, scope=ADMIN).matter_id
+    assert matter_id is not None and Q.get_matter(reader, matter_id, scope=ADMIN).title == second.content
     number = first.household_number
     undo(qtbot, window, f"户{number}的需求“{second.content}”转为事项")
-    assert logs.get_need(reader, second.id).matter_id is None
+    assert logs.get_need(reader, second.id, scope=ADMIN).matter_id is None
     assert not reader.execute("SELECT 1 FROM matters WHERE id = ?", [matter_id]).fetchone()
     undo(qtbot, window, f"注销户{number}的需求“{first.content}”")
-    assert logs.get_need(reader, first.id).status == "open"
+    assert logs.get_need(reader, first.id, scope=ADMIN).status == "open"
     qtbot.waitUntil(lambda: sorted(cells(page.needs_table, 2)) == sorted([first.content, second.content]))
 
 
@@ -216,11 +216,11 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
     step("resolve", resolve)
     qtbot.waitUntil(lambda: page.view.matter.state == "resolved" and "已更换灯泡" in page.view.timeline.toPlainText())
     undo(qtbot, window, f"办结事项{number}")
-    assert Q.get_matter(reader, window.matter).state == "in_progress"
+    assert Q.get_matter(reader, window.matter, scope=ADMIN).state == "in_progress"
     qtbot.waitUntil(lambda: page.view.matter.state == "in_progress"
                     and "已更换灯泡" not in page.view.timeline.toPlainText())
     undo(qtbot, window, f"开始办理事项{number}")
-    assert Q.get_matter(reader, window.matter).state == "received"
+    assert Q.get_matter(reader, window.matter, scope=ADMIN).state == "received"
     assert [e.action for e in Q.events(reader, window.matter)] == ["receive"]
 
     # A resident's evaluation is not pushed: Ctrl+Z would take back the step before it, which the
@@ -241,7 +241,7 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
     window.undo_action.trigger()
     settle(qtbot, window)
     assert told == [("未能完成", "这之后事项又有改动，不能撤销")]
-    assert Q.get_matter(reader, window.matter).state == "evaluated" and not window.undo_action.isEnabled()
+    assert Q.get_matter(reader, window.matter, scope=ADMIN).state == "evaluated" and not window.undo_action.isEnabled()
 
 
 def test_a_new_matter_is_taken_back(qtbot, window):
