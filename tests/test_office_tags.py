@@ -145,9 +145,7 @@ def test_office_registers_are_counted_in_the_monthly_summary_and_on_the_dashboar
     consume(monthly_summary.write(db, path, "2026-11", scope=CLERK), quiet=True)
     cells = [c.value for row in openpyxl.load_workbook(path).worksheets[0].iter_rows() for c in row]
     assert "失业人员" in cells and "计划生育特殊家庭" in cells
-    shown = {c.label: c.count for c in stats_dashboard.population(
-        db, TODAY, None, stats_dashboard.visible_tags(db, CLERK))[0]}
+    shown = {c.label: c.count for c in stats_dashboard.population(db, TODAY, scope=CLERK)[0]}
     assert (shown["失业人员"], shown["计划生育特殊家庭"]) == (2, 1)
-    hidden = {c.label for c in stats_dashboard.population(
-        db, TODAY, None, stats_dashboard.visible_tags(db, worker))[0]}
+    hidden = {c.label for c in stats_dashboard.population(db, TODAY, scope=worker)[0]}
     assert "失业人员" in hidden and "计划生育特殊家庭" not in hidden

@@ -332,11 +332,11 @@ def test_a_read_still_running_when_the_month_changes_is_interrupted(office_path,
     real = D.population
     stuck = []
 
-    def population(db, day, *args):
+    def population(db, day, **kwargs):
         if not stuck:  # the first read after the change hangs inside SQLite until it is interrupted
             stuck.append(day)
             db.execute("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
-        return real(db, day, *args)
+        return real(db, day, **kwargs)
 
     monkeypatch.setattr(D, "population", population)
     page.month.setCurrentIndex(page.month.findData("2026-08"))

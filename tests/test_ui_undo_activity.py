@@ -221,7 +221,7 @@ def test_matter_steps_are_taken_back_but_not_the_residents_evaluation(qtbot, win
                     and "已更换灯泡" not in page.view.timeline.toPlainText())
     undo(qtbot, window, f"开始办理事项{number}")
     assert Q.get_matter(reader, window.matter, scope=ADMIN).state == "received"
-    assert [e.action for e in Q.events(reader, window.matter)] == ["receive"]
+    assert [e.action for e in Q.events(reader, window.matter, scope=ADMIN)] == ["receive"]
 
     # A resident's evaluation is not pushed: Ctrl+Z would take back the step before it, which the
     # evaluation changed since, and is refused in Chinese with nothing changed.
