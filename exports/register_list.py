@@ -37,7 +37,7 @@ def _rows(db, code: str, *, scope: Scope, org_id: int | None, sort: str, descend
     out = []
     for start in range(0, len(ids), _BATCH):
         chunk = ids[start:start + _BATCH]
-        found = registers.rows(db, chunk, today=today)
+        found = registers.rows(db, chunk, scope=scope, today=today)
         for pid in chunk:
             r = found[pid]
             out.append([len(out) + 1, r.name, r.sex, r.birth_date, "" if r.age is None else r.age, r.household_number,

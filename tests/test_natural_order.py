@@ -115,7 +115,7 @@ def test_the_register_by_grid_the_workbench_picker_and_the_village_file_follow_n
     _households_per_grid(db)
     admin = whole_office("测试员")
     ids = registers.person_ids(db, "disabled", scope=admin, sort="grid")
-    found = registers.rows(db, ids)
+    found = registers.rows(db, ids, scope=admin)
     assert [found[i].grid for i in ids] == IN_ORDER
     back = registers.person_ids(db, "disabled", scope=admin, sort="grid", descending=True)
     assert back == list(reversed(ids))

@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from gridoffice import audit, people, regions
+from gridoffice import audit, people, regions, users
 from gridoffice.ages import age_on
 from gridoffice.db import open_db
 from gridoffice.errors import NotFound
@@ -197,7 +197,7 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
                           check=True).stdout
     assert "残疾人" in text and all(name in text for name in shown)
     assert "138****5678" in text and not any(n in text for n in full) and "13812345678" not in text
-    kinds = [e.new["kind"] for e in audit_log.query(page.ctx.reader(), audit_log.Filter(action="export"))]
+    kinds = [e.new["kind"] for e in audit_log.query(page.ctx.reader(), audit_log.Filter(action="export"), scope=users.whole_office("测试员"))]
     assert kinds[:2] == ["register_list_pdf", "register_list"]
 
 

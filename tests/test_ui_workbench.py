@@ -156,7 +156,7 @@ def test_a_leader_comments_from_one_list_across_all_staff(office_path, qtbot, mo
     with qtbot.waitSignal(ctx.changed, timeout=5000):
         qtbot.mouseClick(page.comment_button, Qt.MouseButton.LeftButton)
     assert opened[0].entry_id == entry.id
-    assert logs.get_entry(ctx.reader(), entry.id).comments[-1].text == "情况记录清楚"
+    assert logs.get_entry(ctx.reader(), entry.id, scope=ADMIN).comments[-1].text == "情况记录清楚"
     page.reload()
     qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
     assert page.waiting.total == total - 1 and entry.id not in [e.id for e in page.waiting.entries]
