@@ -18,7 +18,8 @@ household's last visit, the matters' text index, the search index) follow every 
 Each row is checked against the acting user's scope (gridoffice.scope) as the original write was,
 before and after: an undo can never reach a record the user could not have changed. Steps whose
 entries do not describe their rows (a visit voided, the weekly meeting's decision) and the steps
-that are not a clerk's to take back (a resident's evaluation, archiving) refuse the revert.
+that are not a clerk's to take back (a resident's evaluation, archiving) refuse the revert, as does
+removing a record a package has already carried to the street (it would be a vanished record there).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sqlcipher3.dbapi2 as sqlite3
 from sqlite_utils import Database
 
 from . import audit, matters, office_tags, search_index
+from .consolidation import last_sent_entry
 from .db import now
 from .errors import RuleViolation
 from .i18n import tr
@@ -80,13 +82,14 @@ def run_of(db: Database, operation, *args, **kwargs):
 
 def revert(db: Database, run: Run) -> Run:
     """Undo the run's changes; returns the run of the undo's own entries (revert that to redo)."""
-    entries = db.execute("SELECT action, table_name, row_id, old, new FROM audit WHERE id > ? AND id <= ? "
+    entries = db.execute("SELECT id, action, table_name, row_id, old, new FROM audit WHERE id > ? AND id <= ? "
                          "ORDER BY id DESC", [run.after, run.upto]).fetchall()
+    sent = last_sent_entry(db)
     try:
         with db.atomic():
             after = head(db)
             touched = _Touched()
-            for action, table, row_id, old, new in entries:
+            for entry, action, table, row_id, old, new in entries:
                 if row_id is None:
                     continue  # a summary entry changes no row
                 if action in _NOT_UNDONE:
@@ -98,6 +101,9 @@ def revert(db: Database, run: Run) -> Run:
                 _check(table, current, new)
                 _guard(db, table, current)
                 if old is None:
+                    if entry <= sent:
+                        # The street keeps every record it was sent and refuses an office whose record vanished.
+                        raise RuleViolation(tr("这条记录已随上报包报送街道，不能再撤销；请按实际情况办理（如迁出、注销）"))
                     _remove(db, table, row_id, current, touched)
                 elif new is None:
                     _guard(db, table, old)

@@ -117,3 +117,32 @@ def test_the_trail_tells_an_undo_and_new_actions_in_words(office):
     assert len(undone) == 1 and "宝石小区1幢" in undone[0].text
     for code in ("import_tag", "add_register", "add_household_tag", "end_household_tag"):
         assert history.action_label(code) != "其他操作"
+
+
+def test_a_record_the_street_was_sent_is_not_taken_back(tmp_path):
+    import datetime as dt
+
+    from commands._progress import consume
+    from gridoffice.consolidation import package
+    from gridoffice.db import open_db
+    from tests._street import ADMIN, make_office, make_street
+
+    office = make_office(tmp_path, make_street(tmp_path / "street"), seed=7)
+    db = open_db(office.path)
+    try:
+        zhang = db.execute("SELECT id FROM households ORDER BY id LIMIT 1").fetchone()[0]
+        person, sent_run = revert.run_of(db, households.add_member, zhang, man("欧阳小虎", 2001, 15), "son")
+        _, edit = revert.run_of(db, households.update_household, zhang, address="宝石小区9幢")
+        consume(package.write_package(db, tmp_path / "1.pkg", by=ADMIN, at=dt.datetime(2026, 11, 2, 9)), quiet=True)
+        later, unsent_run = revert.run_of(db, households.add_member, zhang, man("欧阳小龙", 2003, 16), "son")
+        before = archive(db)
+        with pytest.raises(RuleViolation, match="已随上报包报送街道"):
+            revert.revert(db, sent_run)
+        assert archive(db) == before
+        # A change of values sent up can still be taken back: the street receives the old values again.
+        revert.revert(db, unsent_run)
+        revert.revert(db, edit)
+        assert households.get_household(db, zhang).address != "宝石小区9幢"
+        assert [p.id for p in households.get_household(db, zhang).members if p.id in (person, later)] == [person]
+    finally:
+        db.close()

@@ -99,15 +99,13 @@ from ..db import get_setting, set_setting
 from ..errors import GridOfficeError, PackageRefused, PermissionDenied
 from ..i18n import tr
 from ..scope import Scope
-from . import PACKAGE_ROLES, enroll
+from . import LAST_HASH, LAST_HEAD, PACKAGE_ROLES, SEQUENCE, enroll
 from .sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OLDER_FORMAT, OTHER_STREET,
                      REFUSALS, SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, altered,
                      content_key, digests, not_package, raw_public, read_header, read_manifest, refuse)
 from .tables import AUDIT, NAMES, TABLES, Table
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
-# The office's own bookkeeping of its packages (settings; they never travel).
-SEQUENCE, LAST_HASH, LAST_HEAD = "package_sequence", "package_last_hash", "package_last_audit_head"
 # Rows handed to the sealer at once, and between two progress reports.
 _BATCH = 4000
 _REPORT_EVERY = 20000
