@@ -35,6 +35,7 @@ from openpyxl import Workbook  # noqa: E402
 from commands._progress import consume  # noqa: E402
 from exports import assessment, monthly_summary, public_notice, roster  # noqa: E402
 from gridoffice import audit, matters_demo, stats, users, visits_demo  # noqa: E402
+from gridoffice.roster_rows import roster_rows  # noqa: E402
 from gridoffice.db import open_db  # noqa: E402
 
 from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
@@ -107,19 +108,20 @@ def run(args: argparse.Namespace, work: Path) -> int:
             wall, cpu, _ = timed(lambda: consume(job(), quiet=True))
             line(name, wall, cpu)
 
-    sql, params = roster._query(db, scope, None, roster.DEFAULT_COLUMNS)
+    def rows():
+        return (row for batch in roster_rows(db, scope, None, roster.DEFAULT_COLUMNS)[1] for row in batch)
 
     def bare_openpyxl():
         wb = Workbook(write_only=True)
         ws = wb.create_sheet("bare")
-        for row in db.execute(sql, params):
+        for row in rows():
             ws.append(row)
         wb.save(work / "bare.xlsx")
 
     def bare_xlsxwriter():
         book = xlsxwriter.Workbook(str(work / "bare-xlsxwriter.xlsx"), {"constant_memory": True})
         sheet = book.add_worksheet("bare")
-        for r, row in enumerate(db.execute(sql, params)):
+        for r, row in enumerate(rows()):
             sheet.write_row(r, 0, row)
         book.close()
 

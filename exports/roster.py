@@ -26,26 +26,17 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.regions import get_unit, office
 from gridoffice.roster_columns import FIELDS
+from gridoffice.roster_rows import roster_rows
 from gridoffice.scope import Scope
 from gridoffice.tag_entries import TagEntry, format_cell
 
 from . import workbook as wbk
 
-# Field -> SQL over persons p, households h and the grid g.
-_SQL = {
-    "household_number": "h.number", "name": "p.name", "id_number": "p.id_number", "relation": "p.relation",
-    "sex": "p.sex", "birth_date": "p.birth_date", "ethnicity": "p.ethnicity", "political_status": "p.political_status",
-    "education": "p.education", "occupation": "p.occupation", "phone": "p.phone", "address": "h.address",
-    "grid": "g.name", "residence": "p.residence", "notes": "p.notes", "tags": "p.id", "household_phone": "h.phone",
-    "contact_class": "h.contact_class", "representative": "h.representative_id = p.id",
-    "household_notes": "h.notes", "unit_path": "h.org_id", "unit_levels": "h.org_id", "household_tags": "h.id",
-}
 _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vocab.POLITICAL_STATUS,
            "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "representative": {1: "是", 0: ""}}
 DEFAULT_COLUMNS = tuple(FIELDS)
 WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone": 15, "grid": 14, "household_number": 18,
           "name": 10, "tags": 30, "household_tags": 24, "household_phone": 15, "household_notes": 20, "unit_path": 30, "unit_levels": 16}
-BATCH = 5000
 _NUMBERS = ("id_number", "phone", "birth_date", "household_phone")
 _MASKED = _NUMBERS + ("occupation", "notes", "household_notes")
 
@@ -67,18 +58,6 @@ def check_columns(columns) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _query(db, scope: Scope, org_id: int | None, columns) -> tuple[str, list]:
-    where, params = f" AND {scope.units('h.org_id')}", []
-    if org_id is not None:
-        path = get_unit(db, org_id).path
-        where, params = where + " AND u.path >= ? AND u.path < ?", [path, path[:-1] + "0"]
-    select = ", ".join(f"coalesce({_SQL[c]}, '')" for c in columns)
-    return (f"SELECT {select} FROM persons p JOIN households h ON h.id = p.household_id "
-            "JOIN org_units u ON u.id = h.org_id LEFT JOIN org_units g ON g.id = coalesce(u.grid_id, u.id) "
-            f"WHERE +p.status = 'active' AND h.status = 'active'{where} "
-            "ORDER BY h.number, CASE p.relation WHEN 'head' THEN 0 ELSE 1 END, p.id", params)
-
-
 def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, columns=DEFAULT_COLUMNS,
           maker: str | None = None, full_numbers: bool = False, reason: str = ""):
     """Write the roster of the user's scope (and of the subtree org_id); a progress generator
@@ -93,9 +72,8 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
         scope.require("reveal")
     if org_id is not None:
         scope.require_org(org_id)
-    sql, params = _query(db, scope, org_id, columns)
     title = get_unit(db, org_id).name if org_id is not None else office(db).name
-    total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
+    total, batches = roster_rows(db, scope, org_id, columns)
     yield 0, total, tr("正在导出花名册……")
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(tr("花名册"))
@@ -111,7 +89,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
         ws._writer = openpyxl_writer.WorksheetWriter(ws, out=spool)
         ws._writer.write_top()
         try:
-            done = yield from _rows(db, ws, columns, sql, params, scope, title, total, full_numbers)
+            done = yield from _rows(db, ws, columns, batches, scope, title, total, full_numbers)
         except etree.SerialisationError as exc:
             # lxml reports a failed write of the spilled rows in its own words: told as the OSError it is.
             wbk.close_failed_save(exc)
@@ -123,7 +101,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     return done
 
 
-def _rows(db, ws, columns, sql, params, scope, name, total, full_numbers):
+def _rows(db, ws, columns, batches, scope, name, total, full_numbers):
     title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=name, n=total))
     title.font = wbk.TITLE_FONT
     ws.append([title])
@@ -146,9 +124,8 @@ def _rows(db, ws, columns, sql, params, scope, name, total, full_numbers):
         coded.append((columns.index("household_tags"), _hardship_cells(db, scope, masked=not full_numbers)))
     # The masking rule's fields, and free text that may hold a number typed into it.
     masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in _MASKED]
-    cursor = db.execute(sql, params)
     done = 0
-    while rows := cursor.fetchmany(BATCH):
+    for rows in batches:
         for row in rows:
             if coded or masked:
                 row = list(row)

@@ -129,6 +129,11 @@ def fold_wal(conn: sqlite3.Connection | Database) -> None:
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
+def shrink_memory(db: Database) -> None:
+    """Hands the connection's page cache back to the system (it fills again as pages are read)."""
+    db.execute("PRAGMA shrink_memory")
+
+
 def has_office_data(path: str | Path) -> bool:
     """Whether the file holds units, households, persons or staff; looks without migrating or writing."""
     db = connect(path, readonly=True)

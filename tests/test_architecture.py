@@ -44,3 +44,15 @@ def test_test_helpers_are_imported_by_one_name():
         if bare:
             offenders.append(f"{path.relative_to(ROOT)}: {', '.join(bare)}")
     assert offenders == []
+
+
+def test_sql_is_written_only_in_the_core():
+    """The window, the writers and the commands ask the core; a query of their own would restate a rule."""
+    offenders = []
+    places = [ROOT / "main.py", *(p for d in ("ui", "exports", "commands") for p in sorted((ROOT / d).rglob("*.py")))]
+    for path in places:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in ("execute", "executemany", "executescript")):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -18,6 +18,7 @@ import sqlcipher3.dbapi2 as sqlite3
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
+from gridoffice.db import shrink_memory
 from gridoffice.errors import GridOfficeError
 
 # SQLite asks every this many virtual machine steps whether the running read is still wanted: often
@@ -104,7 +105,7 @@ class LatestWorker(QObject):
                     # requests, it does not sit idle in each of the window's dozen readers.
                     if self._cache_mb is None and self._request is None:
                         with contextlib.suppress(sqlite3.OperationalError):  # interrupted by a new request
-                            db.execute("PRAGMA shrink_memory")
+                            shrink_memory(db)
         finally:
             if db is not None:
                 db.close()

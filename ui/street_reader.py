@@ -34,8 +34,8 @@ class Context:
 
     def replica(self, office: str):
         """The community as the store holds it now (None when the request went stale meanwhile)."""
-        sequence = self.read.execute("SELECT last_sequence FROM offices WHERE uuid = %s", [office]).fetchone()
-        key = (office, sequence[0] if sequence else None)
+        known = store.office(self.read, office)
+        key = (office, known.last_sequence if known else None)
         if key not in self._replicas:
             for old in [k for k in self._replicas if k[0] == office]:
                 self._replicas.pop(old).close()
