@@ -36,6 +36,7 @@ def test_first_start_creates_the_administrator_then_logs_in(qtbot, tmp_path):
     again = LoginDialog(tmp_path / "office.db")
     qtbot.addWidget(again)
     assert not again.first_start and again.confirm.isHidden()
+    assert again.intro.text() == "数据文件“office.db”已加密，请输入用户名和密码。"
     qtbot.keyClicks(again.name, "admin")
     qtbot.keyClicks(again.password, "wrong-one1")
     again.submit()
@@ -261,3 +262,23 @@ def test_reveal_dialog_needs_a_reason_then_shows_and_logs(clerk_ctx, qtbot, tmp_
     dialog.grab().save(str(tmp_path / "reveal.png"))
     entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"), scope=AUDITOR)[0]
     assert (entry.actor, entry.new["reason"]) == ("王文书", "电话联系本人")
+
+
+def test_a_plain_office_of_an_earlier_version_is_not_said_to_be_encrypted_until_the_log_in_converts_it(
+        qtbot, tmp_path, monkeypatch):
+    from tests.test_session import _plain_office
+    from ui import login_dialog
+
+    shown = []
+    monkeypatch.setattr(login_dialog, "show_recovery_code", lambda parent, code, converted=False: shown.append(converted))
+    _plain_office(tmp_path / "office.db")
+    dialog = LoginDialog(tmp_path / "office.db")
+    qtbot.addWidget(dialog)
+    assert dialog.intro.text() == "数据文件“office.db”还没有加密，登录后程序会为它加密。请输入用户名和密码。"
+    qtbot.keyClicks(dialog.name, "admin")
+    qtbot.keyClicks(dialog.password, "gridoffice1")
+    dialog.submit()
+    assert dialog.user is not None and dialog.user.name == "admin" and shown == [True]
+    again = LoginDialog(tmp_path / "office.db")
+    qtbot.addWidget(again)
+    assert again.intro.text() == "数据文件“office.db”已加密，请输入用户名和密码。"

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice import session, users
-from gridoffice.db import Locked, connect
+from gridoffice.db import Locked, connect, is_plain
 from gridoffice.errors import GridOfficeError
 
 
@@ -54,8 +54,10 @@ class LoginDialog(QDialog):
             self.intro.setText(self.tr("这是第一次使用本数据文件。请设置系统管理员的用户名和密码；"
                                        "以后由管理员为其他工作人员添加账号。请牢记密码。"))
         else:
-            self.intro.setText(office_name or self.tr("数据文件“{name}”已加密，请输入用户名和密码。").format(
-                name=self.path.name))
+            # An office of the version before encryption is converted by this log-in, not before it.
+            text = (self.tr("数据文件“{name}”还没有加密，登录后程序会为它加密。请输入用户名和密码。")
+                    if is_plain(self.path) else self.tr("数据文件“{name}”已加密，请输入用户名和密码。"))
+            self.intro.setText(office_name or text.format(name=self.path.name))
         self.name = QLineEdit()
         self.name.setMaxLength(32)
         self.name.setText(user_name)
