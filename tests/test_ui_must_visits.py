@@ -4,13 +4,11 @@ import datetime as dt
 import shutil
 
 import pytest
-from PySide6.QtWidgets import QApplication
 
 from gridoffice import audit, must_visits, staff, visits
 from gridoffice.db import open_db
 from gridoffice.users import whole_office
-from ui import app as app_module
-from ui.context import AppContext, User
+from tests.ui_helpers import opened_page
 from ui.must_visit_views import AssignDialog, CampaignDialog, MustVisitDialog, SituationsDialog
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
@@ -35,17 +33,7 @@ def office(small_office_template, tmp_path):
 
 
 def open_page(cls, path, qtbot, role="clerk"):
-    app_module.install_font(QApplication.instance())
-    ctx = AppContext(path, user=User("张文员", role))
-    page = cls(ctx)
-    page.today = lambda: TODAY
-    ctx.changed.connect(page.on_changed)
-    qtbot.addWidget(page)
-    page.resize(1366, 768)
-    page.show()
-    page.activated()
-    qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
-    return ctx, page
+    return opened_page(cls, path, qtbot, user="张文员", role=role, today=TODAY)
 
 
 def test_a_must_visit_is_recorded_listed_and_done_by_a_visit(office, qtbot):

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QLabel
 from gridoffice import audit, logs, visits, visits_demo
 from gridoffice.db import open_db
 from gridoffice.masking import find_unmasked
+from tests.ui_helpers import opened_page
 from ui import app as app_module
 from ui.context import AppContext, User
 from ui.pages.visits_page import VisitsPage
@@ -42,16 +43,7 @@ def office_path(activity_template, tmp_path):
 
 
 def open_page(cls, path, qtbot, role="leader"):
-    app_module.install_font(QApplication.instance())
-    ctx = AppContext(path, user=User("镇党委书记", role))
-    page = cls(ctx)
-    ctx.changed.connect(page.on_changed)
-    qtbot.addWidget(page)
-    page.resize(1366, 768)
-    page.show()
-    page.activated()
-    qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
-    return ctx, page
+    return opened_page(cls, path, qtbot, user="镇党委书记", role=role)
 
 
 def busiest(path) -> int:

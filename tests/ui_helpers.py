@@ -107,3 +107,25 @@ def shown_page(qtbot, page_class, path):
     widget.resize(1200, 700)
     widget.show()
     return widget, ctx
+
+
+def opened_page(page_class, path, qtbot, *, user: str, role: str, today: dt.date | None = None):
+    """A page as the given user opens it at 1366×768 in the shipped font, wired to changes, loaded;
+    returns (ctx, page). `today` fixes the page's day before its first load."""
+    from PySide6.QtWidgets import QApplication
+
+    from ui import app as app_module
+    from ui.context import AppContext, User
+
+    app_module.install_font(QApplication.instance())
+    ctx = AppContext(path, user=User(user, role))
+    page = page_class(ctx)
+    if today is not None:
+        page.today = lambda: today
+    ctx.changed.connect(page.on_changed)
+    qtbot.addWidget(page)
+    page.resize(1366, 768)
+    page.show()
+    page.activated()
+    qtbot.waitUntil(lambda: not page.is_loading(), timeout=5000)
+    return ctx, page
