@@ -44,7 +44,7 @@ def _help() -> int:
 
 
 if __name__ == "__main__":
-    # Spreadsheets are read in a child process (gridoffice/roster_child.py); a frozen build needs this.
+    # Spreadsheets are read in a child process (gridoffice/roster/child.py); a frozen build needs this.
     import multiprocessing
 
     multiprocessing.freeze_support()

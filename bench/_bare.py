@@ -12,7 +12,7 @@ def bare_connection(db_path: str, name: str, password: str):
     then one SQLCipher connection with SQLite's defaults."""
     import sqlcipher3.dbapi2 as sqlite3
 
-    from gridoffice import keys
+    from gridoffice.access import keys
 
     key = keys.unlock(keys.read(db_path), name, password)
     conn = sqlite3.connect(db_path)

@@ -16,10 +16,11 @@ def log_in(path: Path, opener=None):
     every generated office has): the office is encrypted. Returns the session."""
     import os
 
-    from gridoffice import demo, session
+    from gridoffice.access import session
+    from gridoffice.demo import activity
 
-    name = os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0])
-    password = os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD)
+    name = os.environ.get("GRIDOFFICE_USER", activity.DEMO_USERS[0][0])
+    password = os.environ.get("GRIDOFFICE_PASSWORD", activity.DEMO_PASSWORD)
     return session.log_in(path, name, password, **({"opener": opener} if opener else {}))
 
 
@@ -27,7 +28,7 @@ def copy_office(source: Path, target: Path) -> None:
     """A copy of an office with its key file."""
     import shutil
 
-    from gridoffice import keys
+    from gridoffice.access import keys
 
     shutil.copyfile(source, target)
     keys.copy(source, target)
@@ -35,9 +36,10 @@ def copy_office(source: Path, target: Path) -> None:
 
 def new_office(path: Path):
     """A new, empty, encrypted office with the demo accounts' administrator."""
-    from gridoffice import demo, session
+    from gridoffice.access import session
+    from gridoffice.demo import activity as activity
 
-    db, _code = session.create_office(path, demo.DEMO_USERS[0][0], demo.DEMO_PASSWORD)
+    db, _code = session.create_office(path, activity.DEMO_USERS[0][0], activity.DEMO_PASSWORD)
     return db
 
 
@@ -51,13 +53,13 @@ def office_from_arguments(parser: argparse.ArgumentParser, default: str) -> argp
         log_in(args.office).close()
     else:
         from commands._progress import consume
-        from gridoffice import demo, generator
+        from gridoffice.demo import activity as activity, generator
 
         args.office.parent.mkdir(parents=True, exist_ok=True)
         db = new_office(args.office)
         start = time.perf_counter()
         consume(generator.generate(db, households=args.households, seed=7))
-        demo.add_demo_accounts(db)
+        activity.add_demo_accounts(db)
         db.close()
         print(f"generate {args.households} households: {time.perf_counter() - start:.1f} s")
     return args

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from _common import timed
 
-from gridoffice import audit, audit_anchor, audit_log
-from gridoffice.db import open_db
+from gridoffice.audit import trail, anchors, journal
+from gridoffice.store.db import open_db
 
 
 def _saves(db, n: int) -> None:
     for i in range(n):
         with db.atomic():
-            audit.record(db, "update", "persons", i, old={"name": "甲"}, new={"name": "乙"})
+            trail.record(db, "update", "persons", i, old={"name": "甲"}, new={"name": "乙"})
 
 
 def main() -> None:
@@ -34,17 +34,17 @@ def main() -> None:
         bare = open_db(Path(folder) / "bare.db")
         bare.execute("DROP TRIGGER audit_head")
         for db in (guarded, bare):
-            audit.set_actor(db, "bench")
+            trail.set_actor(db, "bench")
         timed(f"{args.entries} saves with the head trigger", lambda: _saves(guarded, args.entries))
         timed(f"{args.entries} saves without it (baseline)", lambda: _saves(bare, args.entries))
         bare.close()
         with guarded.atomic():
-            for i in range(args.chain - audit_anchor.head(guarded).entry):
-                audit.record(guarded, "update", "persons", i, old={"name": "甲"}, new={"name": "乙"})
-        anchor = audit_anchor.head(guarded)
-        total = audit_anchor.head(guarded).entry
-        timed(f"check of {total} entries without an anchor", lambda: audit_log.check(guarded), repeat=3)
-        checked = timed(f"check of {total} entries with an anchor", lambda: audit_log.check(guarded, [anchor]), repeat=3)
+            for i in range(args.chain - anchors.head(guarded).entry):
+                trail.record(guarded, "update", "persons", i, old={"name": "甲"}, new={"name": "乙"})
+        anchor = anchors.head(guarded)
+        total = anchors.head(guarded).entry
+        timed(f"check of {total} entries without an anchor", lambda: journal.check(guarded), repeat=3)
+        checked = timed(f"check of {total} entries with an anchor", lambda: journal.check(guarded, [anchor]), repeat=3)
         assert checked == (total, []), checked
         guarded.close()
 

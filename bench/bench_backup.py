@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridoffice import backup, safety  # noqa: E402
+from gridoffice.store import backup, storage  # noqa: E402
 
 
 def main() -> int:
@@ -38,16 +38,16 @@ def main() -> int:
         persons = sqlite3.connect(office).execute("SELECT count(*) FROM persons").fetchone()[0]
         print(f"office: {office.stat().st_size / 1e6:.1f} MB, {persons} persons")
         start = time.perf_counter()
-        problems = safety.integrity_problems(office)
+        problems = storage.integrity_problems(office)
         print(f"integrity_check: {(time.perf_counter() - start) * 1000:.0f} ms ({'ok' if not problems else problems[0]})")
         start = time.perf_counter()
-        problems = safety.integrity_problems(office, quick=True)
+        problems = storage.integrity_problems(office, quick=True)
         print(f"quick_check: {(time.perf_counter() - start) * 1000:.0f} ms ({'ok' if not problems else problems[0]})")
-        crashed = safety.OpenOffice(office)
+        crashed = storage.OpenOffice(office)
         os.close(crashed.lock._fd)  # the OS lock goes and the lock file stays, as after a crash
         crashed.db.close()
         start = time.perf_counter()
-        reopened = safety.OpenOffice(office)
+        reopened = storage.OpenOffice(office)
         print(f"open after an unclean shutdown (lock take-over, integrity check): "
               f"{(time.perf_counter() - start) * 1000:.0f} ms (unclean={reopened.report.unclean})")
         reopened.close()

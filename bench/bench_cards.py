@@ -21,8 +21,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from exports.cards import export_cards  # noqa: E402
-from gridoffice import audit, cards as C, users  # noqa: E402
-from gridoffice.db import connect  # noqa: E402
+from gridoffice.access import users
+from gridoffice.audit import trail
+from gridoffice.reports import cards as C  # noqa: E402
+from gridoffice.store.db import connect  # noqa: E402
 from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
 
 DEFAULT_DB = "/tmp/gridoffice-bench/office-50k.db"
@@ -41,7 +43,7 @@ def main() -> int:
         copy_office(Path(args.db), path)
         log_in(path).close()  # the office is encrypted: unlocked like a script does
         db = connect(path)
-        audit.set_actor(db, "bench")
+        trail.set_actor(db, "bench")
         ids = [r[0] for r in db.execute("SELECT id FROM households WHERE status = 'active' ORDER BY number LIMIT ?",
                                         [args.cards])]
         t0 = time.perf_counter()

@@ -33,14 +33,15 @@ def _peak_mb(who) -> float:
 def _one(path: Path) -> None:
     """In the measured process: import `path` into a new office; print outcome and peaks."""
     from commands._progress import consume
-    from gridoffice import audit, regions
-    from gridoffice.db import open_db
+    from gridoffice.audit import trail
+    from gridoffice.org import regions
+    from gridoffice.store.db import open_db
     from gridoffice.errors import GridOfficeError
-    from gridoffice.roster_import import import_file
+    from gridoffice.roster.importer import import_file
 
     with tempfile.TemporaryDirectory() as tmp:
         db = open_db(Path(tmp) / "office.db")
-        audit.set_actor(db, "bench")
+        trail.set_actor(db, "bench")
         regions.create_unit(db, regions.create_unit(db, None, "community", "东风社区"), "grid", "第一网格")
         start = time.perf_counter()
         try:

@@ -18,9 +18,10 @@ from _common import office_from_arguments, timed  # noqa: E402 (bench/ is the sc
 
 
 def check_by_rule(db) -> list:
-    from gridoffice import checks, users
+    from gridoffice.access import users
+    from gridoffice.archive import completeness
 
-    job = checks.completeness(db, scope=users.whole_office("bench"))
+    job = completeness.completeness(db, scope=users.whole_office("bench"))
     started = last = time.perf_counter()
     message = None
     while True:
@@ -44,9 +45,9 @@ class _Rollback(Exception):
 def operations(db) -> None:
     import datetime as dt
 
-    from gridoffice import households
+    from gridoffice.archive import households
     from gridoffice.idcard import make_id
-    from gridoffice.people import PersonInput
+    from gridoffice.archive.people import PersonInput
 
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' AND status = 'active' ORDER BY id LIMIT 1").fetchone()[0]
     grid2 = db.execute("SELECT id FROM org_units WHERE level = 'grid' AND status = 'active' ORDER BY id DESC LIMIT 1").fetchone()[0]
@@ -89,11 +90,12 @@ def operations(db) -> None:
 def main() -> None:
     args = office_from_arguments(argparse.ArgumentParser(), "office-50k.db")
 
-    from gridoffice import audit, regions
-    from gridoffice.db import connect
+    from gridoffice.audit import trail
+    from gridoffice.org import regions
+    from gridoffice.store.db import connect
 
     db = connect(args.office)
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     households = db.execute("SELECT count(*) FROM households").fetchone()[0]
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     print(f"office: {args.office.name}, {households} households, {persons} persons")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "packaging"))
 
 import build  # noqa: E402 (packaging/build.py)
 import buildinfo  # noqa: E402
-from gridoffice import demo  # noqa: E402
+from gridoffice.demo import activity  # noqa: E402
 
 BENCH = Path("/tmp/gridoffice-bench")
 
@@ -116,8 +116,8 @@ def main() -> int:
         env = {"PATH": str(nothing), "HOME": str(scratch), "LANG": "C.UTF-8",
                "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
                "XDG_DATA_HOME": str(scratch / "share"), "XDG_CONFIG_HOME": str(scratch / "config"),
-               "GRIDOFFICE_USER": os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0]),
-               "GRIDOFFICE_PASSWORD": os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD)}
+               "GRIDOFFICE_USER": os.environ.get("GRIDOFFICE_USER", activity.DEMO_USERS[0][0]),
+               "GRIDOFFICE_PASSWORD": os.environ.get("GRIDOFFICE_PASSWORD", activity.DEMO_PASSWORD)}
         shot = ["--db", str(office), "--screenshot", str(scratch / "shot.png"), "--size", "1366x768",
                 "--page", "archive"]
         source_env = dict(env, PATH=os.environ["PATH"])

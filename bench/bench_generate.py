@@ -19,7 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridoffice import audit, demo, generator, keys  # noqa: E402
+from gridoffice.access import keys
+from gridoffice.audit import trail
+from gridoffice.demo import activity, generator  # noqa: E402
 
 from _common import new_office  # noqa: E402 (bench/ is the script's folder)
 
@@ -32,7 +34,7 @@ def build(folder: Path, name: str, households: int, seed: int) -> None:
     for leftover in (partial, keys.path_for(partial), Path(f"{partial}-wal"), Path(f"{partial}-shm")):
         leftover.unlink(missing_ok=True)
     db = new_office(partial)
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     job = generator.generate(db, households=households, seed=seed)
     # The machine is shared: processor time says what the code costs when wall time is inflated.
     # The search rebuild starts with the first message after the generator's "正在建立索引".
@@ -49,7 +51,7 @@ def build(folder: Path, name: str, households: int, seed: int) -> None:
         last = message
     cpu_end = time.process_time()
     cpu_split = cpu_split or cpu_end
-    demo.add_demo_accounts(db)
+    activity.add_demo_accounts(db)
     db.close()
     for stale in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
         stale.unlink(missing_ok=True)

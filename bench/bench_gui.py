@@ -47,7 +47,7 @@ def copied(path: Path):
     """A copy brought to the current schema first (a pending migration, with its safety copy of the
     file, is a one-time cost of an upgrade, not of opening, and is reported on its own line); the
     copy's folder is removed on the way out, whatever happened."""
-    from gridoffice.db import open_db
+    from gridoffice.store.db import open_db
 
     folder = Path(tempfile.mkdtemp(prefix="gridoffice-bench-gui-"))
     try:
@@ -69,10 +69,10 @@ def copied(path: Path):
 
 def bare_connection(db_path: str):
     """The baselines' reader, logged in as the demo administrator unless GRIDOFFICE_USER says otherwise."""
-    from gridoffice import demo
+    from gridoffice.demo import activity
 
-    return _bare.bare_connection(db_path, os.environ.get("GRIDOFFICE_USER", demo.DEMO_USERS[0][0]),
-                                 os.environ.get("GRIDOFFICE_PASSWORD", demo.DEMO_PASSWORD))
+    return _bare.bare_connection(db_path, os.environ.get("GRIDOFFICE_USER", activity.DEMO_USERS[0][0]),
+                                 os.environ.get("GRIDOFFICE_PASSWORD", activity.DEMO_PASSWORD))
 
 
 

@@ -33,11 +33,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridoffice import audit, regions, search_index  # noqa: E402
+from gridoffice.audit import trail
+from gridoffice.org import regions
+from gridoffice.search import index  # noqa: E402
 from _common import new_office  # noqa: E402 (bench/ is the script's folder)
 from gridoffice.idcard import make_id  # noqa: E402
-from gridoffice.roster_import import import_sheet  # noqa: E402
-from gridoffice.roster_read import no_collection, read_sheet  # noqa: E402
+from gridoffice.roster.importer import import_sheet  # noqa: E402
+from gridoffice.roster.read import no_collection, read_sheet  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建文辉力明永健世广志义兴良海山仁波宁贵福生龙元全国胜学祥才发武新利清飞彬富顺信子杰涛昌成康星光天达安岩中茂进林有坚和彪博诚先敬震振壮会思群豪心邦承乐绍功松善厚庆磊民友裕河哲江超浩亮政谦亨奇固之轮翰朗伯宏言若鸣朋斌梁栋维启克伦翔旭鹏泽晨辰士以建家致树炎德行时泰盛雄琛钧冠策腾楠榕风航弘"
@@ -119,7 +121,7 @@ def _clock() -> tuple[float, float]:
 
 def _new_import_office(folder: Path):
     db = new_office(folder / "office.db")
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     community = regions.create_unit(db, None, "community", "某某社区")
     for g in range(1, GRIDS + 1):
         regions.create_unit(db, community, "grid", f"第{g}网格")
@@ -148,10 +150,10 @@ def child_program(roster: Path, folder: Path) -> dict:
     count = db.execute("SELECT count(*) FROM persons").fetchone()[0]
     assert count == result.persons_new, (count, result.persons_new)
     # Committed and in use; the new rows' search documents are written after (search_index.fill).
-    for _ in search_index.fill(db):
+    for _ in index.fill(db):
         pass
     t3 = _clock()
-    assert search_index.pending(db) == 0
+    assert index.pending(db) == 0
     db.close()
 
     def span(a, b):

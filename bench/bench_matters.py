@@ -22,16 +22,19 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridoffice import audit, matters as M, matters_query as Q, shipped, users  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
-from gridoffice.matters_demo import generate_matters  # noqa: E402
+from gridoffice import shipped
+from gridoffice.access import users
+from gridoffice.audit import trail
+from gridoffice.matters import rules as M, query as Q  # noqa: E402
+from gridoffice.store.db import open_db  # noqa: E402
+from gridoffice.demo.matters import generate_matters  # noqa: E402
 
 OFFICE = users.whole_office("bench")  # the page's lists as an administrator reads them
 
 
 def build_office(path: Path, households: int) -> None:
     db = open_db(path)
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     with db.atomic():
         db.execute("INSERT INTO org_units(id, level, name, path, status, sort) VALUES(1, 'community', '基准社区', "
                    "'/1/', 'active', 0)")
@@ -71,7 +74,7 @@ def main() -> int:
         else:
             build_office(path, args.households)
         db = open_db(path)
-        audit.set_actor(db, "bench")
+        trail.set_actor(db, "bench")
         households = db.execute("SELECT count(*) FROM households WHERE status = 'active'").fetchone()[0]
         now = dt.datetime.now().replace(microsecond=0)
         have = db.execute("SELECT count(*) FROM matters").fetchone()[0]

@@ -24,8 +24,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from _common import copy_office, log_in, new_office  # noqa: E402
 
-from gridoffice import users  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from gridoffice.access import users  # noqa: E402
+from gridoffice.store.db import open_db  # noqa: E402
 from gridoffice.consolidation import enroll, package, sealed, tables  # noqa: E402
 
 PASSWORD = "bench-street-1"
@@ -33,14 +33,14 @@ PASSWORD = "bench-street-1"
 
 def build(path: Path, households: int) -> None:
     from commands._progress import consume
-    from gridoffice import demo, generator
+    from gridoffice.demo import activity, generator
 
     path.parent.mkdir(parents=True, exist_ok=True)
     db = new_office(path)
     start = time.perf_counter()
     consume(generator.generate(db, households=households, seed=7), quiet=True)
-    consume(demo.add_activity(db, seed=7), quiet=True)
-    demo.add_demo_accounts(db)
+    consume(activity.add_activity(db, seed=7), quiet=True)
+    activity.add_demo_accounts(db)
     db.close()
     print(f"generate {households} households with a year of activity: {time.perf_counter() - start:.1f} s")
 

@@ -15,8 +15,10 @@ from _common import office_from_arguments, timed  # noqa: E402 (bench/ is the sc
 def main() -> None:
     args = office_from_arguments(argparse.ArgumentParser(), "registers-50k.db")
 
-    from gridoffice import checks, regions, registers, users
-    from gridoffice.db import connect
+    from gridoffice.access import users
+    from gridoffice.archive import completeness, registers
+    from gridoffice.org import regions
+    from gridoffice.store.db import connect
 
     db = connect(args.office)
     office = users.whole_office("bench")  # the pages as an administrator reads them
@@ -32,7 +34,7 @@ def main() -> None:
     timed("org tree: all units + counts", lambda: (regions.all_units(db), regions.counts(db)))
 
     def check():
-        job = checks.completeness(db, scope=office)
+        job = completeness.completeness(db, scope=office)
         while True:
             try:
                 next(job)

@@ -34,9 +34,12 @@ from openpyxl import Workbook  # noqa: E402
 
 from commands._progress import consume  # noqa: E402
 from exports import assessment, monthly_summary, public_notice, roster  # noqa: E402
-from gridoffice import audit, matters_demo, stats, users, visits_demo  # noqa: E402
-from gridoffice.roster_rows import roster_rows  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from gridoffice.access import users
+from gridoffice.audit import trail
+from gridoffice.demo import matters, visits
+from gridoffice.reports import monthly  # noqa: E402
+from gridoffice.roster.rows import roster_rows  # noqa: E402
+from gridoffice.store.db import open_db  # noqa: E402
 
 from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
 
@@ -79,25 +82,25 @@ def run(args: argparse.Namespace, work: Path) -> int:
         copy_office(Path(args.db), path)
     log_in(path).close()  # the office is encrypted: unlocked like a script does
     db = open_db(path)
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     today = dt.date.fromisoformat(args.today)
     scope = users.whole_office("bench")
     if not args.roster_only:
         if not db.execute("SELECT COUNT(*) FROM matters").fetchone()[0]:
-            wall, cpu, n = timed(lambda: matters_demo.generate_matters(db, seed=1, today=today))
+            wall, cpu, n = timed(lambda: matters.generate_matters(db, seed=1, today=today))
             line(f"demo matters ({n})", wall, cpu)
         if not db.execute("SELECT COUNT(*) FROM visits").fetchone()[0]:
-            wall, cpu, n = timed(lambda: visits_demo.generate_activity(db, seed=1, today=today))
+            wall, cpu, n = timed(lambda: visits.generate_activity(db, seed=1, today=today))
             line(f"demo activity ({n['visits']} visits)", wall, cpu)
         households = db.execute("SELECT COUNT(*) FROM households WHERE status = 'active'").fetchone()[0]
         print(f"office: {households} households, {db.execute('SELECT COUNT(*) FROM matters').fetchone()[0]} matters, "
               f"{db.execute('SELECT COUNT(*) FROM visits').fetchone()[0]} visits, load {os.getloadavg()[0]:.1f}")
 
-        wall, cpu, s = timed(lambda: stats.monthly_summary(db, args.month, scope=scope), runs=3)
+        wall, cpu, s = timed(lambda: monthly.monthly_summary(db, args.month, scope=scope), runs=3)
         line(f"monthly summary figures ({len(s.grids)} grids, {len(s.staff)} staff)", wall, cpu)
         grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
         worker = users.scope_of(db, users.User(0, "bench", "", "grid_worker", grid, "active"))
-        wall, cpu, s = timed(lambda: stats.monthly_summary(db, args.month, scope=worker), runs=3)
+        wall, cpu, s = timed(lambda: monthly.monthly_summary(db, args.month, scope=worker), runs=3)
         line(f"monthly summary figures, grid worker ({len(s.staff)} staff)", wall, cpu)
         wall, cpu, _ = timed(lambda: consume(monthly_summary.write(db, work / "summary.xlsx", args.month, scope=scope), quiet=True),
                              runs=3)

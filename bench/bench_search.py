@@ -18,8 +18,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import sqlcipher3.dbapi2 as sqlite3  # noqa: E402
 
-from gridoffice import pinyin, search, users  # noqa: E402
-from gridoffice.db import connect  # noqa: E402
+from gridoffice.access import users
+from gridoffice.search import pinyin, finder  # noqa: E402
+from gridoffice.store.db import connect  # noqa: E402
 
 from _common import log_in  # noqa: E402 (bench/ is the script's folder)
 
@@ -88,7 +89,7 @@ def main(argv: list[str]) -> int:
     if args.rebuild:
         start = time.perf_counter()
         cpu = time.process_time()
-        job = search.rebuild(db)
+        job = finder.rebuild(db)
         while True:
             try:
                 next(job)
@@ -104,13 +105,13 @@ def main(argv: list[str]) -> int:
         print(f"index size: {size / 1e6:.1f} MB ({size / (persons + households):.0f} B/row; database {total / 1e6:.0f} MB)")
     queries = _queries(db, random.Random(args.seed))
     scope = users.whole_office("bench")
-    search.search(db, "张伟", scope=scope)  # the first search imports and warms the page cache
+    finder.search(db, "张伟", scope=scope)  # the first search imports and warms the page cache
     for kind, items in queries.items():
         times = []
         hits = 0
         for text, filters in items:
             start = time.perf_counter()
-            found = search.search(db, text, **{"scope": scope, **filters})
+            found = finder.search(db, text, **{"scope": scope, **filters})
             times.append((time.perf_counter() - start) * 1000)
             hits += len(found)
         print(

@@ -41,9 +41,9 @@ import psycopg  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
 
 from commands._progress import consume  # noqa: E402
-from gridoffice import users  # noqa: E402
+from gridoffice.access import users  # noqa: E402
 from gridoffice.consolidation import consolidate, enroll, package, store, street_view  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from gridoffice.store.db import open_db  # noqa: E402
 
 PASSWORD = "bench-street-1"
 PER_KIND = 40

@@ -22,10 +22,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from gridoffice import audit, logs, users, visits  # noqa: E402
-from gridoffice.db import connect, open_db  # noqa: E402
-from gridoffice.matters_demo import generate_matters  # noqa: E402
-from gridoffice.visits_demo import generate_activity  # noqa: E402
+from gridoffice.access import users
+from gridoffice.activity import logs, visits
+from gridoffice.audit import trail  # noqa: E402
+from gridoffice.store.db import connect, open_db  # noqa: E402
+from gridoffice.demo.matters import generate_matters  # noqa: E402
+from gridoffice.demo.visits import generate_activity  # noqa: E402
 
 from _common import timed  # noqa: E402 (bench/ is the script's folder)
 
@@ -37,7 +39,7 @@ def prepare(source: Path, path: Path, today: dt.date) -> None:
     dst.close()
     src.close()
     db = open_db(path)
-    audit.set_actor(db, "bench")
+    trail.set_actor(db, "bench")
     if not db.execute("SELECT 1 FROM matters LIMIT 1").fetchone():
         start = time.perf_counter()
         made = generate_matters(db, seed=5, today=today)

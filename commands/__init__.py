@@ -13,7 +13,7 @@ commands may use exports/ as well as the core.
 run() is the one place where every command's file arguments are checked before it starts (`--db`,
 and `-o`, `--report` or `--to`, the file it writes) and where a failure met on the way (a full
 disk, a read-only folder, a database another program is writing) becomes a Chinese message
-through gridoffice.safety.classify instead of a traceback. Commands catch only what they can
+through gridoffice.store.storage.classify instead of a traceback. Commands catch only what they can
 say better themselves.
 """
 
@@ -26,7 +26,7 @@ import sys
 
 import sqlcipher3.dbapi2 as sqlcipher
 
-from gridoffice import tempfiles
+from gridoffice.store import tempfiles
 from gridoffice.errors import GridOfficeError
 
 from . import _argparse_zh, _files
@@ -82,7 +82,7 @@ def run(argv: list[str]) -> int:
         print("已取消。", file=sys.stderr)
         return 130
     except (OSError, sqlite3.Error, sqlcipher.Error) as exc:
-        from gridoffice.safety import classify
+        from gridoffice.store.storage import classify
 
         storage = classify(exc)
         if storage is None:

@@ -3,9 +3,9 @@ writing command opens the office.
 
 commands/__init__.py runs the checks for every command on `--db` and on the file it writes
 (`-o`, `--report`, `--to`), and turns a failure met later (a full disk, a locked file) into a
-message through gridoffice.safety.classify, the one place where such failures get their words.
+message through gridoffice.store.storage.classify, the one place where such failures get their words.
 What a `--db` file is (a folder, a text file, another program's database, a newer office) is
-told by gridoffice.officefile.classify, as the window tells it.
+told by gridoffice.store.officefile.classify, as the window tells it.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from gridoffice import officefile, safety
+from gridoffice.store import officefile, storage
 from gridoffice.i18n import tr
 
 
@@ -66,14 +66,14 @@ def output_problem(output: str, *, folder: bool = False) -> str | None:
 LOCK_WAIT = 5.0
 
 
-def open_office(db: str | Path) -> safety.OpenOffice:
+def open_office(db: str | Path) -> storage.OpenOffice:
     """The office opened for writing under its lock, as the window opens it.
 
     Raises GridOfficeError with a Chinese message: not an office file, held by a running window
     (naming its computer, user and since when) after LOCK_WAIT seconds, damaged, or on a share.
     What the opening found after an unclean shutdown is printed for the operator.
     """
-    office = safety.OpenOffice(db, wait=LOCK_WAIT)
+    office = storage.OpenOffice(db, wait=LOCK_WAIT)
     for notice in office.report.notices:
         print(notice, file=sys.stderr)
     return office

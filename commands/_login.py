@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from gridoffice import session, users
-from gridoffice.db import connect
+from gridoffice.access import session, users
+from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 
 ENV_USER = "GRIDOFFICE_USER"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice import scope, stats_assessment, users
+from gridoffice.access import scope, users
+from gridoffice.reports import assessment
 from gridoffice.errors import GridOfficeError, ValidationError
 
 from . import _files, _login
@@ -28,7 +29,7 @@ def add_arguments(parser) -> None:
 def _parse(text: str) -> tuple[str, str, str]:
     name, _, numbers = text.partition("=")
     target, _, weight = numbers.partition(":")
-    codes = {label: code for code, (label, _) in stats_assessment.INDICATORS.items()}
+    codes = {label: code for code, (label, _) in assessment.INDICATORS.items()}
     code = codes.get(name.strip(), name.strip())
     if not numbers or not weight:
         raise ValidationError("item", f"“{text}”应写成“指标=满分标准:权重”，例如“走访次数=96:20”")
@@ -43,9 +44,9 @@ def run(args) -> int:
             if args.assessment_command == "set":
                 # The change is the logged-in user's: the core refuses it to anyone but an administrator.
                 scope.bind(db, users.scope_of(db, office.user))
-                stats_assessment.set_template(db, [_parse(item) for item in args.item])
+                assessment.set_template(db, [_parse(item) for item in args.item])
                 print("已更新考核模板。", file=sys.stderr)
-            for ind in stats_assessment.template(db):
+            for ind in assessment.template(db):
                 print(f"{ind.label}\t{ind.target:g}\t{ind.weight:g}")
             return 0
     except GridOfficeError as exc:

@@ -7,8 +7,9 @@ import json
 import sys
 
 from commands._progress import consume
-from gridoffice import audit_anchor, audit_log, users
-from gridoffice.db import connect
+from gridoffice.access import users
+from gridoffice.audit import anchors as audit_anchor, journal
+from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
 
@@ -44,8 +45,8 @@ def _check(db, codes: list[str], scope) -> int:
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    checked = audit_log.count(db, scope=scope)
-    problems = consume(audit_log.check_job(db, anchors))
+    checked = journal.count(db, scope=scope)
+    problems = consume(journal.check_job(db, anchors))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
@@ -64,12 +65,12 @@ def run(args) -> int:
     try:
         if args.audit_command == "check":
             return _check(db, args.anchor, users.scope_of(db, login.user))
-        f = audit_log.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
+        f = journal.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
                              action=args.action, date_from=args.since, date_to=args.until)
-        for e in audit_log.query(db, f, scope=users.scope_of(db, login.user), limit=args.limit):
+        for e in journal.query(db, f, scope=users.scope_of(db, login.user), limit=args.limit):
             target = f"{e.table_name}#{e.row_id}" if e.table_name else ""
             detail = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
-            print(f"{e.id}\t{e.at}\t{e.actor}\t{audit_log.action_label(e.action)}\t{target}\t{detail}")
+            print(f"{e.id}\t{e.at}\t{e.actor}\t{journal.action_label(e.action)}\t{target}\t{detail}")
         return 0
     finally:
         db.close()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice import audit, backup
-from gridoffice.db import connect
+from gridoffice.audit import trail
+from gridoffice.store import backup
+from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 
 from . import _login
@@ -36,7 +37,7 @@ def run(args) -> int:
     try:
         result = backup.backup_now(args.db, args.to, schedule=None if args.keep_all else backup.DEFAULT_SCHEDULE)
         with office.db.atomic():
-            audit.record(office.db, "backup", None, None, new={"backup": result.backup.name,
+            trail.record(office.db, "backup", None, None, new={"backup": result.backup.name,
                                                                 "folder": str(result.backup.path.parent)})
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from exports.cards import SHEETS, export_cards
-from gridoffice import users
-from gridoffice import cards as C
+from gridoffice.access import users
+from gridoffice.reports import cards as C
 from gridoffice.errors import GridOfficeError
 
 from . import _files, _login

@@ -7,8 +7,11 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import audit, audit_log, checks, safety, session, users
-from gridoffice.db import connect, foreign_key_breaks
+from gridoffice.access import session, users
+from gridoffice.archive import completeness
+from gridoffice.audit import trail, journal
+from gridoffice.store import storage
+from gridoffice.store.db import connect, foreign_key_breaks
 
 from . import _login
 from ._progress import consume
@@ -30,7 +33,7 @@ def _audit_problems(db, quiet: bool) -> list[str]:
     problems: list[str] = []
 
     def job():
-        for done, total, problem in audit.verify(db):
+        for done, total, problem in trail.verify(db):
             if problem:
                 problems.append(problem)
             yield done, total, "核对审计记录"
@@ -50,7 +53,7 @@ def run(args) -> int:
         if not args.quiet:
             print("正在检查数据库文件……", file=sys.stderr)
         # The same check the window makes at start (an encrypted page that fails stops the scan).
-        damage = [" ".join(text.split()) for text in safety.integrity_problems(path, quick=args.quick)]
+        damage = [" ".join(text.split()) for text in storage.integrity_problems(path, quick=args.quick)]
         lines = []
         if damage:
             lines.append(f"数据库文件已损坏：SQLite报告了{len(damage)}处问题（见下面各行），"
@@ -60,16 +63,16 @@ def run(args) -> int:
                 print(line)
             return 1
         lines += [f"密钥文件：{p}" for p in session.verify_key_file(path)]
-        lines += [f"外键错误：{audit_log.table_label(table)}表第{rowid}行引用的{audit_log.table_label(parent)}记录不存在"
+        lines += [f"外键错误：{journal.table_label(table)}表第{rowid}行引用的{journal.table_label(parent)}记录不存在"
                   for table, rowid, parent in foreign_key_breaks(db)]
         lines += [f"审计记录：{p}" for p in _audit_problems(db, args.quiet)]
-        problems = consume(checks.completeness(db, scope=users.scope_of(db, login.user)), quiet=args.quiet)
+        problems = consume(completeness.completeness(db, scope=users.scope_of(db, login.user)), quiet=args.quiet)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2
     finally:
         db.close()
-    lines += [f"{checks.KINDS[p.kind]}：{p.message}" for p in problems]
+    lines += [f"{completeness.KINDS[p.kind]}：{p.message}" for p in problems]
     for line in lines:
         print(line)
     if lines:

@@ -6,8 +6,11 @@ import sys
 from pathlib import Path
 
 from exports.matter_dossier import write_dossier
-from gridoffice import audit, matters_query, regions, users
-from gridoffice.db import connect
+from gridoffice.access import users
+from gridoffice.audit import trail
+from gridoffice.matters import query
+from gridoffice.org import regions
+from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 
 from . import _login
@@ -26,7 +29,7 @@ def add_arguments(parser) -> None:
 
 def _record(db, matter_id: int, out: Path) -> None:
     with db.atomic():
-        audit.record(db, "dossier", "matters", matter_id, new={"file": out.name})
+        trail.record(db, "dossier", "matters", matter_id, new={"file": out.name})
 
 
 def run(args) -> int:
@@ -38,11 +41,11 @@ def run(args) -> int:
             print(f"{path} 还没有事项表：请先用本程序打开一次，让它升级数据库", file=sys.stderr)
             return 2
         scope = users.scope_of(db, login.user)
-        matter = matters_query.find_number(db, args.number, scope=scope)
+        matter = query.find_number(db, args.number, scope=scope)
         if matter is None:
             print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
             return 1
-        dossier = matters_query.dossier(db, matter.id, scope=scope)
+        dossier = query.dossier(db, matter.id, scope=scope)
         office = regions.office(db).name
         # The entry commits before the finished file is renamed into place.
         write_dossier(out, dossier, office_name=office, before_rename=lambda: _record(db, matter.id, out))

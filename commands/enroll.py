@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gridoffice import users
+from gridoffice.access import users
 from gridoffice.consolidation import enroll
 
 from . import _files, _login

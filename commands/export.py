@@ -11,7 +11,9 @@ from pathlib import Path
 
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
-from gridoffice import regions, stats_archives, users
+from gridoffice.access import users
+from gridoffice.org import regions
+from gridoffice.reports import archives as stats_archives
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 

@@ -6,8 +6,10 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from gridoffice import demo, generator, keys, officefile, session, users
-from gridoffice.db import has_office_data
+from gridoffice.access import keys, session, users
+from gridoffice.demo import activity as demo, generator
+from gridoffice.store import officefile
+from gridoffice.store.db import has_office_data
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from exports.import_report import write_report
 from gridoffice.errors import GridOfficeError
-from gridoffice import search, tag_import
-from gridoffice.roster_import import import_file
-from gridoffice.safety import classify
+from gridoffice.archive import tag_import
+from gridoffice.search import finder
+from gridoffice.roster.importer import import_file
+from gridoffice.store.storage import classify
 
 from . import _files, _login
 from ._progress import consume
@@ -60,8 +61,8 @@ def run(args) -> int:
         raise
     # The import is committed and the office in use; a bulk load's search documents come now.
     try:
-        if search.pending(db):
-            consume(search.fill(db), quiet=args.quiet)
+        if finder.pending(db):
+            consume(finder.fill(db), quiet=args.quiet)
     except (OSError, sqlite3.Error) as exc:
         storage = classify(exc)
         if storage is None:

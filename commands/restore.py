@@ -6,8 +6,9 @@ import sys
 
 from pathlib import Path
 
-from gridoffice import backup, keys, officefile
-from gridoffice.db import connect
+from gridoffice.access import keys
+from gridoffice.store import backup, officefile
+from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 
 from . import _files, _login

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import search, users
-from gridoffice.db import connect
+from gridoffice.access import users
+from gridoffice.search import finder
+from gridoffice.store.db import connect
 
 from . import _login
 
 NAME = "search"
 HELP = "按姓名、拼音、身份证号或电话的数字、地址、户号查找人员和户，每行一条结果"
 
-_KINDS = {search.PERSON: "人员", search.HOUSEHOLD: "户"}
+_KINDS = {finder.PERSON: "人员", finder.HOUSEHOLD: "户"}
 
 
 def add_arguments(parser) -> None:
@@ -29,22 +30,22 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     path = Path(args.db)
-    if message := search.query_problem(args.query):
+    if message := finder.query_problem(args.query):
         print(message, file=sys.stderr)
         return 2
     if args.limit < 1:
         print("--limit 应为正整数", file=sys.stderr)
         return 2
-    # A number search leaves an audit entry (gridoffice.search.NUMBER_DIGITS); any other only reads.
-    readonly = search.number_digits(args.query) <= search.NUMBER_DIGITS
+    # A number search leaves an audit entry (gridoffice.search.finder.NUMBER_DIGITS); any other only reads.
+    readonly = finder.number_digits(args.query) <= finder.NUMBER_DIGITS
     login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=readonly))
     db = login.db
     try:
         if not db["households"].exists() or not db["search_fts"].exists():
             print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
             return 2
-        hits = search.search(db, args.query, scope=users.scope_of(db, login.user), limit=args.limit)
-        waiting = search.pending_notice(db)
+        hits = finder.search(db, args.query, scope=users.scope_of(db, login.user), limit=args.limit)
+        waiting = finder.pending_notice(db)
     except sqlite3.DatabaseError as exc:
         print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
         return 2

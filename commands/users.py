@@ -10,7 +10,8 @@ import getpass
 import sys
 from pathlib import Path
 
-from gridoffice import officefile, session, users
+from gridoffice.access import session, users
+from gridoffice.store import officefile
 from gridoffice.errors import GridOfficeError, NotFound
 
 from . import _files, _login

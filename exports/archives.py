@@ -1,7 +1,7 @@
 """The archives as PDF, in the house style of the matter dossier (embedded CJK font):
 一村一档 (one village/community, one file) and 一党员一档 (one party member, one file).
 Each has a cover, an index of its sections, and every linked record, laid out from
-gridoffice.stats_archives."""
+gridoffice.reports.archives."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
-from gridoffice import audit_log, stats_archives
+from gridoffice.audit import journal
+from gridoffice.reports import archives
 from gridoffice.i18n import tr
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from .matter_dossier import grid_table, para, styles, write_document
 
@@ -52,7 +53,7 @@ def _build(path, story, title: str, footer_text: str, office: str, before_rename
 def write_village(db, path: str | Path, org_id: int, *, scope: Scope, today: dt.date | None = None):
     """一村一档 of a unit in the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在整理档案……")
-    v = stats_archives.village_file(db, org_id, scope=scope, today=today)
+    v = archives.village_file(db, org_id, scope=scope, today=today)
     s = styles()
     sections = [tr("基本情况"), tr("网格划分"), tr("服务团队"), tr("户籍档案（{n}户）").format(n=v.households)]
     story = _cover(s, tr("一村一档"), v.name, v.office, [v.path_names, tr("{h}户　{p}人").format(
@@ -71,7 +72,7 @@ def write_village(db, path: str | Path, org_id: int, *, scope: Scope, today: dt.
         tr("（没有在册户）"))
     yield 1, 2, tr("正在生成PDF……")
     _build(path, story, tr("一村一档 {n}").format(n=v.name), tr("一村一档　{n}").format(n=v.name), v.office,
-           lambda: audit_log.record_export(db, "village_file", str(path), v.households))
+           lambda: journal.record_export(db, "village_file", str(path), v.households))
     yield 2, 2, tr("已完成")
     return Path(path)
 
@@ -80,7 +81,7 @@ def write_member(db, path: str | Path, staff_id: int, *, scope: Scope, year: int
                  today: dt.date | None = None):
     """一党员一档 within the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在整理档案……")
-    m = stats_archives.member_file(db, staff_id, scope=scope, year=year, today=today)
+    m = archives.member_file(db, staff_id, scope=scope, year=year, today=today)
     s = styles()
     sections = [tr("基本情况"), tr("联系户（{n}户）").format(n=len(m.contacts)), tr("走访记录（{n}次）").format(n=len(m.visits)),
                 tr("民情日志（{n}篇）").format(n=len(m.logs)), tr("承办诉求（{n}件）").format(n=len(m.matters)),
@@ -100,7 +101,7 @@ def write_member(db, path: str | Path, staff_id: int, *, scope: Scope, year: int
     story += _section(s, 6, sections[5], [tr("指标"), tr("完成情况")], m.evaluations, [3, 2], tr("（没有考核数据）"))
     yield 1, 2, tr("正在生成PDF……")
     _build(path, story, tr("一党员一档 {n}").format(n=m.name), tr("一党员一档　{n}").format(n=m.name), m.office,
-           lambda: audit_log.record_export(db, "member_file", str(path),
+           lambda: journal.record_export(db, "member_file", str(path),
                                            len(m.contacts) + len(m.visits) + len(m.logs)))
     yield 2, 2, tr("已完成")
     return Path(path)

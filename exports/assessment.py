@@ -11,10 +11,11 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from gridoffice import audit_log, stats_assessment
-from gridoffice.staff_accounts import signer
+from gridoffice.audit import journal
+from gridoffice.reports import assessment
+from gridoffice.access.staff_accounts import signer
 from gridoffice.i18n import tr
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from . import workbook as wbk
 from .xlsx import Formula
@@ -28,11 +29,11 @@ def score_formula(value_ref: str, weight_row: int) -> str:
     return Formula(f'=IF({value_ref}="",0,MIN({value_ref}/{target},1)*{weight})')
 
 
-def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
+def _weights_sheet(wb, a: assessment.Assessment, maker: str) -> None:
     heads = [tr("考核指标"), tr("满分标准"), tr("权重（满分）"), tr("说明")]
     ws = wbk.sheet(wb, WEIGHTS, tr("年终考核指标与权重"), heads, office=a.office, period=a.period.label)
     rows = [[i.label, i.target, i.weight,
-             stats_assessment.kind_text(i)]
+             assessment.kind_text(i)]
             for i in a.indicators]
     rows.append([tr("合计"), None, Formula(f"=SUM(C{FIRST_WEIGHT_ROW}:C{FIRST_WEIGHT_ROW + len(rows) - 1})"), None])
     wbk.write_rows(wb, ws, rows, total_rows=[len(rows) - 1],
@@ -41,8 +42,8 @@ def _weights_sheet(wb, a: stats_assessment.Assessment, maker: str) -> None:
     wbk.page_setup(ws, maker=maker, landscape=False)
 
 
-def _score_sheet(wb, title: str, first: str, rows: list[stats_assessment.Assessed],
-                 a: stats_assessment.Assessment, maker: str) -> None:
+def _score_sheet(wb, title: str, first: str, rows: list[assessment.Assessed],
+                 a: assessment.Assessment, maker: str) -> None:
     inds = a.indicators
     n = len(inds)
     heads = [first, tr("所属单位")] + [i.label for i in inds] + [i.label for i in inds] + [tr("总分"), tr("排名")]
@@ -74,13 +75,13 @@ def write(db, path: str | Path, year_text: str, *, scope: Scope, org_id: int | N
           maker: str | None = None, today=None):
     """Compute and write the assessment of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计全年考核指标……")
-    a = stats_assessment.assessment(db, year_text, scope=scope, org_id=org_id, today=today)
+    a = assessment.assessment(db, year_text, scope=scope, org_id=org_id, today=today)
     maker = maker or signer(db)
     wb = wbk.new_workbook()
     _score_sheet(wb, tr("个人考核"), tr("姓名"), list(a.staff), a, maker)
     _score_sheet(wb, tr("团队考核"), tr("服务团队"), list(a.teams), a, maker)
     _weights_sheet(wb, a, maker)
     yield 1, 2, tr("正在保存……")
-    wbk.save(wb, path, lambda: audit_log.record_export(db, "assessment", str(path), len(a.staff) + len(a.teams)))
+    wbk.save(wb, path, lambda: journal.record_export(db, "assessment", str(path), len(a.staff) + len(a.teams)))
     yield 2, 2, tr("已完成")
     return Path(path)

@@ -11,7 +11,7 @@ Origin: the chart's bottom-left corner, y upwards.
 
 Every series has a fill pattern as well as a colour (hatching drawn as lines clipped to the bar)
 and every bar its number beside it, so a black-and-white print reads as well as the screen.
-The figures come from gridoffice.stats_dashboard; nothing here computes one.
+The figures come from gridoffice.reports.dashboard; nothing here computes one.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass
 from typing import Callable
 
-from gridoffice import stats_dashboard as D
+from gridoffice.reports import dashboard as D
 from gridoffice.i18n import tr
 
 PT_PER_MM = 72 / 25.4

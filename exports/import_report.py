@@ -14,9 +14,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from gridoffice.i18n import tr
-from gridoffice import tag_import
-from gridoffice.roster_columns import FIELDS
-from gridoffice.roster_import import ImportResult
+from gridoffice.archive import tag_import
+from gridoffice.roster.columns import FIELDS
+from gridoffice.roster.importer import ImportResult
 
 from .workbook import safe_row, save
 

@@ -19,11 +19,11 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from xml.sax.saxutils import escape
 
-from gridoffice import tempfiles
+from gridoffice.store import tempfiles
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_text
-from gridoffice.matters import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
-from gridoffice.officefile import check_output
+from gridoffice.matters.rules import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
+from gridoffice.store.officefile import check_output
 
 from . import fonts
 

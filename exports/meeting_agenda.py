@@ -11,7 +11,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, Spacer
 
 from gridoffice.i18n import tr
-from gridoffice.matters import GRADES, STATES, MeetingItem, Timeliness
+from gridoffice.matters.rules import GRADES, STATES, MeetingItem, Timeliness
 
 from .matter_dossier import grid_table, para, styles, write_document
 

@@ -1,6 +1,6 @@
 """The monthly summary workbook (月度汇总): one sheet per grid, one per staff member.
 
-Figures come from gridoffice.stats; the totals, the month before and the month-on-month change are
+Figures come from gridoffice.reports.monthly; the totals, the month before and the month-on-month change are
 live formulas, so a clerk who corrects a count sees the totals follow."""
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ from pathlib import Path
 
 from openpyxl.utils import get_column_letter
 
-from gridoffice import audit_anchor, audit_log, stats
-from gridoffice.staff_accounts import signer
+from gridoffice.audit import anchors, journal
+from gridoffice.reports import monthly
+from gridoffice.access.staff_accounts import signer
 from gridoffice.i18n import tr
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from . import workbook as wbk
 from .xlsx import Formula
@@ -22,7 +23,7 @@ RATES = {"coverage": ("covered", "rule_households"), "completion_rate": ("closed
          "satisfaction_rate": ("satisfied", "evaluated")}
 
 
-def sections(summary: stats.Summary) -> list[tuple[str, bool, list[tuple[str, str, str]]]]:
+def sections(summary: monthly.Summary) -> list[tuple[str, bool, list[tuple[str, str, str]]]]:
     """(sheet name, has activity, [(group, header, field)]) — four sheets per dimension, so each fits
     an A4 page across; a field 'groups:3' is one item of a vector."""
     people = [("", tr("户数"), "households"), ("", tr("人数"), "persons")]
@@ -43,7 +44,7 @@ def sections(summary: stats.Summary) -> list[tuple[str, bool, list[tuple[str, st
             (tr("诉求办理"), True, handling)]
 
 
-def value(f: stats.Figures, field: str):
+def value(f: monthly.Figures, field: str):
     return getter(field)(f)
 
 
@@ -71,7 +72,7 @@ def _groups(first: str, cols) -> list[tuple[str, int]]:
     return out
 
 
-def _sheet(wb, title: str, heading: str, first: str, rows: list[stats.Figures], summary: stats.Summary,
+def _sheet(wb, title: str, heading: str, first: str, rows: list[monthly.Figures], summary: monthly.Summary,
            cols, *, maker: str, with_previous: bool, anchor: str) -> None:
     headers = [first] + [h for _, h, _ in cols]
     ws = wbk.sheet(wb, title, heading, headers, office=summary.office,
@@ -119,21 +120,21 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
           maker: str | None = None):
     """Compute and write the summary of the user's scope; a progress generator returning the path."""
     yield 0, 3, tr("正在统计……")
-    summary = stats.monthly_summary(db, month_text, scope=scope, org_id=org_id)
+    summary = monthly.monthly_summary(db, month_text, scope=scope, org_id=org_id)
     yield 1, 3, tr("正在写入表格……")
     maker = maker or signer(db)
-    anchor = audit_anchor.head(db).code
+    anchor = anchors.head(db).code
     wb = wbk.new_workbook()
     # Staff members with no contact households and no work that month would be thousands of empty rows.
     staff = tuple(r for r in summary.staff if r.households or r.visits or r.log_entries or r.received)
     _sheets(wb, summary, ((tr("按网格"), tr("网格"), summary.grids), (tr("按人员"), tr("姓名"), staff)), maker, anchor)
-    wbk.save(wb, path, lambda: audit_log.record_export(db, "monthly_summary", str(path),
+    wbk.save(wb, path, lambda: journal.record_export(db, "monthly_summary", str(path),
                                                         len(summary.grids) + len(summary.staff)))
     yield 3, 3, tr("已完成")
     return Path(path)
 
 
-def write_summary(summary: stats.Summary, path: str | Path, *, maker: str):
+def write_summary(summary: monthly.Summary, path: str | Path, *, maker: str):
     """The street's (or district's) summary, one row per community (its `grids`: consolidation.
     street_summary), in the same sheets and columns; a progress generator returning the path."""
     yield 0, 1, tr("正在写入表格……")
@@ -144,7 +145,7 @@ def write_summary(summary: stats.Summary, path: str | Path, *, maker: str):
     return Path(path)
 
 
-def _sheets(wb, summary: stats.Summary, dimensions, maker: str, anchor: str) -> None:
+def _sheets(wb, summary: monthly.Summary, dimensions, maker: str, anchor: str) -> None:
     """Four sheets per dimension (by, first column's header, rows); the first dimension's activity
     sheets carry the month before and the change."""
     for by, first, rows in dimensions:

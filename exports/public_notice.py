@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gridoffice import audit_anchor, audit_log, stats
-from gridoffice.staff_accounts import signer
+from gridoffice.audit import anchors, journal
+from gridoffice.reports import monthly
+from gridoffice.access.staff_accounts import signer
 from gridoffice.i18n import tr
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from . import workbook as wbk
 
@@ -21,12 +22,12 @@ MATTER_HEADERS = ("网格", "服务团队", "诉求编号", "受理日期", "诉
                   "办结日期", "群众评分", "群众评价", "承诺办结日期")
 
 
-def team_rows(notice: stats.Notice) -> list[list]:
+def team_rows(notice: monthly.Notice) -> list[list]:
     return [[t.grid, t.team, "、".join(t.members), t.visits, t.households_visited, t.log_entries, t.received,
              t.closed, t.evaluated, (t.satisfied / t.evaluated) if t.evaluated else None] for t in notice.teams]
 
 
-def matter_rows(notice: stats.Notice) -> list[list]:
+def matter_rows(notice: monthly.Notice) -> list[list]:
     return [[t.grid, t.team, m.number, m.received_on, m.category, m.content, m.resident, m.state, m.outcome,
              m.resolved_on, m.score, m.satisfaction, m.promise_date] for t in notice.teams for m in t.matters]
 
@@ -35,9 +36,9 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
           maker: str | None = None):
     """Compute and write the notice of the user's scope; a progress generator returning the path."""
     yield 0, 2, tr("正在统计……")
-    notice = stats.public_notice(db, month_text, scope=scope, org_id=org_id)
+    notice = monthly.public_notice(db, month_text, scope=scope, org_id=org_id)
     maker = maker or signer(db)
-    anchor = audit_anchor.head(db).code
+    anchor = anchors.head(db).code
     wb = wbk.new_workbook()
     heads = [tr(h) for h in TEAM_HEADERS]
     ws = wbk.sheet(wb, tr("服务团队公示"), tr("网格服务团队工作公示"), heads, office=notice.office,
@@ -63,6 +64,6 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
         ws.heights[r] = 15 * lines
     wbk.page_setup(ws, maker=maker, anchor=anchor)
     yield 1, 2, tr("正在保存……")
-    wbk.save(wb, path, lambda: audit_log.record_export(db, "public_notice", str(path), len(rows)))
+    wbk.save(wb, path, lambda: journal.record_export(db, "public_notice", str(path), len(rows)))
     yield 2, 2, tr("已完成")
     return Path(path)

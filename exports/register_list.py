@@ -1,6 +1,6 @@
 """A 重点人群 list (one register within a unit) as an Excel workbook or a PDF to print.
 
-Rows come from gridoffice.registers, the list the page shows, in its order; ID numbers and phones
+Rows come from gridoffice.archive.registers, the list the page shows, in its order; ID numbers and phones
 are always masked and the birth date is year and month (the masking rule), since a list of, say,
 the disabled is passed round and pinned up. Each file is written to a temporary name and renamed,
 with its audit entry, only when complete."""
@@ -14,11 +14,12 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
-from gridoffice import audit_anchor, audit_log, registers
+from gridoffice.archive import registers
+from gridoffice.audit import anchors, journal
 from gridoffice.i18n import tr
-from gridoffice.regions import get_unit, office
-from gridoffice.scope import Scope
-from gridoffice.staff_accounts import signer
+from gridoffice.org.regions import get_unit, office
+from gridoffice.access.scope import Scope
+from gridoffice.access.staff_accounts import signer
 
 from . import workbook as wbk
 from .matter_dossier import grid_table, para, styles, write_document
@@ -65,8 +66,8 @@ def write_xlsx(db, path: str | Path, code: str, *, scope: Scope, org_id: int | N
     wbk.write_rows(wb, ws, rows, wrap_cols=(8,))
     wbk.fit_widths(ws, [headers()] + rows)
     ws.widths[8] = min(ws.widths.get(8, 30), 30)
-    wbk.page_setup(ws, maker=signer(db), anchor=audit_anchor.head(db).code)
-    wbk.save(wb, path, lambda: audit_log.record_export(db, "register_list", str(path), len(rows)))
+    wbk.page_setup(ws, maker=signer(db), anchor=anchors.head(db).code)
+    wbk.save(wb, path, lambda: journal.record_export(db, "register_list", str(path), len(rows)))
     yield 2, 2, tr("已完成")
     return Path(path)
 
@@ -91,6 +92,6 @@ def write_pdf(db, path: str | Path, code: str, *, scope: Scope, org_id: int | No
     write_document(path, story, title=tr("重点人群名单·{g}").format(g=label), author=office_name,
                    footer_text=tr("重点人群名单·{g}　{where}　身份证号和电话已遮挡").format(g=label, where=where),
                    pagesize=page, side=12 * mm,
-                   before_rename=lambda: audit_log.record_export(db, "register_list_pdf", str(path), len(rows)))
+                   before_rename=lambda: journal.record_export(db, "register_list_pdf", str(path), len(rows)))
     yield 2, 2, tr("已完成")
     return Path(path)

@@ -1,7 +1,7 @@
 """The roster export (花名册): the persons of a subtree with the columns the clerk picks.
 
 Headers are the import's standard column names (roster_columns.FIELDS) and codes are written as
-their Chinese labels, so gridoffice.roster_import reads the file back unchanged. Every value is a
+their Chinese labels, so gridoffice.roster.importer reads the file back unchanged. Every value is a
 string, so an ID number stays text. ID numbers, phones and birth dates (as 出生年月) are masked by
 gridoffice.masking unless the clerk deliberately asks for full numbers with a reason (which the audit
 entry keeps); a masked roster documents, it cannot be imported back as a match key. Written in openpyxl's write-only mode, rows streamed from one
@@ -19,16 +19,20 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet import _writer as openpyxl_writer
 
-from gridoffice import audit_log, masking, office_tags, people, regions, tempfiles, vocab
-from gridoffice.staff_accounts import signer
+from gridoffice import masking, vocab
+from gridoffice.archive import office_tags, people
+from gridoffice.audit import journal
+from gridoffice.org import regions
+from gridoffice.store import tempfiles
+from gridoffice.access.staff_accounts import signer
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
-from gridoffice.regions import get_unit, office
-from gridoffice.roster_columns import FIELDS
-from gridoffice.roster_rows import roster_rows
-from gridoffice.scope import Scope
-from gridoffice.tag_entries import TagEntry, format_cell
+from gridoffice.org.regions import get_unit, office
+from gridoffice.roster.columns import FIELDS
+from gridoffice.roster.rows import roster_rows
+from gridoffice.access.scope import Scope
+from gridoffice.archive.tag_entries import TagEntry, format_cell
 
 from . import workbook as wbk
 
@@ -95,7 +99,7 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
             wbk.close_failed_save(exc)
             code = errno.ENOSPC if "ENOSPC" in str(exc) else errno.EIO
             raise OSError(code, os.strerror(code), str(spool.path)) from None
-        wbk.save(wb, path, lambda: audit_log.record_export(
+        wbk.save(wb, path, lambda: journal.record_export(
             db, "roster", str(path), done, unmasked=full_numbers and ("id_number" in columns or "phone" in columns),
             reason=reason), saver=wbk.save_spooled)
     return done

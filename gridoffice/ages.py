@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from .i18n import tr
+from gridoffice.i18n import tr
 
 
 @dataclass(frozen=True)

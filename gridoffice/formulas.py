@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .normalize import UNSAFE_CHARS
+from gridoffice.normalize import UNSAFE_CHARS
 
 _STARTS = "=+\\-@\uff1d\uff0b\uff0d\uff20"
 _FORMULA = re.compile(f"\\s*[{_STARTS}]|[\\t\\r]")

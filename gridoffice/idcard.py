@@ -7,9 +7,9 @@ import re
 from functools import lru_cache
 from typing import Iterable, NamedTuple
 
-from .errors import ValidationError
-from .i18n import tr
-from .normalize import clean_text
+from gridoffice.errors import ValidationError
+from gridoffice.i18n import tr
+from gridoffice.normalize import clean_text
 
 CHECK_CHARS = "10X98765432"
 

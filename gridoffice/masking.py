@@ -31,12 +31,12 @@ import re
 
 from sqlite_utils import Database
 
-from . import audit
-from .errors import NotFound, ValidationError
-from .i18n import tr
-from .idcard import check_char
-from .normalize import clean_text
-from .scope import Scope
+from gridoffice.audit import trail
+from gridoffice.errors import NotFound, ValidationError
+from gridoffice.i18n import tr
+from gridoffice.idcard import check_char
+from gridoffice.normalize import clean_text
+from gridoffice.access.scope import Scope
 
 __all__ = ["mask_id", "mask_phone", "mask_birth", "mask_name", "mask_field", "mask_text", "mask_record", "reveal", "find_unmasked",
            "REVEALABLE", "BIRTH_HEADER"]
@@ -165,7 +165,7 @@ def reveal(db: Database, table: str, row_id: int, field: str, reason: str, *, sc
     if row is None:
         raise NotFound(tr("找不到编号为{id}的记录").format(id=row_id))
     with db.atomic():
-        audit.record(db, "reveal", table, row_id, new={"field": field, "reason": reason})
+        trail.record(db, "reveal", table, row_id, new={"field": field, "reason": reason})
     return row[0] or ""
 
 

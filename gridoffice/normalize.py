@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .errors import ValidationError
-from .i18n import tr
+from gridoffice.errors import ValidationError
+from gridoffice.i18n import tr
 
 # Zero-width and formatting characters that survive copy and paste from web pages and Word.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")

@@ -5,7 +5,7 @@ The database keeps stable English codes; labels pass through tr() where they are
 
 from __future__ import annotations
 
-from .i18n import tr
+from gridoffice.i18n import tr
 
 ORG_LEVELS = {
     "district": "区县",

@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gridoffice import audit, backup, safety
-from gridoffice.db import get_setting, set_setting
+from gridoffice.audit import trail
+from gridoffice.store import backup, storage
+from gridoffice.store.db import get_setting, set_setting
 
 BULK = 100
 BULK_EVERY = 4
@@ -36,9 +37,9 @@ def _step(db, k: int, path: Path, out: int) -> None:
                 "INSERT INTO persons(household_id, name, relation, notes) VALUES(?,?,?,?)",
                 [(hid, f"导入{k}-{i}", "other", "备注" * 20) for i in range(BULK)],
             )
-            audit.record(db, "import", "households", hid, new={"rows": BULK})
+            trail.record(db, "import", "households", hid, new={"rows": BULK})
         else:
-            audit.record(db, "create", "households", hid, new={"number": f"H{k}"})
+            trail.record(db, "create", "households", hid, new={"number": f"H{k}"})
         set_setting(db, "crash_step", str(k))
     os.write(out, f"{k}\n".encode())
     if k % BACKUP_EVERY == 0:
@@ -48,8 +49,8 @@ def _step(db, k: int, path: Path, out: int) -> None:
 
 def child(path: Path, out: int) -> None:
     """Runs in the forked child until it is killed."""
-    office = safety.OpenOffice(path)
-    audit.set_actor(office.db, "崩溃测试")
+    office = storage.OpenOffice(path)
+    trail.set_actor(office.db, "崩溃测试")
     k = int(get_setting(office.db, "crash_step", "0"))
     os.write(out, b"R\n")
     while True:
@@ -71,7 +72,7 @@ class Tally:
 def verify(path: Path, last: int) -> tuple[int, list[str]]:
     """Open as the program would after a crash and compare with the deterministic state of step s."""
     problems = []
-    with safety.OpenOffice(path, check="always") as office:
+    with storage.OpenOffice(path, check="always") as office:
         db = office.db
         s = int(get_setting(db, "crash_step", "0"))
         if s not in (last, last + 1):
@@ -86,7 +87,7 @@ def verify(path: Path, last: int) -> tuple[int, list[str]]:
         if households != s or persons != bulk_steps * BULK or partial or entries != s:
             problems.append(f"step {s}: {households} households, {persons} persons, {partial} partial imports, "
                             f"{entries} audit entries")
-        problems += [p for _, _, p in audit.verify(db) if p]
+        problems += [p for _, _, p in trail.verify(db) if p]
     return s, problems
 
 
@@ -107,7 +108,7 @@ def run(folder: Path, kills: int, *, seed: int, max_delay: float = 0.08, fresh_e
         # Backups killed half-way leave temporary files; the next backup must still succeed.
         backup.backup_now(path)
         for b in backup.list_backups(path):
-            if safety.integrity_problems(b.path):
+            if storage.integrity_problems(b.path):
                 tally.failures.append(f"backup {b.name} is damaged")
             tally.backups_checked += 1
     tally.seconds = time.perf_counter() - started

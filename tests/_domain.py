@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gridoffice import households, regions, staff
+from gridoffice.archive import households
+from gridoffice.org import regions, staff
 from gridoffice.idcard import make_id
-from gridoffice.people import PersonInput
+from gridoffice.archive.people import PersonInput
 
 TODAY = dt.date(2026, 11, 22)
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from commands._progress import consume
-from gridoffice import board_slips, demo, generator, logs, matters, must_visits, office_tags, people
+from gridoffice.activity import board_slips, logs, must_visits
+from gridoffice.archive import office_tags, people
+from gridoffice.demo import activity, generator
+from gridoffice.matters import rules
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -15,13 +18,13 @@ def small_office(db, households: int = 40, seed: int = 3) -> None:
     naming a matter, a meeting decision, a must-visit, a campaign and the message board's and the
     slips' entries (the kinds the generator leaves out)."""
     consume(generator.generate(db, households=households, seed=seed, today=TODAY))
-    consume(demo.add_activity(db, seed=seed, today=TODAY))
-    demo.add_demo_accounts(db)
+    consume(activity.add_activity(db, seed=seed, today=TODAY))
+    activity.add_demo_accounts(db)
     staff_id, household_id = db.execute("SELECT staff_id, household_id FROM contacts ORDER BY id LIMIT 1").fetchone()
     matter_id = db.execute("SELECT id FROM matters ORDER BY id LIMIT 1").fetchone()[0]
     logs.add_entry(db, staff_id, TODAY, "入户了解用水问题", household_ids=[household_id], matter_ids=[matter_id],
                    today=TODAY)
-    matters.record_decision(db, matter_id, TODAY, "由物业牵头，一周内修复", by="admin",
+    rules.record_decision(db, matter_id, TODAY, "由物业牵头，一周内修复", by="admin",
                             now=dt.datetime(2026, 11, 22, 10, 0))
     # An office register with an entry, and a household's hardship (office_tags).
     person_id = db.execute("SELECT id FROM persons WHERE status = 'active' ORDER BY id LIMIT 1").fetchone()[0]

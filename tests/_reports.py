@@ -1,5 +1,5 @@
 """Shared by the report tests: an office with a year of matters and activity, and the figures
-recomputed by plain Python loops over the rows (the other way to the SQL in gridoffice.stats)."""
+recomputed by plain Python loops over the rows (the other way to the SQL in gridoffice.reports.monthly)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ import datetime as dt
 import shutil
 from collections import Counter, defaultdict
 
-from gridoffice import ages, audit, matters_demo, visits, visits_demo
-from gridoffice.db import open_db
+from gridoffice import ages
+from gridoffice.activity import visits
+from gridoffice.audit import trail
+from gridoffice.demo import matters, visits as visits_demo
+from gridoffice.store.db import open_db
 
 TODAY = dt.date(2026, 11, 1)
 MONTH = "2026-10"
@@ -17,8 +20,8 @@ MONTH = "2026-10"
 def build_activity_office(template, target) -> None:
     shutil.copyfile(template, target)
     db = open_db(target)
-    audit.set_actor(db, "测试员")
-    matters_demo.generate_matters(db, seed=1, today=TODAY)
+    trail.set_actor(db, "测试员")
+    matters.generate_matters(db, seed=1, today=TODAY)
     visits_demo.generate_activity(db, seed=1, today=TODAY)
     db.close()
 

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from commands._progress import consume
-from gridoffice import generator, keys, users
+from gridoffice.access import keys, users
+from gridoffice.demo import generator
 from gridoffice.consolidation import enroll, package
 from gridoffice.consolidation.tables import AUDIT, TABLES
-from gridoffice.db import open_db
+from gridoffice.store.db import open_db
 
 TODAY = dt.date(2026, 11, 1)
 STREET_PASSWORD = "street-pass-1"

@@ -6,7 +6,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def _state_folder() -> str:
-    """The list of places of temporary files (gridoffice.tempfiles) for what runs outside a test
+    """The list of places of temporary files (gridoffice.store.tempfiles) for what runs outside a test
     (a module's fixture): the process's own, removed when it ends; each test gets its own below."""
     import atexit
     import shutil
@@ -24,13 +24,14 @@ import pytest  # noqa: E402
 
 pytest_plugins = ("tests.clock", "tests.pg")
 
-from gridoffice import audit, keys  # noqa: E402
-from gridoffice.db import open_db  # noqa: E402
+from gridoffice.access import keys
+from gridoffice.audit import trail  # noqa: E402
+from gridoffice.store.db import open_db  # noqa: E402
 
 # Every office file a test makes without logging in is encrypted under this one test key and gets
 # a key file without slots (what `session.create_office` would write, less the passwords), so tests
 # that make, copy and reopen files need no password. A file a test copied without its key file is
-# adopted when the test key opens it. Tests of the log-in make real offices through gridoffice.session.
+# adopted when the test key opens it. Tests of the log-in make real offices through gridoffice.access.session.
 TEST_KEY = bytes(range(32))
 TEST_OFFICE = keys.KeyFile("test-office", keys.check_value(TEST_KEY), {})
 keys.remember(TEST_OFFICE, TEST_KEY)
@@ -76,8 +77,8 @@ def give_accounts(path) -> None:
     """Give a test office what `session.create_office` gives a real one: the recovery slot and the
     administrator TEST_USER with TEST_PASSWORD. The account goes in without an audit entry, so the
     tests counting entries count only their own."""
-    from gridoffice import users
-    from gridoffice.db import connect
+    from gridoffice.access import users
+    from gridoffice.store.db import connect
 
     path = Path(path)
     if not path.is_file() or not path.stat().st_size or keys.key_for(path) != TEST_KEY:
@@ -103,7 +104,7 @@ def give_accounts(path) -> None:
 @pytest.fixture(autouse=True)
 def _command_log_in(monkeypatch, tmp_path_factory):
     """Commands in tests log in as TEST_USER; an office made by a fixture gets the account first.
-    The list of places of temporary files (gridoffice.tempfiles) is the test's own, not the user's."""
+    The list of places of temporary files (gridoffice.store.tempfiles) is the test's own, not the user's."""
     from commands import _login
 
     monkeypatch.setenv("GRIDOFFICE_STATE_DIR", str(tmp_path_factory.mktemp("state")))
@@ -123,7 +124,7 @@ def _command_log_in(monkeypatch, tmp_path_factory):
 def db(tmp_path):
     """A fresh, migrated office file in a temporary folder, acting as a test clerk."""
     database = open_db(tmp_path / "office.db")
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     yield database
     database.close()
 
@@ -138,11 +139,11 @@ SMALL_OFFICE_TODAY = dt.date(2026, 11, 1)
 def small_office_template(tmp_path_factory):
     """~300 generated households, built once per session; tests get copies (see small_office)."""
     # Imported here so a test session that never asks for the office does not load the generator.
-    from gridoffice import generator
+    from gridoffice.demo import generator
 
     path = tmp_path_factory.mktemp("small-office") / "template.db"
     database = open_db(path)
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     job = generator.generate(database, households=300, seed=7, today=SMALL_OFFICE_TODAY)
     for _ in job:
         pass
@@ -156,7 +157,7 @@ def small_office(small_office_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
     database = open_db(path)
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     yield database
     database.close()
 
@@ -177,6 +178,6 @@ def activity_office(activity_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(activity_template, path)
     database = open_db(path)
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     yield database
     database.close()

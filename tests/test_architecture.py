@@ -56,3 +56,10 @@ def test_sql_is_written_only_in_the_core():
                     and node.func.attr in ("execute", "executemany", "executescript")):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []
+
+
+def test_the_core_is_in_packages_by_domain():
+    """A new module goes into the package of its domain (README, Layout); only rules every package uses stand alone."""
+    shared = {"__init__", "ages", "errors", "formulas", "i18n", "idcard", "masking", "natural", "normalize", "shipped",
+              "vocab"}
+    assert {p.stem for p in (ROOT / "gridoffice").glob("*.py")} == shared

@@ -6,15 +6,15 @@ import pytest
 from openpyxl import load_workbook
 
 import commands
-from gridoffice import audit, audit_anchor, audit_log
-from gridoffice.db import open_db
+from gridoffice.audit import trail, anchors, journal
+from gridoffice.store.db import open_db
 from gridoffice.errors import ValidationError
 
 
 def _fill(db, n=5):
     with db.atomic():
         for i in range(n):
-            audit.record(db, "update", "persons", i + 1, old={"name": "甲"}, new={"name": f"乙{i}"})
+            trail.record(db, "update", "persons", i + 1, old={"name": "甲"}, new={"name": f"乙{i}"})
 
 
 def _path(db):
@@ -55,9 +55,9 @@ def _rewrite(db, entry, new):
     db.execute("DROP TRIGGER audit_no_update")
     db.execute("DROP TRIGGER audit_no_delete")
     db.execute("UPDATE audit SET new = ? WHERE id = ?", [new, entry])
-    prev = audit.GENESIS
+    prev = trail.GENESIS
     for r in db.execute("SELECT id, at, actor, action, table_name, row_id, old, new FROM audit ORDER BY id").fetchall():
-        digest = audit.digest(prev, *r[1:])
+        digest = trail.digest(prev, *r[1:])
         db.execute("UPDATE audit SET prev_hash = ?, hash = ? WHERE id = ?", [prev, digest, r[0]])
         prev = digest
     _cover_tracks(db)
@@ -66,40 +66,40 @@ def _rewrite(db, entry, new):
 
 def test_a_code_reads_back_however_a_clerk_types_it(db):
     _fill(db)
-    head = audit_anchor.head(db)
+    head = anchors.head(db)
     code = head.code
     entry, *groups, check = code.split("-")
     assert entry == "5" and [len(g) for g in groups] == [4, 4, 4] and len(check) == 1
-    assert audit_anchor.parse(code) == head
+    assert anchors.parse(code) == head
     typed = code.lower().replace("-", " ").replace("0", "o").replace("1", "l")
-    assert audit_anchor.parse(typed) == head
-    assert audit_anchor.parse(f"５－{code[2:]}") == head  # full-width, as a Chinese IME may type it
-    assert audit_anchor.of(0, audit.GENESIS).code == "0-0000-0000-0000-0"
+    assert anchors.parse(typed) == head
+    assert anchors.parse(f"５－{code[2:]}") == head  # full-width, as a Chinese IME may type it
+    assert anchors.of(0, trail.GENESIS).code == "0-0000-0000-0000-0"
 
 
 def test_every_single_miscopied_character_is_caught(db):
     _fill(db, 3)
-    code = audit_anchor.head(db).code
+    code = anchors.head(db).code
     for i, ch in enumerate(code):
         if ch == "-":
             continue
-        for other in audit_anchor.ALPHABET:
+        for other in anchors.ALPHABET:
             if other == ch:
                 continue
             with pytest.raises(ValidationError, match="锚定码"):
-                audit_anchor.parse(code[:i] + other + code[i + 1:])
+                anchors.parse(code[:i] + other + code[i + 1:])
     with pytest.raises(ValidationError, match="格式不对"):
-        audit_anchor.parse("12-ABC")
+        anchors.parse("12-ABC")
 
 
 def test_a_good_chain_holds_its_anchors_and_says_so(db, capsys):
     _fill(db, 3)
-    early = audit_anchor.head(db).code
+    early = anchors.head(db).code
     _fill(db, 4)
     code, out, _ = _check(db, capsys, early)
     assert code == 0
     assert f"锚定码 {early} 核对通过：第 3 条记录仍在、没有改动，其后 4 条链接完好。" in out
-    assert f"当前锚定码：{audit_anchor.head(db).code}" in out
+    assert f"当前锚定码：{anchors.head(db).code}" in out
 
 
 def test_a_cut_tail_is_noticed_by_the_file_alone(db, capsys):
@@ -117,7 +117,7 @@ def test_a_cut_tail_is_noticed_by_the_file_alone(db, capsys):
 
 def test_a_cut_tail_with_tracks_covered_is_caught_by_the_anchor(db, capsys):
     _fill(db)
-    anchor = audit_anchor.head(db).code
+    anchor = anchors.head(db).code
     _cut_tail(db, 3, cover_tracks=True)
     assert _check(db, capsys)[0] == 0  # the file alone cannot tell any more
     code, _, err = _check(db, capsys, anchor)
@@ -129,10 +129,10 @@ def test_a_cut_tail_with_tracks_covered_is_caught_by_the_anchor(db, capsys):
 def test_a_rewrite_with_recomputed_links_is_caught_by_the_anchor(db, capsys):
     """The issue's attack: a full rewrite with recomputed SHA-256 links passed `audit check`."""
     _fill(db)
-    anchor = audit_anchor.head(db).code
+    anchor = anchors.head(db).code
     _fill(db, 2)
     _rewrite(db, 2, '{"name": "丙"}')
-    assert audit_log.check(db)[1] == []  # every link is consistent again
+    assert journal.check(db)[1] == []  # every link is consistent again
     code, _, err = _check(db, capsys, anchor)
     assert code == 1
     assert f"锚定码 {anchor} 对应的第5条审计记录与锚定时不同：这条或更早的记录被改写过" in err
@@ -159,7 +159,7 @@ def _footer_anchor(path):
 def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrite(small_office, tmp_path, capsys):
     path = _path(small_office)
     _fill(small_office, 3)
-    head = audit_anchor.head(small_office).code
+    head = anchors.head(small_office).code
     small_office.close()
     summary, notice = tmp_path / "汇总.xlsx", tmp_path / "公示.xlsx"
     for kind, out in (("summary", summary), ("notice", notice)):
@@ -170,7 +170,7 @@ def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrit
     login = db.execute("SELECT id, hash FROM audit WHERE action = 'login' ORDER BY id LIMIT 1").fetchone()
     db.close()
     assert login[0] == int(head.split("-")[0]) + 1
-    assert printed == audit_anchor.of(*login).code and _footer_anchor(notice) != printed  # an export came between
+    assert printed == anchors.of(*login).code and _footer_anchor(notice) != printed  # an export came between
     db = open_db(path)
     try:
         _rewrite(db, 1, '{"kind": "quietly changed"}')
@@ -185,17 +185,17 @@ def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrit
 def test_an_anchor_from_before_a_restore_points_to_the_file_kept_aside(tmp_path, capsys):
     import datetime as dt
 
-    from gridoffice import backup, safety
+    from gridoffice.store import backup, storage
 
     path = tmp_path / "office.db"
-    with safety.OpenOffice(path) as office:
-        audit.set_actor(office.db, "测试员")
+    with storage.OpenOffice(path) as office:
+        trail.set_actor(office.db, "测试员")
         _fill(office.db, 3)
     taken = backup.backup_now(path, now=dt.datetime(2026, 3, 1, 9)).backup.path
-    with safety.OpenOffice(path) as office:
-        audit.set_actor(office.db, "测试员")
+    with storage.OpenOffice(path) as office:
+        trail.set_actor(office.db, "测试员")
         _fill(office.db, 4)
-        printed = audit_anchor.head(office.db).code  # on a summary, a week after the backup
+        printed = anchors.head(office.db).code  # on a summary, a week after the backup
     kept = backup.restore(path, taken).kept_aside
     code = commands.run(["audit", "check", "--db", str(path), "--anchor", printed])
     err = capsys.readouterr().err
@@ -222,8 +222,8 @@ def test_an_anchor_of_the_empty_trail_must_name_its_start(db, capsys):
     """Entry 0 is the start of every trail, so only its own code holds; any other `0-...` code was
     reported as holding."""
     _fill(db)
-    assert _check(db, capsys, audit_anchor.of(0, audit.GENESIS).code)[0] == 0
-    forged = audit_anchor.Anchor(0, 12345).code
+    assert _check(db, capsys, anchors.of(0, trail.GENESIS).code)[0] == 0
+    forged = anchors.Anchor(0, 12345).code
     code, _, err = _check(db, capsys, forged)
     assert code == 1
     assert f"锚定码 {forged} 不是空操作记录的锚定码" in err

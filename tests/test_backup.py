@@ -9,26 +9,27 @@ import pytest
 
 import commands
 from commands import _files
-from gridoffice import audit, audit_anchor, backup, lock, officefile, safety
+from gridoffice.audit import trail, anchors
+from gridoffice.store import backup, lock, officefile, storage
 from gridoffice.errors import GridOfficeError
 
 
 @pytest.fixture
 def office(tmp_path):
     path = tmp_path / "office.db"
-    with safety.OpenOffice(path) as o:
+    with storage.OpenOffice(path) as o:
         o.db.execute("INSERT INTO settings(key, value) VALUES('version', '1')")
         o.db.conn.commit()
     return path
 
 
 def _value(path):
-    with safety.OpenOffice(path) as o:
+    with storage.OpenOffice(path) as o:
         return o.db.execute("SELECT value FROM settings WHERE key='version'").fetchone()[0]
 
 
 def _set(path, value):
-    with safety.OpenOffice(path) as o:
+    with storage.OpenOffice(path) as o:
         o.db.execute("UPDATE settings SET value = ? WHERE key='version'", [value])
         o.db.conn.commit()
 
@@ -48,7 +49,7 @@ def test_thinning_keeps_hourly_daily_weekly_monthly():
 
 def test_backup_is_a_consistent_checked_copy_and_rotation_thins_old_ones(office, tmp_path):
     # A live writer holds the file while backups are taken.
-    with safety.OpenOffice(office) as live:
+    with storage.OpenOffice(office) as live:
         live.db.execute("UPDATE settings SET value = '2' WHERE key='version'")
         live.db.conn.commit()
         base = dt.datetime(2026, 3, 1, 9)
@@ -59,7 +60,7 @@ def test_backup_is_a_consistent_checked_copy_and_rotation_thins_old_ones(office,
     assert len(kept) == len(backup.thin([base + dt.timedelta(hours=h) for h in range(30)], schedule))
     assert sum(len(r.removed) for r in results) == 30 - len(kept)
     assert kept[0].path.parent == tmp_path / "office-备份"
-    assert safety.integrity_problems(kept[0].path) == []
+    assert storage.integrity_problems(kept[0].path) == []
     assert _value(kept[0].path) == "2"
 
 
@@ -92,10 +93,10 @@ def test_restore_keeps_the_current_file_aside_and_logs_it(office):
     result = backup.restore(office, taken.path, actor="管理员")
     assert _value(office) == "1"
     assert _value(result.kept_aside) == "3"
-    with safety.OpenOffice(office) as o:
+    with storage.OpenOffice(office) as o:
         last = o.db.execute("SELECT actor, action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         assert last[:2] == ("管理员", "restore") and taken.name in last[2]
-        assert all(p is None for _, _, p in audit.verify(o.db))
+        assert all(p is None for _, _, p in trail.verify(o.db))
 
 
 def test_restore_is_refused_while_another_program_holds_the_file(office):
@@ -147,12 +148,12 @@ def test_backup_and_restore_commands(office, tmp_path, capsys, monkeypatch):
 
 
 def test_every_backup_has_a_manifest_with_its_office_schema_checksum_and_anchor(office, tmp_path, capsys):
-    with safety.OpenOffice(office) as o:
-        audit.set_actor(o.db, "测试员")
+    with storage.OpenOffice(office) as o:
+        trail.set_actor(o.db, "测试员")
         with o.db.atomic():
             for n in range(3):
-                audit.record(o.db, "update", "persons", n, new={"n": n})
-        head = audit_anchor.head(o.db)
+                trail.record(o.db, "update", "persons", n, new={"n": n})
+        head = anchors.head(o.db)
     result = backup.backup_now(office, now=dt.datetime(2026, 3, 1, 9))
     path = result.backup.path
     written = json.loads(backup.manifest_path(path).read_text(encoding="utf-8"))

@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 
 from tests._domain import man, tree
-from gridoffice import board_slips as B
-from gridoffice import households, logs
-from gridoffice import matters_query as Q
-from gridoffice import scope as scopes
-from gridoffice import users
+from gridoffice.activity import board_slips as B
+from gridoffice.activity import logs
+from gridoffice.archive import households
+from gridoffice.matters import query as Q
+from gridoffice.access import scope as scopes
+from gridoffice.access import users
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
 ADMIN = users.whole_office("测试员")
 

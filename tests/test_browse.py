@@ -2,9 +2,10 @@
 
 import pytest
 
-from gridoffice import audit, browse
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.archive import browse
+from gridoffice.audit import trail
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests.ui_helpers import office_copy
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -15,7 +16,7 @@ ADMIN = whole_office("测试员")
 def office_db(tmp_path):
     path, office = office_copy(tmp_path)
     database = open_db(path)
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     yield database, office
     database.close()
 

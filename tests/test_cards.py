@@ -12,10 +12,11 @@ import segno
 from commands import cards as cards_command
 from exports import card_qr
 from exports import cards as X
-from gridoffice import households, regions, staff
-from gridoffice import cards as C
+from gridoffice.archive import households
+from gridoffice.org import regions, staff
+from gridoffice.reports import cards as C
 from gridoffice.errors import ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._domain import TODAY, dump, man, tree, woman
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).

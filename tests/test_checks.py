@@ -6,15 +6,16 @@ import pytest
 from tests._domain import TODAY, man, pid, tree, woman
 from commands import run as run_command
 from commands._progress import consume
-from gridoffice.db import open_db
-from gridoffice import checks, households, people, staff
-from gridoffice.users import whole_office
+from gridoffice.store.db import open_db
+from gridoffice.archive import completeness, households, people
+from gridoffice.org import staff
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 
 
 def problems(db, today=TODAY):
-    return consume(checks.completeness(db, today=today, scope=ADMIN), quiet=True)
+    return consume(completeness.completeness(db, today=today, scope=ADMIN), quiet=True)
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def test_clean_office_has_no_problems(db, clean):
 
 
 def test_progress_is_reported(db, clean):
-    steps = list(checks.completeness(db, today=TODAY, scope=ADMIN))
+    steps = list(completeness.completeness(db, today=TODAY, scope=ADMIN))
     assert steps[0][0] == 0 and steps[-1][0] == steps[-1][1]
     assert all(isinstance(message, str) and message for _, _, message in steps)
 

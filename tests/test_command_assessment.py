@@ -1,6 +1,6 @@
 from commands import run as run_command
-from gridoffice import stats_assessment
-from gridoffice.db import open_db
+from gridoffice.reports import assessment
+from gridoffice.store.db import open_db
 
 
 def office(tmp_path, db):
@@ -12,14 +12,14 @@ def test_show_and_set_the_template(db, tmp_path, capsys):
     path = office(tmp_path, db)
     assert run_command(["assessment", "show", "--db", path]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "走访次数\t96\t20" and len(lines) == len(stats_assessment.DEFAULT_TEMPLATE)
+    assert lines[0] == "走访次数\t96\t20" and len(lines) == len(assessment.DEFAULT_TEMPLATE)
     assert run_command(["assessment", "set", "--db", path, "--item", "走访次数=120:60",
                         "--item", "satisfaction_rate=0.95:40"]) == 0
     out = capsys.readouterr()
     assert out.out.splitlines() == ["走访次数\t120\t60", "群众满意率\t0.95\t40"] and "已更新考核模板" in out.err
     reopened = open_db(path)
     try:
-        assert [(i.code, i.target, i.weight) for i in stats_assessment.template(reopened)] == [
+        assert [(i.code, i.target, i.weight) for i in assessment.template(reopened)] == [
             ("visits", 120.0, 60.0), ("satisfaction_rate", 0.95, 40.0)]
     finally:
         reopened.close()
@@ -34,7 +34,7 @@ def test_a_bad_item_changes_nothing(db, tmp_path, capsys):
     assert run_command(["assessment", "set", "--db", path, "--item", "喝茶次数=3:10"]) == 1
     assert "没有名为“喝茶次数”的考核指标" in capsys.readouterr().err
     assert run_command(["assessment", "show", "--db", path]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == len(stats_assessment.DEFAULT_TEMPLATE)
+    assert len(capsys.readouterr().out.splitlines()) == len(assessment.DEFAULT_TEMPLATE)
 
 
 def test_a_missing_file_is_not_created(tmp_path, capsys):

@@ -18,8 +18,8 @@ import openpyxl
 import pytest
 
 import commands
-from gridoffice import db as database
-from gridoffice import keys
+from gridoffice.store import db as database
+from gridoffice.access import keys
 from test_import import messy_workbook
 
 TODAY = "2026-11-15"
@@ -291,7 +291,7 @@ def test_a_list_the_import_refuses_whole(setup, capsys, case, told):
 def test_a_grid_worker_is_refused_a_list(setup, capsys, monkeypatch):
     """A list changes the archive of every grid: the generated office's grid worker ("grid") is
     refused it in Chinese, and nothing but the log-in is written."""
-    from gridoffice.demo import DEMO_PASSWORD
+    from gridoffice.demo.activity import DEMO_PASSWORD
 
     monkeypatch.setenv("GRIDOFFICE_USER", "grid")
     monkeypatch.setenv("GRIDOFFICE_PASSWORD", DEMO_PASSWORD)

@@ -12,18 +12,19 @@ import pytest
 
 import commands
 from commands import _files
-from gridoffice import lock
+from gridoffice.store import lock
 from tests.conftest import give_accounts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# What the window does first when it opens an office (ui/safe_open.py → safety.prepare).
+# What the window does first when it opens an office (ui/safe_open.py → storage.prepare).
 WINDOW = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
-    from gridoffice import safety, session
+    from gridoffice.access import session
+    from gridoffice.store import storage
     session.log_in(sys.argv[1], "admin", "demo1234").close()  # the window's log-in comes first
-    held, report = safety.prepare(sys.argv[1])
+    held, report = storage.prepare(sys.argv[1])
     print("open", flush=True)
     sys.stdin.readline()
     held.release()
@@ -49,7 +50,7 @@ def window(office):
 
 
 def _entries(path):
-    from gridoffice.db import raw_connect
+    from gridoffice.store.db import raw_connect
 
     conn = raw_connect(path)
     try:

@@ -2,13 +2,15 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit, demo, generator, idcard
+from gridoffice import idcard
+from gridoffice.audit import trail
+from gridoffice.demo import activity, generator
 
 from commands import run as cli
 
 
 def test_a_year_of_activity_lands_in_the_office(small_office):
-    job = demo.add_activity(small_office, seed=7, today=dt.date(2026, 11, 1))
+    job = activity.add_activity(small_office, seed=7, today=dt.date(2026, 11, 1))
     steps = []
     try:
         while True:
@@ -23,7 +25,7 @@ def test_a_year_of_activity_lands_in_the_office(small_office):
     first, last = small_office.execute("SELECT min(visited_on), max(visited_on) FROM visits").fetchone()
     assert "2025-11-01" <= first and last <= "2026-11-01"
     assert small_office.execute("SELECT min(month), max(month) FROM team_reviews").fetchone() == ("2025-11", "2026-10")
-    assert [p for _, _, p in audit.verify(small_office) if p] == []
+    assert [p for _, _, p in trail.verify(small_office) if p] == []
 
 
 def test_generate_command_adds_the_year_unless_told_not_to(tmp_path, capsys):
@@ -41,7 +43,7 @@ def test_the_demo_year_looks_right_on_any_day(db, today):
     """The demo's year of activity ends on the day it is made: at a year's turn and on a leap day too."""
     for _ in generator.generate(db, households=120, seed=5, today=today):
         pass
-    job = demo.add_activity(db, seed=5, today=today)
+    job = activity.add_activity(db, seed=5, today=today)
     for _ in job:
         pass
 
@@ -68,4 +70,4 @@ def test_the_demo_year_looks_right_on_any_day(db, today):
     month = (today.replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
     for table, column in (("visits", "visited_on"), ("log_entries", "entry_date"), ("matters", "received_at")):
         assert span(f"SELECT count(*) FROM {table} WHERE substr({column}, 1, 7) = '{month}'")[0] > 0, table
-    assert [p for _, _, p in audit.verify(db) if p] == []
+    assert [p for _, _, p in trail.verify(db) if p] == []

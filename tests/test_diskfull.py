@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from gridoffice import audit, backup, safety
+from gridoffice.audit import trail
+from gridoffice.store import backup, storage
 
 ROWS = 400
 
@@ -16,7 +17,7 @@ def _bulk(db, tag):
     hid = db.execute("INSERT INTO households(number) VALUES(?)", [f"H-{tag}"]).lastrowid
     db.conn.executemany("INSERT INTO persons(household_id, name, relation, notes) VALUES(?,?,?,?)",
                         [(hid, f"人{tag}-{i}", "other", "说明" * 30) for i in range(ROWS)])
-    audit.record(db, "import", "households", hid, new={"rows": ROWS})
+    trail.record(db, "import", "households", hid, new={"rows": ROWS})
     return hid
 
 
@@ -28,23 +29,23 @@ def _state(db):
 
 def _assert_sound(db, path, expected):
     assert _state(db) == expected
-    assert all(p is None for _, _, p in audit.verify(db))
-    assert safety.integrity_problems(path) == []
+    assert all(p is None for _, _, p in trail.verify(db))
+    assert storage.integrity_problems(path) == []
 
 
 def test_page_limit_hit_at_many_points_of_a_transaction(tmp_path):
     path = tmp_path / "office.db"
-    with safety.OpenOffice(path) as office:
+    with storage.OpenOffice(path) as office:
         db = office.db
-        audit.set_actor(db, "测试员")
-        safety.write(db, _bulk, "first")
+        trail.set_actor(db, "测试员")
+        storage.write(db, _bulk, "first")
         committed = _state(db)
         base = db.execute("PRAGMA page_count").fetchone()[0]
         failures = 0
         for extra in range(0, 30, 2):  # a bulk import needs about 34 pages
             db.execute(f"PRAGMA max_page_count = {base + extra}")
-            with pytest.raises(safety.StorageError) as err:
-                safety.write(db, _bulk, f"x{extra}")
+            with pytest.raises(storage.StorageError) as err:
+                storage.write(db, _bulk, f"x{extra}")
             failures += 1
             assert err.value.kind == "full"
             assert "磁盘空间已满" in err.value.message and "上一次保存" in err.value.message
@@ -52,7 +53,7 @@ def test_page_limit_hit_at_many_points_of_a_transaction(tmp_path):
             _assert_sound(db, path, committed)
         assert failures == 15
         db.execute("PRAGMA max_page_count = 1073741823")
-        safety.write(db, _bulk, "after")
+        storage.write(db, _bulk, "after")
         assert _state(db)[0] == committed[0] + 1
 
 
@@ -85,19 +86,19 @@ def _fill(point, leave):
 @pytest.mark.parametrize("wal", [True, False])
 def test_a_really_full_disk_at_many_points(tiny_disk, monkeypatch, wal):
     if not wal:
-        monkeypatch.setattr(safety, "network_location", lambda path: "cifs")
+        monkeypatch.setattr(storage, "network_location", lambda path: "cifs")
     path = tiny_disk / "office.db"
-    with safety.OpenOffice(path) as office:
+    with storage.OpenOffice(path) as office:
         db = office.db
-        audit.set_actor(db, "测试员")
-        safety.write(db, _bulk, "first")
+        trail.set_actor(db, "测试员")
+        storage.write(db, _bulk, "first")
         committed = _state(db)
         kinds = set()
         for n, leave in enumerate((0, 4096, 12288, 32768, 65536, 98304, 131072)):
             filler = _fill(tiny_disk, leave)
-            with pytest.raises(safety.StorageError) as err:
+            with pytest.raises(storage.StorageError) as err:
                 for i in range(4):  # a few imports, so the failure comes wherever the space ends
-                    safety.write(db, _bulk, f"{n}-{i}")
+                    storage.write(db, _bulk, f"{n}-{i}")
                     committed = _state(db)
             kinds.add(err.value.kind)
             assert err.value.kind in ("full", "io")
@@ -106,24 +107,24 @@ def test_a_really_full_disk_at_many_points(tiny_disk, monkeypatch, wal):
             filler.unlink()
             # Space is back: the same connection goes on working, and holds exactly the last commit.
             _assert_sound(db, path, committed)
-            safety.write(db, _bulk, f"ok{n}")
+            storage.write(db, _bulk, f"ok{n}")
             committed = _state(db)
         assert "full" in kinds
 
 
 def test_a_backup_onto_a_full_disk_fails_cleanly_and_keeps_the_old_ones(tiny_disk, tmp_path):
     path = tmp_path / "office.db"
-    with safety.OpenOffice(path) as office:
-        audit.set_actor(office.db, "测试员")
-        safety.write(office.db, _bulk, "first")
+    with storage.OpenOffice(path) as office:
+        trail.set_actor(office.db, "测试员")
+        storage.write(office.db, _bulk, "first")
     old = backup.backup_now(path, tiny_disk).backup
-    with safety.OpenOffice(path) as office:
+    with storage.OpenOffice(path) as office:
         for i in range(3):
-            safety.write(office.db, _bulk, f"more{i}")
+            storage.write(office.db, _bulk, f"more{i}")
     _fill(tiny_disk, 8192)
-    with pytest.raises(safety.StorageError) as err:
+    with pytest.raises(storage.StorageError) as err:
         backup.backup_now(path, tiny_disk)
     assert err.value.kind in ("full", "io") and "没有保存" in err.value.message
     assert [b.path for b in backup.list_backups(path, tiny_disk)] == [old.path]
     assert not [p for p in tiny_disk.iterdir() if ".tmp" in p.name]
-    assert safety.integrity_problems(old.path) == []
+    assert storage.integrity_problems(old.path) == []

@@ -7,10 +7,11 @@ import pytest
 from commands import export as export_cmd
 from commands._progress import consume
 from exports import archives
-from gridoffice import audit, audit_log, stats_archives
-from gridoffice.db import open_db
+from gridoffice.audit import trail, journal
+from gridoffice.reports import archives as stats_archives
+from gridoffice.store.db import open_db
 from gridoffice.masking import find_unmasked
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import TODAY
 
 
@@ -28,7 +29,7 @@ def office_path(activity_template, tmp_path):
 @pytest.fixture
 def office(office_path):
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     yield db
     db.close()
 
@@ -48,7 +49,7 @@ def test_village_file_lists_every_household(office, tmp_path):
     for grid in (r[0] for r in office.execute("SELECT name FROM org_units WHERE level = 'grid'")):
         assert grid in text
     assert not find_unmasked(text)
-    assert audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0].new["kind"] == "village_file"
+    assert journal.query(office, journal.Filter(action="export"), scope=ADMIN)[0].new["kind"] == "village_file"
 
 
 def test_member_file_holds_visits_logs_and_evaluation(office, tmp_path):

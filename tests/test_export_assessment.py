@@ -8,9 +8,10 @@ import pytest
 
 from commands._progress import consume
 from exports import assessment as assessment_xlsx
-from gridoffice import staff, stats_assessment
+from gridoffice.org import staff
+from gridoffice.reports import assessment
 from gridoffice.errors import ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import TODAY, loop_grid_figures, loop_matters
 from tests._domain import tree
 
@@ -50,7 +51,7 @@ def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
     path = tmp_path / "考核.xlsx"
     consume(assessment_xlsx.write(office, path, "2026", scope=ADMIN, today=TODAY), quiet=True)
     wb = openpyxl.load_workbook(path)
-    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
+    a = assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
     ws = wb["个人考核"]
     labels = [ws.cell(3, c).value for c in range(1, ws.max_column + 1)]
     n = len(a.indicators)
@@ -61,7 +62,7 @@ def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
         assert ws.cell(r, 1).value == a.staff[r - 4].name
         row = dict(zip(labels[2:2 + n], [ws.cell(r, c).value for c in range(3, 3 + n)]))
         for code in ("visits", "households_visited", "log_entries", "needs_solved", "matters"):
-            assert row[stats_assessment.INDICATORS[code][0]] == expected[sid][code], (sid, code)
+            assert row[assessment.INDICATORS[code][0]] == expected[sid][code], (sid, code)
         closed = expected[sid]["closed"]
         on_time = row["诉求按期办结率"]
         assert on_time == (None if not closed else pytest.approx(expected[sid]["closed_on_time"] / closed))
@@ -77,7 +78,7 @@ def test_values_match_loops_and_scores_are_live_formulas(office, tmp_path):
 def test_changing_a_weight_in_the_workbook_changes_scores_and_ranks(office, tmp_path):
     path = tmp_path / "a.xlsx"
     consume(assessment_xlsx.write(office, path, "2026", scope=ADMIN, today=TODAY), quiet=True)
-    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
+    a = assessment.assessment(office, "2026", scope=ADMIN, today=TODAY)
     wb = openpyxl.load_workbook(path)
     # A leader puts all weight on the log entries.
     for k, ind in enumerate(a.indicators):
@@ -101,15 +102,15 @@ def test_changing_a_weight_in_the_workbook_changes_scores_and_ranks(office, tmp_
 
 
 def test_score_formula_in_python():
-    ind = stats_assessment.Indicator("visits", "走访次数", 96, 20, "count")
-    assert stats_assessment.score(ind, 48) == 10 and stats_assessment.score(ind, 200) == 20
-    rate = stats_assessment.Indicator("coverage", "率", 1, 15, "rate")
-    assert stats_assessment.score(rate, None) == 0  # nothing to rate earns nothing, not full marks
+    ind = assessment.Indicator("visits", "走访次数", 96, 20, "count")
+    assert assessment.score(ind, 48) == 10 and assessment.score(ind, 200) == 20
+    rate = assessment.Indicator("coverage", "率", 1, 15, "rate")
+    assert assessment.score(rate, None) == 0  # nothing to rate earns nothing, not full marks
 
 
 def test_template_round_trip_and_audit(db):
-    stats_assessment.set_template(db, [("visits", "50", "60"), ("coverage", 0.9, 40)])
-    t = stats_assessment.template(db)
+    assessment.set_template(db, [("visits", "50", "60"), ("coverage", 0.9, 40)])
+    t = assessment.template(db)
     assert [(i.code, i.target, i.weight) for i in t] == [("visits", 50, 60), ("coverage", 0.9, 40)]
     assert db.execute("SELECT COUNT(*) FROM audit WHERE action = 'set_assessment_template'").fetchone()[0] == 1
 
@@ -124,20 +125,20 @@ def test_template_round_trip_and_audit(db):
 ])
 def test_bad_template_is_refused_and_nothing_written(db, items, field, words):
     with pytest.raises(ValidationError) as e:
-        stats_assessment.set_template(db, items)
+        assessment.set_template(db, items)
     assert e.value.field == field and words in str(e.value)
     assert db.execute("SELECT COUNT(*) FROM settings WHERE key = 'assessment_template'").fetchone()[0] == 0
-    assert [i.code for i in stats_assessment.template(db)][0] == "visits"
+    assert [i.code for i in assessment.template(db)][0] == "visits"
 
 
 def test_team_values_are_their_grids_figures(office):
-    a = stats_assessment.assessment(office, "2026", scope=ADMIN, today=dt.date(2026, 11, 1))
+    a = assessment.assessment(office, "2026", scope=ADMIN, today=dt.date(2026, 11, 1))
     grid_of_team = dict(office.execute("SELECT id, grid_id FROM teams"))
     loops = loop_grid_figures(office, "2026-01-01", "2027-01-01", dt.date(2026, 11, 1))
     matters = loop_matters(office, "grid_id", "2026-01-01", "2027-01-01")
     assert a.teams
     for team in a.teams:
-        c = dict(zip(stats_assessment.COUNT_FIELDS, team.counts))
+        c = dict(zip(assessment.COUNT_FIELDS, team.counts))
         grid = grid_of_team[team.key]
         assert (c["visits"], c["households_visited"], c["log_entries"]) == (
             loops[grid]["visits"], loops[grid]["households_visited"], loops[grid]["log_entries"])
@@ -148,24 +149,24 @@ def test_a_member_with_nothing_done_scores_nothing(db):
     # Before: the three rates with nothing to rate gave their full weights, 40 of 100 for no work at all.
     t = tree(db)
     idle = staff.add_staff(db, "闲置人员", "volunteer", org_id=t.grid)
-    a = stats_assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
+    a = assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
     [item] = [s for s in a.staff if s.key == idle]
-    assert sum(stats_assessment.score(i, item.value(i.code)) for i in a.indicators) == 0
+    assert sum(assessment.score(i, item.value(i.code)) for i in a.indicators) == 0
 
 
 def test_only_an_administrator_sets_the_template(db):
-    from gridoffice import scope as scopes
+    from gridoffice.access import scope as scopes
     from gridoffice.errors import PermissionDenied
 
     scopes.bind(db, whole_office("张文员", "clerk"))
     with pytest.raises(PermissionDenied, match="只有系统管理员"):
-        stats_assessment.set_template(db, [("visits", 50, 100)])
+        assessment.set_template(db, [("visits", 50, 100)])
     assert db.execute("SELECT COUNT(*) FROM settings WHERE key = 'assessment_template'").fetchone()[0] == 0
     scopes.bind(db, whole_office("管理员"))
-    stats_assessment.set_template(db, [("visits", 50, 100)])
-    assert [i.code for i in stats_assessment.template(db)] == ["visits"]
+    assessment.set_template(db, [("visits", 50, 100)])
+    assert [i.code for i in assessment.template(db)] == ["visits"]
 
 
 def test_a_repeated_indicator_is_refused(db):
     with pytest.raises(ValidationError, match="重复"):
-        stats_assessment.set_template(db, [("visits", 50, 50), ("visits", 60, 50)])
+        assessment.set_template(db, [("visits", 50, 50), ("visits", 60, 50)])

@@ -18,10 +18,12 @@ from commands._progress import consume
 from exports import assessment, monthly_summary, public_notice, roster, xlsx
 from exports.import_report import write_report
 from tests.conftest import TEST_KEY, TEST_PASSWORD
-from gridoffice import formulas, keys, regions, users
+from gridoffice import formulas
+from gridoffice.access import keys, users
+from gridoffice.org import regions
 from gridoffice.idcard import make_id
-from gridoffice.roster_import import import_file
-from gridoffice.users import whole_office
+from gridoffice.roster.importer import import_file
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, TODAY
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).

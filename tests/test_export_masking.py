@@ -16,13 +16,15 @@ from exports import archives, assessment, monthly_summary, public_notice, roster
 from exports.cards import export_cards
 from exports.matter_dossier import write_dossier
 from exports.meeting_agenda import write_agenda
-from gridoffice import audit, audit_log, households, masking
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import open_db
+from gridoffice import masking
+from gridoffice.archive import households
+from gridoffice.audit import trail, journal
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import open_db
 from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked, mask_phone
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, TODAY, build_activity_office
 from ui import dialogs
 from ui.context import AppContext
@@ -47,7 +49,7 @@ def office_path(small_office_template, tmp_path_factory):
 @pytest.fixture(scope="module")
 def office(office_path):
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     yield db
     db.close()
 
@@ -162,25 +164,25 @@ def test_masked_roster_shows_the_masked_forms(office, tmp_path):
         "WHERE p.status = 'active' AND h.status = 'active' AND p.phone != '' ORDER BY p.id").fetchone()
     text = _cells_text(path)
     assert id_number[:3] + "*" * 14 + id_number[-1:] in text and mask_phone(phone) in text
-    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(office, journal.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "roster" and not entry.new["unmasked"] and "reason" not in entry.new
 
 
 def test_full_numbers_need_a_reason_and_write_nothing_without(office, tmp_path):
-    before = audit_log.count(office, audit_log.Filter(action="export"), scope=ADMIN)
+    before = journal.count(office, journal.Filter(action="export"), scope=ADMIN)
     for reason in ("", "  ", "a"):
         with pytest.raises(ValidationError) as e:
             consume(roster.write(office, tmp_path / "x.xlsx", scope=ADMIN, full_numbers=True, reason=reason), quiet=True)
         assert e.value.field == "reason" and "请填写原因" in e.value.message
     assert not (tmp_path / "x.xlsx").exists()
-    assert audit_log.count(office, audit_log.Filter(action="export"), scope=ADMIN) == before
+    assert journal.count(office, journal.Filter(action="export"), scope=ADMIN) == before
 
 
 def test_full_numbers_are_logged_with_the_reason(office, tmp_path):
     path = tmp_path / "full.xlsx"
     consume(roster.write(office, path, scope=ADMIN, columns=["户号", "姓名", "身份证号码"], full_numbers=True,
                          reason=" 报送上级 核对 "), quiet=True)
-    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(office, journal.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["unmasked"] and entry.new["reason"] == "报送上级 核对" and entry.actor == "测试员"
     assert find_unmasked(_cells_text(path))
 
@@ -196,18 +198,18 @@ def test_command_full_numbers_refused_without_reason(fresh_office_path, tmp_path
     assert export_cmd.run(type("Args", (), {**args, "reason": "迁移到新电脑"})()) == 0
     assert find_unmasked(_cells_text(out))
     db = open_db(fresh_office_path)
-    entry = audit_log.query(db, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(db, journal.Filter(action="export"), scope=ADMIN)[0]
     db.close()
     assert entry.actor == "admin" and entry.new["reason"] == "迁移到新电脑" and entry.new["unmasked"]
 
 
 def test_masked_roster_is_refused_by_the_import(office, tmp_path):
     """A masked roster is a document, not a source: every row is refused, nothing is matched."""
-    from gridoffice import roster_import
+    from gridoffice.roster import importer
 
     path = tmp_path / "r.xlsx"
     consume(roster.write(office, path, scope=ADMIN), quiet=True)
-    result = consume(roster_import.import_file(office, path, dry_run=True), quiet=True)
+    result = consume(importer.import_file(office, path, dry_run=True), quiet=True)
     assert result.refused and not result.persons_unchanged and not result.persons_updated
     assert all("身份证号码" in r.reason for r in result.refused)
 
@@ -234,7 +236,7 @@ def _export(page, qtbot, monkeypatch, target):
 
 def _last_export(page):
     db = open_db(page.ctx.db_path)
-    entry = audit_log.query(db, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(db, journal.Filter(action="export"), scope=ADMIN)[0]
     db.close()
     return entry
 
@@ -353,7 +355,7 @@ def test_household_dialog_reveal_through_the_logged_flow(household, qtbot):
     dialog.reveal_phone.click()
     assert dialog.phone.text() == h.phone and not dialog.phone.isReadOnly()
     db = open_db(ctx.db_path)
-    entry = audit_log.query(db, audit_log.Filter(action="reveal"), scope=ADMIN)[0]
+    entry = journal.query(db, journal.Filter(action="reveal"), scope=ADMIN)[0]
     db.close()
     assert (entry.table_name, entry.row_id, entry.new) == ("households", h.id, {"field": "phone", "reason": "电话联系本人"})
 
@@ -362,7 +364,7 @@ def test_numbers_typed_into_free_text_come_out_masked(fresh_office_path, tmp_pat
     """A clerk who types a resident's ID number or mobile into notes or a matter's text: the roster,
     the dossier and the agenda show them masked by the same rule."""
     db = open_db(fresh_office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     pid, id_number, phone = db.execute("SELECT id, id_number, phone FROM persons WHERE status = 'active' "
                                        "AND phone LIKE '1%' AND id_number != '' ORDER BY id").fetchone()
     typed = f"本人身份证{id_number}，手机{phone[:3]} {phone[3:7]} {phone[7:]}"

@@ -3,10 +3,11 @@ import pytest
 
 from commands._progress import consume
 from exports import roster
-from gridoffice import audit, audit_log, roster_import
-from gridoffice.db import open_db
+from gridoffice.audit import trail, journal
+from gridoffice.roster import importer
+from gridoffice.store.db import open_db
 from gridoffice.errors import ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -24,12 +25,12 @@ def test_roster_reads_back_unchanged(small_office, tmp_path):
     persons = small_office.execute("SELECT COUNT(*) FROM persons p JOIN households h ON h.id = p.household_id "
                                    "WHERE p.status = 'active' AND h.status = 'active'").fetchone()[0]
     assert n == persons
-    result = consume(roster_import.import_file(small_office, path, dry_run=True), quiet=True)
+    result = consume(importer.import_file(small_office, path, dry_run=True), quiet=True)
     assert (result.rows, result.persons_unchanged, result.persons_updated, result.persons_new) == (n, n, 0, 0)
     assert not result.refused and result.households_new == 0
     # The household's own phone travels in its own column: the head's phone no longer overwrites it.
     assert result.households_updated == 0
-    entry = audit_log.query(small_office, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(small_office, journal.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "roster" and entry.new["rows"] == n and entry.new["unmasked"]
 
 
@@ -37,8 +38,8 @@ def test_round_trip_into_a_new_office_gives_the_same_cells(small_office, tmp_pat
     first = tmp_path / "a.xlsx"
     consume(roster.write(small_office, first, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
     fresh = open_db(tmp_path / "new.db")
-    audit.set_actor(fresh, "测试员")
-    result = consume(roster_import.import_file(fresh, first, create_grids=True), quiet=True)
+    trail.set_actor(fresh, "测试员")
+    result = consume(importer.import_file(fresh, first, create_grids=True), quiet=True)
     assert not result.refused
     second = tmp_path / "b.xlsx"
     consume(roster.write(fresh, second, scope=ADMIN, full_numbers=True, reason="迁移到新电脑"), quiet=True)
@@ -57,7 +58,7 @@ def test_picked_columns_and_subtree(small_office, tmp_path):
     rows = _cells(path)
     assert rows[0] == ["户号", "姓名", "性别", "所属网格"]
     assert len(rows) - 1 == n and {r[3] for r in rows[1:]} == {grid} and {r[2] for r in rows[1:]} <= {"男", "女"}
-    assert not audit_log.query(small_office, audit_log.Filter(action="export"), scope=ADMIN)[0].new["unmasked"]
+    assert not journal.query(small_office, journal.Filter(action="export"), scope=ADMIN)[0].new["unmasked"]
 
 
 @pytest.mark.parametrize("columns,words", [(["姓名", "年龄"], "年龄"), (["姓名", "性别"], "户号")])

@@ -5,9 +5,9 @@ import pytest
 
 from commands._progress import consume
 from exports import monthly_summary, public_notice, workbook
-from gridoffice import audit_log
+from gridoffice.audit import journal
 from gridoffice.masking import find_unmasked
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, loop_grid_figures, loop_matters
 
 
@@ -75,7 +75,7 @@ def test_office_layout(office, tmp_path):
     assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape"
     assert "测试员" in ws.oddFooter.left.text and "制表日期" in ws.oddFooter.center.text
     assert ws["C3"].font.bold and ws["C3"].border.left.style == "thin"
-    entry = audit_log.query(office, audit_log.Filter(action="export"), scope=ADMIN)[0]
+    entry = journal.query(office, journal.Filter(action="export"), scope=ADMIN)[0]
     assert entry.new["kind"] == "monthly_summary"
 
 

@@ -17,8 +17,10 @@ import pytest
 import commands
 from commands._progress import consume
 from exports import monthly_summary, roster
-from gridoffice import audit_log, keys, session, tempfiles, users
-from gridoffice.users import whole_office
+from gridoffice.access import keys, session, users
+from gridoffice.audit import journal
+from gridoffice.store import tempfiles
+from gridoffice.access.users import whole_office
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
@@ -100,7 +102,7 @@ def test_a_killed_full_roster_export_leaves_no_number_anywhere_and_the_next_star
     # No export entry either: the entry commits only just before a finished file is renamed.
     s = session.log_in(office, "admin", PASSWORD)
     try:
-        assert not [e for e in audit_log.query(s.db, audit_log.Filter(action="export"), scope=AUDITOR) if e.new.get("unmasked")]
+        assert not [e for e in journal.query(s.db, journal.Filter(action="export"), scope=AUDITOR) if e.new.get("unmasked")]
     finally:
         s.close()
 
@@ -157,13 +159,13 @@ def test_an_export_whose_entry_cannot_commit_leaves_no_file(office, tmp_path, ki
     finally:
         holder.conn.rollback()
         holder.close()
-    assert not [e for e in audit_log.query(db, audit_log.Filter(action="export"), scope=AUDITOR)]
+    assert not [e for e in journal.query(db, journal.Filter(action="export"), scope=AUDITOR)]
     s.close()
     # Once the database is free the same export is written with its entry.
     s = session.log_in(path, "clerk", PASSWORD)
     scope = users.scope_of(s.db, s.user)
     consume(roster.write(s.db, target, scope=scope, full_numbers=True, reason="报送上级核对") if kind == "roster"
             else monthly_summary.write(s.db, target, "2026-10", scope=scope), quiet=True)
-    assert openpyxl.load_workbook(target, read_only=True) and len(audit_log.query(
-        s.db, audit_log.Filter(action="export"), scope=AUDITOR)) == 1
+    assert openpyxl.load_workbook(target, read_only=True) and len(journal.query(
+        s.db, journal.Filter(action="export"), scope=AUDITOR)) == 1
     s.close()

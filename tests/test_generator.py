@@ -7,12 +7,15 @@ import sqlcipher3.dbapi2 as sqlite3
 import pytest
 
 from commands import run as cli
-from gridoffice import checks, generator, search, vocab
-from gridoffice.db import get_setting, memory_db, open_db, raw_connect
+from gridoffice import vocab
+from gridoffice.archive import completeness
+from gridoffice.demo import generator
+from gridoffice.search import finder
+from gridoffice.store.db import get_setting, memory_db, open_db, raw_connect
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.idcard import check_consistency, parse_id
 from gridoffice.normalize import normalize_phone
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -96,7 +99,7 @@ def test_every_active_household_has_one_active_head_and_leavers_have_nobody_acti
 
 
 def test_the_completeness_check_finds_nothing(small_office):
-    job = checks.completeness(small_office, today=TODAY, scope=ADMIN)
+    job = completeness.completeness(small_office, today=TODAY, scope=ADMIN)
     while True:
         try:
             next(job)
@@ -244,7 +247,7 @@ def test_one_audit_entry_and_the_search_index_is_built(small_office):
     assert '"seed": 7' in entries[0][2] and '"households": 300' in entries[0][2]
     name, pid = small_office.execute("SELECT name, id FROM persons WHERE status = 'active' ORDER BY id "
                                      "LIMIT 1 OFFSET 40").fetchone()
-    assert pid in {h.id for h in search.search(small_office, name, scope=ADMIN, kind="person", today=TODAY)}
+    assert pid in {h.id for h in finder.search(small_office, name, scope=ADMIN, kind="person", today=TODAY)}
 
 
 def test_a_district_above_the_single_office_size(monkeypatch):

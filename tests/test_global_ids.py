@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import sqlcipher3.dbapi2 as sqlite3
 
-from gridoffice import households
+from gridoffice.archive import households
 from gridoffice.consolidation import tables
-from gridoffice.db import memory_db, open_db
+from gridoffice.store.db import memory_db, open_db
 
 from tests._domain import man
 from tests._offices import TODAY, small_office

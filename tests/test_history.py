@@ -1,9 +1,10 @@
-"""The audit trail told in words (gridoffice.history): no codes, ids or JSON, numbers masked."""
+"""The audit trail told in words (gridoffice.audit.history): no codes, ids or JSON, numbers masked."""
 
-from gridoffice import audit, audit_log, history, households
-from gridoffice.audit_log import record_export
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.archive import households
+from gridoffice.audit import trail, journal, history
+from gridoffice.audit.journal import record_export
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests.ui_helpers import office_copy
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
@@ -12,13 +13,13 @@ AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 def test_entries_are_told_with_labels_names_and_masked_numbers(tmp_path):
     path, office = office_copy(tmp_path)
     db = open_db(path)
-    audit.set_actor(db, "王会计")
+    trail.set_actor(db, "王会计")
     households.move_household(db, office.h_wang, office.grid_a)
     with db.atomic():
-        audit.record(db, "matter.evaluate", "matters", 594, old={"status": "answered"},
+        trail.record(db, "matter.evaluate", "matters", 594, old={"status": "answered"},
                      new={"status": "evaluated", "satisfaction": "basic", "updated_at": "2026-03-01 10:00:00"})
     record_export(db, "roster", "C:\\报表\\花名册.xlsx", 12, unmasked=True, reason="街道核对 13812345678")
-    told = history.tell(db, audit_log.query(db, limit=3, scope=AUDITOR))
+    told = history.tell(db, journal.query(db, limit=3, scope=AUDITOR))
     assert [(t.action, t.subject, t.text) for t in told] == [
         ("导出", "", "导出花名册“花名册.xlsx”，12条，号码完整，理由：街道核对 138****5678"),
         ("事项评价", "（已不存在）", "满意度由“空”改为“基本满意”；状态由“已答复”改为“已评价”"),

@@ -1,9 +1,11 @@
 import pytest
 
 from tests._domain import TODAY, dump, man, tree, woman
-from gridoffice import audit, households, people, regions, staff
+from gridoffice.archive import households, people
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
-from gridoffice.people import PersonInput
+from gridoffice.archive.people import PersonInput
 
 
 def heads_ok(db) -> bool:
@@ -32,7 +34,7 @@ def family(db, t):
 
 
 def actions(db, table, row_id):
-    return [e.action for e in audit.history(db, table, row_id)]
+    return [e.action for e in trail.history(db, table, row_id)]
 
 
 # ---- create ---------------------------------------------------------------------------------
@@ -109,7 +111,7 @@ def test_contact_class_by_label_and_update(db, t, family):
     households.update_household(db, hid, contact_class="一类", address=" 宝石路 2号 ", representative_id=spouse)
     h = households.get_household(db, hid)
     assert (h.contact_class, h.address, h.representative_id) == (1, "宝石路 2号", spouse)
-    entry = audit.history(db, "households", hid)[0]
+    entry = trail.history(db, "households", hid)[0]
     assert entry.action == "update_household" and entry.old["contact_class"] == 3
     other = households.create_household(db, org_id=t.grid, head=man("钱七", serial=17))
     before = dump(db)
@@ -149,7 +151,7 @@ def test_member_moves_out(db, t, family):
     assert (p.status, p.status_date, p.household_id, p.relation) == ("moved_out", "2026-03-01", hid, "daughter")
     assert daughter not in [m.id for m in households.get_household(db, hid).active_members]
     assert daughter in [m.id for m in households.get_household(db, hid).members]
-    assert audit.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
+    assert trail.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
     with pytest.raises(RuleViolation, match="不是户G01-0001的在册成员"):
         households.remove_member(db, hid, daughter)
 
@@ -193,7 +195,7 @@ def test_member_transfers_to_another_household(db, t, family):
     households.remove_member(db, hid, daughter, to_household_id=other, relation="daughter_in_law")
     p = people.get_person(db, daughter)
     assert (p.household_id, p.relation, p.status) == (other, "daughter_in_law", "active")
-    assert audit.history(db, "persons", daughter)[0].action == "transfer_member"
+    assert trail.history(db, "persons", daughter)[0].action == "transfer_member"
     before = dump(db)
     with pytest.raises(ValidationError, match="与转入户户主的关系"):
         households.remove_member(db, hid, son, to_household_id=other)
@@ -213,7 +215,7 @@ def test_change_head(db, t, family):
     households.change_head(db, hid, son, "father", relations={spouse: "mother", daughter: "sibling"})
     assert households.get_household(db, hid).head.id == son
     assert [people.get_person(db, i).relation for i in (head, spouse, daughter)] == ["father", "mother", "sibling"]
-    assert audit.history(db, "persons", head)[0].new == {"relation": "father"}
+    assert trail.history(db, "persons", head)[0].new == {"relation": "father"}
     assert heads_ok(db)
     before = dump(db)
     with pytest.raises(RuleViolation, match="已经是户主"):
@@ -238,7 +240,7 @@ def test_move_household(db, t, family):
     hid, *_ = family
     households.move_household(db, hid, t.grid2)
     assert households.get_household(db, hid).org_id == t.grid2
-    assert audit.history(db, "households", hid)[0].old == {"org_id": t.grid}
+    assert trail.history(db, "households", hid)[0].old == {"org_id": t.grid}
     before = dump(db)
     households.move_household(db, hid, t.grid2)
     assert dump(db) == before
@@ -316,8 +318,8 @@ def test_merge(db, t, family):
     assert people.get_person(db, grandma).relation == "mother"
     assert staff.contact_staff_of(db, other) == []
     assert staff.contact_staff_of(db, other, include_ended=True)[0].until == "2026-05-01"
-    assert audit.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
-    assert audit.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
+    assert trail.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
+    assert trail.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
     assert heads_ok(db)
     with pytest.raises(RuleViolation, match="已注销"):
         households.add_member(db, other, man("钱七", serial=17), "son")
@@ -415,7 +417,7 @@ def test_death_outside_household(db):
 def test_every_operation_reindexes(db, t, family, monkeypatch):
     hid, head, spouse, son, daughter = family
     calls = []
-    monkeypatch.setattr(households.search, "reindex",
+    monkeypatch.setattr(households.finder, "reindex",
                         lambda db, person_ids=(), household_ids=(): calls.append((set(person_ids), set(household_ids))))
     households.change_head(db, hid, spouse, "spouse")
     households.record_death(db, daughter)

@@ -7,12 +7,13 @@ import openpyxl
 import pytest
 
 from exports.import_report import write_report
-from gridoffice import audit, regions
+from gridoffice.audit import trail
+from gridoffice.org import regions
 from gridoffice.errors import ValidationError
 from gridoffice.idcard import make_id
-from gridoffice.roster_import import import_file
-from gridoffice.roster_read import read_sheet
-from gridoffice.users import whole_office
+from gridoffice.roster.importer import import_file
+from gridoffice.roster.read import read_sheet
+from gridoffice.access.users import whole_office
 from commands._progress import consume
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -159,13 +160,13 @@ def test_messy_roster_counts_cells_and_reasons(office, tmp_path):
     head_id = db.execute("SELECT id FROM persons WHERE id_number = ?", [HEAD1]).fetchone()[0]
     assert hh[0][4] == head_id
     assert person(db, WIFE1)[7] == person(db, SON1)[7] == person(db, HEAD1)[7]
-    from gridoffice import search
+    from gridoffice.search import finder
     # A bulk load's rows wait for their search documents after the commit, and a search says so.
-    assert search.search(db, "王建国", scope=ADMIN, kind="person") == []
-    assert "索引建立中" in search.pending_notice(db)
-    consume(search.fill(db), quiet=True)
-    assert search.pending(db) == 0 and search.pending_notice(db) is None
-    assert [h.title for h in search.search(db, "王建国", scope=ADMIN, kind="person")] == ["王建国"]
+    assert finder.search(db, "王建国", scope=ADMIN, kind="person") == []
+    assert "索引建立中" in finder.pending_notice(db)
+    consume(finder.fill(db), quiet=True)
+    assert finder.pending(db) == 0 and finder.pending_notice(db) is None
+    assert [h.title for h in finder.search(db, "王建国", scope=ADMIN, kind="person")] == ["王建国"]
     summary = db.execute("SELECT new FROM audit WHERE action = 'import'").fetchall()
     assert len(summary) == 1 and '"persons_new": 10' in summary[0][0]
 
@@ -188,13 +189,13 @@ def test_changed_phone_updates_and_is_audited(office, tmp_path):
     assert (result.persons_updated, result.persons_new) == (1, 0)
     son_id = db.execute("SELECT id FROM persons WHERE id_number = ?", [SON1]).fetchone()[0]
     assert person(db, SON1)[4] == "13900002222"
-    entry = audit.history(db, "persons", son_id)[0]
+    entry = trail.history(db, "persons", son_id)[0]
     assert entry.action == "import_update"
     assert (entry.old["phone"], entry.new["phone"]) == ("13812345678", "13900002222")
-    from gridoffice import search
+    from gridoffice.search import finder as finder
     # The first import's rows are indexed as they are when the documents are written: with the new phone.
-    consume(search.fill(db), quiet=True)
-    assert [h.title for h in search.search(db, "2222", scope=ADMIN, kind="person")] == ["王小明"]
+    consume(finder.fill(db), quiet=True)
+    assert [h.title for h in finder.search(db, "2222", scope=ADMIN, kind="person")] == ["王小明"]
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 10
 
 
@@ -208,7 +209,7 @@ def test_dry_run_writes_nothing(office, tmp_path):
 
 def test_cancel_half_way_leaves_database_unchanged(office, tmp_path, monkeypatch):
     db, _ = office
-    monkeypatch.setattr("gridoffice.roster_import.PART_ROWS", 2)
+    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 2)
     before = table_dump(db)
     job = import_file(db, messy_workbook(tmp_path / "roster.xlsx"))
     for done, total, _ in job:
@@ -293,8 +294,8 @@ def test_utf8_bom_csv_and_unknown_grid(office, tmp_path):
 
 def test_existing_person_in_database_is_matched(office, tmp_path):
     db, grids = office
-    from gridoffice import households
-    from gridoffice.people import PersonInput
+    from gridoffice.archive import households
+    from gridoffice.archive.people import PersonInput
     households.create_household(db, org_id=grids["第一网格"], number="H001",
                                 head=PersonInput(name="王建国", id_number=HEAD1), address="旧地址")
     result = run(db, messy_workbook(tmp_path / "roster.xlsx"))
@@ -327,10 +328,10 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
     def broken(*_a, **_k):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr("gridoffice.roster_import.search.reindex", broken)
-    monkeypatch.setattr("gridoffice.roster_import.search_index.write_documents", broken)
+    monkeypatch.setattr("gridoffice.roster.importer.finder.reindex", broken)
+    monkeypatch.setattr("gridoffice.roster.importer.index.write_documents", broken)
     # A bulk load names its rows for the search index last, in the same transaction.
-    monkeypatch.setattr("gridoffice.roster_import.search_index.defer", broken)
+    monkeypatch.setattr("gridoffice.roster.importer.index.defer", broken)
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
@@ -338,7 +339,7 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
 
 def test_clerk_mapping_is_remembered_for_the_next_file(office, tmp_path):
     db, _ = office
-    from gridoffice.roster_columns import find_header, guess_mapping, remembered
+    from gridoffice.roster.columns import find_header, guess_mapping, remembered
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -349,10 +350,10 @@ def test_clerk_mapping_is_remembered_for_the_next_file(office, tmp_path):
     with pytest.raises(ValidationError, match="找不到表头"):
         find_header(raw.rows)
     labels = raw.rows[0]
-    from gridoffice.roster_columns import Header
+    from gridoffice.roster.columns import Header
     header = Header(0, 1, tuple(labels))
     mapping = {0: "name", 1: "id_number", 2: "relation", 3: "grid", 4: "phone"}
-    from gridoffice.roster_import import import_sheet
+    from gridoffice.roster.importer import import_sheet
     result = consume(import_sheet(db, raw, header=header, mapping=mapping), quiet=True)
     assert result.persons_new == 1
     assert remembered(db)["证件"] == "id_number"
@@ -380,12 +381,13 @@ def test_cli_import_dry_run_and_report(office, tmp_path, capsys):
 KILL_CHILD = r"""
 import sys, time
 sys.path.insert(0, {root!r})
-from gridoffice import keys, roster_import
-from gridoffice.db import open_db
+from gridoffice.access import keys
+from gridoffice.roster import importer
+from gridoffice.store.db import open_db
 keys.key_for = lambda path: bytes(range(32))  # the test key of tests/conftest.py
-roster_import.PART_ROWS = 2
+importer.PART_ROWS = 2
 db = open_db({db!r})
-for done, total, message in roster_import.import_file(db, {path!r}):
+for done, total, message in importer.import_file(db, {path!r}):
     if "已登记" in message:  # persons are being written, the transaction is open
         assert db.execute("SELECT count(*) FROM persons").fetchone()[0] > 0
         print("WRITING", flush=True)
@@ -431,8 +433,8 @@ def test_old_xls_with_merged_number_and_an_id_stored_as_number(office):
 
 def test_moves_and_head_changes_are_left_to_the_household_operations(office, tmp_path):
     db, grids = office
-    from gridoffice import households
-    from gridoffice.people import PersonInput
+    from gridoffice.archive import households
+    from gridoffice.archive.people import PersonInput
 
     households.create_household(db, org_id=grids["第一网格"], number="H001", head=PersonInput(name="王建国", id_number=HEAD1))
     households.create_household(db, org_id=grids["第一网格"], number="H002", head=PersonInput(name="张伟", id_number=HEAD2))
@@ -475,8 +477,8 @@ def tidy_workbook(path, households=12, phones="1380000"):
 
 def test_checking_in_parts_gives_what_one_pass_gives(office, tmp_path, monkeypatch):
     """The worker checks part by part; a part ends only where no household goes on."""
-    from gridoffice import roster_import
-    from gridoffice.db import open_db
+    from gridoffice.roster import importer
+    from gridoffice.store.db import open_db
 
     db, _ = office
     other = open_db(tmp_path / "other.db")
@@ -485,9 +487,9 @@ def test_checking_in_parts_gives_what_one_pass_gives(office, tmp_path, monkeypat
         regions.create_unit(other, community, "grid", name)
     path = tidy_workbook(tmp_path / "roster.xlsx")
     whole = run(db, path, create_grids=True)
-    monkeypatch.setattr(roster_import, "PART_ROWS", 1)
-    cut, parts = roster_import._Job._parts, []
-    monkeypatch.setattr(roster_import._Job, "_parts", lambda job, kept: parts.extend(cut(job, kept)) or parts)
+    monkeypatch.setattr(importer, "PART_ROWS", 1)
+    cut, parts = importer._Job._parts, []
+    monkeypatch.setattr(importer._Job, "_parts", lambda job, kept: parts.extend(cut(job, kept)) or parts)
     in_parts = run(other, path, create_grids=True)
     assert len(parts) >= 12
 
@@ -516,7 +518,7 @@ def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypa
     db, _ = office
     before = table_dump(db)
 
-    from gridoffice.roster_import import _Job
+    from gridoffice.roster.importer import _Job
 
     plan, calls = _Job._plan, []
 
@@ -526,7 +528,7 @@ def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypa
             raise RuntimeError("checking failed")
         return plan(job, blocks)
 
-    monkeypatch.setattr("gridoffice.roster_import.PART_ROWS", 2)
+    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 2)
     monkeypatch.setattr(_Job, "_plan", broken)
     with pytest.raises(RuntimeError, match="checking failed"):
         run(db, tidy_workbook(tmp_path / "roster.xlsx"))
@@ -535,21 +537,21 @@ def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypa
 
 
 def test_a_roster_changing_much_of_the_office_leaves_no_dirty_rows(office, tmp_path):
-    from gridoffice import search
+    from gridoffice.search import finder as finder
 
     db, _ = office
     run(db, tidy_workbook(tmp_path / "first.xlsx"), create_grids=True)
-    assert search.dirty_count(db) == 0
+    assert finder.dirty_count(db) == 0
     again = run(db, tidy_workbook(tmp_path / "phones.xlsx", phones="1390000"), create_grids=True)
     assert again.persons_updated == 11 and again.households_updated == 11
     # Every household changed its phone: the index was rebuilt rather than marked dirty row by row.
-    assert search.dirty_count(db) == 0
-    hits = search.search(db, "13900000007", scope=ADMIN)
+    assert finder.dirty_count(db) == 0
+    hits = finder.search(db, "13900000007", scope=ADMIN)
     assert {h.kind for h in hits} == {"person", "household"} and all("户主辛" in h.title for h in hits)
 
 
 def test_a_new_member_of_a_household_on_record_is_found_with_its_contact_class(office, tmp_path):
-    from gridoffice import search
+    from gridoffice.search import finder as finder
 
     db, _ = office
     run(db, tidy_workbook(tmp_path / "first.xlsx"), create_grids=True)
@@ -560,12 +562,12 @@ def test_a_new_member_of_a_household_on_record_is_found_with_its_contact_class(o
     wb.save(tmp_path / "more.xlsx")
     result = run(db, tmp_path / "more.xlsx")
     assert result.persons_new == 1 and result.households_new == 0
-    assert [h.title for h in search.search(db, "孙子丁", scope=ADMIN, contact_class=1, kind="person")][:1] == ["孙子丁"]
-    assert search.search(db, "孙子丁", scope=ADMIN, contact_class=3, kind="person") == []
+    assert [h.title for h in finder.search(db, "孙子丁", scope=ADMIN, contact_class=1, kind="person")][:1] == ["孙子丁"]
+    assert finder.search(db, "孙子丁", scope=ADMIN, contact_class=3, kind="person") == []
 
 
 def test_a_grid_worker_cannot_import_a_roster(office, tmp_path):
-    from gridoffice import scope, users
+    from gridoffice.access import scope, users
     from gridoffice.errors import PermissionDenied
 
     db, grids = office
@@ -586,7 +588,7 @@ def test_remembered_headers_stay_short_and_few_whatever_the_files_hold(office, t
     hundreds of distinct 5,000-character headers grew the remembered mapping by a megabyte or more on
     every import, and every later import and the wizard parsed all of it."""
     db, _ = office
-    from gridoffice.roster_columns import HEADER_LIMIT, MEMORY_SIZE, remembered
+    from gridoffice.roster.columns import HEADER_LIMIT, MEMORY_SIZE, remembered
 
     for n in range(5):
         wb = openpyxl.Workbook()

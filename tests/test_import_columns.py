@@ -5,8 +5,8 @@ import datetime as dt
 import pytest
 
 from gridoffice.errors import ValidationError
-from gridoffice.roster_columns import find_header, guess_field, parse_date, political_code, relation_code, sex_code
-from gridoffice.roster_read import cell_text, clean_cell, decode_text
+from gridoffice.roster.columns import find_header, guess_field, parse_date, political_code, relation_code, sex_code
+from gridoffice.roster.read import cell_text, clean_cell, decode_text
 
 
 @pytest.mark.parametrize("text, code", [

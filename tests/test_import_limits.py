@@ -11,11 +11,12 @@ import pytest
 
 import commands
 from tests import crafted
-from gridoffice import regions, roster_child
-from gridoffice.db import open_db
+from gridoffice.org import regions
+from gridoffice.roster import child
+from gridoffice.store.db import open_db
 from gridoffice.errors import ValidationError
-from gridoffice.roster_limits import MAX_CELL_CHARS
-from gridoffice.roster_read import read_sheet, read_sheet_job, sheet_names
+from gridoffice.roster.limits import MAX_CELL_CHARS
+from gridoffice.roster.read import read_sheet, read_sheet_job, sheet_names
 from test_import import messy_workbook
 
 # file -> what the message must say (each names the trouble and what to do)
@@ -72,16 +73,16 @@ def test_the_reader_aborting_leaves_this_process_alive(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS is how the child's memory is bounded")
 def test_the_child_runs_under_a_memory_limit(tmp_path):
     good = messy_workbook(tmp_path / "good.xlsx")
-    assert roster_child.run(roster_child.read(good, None, want_sheet=True))
+    assert child.run(child.read(good, None, want_sheet=True))
     # 16 MB cannot even hold the reader's own code: the limit is really applied to the child.
     with pytest.raises(ValidationError, match="内存|意外退出|无法读取"):
-        roster_child.run(roster_child.read(good, None, want_sheet=True, memory=16 * 2**20))
+        child.run(child.read(good, None, want_sheet=True, memory=16 * 2**20))
 
 
 def test_a_read_past_its_time_is_stopped_and_the_child_ended(tmp_path):
     good = messy_workbook(tmp_path / "good.xlsx")
     with pytest.raises(ValidationError, match="超过了"):
-        roster_child.run(roster_child.read(good, None, want_sheet=True, seconds=0))
+        child.run(child.read(good, None, want_sheet=True, seconds=0))
     assert multiprocessing.active_children() == []
 
 
@@ -108,7 +109,7 @@ def test_the_child_gives_the_cells_calamine_gives(tmp_path):
 
 
 def test_a_csv_beyond_the_row_or_column_limits_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr("gridoffice.roster_limits.MAX_ROWS", 50)
+    monkeypatch.setattr("gridoffice.roster.limits.MAX_ROWS", 50)
     rows = tmp_path / "rows.csv"
     rows.write_text("\n".join(f"H{i},张{i}" for i in range(60)), encoding="utf-8")
     with pytest.raises(ValidationError, match="在第51行停止读取"):
@@ -120,7 +121,7 @@ def test_a_csv_beyond_the_row_or_column_limits_is_refused(tmp_path, monkeypatch)
 
 
 def test_a_file_too_large_is_refused_before_it_is_read(tmp_path, monkeypatch):
-    monkeypatch.setattr("gridoffice.roster_limits.MAX_FILE_BYTES", 1000)
+    monkeypatch.setattr("gridoffice.roster.limits.MAX_FILE_BYTES", 1000)
     big = messy_workbook(tmp_path / "big.xlsx")
     with pytest.raises(ValidationError, match="超过了1 KB的上限"):
         sheet_names(big)

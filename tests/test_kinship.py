@@ -3,9 +3,9 @@
 import pytest
 
 from tests._domain import TODAY, dump, man, tree, woman
-from gridoffice import households, kinship, people
+from gridoffice.archive import households, kinship, people
 from gridoffice.errors import ValidationError
-from gridoffice.kinship import Kin
+from gridoffice.archive.kinship import Kin
 
 OLD_HEAD = Kin(1, "王建国", "M", "1950-03-01", "head")
 SON = Kin(2, "王小明", "M", "1975-05-01", "son")

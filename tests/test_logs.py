@@ -3,9 +3,13 @@ import datetime as dt
 import pytest
 
 from tests._domain import dump, man, tree
-from gridoffice import audit, households, logs, matters, matters_query, staff, visits
+from gridoffice.activity import logs, visits
+from gridoffice.archive import households
+from gridoffice.audit import trail
+from gridoffice.matters import rules, query
+from gridoffice.org import staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -23,16 +27,16 @@ def office(db):
 
 
 def category(db) -> int:
-    return matters.categories(db)[0].id
+    return rules.categories(db)[0].id
 
 
 def test_entries_and_comments(db, office):
     t, worker, h1 = office
-    mid = matters.intake(db, source="phone", category_id=category(db), grade="urgent", title="路灯不亮", now=NOW)
+    mid = rules.intake(db, source="phone", category_id=category(db), grade="urgent", title="路灯不亮", now=NOW)
     older = logs.add_entry(db, worker, "2026-11-20", "走访张一家", household_ids=[h1], today=TODAY)
     entry = logs.add_entry(db, worker, "2026-11-21", " 跟进路灯\n已报修 ", household_ids=[h1, h1], matter_ids=[mid],
                            today=TODAY)
-    audit.set_actor(db, "镇党委书记")
+    trail.set_actor(db, "镇党委书记")
     first = logs.add_comment(db, entry, "好，继续跟进")
     logs.add_comment(db, entry, "注意回访", author="包村领导")
     [newest, oldest] = logs.entries_of(db, worker, scope=ADMIN)
@@ -42,7 +46,7 @@ def test_entries_and_comments(db, office):
         "跟进路灯\n已报修", ((h1, number),), (mid,), "测试员")
     assert [(c.author, c.text) for c in newest.comments] == [("镇党委书记", "好，继续跟进"), ("包村领导", "注意回访")]
     assert newest.comments[0].at[:4] == str(dt.date.today().year)
-    assert audit.history(db, "log_comments", first)[0].actor == "镇党委书记"
+    assert trail.history(db, "log_comments", first)[0].actor == "镇党委书记"
     assert logs.get_entry(db, older, scope=ADMIN).comments == ()
     assert [e.id for e in logs.entries_of(db, worker, since="2026-11-21", scope=ADMIN)] == [entry]
 
@@ -106,7 +110,7 @@ def test_need_from_a_visit_becomes_a_matter(db, office):
                               needs=[(h1, "家门口道路坑洼需修补")], today=TODAY)
     [need] = logs.needs_list(db, visit_id=vid, scope=ADMIN)
     mid = logs.need_to_matter(db, need.id, category_id=category(db), grade="urgent", now=NOW)
-    m = matters_query.get_matter(db, mid, scope=ADMIN)
+    m = query.get_matter(db, mid, scope=ADMIN)
     assert (m.source, m.title, m.household_id, m.taker_staff_id, m.resident_name) == (
         "visit", "家门口道路坑洼需修补", h1, worker, "张一")
     linked = logs.get_need(db, need.id, scope=ADMIN)

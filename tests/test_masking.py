@@ -4,10 +4,12 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit_log, masking, users
+from gridoffice import masking
+from gridoffice.access import users
+from gridoffice.audit import journal
 from gridoffice.errors import NotFound, ValidationError
 from gridoffice.idcard import make_id
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -44,7 +46,7 @@ def test_masks():
 
 def test_reveal_returns_the_clear_value_and_logs_who_and_why(db, person):
     assert masking.reveal(db, "persons", person, "id_number", "办理低保核对身份", scope=ADMIN) == ID
-    entry = audit_log.query(db, audit_log.Filter(action="reveal"), scope=ADMIN)[0]
+    entry = journal.query(db, journal.Filter(action="reveal"), scope=ADMIN)[0]
     assert (entry.actor, entry.table_name, entry.row_id) == ("测试员", "persons", person)
     assert entry.new == {"field": "id_number", "reason": "办理低保核对身份"}
     assert masking.reveal(db, "households", 1, "phone", "通知开会", scope=ADMIN) == "0571-88001234"
@@ -57,15 +59,15 @@ def test_reveal_returns_the_clear_value_and_logs_who_and_why(db, person):
     ("persons", "phone", "核对", None, None),
 ])
 def test_reveal_without_a_reason_is_refused_and_not_logged(db, person, table, field, reason, error, words):
-    before = audit_log.count(db, scope=ADMIN)
+    before = journal.count(db, scope=ADMIN)
     if error is None:
         assert masking.reveal(db, table, person, field, reason, scope=ADMIN) == "13812348000"
-        assert audit_log.count(db, scope=ADMIN) == before + 1
+        assert journal.count(db, scope=ADMIN) == before + 1
         return
     with pytest.raises(error) as err:
         masking.reveal(db, table, person, field, reason, scope=ADMIN)
     assert words in err.value.message
-    assert audit_log.count(db, scope=ADMIN) == before
+    assert journal.count(db, scope=ADMIN) == before
 
 
 def test_reveal_of_a_missing_row(db, person):

@@ -25,13 +25,13 @@ import pytest
 from commands._progress import consume
 from exports import roster
 from exports.matter_dossier import write_dossier
-from gridoffice import browse, registers
-from gridoffice import matters_query as Q
-from gridoffice.db import open_db
+from gridoffice.archive import browse, registers
+from gridoffice.matters import query as Q
+from gridoffice.store.db import open_db
 from gridoffice.idcard import CHECK_CHARS
 from gridoffice.masking import find_unmasked
-from gridoffice.roster_columns import FIELDS
-from gridoffice.users import whole_office
+from gridoffice.roster.columns import FIELDS
+from gridoffice.access.users import whole_office
 from tests._reports import TODAY
 from ui.models import person_columns
 

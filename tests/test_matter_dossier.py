@@ -7,9 +7,9 @@ import subprocess
 import pytest
 
 import commands
-from gridoffice import matters as M
+from gridoffice.matters import rules as M
 from gridoffice.idcard import make_id
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -76,7 +76,7 @@ def test_dossier_command_refuses_unknown_number_and_missing_file(office_file, tm
 
 def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
     from exports.meeting_agenda import write_agenda
-    from gridoffice import matters_query as Q
+    from gridoffice.matters import query as Q
 
     late = M.intake(db, source="phone", category_id=6, grade="urgent", title="自来水水压低", resident_name="吴文华",
                     received_at="2026-11-09 09:00", now="2026-11-09 09:00")
@@ -92,8 +92,8 @@ def test_meeting_agenda_lists_difficult_and_overdue(office_file, db, tmp_path):
 
 
 def test_dossier_command_asks_to_upgrade_an_old_file(tmp_path, capsys):
-    from gridoffice.db import connect
-    from gridoffice.schema import migrations
+    from gridoffice.store.db import connect
+    from gridoffice.store.schema import migrations
 
     old = tmp_path / "old.db"
     db = connect(old)

@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import memory_db
+from gridoffice.audit import trail
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import memory_db
 from gridoffice.errors import ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 
@@ -20,7 +20,7 @@ NOW = "2026-11-20 10:00:00"
 def mdb():
     """A fresh in-memory office: the matrix builds ~120 matters, a file per case would be slow."""
     database = memory_db()
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     return database
 
 
@@ -105,7 +105,7 @@ def test_transition_matrix(mdb, state, action):
         assert after.state == (M.RULES[action][1] or state)
         last = Q.events(mdb, matter_id, scope=ADMIN)[-1]
         assert (last.action, last.from_state, last.actor) == (action, state, "测试员")
-        assert audit.history(mdb, "matters", matter_id, limit=1)[0].action == f"matter.{action}"
+        assert trail.history(mdb, "matters", matter_id, limit=1)[0].action == f"matter.{action}"
     else:
         with pytest.raises(ValidationError) as err:
             do(mdb, matter_id, action)
@@ -302,7 +302,7 @@ def test_intake_audits_and_records_the_first_step(mdb):
     matter_id = new_matter(mdb, source="walk_in", grade="difficult")
     (first,) = Q.events(mdb, matter_id, scope=ADMIN)
     assert (first.action, first.to_state, first.note, first.at) == ("receive", "received", "来访受理，疑难", NOW)
-    entry = audit.history(mdb, "matters", matter_id)[0]
+    entry = trail.history(mdb, "matters", matter_id)[0]
     assert entry.action == "matter.intake" and entry.new["title"] == "村口路灯不亮"
 
 

@@ -5,12 +5,12 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import memory_db
-from gridoffice.matters_demo import generate_matters
-from gridoffice.users import whole_office
+from gridoffice.audit import trail
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import memory_db
+from gridoffice.demo.matters import generate_matters
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -20,7 +20,7 @@ NOW = dt.datetime(2026, 11, 20, 16, 30)
 
 def build():
     db = memory_db()
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     db.execute("INSERT INTO org_units(id, level, name, path, status, sort) VALUES(1, 'community', '青山社区', '/1/', "
                "'active', 0)")
     for g in (2, 3):

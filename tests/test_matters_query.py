@@ -4,12 +4,12 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import memory_db
+from gridoffice.audit import trail
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import memory_db
 from gridoffice.idcard import make_id
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -18,7 +18,7 @@ ADMIN = whole_office("测试员")
 @pytest.fixture
 def office():
     db = memory_db()
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     area = db.execute("INSERT INTO org_units(level, name, path, status, sort) VALUES('area', '东片', '/1/', 'active', 0)"
                       ).lastrowid
     grids = []

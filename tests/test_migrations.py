@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from gridoffice import audit_anchor, audit_log, officefile
-from gridoffice.db import connect, open_db, pending_migrations, raw_connect
-from gridoffice.schema import migrations
+from gridoffice.audit import anchors, journal
+from gridoffice.store import officefile
+from gridoffice.store.db import connect, open_db, pending_migrations, raw_connect
+from gridoffice.store.schema import migrations
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RELEASED = sorted(FIXTURES.glob("schema-v*.db"))
@@ -39,8 +40,8 @@ def test_a_released_file_migrates_and_keeps_its_records(frozen, tmp_path):
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         after = {name: db.execute(f"SELECT count(*) FROM [{name}]").fetchone()[0] for name in before}
         # The trail keeps every entry and its links, now guarded by the sequence and the recorded head.
-        assert audit_log.check(db) == (before["audit"], [])
-        head = audit_anchor.head(db)
+        assert journal.check(db) == (before["audit"], [])
+        head = anchors.head(db)
         assert db.execute("SELECT value FROM settings WHERE key = 'audit_head'").fetchone()[0].startswith(
             f"{head.entry} ") and head.entry == before["audit"]
         identity = officefile.identity_of(db.conn)

@@ -7,10 +7,12 @@ import datetime as dt
 import pytest
 
 from tests._domain import contact_office
-from gridoffice import households, must_visits, users, visits
-from gridoffice import scope as scopes
+from gridoffice.access import users
+from gridoffice.activity import must_visits, visits
+from gridoffice.archive import households
+from gridoffice.access import scope as scopes
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 
@@ -128,7 +130,7 @@ def test_bad_campaigns_are_refused(db, kwargs, field, words):
 
 
 def test_a_grid_outside_the_campaign_cannot_be_assigned(db, office):
-    from gridoffice import regions
+    from gridoffice.org import regions
 
     t, worker, member, _ = office
     other = regions.create_unit(db, t.street, "community", "别的社区", "C02")

@@ -6,10 +6,10 @@ import openpyxl
 
 from commands._progress import consume
 from exports import monthly_summary, workbook
-from gridoffice import regions
-from gridoffice.db import open_db
+from gridoffice.org import regions
+from gridoffice.store.db import open_db
 from gridoffice.natural import natural_key
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # Created out of order, as an office adds grids over the years.
 GRIDS = ["第10网格", "第2网格", "第1网格", "第11网格", "第3网格"]
@@ -72,8 +72,8 @@ def test_the_reports_scope_list_is_in_natural_order(qtbot, tmp_path):
 
 
 def test_the_assessment_lists_grid_teams_in_natural_order(tmp_path):
-    from gridoffice import staff
-    from gridoffice.stats_assessment import assessment
+    from gridoffice.org import staff
+    from gridoffice.reports.assessment import assessment
 
     db = _office(tmp_path / "office.db")
     grids = dict(db.execute("SELECT name, id FROM org_units WHERE level = 'grid'").fetchall())
@@ -87,9 +87,10 @@ def _households_per_grid(db):
     """One household with a staff member serving it, and one disabled person, in each grid."""
     import datetime as dt
 
-    from gridoffice import households, staff
+    from gridoffice.archive import households
+    from gridoffice.org import staff
     from gridoffice.idcard import make_id
-    from gridoffice.people import PersonInput
+    from gridoffice.archive.people import PersonInput
 
     grids = dict(db.execute("SELECT name, id FROM org_units WHERE level = 'grid'").fetchall())
     names = "甲乙丙丁戊"
@@ -109,7 +110,9 @@ def _households_per_grid(db):
 def test_the_register_by_grid_the_workbench_picker_and_the_village_file_follow_natural_order(tmp_path):
     import datetime as dt
 
-    from gridoffice import registers, stats_archives, visits
+    from gridoffice.activity import visits
+    from gridoffice.archive import registers
+    from gridoffice.reports import archives
 
     db = _office(tmp_path / "office.db")
     _households_per_grid(db)
@@ -124,7 +127,7 @@ def test_the_register_by_grid_the_workbench_picker_and_the_village_file_follow_n
     overdue = visits.overdue_by_grid(db, scope=admin, today=dt.date(2026, 10, 15))
     assert [g.name for g in overdue] == IN_ORDER
     community = db.execute("SELECT id FROM org_units WHERE level = 'community'").fetchone()[0]
-    village = stats_archives.village_file(db, community, scope=admin, today=dt.date(2026, 10, 15))
+    village = archives.village_file(db, community, scope=admin, today=dt.date(2026, 10, 15))
     assert [g[0] for g in village.grids] == IN_ORDER
     assert [t[1] for t in village.teams] == IN_ORDER
 

@@ -5,8 +5,10 @@ import openpyxl
 
 from tests._domain import tree
 from exports import public_notice
-from gridoffice import matters as M, staff, stats
-from gridoffice.users import whole_office
+from gridoffice.matters import rules as M
+from gridoffice.org import staff
+from gridoffice.reports import monthly
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 
@@ -32,7 +34,7 @@ def test_content_result_day_and_score_and_earlier_open_matters_stay(db, tmp_path
     matter(db, t.grid, "下水道堵塞", "2026-09-25 08:00", steps=done)  # resolved this month: listed with its day
     matter(db, t.grid, "井盖松动", "2026-09-10 08:00",
            steps=(("start", "2026-09-10 09:00"), ("resolve", "2026-09-11 09:00")))  # closed before: gone
-    [team] = stats.public_notice(db, "2026-10", scope=ADMIN).teams
+    [team] = monthly.public_notice(db, "2026-10", scope=ADMIN).teams
     assert team.received == 1 and team.closed == 1  # the month's own figures count only its intake
     rows = {m.content: m for m in team.matters}
     assert set(rows) == {"王**家门口路灯不亮，电话139****5678", "楼道堆物清理", "下水道堵塞"}

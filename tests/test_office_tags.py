@@ -5,10 +5,12 @@ import pytest
 
 from commands._progress import consume
 from exports import roster
-from gridoffice import households, history, office_tags, people, registers, revert, roster_import, tag_import
+from gridoffice.archive import households, office_tags, people, registers, tag_import
+from gridoffice.audit import history, revert
+from gridoffice.roster import importer
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
-from gridoffice.scope import bind
-from gridoffice.users import whole_office
+from gridoffice.access.scope import bind
+from gridoffice.access.users import whole_office
 from tests._domain import TODAY, man, tree, woman
 
 CLERK = whole_office("测试员", "clerk")
@@ -78,7 +80,7 @@ def test_office_registers_travel_in_the_roster_and_in_lists(office, tmp_path):
     head_row = [c.value for c in ws[2]]
     cells = [r[head_row.index("人群类别")] for r in ws.iter_rows(min_row=3, values_only=True)]
     assert "失土农民 2019-05-01起" in cells
-    result = consume(roster_import.import_file(db, path, today=TODAY), quiet=True)
+    result = consume(importer.import_file(db, path, today=TODAY), quiet=True)
     assert result.persons_updated == 0 and not result.refused
 
     from test_tag_import import _list
@@ -126,7 +128,7 @@ def test_office_registers_are_counted_in_the_monthly_summary_and_on_the_dashboar
     the 首页 register chart; a sensitive one only for the roles that see sensitive tags."""
     from commands._progress import consume
     from exports import monthly_summary
-    from gridoffice import stats, stats_dashboard
+    from gridoffice.reports import monthly, dashboard
 
     db, t, h, head, spouse = office
     jobless = office_tags.add_register(db, "失业人员")
@@ -134,18 +136,18 @@ def test_office_registers_are_counted_in_the_monthly_summary_and_on_the_dashboar
     people.add_tag(db, head, jobless, since="2025-02-01", today=TODAY)
     people.add_tag(db, spouse, jobless, since="2025-03-01", today=TODAY)
     people.add_tag(db, spouse, special, since="2025-03-01", today=TODAY)
-    summary = stats.monthly_summary(db, "2026-11", scope=CLERK)
+    summary = monthly.monthly_summary(db, "2026-11", scope=CLERK)
     labels = [g.label for g in summary.groups]
     assert labels[-2:] == ["失业人员", "计划生育特殊家庭"]
     grid = next(f for f in summary.grids if f.key == t.grid)
     assert (grid.groups[-2], grid.groups[-1]) == (2, 1) and summary.total.groups[-2:] == (2, 1)
     worker = _grid_worker(db, t.grid)
-    assert [g.label for g in stats.monthly_summary(db, "2026-11", scope=worker).groups][-1] == "失业人员"
+    assert [g.label for g in monthly.monthly_summary(db, "2026-11", scope=worker).groups][-1] == "失业人员"
     path = tmp_path / "summary.xlsx"
     consume(monthly_summary.write(db, path, "2026-11", scope=CLERK), quiet=True)
     cells = [c.value for row in openpyxl.load_workbook(path).worksheets[0].iter_rows() for c in row]
     assert "失业人员" in cells and "计划生育特殊家庭" in cells
-    shown = {c.label: c.count for c in stats_dashboard.population(db, TODAY, scope=CLERK)[0]}
+    shown = {c.label: c.count for c in dashboard.population(db, TODAY, scope=CLERK)[0]}
     assert (shown["失业人员"], shown["计划生育特殊家庭"]) == (2, 1)
-    hidden = {c.label for c in stats_dashboard.population(db, TODAY, scope=worker)[0]}
+    hidden = {c.label for c in dashboard.population(db, TODAY, scope=worker)[0]}
     assert "失业人员" in hidden and "计划生育特殊家庭" not in hidden

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 import commands
-from gridoffice import backup, keys, officefile, regions, safety
-from gridoffice.db import connect, open_db, raw_connect
+from gridoffice.access import keys
+from gridoffice.org import regions
+from gridoffice.store import backup, officefile, storage
+from gridoffice.store.db import connect, open_db, raw_connect
 from gridoffice.errors import GridOfficeError
 from tests.conftest import give_accounts
 
@@ -81,7 +83,7 @@ def test_another_programs_database_is_refused_without_a_single_write(tmp_path, c
     with pytest.raises(officefile.NotOurFile, match="另一个程序的SQLite数据库"):
         open_db(path)
     with pytest.raises(officefile.NotOurFile):
-        safety.OpenOffice(path)
+        storage.OpenOffice(path)
     out = str(tmp_path / "summary.xlsx")
     for argv in (["export", "summary", "--db", str(path), "--month", "2026-10", "-o", out],
                  ["generate", "--db", str(path), "--households", "10", "-q"],
@@ -102,7 +104,7 @@ def test_a_newer_file_is_refused_naming_its_version(tmp_path, capsys):
         connect(path)
     assert words in err.value.message
     with pytest.raises(officefile.NotOurFile):
-        safety.prepare(path)
+        storage.prepare(path)
     assert commands.run(["export", "notice", "--db", str(path), "--month", "2026-10",
                          "-o", str(tmp_path / "n.xlsx")]) == 2
     assert words in capsys.readouterr().err
@@ -119,7 +121,7 @@ def test_a_folder_or_a_text_file_as_db_gets_a_plain_message(tmp_path, capsys):
             err = capsys.readouterr().err
             assert words in err and "Traceback" not in err, argv
         with pytest.raises(officefile.NotOurFile, match=words):
-            safety.prepare(path)
+            storage.prepare(path)
     assert text.read_text(encoding="utf-8") == "居民名单"
 
 
@@ -222,7 +224,7 @@ def test_the_writers_themselves_refuse_a_database_as_output(small_office, tmp_pa
     """The window's save dialogs reach the writers without a command: the rule is in each writer's save."""
     from commands._progress import consume
     from exports import public_notice
-    from gridoffice.users import whole_office
+    from gridoffice.access.users import whole_office
 
     office = Path(small_office.execute("PRAGMA database_list").fetchone()[2])
     before = _state(office.parent)

@@ -11,12 +11,13 @@ import struct
 import pytest
 
 from commands._progress import consume
-from gridoffice import audit_anchor, keys
+from gridoffice.access import keys
+from gridoffice.audit import anchors
 from gridoffice.consolidation import enroll, package, sealed, tables
 from gridoffice.consolidation.package import read_package, write_package
-from gridoffice.db import get_setting, open_db
+from gridoffice.store.db import get_setting, open_db
 from gridoffice.errors import GridOfficeError, PackageRefused, PermissionDenied
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._offices import small_office
 
 ADMIN = whole_office("admin")
@@ -76,7 +77,7 @@ def local_rows(db, table):
 
 def test_a_package_holds_every_record_by_gid_and_a_manifest_that_names_the_whole_office(office, tmp_path):
     db, card, street = office
-    head = audit_anchor.head(db)
+    head = anchors.head(db)
     written = make(db, tmp_path / "1.pkg")
     got = read_package(tmp_path / "1.pkg", street, {card.uuid: card})
     m = got.manifest
@@ -313,11 +314,11 @@ def test_an_office_not_enrolled_cannot_package(template, tmp_path):
 
 def test_a_package_stopped_half_way_leaves_no_file_and_no_trace(office, tmp_path):
     db, _card, _street = office
-    before = (package.package_state(db), audit_anchor.head(db))
+    before = (package.package_state(db), anchors.head(db))
     job = write_package(db, tmp_path / "1.pkg", by=CLERK, at=AT)
     next(job)
     job.close()
-    assert (package.package_state(db), audit_anchor.head(db)) == before
+    assert (package.package_state(db), anchors.head(db)) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith((".pkg", ".spool"))] == []
     assert not db.conn.in_transaction
 

@@ -1,9 +1,10 @@
 import pytest
 
 from tests._domain import TODAY, dump, man, pid, tree, woman
-from gridoffice import audit, households, people
+from gridoffice.archive import households, people
+from gridoffice.audit import trail
 from gridoffice.errors import RuleViolation, ValidationError
-from gridoffice.people import PersonInput
+from gridoffice.archive.people import PersonInput
 
 
 def validate(db, **kw):
@@ -94,7 +95,7 @@ def test_add_person_outside_household(db):
     person = people.get_person(db, person_id)
     assert person.household_id is None and person.relation is None and person.id_number is None
     assert person.is_active
-    assert audit.history(db, "persons", person_id)[0].action == "add_person"
+    assert trail.history(db, "persons", person_id)[0].action == "add_person"
 
 
 def test_update_person(db):
@@ -106,7 +107,7 @@ def test_update_person(db):
     person = people.get_person(db, spouse)
     assert (person.birth_date, person.sex, person.phone) == ("1973-07-08", "F", "0571-88888888")
     assert warnings == ["出生日期已按身份证号码由“1972-05-06”改为“1973-07-08”"]
-    entry = audit.history(db, "persons", spouse)[0]
+    entry = trail.history(db, "persons", spouse)[0]
     assert entry.action == "update_person"
     assert entry.old["birth_date"] == "1972-05-06" and entry.new["birth_date"] == "1973-07-08"
     assert "name" not in entry.new  # only what changed is recorded
@@ -162,7 +163,7 @@ def test_tags(db):
     assert people.tags_of(db, person_id) == []
     ended = people.tags_of(db, person_id, include_ended=True)
     assert ended[0].id == tag_id and ended[0].until == "2026-01-01" and ended[0].note == "二级"
-    assert [e.action for e in audit.history(db, "person_tags", tag_id)] == ["end_tag", "add_tag"]
+    assert [e.action for e in trail.history(db, "person_tags", tag_id)] == ["end_tag", "add_tag"]
     people.add_tag(db, person_id, "disabled")
     assert len(people.tags_of(db, person_id, include_ended=True)) == 2
 

@@ -1,7 +1,9 @@
 import pytest
 
 from tests._domain import dump, man, tree, woman
-from gridoffice import audit, households, regions, staff
+from gridoffice.archive import households
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 
 
@@ -14,7 +16,7 @@ def test_create_keeps_path_and_grid(db):
     assert estate.grid_id == t.grid and estate.parent_id == t.grid
     assert regions.get_unit(db, t.area).grid_id is None
     assert estate.depth == 5 and estate.ancestor_ids[-1] == t.grid
-    entry = audit.history(db, "org_units", t.grid)[0]
+    entry = trail.history(db, "org_units", t.grid)[0]
     assert entry.action == "create_unit" and entry.new["path"] == grid.path and entry.actor == "测试员"
 
 
@@ -73,7 +75,7 @@ def test_rename(db):
     regions.rename_unit(db, t.grid, "一号网格", code="G1", sort=3)
     unit = regions.get_unit(db, t.grid)
     assert (unit.name, unit.code, unit.sort) == ("一号网格", "G1", 3)
-    entry = audit.history(db, "org_units", t.grid)[0]
+    entry = trail.history(db, "org_units", t.grid)[0]
     assert entry.action == "rename_unit" and entry.old["name"] == "第一网格" and entry.new["name"] == "一号网格"
     with pytest.raises(ValidationError):
         regions.rename_unit(db, t.grid, "第二网格")
@@ -90,7 +92,7 @@ def test_move_subtree_updates_paths_and_grids(db):
     assert estate.path == f"/{t.district}/{t.street}/{other_community}/{other_grid}/{t.estate}/"
     assert b.path == estate.path + f"{building}/"
     assert estate.grid_id == other_grid and b.grid_id == other_grid
-    entry = audit.history(db, "org_units", building)[0]
+    entry = trail.history(db, "org_units", building)[0]
     assert entry.action == "move_unit" and entry.old["grid_id"] == t.grid and entry.new["grid_id"] == other_grid
     # A grid moved to another area keeps itself as the grid of its subtree.
     regions.move_unit(db, t.grid, other_community)

@@ -8,10 +8,10 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import registers
+from gridoffice.archive import registers
 from gridoffice.errors import NotFound, ValidationError
 from gridoffice.idcard import make_id
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")

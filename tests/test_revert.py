@@ -3,7 +3,8 @@ taking the undo back gives the operation's result again."""
 
 import pytest
 
-from gridoffice import households, people, revert
+from gridoffice.archive import households, people
+from gridoffice.audit import revert
 from gridoffice.errors import RuleViolation
 from tests._domain import TODAY, man, tree, woman
 
@@ -76,18 +77,18 @@ def test_a_row_changed_since_is_not_overwritten(office):
 
 
 def test_an_undone_insert_is_gone_from_search(office):
-    from gridoffice import search
-    from gridoffice.users import whole_office
+    from gridoffice.search import finder
+    from gridoffice.access.users import whole_office
 
     db, _, zhang, *_ = office
     person, run = revert.run_of(db, households.add_member, zhang, man("欧阳小虎", 2001, 15), "son")
-    assert [h.id for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"] == [person]
+    assert [h.id for h in finder.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"] == [person]
     revert.revert(db, run)
-    assert not [h for h in search.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"]
+    assert not [h for h in finder.search(db, "欧阳小虎", scope=whole_office("测试员")) if h.kind == "person"]
 
 
 def test_staff_leaving_and_a_team_member_ended_are_taken_back(office):
-    from gridoffice import staff
+    from gridoffice.org import staff
 
     db, t, zhang, *_ = office
     member = staff.add_staff(db, "郑医生", "doctor", phone="13812340001", org_id=t.grid)
@@ -106,8 +107,8 @@ def test_staff_leaving_and_a_team_member_ended_are_taken_back(office):
 
 
 def test_the_trail_tells_an_undo_and_new_actions_in_words(office):
-    from gridoffice import history
-    from gridoffice.users import whole_office
+    from gridoffice.audit import history
+    from gridoffice.access.users import whole_office
 
     db, _, zhang, *_ = office
     _, run = revert.run_of(db, households.update_household, zhang, address="宝石小区2幢")
@@ -124,7 +125,7 @@ def test_a_record_the_street_was_sent_is_not_taken_back(tmp_path):
 
     from commands._progress import consume
     from gridoffice.consolidation import package
-    from gridoffice.db import open_db
+    from gridoffice.store.db import open_db
     from tests._street import ADMIN, make_office, make_street
 
     office = make_office(tmp_path, make_street(tmp_path / "street"), seed=7)

@@ -7,11 +7,14 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import logs, revert, staff, users, visits
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
+from gridoffice.access import users
+from gridoffice.activity import logs, visits
+from gridoffice.audit import revert
+from gridoffice.org import staff
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
 from gridoffice.errors import PermissionDenied, RuleViolation
-from gridoffice.scope import bind
+from gridoffice.access.scope import bind
 from tests._domain import TODAY, contact_office
 
 NOW = "2026-11-20 10:00:00"

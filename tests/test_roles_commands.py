@@ -11,8 +11,9 @@ import pytest
 
 import commands
 from commands._progress import consume
-from gridoffice import audit_log, keys, session
-from gridoffice.users import whole_office
+from gridoffice.access import keys, session
+from gridoffice.audit import journal
+from gridoffice.access.users import whole_office
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
@@ -82,7 +83,7 @@ def run_as(role, monkeypatch, capsys, *argv):
 def entries(path, action):
     s = session.log_in(path, "admin", PASSWORD)
     try:
-        return audit_log.query(s.db, audit_log.Filter(action=action), scope=AUDITOR)
+        return journal.query(s.db, journal.Filter(action=action), scope=AUDITOR)
     finally:
         s.close()
 
@@ -257,17 +258,19 @@ def test_check_reports_only_the_users_grids_problems(office, role, monkeypatch, 
     """`check` prints the completeness problems, each naming a household head or a staff member: a
     grid worker's names none of the other grid's rows. A party member without contact households is
     placed in each grid (the generated office is otherwise complete)."""
-    from gridoffice import checks, staff, users
+    from gridoffice.access import users
+    from gridoffice.archive import completeness
+    from gridoffice.org import staff
 
     s = session.log_in(office["path"], "admin", PASSWORD)
     try:
         for name, grid in (("核查甲", office["mine"][0]), ("核查乙", office["other"][0])):
             staff.add_staff(s.db, name, "party_member", org_id=grid)
-        every = consume(checks.completeness(s.db, scope=users.scope_of(s.db, s.user)), quiet=True)
+        every = consume(completeness.completeness(s.db, scope=users.scope_of(s.db, s.user)), quiet=True)
         other_units = {r[0] for r in s.db.execute(
             "SELECT id FROM org_units WHERE path LIKE (SELECT path FROM org_units WHERE id = ?) || '%'",
             [office["other"][0]])}
-        elsewhere = {p.message for p in checks.in_scope(s.db, every, other_units)}
+        elsewhere = {p.message for p in completeness.in_scope(s.db, every, other_units)}
     finally:
         s.close()
     assert elsewhere

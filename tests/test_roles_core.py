@@ -9,12 +9,18 @@ import pytest
 
 from commands._progress import consume
 from exports import archives, cards as card_pdf, monthly_summary, public_notice, roster
-from gridoffice import audit, audit_log, browse, households, masking, people, regions, registers, search, stats, stats_archives, users
-from gridoffice import cards as C
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice import staff
-from gridoffice.db import open_db
+from gridoffice import masking
+from gridoffice.access import users
+from gridoffice.archive import browse, households, people, registers
+from gridoffice.audit import trail, journal
+from gridoffice.org import regions
+from gridoffice.reports import monthly, archives as stats_archives
+from gridoffice.search import finder
+from gridoffice.reports import cards as C
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.org import staff
+from gridoffice.store.db import open_db
 from gridoffice.errors import PermissionDenied
 from tests.ui_helpers import office_copy
 
@@ -34,7 +40,7 @@ def office(tmp_path):
     worker's grid is A)."""
     path, o = office_copy(tmp_path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     a = staff.add_staff(db, "甲联系人", "party_member", org_id=o.grid_a)
     b = staff.add_staff(db, "乙联系人", "party_member", org_id=o.grid_b)
     for staff_id, grid, household in ((a, o.grid_a, o.h_zhang), (b, o.grid_b, o.h_wang)):
@@ -56,7 +62,7 @@ def office(tmp_path):
 @pytest.fixture(params=ROLES)
 def as_role(request, office):
     db = open_db(office["path"])
-    audit.set_actor(db, request.param)
+    trail.set_actor(db, request.param)
     yield request.param, db, users.scope_of(db, office["users"][request.param])
     db.close()
 
@@ -92,13 +98,13 @@ def test_summary_and_notice_count_only_the_scope(office, as_role, tmp_path):
     role, db, scope = as_role
     o = office["o"]
     mine = role == "grid_worker"
-    s = stats.monthly_summary(db, MONTH, scope=scope)
+    s = monthly.monthly_summary(db, MONTH, scope=scope)
     assert [g.key for g in s.grids] == ([o.grid_a] if mine else [o.grid_a, o.grid_b])
     assert s.total.households == (1 if mine else 2) and s.total.received == (1 if mine else 2)
     assert (office["b"] in {f.key for f in s.staff}) is not mine
     # 李娜's disability is a sensitive tag: no column of it for a grid worker.
     assert ("disabled" in {g.code for g in s.groups}) is not mine
-    notice = stats.public_notice(db, MONTH, scope=scope)
+    notice = monthly.public_notice(db, MONTH, scope=scope)
     assert [t.grid for t in notice.teams] == (["第一网格"] if mine else ["第一网格", "第二网格"])
     consume(monthly_summary.write(db, tmp_path / "s.xlsx", MONTH, scope=scope), quiet=True)
     cells = {c for row in openpyxl.load_workbook(tmp_path / "s.xlsx").worksheets[0].iter_rows(values_only=True)
@@ -137,18 +143,18 @@ def test_search_and_dossier_of_another_grid(office, as_role):
     role, db, scope = as_role
     o = office["o"]
     mine = role == "grid_worker"
-    assert [h.title for h in search.search(db, "王芳", kind="person", scope=scope)] == ([] if mine else ["王芳"])
-    assert [h.title for h in search.search(db, "张伟", kind="person", scope=scope)] == ["张伟"]
+    assert [h.title for h in finder.search(db, "王芳", kind="person", scope=scope)] == ([] if mine else ["王芳"])
+    assert [h.title for h in finder.search(db, "张伟", kind="person", scope=scope)] == ["张伟"]
     if mine:
         with pytest.raises(PermissionDenied) as err:
             Q.dossier(db, office["matters"]["b"], scope=scope, now=NOW)
         assert "不在您负责的网格内" in err.value.message
         with pytest.raises(PermissionDenied) as err:
-            search.search(db, "李", tag="disabled", scope=scope)
+            finder.search(db, "李", tag="disabled", scope=scope)
         assert "敏感信息" in err.value.message
     else:
         assert Q.dossier(db, office["matters"]["b"], scope=scope, now=NOW).matter.id == office["matters"]["b"]
-        assert [h.title for h in search.search(db, "李", tag="disabled", scope=scope)] == ["李娜"]
+        assert [h.title for h in finder.search(db, "李", tag="disabled", scope=scope)] == ["李娜"]
     assert Q.dossier(db, office["matters"]["a"], scope=scope, now=NOW).matter.id == office["matters"]["a"]
 
 
@@ -255,23 +261,23 @@ def test_a_number_search_is_refused_or_recorded_by_role(office, as_role):
     queries = [number, number[:10], f"{number[:6]} {number[6:14]} {number[14:]}", f"张伟 {number[-6:]}"]
     for query in queries:
         if scope.reveal:
-            assert "张伟" in [h.title for h in search.search(db, query, kind="person", scope=scope)]
+            assert "张伟" in [h.title for h in finder.search(db, query, kind="person", scope=scope)]
         else:
             with pytest.raises(PermissionDenied) as err:
-                search.search(db, query, scope=scope)
+                finder.search(db, query, scope=scope)
             assert "最多输入4位数字" in err.value.message
-    entries = [(e.actor, e.new["query"], e.new["matches"]) for e in audit_log.query(
-        db, audit_log.Filter(action="search_numbers"), scope=ADMIN)]
+    entries = [(e.actor, e.new["query"], e.new["matches"]) for e in journal.query(
+        db, journal.Filter(action="search_numbers"), scope=ADMIN)]
     assert sorted(entries) == (sorted((role, q, 1) for q in queries) if role in ("admin", "clerk") else [])
-    assert search.search(db, number[-4:], scope=scope) is not None
-    assert len(audit_log.query(db, audit_log.Filter(action="search_numbers"), scope=ADMIN)) == len(entries)
+    assert finder.search(db, number[-4:], scope=scope) is not None
+    assert len(journal.query(db, journal.Filter(action="search_numbers"), scope=ADMIN)) == len(entries)
 
 
 def test_visits_logs_needs_matters_staff_and_contacts_are_changed_only_in_the_users_grids(office, as_role):
     """Writes concerning residents find the user's scope on the connection (bound by the log-in):
     a grid worker records visits, logs, needs and matters, and changes staff, teams and contacts, of
     their own grid only; the other roles anywhere. Nothing is written by a refused change."""
-    from gridoffice import logs, visits
+    from gridoffice.activity import logs, visits
 
     role, db, _ = as_role
     o = office["o"]
@@ -316,7 +322,7 @@ def test_visits_logs_needs_matters_staff_and_contacts_are_changed_only_in_the_us
 
 
 def test_the_visit_logs_needs_and_matters_lists_hold_only_the_scope(office, as_role):
-    from gridoffice import logs, visits
+    from gridoffice.activity import logs, visits
 
     role, db, scope = as_role
     o = office["o"]
@@ -339,7 +345,7 @@ def test_one_visit_log_entry_need_or_matter_fetched_by_id_only_in_the_scope(offi
     """The single-record reads a page opens by id (a visit, a log entry, a need, a matter and its
     history, the need behind a matter) refuse a grid worker another grid's record, and lists built
     from ids leave it out."""
-    from gridoffice import logs, visits
+    from gridoffice.activity import logs, visits
 
     role, db, scope = as_role
     o = office["o"]
@@ -379,7 +385,7 @@ def test_one_visit_log_entry_need_or_matter_fetched_by_id_only_in_the_scope(offi
 
 
 def test_must_visits_campaigns_and_the_board_hold_only_the_scope(office, as_role):
-    from gridoffice import board_slips, must_visits
+    from gridoffice.activity import board_slips, must_visits
 
     role, db, scope = as_role
     o = office["o"]
@@ -412,7 +418,7 @@ def test_must_visits_campaigns_and_the_board_hold_only_the_scope(office, as_role
 
 
 def test_the_dashboard_figures_take_the_scope_not_unit_ids(office, as_role):
-    from gridoffice import stats_dashboard as D
+    from gridoffice.reports import dashboard as D
 
     role, db, scope = as_role
     o = office["o"]
@@ -470,11 +476,11 @@ def test_the_completeness_check_names_only_the_scopes_rows(office, as_role):
     """完整性检查 names residents and staff (户主张伟, a party member's name): a grid worker's check,
     from the page or `check`, holds only their grids' problems. Both contact staff are party members
     with one contact household, too few, one in each grid."""
-    from gridoffice import checks
+    from gridoffice.archive import completeness
 
     role, db, scope = as_role
     mine = role == "grid_worker"
-    found = consume(checks.completeness(db, NOW.date(), scope=scope), quiet=True)
+    found = consume(completeness.completeness(db, NOW.date(), scope=scope), quiet=True)
     staff_problems = {p.row_id for p in found if p.kind == "party_member_contacts"}
     assert staff_problems == ({office["a"]} if mine else {office["a"], office["b"]})
     assert all("乙联系人" not in p.message for p in found) is mine
@@ -484,11 +490,11 @@ def test_the_audit_trail_is_read_only_by_the_roles_that_read_it(office, as_role)
     """The audit entries hold the old and new values of every grid's residents: the core refuses them
     to a clerk and a grid worker, whatever page or command asks."""
     role, db, scope = as_role
-    reads = (lambda: audit_log.query(db, scope=scope), lambda: audit_log.count(db, scope=scope),
-             lambda: audit_log.actors(db, scope=scope), lambda: audit_log.actions(db, scope=scope))
+    reads = (lambda: journal.query(db, scope=scope), lambda: journal.count(db, scope=scope),
+             lambda: journal.actors(db, scope=scope), lambda: journal.actions(db, scope=scope))
     if role in ("admin", "leader"):
-        assert audit_log.count(db, scope=scope) == len(audit_log.query(db, scope=scope, limit=10_000)) > 0
-        assert "测试员" in audit_log.actors(db, scope=scope) and "create_household" in audit_log.actions(db, scope=scope)
+        assert journal.count(db, scope=scope) == len(journal.query(db, scope=scope, limit=10_000)) > 0
+        assert "测试员" in journal.actors(db, scope=scope) and "create_household" in journal.actions(db, scope=scope)
     else:
         for read in reads:
             with pytest.raises(PermissionDenied) as err:

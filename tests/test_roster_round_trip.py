@@ -9,9 +9,12 @@ import openpyxl
 
 from commands._progress import consume
 from exports import roster
-from gridoffice import audit, households, office_tags, people, regions, roster_import
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.archive import households, office_tags, people
+from gridoffice.audit import trail
+from gridoffice.org import regions
+from gridoffice.roster import importer
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 REASON = "迁移到新电脑"
@@ -84,8 +87,8 @@ def test_the_full_roster_into_an_empty_office_gives_the_same_archive(small_offic
     n = _export(small_office, path)
     assert n == len(before["persons"]) > 500
     fresh = open_db(tmp_path / "new.db")
-    audit.set_actor(fresh, "测试员")
-    result = consume(roster_import.import_file(fresh, path, create_grids=True), quiet=True)
+    trail.set_actor(fresh, "测试员")
+    result = consume(importer.import_file(fresh, path, create_grids=True), quiet=True)
     assert not result.refused and result.persons_new == n
     assert archive(fresh) == before
     # The two grids of one name are two units in the new office, under their own parents.
@@ -104,7 +107,7 @@ def test_the_full_roster_imported_again_changes_nothing(small_office, tmp_path):
     last_audit = small_office.execute("SELECT max(id) FROM audit").fetchone()[0]
     path = tmp_path / "花名册.xlsx"
     n = _export(small_office, path)
-    result = consume(roster_import.import_file(small_office, path), quiet=True)
+    result = consume(importer.import_file(small_office, path), quiet=True)
     assert (result.persons_unchanged, result.persons_updated, result.persons_new) == (n, 0, 0)
     assert (result.households_updated, result.households_new, result.refused) == (0, 0, ())
     assert archive(small_office) == before
@@ -162,7 +165,7 @@ def test_a_grid_worker_role_without_sensitive_tags_exports_none_and_reimport_kee
     col = list(rows[0]).index("人群类别")
     assert not any("低保" in (r[col] or "") or "残疾" in (r[col] or "") for r in rows[1:])
     before = archive(small_office)
-    result = consume(roster_import.import_file(small_office, path), quiet=True)
+    result = consume(importer.import_file(small_office, path), quiet=True)
     assert result.persons_updated == 0 and archive(small_office) == before
 
 
@@ -178,7 +181,7 @@ def test_tag_cells_are_checked_and_refused_rows_say_why(small_office, tmp_path):
     ws.cell(5, col).value = "残疾人 2020-05-01起\n残疾人 2021-01-01起"
     wb.save(path)
     before = archive(small_office)
-    result = consume(roster_import.import_file(small_office, path), quiet=True)
+    result = consume(importer.import_file(small_office, path), quiet=True)
     reasons = {r.row: r.reason for r in result.refused}
     assert "人群类别“外星人”不存在" in reasons[3]
     assert "早于开始日期" in reasons[4]
@@ -200,7 +203,7 @@ def test_a_new_register_entry_and_an_end_are_imported_and_audited(small_office, 
     row = next(r for r in range(3, ws.max_row + 1) if ws.cell(r, head.index("身份证号码") + 1).value == id_number)
     ws.cell(row, head.index("人群类别") + 1).value = "残疾人 2020-03-01至2024-06-30\n优抚对象 2021-01-01起"
     wb.save(path)
-    result = consume(roster_import.import_file(small_office, path), quiet=True)
+    result = consume(importer.import_file(small_office, path), quiet=True)
     assert result.persons_updated == 1 and not result.refused
     tags = small_office.execute("SELECT tag, since, until FROM person_tags WHERE person_id = ? ORDER BY tag",
                                 [person_id]).fetchall()
@@ -221,10 +224,10 @@ def test_a_households_hardship_in_the_roster_is_imported_onto_its_household(smal
     for r in rows:  # the head's row is read first, the others repeat it
         ws.cell(r, head.index("户困难登记") + 1).value = "低保户 2025-04-01起"
     wb.save(path)
-    result = consume(roster_import.import_file(small_office, path, today=TODAY), quiet=True)
+    result = consume(importer.import_file(small_office, path, today=TODAY), quiet=True)
     assert (result.households_updated, result.persons_updated, result.refused) == (1, 0, ())
     household_id = small_office.execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()[0]
     assert [(t.tag, t.since) for t in office_tags.household_tags_of(small_office, household_id)] == [
         ("low_income_household", "2025-04-01")]
-    again = consume(roster_import.import_file(small_office, path, today=TODAY), quiet=True)
+    again = consume(importer.import_file(small_office, path, today=TODAY), quiet=True)
     assert again.households_updated == 0

@@ -9,10 +9,11 @@ import pytest
 
 import commands
 from commands._progress import consume
-from gridoffice import idcard, pinyin, search, vocab
-from gridoffice.db import connect
+from gridoffice import idcard, vocab
+from gridoffice.search import pinyin, finder
+from gridoffice.store.db import connect
 from gridoffice.errors import ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -61,16 +62,16 @@ def office(db):
     db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES (5, 'three_nos', '2020-01-01')")
     db.execute("INSERT INTO person_tags(person_id, tag, since, until) VALUES (1, 'disabled', '2020-01-01', '2025-01-01')")
     db.conn.commit()
-    consume(search.rebuild(db, today=TODAY), quiet=True)
+    consume(finder.rebuild(db, today=TODAY), quiet=True)
     return db
 
 
 def find(db, query, **filters):
-    return [(h.kind, h.title) for h in search.search(db, query, scope=ADMIN, today=TODAY, **filters)]
+    return [(h.kind, h.title) for h in finder.search(db, query, scope=ADMIN, today=TODAY, **filters)]
 
 
 def names(db, query, **filters):
-    return [h.title for h in search.search(db, query, scope=ADMIN, today=TODAY, kind="person", **filters)]
+    return [h.title for h in finder.search(db, query, scope=ADMIN, today=TODAY, kind="person", **filters)]
 
 
 def id_of(db, pid):
@@ -99,7 +100,7 @@ def test_a_name_starting_with_the_query_outranks_a_match_through_the_household(o
     with office.atomic():
         add(8, 2, "白亮", "son", 31)
         add(9, 1, "王建军", "son", 33)
-        search.reindex(office, person_ids=[8, 9], today=TODAY)
+        finder.reindex(office, person_ids=[8, 9], today=TODAY)
     for judged in ("changed rows", "rebuilt index"):
         hits = find(office, "王")
         assert ("person", "白亮") not in hits, judged
@@ -107,7 +108,7 @@ def test_a_name_starting_with_the_query_outranks_a_match_through_the_household(o
         assert hits[2:] == [("household", "王张伟户")], judged
         assert names(office, "王建") == ["王建军"], judged
         assert names(office, "王家") == [], judged
-        consume(search.rebuild(office, today=TODAY), quiet=True)
+        consume(finder.rebuild(office, today=TODAY), quiet=True)
 
 
 def test_part_of_a_name_in_the_middle(office):
@@ -183,7 +184,7 @@ def test_household_number_exact_and_prefix(office):
     assert find(office, "0002", kind="household") == [("household", "王张伟户")]
     assert find(office, "a0003") == [("household", "单田芳户")]
     assert find(office, "A000") == [("household", "单田芳户")]
-    hits = search.search(office, "0001", scope=ADMIN, today=TODAY)
+    hits = finder.search(office, "0001", scope=ADMIN, today=TODAY)
     assert hits[0].kind == "household" and hits[0].subtitle.startswith("户号0001")
 
 
@@ -217,24 +218,24 @@ def test_filter_by_contact_class_age_status_and_kind(office):
 
 
 def test_people_who_left_rank_after_those_still_here(office):
-    hits = search.search(office, "明", scope=ADMIN, kind="person", today=TODAY)
+    hits = finder.search(office, "明", scope=ADMIN, kind="person", today=TODAY)
     assert [h.title for h in hits] == ["张伟明", "欧阳明"]
     assert "已迁出" in hits[1].subtitle
-    hits = search.search(office, "秀英", scope=ADMIN, today=TODAY)
+    hits = finder.search(office, "秀英", scope=ADMIN, today=TODAY)
     assert "已死亡" in hits[0].subtitle
 
 
 def test_limit(office):
-    assert len(search.search(office, "张", scope=ADMIN, limit=2, today=TODAY)) == 2
+    assert len(finder.search(office, "张", scope=ADMIN, limit=2, today=TODAY)) == 2
     # Household 2 has a smaller id than its head, person 3: persons still come first.
     assert find(office, "王张伟", limit=1) == [("person", "王张伟")]
-    assert search.search(office, "张", scope=ADMIN, limit=0, today=TODAY) == []
+    assert finder.search(office, "张", scope=ADMIN, limit=0, today=TODAY) == []
 
 
 def test_reindex_after_rename_phone_change_and_move(office):
     with office.atomic():
         office.execute("UPDATE persons SET name = '李四', phone = '18612340000' WHERE id = 1")
-        search.reindex(office, person_ids=[1], today=TODAY)
+        finder.reindex(office, person_ids=[1], today=TODAY)
     assert names(office, "张伟") == ["张伟明", "王张伟"]
     assert names(office, "zhangwei") == ["张伟明"]
     assert names(office, "李四") == ["李四"]
@@ -243,11 +244,11 @@ def test_reindex_after_rename_phone_change_and_move(office):
     assert names(office, "86123") == ["李四"]
     # The household carries its head's name.
     assert find(office, "李四", kind="household") == [("household", "李四户")]
-    assert search.dirty_count(office) == 2
+    assert finder.dirty_count(office) == 2
 
     with office.atomic():
         office.execute("UPDATE households SET org_id = 3, contact_class = 2, address = '和平路9号' WHERE id = 1")
-        search.reindex(office, household_ids=[1], today=TODAY)
+        finder.reindex(office, household_ids=[1], today=TODAY)
     assert names(office, "曾", org_id=2) == []
     assert names(office, "曾", org_id=3) == ["曾国藩"]
     assert names(office, "曾", contact_class=2) == ["曾国藩"]
@@ -256,12 +257,12 @@ def test_reindex_after_rename_phone_change_and_move(office):
 
     with office.atomic():
         office.execute("UPDATE persons SET status = 'deceased' WHERE id = 2")
-        search.reindex(office, person_ids=[2], today=TODAY)
+        finder.reindex(office, person_ids=[2], today=TODAY)
     assert names(office, "曾", status="active") == []
     assert names(office, "曾", status="deceased") == ["曾国藩"]
 
-    consume(search.rebuild(office, today=TODAY), quiet=True)
-    assert search.dirty_count(office) == 0
+    consume(finder.rebuild(office, today=TODAY), quiet=True)
+    assert finder.dirty_count(office) == 0
     assert names(office, "zhangwei") == ["张伟明"]
     assert names(office, "曾", status="deceased") == ["曾国藩"]
 
@@ -273,18 +274,18 @@ def test_reindex_after_a_unit_moves(office):
             "VALUES (9, NULL, 'community', '和平社区', '/9/', 0, 'active')"
         )
         office.execute("UPDATE org_units SET parent_id = 9, path = '/9/3/' WHERE id = 3")
-        search.reindex(office, unit_ids=[3], today=TODAY)
+        finder.reindex(office, unit_ids=[3], today=TODAY)
     assert names(office, "张", org_id=9) == ["张伟明", "王张伟"]
     assert names(office, "张", org_id=1) == ["张伟"]
-    assert search.dirty_count(office) == 6
+    assert finder.dirty_count(office) == 6
 
 
 def test_many_changed_rows_are_judged_a_batch_at_a_time(office, monkeypatch):
-    monkeypatch.setattr(search, "_JUDGE_BATCH", 2)
+    monkeypatch.setattr(finder, "_JUDGE_BATCH", 2)
     with office.atomic():
         office.execute("UPDATE persons SET name = name || '华'")
-        search.reindex(office, household_ids=[1, 2, 3, 4], today=TODAY)
-    assert search.dirty_count(office) == len(PEOPLE) + 4
+        finder.reindex(office, household_ids=[1, 2, 3, 4], today=TODAY)
+    assert finder.dirty_count(office) == len(PEOPLE) + 4
     assert names(office, "华") == [p[2] + "华" for p in PEOPLE if p[7] == "active"] + ["李秀英华", "欧阳明华"]
     assert names(office, "张伟", limit=1) == ["张伟华"]
     assert names(office, "zwh") == ["张伟华"]
@@ -293,12 +294,12 @@ def test_many_changed_rows_are_judged_a_batch_at_a_time(office, monkeypatch):
 def test_a_read_only_connection_judges_changed_rows_too(office):
     with office.atomic():
         office.execute("UPDATE persons SET name = '李四' WHERE id = 1")
-        search.reindex(office, person_ids=[1], today=TODAY)
+        finder.reindex(office, person_ids=[1], today=TODAY)
     path = office.execute("PRAGMA database_list").fetchone()[2]
     reader = connect(path, readonly=True)
     try:
-        assert [h.title for h in search.search(reader, "zhangwei", scope=ADMIN, today=TODAY)] == ["张伟明"]
-        assert [h.title for h in search.search(reader, "李四", scope=ADMIN, kind="person", today=TODAY)] == ["李四"]
+        assert [h.title for h in finder.search(reader, "zhangwei", scope=ADMIN, today=TODAY)] == ["张伟明"]
+        assert [h.title for h in finder.search(reader, "李四", scope=ADMIN, kind="person", today=TODAY)] == ["李四"]
     finally:
         reader.close()
 
@@ -310,8 +311,8 @@ def test_reindex_of_new_rows_keeps_them_clean(office):
             "VALUES (8, 2, '赵六', ?, '2001-02-03', 'son', 'active', 'registered')",
             [idcard.make_id("330102", dt.date(2001, 2, 3), 21)],
         )
-        search.reindex(office, person_ids=[8], today=TODAY)
-    assert search.dirty_count(office) == 0
+        finder.reindex(office, person_ids=[8], today=TODAY)
+    assert finder.dirty_count(office) == 0
     assert names(office, "zl") == ["赵六"]
     assert names(office, "赵", org_id=3) == ["赵六"]
 
@@ -320,13 +321,13 @@ def test_cancelled_rebuild_keeps_the_old_index(office):
     # A change written without reindexing: only a rebuild brings it in.
     office.execute("UPDATE persons SET name = '钱七' WHERE id = 3")
     office.conn.commit()
-    job = search.rebuild(office, today=TODAY)
+    job = finder.rebuild(office, today=TODAY)
     next(job)
     next(job)
     job.close()
     assert names(office, "王张伟") == ["钱七"]
     assert names(office, "钱七") == []
-    assert consume(search.rebuild(office, today=TODAY), quiet=True) == len(PEOPLE) + 4
+    assert consume(finder.rebuild(office, today=TODAY), quiet=True) == len(PEOPLE) + 4
     assert names(office, "钱七") == ["钱七"]
     assert names(office, "王张伟") == []
 
@@ -337,8 +338,8 @@ def test_cancelled_rebuild_keeps_the_old_index(office):
      "'; DROP TABLE persons; --", "{name}: 张", "\ue004张", "\u200b", "（）【】", "x"],
 )
 def test_junk_and_fts_syntax_are_plain_text(office, query):
-    hits = search.search(office, query, scope=ADMIN, today=TODAY)
-    assert all(isinstance(h, search.Hit) for h in hits)
+    hits = finder.search(office, query, scope=ADMIN, today=TODAY)
+    assert all(isinstance(h, finder.Hit) for h in hits)
     assert office.execute("SELECT count(*) FROM persons").fetchone()[0] == len(PEOPLE)
     if query in ("", "   ", '"', "*", "-", "（）【】", "\u200b", "x"):
         assert hits == []
@@ -347,16 +348,16 @@ def test_junk_and_fts_syntax_are_plain_text(office, query):
 
 
 def test_private_tokens_do_not_clash():
-    codes = [search._status_token(s) for s in {*vocab.PERSON_STATUS, *vocab.HOUSEHOLD_STATUS}]
-    codes += [search._tag_token(t) for t in vocab.TAGS]
+    codes = [finder._status_token(s) for s in {*vocab.PERSON_STATUS, *vocab.HOUSEHOLD_STATUS}]
+    codes += [finder._tag_token(t) for t in vocab.TAGS]
     assert len(set(codes)) == len(codes)
-    fixed = {search._DIRTY, search._INACTIVE, search._NAME, search._NUMBER, *search._KIND.values(), *search._CLASS.values()}
+    fixed = {finder._DIRTY, finder._INACTIVE, finder._NAME, finder._NUMBER, *finder._KIND.values(), *finder._CLASS.values()}
     assert not fixed & set(codes)
 
 
 def test_schema_matches_the_options_search_uses(db):
     sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'search_fts'").fetchone()[0]
-    assert search.FTS_OPTIONS in sql
+    assert finder.FTS_OPTIONS in sql
 
 
 def test_command_line(office, tmp_path, capsys):
@@ -385,7 +386,7 @@ def test_a_huge_query_is_refused_at_once_with_a_message(office, capsys, size):
     query = ("张伟 0312 " * (size // 8))[:size]
     start = time.perf_counter()
     with pytest.raises(ValidationError) as refused:
-        search.search(office, query, scope=ADMIN, today=TODAY)
+        finder.search(office, query, scope=ADMIN, today=TODAY)
     assert time.perf_counter() - start < 0.5
     assert f"{size:,}个字" in refused.value.message and "最多100个字" in refused.value.message
     path = office.execute("PRAGMA database_list").fetchone()[2]
@@ -398,7 +399,7 @@ def test_a_huge_query_is_refused_at_once_with_a_message(office, capsys, size):
 
 def test_too_many_terms_are_refused_and_a_few_are_searched(office):
     with pytest.raises(ValidationError) as refused:
-        search.search(office, "张 王 李 赵 刘 陈 杨 黄 周", scope=ADMIN, today=TODAY)
+        finder.search(office, "张 王 李 赵 刘 陈 杨 黄 周", scope=ADMIN, today=TODAY)
     assert "分成了9段" in refused.value.message
-    assert search.query_problem("张伟 幸福小区 3栋 0312") is None
+    assert finder.query_problem("张伟 幸福小区 3栋 0312") is None
     assert names(office, "张伟 " * 8) == names(office, "张伟") == ["张伟", "张伟明", "王张伟"]

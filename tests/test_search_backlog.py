@@ -1,4 +1,4 @@
-"""A bulk import's search documents are written after its commit (gridoffice.search_index.fill):
+"""A bulk import's search documents are written after its commit (gridoffice.search.index.fill):
 searches say so meanwhile, edits in between are indexed with their new values, and a process
 killed while filling leaves an office whose next opening finishes the index."""
 
@@ -15,9 +15,12 @@ import openpyxl
 import pytest
 
 from commands._progress import consume
-from gridoffice import people, regions, search, search_index, users
+from gridoffice.access import users
+from gridoffice.archive import people
+from gridoffice.org import regions
+from gridoffice.search import finder, index
 from gridoffice.idcard import make_id
-from gridoffice.roster_import import import_file
+from gridoffice.roster.importer import import_file
 
 ADMIN = users.whole_office("测试员")
 TODAY = dt.date(2026, 11, 1)
@@ -51,7 +54,7 @@ def office(db):
 
 
 def titles(db, query: str, **kw) -> list[str]:
-    return [h.title for h in search.search(db, query, scope=ADMIN, today=TODAY, **kw)]
+    return [h.title for h in finder.search(db, query, scope=ADMIN, today=TODAY, **kw)]
 
 
 def test_a_bulk_import_is_searchable_once_its_backlog_is_filled(office, tmp_path):
@@ -59,24 +62,24 @@ def test_a_bulk_import_is_searchable_once_its_backlog_is_filled(office, tmp_path
     result = consume(import_file(db, roster(tmp_path / "r.xlsx"), today=TODAY), quiet=True)
     assert result.persons_new == 2 * HOUSEHOLDS
     # Committed and in use, but not yet in the index: the search tells the clerk.
-    assert search.pending(db) == 3 * HOUSEHOLDS
-    assert "索引建立中" in search.pending_notice(db) and "90" in search.pending_notice(db)
+    assert finder.pending(db) == 3 * HOUSEHOLDS
+    assert "索引建立中" in finder.pending_notice(db) and "90" in finder.pending_notice(db)
     assert titles(db, "钱甲零七") == []
     # Small batches: a batch of persons ends inside the persons, the households come after them.
-    steps = list(search_index.fill(db, today=TODAY, batch=7))
+    steps = list(index.fill(db, today=TODAY, batch=7))
     assert steps[-1][:2] == (90, 90) and len(steps) == 9 + 5
-    assert search.pending(db) == 0 and search.pending_notice(db) is None
-    assert search_index.backlog(db) == []
+    assert finder.pending(db) == 0 and finder.pending_notice(db) is None
+    assert index.backlog(db) == []
     assert titles(db, "钱甲零七", kind="person") == ["钱甲零七"]
     assert titles(db, "qianjia", kind="person")[:1] and all(t.startswith("钱甲") for t in titles(db, "qianjia"))
     assert titles(db, "0007", kind="person") == ["钱甲零七"]
     assert titles(db, "B007", kind="household") == ["钱甲零七户"]
     assert titles(db, "和平路7号", kind="household") == ["钱甲零七户"]
-    assert search.dirty_count(db) == 0
+    assert finder.dirty_count(db) == 0
     # What the filler wrote is what a rebuild writes: the same hits for every kind of query.
     queries = ["钱甲", "孙乙二九", "sunyi", "0012", "B02", "和平路"]
     before = {q: titles(db, q, limit=200) for q in queries}
-    consume(search.rebuild(db, today=TODAY), quiet=True)
+    consume(finder.rebuild(db, today=TODAY), quiet=True)
     assert {q: titles(db, q, limit=200) for q in queries} == before
 
 
@@ -86,37 +89,38 @@ def test_an_edit_before_the_filler_comes_is_indexed_with_its_new_values(office, 
     person_id = db.execute("SELECT id FROM persons WHERE name = '孙乙一二'").fetchone()[0]
     # The edit reindexes as every edit does; a row still waiting is left to the filler.
     people.update_person(db, person_id, name="周新名", today=TODAY)
-    assert search.pending(db) == 3 * HOUSEHOLDS
-    consume(search.fill(db, today=TODAY), quiet=True)
+    assert finder.pending(db) == 3 * HOUSEHOLDS
+    consume(finder.fill(db, today=TODAY), quiet=True)
     assert titles(db, "周新名") == ["周新名"]
     assert titles(db, "孙乙一二") == []
-    assert search.dirty_count(db) == 0
+    assert finder.dirty_count(db) == 0
 
 
 def test_a_rebuild_empties_the_backlog(office, tmp_path):
     db = office
     consume(import_file(db, roster(tmp_path / "r.xlsx"), today=TODAY), quiet=True)
-    consume(search.rebuild(db, today=TODAY), quiet=True)
-    assert search.pending(db) == 0
+    consume(finder.rebuild(db, today=TODAY), quiet=True)
+    assert finder.pending(db) == 0
     assert titles(db, "钱甲零七", kind="person") == ["钱甲零七"]
 
 
 KILL_CHILD = r"""
 import os, signal, sys
 sys.path.insert(0, {root!r})
-from gridoffice import keys, search_index
-from gridoffice.db import open_db
+from gridoffice.access import keys
+from gridoffice.search import index
+from gridoffice.store.db import open_db
 keys.key_for = lambda path: bytes(range(32))  # the test key of tests/conftest.py
 db = open_db({db!r})
-write = search_index.write_documents
+write = index.write_documents
 def killed_after_the_second(db, batch, calls=[]):
     calls.append(1)
     if len(calls) == 3:  # two batches committed, the third written but not yet committed
         write(db, batch)
         os.kill(os.getpid(), signal.SIGKILL)
     write(db, batch)
-search_index.write_documents = killed_after_the_second
-for _ in search_index.fill(db, batch=10):
+index.write_documents = killed_after_the_second
+for _ in index.fill(db, batch=10):
     pass
 """
 
@@ -130,12 +134,12 @@ def test_a_filler_killed_half_way_leaves_an_office_that_the_next_opening_finishe
     assert child.returncode == -signal.SIGKILL
     # Two batches of ten committed with the backlog shortened; the third rolled back with it.
     assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert search_index.backlog(db)[0][0] == 21
-    assert search.pending(db) == 3 * HOUSEHOLDS - 20
+    assert index.backlog(db)[0][0] == 21
+    assert finder.pending(db) == 3 * HOUSEHOLDS - 20
     assert db.execute("SELECT count(*) FROM persons").fetchone()[0] == 2 * HOUSEHOLDS
     # The next opening (the window's, below; or the next import command) writes the rest.
-    consume(search.fill(db, today=TODAY), quiet=True)
-    assert search.pending(db) == 0 and search.dirty_count(db) == 0
+    consume(finder.fill(db, today=TODAY), quiet=True)
+    assert finder.pending(db) == 0 and finder.dirty_count(db) == 0
     for name in ("钱甲零零", "孙乙一二", "钱甲二九"):  # in the first batch, the third, the last
         assert titles(db, name, kind="person") == [name]
     assert len(titles(db, "钱甲", kind="household", limit=100)) == HOUSEHOLDS
@@ -148,7 +152,7 @@ def test_the_import_command_fills_the_index_before_it_ends(office, tmp_path, cap
     db_path = db.conn.execute("PRAGMA database_list").fetchone()[2]
     assert cli(["import", "--db", db_path, str(roster(tmp_path / "r.xlsx")), "-q"]) == 0
     assert "新登记60人" in capsys.readouterr().out
-    assert search.pending(db) == 0
+    assert finder.pending(db) == 0
     assert titles(db, "钱甲零七", kind="person") == ["钱甲零七"]
 
 
@@ -161,9 +165,9 @@ def test_the_window_fills_a_backlog_left_by_a_stopped_import(office, tmp_path, q
     db.close()
     ctx = AppContext(db_path, User("测试员", role="admin"))
     try:
-        qtbot.waitUntil(lambda: search.pending(ctx.reader()) == 0, timeout=20000)
+        qtbot.waitUntil(lambda: finder.pending(ctx.reader()) == 0, timeout=20000)
         qtbot.waitUntil(lambda: not ctx.busy, timeout=10000)
-        hits = search.search(ctx.reader(), "钱甲零七", scope=ctx.scope(), kind="person")
+        hits = finder.search(ctx.reader(), "钱甲零七", scope=ctx.scope(), kind="person")
         assert [h.title for h in hits] == ["钱甲零七"]
     finally:
         ctx.close()

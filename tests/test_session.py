@@ -1,6 +1,6 @@
 """Issue 21's attacks on the file and the log-in: someone with a copy of the file, and someone at the PC
 without an account (THREATS.md rows 1 and 2). Offices here are made the way the program makes them,
-through `generate` or gridoffice.session, with real key files and passwords."""
+through `generate` or gridoffice.access.session, with real key files and passwords."""
 
 import datetime as dt
 import hashlib
@@ -13,10 +13,13 @@ import pytest
 import sqlcipher3.dbapi2 as sqlite3
 
 import commands
-from gridoffice import audit, audit_log, backup, idcard, keys, officefile, session, users
-from gridoffice.db import connect, is_plain
-from gridoffice.schema import migrations
-from gridoffice.users import whole_office
+from gridoffice import idcard
+from gridoffice.access import keys, session, users
+from gridoffice.audit import trail, journal
+from gridoffice.store import backup, officefile
+from gridoffice.store.db import connect, is_plain
+from gridoffice.store.schema import migrations
+from gridoffice.access.users import whole_office
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
@@ -200,7 +203,7 @@ def test_the_audit_actor_is_never_a_name_typed_beside_a_password(office, monkeyp
     monkeypatch.delenv("GRIDOFFICE_USER")
     monkeypatch.setenv("GRIDOFFICE_PASSWORD", PASSWORD)
     s = session.log_in(office, "admin", PASSWORD)
-    before = audit_log.count(s.db, scope=AUDITOR)
+    before = journal.count(s.db, scope=AUDITOR)
     s.close()
     accounts = {"admin", "clerk", "grid"}
     for name in ("镇长", "", " ", "Admin", "clerk\nadmin"):
@@ -211,9 +214,9 @@ def test_the_audit_actor_is_never_a_name_typed_beside_a_password(office, monkeyp
     assert commands.run(["backup", "--db", str(office), "--user", "clerk"]) == 0
     s = session.log_in(office, "admin", PASSWORD)
     try:
-        new = audit_log.query(s.db, scope=AUDITOR, limit=audit_log.count(s.db, scope=AUDITOR) - before)
+        new = journal.query(s.db, scope=AUDITOR, limit=journal.count(s.db, scope=AUDITOR) - before)
         assert {e.actor for e in new} <= accounts and len([e for e in new if e.action == "backup"]) == 2
-        assert [e.actor for e in audit_log.query(s.db, audit_log.Filter(action="backup"), scope=AUDITOR)] == [
+        assert [e.actor for e in journal.query(s.db, journal.Filter(action="backup"), scope=AUDITOR)] == [
             "clerk", "admin"]
     finally:
         s.close()
@@ -296,7 +299,7 @@ def test_only_an_administrators_log_in_adds_an_administrator(office, monkeypatch
     assert commands.run(["users", "add", "--db", str(office), "--name", "boss", "--role", "admin",
                          "--password-stdin"]) == 0
     s = session.log_in(office, "boss", "gridoffice1")
-    entry = audit_log.query(s.db, audit_log.Filter(action="user_create"), scope=AUDITOR)[0]
+    entry = journal.query(s.db, journal.Filter(action="user_create"), scope=AUDITOR)[0]
     assert entry.actor == "admin" and s.user.role == "admin"
     s.close()
 
@@ -338,7 +341,7 @@ def test_the_assessment_needs_a_log_in_and_an_administrator_to_set_it(office, mo
 def test_the_actor_is_the_account_that_logged_in_and_dossier_and_backup_leave_entries(office, capsys):
     assert commands.run(["backup", "--db", str(office)]) == 0
     s = session.log_in(office, "admin", PASSWORD)
-    entries = audit_log.query(s.db, audit_log.Filter(action="backup"), scope=AUDITOR)
+    entries = journal.query(s.db, journal.Filter(action="backup"), scope=AUDITOR)
     assert [e.actor for e in entries] == ["admin"]
     assert entries[0].new["backup"] in {p.name for p in backup.default_dir(office).iterdir()}
     s.close()
@@ -375,7 +378,7 @@ def test_the_recovery_code_sets_a_forgotten_administrator_password(tmp_path, mon
     assert commands.run(["users", "recover", "--db", str(path), "--name", "admin", "--stdin"]) == 0
     keys.forget_all()
     s = session.log_in(path, "admin", "brand-new-2026")
-    assert audit_log.query(s.db, audit_log.Filter(action="user_password_recovered"), scope=AUDITOR)[0].actor == "恢复码"
+    assert journal.query(s.db, journal.Filter(action="user_password_recovered"), scope=AUDITOR)[0].actor == "恢复码"
     s.close()
 
 
@@ -409,7 +412,7 @@ def _plain_office(path):
     conn = sqlite3.connect(str(path))
     db = Database(conn)
     migrations.apply(db)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     db.execute("INSERT INTO households(number, status, contact_class) VALUES('H1', 'active', 3)")
     db.execute("INSERT INTO persons(household_id, name, relation, status, residence, id_number, phone) "
                "VALUES(1, '王一', 'head', 'active', 'registered', '110101199003071234', '13912345678')")
@@ -447,7 +450,7 @@ def test_a_plain_office_is_encrypted_at_its_first_log_in_with_its_plain_backups(
 
 
 def test_the_program_never_makes_a_plain_file(tmp_path, monkeypatch):
-    from gridoffice import db as gdb
+    from gridoffice.store import db as gdb
 
     monkeypatch.setattr(keys, "key_for", lambda path: None)  # no key file, nothing unlocked: outside the tests' key
     new = tmp_path / "new.db"

@@ -1,7 +1,9 @@
 import pytest
 
 from tests._domain import dump, man, tree
-from gridoffice import audit, households, regions, staff
+from gridoffice.archive import households
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
 from gridoffice.errors import RuleViolation, ValidationError
 
 
@@ -17,7 +19,7 @@ def test_add_and_update_staff(db, t):
     staff.update_staff(db, sid, phone="0571-88889999", kind="town_cadre")
     s = staff.get_staff(db, sid)
     assert (s.phone, s.kind) == ("0571-88889999", "town_cadre")
-    entry = audit.history(db, "staff", sid)[0]
+    entry = trail.history(db, "staff", sid)[0]
     assert entry.action == "update_staff" and entry.old == {"phone": "13912345678", "kind": "village_cadre"}
     assert [x.id for x in staff.staff_list(db, org_id=t.community)] == [sid]
 
@@ -109,7 +111,7 @@ def test_contacts(db, t):
     staff.unlink_contact(db, member, hid, until="2026-01-01")
     assert staff.contacts_of(db, member) == []
     assert staff.contacts_of(db, member, include_ended=True)[0].until == "2026-01-01"
-    assert audit.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
+    assert trail.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
     with pytest.raises(RuleViolation, match="目前没有联系户G01-0001"):
         staff.unlink_contact(db, member, hid)
     households.move_out(db, hid)
@@ -157,7 +159,7 @@ def test_save_staff_adds_with_roles_and_moves_them_with_the_member(db, t):
     # A 网格长 of one grid is not the 网格长 of the next: the old role ends, a new one starts.
     assert [(r.role, r.org_id) for r in staff.roles_of(db, sid)] == [("grid_head", t.grid2)]
     assert len(staff.roles_of(db, sid, include_ended=True)) == 3
-    assert {e.action for e in audit.history(db, "staff", sid)} == {"add_staff", "update_staff"}
+    assert {e.action for e in trail.history(db, "staff", sid)} == {"add_staff", "update_staff"}
 
 
 def test_save_staff_refuses_bad_input_and_writes_nothing(db, t):
@@ -191,7 +193,7 @@ def test_set_contacts_links_and_ends_in_one_go(db, t):
     assert [c.household_number for c in staff.contacts_of(db, member)] == ["G01-0002", "G01-0003"]
     ended = staff.contacts_of(db, member, include_ended=True)[0]
     assert ended.household_number == "G01-0001" and ended.until is not None
-    assert audit.history(db, "contacts", ended.id)[0].action == "end_contact"
+    assert trail.history(db, "contacts", ended.id)[0].action == "end_contact"
     before = dump(db)
     # h3 is linked already: the whole call fails, so h1 is not linked again either.
     with pytest.raises(RuleViolation, match="已经联系户G01-0003"):
@@ -203,14 +205,14 @@ def test_set_contacts_links_and_ends_in_one_go(db, t):
 
 
 def test_a_cadre_linked_to_a_party_member_resident_counts_as_a_party_member(db, t):
-    from gridoffice import checks
+    from gridoffice.archive import completeness
 
     hid = households.create_household(db, org_id=t.grid, head=man("陈书记", political_status="party_member"),
                                       number="H-9")
     sid = staff.save_staff(db, None, name="陈书记", kind="village_cadre", org_id=t.community)
 
     def counted() -> bool:
-        return bool(db.execute(f"SELECT count(*) FROM staff s WHERE s.id = ? AND {checks.PARTY_MEMBER.format(s='s')}",
+        return bool(db.execute(f"SELECT count(*) FROM staff s WHERE s.id = ? AND {completeness.PARTY_MEMBER.format(s='s')}",
                                [sid]).fetchone()[0])
 
     assert not counted()

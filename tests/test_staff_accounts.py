@@ -4,7 +4,9 @@ in the trail as a sentence."""
 import pytest
 
 from tests._domain import tree
-from gridoffice import audit, history, staff, staff_accounts, users
+from gridoffice.access import staff_accounts, users
+from gridoffice.audit import trail, history
+from gridoffice.org import staff
 from gridoffice.errors import PermissionDenied, RuleViolation
 
 
@@ -23,7 +25,7 @@ def test_an_account_is_linked_to_one_staff_member(db):
     with pytest.raises(PermissionDenied):
         staff_accounts.link(db, b, li, by=users.whole_office("王五", "clerk"))
     staff_accounts.link(db, b, li, by=admin)
-    [entry] = [e for e in audit.history(db, "users", a) if e.action == "link_staff"]
+    [entry] = [e for e in trail.history(db, "users", a) if e.action == "link_staff"]
     told = history.tell(db, [entry])[0]
     assert "账号对应工作人员" in told.action and "张敏" in told.text and "staff" not in told.text
     staff_accounts.link(db, a, None, by=admin)
@@ -31,9 +33,9 @@ def test_an_account_is_linked_to_one_staff_member(db):
 
 
 def test_the_demo_clerk_and_grid_worker_are_staff_with_contact_households(small_office):
-    from gridoffice import demo
+    from gridoffice.demo import activity
 
-    demo.add_demo_accounts(small_office)
+    activity.add_demo_accounts(small_office)
     linked = dict(small_office.execute(
         "SELECT u.name, (SELECT count(*) FROM contacts c WHERE c.staff_id = u.staff_id AND c.until IS NULL) "
         "FROM users u WHERE u.staff_id IS NOT NULL").fetchall())

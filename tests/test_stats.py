@@ -2,10 +2,11 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from gridoffice import registers, stats
+from gridoffice.archive import registers
+from gridoffice.reports import monthly
 from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked, mask_name
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, loop_grid_figures, loop_matters
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -17,7 +18,7 @@ def office(activity_office):
     return activity_office
 
 
-def _figure_dict(f: stats.Figures, s: stats.Summary) -> dict:
+def _figure_dict(f: monthly.Figures, s: monthly.Summary) -> dict:
     d = {name: getattr(f, name) for name in ("households", "persons", "visits", "households_visited",
                                              "rule_households", "covered", "log_entries", "comments", "received",
                                              "closed", "closed_on_time", "overdue", "evaluated", "satisfied")}
@@ -28,7 +29,7 @@ def _figure_dict(f: stats.Figures, s: stats.Summary) -> dict:
 
 
 def test_grid_figures_match_loops_over_the_rows(office):
-    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
+    s = monthly.monthly_summary(office, MONTH, scope=ADMIN)
     assert s.total.visits and s.total.received and s.total.log_entries and s.total.persons
     expected = loop_grid_figures(office, s.period.start, s.period.end, s.period.last_day)
     for row in s.grids:
@@ -37,8 +38,8 @@ def test_grid_figures_match_loops_over_the_rows(office):
 
 
 def test_previous_month_and_change(office):
-    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
-    prev = stats.previous(s.period)
+    s = monthly.monthly_summary(office, MONTH, scope=ADMIN)
+    prev = monthly.previous(s.period)
     assert (prev.start, prev.end) == ("2026-09-01", "2026-10-01")
     loops = loop_grid_figures(office, prev.start, prev.end, prev.last_day)
     assert s.previous_total.visits == sum(v["visits"] for v in loops.values())
@@ -46,12 +47,12 @@ def test_previous_month_and_change(office):
     # Coverage of September from the visits up to its end: October's visits do not cover it.
     assert (s.previous_total.rule_households, s.previous_total.covered) == (
         sum(v["rule_households"] for v in loops.values()), sum(v["covered"] for v in loops.values()))
-    assert stats.change(12, 10) == pytest.approx(0.2)
-    assert stats.change(5, 0) is None
+    assert monthly.change(12, 10) == pytest.approx(0.2)
+    assert monthly.change(5, 0) is None
 
 
 def test_staff_figures_match_loops(office):
-    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
+    s = monthly.monthly_summary(office, MONTH, scope=ADMIN)
     visits, households = Counter(), defaultdict(set)
     vstaff = {r[0]: r[1:] for r in office.execute("SELECT id, staff_id, visited_on, status FROM visits")}
     for vid, hid, voided in office.execute("SELECT visit_id, household_id, voided FROM visit_households"):
@@ -84,15 +85,15 @@ def test_staff_figures_match_loops(office):
 
 
 def test_scope_to_one_grid(office):
-    full = stats.monthly_summary(office, MONTH, scope=ADMIN)
+    full = monthly.monthly_summary(office, MONTH, scope=ADMIN)
     one = full.grids[0]
-    scoped = stats.monthly_summary(office, MONTH, scope=ADMIN, org_id=one.key)
+    scoped = monthly.monthly_summary(office, MONTH, scope=ADMIN, org_id=one.key)
     assert [g.key for g in scoped.grids] == [one.key]
     assert scoped.total.received == one.received
 
 
 def test_special_groups_agree_with_registers(office):
-    s = stats.monthly_summary(office, MONTH, scope=ADMIN)
+    s = monthly.monthly_summary(office, MONTH, scope=ADMIN)
     counts = registers.counts(office, scope=ADMIN, today=s.period.last_day)
     assert dict(zip((g.code for g in s.groups), s.total.groups)) == counts
 
@@ -100,24 +101,24 @@ def test_special_groups_agree_with_registers(office):
 @pytest.mark.parametrize("value", ["2026-13", "2026/10", "", "十月", "2026-1"])
 def test_bad_month(db, value):
     with pytest.raises(ValidationError) as e:
-        stats.monthly_summary(db, value, scope=ADMIN)
+        monthly.monthly_summary(db, value, scope=ADMIN)
     assert e.value.field == "month" and "2026-10" in str(e.value)
 
 
 @pytest.mark.parametrize("value", ["26", "1999", "二〇二六", ""])
 def test_bad_year(value):
     with pytest.raises(ValidationError) as e:
-        stats.year(value)
+        monthly.year(value)
     assert e.value.field == "year"
 
 
 def test_rates():
-    f = stats.Figures(None, "", rule_households=4, covered=3, received=0, evaluated=5, satisfied=4)
+    f = monthly.Figures(None, "", rule_households=4, covered=3, received=0, evaluated=5, satisfied=4)
     assert (f.coverage, f.completion_rate, f.satisfaction_rate) == (0.75, None, 0.8)
 
 
 def test_notice_counts_and_masking(office):
-    notice = stats.public_notice(office, MONTH, scope=ADMIN)
+    notice = monthly.public_notice(office, MONTH, scope=ADMIN)
     assert notice.teams
     by_grid = loop_matters(office, "grid_id", "2026-10-01", "2026-11-01")
     names = {r[0] for r in office.execute("SELECT name FROM persons")} | {
@@ -129,7 +130,7 @@ def test_notice_counts_and_masking(office):
             for text in (m.resident, m.number, m.category, m.state, m.satisfaction, m.promise_date):
                 assert not find_unmasked(text)
                 assert text not in names or not text
-    loops = loop_grid_figures(office, "2026-10-01", "2026-11-01", stats.month(MONTH).last_day)
+    loops = loop_grid_figures(office, "2026-10-01", "2026-11-01", monthly.month(MONTH).last_day)
     assert any(team.visits for team in notice.teams)
     for team in notice.teams:
         grid = loops[grid_of_team[team.team_id]]

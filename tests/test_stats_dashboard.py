@@ -8,11 +8,14 @@ from collections import Counter, defaultdict
 import pytest
 
 from exports import charts as X
-from gridoffice import ages, checks, registers, stats, users, vocab
-from gridoffice.db import connect
-from gridoffice import stats_dashboard as D
+from gridoffice import ages, vocab
+from gridoffice.access import users
+from gridoffice.archive import completeness, registers
+from gridoffice.reports import monthly
+from gridoffice.store.db import connect
+from gridoffice.reports import dashboard as D
 from gridoffice.errors import PermissionDenied, ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, TODAY, grid_of_household_all, loop_days_overdue, loop_matters
 
 # The whole office, as an administrator sees it (users.scope_of makes a logged-in user's).
@@ -35,12 +38,12 @@ def test_months_match_loops_and_the_summary(office):
     assert [m.month for m in d.months] == [f"2025-{m:02d}" for m in range(11, 13)] + [
         f"2026-{m:02d}" for m in range(1, 11)]
     for m in d.months:
-        p = stats.month(m.month)
+        p = monthly.month(m.month)
         loops = loop_matters(office, "1", p.start, p.end).get(1, Counter())
         assert (m.received, m.closed, m.on_time, m.overdue) == (
             loops["received"], loops["closed"], loops["closed_on_time"], loops["overdue"]), m.month
     assert sum(m.received for m in d.months) > 0
-    total = stats.monthly_summary(office, MONTH, scope=ADMIN).total
+    total = monthly.monthly_summary(office, MONTH, scope=ADMIN).total
     assert (d.this_month.received, d.this_month.closed) == (total.received, total.closed)
 
 
@@ -66,8 +69,8 @@ def test_categories_satisfaction_and_deadlines_match_loops(office):
     assert {c.code: c.count for c in d.satisfaction} == {code: levels[code] for code in ("satisfied", "basic",
                                                                                          "unsatisfied")}
     # Open matters now, by the matters module's own timeliness rule, one matter at a time.
-    from gridoffice import matters as M
-    from gridoffice import matters_query as Q
+    from gridoffice.matters import rules as M
+    from gridoffice.matters import query as Q
 
     states = Counter()
     for (matter_id,) in office.execute("SELECT id FROM matters WHERE state IN ('received', 'assigned', "
@@ -78,7 +81,7 @@ def test_categories_satisfaction_and_deadlines_match_loops(office):
 
 
 def test_visit_figures_match_loops(office):
-    day = D.judged_day(stats.month(MONTH), TODAY)
+    day = D.judged_day(monthly.month(MONTH), TODAY)
     assert day == dt.date(2026, 10, 31)
     d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     overdue = loop_days_overdue(office, day)
@@ -94,10 +97,10 @@ def test_visit_figures_match_loops(office):
     assert {g.grid_id: [g.households, g.overdue] for g in d.grids} == dict(by_grid)
     assert [g.overdue for g in d.grids] == sorted((g.overdue for g in d.grids), reverse=True)
     # The running month is judged on today, not on its last day.
-    assert D.judged_day(stats.month("2026-11"), TODAY) == TODAY
+    assert D.judged_day(monthly.month("2026-11"), TODAY) == TODAY
     # The lists behind the bars (走访督查 opened from a bar) are judged on the same day: the overdue
     # households of each grid and of each class, by the loops' own numbers.
-    from gridoffice import visits
+    from gridoffice.activity import visits
 
     for g, (n, late) in by_grid.items():
         dues, total = visits.households_on_day(office, scope=ADMIN, overdue=True, day=day, grid_id=g)
@@ -153,7 +156,7 @@ def test_population_matches_loops_and_the_registers(office):
 
 def test_problem_counts_match_the_check(office):
     office.execute("UPDATE persons SET relation = 'son' WHERE id = (SELECT min(id) FROM persons WHERE relation = 'head')")
-    job = checks.completeness(office, TODAY, scope=ADMIN)
+    job = completeness.completeness(office, TODAY, scope=ADMIN)
     problems = []
     try:
         while True:
@@ -161,7 +164,7 @@ def test_problem_counts_match_the_check(office):
     except StopIteration as stop:
         problems = stop.value
     counts = {c.code: c.count for c in D.problem_counts(office, TODAY, scope=ADMIN)}
-    assert counts == {k: sum(p.kind == k for p in problems) for k in checks.KINDS}
+    assert counts == {k: sum(p.kind == k for p in problems) for k in completeness.KINDS}
     assert counts["no_head"] >= 1
 
 
@@ -294,8 +297,8 @@ def test_the_whole_office_passes_read_narrow_indexes_not_the_rows(office):
     try:
         D.population(office, TODAY, scope=ADMIN)
         D._visit_figures(office, TODAY, None)
-        checks._id_mismatch(office, TODAY.isoformat())
-        checks._heads(office, TODAY.isoformat())
+        completeness._id_mismatch(office, TODAY.isoformat())
+        completeness._heads(office, TODAY.isoformat())
     finally:
         office.conn.set_trace_callback(None)
     plans = " | ".join(row[3] for sql in statements if sql.lstrip().upper().startswith(("SELECT", "WITH"))

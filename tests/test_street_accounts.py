@@ -12,7 +12,7 @@ import pytest
 from commands import run as run_command
 from gridoffice.consolidation import store, street_users
 from gridoffice.errors import PermissionDenied, ValidationError
-from gridoffice.users import LoginFailed, check_password
+from gridoffice.access.users import LoginFailed, check_password
 
 from tests import _street
 
@@ -47,7 +47,7 @@ def test_the_first_account_is_an_administrator_and_then_only_administrators_add(
         street_users.add_user(conn, "short", "a1", "street_staff", by=admin)
     stored = conn.execute("SELECT name, role, password_hash FROM street_users ORDER BY id").fetchall()
     assert [(n, r) for n, r, _ in stored] == [("jiedao", "street_admin"), ("zhiyuan", "street_staff")]
-    # Hashed as the office hashes its passwords (gridoffice.users), never kept in the clear.
+    # Hashed as the office hashes its passwords (gridoffice.access.users), never kept in the clear.
     assert stored[0][2].startswith("scrypt$") and check_password(ADMIN_PASSWORD, stored[0][2])
     assert ADMIN_PASSWORD not in stored[0][2]
 

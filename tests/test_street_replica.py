@@ -10,10 +10,13 @@ from collections import Counter
 import pytest
 
 from commands._progress import consume
-from gridoffice import checks, demo, registers, stats_assessment, users
+from gridoffice.access import users
+from gridoffice.archive import completeness, registers
+from gridoffice.demo import activity
+from gridoffice.reports import assessment
 from gridoffice.consolidation import consolidate, package, replica, store, street_view
 from gridoffice.consolidation.tables import TABLES
-from gridoffice.db import open_db
+from gridoffice.store.db import open_db
 
 from tests import _street
 
@@ -26,7 +29,7 @@ def community(tmp_path, pg_dsn):
     street = _street.make_street(tmp_path)
     office = _street.make_office(tmp_path, street, seed=41, households=12)
     db = open_db(office.path)
-    consume(demo.add_activity(db, seed=41, today=_street.TODAY), quiet=True)  # a year of visits, logs, matters
+    consume(activity.add_activity(db, seed=41, today=_street.TODAY), quiet=True)  # a year of visits, logs, matters
     db.close()
     # Problems a clerk must fix, so the check has something to find: a shared ID number, a household
     # without a head, a sex that the ID number contradicts.
@@ -55,7 +58,7 @@ def _parts(message: str) -> tuple[str, ...]:
 
 def test_the_completeness_check_finds_what_the_office_finds(community):
     db, built, office = community
-    own = consume(checks.completeness(db, DAY, scope=users.whole_office("测试员")), quiet=True)
+    own = consume(completeness.completeness(db, DAY, scope=users.whole_office("测试员")), quiet=True)
     found = street_view.completeness(built, office.card.name, scope=street_view.scope_for("街道", admin=True), today=DAY)
     assert {"duplicate_id", "no_head", "id_mismatch"} <= {p.kind for p in own}
     # Local ids are not kept, so persons named in one sentence may come in another order.
@@ -100,16 +103,16 @@ def test_street_staff_do_not_get_the_sensitive_registers(community):
 def test_the_assessment_counts_are_the_office_s_and_communities_rank_by_its_formula(community):
     db, built, office = community
     scope = street_view.scope_for("街道", admin=True)
-    counts, staff = stats_assessment.office_counts(built, 2026, scope=scope, today=DAY)
-    assert (counts, staff) == stats_assessment.office_counts(db, 2026, scope=users.whole_office("测试"), today=DAY)
-    assert staff > 0 and counts[stats_assessment.COUNT_FIELDS.index("visits")] > 0
-    indicators = stats_assessment.template(built)
+    counts, staff = assessment.office_counts(built, 2026, scope=scope, today=DAY)
+    assert (counts, staff) == assessment.office_counts(db, 2026, scope=users.whole_office("测试"), today=DAY)
+    assert staff > 0 and counts[assessment.COUNT_FIELDS.index("visits")] > 0
+    indicators = assessment.template(built)
     idle = tuple(0 for _ in counts)
     ranked = street_view.ranked([("甲社区", counts, staff), ("丁社区", counts, staff), ("丙社区", idle, staff)],
                                 indicators)
     assert [(r.rank, r.community) for r in ranked] == [(1, "丁社区"), (1, "甲社区"), (3, "丙社区")]
-    per = stats_assessment.Assessed(0, "x", "x", tuple(c / staff for c in counts))
-    assert ranked[0].score == round(stats_assessment.total_score(per, indicators), 1) > 0 == ranked[2].score
+    per = assessment.Assessed(0, "x", "x", tuple(c / staff for c in counts))
+    assert ranked[0].score == round(assessment.total_score(per, indicators), 1) > 0 == ranked[2].score
     assert ranked[0].assessed.value("visits") == counts[0] / staff
 
 

@@ -12,10 +12,11 @@ import pytest
 
 from commands._progress import consume
 from exports import monthly_summary as summary_export
-from gridoffice import demo, stats
+from gridoffice.demo import activity
+from gridoffice.reports import monthly
 from gridoffice.consolidation import consolidate, store, street_summary
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests import _street
 
 AT = dt.datetime(2026, 11, 30, 17, 0)
@@ -39,9 +40,9 @@ def district(tmp_path_factory):
         office = _street.make_office(folder, street, seed=seed, households=40)
         db = open_db(office.path)
         try:
-            consume(demo.add_activity(db, seed=seed, today=_street.TODAY), quiet=True)
+            consume(activity.add_activity(db, seed=seed, today=_street.TODAY), quiet=True)
             if seed == 52:
-                from gridoffice import visits
+                from gridoffice.activity import visits
                 visits.set_visit_rule(db, 1, 14)
                 visits.set_visit_rule(db, 3, 200)
         finally:
@@ -65,7 +66,7 @@ def district(tmp_path_factory):
 def _own(office, month):
     db = open_db(office.path)
     try:
-        return stats.monthly_summary(db, month, scope=ADMIN)
+        return monthly.monthly_summary(db, month, scope=ADMIN)
     finally:
         db.close()
 

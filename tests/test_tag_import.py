@@ -9,10 +9,10 @@ import pytest
 import commands
 from commands._progress import consume
 from exports.import_report import write_report
-from gridoffice import tag_import
+from gridoffice.archive import tag_import
 from gridoffice.errors import PermissionDenied, ValidationError
-from gridoffice.users import whole_office
-from gridoffice.scope import bind
+from gridoffice.access.users import whole_office
+from gridoffice.access.scope import bind
 
 TODAY = dt.date(2026, 11, 1)
 
@@ -132,7 +132,7 @@ def test_the_import_command_takes_a_list(small_office, tmp_path, capsys):
                          "--report", str(tmp_path / "r.xlsx")])
     out = capsys.readouterr().out
     assert code == 0 and "加入名册1条" in out
-    from gridoffice.db import connect
+    from gridoffice.store.db import connect
 
     db = connect(db_path, readonly=True)
     assert db.execute("SELECT tag, since FROM person_tags WHERE person_id = ?", [person]).fetchall() == [

@@ -6,10 +6,12 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import matters as M
-from gridoffice import staff, stats_assessment, team_reviews
+from gridoffice.matters import rules as M
+from gridoffice.activity import team_reviews
+from gridoffice.org import staff
+from gridoffice.reports import assessment
 from gridoffice.errors import RuleViolation, ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._domain import tree
 
 ADMIN = whole_office("测试员")
@@ -94,7 +96,7 @@ def test_the_assessment_scores_teams_and_members_on_the_monthly_reviews(teams):
         team_reviews.record(db, one, month, peer, reviewer_team_id=two, today=TODAY)
     _evaluated(db, t.grid, 95, "2026-09-03", assignee=worker)
     _evaluated(db, t.grid, 85, "2026-09-04")
-    a = stats_assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
+    a = assessment.assessment(db, "2026", scope=ADMIN, today=TODAY)
     [team] = [x for x in a.teams if x.key == one]
     assert (team.value("team_self"), team.value("team_peer"), team.value("resident_score")) == (
         pytest.approx(230 / 3, abs=0.01), pytest.approx(220 / 3, abs=0.01), 90)
@@ -104,12 +106,12 @@ def test_the_assessment_scores_teams_and_members_on_the_monthly_reviews(teams):
     [other] = [x for x in a.teams if x.key == two]
     assert other.value("team_self") is None and other.value("team_peer") is None
     inds = {i.code: i for i in a.indicators}
-    assert stats_assessment.score(inds["team_self"], other.value("team_self")) == 0
-    assert stats_assessment.score(inds["resident_score"], 95) == inds["resident_score"].weight
+    assert assessment.score(inds["team_self"], other.value("team_self")) == 0
+    assert assessment.score(inds["resident_score"], 95) == inds["resident_score"].weight
 
 
 def test_a_grid_worker_sees_only_the_teams_of_their_grid(teams):
-    from gridoffice import users
+    from gridoffice.access import users
 
     db, t, one, two = teams
     scope = users.scope_of(db, users.User(0, "网格员", "", "grid_worker", t.grid, "active"))
@@ -117,10 +119,10 @@ def test_a_grid_worker_sees_only_the_teams_of_their_grid(teams):
 
 
 def test_the_audit_trail_tells_a_review_in_words(teams):
-    from gridoffice import audit, history
+    from gridoffice.audit import trail, history
 
     db, _, one, two = teams
     row = team_reviews.record(db, one, "2026-11", 80, reviewer_team_id=two, note="台账清楚", today=TODAY)
-    [told] = history.tell(db, audit.history(db, "team_reviews", row))
+    [told] = history.tell(db, trail.history(db, "team_reviews", row))
     assert told.action == "记录团队点评" and told.subject == "团队点评"
     assert "服务团队：第一网格服务团队" in told.text and "评分团队：第二网格服务团队" in told.text and "评分：80" in told.text

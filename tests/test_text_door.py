@@ -4,10 +4,15 @@ length limit with a Chinese message naming the field and its limit."""
 from commands._progress import consume
 import pytest
 
-from gridoffice import audit, households, logs, matter_settings, matters, people, regions, staff, users
+from gridoffice.access import users
+from gridoffice.activity import logs
+from gridoffice.archive import households, people
+from gridoffice.audit import trail
+from gridoffice.matters import settings, rules
+from gridoffice.org import regions, staff
 from gridoffice.errors import ValidationError
 from gridoffice.normalize import LIMITS, clean_text
-from gridoffice.roster_import import import_file
+from gridoffice.roster.importer import import_file
 from tests._domain import TODAY, dump, man, pid, tree, woman
 
 FORBIDDEN = "\x01\x0b\ufffe\uffff\ufdd0\ud800\U0001fffe\U0010ffff"
@@ -69,11 +74,11 @@ def _calls(db, t):
         (lambda: users.create_user(db, "clerk2", "password123", "clerk", by=users.whole_office("测试员"),
                                    display_name=_long("display_name")),
          "display_name", "display_name"),
-        (lambda: matter_settings.add_category(db, _long("category_name")), "category_name", "name"),
-        (lambda: matters.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
+        (lambda: settings.add_category(db, _long("category_name")), "category_name", "name"),
+        (lambda: rules.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
                                 content=_long("matter_content"), now="2026-11-20 10:00:00"),
          "matter_content", "content"),
-        (lambda: matters.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
+        (lambda: rules.intake(db, source="phone", category_id=1, grade="urgent", title="路灯不亮",
                                 resident_name=_long("resident_name"), now="2026-11-20 10:00:00"),
          "resident_name", "resident_name"),
         (lambda: logs.add_entry(db, sid, "2026-11-01", _long("log_text"), today=TODAY), "log_text", "text"),
@@ -118,7 +123,7 @@ def test_the_roster_import_refuses_rows_with_a_text_over_its_limit(db, tmp_path)
 
 
 def test_a_command_user_name_is_cleaned_before_it_is_recorded(db):
-    audit.set_actor(db, "张\ufffe三\x01")
+    trail.set_actor(db, "张\ufffe三\x01")
     regions.create_unit(db, None, "community", "宝石社区", "C01")
-    assert audit.actor(db) == "张三"
+    assert trail.actor(db) == "张三"
     assert db.execute("SELECT actor FROM audit ORDER BY id DESC LIMIT 1").fetchone() == ("张三",)

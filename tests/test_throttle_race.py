@@ -7,7 +7,7 @@ import sys
 import time
 from pathlib import Path
 
-from gridoffice import session
+from gridoffice.access import session
 
 ROOT = Path(__file__).resolve().parent.parent
 PROCESSES, FAILURES_EACH = 4, 10
@@ -18,7 +18,7 @@ CHILD = """
 import sys, time
 sys.path.insert(0, {root!r})
 from pathlib import Path
-from gridoffice import session
+from gridoffice.access import session
 ready, go = Path(sys.argv[1]), Path(sys.argv[2])
 ready.touch()
 deadline = time.monotonic() + 60  # a child never outlives a test that went away

@@ -9,8 +9,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtPrintSupport import QPrinter
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from gridoffice import audit, cards as C, regions, staff
-from gridoffice.db import open_db
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
+from gridoffice.reports import cards as C
+from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.pages.cards_page import CardsPage
 
@@ -21,7 +23,7 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popple
 def office(tmp_path):
     path = tmp_path / "office.db"
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     community = regions.create_unit(db, None, "community", "东港社区")
     regions.set_office(db, "东港社区居委会", community)
     grid1 = regions.create_unit(db, community, "grid", "第一网格")

@@ -83,7 +83,7 @@ def test_cancelled_job_reports_cancelled(ctx, qtbot):
 
 
 def test_background_readers_keep_a_small_page_cache_and_search_a_full_one(ctx, qtbot):
-    from gridoffice.db import CACHE_MB, WORKER_CACHE_MB
+    from gridoffice.store.db import CACHE_MB, WORKER_CACHE_MB
     from ui.background import LatestWorker
 
     def cache_kib(db):

@@ -16,12 +16,14 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from exports import briefing
-from gridoffice import audit, audit_anchor, stats, users
-from gridoffice import matters as M
-from gridoffice import stats_dashboard as D
-from gridoffice.db import open_db
+from gridoffice.access import users
+from gridoffice.audit import trail, anchors
+from gridoffice.reports import monthly
+from gridoffice.matters import rules as M
+from gridoffice.reports import dashboard as D
+from gridoffice.store.db import open_db
 from gridoffice.masking import find_unmasked, mask_name
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from tests._reports import MONTH, TODAY
 from ui import app as app_module
 from ui.context import AppContext, User
@@ -101,7 +103,7 @@ def test_clicking_a_bar_opens_the_list_behind_it(office_path, qtbot):
     assert matters.PAGE_ID == "matters"
     assert matters.search.text() == "2026-09" and matters.state.currentData() is None
     qtbot.waitUntil(lambda: not matters.is_loading() if hasattr(matters, "is_loading") else True)
-    qtbot.waitUntil(lambda: matters.model.rowCount() == stats.monthly_summary(ctx.reader(), "2026-09", scope=ADMIN).total.received,
+    qtbot.waitUntil(lambda: matters.model.rowCount() == monthly.monthly_summary(ctx.reader(), "2026-09", scope=ADMIN).total.received,
                     timeout=5000)
     # A category: this month's matters of that category.
     win.show_page("dashboard")
@@ -164,7 +166,7 @@ def _opened(qtbot, page):
 def test_each_part_of_the_satisfaction_deadline_and_coverage_charts_lists_exactly_its_rows(office_path, qtbot):
     """A click on a segment opens the list of the rows that segment counts, not the whole list."""
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
     # Open matters at NOW in every deadline state (urgent: answered within 2 hours, done within 24).
     for hours, started in ((5, False), (3, True), (1, False), (1.5, False), (1, True)):
@@ -236,7 +238,7 @@ def test_each_part_of_the_satisfaction_deadline_and_coverage_charts_lists_exactl
 
 def test_a_grid_worker_sees_their_grid(office_path, qtbot):
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     grid_id = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY path LIMIT 1").fetchone()[0]
     user = users.get_user(db, users.create_user(db, "gw", "pass1234", "grid_worker", by=ADMIN, display_name="网格员甲",
                                                 org_id=grid_id))
@@ -264,8 +266,8 @@ def test_a_grid_worker_sees_their_grid(office_path, qtbot):
 
 def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
-    head = audit_anchor.head(db)
+    trail.set_actor(db, "测试员")
+    head = anchors.head(db)
     out = tmp_path / "简报.pdf"
     job = briefing.export_briefing(db, out, MONTH, today=TODAY, now=NOW, scope=ADMIN)
     try:
@@ -288,7 +290,7 @@ def test_briefing_pdf_prints_the_numbers_masked(office_path, tmp_path):
     # Every page carries the head of the trail as it stood before the briefing's own entry.
     codes = [re.findall(r"操作记录锚定码：(\S+)", page) for page in text.split("\f")[:pages]]
     assert codes == [[head.code]] * pages and entry[0] == head.entry + 1
-    assert [problem for *_, problem in audit.verify(db, [audit_anchor.parse(head.code)]) if problem] == []
+    assert [problem for *_, problem in trail.verify(db, [anchors.parse(head.code)]) if problem] == []
     if SHOTS:
         subprocess.run(["pdftoppm", "-png", "-r", "80", str(out), str(Path(SHOTS) / "briefing")], check=True)
     db.close()

@@ -7,12 +7,13 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QApplication
 
-from gridoffice import audit, logs, visits
-from gridoffice.db import open_db
+from gridoffice.activity import logs, visits
+from gridoffice.audit import trail
+from gridoffice.store.db import open_db
 from ui import app as app_module
 from ui.context import AppContext
 from ui.fast_entry import FastEntryDialog
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -23,7 +24,7 @@ def setup(small_office_template, tmp_path, qtbot):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     staff_id = max(visits.overdue_by_staff(db, scope=ADMIN), key=lambda c: c.households).id
     mine = {d.household_id for d in visits.contacts_due(db, staff_id, scope=ADMIN)}
     other = db.execute("SELECT id, number FROM households WHERE status = 'active' ORDER BY id DESC").fetchall()

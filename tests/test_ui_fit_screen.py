@@ -8,8 +8,9 @@ import shutil
 import pytest
 from PySide6.QtCore import QRect, Qt
 
-from gridoffice import audit, demo
-from gridoffice.db import open_db
+from gridoffice.audit import trail
+from gridoffice.demo import activity
+from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.main_window import MainWindow, first_geometry
 
@@ -34,8 +35,8 @@ def busy_office(small_office_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
-    for _ in demo.add_activity(db, seed=7, today=dt.date(2026, 11, 1)):
+    trail.set_actor(db, "测试员")
+    for _ in activity.add_activity(db, seed=7, today=dt.date(2026, 11, 1)):
         pass
     db.close()
     return path

@@ -6,7 +6,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDate
 
-from gridoffice import households, people
+from gridoffice.archive import households, people
 from test_ui_archive import head_of, settle, window, with_dialog  # noqa: F401 - the window fixture
 
 # A day these people were all alive (the office's ages count from today, and a move-out or death
@@ -251,7 +251,7 @@ def test_a_tag_is_taken_back(qtbot, window):
 
 
 def test_hardship_of_the_household_is_recorded_and_taken_back(qtbot, window):
-    from gridoffice import office_tags
+    from gridoffice.archive import office_tags
 
     page = window.current_page()
     office = window.office

@@ -4,9 +4,9 @@ import openpyxl
 import pytest
 from PySide6.QtWidgets import QFileDialog
 
-from gridoffice import regions
-from gridoffice.db import open_db
-from gridoffice.roster_columns import remembered
+from gridoffice.org import regions
+from gridoffice.store.db import open_db
+from gridoffice.roster.columns import remembered
 from test_import import messy_workbook
 from ui.context import AppContext
 from ui.import_wizard import ImportWizard
@@ -79,16 +79,16 @@ def test_wizard_refuses_a_bad_file_and_a_bad_mapping(wizard, qtbot, tmp_path):
 def test_cancelling_the_import_leaves_the_database_unchanged(wizard, qtbot, tmp_path, monkeypatch):
     import time
 
-    from gridoffice import roster_import
+    from gridoffice.roster import importer
 
-    insert = roster_import._insert_rows
+    insert = importer._insert_rows
 
     def slow_insert(*args):
         insert(*args)
         time.sleep(0.5)  # each part takes long enough that Cancel comes while the job writes
 
-    monkeypatch.setattr("gridoffice.roster_import.PART_ROWS", 1)
-    monkeypatch.setattr("gridoffice.roster_import._insert_rows", slow_insert)
+    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 1)
+    monkeypatch.setattr("gridoffice.roster.importer._insert_rows", slow_insert)
     wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
     wizard.next()
     wizard.next()
@@ -129,8 +129,8 @@ def test_wizard_refuses_crafted_files_and_stays_usable(wizard, qtbot, tmp_path):
 
 
 def test_the_wizard_imports_a_special_group_list(qtbot, tmp_path):
-    from gridoffice import households
-    from gridoffice.people import PersonInput
+    from gridoffice.archive import households
+    from gridoffice.archive.people import PersonInput
     from test_tag_import import _list
 
     path = tmp_path / "office.db"

@@ -6,11 +6,13 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from gridoffice import audit, logs, regions
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.activity import logs
+from gridoffice.audit import trail
+from gridoffice.org import regions
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from ui.context import AppContext
 from ui.matter_dialogs import IntakeDialog, StepDialog
 from ui.pages.matters_page import MattersPage
@@ -30,7 +32,7 @@ def ago(**kw) -> dt.datetime:
 def office(tmp_path):
     path = tmp_path / "office.db"
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     community = regions.create_unit(db, None, "community", "东港社区")
     grid1 = regions.create_unit(db, community, "grid", "第一网格")
     grid2 = regions.create_unit(db, community, "grid", "第二网格")
@@ -214,7 +216,7 @@ def test_open_record_widens_the_filter(page, office, qtbot):
 
 def test_a_matter_taken_in_from_a_need_shows_the_need(page, office, qtbot):
     db = open_db(office["path"])
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     need = logs.add_need(db, office["household"], "屋后排水沟堵塞，雨天积水", staff_id=office["staff"],
                          raised_on="2026-11-20", today=NOW.date())
     matter = logs.need_to_matter(db, need, category_id=6, grade="urgent", now=NOW)
@@ -312,7 +314,7 @@ def test_numbers_typed_into_a_matter_show_masked(office, qtbot):
 
     number = make_id("330102", dt.date(1975, 3, 9), 123)
     db = open_db(office["path"])
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     mid = M.intake(db, source="phone", category_id=6, grade="urgent", title="来电13812348000反映",
                    content=f"身份证{number}，电话138 1234 8000", grid_id=office["grid1"], received_at=ago(minutes=1),
                    now=ago(minutes=1))
@@ -339,11 +341,12 @@ def test_numbers_typed_into_a_matter_show_masked(office, qtbot):
 def test_team_monthly_review_records_self_and_peer_scores(page, office, qtbot):
     from PySide6.QtCore import QDate
 
-    from gridoffice import staff, team_reviews
-    from gridoffice.users import whole_office
+    from gridoffice.activity import team_reviews
+    from gridoffice.org import staff
+    from gridoffice.access.users import whole_office
 
     db = open_db(office["path"])
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     one = staff.create_team(db, office["grid1"], "第一网格服务团队")
     two = staff.create_team(db, office["grid2"], "第二网格服务团队")
     db.close()
@@ -405,7 +408,7 @@ def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, 
     """A clerk assigns an unassigned matter: the 承办人 list puts cadres and grid workers before party
     members and volunteers, and typing part of a name narrows it as one types."""
     db = open_db(office["path"])
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     with db.atomic():
         for name, kind in (("张志愿", "volunteer"), ("王党员", "party_member"), ("张主任", "village_cadre")):
             db.execute("INSERT INTO staff(name, kind, org_id) VALUES(?, ?, ?)", [name, kind, office["grid1"]])

@@ -5,9 +5,10 @@ from array import array
 import pytest
 from PySide6.QtCore import Qt
 
-from gridoffice import audit, browse
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.archive import browse
+from gridoffice.audit import trail
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from ui import models
 from ui.models import ID_ROLE, HouseholdModel, PersonModel
 from tests.ui_helpers import office_copy
@@ -20,7 +21,7 @@ ADMIN = whole_office("测试员")
 def office_db(qapp, tmp_path):
     path, office = office_copy(tmp_path)
     database = open_db(path)
-    audit.set_actor(database, "测试员")
+    trail.set_actor(database, "测试员")
     yield database, office
     database.close()
 

@@ -7,10 +7,10 @@ import shutil
 
 import pytest
 
-from gridoffice import keys
+from gridoffice.access import keys
 from gridoffice.consolidation import enroll, package
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests._offices import small_office
 from ui.context import AppContext, User
 from ui.main_window import MainWindow

@@ -13,9 +13,12 @@ from PySide6.QtCore import QAbstractListModel, QAbstractTableModel, QModelIndex,
 from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QComboBox, QLabel, QLineEdit, QPlainTextEdit,
                                QTabBar, QTextEdit, QWidget)
 
-from gridoffice import audit, logs, staff, users
-from gridoffice import matters as M
-from gridoffice.db import open_db
+from gridoffice.access import users
+from gridoffice.activity import logs
+from gridoffice.audit import trail
+from gridoffice.org import staff
+from gridoffice.matters import rules as M
+from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.pages import MODULES, page_classes
 from tests.ui_helpers import office_copy
@@ -34,7 +37,7 @@ REFUSED = {"audit": ("clerk", "grid_worker")}
 def template(tmp_path_factory):
     path, o = office_copy(tmp_path_factory.mktemp("roles-pages"))
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     admin = users.whole_office("测试员")
     users.create_first_admin(db, "admin", PASSWORD)
     for role in ROLES[1:]:

@@ -12,9 +12,11 @@ import psycopg
 import pytest
 
 from commands._progress import consume
-from gridoffice import checks, demo, registers, users
+from gridoffice.access import users
+from gridoffice.archive import completeness, registers
+from gridoffice.demo import activity
 from gridoffice.consolidation import consolidate, store, street_users, street_view
-from gridoffice.db import open_db
+from gridoffice.store.db import open_db
 
 from tests import _street
 
@@ -29,7 +31,7 @@ def street_store(tmp_path, pg_dsn):
     offices = [_street.make_office(tmp_path, street, seed=seed, households=5) for seed in (31, 32, 33)]
     for n, o in enumerate(offices[:2]):
         db = open_db(o.path)
-        consume(demo.add_activity(db, seed=60 + n, today=_street.TODAY), quiet=True)
+        consume(activity.add_activity(db, seed=60 + n, today=_street.TODAY), quiet=True)
         db.close()
     # Something for the completeness check to find in the second community: a household without a head.
     _street.change(offices[1].path, "UPDATE persons SET relation = 'other' WHERE relation = 'head' AND household_id = "
@@ -240,11 +242,11 @@ def test_completeness_per_community_is_the_office_s_check(qtbot, street_store):
     assert set(rows) == {o.card.name for o in offices[:2]}
     for o in offices[:2]:
         db = open_db(o.path)
-        own = consume(checks.completeness(db, DAY.date(), scope=users.whole_office("测试员")), quiet=True)
+        own = consume(completeness.completeness(db, DAY.date(), scope=users.whole_office("测试员")), quiet=True)
         db.close()
         kinds = Counter(p.kind for p in own)
-        assert rows[o.card.name][1:] == [str(len(own))] + [str(kinds[k]) for k in checks.KINDS]
-    assert rows[offices[1].card.name][list(checks.KINDS).index("no_head") + 2] == "1"
+        assert rows[o.card.name][1:] == [str(len(own))] + [str(kinds[k]) for k in completeness.KINDS]
+    assert rows[offices[1].card.name][list(completeness.KINDS).index("no_head") + 2] == "1"
     window.completeness.selectRow(list(rows).index(offices[1].card.name))
     problems = _cells(window.problems)
     assert ["没有户主的户"] in [p[:1] for p in problems]
@@ -261,10 +263,10 @@ def test_the_assessment_ranks_the_communities_by_the_formula(qtbot, street_store
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
     assert rows[0][0] == "1"
     db = open_db(next(o for o in offices if o.card.name == rows[0][1]).path)
-    from gridoffice import stats_assessment
+    from gridoffice.reports import assessment
 
-    counts, staff = stats_assessment.office_counts(db, 2026, scope=users.whole_office("测试"), today=DAY.date())
-    indicators = stats_assessment.template(db)
+    counts, staff = assessment.office_counts(db, 2026, scope=users.whole_office("测试"), today=DAY.date())
+    indicators = assessment.template(db)
     db.close()
     assert rows[0][2] == str(staff)
     assert street_view.ranked([(rows[0][1], counts, staff)], indicators)[0].score == scores[0]

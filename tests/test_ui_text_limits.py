@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
-from gridoffice import people
+from gridoffice.archive import people
 from gridoffice.normalize import LIMITS
 from ui.context import AppContext
 from ui.main_window import MainWindow

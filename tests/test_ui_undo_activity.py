@@ -7,10 +7,13 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-from gridoffice import audit, logs, staff, users, visits
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import open_db
+from gridoffice.access import users
+from gridoffice.activity import logs, visits
+from gridoffice.audit import trail
+from gridoffice.org import staff
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import open_db
 from test_ui_archive import settle, with_dialog
 from ui.context import AppContext, User
 from ui.main_window import MainWindow
@@ -25,7 +28,7 @@ def window(qtbot, tmp_path):
     the window of a leader (who may also comment on logs)."""
     path, office = office_copy(tmp_path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     worker = staff.add_staff(db, "王网格", "grid_worker", org_id=office.grid_a)
     staff.link_contact(db, worker, office.h_zhang, since="2026-01-01")
     # Taken in two hours ago: a step typed in the window is timed to the minute, never before the last one.
@@ -148,7 +151,7 @@ def test_a_log_entry_and_a_comment_are_taken_back(qtbot, window):
 
 def test_a_need_solved_and_a_need_taken_in_as_a_matter_are_taken_back(qtbot, window):
     db = open_db(window.ctx.db_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     for text in ("门前路灯不亮", "申请居家养老"):
         logs.add_need(db, window.office.h_zhang, text, staff_id=window.worker)
     db.close()

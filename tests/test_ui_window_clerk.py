@@ -9,8 +9,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
-from gridoffice import regions
-from gridoffice.db import open_db
+from gridoffice.org import regions
+from gridoffice.store.db import open_db
 from test_import import messy_workbook
 from ui.context import AppContext, User
 from ui.import_wizard import ImportWizard
@@ -166,8 +166,10 @@ CODES = ("reveal", "field", "id_number", "active", "moved_out", "head", "son", "
 
 
 def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
-    from gridoffice import households, masking, users
-    from gridoffice.db import open_db as open_file
+    from gridoffice import masking
+    from gridoffice.access import users
+    from gridoffice.archive import households
+    from gridoffice.store.db import open_db as open_file
     from tests.ui_helpers import office_copy
 
     path, office = office_copy(tmp_path)

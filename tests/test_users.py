@@ -4,7 +4,9 @@ import datetime as dt
 
 import pytest
 
-from gridoffice import audit_log, users, vocab
+from gridoffice import vocab
+from gridoffice.access import users
+from gridoffice.audit import journal
 from gridoffice.errors import ValidationError
 from gridoffice.idcard import make_id
 
@@ -57,9 +59,9 @@ def test_login_checks_the_password_and_logs(office):
         users.login(office, "没有这人", "wenshu2026")
     user = users.login(office, " 张文书 ", "wenshu2026")
     assert user.role == "clerk"
-    actions = [e.action for e in audit_log.query(office, scope=ADMIN)]
+    actions = [e.action for e in journal.query(office, scope=ADMIN)]
     assert actions[:3] == ["login", "login_failed", "login_failed"]
-    assert audit_log.query(office, scope=ADMIN)[0].actor == "张文书"
+    assert journal.query(office, scope=ADMIN)[0].actor == "张文书"
 
 
 def test_wrong_passwords_never_lock_an_account_and_an_unknown_name_gets_the_same_answer(office):

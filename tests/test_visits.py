@@ -3,9 +3,13 @@ import datetime as dt
 import pytest
 
 from tests._domain import contact_office, dump
-from gridoffice import audit, households, logs, staff, visits, visits_demo
+from gridoffice.activity import logs, visits
+from gridoffice.archive import households
+from gridoffice.audit import trail
+from gridoffice.demo import visits as visits_demo
+from gridoffice.org import staff
 from gridoffice.errors import RuleViolation, ValidationError
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).
 ADMIN = whole_office("测试员")
@@ -99,7 +103,7 @@ def test_visit_round_with_needs(db, office):
     assert (need.visit_id, need.staff_id, need.raised_on, need.status) == (vid, worker, "2026-11-20", "open")
     assert visits.visits_of_staff(db, worker, scope=ADMIN)[0].id == vid
     assert visits.count_visits(db, worker, "2026-11-01", "2026-11-30", scope=ADMIN) == 2
-    assert audit.history(db, "visits", vid)[0].action == "record_visit"
+    assert trail.history(db, "visits", vid)[0].action == "record_visit"
 
 
 @pytest.mark.parametrize("changes, field, text", [

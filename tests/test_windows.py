@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gridoffice import backup, lock, safety
+from gridoffice.store import backup, lock, storage
 
 HOST, USER = "社区服务站-01", "张晓梅"
 
@@ -171,12 +171,12 @@ def test_brief_locks_are_let_go(windows, tmp_path):
 
 def test_the_office_opens_once_and_reports_an_unclean_shutdown_under_windows_locks(windows, tmp_path):
     db_path = tmp_path / "秋埠社区.db"
-    first = safety.OpenOffice(db_path)
+    first = storage.OpenOffice(db_path)
     with pytest.raises(lock.LockHeld):
-        safety.OpenOffice(db_path)
+        storage.OpenOffice(db_path)
     first.db.close()
     windows.crash(first.lock)
-    reopened = safety.OpenOffice(db_path)
+    reopened = storage.OpenOffice(db_path)
     try:
         assert reopened.report.unclean and any("没有正常关闭" in n for n in reopened.report.notices)
     finally:
@@ -186,7 +186,7 @@ def test_the_office_opens_once_and_reports_an_unclean_shutdown_under_windows_loc
 
 # --- where the file lives -------------------------------------------------------------------
 
-DRIVES = {"C:\\": 3, "D:\\": 3, "E:\\": 2, "Z:\\": safety.DRIVE_REMOTE}  # fixed, removable (USB), mapped
+DRIVES = {"C:\\": 3, "D:\\": 3, "E:\\": 2, "Z:\\": storage.DRIVE_REMOTE}  # fixed, removable (USB), mapped
 
 
 @pytest.mark.parametrize("path, where", [
@@ -207,8 +207,8 @@ def test_network_locations_on_windows(monkeypatch, path, where):
         asked.append(root)
         return DRIVES[root]
 
-    monkeypatch.setattr(safety, "_drive_type", drive_type)
-    assert safety.network_location(path, platform="win32") == where
+    monkeypatch.setattr(storage, "_drive_type", drive_type)
+    assert storage.network_location(path, platform="win32") == where
     # A share named by its path needs no question to Windows; a drive letter is asked as "X:\".
     assert all(re.fullmatch(r"[A-Z]:\\", root) for root in asked)
 
@@ -239,11 +239,11 @@ def _windows_accepts(name: str) -> bool:
 
 def test_the_names_the_program_gives_files_are_valid_on_windows(tmp_path):
     db_path = tmp_path / "秋埠社区.db"
-    with safety.OpenOffice(db_path) as opened:
+    with storage.OpenOffice(db_path) as opened:
         opened.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
         opened.db.conn.commit()
     made = backup.backup_now(db_path)
-    aside = safety.move_aside(db_path, "damaged")
+    aside = storage.move_aside(db_path, "damaged")
     names = {p.name for p in tmp_path.rglob("*")}
     assert made.backup.path.name in names and aside.name in names
     assert all(_windows_accepts(name) for name in names), sorted(names)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from gridoffice import households, people, regions
+from gridoffice.archive import households, people
+from gridoffice.org import regions
 from gridoffice.idcard import make_id
-from gridoffice.people import PersonInput
+from gridoffice.archive.people import PersonInput
 
 TODAY = dt.date.today()
 
@@ -68,15 +69,15 @@ def office_copy(tmp_path) -> tuple[str, Office]:
     import tempfile
     from pathlib import Path
 
-    from gridoffice import audit
-    from gridoffice.db import open_db
+    from gridoffice.audit import trail
+    from gridoffice.store.db import open_db
 
     if _template is None:
         folder = Path(tempfile.mkdtemp(prefix="gridoffice-ui-"))
         # It outlives every test of the process; without this each run left one behind per worker.
         atexit.register(shutil.rmtree, folder, ignore_errors=True)
         db = open_db(folder / "template.db")
-        audit.set_actor(db, "测试员")
+        trail.set_actor(db, "测试员")
         office = build_office(db)
         db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()

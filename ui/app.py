@@ -14,16 +14,17 @@ from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt
 from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
-from gridoffice import demo as demo_accounts
+from gridoffice.demo import activity as demo_accounts
 from commands import _argparse_zh
-from gridoffice import i18n, shipped, tempfiles
+from gridoffice import i18n, shipped
+from gridoffice.store import tempfiles
 from ui.translations import install_qt_translations
 
 FONT_FILE = shipped.path(shipped.FONT)
 DEMO_FILE = "demo-office.db"
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 20240601
-# The demo office's made-up accounts (gridoffice.demo): shown on its log-in dialog.
+# The demo office's made-up accounts (gridoffice.demo.activity): shown on its log-in dialog.
 DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
 RECENT_KEY = "files/recent"
 MAX_RECENT = 8
@@ -108,7 +109,9 @@ def build_demo(path: Path) -> bool:
     """
     from PySide6.QtWidgets import QProgressDialog
 
-    from gridoffice import audit, demo, generator, keys, session
+    from gridoffice.access import keys, session
+    from gridoffice.audit import trail
+    from gridoffice.demo import activity, generator
     from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
     part = path.with_name(path.name + ".part")
@@ -134,15 +137,15 @@ def build_demo(path: Path) -> bool:
         # Encrypted like every office; the demo accounts open it (the recovery code is not needed).
         db, _code = session.create_office(part, DEMO_USERS[0][0], DEMO_PASSWORD,
                                           display_name=tr("系统管理员"))
-        audit.set_actor(db, tr("演示数据"))
+        trail.set_actor(db, tr("演示数据"))
         try:
             def report(done: int, total: int, message: str) -> None:
                 bridge.progress.emit(None, done, total, message)
 
             outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
                                       report, cancelled)
-            drive(demo.add_activity(db, seed=DEMO_SEED), report, cancelled)
-            demo.add_demo_accounts(db)
+            drive(activity.add_activity(db, seed=DEMO_SEED), report, cancelled)
+            activity.add_demo_accounts(db)
         except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
             outcome["error"] = exc
         finally:
@@ -170,8 +173,9 @@ def build_demo(path: Path) -> bool:
 def ensure_demo_users(path: Path) -> None:
     """A demo office of an earlier version, still plain and without accounts, gets them before its
     first log-in (which then encrypts it); a demo built since has them already."""
-    from gridoffice import audit, users
-    from gridoffice.db import Locked, connect
+    from gridoffice.access import users
+    from gridoffice.audit import trail as trail
+    from gridoffice.store.db import Locked, connect
     from gridoffice.errors import GridOfficeError
 
     try:
@@ -180,7 +184,7 @@ def ensure_demo_users(path: Path) -> None:
         return
     try:
         if db["users"].exists() and users.needs_first_admin(db):
-            audit.set_actor(db, tr("演示数据"))
+            trail.set_actor(db, tr("演示数据"))
             demo_accounts.add_demo_accounts(db)
     finally:
         db.close()
@@ -212,7 +216,7 @@ class StartFile:
     created at the first start made the account a moment ago and is not asked again."""
 
     path: Path
-    user: object | None = None  # gridoffice.users.User
+    user: object | None = None  # gridoffice.access.users.User
 
 
 def choose_start_file(args: argparse.Namespace) -> StartFile | None:
@@ -316,7 +320,7 @@ def street_main(app: QApplication, args: argparse.Namespace) -> int:
 
 
 def screenshot_user(path: Path):
-    from gridoffice import session
+    from gridoffice.access import session
     from gridoffice.errors import GridOfficeError
 
     name = os.environ.get("GRIDOFFICE_USER") or (DEMO_USERS[0][0] if is_demo(path) else "")

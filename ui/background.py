@@ -18,7 +18,7 @@ import sqlcipher3.dbapi2 as sqlite3
 from PySide6.QtCore import QObject, Signal
 from sqlite_utils import Database
 
-from gridoffice.db import shrink_memory
+from gridoffice.store.db import shrink_memory
 from gridoffice.errors import GridOfficeError
 
 # SQLite asks every this many virtual machine steps whether the running read is still wanted: often

@@ -3,7 +3,7 @@
 Backing up runs as a job (it reads through its own connection, so the clerk may keep working).
 Restoring replaces the file the program has open, so the dialog only asks and confirms; it emits
 `restore_requested(path)` and the main window closes its connections, calls
-gridoffice.backup.restore(db_path, path, held=<its lock>) and reopens the file.
+gridoffice.store.backup.restore(db_path, path, held=<its lock>) and reopens the file.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import backup
+from gridoffice.store import backup
 
 
 def backup_job(db_path: Path):

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QButtonGroup, QCheckBox, QComb
                                QPushButton, QRadioButton, QTableWidget, QTableWidgetItem, QTreeWidget,
                                QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import households, kinship, regions, vocab
+from gridoffice import vocab
+from gridoffice.archive import households, kinship
+from gridoffice.org import regions
 from gridoffice.errors import GridOfficeError, ValidationError
-from gridoffice.households import Household
+from gridoffice.archive.households import Household
 from gridoffice.masking import mask_phone
 from gridoffice.normalize import clean_text, normalize_phone
-from gridoffice.people import Person
+from gridoffice.archive.people import Person
 
 from .person_form import ERROR_STYLE, code_combo, set_combo
 from .reveal_dialog import ask_reveal
@@ -152,7 +154,7 @@ class OfficeForm(QWidget):
 def create_office(path: Path, values: dict, parent_widget: QWidget | None = None):
     """A new encrypted office file with its administrator and its place in the tree; shows the
     recovery code once and returns the administrator, logged in. Raises GridOfficeError if it cannot."""
-    from gridoffice import keys, session
+    from gridoffice.access import keys, session
 
     from .login_dialog import show_recovery_code
 

@@ -10,9 +10,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QFormLayout, QHBoxLayout, QHea
                                QTableWidget, QTableWidgetItem, QTabWidget, QToolButton, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import ages, history, office_tags, people, regions, staff, vocab
+from gridoffice import ages, vocab
+from gridoffice.archive import office_tags, people
+from gridoffice.audit import history
+from gridoffice.org import regions, staff
 from gridoffice.errors import NotFound
-from gridoffice.households import Household, get_household
+from gridoffice.archive.households import Household, get_household
 from gridoffice.masking import mask_id, mask_phone, mask_text
 
 INACTIVE = QColor("#9e9e9e")

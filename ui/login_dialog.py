@@ -1,8 +1,8 @@
 """Log-in before the main window opens; the office file cannot be read before it.
 
-The dialog works on the file's path: gridoffice.session unlocks the file's key slot with the name
+The dialog works on the file's path: gridoffice.access.session unlocks the file's key slot with the name
 and password, opens it and checks the account. After exec() returns Accepted, `user` is the
-logged-in gridoffice.users.User. An office of an earlier version (plain SQLite) is encrypted at its
+logged-in gridoffice.access.users.User. An office of an earlier version (plain SQLite) is encrypted at its
 first log-in, and its recovery code is shown once. A file nobody can log in to yet (an earlier
 version's office before its first start, without any account) asks for the administrator to create;
 a file with accounts but no active administrator does not (see users.needs_first_admin): its users
@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QMessageBox, QVBoxLayout, QWidget,
 )
 
-from gridoffice import session, users
-from gridoffice.db import Locked, connect, is_plain
+from gridoffice.access import session, users
+from gridoffice.store.db import Locked, connect, is_plain
 from gridoffice.errors import GridOfficeError
 
 

@@ -1,6 +1,6 @@
 """The window's table models: columns described once, rows from one of two sources.
 
-IdTableModel holds an array('q') of ids (filtered and sorted by SQL in gridoffice.browse) and a
+IdTableModel holds an array('q') of ids (filtered and sorted by SQL in gridoffice.archive.browse) and a
 small LRU cache of row blocks; data() never runs a query per cell: a cache miss loads the whole
 block of BLOCK rows around it in one query (STYLE.md: Anki's browser table, calibre's library).
 RowListModel shows a list the core returned whole (staff of a unit, team members): data() costs
@@ -17,8 +17,9 @@ from typing import Any, Callable, Sequence
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt, Signal
 from sqlite_utils import Database
 
-from gridoffice import browse, vocab
-from gridoffice.scope import Scope
+from gridoffice import vocab
+from gridoffice.archive import browse
+from gridoffice.access.scope import Scope
 
 BLOCK = 200
 MAX_BLOCKS = 12
@@ -31,7 +32,7 @@ def tr(text: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    key: str  # the sort key in gridoffice.browse, or "" when the column cannot be sorted
+    key: str  # the sort key in gridoffice.archive.browse, or "" when the column cannot be sorted
     title: str
     text: Callable[[Any], str]
     align_right: bool = False

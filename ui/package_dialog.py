@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
-from gridoffice import officefile, users
+from gridoffice.access import users
+from gridoffice.store import officefile
 from gridoffice.consolidation import enroll, package
-from gridoffice.safety import classify
+from gridoffice.store.storage import classify
 
 from .context import Cancelled
 

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QGridLayout
 
 from gridoffice import vocab
 from gridoffice.errors import GridOfficeError, ValidationError
-from gridoffice.households import Household
+from gridoffice.archive.households import Household
 from gridoffice.idcard import clean_id, parse_id
 from gridoffice.masking import mask_birth, mask_field
-from gridoffice.people import Person, PersonInput, validate_person
+from gridoffice.archive.people import Person, PersonInput, validate_person
 
 ERROR_STYLE = "color: #c62828;"
 HINT_STYLE = "color: #2e7d32;"

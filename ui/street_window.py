@@ -23,9 +23,10 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
 )
 
-from gridoffice import checks, registers, stats_assessment
+from gridoffice.archive import completeness, registers
+from gridoffice.reports import assessment
 from gridoffice.consolidation import ledger, store, street_users, street_view
-from gridoffice.users import LoginFailed
+from gridoffice.access.users import LoginFailed
 from ui.street_reader import Context, Reader
 
 LEDGER_ROWS = 500
@@ -253,7 +254,7 @@ class StreetWindow(QMainWindow):
         page = QWidget()
         self.completeness_note = QLabel(tr("与社区“完整性检查”相同的规则，按汇总数据库中该社区最近一次上报的数据检查。"))
         self.completeness_note.setWordWrap(True)
-        self.completeness = _table([tr("社区"), tr("问题合计")] + [tr(label) for label in checks.KINDS.values()])
+        self.completeness = _table([tr("社区"), tr("问题合计")] + [tr(label) for label in completeness.KINDS.values()])
         self.problems = _table([tr("问题类别"), tr("说明")])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.completeness)
@@ -271,7 +272,7 @@ class StreetWindow(QMainWindow):
         self.year.setValue(self._today().year)
         self.assessment_note = QLabel(tr("各社区按年终考核的公式和模板评分：各项件数按在职工作人员人均计，比率照算。"))
         self.assessment_note.setWordWrap(True)
-        indicators = stats_assessment.INDICATORS
+        indicators = assessment.INDICATORS
         self.assessment = _table([tr("名次"), tr("社区"), tr("工作人员"), tr("总分")]
                                  + [tr(label) for label, _kind in indicators.values()])
         self._add_page(tr("年终考核排名(&7)"), [tr("年度："), self.year, self.assessment_note], self.assessment,
@@ -528,7 +529,7 @@ class StreetWindow(QMainWindow):
         if found is None:
             return
         self._completeness = found
-        _fill(self.completeness, [[c.community, str(len(c.problems))] + [str(c.count(k)) for k in checks.KINDS]
+        _fill(self.completeness, [[c.community, str(len(c.problems))] + [str(c.count(k)) for k in completeness.KINDS]
                                   for c in found])
         self.completeness_note.setText(tr("与社区“完整性检查”相同的规则，按汇总数据库中各社区最近一次上报的数据，"
                                           "于{day}检查：共{n}个问题。选中一个社区查看明细。").format(
@@ -540,7 +541,7 @@ class StreetWindow(QMainWindow):
         row = self.completeness.currentRow()
         if not 0 <= row < len(self._completeness):
             return
-        _fill(self.problems, [[tr(checks.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
+        _fill(self.problems, [[tr(completeness.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
 
     def load_assessment(self) -> None:
         offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
@@ -549,8 +550,8 @@ class StreetWindow(QMainWindow):
         def read(ctx: Context):
             rows, indicators = [], None
             for uuid, name in offices:
-                got = _with_replica(ctx, uuid, lambda db: (stats_assessment.office_counts(db, year, scope=scope, today=today),
-                                                           stats_assessment.template(db)))
+                got = _with_replica(ctx, uuid, lambda db: (assessment.office_counts(db, year, scope=scope, today=today),
+                                                           assessment.template(db)))
                 if got is None:
                     return None
                 (counts, staff), indicators = got
@@ -564,13 +565,13 @@ class StreetWindow(QMainWindow):
         if result is None:
             return
         ranked, indicators = result
-        codes = list(stats_assessment.INDICATORS)
+        codes = list(assessment.INDICATORS)
         rows = []
         for r in ranked:
             values = []
             for code in codes:
                 value = r.assessed.value(code)
-                kind = stats_assessment.INDICATORS[code][1]
+                kind = assessment.INDICATORS[code][1]
                 values.append("—" if value is None else f"{value:.0%}" if kind == "rate" else f"{value:.1f}")
             rows.append([str(r.rank), r.community, str(r.staff), f"{r.score:.1f}"] + values)
         _fill(self.assessment, rows)

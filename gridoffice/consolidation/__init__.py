@@ -2,7 +2,7 @@
 
 from sqlite_utils import Database
 
-from ..db import get_setting
+from gridoffice.store.db import get_setting
 
 # The office's own bookkeeping of its packages (settings; they never travel).
 SEQUENCE, LAST_HASH, LAST_HEAD = "package_sequence", "package_last_hash", "package_last_audit_head"

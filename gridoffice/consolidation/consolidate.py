@@ -23,11 +23,11 @@ from typing import Generator, Iterable, Sequence
 import psycopg
 from psycopg.types.json import Jsonb
 
-from ..errors import GridOfficeError, PackageRefused
-from ..i18n import tr
-from . import package as packages
-from . import store
-from .tables import AUDIT
+from gridoffice.errors import GridOfficeError, PackageRefused
+from gridoffice.i18n import tr
+from gridoffice.consolidation import package as packages
+from gridoffice.consolidation import store
+from gridoffice.consolidation.tables import AUDIT
 
 APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()

@@ -20,11 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlite_utils import Database
 
-from .. import audit, keys, officefile, tempfiles
-from ..db import get_setting, set_setting
-from ..errors import GridOfficeError, PermissionDenied, ValidationError
-from ..i18n import tr
-from ..scope import Scope
+from gridoffice.access import keys
+from gridoffice.audit import trail
+from gridoffice.store import officefile, tempfiles
+from gridoffice.store.db import get_setting, set_setting
+from gridoffice.errors import GridOfficeError, PermissionDenied, ValidationError
+from gridoffice.i18n import tr
+from gridoffice.access.scope import Scope
 
 FORMAT = 1
 STREET_PUBLIC, STREET_PRIVATE, CARD = "gridoffice-street-public-key", "gridoffice-street-private-key", "gridoffice-office-card"
@@ -190,7 +192,7 @@ def enroll_office(db: Database, street_public: str | Path, card_path: str | Path
             if made:
                 set_setting(db, SIGNING_KEY, _raw_private(key).hex())
             set_setting(db, STREET_KEY, street.hex())
-            audit.record(db, "enroll", None, None, new={"street": fingerprint(street), "office": fingerprint(
+            trail.record(db, "enroll", None, None, new={"street": fingerprint(street), "office": fingerprint(
                 card.signing_key), "new_key": made, "card": card_path.name})
 
     with tempfiles.beside(card_path, CARD_SUFFIX) as tmp:

@@ -94,16 +94,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlite_utils import Database
 
-from .. import audit, audit_anchor, officefile, tempfiles, visits
-from ..db import get_setting, set_setting
-from ..errors import GridOfficeError, PackageRefused, PermissionDenied
-from ..i18n import tr
-from ..scope import Scope
-from . import LAST_HASH, LAST_HEAD, PACKAGE_ROLES, SEQUENCE, enroll
-from .sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OLDER_FORMAT, OTHER_STREET,
+from gridoffice.activity import visits
+from gridoffice.audit import trail as audit, anchors
+from gridoffice.store import officefile, tempfiles
+from gridoffice.store.db import get_setting, set_setting
+from gridoffice.errors import GridOfficeError, PackageRefused, PermissionDenied
+from gridoffice.i18n import tr
+from gridoffice.access.scope import Scope
+from gridoffice.consolidation import LAST_HASH, LAST_HEAD, PACKAGE_ROLES, SEQUENCE, enroll
+from gridoffice.consolidation.sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OLDER_FORMAT, OTHER_STREET,
                      REFUSALS, SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, altered,
                      content_key, digests, not_package, raw_public, read_header, read_manifest, refuse)
-from .tables import AUDIT, NAMES, TABLES, Table
+from gridoffice.consolidation.tables import AUDIT, NAMES, TABLES, Table
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
 # Rows handed to the sealer at once, and between two progress reports.
@@ -386,7 +388,7 @@ def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = F
                 manifest = Manifest(
                     FORMAT, officefile.schema_version(), identity.uuid, identity.division_code, identity.name,
                     org_gid[0] if org_gid else None, sequence, previous, first, _stamp(at), head,
-                    audit_anchor.of(head.entry, head.hash).code, since, sent, states, visits.visit_rules(db))
+                    anchors.of(head.entry, head.hash).code, since, sent, states, visits.visit_rules(db))
                 yield done, total, tr("正在签名上报包")
                 file_hash = sealer.close(canonical_row(manifest.to_json()), keys.signing)
                 out.flush()

@@ -16,10 +16,10 @@ from typing import Callable, Iterator
 import psycopg
 from sqlite_utils import Database
 
-from ..db import memory_db, set_setting
-from ..errors import NotFound
-from ..i18n import tr
-from .tables import TABLES, Table
+from gridoffice.store.db import memory_db, set_setting
+from gridoffice.errors import NotFound
+from gridoffice.i18n import tr
+from gridoffice.consolidation.tables import TABLES, Table
 
 def build(conn: psycopg.Connection, office_uuid: str, *, cancelled: Callable[[], bool] = lambda: False
           ) -> Database | None:

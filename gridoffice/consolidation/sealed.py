@@ -27,9 +27,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from .. import tempfiles
-from ..errors import PackageRefused
-from ..i18n import tr
+from gridoffice.store import tempfiles
+from gridoffice.errors import PackageRefused
+from gridoffice.i18n import tr
 
 # 2: the manifest sealed after the rows (one pass over the office); 1 had it first, after a spool.
 FORMAT = 2

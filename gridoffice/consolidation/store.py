@@ -20,8 +20,8 @@ from typing import Callable
 
 import psycopg
 
-from ..errors import GridOfficeError
-from ..i18n import tr
+from gridoffice.errors import GridOfficeError
+from gridoffice.i18n import tr
 
 
 class StoreError(GridOfficeError):

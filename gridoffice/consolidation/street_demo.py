@@ -13,10 +13,11 @@ import sys
 from pathlib import Path
 from typing import Generator
 
-from .. import demo, generator, session, users
-from ..demo import DEMO_PASSWORD, DEMO_USERS, add_demo_accounts
-from ..i18n import tr
-from . import consolidate, enroll, package, store, street_users
+from gridoffice.access import session, users
+from gridoffice.demo import activity, generator
+from gridoffice.demo.activity import DEMO_PASSWORD, DEMO_USERS, add_demo_accounts
+from gridoffice.i18n import tr
+from gridoffice.consolidation import consolidate, enroll, package, store, street_users
 
 OFFICES = 6
 HOUSEHOLDS = 60
@@ -43,7 +44,7 @@ def build(folder: Path, dsn: str, *, offices: int = OFFICES,
             for _ in generator.generate(db, households=households, seed=100 + n, today=TODAY):
                 pass
             # A year of visits, diaries and matters, so the assessment has something to rank.
-            for _ in demo.add_activity(db, seed=100 + n, today=TODAY):
+            for _ in activity.add_activity(db, seed=100 + n, today=TODAY):
                 pass
             add_demo_accounts(db)
             cards.append(enroll.enroll_office(db, public, folder / f"office-{n + 1}.card", by=admin))

@@ -1,6 +1,6 @@
 """The monthly summary across a street's (or a district's) communities, computed on PostgreSQL from
 the consolidated store: one row per community with the same figures as that office's own monthly
-summary (gridoffice/stats.py, whole office), their total and the month before's.
+summary (gridoffice/reports/monthly.py, whole office), their total and the month before's.
 
 The definitions are stats.py's, written again over the rows as they travelled (`data`, references by
 gid): an office's figures are the sum over its active grids of per-grid figures (a visit touching two
@@ -18,11 +18,13 @@ import datetime as dt
 
 import psycopg
 
-from .. import ages, registers, stats, vocab
-from ..i18n import tr
-from ..matters import SOURCES
-from ..scope import Scope
-from ..visits import DEFAULT_RULES
+from gridoffice import ages, vocab
+from gridoffice.archive import registers
+from gridoffice.reports import monthly
+from gridoffice.i18n import tr
+from gridoffice.matters.rules import SOURCES
+from gridoffice.access.scope import Scope
+from gridoffice.activity.visits import DEFAULT_RULES
 
 C = 'COLLATE "C"'
 # The grid of each org unit (a unit's own grid, or itself), and the active grids whose rows add up.
@@ -86,7 +88,7 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
     return out
 
 
-def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) -> dict[str, dict]:
+def _activity(conn: psycopg.Connection, p: monthly.Period, categories: list[str]) -> dict[str, dict]:
     """Per office: the activity fields of stats.Figures for the month."""
     end = p.end + " 00:00:00"
     last = p.last_day.isoformat()
@@ -175,12 +177,12 @@ def _activity(conn: psycopg.Connection, p: stats.Period, categories: list[str]) 
 
 
 def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | None = None,
-                    scope: Scope | None = None) -> stats.Summary:
+                    scope: Scope | None = None) -> monthly.Summary:
     """The summary of `month_text` ('2026-10') with one row per enrolled community (in the order of
     their division codes), its total and the month before's; `name` heads it (default 街道汇总).
     `scope` keeps the special groups it may see (as stats.visible_groups does); None: all of them."""
-    p = stats.month(month_text)
-    prev = stats.previous(p)
+    p = monthly.month(month_text)
+    prev = monthly.previous(p)
     with conn.transaction():
         # Every query adds up whole tables: hash joins. PostgreSQL cannot estimate joins on gids
         # read out of jsonb and, left to choose, loops over an index for each of millions of rows.
@@ -189,8 +191,8 @@ def monthly_summary(conn: psycopg.Connection, month_text: str, *, name: str | No
         return _summary(conn, p, prev, name, scope)
 
 
-def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name: str | None,
-             scope: Scope | None) -> stats.Summary:
+def _summary(conn: psycopg.Connection, p: monthly.Period, prev: monthly.Period, name: str | None,
+             scope: Scope | None) -> monthly.Summary:
     offices = conn.execute("SELECT uuid::text, name FROM offices ORDER BY division_code, name").fetchall()
     # Each office's categories in its own order; the store's, by name, in the order they first appear.
     categories: list[str] = []
@@ -213,8 +215,8 @@ def _summary(conn: psycopg.Connection, p: stats.Period, prev: stats.Period, name
         households, persons, counts = population.get(uuid, (0, 0, (0,) * len(every)))
         if shown is not None:
             counts = tuple(counts[i] for i in shown)
-        rows.append(stats.Figures(uuid, office, households=households, persons=persons, groups=counts,
+        rows.append(monthly.Figures(uuid, office, households=households, persons=persons, groups=counts,
                                   **{**empty, **activity.get(uuid, {})}))
-        previous_rows.append(stats.Figures(uuid, office, groups=(0,) * len(groups), **{**empty, **before.get(uuid, {})}))
-    return stats.Summary(name or tr("街道汇总"), p, prev, groups, tuple(enumerate(categories)), sources, tuple(rows),
-                         (), stats.add_up(rows, None, tr("合计")), stats.add_up(previous_rows, None, tr("上月合计")))
+        previous_rows.append(monthly.Figures(uuid, office, groups=(0,) * len(groups), **{**empty, **before.get(uuid, {})}))
+    return monthly.Summary(name or tr("街道汇总"), p, prev, groups, tuple(enumerate(categories)), sources, tuple(rows),
+                         (), monthly.add_up(rows, None, tr("合计")), monthly.add_up(previous_rows, None, tr("上月合计")))

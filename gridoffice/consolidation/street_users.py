@@ -1,7 +1,7 @@
 """The street's accounts, their log-in and the street's audit trail, kept in the store.
 
 A street's window and commands read residents' records of every community, so they log in like an
-office's: scrypt hashes made by `gridoffice.users` (one definition), an unknown name costing the
+office's: scrypt hashes made by `gridoffice.access.users` (one definition), an unknown name costing the
 same scrypt as a wrong password and getting the same answer, and failures counted per name (hashed)
 with the office's waits (`session.delay_after`: three free, then 1, 2, 4 … 60 s, no lock-out). The
 counts live in the store, so every computer and process of the street shares them; each failure is
@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 import psycopg
 
-from .. import masking
-from ..errors import NotFound, PermissionDenied, ValidationError
-from ..i18n import tr
-from ..normalize import check_length, clean_text
-from ..session import delay_after
-from ..users import LoginFailed, check_new_account, check_password, hash_password
+from gridoffice import masking
+from gridoffice.errors import NotFound, PermissionDenied, ValidationError
+from gridoffice.i18n import tr
+from gridoffice.normalize import check_length, clean_text
+from gridoffice.access.session import delay_after
+from gridoffice.access.users import LoginFailed, check_new_account, check_password, hash_password
 
 ROLES = {"street_admin": "街道管理员", "street_staff": "街道工作人员"}
 # Said when a name or a password is wrong, whichever it was.

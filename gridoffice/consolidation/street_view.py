@@ -12,12 +12,15 @@ from dataclasses import dataclass
 import psycopg
 from sqlite_utils import Database
 
-from .. import checks, masking, registers, stats_assessment, users
-from ..errors import ValidationError
-from ..i18n import tr
-from ..normalize import clean_text
-from ..scope import Scope
-from ..search import query_problem
+from gridoffice import masking
+from gridoffice.access import users
+from gridoffice.archive import completeness as checks, registers
+from gridoffice.reports import assessment
+from gridoffice.errors import ValidationError
+from gridoffice.i18n import tr
+from gridoffice.normalize import clean_text
+from gridoffice.access.scope import Scope
+from gridoffice.search.finder import query_problem
 
 
 @dataclass(frozen=True)
@@ -186,7 +189,7 @@ class Ranked:
     community: str
     staff: int
     score: float
-    assessed: stats_assessment.Assessed  # counts per active staff member
+    assessed: assessment.Assessed  # counts per active staff member
 
 
 def ranked(rows: list[tuple[str, tuple[int, ...], int]], indicators) -> list[Ranked]:
@@ -196,8 +199,8 @@ def ranked(rows: list[tuple[str, tuple[int, ...], int]], indicators) -> list[Ran
     scored = []
     for n, (community, counts, staff) in enumerate(rows):
         per = tuple(c / staff for c in counts) if staff else tuple(0 for _ in counts)
-        assessed = stats_assessment.Assessed(n, community, community, per)
-        scored.append((round(stats_assessment.total_score(assessed, indicators), 1), community, staff, assessed))
+        assessed = assessment.Assessed(n, community, community, per)
+        scored.append((round(assessment.total_score(assessed, indicators), 1), community, staff, assessed))
     scored.sort(key=lambda s: (-s[0], s[1]))
     result: list[Ranked] = []
     for i, (score, community, staff, assessed) in enumerate(scored):

@@ -11,10 +11,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import ages, browse, cards, households, office_tags, people, regions, search, vocab
-from gridoffice.db import CACHE_MB
+from gridoffice import ages, vocab
+from gridoffice.archive import browse, households, office_tags, people
+from gridoffice.org import regions
+from gridoffice.reports import cards
+from gridoffice.search import finder
+from gridoffice.store.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
-from gridoffice.households import Household
+from gridoffice.archive.households import Household
 
 from .. import undo
 from ..background import LatestWorker
@@ -617,7 +621,7 @@ class ArchivePage(Page):
             self._search_timer.stop()
             self.search_worker.submit(lambda db: [], lambda hits: self.results.hide())
             return
-        if search.query_problem(text.strip()):
+        if finder.query_problem(text.strip()):
             # Refused at once, without waiting for the typing pause.
             self._search_timer.stop()
             self._run_search()
@@ -628,24 +632,24 @@ class ArchivePage(Page):
         query = self.search_edit.text().strip()
         if self._open_scanned(query):
             return
-        if problem := search.query_problem(query):
+        if problem := finder.query_problem(query):
             self._show_message(problem)
             return
         if not query:
             return
         started = self._search_started
         scope = self.ctx.scope()
-        if refusal := search.number_refusal(self.ctx.reader(), query, scope):
+        if refusal := finder.number_refusal(self.ctx.reader(), query, scope):
             self._show_message(refusal)
-        elif search.number_search(self.ctx.reader(), query):
+        elif finder.number_search(self.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
-            self.ctx.write(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                       search.pending_notice(db)), description=tr("按号码查找"),
+            self.ctx.write(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                       finder.pending_notice(db)), description=tr("按号码查找"),
                            on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
         else:
             # Rows of a bulk import still waiting for the search index are told, not silently missing.
-            self.search_worker.submit(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                                  search.pending_notice(db)),
+            self.search_worker.submit(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                                  finder.pending_notice(db)),
                                       lambda found: self._show_hits(query, *found, started))
 
     def _open_scanned(self, text: str) -> bool:

@@ -1,6 +1,6 @@
 """首页: the month at a glance for a leader, as charts with the number behind each.
 
-The figures come from gridoffice.stats_dashboard in three background reads (matters, visits and
+The figures come from gridoffice.reports.dashboard in three background reads (matters, visits and
 staff first; then beside each other the registers and the age pyramid, and the completeness
 check), each drawn as it arrives, so changing the month or the scope never holds up the window. The charts are
 exports/charts.py's drawing operations, the same the printed briefing draws. A click on a bar or a
@@ -19,8 +19,9 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
                                QScrollArea, QVBoxLayout, QWidget)
 
 from exports import charts as X
-from gridoffice import regions, vocab
-from gridoffice import stats_dashboard as D
+from gridoffice import vocab
+from gridoffice.org import regions
+from gridoffice.reports import dashboard as D
 from ui.background import LatestWorker
 from ui.pages import Page
 from ui.widgets.chart_view import ChartView, use_qt_metrics

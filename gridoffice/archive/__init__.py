@@ -1,0 +1,1 @@
+"""The household archive: households, persons, relations, special-group tags and registers, completeness."""

@@ -1,0 +1,1 @@
+"""Figures computed from the records: the monthly summary, the year-end assessment, archives, cards, the dashboard."""
