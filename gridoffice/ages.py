@@ -51,6 +51,21 @@ def birth_bounds(min_age: int | None, max_age: int | None, day: dt.date) -> tupl
     return lo, hi
 
 
+def birth_conditions(column: str, min_age: int | None, max_age: int | None, day: dt.date,
+                     *, known: bool = False) -> tuple[list[str], list[str]]:
+    """SQL conditions on a birth-date column selecting min_age <= age < max_age on day, and their
+    parameters; known=True also requires a birth date, as an open band would otherwise take NULLs."""
+    lo, hi = birth_bounds(min_age, max_age, day)
+    conditions, params = [f"{column} IS NOT NULL"] if known else [], []
+    if hi is not None:
+        conditions.append(f"{column} <= ?")
+        params.append(hi)
+    if lo is not None:
+        conditions.append(f"{column} > ?")
+        params.append(lo)
+    return conditions, params
+
+
 def groups_of(birth: dt.date, day: dt.date) -> list[AgeGroup]:
     age = age_on(birth, day)
     return [

@@ -5,7 +5,9 @@ The database keeps stable English codes; labels pass through tr() where they are
 
 from __future__ import annotations
 
+from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
+from gridoffice.normalize import clean_text
 
 ORG_LEVELS = {
     "district": "区县",
@@ -144,3 +146,19 @@ def code_for(table: dict, text: str) -> str | None:
         if name == text or tr(name) == text:
             return code
     return None
+
+
+def code_of(table: dict, value: str, field: str, label: str, *, required: bool = False,
+            default: str | None = None) -> str | None:
+    """The code a clerk's text names, refused with the choices when it names none; an empty text is
+    refused when required, else gives default."""
+    text = clean_text(value)
+    if not text:
+        if required:
+            raise ValidationError(field, tr("{label}不能为空").format(label=tr(label)))
+        return default
+    code = code_for(table, text)
+    if code is None:
+        raise ValidationError(field, tr("{label}“{text}”无法识别，可选：{options}").format(
+            label=tr(label), text=text, options="、".join(tr(v) for v in table.values())))
+    return code

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from sqlite_utils import Database
 
-from gridoffice import ages, vocab
+from gridoffice import ages
 from gridoffice.archive import office_tags
 from gridoffice.masking import mask_birth, mask_id, mask_phone
 from gridoffice.access.scope import Scope
@@ -135,13 +135,9 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) 
         )
         params += [flt.tag, today.isoformat()]
     if flt.age_min is not None or flt.age_max is not None:
-        lo, hi = ages.birth_bounds(flt.age_min, flt.age_max, today)
-        if hi is not None:
-            where.append("p.birth_date <= ?")
-            params.append(hi)
-        if lo is not None:
-            where.append("p.birth_date > ?")
-            params.append(lo)
+        conditions, bounds = ages.birth_conditions("p.birth_date", flt.age_min, flt.age_max, today)
+        where += conditions
+        params += bounds
     return where, params
 
 

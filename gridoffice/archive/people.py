@@ -20,7 +20,7 @@ from gridoffice.idcard import check_consistency, parse_id
 from gridoffice.normalize import clean_field, clean_text, normalize_phone, require_name
 from gridoffice.access.scope import Scope, writable
 from gridoffice.archive.tag_entries import tag_code
-from gridoffice.vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, code_for
+from gridoffice.vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, code_of
 
 
 @dataclass(frozen=True)
@@ -81,23 +81,9 @@ class Tag:
     note: str
 
 
-def _code(table: dict, value: str, field: str, label: str, default: str | None) -> str | None:
-    text = clean_text(value)
-    if not text:
-        return default
-    code = code_for(table, text)
-    if code is None:
-        raise ValidationError(field, tr("{label}“{text}”无法识别，可选：{options}").format(
-            label=tr(label), text=text, options="、".join(tr(v) for v in table.values())))
-    return code
-
-
 def relation_code(value: str, field: str = "relation") -> str:
     """A relation to the head, by code or Chinese label; required."""
-    code = _code(RELATIONS, value, field, "与户主关系", None)
-    if code is None:
-        raise ValidationError(field, tr("与户主关系不能为空"))
-    return code
+    return code_of(RELATIONS, value, field, "与户主关系", required=True)
 
 
 def validate_person(db: Database, person: PersonInput, *, person_id: int | None = None,
@@ -110,7 +96,7 @@ def validate_person(db: Database, person: PersonInput, *, person_id: int | None 
     today = today or dt.date.today()
     warnings: list[str] = []
     name = require_name(person.name)
-    sex = _code(SEX, person.sex, "sex", "性别", "")
+    sex = code_of(SEX, person.sex, "sex", "性别", default="")
     birth = records.parse_day(person.birth_date, "birth_date", "出生日期", today=today) or ""
     id_number = ""
     if clean_text(person.id_number):
@@ -135,7 +121,7 @@ def validate_person(db: Database, person: PersonInput, *, person_id: int | None 
             raise ValidationError("sex", tr("没有身份证号码时，性别必须填写"))
         if not birth:
             raise ValidationError("birth_date", tr("没有身份证号码时，出生日期必须填写"))
-    relation = _code(RELATIONS, person.relation, "relation", "与户主关系", "")
+    relation = code_of(RELATIONS, person.relation, "relation", "与户主关系", default="")
     cleaned = PersonInput(
         name=name,
         id_number=id_number,
@@ -143,11 +129,12 @@ def validate_person(db: Database, person: PersonInput, *, person_id: int | None 
         birth_date=birth,
         relation=relation,
         ethnicity=clean_field(person.ethnicity, "ethnicity"),
-        political_status=_code(POLITICAL_STATUS, person.political_status, "political_status", "政治面貌", "masses"),
+        political_status=code_of(POLITICAL_STATUS, person.political_status, "political_status", "政治面貌",
+                                 default="masses"),
         education=clean_field(person.education, "education"),
         occupation=clean_field(person.occupation, "occupation"),
         phone=normalize_phone(person.phone),
-        residence=_code(RESIDENCE, person.residence, "residence", "户籍类别", "registered"),
+        residence=code_of(RESIDENCE, person.residence, "residence", "户籍类别", default="registered"),
         notes=clean_field(person.notes, "notes", multiline=True),
     )
     return cleaned, warnings

@@ -105,14 +105,7 @@ BY_ID = "INDEXED BY idx_persons_id_status_household"
 
 
 def _age_where(g: ages.AgeGroup, today: dt.date) -> tuple[str, list]:
-    lo, hi = ages.birth_bounds(g.min_age, g.max_age, today)
-    parts, params = ["p.birth_date IS NOT NULL"], []
-    if lo is not None:
-        parts.append("p.birth_date > ?")
-        params.append(lo)
-    if hi is not None:
-        parts.append("p.birth_date <= ?")
-        params.append(hi)
+    parts, params = ages.birth_conditions("p.birth_date", g.min_age, g.max_age, today, known=True)
     return " AND ".join(parts), params
 
 

@@ -103,8 +103,8 @@ from gridoffice.i18n import tr
 from gridoffice.access.scope import Scope
 from gridoffice.consolidation import LAST_HASH, LAST_HEAD, PACKAGE_ROLES, SEQUENCE, enroll
 from gridoffice.consolidation.sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OLDER_FORMAT, OTHER_STREET,
-                     REFUSALS, SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, altered,
-                     content_key, digests, not_package, raw_public, read_header, read_manifest, refuse)
+                                             REFUSALS, SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, altered,
+                                             content_key, digests, not_package, raw_public, read_header, read_manifest, refuse)
 from gridoffice.consolidation.tables import AUDIT, NAMES, TABLES, Table
 
 _EMPTY = hashlib.sha256(b"").hexdigest()

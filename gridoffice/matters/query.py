@@ -13,7 +13,7 @@ from gridoffice.errors import NotFound, PermissionDenied
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_id, mask_phone
 from gridoffice.matters.rules import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
-                      Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
+                                      Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope
 

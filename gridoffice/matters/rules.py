@@ -27,10 +27,9 @@ from gridoffice.store.db import now as db_now
 from gridoffice.errors import NotFound, ValidationError
 from gridoffice.i18n import tr
 # The settings are re-exported: callers reach everything about matters through this module.
-from gridoffice.matters.settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category, categories,  # noqa: F401
-                              category_origin, check_grade, get_category, limit_origin, rename_category,
-                              retire_category,
-                              set_time_limit, time_limit, time_limits)
+from gridoffice.matters.settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category,  # noqa: F401
+                                         categories, category_origin, check_grade, get_category, limit_origin,
+                                         rename_category, retire_category, set_time_limit, time_limit, time_limits)
 from gridoffice.normalize import check_length, clean_field, clean_text, normalize_phone
 from gridoffice.access.scope import writable_matter
 

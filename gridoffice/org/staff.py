@@ -16,7 +16,7 @@ from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field, clean_text, normalize_phone, require_name
 from gridoffice.access.scope import writable, writable_household, writable_staff
-from gridoffice.vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_for, label
+from gridoffice.vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_of, label
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
 
@@ -83,19 +83,6 @@ def _today(today: dt.date | None) -> str:
     return (today or dt.date.today()).isoformat()
 
 
-def _code(table: dict, value: str, field: str, label: str, *, required: bool = True) -> str | None:
-    text = clean_text(value)
-    if not text:
-        if required:
-            raise ValidationError(field, tr("{label}不能为空").format(label=tr(label)))
-        return None
-    code = code_for(table, text)
-    if code is None:
-        raise ValidationError(field, tr("{label}“{text}”无法识别，可选：{options}").format(
-            label=tr(label), text=text, options="、".join(tr(v) for v in table.values())))
-    return code
-
-
 def _unit(db: Database, org_id: int | None, *, grid: bool = False) -> None:
     if org_id is None:
         if grid:
@@ -147,7 +134,7 @@ def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: in
               person_id: int | None = None, notes: str = "") -> int:
     values = {
         "name": require_name(name),
-        "kind": _code(STAFF_KINDS, kind, "kind", "人员类别"),
+        "kind": code_of(STAFF_KINDS, kind, "kind", "人员类别", required=True),
         "phone": normalize_phone(phone),
         "notes": clean_field(notes, "notes", multiline=True),
         "status": "active",
@@ -173,11 +160,11 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
     if "phone" in changes:
         values["phone"] = normalize_phone(changes["phone"])
     if "kind" in changes:
-        values["kind"] = _code(STAFF_KINDS, changes["kind"], "kind", "人员类别")
+        values["kind"] = code_of(STAFF_KINDS, changes["kind"], "kind", "人员类别", required=True)
     if "notes" in changes:
         values["notes"] = clean_field(changes["notes"], "notes", multiline=True)
     if "status" in changes:
-        values["status"] = _code(STAFF_STATUS, changes["status"], "status", "在岗状态")
+        values["status"] = code_of(STAFF_STATUS, changes["status"], "status", "在岗状态", required=True)
     day = _today(today)
     with db.atomic():
         current = records.require(db, "staff", staff_id, "工作人员")
@@ -210,7 +197,7 @@ def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phon
     to the resident they are (“户号 姓名”; empty unlinks; None leaves the link): a cadre whose
     political status is 中共党员 then counts as a party member (checks.PARTY_MEMBER). One transaction.
     """
-    wanted = {_code(STAFF_ROLES, role, "role", "职务") for role in roles}
+    wanted = {code_of(STAFF_ROLES, role, "role", "职务", required=True) for role in roles}
     with db.atomic():
         link = {} if resident is None else {"person_id": find_resident(db, resident, name)}
         if staff_id is None:
@@ -264,7 +251,7 @@ def resident_of(db: Database, staff_id: int) -> tuple[str, str] | None:
 
 def add_role(db: Database, staff_id: int, role: str, org_id: int | None = None, *, since: object | None = None,
              today: dt.date | None = None) -> int:
-    code = _code(STAFF_ROLES, role, "role", "职务")
+    code = code_of(STAFF_ROLES, role, "role", "职务", required=True)
     since = _since(since, "since", "任职日期", today)
     with db.atomic():
         person = _active_staff(db, staff_id)
@@ -338,7 +325,7 @@ def teams_of(db: Database, grid_id: int) -> list[Team]:
 def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = "", title: str = "",
                     since: object | None = None, today: dt.date | None = None) -> int:
     """`duty` is one of the five roles (TEAM_DUTIES); `title` is free text such as 团长."""
-    duty = _code(TEAM_DUTIES, duty, "duty", "团队分工", required=False)
+    duty = code_of(TEAM_DUTIES, duty, "duty", "团队分工")
     title = clean_field(title, "member_title", "title")
     since = _since(since, "since", "加入日期", today)
     with db.atomic():

@@ -209,15 +209,9 @@ def _group_exprs(db: Database, day: dt.date) -> tuple[list[str], list, list[str]
     built-in registers and the office's own, in registers.groups(db) order)."""
     exprs, params = [], []
     for g in ages.AGE_GROUPS:
-        lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
-        cond = ["p.birth_date IS NOT NULL"]
-        if lo is not None:
-            cond.append("p.birth_date > ?")
-            params.append(lo)
-        if hi is not None:
-            cond.append("p.birth_date <= ?")
-            params.append(hi)
+        cond, bounds = ages.birth_conditions("p.birth_date", g.min_age, g.max_age, day, known=True)
         exprs.append(f"COALESCE(SUM({' AND '.join(cond)}), 0)")
+        params += bounds
     return exprs, params, [g.code for g in registers.groups(db) if g.kind == "tag"]
 
 

@@ -42,7 +42,7 @@ from gridoffice.i18n import tr
 from gridoffice.idcard import PLAIN_ID, check_consistency, parse_ids
 from gridoffice.normalize import check_length, clean_text, normalize_phone, require_name
 from gridoffice.roster.columns import (FIELDS, Header, check_mapping, find_header, guess_mapping, parse_date,
-                             political_code, relation_code, remember, remembered, residence_code, sex_code, yes_no)
+                                       political_code, relation_code, remember, remembered, residence_code, sex_code, yes_no)
 from gridoffice.roster.read import RawSheet, cell_text, clean_cell, looks_like_id, no_collection, read_sheet_job
 from gridoffice.access.scope import acting
 from gridoffice.vocab import HOUSEHOLD_TAGS, LEVEL_RANK, ORG_LEVELS, PERSON_STATUS, RELATIONS
