@@ -5,212 +5,14 @@ from __future__ import annotations
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("gridoffice")
+from gridoffice.store import first_tables
 
-_STAMPS = {"created_at": str, "updated_at": str}
+migrations = Migrations("gridoffice")
 
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["settings"].create({"key": str, "value": str}, pk="key", not_null={"value"}, strict=True)
-
-    db["org_units"].create(
-        {
-            "id": int,
-            "parent_id": int,
-            "level": str,
-            "code": str,
-            "name": str,
-            # '/1/5/23/': the ids from the root, so a subtree is one indexed prefix range.
-            "path": str,
-            # The grid this node lies in (itself for a grid node); NULL above grid level.
-            "grid_id": int,
-            "sort": int,
-            "status": str,
-            "retired_at": str,
-            **_STAMPS,
-        },
-        pk="id",
-        not_null={"level", "name", "path", "status", "sort"},
-        defaults={"status": "active", "sort": 0},
-        foreign_keys=[("parent_id", "org_units", "id"), ("grid_id", "org_units", "id")],
-        strict=True,
-    )
-    db["org_units"].create_index(["parent_id"])
-    db["org_units"].create_index(["path"])
-    db["org_units"].create_index(["grid_id"])
-
-    db["households"].create(
-        {
-            "id": int,
-            "number": str,
-            "org_id": int,
-            "address": str,
-            "phone": str,
-            "contact_class": int,
-            "status": str,
-            "status_date": str,
-            "representative_id": int,
-            "notes": str,
-            **_STAMPS,
-        },
-        pk="id",
-        not_null={"number", "status", "contact_class"},
-        defaults={"status": "active", "contact_class": 3, "address": "", "phone": "", "notes": ""},
-        foreign_keys=[("org_id", "org_units", "id")],
-        strict=True,
-    )
-    db["households"].create_index(["number"], unique=True)
-    db["households"].create_index(["org_id", "status"])
-    db["households"].create_index(["contact_class"])
-
-    db["persons"].create(
-        {
-            "id": int,
-            "household_id": int,
-            "name": str,
-            "id_number": str,
-            "sex": str,
-            "birth_date": str,
-            "relation": str,
-            "ethnicity": str,
-            "political_status": str,
-            "education": str,
-            "occupation": str,
-            "phone": str,
-            "residence": str,
-            "status": str,
-            "status_date": str,
-            "notes": str,
-            **_STAMPS,
-        },
-        pk="id",
-        not_null={"name", "status", "residence"},
-        defaults={
-            "status": "active",
-            "residence": "registered",
-            "ethnicity": "",
-            "education": "",
-            "occupation": "",
-            "phone": "",
-            "notes": "",
-            "political_status": "masses",
-        },
-        foreign_keys=[("household_id", "households", "id")],
-        strict=True,
-    )
-    db["persons"].create_index(["household_id", "relation"])
-    db["persons"].create_index(["id_number"])
-    db["persons"].create_index(["birth_date"])
-    db["persons"].create_index(["name"])
-    db["persons"].create_index(["status"])
-    db["persons"].create_index(["political_status"])
-
-    db["person_tags"].create(
-        {"id": int, "person_id": int, "tag": str, "since": str, "until": str, "note": str},
-        pk="id",
-        not_null={"person_id", "tag"},
-        foreign_keys=[("person_id", "persons", "id")],
-        strict=True,
-    )
-    db["person_tags"].create_index(["tag", "until"])
-    db["person_tags"].create_index(["person_id"])
-
-    db["staff"].create(
-        {
-            "id": int,
-            "name": str,
-            "phone": str,
-            "kind": str,
-            "person_id": int,
-            "org_id": int,
-            "status": str,
-            "notes": str,
-            **_STAMPS,
-        },
-        pk="id",
-        not_null={"name", "kind", "status"},
-        defaults={"status": "active", "phone": "", "notes": ""},
-        foreign_keys=[("person_id", "persons", "id"), ("org_id", "org_units", "id")],
-        strict=True,
-    )
-    db["staff"].create_index(["org_id"])
-    db["staff"].create_index(["kind"])
-
-    db["staff_roles"].create(
-        {"id": int, "staff_id": int, "role": str, "org_id": int, "since": str, "until": str},
-        pk="id",
-        not_null={"staff_id", "role"},
-        foreign_keys=[("staff_id", "staff", "id"), ("org_id", "org_units", "id")],
-        strict=True,
-    )
-    db["staff_roles"].create_index(["staff_id"])
-    db["staff_roles"].create_index(["org_id", "role"])
-
-    db["teams"].create(
-        {"id": int, "grid_id": int, "name": str, "duties": str, "status": str, **_STAMPS},
-        pk="id",
-        not_null={"grid_id", "name", "status"},
-        defaults={"status": "active", "duties": ""},
-        foreign_keys=[("grid_id", "org_units", "id")],
-        strict=True,
-    )
-    db["teams"].create_index(["grid_id"])
-
-    db["team_members"].create(
-        {"id": int, "team_id": int, "staff_id": int, "duty": str, "title": str, "since": str, "until": str},
-        pk="id",
-        not_null={"team_id", "staff_id"},
-        foreign_keys=[("team_id", "teams", "id"), ("staff_id", "staff", "id")],
-        strict=True,
-    )
-    db["team_members"].create_index(["team_id"])
-    db["team_members"].create_index(["staff_id"])
-
-    db["contacts"].create(
-        {"id": int, "staff_id": int, "household_id": int, "since": str, "until": str},
-        pk="id",
-        not_null={"staff_id", "household_id"},
-        foreign_keys=[("staff_id", "staff", "id"), ("household_id", "households", "id")],
-        strict=True,
-    )
-    db["contacts"].create_index(["staff_id", "until"])
-    db["contacts"].create_index(["household_id", "until"])
-
-    db["audit"].create(
-        {
-            "id": int,
-            "at": str,
-            "actor": str,
-            "action": str,
-            "table_name": str,
-            "row_id": int,
-            "old": str,
-            "new": str,
-            "prev_hash": str,
-            "hash": str,
-        },
-        pk="id",
-        not_null={"at", "actor", "action", "hash"},
-        strict=True,
-    )
-    db["audit"].create_index(["table_name", "row_id"])
-    db["audit"].create_index(["at"])
-    # The audit trail is append-only: the database itself refuses to rewrite history.
-    db.execute(
-        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
-        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
-        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
-    )
-
-    # Search: one contentless document per person/household; search_index.py explains the tokens.
-    db.execute(
-        "CREATE VIRTUAL TABLE search_fts USING fts5(terms, content='', columnsize=0, detail=none, "
-        "tokenize='ascii', prefix='2 3 4 5 6')"
-    )
+    first_tables.create(db)
 
 
 @migrations()
@@ -227,7 +29,7 @@ def m002_users(db: Database) -> None:
             "status": str,
             "failed_logins": int,
             "last_login": str,
-            **_STAMPS,
+            **first_tables.STAMPS,
         },
         pk="id",
         not_null={"name", "role", "password_hash", "status", "failed_logins"},
@@ -242,7 +44,7 @@ def m002_users(db: Database) -> None:
 def m004_matters(db: Database) -> None:
     """Matters (一事一档): categories, time limits, the matters, their steps, the weekly meeting."""
     db["matter_categories"].create(
-        {"id": int, "name": str, "sort": int, "status": str, **_STAMPS},
+        {"id": int, "name": str, "sort": int, "status": str, **first_tables.STAMPS},
         pk="id",
         not_null={"name", "sort", "status"},
         defaults={"status": "active", "sort": 0},
@@ -307,7 +109,7 @@ def m004_matters(db: Database) -> None:
             "evaluated_at": str,
             "archived_at": str,
             "reopen_count": int,
-            **_STAMPS,
+            **first_tables.STAMPS,
         },
         pk="id",
         not_null={"number", "received_at", "source", "category_id", "grade", "state", "title",
@@ -365,7 +167,7 @@ def m005_visits(db: Database) -> None:
     # One visit round by one staff member; visit_households lists the households it covered.
     db["visits"].create(
         {"id": int, "staff_id": int, "visited_on": str, "kind": str, "learned": str, "status": str,
-         "voided_at": str, "void_reason": str, **_STAMPS},
+         "voided_at": str, "void_reason": str, **first_tables.STAMPS},
         pk="id",
         not_null={"staff_id", "visited_on", "kind", "status"},
         defaults={"learned": "", "status": "active"},
@@ -406,7 +208,7 @@ def m005_visits(db: Database) -> None:
     # 居民需求: open until solved (解决一件注销一件); matter_id links a need turned into a matter.
     db["needs"].create(
         {"id": int, "household_id": int, "visit_id": int, "staff_id": int, "raised_on": str, "content": str,
-         "status": str, "solved_on": str, "solution": str, "matter_id": int, **_STAMPS},
+         "status": str, "solved_on": str, "solution": str, "matter_id": int, **first_tables.STAMPS},
         pk="id",
         not_null={"household_id", "raised_on", "content", "status"},
         defaults={"status": "open", "solution": ""},
@@ -422,7 +224,7 @@ def m005_visits(db: Database) -> None:
 
     # 民情日记: a staff member's dated entries, the households and matters they concern, and 点评.
     db["log_entries"].create(
-        {"id": int, "staff_id": int, "entry_date": str, "text": str, "status": str, "written_by": str, **_STAMPS},
+        {"id": int, "staff_id": int, "entry_date": str, "text": str, "status": str, "written_by": str, **first_tables.STAMPS},
         pk="id",
         not_null={"staff_id", "entry_date", "text", "status"},
         defaults={"status": "active"},
@@ -494,14 +296,7 @@ def m007_audit_sequence(db: Database) -> None:
     db.execute("ALTER TABLE audit_new RENAME TO audit")
     db.execute("CREATE INDEX idx_audit_table_name_row_id ON audit(table_name, row_id)")
     db.execute("CREATE INDEX idx_audit_at ON audit(at)")
-    db.execute(
-        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit "
-        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
-    )
-    db.execute(
-        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit "
-        "BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END"
-    )
+    first_tables.audit_append_only(db)
     db.execute(
         "CREATE TRIGGER audit_head AFTER INSERT ON audit BEGIN "
         "INSERT INTO settings(key, value) VALUES('audit_head', NEW.id || ' ' || NEW.hash) "
@@ -600,7 +395,7 @@ def m012_office_registers(db: Database) -> None:
     """Registers an office keeps beside vocab.TAGS (the sources name 失业人员, 失土农民, 计划生育特殊家庭,
     失能老人 and more), and hardship (低保户, 困难户) recorded per household as the sources mean it."""
     db["office_tags"].create(
-        {"id": int, "code": str, "label": str, "sensitive": int, "status": str, "sort": int, **_STAMPS},
+        {"id": int, "code": str, "label": str, "sensitive": int, "status": str, "sort": int, **first_tables.STAMPS},
         pk="id", not_null={"code", "label", "sensitive", "status", "sort"},
         defaults={"sensitive": 0, "status": "active", "sort": 0}, strict=True,
     )
