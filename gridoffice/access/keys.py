@@ -77,6 +77,14 @@ def unwrap(slot: dict, secret: str) -> bytes | None:
     """The data key, or None for a wrong secret (always the full scrypt cost)."""
     try:
         kek = _kek(secret, bytes.fromhex(slot["salt"]), int(slot["n"]), int(slot["r"]), int(slot["p"]))
+    except (KeyError, ValueError, TypeError):
+        return None
+    return _open_slot(slot, kek)
+
+
+def _open_slot(slot: dict, kek: bytes) -> bytes | None:
+    """The data key a slot wraps under kek, or None when its MAC says kek is not the slot's."""
+    try:
         wrapped, mac = bytes.fromhex(slot["key"]), bytes.fromhex(slot["mac"])
     except (KeyError, ValueError, TypeError):
         return None
@@ -118,13 +126,9 @@ def _unwrap_legacy(slot: dict, secret: str) -> bytes | None:
     try:
         digest = hashlib.scrypt(secret.encode("utf-8"), salt=bytes.fromhex(slot["salt"]), n=int(slot["n"]),
                                 r=int(slot["r"]), p=int(slot["p"]), dklen=int(slot["dklen"]), maxmem=_MAXMEM)
-        kek = _legacy_kek(digest)
-        wrapped, mac = bytes.fromhex(slot["key"]), bytes.fromhex(slot["mac"])
     except (KeyError, ValueError, TypeError):
         return None
-    if not hmac.compare_digest(hmac.new(kek[32:], wrapped, hashlib.sha256).digest(), mac):
-        return None
-    return bytes(a ^ b for a, b in zip(wrapped, kek[:32]))
+    return _open_slot(slot, _legacy_kek(digest))
 
 
 def check_value(data_key: bytes) -> str:
