@@ -135,5 +135,5 @@ def test_unknown_group_sort_and_unit_are_refused_in_chinese(office, db):
         registers.person_ids(db, "nobody", scope=ADMIN)
     with pytest.raises(ValidationError, match="不能按“phone”排序"):
         registers.person_ids(db, "disabled", scope=ADMIN, sort="phone")
-    with pytest.raises(NotFound, match="组织单元9999不存在"):
+    with pytest.raises(NotFound, match="找不到编号为9999的组织单元"):
         registers.counts(db, scope=ADMIN, org_id=9999)

@@ -225,8 +225,7 @@ def _day(value: object, field: str, label: str) -> str:
 def _grids(db: Database, org_id: int | None, org_ids: frozenset[int] | None) -> list[tuple[int, str]]:
     where, params = "", []
     if org_id is not None:
-        path = get_unit(db, org_id).path
-        where, params = " AND u.path >= ? AND u.path < ?", [path, path[:-1] + "0"]
+        where, params = " AND u.path >= ? AND u.path < ?", list(get_unit(db, org_id).subtree)
     keys = tree_keys(db)
     return sorted((tuple(r) for r in db.execute(
         f"SELECT u.id, u.name FROM org_units u WHERE u.level = 'grid' AND u.status = 'active'{where} "

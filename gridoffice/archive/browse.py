@@ -16,6 +16,8 @@ from sqlite_utils import Database
 
 from gridoffice import ages
 from gridoffice.archive import office_tags
+from gridoffice.errors import NotFound
+from gridoffice.org.regions import get_unit
 from gridoffice.masking import mask_birth, mask_id, mask_phone
 from gridoffice.access.scope import Scope
 
@@ -94,14 +96,13 @@ PERSON_SORTS = {
 }
 
 
-def subtree_range(db: Database, org_id: int) -> tuple[str, str] | None:
-    """The half-open range of org_units.path covering a unit and its descendants (index-friendly)."""
-    row = db.execute("SELECT path FROM org_units WHERE id = ?", [org_id]).fetchone()
-    if row is None:
-        return None
-    path = row[0]
-    # '/' + 1 == '0': every path below starts with `path` and sorts before path[:-1] + '0'.
-    return path, path[:-1] + "0"
+def _in_subtree(db: Database, org_id: int, column: str) -> tuple[str, list]:
+    """column holds a unit of org_id's subtree; nothing matches a unit that does not exist."""
+    try:
+        bounds = get_unit(db, org_id).subtree
+    except NotFound:
+        return "0", []
+    return f"{column} IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", list(bounds)
 
 
 def _today(today: dt.date | None) -> dt.date:
@@ -117,15 +118,9 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) 
         where.append("p.status = ?")
         params.append(flt.status)
     if flt.org_id is not None:
-        rng = subtree_range(db, flt.org_id)
-        if rng is None:
-            where.append("0")
-        else:
-            where.append(
-                "p.household_id IN (SELECT x.id FROM households x WHERE x.org_id IN "
-                "(SELECT id FROM org_units WHERE path >= ? AND path < ?))"
-            )
-            params += list(rng)
+        condition, bounds = _in_subtree(db, flt.org_id, "x.org_id")
+        where.append(f"p.household_id IN (SELECT x.id FROM households x WHERE {condition})")
+        params += bounds
     if flt.contact_class is not None:
         where.append("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)")
         params.append(flt.contact_class)
@@ -148,12 +143,9 @@ def _household_conditions(db: Database, flt: Filter, today: dt.date, scope: Scop
         where.append("h.status = ?")
         params.append(flt.status)
     if flt.org_id is not None:
-        rng = subtree_range(db, flt.org_id)
-        if rng is None:
-            where.append("0")
-        else:
-            where.append("h.org_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
-            params += list(rng)
+        condition, bounds = _in_subtree(db, flt.org_id, "h.org_id")
+        where.append(condition)
+        params += bounds
     if flt.contact_class is not None:
         where.append("h.contact_class = ?")
         params.append(flt.contact_class)

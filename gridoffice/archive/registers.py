@@ -17,10 +17,10 @@ from sqlite_utils import Database
 
 from gridoffice import ages, vocab
 from gridoffice.archive import office_tags
-from gridoffice.errors import NotFound, ValidationError
+from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_birth, mask_id, mask_phone
-from gridoffice.org.regions import tree_keys
+from gridoffice.org.regions import get_unit, tree_keys
 from gridoffice.access.scope import Scope
 
 AGE_PREFIX = "age:"
@@ -69,16 +69,6 @@ def group(code: str, db: Database | None = None) -> Group:
     raise ValidationError("group", tr("没有名为“{code}”的重点人群").format(code=code))
 
 
-def _subtree_range(db: Database, org_id: int) -> tuple[str, str]:
-    """A half-open [lo, hi) range on org_units.path covering the unit and all below it."""
-    row = db.execute("SELECT path FROM org_units WHERE id = ?", [org_id]).fetchone()
-    if row is None:
-        raise NotFound(tr("组织单元{id}不存在").format(id=org_id))
-    path = row[0]
-    # '0' sorts right after '/', so every path that starts with `path` sorts below hi.
-    return path, path[:-1] + "0"
-
-
 def _scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, list]:
     """A WHERE fragment restricting persons (alias p) to the households of a subtree: the chosen
     unit's (which must lie in the user's scope), or else the scope's own."""
@@ -90,7 +80,7 @@ def _scope(db: Database, scope: Scope, org_id: int | None) -> tuple[str, list]:
         org_id = scope.root
     if org_id is None:
         return "", []
-    lo, hi = _subtree_range(db, org_id)
+    lo, hi = get_unit(db, org_id).subtree
     # Driven from the subtree's households, so one grid costs a few ms even in a district file.
     return (" AND p.household_id IN (SELECT sh.id FROM households sh JOIN org_units so ON so.id = sh.org_id "
             "WHERE so.path >= ? AND so.path < ?)", [lo, hi])

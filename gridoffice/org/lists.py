@@ -59,10 +59,9 @@ def staff_rows(db: Database, org_ids: Sequence[int]) -> list[StaffRow]:
 
 def grid_households(db: Database, org_id: int) -> list[HouseholdChoice]:
     """Households in the register within the unit's subtree, by number, with their current contacts."""
-    path = regions.get_unit(db, org_id).path
     scope = ("SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
              "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'")
-    bounds = [path, path[:-1] + "0"]
+    bounds = list(regions.get_unit(db, org_id).subtree)
     names: dict[int, list[str]] = {}
     for household_id, name in db.execute(
         "SELECT c.household_id, s.name FROM contacts c JOIN staff s ON s.id = c.staff_id "

@@ -47,6 +47,12 @@ class OrgUnit:
         """Ids from the root down to the parent."""
         return tuple(int(part) for part in self.path.strip("/").split("/")[:-1])
 
+    @property
+    def subtree(self) -> tuple[str, str]:
+        """The half-open range of org_units.path holding this unit and all below it, for an index
+        range: '/' + 1 == '0', so every path below starts with this one and sorts before the bound."""
+        return self.path, self.path[:-1] + "0"
+
 
 @dataclass(frozen=True)
 class Counts:
@@ -122,9 +128,8 @@ def tree_keys(db: Database) -> dict[int, list]:
 
 def subtree_ids(db: Database, unit_id: int) -> list[int]:
     """The node and all its descendants (retired ones included: history stays reachable)."""
-    path = get_unit(db, unit_id).path
     return [r[0] for r in db.execute(
-        "SELECT id FROM org_units WHERE path >= ? AND path < ? ORDER BY path", [path, path[:-1] + "0"]
+        "SELECT id FROM org_units WHERE path >= ? AND path < ? ORDER BY path", get_unit(db, unit_id).subtree
     )]
 
 
@@ -255,7 +260,7 @@ def retire_unit(db: Database, unit_id: int, *, day: object | None = None, today:
         _writable_unit(db, unit_id)
         if unit.status != "active":
             raise RuleViolation(tr("“{name}”已经撤销").format(name=unit.name))
-        upper = unit.path[:-1] + "0"
+        upper = unit.subtree[1]
         inside = db.execute(
             "SELECT count(*) FROM households h JOIN org_units u ON u.id = h.org_id "
             "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'", [unit.path, upper],

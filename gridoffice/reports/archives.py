@@ -44,7 +44,7 @@ def village_file(db: Database, org_id: int, *, scope: Scope, today: dt.date | No
     unit = get_unit(db, org_id)
     scope.require_org(org_id)
     today = today or dt.date.today()
-    lo, hi = unit.path, unit.path[:-1] + "0"
+    lo, hi = unit.subtree
     ancestors = [get_unit(db, a).name for a in unit.ancestor_ids] + [unit.name]
     counts = registers.counts(db, scope=scope, org_id=org_id, today=today)
     groups = tuple((g.label, counts[g.code]) for g in monthly.visible_groups(db, scope)[0] if counts.get(g.code))

@@ -151,8 +151,7 @@ class Summary:
 def _in_subtree(db: Database, org_id: int | None, alias: str = "u") -> tuple[str, list]:
     if org_id is None:
         return "", []
-    path = get_unit(db, org_id).path
-    return f" AND {alias}.path >= ? AND {alias}.path < ?", [path, path[:-1] + "0"]
+    return f" AND {alias}.path >= ? AND {alias}.path < ?", list(get_unit(db, org_id).subtree)
 
 
 def grids(db: Database, scope: Scope, org_id: int | None = None) -> list[tuple[int, str]]:

@@ -28,8 +28,7 @@ BATCH = 5000
 def _query(db: Database, scope: Scope, org_id: int | None, columns: Sequence[str]) -> tuple[str, list]:
     where, params = f" AND {scope.units('h.org_id')}", []
     if org_id is not None:
-        path = get_unit(db, org_id).path
-        where, params = where + " AND u.path >= ? AND u.path < ?", [path, path[:-1] + "0"]
+        where, params = where + " AND u.path >= ? AND u.path < ?", list(get_unit(db, org_id).subtree)
     select = ", ".join(f"coalesce({_SQL[c]}, '')" for c in columns)
     return (f"SELECT {select} FROM persons p JOIN households h ON h.id = p.household_id "
             "JOIN org_units u ON u.id = h.org_id LEFT JOIN org_units g ON g.id = coalesce(u.grid_id, u.id) "
