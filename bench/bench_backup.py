@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gridoffice.store import backup, storage  # noqa: E402
+from gridoffice.store import backup, opening, storage  # noqa: E402
 
 
 def main() -> int:
@@ -43,11 +43,11 @@ def main() -> int:
         start = time.perf_counter()
         problems = storage.integrity_problems(office, quick=True)
         print(f"quick_check: {(time.perf_counter() - start) * 1000:.0f} ms ({'ok' if not problems else problems[0]})")
-        crashed = storage.OpenOffice(office)
+        crashed = opening.OpenOffice(office)
         os.close(crashed.lock._fd)  # the OS lock goes and the lock file stays, as after a crash
         crashed.db.close()
         start = time.perf_counter()
-        reopened = storage.OpenOffice(office)
+        reopened = opening.OpenOffice(office)
         print(f"open after an unclean shutdown (lock take-over, integrity check): "
               f"{(time.perf_counter() - start) * 1000:.0f} ms (unclean={reopened.report.unclean})")
         reopened.close()

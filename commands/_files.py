@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from gridoffice.store import officefile, storage
+from gridoffice.store import officefile, opening
 from gridoffice.i18n import tr
 
 
@@ -66,14 +66,14 @@ def output_problem(output: str, *, folder: bool = False) -> str | None:
 LOCK_WAIT = 5.0
 
 
-def open_office(db: str | Path) -> storage.OpenOffice:
+def open_office(db: str | Path) -> opening.OpenOffice:
     """The office opened for writing under its lock, as the window opens it.
 
     Raises GridOfficeError with a Chinese message: not an office file, held by a running window
     (naming its computer, user and since when) after LOCK_WAIT seconds, damaged, or on a share.
     What the opening found after an unclean shutdown is printed for the operator.
     """
-    office = storage.OpenOffice(db, wait=LOCK_WAIT)
+    office = opening.OpenOffice(db, wait=LOCK_WAIT)
     for notice in office.report.notices:
         print(notice, file=sys.stderr)
     return office

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gridoffice.audit import trail
-from gridoffice.store import backup, storage
+from gridoffice.store import backup, opening, storage
 from gridoffice.store.db import get_setting, set_setting
 
 BULK = 100
@@ -49,7 +49,7 @@ def _step(db, k: int, path: Path, out: int) -> None:
 
 def child(path: Path, out: int) -> None:
     """Runs in the forked child until it is killed."""
-    office = storage.OpenOffice(path)
+    office = opening.OpenOffice(path)
     trail.set_actor(office.db, "崩溃测试")
     k = int(get_setting(office.db, "crash_step", "0"))
     os.write(out, b"R\n")
@@ -72,7 +72,7 @@ class Tally:
 def verify(path: Path, last: int) -> tuple[int, list[str]]:
     """Open as the program would after a crash and compare with the deterministic state of step s."""
     problems = []
-    with storage.OpenOffice(path, check="always") as office:
+    with opening.OpenOffice(path, check="always") as office:
         db = office.db
         s = int(get_setting(db, "crash_step", "0"))
         if s not in (last, last + 1):

@@ -185,14 +185,14 @@ def test_the_summary_and_the_notice_carry_the_anchor_that_later_exposes_a_rewrit
 def test_an_anchor_from_before_a_restore_points_to_the_file_kept_aside(tmp_path, capsys):
     import datetime as dt
 
-    from gridoffice.store import backup, storage
+    from gridoffice.store import backup, opening
 
     path = tmp_path / "office.db"
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         trail.set_actor(office.db, "测试员")
         _fill(office.db, 3)
     taken = backup.backup_now(path, now=dt.datetime(2026, 3, 1, 9)).backup.path
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         trail.set_actor(office.db, "测试员")
         _fill(office.db, 4)
         printed = anchors.head(office.db).code  # on a summary, a week after the backup

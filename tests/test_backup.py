@@ -10,26 +10,26 @@ import pytest
 import commands
 from commands import _files
 from gridoffice.audit import trail, anchors
-from gridoffice.store import backup, lock, officefile, storage
+from gridoffice.store import backup, lock, officefile, opening, storage
 from gridoffice.errors import GridOfficeError
 
 
 @pytest.fixture
 def office(tmp_path):
     path = tmp_path / "office.db"
-    with storage.OpenOffice(path) as o:
+    with opening.OpenOffice(path) as o:
         o.db.execute("INSERT INTO settings(key, value) VALUES('version', '1')")
         o.db.conn.commit()
     return path
 
 
 def _value(path):
-    with storage.OpenOffice(path) as o:
+    with opening.OpenOffice(path) as o:
         return o.db.execute("SELECT value FROM settings WHERE key='version'").fetchone()[0]
 
 
 def _set(path, value):
-    with storage.OpenOffice(path) as o:
+    with opening.OpenOffice(path) as o:
         o.db.execute("UPDATE settings SET value = ? WHERE key='version'", [value])
         o.db.conn.commit()
 
@@ -49,7 +49,7 @@ def test_thinning_keeps_hourly_daily_weekly_monthly():
 
 def test_backup_is_a_consistent_checked_copy_and_rotation_thins_old_ones(office, tmp_path):
     # A live writer holds the file while backups are taken.
-    with storage.OpenOffice(office) as live:
+    with opening.OpenOffice(office) as live:
         live.db.execute("UPDATE settings SET value = '2' WHERE key='version'")
         live.db.conn.commit()
         base = dt.datetime(2026, 3, 1, 9)
@@ -93,7 +93,7 @@ def test_restore_keeps_the_current_file_aside_and_logs_it(office):
     result = backup.restore(office, taken.path, actor="管理员")
     assert _value(office) == "1"
     assert _value(result.kept_aside) == "3"
-    with storage.OpenOffice(office) as o:
+    with opening.OpenOffice(office) as o:
         last = o.db.execute("SELECT actor, action, new FROM audit ORDER BY id DESC LIMIT 1").fetchone()
         assert last[:2] == ("管理员", "restore") and taken.name in last[2]
         assert all(p is None for _, _, p in trail.verify(o.db))
@@ -148,7 +148,7 @@ def test_backup_and_restore_commands(office, tmp_path, capsys, monkeypatch):
 
 
 def test_every_backup_has_a_manifest_with_its_office_schema_checksum_and_anchor(office, tmp_path, capsys):
-    with storage.OpenOffice(office) as o:
+    with opening.OpenOffice(office) as o:
         trail.set_actor(o.db, "测试员")
         with o.db.atomic():
             for n in range(3):

@@ -17,14 +17,14 @@ from tests.conftest import give_accounts
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
-# What the window does first when it opens an office (ui/safe_open.py → storage.prepare).
+# What the window does first when it opens an office (ui/safe_open.py → opening.prepare).
 WINDOW = textwrap.dedent("""
     import sys, time
     sys.path.insert(0, {root!r})
     from gridoffice.access import session
-    from gridoffice.store import storage
+    from gridoffice.store import opening
     session.log_in(sys.argv[1], "admin", "demo1234").close()  # the window's log-in comes first
-    held, report = storage.prepare(sys.argv[1])
+    held, report = opening.prepare(sys.argv[1])
     print("open", flush=True)
     sys.stdin.readline()
     held.release()

@@ -25,9 +25,9 @@ def test_killed_writer_never_loses_a_commit_or_leaves_half_an_import(tmp_path):
 @pytest.mark.skipif(sys.platform == "win32", reason="fork and SIGKILL are POSIX")
 def test_killed_writer_on_a_share_leaves_a_hot_journal_that_is_rolled_back(tmp_path, monkeypatch):
     # A file on a share runs with the rollback journal; a kill leaves a hot journal beside it.
-    from gridoffice.store import storage
+    from gridoffice.store import opening
 
-    monkeypatch.setattr(storage, "network_location", lambda path: "cifs")
+    monkeypatch.setattr(opening, "network_location", lambda path: "cifs")
     tally = _crashload.run(tmp_path, 40, seed=7)
     assert tally.failures == []
     assert tally.kills == 40 and tally.in_bulk >= 1

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from gridoffice.audit import trail
-from gridoffice.store import backup, storage
+from gridoffice.store import backup, opening, storage
 
 ROWS = 400
 
@@ -35,7 +35,7 @@ def _assert_sound(db, path, expected):
 
 def test_page_limit_hit_at_many_points_of_a_transaction(tmp_path):
     path = tmp_path / "office.db"
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         db = office.db
         trail.set_actor(db, "测试员")
         storage.write(db, _bulk, "first")
@@ -86,9 +86,9 @@ def _fill(point, leave):
 @pytest.mark.parametrize("wal", [True, False])
 def test_a_really_full_disk_at_many_points(tiny_disk, monkeypatch, wal):
     if not wal:
-        monkeypatch.setattr(storage, "network_location", lambda path: "cifs")
+        monkeypatch.setattr(opening, "network_location", lambda path: "cifs")
     path = tiny_disk / "office.db"
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         db = office.db
         trail.set_actor(db, "测试员")
         storage.write(db, _bulk, "first")
@@ -114,11 +114,11 @@ def test_a_really_full_disk_at_many_points(tiny_disk, monkeypatch, wal):
 
 def test_a_backup_onto_a_full_disk_fails_cleanly_and_keeps_the_old_ones(tiny_disk, tmp_path):
     path = tmp_path / "office.db"
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         trail.set_actor(office.db, "测试员")
         storage.write(office.db, _bulk, "first")
     old = backup.backup_now(path, tiny_disk).backup
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         for i in range(3):
             storage.write(office.db, _bulk, f"more{i}")
     _fill(tiny_disk, 8192)

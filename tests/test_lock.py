@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from gridoffice.store import lock, storage
+from gridoffice.store import lock, opening
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -64,16 +64,16 @@ def test_a_clean_release_leaves_no_marker(tmp_path):
 
 def test_open_office_refuses_a_second_copy_and_reports_an_unclean_shutdown(tmp_path):
     db_path = tmp_path / "office.db"
-    first = storage.OpenOffice(db_path)
+    first = opening.OpenOffice(db_path)
     with pytest.raises(lock.LockHeld):
-        storage.OpenOffice(db_path)
+        opening.OpenOffice(db_path)
     # Simulate a crash: the connection goes away without a clean close, the lock file stays.
     first.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
     first.db.conn.commit()
     os.close(first.lock._fd)
     first.lock._fd = None
     first.db.close()
-    reopened = storage.OpenOffice(db_path)
+    reopened = opening.OpenOffice(db_path)
     try:
         assert reopened.report.unclean and reopened.report.checked
         assert any("没有正常关闭" in n for n in reopened.report.notices)
@@ -81,7 +81,7 @@ def test_open_office_refuses_a_second_copy_and_reports_an_unclean_shutdown(tmp_p
         assert reopened.db.execute("SELECT value FROM settings WHERE key='k'").fetchone()[0] == "v"
     finally:
         reopened.close()
-    clean = storage.OpenOffice(db_path)
+    clean = opening.OpenOffice(db_path)
     assert not clean.report.unclean and not clean.report.checked
     clean.close()
 
@@ -90,16 +90,16 @@ def test_on_a_share_another_computers_lock_file_is_not_taken_over_silently(tmp_p
     db_path = tmp_path / "office.db"
     lock.lock_path(db_path).write_text(
         '{"host": "村委会-电脑2", "user": "clerk", "pid": 4242, "since": "2026-11-22 08:00:00"}', encoding="utf-8")
-    monkeypatch.setattr(storage, "network_location", lambda path: "cifs")
+    monkeypatch.setattr(opening, "network_location", lambda path: "cifs")
     with pytest.raises(lock.LockHeld) as err:
-        storage.prepare(db_path)
+        opening.prepare(db_path)
     assert err.value.uncertain and "村委会-电脑2" in err.value.message and "仍然打开" in err.value.message
-    held, report = storage.prepare(db_path, take_over=True)
+    held, report = opening.prepare(db_path, take_over=True)
     assert held.stale and held.previous.host == "村委会-电脑2"
     held.release()
     # On a local disk the OS lock is trustworthy: the same leftover is taken over at once.
     lock.lock_path(db_path).write_text('{"host": "other", "user": "u", "pid": 1, "since": ""}', encoding="utf-8")
-    monkeypatch.setattr(storage, "network_location", lambda path: None)
-    held, report = storage.prepare(db_path)
+    monkeypatch.setattr(opening, "network_location", lambda path: None)
+    held, report = opening.prepare(db_path)
     assert held.stale
     held.release()

@@ -11,7 +11,7 @@ import pytest
 import commands
 from gridoffice.access import keys
 from gridoffice.org import regions
-from gridoffice.store import backup, officefile, storage
+from gridoffice.store import backup, officefile, opening
 from gridoffice.store.db import connect, open_db, raw_connect
 from gridoffice.errors import GridOfficeError
 from tests.conftest import give_accounts
@@ -83,7 +83,7 @@ def test_another_programs_database_is_refused_without_a_single_write(tmp_path, c
     with pytest.raises(officefile.NotOurFile, match="另一个程序的SQLite数据库"):
         open_db(path)
     with pytest.raises(officefile.NotOurFile):
-        storage.OpenOffice(path)
+        opening.OpenOffice(path)
     out = str(tmp_path / "summary.xlsx")
     for argv in (["export", "summary", "--db", str(path), "--month", "2026-10", "-o", out],
                  ["generate", "--db", str(path), "--households", "10", "-q"],
@@ -104,7 +104,7 @@ def test_a_newer_file_is_refused_naming_its_version(tmp_path, capsys):
         connect(path)
     assert words in err.value.message
     with pytest.raises(officefile.NotOurFile):
-        storage.prepare(path)
+        opening.prepare(path)
     assert commands.run(["export", "notice", "--db", str(path), "--month", "2026-10",
                          "-o", str(tmp_path / "n.xlsx")]) == 2
     assert words in capsys.readouterr().err
@@ -121,7 +121,7 @@ def test_a_folder_or_a_text_file_as_db_gets_a_plain_message(tmp_path, capsys):
             err = capsys.readouterr().err
             assert words in err and "Traceback" not in err, argv
         with pytest.raises(officefile.NotOurFile, match=words):
-            storage.prepare(path)
+            opening.prepare(path)
     assert text.read_text(encoding="utf-8") == "居民名单"
 
 

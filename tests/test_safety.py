@@ -7,7 +7,7 @@ import sqlcipher3.dbapi2 as sqlite3
 
 import pytest
 
-from gridoffice.store import backup, officefile, storage
+from gridoffice.store import backup, officefile, opening, storage
 
 MOUNTS = """\
 /dev/sda1 / ext4 rw,relatime 0 0
@@ -27,19 +27,19 @@ def test_network_locations_are_recognised():
 
 
 def test_a_file_on_a_share_opens_without_wal_and_says_why(tmp_path, monkeypatch):
-    monkeypatch.setattr(storage, "network_location", lambda path: "cifs")
-    with storage.OpenOffice(tmp_path / "office.db") as office:
+    monkeypatch.setattr(opening, "network_location", lambda path: "cifs")
+    with opening.OpenOffice(tmp_path / "office.db") as office:
         assert not office.report.wal
         assert office.db.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
         assert office.db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
         assert "网络共享（cifs）" in office.report.notices[0] and "DELETE" in office.report.notices[0]
     with pytest.raises(storage.StorageError) as err:
-        storage.prepare(tmp_path / "office.db", allow_network=False)
+        opening.prepare(tmp_path / "office.db", allow_network=False)
     assert "网络共享" in err.value.message
 
 
 def test_a_local_file_uses_wal_with_full_sync(tmp_path):
-    with storage.OpenOffice(tmp_path / "office.db") as office:
+    with opening.OpenOffice(tmp_path / "office.db") as office:
         assert office.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert office.db.execute("PRAGMA synchronous").fetchone()[0] == 2
 
@@ -52,15 +52,15 @@ def _corrupt(path):
 
 def test_a_damaged_file_is_moved_aside_and_the_newest_good_backup_offered(tmp_path):
     db_path = tmp_path / "office.db"
-    with storage.OpenOffice(db_path) as office:
+    with opening.OpenOffice(db_path) as office:
         office.db.execute("INSERT INTO settings(key, value) VALUES('x', '1')")
         office.db.conn.commit()
     older = backup.backup_now(db_path, now=dt.datetime(2026, 1, 1, 8)).backup.path
     newer = backup.backup_now(db_path, now=dt.datetime(2026, 1, 2, 8)).backup.path
     _corrupt(newer)
     _corrupt(db_path)
-    with pytest.raises(storage.DamagedFile) as err:
-        storage.prepare(db_path, check="always")
+    with pytest.raises(opening.DamagedFile) as err:
+        opening.prepare(db_path, check="always")
     damaged = err.value
     assert not db_path.exists()
     assert damaged.moved_to.exists() and "damaged" in damaged.moved_to.name
@@ -68,7 +68,7 @@ def test_a_damaged_file_is_moved_aside_and_the_newest_good_backup_offered(tmp_pa
     assert "检查发现损坏" in damaged.message and older.name in damaged.message
     assert not (tmp_path / "office.db.lock").exists()
     backup.restore(db_path, damaged.backup)
-    with storage.OpenOffice(db_path, check="always") as office:
+    with opening.OpenOffice(db_path, check="always") as office:
         assert office.db.execute("SELECT value FROM settings WHERE key='x'").fetchone()[0] == "1"
 
 
@@ -77,22 +77,22 @@ def test_a_text_file_is_refused_untouched_but_an_office_with_backups_is_treated_
     text = b"this is a spreadsheet, not a database" * 200
     db_path.write_bytes(text)
     with pytest.raises(officefile.NotOurFile) as err:
-        storage.prepare(db_path, check="always")
+        opening.prepare(db_path, check="always")
     assert err.value.message.startswith("“office.db”是一个文本文件，不是网格通的数据文件。程序没有打开它，也没有改动它。")
     assert db_path.read_bytes() == text and sorted(p.name for p in tmp_path.iterdir()) == ["office.db"]
-    with storage.OpenOffice(tmp_path / "kept.db"):
+    with opening.OpenOffice(tmp_path / "kept.db"):
         pass
     backup.backup_now(tmp_path / "kept.db", tmp_path / "office-备份", now=dt.datetime(2026, 1, 1, 8))
     for p in (tmp_path / "office-备份").iterdir():
         p.rename(p.with_name(p.name.replace("kept-", "office-")))
-    with pytest.raises(storage.DamagedFile) as damaged:
-        storage.prepare(db_path, check="auto")
+    with pytest.raises(opening.DamagedFile) as damaged:
+        opening.prepare(db_path, check="auto")
     assert damaged.value.backup is not None and "最近一份完好的备份" in damaged.value.message
 
 
 def test_a_leftover_journal_counts_as_unclean(tmp_path):
     db_path = tmp_path / "office.db"
-    with storage.OpenOffice(db_path):
+    with opening.OpenOffice(db_path):
         pass
     (tmp_path / "office.db-journal").write_bytes(b"")
     assert not storage.had_hot_journal(db_path)

@@ -20,7 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from gridoffice.store import backup, lock, storage
+from gridoffice.store import backup, lock, opening, storage
 
 HOST, USER = "社区服务站-01", "张晓梅"
 
@@ -171,12 +171,12 @@ def test_brief_locks_are_let_go(windows, tmp_path):
 
 def test_the_office_opens_once_and_reports_an_unclean_shutdown_under_windows_locks(windows, tmp_path):
     db_path = tmp_path / "秋埠社区.db"
-    first = storage.OpenOffice(db_path)
+    first = opening.OpenOffice(db_path)
     with pytest.raises(lock.LockHeld):
-        storage.OpenOffice(db_path)
+        opening.OpenOffice(db_path)
     first.db.close()
     windows.crash(first.lock)
-    reopened = storage.OpenOffice(db_path)
+    reopened = opening.OpenOffice(db_path)
     try:
         assert reopened.report.unclean and any("没有正常关闭" in n for n in reopened.report.notices)
     finally:
@@ -239,7 +239,7 @@ def _windows_accepts(name: str) -> bool:
 
 def test_the_names_the_program_gives_files_are_valid_on_windows(tmp_path):
     db_path = tmp_path / "秋埠社区.db"
-    with storage.OpenOffice(db_path) as opened:
+    with opening.OpenOffice(db_path) as opened:
         opened.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
         opened.db.conn.commit()
     made = backup.backup_now(db_path)

@@ -1,6 +1,6 @@
 """The GUI side of opening a file safely, and the automatic backup.
 
-`prepare_interactively(path)` runs gridoffice.store.storage.prepare before the AppContext opens its
+`prepare_interactively(path)` runs gridoffice.store.opening.prepare before the AppContext opens its
 connections: it tells the clerk who holds the file, offers the newest good backup when the file
 is damaged, and shows what happened after an unclean shutdown. `AutoBackup` takes a checked
 backup in a background thread whenever the newest one is an hour old, without a dialog.
@@ -15,7 +15,7 @@ from pathlib import Path
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from gridoffice.store import backup, lock, storage
+from gridoffice.store import backup, lock, opening
 from gridoffice.errors import GridOfficeError
 
 
@@ -24,11 +24,11 @@ def tr(text: str) -> str:
 
 
 def prepare_interactively(path: str | Path, parent: QWidget | None = None, *, take_over: bool = False
-                          ) -> tuple[lock.OfficeLock, storage.OpenReport] | None:
+                          ) -> tuple[lock.OfficeLock, opening.OpenReport] | None:
     """The lock and the report, or None when the file cannot be opened (the clerk has been told why)."""
     path = Path(path)
     try:
-        held, report = storage.prepare(path, take_over=take_over)
+        held, report = opening.prepare(path, take_over=take_over)
     except lock.LockHeld as exc:
         if not exc.uncertain:
             QMessageBox.warning(parent, tr("文件正在使用"), exc.message)
@@ -40,7 +40,7 @@ def prepare_interactively(path: str | Path, parent: QWidget | None = None, *, ta
         if box.clickedButton() is not force:
             return None
         return prepare_interactively(path, parent, take_over=True)
-    except storage.DamagedFile as exc:
+    except opening.DamagedFile as exc:
         if exc.backup is None:
             QMessageBox.critical(parent, tr("数据文件已损坏"), exc.message)
             return None

@@ -238,7 +238,7 @@ def recover(path: str | Path, code: str, name: str, new_password: str, *, now: f
     """The recovery code opens the file and sets a new password for an administrator; the state of
     the account is left as it is, and the entry names the recovery code as how it was done."""
     from gridoffice.access import users
-    from gridoffice.store import storage
+    from gridoffice.store import opening
 
     path = Path(path)
     now = time.time() if now is None else now
@@ -252,7 +252,7 @@ def recover(path: str | Path, code: str, name: str, new_password: str, *, now: f
         _failed(path, keys.RECOVERY, now)
         raise LoginFailed(tr("恢复码不正确，请对照打印的恢复码重新输入"))
     _succeeded(path, keys.RECOVERY)
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         trail.set_actor(office.db, tr("恢复码"))
         user = users.recover_admin_password(office.db, name, new_password)
     return user
