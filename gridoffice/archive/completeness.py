@@ -8,8 +8,12 @@ to its row so the GUI can open it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
+import json
+import types
 from dataclasses import dataclass
-from typing import Generator
+from typing import Generator, NamedTuple
 
 from sqlite_utils import Database
 
@@ -236,14 +240,19 @@ def completeness(db: Database, today: dt.date | None = None, *,
 
     `today` decides which contact links and roles count (begun and not yet ended).
     """
-    day = (today or dt.date.today()).isoformat()
+    problems = yield from _every_rule(db, (today or dt.date.today()).isoformat())
+    return in_scope(db, problems, scope.org_ids)
+
+
+def _every_rule(db: Database, day: str) -> Generator[tuple[int, int, str], None, list[Problem]]:
+    """The whole office's problems on `day`, in KINDS order."""
     problems: list[Problem] = []
     for done, (what, rule) in enumerate(_RULES):
         yield done, len(_RULES), tr("正在检查：{what}").format(what=tr(what))
         problems.extend(rule(db, day))
     yield len(_RULES), len(_RULES), tr("检查完毕")
     order = list(KINDS)
-    return sorted(in_scope(db, problems, scope.org_ids), key=lambda p: order.index(p.kind))
+    return sorted(problems, key=lambda p: order.index(p.kind))
 
 
 def in_scope(db: Database, problems: list[Problem], org_ids: frozenset[int] | set[int] | None) -> list[Problem]:
@@ -264,3 +273,119 @@ def in_scope(db: Database, problems: list[Problem], org_ids: frozenset[int] | se
             chunk = ids[start:start + 500]
             keep.update((table, r[0]) for r in db.execute(f"{sql} AND id IN ({','.join('?' * len(chunk))})", chunk))
     return [p for p in problems if (p.table, p.row_id) in keep]
+
+
+# -- the whole office's result kept in the file ------------------------------------------------------
+# The check reads every household and person (seconds on a district); 首页 shows its counts each time
+# it opens. So the last whole-office result is kept in the office file (encrypted like the rest), as
+# the kind, table and row id of each problem, and used again while it still holds: every change of a
+# record writes an audit entry, so the last entry of any action but a look (a log-in, an export, a
+# print, a number revealed or searched) names the state of the records; a migration or a newer
+# program's rules change the key too; and a result found on one day holds until the next day a
+# contact link or a role begins or ends.
+KEPT_SETTING = "completeness_kept"
+# Actions that write an entry but change no record: a leader's log-in does not make the kept result old.
+LOOKS = ("login", "login_failed", "export", "print", "reveal", "search_numbers")
+
+
+class Found(NamedTuple):
+    kind: str
+    table: str
+    row_id: int
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What the whole office's check found on `day`, with the state of the file it was found in."""
+
+    key: str  # state_key() when it ran
+    day: str
+    until: str | None  # the first later day a link or role begins or ends (None: none recorded)
+    found: tuple[Found, ...]  # in KINDS order
+    fresh: bool = True  # found now, not read back from the file: keep() it
+
+    def holds(self, key: str | None, day: str) -> bool:
+        return key == self.key and self.day <= day and (self.until is None or day < self.until)
+
+
+def state_key(db: Database) -> str | None:
+    """The audit trail's last entry that may have changed a record (its number and hash), the
+    migrations run and the rules' fingerprint; None for a file without such an entry (a street's
+    replica has no trail), whose result is never kept."""
+    # From the newest entry back to the first that is not a look: a few rows, by rowid.
+    last = db.execute(f"SELECT id, hash FROM audit WHERE action NOT IN ({','.join('?' * len(LOOKS))}) "
+                      "ORDER BY id DESC LIMIT 1", LOOKS).fetchone()
+    if last is None:
+        return None
+    migrations = db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
+    return f"{last[0]} {last[1]} {migrations} {_rules_fingerprint()}"
+
+
+def found(db: Database, today: dt.date) -> Kept:
+    """The whole office's problems on `today`: the result kept in the file while it holds, else every
+    rule run (fresh, for keep())."""
+    day = today.isoformat()
+    key = state_key(db)
+    kept = _read_kept(db) if key is not None else None
+    if kept is not None and kept.holds(key, day):
+        return kept
+    job = _every_rule(db, day)
+    while True:
+        try:
+            next(job)
+        except StopIteration as stop:
+            problems = stop.value
+            break
+    until = db.execute(
+        "SELECT min(d) FROM (SELECT min(since) AS d FROM contacts WHERE since > :day "
+        "UNION ALL SELECT min(until) FROM contacts WHERE until > :day "
+        "UNION ALL SELECT min(since) FROM staff_roles WHERE since > :day "
+        "UNION ALL SELECT min(until) FROM staff_roles WHERE until > :day)", {"day": day}).fetchone()[0]
+    return Kept(key or "", day, until, tuple(Found(p.kind, p.table, p.row_id) for p in problems))
+
+
+def keep(db: Database, kept: Kept) -> None:
+    """Keep a fresh result in the file, unless the file changed since it was found (a write connection)."""
+    if not kept.fresh or not kept.key or state_key(db) != kept.key:
+        return
+    value = json.dumps({"key": kept.key, "day": kept.day, "until": kept.until,
+                        "found": [list(f) for f in kept.found]}, separators=(",", ":"))
+    if db.execute("SELECT 1 FROM settings WHERE key = ? AND value = ?", [KEPT_SETTING, value]).fetchone():
+        return
+    with db.atomic():
+        db.execute("INSERT INTO settings(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                   [KEPT_SETTING, value])
+
+
+def _read_kept(db: Database) -> Kept | None:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [KEPT_SETTING]).fetchone()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return Kept(data["key"], data["day"], data["until"], tuple(Found(*f) for f in data["found"]), fresh=False)
+
+
+@functools.cache
+def _rules_fingerprint() -> str:
+    """A digest of this module's code and texts: a program whose rules differ never uses a kept result."""
+    digest = hashlib.sha256()
+    for name, value in sorted(globals().items()):
+        if isinstance(value, types.FunctionType) and value.__module__ == __name__:
+            digest.update(name.encode() + _code_bytes(value.__code__))
+        elif isinstance(value, (str, int, dict)) and not name.startswith("__"):
+            digest.update(name.encode() + repr(value).encode())
+    return digest.hexdigest()[:16]
+
+
+def _code_bytes(code: types.CodeType) -> bytes:
+    # Not marshal: its output depends on reference counts. The instructions, the names and the
+    # constants (the SQL) say what a rule does.
+    parts = [code.co_code, repr(code.co_names).encode()]
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            parts.append(_code_bytes(const))
+        elif isinstance(const, frozenset):
+            parts.append(repr(sorted(map(repr, const))).encode())
+        else:
+            parts.append(repr(const).encode())
+    return b"\0".join(parts)

@@ -381,18 +381,14 @@ def population(db: Database, day: dt.date, *, scope: Scope, unit_id: int | None 
     return _population(db, day, scope_ids(db, unit_id, scope), visible_tags(db, scope))
 
 
-def problem_counts(db: Database, today: dt.date, *, scope: Scope, unit_id: int | None = None) -> list[Count]:
-    """The completeness check's problems per kind (checks.KINDS order), of the subtree of `unit_id`
-    within the user's Scope (checks.in_scope says which rows a unit holds)."""
+def problem_counts(db: Database, today: dt.date, *, scope: Scope, unit_id: int | None = None,
+                   found: completeness.Kept | None = None) -> list[Count]:
+    """The completeness check's problems per kind (completeness.KINDS order), of the subtree of `unit_id`
+    within the user's Scope (completeness.in_scope says which rows a unit holds): from `found`, else from
+    completeness.found (the result kept in the file while it holds, else every rule run)."""
     org_ids = scope_ids(db, unit_id, scope)
-    job = completeness.completeness(db, today, scope=scope)
-    while True:
-        try:
-            next(job)
-        except StopIteration as stop:
-            problems = completeness.in_scope(db, stop.value, org_ids)
-            break
-    found: dict[str, int] = {}
-    for p in problems:
-        found[p.kind] = found.get(p.kind, 0) + 1
-    return [Count(kind, tr(label), found.get(kind, 0)) for kind, label in completeness.KINDS.items()]
+    found = found or completeness.found(db, today)
+    counts: dict[str, int] = {}
+    for p in completeness.in_scope(db, list(found.found), org_ids):
+        counts[p.kind] = counts.get(p.kind, 0) + 1
+    return [Count(kind, tr(label), counts.get(kind, 0)) for kind, label in completeness.KINDS.items()]

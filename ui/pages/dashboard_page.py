@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
 
 from exports import charts as X
 from gridoffice import vocab
+from gridoffice.archive import completeness
 from gridoffice.org import regions
 from gridoffice.reports import dashboard as D
 from ui.background import LatestWorker
@@ -183,8 +184,11 @@ class DashboardPage(Page):
                 db, day, scope=scope, unit_id=unit))
 
         def read_problems(db):
-            return self._memos["problems"].get(db, (today, unit, scope), lambda: D.problem_counts(
-                db, today, scope=scope, unit_id=unit))
+            def compute():
+                found = completeness.found(db, today)
+                return D.problem_counts(db, today, scope=scope, unit_id=unit, found=found), found
+
+            return self._memos["problems"].get(db, (today, unit, scope), compute)
 
         # The first charts alone first: on two cores the slower reads would only slow them down.
         self._later = (read_population, read_problems)
@@ -217,7 +221,12 @@ class DashboardPage(Page):
         for key in ("registers", "pyramid"):
             self.views[key].set_chart(X.build(key, self.figures))
 
-    def _problems_loaded(self, counts: list[D.Count]) -> None:
+    def _problems_loaded(self, result: tuple[list[D.Count], completeness.Kept]) -> None:
+        counts, found = result
+        if found.fresh:
+            # Kept in the file for the next opening; the writer skips it if the file changed meanwhile,
+            # and a file that cannot be written (read-only medium) only goes without.
+            self.ctx.write(completeness.keep, found, description="", on_error=lambda _exc: None)
         self.problems = tuple(counts)
         self.views["problems"].set_chart(X.build("problems", self.figures, problem_counts=self.problems))
 
