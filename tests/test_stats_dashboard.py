@@ -309,3 +309,47 @@ def test_the_whole_office_passes_read_narrow_indexes_not_the_rows(office):
                   "COVERING INDEX idx_persons_household_relation_status"):
         assert index in plans, plans
     assert "SCAN p |" not in plans + " |" and "SCAN h |" not in plans + " |", plans
+
+
+def _rows(chart: X.Chart) -> dict:
+    """Each row's texts (left to right) by the click key of the band across the chart that holds them."""
+    bands = [op for op in chart.ops if op[0] == "hit" and op[1] == 0 and op[3] == chart.width]
+    texts = [op for op in chart.ops if op[0] == "text"]
+    return {key: [t[3] for t in sorted(texts, key=lambda t: t[1]) if y <= t[2] <= y + h]
+            for _hit, _x, y, _w, h, key in bands}
+
+
+def test_each_number_sits_in_the_row_of_its_label_and_its_click(office):
+    """Not only somewhere on the chart: the number of a register, a grid, a staff member, a category, a
+    contact class, a problem kind or an age band stands beside its own label, in the band a click on
+    which opens that row's list; the trend's table has each month's numbers under its own column."""
+    office.execute("UPDATE persons SET relation = 'son' WHERE id = (SELECT min(id) FROM persons WHERE relation = 'head')")
+    d = D.dashboard(office, MONTH, today=TODAY, now=NOW, scope=ADMIN)
+    problems = tuple(D.problem_counts(office, TODAY, scope=ADMIN))
+    assert sum(c.count for c in problems) >= 1
+    built = {key: X.build(key, d, problem_counts=problems) for key, _w, _h in X.LAYOUT}
+    expected = {
+        "registers": {("register", c.code): [c.label, f"{c.count}人"] for c in d.registers},
+        "problems": {("problem", c.code): [c.label, f"{c.count}处"] for c in problems},
+        "grids": {("grid", g.grid_id): [g.name, f"{g.overdue}户（共{g.households}户）"]
+                  for g in [g for g in d.grids if g.overdue][:X.TOP_ROWS]},
+        "staff": {("staff", s.staff_id): [s.name, f"走访{s.visits} 日记{s.logs}（待点评{s.waiting}）"]
+                  for s in d.staff[:X.TOP_ROWS]},
+        "categories": {("category", c.category_id): [
+            c.name, f"{c.count}件（较上月{f'+{c.change}' if c.change > 0 else c.change}）"] for c in d.categories[:X.TOP_ROWS]},
+        "pyramid": {("band", i): [str(b.men), b.label, str(b.women)] for i, b in enumerate(d.pyramid)},
+    }
+    for key, rows in expected.items():
+        assert rows and _rows(built[key]) == rows, key
+    coverage = _rows(built["coverage"])
+    for c in d.coverage:
+        label, number = coverage[("class", c.contact_class)]
+        assert label == c.label and number.startswith(f"{c.covered}/{c.households}户")
+    # The trend: under each month's column its label, then received, closed, on time and overdue.
+    trend = built["trend"]
+    columns = [op for op in trend.ops if op[0] == "hit" and op[5][0] == "month"]
+    assert [key[1] for *_r, key in columns] == [m.month for m in d.months]
+    for (_hit, x, bottom, w, _h, _key), m in zip(columns, d.months):
+        below = sorted((t for t in trend.ops if t[0] == "text" and x <= t[1] <= x + w and t[2] < bottom),
+                       key=lambda t: -t[2])
+        assert [t[3] for t in below] == [m.label, str(m.received), str(m.closed), str(m.on_time), str(m.overdue)]
