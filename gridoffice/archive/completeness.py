@@ -52,6 +52,8 @@ class Problem:
 
 _HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = h.id AND +p.status = 'active' "
          "AND p.relation = 'head' ORDER BY p.id LIMIT 1)")
+# The index holding each household's unit, status and contact class (schema.DASHBOARD_INDEXES).
+_BY_UNIT = "idx_households_org_status_class_created"
 # A link counts on `today` when it has begun and not yet ended.
 _OPEN = "({t}.since IS NULL OR {t}.since <= :today) AND ({t}.until IS NULL OR {t}.until > :today)"
 
@@ -61,8 +63,10 @@ def _who(head: str | None) -> str:
 
 
 def _outside_grid(db: Database, today: str) -> list[Problem]:
+    # Every household from the narrow index by unit and status (schema.DASHBOARD_INDEXES), not from the
+    # rows in number order: a row is read only for a household found.
     rows = db.execute(
-        f"SELECT h.id, h.number, {_HEAD}, u.name, u.status FROM households h "
+        f"SELECT h.id, h.number, {_HEAD}, u.name, u.status FROM households h INDEXED BY {_BY_UNIT} "
         "LEFT JOIN org_units u ON u.id = h.org_id WHERE h.status = 'active' "
         "AND (h.org_id IS NULL OR u.grid_id IS NULL OR u.status != 'active') ORDER BY h.number").fetchall()
     problems = []
@@ -83,7 +87,7 @@ def _outside_household(db: Database, today: str) -> list[Problem]:
     # members of households that are no longer active (CROSS JOIN keeps households outermost).
     rows = db.execute(
         "SELECT p.id, p.name, NULL FROM persons p WHERE p.household_id IS NULL AND +p.status = 'active' "
-        "UNION ALL SELECT p.id, p.name, h.number FROM households h CROSS JOIN persons p "
+        f"UNION ALL SELECT p.id, p.name, h.number FROM households h INDEXED BY {_BY_UNIT} CROSS JOIN persons p "
         "ON p.household_id = h.id AND +p.status = 'active' WHERE h.status != 'active' ORDER BY 2, 1").fetchall()
     return [Problem("outside_household", (
         tr("{name}仍在册，但所在的户{number}已不在册，请把此人迁入在册户或登记迁出").format(name=name, number=number)
@@ -100,7 +104,7 @@ def _heads(db: Database, today: str) -> list[Problem]:
         "(SELECT count(*) FROM persons p WHERE p.household_id = h.id AND p.relation = 'head' "
         "AND p.status = 'active') AS heads, "
         "(SELECT count(*) FROM persons m WHERE m.household_id = h.id AND m.status = 'active') AS members "
-        "FROM households h WHERE h.status = 'active') WHERE heads != 1")}
+        f"FROM households h INDEXED BY {_BY_UNIT} WHERE h.status = 'active') WHERE heads != 1")}
     rows = []
     ids = list(found)
     for start in range(0, len(ids), 500):
@@ -188,7 +192,8 @@ def _party_members(db: Database, today: str) -> list[Problem]:
 def _uncovered(db: Database, today: str, cls: int, who_counts: str) -> list[tuple]:
     """Active households of class `cls` without an open contact whose staff meets `who_counts` (on s, r)."""
     return db.execute(
-        f"SELECT h.id, h.number, {_HEAD} FROM households h WHERE h.status = 'active' AND h.contact_class = :cls "
+        f"SELECT h.id, h.number, {_HEAD} FROM households h INDEXED BY {_BY_UNIT} "
+        "WHERE h.status = 'active' AND h.contact_class = :cls "
         "AND NOT EXISTS (SELECT 1 FROM contacts c JOIN staff s ON s.id = c.staff_id AND s.status = 'active' "
         f"WHERE c.household_id = h.id AND {_OPEN.format(t='c')} AND {who_counts}) ORDER BY h.number",
         {"today": today, "cls": cls}).fetchall()
