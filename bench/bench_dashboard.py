@@ -113,11 +113,11 @@ def page_round(app, ctx) -> dict[str, float]:
 
 def forget_kept(app, ctx) -> None:
     """Remove the completeness result kept in the file: the page opens as after a change of a record."""
-    from gridoffice import checks
+    from gridoffice.archive import completeness
 
     def forget(db):
         with db.atomic():
-            db.execute("DELETE FROM settings WHERE key = ?", [checks.KEPT_SETTING])
+            db.execute("DELETE FROM settings WHERE key = ?", [completeness.KEPT_SETTING])
 
     ctx.write(forget, description="")
     wait(app, lambda: not ctx.busy, timeout=60)

@@ -9,22 +9,24 @@ import pytest
 from tests._domain import TODAY, man
 from tests.test_checks import clean  # noqa: F401 (the tidy office fixture)
 from commands._progress import consume
-from gridoffice import audit, audit_log, checks, households, staff
-from gridoffice import stats_dashboard as D
-from gridoffice.users import whole_office
+from gridoffice.archive import completeness, households
+from gridoffice.audit import trail, journal
+from gridoffice.org import staff
+from gridoffice.reports import dashboard as D
+from gridoffice.access.users import whole_office
 
 ADMIN = whole_office("测试员")
 
 
-def kept_found(db, today=TODAY) -> checks.Kept:
+def kept_found(db, today=TODAY) -> completeness.Kept:
     """The check's answer as 首页 gets it, kept as the page keeps it."""
-    found = checks.found(db, today)
-    checks.keep(db, found)
+    found = completeness.found(db, today)
+    completeness.keep(db, found)
     return found
 
 
 def as_check_finds(db, today=TODAY) -> list[tuple]:
-    return [(p.kind, p.table, p.row_id) for p in consume(checks.completeness(db, today, scope=ADMIN), quiet=True)]
+    return [(p.kind, p.table, p.row_id) for p in consume(completeness.completeness(db, today, scope=ADMIN), quiet=True)]
 
 
 def counts(db, today=TODAY) -> dict[str, int]:
@@ -36,7 +38,7 @@ def test_a_kept_result_is_used_while_nothing_changed(db, clean):
     households.create_household(db, org_id=t.area, head=man("赵六", serial=41), number="A-1")
     first = kept_found(db)
     assert first.fresh and [tuple(f) for f in first.found] == as_check_finds(db)
-    again = checks.found(db, TODAY)
+    again = completeness.found(db, TODAY)
     assert not again.fresh and again.found == first.found
     assert counts(db)["outside_grid"] == 1
 
@@ -46,7 +48,7 @@ def test_a_change_of_a_record_is_counted_at_once(db, clean):
     kept_found(db)
     assert counts(db)["outside_grid"] == 0
     hid = households.create_household(db, org_id=t.area, head=man("赵六", serial=41), number="A-1")
-    found = checks.found(db, TODAY)
+    found = completeness.found(db, TODAY)
     assert found.fresh and ("outside_grid", "households", hid) in [tuple(f) for f in found.found]
     assert counts(db)["outside_grid"] == 1
     # An ended contact: the party member now has four households, fewer than five.
@@ -60,13 +62,13 @@ def test_a_look_at_the_file_does_not_make_it_old(db, clean):
     """A log-in, an export or a print writes an entry but changes no record: the next 首页 uses the result."""
     first = kept_found(db)
     with db.atomic():
-        audit.record(db, "login", "users", 1)
-    audit_log.record_export(db, "briefing", "/tmp/b.pdf", 2)
-    audit_log.record_print(db, "cards", 3)
-    assert not checks.found(db, TODAY).fresh
+        trail.record(db, "login", "users", 1)
+    journal.record_export(db, "briefing", "/tmp/b.pdf", 2)
+    journal.record_print(db, "cards", 3)
+    assert not completeness.found(db, TODAY).fresh
     # Any other action does, even one no rule reads: the kept result never guesses.
     staff.add_staff(db, "新党员", "party_member")
-    again = checks.found(db, TODAY)
+    again = completeness.found(db, TODAY)
     assert again.fresh and again.key != first.key
 
 
@@ -76,31 +78,31 @@ def test_it_holds_until_the_next_day_a_link_begins_or_ends(db, clean):
     staff.unlink_contact(db, member, ids[4], until=later)  # planned: four households from `later` on
     first = kept_found(db)
     assert first.until == later.isoformat()
-    before = checks.found(db, later - dt.timedelta(days=1))
+    before = completeness.found(db, later - dt.timedelta(days=1))
     assert not before.fresh and before.found == first.found
-    on_the_day = checks.found(db, later)
+    on_the_day = completeness.found(db, later)
     assert on_the_day.fresh and [tuple(f) for f in on_the_day.found] == as_check_finds(db, later)
     assert [f.kind for f in on_the_day.found] == ["party_member_contacts", "class3_contact"]
     # A day before the one it was found on is not assumed either.
-    assert checks.found(db, TODAY - dt.timedelta(days=1)).fresh
+    assert completeness.found(db, TODAY - dt.timedelta(days=1)).fresh
 
 
 def test_other_rules_or_a_migration_make_it_old(db, clean, monkeypatch):
     kept_found(db)
-    monkeypatch.setattr(checks, "_rules_fingerprint", lambda: "another-program")
-    assert checks.found(db, TODAY).fresh
+    monkeypatch.setattr(completeness, "_rules_fingerprint", lambda: "another-program")
+    assert completeness.found(db, TODAY).fresh
     monkeypatch.undo()
-    assert not checks.found(db, TODAY).fresh
+    assert not completeness.found(db, TODAY).fresh
     db.execute("INSERT INTO _sqlite_migrations(migration_set, name, applied_at) VALUES('gridoffice', 'm999_test', '2026-11-22')")
-    assert checks.found(db, TODAY).fresh
+    assert completeness.found(db, TODAY).fresh
 
 
 def test_keep_skips_a_result_the_file_has_outgrown(db, clean):
     t, *_ = clean
-    found = checks.found(db, TODAY)
+    found = completeness.found(db, TODAY)
     households.create_household(db, org_id=t.area, head=man("赵六", serial=41), number="A-1")
-    checks.keep(db, found)  # found before the new household: not kept
-    assert db.execute("SELECT 1 FROM settings WHERE key = ?", [checks.KEPT_SETTING]).fetchone() is None
+    completeness.keep(db, found)  # found before the new household: not kept
+    assert db.execute("SELECT 1 FROM settings WHERE key = ?", [completeness.KEPT_SETTING]).fetchone() is None
     assert counts(db)["outside_grid"] == 1
 
 
@@ -117,7 +119,7 @@ def test_the_kept_result_serves_every_scope(db, clean):
 @pytest.mark.parametrize("rule", ["_outside_grid", "_class3"])
 def test_the_fingerprint_follows_the_rules_code(rule):
     """A rule's SQL or code is part of the fingerprint (what another program version would differ in)."""
-    code = getattr(checks, rule).__code__
+    code = getattr(completeness, rule).__code__
     changed = code.replace(co_consts=tuple(c + " " if isinstance(c, str) else c for c in code.co_consts))
-    assert checks._code_bytes(code) != checks._code_bytes(changed)
-    assert checks._code_bytes(code) == checks._code_bytes(getattr(checks, rule).__code__)
+    assert completeness._code_bytes(code) != completeness._code_bytes(changed)
+    assert completeness._code_bytes(code) == completeness._code_bytes(getattr(completeness, rule).__code__)

@@ -369,20 +369,20 @@ def test_leaving_the_page_while_it_reads_stops_its_reads_until_it_is_shown_again
 def test_the_completeness_chart_is_kept_in_the_file_and_follows_a_change_at_once(office_path, qtbot, monkeypatch):
     """The check's whole-office result is kept in the office file after 首页 first reads it, so the next
     opening reads no rule; a change of the archive made in the window shows on the chart at once."""
-    from gridoffice import checks, households
+    from gridoffice.archive import completeness, households
     from tests._domain import man
 
     ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
     qtbot.waitUntil(lambda: not ctx.busy, timeout=20000)  # the writer keeps the result
-    assert ctx.reader().execute("SELECT 1 FROM settings WHERE key = ?", [checks.KEPT_SETTING]).fetchone()
+    assert ctx.reader().execute("SELECT 1 FROM settings WHERE key = ?", [completeness.KEPT_SETTING]).fetchone()
     before = {c.code: c.count for c in page.problems}
     assert before == {c.code: c.count for c in D.problem_counts(ctx.reader(), TODAY, scope=ADMIN)}
     win.close()
     ctx.close()
 
     rules_run = []
-    real = checks._every_rule
-    monkeypatch.setattr(checks, "_every_rule", lambda db, day: rules_run.append(day) or real(db, day))
+    real = completeness._every_rule
+    monkeypatch.setattr(completeness, "_every_rule", lambda db, day: rules_run.append(day) or real(db, day))
     ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
     assert rules_run == [] and {c.code: c.count for c in page.problems} == before
     area = ctx.reader().execute("SELECT id FROM org_units WHERE level != 'grid' AND grid_id IS NULL "
