@@ -12,6 +12,7 @@ from commands._progress import consume
 from gridoffice.archive import completeness, households
 from gridoffice.audit import trail, journal
 from gridoffice.org import staff
+from gridoffice.activity import logs, visits
 from gridoffice.reports import dashboard as D
 from gridoffice.access.users import whole_office
 
@@ -58,13 +59,17 @@ def test_a_change_of_a_record_is_counted_at_once(db, clean):
         [f for f in as_check_finds(db) if f[0] == "party_member_contacts"])
 
 
-def test_a_look_at_the_file_does_not_make_it_old(db, clean):
-    """A log-in, an export or a print writes an entry but changes no record: the next 首页 uses the result."""
+def test_a_look_or_a_days_work_outside_the_archive_does_not_make_it_old(db, clean):
+    """A log-in, an export or a print writes an entry but changes no record, and a visit or a log entry
+    changes none the rules read: the next 首页 uses the result."""
+    _t, _cadre, member, ids = clean
     first = kept_found(db)
     with db.atomic():
         trail.record(db, "login", "users", 1)
     journal.record_export(db, "briefing", "/tmp/b.pdf", 2)
-    journal.record_print(db, "cards", 3)
+    journal.record_print(db, "cards", 3, table="persons", row_id=1)
+    visits.record_visit(db, staff_id=member, household_ids=[ids[0]], visited_on=TODAY, today=TODAY)
+    logs.add_entry(db, member, TODAY, "走访王一家", household_ids=[ids[0]], today=TODAY)
     assert not completeness.found(db, TODAY).fresh
     # Any other action does, even one no rule reads: the kept result never guesses.
     staff.add_staff(db, "新党员", "party_member")

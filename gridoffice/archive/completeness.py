@@ -284,13 +284,16 @@ def in_scope(db: Database, problems: list[Problem], org_ids: frozenset[int] | se
 # The check reads every household and person (seconds on a district); 首页 shows its counts each time
 # it opens. So the last whole-office result is kept in the office file (encrypted like the rest), as
 # the kind, table and row id of each problem, and used again while it still holds: every change of a
-# record writes an audit entry, so the last entry of any action but a look (a log-in, an export, a
-# print, a number revealed or searched) names the state of the records; a migration or a newer
-# program's rules change the key too; and a result found on one day holds until the next day a
-# contact link or a role begins or ends.
+# record writes an audit entry naming its table, so the last entry on a table the rules read, or on
+# none (an import, a restore), names the state of what they read; a migration or a newer program's
+# rules change the key too; and a result found on one day holds until the next day a contact link or
+# a role begins or ends.
 KEPT_SETTING = "completeness_kept"
-# Actions that write an entry but change no record: a leader's log-in does not make the kept result old.
-LOOKS = ("login", "login_failed", "export", "print", "reveal", "search_numbers")
+# The tables the rules read: an entry on another (a matter, a visit, a log, a user) leaves the kept
+# result as it is.
+READ = ("households", "persons", "org_units", "staff", "staff_roles", "contacts")
+# Actions that change no record: a log-in, an export, a print, a number revealed or searched, a package.
+LOOKS = ("login", "login_failed", "export", "print", "reveal", "search_numbers", "package")
 
 
 class Found(NamedTuple):
@@ -314,12 +317,14 @@ class Kept:
 
 
 def state_key(db: Database) -> str | None:
-    """The audit trail's last entry that may have changed a record (its number and hash), the
-    migrations run and the rules' fingerprint; None for a file without such an entry (a street's
+    """The audit trail's last entry that may have changed what the rules read (its number and hash),
+    the migrations run and the rules' fingerprint; None for a file without such an entry (a street's
     replica has no trail), whose result is never kept."""
-    # From the newest entry back to the first that is not a look: a few rows, by rowid.
-    last = db.execute(f"SELECT id, hash FROM audit WHERE action NOT IN ({','.join('?' * len(LOOKS))}) "
-                      "ORDER BY id DESC LIMIT 1", LOOKS).fetchone()
+    # From the newest entry back by rowid to the first such: the entries since the archive last
+    # changed (a day's visits, matters and log-ins, as a rule).
+    last = db.execute(
+        f"SELECT id, hash FROM audit WHERE (table_name IS NULL OR table_name IN ({','.join('?' * len(READ))})) "
+        f"AND action NOT IN ({','.join('?' * len(LOOKS))}) ORDER BY id DESC LIMIT 1", [*READ, *LOOKS]).fetchone()
     if last is None:
         return None
     migrations = db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0]
