@@ -396,3 +396,32 @@ def test_the_completeness_chart_is_kept_in_the_file_and_follows_a_change_at_once
     assert f"{before['outside_grid'] + 1}处" in texts
     win.close()
     ctx.close()
+
+
+def test_after_a_clerks_edits_elsewhere_the_check_is_kept_in_the_background(office_path, qtbot, monkeypatch):
+    """Records changed while 首页 is not shown: after a pause the check runs in the background and keeps
+    its result, so the leader's next 首页 reads no rule and shows the change."""
+    from gridoffice.archive import completeness, households
+    from tests._domain import man
+
+    ctx, win, page = _window(office_path, qtbot, User("书记", "leader"))
+    qtbot.waitUntil(lambda: not ctx.busy, timeout=20000)
+    before = {c.code: c.count for c in page.problems}
+    win.show_page("archive")
+    page._keep_timer.setInterval(50)
+    area = ctx.reader().execute("SELECT id FROM org_units WHERE level != 'grid' AND grid_id IS NULL "
+                                "AND status = 'active' ORDER BY path DESC LIMIT 1").fetchone()[0]
+    ctx.write(lambda db: households.create_household(db, org_id=area, head=man("赵六", serial=41), number="K-1"),
+              description="新建户", kinds={"households"})
+    reader = ctx.reader()
+    qtbot.waitUntil(lambda: not ctx.busy and completeness._read_kept(reader) is not None
+                    and completeness._read_kept(reader).key == completeness.state_key(reader), timeout=20000)
+    rules_run = []
+    real = completeness._every_rule
+    monkeypatch.setattr(completeness, "_every_rule", lambda db, day: rules_run.append(day) or real(db, day))
+    win.show_page("dashboard")
+    qtbot.waitUntil(lambda: not page.is_loading() and page.problems is not None, timeout=20000)
+    assert rules_run == []
+    assert {c.code: c.count for c in page.problems}["outside_grid"] == before["outside_grid"] + 1
+    win.close()
+    ctx.close()

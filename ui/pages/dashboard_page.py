@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout, QLabel, QMessageBox, QPushButton,
                                QScrollArea, QVBoxLayout, QWidget)
@@ -32,6 +32,9 @@ _CONCERNS = frozenset({"matters", "visits", "logs", "households", "persons", "or
 MONTHS_OFFERED = 24
 WIDE_PX = 1700  # from this width the charts sit four to a row, below it three (the trend takes two)
 GAP_PX = 8
+# After the records changed while 首页 is not shown, and then this long without another change, the
+# completeness check runs in the background and its result is kept for 首页's next opening.
+KEEP_AFTER_MS = 60_000
 
 
 class DashboardPage(Page):
@@ -52,6 +55,10 @@ class DashboardPage(Page):
         # The slow reads are kept while the file is unchanged: going back to a month, or to another
         # month (the completeness check does not depend on it), costs nothing.
         self._memos = {"population": D.Memo(), "problems": D.Memo()}
+        self._keep_timer = QTimer(self)
+        self._keep_timer.setSingleShot(True)
+        self._keep_timer.setInterval(KEEP_AFTER_MS)
+        self._keep_timer.timeout.connect(self._keep_in_background)
         tr = self.tr
         self.month = QComboBox(self)
         self.scope = UnitPicker(self, all_text=tr("全社区") if ctx.scope().whole_office else None)
@@ -102,6 +109,9 @@ class DashboardPage(Page):
             self._dirty = True
             if self.isVisible():
                 self.activated()
+        if not self.isVisible():
+            # A clerk's edits, not shown here: the leader's next 首页 should not wait for the check.
+            self._keep_timer.start()
 
     def is_loading(self) -> bool:
         return any(w.pending for w in self._workers)
@@ -223,12 +233,21 @@ class DashboardPage(Page):
 
     def _problems_loaded(self, result: tuple[list[D.Count], completeness.Kept]) -> None:
         counts, found = result
-        if found.fresh:
-            # Kept in the file for the next opening; the writer skips it if the file changed meanwhile,
-            # and a file that cannot be written (read-only medium) only goes without.
-            self.ctx.write(completeness.keep, found, description="", on_error=lambda _exc: None)
+        self._keep(found)  # for the next opening
         self.problems = tuple(counts)
         self.views["problems"].set_chart(X.build("problems", self.figures, problem_counts=self.problems))
+
+    def _keep_in_background(self) -> None:
+        """Bring the completeness result kept in the file up to date (nothing is read again if it holds)."""
+        if self.isVisible():
+            return  # shown: its own read keeps the result
+        today = self.today()
+        self._workers[2].submit(lambda db: completeness.found(db, today), self._keep)
+
+    def _keep(self, found: completeness.Kept) -> None:
+        if found.fresh:
+            # The writer skips it if the file changed meanwhile; a file that cannot be written goes without.
+            self.ctx.write(completeness.keep, found, description="", on_error=lambda _exc: None)
 
     # -- click-through ---------------------------------------------------------------------------------
     def open_list(self, key) -> None:
