@@ -4,7 +4,8 @@ The figures come from gridoffice.reports.dashboard in three background reads (ma
 staff first; then beside each other the registers and the age pyramid, and the completeness
 check), each drawn as it arrives, so changing the month or the scope never holds up the window. The charts are
 exports/charts.py's drawing operations, the same the printed briefing draws. A click on a bar or a
-segment opens the list behind it on its page.
+segment opens the list behind it on its page. The completeness check's result is kept in the office
+file (completeness.found / keep) and read again while the records are as they were.
 """
 
 from __future__ import annotations
