@@ -12,7 +12,8 @@ loop while the reads run (a timer that should tick every 10 ms: what a clerk fee
 month changed while the first month is still being read, until every chart of the new month. Each
 round opens the page twice: with nothing kept (the first opening after a record changed: the
 completeness check runs, and the page keeps its result in the file), then with the result kept (an
-opening after a log-in, with the records as they were). The baselines: a bare page (a label shown and painted), and a bare read (a fresh connection to the same
+opening after a log-in, with the records as they were). The baselines: a bare page (a label shown and painted), the longest pause of the same timer in an idle
+window for 2 s (the host's load alone), and a bare read (a fresh connection to the same
 encrypted file, with the same key, counting every household's and every person's row: the least a
 look at every row costs). Targets: every chart within 0.5 s on the office, 3 s on the district.
 Each file is a copy in a temporary folder, removed afterwards (bench_gui.copied).
@@ -66,6 +67,16 @@ def bare_page(app) -> float:
     app.processEvents()
     label.close()
     return time.perf_counter() - start
+
+
+def idle_pause(app, seconds: float = 2.0) -> float:
+    """The longest pause of the same timer on an idle window: what the host's load alone costs."""
+    stalls = Stalls()
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        app.processEvents()
+        time.sleep(0.002)
+    return stalls.stop()
 
 
 def bare_read(db_path: Path) -> tuple[float, float]:
@@ -130,10 +141,11 @@ def measure(db_path: Path, runs: int) -> None:
     app = setup_application()
     ctx = AppContext(db_path, user=User("基准测试", "leader"))
     rounds: dict[str, list[dict[str, float]]] = {"kept": [], "changed": []}
-    pages, reads = [], []
+    pages, reads, idle = [], [], []
     loads = [os.getloadavg()[0]]
     for _ in range(runs):
         pages.append(bare_page(app))
+        idle.append(idle_pause(app))
         reads.append(bare_read(db_path))
         forget_kept(app, ctx)
         rounds["changed"].append(page_round(app, ctx))
@@ -144,7 +156,8 @@ def measure(db_path: Path, runs: int) -> None:
 
     read_wall, read_cpu = (statistics.median(r[i] for r in reads) for i in (0, 1))
     print(f"dashboard ({db_path.name}): bare page {1000 * statistics.median(pages):.0f} ms; bare read of every "
-          f"household and person row {read_wall:.2f} s wall, {read_cpu:.2f} s processor (medians of {runs}; "
+          f"household and person row {read_wall:.2f} s wall, {read_cpu:.2f} s processor; longest pause of an idle "
+          f"window {1000 * statistics.median(idle):.0f} ms (medians of {runs}; "
           f"load {min(loads):.1f}–{max(loads):.1f})", flush=True)
     for case, what in (("kept", "the check's result kept in the file (an opening after log-in)"),
                        ("changed", "nothing kept (the first opening after a record changed)")):
