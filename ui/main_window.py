@@ -88,7 +88,7 @@ class MainWindow(QMainWindow):
             lambda d, ok: self.statusBar().showMessage((tr("已保存：{d}") if ok else tr("未保存：{d}")).format(d=d), 5000))
         self._update_title()
         self._restore_settings()
-        self._refresh_totals()
+        self._totals_asked = False  # counted once the first page has its rows (_load_pages_in_background)
         if ctx.notices:
             QTimer.singleShot(0, lambda: QMessageBox.information(self, tr("打开文件"), "\n\n".join(ctx.notices)))
         self._shown_at = time.monotonic()
@@ -178,14 +178,16 @@ class MainWindow(QMainWindow):
         self._add_pages([cls for cls in page_classes() if cls not in built])
 
     def _load_pages_in_background(self) -> None:
-        """After the first page has its rows: import the other pages one per event-loop turn,
-        so the window keeps answering the clerk in between."""
-        if self._all_loaded:
-            return
+        """After the first page has its rows: the status bar's totals, then the other pages imported
+        one per event-loop turn, so the window keeps answering the clerk in between."""
         page = self.current_page()
         waited = time.monotonic() - self._shown_at
         if page is not None and getattr(page, "is_loading", lambda: False)() and waited < OTHER_PAGES_MAX_WAIT_S:
             self._pages_timer.start(OTHER_PAGES_DELAY_MS)
+            return
+        if not self._totals_asked:
+            self._refresh_totals()
+        if self._all_loaded:
             return
         built = {type(p).__module__.rsplit(".", 1)[-1] for p in self.pages}
         missing = [name for name in page_modules() if name not in built]
@@ -460,6 +462,7 @@ class MainWindow(QMainWindow):
             self._count_label.setText(text)
 
     def _refresh_totals(self) -> None:
+        self._totals_asked = True
         scope = self.ctx.scope()
         self._worker.submit(lambda db: browse.totals(db, scope), self._show_totals)
 
@@ -531,7 +534,7 @@ class MainWindow(QMainWindow):
 
     # -- screenshots and tests -----------------------------------------------------------------
     def is_settled(self) -> bool:
-        if not self._all_loaded or self.ctx.busy or self._worker.pending:
+        if not self._all_loaded or not self._totals_asked or self.ctx.busy or self._worker.pending:
             return False
         return not any(getattr(p, "is_loading", lambda: False)() for p in self.pages)
 

@@ -62,6 +62,9 @@ class ArchivePage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self._loaded_once = False
+        self._tree_asked = False
+        self._following = 0  # calls waiting for the rows just shown to be painted
+        self._reloads = {"households": 0, "persons": 0}
         self._dirty = {"households": True, "persons": True}
         self._sort = {"households": ("number", False), "persons": ("entry", False)}
         self._search_started = 0.0
@@ -298,8 +301,7 @@ class ArchivePage(Page):
     def activated(self) -> None:
         if not self._loaded_once:
             self._loaded_once = True
-            self.reload()
-            self._load_tree()
+            self.reload()  # the tree and its counts follow the first rows (_after_paint)
         self.views[self._current_kind()].setFocus()
 
     def on_changed(self, kinds: frozenset) -> None:
@@ -339,7 +341,7 @@ class ArchivePage(Page):
 
     def is_loading(self) -> bool:
         return (any(w.pending for w in self.id_workers.values()) or self.search_worker.pending
-                or self.counts_worker.pending or self.tree_worker.pending)
+                or self.counts_worker.pending or self.tree_worker.pending or self._following > 0)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/splitter", self.splitter.saveState())
@@ -360,6 +362,7 @@ class ArchivePage(Page):
     # -- tree ----------------------------------------------------------------------------------
     def _load_tree(self) -> None:
         """Units are read off the GUI thread (a district has over 10,000); counts follow separately."""
+        self._tree_asked = True
         scope = self.ctx.scope()
         self.tree_worker.submit(lambda db: (regions.office(db).name, regions.visible_units(db, scope)), self._fill_tree)
 
@@ -502,16 +505,36 @@ class ArchivePage(Page):
         self.count_label.setText(tr("正在加载……"))
         started = time.perf_counter()
         worker = self.id_workers[kind]
+        self._reloads[kind] += 1
+        serial = self._reloads[kind]
 
-        # First the rows a screen shows, at once; then the whole list (seconds on a district file).
-        def first_rows(ids) -> None:
-            self._ids_loaded(kind, ids, started, complete=len(ids) < FIRST_ROWS)
-            if len(ids) >= FIRST_ROWS:
+        def whole_list() -> None:
+            if self._reloads[kind] == serial:  # not when the filter changed meanwhile
                 worker.submit(lambda db: loader(db, flt, scope=scope, sort=key, descending=descending),
                               lambda all_ids: self._ids_loaded(kind, all_ids, started, complete=True))
 
+        # First the rows a screen shows, at once; once painted, the whole list (seconds on a district
+        # file) and, the first time, the tree with its counts.
+        def first_rows(ids) -> None:
+            self._ids_loaded(kind, ids, started, complete=len(ids) < FIRST_ROWS)
+            if len(ids) >= FIRST_ROWS:
+                self._after_paint(whole_list)
+            if not self._tree_asked:
+                self._after_paint(self._load_tree)
+
         worker.submit(lambda db: loader(db, flt, scope=scope, sort=key, descending=descending, limit=FIRST_ROWS),
                       first_rows)
+
+    def _after_paint(self, fn) -> None:
+        """fn on the next turn of the event loop, after the paint the rows just set have asked for: on a
+        start, the clerk sees rows before any other read competes for the processor."""
+        self._following += 1
+
+        def run() -> None:
+            self._following -= 1
+            fn()
+
+        QTimer.singleShot(0, self, run)
 
     def _ids_loaded(self, kind: str, ids, started: float, complete: bool) -> None:
         view = self.views[kind]
