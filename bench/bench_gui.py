@@ -44,6 +44,17 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def pss_mb() -> float:
+    """The proportional set size (Linux 4.14+): shared libraries counted by the share each process has."""
+    try:
+        for line in Path("/proc/self/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return float("nan")
+
+
 @contextlib.contextmanager
 def copied(path: Path):
     """A copy brought to the current schema first (a pending migration, with its safety copy of the
@@ -165,27 +176,29 @@ def child_bare_district(db_path: str) -> None:
     window = _bare.bare_window(conn)
     households = array("q", (r[0] for r in conn.execute("SELECT id FROM households ORDER BY id")))
     persons = array("q", (r[0] for r in conn.execute("SELECT id FROM persons ORDER BY id")))
-    print(f"RSS {rss_mb():.1f} {len(households)} {len(persons)}", flush=True)
+    print(f"RSS {rss_mb():.1f} {pss_mb():.1f} {len(households)} {len(persons)}", flush=True)
     window.close()
 
 
-def _memory_of(kind: str, db_path: Path) -> float:
+def _memory_of(kind: str, db_path: Path) -> tuple[float, float]:
+    """Resident and proportional set size of the child, in MB."""
     proc = _child(kind, db_path)
-    mb = float("nan")
+    rss = pss = float("nan")
     for line in proc.stdout:
         if line.startswith("RSS "):
-            mb = float(line.split()[1])
+            rss, pss = (float(x) for x in line.split()[1:3])
         else:
             print(line, end="", flush=True)
     proc.wait()
-    return mb
+    return rss, pss
 
 
 def district_memory(db_path: Path) -> None:
-    program = _memory_of("district", db_path)
-    bare = _memory_of("bare-district", db_path)
-    print(f"memory with the district file open (both tables loaded, after the searches): {program:.0f} MB resident; "
-          f"bare window with every id in arrays {bare:.0f} MB; ratio {program / bare:.2f}x (targets <= 400 MB, <= 2x)")
+    (program, program_pss), (bare, bare_pss) = _memory_of("district", db_path), _memory_of("bare-district", db_path)
+    print(f"memory with the district file open (both tables loaded, after the searches): {program:.0f} MB resident, "
+          f"{program_pss:.0f} MB proportional; bare window with every id in arrays {bare:.0f} MB, {bare_pss:.0f} MB; "
+          f"ratio {program / bare:.2f}x resident, {program_pss / bare_pss:.2f}x proportional "
+          f"(targets <= 400 MB, <= 2x; load {os.getloadavg()[0]:.1f})")
 
 
 def district(db_path: str) -> None:
@@ -256,7 +269,7 @@ def district(db_path: str) -> None:
         page.last_search_latency = None
     print(f"search as you type, last keystroke to results shown: median {1000 * statistics.median(latencies):.0f} ms, "
           f"worst {1000 * max(latencies):.0f} ms (includes the 150 ms typing pause)")
-    print(f"RSS {rss_mb():.1f}", flush=True)
+    print(f"RSS {rss_mb():.1f} {pss_mb():.1f}", flush=True)
     window.close()
 
 

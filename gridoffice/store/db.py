@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
+import sys
 from pathlib import Path
 
 # SQLCipher: the DB-API of the sqlite3 module over encrypted files (plain ones open too, for conversion).
@@ -133,6 +135,33 @@ def fold_wal(conn: sqlite3.Connection | Database) -> None:
 def shrink_memory(db: Database) -> None:
     """Hands the connection's page cache back to the system (it fills again as pages are read)."""
     db.execute("PRAGMA shrink_memory")
+    release_freed_memory()
+
+
+@functools.cache
+def _malloc_trim():
+    """glibc's malloc_trim, or None where the C library has none (Windows, macOS, musl)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return None
+    trim.argtypes = [ctypes.c_size_t]
+    trim.restype = ctypes.c_int
+    return trim
+
+
+def release_freed_memory() -> None:
+    """Returns freed memory the C allocator keeps to the system. glibc keeps what a thread frees in
+    that thread's arena for its next use; a window's dozen reader threads each keep what their last
+    list or scan left (25 MB of a district window's 218). malloc_trim gives back the free pages of
+    every arena in 1–2 ms. Elsewhere nothing is called: other allocators give memory back themselves."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def has_office_data(path: str | Path) -> bool:
