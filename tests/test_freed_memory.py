@@ -1,4 +1,4 @@
-"""Freed memory goes back to the system after a read (gridoffice.db.release_freed_memory)."""
+"""Freed memory goes back to the system after a read (gridoffice.store.db.release_freed_memory)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from gridoffice import db as dbmod
+from gridoffice.store import db as dbmod
 
 BLOCK = 64 * 1024  # below glibc's mmap threshold: served from the thread's arena
 BLOCKS = 1600  # 100 MiB

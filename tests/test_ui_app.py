@@ -140,3 +140,29 @@ def test_a_fresh_start_saves_once_under_gridoffice_and_speaks_chinese_from_the_f
     assert "GridOffice/GridOffice" not in folder.replace("\\", "/")
     assert buttons == "|".join(sorted(["开始", "取消"]))
     assert menu.split("|")[:5] == ["撤消(&U)", "重做(&R)", "剪切(&T)", "复制(&C)", "粘贴(&P)"]
+
+
+def test_a_start_imports_the_core_before_qt_and_no_dialog_it_does_not_show():
+    """PySide6 reads the source of every module imported after it (its __feature__ import hook): the
+    core a start needs comes first. The backup dialog and the cards' codes wait until they are used."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "import sys\n"
+        "order = []\n"
+        "class Watch:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        order.append(name)\n"
+        "sys.meta_path.insert(0, Watch())\n"
+        "import ui.app, ui.main_window, ui.pages.archive_page\n"
+        "qt = order.index('PySide6')\n"
+        "late = sorted(m for m in order[qt:] if m in ('gridoffice.access.session', 'gridoffice.archive.browse', "
+        "'gridoffice.org.regions', 'gridoffice.archive.households', 'gridoffice.search.finder', 'sqlite_utils'))\n"
+        "unused = sorted(m for m in ('ui.backup_dialog', 'gridoffice.store.backup', 'gridoffice.reports.cards') if m in sys.modules)\n"
+        "print(late, unused)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,
+                         capture_output=True, text=True, check=True, env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert out.stdout.strip() == "[] []"

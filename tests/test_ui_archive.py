@@ -521,3 +521,23 @@ def test_search_says_why_a_row_matched_and_what_it_left_out(qtbot, window, monke
     qtbot.waitUntil(lambda: page.results.count() == 2)
     assert page.results.item(1).text() == "只列出最相符的前1条，请多输入几个字或数字缩小范围"
     assert not page.results.item(1).flags() & Qt.ItemFlag.ItemIsSelectable
+
+
+def test_the_first_rows_come_before_the_tree_and_the_totals(qtbot, tmp_path):
+    """A start reads the rows a screen shows first; the tree with its counts, the whole list and the
+    status bar's totals are asked for once those rows are painted, and still arrive."""
+    path, office = office_copy(tmp_path)
+    win = MainWindow(AppContext(path), persist=False, first_page="archive")
+    qtbot.addWidget(win)
+    page = win.current_page()
+    asked = []
+    page.tree_worker.submit = lambda fn, done, *rest, submit=page.tree_worker.submit: (
+        asked.append(page.household_model.rowCount()), submit(fn, done, *rest))[1]
+    assert not win._totals_asked and not page.tree_worker.pending
+    win.show()
+    qtbot.waitUntil(lambda: win.is_settled(), timeout=10000)
+    assert asked and asked[0] > 0  # the rows were in the model when the tree was asked for
+    assert set(page._tree_items) >= {office.grid_a, office.grid_b}
+    assert page.tree.topLevelItem(0).text(1) == "2"
+    assert "2户" in win._totals_label.text()
+    win.close()

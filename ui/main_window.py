@@ -14,13 +14,12 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 from gridoffice.access import users
 from gridoffice.archive import browse
 from gridoffice.org import regions
-from gridoffice.store import backup, officefile
+from gridoffice.store import officefile
 from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
 from .background import LatestWorker
-from .backup_dialog import BackupDialog
 from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 from .translations import install_qt_translations
@@ -396,7 +395,9 @@ class MainWindow(QMainWindow):
         dialog.open()
         return dialog
 
-    def open_backups(self) -> BackupDialog:
+    def open_backups(self) -> "BackupDialog":
+        from .backup_dialog import BackupDialog  # imported when used, like every dialog a start does not show
+
         dialog = BackupDialog(self.ctx, self, can_restore=self.ctx.can("restore"))
         dialog.restore_requested.connect(self.restore_from)
         dialog.open()
@@ -407,6 +408,8 @@ class MainWindow(QMainWindow):
         if self.ctx.busy:
             QMessageBox.warning(self, tr("请稍候"), tr("还有操作正在保存，请等它完成后再恢复。"))
             return
+        from gridoffice.store import backup
+
         path, user = self.ctx.db_path, self.ctx.user
         self._stop_auto_backup()
         held = self.ctx.close(keep_lock=True)

@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
 from gridoffice import ages, vocab
 from gridoffice.archive import browse, households, office_tags, people
 from gridoffice.org import regions
-from gridoffice.reports import cards
 from gridoffice.search import finder
 from gridoffice.store.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
@@ -677,6 +676,8 @@ class ArchivePage(Page):
 
     def _open_scanned(self, text: str) -> bool:
         """A USB scanner types a card's QR code into the search box: open its household or team."""
+        from gridoffice.reports import cards  # the cards' layouts and codes: not needed before a first search
+
         try:
             found = cards.read_code(self.ctx.reader(), text, self.ctx.scope())
         except GridOfficeError as exc:
