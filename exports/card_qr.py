@@ -54,12 +54,19 @@ def segments(payload: str):
     return [(prefix, consts.MODE_BYTE, "utf-8"), (tail, consts.MODE_ALPHANUMERIC)]
 
 
+def _stride(size: int) -> int:
+    """Bits a row takes in a symbol's integer: the width rounded up to whole bytes."""
+    return (size + 7) // 8 * 8
+
+
 def _as_int(qr: segno.QRCode) -> int:
-    """The symbol's modules as one integer: row r, column c is bit r * size + c."""
+    """The symbol's modules as one integer laid out as a one-bit image: written big-endian it is
+    the rows from the top, each padded to whole bytes, the leftmost module in the highest bit."""
     n = len(qr.matrix)
+    stride = _stride(n)
     value = 0
     for r, row in enumerate(qr.matrix):
-        value |= int("".join("1" if m else "0" for m in reversed(row)), 2) << (r * n)
+        value |= int("".join("1" if m else "0" for m in row), 2) << ((n - 1 - r) * stride + stride - n)
     return value
 
 
@@ -121,12 +128,13 @@ def _basis(prefix: str, length: int) -> _Basis | None:
 
 @lru_cache(maxsize=4096)
 def _row_runs(bits: int, size: int) -> tuple[tuple[int, int], ...]:
-    """The dark runs (start, length) of one row; rows repeat a lot (finder patterns, timing)."""
+    """The dark runs (start, length) of one row, its leftmost module in the highest bit; rows
+    repeat a lot (finder patterns, timing)."""
     runs, c = [], 0
     while c < size:
-        if bits >> c & 1:
+        if bits >> (size - 1 - c) & 1:
             start = c
-            while c < size and bits >> c & 1:
+            while c < size and bits >> (size - 1 - c) & 1:
                 c += 1
             runs.append((start, c - start))
         else:
@@ -134,20 +142,31 @@ def _row_runs(bits: int, size: int) -> tuple[tuple[int, int], ...]:
     return tuple(runs)
 
 
-def runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:
-    """The symbol's width in modules with the quiet zone, and its dark runs (row, start, length)
-    with the quiet zone already added to the coordinates."""
+def _symbol(payload: str) -> tuple[int, int]:
+    """The symbol's modules as one integer (_as_int's layout) and its width in modules."""
     prefix, tail = split(payload)
     basis = _basis(prefix, len(tail)) if tail else None
     if basis is not None:
-        value, size = basis.symbol(tail), basis.size
-    else:
-        qr = _segno(segments(payload))
-        value, size = _as_int(qr), len(qr.matrix)
-    mask = (1 << size) - 1
+        return basis.symbol(tail), basis.size
+    qr = _segno(segments(payload))
+    return _as_int(qr), len(qr.matrix)
+
+
+def image(payload: str) -> tuple[int, str]:
+    """The symbol's width in modules, without the quiet zone, and its modules as the hex samples of
+    a one-bit image mask (1: dark), row after row from the top, each row padded to whole bytes."""
+    value, size = _symbol(payload)
+    return size, value.to_bytes(size * _stride(size) // 8, "big").hex()
+
+
+def runs(payload: str) -> tuple[int, list[tuple[int, int, int]]]:
+    """The symbol's width in modules with the quiet zone, and its dark runs (row, start, length)
+    with the quiet zone already added to the coordinates."""
+    value, size = _symbol(payload)
+    stride, mask = _stride(size), (1 << size) - 1
     out = []
     for r in range(size):
-        for start, length in _row_runs(value >> (r * size) & mask, size):
+        for start, length in _row_runs(value >> ((size - 1 - r) * stride + stride - size) & mask, size):
             out.append((r + QUIET, start + QUIET, length))
     return size + 2 * QUIET, out
 

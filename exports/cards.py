@@ -3,8 +3,8 @@
 A card is laid out once as a list of drawing operations in millimetres (origin: the card's
 bottom-left corner). The PDF writer here and the GUI preview/printing (QPainter) both draw the
 same operations, so the preview shows what the PDF holds. What is the same on every card (the
-title band, the back) is drawn once into a PDF form and reused; the QR code is one filled path
-of the dark runs of each module row, not a rectangle per module (card_qr.py builds the symbols).
+title band, the back) is drawn once into a PDF form and reused; the QR code is one inline image
+mask of a bit per module (card_qr.py builds the symbols).
 
 Duplex: each front page is followed by its back page; on A4 the back page mirrors the columns,
 so after a long-edge flip each back lands behind its front.
@@ -328,12 +328,13 @@ class _Pdf:
         self.c.addLiteral(" ".join(parts))
 
     def qr(self, x: float, y: float, size: float, payload: str) -> None:
-        """One filled path of rectangles in module units under a transform: small integers to
-        write, one fill, instead of a rectangle object per module (20× faster)."""
-        n, runs = card_qr.runs(payload)
-        m = size / n
-        rects = "".join([f"{start} {row} {length} 1 re " for row, start, length in runs])
-        self.c.addLiteral(f"q 0 g {m:.5f} 0 0 {-m:.5f} {x:.3f} {y + size:.3f} cm {rects}f Q")
+        """An inline one-bit image mask, one sample per module, stretched over the symbol and painted
+        black: 150 bytes a card where a path of rectangles took 3 KB, and a fifth of the time."""
+        n, samples = card_qr.image(payload)
+        m = size / (n + 2 * card_qr.QUIET)
+        side, x0, y0 = n * m, x + card_qr.QUIET * m, y + card_qr.QUIET * m
+        self.c.addLiteral(f"q 0 g {side:.3f} 0 0 {side:.3f} {x0:.3f} {y0:.3f} cm "
+                          f"BI /W {n} /H {n} /IM true /BPC 1 /D [1 0] /F /AHx ID {samples}> EI Q")
 
 
 def _crop_marks(c: Canvas) -> None:

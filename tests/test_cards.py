@@ -229,6 +229,18 @@ def test_qr_symbols_equal_segnos():
         assert card_qr.matrix(payload) == expected, payload
 
 
+def test_qr_image_samples_are_segnos_modules():
+    """The image mask the PDF inlines: rows from the top, each padded to whole bytes, 1 for dark."""
+    for payload in ("GO:H:01200101010001", "GO:H:a-1", C.household_code("01200101010001", "0571-88888888")):
+        expected = [[bool(m) for m in row] for row in segno.make_qr(
+            card_qr.segments(payload), error="m", mask=card_qr.MASK, boost_error=False, eci=True).matrix]
+        n, samples = card_qr.image(payload)
+        data, per_row = bytes.fromhex(samples), (n + 7) // 8
+        assert n == len(expected) and len(data) == n * per_row
+        rows = [[bool(data[r * per_row + c // 8] >> (7 - c % 8) & 1) for c in range(n)] for r in range(n)]
+        assert rows == expected, payload
+
+
 # ---- the PDF -------------------------------------------------------------------------------
 
 @needs_poppler
