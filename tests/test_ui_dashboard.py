@@ -425,3 +425,26 @@ def test_after_a_clerks_edits_elsewhere_the_check_is_kept_in_the_background(offi
     assert {c.code: c.count for c in page.problems}["outside_grid"] == before["outside_grid"] + 1
     win.close()
     ctx.close()
+
+
+def test_a_leader_passing_on_to_the_archive_reads_nothing_for_the_dashboard(office_path, qtbot, monkeypatch):
+    """首页 reads once it has painted its frame: a start that goes on to 户籍档案 at once (a leader
+    looking for a household) does not pay for its charts; shown again, it reads."""
+    from ui.background import LatestWorker
+
+    submitted = []
+    submit = LatestWorker.submit
+    monkeypatch.setattr(LatestWorker, "submit", lambda worker, *args: submitted.append(worker._thread.name)
+                        or submit(worker, *args))
+    win = MainWindow(AppContext(office_path, user=User("领导", "leader")), persist=False)
+    qtbot.addWidget(win)
+    dashboard = win.current_page()
+    assert dashboard.PAGE_ID == "dashboard"
+    win.show()
+    win.show_page("archive")
+    qtbot.waitUntil(lambda: win.is_settled(), timeout=20000)
+    assert not [name for name in submitted if "dashboard" in name] and dashboard.figures is None
+    win.show_page("dashboard")
+    qtbot.waitUntil(lambda: not dashboard.is_loading() and dashboard.problems is not None, timeout=20000)
+    assert len([name for name in submitted if "dashboard" in name]) == 3 and dashboard.figures is not None
+    win.close()

@@ -50,6 +50,7 @@ class DashboardPage(Page):
         self.today = dt.date.today
         self.clock = dt.datetime.now
         self._dirty = True
+        self._reading_soon = False
         self.figures: D.Dashboard | None = None
         self.problems: tuple[D.Count, ...] | None = None
         self._workers = [LatestWorker(ctx, f"dashboard-{n}", self) for n in ("activity", "population", "problems")]
@@ -101,7 +102,15 @@ class DashboardPage(Page):
 
     # -- page contract -------------------------------------------------------------------------------
     def activated(self) -> None:
-        if self._dirty:
+        # Read once the page has painted its frame, on the next turn of the event loop: a leader sees
+        # the page at once, and a page passed on the way to another (at a start) reads nothing.
+        if self._dirty and not self._reading_soon:
+            self._reading_soon = True
+            QTimer.singleShot(0, self, self._read_if_shown)
+
+    def _read_if_shown(self) -> None:
+        self._reading_soon = False
+        if self._dirty and self.isVisible():
             self._load_choices()
             self.reload()
 
@@ -115,7 +124,7 @@ class DashboardPage(Page):
             self._keep_timer.start()
 
     def is_loading(self) -> bool:
-        return any(w.pending for w in self._workers)
+        return self._reading_soon or any(w.pending for w in self._workers)
 
     def hideEvent(self, event) -> None:
         super().hideEvent(event)
