@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, Q
 from gridoffice.access import users
 from gridoffice.archive import browse
 from gridoffice.org import regions
-from gridoffice.store import officefile
+from gridoffice.store import backup, officefile
 from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError
 
@@ -408,8 +408,6 @@ class MainWindow(QMainWindow):
         if self.ctx.busy:
             QMessageBox.warning(self, tr("请稍候"), tr("还有操作正在保存，请等它完成后再恢复。"))
             return
-        from gridoffice.store import backup
-
         path, user = self.ctx.db_path, self.ctx.user
         self._stop_auto_backup()
         held = self.ctx.close(keep_lock=True)
