@@ -248,3 +248,16 @@ def test_a_value_the_store_cannot_hold_refuses_the_package_whole(tmp_path, stree
         enroll_all(conn, [office])
         assert apply(conn, street, first)[0].outcome == "applied"
         refused_and_unchanged(conn, street, second, "有汇总库无法保存的值")
+
+
+def test_the_gid_is_read_from_the_line_as_the_key_itself():
+    """The gid goes to COPY without the line being parsed: a value holding the same characters, a
+    key ending in _gid, a backslash or a tab are no gid; a line without one gives NULL."""
+    from gridoffice.consolidation import package
+
+    gid = "0b7a4a4e-7a55-4d0c-9a3e-51c1d4f1e0aa"
+    row = {"household_gid": "11111111-2222-4333-8444-555555555555", "note": 'x"gid":"y\\\t',
+           "address": "幸福路\"gid\":\"1号", "gid": gid}
+    assert consolidate._gid(package.canonical_row(row)) == gid.encode()
+    assert consolidate._gid(package.canonical_row({"gid": None, "name": "张三"})) == b"\\N"
+    assert consolidate._gid(package.canonical_row({"gid": 'a\\b'})) == b"a\\\\\\\\b"

@@ -16,6 +16,7 @@ on) and is refused. Every outcome goes into the ledger with its Chinese reason.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generator, Iterable, Sequence
@@ -101,9 +102,10 @@ def consolidate(conn: psycopg.Connection, paths: Iterable[str | Path], street_ke
         outcome = yield from apply(conn, package, by=by)
         outcomes.append(outcome)
     if sum(o.rows_changed for o in outcomes if o.outcome == APPLIED) >= _ANALYZE_AFTER:
-        # The planner's statistics of the expression indexes, before autovacuum gets round to it.
+        # The planner's statistics of what the street's window searches (the expression indexes, the
+        # status), before autovacuum gets round to it; autovacuum keeps the other partitions' own.
         yield len(paths), len(paths), tr("正在更新汇总数据库的统计信息")
-        conn.execute("ANALYZE records, audit_entries")
+        conn.execute("ANALYZE records_persons, records_households")
     return outcomes
 
 
@@ -120,7 +122,7 @@ def apply(conn: psycopg.Connection, package: packages.Package, *,
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, refusal.message)
     except PackageRefused as exc:
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, exc.message)
-    except (psycopg.errors.DataError, psycopg.errors.IntegrityError) as exc:
+    except (psycopg.errors.DataError, psycopg.errors.IntegrityError, psycopg.errors.CardinalityViolation) as exc:
         return _ledger(conn, by, name, manifest, package.file_hash, None, REFUSED, tr(
             "上报包“{name}”中有汇总库无法保存的值（{why}）。本包未被使用；请把此包交给技术人员查看。").format(
             name=name, why=store._first_line(exc)))
@@ -140,32 +142,20 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
         return _ledger(conn, by, name, manifest, package.file_hash, office, ALREADY, message, in_transaction=True)
     _check_order(office, manifest, name)
     total = sum(state.count for table, state in manifest.tables.items() if table != AUDIT) + manifest.audit_entries
-    # The gid is PostgreSQL's own reading of the row, so it cannot disagree with what is stored.
-    conn.execute("CREATE TEMP TABLE incoming (tbl text NOT NULL, row_hash bytea NOT NULL, data jsonb NOT NULL, "
-                 "gid uuid NOT NULL GENERATED ALWAYS AS ((data->>'gid')::uuid) STORED) ON COMMIT DROP")
-    done = 0
-    with conn.cursor() as cur:
-        with cur.copy("COPY incoming (tbl, row_hash, data) FROM STDIN") as copy:
-            # Each line as sent (it is canonical_row of its row) in COPY's text form, a block at a time.
-            block: list[bytes] = []
-            for table, line, digest in package.lines():
-                block.append(b"%s\t\\\\x%s\t%s\n" % (table.encode(), digest.hex().encode(), _copy_text(line)))
-                done += 1
-                if done % _REPORT_EVERY == 0:
-                    copy.write(b"".join(block))
-                    block = []
-                    yield done, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
-            copy.write(b"".join(block))
+    # An office the store holds nothing of yet (its first package here) is copied straight into the
+    # records: nothing can have vanished and nothing is compared, and the primary key refuses a record
+    # named twice. Later packages go through a staging table first (_changed_rows).
+    held = conn.execute("SELECT EXISTS (SELECT 1 FROM records WHERE office = %s)", [office_uuid]).fetchone()[0]
+    conn.execute("CREATE TEMP TABLE incoming (tbl text NOT NULL, gid uuid, row_hash bytea NOT NULL, "
+                 "data text NOT NULL) ON COMMIT DROP")
+    done = yield from _copy(conn, package, office, held, total)
     yield done, total, tr("{office}：正在核对并写入").format(office=office.name)
-    # Unique: a package naming one record twice is refused (IntegrityError) before anything is written.
-    conn.execute("CREATE UNIQUE INDEX ON incoming (tbl, gid)")
-    conn.execute("ANALYZE incoming")
-    _refuse_vanished(conn, office, name)
-    changed = conn.execute(
-        "INSERT INTO records (office, tbl, gid, row_hash, data) "
-        "SELECT %s, tbl, gid, row_hash, data FROM incoming WHERE tbl <> %s "
-        "ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data "
-        "WHERE records.row_hash <> EXCLUDED.row_hash", [office_uuid, AUDIT]).rowcount
+    if held:
+        conn.execute("ANALYZE incoming")
+        _refuse_vanished(conn, office, name)
+        changed = _changed_rows(conn, office_uuid)
+    else:
+        changed = done - manifest.audit_entries
     changed += _append_audit(conn, office, manifest, name)
     _check_state(conn, office, manifest, name)
     conn.execute(
@@ -179,6 +169,63 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
         name=name, office=manifest.office_name or office.name, n=manifest.sequence, rows=changed)
     yield total, total, message
     return _ledger(conn, by, name, manifest, package.file_hash, office, APPLIED, message, changed, in_transaction=True)
+
+
+_RECORDS_COPY = "COPY records (office, tbl, gid, row_hash, data) FROM STDIN"
+_STAGING_COPY = "COPY incoming (tbl, gid, row_hash, data) FROM STDIN"
+_GID = b'"gid":"'
+
+
+def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Office, held: bool,
+          total: int) -> Generator[tuple[int, int, str], None, int]:
+    """COPYs every line as sent (it is canonical_row of its row), never parsed in Python: the records
+    of an office held nothing of straight into `records`, else into the staging table; the audit
+    entries, last in the package, always into the staging table (_append_audit). Returns the lines."""
+    lines = iter(package.lines())
+    done = 0
+    prefix = office.uuid.encode() + b"\t"
+    carried: list[tuple[str, bytes, bytes]] = []
+    with conn.cursor() as cur:
+        for target in ((_STAGING_COPY,) if held else (_RECORDS_COPY, _STAGING_COPY)):
+            staging = target is _STAGING_COPY
+            with cur.copy(target) as copy:
+                block: list[bytes] = []
+                for table, line, digest in itertools.chain(carried, lines):
+                    if not staging and table == AUDIT:  # the first audit entry: on to the staging table
+                        carried = [(table, line, digest)]
+                        break
+                    block.append(b"%s%s\t%s\t\\\\x%s\t%s\n" % (
+                        b"" if staging else prefix, table.encode(), _gid(line), digest.hex().encode(), _copy_text(line)))
+                    done += 1
+                    if done % _REPORT_EVERY == 0:
+                        copy.write(b"".join(block))
+                        block = []
+                        yield done, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
+                copy.write(b"".join(block))
+    return done
+
+
+def _gid(line: bytes) -> bytes:
+    """The row's gid as COPY text, read from its line without parsing it: in canonical JSON a quote
+    inside a string is escaped, so `"gid":"` is the key itself; NULL (refused by the key) when the
+    line has none. The store's check (table_states) compares it with PostgreSQL's reading of the row."""
+    start = line.find(_GID)
+    if start < 0:
+        return b"\\N"
+    start += len(_GID)
+    return _copy_text(line[start:line.find(b'"', start)])
+
+
+def _changed_rows(conn: psycopg.Connection, office_uuid: str) -> int:
+    """Writes the staged rows whose hash differs from the store's (new or changed), parsing only
+    those as JSON; a resent unchanged row writes nothing."""
+    return conn.execute(
+        "INSERT INTO records (office, tbl, gid, row_hash, data) "
+        "SELECT %s, i.tbl, i.gid, i.row_hash, i.data::jsonb FROM incoming i "
+        "LEFT JOIN records r ON r.office = %s AND r.tbl = i.tbl AND r.gid = i.gid "
+        "WHERE i.tbl <> %s AND r.row_hash IS DISTINCT FROM i.row_hash "
+        "ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data",
+        [office_uuid, office_uuid, AUDIT]).rowcount
 
 
 def _copy_text(line: bytes) -> bytes:
@@ -241,7 +288,7 @@ def _append_audit(conn: psycopg.Connection, office: store.Office, manifest: pack
     trail), the entry at the head held must be the one received before."""
     head = office.audit_head_id
     if manifest.previous_head.entry < head:
-        row = conn.execute("SELECT data->>'hash' FROM incoming WHERE tbl = %s AND (data->>'entry')::bigint = %s",
+        row = conn.execute("SELECT data::jsonb->>'hash' FROM incoming WHERE tbl = %s AND (data::jsonb->>'entry')::bigint = %s",
                            [AUDIT, head]).fetchone()
         if row is None or row[0] != office.audit_head_hash:
             raise _Refusal(tr(
@@ -249,26 +296,35 @@ def _append_audit(conn: psycopg.Connection, office: store.Office, manifest: pack
                 "本包未被使用；请与社区核实。").format(name=name, office=office.name, n=manifest.sequence, head=head))
     return conn.execute(
         "INSERT INTO audit_entries (office, entry, gid, row_hash, data) "
-        "SELECT %s, (data->>'entry')::bigint, gid, row_hash, data FROM incoming "
-        "WHERE tbl = %s AND (data->>'entry')::bigint > %s", [office.uuid, AUDIT, head]).rowcount
+        "SELECT %s, (entry->>'entry')::bigint, gid, row_hash, entry FROM "
+        "(SELECT gid, row_hash, data::jsonb AS entry FROM incoming WHERE tbl = %s) i "
+        "WHERE (entry->>'entry')::bigint > %s", [office.uuid, AUDIT, head]).rowcount
 
 
 def table_states(conn: psycopg.Connection, office_uuid: str) -> dict[str, packages.TableState]:
     """The count and table hash of each table the store holds for an office, as the manifest defines
     them (row hashes concatenated in the order of the rows' gid)."""
+    return {table: state for table, (state, _misread) in _held(conn, office_uuid).items()}
+
+
+def _held(conn: psycopg.Connection, office_uuid: str) -> dict[str, tuple[packages.TableState, int]]:
+    """table_states, and per table the rows whose gid column is not PostgreSQL's own reading of the
+    row (the gid is read from the line as it is copied, _gid): one pass over the office's rows."""
+    state = ("count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex'), "
+             "count(*) FILTER (WHERE gid IS DISTINCT FROM (data->>'gid')::uuid)")
     rows = conn.execute(
-        "SELECT tbl, count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex') "
-        "FROM records WHERE office = %s GROUP BY tbl "
-        "UNION ALL SELECT %s, count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex') "
-        "FROM audit_entries WHERE office = %s",
+        f"SELECT tbl, {state} FROM records WHERE office = %s GROUP BY tbl "
+        f"UNION ALL SELECT %s, {state} FROM audit_entries WHERE office = %s",
         [office_uuid, AUDIT, office_uuid]).fetchall()
-    return {table: packages.TableState(count, digest or _EMPTY_HASH) for table, count, digest in rows}
+    return {table: (packages.TableState(count, digest or _EMPTY_HASH), misread)
+            for table, count, digest, misread in rows}
 
 
 def _check_state(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str) -> None:
-    held = table_states(conn, office.uuid)
-    empty = packages.TableState(0, _EMPTY_HASH)
-    wrong = sorted(t for t in set(held) | set(manifest.tables) if held.get(t, empty) != manifest.tables.get(t, empty))
+    held = _held(conn, office.uuid)
+    empty = (packages.TableState(0, _EMPTY_HASH), 0)
+    wrong = sorted(t for t in set(held) | set(manifest.tables)
+                   if held.get(t, empty) != (manifest.tables.get(t, empty[0]), 0))
     if wrong:
         what = tr("、").join(_label(t) for t in wrong)
         raise _Refusal(tr(

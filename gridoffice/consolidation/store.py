@@ -269,11 +269,22 @@ def _m003_summary(cur: psycopg.Cursor) -> None:
     """)
 
 
+def _m004_lighter_writes(cur: psycopg.Cursor) -> None:
+    """Records and audit entries no longer check their office with a foreign key: a package's rows
+    are written only while its office's row is locked (consolidate._apply), an office is never
+    removed, and the check was a query per row, a quarter of the server's work on a first package."""
+    cur.execute("""
+        ALTER TABLE records DROP CONSTRAINT records_office_fkey;
+        ALTER TABLE audit_entries DROP CONSTRAINT audit_entries_office_fkey;
+    """)
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
     ("m002_street_accounts", _m002_street_accounts),
     ("m003_summary", _m003_summary),
+    ("m004_lighter_writes", _m004_lighter_writes),
 )
 
 
