@@ -1,10 +1,11 @@
 """Applying offices' packages to the street's (or the district's) store, exactly and at most once.
 
-Each package is applied in ONE transaction: its rows are copied (COPY) into a temporary table, a
-record the store holds for the office but the package lacks refuses it (nothing a clerk entered is
-ever deleted), the rows that changed are written, the new audit entries are appended, and then the
-store's count and hash of every table of that office must equal the manifest's, or nothing of it
-stays. A package is read by `package.read_package`, which refuses altered, unsigned or misaddressed
+Each package is applied in ONE transaction: its rows are copied (COPY) straight into the records
+when the store holds nothing of its office yet, else into a temporary table, where a record the
+store holds for the office but the package lacks refuses it (nothing a clerk entered is ever
+deleted) and only the rows that changed are written; their facts (facts.py) with them; the new
+audit entries are appended, and then the store's count and hash of every table of that office must
+equal the manifest's, or nothing of it stays. A package is read by `package.read_package`, which refuses altered, unsigned or misaddressed
 files and checks each table against the manifest while it is read.
 
 Order: a package must follow the last one applied from its office (sequence + 1, naming its file
@@ -27,7 +28,7 @@ from psycopg.types.json import Jsonb
 from gridoffice.errors import GridOfficeError, PackageRefused
 from gridoffice.i18n import tr
 from gridoffice.consolidation import package as packages
-from gridoffice.consolidation import store
+from gridoffice.consolidation import facts, store
 from gridoffice.consolidation.tables import AUDIT
 
 APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
@@ -106,6 +107,7 @@ def consolidate(conn: psycopg.Connection, paths: Iterable[str | Path], street_ke
         # status), before autovacuum gets round to it; autovacuum keeps the other partitions' own.
         yield len(paths), len(paths), tr("正在更新汇总数据库的统计信息")
         conn.execute("ANALYZE records_persons, records_households")
+        facts.analyze(conn)
     return outcomes
 
 
@@ -156,6 +158,7 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
         changed = _changed_rows(conn, office_uuid)
     else:
         changed = done - manifest.audit_entries
+        facts.write(conn, office_uuid)
     changed += _append_audit(conn, office, manifest, name)
     _check_state(conn, office, manifest, name)
     conn.execute(
@@ -218,14 +221,18 @@ def _gid(line: bytes) -> bytes:
 
 def _changed_rows(conn: psycopg.Connection, office_uuid: str) -> int:
     """Writes the staged rows whose hash differs from the store's (new or changed), parsing only
-    those as JSON; a resent unchanged row writes nothing."""
-    return conn.execute(
-        "INSERT INTO records (office, tbl, gid, row_hash, data) "
-        "SELECT %s, i.tbl, i.gid, i.row_hash, i.data::jsonb FROM incoming i "
+    those as JSON, and their facts; a resent unchanged row writes nothing."""
+    conn.execute("CREATE TEMP TABLE changed (tbl text, gid uuid, row_hash bytea, data text) ON COMMIT DROP")
+    conn.execute(
+        "INSERT INTO changed SELECT i.tbl, i.gid, i.row_hash, i.data FROM incoming i "
         "LEFT JOIN records r ON r.office = %s AND r.tbl = i.tbl AND r.gid = i.gid "
-        "WHERE i.tbl <> %s AND r.row_hash IS DISTINCT FROM i.row_hash "
-        "ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data",
-        [office_uuid, office_uuid, AUDIT]).rowcount
+        "WHERE i.tbl <> %s AND r.row_hash IS DISTINCT FROM i.row_hash", [office_uuid, AUDIT])
+    written = conn.execute(
+        "INSERT INTO records (office, tbl, gid, row_hash, data) SELECT %s, tbl, gid, row_hash, data::jsonb "
+        "FROM changed ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data",
+        [office_uuid]).rowcount
+    facts.write(conn, office_uuid, "changed")
+    return written
 
 
 def _copy_text(line: bytes) -> bytes:

@@ -22,6 +22,7 @@ import psycopg
 
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
+from gridoffice.consolidation import facts
 
 
 class StoreError(GridOfficeError):
@@ -279,12 +280,19 @@ def _m004_lighter_writes(cur: psycopg.Cursor) -> None:
     """)
 
 
+def _m005_summary_facts(cur: psycopg.Cursor) -> None:
+    """The typed fields the monthly summary reads (consolidation/facts.py), filled from the records held."""
+    facts.create(cur)
+    facts.write(cur, None)
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
     ("m002_street_accounts", _m002_street_accounts),
     ("m003_summary", _m003_summary),
     ("m004_lighter_writes", _m004_lighter_writes),
+    ("m005_summary_facts", _m005_summary_facts),
 )
 
 

@@ -2,8 +2,10 @@
 the consolidated store: one row per community with the same figures as that office's own monthly
 summary (gridoffice/reports/monthly.py, whole office), their total and the month before's.
 
-The definitions are stats.py's, written again over the rows as they travelled (`data`, references by
-gid): an office's figures are the sum over its active grids of per-grid figures (a visit touching two
+The definitions are stats.py's, written again over the rows as they travelled (references by gid):
+the tables a month adds up by the million (units, households, persons, their tags, contacts, visits, diary
+entries) through their typed facts (consolidation/facts.py, exactly `data->>field`), the small ones
+(matters, categories) through `data`. An office's figures are the sum over its active grids of per-grid figures (a visit touching two
 grids counts in each, as the office's total counts it); households and persons are those active now,
 special groups counted on the month's last day; coverage judges each household by its office's own
 visit rules (carried in the package's manifest, kept in `offices.visit_rules`) as of that day. Text
@@ -28,9 +30,8 @@ from gridoffice.activity.visits import DEFAULT_RULES
 
 C = 'COLLATE "C"'
 # The grid of each org unit (a unit's own grid, or itself), and the active grids whose rows add up.
-_UNITS = "SELECT office, tbl, gid, coalesce((data->>'grid_gid')::uuid, gid) AS grid FROM records_org_units"
-_GRIDS = ("SELECT office, gid AS grid FROM records_org_units "
-          "WHERE data->>'level' = 'grid' AND data->>'status' = 'active'")
+_UNITS = "SELECT office, gid, coalesce(grid_gid, gid) AS grid FROM facts_org_units"
+_GRIDS = "SELECT office, gid AS grid FROM facts_org_units WHERE level = 'grid' AND status = 'active'"
 
 
 def _per_office(conn: psycopg.Connection, width: int, sql: str, params) -> dict[str, tuple]:
@@ -50,36 +51,36 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
     exprs, params = [], []
     for g in ages.AGE_GROUPS:
         lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
-        cond = ["p.data->>'birth_date' IS NOT NULL"]
+        cond = ["p.birth_date IS NOT NULL"]
         if lo is not None:
-            cond.append(f"p.data->>'birth_date' > %s {C}")
+            cond.append(f"p.birth_date > %s {C}")
             params.append(lo)
         if hi is not None:
-            cond.append(f"p.data->>'birth_date' <= %s {C}")
+            cond.append(f"p.birth_date <= %s {C}")
             params.append(hi)
         exprs.append(" AND ".join(cond))
     n = len(exprs)
     households = _per_office(conn, 1, f"""
-        SELECT h.office, u.grid, count(*) AS c0 FROM records_households h
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-        WHERE h.data->>'status' = 'active' GROUP BY 1, 2""", [])
+        SELECT h.office, u.grid, count(*) AS c0 FROM facts_households h
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+        WHERE h.status = 'active' GROUP BY 1, 2""", [])
     persons = _per_office(conn, n + 1, f"""
         SELECT h.office, u.grid, count(*) AS c0, {', '.join(f'count(*) FILTER (WHERE {e}) AS c{i + 1}'
                                                           for i, e in enumerate(exprs))}
-        FROM records_persons p
-        JOIN records_households h ON h.office = p.office AND h.tbl = 'households' AND h.gid = (p.data->>'household_gid')::uuid
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-        WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active' GROUP BY 1, 2""", params)
+        FROM facts_persons p
+        JOIN facts_households h ON h.office = p.office AND h.gid = p.household_gid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+        WHERE p.status = 'active' AND h.status = 'active' GROUP BY 1, 2""", params)
     tags = list(vocab.TAGS)
     tagged = _per_office(conn, len(tags), f"""
-        SELECT h.office, u.grid, {', '.join(f"count(DISTINCT t.data->>'person_gid') FILTER "
-                                            f"(WHERE t.data->>'tag' = %s) AS c{i}" for i in range(len(tags)))}
-        FROM records_person_tags t
-        JOIN records_persons p ON p.office = t.office AND p.tbl = 'persons' AND p.gid = (t.data->>'person_gid')::uuid
-        JOIN records_households h ON h.office = p.office AND h.tbl = 'households' AND h.gid = (p.data->>'household_gid')::uuid
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-        WHERE p.data->>'status' = 'active' AND h.data->>'status' = 'active'
-          AND (t.data->>'until' IS NULL OR t.data->>'until' = '' OR t.data->>'until' > %s {C})
+        SELECT h.office, u.grid, {', '.join(f"count(DISTINCT t.person_gid) FILTER (WHERE t.tag = %s) AS c{i}"
+                                            for i in range(len(tags)))}
+        FROM facts_person_tags t
+        JOIN facts_persons p ON p.office = t.office AND p.gid = t.person_gid
+        JOIN facts_households h ON h.office = p.office AND h.gid = p.household_gid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+        WHERE p.status = 'active' AND h.status = 'active'
+          AND (t.until IS NULL OR t.until = '' OR t.until > %s {C})
         GROUP BY 1, 2""", [*tags, day.isoformat()])
     out = {}
     for office, (count,) in households.items():
@@ -88,10 +89,48 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
     return out
 
 
-def _activity(conn: psycopg.Connection, p: monthly.Period, categories: list[str]) -> dict[str, dict]:
-    """Per office: the activity fields of stats.Figures for the month."""
+def _coverage(conn: psycopg.Connection, days: tuple[dt.date, ...]) -> list[dict[str, tuple]]:
+    """Per day, per office: the households judged by visit rules and those covered as of that day
+    (visits.schedule_sql): the base date is the last visit up to the day, else the oldest open
+    contact's start, else the household's creation, else the day. Every day from one pass over the
+    visits."""
+    texts = [d.isoformat() for d in days]
+    rule = ("CASE s.class WHEN '1' THEN coalesce((o.visit_rules->>'1')::int, %s) "
+            "WHEN '2' THEN coalesce((o.visit_rules->>'2')::int, %s) ELSE coalesce((o.visit_rules->>'3')::int, %s) END")
+    params: list = [*texts, max(texts)]
+    for day in texts:
+        params.append(day)
+    for day in texts:
+        params += [day, DEFAULT_RULES[1], DEFAULT_RULES[2], DEFAULT_RULES[3]]
+    found = _per_office(conn, 1 + len(days), f"""
+        WITH last_visit AS (
+            SELECT office, household_gid AS household,
+                   {', '.join(f'max(visited_on) FILTER (WHERE visited_on <= %s {C}) AS d{i}' for i in range(len(days)))}
+            FROM facts_visit_households
+            WHERE voided = '0' AND visited_on <= %s {C} GROUP BY 1, 2),
+        contact AS (
+            SELECT office, household_gid AS household, min(since {C}) AS day
+            FROM facts_contacts WHERE until IS NULL GROUP BY 1, 2),
+        s AS (
+            SELECT h.office, u.grid, h.contact_class AS class,
+                   {', '.join(f'coalesce(lv.d{i}, c.day, substr(h.created_at, 1, 10), %s) AS b{i}'
+                              for i in range(len(days)))}
+            FROM facts_households h
+            JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+            LEFT JOIN last_visit lv ON lv.office = h.office AND lv.household = h.gid
+            LEFT JOIN contact c ON c.office = h.office AND c.household = h.gid
+            WHERE h.status = 'active')
+        SELECT s.office, s.grid, count(*) AS c0,
+               {', '.join(f"count(*) FILTER (WHERE s.b{i} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' "
+                          f"AND %s::date - s.b{i}::date <= {rule}) AS c{i + 1}" for i in range(len(days)))}
+        FROM s JOIN offices o ON o.uuid = s.office GROUP BY 1, 2""", params)
+    return [{office: (r[0], r[1 + i]) for office, r in found.items()} for i in range(len(days))]
+
+
+def _activity(conn: psycopg.Connection, p: monthly.Period, categories: list[str],
+              coverage: dict[str, tuple]) -> dict[str, dict]:
+    """Per office: the activity fields of stats.Figures for the month; `coverage` its _coverage."""
     end = p.end + " 00:00:00"
-    last = p.last_day.isoformat()
     out: dict[str, dict] = {}
 
     def put(found: dict[str, tuple], names: tuple[str, ...]) -> None:
@@ -99,51 +138,24 @@ def _activity(conn: psycopg.Connection, p: monthly.Period, categories: list[str]
             out.setdefault(office, {}).update(zip(names, values))
 
     put(_per_office(conn, 2, f"""
-        SELECT h.office, u.grid, count(DISTINCT vh.data->>'visit_gid') AS c0,
-               count(DISTINCT vh.data->>'household_gid') AS c1
-        FROM records_visit_households vh
-        JOIN records_visits v ON v.office = vh.office AND v.tbl = 'visits' AND v.gid = (vh.data->>'visit_gid')::uuid
-        JOIN records_households h ON h.office = vh.office AND h.tbl = 'households' AND h.gid = (vh.data->>'household_gid')::uuid
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-        WHERE vh.data->>'voided' = '0' AND v.data->>'status' = 'active'
-          AND vh.data->>'visited_on' >= %s {C} AND vh.data->>'visited_on' < %s {C}
+        SELECT h.office, u.grid, count(DISTINCT vh.visit_gid) AS c0, count(DISTINCT vh.household_gid) AS c1
+        FROM facts_visit_households vh
+        JOIN facts_visits v ON v.office = vh.office AND v.gid = vh.visit_gid
+        JOIN facts_households h ON h.office = vh.office AND h.gid = vh.household_gid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+        WHERE vh.voided = '0' AND v.status = 'active'
+          AND vh.visited_on >= %s {C} AND vh.visited_on < %s {C}
         GROUP BY 1, 2""", [p.start, p.end]), ("visits", "households_visited"))
-    # Coverage (visits.schedule_sql, as of the month's last day): the base date is the last visit up
-    # to that day, else the oldest open contact's start, else the household's creation, else the day.
-    put(_per_office(conn, 2, f"""
-        WITH last_visit AS (
-            SELECT office, (data->>'household_gid')::uuid AS household, max(data->>'visited_on' {C}) AS day
-            FROM records_visit_households
-            WHERE data->>'voided' = '0' AND data->>'visited_on' <= %s {C} GROUP BY 1, 2),
-        contact AS (
-            SELECT office, (data->>'household_gid')::uuid AS household, min(data->>'since' {C}) AS day
-            FROM records_contacts WHERE data->>'until' IS NULL GROUP BY 1, 2),
-        s AS (
-            SELECT h.office, u.grid, h.data->>'contact_class' AS class,
-                   coalesce(lv.day, c.day, substr(h.data->>'created_at', 1, 10), %s) AS base
-            FROM records_households h
-            JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-            LEFT JOIN last_visit lv ON lv.office = h.office AND lv.household = h.gid
-            LEFT JOIN contact c ON c.office = h.office AND c.household = h.gid
-            WHERE h.data->>'status' = 'active')
-        SELECT s.office, s.grid, count(*) AS c0,
-               count(*) FILTER (WHERE s.base ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$'
-                   AND %s::date - s.base::date <= CASE s.class
-                       WHEN '1' THEN coalesce((o.visit_rules->>'1')::int, %s)
-                       WHEN '2' THEN coalesce((o.visit_rules->>'2')::int, %s)
-                       ELSE coalesce((o.visit_rules->>'3')::int, %s) END) AS c1
-        FROM s JOIN offices o ON o.uuid = s.office GROUP BY 1, 2""",
-        [last, last, last, DEFAULT_RULES[1], DEFAULT_RULES[2], DEFAULT_RULES[3]]),
-        ("rule_households", "covered"))
+    put(coverage, ("rule_households", "covered"))
     put(_per_office(conn, 2, f"""
         SELECT h.office, u.grid, count(DISTINCT e.gid) AS c0, count(DISTINCT k.gid) AS c1
-        FROM records_log_entries e
-        JOIN records_log_households lh ON lh.office = e.office AND (lh.data->>'entry_gid')::uuid = e.gid
-        JOIN records_households h ON h.office = lh.office AND h.tbl = 'households' AND h.gid = (lh.data->>'household_gid')::uuid
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = (h.data->>'org_gid')::uuid
-        LEFT JOIN records_log_comments k ON k.office = e.office AND (k.data->>'entry_gid')::uuid = e.gid
-        WHERE e.data->>'status' = 'active'
-          AND e.data->>'entry_date' >= %s {C} AND e.data->>'entry_date' < %s {C}
+        FROM facts_log_entries e
+        JOIN facts_log_households lh ON lh.office = e.office AND lh.entry_gid = e.gid
+        JOIN facts_households h ON h.office = lh.office AND h.gid = lh.household_gid
+        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+        LEFT JOIN facts_log_comments k ON k.office = e.office AND k.entry_gid = e.gid
+        WHERE e.status = 'active'
+          AND e.entry_date >= %s {C} AND e.entry_date < %s {C}
         GROUP BY 1, 2""", [p.start, p.end]), ("log_entries", "comments"))
     # Matters (stats.matter_sql): the month's intake per the matter's grid.
     closed = f"m.data->>'closed_at' IS NOT NULL AND m.data->>'closed_at' < %(end)s {C}"
@@ -207,8 +219,9 @@ def _summary(conn: psycopg.Connection, p: monthly.Period, prev: monthly.Period, 
     groups = tuple(every) if shown is None else tuple(every[i] for i in shown)
     sources = tuple((code, tr(label)) for code, label in SOURCES.items())
     population = _population(conn, p.last_day)
-    activity = _activity(conn, p, categories)
-    before = _activity(conn, prev, categories)
+    now, then = _coverage(conn, (p.last_day, prev.last_day))
+    activity = _activity(conn, p, categories, now)
+    before = _activity(conn, prev, categories, then)
     empty = {"by_category": (0,) * len(categories), "by_source": (0,) * len(sources)}
     rows, previous_rows = [], []
     for uuid, office in offices:
