@@ -77,3 +77,40 @@ def timed(label: str, fn, repeat: int = 5):
     print(f"{label}: {statistics.median(walls) * 1000:.0f} ms wall, {statistics.median(cpus) * 1000:.0f} ms processor "
           f"(median of {repeat})")
     return result
+
+
+class ServerClock:
+    """Processor time a PostgreSQL server on this machine spent for the connections watched: each
+    backend's own, plus what the postmaster's finished children (parallel workers of those queries)
+    spent. Another client's backend ending meanwhile would count too: the benches run alone."""
+
+    def __init__(self) -> None:
+        self._backends: list[int] = []
+        self._postmaster: int | None = None
+
+    def watch(self, conn):
+        pid = conn.info.backend_pid
+        self._backends.append(pid)
+        if self._postmaster is None:
+            self._postmaster = int(self._stat(pid)[1])
+        return conn
+
+    @staticmethod
+    def _stat(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    def seconds(self) -> float:
+        import os
+
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self._backends:
+            try:
+                fields = self._stat(pid)
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])
+        if self._postmaster is not None:
+            fields = self._stat(self._postmaster)
+            total += int(fields[13]) + int(fields[14])
+        return total / tick

@@ -6,8 +6,9 @@
 `--pg DSN` names another server's maintenance database instead. The bench makes its databases there
 and drops them at the end. Figures, one line each:
 - writing the office's package (the office side, for the record);
-- reading it alone: checking the signature, decrypting, parsing every row (no database);
-- the bare baseline: reading it and COPYing the same rows into a table without keys or checks;
+- reading it alone: checking the signature, decrypting, hashing every line (no database);
+- the bare baseline: reading it and COPYing the same lines, as consolidate sends them, into a table
+  without keys, indexes or checks (`data` jsonb);
 - `consolidate` of the first package into an empty store (target ≤ 15 s);
 - the same package again (already applied: the ledger only);
 - the next package after a few edits (every row compared, the changed written);
@@ -18,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import hashlib
 import os
 import statistics
 import sys
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import office_from_arguments  # noqa: E402
+from _common import ServerClock, office_from_arguments  # noqa: E402
 
 import psycopg  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
@@ -56,34 +56,16 @@ def _drop(admin: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-# The server processes whose processor time a figure adds (their backends), when they run here.
-_backends: list[int] = []
-
-
-def _server_cpu() -> float:
-    total = 0.0
-    for pid in _backends:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / _TICK
-    return total
-
-
-def _watch(conn: psycopg.Connection) -> psycopg.Connection:
-    _backends.append(conn.info.backend_pid)
-    return conn
+_server = ServerClock()
 
 
 def _timed(label: str, fn):
     """Wall clock, and processor time of this process and of the server's backends: on a shared
     machine the processor time is what the work itself costs."""
-    start, cpu, server = time.perf_counter(), time.process_time(), _server_cpu()
+    start, cpu, server = time.perf_counter(), time.process_time(), _server.seconds()
     result = fn()
     print(f"{label}: {time.perf_counter() - start:.2f} s wall, processor {time.process_time() - cpu:.2f} s here "
-          f"+ {_server_cpu() - server:.2f} s server")
+          f"+ {_server.seconds() - server:.2f} s server ({os.getloadavg()[0]:.1f} load)")
     return result
 
 
@@ -140,9 +122,9 @@ def main() -> int:
 
     def read_only() -> int:
         read = package.read_package(first.path, key, enrolled)
-        return sum(1 for _table, rows in read.tables() for _ in rows)
+        return sum(1 for _ in read.lines())
 
-    rows = _timed("read the package alone (signature, decrypt, parse)", read_only)
+    rows = _timed("read the package alone (signature, decrypt, each line hashed)", read_only)
     print(f"rows read: {rows:,}")
 
     names = []
@@ -150,17 +132,21 @@ def main() -> int:
         name, bare_dsn = _database(args.pg)
         names.append(name)
 
-        bare_conn = _watch(psycopg.connect(bare_dsn))
+        bare_conn = _server.watch(psycopg.connect(bare_dsn))
         bare_conn.execute("CREATE TABLE bare (tbl text, gid uuid, row_hash bytea, data jsonb)")
         bare_conn.commit()
 
         def bare() -> None:
             read = package.read_package(first.path, key, enrolled)
             with bare_conn.cursor() as cur, cur.copy("COPY bare FROM STDIN") as copy:
-                for table, table_rows in read.tables():
-                    for row in table_rows:
-                        line = package.canonical_row(row)
-                        copy.write_row((table, row["gid"], hashlib.sha256(line).digest(), line.decode()))
+                block = []
+                for table, line, digest in read.lines():
+                    block.append(b"%s\t%s\t\\\\x%s\t%s\n" % (table.encode(), consolidate._gid(line), digest.hex().encode(),
+                                                           consolidate._copy_text(line)))
+                    if len(block) == 5000:
+                        copy.write(b"".join(block))
+                        block = []
+                copy.write(b"".join(block))
             bare_conn.commit()
 
         _timed("bare baseline: read it and COPY the same rows into a table without keys", bare)
@@ -168,7 +154,7 @@ def main() -> int:
 
         name, street_dsn = _database(args.pg)
         names.append(name)
-        with _watch(store.connect(street_dsn)) as conn:
+        with _server.watch(store.connect(street_dsn)) as conn:
             store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
                          public_key=card.signing_key, by="bench")
             for label, path in (("consolidate the first package into an empty store", first.path),

@@ -104,10 +104,9 @@ def consolidate(conn: psycopg.Connection, paths: Iterable[str | Path], street_ke
         outcomes.append(outcome)
     if sum(o.rows_changed for o in outcomes if o.outcome == APPLIED) >= _ANALYZE_AFTER:
         # The planner's statistics of what the street's window searches (the expression indexes, the
-        # status), before autovacuum gets round to it; autovacuum keeps the other partitions' own.
+        # status), before autovacuum gets round to it; autovacuum keeps the other tables' own.
         yield len(paths), len(paths), tr("正在更新汇总数据库的统计信息")
         conn.execute("ANALYZE records_persons, records_households")
-        facts.analyze(conn)
     return outcomes
 
 

@@ -60,9 +60,9 @@ def write(conn: psycopg.Connection | psycopg.Cursor, office: str | None, changed
         if office is not None:
             where.append("r.office = %s")
             params.append(office)
-        if changed is not None:
-            where.append(f"r.gid IN (SELECT gid FROM {changed} WHERE tbl = %s)")
-            params.append(table)
+        if changed is not None:  # by the records' key, table included
+            where.append(f"r.tbl = %s AND r.gid IN (SELECT gid FROM {changed} WHERE tbl = %s)")
+            params += [table, table]
         conflict = (f" ON CONFLICT (office, gid) DO UPDATE SET ({', '.join(names)}) = "
                     f"ROW({', '.join(f'EXCLUDED.{n}' for n in names)})" if changed is not None else "")
         conn.execute(
@@ -70,6 +70,3 @@ def write(conn: psycopg.Connection | psycopg.Cursor, office: str | None, changed
             f"SELECT r.office, r.gid, {', '.join(_value(f) for f in fields)} FROM records_{table} r"
             + (" WHERE " + " AND ".join(where) if where else "") + conflict, params)
 
-
-def analyze(conn: psycopg.Connection) -> None:
-    conn.execute("ANALYZE " + ", ".join(f"facts_{table}" for table in FACTS))
