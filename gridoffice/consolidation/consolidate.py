@@ -316,11 +316,13 @@ def table_states(conn: psycopg.Connection, office_uuid: str) -> dict[str, packag
 def _held(conn: psycopg.Connection, office_uuid: str) -> dict[str, tuple[packages.TableState, int]]:
     """table_states, and per table the rows whose gid column is not PostgreSQL's own reading of the
     row (the gid is read from the line as it is copied, _gid): one pass over the office's rows."""
-    state = ("count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex'), "
-             "count(*) FILTER (WHERE gid IS DISTINCT FROM (data->>'gid')::uuid)")
+    # The gid compared as the rows are read (OFFSET 0 keeps it there): the whole row never travels
+    # up to the sort and the grouping.
+    state = "count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex'), count(*) FILTER (WHERE misread)"
+    read = "gid, row_hash, gid IS DISTINCT FROM (data->>'gid')::uuid AS misread"
     rows = conn.execute(
-        f"SELECT tbl, {state} FROM records WHERE office = %s GROUP BY tbl "
-        f"UNION ALL SELECT %s, {state} FROM audit_entries WHERE office = %s",
+        f"SELECT tbl, {state} FROM (SELECT tbl, {read} FROM records WHERE office = %s OFFSET 0) r GROUP BY tbl "
+        f"UNION ALL SELECT %s, {state} FROM (SELECT {read} FROM audit_entries WHERE office = %s OFFSET 0) a",
         [office_uuid, AUDIT, office_uuid]).fetchall()
     return {table: (packages.TableState(count, digest or _EMPTY_HASH), misread)
             for table, count, digest, misread in rows}
