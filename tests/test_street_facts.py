@@ -7,10 +7,11 @@ from __future__ import annotations
 import datetime as dt
 
 from commands._progress import consume
-from gridoffice import demo, stats
+from gridoffice.demo import activity
+from gridoffice.reports import monthly
 from gridoffice.consolidation import consolidate, facts, store, street_summary
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests import _street
 from tests.test_street_summary import FIELDS
 
@@ -33,7 +34,7 @@ def test_facts_follow_the_records_through_a_later_package_and_the_summary_stays_
     office = _street.make_office(tmp_path, street, seed=61, households=30)
     db = open_db(office.path)
     try:
-        consume(demo.add_activity(db, seed=61, today=_street.TODAY), quiet=True)
+        consume(activity.add_activity(db, seed=61, today=_street.TODAY), quiet=True)
     finally:
         db.close()
     first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
@@ -63,7 +64,7 @@ def test_facts_follow_the_records_through_a_later_package_and_the_summary_stays_
         [row] = street_summary.monthly_summary(conn, "2026-10").grids
     db = open_db(office.path)
     try:
-        own = stats.monthly_summary(db, "2026-10", scope=whole_office("admin")).total
+        own = monthly.monthly_summary(db, "2026-10", scope=whole_office("admin")).total
     finally:
         db.close()
     for field in FIELDS:
