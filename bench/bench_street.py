@@ -35,7 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import log_in  # noqa: E402
+from _common import ServerClock, log_in  # noqa: E402
 
 import psycopg  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
@@ -50,18 +50,21 @@ PER_KIND = 40
 AT = dt.datetime(2026, 11, 30, 18, 0)
 
 
+SERVER = ServerClock()
+
+
 def _load() -> str:
     return f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
-def _district(admin: str, rebuild: bool) -> str:
+def _district(admin: str, name: str, rebuild: bool) -> str:
     with psycopg.connect(admin, autocommit=True) as conn:
         if rebuild:
-            conn.execute('DROP DATABASE IF EXISTS "district" WITH (FORCE)')
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = 'district'").fetchone():
-            conn.execute('CREATE DATABASE "district" TEMPLATE template0')
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     params = conninfo_to_dict(admin)
-    params["dbname"] = "district"
+    params["dbname"] = name
     return make_conninfo(**params)
 
 
@@ -73,6 +76,7 @@ def _street_key(folder: Path) -> enroll.StreetKey:
 
 def build(conn: psycopg.Connection, folder: Path, offices: int, key: enroll.StreetKey) -> None:
     held = {o.uuid for o in store.offices(conn) if o.last_sequence}
+    added = False
     for n in range(1, offices + 1):
         path = folder / f"office-{n}.db"
         if not path.exists():
@@ -98,14 +102,17 @@ def build(conn: psycopg.Connection, folder: Path, offices: int, key: enroll.Stre
             db.close()
         store.enroll(conn, uuid=card.uuid, division_code=card.division_code, name=card.name,
                      public_key=card.signing_key, by="bench")
-        start, cpu = time.perf_counter(), time.process_time()
+        start, cpu, server = time.perf_counter(), time.process_time(), SERVER.seconds()
         [outcome] = consume(consolidate.consolidate(conn, [target], [key], by="bench"), quiet=True)
         print(f"office {n}: consolidate {time.perf_counter() - start:.1f} s wall, "
-              f"{time.process_time() - cpu:.1f} s processor here, {outcome.outcome} ({_load()})")
+              f"{time.process_time() - cpu:.1f} s processor here + {SERVER.seconds() - server:.1f} s server, "
+              f"{outcome.outcome} ({_load()})")
         if outcome.outcome == consolidate.REFUSED:
             print(f"  {outcome.message}", file=sys.stderr)
         target.unlink()
-    conn.execute("ANALYZE")
+        added = True
+    if added:
+        conn.execute("ANALYZE")
 
 
 def _timed(fn, queries: list[str]) -> tuple[float, float]:
@@ -155,13 +162,14 @@ def summary(conn: psycopg.Connection) -> None:
     for label, fn in (("baseline: one scan of the persons, one field each", bare),
                       ("monthly summary of 2026-10 across the district",
                        lambda: street_summary.monthly_summary(conn, "2026-10"))):
-        times = []
+        times, cpus = [], []
         for _ in range(3):
-            start = time.perf_counter()
+            start, server = time.perf_counter(), SERVER.seconds()
             result = fn()
             times.append(time.perf_counter() - start)
-        print(f"{label}: median {statistics.median(times):.2f} s, runs "
-              f"{', '.join(f'{t:.2f}' for t in times)} s ({_load()})")
+            cpus.append(SERVER.seconds() - server)
+        print(f"{label}: median {statistics.median(times):.2f} s wall, {statistics.median(cpus):.2f} s server processor; "
+              f"runs {', '.join(f'{t:.2f}' for t in times)} s ({_load()})")
     total = result.total
     print(f"  {len(result.grids)} communities, {total.households:,} households, {total.persons:,} persons, "
           f"{total.visits:,} visits, {total.received:,} matters")
@@ -172,20 +180,24 @@ def main() -> int:
     parser.add_argument("--pg", default=os.environ.get("GRIDOFFICE_TEST_PG"), metavar="DSN")
     parser.add_argument("--folder", type=Path, default=Path("/tmp/gridoffice-bench/street"))
     parser.add_argument("--offices", type=int, default=10)
+    parser.add_argument("--database", default="district", help="the store's database on that server")
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--only-build", action="store_true")
+    parser.add_argument("--only", choices=("search", "summary"), help="after the build, only this figure")
     args = parser.parse_args()
     if not args.pg:
         print("需要 PostgreSQL：用 bash dev.sh bench bench/bench_street.py 运行，或给 --pg 连接串", file=sys.stderr)
         return 2
     args.folder.mkdir(parents=True, exist_ok=True)
     key = _street_key(args.folder)
-    with store.connect(_district(args.pg, args.rebuild)) as conn:
+    with SERVER.watch(store.connect(_district(args.pg, args.database, args.rebuild))) as conn:
         build(conn, args.folder, args.offices, key)
         if args.only_build:
             return 0
-        searches(conn, random.Random(7))
-        summary(conn)
+        if args.only != "summary":
+            searches(conn, random.Random(7))
+        if args.only != "search":
+            summary(conn)
     return 0
 
 

@@ -72,15 +72,17 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
         JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
         WHERE p.status = 'active' AND h.status = 'active' GROUP BY 1, 2""", params)
     tags = list(vocab.TAGS)
+    # Each person once per tag (a person may hold a tag twice), then counted per tag: one grouping
+    # instead of a sort per tag.
     tagged = _per_office(conn, len(tags), f"""
-        SELECT h.office, u.grid, {', '.join(f"count(DISTINCT t.person_gid) FILTER (WHERE t.tag = %s) AS c{i}"
-                                            for i in range(len(tags)))}
-        FROM facts_person_tags t
-        JOIN facts_persons p ON p.office = t.office AND p.gid = t.person_gid
-        JOIN facts_households h ON h.office = p.office AND h.gid = p.household_gid
-        JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
-        WHERE p.status = 'active' AND h.status = 'active'
-          AND (t.until IS NULL OR t.until = '' OR t.until > %s {C})
+        SELECT office, grid, {', '.join(f"count(*) FILTER (WHERE tag = %s) AS c{i}" for i in range(len(tags)))}
+        FROM (SELECT DISTINCT h.office, u.grid, t.tag, t.person_gid
+              FROM facts_person_tags t
+              JOIN facts_persons p ON p.office = t.office AND p.gid = t.person_gid
+              JOIN facts_households h ON h.office = p.office AND h.gid = p.household_gid
+              JOIN ({_UNITS}) u ON u.office = h.office AND u.gid = h.org_gid
+              WHERE p.status = 'active' AND h.status = 'active'
+                AND (t.until IS NULL OR t.until = '' OR t.until > %s {C})) t
         GROUP BY 1, 2""", [*tags, day.isoformat()])
     out = {}
     for office, (count,) in households.items():
@@ -92,18 +94,19 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
 def _coverage(conn: psycopg.Connection, days: tuple[dt.date, ...]) -> list[dict[str, tuple]]:
     """Per day, per office: the households judged by visit rules and those covered as of that day
     (visits.schedule_sql): the base date is the last visit up to the day, else the oldest open
-    contact's start, else the household's creation, else the day. Every day from one pass over the
-    visits."""
+    contact's start, else the household's creation, else the day, and a household is covered when
+    the day is at most its class's rule of days after the base. Every day from one pass over the
+    visits; the rule is turned into the earliest base that passes (per office, class and day), so a
+    household costs a comparison of texts (dates as YYYY-MM-DD compare as they follow each other)."""
     texts = [d.isoformat() for d in days]
-    rule = ("CASE s.class WHEN '1' THEN coalesce((o.visit_rules->>'1')::int, %s) "
-            "WHEN '2' THEN coalesce((o.visit_rules->>'2')::int, %s) ELSE coalesce((o.visit_rules->>'3')::int, %s) END")
-    params: list = [*texts, max(texts)]
-    for day in texts:
-        params.append(day)
-    for day in texts:
-        params += [day, DEFAULT_RULES[1], DEFAULT_RULES[2], DEFAULT_RULES[3]]
+    earliest = ", ".join(
+        f"to_char(%s::date - coalesce((visit_rules->>'{c}')::int, %s), 'YYYY-MM-DD') AS e{i}_{c}"
+        for i in range(len(days)) for c in (1, 2, 3))
+    params: list = [v for day in texts for c in (1, 2, 3) for v in (day, DEFAULT_RULES[c])]
+    params += [*texts, max(texts), *texts]
     found = _per_office(conn, 1 + len(days), f"""
-        WITH last_visit AS (
+        WITH earliest AS MATERIALIZED (SELECT uuid AS office, {earliest} FROM offices),
+        last_visit AS (
             SELECT office, household_gid AS household,
                    {', '.join(f'max(visited_on) FILTER (WHERE visited_on <= %s {C}) AS d{i}' for i in range(len(days)))}
             FROM facts_visit_households
@@ -121,9 +124,10 @@ def _coverage(conn: psycopg.Connection, days: tuple[dt.date, ...]) -> list[dict[
             LEFT JOIN contact c ON c.office = h.office AND c.household = h.gid
             WHERE h.status = 'active')
         SELECT s.office, s.grid, count(*) AS c0,
-               {', '.join(f"count(*) FILTER (WHERE s.b{i} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$' "
-                          f"AND %s::date - s.b{i}::date <= {rule}) AS c{i + 1}" for i in range(len(days)))}
-        FROM s JOIN offices o ON o.uuid = s.office GROUP BY 1, 2""", params)
+               {', '.join(f"count(*) FILTER (WHERE s.b{i} >= CASE s.class WHEN '1' THEN e.e{i}_1 WHEN '2' "
+                          f"THEN e.e{i}_2 ELSE e.e{i}_3 END {C} AND s.b{i} ~ '^[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}$') "
+                          f"AS c{i + 1}" for i in range(len(days)))}
+        FROM s JOIN earliest e ON e.office = s.office GROUP BY 1, 2""", params)
     return [{office: (r[0], r[1 + i]) for office, r in found.items()} for i in range(len(days))]
 
 

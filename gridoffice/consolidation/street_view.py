@@ -93,24 +93,28 @@ def search(conn: psycopg.Connection, text: str, *, limit: int = 100) -> list[Hit
         household_where, household_params = "h.data->>'number' ~>=~ %s AND h.data->>'number' ~<~ %s", [low, high]
         household_order = "h.data->>'number' USING ~<~"
     # The hits first, then their community and household: each looked up by its key (the table's
-    # name is part of the partition's key), never a join over every household of the district.
-    persons = conn.execute(f"""
-        SELECT p.name, o.name, p.data->>'id_number', p.data->>'birth_date', h.data->>'address'
+    # name is part of the partition's key), never a join over every household of the district. Persons
+    # and households in one statement: one round trip to the server, which on a busy machine is most
+    # of a search's time.
+    rows = conn.execute(f"""
+        SELECT 0, row_number() OVER (ORDER BY {name_order.replace("p.data->>'name'", "p.name")}),
+               p.name, o.name, p.data->>'id_number', p.data->>'birth_date', h.data->>'address'
         FROM (SELECT p.office, p.data, p.data->>'name' AS name FROM records_persons p
               WHERE {name_where} AND p.data->>'status' = 'active'
               ORDER BY {name_order} LIMIT %s) p
         JOIN offices o ON o.uuid = p.office
         LEFT JOIN records_households h ON h.office = p.office AND h.tbl = 'households'
              AND h.gid = (p.data->>'household_gid')::uuid
-        ORDER BY {name_order.replace("p.data->>'name'", "p.name")}""", [*name_params, limit]).fetchall()
-    households = conn.execute(f"""
-        SELECT h.number, o.name, h.address
+        UNION ALL
+        SELECT 1, row_number() OVER (ORDER BY {household_order.replace("h.data->>'number'", "h.number")}),
+               h.number, o.name, NULL, NULL, h.address
         FROM (SELECT h.office, h.data->>'number' AS number, h.data->>'address' AS address FROM records_households h
               WHERE {household_where} AND h.data->>'status' = 'active'
               ORDER BY {household_order} LIMIT %s) h
         JOIN offices o ON o.uuid = h.office
-        ORDER BY {household_order.replace("h.data->>'number'", "h.number")}""",
-                              [*household_params, limit]).fetchall()
+        ORDER BY 1, 2""", [*name_params, limit, *household_params, limit]).fetchall()
+    persons = [r[2:] for r in rows if r[0] == 0]
+    households = [(r[2], r[3], r[6]) for r in rows if r[0] == 1]
     hits = [Hit("person", name, community, tr("{id}，{birth}").format(
                 id=masking.mask_id(id_number) or tr("无身份证号"), birth=masking.mask_birth(birth) or tr("出生年月不详")),
                 address or "")
