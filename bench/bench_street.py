@@ -8,17 +8,20 @@ The offices are FOLDER/office-N.db (N = 1, 2, ...), made beforehand, e.g.
 `python main.py generate --db FOLDER/office-3.db --households 50000 --seed 203 --today 2026-11-20`
 (a year of activity included); those missing are skipped. The store is the database `district` on
 the server (`--pg` names its maintenance database, default GRIDOFFICE_TEST_PG); it is kept between
-runs, and an office already in it is not consolidated again (pass --rebuild to start afresh). Each
+runs, and an office already in it is not consolidated again (pass --rebuild to start afresh;
+`--database NAME` names another store, e.g. a copy made with CREATE DATABASE … TEMPLATE district). Each
 office is enrolled with the bench's street key (FOLDER/street.key), packaged in full and
-consolidated; the figures of each step are printed.
+consolidated; the figures of each step are printed, the server's processor time beside the wall
+(its backend and the parallel workers of its queries). `--only search|summary` skips the other.
 
 Search: queries taken from the store itself, PER_KIND of each kind (a surname, two characters, a
 whole name, part of an address); the median and the worst of `street_view.search` per kind, beside
 the bare baseline: the same number of exact look-ups of a name through its b-tree index, 100 rows
 at most, no join. Target at 1.5 million persons: median ≤ 20 ms, worst ≤ 100 ms.
 
-Summary: `street_summary.monthly_summary` of October 2026 (three runs, the median), beside the bare
-baseline of one scan of the persons reading one field of each (`count(*)` of the active ones).
+Summary: `street_summary.monthly_summary` of October 2026 (three runs, the median, wall and server
+processor), beside the bare baseline of one scan of the persons reading one field of each
+(`count(*)` of the active ones).
 Target at 500,000 households: ≤ 5 s.
 """
 
