@@ -2,11 +2,12 @@
 the consolidated store: one row per community with the same figures as that office's own monthly
 summary (gridoffice/reports/monthly.py, whole office), their total and the month before's.
 
-The definitions are stats.py's, written again over the rows as they travelled (references by gid):
-the tables a month adds up by the million (units, households, persons, their tags, contacts, visits, diary
-entries) through their typed facts (consolidation/facts.py, exactly `data->>field`), the small ones
-(matters, categories) through `data`. An office's figures are the sum over its active grids of per-grid figures (a visit touching two
-grids counts in each, as the office's total counts it); households and persons are those active now,
+The definitions are reports/monthly.py's, written again over the rows as they travelled (references
+by gid): the tables a month adds up by the million (units, households, persons, their tags,
+contacts, visits, diary entries) through their typed facts (consolidation/facts.py, exactly
+`data->>field`), the small ones (matters, categories) through `data`. An office's figures are the
+sum over its active grids of per-grid figures (a visit touching two grids counts in each, as the
+office's total counts it); households and persons are those active now,
 special groups counted on the month's last day; coverage judges each household by its office's own
 visit rules (carried in the package's manifest, kept in `offices.visit_rules`) as of that day. Text
 dates compare as SQLite compares them (byte order: COLLATE "C"). Matter categories are each office's
