@@ -4,20 +4,13 @@ Headers are the import's standard column names (roster_columns.FIELDS) and codes
 their Chinese labels, so gridoffice.roster.importer reads the file back unchanged. Every value is a
 string, so an ID number stays text. ID numbers, phones and birth dates (as 出生年月) are masked by
 gridoffice.masking unless the clerk deliberately asks for full numbers with a reason (which the audit
-entry keeps); a masked roster documents, it cannot be imported back as a match key. Written in openpyxl's write-only mode, rows streamed from one
-query: 150,000 persons cost about what openpyxl needs to write the bare cells."""
+entry keeps); a masked roster documents, it cannot be imported back as a match key. The rows stream
+from one query into exports/xlsx.py's RowStream, formatted straight into the sheet's XML and kept in an
+encrypted tempfiles.Spool until the workbook is saved."""
 
 from __future__ import annotations
 
-import errno
-import os
 from pathlib import Path
-
-from lxml import etree
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet import _writer as openpyxl_writer
 
 from gridoffice import masking, vocab
 from gridoffice.archive import office_tags, people
@@ -35,6 +28,7 @@ from gridoffice.access.scope import Scope
 from gridoffice.archive.tag_entries import TagEntry, format_cell
 
 from . import workbook as wbk
+from . import xlsx
 
 _LABELS = {"relation": vocab.RELATIONS, "sex": vocab.SEX, "political_status": vocab.POLITICAL_STATUS,
            "residence": vocab.RESIDENCE, "contact_class": vocab.CONTACT_CLASS_SHORT, "representative": {1: "是", 0: ""}}
@@ -43,6 +37,7 @@ WIDTHS = {"id_number": 22, "address": 30, "notes": 20, "birth_date": 12, "phone"
           "name": 10, "tags": 30, "household_tags": 24, "household_phone": 15, "household_notes": 20, "unit_path": 30, "unit_levels": 16}
 _NUMBERS = ("id_number", "phone", "birth_date", "household_phone")
 _MASKED = _NUMBERS + ("occupation", "notes", "household_notes")
+_TITLE = xlsx.Style(font="title")
 
 
 def check_columns(columns) -> tuple[str, ...]:
@@ -79,42 +74,28 @@ def write(db, path: str | Path, *, scope: Scope, org_id: int | None = None, colu
     title = get_unit(db, org_id).name if org_id is not None else office(db).name
     total, batches = roster_rows(db, scope, org_id, columns)
     yield 0, total, tr("正在导出花名册……")
-    wb = Workbook(write_only=True)
+    wb = xlsx.Workbook()
     ws = wb.create_sheet(tr("花名册"))
     for i, c in enumerate(columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = WIDTHS.get(c, max(8, wbk.text_width(FIELDS[c]) + 2))
-    ws.freeze_panes = "C3"
+        ws.widths[i] = WIDTHS.get(c, max(8, wbk.text_width(FIELDS[c]) + 2))
+    ws.freeze = "C3"
     ws.print_title_rows = "1:2"
-    wbk.openpyxl_page_setup(ws, maker=maker or signer(db))
-    # openpyxl spills a write-only sheet in the clear to the system temp folder, readable by others
-    # and left there when the program is killed: the rows go to an encrypted spool beside the target
-    # instead (its key only in memory), decrypted straight into the workbook when it is saved.
+    wbk.page_setup(ws, maker=maker or signer(db))
+    ws.set(1, 1, tr("{scope}人员花名册（共{n}人）").format(scope=title, n=total), wb.style(_TITLE))
+    head = wb.style(wbk.HEAD)
+    for i, c in enumerate(columns, start=1):
+        ws.set(2, i, tr(masking.BIRTH_HEADER if c == "birth_date" and not full_numbers else FIELDS[c]), head)
+    # The rows wait in an encrypted spool beside the target (its key only in memory), decrypted
+    # straight into the workbook's zip when it is saved: never on disk in the clear before it.
     with tempfiles.Spool(path) as spool:
-        ws._writer = openpyxl_writer.WorksheetWriter(ws, out=spool)
-        ws._writer.write_top()
-        try:
-            done = yield from _rows(db, ws, columns, batches, scope, title, total, full_numbers)
-        except etree.SerialisationError as exc:
-            # lxml reports a failed write of the spilled rows in its own words: told as the OSError it is.
-            wbk.close_failed_save(exc)
-            code = errno.ENOSPC if "ENOSPC" in str(exc) else errno.EIO
-            raise OSError(code, os.strerror(code), str(spool.path)) from None
+        done = yield from _rows(db, wb.stream(ws, spool, len(columns)), columns, batches, scope, total, full_numbers)
         wbk.save(wb, path, lambda: journal.record_export(
             db, "roster", str(path), done, unmasked=full_numbers and ("id_number" in columns or "phone" in columns),
-            reason=reason), saver=wbk.save_spooled)
+            reason=reason))
     return done
 
 
-def _rows(db, ws, columns, batches, scope, name, total, full_numbers):
-    title = wbk.text_cell(ws, tr("{scope}人员花名册（共{n}人）").format(scope=name, n=total))
-    title.font = wbk.TITLE_FONT
-    ws.append([title])
-    head = []
-    for c in columns:
-        cell = WriteOnlyCell(ws, tr(masking.BIRTH_HEADER if c == "birth_date" and not full_numbers else FIELDS[c]))
-        cell.font, cell.fill, cell.border, cell.alignment = wbk.HEAD_FONT, wbk.HEAD_PATTERN, wbk.BORDER, wbk.CENTER
-        head.append(cell)
-    ws.append(head)
+def _rows(db, stream: xlsx.RowStream, columns, batches, scope, total, full_numbers):
     coded = [(i, {k: tr(v) for k, v in _LABELS[c].items()}) for i, c in enumerate(columns) if c in _LABELS]
     # Values looked up by id: the unit paths by the household's unit, the tags by the person.
     if "unit_path" in columns or "unit_levels" in columns:
@@ -130,18 +111,21 @@ def _rows(db, ws, columns, batches, scope, name, total, full_numbers):
     masked = [] if full_numbers else [(i, c) for i, c in enumerate(columns) if c in _MASKED]
     done = 0
     for rows in batches:
-        for row in rows:
-            if coded or masked:
-                row = list(row)
-                for i, labels in coded:
-                    row[i] = labels.get(row[i], "" if row[i].__class__ is int else row[i])
-                for i, field in masked:
-                    row[i] = masking.mask_field("phone" if field == "household_phone" else field, row[i]) \
-                        if field in _NUMBERS else masking.mask_text(row[i])
-            ws.append(wbk.safe_row(ws, row))
+        if coded or masked:
+            rows = [_labelled(list(row), coded, masked) for row in rows]
+        stream.append(rows)
         done += len(rows)
         yield done, total, tr("已导出{n}人").format(n=done)
     return done
+
+
+def _labelled(row: list, coded, masked) -> list:
+    for i, labels in coded:
+        row[i] = labels.get(row[i], "" if row[i].__class__ is int else row[i])
+    for i, field in masked:
+        row[i] = masking.mask_field("phone" if field == "household_phone" else field, row[i]) \
+            if field in _NUMBERS else masking.mask_text(row[i])
+    return row
 
 
 def _hardship_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:

@@ -1,4 +1,4 @@
-"""The office style shared by every workbook (written by exports.xlsx; the roster by openpyxl): a title
+"""The office style shared by every workbook (written by exports.xlsx; the import report by openpyxl): a title
 row naming the office and the period, a bold bordered header, column widths that fit Chinese text, a
 frozen header, A4 print setup repeating the header rows, the maker and the date in the footer; saved
 to a temporary name and renamed into place."""
@@ -12,15 +12,9 @@ import unicodedata
 from pathlib import Path
 from typing import Callable
 
-from zipfile import ZIP_DEFLATED, ZipFile
-
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
-from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
-from openpyxl.worksheet.worksheet import Worksheet
-from openpyxl.writer.excel import ExcelWriter
 
 from gridoffice.store import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
@@ -33,13 +27,6 @@ from . import xlsx
 HEAD_FILL, TOTAL_FILL = "DDEBF7", "F2F2F2"
 TITLE = xlsx.Style(font="title", align="title")
 HEAD = xlsx.Style(font="bold", fill=HEAD_FILL, border=True, align="center")
-# The same styles as openpyxl objects, for the roster (streamed through openpyxl's write-only mode).
-THIN = Side(style="thin", color="666666")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-TITLE_FONT = Font(bold=True, size=15)
-HEAD_FONT = Font(bold=True)
-HEAD_PATTERN = PatternFill("solid", fgColor=HEAD_FILL)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 PERCENT = "0.0%"
 # A month-on-month change: whole percents with their sign, so −100 % ("-100%") fits a figure column of
 # width 7 when printed; "-100.0%" did not, and LibreOffice and Excel print ### instead.
@@ -171,53 +158,13 @@ def text_cell(ws, value: str):
     return cell
 
 
-def openpyxl_page_setup(ws, *, maker: str) -> None:
-    """The same print setup on an openpyxl worksheet (the roster streams through openpyxl)."""
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
-
-
-class _SpooledWriter(ExcelWriter):
-    """openpyxl's writer, but a write-only sheet whose rows wait in an encrypted tempfiles.Spool is
-    decrypted straight into the zip: they are never on disk in the clear before the workbook is."""
-
-    def write_worksheet(self, ws):
-        if not isinstance(getattr(ws, "_writer", None) and ws._writer.out, tempfiles.Spool):
-            return super().write_worksheet(ws)
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
-        if not ws.closed:
-            ws.close()
-        ws._rels = ws._writer._rels
-        with self._archive.open(ws.path[1:], "w", force_zip64=True) as member:
-            for chunk in ws._writer.out.replay():
-                member.write(chunk)
-        self.manifest.append(ws)
-
-
-def save_spooled(wb, filename: Path) -> None:
-    """openpyxl's Workbook.save for a write-only workbook whose sheets wait in tempfiles.Spool."""
-    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
-    _SpooledWriter(wb, archive).save()
-
-
-def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None, *,
-         saver: Callable[[object, Path], object] | None = None) -> Path:
-    """Save next to the target under an owner-only temporary name (by `saver`, default the workbook's
-    own save), run `before_rename` (the audit entry), then rename: a failure leaves no half file and
-    no file without its entry."""
+def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
+    """Save next to the target under an owner-only temporary name, run `before_rename` (the audit
+    entry), then rename: a failure leaves no half file and no file without its entry."""
     check_output(path)
     with tempfiles.beside(path, ".xlsx") as tmp:
         try:
-            (saver or type(wb).save)(wb, tmp)
+            wb.save(tmp)
         except BaseException as exc:
             close_failed_save(exc)
             raise

@@ -1,11 +1,13 @@
-"""A small streaming SpreadsheetML writer for the office workbooks (summary, notice, assessment).
+"""A small streaming SpreadsheetML writer for the office workbooks (summary, notice, assessment, roster).
 
 openpyxl spends about 15 µs on every cell, even in write-only mode with no style: the monthly
 summary of a 50,000-household office has 350,000 cells (5,500 staff rows on four sheets), which
 is 7 s bare and 16 s styled there. Cells here are formatted straight into XML text, about 1 µs each.
 It writes only what the office layout needs: inline strings, numbers, formulas, a handful of cell
 styles, merged cells, column widths, row heights, a frozen header, A4 page setup with repeated
-header rows and a footer. openpyxl, LibreOffice and Excel read the files.
+header rows and a footer. openpyxl, LibreOffice and Excel read the files. A sheet too long to
+hold (the roster: 150,000 persons) streams its unstyled rows of text (RowStream) into a byte
+sink such as tempfiles.Spool as they come, and they are replayed into the zip at save.
 
 Text is always a text cell, whatever it begins with: a live formula is only what the program
 wraps in Formula. Text a spreadsheet would take for a formula (gridoffice.formulas) is also
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import zipfile
 from dataclasses import dataclass, field, replace
 from xml.sax.saxutils import escape, quoteattr
@@ -22,7 +25,7 @@ from xml.sax.saxutils import escape, quoteattr
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from gridoffice.formulas import looks_like_formula
+from gridoffice.formulas import looks_like_formula, row_needs_care
 from gridoffice.normalize import strip_unsafe
 
 _NS = ('xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
@@ -34,6 +37,12 @@ _FONTS = {"normal": "<font><sz val=\"11\"/><name val=\"Calibri\"/><family val=\"
 _ALIGN = {"center": '<alignment horizontal="center" vertical="center" wrapText="1"/>',
           "title": '<alignment horizontal="center" vertical="center"/>',
           "wrap": '<alignment vertical="center" wrapText="1"/>'}
+# What XML must escape, and a cell beginning or ending with a space (kept by xml:space), in a row's
+# texts joined after and before NUL separators.
+_XML_CARE = re.compile(r"[&<>]|\s\x00|\x00\s")
+# zipfile refuses a member past 2 GiB unless told it may be one beforehand; Excel asks to "repair"
+# a file with ZIP64 records it did not need, so only a sheet that size gets them.
+_ZIP64_FROM = 1 << 31
 
 
 class Formula(str):
@@ -67,6 +76,7 @@ class Sheet:
     landscape: bool = True
     footer: tuple[str, str, str] | None = None              # left, centre, right (&P, &N allowed)
     fit_width: bool = False
+    stream: "RowStream | None" = None                       # rows below `rows`, already XML
 
     def set(self, row: int, col: int, value, style: int = 0) -> None:
         values, styles = self.rows.setdefault(row, ([], []))
@@ -95,6 +105,12 @@ class Workbook:
         """The id of a style (registered once): cells carry only this number."""
         return self._styles.setdefault(style, len(self._styles))
 
+    def stream(self, ws: Sheet, out, width: int) -> "RowStream":
+        """Rows of `width` unstyled cells, below every row set so far, written into `out` (bytes:
+        write(), then replay() at save) as they come instead of held."""
+        ws.stream = RowStream(out, max(ws.rows, default=0) + 1, width, self.style(Style(quote_prefix=True)))
+        return ws.stream
+
     def save(self, path) -> None:
         # Each style's quote-prefixed twin, registered before styles.xml is written.
         quoted = [self.style(replace(s, quote_prefix=True)) for s in sorted(self._styles, key=self._styles.get)]
@@ -108,11 +124,10 @@ class Workbook:
             z.writestr("xl/_rels/workbook.xml.rels", self._workbook_rels())
             z.writestr("xl/styles.xml", self._stylesheet())
             for i, ws in enumerate(self.sheets, start=1):
-                # No force_zip64: Excel's ZIP64 reading is strict and asks to "repair" files that
-                # carry the extension needlessly; a sheet here is far below zipfile's 2 GiB limit.
-                with z.open(f"xl/worksheets/sheet{i}.xml", "w") as f:
+                big = ws.stream is not None and ws.stream.size > _ZIP64_FROM - (64 << 20)
+                with z.open(f"xl/worksheets/sheet{i}.xml", "w", force_zip64=big) as f:
                     for chunk in _sheet_xml(ws, quoted):
-                        f.write(chunk.encode("utf-8"))
+                        f.write(chunk if chunk.__class__ is bytes else chunk.encode("utf-8"))
 
     def _content_types(self) -> str:
         sheets = "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="application/'
@@ -207,9 +222,44 @@ def _cell(ref: str, value, style: int, quoted: list[int]) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
+class RowStream:
+    """Rows of texts (a roster's), formatted as they come into `out`, which keeps the bytes until the
+    sheet is saved (tempfiles.Spool: compressed, encrypted, beside the target). Cells carry no style;
+    text is always a text cell, quote-prefixed (style `quoted`) where it looks like a formula."""
+
+    def __init__(self, out, first_row: int, width: int, quoted: int):
+        self.out, self.next_row, self.size = out, first_row, 0
+        self.letters = [get_column_letter(c) for c in range(1, width + 1)]
+        self.quoted = [quoted]
+
+    def append(self, rows) -> None:
+        """A batch of rows (sequences of str; any other value takes the general path)."""
+        letters, out, r = self.letters, [], self.next_row
+        for row in rows:
+            rs = str(r)
+            try:
+                plain = not row_needs_care(row) and not _XML_CARE.search("\x00" + "\x00".join(row) + "\x00")
+            except TypeError:  # a value that is not text
+                plain = False
+            if plain:
+                # Most rows: texts that need no escaping, no xml:space and no quote prefix.
+                out.append(f'<row r="{rs}">' + "".join([f'<c r="{c}{rs}" t="inlineStr"><is><t>{v}</t></is></c>'
+                                                        for c, v in zip(letters, row) if v]) + "</row>")
+            else:
+                out.append(f'<row r="{rs}">' + "".join([_cell(c + rs, v, 0, self.quoted) for c, v in zip(letters, row)])
+                           + "</row>")
+            r += 1
+        self.next_row = r
+        data = "".join(out).encode("utf-8")
+        self.size += len(data)
+        self.out.write(data)
+
+
 def _sheet_xml(ws: Sheet, quoted: list[int]):
     width = max((len(v) for v, _ in ws.rows.values()), default=1)
     last = max(ws.rows, default=1)
+    if ws.stream is not None:
+        width, last = max(width, len(ws.stream.letters)), max(last, ws.stream.next_row - 1)
     letters = [get_column_letter(c) for c in range(1, width + 1)]
     pr = '<sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>' if ws.fit_width else ""
     view = '<sheetView workbookViewId="0"/>'
@@ -241,7 +291,10 @@ def _sheet_xml(ws: Sheet, quoted: list[int]):
         if len(out) >= 5000:
             yield "".join(out)
             out = []
-    yield "".join(out) + "</sheetData>"
+    yield "".join(out)
+    if ws.stream is not None:
+        yield from ws.stream.out.replay()
+    yield "</sheetData>"
     if ws.merged:
         refs = "".join(f'<mergeCell ref="{m}"/>' for m in ws.merged)
         yield f'<mergeCells count="{len(ws.merged)}">{refs}</mergeCells>'

@@ -21,6 +21,7 @@ from tests.conftest import TEST_KEY, TEST_PASSWORD
 from gridoffice import formulas
 from gridoffice.access import keys, users
 from gridoffice.org import regions
+from gridoffice.store import tempfiles
 from gridoffice.idcard import make_id
 from gridoffice.roster.importer import import_file
 from gridoffice.access.users import whole_office
@@ -177,6 +178,38 @@ def test_streaming_writer_writes_text_as_text_and_formulas_only_when_asked(tmp_p
     assert [sheet.cell(r, 1).value for r in range(1, len(HOSTILE) + 1)] == list(HOSTILE)
     assert all(sheet.cell(r, 1).data_type == "s" and sheet.cell(r, 1).quotePrefix for r in range(1, len(HOSTILE) + 1))
     assert sheet.cell(len(HOSTILE) + 1, 2).data_type == "f"
+
+
+def test_streamed_rows_read_back_as_written(tmp_path):
+    """The roster's rows go straight into XML (xlsx.RowStream): escaping, edge spaces, formula-like
+    text, forbidden characters and values that are not text all read back as the rule says."""
+    wb = xlsx.Workbook()
+    ws = wb.create_sheet("花名册")
+    ws.set(1, 1, "标题")
+    path = tmp_path / "s.xlsx"
+    with tempfiles.Spool(path) as spool:
+        stream = wb.stream(ws, spool, 3)
+        plain = [("张三", "东风路1-2号", "") for _ in range(3)]
+        tricky = [("A&B <c>", " 前有空格", "后有空格 "), ("=1+1", "张\ufffe三", "#N/A"), ("李四", 7, None),
+                  tuple(HOSTILE[:3])]
+        stream.append(plain)
+        stream.append(tricky)
+        assert stream.next_row == 2 + len(plain) + len(tricky)
+        wb.save(path)
+    _well_formed(path)
+    sheet = openpyxl.load_workbook(path).active
+    rows = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+    assert rows[:3] == [["张三", "东风路1-2号", None]] * 3
+    assert rows[3:] == [["A&B <c>", " 前有空格", "后有空格 "], ["=1+1", "张三", "#N/A"], ["李四", 7, None],
+                        list(HOSTILE[:3])]
+    assert sheet.dimensions == f"A1:C{1 + len(rows)}"
+    for r in range(2, 2 + len(rows)):
+        for c in range(1, 4):
+            cell = sheet.cell(r, c)
+            if isinstance(cell.value, str):
+                assert cell.data_type == "s" and cell.quotePrefix == formulas.looks_like_formula(cell.value), cell
+    texts = _assert_no_foreign_formula(path)
+    assert "=cmd|' /C calc'!A0" in texts
 
 
 def test_characters_xml_forbids_are_dropped_by_the_writers(activity_office, tmp_path):
