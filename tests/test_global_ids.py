@@ -7,9 +7,15 @@ from pathlib import Path
 import pytest
 import sqlcipher3.dbapi2 as sqlite3
 
+from commands._progress import consume
+from exports import roster
 from gridoffice.archive import households
+from gridoffice.audit import trail
+from gridoffice.store import schema
 from gridoffice.consolidation import tables
 from gridoffice.store.db import memory_db, open_db
+from gridoffice.roster.importer import import_file
+from gridoffice.access.users import whole_office
 
 from tests._domain import man
 from tests._offices import TODAY, small_office
@@ -89,6 +95,22 @@ def test_a_row_brought_with_its_own_gid_keeps_it_and_a_copy_of_it_is_refused(off
     assert office.execute("SELECT count(*) FROM households WHERE gid = ?", [moved]).fetchone()[0] == 1
     with pytest.raises(sqlite3.IntegrityError):
         office.execute("INSERT INTO households(number, org_id, gid) VALUES('H-T-3', ?, ?)", [org, moved])
+
+
+def test_a_roster_import_gives_its_rows_gids_of_the_same_kind(office, tmp_path):
+    """A bulk load gives its rows their gids itself (schema.new_gids), not through the trigger."""
+    made = schema.new_gids(5000)
+    assert all(UUID.match(g) for g in made) and len(set(made)) == 5000
+    path = tmp_path / "roster.xlsx"
+    consume(roster.write(office, path, scope=whole_office("测试员"), full_numbers=True, reason="迁移到新电脑"), quiet=True)
+    fresh = open_db(tmp_path / "new.db")
+    trail.set_actor(fresh, "测试员")
+    result = consume(import_file(fresh, path, create_grids=True), quiet=True)
+    assert result.persons_new > 50  # rows naming the first office's own registers are refused here
+    for name in ("households", "persons", "person_tags", "household_tags"):
+        found = assert_all_have_gids(fresh, name)
+        assert found and not set(found) & set(gids(office, name)), name
+    fresh.close()
 
 
 def test_the_audit_trail_stays_append_only_with_its_gid(office):

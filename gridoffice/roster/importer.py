@@ -37,6 +37,7 @@ from gridoffice.audit import trail, records
 from gridoffice.org import regions
 from gridoffice.search import finder, index
 from gridoffice.store.db import now, refresh_statistics
+from gridoffice.store.schema import new_gids
 from gridoffice.errors import PermissionDenied, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.idcard import PLAIN_ID, check_consistency, parse_ids
@@ -903,6 +904,7 @@ class _Job:
                 if open_tags:
                     self.new_tags[row.person_id] = open_tags
             part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
+        household_gids = iter(new_gids(len(new_blocks)))
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
                 self.grid_ids[block.new_grid], path = self.ask(_NewGrid(block.new_grid))
@@ -922,21 +924,25 @@ class _Job:
             block.household = (self.next_household, block.number, org_id, address, phone, "active", stamp,
                                contact_class, representative, notes)
             part.households.append((self.next_household, block.number, org_id, address, phone, representative,
-                                    contact_class, notes, stamp, stamp))
+                                    contact_class, notes, stamp, stamp, next(household_gids)))
             if not self.defer:
                 part.household_docs.append((self.next_household, block.number, address, phone, "active",
                                             contact_class, head.values["name"], self.paths.get(org_id)))
             part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note)
                                  for e in _household_value(live, "household_tags") or ())
             self.next_household += 1
-        for row in new_rows:
+        for row, gid in zip(new_rows, new_gids(len(new_rows))):
             v, hh = row.values, row.block.household
             part.persons.append((person_ids[row.line], hh[0], v["name"], v["id_number"], v["sex"], v["birth_date"],
                                  v["relation"], v["ethnicity"], v["political_status"] or "masses", v["education"],
-                                 v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp))
+                                 v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp,
+                                 gid))
             if not self.defer:
                 part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
                                          v["birth_date"], hh[7], self.paths.get(hh[2])))
+        # Tags get their gids here too: the rows' own insert trigger would write each row twice.
+        part.tags = [(*t, gid) for t, gid in zip(part.tags, new_gids(len(part.tags)))]
+        part.hardship = [(*t, gid) for t, gid in zip(part.hardship, new_gids(len(part.hardship)))]
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
 
@@ -967,13 +973,13 @@ class _Job:
     def _write(self, part: "_Part") -> None:
         """The part's inserts, a few large statements each: SQLite works without the GIL meanwhile."""
         _insert_rows(self.db, "households(id, number, org_id, address, phone, representative_id, contact_class, "
-                     "notes, status, created_at, updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?)",
+                     "notes, status, created_at, updated_at, gid)", "(?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
                      part.households)
         _insert_rows(self.db, "persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
                      "political_status, education, occupation, phone, residence, status, notes, created_at, "
-                     "updated_at)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)", part.persons)
-        _insert_rows(self.db, "person_tags(person_id, tag, since, until, note)", "(?, ?, ?, ?, ?)", part.tags)
-        _insert_rows(self.db, "household_tags(household_id, tag, since, until, note)", "(?, ?, ?, ?, ?)",
+                     "updated_at, gid)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)", part.persons)
+        _insert_rows(self.db, "person_tags(person_id, tag, since, until, note, gid)", "(?, ?, ?, ?, ?, ?)", part.tags)
+        _insert_rows(self.db, "household_tags(household_id, tag, since, until, note, gid)", "(?, ?, ?, ?, ?, ?)",
                      part.hardship)
         for batch in (part.person_batch, part.household_batch):
             if batch:
@@ -1095,11 +1101,15 @@ def _column(cells, make, table: dict | None = None) -> list:
 
 def _household_value(rows, name: str):
     """A household's field from its members' rows: the head's cell, else the first one filled."""
-    for row in sorted(rows, key=lambda r: r.relation != "head"):
+    first = None
+    for row in rows:
         value = row.values.get(name)
         if value not in ("", None):
-            return value
-    return None
+            if row.relation == "head":
+                return value
+            if first is None:
+                first = value
+    return first
 
 
 def _notes(value: object) -> str:
