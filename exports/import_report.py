@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from gridoffice.i18n import tr
 from gridoffice.archive import tag_import
 from gridoffice.roster.columns import FIELDS
-from gridoffice.roster.importer import ImportResult
+from gridoffice.roster.result import ImportResult
 
 from .workbook import safe_row, save
 

@@ -209,7 +209,7 @@ def test_dry_run_writes_nothing(office, tmp_path):
 
 def test_cancel_half_way_leaves_database_unchanged(office, tmp_path, monkeypatch):
     db, _ = office
-    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 2)
+    monkeypatch.setattr("gridoffice.roster.job.PART_ROWS", 2)
     before = table_dump(db)
     job = import_file(db, messy_workbook(tmp_path / "roster.xlsx"))
     for done, total, _ in job:
@@ -328,10 +328,10 @@ def test_failure_while_writing_rolls_everything_back(office, tmp_path, monkeypat
     def broken(*_a, **_k):
         raise sqlite3.OperationalError("disk I/O error")
 
-    monkeypatch.setattr("gridoffice.roster.importer.finder.reindex", broken)
-    monkeypatch.setattr("gridoffice.roster.importer.index.write_documents", broken)
+    monkeypatch.setattr("gridoffice.roster.write.finder.reindex", broken)
+    monkeypatch.setattr("gridoffice.roster.write.index.write_documents", broken)
     # A bulk load names its rows for the search index last, in the same transaction.
-    monkeypatch.setattr("gridoffice.roster.importer.index.defer", broken)
+    monkeypatch.setattr("gridoffice.roster.write.index.defer", broken)
     with pytest.raises(sqlite3.OperationalError):
         run(db, messy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before
@@ -382,10 +382,10 @@ KILL_CHILD = r"""
 import sys, time
 sys.path.insert(0, {root!r})
 from gridoffice.access import keys
-from gridoffice.roster import importer
+from gridoffice.roster import importer, job
 from gridoffice.store.db import open_db
 keys.key_for = lambda path: bytes(range(32))  # the test key of tests/conftest.py
-importer.PART_ROWS = 2
+job.PART_ROWS = 2
 db = open_db({db!r})
 for done, total, message in importer.import_file(db, {path!r}):
     if "已登记" in message:  # persons are being written, the transaction is open
@@ -477,7 +477,7 @@ def tidy_workbook(path, households=12, phones="1380000"):
 
 def test_checking_in_parts_gives_what_one_pass_gives(office, tmp_path, monkeypatch):
     """The worker checks part by part; a part ends only where no household goes on."""
-    from gridoffice.roster import importer
+    from gridoffice.roster import job
     from gridoffice.store.db import open_db
 
     db, _ = office
@@ -487,9 +487,9 @@ def test_checking_in_parts_gives_what_one_pass_gives(office, tmp_path, monkeypat
         regions.create_unit(other, community, "grid", name)
     path = tidy_workbook(tmp_path / "roster.xlsx")
     whole = run(db, path, create_grids=True)
-    monkeypatch.setattr(importer, "PART_ROWS", 1)
-    cut, parts = importer._Job._parts, []
-    monkeypatch.setattr(importer._Job, "_parts", lambda job, kept: parts.extend(cut(job, kept)) or parts)
+    monkeypatch.setattr(job, "PART_ROWS", 1)
+    cut, parts = job.Job._parts, []
+    monkeypatch.setattr(job.Job, "_parts", lambda running, kept: parts.extend(cut(running, kept)) or parts)
     in_parts = run(other, path, create_grids=True)
     assert len(parts) >= 12
 
@@ -518,18 +518,18 @@ def test_failure_while_checking_rolls_everything_back(office, tmp_path, monkeypa
     db, _ = office
     before = table_dump(db)
 
-    from gridoffice.roster.importer import _Job
+    from gridoffice.roster.plan import Planner
 
-    plan, calls = _Job._plan, []
+    plan, calls = Planner.plan, []
 
-    def broken(job, blocks):
+    def broken(planner, blocks):
         calls.append(1)
         if len(calls) == 4:  # parts before this one are written by then
             raise RuntimeError("checking failed")
-        return plan(job, blocks)
+        return plan(planner, blocks)
 
-    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 2)
-    monkeypatch.setattr(_Job, "_plan", broken)
+    monkeypatch.setattr("gridoffice.roster.job.PART_ROWS", 2)
+    monkeypatch.setattr(Planner, "plan", broken)
     with pytest.raises(RuntimeError, match="checking failed"):
         run(db, tidy_workbook(tmp_path / "roster.xlsx"))
     assert table_dump(db) == before

@@ -79,16 +79,16 @@ def test_wizard_refuses_a_bad_file_and_a_bad_mapping(wizard, qtbot, tmp_path):
 def test_cancelling_the_import_leaves_the_database_unchanged(wizard, qtbot, tmp_path, monkeypatch):
     import time
 
-    from gridoffice.roster import importer
+    from gridoffice.roster import write
 
-    insert = importer._insert_rows
+    insert = write.insert_rows
 
     def slow_insert(*args):
         insert(*args)
         time.sleep(0.5)  # each part takes long enough that Cancel comes while the job writes
 
-    monkeypatch.setattr("gridoffice.roster.importer.PART_ROWS", 1)
-    monkeypatch.setattr("gridoffice.roster.importer._insert_rows", slow_insert)
+    monkeypatch.setattr("gridoffice.roster.job.PART_ROWS", 1)
+    monkeypatch.setattr("gridoffice.roster.write.insert_rows", slow_insert)
     wizard.file_page.path.setText(str(messy_workbook(tmp_path / "roster.xlsx")))
     wizard.next()
     wizard.next()

@@ -28,7 +28,7 @@ from gridoffice.i18n import tr
 from gridoffice.idcard import parse_ids
 from gridoffice.normalize import check_length, clean_text, require_name
 from gridoffice.roster.columns import SCAN_ROWS, Header, guess_field, norm_header
-from gridoffice.roster.importer import ImportResult, Notice, Refused
+from gridoffice.roster.result import ImportResult, Notice, Refused
 from gridoffice.roster.read import RawSheet, cell_text, clean_cell, read_sheet_job
 from gridoffice.access.scope import acting
 from gridoffice.vocab import PERSON_STATUS
