@@ -207,6 +207,24 @@ def test_dry_run_writes_nothing(office, tmp_path):
     assert table_dump(db) == before
 
 
+def test_the_import_has_a_large_cache_for_its_transaction_and_gives_it_back(office, tmp_path, monkeypatch):
+    from gridoffice.roster import importer, job
+
+    db, _ = office
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    seen = []
+    run_job = job.Job.run
+
+    def watched(running, dry_run):
+        seen.append(db.execute("PRAGMA cache_size").fetchone()[0])
+        return (yield from run_job(running, dry_run))
+
+    monkeypatch.setattr(job.Job, "run", watched)
+    assert run(db, messy_workbook(tmp_path / "roster.xlsx")).persons_new == 10
+    assert seen == [-1024 * importer.IMPORT_CACHE_MB] and before != seen[0]
+    assert db.execute("PRAGMA cache_size").fetchone()[0] == before
+
+
 def test_cancel_half_way_leaves_database_unchanged(office, tmp_path, monkeypatch):
     db, _ = office
     monkeypatch.setattr("gridoffice.roster.job.PART_ROWS", 2)

@@ -19,6 +19,7 @@ Decisions (see the README's Design section):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from pathlib import Path
 from typing import Generator
@@ -35,6 +36,10 @@ from gridoffice.roster.result import ImportResult
 from gridoffice.access.scope import acting
 
 Progress = Generator[tuple[int, int, str], None, ImportResult]
+# An import is one transaction: its new rows' pages (about 60 MB for 150,000 persons) stay dirty
+# until the commit, and the connection's usual cache (store.db.CACHE_MB) spilled them to the WAL
+# and read them back, each page encrypted and decrypted again on the way.
+IMPORT_CACHE_MB = 256
 
 
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
@@ -62,10 +67,21 @@ def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, m
     header = header or find_header(raw.rows, raw.merged, memory)
     mapping = dict(mapping) if mapping is not None else guess_mapping(header.labels, memory)
     check_mapping(mapping)
-    with db.atomic():
+    with _room_for_the_load(db), db.atomic():
         job = Job(db, raw, header, mapping, today, create_grids, clean_text(default_grid))
         counts = yield from job.run(dry_run)
         if not dry_run:
             remember(db, header.labels, mapping)
         result = job.result(file_name, dry_run, counts)
     return result
+
+
+@contextlib.contextmanager
+def _room_for_the_load(db: Database):
+    """The connection's page cache large enough for the import's transaction, then as it was."""
+    before = db.execute("PRAGMA cache_size").fetchone()[0]
+    db.execute(f"PRAGMA cache_size = {-1024 * IMPORT_CACHE_MB}")
+    try:
+        yield
+    finally:
+        db.execute(f"PRAGMA cache_size = {before}")

@@ -86,7 +86,8 @@ class Writer:
                 open_tags = [e.tag for e in row.values["tags"] if e.until is None or e.until > self.today.isoformat()]
                 if open_tags:
                     self.new_tags[row.person_id] = open_tags
-            part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
+            if row.values["tags"]:
+                part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
         household_gids = iter(new_gids(len(new_blocks)))
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
@@ -111,8 +112,9 @@ class Writer:
             if not self.defer:
                 part.household_docs.append((self.next_household, block.number, address, phone, "active",
                                             contact_class, head.values["name"], self.paths.get(org_id)))
-            part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note)
-                                 for e in household_value(live, "household_tags") or ())
+            hardship = household_value(live, "household_tags")
+            if hardship:
+                part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note) for e in hardship)
             self.next_household += 1
         for row, gid in zip(new_rows, new_gids(len(new_rows))):
             v, hh = row.values, row.block.household
@@ -124,8 +126,10 @@ class Writer:
                 part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
                                          v["birth_date"], hh.contact_class, self.paths.get(hh.org_id)))
         # Tags get their gids here too: the rows' own insert trigger would write each row twice.
-        part.tags = [(*t, gid) for t, gid in zip(part.tags, new_gids(len(part.tags)))]
-        part.hardship = [(*t, gid) for t, gid in zip(part.hardship, new_gids(len(part.hardship)))]
+        if part.tags:
+            part.tags = [(*t, gid) for t, gid in zip(part.tags, new_gids(len(part.tags)))]
+        if part.hardship:
+            part.hardship = [(*t, gid) for t, gid in zip(part.hardship, new_gids(len(part.hardship)))]
         part.person_batch = self.documents.persons(part.person_docs) if part.person_docs else ""
         part.household_batch = self.documents.households(part.household_docs) if part.household_docs else ""
 
