@@ -8,6 +8,7 @@ import datetime as dt
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gridoffice.archive import households, tag_entries
 from gridoffice.errors import ValidationError
@@ -20,6 +21,9 @@ from gridoffice.roster.read import RawSheet, cell_text, clean_cell, looks_like_i
 from gridoffice.roster.result import Notice
 from gridoffice.access.scope import Scope
 from gridoffice.vocab import HOUSEHOLD_TAGS
+
+if TYPE_CHECKING:  # roster.plan reads rows: named here for the annotations only
+    from gridoffice.roster.plan import Block, PersonOnRecord
 
 HOUSEHOLD_LABELS = {code: tr(label) for code, label in HOUSEHOLD_TAGS.items()}
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
@@ -44,8 +48,8 @@ class Row:
     values: dict | None = field(default_factory=dict)
     reason: str | None = None
     duplicate_of: int | None = None
-    match: object = None  # roster.plan.PersonOnRecord: the person on record with the same ID number
-    block: object = None  # roster.plan.Block: the household in the file
+    match: PersonOnRecord | None = None  # the person on record with the same ID number
+    block: Block | None = None  # the household in the file
     person_id: int | None = None  # a new person's id, given when its part is prepared
 
 
