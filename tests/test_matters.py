@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from gridoffice.audit import trail
+from gridoffice.matters import due
 from gridoffice.matters import rules as M
 from gridoffice.matters import query as Q
 from gridoffice.store.db import memory_db
@@ -398,7 +399,7 @@ def test_on_the_spot_has_no_hours_to_set_and_the_origin_of_each_limit_is_told(md
 
 def test_a_reopened_on_the_spot_matter_is_due_the_day_it_was_reopened(mdb):
     limit = M.time_limit(mdb, "on_spot", 1)
-    assert M.deadlines(limit, dt.datetime(2026, 12, 31, 23, 50)) == ("2026-12-31 23:59:59", "2026-12-31 23:59:59")
+    assert due.deadlines(limit, dt.datetime(2026, 12, 31, 23, 50)) == ("2026-12-31 23:59:59", "2026-12-31 23:59:59")
 
 
 def test_every_matter_carries_its_public_promise_from_intake(mdb):

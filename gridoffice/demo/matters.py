@@ -17,7 +17,8 @@ from sqlite_utils import Database
 
 from gridoffice.audit import trail
 from gridoffice.demo.tables import Picker
-from gridoffice.matters.rules import TimeLimit, deadlines, fmt_ts, pending_due, search_chars, standard_promise, time_limits
+from gridoffice.matters.due import deadlines, fmt_ts, standard_promise
+from gridoffice.matters.rules import TimeLimit, pending_due, search_chars, time_limits
 
 SOURCES = Picker(("visit", "phone", "walk_in", "sms", "board", "meeting"), (35, 25, 20, 5, 8, 7))
 GRADES = Picker(("on_spot", "urgent", "difficult"), (55, 35, 10))

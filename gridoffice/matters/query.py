@@ -12,8 +12,9 @@ from sqlite_utils import Database
 from gridoffice.errors import NotFound, PermissionDenied
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_id, mask_phone
-from gridoffice.matters.rules import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter, MeetingItem,
-                                      Resident, as_now, fmt_ts, search_chars, time_limit, timeliness, urgency_sql, week_start)
+from gridoffice.matters.due import as_now, fmt_ts, urgency_sql
+from gridoffice.matters.rules import (CLOSED_STATES, OPEN_STATES, STATES, Dossier, Event, Matter, MatterFilter,
+                                      MeetingItem, Resident, search_chars, time_limit, timeliness, week_start)
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope
 

@@ -11,7 +11,7 @@ Time limits (per grade, optionally per category; Jinniu's 2/24/72 hours as defau
 office must respond within `respond_hours` (the first step after intake) and close the matter (resolved
 or explained as unresolvable) within `resolve_hours`, both counted from the intake time; a reopened
 matter gets a fresh resolve limit counted from the reopening. An on-the-spot matter has no hours: it is
-closed the day it was taken (see deadlines()).
+closed the day it was taken (see due.deadlines()).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from gridoffice.store.db import now as db_now
 from gridoffice.errors import NotFound, ValidationError
 from gridoffice.i18n import tr
 # The settings are re-exported: callers reach everything about matters through this module.
+from gridoffice.matters.due import as_now, deadlines, fmt_ts, parse_ts, soon_limit, standard_promise
 from gridoffice.matters.settings import (GRADE_HANDLER, GRADES, Category, TimeLimit, add_category,  # noqa: F401
                                          categories, category_origin, check_grade, get_category, limit_origin,
                                          rename_category, retire_category, set_time_limit, time_limit, time_limits)
@@ -94,7 +95,6 @@ NOTE_REQUIRED = {
     "note": "进展情况",
 }
 
-DUE_SOON_HOURS = 4
 
 
 # -- values ------------------------------------------------------------------------------------
@@ -216,35 +216,6 @@ class Dossier:
     meeting: tuple[MeetingItem, ...]
 
 
-# -- time ----------------------------------------------------------------------------------------
-def _parse_ts(value: str | dt.datetime | None, field: str, label: str) -> dt.datetime | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(microsecond=0, tzinfo=None)
-    text = clean_text(value).replace("T", " ")
-    try:
-        parsed = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise ValidationError(field, tr("{label}“{v}”不是有效的时间，请写成“2026-11-05 09:30”的样子")
-                              .format(label=tr(label), v=value)) from None
-    return parsed.replace(microsecond=0, tzinfo=None)
-
-
-def fmt_ts(value: dt.datetime) -> str:
-    return value.isoformat(" ", "seconds")
-
-
-def as_now(now: dt.datetime | str | None) -> dt.datetime:
-    return _parse_ts(now, "now", "当前时间") if now is not None else _parse_ts(db_now(), "now", "当前时间")
-
-
-def soon_limit(now: dt.datetime) -> dt.datetime:
-    """A deadline before this moment is 'due soon': today, or within the next few hours."""
-    midnight = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time())
-    return max(midnight, now + dt.timedelta(hours=DUE_SOON_HOURS))
-
-
 def pending_due(state: str, responded_at: str | None, respond_due: str, resolve_due: str) -> str | None:
     """The deadline a matter in this state still has to meet (None once it is closed)."""
     if state not in OPEN_STATES:
@@ -270,31 +241,6 @@ def timeliness(m: Matter, now: dt.datetime | str | None = None) -> Timeliness:
         return Timeliness("due_soon", due, tr("即将到期（{due}前{what}）").format(due=due[:16], what=what),
                           late_response)
     return Timeliness("in_time", due, tr("期限内（{due}前{what}）").format(due=due[:16], what=what), late_response)
-
-
-def urgency_sql(now: dt.datetime) -> tuple[str, list[str]]:
-    """SQL twin of timeliness() for sorting: 0 overdue, 1 due soon, 2 in time, 3 closed."""
-    return ("CASE WHEN m.due_at IS NULL THEN 3 WHEN m.due_at < ? THEN 0 WHEN m.due_at < ? THEN 1 ELSE 2 END",
-            [fmt_ts(now), fmt_ts(soon_limit(now))])
-
-
-def standard_promise(grade: str, resolve_due: str) -> tuple[str, str]:
-    """The public promise every matter carries from intake (seed 004: "对为民服务的每一事项，都要实行
-    公开承诺"): the time limit, told to the resident; a handler's own promise replaces it."""
-    day = resolve_due[:10]
-    if grade == "on_spot":
-        return tr("当场办理并答复居民"), day
-    return tr("按时限于{date}前办结并答复居民").format(date=day), day
-
-
-def deadlines(limit: TimeLimit, start: dt.datetime) -> tuple[str, str]:
-    """(respond by, resolve by). An on-the-spot matter is "当场登记、处理并反馈" (seed 000): both fall at
-    the end of the day it was taken (or reopened), whatever hours a row says."""
-    if limit.grade == "on_spot":
-        end = fmt_ts(dt.datetime.combine(start.date(), dt.time(23, 59, 59)))
-        return end, end
-    return (fmt_ts(start + dt.timedelta(hours=limit.respond_hours)),
-            fmt_ts(start + dt.timedelta(hours=limit.resolve_hours)))
 
 
 # -- intake ----------------------------------------------------------------------------------
@@ -340,7 +286,7 @@ def intake(db: Database, *, source: str, category_id: int, grade: str, title: st
         raise ValidationError("title", tr("请填写诉求事项（居民反映或要求什么）"))
     check_length(title, "matter_title", "title")
     content = clean_field(content, "matter_content", "content", multiline=True)
-    received = _parse_ts(received_at, "received_at", "受理时间") or current
+    received = parse_ts(received_at, "received_at", "受理时间") or current
     if received > current + dt.timedelta(minutes=5):
         raise ValidationError("received_at", tr("受理时间{t}晚于现在，请核对").format(t=fmt_ts(received)[:16]))
     resident_name = clean_field(resident_name, "resident_name")
@@ -440,7 +386,7 @@ def _load(db: Database, matter_id: int) -> dict:
 
 def _step_time(db: Database, row: dict, at: str | dt.datetime | None, current: dt.datetime) -> dt.datetime:
     """When the step happened: now, or a time typed from a paper record (not before the last step)."""
-    when = _parse_ts(at, "at", "办理时间") or current
+    when = parse_ts(at, "at", "办理时间") or current
     if when > current + dt.timedelta(minutes=5):
         raise ValidationError("at", tr("办理时间{t}晚于现在，请核对").format(t=fmt_ts(when)[:16]))
     last = db.execute("SELECT max(at) FROM matter_events WHERE matter_id = ?", [row["id"]]).fetchone()[0]
@@ -573,8 +519,8 @@ def regrade(db: Database, matter_id: int, *, grade: str, reason: str, at=None, b
     limit = time_limit(db, grade, row["category_id"])
     reopened = db.execute("SELECT max(at) FROM matter_events WHERE matter_id = ? AND action = 'reopen'",
                           [matter_id]).fetchone()[0]
-    respond_due = deadlines(limit, _parse_ts(row["received_at"], "received_at", "受理时间"))[0]
-    resolve_due = deadlines(limit, _parse_ts(reopened or row["received_at"], "received_at", "受理时间"))[1]
+    respond_due = deadlines(limit, parse_ts(row["received_at"], "received_at", "受理时间"))[0]
+    resolve_due = deadlines(limit, parse_ts(reopened or row["received_at"], "received_at", "受理时间"))[1]
     changes = {"grade": grade, "respond_due": respond_due, "resolve_due": resolve_due}
     _write(db, row, changes, "regrade", stamp, by or trail.actor(db), reason,
            {"from": row["grade"], "to": grade}, None)
