@@ -82,12 +82,11 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from json.encoder import c_make_encoder, encode_basestring
 from operator import itemgetter
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Generator, Iterable, Iterator, Mapping
+from typing import Generator, Iterator, Mapping
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -105,6 +104,7 @@ from gridoffice.consolidation import LAST_HASH, LAST_HEAD, PACKAGE_ROLES, SEQUEN
 from gridoffice.consolidation.sealed import (ALTERED, CHUNK, CONTENT, FORMAT, MAGIC, NEWER_FORMAT, NOT_PACKAGE, OLDER_FORMAT, OTHER_STREET,
                                              REFUSALS, SIGN_LABEL, SIGNATURE, UNKNOWN_OFFICE, WRONG_SIGNER, LineReader, Sealer, Source, altered,
                                              content_key, digests, not_package, raw_public, read_header, read_manifest, refuse)
+from gridoffice.consolidation.hashing import canonical_row, encode_row, row_hash, table_hash, table_hash_of
 from gridoffice.consolidation.tables import AUDIT, NAMES, TABLES, Table
 
 _EMPTY = hashlib.sha256(b"").hexdigest()
@@ -115,49 +115,6 @@ __all__ = ["ALTERED", "CONTENT", "FORMAT", "MAGIC", "NEWER_FORMAT", "NOT_PACKAGE
            "REFUSALS",
            "UNKNOWN_OFFICE", "WRONG_SIGNER", "Head", "Manifest", "Package", "TableState", "Written", "canonical_row",
            "package_state", "read_package", "row_hash", "table_hash", "table_hash_of", "write_package"]
-
-# --- the one definition of a row's and a table's hash --------------------------------------------
-
-# json.dumps with these options, made once: dumps would build a new encoder for every row.
-_CANONICAL = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
-
-
-def canonical_row(row: Mapping[str, object]) -> bytes:
-    """The bytes a row is hashed (and sent) as."""
-    return _CANONICAL(row).encode("utf-8")
-
-
-def _fail(value: object) -> object:
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-
-# The same bytes as canonical_row (json's own C encoder with the same options), made once: the
-# writer encodes a million rows, and JSONEncoder.encode builds this encoder anew for each.
-_ROW_ENCODER = c_make_encoder(None, _fail, encode_basestring, None, ":", ",", True, False, False) \
-    if c_make_encoder else None
-
-
-def _encode(row: Mapping[str, object]) -> bytes:
-    if _ROW_ENCODER is None:
-        return canonical_row(row)
-    return "".join(_ROW_ENCODER(row, 0)).encode("utf-8")
-
-
-def row_hash(row: Mapping[str, object]) -> str:
-    return hashlib.sha256(canonical_row(row)).hexdigest()
-
-
-def table_hash(row_hashes: Iterable[str]) -> str:
-    """The hashes (hex) must come in the order of their rows' gid."""
-    digest = hashlib.sha256()
-    for h in row_hashes:
-        digest.update(bytes.fromhex(h))
-    return digest.hexdigest()
-
-
-def table_hash_of(rows: Iterable[Mapping[str, object]]) -> str:
-    return table_hash(h for _, h in sorted((r["gid"], row_hash(r)) for r in rows))
-
 
 # --- the manifest -------------------------------------------------------------------------------
 
@@ -284,7 +241,7 @@ def _rows_as_lines(db: Database, names: list[str], parts: list[str], source: str
     for line, real, rowid, *rest in db.execute(f"SELECT {_lines_sql(names, parts)}, t.rowid{more} {source} "
                                                "ORDER BY t.rowid"):
         if real:
-            line = _encode(dict(zip(names, db.execute(fallback, [rowid]).fetchone())))
+            line = encode_row(dict(zip(names, db.execute(fallback, [rowid]).fetchone())))
         else:
             line = line.encode("utf-8")
         yield (line, *rest)
