@@ -7,9 +7,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
-from gridoffice.audit import trail
-from gridoffice.org import regions, staff
-from gridoffice.store.db import open_db
+from gridoffice.changes import Changes
+from gridoffice import audit, regions, staff
+from gridoffice.db import open_db
 from gridoffice.idcard import make_id
 from ui.pages import completeness_page
 from ui.pages.completeness_page import CompletenessPage
@@ -22,7 +22,7 @@ def template(tmp_path_factory):
     and the two class-3 households he does not contact."""
     path = tmp_path_factory.mktemp("completeness") / "office.db"
     db = open_db(path)
-    trail.set_actor(db, "测试员")
+    audit.set_actor(db, "测试员")
     ids = {}
     with db.atomic():  # one commit for the whole fixture keeps the test fast
         community = regions.create_unit(db, None, "community", "东港社区")
@@ -114,7 +114,7 @@ def test_a_change_marks_the_result_stale_and_a_rerun_clears_it(page, office, qtb
             db.execute("UPDATE households SET org_id = (SELECT id FROM org_units WHERE level = 'grid') WHERE id = ?",
                        [household_id])
 
-    page.ctx.write(move_into_grid, office["households"]["0002"], description="移入网格", kinds={"households"})
+    page.ctx.write(move_into_grid, office["households"]["0002"], description="移入网格", changes=Changes.HOUSEHOLDS)
     qtbot.waitUntil(lambda: page.stale)
     assert "按 F5 重新检查" in page.status.text()
     page.run_check()
@@ -132,7 +132,7 @@ def test_the_check_can_be_cancelled(page, qtbot, monkeypatch):
             yield done, 0, "正在检查"
         return []
 
-    monkeypatch.setattr(completeness_page.completeness, "completeness", endless)
+    monkeypatch.setattr(completeness_page.checks, "completeness", endless)
     page.run_check()
     assert not page.run_button.isEnabled()
     qtbot.waitUntil(lambda: page.job.dialog is not None and page.job.dialog.isVisible(), timeout=3000)

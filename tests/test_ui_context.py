@@ -4,6 +4,7 @@ import threading
 
 import pytest
 
+from gridoffice.changes import Changes
 from gridoffice.errors import ValidationError
 from ui.context import AppContext, Cancelled
 
@@ -27,8 +28,8 @@ def test_write_runs_off_the_gui_thread_and_announces_the_change(ctx, qtbot):
     results = []
     with qtbot.waitSignal(ctx.changed) as blocker:
         ctx.write(fn, "office_name", "测试社区", description="保存设置", on_done=results.append,
-                  kinds={"settings"})
-    assert blocker.args == [frozenset({"settings"})]
+                  changes=Changes.SETTINGS)
+    assert blocker.args == [Changes.SETTINGS, None]
     assert results == [42]
     assert seen["thread"] == "gridoffice-writer"
     assert ctx.reader().execute("SELECT value FROM settings WHERE key='office_name'").fetchone()[0] == "测试社区"
@@ -41,7 +42,7 @@ def test_failed_write_is_rolled_back_and_reported(ctx, qtbot):
         raise ValidationError("name", "姓名不能为空")
 
     with qtbot.waitSignal(ctx.write_failed) as blocker:
-        ctx.write(fn, description="保存", kinds={"persons"})
+        ctx.write(fn, description="保存", changes=Changes.PERSONS)
     assert blocker.args[1].message == "姓名不能为空"
     assert ctx.reader().execute("SELECT count(*) FROM settings WHERE key='x'").fetchone()[0] == 0
     assert not ctx.busy

@@ -6,11 +6,9 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from gridoffice.access import users
-from gridoffice.archive import households
-from gridoffice.audit import trail, journal
-from gridoffice.store import backup, lock, storage
-from gridoffice.store.db import open_db, raw_connect
+from gridoffice.changes import Changes
+from gridoffice import audit, audit_log, backup, households, lock, safety, users
+from gridoffice.db import open_db, raw_connect
 from gridoffice.masking import find_unmasked, mask_birth
 from ui import app as app_module
 from ui.context import AppContext
@@ -27,7 +25,7 @@ PASSWORD = "gridoffice1"
 def office_file(tmp_path):
     path, office = office_copy(tmp_path)
     db = open_db(path)
-    trail.set_actor(db, "测试员")
+    audit.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
     users.create_user(db, "grid_a", PASSWORD, "grid_worker", by=ADMIN, org_id=office.grid_a)
     db.close()
@@ -52,7 +50,7 @@ def test_log_in_says_a_wrong_password_then_opens_as_the_user(qtbot, office_file)
     qtbot.addWidget(window)
     assert seen == ["用户名或密码不正确"]
     assert isinstance(window.ctx.user, users.User) and window.ctx.user.role == "grid_worker"
-    assert trail.actor(window.ctx._write_db) == "grid_a"
+    assert audit.actor(window.ctx._write_db) == "grid_a"
     window.close()
 
 
@@ -136,7 +134,7 @@ def test_phones_are_masked_and_a_reveal_needs_a_reason_and_is_logged(qtbot, offi
     page.detail.reveal_phone.click()
     assert "请填写原因" in outcome["no_reason"]
     assert page.detail.fields["phone"].text() == "13800000001"
-    entries = [e for e in journal.query(window.ctx.reader(), scope=ADMIN) if e.action == "reveal"]
+    entries = [e for e in audit_log.query(window.ctx.reader(), scope=ADMIN) if e.action == "reveal"]
     assert len(entries) == 1 and entries[0].new == {"field": "phone", "reason": "电话联系本人"}
     assert entries[0].actor == "admin"
     page.show_household(office.h_wang)
@@ -169,20 +167,20 @@ def test_a_full_disk_is_told_in_chinese_and_the_window_stays_usable(qtbot, offic
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     ctx.write(lambda db: db.execute("PRAGMA max_page_count = " + str(db.execute("PRAGMA page_count").fetchone()[0])),
-              description="")
+              description="", changes=Changes.NONE)
 
     def fill(db):
         with db.atomic():
             db.execute("UPDATE households SET notes = ? WHERE id = ?", ["满" * 200_000, office.h_wang])
 
-    ctx.write(fill, description="写入备注")
+    ctx.write(fill, description="写入备注", changes=Changes.HOUSEHOLDS)
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert "磁盘" in shown[0] and "没有保存" in shown[0]
     assert ctx.reader().execute("SELECT notes FROM households WHERE id = ?", [office.h_wang]).fetchone()[0] == ""
     done = []
-    ctx.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"), description="")
+    ctx.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"), description="", changes=Changes.NONE)
     ctx.write(lambda db: households.update_household(db, office.h_wang, notes="好了"), description="修改备注",
-              on_done=done.append)
+              changes=Changes.HOUSEHOLDS, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     window.close()
 
@@ -195,11 +193,11 @@ def test_backup_now_from_the_menu_and_restore_reopens_the_backup(qtbot, office_f
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
     assert "完整性检查通过" in dialog.status.text()
     taken = backup.list_backups(path)[0].path
-    assert not storage.integrity_problems(taken)
+    assert not safety.integrity_problems(taken)
     dialog.close()
     done = []
     window.ctx.write(lambda db: households.update_household(db, office.h_wang, address="新地址"),
-                     description="改地址", on_done=done.append)
+                     description="改地址", changes=Changes.HOUSEHOLDS, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append((parent, title)))
@@ -282,7 +280,7 @@ def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_fil
 
 
 def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
-    from gridoffice.archive import people
+    from gridoffice import people
     from ui.person_form import PersonForm
 
     path, office = office_file
@@ -339,7 +337,7 @@ def test_the_window_refuses_another_programs_database_and_a_newer_file_untouched
     import hashlib
     import sqlite3
 
-    from gridoffice.store import officefile
+    from gridoffice import officefile
 
     stranger = tmp_path / "places.sqlite"
     conn = sqlite3.connect(stranger)

@@ -5,11 +5,10 @@ import shutil
 
 import pytest
 
-from gridoffice.activity import must_visits, visits
-from gridoffice.audit import trail
-from gridoffice.org import staff
-from gridoffice.store.db import open_db
-from gridoffice.access.users import whole_office
+from gridoffice.changes import Changes
+from gridoffice import audit, must_visits, staff, visits
+from gridoffice.db import open_db
+from gridoffice.users import whole_office
 from tests.ui_helpers import opened_page
 from ui.must_visit_views import AssignDialog, CampaignDialog, MustVisitDialog, SituationsDialog
 from ui.pages.visits_page import VisitsPage
@@ -25,7 +24,7 @@ def office(small_office_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
-    trail.set_actor(db, "测试员")
+    audit.set_actor(db, "测试员")
     # A contact household and its staff member.
     staff_id, household_id = db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL "
                                         "ORDER BY id LIMIT 1").fetchone()
@@ -68,7 +67,7 @@ def test_a_must_visit_is_recorded_listed_and_done_by_a_visit(office, qtbot):
         assert "必访情形待走访 <b style='color:#b00020'>1</b>" in bench.caption.text()
         ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],
                                                  visited_on="2026-10-30", today=TODAY), description="走访",
-                  kinds={"visits"})
+                  changes=Changes.VISITS)
         qtbot.waitUntil(lambda: bench.data is not None and bench.data.must_visits == [] and not bench.is_loading())
         assert bench.must_table.model().rowCount() == 0
     finally:
@@ -118,7 +117,7 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
         with qtbot.waitSignal(ctx.changed, timeout=5000):
             ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],
                                                      visited_on="2026-09-20", today=TODAY), description="走访",
-                      kinds={"visits"})
+                      changes=Changes.VISITS)
         qtbot.waitUntil(lambda: sum(int(view.grids.item(r, 3).text()) for r in range(view.grids.rowCount())) == 1)
         view.grids.selectRow(0)
         assign = AssignDialog(ctx, view.campaigns[0], view.cover[0], view)

@@ -5,9 +5,9 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
-from gridoffice.audit import trail
-from gridoffice.org import regions, staff
-from gridoffice.store.db import open_db
+from gridoffice.changes import Changes
+from gridoffice import audit, regions, staff
+from gridoffice.db import open_db
 from ui.context import AppContext
 from ui.pages.org_page import OrgPage
 from tests.ui_helpers import copy_of, shown_page
@@ -18,7 +18,7 @@ def template(tmp_path_factory):
     """A community with an area, two grids (12 households in the first) and three staff; built once."""
     path = tmp_path_factory.mktemp("org") / "office.db"
     db = open_db(path)
-    trail.set_actor(db, "测试员")
+    audit.set_actor(db, "测试员")
     community = regions.create_unit(db, None, "community", "东港社区")
     area = regions.create_unit(db, community, "area", "第一片区")
     grid1 = regions.create_unit(db, area, "grid", "第一网格")
@@ -368,7 +368,7 @@ def test_a_change_made_while_the_page_was_hidden_shows_on_return(page, office, q
     page.select_unit(office["grid1"])
     page.hide()
     page.ctx.write(lambda db: staff.add_staff(db, "冯新人", "volunteer", org_id=office["grid1"]),
-                   description="新增人员", kinds={"staff"})
+                   description="新增人员", changes=Changes.STAFF)
     qtbot.waitUntil(lambda: page._dirty)
     assert "冯新人" not in [cells[0] for cells in staff_cells(page)]
     page.show()
@@ -401,7 +401,7 @@ def test_an_empty_office_starts_its_tree_with_insert(qtbot, tmp_path):
 def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, office, qtbot):
     reader = page.ctx.reader()
     page.ctx.write(lambda db: staff.add_role(db, office["doctor"], "liaison", office["grid1"]),
-                   description="任职", kinds={"staff"})
+                   description="任职", changes=Changes.STAFF)
     qtbot.waitUntil(lambda: [r.role for r in staff.roles_of(reader, office["doctor"])] == ["liaison"])
     page.select_unit(office["grid1"])
     row = [cells[0] for cells in staff_cells(page)].index("郑医生")
@@ -439,13 +439,13 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
 
 
 def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qtbot):
-    from gridoffice.archive import households
+    from gridoffice import households
     from tests._domain import man
 
     done = []
     page.ctx.write(lambda db: households.create_household(
         db, org_id=office["grid1"], head=man("陈书记", political_status="party_member"), number="H-900"),
-        description="建户", kinds={"households"}, on_done=done.append)
+        description="建户", changes=Changes.HOUSEHOLDS, on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
     page.select_unit(office["community"])
     row = [cells[0] for cells in staff_cells(page)].index("陈书记")

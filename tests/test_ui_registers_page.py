@@ -5,12 +5,10 @@ import datetime as dt
 import pytest
 from PySide6.QtCore import Qt
 
-from gridoffice.access import users
-from gridoffice.archive import people
-from gridoffice.audit import trail
-from gridoffice.org import regions
+from gridoffice.changes import Changes
+from gridoffice import audit, office_tags, people, regions, users
 from gridoffice.ages import age_on
-from gridoffice.store.db import open_db
+from gridoffice.db import open_db
 from gridoffice.errors import NotFound
 from gridoffice.idcard import make_id
 from gridoffice.masking import mask_birth
@@ -30,7 +28,7 @@ def template(tmp_path_factory):
     """Two grids; persons written with plain SQL so their birth dates are exact."""
     path = tmp_path_factory.mktemp("registers") / "office.db"
     db = open_db(path)
-    trail.set_actor(db, "测试员")
+    audit.set_actor(db, "测试员")
     people = {}
     with db.atomic():  # one commit for the whole fixture keeps the test fast
         community = regions.create_unit(db, None, "community", "东港社区")
@@ -156,7 +154,7 @@ def test_a_change_to_tags_recounts(page, office, qtbot):
         with db.atomic():
             people.add_tag(db, pid, "disabled", since="2024-01-01", today=dt.date(2026, 11, 1))
 
-    page.ctx.write(tag, description="标记", kinds={"tags"})
+    page.ctx.write(tag, description="标记", changes=Changes.TAGS)
     qtbot.waitUntil(lambda: count_of(page, "disabled") == "3")
 
 
@@ -176,7 +174,7 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
     import openpyxl
     from PySide6.QtWidgets import QFileDialog
 
-    from gridoffice.audit import journal
+    from gridoffice import audit_log
 
     page.select_group("disabled")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
@@ -200,14 +198,14 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
                           check=True).stdout
     assert "残疾人" in text and all(name in text for name in shown)
     assert "138****5678" in text and not any(n in text for n in full) and "13812345678" not in text
-    kinds = [e.new["kind"] for e in journal.query(page.ctx.reader(), journal.Filter(action="export"), scope=users.whole_office("测试员"))]
+    kinds = [e.new["kind"] for e in audit_log.query(page.ctx.reader(), audit_log.Filter(action="export"), scope=users.whole_office("测试员"))]
     assert kinds[:2] == ["register_list_pdf", "register_list"]
 
 
 def test_a_register_the_role_may_not_see_cannot_be_exported(office):
     from exports import register_list
     from gridoffice.errors import PermissionDenied
-    from gridoffice.access.users import whole_office
+    from gridoffice.users import whole_office
 
     db = open_db(office["path"])
     scope = whole_office("网格员", "grid_worker")
@@ -216,3 +214,33 @@ def test_a_register_the_role_may_not_see_cannot_be_exported(office):
         list(register_list.write_xlsx(db, office["path"].parent / "x.xlsx", "disabled", scope=scope))
     assert not (office["path"].parent / "x.xlsx").exists()
     db.close()
+
+
+def test_a_register_the_page_adds_reloads_it_once(page, qtbot, monkeypatch):
+    """The page redraws after its own write; the change it announces does not redraw it again."""
+    class Named:
+        def __init__(self, parent):
+            pass
+
+        def exec(self):
+            return 1
+
+        def values(self):
+            return "失业人员", False
+
+    monkeypatch.setattr("ui.dialogs.RegisterDialog", Named)
+    qtbot.waitUntil(lambda: not page._count_worker.pending)
+    reloads = []
+    reload = page.reload
+    monkeypatch.setattr(page, "reload", lambda: (reloads.append(1), reload()))
+    with qtbot.waitSignal(page.ctx.changed) as announced:
+        page.new_register()
+    assert announced.args == [Changes.TAGS, page]
+    qtbot.waitUntil(lambda: any(item.text(0) == "失业人员" for item in page._group_items.values()))
+    assert reloads == [1]
+    # The same kind of change made elsewhere redraws the page once, through the signal.
+    page.ctx.write(lambda db: office_tags.add_register(db, "失能老人", sensitive=False), description="增设名册",
+                   changes=Changes.TAGS)
+    qtbot.waitUntil(lambda: len(reloads) == 2)
+    qtbot.wait(50)
+    assert reloads == [1, 1]

@@ -2,7 +2,7 @@
 
 Each indicator is taken into the assessment or not, with its full-marks target and its weight. The
 rules (which indicators exist, what a target may be, who may change them) live in
-gridoffice.reports.assessment; this dialog only shows them and hands the rows over."""
+gridoffice.stats_assessment; this dialog only shows them and hands the rows over."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice.reports import assessment as A
+from gridoffice import stats_assessment as A
+from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 
 
@@ -115,4 +116,4 @@ class AssessmentTemplateDialog(QDialog):
             self.accept()
 
         self.ctx.write(lambda db: A.set_template(db, items), description=self.tr("修改考核模板"),
-                       kinds={"settings"}, on_done=done, on_error=failed)
+                       changes=of_module(A), on_done=done, on_error=failed)

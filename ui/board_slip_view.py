@@ -1,7 +1,7 @@
 """民情留言板与抄送单: the two registers, a tab of the matters page.
 
 Each entry is answered, or taken in as a matter or as a household's need; the register shows what
-became of it. The rules live in gridoffice.activity.board_slips; this view lists and hands inputs over."""
+became of it. The rules live in gridoffice.board_slips; this view lists and hands inputs over."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ import datetime as dt
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidget,
+    QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidget,
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice.activity import board_slips as B
-from gridoffice.matters import rules as M
+from gridoffice import board_slips as B
+from gridoffice import matters as M
+from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.matter_dialogs import combo, note_edit
 from ui.widgets.write_dialog import WriteDialog
 
-_KINDS = {"matters", "needs"}
+_CHANGES = of_module(B)
 
 
 class EntryDialog(WriteDialog):
@@ -47,7 +48,7 @@ class EntryDialog(WriteDialog):
         values = dict(content=self.content.toPlainText(), sender=self.sender.text(), addressee=self.addressee.text(),
                       household_number=self.household.text())
         self.submit(lambda db: B.add(db, kind, received_on=day, today=today, **values),
-                    description=self.tr("登记{what}").format(what=self.tr(B.KINDS[kind])), kinds=_KINDS)
+                    description=self.tr("登记{what}").format(what=self.tr(B.KINDS[kind])), changes=_CHANGES)
 
 
 class AnswerDialog(WriteDialog):
@@ -60,7 +61,8 @@ class AnswerDialog(WriteDialog):
 
     def save(self) -> None:
         reply, item_id, today = self.reply.toPlainText(), self.item_id, self.today
-        self.submit(lambda db: B.answer(db, item_id, reply, today=today), description=self.tr("答复"), kinds=_KINDS)
+        self.submit(lambda db: B.answer(db, item_id, reply, today=today), description=self.tr("答复"),
+                    changes=_CHANGES)
 
 
 class ToMatterDialog(WriteDialog):
@@ -82,7 +84,7 @@ class ToMatterDialog(WriteDialog):
             self.show_error(self.tr("请先在“类别与时限”中设置事项类别"), "category_id")
             return
         self.submit(lambda db: B.to_matter(db, item_id, category_id=category, grade=grade, title=title),
-                    description=self.tr("转为事项"), kinds=_KINDS)
+                    description=self.tr("转为事项"), changes=_CHANGES)
 
 
 class BoardSlipView(QWidget):
@@ -182,7 +184,8 @@ class BoardSlipView(QWidget):
             return
         today = self.today()
         self.page.ctx.write(lambda db: B.to_need(db, item.id, today=today), description=self.tr("转为需求"),
-                            kinds=_KINDS, on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
+                            changes=_CHANGES,
+                            on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
 
     def _open_matter(self, index) -> None:
         if 0 <= index.row() < len(self.rows) and self.rows[index.row()].matter_id:

@@ -2,7 +2,9 @@
 
 Reads on the GUI thread use `reader()` (short queries only). Every write goes through `write()`,
 which runs on one writer thread owning the only write connection (STYLE.md: Anki's taskman,
-Datasette's database), then announces what changed with `changed(kinds)` on the GUI thread.
+Datasette's database), then announces what changed with `changed(changes, initiator)` on the GUI
+thread: a `gridoffice.changes.Changes` value and whoever asked for the write (a page that already
+redrew itself skips its own change).
 Long jobs go through `run_job()`, which shows a progress dialog after ~600 ms with a Cancel button.
 """
 
@@ -23,19 +25,13 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 from sqlite_utils import Database
 
-from gridoffice.access import staff_accounts, users
-from gridoffice.audit import trail
-from gridoffice.search import finder
-from gridoffice.store import storage as safety
-from gridoffice.store.db import WORKER_CACHE_MB, connect, fold_wal
-from gridoffice.store.lock import OfficeLock
-from gridoffice.store.opening import OpenOffice
+from gridoffice import audit, changes as core_changes, safety, search, staff_accounts, users
+from gridoffice.changes import Changes
+from gridoffice.db import WORKER_CACHE_MB, connect, fold_wal
+from gridoffice.lock import OfficeLock
+from gridoffice.safety import OpenOffice
 from gridoffice.errors import GridOfficeError
-from gridoffice.access.scope import Scope, bind
-
-# The kinds of change `changed` announces; pages refresh only for kinds that concern them.
-KINDS = frozenset({"org", "households", "persons", "tags", "staff", "teams", "contacts", "matters",
-                   "visits", "logs", "settings"})
+from gridoffice.scope import Scope, bind
 
 PROGRESS_DELAY_MS = 600
 
@@ -75,7 +71,8 @@ class _Task:
     description: str
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
-    kinds: frozenset
+    changes: Changes
+    initiator: object = None
     job: "Job | None" = None
     writes: bool = True  # a read-only job says nothing about saving
 
@@ -127,6 +124,13 @@ def open_office(path: str | Path, parent: QWidget | None = None) -> OpenOffice:
     return outcome["office"]
 
 
+def _checked(changes: Changes) -> Changes:
+    """A write announces only members of Changes: a misspelt or untyped kind fails where it is written."""
+    if not isinstance(changes, Changes):
+        raise TypeError(f"changes must be a gridoffice.changes.Changes, not {changes!r}")
+    return changes
+
+
 def drive(job: Iterator[tuple[int, int, str]], report: Callable[[int, int, str], None],
           cancelled: threading.Event) -> Any:
     """Run a progress generator to its end in the current thread; returns its result."""
@@ -144,7 +148,7 @@ def drive(job: Iterator[tuple[int, int, str]], report: Callable[[int, int, str],
 class AppContext(QObject):
     """One open office file. Create it on the GUI thread; call close() when the window closes."""
 
-    changed = Signal(object)  # frozenset of kinds
+    changed = Signal(object, object)  # Changes, initiator (None when nobody in particular)
     write_started = Signal(str)  # description
     write_finished = Signal(str, bool)  # description, ok
     write_failed = Signal(str, object)  # description, exception (when no on_error was given)
@@ -157,15 +161,15 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.user = user or User(tr("管理员"))
-        # The lock, the after-a-crash check and the migrations (gridoffice.store.opening) happen before
+        # The lock, the after-a-crash check and the migrations (gridoffice.safety) happen before
         # any reader exists, so readers see the schema. Refusals raise GridOfficeError. A large
         # file is better opened with open_office() first, which keeps the window responsive.
         self._office = office or OpenOffice(self.db_path)
         self._write_db = self._office.db
         # What the clerk should know about this opening (e.g. the last session did not close cleanly).
         self.notices: tuple[str, ...] = self._office.report.notices
-        trail.set_actor(self._write_db, self.user.name)
-        # The writer's changes are the user's: refused outside their scope (gridoffice.access.scope.writable).
+        audit.set_actor(self._write_db, self.user.name)
+        # The writer's changes are the user's: refused outside their scope (gridoffice.scope.writable).
         bind(self._write_db, users.scope_of(self._write_db, self.user))
         # Readers never set the journal mode: the writer chose it (WAL, or DELETE on a network share).
         self._reader = connect(self.db_path, readonly=True)
@@ -217,7 +221,7 @@ class AppContext(QObject):
 
     def open_reader(self, cache_mb: int = WORKER_CACHE_MB) -> Database:
         """A new read connection for a worker thread, with a small page cache unless the worker asks
-        for more (gridoffice.store.db.WORKER_CACHE_MB); the caller closes it."""
+        for more (gridoffice.db.WORKER_CACHE_MB); the caller closes it."""
         return connect(self.db_path, readonly=True, cache_mb=cache_mb)
 
     @property
@@ -229,17 +233,23 @@ class AppContext(QObject):
     def write(self, fn: Callable[..., Any], *args: Any, description: str,
               on_done: Callable[[Any], None] | None = None,
               on_error: Callable[[BaseException], None] | None = None,
-              kinds: frozenset | set = frozenset()) -> None:
+              changes: Changes | None = None, initiator: object = None) -> None:
         """Run fn(write_db, *args) on the writer thread; callbacks and `changed` come on the GUI thread.
 
-        Without on_error, a failure is announced by `write_failed` (the main window shows it).
+        `changes` says what the write changes; without it fn must be a core function, whose module
+        declares it (gridoffice.changes.BY_MODULE). Without on_error, a failure is announced by
+        `write_failed` (the main window shows it).
         """
-        self._submit(_Task(fn, args, description, on_done, on_error, frozenset(kinds)))
+        if changes is None:
+            changes = core_changes.of(fn)
+            if changes is None:
+                raise TypeError(f"say what {fn!r} changes: it is not a core function that declares it")
+        self._submit(_Task(fn, args, description, on_done, on_error, _checked(changes), initiator))
 
     def run_job(self, job_factory: Callable[[Database], Iterator[tuple[int, int, str]]], title: str, *,
                 on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[BaseException], None] | None = None,
-                writes: bool = False, kinds: frozenset | set = frozenset(),
+                writes: bool = False, changes: Changes = Changes.NONE, initiator: object = None,
                 parent: QWidget | None = None) -> Job:
         """Run a progress generator off the GUI thread, with a cancellable dialog after ~600 ms.
 
@@ -247,6 +257,7 @@ class AppContext(QObject):
         connection and runs in turn with other writes; otherwise a fresh read connection.
         on_error receives Cancelled when the clerk cancelled.
         """
+        changes = _checked(changes)
         job = Job(title, self)
         dialog = QProgressDialog(title, tr("取消"), 0, 0, parent)
         dialog.setWindowTitle(title)
@@ -280,26 +291,27 @@ class AppContext(QObject):
             def body(db: Database) -> Any:
                 return drive(job_factory(db), self._reporter(job), job.cancel_requested)
 
-            self._submit(_Task(body, (), title, finish_ok, finish_err, frozenset(kinds), job))
+            self._submit(_Task(body, (), title, finish_ok, finish_err, changes, initiator, job))
         else:
             self._pending += 1
-            task = _Task(lambda: None, (), title, finish_ok, finish_err, frozenset(kinds), job, writes=False)
+            task = _Task(lambda: None, (), title, finish_ok, finish_err, changes, initiator, job,
+                         writes=False)
             threading.Thread(target=self._reader_job, args=(task, job_factory), daemon=True,
                              name="gridoffice-job").start()
         return job
 
     def fill_search_index(self) -> None:
-        """Write the search documents a bulk import left for later (gridoffice.search.index.fill),
+        """Write the search documents a bulk import left for later (gridoffice.search_index.fill),
         one committed batch per write, so the clerk's own writes take their turn in between."""
-        if self._filling or self._closed or not finder.pending(self._reader):
+        if self._filling or self._closed or not search.pending(self._reader):
             return
         self._filling = True
 
         def one_batch(db: Database) -> int:
-            job = finder.fill(db)
+            job = search.fill(db)
             next(job, None)  # the first batch, committed before it yields
             job.close()
-            return finder.pending(db)
+            return search.pending(db)
 
         def done(waiting: int) -> None:
             self._filling = False
@@ -313,11 +325,11 @@ class AppContext(QObject):
             self._filling = False
             self.write_failed.emit(tr("建立搜索索引"), exc)
 
-        self.write(one_batch, description="", on_done=done, on_error=failed)
+        self.write(one_batch, description="", on_done=done, on_error=failed, changes=Changes.NONE)
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run fn on the GUI thread after the writes queued so far have finished."""
-        self.write(lambda db: None, description="", on_done=lambda _r: fn())
+        self.write(lambda db: None, description="", on_done=lambda _r: fn(), changes=Changes.NONE)
 
     def navigate(self, table: str, row_id: int) -> None:
         """Ask the main window to show a record (e.g. from a completeness problem)."""
@@ -417,8 +429,8 @@ class AppContext(QObject):
         if error is None:
             if task.description and task.writes:
                 self.write_finished.emit(task.description, True)
-            if task.kinds:
-                self.changed.emit(task.kinds)
+            if task.changes:
+                self.changed.emit(task.changes, task.initiator)
             if task.on_done:
                 task.on_done(result)
         else:

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice.activity import visits
-from gridoffice.search import finder
+from gridoffice import search, visits
+from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from ui import undo
 from ui.background import LatestWorker
@@ -138,7 +138,7 @@ class FastEntryDialog(QDialog):
         needle = text.strip().lower()
         self._local = [label for label in self.known if needle and needle in label.lower()][:20]
         self._offer(self._local)
-        if needle and not finder.query_problem(needle):
+        if needle and not search.query_problem(needle):
             self._search_timer.start()
 
     def _search(self) -> None:
@@ -147,11 +147,11 @@ class FastEntryDialog(QDialog):
         scope = self.ctx.scope()
 
         def find(db):
-            if finder.number_search(db, text):
+            if search.number_search(db, text):
                 # A guessed ID or phone is recorded, or refused to some roles: the archive's search
                 # box takes it, not the picking of a household (household numbers still find theirs).
                 return []
-            hits = finder.search(db, text, status="active", limit=20, scope=scope)
+            hits = search.search(db, text, status="active", limit=20, scope=scope)
             ids = list(dict.fromkeys(h.household_id or h.id for h in hits if (h.household_id or h.id)))
             dues = visits.schedule(db, ids, scope=scope) if ids else {}
             return [dues[i] for i in ids if i in dues]
@@ -252,7 +252,7 @@ class FastEntryDialog(QDialog):
         lines = list(self.lines)
         staff_id = self.staff_id
         undo.operation(self.ctx, self.tr("录入{name}的一周走访（{n}条）").format(name=self.staff_name, n=len(lines)),
-                       lambda db: visits.record_week(db, staff_id, lines), kinds={"visits", "needs"},
+                       lambda db: visits.record_week(db, staff_id, lines), changes=of_module(visits),
                        on_done=self._saved, on_error=self._failed)
 
     def _saved(self, ids: list[int]) -> None:

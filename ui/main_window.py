@@ -11,10 +11,8 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, Q
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
 
-from gridoffice.access import users
-from gridoffice.archive import browse
-from gridoffice.org import regions
-from gridoffice.store import backup, officefile
+from gridoffice import backup, browse, officefile, regions, users
+from gridoffice.changes import Changes
 from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError
 
@@ -32,7 +30,7 @@ LEADER_PAGE, LEADER_ROLES = "dashboard", frozenset({"leader", "admin"})
 OTHER_PAGES_DELAY_MS = 150
 OTHER_PAGES_MAX_WAIT_S = 5.0
 # Kinds of change after which the status-bar totals are recounted.
-TOTAL_KINDS = {"households", "persons", "org"}
+_TOTALS = Changes.HOUSEHOLDS | Changes.PERSONS | Changes.ORG  # the status bar's totals
 
 
 def tr(text: str) -> str:
@@ -476,12 +474,12 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("{name} — 网格化管理").format(name=name))
 
     # -- signals -------------------------------------------------------------------------------
-    def _on_changed(self, kinds: frozenset) -> None:
+    def _on_changed(self, changes: Changes, initiator: object) -> None:
         for page in self.pages:
-            page.on_changed(kinds)
-        if kinds & TOTAL_KINDS:
+            page.on_changed(changes, initiator)
+        if changes & _TOTALS:
             self._refresh_totals()
-        if "settings" in kinds:
+        if changes & Changes.SETTINGS:
             self._update_title()
 
     def _on_write_failed(self, description: str, exc: BaseException) -> None:

@@ -1,7 +1,7 @@
 """Dialogs of the matters page: intake, one dialog for each step of the state machine, and the
 settings (categories and time limits).
 
-Every dialog submits one core call (gridoffice.matters.rules) through the context's writer; a refusal
+Every dialog submits one core call (gridoffice.matters) through the context's writer; a refusal
 is shown inside the dialog with the named input outlined, so nothing typed is lost.
 """
 
@@ -16,14 +16,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTim
                                QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice.matters import rules as M
-from gridoffice.archive import households, people
-from gridoffice.org import regions, staff
+from gridoffice import matters as M
+from gridoffice import households, people, regions, staff
+from gridoffice.changes import Changes
 from ui.widgets.search_combo import searchable
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.write_dialog import WriteDialog
 
-KINDS = frozenset({"matters"})
 
 
 def short(text: str, size: int = 12) -> str:
@@ -126,7 +125,7 @@ class IntakeDialog(WriteDialog):
             received_at=self.received.dateTime().toPython(),
         )
         self.submit(lambda db: M.intake(db, **values), description=self.tr("受理事项“{title}”").format(
-            title=short(values["title"].strip())), kinds=KINDS, undoable=True)
+            title=short(values["title"].strip())), changes=Changes.MATTERS, undoable=True)
 
 
 class StepDialog(WriteDialog):
@@ -206,7 +205,7 @@ class StepDialog(WriteDialog):
 
         # A resident's evaluation and the archiving are not the clerk's to take back (README, Design).
         self.submit(write, description=self.tr("{action}事项{number}").format(
-            action=self.tr(M.ACTIONS[action]), number=self.matter.number), kinds=KINDS,
+            action=self.tr(M.ACTIONS[action]), number=self.matter.number), changes=Changes.MATTERS,
             undoable=action not in ("evaluate", "archive"))
 
 
@@ -336,7 +335,7 @@ class SettingsDialog(QDialog):
 
     def _write(self, fn, description: str) -> None:
         self.error.clear()
-        self.ctx.write(fn, description=description, kinds=KINDS, on_done=lambda _r: self.reload(),
+        self.ctx.write(fn, description=description, changes=Changes.MATTERS, on_done=lambda _r: self.reload(),
                        on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
 
     def _chosen(self) -> int | None:

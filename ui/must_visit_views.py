@@ -1,6 +1,6 @@
 """走访督查's tabs for 必访情形 (“八个一、十必访”) and 集中走访 (“每年组织的2次以上集中性走访”).
 
-The rules (what is due when, what counts as covered) live in gridoffice.activity.must_visits; these views list
+The rules (what is due when, what counts as covered) live in gridoffice.must_visits; these views list
 what it returns and hand a clerk's inputs to it."""
 
 from __future__ import annotations
@@ -13,12 +13,13 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice.activity import must_visits as MV
-from gridoffice.reports import monthly
+from gridoffice import must_visits as MV
+from gridoffice import stats
+from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.widgets.write_dialog import WriteDialog
 
-_KINDS = {"visits"}
+_CHANGES = of_module(MV)
 
 
 def _date_edit(parent: QWidget, day: dt.date) -> QDateEdit:
@@ -74,7 +75,7 @@ class MustVisitDialog(WriteDialog):
         number, situation = self.household.text(), self.situation.currentData()
         day, note, today = self.noted_on.date().toPython(), self.note.toPlainText(), self.today
         self.submit(lambda db: MV.record_for_number(db, number, situation, noted_on=day, note=note, today=today),
-                    description=self.tr("登记必访情形"), kinds=_KINDS)
+                    description=self.tr("登记必访情形"), changes=_CHANGES)
 
 
 class SituationsDialog(WriteDialog):
@@ -119,7 +120,8 @@ class SituationsDialog(WriteDialog):
     def save(self) -> None:
         items = [((self.table.item(r, 0).text() if self.table.item(r, 0) else ""), self.table.cellWidget(r, 1).value())
                  for r in range(self.table.rowCount())]
-        self.submit(lambda db: MV.set_situations(db, items), description=self.tr("修改必访情形清单"), kinds=_KINDS)
+        self.submit(lambda db: MV.set_situations(db, items), description=self.tr("修改必访情形清单"),
+                    changes=_CHANGES)
 
 
 class MustVisitView(QWidget):
@@ -176,7 +178,8 @@ class MustVisitView(QWidget):
             n=m.number, s=m.situation))
         if ok:
             self.page.ctx.write(lambda db: MV.cancel(db, m.id, reason), description=self.tr("撤销必访情形"),
-                                kinds=_KINDS, on_error=lambda exc: self.caption.setText(getattr(exc, "message", str(exc))))
+                                changes=_CHANGES,
+                                on_error=lambda exc: self.caption.setText(getattr(exc, "message", str(exc))))
 
 
 class CampaignDialog(WriteDialog):
@@ -191,7 +194,7 @@ class CampaignDialog(WriteDialog):
         scope = ctx.scope()
         if scope.whole_office:
             self.unit.addItem(self.tr("全部"), None)
-        for unit in monthly.report_units(ctx.reader(), scope):
+        for unit in stats.report_units(ctx.reader(), scope):
             self.unit.addItem(unit.detail + unit.name, unit.id)
         self.add_field(self.tr("范围"), self.unit, "org_id")
         self.start = self.add_field(self.tr("开始日期"), _date_edit(self, today), "start_on")
@@ -204,7 +207,7 @@ class CampaignDialog(WriteDialog):
         name, org_id, note = self.name.text(), self.unit.currentData(), self.note.toPlainText()
         start, end = self.start.date().toPython(), self.end.date().toPython()
         self.submit(lambda db: MV.plan_campaign(db, name, start_on=start, end_on=end, org_id=org_id, note=note),
-                    description=self.tr("安排集中走访"), kinds=_KINDS)
+                    description=self.tr("安排集中走访"), changes=_CHANGES)
 
 
 class AssignDialog(WriteDialog):
@@ -215,7 +218,7 @@ class AssignDialog(WriteDialog):
         self.setWindowTitle(self.tr("分派：{c}　{g}").format(c=campaign.name, g=grid.grid))
         self.campaign, self.grid = campaign, grid
         self.staff = QComboBox(self)
-        for member in monthly.report_staff(ctx.reader(), ctx.scope()):
+        for member in stats.report_staff(ctx.reader(), ctx.scope()):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
         if grid.staff_id is not None:
             self.staff.setCurrentIndex(max(0, self.staff.findData(grid.staff_id)))
@@ -224,7 +227,7 @@ class AssignDialog(WriteDialog):
     def save(self) -> None:
         staff_id, campaign_id, grid_id = self.staff.currentData(), self.campaign.id, self.grid.grid_id
         self.submit(lambda db: MV.assign(db, campaign_id, grid_id, staff_id), description=self.tr("分派集中走访"),
-                    kinds=_KINDS)
+                    changes=_CHANGES)
 
 
 class CampaignView(QWidget):

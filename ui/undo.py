@@ -3,7 +3,7 @@
 Field edits, moving a household and changing the head have inverses of their own in the core
 (update back, move back, make the old head head again). Every other operation (the household
 operations, visits and a paper week, logs and comments, needs, a matter's intake and the clerk's
-steps, staff and teams) is taken back by its own audit entries (gridoffice.audit.revert, `operation`
+steps, staff and teams) is taken back by its own audit entries (gridoffice.revert, `operation`
 below; a WriteDialog's `submit(undoable=True)` goes through it): undo reverts the operation's
 entries, redo reverts the undo's. The command is pushed after the
 write succeeded, so a refused edit never enters the stack; an undo the core refuses (the rows
@@ -18,10 +18,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 from sqlite_utils import Database
 
-from gridoffice.archive import households, people
-from gridoffice.audit import revert
-
-KINDS = frozenset({"households", "persons"})
+from gridoffice import households, people, revert
+from gridoffice.changes import ARCHIVE, Changes
 
 
 def tr(text: str) -> str:
@@ -32,12 +30,13 @@ class CoreCommand(QUndoCommand):
     """Redo/undo send core calls through the writer; the first redo is the edit already done."""
 
     def __init__(self, ctx, text: str, do: Callable[[Database], Any], undo: Callable[[Database], Any],
-                 kinds: frozenset = KINDS):
+                 changes: Changes = ARCHIVE, initiator: object = None):
         super().__init__(text)
         self.ctx = ctx
         self._do = do
         self._undo = undo
-        self._kinds = kinds
+        self._changes = changes
+        self._initiator = initiator
         self._done_already = True
 
     def redo(self) -> None:
@@ -50,14 +49,15 @@ class CoreCommand(QUndoCommand):
         self._write(self._undo, tr("撤销：{t}").format(t=self.text()))
 
     def _write(self, fn: Callable[[Database], Any], description: str) -> None:
-        self.ctx.write(fn, description=description, kinds=self._kinds)
+        # An undo or redo is nobody's own redraw: every page showing the rows catches up.
+        self.ctx.write(fn, description=description, changes=self._changes)
 
 
 class RevertCommand(CoreCommand):
     """An operation taken back and forth by its audit entries; `run` is the last change made."""
 
-    def __init__(self, ctx, text: str, run: revert.Run, kinds: frozenset):
-        super().__init__(ctx, text, self._revert, self._revert, kinds)
+    def __init__(self, ctx, text: str, run: revert.Run, changes: Changes):
+        super().__init__(ctx, text, self._revert, self._revert, changes)
         self.run = run
 
     def _revert(self, db: Database) -> revert.Run:
@@ -68,34 +68,35 @@ class RevertCommand(CoreCommand):
             self.ctx.write_failed.emit(description, exc)
             self.ctx.undo_stack.clear()
 
-        self.ctx.write(fn, description=description, kinds=self._kinds, on_done=self._moved, on_error=refused)
+        self.ctx.write(fn, description=description, changes=self._changes, on_done=self._moved, on_error=refused)
 
     def _moved(self, run: revert.Run) -> None:
         self.run = run
 
 
-def operation(ctx, text: str, fn: Callable[[Database], Any], *, kinds=KINDS, on_done=None, on_error=None) -> None:
+def operation(ctx, text: str, fn: Callable[[Database], Any], *, changes: Changes = ARCHIVE, initiator: object = None,
+              on_done=None, on_error=None) -> None:
     """fn(db) through the writer as one undoable step; on_done gets fn's result."""
-    kinds = frozenset(kinds)
 
     def done(out) -> None:
         result, run = out
-        ctx.undo_stack.push(RevertCommand(ctx, text, run, kinds))
+        ctx.undo_stack.push(RevertCommand(ctx, text, run, changes))
         if on_done:
             on_done(result)
 
-    ctx.write(lambda db: revert.run_of(db, fn), description=text, kinds=kinds, on_done=done, on_error=on_error)
+    ctx.write(lambda db: revert.run_of(db, fn), description=text, changes=changes, initiator=initiator, on_done=done,
+              on_error=on_error)
 
 
-def _push(ctx, text: str, do, undo, on_done):
+def _push(ctx, text: str, do, undo, on_done, changes: Changes = ARCHIVE):
     def done(_result):
-        ctx.undo_stack.push(CoreCommand(ctx, text, do, undo))
+        ctx.undo_stack.push(CoreCommand(ctx, text, do, undo, changes))
         if on_done:
             on_done(_result)
     return done
 
 
-def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None) -> None:
+def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None, initiator: object = None) -> None:
     """update_person with the given changes; undo writes the old values back."""
     old: dict = {}
 
@@ -105,12 +106,12 @@ def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None) -> 
         old.update({k: getattr(current, k) or "" for k in changes})
         return people.update_person(db, person_id, **changes)
 
-    ctx.write(do, description=text, kinds=KINDS,
+    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
               on_done=_push(ctx, text, lambda db: people.update_person(db, person_id, **changes),
                             lambda db: people.update_person(db, person_id, **old), on_done))
 
 
-def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=None) -> None:
+def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=None, initiator: object = None) -> None:
     old: dict = {}
 
     def do(db: Database):
@@ -119,25 +120,26 @@ def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=Non
         old.update({k: getattr(current, k) for k in changes})
         households.update_household(db, household_id, **changes)
 
-    ctx.write(do, description=text, kinds=KINDS,
+    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.update_household(db, household_id, **changes),
                             lambda db: households.update_household(db, household_id, **old), on_done))
 
 
-def move_household(ctx, household_id: int, org_id: int, text: str, on_done=None) -> None:
+def move_household(ctx, household_id: int, org_id: int, text: str, on_done=None, initiator: object = None) -> None:
     old: dict = {}
 
     def do(db: Database):
         old["org_id"] = households.get_household(db, household_id).org_id
         households.move_household(db, household_id, org_id)
 
-    ctx.write(do, description=text, kinds=KINDS | {"org"},
+    ctx.write(do, description=text, changes=ARCHIVE | Changes.ORG, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.move_household(db, household_id, org_id),
-                            lambda db: households.move_household(db, household_id, old["org_id"]), on_done))
+                            lambda db: households.move_household(db, household_id, old["org_id"]), on_done,
+                            ARCHIVE | Changes.ORG))
 
 
 def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str, relations: dict, text: str,
-                on_done=None) -> None:
+                on_done=None, initiator: object = None) -> None:
     """Undo makes the old head head again and gives everyone else their old relation back."""
     before: dict = {}
 
@@ -153,6 +155,6 @@ def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str
         others = {pid: rel for pid, rel in before["relations"].items() if pid not in (old_head, new_head_id)}
         households.change_head(db, household_id, old_head, before["relations"][new_head_id], relations=others)
 
-    ctx.write(do, description=text, kinds=KINDS,
+    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.change_head(
                   db, household_id, new_head_id, old_head_relation, relations=relations), undo, on_done))

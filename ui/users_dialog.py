@@ -1,5 +1,5 @@
 """用户管理 (administrators only): the accounts of this office file, adding one, resetting a
-password, disabling an account. Every change goes through the writer and gridoffice.access.users,
+password, disabling an account. Every change goes through the writer and gridoffice.users,
 which checks the administrator's permission and records it in the audit trail."""
 
 from __future__ import annotations
@@ -9,9 +9,8 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import vocab
-from gridoffice.access import staff_accounts, users
-from gridoffice.org import regions, staff
+from gridoffice import regions, staff, staff_accounts, users, vocab
+from gridoffice.changes import of_module
 
 from .dialogs import ok_cancel
 from .widgets.search_combo import searchable
@@ -65,7 +64,8 @@ class UserForm(QDialog):
         self.ctx.write(lambda db: users.create_user(db, self.name.text(), self.password.text(), self.role.currentData(),
                                                     by=scope, display_name=self.display.text(),
                                                     org_id=self.org.currentData()),
-                       description=self.tr("添加用户"), on_done=lambda _id: self.accept(), on_error=self._refused)
+                       description=self.tr("添加用户"), changes=of_module(users), on_done=lambda _id: self.accept(),
+                       on_error=self._refused)
 
     def _refused(self, exc: BaseException) -> None:
         self.buttons.setEnabled(True)
@@ -205,7 +205,7 @@ class UsersDialog(QDialog):
         who = self.staff_names.get(staff_id, "") if staff_id is not None else ""
         scope = self.ctx.scope()
         self.ctx.write(lambda db: staff_accounts.link(db, chosen.id, staff_id, by=scope),
-                       description=self.tr("账号对应工作人员"), kinds={"staff"},
+                       description=self.tr("账号对应工作人员"), changes=of_module(staff_accounts),
                        on_done=self._done(self.tr("账号“{user}”对应工作人员{staff}").format(user=chosen.name, staff=who)
                                           if who else self.tr("账号“{user}”不再对应工作人员").format(user=chosen.name)),
                        on_error=self._refused)

@@ -8,14 +8,13 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
-from gridoffice.activity import logs, visits
-from gridoffice.matters import rules as matters
+from gridoffice import logs, matters, visits
+from gridoffice.changes import Changes, of_module
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.matter_dialogs import short
 from ui.widgets.dates import date_edit
 from ui.widgets.write_dialog import WriteDialog
 
-_KINDS = frozenset({"visits", "logs", "needs"})
 
 
 def household_list(parent: QWidget, dues: list[visits.Due], checked: set[int]) -> QListWidget:
@@ -75,7 +74,7 @@ class VisitDialog(WriteDialog):
                                                    kind=kind, learned=learned, needs=needs),
                     description=self.tr("登记{name}走访{households}").format(
                         name=self.staff_name, households=households_text([self.numbers[h] for h in households])),
-                    kinds=_KINDS, undoable=True)
+                    changes=of_module(visits), undoable=True)
 
 
 class LogEntryDialog(WriteDialog):
@@ -107,7 +106,7 @@ class LogEntryDialog(WriteDialog):
         self.submit(lambda db: logs.add_entry(db, self.staff_id, day, text, household_ids=households,
                                               matter_ids=linked),
                     description=self.tr("写{name}{day}的民情日记").format(name=self.staff_name, day=day.isoformat()),
-                    kinds=_KINDS, undoable=True)
+                    changes=of_module(logs), undoable=True)
 
 
 class CommentDialog(WriteDialog):
@@ -133,7 +132,7 @@ class CommentDialog(WriteDialog):
         self.submit(lambda db: logs.add_comment(db, self.entry_id, text),
                     description=self.tr("点评{name}{day}的日志").format(name=self.entry.staff_name,
                                                                      day=self.entry.entry_date),
-                    kinds=_KINDS, undoable=True)
+                    changes=of_module(logs), undoable=True)
 
 
 class SolveNeedDialog(WriteDialog):
@@ -153,7 +152,7 @@ class SolveNeedDialog(WriteDialog):
         self.submit(lambda db: logs.solve_need(db, self.need_id, solution, solved_on=day),
                     description=self.tr("注销户{n}的需求“{what}”").format(n=self.need.household_number,
                                                                        what=short(self.need.content)),
-                    kinds=_KINDS, undoable=True)
+                    changes=of_module(logs), undoable=True)
 
 
 class NeedMatterDialog(WriteDialog):
@@ -184,7 +183,7 @@ class NeedMatterDialog(WriteDialog):
         self.submit(lambda db: logs.need_to_matter(db, self.need_id, category_id=category, grade=grade, title=title),
                     description=self.tr("户{n}的需求“{what}”转为事项").format(n=self.need.household_number,
                                                                          what=short(self.need.content)),
-                    kinds=_KINDS | {"matters"}, undoable=True)
+                    changes=of_module(logs) | Changes.MATTERS, undoable=True)
 
 
 class VisitRulesDialog(WriteDialog):
@@ -215,5 +214,5 @@ class VisitRulesDialog(WriteDialog):
                     if visits.visit_rules(db)[cls] != days:
                         visits.set_visit_rule(db, cls, days)
 
-        self.submit(write, description=self.tr("修改走访周期"), kinds=_KINDS)
+        self.submit(write, description=self.tr("修改走访周期"), changes=of_module(visits))
 

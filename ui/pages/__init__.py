@@ -7,7 +7,10 @@ The page contract (other slices write pages against it):
   组织与网格 20, 重点人群 30, 完整性检查 40, later pages 50 and up) and `SHORTCUT`
   (e.g. "Ctrl+3"; the main window assigns Ctrl+<n> in order when absent);
 - constructor `(ctx: AppContext, parent=None)` that does no slow work (load in `activated()`);
-- `on_changed(kinds: frozenset[str])`: refresh only when a kind concerns the page;
+- `on_changed(changes: Changes, initiator)`: refresh only for what concerns the page (a
+  `gridoffice.changes.Changes` value; `Page` reads its `CONCERNS` and marks itself stale). The
+  initiator is whoever asked for the write: a page that passes `initiator=self` to a write whose
+  `on_done` redraws what the write changed skips that change here, so it does not redraw twice;
 - optional `activated()`: called each time the page is shown, and `open_record(table, row_id)`:
   show one record when the clerk navigates to it (`ctx.navigate(table, row_id)`), returning True
   when the page handled it;
@@ -31,21 +34,39 @@ import importlib
 
 from PySide6.QtWidgets import QWidget
 
+from gridoffice.changes import Changes
+
 
 class Page(QWidget):
-    """Convenience base class with the contract's defaults."""
+    """Convenience base class with the contract's defaults.
+
+    A page reloads in `activated()` when `_dirty` is set; a change it is concerned with marks it
+    dirty and, while it is shown, reloads it at once (hidden pages catch up when shown).
+    """
 
     PAGE_ID = ""
     TITLE = ""
     ORDER = 100
     SHORTCUT = ""
+    CONCERNS = Changes.NONE  # the changes whose rows the page shows
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
+        self._dirty = True
 
-    def on_changed(self, kinds: frozenset) -> None:
-        """Refresh what depends on the given kinds of change."""
+    def on_changed(self, changes: Changes, initiator: object = None) -> None:
+        """Mark the page stale for a change that concerns it, and catch up now if it is shown;
+        a change the page asked for and redrew after itself is skipped."""
+        if initiator is self or not changes & self.CONCERNS:
+            return
+        self.mark_stale(changes)
+        if self.isVisible():
+            self.activated()
+
+    def mark_stale(self, changes: Changes) -> None:
+        """Note what to read again in activated(); pages with parts of their own refine it."""
+        self._dirty = True
 
     def activated(self) -> None:
         """The page became visible."""

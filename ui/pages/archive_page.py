@@ -11,13 +11,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTableView, QToolButton,
                                QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import ages, vocab
-from gridoffice.archive import browse, households, office_tags, people
-from gridoffice.org import regions
-from gridoffice.search import finder
-from gridoffice.store.db import CACHE_MB
+from gridoffice.changes import ARCHIVE, Changes
+from gridoffice import ages, browse, cards, households, office_tags, people, regions, search, vocab
+from gridoffice.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
-from gridoffice.archive.households import Household
+from gridoffice.households import Household
 
 from .. import undo
 from ..background import LatestWorker
@@ -34,7 +32,6 @@ SEARCH_DELAY_MS = 150
 SEARCH_LIMIT = 50
 FIRST_ROWS = 300
 ROW_HEIGHT = 24
-CHANGE_KINDS = {"households", "persons", "tags", "org", "contacts", "staff"}
 
 
 def tr(text: str) -> str:
@@ -53,6 +50,7 @@ class CountsDelegate(QStyledItemDelegate):
 class ArchivePage(Page):
     PAGE_ID = "archive"
     TITLE = "户籍档案"
+    CONCERNS = Changes.HOUSEHOLDS | Changes.PERSONS | Changes.TAGS | Changes.ORG | Changes.CONTACTS | Changes.STAFF
     ORDER = 10
     # How many rows the list holds ("共N户"): the window shows it in the status bar's permanent part,
     # so it never covers a confirmation such as "已保存…".
@@ -303,16 +301,18 @@ class ArchivePage(Page):
             self.reload()  # the tree and its counts follow the first rows (_after_paint)
         self.views[self._current_kind()].setFocus()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if not self._loaded_once or not (kinds & CHANGE_KINDS):
+    def on_changed(self, changes: Changes, initiator: object = None) -> None:
+        if not self._loaded_once or not changes & self.CONCERNS:
             return
-        if "org" in kinds:
+        if changes & Changes.ORG:
             self._load_tree()
         else:
             self._load_counts()
         self._dirty = {"households": True, "persons": True}
         self._reload_kind(self._current_kind())
-        if self.detail.household is not None:
+        # The page's own operations that show a household when they finish (initiator=self) are not
+        # shown here first.
+        if self.detail.household is not None and initiator is not self:
             self.detail.show_household(self.detail.household.id)
         self._update_actions()
 
@@ -643,7 +643,7 @@ class ArchivePage(Page):
             self._search_timer.stop()
             self.search_worker.submit(lambda db: [], lambda hits: self.results.hide())
             return
-        if finder.query_problem(text.strip()):
+        if search.query_problem(text.strip()):
             # Refused at once, without waiting for the typing pause.
             self._search_timer.stop()
             self._run_search()
@@ -654,24 +654,24 @@ class ArchivePage(Page):
         query = self.search_edit.text().strip()
         if self._open_scanned(query):
             return
-        if problem := finder.query_problem(query):
+        if problem := search.query_problem(query):
             self._show_message(problem)
             return
         if not query:
             return
         started = self._search_started
         scope = self.ctx.scope()
-        if refusal := finder.number_refusal(self.ctx.reader(), query, scope):
+        if refusal := search.number_refusal(self.ctx.reader(), query, scope):
             self._show_message(refusal)
-        elif finder.number_search(self.ctx.reader(), query):
+        elif search.number_search(self.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
-            self.ctx.write(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                       finder.pending_notice(db)), description=tr("按号码查找"),
+            self.ctx.write(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                       search.pending_notice(db)), description=tr("按号码查找"), changes=Changes.NONE,
                            on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
         else:
             # Rows of a bulk import still waiting for the search index are told, not silently missing.
-            self.search_worker.submit(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                                  finder.pending_notice(db)),
+            self.search_worker.submit(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                                  search.pending_notice(db)),
                                       lambda found: self._show_hits(query, *found, started))
 
     def _open_scanned(self, text: str) -> bool:
@@ -842,7 +842,8 @@ class ArchivePage(Page):
             return
         undo.operation(self.ctx, tr("新建户（户主{name}）").format(name=head.name),
                        lambda db: households.create_household(db, head=head, **values),
-                       on_done=lambda hid: (self.show_household(hid), self.ctx.show_status(tr("已新建户"))))
+                       on_done=lambda hid: (self.show_household(hid), self.ctx.show_status(tr("已新建户"))),
+                       initiator=self)
 
     def edit_household(self) -> None:
         h = self._household()
@@ -868,7 +869,7 @@ class ArchivePage(Page):
             return
         undo.operation(self.ctx, tr("添加成员{name}").format(name=person.name),
                        lambda db: households.add_member(db, h.id, person, person.relation),
-                       on_done=lambda pid: self.show_household(h.id, pid))
+                       on_done=lambda pid: self.show_household(h.id, pid), initiator=self)
 
     def edit_person(self) -> None:
         person = self.detail.current_person()
@@ -897,7 +898,7 @@ class ArchivePage(Page):
         if apply is None:
             return
         undo.operation(self.ctx, tr("修改{name}的人群标签").format(name=person.name), apply,
-                       kinds={"households", "persons", "tags"}, on_done=self._after(tr("已保存人群标签")))
+                       changes=ARCHIVE | Changes.TAGS, on_done=self._after(tr("已保存人群标签")))
 
     def change_head(self, new_head_id: int | None = None) -> None:
         h = self._household()
@@ -949,7 +950,7 @@ class ArchivePage(Page):
         else:
             fn = lambda db: households.remove_member(db, h.id, person.id, new_head_id=new_head,  # noqa: E731
                                                      relations=relations, day=day)
-        undo.operation(self.ctx, what, fn, on_done=self._after(what, h.id))
+        undo.operation(self.ctx, what, fn, on_done=self._after(what, h.id), initiator=self)
 
     def set_representative(self) -> None:
         """The member who speaks for the household (户代表); undoable like any edit of the household."""
@@ -958,7 +959,8 @@ class ArchivePage(Page):
         if h is None or person is None or person.status != "active" or person.id == h.representative_id:
             return
         text = tr("{name}成为户{n}的户代表").format(name=person.name, n=h.number)
-        undo.edit_household(self.ctx, h.id, {"representative_id": person.id}, text, on_done=self._after(text, h.id))
+        undo.edit_household(self.ctx, h.id, {"representative_id": person.id}, text, on_done=self._after(text, h.id),
+                            initiator=self)
 
     def edit_hardship(self) -> None:
         """Record the household as 低保户 or 困难户 (hardship as the sources mean it), or end it."""
@@ -975,7 +977,8 @@ class ArchivePage(Page):
         if apply is None:
             return
         text = tr("修改户{n}的困难登记").format(n=h.number)
-        undo.operation(self.ctx, text, apply, kinds={"households", "tags"}, on_done=self._after(text, h.id))
+        undo.operation(self.ctx, text, apply, changes=Changes.HOUSEHOLDS | Changes.TAGS, on_done=self._after(text, h.id),
+                       initiator=self)
 
     def transfer_member(self) -> None:
         """A member moves to another household of the office; the history of both keeps it."""
@@ -996,7 +999,7 @@ class ArchivePage(Page):
             return
         undo.operation(self.ctx, what, lambda db: households.remove_member(
             db, h.id, person.id, to_household_id=target, relation=relation, new_head_id=new_head, relations=relations),
-            on_done=self._after(what, h.id))
+            on_done=self._after(what, h.id), initiator=self)
 
     def move_household(self) -> None:
         h = self._household()
@@ -1035,7 +1038,8 @@ class ArchivePage(Page):
         undo.operation(self.ctx, tr("户{n}分户").format(n=h.number),
                        lambda db: households.split_household(db, h.id, moving, new_head, relations=relations,
                                                              remaining_head_id=remaining_head),
-                       on_done=lambda new_id: (self.show_household(new_id), self.ctx.show_status(tr("已分户"))))
+                       on_done=lambda new_id: (self.show_household(new_id), self.ctx.show_status(tr("已分户"))),
+                       initiator=self)
 
     def merge_household(self) -> None:
         h = self._household()
@@ -1050,8 +1054,9 @@ class ArchivePage(Page):
             return
         undo.operation(self.ctx, tr("户{n}并入{target}").format(n=h.number, target=dialog.target_text),
                        lambda db: households.merge_households(db, h.id, target, relations),
-                       kinds={"households", "persons", "contacts"},
-                       on_done=lambda _r: (self.show_household(target), self.ctx.show_status(tr("已合户"))))
+                       changes=ARCHIVE | Changes.CONTACTS,
+                       on_done=lambda _r: (self.show_household(target), self.ctx.show_status(tr("已合户"))),
+                       initiator=self)
 
     def move_out(self) -> None:
         h = self._household()
@@ -1067,4 +1072,4 @@ class ArchivePage(Page):
                 n=h.number, k=len(h.active_members), day=day), undoable=True):
             return
         undo.operation(self.ctx, tr("户{n}整户迁出").format(n=h.number), lambda db: households.move_out(db, h.id, day=day),
-                       kinds={"households", "persons", "contacts"}, on_done=self._after(tr("已迁出"), h.id))
+                       changes=ARCHIVE | Changes.CONTACTS, on_done=self._after(tr("已迁出"), h.id), initiator=self)

@@ -21,13 +21,13 @@ from PySide6.QtWidgets import (
 
 from exports import card_qr
 from exports import cards as X
-from gridoffice.audit import journal
-from gridoffice.reports import cards as C
+from gridoffice import audit_log
+from gridoffice import cards as C
+from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError
 from ui.context import Cancelled
 from ui.pages import Page
 
-_CONCERNS = frozenset({"org", "staff", "households", "persons", "settings"})
 PREVIEW_PX_PER_MM = 4.0
 PAGE_MM = {"a4-10": (210.0, 297.0), "a6": (105.0, 148.0)}
 
@@ -120,6 +120,7 @@ class CardPainter:
 class CardsPage(Page):
     PAGE_ID = "cards"
     TITLE = "联系卡打印"
+    CONCERNS = Changes.ORG | Changes.STAFF | Changes.HOUSEHOLDS | Changes.PERSONS | Changes.SETTINGS
     ORDER = 70
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -252,11 +253,8 @@ class CardsPage(Page):
         if not self._loaded:
             self.load()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if kinds & _CONCERNS and self.isVisible():
-            self.load()
-        elif kinds & _CONCERNS:
-            self._loaded = False
+    def mark_stale(self, changes: Changes) -> None:
+        self._loaded = False
 
     def open_record(self, table: str, row_id: int) -> bool:
         """A household or grid opened from elsewhere becomes the selection."""
@@ -492,7 +490,7 @@ class CardsPage(Page):
         self._printer = printer  # alive until the job has ended
 
         def done(pages: int) -> None:
-            self.ctx.write(journal.record_print, f"cards:{layout.key}", len(cards),
+            self.ctx.write(audit_log.record_print, f"cards:{layout.key}", len(cards),
                            description=self.tr("记录打印联系卡"))
             self.status.setText(self.tr("已送打印{n}张卡片，共{p}页").format(n=len(cards), p=pages))
 
@@ -508,11 +506,11 @@ class CardsPage(Page):
             self.status.setText(self.tr("服务热线已保存"))
 
         self.ctx.write(C.set_hotline, self.hotline.text(), description=self.tr("保存服务热线"), on_done=done,
-                       on_error=self._fail, kinds={"settings"})
+                       on_error=self._fail)
 
     def save_offset(self) -> None:
         self.ctx.write(C.set_printer_offset, self.offset_x.value(), self.offset_y.value(),
-                       description=self.tr("保存打印机偏移"), kinds={"settings"},
+                       description=self.tr("保存打印机偏移"),
                        on_done=lambda _v: self.status.setText(self.tr("打印机偏移已保存，以后每页都按此校正")),
                        on_error=self._fail)
 
@@ -520,7 +518,7 @@ class CardsPage(Page):
 def _calibration_job(db, path: str, options: dict):
     written = yield from X.write_cards(path, [], C.load_layout(options["layout"]), C.office_for_cards(db),
                                        sheet=options["sheet"], calibration=True, offset=C.printer_offset(db))
-    journal.record_export(db, "cards:calibration", path, 0)
+    audit_log.record_export(db, "cards:calibration", path, 0)
     return written
 
 

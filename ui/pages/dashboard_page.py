@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QGridLayout, QHBoxLayout,
 from exports import charts as X
 from gridoffice import vocab
 from gridoffice.archive import completeness
+from gridoffice.changes import Changes
 from gridoffice.org import regions
 from gridoffice.reports import dashboard as D
 from ui.background import LatestWorker
@@ -29,7 +30,6 @@ from ui.pages import Page
 from ui.widgets.chart_view import ChartView, use_qt_metrics
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 
-_CONCERNS = frozenset({"matters", "visits", "logs", "households", "persons", "org", "staff", "settings"})
 MONTHS_OFFERED = 24
 WIDE_PX = 1700  # from this width the charts sit four to a row, below it three (the trend takes two)
 GAP_PX = 8
@@ -41,6 +41,8 @@ KEEP_AFTER_MS = 60_000
 class DashboardPage(Page):
     PAGE_ID = "dashboard"
     TITLE = "首页"
+    CONCERNS = (Changes.MATTERS | Changes.VISITS | Changes.LOGS | Changes.HOUSEHOLDS | Changes.PERSONS
+                | Changes.ORG | Changes.STAFF | Changes.SETTINGS)
     ORDER = 5
     SHORTCUT = "Ctrl+0"
 
@@ -114,11 +116,8 @@ class DashboardPage(Page):
             self._load_choices()
             self.reload()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if kinds & _CONCERNS:
-            self._dirty = True
-            if self.isVisible():
-                self.activated()
+    def on_changed(self, changes: Changes, initiator: object = None) -> None:
+        super().on_changed(changes, initiator)
         if not self.isVisible():
             # A clerk's edits, not shown here: the leader's next 首页 should not wait for the check.
             self._keep_timer.start()

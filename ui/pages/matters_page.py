@@ -22,15 +22,13 @@ from PySide6.QtWidgets import (
     QTextBrowser, QVBoxLayout, QWidget,
 )
 
-from gridoffice.matters import rules as M
-from gridoffice.matters import query as Q
-from gridoffice import vocab
-from gridoffice.activity import logs
-from gridoffice.matters import settings
-from gridoffice.org import regions
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
+from gridoffice import logs, matter_settings, regions, vocab
+from gridoffice.changes import Changes, of_module
 from gridoffice.errors import GridOfficeError, NotFound, ValidationError
 from gridoffice.masking import mask_phone, mask_text
-from gridoffice.reports.dashboard import DEADLINES
+from gridoffice.stats_dashboard import DEADLINES
 from ui.background import LatestWorker
 from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
@@ -40,7 +38,6 @@ from ui.team_review_view import TeamReviewView
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import ColumnFitter, style_records
 
-_CONCERNS = frozenset({"matters", "org", "staff", "households", "persons", "teams", "needs"})
 # Background colours of the time-limit column, by timeliness kind.
 _COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd", "closed_late": "#f1e4f3"}
 _SEARCH_DELAY_MS = 250
@@ -283,7 +280,7 @@ class MeetingView(QWidget):
             self.error.setText(exc.message if isinstance(exc, GridOfficeError) else str(exc))
 
         self.page.ctx.write(lambda db: M.record_decision(db, matter_id, week, text),
-                            description=self.tr("记录分析会决定"), kinds={"matters"}, on_error=failed)
+                            description=self.tr("记录分析会决定"), changes=of_module(M), on_error=failed)
 
     def print_agenda(self) -> None:
         default = str(Path.home() / self.tr("民情分析会清单-{d}.pdf").format(d=self.monday().isoformat()))
@@ -302,6 +299,8 @@ class MeetingView(QWidget):
 class MattersPage(Page):
     PAGE_ID = "matters"
     TITLE = "民情事项"
+    CONCERNS = (Changes.MATTERS | Changes.ORG | Changes.STAFF | Changes.HOUSEHOLDS | Changes.PERSONS
+                | Changes.TEAMS | Changes.NEEDS)
     ORDER = 50
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -414,13 +413,9 @@ class MattersPage(Page):
             self._load_choices()
             self.reload()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if not kinds & _CONCERNS:
-            return
-        self._units_dirty = self._units_dirty or "org" in kinds
+    def mark_stale(self, changes: Changes) -> None:
+        self._units_dirty = self._units_dirty or bool(changes & Changes.ORG)
         self._dirty = True
-        if self.isVisible():
-            self.activated()
 
     def is_loading(self) -> bool:
         return self._ids_worker.pending
@@ -540,7 +535,7 @@ class MattersPage(Page):
 
     def _category_name(self) -> str:
         try:
-            return settings.get_category(self.ctx.reader(), self.category_id).name
+            return matter_settings.get_category(self.ctx.reader(), self.category_id).name
         except ValidationError:  # no such category (the chart was drawn from an older file)
             return ""
 

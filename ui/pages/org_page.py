@@ -16,21 +16,21 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import vocab
-from gridoffice.org import lists, regions, staff
+from gridoffice.changes import Changes, of_module
+from gridoffice import org_lists, regions, staff, vocab
 from gridoffice.masking import mask_phone
 from ui.models import Column, RowListModel
 from ui.pages import Page
 from ui import undo
 from ui.undo import CoreCommand
 from ui.widgets.contact_picker import ContactPicker
-from ui.widgets.org_dialogs import ORG_KINDS, MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
+from ui.widgets.org_dialogs import MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
 from ui.widgets.unit_picker import SEPARATOR
 from ui.widgets.tables import style_records
 
 ID_ROLE = Qt.ItemDataRole.UserRole
-_COUNT_KINDS = frozenset({"households", "persons"})
-_RIGHT_KINDS = frozenset({"staff", "teams", "contacts"})
+_COUNTS = Changes.HOUSEHOLDS | Changes.PERSONS  # the counts beside the units
+_RIGHT = Changes.STAFF | Changes.TEAMS | Changes.CONTACTS  # the unit's staff and teams on the right
 
 
 def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
@@ -69,6 +69,7 @@ def _hint(text: str, parent: QWidget) -> QLabel:
 class OrgPage(Page):
     PAGE_ID = "org"
     TITLE = "组织与网格"
+    CONCERNS = Changes.ORG | _COUNTS | _RIGHT
     ORDER = 20
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -257,12 +258,12 @@ class OrgPage(Page):
         if self._dirty:
             self.reload()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if not kinds & (ORG_KINDS | _COUNT_KINDS | _RIGHT_KINDS):
+    def on_changed(self, changes: Changes, initiator: object = None) -> None:
+        if not changes & self.CONCERNS:
             return
         if not self.isVisible():
             self._dirty = True  # catch up in activated()
-        elif kinds & (ORG_KINDS | _COUNT_KINDS):
+        elif changes & (Changes.ORG | _COUNTS):
             self._dirty = True
             self.reload()
         else:
@@ -441,9 +442,9 @@ class OrgPage(Page):
 
         self._open_dialog(dialog, done)
 
-    def _undoable(self, text: str, do, undo, kinds: frozenset = ORG_KINDS) -> None:
+    def _undoable(self, text: str, do, undo) -> None:
         """Put an edit that already succeeded on the session's undo stack (Ctrl+Z / Ctrl+Y)."""
-        self.ctx.undo_stack.push(CoreCommand(self.ctx, text, do, undo, kinds))
+        self.ctx.undo_stack.push(CoreCommand(self.ctx, text, do, undo, Changes.ORG))
 
     def _after_unit_write(self, unit_id: int) -> None:
         if self._dirty:
@@ -464,7 +465,7 @@ class OrgPage(Page):
         if answer != QMessageBox.StandardButton.Yes:
             return
         parent_id = unit.parent_id
-        self.ctx.write(regions.retire_unit, unit.id, description=self.tr("撤销单元"), kinds=ORG_KINDS,
+        self.ctx.write(regions.retire_unit, unit.id, description=self.tr("撤销单元"),
                        on_done=lambda _n: parent_id is not None and self._after_unit_write(parent_id),
                        on_error=lambda exc: self._refused(self.tr("未能撤销单元"), exc))
 
@@ -505,7 +506,7 @@ class OrgPage(Page):
         else:
             # Staff attached to the unit itself by default: a street's whole tree can hold thousands.
             ids = self._subtree_ids(unit) if self.include_below.isChecked() else [unit.id]
-            rows = lists.staff_rows(self.ctx.reader(), ids)
+            rows = org_lists.staff_rows(self.ctx.reader(), ids)
         self.staff_model.set_rows(rows)
         row = self.staff_model.row_of(current) if current is not None else -1
         if rows:
@@ -543,7 +544,7 @@ class OrgPage(Page):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             undo.operation(self.ctx, self.tr("登记{name}离岗").format(name=member.name),
-                           lambda db: staff.update_staff(db, member.id, status="left"), kinds={"staff", "teams", "contacts"},
+                           lambda db: staff.update_staff(db, member.id, status="left"), changes=of_module(staff),
                            on_error=lambda exc: self._refused(self.tr("未能登记离岗"), exc))
 
     # -- teams -------------------------------------------------------------------------------------------
@@ -607,7 +608,7 @@ class OrgPage(Page):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             undo.operation(self.ctx, self.tr("把{name}移出“{team}”").format(name=name, team=team.name),
-                           lambda db: staff.end_team_member(db, member_id), kinds={"teams"},
+                           lambda db: staff.end_team_member(db, member_id), changes=Changes.TEAMS,
                            on_error=lambda exc: self._refused(self.tr("未能移出团队"), exc))
 
     # -- contacts ------------------------------------------------------------------------------------------
@@ -619,6 +620,6 @@ class OrgPage(Page):
         self.contact_stack.setCurrentIndex(1)
         self.contacts.load(grid.id, self._grid_staff(grid))
 
-    def _grid_staff(self, grid: regions.OrgUnit) -> list[lists.StaffRow]:
+    def _grid_staff(self, grid: regions.OrgUnit) -> list[org_lists.StaffRow]:
         """Who may serve a grid: its own staff and those of the units above it (cadres, police, doctors)."""
-        return lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
+        return org_lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))

@@ -18,9 +18,8 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import vocab
-from gridoffice.archive import office_tags, registers
-from gridoffice.org import regions
+from gridoffice import office_tags, regions, registers, vocab
+from gridoffice.changes import Changes, of_module
 from ui.background import LatestWorker
 from ui.context import Cancelled
 from ui.dialogs import save_path
@@ -30,12 +29,12 @@ from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import style_records
 
 # Kinds of change that can move a person into or out of a register.
-_CONCERNS = frozenset({"org", "households", "persons", "tags"})
 
 
 class RegistersPage(Page):
     PAGE_ID = "registers"
     TITLE = "重点人群"
+    CONCERNS = Changes.ORG | Changes.HOUSEHOLDS | Changes.PERSONS | Changes.TAGS
     ORDER = 30
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -99,7 +98,7 @@ class RegistersPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(groups_label)
         left_layout.addWidget(self.groups)
-        # An office keeps registers of its own beside the built-in ones (gridoffice.archive.office_tags).
+        # An office keeps registers of its own beside the built-in ones (gridoffice.office_tags).
         self.add_register = QPushButton(self.tr("增设名册…"), self)
         self.add_register.setToolTip(self.tr("增设本单位自己的人群名册，如失业人员、失能老人"))
         self.add_register.setEnabled(ctx.can_import())
@@ -195,20 +194,14 @@ class RegistersPage(Page):
             self.reload()
 
         self.ctx.write(lambda db: office_tags.add_register(db, name, sensitive=sensitive),
-                       description=self.tr("增设名册“{name}”").format(name=name), kinds={"tags"}, on_done=added)
+                       description=self.tr("增设名册“{name}”").format(name=name), changes=of_module(office_tags),
+                       on_done=added, initiator=self)
 
     # -- page contract -------------------------------------------------------------------------------
     def activated(self) -> None:
         if self._dirty:
             self._load_units()
             self.reload()
-
-    def on_changed(self, kinds: frozenset) -> None:
-        if not kinds & _CONCERNS:
-            return
-        self._dirty = True
-        if self.isVisible():
-            self.activated()
 
     # -- loading -----------------------------------------------------------------------------------
     def _load_units(self) -> None:

@@ -1,7 +1,7 @@
 """报表: pick the kind, the period and the scope, see the figures on the page, write the file as a
 background job, open its folder.
 
-The figures shown are the ones the workbook gets (gridoffice.reports.monthly, arranged by the writers'
+The figures shown are the ones the workbook gets (gridoffice.stats, arranged by the writers'
 own row functions), read in the background whenever a choice changes; only the newest request counts.
 The roster masks ID numbers and phones; full numbers (needed to import the file back) are a
 deliberate choice with a reason, offered only to roles that may reveal numbers."""
@@ -16,8 +16,9 @@ from PySide6.QtGui import QDesktopServices, QFont, QStandardItem, QStandardItemM
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
-from gridoffice.reports import monthly, assessment as stats_assessment
-from gridoffice.roster.columns import FIELDS
+from gridoffice.changes import Changes
+from gridoffice import stats, stats_assessment
+from gridoffice.roster_columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
 from ..dialogs import save_path
@@ -26,6 +27,11 @@ from ..widgets.tables import ColumnFitter, style_records
 from . import Page
 
 # kind -> (label, file suffix, needs: month / year / org / staff / columns)
+# The choices (units, staff) are read again for these; the figures for the others.
+_CHOICES = Changes.ORG | Changes.STAFF
+_FIGURES = (Changes.MATTERS | Changes.VISITS | Changes.LOGS | Changes.HOUSEHOLDS | Changes.PERSONS
+            | Changes.TAGS)
+
 KINDS = {
     "summary": ("月度汇总表", "xlsx", {"month", "org"}),
     "notice": ("公示表（按网格服务团队）", "xlsx", {"month", "org"}),
@@ -39,6 +45,7 @@ KINDS = {
 class ReportsPage(Page):
     PAGE_ID = "reports"
     TITLE = "报表"
+    CONCERNS = _CHOICES | _FIGURES
     ORDER = 55
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -138,10 +145,10 @@ class ReportsPage(Page):
         if not self._loaded:
             self._load()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if self._loaded and kinds & {"org", "staff"}:
+    def on_changed(self, changes: Changes, initiator: object = None) -> None:
+        if self._loaded and changes & _CHOICES:
             self._load()
-        elif self._loaded and kinds & {"matters", "visits", "logs", "households", "persons", "tags"}:
+        elif self._loaded and changes & _FIGURES:
             self.refresh_figures()
 
     def is_loading(self) -> bool:
@@ -165,10 +172,10 @@ class ReportsPage(Page):
         self.org.clear()
         # "All" is the whole office, or for a grid worker everything in their own scope.
         self.org.addItem(self.tr("全部") if scope.whole_office else self.tr("全部（负责范围）"), None)
-        for unit in monthly.report_units(db, scope):
+        for unit in stats.report_units(db, scope):
             self.org.addItem(unit.detail + unit.name, unit.id)
         self.staff.clear()
-        for member in monthly.report_staff(db, scope):
+        for member in stats.report_staff(db, scope):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
         for combo in (self.month, self.org, self.year):
             combo.blockSignals(False)
@@ -212,9 +219,9 @@ class ReportsPage(Page):
 
         def load(db):
             if kind == "summary":
-                return kind, monthly.monthly_summary(db, month, scope=scope, org_id=org_id)
+                return kind, stats.monthly_summary(db, month, scope=scope, org_id=org_id)
             if kind == "notice":
-                return kind, monthly.public_notice(db, month, scope=scope, org_id=org_id)
+                return kind, stats.public_notice(db, month, scope=scope, org_id=org_id)
             return kind, stats_assessment.assessment(db, str(year), scope=scope, org_id=org_id)
 
         self._figures_worker.submit(load, self._figures_loaded, self._figures_failed)

@@ -2,7 +2,7 @@
 the must-visit situations waiting for a visit and the year's collective visit campaigns (their tabs).
 
 Grids are listed most overdue first; choosing one lists its staff and its overdue households,
-choosing a staff member narrows to theirs. The figures come from gridoffice.activity.visits (the visit rules
+choosing a staff member narrows to theirs. The figures come from gridoffice.visits (the visit rules
 live there); the rules themselves are set in 走访周期…. Reads run in the background.
 """
 
@@ -14,8 +14,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
-from gridoffice.activity import visits
-from gridoffice.access.scope import Scope
+from gridoffice.changes import Changes
+from gridoffice import visits
+from gridoffice.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
@@ -23,12 +24,12 @@ from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected
 from ui.must_visit_views import CampaignView, MustVisitView
 from ui.visit_dialogs import VisitRulesDialog
 
-_CONCERNS = frozenset({"visits", "staff", "households", "org"})
 
 
 class VisitsPage(Page):
     PAGE_ID = "visits"
     TITLE = "走访督查"
+    CONCERNS = Changes.VISITS | Changes.STAFF | Changes.HOUSEHOLDS | Changes.ORG
     ORDER = 62
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -102,12 +103,6 @@ class VisitsPage(Page):
     def activated(self) -> None:
         if self._dirty:
             self.reload()
-
-    def on_changed(self, kinds: frozenset) -> None:
-        if kinds & _CONCERNS:
-            self._dirty = True
-            if self.isVisible():
-                self.activated()
 
     def is_loading(self) -> bool:
         return self._grid_worker.pending or self._detail_worker.pending

@@ -4,7 +4,7 @@ found and the matters they hold; buttons to record a visit, write a log entry, c
 close a need or take it in as a matter, and enter a paper week fast.
 
 Everything of one staff member is read in one background request (only the newest counts); the due
-dates come from gridoffice.activity.visits, the one place the visit rules live. Phones are shown masked.
+dates come from gridoffice.visits, the one place the visit rules live. Phones are shown masked.
 """
 
 from __future__ import annotations
@@ -19,12 +19,12 @@ from PySide6.QtWidgets import (
     QTabWidget, QVBoxLayout, QWidget,
 )
 
-from gridoffice.access import staff_accounts
-from gridoffice.activity import logs, must_visits, visits
-from gridoffice.matters import rules as M
-from gridoffice.matters import query as Q
+from gridoffice.changes import Changes
+from gridoffice import logs, must_visits, staff_accounts, visits
+from gridoffice import matters as M
+from gridoffice import matters_query as Q
 from gridoffice.masking import mask_phone, mask_text
-from gridoffice.access.scope import Scope
+from gridoffice.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
@@ -32,7 +32,6 @@ from ui.pages import Page
 from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
 from ui.widgets.tables import ColumnFitter, style_records
 
-_CONCERNS = frozenset({"visits", "logs", "needs", "matters", "staff", "households", "org"})
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
 LEADER_ROLES = frozenset({"leader", "admin"})
 WORKBENCH_RECORD = "staff_workbench"  # ctx.navigate(WORKBENCH_RECORD, staff_id) opens a staff member's workbench
@@ -130,6 +129,8 @@ def selected_row(table: QTableView) -> int | None:
 class WorkbenchPage(Page):
     PAGE_ID = "workbench"
     TITLE = "联户手册"
+    CONCERNS = (Changes.VISITS | Changes.LOGS | Changes.NEEDS | Changes.MATTERS | Changes.STAFF
+                | Changes.HOUSEHOLDS | Changes.ORG)
     ORDER = 60
 
     def __init__(self, ctx, parent: QWidget | None = None):
@@ -245,13 +246,9 @@ class WorkbenchPage(Page):
         if self._dirty or (self._choices_dirty and not self._worker.pending):
             self.reload()
 
-    def on_changed(self, kinds: frozenset) -> None:
-        if not kinds & _CONCERNS:
-            return
-        self._choices_dirty = self._choices_dirty or bool(kinds & {"staff", "org", "households"})
+    def mark_stale(self, changes: Changes) -> None:
+        self._choices_dirty = self._choices_dirty or bool(changes & (Changes.STAFF | Changes.ORG | Changes.HOUSEHOLDS))
         self._dirty = True
-        if self.isVisible():
-            self.activated()
 
     def open_record(self, table: str, row_id: int) -> bool:
         # "staff" itself opens the org page (it comes first); this key asks for the workbench.

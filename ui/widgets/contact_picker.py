@@ -14,13 +14,12 @@ from PySide6.QtWidgets import (
     QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import vocab
-from gridoffice.org import lists, staff
+from gridoffice import org_lists, staff, vocab
+from gridoffice.changes import Changes
 from ui.undo import CoreCommand
 
 MIN_CONTACTS = 5
 MAX_CONTACTS = 10
-CONTACT_KINDS = frozenset({"contacts"})
 RULED_KINDS = frozenset({"party_member"})
 WARN_STYLE = "color: #b00020; font-weight: bold;"
 OK_STYLE = "color: #1b5e20; font-weight: bold;"
@@ -30,7 +29,7 @@ class ContactPicker(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._staff: list[lists.StaffRow] = []
+        self._staff: list[org_lists.StaffRow] = []
         self._saved: set[int] = set()  # contacts of the chosen member inside this grid, as stored
         self._elsewhere = 0  # the chosen member's contacts outside this grid
         self._loading = False
@@ -110,7 +109,7 @@ class ContactPicker(QWidget):
         self._update_count()
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, grid_id: int | None, members: list[lists.StaffRow]) -> None:
+    def load(self, grid_id: int | None, members: list[org_lists.StaffRow]) -> None:
         """Show the households of a grid and the staff who may contact them."""
         chosen = self.current_staff_id()
         self._staff = members
@@ -120,7 +119,7 @@ class ContactPicker(QWidget):
             item = QListWidgetItem(self._member_text(person), self.members)
             item.setData(Qt.ItemDataRole.UserRole, person.id)
         self.members.blockSignals(False)
-        choices = lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
+        choices = org_lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
         self._loading = True
         self.households.setRowCount(0)
         self.households.setRowCount(len(choices))
@@ -148,7 +147,7 @@ class ContactPicker(QWidget):
                 return True
         return False
 
-    def _member_text(self, person: lists.StaffRow) -> str:
+    def _member_text(self, person: org_lists.StaffRow) -> str:
         return self.tr("{name}（{kind}）  {n}户").format(
             name=person.name, kind=vocab.label(vocab.STAFF_KINDS, person.kind), n=person.contacts)
 
@@ -268,10 +267,10 @@ class ContactPicker(QWidget):
             # Undo ends the links just made and makes the ended ones again (with today's date).
             self.ctx.undo_stack.push(CoreCommand(
                 self.ctx, text, lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove),
-                lambda db: staff.set_contacts(db, staff_id, add=remove, remove=add), CONTACT_KINDS))
+                lambda db: staff.set_contacts(db, staff_id, add=remove, remove=add), Changes.CONTACTS))
 
         self.ctx.write(lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove), description=text,
-                       kinds=CONTACT_KINDS, on_done=done, on_error=self._failed)
+                       changes=Changes.CONTACTS, on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._update_count()

@@ -11,16 +11,12 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QWidget,
 )
 
-from gridoffice import vocab
-from gridoffice.org import lists, regions, staff
+from gridoffice import org_lists, regions, staff, vocab
+from gridoffice.changes import Changes
 from gridoffice.errors import ValidationError
 from gridoffice.normalize import normalize_phone
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.write_dialog import WriteDialog
-
-ORG_KINDS = frozenset({"org"})
-STAFF_KINDS = frozenset({"staff"})
-TEAM_KINDS = frozenset({"teams"})
 
 
 def _combo(parent: QWidget, table: dict, *, blank: str | None = None) -> QComboBox:
@@ -66,10 +62,10 @@ class UnitDialog(WriteDialog):
         if self.unit is None:
             parent_id = self.parent_unit.id if self.parent_unit else None
             self.submit(regions.create_unit, parent_id, self.level.currentData(), self.name.text(), self.code.text(),
-                        description=self.tr("新增单元"), kinds=ORG_KINDS)
+                        description=self.tr("新增单元"))
         else:
             self.submit(regions.rename_unit, self.unit.id, self.name.text(), self.code.text(),
-                        description=self.tr("重命名单元"), kinds=ORG_KINDS)
+                        description=self.tr("重命名单元"))
 
 
 class MoveDialog(WriteDialog):
@@ -99,7 +95,7 @@ class MoveDialog(WriteDialog):
         if target == self.unit.parent_id:
             self.show_error(self.tr("请选择一个新的上级"), "parent_id")
             return
-        self.submit(regions.move_unit, self.unit.id, target, description=self.tr("移动单元"), kinds=ORG_KINDS)
+        self.submit(regions.move_unit, self.unit.id, target, description=self.tr("移动单元"))
 
 
 class StaffDialog(WriteDialog):
@@ -180,7 +176,7 @@ class StaffDialog(WriteDialog):
         name = fields["name"].strip()
         self.submit(lambda db: staff.save_staff(db, staff_id, org_id=org_id, roles=roles, **fields),
                     description=(self.tr("新增工作人员{name}") if staff_id is None else self.tr("修改工作人员{name}")).format(
-                        name=name), kinds=STAFF_KINDS, undoable=True)
+                        name=name), changes=Changes.STAFF, undoable=True)
 
 
 class TeamDialog(WriteDialog):
@@ -202,13 +198,13 @@ class TeamDialog(WriteDialog):
         self.submit(lambda db, grid_id, name, duties: staff.create_team(db, grid_id, name, duties=duties),
                     self.grid.id, self.name.text(), self.duties.toPlainText(),
                     description=self.tr("新建服务团队{name}").format(name=self.name.text().strip()),
-                    kinds=TEAM_KINDS, undoable=True)
+                    changes=Changes.TEAMS, undoable=True)
 
 
 class TeamMemberDialog(WriteDialog):
     """Add a staff member to a team with one of the five roles (五个员)."""
 
-    def __init__(self, ctx, team: staff.Team, candidates: list[lists.StaffRow], parent: QWidget | None = None):
+    def __init__(self, ctx, team: staff.Team, candidates: list[org_lists.StaffRow], parent: QWidget | None = None):
         super().__init__(ctx, self.tr("添加团队成员"), parent)
         self.team = team
         self.add_field(self.tr("团队："), QLabel(team.name, self))
@@ -238,4 +234,4 @@ class TeamMemberDialog(WriteDialog):
                     self.team.id, staff_id, self.duty.currentData(), self.title.text(),
                     description=self.tr("{name}加入{team}").format(name=self.member.currentText().split("（")[0],
                                                                   team=self.team.name),
-                    kinds=TEAM_KINDS, undoable=True)
+                    changes=Changes.TEAMS, undoable=True)

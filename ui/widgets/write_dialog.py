@@ -14,6 +14,8 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget,
 )
 
+from gridoffice import changes as core_changes
+from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError, ValidationError
 from ui import undo
 
@@ -61,17 +63,21 @@ class WriteDialog(QDialog):
         """Subclasses collect their inputs and call submit()."""
         raise NotImplementedError
 
-    def submit(self, fn: Callable[..., Any], *args: Any, description: str, kinds: set | frozenset,
-               undoable: bool = False) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any, description: str, changes: Changes | None = None,
+               undoable: bool = False, initiator: object = None) -> None:
         """Run fn(db, *args) on the writer; `undoable` puts it on the undo stack, named by `description`
-        (the Edit menu shows “撤销 <description>”), once it succeeded."""
+        (the Edit menu shows “撤销 <description>”), once it succeeded. `changes` and `initiator` as in
+        AppContext.write."""
         self.show_error("")
         self.buttons.setEnabled(False)
         if undoable:
-            undo.operation(self.ctx, description, lambda db: fn(db, *args), kinds=kinds, on_done=self._done,
-                           on_error=self.failed)
+            if changes is None:
+                changes = core_changes.of(fn)
+            undo.operation(self.ctx, description, lambda db: fn(db, *args), changes=changes, initiator=initiator,
+                           on_done=self._done, on_error=self.failed)
         else:
-            self.ctx.write(fn, *args, description=description, kinds=kinds, on_done=self._done, on_error=self.failed)
+            self.ctx.write(fn, *args, description=description, changes=changes, initiator=initiator,
+                           on_done=self._done, on_error=self.failed)
 
     def show_error(self, message: str, field: str | None = None) -> None:
         for widget in self._fields.values():
