@@ -26,9 +26,9 @@ from gridoffice.errors import ValidationError
 from gridoffice.masking import find_unmasked, mask_phone
 from gridoffice.access.users import whole_office
 from tests._reports import MONTH, TODAY, build_activity_office
-from ui import dialogs
 from ui.context import AppContext
-from ui.dialogs import HouseholdDialog
+from ui.dialogs import household as dialogs
+from ui.dialogs.household import HouseholdDialog
 from ui.pages.reports_page import ReportsPage
 
 

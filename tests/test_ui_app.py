@@ -111,7 +111,7 @@ import sys
 from PySide6.QtWidgets import QDialogButtonBox, QLineEdit
 from ui import app
 a = app.setup_application([sys.argv[0]])
-from ui.dialogs import FirstStartDialog
+from ui.dialogs.office import FirstStartDialog
 dialog = FirstStartDialog(default_folder=app.data_folder())
 box = dialog.findChildren(QDialogButtonBox)[0]
 menu = dialog.findChildren(QLineEdit)[0].createStandardContextMenu()

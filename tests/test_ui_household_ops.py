@@ -274,7 +274,7 @@ def test_hardship_of_the_household_is_recorded_and_taken_back(qtbot, window):
 
 
 def test_an_office_register_is_added_on_the_registers_page_and_offered_for_tags(qtbot, window):
-    from ui.dialogs import RegisterDialog  # noqa: F401 - the dialog the button opens
+    from ui.dialogs.tags import RegisterDialog  # noqa: F401 - the dialog the button opens
 
     window.show_page("registers")
     registers_page = window.current_page()

@@ -14,7 +14,7 @@ from gridoffice.matters import query as Q
 from gridoffice.store.db import open_db
 from gridoffice.access.users import whole_office
 from ui.context import AppContext
-from ui.matter_dialogs import IntakeDialog, StepDialog
+from ui.dialogs.matters import IntakeDialog, StepDialog
 from ui.pages.matters_page import MattersPage
 
 ADMIN = whole_office("测试员")
@@ -230,7 +230,7 @@ def test_a_matter_taken_in_from_a_need_shows_the_need(page, office, qtbot):
 def test_settings_dialog_edits_categories_and_time_limits(page, qtbot, monkeypatch):
     from PySide6.QtWidgets import QInputDialog
 
-    from ui.matter_dialogs import SettingsDialog
+    from ui.dialogs.matters import SettingsDialog
 
     dialog = SettingsDialog(page.ctx, page)
     qtbot.addWidget(dialog)

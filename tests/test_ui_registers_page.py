@@ -228,7 +228,7 @@ def test_a_register_the_page_adds_reloads_it_once(page, qtbot, monkeypatch):
         def values(self):
             return "失业人员", False
 
-    monkeypatch.setattr("ui.dialogs.RegisterDialog", Named)
+    monkeypatch.setattr("ui.dialogs.tags.RegisterDialog", Named)
     qtbot.waitUntil(lambda: not page._count_worker.pending)
     reloads = []
     reload = page.reload

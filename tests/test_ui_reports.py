@@ -204,7 +204,7 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
     db.close()
     assert export_as_leader(tmp_path / "two.xlsx") == f"制表人：{member.name}"
     # The matter forms propose the same name for 受理人.
-    from ui.matter_dialogs import IntakeDialog
+    from ui.dialogs.matters import IntakeDialog
 
     ctx = AppContext(path, user=users.get_user(open_db(path), leader_id))
     intake = IntakeDialog(ctx)

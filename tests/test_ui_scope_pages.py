@@ -18,7 +18,7 @@ from gridoffice.matters import rules as M
 from gridoffice.matters import query as Q
 from gridoffice.store.db import open_db
 from ui.context import AppContext
-from ui.matter_dialogs import IntakeDialog
+from ui.dialogs.matters import IntakeDialog
 from ui.pages.cards_page import CardsPage
 from ui.pages.matters_page import MattersPage
 from ui.pages.reports_page import ReportsPage

@@ -239,7 +239,7 @@ def choose_start_file(args: argparse.Namespace) -> StartFile | None:
         if Path(candidate).exists():
             return StartFile(Path(candidate))
     from gridoffice.errors import GridOfficeError
-    from ui.dialogs import FirstStartDialog, create_office
+    from ui.dialogs.office import FirstStartDialog, create_office
 
     dialog = FirstStartDialog(default_folder=data_folder())
     if dialog.exec() != FirstStartDialog.DialogCode.Accepted:

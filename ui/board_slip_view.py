@@ -8,17 +8,15 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate
-from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice import board_slips as B
 from gridoffice import matters as M
 from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
-from ui.matter_dialogs import combo, note_edit
-from ui.widgets.write_dialog import WriteDialog
+from ui.dialogs.common import combo, note_edit
+from ui.dialogs.write import WriteDialog
 
 _CHANGES = of_module(B)
 

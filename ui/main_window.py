@@ -316,7 +316,7 @@ class MainWindow(QMainWindow):
             page.focus_search()
 
     def new_office(self) -> None:
-        from .dialogs import NewOfficeDialog, create_office
+        from .dialogs.office import NewOfficeDialog, create_office
 
         dialog = NewOfficeDialog(app_module.data_folder(), self)
         if dialog.exec() != NewOfficeDialog.DialogCode.Accepted:

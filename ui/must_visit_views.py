@@ -17,7 +17,7 @@ from gridoffice import must_visits as MV
 from gridoffice import stats
 from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
-from ui.widgets.write_dialog import WriteDialog
+from ui.dialogs.write import WriteDialog
 
 _CHANGES = of_module(MV)
 

@@ -19,8 +19,10 @@ from gridoffice.households import Household
 
 from .. import undo
 from ..background import LatestWorker
-from ..dialogs import (ChangeHeadDialog, DayDialog, HouseholdDialog, LeaveDialog, MergeDialog, SplitDialog,
-                       TagDialog, TransferDialog, UnitDialog, confirm)
+from ..dialogs.common import confirm
+from ..dialogs.household import ChangeHeadDialog, ChooseUnitDialog, DayDialog, HouseholdDialog, LeaveDialog
+from ..dialogs.household_moves import MergeDialog, SplitDialog, TransferDialog
+from ..dialogs.tags import TagDialog
 from ..household_view import HouseholdView
 from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
 from ..person_form import PersonForm
@@ -1005,7 +1007,7 @@ class ArchivePage(Page):
         h = self._household()
         if h is None:
             return
-        dialog = UnitDialog(self.ctx, tr("把户{n}迁移到").format(n=h.number), h.org_id, self)
+        dialog = ChooseUnitDialog(self.ctx, tr("把户{n}迁移到").format(n=h.number), h.org_id, self)
         if not dialog.exec() or dialog.picker.unit_id() in (None, h.org_id):
             return
         org_id, where = dialog.picker.unit_id(), dialog.picker.unit_text()

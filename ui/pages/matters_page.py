@@ -30,7 +30,7 @@ from gridoffice.errors import GridOfficeError, NotFound, ValidationError
 from gridoffice.masking import mask_phone, mask_text
 from gridoffice.stats_dashboard import DEADLINES
 from ui.background import LatestWorker
-from ui.matter_dialogs import IntakeDialog, SettingsDialog, StepDialog
+from ui.dialogs.matters import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
 from ui.pages import Page
 from ui.board_slip_view import BoardSlipView

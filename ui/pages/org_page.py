@@ -24,7 +24,8 @@ from ui.pages import Page
 from ui import undo
 from ui.undo import CoreCommand
 from ui.widgets.contact_picker import ContactPicker
-from ui.widgets.org_dialogs import MoveDialog, StaffDialog, TeamDialog, TeamMemberDialog, UnitDialog
+from ui.dialogs.org import MoveDialog, UnitDialog
+from ui.dialogs.staff import StaffDialog, TeamDialog, TeamMemberDialog
 from ui.widgets.unit_picker import SEPARATOR
 from ui.widgets.tables import style_records
 

@@ -22,7 +22,7 @@ from gridoffice import office_tags, regions, registers, vocab
 from gridoffice.changes import Changes, of_module
 from ui.background import LatestWorker
 from ui.context import Cancelled
-from ui.dialogs import save_path
+from ui.dialogs.common import save_path
 from ui.models import Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
@@ -181,7 +181,7 @@ class RegistersPage(Page):
 
     def new_register(self) -> None:
         """Ask for the register's name and whether it is sensitive; the core adds it."""
-        from ui.dialogs import RegisterDialog
+        from ui.dialogs.tags import RegisterDialog
 
         dialog = RegisterDialog(self)
         if not dialog.exec():

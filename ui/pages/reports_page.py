@@ -21,7 +21,7 @@ from gridoffice import stats, stats_assessment
 from gridoffice.roster_columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
-from ..dialogs import save_path
+from ..dialogs.common import save_path
 from ..widgets.tables import ColumnFitter, style_records
 
 from . import Page

@@ -22,7 +22,7 @@ from ui.background import LatestWorker
 from ui.pages import Page
 from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected_row
 from ui.must_visit_views import CampaignView, MustVisitView
-from ui.visit_dialogs import VisitRulesDialog
+from ui.dialogs.visits import VisitRulesDialog
 
 
 

@@ -29,7 +29,7 @@ from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog
 from ui.pages import Page
-from ui.visit_dialogs import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
+from ui.dialogs.visits import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
 from ui.widgets.tables import ColumnFitter, style_records
 
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}

@@ -1,11 +1,12 @@
-"""A combo box to pick an organisation unit by typing any part of its path ("第一网格", "东港")."""
+"""Picking an organisation unit: `UnitPicker`, a combo box where any part of its path is typed
+("第一网格", "东港"), and `UnitTree`, the whole tree to choose from."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QCompleter, QWidget
+from PySide6.QtWidgets import QComboBox, QCompleter, QTreeWidget, QTreeWidgetItem, QWidget
 
-from gridoffice import vocab
+from gridoffice import regions, vocab
 from gridoffice.natural import natural_key
 
 SEPARATOR = " › "
@@ -77,3 +78,30 @@ class UnitPicker(QComboBox):
         index = self.findData(unit_id) if unit_id is not None else (0 if self._all_text is not None else -1)
         if index >= 0:
             self.setCurrentIndex(index)
+
+
+class UnitTree(QTreeWidget):
+    """The whole organisation tree (active units) to pick one from, for a household's unit."""
+
+    def __init__(self, db, current: int | None = None, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setHeaderHidden(True)
+        items: dict[int, QTreeWidgetItem] = {}
+        for unit in regions.all_units(db):
+            parent_item = items.get(unit.parent_id)
+            item = QTreeWidgetItem([f"{unit.name}（{vocab.label(vocab.ORG_LEVELS, unit.level)}）"])
+            item.setData(0, Qt.ItemDataRole.UserRole, unit.id)
+            (parent_item.addChild(item) if parent_item else self.addTopLevelItem(item))
+            items[unit.id] = item
+        self.expandToDepth(2)
+        if current in items:
+            self.setCurrentItem(items[current])
+            self.scrollToItem(items[current])
+
+    def unit_id(self) -> int | None:
+        item = self.currentItem()
+        return item.data(0, Qt.ItemDataRole.UserRole) if item else None
+
+    def unit_text(self) -> str:
+        item = self.currentItem()
+        return item.text(0) if item else ""

@@ -13,38 +13,16 @@ from PySide6.QtCore import QDate, QDateTime, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTimeEdit, QDialog, QDialogButtonBox,
                                QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-                               QListWidget, QListWidgetItem, QPlainTextEdit, QPushButton, QSpinBox, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+                               QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from gridoffice import matters as M
 from gridoffice import households, people, regions, staff
 from gridoffice.changes import Changes
+from ui.dialogs.common import combo, note_edit, short
+from ui.dialogs.write import WriteDialog
 from ui.widgets.search_combo import searchable
 from ui.widgets.unit_picker import UnitPicker, unit_paths
-from ui.widgets.write_dialog import WriteDialog
-
-
-
-def short(text: str, size: int = 12) -> str:
-    """A title cut to fit the Edit menu's 撤销 line."""
-    return text if len(text) <= size else text[:size] + "…"
-
-
-def combo(parent: QWidget, items: list[tuple[object, str]], current: object = None) -> QComboBox:
-    box = QComboBox(parent)
-    for data, text in items:
-        box.addItem(text, data)
-    if current is not None:
-        box.setCurrentIndex(max(0, box.findData(current)))
-    return box
-
-
-def note_edit(parent: QWidget, placeholder: str) -> QPlainTextEdit:
-    edit = QPlainTextEdit(parent)
-    edit.setPlaceholderText(placeholder)
-    edit.setTabChangesFocus(True)
-    edit.setFixedHeight(80)
-    return edit
 
 
 def time_edit(parent: QWidget, now: dt.datetime) -> QDateTimeEdit:

@@ -11,9 +11,9 @@ from PySide6.QtWidgets import (
 from gridoffice import logs, matters, visits
 from gridoffice.changes import Changes, of_module
 from gridoffice.vocab import CONTACT_CLASS_SHORT
-from ui.matter_dialogs import short
+from ui.dialogs.common import short
+from ui.dialogs.write import WriteDialog
 from ui.widgets.dates import date_edit
-from ui.widgets.write_dialog import WriteDialog
 
 
 
