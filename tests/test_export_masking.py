@@ -338,7 +338,7 @@ def test_household_dialog_reveal_through_the_logged_flow(household, qtbot):
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ui.reveal_dialog import RevealDialog
+    from ui.dialogs.reveal import RevealDialog
 
     ctx, h = household
     dialog = HouseholdDialog(ctx, household=h)

@@ -249,7 +249,7 @@ def test_the_demo_office_offers_its_accounts_on_the_log_in(qtbot, tmp_path, monk
 
 
 def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_file, monkeypatch):
-    from ui.users_dialog import UserForm, UsersDialog
+    from ui.dialogs.users import UserForm, UsersDialog
 
     path, office = office_file
     window, page = open_as(qtbot, path, "admin")
@@ -281,7 +281,7 @@ def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_fil
 
 def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
     from gridoffice import people
-    from ui.person_form import PersonForm
+    from ui.dialogs.person import PersonForm
 
     path, office = office_file
     window, page = open_as(qtbot, path, "admin")

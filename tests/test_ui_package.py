@@ -14,7 +14,7 @@ from gridoffice.access.users import whole_office
 from tests._offices import small_office
 from ui.context import AppContext, User
 from ui.main_window import MainWindow
-from ui.package_dialog import PackageDialog
+from ui.dialogs.package import PackageDialog
 
 PASSWORD = "street-pass-1"
 TODAY = dt.date(2026, 11, 30)

@@ -250,7 +250,7 @@ def test_f1_opens_the_manual_shipped_with_the_program_in_chinese(qtbot, tmp_path
     """帮助 → 使用手册 (F1): the manual from the package, in a window of its own; every page is in it,
     and its find field finds a word and says when it finds none."""
     from gridoffice import shipped
-    from ui.manual_dialog import ManualDialog
+    from ui.dialogs.manual import ManualDialog
 
     win, _page = open_window(qtbot, empty_office(tmp_path), User("小李", "clerk"))
     win.load_all_pages()

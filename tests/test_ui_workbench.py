@@ -270,7 +270,7 @@ def test_an_account_linked_to_a_staff_member_opens_on_their_record_and_is_asked_
     from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
     from gridoffice import staff, staff_accounts, users
-    from ui import users_dialog
+    from ui.dialogs import users as users_dialog
 
     db = open_db(office_path)
     audit.set_actor(db, "测试员")

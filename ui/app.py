@@ -203,7 +203,7 @@ def is_demo(path: str | Path) -> bool:
 
 def log_in(path: str | Path, parent=None):
     """The clerk logs in before the file is opened (it cannot be read before); None if they quit."""
-    from .login_dialog import LoginDialog
+    from .dialogs.login import LoginDialog
 
     hint, name = "", ""
     if is_demo(path):

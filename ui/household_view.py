@@ -163,7 +163,7 @@ class HouseholdView(QWidget):
         self._enable(True)
 
     def reveal_household_phone(self) -> None:
-        from .reveal_dialog import ask_reveal
+        from .dialogs.reveal import ask_reveal
 
         h = self.household
         if h is None or not h.phone:

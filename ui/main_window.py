@@ -18,6 +18,7 @@ from gridoffice.errors import GridOfficeError
 
 from . import app as app_module
 from .background import LatestWorker
+from .dialogs.backup import BackupDialog
 from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 from .translations import install_qt_translations
@@ -282,7 +283,7 @@ class MainWindow(QMainWindow):
         self._add(help_menu, tr("关于(&A)"), None, self._about)
 
     def open_manual(self) -> None:
-        from .manual_dialog import ManualDialog
+        from .dialogs.manual import ManualDialog
 
         # One window, kept beside the main window while the clerk works (not modal).
         if getattr(self, "_manual", None) is None:
@@ -387,7 +388,7 @@ class MainWindow(QMainWindow):
             self.auto_backup.stop()
 
     def open_package(self) -> "PackageDialog":
-        from .package_dialog import PackageDialog  # the package's cryptography: only when a package is made
+        from .dialogs.package import PackageDialog  # the package's cryptography: only when a package is made
 
         dialog = PackageDialog(self.ctx, self)
         dialog.open()
@@ -429,12 +430,12 @@ class MainWindow(QMainWindow):
         QMessageBox.information(window, title, text)
 
     def change_password(self) -> None:
-        from .login_dialog import ChangePasswordDialog
+        from .dialogs.login import ChangePasswordDialog
 
         ChangePasswordDialog(self.ctx, self).exec()
 
     def manage_users(self) -> None:
-        from .users_dialog import UsersDialog
+        from .dialogs.users import UsersDialog
 
         UsersDialog(self.ctx, self).exec()
 

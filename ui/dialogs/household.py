@@ -21,8 +21,8 @@ from gridoffice.masking import mask_phone
 from gridoffice.normalize import clean_text, normalize_phone
 from gridoffice.people import Person
 from ui.dialogs.common import ok_cancel
-from ui.person_form import ERROR_STYLE, code_combo, set_combo
-from ui.reveal_dialog import ask_reveal
+from ui.dialogs.person import ERROR_STYLE, code_combo, set_combo
+from ui.dialogs.reveal import ask_reveal
 from ui.widgets.dates import date_edit, day_of
 from ui.widgets.unit_picker import UnitTree
 
@@ -41,7 +41,7 @@ class HouseholdDialog(QDialog):
     """The household's own fields: for a new household (with its unit) or to edit one.
 
     A stored phone is shown masked and read-only; the clerk either reveals it (a logged act with a
-    reason, ui/reveal_dialog.py) or types a new one. Until then the stored value is kept as it is,
+    reason, ui/dialogs/reveal.py) or types a new one. Until then the stored value is kept as it is,
     so the masked text is never saved."""
 
     def __init__(self, ctx, *, household: Household | None = None, org_id: int | None = None,

@@ -12,7 +12,7 @@ from gridoffice.normalize import clean_text
 from gridoffice.people import Person
 from ui.dialogs.common import ok_cancel
 from ui.dialogs.household import LeaveDialog, RelationTable, member_label, person_combo
-from ui.person_form import ERROR_STYLE, code_combo, set_combo
+from ui.dialogs.person import ERROR_STYLE, code_combo, set_combo
 
 
 def tr(text: str) -> str:

@@ -12,7 +12,7 @@ from gridoffice import regions
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.normalize import clean_text
 from ui.dialogs.common import ok_cancel
-from ui.person_form import ERROR_STYLE
+from ui.dialogs.person import ERROR_STYLE
 
 
 def tr(text: str) -> str:
@@ -102,7 +102,7 @@ def create_office(path: Path, values: dict, parent_widget: QWidget | None = None
     recovery code once and returns the administrator, logged in. Raises GridOfficeError if it cannot."""
     from gridoffice import keys, session
 
-    from ui.login_dialog import show_recovery_code
+    from ui.dialogs.login import show_recovery_code
 
     path = Path(path)
     if path.exists():

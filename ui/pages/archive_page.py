@@ -25,7 +25,7 @@ from ..dialogs.household_moves import MergeDialog, SplitDialog, TransferDialog
 from ..dialogs.tags import TagDialog
 from ..household_view import HouseholdView
 from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
-from ..person_form import PersonForm
+from ..dialogs.person import PersonForm
 from ..widgets.tables import ColumnFitter
 from . import Page
 

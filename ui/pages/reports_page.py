@@ -182,7 +182,7 @@ class ReportsPage(Page):
         self.refresh_figures()
 
     def edit_template(self) -> None:
-        from ..assessment_dialog import AssessmentTemplateDialog
+        from ..dialogs.assessment import AssessmentTemplateDialog
 
         AssessmentTemplateDialog(self.ctx, self).exec()
 

@@ -19,7 +19,7 @@ from gridoffice.store import officefile
 from gridoffice.consolidation import enroll, package
 from gridoffice.store.storage import classify
 
-from .context import Cancelled
+from ui.context import Cancelled
 
 
 class PackageDialog(QDialog):

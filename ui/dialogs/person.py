@@ -172,7 +172,7 @@ class PersonForm(QDialog):
         return cell
 
     def _reveal(self, key: str, masked: QLabel, button: QPushButton) -> None:
-        from .reveal_dialog import ask_reveal
+        from ui.dialogs.reveal import ask_reveal
 
         if ask_reveal(self.ctx, "persons", self.person.id, key, masked.text(), self) is None:
             return

@@ -12,8 +12,8 @@ from PySide6.QtWidgets import (
 from gridoffice import regions, staff, staff_accounts, users, vocab
 from gridoffice.changes import of_module
 
-from .dialogs.common import ok_cancel
-from .widgets.search_combo import searchable
+from ui.dialogs.common import ok_cancel
+from ui.widgets.search_combo import searchable
 
 STATUS_LABELS = {"active": "在用", "disabled": "已停用"}
 
