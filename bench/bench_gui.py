@@ -264,9 +264,9 @@ def district(db_path: str) -> None:
             app.processEvents()
             time.sleep(0.06)  # a clerk types about as fast as this
         wait(app, lambda: page.results.isVisible() and not page.search_worker.pending
-             and page.last_search_latency is not None)
-        latencies.append(page.last_search_latency)
-        page.last_search_latency = None
+             and page.search.last_latency is not None)
+        latencies.append(page.search.last_latency)
+        page.search.last_latency = None
     print(f"search as you type, last keystroke to results shown: median {1000 * statistics.median(latencies):.0f} ms, "
           f"worst {1000 * max(latencies):.0f} ms (includes the 150 ms typing pause)")
     print(f"RSS {rss_mb():.1f} {pss_mb():.1f}", flush=True)

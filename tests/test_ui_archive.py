@@ -10,6 +10,7 @@ from gridoffice.changes import Changes
 from gridoffice import households, people
 from ui.context import AppContext
 from ui.main_window import MainWindow
+from ui import archive_search, household_operations
 from ui.pages import archive_page
 from tests.ui_helpers import TODAY, office_copy, pid, years_ago
 
@@ -18,7 +19,7 @@ from tests.ui_helpers import TODAY, office_copy, pid, years_ago
 def window(qtbot, tmp_path, monkeypatch):
     path, office = office_copy(tmp_path)
     confirmations = []
-    monkeypatch.setattr(archive_page, "confirm",
+    monkeypatch.setattr(household_operations, "confirm",
                         lambda parent, title, text, undoable: confirmations.append((title, text, undoable)) or True)
     ctx = AppContext(path)
     win = MainWindow(ctx, persist=False)
@@ -62,7 +63,7 @@ def test_search_as_you_type_and_enter_opens_the_household(qtbot, window):
     qtbot.keyClicks(page.search_edit, "wangf")  # typed pinyin, key by key
     qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0)
     assert "王芳" in page.results.item(0).text()
-    assert page.last_search_latency is not None
+    assert page.search.last_latency is not None
     qtbot.keyClick(page.search_edit, Qt.Key.Key_Return)
     assert page.detail.household.id == window.office.h_wang
     assert not page.results.isVisible()
@@ -514,7 +515,7 @@ def test_search_says_why_a_row_matched_and_what_it_left_out(qtbot, window, monke
     assert "王小明" in person[0] and f"（{age}岁）" in person[0]
     short = lines("987")
     assert short == ["没有找到“987”。按身份证号或电话查找请至少输入4位数字，如电话的后4位"]
-    monkeypatch.setattr(archive_page, "SEARCH_LIMIT", 1)
+    monkeypatch.setattr(archive_search, "SEARCH_LIMIT", 1)
     page.results.clear()
     page.search_edit.clear()
     page.search_edit.insert("幸福小区")

@@ -4,36 +4,24 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QMessageBox,
-                               QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QSplitter, QStyledItemDelegate,
-                               QTableView, QToolButton,
-                               QTabWidget, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
+                               QSpinBox, QSplitter, QStyledItemDelegate, QTableView, QToolButton, QTabWidget,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice.changes import ARCHIVE, Changes
-from gridoffice import ages, browse, cards, households, office_tags, people, regions, search, vocab
-from gridoffice.db import CACHE_MB
-from gridoffice.errors import GridOfficeError
-from gridoffice.households import Household
+from gridoffice.changes import Changes
+from gridoffice import ages, browse, office_tags, people, regions, vocab
 
-from .. import undo
 from ..background import LatestWorker
-from ..dialogs.common import confirm
-from ..dialogs.household import ChangeHeadDialog, ChooseUnitDialog, DayDialog, HouseholdDialog, LeaveDialog
-from ..dialogs.household_moves import MergeDialog, SplitDialog, TransferDialog
-from ..dialogs.tags import TagDialog
+from ..archive_search import ArchiveSearch
+from ..household_operations import HouseholdOperations
 from ..household_view import HouseholdView
-from ..models import ID_ROLE, HouseholdModel, IdTableModel, PersonModel
-from ..dialogs.person import PersonForm
-from ..widgets.tables import ColumnFitter
+from ..models import HouseholdModel, IdTableModel, PersonModel
+from ..widgets.tables import ROW_HEIGHT, ColumnFitter
 from . import Page
 
-SEARCH_DELAY_MS = 150
-# The drop-down lists this many; more are announced, not silently cut.
-SEARCH_LIMIT = 50
 FIRST_ROWS = 300
-ROW_HEIGHT = 24
 
 
 def tr(text: str) -> str:
@@ -66,14 +54,10 @@ class ArchivePage(Page):
         self._reloads = {"households": 0, "persons": 0}
         self._dirty = {"households": True, "persons": True}
         self._sort = {"households": ("number", False), "persons": ("entry", False)}
-        self._search_started = 0.0
-        self.last_search_latency: float | None = None
         self.last_load_seconds: float | None = None
         self.first_rows_seconds: float | None = None
         self.id_workers = {"households": LatestWorker(ctx, "households", self),
                            "persons": LatestWorker(ctx, "persons", self)}
-        # Search as you type reads the same index pages keystroke after keystroke: a full page cache.
-        self.search_worker = LatestWorker(ctx, "search", self, cache_mb=CACHE_MB)
         self.counts_worker = LatestWorker(ctx, "counts", self)
         self.tree_worker = LatestWorker(ctx, "tree", self)
         # What the user's role lets them see (the core limits every list to it): a grid worker their
@@ -83,7 +67,8 @@ class ArchivePage(Page):
         self._build_tree()
         self._build_tables()
         self.detail = HouseholdView(ctx)
-        self.detail.person_activated.connect(lambda _pid: self.edit_person())
+        self.ops = HouseholdOperations(self)
+        self.detail.person_activated.connect(lambda _pid: self.ops.edit_person())
         self.detail.members.customContextMenuRequested.connect(self._member_menu)
         self.detail.members.itemSelectionChanged.connect(self._update_actions)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -101,20 +86,12 @@ class ArchivePage(Page):
         layout.addLayout(self.filter_row)
         layout.addWidget(self.splitter, 1)
         self._build_actions()
-        self._build_search_popup()
         self._update_actions()
 
     # -- building ------------------------------------------------------------------------------
     def _build_filters(self) -> None:
-        self.search_edit = QLineEdit()
-        self.search_edit.setPlaceholderText(tr("搜索：姓名、拼音、身份证或电话4位以上、地址、户号（Ctrl+F）"))
-        self.search_edit.setClearButtonEnabled(True)
-        self.search_edit.textChanged.connect(self._search_text_changed)
-        self.search_edit.installEventFilter(self)
-        self._search_timer = QTimer(self)
-        self._search_timer.setSingleShot(True)
-        self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self._run_search)
+        self.search = ArchiveSearch(self)
+        self.search_edit, self.results = self.search.edit, self.search.results
 
         self.class_combo = QComboBox()
         self.class_combo.addItem(tr("全部类别"), None)
@@ -231,24 +208,7 @@ class ArchivePage(Page):
         self.tables_box = box
 
     def _build_actions(self) -> None:
-        specs = [
-            ("new_household", tr("新建户(&N)…"), "Ctrl+Shift+N", self.new_household, False),
-            ("edit_household", tr("修改户信息(&E)…"), "Ctrl+E", self.edit_household, True),
-            ("add_member", tr("添加成员(&A)…"), "Ctrl+Shift+A", self.add_member, True),
-            ("edit_person", tr("修改成员(&P)…"), "F2", self.edit_person, True),
-            ("tags", tr("人群标签(&T)…"), "Ctrl+T", self.edit_tags, True),
-            ("change_head", tr("更换户主(&H)…"), "Ctrl+Shift+H", self.change_head, True),
-            ("remove_member", tr("成员迁出(&R)…"), "Ctrl+Shift+X", self.remove_member, True),
-            ("death", tr("登记死亡(&D)…"), "Ctrl+Shift+D", self.record_death, True),
-            ("transfer", tr("转入其他户(&V)…"), "Ctrl+Shift+T", self.transfer_member, True),
-            ("representative", tr("设为户代表(&B)"), "Ctrl+Shift+B", self.set_representative, True),
-            ("hardship", tr("低保户、困难户登记(&K)…"), "Ctrl+Shift+K", self.edit_hardship, True),
-            ("move", tr("迁移到其他网格(&M)…"), "Ctrl+Shift+M", self.move_household, True),
-            ("split", tr("分户(&S)…"), "Ctrl+Shift+S", self.split_household, True),
-            ("merge", tr("合户(&J)…"), "Ctrl+Shift+J", self.merge_household, True),
-            ("move_out", tr("整户迁出(&O)…"), "Ctrl+Shift+O", self.move_out, True),
-            ("refresh", tr("刷新(&F)"), "F5", self.refresh, False),
-        ]
+        specs = self.ops.actions() + [("refresh", tr("刷新(&F)"), "F5", self.refresh, False)]
         self.actions: dict[str, QAction] = {}
         for key, text, shortcut, slot, needs_household in specs:
             action = QAction(text, self)
@@ -271,19 +231,8 @@ class ArchivePage(Page):
         self.escape = QAction(self)
         self.escape.setShortcut(QKeySequence(Qt.Key.Key_Escape))
         self.escape.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.escape.triggered.connect(self._escape)
+        self.escape.triggered.connect(self.back_to_table)
         self.detail.addAction(self.escape)
-
-    def _build_search_popup(self) -> None:
-        # A child list rather than a popup window: the search field keeps focus while typing.
-        self.results = QListWidget(self)
-        self.results.setWindowFlags(Qt.WindowType.Widget)
-        self.results.hide()
-        self.results.setUniformItemSizes(True)
-        self.results.setFrameShape(QListWidget.Shape.Box)
-        self.results.setStyleSheet("QListWidget { border: 1px solid #7a7a7a; }")
-        self.results.itemActivated.connect(self._open_hit)
-        self.results.installEventFilter(self)
 
     def menus(self) -> list[QMenu]:
         menu = QMenu(tr("户籍(&H)"), self)
@@ -341,8 +290,8 @@ class ArchivePage(Page):
         self.search_edit.selectAll()
 
     def is_loading(self) -> bool:
-        return (any(w.pending for w in self.id_workers.values()) or self.search_worker.pending
-                or self.counts_worker.pending or self.tree_worker.pending or self._following > 0)
+        return (any(w.pending for w in self.id_workers.values()) or self.search.worker.pending
+                or self.counts_worker.pending or self.tree_worker.pending)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/splitter", self.splitter.saveState())
@@ -601,7 +550,8 @@ class ArchivePage(Page):
     def _may_see(self, household_id: int) -> bool:
         return browse.in_scope(self.ctx.reader(), household_id, self.scope)
 
-    def _escape(self) -> None:
+    def back_to_table(self) -> None:
+        """Esc in the household pane or the search box."""
         self.views[self._current_kind()].setFocus()
 
     def show_household(self, household_id: int, person_id: int | None = None) -> None:
@@ -623,169 +573,11 @@ class ArchivePage(Page):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        h = self.detail.household
-        active = h is not None and h.status == "active"
-        person = self.detail.current_person()
-        person_active = active and person is not None and person.status == "active"
-        for key, action in self.actions.items():
-            if action.data():
-                action.setEnabled(active)
-        for key in ("edit_person", "tags", "remove_member", "death", "transfer"):
-            self.actions[key].setEnabled(person_active)
-        self.actions["transfer"].setEnabled(person_active and len(h.active_members) > 1)
-        self.actions["representative"].setEnabled(person_active and person.id != h.representative_id)
-        self.actions["hardship"].setEnabled(active and self.scope.sees_tag("low_income"))
-        self.actions["change_head"].setEnabled(active and len(h.active_members) > 1)
-        self.actions["split"].setEnabled(active and len(h.active_members) > 1)
-
-    # -- search --------------------------------------------------------------------------------
-    def _search_text_changed(self, text: str) -> None:
-        self._search_started = time.perf_counter()
-        if not text.strip():
-            self._search_timer.stop()
-            self.search_worker.submit(lambda db: [], lambda hits: self.results.hide())
-            return
-        if search.query_problem(text.strip()):
-            # Refused at once, without waiting for the typing pause.
-            self._search_timer.stop()
-            self._run_search()
-            return
-        self._search_timer.start()
-
-    def _run_search(self) -> None:
-        query = self.search_edit.text().strip()
-        if self._open_scanned(query):
-            return
-        if problem := search.query_problem(query):
-            self._show_message(problem)
-            return
-        if not query:
-            return
-        started = self._search_started
-        scope = self.ctx.scope()
-        if refusal := search.number_refusal(self.ctx.reader(), query, scope):
-            self._show_message(refusal)
-        elif search.number_search(self.ctx.reader(), query):
-            # A number search leaves an audit entry first: it runs on the writer, like a reveal.
-            self.ctx.write(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                       search.pending_notice(db)), description=tr("按号码查找"), changes=Changes.NONE,
-                           on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
-        else:
-            # Rows of a bulk import still waiting for the search index are told, not silently missing.
-            self.search_worker.submit(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                                  search.pending_notice(db)),
-                                      lambda found: self._show_hits(query, *found, started))
-
-    def _open_scanned(self, text: str) -> bool:
-        """A USB scanner types a card's QR code into the search box: open its household or team."""
-        from gridoffice.reports import cards  # the cards' layouts and codes: not needed before a first search
-
-        try:
-            found = cards.read_code(self.ctx.reader(), text, self.ctx.scope())
-        except GridOfficeError as exc:
-            self._show_message(exc.message)
-            return True
-        if found is None:
-            return False
-        self.search_edit.clear()
-        self.results.hide()
-        if found.table == "households":
-            self.show_household(found.row_id, None)
-        else:
-            self.ctx.navigate("teams", found.row_id)
-        return True
-
-    def _show_message(self, text: str) -> None:
-        """One line in the drop-down under the search box, which cannot be opened."""
-        self.results.clear()
-        self._add_note(text)
-        self._open_results()
-
-    def _add_note(self, text: str) -> None:
-        item = QListWidgetItem(text)
-        item.setFlags(Qt.ItemFlag.NoItemFlags)
-        self.results.addItem(item)
-
-    def _open_results(self) -> None:
-        self._place_results()
-        self.results.show()
-        self.results.raise_()
-
-    def _show_hits(self, query: str, hits, waiting: str | None, started: float, only_if_current: bool = False) -> None:
-        if only_if_current and self.search_edit.text().strip() != query:
-            return  # the writer answered after the clerk typed on; the newer search shows
-        self.last_search_latency = time.perf_counter() - started
-        self.results.clear()
-        notes = []
-        if not hits:
-            digits = query.replace("-", "").replace(" ", "")
-            # Numbers are indexed in runs of four: a shorter number finds only household numbers and addresses.
-            notes.append(tr("没有找到“{q}”。按身份证号或电话查找请至少输入4位数字，如电话的后4位").format(q=query)
-                         if digits.isdigit() and len(digits) < 4 else tr("没有找到“{q}”").format(q=query))
-        elif len(hits) >= SEARCH_LIMIT:
-            notes.append(tr("只列出最相符的前{n}条，请多输入几个字或数字缩小范围").format(n=SEARCH_LIMIT))
-        if waiting:
-            notes.append(waiting)
-        for hit in hits:
-            kind = tr("人") if hit.kind == "person" else tr("户")
-            why = f"　（{hit.why}）" if hit.why else ""
-            item = QListWidgetItem(f"[{kind}] {hit.title}　{hit.subtitle}{why}")
-            item.setData(ID_ROLE, (hit.kind, hit.id, hit.household_id))
-            self.results.addItem(item)
-        for text in notes:
-            self._add_note(text)
-        self._open_results()
-        if hits:
-            self.results.setCurrentRow(0)
-
-    def _place_results(self) -> None:
-        edit = self.search_edit
-        top_left = edit.mapTo(self, QPoint(0, edit.height()))
-        rows = min(max(self.results.count(), 1), 12)
-        height = rows * (self.results.sizeHintForRow(0) if self.results.count() else ROW_HEIGHT) + 6
-        self.results.setGeometry(top_left.x(), top_left.y(), max(edit.width(), 420), height)
-
-    def _open_hit(self, item: QListWidgetItem) -> None:
-        data = item.data(ID_ROLE)
-        if not data:
-            return
-        kind, row_id, household_id = data
-        self.results.hide()
-        if household_id is None:
-            self.ctx.show_status(tr("此人还没有入户"))
-            return
-        self.show_household(household_id, row_id if kind == "person" else None)
-        self.detail.members.setFocus()
-
-    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.KeyPress:
-            key = event.key()
-            if obj is self.search_edit:
-                if key == Qt.Key.Key_Down and self.results.isVisible():
-                    self.results.setFocus()
-                    return True
-                if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                    if self._search_timer.isActive():
-                        self._search_timer.stop()
-                        self._run_search()
-                    elif self.results.isVisible() and self.results.currentItem():
-                        self._open_hit(self.results.currentItem())
-                    return True
-                if key == Qt.Key.Key_Escape:
-                    self.search_edit.clear()
-                    self.results.hide()
-                    self._escape()
-                    return True
-            elif obj is self.results and key == Qt.Key.Key_Escape:
-                self.results.hide()
-                self.search_edit.setFocus()
-                return True
-        return super().eventFilter(obj, event)
+        self.ops.enable(self.actions)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self.results.isVisible():
-            self._place_results()
+        self.search.place()
 
     # -- context menus -------------------------------------------------------------------------
     def _table_menu(self, kind: str, pos) -> None:
@@ -809,269 +601,7 @@ class ArchivePage(Page):
         person = self.detail.current_person()
         set_head.setEnabled(bool(person and person.status == "active" and person.relation != "head"
                                  and self.actions["change_head"].isEnabled()))
-        set_head.triggered.connect(lambda: self.change_head(person.id if person else None))
+        set_head.triggered.connect(lambda: self.ops.change_head(person.id if person else None))
         for key in ("edit_person", "tags", "representative", "remove_member", "transfer", "death", "split"):
             menu.addAction(self.actions[key])
         menu.exec(self.detail.members.viewport().mapToGlobal(pos))
-
-    # -- operations ----------------------------------------------------------------------------
-    def _household(self) -> Household | None:
-        h = self.detail.household
-        return h if h is not None and h.status == "active" else None
-
-    def _after(self, message: str, household_id: int | None = None):
-        def done(_result=None):
-            self.ctx.show_status(message)
-            if household_id is not None:
-                self.show_household(household_id)
-        return done
-
-    def new_household(self) -> None:
-        dialog = HouseholdDialog(self.ctx, org_id=self.current_org_id(), parent=self)
-        if not dialog.exec():
-            return
-        values = dialog.values()
-        if not self.scope.sees(values.get("org_id")):
-            QMessageBox.warning(self, tr("新建户"), tr("只能在您负责的网格内新建户，请选择您负责的网格。"))
-            return
-        form = PersonForm(self.ctx, new_head=True, parent=self)
-        if not form.exec():
-            return
-        head = form.person_input()
-        where = dialog.picker.unit_text()
-        if not confirm(self, tr("新建户"), tr("将在“{where}”新建一户，户主为{name}。").format(where=where, name=head.name),
-                       undoable=True):
-            return
-        undo.operation(self.ctx, tr("新建户（户主{name}）").format(name=head.name),
-                       lambda db: households.create_household(db, head=head, **values),
-                       on_done=lambda hid: (self.show_household(hid), self.ctx.show_status(tr("已新建户"))),
-                       initiator=self)
-
-    def edit_household(self) -> None:
-        h = self._household()
-        if h is None:
-            return
-        dialog = HouseholdDialog(self.ctx, household=h, parent=self)
-        if not dialog.exec():
-            return
-        undo.edit_household(self.ctx, h.id, dialog.changes(), tr("修改户{n}的信息").format(n=h.number),
-                            on_done=self._after(tr("已保存户{n}").format(n=h.number)))
-
-    def add_member(self) -> None:
-        h = self._household()
-        if h is None:
-            return
-        form = PersonForm(self.ctx, household=h, parent=self)
-        if not form.exec():
-            return
-        person = form.person_input()
-        relation = vocab.label(vocab.RELATIONS, person.relation)
-        if not confirm(self, tr("添加成员"), tr("将把{name}登记为户{n}（户主{head}）的成员，关系：{rel}。").format(
-                name=person.name, n=h.number, head=h.head.name if h.head else "", rel=relation), undoable=True):
-            return
-        undo.operation(self.ctx, tr("添加成员{name}").format(name=person.name),
-                       lambda db: households.add_member(db, h.id, person, person.relation),
-                       on_done=lambda pid: self.show_household(h.id, pid), initiator=self)
-
-    def edit_person(self) -> None:
-        person = self.detail.current_person()
-        if person is None or person.status != "active":
-            return
-        form = PersonForm(self.ctx, person=person, parent=self)
-        if not form.exec():
-            return
-        undo.edit_person(self.ctx, person.id, form.changes(), tr("修改{name}的信息").format(name=person.name),
-                         on_done=self._after(tr("已保存{name}").format(name=person.name)))
-
-    def edit_tags(self) -> None:
-        person = self.detail.current_person()
-        if person is None or person.status != "active":
-            return
-        current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id)]
-        dialog = TagDialog(tr("人群标签：{name}").format(name=person.name), current,
-                           [(r.code, r.label) for r in office_tags.registers(self.ctx.reader())], self)
-        for code, box in dialog.boxes.items():
-            # A hidden box keeps its state, so a sensitive tag the user cannot see is never ended here.
-            box.setVisible(self.scope.sees_tag(code))
-        if not dialog.exec():
-            return
-        apply = dialog.changes(lambda db, tag: people.add_tag(db, person.id, tag),
-                               lambda db, tag: people.end_tag(db, person.id, tag))
-        if apply is None:
-            return
-        undo.operation(self.ctx, tr("修改{name}的人群标签").format(name=person.name), apply,
-                       changes=ARCHIVE | Changes.TAGS, on_done=self._after(tr("已保存人群标签")))
-
-    def change_head(self, new_head_id: int | None = None) -> None:
-        h = self._household()
-        if h is None or len(h.active_members) < 2:
-            return
-        dialog = ChangeHeadDialog(h, new_head_id, self)
-        if not dialog.exec():
-            return
-        new_id, old_relation, relations = dialog.values()
-        new_name = next(p.name for p in h.active_members if p.id == new_id)
-        old_name = h.head.name if h.head else ""
-        if not confirm(self, tr("更换户主"), tr("户{n}的户主将由{old}改为{new}，{old}改为“{rel}”。").format(
-                n=h.number, old=old_name, new=new_name, rel=vocab.label(vocab.RELATIONS, old_relation)), undoable=True):
-            return
-        undo.change_head(self.ctx, h.id, new_id, old_relation, relations,
-                         tr("户{n}更换户主为{new}").format(n=h.number, new=new_name),
-                         on_done=self._after(tr("已更换户主")))
-
-    def remove_member(self) -> None:
-        self._leave(death=False)
-
-    def record_death(self) -> None:
-        self._leave(death=True)
-
-    def _leave(self, *, death: bool) -> None:
-        h = self._household()
-        person = self.detail.current_person()
-        if h is None or person is None or person.status != "active":
-            return
-        if not death and len(h.active_members) == 1:
-            self.ctx.show_status(tr("{name}是唯一的成员，请使用“整户迁出”").format(name=person.name))
-            return
-        dialog = LeaveDialog(h, person, death=death, parent=self, check=lambda day: households.leave_day_problem(
-            self.ctx.reader(), [person.id], day, death=death))
-        if not dialog.exec():
-            return
-        day, new_head, relations = dialog.values()
-        what = tr("登记{name}于{day}死亡").format(name=person.name, day=day) if death else \
-            tr("{name}于{day}从户{n}迁出").format(name=person.name, day=day, n=h.number)
-        if new_head is not None:
-            new_name = next(p.name for p in h.active_members if p.id == new_head)
-            what += tr("，{new}成为新户主").format(new=new_name)
-        elif death and len(h.active_members) == 1:
-            what += tr("；户{n}再无在册成员，将注销").format(n=h.number)
-        if not confirm(self, tr("登记死亡") if death else tr("成员迁出"), what + tr("。"), undoable=True):
-            return
-        if death:
-            fn = lambda db: households.record_death(db, person.id, day=day, new_head_id=new_head, relations=relations)  # noqa: E731
-        else:
-            fn = lambda db: households.remove_member(db, h.id, person.id, new_head_id=new_head,  # noqa: E731
-                                                     relations=relations, day=day)
-        undo.operation(self.ctx, what, fn, on_done=self._after(what, h.id), initiator=self)
-
-    def set_representative(self) -> None:
-        """The member who speaks for the household (户代表); undoable like any edit of the household."""
-        h = self._household()
-        person = self.detail.current_person()
-        if h is None or person is None or person.status != "active" or person.id == h.representative_id:
-            return
-        text = tr("{name}成为户{n}的户代表").format(name=person.name, n=h.number)
-        undo.edit_household(self.ctx, h.id, {"representative_id": person.id}, text, on_done=self._after(text, h.id),
-                            initiator=self)
-
-    def edit_hardship(self) -> None:
-        """Record the household as 低保户 or 困难户 (hardship as the sources mean it), or end it."""
-        h = self._household()
-        if h is None or not self.scope.sees_tag("low_income"):
-            return
-        current = [t.tag for t in office_tags.household_tags_of(self.ctx.reader(), h.id)]
-        dialog = TagDialog(tr("低保户、困难户登记：户{n}").format(n=h.number), current,
-                           [(code, vocab.label(vocab.HOUSEHOLD_TAGS, code)) for code in vocab.HOUSEHOLD_TAGS], self)
-        if not dialog.exec():
-            return
-        apply = dialog.changes(lambda db, tag: office_tags.add_household_tag(db, h.id, tag),
-                               lambda db, tag: office_tags.end_household_tag(db, h.id, tag))
-        if apply is None:
-            return
-        text = tr("修改户{n}的困难登记").format(n=h.number)
-        undo.operation(self.ctx, text, apply, changes=Changes.HOUSEHOLDS | Changes.TAGS, on_done=self._after(text, h.id),
-                       initiator=self)
-
-    def transfer_member(self) -> None:
-        """A member moves to another household of the office; the history of both keeps it."""
-        h = self._household()
-        person = self.detail.current_person()
-        if h is None or person is None or person.status != "active" or len(h.active_members) < 2:
-            return
-        dialog = TransferDialog(self.ctx, h, person, parent=self)
-        if not dialog.exec():
-            return
-        target, relation, new_head, relations = dialog.values()
-        what = tr("{name}从户{n}转入{target}，为户主的{rel}").format(
-            name=person.name, n=h.number, target=dialog.target_text, rel=vocab.label(vocab.RELATIONS, relation))
-        if new_head is not None:
-            what += tr("，{new}成为户{n}的新户主").format(
-                new=next(p.name for p in h.active_members if p.id == new_head), n=h.number)
-        if not confirm(self, tr("转入其他户"), what + tr("。"), undoable=True):
-            return
-        undo.operation(self.ctx, what, lambda db: households.remove_member(
-            db, h.id, person.id, to_household_id=target, relation=relation, new_head_id=new_head, relations=relations),
-            on_done=self._after(what, h.id), initiator=self)
-
-    def move_household(self) -> None:
-        h = self._household()
-        if h is None:
-            return
-        dialog = ChooseUnitDialog(self.ctx, tr("把户{n}迁移到").format(n=h.number), h.org_id, self)
-        if not dialog.exec() or dialog.picker.unit_id() in (None, h.org_id):
-            return
-        org_id, where = dialog.picker.unit_id(), dialog.picker.unit_text()
-        if not self.scope.sees(org_id):
-            QMessageBox.warning(self, tr("迁移网格"), tr("“{where}”不在您负责的范围内；迁往其他网格请由社区工作人员办理。").format(
-                where=where))
-            return
-        if not confirm(self, tr("迁移网格"), tr("户{n}将迁移到“{where}”。").format(n=h.number, where=where), undoable=True):
-            return
-        undo.move_household(self.ctx, h.id, org_id, tr("户{n}迁移到{where}").format(n=h.number, where=where),
-                            on_done=self._after(tr("已迁移户{n}").format(n=h.number)))
-
-    def split_household(self) -> None:
-        h = self._household()
-        if h is None or len(h.active_members) < 2:
-            return
-        person = self.detail.current_person()
-        preselect = [person.id] if person and person.relation != "head" and person.status == "active" else []
-        dialog = SplitDialog(h, preselect, self)
-        if not dialog.exec():
-            return
-        moving, new_head, relations, remaining_head = dialog.values()
-        names = {p.id: p.name for p in h.active_members}
-        text = tr("将从户{n}分出{who}，组成新户，户主为{head}。").format(
-            n=h.number, who="、".join(names[i] for i in moving), head=names[new_head])
-        if remaining_head is not None:
-            text += tr("原户由{name}任户主。").format(name=names[remaining_head])
-        if not confirm(self, tr("分户"), text, undoable=True):
-            return
-        undo.operation(self.ctx, tr("户{n}分户").format(n=h.number),
-                       lambda db: households.split_household(db, h.id, moving, new_head, relations=relations,
-                                                             remaining_head_id=remaining_head),
-                       on_done=lambda new_id: (self.show_household(new_id), self.ctx.show_status(tr("已分户"))),
-                       initiator=self)
-
-    def merge_household(self) -> None:
-        h = self._household()
-        if h is None:
-            return
-        dialog = MergeDialog(self.ctx, h, self)
-        if not dialog.exec() or dialog.target_id is None:
-            return
-        target, relations = dialog.target_id, dialog.relations()
-        if not confirm(self, tr("合户"), tr("户{n}的{k}名成员将并入{target}，户{n}随后注销。").format(
-                n=h.number, k=len(h.active_members), target=dialog.target_text), undoable=True):
-            return
-        undo.operation(self.ctx, tr("户{n}并入{target}").format(n=h.number, target=dialog.target_text),
-                       lambda db: households.merge_households(db, h.id, target, relations),
-                       changes=ARCHIVE | Changes.CONTACTS,
-                       on_done=lambda _r: (self.show_household(target), self.ctx.show_status(tr("已合户"))),
-                       initiator=self)
-
-    def move_out(self) -> None:
-        h = self._household()
-        if h is None:
-            return
-        members = [p.id for p in h.active_members]
-        dialog = DayDialog(tr("整户迁出：户{n}").format(n=h.number), tr("迁出日期(&D)"), parent=self,
-                           check=lambda day: households.leave_day_problem(self.ctx.reader(), members, day))
-        if not dialog.exec():
-            return
-        day = dialog.day_text()
-        if not confirm(self, tr("整户迁出"), tr("户{n}及其{k}名在册成员将于{day}迁出，联系人关系随之结束。").format(
-                n=h.number, k=len(h.active_members), day=day), undoable=True):
-            return
-        undo.operation(self.ctx, tr("户{n}整户迁出").format(n=h.number), lambda db: households.move_out(db, h.id, day=day),
-                       changes=ARCHIVE | Changes.CONTACTS, on_done=self._after(tr("已迁出"), h.id), initiator=self)

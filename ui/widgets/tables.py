@@ -5,6 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
 
+ROW_HEIGHT = 24  # a row of the archive's big tables and its search drop-down, in pixels
+
 
 def style_records(table: QTableView) -> QTableView:
     """Whole rows, one at a time, no editing; a fixed row height so the view never measures rows
