@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (
-    QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu, QMessageBox,
-    QPushButton, QSplitter, QStackedWidget, QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
-    QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
-)
+from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
+                               QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView, QTabWidget,
+                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes, of_module
 from gridoffice import org_lists, regions, staff, vocab
@@ -27,44 +25,11 @@ from ui.widgets.contact_picker import ContactPicker
 from ui.dialogs.org import MoveDialog, UnitDialog
 from ui.dialogs.staff import StaffDialog, TeamDialog, TeamMemberDialog
 from ui.widgets.unit_picker import SEPARATOR
-from ui.widgets.tables import style_records
+from ui.widgets.tables import fill_rows, hint_label, record_table, style_records
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 _COUNTS = Changes.HOUSEHOLDS | Changes.PERSONS  # the counts beside the units
 _RIGHT = Changes.STAFF | Changes.TEAMS | Changes.CONTACTS  # the unit's staff and teams on the right
-
-
-def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
-    style_records(table)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple[int, list[str]]]) -> None:
-    """Replace the rows, keeping the current row on the same id when it is still there."""
-    current = table.item(table.currentRow(), 0).data(ID_ROLE) if table.currentRow() >= 0 else None
-    table.setRowCount(0)
-    table.setRowCount(len(rows))
-    for r, (row_id, texts) in enumerate(rows):
-        for c, text in enumerate(texts):
-            item = QTableWidgetItem(text)
-            item.setData(ID_ROLE, row_id)
-            table.setItem(r, c, item)
-    again = next((r for r, (row_id, _) in enumerate(rows) if row_id == current), 0 if rows else -1)
-    if again >= 0:
-        table.setCurrentCell(again, 0)
-
-
-def _hint(text: str, parent: QWidget) -> QLabel:
-    label = QLabel(text, parent)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setWordWrap(True)
-    label.setEnabled(False)
-    return label
 
 
 class OrgPage(Page):
@@ -206,13 +171,13 @@ class OrgPage(Page):
 
     def _build_team_tab(self) -> QWidget:
         self.team_stack = QStackedWidget(self)
-        self.team_stack.addWidget(_hint(self.tr("服务团队建在网格上：请在左侧选择一个网格（或网格下的单元）。"), self))
+        self.team_stack.addWidget(hint_label(self.tr("服务团队建在网格上：请在左侧选择一个网格（或网格下的单元）。"), self))
         page = QWidget(self)
         self.team_list = QListWidget(page)
         self.team_list.setUniformItemSizes(True)
         teams_label = QLabel(self.tr("团队(&G)："), page)
         teams_label.setBuddy(self.team_list)
-        self.members_table = _table(page, [self.tr("姓名"), self.tr("分工（五个员）"), self.tr("团队职务"),
+        self.members_table = record_table(page, [self.tr("姓名"), self.tr("分工（五个员）"), self.tr("团队职务"),
                                            self.tr("电话"), self.tr("加入日期")], (90, 130, 100, 120, 100), 1)
         self.members_table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.team_list.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
@@ -239,7 +204,7 @@ class OrgPage(Page):
 
     def _build_contact_tab(self) -> QWidget:
         self.contact_stack = QStackedWidget(self)
-        self.contact_stack.addWidget(_hint(self.tr("联系户从网格的户中挑选：请在左侧选择一个网格（或网格下的单元）。"), self))
+        self.contact_stack.addWidget(hint_label(self.tr("联系户从网格的户中挑选：请在左侧选择一个网格（或网格下的单元）。"), self))
         self.contacts = ContactPicker(self.ctx, self)
         self.contact_stack.addWidget(self.contacts)
         return self.contact_stack
@@ -580,7 +545,7 @@ class OrgPage(Page):
     def _show_members(self) -> None:
         team = self._current_team()
         members = staff.team_members(self.ctx.reader(), team.id) if team else []
-        _fill(self.members_table, [(m.id, [m.staff_name, vocab.label(vocab.TEAM_DUTIES, m.duty), m.title or "",
+        fill_rows(self.members_table, [(m.id, [m.staff_name, vocab.label(vocab.TEAM_DUTIES, m.duty), m.title or "",
                                            mask_phone(m.phone), m.since or ""]) for m in members])
         self.add_member_action.setEnabled(team is not None)
         self.end_member_action.setEnabled(bool(members))

@@ -1,9 +1,9 @@
-"""The look every read-only record list shares."""
+"""The look every read-only record list shares, and the small record tables built on it."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QTableWidget, QTableWidgetItem, QWidget
 
 ROW_HEIGHT = 24  # a row of the archive's big tables and its search drop-down, in pixels
 
@@ -22,6 +22,41 @@ def style_records(table: QTableView) -> QTableView:
     table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
     table.horizontalHeader().setHighlightSections(False)
     return table
+
+
+def record_table(parent: QWidget, headers: list[str], widths: tuple[int, ...], stretch: int) -> QTableWidget:
+    """A read-only record table with these headers and widths; column `stretch` takes the rest."""
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
+    style_records(table)
+    for column, width in enumerate(widths):
+        table.setColumnWidth(column, width)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    return table
+
+
+def fill_rows(table: QTableWidget, rows: list[tuple[int, list[str]]]) -> None:
+    """Replace the rows, keeping the current row on the same id when it is still there."""
+    current = table.item(table.currentRow(), 0).data(Qt.ItemDataRole.UserRole) if table.currentRow() >= 0 else None
+    table.setRowCount(0)
+    table.setRowCount(len(rows))
+    for r, (row_id, texts) in enumerate(rows):
+        for c, text in enumerate(texts):
+            item = QTableWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, row_id)
+            table.setItem(r, c, item)
+    again = next((r for r, (row_id, _) in enumerate(rows) if row_id == current), 0 if rows else -1)
+    if again >= 0:
+        table.setCurrentCell(again, 0)
+
+
+def hint_label(text: str, parent: QWidget) -> QLabel:
+    """A greyed, centred line in place of an empty list."""
+    label = QLabel(text, parent)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setWordWrap(True)
+    label.setEnabled(False)
+    return label
 
 
 class ColumnFitter(QObject):
