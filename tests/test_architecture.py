@@ -58,8 +58,24 @@ def test_sql_is_written_only_in_the_core():
     assert offenders == []
 
 
-def test_the_core_is_in_packages_by_domain():
-    """A new module goes into the package of its domain (README, Layout); only rules every package uses stand alone."""
-    shared = {"__init__", "ages", "errors", "formulas", "i18n", "idcard", "masking", "natural", "normalize", "shipped",
-              "vocab"}
-    assert {p.stem for p in (ROOT / "gridoffice").glob("*.py")} == shared
+def _gui_imports(path: Path) -> set[str]:
+    """The ui modules a GUI file imports, anywhere in it, by their full names."""
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found.add(module)
+            found |= {f"{module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name == "ui" or name.startswith("ui.")}
+
+
+def test_the_window_does_not_import_the_start():
+    """ui/app.py starts the program and opens the main window; nothing in ui/ imports it back (the
+    main window once did, for the recent files and the log-in, which live in ui/office_files.py)."""
+    offenders = [str(path.relative_to(ROOT)) for path in sorted((ROOT / "ui").rglob("*.py"))
+                 if path.name != "app.py" and "ui.app" in _gui_imports(path)]
+    assert offenders == []

@@ -10,31 +10,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-# The core a start needs comes before Qt: PySide6 reads the source of every module imported after it
-# (the import hook behind its __feature__ switches), 30 ms of a start for these.
+from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtGui import QFont, QFontDatabase, QIcon
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
+
 from commands import _argparse_zh
-from gridoffice import i18n, shipped
-from gridoffice.access import session  # noqa: F401
-from gridoffice.archive import browse, households  # noqa: F401
-from gridoffice.audit import history  # noqa: F401
-from gridoffice.demo import activity as demo_accounts
-from gridoffice.org import regions, staff  # noqa: F401
-from gridoffice.store import tempfiles
-
-from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt  # noqa: E402
-from PySide6.QtGui import QFont, QFontDatabase, QIcon  # noqa: E402
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
-
-from ui.translations import install_qt_translations  # noqa: E402
+from gridoffice import i18n, shipped, tempfiles
+from ui.office_files import DEMO_FILE, DEMO_PASSWORD, DEMO_USERS, data_folder, is_demo, recent_files
+from ui.translations import install_qt_translations
 
 FONT_FILE = shipped.path(shipped.FONT)
-DEMO_FILE = "demo-office.db"
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 20240601
-# The demo office's made-up accounts (gridoffice.demo.activity): shown on its log-in dialog.
-DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
-RECENT_KEY = "files/recent"
-MAX_RECENT = 8
 
 
 def tr(text: str) -> str:
@@ -51,30 +38,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--page", help="截图时显示的页面（如 archive、org、registers、completeness）")
     p.add_argument("--size", default="1366x768", help="截图的窗口大小，如 1366x768")
     return p.parse_args(argv)
-
-
-def data_folder() -> Path:
-    """Where new offices and the demo go by default: the user's data folder plus "GridOffice" once.
-
-    AppDataLocation would add the organisation and the application name, both "GridOffice", giving
-    GridOffice/GridOffice; offices already there stay reachable through the recent files."""
-    generic = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericDataLocation)
-    folder = Path(generic) / QCoreApplication.applicationName()
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def recent_files() -> list[str]:
-    value = QSettings().value(RECENT_KEY, [])
-    if isinstance(value, str):
-        value = [value]
-    return [str(v) for v in (value or [])]
-
-
-def remember_file(path: str | Path) -> None:
-    path = str(Path(path).resolve())
-    files = [path] + [f for f in recent_files() if f != path]
-    QSettings().setValue(RECENT_KEY, files[:MAX_RECENT])
 
 
 def setup_application(argv: list[str] | None = None) -> QApplication:
@@ -116,9 +79,7 @@ def build_demo(path: Path) -> bool:
     """
     from PySide6.QtWidgets import QProgressDialog
 
-    from gridoffice.access import keys, session
-    from gridoffice.audit import trail
-    from gridoffice.demo import activity, generator
+    from gridoffice import audit, demo, generator, keys, session
     from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
     part = path.with_name(path.name + ".part")
@@ -144,15 +105,15 @@ def build_demo(path: Path) -> bool:
         # Encrypted like every office; the demo accounts open it (the recovery code is not needed).
         db, _code = session.create_office(part, DEMO_USERS[0][0], DEMO_PASSWORD,
                                           display_name=tr("系统管理员"))
-        trail.set_actor(db, tr("演示数据"))
+        audit.set_actor(db, tr("演示数据"))
         try:
             def report(done: int, total: int, message: str) -> None:
                 bridge.progress.emit(None, done, total, message)
 
             outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
                                       report, cancelled)
-            drive(activity.add_activity(db, seed=DEMO_SEED), report, cancelled)
-            activity.add_demo_accounts(db)
+            drive(demo.add_activity(db, seed=DEMO_SEED), report, cancelled)
+            demo.add_demo_accounts(db)
         except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
             outcome["error"] = exc
         finally:
@@ -177,53 +138,13 @@ def build_demo(path: Path) -> bool:
     return True
 
 
-def ensure_demo_users(path: Path) -> None:
-    """A demo office of an earlier version, still plain and without accounts, gets them before its
-    first log-in (which then encrypts it); a demo built since has them already."""
-    from gridoffice.access import users
-    from gridoffice.audit import trail as trail
-    from gridoffice.store.db import Locked, connect
-    from gridoffice.errors import GridOfficeError
-
-    try:
-        db = connect(path)
-    except (Locked, GridOfficeError):
-        return
-    try:
-        if db["users"].exists() and users.needs_first_admin(db):
-            trail.set_actor(db, tr("演示数据"))
-            demo_accounts.add_demo_accounts(db)
-    finally:
-        db.close()
-
-
-def is_demo(path: str | Path) -> bool:
-    return Path(path).name == DEMO_FILE
-
-
-def log_in(path: str | Path, parent=None):
-    """The clerk logs in before the file is opened (it cannot be read before); None if they quit."""
-    from .dialogs.login import LoginDialog
-
-    hint, name = "", ""
-    if is_demo(path):
-        ensure_demo_users(Path(path))
-        hint = tr("演示办公室的账号（密码都是 {pw}）：admin 系统管理员，clerk 工作人员，grid 网格员（只看一个网格）。").format(
-            pw=DEMO_PASSWORD)
-        name = "admin"
-    dialog = LoginDialog(path, "", parent, hint=hint, user_name=name)
-    if dialog.exec() != LoginDialog.DialogCode.Accepted:
-        return None
-    return dialog.user
-
-
 @dataclass(frozen=True)
 class StartFile:
     """The file this session opens, and who is logged in already: the administrator of an office
     created at the first start made the account a moment ago and is not asked again."""
 
     path: Path
-    user: object | None = None  # gridoffice.access.users.User
+    user: object | None = None  # gridoffice.users.User
 
 
 def choose_start_file(args: argparse.Namespace) -> StartFile | None:
@@ -327,7 +248,7 @@ def street_main(app: QApplication, args: argparse.Namespace) -> int:
 
 
 def screenshot_user(path: Path):
-    from gridoffice.access import session
+    from gridoffice import session
     from gridoffice.errors import GridOfficeError
 
     name = os.environ.get("GRIDOFFICE_USER") or (DEMO_USERS[0][0] if is_demo(path) else "")

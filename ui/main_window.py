@@ -16,7 +16,7 @@ from gridoffice.changes import Changes
 from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError
 
-from . import app as app_module
+from . import office_files
 from .background import LatestWorker
 from .dialogs.backup import BackupDialog
 from .context import AppContext, User, open_office
@@ -106,13 +106,13 @@ class MainWindow(QMainWindow):
         if found.kind in (officefile.FOLDER, officefile.FOREIGN, officefile.NEWER):
             raise officefile.NotOurFile(found.kind, found.message)
         # The file is encrypted: the log-in unlocks it, so it comes before the file is opened.
-        user = user or app_module.log_in(path, parent)
+        user = user or office_files.log_in(path, parent)
         if user is None:
             return None
         office = open_office(path, parent)
         ctx = AppContext(path, user, office=office)
         if persist:
-            app_module.remember_file(path)
+            office_files.remember_file(path)
         window = cls(ctx, persist=persist, first_page=first_page)
         if persist:
             window.start_auto_backup()
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
 
     def _fill_recent(self) -> None:
         self._recent_menu.clear()
-        files = [f for f in app_module.recent_files() if Path(f).exists()]
+        files = [f for f in office_files.recent_files() if Path(f).exists()]
         if not files:
             self._recent_menu.addAction(tr("（无）")).setEnabled(False)
         for n, path in enumerate(files, start=1):
@@ -319,7 +319,7 @@ class MainWindow(QMainWindow):
     def new_office(self) -> None:
         from .dialogs.office import NewOfficeDialog, create_office
 
-        dialog = NewOfficeDialog(app_module.data_folder(), self)
+        dialog = NewOfficeDialog(office_files.data_folder(), self)
         if dialog.exec() != NewOfficeDialog.DialogCode.Accepted:
             return
         path = dialog.office_path()
@@ -331,7 +331,7 @@ class MainWindow(QMainWindow):
         self.switch_to(path, admin)
 
     def open_file_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, tr("打开办公室文件"), str(app_module.data_folder()),
+        path, _ = QFileDialog.getOpenFileName(self, tr("打开办公室文件"), str(office_files.data_folder()),
                                               tr("办公室数据库 (*.db *.sqlite);;所有文件 (*)"))
         if path:
             self.switch_to(Path(path))
