@@ -17,7 +17,7 @@ from gridoffice.reports import archives
 from gridoffice.i18n import tr
 from gridoffice.access.scope import Scope
 
-from .matter_dossier import grid_table, para, styles, write_document
+from .pdf import grid_table, para, styles, write_document
 
 WIDTH = A4[0] - 36 * mm
 

@@ -1,20 +1,18 @@
 """The monthly briefing (工作简报): the dashboard's charts on A4 for a leader's meeting.
 
-The figures come from gridoffice.reports.dashboard and the charts from exports/charts.py, the same
+The figures come from gridoffice.stats_dashboard and the charts from exports/charts.py, the same
 drawing operations the dashboard page paints, drawn here as PDF vectors: the office's title, the
 scope and the month, then the charts two to a row (the trend across the page). Staff members are
 named masked (张*), no resident is named, and every series has a hatching as well as a colour, with
 its numbers beside it, so a black-and-white copy reads the same. Every page's footer carries the audit
-trail's anchor code (gridoffice.audit.anchors), taken before the briefing's own export entry, as the
+trail's anchor code (gridoffice.audit_anchor), taken before the briefing's own export entry, as the
 monthly summary's does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from reportlab.lib.colors import HexColor
@@ -23,15 +21,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice.audit import anchors, journal
-from gridoffice.reports import dashboard as D
+from gridoffice import audit_anchor, audit_log
+from gridoffice import stats_dashboard as D
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_name
-from gridoffice.store.officefile import check_output
-from gridoffice.access.scope import Scope
+from gridoffice.scope import Scope
 
 from . import charts as X
-from . import fonts
+from . import atomic, fonts
 
 PAGE_W, PAGE_H = 210.0, 297.0
 MARGIN = 15.0
@@ -77,15 +74,14 @@ def charts_for(d: D.Dashboard, problems: tuple[D.Count, ...]) -> list[X.Chart]:
 
 
 def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
-          printed: dt.date, anchor: str) -> Iterator[tuple[int, int, str]]:
-    """Write the briefing to path (a temporary file renamed into place); returns the page count.
-    `anchor` is the audit trail's anchor code, printed on every page."""
-    path = Path(path)
+          printed: dt.date, anchor: str,
+          before_rename: Callable[[int], object] | None = None) -> Iterator[tuple[int, int, str]]:
+    """Write the briefing to path (exports.atomic); returns the page count. `anchor` is the audit
+    trail's anchor code, printed on every page; before_rename(pages) runs before the file appears."""
     charts = charts_for(d, problems)
-    check_output(path)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
+    drawn: dict[str, int] = {}
+
+    def build(tmp: str) -> Iterator[tuple[int, int, str]]:
         c = Canvas(tmp, pagesize=A4, pageCompression=1)
         c.setTitle(tr("{office}工作简报（{month}）").format(office=d.office, month=d.period.label))
         font = fonts.register()
@@ -133,12 +129,12 @@ def write(path: str | Path, d: D.Dashboard, problems: tuple[D.Count, ...], *,
             row_h = max(row_h, height)
         footer()
         c.save()
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+        drawn["pages"] = pages
+
+    record = None if before_rename is None else (lambda: before_rename(drawn["pages"]))
+    yield from atomic.write_job(path, build, record)
     yield len(charts), len(charts), tr("简报已生成")
-    return pages
+    return drawn["pages"]
 
 
 def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: Scope, today: dt.date,
@@ -147,7 +143,7 @@ def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: S
     yield 0, 1, tr("正在统计…")
     d = D.dashboard(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
     problems = tuple(D.problem_counts(db, today, scope=scope, unit_id=unit_id))
-    anchor = anchors.head(db).code
-    pages = yield from write(path, d, problems, printed=today, anchor=anchor)
-    journal.record_export(db, "briefing", str(path), pages)
+    anchor = audit_anchor.head(db).code
+    pages = yield from write(path, d, problems, printed=today, anchor=anchor,
+                             before_rename=lambda n: audit_log.record_export(db, "briefing", str(path), n))
     return pages

@@ -25,15 +25,13 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice.audit import journal
-from gridoffice.store import tempfiles
-from gridoffice.reports import cards as C
+from gridoffice import audit_log
+from gridoffice import cards as C
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
-from gridoffice.store.officefile import check_output
-from gridoffice.access.scope import Scope
+from gridoffice.scope import Scope
 
-from . import card_qr, fonts
+from . import atomic, card_qr, fonts
 
 CARD_W, CARD_H = 90.0, 54.0
 SHEETS = {"a4-10": "A4，每页10张名片（90×54毫米，带裁切线）", "a6": "A6，每页1张"}
@@ -483,17 +481,8 @@ def write_cards(path: str | Path, cards: list[Card], layout: C.Layout, office: C
             yield done, total, tr("已排版{d}/{t}张卡片").format(d=done, t=total)
         c.save()
 
-    yield from _atomic(path, build, before_rename)
+    yield from atomic.write_job(path, build, before_rename)
     return Written(Path(path), total, pages)
-
-
-def _atomic(path: str | Path, build, before_rename=None) -> Iterator[tuple[int, int, str]]:
-    """Run the build generator on an owner-only temporary file next to path and rename it into
-    place when done."""
-    check_output(path)
-    with tempfiles.beside(path) as tmp:
-        yield from build(str(tmp))
-        return tempfiles.commit(tmp, path, before_rename)
 
 
 def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids: list[int] = (),
@@ -508,7 +497,7 @@ def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids:
         raise ValidationError("cards", tr("没有可打印的卡片：所选网格里没有在册户，或所选网格还没有服务团队"))
     written = yield from write_cards(path, cards, lay, C.office_for_cards(db), sheet=sheet, duplex=duplex,
                                      calibration=calibration, offset=C.printer_offset(db),
-                                     before_rename=lambda: journal.record_export(
+                                     before_rename=lambda: audit_log.record_export(
                                          db, f"cards:{lay.key}", str(path), len(cards)))
     return written
 

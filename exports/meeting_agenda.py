@@ -13,7 +13,7 @@ from reportlab.platypus import Paragraph, Spacer
 from gridoffice.i18n import tr
 from gridoffice.matters.rules import GRADES, STATES, MeetingItem, Timeliness
 
-from .matter_dossier import grid_table, para, styles, write_document
+from .pdf import grid_table, para, styles, write_document
 
 REASONS = {"difficult": "疑难", "overdue": "超期"}
 

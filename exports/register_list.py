@@ -22,7 +22,7 @@ from gridoffice.access.scope import Scope
 from gridoffice.access.staff_accounts import signer
 
 from . import workbook as wbk
-from .matter_dossier import grid_table, para, styles, write_document
+from .pdf import grid_table, para, styles, write_document
 
 _BATCH = 2000
 

@@ -16,13 +16,12 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from gridoffice.store import tempfiles
+from gridoffice import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
-from gridoffice.store.officefile import check_output
 
-from . import xlsx
+from . import atomic, xlsx
 
 HEAD_FILL, TOTAL_FILL = "DDEBF7", "F2F2F2"
 TITLE = xlsx.Style(font="title", align="title")
@@ -118,7 +117,7 @@ def write_rows(wb: xlsx.Workbook, ws: xlsx.Sheet, rows, *, percent_cols=(), tota
 def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True, anchor: str = "") -> None:
     """A4, fit to the page width, the maker and the date in the footer, page numbers on the right.
 
-    `anchor`, the audit trail's anchor code (gridoffice.audit.anchors), is printed beside the date on
+    `anchor`, the audit trail's anchor code (gridoffice.audit_anchor), is printed beside the date on
     every page, so each printed copy keeps the head of the trail outside the file."""
     ws.landscape = landscape
     ws.fit_width = True
@@ -158,17 +157,57 @@ def text_cell(ws, value: str):
     return cell
 
 
-def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
-    """Save next to the target under an owner-only temporary name, run `before_rename` (the audit
-    entry), then rename: a failure leaves no half file and no file without its entry."""
-    check_output(path)
-    with tempfiles.beside(path, ".xlsx") as tmp:
+def openpyxl_page_setup(ws, *, maker: str) -> None:
+    """The same print setup on an openpyxl worksheet (the roster streams through openpyxl)."""
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
+
+
+class _SpooledWriter(ExcelWriter):
+    """openpyxl's writer, but a write-only sheet whose rows wait in an encrypted tempfiles.Spool is
+    decrypted straight into the zip: they are never on disk in the clear before the workbook is."""
+
+    def write_worksheet(self, ws):
+        if not isinstance(getattr(ws, "_writer", None) and ws._writer.out, tempfiles.Spool):
+            return super().write_worksheet(ws)
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
+        if not ws.closed:
+            ws.close()
+        ws._rels = ws._writer._rels
+        with self._archive.open(ws.path[1:], "w", force_zip64=True) as member:
+            for chunk in ws._writer.out.replay():
+                member.write(chunk)
+        self.manifest.append(ws)
+
+
+def save_spooled(wb, filename: Path) -> None:
+    """openpyxl's Workbook.save for a write-only workbook whose sheets wait in tempfiles.Spool."""
+    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
+    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
+    _SpooledWriter(wb, archive).save()
+
+
+def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None, *,
+         saver: Callable[[object, Path], object] | None = None) -> Path:
+    """Save next to the target under an owner-only temporary name (by `saver`, default the workbook's
+    own save), run `before_rename` (the audit entry), then rename: a failure leaves no half file and
+    no file without its entry."""
+    def build(tmp: str) -> None:
         try:
             wb.save(tmp)
         except BaseException as exc:
             close_failed_save(exc)
             raise
-        return tempfiles.commit(tmp, path, before_rename)
+
+    return atomic.write(path, build, before_rename, suffix=".xlsx")
 
 
 def close_failed_save(exc: BaseException) -> None:
