@@ -1,5 +1,5 @@
 """Every file an export writes is whole or absent: the document is built into an owner-only
-temporary file beside the target (gridoffice.tempfiles, removed if anything fails, swept at the
+temporary file beside the target (gridoffice.store.tempfiles, removed if anything fails, swept at the
 next start if the program was killed), flushed to disk, then `before_rename` runs (the export's
 audit entry, so no file exists without its entry) and the file is renamed over the target."""
 
@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from gridoffice import tempfiles
-from gridoffice.officefile import check_output
+from gridoffice.store import tempfiles
+from gridoffice.store.officefile import check_output
 
 Progress = Iterator[tuple[int, int, str]]
 

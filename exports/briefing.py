@@ -1,11 +1,11 @@
 """The monthly briefing (工作简报): the dashboard's charts on A4 for a leader's meeting.
 
-The figures come from gridoffice.stats_dashboard and the charts from exports/charts.py, the same
+The figures come from gridoffice.reports.dashboard and the charts from exports/charts.py, the same
 drawing operations the dashboard page paints, drawn here as PDF vectors: the office's title, the
 scope and the month, then the charts two to a row (the trend across the page). Staff members are
 named masked (张*), no resident is named, and every series has a hatching as well as a colour, with
 its numbers beside it, so a black-and-white copy reads the same. Every page's footer carries the audit
-trail's anchor code (gridoffice.audit_anchor), taken before the briefing's own export entry, as the
+trail's anchor code (gridoffice.audit.anchors), taken before the briefing's own export entry, as the
 monthly summary's does.
 """
 
@@ -21,11 +21,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice import audit_anchor, audit_log
-from gridoffice import stats_dashboard as D
+from gridoffice.audit import anchors, journal
+from gridoffice.reports import dashboard as D
 from gridoffice.i18n import tr
 from gridoffice.masking import mask_name
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from . import charts as X
 from . import atomic, fonts
@@ -143,7 +143,7 @@ def export_briefing(db: Database, path: str | Path, month_text: str, *, scope: S
     yield 0, 1, tr("正在统计…")
     d = D.dashboard(db, month_text, scope=scope, today=today, now=now, unit_id=unit_id)
     problems = tuple(D.problem_counts(db, today, scope=scope, unit_id=unit_id))
-    anchor = audit_anchor.head(db).code
+    anchor = anchors.head(db).code
     pages = yield from write(path, d, problems, printed=today, anchor=anchor,
-                             before_rename=lambda n: audit_log.record_export(db, "briefing", str(path), n))
+                             before_rename=lambda n: journal.record_export(db, "briefing", str(path), n))
     return pages

@@ -25,11 +25,11 @@ from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from sqlite_utils import Database
 
-from gridoffice import audit_log
-from gridoffice import cards as C
+from gridoffice.audit import journal
+from gridoffice.reports import cards as C
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 
 from . import atomic, card_qr, fonts
 
@@ -497,7 +497,7 @@ def export_cards(db: Database, path: str | Path, *, scope: Scope, household_ids:
         raise ValidationError("cards", tr("没有可打印的卡片：所选网格里没有在册户，或所选网格还没有服务团队"))
     written = yield from write_cards(path, cards, lay, C.office_for_cards(db), sheet=sheet, duplex=duplex,
                                      calibration=calibration, offset=C.printer_offset(db),
-                                     before_rename=lambda: audit_log.record_export(
+                                     before_rename=lambda: journal.record_export(
                                          db, f"cards:{lay.key}", str(path), len(cards)))
     return written
 

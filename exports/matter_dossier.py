@@ -17,7 +17,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Spacer
 
 from gridoffice.i18n import tr
-from gridoffice.matters import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
+from gridoffice.matters.rules import (ACTIONS, GRADE_HANDLER, GRADES, SATISFACTION, SOURCES, STATES, Dossier)
 
 from .pdf import grid_table, para, styles, write_document
 

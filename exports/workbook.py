@@ -16,7 +16,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from gridoffice import tempfiles
+from gridoffice.store import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
@@ -117,7 +117,7 @@ def write_rows(wb: xlsx.Workbook, ws: xlsx.Sheet, rows, *, percent_cols=(), tota
 def page_setup(ws: xlsx.Sheet, *, maker: str, landscape: bool = True, anchor: str = "") -> None:
     """A4, fit to the page width, the maker and the date in the footer, page numbers on the right.
 
-    `anchor`, the audit trail's anchor code (gridoffice.audit_anchor), is printed beside the date on
+    `anchor`, the audit trail's anchor code (gridoffice.audit.anchors), is printed beside the date on
     every page, so each printed copy keeps the head of the trail outside the file."""
     ws.landscape = landscape
     ws.fit_width = True

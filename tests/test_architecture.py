@@ -58,6 +58,13 @@ def test_sql_is_written_only_in_the_core():
     assert offenders == []
 
 
+def test_the_core_is_in_packages_by_domain():
+    """A new module goes into the package of its domain (README, Layout); only rules every package uses stand alone."""
+    shared = {"__init__", "ages", "changes", "errors", "formulas", "i18n", "idcard", "masking", "natural", "normalize",
+              "shipped", "vocab"}
+    assert {p.stem for p in (ROOT / "gridoffice").glob("*.py")} == shared
+
+
 def _gui_imports(path: Path) -> set[str]:
     """The ui modules a GUI file imports, anywhere in it, by their full names."""
     package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])

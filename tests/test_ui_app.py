@@ -7,8 +7,8 @@ import pytest
 from PySide6.QtGui import QFontDatabase, QImage
 from PySide6.QtWidgets import QApplication
 
-from gridoffice import regions
-from gridoffice.db import connect
+from gridoffice.org import regions
+from gridoffice.store.db import connect
 from ui import app as app_module
 from tests.conftest import give_accounts
 from tests.ui_helpers import office_copy
@@ -54,7 +54,7 @@ def test_the_shipped_font_is_the_fallback_for_chinese(qapp):
 def test_first_start_creates_a_new_office(qtbot, data_folder, monkeypatch):
     from PySide6.QtCore import QTimer
 
-    from gridoffice import keys
+    from gridoffice.access import keys
     from ui.dialogs import login as login_dialog
 
     shown = []

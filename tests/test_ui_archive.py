@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
 from gridoffice.changes import Changes
-from gridoffice import households, people
+from gridoffice.archive import households, people
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from ui import archive_search, household_operations
@@ -350,7 +350,8 @@ def test_a_huge_paste_in_the_search_box_is_answered_at_once(qtbot, window, size)
 
 
 def test_a_scanned_card_opens_its_household_or_team(qtbot, window):
-    from gridoffice import cards, staff
+    from gridoffice.org import staff
+    from gridoffice.reports import cards
 
     page = window.current_page()
     db = window.ctx.reader()

@@ -8,8 +8,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton
 
 from gridoffice.changes import Changes
-from gridoffice import audit, regions, staff
-from gridoffice.db import open_db
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
+from gridoffice.store.db import open_db
 from gridoffice.idcard import make_id
 from ui.pages import completeness_page
 from ui.pages.completeness_page import CompletenessPage
@@ -22,7 +23,7 @@ def template(tmp_path_factory):
     and the two class-3 households he does not contact."""
     path = tmp_path_factory.mktemp("completeness") / "office.db"
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     ids = {}
     with db.atomic():  # one commit for the whole fixture keeps the test fast
         community = regions.create_unit(db, None, "community", "东港社区")

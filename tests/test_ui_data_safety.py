@@ -7,13 +7,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDialog, QMessageBox
 
-from gridoffice import audit, audit_anchor, backup, users
-from gridoffice.db import open_db
+from gridoffice.access import users
+from gridoffice.audit import trail, anchors
+from gridoffice.store import backup
+from gridoffice.store.db import open_db
 from ui.dialogs.backup import BackupDialog
 from ui.context import AppContext, User
 from ui.dialogs.login import LoginDialog
 from ui.pages.audit_page import AuditPage
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
@@ -114,8 +116,8 @@ def test_audit_page_filters_and_checks_the_chain(ctx, qtbot, tmp_path):
     db = open_db(ctx.db_path)
     with db.atomic():
         for actor, row in (("张三", 1), ("李四", 2), ("张三", 3)):
-            audit.set_actor(db, actor)
-            audit.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
+            trail.set_actor(db, actor)
+            trail.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
     db.close()
     page = AuditPage(ctx)
     qtbot.addWidget(page)
@@ -145,8 +147,8 @@ def test_audit_page_shows_the_anchor_to_copy_and_checks_a_typed_one(ctx, qtbot):
     db = open_db(ctx.db_path)
     with db.atomic():
         for row in (1, 2, 3):
-            audit.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
-    code = audit_anchor.head(db).code
+            trail.record(db, "update_person", "persons", row, old={"name": "甲"}, new={"name": "乙"})
+    code = anchors.head(db).code
     db.close()
     page = AuditPage(ctx)
     qtbot.addWidget(page)
@@ -163,7 +165,7 @@ def test_audit_page_shows_the_anchor_to_copy_and_checks_a_typed_one(ctx, qtbot):
     page.anchor_input.setText("3-AAAA-BBBB-CCCC-D")
     page.check_chain()
     assert "校验位不对" in page.summary.text() and page.check_button.isEnabled()
-    page.anchor_input.setText(audit_anchor.Anchor(9, audit_anchor.parse(code).prefix).code)
+    page.anchor_input.setText(anchors.Anchor(9, anchors.parse(code).prefix).code)
     page.check_chain()
     qtbot.waitUntil(lambda: "校验发现" in page.summary.text(), timeout=10000)
     assert "记录只到第3条" in page.summary.text()
@@ -188,7 +190,7 @@ def _corrupt(path):
 
 
 def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_one(qapp, tmp_path, monkeypatch):
-    from gridoffice import lock, safety
+    from gridoffice.store import lock, storage
     from ui import safe_open
 
     shown = []
@@ -196,7 +198,7 @@ def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_on
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append((title, text)))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     path = tmp_path / "office.db"
-    with safety.OpenOffice(path) as office:
+    with storage.OpenOffice(path) as office:
         office.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
         office.db.conn.commit()
     backup.backup_now(path)
@@ -213,18 +215,18 @@ def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_on
     try:
         assert shown[-1][0] == "已恢复" and "损坏的文件保存在" in shown[-1][1]
         assert not report.unclean
-        assert safety.integrity_problems(path) == []
+        assert storage.integrity_problems(path) == []
         assert any(p.name.startswith("office.damaged-") for p in tmp_path.iterdir())
     finally:
         held.release()
 
 
 def test_auto_backup_runs_when_due_and_reports(qapp, qtbot, tmp_path):
-    from gridoffice import safety
+    from gridoffice.store import storage as storage
     from ui.safe_open import AutoBackup
 
     path = tmp_path / "office.db"
-    safety.OpenOffice(path).close()
+    storage.OpenOffice(path).close()
     auto = AutoBackup(path)
     with qtbot.waitSignal(auto.finished, timeout=10000) as blocker:
         auto.start()
@@ -243,7 +245,7 @@ def clerk_ctx(qapp, tmp_path):
 
 
 def test_reveal_dialog_needs_a_reason_then_shows_and_logs(clerk_ctx, qtbot, tmp_path):
-    from gridoffice import audit_log
+    from gridoffice.audit import journal
     from ui.dialogs.reveal import RevealDialog
 
     ctx = clerk_ctx
@@ -260,7 +262,7 @@ def test_reveal_dialog_needs_a_reason_then_shows_and_logs(clerk_ctx, qtbot, tmp_
     dialog.reveal()
     qtbot.waitUntil(lambda: dialog.value.text() == "13812348000", timeout=5000)
     dialog.grab().save(str(tmp_path / "reveal.png"))
-    entry = audit_log.query(ctx.reader(), audit_log.Filter(action="reveal"), scope=AUDITOR)[0]
+    entry = journal.query(ctx.reader(), journal.Filter(action="reveal"), scope=AUDITOR)[0]
     assert (entry.actor, entry.new["reason"]) == ("王文书", "电话联系本人")
 
 

@@ -7,8 +7,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
 from gridoffice.changes import Changes
-from gridoffice import audit, audit_log, backup, households, lock, safety, users
-from gridoffice.db import open_db, raw_connect
+from gridoffice.access import users
+from gridoffice.archive import households
+from gridoffice.audit import trail, journal
+from gridoffice.store import backup, lock, storage
+from gridoffice.store.db import open_db, raw_connect
 from gridoffice.masking import find_unmasked, mask_birth
 from ui import app as app_module
 from ui.context import AppContext
@@ -25,7 +28,7 @@ PASSWORD = "gridoffice1"
 def office_file(tmp_path):
     path, office = office_copy(tmp_path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
     users.create_user(db, "grid_a", PASSWORD, "grid_worker", by=ADMIN, org_id=office.grid_a)
     db.close()
@@ -50,7 +53,7 @@ def test_log_in_says_a_wrong_password_then_opens_as_the_user(qtbot, office_file)
     qtbot.addWidget(window)
     assert seen == ["用户名或密码不正确"]
     assert isinstance(window.ctx.user, users.User) and window.ctx.user.role == "grid_worker"
-    assert audit.actor(window.ctx._write_db) == "grid_a"
+    assert trail.actor(window.ctx._write_db) == "grid_a"
     window.close()
 
 
@@ -134,7 +137,7 @@ def test_phones_are_masked_and_a_reveal_needs_a_reason_and_is_logged(qtbot, offi
     page.detail.reveal_phone.click()
     assert "请填写原因" in outcome["no_reason"]
     assert page.detail.fields["phone"].text() == "13800000001"
-    entries = [e for e in audit_log.query(window.ctx.reader(), scope=ADMIN) if e.action == "reveal"]
+    entries = [e for e in journal.query(window.ctx.reader(), scope=ADMIN) if e.action == "reveal"]
     assert len(entries) == 1 and entries[0].new == {"field": "phone", "reason": "电话联系本人"}
     assert entries[0].actor == "admin"
     page.show_household(office.h_wang)
@@ -193,7 +196,7 @@ def test_backup_now_from_the_menu_and_restore_reopens_the_backup(qtbot, office_f
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1, timeout=10000)
     assert "完整性检查通过" in dialog.status.text()
     taken = backup.list_backups(path)[0].path
-    assert not safety.integrity_problems(taken)
+    assert not storage.integrity_problems(taken)
     dialog.close()
     done = []
     window.ctx.write(lambda db: households.update_household(db, office.h_wang, address="新地址"),
@@ -280,7 +283,7 @@ def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_fil
 
 
 def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
-    from gridoffice import people
+    from gridoffice.archive import people
     from ui.dialogs.person import PersonForm
 
     path, office = office_file
@@ -337,7 +340,7 @@ def test_the_window_refuses_another_programs_database_and_a_newer_file_untouched
     import hashlib
     import sqlite3
 
-    from gridoffice import officefile
+    from gridoffice.store import officefile
 
     stranger = tmp_path / "places.sqlite"
     conn = sqlite3.connect(stranger)

@@ -6,9 +6,11 @@ import shutil
 import pytest
 
 from gridoffice.changes import Changes
-from gridoffice import audit, must_visits, staff, visits
-from gridoffice.db import open_db
-from gridoffice.users import whole_office
+from gridoffice.activity import must_visits, visits
+from gridoffice.audit import trail
+from gridoffice.org import staff
+from gridoffice.store.db import open_db
+from gridoffice.access.users import whole_office
 from tests.ui_helpers import opened_page
 from ui.must_visit_views import AssignDialog, CampaignDialog, MustVisitDialog, SituationsDialog
 from ui.pages.visits_page import VisitsPage
@@ -24,7 +26,7 @@ def office(small_office_template, tmp_path):
     path = tmp_path / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     # A contact household and its staff member.
     staff_id, household_id = db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL "
                                         "ORDER BY id LIMIT 1").fetchone()

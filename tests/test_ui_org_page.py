@@ -6,8 +6,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
 from gridoffice.changes import Changes
-from gridoffice import audit, regions, staff
-from gridoffice.db import open_db
+from gridoffice.audit import trail
+from gridoffice.org import regions, staff
+from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.pages.org_page import OrgPage
 from tests.ui_helpers import copy_of, shown_page
@@ -18,7 +19,7 @@ def template(tmp_path_factory):
     """A community with an area, two grids (12 households in the first) and three staff; built once."""
     path = tmp_path_factory.mktemp("org") / "office.db"
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     community = regions.create_unit(db, None, "community", "东港社区")
     area = regions.create_unit(db, community, "area", "第一片区")
     grid1 = regions.create_unit(db, area, "grid", "第一网格")
@@ -439,7 +440,7 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
 
 
 def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qtbot):
-    from gridoffice import households
+    from gridoffice.archive import households
     from tests._domain import man
 
     done = []

@@ -6,9 +6,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gridoffice.changes import Changes
-from gridoffice import audit, office_tags, people, regions, users
+from gridoffice.access import users
+from gridoffice.archive import office_tags, people
+from gridoffice.audit import trail
+from gridoffice.org import regions
 from gridoffice.ages import age_on
-from gridoffice.db import open_db
+from gridoffice.store.db import open_db
 from gridoffice.errors import NotFound
 from gridoffice.idcard import make_id
 from gridoffice.masking import mask_birth
@@ -28,7 +31,7 @@ def template(tmp_path_factory):
     """Two grids; persons written with plain SQL so their birth dates are exact."""
     path = tmp_path_factory.mktemp("registers") / "office.db"
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     people = {}
     with db.atomic():  # one commit for the whole fixture keeps the test fast
         community = regions.create_unit(db, None, "community", "东港社区")
@@ -174,7 +177,7 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
     import openpyxl
     from PySide6.QtWidgets import QFileDialog
 
-    from gridoffice import audit_log
+    from gridoffice.audit import journal
 
     page.select_group("disabled")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
@@ -198,14 +201,14 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
                           check=True).stdout
     assert "残疾人" in text and all(name in text for name in shown)
     assert "138****5678" in text and not any(n in text for n in full) and "13812345678" not in text
-    kinds = [e.new["kind"] for e in audit_log.query(page.ctx.reader(), audit_log.Filter(action="export"), scope=users.whole_office("测试员"))]
+    kinds = [e.new["kind"] for e in journal.query(page.ctx.reader(), journal.Filter(action="export"), scope=users.whole_office("测试员"))]
     assert kinds[:2] == ["register_list_pdf", "register_list"]
 
 
 def test_a_register_the_role_may_not_see_cannot_be_exported(office):
     from exports import register_list
     from gridoffice.errors import PermissionDenied
-    from gridoffice.users import whole_office
+    from gridoffice.access.users import whole_office
 
     db = open_db(office["path"])
     scope = whole_office("网格员", "grid_worker")

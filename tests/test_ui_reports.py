@@ -5,12 +5,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
-from gridoffice import audit_log
-from gridoffice.db import open_db
+from gridoffice.audit import journal
+from gridoffice.store.db import open_db
 from tests._reports import TODAY
 from ui.context import AppContext
 from ui.pages.reports_page import ReportsPage
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
@@ -51,7 +51,7 @@ def test_summary_for_a_chosen_month_is_written_and_recorded(page, qtbot, monkeyp
     assert out.exists() and "2026年10月" in openpyxl.load_workbook(out).worksheets[0]["A1"].value
     assert str(out) in page.result.text()
     db = open_db(page.ctx.db_path)
-    assert audit_log.query(db, audit_log.Filter(action="export"), scope=AUDITOR)[0].new["kind"] == "monthly_summary"
+    assert journal.query(db, journal.Filter(action="export"), scope=AUDITOR)[0].new["kind"] == "monthly_summary"
     db.close()
 
 
@@ -115,7 +115,7 @@ def test_an_export_onto_a_folder_or_a_read_only_folder_is_told_plainly(page, qtb
 
 
 def test_an_administrator_edits_the_assessment_template_in_the_window(activity_template, tmp_path, qtbot):
-    from gridoffice import stats_assessment
+    from gridoffice.reports import assessment
     from ui.dialogs.assessment import AssessmentTemplateDialog
     from ui.context import User
 
@@ -134,7 +134,7 @@ def test_an_administrator_edits_the_assessment_template_in_the_window(activity_t
         assert "计入考核 10 项，权重合计 100 分" in dialog.total.text()
         with qtbot.waitSignal(dialog.accepted, timeout=5000):
             dialog.save()
-        t = {i.code: (i.target, i.weight) for i in stats_assessment.template(ctx.reader())}
+        t = {i.code: (i.target, i.weight) for i in assessment.template(ctx.reader())}
         assert "needs_solved" not in t and t["visits"] == (120, 25) and len(t) == 10
     finally:
         ctx.close()
@@ -161,7 +161,8 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
     is linked to a staff member, that member's name; never the log-in name."""
     from PySide6.QtWidgets import QInputDialog
 
-    from gridoffice import staff, staff_accounts, users
+    from gridoffice.access import staff_accounts, users
+    from gridoffice.org import staff
     from tests._reports import TODAY
     from ui.dialogs.users import UsersDialog
 
@@ -220,15 +221,15 @@ def _shown(page) -> list[list[str]]:
 def test_the_figures_show_on_the_page_before_anything_is_exported(page, qtbot, tmp_path):
     """月度汇总表, 公示表 and 年终考核表 show their figures as soon as they are chosen: the same numbers
     the workbook gets, for the month, year and scope picked; nothing is written."""
-    from gridoffice import stats, stats_assessment
-    from gridoffice.users import whole_office
+    from gridoffice.reports import monthly, assessment as assessment
+    from gridoffice.access.users import whole_office
 
     admin = whole_office("测试员")
     db = page.ctx.reader()
     _pick(page.kind, "summary")
     _pick(page.month, "2026-10")
     qtbot.waitUntil(lambda: not page.is_loading() and page.figures_model.rowCount() > 0, timeout=20000)
-    summary = stats.monthly_summary(db, "2026-10", scope=admin)
+    summary = monthly.monthly_summary(db, "2026-10", scope=admin)
     assert page.figures.isVisible() and "2026年10月" in page.figures_caption.text()
     rows = _shown(page)
     headers = [page.figures_model.horizontalHeaderItem(c).text() for c in range(page.figures_model.columnCount())]
@@ -252,13 +253,13 @@ def test_the_figures_show_on_the_page_before_anything_is_exported(page, qtbot, t
     _pick(page.kind, "notice")
     page.org.setCurrentIndex(0)
     qtbot.waitUntil(lambda: not page.is_loading() and "公示" in page.figures_caption.text(), timeout=20000)
-    notice = stats.public_notice(db, "2026-10", scope=admin)
+    notice = monthly.public_notice(db, "2026-10", scope=admin)
     assert [r[1] for r in _shown(page)] == [t.team for t in notice.teams]
 
     _pick(page.kind, "assessment")
     page.year.setValue(2026)
     qtbot.waitUntil(lambda: not page.is_loading() and "年终考核" in page.figures_caption.text(), timeout=20000)
-    a = stats_assessment.assessment(db, "2026", scope=admin)
+    a = assessment.assessment(db, "2026", scope=admin)
     assert [r[0] for r in _shown(page)] == [s.name for s in a.staff]
     page.grab().save(str(tmp_path / "reports-figures.png"))
 

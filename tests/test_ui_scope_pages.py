@@ -10,10 +10,13 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from commands._progress import consume
-from gridoffice import audit, logs, staff, users, visits
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice.db import open_db
+from gridoffice.access import users
+from gridoffice.activity import logs, visits
+from gridoffice.audit import trail
+from gridoffice.org import staff
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.dialogs.matters import IntakeDialog
 from ui.pages.cards_page import CardsPage
@@ -37,7 +40,7 @@ def office(tmp_path):
     households overdue, and difficult matters in each grid: by grid, and by household only."""
     path, o = office_copy(tmp_path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     users.create_first_admin(db, "admin", PASSWORD)
     users.create_user(db, "grid_a", PASSWORD, "grid_worker", by=ADMIN, org_id=o.grid_a)
     users.create_user(db, "leader", PASSWORD, "leader", by=ADMIN)
@@ -213,7 +216,7 @@ def test_the_reports_page_offers_and_exports_only_the_users_scope(office, role, 
     assert members == ({office["a"], office["both"]} if mine else {office["a"], office["b"], office["both"]})
     page.month.setCurrentIndex(page.month.findData("2026-11") if page.month.findData("2026-11") >= 0 else 0)
     db = open_db(office["path"])
-    audit.set_actor(db, role)
+    trail.set_actor(db, role)
     consume(page.job_factory("summary", tmp_path / "s.xlsx")(db), quiet=True)
     consume(page.job_factory("roster", tmp_path / "r.xlsx")(db), quiet=True)
     db.close()
@@ -246,7 +249,7 @@ def test_the_org_and_registers_pages_show_only_the_users_units(office, role, qtb
 def test_the_search_box_refuses_or_records_a_number_search(office, role, qtbot, tmp_path):
     """Search as an oracle, in the window: a guessed ID number typed into the search box is refused
     to roles that may not reveal numbers, and found with an audit entry by those that may."""
-    from gridoffice import audit_log
+    from gridoffice.audit import journal
     from ui.pages.archive_page import ArchivePage
 
     o = office["o"]
@@ -261,7 +264,7 @@ def test_the_search_box_refuses_or_records_a_number_search(office, role, qtbot, 
     qtbot.waitUntil(lambda: not ctx.busy and not page.search_worker.pending, timeout=5000)
     ctx.close()
     db = open_db(office["path"])
-    logged = audit_log.query(db, audit_log.Filter(action="search_numbers"), scope=ADMIN)
+    logged = journal.query(db, journal.Filter(action="search_numbers"), scope=ADMIN)
     db.close()
     if role in ("admin", "clerk"):
         assert "张伟" in shown and [(e.actor, e.new["matches"]) for e in logged] == [(role, 1)]
@@ -277,7 +280,7 @@ def test_the_search_box_refuses_or_records_a_number_search(office, role, qtbot, 
 
 @pytest.mark.parametrize("role", ["admin", "leader", "clerk", "grid_worker"])
 def test_the_person_form_offers_reveal_only_to_roles_that_may(office, role, qtbot):
-    from gridoffice import people
+    from gridoffice.archive import people
     from ui.dialogs.person import PersonForm
 
     user = office["by_role"][role]

@@ -7,15 +7,17 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QLabel
 
-from gridoffice import audit, logs, visits, visits_demo
-from gridoffice.db import open_db
+from gridoffice.activity import logs, visits
+from gridoffice.audit import trail
+from gridoffice.demo import visits as visits_demo
+from gridoffice.store.db import open_db
 from gridoffice.masking import find_unmasked
 from tests.ui_helpers import opened_page
 from ui import app as app_module
 from ui.context import AppContext, User
 from ui.pages.visits_page import VisitsPage
 from ui.pages.workbench_page import WorkbenchPage
-from gridoffice.users import whole_office
+from gridoffice.access.users import whole_office
 from ui.dialogs.visits import (CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog,
                                VisitRulesDialog)
 
@@ -29,7 +31,7 @@ def activity_template(small_office_template, tmp_path_factory):
     path = tmp_path_factory.mktemp("activity") / "office.db"
     shutil.copyfile(small_office_template, path)
     db = open_db(path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     visits_demo.generate_activity(db, seed=11, today=dt.date.today())
     db.close()
     return path
@@ -158,7 +160,7 @@ def test_a_leader_comments_from_one_list_across_all_staff(office_path, qtbot, mo
 def test_the_waiting_list_keeps_to_the_scope(office_path):
     db = open_db(office_path)
     grid = db.execute("SELECT id FROM org_units WHERE level = 'grid' ORDER BY id LIMIT 1").fetchone()[0]
-    from gridoffice import users
+    from gridoffice.access import users
     scope = users.scope_of(db, User("网格员", "grid_worker", grid))
     entries, total = logs.waiting_for_comment(db, scope=scope, limit=10_000)
     everyone, _ = logs.waiting_for_comment(db, scope=ADMIN, limit=10_000)
@@ -228,7 +230,7 @@ def test_needs_are_closed_or_taken_in_as_matters(office_path, qtbot, monkeypatch
     # The generated year leaves a random number of needs open on the day the suite runs: give the
     # busiest staff member two open ones whatever that day is.
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     staff_id, household_id = db.execute(
         "SELECT c.staff_id, c.household_id FROM contacts c LEFT JOIN needs n ON n.staff_id = c.staff_id "
         "AND n.status = 'open' WHERE c.until IS NULL GROUP BY c.staff_id ORDER BY count(n.id) DESC, c.staff_id "
@@ -269,11 +271,12 @@ def test_an_account_linked_to_a_staff_member_opens_on_their_record_and_is_asked_
     log typed under someone else's name is asked about first."""
     from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
 
-    from gridoffice import staff, staff_accounts, users
+    from gridoffice.access import staff_accounts, users
+    from gridoffice.org import staff
     from ui.dialogs import users as users_dialog
 
     db = open_db(office_path)
-    audit.set_actor(db, "测试员")
+    trail.set_actor(db, "测试员")
     choices = visits.contact_staff(db, scope=ADMIN)
     own, first = choices[-1].id, choices[0].id
     wang_id = users.create_user(db, "wang", "gridoffice1", "clerk", by=users.whole_office("测试员"),

@@ -15,7 +15,8 @@ from PySide6.QtGui import QFont, QFontDatabase, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 
 from commands import _argparse_zh
-from gridoffice import i18n, shipped, tempfiles
+from gridoffice import i18n, shipped
+from gridoffice.store import tempfiles
 from ui.office_files import DEMO_FILE, DEMO_PASSWORD, DEMO_USERS, data_folder, is_demo, recent_files
 from ui.translations import install_qt_translations
 
@@ -79,7 +80,9 @@ def build_demo(path: Path) -> bool:
     """
     from PySide6.QtWidgets import QProgressDialog
 
-    from gridoffice import audit, demo, generator, keys, session
+    from gridoffice.access import keys, session
+    from gridoffice.audit import trail
+    from gridoffice.demo import activity, generator
     from ui.context import PROGRESS_DELAY_MS, Cancelled, _Bridge, drive
 
     part = path.with_name(path.name + ".part")
@@ -105,15 +108,15 @@ def build_demo(path: Path) -> bool:
         # Encrypted like every office; the demo accounts open it (the recovery code is not needed).
         db, _code = session.create_office(part, DEMO_USERS[0][0], DEMO_PASSWORD,
                                           display_name=tr("系统管理员"))
-        audit.set_actor(db, tr("演示数据"))
+        trail.set_actor(db, tr("演示数据"))
         try:
             def report(done: int, total: int, message: str) -> None:
                 bridge.progress.emit(None, done, total, message)
 
             outcome["result"] = drive(generator.generate(db, households=DEMO_HOUSEHOLDS, seed=DEMO_SEED),
                                       report, cancelled)
-            drive(demo.add_activity(db, seed=DEMO_SEED), report, cancelled)
-            demo.add_demo_accounts(db)
+            drive(activity.add_activity(db, seed=DEMO_SEED), report, cancelled)
+            activity.add_demo_accounts(db)
         except BaseException as exc:  # noqa: BLE001 - reported below, on the GUI thread
             outcome["error"] = exc
         finally:
@@ -144,7 +147,7 @@ class StartFile:
     created at the first start made the account a moment ago and is not asked again."""
 
     path: Path
-    user: object | None = None  # gridoffice.users.User
+    user: object | None = None  # gridoffice.access.users.User
 
 
 def choose_start_file(args: argparse.Namespace) -> StartFile | None:
@@ -248,7 +251,7 @@ def street_main(app: QApplication, args: argparse.Namespace) -> int:
 
 
 def screenshot_user(path: Path):
-    from gridoffice import session
+    from gridoffice.access import session
     from gridoffice.errors import GridOfficeError
 
     name = os.environ.get("GRIDOFFICE_USER") or (DEMO_USERS[0][0] if is_demo(path) else "")

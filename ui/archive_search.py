@@ -8,9 +8,10 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 
-from gridoffice import cards, search
+from gridoffice.reports import cards
+from gridoffice.search import finder
 from gridoffice.changes import Changes
-from gridoffice.db import CACHE_MB
+from gridoffice.store.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
 from ui.background import LatestWorker
 from ui.models import ID_ROLE
@@ -61,7 +62,7 @@ class ArchiveSearch(QObject):
             self.timer.stop()
             self.worker.submit(lambda db: [], lambda hits: self.results.hide())
             return
-        if search.query_problem(text.strip()):
+        if finder.query_problem(text.strip()):
             # Refused at once, without waiting for the typing pause.
             self.timer.stop()
             self.run()
@@ -72,24 +73,24 @@ class ArchiveSearch(QObject):
         query = self.edit.text().strip()
         if self._open_scanned(query):
             return
-        if problem := search.query_problem(query):
+        if problem := finder.query_problem(query):
             self._show_message(problem)
             return
         if not query:
             return
         started = self.started
         scope = self.page.ctx.scope()
-        if refusal := search.number_refusal(self.page.ctx.reader(), query, scope):
+        if refusal := finder.number_refusal(self.page.ctx.reader(), query, scope):
             self._show_message(refusal)
-        elif search.number_search(self.page.ctx.reader(), query):
+        elif finder.number_search(self.page.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
-            self.page.ctx.write(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                       search.pending_notice(db)), description=tr("按号码查找"), changes=Changes.NONE,
+            self.page.ctx.write(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                       finder.pending_notice(db)), description=tr("按号码查找"), changes=Changes.NONE,
                            on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
         else:
             # Rows of a bulk import still waiting for the search index are told, not silently missing.
-            self.worker.submit(lambda db: (search.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                                  search.pending_notice(db)),
+            self.worker.submit(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
+                                                  finder.pending_notice(db)),
                                       lambda found: self._show_hits(query, *found, started))
 
     def _open_scanned(self, text: str) -> bool:

@@ -1,7 +1,7 @@
 """民情留言板与抄送单: the two registers, a tab of the matters page.
 
 Each entry is answered, or taken in as a matter or as a household's need; the register shows what
-became of it. The rules live in gridoffice.board_slips; this view lists and hands inputs over."""
+became of it. The rules live in gridoffice.activity.board_slips; this view lists and hands inputs over."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QHBoxLayout, QLabel, QLineEdit, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice import board_slips as B
-from gridoffice import matters as M
+from gridoffice.activity import board_slips as B
+from gridoffice.matters import rules as M
 from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.common import combo, note_edit

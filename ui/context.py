@@ -25,13 +25,17 @@ from PySide6.QtWidgets import QProgressDialog, QWidget
 from shiboken6 import isValid
 from sqlite_utils import Database
 
-from gridoffice import audit, changes as core_changes, safety, search, staff_accounts, users
+from gridoffice import changes as core_changes
+from gridoffice.access import staff_accounts, users
+from gridoffice.audit import trail
+from gridoffice.search import finder
+from gridoffice.store import storage as safety
 from gridoffice.changes import Changes
-from gridoffice.db import WORKER_CACHE_MB, connect, fold_wal
-from gridoffice.lock import OfficeLock
-from gridoffice.safety import OpenOffice
+from gridoffice.store.db import WORKER_CACHE_MB, connect, fold_wal
+from gridoffice.store.lock import OfficeLock
+from gridoffice.store.storage import OpenOffice
 from gridoffice.errors import GridOfficeError
-from gridoffice.scope import Scope, bind
+from gridoffice.access.scope import Scope, bind
 
 PROGRESS_DELAY_MS = 600
 
@@ -161,15 +165,15 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.user = user or User(tr("管理员"))
-        # The lock, the after-a-crash check and the migrations (gridoffice.safety) happen before
+        # The lock, the after-a-crash check and the migrations (gridoffice.store.storage) happen before
         # any reader exists, so readers see the schema. Refusals raise GridOfficeError. A large
         # file is better opened with open_office() first, which keeps the window responsive.
         self._office = office or OpenOffice(self.db_path)
         self._write_db = self._office.db
         # What the clerk should know about this opening (e.g. the last session did not close cleanly).
         self.notices: tuple[str, ...] = self._office.report.notices
-        audit.set_actor(self._write_db, self.user.name)
-        # The writer's changes are the user's: refused outside their scope (gridoffice.scope.writable).
+        trail.set_actor(self._write_db, self.user.name)
+        # The writer's changes are the user's: refused outside their scope (gridoffice.access.scope.writable).
         bind(self._write_db, users.scope_of(self._write_db, self.user))
         # Readers never set the journal mode: the writer chose it (WAL, or DELETE on a network share).
         self._reader = connect(self.db_path, readonly=True)
@@ -221,7 +225,7 @@ class AppContext(QObject):
 
     def open_reader(self, cache_mb: int = WORKER_CACHE_MB) -> Database:
         """A new read connection for a worker thread, with a small page cache unless the worker asks
-        for more (gridoffice.db.WORKER_CACHE_MB); the caller closes it."""
+        for more (gridoffice.store.db.WORKER_CACHE_MB); the caller closes it."""
         return connect(self.db_path, readonly=True, cache_mb=cache_mb)
 
     @property
@@ -301,17 +305,17 @@ class AppContext(QObject):
         return job
 
     def fill_search_index(self) -> None:
-        """Write the search documents a bulk import left for later (gridoffice.search_index.fill),
+        """Write the search documents a bulk import left for later (gridoffice.search.index.fill),
         one committed batch per write, so the clerk's own writes take their turn in between."""
-        if self._filling or self._closed or not search.pending(self._reader):
+        if self._filling or self._closed or not finder.pending(self._reader):
             return
         self._filling = True
 
         def one_batch(db: Database) -> int:
-            job = search.fill(db)
+            job = finder.fill(db)
             next(job, None)  # the first batch, committed before it yields
             job.close()
-            return search.pending(db)
+            return finder.pending(db)
 
         def done(waiting: int) -> None:
             self._filling = False

@@ -18,7 +18,8 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import search, visits
+from gridoffice.activity import visits
+from gridoffice.search import finder
 from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from ui import undo
@@ -138,7 +139,7 @@ class FastEntryDialog(QDialog):
         needle = text.strip().lower()
         self._local = [label for label in self.known if needle and needle in label.lower()][:20]
         self._offer(self._local)
-        if needle and not search.query_problem(needle):
+        if needle and not finder.query_problem(needle):
             self._search_timer.start()
 
     def _search(self) -> None:
@@ -147,11 +148,11 @@ class FastEntryDialog(QDialog):
         scope = self.ctx.scope()
 
         def find(db):
-            if search.number_search(db, text):
+            if finder.number_search(db, text):
                 # A guessed ID or phone is recorded, or refused to some roles: the archive's search
                 # box takes it, not the picking of a household (household numbers still find theirs).
                 return []
-            hits = search.search(db, text, status="active", limit=20, scope=scope)
+            hits = finder.search(db, text, status="active", limit=20, scope=scope)
             ids = list(dict.fromkeys(h.household_id or h.id for h in hits if (h.household_id or h.id)))
             dues = visits.schedule(db, ids, scope=scope) if ids else {}
             return [dues[i] for i in ids if i in dues]

@@ -15,9 +15,10 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QMessageBox
 
-from gridoffice import households, office_tags, people, vocab
+from gridoffice import vocab
+from gridoffice.archive import households, office_tags, people
 from gridoffice.changes import ARCHIVE, Changes
-from gridoffice.households import Household
+from gridoffice.archive.households import Household
 from ui import undo
 from ui.dialogs.common import confirm
 from ui.dialogs.household import ChangeHeadDialog, ChooseUnitDialog, DayDialog, HouseholdDialog, LeaveDialog

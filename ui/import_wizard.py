@@ -1,9 +1,9 @@
 """The roster import wizard: file → sheet → column mapping → preview with problems → import → result.
-With kind "tags" the same wizard imports a special-group list (gridoffice.tag_import).
+With kind "tags" the same wizard imports a special-group list (gridoffice.archive.tag_import).
 
 Every slow step (reading the sheet, the trial run, the import) runs through ctx.run_job, so the
 window never freezes and each can be cancelled. The core job is the same one the `import`
-command runs (gridoffice.roster_import); the preview is that job with dry_run=True.
+command runs (gridoffice.roster.importer); the preview is that job with dry_run=True.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ from PySide6.QtWidgets import (
 )
 
 from exports.import_report import write_report
-from gridoffice import office_tags, regions, tag_import
+from gridoffice.archive import office_tags, tag_import
+from gridoffice.org import regions
 from gridoffice.changes import Changes
 from gridoffice.changes import of as changes_of
 from gridoffice.errors import GridOfficeError
-from gridoffice.roster_columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
-from gridoffice.roster_import import SAMPLE_COLUMNS, ImportResult, import_sheet
-from gridoffice.roster_limits import column_letter
-from gridoffice.roster_read import RawSheet, cell_text, read_sheet_job, sheet_names
+from gridoffice.roster.columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
+from gridoffice.roster.importer import SAMPLE_COLUMNS, ImportResult, import_sheet
+from gridoffice.roster.limits import column_letter
+from gridoffice.roster.read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
 
 ERROR_STYLE = "color: #b00020;"

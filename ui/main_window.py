@@ -11,7 +11,10 @@ from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QGuiApplication, Q
 from PySide6.QtWidgets import (QApplication, QFileDialog, QLabel, QMainWindow, QMessageBox, QStackedWidget,
                                QToolBar, QWidget)
 
-from gridoffice import backup, browse, officefile, regions, users
+from gridoffice.access import users
+from gridoffice.archive import browse
+from gridoffice.org import regions
+from gridoffice.store import backup, officefile
 from gridoffice.changes import Changes
 from gridoffice.consolidation import PACKAGE_ROLES
 from gridoffice.errors import GridOfficeError

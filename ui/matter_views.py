@@ -14,9 +14,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QFileDialog, QGridL
                                QLabel, QPlainTextEdit, QPushButton, QTableWidget, QTableWidgetItem, QTextBrowser,
                                QVBoxLayout, QWidget)
 
-from gridoffice import matters as M
-from gridoffice import logs, regions
-from gridoffice import matters_query as Q
+from gridoffice.matters import rules as M
+from gridoffice.activity import logs
+from gridoffice.org import regions
+from gridoffice.matters import query as Q
 from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone, mask_text

@@ -1,6 +1,6 @@
 """走访督查's tabs for 必访情形 (“八个一、十必访”) and 集中走访 (“每年组织的2次以上集中性走访”).
 
-The rules (what is due when, what counts as covered) live in gridoffice.must_visits; these views list
+The rules (what is due when, what counts as covered) live in gridoffice.activity.must_visits; these views list
 what it returns and hand a clerk's inputs to it."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import must_visits as MV
-from gridoffice import stats
+from gridoffice.activity import must_visits as MV
+from gridoffice.reports import monthly
 from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.write import WriteDialog
@@ -194,7 +194,7 @@ class CampaignDialog(WriteDialog):
         scope = ctx.scope()
         if scope.whole_office:
             self.unit.addItem(self.tr("全部"), None)
-        for unit in stats.report_units(ctx.reader(), scope):
+        for unit in monthly.report_units(ctx.reader(), scope):
             self.unit.addItem(unit.detail + unit.name, unit.id)
         self.add_field(self.tr("范围"), self.unit, "org_id")
         self.start = self.add_field(self.tr("开始日期"), _date_edit(self, today), "start_on")
@@ -218,7 +218,7 @@ class AssignDialog(WriteDialog):
         self.setWindowTitle(self.tr("分派：{c}　{g}").format(c=campaign.name, g=grid.grid))
         self.campaign, self.grid = campaign, grid
         self.staff = QComboBox(self)
-        for member in stats.report_staff(ctx.reader(), ctx.scope()):
+        for member in monthly.report_staff(ctx.reader(), ctx.scope()):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
         if grid.staff_id is not None:
             self.staff.setCurrentIndex(max(0, self.staff.findData(grid.staff_id)))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 
-from gridoffice import demo as demo_accounts
+from gridoffice.demo import activity as demo_accounts
 
 DEMO_FILE = "demo-office.db"
-# The demo office's made-up accounts (gridoffice.demo): shown on its log-in dialog.
+# The demo office's made-up accounts (gridoffice.demo.activity): shown on its log-in dialog.
 DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
 RECENT_KEY = "files/recent"
 MAX_RECENT = 8
@@ -48,8 +48,9 @@ def remember_file(path: str | Path) -> None:
 def ensure_demo_users(path: Path) -> None:
     """A demo office of an earlier version, still plain and without accounts, gets them before its
     first log-in (which then encrypts it); a demo built since has them already."""
-    from gridoffice import audit, users
-    from gridoffice.db import Locked, connect
+    from gridoffice.access import users
+    from gridoffice.audit import trail
+    from gridoffice.store.db import Locked, connect
     from gridoffice.errors import GridOfficeError
 
     try:
@@ -58,7 +59,7 @@ def ensure_demo_users(path: Path) -> None:
         return
     try:
         if db["users"].exists() and users.needs_first_admin(db):
-            audit.set_actor(db, tr("演示数据"))
+            trail.set_actor(db, tr("演示数据"))
             demo_accounts.add_demo_accounts(db)
     finally:
         db.close()

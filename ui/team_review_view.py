@@ -2,7 +2,7 @@
 
 Each team's month: its self-assessment with what went well and what did not, the other teams' scores
 and the residents' score (the mean 居民评分 of its grid's matters evaluated that month). The figures
-come from gridoffice.team_reviews; this view only shows and records them."""
+come from gridoffice.activity.team_reviews; this view only shows and records them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import team_reviews
+from gridoffice.activity import team_reviews
 from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_text

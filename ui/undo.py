@@ -3,7 +3,7 @@
 Field edits, moving a household and changing the head have inverses of their own in the core
 (update back, move back, make the old head head again). Every other operation (the household
 operations, visits and a paper week, logs and comments, needs, a matter's intake and the clerk's
-steps, staff and teams) is taken back by its own audit entries (gridoffice.revert, `operation`
+steps, staff and teams) is taken back by its own audit entries (gridoffice.audit.revert, `operation`
 below; a WriteDialog's `submit(undoable=True)` goes through it): undo reverts the operation's
 entries, redo reverts the undo's. The command is pushed after the
 write succeeded, so a refused edit never enters the stack; an undo the core refuses (the rows
@@ -18,7 +18,8 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QUndoCommand
 from sqlite_utils import Database
 
-from gridoffice import households, people, revert
+from gridoffice.archive import households, people
+from gridoffice.audit import revert
 from gridoffice.changes import ARCHIVE, Changes
 
 

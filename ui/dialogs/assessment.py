@@ -2,7 +2,7 @@
 
 Each indicator is taken into the assessment or not, with its full-marks target and its weight. The
 rules (which indicators exist, what a target may be, who may change them) live in
-gridoffice.stats_assessment; this dialog only shows them and hands the rows over."""
+gridoffice.reports.assessment; this dialog only shows them and hands the rows over."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import stats_assessment as A
+from gridoffice.reports import assessment as A
 from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 

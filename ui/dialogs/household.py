@@ -14,12 +14,13 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDialog, QDialogBut
                                QHeaderView, QLabel, QLineEdit, QPushButton, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import households, kinship, vocab
+from gridoffice import vocab
+from gridoffice.archive import households, kinship
 from gridoffice.errors import ValidationError
-from gridoffice.households import Household
+from gridoffice.archive.households import Household
 from gridoffice.masking import mask_phone
 from gridoffice.normalize import clean_text, normalize_phone
-from gridoffice.people import Person
+from gridoffice.archive.people import Person
 from ui.dialogs.common import ok_cancel
 from ui.dialogs.person import ERROR_STYLE, code_combo, set_combo
 from ui.dialogs.reveal import ask_reveal

@@ -6,10 +6,11 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import households, kinship, vocab
-from gridoffice.households import Household
+from gridoffice import vocab
+from gridoffice.archive import households, kinship
+from gridoffice.archive.households import Household
 from gridoffice.normalize import clean_text
-from gridoffice.people import Person
+from gridoffice.archive.people import Person
 from ui.dialogs.common import ok_cancel
 from ui.dialogs.household import LeaveDialog, RelationTable, member_label, person_combo
 from ui.dialogs.person import ERROR_STYLE, code_combo, set_combo

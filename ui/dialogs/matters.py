@@ -1,7 +1,7 @@
 """Dialogs of the matters page: intake, one dialog for each step of the state machine, and the
 settings (categories and time limits).
 
-Every dialog submits one core call (gridoffice.matters) through the context's writer; a refusal
+Every dialog submits one core call (gridoffice.matters.rules) through the context's writer; a refusal
 is shown inside the dialog with the named input outlined, so nothing typed is lost.
 """
 
@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTim
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from gridoffice import matters as M
-from gridoffice import households, people, regions, staff
+from gridoffice.matters import rules as M
+from gridoffice.archive import households, people
+from gridoffice.org import regions, staff
 from gridoffice.changes import Changes
 from ui.dialogs.common import combo, note_edit, short
 from ui.dialogs.write import WriteDialog

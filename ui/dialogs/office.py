@@ -8,7 +8,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
-from gridoffice import regions
+from gridoffice.org import regions
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.normalize import clean_text
 from ui.dialogs.common import ok_cancel
@@ -100,7 +100,7 @@ class OfficeForm(QWidget):
 def create_office(path: Path, values: dict, parent_widget: QWidget | None = None):
     """A new encrypted office file with its administrator and its place in the tree; shows the
     recovery code once and returns the administrator, logged in. Raises GridOfficeError if it cannot."""
-    from gridoffice import keys, session
+    from gridoffice.access import keys, session
 
     from ui.dialogs.login import show_recovery_code
 

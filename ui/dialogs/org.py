@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
-from gridoffice import regions, vocab
+from gridoffice import vocab
+from gridoffice.org import regions
 from ui.dialogs.common import vocab_combo
 from ui.dialogs.write import WriteDialog
 from ui.widgets.unit_picker import UnitPicker, unit_paths

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QWidget,
 )
 
-from gridoffice import org_lists, regions, staff, vocab
+from gridoffice import vocab
+from gridoffice.org import lists, regions, staff
 from gridoffice.changes import Changes
 from gridoffice.errors import ValidationError
 from gridoffice.normalize import normalize_phone
@@ -126,7 +127,7 @@ class TeamDialog(WriteDialog):
 class TeamMemberDialog(WriteDialog):
     """Add a staff member to a team with one of the five roles (五个员)."""
 
-    def __init__(self, ctx, team: staff.Team, candidates: list[org_lists.StaffRow], parent: QWidget | None = None):
+    def __init__(self, ctx, team: staff.Team, candidates: list[lists.StaffRow], parent: QWidget | None = None):
         super().__init__(ctx, self.tr("添加团队成员"), parent)
         self.team = team
         self.add_field(self.tr("团队："), QLabel(team.name, self))

@@ -1,5 +1,5 @@
 """用户管理 (administrators only): the accounts of this office file, adding one, resetting a
-password, disabling an account. Every change goes through the writer and gridoffice.users,
+password, disabling an account. Every change goes through the writer and gridoffice.access.users,
 which checks the administrator's permission and records it in the audit trail."""
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from PySide6.QtWidgets import (
     QLabel, QLineEdit, QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import regions, staff, staff_accounts, users, vocab
+from gridoffice import vocab
+from gridoffice.access import staff_accounts, users
+from gridoffice.org import regions, staff
 from gridoffice.changes import of_module
 
 from ui.dialogs.common import ok_cancel

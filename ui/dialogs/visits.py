@@ -8,7 +8,8 @@ from PySide6.QtWidgets import (
     QComboBox, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPlainTextEdit, QSpinBox, QWidget,
 )
 
-from gridoffice import logs, matters, visits
+from gridoffice.activity import logs, visits
+from gridoffice.matters import rules as matters
 from gridoffice.changes import Changes, of_module
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.dialogs.common import short

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeade
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes
-from gridoffice import ages, browse, office_tags, people, regions, vocab
+from gridoffice import ages, vocab
+from gridoffice.archive import browse, office_tags, people
+from gridoffice.org import regions
 
 from ..background import LatestWorker
 from ..archive_search import ArchiveSearch

@@ -1,9 +1,9 @@
 """操作记录: a leader reads the audit trail, filtered by person, record and date, and checks the chain.
 
-The page shows the current anchor code (gridoffice.audit_anchor) for the leader to copy onto paper
+The page shows the current anchor code (gridoffice.audit.anchors) for the leader to copy onto paper
 or into the street's records, and checks the chain against a code typed back from a printout.
 
-Only roles with `read_audit` (gridoffice.users.ROLES) see the entries. Results come 500 at a time,
+Only roles with `read_audit` (gridoffice.access.users.ROLES) see the entries. Results come 500 at a time,
 newest first; selecting one shows its old and new values; a double click opens the record.
 """
 
@@ -19,7 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.changes import Changes
-from gridoffice import audit_anchor, audit_log, history, users
+from gridoffice.access import users
+from gridoffice.audit import anchors as audit_anchor, journal, history
 from gridoffice.errors import GridOfficeError
 from ui.pages import Page
 
@@ -46,7 +47,7 @@ class AuditPage(Page):
         self.action = QComboBox()
         self.table_kind = QComboBox()
         self.table_kind.addItem(self.tr("全部"), "")
-        for code, label in audit_log.TABLE_LABELS.items():
+        for code, label in journal.TABLE_LABELS.items():
             self.table_kind.addItem(self.tr(label), code)
         self.row_id = QLineEdit()
         self.row_id.setPlaceholderText(self.tr("记录编号"))
@@ -164,8 +165,8 @@ class AuditPage(Page):
     # -- filters ---------------------------------------------------------------------------
     def _fill_choices(self) -> None:
         db, scope = self.ctx.reader(), self.ctx.scope()
-        for combo, values, label in ((self.actor, audit_log.actors(db, scope=scope), str),
-                                     (self.action, audit_log.actions(db, scope=scope), history.action_label)):
+        for combo, values, label in ((self.actor, journal.actors(db, scope=scope), str),
+                                     (self.action, journal.actions(db, scope=scope), history.action_label)):
             current = combo.currentData()
             combo.blockSignals(True)
             combo.clear()
@@ -176,7 +177,7 @@ class AuditPage(Page):
             combo.setCurrentIndex(max(index, 0))
             combo.blockSignals(False)
 
-    def current_filter(self) -> audit_log.Filter:
+    def current_filter(self) -> journal.Filter:
         def number(edit: QLineEdit) -> int | None:
             text = edit.text().strip()
             return int(text) if text.isdigit() else None
@@ -185,7 +186,7 @@ class AuditPage(Page):
         if self.use_dates.isChecked():
             dates = {"date_from": self.date_from.date().toString("yyyy-MM-dd"),
                      "date_to": self.date_to.date().toString("yyyy-MM-dd")}
-        return audit_log.Filter(actor=self.actor.currentData() or None, action=self.action.currentData() or None,
+        return journal.Filter(actor=self.actor.currentData() or None, action=self.action.currentData() or None,
                                 table=self.table_kind.currentData() or None, row_id=number(self.row_id),
                                 person_id=number(self.person_id), **dates)
 
@@ -199,7 +200,7 @@ class AuditPage(Page):
     def more(self) -> None:
         db, scope = self.ctx.reader(), self.ctx.scope()
         f = self.current_filter()
-        batch = audit_log.query(db, f, scope=scope, limit=PAGE_SIZE, offset=len(self._entries))
+        batch = journal.query(db, f, scope=scope, limit=PAGE_SIZE, offset=len(self._entries))
         start = len(self._entries)
         self._entries += batch
         self.table.setRowCount(len(self._entries))
@@ -209,7 +210,7 @@ class AuditPage(Page):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 self.table.setItem(i, col, item)
-        total = audit_log.count(db, f, scope=scope)
+        total = journal.count(db, f, scope=scope)
         self.anchor.setText(audit_anchor.head(db).code)
         self.summary.setText(self.tr("共 {total} 条，已显示 {shown} 条").format(total=total, shown=len(self._entries)))
         self.more_button.setEnabled(len(self._entries) < total)
@@ -247,7 +248,7 @@ class AuditPage(Page):
                 return
         self.check_button.setEnabled(False)
         self._anchors = anchors
-        self.ctx.run_job(lambda db: audit_log.check_job(db, anchors), self.tr("校验操作记录"), on_done=self._checked,
+        self.ctx.run_job(lambda db: journal.check_job(db, anchors), self.tr("校验操作记录"), on_done=self._checked,
                          on_error=self._check_failed, parent=self)
 
     def _checked(self, problems: list[str]) -> None:

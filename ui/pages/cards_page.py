@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from exports import card_qr
 from exports import cards as X
-from gridoffice import audit_log
-from gridoffice import cards as C
+from gridoffice.audit import journal
+from gridoffice.reports import cards as C
 from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError
 from ui.context import Cancelled
@@ -490,7 +490,7 @@ class CardsPage(Page):
         self._printer = printer  # alive until the job has ended
 
         def done(pages: int) -> None:
-            self.ctx.write(audit_log.record_print, f"cards:{layout.key}", len(cards),
+            self.ctx.write(journal.record_print, f"cards:{layout.key}", len(cards),
                            description=self.tr("记录打印联系卡"))
             self.status.setText(self.tr("已送打印{n}张卡片，共{p}页").format(n=len(cards), p=pages))
 
@@ -518,7 +518,7 @@ class CardsPage(Page):
 def _calibration_job(db, path: str, options: dict):
     written = yield from X.write_cards(path, [], C.load_layout(options["layout"]), C.office_for_cards(db),
                                        sheet=options["sheet"], calibration=True, offset=C.printer_offset(db))
-    audit_log.record_export(db, "cards:calibration", path, 0)
+    journal.record_export(db, "cards:calibration", path, 0)
     return written
 
 

@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.changes import Changes
-from gridoffice import checks
-from gridoffice.db import now
+from gridoffice.archive import completeness
+from gridoffice.store.db import now
 from ui.context import Cancelled
 from ui.pages import Page
 from ui.widgets.tables import style_records
@@ -32,15 +32,15 @@ class ProblemModel(QAbstractTableModel):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._problems: list[checks.Problem] = []
+        self._problems: list[completeness.Problem] = []
         self._headers = [self.tr("类别"), self.tr("问题与处理办法")]
 
-    def set_problems(self, problems: list[checks.Problem]) -> None:
+    def set_problems(self, problems: list[completeness.Problem]) -> None:
         self.beginResetModel()
         self._problems = list(problems)
         self.endResetModel()
 
-    def problem(self, row: int) -> checks.Problem | None:
+    def problem(self, row: int) -> completeness.Problem | None:
         return self._problems[row] if 0 <= row < len(self._problems) else None
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -54,7 +54,7 @@ class ProblemModel(QAbstractTableModel):
             return None
         problem = self._problems[index.row()]
         if index.column() == 0:
-            return self.tr(checks.KINDS.get(problem.kind, problem.kind))
+            return self.tr(completeness.KINDS.get(problem.kind, problem.kind))
         return problem.message
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -71,7 +71,7 @@ class CompletenessPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self.problems: list[checks.Problem] | None = None  # None until the first check ran
+        self.problems: list[completeness.Problem] | None = None  # None until the first check ran
         self.job = None
         self.stale = False
 
@@ -148,10 +148,10 @@ class CompletenessPage(Page):
         self.run_button.setEnabled(False)
         self.status.setText(self.tr("正在检查…"))
         scope = self.ctx.scope()
-        self.job = self.ctx.run_job(lambda db: checks.completeness(db, scope=scope), self.tr("完整性检查"),
+        self.job = self.ctx.run_job(lambda db: completeness.completeness(db, scope=scope), self.tr("完整性检查"),
                                     on_done=self._finished, on_error=self._failed, parent=self)
 
-    def _finished(self, problems: list[checks.Problem]) -> None:
+    def _finished(self, problems: list[completeness.Problem]) -> None:
         self.job = None
         self.stale = False
         self.run_button.setEnabled(True)
@@ -177,7 +177,7 @@ class CompletenessPage(Page):
 
     # -- showing ---------------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        result = {kind: 0 for kind in checks.KINDS}
+        result = {kind: 0 for kind in completeness.KINDS}
         for problem in self.problems or []:
             result[problem.kind] = result.get(problem.kind, 0) + 1
         return result
@@ -189,7 +189,7 @@ class CompletenessPage(Page):
         self.kinds.blockSignals(True)
         self.kinds.clear()
         entries = [(ALL, self.tr("全部问题"), len(self.problems or []))]
-        entries += [(kind, self.tr(label), counts.get(kind, 0)) for kind, label in checks.KINDS.items()]
+        entries += [(kind, self.tr(label), counts.get(kind, 0)) for kind, label in completeness.KINDS.items()]
         for kind, label, n in entries:
             item = QListWidgetItem(f"{label}（{n}）" if known else label, self.kinds)
             item.setData(Qt.ItemDataRole.UserRole, kind)

@@ -18,13 +18,16 @@ from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
 
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
-from gridoffice import logs, matter_settings, regions, vocab
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
+from gridoffice import vocab
+from gridoffice.activity import logs
+from gridoffice.matters import settings
+from gridoffice.org import regions
 from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError, NotFound, ValidationError
 from gridoffice.masking import mask_text
-from gridoffice.stats_dashboard import DEADLINES
+from gridoffice.reports.dashboard import DEADLINES
 from ui.background import LatestWorker
 from ui.dialogs.matters import IntakeDialog, SettingsDialog, StepDialog
 from ui.models import ID_ROLE, Column, IdTableModel
@@ -321,7 +324,7 @@ class MattersPage(Page):
 
     def _category_name(self) -> str:
         try:
-            return matter_settings.get_category(self.ctx.reader(), self.category_id).name
+            return settings.get_category(self.ctx.reader(), self.category_id).name
         except ValidationError:  # no such category (the chart was drawn from an older file)
             return ""
 

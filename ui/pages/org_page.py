@@ -15,7 +15,8 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLis
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes, of_module
-from gridoffice import org_lists, regions, staff, vocab
+from gridoffice import vocab
+from gridoffice.org import lists, regions, staff
 from gridoffice.masking import mask_phone
 from ui.models import Column, RowListModel
 from ui.pages import Page
@@ -472,7 +473,7 @@ class OrgPage(Page):
         else:
             # Staff attached to the unit itself by default: a street's whole tree can hold thousands.
             ids = self._subtree_ids(unit) if self.include_below.isChecked() else [unit.id]
-            rows = org_lists.staff_rows(self.ctx.reader(), ids)
+            rows = lists.staff_rows(self.ctx.reader(), ids)
         self.staff_model.set_rows(rows)
         row = self.staff_model.row_of(current) if current is not None else -1
         if rows:
@@ -586,6 +587,6 @@ class OrgPage(Page):
         self.contact_stack.setCurrentIndex(1)
         self.contacts.load(grid.id, self._grid_staff(grid))
 
-    def _grid_staff(self, grid: regions.OrgUnit) -> list[org_lists.StaffRow]:
+    def _grid_staff(self, grid: regions.OrgUnit) -> list[lists.StaffRow]:
         """Who may serve a grid: its own staff and those of the units above it (cadres, police, doctors)."""
-        return org_lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
+        return lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import office_tags, regions, registers, vocab
+from gridoffice import vocab
+from gridoffice.archive import office_tags, registers
+from gridoffice.org import regions
 from gridoffice.changes import Changes, of_module
 from ui.background import LatestWorker
 from ui.context import Cancelled
@@ -98,7 +100,7 @@ class RegistersPage(Page):
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(groups_label)
         left_layout.addWidget(self.groups)
-        # An office keeps registers of its own beside the built-in ones (gridoffice.office_tags).
+        # An office keeps registers of its own beside the built-in ones (gridoffice.archive.office_tags).
         self.add_register = QPushButton(self.tr("增设名册…"), self)
         self.add_register.setToolTip(self.tr("增设本单位自己的人群名册，如失业人员、失能老人"))
         self.add_register.setEnabled(ctx.can_import())

@@ -1,7 +1,7 @@
 """报表: pick the kind, the period and the scope, see the figures on the page, write the file as a
 background job, open its folder.
 
-The figures shown are the ones the workbook gets (gridoffice.stats, arranged by the writers'
+The figures shown are the ones the workbook gets (gridoffice.reports.monthly, arranged by the writers'
 own row functions), read in the background whenever a choice changes; only the newest request counts.
 The roster masks ID numbers and phones; full numbers (needed to import the file back) are a
 deliberate choice with a reason, offered only to roles that may reveal numbers."""
@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes
-from gridoffice import stats, stats_assessment
-from gridoffice.roster_columns import FIELDS
+from gridoffice.reports import monthly, assessment as stats_assessment
+from gridoffice.roster.columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
 from ..dialogs.common import save_path
@@ -172,10 +172,10 @@ class ReportsPage(Page):
         self.org.clear()
         # "All" is the whole office, or for a grid worker everything in their own scope.
         self.org.addItem(self.tr("全部") if scope.whole_office else self.tr("全部（负责范围）"), None)
-        for unit in stats.report_units(db, scope):
+        for unit in monthly.report_units(db, scope):
             self.org.addItem(unit.detail + unit.name, unit.id)
         self.staff.clear()
-        for member in stats.report_staff(db, scope):
+        for member in monthly.report_staff(db, scope):
             self.staff.addItem(f"{member.name}（{member.detail}）" if member.detail else member.name, member.id)
         for combo in (self.month, self.org, self.year):
             combo.blockSignals(False)
@@ -219,9 +219,9 @@ class ReportsPage(Page):
 
         def load(db):
             if kind == "summary":
-                return kind, stats.monthly_summary(db, month, scope=scope, org_id=org_id)
+                return kind, monthly.monthly_summary(db, month, scope=scope, org_id=org_id)
             if kind == "notice":
-                return kind, stats.public_notice(db, month, scope=scope, org_id=org_id)
+                return kind, monthly.public_notice(db, month, scope=scope, org_id=org_id)
             return kind, stats_assessment.assessment(db, str(year), scope=scope, org_id=org_id)
 
         self._figures_worker.submit(load, self._figures_loaded, self._figures_failed)

@@ -2,7 +2,7 @@
 the must-visit situations waiting for a visit and the year's collective visit campaigns (their tabs).
 
 Grids are listed most overdue first; choosing one lists its staff and its overdue households,
-choosing a staff member narrows to theirs. The figures come from gridoffice.visits (the visit rules
+choosing a staff member narrows to theirs. The figures come from gridoffice.activity.visits (the visit rules
 live there); the rules themselves are set in 走访周期…. Reads run in the background.
 """
 
@@ -15,8 +15,8 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from gridoffice.changes import Changes
-from gridoffice import visits
-from gridoffice.scope import Scope
+from gridoffice.activity import visits
+from gridoffice.access.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page

@@ -4,7 +4,7 @@ found and the matters they hold; buttons to record a visit, write a log entry, c
 close a need or take it in as a matter, and enter a paper week fast.
 
 Everything of one staff member is read in one background request (only the newest counts); the due
-dates come from gridoffice.visits, the one place the visit rules live. Phones are shown masked.
+dates come from gridoffice.activity.visits, the one place the visit rules live. Phones are shown masked.
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.changes import Changes
-from gridoffice import logs, must_visits, staff_accounts, visits
-from gridoffice import matters as M
-from gridoffice import matters_query as Q
+from gridoffice.access import staff_accounts
+from gridoffice.activity import logs, must_visits, visits
+from gridoffice.matters import rules as M
+from gridoffice.matters import query as Q
 from gridoffice.masking import mask_phone, mask_text
-from gridoffice.scope import Scope
+from gridoffice.access.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.fast_entry import FastEntryDialog

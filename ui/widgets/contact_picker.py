@@ -14,7 +14,8 @@ from PySide6.QtWidgets import (
     QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from gridoffice import org_lists, staff, vocab
+from gridoffice import vocab
+from gridoffice.org import lists, staff
 from gridoffice.changes import Changes
 from ui.undo import CoreCommand
 
@@ -29,7 +30,7 @@ class ContactPicker(QWidget):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(parent)
         self.ctx = ctx
-        self._staff: list[org_lists.StaffRow] = []
+        self._staff: list[lists.StaffRow] = []
         self._saved: set[int] = set()  # contacts of the chosen member inside this grid, as stored
         self._elsewhere = 0  # the chosen member's contacts outside this grid
         self._loading = False
@@ -109,7 +110,7 @@ class ContactPicker(QWidget):
         self._update_count()
 
     # -- loading ------------------------------------------------------------------------------------
-    def load(self, grid_id: int | None, members: list[org_lists.StaffRow]) -> None:
+    def load(self, grid_id: int | None, members: list[lists.StaffRow]) -> None:
         """Show the households of a grid and the staff who may contact them."""
         chosen = self.current_staff_id()
         self._staff = members
@@ -119,7 +120,7 @@ class ContactPicker(QWidget):
             item = QListWidgetItem(self._member_text(person), self.members)
             item.setData(Qt.ItemDataRole.UserRole, person.id)
         self.members.blockSignals(False)
-        choices = org_lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
+        choices = lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
         self._loading = True
         self.households.setRowCount(0)
         self.households.setRowCount(len(choices))
@@ -147,7 +148,7 @@ class ContactPicker(QWidget):
                 return True
         return False
 
-    def _member_text(self, person: org_lists.StaffRow) -> str:
+    def _member_text(self, person: lists.StaffRow) -> str:
         return self.tr("{name}（{kind}）  {n}户").format(
             name=person.name, kind=vocab.label(vocab.STAFF_KINDS, person.kind), n=person.contacts)
 

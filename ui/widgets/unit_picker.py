@@ -6,7 +6,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QCompleter, QTreeWidget, QTreeWidgetItem, QWidget
 
-from gridoffice import regions, vocab
+from gridoffice import vocab
+from gridoffice.org import regions
 from gridoffice.natural import natural_key
 
 SEPARATOR = " › "
