@@ -12,7 +12,7 @@ from gridoffice.audit import trail
 from gridoffice.store.db import open_db
 from ui import app as app_module
 from ui.context import AppContext
-from ui.fast_entry import FastEntryDialog
+from ui.dialogs.fast_entry import FastEntryDialog
 from gridoffice.access.users import whole_office
 
 # The whole office, as an administrator reads it (users.scope_of makes a logged-in user's).

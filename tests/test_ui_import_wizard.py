@@ -9,7 +9,7 @@ from gridoffice.store.db import open_db
 from gridoffice.roster.columns import remembered
 from test_import import messy_workbook
 from ui.context import AppContext
-from ui.import_wizard import ImportWizard
+from ui.dialogs.import_wizard import ImportWizard
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from gridoffice.org import regions
 from gridoffice.store.db import open_db
 from test_import import messy_workbook
 from ui.context import AppContext, User
-from ui.import_wizard import ImportWizard
+from ui.dialogs.import_wizard import ImportWizard
 from ui.main_window import MainWindow
 
 

@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
         """The roster import wizard (imported on first use: it loads the spreadsheet readers)."""
         if not self.ctx.can_import():
             return None
-        from .import_wizard import open_import_wizard
+        from .dialogs.import_wizard import open_import_wizard
 
         return open_import_wizard(self.ctx, self)
 
@@ -365,7 +365,7 @@ class MainWindow(QMainWindow):
         """The same wizard for a special-group list (低保, 残疾, 优抚, 帮教 lists from other departments)."""
         if not self.ctx.can_import():
             return None
-        from .import_wizard import open_import_wizard
+        from .dialogs.import_wizard import open_import_wizard
 
         return open_import_wizard(self.ctx, self, kind="tags")
 

@@ -9,7 +9,8 @@ loads only its own module):
 - `tags`: a person's population tags and the office's own registers;
 - `org`: units (new, renamed, moved); `staff`: staff, teams and their members;
 - `matters`: intake, each step of a matter, the matter settings;
-- `visits`: visits, work logs, comments, needs, the visit rules;
+- `visits`: visits, work logs, comments, needs, the visit rules; `fast_entry`: a paper week of visits;
+- `import_wizard`: a roster or a special-group list imported step by step;
 - `person`: a person's fields (`PersonForm`); `reveal`: showing a full number, with its reason;
 - `login`: the log-in and the recovery code; `users`: accounts and their staff member;
 - `backup`, `package`, `assessment`, `manual`: backups and restore, the package sent up, the

@@ -525,7 +525,7 @@ class ArchivePage(Page):
 
     def _first_step(self, link: str) -> None:
         if link == "import" and self.ctx.can_import():
-            from ui.import_wizard import open_import_wizard
+            from ui.dialogs.import_wizard import open_import_wizard
 
             self.import_wizard = open_import_wizard(self.ctx, self.window())
 

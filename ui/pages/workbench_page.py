@@ -28,7 +28,7 @@ from gridoffice.masking import mask_phone, mask_text
 from gridoffice.access.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
-from ui.fast_entry import FastEntryDialog
+from ui.dialogs.fast_entry import FastEntryDialog
 from ui.pages import Page
 from ui.dialogs.visits import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
 from ui.widgets.tables import ColumnFitter, style_records
