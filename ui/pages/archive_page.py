@@ -6,9 +6,9 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton,
-                               QSpinBox, QSplitter, QStyledItemDelegate, QTableView, QToolButton, QTabWidget,
-                               QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QSpinBox, QSplitter,
+                               QStyledItemDelegate, QTableView, QToolButton, QTabWidget, QTreeWidget, QTreeWidgetItem,
+                               QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes
 from gridoffice import ages, vocab
@@ -20,7 +20,7 @@ from ..archive_search import ArchiveSearch
 from ..household_operations import HouseholdOperations
 from ..household_view import HouseholdView
 from ..models import HouseholdModel, IdTableModel, PersonModel
-from ..widgets.tables import ROW_HEIGHT, ColumnFitter
+from ..widgets.tables import ROW_HEIGHT, ColumnFitter, style_records
 from . import Page
 
 FIRST_ROWS = 300
@@ -152,18 +152,9 @@ class ArchivePage(Page):
         self._tree_items: dict[int, QTreeWidgetItem] = {}
 
     def _make_view(self, model: IdTableModel, sorted_column: int) -> QTableView:
-        view = QTableView()
+        view = style_records(QTableView())
         view.setModel(model)
-        view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        view.setWordWrap(False)
-        view.setAlternatingRowColors(True)
-        view.setTabKeyNavigation(False)
-        vheader = view.verticalHeader()
-        vheader.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        vheader.setDefaultSectionSize(ROW_HEIGHT)
-        vheader.setVisible(False)
+        view.verticalHeader().setDefaultSectionSize(ROW_HEIGHT)
         hheader = view.horizontalHeader()
         hheader.setSortIndicatorShown(True)
         hheader.setSectionsClickable(True)
