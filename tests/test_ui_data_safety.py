@@ -190,7 +190,7 @@ def _corrupt(path):
 
 
 def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_one(qapp, tmp_path, monkeypatch):
-    from gridoffice.store import lock, storage
+    from gridoffice.store import lock, opening, storage
     from ui import safe_open
 
     shown = []
@@ -198,7 +198,7 @@ def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_on
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: shown.append((title, text)))
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     path = tmp_path / "office.db"
-    with storage.OpenOffice(path) as office:
+    with opening.OpenOffice(path) as office:
         office.db.execute("INSERT INTO settings(key, value) VALUES('k', 'v')")
         office.db.conn.commit()
     backup.backup_now(path)
@@ -222,11 +222,11 @@ def test_opening_tells_who_holds_the_file_and_offers_the_backup_for_a_damaged_on
 
 
 def test_auto_backup_runs_when_due_and_reports(qapp, qtbot, tmp_path):
-    from gridoffice.store import storage as storage
+    from gridoffice.store import opening
     from ui.safe_open import AutoBackup
 
     path = tmp_path / "office.db"
-    storage.OpenOffice(path).close()
+    opening.OpenOffice(path).close()
     auto = AutoBackup(path)
     with qtbot.waitSignal(auto.finished, timeout=10000) as blocker:
         auto.start()

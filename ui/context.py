@@ -33,7 +33,7 @@ from gridoffice.store import storage as safety
 from gridoffice.changes import Changes
 from gridoffice.store.db import WORKER_CACHE_MB, connect, fold_wal
 from gridoffice.store.lock import OfficeLock
-from gridoffice.store.storage import OpenOffice
+from gridoffice.store.opening import OpenOffice
 from gridoffice.errors import GridOfficeError
 from gridoffice.access.scope import Scope, bind
 
@@ -165,7 +165,7 @@ class AppContext(QObject):
         super().__init__(parent)
         self.db_path = Path(db_path)
         self.user = user or User(tr("管理员"))
-        # The lock, the after-a-crash check and the migrations (gridoffice.store.storage) happen before
+        # The lock, the after-a-crash check and the migrations (gridoffice.store.opening) happen before
         # any reader exists, so readers see the schema. Refusals raise GridOfficeError. A large
         # file is better opened with open_office() first, which keeps the window responsive.
         self._office = office or OpenOffice(self.db_path)
