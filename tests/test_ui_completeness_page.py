@@ -133,7 +133,7 @@ def test_the_check_can_be_cancelled(page, qtbot, monkeypatch):
             yield done, 0, "正在检查"
         return []
 
-    monkeypatch.setattr(completeness_page.checks, "completeness", endless)
+    monkeypatch.setattr(completeness_page.completeness, "completeness", endless)
     page.run_check()
     assert not page.run_button.isEnabled()
     qtbot.waitUntil(lambda: page.job.dialog is not None and page.job.dialog.isVisible(), timeout=3000)

@@ -261,7 +261,7 @@ def test_the_search_box_refuses_or_records_a_number_search(office, role, qtbot, 
     page.search_edit.setText(number)  # searched after the typing pause
     qtbot.waitUntil(lambda: page.results.isVisible() and page.results.count() > 0, timeout=5000)
     shown = page.results.item(0).text()
-    qtbot.waitUntil(lambda: not ctx.busy and not page.search_worker.pending, timeout=5000)
+    qtbot.waitUntil(lambda: not ctx.busy and not page.search.worker.pending, timeout=5000)
     ctx.close()
     db = open_db(office["path"])
     logged = journal.query(db, journal.Filter(action="search_numbers"), scope=ADMIN)
