@@ -160,7 +160,7 @@ def test_a_start_imports_the_core_before_qt_and_no_dialog_it_does_not_show():
         "qt = order.index('PySide6')\n"
         "late = sorted(m for m in order[qt:] if m in ('gridoffice.access.session', 'gridoffice.archive.browse', "
         "'gridoffice.org.regions', 'gridoffice.archive.households', 'gridoffice.search.finder', 'sqlite_utils'))\n"
-        "unused = sorted(m for m in ('ui.backup_dialog', 'gridoffice.reports.cards') if m in sys.modules)\n"
+        "unused = sorted(m for m in ('ui.dialogs.backup', 'gridoffice.reports.cards') if m in sys.modules)\n"
         "print(late, unused)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parent.parent,

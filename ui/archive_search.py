@@ -8,7 +8,6 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 
-from gridoffice.reports import cards
 from gridoffice.search import finder
 from gridoffice.changes import Changes
 from gridoffice.store.db import CACHE_MB
@@ -95,6 +94,8 @@ class ArchiveSearch(QObject):
 
     def _open_scanned(self, text: str) -> bool:
         """A USB scanner types a card's QR code into the search box: open its household or team."""
+        from gridoffice.reports import cards  # the cards' layouts and codes: not needed before a first search
+
         try:
             found = cards.read_code(self.page.ctx.reader(), text, self.page.ctx.scope())
         except GridOfficeError as exc:

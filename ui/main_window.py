@@ -21,7 +21,6 @@ from gridoffice.errors import GridOfficeError
 
 from . import office_files
 from .background import LatestWorker
-from .dialogs.backup import BackupDialog
 from .context import AppContext, User, open_office
 from .pages import module_of, order_key, page_classes, page_modules
 from .translations import install_qt_translations
@@ -398,7 +397,7 @@ class MainWindow(QMainWindow):
         return dialog
 
     def open_backups(self) -> "BackupDialog":
-        from .backup_dialog import BackupDialog  # imported when used, like every dialog a start does not show
+        from .dialogs.backup import BackupDialog  # imported when used, like every dialog a start does not show
 
         dialog = BackupDialog(self.ctx, self, can_restore=self.ctx.can("restore"))
         dialog.restore_requested.connect(self.restore_from)
