@@ -284,7 +284,7 @@ class ArchivePage(Page):
 
     def is_loading(self) -> bool:
         return (any(w.pending for w in self.id_workers.values()) or self.search.worker.pending
-                or self.counts_worker.pending or self.tree_worker.pending)
+                or self.counts_worker.pending or self.tree_worker.pending or self._following > 0)
 
     def save_state(self, settings: QSettings) -> None:
         settings.setValue("archive/splitter", self.splitter.saveState())
