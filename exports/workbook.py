@@ -16,7 +16,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.cell import coordinate_from_string
 
-from gridoffice.store import tempfiles
 from gridoffice.formulas import looks_like_formula, needs_care, row_needs_care
 from gridoffice.i18n import tr
 from gridoffice.normalize import strip_unsafe
@@ -157,49 +156,9 @@ def text_cell(ws, value: str):
     return cell
 
 
-def openpyxl_page_setup(ws, *, maker: str) -> None:
-    """The same print setup on an openpyxl worksheet (the roster streams through openpyxl)."""
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
-    ws.oddFooter.left.text, ws.oddFooter.center.text, ws.oddFooter.right.text = map(strip_unsafe, footer(maker))
-
-
-class _SpooledWriter(ExcelWriter):
-    """openpyxl's writer, but a write-only sheet whose rows wait in an encrypted tempfiles.Spool is
-    decrypted straight into the zip: they are never on disk in the clear before the workbook is."""
-
-    def write_worksheet(self, ws):
-        if not isinstance(getattr(ws, "_writer", None) and ws._writer.out, tempfiles.Spool):
-            return super().write_worksheet(ws)
-        ws._drawing = SpreadsheetDrawing()
-        ws._drawing.charts, ws._drawing.images = ws._charts, ws._images
-        if not ws.closed:
-            ws.close()
-        ws._rels = ws._writer._rels
-        with self._archive.open(ws.path[1:], "w", force_zip64=True) as member:
-            for chunk in ws._writer.out.replay():
-                member.write(chunk)
-        self.manifest.append(ws)
-
-
-def save_spooled(wb, filename: Path) -> None:
-    """openpyxl's Workbook.save for a write-only workbook whose sheets wait in tempfiles.Spool."""
-    archive = ZipFile(filename, "w", ZIP_DEFLATED, allowZip64=True)
-    wb.properties.modified = dt.datetime.now(tz=dt.timezone.utc).replace(tzinfo=None)
-    _SpooledWriter(wb, archive).save()
-
-
-def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None, *,
-         saver: Callable[[object, Path], object] | None = None) -> Path:
-    """Save next to the target under an owner-only temporary name (by `saver`, default the workbook's
-    own save), run `before_rename` (the audit entry), then rename: a failure leaves no half file and
-    no file without its entry."""
+def save(wb, path: str | Path, before_rename: Callable[[], object] | None = None) -> Path:
+    """Save through exports.atomic: under an owner-only temporary name, `before_rename` (the audit
+    entry), then the rename; a failure leaves no half file and no file without its entry."""
     def build(tmp: str) -> None:
         try:
             wb.save(tmp)

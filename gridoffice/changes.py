@@ -30,6 +30,7 @@ class Changes(enum.Flag):
 
 
 ARCHIVE = Changes.HOUSEHOLDS | Changes.PERSONS
+ROSTER = Changes.ORG | ARCHIVE | Changes.TAGS | Changes.SETTINGS
 
 # What the writes of each core module change. A module whose writes change nothing a page shows
 # (accounts, reveals, print records) says so with Changes.NONE.
@@ -51,7 +52,11 @@ BY_MODULE: dict[str, Changes] = {
     "gridoffice.matters.settings": Changes.MATTERS | Changes.SETTINGS,
     "gridoffice.reports.cards": Changes.SETTINGS,
     "gridoffice.reports.assessment": Changes.SETTINGS,
-    "gridoffice.roster.importer": Changes.ORG | ARCHIVE | Changes.SETTINGS,
+    # A roster import (importer, planned and written by job and write) may add grids, households,
+    # persons and their tags, and remembers the sheet's column mapping.
+    "gridoffice.roster.importer": ROSTER,
+    "gridoffice.roster.job": ROSTER,
+    "gridoffice.roster.write": ROSTER,
     "gridoffice.access.users": Changes.NONE,
     "gridoffice.masking": Changes.NONE,
     "gridoffice.audit.journal": Changes.NONE,

@@ -24,7 +24,8 @@ from gridoffice.changes import Changes
 from gridoffice.changes import of as changes_of
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster.columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
-from gridoffice.roster.importer import SAMPLE_COLUMNS, ImportResult, import_sheet
+from gridoffice.roster.importer import import_sheet
+from gridoffice.roster.result import SAMPLE_COLUMNS, ImportResult
 from gridoffice.roster.limits import column_letter
 from gridoffice.roster.read import RawSheet, cell_text, read_sheet_job, sheet_names
 from ui.context import Cancelled
