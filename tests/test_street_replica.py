@@ -130,3 +130,36 @@ def test_every_travelling_row_comes_back_as_it_travelled(community, pg_dsn):
             rebuilt[row["gid"]] = package.row_hash(row)
         assert rebuilt == held[table.name], table.name
     assert sum(len(held[t.name]) for t in TABLES) > 300
+
+
+def test_building_reports_its_rows_and_stops_when_cancelled(community, pg_dsn, monkeypatch):
+    """A big community takes a while: the build counts its rows as it goes and a stale request stops it
+    between batches, leaving nothing behind."""
+    _, _, office = community
+    monkeypatch.setattr(replica, "BATCH", 50)
+    with store.connect(pg_dsn, readonly=True) as conn:
+        held = conn.execute("SELECT count(*) FROM records WHERE office = %s AND tbl = ANY(%s)",
+                            [office.card.uuid, [t.name for t in TABLES]]).fetchone()[0]
+        steps = replica.building(conn, office.card.uuid)
+        seen = []
+        while True:
+            try:
+                seen.append(next(steps))
+            except StopIteration as done:
+                built = done.value
+                break
+        assert built.execute("SELECT count(*) FROM persons").fetchone()[0] > 0
+        built.close()
+        done = [d for d, _, _ in seen]
+        assert done == sorted(done) and done[0] == 0 and done[-1] == held
+        assert {total for _, total, _ in seen} == {held} and len(seen) > 5
+        assert all(message == f"正在读取社区“{office.card.name}”的数据……" for _, _, message in seen)
+
+        asked = []
+
+        def cancelled() -> bool:
+            asked.append(1)
+            return len(asked) > 3
+
+        assert replica.build(conn, office.card.uuid, cancelled=cancelled) is None
+        assert len(asked) == 4
