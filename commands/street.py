@@ -1,13 +1,15 @@
 """`street enroll|ledger|summary|users --pg DSN ...`: the street's store: register offices' cards, read
-the ledger, write the monthly summary across its communities, add the street's accounts. Each logs
-in with a street account (`--user`); enrolling and adding accounts need a street administrator. The
-first account is added without a log-in, and must be an administrator."""
+the ledger, write the monthly summary across its communities (audited), manage the street's accounts
+(add, list, disable, enable, reset a password). Each logs in with a street account (`--user`);
+enrolling and the accounts need a street administrator. The first account is added without a
+log-in, and must be an administrator."""
 
 from __future__ import annotations
 
 import datetime
 import getpass
 import sys
+from pathlib import Path
 
 import psycopg
 
@@ -20,7 +22,7 @@ from . import _street
 from ._progress import consume
 
 NAME = "street"
-HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账，生成各社区的月度汇总表，添加街道账号")
+HELP = tr("街道（区）汇总数据库：登记社区的单位卡，查看上报台账，生成各社区的月度汇总表，管理街道账号")
 
 
 def add_arguments(parser) -> None:
@@ -39,7 +41,7 @@ def add_arguments(parser) -> None:
     p.add_argument("--month", required=True, metavar="YYYY-MM", help=tr("统计哪个月，如2026-10"))
     p.add_argument("-o", "--output", required=True, metavar="FILE", help=tr("要写入的 Excel 文件（.xlsx）"))
     p.add_argument("--name", metavar="TEXT", help=tr("表头写的单位名称（默认“街道汇总”）"))
-    users = sub.add_parser("users", help=tr("街道账号"))
+    users = sub.add_parser("users", help=tr("街道账号：添加、列出、停用、启用、重设密码"))
     users_sub = users.add_subparsers(dest="users_action", required=True, metavar="ACTION")
     p = users_sub.add_parser("add", help=tr("添加街道账号（第一个账号无需登录，且必须是街道管理员；之后须以街道管理员登录）"))
     _street.add_store_argument(p)
@@ -50,6 +52,18 @@ def add_arguments(parser) -> None:
                    help=tr("角色：street_admin 街道管理员（登记社区、添加账号、可凭原因查看完整身份证号），"
                            "street_staff 街道工作人员（只能查看脱敏信息）"))
     p.add_argument("--password-stdin", action="store_true", help=tr("从标准输入读取新账号的密码"))
+    p = users_sub.add_parser("list", help=tr("列出街道账号：角色、是否停用、近期登录失败次数（街道管理员）"))
+    _street.add_store_argument(p)
+    _street.add_login_arguments(p)
+    for action, text in (("disable", tr("停用街道账号（街道管理员；不能停用自己）")),
+                         ("enable", tr("重新启用停用的街道账号（街道管理员）")),
+                         ("reset-password", tr("重设街道账号的密码，并清除它的登录失败等待（街道管理员）"))):
+        p = users_sub.add_parser(action, help=text)
+        _street.add_store_argument(p)
+        _street.add_login_arguments(p)
+        p.add_argument("--name", required=True, help=tr("要操作的账号的用户名"))
+        if action == "reset-password":
+            p.add_argument("--password-stdin", action="store_true", help=tr("从标准输入读取新密码"))
 
 
 def run(args) -> int:
@@ -57,7 +71,7 @@ def run(args) -> int:
     cards = [enroll.read_card(path) for path in args.cards] if args.action == "enroll" else []
     try:
         with store.connect(args.pg) as conn:
-            if args.action == "users":
+            if args.action == "users" and args.users_action == "add":
                 return _add_user(args, conn)
             user = _street.log_in(args, conn)
             if args.action == "enroll":
@@ -65,6 +79,8 @@ def run(args) -> int:
                 return _enroll(cards, conn, user)
             if args.action == "summary":
                 return _summary(args, conn, user)
+            if args.action == "users":
+                return _users(args, conn, user)
             return _ledger(args, conn)
     except psycopg.Error as exc:
         print(store.failure(exc), file=sys.stderr)
@@ -85,6 +101,27 @@ def _add_user(args, conn) -> int:
     user = street_users.add_user(conn, args.name, _new_password(args.password_stdin), args.role, by=by,
                                  display_name=args.display_name)
     print(tr("已添加街道账号“{name}”（{role}）").format(name=user.name, role=tr(street_users.ROLES[user.role])))
+    return 0
+
+
+def _users(args, conn, user: street_users.StreetUser) -> int:
+    """list, disable, enable, reset-password: each for a street administrator, audited in the store."""
+    street_users.require_admin(user)
+    if args.users_action == "list":
+        print(tr("用户名\t显示名称\t角色\t状态\t建立于\t登录失败"))
+        for a in street_users.list_users(conn, user):
+            failures = tr("{n}次，需等{s}秒").format(n=a.failures, s=int(a.wait + 0.999)) if a.wait else (
+                tr("{n}次").format(n=a.failures) if a.failures else "")
+            print(f"{a.name}\t{a.display_name}\t{tr(street_users.ROLES[a.role])}\t"
+                  f"{tr('在用') if a.active else tr('已停用')}\t{a.created_at.astimezone():%Y-%m-%d}\t{failures}")
+        return 0
+    if args.users_action == "reset-password":
+        street_users.reset_password(conn, user, args.name, _new_password(args.password_stdin))
+        print(tr("已重设街道账号“{name}”的密码").format(name=args.name.strip()))
+        return 0
+    active = args.users_action == "enable"
+    street_users.set_active(conn, user, args.name, active)
+    print((tr("已启用街道账号“{name}”") if active else tr("已停用街道账号“{name}”")).format(name=args.name.strip()))
     return 0
 
 
@@ -126,7 +163,11 @@ def _summary(args, conn, user: street_users.StreetUser) -> int:
     except ValidationError as exc:
         print(exc.message, file=sys.stderr)
         return 2
-    path = consume(monthly_summary.write_summary(summary, args.output, maker=user.name), quiet=True)
+    path = consume(monthly_summary.write_summary(
+        summary, args.output, maker=user.name,
+        record=lambda: street_users.record_export(conn, user, "monthly_summary", Path(args.output).name,
+                                                  month=summary.period.start[:7], rows=len(summary.grids))),
+        quiet=True)
     print(tr("已生成{m}月度汇总表：{path}（{n}个社区，{h}户，{p}人）").format(
         m=summary.period.label, path=path, n=len(summary.grids), h=summary.total.households, p=summary.total.persons))
     return 0

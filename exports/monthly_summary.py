@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from operator import attrgetter
 from pathlib import Path
+from typing import Callable
 
 from openpyxl.utils import get_column_letter
 
@@ -134,13 +135,15 @@ def write(db, path: str | Path, month_text: str, *, scope: Scope, org_id: int | 
     return Path(path)
 
 
-def write_summary(summary: monthly.Summary, path: str | Path, *, maker: str):
+def write_summary(summary: monthly.Summary, path: str | Path, *, maker: str,
+                  record: Callable[[], object] | None = None):
     """The street's (or district's) summary, one row per community (its `grids`: consolidation.
-    street_summary), in the same sheets and columns; a progress generator returning the path."""
+    street_summary), in the same sheets and columns; `record` (the street's audit entry) runs once
+    the file is written, before it takes its name. A progress generator returning the path."""
     yield 0, 1, tr("正在写入表格……")
     wb = wbk.new_workbook()
     _sheets(wb, summary, ((tr("按社区"), tr("社区"), summary.grids),), maker, "")
-    wbk.save(wb, path)
+    wbk.save(wb, path, record)
     yield 1, 1, tr("已完成")
     return Path(path)
 

@@ -11,7 +11,7 @@ import pytest
 
 from commands import run as run_command
 from gridoffice.consolidation import store, street_users
-from gridoffice.errors import PermissionDenied, ValidationError
+from gridoffice.errors import NotFound, PermissionDenied, ValidationError
 from gridoffice.access.users import LoginFailed, check_password
 
 from tests import _street
@@ -159,6 +159,104 @@ def test_the_commands_log_in_with_a_street_account(tmp_path, pg_dsn, capsys, mon
     with store.connect(pg_dsn) as conn:
         enrolled_by = conn.execute("SELECT enrolled_by FROM offices").fetchone()[0]
     assert enrolled_by == "jiedao"
+
+
+def test_an_administrator_lists_disables_enables_and_resets_accounts(conn):
+    admin, staff = _admin_and_staff(conn)
+    for _ in range(4):
+        with pytest.raises(LoginFailed):
+            street_users.log_in(conn, "zhiyuan", "wrong-password", now=AT)
+    accounts = {a.name: a for a in street_users.list_users(conn, admin, now=AT)}
+    assert [a.name for a in street_users.list_users(conn, admin, now=AT)] == ["jiedao", "zhiyuan"]
+    assert (accounts["jiedao"].role, accounts["jiedao"].display_name, accounts["jiedao"].active) == (
+        "street_admin", "街道管理员甲", True)
+    assert (accounts["zhiyuan"].failures, accounts["zhiyuan"].wait) == (3, 1.0)  # the fourth had to wait
+    with pytest.raises(PermissionDenied, match="需要街道管理员账号"):
+        street_users.list_users(conn, staff)
+    with pytest.raises(PermissionDenied, match="需要街道管理员账号"):
+        street_users.set_active(conn, staff, "jiedao", False)
+    with pytest.raises(PermissionDenied, match="需要街道管理员账号"):
+        street_users.reset_password(conn, staff, "jiedao", "taken-over-1")
+    # An administrator cannot disable their own account: whoever disables is still an active one.
+    with pytest.raises(ValidationError, match="不能停用自己的账号"):
+        street_users.set_active(conn, admin, " jiedao ", False)
+    with pytest.raises(NotFound, match="没有名为“nobody”的街道账号"):
+        street_users.set_active(conn, admin, "nobody", False)
+
+    street_users.set_active(conn, admin, "zhiyuan", False)
+    assert not {a.name: a for a in street_users.list_users(conn, admin)}["zhiyuan"].active
+    later = AT + dt.timedelta(minutes=5)
+    with pytest.raises(LoginFailed, match="此账号已停用"):
+        street_users.log_in(conn, "zhiyuan", STAFF_PASSWORD, now=later)
+    with pytest.raises(ValidationError, match="密码至少要"):
+        street_users.reset_password(conn, admin, "zhiyuan", "a1")
+    # The reset clears the name's waits; the account stays disabled until it is enabled.
+    for _ in range(5):
+        with pytest.raises(LoginFailed):
+            street_users.log_in(conn, "zhiyuan", "wrong-password", now=later)
+    street_users.reset_password(conn, admin, "zhiyuan", "new-staff-pass-2")
+    assert street_users.wait_seconds(conn, "zhiyuan", now=later) == 0
+    with pytest.raises(LoginFailed, match="此账号已停用"):
+        street_users.log_in(conn, "zhiyuan", "new-staff-pass-2", now=later)
+    street_users.set_active(conn, admin, "zhiyuan", True)
+    with pytest.raises(LoginFailed, match="用户名或密码不正确"):
+        street_users.log_in(conn, "zhiyuan", STAFF_PASSWORD, now=later)
+    assert street_users.log_in(conn, "zhiyuan", "new-staff-pass-2", now=later).name == "zhiyuan"
+    changes = [(e.actor, e.action, e.detail) for e in street_users.audit_entries(conn)
+               if e.action in ("disable_user", "enable_user", "reset_password")]
+    assert changes == [("jiedao", "enable_user", {"name": "zhiyuan"}), ("jiedao", "reset_password", {"name": "zhiyuan"}),
+                       ("jiedao", "disable_user", {"name": "zhiyuan"})]
+    assert not any(STAFF_PASSWORD in str(e.detail) or "new-staff-pass-2" in str(e.detail)
+                   for e in street_users.audit_entries(conn))
+
+
+def test_strangers_only_ever_make_an_administrator_wait_a_minute(conn):
+    admin, _ = _admin_and_staff(conn)
+    for n in range(40):
+        try:
+            street_users.log_in(conn, "jiedao", f"guess-{n}-x", now=AT + dt.timedelta(minutes=n))
+        except LoginFailed:
+            pass
+    # However many guesses, the wait never grows past a minute: the real administrator gets in after it.
+    assert street_users.wait_seconds(conn, "jiedao", now=AT + dt.timedelta(minutes=39)) <= 60
+    assert street_users.log_in(conn, "jiedao", ADMIN_PASSWORD, now=AT + dt.timedelta(minutes=41)).admin
+
+
+def test_the_account_commands_need_an_administrator_and_are_audited(pg_dsn, tmp_path, capsys, monkeypatch):
+    with store.connect(pg_dsn) as conn:
+        _admin_and_staff(conn)
+    admin_file, staff_file = tmp_path / "admin.txt", tmp_path / "staff.txt"
+    admin_file.write_text(ADMIN_PASSWORD, encoding="utf-8")
+    staff_file.write_text(STAFF_PASSWORD, encoding="utf-8")
+    login = ["--pg", pg_dsn, "--user", "jiedao", "--password-file", str(admin_file)]
+    staff_login = ["--pg", pg_dsn, "--user", "zhiyuan", "--password-file", str(staff_file)]
+    assert run_command(["street", "users", "list", *staff_login]) == 2
+    assert "需要街道管理员账号" in capsys.readouterr().err
+    assert run_command(["street", "users", "list", *login]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "用户名\t显示名称\t角色\t状态\t建立于\t登录失败"
+    assert lines[1].split("\t")[:4] == ["jiedao", "街道管理员甲", "街道管理员", "在用"]
+    assert lines[2].split("\t")[:4] == ["zhiyuan", "", "街道工作人员", "在用"]
+    assert run_command(["street", "users", "disable", *login, "--name", "jiedao"]) == 2
+    assert "不能停用自己的账号" in capsys.readouterr().err
+    assert run_command(["street", "users", "disable", *login, "--name", "zhiyuan"]) == 0
+    assert "已停用街道账号“zhiyuan”" in capsys.readouterr().out
+    assert run_command(["street", "ledger", *staff_login]) == 2
+    assert "此账号已停用" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", _Lines("fresh-staff-3"))
+    assert run_command(["street", "users", "reset-password", *login, "--name", "zhiyuan", "--password-stdin"]) == 0
+    assert "已重设街道账号“zhiyuan”的密码" in capsys.readouterr().out
+    assert run_command(["street", "users", "enable", *login, "--name", "zhiyuan"]) == 0
+    assert "已启用街道账号“zhiyuan”" in capsys.readouterr().out
+    staff_file.write_text("fresh-staff-3", encoding="utf-8")
+    assert run_command(["street", "ledger", *staff_login]) == 0
+    capsys.readouterr()
+    assert run_command(["street", "users", "enable", *login, "--name", "nobody"]) == 2
+    assert "没有名为“nobody”的街道账号" in capsys.readouterr().err
+    with store.connect(pg_dsn) as conn:
+        done = [(e.actor, e.action) for e in street_users.audit_entries(conn)
+                if e.action in ("disable_user", "enable_user", "reset_password")]
+    assert done == [("jiedao", "enable_user"), ("jiedao", "reset_password"), ("jiedao", "disable_user")]
 
 
 class _Lines:

@@ -152,6 +152,9 @@ def test_the_street_summary_command_writes_the_workbook_and_refuses_a_bad_month(
     total = street_summary.monthly_summary(conn, "2026-10").total
     assert "3个社区" in out and f"{total.households}户" in out
     assert openpyxl.load_workbook(target).sheetnames[0] == "人口（按社区）"
+    exported = street_users.audit_entries(conn)[0]
+    assert (exported.actor, exported.action, exported.detail) == (
+        "jiedao", "export", {"what": "monthly_summary", "file": "2026-10.xlsx", "month": "2026-10", "rows": 3})
     assert run_command(["street", "summary", "--pg", dsn, "--month", "十月", "-o", str(tmp_path / "x.xlsx")]) == 2
     assert "月份" in capsys.readouterr().err and not (tmp_path / "x.xlsx").exists()
 

@@ -7,9 +7,14 @@ with the office's waits (`session.delay_after`: three free, then 1, 2, 4 … 60 
 counts live in the store, so every computer and process of the street shares them; each failure is
 one atomic upsert, so simultaneous guesses are all counted.
 
-Roles: a street administrator (街道管理员) enrols offices, adds accounts, and may reveal a full ID
-number with a reason; street staff (街道工作人员) read, masked. Searches, reveals and log-ins go into
+Roles: a street administrator (街道管理员) enrols offices, manages the accounts (adds, disables,
+enables, resets a password), and may reveal a full ID number with a reason; street staff (街道工作人员)
+read, masked. Searches, reveals, exports, log-ins and every change of an account go into
 `street_audit`, which triggers keep append-only.
+
+Nobody can lock an administrator out: a guessed name only ever waits (at most a minute), an
+administrator cannot disable their own account, so the one who disables another is still active,
+and a password reset clears the name's waits.
 """
 
 from __future__ import annotations
@@ -175,7 +180,8 @@ class AuditEntry:
 
 
 ACTION_LABELS = {"login": "登录", "login_failed": "登录失败", "add_user": "添加街道账号", "search": "跨社区查找",
-                 "reveal": "查看完整身份证号码"}
+                 "reveal": "查看完整身份证号码", "disable_user": "停用街道账号", "enable_user": "启用街道账号",
+                 "reset_password": "重设街道账号密码", "export": "导出报表"}
 
 
 def audit_entries(conn: psycopg.Connection, *, limit: int = 200) -> list[AuditEntry]:
@@ -188,3 +194,78 @@ def require_admin(user: StreetUser) -> None:
     if not user.admin:
         raise PermissionDenied(tr("这项操作需要街道管理员账号"))
 
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the administrators' list shows it (never its password hash)."""
+
+    name: str
+    display_name: str
+    role: str
+    status: str
+    created_at: dt.datetime
+    created_by: str
+    failures: int  # failed log-ins since the last good one
+    wait: float  # seconds the name must wait before its next try
+
+    @property
+    def active(self) -> bool:
+        return self.status == "active"
+
+
+def list_users(conn: psycopg.Connection, by: StreetUser, *, now: dt.datetime | None = None) -> list[Account]:
+    """Every account, administrators first, for a street administrator."""
+    require_admin(by)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    rows = conn.execute("SELECT name, display_name, role, status, created_at, created_by FROM street_users "
+                        "ORDER BY role, name").fetchall()
+    failed = {key: (n, last) for key, n, last in conn.execute(
+        "SELECT name_key, failures, last_failure FROM street_logins").fetchall()}
+    out = []
+    for name, display_name, role, status, created_at, created_by in rows:
+        failures, last = failed.get(_name_key(name), (0, None))
+        wait = max(0.0, (last - now).total_seconds() + delay_after(failures)) if last else 0.0
+        out.append(Account(name, display_name, role, status, created_at, created_by, failures, wait))
+    return out
+
+
+def _account_id(conn: psycopg.Connection, name: str) -> int:
+    row = conn.execute("SELECT id FROM street_users WHERE name = %s FOR UPDATE", [clean_text(name)]).fetchone()
+    if row is None:
+        raise NotFound(tr("没有名为“{name}”的街道账号，请核对用户名").format(name=clean_text(name)))
+    return row[0]
+
+
+def set_active(conn: psycopg.Connection, by: StreetUser, name: str, active: bool) -> None:
+    """Disables or enables an account; never one's own (so an administrator always remains)."""
+    require_admin(by)
+    name = clean_text(name)
+    if name == by.name and not active:
+        raise ValidationError("name", tr("不能停用自己的账号，请由另一位街道管理员操作"))
+    with conn.transaction():
+        user_id = _account_id(conn, name)
+        conn.execute("UPDATE street_users SET status = %s WHERE id = %s", ["active" if active else "disabled", user_id])
+        _record(conn, by.name, "enable_user" if active else "disable_user", detail={"name": name})
+
+
+def reset_password(conn: psycopg.Connection, by: StreetUser, name: str, new_password: str) -> None:
+    """A street administrator sets an account's new password and clears its name's waits; a disabled
+    account stays disabled."""
+    require_admin(by)
+    name = check_new_account(name, new_password)
+    with conn.transaction():
+        user_id = _account_id(conn, name)
+        conn.execute("UPDATE street_users SET password_hash = %s WHERE id = %s", [hash_password(new_password), user_id])
+        conn.execute("DELETE FROM street_logins WHERE name_key = %s", [_name_key(name)])
+        _record(conn, by.name, "reset_password", detail={"name": name})
+
+
+EXPORTS = {"monthly_summary": "月度汇总表"}
+
+
+def record_export(conn: psycopg.Connection, user: StreetUser, what: str, file_name: str, *, month: str = "",
+                  rows: int = 0) -> None:
+    """A file written from the store (EXPORTS names what), kept before the file is put in its place."""
+    with conn.transaction():
+        _record(conn, user.name, "export", detail={"what": what, "file": file_name, "month": month, "rows": rows})
