@@ -62,6 +62,31 @@ def getter(field: str):
     return attrgetter(field)
 
 
+def figure_rows(summary: stats.Summary, section: int, first: str) -> tuple[list[str], list[list[str]], set[int]]:
+    """One sheet's figures as text, as a window shows them beside the workbook: a row per grid (or
+    community), the total and, on an activity sheet, the month before and the change; returns the
+    headers, the rows and the indexes of the total rows."""
+    _name, activity, cols = sections(summary)[section]
+    getters = [getter(f) for _, _, f in cols]
+    rates = {i for i, (_, _, f) in enumerate(cols) if f in RATES}
+
+    def cells(fig: stats.Figures) -> list[str]:
+        values = [g(fig) for g in getters]
+        return ["" if v is None else f"{v:.1%}" if i in rates else str(v) for i, v in enumerate(values)]
+
+    rows = [[g.name] + cells(g) for g in summary.grids] + [[tr("合计")] + cells(summary.total)]
+    totals = {len(rows) - 1}
+    if activity:
+        rows.append([tr("上月（{m}）").format(m=summary.previous.label)] + cells(summary.previous_total))
+        change = [tr("环比")]
+        for g in getters:
+            now, before = g(summary.total), g(summary.previous_total)
+            change.append("" if not before or now is None else f"{(now - before) / before:+.0%}")
+        rows.append(change)
+        totals |= {len(rows) - 2, len(rows) - 1}
+    return [first] + [h for _, h, _ in cols], rows, totals
+
+
 def _groups(first: str, cols) -> list[tuple[str, int]]:
     out = [(first, 1)]
     for group, header, _ in cols:

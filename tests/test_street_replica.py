@@ -112,7 +112,7 @@ def test_the_assessment_counts_are_the_office_s_and_communities_rank_by_its_form
                                 indicators)
     assert [(r.rank, r.community) for r in ranked] == [(1, "丁社区"), (1, "甲社区"), (3, "丙社区")]
     per = assessment.Assessed(0, "x", "x", tuple(c / staff for c in counts))
-    assert ranked[0].score == round(assessment.total_score(per, indicators), 1) > 0 == ranked[2].score
+    assert ranked[0].score == round(assessment.total_score(per, indicators), 2) > 0 == ranked[2].score
     assert ranked[0].assessed.value("visits") == counts[0] / staff
 
 

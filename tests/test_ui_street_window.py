@@ -14,56 +14,10 @@ import pytest
 from commands._progress import consume
 from gridoffice.access import users
 from gridoffice.archive import completeness, registers
-from gridoffice.demo import activity
-from gridoffice.consolidation import consolidate, store, street_users, street_view
+from gridoffice.consolidation import store, street_users, street_view
 from gridoffice.store.db import open_db
 
-from tests import _street
-
-AT = dt.datetime(2026, 11, 2, 9, 0)
-DAY = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.timezone.utc)
-ADMIN, STAFF = ("jiedao", "street-admin-1"), ("zhiyuan", "street-staff-1")
-
-
-@pytest.fixture
-def street_store(tmp_path, pg_dsn):
-    street = _street.make_street(tmp_path)
-    offices = [_street.make_office(tmp_path, street, seed=seed, households=5) for seed in (31, 32, 33)]
-    for n, o in enumerate(offices[:2]):
-        db = open_db(o.path)
-        consume(activity.add_activity(db, seed=60 + n, today=_street.TODAY), quiet=True)
-        db.close()
-    # Something for the completeness check to find in the second community: a household without a head.
-    _street.change(offices[1].path, "UPDATE persons SET relation = 'other' WHERE relation = 'head' AND household_id = "
-                                    "(SELECT min(id) FROM households)")
-    packages = [_street.write_package(o.path, tmp_path / f"{n}.pkg", at=AT) for n, o in enumerate(offices[:2])]
-    altered = tmp_path / "altered.pkg"
-    data = bytearray(packages[1].read_bytes())
-    data[len(data) // 2] ^= 1
-    altered.write_bytes(bytes(data))
-    with store.connect(pg_dsn) as conn:
-        for o in offices:
-            store.enroll(conn, uuid=o.card.uuid, division_code=o.card.division_code, name=o.card.name,
-                         public_key=o.card.signing_key, by="测试街道")
-        consume(consolidate.consolidate(conn, [altered, *packages], [street.key], by="测试街道"), quiet=True)
-        # Enrolled on a fixed day, not the server's today: the overdue rule counts from it.
-        conn.execute("UPDATE offices SET enrolled_at = '2026-10-20 10:00+00'")
-        admin = street_users.add_user(conn, *ADMIN, "street_admin", by=None)
-        street_users.add_user(conn, *STAFF, "street_staff", by=admin)
-    return pg_dsn, offices
-
-
-def _open(qtbot, dsn, account=ADMIN, now=DAY):
-    from ui.street_window import StreetWindow
-
-    window = StreetWindow.open(dsn, *account, now=now)
-    qtbot.addWidget(window)
-    window.wait_until_settled()
-    return window
-
-
-def _cells(table) -> list[list[str]]:
-    return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+from tests._street_window import ADMIN, DAY, STAFF, cells as _cells, open_window as _open, street_store  # noqa: F401
 
 
 def _office_count(office, sql: str) -> int:
@@ -75,22 +29,28 @@ def _office_count(office, sql: str) -> int:
 
 
 def test_the_window_needs_a_street_log_in(qtbot, street_store, monkeypatch):
-    from ui.street_window import StreetLoginDialog, StreetWindow
+    from ui.street.login import StreetLoginDialog
+    from ui.street_window import StreetWindow
 
     dsn, _ = street_store
     with pytest.raises(street_users.LoginFailed, match="用户名或密码不正确"):
         StreetWindow.open(dsn, ADMIN[0], "not-the-password")
-    access = store.connect(dsn, migrating=False)
-    dialog = StreetLoginDialog(access)
+    dialog = StreetLoginDialog(dsn)
     qtbot.addWidget(dialog)
     dialog.name.setText(STAFF[0])
     dialog.password.setText("wrong-one-1")
     dialog.submit()
+    assert dialog.busy and not dialog.ok_button.isEnabled() and "正在连接" in dialog.status.text()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20000)
     assert dialog.error.text() == "用户名或密码不正确" and dialog.user is None and not dialog.password.text()
+    first = dialog.access
     dialog.password.setText(STAFF[1])
     dialog.submit()
+    qtbot.waitUntil(lambda: not dialog.busy, timeout=20000)
     assert dialog.result() == dialog.DialogCode.Accepted and dialog.user.name == STAFF[0] and not dialog.user.admin
-    access.close()
+    # The connection of the first try served the second; the caller owns it now.
+    assert dialog.access is first and not first.closed
+    first.close()
 
 
 def test_communities_ledger_and_the_overdue(qtbot, street_store):
@@ -257,7 +217,8 @@ def test_the_assessment_ranks_the_communities_by_the_formula(qtbot, street_store
     window = _open(qtbot, dsn, STAFF)
     window.show_page("assessment")
     window.wait_until_settled()
-    rows = _cells(window.assessment)
+    page = window.assessment_page
+    rows = _cells(page.table)
     assert sorted(r[1] for r in rows) == sorted(o.card.name for o in offices[:2])
     scores = [float(r[3]) for r in rows]
     assert scores == sorted(scores, reverse=True) and scores[0] > 0
@@ -271,10 +232,10 @@ def test_the_assessment_ranks_the_communities_by_the_formula(qtbot, street_store
     assert rows[0][2] == str(staff)
     assert street_view.ranked([(rows[0][1], counts, staff)], indicators)[0].score == scores[0]
     # A year without records: no visits, lower scores (the contact coverage is judged on its last day).
-    window.year.setValue(2020)
+    page.year.setValue(2020)
     window.wait_until_settled()
-    earlier = _cells(window.assessment)
-    assert {r[4] for r in earlier} == {"0.0"} and all(float(r[3]) < scores[-1] for r in earlier)
+    earlier = _cells(page.table)
+    assert {r[4] for r in earlier} == {"0.00"} and all(float(r[3]) < scores[-1] for r in earlier)
 
 
 def test_a_slow_query_never_freezes_the_window_and_a_newer_one_cancels_it(qtbot, street_store):

@@ -230,21 +230,20 @@ def main(argv: list[str] | None = None) -> int:
 def street_main(app: QApplication, args: argparse.Namespace) -> int:
     """The street's window on its store, after a street account's log-in. A screenshot, with nobody
     at the keyboard, logs in as GRIDOFFICE_STREET_USER with GRIDOFFICE_STREET_PASSWORD."""
-    from gridoffice.consolidation import store
     from gridoffice.errors import GridOfficeError
-    from ui.street_window import StreetLoginDialog, StreetWindow
+    from ui.street.login import StreetLoginDialog
+    from ui.street_window import StreetWindow
 
     try:
         if args.screenshot:
             window = StreetWindow.open(args.pg, os.environ.get("GRIDOFFICE_STREET_USER", ""),
                                        os.environ.get("GRIDOFFICE_STREET_PASSWORD", ""))
         else:
-            access = store.connect(args.pg, migrating=False)
-            login = StreetLoginDialog(access)
+            # The dialog reaches the server and checks the password off the GUI thread.
+            login = StreetLoginDialog(args.pg)
             if login.exec() != QDialog.DialogCode.Accepted or login.user is None:
-                access.close()
                 return 0
-            window = StreetWindow(args.pg, access, login.user)
+            window = StreetWindow(args.pg, login.access, login.user)
     except GridOfficeError as exc:
         if args.screenshot:
             print(exc.message, file=sys.stderr)

@@ -1,9 +1,10 @@
 """The street window's background reader: every query to the store runs on one worker thread, so a
 slow or stopped server never freezes the window.
 
-A page asks by slot ("ledger", "search", ...): a new request for a slot makes the one before it stale.
-A stale request still waiting is skipped; one already running on the server is cancelled there
-(PostgreSQL's cancel request), and its answer, if any, is dropped. Answers come back by signal to the
+A page asks by slot ("ledger", "search", ...): a new request for a slot makes the one before it stale,
+and so does cancel(slot) (the window's 取消). A stale request still waiting is skipped; one already
+running on the server is cancelled there (PostgreSQL's cancel request), a community's replica being
+built stops between batches, and the answer, if any, is dropped. Long work reports its progress. Answers come back by signal to the
 GUI thread. The worker owns the connections: the read-only session for residents' records, the
 access connection that writes the street's audit, and the replicas of the communities it has built
 (kept per community and package number, so a new package makes a new one).
@@ -30,16 +31,24 @@ class Context:
     read: psycopg.Connection | None
     write: psycopg.Connection
     stale: Callable[[], bool]
+    report: Callable[[int, int, str], None] = lambda done, total, message: None
     _replicas: dict = field(default_factory=dict)
 
     def replica(self, office: str):
-        """The community as the store holds it now (None when the request went stale meanwhile)."""
+        """The community as the store holds it now (None when the request went stale meanwhile); a
+        community built for the first time reports its rows as they come (a large one takes a while)."""
         known = store.office(self.read, office)
         key = (office, known.last_sequence if known else None)
         if key not in self._replicas:
             for old in [k for k in self._replicas if k[0] == office]:
                 self._replicas.pop(old).close()
-            built = replica.build(self.read, office, cancelled=self.stale)
+            steps = replica.building(self.read, office, cancelled=self.stale)
+            while True:
+                try:
+                    self.report(*next(steps))
+                except StopIteration as done:
+                    built = done.value
+                    break
             if built is None:
                 return None
             self._replicas[key] = built
@@ -49,6 +58,7 @@ class Context:
 class Reader(QObject):
     answered = Signal(str, object)  # slot, result
     failed = Signal(str, str)  # slot, message in Chinese
+    progress = Signal(str, int, int, str)  # slot, done, total (0: unknown), message in Chinese
     busy = Signal(bool)
 
     def __init__(self, dsn: str, write: psycopg.Connection, parent: QObject | None = None):
@@ -74,6 +84,14 @@ class Reader(QObject):
         if running is not None and running[0] == slot:
             self._cancel()
         self._queue.put((slot, generation, function))
+
+    def cancel(self, slot: str) -> None:
+        """Drops the slot's request: skipped if it waits, stopped on the server if it runs."""
+        with self._lock:
+            self._generation[slot] = self._generation.get(slot, 0) + 1
+            running = self._running
+        if running is not None and running[0] == slot:
+            self._cancel()
 
     def _cancel(self) -> None:
         if self._read is None:
@@ -108,6 +126,8 @@ class Reader(QObject):
                 self._running = (slot, generation)
             self.busy.emit(True)
             self._context.stale = lambda s=slot, g=generation: not self._current(s, g)
+            self._context.report = lambda done, total, message, s=slot, g=generation: (
+                self._current(s, g) and self.progress.emit(s, done, total, message))
             try:
                 self._reconnect()
                 result = function(self._context)

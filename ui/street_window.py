@@ -1,72 +1,40 @@
-"""The street's window (`--pg DSN`), after a street account's log-in: its communities at a glance, the
-ledger of packages with the overdue communities, a search across communities, and per community its
-archive, its registers and its completeness, and the communities ranked by the year-end assessment.
+"""The street's window (`--pg DSN`), after a street account's log-in (ui/street/login.py): its
+communities at a glance, the ledger of packages with the overdue communities, a search across
+communities, per community its archive, its registers and its completeness, the monthly summary
+across communities, the communities ranked by the year-end assessment, and for administrators the
+street's accounts and its audit. The larger pages live in ui/street/.
 
 Read-only for residents' records: they are read on a read-only session, and packages are applied by
 `consolidate`. Every read runs on the background reader (ui/street_reader.py), so a slow server never
-freezes the window; a page asked again drops the answer it was waiting for. ID numbers and phones
-are masked by the core's rule; a street administrator may show one full ID number with a reason,
-which the street's audit keeps, as a search is kept.
+freezes the window; a page asked again drops the answer it was waiting for, and long work shows its
+progress in the status bar with a 取消 that stops it. ID numbers and phones are masked by the core's
+rule; a street administrator may show one full ID number with a reason, which the street's audit
+keeps, as a search and an export are kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Callable
 
 import psycopg
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
-    QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QPushButton, QSpinBox, QSplitter, QTableWidget,
-    QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QHBoxLayout, QInputDialog, QLabel, QLineEdit, QMainWindow, QMessageBox, QProgressBar,
+    QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget,
 )
 
 from gridoffice.archive import completeness, registers
-from gridoffice.reports import assessment
 from gridoffice.consolidation import ledger, store, street_users, street_view
-from gridoffice.access.users import LoginFailed
+from ui.street.accounts_page import AccountsPage
+from ui.street.assessment_page import AssessmentPage
+from ui.street.summary_page import SummaryPage
+from ui.street.widgets import fill as _fill, table as _table, tr, when as _when
 from ui.street_reader import Context, Reader
 
 LEDGER_ROWS = 500
-
-
-def tr(text: str) -> str:
-    return QCoreApplication.translate("street", text)
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(headers)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(24)
-    table.setAlternatingRowColors(True)
-    table.horizontalHeader().setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[list[str]], keys: list[object] | None = None) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            if c == 0 and keys is not None:
-                item.setData(Qt.ItemDataRole.UserRole, keys[r])
-            table.setItem(r, c, item)
-    table.resizeColumnsToContents()
-    header = table.horizontalHeader()
-    for c in range(table.columnCount() - 1):
-        header.setSectionResizeMode(c, QHeaderView.ResizeMode.Interactive)
-        table.setColumnWidth(c, min(table.columnWidth(c), 320))
-
-
-def _when(moment: dt.datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else tr("从未")
 
 
 def _person_rows(found: list[registers.RegisterRow]) -> list[list[str]]:
@@ -77,53 +45,12 @@ def _person_rows(found: list[registers.RegisterRow]) -> list[list[str]]:
 PERSON_HEADERS = ["姓名", "性别", "出生年月", "年龄", "身份证号", "电话", "户号", "网格", "住址"]
 
 
-class StreetLoginDialog(QDialog):
-    """The street account's log-in, against the store (street_users.log_in: throttled, audited)."""
-
-    def __init__(self, conn: psycopg.Connection, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.conn = conn
-        self.user: street_users.StreetUser | None = None
-        self.setWindowTitle(tr("登录街道汇总"))
-        intro = QLabel(tr("街道汇总数据库存有各社区居民的信息，请用街道账号登录。"))
-        intro.setWordWrap(True)
-        self.name = QLineEdit()
-        self.name.setMaxLength(32)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #b00020")
-        form = QFormLayout()
-        form.addRow(tr("用户名(&U)"), self.name)
-        form.addRow(tr("密码(&P)"), self.password)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText(tr("登录"))
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        box = QVBoxLayout(self)
-        box.addWidget(intro)
-        box.addLayout(form)
-        box.addWidget(self.error)
-        box.addWidget(buttons)
-
-    def submit(self) -> None:
-        try:
-            self.user = street_users.log_in(self.conn, self.name.text(), self.password.text())
-        except LoginFailed as exc:
-            self.error.setText(exc.message)
-            self.password.clear()
-            self.password.setFocus()
-            return
-        except psycopg.Error as exc:
-            self.error.setText(store.failure(exc))
-            return
-        self.accept()
-
-
 class StreetWindow(QMainWindow):
-    PAGES = ("communities", "ledger", "search", "archive", "registers", "completeness", "assessment", "audit")
+    PAGES = ("communities", "ledger", "search", "archive", "registers", "completeness", "summary", "assessment",
+             "accounts", "audit")
+    ADMIN_PAGES = ("accounts", "audit")
+    # Slots whose work may take long: the status bar shows their progress and a 取消 for them.
+    LONG = ("archive", "register", "completeness", "summary", "summary_export", "assessment")
 
     def __init__(self, dsn: str, access: psycopg.Connection, user: street_users.StreetUser, *,
                  now: dt.datetime | None = None):
@@ -132,12 +59,14 @@ class StreetWindow(QMainWindow):
         self.now = now
         self.scope = street_view.scope_for(user.name, admin=user.admin)
         self.reader = Reader(dsn, access, self)
-        self._waiting: set[str] = set()
-        self._communities: list[street_view.Community] = []
+        self.waiting: set[str] = set()
+        self._handlers: dict[str, tuple[Callable, Callable | None]] = {}
+        self.communities_list: list[street_view.Community] = []
         self._archive_office: str | None = None
         self._register_office: str | None = None
         self.reader.answered.connect(self._answered)
         self.reader.failed.connect(self._failed)
+        self.reader.progress.connect(self._progress)
         self.setWindowTitle(tr("街道汇总（只读） — {user}（{role}） — 网格化管理").format(
             user=user.label, role=tr(street_users.ROLES[user.role])))
         self.tabs = QTabWidget()
@@ -148,8 +77,16 @@ class StreetWindow(QMainWindow):
         self._build_archive()
         self._build_registers()
         self._build_completeness()
-        self._build_assessment()
+        self.summary_page = SummaryPage(self)
+        self.tabs.addTab(self.summary_page, tr("月度汇总(&7)"))
+        self.assessment_page = AssessmentPage(self)
+        self.tabs.addTab(self.assessment_page, tr("年终考核排名(&8)"))
+        self.accounts_page = AccountsPage(self)
+        self.tabs.addTab(self.accounts_page, tr("街道账号(&9)"))
         self._build_audit()
+        for page in self.ADMIN_PAGES:
+            self.tabs.setTabVisible(self.PAGES.index(page), self.user.admin)
+        self._build_progress()
         self.tabs.currentChanged.connect(self._page_shown)
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         QShortcut(QKeySequence.StandardKey.Refresh, self, activated=self.refresh)
@@ -266,27 +203,26 @@ class StreetWindow(QMainWindow):
         self.completeness.itemSelectionChanged.connect(self._show_problems)
         self._completeness: list[street_view.Completeness] = []
 
-    def _build_assessment(self) -> None:
-        self.year = QSpinBox()
-        self.year.setRange(2000, 2100)
-        self.year.setValue(self._today().year)
-        self.assessment_note = QLabel(tr("各社区按年终考核的公式和模板评分：各项件数按在职工作人员人均计，比率照算。"))
-        self.assessment_note.setWordWrap(True)
-        indicators = assessment.INDICATORS
-        self.assessment = _table([tr("名次"), tr("社区"), tr("工作人员"), tr("总分")]
-                                 + [tr(label) for label, _kind in indicators.values()])
-        self._add_page(tr("年终考核排名(&7)"), [tr("年度："), self.year, self.assessment_note], self.assessment,
-                       stretch=self.assessment_note)
-        self.year.valueChanged.connect(lambda _v: self.load_assessment())
-
     def _build_audit(self) -> None:
         self.audit = _table([tr("时间"), tr("街道账号"), tr("操作"), tr("社区"), tr("内容")])
         page = QWidget()
         box = QVBoxLayout(page)
-        box.addWidget(QLabel(tr("街道账号的登录、跨社区查找和查看完整身份证号的记录（只有街道管理员能看）。")))
+        box.addWidget(QLabel(tr("街道账号的登录、跨社区查找、查看完整身份证号、导出报表和账号变动的记录（只有街道管理员能看）。")))
         box.addWidget(self.audit)
-        self.tabs.addTab(page, tr("操作记录(&8)"))
-        self.tabs.setTabVisible(self.PAGES.index("audit"), self.user.admin)
+        self.tabs.addTab(page, tr("操作记录(&0)"))
+
+    def _build_progress(self) -> None:
+        """Long work's progress and its 取消, in the status bar; shown only after ~600 ms."""
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress_text = QLabel()
+        self.cancel_button = QPushButton(tr("取消(&C)"))
+        for widget in (self.progress_text, self.progress, self.cancel_button):
+            self.statusBar().addPermanentWidget(widget)
+            widget.setVisible(False)
+        self._progress_timer = QTimer(self, singleShot=True, interval=600)
+        self._progress_timer.timeout.connect(self._show_progress)
+        self.cancel_button.clicked.connect(self.cancel_long_work)
 
     # --- opening --------------------------------------------------------------------------------
 
@@ -312,8 +248,11 @@ class StreetWindow(QMainWindow):
         self.query.setFocus()
         self.query.selectAll()
 
+    def today(self) -> dt.date:
+        return self._today()
+
     def page_ids(self) -> tuple[str, ...]:
-        return self.PAGES if self.user.admin else tuple(p for p in self.PAGES if p != "audit")
+        return self.PAGES if self.user.admin else tuple(p for p in self.PAGES if p not in self.ADMIN_PAGES)
 
     def show_page(self, page: str) -> bool:
         if page not in self.page_ids():
@@ -324,30 +263,75 @@ class StreetWindow(QMainWindow):
     def wait_until_settled(self, timeout: float = 60) -> None:
         """Until every page asked for has its answer (screenshots and tests)."""
         deadline = time.monotonic() + timeout
-        while self._waiting and time.monotonic() < deadline:
+        while self.waiting and time.monotonic() < deadline:
             QCoreApplication.processEvents()
             time.sleep(0.01)
         QCoreApplication.processEvents()
 
     # --- asking and answering -------------------------------------------------------------------
 
-    def _ask(self, slot: str, function) -> None:
-        self._waiting.add(slot)
+    def ask(self, slot: str, function: Callable[[Context], object], show: Callable[[object], None],
+            failed: Callable[[str], None] | None = None) -> None:
+        """Runs `function(context)` on the reader; `show(result)` or `failed(message)` on the GUI thread."""
+        self._handlers[slot] = (show, failed)
+        self.waiting.add(slot)
+        if slot in self.LONG:
+            self.progress.setRange(0, 0)  # busy, until the work reports how far it is
+            self._progress_timer.start()
         self.reader.submit(slot, function)
 
+    def _ask(self, slot: str, function) -> None:
+        self.ask(slot, function, getattr(self, f"_show_{slot}"))
+
+    def _settled(self, slot: str) -> None:
+        self.waiting.discard(slot)
+        if not self.waiting & set(self.LONG):
+            self._progress_timer.stop()
+            for widget in (self.progress_text, self.progress, self.cancel_button):
+                widget.setVisible(False)
+
+    def _show_progress(self) -> None:
+        if self.waiting & set(self.LONG):
+            if not self.progress_text.text():
+                self.progress_text.setText(tr("正在读取……"))
+            for widget in (self.progress_text, self.progress, self.cancel_button):
+                widget.setVisible(True)
+
+    def _progress(self, slot: str, done: int, total: int, message: str) -> None:
+        if slot not in self.waiting:
+            return
+        self.progress_text.setText(message)
+        self.progress.setRange(0, total)  # 0, 0: busy, without a known end
+        self.progress.setValue(done)
+
+    def cancel_long_work(self) -> None:
+        """Stops what the pages wait for (the server stops its query; a community being read stops)."""
+        for slot in sorted(self.waiting & set(self.LONG)):
+            self.reader.cancel(slot)
+            self._failed(slot, tr("已取消。"))
+
     def _answered(self, slot: str, result) -> None:
-        self._waiting.discard(slot)
-        getattr(self, f"_show_{slot}")(result)
+        self._settled(slot)
+        self.progress_text.clear()
+        show, _failed = self._handlers.get(slot, (getattr(self, f"_show_{slot}", None), None))
+        if show is not None:
+            show(result)
 
     def _failed(self, slot: str, message: str) -> None:
-        self._waiting.discard(slot)
+        self._settled(slot)
+        self.progress_text.clear()
+        _show, failed = self._handlers.get(slot, (None, None))
+        if failed is not None:
+            failed(message)
+            self.statusBar().showMessage(message)
+            return
         if slot == "reveal":
             QMessageBox.warning(self, tr("查看完整身份证号"), message)
             return
         if slot == "search":
             _fill(self.hits, [])
         notes = {"search": self.search_note, "archive": self.archive_note, "register": self.register_note,
-                 "completeness": self.completeness_note, "assessment": self.assessment_note}
+                 "completeness": self.completeness_note}
         if slot in notes:
             notes[slot].setText(message)
         else:
@@ -362,8 +346,8 @@ class StreetWindow(QMainWindow):
             self.load_register()
         elif page == "completeness" and not self._completeness:
             self.load_completeness()
-        elif page == "assessment" and not self.assessment.rowCount():
-            self.load_assessment()
+        elif page in ("summary", "assessment", "accounts") and (page != "accounts" or self.user.admin):
+            self.tabs.widget(index).shown()
         elif page == "audit" and self.user.admin:
             self._ask("audit", lambda ctx: street_users.audit_entries(ctx.read, limit=LEDGER_ROWS))
 
@@ -380,7 +364,7 @@ class StreetWindow(QMainWindow):
 
     def _show_communities(self, result) -> None:
         found, late = result
-        self._communities = found
+        self.communities_list = found
         late_ids = {o.uuid for o in late}
         rows = []
         for c in found:
@@ -509,7 +493,7 @@ class StreetWindow(QMainWindow):
         self.register_note.setText(tr("{n}人").format(n=f"{len(rows):,}"))
 
     def load_completeness(self) -> None:
-        offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
+        offices = [(c.uuid, c.name) for c in self.communities_list if c.last_sequence]
         scope, today = self.scope, self._today()
 
         def read(ctx: Context):
@@ -543,42 +527,6 @@ class StreetWindow(QMainWindow):
             return
         _fill(self.problems, [[tr(completeness.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
 
-    def load_assessment(self) -> None:
-        offices = [(c.uuid, c.name) for c in self._communities if c.last_sequence]
-        year, today, scope = self.year.value(), self._today(), self.scope
-
-        def read(ctx: Context):
-            rows, indicators = [], None
-            for uuid, name in offices:
-                got = _with_replica(ctx, uuid, lambda db: (assessment.office_counts(db, year, scope=scope, today=today),
-                                                           assessment.template(db)))
-                if got is None:
-                    return None
-                (counts, staff), indicators = got
-                rows.append((name, counts, staff))
-            return street_view.ranked(rows, indicators or []), indicators or []
-
-        self.assessment_note.setText(tr("正在计算…"))
-        self._ask("assessment", read)
-
-    def _show_assessment(self, result) -> None:
-        if result is None:
-            return
-        ranked, indicators = result
-        codes = list(assessment.INDICATORS)
-        rows = []
-        for r in ranked:
-            values = []
-            for code in codes:
-                value = r.assessed.value(code)
-                kind = assessment.INDICATORS[code][1]
-                values.append("—" if value is None else f"{value:.0%}" if kind == "rate" else f"{value:.1f}")
-            rows.append([str(r.rank), r.community, str(r.staff), f"{r.score:.1f}"] + values)
-        _fill(self.assessment, rows)
-        self.assessment_note.setText(tr("{year}年：各社区按年终考核的公式和模板评分（满分{full:g}分），各项件数按在职工作人员"
-                                        "人均计，比率照算。").format(year=self.year.value(),
-                                                                full=sum(i.weight for i in indicators)))
-
     def _show_audit(self, entries) -> None:
         def said(e: street_users.AuditEntry) -> str:
             if e.action == "search":
@@ -588,6 +536,12 @@ class StreetWindow(QMainWindow):
             if e.action == "add_user":
                 return tr("{name}（{role}）").format(name=e.detail.get("name", ""),
                                                    role=tr(street_users.ROLES.get(e.detail.get("role"), "")))
+            if e.action in ("disable_user", "enable_user", "reset_password"):
+                return tr("账号：{name}").format(name=e.detail.get("name", ""))
+            if e.action == "export":
+                what = tr(street_users.EXPORTS.get(e.detail.get("what"), "报表"))
+                return tr("{what}（{month}），文件“{file}”").format(what=what, month=e.detail.get("month", ""),
+                                                              file=e.detail.get("file", ""))
             return ""
 
         _fill(self.audit, [[_when(e.at), e.actor or tr("（未知账号）"), tr(street_users.ACTION_LABELS.get(e.action, "其他操作")),

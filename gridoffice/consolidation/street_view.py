@@ -199,12 +199,13 @@ class Ranked:
 def ranked(rows: list[tuple[str, tuple[int, ...], int]], indicators) -> list[Ranked]:
     """Communities ranked as the year-end assessment ranks staff: each community's counts
     (stats_assessment.office_counts) per active staff member, scored by the assessment's formula and
-    template (stats_assessment.total_score); equal scores share a rank."""
+    template (assessment.total_score); the total rounded to two places and equal totals sharing a
+    rank, as the assessment workbook's ROUND(…, 2) and RANK() treat staff."""
     scored = []
     for n, (community, counts, staff) in enumerate(rows):
         per = tuple(c / staff for c in counts) if staff else tuple(0 for _ in counts)
         assessed = assessment.Assessed(n, community, community, per)
-        scored.append((round(assessment.total_score(assessed, indicators), 1), community, staff, assessed))
+        scored.append((round(assessment.total_score(assessed, indicators), 2), community, staff, assessed))
     scored.sort(key=lambda s: (-s[0], s[1]))
     result: list[Ranked] = []
     for i, (score, community, staff, assessed) in enumerate(scored):

@@ -256,27 +256,12 @@ class ReportsPage(Page):
         def percent(v: float) -> str:
             return f"{v:.1%}"
         if kind == "summary":
-            name, activity, cols = monthly_summary.sections(data)[max(0, self.section.currentIndex())]
-            getters = [monthly_summary.getter(f) for _, _, f in cols]
-            rates = {i for i, (_, _, f) in enumerate(cols) if f in monthly_summary.RATES}
-
-            def cells(fig) -> list[str]:
-                values = [g(fig) for g in getters]
-                return ["" if v is None else percent(v) if i in rates else str(v) for i, v in enumerate(values)]
-
-            rows = [[g.name] + cells(g) for g in data.grids] + [[self.tr("合计")] + cells(data.total)]
-            totals = {len(rows) - 1}
-            if activity:
-                rows.append([self.tr("上月（{m}）").format(m=data.previous.label)] + cells(data.previous_total))
-                change = [self.tr("环比")]
-                for g in getters:
-                    now, before = g(data.total), g(data.previous_total)
-                    change.append("" if not before or now is None else f"{(now - before) / before:+.0%}")
-                rows.append(change)
-                totals |= {len(rows) - 2, len(rows) - 1}
+            section = max(0, self.section.currentIndex())
+            headers, rows, totals = monthly_summary.figure_rows(data, section, self.tr("网格"))
             caption = self.tr("{office}月度汇总表·{name}（按网格）（{period}），共{n}个网格").format(
-                office=data.office, name=name, period=data.period.label, n=len(data.grids))
-            return caption, [self.tr("网格")] + [h for _, h, _ in cols], rows, totals
+                office=data.office, name=monthly_summary.sections(data)[section][0], period=data.period.label,
+                n=len(data.grids))
+            return caption, headers, rows, totals
         if kind == "notice":
             rows = [[str(v) if i < 9 else ("" if v is None else percent(v)) for i, v in enumerate(r)]
                     for r in public_notice.team_rows(data)]
