@@ -57,5 +57,17 @@ def open_window(qtbot, dsn, account=ADMIN, now=DAY):
     return window
 
 
+def open_page(qtbot, dsn, page: str, account=ADMIN):
+    """The window of `account`, on `page`, with what the page reads read."""
+    window = open_window(qtbot, dsn, account)
+    window.show_page(page)
+    window.wait_until_settled()
+    return window
+
+
+def headers(table) -> list[str]:
+    return [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+
+
 def cells(table) -> list[list[str]]:
     return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]

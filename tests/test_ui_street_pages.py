@@ -16,23 +16,22 @@ from PySide6.QtWidgets import QDialog, QMessageBox
 from exports import monthly_summary
 from gridoffice.consolidation import replica, store, street_summary, street_users, street_view
 
-from tests._street_window import ADMIN, STAFF, cells, open_window, street_store  # noqa: F401
+from tests._street_window import (  # noqa: F401
+    ADMIN, STAFF, cells, headers, open_page, open_window, street_store,
+)
 
 
 def test_the_monthly_summary_shows_each_community_and_the_total(qtbot, street_store):
     dsn, offices = street_store
-    window = open_window(qtbot, dsn, ADMIN)
+    window = open_page(qtbot, dsn, "summary")
     page = window.summary_page
     assert page.month.currentData() == "2026-10"  # on 20 November the month just ended is proposed
-    window.show_page("summary")
-    window.wait_until_settled()
     with store.connect(dsn) as conn:
         expected = street_summary.monthly_summary(conn, "2026-10", scope=street_view.scope_for(ADMIN[0], admin=True))
     rows = cells(page.table)
     names = [o.card.name for o in offices]
     assert sorted(r[0] for r in rows[:-1]) == sorted(names) and rows[-1][0] == "合计"
-    header = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
-    assert header[:3] == ["社区", "户数", "人数"]
+    assert headers(page.table)[:3] == ["社区", "户数", "人数"]
     for figures in expected.grids:
         row = next(r for r in rows if r[0] == figures.name)
         assert row[1:3] == [str(figures.households), str(figures.persons)]
@@ -44,22 +43,22 @@ def test_the_monthly_summary_shows_each_community_and_the_total(qtbot, street_st
     page.section.activated.emit(1)
     work = cells(page.table)
     assert [r[0] for r in work[-3:]] == ["合计", "上月（2026年9月）", "环比"]
-    header = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
-    assert work[-3][header.index("走访次数")] == str(expected.total.visits) and expected.total.visits > 0
+    assert work[-3][headers(page.table).index("走访次数")] == str(expected.total.visits) and expected.total.visits > 0
     # Another month is read again.
     page.month.setCurrentIndex(page.month.findData("2026-09"))
     page.month.activated.emit(page.month.currentIndex())
     window.wait_until_settled()
     assert "2026年9月" in page.note.text()
+    # F5 reads the page looked at again.
+    window.refresh()
+    assert "summary" in window.waiting
+    window.wait_until_settled()
+    assert "2026年9月" in page.note.text() and page.table.rowCount() == len(work)
 
 
 def test_street_staff_get_no_sensitive_register_in_the_summary(qtbot, street_store):
     dsn, _ = street_store
-    window = open_window(qtbot, dsn, STAFF)
-    window.show_page("summary")
-    window.wait_until_settled()
-    page = window.summary_page
-    header = [page.table.horizontalHeaderItem(c).text() for c in range(page.table.columnCount())]
+    header = headers(open_page(qtbot, dsn, "summary", STAFF).summary_page.table)
     with store.connect(dsn) as conn:
         staff = street_summary.monthly_summary(conn, "2026-10", scope=street_view.scope_for(STAFF[0], admin=False))
         every = street_summary.monthly_summary(conn, "2026-10")
@@ -72,9 +71,7 @@ def test_the_export_is_the_command_s_workbook_and_is_audited(qtbot, street_store
     from ui.street import summary_page
 
     dsn, offices = street_store
-    window = open_window(qtbot, dsn, ADMIN)
-    window.show_page("summary")
-    window.wait_until_settled()
+    window = open_page(qtbot, dsn, "summary")
     target = tmp_path / "街道十月.xlsx"
     monkeypatch.setattr(summary_page, "save_path", lambda *_a: target)
     window.summary_page.export_button.click()
@@ -104,9 +101,7 @@ def test_an_administrator_manages_the_accounts_from_the_window(qtbot, street_sto
     dsn, _ = street_store
     staff_window = open_window(qtbot, dsn, STAFF)
     assert "accounts" not in staff_window.page_ids() and not staff_window.show_page("accounts")
-    window = open_window(qtbot, dsn, ADMIN)
-    window.show_page("accounts")
-    window.wait_until_settled()
+    window = open_page(qtbot, dsn, "accounts")
     page = window.accounts_page
     rows = cells(page.table)
     assert [r[:4] for r in rows] == [[ADMIN[0], "", "街道管理员", "在用"], [STAFF[0], "", "街道工作人员", "在用"]]
@@ -153,9 +148,7 @@ def test_adding_an_account_from_the_window(qtbot, street_store, monkeypatch):
     from ui.street import accounts_page
 
     dsn, _ = street_store
-    window = open_window(qtbot, dsn, ADMIN)
-    window.show_page("accounts")
-    window.wait_until_settled()
+    window = open_page(qtbot, dsn, "accounts")
 
     def filled(dialog) -> QDialog.DialogCode:
         dialog.name.setText("jiandu")

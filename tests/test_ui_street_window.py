@@ -17,7 +17,9 @@ from gridoffice.archive import completeness, registers
 from gridoffice.consolidation import store, street_users, street_view
 from gridoffice.store.db import open_db
 
-from tests._street_window import ADMIN, DAY, STAFF, cells as _cells, open_window as _open, street_store  # noqa: F401
+from tests._street_window import (  # noqa: F401
+    ADMIN, DAY, STAFF, cells as _cells, open_page, open_window as _open, street_store,
+)
 
 
 def _office_count(office, sql: str) -> int:
@@ -214,9 +216,7 @@ def test_completeness_per_community_is_the_office_s_check(qtbot, street_store):
 
 def test_the_assessment_ranks_the_communities_by_the_formula(qtbot, street_store):
     dsn, offices = street_store
-    window = _open(qtbot, dsn, STAFF)
-    window.show_page("assessment")
-    window.wait_until_settled()
+    window = open_page(qtbot, dsn, "assessment", STAFF)
     page = window.assessment_page
     rows = _cells(page.table)
     assert sorted(r[1] for r in rows) == sorted(o.card.name for o in offices[:2])

@@ -240,16 +240,13 @@ class StreetWindow(QMainWindow):
     def _now(self) -> dt.datetime:
         return self.now or dt.datetime.now(dt.timezone.utc)
 
-    def _today(self) -> dt.date:
+    def today(self) -> dt.date:
         return self._now().astimezone().date() if self._now().tzinfo else self._now().date()
 
     def _focus_search(self) -> None:
         self.show_page("search")
         self.query.setFocus()
         self.query.selectAll()
-
-    def today(self) -> dt.date:
-        return self._today()
 
     def page_ids(self) -> tuple[str, ...]:
         return self.PAGES if self.user.admin else tuple(p for p in self.PAGES if p not in self.ADMIN_PAGES)
@@ -361,6 +358,9 @@ class StreetWindow(QMainWindow):
             self.load_register()
         if self._completeness:
             self.load_completeness()
+        # The heavier pages in ui/street/ read again only when they are the one looked at.
+        if self.PAGES[self.tabs.currentIndex()] in ("summary", "assessment", "accounts"):
+            self.tabs.currentWidget().load()
 
     def _show_communities(self, result) -> None:
         found, late = result
@@ -427,7 +427,7 @@ class StreetWindow(QMainWindow):
             self.archive_note.setText(tr("还没有社区报送过上报包。"))
             return
         self._archive_office = office
-        scope, today = self.scope, self._today()
+        scope, today = self.scope, self.today()
         self.archive_note.setText(tr("正在读取…"))
         self._ask("archive", lambda ctx: _with_replica(ctx, office, lambda db: street_view.archive(db, scope=scope,
                                                                                                    today=today)))
@@ -469,7 +469,7 @@ class StreetWindow(QMainWindow):
             return
         self._register_office = office
         code = self.register_group.currentData()
-        scope, today = self.scope, self._today()
+        scope, today = self.scope, self.today()
 
         def read(ctx: Context):
             def on(db):
@@ -494,7 +494,7 @@ class StreetWindow(QMainWindow):
 
     def load_completeness(self) -> None:
         offices = [(c.uuid, c.name) for c in self.communities_list if c.last_sequence]
-        scope, today = self.scope, self._today()
+        scope, today = self.scope, self.today()
 
         def read(ctx: Context):
             found = []
@@ -517,7 +517,7 @@ class StreetWindow(QMainWindow):
                                   for c in found])
         self.completeness_note.setText(tr("与社区“完整性检查”相同的规则，按汇总数据库中各社区最近一次上报的数据，"
                                           "于{day}检查：共{n}个问题。选中一个社区查看明细。").format(
-            day=self._today().isoformat(), n=sum(len(c.problems) for c in found)))
+            day=self.today().isoformat(), n=sum(len(c.problems) for c in found)))
         if found:
             self.completeness.selectRow(0)
 
