@@ -98,14 +98,34 @@ def test_the_commands_say_it_without_a_traceback(pg_dsn, tmp_path, capsys, monke
 
 
 def test_the_window_says_it_and_opens_nothing(pg_dsn, tmp_path, monkeypatch, qapp, capsys):
-    from ui import app
+    """The log-in dialog reaches the server (off the GUI thread) and says the fault in its own words;
+    the clerk can correct nothing there but leave, and no window opens."""
+    import time
 
-    shown = []
-    monkeypatch.setattr(app.QMessageBox, "critical", lambda _parent, title, text: shown.append((title, text)))
+    from PySide6.QtCore import QCoreApplication
+
+    from ui import app, street_window
+    from ui.street.login import StreetLoginDialog
+
+    said = []
+
+    def try_once(dialog) -> int:
+        dialog.name.setText("jiedao")
+        dialog.password.setText("street-admin-1")
+        dialog.submit()
+        deadline = time.monotonic() + 30
+        while dialog.busy and time.monotonic() < deadline:
+            QCoreApplication.processEvents()
+            time.sleep(0.01)
+        said.append(dialog.error.text())
+        dialog.reject()
+        return dialog.result()
+
+    monkeypatch.setattr(StreetLoginDialog, "exec", try_once)
+    monkeypatch.setattr(street_window.StreetWindow, "show", lambda _w: pytest.fail("a window opened"))
     for fault, (dsn, words) in _cases(pg_dsn, tmp_path).items():
-        assert app.main(["--pg", dsn]) == 1, fault
-        title, text = shown.pop()
-        assert title == "无法打开汇总数据库" and words in text, fault
+        assert app.main(["--pg", dsn]) == 0, fault
+        assert words in said.pop(), fault
         assert app.main(["--pg", dsn, "--screenshot", str(tmp_path / "x.png")]) == 2
         assert words in capsys.readouterr().err
         assert not (tmp_path / "x.png").exists()
