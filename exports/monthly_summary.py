@@ -62,7 +62,7 @@ def getter(field: str):
     return attrgetter(field)
 
 
-def figure_rows(summary: stats.Summary, section: int, first: str) -> tuple[list[str], list[list[str]], set[int]]:
+def figure_rows(summary: monthly.Summary, section: int, first: str) -> tuple[list[str], list[list[str]], set[int]]:
     """One sheet's figures as text, as a window shows them beside the workbook: a row per grid (or
     community), the total and, on an activity sheet, the month before and the change; returns the
     headers, the rows and the indexes of the total rows."""
@@ -70,7 +70,7 @@ def figure_rows(summary: stats.Summary, section: int, first: str) -> tuple[list[
     getters = [getter(f) for _, _, f in cols]
     rates = {i for i, (_, _, f) in enumerate(cols) if f in RATES}
 
-    def cells(fig: stats.Figures) -> list[str]:
+    def cells(fig: monthly.Figures) -> list[str]:
         values = [g(fig) for g in getters]
         return ["" if v is None else f"{v:.1%}" if i in rates else str(v) for i, v in enumerate(values)]
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBox
 from gridoffice.reports import monthly
 from gridoffice.consolidation import street_summary, street_users
 
-from ..dialogs import save_path
+from ..dialogs.common import save_path
 from .widgets import fill, table, tr
 
 
