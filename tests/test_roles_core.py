@@ -273,6 +273,26 @@ def test_a_number_search_is_refused_or_recorded_by_role(office, as_role):
     assert len(journal.query(db, journal.Filter(action="search_numbers"), scope=ADMIN)) == len(entries)
 
 
+def test_four_digit_searches_do_not_rebuild_a_number_the_role_sees_masked(office, as_role):
+    """Four digits at a time, found anywhere in a number, would tell a grid worker or a leader the
+    birth date and sequence their masked ID hides, and a phone's hidden middle (a probe per window
+    of four, none recorded). For them digits find a phone by its tail only, the part the masked
+    phone shows; the roles that may reveal numbers find hidden digits too."""
+    role, db, scope = as_role
+    o = office["o"]
+    number = db.execute("SELECT id_number FROM persons WHERE id = ?", [o.zhang_wei]).fetchone()[0]
+    phone = db.execute("SELECT phone FROM households WHERE id = ?", [o.h_zhang]).fetchone()[0].replace("-", "")
+
+    def found(query, kind, row):
+        return row in {h.id for h in finder.search(db, query, kind=kind, scope=scope)}
+
+    probes = [(number[i:i + 4], "person", o.zhang_wei) for i in range(3, 14)] + [(phone[3:7], "household", o.h_zhang)]
+    hits = [query for query, kind, row in probes if found(query, kind, row)]
+    assert hits == ([query for query, _, _ in probes] if scope.reveal else [])
+    assert found(phone[-4:], "household", o.h_zhang)
+    assert journal.query(db, journal.Filter(action="search_numbers"), scope=ADMIN) == []
+
+
 def test_visits_logs_needs_matters_staff_and_contacts_are_changed_only_in_the_users_grids(office, as_role):
     """Writes concerning residents find the user's scope on the connection (bound by the log-in):
     a grid worker records visits, logs, needs and matters, and changes staff, teams and contacts, of

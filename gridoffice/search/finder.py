@@ -69,7 +69,9 @@ MAX_QUERY_TERMS = 8
 # begins a household number (those are searched as household numbers only): refused to roles that
 # may not reveal full numbers, and recorded like a reveal, with the query and the match count, for
 # those that may. Four is the tail by which people find a caller (a phone's last four, which the
-# masked phone shows anyway); a guessed ID's first ten digits or a full phone are far more.
+# masked phone shows anyway); a guessed ID's first ten digits or a full phone are far more. For a
+# role that may not reveal, digits match only a phone's tail (_digits_check): four at a time found
+# anywhere would rebuild the ID its masked form hides.
 NUMBER_DIGITS = 4
 _NUMBER_WORD = re.compile(r"\d+x?")
 
@@ -186,17 +188,27 @@ def _fragment_check(segs: list[str], open_end: bool) -> Check:
     )
 
 
-def _digits_check(digits: str) -> _SqlCheck:
+def _digits_check(digits: str, shown_only: bool = False) -> _SqlCheck:
+    """Rows whose ID, phone, address or household number hold the digits. With shown_only (a role
+    that may not reveal full numbers) a phone matches by its tail only and an ID not at all: digits
+    found anywhere in a number would tell, four at a time, the ones its masked form hides."""
+    if shown_only:
+        person, home = ("substr(replace(p.phone, '-', ''), -length(?)) = ?",
+                        "substr(replace(h.phone, '-', ''), -length(?)) = ?")
+        person_params = home_params = (digits, digits)
+    else:
+        person = "instr(lower(p.id_number), ?) OR instr(replace(p.phone, '-', ''), ?)"
+        home = "instr(replace(h.phone, '-', ''), ?)"
+        person_params, home_params = (digits, digits), (digits,)
     sql = (
-        f" AND CASE WHEN f.rowid < {_HOME} THEN (SELECT instr(lower(p.id_number), ?) "
-        "OR instr(replace(p.phone, '-', ''), ?) FROM persons p WHERE p.id = f.rowid) "
-        "ELSE (SELECT instr(replace(h.phone, '-', ''), ?) OR instr(h.address, ?) "
+        f" AND CASE WHEN f.rowid < {_HOME} THEN (SELECT {person} FROM persons p WHERE p.id = f.rowid) "
+        f"ELSE (SELECT {home} OR instr(h.address, ?) "
         f"OR replace(lower(h.number), '-', '') LIKE ? FROM households h WHERE h.id = f.rowid - {_HOME}) END"
     )
-    return _SqlCheck(sql, (digits, digits, digits, digits, digits + "%"))
+    return _SqlCheck(sql, person_params + home_params + (digits, digits + "%"))
 
 
-def _word(word: str, household_numbers: bool = False
+def _word(word: str, household_numbers: bool = False, shown_only: bool = False
           ) -> tuple[list[tuple[float, str, Check | None]], str, Check | None] | None:
     """Tiers for one word of the query (score, expression, row check), best first; then the
     expression and check of the widest tier, which matches every row the others match. With
@@ -213,7 +225,7 @@ def _word(word: str, household_numbers: bool = False
         runs = _digit_runs(plain)
         if runs:
             broad.append(f"({runs})")
-        tiers = [(2.0, number, None), (1.0, " OR ".join(broad), _digits_check(plain))]
+        tiers = [(2.0, number, None), (1.0, " OR ".join(broad), _digits_check(plain, shown_only))]
     elif re.fullmatch(r"[a-z]+", word):
         exact = f"{_q(word)} OR {_q(_NUMBER + word)}"
         tiers = [(2.0, exact, None)]
@@ -296,11 +308,11 @@ def number_refusal(db: Database, query: str, scope: Scope) -> str | None:
               "的角色才能查找").format(role=tr(scope.role_label), n=NUMBER_DIGITS)
 
 
-def _plan(query: str, household_numbers: bool = False) -> list[tuple[float, str, list[Check]]]:
+def _plan(query: str, household_numbers: bool = False, shown_only: bool = False) -> list[tuple[float, str, list[Check]]]:
     if problem := query_problem(query):
         raise ValidationError("query", problem)
     words = [w for w in clean_text(query).lower().split(" ") if w]
-    parsed = [p for p in (_word(w, household_numbers) for w in words) if p is not None]
+    parsed = [p for p in (_word(w, household_numbers, shown_only) for w in words) if p is not None]
     if not parsed:
         return []
     (tiers, _, _), *rest = parsed
@@ -467,7 +479,7 @@ def search(
     try:
         hits = _search(db, query, scope=scope, org_id=org_id, tag=tag, contact_class=contact_class,
                        age_min=age_min, age_max=age_max, status=status, kind=kind, limit=limit, today=today,
-                       household_numbers=number_digits(query) > NUMBER_DIGITS and not probing)
+                       household_numbers=number_digits(query) > NUMBER_DIGITS and not probing, shown_only=not scope.reveal)
     finally:
         if not began and db.conn.in_transaction:
             # Judging changed rows fills the temp scratch table, which opens a transaction; left
@@ -482,8 +494,8 @@ def search(
 
 
 def _search(db: Database, query: str, *, scope: Scope, org_id, tag, contact_class, age_min, age_max, status, kind,
-            limit: int, today: dt.date | None, household_numbers: bool) -> list[Hit]:
-    plan = _plan(query, household_numbers)
+            limit: int, today: dt.date | None, household_numbers: bool, shown_only: bool) -> list[Hit]:
+    plan = _plan(query, household_numbers, shown_only)
     if not plan or limit <= 0:
         return []
     day = today or dt.date.today()
