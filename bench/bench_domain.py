@@ -45,6 +45,7 @@ class _Rollback(Exception):
 def operations(db) -> None:
     import datetime as dt
 
+    from gridoffice.access import users
     from gridoffice.archive import households
     from gridoffice.idcard import make_id
     from gridoffice.archive.people import PersonInput
@@ -72,7 +73,7 @@ def operations(db) -> None:
                     db, org_id=grid, head=person("测试甲", 1960 + i)))
                 spouse = run("add member", lambda: households.add_member(db, hid, person("测试乙", 1962 + i), "spouse"))
                 child = run("add member", lambda: households.add_member(db, hid, person("测试丙", 1990 + i), "son"))
-                head = households.get_household(db, hid).head.id
+                head = households.get_household(db, hid, scope=users.whole_office("bench")).head.id
                 run("change head", lambda: households.change_head(db, hid, spouse, "spouse"))
                 run("move household", lambda: households.move_household(db, hid, grid2))
                 new = run("split household", lambda: households.split_household(db, hid, [child], child))
@@ -90,6 +91,7 @@ def operations(db) -> None:
 def main() -> None:
     args = office_from_arguments(argparse.ArgumentParser(), "office-50k.db")
 
+    from gridoffice.access import users
     from gridoffice.audit import trail
     from gridoffice.org import regions
     from gridoffice.store.db import connect
@@ -102,7 +104,7 @@ def main() -> None:
     start = time.perf_counter()
     db.execute("SELECT count(*) FROM persons NOT INDEXED WHERE notes = 'x'").fetchone()
     print(f"baseline, one scan of the persons table: {(time.perf_counter() - start) * 1000:.0f} ms")
-    timed("tree counts (whole office)", lambda: regions.counts(db))
+    timed("tree counts (whole office)", lambda: regions.counts(db, users.whole_office("bench")))
     timed("all units", lambda: regions.all_units(db))
     check_by_rule(db)
     operations(db)

@@ -31,7 +31,7 @@ def main() -> None:
     print(f"60+ register size: {len(ids)}")
     timed("60+ register ids, sorted by age", lambda: registers.person_ids(db, "age:elderly_60", scope=office, sort="age"))
     timed("one window of 200 rows", lambda: registers.rows(db, ids[len(ids) // 2:len(ids) // 2 + 200], scope=office))
-    timed("org tree: all units + counts", lambda: (regions.all_units(db), regions.counts(db)))
+    timed("org tree: all units + counts", lambda: (regions.all_units(db), regions.counts(db, office)))
 
     def check():
         job = completeness.completeness(db, scope=office)

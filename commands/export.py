@@ -79,7 +79,7 @@ def run(args) -> int:
         else:
             if not args.staff:
                 raise ValidationError("staff", tr("一党员一档请用 --staff 指定人员姓名"))
-            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff), scope=scope,
+            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff, scope=scope), scope=scope,
                                         year=int(year))
         consume(job, quiet=args.quiet)
     except GridOfficeError as exc:

@@ -91,7 +91,7 @@ def run(args) -> int:
         with office.handle:
             db, admin = office.db, office.user
             if args.users_command == "list":
-                for u in users.list_users(db):
+                for u in users.list_users(db, by=admin):
                     scope = f"组织单元 {u.org_id}" if u.org_id else "全部"
                     state = "" if u.status == "active" else "（已停用）"
                     print(f"{u.name}\t{users.ROLE_LABELS[u.role]}\t{scope}{state}")
@@ -101,7 +101,7 @@ def run(args) -> int:
                                   by=users.scope_of(db, admin), org_id=args.org, display_name=args.real_name)
                 print(f"已添加用户“{args.name}”。")
                 return 0
-            target = next((u for u in users.list_users(db) if u.name == args.name.strip()), None)
+            target = next((u for u in users.list_users(db, by=admin) if u.name == args.name.strip()), None)
             if target is None:
                 raise NotFound(f"没有名为“{args.name.strip()}”的用户")
             users.reset_password(db, admin, target.id, _new_password(args.password_stdin))

@@ -130,10 +130,8 @@ def _labelled(row: list, coded, masked) -> list:
 
 def _hardship_cells(db, scope: Scope, *, masked: bool) -> dict[int, str]:
     """Household id -> its 低保户/困难户 entries, for the roles that see hardship."""
-    if not scope.sees_tag("low_income"):
-        return {}
     entries: dict[int, list] = {}
-    for t in office_tags.all_household_tags(db):
+    for t in office_tags.all_household_tags(db, scope):
         entries.setdefault(t.household_id, []).append(TagEntry(t.tag, t.since, t.until, t.note))
     labels = {code: tr(label) for code, label in vocab.HOUSEHOLD_TAGS.items()}
     return {hid: format_cell(e, masked=masked, labels=labels) for hid, e in entries.items()}

@@ -81,7 +81,7 @@ def test_heads(db, clean):
     db.execute("INSERT INTO households(number, status, contact_class, org_id) VALUES('EMPTY', 'active', 3, ?)",
                [clean[0].grid])
     found = {(p.kind, p.row_id): p.message for p in problems(db) if p.kind in ("no_head", "many_heads")}
-    number = households.get_household(db, ids[1]).number
+    number = households.get_household(db, ids[1], scope=ADMIN).number
     assert found[("many_heads", ids[1])] == f"户{number}有2位户主（王二、李二嫂），请只保留一位"
     assert "没有户主，请在1名成员中指定一位户主" in found[("no_head", ids[2])]
     assert any("EMPTY没有在册成员" in m for m in found.values())
@@ -89,23 +89,23 @@ def test_heads(db, clean):
 
 def test_duplicate_ids(db, clean):
     _, _, _, ids = clean
-    number = people.get_person(db, households.get_household(db, ids[0]).head.id).id_number
+    number = people.get_person(db, households.get_household(db, ids[0], scope=ADMIN).head.id, scope=ADMIN).id_number
     db.execute("INSERT INTO persons(name, id_number, sex, birth_date, status, residence) "
                "VALUES('冒名者', ?, 'M', '1970-03-04', 'active', 'registered')", [number])
     [p] = [p for p in problems(db) if p.kind == "duplicate_id"]
-    hnumber = households.get_household(db, ids[0]).number
+    hnumber = households.get_household(db, ids[0], scope=ADMIN).number
     assert p.message == f"身份证号码{number}被2人共用：王一（户号{hnumber}）、冒名者（户号未入户），请核对后更正"
     assert p.table == "persons"
 
 
 def test_id_mismatch(db, clean):
     _, _, _, ids = clean
-    head = households.get_household(db, ids[3]).head
+    head = households.get_household(db, ids[3], scope=ADMIN).head
     db.execute("UPDATE persons SET sex = 'F', birth_date = '1971-01-01' WHERE id = ?", [head.id])
     baby = people.add_person(db, people.PersonInput("小宝", sex="M", birth_date="2025-01-01"), today=TODAY)
     [p] = [p for p in problems(db) if p.kind == "id_mismatch"]
     assert p.row_id == head.id and p.table == "persons"
-    number = households.get_household(db, ids[3]).number
+    number = households.get_household(db, ids[3], scope=ADMIN).number
     assert p.message == (f"王四（户号{number}）：性别登记为“女”，身份证号码表明是“男”；"
                          "出生日期登记为1971-01-01，身份证号码中是1970-03-04，请核对")
     assert baby not in [p.row_id for p in problems(db) if p.kind == "id_mismatch"]
@@ -132,12 +132,12 @@ def test_class1_needs_a_principal_cadre(db, clean):
     t, cadre, member, ids = clean
     households.update_household(db, ids[1], contact_class=1)
     [p] = [p for p in problems(db) if p.kind == "class1_contact"]
-    number = households.get_household(db, ids[1]).number
+    number = households.get_household(db, ids[1], scope=ADMIN).number
     assert (p.row_id, p.message) == (ids[1], f"一类户{number}（户主王二）没有村主要干部联系，请安排一位村主要干部")
     # As of a day before the cadre's role began, the first household is uncovered too.
     early = [p.row_id for p in problems(db, today=dt.date(2019, 6, 1)) if p.kind == "class1_contact"]
     assert early == [ids[0], ids[1]]
-    [role] = staff.roles_of(db, cadre)
+    [role] = staff.roles_of(db, cadre, scope=ADMIN)
     staff.end_role(db, role.id, today=TODAY)
     assert len([p for p in problems(db, today=TODAY + dt.timedelta(days=1)) if p.kind == "class1_contact"]) == 2
 
@@ -151,7 +151,7 @@ def test_class2_needs_a_member_of_the_two_committees(db, clean):
     staff.link_contact(db, committee, ids[2], since="2020-01-01")
     # The party member who still contacts it does not count for a class-2 household.
     [p] = [p for p in problems(db) if p.kind == "class2_contact"]
-    number = households.get_household(db, ids[1]).number
+    number = households.get_household(db, ids[1], scope=ADMIN).number
     assert (p.row_id, p.table, p.message) == (
         ids[1], "households", f"二类户{number}（户主王二）没有村两委班子成员关注，请安排一位村两委班子成员联系")
     # A principal cadre sits on both committees.
@@ -165,7 +165,7 @@ def test_class3_needs_a_party_member(db, clean):
     villager = staff.add_staff(db, "群众志愿者", "volunteer")
     staff.link_contact(db, villager, hid, since="2020-01-01")
     [p] = [p for p in problems(db) if p.kind == "class3_contact"]
-    number = households.get_household(db, hid).number
+    number = households.get_household(db, hid, scope=ADMIN).number
     assert (p.row_id, p.message) == (hid, f"三类户{number}（户主钱七）没有党员联系，请安排一位党员联系")
     # A volunteer who is a party member in the archive counts as one.
     person = people.add_person(db, woman("党员志愿者", serial=62, political_status="party_member"))

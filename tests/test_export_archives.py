@@ -70,7 +70,7 @@ def test_member_file_holds_visits_logs_and_evaluation(office, tmp_path):
 
 def test_find_staff_refuses_unknown_names(office):
     with pytest.raises(Exception) as e:
-        stats_archives.find_staff(office, "无此人")
+        stats_archives.find_staff(office, "无此人", scope=ADMIN)
     assert e.value.field == "staff" and "无此人" in str(e.value)
 
 

@@ -6,6 +6,9 @@ from gridoffice.audit import trail
 from gridoffice.org import regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.archive.people import PersonInput
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 def heads_ok(db) -> bool:
@@ -29,7 +32,7 @@ def family(db, t):
     spouse = households.add_member(db, hid, woman("李秀英"), "spouse")
     son = households.add_member(db, hid, man("王小明", year=1995, serial=31), "son")
     daughter = households.add_member(db, hid, woman("王小红", year=1998, serial=32), "daughter")
-    head = households.get_household(db, hid).head.id
+    head = households.get_household(db, hid, scope=ADMIN).head.id
     return hid, head, spouse, son, daughter
 
 
@@ -41,7 +44,7 @@ def actions(db, table, row_id):
 
 def test_create_household(db, t, family):
     hid, head, spouse, son, daughter = family
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert (h.number, h.address, h.phone, h.contact_class, h.status) == (
         "G01-0001", "宝石路1号", "13900001111", 3, "active")
     assert h.head.name == "王建国" and h.representative_id == head
@@ -53,16 +56,16 @@ def test_create_household(db, t, family):
 
 def test_a_household_is_found_by_its_exact_number_whatever_its_status(db, t, family):
     hid = family[0]
-    assert households.find_by_number(db, "G01-0001").id == hid
-    assert households.find_by_number(db, "G01-000") is None
+    assert households.find_by_number(db, "G01-0001", scope=ADMIN).id == hid
+    assert households.find_by_number(db, "G01-000", scope=ADMIN) is None
     households.move_out(db, hid, day="2026-11-01", today=TODAY)
-    found = households.find_by_number(db, "G01-0001")
+    found = households.find_by_number(db, "G01-0001", scope=ADMIN)
     assert (found.id, found.status) == (hid, "moved_out")
 
 
 def test_create_proposes_a_number(db, t):
     first = households.create_household(db, org_id=t.estate, head=man("赵一"))
-    assert households.get_household(db, first).number == "G01-0001"  # the estate has no code: its grid's
+    assert households.get_household(db, first, scope=ADMIN).number == "G01-0001"  # the estate has no code: its grid's
     assert households.next_number(db, t.grid) == "G01-0002"
     households.create_household(db, org_id=t.grid, head=man("赵二", serial=13), number="G01-0009")
     assert households.next_number(db, t.grid) == "G01-0010"
@@ -73,7 +76,7 @@ def test_create_proposes_a_number(db, t):
 def test_create_with_a_person_registered_outside(db, t):
     loose = people.add_person(db, man("孙悟"))
     hid = households.create_household(db, org_id=t.grid, head=loose)
-    assert households.get_household(db, hid).head.id == loose
+    assert households.get_household(db, hid, scope=ADMIN).head.id == loose
 
 
 @pytest.mark.parametrize("kw, error, field, text", [
@@ -109,7 +112,7 @@ def test_create_refused_in_retired_unit_or_with_a_placed_person(db, t, family):
 def test_contact_class_by_label_and_update(db, t, family):
     hid, head, spouse, *_ = family
     households.update_household(db, hid, contact_class="一类", address=" 宝石路 2号 ", representative_id=spouse)
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert (h.contact_class, h.address, h.representative_id) == (1, "宝石路 2号", spouse)
     entry = trail.history(db, "households", hid)[0]
     assert entry.action == "update_household" and entry.old["contact_class"] == 3
@@ -118,7 +121,7 @@ def test_contact_class_by_label_and_update(db, t, family):
     with pytest.raises(ValidationError, match="已被其他户使用"):
         households.update_household(db, other, number="G01-0001")
     with pytest.raises(RuleViolation, match="不是户G01-0001的在册成员"):
-        households.update_household(db, hid, representative_id=households.get_household(db, other).head.id)
+        households.update_household(db, hid, representative_id=households.get_household(db, other, scope=ADMIN).head.id)
     assert dump(db) == before
 
 
@@ -141,17 +144,17 @@ def test_add_member_brings_in_a_registered_person(db, t, family):
     hid, *_ = family
     loose = people.add_person(db, PersonInput("小宝", sex="M", birth_date="2025-01-01"), today=TODAY)
     assert households.add_member(db, hid, loose, "grandson") == loose
-    assert people.get_person(db, loose).relation == "grandson"
+    assert people.get_person(db, loose, scope=ADMIN).relation == "grandson"
 
 
 def test_member_moves_out(db, t, family):
     hid, head, spouse, son, daughter = family
     households.remove_member(db, hid, daughter, day="2026-03-01")
-    p = people.get_person(db, daughter)
+    p = people.get_person(db, daughter, scope=ADMIN)
     assert (p.status, p.status_date, p.household_id, p.relation) == ("moved_out", "2026-03-01", hid, "daughter")
-    assert daughter not in [m.id for m in households.get_household(db, hid).active_members]
-    assert daughter in [m.id for m in households.get_household(db, hid).members]
-    assert trail.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
+    assert daughter not in [m.id for m in households.get_household(db, hid, scope=ADMIN).active_members]
+    assert daughter in [m.id for m in households.get_household(db, hid, scope=ADMIN).members]
+    assert audit.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
     with pytest.raises(RuleViolation, match="不是户G01-0001的在册成员"):
         households.remove_member(db, hid, daughter)
 
@@ -160,16 +163,16 @@ def test_head_leaves_with_a_new_head_and_new_relations(db, t, family):
     hid, head, spouse, son, daughter = family
     households.update_household(db, hid, representative_id=head)
     households.remove_member(db, hid, head, new_head_id=spouse, relations={son: "son", daughter: "daughter"})
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert h.head.id == spouse and h.representative_id == spouse
-    assert people.get_person(db, head).status == "moved_out"
+    assert people.get_person(db, head, scope=ADMIN).status == "moved_out"
     assert heads_ok(db)
 
 
 def test_remove_member_refusals(db, t, family):
     hid, head, spouse, son, daughter = family
     single = households.create_household(db, org_id=t.grid, head=man("钱七", serial=17))
-    single_head = households.get_household(db, single).head.id
+    single_head = households.get_household(db, single, scope=ADMIN).head.id
     before = dump(db)
     with pytest.raises(RuleViolation, match="请先指定新户主"):
         households.remove_member(db, hid, head)
@@ -193,7 +196,7 @@ def test_member_transfers_to_another_household(db, t, family):
     hid, head, spouse, son, daughter = family
     other = households.create_household(db, org_id=t.grid2, head=woman("赵丽", serial=14))
     households.remove_member(db, hid, daughter, to_household_id=other, relation="daughter_in_law")
-    p = people.get_person(db, daughter)
+    p = people.get_person(db, daughter, scope=ADMIN)
     assert (p.household_id, p.relation, p.status) == (other, "daughter_in_law", "active")
     assert trail.history(db, "persons", daughter)[0].action == "transfer_member"
     before = dump(db)
@@ -213,9 +216,9 @@ def test_member_transfers_to_another_household(db, t, family):
 def test_change_head(db, t, family):
     hid, head, spouse, son, daughter = family
     households.change_head(db, hid, son, "father", relations={spouse: "mother", daughter: "sibling"})
-    assert households.get_household(db, hid).head.id == son
-    assert [people.get_person(db, i).relation for i in (head, spouse, daughter)] == ["father", "mother", "sibling"]
-    assert trail.history(db, "persons", head)[0].new == {"relation": "father"}
+    assert households.get_household(db, hid, scope=ADMIN).head.id == son
+    assert [people.get_person(db, i, scope=ADMIN).relation for i in (head, spouse, daughter)] == ["father", "mother", "sibling"]
+    assert audit.history(db, "persons", head)[0].new == {"relation": "father"}
     assert heads_ok(db)
     before = dump(db)
     with pytest.raises(RuleViolation, match="已经是户主"):
@@ -232,15 +235,15 @@ def test_change_head_repairs_two_heads(db, t, family):
     hid, head, spouse, *_ = family
     db.execute("UPDATE persons SET relation = 'head' WHERE id = ?", [spouse])  # broken roster import
     households.change_head(db, hid, spouse, "spouse")
-    assert households.get_household(db, hid).head.id == spouse
+    assert households.get_household(db, hid, scope=ADMIN).head.id == spouse
     assert heads_ok(db)
 
 
 def test_move_household(db, t, family):
     hid, *_ = family
     households.move_household(db, hid, t.grid2)
-    assert households.get_household(db, hid).org_id == t.grid2
-    assert trail.history(db, "households", hid)[0].old == {"org_id": t.grid}
+    assert households.get_household(db, hid, scope=ADMIN).org_id == t.grid2
+    assert audit.history(db, "households", hid)[0].old == {"org_id": t.grid}
     before = dump(db)
     households.move_household(db, hid, t.grid2)
     assert dump(db) == before
@@ -258,12 +261,12 @@ def test_split_children_off(db, t, family):
     hid, head, spouse, son, daughter = family
     new = households.split_household(db, hid, [son, daughter], son, relations={daughter: "sibling"},
                                      org_id=t.grid2)
-    n = households.get_household(db, new)
+    n = households.get_household(db, new, scope=ADMIN)
     assert n.head.id == son and n.representative_id == son and n.org_id == t.grid2
     assert n.number == "G02-0001" and n.address == "宝石路1号" and n.contact_class == 3
     assert [m.id for m in n.active_members] == [son, daughter]
-    assert people.get_person(db, daughter).relation == "sibling"
-    assert households.get_household(db, hid).head.id == head
+    assert people.get_person(db, daughter, scope=ADMIN).relation == "sibling"
+    assert households.get_household(db, hid, scope=ADMIN).head.id == head
     assert heads_ok(db)
     assert "split_household" in actions(db, "households", new)
 
@@ -272,10 +275,10 @@ def test_split_with_the_old_head_leaving(db, t, family):
     hid, head, spouse, son, daughter = family
     new = households.split_household(db, hid, [head, spouse], head, relations={spouse: "spouse", daughter: "sibling"},
                                      remaining_head_id=son, number="X-1")
-    assert households.get_household(db, new).head.id == head
-    rest = households.get_household(db, hid)
+    assert households.get_household(db, new, scope=ADMIN).head.id == head
+    rest = households.get_household(db, hid, scope=ADMIN)
     assert rest.head.id == son and rest.representative_id == son
-    assert people.get_person(db, daughter).relation == "sibling"
+    assert people.get_person(db, daughter, scope=ADMIN).relation == "sibling"
     assert heads_ok(db)
 
 
@@ -308,18 +311,18 @@ def test_split_refusals(db, t, family):
 def test_merge(db, t, family):
     hid, head, spouse, son, daughter = family
     other = households.create_household(db, org_id=t.grid2, head=woman("赵丽", serial=14))
-    grandma = households.get_household(db, other).head.id
+    grandma = households.get_household(db, other, scope=ADMIN).head.id
     boss = staff.add_staff(db, "陈书记", "village_cadre")
     staff.link_contact(db, boss, other, since="2025-01-01")
     households.merge_households(db, other, hid, {grandma: "mother"}, day="2026-05-01")
-    source = households.get_household(db, other)
+    source = households.get_household(db, other, scope=ADMIN)
     assert (source.status, source.status_date) == ("dissolved", "2026-05-01")
-    assert people.get_person(db, grandma).household_id == hid
-    assert people.get_person(db, grandma).relation == "mother"
-    assert staff.contact_staff_of(db, other) == []
-    assert staff.contact_staff_of(db, other, include_ended=True)[0].until == "2026-05-01"
-    assert trail.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
-    assert trail.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
+    assert people.get_person(db, grandma, scope=ADMIN).household_id == hid
+    assert people.get_person(db, grandma, scope=ADMIN).relation == "mother"
+    assert staff.contact_staff_of(db, other, scope=ADMIN) == []
+    assert staff.contact_staff_of(db, other, include_ended=True, scope=ADMIN)[0].until == "2026-05-01"
+    assert audit.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
+    assert audit.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
     assert heads_ok(db)
     with pytest.raises(RuleViolation, match="已注销"):
         households.add_member(db, other, man("钱七", serial=17), "son")
@@ -328,7 +331,7 @@ def test_merge(db, t, family):
 def test_merge_refusals(db, t, family):
     hid, head, *_ = family
     other = households.create_household(db, org_id=t.grid2, head=woman("赵丽", serial=14))
-    grandma = households.get_household(db, other).head.id
+    grandma = households.get_household(db, other, scope=ADMIN).head.id
     child = households.add_member(db, other, PersonInput("小赵", sex="F", birth_date="2020-01-01"), "granddaughter")
     before = dump(db)
     with pytest.raises(RuleViolation, match="不能把一户合并到它自己"):
@@ -350,11 +353,11 @@ def test_move_out_whole_household(db, t, family):
     worker = staff.add_staff(db, "党员甲", "party_member")
     staff.link_contact(db, worker, hid)
     households.move_out(db, hid, day="2026-06-01")
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert (h.status, h.status_date) == ("moved_out", "2026-06-01")
     assert {(p.status, p.status_date) for p in h.members if p.id != daughter} == {("moved_out", "2026-06-01")}
-    assert people.get_person(db, daughter).status_date == "2026-01-01"
-    assert staff.contacts_of(db, worker) == []
+    assert people.get_person(db, daughter, scope=ADMIN).status_date == "2026-01-01"
+    assert staff.contacts_of(db, worker, scope=ADMIN) == []
     assert actions(db, "households", hid)[0] == "move_out" and actions(db, "persons", son)[0] == "move_out"
     before = dump(db)
     with pytest.raises(RuleViolation, match="已迁出"):
@@ -369,9 +372,9 @@ def test_move_out_whole_household(db, t, family):
 def test_death_of_a_member(db, t, family):
     hid, head, spouse, son, daughter = family
     households.record_death(db, spouse, day="2026-02-02")
-    p = people.get_person(db, spouse)
+    p = people.get_person(db, spouse, scope=ADMIN)
     assert (p.status, p.status_date) == ("deceased", "2026-02-02")
-    assert households.get_household(db, hid).head.id == head
+    assert households.get_household(db, hid, scope=ADMIN).head.id == head
     before = dump(db)
     with pytest.raises(RuleViolation, match="李秀英已死亡"):
         households.record_death(db, spouse)
@@ -388,21 +391,21 @@ def test_death_of_the_head(db, t, family):
     assert err.value.field == "day" and "早于王建国的出生" in err.value.message
     assert dump(db) == before
     households.record_death(db, head, new_head_id=spouse, relations={son: "son"})
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert h.head.id == spouse and h.status == "active" and h.representative_id == spouse
-    assert people.get_person(db, head).relation == "head"  # history: he was the head when he died
+    assert people.get_person(db, head, scope=ADMIN).relation == "head"  # history: he was the head when he died
     assert heads_ok(db)
 
 
 def test_death_of_the_last_member_dissolves(db, t):
     hid = households.create_household(db, org_id=t.grid, head=man("孤老"))
-    head = households.get_household(db, hid).head.id
+    head = households.get_household(db, hid, scope=ADMIN).head.id
     before = dump(db)
     with pytest.raises(RuleViolation, match="无法指定新户主"):
         households.record_death(db, head, new_head_id=head)
     assert dump(db) == before
     households.record_death(db, head, day="2026-04-04")
-    h = households.get_household(db, hid)
+    h = households.get_household(db, hid, scope=ADMIN)
     assert (h.status, h.status_date) == ("dissolved", "2026-04-04")
     assert actions(db, "households", hid)[0] == "record_death"
     assert heads_ok(db)
@@ -411,7 +414,7 @@ def test_death_of_the_last_member_dissolves(db, t):
 def test_death_outside_household(db):
     loose = people.add_person(db, man("流浪者"))
     households.record_death(db, loose)
-    assert people.get_person(db, loose).status == "deceased"
+    assert people.get_person(db, loose, scope=ADMIN).status == "deceased"
 
 
 def test_every_operation_reindexes(db, t, family, monkeypatch):
@@ -449,4 +452,4 @@ def test_nobody_moves_out_before_they_were_born(db, t, family):
     assert "不是有效日期" in households.leave_day_problem(db, [son], "12月1日", today=TODAY)
     assert households.leave_day_problem(db, [son, daughter], TODAY, today=TODAY) is None
     households.move_out(db, hid, day=TODAY, today=TODAY)
-    assert households.get_household(db, hid).status == "moved_out"
+    assert households.get_household(db, hid, scope=ADMIN).status == "moved_out"

@@ -41,7 +41,7 @@ def test_entries_and_comments(db, office):
     logs.add_comment(db, entry, "注意回访", author="包村领导")
     [newest, oldest] = logs.entries_of(db, worker, scope=ADMIN)
     assert (newest.id, oldest.id) == (entry, older)
-    number = households.get_household(db, h1).number
+    number = households.get_household(db, h1, scope=ADMIN).number
     assert (newest.text, newest.households, newest.matter_ids, newest.written_by) == (
         "跟进路灯\n已报修", ((h1, number),), (mid,), "测试员")
     assert [(c.author, c.text) for c in newest.comments] == [("镇党委书记", "好，继续跟进"), ("包村领导", "注意回访")]

@@ -13,6 +13,8 @@ from gridoffice.access.scope import bind
 from gridoffice.access.users import whole_office
 from tests._domain import TODAY, man, tree, woman
 
+ADMIN = whole_office("测试员")
+
 CLERK = whole_office("测试员", "clerk")
 
 
@@ -26,7 +28,7 @@ def _grid_worker(db, grid):
 def office(db):
     t = tree(db)
     h = households.create_household(db, org_id=t.grid, head=man("张伟"))
-    head = households.get_household(db, h).head.id
+    head = households.get_household(db, h, scope=ADMIN).head.id
     spouse = households.add_member(db, h, woman("李娜"), "spouse")
     return db, t, h, head, spouse
 
@@ -43,7 +45,7 @@ def test_an_office_register_is_used_like_a_built_in_one(office):
     assert registers.person_ids(db, code, scope=CLERK, today=TODAY) == [head]
     assert [g.label for g in registers.groups(db) if g.code == code] == ["失业人员"]
     # The history names it, never by its code.
-    told = [x.text for x in history.tell(db, history.household_entries(db, h, CLERK))]
+    told = [x.text for x in history.tell(db, history.household_entries(db, h, CLERK), scope=CLERK)]
     assert any("失业人员" in text for text in told) and not any(code in text for text in told)
     with pytest.raises(ValidationError, match="已有名为“失业人员”的名册"):
         office_tags.add_register(db, "失业人员")
@@ -85,17 +87,17 @@ def test_office_registers_travel_in_the_roster_and_in_lists(office, tmp_path):
 
     from test_tag_import import _list
 
-    spouse_id = people.get_person(db, spouse).id_number
+    spouse_id = people.get_person(db, spouse, scope=ADMIN).id_number
     lst = _list(tmp_path / "名单.xlsx", [("李娜", spouse_id, "失土农民", "2020-01-01", "", "")])
     added = consume(tag_import.import_file(db, lst, today=TODAY), quiet=True)
     assert added.entries_added == 1
-    assert [t.tag for t in people.tags_of(db, spouse)] == [code]
+    assert [t.tag for t in people.tags_of(db, spouse, scope=ADMIN)] == [code]
 
 
 def test_hardship_is_recorded_per_household_and_undone(office):
     db, t, h, *_ = office
     office_tags.add_household_tag(db, h, "低保户", since="2024-03-01", today=TODAY)
-    assert [(x.tag, x.since, x.until) for x in office_tags.household_tags_of(db, h)] == [
+    assert [(x.tag, x.since, x.until) for x in office_tags.household_tags_of(db, h, scope=ADMIN)] == [
         ("low_income_household", "2024-03-01", None)]
     with pytest.raises(RuleViolation, match="已登记为低保户"):
         office_tags.add_household_tag(db, h, "低保户", today=TODAY)
@@ -104,8 +106,8 @@ def test_hardship_is_recorded_per_household_and_undone(office):
     with pytest.raises(ValidationError, match="早于开始日期"):
         office_tags.end_household_tag(db, h, "低保户", until="2023-01-01", today=TODAY)
     office_tags.end_household_tag(db, h, "低保户", until="2026-06-30", today=TODAY)
-    assert office_tags.household_tags_of(db, h) == []
-    assert office_tags.household_tags_of(db, h, include_ended=True)[0].until == "2026-06-30"
+    assert office_tags.household_tags_of(db, h, scope=ADMIN) == []
+    assert office_tags.household_tags_of(db, h, include_ended=True, scope=ADMIN)[0].until == "2026-06-30"
     bind(db, _grid_worker(db, t.grid))
     with pytest.raises(PermissionDenied):
         office_tags.add_household_tag(db, h, "困难户", today=TODAY)
@@ -115,7 +117,7 @@ def test_a_household_tag_is_taken_back(office):
     db, t, h, *_ = office
     _, run = revert.run_of(db, office_tags.add_household_tag, h, "困难户", since="2024-03-01", today=TODAY)
     revert.revert(db, run)
-    assert office_tags.household_tags_of(db, h, include_ended=True) == []
+    assert office_tags.household_tags_of(db, h, include_ended=True, scope=ADMIN) == []
 
 
 def test_the_migration_makes_the_tables(db):

@@ -5,6 +5,9 @@ from gridoffice.archive import households, people
 from gridoffice.audit import trail
 from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.archive.people import PersonInput
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 def validate(db, **kw):
@@ -86,13 +89,13 @@ def test_duplicate_active_id_names_the_other_person(db):
     assert "王建国" in err.value.message and "户号G01-0007" in err.value.message
     assert dump(db) == before
     # Once the holder has died, the number may be registered again (e.g. a correction).
-    households.record_death(db, households.get_household(db, hid).head.id)
+    households.record_death(db, households.get_household(db, hid, scope=ADMIN).head.id)
     assert people.add_person(db, man("王建军"))
 
 
 def test_add_person_outside_household(db):
     person_id = people.add_person(db, PersonInput("李四", sex="F", birth_date="2001-01-01", relation="子"))
-    person = people.get_person(db, person_id)
+    person = people.get_person(db, person_id, scope=ADMIN)
     assert person.household_id is None and person.relation is None and person.id_number is None
     assert person.is_active
     assert trail.history(db, "persons", person_id)[0].action == "add_person"
@@ -104,7 +107,7 @@ def test_update_person(db):
     spouse = households.add_member(db, hid, PersonInput("李秀英", sex="F", birth_date="1972-05-06"), "spouse")
     # A new ID brings its own sex and birth date.
     warnings = people.update_person(db, spouse, id_number=pid(1973, 7, 8, 22), phone="0571 8888 8888")
-    person = people.get_person(db, spouse)
+    person = people.get_person(db, spouse, scope=ADMIN)
     assert (person.birth_date, person.sex, person.phone) == ("1973-07-08", "F", "0571-88888888")
     assert warnings == ["出生日期已按身份证号码由“1972-05-06”改为“1973-07-08”"]
     entry = trail.history(db, "persons", spouse)[0]
@@ -117,7 +120,7 @@ def test_update_person_refusals(db):
     t = tree(db)
     hid = households.create_household(db, org_id=t.grid, head=man("王建国"))
     spouse = households.add_member(db, hid, woman("李秀英"), "spouse")
-    head = households.get_household(db, hid).head.id
+    head = households.get_household(db, hid, scope=ADMIN).head.id
     before = dump(db)
     with pytest.raises(ValidationError) as err:
         people.update_person(db, spouse, sex="M")
@@ -146,7 +149,7 @@ def test_unchanged_update_writes_nothing(db):
 def test_tags(db):
     person_id = people.add_person(db, man("王建国"))
     tag_id = people.add_tag(db, person_id, "残疾人", since="2020-01-01", note="二级")
-    assert [t.tag for t in people.tags_of(db, person_id)] == ["disabled"]
+    assert [t.tag for t in people.tags_of(db, person_id, scope=ADMIN)] == ["disabled"]
     with pytest.raises(RuleViolation, match="已在“残疾人”名册中"):
         people.add_tag(db, person_id, "disabled")
     before = dump(db)
@@ -160,12 +163,12 @@ def test_tags(db):
         people.end_tag(db, person_id, "low_income")
     assert dump(db) == before
     people.end_tag(db, person_id, "disabled", until="2026-01-01")
-    assert people.tags_of(db, person_id) == []
-    ended = people.tags_of(db, person_id, include_ended=True)
+    assert people.tags_of(db, person_id, scope=ADMIN) == []
+    ended = people.tags_of(db, person_id, include_ended=True, scope=ADMIN)
     assert ended[0].id == tag_id and ended[0].until == "2026-01-01" and ended[0].note == "二级"
     assert [e.action for e in trail.history(db, "person_tags", tag_id)] == ["end_tag", "add_tag"]
     people.add_tag(db, person_id, "disabled")
-    assert len(people.tags_of(db, person_id, include_ended=True)) == 2
+    assert len(people.tags_of(db, person_id, include_ended=True, scope=ADMIN)) == 2
 
 
 def test_no_tag_for_the_dead(db):

@@ -5,6 +5,9 @@ from gridoffice.archive import households
 from gridoffice.audit import trail
 from gridoffice.org import regions, staff
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 def test_create_keeps_path_and_grid(db):
@@ -144,9 +147,9 @@ def test_retire_takes_the_subtree_and_what_served_it(db):
         regions.retire_unit(db, t.grid, day="2026-13-01")
     assert err.value.field == "day"
     assert regions.retire_unit(db, t.grid, day="2026-01-01") == 2
-    assert [(r.id, r.until) for r in staff.roles_of(db, worker, include_ended=True)] == [
+    assert [(r.id, r.until) for r in staff.roles_of(db, worker, include_ended=True, scope=ADMIN)] == [
         (role, "2026-01-01"), (other_role, None)]
-    assert staff.teams_of(db, t.grid) == [] and staff.team_members(db, team) == []
+    assert staff.teams_of(db, t.grid, scope=ADMIN) == [] and staff.team_members(db, team, scope=ADMIN) == []
     assert regions.get_unit(db, t.estate).status == "retired"
     assert regions.get_unit(db, t.estate).retired_at == "2026-01-01"
     assert [u.id for u in regions.children(db, t.area)] == [t.grid2]
@@ -173,7 +176,7 @@ def test_counts_aggregate_the_subtree(db):
     b = households.create_household(db, org_id=t.estate, head=man("赵强", serial=13))
     households.create_household(db, org_id=t.grid2, head=man("钱伟", serial=15))
     households.move_out(db, b)
-    c = regions.counts(db)
+    c = regions.counts(db, ADMIN)
     assert c[t.grid] == regions.Counts(1, 2)
     assert c[t.estate] == regions.Counts(0, 0)
     assert c[t.grid2] == regions.Counts(1, 1)

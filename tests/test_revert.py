@@ -7,6 +7,9 @@ from gridoffice.archive import households, people
 from gridoffice.audit import revert
 from gridoffice.errors import RuleViolation
 from tests._domain import TODAY, man, tree, woman
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 ARCHIVE = ("persons", "households", "person_tags", "contacts", "staff", "staff_roles", "team_members")
 
@@ -25,7 +28,7 @@ def archive(db) -> dict:
 def office(db):
     t = tree(db)
     zhang = households.create_household(db, org_id=t.grid, head=man("张伟"), address="宝石小区1幢")
-    head = households.get_household(db, zhang).head.id
+    head = households.get_household(db, zhang, scope=ADMIN).head.id
     spouse = households.add_member(db, zhang, woman("李娜"), "spouse")
     son = households.add_member(db, zhang, man("张小龙", 1995, 13), "son")
     wang = households.create_household(db, org_id=t.grid2, head=woman("王芳", 1980, 24))
@@ -41,7 +44,7 @@ OPERATIONS = {
                                                                relations={o[5]: "son"}, today=TODAY),
     "move_out": lambda db, o: households.move_out(db, o[2], day="2026-03-05", today=TODAY),
     "split": lambda db, o: households.split_household(db, o[2], [o[5]], o[5], today=TODAY),
-    "merge": lambda db, o: households.merge_households(db, o[6], o[2], {households.get_household(db, o[6]).head.id:
+    "merge": lambda db, o: households.merge_households(db, o[6], o[2], {households.get_household(db, o[6], scope=ADMIN).head.id:
                                                                         "other"}, today=TODAY),
     "add_tag": lambda db, o: people.add_tag(db, o[5], "流动人口", since="2025-01-01", today=TODAY),
     "end_tag": lambda db, o: people.end_tag(db, o[4], "残疾人", until="2026-01-01", today=TODAY),
@@ -73,7 +76,7 @@ def test_a_row_changed_since_is_not_overwritten(office):
     assert archive(db) == before
     revert.revert(db, later)  # the newest change can be taken back, and then the one before
     revert.revert(db, run)
-    assert households.get_household(db, zhang).address == "宝石小区1幢"
+    assert households.get_household(db, zhang, scope=ADMIN).address == "宝石小区1幢"
 
 
 def test_an_undone_insert_is_gone_from_search(office):
@@ -97,13 +100,13 @@ def test_staff_leaving_and_a_team_member_ended_are_taken_back(office):
     seat = staff.add_team_member(db, team, member, duty="mediation", today=TODAY)
     before = archive(db)
     _, left = revert.run_of(db, staff.update_staff, member, status="left", today=TODAY)
-    assert staff.contacts_of(db, member) == [] and staff.team_members(db, team) == []
+    assert staff.contacts_of(db, member, scope=ADMIN) == [] and staff.team_members(db, team, scope=ADMIN) == []
     revert.revert(db, left)
     assert archive(db) == before
-    assert [m.id for m in staff.team_members(db, team)] == [seat]
+    assert [m.id for m in staff.team_members(db, team, scope=ADMIN)] == [seat]
     _, ended = revert.run_of(db, staff.end_team_member, seat, today=TODAY)
     revert.revert(db, ended)
-    assert [m.id for m in staff.team_members(db, team)] == [seat]
+    assert [m.id for m in staff.team_members(db, team, scope=ADMIN)] == [seat]
 
 
 def test_the_trail_tells_an_undo_and_new_actions_in_words(office):
@@ -113,7 +116,7 @@ def test_the_trail_tells_an_undo_and_new_actions_in_words(office):
     db, _, zhang, *_ = office
     _, run = revert.run_of(db, households.update_household, zhang, address="宝石小区2幢")
     revert.revert(db, run)
-    told = history.tell(db, history.household_entries(db, zhang, whole_office("测试员")))
+    told = history.tell(db, history.household_entries(db, zhang, whole_office("测试员")), scope=ADMIN)
     undone = [t for t in told if t.action == "撤销或重做"]
     assert len(undone) == 1 and "宝石小区1幢" in undone[0].text
     for code in ("import_tag", "add_register", "add_household_tag", "end_household_tag"):
@@ -143,7 +146,7 @@ def test_a_record_the_street_was_sent_is_not_taken_back(tmp_path):
         # A change of values sent up can still be taken back: the street receives the old values again.
         revert.revert(db, unsent_run)
         revert.revert(db, edit)
-        assert households.get_household(db, zhang).address != "宝石小区9幢"
-        assert [p.id for p in households.get_household(db, zhang).members if p.id in (person, later)] == [person]
+        assert households.get_household(db, zhang, scope=ADMIN).address != "宝石小区9幢"
+        assert [p.id for p in households.get_household(db, zhang, scope=ADMIN).members if p.id in (person, later)] == [person]
     finally:
         db.close()

@@ -178,10 +178,10 @@ def test_only_an_administrator_manages_users(office, as_role):
         uid = users.create_user(db, "新网格员", PASSWORD, "grid_worker", by=scope, org_id=office["o"].grid_b)
         assert users.get_user(db, uid).org_id == office["o"].grid_b
         return
-    before = len(users.list_users(db))
+    before = len(users.list_users(db, by=ADMIN))
     with pytest.raises(PermissionDenied) as err:
         users.create_user(db, "新管理员", PASSWORD, "admin", by=scope)
-    assert "没有“管理用户”的权限" in err.value.message and len(users.list_users(db)) == before
+    assert "没有“管理用户”的权限" in err.value.message and len(users.list_users(db, by=ADMIN)) == before
     with pytest.raises(PermissionDenied):
         users.reset_password(db, office["users"][role], office["users"]["admin"].id, "takeover123")
 

@@ -227,7 +227,7 @@ def test_a_households_hardship_in_the_roster_is_imported_onto_its_household(smal
     result = consume(importer.import_file(small_office, path, today=TODAY), quiet=True)
     assert (result.households_updated, result.persons_updated, result.refused) == (1, 0, ())
     household_id = small_office.execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()[0]
-    assert [(t.tag, t.since) for t in office_tags.household_tags_of(small_office, household_id)] == [
+    assert [(t.tag, t.since) for t in office_tags.household_tags_of(small_office, household_id, scope=ADMIN)] == [
         ("low_income_household", "2025-04-01")]
     again = consume(importer.import_file(small_office, path, today=TODAY), quiet=True)
     assert again.households_updated == 0

@@ -274,7 +274,7 @@ def test_failures_bring_growing_waits_that_survive_a_new_process_and_never_lock_
 
 def test_a_disabled_account_stays_disabled_and_its_state_is_told_only_with_its_password(office, monkeypatch, capsys):
     s = session.log_in(office, "admin", PASSWORD)
-    clerk = next(u for u in users.list_users(s.db) if u.name == "clerk")
+    clerk = next(u for u in users.list_users(s.db, by=users.whole_office("admin")) if u.name == "clerk")
     users.disable_user(s.db, s.user, clerk.id)
     s.close()
     assert not keys.has_user(keys.read(office), "clerk")

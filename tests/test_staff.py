@@ -5,6 +5,9 @@ from gridoffice.archive import households
 from gridoffice.audit import trail
 from gridoffice.org import regions, staff
 from gridoffice.errors import RuleViolation, ValidationError
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -14,14 +17,14 @@ def t(db):
 
 def test_add_and_update_staff(db, t):
     sid = staff.add_staff(db, " 陈 书记 ", "村社区干部", phone="139 1234 5678", org_id=t.community)
-    s = staff.get_staff(db, sid)
+    s = staff.get_staff(db, sid, scope=ADMIN)
     assert (s.name, s.kind, s.phone, s.org_id, s.status) == ("陈书记", "village_cadre", "13912345678", t.community, "active")
     staff.update_staff(db, sid, phone="0571-88889999", kind="town_cadre")
-    s = staff.get_staff(db, sid)
+    s = staff.get_staff(db, sid, scope=ADMIN)
     assert (s.phone, s.kind) == ("0571-88889999", "town_cadre")
     entry = trail.history(db, "staff", sid)[0]
     assert entry.action == "update_staff" and entry.old == {"phone": "13912345678", "kind": "village_cadre"}
-    assert [x.id for x in staff.staff_list(db, org_id=t.community)] == [sid]
+    assert [x.id for x in staff.staff_list(db, org_id=t.community, scope=ADMIN)] == [sid]
 
 
 @pytest.mark.parametrize("args, kw, field, text", [
@@ -52,7 +55,7 @@ def test_bad_staff_update(db):
 def test_roles(db, t):
     sid = staff.add_staff(db, "陈书记", "village_cadre")
     rid = staff.add_role(db, sid, "村主要干部", t.community, since="2024-01-01")
-    assert [r.role for r in staff.roles_of(db, sid)] == ["principal_cadre"]
+    assert [r.role for r in staff.roles_of(db, sid, scope=ADMIN)] == ["principal_cadre"]
     before = dump(db)
     with pytest.raises(RuleViolation, match="已担任“村主要干部”"):
         staff.add_role(db, sid, "principal_cadre", t.community)
@@ -64,18 +67,18 @@ def test_roles(db, t):
     assert err.value.field == "until" and "早于开始日期" in err.value.message
     assert dump(db) == before
     staff.end_role(db, rid, until="2025-12-31")
-    assert staff.roles_of(db, sid) == []
-    assert staff.roles_of(db, sid, include_ended=True)[0].until == "2025-12-31"
+    assert staff.roles_of(db, sid, scope=ADMIN) == []
+    assert staff.roles_of(db, sid, include_ended=True, scope=ADMIN)[0].until == "2025-12-31"
     with pytest.raises(RuleViolation, match="已于2025-12-31结束"):
         staff.end_role(db, rid)
 
 
 def test_teams(db, t):
     team = staff.create_team(db, t.grid, "第一网格服务团队", duties="走访、调解")
-    assert [x.name for x in staff.teams_of(db, t.grid)] == ["第一网格服务团队"]
+    assert [x.name for x in staff.teams_of(db, t.grid, scope=ADMIN)] == ["第一网格服务团队"]
     doctor = staff.add_staff(db, "刘医生", "doctor", phone="13800000001")
     member = staff.add_team_member(db, team, doctor, duty="矛盾纠纷化解员", title="副团长")
-    members = staff.team_members(db, team)
+    members = staff.team_members(db, team, scope=ADMIN)
     assert [(m.staff_name, m.duty, m.title, m.phone) for m in members] == [("刘医生", "mediation", "副团长", "13800000001")]
     before = dump(db)
     with pytest.raises(RuleViolation, match="已是“第一网格服务团队”的成员"):
@@ -90,17 +93,17 @@ def test_teams(db, t):
     assert err.value.field == "name"
     assert dump(db) == before
     staff.end_team_member(db, member)
-    assert staff.team_members(db, team) == []
-    assert len(staff.team_members(db, team, include_ended=True)) == 1
+    assert staff.team_members(db, team, scope=ADMIN) == []
+    assert len(staff.team_members(db, team, include_ended=True, scope=ADMIN)) == 1
 
 
 def test_contacts(db, t):
     member = staff.add_staff(db, "党员甲", "party_member")
     hid = households.create_household(db, org_id=t.grid, head=man("王建国"), number="G01-0001")
     cid = staff.link_contact(db, member, hid, since="2025-03-01")
-    [c] = staff.contacts_of(db, member)
+    [c] = staff.contacts_of(db, member, scope=ADMIN)
     assert (c.id, c.staff_name, c.household_number, c.head_name, c.since) == (cid, "党员甲", "G01-0001", "王建国", "2025-03-01")
-    assert staff.contact_staff_of(db, hid) == [c]
+    assert staff.contact_staff_of(db, hid, scope=ADMIN) == [c]
     before = dump(db)
     with pytest.raises(RuleViolation, match="已经联系户G01-0001"):
         staff.link_contact(db, member, hid)
@@ -109,9 +112,9 @@ def test_contacts(db, t):
     assert err.value.field == "since"
     assert dump(db) == before
     staff.unlink_contact(db, member, hid, until="2026-01-01")
-    assert staff.contacts_of(db, member) == []
-    assert staff.contacts_of(db, member, include_ended=True)[0].until == "2026-01-01"
-    assert trail.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
+    assert staff.contacts_of(db, member, scope=ADMIN) == []
+    assert staff.contacts_of(db, member, include_ended=True, scope=ADMIN)[0].until == "2026-01-01"
+    assert audit.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
     with pytest.raises(RuleViolation, match="目前没有联系户G01-0001"):
         staff.unlink_contact(db, member, hid)
     households.move_out(db, hid)
@@ -127,9 +130,9 @@ def test_leaving_ends_roles_teams_and_contacts(db, t):
     hid = households.create_household(db, org_id=t.grid, head=man("王建国"))
     staff.link_contact(db, sid, hid)
     staff.update_staff(db, sid, status="已离岗")
-    assert staff.get_staff(db, sid).status == "left"
-    assert staff.roles_of(db, sid) == [] and staff.team_members(db, team) == [] and staff.contacts_of(db, sid) == []
-    assert staff.staff_list(db) == [] and len(staff.staff_list(db, include_left=True)) == 1
+    assert staff.get_staff(db, sid, scope=ADMIN).status == "left"
+    assert staff.roles_of(db, sid, scope=ADMIN) == [] and staff.team_members(db, team, scope=ADMIN) == [] and staff.contacts_of(db, sid, scope=ADMIN) == []
+    assert staff.staff_list(db, scope=ADMIN) == [] and len(staff.staff_list(db, include_left=True, scope=ADMIN)) == 1
     before = dump(db)
     with pytest.raises(RuleViolation, match="网格员乙已离岗"):
         staff.link_contact(db, sid, hid)
@@ -149,17 +152,17 @@ def test_staff_in_retired_unit_refused(db, t):
 def test_save_staff_adds_with_roles_and_moves_them_with_the_member(db, t):
     sid = staff.save_staff(db, None, name="周 海燕", kind="网格员", phone="13900000001", org_id=t.grid,
                            roles={"grid_worker_a", "网格长"})
-    assert staff.get_staff(db, sid).name == "周海燕"
-    assert {(r.role, r.org_id) for r in staff.roles_of(db, sid)} == {("grid_worker_a", t.grid), ("grid_head", t.grid)}
+    assert staff.get_staff(db, sid, scope=ADMIN).name == "周海燕"
+    assert {(r.role, r.org_id) for r in staff.roles_of(db, sid, scope=ADMIN)} == {("grid_worker_a", t.grid), ("grid_head", t.grid)}
     staff.save_staff(db, sid, name="周海燕", kind="grid_worker", phone="13900000001", org_id=t.grid,
                      roles={"grid_head"})
-    assert [r.role for r in staff.roles_of(db, sid)] == ["grid_head"]
+    assert [r.role for r in staff.roles_of(db, sid, scope=ADMIN)] == ["grid_head"]
     staff.save_staff(db, sid, name="周海燕", kind="grid_worker", phone="13900000001", org_id=t.grid2,
                      roles={"grid_head"})
     # A 网格长 of one grid is not the 网格长 of the next: the old role ends, a new one starts.
-    assert [(r.role, r.org_id) for r in staff.roles_of(db, sid)] == [("grid_head", t.grid2)]
-    assert len(staff.roles_of(db, sid, include_ended=True)) == 3
-    assert {e.action for e in trail.history(db, "staff", sid)} == {"add_staff", "update_staff"}
+    assert [(r.role, r.org_id) for r in staff.roles_of(db, sid, scope=ADMIN)] == [("grid_head", t.grid2)]
+    assert len(staff.roles_of(db, sid, include_ended=True, scope=ADMIN)) == 3
+    assert {e.action for e in audit.history(db, "staff", sid)} == {"add_staff", "update_staff"}
 
 
 def test_save_staff_refuses_bad_input_and_writes_nothing(db, t):
@@ -188,10 +191,10 @@ def test_set_contacts_links_and_ends_in_one_go(db, t):
     h2 = households.create_household(db, org_id=t.grid, head=man("李建国", serial=13), number="G01-0002")
     h3 = households.create_household(db, org_id=t.grid, head=man("赵建国", serial=15), number="G01-0003")
     staff.set_contacts(db, member, add=[h1, h2])
-    assert [c.household_number for c in staff.contacts_of(db, member)] == ["G01-0001", "G01-0002"]
+    assert [c.household_number for c in staff.contacts_of(db, member, scope=ADMIN)] == ["G01-0001", "G01-0002"]
     staff.set_contacts(db, member, add=[h3], remove=[h1])
-    assert [c.household_number for c in staff.contacts_of(db, member)] == ["G01-0002", "G01-0003"]
-    ended = staff.contacts_of(db, member, include_ended=True)[0]
+    assert [c.household_number for c in staff.contacts_of(db, member, scope=ADMIN)] == ["G01-0002", "G01-0003"]
+    ended = staff.contacts_of(db, member, include_ended=True, scope=ADMIN)[0]
     assert ended.household_number == "G01-0001" and ended.until is not None
     assert trail.history(db, "contacts", ended.id)[0].action == "end_contact"
     before = dump(db)
@@ -218,13 +221,13 @@ def test_a_cadre_linked_to_a_party_member_resident_counts_as_a_party_member(db, 
     assert not counted()
     staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community, resident="H-9 陈书记")
     person = db.execute("SELECT id FROM persons WHERE household_id = ?", [hid]).fetchone()[0]
-    assert staff.get_staff(db, sid).person_id == person and counted()
-    assert staff.resident_of(db, sid) == ("H-9 陈书记", "中共党员")
+    assert staff.get_staff(db, sid, scope=ADMIN).person_id == person and counted()
+    assert staff.resident_of(db, sid, scope=ADMIN) == ("H-9 陈书记", "中共党员")
     # None leaves the link; an empty text unlinks.
     staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community)
-    assert staff.get_staff(db, sid).person_id == person
+    assert staff.get_staff(db, sid, scope=ADMIN).person_id == person
     staff.save_staff(db, sid, name="陈书记", kind="village_cadre", org_id=t.community, resident=" ")
-    assert staff.get_staff(db, sid).person_id is None and staff.resident_of(db, sid) is None and not counted()
+    assert staff.get_staff(db, sid, scope=ADMIN).person_id is None and staff.resident_of(db, sid, scope=ADMIN) is None and not counted()
 
 
 @pytest.mark.parametrize("text, words", [

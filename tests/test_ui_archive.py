@@ -13,6 +13,9 @@ from ui.main_window import MainWindow
 from ui import archive_search, household_operations
 from ui.pages import archive_page
 from tests.ui_helpers import TODAY, office_copy, pid, years_ago
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ def with_dialog(qtbot, trigger, handle):
 
 
 def head_of(win, household_id):
-    return households.get_household(win.ctx.reader(), household_id).head.name
+    return households.get_household(win.ctx.reader(), household_id, scope=ADMIN).head.name
 
 
 def test_search_as_you_type_and_enter_opens_the_household(qtbot, window):
@@ -123,7 +126,7 @@ def test_bad_id_is_shown_at_once_and_save_stays_disabled(qtbot, window):
         form.reject()
 
     with_dialog(qtbot, page.actions["edit_person"].trigger, handle)
-    assert people.get_person(window.ctx.reader(), window.office.zhang_xiaolong).id_number == pid(years_ago(40), 13)
+    assert people.get_person(window.ctx.reader(), window.office.zhang_xiaolong, scope=ADMIN).id_number == pid(years_ago(40), 13)
 
 
 def test_edit_a_person_and_undo_redo(qtbot, window):
@@ -137,14 +140,14 @@ def test_edit_a_person_and_undo_redo(qtbot, window):
     with_dialog(qtbot, page.actions["edit_person"].trigger, handle)
     settle(qtbot, window)
     reader = window.ctx.reader()
-    assert people.get_person(reader, window.office.wang_fang).phone == "13900000002"
+    assert people.get_person(reader, window.office.wang_fang, scope=ADMIN).phone == "13900000002"
     assert window.undo_action.isEnabled()
     window.undo_action.trigger()
     settle(qtbot, window)
-    assert people.get_person(reader, window.office.wang_fang).phone == ""
+    assert people.get_person(reader, window.office.wang_fang, scope=ADMIN).phone == ""
     window.redo_action.trigger()
     settle(qtbot, window)
-    assert people.get_person(reader, window.office.wang_fang).phone == "13900000002"
+    assert people.get_person(reader, window.office.wang_fang, scope=ADMIN).phone == "13900000002"
 
 
 def test_add_member(qtbot, window):
@@ -163,7 +166,7 @@ def test_add_member(qtbot, window):
     with_dialog(qtbot, page.actions["add_member"].trigger, handle)
     settle(qtbot, window)
     assert "王小花" in window.confirmations[-1][1] and window.confirmations[-1][2] is True
-    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    h = households.get_household(window.ctx.reader(), window.office.h_wang, scope=ADMIN)
     assert [p.name for p in h.active_members].count("王小花") == 1
     assert page.detail.members.rowCount() == 3
     qtbot.waitUntil(lambda: page.household_model.record(page.household_model.row_of(h.id)).members == 3)
@@ -184,13 +187,13 @@ def test_change_head_then_undo_restores_relations(qtbot, window):
     settle(qtbot, window)
     reader = window.ctx.reader()
     assert head_of(window, window.office.h_zhang) == "张小龙"
-    assert people.get_person(reader, window.office.li_na).relation == "mother"
+    assert people.get_person(reader, window.office.li_na, scope=ADMIN).relation == "mother"
     assert page.detail.title.text().count("张小龙") == 1
     window.undo_action.trigger()
     settle(qtbot, window)
     assert head_of(window, window.office.h_zhang) == "张伟"
-    assert people.get_person(reader, window.office.li_na).relation == "spouse"
-    assert people.get_person(reader, window.office.zhang_xiaolong).relation == "son"
+    assert people.get_person(reader, window.office.li_na, scope=ADMIN).relation == "spouse"
+    assert people.get_person(reader, window.office.zhang_xiaolong, scope=ADMIN).relation == "son"
 
 
 def test_split_then_merge_back(qtbot, window):
@@ -205,13 +208,13 @@ def test_split_then_merge_back(qtbot, window):
     with_dialog(qtbot, page.actions["split"].trigger, split)
     settle(qtbot, window)
     reader = window.ctx.reader()
-    new_household = people.get_person(reader, office.zhang_xiaolong).household_id
+    new_household = people.get_person(reader, office.zhang_xiaolong, scope=ADMIN).household_id
     assert new_household != office.h_zhang
     assert head_of(window, new_household) == "张小龙"
     assert page.detail.household.id == new_household
     assert "分出张小龙" in window.confirmations[-1][1]
     qtbot.waitUntil(lambda: page.household_model.rowCount() == 3)
-    number = households.get_household(reader, office.h_zhang).number
+    number = households.get_household(reader, office.h_zhang, scope=ADMIN).number
 
     def merge(dialog):
         qtbot.keyClicks(dialog.number, number)
@@ -222,8 +225,8 @@ def test_split_then_merge_back(qtbot, window):
 
     with_dialog(qtbot, page.actions["merge"].trigger, merge)
     settle(qtbot, window)
-    assert people.get_person(reader, office.zhang_xiaolong).household_id == office.h_zhang
-    assert households.get_household(reader, new_household).status == "dissolved"
+    assert people.get_person(reader, office.zhang_xiaolong, scope=ADMIN).household_id == office.h_zhang
+    assert households.get_household(reader, new_household, scope=ADMIN).status == "dissolved"
     qtbot.waitUntil(lambda: page.household_model.rowCount() == 2)
 
 
@@ -271,7 +274,7 @@ def test_keyboard_enter_opens_and_escape_returns(qtbot, window):
 def test_household_form_checks_phone_and_number_as_typed(qtbot, window):
     page = window.current_page()
     page.show_household(window.office.h_wang)
-    other_number = households.get_household(window.ctx.reader(), window.office.h_zhang).number
+    other_number = households.get_household(window.ctx.reader(), window.office.h_zhang, scope=ADMIN).number
 
     def handle(dialog):
         ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
@@ -286,11 +289,11 @@ def test_household_form_checks_phone_and_number_as_typed(qtbot, window):
 
     with_dialog(qtbot, page.actions["edit_household"].trigger, handle)
     settle(qtbot, window)
-    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    h = households.get_household(window.ctx.reader(), window.office.h_wang, scope=ADMIN)
     assert (h.phone, h.number) == ("13912345678", "B-0001")
     window.undo_action.trigger()
     settle(qtbot, window)
-    h = households.get_household(window.ctx.reader(), window.office.h_wang)
+    h = households.get_household(window.ctx.reader(), window.office.h_wang, scope=ADMIN)
     assert h.phone == "" and h.number != "B-0001"
 
 
@@ -355,7 +358,7 @@ def test_a_scanned_card_opens_its_household_or_team(qtbot, window):
 
     page = window.current_page()
     db = window.ctx.reader()
-    number = households.get_household(db, window.office.h_wang).number
+    number = households.get_household(db, window.office.h_wang, scope=ADMIN).number
     window.focus_search()
     # A scanner that cannot type Chinese types the rest of the payload, then Enter.
     qtbot.keyClicks(page.search_edit, f" 0571-88888888  {number} GO:H:{number}")
@@ -388,7 +391,7 @@ def test_leave_dates_are_picked_and_checked_before_the_confirmation(qtbot, windo
     page = window.current_page()
     office = window.office
     reader = window.ctx.reader()
-    xiaoming = next(p.id for p in households.get_household(reader, office.h_wang).active_members
+    xiaoming = next(p.id for p in households.get_household(reader, office.h_wang, scope=ADMIN).active_members
                     if p.name == "王小明")
     page.show_household(office.h_wang, xiaoming)
     asked = len(window.confirmations)
@@ -422,11 +425,11 @@ def test_leave_dates_are_picked_and_checked_before_the_confirmation(qtbot, windo
     assert str(years_ago(4)) not in refusals[0]  # the birth is told as year and month, as everywhere
     settle(qtbot, window)
     assert day.isoformat() in window.confirmations[-1][1]
-    moved = people.get_person(reader, xiaoming)
+    moved = people.get_person(reader, xiaoming, scope=ADMIN)
     assert (moved.status, moved.status_date) == ("moved_out", day.isoformat())
 
     page.show_household(office.h_wang)
-    wang_born = people.get_person(reader, office.wang_fang).birth_date
+    wang_born = people.get_person(reader, office.wang_fang, scope=ADMIN).birth_date
 
     def move_out(dialog):
         dialog.day.setDate(QDate(dt.date.fromisoformat(wang_born) - dt.timedelta(days=1)))
@@ -437,7 +440,7 @@ def test_leave_dates_are_picked_and_checked_before_the_confirmation(qtbot, windo
 
     with_dialog(qtbot, page.actions["move_out"].trigger, move_out)
     assert "早于王芳的出生" in refusals[-1] and seen["still_open"]
-    assert households.get_household(reader, office.h_wang).status == "active"
+    assert households.get_household(reader, office.h_wang, scope=ADMIN).status == "active"
 
 
 def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(qtbot, window):
@@ -456,7 +459,7 @@ def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(
 
     window.ctx.write(add, description="添加成员", changes=Changes.HOUSEHOLDS | Changes.PERSONS)
     settle(qtbot, window)
-    members = {p.name: p.id for p in households.get_household(db, office.h_zhang).active_members}
+    members = {p.name: p.id for p in households.get_household(db, office.h_zhang, scope=ADMIN).active_members}
     page.show_household(office.h_zhang, office.zhang_xiaolong)
     asked = len(window.confirmations)
     seen = {}
@@ -485,7 +488,7 @@ def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(
     assert seen["staying"] is False  # those who stay keep their relation to 张伟
     assert "张小花比户主张小龙年轻，不能是户主的母亲" in seen["refusal"] and seen["open"]
     assert "分出张小龙、陈静、张小花" in window.confirmations[-1][1]
-    moved = {name: people.get_person(db, members[name]) for name in ("张小龙", "陈静", "张小花")}
+    moved = {name: people.get_person(db, members[name], scope=ADMIN) for name in ("张小龙", "陈静", "张小花")}
     new_household = moved["张小龙"].household_id
     assert new_household != office.h_zhang
     assert {n: p.relation for n, p in moved.items()} == {"张小龙": "head", "陈静": "spouse", "张小花": "daughter"}

@@ -278,7 +278,7 @@ def test_an_administrator_adds_a_grid_worker_and_disables_them(qtbot, office_fil
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     dialog.disable_user()
     qtbot.waitUntil(lambda: "已停用" in dialog.message.text())
-    assert users.list_users(window.ctx.reader())[-1].status == "disabled"
+    assert users.list_users(window.ctx.reader(), by=window.ctx.user)[-1].status == "disabled"
     window.close()
 
 
@@ -288,7 +288,7 @@ def test_the_person_form_masks_the_id_until_revealed(qtbot, office_file):
 
     path, office = office_file
     window, page = open_as(qtbot, path, "admin")
-    person = people.get_person(window.ctx.reader(), office.zhang_wei)
+    person = people.get_person(window.ctx.reader(), office.zhang_wei, scope=ADMIN)
     form = PersonForm(window.ctx, person=person)
     qtbot.addWidget(form)
     form.show()

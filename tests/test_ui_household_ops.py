@@ -8,6 +8,9 @@ from PySide6.QtCore import QDate
 
 from gridoffice.archive import households, people
 from test_ui_archive import head_of, settle, window, with_dialog  # noqa: F401 - the window fixture
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 # A day these people were all alive (the office's ages count from today, and a move-out or death
 # before one's birth is refused), told as text the way the window tells it.
@@ -16,7 +19,7 @@ D = DAY.isoformat()
 
 
 def _member(win, person_id):
-    return people.get_person(win.ctx.reader(), person_id)
+    return people.get_person(win.ctx.reader(), person_id, scope=ADMIN)
 
 
 def _undo(qtbot, win, text):
@@ -70,12 +73,12 @@ def test_the_head_dies_and_the_spouse_becomes_head(qtbot, window):
     assert _member(window, office.zhang_wei).status == "deceased"
     assert head_of(window, office.h_zhang) == "李娜"
     # The representative was the head: the new head takes the part.
-    assert households.get_household(window.ctx.reader(), office.h_zhang).representative_id == office.li_na
+    assert households.get_household(window.ctx.reader(), office.h_zhang, scope=ADMIN).representative_id == office.li_na
     assert "李娜" in page.detail.title.text()
     _undo(qtbot, window, window.confirmations[-1][1][:-1])
     assert _member(window, office.zhang_wei).status == "active" and head_of(window, office.h_zhang) == "张伟"
     assert _member(window, office.li_na).relation == "spouse"
-    assert households.get_household(window.ctx.reader(), office.h_zhang).representative_id == office.zhang_wei
+    assert households.get_household(window.ctx.reader(), office.h_zhang, scope=ADMIN).representative_id == office.zhang_wei
 
 
 def test_the_whole_household_moves_out(qtbot, window):
@@ -89,13 +92,13 @@ def test_the_whole_household_moves_out(qtbot, window):
 
     with_dialog(qtbot, page.actions["move_out"].trigger, handle)
     settle(qtbot, window)
-    h = households.get_household(window.ctx.reader(), office.h_wang)
+    h = households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN)
     assert (h.status, h.status_date) == ("moved_out", D)
     assert all(p.status == "moved_out" for p in h.members)
     assert "已迁出" in page.detail.title.text()
     assert not page.actions["add_member"].isEnabled()
     _undo(qtbot, window, f"户{h.number}整户迁出")
-    h = households.get_household(window.ctx.reader(), office.h_wang)
+    h = households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN)
     assert (h.status, h.status_date) == ("active", None) and all(p.status == "active" for p in h.members)
 
 
@@ -103,8 +106,8 @@ def test_a_member_moves_to_another_household(qtbot, window):
     page = window.current_page()
     office = window.office
     reader = window.ctx.reader()
-    number = households.get_household(reader, office.h_wang).number
-    own = households.get_household(reader, office.h_zhang).number
+    number = households.get_household(reader, office.h_wang, scope=ADMIN).number
+    own = households.get_household(reader, office.h_zhang, scope=ADMIN).number
     page.show_household(office.h_zhang, office.zhang_xiaolong)
 
     def handle(dialog):
@@ -124,7 +127,7 @@ def test_a_member_moves_to_another_household(qtbot, window):
     assert title == "转入其他户" and "张小龙从户" in text and "王芳" in text and undoable
     person = _member(window, office.zhang_xiaolong)
     assert (person.household_id, person.relation, person.status) == (office.h_wang, "other_relative", "active")
-    assert [p.name for p in households.get_household(reader, office.h_zhang).active_members] == ["张伟", "李娜"]
+    assert [p.name for p in households.get_household(reader, office.h_zhang, scope=ADMIN).active_members] == ["张伟", "李娜"]
     _undo(qtbot, window, text[:-1])
     person = _member(window, office.zhang_xiaolong)
     assert (person.household_id, person.relation) == (office.h_zhang, "son")
@@ -133,7 +136,7 @@ def test_a_member_moves_to_another_household(qtbot, window):
 def test_the_head_moves_to_another_household_and_leaves_a_new_head(qtbot, window):
     page = window.current_page()
     office = window.office
-    number = households.get_household(window.ctx.reader(), office.h_wang).number
+    number = households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN).number
     page.show_household(office.h_zhang, office.zhang_wei)
 
     def handle(dialog):
@@ -154,7 +157,7 @@ def test_the_head_moves_to_another_household_and_leaves_a_new_head(qtbot, window
     assert head_of(window, office.h_zhang) == "张伟" and _member(window, office.li_na).relation == "spouse"
     assert (_member(window, office.zhang_wei).household_id, _member(window, office.zhang_wei).relation) == (
         office.h_zhang, "head")
-    assert [p.name for p in households.get_household(window.ctx.reader(), office.h_wang).members] == ["王芳", "王小明"]
+    assert [p.name for p in households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN).members] == ["王芳", "王小明"]
 
 
 def test_choosing_the_representative_and_undoing_it(qtbot, window):
@@ -165,14 +168,14 @@ def test_choosing_the_representative_and_undoing_it(qtbot, window):
     page.actions["representative"].trigger()
     settle(qtbot, window)
     reader = window.ctx.reader()
-    assert households.get_household(reader, office.h_zhang).representative_id == office.li_na
+    assert households.get_household(reader, office.h_zhang, scope=ADMIN).representative_id == office.li_na
     relations = [page.detail.members.item(r, 1).text() for r in range(page.detail.members.rowCount())]
     assert relations.count("配偶（户代表）") == 1 and "户主（户代表）" not in relations
     assert window.undo_action.text() == "撤销 李娜成为户{n}的户代表".format(
-        n=households.get_household(reader, office.h_zhang).number)
+        n=households.get_household(reader, office.h_zhang, scope=ADMIN).number)
     window.undo_action.trigger()
     settle(qtbot, window)
-    assert households.get_household(reader, office.h_zhang).representative_id == office.zhang_wei
+    assert households.get_household(reader, office.h_zhang, scope=ADMIN).representative_id == office.zhang_wei
     qtbot.waitUntil(lambda: "户主（户代表）" in [page.detail.members.item(r, 1).text()
                                               for r in range(page.detail.members.rowCount())])
 
@@ -195,9 +198,9 @@ def test_a_new_member_is_taken_back(qtbot, window):
     with_dialog(qtbot, page.actions["add_member"].trigger, handle)
     settle(qtbot, window)
     reader = window.ctx.reader()
-    assert len(households.get_household(reader, office.h_wang).active_members) == 3
+    assert len(households.get_household(reader, office.h_wang, scope=ADMIN).active_members) == 3
     _undo(qtbot, window, "添加成员王小花")
-    assert [p.name for p in households.get_household(reader, office.h_wang).members] == ["王芳", "王小明"]
+    assert [p.name for p in households.get_household(reader, office.h_wang, scope=ADMIN).members] == ["王芳", "王小明"]
     assert not reader.execute("SELECT 1 FROM persons WHERE name = '王小花'").fetchone()
     qtbot.waitUntil(lambda: page.detail.members.rowCount() == 2)
 
@@ -206,7 +209,7 @@ def test_a_split_and_a_merge_are_taken_back(qtbot, window):
     page = window.current_page()
     office = window.office
     reader = window.ctx.reader()
-    number = households.get_household(reader, office.h_zhang).number
+    number = households.get_household(reader, office.h_zhang, scope=ADMIN).number
     page.show_household(office.h_zhang, office.zhang_xiaolong)
     with_dialog(qtbot, page.actions["split"].trigger, lambda dialog: dialog.accept())
     settle(qtbot, window)
@@ -224,11 +227,11 @@ def test_a_split_and_a_merge_are_taken_back(qtbot, window):
 
     with_dialog(qtbot, page.actions["merge"].trigger, merge)
     settle(qtbot, window)
-    assert households.get_household(reader, office.h_wang).status == "dissolved"
+    assert households.get_household(reader, office.h_wang, scope=ADMIN).status == "dissolved"
     assert window.undo_action.text().startswith("撤销 户")
     window.undo_action.trigger()
     settle(qtbot, window)
-    h = households.get_household(reader, office.h_wang)
+    h = households.get_household(reader, office.h_wang, scope=ADMIN)
     assert h.status == "active" and [p.name for p in h.active_members] == ["王芳", "王小明"]
     assert head_of(window, office.h_wang) == "王芳"
 
@@ -245,9 +248,9 @@ def test_a_tag_is_taken_back(qtbot, window):
     with_dialog(qtbot, page.actions["tags"].trigger, handle)
     settle(qtbot, window)
     reader = window.ctx.reader()
-    assert [t.tag for t in people.tags_of(reader, office.zhang_xiaolong)] == ["floating"]
+    assert [t.tag for t in people.tags_of(reader, office.zhang_xiaolong, scope=ADMIN)] == ["floating"]
     _undo(qtbot, window, "修改张小龙的人群标签")
-    assert people.tags_of(reader, office.zhang_xiaolong, include_ended=True) == []
+    assert people.tags_of(reader, office.zhang_xiaolong, include_ended=True, scope=ADMIN) == []
 
 
 def test_hardship_of_the_household_is_recorded_and_taken_back(qtbot, window):
@@ -266,11 +269,11 @@ def test_hardship_of_the_household_is_recorded_and_taken_back(qtbot, window):
     with_dialog(qtbot, page.actions["hardship"].trigger, handle)
     settle(qtbot, window)
     reader = window.ctx.reader()
-    assert [t.tag for t in office_tags.household_tags_of(reader, office.h_wang)] == ["low_income_household"]
+    assert [t.tag for t in office_tags.household_tags_of(reader, office.h_wang, scope=ADMIN)] == ["low_income_household"]
     assert page.detail.title.text().endswith("低保户")
-    number = households.get_household(reader, office.h_wang).number
+    number = households.get_household(reader, office.h_wang, scope=ADMIN).number
     _undo(qtbot, window, f"修改户{number}的困难登记")
-    assert office_tags.household_tags_of(reader, office.h_wang, include_ended=True) == []
+    assert office_tags.household_tags_of(reader, office.h_wang, include_ended=True, scope=ADMIN) == []
 
 
 def test_an_office_register_is_added_on_the_registers_page_and_offered_for_tags(qtbot, window):
@@ -340,7 +343,7 @@ def test_moving_a_household_to_another_grid_is_taken_back(qtbot, window):
     page = window.current_page()
     office = window.office
     page.show_household(office.h_wang)
-    number = households.get_household(window.ctx.reader(), office.h_wang).number
+    number = households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN).number
 
     def handle(dialog):
         tree = dialog.picker
@@ -350,10 +353,10 @@ def test_moving_a_household_to_another_grid_is_taken_back(qtbot, window):
 
     with_dialog(qtbot, page.actions["move"].trigger, handle)
     settle(qtbot, window)
-    assert households.get_household(window.ctx.reader(), office.h_wang).org_id == office.grid_a
+    assert households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN).org_id == office.grid_a
     assert "第一网格" in window.confirmations[-1][1]
     _undo(qtbot, window, f"户{number}迁移到第一网格（网格）")
-    assert households.get_household(window.ctx.reader(), office.h_wang).org_id == office.grid_b
+    assert households.get_household(window.ctx.reader(), office.h_wang, scope=ADMIN).org_id == office.grid_b
 
 
 def _items(tree):

@@ -128,7 +128,7 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
         with qtbot.waitSignal(assign.accepted, timeout=5000):
             assign.save()
         view._chosen()
-        name = staff.get_staff(ctx.reader(), staff_id).name
+        name = staff.get_staff(ctx.reader(), staff_id, scope=ADMIN).name
         assert view.grids.item(0, 1).text() == name
     finally:
         ctx.close()

@@ -12,6 +12,9 @@ from gridoffice.store.db import open_db
 from ui.context import AppContext
 from ui.pages.org_page import OrgPage
 from tests.ui_helpers import copy_of, shown_page
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture(scope="module")
@@ -198,14 +201,14 @@ def test_staff_with_a_bad_phone_sees_the_chinese_message_and_nothing_is_saved(pa
     assert "手机号“1381234”应为以1开头的11位数字，现在是7位" in dialog.error.text()
     qtbot.waitUntil(dialog.phone.hasFocus)
     assert not page.ctx.busy
-    assert [s.name for s in staff.staff_list(page.ctx.reader())].count("钱志愿") == 0
+    assert [s.name for s in staff.staff_list(page.ctx.reader(), scope=ADMIN)].count("钱志愿") == 0
     dialog.phone.setText("138 1234 5678")
     dialog.roles.findItems("联络员", Qt.MatchFlag.MatchExactly)[0].setCheckState(Qt.CheckState.Checked)
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
-    added = [s for s in staff.staff_list(page.ctx.reader()) if s.name == "钱志愿"][0]
+    added = [s for s in staff.staff_list(page.ctx.reader(), scope=ADMIN) if s.name == "钱志愿"][0]
     assert (added.phone, added.kind, added.org_id) == ("13812345678", "volunteer", office["grid1"])
-    assert [r.role for r in staff.roles_of(page.ctx.reader(), added.id)] == ["liaison"]
+    assert [r.role for r in staff.roles_of(page.ctx.reader(), added.id, scope=ADMIN)] == ["liaison"]
     assert ["钱志愿", "志愿者", "138****5678", "联络员", "0", "第一网格"] in staff_cells(page)
 
 
@@ -222,7 +225,7 @@ def test_editing_staff_changes_roles(page, office, qtbot):
             dialog.roles.item(i).setCheckState(Qt.CheckState.Checked)
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
-    assert sorted(r.role for r in staff.roles_of(page.ctx.reader(), office["cadre"])) == ["area_head", "principal_cadre"]
+    assert sorted(r.role for r in staff.roles_of(page.ctx.reader(), office["cadre"], scope=ADMIN)) == ["area_head", "principal_cadre"]
 
 
 def test_staff_of_the_unit_itself_or_with_the_units_below(page, office):
@@ -278,7 +281,7 @@ def test_picking_five_to_ten_contacts_with_a_live_count(page, office, qtbot, ans
         qtbot.keyClick(picker.households, Qt.Key.Key_Space)
     assert "已选5户：符合每人联系5–10户（未保存）" == picker.count.text()
     qtbot.mouseClick(picker.save_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"])) == 5)
+    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"], scope=ADMIN)) == 5)
     qtbot.waitUntil(lambda: picker.count.text() == "已选5户：符合每人联系5–10户")
     assert answers["question"] == []  # within 5–10 nothing is asked
 
@@ -295,7 +298,7 @@ def test_more_than_ten_warns_and_asks_before_saving(page, office, qtbot, answers
     picker.save()
     assert "联系户将是12户，不在每人5–10户之间" in answers["question"][0]
     assert not page.ctx.busy
-    assert len(staff.contacts_of(page.ctx.reader(), office["party"])) == 3
+    assert len(staff.contacts_of(page.ctx.reader(), office["party"], scope=ADMIN)) == 3
 
 
 def test_unticking_ends_the_link_and_keeps_it_in_history(page, office, qtbot, answers):
@@ -305,8 +308,8 @@ def test_unticking_ends_the_link_and_keeps_it_in_history(page, office, qtbot, an
     picker.select_staff(office["party"])
     picker.households.item(0, 0).setCheckState(Qt.CheckState.Unchecked)
     picker.save()  # 2 households: asked, answered yes
-    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"])) == 2)
-    history = staff.contacts_of(page.ctx.reader(), office["party"], include_ended=True)
+    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"], scope=ADMIN)) == 2)
+    history = staff.contacts_of(page.ctx.reader(), office["party"], include_ended=True, scope=ADMIN)
     assert len(history) == 3 and sum(1 for c in history if c.until) == 1
 
 
@@ -360,9 +363,9 @@ def test_rename_move_and_contacts_can_be_undone_and_redone(page, office, qtbot, 
         page.contacts.households.item(row, 0).setCheckState(Qt.CheckState.Checked)
     page.contacts.save()
     qtbot.waitUntil(lambda: stack.undoText() == "保存联系户")
-    assert len(staff.contacts_of(page.ctx.reader(), office["party"])) == 5
+    assert len(staff.contacts_of(page.ctx.reader(), office["party"], scope=ADMIN)) == 5
     stack.undo()
-    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"])) == 3)
+    qtbot.waitUntil(lambda: len(staff.contacts_of(page.ctx.reader(), office["party"], scope=ADMIN)) == 3)
 
 
 def test_a_change_made_while_the_page_was_hidden_shows_on_return(page, office, qtbot):
@@ -403,7 +406,7 @@ def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, o
     reader = page.ctx.reader()
     page.ctx.write(lambda db: staff.add_role(db, office["doctor"], "liaison", office["grid1"]),
                    description="任职", changes=Changes.STAFF)
-    qtbot.waitUntil(lambda: [r.role for r in staff.roles_of(reader, office["doctor"])] == ["liaison"])
+    qtbot.waitUntil(lambda: [r.role for r in staff.roles_of(reader, office["doctor"], scope=ADMIN)] == ["liaison"])
     page.select_unit(office["grid1"])
     row = [cells[0] for cells in staff_cells(page)].index("郑医生")
     page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
@@ -413,8 +416,8 @@ def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, o
     dialog.unit.set_current_unit(office["grid2"])
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
-    assert staff.get_staff(reader, office["doctor"]).org_id == office["grid2"]
-    roles = staff.roles_of(reader, office["doctor"], include_ended=True)
+    assert staff.get_staff(reader, office["doctor"], scope=ADMIN).org_id == office["grid2"]
+    roles = staff.roles_of(reader, office["doctor"], include_ended=True, scope=ADMIN)
     assert [(r.role, r.org_id, r.until is None) for r in roles] == [
         ("liaison", office["grid1"], False), ("liaison", office["grid2"], True)]
     assert "郑医生" not in [cells[0] for cells in staff_cells(page)]
@@ -429,14 +432,14 @@ def test_a_staff_member_leaving_is_taken_back(page, office, qtbot, answers):
     row = next(r for r in range(page.staff_model.rowCount()) if page.staff_model.record(r).id == party)
     page.staff_table.setCurrentIndex(page.staff_model.index(row, 0))
     page.staff_left()
-    qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "left")
-    assert staff.contacts_of(reader, party) == []
+    qtbot.waitUntil(lambda: staff.get_staff(reader, party, scope=ADMIN).status == "left")
+    assert staff.contacts_of(reader, party, scope=ADMIN) == []
     # The undo step is pushed when the write's result reaches the window, a moment after the commit.
-    name = staff.get_staff(reader, party).name
+    name = staff.get_staff(reader, party, scope=ADMIN).name
     qtbot.waitUntil(lambda: stack.undoText() == f"登记{name}离岗")
     stack.undo()
-    qtbot.waitUntil(lambda: staff.get_staff(reader, party).status == "active")
-    assert len(staff.contacts_of(reader, party)) == 3
+    qtbot.waitUntil(lambda: staff.get_staff(reader, party, scope=ADMIN).status == "active")
+    assert len(staff.contacts_of(reader, party, scope=ADMIN)) == 3
 
 
 def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qtbot):
@@ -458,11 +461,11 @@ def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qt
     dialog.resident.setText("H-901 陈书记")
     ok(dialog)
     qtbot.waitUntil(lambda: "户号H-901中没有在册的“陈书记”" in dialog.error.text())
-    assert staff.get_staff(page.ctx.reader(), office["cadre"]).person_id is None
+    assert staff.get_staff(page.ctx.reader(), office["cadre"], scope=ADMIN).person_id is None
     dialog.resident.setText("H-900 陈书记")
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
-    assert staff.resident_of(page.ctx.reader(), office["cadre"]) == ("H-900 陈书记", "中共党员")
+    assert staff.resident_of(page.ctx.reader(), office["cadre"], scope=ADMIN) == ("H-900 陈书记", "中共党员")
     qtbot.keyClick(page.staff_table, Qt.Key.Key_Return)
     again = page.dialog
     assert again.resident.text() == "H-900 陈书记"

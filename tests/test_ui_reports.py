@@ -12,6 +12,8 @@ from ui.context import AppContext
 from ui.pages.reports_page import ReportsPage
 from gridoffice.access.users import whole_office
 
+ADMIN = whole_office("测试员")
+
 AUDITOR = whole_office("测试员")  # a role that reads the audit trail
 
 
@@ -172,7 +174,7 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
     office = users.whole_office("admin")
     leader_id = users.create_user(db, "leader", "gridoffice1", "leader", by=office)
     admin = users.get_user(db, users.create_user(db, "chief", "gridoffice2", "admin", by=office))
-    member = staff.staff_list(db)[0]
+    member = staff.staff_list(db, scope=ADMIN)[0]
     db.close()
 
     admin_ctx = AppContext(path, user=admin)

@@ -285,7 +285,7 @@ def test_the_person_form_offers_reveal_only_to_roles_that_may(office, role, qtbo
 
     user = office["by_role"][role]
     ctx = AppContext(office["path"], user)
-    form = PersonForm(ctx, person=people.get_person(ctx.reader(), office["o"].zhang_wei))
+    form = PersonForm(ctx, person=people.get_person(ctx.reader(), office["o"].zhang_wei, scope=ADMIN))
     qtbot.addWidget(form)
     form.show()
     masked, button = form.masked_cells["id_number"]

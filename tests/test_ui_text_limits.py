@@ -11,6 +11,9 @@ from gridoffice.normalize import LIMITS
 from ui.context import AppContext
 from ui.main_window import MainWindow
 from tests.ui_helpers import office_copy
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 @pytest.fixture
@@ -48,4 +51,4 @@ def test_a_note_over_its_limit_is_named_with_the_limit_and_not_saved(qtbot, wind
     page.actions["edit_person"].trigger()
     assert seen["visible"]
     assert seen["message"] == f"备注过长：最多{limit}个字，现在有{limit + 1}个字，请删减"
-    assert people.get_person(window.ctx.reader(), window.office.wang_fang).notes == ""
+    assert people.get_person(window.ctx.reader(), window.office.wang_fang, scope=ADMIN).notes == ""

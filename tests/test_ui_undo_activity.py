@@ -293,9 +293,9 @@ def test_staff_added_and_edited_are_taken_back(qtbot, window):
     dialog.phone.setText("13912345678")
     ok(dialog)
     qtbot.waitUntil(lambda: page.dialog is None)
-    assert staff.get_staff(reader, window.worker).phone == "13912345678"
+    assert staff.get_staff(reader, window.worker, scope=ADMIN).phone == "13912345678"
     undo(qtbot, window, "修改工作人员王网格")
-    assert staff.get_staff(reader, window.worker).phone == ""
+    assert staff.get_staff(reader, window.worker, scope=ADMIN).phone == ""
     undo(qtbot, window, "新增工作人员钱志愿")
     assert not reader.execute("SELECT 1 FROM staff WHERE name = '钱志愿'").fetchone()
     qtbot.waitUntil(lambda: names(page) == ["王网格"])
@@ -314,10 +314,10 @@ def test_a_team_and_its_member_are_taken_back(qtbot, window):
     ok(dialog)
     qtbot.waitUntil(lambda: page.members_table.rowCount() == 1)
     reader = window.ctx.reader()
-    [team] = staff.teams_of(reader, window.office.grid_a)
+    [team] = staff.teams_of(reader, window.office.grid_a, scope=ADMIN)
     undo(qtbot, window, "王网格加入第一网格服务团队")
-    assert staff.team_members(reader, team.id) == []
+    assert staff.team_members(reader, team.id, scope=ADMIN) == []
     qtbot.waitUntil(lambda: page.members_table.rowCount() == 0)
     undo(qtbot, window, "新建服务团队第一网格服务团队")
-    assert staff.teams_of(reader, window.office.grid_a) == []
+    assert staff.teams_of(reader, window.office.grid_a, scope=ADMIN) == []
     qtbot.waitUntil(lambda: page.team_list.count() == 0)

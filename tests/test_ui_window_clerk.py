@@ -15,6 +15,9 @@ from test_import import messy_workbook
 from ui.context import AppContext, User
 from ui.dialogs.import_wizard import ImportWizard
 from ui.main_window import MainWindow
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 
 def grab(widget, name: str) -> None:
@@ -179,7 +182,7 @@ def test_history_and_the_audit_page_read_as_sentences(qtbot, tmp_path):
     masking.reveal(db, "persons", office.zhang_xiaolong, "id_number", "核对低保材料", scope=scope)
     new_id = households.split_household(db, office.h_zhang, [office.zhang_xiaolong], office.zhang_xiaolong,
                                         today=households.dt.date(2026, 3, 1))
-    new_number = households.get_household(db, new_id).number
+    new_number = households.get_household(db, new_id, scope=ADMIN).number
     db.close()
     win, page = open_window(qtbot, path, User("书记", "leader"))
     page.show_household(office.h_zhang)

@@ -282,7 +282,7 @@ def test_an_account_linked_to_a_staff_member_opens_on_their_record_and_is_asked_
     wang_id = users.create_user(db, "wang", "gridoffice1", "clerk", by=users.whole_office("测试员"),
                                 display_name="王工作")
     admin = users.get_user(db, users.create_user(db, "zhuren", "gridoffice1", "admin", by=users.whole_office("测试员")))
-    own_name = staff.get_staff(db, own).name
+    own_name = staff.get_staff(db, own, scope=ADMIN).name
     db.close()
 
     admin_ctx = AppContext(office_path, user=admin)

@@ -171,7 +171,7 @@ def test_only_an_administrator_manages_users_and_accounts_are_disabled_not_delet
     with pytest.raises(users.LoginFailed) as err:
         users.login(office, "li", "gridoffice1")
     assert "已停用" in err.value.message
-    assert [u.name for u in users.list_users(office)] == ["admin", "li"]
+    assert [u.name for u in users.list_users(office, by=ADMIN)] == ["admin", "li"]
 
 
 def test_an_unknown_name_is_checked_with_the_scrypt_of_an_account(monkeypatch):

@@ -9,6 +9,9 @@ from gridoffice.archive import households, people
 from gridoffice.org import regions
 from gridoffice.idcard import make_id
 from gridoffice.archive.people import PersonInput
+from gridoffice.access.users import whole_office
+
+ADMIN = whole_office("测试员")
 
 TODAY = dt.date.today()
 
@@ -44,13 +47,13 @@ def build_office(db) -> Office:
     h_zhang = households.create_household(
         db, org_id=grid_a, head=PersonInput("张伟", id_number=pid(years_ago(70), 11)),
         address="幸福小区1幢101室", phone="13800000001", contact_class=1)
-    zhang = households.get_household(db, h_zhang).head.id
+    zhang = households.get_household(db, h_zhang, scope=ADMIN).head.id
     li_na = households.add_member(db, h_zhang, PersonInput("李娜", id_number=pid(years_ago(68), 22)), "spouse")
     xiaolong = households.add_member(db, h_zhang, PersonInput("张小龙", id_number=pid(years_ago(40), 13)), "son")
     people.add_tag(db, li_na, "disabled")
     h_wang = households.create_household(
         db, org_id=grid_b, head=PersonInput("王芳", id_number=pid(years_ago(34), 24)), address="幸福小区2幢201室")
-    wang = households.get_household(db, h_wang).head.id
+    wang = households.get_household(db, h_wang, scope=ADMIN).head.id
     households.add_member(db, h_wang, PersonInput("王小明", id_number=pid(years_ago(4), 15)), "son")
     h_zhao = households.create_household(
         db, org_id=grid_b, head=PersonInput("赵强", id_number=pid(years_ago(50), 17)), address="幸福小区3幢")

@@ -147,7 +147,7 @@ class HouseholdOperations:
         person = self.page.detail.current_person()
         if person is None or person.status != "active":
             return
-        current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id)]
+        current = [t.tag for t in people.tags_of(self.ctx.reader(), person.id, scope=self.page.scope)]
         dialog = TagDialog(tr("人群标签：{name}").format(name=person.name), current,
                            [(r.code, r.label) for r in office_tags.registers(self.ctx.reader())], self.page)
         for code, box in dialog.boxes.items():
@@ -229,7 +229,7 @@ class HouseholdOperations:
         h = self._household()
         if h is None or not self.page.scope.sees_tag("low_income"):
             return
-        current = [t.tag for t in office_tags.household_tags_of(self.ctx.reader(), h.id)]
+        current = [t.tag for t in office_tags.household_tags_of(self.ctx.reader(), h.id, scope=self.page.scope)]
         dialog = TagDialog(tr("低保户、困难户登记：户{n}").format(n=h.number), current,
                            [(code, vocab.label(vocab.HOUSEHOLD_TAGS, code)) for code in vocab.HOUSEHOLD_TAGS], self.page)
         if not dialog.exec():

@@ -14,7 +14,7 @@ from gridoffice import ages, vocab
 from gridoffice.archive import office_tags, people
 from gridoffice.audit import history
 from gridoffice.org import regions, staff
-from gridoffice.errors import NotFound
+from gridoffice.errors import NotFound, PermissionDenied
 from gridoffice.archive.households import Household, get_household
 from gridoffice.masking import mask_id, mask_phone, mask_text
 
@@ -133,8 +133,8 @@ class HouseholdView(QWidget):
             return
         db = self.ctx.reader()
         try:
-            h = get_household(db, household_id)
-        except NotFound:
+            h = get_household(db, household_id, scope=self.ctx.scope())
+        except (NotFound, PermissionDenied):
             self.clear()
             return
         keep = select_person if select_person is not None else (
@@ -146,14 +146,14 @@ class HouseholdView(QWidget):
             status += f" {h.status_date}"
         title = tr("户号 {n}　户主 {head}　【{status}】").format(
             n=h.number, head=head.name if head else tr("（无）"), status=status)
-        if self.ctx.scope().sees_tag("low_income"):  # hardship is shown to the roles that see it
-            hardship = [vocab.label(vocab.HOUSEHOLD_TAGS, t.tag) for t in office_tags.household_tags_of(db, h.id)]
-            title += "　" + "、".join(hardship) if hardship else ""
+        hardship = [vocab.label(vocab.HOUSEHOLD_TAGS, t.tag)  # none for the roles that do not see hardship
+                    for t in office_tags.household_tags_of(db, h.id, scope=self.ctx.scope())]
+        title += "　" + "、".join(hardship) if hardship else ""
         self.title.setText(title)
         self.fields["address"].setText(h.address or tr("（未填）"))
         self.fields["grid"].setText(self._unit_path(db, h.org_id))
         self.fields["contact_class"].setText(vocab.label(vocab.CONTACT_CLASSES, h.contact_class))
-        contacts = staff.contact_staff_of(db, h.id)
+        contacts = staff.contact_staff_of(db, h.id, scope=self.ctx.scope())
         self.fields["contacts"].setText("、".join(c.staff_name for c in contacts) or tr("（未落实联系人）"))
         self.fields["phone"].setText(mask_phone(h.phone) if h.phone else tr("（未填）"))
         self.reveal_phone.setVisible(bool(h.phone) and self.ctx.can("reveal"))
@@ -217,7 +217,8 @@ class HouseholdView(QWidget):
     def _fill_history(self, db, h: Household) -> None:
         self.history.clear()
         items = []
-        for t in history.tell(db, history.household_entries(db, h.id, self.ctx.scope())):
+        scope = self.ctx.scope()
+        for t in history.tell(db, history.household_entries(db, h.id, scope), scope=scope):
             item = QTreeWidgetItem([t.at, t.actor, t.subject, t.action, t.text])
             item.setToolTip(4, t.text)
             items.append(item)

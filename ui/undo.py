@@ -100,9 +100,10 @@ def _push(ctx, text: str, do, undo, on_done, changes: Changes = ARCHIVE):
 def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None, initiator: object = None) -> None:
     """update_person with the given changes; undo writes the old values back."""
     old: dict = {}
+    scope = ctx.scope()
 
     def do(db: Database):
-        current = people.get_person(db, person_id)
+        current = people.get_person(db, person_id, scope=scope)
         old.clear()
         old.update({k: getattr(current, k) or "" for k in changes})
         return people.update_person(db, person_id, **changes)
@@ -114,9 +115,10 @@ def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None, ini
 
 def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=None, initiator: object = None) -> None:
     old: dict = {}
+    scope = ctx.scope()
 
     def do(db: Database):
-        current = households.get_household(db, household_id)
+        current = households.get_household(db, household_id, scope=scope)
         old.clear()
         old.update({k: getattr(current, k) for k in changes})
         households.update_household(db, household_id, **changes)
@@ -128,9 +130,10 @@ def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=Non
 
 def move_household(ctx, household_id: int, org_id: int, text: str, on_done=None, initiator: object = None) -> None:
     old: dict = {}
+    scope = ctx.scope()
 
     def do(db: Database):
-        old["org_id"] = households.get_household(db, household_id).org_id
+        old["org_id"] = households.get_household(db, household_id, scope=scope).org_id
         households.move_household(db, household_id, org_id)
 
     ctx.write(do, description=text, changes=ARCHIVE | Changes.ORG, initiator=initiator,
@@ -143,9 +146,10 @@ def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str
                 on_done=None, initiator: object = None) -> None:
     """Undo makes the old head head again and gives everyone else their old relation back."""
     before: dict = {}
+    scope = ctx.scope()
 
     def do(db: Database):
-        h = households.get_household(db, household_id)
+        h = households.get_household(db, household_id, scope=scope)
         before.clear()
         before["head"] = h.head.id if h.head else None
         before["relations"] = {p.id: p.relation for p in h.active_members}

@@ -98,6 +98,14 @@ class Scope:
         return (f"({column} IN (SELECT id FROM staff WHERE {self.units('org_id')}) OR {column} IN "
                 f"(SELECT c.staff_id FROM contacts c WHERE c.until IS NULL AND {self.households('c.household_id')}))")
 
+    def colleagues(self, column: str) -> str:
+        """`column` (a staff id) names a staff member the user may read: one of `staff`'s, or one placed
+        on a unit above the user's own (the community's cadres a grid worker works with)."""
+        if self.org_ids is None:
+            return "1"
+        above = [int(i) for i in (self.path or "").strip("/").split("/") if i]
+        return f"({self.staff(column)} OR {column} IN (SELECT id FROM staff WHERE {org_in('org_id', above)}))"
+
     # ---- checks --------------------------------------------------------------------------------
     def sees(self, org_id: int | None) -> bool:
         return self.org_ids is None or org_id in self.org_ids
@@ -172,6 +180,25 @@ def _under(db, org_id: int | None, path: str | None) -> bool:
         return False
     row = db.execute("SELECT path FROM org_units WHERE id = ?", [org_id]).fetchone()
     return row is not None and row[0].startswith(path)
+
+
+def readable_household(db, scope: Scope, household_id: int | None) -> None:
+    """Refuse a read concerning a household outside the user's scope (an unknown id too: its absence
+    is nobody's business outside the whole office)."""
+    if scope.whole_office:
+        return
+    if household_id is None or not db.execute(
+            f"SELECT 1 FROM households WHERE id = ? AND {scope.units('org_id')}", [household_id]).fetchone():
+        scope.refuse()
+
+
+def readable_staff(db, scope: Scope, staff_id: int | None) -> None:
+    """Refuse a read concerning a staff member the user may not read (Scope.colleagues)."""
+    if scope.whole_office:
+        return
+    if staff_id is None or not db.execute(
+            f"SELECT 1 FROM staff WHERE id = ? AND {scope.colleagues('id')}", [staff_id]).fetchone():
+        scope.refuse()
 
 
 def writable_household(db, household_id: int | None) -> None:

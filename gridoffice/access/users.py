@@ -140,7 +140,9 @@ def get_user(db: Database, user_id: int) -> User:
     return _user(row)
 
 
-def list_users(db: Database) -> list[User]:
+def list_users(db: Database, *, by: User | Scope) -> list[User]:
+    """Every account, for a role that manages users."""
+    require(by, "manage_users")
     return [_user(r) for r in db.execute(f"SELECT {_COLUMNS} FROM users ORDER BY status, name")]
 
 

@@ -22,7 +22,7 @@ from gridoffice.i18n import tr
 from gridoffice.masking import mask_birth
 from gridoffice.normalize import check_length, clean_field, clean_text, normalize_phone
 from gridoffice.archive.people import Person, PersonInput, columns, persons_of, relation_code, validate_person
-from gridoffice.access.scope import writable
+from gridoffice.access.scope import Scope, writable
 from gridoffice.vocab import CONTACT_CLASS_SHORT, CONTACT_CLASSES, HOUSEHOLD_STATUS, PERSON_STATUS
 
 
@@ -52,15 +52,18 @@ class Household:
 _HOUSEHOLD_COLUMNS = [f.name for f in fields(Household) if f.name != "members"]
 
 
-def get_household(db: Database, household_id: int) -> Household:
+def get_household(db: Database, household_id: int, *, scope: Scope) -> Household:
+    """One household with everyone ever in it; one outside the user's scope is refused."""
     found = records.require(db, "households", household_id, "户")
-    return Household(*[found[c] for c in _HOUSEHOLD_COLUMNS], members=tuple(persons_of(db, household_id)))
+    scope.require_org(found["org_id"])
+    return Household(*[found[c] for c in _HOUSEHOLD_COLUMNS], members=tuple(persons_of(db, household_id, scope=scope)))
 
 
-def find_by_number(db: Database, number: str) -> Household | None:
-    """The household numbered exactly `number`, whatever its status; None when there is none."""
+def find_by_number(db: Database, number: str, *, scope: Scope) -> Household | None:
+    """The household numbered exactly `number`, whatever its status; None when there is none, and a
+    refusal when it lies outside the user's scope."""
     row = db.execute("SELECT id FROM households WHERE number = ?", [number]).fetchone()
-    return get_household(db, row[0]) if row else None
+    return get_household(db, row[0], scope=scope) if row else None
 
 
 # ---- checks shared by the operations ---------------------------------------------------------

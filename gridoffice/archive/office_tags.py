@@ -21,7 +21,7 @@ from gridoffice.audit import records
 from gridoffice.errors import PermissionDenied, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
-from gridoffice.access.scope import acting, writable
+from gridoffice.access.scope import Scope, acting, readable_household, writable
 from gridoffice.vocab import HOUSEHOLD_TAGS, OFFICE_TAG_PREFIX, SENSITIVE_OFFICE_PREFIX, SENSITIVE_TAGS, TAGS
 
 
@@ -102,18 +102,27 @@ class HouseholdTag:
     note: str
 
 
-def household_tags_of(db: Database, household_id: int, *, include_ended: bool = False) -> list[HouseholdTag]:
+def household_tags_of(db: Database, household_id: int, *, scope: Scope,
+                      include_ended: bool = False) -> list[HouseholdTag]:
+    """A household's 低保户/困难户 entries, for the roles that see hardship (none for the others); a
+    household outside the user's scope is refused."""
+    readable_household(db, scope, household_id)
+    if not scope.sees_tag("low_income"):
+        return []
     where = "" if include_ended else " AND until IS NULL"
     return [HouseholdTag(*r) for r in db.execute(
         f"SELECT id, household_id, tag, since, until, coalesce(note, '') FROM household_tags WHERE household_id = ?"
         f"{where} ORDER BY since, id", [household_id])]
 
 
-def all_household_tags(db: Database) -> list[HouseholdTag]:
-    """Every household's 低保户/困难户 entries, ended ones too, by household then since."""
+def all_household_tags(db: Database, scope: Scope) -> list[HouseholdTag]:
+    """Every 低保户/困难户 entry of the user's scope, ended ones too, by household then since; none for
+    the roles that do not see hardship."""
+    if not scope.sees_tag("low_income"):
+        return []
     return [HouseholdTag(*r) for r in db.execute(
         "SELECT id, household_id, tag, since, until, coalesce(note, '') FROM household_tags "
-        "ORDER BY household_id, since, id")]
+        f"WHERE {scope.households('household_id')} ORDER BY household_id, since, id")]
 
 
 def _household_code(tag: str) -> str:

@@ -18,7 +18,7 @@ from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.idcard import check_consistency, parse_id
 from gridoffice.normalize import clean_field, clean_text, normalize_phone, require_name
-from gridoffice.access.scope import Scope, writable
+from gridoffice.access.scope import Scope, readable_household, writable
 from gridoffice.archive.tag_entries import tag_code
 from gridoffice.vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, code_of
 
@@ -160,13 +160,24 @@ def add_person(db: Database, person: PersonInput, *, today: dt.date | None = Non
     return person_id
 
 
-def get_person(db: Database, person_id: int) -> Person:
+def get_person(db: Database, person_id: int, *, scope: Scope) -> Person:
+    """One person of a household in the user's scope (a person not yet placed: the whole office's)."""
+    person = _person(db, person_id)
+    if not scope.whole_office:
+        readable_household(db, scope, person.household_id)
+    return person
+
+
+def _person(db: Database, person_id: int) -> Person:
+    """The row for the writes below, which check the connection's bound scope themselves."""
     records.require(db, "persons", person_id, "人员")
     return Person(*db.execute(f"SELECT {_PERSON_COLUMNS} FROM persons WHERE id = ?", [person_id]).fetchone())
 
 
-def persons_of(db: Database, household_id: int) -> list[Person]:
-    """Everyone ever in the household: active first, the head first, then by age."""
+def persons_of(db: Database, household_id: int, *, scope: Scope) -> list[Person]:
+    """Everyone ever in the household: active first, the head first, then by age; a household
+    outside the user's scope is refused."""
+    readable_household(db, scope, household_id)
     rows = db.execute(
         f"SELECT {_PERSON_COLUMNS} FROM persons WHERE household_id = ? ORDER BY status != 'active', "
         "relation IS NOT 'head', birth_date IS NULL, birth_date, id",
@@ -181,7 +192,7 @@ def update_person(db: Database, person_id: int, *, today: dt.date | None = None,
     if unknown:
         raise ValueError(f"not person fields: {sorted(unknown)}")
     with db.atomic():
-        current = get_person(db, person_id)
+        current = _person(db, person_id)
         _writable(db, current)
         if current.status != "active":
             raise RuleViolation(tr("{name}{status}，档案只读，不能修改").format(
@@ -228,7 +239,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
     code = _tag_code(db, tag)
     since = records.parse_day(since, "since", "开始日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
-        person = get_person(db, person_id)
+        person = _person(db, person_id)
         _writable(db, person, code)
         if person.status != "active":
             raise RuleViolation(tr("{name}{status}，不能加入名册").format(
@@ -248,7 +259,7 @@ def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
     code = _tag_code(db, tag)
     until = records.parse_day(until, "until", "结束日期", today=today) or (today or dt.date.today()).isoformat()
     with db.atomic():
-        person = get_person(db, person_id)
+        person = _person(db, person_id)
         _writable(db, person, code)
         found = db.execute("SELECT id, since FROM person_tags WHERE person_id = ? AND tag = ? AND until IS NULL",
                            [person_id, code]).fetchone()
@@ -262,28 +273,31 @@ def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
 
 def visible_tags_of(db: Database, person_ids: list[int], scope: Scope, *,
                     include_ended: bool = False) -> list[Tag]:
-    """The tags of some persons that the user's role may see (sensitive ones only for roles that
-    need them), in one query, by person then since."""
+    """The tags of some persons of the user's scope that the role may see (sensitive ones only for
+    roles that need them), in one query, by person then since; persons outside the scope have none."""
     if not person_ids:
         return []
     where = "" if include_ended else " AND until IS NULL"
     rows = db.execute(
         f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags "
-        f"WHERE person_id IN ({','.join('?' * len(person_ids))}) AND {scope.tags_sql('tag')}{where} ORDER BY person_id, since, id",
-        list(person_ids)).fetchall()
+        f"WHERE person_id IN ({','.join('?' * len(person_ids))}) AND {scope.tags_sql('tag')}{_of_scope(scope)}{where} "
+        "ORDER BY person_id, since, id", list(person_ids)).fetchall()
     return [Tag(*r) for r in rows]
+
+
+def _of_scope(scope: Scope) -> str:
+    """` AND person_id` names a person of a household in the scope (nothing for the whole office)."""
+    return "" if scope.whole_office else f" AND person_id IN (SELECT id FROM persons WHERE {scope.households('household_id')})"
 
 
 def all_visible_tags(db: Database, scope: Scope) -> list[Tag]:
-    """Every tag entry of the office that the role may see, ended ones too, by person then since."""
+    """Every tag entry of the user's scope that the role may see, ended ones too, by person then since."""
     return [Tag(*r) for r in db.execute(
-        f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE {scope.tags_sql('tag')} "
-        "ORDER BY person_id, since, id")]
+        f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE {scope.tags_sql('tag')}"
+        f"{_of_scope(scope)} ORDER BY person_id, since, id")]
 
 
-def tags_of(db: Database, person_id: int, *, include_ended: bool = False) -> list[Tag]:
-    where = "" if include_ended else " AND until IS NULL"
-    rows = db.execute(
-        f"SELECT id, person_id, tag, since, until, coalesce(note, '') FROM person_tags WHERE person_id = ?{where} "
-        "ORDER BY since, id", [person_id]).fetchall()
-    return [Tag(*r) for r in rows]
+def tags_of(db: Database, person_id: int, *, scope: Scope, include_ended: bool = False) -> list[Tag]:
+    """A person's tags that the role may see; a person outside the user's scope is refused."""
+    get_person(db, person_id, scope=scope)
+    return visible_tags_of(db, [person_id], scope, include_ended=include_ended)

@@ -117,10 +117,16 @@ def action_label(code: str) -> str:
     return tr("其他操作")
 
 
-class _Names:
-    """Names of the rows the entries mention, fetched once per table."""
+# Tables whose rows belong to a scope (the others are named for everyone: units, accounts, categories).
+_SCOPED = ("persons", "households", "staff", "matters", "teams")
 
-    def __init__(self, db: Database, entries: list[Entry]):
+
+class _Names:
+    """Names of the rows the entries mention, fetched once per table: only those of the user's scope
+    (a person, a household, a staff member, a matter or a team elsewhere is not named)."""
+
+    def __init__(self, db: Database, entries: list[Entry], scope: Scope):
+        self.whole_office = scope.whole_office
         wanted: dict[str, set[int]] = {}
         for e in entries:
             if e.table_name and e.row_id is not None:
@@ -132,12 +138,17 @@ class _Names:
         self.tag_labels = office_tags.labels(db)  # the office's own registers are named too
         self.tag_person: dict[int, int] = {}
         if wanted.get("person_tags"):
-            self.tag_person = dict(self._rows(db, "SELECT id, person_id FROM person_tags", wanted["person_tags"]))
+            self.tag_person = dict(self._rows(db, "SELECT id, person_id FROM person_tags WHERE 1",
+                                              wanted["person_tags"]))
             wanted.setdefault("persons", set()).update(self.tag_person.values())
-        queries = {"persons": "SELECT id, name FROM persons", "households": "SELECT id, number FROM households",
-                   "org_units": "SELECT id, name FROM org_units", "staff": "SELECT id, name FROM staff",
-                   "matters": "SELECT id, number FROM matters", "users": "SELECT id, name FROM users",
-                   "matter_categories": "SELECT id, name FROM matter_categories", "teams": "SELECT id, name FROM teams"}
+        queries = {"persons": f"SELECT id, name FROM persons WHERE {scope.households('household_id')}",
+                   "households": f"SELECT id, number FROM households WHERE {scope.units('org_id')}",
+                   "org_units": "SELECT id, name FROM org_units WHERE 1",
+                   "staff": f"SELECT id, name FROM staff WHERE {scope.colleagues('id')}",
+                   "matters": f"SELECT id, number FROM matters m WHERE {scope.matters('m')}",
+                   "users": "SELECT id, name FROM users WHERE 1",
+                   "matter_categories": "SELECT id, name FROM matter_categories WHERE 1",
+                   "teams": f"SELECT id, name FROM teams WHERE {scope.units('grid_id')}"}
         self.names = {table: dict(self._rows(db, sql, wanted.get(table, ()))) for table, sql in queries.items()}
 
     @staticmethod
@@ -146,13 +157,13 @@ class _Names:
         rows = []
         for start in range(0, len(ids), 500):
             chunk = ids[start:start + 500]
-            rows += db.execute(f"{sql} WHERE id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+            rows += db.execute(f"{sql} AND id IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
         return rows
 
     def of(self, table: str, row_id) -> str:
         name = self.names.get(table, {}).get(row_id)
         if name is None:
-            return tr("（已不存在）")
+            return tr("（已不存在）") if self.whole_office else tr("（已不存在或不在您负责的范围内）")
         if table == "households":
             return tr("户{number}").format(number=name)
         if table == "matters":
@@ -165,6 +176,19 @@ class _Names:
         if e.table_name in self.names and e.row_id is not None:
             return self.of(e.table_name, e.row_id)
         return tr(SUBJECTS.get(e.table_name or "", "")) if e.table_name in SUBJECTS else ""
+
+    def outside(self, e: Entry) -> bool:
+        """Whether an entry concerns a resident, a household, a staff member, a team or a matter outside
+        the user's scope (or a record naming a resident or household there): its values are not told."""
+        if self.whole_office:
+            return False
+        if e.table_name == "person_tags":
+            return self.tag_person.get(e.row_id) not in self.names["persons"]
+        if e.table_name in _SCOPED and e.row_id is not None:
+            return e.row_id not in self.names[e.table_name]
+        return any(REFERENCES.get(key) in ("persons", "households") and isinstance(value, int)
+                   and value not in self.names[REFERENCES[key]]
+                   for values in (e.old or {}, e.new or {}) for key, value in values.items())
 
 
 def _value(key: str, value, table: str | None, names: _Names) -> str:
@@ -233,12 +257,15 @@ def _special(e: Entry, names: _Names) -> str | None:
     return None
 
 
-def tell(db: Database, entries: list[Entry]) -> list[Told]:
-    """The entries in words, in the order given."""
-    names = _Names(db, entries)
+def tell(db: Database, entries: list[Entry], *, scope: Scope) -> list[Told]:
+    """The entries in words, in the order given, naming only the rows of the user's scope."""
+    names = _Names(db, entries, scope)
     told = []
     for e in entries:
-        text = _special(e, names)
+        if names.outside(e):
+            text = tr("（不在您负责的范围内，内容不显示）")
+        else:
+            text = _special(e, names)
         told.append(Told(e.id, e.at, e.actor, action_label(e.action), names.subject(e),
                          _changes(e, names) if text is None else text))
     return told

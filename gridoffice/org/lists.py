@@ -12,6 +12,7 @@ from typing import Sequence
 from sqlite_utils import Database
 
 from gridoffice.org import regions
+from gridoffice.access.scope import Scope
 
 
 @dataclass(frozen=True)
@@ -40,25 +41,29 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
-def staff_rows(db: Database, org_ids: Sequence[int]) -> list[StaffRow]:
-    """Active staff attached to any of the units, by name."""
+def staff_rows(db: Database, org_ids: Sequence[int], *, scope: Scope) -> list[StaffRow]:
+    """Active staff attached to any of the units, by name: those the user may read (Scope.colleagues),
+    with the contacts they keep in the user's scope."""
     org_ids = list(org_ids)
     if not org_ids:
         return []
     rows = db.execute(
         "SELECT s.id, s.name, s.kind, coalesce(s.phone, ''), s.org_id, coalesce(u.name, ''), "
         "(SELECT group_concat(r.role, ',') FROM staff_roles r WHERE r.staff_id = s.id AND r.until IS NULL), "
-        "(SELECT count(*) FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL) "
-        "FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
-        f"WHERE s.status = 'active' AND s.org_id IN ({_marks(len(org_ids))}) ORDER BY s.name, s.id",
+        "(SELECT count(*) FROM contacts c WHERE c.staff_id = s.id AND c.until IS NULL "
+        f"AND {scope.households('c.household_id')}) FROM staff s LEFT JOIN org_units u ON u.id = s.org_id "
+        f"WHERE s.status = 'active' AND s.org_id IN ({_marks(len(org_ids))}) AND {scope.colleagues('s.id')} "
+        "ORDER BY s.name, s.id",
         org_ids,
     ).fetchall()
     return [StaffRow(r[0], r[1], r[2], r[3], r[4], r[5], tuple(r[6].split(",")) if r[6] else (), r[7])
             for r in rows]
 
 
-def grid_households(db: Database, org_id: int) -> list[HouseholdChoice]:
-    """Households in the register within the unit's subtree, by number, with their current contacts."""
+def grid_households(db: Database, org_id: int, *, scope: Scope) -> list[HouseholdChoice]:
+    """Households in the register within the unit's subtree, by number, with their current contacts;
+    a unit outside the user's scope is refused."""
+    scope.require_org(org_id)
     scope = ("SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
              "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'")
     bounds = list(regions.get_unit(db, org_id).subtree)

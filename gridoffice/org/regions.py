@@ -288,14 +288,15 @@ def _end_links(db: Database, table: str, where: str, params: list, day: str) -> 
         records.update(db, table, row_id, {"until": max(day, since or day)}, "retire_unit")
 
 
-def counts(db: Database) -> dict[int, Counts]:
-    """Active households and persons per node, each node counting its whole subtree.
+def counts(db: Database, scope: Scope) -> dict[int, Counts]:
+    """Active households and persons per node of the user's scope, each node counting its whole subtree.
 
     One grouped query per figure, then sums up the tree in Python.
     """
     own: dict[int, list[int]] = {}
     for org_id, households in db.execute(
-        "SELECT org_id, count(*) FROM households WHERE status = 'active' AND org_id IS NOT NULL GROUP BY org_id"
+        "SELECT org_id, count(*) FROM households WHERE status = 'active' AND org_id IS NOT NULL "
+        f"AND {scope.units('org_id')} GROUP BY org_id"
     ):
         own[org_id] = [households, 0]
     # Households in unit order from their (unit, status, ...) index, each one's members from the persons'
@@ -303,11 +304,12 @@ def counts(db: Database) -> dict[int, Counts]:
     # sort holds every person in memory (a district's persons took 36 MB of SQLite's heap that way).
     for org_id, persons in db.execute(
         "SELECT h.org_id, count(*) FROM households h CROSS JOIN persons p ON p.household_id = h.id "
-        "WHERE p.status = 'active' AND h.status = 'active' AND h.org_id IS NOT NULL GROUP BY h.org_id"
+        f"WHERE p.status = 'active' AND h.status = 'active' AND h.org_id IS NOT NULL AND {scope.units('h.org_id')} "
+        "GROUP BY h.org_id"
     ):
         own[org_id][1] = persons
     totals: dict[int, list[int]] = {}
-    for unit_id, path in db.execute("SELECT id, path FROM org_units"):
+    for unit_id, path in db.execute(f"SELECT id, path FROM org_units WHERE {scope.units('id')}"):
         totals.setdefault(unit_id, [0, 0])
         figures = own.get(unit_id)
         if not figures:
@@ -316,7 +318,7 @@ def counts(db: Database) -> dict[int, Counts]:
             slot = totals.setdefault(int(ancestor), [0, 0])
             slot[0] += figures[0]
             slot[1] += figures[1]
-    return {unit_id: Counts(h, p) for unit_id, (h, p) in totals.items()}
+    return {unit_id: Counts(h, p) for unit_id, (h, p) in totals.items() if scope.sees(unit_id)}
 
 
 def set_office(db: Database, name: str, org_id: int | None) -> None:

@@ -15,7 +15,7 @@ from gridoffice.audit import records
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field, clean_text, normalize_phone, require_name
-from gridoffice.access.scope import writable, writable_household, writable_staff
+from gridoffice.access.scope import Scope, acting, readable_household, readable_staff, writable, writable_household, writable_staff
 from gridoffice.vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_of, label
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
@@ -108,15 +108,18 @@ def _since(value: object | None, field: str, label: str, today: dt.date | None) 
 
 # ---- staff ---------------------------------------------------------------------------------
 
-def get_staff(db: Database, staff_id: int) -> Staff:
+def get_staff(db: Database, staff_id: int, *, scope: Scope) -> Staff:
+    """One staff member the user may read (Scope.colleagues); another is refused."""
     found = records.require(db, "staff", staff_id, "工作人员")
+    readable_staff(db, scope, staff_id)
     return Staff(found["id"], found["name"], found["phone"] or "", found["kind"], found["person_id"],
                  found["org_id"], found["status"], found["notes"] or "")
 
 
-def staff_list(db: Database, *, org_id: int | None = None, kind: str | None = None,
+def staff_list(db: Database, *, scope: Scope, org_id: int | None = None, kind: str | None = None,
                include_left: bool = False) -> list[Staff]:
-    where, params = [], []
+    """The staff the user may read (Scope.colleagues), by name."""
+    where, params = [scope.colleagues("id")], []
     if org_id is not None:
         where.append("org_id = ?")
         params.append(org_id)
@@ -126,7 +129,7 @@ def staff_list(db: Database, *, org_id: int | None = None, kind: str | None = No
     if not include_left:
         where.append("status = 'active'")
     sql = ("SELECT id, name, coalesce(phone, ''), kind, person_id, org_id, status, coalesce(notes, '') FROM staff"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY name, id")
+           " WHERE " + " AND ".join(where) + " ORDER BY name, id")
     return [Staff(*r) for r in db.execute(sql, params)]
 
 
@@ -204,10 +207,10 @@ def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phon
             staff_id = add_staff(db, name, kind, phone=phone, org_id=org_id, notes=notes, **link)
             old_org = org_id
         else:
-            old_org = get_staff(db, staff_id).org_id
+            old_org = records.require(db, "staff", staff_id, "工作人员")["org_id"]
             update_staff(db, staff_id, name=name, kind=kind, phone=phone, notes=notes, today=today,
                          **({"org_id": org_id} if org_id != old_org else {}), **link)
-        current = [r for r in roles_of(db, staff_id) if r.org_id == old_org]
+        current = [r for r in _roles(db, staff_id) if r.org_id == old_org]
         kept = {r.role for r in current if r.role in wanted} if org_id == old_org else set()
         for role in current:
             if role.role not in kept:
@@ -229,8 +232,10 @@ def find_resident(db: Database, text: str, staff_name: str) -> int | None:
     if name != require_name(staff_name):
         raise ValidationError("resident", tr("“{name}”不是这位工作人员（{staff}）本人：本人户籍填本人的户号和姓名").format(
             name=name, staff=require_name(staff_name)))
+    scope = acting(db)  # a user's save names only residents of their scope, as a read would
     rows = db.execute("SELECT p.id FROM persons p JOIN households h ON h.id = p.household_id WHERE h.number = ? "
-                      "AND p.name = ? AND p.status = 'active'", [number, name]).fetchall()
+                      f"AND p.name = ? AND p.status = 'active' AND {scope.units('h.org_id') if scope else '1'}",
+                      [number, name]).fetchall()
     if len(rows) != 1:
         raise ValidationError("resident", tr("户号{number}中没有在册的“{name}”，请核对").format(number=number, name=name)
                               if not rows else tr("户号{number}中有两位“{name}”，请在户籍档案中核对").format(
@@ -238,8 +243,9 @@ def find_resident(db: Database, text: str, staff_name: str) -> int | None:
     return rows[0][0]
 
 
-def resident_of(db: Database, staff_id: int) -> tuple[str, str] | None:
-    """The resident a staff member is linked to, as (“户号 姓名”, political status label)."""
+def resident_of(db: Database, staff_id: int, *, scope: Scope) -> tuple[str, str] | None:
+    """The resident a staff member the user may read is linked to, as (“户号 姓名”, political status label)."""
+    readable_staff(db, scope, staff_id)
     row = db.execute("SELECT h.number, p.name, p.political_status FROM staff s JOIN persons p ON p.id = s.person_id "
                      "LEFT JOIN households h ON h.id = p.household_id WHERE s.id = ?", [staff_id]).fetchone()
     if row is None:
@@ -286,7 +292,13 @@ def end_role(db: Database, role_id: int, *, until: object | None = None, today: 
         _end(db, "staff_roles", role_id, until, "end_role", "职务", today)
 
 
-def roles_of(db: Database, staff_id: int, *, include_ended: bool = False) -> list[Role]:
+def roles_of(db: Database, staff_id: int, *, scope: Scope, include_ended: bool = False) -> list[Role]:
+    """The roles of a staff member the user may read, oldest first."""
+    readable_staff(db, scope, staff_id)
+    return _roles(db, staff_id, include_ended=include_ended)
+
+
+def _roles(db: Database, staff_id: int, *, include_ended: bool = False) -> list[Role]:
     where = "" if include_ended else " AND until IS NULL"
     return [Role(*r) for r in db.execute(
         f"SELECT id, staff_id, role, org_id, since, until FROM staff_roles WHERE staff_id = ?{where} ORDER BY since, id",
@@ -308,15 +320,19 @@ def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> i
                                             "duties": duties}, "create_team")
 
 
-def get_team(db: Database, team_id: int) -> Team:
+def get_team(db: Database, team_id: int, *, scope: Scope) -> Team:
+    """One service team of a grid in the user's scope; another is refused."""
     row = db.execute("SELECT id, grid_id, name, coalesce(duties, ''), status FROM teams WHERE id = ?",
                      [team_id]).fetchone()
     if row is None:
         raise NotFound(tr("找不到编号为{id}的{what}").format(id=team_id, what=tr("服务团队")))
+    scope.require_org(row[1])
     return Team(*row)
 
 
-def teams_of(db: Database, grid_id: int) -> list[Team]:
+def teams_of(db: Database, grid_id: int, *, scope: Scope) -> list[Team]:
+    """The active teams of a grid in the user's scope; another grid is refused."""
+    scope.require_org(grid_id)
     return [Team(*r) for r in db.execute(
         "SELECT id, grid_id, name, coalesce(duties, ''), status FROM teams WHERE grid_id = ? AND status = 'active' "
         "ORDER BY id", [grid_id])]
@@ -352,7 +368,9 @@ def end_team_member(db: Database, member_id: int, *, until: object | None = None
         _end(db, "team_members", member_id, until, "end_team_member", "团队成员", today)
 
 
-def team_members(db: Database, team_id: int, *, include_ended: bool = False) -> list[TeamMember]:
+def team_members(db: Database, team_id: int, *, scope: Scope, include_ended: bool = False) -> list[TeamMember]:
+    """The members of a team of the user's scope, with their phones; another team is refused."""
+    get_team(db, team_id, scope=scope)
     where = "" if include_ended else " AND m.until IS NULL"
     return [TeamMember(*r) for r in db.execute(
         "SELECT m.id, m.team_id, m.staff_id, s.name, coalesce(s.phone, ''), m.duty, m.title, m.since, m.until "
@@ -402,13 +420,17 @@ def unlink_contact(db: Database, staff_id: int, household_id: int, *, until: obj
         _end(db, "contacts", found[0], until, "end_contact", "联系关系", today)
 
 
-def contacts_of(db: Database, staff_id: int, *, include_ended: bool = False) -> list[Contact]:
+def contacts_of(db: Database, staff_id: int, *, scope: Scope, include_ended: bool = False) -> list[Contact]:
+    """The households of the user's scope a staff member the user may read contacts, by number."""
+    readable_staff(db, scope, staff_id)
     where = "" if include_ended else " AND c.until IS NULL"
     return [Contact(*r) for r in db.execute(
-        _CONTACT_SQL + f"WHERE c.staff_id = ?{where} ORDER BY h.number", [staff_id])]
+        _CONTACT_SQL + f"WHERE c.staff_id = ? AND {scope.units('h.org_id')}{where} ORDER BY h.number", [staff_id])]
 
 
-def contact_staff_of(db: Database, household_id: int, *, include_ended: bool = False) -> list[Contact]:
+def contact_staff_of(db: Database, household_id: int, *, scope: Scope, include_ended: bool = False) -> list[Contact]:
+    """Who contacts a household of the user's scope; another household is refused."""
+    readable_household(db, scope, household_id)
     where = "" if include_ended else " AND c.until IS NULL"
     return [Contact(*r) for r in db.execute(
         _CONTACT_SQL + f"WHERE c.household_id = ?{where} ORDER BY c.since, c.id", [household_id])]
@@ -428,13 +450,14 @@ def set_contacts(db: Database, staff_id: int, *, add: object = (), remove: objec
             link_contact(db, staff_id, household_id, today=today)
 
 
-def handler_choices(db: Database) -> list[tuple[int, str]]:
+def handler_choices(db: Database, *, scope: Scope) -> list[tuple[int, str]]:
     """Active staff as the 承办人 picker lists them: the kinds in their order (cadres and grid workers
     first, volunteers last), by name within a kind, each with its kind and unit, so a clerk finds the
-    handler among hundreds by typing part of a name."""
+    handler among hundreds by typing part of a name; only those the user may read (Scope.colleagues)."""
     rank = {code: i for i, code in enumerate(STAFF_KINDS)}
     rows = db.execute("SELECT s.id, s.name, s.kind, coalesce(u.name, '') FROM staff s "
-                      "LEFT JOIN org_units u ON u.id = s.org_id WHERE s.status = 'active'").fetchall()
+                      f"LEFT JOIN org_units u ON u.id = s.org_id WHERE s.status = 'active' AND {scope.colleagues('s.id')}"
+                      ).fetchall()
     rows.sort(key=lambda r: (rank.get(r[2], len(rank)), r[1], r[0]))
     return [(i, "{name}（{kind}{unit}）".format(name=name, kind=tr(STAFF_KINDS.get(kind, kind)),
                                               unit=f"·{unit}" if unit else "")) for i, name, kind, unit in rows]

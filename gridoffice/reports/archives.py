@@ -19,7 +19,7 @@ from gridoffice.i18n import tr
 from gridoffice.masking import mask_phone
 from gridoffice.matters.rules import SATISFACTION, STATES
 from gridoffice.org.regions import get_unit, office, tree_keys
-from gridoffice.access.scope import Scope
+from gridoffice.access.scope import Scope, readable_staff
 from gridoffice.reports.assessment import assessment, total_score
 
 _HEAD = ("(SELECT p.name FROM persons p WHERE p.household_id = h.id AND p.relation = 'head' "
@@ -106,12 +106,14 @@ class MemberFile:
     evaluations: tuple[tuple[str, str], ...]  # (what, figure) over the year
 
 
-def find_staff(db: Database, name: str) -> int:
+def find_staff(db: Database, name: str, *, scope: Scope) -> int:
+    """The active staff member of that name; one the user may not read is refused."""
     rows = db.execute("SELECT id FROM staff WHERE name = ? AND status = 'active'", [name.strip()]).fetchall()
     if not rows:
         raise ValidationError("staff", tr("找不到名为“{n}”的在岗人员").format(n=name))
     if len(rows) > 1:
         raise ValidationError("staff", tr("名为“{n}”的人员不止一位，请在程序中按所属单位选择").format(n=name))
+    readable_staff(db, scope, rows[0][0])
     return rows[0][0]
 
 

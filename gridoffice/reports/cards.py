@@ -105,10 +105,12 @@ class Office:
     hotline: str
 
 
-def without_contact(db: Database, household_ids: list[int]) -> int:
-    """How many of these households have no current contact person on duty (their cards say so)."""
+def without_contact(db: Database, household_ids: list[int], scope: Scope) -> int:
+    """How many of these households of the user's scope have no current contact person on duty (their
+    cards say so); households elsewhere are not counted, as household_cards leaves them out."""
     return db.execute(
-        "SELECT count(*) FROM json_each(?) j WHERE NOT EXISTS (SELECT 1 FROM contacts c JOIN staff s "
+        f"SELECT count(*) FROM json_each(?) j WHERE {scope.households('j.value')} AND NOT EXISTS "
+        "(SELECT 1 FROM contacts c JOIN staff s "
         "ON s.id = c.staff_id AND s.status = 'active' WHERE c.household_id = j.value AND c.until IS NULL)",
         [json.dumps(list(household_ids))]).fetchone()[0]
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
 from gridoffice import vocab
 from gridoffice.archive import households, kinship
 from gridoffice.archive.households import Household
+from gridoffice.errors import PermissionDenied
 from gridoffice.normalize import clean_text
 from gridoffice.archive.people import Person
 from ui.dialogs.common import ok_cancel
@@ -171,9 +172,16 @@ def look_up_household(ctx, text: str, own: Household, label: QLabel, itself: str
                       inactive: str) -> tuple[int | None, str]:
     """The active household numbered `text` other than `own`, said on `label`; (None, "") when none."""
     number = clean_text(text)
-    other = households.find_by_number(ctx.reader(), number) if number else None
     found, message = None, ""
-    if not number:
+    try:
+        other = households.find_by_number(ctx.reader(), number, scope=ctx.scope()) if number else None
+    except PermissionDenied as exc:  # a household of another grid: the core's refusal says so
+        other, refused = None, exc.message
+    else:
+        refused = ""
+    if refused:
+        message = refused
+    elif not number:
         message = tr("请输入户号")
     elif other is None:
         message = tr("没有户号为“{n}”的户").format(n=number)

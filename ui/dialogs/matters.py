@@ -22,6 +22,7 @@ from gridoffice.org import regions, staff
 from gridoffice.changes import Changes
 from ui.dialogs.common import combo, note_edit, short
 from ui.dialogs.write import WriteDialog
+from gridoffice.errors import PermissionDenied
 from ui.widgets.search_combo import searchable
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 
@@ -34,8 +35,8 @@ def time_edit(parent: QWidget, now: dt.datetime) -> QDateTimeEdit:
     return edit
 
 
-def staff_items(db) -> list[tuple[int | None, str]]:
-    return [(None, "")] + staff.handler_choices(db)
+def staff_items(db, scope) -> list[tuple[int | None, str]]:
+    return [(None, "")] + staff.handler_choices(db, scope=scope)
 
 
 class IntakeDialog(WriteDialog):
@@ -56,8 +57,9 @@ class IntakeDialog(WriteDialog):
         self.title = self.add_field(self.tr("诉求事项"), QLineEdit(self), "title")
         self.title.setPlaceholderText(self.tr("居民反映或要求什么，一句话"))
         self.content = self.add_field(self.tr("具体内容"), note_edit(self, self.tr("详细情况（可不填）")), "content")
-        household = households.get_household(db, household_id) if household_id else None
-        person = people.get_person(db, person_id) if person_id else household.head if household else None
+        scope = ctx.scope()
+        household = households.get_household(db, household_id, scope=scope) if household_id else None
+        person = people.get_person(db, person_id, scope=scope) if person_id else household.head if household else None
         self.resident = self.add_field(self.tr("居民姓名"), QLineEdit(person.name if person else "", self), "resident_name")
         # Left empty, the core takes the resident's or the household's phone (not shown in clear here).
         self.phone = self.add_field(self.tr("联系电话"), QLineEdit(self), "resident_phone")
@@ -84,12 +86,13 @@ class IntakeDialog(WriteDialog):
         number = self.household.text().strip()
         household_id = None
         if number:
-            found = households.find_by_number(self.ctx.reader(), number)
+            try:
+                found = households.find_by_number(self.ctx.reader(), number, scope=self.ctx.scope())
+            except PermissionDenied:
+                self.show_error(self.tr("户号“{n}”不在您负责的网格内，只能登记本网格的户").format(n=number), "household_id")
+                return
             if found is None:
                 self.show_error(self.tr("找不到户号为“{n}”的户，请核对或留空").format(n=number), "household_id")
-                return
-            if self.org_scope is not None and found.org_id not in self.org_scope:
-                self.show_error(self.tr("户号“{n}”不在您负责的网格内，只能登记本网格的户").format(n=number), "household_id")
                 return
             household_id = found.id
         if self.org_scope is not None and household_id is None and self.grid.current_unit() is None:
@@ -124,7 +127,7 @@ class StepDialog(WriteDialog):
         self.now = now or dt.datetime.now()
         db = ctx.reader()
         if action in ("assign", "transfer"):
-            self.staff = self.add_field(self.tr("承办人"), searchable(combo(self, staff_items(db))), "staff_id")
+            self.staff = self.add_field(self.tr("承办人"), searchable(combo(self, staff_items(db, ctx.scope()))), "staff_id")
             self.staff.lineEdit().setPlaceholderText(self.tr("输入姓名查找"))
             self.dept = self.add_field(self.tr("承办部门"), QLineEdit(self), "dept")
             self.dept.setPlaceholderText(self.tr("例如：民政办、城建办（可与承办人同时填写）"))

@@ -44,7 +44,7 @@ class StaffDialog(WriteDialog):
         self.phone.editingFinished.connect(self.check_phone)
         self.add_field(self.tr("电话(&P)："), self.phone, "phone")
         # The resident this member is: a cadre whose political status is 中共党员 counts as a party member.
-        linked = staff.resident_of(ctx.reader(), member.id) if member else None
+        linked = staff.resident_of(ctx.reader(), member.id, scope=ctx.scope()) if member else None
         self.resident = QLineEdit(linked[0] if linked else "", self)
         self.resident.setPlaceholderText(self.tr("户号 姓名，如“01200101010001 张三”；可不填"))
         self.resident.setToolTip(self.tr("关联后按居民的政治面貌判断是否党员：中共党员、预备党员计入“每名党员联系5到10户”"))
@@ -54,7 +54,7 @@ class StaffDialog(WriteDialog):
         self.roles = QListWidget(self)
         held = set()
         if member:
-            held = {r.role for r in staff.roles_of(ctx.reader(), member.id) if r.org_id == self.unit_id}
+            held = {r.role for r in staff.roles_of(ctx.reader(), member.id, scope=ctx.scope()) if r.org_id == self.unit_id}
         for code in vocab.STAFF_ROLES:
             item = QListWidgetItem(vocab.label(vocab.STAFF_ROLES, code), self.roles)
             item.setData(Qt.ItemDataRole.UserRole, code)

@@ -118,9 +118,9 @@ class UsersDialog(QDialog):
     def refresh(self) -> None:
         db = self.ctx.reader()
         names = regions.unit_names(db)
-        self.staff_names = {s.id: s.name for s in staff.staff_list(db, include_left=True)}
+        self.staff_names = {s.id: s.name for s in staff.staff_list(db, scope=self.ctx.scope(), include_left=True)}
         self.links = staff_accounts.links(db)
-        self.users = users.list_users(db)
+        self.users = users.list_users(db, by=self.ctx.user)
         self.table.setRowCount(len(self.users))
         for row, u in enumerate(self.users):
             # The name the account signs with (staff_accounts.real_name): its staff member's once linked.
@@ -224,7 +224,7 @@ class StaffLinkDialog(QDialog):
         self.ids: list[int | None] = [None]
         self.combo = QComboBox(self)
         self.combo.addItem(self.tr("（不对应工作人员）"))
-        for s in staff.staff_list(db):
+        for s in staff.staff_list(db, scope=ctx.scope()):
             self.ids.append(s.id)
             unit = units.get(s.org_id, "")
             kind = vocab.label(vocab.STAFF_KINDS, s.kind)

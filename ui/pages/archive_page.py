@@ -267,8 +267,12 @@ class ArchivePage(Page):
             self.show_household(row_id)
             return True
         if table == "persons":
-            person = people.get_person(self.ctx.reader(), row_id)
-            if person.household_id is None or not self._may_see(person.household_id):
+            try:
+                person = people.get_person(self.ctx.reader(), row_id, scope=self.scope)
+            except GridOfficeError as exc:
+                self.ctx.show_status(exc.message)
+                return False
+            if person.household_id is None:
                 self.ctx.show_status(tr("{name}还没有入户").format(name=person.name))
                 return False
             self.show_household(person.household_id, person.id)
@@ -333,7 +337,8 @@ class ArchivePage(Page):
         self._load_counts()
 
     def _load_counts(self) -> None:
-        self.counts_worker.submit(regions.counts, self._show_counts)
+        scope = self.scope
+        self.counts_worker.submit(lambda db: regions.counts(db, scope), self._show_counts)
 
     def _show_counts(self, counts: dict) -> None:
         total_h = total_p = 0

@@ -204,7 +204,7 @@ class AuditPage(Page):
         start = len(self._entries)
         self._entries += batch
         self.table.setRowCount(len(self._entries))
-        self._told += history.tell(db, batch)
+        self._told += history.tell(db, batch, scope=scope)
         for i, t in enumerate(self._told[start:], start):
             for col, text in enumerate((t.at, t.actor, t.action, t.subject, t.text)):
                 item = QTableWidgetItem(text)

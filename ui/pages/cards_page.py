@@ -338,7 +338,7 @@ class CardsPage(Page):
             total = len(ids)
             cards = C.household_cards(db, ids[window], scope)
             if "contacts" in layout.fields:
-                self.uncontacted = C.without_contact(db, ids)
+                self.uncontacted = C.without_contact(db, ids, scope)
         self.sheets = -(-total // per_page)
         return cards[:per_page], layout, C.office_for_cards(db), total
 

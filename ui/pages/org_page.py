@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLis
 from gridoffice.changes import Changes, of_module
 from gridoffice import vocab
 from gridoffice.org import lists, regions, staff
+from gridoffice.errors import PermissionDenied
 from gridoffice.masking import mask_phone
 from ui.models import Column, RowListModel
 from ui.pages import Page
@@ -237,9 +238,17 @@ class OrgPage(Page):
             self._show_unit()
 
     def open_record(self, table: str, row_id: int) -> bool:
+        try:
+            return self._open_record(table, row_id)
+        except PermissionDenied as exc:  # a team or staff member outside the user's scope
+            self.ctx.show_status(exc.message)
+            return False
+
+    def _open_record(self, table: str, row_id: int) -> bool:
         db = self.ctx.reader()
+        scope = self.ctx.scope()
         if table == "teams":  # a scanned service-team card
-            team = staff.get_team(db, row_id)
+            team = staff.get_team(db, row_id, scope=scope)
             self.activated()
             if not self.select_unit(team.grid_id):
                 return False
@@ -252,7 +261,7 @@ class OrgPage(Page):
             self.activated()
             return self.select_unit(row_id)
         if table == "staff":
-            member = staff.get_staff(db, row_id)
+            member = staff.get_staff(db, row_id, scope=scope)
             if member.org_id is None:
                 return False
             self.activated()
@@ -275,9 +284,10 @@ class OrgPage(Page):
         self._dirty = False
         db = self.ctx.reader()
         # A grid worker's tree starts at their own unit.
-        units = regions.visible_units(db, self.ctx.scope())
+        scope = self.ctx.scope()
+        units = regions.visible_units(db, scope)
         self._units = {u.id: u for u in units}
-        self._counts = regions.counts(db)
+        self._counts = regions.counts(db, scope)
         self._children = {}
         for u in units:
             parent = u.parent_id if u.parent_id in self._units else None
@@ -473,7 +483,7 @@ class OrgPage(Page):
         else:
             # Staff attached to the unit itself by default: a street's whole tree can hold thousands.
             ids = self._subtree_ids(unit) if self.include_below.isChecked() else [unit.id]
-            rows = lists.staff_rows(self.ctx.reader(), ids)
+            rows = lists.staff_rows(self.ctx.reader(), ids, scope=self.ctx.scope())
         self.staff_model.set_rows(rows)
         row = self.staff_model.row_of(current) if current is not None else -1
         if rows:
@@ -487,7 +497,7 @@ class OrgPage(Page):
 
     def _current_staff(self) -> staff.Staff | None:
         staff_id = self._current_staff_id()
-        return staff.get_staff(self.ctx.reader(), staff_id) if staff_id is not None else None
+        return staff.get_staff(self.ctx.reader(), staff_id, scope=self.ctx.scope()) if staff_id is not None else None
 
     def add_staff(self) -> None:
         unit = self.current_unit()
@@ -528,7 +538,7 @@ class OrgPage(Page):
             return
         self.team_stack.setCurrentIndex(1)
         chosen = self._current_team()
-        self._teams = staff.teams_of(self.ctx.reader(), grid.id)
+        self._teams = staff.teams_of(self.ctx.reader(), grid.id, scope=self.ctx.scope())
         self.team_list.blockSignals(True)
         self.team_list.clear()
         for team in self._teams:
@@ -545,7 +555,7 @@ class OrgPage(Page):
 
     def _show_members(self) -> None:
         team = self._current_team()
-        members = staff.team_members(self.ctx.reader(), team.id) if team else []
+        members = staff.team_members(self.ctx.reader(), team.id, scope=self.ctx.scope()) if team else []
         fill_rows(self.members_table, [(m.id, [m.staff_name, vocab.label(vocab.TEAM_DUTIES, m.duty), m.title or "",
                                            mask_phone(m.phone), m.since or ""]) for m in members])
         self.add_member_action.setEnabled(team is not None)
@@ -589,4 +599,5 @@ class OrgPage(Page):
 
     def _grid_staff(self, grid: regions.OrgUnit) -> list[lists.StaffRow]:
         """Who may serve a grid: its own staff and those of the units above it (cadres, police, doctors)."""
-        return lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids))
+        return lists.staff_rows(self.ctx.reader(), self._subtree_ids(grid) + list(grid.ancestor_ids),
+                                    scope=self.ctx.scope())

@@ -120,7 +120,7 @@ class ContactPicker(QWidget):
             item = QListWidgetItem(self._member_text(person), self.members)
             item.setData(Qt.ItemDataRole.UserRole, person.id)
         self.members.blockSignals(False)
-        choices = lists.grid_households(self.ctx.reader(), grid_id) if grid_id is not None else []
+        choices = org_lists.grid_households(self.ctx.reader(), grid_id, scope=self.ctx.scope()) if grid_id is not None else []
         self._loading = True
         self.households.setRowCount(0)
         self.households.setRowCount(len(choices))
@@ -168,7 +168,8 @@ class ContactPicker(QWidget):
 
     def _load_member_contacts(self) -> None:
         staff_id = self.current_staff_id()
-        linked = {c.household_id for c in staff.contacts_of(self.ctx.reader(), staff_id)} if staff_id else set()
+        linked = ({c.household_id for c in staff.contacts_of(self.ctx.reader(), staff_id, scope=self.ctx.scope())}
+                  if staff_id else set())
         in_grid = {self.households.item(r, 0).data(Qt.ItemDataRole.UserRole) for r in range(self.households.rowCount())}
         self._saved = linked & in_grid
         self._elsewhere = len(linked - in_grid)
