@@ -25,6 +25,9 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     if args.list:
+        # The list holds no resident's data, but it tells where the office's copies lie and which
+        # audit head each holds: like every command, it answers only a logged-in user.
+        _login.log_in(args, args.db, opener=lambda p: connect(p, readonly=True)).close()
         backups = backup.list_backups(args.db, args.to)
         for b in backups:
             manifest = backup.read_manifest(b.path)

@@ -116,7 +116,8 @@ def test_a_command_without_a_log_in_is_refused_and_says_how(office, monkeypatch,
                  ["users", "add", "--db", str(office), "--name", "x", "--role", "admin", "--password-stdin"],
                  ["dossier", "matter", "2026-11-0001", "--db", str(office), "-o", str(out)],
                  ["cards", "--db", str(office), "--calibration", "-o", str(out)],
-                 ["backup", "--db", str(office)], ["check", "--db", str(office)],
+                 ["backup", "--db", str(office)], ["backup", "--db", str(office), "--list"],
+                 ["check", "--db", str(office)],
                  ["audit", "list", "--db", str(office)], ["restore", "--db", str(office), "latest"]):
         assert commands.run(argv) != 0, argv
         captured = capsys.readouterr()
@@ -134,7 +135,7 @@ def test_a_command_without_a_log_in_is_refused_and_says_how(office, monkeypatch,
 NO_LOG_IN = {
     "assessment": [["assessment", "show"], ["assessment", "set", "--item", "走访次数=96:20"]],
     "audit": [["audit", "list"], ["audit", "check"]],
-    "backup": [["backup"]],
+    "backup": [["backup"], ["backup", "--list"]],
     "cards": [["cards", "--grid", "第1网格", "-o", "{out}.pdf"]],
     "check": [["check"]],
     "dossier": [["dossier", "matter", "2026-10-0001", "-o", "{out}.pdf"]],
