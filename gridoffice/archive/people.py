@@ -286,7 +286,7 @@ def visible_tags_of(db: Database, person_ids: list[int], scope: Scope, *,
 
 
 def _of_scope(scope: Scope) -> str:
-    """` AND person_id` names a person of a household in the scope (nothing for the whole office)."""
+    """The condition that `person_id` names a person of a household in the scope (none for the whole office)."""
     return "" if scope.whole_office else f" AND person_id IN (SELECT id FROM persons WHERE {scope.households('household_id')})"
 
 

@@ -64,13 +64,13 @@ def grid_households(db: Database, org_id: int, *, scope: Scope) -> list[Househol
     """Households in the register within the unit's subtree, by number, with their current contacts;
     a unit outside the user's scope is refused."""
     scope.require_org(org_id)
-    scope = ("SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
-             "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'")
+    subtree = ("SELECT h.id FROM households h JOIN org_units u ON u.id = h.org_id "
+               "WHERE u.path >= ? AND u.path < ? AND h.status = 'active'")
     bounds = list(regions.get_unit(db, org_id).subtree)
     names: dict[int, list[str]] = {}
     for household_id, name in db.execute(
         "SELECT c.household_id, s.name FROM contacts c JOIN staff s ON s.id = c.staff_id "
-        f"WHERE c.until IS NULL AND c.household_id IN ({scope}) ORDER BY c.since, c.id", bounds,
+        f"WHERE c.until IS NULL AND c.household_id IN ({subtree}) ORDER BY c.since, c.id", bounds,
     ):
         names.setdefault(household_id, []).append(name)
     # '+p.status' keeps SQLite on the (household_id, relation) index instead of the status index.
