@@ -19,7 +19,7 @@ def test_entries_are_told_with_labels_names_and_masked_numbers(tmp_path):
         trail.record(db, "matter.evaluate", "matters", 594, old={"status": "answered"},
                      new={"status": "evaluated", "satisfaction": "basic", "updated_at": "2026-03-01 10:00:00"})
     record_export(db, "roster", "C:\\报表\\花名册.xlsx", 12, unmasked=True, reason="街道核对 13812345678")
-    told = history.tell(db, audit_log.query(db, limit=3, scope=AUDITOR), scope=AUDITOR)
+    told = history.tell(db, journal.query(db, limit=3, scope=AUDITOR), scope=AUDITOR)
     assert [(t.action, t.subject, t.text) for t in told] == [
         ("导出", "", "导出花名册“花名册.xlsx”，12条，号码完整，理由：街道核对 138****5678"),
         ("事项评价", "（已不存在）", "满意度由“空”改为“基本满意”；状态由“已答复”改为“已评价”"),

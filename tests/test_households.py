@@ -154,7 +154,7 @@ def test_member_moves_out(db, t, family):
     assert (p.status, p.status_date, p.household_id, p.relation) == ("moved_out", "2026-03-01", hid, "daughter")
     assert daughter not in [m.id for m in households.get_household(db, hid, scope=ADMIN).active_members]
     assert daughter in [m.id for m in households.get_household(db, hid, scope=ADMIN).members]
-    assert audit.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
+    assert trail.history(db, "persons", daughter)[0].new == {"status": "moved_out", "status_date": "2026-03-01"}
     with pytest.raises(RuleViolation, match="不是户G01-0001的在册成员"):
         households.remove_member(db, hid, daughter)
 
@@ -218,7 +218,7 @@ def test_change_head(db, t, family):
     households.change_head(db, hid, son, "father", relations={spouse: "mother", daughter: "sibling"})
     assert households.get_household(db, hid, scope=ADMIN).head.id == son
     assert [people.get_person(db, i, scope=ADMIN).relation for i in (head, spouse, daughter)] == ["father", "mother", "sibling"]
-    assert audit.history(db, "persons", head)[0].new == {"relation": "father"}
+    assert trail.history(db, "persons", head)[0].new == {"relation": "father"}
     assert heads_ok(db)
     before = dump(db)
     with pytest.raises(RuleViolation, match="已经是户主"):
@@ -243,7 +243,7 @@ def test_move_household(db, t, family):
     hid, *_ = family
     households.move_household(db, hid, t.grid2)
     assert households.get_household(db, hid, scope=ADMIN).org_id == t.grid2
-    assert audit.history(db, "households", hid)[0].old == {"org_id": t.grid}
+    assert trail.history(db, "households", hid)[0].old == {"org_id": t.grid}
     before = dump(db)
     households.move_household(db, hid, t.grid2)
     assert dump(db) == before
@@ -321,8 +321,8 @@ def test_merge(db, t, family):
     assert people.get_person(db, grandma, scope=ADMIN).relation == "mother"
     assert staff.contact_staff_of(db, other, scope=ADMIN) == []
     assert staff.contact_staff_of(db, other, include_ended=True, scope=ADMIN)[0].until == "2026-05-01"
-    assert audit.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
-    assert audit.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
+    assert trail.history(db, "households", other)[0].new == {"status": "dissolved", "status_date": "2026-05-01"}
+    assert trail.history(db, "persons", grandma)[0].new == {"household_id": hid, "relation": "mother"}
     assert heads_ok(db)
     with pytest.raises(RuleViolation, match="已注销"):
         households.add_member(db, other, man("钱七", serial=17), "son")

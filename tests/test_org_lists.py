@@ -50,7 +50,7 @@ def _build(db):
 
 
 def test_staff_rows_carry_open_roles_and_contact_counts(db, office):
-    rows = org_lists.staff_rows(db, [office["grid"], office["community"]], scope=ADMIN)
+    rows = lists.staff_rows(db, [office["grid"], office["community"]], scope=ADMIN)
     assert [r.name for r in rows] == ["吴党员", "陈书记"]  # by name; the one who left is not listed
     party, cadre = rows
     assert (party.kind, party.phone, party.org_id, party.unit_name) == ("party_member", "13812340000",
@@ -58,21 +58,21 @@ def test_staff_rows_carry_open_roles_and_contact_counts(db, office):
     assert party.roles == ()  # the ended role is gone
     assert party.contacts == 2  # the ended link does not count
     assert sorted(cadre.roles) == ["area_head", "principal_cadre"]
-    assert org_lists.staff_rows(db, [office["other"]], scope=ADMIN) == []
-    assert org_lists.staff_rows(db, [], scope=ADMIN) == []
+    assert lists.staff_rows(db, [office["other"]], scope=ADMIN) == []
+    assert lists.staff_rows(db, [], scope=ADMIN) == []
 
 
 def test_grid_households_cover_the_subtree_in_number_order_with_their_contacts(db, office):
-    choices = org_lists.grid_households(db, office["grid"], scope=ADMIN)
+    choices = lists.grid_households(db, office["grid"], scope=ADMIN)
     assert [c.number for c in choices] == ["0001", "0002", "0003"]  # the moved-out household is left out
     first = choices[0]
     assert (first.id, first.head, first.address, first.contact_class) == (office["0001"], "李一", "东港路0001号", 1)
     assert first.contact_names == ("吴党员", "陈书记")
     assert choices[1].head == "王二" and choices[1].contact_names == ("吴党员",)
     assert choices[2].head == "" and choices[2].contact_names == ()
-    assert [c.contact_names for c in org_lists.grid_households(db, office["other"], scope=ADMIN)] == [()]
+    assert [c.contact_names for c in lists.grid_households(db, office["other"], scope=ADMIN)] == [()]
 
 
 def test_unknown_unit_is_named_in_chinese(db, office):
     with pytest.raises(NotFound, match="找不到编号为999的组织单元"):
-        org_lists.grid_households(db, 999, scope=ADMIN)
+        lists.grid_households(db, 999, scope=ADMIN)

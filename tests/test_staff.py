@@ -114,7 +114,7 @@ def test_contacts(db, t):
     staff.unlink_contact(db, member, hid, until="2026-01-01")
     assert staff.contacts_of(db, member, scope=ADMIN) == []
     assert staff.contacts_of(db, member, include_ended=True, scope=ADMIN)[0].until == "2026-01-01"
-    assert audit.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
+    assert trail.history(db, "contacts", cid)[0].new == {"until": "2026-01-01"}
     with pytest.raises(RuleViolation, match="目前没有联系户G01-0001"):
         staff.unlink_contact(db, member, hid)
     households.move_out(db, hid)
@@ -162,7 +162,7 @@ def test_save_staff_adds_with_roles_and_moves_them_with_the_member(db, t):
     # A 网格长 of one grid is not the 网格长 of the next: the old role ends, a new one starts.
     assert [(r.role, r.org_id) for r in staff.roles_of(db, sid, scope=ADMIN)] == [("grid_head", t.grid2)]
     assert len(staff.roles_of(db, sid, include_ended=True, scope=ADMIN)) == 3
-    assert {e.action for e in audit.history(db, "staff", sid)} == {"add_staff", "update_staff"}
+    assert {e.action for e in trail.history(db, "staff", sid)} == {"add_staff", "update_staff"}
 
 
 def test_save_staff_refuses_bad_input_and_writes_nothing(db, t):

@@ -27,7 +27,7 @@ def test_an_account_is_linked_to_one_staff_member(db):
     with pytest.raises(PermissionDenied):
         staff_accounts.link(db, b, li, by=users.whole_office("王五", "clerk"))
     staff_accounts.link(db, b, li, by=admin)
-    [entry] = [e for e in audit.history(db, "users", a) if e.action == "link_staff"]
+    [entry] = [e for e in trail.history(db, "users", a) if e.action == "link_staff"]
     told = history.tell(db, [entry], scope=ADMIN)[0]
     assert "账号对应工作人员" in told.action and "张敏" in told.text and "staff" not in told.text
     staff_accounts.link(db, a, None, by=admin)

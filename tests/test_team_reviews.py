@@ -123,6 +123,6 @@ def test_the_audit_trail_tells_a_review_in_words(teams):
 
     db, _, one, two = teams
     row = team_reviews.record(db, one, "2026-11", 80, reviewer_team_id=two, note="台账清楚", today=TODAY)
-    [told] = history.tell(db, audit.history(db, "team_reviews", row), scope=ADMIN)
+    [told] = history.tell(db, trail.history(db, "team_reviews", row), scope=ADMIN)
     assert told.action == "记录团队点评" and told.subject == "团队点评"
     assert "服务团队：第一网格服务团队" in told.text and "评分团队：第二网格服务团队" in told.text and "评分：80" in told.text

@@ -120,7 +120,7 @@ class ContactPicker(QWidget):
             item = QListWidgetItem(self._member_text(person), self.members)
             item.setData(Qt.ItemDataRole.UserRole, person.id)
         self.members.blockSignals(False)
-        choices = org_lists.grid_households(self.ctx.reader(), grid_id, scope=self.ctx.scope()) if grid_id is not None else []
+        choices = lists.grid_households(self.ctx.reader(), grid_id, scope=self.ctx.scope()) if grid_id is not None else []
         self._loading = True
         self.households.setRowCount(0)
         self.households.setRowCount(len(choices))
