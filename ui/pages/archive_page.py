@@ -14,6 +14,7 @@ from gridoffice.changes import Changes
 from gridoffice import ages, vocab
 from gridoffice.archive import browse, office_tags, people
 from gridoffice.org import regions
+from gridoffice.errors import GridOfficeError
 
 from ..background import LatestWorker
 from ..archive_search import ArchiveSearch
