@@ -65,6 +65,7 @@ class DashboardPage(Page):
         self._keep_timer.timeout.connect(self._keep_in_background)
         tr = self.tr
         self.month = QComboBox(self)
+        self.month.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.scope = UnitPicker(self, all_text=tr("全社区") if ctx.scope().whole_office else None)
         self.scope.setMinimumContentsLength(16)
         self.print_button = QPushButton(tr("打印简报(Ctrl+P)…"), self)
