@@ -52,16 +52,17 @@ def birth_bounds(min_age: int | None, max_age: int | None, day: dt.date) -> tupl
 
 
 def birth_conditions(column: str, min_age: int | None, max_age: int | None, day: dt.date,
-                     *, known: bool = False) -> tuple[list[str], list[str]]:
+                     *, known: bool = False, marker: str = "?") -> tuple[list[str], list[str]]:
     """SQL conditions on a birth-date column selecting min_age <= age < max_age on day, and their
-    parameters; known=True also requires a birth date, as an open band would otherwise take NULLs."""
+    parameters; known=True also requires a birth date, as an open band would otherwise take NULLs.
+    marker is the parameter's placeholder: SQLite's '?', or PostgreSQL's '%s' with its collation."""
     lo, hi = birth_bounds(min_age, max_age, day)
     conditions, params = [f"{column} IS NOT NULL"] if known else [], []
     if hi is not None:
-        conditions.append(f"{column} <= ?")
+        conditions.append(f"{column} <= {marker}")
         params.append(hi)
     if lo is not None:
-        conditions.append(f"{column} > ?")
+        conditions.append(f"{column} > {marker}")
         params.append(lo)
     return conditions, params
 

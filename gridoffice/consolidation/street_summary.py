@@ -51,15 +51,9 @@ def _population(conn: psycopg.Connection, day: dt.date) -> dict[str, tuple]:
     the tags in registers.groups() order."""
     exprs, params = [], []
     for g in ages.AGE_GROUPS:
-        lo, hi = ages.birth_bounds(g.min_age, g.max_age, day)
-        cond = ["p.birth_date IS NOT NULL"]
-        if lo is not None:
-            cond.append(f"p.birth_date > %s {C}")
-            params.append(lo)
-        if hi is not None:
-            cond.append(f"p.birth_date <= %s {C}")
-            params.append(hi)
+        cond, bounds = ages.birth_conditions("p.birth_date", g.min_age, g.max_age, day, known=True, marker=f"%s {C}")
         exprs.append(" AND ".join(cond))
+        params += bounds
     n = len(exprs)
     households = _per_office(conn, 1, f"""
         SELECT h.office, u.grid, count(*) AS c0 FROM facts_households h
