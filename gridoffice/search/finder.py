@@ -164,10 +164,6 @@ def _q(token: str) -> str:
     return '"' + token + '"'
 
 
-def _all(tokens: list[str]) -> str:
-    return "(" + " AND ".join(_q(t) for t in dict.fromkeys(tokens)) + ")"
-
-
 def _run_in(needle: list[str], text: str | None, open_end: bool) -> bool:
     """Whether the segments of `text` hold `needle` in a row (the last one as a prefix if open)."""
     if not text:
