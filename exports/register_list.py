@@ -46,20 +46,27 @@ def _rows(db, code: str, *, scope: Scope, org_id: int | None, sort: str, descend
     return out
 
 
-def _read(db, code: str, scope: Scope, org_id: int | None, sort: str, descending: bool, today: dt.date):
-    """(rows, register's label, the unit's name, the office's name)."""
-    rows = _rows(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending, today=today)
-    where = get_unit(db, org_id).name if org_id is not None else tr("全部")
-    return rows, registers.group(code, db).label, where, office(db).name
+FORMS = ("xlsx", "pdf")
 
 
-def write_xlsx(db, path: str | Path, code: str, *, scope: Scope, org_id: int | None = None, sort: str = "household",
-               descending: bool = False, today: dt.date | None = None):
-    """The list as a workbook; a progress generator returning the path."""
+def write(db, path: str | Path, code: str, *, form: str, scope: Scope, org_id: int | None = None,
+          sort: str = "household", descending: bool = False, today: dt.date | None = None):
+    """The list as a workbook (form "xlsx") or an A4 landscape PDF to print ("pdf"); a progress
+    generator returning the path."""
+    if form not in FORMS:
+        raise ValueError(form)
     today = today or dt.date.today()
     yield 0, 2, tr("正在读取名单……")
-    rows, label, where, office_name = _read(db, code, scope, org_id, sort, descending, today)
-    yield 1, 2, tr("正在写入表格……")
+    rows = _rows(db, code, scope=scope, org_id=org_id, sort=sort, descending=descending, today=today)
+    label = registers.group(code, db).label
+    where = get_unit(db, org_id).name if org_id is not None else tr("全部")
+    yield 1, 2, tr("正在写入表格……") if form == "xlsx" else tr("正在生成PDF……")
+    (_xlsx if form == "xlsx" else _pdf)(db, path, rows, label, where, office(db).name, today)
+    yield 2, 2, tr("已完成")
+    return Path(path)
+
+
+def _xlsx(db, path, rows: list, label: str, where: str, office_name: str, today: dt.date) -> None:
     wb = wbk.new_workbook()
     ws = wbk.sheet(wb, label[:31], tr("重点人群名单·{g}").format(g=label), headers(), office=office_name,
                    period=tr("{where}　共{n}人　{d}").format(where=where, n=len(rows), d=today.isoformat()))
@@ -68,17 +75,9 @@ def write_xlsx(db, path: str | Path, code: str, *, scope: Scope, org_id: int | N
     ws.widths[8] = min(ws.widths.get(8, 30), 30)
     wbk.page_setup(ws, maker=signer(db), anchor=anchors.head(db).code)
     wbk.save(wb, path, lambda: journal.record_export(db, "register_list", str(path), len(rows)))
-    yield 2, 2, tr("已完成")
-    return Path(path)
 
 
-def write_pdf(db, path: str | Path, code: str, *, scope: Scope, org_id: int | None = None, sort: str = "household",
-              descending: bool = False, today: dt.date | None = None):
-    """The list as an A4 landscape PDF to print; a progress generator returning the path."""
-    today = today or dt.date.today()
-    yield 0, 2, tr("正在读取名单……")
-    rows, label, where, office_name = _read(db, code, scope, org_id, sort, descending, today)
-    yield 1, 2, tr("正在生成PDF……")
+def _pdf(db, path, rows: list, label: str, where: str, office_name: str, today: dt.date) -> None:
     s = styles()
     page = landscape(A4)
     width = page[0] - 24 * mm
@@ -93,5 +92,3 @@ def write_pdf(db, path: str | Path, code: str, *, scope: Scope, org_id: int | No
                    footer_text=tr("重点人群名单·{g}　{where}　身份证号和电话已遮挡").format(g=label, where=where),
                    pagesize=page, side=12 * mm,
                    before_rename=lambda: journal.record_export(db, "register_list_pdf", str(path), len(rows)))
-    yield 2, 2, tr("已完成")
-    return Path(path)

@@ -214,7 +214,7 @@ def test_a_register_the_role_may_not_see_cannot_be_exported(office):
     scope = whole_office("网格员", "grid_worker")
     assert not scope.sees_tag("disabled")
     with pytest.raises(PermissionDenied):
-        list(register_list.write_xlsx(db, office["path"].parent / "x.xlsx", "disabled", scope=scope))
+        list(register_list.write(db, office["path"].parent / "x.xlsx", "disabled", form="xlsx", scope=scope))
     assert not (office["path"].parent / "x.xlsx").exists()
     db.close()
 

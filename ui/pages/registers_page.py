@@ -297,7 +297,6 @@ class RegistersPage(Page):
         if path is None:
             return
         scope = self.ctx.scope()
-        write = register_list.write_xlsx if kind == "xlsx" else register_list.write_pdf
 
         def done(_result) -> None:
             self.last_folder = path.parent
@@ -307,7 +306,8 @@ class RegistersPage(Page):
             message = self.tr("已取消") if isinstance(exc, Cancelled) else getattr(exc, "message", "") or str(exc)
             self.ctx.show_status(self.tr("导出未完成：{m}").format(m=message))
 
-        self.ctx.run_job(lambda db: write(db, path, code, scope=scope, org_id=org_id, sort=sort, descending=descending),
+        self.ctx.run_job(lambda db: register_list.write(db, path, code, form=kind, scope=scope, org_id=org_id, sort=sort,
+                                                        descending=descending),
                          self.tr("导出重点人群名单"), writes=True, parent=self, on_done=done, on_error=failed)
 
     def _open_row(self, index) -> None:
