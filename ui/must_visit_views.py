@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
-    QPlainTextEdit, QPushButton, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from gridoffice.activity import must_visits as MV
@@ -18,6 +18,7 @@ from gridoffice.reports import monthly
 from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.write import WriteDialog
+from ui.widgets import panes
 
 _CHANGES = of_module(MV)
 
@@ -255,13 +256,9 @@ class CampaignView(QWidget):
         top.addWidget(self.assign_button)
         self.list = _table(self, [self.tr(h) for h in ("名称", "范围", "开始", "结束", "走访重点")], (150, 100, 90, 90))
         self.grids = _table(self, [self.tr(h) for h in ("网格", "负责人", "在册户", "已走访", "覆盖率")], (120, 90, 70, 70))
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(self.list)
-        splitter.addWidget(self.grids)
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(panes.side_by_side(self, self.list, self.grids), 1)
         editable = page.ctx.can("edit")
         self.plan_button.setEnabled(editable)
         self.assign_button.setEnabled(editable)

@@ -6,7 +6,7 @@ import time
 
 from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QSpinBox, QSplitter,
+from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QHeaderView, QLabel, QMenu, QPushButton, QSpinBox,
                                QStyledItemDelegate, QTableView, QToolButton, QTabWidget, QTreeWidget, QTreeWidgetItem,
                                QVBoxLayout, QWidget)
 
@@ -21,6 +21,7 @@ from ..archive_search import ArchiveSearch
 from ..household_operations import HouseholdOperations
 from ..household_view import HouseholdView
 from ..models import HouseholdModel, IdTableModel, PersonModel
+from ..widgets import panes
 from ..widgets.tables import ROW_HEIGHT, ColumnFitter, style_records
 from . import Page
 
@@ -74,16 +75,9 @@ class ArchivePage(Page):
         self.detail.person_activated.connect(lambda _pid: self.ops.edit_person())
         self.detail.members.customContextMenuRequested.connect(self._member_menu)
         self.detail.members.itemSelectionChanged.connect(self._update_actions)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(self.tree)
-        self.splitter.addWidget(self.tables_box)
-        self.splitter.addWidget(self.detail)
         # The tree grows a little with the window too: a district's town names and 7-digit counts.
-        self.splitter.setStretchFactor(0, 1)
-        self.splitter.setStretchFactor(1, 4)
-        self.splitter.setStretchFactor(2, 3)
-        self.splitter.setSizes([215, 700, 435])
-        self.splitter.setChildrenCollapsible(False)
+        self.splitter = panes.side_by_side(self, self.tree, self.tables_box, self.detail, sizes=[215, 700, 435],
+                                           stretch=(1, 4, 3))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(self.filter_row)
@@ -194,12 +188,7 @@ class ArchivePage(Page):
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
         bottom.addWidget(self.new_button)
-        box = QWidget()
-        layout = QVBoxLayout(box)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs, 1)
-        layout.addLayout(bottom)
-        self.tables_box = box
+        self.tables_box = panes.column(self, (self.tabs, 1), bottom)
 
     def _build_actions(self) -> None:
         specs = self.ops.actions() + [("refresh", tr("刷新(&F)"), "F5", self.refresh, False)]

@@ -16,7 +16,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QImage, QPageLayout, QPa
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QDoubleSpinBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QSplitter, QVBoxLayout, QWidget,
+    QListWidget, QListWidgetItem, QMessageBox, QPushButton, QScrollArea, QVBoxLayout, QWidget,
 )
 
 from exports import card_qr
@@ -27,6 +27,7 @@ from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError
 from ui.context import Cancelled
 from ui.pages import Page
+from ui.widgets import panes
 
 PREVIEW_PX_PER_MM = 4.0
 PAGE_MM = {"a4-10": (210.0, 297.0), "a6": (105.0, 148.0)}
@@ -231,21 +232,13 @@ class CardsPage(Page):
             pager.addWidget(widget)
         pager.addStretch(1)
         pager.addWidget(self.fit_box)
-        right = QWidget()
-        right_box = QVBoxLayout(right)
-        right_box.setContentsMargins(0, 0, 0, 0)
-        right_box.addLayout(pager)
-        right_box.addWidget(scroll, 1)
+        right = panes.column(self, pager, (scroll, 1))
         self._update_pager()
 
-        splitter = QSplitter()
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        # The left column as wide as its longest line (the sheet's name, the duplex note), not cut at 1366×768.
-        splitter.setSizes([max(left.sizeHint().width(), 440), 900])
-        splitter.setStretchFactor(1, 1)
         outer = QVBoxLayout(self)
-        outer.addWidget(splitter)
+        # The left column as wide as its longest line (the sheet's name, the duplex note), not cut at 1366×768.
+        outer.addWidget(panes.side_by_side(self, left, right, sizes=[max(left.sizeHint().width(), 440), 900],
+                                           stretch=(0, 1)))
 
     # ---- page contract --------------------------------------------------------------------
 

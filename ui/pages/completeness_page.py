@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+    QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QPushButton,
     QTableView, QVBoxLayout, QWidget,
 )
 
@@ -22,6 +22,7 @@ from gridoffice.store.db import now
 from ui.context import Cancelled
 from ui.pages import Page
 from ui.widgets.tables import style_records
+from ui.widgets import panes
 
 # Kinds of change after which the last result may be out of date.
 ALL = ""
@@ -87,13 +88,7 @@ class CompletenessPage(Page):
         self.kinds = QListWidget(self)
         self.kinds.setUniformItemSizes(True)
         self.kinds.setStyleSheet("QListWidget::item { padding: 3px 2px; }")
-        kinds_label = QLabel(self.tr("问题类别(&K)："), self)
-        kinds_label.setBuddy(self.kinds)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(kinds_label)
-        left_layout.addWidget(self.kinds, 1)
+        left = panes.column(self, self.tr("问题类别(&K)："), (self.kinds, 1))
 
         self.model = ProblemModel(self)
         self.table = QTableView(self)
@@ -101,23 +96,11 @@ class CompletenessPage(Page):
         style_records(self.table)
         self.table.setColumnWidth(0, 250)
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        table_label = QLabel(self.tr("问题(&P)：回车或双击打开要修改的记录"), self)
-        table_label.setBuddy(self.table)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(table_label)
-        right_layout.addWidget(self.table, 1)
+        right = panes.column(self, self.tr("问题(&P)：回车或双击打开要修改的记录"), (self.table, 1))
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([270, 930])
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(panes.side_by_side(self, left, right, sizes=[270, 930], stretch=(0, 1)), 1)
         self.setTabOrder(self.run_button, self.kinds)
         self.setTabOrder(self.kinds, self.table)
 

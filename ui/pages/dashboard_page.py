@@ -51,7 +51,6 @@ class DashboardPage(Page):
         use_qt_metrics()
         self.today = dt.date.today
         self.clock = dt.datetime.now
-        self._dirty = True
         self._reading_soon = False
         self.figures: D.Dashboard | None = None
         self.problems: tuple[D.Count, ...] | None = None

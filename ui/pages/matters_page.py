@@ -16,7 +16,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QSplitter, QTableView, QTabWidget, QVBoxLayout, QWidget)
+                               QTableView, QTabWidget, QVBoxLayout, QWidget)
 
 from gridoffice.matters import rules as M
 from gridoffice.matters import query as Q
@@ -37,6 +37,7 @@ from ui.matter_views import COLOURS, MatterView, MeetingView
 from ui.team_review_view import TeamReviewView
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import ColumnFitter, style_records
+from ui.widgets import panes
 
 _SEARCH_DELAY_MS = 250
 # Closed matters listed at most (newest first); searching and filtering reach the older ones.
@@ -97,7 +98,6 @@ class MattersPage(Page):
         # Where "now" comes from: due soon and overdue are judged against it (tests fix it).
         self.clock = dt.datetime.now
         self.now = self.clock().replace(microsecond=0)
-        self._dirty = True
         self._units_dirty = True
         self.org_scope: set[int] | None = ctx.org_scope()  # the user's units; None: every matter
         self._pending_select: int | None = None
@@ -139,23 +139,9 @@ class MattersPage(Page):
         style_records(self.table)
         ColumnFitter(self.table, 6)  # the matter's text takes what the others leave
         self.view = MatterView(self)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        list_side = QWidget(self)
-        list_layout = QVBoxLayout(list_side)
-        list_layout.setContentsMargins(0, 0, 0, 0)
-        list_layout.addWidget(self.counts)
-        list_layout.addWidget(self.table, 1)
-        splitter.addWidget(list_side)
-        splitter.addWidget(self.view)
-        splitter.setStretchFactor(0, 3)
-        splitter.setStretchFactor(1, 2)
-        splitter.setSizes([900, 400])
-        splitter.setChildrenCollapsible(False)
-        list_tab = QWidget(self)
-        list_tab_layout = QVBoxLayout(list_tab)
-        list_tab_layout.setContentsMargins(0, 4, 0, 0)
-        list_tab_layout.addLayout(top)
-        list_tab_layout.addWidget(splitter, 1)
+        list_side = panes.column(self, self.counts, (self.table, 1))
+        splitter = panes.side_by_side(self, list_side, self.view, sizes=[900, 400], stretch=(3, 2))
+        list_tab = panes.column(self, top, (splitter, 1), margins=(0, 4, 0, 0))
         self.meeting = MeetingView(self)
         self.tabs = QTabWidget(self)
         self.tabs.addTab(list_tab, self.tr("事项列表"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QListWidget, QListWidgetItem, QMenu,
-                               QMessageBox, QPushButton, QSplitter, QStackedWidget, QTableView, QTabWidget,
+                               QMessageBox, QPushButton, QStackedWidget, QTableView, QTabWidget,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes, of_module
@@ -28,6 +28,7 @@ from ui.dialogs.org import MoveDialog, UnitDialog
 from ui.dialogs.staff import StaffDialog, TeamDialog, TeamMemberDialog
 from ui.widgets.unit_picker import SEPARATOR
 from ui.widgets.tables import fill_rows, hint_label, record_table, style_records
+from ui.widgets import panes
 
 ID_ROLE = Qt.ItemDataRole.UserRole
 _COUNTS = Changes.HOUSEHOLDS | Changes.PERSONS  # the counts beside the units
@@ -42,7 +43,6 @@ class OrgPage(Page):
 
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
-        self._dirty = True
         self._units: dict[int, regions.OrgUnit] = {}
         self._children: dict[int | None, list[regions.OrgUnit]] = {}
         self._counts: dict[int, regions.Counts] = {}
@@ -73,14 +73,7 @@ class OrgPage(Page):
                                    self.retire_action,
                                    # "撤销单元", never a bare "撤销": that word is Undo in the 编辑 menu.
                                    labels=(self.tr("新增"), self.tr("重命名"), self.tr("移动"), self.tr("撤销单元")))
-        tree_label = QLabel(self.tr("组织架构(&Z)"), self)
-        tree_label.setBuddy(self.tree)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(tree_label)
-        left_layout.addWidget(self.tree, 1)
-        left_layout.addLayout(buttons)
+        left = panes.column(self, self.tr("组织架构(&Z)"), (self.tree, 1), buttons)
 
         # -- the chosen unit ---------------------------------------------------------------------------
         self.caption = QLabel(self)
@@ -94,20 +87,10 @@ class OrgPage(Page):
         self.tabs.addTab(self._build_staff_tab(), self.tr("工作人员(&W)"))
         self.tabs.addTab(self._build_team_tab(), self.tr("服务团队(&T)"))
         self.tabs.addTab(self._build_contact_tab(), self.tr("联系户(&C)"))
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.caption)
-        right_layout.addWidget(self.tabs, 1)
+        right = panes.column(self, self.caption, (self.tabs, 1))
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 850])
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(panes.side_by_side(self, left, right, sizes=[330, 850], stretch=(0, 1)))
 
         self.tree.itemExpanded.connect(self._populate)
         self.tree.currentItemChanged.connect(lambda *_: self._show_unit())

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QHBoxLayout, QHeaderView, QLabel, QPushButton, QSplitter, QTableView,
+    QHBoxLayout, QHeaderView, QLabel, QPushButton, QTableView,
     QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -29,6 +29,7 @@ from ui.models import Column, IdTableModel
 from ui.pages import Page
 from ui.widgets.unit_picker import UnitPicker, unit_paths
 from ui.widgets.tables import style_records
+from ui.widgets import panes
 
 # Kinds of change that can move a person into or out of a register.
 
@@ -43,7 +44,6 @@ class RegistersPage(Page):
         super().__init__(ctx, parent)
         self._group = registers.groups()[0].code
         self._sort = ("household", False)
-        self._dirty = True
         self._count_worker = LatestWorker(ctx, "register-counts", self)
         self._ids_worker = LatestWorker(ctx, "register-ids", self)
 
@@ -93,19 +93,12 @@ class RegistersPage(Page):
         self.groups.expandAll()
         self.groups.setItemsExpandable(False)
         self.groups.setIndentation(12)
-        groups_label = QLabel(self.tr("选择人群(&G)："), self)
-        groups_label.setBuddy(self.groups)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(groups_label)
-        left_layout.addWidget(self.groups)
         # An office keeps registers of its own beside the built-in ones (gridoffice.archive.office_tags).
         self.add_register = QPushButton(self.tr("增设名册…"), self)
         self.add_register.setToolTip(self.tr("增设本单位自己的人群名册，如失业人员、失能老人"))
         self.add_register.setEnabled(ctx.can_import())
         self.add_register.clicked.connect(self.new_register)
-        left_layout.addWidget(self.add_register)
+        left = panes.column(self, self.tr("选择人群(&G)："), self.groups, self.add_register)
 
         self.model = IdTableModel(
             [
@@ -141,22 +134,11 @@ class RegistersPage(Page):
         self.caption.setFont(font)
         self.hint = QLabel(self.tr("回车或双击打开所在户 · 点击列标题排序 · 身份证号和电话已遮挡"), self)
         self.hint.setEnabled(False)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(self.caption)
-        right_layout.addWidget(self.table, 1)
-        right_layout.addWidget(self.hint)
+        right = panes.column(self, self.caption, (self.table, 1), self.hint)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 920])
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(panes.side_by_side(self, left, right, sizes=[220, 920], stretch=(0, 1)), 1)
 
         self.setTabOrder(self.scope, self.refresh_button)
         self.setTabOrder(self.refresh_button, self.groups)

@@ -12,7 +12,7 @@ import datetime as dt
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QVBoxLayout, QWidget
 
 from gridoffice.changes import Changes
 from gridoffice.activity import visits
@@ -23,6 +23,7 @@ from ui.pages import Page
 from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected_row
 from ui.must_visit_views import CampaignView, MustVisitView
 from ui.dialogs.visits import VisitRulesDialog
+from ui.widgets import panes
 
 
 
@@ -35,7 +36,6 @@ class VisitsPage(Page):
     def __init__(self, ctx, parent: QWidget | None = None):
         super().__init__(ctx, parent)
         self.today = dt.date.today
-        self._dirty = True
         self.grid_rows: list[visits.OverdueCount] = []
         self.staff_rows: list[visits.OverdueCount] = []
         # A list judged on a past day (show_class(), show_grid_on()) stands until a grid or staff member is
@@ -60,28 +60,10 @@ class VisitsPage(Page):
         self.households = make_table(self, [tr("应访日期"), tr("超期"), tr("户号"), tr("户主"), tr("类别"), tr("上次走访"),
                                             tr("地址")], 6)
         self.detail_caption = QLabel(self)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addWidget(QLabel(tr("本网格联系人（超期多的在前）"), self))
-        right_layout.addWidget(self.staff_table, 2)
-        right_layout.addWidget(self.detail_caption)
-        right_layout.addWidget(self.households, 3)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel(tr("各网格（超期多的在前）"), self))
-        left_layout.addWidget(self.grids, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setSizes([460, 880])
-        splitter.setChildrenCollapsible(False)
-        overdue_tab = QWidget(self)
-        overdue_layout = QVBoxLayout(overdue_tab)
-        overdue_layout.setContentsMargins(0, 4, 0, 0)
-        overdue_layout.addLayout(top)
-        overdue_layout.addWidget(splitter, 1)
+        right = panes.column(self, tr("本网格联系人（超期多的在前）"), (self.staff_table, 2), self.detail_caption,
+                       (self.households, 3))
+        left = panes.column(self, tr("各网格（超期多的在前）"), (self.grids, 1))
+        overdue_tab = panes.column(self, top, (panes.side_by_side(self, left, right, sizes=[460, 880]), 1), margins=(0, 4, 0, 0))
         self.must_visits = MustVisitView(self)
         self.campaigns = CampaignView(self)
         self.tabs = QTabWidget(self)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QHBoxLayout, QLabel, QMessageBox, QPushButton, QSplitter, QTableView,
+    QComboBox, QCompleter, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -32,6 +32,7 @@ from ui.dialogs.fast_entry import FastEntryDialog
 from ui.pages import Page
 from ui.dialogs.visits import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
 from ui.widgets.tables import ColumnFitter, style_records
+from ui.widgets import panes
 
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
 LEADER_ROLES = frozenset({"leader", "admin"})
@@ -139,7 +140,6 @@ class WorkbenchPage(Page):
         self.today = dt.date.today
         self.data: Workbench | None = None
         self._dues_order: list[visits.Due] = []  # the contacts as listed (overdue first)
-        self._dirty = True
         self._choices_dirty = True
         self._wanted: int | None = None
         # The staff member this account is (用户管理 links them): the page opens on their record, and
@@ -187,15 +187,11 @@ class WorkbenchPage(Page):
         self.waiting_table = make_table(self, [tr("日期"), tr("工作人员"), tr("日志")], 2)
         self.solve_button = QPushButton(tr("解决注销"), self)
         self.matter_button = QPushButton(tr("转为事项"), self)
-        self.needs_tab = QWidget(self)
-        needs_layout = QVBoxLayout(self.needs_tab)
-        needs_layout.setContentsMargins(0, 0, 0, 0)
-        needs_layout.addWidget(self.needs_table, 1)
         needs_buttons = QHBoxLayout()
         needs_buttons.addStretch(1)
         needs_buttons.addWidget(self.solve_button)
         needs_buttons.addWidget(self.matter_button)
-        needs_layout.addLayout(needs_buttons)
+        self.needs_tab = panes.column(self, (self.needs_table, 1), needs_buttons)
         self.tabs = QTabWidget(self)
         if self.leader:
             self.tabs.addTab(self.waiting_table, tr("待点评"))
@@ -206,16 +202,8 @@ class WorkbenchPage(Page):
         self.tabs.addTab(self.needs_tab, tr("居民需求"))
         self.tabs.addTab(self.matters_table, tr("承办事项"))
         self.tabs.addTab(self.must_table, tr("必访情形"))
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(QLabel(tr("联系户（超期在前）"), self))
-        left_layout.addWidget(self.contacts, 1)
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(self.tabs)
-        splitter.setSizes([700, 640])
-        splitter.setChildrenCollapsible(False)
+        left = panes.column(self, tr("联系户（超期在前）"), (self.contacts, 1))
+        splitter = panes.side_by_side(self, left, self.tabs, sizes=[700, 640])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(top)

@@ -11,13 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView, QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QMessageBox, QPushButton, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+    QMessageBox, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from gridoffice import vocab
 from gridoffice.org import lists, staff
 from gridoffice.changes import Changes
 from ui.undo import CoreCommand
+from ui.widgets import panes
 
 MIN_CONTACTS = 5
 MAX_CONTACTS = 10
@@ -37,13 +38,7 @@ class ContactPicker(QWidget):
 
         self.members = QListWidget(self)
         self.members.setUniformItemSizes(True)
-        members_label = QLabel(self.tr("联系人(&M)："), self)
-        members_label.setBuddy(self.members)
-        left = QWidget(self)
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(members_label)
-        left_layout.addWidget(self.members)
+        left = panes.column(self, self.tr("联系人(&M)："), self.members)
 
         self.filter = QLineEdit(self)
         self.filter.setPlaceholderText(self.tr("输入户号、户主或地址筛选"))
@@ -76,24 +71,12 @@ class ContactPicker(QWidget):
         bottom.addWidget(self.count, 1)
         bottom.addWidget(self.revert_button)
         bottom.addWidget(self.save_button)
-        right = QWidget(self)
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.addLayout(top)
-        right_layout.addWidget(self.households, 1)
         hint = QLabel(self.tr("空格键勾选或取消当前户；每名党员联系5–10户；保存后才生效"), self)
         hint.setEnabled(False)
-        right_layout.addWidget(hint)
-        right_layout.addLayout(bottom)
+        right = panes.column(self, top, (self.households, 1), hint, bottom)
 
-        splitter = QSplitter(Qt.Orientation.Horizontal, self)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([190, 700])
-        splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
+        layout.addWidget(panes.side_by_side(self, left, right, sizes=[190, 700], stretch=(0, 1)))
         self.setTabOrder(self.members, self.filter)
         self.setTabOrder(self.filter, self.households)
         self.setTabOrder(self.households, self.revert_button)
