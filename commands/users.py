@@ -1,7 +1,9 @@
 """`python main.py users list|add|reset-password|recover --db PATH`: accounts for IT staff, without the window.
 
 Everything but `recover` needs an administrator's log-in; `recover` takes the recovery code printed
-when the office was created, for an administrator who forgot the password.
+when the office was created, for an administrator who forgot the password. The first `users add` on a
+missing file creates the office through gridoffice.store.new_office, as the window's 新建办公室 does,
+with its name and place when given (`--office-name --community [--street --district --division-code]`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import sys
 from pathlib import Path
 
 from gridoffice.access import session, users
-from gridoffice.store import officefile
+from gridoffice.store import new_office, officefile
 from gridoffice.errors import GridOfficeError, NotFound
 
 from . import _files, _login
@@ -19,6 +21,14 @@ from . import _files, _login
 NAME = "users"
 NEW_DB = True  # the first `users add` creates the office file with its administrator
 HELP = "用户管理：列出、添加用户，重置密码（需管理员登录）；忘记管理员密码时凭恢复码重设"
+
+
+# Only for the first `users add`, which creates the office: its name and place in the tree.
+PLACE_OPTIONS = {"--office-name": "新建办公室时：单位名称，如 东湖社区居民委员会",
+                 "--community": "新建办公室时：村或社区的名称",
+                 "--street": "新建办公室时：所属镇街（可不填）",
+                 "--district": "新建办公室时：所属区县（可不填）",
+                 "--division-code": "新建办公室时：村或社区的12位统计用区划代码（可不填）"}
 
 
 def add_arguments(parser) -> None:
@@ -33,6 +43,8 @@ def add_arguments(parser) -> None:
     add.add_argument("--real-name", default="", help="使用人的真实姓名（报表的制表人署此姓名）")
     add.add_argument("--org", type=int, help="负责的组织单元编号（网格员必填）")
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取新用户的密码")
+    for option, text in PLACE_OPTIONS.items():
+        add.add_argument(option, default="", help=text)
     _login.add_arguments(add)
     reset = sub.add_parser("reset-password", help="为用户重设密码（已停用的账号仍保持停用）")
     reset.add_argument("--db", required=True, help="数据文件路径")
@@ -65,15 +77,20 @@ def _recover(args) -> int:
     return 0
 
 
+def _place(args) -> new_office.Place | None:
+    given = [args.office_name, args.community, args.street, args.district, args.division_code]
+    return new_office.Place(*given) if any(v.strip() for v in given) else None
+
+
 def _create(args) -> int:
     """The first `users add` on a missing or empty file: a new encrypted office with this administrator."""
     if args.role != "admin":
         print("新办公室的第一个账号必须是管理员：请用 --role admin", file=sys.stderr)
         return 2
-    db, code = session.create_office(args.db, args.name, _new_password(args.password_stdin))
-    db.close()
-    print(f"已建立办公室并添加管理员“{args.name.strip()}”。")
-    print(_login.recovery_notice(code), file=sys.stderr)
+    founded = new_office.create(args.db, args.name, _new_password(args.password_stdin), _place(args))
+    founded.db.close()
+    print(f"已建立办公室并添加管理员“{founded.admin.name}”。")
+    print(_login.recovery_notice(founded.recovery_code), file=sys.stderr)
     return 0
 
 
@@ -81,6 +98,9 @@ def run(args) -> int:
     new = officefile.classify(Path(args.db)).kind in (officefile.MISSING, officefile.NEW)
     if not (new and args.users_command == "add") and (message := _files.db_problem(args.db)):
         print(message, file=sys.stderr)
+        return 2
+    if args.users_command == "add" and not new and _place(args) is not None:
+        print("--office-name、--community 等只在新建办公室时使用；已有办公室请在“组织与网格”中修改", file=sys.stderr)
         return 2
     try:
         if new and args.users_command == "add":

@@ -1,4 +1,8 @@
-"""A new office: its name, its place in the tree and its administrator; the first start offers it or the demo."""
+"""A new office: its name, its place in the tree and its administrator; the first start offers it or the demo.
+
+The form only collects what the clerk types (the password twice); what a new office needs, and every
+refusal, is gridoffice.store.new_office's, which `users add` on a missing file goes through too.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +12,9 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (QButtonGroup, QDialog, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QPushButton, QRadioButton, QVBoxLayout, QWidget)
 
-from gridoffice.org import regions
-from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice.errors import GridOfficeError
 from gridoffice.normalize import clean_text
+from gridoffice.store import new_office
 from ui.dialogs.common import ok_cancel
 from ui.dialogs.person import ERROR_STYLE
 
@@ -34,6 +38,9 @@ class OfficeForm(QWidget):
         self.street.setPlaceholderText(tr("如 凯旋街道（可不填）"))
         self.community = QLineEdit()
         self.community.setPlaceholderText(tr("如 东湖社区、丁桥村"))
+        self.division_code = QLineEdit()
+        self.division_code.setMaxLength(24)
+        self.division_code.setPlaceholderText(tr("12位统计用区划代码，如 330104002001（可不填，登记到街道前要填）"))
         self.path = QLineEdit(str(folder / "office.db"))
         browse = QPushButton(tr("选择…"))
         browse.clicked.connect(self._browse)
@@ -55,6 +62,7 @@ class OfficeForm(QWidget):
         form.addRow(tr("所属区县"), self.district)
         form.addRow(tr("所属镇街"), self.street)
         form.addRow(tr("村/社区(&C)"), self.community)
+        form.addRow(tr("区划代码"), self.division_code)
         form.addRow(tr("保存位置"), path_row)
         form.addRow(tr("管理员用户名(&A)"), self.admin)
         form.addRow(tr("管理员密码(&P)"), self.password)
@@ -74,57 +82,36 @@ class OfficeForm(QWidget):
             self.path.setText(path if path.endswith(".db") else path + ".db")
 
     def check(self) -> bool:
-        if not clean_text(self.community.text()):
-            self.message.setText(tr("请填写村或社区的名称"))
-            return False
-        if not clean_text(self.name.text()):
-            self.message.setText(tr("请填写单位名称"))
-            return False
-        if Path(self.path.text()).exists():
-            self.message.setText(tr("文件{path}已存在，请换一个保存位置").format(path=self.path.text()))
-            return False
-        if not clean_text(self.admin.text()):
-            self.message.setText(tr("请填写系统管理员的用户名"))
-            return False
+        """The core's checks, said under the form (nothing is written); the password typed twice is the form's."""
         if self.password.text() != self.again.text():
             self.message.setText(tr("两次输入的密码不一致，请重新输入"))
+            return False
+        try:
+            new_office.check(self.path.text(), self.admin.text(), self.password.text(), self.place())
+        except GridOfficeError as exc:
+            self.message.setText(exc.message)
             return False
         self.message.clear()
         return True
 
+    def place(self) -> new_office.Place:
+        return new_office.Place(self.name.text(), self.community.text(), self.street.text(), self.district.text(),
+                                self.division_code.text())
+
     def values(self) -> dict:
-        return {"name": self.name.text(), "district": self.district.text(), "street": self.street.text(),
-                "community": self.community.text(), "admin": self.admin.text(), "password": self.password.text()}
+        return {"place": self.place(), "admin": self.admin.text(), "password": self.password.text()}
 
 
 def create_office(path: Path, values: dict, parent_widget: QWidget | None = None):
-    """A new encrypted office file with its administrator and its place in the tree; shows the
-    recovery code once and returns the administrator, logged in. Raises GridOfficeError if it cannot."""
-    from gridoffice.access import keys, session
-
+    """A new encrypted office file (gridoffice.store.new_office); shows the recovery code once and returns
+    the administrator, logged in. Raises GridOfficeError if it cannot, leaving no file."""
     from ui.dialogs.login import show_recovery_code
 
-    path = Path(path)
-    if path.exists():
-        raise ValidationError("path", tr("文件{path}已存在").format(path=path))
-    db, code = session.create_office(path, values.get("admin", ""), values.get("password", ""),
-                                     display_name=tr("系统管理员"))
-    try:
-        parent = None
-        for level in ("district", "street", "community"):
-            name = clean_text(values.get(level, ""))
-            if name:
-                parent = regions.create_unit(db, parent, level, name)
-        regions.set_office(db, values["name"], parent)
-        admin = session.authenticate(db, clean_text(values.get("admin", "")))
-    except GridOfficeError:
-        db.close()
-        for leftover in (path, keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-        raise
-    db.close()
-    show_recovery_code(parent_widget, code)
-    return admin
+    founded = new_office.create(path, values["admin"], values["password"], values["place"],
+                                display_name=tr("系统管理员"))
+    founded.db.close()
+    show_recovery_code(parent_widget, founded.recovery_code)
+    return founded.admin
 
 
 class NewOfficeDialog(QDialog):
