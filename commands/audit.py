@@ -8,7 +8,7 @@ import sys
 
 from commands._progress import consume
 from gridoffice.access import users
-from gridoffice.audit import anchors as audit_anchor, journal
+from gridoffice.audit import anchors, journal
 from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_record
@@ -41,21 +41,21 @@ def add_arguments(parser) -> None:
 
 def _check(db, codes: list[str], scope) -> int:
     try:
-        anchors = [audit_anchor.parse(code) for code in codes]
+        given = [anchors.parse(code) for code in codes]
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
         return 2
     checked = journal.count(db, scope=scope)
-    problems = consume(journal.check_job(db, anchors))
+    problems = consume(journal.check_job(db, given))
     if problems:
         for p in problems:
             print(p, file=sys.stderr)
         print(f"操作记录链校验失败：共 {checked} 条，发现 {len(problems)} 处问题。", file=sys.stderr)
         return 1
     print(f"操作记录链完好：共 {checked} 条。")
-    for a in anchors:
+    for a in given:
         print(f"锚定码 {a.code} 核对通过：第 {a.entry} 条记录仍在、没有改动，其后 {checked - a.entry} 条链接完好。")
-    print(f"当前锚定码：{audit_anchor.head(db).code}")
+    print(f"当前锚定码：{anchors.head(db).code}")
     return 0
 
 

@@ -13,7 +13,7 @@ from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
 from gridoffice.access import users
 from gridoffice.org import regions
-from gridoffice.reports import archives as stats_archives
+from gridoffice.reports.archives import find_staff
 from gridoffice.errors import GridOfficeError, ValidationError
 from gridoffice.i18n import tr
 
@@ -79,7 +79,7 @@ def run(args) -> int:
         else:
             if not args.staff:
                 raise ValidationError("staff", tr("一党员一档请用 --staff 指定人员姓名"))
-            job = archives.write_member(db, out, stats_archives.find_staff(db, args.staff, scope=scope), scope=scope,
+            job = archives.write_member(db, out, find_staff(db, args.staff, scope=scope), scope=scope,
                                         year=int(year))
         consume(job, quiet=args.quiet)
     except GridOfficeError as exc:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from gridoffice.access import keys, session, users
-from gridoffice.demo import activity as demo, generator
+from gridoffice.demo import activity, generator
 from gridoffice.store import officefile
 from gridoffice.store.db import has_office_data
 from gridoffice.errors import GridOfficeError
@@ -55,7 +55,7 @@ def run(args) -> int:
         # An empty file: the office is made encrypted in its place.
         path.unlink()
     try:
-        db, code = session.create_office(path, demo.DEMO_USERS[0][0], demo.DEMO_PASSWORD,
+        db, code = session.create_office(path, activity.DEMO_USERS[0][0], activity.DEMO_PASSWORD,
                                          display_name=tr(users.ROLE_LABELS["admin"]))
     except GridOfficeError as exc:
         print(exc.message, file=sys.stderr)
@@ -63,9 +63,9 @@ def run(args) -> int:
     try:
         stats = consume(generator.generate(db, households=args.households, seed=args.seed, today=today),
                         quiet=args.quiet)
-        activity = {} if args.no_activity else consume(
-            demo.add_activity(db, seed=args.seed, today=today), quiet=args.quiet)
-        demo.add_demo_accounts(db)
+        year = {} if args.no_activity else consume(
+            activity.add_activity(db, seed=args.seed, today=today), quiet=args.quiet)
+        activity.add_demo_accounts(db)
     except GridOfficeError as exc:
         db.close()
         # refused before writing anything: leave no file behind
@@ -75,12 +75,12 @@ def run(args) -> int:
         return 2
     db.close()
     print(f"已生成演示数据：{path}")
-    print(f"  账号（密码都是 {demo.DEMO_PASSWORD}）：" + "、".join(n for n, _ in demo.DEMO_USERS))
+    print(f"  账号（密码都是 {activity.DEMO_PASSWORD}）：" + "、".join(n for n, _ in activity.DEMO_USERS))
     print(f"  住户 {stats.households} 户，人员 {stats.persons} 人，网格 {stats.grids} 个，服务团队 {stats.teams} 个")
     print(f"  工作人员 {stats.staff} 人，联系户关系 {stats.contacts} 条")
     print(f"  用时 {stats.seconds:.1f} 秒（其中建立搜索索引 {stats.index_seconds:.1f} 秒）")
-    if activity:
-        print("  一年的工作记录：" + "，".join(f"{tr(demo.LABELS.get(k, k))} {v}" for k, v in activity.items()))
+    if year:
+        print("  一年的工作记录：" + "，".join(f"{tr(activity.LABELS.get(k, k))} {v}" for k, v in year.items()))
     if not args.quiet:
         print(recovery_notice(code), file=sys.stderr)
     return 0

@@ -17,7 +17,7 @@ from gridoffice import i18n, shipped
 from gridoffice.access import session  # noqa: F401
 from gridoffice.archive import browse, households  # noqa: F401
 from gridoffice.audit import history  # noqa: F401
-from gridoffice.demo import activity  # noqa: F401
+from gridoffice.demo.activity import DEMO_PASSWORD, DEMO_USERS
 from gridoffice.org import regions, staff  # noqa: F401
 from gridoffice.store import tempfiles
 
@@ -25,7 +25,7 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from PySide6.QtGui import QFont, QFontDatabase, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
 
-from ui.office_files import DEMO_FILE, DEMO_PASSWORD, DEMO_USERS, data_folder, is_demo, recent_files  # noqa: E402
+from ui.office_files import DEMO_FILE, data_folder, is_demo, recent_files  # noqa: E402
 from ui.translations import install_qt_translations  # noqa: E402
 
 FONT_FILE = shipped.path(shipped.FONT)

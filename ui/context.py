@@ -29,7 +29,7 @@ from gridoffice import changes as core_changes
 from gridoffice.access import staff_accounts, users
 from gridoffice.audit import trail
 from gridoffice.search import finder
-from gridoffice.store import storage as safety
+from gridoffice.store import storage
 from gridoffice.changes import Changes
 from gridoffice.store.db import WORKER_CACHE_MB, connect, fold_wal
 from gridoffice.store.lock import OfficeLock
@@ -384,10 +384,10 @@ class AppContext(QObject):
                 self._rollback()
                 # A full disk or an I/O error becomes a StorageError with a Chinese message; the
                 # transaction was rolled back, so the data equals the last commit.
-                storage = safety.classify(exc)
-                if storage is not None and storage is not exc:
-                    storage.__cause__ = exc
-                    exc = storage
+                fault = storage.classify(exc)
+                if fault is not None and fault is not exc:
+                    fault.__cause__ = exc
+                    exc = fault
                 elif not isinstance(exc, (GridOfficeError, Cancelled)):
                     traceback.print_exc()
                 self._bridge.finished.emit(task, None, exc)

@@ -8,11 +8,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths
 
-from gridoffice.demo import activity as demo_accounts
+from gridoffice.demo.activity import DEMO_PASSWORD, add_demo_accounts
 
 DEMO_FILE = "demo-office.db"
-# The demo office's made-up accounts (gridoffice.demo.activity): shown on its log-in dialog.
-DEMO_USERS, DEMO_PASSWORD = demo_accounts.DEMO_USERS, demo_accounts.DEMO_PASSWORD
 RECENT_KEY = "files/recent"
 MAX_RECENT = 8
 
@@ -60,7 +58,7 @@ def ensure_demo_users(path: Path) -> None:
     try:
         if db["users"].exists() and users.needs_first_admin(db):
             trail.set_actor(db, tr("演示数据"))
-            demo_accounts.add_demo_accounts(db)
+            add_demo_accounts(db)
     finally:
         db.close()
 

@@ -31,7 +31,7 @@ from gridoffice.consolidation import ledger, store, street_users, street_view
 from ui.street.accounts_page import AccountsPage
 from ui.street.assessment_page import AssessmentPage
 from ui.street.summary_page import SummaryPage
-from ui.street.widgets import fill as _fill, table as _table, tr, when as _when
+from ui.street.widgets import fill, table, tr, when
 from ui.street_reader import Context, Reader
 
 LEDGER_ROWS = 500
@@ -99,7 +99,7 @@ class StreetWindow(QMainWindow):
         page = QWidget()
         self.summary = QLabel()
         self.summary.setWordWrap(True)
-        self.communities = _table([tr("社区"), tr("区划代码"), tr("已收到第几号"), tr("最后导入"), tr("户数"),
+        self.communities = table([tr("社区"), tr("区划代码"), tr("已收到第几号"), tr("最后导入"), tr("户数"),
                                    tr("人数"), tr("此后拒收"), tr("状态")])
         box = QVBoxLayout(page)
         box.addWidget(self.summary)
@@ -112,9 +112,9 @@ class StreetWindow(QMainWindow):
         self.refresh_button = QPushButton(tr("刷新(&R)"))
         self.overdue_note = QLabel()
         self.overdue_note.setWordWrap(True)
-        self.overdue = _table([tr("逾期未报的社区"), tr("区划代码"), tr("已收到第几号"), tr("最后一包制作于"), tr("缺几个月")])
+        self.overdue = table([tr("逾期未报的社区"), tr("区划代码"), tr("已收到第几号"), tr("最后一包制作于"), tr("缺几个月")])
         self.overdue.setMaximumHeight(160)
-        self.ledger = _table([tr("时间"), tr("社区"), tr("序号"), tr("结果"), tr("文件"), tr("操作人"), tr("说明")])
+        self.ledger = table([tr("时间"), tr("社区"), tr("序号"), tr("结果"), tr("文件"), tr("操作人"), tr("说明")])
         top = QHBoxLayout()
         top.addWidget(self.refused_only)
         top.addStretch(1)
@@ -135,7 +135,7 @@ class StreetWindow(QMainWindow):
         self.query.setClearButtonEnabled(True)
         self.search_button = QPushButton(tr("查找(&F)"))
         self.search_note = QLabel(tr("每次查找都会记入街道操作记录。"))
-        self.hits = _table([tr("类别"), tr("姓名或户号"), tr("社区"), tr("身份证号与出生年月"), tr("地址")])
+        self.hits = table([tr("类别"), tr("姓名或户号"), tr("社区"), tr("身份证号与出生年月"), tr("地址")])
         top = QHBoxLayout()
         top.addWidget(self.query, 1)
         top.addWidget(self.search_button)
@@ -171,7 +171,7 @@ class StreetWindow(QMainWindow):
         self.archive_note = QLabel()
         self.reveal_button = QPushButton(tr("查看完整身份证号(&V)…"))
         self.reveal_button.setVisible(self.user.may_reveal)
-        self.archive = _table([tr(h) for h in PERSON_HEADERS])
+        self.archive = table([tr(h) for h in PERSON_HEADERS])
         self._add_page(tr("社区档案(&4)"), [tr("社区："), self.archive_community, self.archive_note, self.reveal_button],
                        self.archive, stretch=self.archive_note)
         self.archive_community.activated.connect(lambda _i: self.load_archive())
@@ -181,7 +181,7 @@ class StreetWindow(QMainWindow):
         self.register_community = self._choice_box()
         self.register_group = self._choice_box()
         self.register_note = QLabel()
-        self.register = _table([tr(h) for h in PERSON_HEADERS])
+        self.register = table([tr(h) for h in PERSON_HEADERS])
         self._add_page(tr("重点人群(&5)"), [tr("社区："), self.register_community, tr("重点人群："), self.register_group,
                                           self.register_note], self.register, stretch=self.register_note)
         self.register_community.activated.connect(lambda _i: self.load_register())
@@ -191,8 +191,8 @@ class StreetWindow(QMainWindow):
         page = QWidget()
         self.completeness_note = QLabel(tr("与社区“完整性检查”相同的规则，按汇总数据库中该社区最近一次上报的数据检查。"))
         self.completeness_note.setWordWrap(True)
-        self.completeness = _table([tr("社区"), tr("问题合计")] + [tr(label) for label in completeness.KINDS.values()])
-        self.problems = _table([tr("问题类别"), tr("说明")])
+        self.completeness = table([tr("社区"), tr("问题合计")] + [tr(label) for label in completeness.KINDS.values()])
+        self.problems = table([tr("问题类别"), tr("说明")])
         split = QSplitter(Qt.Orientation.Vertical)
         split.addWidget(self.completeness)
         split.addWidget(self.problems)
@@ -204,7 +204,7 @@ class StreetWindow(QMainWindow):
         self._completeness: list[street_view.Completeness] = []
 
     def _build_audit(self) -> None:
-        self.audit = _table([tr("时间"), tr("街道账号"), tr("操作"), tr("社区"), tr("内容")])
+        self.audit = table([tr("时间"), tr("街道账号"), tr("操作"), tr("社区"), tr("内容")])
         page = QWidget()
         box = QVBoxLayout(page)
         box.addWidget(QLabel(tr("街道账号的登录、跨社区查找、查看完整身份证号、导出报表和账号变动的记录（只有街道管理员能看）。")))
@@ -326,7 +326,7 @@ class StreetWindow(QMainWindow):
             QMessageBox.warning(self, tr("查看完整身份证号"), message)
             return
         if slot == "search":
-            _fill(self.hits, [])
+            fill(self.hits, [])
         notes = {"search": self.search_note, "archive": self.archive_note, "register": self.register_note,
                  "completeness": self.completeness_note}
         if slot in notes:
@@ -371,14 +371,14 @@ class StreetWindow(QMainWindow):
             state = (tr("逾期未报") if c.uuid in late_ids else tr("有拒收的包") if c.refused
                      else tr("尚未报送") if not c.last_sequence else tr("正常"))
             rows.append([c.name, c.division_code or tr("未设"), str(c.last_sequence) if c.last_sequence else "—",
-                         _when(c.last_applied_at), f"{c.households:,}", f"{c.persons:,}", str(c.refused), state])
-        _fill(self.communities, rows)
+                         when(c.last_applied_at), f"{c.households:,}", f"{c.persons:,}", str(c.refused), state])
+        fill(self.communities, rows)
         self.summary.setText(tr("共{n}个社区，{h:,}户、{p:,}人；{late}个社区逾期未报（上个整月没有上报包），"
                                 "{refused}个社区有未解决的拒收。").format(
             n=len(found), h=sum(c.households for c in found), p=sum(c.persons for c in found), late=len(late_ids),
             refused=sum(1 for c in found if c.refused)))
-        _fill(self.overdue, [[o.name, o.division_code or tr("未设"), str(o.last_sequence) if o.last_sequence else "—",
-                              _when(o.last_made_at), str(o.months_missed)] for o in late])
+        fill(self.overdue, [[o.name, o.division_code or tr("未设"), str(o.last_sequence) if o.last_sequence else "—",
+                              when(o.last_made_at), str(o.months_missed)] for o in late])
         self.overdue_note.setText(
             tr("各社区每月至少报送一次上报包。{n}个社区上个整月没有上报包：").format(n=len(late)) if late
             else tr("各社区每月至少报送一次上报包；目前没有逾期未报的社区。"))
@@ -398,7 +398,7 @@ class StreetWindow(QMainWindow):
         self._ask("ledger", lambda ctx: ledger.entries(ctx.read, limit=LEDGER_ROWS, refused_only=refused))
 
     def _show_ledger(self, entries) -> None:
-        _fill(self.ledger, [[_when(e.at), e.office_name or tr("（无法识别）"), str(e.sequence or ""),
+        fill(self.ledger, [[when(e.at), e.office_name or tr("（无法识别）"), str(e.sequence or ""),
                              tr(ledger.OUTCOME_LABELS[e.outcome]), e.file_name, e.actor, e.reason] for e in entries])
 
     def run_search(self) -> None:
@@ -415,7 +415,7 @@ class StreetWindow(QMainWindow):
 
     def _show_search(self, hits) -> None:
         kinds = {"person": tr("人员"), "household": tr("户")}
-        _fill(self.hits, [[kinds[h.kind], h.name, h.community, h.detail if h.kind == "person" else "", h.address]
+        fill(self.hits, [[kinds[h.kind], h.name, h.community, h.detail if h.kind == "person" else "", h.address]
                           for h in hits])
         self.search_note.setText(tr("找到{n}条。").format(n=len(hits)) if hits else tr("没有找到相符的人员或户。"))
 
@@ -435,7 +435,7 @@ class StreetWindow(QMainWindow):
     def _show_archive(self, rows) -> None:
         if rows is None:
             return
-        _fill(self.archive, _person_rows(rows), [r.person_id for r in rows])
+        fill(self.archive, _person_rows(rows), [r.person_id for r in rows])
         self.archive_note.setText(tr("{n}人（在册）").format(n=f"{len(rows):,}"))
 
     def reveal_selected(self) -> None:
@@ -489,7 +489,7 @@ class StreetWindow(QMainWindow):
         for g in groups:
             self.register_group.addItem(g.label, g.code)
         self.register_group.setCurrentIndex(self.register_group.findData(chosen))
-        _fill(self.register, _person_rows(rows))
+        fill(self.register, _person_rows(rows))
         self.register_note.setText(tr("{n}人").format(n=f"{len(rows):,}"))
 
     def load_completeness(self) -> None:
@@ -513,7 +513,7 @@ class StreetWindow(QMainWindow):
         if found is None:
             return
         self._completeness = found
-        _fill(self.completeness, [[c.community, str(len(c.problems))] + [str(c.count(k)) for k in completeness.KINDS]
+        fill(self.completeness, [[c.community, str(len(c.problems))] + [str(c.count(k)) for k in completeness.KINDS]
                                   for c in found])
         self.completeness_note.setText(tr("与社区“完整性检查”相同的规则，按汇总数据库中各社区最近一次上报的数据，"
                                           "于{day}检查：共{n}个问题。选中一个社区查看明细。").format(
@@ -525,7 +525,7 @@ class StreetWindow(QMainWindow):
         row = self.completeness.currentRow()
         if not 0 <= row < len(self._completeness):
             return
-        _fill(self.problems, [[tr(completeness.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
+        fill(self.problems, [[tr(completeness.KINDS[p.kind]), p.message] for p in self._completeness[row].problems])
 
     def _show_audit(self, entries) -> None:
         def said(e: street_users.AuditEntry) -> str:
@@ -544,7 +544,7 @@ class StreetWindow(QMainWindow):
                                                               file=e.detail.get("file", ""))
             return ""
 
-        _fill(self.audit, [[_when(e.at), e.actor or tr("（未知账号）"), tr(street_users.ACTION_LABELS.get(e.action, "其他操作")),
+        fill(self.audit, [[when(e.at), e.actor or tr("（未知账号）"), tr(street_users.ACTION_LABELS.get(e.action, "其他操作")),
                             e.office_name or "", said(e)] for e in entries])
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.activity import logs, visits
-from gridoffice.matters import rules as matters
+from gridoffice.matters import rules as M
 from gridoffice.changes import Changes, of_module
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.dialogs.common import short
@@ -81,7 +81,7 @@ class VisitDialog(WriteDialog):
 class LogEntryDialog(WriteDialog):
     """写民情日记: a dated entry and the contact households it concerns."""
 
-    def __init__(self, ctx, staff_id: int, staff_name: str, dues: list[visits.Due], held: list[matters.Matter] = (),
+    def __init__(self, ctx, staff_id: int, staff_name: str, dues: list[visits.Due], held: list[M.Matter] = (),
                  parent: QWidget | None = None):
         super().__init__(ctx, "", parent)
         self.setWindowTitle(self.tr("写民情日记 — {name}").format(name=staff_name))
@@ -167,12 +167,12 @@ class NeedMatterDialog(WriteDialog):
         self.add_field(self.tr("需求"), QLabel(f"{need.household_number} {need.head_name}：{need.content}", self))
         self.title = self.add_field(self.tr("诉求事项(&T)"), QLineEdit(need.content, self), "title")
         self.category = QComboBox(self)
-        for category in matters.categories(ctx.reader()):
+        for category in M.categories(ctx.reader()):
             if category.status == "active":
                 self.category.addItem(category.name, category.id)
         self.add_field(self.tr("类别(&C)"), self.category, "category_id")
         self.grade = QComboBox(self)
-        for code, label in matters.GRADES.items():
+        for code, label in M.GRADES.items():
             self.grade.addItem(self.tr(label), code)
         self.add_field(self.tr("等级(&G)"), self.grade, "grade")
 

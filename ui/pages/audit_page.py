@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from gridoffice.changes import Changes
 from gridoffice.access import users
-from gridoffice.audit import anchors as audit_anchor, journal, history
+from gridoffice.audit import anchors, journal, history
 from gridoffice.errors import GridOfficeError
 from ui.pages import Page
 
@@ -211,7 +211,7 @@ class AuditPage(Page):
                 item.setToolTip(text)
                 self.table.setItem(i, col, item)
         total = journal.count(db, f, scope=scope)
-        self.anchor.setText(audit_anchor.head(db).code)
+        self.anchor.setText(anchors.head(db).code)
         self.summary.setText(self.tr("共 {total} 条，已显示 {shown} 条").format(total=total, shown=len(self._entries)))
         self.more_button.setEnabled(len(self._entries) < total)
 
@@ -238,17 +238,17 @@ class AuditPage(Page):
         self.summary.setStyleSheet("")
 
     def check_chain(self) -> None:
-        anchors = []
+        given = []
         if typed := self.anchor_input.text().strip():
             try:
-                anchors.append(audit_anchor.parse(typed))
+                given.append(anchors.parse(typed))
             except GridOfficeError as exc:
                 self.summary.setText(exc.message)
                 self.summary.setStyleSheet("color: #b00020")
                 return
         self.check_button.setEnabled(False)
-        self._anchors = anchors
-        self.ctx.run_job(lambda db: journal.check_job(db, anchors), self.tr("校验操作记录"), on_done=self._checked,
+        self._anchors = given
+        self.ctx.run_job(lambda db: journal.check_job(db, given), self.tr("校验操作记录"), on_done=self._checked,
                          on_error=self._check_failed, parent=self)
 
     def _checked(self, problems: list[str]) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
 from gridoffice.changes import Changes
-from gridoffice.reports import monthly, assessment as stats_assessment
+from gridoffice.reports import assessment as A, monthly
 from gridoffice.roster.columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
@@ -222,7 +222,7 @@ class ReportsPage(Page):
                 return kind, monthly.monthly_summary(db, month, scope=scope, org_id=org_id)
             if kind == "notice":
                 return kind, monthly.public_notice(db, month, scope=scope, org_id=org_id)
-            return kind, stats_assessment.assessment(db, str(year), scope=scope, org_id=org_id)
+            return kind, A.assessment(db, str(year), scope=scope, org_id=org_id)
 
         self._figures_worker.submit(load, self._figures_loaded, self._figures_failed)
 
