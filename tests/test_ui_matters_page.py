@@ -7,8 +7,11 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog
 
 from gridoffice.activity import logs
+from gridoffice.archive import households
+from gridoffice.archive.people import PersonInput
 from gridoffice.audit import trail
-from gridoffice.org import regions
+from gridoffice.idcard import make_id
+from gridoffice.org import regions, staff
 from gridoffice.matters import rules as M
 from gridoffice.matters import query as Q
 from gridoffice.store.db import open_db
@@ -37,8 +40,9 @@ def office(tmp_path):
     grid1 = regions.create_unit(db, community, "grid", "第一网格")
     grid2 = regions.create_unit(db, community, "grid", "第二网格")
     with db.atomic():
-        staff = db.execute("INSERT INTO staff(name, kind, org_id) VALUES('周海燕', 'grid_worker', ?)", [grid1]).lastrowid
-        hh = db.execute("INSERT INTO households(number, org_id, address) VALUES('0001', ?, '东港路1号')", [grid2]).lastrowid
+        worker = staff.add_staff(db, "周海燕", "grid_worker", org_id=grid1)
+        hh = households.create_household(db, org_id=grid2, number="0001", address="东港路1号", today=NOW.date(),
+                                         head=PersonInput("吴建国", id_number=make_id("330102", dt.date(1961, 4, 2), 31)))
 
     def add(title, received, grid=grid1, **kw):
         return M.intake(db, source="phone", category_id=6, grade="urgent", title=title, grid_id=grid,
@@ -52,9 +56,9 @@ def office(tmp_path):
     }
     for action, extra in (("start", {}), ("resolve", {"note": "已解答"})):
         M.transition(db, ids["closed"], action, now=ago(days=3) + dt.timedelta(minutes=30), **extra)
-    M.transition(db, ids["fresh"], "assign", staff_id=staff, now=ago(minutes=5))
+    M.transition(db, ids["fresh"], "assign", staff_id=worker, now=ago(minutes=5))
     db.close()
-    return {"path": path, "ids": ids, "grid1": grid1, "grid2": grid2, "staff": staff, "household": hh}
+    return {"path": path, "ids": ids, "grid1": grid1, "grid2": grid2, "staff": worker, "household": hh}
 
 
 @pytest.fixture
@@ -182,8 +186,8 @@ def test_bad_household_number_is_refused_in_the_intake_dialog(page, qtbot):
     dialog.title.insert("路灯")
     qtbot.keyClicks(dialog.household, "9999")
     dialog.save()
-    assert "找不到户号为“9999”的户" in dialog.error.text()
-    assert page.ctx.reader().execute("SELECT count(*) FROM matters").fetchone()[0] == 4
+    assert "找不到户号为“9999”的户" in dialog.error.text() and dialog.isVisible()
+    assert len(Q.matter_list(page.ctx.reader(), M.MatterFilter(), scope=ADMIN, now=NOW).ids) == 4
 
 
 def test_weekly_meeting_records_a_decision(page, office, qtbot):
@@ -201,10 +205,17 @@ def test_weekly_meeting_records_a_decision(page, office, qtbot):
 def test_dossier_button_writes_the_pdf(page, office, qtbot, monkeypatch, tmp_path):
     out = tmp_path / "dossier.pdf"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    import subprocess
+
     page.table.selectRow(0)
-    qtbot.waitUntil(lambda: page.view.matter is not None)
-    qtbot.mouseClick(page.view.dossier_button, Qt.MouseButton.LeftButton)
-    assert out.stat().st_size > 5000
+    overdue = office["ids"]["overdue"]
+    qtbot.waitUntil(lambda: page.view.matter is not None and page.view.matter.id == overdue)
+    number = page.view.matter.number
+    with qtbot.waitSignal(page.ctx.status_message) as said:
+        qtbot.mouseClick(page.view.dossier_button, Qt.MouseButton.LeftButton)
+    assert said.args == [f"已保存事项{number}的档案：{out}"]
+    text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    assert number in text and "下水道堵塞" in text and "吴文华" in text and "第一网格" in text
 
 
 def test_open_record_widens_the_filter(page, office, qtbot):
@@ -342,7 +353,6 @@ def test_team_monthly_review_records_self_and_peer_scores(page, office, qtbot):
     from PySide6.QtCore import QDate
 
     from gridoffice.activity import team_reviews
-    from gridoffice.org import staff
     from gridoffice.access.users import whole_office
 
     db = open_db(office["path"])
@@ -411,7 +421,7 @@ def test_the_handler_is_found_by_typing_part_of_a_name_among_cadres_first(page, 
     trail.set_actor(db, "测试员")
     with db.atomic():
         for name, kind in (("张志愿", "volunteer"), ("王党员", "party_member"), ("张主任", "village_cadre")):
-            db.execute("INSERT INTO staff(name, kind, org_id) VALUES(?, ?, ?)", [name, kind, office["grid1"]])
+            staff.add_staff(db, name, kind, org_id=office["grid1"])
     db.close()
     matter = Q.get_matter(page.ctx.reader(), office["ids"]["soon"], scope=ADMIN)
     dialog = StepDialog(page.ctx, matter, "assign", now=NOW, parent=page)

@@ -1,4 +1,7 @@
-"""重点人群 page: counts per register, filter by grid, masked rows, Enter opens the household."""
+"""重点人群 page: counts per register, filter by grid, masked rows, Enter opens the household.
+
+The office is built with the core's own functions and the page is driven through its widgets: the
+register tree is clicked, counts and rows are read from what it shows. Its day is fixed (TODAY)."""
 
 import datetime as dt
 
@@ -7,32 +10,33 @@ from PySide6.QtCore import Qt
 
 from gridoffice.changes import Changes
 from gridoffice.access import users
-from gridoffice.archive import office_tags, people
+from gridoffice.archive import households, office_tags, people
+from gridoffice.archive.people import PersonInput
 from gridoffice.audit import trail
 from gridoffice.org import regions
 from gridoffice.ages import age_on
 from gridoffice.store.db import open_db
 from gridoffice.errors import NotFound
 from gridoffice.idcard import make_id
-from gridoffice.masking import mask_birth
+from gridoffice.masking import mask_birth, mask_id
 from ui.pages import registers_page
 from ui.pages.registers_page import RegistersPage
 from tests.ui_helpers import copy_of, shown_page
 
-TODAY = dt.date.today()
+TODAY = dt.date(2026, 11, 22)
 
 
-def _born(years_ago: int, days: int = 30) -> dt.date:
-    return dt.date(TODAY.year - years_ago, 1, 1) + dt.timedelta(days=days) if years_ago else TODAY - dt.timedelta(days=days)
+def _born(years_ago: int) -> dt.date:
+    return dt.date(TODAY.year - years_ago, 1, 31) if years_ago else TODAY - dt.timedelta(days=30)
 
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
-    """Two grids; persons written with plain SQL so their birth dates are exact."""
+    """Two grids, three households and five persons, two of them on the disabled register."""
     path = tmp_path_factory.mktemp("registers") / "office.db"
     db = open_db(path)
     trail.set_actor(db, "测试员")
-    people = {}
+    persons, numbers = {}, {}
     with db.atomic():  # one commit for the whole fixture keeps the test fast
         community = regions.create_unit(db, None, "community", "东港社区")
         grid1 = regions.create_unit(db, community, "grid", "第一网格")
@@ -42,20 +46,21 @@ def template(tmp_path_factory):
             ("0002", grid2, [("李奶奶", 70, None), ("李娃", 1, None)]),
             ("0003", grid2, [("赵大爷", 65, "disabled")]),
         ):
-            hid = db.execute("INSERT INTO households(number, org_id, address) VALUES(?,?,?)",
-                             [number, grid, f"东港路{number}号"]).lastrowid
+            hid = None
             for serial, (name, years, tag) in enumerate(members, start=1):
-                birth = _born(years)
-                pid = db.execute(
-                    "INSERT INTO persons(household_id, name, id_number, sex, birth_date, relation, phone) "
-                    "VALUES(?,?,?,?,?,?,?)",
-                    [hid, name, make_id("330102", birth, serial * 2 + 1), "M", birth.isoformat(),
-                     "head" if serial == 1 else "other", "13812345678"]).lastrowid
+                numbers[name] = make_id("330102", _born(years), serial * 2 + 1)
+                person = PersonInput(name, id_number=numbers[name], phone="13812345678")
+                if hid is None:
+                    hid = households.create_household(db, org_id=grid, head=person, number=number,
+                                                      address=f"东港路{number}号", today=TODAY)
+                    pid = households.get_household(db, hid, scope=users.whole_office("测试员")).head.id
+                else:
+                    pid = households.add_member(db, hid, person, "grandson", today=TODAY)
                 if tag:
-                    db.execute("INSERT INTO person_tags(person_id, tag, since) VALUES(?,?,?)", [pid, tag, "2020-01-01"])
-                people[name] = (pid, hid)
+                    people.add_tag(db, pid, tag, since="2020-01-01", today=TODAY)
+                persons[name] = (pid, hid)
     db.close()
-    return {"path": path, "grid1": grid1, "grid2": grid2, "people": people}
+    return {"path": path, "grid1": grid1, "grid2": grid2, "people": persons, "numbers": numbers}
 
 
 @pytest.fixture
@@ -66,13 +71,33 @@ def office(template, tmp_path):
 @pytest.fixture
 def page(office, qtbot):
     widget, ctx = shown_page(qtbot, RegistersPage, office["path"])
+    widget.today = lambda: TODAY
     widget.activated()
     yield widget
     ctx.close()
 
 
-def count_of(page, code):
-    return page._group_items[code].text(1)
+def _items(page):
+    """The register tree's rows as shown: (label, count, item), sections left out."""
+    tree = page.groups
+    for s in range(tree.topLevelItemCount()):
+        section = tree.topLevelItem(s)
+        for i in range(section.childCount()):
+            item = section.child(i)
+            yield item.text(0), item.text(1), item
+
+
+def count_of(page, label):
+    return next(count for text, count, _item in _items(page) if text == label)
+
+
+def choose(page, qtbot, label):
+    """Click a register in the tree, as a clerk does."""
+    item = next(item for text, _count, item in _items(page) if text == label)
+    page.groups.scrollToItem(item)
+    qtbot.mouseClick(page.groups.viewport(), Qt.MouseButton.LeftButton,
+                     pos=page.groups.visualItemRect(item).center())
+    assert page.groups.currentItem() is item
 
 
 def cells(page, column):
@@ -81,23 +106,23 @@ def cells(page, column):
 
 
 def test_counts_and_the_first_register_load_in_the_background(page, qtbot):
-    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "3")
-    assert count_of(page, "age:under_3") == "2"
-    assert count_of(page, "age:elderly_80") == "1"
-    assert count_of(page, "disabled") == "2"
-    assert count_of(page, "three_nos") == "0"
+    qtbot.waitUntil(lambda: count_of(page, "60岁以上老人") == "3")
+    assert count_of(page, "3岁以下婴幼儿") == "2"
+    assert count_of(page, "80岁以上高龄老人") == "1"
+    assert count_of(page, "残疾人") == "2"
+    assert count_of(page, "三无人员") == "0"
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     assert sorted(cells(page, 0)) == ["李娃", "王小宝"]
     assert "共2人" in page.caption.text()
 
 
 def test_filtering_by_grid_changes_counts_and_rows(page, office, qtbot):
-    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "3")
-    page.select_group("age:elderly_60")
+    qtbot.waitUntil(lambda: count_of(page, "60岁以上老人") == "3")
+    choose(page, qtbot, "60岁以上老人")
     qtbot.waitUntil(lambda: page.model.rowCount() == 3)
     page.scope.set_current_unit(office["grid2"])
-    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "2")
-    assert count_of(page, "disabled") == "1"
+    qtbot.waitUntil(lambda: count_of(page, "60岁以上老人") == "2")
+    assert count_of(page, "残疾人") == "1"
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
     assert set(cells(page, 0)) == {"李奶奶", "赵大爷"}
     assert set(cells(page, 5)) == {"第二网格"}
@@ -113,16 +138,16 @@ def test_scope_can_be_typed(page, office, qtbot):
     page.scope.lineEdit().insert("东港社区 › 第一网格")
     qtbot.keyClick(page.scope.lineEdit(), Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: page.scope.current_unit() == office["grid1"])
-    qtbot.waitUntil(lambda: count_of(page, "age:elderly_60") == "1")
+    qtbot.waitUntil(lambda: count_of(page, "60岁以上老人") == "1")
 
 
 def test_rows_show_masked_numbers_and_the_age(page, office, qtbot):
-    page.select_group("disabled")
+    choose(page, qtbot, "残疾人")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
-    full_ids = [page.ctx.reader().execute("SELECT id_number FROM persons WHERE name = ?", [n]).fetchone()[0]
-                for n in ("王老汉", "赵大爷")]
+    full_ids = [office["numbers"][n] for n in ("王老汉", "赵大爷")]
     shown = cells(page, 7)
-    assert all("*" in text and text not in full_ids for text in shown)
+    assert sorted(shown) == sorted(mask_id(n) for n in full_ids) and not set(shown) & set(full_ids)
+    assert all(text.startswith("330") and "*" * 10 in text for text in shown)
     assert set(cells(page, 8)) == {"138****5678"}
     old = page.model.row_of(office["people"]["王老汉"][0])
     assert page.model.data(page.model.index(old, 2)) == str(age_on(_born(85), TODAY))
@@ -130,7 +155,7 @@ def test_rows_show_masked_numbers_and_the_age(page, office, qtbot):
 
 
 def test_sorting_by_age_is_done_by_sql(page, qtbot):
-    page.select_group("age:elderly_60")
+    choose(page, qtbot, "60岁以上老人")
     qtbot.waitUntil(lambda: page.model.rowCount() == 3)
     page.table.sortByColumn(2, Qt.SortOrder.DescendingOrder)
     qtbot.waitUntil(lambda: cells(page, 0) == ["王老汉", "李奶奶", "赵大爷"])
@@ -140,7 +165,7 @@ def test_sorting_by_age_is_done_by_sql(page, qtbot):
 
 
 def test_enter_on_a_row_opens_the_household(page, office, qtbot):
-    page.select_group("age:elderly_80")
+    choose(page, qtbot, "80岁以上高龄老人")
     qtbot.waitUntil(lambda: page.model.rowCount() == 1)
     page.table.setFocus()
     page.table.setCurrentIndex(page.model.index(0, 0))
@@ -150,7 +175,7 @@ def test_enter_on_a_row_opens_the_household(page, office, qtbot):
 
 
 def test_a_change_to_tags_recounts(page, office, qtbot):
-    qtbot.waitUntil(lambda: count_of(page, "disabled") == "2")
+    qtbot.waitUntil(lambda: count_of(page, "残疾人") == "2")
     pid = office["people"]["李奶奶"][0]
 
     def tag(db):
@@ -158,7 +183,11 @@ def test_a_change_to_tags_recounts(page, office, qtbot):
             people.add_tag(db, pid, "disabled", since="2024-01-01", today=dt.date(2026, 11, 1))
 
     page.ctx.write(tag, description="标记", changes=Changes.TAGS)
-    qtbot.waitUntil(lambda: count_of(page, "disabled") == "3")
+    qtbot.waitUntil(lambda: count_of(page, "残疾人") == "3")
+    assert count_of(page, "60岁以上老人") == "3"  # her age register is untouched
+    choose(page, qtbot, "残疾人")
+    qtbot.waitUntil(lambda: sorted(cells(page, 0)) == ["李奶奶", "王老汉", "赵大爷"])
+    assert "共3人" in page.caption.text()
 
 
 def test_a_failed_read_is_said_in_the_caption(page, qtbot, monkeypatch):
@@ -166,7 +195,7 @@ def test_a_failed_read_is_said_in_the_caption(page, qtbot, monkeypatch):
         raise NotFound("组织单元99不存在")
 
     monkeypatch.setattr(registers_page.registers, "person_ids", broken)
-    page.select_group("disabled")
+    choose(page, qtbot, "残疾人")
     qtbot.waitUntil(lambda: page.caption.text() == "读取失败：组织单元99不存在（按 F5 重试）")
 
 
@@ -179,9 +208,9 @@ def test_the_list_shown_is_exported_to_excel_and_printed_masked_and_audited(page
 
     from gridoffice.audit import journal
 
-    page.select_group("disabled")
+    choose(page, qtbot, "残疾人")
     qtbot.waitUntil(lambda: page.model.rowCount() == 2)
-    full = [r[0] for r in page.ctx.reader().execute("SELECT id_number FROM persons WHERE name IN ('王老汉', '赵大爷')")]
+    full = [office["numbers"][n] for n in ("王老汉", "赵大爷")]
     shown = cells(page, 0)
     for kind, button in (("xlsx", page.excel_button), ("pdf", page.pdf_button)):
         target = tmp_path / f"名单.{kind}"
@@ -232,7 +261,7 @@ def test_a_register_the_page_adds_reloads_it_once(page, qtbot, monkeypatch):
             return "失业人员", False
 
     monkeypatch.setattr("ui.dialogs.tags.RegisterDialog", Named)
-    qtbot.waitUntil(lambda: not page._count_worker.pending)
+    qtbot.waitUntil(lambda: not page.is_loading())
     reloads = []
     reload = page.reload
     monkeypatch.setattr(page, "reload", lambda: (reloads.append(1), reload()))
