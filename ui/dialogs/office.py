@@ -40,7 +40,7 @@ class OfficeForm(QWidget):
         self.community.setPlaceholderText(tr("如 东湖社区、丁桥村"))
         self.division_code = QLineEdit()
         self.division_code.setMaxLength(24)
-        self.division_code.setPlaceholderText(tr("12位统计用区划代码，如 330104002001（可不填，登记到街道前要填）"))
+        self.division_code.setPlaceholderText(tr("12位，如 330104002001（可暂不填，登记到街道前补上）"))
         self.path = QLineEdit(str(folder / "office.db"))
         browse = QPushButton(tr("选择…"))
         browse.clicked.connect(self._browse)
