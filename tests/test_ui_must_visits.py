@@ -45,7 +45,7 @@ def test_a_must_visit_is_recorded_listed_and_done_by_a_visit(office, qtbot):
     try:
         page.tabs.setCurrentIndex(1)
         view = page.must_visits
-        assert view.table.rowCount() == 0 and "本办自定" in view.caption.text()
+        assert view.table.model().rowCount() == 0 and "本办自定" in view.caption.text()
         dialog = MustVisitDialog(ctx, TODAY, view)
         qtbot.addWidget(dialog)
         dialog.household.setText("没有这户")
@@ -56,8 +56,8 @@ def test_a_must_visit_is_recorded_listed_and_done_by_a_visit(office, qtbot):
         dialog.noted_on.setDate(dt.date(2026, 10, 28))
         with qtbot.waitSignal(dialog.accepted, timeout=5000):
             dialog.save()
-        qtbot.waitUntil(lambda: view.table.rowCount() == 1)
-        assert [view.table.item(0, c).text() for c in (0, 1, 2, 4)] == ["2026-10-31", "超期1天", number, "重病或住院"]
+        qtbot.waitUntil(lambda: view.table.model().rowCount() == 1)
+        assert [view.table.model().text(0, c) for c in (0, 1, 2, 4)] == ["2026-10-31", "超期1天", number, "重病或住院"]
     finally:
         ctx.close()
     # The contact's workbench shows it too, until a visit after the day it happened completes it.
@@ -111,16 +111,16 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
         dialog.end.setDate(dt.date(2026, 9, 30))
         with qtbot.waitSignal(dialog.accepted, timeout=5000):
             dialog.save()
-        qtbot.waitUntil(lambda: view.list.rowCount() == 1)
+        qtbot.waitUntil(lambda: view.list.model().rowCount() == 1)
         assert "已安排集中走访 1 次" in view.caption.text()
         cid = view.current()
         expected = must_visits.coverage(ctx.reader(), cid, scope=ADMIN)
-        assert view.grids.rowCount() == len(expected) > 0 and sum(g.visited for g in expected) == 0
+        assert view.grids.model().rowCount() == len(expected) > 0 and sum(g.visited for g in expected) == 0
         with qtbot.waitSignal(ctx.changed, timeout=5000):
             ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],
                                                      visited_on="2026-09-20", today=TODAY), description="走访",
                       changes=Changes.VISITS)
-        qtbot.waitUntil(lambda: sum(int(view.grids.item(r, 3).text()) for r in range(view.grids.rowCount())) == 1)
+        qtbot.waitUntil(lambda: sum(int(view.grids.model().text(r, 3)) for r in range(view.grids.model().rowCount())) == 1)
         view.grids.selectRow(0)
         assign = AssignDialog(ctx, view.campaigns[0], view.cover[0], view)
         qtbot.addWidget(assign)
@@ -129,6 +129,6 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
             assign.save()
         view._chosen()
         name = staff.get_staff(ctx.reader(), staff_id, scope=ADMIN).name
-        assert view.grids.item(0, 1).text() == name
+        assert view.grids.model().text(0, 1) == name
     finally:
         ctx.close()

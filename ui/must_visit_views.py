@@ -9,7 +9,7 @@ import datetime as dt
 
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
+    QComboBox, QDateEdit, QHBoxLayout, QHeaderView, QInputDialog, QLabel, QLineEdit,
     QPlainTextEdit, QPushButton, QSpinBox, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -19,6 +19,7 @@ from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.write import WriteDialog
 from ui.widgets import panes
+from ui.widgets.tables import fill, make_table, selected_row
 
 _CHANGES = of_module(MV)
 
@@ -28,31 +29,6 @@ def _date_edit(parent: QWidget, day: dt.date) -> QDateEdit:
     edit.setCalendarPopup(True)
     edit.setDisplayFormat("yyyy-MM-dd")
     return edit
-
-
-def _table(parent: QWidget, headers: list[str], widths: tuple[int, ...]) -> QTableWidget:
-    table = QTableWidget(0, len(headers), parent)
-    table.setHorizontalHeaderLabels(headers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.verticalHeader().setVisible(False)
-    table.horizontalHeader().setStretchLastSection(True)
-    for column, width in enumerate(widths):
-        table.setColumnWidth(column, width)
-    return table
-
-
-def _fill(table: QTableWidget, rows: list[tuple]) -> None:
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, value in enumerate(row):
-            table.setItem(r, c, QTableWidgetItem(str(value)))
-
-
-def _selected(table: QTableWidget) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
 
 
 class MustVisitDialog(WriteDialog):
@@ -141,8 +117,8 @@ class MustVisitView(QWidget):
         top.addWidget(self.caption, 1)
         for button in (self.record_button, self.cancel_button, self.list_button):
             top.addWidget(button)
-        self.table = _table(self, [self.tr(h) for h in ("应访日期", "状态", "户号", "户主", "必访情形", "发生日期",
-                                                         "联系人", "情况说明")], (90, 80, 124, 64, 130, 90, 110))
+        self.table = make_table(self, [self.tr(h) for h in ("应访日期", "状态", "户号", "户主", "必访情形", "发生日期",
+                                                             "联系人", "情况说明")], 7)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.table, 1)
@@ -158,10 +134,10 @@ class MustVisitView(QWidget):
         today = self.page.today()
         self.rows = MV.pending(self.page.ctx.reader(), scope=self.page.ctx.scope(), today=today)
         tr = self.tr
-        _fill(self.table, [(m.due_on, tr("超期{n}天").format(n=m.days_overdue) if m.days_overdue > 0 else
-                            tr("今天到期") if m.days_overdue == 0 else tr("还有{n}天").format(n=-m.days_overdue),
-                            m.number, m.head_name, m.situation, m.noted_on, m.contacts, mask_text(m.note))
-                           for m in self.rows])
+        fill(self.table, [(m.due_on, tr("超期{n}天").format(n=m.days_overdue) if m.days_overdue > 0 else
+                           tr("今天到期") if m.days_overdue == 0 else tr("还有{n}天").format(n=-m.days_overdue),
+                           m.number, m.head_name, m.situation, m.noted_on, m.contacts, mask_text(m.note))
+                          for m in self.rows])
         overdue = sum(m.days_overdue > 0 for m in self.rows)
         self.caption.setText(tr("遇有必访情形待走访 {n} 户，其中超期 {o} 户。登记后，在期限内走访该户即为完成"
                                 "（“八个一、十必访”，淳安县；情形和期限为本办自定）").format(n=len(self.rows), o=overdue))
@@ -171,7 +147,7 @@ class MustVisitView(QWidget):
             self.reload()
 
     def cancel(self) -> None:
-        row = _selected(self.table)
+        row = selected_row(self.table)
         if row is None or row >= len(self.rows):
             return
         m = self.rows[row]
@@ -254,8 +230,8 @@ class CampaignView(QWidget):
         top.addWidget(self.caption, 1)
         top.addWidget(self.plan_button)
         top.addWidget(self.assign_button)
-        self.list = _table(self, [self.tr(h) for h in ("名称", "范围", "开始", "结束", "走访重点")], (150, 100, 90, 90))
-        self.grids = _table(self, [self.tr(h) for h in ("网格", "负责人", "在册户", "已走访", "覆盖率")], (120, 90, 70, 70))
+        self.list = make_table(self, [self.tr(h) for h in ("名称", "范围", "开始", "结束", "走访重点")], 4)
+        self.grids = make_table(self, [self.tr(h) for h in ("网格", "负责人", "在册户", "已走访", "覆盖率")], 0)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(panes.side_by_side(self, self.list, self.grids), 1)
@@ -263,14 +239,14 @@ class CampaignView(QWidget):
         self.plan_button.setEnabled(editable)
         self.assign_button.setEnabled(editable)
         self.year.valueChanged.connect(lambda _v: self.reload())
-        self.list.itemSelectionChanged.connect(self._chosen)
+        self.list.selectionModel().selectionChanged.connect(lambda *_: self._chosen())
         self.plan_button.clicked.connect(self.plan)
         self.assign_button.clicked.connect(self.assign)
 
     def reload(self) -> None:
         current = self.current()
         self.campaigns = MV.campaigns(self.page.ctx.reader(), self.year.value(), scope=self.page.ctx.scope())
-        _fill(self.list, [(c.name, c.unit, c.start_on, c.end_on, mask_text(c.note)) for c in self.campaigns])
+        fill(self.list, [(c.name, c.unit, c.start_on, c.end_on, mask_text(c.note)) for c in self.campaigns])
         n = len(self.campaigns)
         short = n < MV.CAMPAIGNS_A_YEAR
         self.caption.setText(self.tr("{y}年已安排集中走访 {n} 次{warn}（来源文章：“每年组织的2次以上集中性走访”）").format(
@@ -282,21 +258,21 @@ class CampaignView(QWidget):
         self._chosen()
 
     def current(self) -> int | None:
-        row = _selected(self.list)
+        row = selected_row(self.list)
         return self.campaigns[row].id if row is not None and row < len(self.campaigns) else None
 
     def _chosen(self) -> None:
         cid = self.current()
         self.cover = MV.coverage(self.page.ctx.reader(), cid, scope=self.page.ctx.scope()) if cid else []
-        _fill(self.grids, [(g.grid, g.staff_name or self.tr("未分派"), g.households, g.visited,
-                            f"{g.visited / g.households:.0%}" if g.households else "") for g in self.cover])
+        fill(self.grids, [(g.grid, g.staff_name or self.tr("未分派"), g.households, g.visited,
+                           f"{g.visited / g.households:.0%}" if g.households else "") for g in self.cover])
 
     def plan(self) -> None:
         if CampaignDialog(self.page.ctx, self.page.today(), self).exec():
             self.reload()
 
     def assign(self) -> None:
-        cid, row = self.current(), _selected(self.grids)
+        cid, row = self.current(), selected_row(self.grids)
         if cid is None or row is None or row >= len(self.cover):
             return
         campaign = next(c for c in self.campaigns if c.id == cid)

@@ -20,7 +20,8 @@ from gridoffice.access.scope import Scope
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.background import LatestWorker
 from ui.pages import Page
-from ui.pages.workbench_page import WORKBENCH_RECORD, fill, make_table, selected_row
+from ui.pages.workbench_page import WORKBENCH_RECORD
+from ui.widgets.tables import fill, make_table, selected_row
 from ui.must_visit_views import CampaignView, MustVisitView
 from ui.dialogs.visits import VisitRulesDialog
 from ui.widgets import panes

@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QStringListModel, Qt
+from PySide6.QtCore import QStringListModel, Qt
 from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox, QCompleter, QHBoxLayout, QLabel, QMessageBox, QPushButton, QTableView,
+    QComboBox, QCompleter, QHBoxLayout, QLabel, QMessageBox, QPushButton,
     QTabWidget, QVBoxLayout, QWidget,
 )
 
@@ -31,7 +31,7 @@ from ui.background import LatestWorker
 from ui.dialogs.fast_entry import FastEntryDialog
 from ui.pages import Page
 from ui.dialogs.visits import CommentDialog, LogEntryDialog, NeedMatterDialog, SolveNeedDialog, VisitDialog
-from ui.widgets.tables import ColumnFitter, style_records
+from ui.widgets.tables import fill, make_table, selected_row
 from ui.widgets import panes
 
 DUE_COLOURS = {"overdue": "#f8d7da", "due_soon": "#fff3cd"}
@@ -70,62 +70,6 @@ def load_workbench(db, staff_id: int, today: dt.date, now: dt.datetime, scope: S
                      Q.matters_by_ids(db, held.ids[:200], scope=scope),
                      visits.count_visits(db, staff_id, since, today.isoformat(), scope=scope),
                      must_visits.pending(db, scope=scope, today=today, staff_id=staff_id))
-
-
-class TextRowsModel(QAbstractTableModel):
-    """Rows of display texts computed once when a list arrives, with an optional background per row:
-    an 850-household list costs the rows painted, not 6,000 table items."""
-
-    def __init__(self, headers: list[str], parent=None):
-        super().__init__(parent)
-        self.headers = headers
-        self.rows: list[tuple] = []
-        self.brushes: list[QBrush | None] = []
-
-    def set_rows(self, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
-        self.beginResetModel()
-        self.rows = [tuple(str(x) for x in row) for row in rows]
-        self.brushes = brushes or []
-        self.endResetModel()
-
-    def text(self, row: int, column: int) -> str:
-        return self.rows[row][column]
-
-    def rowCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.headers)
-
-    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return self.rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.BackgroundRole and self.brushes:
-            return self.brushes[index.row()]
-        return None
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.headers[section]
-        return None
-
-
-def make_table(parent: QWidget, headers: list[str], stretch: int) -> QTableView:
-    """A list whose columns fit what they show; `stretch` (an address, a text) takes the rest."""
-    table = QTableView(parent)
-    table.setModel(TextRowsModel(headers, table))
-    style_records(table)
-    ColumnFitter(table, stretch)
-    return table
-
-
-def fill(table: QTableView, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
-    table.model().set_rows(rows, brushes)
-
-
-def selected_row(table: QTableView) -> int | None:
-    rows = table.selectionModel().selectedRows()
-    return rows[0].row() if rows else None
 
 
 class WorkbenchPage(Page):

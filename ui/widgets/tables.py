@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QAbstractTableModel, QEvent, QModelIndex, QObject, Qt, QTimer
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView, QTableWidget, QTableWidgetItem, QWidget
 
 ROW_HEIGHT = 24  # a row of the archive's big tables and its search drop-down, in pixels
@@ -115,3 +116,58 @@ class ColumnFitter(QObject):
             header.setSectionResizeMode(self.stretch, QHeaderView.ResizeMode.Interactive)
             header.resizeSection(self.stretch, self.stretch_min)
 
+
+class TextRowsModel(QAbstractTableModel):
+    """Rows of display texts computed once when a list arrives, with an optional background per row:
+    an 850-household list costs the rows painted, not 6,000 table items."""
+
+    def __init__(self, headers: list[str], parent=None):
+        super().__init__(parent)
+        self.headers = headers
+        self.rows: list[tuple] = []
+        self.brushes: list[QBrush | None] = []
+
+    def set_rows(self, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+        self.beginResetModel()
+        self.rows = [tuple(str(x) for x in row) for row in rows]
+        self.brushes = brushes or []
+        self.endResetModel()
+
+    def text(self, row: int, column: int) -> str:
+        return self.rows[row][column]
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.headers)
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return self.rows[index.row()][index.column()]
+        if role == Qt.ItemDataRole.BackgroundRole and self.brushes:
+            return self.brushes[index.row()]
+        return None
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return self.headers[section]
+        return None
+
+
+def make_table(parent: QWidget, headers: list[str], stretch: int) -> QTableView:
+    """A list whose columns fit what they show; `stretch` (an address, a text) takes the rest."""
+    table = QTableView(parent)
+    table.setModel(TextRowsModel(headers, table))
+    style_records(table)
+    ColumnFitter(table, stretch)
+    return table
+
+
+def fill(table: QTableView, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+    table.model().set_rows(rows, brushes)
+
+
+def selected_row(table: QTableView) -> int | None:
+    rows = table.selectionModel().selectedRows()
+    return rows[0].row() if rows else None
