@@ -94,7 +94,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from sqlite_utils import Database
 
 from gridoffice.activity import visits
-from gridoffice.audit import trail as audit, anchors
+from gridoffice.audit import anchors, trail
 from gridoffice.store import officefile, tempfiles
 from gridoffice.store.db import get_setting, set_setting
 from gridoffice.errors import GridOfficeError, PackageRefused, PermissionDenied
@@ -166,14 +166,14 @@ class Manifest:
 
     @classmethod
     def from_json(cls, data: dict) -> "Manifest":
-        office, trail = data["office"], data["audit"]
+        office, sent = data["office"], data["audit"]
         return cls(
             int(data["format"]), int(data["schema"]), str(office["uuid"]), str(office["division_code"]),
             str(office["name"]), office.get("org_gid"), int(data["sequence"]), data["previous"], bool(data["full"]),
-            str(data["created_at"]), Head(int(trail["head"]["entry"]), str(trail["head"]["hash"])),
-            str(trail["anchor"]),
-            Head(int(trail["previous_head"]["entry"]), str(trail["previous_head"]["hash"])),
-            int(trail["entries"]),
+            str(data["created_at"]), Head(int(sent["head"]["entry"]), str(sent["head"]["hash"])),
+            str(sent["anchor"]),
+            Head(int(sent["previous_head"]["entry"]), str(sent["previous_head"]["hash"])),
+            int(sent["entries"]),
             {str(name): TableState(int(s["count"]), str(s["hash"])) for name, s in data["tables"].items()},
             {int(k): int(v) for k, v in data["visit_rules"].items()},
         )
@@ -271,7 +271,7 @@ def _stamp(at: dt.datetime | None) -> str:
 def _previous_head(db: Database, full: bool) -> Head:
     text = None if full else get_setting(db, LAST_HEAD)
     if not text:
-        return Head(0, audit.GENESIS)
+        return Head(0, trail.GENESIS)
     entry, digest = text.split(" ", 1)
     return Head(int(entry), digest)
 
@@ -323,7 +323,7 @@ def write_package(db: Database, target: str | Path, *, by: Scope, full: bool = F
                 sections = [(t.name, *_columns(db, t), counts[t.name], ("t.gid",)) for t in TABLES]
                 sections.append((AUDIT, _AUDIT_NAMES, _audit_parts("t"), "FROM audit t", sent,
                                  ("t.gid", "t.id", "t.hash")))
-                head = Head(0, audit.GENESIS)
+                head = Head(0, trail.GENESIS)
                 for name, names, parts, source, rows, extra in sections:
                     pairs: list[tuple[str, bytes]] = []
                     batch = [canonical_row({"table": name, "rows": rows})]
@@ -375,7 +375,7 @@ def _record(db: Database, sequence: int, target: Path, file_hash: str, head: Hea
     try:
         if int(get_setting(db, SEQUENCE, "0")) != sequence - 1:
             raise PackageRefused(CONTENT, tr("同时有另一个上报包生成，编号已被占用；请重新生成这个上报包。"))
-        audit.record(db, "package", None, None, new={"sequence": sequence, "file": target.name,
+        trail.record(db, "package", None, None, new={"sequence": sequence, "file": target.name,
                                                      "hash": file_hash, "records": records, "size": size})
         set_setting(db, SEQUENCE, str(sequence))
         set_setting(db, LAST_HASH, file_hash)
@@ -565,7 +565,7 @@ class Package:
     def _link(self, link: Head, row: dict) -> Head:
         """Each entry follows the one before it and hashes to what it says."""
         try:
-            ok = (row["entry"] == link.entry + 1 and row["prev_hash"] == link.hash and row["hash"] == audit.digest(
+            ok = (row["entry"] == link.entry + 1 and row["prev_hash"] == link.hash and row["hash"] == trail.digest(
                 row["prev_hash"], row["at"], row["actor"], row["action"], row["table_name"], row["row_id"],
                 row["old"], row["new"]))
         except (KeyError, TypeError):

@@ -19,7 +19,7 @@ from typing import Generator
 from sqlite_utils import Database
 
 from gridoffice.audit import trail
-from gridoffice.demo import tables as gd
+from gridoffice.demo import tables
 from gridoffice.search import finder
 from gridoffice.store.db import refresh_statistics, set_setting
 from gridoffice.errors import RuleViolation, ValidationError
@@ -127,9 +127,9 @@ class _Builder(HouseholdMaker):
     def _place(self, suffix: str) -> str:
         rng = self.rng
         for attempt in range(200):
-            name = rng.choice(gd.PLACE_FIRST) + rng.choice(gd.PLACE_SECOND)
+            name = rng.choice(tables.PLACE_FIRST) + rng.choice(tables.PLACE_SECOND)
             if attempt > 100:
-                name += rng.choice(gd.PLACE_FIRST)
+                name += rng.choice(tables.PLACE_FIRST)
             if name + suffix not in self.place_names:
                 self.place_names.add(name + suffix)
                 return name + suffix
@@ -156,7 +156,7 @@ class _Builder(HouseholdMaker):
             pid = None
             sex = "M" if self.rng.random() < 0.55 else "F"
             year = self.today.year - (age or int_between(self.rng, 26, 56))
-            name = self._name(gd.surname(self.rng), sex, gd.era_of(year))
+            name = self._name(tables.surname(self.rng), sex, tables.era_of(year))
             phone = ""
         self.rows["staff"].append((sid, name, phone or self._mobile(), kind, pid, org_id, self.stamp, self.stamp))
         return sid
@@ -287,7 +287,7 @@ class _Builder(HouseholdMaker):
             if estate is None or estate["left"] == 0:
                 floors = rng.choice((6, 6, 6, 7, 11, 18, 26))
                 estate = area["estate"] = {
-                    "name": self._place(gd.ESTATE_SUFFIX(rng)), "left": int_between(rng, 6, 30), "next": 1,
+                    "name": self._place(tables.ESTATE_SUFFIX(rng)), "left": int_between(rng, 6, 30), "next": 1,
                     "floors": floors, "units": int_between(rng, 2, 4) if floors <= 7 else int_between(rng, 1, 2),
                     "per_floor": 2 if floors <= 7 else int_between(rng, 2, 4),
                 }

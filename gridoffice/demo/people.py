@@ -11,7 +11,7 @@ import random
 
 from sqlite_utils import Database
 
-from gridoffice.demo import tables as gd
+from gridoffice.demo import tables
 from gridoffice.idcard import check_char
 
 # The tables written in bulk, parents before children.
@@ -36,17 +36,17 @@ class Member:
         self.ended = 0  # the day (ordinal) of moving out or death
 
 
-_URBAN_TEMPLATES = gd.Picker(
+_URBAN_TEMPLATES = tables.Picker(
     ("alone_old", "alone", "old_couple", "couple", "kids1", "kids2", "single_parent", "with_parent",
      "with_parents", "three_gen", "skipped", "adult_child", "siblings"),
     (7, 9, 11, 6, 24, 10, 4, 8, 4, 6, 2, 7, 2),
 )
-_RURAL_TEMPLATES = gd.Picker(
+_RURAL_TEMPLATES = tables.Picker(
     ("alone_old", "alone", "old_couple", "couple", "kids1", "kids2", "single_parent", "with_parent",
      "with_parents", "three_gen", "skipped", "adult_child", "siblings"),
     (8, 5, 12, 3, 14, 16, 3, 8, 6, 12, 5, 6, 2),
 )
-_FLOATING_TEMPLATES = gd.Picker(("alone", "couple", "kids1", "kids2"), (40, 22, 28, 10))
+_FLOATING_TEMPLATES = tables.Picker(("alone", "couple", "kids1", "kids2"), (40, 22, 28, 10))
 
 
 class HouseholdMaker:
@@ -56,7 +56,7 @@ class HouseholdMaker:
         self.rng, self.today = rng, today
         self.today_ord = today.toordinal()
         self.stamp = f"{today.isoformat()} 08:00:00"
-        self.county, self.landline_area, self.landline_digits = rng.choice(gd.HOME_COUNTIES)
+        self.county, self.landline_area, self.landline_digits = rng.choice(tables.HOME_COUNTIES)
         self.next_id = {table: 1 for table in BULK_TABLES}
         self.rows: dict[str, list[tuple]] = {table: [] for table in BULK_TABLES}
         self.sql = {
@@ -104,7 +104,7 @@ class HouseholdMaker:
         found = self.dates.get(ordinal)
         if found is None:
             iso = dt.date.fromordinal(ordinal).isoformat()
-            found = self.dates[ordinal] = (iso, iso.replace("-", ""), gd.era_of(int(iso[:4])))
+            found = self.dates[ordinal] = (iso, iso.replace("-", ""), tables.era_of(int(iso[:4])))
         return found
 
     def _days_ago(self, lo: int, hi: int) -> int:
@@ -113,7 +113,7 @@ class HouseholdMaker:
     def _mobile(self) -> str:
         rng = self.rng
         while True:
-            number = gd.MOBILE_PREFIXES(rng) + f"{int(rng.random() * 100_000_000):08d}"
+            number = tables.MOBILE_PREFIXES(rng) + f"{int(rng.random() * 100_000_000):08d}"
             if number not in self.phones:
                 self.phones.add(number)
                 return number
@@ -129,13 +129,13 @@ class HouseholdMaker:
                 return number
 
     def _name(self, surname: str, sex: str, era: int) -> str:
-        return surname + gd.GIVEN_NAMES[(era, sex)](self.rng)
+        return surname + tables.GIVEN_NAMES[(era, sex)](self.rng)
 
     # ---- households and persons ----------------------------------------------------------
 
     def _compose(self, rural: bool, floating: bool) -> tuple[str, list[Member]]:
         rng = self.rng
-        pick = gd.surname
+        pick = tables.surname
         if floating:
             template = _FLOATING_TEMPLATES(rng)
         else:
@@ -293,9 +293,9 @@ class HouseholdMaker:
         iso, ymd, era = self.dates.get(m.birth) or self._date(m.birth)
         age = m.age
         if floating:
-            area = gd.ELSEWHERE_CODES(rng)
+            area = tables.ELSEWHERE_CODES(rng)
         else:
-            area = self.county if rng.random() < 0.9 else rng.choice(gd.PROVINCE_CODES)
+            area = self.county if rng.random() < 0.9 else rng.choice(tables.PROVINCE_CODES)
         prefix = area + ymd
         odd = m.sex == "M"
         while True:
@@ -307,7 +307,7 @@ class HouseholdMaker:
                 number = body + check_char(body)
                 break
         m.name = name = self._name(m.surname, m.sex, era)
-        ethnicity = "朝鲜族" if m.surname == "朴" else gd.ETHNICITIES(rng)
+        ethnicity = "朝鲜族" if m.surname == "朴" else tables.ETHNICITIES(rng)
         r = rng.random()
         political = "masses"
         if age >= 18:
@@ -332,13 +332,13 @@ class HouseholdMaker:
             education = "小学" if age < 12 else "初中" if age < 15 else "高中"
             occupation = "学生"
         else:
-            education = gd.EDUCATION.get(era, gd.EDUCATION[2000])(rng)
+            education = tables.EDUCATION.get(era, tables.EDUCATION[2000])(rng)
             if age <= 22 and rng.random() < 0.6:
                 occupation = "学生"
             elif not floating and age >= (60 if m.sex == "M" else 55) and (not rural or age >= 65):
                 occupation = "退休" if not rural else ("农民" if rng.random() < 0.7 else "无业")
             else:
-                occupation = (gd.FLOATING_JOBS if floating else gd.RURAL_JOBS if rural else gd.URBAN_JOBS)(rng)
+                occupation = (tables.FLOATING_JOBS if floating else tables.RURAL_JOBS if rural else tables.URBAN_JOBS)(rng)
         if age >= 16 and rng.random() < (0.95 if age <= 65 else 0.6 if age <= 80 else 0.25):
             m.phone = self._mobile()
         else:
