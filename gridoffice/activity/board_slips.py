@@ -22,6 +22,7 @@ from gridoffice.errors import RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.access.scope import Scope, writable
+from gridoffice.store.where import Where
 
 KINDS = {"board": "民情留言板", "slip": "民情抄送单"}
 PREFIX = {"board": "留言", "slip": "抄送"}
@@ -144,17 +145,14 @@ def to_need(db: Database, item_id: int, *, staff_id: int | None = None, today: d
 def items(db: Database, kind: str, *, scope: Scope, status: str | None = None, limit: int = 1000) -> list[Item]:
     """One register, open entries first and newest first; those of the user's scope (by the entry's
     grid or household; an entry without either is the whole office's)."""
-    where, params = ["b.kind = ?"], [_kind(kind)]
-    if status is not None:
-        where.append("b.status = ?")
-        params.append(status)
+    where = Where().equal("b.kind", _kind(kind)).equal("b.status", status)
     if not scope.whole_office:
-        where.append(f"({scope.units('b.grid_id')} OR {scope.units('h.org_id')})")
+        where.add(f"({scope.units('b.grid_id')} OR {scope.units('h.org_id')})")
     rows = db.execute(
         "SELECT b.id, b.kind, b.number, b.received_on, b.sender, b.addressee, b.household_id, coalesce(h.number, ''), "
         "coalesce(g.name, ''), b.content, b.status, b.reply, b.replied_on, b.matter_id, coalesce(m.number, ''), "
         "coalesce(m.state, ''), b.need_id FROM board_slips b LEFT JOIN households h ON h.id = b.household_id "
         "LEFT JOIN org_units g ON g.id = b.grid_id LEFT JOIN matters m ON m.id = b.matter_id "
-        f"WHERE {' AND '.join(where)} ORDER BY b.status != 'open', b.received_on DESC, b.id DESC LIMIT ?",
-        [*params, limit]).fetchall()
+        f"WHERE {where.sql} ORDER BY b.status != 'open', b.received_on DESC, b.id DESC LIMIT ?",
+        [*where.params, limit]).fetchall()
     return [Item(*r) for r in rows]

@@ -21,6 +21,7 @@ from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.access.scope import Scope, writable_household, writable_matter, writable_staff
+from gridoffice.store.where import Where
 
 NEED_STATUS = {"open": "未解决", "solved": "已解决"}
 
@@ -144,17 +145,16 @@ def entries_of(db: Database, staff_id: int, *, scope: Scope, limit: int = 50,
                since: str | None = None) -> list[LogEntry]:
     """A staff member's log, newest first, each entry with its links and comments. Entries linked to
     a household outside the user's scope are left out (unlinked ones stay)."""
-    where, params = "e.staff_id = ? AND e.status = 'active'", [staff_id]
+    where = Where("e.staff_id = ? AND e.status = 'active'", params=[staff_id])
     if not scope.whole_office:
-        where += (" AND NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
+        where.add("NOT EXISTS (SELECT 1 FROM log_households x WHERE x.entry_id = e.id "
                   f"AND NOT {scope.households('x.household_id')})")
     if since:
-        where += " AND e.entry_date >= ?"
-        params.append(since)
+        where.add("e.entry_date >= ?", since)
     rows = db.execute(
         "SELECT e.id, e.staff_id, s.name, e.entry_date, e.text, coalesce(e.written_by, ''), e.created_at "
-        f"FROM log_entries e JOIN staff s ON s.id = e.staff_id WHERE {where} "
-        "ORDER BY e.entry_date DESC, e.id DESC LIMIT ?", [*params, limit]).fetchall()
+        f"FROM log_entries e JOIN staff s ON s.id = e.staff_id{where.clause} "
+        "ORDER BY e.entry_date DESC, e.id DESC LIMIT ?", [*where.params, limit]).fetchall()
     return _entries(db, rows)
 
 
@@ -321,12 +321,8 @@ def need_of_matter(db: Database, matter_id: int, *, scope: Scope) -> Need | None
 def needs_list(db: Database, *, scope: Scope, status: str | None = "open", staff_id: int | None = None,
                household_id: int | None = None, visit_id: int | None = None, limit: int = 500) -> list[Need]:
     """Needs of households in the user's scope, oldest open first (newest first for solved or all)."""
-    where, params = [scope.households("n.household_id")], []
-    for column, value in (("n.status", status), ("n.staff_id", staff_id), ("n.household_id", household_id),
-                          ("n.visit_id", visit_id)):
-        if value is not None:
-            where.append(f"{column} = ?")
-            params.append(value)
+    where = (Where(scope.households("n.household_id")).equal("n.status", status).equal("n.staff_id", staff_id)
+             .equal("n.household_id", household_id).equal("n.visit_id", visit_id))
     order = "n.raised_on, n.id" if status == "open" else "n.raised_on DESC, n.id DESC"
-    clause = f"WHERE {' AND '.join(where)} " if where else ""
-    return [Need(*r) for r in db.execute(_NEED_SQL + f"{clause}ORDER BY {order} LIMIT ?", [*params, limit])]
+    return [Need(*r) for r in db.execute(f"{_NEED_SQL}WHERE {where.sql} ORDER BY {order} LIMIT ?",
+                                         [*where.params, limit])]

@@ -25,6 +25,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.org.regions import get_unit, tree_keys
 from gridoffice.access.scope import Scope, acting, org_in, writable
+from gridoffice.store.where import Where
 
 SITUATIONS_KEY = "must_visit_situations"
 # The office's own defaults (the source, 淳安县's “八个一、十必访”, does not list the ten): what
@@ -146,21 +147,19 @@ def pending(db: Database, *, scope: Scope, today: dt.date | None = None, staff_i
     """Open must-visits not yet followed by a visit, soonest due first, of households in the user's
     scope: all of them, one staff member's current contact households, or one household."""
     today = today or dt.date.today()
-    where, params = ["mv.status = 'open'", f"NOT {_VISITED}", "h.status = 'active'", scope.units("h.org_id")], []
+    where = Where("mv.status = 'open'", f"NOT {_VISITED}", "h.status = 'active'", scope.units("h.org_id"))
     if staff_id is not None:
-        where.append("mv.household_id IN (SELECT household_id FROM contacts WHERE staff_id = ? AND until IS NULL)")
-        params.append(staff_id)
-    if household_id is not None:
-        where.append("mv.household_id = ?")
-        params.append(household_id)
+        where.add("mv.household_id IN (SELECT household_id FROM contacts WHERE staff_id = ? AND until IS NULL)",
+                  staff_id)
+    where.equal("mv.household_id", household_id)
     rows = db.execute(
         "SELECT mv.id, h.id, h.number, coalesce((SELECT p.name FROM persons p WHERE p.household_id = h.id "
         "AND p.relation = 'head' AND p.status = 'active' LIMIT 1), ''), h.address, mv.situation, mv.noted_on, "
         "mv.due_on, CAST(julianday(?) - julianday(mv.due_on) AS INTEGER), "
         "coalesce((SELECT group_concat(s.name, '、') FROM contacts c JOIN staff s ON s.id = c.staff_id "
         "WHERE c.household_id = h.id AND c.until IS NULL), ''), mv.note "
-        f"FROM must_visits mv JOIN households h ON h.id = mv.household_id WHERE {' AND '.join(where)} "
-        "ORDER BY mv.due_on, h.number", [today.isoformat(), *params]).fetchall()
+        f"FROM must_visits mv JOIN households h ON h.id = mv.household_id{where.clause} "
+        "ORDER BY mv.due_on, h.number", [today.isoformat(), *where.params]).fetchall()
     return [MustVisit(*r) for r in rows]
 
 

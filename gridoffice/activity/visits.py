@@ -27,6 +27,7 @@ from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.org.regions import tree_keys
 from gridoffice.access.scope import Scope, writable
+from gridoffice.store.where import Where
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.vocab import CONTACT_CLASSES
 
@@ -196,20 +197,21 @@ def contacts_due(db: Database, staff_id: int, *, scope: Scope, today: dt.date | 
                  join="JOIN contacts c ON c.household_id = s.household_id", order="s.next_due, s.number")
 
 
+# The schedule row's unit lies in the subtree of a given unit.
+_IN_SUBTREE = "s.org_id IN (SELECT id FROM org_units WHERE path LIKE (SELECT path FROM org_units WHERE id = ?) || '%')"
+
+
 def overdue_households(db: Database, *, scope: Scope, grid_id: int | None = None, staff_id: int | None = None,
                        today: dt.date | None = None, limit: int = 2000) -> list[Due]:
     """Overdue households of the user's scope, most overdue first; of one grid (or any unit's subtree)
     or one staff member."""
-    where, params, join = ["s.overdue", scope.units("s.org_id")], [], ""
+    where, join = Where("s.overdue", scope.units("s.org_id")), ""
     if staff_id is not None:
         join = "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL"
-        where.append("c.staff_id = ?")
-        params.append(staff_id)
+        where.add("c.staff_id = ?", staff_id)
     if grid_id is not None:
-        where.append("s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
-                     "(SELECT path FROM org_units WHERE id = ?) || '%')")
-        params.append(grid_id)
-    return _dues(db, _today(today), " AND ".join(where), params, join=join, limit=limit)
+        where.add(_IN_SUBTREE, grid_id)
+    return _dues(db, _today(today), where.sql, where.params, join=join, limit=limit)
 
 
 def class_sql(column: str) -> str:
@@ -224,26 +226,21 @@ def households_on_day(db: Database, *, scope: Scope, overdue: bool, day: dt.date
     the schedule stood then (a later visit does not count), as the dashboard counts them: of one contact
     class and of one grid (0: households in no grid) when given, of the user's scope (and the subtree of
     `unit_id`, which must lie in it); most overdue first, at most `limit`, with how many there are in all."""
-    where = f"{'' if overdue else 'NOT '}s.overdue AND {scope.units('s.org_id')}"
-    params: list = []
-    if contact_class is not None:
-        where += f" AND {class_sql('s.contact_class')} = ?"
-        params.append(contact_class)
+    where = Where(f"{'' if overdue else 'NOT '}s.overdue", scope.units("s.org_id"))
+    where.equal(class_sql("s.contact_class"), contact_class)
     if grid_id == 0:
-        where += " AND s.grid_id IS NULL"
-    elif grid_id is not None:
-        where += " AND s.grid_id = ?"
-        params.append(grid_id)
+        where.add("s.grid_id IS NULL")
+    else:
+        where.equal("s.grid_id", grid_id)
     if unit_id is not None:
         scope.require_org(unit_id)
-        where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
-                  "(SELECT path FROM org_units WHERE id = ?) || '%')")
-        params.append(unit_id)
-    rows = _dues(db, day, where, params, limit=limit, until=day)
+        where.add(_IN_SUBTREE, unit_id)
+    rows = _dues(db, day, where.sql, where.params, limit=limit, until=day)
     if len(rows) < limit:
         return rows, len(rows)
     sql, base = schedule_sql(db, day, until=day)
-    return rows, db.execute(f"WITH s AS ({sql}) SELECT count(*) FROM s WHERE {where}", [*base, *params]).fetchone()[0]
+    return rows, db.execute(f"WITH s AS ({sql}) SELECT count(*) FROM s WHERE {where.sql}",
+                            [*base, *where.params]).fetchone()[0]
 
 
 def overdue_by_grid(db: Database, *, scope: Scope, today: dt.date | None = None) -> list[OverdueCount]:

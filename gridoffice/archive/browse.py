@@ -20,6 +20,7 @@ from gridoffice.errors import NotFound
 from gridoffice.org.regions import get_unit
 from gridoffice.masking import mask_birth, mask_id, mask_phone
 from gridoffice.access.scope import Scope
+from gridoffice.store.where import Where
 
 
 @dataclass(frozen=True)
@@ -109,52 +110,36 @@ def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
 
-def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> tuple[list[str], list]:
+def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> Where:
     if flt.tag:
         scope.require_tag(flt.tag, office_tags.label(db, flt.tag))
-    where: list[str] = [] if scope.whole_office else [scope.households("p.household_id")]
-    params: list = []
-    if flt.status:
-        where.append("p.status = ?")
-        params.append(flt.status)
+    where = Where() if scope.whole_office else Where(scope.households("p.household_id"))
+    where.equal("p.status", flt.status)
     if flt.org_id is not None:
         condition, bounds = _in_subtree(db, flt.org_id, "x.org_id")
-        where.append(f"p.household_id IN (SELECT x.id FROM households x WHERE {condition})")
-        params += bounds
+        where.add(f"p.household_id IN (SELECT x.id FROM households x WHERE {condition})", *bounds)
     if flt.contact_class is not None:
-        where.append("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)")
-        params.append(flt.contact_class)
+        where.add("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)", flt.contact_class)
     if flt.tag:
-        where.append(
-            "p.id IN (SELECT person_id FROM person_tags WHERE tag = ? AND (until IS NULL OR until = '' OR until > ?))"
-        )
-        params += [flt.tag, today.isoformat()]
+        where.add("p.id IN (SELECT person_id FROM person_tags WHERE tag = ? AND (until IS NULL OR until = '' "
+                  "OR until > ?))", flt.tag, today.isoformat())
     if flt.age_min is not None or flt.age_max is not None:
-        conditions, bounds = ages.birth_conditions("p.birth_date", flt.age_min, flt.age_max, today)
-        where += conditions
-        params += bounds
-    return where, params
+        where.extend(*ages.birth_conditions("p.birth_date", flt.age_min, flt.age_max, today))
+    return where
 
 
-def _household_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> tuple[list[str], list]:
-    where: list[str] = [] if scope.whole_office else [scope.units("h.org_id")]
-    params: list = []
-    if flt.status:
-        where.append("h.status = ?")
-        params.append(flt.status)
+def _household_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) -> Where:
+    where = Where() if scope.whole_office else Where(scope.units("h.org_id"))
+    where.equal("h.status", flt.status)
     if flt.org_id is not None:
         condition, bounds = _in_subtree(db, flt.org_id, "h.org_id")
-        where.append(condition)
-        params += bounds
-    if flt.contact_class is not None:
-        where.append("h.contact_class = ?")
-        params.append(flt.contact_class)
+        where.add(condition, *bounds)
+    where.equal("h.contact_class", flt.contact_class)
     member = Filter(tag=flt.tag, age_min=flt.age_min, age_max=flt.age_max, status="active")
     if member.tag or member.age_min is not None or member.age_max is not None:
-        sub_where, sub_params = _person_conditions(db, member, today, scope)
-        where.append(f"h.id IN (SELECT p.household_id FROM persons p WHERE {' AND '.join(sub_where)})")
-        params += sub_params
-    return where, params
+        of_member = _person_conditions(db, member, today, scope)
+        where.add(f"h.id IN (SELECT p.household_id FROM persons p WHERE {of_member.sql})", *of_member.params)
+    return where
 
 
 def _ids(db: Database, sql: str, params: Sequence) -> array:
@@ -174,20 +159,17 @@ def household_ids(db: Database, flt: Filter = Filter(), *, scope: Scope, sort: s
 
     `limit` gives the first rows only: the table shows them while the whole list loads.
     """
-    where, params = _household_conditions(db, flt, _today(today), scope)
+    where = _household_conditions(db, flt, _today(today), scope)
     order = HOUSEHOLD_SORTS[sort]
     direction = "DESC" if descending else "ASC"
-    sql = "SELECT h.id FROM households h"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
-    sql += f" ORDER BY {order} {direction}, h.id {direction}"
-    return _ids(db, sql + _limit(limit), params)
+    sql = f"SELECT h.id FROM households h{where.clause} ORDER BY {order} {direction}, h.id {direction}"
+    return _ids(db, sql + _limit(limit), where.params)
 
 
 def person_ids(db: Database, flt: Filter = Filter(), *, scope: Scope, sort: str = "entry",
                descending: bool = False, today: dt.date | None = None, limit: int | None = None) -> array:
     """Ids of the persons in the user's scope matching `flt`, ordered by `sort` (a key of PERSON_SORTS)."""
-    where, params = _person_conditions(db, flt, _today(today), scope)
+    where = _person_conditions(db, flt, _today(today), scope)
     order = PERSON_SORTS[sort]
     if sort == "age":
         descending = not descending
@@ -196,11 +178,9 @@ def person_ids(db: Database, flt: Filter = Filter(), *, scope: Scope, sort: str 
         # Members stay together, head first.
         order = f"{order} {direction}, p.relation != 'head', p.birth_date"
         direction = ""
-    sql = "SELECT p.id FROM persons p"
-    if where:
-        sql += " WHERE " + " AND ".join(where)
+    sql = f"SELECT p.id FROM persons p{where.clause}"
     sql += f" ORDER BY {order} {direction}" if sort == "entry" else f" ORDER BY {order} {direction}, p.id"
-    return _ids(db, sql + _limit(limit), params)
+    return _ids(db, sql + _limit(limit), where.params)
 
 
 def _limit(limit: int | None) -> str:

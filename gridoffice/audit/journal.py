@@ -16,6 +16,7 @@ from gridoffice.audit import trail
 from gridoffice.audit.trail import Entry
 from gridoffice.i18n import tr
 from gridoffice.access.scope import Scope
+from gridoffice.store.where import Where
 
 ACTION_LABELS = {
     "create": "新增",
@@ -135,43 +136,29 @@ class Filter:
     date_to: str | None = None  # 'YYYY-MM-DD', inclusive
 
 
-def _where(f: Filter) -> tuple[str, list]:
-    clauses, params = [], []
-    if f.actor:
-        clauses.append("actor = ?")
-        params.append(f.actor)
-    if f.table:
-        clauses.append("table_name = ?")
-        params.append(f.table)
-    if f.row_id is not None:
-        clauses.append("row_id = ?")
-        params.append(f.row_id)
+def _where(f: Filter) -> Where:
+    where = Where().equal("actor", f.actor).equal("table_name", f.table).equal("row_id", f.row_id)
     if f.person_id is not None:
-        clauses.append("((table_name = 'persons' AND row_id = ?) OR (table_name = 'person_tags' AND row_id IN "
-                       "(SELECT id FROM person_tags WHERE person_id = ?)))")
-        params += [f.person_id, f.person_id]
-    if f.action:
-        clauses.append("action = ?")
-        params.append(f.action)
+        where.add("((table_name = 'persons' AND row_id = ?) OR (table_name = 'person_tags' AND row_id IN "
+                  "(SELECT id FROM person_tags WHERE person_id = ?)))", f.person_id, f.person_id)
+    where.equal("action", f.action)
     if f.date_from:
-        clauses.append("at >= ?")
-        params.append(f.date_from)
+        where.add("at >= ?", f.date_from)
     if f.date_to:
         # 'at' is 'YYYY-MM-DD HH:MM:SS'; every time on the last day sorts below date + '~'.
-        clauses.append("at < ?")
-        params.append(f.date_to + "~")
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        where.add("at < ?", f.date_to + "~")
+    return where
 
 
 def query(db: Database, f: Filter = Filter(), *, scope: Scope, limit: int = 500, offset: int = 0) -> list[Entry]:
     """Matching entries, newest first; for a role that reads the audit trail (the entries hold the
     old and new values of residents' records, of every grid)."""
     scope.require("read_audit")
-    where, params = _where(f)
+    where = _where(f)
     rows = db.execute(
-        f"SELECT id, at, actor, action, table_name, row_id, old, new FROM audit{where} "
+        f"SELECT id, at, actor, action, table_name, row_id, old, new FROM audit{where.clause} "
         "ORDER BY id DESC LIMIT ? OFFSET ?",
-        [*params, limit, offset],
+        [*where.params, limit, offset],
     ).fetchall()
     return [Entry(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]) if r[6] else None,
                   json.loads(r[7]) if r[7] else None) for r in rows]
@@ -179,8 +166,8 @@ def query(db: Database, f: Filter = Filter(), *, scope: Scope, limit: int = 500,
 
 def count(db: Database, f: Filter = Filter(), *, scope: Scope) -> int:
     scope.require("read_audit")
-    where, params = _where(f)
-    return db.execute(f"SELECT count(*) FROM audit{where}", params).fetchone()[0]
+    where = _where(f)
+    return db.execute(f"SELECT count(*) FROM audit{where.clause}", where.params).fetchone()[0]
 
 
 def actors(db: Database, *, scope: Scope) -> list[str]:

@@ -17,6 +17,7 @@ from gridoffice.matters.rules import (CLOSED_STATES, OPEN_STATES, STATES, Dossie
                                       MeetingItem, Resident, search_chars, time_limit, timeliness, week_start)
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope
+from gridoffice.store.where import Where
 
 _COLUMNS = (
     "m.id, m.number, m.received_at, m.source, m.category_id, coalesce(c.name, ''), m.grade, m.state, m.title, "
@@ -92,30 +93,27 @@ def _states(flt: MatterFilter) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return OPEN_STATES, CLOSED_STATES
 
 
-def _where(db: Database, flt: MatterFilter, states: tuple[str, ...], scope: Scope) -> tuple[str, list]:
+def _where(db: Database, flt: MatterFilter, states: tuple[str, ...], scope: Scope) -> Where:
     """WHERE for one of the two parts of a list (its open or its closed states)."""
-    clauses, params = [f"m.state IN ({','.join('?' * len(states))})", scope.matters("m")], list(states)
+    where = Where(f"m.state IN ({','.join('?' * len(states))})", scope.matters("m"), params=states)
     if flt.grid_id is not None:
         path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
-        clauses.append("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)")
         prefix = path[0] if path else "/-"
-        params += [prefix, prefix + "\uffff"]
+        where.add("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", prefix, prefix + "\uffff")
     for column in _EXACT:
-        value = getattr(flt, column)
-        if value is not None:
-            clauses.append(f"m.{column} = ?")
-            params.append(value)
+        where.equal(f"m.{column}", getattr(flt, column))
     text = clean_text(flt.text)
     if _is_number(text):
         # A number or its start (2026-11, 2026-11-0042): a range over the unique index.
-        clauses.append("m.number >= ? AND m.number < ?")
-        params += [text, text + "\uffff"]
+        where.add("m.number >= ? AND m.number < ?", text, text + "\uffff")
     elif text:
         # The searched characters as one phrase: the matters whose text holds them in a row.
         phrase = search_chars(text)
-        clauses.append("m.id IN (SELECT rowid FROM matters_fts WHERE matters_fts MATCH ?)" if phrase else "0")
-        params += [f'"{phrase}"'] if phrase else []
-    return " WHERE " + " AND ".join(clauses), params
+        if phrase:
+            where.add("m.id IN (SELECT rowid FROM matters_fts WHERE matters_fts MATCH ?)", f'"{phrase}"')
+        else:
+            where.add("0")
+    return where
 
 
 @dataclass(frozen=True)
@@ -138,17 +136,17 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, scope: Scop
     counts = dict.fromkeys((*URGENCIES, "closed"), 0)
     ids: list[int] = []
     if open_states:
-        where, params = _where(db, flt, open_states, scope)
+        where = _where(db, flt, open_states, scope)
         for matter_id, u in db.execute(
                 # Open matters are few: start from them, whatever else the filter says.
-                f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where} "
-                "ORDER BY u, m.due_at, m.received_at DESC, m.id DESC", [*uparams, *params]):
+                f"SELECT m.id, {urgency} AS u FROM matters m INDEXED BY idx_matters_state_due_at{where.clause} "
+                "ORDER BY u, m.due_at, m.received_at DESC, m.id DESC", [*uparams, *where.params]):
             if flt.urgency is None or URGENCIES[u] == flt.urgency:
                 ids.append(matter_id)
                 counts[URGENCIES[u]] += 1
     truncated = False
     if closed_states:
-        where, params = _where(db, flt, closed_states, scope)
+        where = _where(db, flt, closed_states, scope)
         # Narrowed by an indexed filter: let SQLite use that index and sort the few rows found
         # ('+' keeps it from walking the received_at index across the whole table instead).
         text = clean_text(flt.text)
@@ -158,11 +156,11 @@ def matter_list(db: Database, flt: MatterFilter = MatterFilter(), *, scope: Scop
             # Numbers run with the months: walking the number index backwards is newest first.
             order = "ORDER BY m.number DESC"
         limit = f" LIMIT {int(closed_limit)}" if closed_limit is not None else ""
-        closed = [r[0] for r in db.execute(f"SELECT m.id FROM matters m{where} {order}{limit}", params)]
+        closed = [r[0] for r in db.execute(f"SELECT m.id FROM matters m{where.clause} {order}{limit}", where.params)]
         ids += closed
         counts["closed"] = len(closed)
         if closed_limit is not None and len(closed) == closed_limit:
-            counts["closed"] = db.execute(f"SELECT count(*) FROM matters m{where}", params).fetchone()[0]
+            counts["closed"] = db.execute(f"SELECT count(*) FROM matters m{where.clause}", where.params).fetchone()[0]
             truncated = counts["closed"] > closed_limit
     return MatterList(ids, counts, truncated)
 

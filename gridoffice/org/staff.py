@@ -16,6 +16,7 @@ from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field, clean_text, normalize_phone, require_name
 from gridoffice.access.scope import Scope, acting, readable_household, readable_staff, writable, writable_household, writable_staff
+from gridoffice.store.where import Where
 from gridoffice.vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_of, label
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
@@ -119,18 +120,12 @@ def get_staff(db: Database, staff_id: int, *, scope: Scope) -> Staff:
 def staff_list(db: Database, *, scope: Scope, org_id: int | None = None, kind: str | None = None,
                include_left: bool = False) -> list[Staff]:
     """The staff the user may read (Scope.colleagues), by name."""
-    where, params = [scope.colleagues("id")], []
-    if org_id is not None:
-        where.append("org_id = ?")
-        params.append(org_id)
-    if kind is not None:
-        where.append("kind = ?")
-        params.append(kind)
+    where = Where(scope.colleagues("id")).equal("org_id", org_id).equal("kind", kind)
     if not include_left:
-        where.append("status = 'active'")
+        where.add("status = 'active'")
     sql = ("SELECT id, name, coalesce(phone, ''), kind, person_id, org_id, status, coalesce(notes, '') FROM staff"
-           " WHERE " + " AND ".join(where) + " ORDER BY name, id")
-    return [Staff(*r) for r in db.execute(sql, params)]
+           f"{where.clause} ORDER BY name, id")
+    return [Staff(*r) for r in db.execute(sql, where.params)]
 
 
 def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: int | None = None,
