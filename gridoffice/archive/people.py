@@ -44,8 +44,10 @@ class PersonInput:
 _INPUT_FIELDS = tuple(f.name for f in fields(PersonInput))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Person:
+    """A person's row on record, as the archive shows it and a roster import matches rows to it
+    (updated_at goes into the audit's old values of an update)."""
     id: int
     household_id: int | None
     name: str
@@ -62,13 +64,14 @@ class Person:
     status: str
     status_date: str | None
     notes: str
+    updated_at: str
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
 
 
-_PERSON_COLUMNS = ", ".join(f.name for f in fields(Person))
+PERSON_COLUMNS = ", ".join(f.name for f in fields(Person))
 
 
 @dataclass(frozen=True)
@@ -171,7 +174,7 @@ def get_person(db: Database, person_id: int, *, scope: Scope) -> Person:
 def _person(db: Database, person_id: int) -> Person:
     """The row for the writes below, which check the connection's bound scope themselves."""
     records.require(db, "persons", person_id, "人员")
-    return Person(*db.execute(f"SELECT {_PERSON_COLUMNS} FROM persons WHERE id = ?", [person_id]).fetchone())
+    return Person(*db.execute(f"SELECT {PERSON_COLUMNS} FROM persons WHERE id = ?", [person_id]).fetchone())
 
 
 def persons_of(db: Database, household_id: int, *, scope: Scope) -> list[Person]:
@@ -179,7 +182,7 @@ def persons_of(db: Database, household_id: int, *, scope: Scope) -> list[Person]
     outside the user's scope is refused."""
     readable_household(db, scope, household_id)
     rows = db.execute(
-        f"SELECT {_PERSON_COLUMNS} FROM persons WHERE household_id = ? ORDER BY status != 'active', "
+        f"SELECT {PERSON_COLUMNS} FROM persons WHERE household_id = ? ORDER BY status != 'active', "
         "relation IS NOT 'head', birth_date IS NULL, birth_date, id",
         [household_id],
     ).fetchall()

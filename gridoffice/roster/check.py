@@ -23,7 +23,8 @@ from gridoffice.access.scope import Scope
 from gridoffice.vocab import HOUSEHOLD_TAGS
 
 if TYPE_CHECKING:  # roster.plan reads rows: named here for the annotations only
-    from gridoffice.roster.plan import Block, PersonOnRecord
+    from gridoffice.archive.people import Person
+    from gridoffice.roster.plan import Block
 
 HOUSEHOLD_LABELS = {code: tr(label) for code, label in HOUSEHOLD_TAGS.items()}
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
@@ -48,7 +49,7 @@ class Row:
     values: dict | None = field(default_factory=dict)
     reason: str | None = None
     duplicate_of: int | None = None
-    match: PersonOnRecord | None = None  # the person on record with the same ID number
+    match: Person | None = None  # the person on record with the same ID number
     block: Block | None = None  # the household in the file
     person_id: int | None = None  # a new person's id, given when its part is prepared
 

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from sqlite_utils import Database
 
 from gridoffice.archive import tag_entries
+from gridoffice.archive.people import PERSON_COLUMNS, Person
 from gridoffice.org import regions
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
@@ -21,24 +22,6 @@ from gridoffice.vocab import LEVEL_RANK, ORG_LEVELS, PERSON_STATUS, RELATIONS
 
 # The person fields a roster row updates when its cell is filled and differs.
 PERSON_FIELDS = ("name", "ethnicity", "political_status", "education", "occupation", "phone", "residence", "notes")
-
-
-class PersonOnRecord(NamedTuple):
-    """The person on record with a row's ID number."""
-    id: int
-    household_id: int | None
-    relation: str
-    status: str
-    name: str
-    ethnicity: str
-    political_status: str
-    education: str
-    occupation: str
-    phone: str
-    residence: str
-    notes: str
-    id_number: str
-    updated_at: str
 
 
 class HouseholdOnRecord(NamedTuple):
@@ -61,8 +44,7 @@ class HeadOnRecord(NamedTuple):
     name: str
 
 
-_PERSON_SQL = ("SELECT " + ", ".join(PersonOnRecord._fields) + " FROM persons WHERE id_number IN ({marks}) "
-               "ORDER BY status = 'active'")
+_PERSON_SQL = f"SELECT {PERSON_COLUMNS} FROM persons WHERE id_number IN ({{marks}}) ORDER BY status = 'active'"
 _HOUSEHOLD_SQL = "SELECT " + ", ".join(HouseholdOnRecord._fields) + " FROM households WHERE "
 
 
@@ -157,8 +139,8 @@ class Planner:
         if self.empty:
             return
         ids = [r.values["id_number"] for r in rows if not r.reason]
-        found: dict[str, PersonOnRecord] = {}
-        for rec in map(PersonOnRecord._make, self._select_in(_PERSON_SQL, ids)):
+        found: dict[str, Person] = {}
+        for rec in (Person(*r) for r in self._select_in(_PERSON_SQL, ids)):
             found[rec.id_number] = rec  # the active record wins: it is read last
         for row in rows:
             if not row.reason:
