@@ -18,7 +18,7 @@ from gridoffice.activity import logs
 from gridoffice.audit import trail, records
 from gridoffice.matters import rules
 from gridoffice.store.db import now as db_now
-from gridoffice.errors import RuleViolation, ValidationError
+from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.access.scope import Scope, writable
@@ -94,12 +94,8 @@ def add(db: Database, kind: str, *, received_on: object, content: str, sender: s
 
 
 def _open(db: Database, item_id: int) -> dict:
-    row = records.require(db, "board_slips", item_id, "留言或抄送单")
-    writable(db, row["grid_id"])
-    if row["status"] != "open":
-        raise RuleViolation(tr("{number}已处理（{status}），不能重复处理").format(
-            number=row["number"], status=tr(STATUS[row["status"]])))
-    return row
+    return records.require_writable(db, "board_slips", item_id, "留言或抄送单", unit="grid_id", status="open",
+                                    refusal=tr("{number}已处理（{status}），不能重复处理"), labels=STATUS)
 
 
 def answer(db: Database, item_id: int, reply: str, *, today: dt.date | None = None) -> None:

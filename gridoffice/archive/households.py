@@ -102,22 +102,15 @@ def leave_day_problem(db: Database, person_ids, day: object, *, death: bool = Fa
 
 
 def _active_household(db: Database, household_id: int) -> dict:
-    found = records.require(db, "households", household_id, "户")
-    writable(db, found["org_id"])
-    if found["status"] != "active":
-        raise RuleViolation(tr("户{number}{status}，不能再办理户内变动").format(
-            number=found["number"], status=tr(HOUSEHOLD_STATUS[found["status"]])))
-    return found
+    return records.require_writable(db, "households", household_id, "户", unit="org_id", status="active",
+                                    refusal=tr("户{number}{status}，不能再办理户内变动"), labels=HOUSEHOLD_STATUS)
 
 
 def _active_unit(db: Database, org_id: int | None) -> dict:
     if org_id is None:
         raise ValidationError("org_id", tr("请选择该户所属的网格或单元"))
-    unit = records.require(db, "org_units", org_id, "组织单元")
-    writable(db, org_id)
-    if unit["status"] != "active":
-        raise RuleViolation(tr("“{name}”已撤销，不能把户放到这里").format(name=unit["name"]))
-    return unit
+    return records.require_writable(db, "org_units", org_id, "组织单元", unit="id", status="active",
+                                    refusal=tr("“{name}”已撤销，不能把户放到这里"))
 
 
 def _member(db: Database, household: dict, person_id: int) -> dict:

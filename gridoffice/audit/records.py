@@ -11,7 +11,8 @@ from sqlite_utils import Database
 
 from gridoffice.audit import trail
 from gridoffice.store.db import now
-from gridoffice.errors import NotFound, ValidationError
+from gridoffice.access.scope import writable
+from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_text
 
@@ -32,6 +33,22 @@ def require(db: Database, table: str, row_id: int | None, what: str) -> dict:
     found = row(db, table, row_id) if row_id is not None else None
     if found is None:
         raise NotFound(tr("找不到编号为{id}的{what}").format(id=row_id, what=tr(what)))
+    return found
+
+
+def require_writable(db: Database, table: str, row_id: int | None, what: str, *, unit: str, status: str,
+                     refusal: str, labels: dict[str, str] | None = None) -> dict:
+    """The row, when the user may change it (its `unit` column in their scope) and it is in `status`.
+
+    Scope is checked first: whether a row outside the user's scope is still open is not theirs to
+    learn. Otherwise RuleViolation with `refusal` (already translated), formatted with the row's
+    columns, its status in words when `labels` names them.
+    """
+    found = require(db, table, row_id, what)
+    writable(db, found[unit])
+    if found["status"] != status:
+        state = tr(labels[found["status"]]) if labels else found["status"]
+        raise RuleViolation(refusal.format_map({**found, "status": state}))
     return found
 
 
