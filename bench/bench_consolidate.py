@@ -11,7 +11,7 @@ and drops them at the end. Figures, one line each:
   without keys, indexes or checks (`data` jsonb);
 - `consolidate` of the first package into an empty store (target ≤ 15 s);
 - the same package again (already applied: the ledger only);
-- the next package after a few edits (every row compared, the changed written);
+- the next package after a few edits (the runs of lines that differ sent and compared, the changed written);
 - the street window's search over the persons just consolidated, per query kind.
 """
 

@@ -1,12 +1,13 @@
 """Applying offices' packages to the street's (or the district's) store, exactly and at most once.
 
 Each package is applied in ONE transaction: its rows are copied (COPY) straight into the records
-when the store holds nothing of its office yet, else into a temporary table, where a record the
-store holds for the office but the package lacks refuses it (nothing a clerk entered is ever
-deleted) and only the rows that changed are written; their facts (facts.py) with them; the new
-audit entries are appended, and then the store's count and hash of every table of that office must
-equal the manifest's, or nothing of it stays. A package is read by `package.read_package`, which refuses altered, unsigned or misaddressed
-files and checks each table against the manifest while it is read.
+when the store holds nothing of its office yet; a later package sends only the runs of lines that
+differ from the package before (received.py) into a temporary table, and only the rows among them
+that changed are written, their facts (facts.py) with them. The new audit entries are appended, and
+then the store's count and hash of every table of that office must equal the manifest's (a record
+the store holds but the package lacks leaves it one too many: nothing a clerk entered is ever
+deleted), or nothing of it stays. A package is read by `package.read_package`, which refuses
+altered, unsigned or misaddressed files and checks each table against the manifest while it is read.
 
 Order: a package must follow the last one applied from its office (sequence + 1, naming its file
 hash as `previous`), and its audit trail must contain the head last received. The same file again
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from binascii import hexlify
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Generator, Iterable, Sequence
@@ -28,13 +30,14 @@ from psycopg.types.json import Jsonb
 from gridoffice.errors import GridOfficeError, PackageRefused
 from gridoffice.i18n import tr
 from gridoffice.consolidation import package as packages
-from gridoffice.consolidation import facts, store
+from gridoffice.consolidation import facts, received, store
 from gridoffice.consolidation.tables import AUDIT
 
 APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
-# Rows between two progress reports while copying.
+# Lines read between two progress reports while copying, and lines handed to COPY at once.
 _REPORT_EVERY = 5000
+_BLOCK_LINES = 512
 # Rows written by one run after which the store's statistics are refreshed at once.
 _ANALYZE_AFTER = 10_000
 
@@ -145,21 +148,25 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
     total = sum(state.count for table, state in manifest.tables.items() if table != AUDIT) + manifest.audit_entries
     # An office the store holds nothing of yet (its first package here) is copied straight into the
     # records: nothing can have vanished and nothing is compared, and the primary key refuses a record
-    # named twice. Later packages go through a staging table first (_changed_rows).
-    held = conn.execute("SELECT EXISTS (SELECT 1 FROM records WHERE office = %s)", [office_uuid]).fetchone()[0]
+    # named twice. A later package sends only the runs of lines that differ from the package before
+    # (received.py) through a staging table (_changed_rows).
+    first = not conn.execute("SELECT EXISTS (SELECT 1 FROM records WHERE office = %s)", [office_uuid]).fetchone()[0]
+    before = None if first else received.held(conn, office_uuid)
     conn.execute("CREATE TEMP TABLE incoming (tbl text NOT NULL, gid uuid, row_hash bytea NOT NULL, "
                  "data text NOT NULL) ON COMMIT DROP")
-    done = yield from _copy(conn, package, office, held, total)
-    yield done, total, tr("{office}：正在核对并写入").format(office=office.name)
-    if held:
-        conn.execute("ANALYZE incoming")
-        _refuse_vanished(conn, office, name)
-        changed = _changed_rows(conn, office_uuid)
-    else:
-        changed = done - manifest.audit_entries
+    runs: dict[str, bytes] = {}
+    yield from _copy(conn, package, office, before, runs, total)
+    yield total, total, tr("{office}：正在核对并写入").format(office=office.name)
+    touched = received.touched(manifest.tables, before, runs)
+    if first:
+        changed = total - manifest.audit_entries
         facts.write(conn, office_uuid)
+    else:
+        conn.execute("ANALYZE incoming")
+        changed = _changed_rows(conn, office_uuid, touched)
     changed += _append_audit(conn, office, manifest, name)
-    _check_state(conn, office, manifest, name)
+    _check_state(conn, office, manifest, name, touched, before, first)
+    received.keep(conn, office_uuid, manifest.tables, runs)
     conn.execute(
         "UPDATE offices SET last_sequence = %s, last_package_hash = %s, audit_head_id = %s, audit_head_hash = %s, "
         "last_applied_at = now(), last_package_made_at = %s::timestamp, name = %s, division_code = %s, "
@@ -178,33 +185,38 @@ _STAGING_COPY = "COPY incoming (tbl, gid, row_hash, data) FROM STDIN"
 _GID = b'"gid":"'
 
 
-def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Office, held: bool,
-          total: int) -> Generator[tuple[int, int, str], None, int]:
-    """COPYs every line as sent (it is canonical_row of its row), never parsed in Python: the records
-    of an office held nothing of straight into `records`, else into the staging table; the audit
-    entries, last in the package, always into the staging table (_append_audit). Returns the lines."""
-    lines = iter(package.lines())
-    done = 0
+def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Office,
+          before: dict[str, received.Received] | None, runs: dict[str, bytes],
+          total: int) -> Generator[tuple[int, int, str], None, None]:
+    """COPYs the lines to write as sent (each is canonical_row of its row), never parsed in Python:
+    an office's first package straight into `records`, a later one's runs that differ from the
+    package before (received.runs) into the staging table; the audit entries, last in the package,
+    always into the staging table (_append_audit). Each table's run hashes end up in `runs`."""
+    pending = received.runs(package.lines(), before, runs)
     prefix = office.uuid.encode() + b"\t"
-    carried: list[tuple[str, bytes, bytes]] = []
+    reported = 0
+    carried: list = []
     with conn.cursor() as cur:
-        for target in ((_STAGING_COPY,) if held else (_RECORDS_COPY, _STAGING_COPY)):
+        for target in ((_RECORDS_COPY, _STAGING_COPY) if before is None else (_STAGING_COPY,)):
             staging = target is _STAGING_COPY
+            lead = b"" if staging else prefix
             with cur.copy(target) as copy:
                 block: list[bytes] = []
-                for table, line, digest in itertools.chain(carried, lines):
-                    if not staging and table == AUDIT:  # the first audit entry: on to the staging table
-                        carried = [(table, line, digest)]
-                        break
-                    block.append(b"%s%s\t%s\t\\\\x%s\t%s\n" % (
-                        b"" if staging else prefix, table.encode(), _gid(line), digest.hex().encode(), _copy_text(line)))
-                    done += 1
-                    if done % _REPORT_EVERY == 0:
-                        copy.write(b"".join(block))
-                        block = []
-                        yield done, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
+                for table, run, read in itertools.chain(carried, pending):
+                    if run is not None:
+                        if not staging and table == AUDIT:  # the first audit entry: on to the staging table
+                            carried = [(table, run, read)]
+                            break
+                        name = lead + table.encode() + b"\t"
+                        block += [b"%s%s\t\\\\x%s\t%s\n" % (name, _gid(line), hexlify(digest), _copy_text(line))
+                                  for line, digest in run]
+                        if len(block) >= _BLOCK_LINES:
+                            copy.write(b"".join(block))
+                            block = []
+                    if read - reported >= _REPORT_EVERY:
+                        reported = read
+                        yield read, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
                 copy.write(b"".join(block))
-    return done
 
 
 def _gid(line: bytes) -> bytes:
@@ -218,14 +230,18 @@ def _gid(line: bytes) -> bytes:
     return _copy_text(line[start:line.find(b'"', start)])
 
 
-def _changed_rows(conn: psycopg.Connection, office_uuid: str) -> int:
+def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str]) -> int:
     """Writes the staged rows whose hash differs from the store's (new or changed), parsing only
-    those as JSON, and their facts; a resent unchanged row writes nothing."""
+    those as JSON, and their facts; a resent unchanged row writes nothing. Compared table by table,
+    each against its own partition: PostgreSQL then looks up the few staged rows by key instead of
+    reading every partition whole to join them."""
     conn.execute("CREATE TEMP TABLE changed (tbl text, gid uuid, row_hash bytea, data text) ON COMMIT DROP")
-    conn.execute(
-        "INSERT INTO changed SELECT i.tbl, i.gid, i.row_hash, i.data FROM incoming i "
-        "LEFT JOIN records r ON r.office = %s AND r.tbl = i.tbl AND r.gid = i.gid "
-        "WHERE i.tbl <> %s AND r.row_hash IS DISTINCT FROM i.row_hash", [office_uuid, AUDIT])
+    for table in sorted(touched):
+        conn.execute(
+            "INSERT INTO changed SELECT i.tbl, i.gid, i.row_hash, i.data FROM incoming i "
+            "LEFT JOIN records r ON r.office = %s AND r.tbl = %s AND r.gid = i.gid "
+            "WHERE i.tbl = %s AND r.row_hash IS DISTINCT FROM i.row_hash", [office_uuid, table, table])
+    conn.execute("ANALYZE changed")
     written = conn.execute(
         "INSERT INTO records (office, tbl, gid, row_hash, data) SELECT %s, tbl, gid, row_hash, data::jsonb "
         "FROM changed ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data",
@@ -276,19 +292,6 @@ def _check_order(office: store.Office, manifest: packages.Manifest, name: str) -
             "本包未被使用；请与社区核实。").format(name=name, office=office.name, n=sequence, head=head))
 
 
-def _refuse_vanished(conn: psycopg.Connection, office: store.Office, name: str) -> None:
-    """A package holds every record of its office: one the store holds that it lacks has vanished."""
-    gone = conn.execute(
-        "SELECT r.tbl, count(*) FROM records r WHERE r.office = %s AND NOT EXISTS "
-        "(SELECT 1 FROM incoming i WHERE i.tbl = r.tbl AND i.gid = r.gid) GROUP BY r.tbl ORDER BY r.tbl",
-        [office.uuid]).fetchall()
-    if gone:
-        what = tr("、").join(tr("{table}{n}条").format(table=_label(t), n=n) for t, n in gone)
-        raise _Refusal(tr(
-            "上报包“{name}”缺少本库已有的{office}的记录（{what}）：录入过的记录不应被删除。本包未被使用；"
-            "请与社区核实这些记录的去向。").format(name=name, office=office.name, what=what))
-
-
 def _append_audit(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str) -> int:
     """Appends the entries after the head held; where the package resends older entries (the whole
     trail), the entry at the head held must be the one received before."""
@@ -310,29 +313,52 @@ def _append_audit(conn: psycopg.Connection, office: store.Office, manifest: pack
 def table_states(conn: psycopg.Connection, office_uuid: str) -> dict[str, packages.TableState]:
     """The count and table hash of each table the store holds for an office, as the manifest defines
     them (row hashes concatenated in the order of the rows' gid)."""
-    return {table: state for table, (state, _misread) in _held(conn, office_uuid).items()}
+    return {table: state for table, (state, _misread) in _held(conn, office_uuid, None, misread=False).items()}
 
 
-def _held(conn: psycopg.Connection, office_uuid: str) -> dict[str, tuple[packages.TableState, int]]:
-    """table_states, and per table the rows whose gid column is not PostgreSQL's own reading of the
-    row (the gid is read from the line as it is copied, _gid): one pass over the office's rows."""
+def _held(conn: psycopg.Connection, office_uuid: str, tables: set[str] | None, *, misread: bool,
+          audit_after: int = 0) -> dict[str, tuple[packages.TableState, int]]:
+    """table_states of the given tables (None: all) and of the audit trail, each with the rows whose
+    gid column is not PostgreSQL's own reading of the row (the gid is read from the line as it is
+    copied, _gid): of every row read when `misread`, else none, and of the audit entries after
+    `audit_after`. One pass over those rows."""
     # The gid compared as the rows are read (OFFSET 0 keeps it there): the whole row never travels
     # up to the sort and the grouping.
     state = "count(*), encode(sha256(string_agg(row_hash, ''::bytea ORDER BY gid)), 'hex'), count(*) FILTER (WHERE misread)"
-    read = "gid, row_hash, gid IS DISTINCT FROM (data->>'gid')::uuid AS misread"
+    wrong = "gid IS DISTINCT FROM (data->>'gid')::uuid"
+    which = "" if tables is None else " AND tbl = ANY(%s)"
     rows = conn.execute(
-        f"SELECT tbl, {state} FROM (SELECT tbl, {read} FROM records WHERE office = %s OFFSET 0) r GROUP BY tbl "
-        f"UNION ALL SELECT %s, {state} FROM (SELECT {read} FROM audit_entries WHERE office = %s OFFSET 0) a",
-        [office_uuid, AUDIT, office_uuid]).fetchall()
+        f"SELECT tbl, {state} FROM (SELECT tbl, gid, row_hash, {wrong if misread else 'false'} AS misread "
+        f"FROM records WHERE office = %s{which} OFFSET 0) r GROUP BY tbl "
+        f"UNION ALL SELECT %s, {state} FROM (SELECT gid, row_hash, entry > %s AND {wrong} AS misread "
+        "FROM audit_entries WHERE office = %s OFFSET 0) a",
+        [office_uuid, *([sorted(tables)] if tables is not None else []), AUDIT, audit_after, office_uuid]).fetchall()
     return {table: (packages.TableState(count, digest or _EMPTY_HASH), misread)
             for table, count, digest, misread in rows}
 
 
-def _check_state(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str) -> None:
-    held = _held(conn, office.uuid)
-    empty = (packages.TableState(0, _EMPTY_HASH), 0)
-    wrong = sorted(t for t in set(held) | set(manifest.tables)
-                   if held.get(t, empty) != (manifest.tables.get(t, empty[0]), 0))
+def _check_state(conn: psycopg.Connection, office: store.Office, manifest: packages.Manifest, name: str,
+                 touched: set[str], before: dict[str, received.Received] | None, first: bool) -> None:
+    """After writing: the store's count and hash of each table of the office equal the manifest's.
+    The tables a package did not touch keep what the package before left (received.py); the others
+    and the audit trail are recomputed from the rows. More rows held than the package holds are
+    records that vanished from the office."""
+    empty = packages.TableState(0, _EMPTY_HASH)
+    held = _held(conn, office.uuid, touched, misread=first, audit_after=office.audit_head_id)
+    states = {t: (packages.TableState(before[t].count, before[t].hash), 0) for t in set(before or ()) - touched}
+    states.update(held)
+    gone = sorted((t, held[t][0].count - manifest.tables.get(t, empty).count) for t in touched
+                  if t in held and held[t][0].count > manifest.tables.get(t, empty).count)
+    if gone:
+        what = tr("、").join(tr("{table}{n}条").format(table=_label(t), n=n) for t, n in gone)
+        raise _Refusal(tr(
+            "上报包“{name}”缺少本库已有的{office}的记录（{what}）：录入过的记录不应被删除。本包未被使用；"
+            "请与社区核实这些记录的去向。").format(name=name, office=office.name, what=what))
+    if not first:  # the rows written now; those held were checked when they were written
+        for (table,) in conn.execute("SELECT DISTINCT tbl FROM changed WHERE gid IS DISTINCT FROM (data::jsonb->>'gid')::uuid"):
+            states[table] = (states.get(table, (empty, 0))[0], 1)
+    wrong = sorted(t for t in set(states) | set(manifest.tables)
+                   if states.get(t, (empty, 0)) != (manifest.tables.get(t, empty), 0))
     if wrong:
         what = tr("、").join(_label(t) for t in wrong)
         raise _Refusal(tr(

@@ -22,7 +22,7 @@ import psycopg
 
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
-from gridoffice.consolidation import facts
+from gridoffice.consolidation import facts, received
 
 
 class StoreError(GridOfficeError):
@@ -290,6 +290,13 @@ def _m005_summary_facts(cur: psycopg.Cursor) -> None:
     facts.write(cur, None)
 
 
+def _m006_received(cur: psycopg.Cursor) -> None:
+    """What the last package of each office table left (consolidation/received.py): its count and
+    hash and the hashes of its runs of lines, so that the next package sends only the runs that
+    differ. Empty at first: an office's next package is then staged whole, once."""
+    received.create(cur)
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
@@ -297,6 +304,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m003_summary", _m003_summary),
     ("m004_lighter_writes", _m004_lighter_writes),
     ("m005_summary_facts", _m005_summary_facts),
+    ("m006_received", _m006_received),
 )
 
 
