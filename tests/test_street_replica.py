@@ -163,3 +163,51 @@ def test_building_reports_its_rows_and_stops_when_cancelled(community, pg_dsn, m
 
         assert replica.build(conn, office.card.uuid, cancelled=cancelled) is None
         assert len(asked) == 4
+
+
+def _small(rows: int):
+    from gridoffice.store.db import memory_db
+
+    db = memory_db()
+    db.execute("CREATE TABLE filler (x TEXT)")
+    db.conn.executemany("INSERT INTO filler VALUES (?)", [("行" * 200,)] * rows)
+    return db
+
+
+def _closed(db) -> bool:
+    try:
+        db.execute("SELECT 1")
+    except Exception as exc:  # sqlite's ProgrammingError on a closed connection
+        return "closed" in str(exc)
+    return False
+
+
+def test_the_window_keeps_only_the_replicas_it_used_last():
+    kept = replica.Replicas(keep=2, keep_bytes=1 << 40)
+    a, b, c = _small(10), _small(10), _small(10)
+    kept.put("a", 1, a)
+    kept.put("b", 1, b)
+    assert kept.get("a", 1) is a  # used again: now the most recent
+    kept.put("c", 1, c)
+    assert kept.offices() == ["a", "c"] and _closed(b) and not _closed(a)
+    assert kept.get("b", 1) is None
+    # A community's newer package replaces its older replica at once.
+    newer = _small(10)
+    kept.put("a", 2, newer)
+    assert kept.get("a", 1) is None and _closed(a) and kept.get("a", 2) is newer
+    kept.close()
+    assert _closed(newer) and _closed(c) and kept.offices() == []
+
+
+def test_large_replicas_are_let_go_by_the_memory_they_take():
+    big, bigger, small = _small(3000), _small(6000), _small(10)
+    kept = replica.Replicas(keep=3, keep_bytes=replica.size(big) + replica.size(small))
+    kept.put("big", 1, big)
+    kept.put("bigger", 1, bigger)  # the one just built stays, whatever its size
+    assert kept.offices() == ["bigger"] and _closed(big)
+    kept.put("small", 1, small)
+    assert kept.offices() == ["small"] and _closed(bigger)
+    again = _small(3000)
+    kept.put("big", 2, again)
+    assert kept.offices() == ["small", "big"]
+    kept.close()

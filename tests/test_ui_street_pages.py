@@ -252,3 +252,21 @@ def test_long_work_shows_progress_and_cancel_stops_it_on_the_server(qtbot, stree
     reads = [s for s in seen if s[0] == "archive"]
     assert len(reads) > 3 and reads[-1][1] == reads[-1][2] > 0
     assert reads[0][3].startswith("正在读取社区“") and reads[0][3].endswith("的数据……")
+
+
+def test_the_window_holds_at_most_the_replicas_it_may_keep(qtbot, street_store, monkeypatch):
+    """The completeness of every community builds each one's replica; only the last ones stay open."""
+    dsn, offices = street_store
+    monkeypatch.setattr(replica, "KEEP", 1)
+    window = open_page(qtbot, dsn, "completeness")
+    sent = [o.card.uuid for o in offices[:2]]  # the communities that sent a package
+    assert window.completeness.rowCount() == len(sent)
+    kept = window.reader._context._replicas
+    [last] = kept.offices()
+    # The community let go is built again when read, and the other is let go in its place.
+    [other] = set(sent) - {last}
+    window.archive_community.setCurrentIndex(window.archive_community.findData(other))
+    window.show_page("archive")
+    window.wait_until_settled()
+    assert window.archive.rowCount() > 0
+    assert kept.offices() == [other]

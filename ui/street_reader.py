@@ -6,8 +6,8 @@ and so does cancel(slot) (the window's 取消). A stale request still waiting is
 running on the server is cancelled there (PostgreSQL's cancel request), a community's replica being
 built stops between batches, and the answer, if any, is dropped. Long work reports its progress. Answers come back by signal to the
 GUI thread. The worker owns the connections: the read-only session for residents' records, the
-access connection that writes the street's audit, and the replicas of the communities it has built
-(kept per community and package number, so a new package makes a new one).
+access connection that writes the street's audit, and the replicas of the communities it built last
+(kept per community and package number, so a new package makes a new one; replica.Replicas bounds them).
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ class Context:
     write: psycopg.Connection
     stale: Callable[[], bool]
     report: Callable[[int, int, str], None] = lambda done, total, message: None
-    _replicas: dict = field(default_factory=dict)
+    _replicas: replica.Replicas = field(default_factory=replica.Replicas)
 
     def replica(self, office: str):
         """The community as the store holds it now (None when the request went stale meanwhile); a
-        community built for the first time reports its rows as they come (a large one takes a while)."""
+        community built for the first time reports its rows as they come (a large one takes a while).
+        Only the last few built stay in memory (replica.Replicas)."""
         known = store.office(self.read, office)
-        key = (office, known.last_sequence if known else None)
-        if key not in self._replicas:
-            for old in [k for k in self._replicas if k[0] == office]:
-                self._replicas.pop(old).close()
+        version = known.last_sequence if known else None
+        built = self._replicas.get(office, version)
+        if built is None:
             steps = replica.building(self.read, office, cancelled=self.stale)
             while True:
                 try:
@@ -51,8 +51,8 @@ class Context:
                     break
             if built is None:
                 return None
-            self._replicas[key] = built
-        return self._replicas[key]
+            self._replicas.put(office, version, built)
+        return built
 
 
 class Reader(QObject):
@@ -159,8 +159,7 @@ class Reader(QObject):
             self._cancel()
         self._queue.put(None)
         self._thread.join(timeout=10)
-        for built in self._context._replicas.values():
-            built.close()
+        self._context._replicas.close()
         if self._read is not None:
             self._read.close()
         self._context.write.close()

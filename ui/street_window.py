@@ -452,13 +452,16 @@ class StreetWindow(QMainWindow):
         office, user = self._archive_office, self.user
 
         def reveal(ctx: Context):
-            db = ctx.replica(office)
-            gid = street_view.person_gid(db, person_id)
-            return name, street_users.reveal_id(ctx.write, ctx.read, user, office, gid, reason)
+            # The community's replica may have been let go meanwhile (replica.Replicas): built again,
+            # its ids are the same, numbered from the same rows.
+            gid = _with_replica(ctx, office, lambda db: street_view.person_gid(db, person_id))
+            return None if gid is None else (name, street_users.reveal_id(ctx.write, ctx.read, user, office, gid, reason))
 
         self._ask("reveal", reveal)
 
     def _show_reveal(self, result) -> None:
+        if result is None:
+            return
         name, number = result
         QMessageBox.information(self, tr("完整身份证号"), tr("{name}：{number}").format(name=name, number=number or tr("无")))
 

@@ -15,7 +15,8 @@ stale stops between batches.
 
 from __future__ import annotations
 
-from typing import Callable, Iterator
+from collections import OrderedDict
+from typing import Callable, Hashable, Iterator
 
 import psycopg
 from sqlite_utils import Database
@@ -26,6 +27,10 @@ from gridoffice.i18n import tr
 from gridoffice.consolidation.tables import TABLES, Table
 
 BATCH = 20_000
+# What a window keeps of the replicas it built, the one in use aside: a 50,000-household community
+# with a year of activity is 230 MB of SQLite pages in memory, so at most one more of that size.
+KEEP = 3
+KEEP_BYTES = 512 << 20
 TABLES_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 _POSITION = {t.name: n for n, t in enumerate(TABLES)}
 
@@ -92,6 +97,48 @@ def building(conn: psycopg.Connection, office_uuid: str, *, cancelled: Callable[
 
 class _Cancelled(Exception):
     """The request went stale: the transaction is rolled back and the replica dropped."""
+
+
+def size(db: Database) -> int:
+    """The memory a replica's pages take, in bytes."""
+    return db.execute("PRAGMA page_count").fetchone()[0] * db.execute("PRAGMA page_size").fetchone()[0]
+
+
+class Replicas:
+    """The replicas a window keeps, most recently used last, each under a key of the caller's (the
+    community and its last package's number). Adding one closes the community's older ones, then the
+    least recently used beyond `keep` replicas or beyond `keep_bytes` of memory in all; the one just
+    added stays, whatever its size. A closed replica is gone: asked for again, it is built again."""
+
+    def __init__(self, keep: int | None = None, keep_bytes: int | None = None):
+        self.keep = KEEP if keep is None else keep
+        self.keep_bytes = KEEP_BYTES if keep_bytes is None else keep_bytes
+        self._kept: OrderedDict[tuple[str, Hashable], tuple[Database, int]] = OrderedDict()
+
+    def get(self, office: str, version: Hashable) -> Database | None:
+        found = self._kept.get((office, version))
+        if found is None:
+            return None
+        self._kept.move_to_end((office, version))
+        return found[0]
+
+    def put(self, office: str, version: Hashable, db: Database) -> None:
+        for key in [k for k in self._kept if k[0] == office]:
+            self._kept.pop(key)[0].close()
+        self._kept[(office, version)] = (db, size(db))
+        total = sum(taken for _, taken in self._kept.values())
+        while len(self._kept) > 1 and (len(self._kept) > self.keep or total > self.keep_bytes):
+            _key, (oldest, taken) = self._kept.popitem(last=False)
+            oldest.close()
+            total -= taken
+
+    def offices(self) -> list[str]:
+        """The communities kept, least recently used first."""
+        return [office for office, _ in self._kept]
+
+    def close(self) -> None:
+        while self._kept:
+            self._kept.popitem()[1][0].close()
 
 
 def _fetch(conn: psycopg.Connection, office_uuid: str, table: str) -> Iterator[list[tuple[str]]]:
