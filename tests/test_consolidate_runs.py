@@ -43,6 +43,22 @@ def sent_runs(monkeypatch) -> list[tuple[str, int]]:
     return sent
 
 
+def next_package(tmp_path, office, *edits: str):
+    """The office's first package, then the edits made in the file, then its next package."""
+    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    for sql in edits:
+        _street.change(office.path, sql)
+    return first, _street.write_package(office.path, tmp_path / "2.pkg", at=AT + dt.timedelta(days=30))
+
+
+def first_applied(pg_dsn, street, office, first):
+    """A store with the office enrolled and its first package applied."""
+    conn = store.connect(pg_dsn)
+    enroll_all(conn, [office])
+    assert apply(conn, street, first)[0].outcome == "applied"
+    return conn
+
+
 def test_runs_equal_to_the_package_before_are_not_sent():
     lines = [("persons", b'{"gid":"%d"}' % n, hashlib.sha256(b"%d" % n).digest()) for n in range(150)]
     lines += [(AUDIT, b'{"entry":1}', hashlib.sha256(b"a").digest())]
@@ -66,12 +82,9 @@ def test_runs_equal_to_the_package_before_are_not_sent():
 
 
 def test_a_next_package_sends_only_the_runs_an_edit_touched(tmp_path, street, office, pg_dsn, monkeypatch):
-    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
-    _street.change(office.path, "UPDATE persons SET phone = '13900000000' WHERE id = (SELECT min(id) + 70 FROM persons)")
-    second = _street.write_package(office.path, tmp_path / "2.pkg", at=AT + dt.timedelta(days=30))
-    with store.connect(pg_dsn) as conn:
-        enroll_all(conn, [office])
-        assert apply(conn, street, first)[0].outcome == "applied"
+    first, second = next_package(
+        tmp_path, office, "UPDATE persons SET phone = '13900000000' WHERE id = (SELECT min(id) + 70 FROM persons)")
+    with first_applied(pg_dsn, street, office, first) as conn:
         persons = conn.execute("SELECT count(*) FROM records WHERE tbl = 'persons'").fetchone()[0]
         assert persons > 70 >= received.RUN  # the edited person is in the second run: the first is not sent
         sent = sent_runs(monkeypatch)
@@ -89,14 +102,10 @@ def test_a_next_package_sends_only_the_runs_an_edit_touched(tmp_path, street, of
 
 def test_a_record_gone_while_another_came_is_refused_as_vanished(tmp_path, street, office, pg_dsn):
     """The same count of persons' tags, one of them another: the store would hold one more than the package."""
-    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
-    _street.change(office.path, "DELETE FROM person_tags WHERE id = (SELECT max(id) FROM person_tags)")
-    _street.change(office.path, "INSERT INTO person_tags(person_id, tag, since) SELECT min(id), 'elderly_alone', "
-                                "'2026-11-01' FROM persons")
-    second = _street.write_package(office.path, tmp_path / "2.pkg", at=AT + dt.timedelta(days=30))
-    with store.connect(pg_dsn) as conn:
-        enroll_all(conn, [office])
-        assert apply(conn, street, first)[0].outcome == "applied"
+    first, second = next_package(
+        tmp_path, office, "DELETE FROM person_tags WHERE id = (SELECT max(id) FROM person_tags)",
+        "INSERT INTO person_tags(person_id, tag, since) SELECT min(id), 'elderly_alone', '2026-11-01' FROM persons")
+    with first_applied(pg_dsn, street, office, first) as conn:
         message = refused_and_unchanged(conn, street, second, "录入过的记录不应被删除")
         assert "人员标签1条" in message
 
@@ -111,9 +120,7 @@ def test_a_store_that_kept_no_runs_compares_the_next_package_whole(tmp_path, str
     lacking = _street.write_package(office.path, tmp_path / "2-lacking.pkg", at=AT + dt.timedelta(days=30))
     _street.change(other, "UPDATE households SET notes = '补报' WHERE id = 1")
     edited = _street.write_package(other, tmp_path / "2-edited.pkg", at=AT + dt.timedelta(days=30))
-    with store.connect(pg_dsn) as conn:
-        enroll_all(conn, [office])
-        assert apply(conn, street, first)[0].outcome == "applied"
+    with first_applied(pg_dsn, street, office, first) as conn:
         conn.execute("DELETE FROM received")
         refused_and_unchanged(conn, street, lacking, "人员标签1条")
         sent = sent_runs(monkeypatch)
