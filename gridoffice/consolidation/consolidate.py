@@ -3,8 +3,8 @@
 Each package is applied in ONE transaction: its rows are copied (COPY) straight into the records
 when the store holds nothing of its office yet; a later package sends only the runs of lines that
 differ from the package before (received.py) into a temporary table, and only the rows among them
-that changed are written, their facts (facts.py) with them. The new audit entries are appended, and
-then the store's count and hash of every table of that office must equal the manifest's (a record
+that changed are written, their facts (facts.py) with them. The new audit entries are appended, the
+office's summary counts recomputed (summary_tables.py), and then the store's count and hash of every table of that office must equal the manifest's (a record
 the store holds but the package lacks leaves it one too many: nothing a clerk entered is ever
 deleted), or nothing of it stays. A package is read by `package.read_package`, which refuses
 altered, unsigned or misaddressed files and checks each table against the manifest while it is read.
@@ -31,7 +31,7 @@ from psycopg.types.json import Jsonb
 from gridoffice.errors import GridOfficeError, PackageRefused
 from gridoffice.i18n import tr
 from gridoffice.consolidation import package as packages
-from gridoffice.consolidation import facts, received, store
+from gridoffice.consolidation import facts, received, store, summary_tables
 from gridoffice.consolidation.tables import AUDIT
 
 APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
@@ -171,6 +171,7 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
     else:
         conn.execute("ANALYZE incoming")
         changed = _changed_rows(conn, office_uuid, touched)
+    records_changed = changed
     changed += _append_audit(conn, office, manifest, name)
     _check_state(conn, office, manifest, name, touched, before, first)
     received.keep(conn, office_uuid, manifest.tables, runs)
@@ -181,6 +182,7 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
         [manifest.sequence, package.file_hash, manifest.audit_head.entry, manifest.audit_head.hash,
          manifest.created_at, manifest.office_name or office.name, manifest.division_code or office.division_code,
          Jsonb({str(k): v for k, v in manifest.visit_rules.items()}), office_uuid])
+    summary_tables.refresh(conn, office_uuid, changed=records_changed > 0)
     message = tr("已导入上报包“{name}”（{office}第{n}号），新增或更改{rows}条记录。").format(
         name=name, office=manifest.office_name or office.name, n=manifest.sequence, rows=changed)
     yield total, total, message

@@ -22,7 +22,7 @@ import psycopg
 
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
-from gridoffice.consolidation import facts, received
+from gridoffice.consolidation import facts, received, summary_tables
 
 
 class StoreError(GridOfficeError):
@@ -297,6 +297,12 @@ def _m006_received(cur: psycopg.Cursor) -> None:
     received.create(cur)
 
 
+def _m007_summary_tables(cur: psycopg.Cursor) -> None:
+    """Each office's monthly-summary counts (consolidation/summary_tables.py), computed from the facts held."""
+    summary_tables.create(cur)
+    summary_tables.refresh_all(cur)
+
+
 # Named steps in order; a store records each it has taken. Never edit a released step.
 MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m001_initial", _m001_initial),
@@ -305,6 +311,7 @@ MIGRATIONS: tuple[tuple[str, Callable[[psycopg.Cursor], None]], ...] = (
     ("m004_lighter_writes", _m004_lighter_writes),
     ("m005_summary_facts", _m005_summary_facts),
     ("m006_received", _m006_received),
+    ("m007_summary_tables", _m007_summary_tables),
 )
 
 
