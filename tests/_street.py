@@ -51,6 +51,23 @@ def make_office(folder: Path, street: Street, seed: int, households: int = 6) ->
     return Office(path, card, card_path)
 
 
+def make_busy_office(folder: Path, street: Street, seed: int, households: int, rules=None) -> Office:
+    """A generated office with a year of activity up to TODAY, and visit rules of its own if given
+    ({contact class: days})."""
+    from gridoffice.activity import visits
+    from gridoffice.demo import activity
+
+    office = make_office(folder, street, seed=seed, households=households)
+    db = open_db(office.path)
+    try:
+        consume(activity.add_activity(db, seed=seed, today=TODAY), quiet=True)
+        for contact_class, days in (rules or {}).items():
+            visits.set_visit_rule(db, contact_class, days)
+    finally:
+        db.close()
+    return office
+
+
 def write_package(office: Path, target: Path, *, at: dt.datetime, full: bool = False) -> Path:
     db = open_db(office)
     try:

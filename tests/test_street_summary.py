@@ -12,7 +12,6 @@ import pytest
 
 from commands._progress import consume
 from exports import monthly_summary as summary_export
-from gridoffice.demo import activity
 from gridoffice.reports import monthly
 from gridoffice.consolidation import consolidate, store, street_summary
 from gridoffice.store.db import open_db
@@ -35,19 +34,8 @@ def district(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("district")
     street = _street.make_street(folder)
-    offices = []
-    for seed in (51, 52, 53):
-        office = _street.make_office(folder, street, seed=seed, households=40)
-        db = open_db(office.path)
-        try:
-            consume(activity.add_activity(db, seed=seed, today=_street.TODAY), quiet=True)
-            if seed == 52:
-                from gridoffice.activity import visits
-                visits.set_visit_rule(db, 1, 14)
-                visits.set_visit_rule(db, 3, 200)
-        finally:
-            db.close()
-        offices.append(office)
+    offices = [_street.make_busy_office(folder, street, seed=seed, households=40,
+                                        rules={1: 14, 3: 200} if seed == 52 else None) for seed in (51, 52, 53)]
     packages = [_street.write_package(o.path, folder / f"{n}.pkg", at=AT) for n, o in enumerate(offices)]
     name, dsn = fresh_database()
     try:

@@ -9,7 +9,6 @@ import datetime as dt
 
 from commands._progress import consume
 from gridoffice.activity import visits
-from gridoffice.demo import activity
 from gridoffice.reports import monthly
 from gridoffice.consolidation import consolidate, store, street_summary
 from gridoffice.store.db import open_db
@@ -90,15 +89,7 @@ def _move_household(source, target) -> str:
 
 def test_the_district_summary_stays_each_offices_own_through_next_packages(tmp_path, pg_dsn):
     street = _street.make_street(tmp_path)
-    offices = []
-    for seed in (71, 72, 73):
-        office = _street.make_office(tmp_path, street, seed=seed, households=30)
-        db = open_db(office.path)
-        try:
-            consume(activity.add_activity(db, seed=seed, today=_street.TODAY), quiet=True)
-        finally:
-            db.close()
-        offices.append(office)
+    offices = [_street.make_busy_office(tmp_path, street, seed=seed, households=30) for seed in (71, 72, 73)]
     with store.connect(pg_dsn) as conn:
         for o in offices:
             store.enroll(conn, uuid=o.card.uuid, division_code=o.card.division_code, name=o.card.name,
