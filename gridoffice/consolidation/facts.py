@@ -1,5 +1,6 @@
-"""Typed copies of the few fields the street's monthly summary reads (`street_summary.py`), kept
-by `consolidate` in the same transaction as the records they come from.
+"""Typed copies of the few fields the street's monthly summary reads (through each office's summary
+counts, `summary_tables.py`), kept by `consolidate` in the same transaction as the records they come
+from.
 
 The summary adds up every community at once: millions of visits, persons and diary links. Read out
 of `records.data` (jsonb, the whole row) each field is found and copied per row, and every scan

@@ -77,11 +77,14 @@ def refresh(conn: psycopg.Connection | psycopg.Cursor, office: str, *, changed: 
             "SELECT EXISTS (SELECT 1 FROM summary_offices s JOIN offices o ON o.uuid = s.office "
             "WHERE s.office = %s AND s.visit_rules IS NOT DISTINCT FROM o.visit_rules)", [office]).fetchone()[0]:
         return
-    # Whole-office groupings in memory, and hash joins: the planner cannot estimate joins on gids and
-    # would otherwise loop over an index per visit. Both settings are put back for the rest of the
-    # package's transaction.
-    before = conn.execute("SELECT current_setting('work_mem'), current_setting('enable_nestloop')").fetchone()
-    conn.execute("SELECT set_config('work_mem', '64MB', true), set_config('enable_nestloop', 'off', true)")
+    # Whole-office groupings in memory, hash joins (the planner cannot estimate joins on gids and
+    # would otherwise loop over an index per visit), and no JIT: compiling these statements cost more
+    # processor than running them (1.8 s of a 2.8 s statement at load 17). The settings are
+    # put back for the rest of the package's transaction.
+    before = conn.execute("SELECT current_setting('work_mem'), current_setting('enable_nestloop'), "
+                          "current_setting('jit')").fetchone()
+    conn.execute("SELECT set_config('work_mem', '64MB', true), set_config('enable_nestloop', 'off', true), "
+                 "set_config('jit', 'off', true)")
     for table in TABLES:
         conn.execute(f"DELETE FROM {table} WHERE office = %s", [office])
     params = {"office": office, **{f"rule{c}": days for c, days in DEFAULT_RULES.items()}}
@@ -89,8 +92,9 @@ def refresh(conn: psycopg.Connection | psycopg.Cursor, office: str, *, changed: 
         conn.execute(sql, params)
     for sql in (_OFFICE, _BIRTHS, _TAGS, _COVERAGE, _MONTHS, _MATTER_KINDS):
         conn.execute(sql, params)
-    conn.execute("DROP TABLE summary_units, summary_households, summary_visits")
-    conn.execute("SELECT set_config('work_mem', %s, true), set_config('enable_nestloop', %s, true)", list(before))
+    conn.execute("DROP TABLE summary_units, summary_households, summary_visits, summary_days")
+    conn.execute("SELECT set_config('work_mem', %s, true), set_config('enable_nestloop', %s, true), "
+                 "set_config('jit', %s, true)", list(before))
 
 
 def _is_day(text: str) -> str:
@@ -112,12 +116,6 @@ def _month(text: str, first: str) -> str:
             f"ELSE to_char(({ym} || '-01')::date - 1, 'YYYY-MM') END")
 
 
-def _months_of(column: str, source: str, first: str = "-01") -> str:
-    """SQL: a small table (t, month) of the distinct texts of `column` in `source` and their months:
-    a few hundred days stand for hundreds of thousands of rows."""
-    return f"(SELECT t, {_month('t', first)} AS month FROM (SELECT DISTINCT {column} AS t FROM {source}) d)"
-
-
 # The office's units with their grid (the unit's own grid, or itself) when that grid is active; its
 # households in those grids (the population's are those on the register); their visits not voided.
 _WORK = (
@@ -134,7 +132,11 @@ _WORK = (
        FROM facts_visit_households vh JOIN summary_households h ON h.gid = vh.household_gid
        JOIN facts_visits v ON v.office = vh.office AND v.gid = vh.visit_gid
        WHERE vh.office = %(office)s AND v.office = %(office)s AND vh.voided = '0'""",
-    "ANALYZE summary_units, summary_households, summary_visits",
+    # Each visit day's text once, with its month and, when it is a real day, its date.
+    f"""CREATE TEMP TABLE summary_days AS
+        SELECT t, {_month('t', '-01')} AS month, CASE WHEN {_is_day('t')} THEN t::date END AS day
+        FROM (SELECT DISTINCT visited_on AS t FROM summary_visits) d""",
+    "ANALYZE summary_units, summary_households, summary_visits, summary_days",
 )
 _OFFICE = """
     INSERT INTO summary_offices (office, households, visit_rules)
@@ -158,7 +160,9 @@ _TAGS = f"""
 # Coverage intervals (see the module's docstring). A household's days from one of its visit days up to
 # the next (exclusive) have that visit as their last: covered up to the rule's days after it. Its days
 # before its first visit have the oldest open contact's start, else its creation day, as base: covered
-# up to the rule's days after it; with neither, the base is the day itself, always covered.
+# up to the rule's days after it; with neither, the base is the day itself, always covered. One row per
+# visit (a household never visited: one row without a day) gives up to two intervals, each +1 on its
+# first day and -1 after it; two visits on one day make an empty interval, which adds nothing.
 _COVERAGE = f"""
     INSERT INTO summary_coverage (office, day, households)
     WITH rules AS (
@@ -168,29 +172,29 @@ _COVERAGE = f"""
     contact AS (
         SELECT household_gid AS gid, min(since {C}) AS since FROM facts_contacts
         WHERE office = %(office)s AND until IS NULL GROUP BY 1),
-    hh AS (
+    households AS MATERIALIZED (
         SELECT h.gid, CASE h.contact_class WHEN '1' THEN r.r1 WHEN '2' THEN r.r2 ELSE r.r3 END AS rule,
                coalesce(c.since, substr(h.created_at, 1, 10)) AS base
         FROM summary_households h CROSS JOIN rules r LEFT JOIN contact c ON c.gid = h.gid WHERE h.active),
-    real_days AS (SELECT t, t::date AS day FROM (SELECT DISTINCT visited_on AS t FROM summary_visits) d
-                  WHERE {_is_day('t')}),
-    days AS (SELECT DISTINCT v.household AS gid, d.day FROM summary_visits v JOIN real_days d ON d.t = v.visited_on
-             WHERE v.active),
-    visits AS (
-        SELECT d.day AS start, least(lead(d.day) OVER (PARTITION BY d.gid ORDER BY d.day), d.day + hh.rule + 1) AS stop
-        FROM days d JOIN hh ON hh.gid = d.gid),
-    firsts AS (SELECT gid, min(day) AS first FROM days GROUP BY 1),
-    intervals AS (
-        SELECT start, stop FROM visits WHERE start < stop
+    based AS MATERIALIZED (
+        SELECT gid, rule, base IS NULL AS no_base, CASE WHEN {_is_day('base')} THEN base::date END AS base
+        FROM households),
+    visits AS MATERIALIZED (
+        SELECT hh.rule, hh.no_base, CASE WHEN hh.no_base THEN hh.rule >= 0 ELSE hh.base IS NOT NULL END AS before_covers,
+               hh.base + hh.rule + 1 AS base_ends, d.day, lead(d.day) OVER w AS next, row_number() OVER w = 1 AS first
+        FROM based hh LEFT JOIN (SELECT v.household, d.day FROM summary_visits v JOIN summary_days d ON d.t = v.visited_on
+                                 WHERE v.active AND d.day IS NOT NULL) d ON d.household = hh.gid
+        WINDOW w AS (PARTITION BY hh.gid ORDER BY d.day)),
+    deltas AS (
+        SELECT day, count(*) AS n FROM visits WHERE day IS NOT NULL AND rule >= 0 GROUP BY 1
         UNION ALL
-        SELECT NULL, CASE WHEN hh.base IS NULL THEN f.first ELSE least(f.first, hh.base::date + hh.rule + 1) END
-        FROM hh LEFT JOIN firsts f ON f.gid = hh.gid
-        WHERE CASE WHEN hh.base IS NULL THEN hh.rule >= 0 ELSE {_is_day('hh.base')} END)
-    SELECT %(office)s, day, sum(n) FROM (
-        SELECT start AS day, 1 AS n FROM intervals
+        SELECT least(next, day + rule + 1), -count(*) FROM visits WHERE day IS NOT NULL AND rule >= 0 GROUP BY 1
         UNION ALL
-        SELECT stop, -1 FROM intervals WHERE stop IS NOT NULL) e
-    GROUP BY day HAVING sum(n) <> 0"""
+        SELECT NULL, count(*) FROM visits WHERE first AND before_covers
+        UNION ALL
+        SELECT CASE WHEN no_base THEN day ELSE least(day, base_ends) END, -count(*) FROM visits
+        WHERE first AND before_covers AND NOT (no_base AND day IS NULL) GROUP BY 1)
+    SELECT %(office)s, day, sum(n) FROM deltas GROUP BY day HAVING sum(n) <> 0"""
 # The end of a month: the first moment of the next, as matters' times are compared with it.
 _END = "to_char((x.month || '-01')::date + interval '1 month', 'YYYY-MM-DD') || ' 00:00:00'"
 _MATTERS = f"""
@@ -199,22 +203,27 @@ _MATTERS = f"""
         SELECT gid FROM facts_org_units WHERE office = %(office)s AND level = 'grid' AND status = 'active')"""
 _MONTHS = f"""
     INSERT INTO summary_months (office, month, {', '.join(ACTIVITY)})
-    WITH visits AS (
-        SELECT month, sum(visits) AS visits, sum(households) AS households FROM (
-            SELECT m.month, v.grid, count(DISTINCT v.visit) AS visits, count(DISTINCT v.household) AS households
-            FROM summary_visits v JOIN {_months_of('visited_on', 'summary_visits')} m ON m.t = v.visited_on
-            WHERE v.counted AND m.month IS NOT NULL GROUP BY 1, 2) g
-        GROUP BY 1),
+    WITH seen AS NOT MATERIALIZED (
+        SELECT d.month, v.grid, v.visit, v.household FROM summary_visits v JOIN summary_days d ON d.t = v.visited_on
+        WHERE v.counted AND d.month IS NOT NULL),
+    visits AS (SELECT month, count(*) AS visits FROM (SELECT DISTINCT month, grid, visit FROM seen) x GROUP BY 1),
+    visited AS (SELECT month, count(*) AS households FROM (SELECT DISTINCT month, grid, household FROM seen) x
+                GROUP BY 1),
     entries AS (
         SELECT e.gid, e.entry_date FROM facts_log_entries e WHERE e.office = %(office)s AND e.status = 'active'),
-    logs AS (
-        SELECT month, sum(entries) AS entries, sum(comments) AS comments FROM (
-            SELECT m.month, h.grid, count(DISTINCT e.gid) AS entries, count(DISTINCT k.gid) AS comments
-            FROM entries e JOIN {_months_of('entry_date', 'entries')} m ON m.t = e.entry_date
-            JOIN facts_log_households lh ON lh.office = %(office)s AND lh.entry_gid = e.gid
-            JOIN summary_households h ON h.gid = lh.household_gid
-            LEFT JOIN facts_log_comments k ON k.office = %(office)s AND k.entry_gid = e.gid
-            WHERE m.month IS NOT NULL GROUP BY 1, 2) g
+    entry_months AS MATERIALIZED (
+        SELECT t, {_month('t', '-01')} AS month FROM (SELECT DISTINCT entry_date AS t FROM entries) d),
+    written AS MATERIALIZED (
+        SELECT DISTINCT m.month, h.grid, e.gid AS entry
+        FROM entries e JOIN entry_months m ON m.t = e.entry_date
+        JOIN facts_log_households lh ON lh.office = %(office)s AND lh.entry_gid = e.gid
+        JOIN summary_households h ON h.gid = lh.household_gid
+        WHERE m.month IS NOT NULL),
+    logs AS (SELECT month, count(*) AS entries FROM written GROUP BY 1),
+    comments AS (
+        SELECT month, count(*) AS comments FROM (
+            SELECT DISTINCT w.month, w.grid, k.gid FROM written w
+            JOIN facts_log_comments k ON k.office = %(office)s AND k.entry_gid = w.entry) x
         GROUP BY 1),
     matters AS (
         SELECT month, count(*) AS received,
@@ -229,10 +238,11 @@ _MONTHS = f"""
                           THEN x.data->>'respond_due' ELSE x.data->>'resolve_due' END AS due
               FROM ({_MATTERS}) x CROSS JOIN LATERAL (SELECT {_END} AS stop) y WHERE x.month IS NOT NULL) z
         GROUP BY 1)
-    SELECT %(office)s, month, coalesce(v.visits, 0), coalesce(v.households, 0), coalesce(l.entries, 0),
-           coalesce(l.comments, 0), coalesce(m.received, 0), coalesce(m.closed, 0), coalesce(m.closed_on_time, 0),
+    SELECT %(office)s, month, coalesce(v.visits, 0), coalesce(h.households, 0), coalesce(l.entries, 0),
+           coalesce(k.comments, 0), coalesce(m.received, 0), coalesce(m.closed, 0), coalesce(m.closed_on_time, 0),
            coalesce(m.overdue, 0), coalesce(m.evaluated, 0), coalesce(m.satisfied, 0)
-    FROM visits v FULL JOIN logs l USING (month) FULL JOIN matters m USING (month)"""
+    FROM visits v FULL JOIN visited h USING (month) FULL JOIN logs l USING (month) FULL JOIN comments k USING (month)
+    FULL JOIN matters m USING (month)"""
 _MATTER_KINDS = f"""
     INSERT INTO summary_matter_kinds (office, month, category, source, matters)
     SELECT %(office)s, x.month, c.data->>'name', x.data->>'source', count(*)
