@@ -64,3 +64,25 @@ def test_a_failure_of_the_current_read_is_still_reported(ctx, qtbot):
     worker.submit(lambda db: db.execute("SELECT * FROM no_such_table").fetchall(), lambda _r: None, errors.append)
     qtbot.waitUntil(lambda: bool(errors), timeout=5000)
     assert "no_such_table" in str(errors[0])
+
+
+def test_a_request_s_function_dies_on_the_gui_thread_superseded_or_not(ctx, qtbot):
+    """A worker hands each function back with its answer: one that held a dialog's method deleted the
+    dialog on the worker thread when the next request came (the way the paper week's undo crashed)."""
+    from test_ui_context import Owned
+
+    worker = LatestWorker(ctx, "test")
+    answered, superseded = Owned(), Owned()
+    died = [answered.died, superseded.died]
+    results = []
+    worker.submit(lambda db, keep=answered: 1, results.append)
+    qtbot.waitUntil(lambda: not worker.pending, timeout=5000)
+    started, ended = threading.Event(), []
+    endless = _endless(started, ended)
+    worker.submit(lambda db, keep=superseded: endless(db), results.append)
+    del answered, superseded
+    assert started.wait(5)
+    worker.submit(lambda db: 2, results.append)
+    qtbot.waitUntil(lambda: not worker.pending and all(died), timeout=5000)
+    assert results == [1, 2]
+    assert died == [[threading.current_thread().name]] * 2

@@ -3,6 +3,7 @@
 import threading
 
 import pytest
+from PySide6.QtCore import QObject, Qt
 
 from gridoffice.changes import Changes
 from gridoffice.errors import ValidationError
@@ -98,3 +99,50 @@ def test_background_readers_keep_a_small_page_cache_and_search_a_full_one(ctx, q
         qtbot.waitUntil(lambda: not worker.pending)
     assert answers == [1024 * WORKER_CACHE_MB, 1024 * CACHE_MB]
     assert WORKER_CACHE_MB < CACHE_MB
+
+
+class Owned(QObject):
+    """A Qt object only Python holds, like a dialog once its exec() returned (PySide then hands it to
+    Python): it is deleted where its last reference goes. `died` names the thread it was deleted on."""
+
+    def __init__(self):
+        super().__init__()
+        self.died: list[str] = []
+        died = self.died
+        self.destroyed.connect(lambda: died.append(threading.current_thread().name),
+                               Qt.ConnectionType.DirectConnection)
+
+    def done(self, _result):
+        pass
+
+    def failed(self, _exc):
+        pass
+
+    def job(self, db):
+        yield 1, 1, "一"
+        return 1
+
+
+def test_a_write_s_callbacks_and_arguments_die_on_the_gui_thread(ctx, qtbot):
+    """The writer once kept its last task until the next one came: the paper week's dialog, held only
+    by its callbacks, was deleted on the writer thread during the undo, and Qt crashed."""
+    called, given = Owned(), Owned()
+    died = [called.died, given.died]
+    ctx.write(lambda db, keep: None, given, description="保存", on_done=called.done, on_error=called.failed,
+              changes=Changes.NONE)
+    del called, given
+    qtbot.waitUntil(lambda: not ctx.busy)
+    ctx.write(lambda db: None, description="撤销", changes=Changes.NONE)
+    qtbot.waitUntil(lambda: not ctx.busy)
+    assert died == [[threading.current_thread().name]] * 2
+
+
+def test_a_reading_job_s_factory_dies_on_the_gui_thread(ctx, qtbot):
+    owned = Owned()
+    died = owned.died
+    handle = ctx.run_job(owned.job, "检查")
+    del owned
+    with qtbot.waitSignal(handle.finished):
+        pass
+    qtbot.waitUntil(lambda: bool(died))
+    assert died == [threading.current_thread().name]

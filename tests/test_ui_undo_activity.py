@@ -177,10 +177,6 @@ def test_a_need_solved_and_a_need_taken_in_as_a_matter_are_taken_back(qtbot, win
     qtbot.waitUntil(lambda: sorted(cells(page.needs_table, 2)) == sorted([first.content, second.content]))
 
 
-# Qt dies (SIGSEGV in QAbstractItemModel::endResetModel on a model of ours, reached from a queued call
-# inside QtWidgets) in about a third of runs of this test alone, already on d00bf7f; until it is found,
-# the paper week's undo is checked in the core (tests/test_revert_activity.py) and not here.
-@pytest.mark.skip(reason="Qt crash after a paper week's undo, see the comment above; open defect")
 def test_a_paper_week_is_taken_back_whole(qtbot, window):
     page = workbench(qtbot, window)
 

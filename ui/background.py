@@ -5,6 +5,9 @@ is waiting replaces it; a result that arrives after a newer request was submitte
 a slow answer to an old keystroke never overwrites the answer to the new one. A read that is running
 when it is superseded (or discarded) is interrupted inside SQLite, so the newer request starts at once
 instead of after the old read's last row.
+
+A worker thread never drops the last reference to what the GUI thread gave it (Outcome says why):
+each request's function goes back to the GUI thread with its answer, superseded or not.
 """
 
 from __future__ import annotations
@@ -26,8 +29,32 @@ from gridoffice.errors import GridOfficeError
 STALE_CHECK_STEPS = 10_000
 
 
+class Outcome:
+    """An answer on its way from a worker thread to the GUI thread, with the function that gave it.
+
+    The last reference to go deletes a Qt object that Python owns, on the thread that drops it; and
+    PySide hands a dialog to Python once its exec() returns. A worker that held the last reference
+    to a dialog's method deleted the dialog, its widgets and models on its own thread while the GUI
+    thread delivered their queued signals, and Qt crashed (the paper week's undo). So a worker puts
+    what it holds in here, lets go of its own references, and only then reports; the GUI thread
+    takes everything out with take().
+    """
+
+    __slots__ = ("result", "error", "fn")
+
+    def __init__(self) -> None:
+        self.result: Any = None
+        self.error: BaseException | None = None
+        self.fn: Callable | None = None
+
+    def take(self) -> tuple[Any, BaseException | None]:
+        result, error = self.result, self.error
+        self.result = self.error = self.fn = None
+        return result, error
+
+
 class LatestWorker(QObject):
-    _delivered = Signal(int, object, object)  # generation, result, error
+    _delivered = Signal(int, object)  # generation, Outcome
     busy_changed = Signal(bool)
 
     def __init__(self, ctx, name: str = "reader", parent: QObject | None = None, *, cache_mb: int | None = None):
@@ -90,22 +117,24 @@ class LatestWorker(QObject):
                 if db is None:
                     db = self._ctx.open_reader() if self._cache_mb is None else self._ctx.open_reader(self._cache_mb)
                     db.conn.set_progress_handler(self._stale, STALE_CHECK_STEPS)
+                outcome = Outcome()
                 try:
-                    result = fn(db)
+                    outcome.result = fn(db)
                 except BaseException as exc:  # noqa: BLE001 - reported on the GUI thread
-                    if self._stale():
-                        continue  # superseded or interrupted: nobody waits for this answer or its failure
-                    if not isinstance(exc, GridOfficeError):
+                    # Superseded or interrupted, nobody waits for the failure: _deliver drops it.
+                    if not self._stale() and not isinstance(exc, GridOfficeError):
                         traceback.print_exc()
-                    self._emit(gen, None, exc)
-                else:
-                    self._emit(gen, result, None)
+                    outcome.error = exc
                 finally:
                     # A worker's small cache mostly holds the tail of a scan: handed back between
                     # requests, it does not sit idle in each of the window's dozen readers.
                     if self._cache_mb is None and self._request is None:
                         with contextlib.suppress(sqlite3.OperationalError):  # interrupted by a new request
                             shrink_memory(db)
+                outcome.fn = fn
+                del fn
+                self._emit(gen, outcome)
+                del outcome
         finally:
             if db is not None:
                 db.close()
@@ -115,13 +144,15 @@ class LatestWorker(QObject):
         progress handler: a true answer interrupts the running statement)."""
         return self._stopped or self._running != self._generation
 
-    def _emit(self, gen: int, result: Any, error: BaseException | None) -> None:
+    def _emit(self, gen: int, outcome: Outcome) -> None:
         with self._cond:
-            if self._stopped or gen != self._generation:
+            if self._stopped:  # the window is closing: nothing is left to hand back to
                 return
-        self._delivered.emit(gen, result, error)
+        # Superseded answers go too: the GUI thread lets go of their function (Outcome).
+        self._delivered.emit(gen, outcome)
 
-    def _deliver(self, gen: int, result: Any, error: BaseException | None) -> None:
+    def _deliver(self, gen: int, outcome: Outcome) -> None:
+        result, error = outcome.take()
         callbacks = self._callbacks.pop(gen, None)
         if callbacks is None:
             return

@@ -4,7 +4,8 @@ Reads on the GUI thread use `reader()` (short queries only). Every write goes th
 which runs on one writer thread owning the only write connection (STYLE.md: Anki's taskman,
 Datasette's database), then announces what changed with `changed(changes, initiator)` on the GUI
 thread: a `gridoffice.changes.Changes` value and whoever asked for the write (a page that already
-redrew itself skips its own change).
+redrew itself skips its own change). A task's callbacks never leave the GUI thread, and a worker lets
+go of its function before it reports: a Qt object is never deleted on a worker (ui.background.Outcome).
 Long jobs go through `run_job()`, which shows a progress dialog after ~600 ms with a Cancel button.
 """
 
@@ -36,6 +37,7 @@ from gridoffice.store.lock import OfficeLock
 from gridoffice.store.opening import OpenOffice
 from gridoffice.errors import GridOfficeError
 from gridoffice.access.scope import Scope, bind
+from ui.background import Outcome
 
 PROGRESS_DELAY_MS = 600
 
@@ -64,7 +66,7 @@ class Cancelled(Exception):
 class _Bridge(QObject):
     """Lives on the GUI thread; worker threads emit through it so slots run on the GUI thread."""
 
-    finished = Signal(object, object, object)  # task, result, error
+    finished = Signal(int, object)  # task key, Outcome
     progress = Signal(object, int, int, str)  # job, done, total, message
 
 
@@ -180,7 +182,10 @@ class AppContext(QObject):
         self._bridge = _Bridge()
         self._bridge.finished.connect(self._on_finished)
         self._bridge.progress.connect(self._on_progress)
-        self._queue: queue.Queue[_Task | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, Callable[..., Any], tuple] | None] = queue.Queue()
+        # Tasks under way, by key: the GUI thread holds them until they are done (Outcome says why).
+        self._tasks: dict[int, _Task] = {}
+        self._last_key = 0
         self._pending = 0
         self._thread = threading.Thread(target=self._writer_loop, name="gridoffice-writer", daemon=True)
         self._thread.start()
@@ -298,9 +303,10 @@ class AppContext(QObject):
             self._submit(_Task(body, (), title, finish_ok, finish_err, changes, initiator, job))
         else:
             self._pending += 1
-            task = _Task(lambda: None, (), title, finish_ok, finish_err, changes, initiator, job,
-                         writes=False)
-            threading.Thread(target=self._reader_job, args=(task, job_factory), daemon=True,
+            key = self._keep(_Task(job_factory, (), title, finish_ok, finish_err, changes, initiator, job,
+                                   writes=False))
+            # In a box the thread empties, so that it can let go of the factory before it reports (Outcome).
+            threading.Thread(target=self._reader_job, args=(key, job, [job_factory]), daemon=True,
                              name="gridoffice-job").start()
         return job
 
@@ -362,37 +368,49 @@ class AppContext(QObject):
         return self._office.lock
 
     # -- internals -----------------------------------------------------------------------------
+    def _keep(self, task: _Task) -> int:
+        self._last_key += 1
+        self._tasks[self._last_key] = task
+        return self._last_key
+
     def _submit(self, task: _Task) -> None:
         if self._closed:
             raise RuntimeError("AppContext is closed")
         self._pending += 1
         if task.description:
             self.write_started.emit(task.description)
-        self._queue.put(task)
+        self._queue.put((self._keep(task), task.fn, task.args))
 
     def _reporter(self, job: Job) -> Callable[[int, int, str], None]:
         return lambda done, total, message: self._bridge.progress.emit(job, done, total, message)
 
     def _writer_loop(self) -> None:
         while True:
-            task = self._queue.get()
-            if task is None:
+            item = self._queue.get()
+            if item is None:
                 return
+            key, fn, args = item
+            del item
+            outcome = Outcome()
             try:
-                result = task.fn(self._write_db, *task.args)
+                outcome.result = fn(self._write_db, *args)
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
                 self._rollback()
-                # A full disk or an I/O error becomes a StorageError with a Chinese message; the
-                # transaction was rolled back, so the data equals the last commit.
-                fault = storage.classify(exc)
-                if fault is not None and fault is not exc:
-                    fault.__cause__ = exc
-                    exc = fault
-                elif not isinstance(exc, (GridOfficeError, Cancelled)):
-                    traceback.print_exc()
-                self._bridge.finished.emit(task, None, exc)
-            else:
-                self._bridge.finished.emit(task, result, None)
+                outcome.error = self._failure(exc)
+            del fn, args  # before reporting: the GUI thread lets go of the task last (Outcome)
+            self._bridge.finished.emit(key, outcome)
+
+    @staticmethod
+    def _failure(exc: BaseException) -> BaseException:
+        """A full disk or an I/O error becomes a StorageError with a Chinese message (the transaction
+        was rolled back, so the data equals the last commit); an unexpected error is printed."""
+        fault = storage.classify(exc)
+        if fault is not None and fault is not exc:
+            fault.__cause__ = exc
+            return fault
+        if not isinstance(exc, (GridOfficeError, Cancelled)):
+            traceback.print_exc()
+        return exc
 
     def _rollback(self) -> None:
         # After an I/O error the rollback itself may fail; SQLite has then already rolled back.
@@ -400,18 +418,20 @@ class AppContext(QObject):
             if self._write_db.conn.in_transaction:
                 self._write_db.conn.rollback()
 
-    def _reader_job(self, task: _Task, job_factory: Callable[[Database], Iterator]) -> None:
+    def _reader_job(self, key: int, job: Job, box: list[Callable[[Database], Iterator]]) -> None:
+        job_factory = box.pop()
+        outcome = Outcome()
         db = self.open_reader()
         try:
-            result = drive(job_factory(db), self._reporter(task.job), task.job.cancel_requested)
+            outcome.result = drive(job_factory(db), self._reporter(job), job.cancel_requested)
         except BaseException as exc:  # noqa: BLE001
             if not isinstance(exc, (GridOfficeError, Cancelled)):
                 traceback.print_exc()
-            self._bridge.finished.emit(task, None, exc)
-        else:
-            self._bridge.finished.emit(task, result, None)
+            outcome.error = exc
         finally:
             db.close()
+        del job_factory  # before reporting: the GUI thread lets go of the task last (Outcome)
+        self._bridge.finished.emit(key, outcome)
 
     def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.progressed.emit(done, total, message)
@@ -421,7 +441,9 @@ class AppContext(QObject):
             job.dialog.setLabelText(message or job.title)
             job.dialog.setValue(min(done, total) if total else 0)
 
-    def _on_finished(self, task: _Task, result: Any, error: BaseException | None) -> None:
+    def _on_finished(self, key: int, outcome: Outcome) -> None:
+        task = self._tasks.pop(key)
+        result, error = outcome.take()
         self._pending -= 1
         if task.job is not None:
             task.job.done = True
