@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 import psycopg
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from gridoffice.consolidation import store, street_users
@@ -21,11 +21,17 @@ from gridoffice.access.users import LoginFailed
 from .widgets import tr
 
 
+class _Answer(QObject):
+    """Brings a log-in's answer back to the GUI thread. The log-in thread holds this child of the
+    dialog, never the dialog: it may end after the dialog was left, and a dialog is deleted where
+    its last reference goes once its exec() returned (ui.background.Outcome)."""
+
+    finished = Signal(int, object, object, str, bool)  # attempt, connection, user, message, wrong password
+
+
 class StreetLoginDialog(QDialog):
     """After exec() returns Accepted: `user` is the street account, `access` its connection to the
     store (the window's log-in and audit connection), which the caller then owns."""
-
-    _finished = Signal(int, object, object, str, bool)  # attempt, connection, user, message, wrong password
 
     def __init__(self, dsn: str, parent: QWidget | None = None):
         super().__init__(parent)
@@ -55,7 +61,8 @@ class StreetLoginDialog(QDialog):
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(tr("取消"))
         self.buttons.accepted.connect(self.submit)
         self.buttons.rejected.connect(self.reject)
-        self._finished.connect(self._answered)
+        self._answer = _Answer(self)
+        self._answer.finished.connect(self._answered)
         self.status.setVisible(False)
         box = QVBoxLayout(self)
         box.addWidget(intro)
@@ -75,30 +82,9 @@ class StreetLoginDialog(QDialog):
         self._attempt += 1
         self._set_busy(True)
         access, self.access = self.access, None
-        threading.Thread(target=self._log_in, args=(self._attempt, access, self.name.text(), self.password.text()),
+        threading.Thread(target=_log_in, args=(self._answer, self.dsn, self._attempt, access, self.name.text(),
+                                               self.password.text()),
                          name="street-login", daemon=True).start()
-
-    def _log_in(self, attempt: int, access: psycopg.Connection | None, name: str, password: str) -> None:
-        """On the log-in thread: connect (again, when the last connection broke), then log in."""
-        user, message, wrong = None, "", False
-        try:
-            if access is None or access.closed or access.broken:
-                if access is not None:
-                    access.close()
-                access = None
-                access = store.connect(self.dsn, migrating=False)
-            user = street_users.log_in(access, name, password)
-        except LoginFailed as exc:
-            message, wrong = exc.message, True
-        except GridOfficeError as exc:
-            message = exc.message
-        except psycopg.Error as exc:
-            message = store.failure(exc)
-        try:
-            self._finished.emit(attempt, access, user, message, wrong)
-        except RuntimeError:  # the dialog is gone: nobody takes the connection
-            if access is not None:
-                access.close()
 
     def _answered(self, attempt: int, access, user, message: str, wrong: bool) -> None:
         if attempt != self._attempt:  # cancelled meanwhile
@@ -137,3 +123,27 @@ class StreetLoginDialog(QDialog):
             self.access.close()
             self.access = None
         super().reject()
+
+
+def _log_in(answer: _Answer, dsn: str, attempt: int, access: psycopg.Connection | None, name: str,
+            password: str) -> None:
+    """On the log-in thread: connect (again, when the last connection broke), then log in."""
+    user, message, wrong = None, "", False
+    try:
+        if access is None or access.closed or access.broken:
+            if access is not None:
+                access.close()
+            access = None
+            access = store.connect(dsn, migrating=False)
+        user = street_users.log_in(access, name, password)
+    except LoginFailed as exc:
+        message, wrong = exc.message, True
+    except GridOfficeError as exc:
+        message = exc.message
+    except psycopg.Error as exc:
+        message = store.failure(exc)
+    try:
+        answer.finished.emit(attempt, access, user, message, wrong)
+    except RuntimeError:  # the dialog is gone: nobody takes the connection
+        if access is not None:
+            access.close()
