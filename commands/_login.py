@@ -10,8 +10,12 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
+
+import sqlcipher3.dbapi2 as sqlite3
 
 from gridoffice.access import session, users
 from gridoffice.store.db import connect
@@ -21,11 +25,20 @@ ENV_USER = "GRIDOFFICE_USER"
 ENV_PASSWORD = "GRIDOFFICE_PASSWORD"
 
 
-def add_arguments(parser) -> None:
+def add_arguments(parser, *, db_help: str = "办公室数据库文件") -> None:
+    """The office file (`--db`) and the account that opens it."""
+    parser.add_argument("--db", required=True, metavar="PATH", help=db_help)
     group = parser.add_argument_group("登录（读取居民信息或修改数据都要登录）")
     group.add_argument("--user", metavar="NAME", help=f"登录用户名（也可用环境变量 {ENV_USER}）")
     group.add_argument("--password-file", metavar="FILE",
                        help=f"从文件的第一行读取密码（也可用环境变量 {ENV_PASSWORD}；都没有时在终端输入，不回显）")
+
+
+def subcommand(subparsers, name: str, help: str):
+    """A subcommand that opens the office: its parser, with `--db` and the log-in."""
+    parser = subparsers.add_parser(name, help=help)
+    add_arguments(parser)
+    return parser
 
 
 def credentials(args) -> tuple[str, str]:
@@ -46,14 +59,20 @@ def credentials(args) -> tuple[str, str]:
 
 
 def log_in(args, path: str | Path, *, opener: Callable[[Path], object] | None = None,
-           need: str | None = None) -> session.Session:
+           need: str | None = None, failed: str = "") -> session.Session:
     """Log the account of `args` in to the office at `path`; `need` is a permission the command needs.
 
-    Raises GridOfficeError with the message to print. When this log-in encrypted an office of an
-    earlier version, its recovery code is printed once, to be kept on paper.
+    Raises GridOfficeError with the message to print, after `failed` (what the command could not do).
+    When this log-in encrypted an office of an earlier version, its recovery code is printed once, to be
+    kept on paper.
     """
-    name, password = credentials(args)
-    s = session.log_in(path, name, password, opener=opener or (lambda p: connect(p)))
+    try:
+        name, password = credentials(args)
+        s = session.log_in(path, name, password, opener=opener or (lambda p: connect(p)))
+    except GridOfficeError as exc:
+        if not failed:
+            raise
+        raise GridOfficeError(failed + exc.message) from None
     try:
         if need:
             users.require(s.user, need)
@@ -63,6 +82,36 @@ def log_in(args, path: str | Path, *, opener: Callable[[Path], object] | None = 
     if s.recovery_code:
         print(recovery_notice(s.recovery_code), file=sys.stderr)
     return s
+
+
+def with_office(args, path: str | Path, work: Callable[[session.Session], int], *,
+                opener: Callable[[Path], object] | None = None, need: str | None = None, refused: int = 1) -> int:
+    """Log in, run `work` on the open office and close it whatever happens. A refusal met in `work`
+    (GridOfficeError) is printed and the command ends with `refused`; a refused log-in goes on to
+    commands.run, which prints it and ends with 2."""
+    office = log_in(args, path, opener=opener, need=need)
+    try:
+        return work(office)
+    except GridOfficeError as exc:
+        print(exc.message, file=sys.stderr)
+        return refused
+    finally:
+        office.close()
+
+
+@contextmanager
+def reading(args, path: str | Path, *, tables: tuple[str, ...], readonly: bool = True) -> Iterator[session.Session]:
+    """The office opened to read (`readonly=False`: a read that leaves an audit entry), closed after;
+    GridOfficeError when the file lacks one of `tables` or SQLite cannot read it."""
+    office = log_in(args, path, opener=lambda p: connect(p, readonly=readonly))
+    try:
+        if not all(office.db[table].exists() for table in tables):
+            raise GridOfficeError(f"{path} 不是GridOffice的办公室数据库")
+        yield office
+    except sqlite3.DatabaseError as exc:
+        raise GridOfficeError(f"无法读取数据库 {path}：{exc}") from None
+    finally:
+        office.close()
 
 
 def recovery_notice(code: str) -> str:

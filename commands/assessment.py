@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from gridoffice.access import scope, users
+from gridoffice.access import scope
 from gridoffice.reports import assessment
 from gridoffice.errors import GridOfficeError, ValidationError
 
@@ -16,14 +16,10 @@ HELP = "年终考核模板：列出或设置考核指标、满分标准和权重
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="assessment_command", required=True)
-    show = sub.add_parser("show", help="列出考核指标、满分标准和权重")
-    show.add_argument("--db", required=True, help="数据文件路径")
-    _login.add_arguments(show)
-    put = sub.add_parser("set", help="用给出的指标替换考核模板，例如 --item 走访次数=96:20")
-    put.add_argument("--db", required=True, help="数据文件路径")
+    show = _login.subcommand(sub, "show", "列出考核指标、满分标准和权重")
+    put = _login.subcommand(sub, "set", "用给出的指标替换考核模板，例如 --item 走访次数=96:20")
     put.add_argument("--item", action="append", required=True, metavar="指标=满分标准:权重",
                      help="一项指标（名称或代码），可重复；比率的满分标准不超过1，如 群众满意率=0.95:10")
-    _login.add_arguments(put)
 
 
 def _parse(text: str) -> tuple[str, str, str]:
@@ -43,7 +39,7 @@ def run(args) -> int:
             db = office.db
             if args.assessment_command == "set":
                 # The change is the logged-in user's: the core refuses it to anyone but an administrator.
-                scope.bind(db, users.scope_of(db, office.user))
+                scope.bind(db, office.scope)
                 assessment.set_template(db, [_parse(item) for item in args.item])
                 print("已更新考核模板。", file=sys.stderr)
             for ind in assessment.template(db):

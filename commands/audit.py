@@ -7,7 +7,6 @@ import json
 import sys
 
 from commands._progress import consume
-from gridoffice.access import users
 from gridoffice.audit import anchors, journal
 from gridoffice.store.db import connect
 from gridoffice.errors import GridOfficeError
@@ -21,13 +20,10 @@ HELP = "操作记录：校验防篡改链（check）或按条件列出（list）
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="audit_command", required=True)
-    check = sub.add_parser("check", help="校验操作记录链，发现断开或改动时返回 1")
-    check.add_argument("--db", required=True, help="数据文件路径")
+    check = _login.subcommand(sub, "check", "校验操作记录链，发现断开或改动时返回 1")
     check.add_argument("--anchor", action="append", default=[], metavar="CODE",
                        help="核对锚定码（印在月度汇总、公示表和备份清单上），可写多个")
-    _login.add_arguments(check)
-    show = sub.add_parser("list", help="列出操作记录（最新的在前）")
-    show.add_argument("--db", required=True, help="数据文件路径")
+    show = _login.subcommand(sub, "list", "列出操作记录（最新的在前）")
     show.add_argument("--actor", help="操作人")
     show.add_argument("--table", help="表名，如 persons")
     show.add_argument("--row", type=int, help="记录编号")
@@ -36,7 +32,6 @@ def add_arguments(parser) -> None:
     show.add_argument("--since", help="起始日期 YYYY-MM-DD")
     show.add_argument("--until", help="截止日期 YYYY-MM-DD")
     show.add_argument("--limit", type=int, default=100)
-    _login.add_arguments(show)
 
 
 def _check(db, codes: list[str], scope) -> int:
@@ -60,17 +55,17 @@ def _check(db, codes: list[str], scope) -> int:
 
 
 def run(args) -> int:
-    login = _login.log_in(args, args.db, opener=lambda p: connect(p, readonly=True), need="read_audit")
-    db = login.db
-    try:
-        if args.audit_command == "check":
-            return _check(db, args.anchor, users.scope_of(db, login.user))
-        f = journal.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
-                             action=args.action, date_from=args.since, date_to=args.until)
-        for e in journal.query(db, f, scope=users.scope_of(db, login.user), limit=args.limit):
-            target = f"{e.table_name}#{e.row_id}" if e.table_name else ""
-            detail = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
-            print(f"{e.id}\t{e.at}\t{e.actor}\t{journal.action_label(e.action)}\t{target}\t{detail}")
-        return 0
-    finally:
-        db.close()
+    return _login.with_office(args, args.db, lambda office: _run(args, office), need="read_audit", refused=2,
+                              opener=lambda p: connect(p, readonly=True))
+
+
+def _run(args, office) -> int:
+    if args.audit_command == "check":
+        return _check(office.db, args.anchor, office.scope)
+    f = journal.Filter(actor=args.actor, table=args.table, row_id=args.row, person_id=args.person,
+                       action=args.action, date_from=args.since, date_to=args.until)
+    for e in journal.query(office.db, f, scope=office.scope, limit=args.limit):
+        target = f"{e.table_name}#{e.row_id}" if e.table_name else ""
+        detail = json.dumps(mask_record(e.new), ensure_ascii=False) if e.new else ""
+        print(f"{e.id}\t{e.at}\t{e.actor}\t{journal.action_label(e.action)}\t{target}\t{detail}")
+    return 0

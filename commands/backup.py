@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 
 from gridoffice.audit import trail
 from gridoffice.store import backup
 from gridoffice.store.db import connect
-from gridoffice.errors import GridOfficeError
 
 from . import _login
 
@@ -16,11 +14,10 @@ HELP = "备份数据文件（联机备份并校验，按保留计划清理旧备
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, help="数据文件路径")
+    _login.add_arguments(parser)
     parser.add_argument("--to", help="备份文件夹（默认：数据文件旁的“<文件名>-备份”）")
     parser.add_argument("--list", action="store_true", help="只列出已有的备份")
     parser.add_argument("--keep-all", action="store_true", help="不清理旧备份")
-    _login.add_arguments(parser)
 
 
 def run(args) -> int:
@@ -36,17 +33,14 @@ def run(args) -> int:
         if not backups:
             print("还没有备份。")
         return 0
-    office = _login.log_in(args, args.db, opener=connect)
-    try:
-        result = backup.backup_now(args.db, args.to, schedule=None if args.keep_all else backup.DEFAULT_SCHEDULE)
-        with office.db.atomic():
-            trail.record(office.db, "backup", None, None, new={"backup": result.backup.name,
-                                                                "folder": str(result.backup.path.parent)})
-    except GridOfficeError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    finally:
-        office.close()
+    return _login.with_office(args, args.db, lambda office: _back_up(args, office), opener=connect)
+
+
+def _back_up(args, office) -> int:
+    result = backup.backup_now(args.db, args.to, schedule=None if args.keep_all else backup.DEFAULT_SCHEDULE)
+    with office.db.atomic():
+        trail.record(office.db, "backup", None, None, new={"backup": result.backup.name,
+                                                            "folder": str(result.backup.path.parent)})
     b = result.backup
     print(f"已备份到 {b.path}（{b.size / 1e6:.1f} MB，用时 {result.seconds:.2f} 秒，完整性检查通过）")
     print(f"操作记录锚定码：{result.manifest.anchor}（已写入备份清单 {backup.manifest_path(b.path).name}）")

@@ -6,9 +6,7 @@ import sys
 from pathlib import Path
 
 from exports.cards import SHEETS, export_cards
-from gridoffice.access import users
 from gridoffice.reports import cards as C
-from gridoffice.errors import GridOfficeError
 
 from . import _files, _login
 from ._progress import consume
@@ -18,7 +16,7 @@ HELP = "输出便民服务联系卡、民情联系卡或党员代办卡的打印
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    _login.add_arguments(parser)
     parser.add_argument("--grid", action="append", default=[], metavar="NAME",
                         help="网格名称（可重复）：该网格每个在册户一张卡")
     parser.add_argument("--household", action="append", default=[], metavar="NUMBER", help="户号（可重复）")
@@ -30,7 +28,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--duplex", action="store_true", help="每页正面后接其背面，供双面打印（长边翻转）")
     parser.add_argument("--calibration", action="store_true", help="在最前面加一页打印机校准页")
     parser.add_argument("-o", "--output", required=True, metavar="FILE.pdf", help="输出的PDF文件")
-    _login.add_arguments(parser)
 
 
 def run(args) -> int:
@@ -41,19 +38,15 @@ def run(args) -> int:
     if args.teams and args.household:
         print("--teams 按网格出团队卡，请用 --grid 选择网格，不要同时给 --household", file=sys.stderr)
         return 2
-    office = _login.log_in(args, path, opener=_files.open_office)
-    db = office.db
-    scope = users.scope_of(db, office.user)
-    try:
-        grids = C.grids_named(db, args.grid, scope)
-        households = C.households_numbered(db, args.household, scope)
-        written = consume(export_cards(db, out, scope=scope, household_ids=households, grid_ids=grids, teams=args.teams,
-                                       layout=args.layout, sheet=args.sheet, duplex=args.duplex,
-                                       calibration=args.calibration))
-    except GridOfficeError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
-    finally:
-        office.close()
+    return _login.with_office(args, path, lambda office: _write(args, office, out), opener=_files.open_office)
+
+
+def _write(args, office, out: Path) -> int:
+    db, scope = office.db, office.scope
+    grids = C.grids_named(db, args.grid, scope)
+    households = C.households_numbered(db, args.household, scope)
+    written = consume(export_cards(db, out, scope=scope, household_ids=households, grid_ids=grids, teams=args.teams,
+                                   layout=args.layout, sheet=args.sheet, duplex=args.duplex,
+                                   calibration=args.calibration))
     print(f"已输出{written.cards}张卡片，共{written.pages}页：{out}", file=sys.stderr)
     return 0

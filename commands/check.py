@@ -5,13 +5,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import sqlcipher3.dbapi2 as sqlite3
-
-from gridoffice.access import session, users
+from gridoffice.access import session
 from gridoffice.archive import completeness
 from gridoffice.audit import trail, journal
 from gridoffice.store import storage
-from gridoffice.store.db import connect, foreign_key_breaks
+from gridoffice.store.db import foreign_key_breaks
 
 from . import _login
 from ._progress import consume
@@ -22,11 +20,10 @@ HELP = "检查数据库文件的完整性和“格不漏户、户不漏人”，
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    _login.add_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
     parser.add_argument("--quick", action="store_true",
                         help="数据库文件只做快速检查（不核对索引内容；50万户约5秒，完整检查约40秒）")
-    _login.add_arguments(parser)
 
 
 def _audit_problems(db, quiet: bool) -> list[str]:
@@ -44,12 +41,8 @@ def _audit_problems(db, quiet: bool) -> list[str]:
 
 def run(args) -> int:
     path = Path(args.db)
-    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=True))
-    db = login.db
-    try:
-        if not db["households"].exists() or not db["audit"].exists():
-            print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
-            return 2
+    with _login.reading(args, path, tables=("households", "audit")) as office:
+        db = office.db
         if not args.quiet:
             print("正在检查数据库文件……", file=sys.stderr)
         # The same check the window makes at start (an encrypted page that fails stops the scan).
@@ -66,12 +59,7 @@ def run(args) -> int:
         lines += [f"外键错误：{journal.table_label(table)}表第{rowid}行引用的{journal.table_label(parent)}记录不存在"
                   for table, rowid, parent in foreign_key_breaks(db)]
         lines += [f"审计记录：{p}" for p in _audit_problems(db, args.quiet)]
-        problems = consume(completeness.completeness(db, scope=users.scope_of(db, login.user)), quiet=args.quiet)
-    except sqlite3.DatabaseError as exc:
-        print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
-        return 2
-    finally:
-        db.close()
+        problems = consume(completeness.completeness(db, scope=office.scope), quiet=args.quiet)
     lines += [f"{completeness.KINDS[p.kind]}：{p.message}" for p in problems]
     for line in lines:
         print(line)

@@ -11,7 +11,6 @@ from pathlib import Path
 
 from commands._progress import consume
 from exports import archives, assessment, briefing, monthly_summary, public_notice, roster
-from gridoffice.access import users
 from gridoffice.org import regions
 from gridoffice.reports.archives import find_staff
 from gridoffice.errors import GridOfficeError, ValidationError
@@ -27,7 +26,7 @@ KINDS = {"summary": "月度汇总", "notice": "公示表", "assessment": "年终
 
 def add_arguments(parser) -> None:
     parser.add_argument("kind", choices=list(KINDS), help="；".join(f"{k}（{v}）" for k, v in KINDS.items()))
-    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    _login.add_arguments(parser)
     parser.add_argument("--month", metavar="YYYY-MM", help="月份（月度汇总、公示表、工作简报），默认上个月")
     parser.add_argument("--year", metavar="YYYY", help="年度（年终考核、一党员一档），默认今年")
     parser.add_argument("--org", metavar="NAME", help="范围：组织单元名称（花名册、汇总、公示、考核、简报；一村一档必填）")
@@ -38,7 +37,6 @@ def add_arguments(parser) -> None:
     parser.add_argument("--reason", default="", metavar="TEXT", help="导出完整号码的原因")
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="输出文件（.xlsx 或 .pdf）")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
-    _login.add_arguments(parser)
 
 
 def _last_month() -> str:
@@ -51,13 +49,8 @@ def run(args) -> int:
     if args.full_numbers and args.kind != "roster":
         print("--full-numbers 只用于花名册，其他报表不含完整号码", file=sys.stderr)
         return 2
-    try:
-        office = _login.log_in(args, path, opener=_files.open_office)
-    except GridOfficeError as exc:
-        print(f"导出失败：{exc.message}", file=sys.stderr)
-        return 2
-    db = office.db
-    scope = users.scope_of(db, office.user)
+    office = _login.log_in(args, path, opener=_files.open_office, failed="导出失败：")
+    db, scope = office.db, office.scope
     try:
         org_id = regions.unit_by_name(db, args.org) if args.org else None
         month, year = args.month or _last_month(), args.year or str(dt.date.today().year)

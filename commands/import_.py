@@ -22,7 +22,7 @@ HELP = "导入花名册或重点人群名单（.xlsx/.xls/.csv）：逐行检查
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    _login.add_arguments(parser)
     parser.add_argument("file", metavar="FILE", help="花名册文件")
     parser.add_argument("--sheet", metavar="NAME", help="工作表名称（默认第一个）")
     parser.add_argument("--dry-run", action="store_true", help="只检查，不写入数据库")
@@ -33,17 +33,12 @@ def add_arguments(parser) -> None:
                         help="文件是重点人群名单（身份证号码、人群类别、开始日期、结束日期、说明），不是花名册")
     parser.add_argument("--tag", default="", metavar="类别",
                         help="名单没有“人群类别”列时，整份名单的类别，如“残疾人”（含 --list）")
-    _login.add_arguments(parser)
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
 
 
 def run(args) -> int:
     path = Path(args.db)
-    try:
-        office = _login.log_in(args, path, opener=_files.open_office)
-    except GridOfficeError as exc:
-        print(f"导入失败，数据库未改动：{exc.message}", file=sys.stderr)
-        return 2
+    office = _login.log_in(args, path, opener=_files.open_office, failed="导入失败，数据库未改动：")
     db = office.db
     try:
         if args.list or args.tag:

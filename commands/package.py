@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from gridoffice.access import users
 from gridoffice.consolidation import package
 
 from . import _files, _login
@@ -13,20 +12,19 @@ HELP = "生成上报包（交给街道；需管理员或工作人员）：全部
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, help="数据文件路径")
+    _login.add_arguments(parser)
     parser.add_argument("-o", "--output", required=True, metavar="FILE", help="上报包文件，如 2026-11.pkg")
     parser.add_argument("--full", action="store_true", help="包含全部操作记录（首次上报或街道要求时）")
     parser.add_argument("-q", "--quiet", action="store_true", help="不显示进度")
-    _login.add_arguments(parser)
 
 
 def run(args) -> int:
-    office = _login.log_in(args, args.db, opener=_files.open_office)
-    try:
-        done = consume(package.write_package(office.db, args.output, by=users.scope_of(office.db, office.user),
-                                             full=args.full), quiet=args.quiet)
-    finally:
-        office.close()
+    return _login.with_office(args, args.db, lambda office: _write(args, office), opener=_files.open_office,
+                              refused=2)
+
+
+def _write(args, office) -> int:
+    done = consume(package.write_package(office.db, args.output, by=office.scope, full=args.full), quiet=args.quiet)
     m = done.manifest
     records = sum(s.count for name, s in m.tables.items() if name != "audit")
     print(f"已生成第{m.sequence}号上报包：{done.path}（{done.size / 1e6:.1f} MB，{records}条记录，"

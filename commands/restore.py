@@ -20,10 +20,9 @@ HELP = "从备份恢复数据文件（原文件先另存一份，不会删除）
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, help="要恢复的数据文件路径")
+    _login.add_arguments(parser, db_help="要恢复的数据文件路径")
     parser.add_argument("backup", help="备份文件路径；写 latest 表示最近一份完好的备份")
     parser.add_argument("--from-dir", help="备份文件夹（与 latest 一起使用；默认：数据文件旁的“<文件名>-备份”）")
-    _login.add_arguments(parser)
 
 
 def run(args) -> int:

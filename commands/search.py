@@ -5,11 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import sqlcipher3.dbapi2 as sqlite3
-
-from gridoffice.access import users
 from gridoffice.search import finder
-from gridoffice.store.db import connect
 
 from . import _login
 
@@ -20,12 +16,11 @@ _KINDS = {finder.PERSON: "人员", finder.HOUSEHOLD: "户"}
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--db", required=True, metavar="PATH", help="办公室数据库文件")
+    _login.add_arguments(parser)
     parser.add_argument(
         "query", metavar="QUERY", help="要查找的内容，例如“张伟”“zhangw”“zw”“0312”“幸福小区3栋”"
     )
     parser.add_argument("--limit", type=int, default=50, metavar="N", help="最多显示多少条（默认50）")
-    _login.add_arguments(parser)
 
 
 def run(args) -> int:
@@ -38,19 +33,9 @@ def run(args) -> int:
         return 2
     # A number search leaves an audit entry (gridoffice.search.finder.NUMBER_DIGITS); any other only reads.
     readonly = finder.number_digits(args.query) <= finder.NUMBER_DIGITS
-    login = _login.log_in(args, path, opener=lambda p: connect(p, readonly=readonly))
-    db = login.db
-    try:
-        if not db["households"].exists() or not db["search_fts"].exists():
-            print(f"{path} 不是GridOffice的办公室数据库", file=sys.stderr)
-            return 2
-        hits = finder.search(db, args.query, scope=users.scope_of(db, login.user), limit=args.limit)
-        waiting = finder.pending_notice(db)
-    except sqlite3.DatabaseError as exc:
-        print(f"无法读取数据库 {path}：{exc}", file=sys.stderr)
-        return 2
-    finally:
-        db.close()
+    with _login.reading(args, path, tables=("households", "search_fts"), readonly=readonly) as office:
+        hits = finder.search(office.db, args.query, scope=office.scope, limit=args.limit)
+        waiting = finder.pending_notice(office.db)
     if waiting:
         print(waiting, file=sys.stderr)
     if not hits:

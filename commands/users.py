@@ -33,11 +33,8 @@ PLACE_OPTIONS = {"--office-name": "新建办公室时：单位名称，如 东�
 
 def add_arguments(parser) -> None:
     sub = parser.add_subparsers(dest="users_command", required=True)
-    show = sub.add_parser("list", help="列出用户")
-    show.add_argument("--db", required=True, help="数据文件路径")
-    _login.add_arguments(show)
-    add = sub.add_parser("add", help="添加用户（新用户的密码从终端输入，或用 --password-stdin 从标准输入读取）")
-    add.add_argument("--db", required=True, help="数据文件路径")
+    show = _login.subcommand(sub, "list", "列出用户")
+    add = _login.subcommand(sub, "add", "添加用户（新用户的密码从终端输入，或用 --password-stdin 从标准输入读取）")
     add.add_argument("--name", required=True, help="用户名")
     add.add_argument("--role", required=True, choices=sorted(users.ROLES), help="角色")
     add.add_argument("--real-name", default="", help="使用人的真实姓名（报表的制表人署此姓名）")
@@ -45,12 +42,9 @@ def add_arguments(parser) -> None:
     add.add_argument("--password-stdin", action="store_true", help="从标准输入读取新用户的密码")
     for option, text in PLACE_OPTIONS.items():
         add.add_argument(option, default="", help=text)
-    _login.add_arguments(add)
-    reset = sub.add_parser("reset-password", help="为用户重设密码（已停用的账号仍保持停用）")
-    reset.add_argument("--db", required=True, help="数据文件路径")
+    reset = _login.subcommand(sub, "reset-password", "为用户重设密码（已停用的账号仍保持停用）")
     reset.add_argument("--name", required=True, help="用户名")
     reset.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
-    _login.add_arguments(reset)
     recover = sub.add_parser("recover", help="忘记管理员密码：凭建立办公室时打印的恢复码重设管理员密码")
     recover.add_argument("--db", required=True, help="数据文件路径")
     recover.add_argument("--name", required=True, help="管理员用户名")

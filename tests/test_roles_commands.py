@@ -392,6 +392,22 @@ def test_generate_never_writes_into_an_office(office, monkeypatch, capsys):
     assert code == 2 and "只能生成到新的空文件中" in err and office["path"].read_bytes() == before
 
 
+
+@pytest.mark.parametrize("argv, told", [
+    (["export", "roster", "-o", "r.xlsx"], "导出失败：用户名或密码不正确"),
+    (["import", "r.xlsx"], "导入失败，数据库未改动：用户名或密码不正确"),
+    (["cards", "--calibration", "-o", "c.pdf"], "用户名或密码不正确"),
+])
+def test_a_refused_log_in_says_what_did_not_happen_and_writes_nothing(office, argv, told, monkeypatch, capsys):
+    monkeypatch.setenv("GRIDOFFICE_USER", "clerk")
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", "wrong-password")
+    monkeypatch.chdir(office["tmp"])
+    before = office["path"].read_bytes()
+    code = commands.run([argv[0], "--db", str(office["path"]), *argv[1:]])
+    err = capsys.readouterr().err
+    assert code == 2 and err.strip() == told
+    assert office["path"].read_bytes() == before and not {"r.xlsx", "c.pdf"} & {p.name for p in office["tmp"].iterdir()}
+
 # Every command and the tests above that try it per role; the street's commands work on the street's
 # key and store, where no office account exists (tests/test_consolidate_command.py, test_command_package.py).
 COMMAND_TESTS = {

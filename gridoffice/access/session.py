@@ -30,7 +30,7 @@ from gridoffice.store.db import connect, export_plain, fold_wal, is_plain, raw_c
 from gridoffice.errors import GridOfficeError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_text
-from gridoffice.access.scope import bind
+from gridoffice.access.scope import Scope, bind
 from gridoffice.access.users import ROLES, LoginFailed, User, _user, login as legacy_login, scope_of
 
 THROTTLE_SUFFIX = ".logins"
@@ -128,6 +128,11 @@ class Session:
     @property
     def db(self) -> Database:
         return getattr(self.handle, "db", self.handle)
+
+    @property
+    def scope(self) -> Scope:
+        """What the logged-in user may see and change (users.scope_of)."""
+        return scope_of(self.db, self.user)
 
     def close(self) -> None:
         self.handle.close()
