@@ -3,6 +3,7 @@
 import pytest
 
 from gridoffice.archive import browse
+from gridoffice.org import regions
 from gridoffice.audit import trail
 from gridoffice.store.db import open_db
 from gridoffice.access.users import whole_office
@@ -82,4 +83,4 @@ def test_rows_for_a_window_of_ids(db, office):
 
 
 def test_totals_count_active_records(db, office):
-    assert browse.totals(db, ADMIN) == browse.Totals(households=2, persons=5)
+    assert browse.totals(db, ADMIN) == regions.Counts(households=2, persons=5)

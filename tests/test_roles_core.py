@@ -235,7 +235,7 @@ def test_the_archive_lists_hold_only_the_scope(office, as_role):
     mine = role == "grid_worker"
     assert set(browse.household_ids(db, scope=scope)) == ({o.h_zhang} if mine else {o.h_zhang, o.h_wang})
     assert len(browse.person_ids(db, browse.Filter(status=None), scope=scope)) == (3 if mine else 6)
-    assert browse.totals(db, scope) == (browse.Totals(1, 3) if mine else browse.Totals(2, 5))
+    assert browse.totals(db, scope) == (regions.Counts(1, 3) if mine else regions.Counts(2, 5))
     assert browse.in_scope(db, o.h_wang, scope) is not mine
     if mine:
         with pytest.raises(PermissionDenied):

@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
         scope = self.ctx.scope()
         self._worker.submit(lambda db: browse.totals(db, scope), self._show_totals)
 
-    def _show_totals(self, totals: browse.Totals) -> None:
+    def _show_totals(self, totals: regions.Counts) -> None:
         text = tr("全部在册：{h}户 {p}人") if self.ctx.scope().whole_office else tr("负责范围在册：{h}户 {p}人")
         self._totals_label.setText(text.format(h=totals.households, p=totals.persons))
 

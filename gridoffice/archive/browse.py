@@ -17,7 +17,7 @@ from sqlite_utils import Database
 from gridoffice import ages
 from gridoffice.archive import office_tags
 from gridoffice.errors import NotFound
-from gridoffice.org.regions import get_unit
+from gridoffice.org.regions import Counts, get_unit
 from gridoffice.masking import mask_birth, mask_id, mask_phone
 from gridoffice.access.scope import Scope
 from gridoffice.store.where import Where
@@ -249,19 +249,13 @@ def person_rows(db: Database, ids: Sequence[int], *, scope: Scope, today: dt.dat
     return rows
 
 
-@dataclass(frozen=True)
-class Totals:
-    households: int
-    persons: int
-
-
-def totals(db: Database, scope: Scope) -> Totals:
+def totals(db: Database, scope: Scope) -> Counts:
     """Active households and persons in the user's scope (for the status bar)."""
     if scope.whole_office:
         h = db.execute("SELECT count(*) FROM households WHERE status = 'active'").fetchone()[0]
         p = db.execute("SELECT count(*) FROM persons WHERE status = 'active'").fetchone()[0]
-        return Totals(h, p)
-    return Totals(len(household_ids(db, scope=scope)), len(person_ids(db, scope=scope)))
+        return Counts(h, p)
+    return Counts(len(household_ids(db, scope=scope)), len(person_ids(db, scope=scope)))
 
 
 def in_scope(db: Database, household_id: int, scope: Scope) -> bool:

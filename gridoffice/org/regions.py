@@ -56,6 +56,7 @@ class OrgUnit:
 
 @dataclass(frozen=True)
 class Counts:
+    """Active households and persons: of a unit's subtree (counts), of a user's scope (browse.totals)."""
     households: int
     persons: int
 
