@@ -25,7 +25,7 @@ from gridoffice.store.db import get_setting, set_setting
 from gridoffice.store.db import now as db_now
 from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
-from gridoffice.org.regions import tree_keys
+from gridoffice.org.regions import in_subtree, tree_keys
 from gridoffice.access.scope import Scope, writable
 from gridoffice.store.where import Where
 from gridoffice.normalize import check_length, clean_field, clean_text
@@ -197,10 +197,6 @@ def contacts_due(db: Database, staff_id: int, *, scope: Scope, today: dt.date | 
                  join="JOIN contacts c ON c.household_id = s.household_id", order="s.next_due, s.number")
 
 
-# The schedule row's unit lies in the subtree of a given unit.
-_IN_SUBTREE = "s.org_id IN (SELECT id FROM org_units WHERE path LIKE (SELECT path FROM org_units WHERE id = ?) || '%')"
-
-
 def overdue_households(db: Database, *, scope: Scope, grid_id: int | None = None, staff_id: int | None = None,
                        today: dt.date | None = None, limit: int = 2000) -> list[Due]:
     """Overdue households of the user's scope, most overdue first; of one grid (or any unit's subtree)
@@ -210,7 +206,8 @@ def overdue_households(db: Database, *, scope: Scope, grid_id: int | None = None
         join = "JOIN contacts c ON c.household_id = s.household_id AND c.until IS NULL"
         where.add("c.staff_id = ?", staff_id)
     if grid_id is not None:
-        where.add(_IN_SUBTREE, grid_id)
+        condition, bounds = in_subtree(db, grid_id, "s.org_id")
+        where.add(condition, *bounds)
     return _dues(db, _today(today), where.sql, where.params, join=join, limit=limit)
 
 
@@ -234,7 +231,8 @@ def households_on_day(db: Database, *, scope: Scope, overdue: bool, day: dt.date
         where.equal("s.grid_id", grid_id)
     if unit_id is not None:
         scope.require_org(unit_id)
-        where.add(_IN_SUBTREE, unit_id)
+        condition, bounds = in_subtree(db, unit_id, "s.org_id")
+        where.add(condition, *bounds)
     rows = _dues(db, day, where.sql, where.params, limit=limit, until=day)
     if len(rows) < limit:
         return rows, len(rows)
@@ -262,16 +260,15 @@ def overdue_by_staff(db: Database, *, scope: Scope, grid_id: int | None = None,
     """Per staff member with current contacts: their households, the overdue ones, the oldest due date;
     counting only households of the user's scope."""
     sql, params = schedule_sql(db, _today(today))
-    where = f"WHERE {scope.units('s.org_id')}"
+    where = Where(scope.units("s.org_id"))
     if grid_id is not None:
-        where += (" AND s.org_id IN (SELECT id FROM org_units WHERE path LIKE "
-                  "(SELECT path FROM org_units WHERE id = ?) || '%')")
-        params = [*params, grid_id]
+        condition, bounds = in_subtree(db, grid_id, "s.org_id")
+        where.add(condition, *bounds)
     rows = db.execute(
         f"WITH s AS NOT MATERIALIZED ({sql}) SELECT st.id, st.name, count(*), sum(s.overdue), "
         "min(CASE WHEN s.overdue THEN s.next_due END) FROM contacts c "
         "JOIN s ON s.household_id = c.household_id AND c.until IS NULL JOIN staff st ON st.id = c.staff_id "
-        f"{where} GROUP BY st.id ORDER BY 4 DESC, 2", params).fetchall()
+        f"{where.clause} GROUP BY st.id ORDER BY 4 DESC, 2", [*params, *where.params]).fetchall()
     return [OverdueCount(*r[:3], r[3] or 0, r[4]) for r in rows]
 
 

@@ -16,8 +16,7 @@ from sqlite_utils import Database
 
 from gridoffice import ages
 from gridoffice.archive import office_tags
-from gridoffice.errors import NotFound
-from gridoffice.org.regions import Counts, get_unit
+from gridoffice.org.regions import Counts, in_subtree
 from gridoffice.masking import mask_birth, mask_id, mask_phone
 from gridoffice.access.scope import Scope
 from gridoffice.store.where import Where
@@ -97,15 +96,6 @@ PERSON_SORTS = {
 }
 
 
-def _in_subtree(db: Database, org_id: int, column: str) -> tuple[str, list]:
-    """column holds a unit of org_id's subtree; nothing matches a unit that does not exist."""
-    try:
-        bounds = get_unit(db, org_id).subtree
-    except NotFound:
-        return "0", []
-    return f"{column} IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", list(bounds)
-
-
 def _today(today: dt.date | None) -> dt.date:
     return today or dt.date.today()
 
@@ -116,7 +106,7 @@ def _person_conditions(db: Database, flt: Filter, today: dt.date, scope: Scope) 
     where = Where() if scope.whole_office else Where(scope.households("p.household_id"))
     where.equal("p.status", flt.status)
     if flt.org_id is not None:
-        condition, bounds = _in_subtree(db, flt.org_id, "x.org_id")
+        condition, bounds = in_subtree(db, flt.org_id, "x.org_id")
         where.add(f"p.household_id IN (SELECT x.id FROM households x WHERE {condition})", *bounds)
     if flt.contact_class is not None:
         where.add("p.household_id IN (SELECT id FROM households WHERE contact_class = ?)", flt.contact_class)
@@ -132,7 +122,7 @@ def _household_conditions(db: Database, flt: Filter, today: dt.date, scope: Scop
     where = Where() if scope.whole_office else Where(scope.units("h.org_id"))
     where.equal("h.status", flt.status)
     if flt.org_id is not None:
-        condition, bounds = _in_subtree(db, flt.org_id, "h.org_id")
+        condition, bounds = in_subtree(db, flt.org_id, "h.org_id")
         where.add(condition, *bounds)
     where.equal("h.contact_class", flt.contact_class)
     member = Filter(tag=flt.tag, age_min=flt.age_min, age_max=flt.age_max, status="active")

@@ -17,6 +17,7 @@ from gridoffice.matters.rules import (CLOSED_STATES, OPEN_STATES, STATES, Dossie
                                       MeetingItem, Resident, search_chars, time_limit, timeliness, week_start)
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope
+from gridoffice.org.regions import in_subtree
 from gridoffice.store.where import Where
 
 _COLUMNS = (
@@ -97,9 +98,8 @@ def _where(db: Database, flt: MatterFilter, states: tuple[str, ...], scope: Scop
     """WHERE for one of the two parts of a list (its open or its closed states)."""
     where = Where(f"m.state IN ({','.join('?' * len(states))})", scope.matters("m"), params=states)
     if flt.grid_id is not None:
-        path = db.execute("SELECT path FROM org_units WHERE id = ?", [flt.grid_id]).fetchone()
-        prefix = path[0] if path else "/-"
-        where.add("m.grid_id IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", prefix, prefix + "\uffff")
+        condition, bounds = in_subtree(db, flt.grid_id, "m.grid_id")
+        where.add(condition, *bounds)
     for column in _EXACT:
         where.equal(f"m.{column}", getattr(flt, column))
     text = clean_text(flt.text)

@@ -15,7 +15,7 @@ from sqlite_utils import Database
 from gridoffice.audit import trail, records
 from gridoffice.search import finder
 from gridoffice.store.db import get_setting, now, set_setting
-from gridoffice.errors import RuleViolation, ValidationError
+from gridoffice.errors import NotFound, RuleViolation, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.natural import natural_key
 from gridoffice.normalize import check_length, clean_field, clean_text
@@ -74,6 +74,16 @@ def _unit(values) -> OrgUnit:
 def get_unit(db: Database, unit_id: int) -> OrgUnit:
     found = records.require(db, "org_units", unit_id, "组织单元")
     return _unit([found[c.strip()] for c in _COLUMNS.split(",")])
+
+
+def in_subtree(db: Database, unit_id: int, column: str) -> tuple[str, list]:
+    """SQL saying that `column` holds a unit of `unit_id`'s subtree, with its parameters: an index range
+    on org_units.path (OrgUnit.subtree). Nothing matches a unit that does not exist."""
+    try:
+        bounds = get_unit(db, unit_id).subtree
+    except NotFound:
+        return "0", []
+    return f"{column} IN (SELECT id FROM org_units WHERE path >= ? AND path < ?)", list(bounds)
 
 
 def children(db: Database, parent_id: int | None, *, include_retired: bool = False) -> list[OrgUnit]:
