@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 from functools import lru_cache
+from itertools import repeat
+from operator import and_, eq, ge, itemgetter, le, mod, mul
 from typing import Iterable, NamedTuple
 
 from gridoffice.errors import ValidationError
@@ -44,6 +46,12 @@ def check_char(first17: str) -> str:
 
 
 PLAIN_ID = re.compile(r"[0-9]{17}[0-9X]|[0-9]{15}")  # ASCII only: \d also matches full-width digits
+# For parse_ids(): the check digit of a man, a year before which no one living was born, a
+# birth date that fails every rule.
+_SEX_DIGITS = dict.fromkeys("13579", "M") | dict.fromkeys("02468", "F")
+_EARLIEST = dt.date(1890, 1, 1)
+_NO_DATE = dt.date.max
+_STAND_IN = "11010119900101001" + check_char("11010119900101001")
 _SCIENTIFIC = re.compile(r"\d+(\.\d+)?[Ee]\+?\d+")
 
 
@@ -114,24 +122,39 @@ def parse_id(value: object | None, *, today: dt.date | None = None, field: str =
 def parse_ids(values: Iterable[object], *, today: dt.date | None = None) -> list[IdInfo | ValidationError]:
     """parse_id() of each value, the error in place of raising it: a roster's whole column.
 
-    A clean 18-digit number that passes every rule is decoded here without the step-by-step
-    checks; any other value goes through parse_id(), which finds and words what is wrong.
+    Clean 18-digit numbers are checked and decoded a column at a time by C iterators (a
+    roster's 150,000 numbers in a Python loop took 0.35 s); any number that fails one of those
+    rules, or is not plain, goes through parse_id(), which finds and words what is wrong.
     """
     today = today or dt.date.today()
-    out: list[IdInfo | ValidationError] = []
-    append = out.append
-    for value in values:
-        if value.__class__ is str and len(value) == 18 and PLAIN_ID.fullmatch(value):
-            birth = _birth_date(value[6:14])
-            if (birth is not None and birth <= today and birth.year >= 1890 and value[:2] in PROVINCES
-                    and CHECK_CHARS[2 * int(value[:17], 13) % 11] == value[17]):
-                append(IdInfo(value, birth, "M" if value[16] in "13579" else "F"))
-                continue
-        try:
-            append(parse_id(value, today=today))
-        except ValidationError as exc:
-            append(exc)
+    values = list(values)
+    if not {str}.issuperset(map(type, values)):
+        return [_parsed(value, today) for value in values]
+    plain = list(map(and_, map(bool, map(PLAIN_ID.fullmatch, values)), map(eq, map(len, values), repeat(18))))
+    odd = [k for k, fine in enumerate(plain) if not fine] if False in plain else []
+    numbers = list(values)
+    for k in odd:  # a stand-in that passes, so the columns below can be computed; decided by parse_id
+        numbers[k] = _STAND_IN
+    births = list(map(_birth_date, map(itemgetter(slice(6, 14)), numbers)))
+    comparable = [birth or _NO_DATE for birth in births]
+    passes = list(map(all, zip(
+        map(le, comparable, repeat(today)), map(ge, comparable, repeat(_EARLIEST)),
+        map(PROVINCES.__contains__, map(itemgetter(slice(0, 2)), numbers)),
+        map(eq, map(CHECK_CHARS.__getitem__, map(mod, map(mul, map(int, map(itemgetter(slice(0, 17)), numbers),
+                                                                       repeat(13)), repeat(2)), repeat(11))),
+            map(itemgetter(17), numbers)))))
+    out: list[IdInfo | ValidationError] = list(map(tuple.__new__, repeat(IdInfo), zip(
+        numbers, births, map(_SEX_DIGITS.__getitem__, map(itemgetter(16), numbers)), repeat(()), repeat(None))))
+    for k in sorted(set(odd).union(k for k, fine in enumerate(passes) if not fine) if False in passes else odd):
+        out[k] = _parsed(values[k], today)
     return out
+
+
+def _parsed(value: object, today: dt.date) -> IdInfo | ValidationError:
+    try:
+        return parse_id(value, today=today)
+    except ValidationError as exc:
+        return exc
 
 
 def check_consistency(info: IdInfo, *, sex: str | None = None, birth_date: dt.date | None = None, field: str = "id_number") -> None:

@@ -5,16 +5,17 @@ a row that cannot be trusted and a notice for what was read differently from wha
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from itertools import repeat
+from operator import and_, is_, itemgetter, ne, not_
+from typing import TYPE_CHECKING, NamedTuple
 
 from gridoffice.archive import households, tag_entries
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.idcard import PLAIN_ID, check_consistency, parse_ids
-from gridoffice.normalize import check_length, clean_text, normalize_phone, require_name
+from gridoffice.normalize import check_length, clean_text, normalize_phone, require_names
 from gridoffice.roster.columns import (FIELDS, Header, parse_date, political_code, relation_code, residence_code,
                                        sex_code, yes_no)
 from gridoffice.roster.read import RawSheet, cell_text, clean_cell, looks_like_id
@@ -34,6 +35,32 @@ _NOTE_WORDS = ("注", "说明", "备注", "制表", "填表", "审核", "负责�
 _MARKER_STARTS = {w[0] for w in _TOTAL_WORDS + _NOTE_WORDS}
 # Cells of these types are equal only to cells of the same type; True, 1 and 1.0 are not.
 _KEYED = {str, dt.datetime, dt.date, type(None)}
+_CODE = itemgetter(0)  # of a (code, notice) pair
+
+
+class Values(NamedTuple):
+    """What checking made of an accepted row's cells: made for 150,000 rows at once, from the
+    checked columns, as named tuples rather than a dict per row."""
+    tags: list
+    household_tags: list
+    household_phone: str
+    contact_class: int | None
+    representative: bool | None
+    household_notes: str
+    unit_path: str
+    unit_levels: str
+    name: str
+    id_number: str
+    sex: str
+    birth_date: str
+    relation: str
+    ethnicity: str
+    political_status: str
+    education: str
+    occupation: str
+    phone: str
+    residence: str
+    notes: str
 
 
 @dataclass(eq=False, slots=True)
@@ -46,7 +73,7 @@ class Row:
     number: str
     grid: str
     address: str
-    values: dict | None = field(default_factory=dict)
+    values: Values | None = None  # None for a refused row
     reason: str | None = None
     duplicate_of: int | None = None
     match: Person | None = None  # the person on record with the same ID number
@@ -121,7 +148,6 @@ class Checker:
         """Rows start to end checked and cleaned, column by column: most columns repeat a few
         dozen spellings, and each distinct cell is cleaned once."""
         kept = kept[start:end]
-        rows: list[Row] = []
         # The sheet's columns (every kept row reaches the last mapped column); a field not mapped
         # reads blanks.
         by_index = list(zip(*[cells for _, cells in kept]))
@@ -143,10 +169,9 @@ class Checker:
         # A text over its field's limit refuses its row; the cell reads blank meanwhile.
         too_long: dict[int, ValidationError] = {}
         for values in (texts["grid"], texts["address"], texts["education"], texts["occupation"], ethnicities):
-            for k, value in enumerate(values):
-                if value.__class__ is ValidationError:
-                    too_long.setdefault(k, value)
-                    values[k] = ""
+            for k in _errors(values):
+                too_long.setdefault(k, values[k])
+                values[k] = ""
         political = column("political_status", lambda v: _code_or_notice("political_status", v, political_code))
         residence = column("residence", lambda v: _code_or_notice("residence", v, residence_code))
         tags = column("tags", lambda v: tag_entries.parse_cell(v, today=self.today, labels=self.labels))
@@ -160,94 +185,135 @@ class Checker:
             "unit_path": column("unit_path", clean_cell),
             "unit_levels": column("unit_levels", clean_cell),
         }
-        ids = parse_ids(columns["id_number"], today=self.today)
-        notice = self.notices.append
-        for i, (line, cells), rel_text, relation, number, grid, address, id_value, info, sex, birth in zip(
-                itertools.count(), kept, texts["relation"], relations, texts["household_number"], texts["grid"],
-                texts["address"], columns["id_number"], ids, sexes, births):
-            row = Row(line, cells, relation, number, grid, address)
-            rows.append(row)
-            try:
-                if i in too_long:
-                    raise too_long[i]
-                name = require_name(columns["name"][i])
-                if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
-                    raise ValidationError("id_number", tr(
-                        "身份证号码存成了数字（{v}），表格只保留15位有效数字，后几位已经丢失；"
-                        "请把该列设为文本格式后重新录入这个号码").format(v=cell_text(id_value)))
-                if info.__class__ is ValidationError:
-                    raise info
-                if sex.__class__ is ValidationError:
-                    raise sex
-                if birth.__class__ is ValidationError:
-                    notice(Notice(line, tr("{msg}；已按身份证号码中的出生日期登记").format(msg=birth.message)))
-                    birth = None
-                if (sex and sex != info.sex) or (birth and birth != info.birth_date):
-                    check_consistency(info, sex=sex or None, birth_date=birth)
-                if not rel_text:
-                    raise ValidationError("relation", tr("“与户主关系”为空，无法确定此人在户内的身份"))
-                notes = columns["notes"][i]
-                notes = check_length(clean_text(cell_text(notes), multiline=True), "notes") if notes else ""
-                for field_ in ("contact_class", "representative", "household_notes"):
-                    if household[field_][i].__class__ is ValidationError:
-                        raise household[field_][i]
-                for cell in (tags[i], hardship[i]):
-                    if cell.__class__ is ValidationError:
-                        raise cell
-                if tags[i]:
-                    self.check_tag_scope(tags[i])
-                if hardship[i]:  # a household's hardship is as sensitive as a person's low_income
-                    self.check_tag_scope([tag_entries.TagEntry("low_income", None, None)])
-            except ValidationError as exc:
-                row.reason = exc.message
-                continue
-            for warning in info.warnings:
-                notice(Notice(line, warning))
-            if info.upgraded_from:
-                notice(Notice(line, tr("15位旧身份证号码{old}已升级为18位{new}").format(
-                    old=info.upgraded_from, new=info.number)))
-            if relation is None:
-                row.relation = relation = "other"
-                notice(Notice(line, tr("与户主关系“{t}”无法识别，已登记为“其他”").format(t=rel_text)))
-            phone = columns["phone"][i]
-            if not (phone.__class__ is str and _CANONICAL_MOBILE.fullmatch(phone)):
-                try:
-                    phone = normalize_phone(phone)
-                except ValidationError as exc:
-                    phone = ""
-                    notice(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
-            (political_code_, political_notice), (residence_code_, residence_notice) = political[i], residence[i]
-            for message in (political_notice, residence_notice):
-                if message:
-                    notice(Notice(line, message))
-            household_phone = household["household_phone"][i]
-            if household_phone.__class__ is ValidationError:
-                notice(Notice(line, tr("{msg}；户联系电话未导入").format(msg=household_phone.message)))
-                household_phone = ""
-            row.values = {
-                "tags": tags[i],
-                "household_tags": hardship[i],
-                "household_phone": household_phone,
-                "contact_class": household["contact_class"][i],
-                "representative": household["representative"][i],
-                "household_notes": household["household_notes"][i],
-                "unit_path": household["unit_path"][i],
-                "unit_levels": household["unit_levels"][i],
-                "name": name,
-                "id_number": info.number,
-                "sex": info.sex,
-                "birth_date": info.birth_date.isoformat(),
-                "relation": relation,
-                "ethnicity": ethnicities[i],
-                "political_status": political_code_,
-                "education": texts["education"][i],
-                "occupation": texts["occupation"][i],
-                "phone": phone,
-                "residence": residence_code_,
-                "notes": notes,
-            }
+        infos = parse_ids(columns["id_number"], today=self.today)
+        names = require_names(columns["name"])
+        kept_values = {
+            "names": names, "phones": list(columns["phone"]), "relations": relations,
+            "political": list(map(_CODE, political)), "residence": list(map(_CODE, residence)),
+            "household_phones": household["household_phone"], "notes": [""] * len(kept),
+        }
+        refused = {}  # row -> reason
+        for i in self._unusual(too_long, columns, infos, names, sexes, births, texts["relation"], relations,
+                               political, residence, tags, hardship, household):
+            reason = self._check_row(i, kept[i][0], kept_values, too_long, columns, infos[i], sexes[i], births[i],
+                                     texts["relation"][i], household, tags[i], hardship[i], political[i],
+                                     residence[i])
+            if reason:
+                refused[i] = reason
+        # What is kept of each accepted row, made column by column (a refused row's values are
+        # made too, from what its cells gave, and dropped below).
+        numbers = list(map(getattr, infos, repeat("number"), repeat(None)))
+        id_births = list(map(getattr, infos, repeat("birth_date"), repeat(None)))
+        days = {day: day.isoformat() for day in set(id_births).difference((None,))}
+        values = list(map(tuple.__new__, repeat(Values), zip(
+            tags, hardship, kept_values["household_phones"], household["contact_class"], household["representative"],
+            household["household_notes"], household["unit_path"], household["unit_levels"], names, numbers,
+            map(getattr, infos, repeat("sex"), repeat(None)), map(days.get, id_births), kept_values["relations"],
+            ethnicities, kept_values["political"], texts["education"], texts["occupation"], kept_values["phones"],
+            kept_values["residence"], kept_values["notes"])))
+        rows = list(map(Row, (line for line, _ in kept), (cells for _, cells in kept), relations,
+                        texts["household_number"], texts["grid"], texts["address"], values))
+        for i, reason in refused.items():
+            rows[i].reason, rows[i].values = reason, None
         self.rows.extend(rows)
         return rows
+
+    @staticmethod
+    def _unusual(too_long, columns, infos, names, sexes, births, relation_texts, relations, political, residence,
+                 tags, hardship, household) -> list[int]:
+        """The rows, in order, whose cells need more than the common case's checks: an error or a
+        notice in any column, an ID number that differs from the sex or birth date typed, a
+        note, a register entry, or a phone not written as a plain mobile number."""
+        unusual = set(too_long)
+        for values in (names, infos, sexes, births, household["contact_class"], household["representative"],
+                       household["household_notes"], household["household_phone"]):
+            unusual.update(_errors(values))
+        id_cells = columns["id_number"]
+        if not {str}.issuperset(map(type, id_cells)):  # a number is refused with its own reason
+            unusual.update(k for k, v in enumerate(id_cells) if v.__class__ is not str)
+        warned = list(map(getattr, infos, repeat("warnings"), repeat(())))
+        upgraded = list(map(getattr, infos, repeat("upgraded_from"), repeat(None)))
+        id_sexes = map(getattr, infos, repeat("sex"), repeat(None))
+        id_births = map(getattr, infos, repeat("birth_date"), repeat(None))
+        phones = columns["phone"]
+        if {str}.issuperset(map(type, phones)):
+            odd_phones = list(map(and_, map(bool, phones), map(not_, map(_CANONICAL_MOBILE.fullmatch, phones))))
+        else:
+            odd_phones = [not (p.__class__ is str and (p == "" or _CANONICAL_MOBILE.fullmatch(p))) for p in phones]
+        for flags in (warned, upgraded, list(map(and_, map(bool, sexes), map(ne, sexes, id_sexes))),
+                      list(map(and_, map(bool, births), map(ne, births, id_births))), odd_phones,
+                      list(map(not_, relation_texts)), list(map(is_, relations, repeat(None))),
+                      columns["notes"], tags, hardship, list(map(itemgetter(1), political)),
+                      list(map(itemgetter(1), residence))):
+            if any(flags):
+                unusual.update(k for k, flag in enumerate(flags) if flag)
+        return sorted(unusual)
+
+    def _check_row(self, i: int, line: int, kept: dict[str, list], too_long: dict, columns: dict, info, sex, birth,
+                   rel_text: str, household: dict, tags, hardship, political: tuple, residence: tuple) -> str | None:
+        """Every check of row i, in the order a clerk is told of them, for a row that is not plain:
+        the reason it is refused, or None with what is kept of it set in `kept` and a notice for
+        each thing read differently from what was written."""
+        notice = self.notices.append
+        try:
+            if i in too_long:
+                raise too_long[i]
+            name, id_value = kept["names"][i], columns["id_number"][i]
+            if name.__class__ is ValidationError:
+                raise name
+            if isinstance(id_value, (int, float)) and not isinstance(id_value, bool):
+                raise ValidationError("id_number", tr(
+                    "身份证号码存成了数字（{v}），表格只保留15位有效数字，后几位已经丢失；"
+                    "请把该列设为文本格式后重新录入这个号码").format(v=cell_text(id_value)))
+            if info.__class__ is ValidationError:
+                raise info
+            if sex.__class__ is ValidationError:
+                raise sex
+            if birth.__class__ is ValidationError:
+                notice(Notice(line, tr("{msg}；已按身份证号码中的出生日期登记").format(msg=birth.message)))
+                birth = None
+            if (sex and sex != info.sex) or (birth and birth != info.birth_date):
+                check_consistency(info, sex=sex or None, birth_date=birth)
+            if not rel_text:
+                raise ValidationError("relation", tr("“与户主关系”为空，无法确定此人在户内的身份"))
+            notes = columns["notes"][i]
+            notes = check_length(clean_text(cell_text(notes), multiline=True), "notes") if notes else ""
+            for field_ in ("contact_class", "representative", "household_notes"):
+                if household[field_][i].__class__ is ValidationError:
+                    raise household[field_][i]
+            for cell in (tags, hardship):
+                if cell.__class__ is ValidationError:
+                    raise cell
+            if tags:
+                self.check_tag_scope(tags)
+            if hardship:  # a household's hardship is as sensitive as a person's low_income
+                self.check_tag_scope([tag_entries.TagEntry("low_income", None, None)])
+        except ValidationError as exc:
+            return exc.message
+        for warning in info.warnings:
+            notice(Notice(line, warning))
+        if info.upgraded_from:
+            notice(Notice(line, tr("15位旧身份证号码{old}已升级为18位{new}").format(
+                old=info.upgraded_from, new=info.number)))
+        if kept["relations"][i] is None:
+            kept["relations"][i] = "other"
+            notice(Notice(line, tr("与户主关系“{t}”无法识别，已登记为“其他”").format(t=rel_text)))
+        phone = columns["phone"][i]
+        if not (phone.__class__ is str and _CANONICAL_MOBILE.fullmatch(phone)):
+            try:
+                phone = normalize_phone(phone)
+            except ValidationError as exc:
+                phone = ""
+                notice(Notice(line, tr("{msg}；电话未导入").format(msg=exc.message)))
+        for message in (political[1], residence[1]):
+            if message:
+                notice(Notice(line, message))
+        household_phone = household["household_phone"][i]
+        if household_phone.__class__ is ValidationError:
+            notice(Notice(line, tr("{msg}；户联系电话未导入").format(msg=household_phone.message)))
+            household_phone = ""
+        kept["phones"][i], kept["household_phones"][i], kept["notes"][i] = phone, household_phone, notes
+        return None
 
     def check_tag_scope(self, entries) -> None:
         """A role that may not see a sensitive register may not fill it from a file either."""
@@ -268,10 +334,21 @@ class Checker:
                 return exc
 
         table = {} if table is None else table
+        if _KEYED.issuperset(map(type, cells)):  # the usual column: every cell text, a date or blank
+            for value in set(cells).difference(table):
+                table[value] = made(value)
+            return list(map(table.__getitem__, cells))
         for value in {c for c in cells if c.__class__ in _KEYED}:
             if value not in table:
                 table[value] = made(value)
         return [table[c] if c.__class__ in _KEYED else made(c) for c in cells]
+
+
+def _errors(values: list) -> list[int]:
+    """Where a column holds a ValidationError (the column is walked in Python only if it has one)."""
+    if ValidationError not in map(type, values):
+        return []
+    return [k for k, value in enumerate(values) if value.__class__ is ValidationError]
 
 
 def _names_person(cells, id_col: int, name_col: int, after_last_id: bool) -> bool:

@@ -347,6 +347,8 @@ def residence_code(text: str) -> str | None:
 
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
 _DATE_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*日?$")
+# Text that clean_text() leaves as it is (ASCII digits and 年月日 only), cleaned without the call.
+_CLEAN_DATE = re.compile(r"[0-9]{4}年[0-9]{1,2}月[0-9]{1,2}日|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}|[0-9]{8}")
 _MONTH_TEXT = re.compile(r"^(\d{4})\s*[年./\-]\s*(\d{1,2})\s*月?$")
 
 
@@ -367,7 +369,8 @@ def parse_date(value: object, field: str = "birth_date") -> dt.date | None:
         if value < 2958466:  # an Excel serial day number (1900 date system)
             return _EXCEL_EPOCH + dt.timedelta(days=int(value))
         value = str(int(value))  # 19500302 typed as a number
-    return _parse_date_text(clean_text(value), field)
+    clean = value.__class__ is str and _CLEAN_DATE.fullmatch(value)
+    return _parse_date_text(value if clean else clean_text(value), field)
 
 
 @functools.lru_cache(maxsize=65536)  # birth dates repeat across a large roster

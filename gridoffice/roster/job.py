@@ -203,8 +203,8 @@ class Job:
             v = row.values
             state = changes.get(row.line) or (tr("新增") if row.match is None else tr("不变"))
             sample.append((str(row.line), row.block.household.number if row.block.household else row.number,
-                           v["name"], v["id_number"], tr(RELATIONS[v["relation"]]),
-                           tr("男") if v["sex"] == "M" else tr("女"), v["birth_date"], v["phone"], row.address, row.grid,
+                           v.name, v.id_number, tr(RELATIONS[v.relation]),
+                           tr("男") if v.sex == "M" else tr("女"), v.birth_date, v.phone, row.address, row.grid,
                            state))
         # A trial run makes nothing: it names the units an import would make.
         created = tuple(self.planner.planned) if dry_run else tuple(self.writer.grids_created)

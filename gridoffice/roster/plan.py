@@ -115,9 +115,9 @@ class Planner:
         for row in rows:
             if row.reason:
                 continue
-            first = seen.get(row.values["id_number"])
+            first = seen.get(row.values.id_number)
             if first is None:
-                seen[row.values["id_number"]] = row
+                seen[row.values.id_number] = row
             elif first.block is row.block:
                 row.duplicate_of = first.line
                 self.notices.append(Notice(row.line, tr("与第{n}行是同一人，已合并，不重复登记").format(n=first.line)))
@@ -138,14 +138,14 @@ class Planner:
         self.households, self.by_number, self.heads = {}, {}, {}
         if self.empty:
             return
-        ids = [r.values["id_number"] for r in rows if not r.reason]
+        ids = [r.values.id_number for r in rows if not r.reason]
         found: dict[str, Person] = {}
         for rec in (Person(*r) for r in self._select_in(_PERSON_SQL, ids)):
             found[rec.id_number] = rec  # the active record wins: it is read last
         for row in rows:
             if not row.reason:
-                row.match = found.get(row.values["id_number"])
-        tagged = [r.match.id for r in rows if r.match and r.values["tags"]]
+                row.match = found.get(row.values.id_number)
+        tagged = [r.match.id for r in rows if r.match and r.values.tags]
         self.tags_on_record = {}
         for rec in self._select_in("SELECT person_id, id, tag, since, until, coalesce(note, '') FROM person_tags "
                                    "WHERE person_id IN ({marks}) ORDER BY since, id", tagged):
@@ -217,11 +217,11 @@ class Planner:
         db_head = self.heads.get(hh.id)
         if head is not None and db_head is not None and (head.match is None or head.match.id != db_head.id):
             return tr("系统中该户的户主是{a}，表中户主是{b}；更换户主请在程序中办理").format(
-                a=db_head.name, b=head.values["name"])
+                a=db_head.name, b=head.values.name)
         for row in (r for r in matched if not r.reason):
             if (row.match.relation == "head") != (row.relation == "head") and row.match.household_id == hh.id:
                 return tr("系统中{name}的“与户主关系”是“{a}”，表中是“{b}”；更换户主请在程序中办理").format(
-                    name=row.values["name"], a=tr(RELATIONS.get(row.match.relation, "")),
+                    name=row.values.name, a=tr(RELATIONS.get(row.match.relation, "")),
                     b=tr(RELATIONS[row.relation]))
         path = household_value(members, "unit_path")
         grid = next((r.grid for r in members if r.grid), "")
@@ -272,7 +272,7 @@ class Planner:
         return None
 
     def _resolve_grid(self, block: Block, head: Row) -> str | None:
-        path = head.values.get("unit_path") or household_value([r for r in block.rows if not r.reason], "unit_path")
+        path = head.values.unit_path or household_value([r for r in block.rows if not r.reason], "unit_path")
         if path:
             return self._resolve_path(block, path)
         grid = head.grid or next((r.grid for r in block.rows if r.grid), "") or self.default_grid
@@ -333,10 +333,10 @@ class Planner:
 
     def _tag_plan(self, row: Row) -> tag_entries.TagPlan | None:
         """What the row's tag cell changes on the person's registers; a conflict refuses the row."""
-        if not row.values["tags"]:
+        if not row.values.tags:
             return None
         try:
-            plan = tag_entries.reconcile(self.tags_on_record.get(row.match.id, ()), row.values["tags"], self.labels)
+            plan = tag_entries.reconcile(self.tags_on_record.get(row.match.id, ()), row.values.tags, self.labels)
         except ValidationError as exc:
             row.reason = exc.message
             return None
@@ -370,7 +370,7 @@ class Planner:
         if "household_phone" in self.col:
             return household_value(live, "household_phone") or ""
         head = next((r for r in live if r.relation == "head"), None)
-        return head.values["phone"] if head is not None else ""
+        return head.values.phone if head is not None else ""
 
     def _household_changes(self, block: Block, live: list[Row]) -> dict:
         """A household on record: what the file's non-empty household cells change."""
@@ -396,7 +396,7 @@ class Planner:
         return changes
 
     def representative(self, live: list[Row]) -> Row | None:
-        marked = [r for r in live if r.values["representative"]]
+        marked = [r for r in live if r.values.representative]
         if len(marked) > 1:
             self.notices.append(Notice(marked[1].line, tr("本户有{n}人标为户代表，以第{line}行为准").format(
                 n=len(marked), line=marked[0].line)))
@@ -405,7 +405,8 @@ class Planner:
 
 def _person_changes(row: Row) -> dict:
     rec = row.match
-    changes = {k: row.values[k] for k in PERSON_FIELDS if row.values[k] and row.values[k] != getattr(rec, k)}
+    given = row.values._asdict()
+    changes = {k: given[k] for k in PERSON_FIELDS if given[k] and given[k] != getattr(rec, k)}
     if row.relation != rec.relation and "head" not in (row.relation, rec.relation):
         changes["relation"] = row.relation
     return changes
@@ -415,7 +416,9 @@ def household_value(rows, name: str):
     """A household's field from its members' rows: the head's cell, else the first one filled."""
     first = None
     for row in rows:
-        value = row.values.get(name)
+        if row.values is None:  # a refused row
+            continue
+        value = getattr(row.values, name)
         if value not in ("", None):
             if row.relation == "head":
                 return value

@@ -83,11 +83,11 @@ class Writer:
             person_ids[row.line] = row.person_id = self.next_person
             self.next_person += 1
             if not self.defer:
-                open_tags = [e.tag for e in row.values["tags"] if e.until is None or e.until > self.today.isoformat()]
+                open_tags = [e.tag for e in row.values.tags if e.until is None or e.until > self.today.isoformat()]
                 if open_tags:
                     self.new_tags[row.person_id] = open_tags
-            if row.values["tags"]:
-                part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values["tags"])
+            if row.values.tags:
+                part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values.tags)
         household_gids = iter(new_gids(len(new_blocks)))
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
@@ -101,7 +101,7 @@ class Writer:
             if "household_phone" in self.col:
                 phone = self.planner.household_phone(live)
             else:
-                phone = head.values["phone"] or next((r.values["phone"] for r in live if r.values["phone"]), "")
+                phone = head.values.phone or next((r.values.phone for r in live if r.values.phone), "")
             contact_class = household_value(live, "contact_class") or 3
             notes = household_value(live, "household_notes") or ""
             representative = person_ids[(self.planner.representative(live) or head).line]
@@ -111,20 +111,20 @@ class Writer:
                                     contact_class, notes, stamp, stamp, next(household_gids)))
             if not self.defer:
                 part.household_docs.append((self.next_household, block.number, address, phone, "active",
-                                            contact_class, head.values["name"], self.paths.get(org_id)))
+                                            contact_class, head.values.name, self.paths.get(org_id)))
             hardship = household_value(live, "household_tags")
             if hardship:
                 part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note) for e in hardship)
             self.next_household += 1
         for row, gid in zip(new_rows, new_gids(len(new_rows))):
             v, hh = row.values, row.block.household
-            part.persons.append((person_ids[row.line], hh.id, v["name"], v["id_number"], v["sex"], v["birth_date"],
-                                 v["relation"], v["ethnicity"], v["political_status"] or "masses", v["education"],
-                                 v["occupation"], v["phone"], v["residence"] or "registered", v["notes"], stamp, stamp,
+            part.persons.append((person_ids[row.line], hh.id, v.name, v.id_number, v.sex, v.birth_date,
+                                 v.relation, v.ethnicity, v.political_status or "masses", v.education,
+                                 v.occupation, v.phone, v.residence or "registered", v.notes, stamp, stamp,
                                  gid))
             if not self.defer:
-                part.person_docs.append((person_ids[row.line], v["name"], v["id_number"], v["phone"], "active",
-                                         v["birth_date"], hh.contact_class, self.paths.get(hh.org_id)))
+                part.person_docs.append((person_ids[row.line], v.name, v.id_number, v.phone, "active",
+                                         v.birth_date, hh.contact_class, self.paths.get(hh.org_id)))
         # Tags get their gids here too: the rows' own insert trigger would write each row twice.
         if part.tags:
             part.tags = [(*t, gid) for t, gid in zip(part.tags, new_gids(len(part.tags)))]
