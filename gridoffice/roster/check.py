@@ -137,8 +137,8 @@ class Checker:
         """Each row's household number (kept as `numbers`, cleaned once for the whole file) and
         whether the row is a head: all that finding the households of the file needs."""
         def cells(name: str) -> list:
-            col = self.col.get(name)
-            return [c[col] if col is not None and col < len(c) else "" for _, c in kept]
+            col = self.col.get(name)  # every kept row reaches the last mapped column (data_rows)
+            return [""] * len(kept) if col is None else list(map(itemgetter(col), map(itemgetter(1), kept)))
 
         self.numbers = self.column(cells("household_number"), clean_cell)
         return self.column(cells("relation"), lambda v: relation_code(clean_cell(v)) == "head")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import sqlite3
+from operator import itemgetter
 from dataclasses import dataclass, field
 from typing import Callable, Generator
 
@@ -19,10 +20,16 @@ from gridoffice.org import regions
 from gridoffice.search import finder, index
 from gridoffice.store.db import now, refresh_statistics
 from gridoffice.i18n import tr
-from gridoffice.roster.check import Row
+from gridoffice.roster.check import Row, Values
 from gridoffice.roster.plan import HouseholdOnRecord, Block, Planner, household_value
 from gridoffice.roster.result import SAMPLE_ROWS
 from gridoffice.store.schema import new_gids
+
+
+# A new person's columns from its checked values, in the order of Writer.write's INSERT.
+_PERSON_COLUMNS = itemgetter(*[Values._fields.index(name) for name in (
+    "name", "id_number", "sex", "birth_date", "relation", "ethnicity", "political_status", "education", "occupation",
+    "phone", "residence", "notes")])
 
 
 @dataclass(eq=False, slots=True)
@@ -78,16 +85,15 @@ class Writer:
         """The part's rows to insert and its search documents; `ask` has a planned path's units made
         on the job's thread and returns the last one's id and path."""
         stamp = self.stamp
-        person_ids: dict[int, int] = {}  # row line -> new person id, known before the insert
-        for row in new_rows:
-            person_ids[row.line] = row.person_id = self.next_person
-            self.next_person += 1
+        for row, person_id in zip(new_rows, range(self.next_person, self.next_person + len(new_rows))):
+            row.person_id = person_id  # known before the insert
+        self.next_person += len(new_rows)
+        for row in [r for r in new_rows if r.values.tags]:
             if not self.defer:
                 open_tags = [e.tag for e in row.values.tags if e.until is None or e.until > self.today.isoformat()]
                 if open_tags:
                     self.new_tags[row.person_id] = open_tags
-            if row.values.tags:
-                part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values.tags)
+            part.tags.extend((row.person_id, e.tag, e.since, e.until, e.note) for e in row.values.tags)
         household_gids = iter(new_gids(len(new_blocks)))
         for block in new_blocks:
             if block.new_grid and block.new_grid not in self.grid_ids:
@@ -104,7 +110,7 @@ class Writer:
                 phone = head.values.phone or next((r.values.phone for r in live if r.values.phone), "")
             contact_class = household_value(live, "contact_class") or 3
             notes = household_value(live, "household_notes") or ""
-            representative = person_ids[(self.planner.representative(live) or head).line]
+            representative = (self.planner.representative(live) or head).person_id
             block.household = HouseholdOnRecord(self.next_household, block.number, org_id, address, phone, "active",
                                                 stamp, contact_class, representative, notes)
             part.households.append((self.next_household, block.number, org_id, address, phone, representative,
@@ -116,15 +122,14 @@ class Writer:
             if hardship:
                 part.hardship.extend((self.next_household, e.tag, e.since, e.until, e.note) for e in hardship)
             self.next_household += 1
-        for row, gid in zip(new_rows, new_gids(len(new_rows))):
-            v, hh = row.values, row.block.household
-            part.persons.append((person_ids[row.line], hh.id, v.name, v.id_number, v.sex, v.birth_date,
-                                 v.relation, v.ethnicity, v.political_status or "masses", v.education,
-                                 v.occupation, v.phone, v.residence or "registered", v.notes, stamp, stamp,
-                                 gid))
-            if not self.defer:
-                part.person_docs.append((person_ids[row.line], v.name, v.id_number, v.phone, "active",
-                                         v.birth_date, hh.contact_class, self.paths.get(hh.org_id)))
+        # The political status and residence a blank cell leaves get their defaults in the INSERT.
+        part.persons = [(row.person_id, row.block.household.id, *_PERSON_COLUMNS(row.values), stamp, stamp, gid)
+                        for row, gid in zip(new_rows, new_gids(len(new_rows)))]
+        if not self.defer:
+            for row in new_rows:
+                v, hh = row.values, row.block.household
+                part.person_docs.append((row.person_id, v.name, v.id_number, v.phone, "active", v.birth_date,
+                                         hh.contact_class, self.paths.get(hh.org_id)))
         # Tags get their gids here too: the rows' own insert trigger would write each row twice.
         if part.tags:
             part.tags = [(*t, gid) for t, gid in zip(part.tags, new_gids(len(part.tags)))]
@@ -165,7 +170,8 @@ class Writer:
                     part.households)
         insert_rows(self.db, "persons(id, household_id, name, id_number, sex, birth_date, relation, ethnicity, "
                     "political_status, education, occupation, phone, residence, status, notes, created_at, "
-                    "updated_at, gid)", "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?, ?)", part.persons)
+                    "updated_at, gid)", "(?, ?, ?, ?, ?, ?, ?, ?, coalesce(nullif(?, ''), 'masses'), ?, ?, ?, "
+                    "coalesce(nullif(?, ''), 'registered'), 'active', ?, ?, ?, ?)", part.persons)
         insert_rows(self.db, "person_tags(person_id, tag, since, until, note, gid)", "(?, ?, ?, ?, ?, ?)", part.tags)
         insert_rows(self.db, "household_tags(household_id, tag, since, until, note, gid)", "(?, ?, ?, ?, ?, ?)",
                     part.hardship)

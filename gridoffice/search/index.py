@@ -46,9 +46,10 @@ import operator
 import re
 import unicodedata
 import zlib
+from itertools import repeat
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from typing import Generator, Iterable, Iterator
+from typing import Container, Generator, Iterable, Iterator
 
 from sqlite_utils import Database
 
@@ -150,6 +151,9 @@ def _gram_text(digits: str) -> str:
         except KeyError:
             pass
     return " ".join(_grams(digits))
+
+# An ID number as stored: 18 characters, the last maybe X.
+_PLAIN_ID = re.compile("[0-9]{17}[0-9Xx]")
 
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _SEGMENT = re.compile(f"[{_HAN}]|[^\\W\\d_{_HAN}]+|\\d+")
@@ -257,21 +261,35 @@ class _Builder:
                 pass  # a last character other than a digit or X: the general path drops it
         return _gram_text(_id_digits(id_number))
 
-    def person(self, row: tuple, tags: Iterable[str], dirty: bool) -> tuple[int, str]:
-        pid, name, id_number, phone, status, birth_date, contact_class, path = row
-        year = (birth_date or "")[:4]
+    def persons(self, rows: list[tuple], tags: dict[int, list[str]], dirty: Container[int] = ()) -> list[str]:
+        """The documents of persons' rows, made a column at a time: each distinct name, place and
+        birth year once, the ID numbers' runs by C iterators, the parts joined by C too (a roster
+        of 150,000 persons took 14 µs a person row by row)."""
+        pids, names, numbers, phones, statuses, births, classes, paths = zip(*rows)
+        name_of = {name: self._name(name)[1] for name in set(names)}
+        places = list(zip(statuses, classes, paths))
+        place_of = {key: self.place(PERSON, *key) for key in set(places)}
+        year_of = {birth: self._year((birth or "")[:4]) for birth in set(births)}
+        phone_texts = [_gram_text(_phone_digits(phone)) if phone else "" for phone in phones]
+        tag_texts = ([" ".join([_tag_token(t) for t in tags[pid]]) if tags.get(pid) else "" for pid in pids]
+                     if tags else repeat(""))
+        marks = [_DIRTY if pid in dirty else "" for pid in pids] if dirty else repeat("")
+        return list(map(" ".join, map(filter, repeat(None), zip(
+            map(name_of.__getitem__, names), map(place_of.__getitem__, places), self._id_texts(numbers), phone_texts,
+            tag_texts, map(year_of.__getitem__, births), marks))))
+
+    def _year(self, year: str) -> str:
         token = self._years.get(year)
         if token is None:
             token = self._years[year] = _year_token(int(year)) if year.isdigit() else ""
-        text = f"{self._name(name)[1]} {self.place(PERSON, status, contact_class, path)} {self._id_text(id_number)}"
-        if phone:
-            text += " " + _gram_text(_phone_digits(phone))
-        if tags:
-            text += " " + " ".join([_tag_token(t) for t in tags])
-        text += " " + token
-        if dirty:
-            text += " " + _DIRTY
-        return pid, text
+        return token
+
+    def _id_texts(self, numbers: tuple) -> list[str]:
+        """_id_text() of each number; the usual 18 characters by C iterators, 8 runs each."""
+        if all(map(_PLAIN_ID.fullmatch, map(str, numbers))):
+            runs = map(_RUNS[18], map(str.lower, numbers))
+            return list(map(" ".join, map(map, repeat(_GRAMS.__getitem__), runs)))
+        return list(map(self._id_text, numbers))
 
     def household(self, row: tuple, dirty: bool) -> tuple[int, str]:
         hid, number, address, phone, status, contact_class, head, path = row
@@ -337,8 +355,9 @@ def _docs(
     docs = []
     for chunk in _chunks(sorted(set(person_ids))):
         tags = _active_tags(db, chunk, day)
-        for row in db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk):
-            docs.append(build.person(row, tags.get(row[0], ()), row[0] in dirty))
+        rows = db.execute(f"{_PERSON_SQL} WHERE p.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        if rows:
+            docs.extend(zip([row[0] for row in rows], build.persons(rows, tags, dirty)))
     for chunk in _chunks(sorted(set(household_ids))):
         for row in db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id IN ({','.join('?' * len(chunk))})", chunk):
             docs.append(build.household(row, _HOME + row[0] in dirty))
@@ -382,9 +401,10 @@ class Documents:
         self._build = _Builder()
         self._tags = tags if tags is not None else {}
 
-    def persons(self, rows: list[tuple]) -> str:
-        tags = self._tags
-        return json.dumps(dict(self._build.person(r, tags.get(r[0], ()), False) for r in rows), ensure_ascii=False)
+    def persons(self, rows: list[tuple], tags: dict[int, list[str]] | None = None) -> str:
+        """`tags` (person id -> open tags) for these rows, else those given when made."""
+        texts = self._build.persons(rows, self._tags if tags is None else tags)
+        return json.dumps(dict(zip([r[0] for r in rows], texts)), ensure_ascii=False)
 
     def households(self, rows: list[tuple]) -> str:
         return json.dumps(dict(self._build.household(r, False) for r in rows), ensure_ascii=False)
@@ -523,6 +543,7 @@ def fill(db: Database, *, today: dt.date | None = None, batch: int = _BATCH
     total = pending(db)
     message = tr("正在建立搜索索引")
     done = 0
+    documents = Documents()  # one for every batch: a household's head is spelt as a person already
     while True:
         with db.atomic():
             ranges = backlog(db)  # read again in the transaction: what is committed is what counts
@@ -536,14 +557,14 @@ def fill(db: Database, *, today: dt.date | None = None, batch: int = _BATCH
                                            "AND (until IS NULL OR until > ?)", [first, end, day]):
                     tags.setdefault(pid, []).append(tag)
                 rows = db.execute(f"{_PERSON_SQL} WHERE p.id BETWEEN ? AND ? ORDER BY p.id", [first, end]).fetchall()
-                documents = Documents(tags).persons(rows) if rows else ""
+                text = documents.persons(rows, tags) if rows else ""
             else:
                 rows = db.execute(f"{_HOUSEHOLD_SQL} WHERE h.id BETWEEN ? AND ? ORDER BY h.id",
                                   [first - _HOME, end - _HOME]).fetchall()
-                documents = Documents().households(rows) if rows else ""
-            if documents:
+                text = documents.households(rows) if rows else ""
+            if text:
                 with bulk_load(db):
-                    write_documents(db, documents)
+                    write_documents(db, text)
             ranges[0:1] = [[end + 1, last]] if end < last else []
             _set_backlog(db, ranges)
         done += end - first + 1
