@@ -1,16 +1,19 @@
 """What a write changed, as a typed set of flags (Anki's OpChanges).
 
-The window's writer announces a `Changes` value after every write; each page names the flags that
-concern it and redraws only for those. The core says what its writing modules change
-(`BY_MODULE`), so a core function handed to the writer as it is needs no flags from its caller;
-a caller that wraps core calls in a function of its own names the flags itself.
+Each writing function of the core declares what it changes (`@writes(Changes.TEAMS)`): the flags
+are kept on the function (`of(fn)`) and reported each time it returns inside `collect()`. The
+window's writer collects around every write and announces the union of what the core calls it ran
+reported, so a write the GUI builds from several core calls (or one call in a lambda) names no
+flags of its own, and a step that ran no declared call announces nothing.
 """
 
 from __future__ import annotations
 
 import enum
 import functools
-from typing import Any, Callable
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TypeVar
 
 
 class Changes(enum.Flag):
@@ -30,47 +33,65 @@ class Changes(enum.Flag):
 
 
 ARCHIVE = Changes.HOUSEHOLDS | Changes.PERSONS
+# A roster import may add grids, households, persons and their tags, and remembers the sheet's columns.
 ROSTER = Changes.ORG | ARCHIVE | Changes.TAGS | Changes.SETTINGS
 
-# What the writes of each core module change. A module whose writes change nothing a page shows
-# (accounts, reveals, print records) says so with Changes.NONE.
-BY_MODULE: dict[str, Changes] = {
-    "gridoffice.archive.households": ARCHIVE,
-    "gridoffice.archive.people": ARCHIVE,
-    "gridoffice.archive.tag_entries": ARCHIVE | Changes.TAGS,
-    "gridoffice.archive.tag_import": ARCHIVE | Changes.TAGS,
-    "gridoffice.archive.office_tags": Changes.TAGS,
-    "gridoffice.org.regions": Changes.ORG,
-    "gridoffice.org.staff": Changes.STAFF | Changes.TEAMS | Changes.CONTACTS,
-    "gridoffice.access.staff_accounts": Changes.STAFF,
-    "gridoffice.activity.team_reviews": Changes.TEAMS,
-    "gridoffice.activity.visits": Changes.VISITS | Changes.NEEDS,
-    "gridoffice.activity.must_visits": Changes.VISITS,
-    "gridoffice.activity.logs": Changes.LOGS | Changes.NEEDS,
-    "gridoffice.activity.board_slips": Changes.MATTERS | Changes.NEEDS,
-    "gridoffice.matters.rules": Changes.MATTERS,
-    "gridoffice.matters.settings": Changes.MATTERS | Changes.SETTINGS,
-    "gridoffice.reports.cards": Changes.SETTINGS,
-    "gridoffice.reports.assessment": Changes.SETTINGS,
-    # A roster import (importer, planned and written by job and write) may add grids, households,
-    # persons and their tags, and remembers the sheet's column mapping.
-    "gridoffice.roster.importer": ROSTER,
-    "gridoffice.roster.job": ROSTER,
-    "gridoffice.roster.write": ROSTER,
-    "gridoffice.access.users": Changes.NONE,
-    "gridoffice.masking": Changes.NONE,
-    "gridoffice.audit.journal": Changes.NONE,
-    "gridoffice.archive.completeness": Changes.NONE,  # the check's result kept for 首页, shown by none
-}
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Collected:
+    """The flags reported so far inside one collect()."""
+
+    def __init__(self) -> None:
+        self.flags = Changes.NONE
+
+
+_local = threading.local()
+
+
+def writes(flags: Changes) -> Callable[[F], F]:
+    """Declare what a core function's writes change. Changes.NONE says it writes nothing a page
+    shows (an audit entry of a reveal, an account, a cached check)."""
+    if not isinstance(flags, Changes):
+        raise TypeError(f"a declaration is a gridoffice.changes.Changes, not {flags!r}")
+
+    def declare(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            result = fn(*args, **kwargs)
+            report(flags)
+            return result
+
+        run.changes = flags  # type: ignore[attr-defined]
+        return run  # type: ignore[return-value]
+
+    return declare
+
+
+def report(flags: Changes) -> None:
+    """Add flags to what the innermost collect() of this thread saw (nothing outside one)."""
+    seen = getattr(_local, "current", None)
+    if seen is not None:
+        seen.flags |= flags
+
+
+@contextmanager
+def collect() -> Iterator[Collected]:
+    """Collect what the declared core calls made inside report; an inner collect() passes its
+    flags on to the outer one when it ends."""
+    seen = Collected()
+    outer = getattr(_local, "current", None)
+    _local.current = seen
+    try:
+        yield seen
+    finally:
+        _local.current = outer
+        if outer is not None:
+            outer.flags |= seen.flags
 
 
 def of(fn: Callable[..., Any]) -> Changes | None:
-    """What a core function changes by its module's declaration; None when fn is not one."""
+    """What a core function declares it changes (read through functools.partial); None when undeclared."""
     while isinstance(fn, functools.partial):
         fn = fn.func
-    return BY_MODULE.get(getattr(fn, "__module__", None) or "")
-
-
-def of_module(module: Any) -> Changes:
-    """What the writes of a core module change (for a caller that wraps one of its functions)."""
-    return BY_MODULE[module.__name__]
+    return getattr(fn, "changes", None)

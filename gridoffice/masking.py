@@ -37,6 +37,7 @@ from gridoffice.i18n import tr
 from gridoffice.idcard import check_char
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope
+from gridoffice.changes import Changes, writes
 
 __all__ = ["mask_id", "mask_phone", "mask_birth", "mask_name", "mask_field", "mask_text", "mask_record", "reveal", "find_unmasked",
            "REVEALABLE", "BIRTH_HEADER"]
@@ -148,6 +149,7 @@ def mask_record(values):
     return mask_text(values) if isinstance(values, str) else values
 
 
+@writes(Changes.NONE)
 def reveal(db: Database, table: str, row_id: int, field: str, reason: str, *, scope: Scope) -> str:
     """The clear value of one masked field; the reason and the reader go into the audit trail.
 

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox
 
-from gridoffice.changes import Changes
 from gridoffice.archive import households, people
 from ui.context import AppContext
 from ui.main_window import MainWindow
@@ -234,7 +233,7 @@ def test_refused_operation_shows_the_core_message_and_changes_nothing(qtbot, win
     shown = []
     monkeypatch.setattr("ui.main_window.QMessageBox.warning", lambda parent, title, text: shown.append(text))
     window.ctx.write(lambda db: households.change_head(db, window.office.h_zhang, window.office.zhang_wei, "son"),
-                     description="更换户主", changes=Changes.HOUSEHOLDS | Changes.PERSONS)
+                     description="更换户主")
     qtbot.waitUntil(lambda: bool(shown))
     assert "已经是户主" in shown[0]
     assert head_of(window, window.office.h_zhang) == "张伟"
@@ -371,7 +370,7 @@ def test_a_scanned_card_opens_its_household_or_team(qtbot, window):
     # A team card opens the team on 组织与网格.
     made = []
     window.ctx.write(lambda db: staff.create_team(db, window.office.grid_a, "第一网格服务团队"),
-                     description="新建团队", changes=Changes.TEAMS, on_done=made.append)
+                     description="新建团队", on_done=made.append)
     qtbot.waitUntil(lambda: bool(made))
     page.search_edit.clear()
     page.search_edit.insert(cards.team_code(made[0], "第一网格服务团队"))
@@ -457,7 +456,7 @@ def test_split_proposes_relations_to_the_new_head_and_refuses_an_impossible_set(
         households.add_member(conn, office.h_zhang, people.PersonInput("陈静", id_number=wife_id), "daughter_in_law")
         households.add_member(conn, office.h_zhang, people.PersonInput("张小花", id_number=child_id), "granddaughter")
 
-    window.ctx.write(add, description="添加成员", changes=Changes.HOUSEHOLDS | Changes.PERSONS)
+    window.ctx.write(add, description="添加成员")
     settle(qtbot, window)
     members = {p.name: p.id for p in households.get_household(db, office.h_zhang, scope=ADMIN).active_members}
     page.show_household(office.h_zhang, office.zhang_xiaolong)

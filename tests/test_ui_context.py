@@ -5,7 +5,7 @@ import threading
 import pytest
 from PySide6.QtCore import QObject, Qt
 
-from gridoffice.changes import Changes
+from gridoffice.changes import Changes, report
 from gridoffice.errors import ValidationError
 from ui.context import AppContext, Cancelled
 
@@ -24,12 +24,12 @@ def test_write_runs_off_the_gui_thread_and_announces_the_change(ctx, qtbot):
         seen["thread"] = threading.current_thread().name
         db.execute("INSERT INTO settings(key, value) VALUES(?, ?)", [key, value])
         db.conn.commit()
+        report(Changes.SETTINGS)  # what a declared core function reports when it returns
         return 42
 
     results = []
     with qtbot.waitSignal(ctx.changed) as blocker:
-        ctx.write(fn, "office_name", "测试社区", description="保存设置", on_done=results.append,
-                  changes=Changes.SETTINGS)
+        ctx.write(fn, "office_name", "测试社区", description="保存设置", on_done=results.append)
     assert blocker.args == [Changes.SETTINGS, None]
     assert results == [42]
     assert seen["thread"] == "gridoffice-writer"
@@ -43,7 +43,7 @@ def test_failed_write_is_rolled_back_and_reported(ctx, qtbot):
         raise ValidationError("name", "姓名不能为空")
 
     with qtbot.waitSignal(ctx.write_failed) as blocker:
-        ctx.write(fn, description="保存", changes=Changes.PERSONS)
+        ctx.write(fn, description="保存")
     assert blocker.args[1].message == "姓名不能为空"
     assert ctx.reader().execute("SELECT count(*) FROM settings WHERE key='x'").fetchone()[0] == 0
     assert not ctx.busy

@@ -16,7 +16,6 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from exports import briefing
-from gridoffice.changes import Changes
 from gridoffice.access import users
 from gridoffice.audit import trail, anchors
 from gridoffice.reports import monthly
@@ -389,7 +388,7 @@ def test_the_completeness_chart_is_kept_in_the_file_and_follows_a_change_at_once
     area = ctx.reader().execute("SELECT id FROM org_units WHERE level != 'grid' AND grid_id IS NULL "
                                 "AND status = 'active' ORDER BY path DESC LIMIT 1").fetchone()[0]
     ctx.write(lambda db: households.create_household(db, org_id=area, head=man("赵六", serial=41), number="K-1"),
-              description="新建户", changes=Changes.HOUSEHOLDS)
+              description="新建户")
     qtbot.waitUntil(lambda: page.problems is not None and dict(
         (c.code, c.count) for c in page.problems)["outside_grid"] == before["outside_grid"] + 1, timeout=20000)
     assert rules_run == [TODAY.isoformat()]
@@ -413,7 +412,7 @@ def test_after_a_clerks_edits_elsewhere_the_check_is_kept_in_the_background(offi
     area = ctx.reader().execute("SELECT id FROM org_units WHERE level != 'grid' AND grid_id IS NULL "
                                 "AND status = 'active' ORDER BY path DESC LIMIT 1").fetchone()[0]
     ctx.write(lambda db: households.create_household(db, org_id=area, head=man("赵六", serial=41), number="K-1"),
-              description="新建户", changes=Changes.HOUSEHOLDS)
+              description="新建户")
     reader = ctx.reader()
     qtbot.waitUntil(lambda: not ctx.busy and completeness._read_kept(reader) is not None
                     and completeness._read_kept(reader).key == completeness.state_key(reader), timeout=20000)

@@ -6,7 +6,6 @@ import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QMessageBox
 
-from gridoffice.changes import Changes
 from gridoffice.access import users
 from gridoffice.archive import households
 from gridoffice.audit import trail, journal
@@ -170,20 +169,20 @@ def test_a_full_disk_is_told_in_chinese_and_the_window_stays_usable(qtbot, offic
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
     ctx.write(lambda db: db.execute("PRAGMA max_page_count = " + str(db.execute("PRAGMA page_count").fetchone()[0])),
-              description="", changes=Changes.NONE)
+              description="")
 
     def fill(db):
         with db.atomic():
             db.execute("UPDATE households SET notes = ? WHERE id = ?", ["满" * 200_000, office.h_wang])
 
-    ctx.write(fill, description="写入备注", changes=Changes.HOUSEHOLDS)
+    ctx.write(fill, description="写入备注")
     qtbot.waitUntil(lambda: bool(shown), timeout=5000)
     assert "磁盘" in shown[0] and "没有保存" in shown[0]
     assert ctx.reader().execute("SELECT notes FROM households WHERE id = ?", [office.h_wang]).fetchone()[0] == ""
     done = []
-    ctx.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"), description="", changes=Changes.NONE)
+    ctx.write(lambda db: db.execute("PRAGMA max_page_count = 1073741823"), description="")
     ctx.write(lambda db: households.update_household(db, office.h_wang, notes="好了"), description="修改备注",
-              changes=Changes.HOUSEHOLDS, on_done=done.append)
+              on_done=done.append)
     qtbot.waitUntil(lambda: bool(done), timeout=5000)
     window.close()
 
@@ -200,7 +199,7 @@ def test_backup_now_from_the_menu_and_restore_reopens_the_backup(qtbot, office_f
     dialog.close()
     done = []
     window.ctx.write(lambda db: households.update_household(db, office.h_wang, address="新地址"),
-                     description="改地址", changes=Changes.HOUSEHOLDS, on_done=done.append)
+                     description="改地址", on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
     told = []
     monkeypatch.setattr(QMessageBox, "information", lambda parent, title, text: told.append((parent, title)))

@@ -5,7 +5,6 @@ import shutil
 
 import pytest
 
-from gridoffice.changes import Changes
 from gridoffice.activity import must_visits, visits
 from gridoffice.audit import trail
 from gridoffice.org import staff
@@ -68,8 +67,7 @@ def test_a_must_visit_is_recorded_listed_and_done_by_a_visit(office, qtbot):
         assert bench.must_table.model().rowCount() == 1
         assert "必访情形待走访 <b style='color:#b00020'>1</b>" in bench.caption.text()
         ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],
-                                                 visited_on="2026-10-30", today=TODAY), description="走访",
-                  changes=Changes.VISITS)
+                                                 visited_on="2026-10-30", today=TODAY), description="走访")
         qtbot.waitUntil(lambda: bench.data is not None and bench.data.must_visits == [] and not bench.is_loading())
         assert bench.must_table.model().rowCount() == 0
     finally:
@@ -118,8 +116,7 @@ def test_a_campaign_is_planned_assigned_and_its_coverage_shown(office, qtbot):
         assert view.grids.model().rowCount() == len(expected) > 0 and sum(g.visited for g in expected) == 0
         with qtbot.waitSignal(ctx.changed, timeout=5000):
             ctx.write(lambda db: visits.record_visit(db, staff_id=staff_id, household_ids=[household_id],
-                                                     visited_on="2026-09-20", today=TODAY), description="走访",
-                      changes=Changes.VISITS)
+                                                     visited_on="2026-09-20", today=TODAY), description="走访")
         qtbot.waitUntil(lambda: sum(int(view.grids.model().text(r, 3)) for r in range(view.grids.model().rowCount())) == 1)
         view.grids.selectRow(0)
         assign = AssignDialog(ctx, view.campaigns[0], view.cover[0], view)

@@ -5,7 +5,6 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMessageBox
 
-from gridoffice.changes import Changes
 from gridoffice.audit import trail
 from gridoffice.org import regions, staff
 from gridoffice.store.db import open_db
@@ -372,7 +371,7 @@ def test_a_change_made_while_the_page_was_hidden_shows_on_return(page, office, q
     page.select_unit(office["grid1"])
     page.hide()
     page.ctx.write(lambda db: staff.add_staff(db, "冯新人", "volunteer", org_id=office["grid1"]),
-                   description="新增人员", changes=Changes.STAFF)
+                   description="新增人员")
     qtbot.waitUntil(lambda: page._dirty)
     assert "冯新人" not in [cells[0] for cells in staff_cells(page)]
     page.show()
@@ -405,7 +404,7 @@ def test_an_empty_office_starts_its_tree_with_insert(qtbot, tmp_path):
 def test_moving_staff_to_another_unit_ends_the_roles_held_at_the_old_one(page, office, qtbot):
     reader = page.ctx.reader()
     page.ctx.write(lambda db: staff.add_role(db, office["doctor"], "liaison", office["grid1"]),
-                   description="任职", changes=Changes.STAFF)
+                   description="任职")
     qtbot.waitUntil(lambda: [r.role for r in staff.roles_of(reader, office["doctor"], scope=ADMIN)] == ["liaison"])
     page.select_unit(office["grid1"])
     row = [cells[0] for cells in staff_cells(page)].index("郑医生")
@@ -449,7 +448,7 @@ def test_the_staff_form_links_a_member_to_the_resident_they_are(page, office, qt
     done = []
     page.ctx.write(lambda db: households.create_household(
         db, org_id=office["grid1"], head=man("陈书记", political_status="party_member"), number="H-900"),
-        description="建户", changes=Changes.HOUSEHOLDS, on_done=done.append)
+        description="建户", on_done=done.append)
     qtbot.waitUntil(lambda: bool(done))
     page.select_unit(office["community"])
     row = [cells[0] for cells in staff_cells(page)].index("陈书记")

@@ -182,7 +182,7 @@ def test_a_change_to_tags_recounts(page, office, qtbot):
         with db.atomic():
             people.add_tag(db, pid, "disabled", since="2024-01-01", today=dt.date(2026, 11, 1))
 
-    page.ctx.write(tag, description="标记", changes=Changes.TAGS)
+    page.ctx.write(tag, description="标记")
     qtbot.waitUntil(lambda: count_of(page, "残疾人") == "3")
     assert count_of(page, "60岁以上老人") == "3"  # her age register is untouched
     choose(page, qtbot, "残疾人")
@@ -271,8 +271,7 @@ def test_a_register_the_page_adds_reloads_it_once(page, qtbot, monkeypatch):
     qtbot.waitUntil(lambda: any(item.text(0) == "失业人员" for item in page._group_items.values()))
     assert reloads == [1]
     # The same kind of change made elsewhere redraws the page once, through the signal.
-    page.ctx.write(lambda db: office_tags.add_register(db, "失能老人", sensitive=False), description="增设名册",
-                   changes=Changes.TAGS)
+    page.ctx.write(lambda db: office_tags.add_register(db, "失能老人", sensitive=False), description="增设名册")
     qtbot.waitUntil(lambda: len(reloads) == 2)
     qtbot.wait(50)
     assert reloads == [1, 1]

@@ -9,7 +9,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, QPoint, Qt, QTimer
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem
 
 from gridoffice.search import finder
-from gridoffice.changes import Changes
 from gridoffice.store.db import CACHE_MB
 from gridoffice.errors import GridOfficeError
 from ui.background import LatestWorker
@@ -84,7 +83,7 @@ class ArchiveSearch(QObject):
         elif finder.number_search(self.page.ctx.reader(), query):
             # A number search leaves an audit entry first: it runs on the writer, like a reveal.
             self.page.ctx.write(lambda db: (finder.search(db, query, scope=scope, limit=SEARCH_LIMIT),
-                                       finder.pending_notice(db)), description=tr("按号码查找"), changes=Changes.NONE,
+                                       finder.pending_notice(db)), description=tr("按号码查找"),
                            on_done=lambda found: self._show_hits(query, *found, started, only_if_current=True))
         else:
             # Rows of a bulk import still waiting for the search index are told, not silently missing.

@@ -13,12 +13,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QDateEdit, QHBoxLayout, QLabel
 
 from gridoffice.activity import board_slips as B
 from gridoffice.matters import rules as M
-from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.common import combo, note_edit
 from ui.dialogs.write import WriteDialog
-
-_CHANGES = of_module(B)
 
 
 class EntryDialog(WriteDialog):
@@ -46,7 +43,7 @@ class EntryDialog(WriteDialog):
         values = dict(content=self.content.toPlainText(), sender=self.sender.text(), addressee=self.addressee.text(),
                       household_number=self.household.text())
         self.submit(lambda db: B.add(db, kind, received_on=day, today=today, **values),
-                    description=self.tr("登记{what}").format(what=self.tr(B.KINDS[kind])), changes=_CHANGES)
+                    description=self.tr("登记{what}").format(what=self.tr(B.KINDS[kind])))
 
 
 class AnswerDialog(WriteDialog):
@@ -59,8 +56,7 @@ class AnswerDialog(WriteDialog):
 
     def save(self) -> None:
         reply, item_id, today = self.reply.toPlainText(), self.item_id, self.today
-        self.submit(lambda db: B.answer(db, item_id, reply, today=today), description=self.tr("答复"),
-                    changes=_CHANGES)
+        self.submit(lambda db: B.answer(db, item_id, reply, today=today), description=self.tr("答复"))
 
 
 class ToMatterDialog(WriteDialog):
@@ -82,7 +78,7 @@ class ToMatterDialog(WriteDialog):
             self.show_error(self.tr("请先在“类别与时限”中设置事项类别"), "category_id")
             return
         self.submit(lambda db: B.to_matter(db, item_id, category_id=category, grade=grade, title=title),
-                    description=self.tr("转为事项"), changes=_CHANGES)
+                    description=self.tr("转为事项"))
 
 
 class BoardSlipView(QWidget):
@@ -182,7 +178,6 @@ class BoardSlipView(QWidget):
             return
         today = self.today()
         self.page.ctx.write(lambda db: B.to_need(db, item.id, today=today), description=self.tr("转为需求"),
-                            changes=_CHANGES,
                             on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
 
     def _open_matter(self, index) -> None:

@@ -3,9 +3,10 @@
 Reads on the GUI thread use `reader()` (short queries only). Every write goes through `write()`,
 which runs on one writer thread owning the only write connection (STYLE.md: Anki's taskman,
 Datasette's database), then announces what changed with `changed(changes, initiator)` on the GUI
-thread: a `gridoffice.changes.Changes` value and whoever asked for the write (a page that already
-redrew itself skips its own change). A task's callbacks never leave the GUI thread, and a worker lets
-go of its function before it reports: a Qt object is never deleted on a worker (ui.background.Outcome).
+thread: the `gridoffice.changes.Changes` the core calls it ran declared (collected around each
+write), and whoever asked for the write (a page that already redrew itself skips its own change).
+A task's callbacks never leave the GUI thread, and a worker lets go of its function before it
+reports: a Qt object is never deleted on a worker (ui.background.Outcome).
 Long jobs go through `run_job()`, which shows a progress dialog after ~600 ms with a Cancel button.
 """
 
@@ -66,7 +67,7 @@ class Cancelled(Exception):
 class _Bridge(QObject):
     """Lives on the GUI thread; worker threads emit through it so slots run on the GUI thread."""
 
-    finished = Signal(int, object)  # task key, Outcome
+    finished = Signal(int, object, object)  # task key, Outcome, the Changes its core calls reported
     progress = Signal(object, int, int, str)  # job, done, total, message
 
 
@@ -77,7 +78,6 @@ class _Task:
     description: str
     on_done: Callable[[Any], None] | None
     on_error: Callable[[BaseException], None] | None
-    changes: Changes
     initiator: object = None
     job: "Job | None" = None
     writes: bool = True  # a read-only job says nothing about saving
@@ -128,13 +128,6 @@ def open_office(path: str | Path, parent: QWidget | None = None) -> OpenOffice:
     if "error" in outcome:
         raise outcome["error"]
     return outcome["office"]
-
-
-def _checked(changes: Changes) -> Changes:
-    """A write announces only members of Changes: a misspelt or untyped kind fails where it is written."""
-    if not isinstance(changes, Changes):
-        raise TypeError(f"changes must be a gridoffice.changes.Changes, not {changes!r}")
-    return changes
 
 
 def drive(job: Iterator[tuple[int, int, str]], report: Callable[[int, int, str], None],
@@ -241,32 +234,25 @@ class AppContext(QObject):
     # -- writes --------------------------------------------------------------------------------
     def write(self, fn: Callable[..., Any], *args: Any, description: str,
               on_done: Callable[[Any], None] | None = None,
-              on_error: Callable[[BaseException], None] | None = None,
-              changes: Changes | None = None, initiator: object = None) -> None:
+              on_error: Callable[[BaseException], None] | None = None, initiator: object = None) -> None:
         """Run fn(write_db, *args) on the writer thread; callbacks and `changed` come on the GUI thread.
 
-        `changes` says what the write changes; without it fn must be a core function, whose module
-        declares it (gridoffice.changes.BY_MODULE). Without on_error, a failure is announced by
-        `write_failed` (the main window shows it).
+        `changed` announces what the core functions fn ran declared (gridoffice.changes.writes), so
+        a caller names no flags. Without on_error, a failure is announced by `write_failed` (the
+        main window shows it).
         """
-        if changes is None:
-            changes = core_changes.of(fn)
-            if changes is None:
-                raise TypeError(f"say what {fn!r} changes: it is not a core function that declares it")
-        self._submit(_Task(fn, args, description, on_done, on_error, _checked(changes), initiator))
+        self._submit(_Task(fn, args, description, on_done, on_error, initiator))
 
     def run_job(self, job_factory: Callable[[Database], Iterator[tuple[int, int, str]]], title: str, *,
                 on_done: Callable[[Any], None] | None = None,
                 on_error: Callable[[BaseException], None] | None = None,
-                writes: bool = False, changes: Changes = Changes.NONE, initiator: object = None,
-                parent: QWidget | None = None) -> Job:
+                writes: bool = False, initiator: object = None, parent: QWidget | None = None) -> Job:
         """Run a progress generator off the GUI thread, with a cancellable dialog after ~600 ms.
 
         job_factory(db) builds the generator inside the worker: with writes=True it gets the write
         connection and runs in turn with other writes; otherwise a fresh read connection.
         on_error receives Cancelled when the clerk cancelled.
         """
-        changes = _checked(changes)
         job = Job(title, self)
         dialog = QProgressDialog(title, tr("取消"), 0, 0, parent)
         dialog.setWindowTitle(title)
@@ -300,11 +286,10 @@ class AppContext(QObject):
             def body(db: Database) -> Any:
                 return drive(job_factory(db), self._reporter(job), job.cancel_requested)
 
-            self._submit(_Task(body, (), title, finish_ok, finish_err, changes, initiator, job))
+            self._submit(_Task(body, (), title, finish_ok, finish_err, initiator, job))
         else:
             self._pending += 1
-            key = self._keep(_Task(job_factory, (), title, finish_ok, finish_err, changes, initiator, job,
-                                   writes=False))
+            key = self._keep(_Task(job_factory, (), title, finish_ok, finish_err, initiator, job, writes=False))
             # In a box the thread empties, so that it can let go of the factory before it reports (Outcome).
             threading.Thread(target=self._reader_job, args=(key, job, [job_factory]), daemon=True,
                              name="gridoffice-job").start()
@@ -335,11 +320,11 @@ class AppContext(QObject):
             self._filling = False
             self.write_failed.emit(tr("建立搜索索引"), exc)
 
-        self.write(one_batch, description="", on_done=done, on_error=failed, changes=Changes.NONE)
+        self.write(one_batch, description="", on_done=done, on_error=failed)
 
     def call_soon(self, fn: Callable[[], None]) -> None:
         """Run fn on the GUI thread after the writes queued so far have finished."""
-        self.write(lambda db: None, description="", on_done=lambda _r: fn(), changes=Changes.NONE)
+        self.write(lambda db: None, description="", on_done=lambda _r: fn())
 
     def navigate(self, table: str, row_id: int) -> None:
         """Ask the main window to show a record (e.g. from a completeness problem)."""
@@ -393,12 +378,15 @@ class AppContext(QObject):
             del item
             outcome = Outcome()
             try:
-                outcome.result = fn(self._write_db, *args)
+                with core_changes.collect() as seen:
+                    outcome.result = fn(self._write_db, *args)
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
+                # The core calls that returned before the failure committed their own transactions
+                # unless the write held one open (then the rollback undoes them: a redraw for nothing).
                 self._rollback()
                 outcome.error = self._failure(exc)
             del fn, args  # before reporting: the GUI thread lets go of the task last (Outcome)
-            self._bridge.finished.emit(key, outcome)
+            self._bridge.finished.emit(key, outcome, seen.flags)
 
     @staticmethod
     def _failure(exc: BaseException) -> BaseException:
@@ -431,7 +419,7 @@ class AppContext(QObject):
         finally:
             db.close()
         del job_factory  # before reporting: the GUI thread lets go of the task last (Outcome)
-        self._bridge.finished.emit(key, outcome)
+        self._bridge.finished.emit(key, outcome, Changes.NONE)
 
     def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.progressed.emit(done, total, message)
@@ -441,7 +429,7 @@ class AppContext(QObject):
             job.dialog.setLabelText(message or job.title)
             job.dialog.setValue(min(done, total) if total else 0)
 
-    def _on_finished(self, key: int, outcome: Outcome) -> None:
+    def _on_finished(self, key: int, outcome: Outcome, changes: Changes) -> None:
         task = self._tasks.pop(key)
         result, error = outcome.take()
         self._pending -= 1
@@ -452,16 +440,14 @@ class AppContext(QObject):
                     task.job.dialog.close()
                     task.job.dialog.deleteLater()
                 task.job.dialog = None
+        if task.description and task.writes:
+            self.write_finished.emit(task.description, error is None)
+        if changes:
+            self.changed.emit(changes, task.initiator)
         if error is None:
-            if task.description and task.writes:
-                self.write_finished.emit(task.description, True)
-            if task.changes:
-                self.changed.emit(task.changes, task.initiator)
             if task.on_done:
                 task.on_done(result)
         else:
-            if task.description and task.writes:
-                self.write_finished.emit(task.description, False)
             if task.on_error:
                 task.on_error(error)
             else:

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from gridoffice import vocab
 from gridoffice.archive import households, office_tags, people
-from gridoffice.changes import ARCHIVE, Changes
 from gridoffice.archive.households import Household
 from ui import undo
 from ui.dialogs.common import confirm
@@ -160,7 +159,7 @@ class HouseholdOperations:
         if apply is None:
             return
         undo.operation(self.ctx, tr("修改{name}的人群标签").format(name=person.name), apply,
-                       changes=ARCHIVE | Changes.TAGS, on_done=self._after(tr("已保存人群标签")))
+                       on_done=self._after(tr("已保存人群标签")))
 
     def change_head(self, new_head_id: int | None = None) -> None:
         h = self._household()
@@ -239,7 +238,7 @@ class HouseholdOperations:
         if apply is None:
             return
         text = tr("修改户{n}的困难登记").format(n=h.number)
-        undo.operation(self.ctx, text, apply, changes=Changes.HOUSEHOLDS | Changes.TAGS, on_done=self._after(text, h.id),
+        undo.operation(self.ctx, text, apply, on_done=self._after(text, h.id),
                        initiator=self.page)
 
     def transfer_member(self) -> None:
@@ -316,7 +315,6 @@ class HouseholdOperations:
             return
         undo.operation(self.ctx, tr("户{n}并入{target}").format(n=h.number, target=dialog.target_text),
                        lambda db: households.merge_households(db, h.id, target, relations),
-                       changes=ARCHIVE | Changes.CONTACTS,
                        on_done=lambda _r: (self.page.show_household(target), self.ctx.show_status(tr("已合户"))),
                        initiator=self.page)
 
@@ -334,4 +332,4 @@ class HouseholdOperations:
                 n=h.number, k=len(h.active_members), day=day), undoable=True):
             return
         undo.operation(self.ctx, tr("户{n}整户迁出").format(n=h.number), lambda db: households.move_out(db, h.id, day=day),
-                       changes=ARCHIVE | Changes.CONTACTS, on_done=self._after(tr("已迁出"), h.id), initiator=self.page)
+                       on_done=self._after(tr("已迁出"), h.id), initiator=self.page)

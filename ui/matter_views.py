@@ -18,7 +18,6 @@ from gridoffice.matters import rules as M
 from gridoffice.activity import logs
 from gridoffice.org import regions
 from gridoffice.matters import query as Q
-from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_phone, mask_text
 
@@ -219,7 +218,7 @@ class MeetingView(QWidget):
             self.error.setText(exc.message if isinstance(exc, GridOfficeError) else str(exc))
 
         self.page.ctx.write(lambda db: M.record_decision(db, matter_id, week, text),
-                            description=self.tr("记录分析会决定"), changes=of_module(M), on_error=failed)
+                            description=self.tr("记录分析会决定"), on_error=failed)
 
     def print_agenda(self) -> None:
         default = str(Path.home() / self.tr("民情分析会清单-{d}.pdf").format(d=self.monday().isoformat()))

@@ -15,13 +15,10 @@ from PySide6.QtWidgets import (
 
 from gridoffice.activity import must_visits as MV
 from gridoffice.reports import monthly
-from gridoffice.changes import of_module
 from gridoffice.masking import mask_text
 from ui.dialogs.write import WriteDialog
 from ui.widgets import panes
 from ui.widgets.tables import fill, make_table, selected_row
-
-_CHANGES = of_module(MV)
 
 
 def _date_edit(parent: QWidget, day: dt.date) -> QDateEdit:
@@ -52,7 +49,7 @@ class MustVisitDialog(WriteDialog):
         number, situation = self.household.text(), self.situation.currentData()
         day, note, today = self.noted_on.date().toPython(), self.note.toPlainText(), self.today
         self.submit(lambda db: MV.record_for_number(db, number, situation, noted_on=day, note=note, today=today),
-                    description=self.tr("登记必访情形"), changes=_CHANGES)
+                    description=self.tr("登记必访情形"))
 
 
 class SituationsDialog(WriteDialog):
@@ -97,8 +94,7 @@ class SituationsDialog(WriteDialog):
     def save(self) -> None:
         items = [((self.table.item(r, 0).text() if self.table.item(r, 0) else ""), self.table.cellWidget(r, 1).value())
                  for r in range(self.table.rowCount())]
-        self.submit(lambda db: MV.set_situations(db, items), description=self.tr("修改必访情形清单"),
-                    changes=_CHANGES)
+        self.submit(lambda db: MV.set_situations(db, items), description=self.tr("修改必访情形清单"))
 
 
 class MustVisitView(QWidget):
@@ -155,7 +151,6 @@ class MustVisitView(QWidget):
             n=m.number, s=m.situation))
         if ok:
             self.page.ctx.write(lambda db: MV.cancel(db, m.id, reason), description=self.tr("撤销必访情形"),
-                                changes=_CHANGES,
                                 on_error=lambda exc: self.caption.setText(getattr(exc, "message", str(exc))))
 
 
@@ -184,7 +179,7 @@ class CampaignDialog(WriteDialog):
         name, org_id, note = self.name.text(), self.unit.currentData(), self.note.toPlainText()
         start, end = self.start.date().toPython(), self.end.date().toPython()
         self.submit(lambda db: MV.plan_campaign(db, name, start_on=start, end_on=end, org_id=org_id, note=note),
-                    description=self.tr("安排集中走访"), changes=_CHANGES)
+                    description=self.tr("安排集中走访"))
 
 
 class AssignDialog(WriteDialog):
@@ -203,8 +198,7 @@ class AssignDialog(WriteDialog):
 
     def save(self) -> None:
         staff_id, campaign_id, grid_id = self.staff.currentData(), self.campaign.id, self.grid.grid_id
-        self.submit(lambda db: MV.assign(db, campaign_id, grid_id, staff_id), description=self.tr("分派集中走访"),
-                    changes=_CHANGES)
+        self.submit(lambda db: MV.assign(db, campaign_id, grid_id, staff_id), description=self.tr("分派集中走访"))
 
 
 class CampaignView(QWidget):

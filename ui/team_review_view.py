@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.activity import team_reviews
-from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from gridoffice.masking import mask_text
 
@@ -165,4 +164,4 @@ class TeamReviewView(QWidget):
         self.page.ctx.write(
             lambda db: team_reviews.record(db, team_id, month, "" if score < 0 else score,
                                            reviewer_team_id=reviewer, note=note, today=today),
-            description=self.tr("记录团队点评"), changes=of_module(team_reviews), on_done=done, on_error=failed)
+            description=self.tr("记录团队点评"), on_done=done, on_error=failed)

@@ -20,7 +20,6 @@ from sqlite_utils import Database
 
 from gridoffice.archive import households, people
 from gridoffice.audit import revert
-from gridoffice.changes import ARCHIVE, Changes
 
 
 def tr(text: str) -> str:
@@ -31,12 +30,11 @@ class CoreCommand(QUndoCommand):
     """Redo/undo send core calls through the writer; the first redo is the edit already done."""
 
     def __init__(self, ctx, text: str, do: Callable[[Database], Any], undo: Callable[[Database], Any],
-                 changes: Changes = ARCHIVE, initiator: object = None):
+                 initiator: object = None):
         super().__init__(text)
         self.ctx = ctx
         self._do = do
         self._undo = undo
-        self._changes = changes
         self._initiator = initiator
         self._done_already = True
 
@@ -51,14 +49,14 @@ class CoreCommand(QUndoCommand):
 
     def _write(self, fn: Callable[[Database], Any], description: str) -> None:
         # An undo or redo is nobody's own redraw: every page showing the rows catches up.
-        self.ctx.write(fn, description=description, changes=self._changes)
+        self.ctx.write(fn, description=description)
 
 
 class RevertCommand(CoreCommand):
     """An operation taken back and forth by its audit entries; `run` is the last change made."""
 
-    def __init__(self, ctx, text: str, run: revert.Run, changes: Changes):
-        super().__init__(ctx, text, self._revert, self._revert, changes)
+    def __init__(self, ctx, text: str, run: revert.Run):
+        super().__init__(ctx, text, self._revert, self._revert)
         self.run = run
 
     def _revert(self, db: Database) -> revert.Run:
@@ -69,29 +67,28 @@ class RevertCommand(CoreCommand):
             self.ctx.write_failed.emit(description, exc)
             self.ctx.undo_stack.clear()
 
-        self.ctx.write(fn, description=description, changes=self._changes, on_done=self._moved, on_error=refused)
+        self.ctx.write(fn, description=description, on_done=self._moved, on_error=refused)
 
     def _moved(self, run: revert.Run) -> None:
         self.run = run
 
 
-def operation(ctx, text: str, fn: Callable[[Database], Any], *, changes: Changes = ARCHIVE, initiator: object = None,
+def operation(ctx, text: str, fn: Callable[[Database], Any], *, initiator: object = None,
               on_done=None, on_error=None) -> None:
     """fn(db) through the writer as one undoable step; on_done gets fn's result."""
 
     def done(out) -> None:
         result, run = out
-        ctx.undo_stack.push(RevertCommand(ctx, text, run, changes))
+        ctx.undo_stack.push(RevertCommand(ctx, text, run))
         if on_done:
             on_done(result)
 
-    ctx.write(lambda db: revert.run_of(db, fn), description=text, changes=changes, initiator=initiator, on_done=done,
-              on_error=on_error)
+    ctx.write(lambda db: revert.run_of(db, fn), description=text, initiator=initiator, on_done=done, on_error=on_error)
 
 
-def _push(ctx, text: str, do, undo, on_done, changes: Changes = ARCHIVE):
+def _push(ctx, text: str, do, undo, on_done):
     def done(_result):
-        ctx.undo_stack.push(CoreCommand(ctx, text, do, undo, changes))
+        ctx.undo_stack.push(CoreCommand(ctx, text, do, undo))
         if on_done:
             on_done(_result)
     return done
@@ -108,7 +105,7 @@ def edit_person(ctx, person_id: int, changes: dict, text: str, on_done=None, ini
         old.update({k: getattr(current, k) or "" for k in changes})
         return people.update_person(db, person_id, **changes)
 
-    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
+    ctx.write(do, description=text, initiator=initiator,
               on_done=_push(ctx, text, lambda db: people.update_person(db, person_id, **changes),
                             lambda db: people.update_person(db, person_id, **old), on_done))
 
@@ -123,7 +120,7 @@ def edit_household(ctx, household_id: int, changes: dict, text: str, on_done=Non
         old.update({k: getattr(current, k) for k in changes})
         households.update_household(db, household_id, **changes)
 
-    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
+    ctx.write(do, description=text, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.update_household(db, household_id, **changes),
                             lambda db: households.update_household(db, household_id, **old), on_done))
 
@@ -136,10 +133,9 @@ def move_household(ctx, household_id: int, org_id: int, text: str, on_done=None,
         old["org_id"] = households.get_household(db, household_id, scope=scope).org_id
         households.move_household(db, household_id, org_id)
 
-    ctx.write(do, description=text, changes=ARCHIVE | Changes.ORG, initiator=initiator,
+    ctx.write(do, description=text, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.move_household(db, household_id, org_id),
-                            lambda db: households.move_household(db, household_id, old["org_id"]), on_done,
-                            ARCHIVE | Changes.ORG))
+                            lambda db: households.move_household(db, household_id, old["org_id"]), on_done))
 
 
 def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str, relations: dict, text: str,
@@ -160,6 +156,6 @@ def change_head(ctx, household_id: int, new_head_id: int, old_head_relation: str
         others = {pid: rel for pid, rel in before["relations"].items() if pid not in (old_head, new_head_id)}
         households.change_head(db, household_id, old_head, before["relations"][new_head_id], relations=others)
 
-    ctx.write(do, description=text, changes=ARCHIVE, initiator=initiator,
+    ctx.write(do, description=text, initiator=initiator,
               on_done=_push(ctx, text, lambda db: households.change_head(
                   db, household_id, new_head_id, old_head_relation, relations=relations), undo, on_done))

@@ -32,6 +32,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_text
 from gridoffice.access.scope import Scope, bind
 from gridoffice.access.users import ROLES, LoginFailed, User, _user, login as legacy_login, scope_of
+from gridoffice.changes import Changes, writes
 
 THROTTLE_SUFFIX = ".logins"
 FREE_FAILURES = 3  # tries before the first wait: a typo or two costs nothing
@@ -150,6 +151,7 @@ def _readonly_uri(db: Database) -> bool:
         return True
 
 
+@writes(Changes.NONE)
 def authenticate(db: Database, name: str, *, record: bool = True) -> User:
     """The user named `name` on an unlocked file, made the connection's actor; the key slot has
     already proven the password, so only the account's state is checked here."""
@@ -201,6 +203,7 @@ def default_opener(path: Path) -> Database:
     return connect(path)
 
 
+@writes(Changes.NONE)
 def log_in(path: str | Path, name: str, password: str, *,
            opener: Callable[[Path], object] = default_opener, now: float | None = None) -> Session:
     """Throttle, unlock, open with `opener(path)`, authenticate. Raises LoginFailed (or Throttled)

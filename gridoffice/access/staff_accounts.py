@@ -11,6 +11,7 @@ from gridoffice.errors import NotFound, RuleViolation
 from gridoffice.i18n import tr
 from gridoffice.store.db import now
 from gridoffice.access.scope import Scope
+from gridoffice.changes import Changes, writes
 
 
 def staff_of(db: Database, user_id: int | None) -> int | None:
@@ -27,6 +28,7 @@ def links(db: Database) -> dict[int, int]:
     return dict(db.execute("SELECT id, staff_id FROM users WHERE staff_id IS NOT NULL").fetchall())
 
 
+@writes(Changes.STAFF)
 def link(db: Database, user_id: int, staff_id: int | None, *, by: Scope) -> None:
     """Make the account this staff member's (None: nobody's); an administrator's task, audited."""
     by.require("manage_users")

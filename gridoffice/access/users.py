@@ -23,6 +23,7 @@ from gridoffice.errors import GridOfficeError, NotFound, PermissionDenied, Valid
 from gridoffice.i18n import tr
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.access.scope import Scope, bind
+from gridoffice.changes import Changes, writes
 
 # scrypt cost: ~50 ms and 16 MB per check on an old office PC; slows guessing, not the clerk.
 _N, _R, _P = 2 ** 14, 8, 1
@@ -177,6 +178,7 @@ def check_new_account(name: str, password: str) -> str:
     return name
 
 
+@writes(Changes.NONE)
 def create_user(db: Database, name: str, password: str, role: str, *, by: Scope, display_name: str = "",
                 org_id: int | None = None) -> int:
     """A new account, made by a user whose role may manage users."""
@@ -204,6 +206,7 @@ def _create_user(db: Database, name: str, password: str, role: str, *, display_n
     return user_id
 
 
+@writes(Changes.NONE)
 def create_first_admin(db: Database, name: str, password: str, display_name: str = "") -> int:
     if not needs_first_admin(db):
         raise PermissionDenied(tr("系统管理员已经存在；新用户请由管理员在“用户管理”中添加"))
@@ -217,6 +220,7 @@ _DUMMY_HASH = ("scrypt$16384$8$1$92d3ee11062a6add9c32f2c3488f6560$"
                "f6451b7124c4c36d392e54052de94e317dfef28191f5b2b487f6adee3400333e")
 
 
+@writes(Changes.NONE)
 def login(db: Database, name: str, password: str) -> User:
     """Check a name and password against the stored hash (an office not yet encrypted, or one in
     memory); on success the user becomes the actor of this connection. An unknown name costs the
@@ -257,6 +261,7 @@ def _update(db: Database, user_id: int, changes: dict, action: str, audit_values
         trail.record(db, action, "users", user_id, new=audit_values if audit_values is not None else changes)
 
 
+@writes(Changes.NONE)
 def change_password(db: Database, user_id: int, old_password: str, new_password: str) -> None:
     stored = db.execute("SELECT password_hash FROM users WHERE id = ?", [user_id]).fetchone()
     if stored is None:
@@ -268,6 +273,7 @@ def change_password(db: Database, user_id: int, old_password: str, new_password:
     _set_slot(db, get_user(db, user_id).name, new_password)
 
 
+@writes(Changes.NONE)
 def reset_password(db: Database, admin: User, user_id: int, new_password: str) -> None:
     """An administrator sets a new password; a disabled account stays disabled."""
     require(admin, "manage_users")
@@ -278,6 +284,7 @@ def reset_password(db: Database, admin: User, user_id: int, new_password: str) -
         _set_slot(db, user.name, new_password)
 
 
+@writes(Changes.NONE)
 def recover_admin_password(db: Database, name: str, new_password: str) -> User:
     """After the recovery code opened the file: a new password for an active administrator."""
     row = db.execute(f"SELECT {_COLUMNS} FROM users WHERE name = ?", [clean_text(name)]).fetchone()
@@ -291,6 +298,7 @@ def recover_admin_password(db: Database, name: str, new_password: str) -> User:
     return user
 
 
+@writes(Changes.NONE)
 def set_role(db: Database, admin: User, user_id: int, role: str, org_id: int | None = None) -> None:
     require(admin, "manage_users")
     _check_role(db, role, org_id)
@@ -299,12 +307,14 @@ def set_role(db: Database, admin: User, user_id: int, role: str, org_id: int | N
     _update(db, user_id, {"role": role, "org_id": org_id}, "user_role")
 
 
+@writes(Changes.NONE)
 def set_display_name(db: Database, admin: User, user_id: int, display_name: str) -> None:
     """The account's real name (姓名), signed on reports and comments when it is linked to no staff member."""
     require(admin, "manage_users")
     _update(db, user_id, {"display_name": clean_field(display_name, "display_name")}, "user_display_name")
 
 
+@writes(Changes.NONE)
 def disable_user(db: Database, admin: User, user_id: int) -> None:
     """Accounts are never deleted: their name stays readable in the audit trail."""
     require(admin, "manage_users")

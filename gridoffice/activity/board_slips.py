@@ -23,6 +23,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.access.scope import Scope, writable
 from gridoffice.store.where import Where
+from gridoffice.changes import Changes, writes
 
 KINDS = {"board": "民情留言板", "slip": "民情抄送单"}
 PREFIX = {"board": "留言", "slip": "抄送"}
@@ -56,6 +57,7 @@ def _kind(kind: str) -> str:
     return kind
 
 
+@writes(Changes.NEEDS)
 def add(db: Database, kind: str, *, received_on: object, content: str, sender: str = "", addressee: str = "",
         household_number: str = "", grid_id: int | None = None, today: dt.date | None = None) -> int:
     """Register a message or a slip; returns its id. A slip names who wrote it and to whom it is copied."""
@@ -98,6 +100,7 @@ def _open(db: Database, item_id: int) -> dict:
                                     refusal=tr("{number}已处理（{status}），不能重复处理"), labels=STATUS)
 
 
+@writes(Changes.NEEDS)
 def answer(db: Database, item_id: int, reply: str, *, today: dt.date | None = None) -> None:
     """Answered without a matter (a question explained, a suggestion noted): the reply is kept."""
     reply = clean_field(reply, "matter_note", "reply", multiline=True)
@@ -110,6 +113,7 @@ def answer(db: Database, item_id: int, reply: str, *, today: dt.date | None = No
                        "answer_board_slip", old=row)
 
 
+@writes(Changes.NEEDS | Changes.MATTERS)
 def to_matter(db: Database, item_id: int, *, category_id: int, grade: str, title: str,
               now: dt.datetime | str | None = None) -> int:
     """Take the entry in as a matter (渠道 留言板 or 抄送单), linked both ways; returns the matter id."""
@@ -125,6 +129,7 @@ def to_matter(db: Database, item_id: int, *, category_id: int, grade: str, title
         return matter_id
 
 
+@writes(Changes.NEEDS)
 def to_need(db: Database, item_id: int, *, staff_id: int | None = None, today: dt.date | None = None) -> int:
     """Take the entry in as a need of its household (居民需求日志, closed when solved); returns the need id."""
     with db.atomic():

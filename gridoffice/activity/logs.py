@@ -22,6 +22,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.access.scope import Scope, writable_household, writable_matter, writable_staff
 from gridoffice.store.where import Where
+from gridoffice.changes import Changes, writes
 
 NEED_STATUS = {"open": "未解决", "solved": "已解决"}
 
@@ -77,6 +78,7 @@ def _staff(db: Database, staff_id: int | None) -> dict:
     return row
 
 
+@writes(Changes.LOGS)
 def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, household_ids=(), matter_ids=(),
               today: dt.date | None = None) -> int:
     """One dated entry of a staff member's log, with the households and matters it concerns; a user
@@ -114,6 +116,7 @@ def add_entry(db: Database, staff_id: int, entry_date: object, text: str, *, hou
     return entry_id
 
 
+@writes(Changes.LOGS)
 def add_comment(db: Database, entry_id: int, text: str, *, author: str | None = None,
                 author_staff_id: int | None = None) -> int:
     """A leader's comment (点评) on an entry; the author defaults to the signed-in user's real name
@@ -223,6 +226,7 @@ def check_need_text(text: object) -> str:
     return content
 
 
+@writes(Changes.NEEDS)
 def add_need(db: Database, household_id: int, content: str, *, staff_id: int | None = None,
              visit_id: int | None = None, raised_on: object = None, today: dt.date | None = None) -> int:
     """Open a need in the needs log; returns its id."""
@@ -255,6 +259,7 @@ def _open_need(db: Database, need_id: int) -> dict:
     return row
 
 
+@writes(Changes.NEEDS)
 def solve_need(db: Database, need_id: int, solution: str, *, solved_on: object = None,
                today: dt.date | None = None) -> None:
     """Close a need (注销) with how it was solved."""
@@ -273,6 +278,7 @@ def solve_need(db: Database, need_id: int, solution: str, *, solved_on: object =
         trail.record(db, "solve_need", "needs", need_id, old={k: row[k] for k in changes}, new=changes)
 
 
+@writes(Changes.NEEDS | Changes.MATTERS)
 def need_to_matter(db: Database, need_id: int, *, category_id: int, grade: str, title: str = "",
                    taker_staff_id: int | None = None, now: dt.datetime | str | None = None) -> int:
     """Take an open need in as a matter (source 上门走访 when it came from a visit); returns the matter id.

@@ -26,6 +26,7 @@ from gridoffice.normalize import clean_field
 from gridoffice.org.regions import get_unit, tree_keys
 from gridoffice.access.scope import Scope, acting, org_in, writable
 from gridoffice.store.where import Where
+from gridoffice.changes import Changes, writes
 
 SITUATIONS_KEY = "must_visit_situations"
 # The office's own defaults (the source, 淳安县's “八个一、十必访”, does not list the ten): what
@@ -69,6 +70,7 @@ def _office_wide(db: Database, what: str) -> None:
         raise PermissionDenied(tr("{what}全单位通用，只有工作人员、领导和管理员可以修改").format(what=tr(what)))
 
 
+@writes(Changes.VISITS)
 def set_situations(db: Database, items: list[tuple[object, object]]) -> None:
     """Replace the office's list with (name, days) rows; checked before anything is written."""
     _office_wide(db, "必访情形")
@@ -92,6 +94,7 @@ def set_situations(db: Database, items: list[tuple[object, object]]) -> None:
                      new={"situations": clean})
 
 
+@writes(Changes.VISITS)
 def record(db: Database, household_id: int, situation: str, *, noted_on: object, note: str = "",
            today: dt.date | None = None) -> int:
     """A must-visit situation of a household, noted on a day (not in the future); returns its id."""
@@ -112,6 +115,7 @@ def record(db: Database, household_id: int, situation: str, *, noted_on: object,
             "status": "open", "recorded_at": db_now(), "recorded_by": trail.actor(db)}, "record_must_visit")
 
 
+@writes(Changes.VISITS)
 def record_for_number(db: Database, number: str, situation: str, *, noted_on: object, note: str = "",
                       today: dt.date | None = None) -> int:
     """record() for the household a clerk names by its number (户号)."""
@@ -123,6 +127,7 @@ def record_for_number(db: Database, number: str, situation: str, *, noted_on: ob
     return record(db, row[0], situation, noted_on=noted_on, note=note, today=today)
 
 
+@writes(Changes.VISITS)
 def cancel(db: Database, must_visit_id: int, reason: str) -> None:
     """Withdraw a must-visit recorded by mistake; the row stays, with the reason."""
     reason = clean_field(reason, "reason")
@@ -186,6 +191,7 @@ class GridCoverage:
     visited: int  # households visited within the campaign's dates
 
 
+@writes(Changes.VISITS)
 def plan_campaign(db: Database, name: str, *, start_on: object, end_on: object, org_id: int | None = None,
                   note: str = "") -> int:
     """A collective visit campaign over a unit's subtree (None: the whole office) and a date range."""
@@ -231,6 +237,7 @@ def _grids(db: Database, org_id: int | None, org_ids: frozenset[int] | None) -> 
         f"AND {org_in('u.id', org_ids)}", params)), key=lambda r: keys[r[0]])
 
 
+@writes(Changes.VISITS)
 def assign(db: Database, campaign_id: int, grid_id: int, staff_id: int) -> None:
     """Who answers for one grid in a campaign (replacing whoever did)."""
     with db.atomic():

@@ -21,6 +21,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.org.regions import tree_keys
 from gridoffice.access.scope import Scope, writable
+from gridoffice.changes import Changes, writes
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,7 @@ def _active_team(db: Database, team_id: int) -> dict:
     return team
 
 
+@writes(Changes.TEAMS)
 def record(db: Database, team_id: int, month: str, score: object, *, reviewer_team_id: int | None = None,
            note: str = "", today: dt.date | None = None) -> int:
     """Record (or correct) one score of a team's month: its self-assessment when `reviewer_team_id` is

@@ -30,6 +30,7 @@ from gridoffice.access.scope import Scope, writable
 from gridoffice.store.where import Where
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.vocab import CONTACT_CLASSES
+from gridoffice.changes import Changes, writes
 
 KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走访"}
 # Days between visits per contact class: class 1 monthly, class 2 every two months, class 3 quarterly.
@@ -106,6 +107,7 @@ def visit_rules(db: Database) -> dict[int, int]:
     return rules
 
 
+@writes(Changes.VISITS)
 def set_visit_rule(db: Database, contact_class: int, days: object) -> None:
     if contact_class not in CONTACT_CLASSES:
         raise ValidationError("contact_class", tr("联系户类别只能是一类、二类或三类"))
@@ -318,6 +320,7 @@ def check_learned(text: object) -> str:
     return learned
 
 
+@writes(Changes.VISITS)
 def record_visit(db: Database, *, staff_id: int, household_ids, visited_on: object, kind: str = "routine",
                  learned: str = "", needs: list[tuple[int, str]] = (), today: dt.date | None = None) -> int:
     """Record one visit round; `needs` are (household_id, what the household needs), each opened in the
@@ -358,6 +361,7 @@ class VisitInput:
     need: str = ""
 
 
+@writes(Changes.VISITS)
 def record_week(db: Database, staff_id: int, lines: list[VisitInput], *, today: dt.date | None = None) -> list[int]:
     """Record a paper week in one transaction: all lines or none. A refused line is named by its
     position (第N行) in the message, so the clerk knows which one to correct."""
@@ -376,6 +380,7 @@ def record_week(db: Database, staff_id: int, lines: list[VisitInput], *, today: 
     return ids
 
 
+@writes(Changes.VISITS)
 def void_visit(db: Database, visit_id: int, reason: str) -> None:
     """A visit entered by mistake stops counting; it stays on file with the reason."""
     reason = clean_field(reason, "reason")

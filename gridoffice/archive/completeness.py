@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from gridoffice.i18n import tr
 from gridoffice.access.scope import Scope
 from gridoffice.vocab import SEX
+from gridoffice.changes import Changes, writes
 
 # Problem kinds in the order they are reported, with the heading a list shows for each.
 KINDS = {
@@ -354,6 +355,7 @@ def found(db: Database, today: dt.date) -> Kept:
     return Kept(key or "", day, until, tuple(Found(p.kind, p.table, p.row_id) for p in problems))
 
 
+@writes(Changes.NONE)
 def keep(db: Database, kept: Kept) -> None:
     """Keep a fresh result in the file, unless the file changed since it was found (a write connection)."""
     if not kept.fresh or not kept.key or state_key(db) != kept.key:

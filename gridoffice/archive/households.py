@@ -24,6 +24,7 @@ from gridoffice.normalize import check_length, clean_field, clean_text, normaliz
 from gridoffice.archive.people import Person, PersonInput, columns, persons_of, relation_code, validate_person
 from gridoffice.access.scope import Scope, writable
 from gridoffice.vocab import CONTACT_CLASS_SHORT, CONTACT_CLASSES, HOUSEHOLD_STATUS, PERSON_STATUS
+from gridoffice.changes import ARCHIVE, Changes, writes
 
 
 @dataclass(frozen=True)
@@ -244,6 +245,7 @@ def next_number(db: Database, org_id: int | None) -> str:
         serial += 1
 
 
+@writes(ARCHIVE)
 def create_household(db: Database, *, org_id: int | None, head: PersonInput | int, number: str | None = None,
                      address: str = "", phone: str = "", contact_class: int | str = 3, notes: str = "",
                      today: dt.date | None = None) -> int:
@@ -265,6 +267,7 @@ def create_household(db: Database, *, org_id: int | None, head: PersonInput | in
     return household_id
 
 
+@writes(Changes.HOUSEHOLDS)
 def update_household(db: Database, household_id: int, *, number: str | None = None, address: str | None = None,
                      phone: str | None = None, contact_class: int | str | None = None, notes: str | None = None,
                      representative_id: int | None = None) -> None:
@@ -289,6 +292,7 @@ def update_household(db: Database, household_id: int, *, number: str | None = No
             finder.reindex(db, household_ids=[household_id])
 
 
+@writes(ARCHIVE)
 def add_member(db: Database, household_id: int, person: PersonInput | int, relation: str,
                *, today: dt.date | None = None) -> int:
     """A new member (a new person, or one registered outside any household); returns the person id."""
@@ -317,6 +321,7 @@ def _hand_over_head(db: Database, household: dict, leaving: dict, new_head_id: i
     return new_head_id
 
 
+@writes(ARCHIVE)
 def remove_member(db: Database, household_id: int, person_id: int, *, to_household_id: int | None = None,
                   relation: str | None = None, new_head_id: int | None = None, relations: dict | None = None,
                   day: object | None = None, today: dt.date | None = None) -> None:
@@ -355,6 +360,7 @@ def remove_member(db: Database, household_id: int, person_id: int, *, to_househo
                        household_ids=touched)
 
 
+@writes(ARCHIVE)
 def change_head(db: Database, household_id: int, new_head_id: int, old_head_relation: str,
                 *, relations: dict | None = None) -> None:
     """Make another member the head; the old head (or heads, in broken data) gets `old_head_relation`."""
@@ -375,6 +381,7 @@ def change_head(db: Database, household_id: int, new_head_id: int, old_head_rela
         finder.reindex(db, person_ids=[new_head_id, *old_heads, *relabel], household_ids=[household_id])
 
 
+@writes(Changes.HOUSEHOLDS)
 def move_household(db: Database, household_id: int, org_id: int) -> None:
     """Put the household under another grid or unit."""
     with db.atomic():
@@ -384,6 +391,7 @@ def move_household(db: Database, household_id: int, org_id: int) -> None:
             finder.reindex(db, household_ids=[household_id])
 
 
+@writes(ARCHIVE)
 def split_household(db: Database, household_id: int, member_ids, new_head_id: int, *,
                     relations: dict | None = None, remaining_head_id: int | None = None,
                     number: str | None = None, org_id: int | None = None, address: str | None = None,
@@ -448,6 +456,7 @@ def split_household(db: Database, household_id: int, member_ids, new_head_id: in
     return new_id
 
 
+@writes(ARCHIVE | Changes.CONTACTS)
 def merge_households(db: Database, source_id: int, target_id: int, relations: dict, *,
                      day: object | None = None, today: dt.date | None = None) -> None:
     """All active members of `source_id` join `target_id` with the given relations; the source is dissolved."""
@@ -472,6 +481,7 @@ def merge_households(db: Database, source_id: int, target_id: int, relations: di
         finder.reindex(db, person_ids=movers, household_ids=[source_id, target_id])
 
 
+@writes(ARCHIVE | Changes.CONTACTS)
 def move_out(db: Database, household_id: int, *, day: object | None = None, today: dt.date | None = None) -> None:
     """The whole household moves away: it and its active members are marked moved out."""
     day = _day(day, today)
@@ -487,6 +497,7 @@ def move_out(db: Database, household_id: int, *, day: object | None = None, toda
         finder.reindex(db, person_ids=members, household_ids=[household_id])
 
 
+@writes(ARCHIVE | Changes.CONTACTS)
 def record_death(db: Database, person_id: int, *, day: object | None = None, new_head_id: int | None = None,
                  relations: dict | None = None, today: dt.date | None = None) -> None:
     """Mark a person deceased. A head's death needs `new_head_id` unless nobody else is left,

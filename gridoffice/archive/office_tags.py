@@ -23,6 +23,7 @@ from gridoffice.i18n import tr
 from gridoffice.normalize import clean_field
 from gridoffice.access.scope import Scope, acting, readable_household, writable
 from gridoffice.vocab import HOUSEHOLD_TAGS, OFFICE_TAG_PREFIX, SENSITIVE_OFFICE_PREFIX, SENSITIVE_TAGS, TAGS
+from gridoffice.changes import Changes, writes
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def _office_wide(db: Database) -> None:
         raise PermissionDenied(tr("增设或停用名册会影响全部网格，请由负责全部网格的工作人员办理"))
 
 
+@writes(Changes.TAGS)
 def add_register(db: Database, name: str, *, sensitive: bool = False) -> str:
     """A register of the office's own; returns its code."""
     name = clean_field(name, "register_name", "name")
@@ -80,6 +82,7 @@ def add_register(db: Database, name: str, *, sensitive: bool = False) -> str:
     return code
 
 
+@writes(Changes.TAGS)
 def retire_register(db: Database, code: str) -> None:
     """The register takes no new entries; the ones it has stay."""
     with db.atomic():
@@ -142,6 +145,7 @@ def _household_for_write(db: Database, household_id: int) -> dict:
     return household
 
 
+@writes(Changes.HOUSEHOLDS | Changes.TAGS)
 def add_household_tag(db: Database, household_id: int, tag: str, *, since: str | None = None, note: str = "",
                       today: dt.date | None = None) -> int:
     """Record the household as 低保户 or 困难户 from `since` (default today)."""
@@ -159,6 +163,7 @@ def add_household_tag(db: Database, household_id: int, tag: str, *, since: str |
             "note": clean_field(note, "tag_note", "note")}, "add_household_tag")
 
 
+@writes(Changes.HOUSEHOLDS | Changes.TAGS)
 def end_household_tag(db: Database, household_id: int, tag: str, *, until: str | None = None,
                       today: dt.date | None = None) -> None:
     code = _household_code(tag)

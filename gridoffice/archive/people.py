@@ -21,6 +21,7 @@ from gridoffice.normalize import clean_field, clean_text, normalize_phone, requi
 from gridoffice.access.scope import Scope, readable_household, writable
 from gridoffice.archive.tag_entries import tag_code
 from gridoffice.vocab import PERSON_STATUS, POLITICAL_STATUS, RELATIONS, RESIDENCE, SEX, code_of
+from gridoffice.changes import ARCHIVE, Changes, writes
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def columns(cleaned: PersonInput) -> dict:
     return values
 
 
+@writes(ARCHIVE)
 def add_person(db: Database, person: PersonInput, *, today: dt.date | None = None) -> int:
     """Register a person who belongs to no household yet (households.add_member places them).
 
@@ -189,6 +191,7 @@ def persons_of(db: Database, household_id: int, *, scope: Scope) -> list[Person]
     return [Person(*r) for r in rows]
 
 
+@writes(Changes.PERSONS)
 def update_person(db: Database, person_id: int, *, today: dt.date | None = None, **changes) -> list[str]:
     """Change some fields of a person; returns warnings. Changing who is head goes through households."""
     unknown = set(changes) - set(_INPUT_FIELDS)
@@ -236,6 +239,7 @@ def _tag_code(db: Database, tag: str) -> str:
     return code
 
 
+@writes(Changes.PERSONS | Changes.TAGS)
 def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None, note: str = "",
             today: dt.date | None = None) -> int:
     """Put a person on a special-group register from `since` (default today)."""
@@ -256,6 +260,7 @@ def add_tag(db: Database, person_id: int, tag: str, *, since: str | None = None,
     return tag_id
 
 
+@writes(Changes.PERSONS | Changes.TAGS)
 def end_tag(db: Database, person_id: int, tag: str, *, until: str | None = None,
             today: dt.date | None = None) -> None:
     """Take a person off a register; the entry stays with its end date."""

@@ -17,6 +17,7 @@ from gridoffice.audit.trail import Entry
 from gridoffice.i18n import tr
 from gridoffice.access.scope import Scope
 from gridoffice.store.where import Where
+from gridoffice.changes import Changes, writes
 
 ACTION_LABELS = {
     "create": "新增",
@@ -110,6 +111,7 @@ def action_label(code: str) -> str:
     return tr(text) if text else code
 
 
+@writes(Changes.NONE)
 def record_export(db: Database, kind: str, path: str, rows: int, *, unmasked: bool = False,
                   reason: str = "") -> int:
     """One entry per written file: what kind, where, how many records, whether numbers were clear and why."""
@@ -120,6 +122,7 @@ def record_export(db: Database, kind: str, path: str, rows: int, *, unmasked: bo
         return trail.record(db, "export", None, None, new=new)
 
 
+@writes(Changes.NONE)
 def record_print(db: Database, kind: str, rows: int, *, table: str | None = None, row_id: int | None = None) -> int:
     with db.atomic():
         return trail.record(db, "print", table, row_id, new={"kind": kind, "rows": rows})

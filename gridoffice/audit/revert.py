@@ -32,6 +32,7 @@ from sqlite_utils import Database
 
 from gridoffice.archive import office_tags
 from gridoffice.audit import trail
+from gridoffice.changes import Changes, collect, report
 from gridoffice.matters import rules
 from gridoffice.search import index
 from gridoffice.consolidation import last_sent_entry
@@ -65,10 +66,12 @@ _REMARKS = {"matters": {"note"}}
 
 @dataclass(frozen=True)
 class Run:
-    """Audit entries after `after` up to and including `upto`: one operation's."""
+    """Audit entries after `after` up to and including `upto`: one operation's, and what it changed
+    (gridoffice.changes: its reverts report the same)."""
 
     after: int
     upto: int
+    changes: Changes = Changes.NONE
 
 
 def head(db: Database) -> int:
@@ -77,10 +80,10 @@ def head(db: Database) -> int:
 
 def run_of(db: Database, operation, *args, **kwargs):
     """Call operation(db, ...) in one transaction; returns (its result, the Run of its entries)."""
-    with db.atomic():
+    with db.atomic(), collect() as seen:
         after = head(db)
         result = operation(db, *args, **kwargs)
-        return result, Run(after, head(db))
+        return result, Run(after, head(db), seen.flags)
 
 
 def revert(db: Database, run: Run) -> Run:
@@ -116,7 +119,8 @@ def revert(db: Database, run: Run) -> Run:
                     _update(db, table, row_id, current, old, step=action != "undo" and "event" in new)
                     touched.note(table, row_id, current, old)
             touched.reindex(db)
-            return Run(after, head(db))
+            report(run.changes)
+            return Run(after, head(db), run.changes)
     except sqlite3.IntegrityError:
         raise RuleViolation(tr("这项操作之后已有其他记录用到了它，不能撤销")) from None
 

@@ -33,6 +33,7 @@ from gridoffice.matters.settings import (GRADE_HANDLER, GRADES, Category, TimeLi
                                          rename_category, retire_category, set_time_limit, time_limit, time_limits)
 from gridoffice.normalize import check_length, clean_field, clean_text, normalize_phone
 from gridoffice.access.scope import writable_matter
+from gridoffice.changes import Changes, writes
 
 SOURCES = {"visit": "上门走访", "phone": "电话", "sms": "短信", "walk_in": "来访", "board": "留言板",
            "meeting": "会议", "slip": "抄送单"}
@@ -267,6 +268,7 @@ def _staff_name(db: Database, staff_id: int | None, field: str) -> str:
     return row[0]
 
 
+@writes(Changes.MATTERS)
 def intake(db: Database, *, source: str, category_id: int, grade: str, title: str, content: str = "",
            person_id: int | None = None, household_id: int | None = None, grid_id: int | None = None,
            resident_name: str = "", resident_phone: str = "", taker_staff_id: int | None = None,
@@ -425,6 +427,7 @@ def _write(db: Database, row: dict, changes: dict, action: str, at: str, by: str
                      new={**changes, "event": event, **({"note": note} if note else {})})
 
 
+@writes(Changes.MATTERS)
 def transition(db: Database, matter_id: int, action: str, *, note: str = "", at: str | dt.datetime | None = None,
                by: str | None = None, staff_id: int | None = None, dept: str = "",
                satisfaction: str | None = None, resident_score: int | str | None = None,
@@ -497,6 +500,7 @@ def _side_step(db: Database, matter_id: int, action: str, note: str, at, by, now
     return row, fmt_ts(when), note
 
 
+@writes(Changes.MATTERS)
 def transfer(db: Database, matter_id: int, *, reason: str, staff_id: int | None = None, dept: str = "",
              at=None, by: str | None = None, now=None) -> None:
     """Hand the matter to another person or department, saying why."""
@@ -509,6 +513,7 @@ def transfer(db: Database, matter_id: int, *, reason: str, staff_id: int | None 
     _write(db, row, changes, "transfer", stamp, by or trail.actor(db), reason, data, None)
 
 
+@writes(Changes.MATTERS)
 def regrade(db: Database, matter_id: int, *, grade: str, reason: str, at=None, by: str | None = None,
             now=None) -> None:
     """Change the grade; the deadlines follow the new grade's limits from the same starting point."""
@@ -526,6 +531,7 @@ def regrade(db: Database, matter_id: int, *, grade: str, reason: str, at=None, b
            {"from": row["grade"], "to": grade}, None)
 
 
+@writes(Changes.MATTERS)
 def promise(db: Database, matter_id: int, *, text: str, date: str | dt.date, at=None, by: str | None = None,
             now=None) -> None:
     """The public promise (承诺) of 一事一诺一评价: what will be done, and by which date."""
@@ -543,6 +549,7 @@ def promise(db: Database, matter_id: int, *, text: str, date: str | dt.date, at=
            text, {"date": day.isoformat()}, None)
 
 
+@writes(Changes.MATTERS)
 def add_note(db: Database, matter_id: int, note: str, *, at=None, by: str | None = None, now=None) -> None:
     """A progress record (e.g. a follow-up call) that does not change the state."""
     row, stamp, note = _side_step(db, matter_id, "note", note, at, by, now)
@@ -554,6 +561,7 @@ def week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
+@writes(Changes.MATTERS)
 def record_decision(db: Database, matter_id: int, week: str | dt.date, decision: str, *,
                     by: str | None = None, now=None) -> None:
     """The weekly meeting's decision on a matter; recording again for the same week replaces it."""

@@ -11,6 +11,7 @@ from gridoffice.store.db import now as db_now
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import check_length, clean_text
+from gridoffice.changes import Changes, writes
 
 GRADES = {"on_spot": "当场办结", "urgent": "紧急", "difficult": "疑难"}
 GRADE_HANDLER = {"on_spot": "受理人当场办理答复", "urgent": "值班干部及时办理答复",
@@ -60,6 +61,7 @@ def categories(db: Database, *, include_retired: bool = False) -> list[Category]
     return [Category(*r) for r in db.execute(sql + " ORDER BY sort, id").fetchall()]
 
 
+@writes(Changes.MATTERS | Changes.SETTINGS)
 def add_category(db: Database, name: str) -> int:
     name = _category_name(db, name)
     with db.atomic():
@@ -72,6 +74,7 @@ def add_category(db: Database, name: str) -> int:
     return new_id
 
 
+@writes(Changes.MATTERS | Changes.SETTINGS)
 def rename_category(db: Database, category_id: int, name: str) -> None:
     old = get_category(db, category_id)
     name = _category_name(db, name, category_id)
@@ -81,6 +84,7 @@ def rename_category(db: Database, category_id: int, name: str) -> None:
                      old={"name": old.name}, new={"name": name})
 
 
+@writes(Changes.MATTERS | Changes.SETTINGS)
 def retire_category(db: Database, category_id: int) -> None:
     """A retired category is no longer offered; matters already filed under it keep it."""
     old = get_category(db, category_id)
@@ -133,6 +137,7 @@ def time_limits(db: Database) -> list[TimeLimit]:
     return [TimeLimit(*r) for r in rows]
 
 
+@writes(Changes.MATTERS | Changes.SETTINGS)
 def set_time_limit(db: Database, grade: str, category_id: int, respond_hours: float, resolve_hours: float) -> None:
     """Set the limits of a grade (category_id 0) or of one category within it; new matters use them."""
     check_grade(grade)

@@ -21,6 +21,7 @@ from gridoffice.natural import natural_key
 from gridoffice.normalize import check_length, clean_field, clean_text
 from gridoffice.access.scope import Scope, acting, writable
 from gridoffice.vocab import LEVEL_RANK, ORG_LEVELS
+from gridoffice.changes import Changes, writes
 
 _COLUMNS = "id, parent_id, level, code, name, path, grid_id, sort, status, retired_at"
 
@@ -187,6 +188,7 @@ def _writable_unit(db: Database, unit_id: int | None) -> None:
         user.refuse(edit=True)
 
 
+@writes(Changes.ORG)
 def create_unit(db: Database, parent_id: int | None, level: str, name: str, code: str | None = None,
                 *, sort: int = 0) -> int:
     name = _clean_name(name)
@@ -210,6 +212,7 @@ def create_unit(db: Database, parent_id: int | None, level: str, name: str, code
     return new_id
 
 
+@writes(Changes.ORG)
 def rename_unit(db: Database, unit_id: int, name: str, code: str | None = None, *, sort: int | None = None) -> None:
     """Give a node a new name (and, when given, a new code or sort position)."""
     name = _clean_name(name)
@@ -225,6 +228,7 @@ def rename_unit(db: Database, unit_id: int, name: str, code: str | None = None, 
         records.update(db, "org_units", unit_id, changes, "rename_unit")
 
 
+@writes(Changes.ORG)
 def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
     """Hang a node and its whole subtree under another parent; paths and grids follow."""
     with db.atomic():
@@ -260,6 +264,7 @@ def move_unit(db: Database, unit_id: int, new_parent_id: int | None) -> None:
         finder.reindex(db, unit_ids=[unit_id])
 
 
+@writes(Changes.ORG)
 def retire_unit(db: Database, unit_id: int, *, day: object | None = None, today: dt.date | None = None) -> int:
     """Retire a node and its active descendants; refused while active households remain inside.
 
@@ -332,6 +337,7 @@ def counts(db: Database, scope: Scope) -> dict[int, Counts]:
     return {unit_id: Counts(h, p) for unit_id, (h, p) in totals.items() if scope.sees(unit_id)}
 
 
+@writes(Changes.ORG | Changes.SETTINGS)
 def set_office(db: Database, name: str, org_id: int | None) -> None:
     """The office's name and its node in the tree (the root of what it manages)."""
     name = clean_field(name, "office_name")

@@ -18,6 +18,7 @@ from gridoffice.normalize import clean_field, clean_text, normalize_phone, requi
 from gridoffice.access.scope import Scope, acting, readable_household, readable_staff, writable, writable_household, writable_staff
 from gridoffice.store.where import Where
 from gridoffice.vocab import POLITICAL_STATUS, STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, code_of, label
+from gridoffice.changes import Changes, writes
 
 STAFF_STATUS = {"active": "在岗", "left": "已离岗"}
 
@@ -128,6 +129,7 @@ def staff_list(db: Database, *, scope: Scope, org_id: int | None = None, kind: s
     return [Staff(*r) for r in db.execute(sql, where.params)]
 
 
+@writes(Changes.STAFF)
 def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: int | None = None,
               person_id: int | None = None, notes: str = "") -> int:
     values = {
@@ -146,6 +148,7 @@ def add_staff(db: Database, name: str, kind: str, *, phone: str = "", org_id: in
     return staff_id
 
 
+@writes(Changes.STAFF | Changes.TEAMS | Changes.CONTACTS)
 def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, **changes) -> None:
     """Change name, phone, kind, org_id, person_id, notes or status ('left' ends roles, teams, contacts)."""
     allowed = {"name", "phone", "kind", "org_id", "person_id", "notes", "status"}
@@ -185,6 +188,7 @@ def update_staff(db: Database, staff_id: int, *, today: dt.date | None = None, *
                     records.update(db, table, row_id, {"until": max(day, since or day)}, action)
 
 
+@writes(Changes.STAFF)
 def save_staff(db: Database, staff_id: int | None, *, name: str, kind: str, phone: str = "", notes: str = "",
                org_id: int | None = None, roles: object = (), resident: str | None = None,
                today: dt.date | None = None) -> int:
@@ -250,6 +254,7 @@ def resident_of(db: Database, staff_id: int, *, scope: Scope) -> tuple[str, str]
 
 # ---- roles ---------------------------------------------------------------------------------
 
+@writes(Changes.STAFF)
 def add_role(db: Database, staff_id: int, role: str, org_id: int | None = None, *, since: object | None = None,
              today: dt.date | None = None) -> int:
     code = code_of(STAFF_ROLES, role, "role", "职务", required=True)
@@ -278,6 +283,7 @@ def _end(db: Database, table: str, row_id: int, until: object | None, action: st
     return found
 
 
+@writes(Changes.STAFF)
 def end_role(db: Database, role_id: int, *, until: object | None = None, today: dt.date | None = None) -> None:
     with db.atomic():
         role = db.execute("SELECT staff_id, org_id FROM staff_roles WHERE id = ?", [role_id]).fetchone()
@@ -302,6 +308,7 @@ def _roles(db: Database, staff_id: int, *, include_ended: bool = False) -> list[
 
 # ---- teams ---------------------------------------------------------------------------------
 
+@writes(Changes.TEAMS)
 def create_team(db: Database, grid_id: int, name: str, *, duties: str = "") -> int:
     """A service team on a grid; `duties` is the free text of what it serves."""
     name = clean_field(name, "team_name", "name")
@@ -333,6 +340,7 @@ def teams_of(db: Database, grid_id: int, *, scope: Scope) -> list[Team]:
         "ORDER BY id", [grid_id])]
 
 
+@writes(Changes.TEAMS)
 def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = "", title: str = "",
                     since: object | None = None, today: dt.date | None = None) -> int:
     """`duty` is one of the five roles (TEAM_DUTIES); `title` is free text such as 团长."""
@@ -353,6 +361,7 @@ def add_team_member(db: Database, team_id: int, staff_id: int, *, duty: str = ""
                                                    "until": None}, "add_team_member")
 
 
+@writes(Changes.TEAMS)
 def end_team_member(db: Database, member_id: int, *, until: object | None = None,
                     today: dt.date | None = None) -> None:
     with db.atomic():
@@ -383,6 +392,7 @@ _CONTACT_SQL = (
 )
 
 
+@writes(Changes.CONTACTS)
 def link_contact(db: Database, staff_id: int, household_id: int, *, since: object | None = None,
                  today: dt.date | None = None) -> int:
     """Make a staff member the contact of a household (the 5–10 rule is reported by checks)."""
@@ -401,6 +411,7 @@ def link_contact(db: Database, staff_id: int, household_id: int, *, since: objec
     return contact_id
 
 
+@writes(Changes.CONTACTS)
 def unlink_contact(db: Database, staff_id: int, household_id: int, *, until: object | None = None,
                    today: dt.date | None = None) -> None:
     """End the link; it stays in the history with its end date."""
@@ -431,6 +442,7 @@ def contact_staff_of(db: Database, household_id: int, *, scope: Scope, include_e
         _CONTACT_SQL + f"WHERE c.household_id = ?{where} ORDER BY c.since, c.id", [household_id])]
 
 
+@writes(Changes.CONTACTS)
 def set_contacts(db: Database, staff_id: int, *, add: object = (), remove: object = (),
                  today: dt.date | None = None) -> None:
     """Link the households in `add` and end the links to those in `remove`, all or nothing."""

@@ -23,6 +23,7 @@ from gridoffice.errors import PermissionDenied, ValidationError
 from gridoffice.i18n import tr
 from gridoffice.org.regions import office, tree_keys
 from gridoffice.access.scope import Scope, acting
+from gridoffice.changes import Changes, writes
 
 TEMPLATE_KEY = "assessment_template"
 
@@ -75,6 +76,7 @@ def kind_text(ind: Indicator) -> str:
     return tr(KIND_TEXT[ind.kind])
 
 
+@writes(Changes.SETTINGS)
 def set_template(db: Database, items: list[tuple[str, object, object]]) -> None:
     """Replace the template with (code, target, weight) rows; checked before anything is written.
     The template scores every member and team of the office: only an administrator sets it."""

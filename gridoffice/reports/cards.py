@@ -26,6 +26,7 @@ from gridoffice.normalize import clean_field, clean_text, normalize_phone
 from gridoffice.org.regions import tree_keys
 from gridoffice.access.scope import Scope
 from gridoffice.vocab import STAFF_KINDS, STAFF_ROLES, TEAM_DUTIES, label
+from gridoffice.changes import Changes, writes
 
 LAYOUT_DIR = shipped.path(shipped.CARDS)
 LAYOUTS = {"service": "便民服务联系卡", "contact": "民情联系卡", "proxy": "党员代办卡"}
@@ -301,6 +302,7 @@ def office_for_cards(db: Database) -> Office:
     return Office(get_setting(db, "office_name", "") or "", _hotline(db))
 
 
+@writes(Changes.SETTINGS)
 def set_hotline(db: Database, phone: str) -> str:
     """The office's service hotline printed on every card; empty removes it. Short service numbers
     (12345, 96345) are hotlines too, so 3–6 digits pass as they are; anything else is a phone."""
@@ -322,6 +324,7 @@ def printer_offset(db: Database) -> tuple[float, float]:
     return float(x), float(y)
 
 
+@writes(Changes.SETTINGS)
 def set_printer_offset(db: Database, x_mm: object, y_mm: object) -> tuple[float, float]:
     values = []
     for field, name, value in (("offset_x", "左右偏移", x_mm), ("offset_y", "上下偏移", y_mm)):

@@ -16,6 +16,7 @@ from gridoffice.store.db import get_setting, set_setting
 from gridoffice.errors import ValidationError
 from gridoffice.i18n import tr
 from gridoffice.normalize import clean_text
+from gridoffice.changes import Changes, writes
 
 # Field code -> the label the wizard shows. Order is the order of the mapping list.
 FIELDS = {
@@ -204,6 +205,7 @@ def remembered(db: Database) -> dict[str, str]:
     return json.loads(raw) if raw else {}
 
 
+@writes(Changes.SETTINGS)
 def remember(db: Database, labels, mapping: dict[int, str]) -> None:
     """Keep the clerk's mapping for the next file; runs inside the caller's transaction.
 

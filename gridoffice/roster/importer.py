@@ -34,6 +34,7 @@ from gridoffice.roster.job import Job
 from gridoffice.roster.read import RawSheet, read_sheet_job
 from gridoffice.roster.result import ImportResult
 from gridoffice.access.scope import acting
+from gridoffice.changes import ROSTER, writes
 
 Progress = Generator[tuple[int, int, str], None, ImportResult]
 # An import is one transaction: its new rows' pages (about 60 MB for 150,000 persons) stay dirty
@@ -42,6 +43,7 @@ Progress = Generator[tuple[int, int, str], None, ImportResult]
 IMPORT_CACHE_MB = 256
 
 
+@writes(ROSTER)
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
     """Read a roster file and import it; see import_sheet for the options."""
     yield 0, 0, tr("正在读取“{name}”……").format(name=Path(path).name)
@@ -49,6 +51,7 @@ def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **o
     return (yield from import_sheet(db, raw, file_name=Path(path).name, **options))
 
 
+@writes(ROSTER)
 def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, mapping: dict[int, str] | None = None,
                  file_name: str = "", create_grids: bool = False, default_grid: str = "", dry_run: bool = False,
                  today: dt.date | None = None) -> Progress:

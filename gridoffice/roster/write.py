@@ -24,6 +24,7 @@ from gridoffice.roster.check import Row, Values
 from gridoffice.roster.plan import HouseholdOnRecord, Block, Planner, household_value
 from gridoffice.roster.result import SAMPLE_ROWS
 from gridoffice.store.schema import new_gids
+from gridoffice.changes import ROSTER, writes
 
 
 # A new person's columns from its checked values, in the order of Writer.write's INSERT.
@@ -250,6 +251,7 @@ def _variable_limit(db: Database) -> int:
     return getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) if getlimit else 32766
 
 
+@writes(ROSTER)
 def insert_rows(db: Database, target: str, one: str, rows: list[tuple]) -> None:
     """INSERT with many rows per statement (as many as SQLite takes parameters for): the
     statement runs without the GIL, so the worker thread's checks go on meanwhile."""

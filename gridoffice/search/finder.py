@@ -54,6 +54,7 @@ from gridoffice.search.index import (
     rebuild,
     reindex,
 )
+from gridoffice.changes import Changes, writes
 
 __all__ = ["FTS_OPTIONS", "HOUSEHOLD", "NUMBER_DIGITS", "PERSON", "Hit", "dirty_count", "fill", "number_digits",
            "number_refusal", "pending", "pending_notice", "query_problem", "rebuild", "reindex", "search"]
@@ -437,6 +438,7 @@ def pending_notice(db: Database) -> str | None:
     return tr("索引建立中：新导入的{n}条人员和户记录还搜不到，请稍候再搜").format(n=waiting)
 
 
+@writes(Changes.NONE)
 def search(
     db: Database,
     query: str,

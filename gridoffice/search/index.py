@@ -56,6 +56,7 @@ from sqlite_utils import Database
 from gridoffice.search import pinyin
 from gridoffice.normalize import PLAIN_CHINESE
 from gridoffice.i18n import tr
+from gridoffice.changes import Changes, writes
 
 # Prefix indexes up to six letters: a surname typed in pinyin ('zhang', 'wang') otherwise merges
 # the postings of thousands of full-name terms (12 ms at 50,000 households, 80 ms at 500,000).
@@ -368,6 +369,7 @@ def _docs(
 # --- writing the index ----------------------------------------------------------------------
 
 
+@writes(Changes.NONE)
 def rebuild(db: Database, *, today: dt.date | None = None) -> Generator[tuple[int, int, str], None, int]:
     """Index every person and household afresh, in one transaction; returns the documents written."""
     persons = db.execute("SELECT count(*) FROM persons").fetchone()[0]
@@ -410,6 +412,7 @@ class Documents:
         return json.dumps(dict(self._build.household(r, False) for r in rows), ensure_ascii=False)
 
 
+@writes(Changes.NONE)
 def write_documents(db: Database, batch: str) -> None:
     """Index a batch from Documents: one statement, so SQLite holds the GIL-free stretch for
     the whole batch instead of handing the GIL back and forth for every row. The rows must
@@ -418,6 +421,7 @@ def write_documents(db: Database, batch: str) -> None:
 
 
 @contextmanager
+@writes(Changes.NONE)
 def bulk_load(db: Database) -> Iterator[None]:
     """Index settings for loading many documents in the caller's transaction."""
     # FTS5 buffers 1 MB of postings before writing a segment, then merges segments over and
@@ -513,6 +517,7 @@ def _set_backlog(db: Database, ranges: list[list[int]]) -> None:
         db.execute("DELETE FROM settings WHERE key = ?", [BACKLOG])
 
 
+@writes(Changes.NONE)
 def defer(db: Database, persons: tuple[int, int] | None = None, households: tuple[int, int] | None = None) -> None:
     """Leave new rows (ids first to last, inclusive) to `fill`; call it in the transaction that
     inserts them."""
@@ -533,6 +538,7 @@ def _waiting(ranges: list[list[int]], rowid: int) -> bool:
     return any(first <= rowid <= last for first, last in ranges)
 
 
+@writes(Changes.NONE)
 def fill(db: Database, *, today: dt.date | None = None, batch: int = _BATCH
          ) -> Generator[tuple[int, int, str], None, int]:
     """Index the backlog, one committed transaction per batch; returns the rows indexed.

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
 )
 
 from gridoffice.reports import assessment as A
-from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 
 
@@ -115,4 +114,4 @@ class AssessmentTemplateDialog(QDialog):
             self.accept()
 
         self.ctx.write(lambda db: A.set_template(db, items), description=self.tr("修改考核模板"),
-                       changes=of_module(A), on_done=done, on_error=failed)
+                       on_done=done, on_error=failed)

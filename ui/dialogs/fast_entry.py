@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
 
 from gridoffice.activity import visits
 from gridoffice.search import finder
-from gridoffice.changes import of_module
 from gridoffice.errors import GridOfficeError
 from ui import undo
 from ui.background import LatestWorker
@@ -253,7 +252,7 @@ class FastEntryDialog(QDialog):
         lines = list(self.lines)
         staff_id = self.staff_id
         undo.operation(self.ctx, self.tr("录入{name}的一周走访（{n}条）").format(name=self.staff_name, n=len(lines)),
-                       lambda db: visits.record_week(db, staff_id, lines), changes=of_module(visits),
+                       lambda db: visits.record_week(db, staff_id, lines),
                        on_done=self._saved, on_error=self._failed)
 
     def _saved(self, ids: list[int]) -> None:

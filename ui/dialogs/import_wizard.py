@@ -20,8 +20,6 @@ from PySide6.QtWidgets import (
 from exports.import_report import write_report
 from gridoffice.archive import office_tags, tag_import
 from gridoffice.org import regions
-from gridoffice.changes import Changes
-from gridoffice.changes import of as changes_of
 from gridoffice.errors import GridOfficeError
 from gridoffice.roster.columns import FIELDS, Header, check_mapping, find_header, guess_mapping, remembered
 from gridoffice.roster.importer import import_sheet
@@ -449,7 +447,6 @@ class ImportWizard(QWizard):
                 on_error(self.tr("出错了：{err}").replace("{err}", str(exc)))
 
         self.job = self.ctx.run_job(job_factory, title, on_done=ok, on_error=failed, writes=writes,
-                                    changes=changes_of(self.job_function()) if writes else Changes.NONE,
                                     parent=self)
 
     def reject(self) -> None:

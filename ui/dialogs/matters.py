@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDateTim
 from gridoffice.matters import rules as M
 from gridoffice.archive import households, people
 from gridoffice.org import regions, staff
-from gridoffice.changes import Changes
 from ui.dialogs.common import combo, note_edit, short
 from ui.dialogs.write import WriteDialog
 from gridoffice.errors import PermissionDenied
@@ -107,7 +106,7 @@ class IntakeDialog(WriteDialog):
             received_at=self.received.dateTime().toPython(),
         )
         self.submit(lambda db: M.intake(db, **values), description=self.tr("受理事项“{title}”").format(
-            title=short(values["title"].strip())), changes=Changes.MATTERS, undoable=True)
+            title=short(values["title"].strip())), undoable=True)
 
 
 class StepDialog(WriteDialog):
@@ -187,7 +186,7 @@ class StepDialog(WriteDialog):
 
         # A resident's evaluation and the archiving are not the clerk's to take back (README, Design).
         self.submit(write, description=self.tr("{action}事项{number}").format(
-            action=self.tr(M.ACTIONS[action]), number=self.matter.number), changes=Changes.MATTERS,
+            action=self.tr(M.ACTIONS[action]), number=self.matter.number),
             undoable=action not in ("evaluate", "archive"))
 
 
@@ -317,7 +316,7 @@ class SettingsDialog(QDialog):
 
     def _write(self, fn, description: str) -> None:
         self.error.clear()
-        self.ctx.write(fn, description=description, changes=Changes.MATTERS, on_done=lambda _r: self.reload(),
+        self.ctx.write(fn, description=description, on_done=lambda _r: self.reload(),
                        on_error=lambda exc: self.error.setText(getattr(exc, "message", str(exc))))
 
     def _chosen(self) -> int | None:

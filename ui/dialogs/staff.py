@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
 
 from gridoffice import vocab
 from gridoffice.org import lists, regions, staff
-from gridoffice.changes import Changes
 from gridoffice.errors import ValidationError
 from gridoffice.normalize import normalize_phone
 from ui.dialogs.common import vocab_combo
@@ -99,7 +98,7 @@ class StaffDialog(WriteDialog):
         name = fields["name"].strip()
         self.submit(lambda db: staff.save_staff(db, staff_id, org_id=org_id, roles=roles, **fields),
                     description=(self.tr("新增工作人员{name}") if staff_id is None else self.tr("修改工作人员{name}")).format(
-                        name=name), changes=Changes.STAFF, undoable=True)
+                        name=name), undoable=True)
 
 
 class TeamDialog(WriteDialog):
@@ -121,7 +120,7 @@ class TeamDialog(WriteDialog):
         self.submit(lambda db, grid_id, name, duties: staff.create_team(db, grid_id, name, duties=duties),
                     self.grid.id, self.name.text(), self.duties.toPlainText(),
                     description=self.tr("新建服务团队{name}").format(name=self.name.text().strip()),
-                    changes=Changes.TEAMS, undoable=True)
+                    undoable=True)
 
 
 class TeamMemberDialog(WriteDialog):
@@ -156,5 +155,4 @@ class TeamMemberDialog(WriteDialog):
         self.submit(lambda db, team_id, sid, duty, title: staff.add_team_member(db, team_id, sid, duty=duty, title=title),
                     self.team.id, staff_id, self.duty.currentData(), self.title.text(),
                     description=self.tr("{name}加入{team}").format(name=self.member.currentText().split("（")[0],
-                                                                  team=self.team.name),
-                    changes=Changes.TEAMS, undoable=True)
+                                                                  team=self.team.name), undoable=True)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
 from gridoffice import vocab
 from gridoffice.access import staff_accounts, users
 from gridoffice.org import regions, staff
-from gridoffice.changes import of_module
 
 from ui.dialogs.common import ok_cancel
 from ui.widgets.search_combo import searchable
@@ -66,7 +65,7 @@ class UserForm(QDialog):
         self.ctx.write(lambda db: users.create_user(db, self.name.text(), self.password.text(), self.role.currentData(),
                                                     by=scope, display_name=self.display.text(),
                                                     org_id=self.org.currentData()),
-                       description=self.tr("添加用户"), changes=of_module(users), on_done=lambda _id: self.accept(),
+                       description=self.tr("添加用户"), on_done=lambda _id: self.accept(),
                        on_error=self._refused)
 
     def _refused(self, exc: BaseException) -> None:
@@ -207,7 +206,7 @@ class UsersDialog(QDialog):
         who = self.staff_names.get(staff_id, "") if staff_id is not None else ""
         scope = self.ctx.scope()
         self.ctx.write(lambda db: staff_accounts.link(db, chosen.id, staff_id, by=scope),
-                       description=self.tr("账号对应工作人员"), changes=of_module(staff_accounts),
+                       description=self.tr("账号对应工作人员"),
                        on_done=self._done(self.tr("账号“{user}”对应工作人员{staff}").format(user=chosen.name, staff=who)
                                           if who else self.tr("账号“{user}”不再对应工作人员").format(user=chosen.name)),
                        on_error=self._refused)

@@ -10,7 +10,6 @@ from PySide6.QtWidgets import (
 
 from gridoffice.activity import logs, visits
 from gridoffice.matters import rules as M
-from gridoffice.changes import Changes, of_module
 from gridoffice.vocab import CONTACT_CLASS_SHORT
 from ui.dialogs.common import short
 from ui.dialogs.write import WriteDialog
@@ -75,7 +74,7 @@ class VisitDialog(WriteDialog):
                                                    kind=kind, learned=learned, needs=needs),
                     description=self.tr("登记{name}走访{households}").format(
                         name=self.staff_name, households=households_text([self.numbers[h] for h in households])),
-                    changes=of_module(visits), undoable=True)
+                    undoable=True)
 
 
 class LogEntryDialog(WriteDialog):
@@ -107,7 +106,7 @@ class LogEntryDialog(WriteDialog):
         self.submit(lambda db: logs.add_entry(db, self.staff_id, day, text, household_ids=households,
                                               matter_ids=linked),
                     description=self.tr("写{name}{day}的民情日记").format(name=self.staff_name, day=day.isoformat()),
-                    changes=of_module(logs), undoable=True)
+                    undoable=True)
 
 
 class CommentDialog(WriteDialog):
@@ -132,8 +131,7 @@ class CommentDialog(WriteDialog):
         # Signed by the core with the real name of the account acting (its staff member's name).
         self.submit(lambda db: logs.add_comment(db, self.entry_id, text),
                     description=self.tr("点评{name}{day}的日志").format(name=self.entry.staff_name,
-                                                                     day=self.entry.entry_date),
-                    changes=of_module(logs), undoable=True)
+                                                                     day=self.entry.entry_date), undoable=True)
 
 
 class SolveNeedDialog(WriteDialog):
@@ -152,8 +150,7 @@ class SolveNeedDialog(WriteDialog):
         day, solution = self.day.date().toPython(), self.solution.text()
         self.submit(lambda db: logs.solve_need(db, self.need_id, solution, solved_on=day),
                     description=self.tr("注销户{n}的需求“{what}”").format(n=self.need.household_number,
-                                                                       what=short(self.need.content)),
-                    changes=of_module(logs), undoable=True)
+                                                                       what=short(self.need.content)), undoable=True)
 
 
 class NeedMatterDialog(WriteDialog):
@@ -183,8 +180,7 @@ class NeedMatterDialog(WriteDialog):
             return
         self.submit(lambda db: logs.need_to_matter(db, self.need_id, category_id=category, grade=grade, title=title),
                     description=self.tr("户{n}的需求“{what}”转为事项").format(n=self.need.household_number,
-                                                                         what=short(self.need.content)),
-                    changes=of_module(logs) | Changes.MATTERS, undoable=True)
+                                                                         what=short(self.need.content)), undoable=True)
 
 
 class VisitRulesDialog(WriteDialog):
@@ -215,5 +211,5 @@ class VisitRulesDialog(WriteDialog):
                     if visits.visit_rules(db)[cls] != days:
                         visits.set_visit_rule(db, cls, days)
 
-        self.submit(write, description=self.tr("修改走访周期"), changes=of_module(visits))
+        self.submit(write, description=self.tr("修改走访周期"))
 

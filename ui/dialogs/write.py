@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget,
 )
 
-from gridoffice import changes as core_changes
-from gridoffice.changes import Changes
 from gridoffice.errors import GridOfficeError, ValidationError
 from ui import undo
 
@@ -63,20 +61,17 @@ class WriteDialog(QDialog):
         """Subclasses collect their inputs and call submit()."""
         raise NotImplementedError
 
-    def submit(self, fn: Callable[..., Any], *args: Any, description: str, changes: Changes | None = None,
-               undoable: bool = False, initiator: object = None) -> None:
+    def submit(self, fn: Callable[..., Any], *args: Any, description: str, undoable: bool = False,
+               initiator: object = None) -> None:
         """Run fn(db, *args) on the writer; `undoable` puts it on the undo stack, named by `description`
-        (the Edit menu shows “撤销 <description>”), once it succeeded. `changes` and `initiator` as in
-        AppContext.write."""
+        (the Edit menu shows “撤销 <description>”), once it succeeded. `initiator` as in AppContext.write."""
         self.show_error("")
         self.buttons.setEnabled(False)
         if undoable:
-            if changes is None:
-                changes = core_changes.of(fn)
-            undo.operation(self.ctx, description, lambda db: fn(db, *args), changes=changes, initiator=initiator,
+            undo.operation(self.ctx, description, lambda db: fn(db, *args), initiator=initiator,
                            on_done=self._done, on_error=self.failed)
         else:
-            self.ctx.write(fn, *args, description=description, changes=changes, initiator=initiator,
+            self.ctx.write(fn, *args, description=description, initiator=initiator,
                            on_done=self._done, on_error=self.failed)
 
     def show_error(self, message: str, field: str | None = None) -> None:

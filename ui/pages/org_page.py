@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QHeaderView, QLabel, QLis
                                QMessageBox, QPushButton, QStackedWidget, QTableView, QTabWidget,
                                QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget)
 
-from gridoffice.changes import Changes, of_module
+from gridoffice.changes import Changes
 from gridoffice import vocab
 from gridoffice.org import lists, regions, staff
 from gridoffice.errors import PermissionDenied
@@ -404,7 +404,7 @@ class OrgPage(Page):
 
     def _undoable(self, text: str, do, undo) -> None:
         """Put an edit that already succeeded on the session's undo stack (Ctrl+Z / Ctrl+Y)."""
-        self.ctx.undo_stack.push(CoreCommand(self.ctx, text, do, undo, Changes.ORG))
+        self.ctx.undo_stack.push(CoreCommand(self.ctx, text, do, undo))
 
     def _after_unit_write(self, unit_id: int) -> None:
         if self._dirty:
@@ -504,7 +504,7 @@ class OrgPage(Page):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             undo.operation(self.ctx, self.tr("登记{name}离岗").format(name=member.name),
-                           lambda db: staff.update_staff(db, member.id, status="left"), changes=of_module(staff),
+                           lambda db: staff.update_staff(db, member.id, status="left"),
                            on_error=lambda exc: self._refused(self.tr("未能登记离岗"), exc))
 
     # -- teams -------------------------------------------------------------------------------------------
@@ -568,7 +568,7 @@ class OrgPage(Page):
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.No)
         if answer == QMessageBox.StandardButton.Yes:
             undo.operation(self.ctx, self.tr("把{name}移出“{team}”").format(name=name, team=team.name),
-                           lambda db: staff.end_team_member(db, member_id), changes=Changes.TEAMS,
+                           lambda db: staff.end_team_member(db, member_id),
                            on_error=lambda exc: self._refused(self.tr("未能移出团队"), exc))
 
     # -- contacts ------------------------------------------------------------------------------------------

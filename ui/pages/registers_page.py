@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from gridoffice import vocab
 from gridoffice.archive import office_tags, registers
 from gridoffice.org import regions
-from gridoffice.changes import Changes, of_module
+from gridoffice.changes import Changes
 from ui.background import LatestWorker
 from ui.context import Cancelled
 from ui.dialogs.common import save_path
@@ -181,7 +181,7 @@ class RegistersPage(Page):
             self.reload()
 
         self.ctx.write(lambda db: office_tags.add_register(db, name, sensitive=sensitive),
-                       description=self.tr("增设名册“{name}”").format(name=name), changes=of_module(office_tags),
+                       description=self.tr("增设名册“{name}”").format(name=name),
                        on_done=added, initiator=self)
 
     # -- page contract -------------------------------------------------------------------------------

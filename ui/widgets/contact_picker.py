@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 
 from gridoffice import vocab
 from gridoffice.org import lists, staff
-from gridoffice.changes import Changes
 from ui.undo import CoreCommand
 from ui.widgets import panes
 
@@ -252,10 +251,10 @@ class ContactPicker(QWidget):
             # Undo ends the links just made and makes the ended ones again (with today's date).
             self.ctx.undo_stack.push(CoreCommand(
                 self.ctx, text, lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove),
-                lambda db: staff.set_contacts(db, staff_id, add=remove, remove=add), Changes.CONTACTS))
+                lambda db: staff.set_contacts(db, staff_id, add=remove, remove=add)))
 
         self.ctx.write(lambda db: staff.set_contacts(db, staff_id, add=add, remove=remove), description=text,
-                       changes=Changes.CONTACTS, on_done=done, on_error=self._failed)
+                       on_done=done, on_error=self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self._update_count()
