@@ -37,6 +37,7 @@ UNDECLARED = {
     "gridoffice.store.db.set_setting": "one setting's row: the function that calls it declares (visit rules, the office)",
     "gridoffice.audit.revert.revert": "reports what the operation it takes back declared (Run.changes)",
     "gridoffice.store.backup.restore": "replaces the whole file; the window opens it again",
+    "gridoffice.store.new_office.create": "makes a new office file, which a window then opens",
 }
 # Packages whose writes never reach the office window's change signal.
 OUTSIDE = {
