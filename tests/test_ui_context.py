@@ -128,11 +128,10 @@ def test_a_write_s_callbacks_and_arguments_die_on_the_gui_thread(ctx, qtbot):
     by its callbacks, was deleted on the writer thread during the undo, and Qt crashed."""
     called, given = Owned(), Owned()
     died = [called.died, given.died]
-    ctx.write(lambda db, keep: None, given, description="保存", on_done=called.done, on_error=called.failed,
-              changes=Changes.NONE)
+    ctx.write(lambda db, keep: None, given, description="保存", on_done=called.done, on_error=called.failed)
     del called, given
     qtbot.waitUntil(lambda: not ctx.busy)
-    ctx.write(lambda db: None, description="撤销", changes=Changes.NONE)
+    ctx.write(lambda db: None, description="撤销")
     qtbot.waitUntil(lambda: not ctx.busy)
     assert died == [[threading.current_thread().name]] * 2
 

@@ -411,7 +411,8 @@ class AppContext(QObject):
         outcome = Outcome()
         db = self.open_reader()
         try:
-            outcome.result = drive(job_factory(db), self._reporter(job), job.cancel_requested)
+            with core_changes.collect() as seen:  # a read job's core calls write nothing: none report
+                outcome.result = drive(job_factory(db), self._reporter(job), job.cancel_requested)
         except BaseException as exc:  # noqa: BLE001
             if not isinstance(exc, (GridOfficeError, Cancelled)):
                 traceback.print_exc()
@@ -419,7 +420,7 @@ class AppContext(QObject):
         finally:
             db.close()
         del job_factory  # before reporting: the GUI thread lets go of the task last (Outcome)
-        self._bridge.finished.emit(key, outcome, Changes.NONE)
+        self._bridge.finished.emit(key, outcome, seen.flags)
 
     def _on_progress(self, job: Job, done: int, total: int, message: str) -> None:
         job.progressed.emit(done, total, message)
