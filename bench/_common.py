@@ -3,19 +3,65 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
+import signal
 import statistics
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
+# Every benchmark's copies and outputs live in one folder of this, one subfolder per run.
+SCRATCH = Path(tempfile.gettempdir()) / "gridoffice-bench-scratch"
+
+
+@contextlib.contextmanager
+def scratch(name: str):
+    """A temporary folder for one run's copies and outputs, removed at exit: also after Ctrl+C and
+    after SIGTERM or SIGHUP, which end the run through SystemExit so the removal runs. A run killed
+    outright (SIGKILL, the power) leaves its folder, named with its process id: each run first
+    removes the folders of runs whose process is gone (a district copy is over 1 GB)."""
+    SCRATCH.mkdir(exist_ok=True)
+    for old in SCRATCH.iterdir():
+        pid = old.name.rsplit("-", 2)[-2] if old.name.count("-") >= 2 else ""
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{name}-{os.getpid()}-", dir=SCRATCH))
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            handlers[sig] = signal.signal(sig, _exit_on)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
+
+
+def _exit_on(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def log_in(path: Path, opener=None):
     """Log in like a script (GRIDOFFICE_USER / GRIDOFFICE_PASSWORD, else the demo administrator that
     every generated office has): the office is encrypted. Returns the session."""
-    import os
-
     from gridoffice.access import session
     from gridoffice.demo import activity
 
@@ -26,8 +72,6 @@ def log_in(path: Path, opener=None):
 
 def copy_office(source: Path, target: Path) -> None:
     """A copy of an office with its key file."""
-    import shutil
-
     from gridoffice.access import keys
 
     shutil.copyfile(source, target)
@@ -100,8 +144,6 @@ class ServerClock:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
 
     def seconds(self) -> float:
-        import os
-
         tick = os.sysconf("SC_CLK_TCK")
         total = 0
         for pid in self._backends:

@@ -9,10 +9,9 @@ transaction with one entry, as a clerk's save is (synchronous=FULL, WAL).
 from __future__ import annotations
 
 import argparse
-import tempfile
 from pathlib import Path
 
-from _common import timed
+from _common import scratch, timed
 
 from gridoffice.audit import trail, anchors, journal
 from gridoffice.store.db import open_db
@@ -29,7 +28,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=2000, help="saves timed per round")
     parser.add_argument("--chain", type=int, default=200_000, help="entries in the trail that is checked")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch("bench-audit") as folder:
         guarded = open_db(Path(folder) / "guarded.db")
         bare = open_db(Path(folder) / "bare.db")
         bare.execute("DROP TRIGGER audit_head")

@@ -11,7 +11,6 @@ import argparse
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -19,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from gridoffice.store import backup, opening, storage  # noqa: E402
+from _common import scratch  # noqa: E402 (bench/ is the script's folder)
 
 
 def main() -> int:
@@ -29,7 +29,7 @@ def main() -> int:
     if not source.exists():
         print(f"no office file at {source}; build it with bench/bench_generate.py", file=sys.stderr)
         return 1
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch("bench-backup") as folder:
         office = Path(folder) / "office.db"
         src, dst = sqlite3.connect(source), sqlite3.connect(office)
         src.backup(dst)

@@ -17,7 +17,6 @@ import contextlib
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from gridoffice.access import users
 from gridoffice.audit import trail
 from gridoffice.reports import cards as C  # noqa: E402
 from gridoffice.store.db import connect  # noqa: E402
-from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
+from _common import copy_office, log_in, scratch  # noqa: E402 (bench/ is the script's folder)
 
 DEFAULT_DB = "/tmp/gridoffice-bench/office-50k.db"
 
@@ -42,7 +41,7 @@ def main() -> int:
     parser.add_argument("--duplex", action="store_true")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("bench-cards") as tmp:
         path = Path(tmp) / "office.db"
         copy_office(Path(args.db), path)
         log_in(path).close()  # the office is encrypted: unlocked like a script does

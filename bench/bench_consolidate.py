@@ -22,14 +22,13 @@ import datetime as dt
 import os
 import statistics
 import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import ServerClock, office_from_arguments  # noqa: E402
+from _common import ServerClock, office_from_arguments, scratch  # noqa: E402
 
 import psycopg  # noqa: E402
 from psycopg.conninfo import conninfo_to_dict, make_conninfo  # noqa: E402
@@ -93,9 +92,13 @@ def main() -> int:
     if not args.pg:
         print("需要 PostgreSQL：用 bash dev.sh bench bench/bench_consolidate.py 运行，或给 --pg 连接串", file=sys.stderr)
         return 2
+    with scratch("bench-consolidate") as work:
+        return _run(args, work)
+
+
+def _run(args: argparse.Namespace, work: Path) -> int:
     from _common import log_in
 
-    work = Path(tempfile.mkdtemp(prefix="bench-consolidate-"))
     private, public = enroll.make_street_keys(work, PASSWORD)
     key = enroll.read_street_key(private, PASSWORD)
     admin = users.whole_office("admin")

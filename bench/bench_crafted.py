@@ -15,9 +15,9 @@ import argparse
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from _common import scratch  # noqa: E402 (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -39,7 +39,7 @@ def _one(path: Path) -> None:
     from gridoffice.errors import GridOfficeError
     from gridoffice.roster.importer import import_file
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("bench-crafted") as tmp:
         db = open_db(Path(tmp) / "office.db")
         trail.set_actor(db, "bench")
         regions.create_unit(db, regions.create_unit(db, None, "community", "东风社区"), "grid", "第一网格")
@@ -99,7 +99,7 @@ def main() -> int:
     import crafted
     from test_import import messy_workbook
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("bench-crafted") as tmp:
         files = [("good roster (baseline)", messy_workbook(Path(tmp) / "good.xlsx"))]
         files += [(name, make(Path(tmp) / name)) for name, make in crafted.MAKERS.items()]
         for label, path in files:

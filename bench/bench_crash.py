@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import _crashload  # noqa: E402
+from _common import scratch  # noqa: E402 (bench/ is the script's folder)
 
 
 def main() -> int:
@@ -24,7 +24,7 @@ def main() -> int:
     parser.add_argument("--kills", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch("bench-crash") as folder:
         tally = _crashload.run(Path(folder), args.kills, seed=args.seed)
     print(f"crash kills: {tally.kills}")
     print(f"crash kills inside a bulk import: {tally.in_bulk}")

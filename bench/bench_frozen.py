@@ -26,11 +26,10 @@ import statistics
 import subprocess
 import sys
 import tarfile
-import tempfile
 import time
 from pathlib import Path
 
-from _common import copy_office  # noqa: E402 (bench/ is the script's folder)
+from _common import copy_office, scratch  # noqa: E402 (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "packaging"))
@@ -95,13 +94,12 @@ def main() -> int:
     if not args.office.exists():
         print(f"{args.office} is missing: python bench/bench_generate.py --only office", file=sys.stderr)
         return 2
-    scratch = Path(tempfile.mkdtemp(prefix="gridoffice-bench-frozen-"))
-    try:
+    with scratch("bench-frozen") as work:
         start = time.perf_counter()
         frozen = build.cached_build()
         print(f"(one-folder build ready after {time.perf_counter() - start:.0f} s)", flush=True)
-        bare = bare_build(scratch).parent
-        sizes = {name: (build.folder_size(folder), packed_size(folder, scratch),
+        bare = bare_build(work).parent
+        sizes = {name: (build.folder_size(folder), packed_size(folder, work),
                         sum(1 for p in folder.rglob("*") if p.is_file()))
                  for name, folder in (("program", frozen), ("bare", bare))}
         (p_disk, p_packed, p_files), (b_disk, b_packed, _b_files) = sizes["program"], sizes["bare"]
@@ -109,31 +107,31 @@ def main() -> int:
               f".tar.gz; frozen bare PySide6 window {b_disk / 2**20:.0f} MB, {b_packed / 2**20:.0f} MB as .tar.gz",
               flush=True)
 
-        office = scratch / args.office.name
+        office = work / args.office.name
         copy_office(args.office, office)
-        nothing = scratch / "empty-path"
+        nothing = work / "empty-path"
         nothing.mkdir()
-        env = {"PATH": str(nothing), "HOME": str(scratch), "LANG": "C.UTF-8",
+        env = {"PATH": str(nothing), "HOME": str(work), "LANG": "C.UTF-8",
                "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
-               "XDG_DATA_HOME": str(scratch / "share"), "XDG_CONFIG_HOME": str(scratch / "config"),
+               "XDG_DATA_HOME": str(work / "share"), "XDG_CONFIG_HOME": str(work / "config"),
                "GRIDOFFICE_USER": os.environ.get("GRIDOFFICE_USER", activity.DEMO_USERS[0][0]),
                "GRIDOFFICE_PASSWORD": os.environ.get("GRIDOFFICE_PASSWORD", activity.DEMO_PASSWORD)}
-        shot = ["--db", str(office), "--screenshot", str(scratch / "shot.png"), "--size", "1366x768",
+        shot = ["--db", str(office), "--screenshot", str(work / "shot.png"), "--size", "1366x768",
                 "--page", "archive"]
         source_env = dict(env, PATH=os.environ["PATH"])
         source_env.pop("PYTHONDONTWRITEBYTECODE", None)  # an installed program starts from compiled bytecode
         kinds = {
             "frozen": ([str(build.program(frozen)), *shot], env),
             "source": ([sys.executable, str(ROOT / "main.py"), *shot], source_env),
-            "bare": ([str(bare / "frozen_bare"), str(office), str(scratch / "bare.png")], env),
+            "bare": ([str(bare / "frozen_bare"), str(office), str(work / "bare.png")], env),
         }
         # Not counted: a pending schema upgrade of the copy, and the files brought into the system's cache.
         for command, kind_env in kinds.values():
-            timed(command, scratch, kind_env)
+            timed(command, work, kind_env)
         results: dict[str, list[tuple[float, float]]] = {kind: [] for kind in kinds}
         for _ in range(args.runs):
             for kind, (command, kind_env) in kinds.items():
-                results[kind].append(timed(command, scratch, kind_env))
+                results[kind].append(timed(command, work, kind_env))
         med = {kind: (statistics.median(w for w, _ in runs), statistics.median(c for _, c in runs))
                for kind, runs in results.items()}
         (fw, fc), (sw, sc), (bw, bc) = med["frozen"], med["source"], med["bare"]
@@ -141,8 +139,6 @@ def main() -> int:
               f"{fc:.2f} s processor; from source {sw:.2f} s, {sc:.2f} s; frozen bare window {bw:.2f} s, "
               f"{bc:.2f} s; frozen/source wall {fw / sw:.2f}x, frozen/bare wall {fw / bw:.2f}x, processor "
               f"{fc / bc:.2f}x (medians of {args.runs} rounds, load {os.getloadavg()[0]:.1f})")
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return 0
 
 

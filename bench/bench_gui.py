@@ -21,16 +21,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import _bare  # noqa: E402 (bench/ is the script's folder)
-from _common import copy_office, log_in  # noqa: E402
+from _common import copy_office, log_in, scratch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -62,8 +60,7 @@ def copied(path: Path):
     copy's folder is removed on the way out, whatever happened."""
     from gridoffice.store.db import open_db
 
-    folder = Path(tempfile.mkdtemp(prefix="gridoffice-bench-gui-"))
-    try:
+    with scratch("bench-gui") as folder:
         target = folder / path.name
         copy_office(path, target)
         start = time.perf_counter()
@@ -76,8 +73,6 @@ def copied(path: Path):
         for before in upgraded:
             before.unlink()
         yield target
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def bare_connection(db_path: str):

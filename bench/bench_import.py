@@ -27,9 +27,9 @@ import resource
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
+from _common import scratch  # noqa: E402 (bench/ is the script's folder)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -227,7 +227,7 @@ def main() -> int:
     runs: dict[str, list[dict]] = {"program": [], "bare": []}
     for _ in range(args.runs):  # pairs alternating: a change of load hits both sides alike
         for kind in runs:
-            with tempfile.TemporaryDirectory(dir=folder) as tmp:
+            with scratch("bench-import") as tmp:
                 runs[kind].append(_run_child(kind, roster, Path(tmp)))
 
     def med(kind: str, key: str) -> float:

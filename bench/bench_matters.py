@@ -15,7 +15,6 @@ import os
 import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -66,9 +65,8 @@ def main() -> int:
     parser.add_argument("--households", type=int, default=50_000)
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bench-matters-"))
-    path = work / "office.db"
-    try:
+    with scratch("bench-matters") as work:
+        path = work / "office.db"
         if args.db:
             shutil.copy(args.db, path)
         else:
@@ -91,8 +89,6 @@ def main() -> int:
         db.execute("ANALYZE")
         db.close()
         return bench_page(path, args.repeat, now)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
 
 
 def bench_page(path: Path, repeat: int, now: dt.datetime) -> int:

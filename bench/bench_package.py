@@ -15,14 +15,13 @@ import argparse
 import json
 import resource
 import sys
-import tempfile
 import time
 import zlib
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from _common import copy_office, log_in, new_office  # noqa: E402
+from _common import copy_office, log_in, new_office, scratch  # noqa: E402
 
 from gridoffice.access import users  # noqa: E402
 from gridoffice.store.db import open_db  # noqa: E402
@@ -74,7 +73,7 @@ def main() -> int:
     args = parser.parse_args()
     if not args.office.exists():
         build(args.office, args.households)
-    with tempfile.TemporaryDirectory() as folder:
+    with scratch("bench-package") as folder:
         folder = Path(folder)
         office = folder / "office.db"
         copy_office(args.office, office)

@@ -26,10 +26,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +45,7 @@ from gridoffice.store import tempfiles  # noqa: E402
 from gridoffice.roster.rows import roster_rows  # noqa: E402
 from gridoffice.store.db import open_db  # noqa: E402
 
-from _common import copy_office, log_in  # noqa: E402 (bench/ is the script's folder)
+from _common import copy_office, log_in, scratch  # noqa: E402 (bench/ is the script's folder)
 
 
 def timed(fn, runs: int = 1) -> tuple[float, float, object]:
@@ -145,13 +143,11 @@ def main() -> int:
     ap.add_argument("--no-roster", action="store_true", help="the summary's and the other workbooks' figures only")
     ap.add_argument("--runs", type=int, default=3, help="turns of the roster and its baselines")
     args = ap.parse_args()
-    work = Path(args.work or tempfile.mkdtemp(prefix="bench-reports-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    if args.work:
+        Path(args.work).mkdir(parents=True, exist_ok=True)
+        return run(args, Path(args.work))
+    with scratch("bench-reports") as work:
         return run(args, work)
-    finally:
-        if not args.work:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, work: Path) -> int:

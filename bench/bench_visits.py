@@ -15,7 +15,6 @@ import datetime as dt
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from gridoffice.store.db import connect, open_db  # noqa: E402
 from gridoffice.demo.matters import generate_matters  # noqa: E402
 from gridoffice.demo.visits import generate_activity  # noqa: E402
 
-from _common import timed  # noqa: E402 (bench/ is the script's folder)
+from _common import scratch, timed  # noqa: E402 (bench/ is the script's folder)
 
 
 def prepare(source: Path, path: Path, today: dt.date) -> None:
@@ -122,7 +121,7 @@ def main() -> int:
     parser.add_argument("--reuse", action="store_true", help="--keep file already prepared: only time")
     args = parser.parse_args()
     today = dt.date.today()
-    with tempfile.TemporaryDirectory() as tmp:
+    with scratch("bench-visits") as tmp:
         path = Path(args.keep) if args.keep else Path(tmp) / "office.db"
         if not args.reuse:
             if path.exists():
