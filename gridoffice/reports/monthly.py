@@ -286,17 +286,23 @@ def household_coverage(db: Database, p: Period, scope: Scope) -> dict[int, tuple
         f"WHERE {scope.units('s.org_id')}", params)}
 
 
+def current_contacts(db: Database) -> set[tuple[int, int]]:
+    """(staff id, household id) of every current contact."""
+    return set(db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL").fetchall())
+
+
 def coverage_by(db: Database, p: Period, by: str, scope: Scope, *,
-                households: dict[int, tuple[int | None, bool]] | None = None) -> dict[int, tuple[int, int]]:
+                households: dict[int, tuple[int | None, bool]] | None = None,
+                contacts: set[tuple[int, int]] | None = None) -> dict[int, tuple[int, int]]:
     """Per grid or staff member (of the households they are the current contact of): households under the
-    visit rules and those covered. `households`, a household_coverage() of the same month and scope, saves
-    judging the schedule again for the second dimension."""
+    visit rules and those covered. `households`, a household_coverage() of the same month and scope, and
+    `contacts`, current_contacts(), save reading them again for the second dimension."""
     if households is None:
         households = household_coverage(db, p, scope)
     if by == "grid":
         pairs = ((grid, hid) for hid, (grid, _) in households.items())
     else:
-        pairs = set(db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL").fetchall())
+        pairs = current_contacts(db) if contacts is None else contacts
     out: dict[int, list[int]] = {}
     for key, hid in pairs:
         found = households.get(hid)
@@ -357,8 +363,10 @@ def _matters(db: Database, p: Period, key: str, categories, sources, scope: Scop
 
 
 def _activity(db: Database, p: Period, by: str, categories, sources, scope: Scope,
-              coverage: dict[int, tuple[int | None, bool]] | None = None) -> dict[int, dict]:
-    """key -> the activity fields of Figures (`coverage`: household_coverage() of the month, when read)."""
+              coverage: dict[int, tuple[int | None, bool]] | None = None,
+              contacts: set[tuple[int, int]] | None = None) -> dict[int, dict]:
+    """key -> the activity fields of Figures (`coverage`: household_coverage() of the month, and
+    `contacts`: current_contacts(), when read)."""
     out: dict[int, dict] = {}
 
     def put(key, **values):
@@ -366,7 +374,7 @@ def _activity(db: Database, p: Period, by: str, categories, sources, scope: Scop
 
     for k, (v, hv) in visits_by(db, p, by, scope).items():
         put(k, visits=v, households_visited=hv)
-    for k, (n, c) in coverage_by(db, p, by, scope, households=coverage).items():
+    for k, (n, c) in coverage_by(db, p, by, scope, households=coverage, contacts=contacts).items():
         put(k, rule_households=n, covered=c)
     for k, (e, c) in logs_by(db, p, by, scope).items():
         put(k, log_entries=e, comments=c)
@@ -430,9 +438,9 @@ def monthly_summary(db: Database, month_text: str, *, scope: Scope, org_id: int 
     grid_rows = _rows(grid_keys, _population(grid_pairs, per_household),
                       _activity(db, p, "grid", categories, sources, scope, coverage), *n, shown)
     staff_keys = staff_in_scope(db, scope, org_id)
-    contact_pairs = db.execute("SELECT staff_id, household_id FROM contacts WHERE until IS NULL")
-    staff_rows = _rows(staff_keys, _population(contact_pairs, per_household),
-                       _activity(db, p, "staff", categories, sources, scope, coverage), *n, shown)
+    contacts = current_contacts(db)
+    staff_rows = _rows(staff_keys, _population(contacts, per_household),
+                       _activity(db, p, "staff", categories, sources, scope, coverage, contacts), *n, shown)
     prev_activity = _activity(db, prev, "grid", categories, sources, scope)
     prev_rows = _rows(grid_keys, {}, prev_activity, *n, shown)
     total = add_up(grid_rows, None, tr("合计"))
