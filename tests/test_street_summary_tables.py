@@ -1,7 +1,8 @@
 """The district's summary read from the summary tables (consolidation/summary_tables.py) equals each
 office's own monthly summary, for several months, as first consolidated and again after the next
-packages: a few rows corrected, a household moving from one office to another (keeping its gid), and
-an office changing only its visit rules (a package with no record in it)."""
+packages: a few rows corrected, a household moving from one office to another (keeping its gid), an
+office changing only its visit rules (a package with no record in it), and one changing only a matter
+(a record without facts)."""
 
 from __future__ import annotations
 
@@ -143,3 +144,21 @@ def test_the_district_summary_stays_each_offices_own_through_next_packages(tmp_p
         covered = {r.key: r.covered for r in second.grids}
         assert [r.covered != covered[r.key] for r in third.grids] == [r.key == offices[2].card.uuid
                                                                       for r in third.grids]
+
+        # Only a matter's evaluation changes in the second office: matters have no facts, the summary
+        # tables read them whole.
+        db = open_db(offices[1].path)
+        try:
+            matter, month = db.execute(
+                "SELECT id, substr(received_at, 1, 7) FROM matters WHERE satisfaction = 'satisfied' AND grid_id IN "
+                "(SELECT id FROM org_units WHERE level = 'grid' AND status = 'active') ORDER BY received_at DESC, id "
+                "LIMIT 1").fetchone()
+        finally:
+            db.close()
+        before = {r.key: r.satisfied for r in street_summary.monthly_summary(conn, month).grids}
+        _street.change(offices[1].path, "UPDATE matters SET satisfaction = 'unsatisfied' WHERE id = ?", [matter])
+        send(1, when=later + dt.timedelta(days=1))
+        _check(conn, offices)
+        after = street_summary.monthly_summary(conn, month).grids
+        assert [before[r.key] - r.satisfied for r in after] == [int(r.key == offices[1].card.uuid) for r in after]
+        assert before[offices[1].card.uuid] - 1 == _own(offices[1], month).total.satisfied

@@ -168,10 +168,10 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
     if first:
         changed = total - manifest.audit_entries
         facts.write(conn, office_uuid)
+        summarised = True
     else:
         conn.execute("ANALYZE incoming")
-        changed = _changed_rows(conn, office_uuid, touched)
-    records_changed = changed
+        changed, summarised = _changed_rows(conn, office_uuid, touched)
     changed += _append_audit(conn, office, manifest, name)
     _check_state(conn, office, manifest, name, touched, before, first)
     received.keep(conn, office_uuid, manifest.tables, runs)
@@ -182,7 +182,7 @@ def _apply(conn: psycopg.Connection, package: packages.Package, by: str) -> Gene
         [manifest.sequence, package.file_hash, manifest.audit_head.entry, manifest.audit_head.hash,
          manifest.created_at, manifest.office_name or office.name, manifest.division_code or office.division_code,
          Jsonb({str(k): v for k, v in manifest.visit_rules.items()}), office_uuid])
-    summary_tables.refresh(conn, office_uuid, changed=records_changed > 0)
+    summary_tables.refresh(conn, office_uuid, changed=summarised)
     message = tr("已导入上报包“{name}”（{office}第{n}号），新增或更改{rows}条记录。").format(
         name=name, office=manifest.office_name or office.name, n=manifest.sequence, rows=changed)
     yield total, total, message
@@ -244,11 +244,12 @@ def _gid(line: bytes) -> bytes:
     return _copy_text(line[start:line.find(b'"', start)])
 
 
-def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str]) -> int:
+def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str]) -> tuple[int, bool]:
     """Writes the staged rows whose hash differs from the store's (new or changed), parsing only
     those as JSON, and their facts; a resent unchanged row writes nothing. Compared table by table,
     each against its own partition: PostgreSQL then looks up the few staged rows by key instead of
-    reading every partition whole to join them."""
+    reading every partition whole to join them. Returns the rows written and whether anything the
+    monthly summary reads changed (a fact, or a record it reads whole)."""
     conn.execute("CREATE TEMP TABLE changed (tbl text, gid uuid, row_hash bytea, data text) ON COMMIT DROP")
     for table in sorted(touched):
         conn.execute(
@@ -260,8 +261,8 @@ def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str])
         "INSERT INTO records (office, tbl, gid, row_hash, data) SELECT %s, tbl, gid, row_hash, data::jsonb "
         "FROM changed ON CONFLICT (office, tbl, gid) DO UPDATE SET row_hash = EXCLUDED.row_hash, data = EXCLUDED.data",
         [office_uuid]).rowcount
-    facts.write(conn, office_uuid, "changed")
-    return written
+    facts_written = facts.write(conn, office_uuid, "changed")
+    return written, facts_written > 0 or summary_tables.reads_any(conn, "changed")
 
 
 def _copy_text(line: bytes) -> bytes:

@@ -41,6 +41,8 @@ from gridoffice.activity.visits import DEFAULT_RULES
 TABLES = ("summary_offices", "summary_births", "summary_tags", "summary_coverage", "summary_months",
           "summary_matter_kinds")
 C = 'COLLATE "C"'
+# Office tables read here from the records themselves; the others through their facts (facts.py).
+WHOLE = ("matters", "matter_categories")
 # The months' activity, in summary_months' column order.
 ACTIVITY = ("visits", "households_visited", "log_entries", "comments", "received", "closed", "closed_on_time",
             "overdue", "evaluated", "satisfied")
@@ -65,14 +67,22 @@ def create(cur: psycopg.Cursor) -> None:
     """)
 
 
+def reads_any(conn: psycopg.Connection | psycopg.Cursor, changed: str) -> bool:
+    """Whether the temporary table `changed` (tbl, gid) names a record read here whole (the matters and
+    their categories have no facts)."""
+    return conn.execute(f"SELECT EXISTS (SELECT 1 FROM {changed} WHERE tbl IN ({', '.join('%s' for _ in WHOLE)}))",
+                        list(WHOLE)).fetchone()[0]
+
+
 def refresh_all(cur: psycopg.Cursor) -> None:
     for (office,) in cur.execute("SELECT uuid::text FROM offices").fetchall():
         refresh(cur, office, changed=True)
 
 
 def refresh(conn: psycopg.Connection | psycopg.Cursor, office: str, *, changed: bool) -> None:
-    """Recomputes the office's rows (in the caller's transaction); when no record of it `changed`, only
-    if its visit rules differ from those its rows were computed with."""
+    """Recomputes the office's rows (in the caller's transaction); when nothing they are computed from
+    `changed` (no fact, no record of WHOLE), only if its visit rules differ from those its rows were
+    computed with."""
     if not changed and conn.execute(
             "SELECT EXISTS (SELECT 1 FROM summary_offices s JOIN offices o ON o.uuid = s.office "
             "WHERE s.office = %s AND s.visit_rules IS NOT DISTINCT FROM o.visit_rules)", [office]).fetchone()[0]:
