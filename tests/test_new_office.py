@@ -156,3 +156,45 @@ def test_users_add_on_a_missing_file_makes_the_same_office_and_refuses_the_same_
     # On an office that exists, the place options are refused before any log-in: it is named in 组织与网格.
     assert commands.run(["users", "add", "--db", str(path), "--name", "x", "--role", "clerk", "--community", "别村"]) == 2
     assert "只在新建办公室时使用" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("target", ["missing.db", "empty.db"])
+def test_a_link_is_no_place_for_a_new_office_and_stays_as_it_was(tmp_path, target):
+    """Through a link the data would go where it points and its key file beside the link."""
+    elsewhere = tmp_path / "别处"
+    elsewhere.mkdir()
+    if target == "empty.db":
+        (elsewhere / target).write_bytes(b"")
+    link = tmp_path / "office.db"
+    link.symlink_to(elsewhere / target)
+    with pytest.raises(GridOfficeError) as caught:
+        new_office.create(link, "admin", PASSWORD, PLACE)
+    assert "已存在" in caught.value.message and _is_chinese_sentence(caught.value.message)
+    assert link.is_symlink() and sorted(p.name for p in tmp_path.iterdir()) == ["office.db", "别处"]
+    assert [p.stat().st_size for p in elsewhere.iterdir()] == ([0] if target == "empty.db" else [])
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm"])
+def test_a_journal_left_beside_a_missing_file_is_refused_and_kept(tmp_path, suffix):
+    """SQLite would read a stale journal into the new file; a failed creation would remove it."""
+    stale = tmp_path / f"office.db{suffix}"
+    stale.write_bytes(b"\x00" * 64)
+    with pytest.raises(GridOfficeError) as caught:
+        new_office.create(tmp_path / "office.db", "admin", PASSWORD, PLACE)
+    assert stale.name in caught.value.message and _is_chinese_sentence(caught.value.message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [stale.name]
+
+
+def test_a_disk_that_fills_while_the_office_is_made_is_said_in_chinese_and_leaves_nothing(tmp_path, monkeypatch):
+    import sqlcipher3.dbapi2 as sqlite3
+
+    from gridoffice.access import users
+
+    def full(*_args, **_kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(users, "create_first_admin", full)
+    with pytest.raises(GridOfficeError) as caught:
+        new_office.create(tmp_path / "o.db", "admin", PASSWORD, PLACE)
+    assert "磁盘" in caught.value.message and _is_chinese_sentence(caught.value.message)
+    assert _nothing_beside(tmp_path)

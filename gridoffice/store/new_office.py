@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import sqlcipher3.dbapi2 as sqlite3
 from sqlite_utils import Database
 
 from gridoffice.access import keys, session
@@ -23,7 +24,7 @@ from gridoffice.i18n import tr
 from gridoffice.idcard import PROVINCES
 from gridoffice.normalize import clean_field, clean_text
 from gridoffice.org import regions
-from gridoffice.store import officefile
+from gridoffice.store import officefile, storage
 
 
 @dataclass(frozen=True)
@@ -70,10 +71,15 @@ def check_place(place: Place) -> Place:
 
 def check_path(path: str | Path) -> Path:
     """Where the file may be made: not over another file, in a folder that exists or can be made and
-    takes a file."""
+    takes a file. A link (even to nowhere) is refused: the file would go where it points, its key file
+    beside the link. So is a key file or SQLite's journal left beside: SQLite would read a stale
+    journal into the new file, and a failed creation removes what it made."""
     path = Path(path)
-    if officefile.classify(path).kind not in (officefile.MISSING, officefile.NEW) or keys.path_for(path).exists():
+    if path.is_symlink() or officefile.classify(path).kind not in (officefile.MISSING, officefile.NEW):
         raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=path))
+    for beside in _beside(path):
+        if beside.exists() or beside.is_symlink():
+            raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=beside))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path.parent):
@@ -98,20 +104,32 @@ def create(path: str | Path, admin: str, password: str, place: Place | None = No
     tree. Raises GridOfficeError (with what to correct) and leaves no file when it cannot."""
     place = check(path, admin, password, place)
     path = Path(path)
-    db, code = session.create_office(path, admin, password, display_name=display_name)
     try:
-        if place is not None:
-            parent = None
-            for level, name in (("district", place.district), ("street", place.street),
-                                ("community", place.community)):
-                if name:
-                    code_here = place.division_code if level == "community" else None
-                    parent = regions.create_unit(db, parent, level, name, code_here or None)
-            regions.set_office(db, place.name, parent)
-        user = session.authenticate(db, clean_text(admin))
-    except BaseException:
-        db.close()
-        for leftover in (path, keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
-            leftover.unlink(missing_ok=True)
-        raise
+        db, code = session.create_office(path, admin, password, display_name=display_name)
+        try:
+            if place is not None:
+                parent = None
+                for level, name in (("district", place.district), ("street", place.street),
+                                    ("community", place.community)):
+                    if name:
+                        code_here = place.division_code if level == "community" else None
+                        parent = regions.create_unit(db, parent, level, name, code_here or None)
+                regions.set_office(db, place.name, parent)
+            user = session.authenticate(db, clean_text(admin))
+        except BaseException:
+            db.close()
+            for leftover in (path, *_beside(path)):
+                leftover.unlink(missing_ok=True)
+            raise
+    except (OSError, sqlite3.Error) as exc:
+        # A full disk or a folder gone since the check: the window shows only Chinese refusals.
+        failure = storage.classify(exc)
+        if failure is None:
+            raise
+        raise failure from None
     return Founded(db, code, user)
+
+
+def _beside(path: Path) -> tuple[Path, ...]:
+    """The files an office keeps beside its data file: its key file and SQLite's journal."""
+    return keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")
