@@ -198,3 +198,14 @@ def test_a_disk_that_fills_while_the_office_is_made_is_said_in_chinese_and_leave
         new_office.create(tmp_path / "o.db", "admin", PASSWORD, PLACE)
     assert "磁盘" in caught.value.message and _is_chinese_sentence(caught.value.message)
     assert _nothing_beside(tmp_path)
+
+
+def test_generate_never_writes_over_a_key_file_whose_data_file_is_missing(tmp_path, capsys):
+    import commands
+
+    lonely = tmp_path / "office.db"
+    keys.path_for(lonely).write_text('{"slots": "another office"}', encoding="utf-8")
+    assert commands.run(["generate", "--db", str(lonely), "--households", "3", "--no-activity", "-q"]) != 0
+    err = capsys.readouterr().err
+    assert "已存在" in err and _is_chinese_sentence(err)
+    assert keys.path_for(lonely).read_text(encoding="utf-8") == '{"slots": "another office"}' and not lonely.exists()

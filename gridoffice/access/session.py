@@ -182,8 +182,10 @@ def create_office(path: str | Path, admin_name: str, admin_password: str, *, dis
     from gridoffice.store.db import open_db
 
     path = Path(path)
-    if path.exists() and path.stat().st_size:
-        raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=path))
+    # A key file without its data file is still another office's (a backup or restore may need it).
+    for taken in (path, keys.path_for(path)):
+        if taken.exists() and (taken.stat().st_size or taken != path):
+            raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=taken))
     users.check_new_account(admin_name, admin_password)
     path.parent.mkdir(parents=True, exist_ok=True)
     _, code = keys.create(path)
