@@ -8,23 +8,13 @@ import datetime as dt
 import threading
 
 import psycopg
-import pytest
 
 from gridoffice.consolidation import received, store
 
 from tests import _street
 from tests.test_consolidate import AT, apply
-from tests.test_consolidate_runs import first_applied, next_package, sent_runs
-
-
-@pytest.fixture
-def street(tmp_path):
-    return _street.make_street(tmp_path)
-
-
-@pytest.fixture
-def office(tmp_path, street):
-    return _street.make_office(tmp_path, street, seed=23, households=40)
+# The store, and an office whose persons and tags fill several runs, as the runs' own tests have them.
+from tests.test_consolidate_runs import first_applied, next_package, office, sent_runs, street  # noqa: F401
 
 
 def _rows(office, table: str) -> int:
