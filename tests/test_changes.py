@@ -20,6 +20,7 @@ from gridoffice import changes
 from gridoffice.archive import households, office_tags
 from gridoffice.audit import records, trail
 from gridoffice.changes import Changes, collect, report, writes
+from gridoffice.errors import ValidationError
 from gridoffice.org import regions, staff
 from ui import undo
 from ui.context import AppContext
@@ -261,12 +262,13 @@ def test_the_writer_announces_what_the_core_calls_of_a_write_declared(ctx, qtbot
         ctx.write(lambda db: None, description="", on_done=finished.append)
         ctx.write(staff.create_team, grid[0], "", description="新建", on_error=finished.append)
         qtbot.waitUntil(lambda: len(finished) == 2)
-    # Refused halfway, a write announces what the calls before the refusal saved (each its own transaction).
-    with qtbot.waitSignal(ctx.changed) as announced:
+    # Refused halfway, a write is taken back whole (one transaction) and announces nothing.
+    with qtbot.assertNotEmitted(ctx.changed, wait=100):
         ctx.write(lambda db: (staff.add_staff(db, "冯二", "volunteer", org_id=grid[0]), staff.create_team(db, grid[0], "")),
                   description="新建", on_error=finished.append)
-    assert announced.args == [Changes.STAFF, None]
-    assert "冯二" in [s.name for s in staff.staff_list(ctx.reader(), scope=ctx.scope(), org_id=grid[0])]
+        qtbot.waitUntil(lambda: len(finished) == 3)
+    assert isinstance(finished[2], ValidationError)
+    assert "冯二" not in [s.name for s in staff.staff_list(ctx.reader(), scope=ctx.scope(), org_id=grid[0])]
 
 
 def test_an_undo_and_a_redo_announce_what_the_operation_changed(ctx, qtbot):

@@ -22,8 +22,7 @@ def test_write_runs_off_the_gui_thread_and_announces_the_change(ctx, qtbot):
 
     def fn(db, key, value):
         seen["thread"] = threading.current_thread().name
-        db.execute("INSERT INTO settings(key, value) VALUES(?, ?)", [key, value])
-        db.conn.commit()
+        db.execute("INSERT INTO settings(key, value) VALUES(?, ?)", [key, value])  # the writer commits
         report(Changes.SETTINGS)  # what a declared core function reports when it returns
         return 42
 
@@ -38,8 +37,7 @@ def test_write_runs_off_the_gui_thread_and_announces_the_change(ctx, qtbot):
 
 def test_failed_write_is_rolled_back_and_reported(ctx, qtbot):
     def fn(db):
-        db.conn.execute("BEGIN")
-        db.execute("INSERT INTO settings(key, value) VALUES('x', 'y')")
+        db.execute("INSERT INTO settings(key, value) VALUES('x', 'y')")  # inside the write's one transaction
         raise ValidationError("name", "姓名不能为空")
 
     with qtbot.waitSignal(ctx.write_failed) as blocker:

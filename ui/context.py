@@ -81,6 +81,7 @@ class _Task:
     initiator: object = None
     job: "Job | None" = None
     writes: bool = True  # a read-only job says nothing about saving
+    whole: bool = False  # one transaction; a job commits its batches itself
 
 
 class Job(QObject):
@@ -239,9 +240,11 @@ class AppContext(QObject):
 
         `changed` announces what the core functions fn ran declared (gridoffice.changes.writes), so
         a caller names no flags. Without on_error, a failure is announced by `write_failed` (the
-        main window shows it).
+        main window shows it). fn runs in one transaction: a write of several core calls that the
+        core refuses halfway leaves nothing of its earlier calls (their own transactions nest as
+        savepoints).
         """
-        self._submit(_Task(fn, args, description, on_done, on_error, initiator))
+        self._submit(_Task(fn, args, description, on_done, on_error, initiator, whole=True))
 
     def run_job(self, job_factory: Callable[[Database], Iterator[tuple[int, int, str]]], title: str, *,
                 on_done: Callable[[Any], None] | None = None,
@@ -364,7 +367,7 @@ class AppContext(QObject):
         self._pending += 1
         if task.description:
             self.write_started.emit(task.description)
-        self._queue.put((self._keep(task), task.fn, task.args))
+        self._queue.put((self._keep(task), task.fn, task.args, task.whole))
 
     def _reporter(self, job: Job) -> Callable[[int, int, str], None]:
         return lambda done, total, message: self._bridge.progress.emit(job, done, total, message)
@@ -374,17 +377,19 @@ class AppContext(QObject):
             item = self._queue.get()
             if item is None:
                 return
-            key, fn, args = item
+            key, fn, args, whole = item
             del item
             outcome = Outcome()
             try:
-                with core_changes.collect() as seen:
+                with core_changes.collect() as seen, \
+                        self._write_db.atomic() if whole else contextlib.nullcontext():
                     outcome.result = fn(self._write_db, *args)
             except BaseException as exc:  # noqa: BLE001 - every failure goes back to the GUI thread
-                # The core calls that returned before the failure committed their own transactions
-                # unless the write held one open (then the rollback undoes them: a redraw for nothing).
+                # A job's batches that returned before the failure stay committed, and are announced.
                 self._rollback()
                 outcome.error = self._failure(exc)
+                if whole:
+                    seen.flags = Changes.NONE
             del fn, args  # before reporting: the GUI thread lets go of the task last (Outcome)
             self._bridge.finished.emit(key, outcome, seen.flags)
 
