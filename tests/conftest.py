@@ -120,6 +120,23 @@ def _command_log_in(monkeypatch, tmp_path_factory):
     monkeypatch.setattr(_login, "log_in", log_in)
 
 
+@pytest.fixture(autouse=True)
+def _garbage_on_the_gui_thread(request):
+    """A Qt test collects Python's garbage on the GUI thread only, as the program does (ui/collector.py);
+    what it left in cycles (its window, its context) is collected right after it, on that thread."""
+    if "qapp" not in request.fixturenames:
+        yield
+        return
+    import gc
+
+    from ui import collector
+
+    collector.install(request.getfixturevalue("qapp"))
+    yield
+    gc.collect()
+    gc.enable()
+
+
 @pytest.fixture
 def db(tmp_path):
     """A fresh, migrated office file in a temporary folder, acting as a test clerk."""

@@ -143,3 +143,27 @@ def test_a_reading_job_s_factory_dies_on_the_gui_thread(ctx, qtbot):
         pass
     qtbot.waitUntil(lambda: bool(died))
     assert died == [threading.current_thread().name]
+
+
+def test_a_cycle_of_qt_objects_is_collected_on_the_gui_thread_not_on_a_worker(qapp, qtbot):
+    """A closed window lies in reference cycles; Python collected them on whichever thread passed its
+    threshold, and deleted the window's Qt objects on a worker (ui/collector.py)."""
+    import gc
+
+    from ui import collector
+
+    assert not gc.isenabled()  # the tests' fixture installs the collector as setup_application does
+    assert collector.install(qapp) is collector.install(qapp)
+    gc.collect()
+    owned = Owned()
+    owned.cycle = owned
+    died = owned.died
+    del owned
+
+    kept = []
+    worker = threading.Thread(target=lambda: kept.extend([] for _ in range(50_000)), name="worker")
+    worker.start()
+    worker.join()
+    assert died == []
+    qtbot.waitUntil(lambda: bool(died), timeout=5000)
+    assert died == [threading.current_thread().name]

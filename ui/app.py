@@ -25,6 +25,7 @@ from PySide6.QtCore import QCoreApplication, Qt  # noqa: E402
 from PySide6.QtGui import QFont, QFontDatabase, QIcon  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox  # noqa: E402
 
+from ui import collector  # noqa: E402
 from ui.office_files import DEMO_FILE, data_folder, is_demo, recent_files  # noqa: E402
 from ui.translations import install_qt_translations  # noqa: E402
 
@@ -60,6 +61,8 @@ def setup_application(argv: list[str] | None = None) -> QApplication:
     # Before any dialog: the first-start choice and the log-in already show Qt's own buttons.
     install_qt_translations()
     i18n.install(lambda context, text: QCoreApplication.translate(context, text))
+    # Before any worker thread starts: no Qt object may be collected on one (ui/collector.py).
+    collector.install(app)
     return app
 
 
