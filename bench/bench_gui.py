@@ -258,7 +258,7 @@ def district(db_path: str) -> None:
             page.search_edit.setText(query[:n])
             app.processEvents()
             time.sleep(0.06)  # a clerk types about as fast as this
-        wait(app, lambda: page.results.isVisible() and not page.search_worker.pending
+        wait(app, lambda: page.results.isVisible() and not page.search.worker.pending
              and page.search.last_latency is not None)
         latencies.append(page.search.last_latency)
         page.search.last_latency = None
