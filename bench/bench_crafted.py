@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from _common import scratch  # noqa: E402 (bench/ is the script's folder)
+from _common import new_office, scratch  # noqa: E402 (bench/ is the script's folder)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -35,12 +35,11 @@ def _one(path: Path) -> None:
     from commands._progress import consume
     from gridoffice.audit import trail
     from gridoffice.org import regions
-    from gridoffice.store.db import open_db
     from gridoffice.errors import GridOfficeError
     from gridoffice.roster.importer import import_file
 
     with scratch("bench-crafted") as tmp:
-        db = open_db(Path(tmp) / "office.db")
+        db = new_office(Path(tmp) / "office.db")
         trail.set_actor(db, "bench")
         regions.create_unit(db, regions.create_unit(db, None, "community", "东风社区"), "grid", "第一网格")
         start = time.perf_counter()
