@@ -125,7 +125,7 @@ def _run(args: argparse.Namespace, work: Path) -> int:
 
     def read_only() -> int:
         read = package.read_package(first.path, key, enrolled)
-        return sum(1 for _ in read.lines())
+        return sum(len(lines) for _table, lines, _digests in read.batches())
 
     rows = _timed("read the package alone (signature, decrypt, each line hashed)", read_only)
     print(f"rows read: {rows:,}")
@@ -142,14 +142,10 @@ def _run(args: argparse.Namespace, work: Path) -> int:
         def bare() -> None:
             read = package.read_package(first.path, key, enrolled)
             with bare_conn.cursor() as cur, cur.copy("COPY bare FROM STDIN") as copy:
-                block = []
-                for table, line, digest in read.lines():
-                    block.append(b"%s\t%s\t\\\\x%s\t%s\n" % (table.encode(), consolidate._gid(line), digest.hex().encode(),
-                                                           consolidate._copy_text(line)))
-                    if len(block) == 5000:
-                        copy.write(b"".join(block))
-                        block = []
-                copy.write(b"".join(block))
+                for table, lines, digests in read.batches():
+                    texts = [consolidate._copy_text(line) for line in lines]
+                    copy.write(b"".join(b"%s\t%s\t\\\\x%s\t%s\n" % (table.encode(), consolidate._gid(text), digest.hex().encode(), text)
+                                        for text, digest in zip(texts, digests)))
             bare_conn.commit()
 
         _timed("bare baseline: read it and COPY the same rows into a table without keys", bare)

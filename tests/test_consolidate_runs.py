@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import shutil
 
 import pytest
@@ -36,7 +37,7 @@ def sent_runs(monkeypatch) -> list[tuple[str, int]]:
     def watched(*args):
         for table, run, read in cut(*args):
             if run is not None:
-                sent.append((table, len(run)))
+                sent.append((table, len(run[0])))
             yield table, run, read
 
     monkeypatch.setattr(received, "runs", watched)
@@ -59,21 +60,34 @@ def first_applied(pg_dsn, street, office, first):
     return conn
 
 
-def test_runs_equal_to_the_package_before_are_not_sent():
-    lines = [("persons", b'{"gid":"%d"}' % n, hashlib.sha256(b"%d" % n).digest()) for n in range(150)]
-    lines += [(AUDIT, b'{"entry":1}', hashlib.sha256(b"a").digest())]
+def _batches(lines: list[tuple[str, bytes]], size: int) -> list[tuple[str, list[bytes], list[bytes]]]:
+    """The (table, lines, digests) batches Package.batches() yields, `size` lines of one table at most."""
+    batches = []
+    for table, group in itertools.groupby(lines, key=lambda pair: pair[0]):
+        texts = [line for _, line in group]
+        for start in range(0, len(texts), size):
+            batch = texts[start:start + size]
+            batches.append((table, batch, [hashlib.sha256(line).digest() for line in batch]))
+    return batches
+
+
+@pytest.mark.parametrize("size", [1, 50, 64, 4096])
+def test_runs_equal_to_the_package_before_are_not_sent(size):
+    """Runs are cut the same whatever the batches the package is read in."""
+    lines = [("persons", b'{"gid":"%d"}' % n) for n in range(150)] + [(AUDIT, b'{"entry":1}')]
     found: dict[str, bytes] = {}
-    everything = list(received.runs(iter(lines), None, found))
-    assert [(t, len(run)) for t, run, _ in everything] == [("persons", 64), ("persons", 64), ("persons", 22), (AUDIT, 1)]
+    everything = list(received.runs(_batches(lines, size), None, found))
+    assert [(t, len(run[0]), len(run[1])) for t, run, _ in everything] == [
+        ("persons", 64, 64), ("persons", 64, 64), ("persons", 22, 22), (AUDIT, 1, 1)]
+    assert [run[0][0] for _, run, _ in everything] == [b'{"gid":"0"}', b'{"gid":"64"}', b'{"gid":"128"}', b'{"entry":1}']
     assert [read for _, _, read in everything] == [64, 128, 150, 151]
     assert len(found["persons"]) == 3 * 32
     before = {"persons": received.Received(150, "h", found["persons"]),
               AUDIT: received.Received(1, "h", found[AUDIT])}
     # One line of the second run changed, and a line added at the end.
-    changed = lines[:100] + [("persons", b'{"gid":"x"}', hashlib.sha256(b"x").digest())] + lines[101:150]
-    changed += [("persons", b'{"gid":"new"}', hashlib.sha256(b"new").digest()), lines[150]]
+    changed = lines[:100] + [("persons", b'{"gid":"x"}')] + lines[101:150] + [("persons", b'{"gid":"new"}'), lines[150]]
     again: dict[str, bytes] = {}
-    sent = [(t, run[0][0] if run else None) for t, run, _ in received.runs(iter(changed), before, again)]
+    sent = [(t, run[0][0] if run else None) for t, run, _ in received.runs(_batches(changed, size), before, again)]
     assert sent == [("persons", None), ("persons", b'{"gid":"64"}'), ("persons", b'{"gid":"128"}'), (AUDIT, b'{"entry":1}')]
     assert received.touched(["persons", AUDIT], before, again) == {"persons"}
     assert received.touched(["persons", AUDIT], before, found) == set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import io
 import json
 import shutil
@@ -275,6 +276,29 @@ def test_content_that_disagrees_with_its_manifest_is_refused_while_reading(offic
             for _row in rows:
                 pass
     assert caught.value.reason == package.CONTENT and "条数或校验值" in caught.value.message
+    with pytest.raises(PackageRefused) as caught:  # the store's way in, which leaves the hashes to the store
+        for _batch in got.batches():
+            pass
+    assert caught.value.reason == package.CONTENT and "条数或校验值" in caught.value.message
+
+
+def test_the_stores_way_in_gives_every_line_as_sent_a_few_of_one_table_at_a_time(office, tmp_path, monkeypatch):
+    db, card, street = office
+    make(db, tmp_path / "1.pkg")
+    got = read_package(tmp_path / "1.pkg", street, {card.uuid: card})
+    monkeypatch.setattr(package, "_READ_LINES", 7)
+    sent: dict[str, list[bytes]] = {}
+    for table, lines, digests in got.batches():
+        assert 1 <= len(lines) <= 7 and digests == [hashlib.sha256(line).digest() for line in lines]
+        sent.setdefault(table, []).extend(lines)
+    assert list(sent) == [t for t in tables.NAMES if sent.get(t)]  # each table whole, in order
+    for table, rows in got.tables():
+        lines = [package.canonical_row(row) for row in rows]
+        if table == tables.AUDIT:
+            assert len(sent[table]) == len(lines) == got.manifest.audit_entries
+        else:
+            assert sent.get(table, []) == lines and len(lines) == got.manifest.tables[table].count
+    assert max(len(lines) for lines in sent.values()) > 7
 
 
 # --- writing: who, when, and never half --------------------------------------------------------

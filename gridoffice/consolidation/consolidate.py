@@ -206,7 +206,7 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
     formats the next: PostgreSQL parses and indexes one block while the next is made. With the
     plain writer each waited for the other (15.5 s wall on an idle machine was the client's 3.4 s
     plus PostgreSQL's 12.5 s)."""
-    pending = received.runs(package.lines(), before, runs)
+    pending = received.runs(package.batches(), before, runs)
     prefix = office.uuid.encode() + b"\t"
     reported = 0
     carried: list = []
@@ -216,32 +216,44 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
             lead = b"" if staging else prefix
             with cur.copy(target, writer=QueuedLibpqWriter(cur)) as copy:
                 block: list[bytes] = []
+                last, name = None, b""
                 for table, run, read in itertools.chain(carried, pending):
                     if run is not None:
                         if not staging and table == AUDIT:  # the first audit entry: on to the staging table
                             carried = [(table, run, read)]
                             break
-                        name = lead + table.encode() + b"\t"
-                        block += [b"%s%s\t\\\\x%s\t%s\n" % (name, _gid(line), hexlify(digest), _copy_text(line))
-                                  for line, digest in run]
-                        if len(block) >= _BLOCK_LINES:
-                            copy.write(b"".join(block))
-                            block = []
+                        if table != last or len(block) >= _BLOCK_LINES:
+                            _send(copy, name, block)
+                            block, last, name = [], table, lead + table.encode() + b"\t"
+                        lines, digests = run
+                        # Escaped a run at a time: a line holds no line feed (the package is split on them).
+                        texts = _copy_text(b"\n".join(lines)).split(b"\n")
+                        block += [b"%s\t\\\\x%s\t%s\n" % (_gid(text), hexlify(digest), text)
+                                  for text, digest in zip(texts, digests)]
                     if read - reported >= _REPORT_EVERY:
                         reported = read
                         yield read, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
-                copy.write(b"".join(block))
+                _send(copy, name, block)
 
 
-def _gid(line: bytes) -> bytes:
-    """The row's gid as COPY text, read from its line without parsing it: in canonical JSON a quote
-    inside a string is escaped, so `"gid":"` is the key itself; NULL (refused by the key) when the
-    line has none. The store's check (table_states) compares it with PostgreSQL's reading of the row."""
-    start = line.find(_GID)
+def _send(copy, name: bytes, block: list[bytes]) -> None:
+    """Hands a block of one table's COPY lines, each without its leading columns (`name`: the office
+    and the table), to the writer."""
+    if block:
+        copy.write(name.join([b"", *block]))
+
+
+def _gid(text: bytes) -> bytes:
+    """The row's gid as COPY text, read from its line already escaped for COPY (_copy_text) without
+    parsing it: in canonical JSON a quote inside a string is escaped, so `"gid":"` is the key itself
+    (escaping adds no quote and doubles the backslash before an escaped one); NULL (refused by the
+    key) when the line has none. The store's check (table_states) compares it with PostgreSQL's
+    reading of the row."""
+    start = text.find(_GID)
     if start < 0:
         return b"\\N"
     start += len(_GID)
-    return _copy_text(line[start:line.find(b'"', start)])
+    return text[start:text.find(b'"', start)]
 
 
 def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str]) -> tuple[int, bool]:

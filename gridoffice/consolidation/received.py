@@ -70,41 +70,47 @@ def keep(conn: psycopg.Connection, office_uuid: str, tables: dict, runs: dict[st
              for table, state in tables.items() if table != AUDIT])
 
 
-def runs(lines: Iterable[tuple[str, bytes, bytes]], before: dict[str, Received] | None,
-         found: dict[str, bytes]) -> Iterator[tuple[str, list[tuple[bytes, bytes]] | None, int]]:
-    """Cuts each table's (table, line, digest) into runs and yields (table, its lines and digests,
-    lines read so far) for each run to send, or (table, None, lines read) for a run the store holds
-    already: one at the same place as an equal run of the package before (`before`; None sends
-    every run). The audit's runs are always sent. Each table's run hashes end up in `found`."""
+def runs(batches: Iterable[tuple[str, list[bytes], list[bytes]]], before: dict[str, Received] | None,
+         found: dict[str, bytes]) -> Iterator[tuple[str, tuple[list[bytes], list[bytes]] | None, int]]:
+    """Cuts each table's lines (batches of (table, lines, their digests), Package.batches) into runs
+    and yields (table, (its lines, their digests), lines read so far) for each run to send, or
+    (table, None, lines read) for a run the store holds already: one at the same place as an equal
+    run of the package before (`before`; None sends every run). The audit's runs are always sent.
+    Each table's run hashes end up in `found`."""
     table: str | None = None
-    run: list[tuple[bytes, bytes]] = []
-    read = 0
+    lines: list[bytes] = []
+    digests: list[bytes] = []
     hashes: list[bytes] = []
-    for name, line, digest in lines:
-        if name != table or len(run) == RUN:
-            if run:
-                yield _settled(table, run, read, hashes, before)
-            if name != table:
-                if table is not None:
-                    found[table] = b"".join(hashes)
-                table, hashes = name, []
-            run = []
-        run.append((line, digest))
-        read += 1
-    if run:
-        yield _settled(table, run, read, hashes, before)
+    read = 0
+    for name, batch, batch_digests in batches:
+        if name != table:
+            if lines:  # the table's last run, shorter
+                read += len(lines)
+                yield _settled(table, lines, digests, read, hashes, before)
+            if table is not None:
+                found[table] = b"".join(hashes)
+            table, lines, digests, hashes = name, [], [], []
+        lines, digests = lines + batch, digests + batch_digests
+        whole = len(lines) - len(lines) % RUN
+        for start in range(0, whole, RUN):
+            read += RUN
+            yield _settled(table, lines[start:start + RUN], digests[start:start + RUN], read, hashes, before)
+        lines, digests = lines[whole:], digests[whole:]
+    if lines:
+        read += len(lines)
+        yield _settled(table, lines, digests, read, hashes, before)
     if table is not None:
         found[table] = b"".join(hashes)
 
 
-def _settled(table: str, run: list[tuple[bytes, bytes]], read: int, hashes: list[bytes],
-             before: dict[str, Received] | None) -> tuple[str, list[tuple[bytes, bytes]] | None, int]:
-    digest = hashlib.sha256(b"".join(d for _, d in run)).digest()
+def _settled(table: str, lines: list[bytes], digests: list[bytes], read: int, hashes: list[bytes],
+             before: dict[str, Received] | None) -> tuple[str, tuple[list[bytes], list[bytes]] | None, int]:
+    digest = hashlib.sha256(b"".join(digests)).digest()
     place = len(hashes) * _DIGEST
     hashes.append(digest)
     last = before.get(table) if before is not None and table != AUDIT else None
     same = last is not None and last.runs[place:place + _DIGEST] == digest
-    return table, None if same else run, read
+    return table, None if same else (lines, digests), read
 
 
 def touched(tables: Iterable[str], before: dict[str, Received] | None, found: dict[str, bytes]) -> set[str]:
