@@ -39,6 +39,10 @@ _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
 # Lines read between two progress reports while copying, and lines handed to COPY at once.
 _REPORT_EVERY = 5000
 _BLOCK_LINES = 512
+# A first package's lines are sent to `records` sorted by gid in batches of this many (about 8 MB):
+# the primary key's leaf pages are then filled in order instead of at random. A million rows: the
+# server's COPY 7.8 s -> 6.6 s (wholly sorted: 6.3 s), memory bounded by the batch.
+_SORT_LINES = 16384
 # Memory for the sorts and hashes of one package's transaction (PostgreSQL's default is 4 MB): the
 # final check sorts every row of a first package by gid (80 MB for a million rows), and the trigram
 # indexes fold the rows waiting in their pending lists into the index within it, so fewer and larger
@@ -205,7 +209,8 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
     A worker thread (psycopg's queued writer) sends the blocks while this thread decrypts and
     formats the next: PostgreSQL parses and indexes one block while the next is made. With the
     plain writer each waited for the other (15.5 s wall on an idle machine was the client's 3.4 s
-    plus PostgreSQL's 12.5 s)."""
+    plus PostgreSQL's 12.5 s). Into `records`, each table's lines go _SORT_LINES at a time in gid
+    order (_send)."""
     pending = received.runs(package.batches(), before, runs)
     prefix = office.uuid.encode() + b"\t"
     reported = 0
@@ -213,7 +218,7 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
     with conn.cursor() as cur:
         for target in ((_RECORDS_COPY, _STAGING_COPY) if before is None else (_STAGING_COPY,)):
             staging = target is _STAGING_COPY
-            lead = b"" if staging else prefix
+            lead, batch = (b"", _BLOCK_LINES) if staging else (prefix, _SORT_LINES)
             with cur.copy(target, writer=QueuedLibpqWriter(cur)) as copy:
                 block: list[bytes] = []
                 last, name = None, b""
@@ -222,8 +227,8 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
                         if not staging and table == AUDIT:  # the first audit entry: on to the staging table
                             carried = [(table, run, read)]
                             break
-                        if table != last or len(block) >= _BLOCK_LINES:
-                            _send(copy, name, block)
+                        if table != last or len(block) >= batch:
+                            _send(copy, name, block, sort=not staging)
                             block, last, name = [], table, lead + table.encode() + b"\t"
                         lines, digests = run
                         # Escaped a run at a time: a line holds no line feed (the package is split on them).
@@ -233,12 +238,15 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
                     if read - reported >= _REPORT_EVERY:
                         reported = read
                         yield read, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
-                _send(copy, name, block)
+                _send(copy, name, block, sort=not staging)
 
 
-def _send(copy, name: bytes, block: list[bytes]) -> None:
+def _send(copy, name: bytes, block: list[bytes], *, sort: bool) -> None:
     """Hands a block of one table's COPY lines, each without its leading columns (`name`: the office
-    and the table), to the writer."""
+    and the table), to the writer; sorted, they are in gid order, since each begins with its gid's
+    text, whose byte order is the uuid's."""
+    if sort:
+        block.sort()
     if block:
         copy.write(name.join([b"", *block]))
 
