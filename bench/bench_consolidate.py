@@ -58,7 +58,7 @@ def _drop(admin: str, name: str) -> None:
 _server = ServerClock()
 
 
-def _settled(admin: str) -> None:
+def _checkpoint(admin: str) -> None:
     """A checkpoint, so that what the step before wrote is on disk and no checkpoint it set off runs
     into the next step's time (a first package writes about half a gigabyte of WAL; a street applies
     packages minutes apart). Needs a superuser, as the bench's own cluster has; skipped otherwise."""
@@ -72,9 +72,9 @@ def _settled(admin: str) -> None:
 def _timed(label: str, fn, settle: str | None = None):
     """Wall clock, and processor time of this process and of the server's backends: on a shared
     machine the processor time is what the work itself costs. `settle`: the server's maintenance
-    database, to checkpoint first (_settled)."""
+    database, to checkpoint first (_checkpoint)."""
     if settle:
-        _settled(settle)
+        _checkpoint(settle)
     start, cpu, server = time.perf_counter(), time.process_time(), _server.seconds()
     result = fn()
     print(f"{label}: {time.perf_counter() - start:.2f} s wall, processor {time.process_time() - cpu:.2f} s here "

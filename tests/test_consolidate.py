@@ -264,3 +264,35 @@ def test_the_gid_is_read_from_the_line_as_the_key_itself():
     assert gid_of(row) == gid.encode()
     assert gid_of({"gid": None, "name": "张三"}) == b"\\N"
     assert gid_of({"gid": 'a\\b'}) == b"a\\\\\\\\b"
+    # A crafted line whose gid never ends: NULL, not half an escape that would swallow COPY's tab.
+    assert consolidate._gid(consolidate._copy_text(b'{"gid":"' + gid.encode() + b'\\')) == b"\\N"
+
+
+def test_lines_escaped_a_run_at_a_time_are_escaped_as_one_by_one():
+    lines = [b'{"a":"x\ty"}', b"\\", b"", b"\r\t\\\"", "幸福路\t1号".encode(), b'{"gid":"a\\"}']
+    joined = consolidate._copy_text(b"\n".join(lines)).split(b"\n")
+    assert joined == [consolidate._copy_text(line) for line in lines]
+    assert all(b"\t" not in text and b"\r" not in text for text in joined)
+
+
+def test_a_first_package_whose_gid_postgresql_reads_otherwise_is_refused_whole(tmp_path, street, office, pg_dsn,
+                                                                               monkeypatch):
+    """Signed by the office itself, each person's line names a second gid after its own: the program
+    reads the first, PostgreSQL's JSON the last. The check after writing finds them and nothing stays."""
+    from gridoffice.consolidation import package
+
+    real = package._lines_sql
+
+    def doubled(names, parts):
+        sql = real(names, parts)
+        if "birth_date" not in names:
+            return sql
+        return sql.replace("), (", ", 'gid', '00000000-0000-4000-8000-000000000000'), (", 1)
+
+    monkeypatch.setattr(package, "_lines_sql", doubled)
+    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    monkeypatch.undo()
+    with store.connect(pg_dsn) as conn:
+        enroll_all(conn, [office])
+        message = refused_and_unchanged(conn, street, first, "条数或校验值不符，已撤销本次导入")
+        assert "人员" in message and conn.execute("SELECT count(*) FROM records").fetchone()[0] == 0

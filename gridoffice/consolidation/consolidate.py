@@ -36,13 +36,14 @@ from gridoffice.consolidation.tables import AUDIT
 
 APPLIED, ALREADY, REFUSED = "applied", "already", "refused"
 _EMPTY_HASH = hashlib.sha256(b"").hexdigest()
-# Lines read between two progress reports while copying, and lines handed to COPY at once.
+# Lines read between two progress reports while copying, and lines handed to the staging COPY at once.
 _REPORT_EVERY = 5000
 _BLOCK_LINES = 512
-# A first package's lines are sent to `records` sorted by gid in batches of this many (about 8 MB):
+# A first package's lines are sent to `records` sorted by gid in blocks of this many (about 8 MB):
 # the primary key's leaf pages are then filled in order instead of at random. A million rows: the
-# server's COPY 7.8 s -> 6.6 s (wholly sorted: 6.3 s), memory bounded by the batch.
+# server's COPY 7.8 s -> 6.6 s (wholly sorted: 6.3 s). Either block ends at _BLOCK_BYTES too.
 _SORT_LINES = 16384
+_BLOCK_BYTES = 8 << 20
 # Memory for the sorts and hashes of one package's transaction (PostgreSQL's default is 4 MB): the
 # final check sorts every row of a first package by gid (80 MB for a million rows), and the trigram
 # indexes fold the rows waiting in their pending lists into the index within it, so fewer and larger
@@ -221,20 +222,23 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
             lead, batch = (b"", _BLOCK_LINES) if staging else (prefix, _SORT_LINES)
             with cur.copy(target, writer=QueuedLibpqWriter(cur)) as copy:
                 block: list[bytes] = []
-                last, name = None, b""
+                last, name, size = None, b"", 0
                 for table, run, read in itertools.chain(carried, pending):
                     if run is not None:
                         if not staging and table == AUDIT:  # the first audit entry: on to the staging table
                             carried = [(table, run, read)]
                             break
-                        if table != last or len(block) >= batch:
+                        if table != last or len(block) >= batch or size >= _BLOCK_BYTES:
                             _send(copy, name, block, sort=not staging)
-                            block, last, name = [], table, lead + table.encode() + b"\t"
+                            block, last, name, size = [], table, lead + table.encode() + b"\t", 0
                         lines, digests = run
-                        # Escaped a run at a time: a line holds no line feed (the package is split on them).
+                        # Escaped a run at a time: a line holds no line feed (the package is split on
+                        # them), and _copy_text leaves line feeds as they are.
                         texts = _copy_text(b"\n".join(lines)).split(b"\n")
-                        block += [b"%s\t\\\\x%s\t%s\n" % (_gid(text), hexlify(digest), text)
-                                  for text, digest in zip(texts, digests)]
+                        formatted = [b"%s\t\\\\x%s\t%s\n" % (_gid(text), hexlify(digest), text)
+                                     for text, digest in zip(texts, digests, strict=True)]
+                        block += formatted
+                        size += sum(map(len, formatted))
                     if read - reported >= _REPORT_EVERY:
                         reported = read
                         yield read, total, tr("{office}：正在读入{table}").format(office=office.name, table=_label(table))
@@ -244,7 +248,8 @@ def _copy(conn: psycopg.Connection, package: packages.Package, office: store.Off
 def _send(copy, name: bytes, block: list[bytes], *, sort: bool) -> None:
     """Hands a block of one table's COPY lines, each without its leading columns (`name`: the office
     and the table), to the writer; sorted, they are in gid order, since each begins with its gid's
-    text, whose byte order is the uuid's."""
+    text, whose byte order is the uuid's (for the canonical lowercase text every office writes; any
+    other text only sorts differently)."""
     if sort:
         block.sort()
     if block:
@@ -261,7 +266,8 @@ def _gid(text: bytes) -> bytes:
     if start < 0:
         return b"\\N"
     start += len(_GID)
-    return text[start:text.find(b'"', start)]
+    end = text.find(b'"', start)
+    return b"\\N" if end < 0 else text[start:end]
 
 
 def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str]) -> tuple[int, bool]:
@@ -287,7 +293,9 @@ def _changed_rows(conn: psycopg.Connection, office_uuid: str, touched: set[str])
 
 def _copy_text(line: bytes) -> bytes:
     """A line as a field of COPY's text format: its backslashes doubled; a canonical line has no raw
-    tab, carriage return or line feed (JSON escapes them), but one that did would be escaped too."""
+    tab or carriage return (JSON escapes them), but one that did would be escaped too. A line feed
+    cannot be in a line, which the reader splits on them: left as it is (_copy escapes a run joined
+    by them)."""
     return line.replace(b"\\", b"\\\\").replace(b"\t", b"\\t").replace(b"\r", b"\\r")
 
 

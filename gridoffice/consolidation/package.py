@@ -82,7 +82,6 @@ import datetime as dt
 import hashlib
 import json
 import secrets
-from itertools import islice
 from operator import itemgetter
 import time
 from dataclasses import dataclass, field
@@ -111,8 +110,10 @@ from gridoffice.consolidation.tables import AUDIT, NAMES, TABLES, Table
 _EMPTY = hashlib.sha256(b"").hexdigest()
 # Rows handed to the sealer at once, and between two progress reports.
 _BATCH = 4000
-# Lines of one table that Package.batches() yields at once (about 2 MB).
+# Lines of one table that Package.batches() yields at once (about 2 MB), and the most bytes of
+# audit entries (a table's batch is bounded by the piece it comes from).
 _READ_LINES = 4096
+_READ_BYTES = 8 << 20
 _REPORT_EVERY = 20000
 __all__ = ["ALTERED", "CONTENT", "FORMAT", "MAGIC", "NEWER_FORMAT", "NOT_PACKAGE", "OLDER_FORMAT", "OTHER_STREET",
            "REFUSALS",
@@ -489,23 +490,25 @@ class Package:
             lines.finish()
 
     def batches(self) -> Iterator[tuple[str, list[bytes], list[bytes]]]:
-        """(table, lines, the SHA-256 of each) for every row, up to _READ_LINES lines of one table at a
-        time, in TABLE order: the store's way in, which takes each line as sent (it is canonical_row
-        of its row) without parsing it. Checks, like tables(), each table's count, the audit chain
-        (whose entries are parsed) and, at the end, that the bytes read are those signed; a table's
-        hash is left to the store, which recomputes every table's count and hash from what it holds
-        and compares them with the manifest (consolidate._check_state). A batch at a time rather than
-        a line: a million lines went through four generators each."""
+        """(table, lines, the SHA-256 of each) for every row, in TABLE order: up to _READ_LINES lines
+        of one table, all of one inflated piece (LineReader.take), or of the audit trail up to
+        _READ_BYTES. The store's way in, which takes each line as sent (it is canonical_row of its
+        row) without parsing it. Checks, like tables(), each table's count, the audit chain (whose
+        entries are parsed) and, at the end, that the bytes read are those signed; a table's hash is
+        left to the store, which recomputes every table's count and hash from what it holds and
+        compares them with the manifest (consolidate._check_state). A batch at a time rather than a
+        line: a million lines went through four generators each."""
         with LineReader(self._source) as lines:
             for _ in range(len(NAMES)):
                 table, count = self._start(lines)
                 if table == AUDIT:
-                    batch = []
+                    batch, size = [], 0
                     for _row, line in self._audit(lines, count):
                         batch.append(line)
-                        if len(batch) == _READ_LINES:
+                        size += len(line)
+                        if len(batch) == _READ_LINES or size >= _READ_BYTES:
                             yield table, batch, [hashlib.sha256(line).digest() for line in batch]
-                            batch = []
+                            batch, size = [], 0
                     if batch:
                         yield table, batch, [hashlib.sha256(line).digest() for line in batch]
                     continue
@@ -513,7 +516,7 @@ class Package:
                     raise self._content(tr("“{t}”的记录与清单的条数或校验值不符").format(t=tr(_LABELS[table])))
                 left = count
                 while left:
-                    batch = list(islice(lines, min(left, _READ_LINES)))
+                    batch = lines.take(min(left, _READ_LINES))
                     if not batch:
                         raise self._content(tr("“{t}”的记录不完整").format(t=tr(_LABELS[table])))
                     left -= len(batch)

@@ -255,17 +255,34 @@ class LineReader:
     def __enter__(self) -> "LineReader":
         self.file = self.source.path.open("rb")
         self.signed = hashlib.sha256()
-        self.iterator = self._iterate()
+        self.pieces = self._iterate()
+        self.piece: list[bytes] = []
+        self.at = 0
         return self
 
     def __exit__(self, *exc) -> None:
         self.file.close()
 
-    def __iter__(self) -> Iterator[bytes]:
-        return self.iterator
+    def __iter__(self) -> "LineReader":
+        return self
 
     def __next__(self) -> bytes:
-        return next(self.iterator)
+        while self.at == len(self.piece):
+            self.piece, self.at = next(self.pieces), 0
+        self.at += 1
+        return self.piece[self.at - 1]
+
+    def take(self, n: int) -> list[bytes]:
+        """Up to n lines at once, all of one inflated piece (a few megabytes, a line at most
+        _MAX_LINE): fewer where the piece ends, none after the last line."""
+        while self.at == len(self.piece):
+            piece = next(self.pieces, None)
+            if piece is None:
+                return []
+            self.piece, self.at = piece, 0
+        lines = self.piece[self.at:self.at + n]
+        self.at += len(lines)
+        return lines
 
     def _read(self, n: int) -> bytes:
         data = self.file.read(n)
@@ -294,7 +311,8 @@ class LineReader:
         if number == 0:
             raise altered(self.source.path.name)
 
-    def _iterate(self) -> Iterator[bytes]:
+    def _iterate(self) -> Iterator[list[bytes]]:
+        """The lines, a piece at a time: those each inflation completes."""
         unzip = zlib.decompressobj()
         rest = b""
         for chunk in self._chunks():
@@ -307,10 +325,11 @@ class LineReader:
                 rest = lines.pop()
                 if len(rest) > _MAX_LINE:
                     raise altered(self.source.path.name)
-                yield from lines
+                if lines:
+                    yield lines
         rest += unzip.flush()
         if rest:
-            yield from rest.split(b"\n")
+            yield rest.split(b"\n")
 
     def finish(self) -> None:
         """Everything was read, and it is what was signed."""
