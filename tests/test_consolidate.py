@@ -296,3 +296,28 @@ def test_a_first_package_whose_gid_postgresql_reads_otherwise_is_refused_whole(t
         enroll_all(conn, [office])
         message = refused_and_unchanged(conn, street, first, "条数或校验值不符，已撤销本次导入")
         assert "人员" in message and conn.execute("SELECT count(*) FROM records").fetchone()[0] == 0
+
+
+def test_python_switches_threads_faster_only_while_copying(tmp_path, street, office, pg_dsn, monkeypatch):
+    """The queued writer gets its turn sooner while lines are copied; afterwards the interval is what it
+    was, also when two copies overlap."""
+    import sys
+
+    seen = []
+    real = consolidate._send
+
+    def watched(*args, **kwargs):
+        seen.append(sys.getswitchinterval())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(consolidate, "_send", watched)
+    before = sys.getswitchinterval()
+    first = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    with store.connect(pg_dsn) as conn:
+        enroll_all(conn, [office])
+        assert apply(conn, street, first)[0].outcome == "applied"
+        assert seen and set(seen) == {consolidate._SWITCH_SECONDS}
+        assert sys.getswitchinterval() == before
+        with consolidate._prompt_writer(), consolidate._prompt_writer():
+            assert sys.getswitchinterval() == consolidate._SWITCH_SECONDS
+        assert sys.getswitchinterval() == before
