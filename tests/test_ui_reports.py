@@ -217,7 +217,7 @@ def test_the_maker_is_the_accounts_real_name_not_its_log_in_name(activity_templa
 
 def _shown(page) -> list[list[str]]:
     model = page.figures_model
-    return [[model.item(r, c).text() for c in range(model.columnCount())] for r in range(model.rowCount())]
+    return [[model.text(r, c) for c in range(model.columnCount())] for r in range(model.rowCount())]
 
 
 def test_the_figures_show_on_the_page_before_anything_is_exported(page, qtbot, tmp_path):
@@ -234,14 +234,19 @@ def test_the_figures_show_on_the_page_before_anything_is_exported(page, qtbot, t
     summary = monthly.monthly_summary(db, "2026-10", scope=admin)
     assert page.figures.isVisible() and "2026年10月" in page.figures_caption.text()
     rows = _shown(page)
-    headers = [page.figures_model.horizontalHeaderItem(c).text() for c in range(page.figures_model.columnCount())]
+    headers = page.figures_model.headers
     assert headers[:3] == ["网格", "户数", "人数"]
     assert [r[0] for r in rows] == [g.name for g in summary.grids] + ["合计"]
     assert rows[-1][1:3] == [str(summary.total.households), str(summary.total.persons)]
+    model = page.figures_model
+    total, first = model.index(len(rows) - 1, 1), model.index(0, 1)
+    assert model.data(total, Qt.ItemDataRole.FontRole).bold() and model.data(first, Qt.ItemDataRole.FontRole) is None
+    assert model.data(first, Qt.ItemDataRole.TextAlignmentRole) & int(Qt.AlignmentFlag.AlignRight)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
 
     page.section.setCurrentText("诉求办理")
     handling = _shown(page)
-    col = [page.figures_model.horizontalHeaderItem(c).text() for c in range(page.figures_model.columnCount())]
+    col = page.figures_model.headers
     total = next(r for r in handling if r[0] == "合计")
     assert total[col.index("受理诉求")] == str(summary.total.received)
     assert handling[-1][0] == "环比" and handling[-2][0].startswith("上月")

@@ -12,7 +12,7 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QUrl
-from PySide6.QtGui import QDesktopServices, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QPushButton, QSpinBox, QTableView, QVBoxLayout, QWidget)
 
@@ -22,7 +22,7 @@ from gridoffice.roster.columns import FIELDS
 from ..background import LatestWorker
 from ..context import Cancelled
 from ..dialogs.common import save_path
-from ..widgets.tables import ColumnFitter, style_records
+from ..widgets.tables import ColumnFitter, TextRowsModel, style_records
 
 from . import Page
 
@@ -40,6 +40,25 @@ KINDS = {
     "village-file": ("一村一档（PDF）", "pdf", {"org"}),
     "member-file": ("一党员一档（PDF）", "pdf", {"staff", "year"}),
 }
+
+
+class FiguresModel(TextRowsModel):
+    """The figures shown before exporting: numbers to the right, the rows of totals in bold."""
+
+    def __init__(self, parent=None):
+        super().__init__([], parent)
+        self.totals: set[int] = set()
+        self.bold = QFont()
+
+    def data(self, index, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.TextAlignmentRole:
+            text = self.rows[index.row()][index.column()]
+            if index.column() > 0 and text and (text[0].isdigit() or text[0] in "+-"):
+                return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            return None
+        if role == Qt.ItemDataRole.FontRole:
+            return self.bold if index.row() in self.totals else None
+        return super().data(index, role)
 
 
 class ReportsPage(Page):
@@ -99,7 +118,7 @@ class ReportsPage(Page):
         self.section = QComboBox()
         self.section_label = QLabel(self.tr("显示(&D)："))
         self.section_label.setBuddy(self.section)
-        self.figures_model = QStandardItemModel(self)
+        self.figures_model = FiguresModel(self)
         self.figures = QTableView()
         self.figures.setModel(self.figures_model)
         style_records(self.figures)
@@ -203,7 +222,7 @@ class ReportsPage(Page):
             self.org.currentData()
         scope = self.ctx.scope()
         self._figures = None
-        self.figures_model.clear()
+        self.figures_model.set_rows([], headers=[])
         if kind not in ("summary", "notice", "assessment") or (kind != "assessment" and not month):
             self.section.clear()
             self.section_label.setVisible(False)
@@ -286,21 +305,10 @@ class ReportsPage(Page):
             return
         caption, headers, rows, totals = self.figure_rows()
         self.figures_caption.setText(caption)
-        model = self.figures_model
-        model.clear()
-        model.setHorizontalHeaderLabels(headers)
-        bold = QFont(self.font())
-        bold.setBold(True)
-        for r, values in enumerate(rows):
-            items = []
-            for c, text in enumerate(values):
-                item = QStandardItem(text)
-                if c > 0 and text and (text[0].isdigit() or text[0] in "+-"):
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                if r in totals:
-                    item.setFont(bold)
-                items.append(item)
-            model.appendRow(items)
+        self.figures_model.bold = QFont(self.font())
+        self.figures_model.bold.setBold(True)
+        self.figures_model.totals = set(totals)
+        self.figures_model.set_rows(rows, headers=headers)
 
     # -- exporting ----------------------------------------------------------------------------------
     def _default_name(self, kind: str) -> str:

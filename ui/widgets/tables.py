@@ -119,7 +119,9 @@ class ColumnFitter(QObject):
 
 class TextRowsModel(QAbstractTableModel):
     """Rows of display texts computed once when a list arrives, with an optional background per row:
-    an 850-household list costs the rows painted, not 6,000 table items."""
+    an 850-household list costs the rows painted, not 6,000 table items. (Items of Qt's own item
+    models are no QObjects: deleted by their model, their Python wrappers are not told, and a later
+    object at the same address came back as one of them.)"""
 
     def __init__(self, headers: list[str], parent=None):
         super().__init__(parent)
@@ -127,8 +129,11 @@ class TextRowsModel(QAbstractTableModel):
         self.rows: list[tuple] = []
         self.brushes: list[QBrush | None] = []
 
-    def set_rows(self, rows: list[tuple], brushes: list[QBrush | None] | None = None) -> None:
+    def set_rows(self, rows: list[tuple], brushes: list[QBrush | None] | None = None,
+                 headers: list[str] | None = None) -> None:
         self.beginResetModel()
+        if headers is not None:
+            self.headers = headers
         self.rows = [tuple(str(x) for x in row) for row in rows]
         self.brushes = brushes or []
         self.endResetModel()
