@@ -86,3 +86,29 @@ def test_a_request_s_function_dies_on_the_gui_thread_superseded_or_not(ctx, qtbo
     qtbot.waitUntil(lambda: not worker.pending and all(died), timeout=5000)
     assert results == [1, 2]
     assert died == [[threading.current_thread().name]] * 2
+
+
+def test_a_stopped_worker_s_running_function_dies_on_the_gui_thread(ctx, qtbot):
+    """The window closes while a read runs: nobody waits for the answer, and the read's function may
+    hold the last reference to the closing page's objects. The collector lets go of it on the GUI
+    thread."""
+    from test_ui_context import Owned
+
+    worker = LatestWorker(ctx, "test")
+    running = Owned()
+    died = running.died
+    started, release = threading.Event(), threading.Event()
+
+    def read(db, keep=running):
+        started.set()
+        release.wait(5)
+        return 1
+
+    worker.submit(read, lambda _r: None)
+    del read, running
+    assert started.wait(5)
+    worker.stop()
+    release.set()
+    worker._thread.join(5)
+    qtbot.waitUntil(lambda: bool(died), timeout=5000)
+    assert died == [threading.current_thread().name]

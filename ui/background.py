@@ -24,6 +24,8 @@ from sqlite_utils import Database
 from gridoffice.store.db import shrink_memory
 from gridoffice.errors import GridOfficeError
 
+from . import collector
+
 # SQLite asks every this many virtual machine steps whether the running read is still wanted: often
 # enough to stop within a millisecond or so, rarely enough to cost nothing measurable.
 STALE_CHECK_STEPS = 10_000
@@ -146,7 +148,9 @@ class LatestWorker(QObject):
 
     def _emit(self, gen: int, outcome: Outcome) -> None:
         with self._cond:
-            if self._stopped:  # the window is closing: nothing is left to hand back to
+            if self._stopped:  # the window is closing: nothing is left to hand back to, but the
+                # request's function may be the last reference to the closing page's objects
+                collector.release(outcome)
                 return
         # Superseded answers go too: the GUI thread lets go of their function (Outcome).
         self._delivered.emit(gen, outcome)
