@@ -19,6 +19,7 @@ import sqlcipher3.dbapi2 as sqlite3
 
 from gridoffice.access import session, users
 from gridoffice.store.db import connect
+from gridoffice.store.storage import classify
 from gridoffice.errors import GridOfficeError
 
 ENV_USER = "GRIDOFFICE_USER"
@@ -102,14 +103,16 @@ def with_office(args, path: str | Path, work: Callable[[session.Session], int], 
 @contextmanager
 def reading(args, path: str | Path, *, tables: tuple[str, ...], readonly: bool = True) -> Iterator[session.Session]:
     """The office opened to read (`readonly=False`: a read that leaves an audit entry), closed after;
-    GridOfficeError when the file lacks one of `tables` or SQLite cannot read it."""
+    GridOfficeError when the file lacks one of `tables` or SQLite cannot read it (a disk's failure
+    said as storage.classify says it)."""
     office = log_in(args, path, opener=lambda p: connect(p, readonly=readonly))
     try:
         if not all(office.db[table].exists() for table in tables):
             raise GridOfficeError(f"{path} 不是GridOffice的办公室数据库")
         yield office
     except sqlite3.DatabaseError as exc:
-        raise GridOfficeError(f"无法读取数据库 {path}：{exc}") from None
+        raise classify(exc) or GridOfficeError(
+            f"无法读取数据库 {path}：文件可能已损坏，或不是网格通的办公室数据库") from None
     finally:
         office.close()
 

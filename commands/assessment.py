@@ -6,7 +6,7 @@ import sys
 
 from gridoffice.access import scope
 from gridoffice.reports import assessment
-from gridoffice.errors import GridOfficeError, ValidationError
+from gridoffice.errors import ValidationError
 
 from . import _files, _login
 
@@ -33,18 +33,16 @@ def _parse(text: str) -> tuple[str, str, str]:
 
 
 def run(args) -> int:
-    try:
-        office = _login.log_in(args, args.db, opener=_files.open_office)
-        with office.handle:
-            db = office.db
-            if args.assessment_command == "set":
-                # The change is the logged-in user's: the core refuses it to anyone but an administrator.
-                scope.bind(db, office.scope)
-                assessment.set_template(db, [_parse(item) for item in args.item])
-                print("已更新考核模板。", file=sys.stderr)
-            for ind in assessment.template(db):
-                print(f"{ind.label}\t{ind.target:g}\t{ind.weight:g}")
-            return 0
-    except GridOfficeError as exc:
-        print(exc.message, file=sys.stderr)
-        return 1
+    return _login.with_office(args, args.db, lambda office: _show(args, office), opener=_files.open_office)
+
+
+def _show(args, office) -> int:
+    db = office.db
+    if args.assessment_command == "set":
+        # The change is the logged-in user's: the core refuses it to anyone but an administrator.
+        scope.bind(db, office.scope)
+        assessment.set_template(db, [_parse(item) for item in args.item])
+        print("已更新考核模板。", file=sys.stderr)
+    for ind in assessment.template(db):
+        print(f"{ind.label}\t{ind.target:g}\t{ind.weight:g}")
+    return 0

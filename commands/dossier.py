@@ -39,11 +39,12 @@ def _write(args, office, out: Path) -> int:
     if not db["matters"].exists():
         print(f"{Path(args.db)} 还没有事项表：请先用本程序打开一次，让它升级数据库", file=sys.stderr)
         return 2
-    matter = query.find_number(db, args.number, scope=office.scope)
+    scope = office.scope
+    matter = query.find_number(db, args.number, scope=scope)
     if matter is None:
         print(f"找不到编号为“{args.number}”的事项，编号应写成“2026-11-0042”的样子", file=sys.stderr)
         return 1
-    dossier = query.dossier(db, matter.id, scope=office.scope)
+    dossier = query.dossier(db, matter.id, scope=scope)
     name = regions.office(db).name
     # The entry commits before the finished file is renamed into place.
     write_dossier(out, dossier, office_name=name, before_rename=lambda: _record(db, matter.id, out))

@@ -112,7 +112,7 @@ def run(args) -> int:
                 return 0
             if args.users_command == "add":
                 users.create_user(db, args.name, _new_password(args.password_stdin), args.role,
-                                  by=users.scope_of(db, admin), org_id=args.org, display_name=args.real_name)
+                                  by=office.scope, org_id=args.org, display_name=args.real_name)
                 print(f"已添加用户“{args.name}”。")
                 return 0
             target = next((u for u in users.list_users(db, by=admin) if u.name == args.name.strip()), None)

@@ -408,6 +408,16 @@ def test_a_refused_log_in_says_what_did_not_happen_and_writes_nothing(office, ar
     assert code == 2 and err.strip() == told
     assert office["path"].read_bytes() == before and not {"r.xlsx", "c.pdf"} & {p.name for p in office["tmp"].iterdir()}
 
+@pytest.mark.parametrize("command", [["assessment", "set", "--item", "走访次数=96:20"], ["assessment", "show"]])
+def test_the_assessment_refuses_a_wrong_password_as_every_command_does(office, command, monkeypatch, capsys):
+    monkeypatch.setenv("GRIDOFFICE_USER", "admin")
+    monkeypatch.setenv("GRIDOFFICE_PASSWORD", "wrong-password")
+    before = office["path"].read_bytes()
+    code = commands.run([*command[:2], "--db", str(office["path"]), *command[2:]])
+    assert code == 2 and capsys.readouterr().err.strip() == "用户名或密码不正确"
+    assert office["path"].read_bytes() == before
+
+
 # Every command and the tests above that try it per role; the street's commands work on the street's
 # key and store, where no office account exists (tests/test_consolidate_command.py, test_command_package.py).
 COMMAND_TESTS = {
