@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import psycopg
 
@@ -75,8 +76,8 @@ def _together(pg_dsn, street, *paths) -> list:
     with psycopg.connect(pg_dsn, autocommit=False) as gate:
         gate.execute("LOCK TABLE ledger IN EXCLUSIVE MODE")
         threads = [_apply_in_thread(pg_dsn, street, path, results) for path in paths]
-        deadline = dt.datetime.now() + dt.timedelta(seconds=60)
-        while dt.datetime.now() < deadline:  # every applier is waiting on a lock
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # every applier is waiting on a lock
             waiting = gate.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
                                    "AND datname = current_database()").fetchone()[0]
             if waiting >= len(paths):

@@ -247,9 +247,10 @@ class CampaignView(QWidget):
             y=self.year.value(), n=n, warn=self.tr("，少于2次") if short else ""))
         self.caption.setStyleSheet("color: #b00020;" if short else "")
         ids = [c.id for c in self.campaigns]
-        if ids:
+        if ids:  # the selection's change reads the chosen campaign's coverage (_chosen)
             self.list.selectRow(ids.index(current) if current in ids else 0)
-        self._chosen()
+        else:
+            self._chosen()
 
     def current(self) -> int | None:
         row = selected_row(self.list)
