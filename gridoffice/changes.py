@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import inspect
 import threading
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, TypeVar
@@ -49,18 +50,29 @@ class Collected:
 _local = threading.local()
 
 
-def writes(flags: Changes) -> Callable[[F], F]:
+def writes(flags: Changes, *, unless: str | None = None) -> Callable[[F], F]:
     """Declare what a core function's writes change. Changes.NONE says it writes nothing a page
-    shows (an audit entry of a reveal, an account, a cached check)."""
+    shows (an audit entry of a reveal, an account, a cached check). `unless` names a keyword argument
+    that, when true, makes the call write nothing (a trial import's dry_run). A job (a generator)
+    reports when it has run to its end, not when it is made."""
     if not isinstance(flags, Changes):
         raise TypeError(f"a declaration is a gridoffice.changes.Changes, not {flags!r}")
 
     def declare(fn: F) -> F:
-        @functools.wraps(fn)
-        def run(*args: Any, **kwargs: Any) -> Any:
-            result = fn(*args, **kwargs)
-            report(flags)
-            return result
+        if inspect.isgeneratorfunction(fn):
+            @functools.wraps(fn)
+            def run(*args: Any, **kwargs: Any) -> Any:
+                result = yield from fn(*args, **kwargs)
+                if not (unless and kwargs.get(unless)):
+                    report(flags)
+                return result
+        else:
+            @functools.wraps(fn)
+            def run(*args: Any, **kwargs: Any) -> Any:
+                result = fn(*args, **kwargs)
+                if not (unless and kwargs.get(unless)):
+                    report(flags)
+                return result
 
         run.changes = flags  # type: ignore[attr-defined]
         return run  # type: ignore[return-value]

@@ -8,6 +8,7 @@ import pytest
 
 from exports.import_report import write_report
 from gridoffice.audit import trail
+from gridoffice.changes import ROSTER, Changes, collect
 from gridoffice.org import regions
 from gridoffice.errors import ValidationError
 from gridoffice.idcard import make_id
@@ -202,9 +203,21 @@ def test_changed_phone_updates_and_is_audited(office, tmp_path):
 def test_dry_run_writes_nothing(office, tmp_path):
     db, _ = office
     before = table_dump(db)
-    result = run(db, messy_workbook(tmp_path / "roster.xlsx"), dry_run=True)
+    with collect() as seen:  # nor tells any page that something changed
+        result = run(db, messy_workbook(tmp_path / "roster.xlsx"), dry_run=True)
     assert result.dry_run and result.persons_new == 10 and len(result.refused) == 9
-    assert table_dump(db) == before
+    assert table_dump(db) == before and seen.flags == Changes.NONE
+
+
+def test_an_import_announces_its_changes_when_it_has_run_not_when_it_is_made(office, tmp_path):
+    db, _ = office
+    path = messy_workbook(tmp_path / "roster.xlsx")
+    with collect() as made:
+        job = import_file(db, path)
+    assert made.flags == Changes.NONE
+    with collect() as ran:
+        consume(job, quiet=True)
+    assert ran.flags == ROSTER
 
 
 def test_the_import_has_a_large_cache_for_its_transaction_and_gives_it_back(office, tmp_path, monkeypatch):

@@ -100,14 +100,14 @@ def check_mapping(mapping: dict[int, str], tag: str = "") -> None:
         raise ValidationError("mapping", tr("名单中没有“人群类别”列：请选定整份名单的类别"))
 
 
-@writes(Changes.PERSONS | Changes.TAGS)
+@writes(Changes.PERSONS | Changes.TAGS, unless="dry_run")
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
     yield 0, 0, tr("正在读取“{name}”……").format(name=Path(path).name)
     raw = yield from read_sheet_job(path, sheet)
     return (yield from import_sheet(db, raw, file_name=Path(path).name, **options))
 
 
-@writes(Changes.PERSONS | Changes.TAGS)
+@writes(Changes.PERSONS | Changes.TAGS, unless="dry_run")
 def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, mapping: dict[int, str] | None = None,
                  file_name: str = "", tag: str = "", dry_run: bool = False, today: dt.date | None = None) -> Progress:
     """The list's import job, a progress generator returning an ImportResult (kind "tags").

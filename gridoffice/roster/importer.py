@@ -43,7 +43,7 @@ Progress = Generator[tuple[int, int, str], None, ImportResult]
 IMPORT_CACHE_MB = 256
 
 
-@writes(ROSTER)
+@writes(ROSTER, unless="dry_run")
 def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **options) -> Progress:
     """Read a roster file and import it; see import_sheet for the options."""
     yield 0, 0, tr("正在读取“{name}”……").format(name=Path(path).name)
@@ -51,7 +51,7 @@ def import_file(db: Database, path: str | Path, *, sheet: str | None = None, **o
     return (yield from import_sheet(db, raw, file_name=Path(path).name, **options))
 
 
-@writes(ROSTER)
+@writes(ROSTER, unless="dry_run")
 def import_sheet(db: Database, raw: RawSheet, *, header: Header | None = None, mapping: dict[int, str] | None = None,
                  file_name: str = "", create_grids: bool = False, default_grid: str = "", dry_run: bool = False,
                  today: dt.date | None = None) -> Progress:
