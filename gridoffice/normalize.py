@@ -161,8 +161,8 @@ def require_names(values: Sequence[object]) -> list[str | ValidationError]:
     return out
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
-_LANDLINE = re.compile(r"(0\d{2,3})(\d{7,8})")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"(0[0-9]{2,3})([0-9]{7,8})")
 
 
 def normalize_phone(value: object | None, field: str = "phone") -> str:
@@ -175,7 +175,7 @@ def normalize_phone(value: object | None, field: str = "phone") -> str:
         return ""
     raw = text
     ext = ""
-    m = re.search(r"(?:转|ext\.?|x|分机)\s*(\d{1,6})$", text, flags=re.IGNORECASE)
+    m = re.search(r"(?:转|ext\.?|x|分机)\s*([0-9]{1,6})$", text, flags=re.IGNORECASE)
     if m:
         ext = m.group(1)
         text = text[: m.start()]
@@ -186,7 +186,7 @@ def normalize_phone(value: object | None, field: str = "phone") -> str:
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):  # other scripts' digits are digits to Python
         raise ValidationError(field, tr("电话“{raw}”含有数字以外的字符，请只填号码").format(raw=raw))
     if _MOBILE.fullmatch(digits):
         return digits

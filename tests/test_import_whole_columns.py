@@ -106,3 +106,13 @@ def test_a_messy_roster_gives_the_same_reasons_and_notices_checked_one_household
     assert ("王小明", "M", "1978-09-09", "son", "0571-88886666-12") in [
         (r[0], r[2], r[3], r[4], r[5]) for r in db.execute(rows).fetchall()]
     other.close()
+
+
+def test_a_phone_in_full_width_digits_is_stored_as_plain_digits(db, tmp_path):
+    """A cell that looks like a mobile number only to a Unicode-wide pattern is cleaned, not kept as typed."""
+    community = regions.create_unit(db, None, "community", "东风社区")
+    for name in ("第一网格", "第二网格"):
+        regions.create_unit(db, community, "grid", name)
+    run(db, messy_workbook(tmp_path / "roster.xlsx", extra_phone="13８００１３８０００"))
+    phones = {row[0] for row in db.execute("SELECT phone FROM persons")}
+    assert "13800138000" in phones and not any(p and not p.isascii() for p in phones)

@@ -51,6 +51,7 @@ def test_phone_normalised(raw, expected):
         ("1380013800", "11位"),
         ("88888888", "缺少区号"),
         ("138abc", "数字以外"),
+        ("13٨٠٠١٣٨٠٠٠", "数字以外"),  # Arabic-Indic digits are digits to Python, not to a phone
         ("99999", "不是有效的电话号码"),
         ("12345", "应为以1开头的11位数字"),
     ],

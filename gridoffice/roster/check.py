@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # roster.plan reads rows: named here for the annotations only
 
 HOUSEHOLD_LABELS = {code: tr(label) for code, label in HOUSEHOLD_TAGS.items()}
 # normalize_phone() returns such a number unchanged, so the call is skipped for it.
-_CANONICAL_MOBILE = re.compile(r"1[3-9]\d{9}")
+_CANONICAL_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "总数", "汇总")
 _NOTE_WORDS = ("注", "说明", "备注", "制表", "填表", "审核", "负责人", "填报", "统计", "日期", "联系人")
 _MARKER_STARTS = {w[0] for w in _TOTAL_WORDS + _NOTE_WORDS}
