@@ -159,3 +159,31 @@ def test_street_staff_see_no_sensitive_register(district):
     index = {g.code: i for i, g in enumerate(every.groups)}
     for row_all, row_staff in zip(every.grids, staff.grids):
         assert row_staff.groups == tuple(row_all.groups[index[g.code]] for g in staff.groups)
+
+
+def test_a_category_order_that_is_no_number_does_not_break_the_streets_summary(tmp_path, monkeypatch):
+    """An enrolled office's signed package names its categories' order as text (its program altered:
+    the office file itself refuses that): the package is kept as sent, and the summary still adds up."""
+    from gridoffice.consolidation import package as packages
+    from tests.pg import drop_database, fresh_database
+
+    street = _street.make_street(tmp_path)
+    office = _street.make_busy_office(tmp_path, street, seed=57, households=20)
+    real = packages._lines_sql
+    monkeypatch.setattr(packages, "_lines_sql", lambda names, parts: real(
+        names, ["'x'" if n == "sort" and "category_gid" not in names else p for n, p in zip(names, parts)]))
+    package = _street.write_package(office.path, tmp_path / "1.pkg", at=AT)
+    monkeypatch.undo()
+    name, dsn = fresh_database()
+    try:
+        with store.connect(dsn) as conn:
+            store.enroll(conn, uuid=office.card.uuid, division_code=office.card.division_code, name=office.card.name,
+                         public_key=office.card.signing_key, by="测试街道")
+            [outcome] = consume(consolidate.consolidate(conn, [package], [street.key], by="测试街道"), quiet=True)
+            assert outcome.outcome == "applied", outcome.message
+            summary = street_summary.monthly_summary(conn, "2026-10")
+            own = _own(office, "2026-10")
+            assert sorted(name for _, name in summary.categories) == sorted(name for _, name in own.categories)
+            assert summary.total.received == own.total.received
+    finally:
+        drop_database(name)

@@ -3,10 +3,11 @@
 Each package is applied in ONE transaction: its rows are copied (COPY) straight into the records
 when the store holds nothing of its office yet; a later package sends only the runs of lines that
 differ from the package before (received.py) into a temporary table, and only the rows among them
-that changed are written, their facts (facts.py) with them. The new audit entries are appended, the
-office's summary counts recomputed (summary_tables.py), and then the store's count and hash of every table of that office must equal the manifest's (a record
+that changed are written, their facts (facts.py) with them. The new audit entries are appended, and
+then the store's count and hash of every table of that office must equal the manifest's (a record
 the store holds but the package lacks leaves it one too many: nothing a clerk entered is ever
-deleted), or nothing of it stays. A package is read by `package.read_package`, which refuses
+deleted), or nothing of it stays; last, the office's summary counts are recomputed
+(summary_tables.py). A package is read by `package.read_package`, which refuses
 altered, unsigned or misaddressed files and checks each table against the manifest while it is read.
 
 Order: a package must follow the last one applied from its office (sequence + 1, naming its file

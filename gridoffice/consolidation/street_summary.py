@@ -67,16 +67,17 @@ def _activity(conn: psycopg.Connection, p: monthly.Period, categories: list[str]
     for office, *values in conn.execute(
             f"SELECT office::text, {', '.join(ACTIVITY)} FROM summary_months WHERE month = %s", [month]):
         out.setdefault(office, {}).update(zip(ACTIVITY, values))
-    sources = list(SOURCES)
+    at_category = {category: i for i, category in enumerate(categories)}
+    at_source = {source: i for i, source in enumerate(SOURCES)}
     kinds: dict[str, tuple[list[int], list[int]]] = {}
     for office, category, source, n in conn.execute(
             "SELECT office::text, category, source, sum(matters) FROM summary_matter_kinds WHERE month = %s "
             "GROUP BY 1, 2, 3", [month]):
-        by_category, by_source = kinds.setdefault(office, ([0] * len(categories), [0] * len(sources)))
-        if category in categories:
-            by_category[categories.index(category)] += int(n)
-        if source in sources:
-            by_source[sources.index(source)] += int(n)
+        by_category, by_source = kinds.setdefault(office, ([0] * len(categories), [0] * len(at_source)))
+        if category in at_category:
+            by_category[at_category[category]] += int(n)
+        if source in at_source:
+            by_source[at_source[source]] += int(n)
     for office, (by_category, by_source) in kinds.items():
         out.setdefault(office, {}).update(by_category=tuple(by_category), by_source=tuple(by_source))
     return out
@@ -97,12 +98,12 @@ def _summary(conn: psycopg.Connection, p: monthly.Period, prev: monthly.Period, 
              scope: Scope | None) -> monthly.Summary:
     offices = conn.execute("SELECT uuid::text, name FROM offices ORDER BY division_code, name").fetchall()
     # Each office's categories in its own order; the store's, by name, in the order they first appear.
-    categories: list[str] = []
-    for (category,) in conn.execute(
-            "SELECT data->>'name' FROM records_matter_categories c JOIN offices o ON o.uuid = c.office "
-            "ORDER BY o.division_code, o.name, (c.data->>'sort')::int, c.data->>'created_at', c.gid"):
-        if category not in categories:
-            categories.append(category)
+    # An order that is not a whole number (a hostile office's) sorts last rather than failing the cast
+    # for every community.
+    categories = list(dict.fromkeys(category for (category,) in conn.execute(
+        "SELECT data->>'name' FROM records_matter_categories c JOIN offices o ON o.uuid = c.office "
+        "ORDER BY o.division_code, o.name, CASE WHEN c.data->>'sort' ~ '^-?[0-9]{1,9}$' "
+        "THEN (c.data->>'sort')::int END, c.data->>'created_at', c.gid")))
     # The built-in registers: an office's own ones are its own codes, which no two offices share.
     every = registers.groups()
     shown = None if scope is None else [i for i, g in enumerate(every) if g.kind != "tag" or scope.sees_tag(g.code)]
