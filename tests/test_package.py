@@ -264,6 +264,18 @@ def test_a_package_of_a_newer_format_is_refused(office, tmp_path):
     assert "新版本" in message
 
 
+@pytest.mark.parametrize("rules", [{1: -5}, {1: 2 ** 40}, {9: 30}, {2: 6}])
+def test_visit_rules_no_office_can_set_make_the_manifest_unreadable(office, tmp_path, monkeypatch, rules):
+    """Signed by the office itself (its program altered): rules outside a week to a year, or for a
+    contact class that does not exist, are refused when the manifest is read, in Chinese."""
+    db, card, street = office
+    monkeypatch.setattr(package.visits, "visit_rules", lambda _db: rules)
+    make(db, tmp_path / "1.pkg")
+    monkeypatch.undo()
+    message = _refused(tmp_path / "1.pkg", street, {card.uuid: card}, package.CONTENT)
+    assert "清单无法读取" in message
+
+
 def test_content_that_disagrees_with_its_manifest_is_refused_while_reading(office, tmp_path, monkeypatch):
     """Even signed by the office itself: a row the manifest does not count is caught."""
     db, card, street = office

@@ -38,6 +38,7 @@ KINDS = {"routine": "日常走访", "return": "回访", "occasion": "节点走�
 # Days, not calendar months: "a month after Jan 31" has no clean answer, and a day count lets the
 # whole office be judged by one threshold date per class.
 DEFAULT_RULES = {1: 30, 2: 60, 3: 90}
+RULE_DAYS = range(7, 367)  # the days a rule may give: a week to a year
 RULES_KEY = "visit_rules"
 DUE_SOON_DAYS = 7
 
@@ -115,7 +116,7 @@ def set_visit_rule(db: Database, contact_class: int, days: object) -> None:
         value = int(str(days).strip())
     except ValueError:
         value = 0
-    if not 7 <= value <= 366:
+    if value not in RULE_DAYS:
         raise ValidationError("days", tr("走访间隔请填7到366之间的整数（天）"))
     with db.atomic():
         old = visit_rules(db)

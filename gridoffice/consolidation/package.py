@@ -94,6 +94,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from sqlite_utils import Database
 
 from gridoffice.activity import visits
+from gridoffice.vocab import CONTACT_CLASSES
 from gridoffice.audit import anchors, trail
 from gridoffice.store import officefile, tempfiles
 from gridoffice.store.db import get_setting, set_setting
@@ -179,8 +180,17 @@ class Manifest:
             Head(int(sent["previous_head"]["entry"]), str(sent["previous_head"]["hash"])),
             int(sent["entries"]),
             {str(name): TableState(int(s["count"]), str(s["hash"])) for name, s in data["tables"].items()},
-            {int(k): int(v) for k, v in data["visit_rules"].items()},
+            _rules(data["visit_rules"]),
         )
+
+
+def _rules(sent: dict) -> dict[int, int]:
+    """The visit rules as an office can set them (visits.set_visit_rule); anything else is a manifest
+    that cannot be read (ValueError)."""
+    rules = {int(k): int(v) for k, v in sent.items()}
+    if not set(rules) <= set(CONTACT_CLASSES) or not all(days in visits.RULE_DAYS for days in rules.values()):
+        raise ValueError("visit_rules")
+    return rules
 
 
 # --- reading rows out of the office file --------------------------------------------------------
