@@ -55,6 +55,11 @@ def path_for(db_path: str | Path) -> Path:
     return Path(str(db_path) + SUFFIX)
 
 
+def companions(path: Path) -> tuple[Path, ...]:
+    """The files an office keeps beside its data file: its key file and SQLite's journal."""
+    return path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")
+
+
 def _user_slot(name: str) -> str:
     return f"user:{name}"
 

@@ -195,7 +195,7 @@ def create_office(path: str | Path, admin_name: str, admin_password: str, *, dis
         # The first account of a new office, made with the file: nobody else could make it.
         users.create_first_admin(db, admin_name, admin_password, display_name=display_name)
     except BaseException:
-        for leftover in (path, keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+        for leftover in (path, *keys.companions(path)):
             leftover.unlink(missing_ok=True)
         raise
     return db, code

@@ -77,7 +77,7 @@ def check_path(path: str | Path) -> Path:
     path = Path(path)
     if path.is_symlink() or officefile.classify(path).kind not in (officefile.MISSING, officefile.NEW):
         raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=path))
-    for beside in _beside(path):
+    for beside in keys.companions(path):
         if beside.exists() or beside.is_symlink():
             raise GridOfficeError(tr("文件{path}已存在，请换一个保存位置").format(path=beside))
     try:
@@ -118,7 +118,7 @@ def create(path: str | Path, admin: str, password: str, place: Place | None = No
             user = session.authenticate(db, clean_text(admin))
         except BaseException:
             db.close()
-            for leftover in (path, *_beside(path)):
+            for leftover in (path, *keys.companions(path)):
                 leftover.unlink(missing_ok=True)
             raise
     except (OSError, sqlite3.Error) as exc:
@@ -128,8 +128,3 @@ def create(path: str | Path, admin: str, password: str, place: Place | None = No
             raise
         raise failure from None
     return Founded(db, code, user)
-
-
-def _beside(path: Path) -> tuple[Path, ...]:
-    """The files an office keeps beside its data file: its key file and SQLite's journal."""
-    return keys.path_for(path), Path(f"{path}-wal"), Path(f"{path}-shm")
