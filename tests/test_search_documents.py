@@ -26,6 +26,7 @@ def test_a_batch_gives_each_row_the_document_it_gets_alone():
     assert together[0].split()[:3] == ["张", "伟", "张伟"] and "zhangwei" in together[0].split()
     # The same person but for a dash in the number (and a tag): the dash is not part of the runs.
     assert _Builder().persons([ROWS[0]], {}) == _Builder().persons([ROWS[4]], {})
+    assert _Builder().persons([], TAGS) == []
     assert together[0] != together[4]
 
 

@@ -404,9 +404,8 @@ class Planner:
 
 
 def _person_changes(row: Row) -> dict:
-    rec = row.match
-    given = row.values._asdict()
-    changes = {k: given[k] for k in PERSON_FIELDS if given[k] and given[k] != getattr(rec, k)}
+    rec, given = row.match, row.values
+    changes = {k: v for k in PERSON_FIELDS if (v := getattr(given, k)) and v != getattr(rec, k)}
     if row.relation != rec.relation and "head" not in (row.relation, rec.relation):
         changes["relation"] = row.relation
     return changes

@@ -266,6 +266,8 @@ class _Builder:
         """The documents of persons' rows, made a column at a time: each distinct name, place and
         birth year once, the ID numbers' runs by C iterators, the parts joined by C too (a roster
         of 150,000 persons took 14 µs a person row by row)."""
+        if not rows:
+            return []
         pids, names, numbers, phones, statuses, births, classes, paths = zip(*rows)
         name_of = {name: self._name(name)[1] for name in set(names)}
         places = list(zip(statuses, classes, paths))
